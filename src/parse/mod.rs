@@ -1,0 +1,81 @@
+//! Tolerant parsers for the VOMO Users wire format, with every documented spec gap.
+//!
+//! Entry points take the response text. Errors are [`VomoError`]s of kind `parse` whose
+//! message starts with the JSON path; what was coerced or unknown goes to `warnings`.
+
+mod coerce;
+mod page;
+mod path;
+mod user;
+
+pub use coerce::Warnings;
+pub use path::JsonPath;
+
+use crate::error::{Result, VomoError};
+use crate::model::{Page, User, UserDetail};
+use serde_json::Value;
+
+/// Parses JSON text, naming the position of a syntax error.
+pub fn json(text: &str) -> Result<Value> {
+    let text = text.trim_start_matches('\u{feff}');
+    serde_json::from_str(text).map_err(|e| {
+        let what = if text.trim().is_empty() { "empty body".to_string() } else { format!("not JSON ({e})") };
+        VomoError::parse("$", what)
+    })
+}
+
+/// Parses a `GET /users` body into a page of users.
+///
+/// ```
+/// let body = r#"{"data":[{"id":"7","email":"a@b.org","first_name":"A","last_name":"B",
+///   "created_at":"2025-11-04T08:00:00+00:00","updated_at":"2025-11-04T08:00:00+00:00"}],
+///   "links":{"first":"x","last":"x","prev":"null","next":null},
+///   "meta":{"current_page":"1","from":1,"to":1,"path":"x","per_page":"15","total":1}}"#;
+/// let page = vomo_users::parse::user_page(body).unwrap();
+/// assert_eq!(page.data[0].id, 7);
+/// assert_eq!(page.links.prev, None);
+/// ```
+pub fn user_page(text: &str) -> Result<Page<User>> {
+    page::user_page(&json(text)?)
+}
+
+/// Parses a `GET /users/{id}` or `POST /users` body. `data` may be an object or a
+/// one-element array (spec gap #50); the latter is noted in `warnings`.
+pub fn user_detail(text: &str) -> Result<UserDetail> {
+    user_detail_value(&json(text)?)
+}
+
+/// [`user_detail`] on an already-parsed value.
+pub fn user_detail_value(body: &Value) -> Result<UserDetail> {
+    let root = JsonPath::Root;
+    let data_path = root.key("data");
+    let mut w = Warnings::default();
+    let data = match body.get("data") {
+        Some(Value::Array(items)) if items.len() == 1 => {
+            w.push(&data_path, "a one-element array where the live API sends an object; read its element");
+            (&items[0], data_path.index(0))
+        }
+        Some(Value::Array(items)) => {
+            return Err(VomoError::parse("data", format_args!("expected one user, got an array of {}", items.len())))
+        }
+        Some(obj @ Value::Object(_)) => (obj, data_path),
+        Some(other) => return Err(VomoError::parse("data", format_args!("expected a user object, got {}", coerce::describe(other)))),
+        None if body.is_object() => return Err(VomoError::parse("data", "missing")),
+        None => return Err(VomoError::parse("$", format_args!("expected an object with data, got {}", coerce::describe(body)))),
+    };
+    let mut detail = user::user_detail(data.0, &data.1, &mut w)?;
+    detail.warnings = w.0;
+    Ok(detail)
+}
+
+/// Parses one raw UserResource object (no envelope). Returns the user and its warnings.
+pub fn user_object(text: &str) -> Result<(User, Vec<String>)> {
+    user_object_value(&json(text)?)
+}
+
+/// [`user_object`] on an already-parsed value.
+pub fn user_object_value(v: &Value) -> Result<(User, Vec<String>)> {
+    let mut w = Warnings::default();
+    let user = user::user(v, &JsonPath::Root, &mut w)?;
+    Ok((user, w.0))
+}

@@ -1,0 +1,93 @@
+//! The Laravel pagination envelope around a list of users.
+
+use super::coerce::{self, describe, Warnings};
+use super::path::JsonPath;
+use super::user;
+use crate::error::{Result, VomoError};
+use crate::model::{Links, Meta, Page, User};
+use serde_json::{Map, Value};
+
+/// Reads a whole `GET /users` body. A bad user is dropped and reported in `warnings`;
+/// a body without a `data` array or a readable `meta` is an error.
+pub fn user_page(body: &Value) -> Result<Page<User>> {
+    let root = JsonPath::Root;
+    let o = body
+        .as_object()
+        .ok_or_else(|| VomoError::parse("$", format_args!("expected the pagination envelope object, got {}", describe(body))))?;
+    let mut w = Warnings::default();
+    let data_path = root.key("data");
+    let items = match o.get("data") {
+        Some(Value::Array(items)) => items,
+        Some(other) => return Err(VomoError::parse("data", format_args!("expected an array of users, got {}", describe(other)))),
+        None => return Err(VomoError::parse("data", "missing")),
+    };
+    let mut data = Vec::with_capacity(items.len());
+    for (i, raw) in items.iter().enumerate() {
+        let p = data_path.index(i);
+        match user::user(raw, &p, &mut w) {
+            Ok(u) => data.push(u),
+            Err(e) => w.0.push(format!("{} (user dropped from the page)", e.message)),
+        }
+    }
+    let links = links(o.get("links"), &root.key("links"), &mut w);
+    let meta = meta(o.get("meta"), &root.key("meta"), &mut w)?;
+    Ok(Page { data, links, meta, warnings: w.0 })
+}
+
+fn links(v: Option<&Value>, path: &JsonPath, w: &mut Warnings) -> Links {
+    let Some(Value::Object(o)) = v else {
+        if v.is_some() && !coerce::is_nullish(v) {
+            w.push(path, "expected an object; read as no links");
+        }
+        return Links::default();
+    };
+    // Spec gap #6: the spec's example sends the *string* "null"; it must end a walk.
+    let link = |k: &str, w: &mut Warnings| match o.get(k) {
+        Some(Value::String(s)) if !coerce::is_nullish(o.get(k)) => Some(s.trim().to_string()),
+        v if coerce::is_nullish(v) => None,
+        Some(other) => {
+            w.push(&path.key(k), format_args!("expected a URL string, got {}; read as null", describe(other)));
+            None
+        }
+        None => None,
+    };
+    Links { first: link("first", w), last: link("last", w), prev: link("prev", w), next: link("next", w) }
+}
+
+fn meta(v: Option<&Value>, path: &JsonPath, w: &mut Warnings) -> Result<Meta> {
+    let o: &Map<String, Value> = match v {
+        Some(Value::Object(o)) => o,
+        Some(other) => return Err(VomoError::parse("meta", format_args!("expected an object, got {}", describe(other)))),
+        None => return Err(VomoError::parse("meta", "missing")),
+    };
+    // Spec gap #5: the integers may arrive as numeric strings.
+    let required = |k: &str| -> Result<u64> {
+        let p = path.key(k);
+        match o.get(k).and_then(coerce::integer) {
+            Some(n) if n >= 0 => Ok(n as u64),
+            _ => {
+                let got = o.get(k).map(describe).unwrap_or_else(|| "nothing".into());
+                Err(VomoError::parse(&p.to_string(), format_args!("expected a non-negative integer, got {got}")))
+            }
+        }
+    };
+    let optional = |k: &str, w: &mut Warnings| -> Option<u64> {
+        if coerce::is_nullish(o.get(k)) {
+            return None;
+        }
+        let n = o.get(k).and_then(coerce::integer).filter(|n| *n >= 0);
+        if n.is_none() {
+            w.push(&path.key(k), format_args!("not a non-negative integer: {}; read as null", describe(&o[k])));
+        }
+        n.map(|n| n as u64)
+    };
+    Ok(Meta {
+        current_page: required("current_page")?,
+        per_page: required("per_page")?,
+        total: required("total")?,
+        from: optional("from", w),
+        to: optional("to", w),
+        last_page: optional("last_page", w),
+        path: coerce::optional_string(o.get("path"), &path.key("path"), w),
+    })
+}
