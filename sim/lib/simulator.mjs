@@ -1,0 +1,512 @@
+// The simulator object: configuration, HTTP listeners, adversity (faults, rate limit,
+// latency, page triggers), the request log, and the programmatic control API.
+import http from "node:http";
+import { performance } from "node:perf_hooks";
+import { Store } from "./store.mjs";
+import { listUsers, getUser, upsertUser, pageOf } from "./api.mjs";
+import { handleControl } from "./control.mjs";
+import { renderParticipation } from "./data.mjs";
+import { sleep, toMs } from "./util.mjs";
+
+export const DEFAULT_TOKEN =
+  "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ2b21vLXNpbSIsIm9yZyI6InNpbXVsYXRvciIsImlhdCI6MTcwMDAwMDAwMH0.c2ltdWxhdGVkLXNpZ25hdHVyZS1ub3QtdmVyaWZpZWQ";
+export const DEFAULT_FORBIDDEN_TOKEN = "sim-forbidden-token";
+
+export const DEFAULT_QUIRKS = Object.freeze({
+  stringHours: true,
+  stringProjectIds: true,
+  mixedTimestamps: true,
+  unknownEnums: true,
+  detailAsArray: false,
+  nullStringLinks: false,
+  stringMeta: false,
+  stringIdInUpsert: true,
+});
+
+const FAULT_TYPES = new Set(["status", "reset", "delay", "stall", "nonjson", "truncated", "foreign_next", "redirect", "unauthorized"]);
+const ACTION_TYPES = new Set(["delete", "update", "create", "anonymize", "advanceClock", "addParticipation", "changeEmail"]);
+
+function normRateLimit(rl) {
+  if (rl === null || rl === undefined || rl === false) return null;
+  const rps = Number(rl.requestsPerSecond ?? rl.rps);
+  if (!(rps > 0)) throw new Error("rateLimit.requestsPerSecond must be > 0");
+  const burst = Math.max(1, Number(rl.burst ?? Math.ceil(rps)));
+  return { requestsPerSecond: rps, burst, retryAfter: rl.retryAfter !== false, emptyBody: !!rl.emptyBody };
+}
+
+function clone(v) {
+  return v === undefined ? undefined : JSON.parse(JSON.stringify(v));
+}
+
+export class Simulator {
+  constructor(opts = {}) {
+    this.opts = opts;
+    this.host = opts.host ?? "127.0.0.1";
+    this.port = opts.port ?? 0;
+    this.token = opts.token ?? DEFAULT_TOKEN;
+    this.forbiddenToken = opts.forbiddenToken === undefined ? DEFAULT_FORBIDDEN_TOKEN : opts.forbiddenToken;
+    this.cfg = {
+      perPage: 15,
+      strict: false,
+      latencyMs: 0,
+      rateLimit: null,
+      quirks: { ...DEFAULT_QUIRKS },
+    };
+    this.configure({
+      perPage: opts.perPage ?? 15,
+      strict: opts.strict ?? false,
+      latencyMs: opts.latencyMs ?? 0,
+      rateLimit: opts.rateLimit ?? null,
+      quirks: opts.quirks ?? {},
+    });
+    this.store = new Store({ users: opts.users ?? 500, seed: opts.seed ?? 42, now: opts.now });
+    this._log = [];
+    this._foreignLog = [];
+    this.faults = [];
+    this.triggers = [];
+    this.buckets = new Map();
+    this.faultSeq = 0;
+    this.sockets = new Set();
+    this.url = null;
+    this.origin = null;
+    this.foreignUrl = null;
+  }
+
+  // ================================================================ lifecycle
+  async listen() {
+    const track = (server) =>
+      server.on("connection", (s) => {
+        this.sockets.add(s);
+        s.on("close", () => this.sockets.delete(s));
+      });
+    this.server = http.createServer((req, res) => this.handle(req, res).catch((e) => this._crash(res, e)));
+    this.foreign = http.createServer((req, res) => this.handleForeign(req, res));
+    track(this.server);
+    track(this.foreign);
+    const listen = (srv, port) =>
+      new Promise((resolve, reject) => {
+        srv.once("error", reject);
+        srv.listen(port, this.host, () => {
+          srv.off("error", reject);
+          resolve(srv.address().port);
+        });
+      });
+    const port = await listen(this.server, this.port);
+    const fport = await listen(this.foreign, this.opts.foreignPort ?? 0);
+    const h = this.host === "0.0.0.0" || this.host === "::" ? "127.0.0.1" : this.host.includes(":") ? `[${this.host}]` : this.host;
+    this.port = port;
+    this.origin = `http://${h}:${port}`;
+    this.url = `${this.origin}/v1`;
+    this.foreignUrl = `http://${h}:${fport}`;
+    return this;
+  }
+
+  async close() {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    const close = (srv) =>
+      new Promise((resolve) => {
+        if (!srv || !srv.listening) return resolve();
+        srv.closeAllConnections?.();
+        srv.close(() => resolve());
+      });
+    await Promise.all([close(this.server), close(this.foreign)]);
+  }
+
+  // ================================================================ programmatic control
+  log() {
+    return this._log.map((e) => ({ ...e, query: { ...e.query } }));
+  }
+  clearLog() {
+    this._log = [];
+  }
+  foreignLog() {
+    return this._foreignLog.map((e) => ({ ...e, query: { ...e.query } }));
+  }
+  clearForeignLog() {
+    this._foreignLog = [];
+  }
+  now() {
+    return this.store.now();
+  }
+  setClock(v) {
+    return this.store.setClock(v);
+  }
+  advanceClock(ms) {
+    return this.store.advanceClock(ms);
+  }
+  useRealClock() {
+    return this.store.useRealClock();
+  }
+  getUser(id) {
+    const u = this.store.raw(id);
+    return u ? this.store.wireDetail(u, this.cfg.quirks) : null;
+  }
+  listAll() {
+    return this.store.all().map((u) => this.store.wireUser(u, this.cfg.quirks));
+  }
+  count() {
+    return this.store.size;
+  }
+  createUser(fields = {}) {
+    return this.store.wireUser(this.store.createUser(fields), this.cfg.quirks);
+  }
+  updateUser(id, patch = {}) {
+    return this.store.wireUser(this.store.updateUser(id, patch), this.cfg.quirks);
+  }
+  changeEmail(id, email) {
+    return this.store.wireUser(this.store.changeEmail(id, email), this.cfg.quirks);
+  }
+  _wirePart(userId, p) {
+    return renderParticipation(p, this.cfg.quirks, this.store.raw(userId)?.form ?? 0);
+  }
+  addParticipation(userId, participation = {}) {
+    return this._wirePart(userId, this.store.addParticipation(userId, participation));
+  }
+  updateParticipation(userId, projectDateId, patch = {}) {
+    return this._wirePart(userId, this.store.updateParticipation(userId, projectDateId, patch));
+  }
+  removeParticipation(userId, projectDateId) {
+    return this.store.removeParticipation(userId, projectDateId);
+  }
+  deleteUser(id) {
+    return this.store.deleteUser(id);
+  }
+  anonymizeUser(id) {
+    return this.store.wireUser(this.store.anonymizeUser(id), this.cfg.quirks);
+  }
+
+  configure(partial = {}) {
+    const c = this.cfg;
+    if (partial.perPage !== undefined) {
+      const n = Number(partial.perPage);
+      if (!(Number.isInteger(n) && n >= 1)) throw new Error("perPage must be a positive integer");
+      c.perPage = n;
+    }
+    if (partial.strict !== undefined) c.strict = !!partial.strict;
+    if (partial.latencyMs !== undefined) c.latencyMs = Math.max(0, Number(partial.latencyMs) || 0);
+    if (partial.rateLimit !== undefined) {
+      c.rateLimit = normRateLimit(partial.rateLimit);
+      this.buckets = new Map();
+    }
+    if (partial.quirks) {
+      for (const [k, v] of Object.entries(partial.quirks)) {
+        if (!(k in DEFAULT_QUIRKS)) throw new Error(`unknown quirk ${k}`);
+        c.quirks[k] = !!v;
+      }
+    }
+    if (partial.token !== undefined) this.token = String(partial.token);
+    if (partial.forbiddenToken !== undefined) this.forbiddenToken = partial.forbiddenToken;
+    return this.config();
+  }
+
+  config() {
+    return clone({ ...this.cfg, token: this.token, forbiddenToken: this.forbiddenToken });
+  }
+
+  injectFault(fault = {}) {
+    if (!FAULT_TYPES.has(fault.type)) throw new Error(`unknown fault type ${fault.type}`);
+    let times = fault.times ?? 1;
+    if (times === -1 || times === null || times === "Infinity" || times === "always") times = Infinity;
+    times = Number(times);
+    const f = { ...fault, times, id: ++this.faultSeq };
+    this.faults.push(f);
+    return f.id;
+  }
+  clearFaults() {
+    this.faults = [];
+  }
+  onPage(trigger = {}) {
+    const page = Number(trigger.page);
+    if (!(Number.isInteger(page) && page >= 1)) throw new Error("trigger.page must be a positive integer");
+    const actions = trigger.actions ?? [];
+    for (const a of actions) if (!ACTION_TYPES.has(a.type)) throw new Error(`unknown action ${a.type}`);
+    const t = { id: this.triggers.length + 1, page, path: trigger.path ?? "/v1/users", actions: clone(actions), fired: false };
+    this.triggers.push(t);
+    return t.id;
+  }
+  clearTriggers() {
+    this.triggers = [];
+  }
+  reset({ users, seed } = {}) {
+    this.store.reset({ users, seed });
+    this._log = [];
+    this._foreignLog = [];
+    this.faults = [];
+    this.triggers = [];
+    this.buckets = new Map();
+  }
+  info(origin = this.origin) {
+    return {
+      url: `${origin}/v1`,
+      origin,
+      token: this.token,
+      forbiddenToken: this.forbiddenToken,
+      foreignUrl: this.foreignUrl,
+      users: this.store.size,
+      now: this.now(),
+      config: this.config(),
+    };
+  }
+
+  // ================================================================ adversity helpers
+  _matchFault(method, path, page, typeFilter) {
+    for (const f of this.faults) {
+      if (f.times <= 0) continue;
+      if (typeFilter && !typeFilter(f.type)) continue;
+      if (f.method && f.method.toUpperCase() !== method) continue;
+      if (f.path) {
+        if (f.path.endsWith("*") ? !path.startsWith(f.path.slice(0, -1)) : f.path !== path) continue;
+      }
+      if (f.page !== undefined && f.page !== null && Number(f.page) !== page) continue;
+      f.times--;
+      return f;
+    }
+    return null;
+  }
+
+  /** token bucket per token; returns null (allowed) or seconds to wait */
+  _rateLimit(key) {
+    const rl = this.cfg.rateLimit;
+    if (!rl) return null;
+    const t = performance.now();
+    let b = this.buckets.get(key);
+    if (!b) {
+      b = { tokens: rl.burst, t };
+      this.buckets.set(key, b);
+    }
+    b.tokens = Math.min(rl.burst, b.tokens + ((t - b.t) / 1000) * rl.requestsPerSecond);
+    b.t = t;
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return null;
+    }
+    return Math.max(1, Math.ceil((1 - b.tokens) / rl.requestsPerSecond));
+  }
+
+  _runTriggers(path, page) {
+    for (const t of this.triggers) {
+      if (t.fired || t.page !== page || t.path !== path) continue;
+      t.fired = true;
+      for (const a of t.actions) this._runAction(a);
+    }
+  }
+
+  _runAction(a) {
+    const s = this.store;
+    switch (a.type) {
+      case "delete":
+        s.deleteUser(a.id);
+        break;
+      case "update":
+        s.updateUser(a.id, a.patch ?? {});
+        break;
+      case "anonymize":
+        s.anonymizeUser(a.id);
+        break;
+      case "changeEmail":
+        s.changeEmail(a.id, a.email);
+        break;
+      case "advanceClock":
+        s.advanceClock(a.ms);
+        break;
+      case "addParticipation":
+        s.addParticipation(a.id, a.participation ?? {});
+        break;
+      case "create": {
+        const n = Math.max(1, Number(a.count ?? 1));
+        const now = s.stamp();
+        for (let i = 0; i < n; i++) {
+          const ts = a.sharedTimestamp === false ? now - (n - 1 - i) * 1000 : now;
+          s.createUser({ created_at: ts, updated_at: ts, ...(a.fields ?? {}) });
+        }
+        break;
+      }
+    }
+  }
+
+  // ================================================================ HTTP
+  _cors(res) {
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    res.setHeader("Access-Control-Expose-Headers", "Retry-After, Location, Content-Length");
+  }
+
+  _preflight(req, res) {
+    res.statusCode = 204;
+    res.setHeader("Access-Control-Allow-Methods", "GET, POST, PATCH, PUT, DELETE, OPTIONS");
+    const reqHeaders = req.headers["access-control-request-headers"];
+    res.setHeader("Access-Control-Allow-Headers", reqHeaders ? `Authorization, Content-Type, ${reqHeaders}` : "Authorization, Content-Type");
+    res.setHeader("Access-Control-Max-Age", "600");
+    res.end();
+  }
+
+  _crash(res, e) {
+    if (!res.headersSent && !res.destroyed) {
+      res.statusCode = 500;
+      res.setHeader("Content-Type", "application/json");
+      res.end(JSON.stringify({ message: "Server Error", error: String(e?.message ?? e) }));
+    }
+  }
+
+  _readBody(req) {
+    return new Promise((resolve, reject) => {
+      const chunks = [];
+      let size = 0;
+      req.on("data", (c) => {
+        size += c.length;
+        if (size > 5 * 1024 * 1024) {
+          reject(new Error("body too large"));
+          req.destroy();
+        } else chunks.push(c);
+      });
+      req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+      req.on("error", reject);
+      req.on("aborted", () => resolve(""));
+    });
+  }
+
+  _origin(req) {
+    const host = req.headers.host;
+    return host ? `http://${host}` : this.origin;
+  }
+
+  async handle(req, res) {
+    const url = new URL(req.url, "http://sim.invalid");
+    const path = url.pathname;
+    this._cors(res);
+    if (path === "/__sim" || path.startsWith("/__sim/")) {
+      if (req.method === "OPTIONS") return this._preflight(req, res);
+      const body = await this._readBody(req);
+      return handleControl(this, req, res, url, body);
+    }
+    const isV1 = path === "/v1" || path.startsWith("/v1/");
+    const entry = isV1
+      ? {
+          method: req.method,
+          path,
+          query: Object.fromEntries(url.searchParams),
+          status: 0,
+          time: Date.now(),
+          t: performance.now(),
+          authorization: req.headers.authorization !== undefined,
+        }
+      : null;
+    if (entry) this._log.push(entry);
+    const send = (status, body, headers = {}, mode = null) => {
+      if (res.destroyed || res.writableEnded) return;
+      let text = body === undefined || body === null ? "" : typeof body === "string" ? body : JSON.stringify(body);
+      let ctype = "application/json";
+      if (mode === "truncated") {
+        status = 200;
+        text = text.slice(0, Math.floor(text.length / 2));
+      }
+      for (const [k, v] of Object.entries(headers)) {
+        if (k.toLowerCase() === "content-type") ctype = v;
+        else res.setHeader(k, v);
+      }
+      if (text.length || status !== 204) res.setHeader("Content-Type", ctype);
+      res.setHeader("Content-Length", Buffer.byteLength(text));
+      res.statusCode = status;
+      res.end(text);
+      if (entry) entry.status = status;
+    };
+    if (req.method === "OPTIONS") {
+      this._preflight(req, res);
+      if (entry) entry.status = 204;
+      return;
+    }
+    if (!isV1) return send(404, { message: "Not Found." });
+    const rawBody = await this._readBody(req);
+    if (this.cfg.latencyMs > 0) await sleep(this.cfg.latencyMs);
+    const method = req.method;
+    const page = pageOf(url.searchParams);
+
+    const unauth = this._matchFault(method, path, page, (t) => t === "unauthorized");
+    if (unauth) return send(401, { message: "Unauthenticated." });
+    const auth = req.headers.authorization;
+    if (this.forbiddenToken && auth === `Bearer ${this.forbiddenToken}`) return send(403, { message: "This action is unauthorized." });
+    if (auth !== `Bearer ${this.token}`) return send(401, { message: "Unauthenticated." });
+
+    let mode = null;
+    for (;;) {
+      const f = this._matchFault(method, path, page, (t) => t !== "unauthorized");
+      if (!f) break;
+      switch (f.type) {
+        case "status": {
+          const body = f.body === undefined ? { message: "Server Error" } : f.body;
+          return send(Number(f.status ?? 500), body, f.headers ?? {});
+        }
+        case "reset":
+          entry.status = 0;
+          req.socket.destroy();
+          return;
+        case "stall":
+          entry.status = 0;
+          return; // never respond; close() destroys the socket
+        case "delay":
+          await sleep(Number(f.ms ?? 1000));
+          if (req.socket.destroyed || res.destroyed) return;
+          continue; // proceed normally (further faults may still match)
+        case "nonjson":
+          return send(200, "<html>oops</html>", { "Content-Type": "text/html" });
+        case "redirect":
+          return send(302, "", { Location: `${this.foreignUrl}${path}${url.search}` });
+        case "truncated":
+        case "foreign_next":
+          mode = f.type;
+          break;
+      }
+      if (mode) break;
+    }
+
+    const wait = this._rateLimit(auth);
+    if (wait !== null) {
+      const rl = this.cfg.rateLimit;
+      return send(429, rl.emptyBody ? "" : { message: "Too Many Requests" }, rl.retryAfter ? { "Retry-After": String(wait) } : {});
+    }
+
+    let result;
+    if (path === "/v1/users") {
+      if (method === "GET") {
+        this._runTriggers(path, page);
+        result = listUsers(this, url, this._origin(req), { page, foreignNext: mode === "foreign_next" });
+      } else if (method === "POST") result = upsertUser(this, rawBody);
+      else result = { status: 405, body: { message: `The ${method} method is not supported for this route. Supported methods: GET, HEAD, POST.` } };
+    } else {
+      const m = /^\/v1\/users\/([^/]+)\/?$/.exec(path);
+      if (m && method === "GET") result = getUser(this, decodeURIComponent(m[1]));
+      else if (m) result = { status: 405, body: { message: `The ${method} method is not supported for this route. Supported methods: GET, HEAD.` } };
+      else result = { status: 404, body: { message: "Resource not found." } };
+    }
+    return send(result.status, result.body, result.headers ?? {}, mode === "truncated" ? "truncated" : null);
+  }
+
+  handleForeign(req, res) {
+    const url = new URL(req.url, "http://foreign.invalid");
+    this._cors(res);
+    const entry = {
+      method: req.method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      status: 200,
+      time: Date.now(),
+      t: performance.now(),
+      authorization: req.headers.authorization !== undefined,
+    };
+    this._foreignLog.push(entry);
+    req.resume();
+    if (req.method === "OPTIONS") {
+      entry.status = 204;
+      return this._preflight(req, res);
+    }
+    const body = JSON.stringify({
+      data: [],
+      links: { first: null, last: null, prev: null, next: null },
+      meta: { current_page: 1, from: null, to: null, path: `${this.foreignUrl}${url.pathname}`, per_page: this.cfg.perPage, total: 0 },
+    });
+    res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
+    res.end(body);
+  }
+}
+
+export { toMs };
