@@ -1,0 +1,193 @@
+// Behaviour 7: seeded deterministic data, controllable clock, control surface (JS and HTTP).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startSimulator } from "../index.mjs";
+
+const NOW = Date.parse("2026-03-01T12:00:00Z");
+let sim;
+const auth = () => ({ Authorization: `Bearer ${sim.token}` });
+const ctl = async (method, path, body) => {
+  const r = await fetch(`${sim.origin}/__sim${path}`, { method, headers: { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: r.status, body: await r.json() };
+};
+before(async () => { sim = await startSimulator({ users: 1000, seed: 42, now: NOW }); });
+after(() => sim.close());
+
+test("state: seeded data is deterministic and realistic", async () => {
+  const again = await startSimulator({ users: 1000, seed: 42, now: NOW });
+  const other = await startSimulator({ users: 1000, seed: 43, now: NOW });
+  try {
+    assert.deepEqual(again.listAll(), sim.listAll());
+    assert.deepEqual(again.getUser(sim.listAll()[17].id), sim.getUser(sim.listAll()[17].id));
+    assert.notDeepEqual(other.listAll().map((u) => u.email), sim.listAll().map((u) => u.email));
+  } finally {
+    await again.close();
+    await other.close();
+  }
+  const all = sim.listAll();
+  assert.equal(all.length, 1000);
+  const phones = all.filter((u) => u.phone !== null);
+  assert.ok(phones.every((u) => /^\(555\) \d{3}-\d{4}$/.test(u.phone)));
+  for (const f of ["address", "phone", "birthday", "gender"]) {
+    const nulls = all.filter((u) => u[f] === null).length;
+    assert.ok(nulls > 0 && nulls < 300, `${f}: some nulls (${nulls})`);
+  }
+  assert.ok(all.every((u) => /^[^@\s]+@[^@\s]+\.[a-z]+$/.test(u.email) && u.full_name === `${u.first_name} ${u.last_name}`));
+  assert.ok(all.filter((u) => u.birthday).every((u) => /^\d{4}-\d\d-\d\d$/.test(u.birthday)));
+  assert.equal(new Set(all.map((u) => u.email.toLowerCase())).size, 1000, "emails unique");
+  // created_at spread over the past 2 years relative to the clock, all whole seconds, updated >= created
+  const created = all.map((u) => Date.parse(u.created_at));
+  assert.ok(Math.min(...created) >= NOW - 731 * 86400000 && Math.min(...created) < NOW - 600 * 86400000);
+  assert.ok(Math.max(...created) <= NOW && Math.max(...created) > NOW - 30 * 86400000);
+  assert.ok(all.every((u) => Date.parse(u.updated_at) >= Date.parse(u.created_at) && Date.parse(u.updated_at) <= NOW));
+  assert.ok(all.every((u) => Date.parse(u.updated_at) % 1000 === 0));
+  // bulk imports share a created_at; many users share updated_at values
+  const count = (key) => { const m = new Map(); for (const u of all) m.set(Date.parse(u[key]), (m.get(Date.parse(u[key])) ?? 0) + 1); return m; };
+  const groups = [...count("created_at").values()].filter((n) => n >= 5);
+  assert.ok(groups.length >= 3, `bulk-import groups (${groups.length})`);
+  const bulk = all.filter((u) => count("created_at").get(Date.parse(u.created_at)) >= 5);
+  assert.ok(bulk.some((u) => u.updated_at !== u.created_at && Date.parse(u.updated_at) - Date.parse(u.created_at) <= 3000));
+  const sharedUpd = [...count("updated_at").values()].filter((n) => n >= 2).length;
+  assert.ok(sharedUpd >= 10, `shared updated_at values (${sharedUpd})`);
+  assert.ok(all.filter((u) => u.created_at === u.updated_at || Date.parse(u.created_at) === Date.parse(u.updated_at)).length > 100);
+  // participations: ~30% have none, the rest 1..6
+  const sizes = all.slice(0, 300).map((u) => sim.getUser(u.id).participations.length);
+  const none = sizes.filter((n) => n === 0).length;
+  assert.ok(none > 50 && none < 140, `~30% without participations (${none}/300)`);
+  assert.ok(sizes.every((n) => n <= 6));
+});
+
+test("state: 10,000 users start fast (prints the time)", async () => {
+  const t0 = performance.now();
+  const big = await startSimulator({ users: 10000 });
+  const ms = performance.now() - t0;
+  console.log(`# startSimulator({users: 10000}) took ${ms.toFixed(1)} ms`);
+  try {
+    assert.ok(ms < 3000);
+    const r = await fetch(`${big.url}/users?page=667`, { headers: { Authorization: `Bearer ${big.token}` } });
+    const body = await r.json();
+    assert.equal(body.meta.total, 10000);
+    assert.equal(body.data.length, 10);
+  } finally {
+    await big.close();
+  }
+});
+
+test("state: clock is real by default, settable, advanceable; stamps truncate to seconds", async () => {
+  const real = await startSimulator({ users: 1 });
+  try {
+    const before = Date.now();
+    const n = real.now();
+    assert.ok(n >= before && n <= Date.now());
+    real.advanceClock(60000);
+    assert.ok(real.now() >= before + 60000 && real.now() < Date.now() + 61000);
+    assert.ok(real.now() === real.now(), "frozen after advance");
+    real.useRealClock();
+    assert.ok(Math.abs(real.now() - Date.now()) < 50);
+  } finally {
+    await real.close();
+  }
+  sim.setClock("2026-03-02T00:00:00.999Z");
+  assert.equal(sim.now(), Date.parse("2026-03-02T00:00:00.999Z"));
+  const u = sim.createUser({ email: "clock@x.example" });
+  assert.equal(Date.parse(u.created_at), Date.parse("2026-03-02T00:00:00Z"));
+  sim.advanceClock(1500);
+  assert.equal(sim.now(), Date.parse("2026-03-02T00:00:02.499Z"));
+  assert.equal(Date.parse(sim.updateUser(u.id, { phone: "555" }).updated_at), Date.parse("2026-03-02T00:00:02Z"));
+  let r = await ctl("POST", "/clock", { now: "2026-03-05T00:00:00Z" });
+  assert.equal(r.body.now, Date.parse("2026-03-05T00:00:00Z"));
+  r = await ctl("POST", "/clock", { advanceMs: 1000 });
+  assert.equal((await ctl("GET", "/clock")).body.now, Date.parse("2026-03-05T00:00:01Z"));
+  assert.equal(r.body.now, Date.parse("2026-03-05T00:00:01Z"));
+  await ctl("POST", "/clock", { real: true });
+  assert.ok(Math.abs(sim.now() - Date.now()) < 1000);
+  sim.setClock(NOW + 86400000);
+});
+
+test("state: programmatic control — update, email, participations (no bump), delete, anonymize, create", async () => {
+  const [a, b, c] = sim.listAll().slice(0, 3);
+  const t = sim.now();
+  const up = sim.updateUser(a.id, { phone: "(555) 010-0000" });
+  assert.equal(up.phone, "(555) 010-0000");
+  assert.equal(Date.parse(up.updated_at), Math.floor(t / 1000) * 1000);
+  const fixed = sim.updateUser(a.id, { address: "1 Fixed St", updated_at: "2026-01-01T00:00:00Z" });
+  assert.equal(Date.parse(fixed.updated_at), Date.parse("2026-01-01T00:00:00Z"));
+  assert.equal(sim.changeEmail(a.id, "new@changed.example").email, "new@changed.example");
+
+  const before = sim.getUser(b.id);
+  sim.advanceClock(10000);
+  const p = sim.addParticipation(b.id, { project_id: 789, project_date_id: 1011, hours: 4, checked_in_at: "2026-02-15T09:00:00Z",
+    checked_out_at: "2026-02-15T13:00:00Z", verified: true });
+  assert.equal(p.hours, "4.00");
+  assert.equal(p.project_date_id, "1011");
+  let after = sim.getUser(b.id);
+  assert.equal(after.updated_at, before.updated_at, "participation does not move updated_at");
+  assert.equal(after.participations.length, before.participations.length + 1);
+  sim.updateParticipation(b.id, 1011, { hours: 2.5 });
+  assert.equal(sim.getUser(b.id).participations.find((x) => x.project_date_id === "1011").hours, "2.50");
+  assert.equal(sim.removeParticipation(b.id, 1011), true);
+  after = sim.getUser(b.id);
+  assert.deepEqual(after, before);
+
+  assert.equal(sim.deleteUser(c.id), true);
+  assert.equal(sim.getUser(c.id), null);
+  const r404 = await fetch(`${sim.url}/users/${c.id}`, { headers: auth() });
+  assert.equal(r404.status, 404);
+  assert.ok(!sim.listAll().some((u) => u.id === c.id));
+
+  const d = sim.listAll()[5];
+  sim.advanceClock(1000);
+  const anon = sim.anonymizeUser(d.id);
+  assert.equal(anon.full_name, "Deleted User");
+  assert.match(anon.email, /^vomodeleteduser\d{4}@vomo\.org$/);
+  assert.equal(anon.birthday, "1900-01-01");
+  assert.equal(anon.address, null);
+  assert.equal(anon.phone, "555-555-5555");
+  assert.equal(Date.parse(anon.updated_at), Math.floor(sim.now() / 1000) * 1000);
+  assert.equal(anon.id, d.id);
+  assert.equal(sim.getUser(d.id).participations.length, sim.getUser(d.id).participations.length, "history kept");
+
+  const created = sim.createUser({ first_name: "New", last_name: "Person", email: "np@x.example" });
+  assert.equal(created.created_at, created.updated_at);
+  assert.ok(created.id > Math.max(...sim.listAll().filter((u) => u.id !== created.id).map((u) => u.id)));
+});
+
+test("state: HTTP control surface under /__sim/ mirrors the programmatic API", async () => {
+  const info = (await ctl("GET", "/info")).body;
+  assert.equal(info.url, sim.url);
+  assert.equal(info.token, sim.token);
+  assert.equal(info.foreignUrl, sim.foreignUrl);
+  assert.equal(info.users, sim.listAll().length);
+  let r = await ctl("POST", "/users", { fields: { first_name: "Http", last_name: "Made", email: "http@made.example" } });
+  assert.equal(r.status, 201);
+  const id = r.body.id;
+  r = await ctl("PATCH", `/users/${id}`, { patch: { phone: "(555) 011-1111" } });
+  assert.equal(r.body.phone, "(555) 011-1111");
+  r = await ctl("POST", `/users/${id}/email`, { email: "http2@made.example" });
+  assert.equal(r.body.email, "http2@made.example");
+  const upd = r.body.updated_at;
+  sim.advanceClock(5000);
+  r = await ctl("POST", `/users/${id}/participations`, { participation: { project_date_id: 555, hours: 3 } });
+  assert.equal(r.body.hours, "3.00");
+  r = await ctl("GET", `/users/${id}`);
+  assert.equal(r.body.participations.length, 1);
+  assert.equal(r.body.updated_at, upd);
+  r = await ctl("POST", `/users/${id}/anonymize`);
+  assert.equal(r.body.full_name, "Deleted User");
+  assert.notEqual(r.body.updated_at, upd);
+  r = await ctl("DELETE", `/users/${id}`);
+  assert.equal(r.status, 200);
+  assert.equal((await ctl("GET", `/users/${id}`)).status, 404);
+  assert.equal((await ctl("DELETE", `/users/${id}`)).status, 404);
+  r = await ctl("POST", "/config", { perPage: 20, quirks: { stringMeta: true } });
+  assert.equal(r.body.perPage, 20);
+  const page = await (await fetch(`${sim.url}/users`, { headers: auth() })).json();
+  assert.equal(page.meta.per_page, "20");
+  await ctl("POST", "/config", { perPage: 15, quirks: { stringMeta: false } });
+  r = await ctl("POST", "/reset", { users: 50, seed: 9 });
+  assert.equal(r.body.users, 50);
+  assert.equal(sim.listAll().length, 50);
+  assert.deepEqual((await ctl("GET", "/log")).body, []);
+  assert.equal((await ctl("GET", "/nope")).status, 404);
+});
