@@ -2,13 +2,13 @@
 //! package returns: absent optional fields are `null`, never missing, never `""`.
 
 use crate::time::{Date, Timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A VOMO user id. The wire sends integers and sometimes numeric strings.
 pub type UserId = i64;
 
 /// Gender as POST /users accepts it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Gender {
     M,
     F,
@@ -36,7 +36,7 @@ impl Gender {
 }
 
 /// One UserResource (the list shape).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: UserId,
@@ -56,7 +56,7 @@ pub struct User {
 }
 
 /// A user's attendance at one Project Date.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Participation {
     pub project_id: Option<i64>,

@@ -4,7 +4,7 @@
 //! them become milliseconds since the epoch (finer precision truncated, never rounded, so an
 //! inclusive `updated_after` bound still holds) and print as `2025-11-04T08:00:00.000Z`.
 
-use serde::{Serialize, Serializer};
+use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// A UTC instant with millisecond precision.
@@ -123,6 +123,20 @@ impl fmt::Display for Date {
 impl Serialize for Date {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Timestamp::parse(&text).ok_or_else(|| de::Error::custom(format!("not an ISO-8601 timestamp: {text:?}")))
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Date::parse(&text).ok_or_else(|| de::Error::custom(format!("not a YYYY-MM-DD date: {text:?}")))
     }
 }
 

@@ -1,0 +1,80 @@
+//! The pure functions of API.md. Each takes text or numbers and returns JSON text.
+
+use super::error::{to_js_error, to_json, JsResult};
+use crate::changes;
+use crate::error::VomoError;
+use crate::model::Participation;
+use crate::parse;
+use serde::Serialize;
+use std::collections::HashSet;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(js_name = parseUserPageJson)]
+pub fn parse_user_page_json(text: &str) -> JsResult<String> {
+    to_json(&parse::user_page(text).map_err(to_js_error)?)
+}
+
+#[wasm_bindgen(js_name = parseUserDetailJson)]
+pub fn parse_user_detail_json(text: &str) -> JsResult<String> {
+    to_json(&parse::user_detail(text).map_err(to_js_error)?)
+}
+
+#[derive(Serialize)]
+struct UserWithWarnings {
+    user: crate::model::User,
+    warnings: Vec<String>,
+}
+
+#[wasm_bindgen(js_name = parseUserJson)]
+pub fn parse_user_json(text: &str) -> JsResult<String> {
+    let (user, warnings) = parse::user_object(text).map_err(to_js_error)?;
+    to_json(&UserWithWarnings { user, warnings })
+}
+
+#[wasm_bindgen(js_name = classifyChange)]
+pub fn classify_change(user_json: &str, known_ids: Option<Vec<f64>>) -> JsResult<String> {
+    let user: crate::model::User = serde_json::from_str(user_json)
+        .map_err(|e| to_js_error(VomoError::invalid_input(format!("classifyChange: not a User ({e})"))))?;
+    let known: Option<HashSet<i64>> = known_ids.map(|ids| ids.into_iter().map(|f| f as i64).collect());
+    Ok(changes::classify_change(&user, known.as_ref()).as_str().to_string())
+}
+
+fn participations(json: &str, which: &str) -> JsResult<Vec<Participation>> {
+    serde_json::from_str(json).map_err(|e| {
+        to_js_error(VomoError::invalid_input(format!("diffParticipations: {which} is not a Participation[] ({e})")))
+    })
+}
+
+#[derive(Serialize)]
+struct ChangedJson<'a> {
+    before: &'a Participation,
+    after: &'a Participation,
+}
+
+#[derive(Serialize)]
+struct DiffJson<'a> {
+    added: &'a [Participation],
+    removed: &'a [Participation],
+    changed: Vec<ChangedJson<'a>>,
+}
+
+#[wasm_bindgen(js_name = diffParticipationsJson)]
+pub fn diff_participations_json(previous: &str, current: &str) -> JsResult<String> {
+    let d = changes::diff_participations(&participations(previous, "previous")?, &participations(current, "current")?);
+    to_json(&DiffJson {
+        added: &d.added,
+        removed: &d.removed,
+        changed: d.changed.iter().map(|(before, after)| ChangedJson { before, after }).collect(),
+    })
+}
+
+#[wasm_bindgen(js_name = totalHours)]
+pub fn total_hours(participations_json: &str) -> JsResult<f64> {
+    Ok(changes::total_hours(&participations(participations_json, "participations")?))
+}
+
+#[wasm_bindgen(js_name = findMissingIds)]
+pub fn find_missing_ids(current: Vec<f64>, known: Vec<f64>) -> Vec<f64> {
+    let ints = |v: Vec<f64>| v.into_iter().map(|f| f as i64).collect::<Vec<_>>();
+    changes::find_missing_ids(&ints(current), &ints(known)).into_iter().map(|i| i as f64).collect()
+}
