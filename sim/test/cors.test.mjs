@@ -26,8 +26,11 @@ test("cors: every response (200, 401, 404, 429, control) carries Allow-Origin * 
     await fetch(`${sim.url}/users`, { headers: H }), // 429 (burst 1)
     await fetch(`${sim.url}/users`, { headers: { Origin: "http://page.example" } }), // 401
     await fetch(`${sim.origin}/__sim/info`, { headers: { Origin: "http://page.example" } }),
+    await fetch(`${sim.origin}/__sim/users/1`, { headers: { Origin: "http://page.example" } }),
   ];
-  assert.deepEqual(responses.map((r) => r.status), [200, 429, 401, 200]);
+  sim.configure({ rateLimit: null });
+  responses.push(await fetch(`${sim.url}/users/1`, { headers: H }));
+  assert.deepEqual(responses.map((r) => r.status), [200, 429, 401, 200, 404, 404]);
   for (const r of responses) {
     assert.equal(r.headers.get("access-control-allow-origin"), "*");
     assert.match(r.headers.get("access-control-expose-headers"), /Retry-After/i);
