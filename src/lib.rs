@@ -4,6 +4,7 @@
 //! them to JavaScript.
 
 pub mod changes;
+pub mod client;
 pub mod error;
 pub mod model;
 pub mod parse;

@@ -1,0 +1,114 @@
+//! `GET /users` filters and the safety rules of walking its pages.
+
+use super::url;
+use crate::error::{ErrorKind, Result, VomoError};
+use crate::model::{Page, User};
+use crate::time::{Date, Timestamp};
+use serde::Deserialize;
+use std::collections::HashSet;
+
+/// The list filters as JS passes them (camelCase; dates already ISO strings).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Filters {
+    pub updated_after: Option<String>,
+    pub updated_before: Option<String>,
+    pub created_after: Option<String>,
+    pub created_before: Option<String>,
+    pub name_like: Option<String>,
+    pub email_like: Option<String>,
+}
+
+impl Filters {
+    /// The snake_case query parameters, validated: dates must be ISO-8601 (full timestamps
+    /// are sent normalized to UTC milliseconds, plain dates as given).
+    pub fn to_query(&self) -> Result<Vec<(&'static str, String)>> {
+        let mut params = Vec::new();
+        let dates = [
+            ("updated_after", "updatedAfter", &self.updated_after),
+            ("updated_before", "updatedBefore", &self.updated_before),
+            ("created_after", "createdAfter", &self.created_after),
+            ("created_before", "createdBefore", &self.created_before),
+        ];
+        for (param, name, value) in dates {
+            let Some(text) = value.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { continue };
+            let sent = if Date::parse(text).is_some() {
+                text.to_string()
+            } else {
+                Timestamp::parse(text)
+                    .ok_or_else(|| VomoError::invalid_input(format!("{name}: not an ISO-8601 date or timestamp: {text:?}")))?
+                    .to_string()
+            };
+            params.push((param, sent));
+        }
+        for (param, value) in [("name_like", &self.name_like), ("email_like", &self.email_like)] {
+            if let Some(text) = value.as_deref().filter(|t| !t.is_empty()) {
+                params.push((param, text.to_string()));
+            }
+        }
+        Ok(params)
+    }
+}
+
+/// The state of one listing: where to go next and what has been seen, so that a foreign
+/// link, a loop or a runaway listing stops it before another request is sent.
+#[derive(Debug, Clone)]
+pub struct PageWalk {
+    base_origin: String,
+    next_url: Option<String>,
+    visited: HashSet<String>,
+    pages: u64,
+    latest_total: u64,
+    per_page: u64,
+}
+
+/// Extra pages tolerated beyond what `meta.total` implies (the set may grow while paging).
+const SLACK_PAGES: u64 = 3;
+
+impl PageWalk {
+    pub fn new(base_origin: String, first_url: String) -> Self {
+        PageWalk { base_origin, next_url: Some(first_url), visited: HashSet::new(), pages: 0, latest_total: 0, per_page: 1 }
+    }
+
+    /// The URL to request next, or `None` when the listing is over.
+    pub fn next_url(&self) -> Option<&str> {
+        self.next_url.as_deref()
+    }
+
+    pub fn pages_fetched(&self) -> u64 {
+        self.pages
+    }
+
+    /// Records a fetched page and decides where to go next.
+    pub fn advance(&mut self, fetched_url: &str, page: &Page<User>) -> Result<()> {
+        self.visited.insert(fetched_url.to_string());
+        self.pages += 1;
+        self.latest_total = page.meta.total;
+        self.per_page = page.meta.per_page.max(1);
+        let allowed = self.latest_total.div_ceil(self.per_page) + SLACK_PAGES + self.latest_total.div_ceil(self.per_page) / 10;
+        self.next_url = None;
+        let Some(link) = page.links.next.as_deref() else { return Ok(()) };
+        if page.data.is_empty() {
+            return Ok(()); // an empty page with a next link would only loop
+        }
+        let next = url::resolve(link, &self.base_origin);
+        if url::origin(&next).as_deref() != Some(self.base_origin.as_str()) {
+            return Err(VomoError::new(
+                ErrorKind::UnsafeLink,
+                format!("links.next points at another origin ({}); not followed, and the token was not sent there",
+                        url::origin(&next).unwrap_or_else(|| "an unreadable URL".into())),
+            ));
+        }
+        if self.visited.contains(&next) {
+            return Err(VomoError::parse("links.next", format_args!("repeats an already fetched page ({})", url::path_and_query(&next))));
+        }
+        if self.pages >= allowed {
+            return Err(VomoError::parse(
+                "links.next",
+                format_args!("the listing ran past meta.total ({} users at {} per page) after {} pages", self.latest_total, self.per_page, self.pages),
+            ));
+        }
+        self.next_url = Some(next);
+        Ok(())
+    }
+}

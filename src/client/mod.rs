@@ -1,0 +1,376 @@
+//! The VOMO Users client: throttled, retrying, origin-pinned HTTP over a [`Runtime`].
+
+mod listing;
+mod retry;
+mod runtime;
+mod throttle;
+mod upsert;
+pub mod url;
+
+pub use listing::{Filters, PageWalk};
+pub use retry::{backoff_ms, retry_after_ms};
+pub use runtime::{HttpRequest, HttpResponse, Runtime, TransportError};
+pub use throttle::{Rate, Throttle};
+pub use upsert::{is_plausible_email, UpsertInput};
+
+use crate::error::{ErrorKind, Result, VomoError};
+use crate::model::{Page, User, UserDetail, UserId};
+use crate::parse;
+use std::cell::{Cell, RefCell};
+
+/// Client options (API.md defaults).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientConfig {
+    pub token: String,
+    pub base_url: String,
+    pub rate: Rate,
+    pub max_retries: u32,
+    pub max_retry_after_ms: f64,
+    pub timeout_ms: f64,
+}
+
+impl ClientConfig {
+    pub fn new(token: impl Into<String>) -> Self {
+        ClientConfig {
+            token: token.into(),
+            base_url: "https://api.vomo.org/v1".into(),
+            rate: Rate::Fixed(3.0),
+            max_retries: 4,
+            max_retry_after_ms: 120_000.0,
+            timeout_ms: 30_000.0,
+        }
+    }
+}
+
+/// Counters for `client.stats()`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    pub requests: u64,
+    pub retries: u64,
+    pub rate_limited: u64,
+    pub errors: u64,
+}
+
+/// The result of an upsert.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct UpsertOutcome {
+    pub user: User,
+    pub created: bool,
+    /// An earlier attempt of this call may have reached the server, so a 200 may follow
+    /// our own lost 201.
+    pub uncertain: bool,
+}
+
+/// One response and whether an earlier attempt may have reached the server.
+struct Exchange {
+    response: HttpResponse,
+    maybe_reached_before: bool,
+}
+
+pub struct Client<R: Runtime> {
+    config: ClientConfig,
+    base: String,
+    base_origin: String,
+    runtime: R,
+    throttle: RefCell<Throttle>,
+    stats: Cell<Stats>,
+}
+
+const MAX_REDIRECTS: u32 = 5;
+
+impl<R: Runtime> Client<R> {
+    /// Checks the options: a token, a readable base URL, `https` unless on loopback, and
+    /// sane numbers.
+    pub fn new(config: ClientConfig, runtime: R) -> Result<Self> {
+        if config.token.trim().is_empty() {
+            return Err(VomoError::invalid_input("VomoClient: token is required"));
+        }
+        let base = config.base_url.trim().trim_end_matches('/').to_string();
+        let base_origin = url::origin(&base)
+            .ok_or_else(|| VomoError::invalid_input(format!("VomoClient: baseUrl is not an http(s) URL: {:?}", config.base_url)))?;
+        if base_origin.starts_with("http://") && !url::is_loopback(url::host(&base_origin)) {
+            return Err(VomoError::invalid_input(format!(
+                "VomoClient: baseUrl must use https outside loopback (got {base_origin}); the token would travel in clear text"
+            )));
+        }
+        if let Rate::Fixed(rps) = config.rate {
+            if !(rps.is_finite() && rps > 0.0) {
+                return Err(VomoError::invalid_input("VomoClient: requestsPerSecond must be a positive number or \"auto\""));
+            }
+        }
+        if !(config.timeout_ms.is_finite() && config.timeout_ms > 0.0) || config.max_retry_after_ms < 0.0 {
+            return Err(VomoError::invalid_input("VomoClient: timeoutMs must be positive and maxRetryAfterMs non-negative"));
+        }
+        let throttle = RefCell::new(Throttle::new(config.rate));
+        Ok(Client { base, base_origin, runtime, throttle, stats: Cell::new(Stats::default()), config })
+    }
+
+    pub fn runtime(&self) -> &R {
+        &self.runtime
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.stats.get()
+    }
+
+    pub fn base_origin(&self) -> &str {
+        &self.base_origin
+    }
+
+    /// The current request rate (changes in `"auto"` mode).
+    pub fn current_rps(&self) -> f64 {
+        self.throttle.borrow().current_rps()
+    }
+
+    fn bump(&self, f: impl FnOnce(&mut Stats)) {
+        let mut s = self.stats.get();
+        f(&mut s);
+        self.stats.set(s);
+    }
+
+    /// Removes the token from any text that reaches a message (a server could echo it).
+    fn redact(&self, text: String) -> String {
+        if self.config.token.len() >= 4 && text.contains(&self.config.token) {
+            text.replace(&self.config.token, "[redacted]")
+        } else {
+            text
+        }
+    }
+
+    fn fail(&self, e: VomoError) -> VomoError {
+        self.bump(|s| s.errors += 1);
+        VomoError { message: self.redact(e.message), ..e }
+    }
+
+    /// Sends a request through the throttle with the retry policy; returns the first
+    /// 2xx response, or the error its final outcome maps to.
+    async fn exchange(&self, mut request: HttpRequest, call: &R::Call) -> Result<Exchange> {
+        let mut attempt: u32 = 0;
+        let mut redirects = 0;
+        let mut maybe_reached = false;
+        loop {
+            let what = format!("{} {}", request.method, url::path_and_query(&request.url));
+            if self.runtime.is_aborted(call) {
+                return Err(VomoError::new(ErrorKind::Aborted, format!("{what}: aborted")));
+            }
+            let wait = self.throttle.borrow_mut().reserve(self.runtime.now_ms());
+            if wait > 0.0 {
+                self.runtime.sleep(wait, call).await.map_err(|_| VomoError::new(ErrorKind::Aborted, format!("{what}: aborted")))?;
+            }
+            self.bump(|s| {
+                s.requests += 1;
+                if attempt > 0 {
+                    s.retries += 1;
+                }
+            });
+            let outcome = self.runtime.send(&request, &self.config.token, self.config.timeout_ms, call).await;
+            let tries = attempt + 1;
+            let retry_in = |ms: f64| -> Option<f64> { (attempt < self.config.max_retries).then_some(ms) };
+            let backoff = retry::backoff_ms(attempt + 1, self.runtime.random());
+            let (error, wait) = match outcome {
+                Err(TransportError::Aborted) => return Err(VomoError::new(ErrorKind::Aborted, format!("{what}: aborted"))),
+                Err(TransportError::Timeout) => {
+                    maybe_reached = true;
+                    let e = VomoError::new(ErrorKind::Timeout, format!("{what}: no response within {} ms (attempt {tries})", self.config.timeout_ms));
+                    (e, retry_in(backoff))
+                }
+                Err(TransportError::Network(m)) => {
+                    maybe_reached = true;
+                    (VomoError::new(ErrorKind::Network, format!("{what}: network error: {m} (attempt {tries})")), retry_in(backoff))
+                }
+                Ok(response) if (200..300).contains(&response.status) => {
+                    self.throttle.borrow_mut().on_success();
+                    return Ok(Exchange { response, maybe_reached_before: maybe_reached });
+                }
+                Ok(response) if (300..400).contains(&response.status) => {
+                    let target = response.location.as_deref().map(|l| url::resolve(l, &self.base_origin));
+                    match target {
+                        Some(t) if url::origin(&t).as_deref() == Some(self.base_origin.as_str()) && redirects < MAX_REDIRECTS => {
+                            redirects += 1;
+                            request.url = t;
+                            continue;
+                        }
+                        Some(t) if url::origin(&t).as_deref() == Some(self.base_origin.as_str()) => {
+                            return Err(VomoError::new(ErrorKind::Server, format!("{what}: more than {MAX_REDIRECTS} redirects")).with_status(response.status))
+                        }
+                        _ => {
+                            let to = target.as_deref().and_then(url::origin).unwrap_or_else(|| "a location the runtime hides".into());
+                            return Err(VomoError::new(ErrorKind::UnsafeLink, format!("{what}: redirect to another origin ({to}) refused")).with_status(response.status));
+                        }
+                    }
+                }
+                Ok(response) if response.status == 429 => {
+                    self.bump(|s| s.rate_limited += 1);
+                    self.throttle.borrow_mut().on_rate_limited();
+                    let now = self.runtime.now_ms();
+                    let after = response.retry_after.as_deref().and_then(|v| retry::retry_after_ms(v, response.date.as_deref(), now));
+                    let e = VomoError::new(ErrorKind::RateLimited, format!("{what}: 429 Too Many Requests (attempt {tries})")).with_status(429);
+                    match after {
+                        Some(ms) if ms > self.config.max_retry_after_ms => {
+                            let e = VomoError { message: format!("{what}: 429 with Retry-After {:.0} s, beyond maxRetryAfterMs {:.0}", ms / 1000.0, self.config.max_retry_after_ms), ..e };
+                            return Err(e);
+                        }
+                        Some(ms) => {
+                            self.throttle.borrow_mut().pause_until(now + ms);
+                            (e, retry_in(0.0))
+                        }
+                        None => (e, retry_in(backoff)),
+                    }
+                }
+                Ok(response) if response.status >= 500 => {
+                    maybe_reached = true;
+                    let e = VomoError::new(ErrorKind::Server, format!("{what}: {} {} (attempt {tries})", response.status, server_message(&response.body)))
+                        .with_status(response.status);
+                    (e, retry_in(backoff))
+                }
+                Ok(response) => return Err(client_error(&what, &response)),
+            };
+            match wait {
+                Some(ms) => {
+                    if ms > 0.0 {
+                        self.runtime.sleep(ms, call).await.map_err(|_| VomoError::new(ErrorKind::Aborted, format!("{what}: aborted")))?;
+                    }
+                    attempt += 1;
+                }
+                None => {
+                    let suffix = if attempt > 0 { format!("; gave up after {} retries", attempt) } else { String::new() };
+                    return Err(VomoError { message: format!("{}{suffix}", error.message), ..error });
+                }
+            }
+        }
+    }
+
+    async fn get(&self, url: String, call: &R::Call) -> Result<Exchange> {
+        self.exchange(HttpRequest { method: "GET", url, body: None }, call).await
+    }
+
+    /// The URL of the first page of a listing.
+    pub fn list_url(&self, filters: &Filters) -> Result<String> {
+        Ok(url::with_query(&format!("{}/users", self.base), &filters.to_query()?))
+    }
+
+    /// Starts a listing; drive it with [`Client::next_page`].
+    pub fn start_listing(&self, filters: &Filters) -> Result<PageWalk> {
+        Ok(PageWalk::new(self.base_origin.clone(), self.list_url(filters).map_err(|e| self.fail(e))?))
+    }
+
+    /// Fetches the next page of a listing, or `None` when it is over.
+    pub async fn next_page(&self, walk: &mut PageWalk, call: &R::Call) -> Result<Option<Page<User>>> {
+        let Some(url) = walk.next_url().map(str::to_string) else { return Ok(None) };
+        let result: Result<Page<User>> = async {
+            let exchange = self.get(url.clone(), call).await?;
+            let page = parse::user_page(&exchange.response.body)
+                .map_err(|e| VomoError { message: format!("GET {}: {}", url::path_and_query(&url), e.message), ..e })?;
+            walk.advance(&url, &page)?;
+            Ok(page)
+        }
+        .await;
+        let page = result.map_err(|e| self.fail(e))?;
+        for w in &page.warnings {
+            self.runtime.warn(w);
+        }
+        Ok(Some(page))
+    }
+
+    /// Every user matching the filters.
+    pub async fn list_all(&self, filters: &Filters, call: &R::Call) -> Result<Vec<User>> {
+        let mut walk = self.start_listing(filters)?;
+        let mut users = Vec::new();
+        while let Some(page) = self.next_page(&mut walk, call).await? {
+            users.extend(page.data);
+        }
+        Ok(users)
+    }
+
+    /// `GET /users/{id}`; `None` on 404.
+    pub async fn get_user(&self, id: UserId, call: &R::Call) -> Result<Option<UserDetail>> {
+        if id <= 0 {
+            return Err(self.fail(VomoError::invalid_input(format!("getUser: id must be a positive integer (got {id})"))));
+        }
+        let url = format!("{}/users/{id}", self.base);
+        match self.get(url.clone(), call).await {
+            Ok(x) => {
+                let detail = parse::user_detail(&x.response.body)
+                    .map_err(|e| self.fail(VomoError { message: format!("GET {}: {}", url::path_and_query(&url), e.message), ..e }))?;
+                for w in &detail.warnings {
+                    self.runtime.warn(w);
+                }
+                Ok(Some(detail))
+            }
+            Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// `POST /users`, the email-keyed upsert: 201 created, 200 updated.
+    pub async fn upsert_user(&self, input: &UpsertInput, call: &R::Call) -> Result<UpsertOutcome> {
+        let body = input.to_body().map_err(|e| self.fail(e))?;
+        let url = format!("{}/users", self.base);
+        let x = self.exchange(HttpRequest { method: "POST", url: url.clone(), body: Some(body) }, call).await.map_err(|e| self.fail(e))?;
+        let detail = parse::user_detail(&x.response.body)
+            .map_err(|e| self.fail(VomoError { message: format!("POST {}: {}", url::path_and_query(&url), e.message), ..e }))?;
+        for w in &detail.warnings {
+            self.runtime.warn(w);
+        }
+        Ok(UpsertOutcome { user: detail.user, created: x.response.status == 201, uncertain: x.maybe_reached_before })
+    }
+
+    /// Exact, case-insensitive lookup after `email_like`, walking every page. Several exact
+    /// matches (which should not happen) give the most recently updated, with a warning.
+    pub async fn find_user_by_email(&self, email: &str, call: &R::Call) -> Result<Option<User>> {
+        let wanted = email.trim().to_lowercase();
+        if !is_plausible_email(&wanted) {
+            return Err(self.fail(VomoError::invalid_input(format!("findUserByEmail: not an email address: {email:?}"))));
+        }
+        let filters = Filters { email_like: Some(wanted.clone()), ..Default::default() };
+        let mut matches: Vec<User> = self.list_all(&filters, call).await?.into_iter().filter(|u| u.email.trim().to_lowercase() == wanted).collect();
+        if matches.len() > 1 {
+            let ids: Vec<String> = matches.iter().map(|u| u.id.to_string()).collect();
+            self.runtime.warn(&format!(
+                "findUserByEmail: {} users match {wanted:?} exactly (ids {}); returning the most recently updated",
+                matches.len(), ids.join(", ")
+            ));
+        }
+        matches.sort_by_key(|u| (u.updated_at, u.id));
+        Ok(matches.pop())
+    }
+}
+
+/// The `message` of an error body, or a short excerpt of a non-JSON one.
+fn server_message(body: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(v) => v.get("message").and_then(|m| m.as_str()).unwrap_or("").to_string(),
+        Err(_) => body.chars().take(80).collect::<String>().trim().to_string(),
+    }
+}
+
+fn client_error(what: &str, response: &HttpResponse) -> VomoError {
+    let status = response.status;
+    let message = server_message(&response.body);
+    let (kind, label) = match status {
+        401 => (ErrorKind::Auth, "401 Unauthenticated: the token is missing, invalid or expired"),
+        403 => (ErrorKind::Forbidden, "403 Forbidden: the token lacks permission"),
+        404 | 410 => (ErrorKind::NotFound, "404 Not Found"),
+        _ => (ErrorKind::Validation, "rejected"),
+    };
+    let mut e = VomoError::new(kind, format!("{what}: {label}{}", if message.is_empty() { String::new() } else { format!(" ({message})") }))
+        .with_status(status);
+    if kind == ErrorKind::Validation {
+        e.message = format!("{what}: {status} {message}");
+        let errors = serde_json::from_str::<serde_json::Value>(&response.body).ok().and_then(|v| v.get("errors").cloned());
+        let mut fields = crate::error::FieldErrors::new();
+        if let Some(serde_json::Value::Object(map)) = errors {
+            for (k, v) in map {
+                let list = match v {
+                    serde_json::Value::Array(items) => items.iter().map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string())).collect(),
+                    serde_json::Value::String(s) => vec![s],
+                    other => vec![other.to_string()],
+                };
+                fields.insert(k, list);
+            }
+        }
+        e.fields = Some(fields);
+    }
+    e
+}

@@ -1,0 +1,138 @@
+//! POST /users input: validated before sending, empty optional fields left out.
+
+use crate::error::{Result, VomoError};
+use crate::model::Gender;
+use crate::time::Date;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// The upsert fields as JS passes them (camelCase).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpsertInput {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub birthday: Option<String>,
+    pub gender: Option<String>,
+    pub role: Option<String>,
+    pub address: Option<String>,
+    pub org: Option<String>,
+    pub invite_code: Option<String>,
+    pub password: Option<String>,
+}
+
+const ROLES: [&str; 3] = ["VOLUNTEER", "ORGANIZER", "ADMIN"];
+
+/// A plausible email: one `@`, a local part, a dotted domain, no spaces.
+pub fn is_plausible_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else { return false };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(char::is_whitespace)
+}
+
+fn present(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl UpsertInput {
+    /// The trimmed email, lower-cased: the key VOMO matches on.
+    pub fn normalized_email(&self) -> Option<String> {
+        present(&self.email).map(str::to_lowercase)
+    }
+
+    /// Checks the input and builds the snake_case JSON body. Every problem is listed in
+    /// `fields`, as a 422 would list them.
+    pub fn to_body(&self) -> Result<String> {
+        let mut problems: Vec<(&str, String)> = Vec::new();
+        let mut body = Map::new();
+        for (field, value) in [("first_name", &self.first_name), ("last_name", &self.last_name), ("email", &self.email)] {
+            match present(value) {
+                Some(v) => {
+                    body.insert(field.into(), Value::String(v.to_string()));
+                }
+                None => problems.push((field, format!("The {} field is required.", field.replace('_', " ")))),
+            }
+        }
+        if let Some(email) = present(&self.email) {
+            if !is_plausible_email(email) {
+                problems.push(("email", "The email must be a valid email address.".into()));
+            }
+        }
+        if let Some(g) = present(&self.gender) {
+            match Gender::parse(g) {
+                Some(g) => {
+                    body.insert("gender".into(), Value::String(g.as_str().into()));
+                }
+                None => problems.push(("gender", format!("The gender must be one of M, F, N (got {g:?})."))),
+            }
+        }
+        if let Some(b) = present(&self.birthday) {
+            match Date::parse(b) {
+                Some(d) => {
+                    body.insert("birthday".into(), Value::String(d.to_string()));
+                }
+                None => problems.push(("birthday", format!("The birthday must be a real date as YYYY-MM-DD (got {b:?})."))),
+            }
+        }
+        if let Some(r) = present(&self.role) {
+            let upper = r.to_ascii_uppercase();
+            if ROLES.contains(&upper.as_str()) {
+                body.insert("role".into(), Value::String(upper));
+            } else {
+                problems.push(("role", format!("The role must be one of VOLUNTEER, ORGANIZER, ADMIN (got {r:?}).")));
+            }
+        }
+        for (field, value) in [("phone", &self.phone), ("address", &self.address), ("org", &self.org),
+                               ("invite_code", &self.invite_code), ("password", &self.password)] {
+            if let Some(v) = present(value) {
+                body.insert(field.into(), Value::String(v.to_string()));
+            }
+        }
+        if problems.is_empty() {
+            return Ok(Value::Object(body).to_string());
+        }
+        let message = problems.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join(" ");
+        let mut fields = crate::error::FieldErrors::new();
+        for (f, m) in problems {
+            fields.entry(f.to_string()).or_default().push(m);
+        }
+        Err(VomoError::invalid_input(format!("upsertUser: {message}")).with_fields(fields))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(first: &str, last: &str, email: &str) -> UpsertInput {
+        UpsertInput { first_name: Some(first.into()), last_name: Some(last.into()), email: Some(email.into()), ..Default::default() }
+    }
+
+    #[test]
+    fn empty_optional_fields_are_not_sent_and_enums_are_normalized() {
+        let mut i = input(" Ann ", "Lee", "ann@x.org");
+        i.phone = Some("  ".into());
+        i.gender = Some("f".into());
+        i.role = Some("organizer".into());
+        let body: Value = serde_json::from_str(&i.to_body().unwrap()).unwrap();
+        assert_eq!(body, serde_json::json!({"first_name":"Ann","last_name":"Lee","email":"ann@x.org","gender":"F","role":"ORGANIZER"}));
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_field() {
+        let mut i = input("", "Lee", "not-an-email");
+        i.birthday = Some("2023-02-29".into());
+        i.gender = Some("X".into());
+        i.role = Some("boss".into());
+        let e = i.to_body().unwrap_err();
+        let fields = e.fields.unwrap();
+        let keys: Vec<&str> = fields.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["birthday", "email", "first_name", "gender", "role"]);
+    }
+}
