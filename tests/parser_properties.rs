@@ -1,5 +1,7 @@
 //! Property tests: arbitrary and mutated payloads never panic the parsers, and every
 //! successful parse satisfies the invariants of API.md.
+// Native only: proptest does not build for wasm32 (wasm-pack test compiles every test target).
+#![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
