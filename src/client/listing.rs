@@ -60,6 +60,9 @@ pub struct PageWalk {
     pages: u64,
     latest_total: u64,
     per_page: u64,
+    /// Why the walk stopped early; raised on the request after the page that caused it,
+    /// so that page's users are still delivered.
+    stopped: Option<VomoError>,
 }
 
 /// Extra pages tolerated beyond what `meta.total` implies (the set may grow while paging).
@@ -67,7 +70,12 @@ const SLACK_PAGES: u64 = 3;
 
 impl PageWalk {
     pub fn new(base_origin: String, first_url: String) -> Self {
-        PageWalk { base_origin, next_url: Some(first_url), visited: HashSet::new(), pages: 0, latest_total: 0, per_page: 1 }
+        PageWalk { base_origin, next_url: Some(first_url), visited: HashSet::new(), pages: 0, latest_total: 0, per_page: 1, stopped: None }
+    }
+
+    /// A walk with nothing left to fetch.
+    pub fn finished() -> Self {
+        PageWalk { base_origin: String::new(), next_url: None, visited: HashSet::new(), pages: 0, latest_total: 0, per_page: 1, stopped: None }
     }
 
     /// The URL to request next, or `None` when the listing is over.
@@ -79,14 +87,26 @@ impl PageWalk {
         self.pages
     }
 
-    /// Records a fetched page and decides where to go next.
-    pub fn advance(&mut self, fetched_url: &str, page: &Page<User>) -> Result<()> {
+    /// The reason the walk stopped early, once.
+    pub fn take_stop_reason(&mut self) -> Option<VomoError> {
+        self.stopped.take()
+    }
+
+    /// Records a fetched page and decides where to go next. A next link that must not be
+    /// followed ends the walk; the reason is kept for [`PageWalk::take_stop_reason`].
+    pub fn advance(&mut self, fetched_url: &str, page: &Page<User>) {
+        self.next_url = None;
+        if let Err(e) = self.decide_next(fetched_url, page) {
+            self.stopped = Some(e);
+        }
+    }
+
+    fn decide_next(&mut self, fetched_url: &str, page: &Page<User>) -> Result<()> {
         self.visited.insert(fetched_url.to_string());
         self.pages += 1;
         self.latest_total = page.meta.total;
         self.per_page = page.meta.per_page.max(1);
         let allowed = self.latest_total.div_ceil(self.per_page) + SLACK_PAGES + self.latest_total.div_ceil(self.per_page) / 10;
-        self.next_url = None;
         let Some(link) = page.links.next.as_deref() else { return Ok(()) };
         if page.data.is_empty() {
             return Ok(()); // an empty page with a next link would only loop

@@ -257,12 +257,15 @@ impl<R: Runtime> Client<R> {
 
     /// Fetches the next page of a listing, or `None` when it is over.
     pub async fn next_page(&self, walk: &mut PageWalk, call: &R::Call) -> Result<Option<Page<User>>> {
+        if let Some(e) = walk.take_stop_reason() {
+            return Err(self.fail(e));
+        }
         let Some(url) = walk.next_url().map(str::to_string) else { return Ok(None) };
         let result: Result<Page<User>> = async {
             let exchange = self.get(url.clone(), call).await?;
             let page = parse::user_page(&exchange.response.body)
                 .map_err(|e| VomoError { message: format!("GET {}: {}", url::path_and_query(&url), e.message), ..e })?;
-            walk.advance(&url, &page)?;
+            walk.advance(&url, &page);
             Ok(page)
         }
         .await;

@@ -2,7 +2,9 @@
 //! boundary as JSON text (one `JSON.parse` on the JS side is cheaper than building objects
 //! field by field); errors cross as plain objects that the JS façade turns into `VomoError`.
 
+pub mod client;
 mod error;
 mod pure;
+mod runtime;
 
 

@@ -1,0 +1,165 @@
+//! `VomoClient` for JS: options in, JSON text out. The façade adds the async iterators.
+
+use super::error::{to_js_error, to_json, JsResult};
+use super::runtime::JsRuntime;
+use crate::client::{Client, ClientConfig, Filters, PageWalk, Rate, UpsertInput};
+use crate::error::VomoError;
+use js_sys::{Function, Promise};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+pub type SharedClient = Rc<Client<JsRuntime>>;
+
+fn invalid(what: String) -> JsValue {
+    to_js_error(VomoError::invalid_input(what))
+}
+
+/// Reads the client options JSON (everything but `fetch` and `onWarning`).
+fn config_from_json(options: &str) -> Result<ClientConfig, JsValue> {
+    let v: Value = serde_json::from_str(options).map_err(|e| invalid(format!("VomoClient: options: {e}")))?;
+    let token = v.get("token").and_then(Value::as_str).unwrap_or_default();
+    let mut config = ClientConfig::new(token);
+    let number = |key: &str| -> Result<Option<f64>, JsValue> {
+        match v.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(n) => n.as_f64().map(Some).ok_or_else(|| invalid(format!("VomoClient: {key} must be a number"))),
+        }
+    };
+    if let Some(base) = v.get("baseUrl").and_then(Value::as_str) {
+        config.base_url = base.to_string();
+    }
+    match v.get("requestsPerSecond") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) if s == "auto" => config.rate = Rate::Auto,
+        Some(n) => config.rate = Rate::Fixed(n.as_f64().ok_or_else(|| invalid("VomoClient: requestsPerSecond must be a number or \"auto\"".into()))?),
+    }
+    if let Some(n) = number("maxRetries")? {
+        if !(0.0..=100.0).contains(&n) || n.fract() != 0.0 {
+            return Err(invalid("VomoClient: maxRetries must be an integer from 0 to 100".into()));
+        }
+        config.max_retries = n as u32;
+    }
+    if let Some(n) = number("maxRetryAfterMs")? {
+        config.max_retry_after_ms = n;
+    }
+    if let Some(n) = number("timeoutMs")? {
+        config.timeout_ms = n;
+    }
+    Ok(config)
+}
+
+#[wasm_bindgen]
+pub struct WasmClient {
+    inner: SharedClient,
+}
+
+pub fn parse_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T, JsValue> {
+    serde_json::from_str(json).map_err(|e| invalid(format!("{what}: {e}")))
+}
+
+#[wasm_bindgen]
+impl WasmClient {
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: &str, transport: Function, sleep: Function, on_warning: Option<Function>) -> JsResult<WasmClient> {
+        let config = config_from_json(options)?;
+        let runtime = JsRuntime { transport, sleep, on_warning };
+        let inner = Client::new(config, runtime).map_err(to_js_error)?;
+        Ok(WasmClient { inner: Rc::new(inner) })
+    }
+
+    #[wasm_bindgen(js_name = startListing)]
+    pub fn start_listing(&self, filters_json: &str) -> JsResult<WasmListing> {
+        let filters: Filters = parse_json(filters_json, "filters")?;
+        let walk = self.inner.start_listing(&filters).map_err(to_js_error)?;
+        Ok(WasmListing { client: self.inner.clone(), walk: Rc::new(RefCell::new(Some(walk))) })
+    }
+
+    #[wasm_bindgen(js_name = listAllUsers)]
+    pub fn list_all_users(&self, filters_json: &str, signal: JsValue) -> Promise {
+        let client = self.inner.clone();
+        let filters: Result<Filters, JsValue> = parse_json(filters_json, "filters");
+        future_to_promise(async move {
+            let users = client.list_all(&filters?, &signal).await.map_err(to_js_error)?;
+            Ok(JsValue::from_str(&to_json(&users)?))
+        })
+    }
+
+    #[wasm_bindgen(js_name = getUser)]
+    pub fn get_user(&self, id: f64, signal: JsValue) -> Promise {
+        let client = self.inner.clone();
+        future_to_promise(async move {
+            if !(id.is_finite() && id.fract() == 0.0) {
+                return Err(invalid(format!("getUser: id must be an integer (got {id})")));
+            }
+            match client.get_user(id as i64, &signal).await.map_err(to_js_error)? {
+                Some(detail) => Ok(JsValue::from_str(&to_json(&detail)?)),
+                None => Ok(JsValue::NULL),
+            }
+        })
+    }
+
+    #[wasm_bindgen(js_name = upsertUser)]
+    pub fn upsert_user(&self, input_json: &str, signal: JsValue) -> Promise {
+        let client = self.inner.clone();
+        let input: Result<UpsertInput, JsValue> = parse_json(input_json, "upsertUser");
+        future_to_promise(async move {
+            let outcome = client.upsert_user(&input?, &signal).await.map_err(to_js_error)?;
+            Ok(JsValue::from_str(&to_json(&outcome)?))
+        })
+    }
+
+    #[wasm_bindgen(js_name = findUserByEmail)]
+    pub fn find_user_by_email(&self, email: String, signal: JsValue) -> Promise {
+        let client = self.inner.clone();
+        future_to_promise(async move {
+            match client.find_user_by_email(&email, &signal).await.map_err(to_js_error)? {
+                Some(user) => Ok(JsValue::from_str(&to_json(&user)?)),
+                None => Ok(JsValue::NULL),
+            }
+        })
+    }
+
+    pub fn stats(&self) -> JsResult<String> {
+        to_json(&self.inner.stats())
+    }
+
+    #[wasm_bindgen(js_name = currentRate)]
+    pub fn current_rate(&self) -> f64 {
+        self.inner.current_rps()
+    }
+}
+
+/// One listing in progress; `next()` resolves to the next page's JSON or `null`.
+#[wasm_bindgen]
+pub struct WasmListing {
+    client: SharedClient,
+    walk: Rc<RefCell<Option<PageWalk>>>,
+}
+
+#[wasm_bindgen]
+impl WasmListing {
+    pub fn next(&self, signal: JsValue) -> Promise {
+        let client = self.client.clone();
+        let slot = self.walk.clone();
+        future_to_promise(async move {
+            let Some(mut walk) = slot.borrow_mut().take() else {
+                return Err(invalid("listUsers: the previous page is still being fetched; await it first".into()));
+            };
+            let result = client.next_page(&mut walk, &signal).await;
+            *slot.borrow_mut() = Some(if result.is_err() { PageWalk::finished() } else { walk });
+            match result.map_err(to_js_error)? {
+                Some(page) => Ok(JsValue::from_str(&to_json(&page)?)),
+                None => Ok(JsValue::NULL),
+            }
+        })
+    }
+}
+
+impl WasmClient {
+    pub fn shared(&self) -> SharedClient {
+        self.inner.clone()
+    }
+}

@@ -1,0 +1,93 @@
+//! The [`Runtime`] of the wasm build: JS functions for the HTTP exchange and the sleep
+//! (see `js/facade.mjs`), `Date.now`, `Math.random` and the `onWarning` callback.
+
+use crate::client::{HttpRequest, HttpResponse, Runtime, TransportError};
+use js_sys::{Array, Function, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+pub struct JsRuntime {
+    pub transport: Function,
+    pub sleep: Function,
+    pub on_warning: Option<Function>,
+}
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn opt_string(obj: &JsValue, key: &str) -> Option<String> {
+    get(obj, key).as_string()
+}
+
+/// Awaits a value that may be a promise; a rejection becomes its message.
+pub async fn settle(value: JsValue) -> Result<JsValue, JsValue> {
+    match value.dyn_into::<js_sys::Promise>() {
+        Ok(p) => JsFuture::from(p).await,
+        Err(v) => Ok(v),
+    }
+}
+
+impl Runtime for JsRuntime {
+    type Call = JsValue;
+
+    async fn send(&self, request: &HttpRequest, token: &str, timeout_ms: f64, call: &JsValue) -> Result<HttpResponse, TransportError> {
+        let args = Array::of5(
+            &JsValue::from_str(request.method),
+            &JsValue::from_str(&request.url),
+            &JsValue::from_str(token),
+            &request.body.as_deref().map(JsValue::from_str).unwrap_or(JsValue::NULL),
+            &JsValue::from_f64(timeout_ms),
+        );
+        args.push(call);
+        let result = match self.transport.apply(&JsValue::NULL, &args) {
+            Ok(p) => settle(p).await,
+            Err(e) => Err(e),
+        };
+        let r = result.map_err(|e| TransportError::Network(describe_js(&e)))?;
+        match opt_string(&r, "error").as_deref() {
+            Some("aborted") => return Err(TransportError::Aborted),
+            Some("timeout") => return Err(TransportError::Timeout),
+            Some(_) => return Err(TransportError::Network(opt_string(&r, "message").unwrap_or_else(|| "fetch failed".into()))),
+            None => {}
+        }
+        Ok(HttpResponse {
+            status: get(&r, "status").as_f64().unwrap_or(0.0) as u16,
+            retry_after: opt_string(&r, "retryAfter"),
+            location: opt_string(&r, "location"),
+            date: opt_string(&r, "date"),
+            body: opt_string(&r, "body").unwrap_or_default(),
+        })
+    }
+
+    async fn sleep(&self, ms: f64, call: &JsValue) -> Result<(), TransportError> {
+        let slept = match self.sleep.call2(&JsValue::NULL, &JsValue::from_f64(ms), call) {
+            Ok(p) => settle(p).await.map(|v| v.as_bool().unwrap_or(true)).unwrap_or(true),
+            Err(_) => true,
+        };
+        if slept { Ok(()) } else { Err(TransportError::Aborted) }
+    }
+
+    fn now_ms(&self) -> f64 {
+        js_sys::Date::now()
+    }
+
+    fn random(&self) -> f64 {
+        js_sys::Math::random()
+    }
+
+    fn warn(&self, message: &str) {
+        if let Some(f) = &self.on_warning {
+            let _ = f.call1(&JsValue::NULL, &JsValue::from_str(message));
+        }
+    }
+
+    fn is_aborted(&self, call: &JsValue) -> bool {
+        !call.is_undefined() && !call.is_null() && get(call, "aborted").as_bool().unwrap_or(false)
+    }
+}
+
+/// A short description of a thrown JS value (an Error's message, or its string form).
+pub fn describe_js(e: &JsValue) -> String {
+    opt_string(e, "message").or_else(|| e.as_string()).unwrap_or_else(|| "unknown JS error".into())
+}
