@@ -1,0 +1,35 @@
+import test from "node:test";
+import assert from "node:assert/strict";
+import { VomoError, parseUserPage, parseUserDetail } from "vomo-users";
+
+function caught(fn) {
+  try { fn(); } catch (e) { return e; }
+  assert.fail("did not throw");
+}
+
+test("malformed input throws VomoError(parse) with kind/status/retryable/fields", () => {
+  const e = caught(() => parseUserDetail("{}"));
+  assert.ok(e instanceof VomoError);
+  assert.ok(e instanceof Error);
+  assert.equal(e.name, "VomoError");
+  assert.equal(e.kind, "parse");
+  assert.equal(e.status, null);
+  assert.equal(e.retryable, false);
+  assert.equal(e.fields, null);
+  assert.match(e.message, /data/);
+});
+
+test("the message names the JSON path", () => {
+  assert.match(caught(() => parseUserPage("not json")).message, /^\$/);
+  assert.match(caught(() => parseUserPage({ links: {} })).message, /data/);
+  assert.match(caught(() => parseUserDetail({ data: { id: 1 } })).message, /data\.email/);
+  assert.match(caught(() => parseUserDetail({ data: { id: "x", email: "a@b.org" } })).message, /data\.id/);
+});
+
+test("the class is constructible and computes retryable from kind", () => {
+  const e = new VomoError("rate_limited", "slow down", { status: 429 });
+  assert.equal(e.retryable, true);
+  assert.equal(e.status, 429);
+  assert.equal(new VomoError("validation", "bad", { status: 422, fields: { email: ["taken"] } }).fields.email[0], "taken");
+  assert.equal(new VomoError("auth", "no").retryable, false);
+});

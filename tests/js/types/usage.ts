@@ -1,0 +1,44 @@
+// Compiled by scripts/test.sh with `tsc --noEmit --strict` against the installed package:
+// the public API used with its real types (no any).
+import init, {
+  VomoError, parseUserPage, parseUserDetail, parseUser, classifyChange, diffParticipations,
+  totalHours, findMissingIds,
+} from "vomo-users";
+import type { User, UserDetail, Participation, Page, ParticipationDiff, VomoErrorKind } from "vomo-users";
+
+async function main(body: string): Promise<void> {
+  await init();
+  const page: Page<User> = parseUserPage(body);
+  const next: string | null = page.links.next;
+  const lastPage: number | null = page.meta.lastPage;
+  const first: User | undefined = page.data[0];
+  if (first) {
+    const phone: string | null = first.phone;
+    const gender: "M" | "F" | "N" | null = first.gender;
+    const kind: "created" | "updated" = classifyChange(first, new Set<number>([first.id]));
+    const kind2: "created" | "updated" = classifyChange(first, [1, 2]);
+    console.log(phone, gender, kind, kind2, classifyChange(first));
+  }
+  const detail: UserDetail = parseUserDetail(JSON.parse(body) as object);
+  const parts: Participation[] = detail.participations;
+  const hours: number = totalHours(parts);
+  const diff: ParticipationDiff = diffParticipations([], parts);
+  for (const { before, after } of diff.changed) console.log(before.projectDateId, after.hours);
+  const missing: number[] = findMissingIds([1, 2], new Set([3]));
+  const user: User = parseUser({ id: 1, email: "a@b.org" });
+  const warnings: string[] = [...page.warnings, ...detail.warnings];
+  console.log(next, lastPage, hours, missing, user.fullName, warnings);
+  try {
+    parseUserPage("x");
+  } catch (e) {
+    if (e instanceof VomoError) {
+      const k: VomoErrorKind = e.kind;
+      const status: number | null = e.status;
+      const retryable: boolean = e.retryable;
+      const fields: Record<string, string[]> | null = e.fields;
+      console.log(k, status, retryable, fields, e.message);
+    }
+  }
+}
+
+void main("{}");
