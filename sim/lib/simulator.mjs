@@ -328,7 +328,9 @@ export class Simulator {
   // ================================================================ HTTP
   _cors(res) {
     res.setHeader("Access-Control-Allow-Origin", "*");
-    res.setHeader("Access-Control-Expose-Headers", "Retry-After, Location, Content-Length");
+    res.setHeader("Access-Control-Expose-Headers", "Retry-After, Location, Content-Length, Date");
+    // The Date header follows the simulator's clock (frozen or real), as a server's would.
+    res.setHeader("Date", new Date(this.now()).toUTCString());
   }
 
   _preflight(req, res) {
