@@ -1,0 +1,182 @@
+// VomoClient pagination safety and body errors over real HTTP (issue 4, items 2 and 5):
+// foreign next links and redirects, repeated pages, runaway listings, non-JSON and
+// truncated bodies, spec-gap links, and one real server response per error kind.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { VomoClient, VomoError } from "vomo-users";
+import { startSimulator } from "vomo-users/sim";
+
+const TOKEN = "tok-Zq9-SECRET-7731-safety";
+
+async function sim(t, options = {}) {
+  const s = await startSimulator({ port: 0, users: 60, seed: 9, now: "2026-01-01T00:00:00Z", token: TOKEN, ...options });
+  t.after(() => s.close());
+  return s;
+}
+const client = (s, options = {}) => new VomoClient({ token: s.token, baseUrl: s.url, requestsPerSecond: 1000, ...options });
+const sent = (s) => s.log().filter((e) => e.method !== "OPTIONS");
+async function rejects(promise, kind) {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(e instanceof VomoError, `expected a VomoError, got ${e?.stack ?? e}`);
+    assert.equal(e.kind, kind, e.message);
+    return e;
+  }
+  assert.fail(`expected a VomoError of kind ${kind}`);
+}
+/** Iterates a listing, keeping the users it delivered before it failed. */
+async function drain(c, filters) {
+  const users = [];
+  try {
+    for await (const u of c.listUsers(filters)) users.push(u);
+  } catch (error) {
+    return { users, error };
+  }
+  return { users, error: null };
+}
+async function rawPage(s, page) {
+  const res = await fetch(`${s.url}/users?page=${page}`, { headers: { Authorization: `Bearer ${s.token}` } });
+  return res.json();
+}
+
+test("safety: a links.next to another origin stops with unsafe_link and the foreign origin gets nothing", async (t) => {
+  const s = await sim(t);
+  s.injectFault({ path: "/v1/users", page: 2, type: "foreign_next" });
+  const { users, error } = await drain(client(s));
+  assert.ok(error instanceof VomoError && error.kind === "unsafe_link", String(error));
+  assert.equal(error.retryable, false);
+  assert.equal(users.length, 30, "the pages fetched before the foreign link are still delivered");
+  assert.equal(s.foreignLog().length, 0, "no request reached the foreign origin");
+  assert.equal(sent(s).length, 2);
+  s.clearLog();
+  assert.equal((await client(s).listAllUsers()).length, 60, "the fault is used up: a clean listing");
+});
+
+test("safety: a redirect to another origin is refused as unsafe_link, for lists, details and upserts", async (t) => {
+  const s = await sim(t);
+  const c = client(s);
+  s.injectFault({ path: "/v1/users", type: "redirect" });
+  let e = await rejects(c.listAllUsers(), "unsafe_link");
+  assert.equal(e.status, 302);
+  s.injectFault({ path: "/v1/users/*", type: "redirect" });
+  await rejects(c.getUser(1001), "unsafe_link");
+  s.injectFault({ method: "POST", type: "redirect" });
+  await rejects(c.upsertUser({ firstName: "R", lastName: "D", email: "redirect@example.org" }), "unsafe_link");
+  assert.equal(s.foreignLog().length, 0, "the redirect target received no request");
+  assert.equal(sent(s).length, 3, "nothing retried");
+});
+
+test("safety: a same-origin redirect is followed", async (t) => {
+  const s = await sim(t);
+  s.injectFault({ path: "/v1/users", page: 1, type: "status", status: 302, body: "",
+                  headers: { Location: `${s.url}/users?page=1&moved=1` } });
+  const users = await client(s).listAllUsers();
+  assert.equal(users.length, 60);
+  assert.deepEqual(sent(s)[1].query, { page: "1", moved: "1" });
+  assert.equal(s.foreignLog().length, 0);
+});
+
+test("safety: a links.next that repeats a fetched page stops with parse naming links.next", async (t) => {
+  const s = await sim(t);
+  const page2 = await rawPage(s, 2);
+  page2.links.next = `${s.url}/users?page=2`;
+  s.clearLog();
+  s.injectFault({ path: "/v1/users", page: 2, type: "status", status: 200, body: page2, times: "always" });
+  const { users, error } = await drain(client(s));
+  assert.equal(error?.kind, "parse", String(error));
+  assert.match(error.message, /links\.next/);
+  assert.equal(users.length, 30);
+  assert.equal(sent(s).length, 2, "the repeated page is not requested again");
+});
+
+test("safety: a listing running far past meta.total stops with parse", async (t) => {
+  const s = await sim(t);
+  const base = await rawPage(s, 1);
+  s.clearLog();
+  for (let p = 1; p <= 30; p++) {
+    const body = structuredClone(base);
+    body.data = body.data.map((u, i) => ({ ...u, id: 50000 + p * 100 + i }));
+    body.meta = { ...body.meta, current_page: p, total: 15 }; // claims a single page
+    body.links = { ...body.links, next: `${s.url}/users?page=${p + 1}` };
+    s.injectFault({ path: "/v1/users", page: p, type: "status", status: 200, body });
+  }
+  const { users, error } = await drain(client(s));
+  assert.equal(error?.kind, "parse", String(error));
+  assert.match(error.message, /total/);
+  const n = sent(s).length;
+  assert.ok(n >= 2 && n <= 5, `stopped after ${n} pages for a total of 15 (one page)`);
+  assert.equal(users.length, n * 15);
+});
+
+test("safety: a growing set may run a little past the first meta.total", async (t) => {
+  const s = await sim(t, { users: 45 });
+  s.onPage({ page: 2, path: "/v1/users", actions: [{ type: "create", count: 20 }] });
+  const users = await client(s).listAllUsers();
+  assert.equal(users.length, 65);
+  assert.equal(new Set(users.map((u) => u.id)).size, 65);
+});
+
+test("safety: null, \"null\" and \"\" next links end the listing", async (t) => {
+  const s = await sim(t, { quirks: { nullStringLinks: true, stringMeta: true } });
+  assert.equal((await client(s).listAllUsers()).length, 60);
+  assert.equal(sent(s).length, 4);
+  const last = await rawPage(s, 4);
+  last.links.next = "";
+  s.clearLog();
+  s.injectFault({ path: "/v1/users", page: 4, type: "status", status: 200, body: last });
+  assert.equal((await client(s).listAllUsers()).length, 60);
+  assert.equal(sent(s).length, 4);
+});
+
+test("safety: non-JSON and truncated bodies are parse errors naming the request and the JSON path", async (t) => {
+  const s = await sim(t);
+  const c = client(s);
+  s.injectFault({ path: "/v1/users", type: "nonjson" });
+  let e = await rejects(c.listAllUsers(), "parse");
+  assert.match(e.message, /\/v1\/users/);
+  assert.match(e.message, /\$/);
+  assert.equal(e.retryable, false);
+  s.injectFault({ path: "/v1/users", page: 2, type: "truncated" });
+  const { users, error } = await drain(c);
+  assert.equal(error?.kind, "parse");
+  assert.match(error.message, /\$/);
+  assert.equal(users.length, 15);
+  s.injectFault({ path: "/v1/users/*", type: "truncated" });
+  e = await rejects(c.getUser(1001), "parse");
+  assert.match(e.message, /\/v1\/users\/1001/);
+  s.injectFault({ path: "/v1/users", type: "status", status: 200, body: { links: {}, meta: {} } });
+  e = await rejects(c.listAllUsers(), "parse");
+  assert.match(e.message, /data/);
+  s.injectFault({ method: "POST", type: "nonjson" });
+  await rejects(c.upsertUser({ firstName: "N", lastName: "J", email: "nonjson@example.org" }), "parse");
+});
+
+test("errors: every client-side kind from a real server response", async (t) => {
+  const s = await sim(t);
+  const c = client(s, { maxRetries: 0, timeoutMs: 200 });
+  const cases = [
+    ["auth", 401, () => new VomoClient({ token: "wrong-token", baseUrl: s.url }).getUser(1001)],
+    ["forbidden", 403, () => new VomoClient({ token: s.forbiddenToken, baseUrl: s.url }).listAllUsers()],
+    ["auth", 401, () => { s.injectFault({ type: "unauthorized" }); return c.listAllUsers(); }],
+    ["not_found", 404, () => { s.injectFault({ path: "/v1/users", type: "status", status: 404, body: { message: "Resource not found." } }); return c.listAllUsers(); }],
+    ["rate_limited", 429, () => { s.injectFault({ type: "status", status: 429, headers: { "Retry-After": "0" } }); return c.getUser(1001); }],
+    ["server", 500, () => { s.injectFault({ type: "status", status: 500 }); return c.getUser(1001); }],
+    ["server", 502, () => { s.injectFault({ type: "status", status: 502, body: "<html>Bad Gateway</html>" }); return c.getUser(1001); }],
+    ["network", null, () => { s.injectFault({ type: "reset" }); return c.getUser(1001); }],
+    ["timeout", null, () => { s.injectFault({ type: "stall" }); return c.getUser(1001); }],
+    ["parse", null, () => { s.injectFault({ type: "nonjson" }); return c.getUser(1001); }],
+    ["unsafe_link", null, () => { s.injectFault({ type: "foreign_next" }); return c.listAllUsers(); }],
+  ];
+  for (const [kind, status, run] of cases) {
+    const e = await rejects(run(), kind);
+    if (status !== null) assert.equal(e.status, status, `${kind}: ${e.message}`);
+    assert.equal(e.retryable, ["rate_limited", "server", "network", "timeout"].includes(kind), kind);
+    assert.equal(e.fields === null, kind !== "validation", kind);
+    assert.equal(e.name, "VomoError");
+    assert.equal(typeof e.message, "string");
+  }
+  const v = await rejects(c.upsertUser({ firstName: "A", lastName: "B", email: "a@b.org", password: "short" }), "validation");
+  assert.equal(v.status, 422);
+  assert.deepEqual(Object.keys(v.fields), ["password"]);
+});

@@ -1,0 +1,334 @@
+// VomoClient over real HTTP against the simulator: listing, filters, detail, upsert,
+// find-by-email, stats, options and token hygiene (issue 4, items 1, 5 and 6).
+// Timing, retries and pagination safety live in client-*.test.mjs.
+import test from "node:test";
+import assert from "node:assert/strict";
+import util from "node:util";
+import { VomoClient, VomoError } from "vomo-users";
+import { startSimulator } from "vomo-users/sim";
+
+const TOKEN = "tok-Zq9-SECRET-7731-client";
+const NOW = "2026-01-01T00:00:00Z";
+const FAST = 1000; // tests keep the client's rate high so they run in seconds
+
+async function sim(t, options = {}) {
+  const s = await startSimulator({ port: 0, users: 100, seed: 4, now: NOW, token: TOKEN, ...options });
+  t.after(() => s.close());
+  return s;
+}
+const client = (s, options = {}) => new VomoClient({ token: s.token, baseUrl: s.url, requestsPerSecond: FAST, ...options });
+const gets = (s, path = "/v1/users") => s.log().filter((e) => e.method === "GET" && e.path === path);
+const sent = (s) => s.log().filter((e) => e.method !== "OPTIONS");
+async function rejects(promise, kind) {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(e instanceof VomoError, `expected a VomoError, got ${e}`);
+    assert.ok(e instanceof Error);
+    assert.equal(e.kind, kind, e.message);
+    return e;
+  }
+  assert.fail(`expected a VomoError of kind ${kind}`);
+}
+
+test("client: listUsers, listUserPages and listAllUsers read every user in ceil(n/15) requests", async (t) => {
+  const s = await sim(t);
+  const c = client(s);
+  const expected = s.listAll().map((u) => u.id);
+  const minimal = Math.ceil(expected.length / 15);
+
+  const viaAll = await c.listAllUsers();
+  assert.deepEqual(viaAll.map((u) => u.id), expected);
+  assert.equal(gets(s).length, minimal);
+
+  s.clearLog();
+  const viaIter = [];
+  for await (const u of c.listUsers()) viaIter.push(u.id);
+  assert.deepEqual(viaIter, expected);
+  assert.equal(gets(s).length, minimal);
+
+  s.clearLog();
+  const pages = [];
+  for await (const page of c.listUserPages()) pages.push(page);
+  assert.equal(pages.length, minimal);
+  assert.deepEqual(pages.flatMap((p) => p.data.map((u) => u.id)), expected);
+  assert.deepEqual(pages.map((p) => p.meta.currentPage), [...Array(minimal).keys()].map((i) => i + 1));
+  assert.equal(pages[0].meta.total, expected.length);
+  assert.equal(gets(s).length, minimal);
+  assert.deepEqual(gets(s).map((e) => e.query.page ?? "1"), pages.map((p) => String(p.meta.currentPage)));
+  assert.ok(gets(s).every((e) => e.status === 200 && e.authorization));
+  for (const u of viaAll.slice(0, 20)) {
+    assert.match(u.updatedAt, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    assert.equal(typeof u.id, "number");
+  }
+});
+
+test("client: iterators stream page by page (page 2 is requested only when consumed)", async (t) => {
+  const s = await sim(t);
+  const c = client(s);
+  let seen = 0;
+  for await (const page of c.listUserPages()) {
+    seen++;
+    assert.equal(gets(s).length, seen, "one request per consumed page, none ahead");
+    if (seen === 2) break;
+  }
+  let users = 0;
+  s.clearLog();
+  for await (const _ of c.listUsers()) if (++users === 15) break;
+  assert.equal(gets(s).length, 1, "15 users need only the first page");
+});
+
+test("client: an exact multiple of 15 and an empty result need no extra request", async (t) => {
+  const s = await sim(t, { users: 45 });
+  const c = client(s);
+  assert.equal((await c.listAllUsers()).length, 45);
+  assert.equal(gets(s).length, 3);
+  s.clearLog();
+  assert.deepEqual(await c.listAllUsers({ emailLike: "no-such-address-anywhere" }), []);
+  assert.equal(gets(s).length, 1);
+});
+
+test("client: filters accept Date and ISO strings and go out as snake_case query parameters", async (t) => {
+  const s = await sim(t);
+  const c = client(s);
+  const all = s.listAll();
+  const sorted = all.map((u) => Date.parse(u.updated_at)).sort((a, b) => a - b);
+  const mid = new Date(sorted[Math.floor(sorted.length / 2)]);
+  const users = await c.listAllUsers({ updatedAfter: mid });
+  const q = gets(s)[0].query;
+  assert.equal(q.updated_after, mid.toISOString());
+  const expected = all.filter((u) => Date.parse(u.updated_at) >= mid.getTime()).map((u) => u.id);
+  assert.deepEqual(users.map((u) => u.id), expected);
+
+  s.clearLog();
+  const created = all.map((u) => Date.parse(u.created_at)).sort((a, b) => a - b);
+  const lo = new Date(created[10]), hi = new Date(created[60]);
+  // an ISO string with an offset, a Date, and a name filter together
+  const offsetIso = new Date(lo.getTime() + 2 * 3600e3).toISOString().replace(/\.\d{3}Z$/, "+02:00");
+  const got = await c.listAllUsers({ createdAfter: offsetIso, createdBefore: hi, nameLike: "a", emailLike: "" });
+  const sentQuery = gets(s)[0].query;
+  assert.equal(sentQuery.created_before, hi.toISOString());
+  assert.equal(Date.parse(sentQuery.created_after), lo.getTime(), `created_after ${sentQuery.created_after}`);
+  assert.equal(sentQuery.name_like, "a");
+  assert.equal("email_like" in sentQuery, false, "an empty filter is not sent");
+  assert.ok(!Object.keys(sentQuery).some((k) => /[A-Z]/.test(k)), "no camelCase parameter goes out");
+  const want = all.filter((u) => {
+    const c0 = Date.parse(u.created_at);
+    return c0 >= lo.getTime() && c0 <= hi.getTime() && /a/i.test(u.first_name + "\n" + u.last_name);
+  });
+  assert.deepEqual(got.map((u) => u.id), want.map((u) => u.id));
+  for (const p of gets(s).slice(1)) assert.equal(p.query.name_like, "a", "next links keep the filters");
+
+  s.clearLog();
+  await c.listAllUsers({ updatedBefore: "2025-06-01" });
+  assert.equal(gets(s)[0].query.updated_before, "2025-06-01", "a plain date goes out as given");
+});
+
+test("client: an unknown filter or a malformed date is invalid_input and sends nothing", async (t) => {
+  const s = await sim(t);
+  const c = client(s);
+  const e = await rejects(c.listAllUsers({ updated_after: "2025-01-01" }), "invalid_input");
+  assert.match(e.message, /updated_after/);
+  await rejects(c.listAllUsers({ updatedAfter: "last tuesday" }), "invalid_input");
+  await rejects(c.listAllUsers({ createdBefore: new Date("nope") }), "invalid_input");
+  await rejects((async () => { for await (const _ of c.listUsers({ colour: "red" })); })(), "invalid_input");
+  assert.equal(sent(s).length, 0);
+});
+
+test("client: getUser returns the detail, and null on 404", async (t) => {
+  const s = await sim(t);
+  const c = client(s);
+  const id = s.listAll()[3].id;
+  const d = await c.getUser(id);
+  assert.equal(d.id, id);
+  assert.equal(d.email, s.getUser(id).email);
+  assert.ok(Array.isArray(d.participations) && Array.isArray(d.profileFieldValues) && Array.isArray(d.warnings));
+  assert.equal(d.participations.length, s.getUser(id).participations.length);
+  for (const p of d.participations) assert.equal(typeof p.hours, "number");
+  assert.equal(await c.getUser(999999), null);
+  assert.deepEqual(sent(s).map((e) => [e.path, e.status]), [[`/v1/users/${id}`, 200], ["/v1/users/999999", 404]]);
+  await rejects(c.getUser(0), "invalid_input");
+  await rejects(c.getUser("abc"), "invalid_input");
+  assert.equal(sent(s).length, 2);
+});
+
+test("client: upsertUser creates (201) and updates (200, email compared case-insensitively)", async (t) => {
+  const s = await sim(t);
+  const c = client(s);
+  const r1 = await c.upsertUser({ firstName: "Ada", lastName: "Byron", email: "Ada.Byron@Example.org", gender: "f",
+                                  role: "organizer", birthday: "1990-02-28", org: "acme", inviteCode: "INV-1" });
+  assert.deepEqual([r1.created, r1.uncertain], [true, false]);
+  assert.equal(typeof r1.user.id, "number");
+  assert.equal(r1.user.gender, "F");
+  assert.equal(r1.user.membershipRole, "ORGANIZER");
+  assert.equal(s.getUser(r1.user.id).birthday, "1990-02-28");
+  const r2 = await c.upsertUser({ firstName: "Ada", lastName: "Lovelace", email: " ada.byron@example.ORG " });
+  assert.deepEqual([r2.created, r2.uncertain, r2.user.id], [false, false, r1.user.id]);
+  assert.equal(s.getUser(r1.user.id).last_name, "Lovelace");
+  assert.deepEqual(sent(s).map((e) => [e.method, e.path, e.status]), [["POST", "/v1/users", 201], ["POST", "/v1/users", 200]]);
+});
+
+test("client: empty optional upsert fields are not sent (a blank phone does not overwrite)", async (t) => {
+  const s = await sim(t);
+  const c = client(s);
+  const u = s.createUser({ email: "keep.phone@example.org", phone: "(555) 010-0000", address: "1 Main St" });
+  const r = await c.upsertUser({ firstName: "Kim", lastName: "Phone", email: "keep.phone@example.org",
+                                 phone: "", address: "   ", birthday: "", gender: null, role: undefined });
+  assert.equal(r.created, false);
+  const stored = s.getUser(u.id);
+  assert.equal(stored.phone, "(555) 010-0000");
+  assert.equal(stored.address, "1 Main St");
+  assert.equal(stored.first_name, "Kim");
+});
+
+test("client: invalid upsert input is invalid_input with fields, and nothing is sent", async (t) => {
+  const s = await sim(t);
+  const c = client(s);
+  const ok = { firstName: "A", lastName: "B", email: "a.b@example.org" };
+  const cases = [
+    [{ ...ok, firstName: "" }, "first_name"], [{ ...ok, lastName: "  " }, "last_name"],
+    [{ lastName: "B", firstName: "A" }, "email"], [{ ...ok, email: "not-an-email" }, "email"],
+    [{ ...ok, email: "a b@example.org" }, "email"], [{ ...ok, gender: "X" }, "gender"],
+    [{ ...ok, birthday: "2023-02-29" }, "birthday"], [{ ...ok, birthday: "01/02/1990" }, "birthday"],
+    [{ ...ok, role: "boss" }, "role"],
+  ];
+  for (const [input, field] of cases) {
+    const e = await rejects(c.upsertUser(input), "invalid_input");
+    assert.ok(e.fields && Array.isArray(e.fields[field]), `${JSON.stringify(input)} -> fields.${field}: ${JSON.stringify(e.fields)}`);
+    assert.equal(e.retryable, false);
+  }
+  await rejects(c.upsertUser(null), "invalid_input");
+  assert.equal(sent(s).length, 0, "no request for invalid input");
+});
+
+test("client: a 422 from the server is validation with its fields, not retried", async (t) => {
+  const s = await sim(t, { strict: true }); // the server also requires birthday and gender
+  const c = client(s);
+  const e = await rejects(c.upsertUser({ firstName: "A", lastName: "B", email: "strict@example.org" }), "validation");
+  assert.equal(e.status, 422);
+  assert.equal(e.retryable, false);
+  assert.ok(Array.isArray(e.fields.birthday) && Array.isArray(e.fields.gender), JSON.stringify(e.fields));
+  assert.equal(sent(s).length, 1);
+});
+
+test("client: findUserByEmail walks every email_like page for a trimmed, case-insensitive exact match", async (t) => {
+  const s = await sim(t);
+  for (let i = 0; i < 20; i++) s.createUser({ email: `p${i}target.shared@example.org` }); // substring matches
+  const target = s.createUser({ email: "Target.Shared@Example.org" });
+  const c = client(s);
+  const found = await c.findUserByEmail("  TARGET.shared@example.ORG ");
+  assert.equal(found.id, target.id);
+  assert.equal(found.email, "Target.Shared@Example.org");
+  const reqs = gets(s);
+  assert.equal(reqs.length, 2, "21 substring matches: two pages");
+  assert.equal(reqs[0].query.email_like, "target.shared@example.org");
+  s.clearLog();
+  assert.equal(await c.findUserByEmail("shared@example.org"), null, "substring matches are not exact");
+  assert.equal(await c.findUserByEmail("nobody@nowhere.example"), null);
+  await rejects(c.findUserByEmail("not an email"), "invalid_input");
+  assert.equal(gets(s).length, 3);
+});
+
+test("client: duplicate exact matches give the most recently updated user and a warning", async (t) => {
+  const s = await sim(t);
+  const older = s.createUser({ email: "dup@example.org" });
+  const newer = s.createUser({ email: "DUP@example.org" });
+  const oldest = s.createUser({ email: "Dup@Example.org" });
+  s.updateUser(newer.id, { updated_at: "2025-12-31T10:00:00Z" });
+  s.updateUser(older.id, { updated_at: "2025-12-31T09:00:00Z" });
+  s.updateUser(oldest.id, { updated_at: "2025-01-01T00:00:00Z" });
+  const warnings = [];
+  const c = client(s, { onWarning: (m) => warnings.push(m) });
+  const found = await c.findUserByEmail("dup@example.org");
+  assert.equal(found.id, newer.id);
+  const dupWarnings = warnings.filter((w) => /dup@example\.org/i.test(w));
+  assert.equal(dupWarnings.length, 1, JSON.stringify(warnings));
+  for (const id of [older.id, newer.id, oldest.id]) assert.match(dupWarnings[0], new RegExp(String(id)));
+});
+
+test("client: parse warnings reach onWarning", async (t) => {
+  const s = await sim(t, { users: 300 }); // ~2% carry unknown enum values
+  const warnings = [];
+  const c = client(s, { onWarning: (m) => warnings.push(m) });
+  const pages = [];
+  for await (const p of c.listUserPages()) pages.push(p);
+  const pageWarnings = pages.flatMap((p) => p.warnings);
+  assert.ok(pageWarnings.length > 0, "the seeded data has unknown enum values");
+  for (const w of pageWarnings) assert.ok(warnings.includes(w), `warning not forwarded: ${w}`);
+});
+
+test("client: stats() counts requests, retries, 429s and failed calls", async (t) => {
+  const s = await sim(t, { users: 30 });
+  const c = client(s, { maxRetries: 1 });
+  assert.deepEqual(c.stats(), { requests: 0, retries: 0, rateLimited: 0, errors: 0 });
+  await c.listAllUsers();                                                   // 2 requests
+  s.injectFault({ path: "/v1/users/*", type: "status", status: 429, headers: { "Retry-After": "0" } });
+  await c.getUser(1001);                                                    // 429 + retry
+  s.injectFault({ path: "/v1/users/*", type: "status", status: 503, times: 2 });
+  await rejects(c.getUser(1001), "server");                                 // 503 + retry 503
+  await rejects(c.upsertUser({ firstName: "x" }), "invalid_input");         // no request
+  assert.equal(await c.getUser(424242), null);                              // 404 is not an error
+  assert.deepEqual(c.stats(), { requests: 7, retries: 2, rateLimited: 1, errors: 2 });
+  assert.equal(sent(s).length, 7);
+});
+
+test("client: options are checked (https outside loopback, token, numbers)", async () => {
+  const bad = [
+    { token: "t", baseUrl: "http://api.vomo.org/v1" }, { token: "t", baseUrl: "http://10.0.0.5/v1" },
+    { token: "t", baseUrl: "ftp://api.vomo.org/v1" }, { token: "t", baseUrl: "not a url" },
+    { baseUrl: "https://api.vomo.org/v1" }, { token: "", baseUrl: "https://api.vomo.org/v1" },
+    { token: "t", requestsPerSecond: 0 }, { token: "t", requestsPerSecond: "fast" },
+    { token: "t", maxRetries: -1 }, { token: "t", timeoutMs: 0 }, { token: "t", fetch: 42 },
+  ];
+  for (const options of bad) {
+    assert.throws(() => new VomoClient(options), (e) => e instanceof VomoError && e.kind === "invalid_input",
+                  JSON.stringify(options));
+  }
+  for (const baseUrl of ["http://127.0.0.1:9/v1", "http://localhost:9/v1", "http://[::1]:9/v1", "https://api.vomo.org/v1"]) {
+    new VomoClient({ token: "t", baseUrl });
+  }
+  new VomoClient({ token: "t" });
+  new VomoClient({ token: "t", requestsPerSecond: "auto" });
+});
+
+test("client: the token appears in no error message, JSON, inspect output or stats", async (t) => {
+  const s = await sim(t, { users: 20 });
+  const c = client(s, { maxRetries: 0, timeoutMs: 150 });
+  const errors = [];
+  const collect = async (p) => { try { await p; } catch (e) { errors.push(e); } };
+  s.injectFault({ type: "status", status: 500, body: { message: `token ${TOKEN} rejected` } });
+  await collect(c.getUser(1001));
+  s.injectFault({ type: "status", status: 400, body: { message: `Bearer ${TOKEN}` } });
+  await collect(c.getUser(1001));
+  s.injectFault({ type: "nonjson" });
+  await collect(c.listAllUsers());
+  s.injectFault({ type: "reset" });
+  await collect(c.getUser(1001));
+  s.injectFault({ type: "stall" });
+  await collect(c.getUser(1001));
+  s.injectFault({ type: "foreign_next" });
+  await collect(c.listAllUsers());
+  const wrong = new VomoClient({ token: `${TOKEN}-revoked`, baseUrl: s.url, requestsPerSecond: FAST });
+  await collect(wrong.getUser(1001));
+  assert.equal(errors.length, 7);
+  for (const e of errors) {
+    for (const text of [e.message, String(e), e.stack, util.inspect(e)]) {
+      assert.ok(!text.includes(TOKEN), `token leaked in ${e.kind}: ${text}`);
+    }
+  }
+  for (const text of [JSON.stringify(c), util.inspect(c), util.inspect(c, { showHidden: true, depth: 5 }),
+                      String(c), JSON.stringify(c.stats()), JSON.stringify(wrong)]) {
+    assert.ok(!text.includes(TOKEN), `token leaked: ${text}`);
+  }
+  assert.ok(s.log().every((e) => !JSON.stringify(e).includes(TOKEN)));
+});
+
+test("client: a 422 body that echoes the token does not leak it through error.fields", async (t) => {
+  const s = await sim(t, { users: 5 });
+  const c = client(s);
+  s.injectFault({ method: "POST", type: "status", status: 422,
+                  body: { message: "The given data was invalid.", errors: { email: [`${TOKEN} is not allowed`] } } });
+  const e = await rejects(c.upsertUser({ firstName: "A", lastName: "B", email: "echo@example.org" }), "validation");
+  assert.ok(!e.message.includes(TOKEN));
+  assert.ok(!JSON.stringify(e.fields).includes(TOKEN), `token leaked in fields: ${JSON.stringify(e.fields)}`);
+});
