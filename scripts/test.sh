@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# THE test command (`npm test`): set-up, build, then every test layer, stopping at the
+# first failure. Ends with one line `N passed, N failed`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vomo-test.XXXXXX")
+PASSED=0
+FAILED=0
+TIMINGS=()
+SIM_PID=
+
+cleanup() {
+  if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+summary() {
+  printf '\n==== timings ====\n'
+  printf '  %s\n' "${TIMINGS[@]}"
+  echo "$PASSED passed, $FAILED failed"
+}
+
+# run_layer NAME COUNTER COMMAND...   COUNTER: cargo (test result: lines), tap:FILE (node:test
+# TAP summary), one (the command is one check), none (set-up, not counted).
+run_layer() {
+  local name=$1 counter=$2; shift 2
+  local log="$WORK/$name.log" t0=$SECONDS rc=0 p=0 f=0
+  printf '\n==================== [%s] ====================\n$ %s\n' "$name" "$*"
+  "$@" 2>&1 | tee "$log" || rc=$?
+  case $counter in
+    cargo)
+      while read -r a b; do p=$((p + a)); f=$((f + b)); done < <(
+        sed -nE 's/^test result: [A-Za-z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p' "$log") ;;
+    tap:*)
+      local tap=${counter#tap:}
+      if [ -f "$tap" ]; then
+        p=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$tap" | tail -1); f=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$tap" | tail -1)
+        p=${p:-0}; f=${f:-0}
+      fi ;;
+    one) if [ "$rc" -eq 0 ]; then p=1; else f=1; fi ;;
+  esac
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && [ "$counter" != none ]; then f=1; fi
+  PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+  TIMINGS+=("$(printf '%-14s %4ss  %s' "$name" $((SECONDS - t0)) "$([ "$rc" -eq 0 ] && echo ok || echo FAILED)")")
+  if [ "$rc" -ne 0 ]; then
+    printf '\n[%s] FAILED (exit %s); log: see above\n' "$name" "$rc"
+    summary
+    exit 1
+  fi
+  printf -- '---- [%s] ok (%s passed) in %ss\n' "$name" "$p" $((SECONDS - t0))
+}
+
+node_test() { # TAPFILE FILES...: spec report on stdout, TAP summary to a file for counting
+  local tap=$1; shift
+  node --test --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$tap" "$@"
+}
+
+start_simulator() { # background simulator for the browser wasm test; its URL goes in at compile time
+  node sim/cli.mjs --port "${VOMO_SIM_PORT:-4010}" --users 200 >"$WORK/sim.out" 2>"$WORK/sim.err" &
+  SIM_PID=$!
+  for _ in $(seq 100); do
+    if [ -s "$WORK/sim.out" ]; then break; fi
+    if ! kill -0 "$SIM_PID" 2>/dev/null; then cat "$WORK/sim.err" >&2; return 1; fi
+    sleep 0.1
+  done
+  VOMO_SIM_URL=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).url)' "$WORK/sim.out")
+  export VOMO_SIM_URL
+  echo "simulator at $VOMO_SIM_URL (pid $SIM_PID)"
+}
+
+install_package() { # npm pack ./pkg, then install the tarball into a fresh project, as a user would
+  npm pack ./pkg --pack-destination "$WORK" --silent >"$WORK/pack.out"
+  local tgz="$WORK/$(tail -1 "$WORK/pack.out")"
+  mkdir -p "$APP"
+  echo '{ "name": "vomo-users-consumer", "private": true, "type": "module" }' >"$APP/package.json"
+  (cd "$APP" && npm install --no-audit --no-fund --no-package-lock "$tgz")
+  [ ! -L "$APP/node_modules/vomo-users" ] || { echo "installed package is a symlink" >&2; return 1; }
+  cp -r tests/js tests/worker tests/browser "$APP/"
+  echo "installed $(basename "$tgz") into $APP"; ls "$APP/node_modules/vomo-users"
+}
+
+export VOMO_REPO=$ROOT
+APP="$WORK/app"
+
+run_layer setup none bash scripts/setup.sh
+run_layer build none npm run build
+run_layer native cargo cargo test
+run_layer wasm-node cargo wasm-pack test --node -- --test wasm_node
+run_layer simulator none start_simulator
+run_layer wasm-chrome cargo env CHROMEDRIVER=/usr/bin/chromedriver \
+  WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/tests/browser/webdriver.json" \
+  wasm-pack test --headless --chrome -- --test wasm_browser
+run_layer install none install_package
+cd "$APP"
+JS_TESTS=()
+for f in js/*.test.mjs js/*.test.cjs; do [ "$f" = js/types.test.mjs ] || JS_TESTS+=("$f"); done
+run_layer js "tap:$WORK/js.tap" node_test "$WORK/js.tap" "${JS_TESTS[@]}"
+run_layer tsc-usage one node "$ROOT/node_modules/typescript/bin/tsc" --noEmit --strict -p js/types/tsconfig.json
+run_layer types-drift "tap:$WORK/types.tap" node_test "$WORK/types.tap" js/types.test.mjs
+run_layer workerd "tap:$WORK/workerd.tap" node_test "$WORK/workerd.tap" worker/workerd.test.mjs
+run_layer browser "tap:$WORK/browser.tap" node_test "$WORK/browser.tap" browser/page.test.mjs
+cd "$ROOT"
+summary
