@@ -7,6 +7,7 @@ pub mod changes;
 pub mod client;
 pub mod error;
 pub mod model;
+pub mod poller;
 pub mod parse;
 pub mod time;
 

@@ -119,4 +119,7 @@ pub struct Page<T> {
     pub links: Links,
     pub meta: Meta,
     pub warnings: Vec<String>,
+    /// Records left out of `data` because they could not be read: the raw value and why.
+    #[serde(skip)]
+    pub dropped: Vec<(serde_json::Value, String)>,
 }

@@ -63,6 +63,8 @@ pub struct PageWalk {
     /// Why the walk stopped early; raised on the request after the page that caused it,
     /// so that page's users are still delivered.
     stopped: Option<VomoError>,
+    /// The server's `Date` header on the last page (the server's clock, in ms).
+    server_date_ms: Option<f64>,
 }
 
 /// Extra pages tolerated beyond what `meta.total` implies (the set may grow while paging).
@@ -70,12 +72,12 @@ const SLACK_PAGES: u64 = 3;
 
 impl PageWalk {
     pub fn new(base_origin: String, first_url: String) -> Self {
-        PageWalk { base_origin, next_url: Some(first_url), visited: HashSet::new(), pages: 0, latest_total: 0, per_page: 1, stopped: None }
+        PageWalk { base_origin, next_url: Some(first_url), visited: HashSet::new(), pages: 0, latest_total: 0, per_page: 1, stopped: None, server_date_ms: None }
     }
 
     /// A walk with nothing left to fetch.
     pub fn finished() -> Self {
-        PageWalk { base_origin: String::new(), next_url: None, visited: HashSet::new(), pages: 0, latest_total: 0, per_page: 1, stopped: None }
+        PageWalk { base_origin: String::new(), next_url: None, visited: HashSet::new(), pages: 0, latest_total: 0, per_page: 1, stopped: None, server_date_ms: None }
     }
 
     /// The URL to request next, or `None` when the listing is over.
@@ -87,6 +89,16 @@ impl PageWalk {
         self.pages
     }
 
+    /// The server's clock at the last page, from its `Date` header.
+    pub fn server_date_ms(&self) -> Option<f64> {
+        self.server_date_ms
+    }
+
+    /// `meta.total` of the last page fetched.
+    pub fn latest_total(&self) -> u64 {
+        self.latest_total
+    }
+
     /// The reason the walk stopped early, once.
     pub fn take_stop_reason(&mut self) -> Option<VomoError> {
         self.stopped.take()
@@ -94,8 +106,9 @@ impl PageWalk {
 
     /// Records a fetched page and decides where to go next. A next link that must not be
     /// followed ends the walk; the reason is kept for [`PageWalk::take_stop_reason`].
-    pub fn advance(&mut self, fetched_url: &str, page: &Page<User>) {
+    pub fn advance(&mut self, fetched_url: &str, page: &Page<User>, server_date_ms: Option<f64>) {
         self.next_url = None;
+        self.server_date_ms = server_date_ms;
         if let Err(e) = self.decide_next(fetched_url, page) {
             self.stopped = Some(e);
         }

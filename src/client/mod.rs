@@ -8,7 +8,7 @@ mod upsert;
 pub mod url;
 
 pub use listing::{Filters, PageWalk};
-pub use retry::{backoff_ms, retry_after_ms};
+pub use retry::{backoff_ms, http_date_ms, retry_after_ms};
 pub use runtime::{HttpRequest, HttpResponse, Runtime, TransportError};
 pub use throttle::{Rate, Throttle};
 pub use upsert::{is_plausible_email, UpsertInput};
@@ -265,7 +265,8 @@ impl<R: Runtime> Client<R> {
             let exchange = self.get(url.clone(), call).await?;
             let page = parse::user_page(&exchange.response.body)
                 .map_err(|e| VomoError { message: format!("GET {}: {}", url::path_and_query(&url), e.message), ..e })?;
-            walk.advance(&url, &page);
+            let date = exchange.response.date.as_deref().and_then(retry::http_date_ms);
+            walk.advance(&url, &page, date);
             Ok(page)
         }
         .await;

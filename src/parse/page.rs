@@ -22,16 +22,20 @@ pub fn user_page(body: &Value) -> Result<Page<User>> {
         None => return Err(VomoError::parse("data", "missing")),
     };
     let mut data = Vec::with_capacity(items.len());
+    let mut dropped = Vec::new();
     for (i, raw) in items.iter().enumerate() {
         let p = data_path.index(i);
         match user::user(raw, &p, &mut w) {
             Ok(u) => data.push(u),
-            Err(e) => w.0.push(format!("{} (user dropped from the page)", e.message)),
+            Err(e) => {
+                w.0.push(format!("{} (user dropped from the page)", e.message));
+                dropped.push((raw.clone(), e.message));
+            }
         }
     }
     let links = links(o.get("links"), &root.key("links"), &mut w);
     let meta = meta(o.get("meta"), &root.key("meta"), &mut w)?;
-    Ok(Page { data, links, meta, warnings: w.0 })
+    Ok(Page { data, links, meta, warnings: w.0, dropped })
 }
 
 fn links(v: Option<&Value>, path: &JsonPath, w: &mut Warnings) -> Links {
