@@ -1,0 +1,174 @@
+// VomoClient throttling and Retry-After over real HTTP against the simulator (issue 4,
+// item 3): request starts in the simulator's log (`t`, hi-res arrival time) are spaced
+// >= 1000 / requestsPerSecond across concurrent calls; a Retry-After pauses the whole
+// client; "auto" adapts to an unknown limit. Lower bounds with a small tolerance only.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { VomoClient, VomoError } from "vomo-users";
+import { startSimulator } from "vomo-users/sim";
+
+const TOL = 5; // ms of machine noise allowed on lower bounds
+
+async function sim(t, options = {}) {
+  const s = await startSimulator({ port: 0, users: 60, seed: 5, now: "2026-01-01T00:00:00Z", ...options });
+  t.after(() => s.close());
+  // The first fetch of a process pays undici's start-up (~25 ms) between the client's
+  // start and the server's arrival time; warm it so the log measures the client's spacing.
+  await (await fetch(`${s.origin}/__sim/info`)).text();
+  return s;
+}
+const client = (s, options = {}) => new VomoClient({ token: s.token, baseUrl: s.url, requestsPerSecond: 1000, ...options });
+const sent = (s) => s.log().filter((e) => e.method !== "OPTIONS");
+const gaps = (entries) => entries.slice(1).map((e, i) => e.t - entries[i].t);
+async function rejects(promise, kind) {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(e instanceof VomoError, `expected a VomoError, got ${e?.stack ?? e}`);
+    assert.equal(e.kind, kind, e.message);
+    return e;
+  }
+  assert.fail(`expected a VomoError of kind ${kind}`);
+}
+
+test("throttle: requestsPerSecond 20 spaces consecutive request starts >= 50 ms", async (t) => {
+  const s = await sim(t);
+  const c = client(s, { requestsPerSecond: 20 });
+  await c.getUser(1001); // warms the client's code paths (the first call runs cold)
+  s.clearLog();
+  await c.listAllUsers();
+  const log = sent(s);
+  assert.equal(log.length, 4);
+  for (const g of gaps(log)) assert.ok(g >= 50 - TOL, `gap ${g.toFixed(1)} ms`);
+});
+
+test("throttle: the spacing holds across concurrent calls of one client", async (t) => {
+  const s = await sim(t);
+  const c = client(s, { requestsPerSecond: 20 });
+  await c.getUser(1004); // warm
+  s.clearLog();
+  const results = await Promise.all([c.getUser(1001), c.getUser(1002), c.getUser(1003), c.listAllUsers(), c.findUserByEmail("a@example.org")]);
+  assert.deepEqual(results.slice(0, 3).map((d) => d.id), [1001, 1002, 1003]);
+  const log = sent(s).sort((a, b) => a.t - b.t);
+  assert.ok(log.length >= 8, `${log.length} requests`);
+  for (const g of gaps(log)) assert.ok(g >= 50 - TOL, `gap ${g.toFixed(1)} ms between concurrent calls`);
+});
+
+test("throttle: a first request is not delayed, and two clients do not share a throttle", async (t) => {
+  const s = await sim(t);
+  const a = client(s, { requestsPerSecond: 1 });
+  const b = client(s, { requestsPerSecond: 1 });
+  const t0 = performance.now();
+  await Promise.all([a.getUser(1001), b.getUser(1002)]);
+  assert.ok(performance.now() - t0 < 900, "each client's first slot is immediate");
+});
+
+test("Retry-After: a 429 with Retry-After 1 pauses every request of the client for >= 1 s", async (t) => {
+  const s = await sim(t, { rateLimit: { requestsPerSecond: 1, burst: 1 } });
+  const c = client(s, { requestsPerSecond: 50 });
+  const t0 = performance.now();
+  const ids = await Promise.all([c.getUser(1001), c.getUser(1002), c.getUser(1003)]).then((r) => r.map((d) => d.id));
+  assert.deepEqual(ids, [1001, 1002, 1003]);
+  const log = sent(s);
+  const first429 = log.findIndex((e) => e.status === 429);
+  assert.ok(first429 > 0, JSON.stringify(log.map((e) => e.status)));
+  const limited = log[first429];
+  const later = log.slice(first429 + 1);
+  assert.ok(later.length >= 2);
+  // No request of the client, whichever call it belongs to, starts during the pause.
+  for (const e of later) {
+    assert.ok(e.t - limited.t >= 1000 - TOL, `a request started ${(e.t - limited.t).toFixed(0)} ms after the 429`);
+  }
+  assert.ok(performance.now() - t0 >= 1000 - TOL);
+  const st = c.stats();
+  assert.ok(st.rateLimited >= 1);
+  assert.equal(st.rateLimited, log.filter((e) => e.status === 429).length);
+  assert.equal(st.requests, log.length);
+  assert.equal(st.errors, 0);
+});
+
+test("Retry-After: an HTTP date is read against the response's Date header", async (t) => {
+  const s = await sim(t);
+  const date = new Date(Math.floor(Date.now() / 1000) * 1000);
+  s.injectFault({ path: "/v1/users/*", type: "status", status: 429, body: { message: "Too Many Requests" },
+                  headers: { Date: date.toUTCString(), "Retry-After": new Date(date.getTime() + 1000).toUTCString() } });
+  const c = client(s);
+  assert.equal((await c.getUser(1001)).id, 1001);
+  const [g] = gaps(sent(s));
+  assert.ok(g >= 1000 - TOL, `waited ${g.toFixed(0)} ms`);
+  assert.ok(g < 3000, `waited ${g.toFixed(0)} ms`);
+});
+
+test("Retry-After: longer than maxRetryAfterMs fails at once as rate_limited with one request", async (t) => {
+  const s = await sim(t);
+  s.injectFault({ path: "/v1/users/*", type: "status", status: 429, body: { message: "Too Many Requests" },
+                  headers: { "Retry-After": "30" }, times: "always" });
+  const c = client(s, { maxRetryAfterMs: 5000 });
+  const t0 = performance.now();
+  const e = await rejects(c.getUser(1001), "rate_limited");
+  assert.ok(performance.now() - t0 < 1000, "no waiting");
+  assert.equal(e.status, 429);
+  assert.equal(e.retryable, true);
+  assert.equal(sent(s).length, 1);
+  assert.deepEqual(c.stats(), { requests: 1, retries: 0, rateLimited: 1, errors: 1 });
+});
+
+test("Retry-After: a 429 without the header and with an empty body is retried with backoff", async (t) => {
+  const s = await sim(t);
+  s.injectFault({ path: "/v1/users/*", type: "status", status: 429, body: "", times: 2 });
+  const c = client(s);
+  assert.equal((await c.getUser(1001)).id, 1001);
+  const log = sent(s);
+  assert.deepEqual(log.map((e) => e.status), [429, 429, 200]);
+  const [g1, g2] = gaps(log);
+  assert.ok(g1 >= 125 - TOL && g2 >= 250 - TOL, `backoffs ${g1.toFixed(0)}, ${g2.toFixed(0)} ms`);
+  assert.equal(c.stats().rateLimited, 2);
+
+  // the same from the simulator's own limiter (retryAfter off, empty body)
+  s.clearLog();
+  s.configure({ rateLimit: { requestsPerSecond: 5, burst: 1, retryAfter: false, emptyBody: true } });
+  const c2 = client(s, { requestsPerSecond: 1000, maxRetries: 6 });
+  const users = await c2.listAllUsers();
+  assert.equal(users.length, 60);
+  assert.ok(c2.stats().rateLimited >= 1);
+  assert.equal(sent(s).filter((e) => e.status === 200).length, 4);
+});
+
+test("Retry-After: 429s after the retries are spent -> rate_limited", async (t) => {
+  const s = await sim(t);
+  s.injectFault({ path: "/v1/users/*", type: "status", status: 429, headers: { "Retry-After": "0" }, times: "always" });
+  const c = client(s, { maxRetries: 2 });
+  const e = await rejects(c.getUser(1001), "rate_limited");
+  assert.equal(e.status, 429);
+  assert.equal(sent(s).length, 3);
+});
+
+test("auto: requestsPerSecond \"auto\" completes a listing under a tight unknown limit with few 429s", async (t) => {
+  const s = await sim(t, { rateLimit: { requestsPerSecond: 2, burst: 1 } });
+  const warnings = [];
+  const c = client(s, { requestsPerSecond: "auto", onWarning: (w) => warnings.push(w) });
+  assert.equal(c.currentRate(), 2);
+  const users = await c.listAllUsers();
+  assert.equal(users.length, 60);
+  const log = sent(s);
+  const limited = log.filter((e) => e.status === 429).length;
+  assert.equal(log.length - limited, 4, "each page fetched once");
+  assert.ok(limited <= 2, `${limited} 429s`);
+  assert.equal(c.stats().rateLimited, limited);
+  // starts stay spaced at the adaptive rate (<= 50 rps cap -> >= 20 ms)
+  for (const g of gaps(log)) assert.ok(g >= 20 - TOL, `gap ${g.toFixed(1)} ms`);
+});
+
+test("auto: the rate backs off on 429 and probes back up on success", async (t) => {
+  const s = await sim(t, { users: 150 });
+  const c = client(s, { requestsPerSecond: "auto" });
+  s.injectFault({ path: "/v1/users", page: 1, type: "status", status: 429, headers: { "Retry-After": "0" } });
+  await c.getUser(1001).catch(() => {});
+  const start = c.currentRate();
+  await c.listAllUsers();
+  const after429 = c.currentRate();
+  assert.ok(after429 < start + 1.2, `rate ${after429}`);
+  const before = c.currentRate();
+  await c.listAllUsers();
+  assert.ok(c.currentRate() > before, "probes up after successes");
+});
