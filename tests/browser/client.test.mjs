@@ -1,0 +1,106 @@
+// VomoClient in headless Chromium (Playwright): a page served from one origin loads the
+// browser build and talks to the simulator on another origin (CORS, preflighted POSTs).
+import test from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { readFile } from "node:fs/promises";
+import { extname, join, normalize, sep } from "node:path";
+import { startSimulator } from "vomo-users/sim";
+import { repo, repoRequire } from "../js/helpers.mjs";
+
+const TYPES = { ".html": "text/html", ".mjs": "text/javascript", ".js": "text/javascript",
+  ".wasm": "application/wasm", ".json": "application/json" };
+
+async function serve(root) {
+  const server = createServer(async (req, res) => {
+    const path = normalize(join(root, decodeURIComponent(new URL(req.url, "http://x").pathname)));
+    if (!path.startsWith(root + sep)) { res.writeHead(403).end(); return; }
+    try {
+      const body = await readFile(path);
+      res.writeHead(200, { "Content-Type": TYPES[extname(path)] ?? "application/octet-stream" }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  // "localhost" for the page, 127.0.0.1 for the simulator: two origins
+  return { url: `http://localhost:${server.address().port}`, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+test("browser: VomoClient lists, fetches, upserts and finds users cross-origin; guards hold", async (t) => {
+  const { chromium } = repoRequire("playwright-core");
+  const site = await serve(repo);
+  t.after(() => site.close());
+  const sim = await startSimulator({ port: 0, users: 50, seed: 31, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+      "--disable-sync", "--no-first-run", "--disable-quic", "--headless"],
+  });
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  await page.goto(`${site.url}/tests/browser/client.html`);
+  await page.waitForFunction(() => document.title === "ready" || window.vomo);
+  const opts = { baseUrl: sim.url, token: sim.token };
+  const run = (fn, arg = {}) => page.evaluate(fn, { ...opts, ...arg });
+  assert.notEqual(new URL(site.url).origin, sim.origin);
+
+  const listed = await run(async ({ baseUrl, token }) => {
+    const c = new window.vomo.VomoClient({ token, baseUrl, requestsPerSecond: 1000 });
+    const users = await c.listAllUsers();
+    let pages = 0;
+    for await (const p of c.listUserPages({ createdAfter: new Date("2000-01-01T00:00:00Z") })) pages += p.data.length ? 1 : 0;
+    const one = await c.getUser(users[4].id);
+    return { ids: users.map((u) => u.id), pages, one: { id: one.id, parts: one.participations.length },
+             missing: await c.getUser(987654), stats: c.stats() };
+  });
+  assert.deepEqual(listed.ids, sim.listAll().map((u) => u.id));
+  assert.equal(listed.pages, 4);
+  assert.equal(listed.one.id, listed.ids[4]);
+  assert.equal(listed.one.parts, sim.getUser(listed.ids[4]).participations.length);
+  assert.equal(listed.missing, null);
+  assert.deepEqual(listed.stats, { requests: 10, retries: 0, rateLimited: 0, errors: 0 });
+  const gets = sim.log().filter((e) => e.method === "GET");
+  assert.equal(gets.length, 10);
+  assert.equal(gets[4].query.created_after, "2000-01-01T00:00:00.000Z");
+
+  const upserted = await run(async ({ baseUrl, token }) => {
+    const c = new window.vomo.VomoClient({ token, baseUrl, requestsPerSecond: 1000 });
+    const a = await c.upsertUser({ firstName: "Bro", lastName: "Wser", email: "Browser.Made@example.org", gender: "n", phone: "" });
+    const b = await c.upsertUser({ firstName: "Bro", lastName: "Wsr", email: "browser.made@EXAMPLE.org" });
+    const found = await c.findUserByEmail(" BROWSER.MADE@example.org ");
+    let invalid = null;
+    try { await c.upsertUser({ firstName: "x", lastName: "y", email: "nope" }); } catch (e) { invalid = [e instanceof window.vomo.VomoError, e.kind]; }
+    return { a: [a.created, a.uncertain, a.user.id, a.user.gender], b: [b.created, b.user.id], found: found?.id, invalid };
+  });
+  assert.deepEqual(upserted.a.slice(0, 2), [true, false]);
+  assert.equal(upserted.a[3], "N");
+  assert.deepEqual(upserted.b, [false, upserted.a[2]]);
+  assert.equal(upserted.found, upserted.a[2]);
+  assert.deepEqual(upserted.invalid, [true, "invalid_input"]);
+  assert.equal(sim.getUser(upserted.a[2]).last_name, "Wsr");
+  assert.equal(sim.getUser(upserted.a[2]).phone, null, "the empty phone was not sent");
+
+  sim.clearLog();
+  sim.injectFault({ path: "/v1/users", page: 2, type: "foreign_next" });
+  sim.injectFault({ path: "/v1/users/*", type: "redirect" });
+  sim.injectFault({ path: "/v1/users/*", type: "status", status: 503, times: 3 });
+  const guarded = await run(async ({ baseUrl, token }) => {
+    const c = new window.vomo.VomoClient({ token, baseUrl, requestsPerSecond: 20, maxRetries: 2 });
+    const kinds = [];
+    for (const f of [() => c.listAllUsers(), () => c.getUser(1001), () => c.getUser(1001)]) {
+      try { await f(); kinds.push("ok"); } catch (e) { kinds.push([e.kind, e.status]); }
+    }
+    return kinds;
+  });
+  // In a browser, fetch's redirect: "manual" hides the Location, so any redirect is refused.
+  assert.deepEqual(guarded, [["unsafe_link", null], ["unsafe_link", 302], ["server", 503]]);
+  assert.deepEqual(sim.foreignLog(), [], "the foreign origin received nothing from the page");
+  const log = sim.log().filter((e) => e.method === "GET");
+  assert.equal(log.length, 2 + 1 + 3);
+  for (let i = 1; i < log.length; i++) assert.ok(log[i].t - log[i - 1].t >= 45, `gap ${log[i].t - log[i - 1].t} ms`);
+  assert.deepEqual(problems, []);
+});
