@@ -208,6 +208,138 @@ function makeClientClass(glue) {
   };
 }
 
+/** A store in memory: `{ get(key) -> string|null, set(key, value) }`. Not durable. */
+export class MemoryStore {
+  #map = new Map();
+  get(key) {
+    return this.#map.has(key) ? this.#map.get(key) : null;
+  }
+  set(key, value) {
+    this.#map.set(key, String(value));
+  }
+  delete(key) {
+    this.#map.delete(key);
+  }
+  keys() {
+    return [...this.#map.keys()];
+  }
+  get size() {
+    return this.#map.size;
+  }
+}
+
+function requireStore(store, who) {
+  if (store == null || typeof store.get !== "function" || typeof store.set !== "function") {
+    throw new VomoError("invalid_input", `${who}: store must have get(key) and set(key, value)`);
+  }
+}
+
+function wasmClientOf(client, who) {
+  const inner = client?._wasm;
+  if (!inner) throw new VomoError("invalid_input", `${who}: client must be a VomoClient`);
+  return inner;
+}
+
+const HANDLER_NAMES = ["onUser", "onParticipation", "onDeadLetter"];
+
+function makePollerClass(glue) {
+  /** Incremental change detection per customer. See API.md and docs/poller.md. */
+  return class UserPoller {
+    #inner;
+    constructor(options = {}) {
+      const { client, store, customerId, participations = "off", pollIntervalMs = 900000, maxAttempts } = options;
+      requireStore(store, "UserPoller");
+      for (const name of HANDLER_NAMES) {
+        if (options[name] != null && typeof options[name] !== "function") {
+          throw new VomoError("invalid_input", `UserPoller: ${name} must be a function`);
+        }
+      }
+      if (typeof customerId !== "string") throw new VomoError("invalid_input", "UserPoller: customerId must be a string");
+      const handlers = { onUser: options.onUser, onParticipation: options.onParticipation, onDeadLetter: options.onDeadLetter };
+      const thrown = new Map();
+      let nextRef = 1;
+      // Calls the user's handler for one event; a throw is kept so onDeadLetter gets the original.
+      const dispatch = async (json) => {
+        const event = JSON.parse(json);
+        if (event.type === "deadLetter") {
+          const ref = event.error.handlerErrorRef;
+          const error = ref != null && thrown.has(ref) ? thrown.get(ref) : new VomoError(event.error.kind === "parse" ? "parse" : "invalid_input", event.error.message);
+          if (ref != null) thrown.delete(ref);
+          await handlers.onDeadLetter?.({ user: event.user, error, attempt: event.attempt, final: event.final });
+          return;
+        }
+        try {
+          if (event.type === "user") await handlers.onUser?.({ kind: event.kind, user: event.user, anonymized: event.anonymized });
+          else await handlers.onParticipation?.({ kind: event.kind, userId: event.userId, participation: event.participation, before: event.before });
+        } catch (error) {
+          const ref = nextRef++;
+          thrown.set(ref, error);
+          throw { message: String(error?.message ?? error), handlerErrorRef: ref };
+        }
+      };
+      try {
+        this.#inner = new glue.WasmPoller(wasmClientOf(client, "UserPoller"),
+          JSON.stringify({ customerId, participations, pollIntervalMs, maxAttempts }),
+          (key) => store.get(key), (key, value) => store.set(key, value), dispatch);
+      } catch (e) {
+        throw toVomoError(e);
+      }
+    }
+
+    /** One poll; `maxRequests` does a slice and the next poll goes on from there. */
+    async poll({ signal, maxRequests } = {}) {
+      return JSON.parse(await settle(this.#inner.poll(maxRequests ?? undefined, signal)));
+    }
+
+    /** `{ missing, complete }`: ids known but not visible now, for review. */
+    async reconcile({ signal } = {}) {
+      return JSON.parse(await settle(this.#inner.reconcile(signal)));
+    }
+
+    /** `{ stalled, lagMs, checkpoint }` as of the last poll of this instance. */
+    health() {
+      return JSON.parse(this.#inner.health());
+    }
+
+    /** Like health(), but reads the stored checkpoint first (for a fresh instance). */
+    async loadHealth() {
+      return JSON.parse(await settle(this.#inner.loadHealth()));
+    }
+  };
+}
+
+const noStore = { get: () => null, set: () => {} };
+
+function makeImport(glue) {
+  /** Upserts a roster through the client; resumable with `store` and `key`. */
+  async function importRoster(client, records, options = {}) {
+    const { store, key, checkpointEvery = 50, onProgress, mapping, signal } = options ?? {};
+    if (!Array.isArray(records)) throw new VomoError("invalid_input", "importRoster: records must be an array");
+    if (store != null) requireStore(store, "importRoster");
+    if (mapping != null && (typeof mapping.get !== "function" || typeof mapping.set !== "function")) {
+      throw new VomoError("invalid_input", "importRoster: mapping must have get(externalId) and set(externalId, value)");
+    }
+    const s = store ?? noStore;
+    const m = mapping ?? noStore;
+    const progress = onProgress ? (json) => onProgress(JSON.parse(json)) : undefined;
+    const text = await settle(glue.importRoster(wasmClientOf(client, "importRoster"), JSON.stringify(records),
+      JSON.stringify({ key: key ?? null, checkpointEvery, hasStore: store != null, hasMapping: mapping != null }),
+      (k) => s.get(k), (k, v) => s.set(k, v), (k) => m.get(k), (k, v) => m.set(k, v), progress, signal));
+    const result = JSON.parse(text);
+    for (const f of result.failed) {
+      f.error = new VomoError(f.error.kind, f.error.message, { status: f.error.status, fields: f.error.fields });
+    }
+    return result;
+  }
+
+  /** Looks the email up first; creates the user only when no exact match exists. */
+  async function findOrCreateUser(client, email, defaults = {}, { signal } = {}) {
+    if (typeof email !== "string") throw new VomoError("invalid_input", "findOrCreateUser: email must be a string");
+    return JSON.parse(await settle(glue.findOrCreateUser(wasmClientOf(client, "findOrCreateUser"), email, JSON.stringify(defaults ?? {}), signal)));
+  }
+  return { importRoster, findOrCreateUser };
+}
+
 /** Builds the public API over one loaded glue module. */
 export function createApi(glue) {
   const parseUserPage = guard((body) => JSON.parse(glue.parseUserPageJson(bodyText(body, "parseUserPage"))));
@@ -222,8 +354,10 @@ export function createApi(glue) {
     Array.from(glue.findMissingIds(idList(currentIds, "currentIds") ?? new Float64Array(),
                                    idList(knownIds, "knownIds") ?? new Float64Array())));
   const VomoClient = makeClientClass(glue);
+  const UserPoller = makePollerClass(glue);
+  const { importRoster, findOrCreateUser } = makeImport(glue);
   return {
-    VomoError, VomoClient, parseUserPage, parseUserDetail, parseUser, classifyChange,
+    VomoError, VomoClient, UserPoller, MemoryStore, importRoster, findOrCreateUser, parseUserPage, parseUserDetail, parseUser, classifyChange,
     diffParticipations, totalHours, findMissingIds,
   };
 }

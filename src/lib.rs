@@ -6,6 +6,7 @@
 pub mod changes;
 pub mod client;
 pub mod error;
+pub mod import;
 pub mod model;
 pub mod poller;
 pub mod parse;

@@ -1,0 +1,91 @@
+//! JS objects behind the core's traits: a store, the poller's event dispatcher and the
+//! import's mapping. Each JS call may return a value or a promise.
+
+use super::runtime::{describe_js, settle};
+use crate::error::{ErrorKind, Result, VomoError};
+use crate::import::{MappedUser, Mapping};
+use crate::poller::{Event, HandlerFailure, Handlers, Store};
+use js_sys::{Function, Reflect};
+use wasm_bindgen::JsValue;
+
+fn js_failure(what: &str, e: JsValue) -> VomoError {
+    // A VomoError thrown by JS code keeps its kind; anything else is a store fault.
+    let kind = Reflect::get(&e, &JsValue::from_str("kind")).ok().and_then(|k| k.as_string()).and_then(|k| ErrorKind::from_name(&k));
+    VomoError::new(kind.unwrap_or(ErrorKind::Network), format!("{what} failed: {}", describe_js(&e)))
+}
+
+async fn call(f: &Function, what: &str, args: &[&JsValue]) -> Result<JsValue> {
+    let result = match args {
+        [a] => f.call1(&JsValue::NULL, a),
+        [a, b] => f.call2(&JsValue::NULL, a, b),
+        _ => f.call0(&JsValue::NULL),
+    };
+    match result {
+        Ok(v) => settle(v).await.map_err(|e| js_failure(what, e)),
+        Err(e) => Err(js_failure(what, e)),
+    }
+}
+
+/// `{ get(key), set(key, value) }` as two functions.
+pub struct JsStore {
+    pub get: Function,
+    pub set: Function,
+}
+
+impl Store for JsStore {
+    async fn get(&self, key: &str) -> Result<Option<String>> {
+        let v = call(&self.get, &format!("store.get({key:?})"), &[&JsValue::from_str(key)]).await?;
+        if v.is_null() || v.is_undefined() {
+            return Ok(None);
+        }
+        v.as_string().map(Some).ok_or_else(|| VomoError::invalid_input(format!("store.get({key:?}) returned a non-string")))
+    }
+
+    async fn set(&self, key: &str, value: &str) -> Result<()> {
+        call(&self.set, &format!("store.set({key:?})"), &[&JsValue::from_str(key), &JsValue::from_str(value)]).await.map(|_| ())
+    }
+}
+
+/// Hands each event (as JSON text) to the façade, which calls the user's handler.
+pub struct JsHandlers {
+    pub dispatch: Function,
+}
+
+impl Handlers for JsHandlers {
+    async fn deliver(&self, event: &Event) -> std::result::Result<(), HandlerFailure> {
+        let json = serde_json::to_string(event).unwrap_or_default();
+        let result = match self.dispatch.call1(&JsValue::NULL, &JsValue::from_str(&json)) {
+            Ok(v) => settle(v).await,
+            Err(e) => Err(e),
+        };
+        result.map(|_| ()).map_err(|e| HandlerFailure {
+            message: describe_js(&e),
+            handler_ref: Reflect::get(&e, &JsValue::from_str("handlerErrorRef")).ok().and_then(|v| v.as_f64()),
+        })
+    }
+}
+
+/// `{ get(externalId), set(externalId, { vomoUserId, email }) }` as two functions.
+pub struct JsMapping {
+    pub get: Function,
+    pub set: Function,
+}
+
+impl Mapping for JsMapping {
+    async fn get(&self, external_id: &str) -> Result<Option<MappedUser>> {
+        let v = call(&self.get, "mapping.get", &[&JsValue::from_str(external_id)]).await?;
+        if v.is_null() || v.is_undefined() {
+            return Ok(None);
+        }
+        let json = js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()).unwrap_or_default();
+        serde_json::from_str(&json).map(Some).map_err(|e| {
+            VomoError::invalid_input(format!("mapping.get({external_id:?}) must return {{ vomoUserId, email }} or null ({e})"))
+        })
+    }
+
+    async fn set(&self, external_id: &str, value: &MappedUser) -> Result<()> {
+        let json = serde_json::to_string(value).unwrap_or_default();
+        let obj = js_sys::JSON::parse(&json).unwrap_or(JsValue::NULL);
+        call(&self.set, "mapping.set", &[&JsValue::from_str(external_id), &obj]).await.map(|_| ())
+    }
+}

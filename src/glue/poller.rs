@@ -1,0 +1,142 @@
+//! `UserPoller` and `importRoster` for JS.
+
+use super::adapters::{JsHandlers, JsMapping, JsStore};
+use super::client::{parse_json, SharedClient, WasmClient};
+use super::error::{to_js_error, to_json, JsResult};
+use super::runtime::JsRuntime;
+use crate::client::UpsertInput;
+use crate::error::VomoError;
+use crate::import::{self, ImportOptions, RosterRecord};
+use crate::poller::{ParticipationMode, Poller, PollerConfig};
+use js_sys::{Function, Promise};
+use serde::Deserialize;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PollerOptions {
+    customer_id: String,
+    participations: Option<String>,
+    poll_interval_ms: Option<f64>,
+    max_attempts: Option<u32>,
+}
+
+#[wasm_bindgen]
+pub struct WasmPoller {
+    inner: Rc<Poller<JsRuntime, JsStore, JsHandlers>>,
+}
+
+#[wasm_bindgen]
+impl WasmPoller {
+    #[wasm_bindgen(constructor)]
+    pub fn new(client: &WasmClient, options_json: &str, store_get: Function, store_set: Function, dispatch: Function) -> JsResult<WasmPoller> {
+        let o: PollerOptions = parse_json(options_json, "UserPoller")?;
+        let owner = format!("poller-{:x}{:x}", (js_sys::Math::random() * 1e12) as u64, js_sys::Date::now() as u64);
+        let mut config = PollerConfig::new(&o.customer_id, &owner);
+        if let Some(mode) = o.participations.as_deref() {
+            config.participations = ParticipationMode::parse(mode).ok_or_else(|| {
+                to_js_error(VomoError::invalid_input(format!("UserPoller: participations must be \"off\", \"changed-users\" or \"full-scan\" (got {mode:?})")))
+            })?;
+        }
+        if let Some(ms) = o.poll_interval_ms {
+            config.poll_interval_ms = ms;
+        }
+        if let Some(n) = o.max_attempts {
+            config.max_attempts = n.max(1);
+        }
+        let store = JsStore { get: store_get, set: store_set };
+        let handlers = JsHandlers { dispatch };
+        let poller = Poller::new(client.shared(), store, handlers, config).map_err(to_js_error)?;
+        Ok(WasmPoller { inner: Rc::new(poller) })
+    }
+
+    pub fn poll(&self, max_requests: Option<f64>, signal: JsValue) -> Promise {
+        let poller = self.inner.clone();
+        future_to_promise(async move {
+            let budget = max_requests.filter(|m| m.is_finite() && *m >= 0.0).map(|m| m as u64);
+            let report = poller.poll(budget, &signal).await.map_err(to_js_error)?;
+            Ok(JsValue::from_str(&to_json(&report)?))
+        })
+    }
+
+    pub fn reconcile(&self, signal: JsValue) -> Promise {
+        let poller = self.inner.clone();
+        future_to_promise(async move {
+            let r = poller.reconcile(&signal).await.map_err(to_js_error)?;
+            Ok(JsValue::from_str(&to_json(&r)?))
+        })
+    }
+
+    pub fn health(&self) -> JsResult<String> {
+        to_json(&self.inner.health())
+    }
+
+    #[wasm_bindgen(js_name = loadHealth)]
+    pub fn load_health(&self) -> Promise {
+        let poller = self.inner.clone();
+        future_to_promise(async move { Ok(JsValue::from_str(&to_json(&poller.load_health().await.map_err(to_js_error)?)?)) })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ImportOptionsJson {
+    key: Option<String>,
+    checkpoint_every: Option<usize>,
+    has_store: bool,
+    has_mapping: bool,
+}
+
+/// `importRoster(client, records, options)`; the store and mapping come as functions.
+#[wasm_bindgen(js_name = importRoster)]
+#[allow(clippy::too_many_arguments)]
+pub fn import_roster(
+    client: &WasmClient,
+    records_json: &str,
+    options_json: &str,
+    store_get: Function,
+    store_set: Function,
+    mapping_get: Function,
+    mapping_set: Function,
+    on_progress: Option<Function>,
+    signal: JsValue,
+) -> Promise {
+    let client: SharedClient = client.shared();
+    let records: Result<Vec<RosterRecord>, JsValue> = parse_json(records_json, "importRoster: records");
+    let options: Result<ImportOptionsJson, JsValue> = parse_json(options_json, "importRoster: options");
+    future_to_promise(async move {
+        let (records, o) = (records?, options?);
+        let store = JsStore { get: store_get, set: store_set };
+        let mapping = JsMapping { get: mapping_get, set: mapping_set };
+        let opts = ImportOptions {
+            store: o.has_store.then_some(&store),
+            key: o.key,
+            checkpoint_every: o.checkpoint_every.unwrap_or(50),
+            mapping: o.has_mapping.then_some(&mapping),
+        };
+        let progress = |p: &import::Progress| {
+            if let (Some(f), Ok(json)) = (&on_progress, serde_json::to_string(p)) {
+                let _ = f.call1(&JsValue::NULL, &JsValue::from_str(&json));
+            }
+        };
+        let result = import::import_roster(&client, &records, &opts, &progress, &signal).await.map_err(to_js_error)?;
+        Ok(JsValue::from_str(&to_json(&result)?))
+    })
+}
+
+#[wasm_bindgen(js_name = findOrCreateUser)]
+pub fn find_or_create_user(client: &WasmClient, email: String, defaults_json: &str, signal: JsValue) -> Promise {
+    let client = client.shared();
+    let defaults: Result<UpsertInput, JsValue> = parse_json(defaults_json, "findOrCreateUser: defaults");
+    future_to_promise(async move {
+        let (user, created) = import::find_or_create_user(&client, &email, &defaults?, &signal).await.map_err(to_js_error)?;
+        #[derive(serde::Serialize)]
+        struct Out {
+            user: crate::model::User,
+            created: bool,
+        }
+        Ok(JsValue::from_str(&to_json(&Out { user, created })?))
+    })
+}

@@ -1,0 +1,282 @@
+//! `importRoster`: a throttled, resumable bulk upsert with progress, field errors and
+//! email-change detection through an external-id mapping.
+
+use crate::client::{Client, Runtime, UpsertInput};
+use crate::error::{ErrorKind, FieldErrors, Result, VomoError};
+use crate::model::{User, UserId};
+use crate::poller::store::{read_chunked, write_chunked, Store};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+
+/// One roster row: the upsert fields plus the external system's id.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RosterRecord {
+    pub external_id: Option<String>,
+    #[serde(flatten)]
+    pub input: UpsertInput,
+}
+
+/// What the mapping remembers per external id.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MappedUser {
+    pub vomo_user_id: UserId,
+    pub email: String,
+}
+
+/// externalId -> last synced VOMO user. Sync or async in JS.
+#[allow(async_fn_in_trait)]
+pub trait Mapping {
+    async fn get(&self, external_id: &str) -> Result<Option<MappedUser>>;
+    async fn set(&self, external_id: &str, value: &MappedUser) -> Result<()>;
+}
+
+/// Progress after each record.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub failed: usize,
+    /// Estimated milliseconds until the last record is done, from the pace so far.
+    pub eta_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportedUser {
+    pub external_id: Option<String>,
+    pub email: String,
+    pub user: User,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ErrorInfo {
+    pub kind: String,
+    pub status: Option<u16>,
+    pub message: String,
+    pub fields: Option<FieldErrors>,
+}
+
+impl From<&VomoError> for ErrorInfo {
+    fn from(e: &VomoError) -> Self {
+        ErrorInfo { kind: e.kind.as_str().into(), status: e.status, message: e.message.clone(), fields: e.fields.clone() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct FailedRecord {
+    pub external_id: Option<String>,
+    pub email: String,
+    pub error: ErrorInfo,
+    pub fields: Option<FieldErrors>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailChange {
+    pub external_id: String,
+    pub vomo_user_id: UserId,
+    pub old_email: String,
+    pub new_email: String,
+}
+
+/// How a record ended.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "outcome", rename_all = "camelCase")]
+enum Settled {
+    Created(ImportedUser),
+    Updated(ImportedUser),
+    Failed(FailedRecord),
+    EmailChanged(EmailChange),
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportResult {
+    pub created: Vec<ImportedUser>,
+    pub updated: Vec<ImportedUser>,
+    pub failed: Vec<FailedRecord>,
+    pub email_changed: Vec<EmailChange>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct SavedImport {
+    version: u32,
+    settled: BTreeMap<String, Settled>,
+}
+
+pub struct ImportOptions<'a, S: Store, M: Mapping> {
+    pub store: Option<&'a S>,
+    pub key: Option<String>,
+    pub checkpoint_every: usize,
+    pub mapping: Option<&'a M>,
+}
+
+/// The identity a record keeps across reruns: its external id, else its email.
+fn identity(index: usize, record: &RosterRecord, email: Option<&str>) -> String {
+    match (&record.external_id, email) {
+        (Some(id), _) if !id.trim().is_empty() => format!("x:{}", id.trim()),
+        (_, Some(e)) => format!("e:{e}"),
+        _ => format!("i:{index}"),
+    }
+}
+
+fn settled_error(e: &VomoError) -> bool {
+    !e.retryable() && !matches!(e.kind, ErrorKind::Auth | ErrorKind::Forbidden | ErrorKind::Aborted)
+}
+
+/// Upserts every unsettled record. `on_progress` runs after each record.
+pub async fn import_roster<R: Runtime, S: Store, M: Mapping>(
+    client: &Client<R>,
+    records: &[RosterRecord],
+    options: &ImportOptions<'_, S, M>,
+    on_progress: &dyn Fn(&Progress),
+    call: &R::Call,
+) -> Result<ImportResult> {
+    if options.store.is_some() != options.key.as_deref().is_some_and(|k| !k.trim().is_empty()) {
+        return Err(VomoError::invalid_input("importRoster: store and key go together"));
+    }
+    let store_key = options.key.as_ref().map(|k| format!("vomo-users/v1/import/{}", k.trim()));
+    let mut saved = SavedImport::default();
+    if let (Some(store), Some(key)) = (options.store, &store_key) {
+        if let Some(text) = read_chunked(store, key).await? {
+            saved = serde_json::from_str(&text).map_err(|e| VomoError::parse(key, format_args!("unreadable import progress ({e})")))?;
+        }
+    }
+    let total = records.len();
+    let started = client.runtime().now_ms();
+    let mut seen_emails: HashSet<String> = HashSet::new();
+    let mut transient: Vec<FailedRecord> = Vec::new();
+    let mut sent = 0usize;
+    let mut since_save = 0usize;
+    let mut outcome: Result<()> = Ok(());
+    let mut counts = [0usize; 3]; // created, updated, failed
+    for (index, record) in records.iter().enumerate() {
+        let email = record.input.normalized_email();
+        let id = identity(index, record, email.as_deref());
+        let duplicate = email.as_ref().is_some_and(|e| !seen_emails.insert(e.clone()));
+        if !saved.settled.contains_key(&id) {
+            let result = import_one(client, record, email.as_deref(), duplicate, options.mapping, call).await;
+            sent += 1;
+            match result {
+                Ok(settled) => {
+                    saved.settled.insert(id.clone(), settled);
+                }
+                Err(e) if settled_error(&e) => {
+                    let fields = e.fields.clone();
+                    let failed = FailedRecord { external_id: record.external_id.clone(), email: email.clone().unwrap_or_default(), error: (&e).into(), fields };
+                    saved.settled.insert(id.clone(), Settled::Failed(failed));
+                }
+                Err(e) if e.retryable() => transient.push(FailedRecord {
+                    external_id: record.external_id.clone(),
+                    email: email.clone().unwrap_or_default(),
+                    error: (&e).into(),
+                    fields: None,
+                }),
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            }
+            since_save += 1;
+            if since_save >= options.checkpoint_every.max(1) {
+                save_progress(options.store, store_key.as_deref(), &saved).await?;
+                since_save = 0;
+            }
+        }
+        match saved.settled.get(&id) {
+            Some(Settled::Created(_)) => counts[0] += 1,
+            Some(Settled::Updated(_)) => counts[1] += 1,
+            Some(Settled::Failed(_)) => counts[2] += 1,
+            Some(Settled::EmailChanged(_)) => {}
+            None => counts[2] += 1, // a retryable failure, not settled
+        }
+        let elapsed = client.runtime().now_ms() - started;
+        let remaining = total - (index + 1);
+        let eta_ms = (sent > 0).then(|| elapsed / sent as f64 * remaining as f64);
+        on_progress(&Progress {
+            done: index + 1,
+            total,
+            created: counts[0],
+            updated: counts[1],
+            failed: counts[2],
+            eta_ms,
+        });
+    }
+    save_progress(options.store, store_key.as_deref(), &saved).await?;
+    outcome?;
+    Ok(summarize(records, &saved, &transient, total))
+}
+
+async fn save_progress<S: Store>(store: Option<&S>, key: Option<&str>, saved: &SavedImport) -> Result<()> {
+    match (store, key) {
+        (Some(store), Some(key)) => write_chunked(store, key, &serde_json::to_string(saved).unwrap_or_default()).await,
+        _ => Ok(()),
+    }
+}
+
+/// The result over the first `upto` records, in roster order.
+fn summarize(records: &[RosterRecord], saved: &SavedImport, transient: &[FailedRecord], upto: usize) -> ImportResult {
+    let mut result = ImportResult::default();
+    for (index, record) in records.iter().enumerate().take(upto) {
+        let email = record.input.normalized_email();
+        match saved.settled.get(&identity(index, record, email.as_deref())) {
+            Some(Settled::Created(u)) => result.created.push(u.clone()),
+            Some(Settled::Updated(u)) => result.updated.push(u.clone()),
+            Some(Settled::Failed(f)) => result.failed.push(f.clone()),
+            Some(Settled::EmailChanged(c)) => result.email_changed.push(c.clone()),
+            None => {}
+        }
+    }
+    result.failed.extend(transient.iter().cloned());
+    result
+}
+
+async fn import_one<R: Runtime, M: Mapping>(
+    client: &Client<R>,
+    record: &RosterRecord,
+    email: Option<&str>,
+    duplicate: bool,
+    mapping: Option<&M>,
+    call: &R::Call,
+) -> Result<Settled> {
+    record.input.to_body()?;
+    let email = email.unwrap_or_default();
+    if duplicate {
+        return Err(VomoError::invalid_input(format!("{email} appears earlier in this roster; only the first row is sent")));
+    }
+    let external_id = record.external_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if let (Some(mapping), Some(xid)) = (mapping, external_id) {
+        if let Some(previous) = mapping.get(xid).await? {
+            if previous.email.trim().to_lowercase() != email {
+                return Ok(Settled::EmailChanged(EmailChange {
+                    external_id: xid.to_string(),
+                    vomo_user_id: previous.vomo_user_id,
+                    old_email: previous.email,
+                    new_email: email.to_string(),
+                }));
+            }
+        }
+    }
+    let outcome = client.upsert_user(&record.input, call).await?;
+    if let (Some(mapping), Some(xid)) = (mapping, external_id) {
+        mapping.set(xid, &MappedUser { vomo_user_id: outcome.user.id, email: email.to_string() }).await?;
+    }
+    let imported = ImportedUser { external_id: record.external_id.clone(), email: email.to_string(), user: outcome.user };
+    Ok(if outcome.created { Settled::Created(imported) } else { Settled::Updated(imported) })
+}
+
+/// Looks the email up first and creates the user only when no exact match exists.
+pub async fn find_or_create_user<R: Runtime>(client: &Client<R>, email: &str, defaults: &UpsertInput, call: &R::Call) -> Result<(User, bool)> {
+    if let Some(user) = client.find_user_by_email(email, call).await? {
+        return Ok((user, false));
+    }
+    let input = UpsertInput { email: Some(email.trim().to_string()), ..defaults.clone() };
+    let outcome = client.upsert_user(&input, call).await?;
+    Ok((outcome.user, outcome.created))
+}
