@@ -111,7 +111,7 @@ for f in js/*.test.mjs js/*.test.cjs; do [ "$f" = js/types.test.mjs ] || JS_TEST
 run_layer js "tap:$WORK/js.tap" node_test "$WORK/js.tap" "${JS_TESTS[@]}"
 run_layer tsc-usage one node "$ROOT/node_modules/typescript/bin/tsc" --noEmit --strict -p js/types/tsconfig.json
 run_layer types-drift "tap:$WORK/types.tap" node_test "$WORK/types.tap" js/types.test.mjs
-run_layer workerd "tap:$WORK/workerd.tap" node_test "$WORK/workerd.tap" worker/workerd.test.mjs
-run_layer browser "tap:$WORK/browser.tap" node_test "$WORK/browser.tap" browser/page.test.mjs
+run_layer workerd "tap:$WORK/workerd.tap" node_test "$WORK/workerd.tap" worker/*.test.mjs
+run_layer browser "tap:$WORK/browser.tap" node_test "$WORK/browser.tap" browser/*.test.mjs
 cd "$ROOT"
 summary
