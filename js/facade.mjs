@@ -350,6 +350,10 @@ export function createApi(glue) {
   const diffParticipations = guard((previous, current) =>
     JSON.parse(glue.diffParticipationsJson(JSON.stringify(previous ?? []), JSON.stringify(current ?? []))));
   const totalHours = guard((participations) => glue.totalHours(JSON.stringify(participations ?? [])));
+  const parseRosterCsv = guard((text) => {
+    if (typeof text !== "string") throw new VomoError("invalid_input", "parseRosterCsv: text must be a string");
+    return JSON.parse(glue.parseRosterCsvJson(text));
+  });
   const findMissingIds = guard((currentIds, knownIds) =>
     Array.from(glue.findMissingIds(idList(currentIds, "currentIds") ?? new Float64Array(),
                                    idList(knownIds, "knownIds") ?? new Float64Array())));
@@ -358,6 +362,6 @@ export function createApi(glue) {
   const { importRoster, findOrCreateUser } = makeImport(glue);
   return {
     VomoError, VomoClient, UserPoller, MemoryStore, importRoster, findOrCreateUser, parseUserPage, parseUserDetail, parseUser, classifyChange,
-    diffParticipations, totalHours, findMissingIds,
+    diffParticipations, totalHours, findMissingIds, parseRosterCsv,
   };
 }

@@ -113,5 +113,229 @@ export function totalHours(participations: Participation[]): number;
 /** Ids known but not currently visible, ascending. Not visible is not proof of deletion. */
 export function findMissingIds(currentIds: number[] | Set<number>, knownIds: number[] | Set<number>): number[];
 
+// ---------------------------------------------------------------- client
+
+export interface UserFilters {
+  updatedAfter?: Date | string | null;
+  updatedBefore?: Date | string | null;
+  createdAfter?: Date | string | null;
+  createdBefore?: Date | string | null;
+  nameLike?: string | null;
+  emailLike?: string | null;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface VomoClientOptions {
+  /** Required; never logged, never in error messages. */
+  token: string;
+  /** Default "https://api.vomo.org/v1"; plain http only on loopback. */
+  baseUrl?: string;
+  /** Default 3; "auto" adapts to an unknown server limit from its 429s. */
+  requestsPerSecond?: number | "auto";
+  /** Re-sends after the first try (default 4). */
+  maxRetries?: number;
+  /** A longer Retry-After fails at once as rate_limited (default 120000). */
+  maxRetryAfterMs?: number;
+  /** Per attempt (default 30000). */
+  timeoutMs?: number;
+  fetch?: FetchLike;
+  onWarning?: (message: string) => void;
+}
+
+export interface UpsertUserInput {
+  firstName: string;
+  lastName: string;
+  email: string;
+  phone?: string | null;
+  /** YYYY-MM-DD */
+  birthday?: string | null;
+  gender?: "M" | "F" | "N" | "m" | "f" | "n" | null;
+  role?: "VOLUNTEER" | "ORGANIZER" | "ADMIN" | null;
+  address?: string | null;
+  org?: string | null;
+  inviteCode?: string | null;
+  password?: string | null;
+}
+
+export interface UpsertResult {
+  user: User;
+  /** From the status: 201 created, 200 updated. */
+  created: boolean;
+  /** An earlier attempt of this call may have reached the server (a 200 may follow our own lost 201). */
+  uncertain: boolean;
+}
+
+export interface ClientStats {
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  errors: number;
+}
+
+export class VomoClient {
+  constructor(options: VomoClientOptions);
+  listUsers(filters?: UserFilters, options?: CallOptions): AsyncGenerator<User, void, undefined>;
+  listUserPages(filters?: UserFilters, options?: CallOptions): AsyncGenerator<Page<User>, void, undefined>;
+  listAllUsers(filters?: UserFilters, options?: CallOptions): Promise<User[]>;
+  /** null on 404 */
+  getUser(id: number, options?: CallOptions): Promise<UserDetail | null>;
+  upsertUser(input: UpsertUserInput, options?: CallOptions): Promise<UpsertResult>;
+  /** Exact, case-insensitive match after email_like; the most recently updated of several. */
+  findUserByEmail(email: string, options?: CallOptions): Promise<User | null>;
+  stats(): ClientStats;
+  /** The current request rate (moves in "auto" mode). */
+  currentRate(): number;
+}
+
+// ---------------------------------------------------------------- change detection
+
+/** Sync or async key-value storage; values are strings of at most 100 KiB. */
+export interface KeyValueStore {
+  get(key: string): string | null | undefined | Promise<string | null | undefined>;
+  set(key: string, value: string): void | Promise<void>;
+}
+
+export class MemoryStore implements KeyValueStore {
+  get(key: string): string | null;
+  set(key: string, value: string): void;
+  delete(key: string): void;
+  keys(): string[];
+  readonly size: number;
+}
+
+export interface UserChangeEvent {
+  kind: "created" | "updated";
+  /** A UserDetail when the participations mode fetched it. */
+  user: User | UserDetail;
+  /** VOMO anonymized the account (vomodeleteduser...@vomo.org). */
+  anonymized: boolean;
+}
+
+export interface ParticipationChangeEvent {
+  kind: "added" | "changed" | "removed";
+  userId: number;
+  participation: Participation;
+  /** The previous version for "changed"; otherwise null. */
+  before: Participation | null;
+}
+
+export interface DeadLetterEvent {
+  /** The user as delivered, or the raw record that could not be read. */
+  user: User | Record<string, unknown>;
+  /** What the handler threw, or a VomoError "parse". */
+  error: unknown;
+  attempt: number;
+  final: boolean;
+}
+
+export interface UserPollerOptions {
+  client: VomoClient;
+  store: KeyValueStore;
+  customerId: string;
+  onUser?: (event: UserChangeEvent) => unknown | Promise<unknown>;
+  onParticipation?: (event: ParticipationChangeEvent) => unknown | Promise<unknown>;
+  onDeadLetter?: (event: DeadLetterEvent) => unknown | Promise<unknown>;
+  participations?: "off" | "changed-users" | "full-scan";
+  /** For health() (default 900000). */
+  pollIntervalMs?: number;
+  /** Attempts per failed change before it is given up with final: true (default 5). */
+  maxAttempts?: number;
+}
+
+export interface PollResult {
+  processed: number;
+  created: number;
+  updated: number;
+  failed: number;
+  participationEvents: number;
+  requests: number;
+  /** The ISO updatedAt watermark now stored. */
+  checkpoint: string;
+  durationMs: number;
+  lagMs: number;
+  /** False when the poll stopped early (maxRequests, an unsettled window): the next poll goes on. */
+  complete: boolean;
+}
+
+export interface PollerHealth {
+  stalled: boolean;
+  lagMs: number | null;
+  checkpoint: string | null;
+}
+
+export class UserPoller {
+  constructor(options: UserPollerOptions);
+  poll(options?: { signal?: AbortSignal; maxRequests?: number }): Promise<PollResult>;
+  reconcile(options?: CallOptions): Promise<{ missing: number[]; complete: boolean }>;
+  health(): PollerHealth;
+  loadHealth(): Promise<PollerHealth>;
+}
+
+// ---------------------------------------------------------------- import
+
+export interface RosterRecord extends Partial<UpsertUserInput> {
+  externalId?: string | null;
+  [extra: string]: unknown;
+}
+
+export interface ImportProgress {
+  done: number;
+  total: number;
+  created: number;
+  updated: number;
+  failed: number;
+  /** Estimated ms until the last record, from the pace so far; null before the first send. */
+  etaMs: number | null;
+}
+
+export interface ExternalIdMapping {
+  get(externalId: string): { vomoUserId: number; email: string } | null | undefined
+    | Promise<{ vomoUserId: number; email: string } | null | undefined>;
+  set(externalId: string, value: { vomoUserId: number; email: string }): void | Promise<void>;
+}
+
+export interface ImportRosterOptions {
+  store?: KeyValueStore;
+  key?: string;
+  checkpointEvery?: number;
+  onProgress?: (progress: ImportProgress) => void;
+  mapping?: ExternalIdMapping;
+  signal?: AbortSignal;
+}
+
+export interface ImportedUser { externalId: string | null; email: string; user: User }
+export interface ImportFailure {
+  externalId: string | null;
+  email: string;
+  error: VomoError;
+  fields: Record<string, string[]> | null;
+}
+export interface EmailChange { externalId: string; vomoUserId: number; oldEmail: string; newEmail: string }
+
+export interface ImportResult {
+  created: ImportedUser[];
+  updated: ImportedUser[];
+  failed: ImportFailure[];
+  emailChanged: EmailChange[];
+}
+
+export function importRoster(client: VomoClient, records: RosterRecord[], options?: ImportRosterOptions): Promise<ImportResult>;
+export function findOrCreateUser(client: VomoClient, email: string, defaults?: Partial<UpsertUserInput>,
+                                 options?: CallOptions): Promise<{ user: User; created: boolean }>;
+
+export interface ParsedRoster {
+  /** Records for importRoster, each with the `line` it came from. */
+  records: (RosterRecord & { line: number })[];
+  errors: { line: number; message: string }[];
+  ignoredColumns: string[];
+}
+/** A CSV roster (BOM, quotes, CRLF; "First Name", "Email Address", ... headers) to records. */
+export function parseRosterCsv(text: string): ParsedRoster;
+
 /** Browsers: loads the wasm; await once before first use. Node and workerd: a no-op. */
 export default function init(input?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<void>;

@@ -9,6 +9,7 @@ pub mod error;
 pub mod import;
 pub mod model;
 pub mod poller;
+pub mod roster_csv;
 pub mod parse;
 pub mod time;
 

@@ -78,3 +78,8 @@ pub fn find_missing_ids(current: Vec<f64>, known: Vec<f64>) -> Vec<f64> {
     let ints = |v: Vec<f64>| v.into_iter().map(|f| f as i64).collect::<Vec<_>>();
     changes::find_missing_ids(&ints(current), &ints(known)).into_iter().map(|i| i as f64).collect()
 }
+
+#[wasm_bindgen(js_name = parseRosterCsvJson)]
+pub fn parse_roster_csv_json(text: &str) -> JsResult<String> {
+    to_json(&crate::roster_csv::parse_roster_csv(text).map_err(to_js_error)?)
+}

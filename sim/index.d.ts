@@ -1,0 +1,82 @@
+// Types of vomo-users/sim (Node only). See sim/README.md for every option and control call.
+
+export interface SimulatorQuirks {
+  stringHours?: boolean; stringProjectIds?: boolean; mixedTimestamps?: boolean; unknownEnums?: boolean;
+  detailAsArray?: boolean; nullStringLinks?: boolean; stringMeta?: boolean; stringIdInUpsert?: boolean;
+}
+
+export interface SimulatorRateLimit {
+  requestsPerSecond: number; burst?: number; retryAfter?: boolean; emptyBody?: boolean;
+}
+
+export interface SimulatorOptions {
+  port?: number; host?: string; foreignPort?: number;
+  users?: number; seed?: number; perPage?: number;
+  token?: string; forbiddenToken?: string;
+  rateLimit?: SimulatorRateLimit | null;
+  quirks?: SimulatorQuirks;
+  strict?: boolean;
+  /** Freeze the clock at this time (ms or ISO); default: the real clock. */
+  now?: number | string;
+  latencyMs?: number;
+}
+
+export interface SimulatorLogEntry {
+  method: string; path: string; query: Record<string, string>; status: number;
+  time: number; t: number; authorization: boolean;
+}
+
+export interface SimulatorFault {
+  method?: string; path?: string; page?: number; times?: number | "always";
+  type: "status" | "reset" | "delay" | "stall" | "nonjson" | "truncated" | "foreign_next" | "redirect";
+  status?: number; body?: string | object; headers?: Record<string, string>; ms?: number;
+}
+
+export interface SimulatorTrigger {
+  page: number; path?: string;
+  actions: Array<Record<string, unknown> & { type: string }>;
+}
+
+/** Wire-format (snake_case) objects. */
+export type WireUser = Record<string, unknown> & { id: number; email: string; updated_at: string; created_at: string };
+
+export interface Simulator {
+  readonly url: string;
+  readonly origin: string;
+  readonly token: string;
+  readonly forbiddenToken: string;
+  readonly foreignUrl: string;
+  readonly port: number;
+  close(): Promise<void>;
+  log(): SimulatorLogEntry[];
+  clearLog(): void;
+  foreignLog(): SimulatorLogEntry[];
+  clearForeignLog(): void;
+  now(): number;
+  setClock(msOrIso: number | string): void;
+  advanceClock(ms: number): void;
+  useRealClock(): void;
+  getUser(id: number): (WireUser & { participations: unknown[]; profile_field_values: unknown[] }) | null;
+  listAll(): WireUser[];
+  count(): number;
+  createUser(fields?: Record<string, unknown>): WireUser;
+  updateUser(id: number, patch?: Record<string, unknown>): WireUser;
+  changeEmail(id: number, email: string): WireUser;
+  addParticipation(userId: number, participation?: Record<string, unknown>): Record<string, unknown>;
+  updateParticipation(userId: number, projectDateId: number, patch: Record<string, unknown>): Record<string, unknown>;
+  removeParticipation(userId: number, projectDateId: number): boolean;
+  deleteUser(id: number): boolean;
+  anonymizeUser(id: number): WireUser;
+  configure(options: Partial<Pick<SimulatorOptions, "rateLimit" | "quirks" | "strict" | "perPage" | "latencyMs" | "token" | "forbiddenToken">>): void;
+  injectFault(fault: SimulatorFault): number;
+  clearFaults(): void;
+  onPage(trigger: SimulatorTrigger): number;
+  clearTriggers(): void;
+  reset(options?: { users?: number; seed?: number }): void;
+}
+
+export function startSimulator(options?: SimulatorOptions): Promise<Simulator>;
+export function createSimulator(options?: SimulatorOptions): Simulator & { listen(): Promise<Simulator> };
+export const DEFAULT_TOKEN: string;
+export const DEFAULT_FORBIDDEN_TOKEN: string;
+export default startSimulator;

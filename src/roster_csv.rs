@@ -1,0 +1,152 @@
+//! CSV rosters to import records, with a documented header map and per-row errors that
+//! name the line. Parsing is the `csv` crate's (quotes, CRLF, embedded newlines).
+
+use crate::error::{Result, VomoError};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Header spellings accepted for each record field, compared after lower-casing and
+/// dropping everything but letters and digits ("First Name" -> "firstname").
+pub const HEADER_MAP: [(&str, &[&str]); 11] = [
+    ("externalId", &["externalid", "external_id", "id", "employeeid", "memberid", "crmid", "contactid"]),
+    ("firstName", &["firstname", "first", "givenname", "fname", "forename"]),
+    ("lastName", &["lastname", "last", "surname", "familyname", "lname"]),
+    ("email", &["email", "emailaddress", "mail"]),
+    ("phone", &["phone", "phonenumber", "mobile", "mobilephone", "cell", "telephone", "tel"]),
+    ("birthday", &["birthday", "birthdate", "dateofbirth", "dob"]),
+    ("gender", &["gender", "sex"]),
+    ("role", &["role", "membershiprole"]),
+    ("address", &["address", "streetaddress", "homeaddress"]),
+    ("org", &["org", "organization", "organisation", "orgslug"]),
+    ("inviteCode", &["invitecode", "invitationcode"]),
+];
+
+fn normalize_header(h: &str) -> String {
+    h.chars().filter(|c| c.is_ascii_alphanumeric()).flat_map(|c| c.to_lowercase()).collect()
+}
+
+/// The field a header names, if any.
+pub fn field_for_header(header: &str) -> Option<&'static str> {
+    let n = normalize_header(header);
+    HEADER_MAP.iter().find(|(_, names)| names.iter().any(|x| normalize_header(x) == n)).map(|(f, _)| *f)
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RowError {
+    /// 1-based line number in the file where the row starts.
+    pub line: u64,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParsedRoster {
+    /// Records as `importRoster` takes them (camelCase; empty cells left out).
+    pub records: Vec<Value>,
+    pub errors: Vec<RowError>,
+    /// Headers that map to no field; their cells are ignored.
+    pub ignored_columns: Vec<String>,
+}
+
+/// Parses a CSV roster. A header row is required and must name an email column.
+///
+/// ```
+/// let csv = "\u{feff}First Name,Last Name,Email Address\r\n\"Lee, Ann\",Park,ann@x.org\r\n";
+/// let r = vomo_users::roster_csv::parse_roster_csv(csv).unwrap();
+/// assert_eq!(r.records[0]["firstName"], "Lee, Ann");
+/// ```
+pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| VomoError::invalid_input(format!("roster CSV: unreadable header row ({e})")))?.clone();
+    let columns: Vec<Option<&str>> = headers.iter().map(field_for_header).collect();
+    let ignored_columns = headers.iter().zip(&columns).filter(|(_, f)| f.is_none()).map(|(h, _)| h.to_string()).collect();
+    for required in ["email", "firstName", "lastName"] {
+        if !columns.contains(&Some(required)) {
+            return Err(VomoError::invalid_input(format!(
+                "roster CSV: no column for {required} (headers: {})",
+                headers.iter().collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    let mut records = Vec::new();
+    let mut errors = Vec::new();
+    // The reader's own line count skips blank lines; count newlines before the row instead.
+    let line_at = |byte: u64| {
+        let bytes = text.as_bytes();
+        let mut at = (byte as usize).min(bytes.len());
+        while at < bytes.len() && (bytes[at] == b'\n' || bytes[at] == b'\r') {
+            at += 1; // a row position can point at the blank lines the reader skipped
+        }
+        bytes[..at].iter().filter(|b| **b == b'\n').count() as u64 + 1
+    };
+    for row in reader.records() {
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| line_at(p.byte()));
+                errors.push(RowError { line, message: format!("unreadable row ({e})") });
+                continue;
+            }
+        };
+        let line = row.position().map_or(0, |p| line_at(p.byte()));
+        if row.iter().all(str::is_empty) {
+            continue;
+        }
+        if row.len() != headers.len() {
+            errors.push(RowError { line, message: format!("{} cells where the header has {}", row.len(), headers.len()) });
+            continue;
+        }
+        let mut record = Map::new();
+        for (cell, field) in row.iter().zip(&columns) {
+            if let (Some(field), false) = (field, cell.is_empty()) {
+                record.insert((*field).to_string(), Value::String(cell.to_string()));
+            }
+        }
+        if !record.contains_key("email") {
+            errors.push(RowError { line, message: "no email".into() });
+            continue;
+        }
+        record.insert("line".into(), Value::from(line));
+        records.push(Value::Object(record));
+    }
+    Ok(ParsedRoster { records, errors, ignored_columns })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spreadsheet_headers_bom_quotes_and_crlf() {
+        let csv = "\u{feff}Employee ID,First Name,Surname,E-mail Address,DOB,Shoe size\r\n\
+                   E1,\"Ann, Jr.\",Lee,ann@x.org,1990-01-02,42\r\n\
+                   E2,Bo,\"Multi\nLine\",bo@x.org,,\r\n";
+        let r = parse_roster_csv(csv).unwrap();
+        assert_eq!(r.records.len(), 2, "{:?}", r.errors);
+        assert_eq!(r.records[0]["externalId"], "E1");
+        assert_eq!(r.records[0]["firstName"], "Ann, Jr.");
+        assert_eq!(r.records[0]["email"], "ann@x.org");
+        assert_eq!(r.records[0]["birthday"], "1990-01-02");
+        assert_eq!(r.records[1]["lastName"], "Multi\nLine");
+        assert!(r.records[1].get("birthday").is_none(), "empty cells are left out");
+        assert_eq!(r.ignored_columns, vec!["Shoe size"]);
+    }
+
+    #[test]
+    fn bad_rows_are_reported_with_their_line() {
+        let csv = "first_name,last_name,email\nA,B,a@x.org\nC,D\nE,F,\n\nG,H,g@x.org\n";
+        let r = parse_roster_csv(csv).unwrap();
+        assert_eq!(r.records.len(), 2);
+        let lines: Vec<u64> = r.errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![3, 4]);
+        assert_eq!(r.records[1]["line"], 6);
+    }
+
+    #[test]
+    fn a_roster_without_an_email_column_is_refused() {
+        let e = parse_roster_csv("name,phone\nA,1\n").unwrap_err();
+        assert!(e.message.contains("no column for email"), "{}", e.message);
+    }
+}
