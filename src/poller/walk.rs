@@ -11,6 +11,8 @@ use std::collections::HashSet;
 
 /// How far before the server's `Date` a window must end (see docs/poller.md).
 const DATE_SAFETY_MS: i64 = 2_000;
+/// How far a window's end may lag the server's clock before it is moved up.
+const CLOCK_TOLERANCE_MS: i64 = 10_000;
 /// Unstable walks of one window tolerated per poll before waiting for the next poll.
 const MAX_RESTARTS: u32 = 3;
 
@@ -34,6 +36,9 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// Walks windows until the checkpoint is within the margin of the server's clock.
     /// Returns false when it stopped early (budget or an unsettled window).
     pub(crate) async fn walk_windows(&self, run: &mut PollRun<'_, R>) -> Result<bool> {
+        let mut clock_fixes = 0;
+        // The server's clock as of this poll's latest response (its Date header).
+        let mut server_date: Option<i64> = None;
         loop {
             if run.out_of_budget(&self.client) {
                 return Ok(false);
@@ -42,12 +47,20 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             let mut walk = match run.state.core.walk.clone() {
                 Some(w) => w,
                 None => {
-                    let server_now = now + run.state.core.clock_offset_ms.unwrap_or(0.0);
-                    let end = server_now as i64 - self.config.window_margin_ms;
-                    let start = run.state.core.checkpoint_ms;
-                    if end <= start {
-                        return Ok(true);
+                    if let Some(date) = server_date {
+                        // A window just completed: caught up once it ends near the server's now.
+                        if run.state.core.checkpoint_ms >= date - self.config.window_margin_ms - CLOCK_TOLERANCE_MS {
+                            return Ok(true);
+                        }
                     }
+                    let server_now = match server_date {
+                        Some(date) => date as f64,
+                        None => now + run.state.core.clock_offset_ms.unwrap_or(0.0),
+                    };
+                    // Only an estimate: the first page's Date header corrects it. Even when the
+                    // estimate says nothing can be new, ask once, since the server's clock rules.
+                    let start = run.state.core.checkpoint_ms;
+                    let end = (server_now as i64 - self.config.window_margin_ms).max(start + 1);
                     WindowWalk { start_ms: start, end_ms: end, next_url: None, first_total: None, unstable: false, restarts: 0 }
                 }
             };
@@ -59,16 +72,22 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             let (page, mut pages) = self.fetch_page(page_url.clone(), run.call).await?;
             if first {
                 if let Some(date) = pages.server_date_ms() {
+                    server_date = Some(date as i64);
                     run.state.core.clock_offset_ms = Some(date - self.client.runtime().now_ms());
                     let safe_end = date as i64 - DATE_SAFETY_MS;
-                    if walk.end_ms > safe_end {
-                        // The window reaches too close to the server's now: rows could still
-                        // enter it while we page. Pull it back and start again.
-                        walk.end_ms = safe_end;
-                        run.state.core.walk = (walk.end_ms > walk.start_ms).then_some(walk);
-                        if run.state.core.walk.is_none() {
+                    let desired_end = date as i64 - self.config.window_margin_ms;
+                    // Too close to the server's now (rows could still enter the window while we
+                    // page), or far behind it (our estimate of its clock was stale): set the end
+                    // from its Date header and start the window again.
+                    let behind = walk.end_ms < desired_end - CLOCK_TOLERANCE_MS && clock_fixes < MAX_RESTARTS;
+                    if walk.end_ms > safe_end || behind {
+                        clock_fixes += 1;
+                        if desired_end <= walk.start_ms {
+                            run.state.core.walk = None;
                             return Ok(true);
                         }
+                        walk.end_ms = desired_end;
+                        run.state.core.walk = Some(walk);
                         continue;
                     }
                 }
