@@ -1,0 +1,231 @@
+// UserPoller failure paths over HTTP against the frozen-clock simulator (issue 5, items 1
+// and 6): handler failures and their retries, unreadable records, 401, the lease, and the
+// store's value size and version.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { VomoClient, VomoError, UserPoller, MemoryStore } from "vomo-users";
+import { startSimulator } from "vomo-users/sim";
+
+const NOW = "2026-01-01T00:00:00Z";
+const realNow = Date.now.bind(Date);
+let skew = 0;
+Date.now = () => realNow() + skew; // our clock moves with the simulator's between polls
+const tick = (sim, ms = 10_000) => { sim.advanceClock(ms); skew += ms; };
+
+async function setup(t, options = {}) {
+  const sim = await startSimulator({ port: 0, users: 40, seed: 5, now: NOW, ...options });
+  t.after(() => sim.close());
+  tick(sim);
+  const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500 });
+  return { sim, client };
+}
+async function rejects(promise, kind) {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(e instanceof VomoError, `expected a VomoError, got ${e}`);
+    assert.equal(e.kind, kind, e.message);
+    return e;
+  }
+  assert.fail(`expected a VomoError of kind ${kind}`);
+}
+
+test("poller: a throwing handler dead-letters with the original error, the checkpoint advances, later polls retry until it succeeds once", async (t) => {
+  const { sim, client } = await setup(t);
+  const store = new MemoryStore();
+  const delivered = [];
+  const dead = [];
+  let failingId = null;
+  const thrown = [];
+  const poller = new UserPoller({
+    client, store, customerId: "acme",
+    onUser: ({ user }) => {
+      if (user.id === failingId) {
+        const e = new Error(`downstream refused ${user.id}`);
+        thrown.push(e);
+        throw e;
+      }
+      delivered.push(`${user.id}@${user.updatedAt}`);
+    },
+    onDeadLetter: (d) => { dead.push(d); },
+  });
+  await poller.poll();
+  const ids = sim.listAll().map((u) => u.id);
+  failingId = ids[5];
+  const failingKey = `${ids[5]}@${new Date(sim.updateUser(ids[5], { first_name: "Fails" }).updated_at).toISOString()}`;
+  sim.updateUser(ids[6], { first_name: "Fine" });
+  const before = (await poller.loadHealth()).checkpoint;
+  tick(sim);
+  const r1 = await poller.poll();
+  assert.equal(r1.failed, 1, JSON.stringify(dead.map((d) => [d.user.id, d.user.updatedAt, d.attempt, d.final])));
+  assert.equal(r1.processed, 1);
+  assert.ok(delivered.some((k) => k.startsWith(`${ids[6]}@`)), "the other user was delivered");
+  assert.equal(dead.length, 1, JSON.stringify(dead.map((d) => [d.user.id, d.user.updatedAt, d.attempt, d.final])));
+  assert.equal(dead[0].user.id, ids[5]);
+  assert.equal(dead[0].error, thrown[0], "onDeadLetter gets the very Error the handler threw");
+  assert.equal(dead[0].attempt, 1);
+  assert.equal(dead[0].final, false);
+  assert.ok(Date.parse(r1.checkpoint) > Date.parse(before), "a handler failure does not block the checkpoint");
+
+  tick(sim);
+  const r2 = await poller.poll();
+  assert.equal(r2.failed, 1);
+  assert.deepEqual(dead.map((d) => [d.attempt, d.final]), [[1, false], [2, false]]);
+  assert.equal(dead[1].error, thrown[1]);
+
+  failingId = null;
+  tick(sim);
+  const r3 = await poller.poll();
+  assert.equal(r3.processed, 1);
+  assert.equal(delivered.filter((k) => k === failingKey).length, 1);
+  tick(sim);
+  const r4 = await poller.poll();
+  assert.equal(r4.processed, 0);
+  assert.equal(dead.length, 2);
+  assert.equal(delivered.filter((k) => k === failingKey).length, 1, "delivered exactly once");
+
+  // A new poller on the same store (a restart) does not repeat it either.
+  tick(sim);
+  const again = new UserPoller({ client, store, customerId: "acme", onUser: ({ user }) => delivered.push(`${user.id}@${user.updatedAt}`) });
+  assert.equal((await again.poll()).processed, 0);
+});
+
+test("poller: with maxAttempts: 2 a failing change is given up with final: true and not offered again", async (t) => {
+  const { sim, client } = await setup(t);
+  const dead = [];
+  let calls = 0;
+  let failingId = null;
+  const poller = new UserPoller({
+    client, store: new MemoryStore(), customerId: "acme", maxAttempts: 2,
+    onUser: ({ user }) => { if (user.id === failingId) { calls++; throw new Error("no"); } },
+    onDeadLetter: (d) => { dead.push(d); },
+  });
+  await poller.poll();
+  failingId = sim.listAll()[0].id;
+  sim.updateUser(failingId, { last_name: "Doomed" });
+  for (let i = 0; i < 4; i++) {
+    tick(sim);
+    await poller.poll();
+  }
+  assert.equal(calls, 2);
+  assert.deepEqual(dead.map((d) => [d.user.id, d.attempt, d.final]), [[failingId, 1, false], [failingId, 2, true]]);
+});
+
+test("poller: an unreadable record is dead-lettered at once (final: true) and the rest of the page is delivered", async (t) => {
+  const { sim, client } = await setup(t);
+  const delivered = [];
+  const dead = [];
+  const poller = new UserPoller({
+    client, store: new MemoryStore(), customerId: "acme",
+    onUser: ({ user }) => { delivered.push(user.id); }, onDeadLetter: (d) => { dead.push(d); },
+  });
+  await poller.poll();
+  delivered.length = 0;
+  const fresh = [0, 1, 2].map((i) => sim.createUser({ email: `n${i}@example.org` }));
+  const broken = { ...fresh[0], id: 990001, email: undefined };
+  delete broken.email;
+  const body = {
+    data: [fresh[0], broken, fresh[1], fresh[2]],
+    links: { first: null, last: null, prev: null, next: null },
+    meta: { current_page: 1, from: 1, to: 4, path: `${sim.url}/users`, per_page: 15, total: 4 },
+  };
+  sim.injectFault({ method: "GET", path: "/v1/users", type: "status", status: 200, body, times: 1 });
+  tick(sim);
+  const r = await poller.poll();
+  assert.equal(dead.length, 1);
+  assert.equal(dead[0].final, true);
+  assert.equal(dead[0].attempt, 1);
+  assert.equal(dead[0].user.id, 990001);
+  assert.ok(dead[0].error instanceof Error);
+  assert.ok(r.failed >= 1);
+  for (const u of fresh) assert.ok(delivered.includes(u.id), `${u.id} delivered`);
+  assert.ok(!delivered.includes(990001));
+});
+
+test("poller: 401 rejects with kind auth and leaves the checkpoint where it was", async (t) => {
+  const { sim, client } = await setup(t);
+  const store = new MemoryStore();
+  const delivered = [];
+  const onUser = ({ user }) => { delivered.push(user.id); };
+  await new UserPoller({ client, store, customerId: "acme", onUser }).poll();
+  const checkpoint = (await new UserPoller({ client, store, customerId: "acme" }).loadHealth()).checkpoint;
+  const changed = sim.listAll()[3].id;
+  sim.updateUser(changed, { first_name: "AfterAuth" });
+  tick(sim);
+  const bad = new VomoClient({ token: "wrong-token", baseUrl: sim.url, requestsPerSecond: 500 });
+  const badPoller = new UserPoller({ client: bad, store, customerId: "acme", onUser });
+  const e = await rejects(badPoller.poll(), "auth");
+  assert.equal(e.status, 401);
+  assert.ok(!e.message.includes(sim.token));
+  assert.equal((await badPoller.loadHealth()).checkpoint, checkpoint, "the checkpoint did not move");
+  delivered.length = 0;
+  const r = await new UserPoller({ client, store, customerId: "acme", onUser }).poll();
+  assert.deepEqual(delivered, [changed], "the good poll that follows delivers the change (and is not blocked by a lease)");
+  assert.ok(Date.parse(r.checkpoint) > Date.parse(checkpoint));
+  // A revoked token mid-walk (401 on page 2) stops the poll too.
+  for (let i = 0; i < 20; i++) sim.updateUser(sim.listAll()[i].id, { phone: `555-010-00${String(i).padStart(2, "0")}` });
+  tick(sim);
+  sim.injectFault({ method: "GET", path: "/v1/users", page: "2", type: "unauthorized", times: Infinity });
+  const before = (await badPoller.loadHealth()).checkpoint;
+  await rejects(new UserPoller({ client, store, customerId: "acme", onUser }).poll(), "auth");
+  assert.equal((await badPoller.loadHealth()).checkpoint, before);
+});
+
+test("poller: two polls of one customer at once: one gets busy; a lease left by a dead process does not block", async (t) => {
+  const { sim, client } = await setup(t, { latencyMs: 20 });
+  const store = new MemoryStore();
+  const a = new UserPoller({ client, store, customerId: "acme" });
+  const b = new UserPoller({ client, store, customerId: "acme" });
+  const results = await Promise.allSettled([a.poll(), b.poll()]);
+  const rejected = results.filter((r) => r.status === "rejected");
+  assert.equal(rejected.length, 1, JSON.stringify(results.map((r) => r.status)));
+  assert.ok(rejected[0].reason instanceof VomoError);
+  assert.equal(rejected[0].reason.kind, "busy");
+  assert.equal(rejected[0].reason.retryable, false);
+  // Another customer on the same store is not blocked.
+  const other = new UserPoller({ client, store, customerId: "globex" });
+  const both = await Promise.allSettled([a.poll(), other.poll()]);
+  assert.deepEqual(both.map((r) => r.status), ["fulfilled", "fulfilled"]);
+
+  // A dead process's lease: a live one blocks, an expired one does not.
+  const leaseKey = store.keys().find((k) => k.startsWith("vomo-users/v1/acme/") && k.endsWith("lease"));
+  assert.ok(leaseKey, `a lease key in ${store.keys().join(", ")}`);
+  const lease = JSON.parse(store.get(leaseKey));
+  const expiresField = Object.keys(lease).find((k) => /expires/i.test(k));
+  assert.ok(expiresField, `lease fields: ${Object.keys(lease)}`);
+  store.set(leaseKey, JSON.stringify({ ...lease, owner: "dead-process", [expiresField]: Date.now() + 60_000 }));
+  await rejects(a.poll(), "busy");
+  store.set(leaseKey, JSON.stringify({ ...lease, owner: "dead-process", [expiresField]: Date.now() - 1 }));
+  tick(sim);
+  const r = await a.poll();
+  assert.equal(typeof r.processed, "number");
+});
+
+test("poller: store values stay within 100 KiB with 3,000 users in changed-users mode; state is versioned", async (t) => {
+  const { sim, client } = await setup(t, { users: 3000 });
+  const store = new MemoryStore();
+  let users = 0;
+  const poller = new UserPoller({ client, store, customerId: "big", participations: "changed-users", onUser: () => { users++; } });
+  const r = await poller.poll();
+  assert.equal(users, 3000);
+  assert.equal(r.processed, 3000);
+  assert.ok(r.participationEvents > 0);
+  const keys = store.keys();
+  assert.ok(keys.length > 3, `state is split across keys: ${keys.length}`);
+  let largest = 0;
+  for (const k of keys) {
+    const v = store.get(k);
+    assert.equal(typeof v, "string");
+    largest = Math.max(largest, v.length, Buffer.byteLength(v));
+    assert.ok(Buffer.byteLength(v) <= 100 * 1024, `${k} holds ${Buffer.byteLength(v)} bytes`);
+  }
+  assert.ok(largest > 10_000, `the test stores real volume (largest ${largest})`);
+  const header = JSON.parse(store.get("vomo-users/v1/big/state"));
+  assert.equal(header.v, 1);
+  assert.ok(keys.every((k) => k.startsWith("vomo-users/v1/big/")));
+  // A later poll on a fresh instance reads it all back: nothing is redelivered.
+  tick(sim);
+  const again = await new UserPoller({ client, store, customerId: "big", participations: "changed-users", onUser: () => { users++; } }).poll();
+  assert.equal(again.processed, 0);
+  assert.equal(users, 3000);
+});
