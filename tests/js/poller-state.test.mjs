@@ -1,0 +1,170 @@
+// UserPoller participations, reconciliation and health over HTTP against the frozen-clock
+// simulator (issue 5, items 4, 5 and 7).
+import test from "node:test";
+import assert from "node:assert/strict";
+import { VomoClient, UserPoller, MemoryStore } from "vomo-users";
+import { startSimulator } from "vomo-users/sim";
+
+const NOW = "2026-01-01T00:00:00Z";
+const realNow = Date.now.bind(Date);
+let skew = 0;
+Date.now = () => realNow() + skew; // our clock moves with the simulator's between polls
+const tick = (sim, ms = 10_000) => { sim.advanceClock(ms); skew += ms; };
+
+async function setup(t, options = {}) {
+  const sim = await startSimulator({ port: 0, users: 30, seed: 9, now: NOW, ...options });
+  t.after(() => sim.close());
+  tick(sim);
+  const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500 });
+  return { sim, client };
+}
+function partsRecorder() {
+  const events = [];
+  return { events, onParticipation: (e) => { events.push(e); } };
+}
+
+test("poller: changed-users mode emits added, changed (with before) and removed for a bumped user", async (t) => {
+  const { sim, client } = await setup(t);
+  const rec = partsRecorder();
+  const users = [];
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", participations: "changed-users",
+    onParticipation: rec.onParticipation, onUser: ({ user }) => { users.push(user); } });
+  const r0 = await poller.poll();
+  assert.ok(r0.participationEvents > 0, "the first read of every user reports its participations as added");
+  assert.ok(users.every((u) => Array.isArray(u.participations)), "onUser gets the detail in this mode");
+  const id = sim.listAll()[4].id;
+  rec.events.length = 0;
+
+  sim.updateUser(id, { phone: "555-111-0001" });
+  const p = sim.addParticipation(id, { project_id: 701, project_date_id: 880001, hours: 3 });
+  tick(sim);
+  const r1 = await poller.poll();
+  assert.equal(r1.participationEvents, 1);
+  assert.deepEqual(rec.events.map((e) => [e.kind, e.userId, e.participation.projectDateId, e.before]), [["added", id, 880001, null]]);
+  assert.equal(rec.events[0].participation.hours, 3);
+  assert.equal(p.project_date_id, "880001");
+
+  rec.events.length = 0;
+  sim.updateParticipation(id, 880001, { hours: 5, checked_in_at: "2025-12-31T10:00:00Z" });
+  sim.updateUser(id, { phone: "555-111-0002" });
+  tick(sim);
+  const r2 = await poller.poll();
+  assert.equal(r2.participationEvents, 1);
+  assert.equal(rec.events[0].kind, "changed");
+  assert.equal(rec.events[0].before.hours, 3);
+  assert.equal(rec.events[0].participation.hours, 5);
+  assert.equal(rec.events[0].participation.checkedInAt, "2025-12-31T10:00:00.000Z");
+
+  rec.events.length = 0;
+  sim.removeParticipation(id, 880001);
+  sim.updateUser(id, { phone: "555-111-0003" });
+  tick(sim);
+  await poller.poll();
+  assert.deepEqual(rec.events.map((e) => [e.kind, e.userId, e.participation.projectDateId, e.participation.hours, e.before]),
+    [["removed", id, 880001, 5, null]]);
+
+  // Without a bump of updated_at, changed-users mode does not see a participation.
+  rec.events.length = 0;
+  sim.addParticipation(id, { project_date_id: 880002 });
+  tick(sim);
+  await poller.poll();
+  assert.equal(rec.events.length, 0);
+});
+
+test("poller: full-scan mode detects a participation without any user update, in slices that resume", async (t) => {
+  const { sim, client } = await setup(t, { users: 45 });
+  const store = new MemoryStore();
+  const rec = partsRecorder();
+  const make = () => new UserPoller({ client, store, customerId: "acme", participations: "full-scan", onParticipation: rec.onParticipation });
+  // The first full cycle, in slices of 10 requests with a new instance each time.
+  let slices = 0;
+  for (;;) {
+    const r = await make().poll({ maxRequests: 10 });
+    assert.ok(r.requests <= 10);
+    slices++;
+    if (r.complete) break;
+    assert.ok(slices < 50, "the scan never completed");
+  }
+  assert.ok(slices >= 5, `45 details + listings took ${slices} slices`);
+  const initial = rec.events.length;
+  assert.ok(initial > 0);
+  assert.ok(rec.events.every((e) => e.kind === "added"));
+  const perUser = new Map();
+  for (const e of rec.events) perUser.set(`${e.userId}/${e.participation.projectDateId}`, (perUser.get(`${e.userId}/${e.participation.projectDateId}`) ?? 0) + 1);
+  assert.ok([...perUser.values()].every((n) => n === 1), "each participation reported once across slices");
+
+  const id = sim.listAll()[40].id;
+  const before = sim.getUser(id).updated_at;
+  sim.addParticipation(id, { project_date_id: 990123, hours: 2 });
+  assert.equal(sim.getUser(id).updated_at, before, "updated_at did not move");
+  rec.events.length = 0;
+  for (let i = 0; i < 50 && !rec.events.length; i++) {
+    tick(sim);
+    await make().poll({ maxRequests: 10 });
+  }
+  assert.deepEqual(rec.events.map((e) => [e.kind, e.userId, e.participation.projectDateId]), [["added", id, 990123]]);
+});
+
+test("poller: reconcile() reports a deleted user as missing; a failed listing reports nothing and complete: false", async (t) => {
+  const { sim, client } = await setup(t);
+  const store = new MemoryStore();
+  const poller = new UserPoller({ client, store, customerId: "acme" });
+  await poller.poll();
+  assert.deepEqual(await poller.reconcile(), { missing: [], complete: true });
+  const gone = sim.listAll()[7].id;
+  sim.deleteUser(gone);
+  const anonymized = sim.listAll()[8].id;
+  sim.anonymizeUser(anonymized); // still visible: not missing
+  assert.deepEqual(await poller.reconcile(), { missing: [gone], complete: true });
+  assert.equal(sim.count(), 29, "reconcile deletes nothing");
+
+  sim.injectFault({ method: "GET", path: "/v1/users", page: "2", type: "status", status: 500, times: Infinity });
+  const cut = await new UserPoller({ client: new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500, maxRetries: 0 }), store, customerId: "acme" }).reconcile();
+  assert.deepEqual(cut, { missing: [], complete: false });
+  sim.clearFaults();
+  sim.injectFault({ method: "GET", path: "/v1/users", type: "status", status: 500, times: Infinity });
+  const failed = await new UserPoller({ client: new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500, maxRetries: 0 }), store, customerId: "acme" }).reconcile();
+  assert.deepEqual(failed, { missing: [], complete: false });
+});
+
+test("poller: health() is not stalled right after a poll, and stalled when a cut poll leaves the checkpoint far behind", async (t) => {
+  const { sim, client } = await setup(t, { users: 60 });
+  const store = new MemoryStore();
+  const poller = new UserPoller({ client, store, customerId: "acme", pollIntervalMs: 60_000 });
+  assert.equal(poller.health().stalled, false);
+  const r = await poller.poll();
+  const h = poller.health();
+  assert.equal(h.stalled, false);
+  assert.equal(h.checkpoint, r.checkpoint);
+  assert.equal(typeof h.lagMs, "number");
+  assert.ok(h.lagMs >= 0 && h.lagMs < 60_000, `lag ${h.lagMs}`);
+
+  // An hour of changes (more than a page), then a poll cut after one request.
+  const ids = sim.listAll().map((u) => u.id);
+  for (let i = 0; i < 40; i++) {
+    sim.updateUser(ids[i], { phone: `555-222-${String(i).padStart(4, "0")}` });
+    tick(sim, 90_000);
+  }
+  const cut = await poller.poll({ maxRequests: 1 });
+  assert.equal(cut.complete, false);
+  assert.equal(cut.checkpoint, r.checkpoint, "the cut poll could not move the checkpoint");
+  const stalled = poller.health();
+  assert.equal(stalled.stalled, true);
+  assert.ok(stalled.lagMs > 2 * 60_000, `lag ${stalled.lagMs}`);
+  // A fresh instance sees the same from the store.
+  const fresh = new UserPoller({ client, store, customerId: "acme", pollIntervalMs: 60_000 });
+  assert.equal((await fresh.loadHealth()).stalled, true);
+  // Catching up clears it.
+  await poller.poll();
+  assert.equal(poller.health().stalled, false);
+});
+
+test("poller: health() during an unfinished backfill reports the lag, not an empty checkpoint", async (t) => {
+  // A backfill cut by maxRequests: 1 leaves every change undelivered: that is a stall.
+  const { client } = await setup(t, { users: 200 });
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", pollIntervalMs: 1000 });
+  const r = await poller.poll({ maxRequests: 1 });
+  assert.equal(r.complete, false);
+  const h = poller.health();
+  assert.equal(h.stalled, true, JSON.stringify(h));
+});
