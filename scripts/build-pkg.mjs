@@ -1,13 +1,15 @@
 // Builds the npm package into pkg/: the wasm twice through wasm-pack (a nodejs and a web
 // target; cargo builds once), then the JS entries, façade, types and simulator around it.
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from "node:fs";
+import { cpSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildSync } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const pkg = join(root, "pkg");
+const finalPkg = join(root, "pkg");
+// Build next to pkg/ and swap at the end, so a build never leaves a half-built pkg/ behind.
+const pkg = join(root, ".pkg-build");
 const profile = process.argv.includes("--dev") ? "--dev" : "--release";
 
 function run(cmd, args) {
@@ -31,9 +33,13 @@ for (const file of readdirSync(entries)) {
 cpSync(join(root, "js/facade.mjs"), join(pkg, "facade.mjs"));
 buildSync({ entryPoints: [join(root, "js/facade.mjs")], outfile: join(pkg, "facade.cjs"), format: "cjs", platform: "neutral", logLevel: "warning" });
 cpSync(join(root, "js/index.d.ts"), join(pkg, "index.d.ts"));
+// The same declarations as an ES module for `moduleResolution: NodeNext` importers.
+cpSync(join(root, "js/index.d.ts"), join(pkg, "index.d.mts"));
 cpSync(join(root, "sim"), join(pkg, "sim"), { recursive: true, filter: (src) => !src.includes(`${join("sim", "test")}`) });
 cpSync(join(root, "README.md"), join(pkg, "README.md"));
 const template = JSON.parse(readFileSync(join(root, "js/package.template.json"), "utf8"));
 const version = readFileSync(join(root, "Cargo.toml"), "utf8").match(/^version = "(.+)"/m)[1];
 writeFileSync(join(pkg, "package.json"), JSON.stringify({ ...template, version }, null, 2) + "\n");
+rmSync(finalPkg, { recursive: true, force: true });
+renameSync(pkg, finalPkg);
 console.error(`built pkg/ (vomo-users ${version})`);

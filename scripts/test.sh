@@ -104,12 +104,14 @@ TIMINGS+=("$(printf '%-14s %4ss  %s' simulator $((SECONDS - t0)) ok)")
 run_layer wasm-chrome cargo env CHROMEDRIVER=/usr/bin/chromedriver \
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/tests/browser/webdriver.json" \
   wasm-pack test --headless --chrome -- --test wasm_browser
+run_layer sim-tests "tap:$WORK/sim.tap" node_test "$WORK/sim.tap" sim/test/*.test.mjs
 run_layer install none install_package
 cd "$APP"
 JS_TESTS=()
 for f in js/*.test.mjs js/*.test.cjs; do [ "$f" = js/types.test.mjs ] || JS_TESTS+=("$f"); done
 run_layer js "tap:$WORK/js.tap" node_test "$WORK/js.tap" "${JS_TESTS[@]}"
 run_layer tsc-usage one node "$ROOT/node_modules/typescript/bin/tsc" --noEmit --strict -p js/types/tsconfig.json
+run_layer tsc-nodenext one node "$ROOT/node_modules/typescript/bin/tsc" --noEmit --strict -p js/types/tsconfig.nodenext.json
 run_layer types-drift "tap:$WORK/types.tap" node_test "$WORK/types.tap" js/types.test.mjs
 run_layer workerd "tap:$WORK/workerd.tap" node_test "$WORK/workerd.tap" worker/*.test.mjs
 run_layer browser "tap:$WORK/browser.tap" node_test "$WORK/browser.tap" browser/*.test.mjs

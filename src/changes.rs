@@ -96,7 +96,8 @@ pub fn diff_participations(previous: &[Participation], current: &[Participation]
 
 /// Sum of `hours`.
 pub fn total_hours(participations: &[Participation]) -> f64 {
-    participations.iter().map(|p| p.hours).sum()
+    // fold from +0.0: an empty f64 `sum()` is -0.0, which JS would show as -0
+    participations.iter().fold(0.0, |total, p| total + p.hours)
 }
 
 /// Ids known but not currently visible, ascending. Not visible is not proof of deletion.

@@ -140,7 +140,10 @@ impl<R: Runtime> Client<R> {
 
     fn fail(&self, e: VomoError) -> VomoError {
         self.bump(|s| s.errors += 1);
-        VomoError { message: self.redact(e.message), ..e }
+        let fields = e.fields.map(|f| {
+            f.into_iter().map(|(k, v)| (self.redact(k), v.into_iter().map(|m| self.redact(m)).collect())).collect()
+        });
+        VomoError { message: self.redact(e.message), fields, ..e }
     }
 
     /// Sends a request through the throttle with the retry policy; returns the first
