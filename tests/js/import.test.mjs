@@ -1,0 +1,238 @@
+// importRoster and findOrCreateUser over real HTTP against the simulator (issue 6, items
+// 1-5 and 7): outcomes, counts, progress, resumability, abort, auth, email changes.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { VomoClient, VomoError, MemoryStore, importRoster, findOrCreateUser } from "vomo-users";
+import { startSimulator } from "vomo-users/sim";
+
+const NOW = "2026-01-01T00:00:00Z";
+
+async function setup(t, options = {}) {
+  const sim = await startSimulator({ port: 0, users: 80, seed: 3, now: NOW, ...options });
+  t.after(() => sim.close());
+  return sim;
+}
+const clientOf = (sim, options = {}) => new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500, ...options });
+const posts = (sim) => sim.log().filter((e) => e.method === "POST" && e.path === "/v1/users").length;
+const person = (i, extra = {}) => ({ externalId: `ext-${i}`, firstName: `First${i}`, lastName: `Last${i}`, email: `person${i}@roster.example.org`, ...extra });
+const roster = (n, from = 0) => Array.from({ length: n }, (_, i) => person(from + i));
+async function rejects(promise, kind) {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(e instanceof VomoError, `expected a VomoError, got ${e}`);
+    assert.equal(e.kind, kind, e.message);
+    return e;
+  }
+  assert.fail(`expected a VomoError of kind ${kind}`);
+}
+/** A mapping in memory: externalId -> { vomoUserId, email }. */
+function memoryMapping() {
+  const map = new Map();
+  return { map, get: (k) => map.get(k) ?? null, set: (k, v) => { map.set(k, v); } };
+}
+
+test("importRoster: 1,000 records: created, updated, invalid (not sent), 422 with fields, duplicate emails (not sent); progress to done == total", async (t) => {
+  const sim = await setup(t);
+  const existing = sim.listAll().slice(0, 50);
+  const records = roster(1000);
+  // 50 rows carry emails VOMO already has (in another case): updates.
+  existing.forEach((u, i) => { records[100 + i] = person(100 + i, { email: u.email.toUpperCase() }); });
+  const invalid = { 300: { gender: "X" }, 301: { birthday: "2021-02-30" }, 302: { firstName: undefined }, 303: { email: "not-an-email" },
+    304: { gender: "unknown" }, 305: { birthday: "31/12/1990" }, 306: { lastName: "" } };
+  for (const [i, patch] of Object.entries(invalid)) records[i] = person(Number(i), patch);
+  const rejected422 = [400, 401, 402];
+  for (const i of rejected422) records[i] = person(i, { password: "abc" });
+  // Duplicates of earlier rows: other case, padded with spaces.
+  const dupes = { 500: 10, 501: 11, 502: 100, 503: 12 };
+  for (const [i, of] of Object.entries(dupes)) records[i] = person(Number(i), { email: `  ${records[of].email.toUpperCase()} ` });
+  const notSent = Object.keys(invalid).length + Object.keys(dupes).length;
+
+  const progress = [];
+  sim.clearLog();
+  const result = await importRoster(clientOf(sim), records, { onProgress: (p) => progress.push(p) });
+  assert.equal(posts(sim), 1000 - notSent, "invalid and duplicate rows are never sent");
+  assert.equal(result.updated.length, 50);
+  assert.equal(result.failed.length, notSent + rejected422.length);
+  assert.equal(result.created.length, 1000 - 50 - notSent - rejected422.length);
+  assert.equal(result.emailChanged.length, 0);
+  assert.equal(sim.count(), 80 + result.created.length);
+
+  const failedBy = new Map(result.failed.map((f) => [f.externalId, f]));
+  for (const i of Object.keys(invalid)) {
+    const f = failedBy.get(`ext-${i}`);
+    assert.ok(f, `row ${i} failed`);
+    assert.ok(f.error instanceof VomoError);
+    assert.equal(f.error.kind, "invalid_input", `row ${i}: ${f.error.message}`);
+  }
+  for (const i of rejected422) {
+    const f = failedBy.get(`ext-${i}`);
+    assert.equal(f.error.kind, "validation");
+    assert.equal(f.error.status, 422);
+    assert.ok(Array.isArray(f.fields.password) && f.fields.password.length > 0, JSON.stringify(f.fields));
+    assert.deepEqual(f.error.fields, f.fields);
+  }
+  for (const i of Object.keys(dupes)) {
+    const f = failedBy.get(`ext-${i}`);
+    assert.ok(f, `duplicate row ${i} failed`);
+    assert.equal(f.error.kind, "invalid_input");
+  }
+  const u = result.updated.find((x) => x.externalId === "ext-100");
+  assert.equal(u.user.id, existing[0].id);
+  assert.equal(u.email, existing[0].email.toLowerCase());
+  const c = result.created.find((x) => x.externalId === "ext-0");
+  assert.deepEqual([c.email, c.user.email, typeof c.user.id], ["person0@roster.example.org", "person0@roster.example.org", "number"]);
+
+  assert.equal(progress.length, 1000);
+  const last = progress.at(-1);
+  assert.deepEqual([last.done, last.total, last.created, last.updated, last.failed],
+    [1000, 1000, result.created.length, 50, result.failed.length]);
+  assert.ok(progress.every((p, i) => p.done === i + 1 && p.total === 1000));
+  assert.ok(progress.some((p) => typeof p.etaMs === "number" && p.etaMs > 0), "progress carries an ETA");
+  assert.ok(progress.slice(10).every((p) => typeof p.etaMs === "number" && p.etaMs >= 0));
+});
+
+test("importRoster: duplicate emails without externalId: the second row fails and is not sent or counted as created", async (t) => {
+  const sim = await setup(t);
+  const records = [
+    { firstName: "A", lastName: "One", email: "same@roster.example.org" },
+    { firstName: "B", lastName: "Two", email: "SAME@roster.example.org " },
+    { firstName: "C", lastName: "Three", email: "other@roster.example.org" },
+  ];
+  sim.clearLog();
+  const result = await importRoster(clientOf(sim), records);
+  assert.equal(posts(sim), 2);
+  assert.equal(result.created.length, 2, JSON.stringify(result.created.map((c) => c.email)));
+  assert.equal(result.failed.length, 1);
+  assert.equal(result.failed[0].error.kind, "invalid_input");
+});
+
+test("importRoster: a server that fails for good part-way, then a rerun against a healthy one sends only the unsettled records", async (t) => {
+  const sim = await setup(t);
+  const store = new MemoryStore();
+  const records = roster(100);
+  const client = clientOf(sim, { maxRetries: 0 }); // each 503 fails at once: keeps the test short
+  sim.clearLog();
+  const first = await importRoster(client, records, { store, key: "roster-2026-11", checkpointEvery: 7, onProgress: ({ done }) => {
+    if (done === 40) sim.injectFault({ method: "POST", path: "/v1/users", type: "status", status: 503, times: Infinity });
+  } });
+  assert.equal(first.created.length, 40);
+  assert.equal(first.failed.length, 60);
+  assert.ok(first.failed.every((f) => f.error.kind === "server" && f.error.retryable && f.error.status === 503));
+  assert.equal(sim.count(), 80 + 40);
+
+  sim.clearFaults();
+  sim.clearLog();
+  const progress = [];
+  const second = await importRoster(client, records, { store, key: "roster-2026-11", checkpointEvery: 7, onProgress: (p) => progress.push(p) });
+  assert.equal(posts(sim), 60, "only the 60 unsettled records are sent again");
+  assert.equal(second.created.length, 100, "the result covers the whole roster");
+  assert.equal(second.failed.length, 0);
+  assert.deepEqual(second.created.map((c) => c.externalId), records.map((r) => r.externalId));
+  assert.equal(progress.at(-1).done, 100);
+  assert.equal(sim.count(), 180);
+
+  sim.clearLog();
+  const third = await importRoster(client, records, { store, key: "roster-2026-11" });
+  assert.equal(posts(sim), 0, "a finished import sends nothing");
+  assert.equal(third.created.length, 100);
+});
+
+test("importRoster: abort mid-way rejects with aborted; the rerun resumes; a finished rerun sends nothing", async (t) => {
+  const sim = await setup(t);
+  const store = new MemoryStore();
+  const records = roster(100);
+  const client = clientOf(sim);
+  const ac = new AbortController();
+  sim.clearLog();
+  await rejects(importRoster(client, records, { store, key: "abort-me", checkpointEvery: 1000, signal: ac.signal,
+    onProgress: ({ done }) => { if (done === 30) ac.abort(); } }), "aborted");
+  const sentFirst = posts(sim);
+  assert.ok(sentFirst >= 30 && sentFirst <= 31, `sent ${sentFirst}`);
+  assert.ok(store.keys().length > 0, "progress was saved when the run stopped (checkpointEvery was not reached)");
+
+  sim.clearLog();
+  const resumed = await importRoster(client, records, { store, key: "abort-me" });
+  const sentSecond = posts(sim);
+  assert.ok(sentSecond >= 69 && sentSecond <= 70, `sent ${sentSecond}`);
+  assert.equal(resumed.created.length + resumed.updated.length, 100);
+  assert.equal(resumed.failed.length, 0);
+  assert.equal(sim.count(), 180, "no record was created twice");
+
+  sim.clearLog();
+  const again = await importRoster(client, records, { store, key: "abort-me" });
+  assert.equal(posts(sim), 0);
+  assert.equal(again.created.length + again.updated.length, 100);
+});
+
+test("importRoster: auth stops the import; the promise rejects after progress is saved", async (t) => {
+  const sim = await setup(t);
+  const store = new MemoryStore();
+  const records = roster(50);
+  await rejects(importRoster(clientOf(sim, { token: "revoked" }), records, { store, key: "auth" }), "auth");
+  assert.equal(sim.count(), 80);
+
+  // A token revoked part-way: the first 20 are settled and not sent again.
+  sim.clearLog();
+  const e = await rejects(importRoster(clientOf(sim), records, { store, key: "auth", checkpointEvery: 1000, onProgress: ({ done }) => {
+    if (done === 20) sim.injectFault({ method: "POST", path: "/v1/users", type: "unauthorized", times: Infinity });
+  } }), "auth");
+  assert.equal(e.status, 401);
+  sim.clearFaults();
+  sim.clearLog();
+  const rest = await importRoster(clientOf(sim), records, { store, key: "auth" });
+  assert.equal(posts(sim), 30);
+  assert.equal(rest.created.length, 50);
+});
+
+test("importRoster: with a mapping, a changed email for a known externalId is listed in emailChanged and not sent", async (t) => {
+  const sim = await setup(t);
+  const mapping = memoryMapping();
+  const records = roster(10);
+  const first = await importRoster(clientOf(sim), records, { mapping });
+  assert.equal(first.created.length, 10);
+  assert.equal(mapping.map.size, 10);
+  const m3 = mapping.map.get("ext-3");
+  assert.deepEqual(m3, { vomoUserId: first.created[3].user.id, email: "person3@roster.example.org" });
+
+  const changed = records.map((r) => ({ ...r }));
+  changed[3].email = "person3.new@elsewhere.example.org";
+  changed[5].email = changed[5].email.toUpperCase(); // only the case differs: the same email
+  sim.clearLog();
+  const second = await importRoster(clientOf(sim), changed, { mapping });
+  assert.deepEqual(second.emailChanged, [{ externalId: "ext-3", vomoUserId: m3.vomoUserId,
+    oldEmail: "person3@roster.example.org", newEmail: "person3.new@elsewhere.example.org" }]);
+  assert.equal(posts(sim), 9);
+  assert.equal(second.updated.length, 9);
+  assert.ok(!sim.listAll().some((u) => u.email.toLowerCase() === "person3.new@elsewhere.example.org"), "no duplicate user was created");
+  assert.deepEqual(mapping.map.get("ext-3"), m3, "the mapping is left for the operator to resolve");
+
+  // After the operator confirms and updates the mapping, a new run sends it (as an upsert
+  // that creates the new email: resolving means deciding that this is intended).
+  mapping.set("ext-3", { vomoUserId: m3.vomoUserId, email: "person3.new@elsewhere.example.org" });
+  sim.clearLog();
+  const third = await importRoster(clientOf(sim), [changed[3]], { mapping });
+  assert.equal(posts(sim), 1);
+  assert.equal(third.emailChanged.length, 0);
+});
+
+test("findOrCreateUser: an existing user is returned untouched; a new one is created", async (t) => {
+  const sim = await setup(t);
+  const existing = sim.listAll()[12];
+  const before = sim.getUser(existing.id);
+  sim.clearLog();
+  const found = await findOrCreateUser(clientOf(sim), existing.email.toUpperCase(), { firstName: "Other", lastName: "Name", phone: "555-999-0000" });
+  assert.equal(found.created, false);
+  assert.equal(found.user.id, existing.id);
+  assert.equal(posts(sim), 0, "nothing was sent to update it");
+  assert.deepEqual(sim.getUser(existing.id), before);
+
+  const made = await findOrCreateUser(clientOf(sim), "brand.new@roster.example.org", { firstName: "Brand", lastName: "New" });
+  assert.equal(made.created, true);
+  assert.equal(made.user.email, "brand.new@roster.example.org");
+  assert.equal(sim.getUser(made.user.id).first_name, "Brand");
+  assert.equal(posts(sim), 1);
+  const again = await findOrCreateUser(clientOf(sim), "brand.new@roster.example.org", { firstName: "Changed", lastName: "New" });
+  assert.deepEqual([again.created, again.user.id, sim.getUser(made.user.id).first_name], [false, made.user.id, "Brand"]);
+  await rejects(findOrCreateUser(clientOf(sim), "x@y.org", { firstName: "" }), "invalid_input");
+});
