@@ -1,0 +1,541 @@
+//! Deterministic, seeded, replayable simulation of the poller's sync logic in virtual time.
+//!
+//! Each seed builds a world (tests/support): a fake VOMO server with whole-second
+//! `updated_at`, a server clock and a skewed local clock, 429 storms, 5xx, network errors
+//! and timeouts, commit delays, an adversary that updates, creates (several per second),
+//! hard-deletes and anonymizes users between requests, a durable store, handlers that fail
+//! a seeded fraction of calls, and process deaths at any await point (between pages, inside
+//! a handler, half-way through saving state). After some adversarial polls the mutations
+//! stop and polls run until one completes with nothing dead-lettered; then the oracle:
+//!
+//! - no `(id, updatedAt)` completed twice (a death in the one-call window between a handler
+//!   returning and the journal write is counted apart: that window is a documented limit);
+//! - every user alive at the end had its final `(id, updatedAt)` completed exactly once,
+//!   with the final email;
+//! - every completed delivery is a real version, with the content that version had, and
+//!   the `anonymized` flag right;
+//! - nothing given up (`final` dead letters), the checkpoint never moved backwards, and
+//!   `reconcile()` names exactly the delivered users that were hard-deleted.
+//!
+//! `POLLER_SIM_SEEDS=N` runs N seeds (default 1000); `POLLER_SIM_SEED=S` replays one seed
+//! with a log of everything that happened.
+
+mod support;
+
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
+use std::time::Instant;
+
+use support::{anonymized_matches, block_on, floor_s, run, HandlerPhase, Rng, Run, Shared, SimHandlers, SimRuntime, SimStore, World, WorldConfig};
+use vomo_users::client::{Client, ClientConfig, Rate};
+use vomo_users::poller::{Keys, ParticipationMode, Poller, PollerConfig, PollerState};
+use vomo_users::time::Timestamp;
+use vomo_users::ErrorKind;
+
+/// 2025-03-01T00:00:00Z.
+const START_MS: i64 = 1_740_787_200_000;
+const CUSTOMER: &str = "sim";
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Variant {
+    /// Every adversity within the poller's stated assumptions.
+    Adversarial,
+    /// No `Date` header, local clock ahead of the server's (a documented limit).
+    NoDateLocalAhead,
+    /// Commit delay plus `Date` skew beyond the one-second tolerance (a documented limit).
+    SlowCommit,
+}
+
+#[derive(Debug, Clone)]
+struct Scenario {
+    world: WorldConfig,
+    users: i64,
+    mode: ParticipationMode,
+    max_window_rows: u64,
+    p_death: f64,
+    p_budget: f64,
+    p_fresh_process: f64,
+    active_polls: i64,
+    /// Adversary batches between two polls.
+    gap_mutations: (i64, i64),
+}
+
+fn scenario(seed: u64, variant: Variant) -> Scenario {
+    let mut r = Rng::new(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0xA5A5);
+    let per_page = r.range(5, 15) as usize;
+    let local_offset_ms = match r.range(0, 2) {
+        0 => 0,
+        1 => r.range(-10_000, 10_000),
+        _ => r.range(-6 * 3_600_000, 6 * 3_600_000),
+    };
+    let commit_delay_max_ms = if r.chance(0.5) { 0 } else { r.range(0, 700) };
+    let mut world = WorldConfig {
+        per_page,
+        local_offset_ms,
+        latency_ms: (20, r.range(60, 600)),
+        p_storm: r.f64() * 0.05,
+        storm_len: (1, r.range(1, 8)),
+        retry_after_s: (1, r.range(1, 30)),
+        p_500: r.f64() * 0.08,
+        p_network: r.f64() * 0.05,
+        p_timeout: r.f64() * 0.01,
+        p_mutate_per_request: r.f64() * 0.3,
+        commit_delay_max_ms,
+        // Commit delay + Date skew stay within the 1 s that truncation leaves of the 2 s margin.
+        date_ahead_max_ms: if r.chance(0.3) { r.range(0, 950 - commit_delay_max_ms) } else { 0 },
+        no_date: false,
+        p_handler_fail: if r.chance(0.8) { r.f64() * 0.3 } else { 0.0 },
+        p_store_fail: if r.chance(0.25) { r.f64() * 0.05 } else { 0.0 },
+        journal_window_yield: true,
+    };
+    match variant {
+        Variant::Adversarial => {}
+        Variant::NoDateLocalAhead => {
+            world.no_date = true;
+            world.local_offset_ms = r.range(6_000, 3_600_000);
+        }
+        Variant::SlowCommit => {
+            world.commit_delay_max_ms = r.range(1_500, 3_000);
+            world.p_mutate_per_request = 0.3 + r.f64() * 0.5;
+        }
+    }
+    Scenario {
+        world,
+        users: r.range(20, 80),
+        mode: if r.chance(0.25) { ParticipationMode::ChangedUsers } else { ParticipationMode::Off },
+        max_window_rows: if r.chance(0.5) { 750 } else { r.range(per_page as i64, 4 * per_page as i64) as u64 },
+        p_death: r.f64() * 0.5,
+        p_budget: r.f64() * 0.3,
+        p_fresh_process: 0.5,
+        active_polls: r.range(3, 6),
+        gap_mutations: (0, r.range(1, 6)),
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Figures {
+    seeds: u64,
+    polls: u64,
+    complete_polls: u64,
+    poll_errors: u64,
+    busy: u64,
+    deaths: u64,
+    handler_deaths: u64,
+    window_deaths: u64,
+    requests: u64,
+    r429: u64,
+    r500: u64,
+    network: u64,
+    timeouts: u64,
+    mutations: u64,
+    deliveries: u64,
+    handler_failures: u64,
+    dead_letter_events: u64,
+    store_failures: u64,
+    excused_repeats: u64,
+    virtual_hours: f64,
+}
+
+impl Figures {
+    fn add(&mut self, o: &Figures) {
+        self.seeds += o.seeds;
+        self.polls += o.polls;
+        self.complete_polls += o.complete_polls;
+        self.poll_errors += o.poll_errors;
+        self.busy += o.busy;
+        self.deaths += o.deaths;
+        self.handler_deaths += o.handler_deaths;
+        self.window_deaths += o.window_deaths;
+        self.requests += o.requests;
+        self.r429 += o.r429;
+        self.r500 += o.r500;
+        self.network += o.network;
+        self.timeouts += o.timeouts;
+        self.mutations += o.mutations;
+        self.deliveries += o.deliveries;
+        self.handler_failures += o.handler_failures;
+        self.dead_letter_events += o.dead_letter_events;
+        self.store_failures += o.store_failures;
+        self.excused_repeats += o.excused_repeats;
+        self.virtual_hours += o.virtual_hours;
+    }
+}
+
+type SimPoller = Poller<SimRuntime, SimStore, SimHandlers>;
+
+struct Sim {
+    seed: u64,
+    sc: Scenario,
+    w: Shared,
+    rng: Rng,
+    store: SimStore,
+    keys: Keys,
+    poller: Option<SimPoller>,
+    process: u64,
+    last_checkpoint: i64,
+    /// Versions whose handler completed right before a death in the journal window.
+    excused: HashMap<(i64, i64), u32>,
+    f: Figures,
+    failures: Vec<String>,
+}
+
+impl Sim {
+    fn new(seed: u64, variant: Variant, verbose: bool) -> Sim {
+        let sc = scenario(seed, variant);
+        if verbose {
+            println!("scenario for seed {seed} ({variant:?}): {sc:#?}");
+        }
+        let mut world = World::new(sc.world.clone(), seed, START_MS);
+        if verbose {
+            world.log = Some(Vec::new());
+        }
+        // Existing users: a bulk import sharing one timestamp, and a spread of others.
+        let mut rng = Rng::new(seed ^ 0x5EED);
+        let import_at = floor_s(START_MS - rng.range(86_400_000, 30 * 86_400_000));
+        for i in 0..sc.users {
+            if i < sc.users / 3 {
+                world.seed_user(import_at, import_at);
+            } else {
+                let c = floor_s(import_at + rng.range(0, START_MS - 60_000 - import_at));
+                let u = if rng.chance(0.5) { c } else { floor_s(rng.range(c, START_MS - 20_000)) };
+                world.seed_user(c, u);
+            }
+        }
+        let w = Rc::new(RefCell::new(world));
+        let store = SimStore::new(w.clone());
+        Sim {
+            seed,
+            sc,
+            w,
+            rng,
+            store,
+            keys: Keys::new(CUSTOMER),
+            poller: None,
+            process: 0,
+            last_checkpoint: i64::MIN,
+            excused: HashMap::new(),
+            f: Figures { seeds: 1, ..Default::default() },
+            failures: Vec::new(),
+        }
+    }
+
+    fn note(&self, text: impl FnOnce() -> String) {
+        self.w.borrow_mut().note(text);
+    }
+
+    fn new_process(&mut self) {
+        self.process += 1;
+        let client_config = ClientConfig {
+            base_url: "https://api.vomo.test/v1".into(),
+            rate: Rate::Fixed(3.0),
+            ..ClientConfig::new("sim-token-0123456789")
+        };
+        let client = Client::new(client_config, SimRuntime(self.w.clone())).expect("client");
+        let mut config = PollerConfig::new(CUSTOMER, &format!("process-{}", self.process));
+        config.max_attempts = 50;
+        config.participations = self.sc.mode;
+        config.max_window_rows = self.sc.max_window_rows;
+        let poller = Poller::new(Rc::new(client), self.store.clone(), SimHandlers(self.w.clone()), config).expect("poller");
+        self.poller = Some(poller);
+        let p = self.process;
+        self.note(|| format!("process {p} starts"));
+    }
+
+    fn load_state(&self) -> PollerState {
+        block_on(PollerState::load(&self.store, &self.keys)).expect("stored state must stay readable")
+    }
+
+    fn check_checkpoint(&mut self) {
+        let cp = self.load_state().core.checkpoint_ms;
+        if cp < self.last_checkpoint {
+            self.failures.push(format!("checkpoint moved backwards: {} -> {}", Timestamp(self.last_checkpoint), Timestamp(cp)));
+        }
+        self.last_checkpoint = cp;
+    }
+
+    /// Virtual time passes; the adversary acts during it.
+    fn gap(&mut self, lo_s: i64, hi_s: i64) {
+        let total = self.rng.range(lo_s * 1000, hi_s * 1000);
+        let mutating = self.w.borrow().mutating;
+        let batches = if mutating { self.rng.range(self.sc.gap_mutations.0, self.sc.gap_mutations.1) } else { 0 };
+        let mut left = total;
+        for _ in 0..batches {
+            let step = self.rng.range(0, left);
+            left -= step;
+            let mut w = self.w.borrow_mut();
+            w.advance(step);
+            w.mutate();
+        }
+        let mut w = self.w.borrow_mut();
+        w.advance(left);
+        w.apply_pending();
+    }
+
+    /// One poll attempt by the current (or a fresh) process, which may die part-way.
+    /// Returns `Some(complete)` when the poll returned Ok.
+    fn poll_once(&mut self, p_death: f64) -> Option<bool> {
+        if self.poller.is_none() || self.rng.chance(self.sc.p_fresh_process) {
+            self.new_process();
+        }
+        let die_after = self.rng.chance(p_death).then(|| self.rng.range(1, 300) as u64);
+        let budget = self.rng.chance(self.sc.p_budget).then(|| self.rng.range(2, 25) as u64);
+        let poller = self.poller.as_ref().unwrap();
+        let outcome = run(poller.poll(budget, &()), die_after);
+        let result = match outcome {
+            Run::Died(steps) => {
+                self.f.deaths += 1;
+                let phase = std::mem::replace(&mut self.w.borrow_mut().phase, HandlerPhase::Idle);
+                match phase {
+                    HandlerPhase::Running(..) => self.f.handler_deaths += 1,
+                    HandlerPhase::Returning(id, t) => {
+                        self.f.window_deaths += 1;
+                        *self.excused.entry((id, t)).or_default() += 1;
+                    }
+                    HandlerPhase::Idle => {}
+                }
+                self.note(|| format!("process died after {steps} steps ({phase:?})"));
+                self.poller = None;
+                None
+            }
+            Run::Done(Ok(report)) => {
+                self.f.polls += 1;
+                if report.complete {
+                    self.f.complete_polls += 1;
+                }
+                self.note(|| format!("poll ok: {report:?}"));
+                Some(report.complete)
+            }
+            Run::Done(Err(e)) => {
+                if e.kind == ErrorKind::Busy {
+                    self.f.busy += 1;
+                } else {
+                    self.f.poll_errors += 1;
+                }
+                if matches!(e.kind, ErrorKind::Auth | ErrorKind::Forbidden | ErrorKind::Parse) {
+                    self.failures.push(format!("poll failed with {:?}: {}", e.kind, e.message));
+                }
+                self.note(|| format!("poll error {:?}: {}", e.kind, e.message));
+                None
+            }
+        };
+        self.check_checkpoint();
+        result
+    }
+
+    fn run(&mut self) {
+        let steps = self.sc.active_polls;
+        for _ in 0..steps {
+            self.gap(20, 300);
+            let p = self.sc.p_death;
+            self.poll_once(p);
+        }
+        // Quiescence: no more changes; polls until one completes with nothing pending.
+        {
+            let mut w = self.w.borrow_mut();
+            w.mutating = false;
+            w.advance(10_000);
+            w.apply_pending();
+        }
+        let last_stamp = self.w.borrow().last_stamp;
+        let mut settled = false;
+        let mut p_death = self.sc.p_death;
+        for _ in 0..150 {
+            self.gap(30, 150);
+            let complete = self.poll_once(p_death);
+            p_death *= 0.7;
+            if complete == Some(true) {
+                let state = self.load_state();
+                if state.core.dead_letters.is_empty() && state.core.checkpoint_ms > last_stamp {
+                    settled = true;
+                    break;
+                }
+            }
+        }
+        if !settled {
+            let s = self.load_state();
+            self.failures.push(format!(
+                "never settled: checkpoint {} (last write {}), {} dead letters, walk {:?}",
+                Timestamp(s.core.checkpoint_ms),
+                Timestamp(last_stamp),
+                s.core.dead_letters.len(),
+                s.core.walk
+            ));
+        }
+        self.reconcile_check();
+        self.oracle();
+    }
+
+    fn reconcile_check(&mut self) {
+        self.w.borrow_mut().faults = false;
+        self.new_process();
+        let poller = self.poller.as_ref().unwrap();
+        // The last poll released its lease; a fresh process may start at once.
+        let r = match run(poller.reconcile(&()), None) {
+            Run::Done(r) => r,
+            Run::Died(_) => unreachable!(),
+        };
+        match r {
+            Ok(rec) => {
+                let w = self.w.borrow();
+                let delivered: BTreeSet<i64> = w.completed.iter().map(|c| c.id).collect();
+                let expected: BTreeSet<i64> = w.deleted.intersection(&delivered).copied().collect();
+                let got: BTreeSet<i64> = rec.missing.iter().copied().collect();
+                if !rec.complete || got != expected {
+                    let msg = format!("reconcile: complete={} missing {:?}, expected {:?}", rec.complete, got, expected);
+                    drop(w);
+                    self.failures.push(msg);
+                }
+            }
+            Err(e) => self.failures.push(format!("reconcile failed without faults: {}", e.message)),
+        }
+    }
+
+    fn oracle(&mut self) {
+        let w = self.w.borrow();
+        let mut failures = Vec::new();
+        let mut count: HashMap<(i64, i64), u32> = HashMap::new();
+        for c in &w.completed {
+            *count.entry((c.id, c.updated_ms)).or_default() += 1;
+            match w.versions.get(&(c.id, c.updated_ms)) {
+                None => failures.push(format!("delivered a version that never existed: #{}@{}", c.id, Timestamp(c.updated_ms))),
+                Some(email) if *email != c.email => failures.push(format!(
+                    "delivered #{}@{} with email {} but that version's content was {}",
+                    c.id, Timestamp(c.updated_ms), c.email, email
+                )),
+                _ => {}
+            }
+            if !anonymized_matches(c) {
+                failures.push(format!("#{}: anonymized flag {} for {}", c.id, c.anonymized, c.email));
+            }
+        }
+        let mut excused_repeats = 0;
+        for (&(id, t), &n) in &count {
+            let allowed = 1 + self.excused.get(&(id, t)).copied().unwrap_or(0);
+            if n > allowed {
+                failures.push(format!("REPEATED: #{id}@{} completed {n} times", Timestamp(t)));
+            } else if n > 1 {
+                excused_repeats += n - 1;
+            }
+        }
+        for u in w.users.values() {
+            match count.get(&(u.id, u.updated_ms)) {
+                None => failures.push(format!("LOST: #{} final version @{} ({}) never completed", u.id, Timestamp(u.updated_ms), u.email)),
+                Some(_) => {
+                    let last = w.completed.iter().rev().find(|c| c.id == u.id && c.updated_ms == u.updated_ms).unwrap();
+                    if last.email != u.email {
+                        failures.push(format!("#{}: final email {} but delivered {}", u.id, u.email, last.email));
+                    }
+                }
+            }
+        }
+        if w.c.final_dead_letters > 0 {
+            failures.push(format!("{} changes given up (final dead letters)", w.c.final_dead_letters));
+        }
+        self.f.excused_repeats = excused_repeats as u64;
+        self.f.requests = w.c.requests;
+        self.f.r429 = w.c.r429;
+        self.f.r500 = w.c.r500;
+        self.f.network = w.c.network;
+        self.f.timeouts = w.c.timeouts;
+        self.f.mutations = w.c.mutations;
+        self.f.deliveries = w.completed.len() as u64;
+        self.f.handler_failures = w.c.handler_failures;
+        self.f.dead_letter_events = w.c.dead_letter_events;
+        self.f.store_failures = w.c.store_failures;
+        self.f.virtual_hours = (w.now - START_MS) as f64 / 3_600_000.0;
+        drop(w);
+        self.failures.extend(failures);
+    }
+}
+
+struct SeedResult {
+    seed: u64,
+    figures: Figures,
+    failures: Vec<String>,
+    log: Vec<String>,
+    scenario: String,
+}
+
+fn run_seed(seed: u64, variant: Variant, verbose: bool) -> SeedResult {
+    let mut sim = Sim::new(seed, variant, verbose);
+    sim.run();
+    let log = sim.w.borrow_mut().log.take().unwrap_or_default();
+    SeedResult { seed, figures: sim.f.clone(), failures: sim.failures.clone(), log, scenario: format!("{:#?}", sim.sc) }
+}
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
+}
+
+/// Runs seeds `first..first+n` on two threads.
+fn run_seeds(first: u64, n: u64, variant: Variant) -> (Figures, Vec<SeedResult>) {
+    let threads = 2u64;
+    let results: Vec<(Figures, Vec<SeedResult>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|k| {
+                s.spawn(move || {
+                    let mut f = Figures::default();
+                    let mut failed = Vec::new();
+                    let mut seed = first + k;
+                    while seed < first + n {
+                        let r = run_seed(seed, variant, false);
+                        f.add(&r.figures);
+                        if !r.failures.is_empty() {
+                            failed.push(r);
+                        }
+                        seed += threads;
+                    }
+                    (f, failed)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("simulation thread panicked")).collect()
+    });
+    let mut total = Figures::default();
+    let mut failed = Vec::new();
+    for (f, mut fs) in results {
+        total.add(&f);
+        failed.append(&mut fs);
+    }
+    failed.sort_by_key(|r| r.seed);
+    (total, failed)
+}
+
+fn print_figures(label: &str, f: &Figures, secs: f64) {
+    println!(
+        "{label}: {} seeds, {} polls ({} complete, {} errored, {} busy), {} process deaths ({} inside a handler, {} in the journal window), \
+         {} requests ({} 429s, {} 5xx, {} network errors, {} timeouts), {} adversary writes, {} completed deliveries, \
+         {} handler failures, {} dead-letter events, {} store write failures, {} excused repeats, {:.0} virtual hours, {:.1} s",
+        f.seeds, f.polls, f.complete_polls, f.poll_errors, f.busy, f.deaths, f.handler_deaths, f.window_deaths, f.requests, f.r429, f.r500,
+        f.network, f.timeouts, f.mutations, f.deliveries, f.handler_failures, f.dead_letter_events, f.store_failures,
+        f.excused_repeats, f.virtual_hours, secs
+    );
+}
+
+#[test]
+fn poller_loses_nothing_and_repeats_nothing() {
+    if let Some(seed) = env_u64("POLLER_SIM_SEED") {
+        let r = run_seed(seed, Variant::Adversarial, true);
+        println!("scenario for seed {seed}: {}", r.scenario);
+        print_figures("replay", &r.figures, 0.0);
+        assert!(r.failures.is_empty(), "seed {seed} failed:\n  {}", r.failures.join("\n  "));
+        return;
+    }
+    let n = env_u64("POLLER_SIM_SEEDS").unwrap_or(1000);
+    let started = Instant::now();
+    let (f, failed) = run_seeds(0, n, Variant::Adversarial);
+    print_figures("poller simulation", &f, started.elapsed().as_secs_f64());
+    if !failed.is_empty() {
+        let mut msg = format!("{} of {n} seeds failed:\n", failed.len());
+        for r in failed.iter().take(10) {
+            msg += &format!(
+                "seed {}: {}\n  replay: POLLER_SIM_SEED={} cargo test --test poller_simulation poller_loses_nothing -- --nocapture\n",
+                r.seed,
+                r.failures.iter().take(4).cloned().collect::<Vec<_>>().join("; "),
+                r.seed
+            );
+        }
+        panic!("{msg}");
+    }
+}

@@ -1,0 +1,787 @@
+//! A deterministic, seeded world for the poller simulation (tests/poller_simulation.rs):
+//! a fake VOMO server behind `vomo_users::client::Runtime`, a virtual clock, an adversary
+//! that mutates the data between requests, a durable in-memory `Store`, recording
+//! `Handlers`, and a tiny executor that can "kill the process" after N steps.
+//!
+//! Everything runs on one thread per world, in virtual time: `sleep` advances the clock,
+//! and every await point (`send`, `sleep`, store `get`/`set`, inside a handler) yields
+//! exactly once, so that the executor can drop a poll future at any of them, which is how
+//! a process death is simulated.
+#![allow(dead_code)]
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+
+use vomo_users::client::{HttpRequest, HttpResponse, Runtime, TransportError};
+use vomo_users::poller::{is_anonymized_email, Event, HandlerFailure, Handlers, Store, UserPayload};
+use vomo_users::time::Timestamp;
+use vomo_users::{ErrorKind, VomoError};
+
+// ---------------------------------------------------------------------------------------
+// Randomness
+
+/// SplitMix64: small, fast, and the same on every platform.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// In [0, 1).
+    pub fn f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    pub fn chance(&mut self, p: f64) -> bool {
+        p > 0.0 && self.f64() < p
+    }
+    /// In [lo, hi] (inclusive).
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        if hi <= lo {
+            return lo;
+        }
+        lo + (self.next_u64() % ((hi - lo + 1) as u64)) as i64
+    }
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        if items.is_empty() {
+            None
+        } else {
+            Some(&items[self.range(0, items.len() as i64 - 1) as usize])
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Executor
+
+fn noop_raw() -> RawWaker {
+    fn clone(_: *const ()) -> RawWaker {
+        noop_raw()
+    }
+    fn noop(_: *const ()) {}
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, noop);
+    RawWaker::new(std::ptr::null(), &VTABLE)
+}
+
+fn noop_waker() -> Waker {
+    // SAFETY: the vtable's functions do nothing and never touch the data pointer.
+    unsafe { Waker::from_raw(noop_raw()) }
+}
+
+/// Yields once: the single kind of suspension in the simulated world.
+pub struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            Poll::Pending
+        }
+    }
+}
+
+pub fn yield_now() -> YieldOnce {
+    YieldOnce(false)
+}
+
+/// How a driven future ended.
+#[derive(Debug)]
+pub enum Run<T> {
+    Done(T),
+    /// The process died: the future was dropped after this many suspensions.
+    Died(u64),
+}
+
+/// Drives `fut` to completion, or drops it at its `die_after`-th suspension (a process
+/// death at that await point). Nothing in the world really waits, so every suspension
+/// can be polled again at once.
+pub fn run<F: Future>(fut: F, die_after: Option<u64>) -> Run<F::Output> {
+    let mut fut = std::pin::pin!(fut);
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    let mut steps = 0u64;
+    loop {
+        match fut.as_mut().poll(&mut cx) {
+            Poll::Ready(v) => return Run::Done(v),
+            Poll::Pending => {
+                steps += 1;
+                if die_after.is_some_and(|d| steps >= d) {
+                    return Run::Died(steps);
+                }
+                assert!(steps < 50_000_000, "a simulated future never finished");
+            }
+        }
+    }
+}
+
+/// Drives a future that must finish (test bookkeeping, never a poll that may die).
+pub fn block_on<F: Future>(fut: F) -> F::Output {
+    match run(fut, None) {
+        Run::Done(v) => v,
+        Run::Died(_) => unreachable!(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Time formatting
+
+const MS_PER_DAY: i64 = 86_400_000;
+
+/// IMF-fixdate, floored to the second: `Wed, 21 Oct 2015 07:28:00 GMT`.
+pub fn http_date(ms: i64) -> String {
+    let iso = Timestamp(ms.div_euclid(1000) * 1000).to_string(); // 2015-10-21T07:28:00.000Z
+    let days = ms.div_euclid(MS_PER_DAY);
+    const WD: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MON: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let y = &iso[0..4];
+    let m: usize = iso[5..7].parse().unwrap();
+    let d = &iso[8..10];
+    let hms = &iso[11..19];
+    format!("{}, {d} {} {y} {hms} GMT", WD[days.rem_euclid(7) as usize], MON[m - 1])
+}
+
+/// Laravel's JSON form of a timestamp: `2025-11-04T08:00:00.000000Z`.
+pub fn laravel_ts(ms: i64) -> String {
+    Timestamp(ms).to_string().replace(".000Z", ".000000Z")
+}
+
+pub fn floor_s(ms: i64) -> i64 {
+    ms.div_euclid(1000) * 1000
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if b[i] == b'+' { b' ' } else { b[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+// ---------------------------------------------------------------------------------------
+// The world: server, clocks, adversary, oracle records
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimUser {
+    pub id: i64,
+    pub email: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Insert(SimUser),
+    /// Last writer wins; a no-op when the row is gone by commit time.
+    Update(SimUser),
+    Delete(i64),
+}
+
+#[derive(Debug, Clone)]
+struct PendingWrite {
+    visible_at: i64,
+    seq: u64,
+    op: Op,
+}
+
+/// Everything a seed decides about the world.
+#[derive(Debug, Clone)]
+pub struct WorldConfig {
+    pub per_page: usize,
+    /// Local clock minus server clock.
+    pub local_offset_ms: i64,
+    /// Server-side latency of one exchange, ms.
+    pub latency_ms: (i64, i64),
+    /// Probability that a request starts a 429 storm, and the storm's length in requests.
+    pub p_storm: f64,
+    pub storm_len: (i64, i64),
+    /// Retry-After of a storm, seconds.
+    pub retry_after_s: (i64, i64),
+    pub p_500: f64,
+    pub p_network: f64,
+    pub p_timeout: f64,
+    /// Probability of an adversary mutation batch before a request is handled.
+    pub p_mutate_per_request: f64,
+    /// A write becomes visible this long after its `updated_at` was stamped (a commit
+    /// delay); 0 for an instant commit.
+    pub commit_delay_max_ms: i64,
+    /// The `Date` header runs ahead of the clock that stamps `updated_at` by up to this
+    /// (several app servers behind a balancer).
+    pub date_ahead_max_ms: i64,
+    /// Send no `Date` header at all.
+    pub no_date: bool,
+    /// Fraction of handler calls that throw.
+    pub p_handler_fail: f64,
+    /// Fraction of store writes (other than the delivery journal) that fail.
+    pub p_store_fail: f64,
+    /// The handler suspends once more after it completed: a process death there falls in
+    /// the one-call window between a handler returning and the journal write.
+    pub journal_window_yield: bool,
+}
+
+impl Default for WorldConfig {
+    fn default() -> Self {
+        WorldConfig {
+            per_page: 10,
+            local_offset_ms: 0,
+            latency_ms: (20, 400),
+            p_storm: 0.0,
+            storm_len: (1, 6),
+            retry_after_s: (1, 30),
+            p_500: 0.0,
+            p_network: 0.0,
+            p_timeout: 0.0,
+            p_mutate_per_request: 0.0,
+            commit_delay_max_ms: 0,
+            date_ahead_max_ms: 0,
+            no_date: false,
+            p_handler_fail: 0.0,
+            p_store_fail: 0.0,
+            journal_window_yield: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Counters {
+    pub requests: u64,
+    pub list_requests: u64,
+    pub detail_requests: u64,
+    pub r429: u64,
+    pub r500: u64,
+    pub network: u64,
+    pub timeouts: u64,
+    pub mutations: u64,
+    pub handler_calls: u64,
+    pub handler_failures: u64,
+    pub dead_letter_events: u64,
+    pub final_dead_letters: u64,
+    pub participation_events: u64,
+    pub store_writes: u64,
+    pub store_failures: u64,
+    pub warnings: u64,
+}
+
+/// Where the one running handler stands, to name a death's place.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum HandlerPhase {
+    Idle,
+    /// Called, not returned.
+    Running(i64, i64),
+    /// Returned success to no one yet: the journal-window yield.
+    Returning(i64, i64),
+}
+
+/// One completed `Event::User` delivery.
+#[derive(Debug, Clone)]
+pub struct Completed {
+    pub id: i64,
+    pub updated_ms: i64,
+    pub email: String,
+    pub anonymized: bool,
+    pub kind: &'static str,
+}
+
+pub struct World {
+    pub cfg: WorldConfig,
+    pub rng: Rng,
+    /// The server's true clock (it stamps `updated_at`), ms.
+    pub now: i64,
+    pub users: BTreeMap<i64, SimUser>,
+    pending: Vec<PendingWrite>,
+    pub next_id: i64,
+    seq: u64,
+    email_counter: u64,
+    pub anonymized: BTreeSet<i64>,
+    pub mutating: bool,
+    pub faults: bool,
+    storm_left: i64,
+    storm_retry_after: i64,
+    last_request_mutation: i64,
+    // Oracle records.
+    /// Every version ever visible, with the last email it was visible with.
+    pub versions: HashMap<(i64, i64), String>,
+    pub deleted: BTreeSet<i64>,
+    /// The latest `updated_at` stamp any write carried.
+    pub last_stamp: i64,
+    pub completed: Vec<Completed>,
+    pub phase: HandlerPhase,
+    pub c: Counters,
+    pub log: Option<Vec<String>>,
+}
+
+pub type Shared = Rc<RefCell<World>>;
+
+impl World {
+    pub fn new(cfg: WorldConfig, seed: u64, start_ms: i64) -> World {
+        World {
+            cfg,
+            rng: Rng::new(seed),
+            now: start_ms,
+            users: BTreeMap::new(),
+            pending: Vec::new(),
+            next_id: 1,
+            seq: 0,
+            email_counter: 0,
+            anonymized: BTreeSet::new(),
+            mutating: true,
+            faults: true,
+            storm_left: 0,
+            storm_retry_after: 1,
+            last_request_mutation: i64::MIN / 2,
+            versions: HashMap::new(),
+            deleted: BTreeSet::new(),
+            last_stamp: 0,
+            completed: Vec::new(),
+            phase: HandlerPhase::Idle,
+            c: Counters::default(),
+            log: None,
+        }
+    }
+
+    pub fn note(&mut self, text: impl FnOnce() -> String) {
+        if let Some(log) = self.log.as_mut() {
+            let line = format!("[{}] {}", Timestamp(self.now), text());
+            // Printed as it happens, so that a seed that hangs still shows where.
+            println!("{line}");
+            log.push(line);
+        }
+    }
+
+    pub fn local_now(&self) -> f64 {
+        (self.now + self.cfg.local_offset_ms) as f64
+    }
+
+    pub fn advance(&mut self, ms: i64) {
+        self.now += ms.max(0);
+    }
+
+    fn fresh_email(&mut self, id: i64) -> String {
+        self.email_counter += 1;
+        format!("u{id}.v{}@example.org", self.email_counter)
+    }
+
+    /// Seeds a user directly (before the first poll), committed at once.
+    pub fn seed_user(&mut self, created_ms: i64, updated_ms: i64) {
+        let id = self.next_id;
+        self.next_id += 1;
+        let email = self.fresh_email(id);
+        let u = SimUser { id, email: email.clone(), created_ms, updated_ms };
+        self.versions.insert((id, updated_ms), email);
+        self.last_stamp = self.last_stamp.max(updated_ms);
+        self.users.insert(id, u);
+    }
+
+    fn write(&mut self, op: Op) {
+        let delay = if self.cfg.commit_delay_max_ms > 0 { self.rng.range(0, self.cfg.commit_delay_max_ms) } else { 0 };
+        self.seq += 1;
+        self.c.mutations += 1;
+        if let Op::Insert(u) | Op::Update(u) = &op {
+            self.last_stamp = self.last_stamp.max(u.updated_ms);
+        }
+        self.pending.push(PendingWrite { visible_at: self.now + delay, seq: self.seq, op });
+        self.apply_pending();
+    }
+
+    /// Commits every write whose delay has passed, in commit order, last writer wins.
+    pub fn apply_pending(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        self.pending.sort_by_key(|p| (p.visible_at, p.seq));
+        let now = self.now;
+        let split = self.pending.partition_point(|p| p.visible_at <= now);
+        let due: Vec<PendingWrite> = self.pending.drain(..split).collect();
+        for p in due {
+            match p.op {
+                Op::Insert(u) => {
+                    self.versions.insert((u.id, u.updated_ms), u.email.clone());
+                    self.users.insert(u.id, u);
+                }
+                Op::Update(u) => {
+                    if self.users.contains_key(&u.id) {
+                        self.versions.insert((u.id, u.updated_ms), u.email.clone());
+                        self.users.insert(u.id, u);
+                    }
+                }
+                Op::Delete(id) => {
+                    if self.users.remove(&id).is_some() {
+                        self.deleted.insert(id);
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn pending_writes(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn live_ids(&self, skip_anonymized: bool) -> Vec<i64> {
+        self.users.keys().copied().filter(|id| !(skip_anonymized && self.anonymized.contains(id))).collect()
+    }
+
+    /// One adversary move at the current server time.
+    pub fn mutate(&mut self) {
+        let stamp = floor_s(self.now);
+        let roll = self.rng.f64();
+        if roll < 0.40 {
+            // Updates of 1..3 users (all stamped this second).
+            for _ in 0..self.rng.range(1, 3) {
+                let ids = self.live_ids(true);
+                if let Some(&id) = self.rng.pick(&ids) {
+                    let mut u = self.users[&id].clone();
+                    u.email = self.fresh_email(id);
+                    u.updated_ms = stamp;
+                    self.note(|| format!("update #{id} -> {}", Timestamp(stamp)));
+                    self.write(Op::Update(u));
+                }
+            }
+        } else if roll < 0.65 && self.users.len() < 200 {
+            // Creates sharing one timestamp.
+            let n = self.rng.range(1, 5);
+            for _ in 0..n {
+                let id = self.next_id;
+                self.next_id += 1;
+                let email = self.fresh_email(id);
+                self.note(|| format!("create #{id} @ {}", Timestamp(stamp)));
+                self.write(Op::Insert(SimUser { id, email, created_ms: stamp, updated_ms: stamp }));
+            }
+        } else if roll < 0.85 {
+            // A hard delete: rows behind it shift one place up on offset pages.
+            let ids = self.live_ids(false);
+            if let Some(&id) = self.rng.pick(&ids) {
+                self.note(|| format!("delete #{id}"));
+                self.write(Op::Delete(id));
+            }
+        } else {
+            // VOMO's anonymization: email rewritten, updated_at bumped.
+            let ids = self.live_ids(true);
+            if let Some(&id) = self.rng.pick(&ids) {
+                let mut u = self.users[&id].clone();
+                u.email = format!("vomodeleteduser{}@vomo.org", 1_000_000 + id);
+                u.updated_ms = stamp;
+                self.anonymized.insert(id);
+                self.note(|| format!("anonymize #{id} -> {}", Timestamp(stamp)));
+                self.write(Op::Update(u));
+            }
+        }
+    }
+
+    fn user_json(u: &SimUser) -> serde_json::Value {
+        serde_json::json!({
+            "type": "user",
+            "id": u.id,
+            "first_name": "Sim",
+            "last_name": format!("User{}", u.id),
+            "email": u.email,
+            "created_at": laravel_ts(u.created_ms),
+            "updated_at": laravel_ts(u.updated_ms),
+        })
+    }
+
+    fn response(&mut self, status: u16, body: String) -> HttpResponse {
+        let date = if self.cfg.no_date {
+            None
+        } else {
+            let ahead = if self.cfg.date_ahead_max_ms > 0 { self.rng.range(0, self.cfg.date_ahead_max_ms) } else { 0 };
+            Some(http_date(self.now + ahead))
+        };
+        HttpResponse { status, retry_after: None, location: None, date, body }
+    }
+
+    /// Handles one exchange at the current server time.
+    pub fn handle(&mut self, req: &HttpRequest, timeout_ms: f64) -> Result<HttpResponse, TransportError> {
+        self.c.requests += 1;
+        let (lo, hi) = self.cfg.latency_ms;
+        let latency = self.rng.range(lo, hi);
+        self.advance(latency / 2);
+        // Changes arrive at a rate of their own (at most one batch per second of server
+        // time), not in proportion to our requests: otherwise a poll could never catch up.
+        if self.mutating && self.now - self.last_request_mutation >= 1000 && self.rng.chance(self.cfg.p_mutate_per_request) {
+            self.last_request_mutation = self.now;
+            for _ in 0..self.rng.range(1, 3) {
+                self.mutate();
+            }
+        }
+        self.apply_pending();
+        if self.faults {
+            if self.storm_left == 0 && self.rng.chance(self.cfg.p_storm) {
+                let (a, b) = self.cfg.storm_len;
+                self.storm_left = self.rng.range(a, b);
+                let (a, b) = self.cfg.retry_after_s;
+                self.storm_retry_after = self.rng.range(a, b);
+            }
+            if self.storm_left > 0 {
+                self.storm_left -= 1;
+                self.c.r429 += 1;
+                self.advance(latency - latency / 2);
+                let mut r = self.response(429, r#"{"message":"Too Many Attempts."}"#.into());
+                r.retry_after = Some(self.storm_retry_after.to_string());
+                return Ok(r);
+            }
+            if self.rng.chance(self.cfg.p_network) {
+                self.c.network += 1;
+                self.advance(latency - latency / 2);
+                return Err(TransportError::Network("connection reset (simulated)".into()));
+            }
+            if self.rng.chance(self.cfg.p_timeout) {
+                self.c.timeouts += 1;
+                self.advance(timeout_ms as i64);
+                return Err(TransportError::Timeout);
+            }
+            if self.rng.chance(self.cfg.p_500) {
+                self.c.r500 += 1;
+                self.advance(latency - latency / 2);
+                return Ok(self.response(500, r#"{"message":"Server Error"}"#.into()));
+            }
+        }
+        let r = self.route(req);
+        self.advance(latency - latency / 2);
+        Ok(r)
+    }
+
+    fn route(&mut self, req: &HttpRequest) -> HttpResponse {
+        const PREFIX: &str = "https://api.vomo.test/v1/users";
+        let Some(rest) = req.url.strip_prefix(PREFIX) else {
+            return self.response(404, r#"{"message":"Not Found."}"#.into());
+        };
+        if req.method != "GET" {
+            return self.response(405, r#"{"message":"Method not allowed."}"#.into());
+        }
+        if let Some(id) = rest.strip_prefix('/') {
+            self.c.detail_requests += 1;
+            return match id.parse::<i64>().ok().and_then(|id| self.users.get(&id)) {
+                Some(u) => {
+                    let mut v = Self::user_json(u);
+                    v["participations"] = serde_json::json!([]);
+                    v["profile_field_values"] = serde_json::json!([]);
+                    let body = serde_json::json!({ "data": v }).to_string();
+                    self.response(200, body)
+                }
+                None => self.response(404, r#"{"message":"Resource not found."}"#.into()),
+            };
+        }
+        self.c.list_requests += 1;
+        let query = rest.strip_prefix('?').unwrap_or("");
+        let mut after = None;
+        let mut before = None;
+        let mut page = 1usize;
+        let mut kept: Vec<&str> = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let v = percent_decode(v);
+            match k {
+                "updated_after" | "updated_before" => {
+                    let Some(t) = Timestamp::parse(&v) else {
+                        return self.response(422, format!(r#"{{"message":"The {k} is not a valid date.","errors":{{"{k}":["invalid"]}}}}"#));
+                    };
+                    if k == "updated_after" { after = Some(t.0) } else { before = Some(t.0) }
+                    kept.push(pair);
+                }
+                "page" => page = v.parse().unwrap_or(1).max(1),
+                _ => kept.push(pair),
+            }
+        }
+        let rows: Vec<&SimUser> = self
+            .users
+            .values()
+            .filter(|u| after.map_or(true, |a| u.updated_ms >= a) && before.map_or(true, |b| u.updated_ms <= b))
+            .collect();
+        let total = rows.len();
+        let per = self.cfg.per_page;
+        let last = total.div_ceil(per).max(1);
+        let from = (page - 1) * per;
+        let data: Vec<serde_json::Value> = rows.iter().skip(from).take(per).map(|u| Self::user_json(u)).collect();
+        let q = kept.join("&");
+        let link = |p: usize| if q.is_empty() { format!("{PREFIX}?page={p}") } else { format!("{PREFIX}?{q}&page={p}") };
+        let n = data.len();
+        let body = serde_json::json!({
+            "data": data,
+            "links": {
+                "first": link(1),
+                "last": link(last),
+                "prev": if page > 1 { serde_json::Value::String(link(page - 1)) } else { serde_json::Value::Null },
+                "next": if page < last { serde_json::Value::String(link(page + 1)) } else { serde_json::Value::Null },
+            },
+            "meta": {
+                "current_page": page,
+                "from": if n > 0 { serde_json::json!(from + 1) } else { serde_json::Value::Null },
+                "to": if n > 0 { serde_json::json!(from + n) } else { serde_json::Value::Null },
+                "path": PREFIX,
+                "per_page": per,
+                "total": total,
+            }
+        })
+        .to_string();
+        self.response(200, body)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Runtime, Store, Handlers
+
+#[derive(Clone)]
+pub struct SimRuntime(pub Shared);
+
+impl Runtime for SimRuntime {
+    type Call = ();
+
+    async fn send(&self, request: &HttpRequest, _token: &str, timeout_ms: f64, _call: &()) -> Result<HttpResponse, TransportError> {
+        yield_now().await; // a death here: the request was never sent
+        self.0.borrow_mut().handle(request, timeout_ms)
+    }
+
+    async fn sleep(&self, ms: f64, _call: &()) -> Result<(), TransportError> {
+        self.0.borrow_mut().advance(ms.ceil() as i64);
+        yield_now().await;
+        Ok(())
+    }
+
+    fn now_ms(&self) -> f64 {
+        self.0.borrow().local_now()
+    }
+
+    fn random(&self) -> f64 {
+        self.0.borrow_mut().rng.f64()
+    }
+
+    fn warn(&self, message: &str) {
+        let mut w = self.0.borrow_mut();
+        w.c.warnings += 1;
+        w.note(|| format!("warn: {message}"));
+    }
+
+    fn is_aborted(&self, _call: &()) -> bool {
+        false
+    }
+}
+
+/// A durable key-value store that outlives every simulated process. Each `set` is atomic
+/// (like a file written to a temporary name and renamed).
+#[derive(Clone)]
+pub struct SimStore {
+    pub map: Rc<RefCell<BTreeMap<String, String>>>,
+    pub world: Shared,
+    /// When false, no write ever fails (bookkeeping reads and the final checks).
+    pub flaky: Rc<Cell<bool>>,
+}
+
+impl SimStore {
+    pub fn new(world: Shared) -> Self {
+        SimStore { map: Default::default(), world, flaky: Rc::new(Cell::new(true)) }
+    }
+    pub fn snapshot(&self) -> BTreeMap<String, String> {
+        self.map.borrow().clone()
+    }
+}
+
+impl Store for SimStore {
+    async fn get(&self, key: &str) -> vomo_users::Result<Option<String>> {
+        let v = self.map.borrow().get(key).cloned();
+        yield_now().await;
+        Ok(v)
+    }
+
+    async fn set(&self, key: &str, value: &str) -> vomo_users::Result<()> {
+        {
+            let mut w = self.world.borrow_mut();
+            w.c.store_writes += 1;
+            // The delivery journal never fails here: a lost journal write after a handler
+            // returned is the one documented window (docs/poller.md, limits).
+            let p = w.cfg.p_store_fail;
+            if self.flaky.get() && w.faults && !key.ends_with("/journal") && w.rng.chance(p) {
+                w.c.store_failures += 1;
+                w.note(|| format!("store write of {key} failed"));
+                drop(w);
+                yield_now().await;
+                return Err(VomoError::new(ErrorKind::Network, format!("simulated store failure writing {key}")));
+            }
+        }
+        self.map.borrow_mut().insert(key.to_string(), value.to_string());
+        yield_now().await; // a death here: the write is durable already
+        Ok(())
+    }
+}
+
+pub struct SimHandlers(pub Shared);
+
+impl Handlers for SimHandlers {
+    async fn deliver(&self, event: &Event) -> Result<(), HandlerFailure> {
+        match event {
+            Event::User(e) => {
+                let u = match &e.user {
+                    UserPayload::Listed { user } => user,
+                    UserPayload::Detailed { user } => &user.user,
+                };
+                let (id, t) = (u.id, u.updated_at.0);
+                {
+                    let mut w = self.0.borrow_mut();
+                    w.c.handler_calls += 1;
+                    w.phase = HandlerPhase::Running(id, t);
+                }
+                yield_now().await; // a death here: called, never returned
+                let mut w = self.0.borrow_mut();
+                let p = w.cfg.p_handler_fail;
+                if w.faults && w.rng.chance(p) {
+                    w.c.handler_failures += 1;
+                    w.phase = HandlerPhase::Idle;
+                    w.note(|| format!("handler threw for #{id}@{}", Timestamp(t)));
+                    return Err(HandlerFailure { message: format!("simulated failure #{id}"), handler_ref: None });
+                }
+                w.completed.push(Completed { id, updated_ms: t, email: u.email.clone(), anonymized: e.anonymized, kind: e.kind });
+                w.note(|| format!("delivered {} #{id}@{} {}", e.kind, Timestamp(t), u.email));
+                if w.cfg.journal_window_yield {
+                    w.phase = HandlerPhase::Returning(id, t);
+                    drop(w);
+                    yield_now().await; // a death here: completed, but the poller never heard
+                    self.0.borrow_mut().phase = HandlerPhase::Idle;
+                } else {
+                    w.phase = HandlerPhase::Idle;
+                }
+                Ok(())
+            }
+            Event::DeadLetter(d) => {
+                let mut w = self.0.borrow_mut();
+                w.c.dead_letter_events += 1;
+                if d.is_final {
+                    w.c.final_dead_letters += 1;
+                }
+                w.note(|| format!("dead letter attempt {} final={} ({})", d.attempt, d.is_final, d.error.message));
+                Ok(())
+            }
+            Event::Participation(_) => {
+                self.0.borrow_mut().c.participation_events += 1;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Whether a completed email is what the anonymized flag says.
+pub fn anonymized_matches(c: &Completed) -> bool {
+    c.anonymized == is_anonymized_email(&c.email)
+}
