@@ -158,8 +158,9 @@ pub async fn import_roster<R: Runtime, S: Store, M: Mapping>(
     let mut counts = [0usize; 3]; // created, updated, failed
     for (index, record) in records.iter().enumerate() {
         let email = record.input.normalized_email();
-        let id = identity(index, record, email.as_deref());
         let duplicate = email.as_ref().is_some_and(|e| !seen_emails.insert(e.clone()));
+        // A repeated email must not share the first row's identity (it would look settled).
+        let id = if duplicate && record.external_id.is_none() { format!("i:{index}") } else { identity(index, record, email.as_deref()) };
         if !saved.settled.contains_key(&id) {
             let result = import_one(client, record, email.as_deref(), duplicate, options.mapping, call).await;
             sent += 1;
@@ -223,9 +224,12 @@ async fn save_progress<S: Store>(store: Option<&S>, key: Option<&str>, saved: &S
 /// The result over the first `upto` records, in roster order.
 fn summarize(records: &[RosterRecord], saved: &SavedImport, transient: &[FailedRecord], upto: usize) -> ImportResult {
     let mut result = ImportResult::default();
+    let mut seen_emails: HashSet<String> = HashSet::new();
     for (index, record) in records.iter().enumerate().take(upto) {
         let email = record.input.normalized_email();
-        match saved.settled.get(&identity(index, record, email.as_deref())) {
+        let duplicate = email.as_ref().is_some_and(|e| !seen_emails.insert(e.clone()));
+        let id = if duplicate && record.external_id.is_none() { format!("i:{index}") } else { identity(index, record, email.as_deref()) };
+        match saved.settled.get(&id) {
             Some(Settled::Created(u)) => result.created.push(u.clone()),
             Some(Settled::Updated(u)) => result.updated.push(u.clone()),
             Some(Settled::Failed(f)) => result.failed.push(f.clone()),

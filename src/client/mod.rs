@@ -157,9 +157,17 @@ impl<R: Runtime> Client<R> {
             if self.runtime.is_aborted(call) {
                 return Err(VomoError::new(ErrorKind::Aborted, format!("{what}: aborted")));
             }
-            let wait = self.throttle.borrow_mut().reserve(self.runtime.now_ms());
-            if wait > 0.0 {
+            // Wait for a start slot; a Retry-After that arrived meanwhile (from a concurrent
+            // call) moves the slot, so check again after every wait.
+            loop {
+                let wait = self.throttle.borrow_mut().reserve(self.runtime.now_ms());
+                if wait <= 0.0 {
+                    break;
+                }
                 self.runtime.sleep(wait, call).await.map_err(|_| VomoError::new(ErrorKind::Aborted, format!("{what}: aborted")))?;
+                if !self.throttle.borrow().is_paused(self.runtime.now_ms()) {
+                    break;
+                }
             }
             self.bump(|s| {
                 s.requests += 1;

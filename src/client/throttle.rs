@@ -10,6 +10,7 @@ pub enum Rate {
     Auto,
 }
 
+const SPACING_MARGIN: f64 = 1.02;
 const AUTO_START_RPS: f64 = 2.0;
 const AUTO_MIN_RPS: f64 = 0.2;
 const AUTO_MAX_RPS: f64 = 50.0;
@@ -44,8 +45,15 @@ impl Throttle {
     /// Slots are handed out in call order, so concurrent calls queue fairly.
     pub fn reserve(&mut self, now: f64) -> f64 {
         let start = now.max(self.next_start).max(self.paused_until);
-        self.next_start = start + 1000.0 / self.current_rps;
+        // A 2% margin: timers and clocks are coarse, and a server limiting at exactly this
+        // rate refuses a request that arrives a fraction of a millisecond early.
+        self.next_start = start + SPACING_MARGIN * 1000.0 / self.current_rps;
         start - now
+    }
+
+    /// Whether a `Retry-After` pause is still running at `now`.
+    pub fn is_paused(&self, now: f64) -> bool {
+        now < self.paused_until
     }
 
     /// A `Retry-After` pauses every request of the client until `until`.
@@ -79,8 +87,8 @@ mod tests {
     fn fixed_rate_spaces_starts_even_for_simultaneous_calls() {
         let mut t = Throttle::new(Rate::Fixed(4.0));
         assert_eq!(t.reserve(1000.0), 0.0);
-        assert_eq!(t.reserve(1000.0), 250.0);
-        assert_eq!(t.reserve(1000.0), 500.0);
+        assert_eq!(t.reserve(1000.0), 255.0);
+        assert_eq!(t.reserve(1000.0), 510.0);
         assert_eq!(t.reserve(2000.0), 0.0);
     }
 
@@ -89,7 +97,8 @@ mod tests {
         let mut t = Throttle::new(Rate::Fixed(10.0));
         t.pause_until(5000.0);
         assert_eq!(t.reserve(1000.0), 4000.0);
-        assert_eq!(t.reserve(1000.0), 4100.0);
+        assert_eq!(t.reserve(1000.0), 4102.0);
+        assert!(t.is_paused(4999.0) && !t.is_paused(5000.0));
     }
 
     #[test]

@@ -69,6 +69,8 @@ impl Runtime for JsRuntime {
     }
 
     fn now_ms(&self) -> f64 {
+        // Date.now, not performance.now: leases and Retry-After dates are wall-clock times,
+        // and its millisecond grain is covered by the throttle's spacing margin.
         js_sys::Date::now()
     }
 

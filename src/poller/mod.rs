@@ -206,9 +206,6 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     }
 
     fn lag_ms(&self, core: &CoreState) -> Option<f64> {
-        if core.checkpoint_ms == 0 && !core.has_history {
-            return None;
-        }
         let server_now = self.client.runtime().now_ms() + core.clock_offset_ms.unwrap_or(0.0);
         Some((server_now - core.checkpoint_ms as f64).max(0.0))
     }

@@ -74,7 +74,9 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             Err(failure) => {
                 run.report.failed += 1;
                 let is_final = self.config.max_attempts <= 1;
-                if !is_final {
+                if is_final {
+                    run.state.mark_delivered(&self.store, &self.keys, user.id, t).await?;
+                } else {
                     run.state.core.dead_letters.push(DeadLetterEntry { user: user.clone(), attempts: 1 });
                 }
                 let raw = serde_json::to_value(user).unwrap_or_default();
@@ -155,7 +157,10 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     let is_final = entry.attempts >= self.config.max_attempts;
                     let raw = serde_json::to_value(&user).unwrap_or_default();
                     let attempt = entry.attempts;
-                    if !is_final {
+                    if is_final {
+                        // Given up: settled, so a window walked again does not offer it anew.
+                        run.state.mark_delivered(&self.store, &self.keys, user.id, user.updated_at.0).await?;
+                    } else {
                         run.state.core.dead_letters.push(entry);
                     }
                     self.dead_letter(raw, "handler", failure, attempt, is_final).await;

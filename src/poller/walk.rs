@@ -12,7 +12,7 @@ use std::collections::HashSet;
 /// How far before the server's `Date` a window must end (see docs/poller.md).
 const DATE_SAFETY_MS: i64 = 2_000;
 /// How far a window's end may lag the server's clock before it is moved up.
-const CLOCK_TOLERANCE_MS: i64 = 10_000;
+const CLOCK_TOLERANCE_MS: i64 = 2_000;
 /// Unstable walks of one window tolerated per poll before waiting for the next poll.
 const MAX_RESTARTS: u32 = 3;
 
