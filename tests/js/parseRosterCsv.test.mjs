@@ -1,0 +1,41 @@
+import test from "node:test";
+import assert from "node:assert/strict";
+import { parseRosterCsv, importRoster, VomoClient, VomoError } from "vomo-users";
+import { startSimulator } from "vomo-users/sim";
+
+const CSV = "\uFEFFEmployee ID,First Name,Last Name,Email Address,Date of Birth,Gender,Shoe Size\r\n"
+  + "E-1,\"Okafor, Nia\",Adeyemi,nia@example.org,1990-04-02,f,38\r\n"
+  + "E-2,Tomás,\"Ruiz\r\nJr.\",tomas@example.org,,,\r\n"
+  + "E-3,Only,Two\r\n"
+  + "E-4,No,Email,,,,\r\n"
+  + "\r\n"
+  + "E-5,Ana,Lima,ana@example.org,,N,\r\n";
+
+test("spreadsheet headers, BOM, quoted fields and CRLF map to import records", () => {
+  const { records, errors, ignoredColumns } = parseRosterCsv(CSV);
+  assert.deepEqual(records.map((r) => r.externalId), ["E-1", "E-2", "E-5"]);
+  assert.deepEqual(records[0], { externalId: "E-1", firstName: "Okafor, Nia", lastName: "Adeyemi",
+    email: "nia@example.org", birthday: "1990-04-02", gender: "f", line: 2 });
+  assert.equal(records[1].lastName, "Ruiz\r\nJr.");
+  assert.equal(records[1].birthday, undefined, "empty cells are left out, not sent as empty");
+  assert.equal(records[2].line, 8, "line numbers count blank and multi-line rows");
+  assert.deepEqual(errors.map((e) => e.line), [5, 6]);
+  assert.match(errors[0].message, /3 cells where the header has 7/);
+  assert.match(errors[1].message, /no email/);
+  assert.deepEqual(ignoredColumns, ["Shoe Size"]);
+});
+
+test("a roster without an email column is refused with invalid_input", () => {
+  assert.throws(() => parseRosterCsv("Name,Phone\nAna,1\n"), (e) => e instanceof VomoError && e.kind === "invalid_input" && /email/.test(e.message));
+});
+
+test("parsed records import as they are", async (t) => {
+  const sim = await startSimulator({ users: 5 });
+  t.after(() => sim.close());
+  const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 200 });
+  const { records } = parseRosterCsv(CSV);
+  const result = await importRoster(client, records);
+  assert.equal(result.created.length, 3);
+  assert.equal(result.created[0].user.firstName, "Okafor, Nia");
+  assert.equal(result.created[0].user.gender, "F");
+});
