@@ -1,0 +1,21 @@
+/**
+ * A store on the local file system (Node only): one file per key in `dir`, every write atomic
+ * (temp file in the same directory, fsync, rename). Durable and read-after-write on one
+ * machine: safe for UserPoller's checkpoint and lease when every poller of a customer runs
+ * on that machine. Not for directories shared over NFS or between machines.
+ */
+export declare class FileStore {
+  /** `dir` is created on the first write; keep nothing else in it. */
+  constructor(dir: string);
+  /** The absolute directory. */
+  readonly dir: string;
+  /** The value last written under `key`, or null. */
+  get(key: string): Promise<string | null>;
+  /** Writes atomically: readers, and a restart after a crash, see the old or the new value. */
+  set(key: string, value: string): Promise<void>;
+  /** Removes `key`; no error when absent. */
+  delete(key: string): Promise<void>;
+}
+
+/** The file name FileStore uses for `key` (injective, safe on case-insensitive file systems). */
+export declare function fileNameOf(key: string): string;

@@ -1,0 +1,102 @@
+// FileStore: a UserPoller / importRoster store on the local file system (Node only).
+// One file per key in one directory; every write is atomic (temp file in the same
+// directory, fsync, rename, fsync of the directory), so a crash leaves either the old
+// value or the new one, never a torn file. See docs/stores.md.
+import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
+import { join, resolve } from "node:path";
+
+const MAX_NAME = 200; // bytes; file systems allow 255, leave room for the temp suffix
+const TEMP_PREFIX = ".tmp-";
+
+/**
+ * The file name of a key. Injective, and still injective on case-insensitive file systems:
+ * lower-case letters, digits, "_", "-" and (not leading) "." stay as they are; every other
+ * UTF-8 byte, upper-case letters included, becomes %XX with upper-case hex. A name never
+ * starts with "." (so never ".", ".." or a temp file). A name that would be longer than
+ * 200 bytes is cut and suffixed with "~" and the key's SHA-256 ("~" never appears otherwise).
+ */
+export function fileNameOf(key) {
+  if (typeof key !== "string" || key === "") throw new TypeError("FileStore: a key must be a non-empty string");
+  let name = "";
+  for (const byte of new TextEncoder().encode(key)) {
+    const c = String.fromCharCode(byte);
+    const plain = (c >= "a" && c <= "z") || (c >= "0" && c <= "9") || c === "_" || c === "-" || (c === "." && name !== "");
+    name += plain ? c : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  if (name.length <= MAX_NAME) return name;
+  let cut = 120;
+  while (name.lastIndexOf("%", cut - 1) > cut - 3) cut--; // never cut inside a %XX
+  return `${name.slice(0, cut)}~${createHash("sha256").update(key).digest("hex")}`;
+}
+
+export class FileStore {
+  #dir;
+  #ready = null;
+
+  /** `dir` is created on the first write; it should hold nothing but this store's files. */
+  constructor(dir) {
+    if (typeof dir !== "string" || dir === "") throw new TypeError("FileStore: dir must be a directory path");
+    this.#dir = resolve(dir);
+  }
+
+  get dir() {
+    return this.#dir;
+  }
+
+  /** The value last written under `key`, or null. */
+  async get(key) {
+    try {
+      return await readFile(join(this.#dir, fileNameOf(key)), "utf8");
+    } catch (e) {
+      if (e?.code === "ENOENT") return null;
+      throw e;
+    }
+  }
+
+  /** Writes `value` atomically: readers (and a restart after a crash) see the old or the new value. */
+  async set(key, value) {
+    const target = join(this.#dir, fileNameOf(key));
+    const text = String(value);
+    this.#ready ??= mkdir(this.#dir, { recursive: true }).catch((e) => { this.#ready = null; throw e; });
+    await this.#ready;
+    const temp = join(this.#dir, `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
+    let handle = await open(temp, "wx", 0o600);
+    try {
+      await handle.writeFile(text, "utf8");
+      await handle.sync();
+      await handle.close();
+      handle = null;
+      await rename(temp, target);
+    } catch (e) {
+      await handle?.close().catch(() => {});
+      await unlink(temp).catch(() => {});
+      throw e;
+    }
+    await this.#syncDir();
+  }
+
+  /** Removes `key` (no error when absent). */
+  async delete(key) {
+    try {
+      await unlink(join(this.#dir, fileNameOf(key)));
+    } catch (e) {
+      if (e?.code !== "ENOENT") throw e;
+    }
+    await this.#syncDir();
+  }
+
+  // The rename is durable only once the directory entry is on disk. Not possible on Windows
+  // (EISDIR/EPERM opening a directory): there the rename itself is the best we get.
+  async #syncDir() {
+    let dir;
+    try {
+      dir = await open(this.#dir, "r");
+      await dir.sync();
+    } catch {
+      // best effort
+    } finally {
+      await dir?.close().catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,57 @@
+// Store adapters with no Node dependency. The structural types below are what each adapter
+// uses of the platform object, so no @cloudflare/workers-types or DOM lib is required.
+
+/** The part of the Web Storage API (`localStorage`, `sessionStorage`) LocalStorageStore uses. */
+export interface WebStorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+/** The part of a Durable Object's `state.storage` DurableObjectStore uses. */
+export interface DurableObjectStorageLike {
+  get(key: string): Promise<unknown>;
+  put(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<boolean>;
+}
+
+/** The part of a Workers KV namespace binding KvStore uses. */
+export interface KvNamespaceLike {
+  get(key: string, type: "text"): Promise<string | null>;
+  put(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/**
+ * Browser localStorage, synchronous. Durable, read-after-write in one profile: safe for the
+ * checkpoint of a single tab. Across tabs the lease is only as good as localStorage's own
+ * consistency (no compare-and-set).
+ */
+export declare class LocalStorageStore {
+  /** `storage` defaults to `globalThis.localStorage`; `prefix` is put before every key. */
+  constructor(storage?: WebStorageLike, prefix?: string);
+  get(key: string): string | null;
+  /** Throws the browser's QuotaExceededError when the origin's quota is full. */
+  set(key: string, value: string): void;
+  delete(key: string): void;
+}
+
+/** A Durable Object's `state.storage`: strongly consistent, SAFE for the checkpoint and the lease. */
+export declare class DurableObjectStore {
+  constructor(storage: DurableObjectStorageLike);
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/**
+ * A Workers KV namespace: eventually consistent (reads up to ~60 s stale, one write per key
+ * per second). NOT safe for UserPoller's checkpoint or lease: a stale checkpoint redelivers,
+ * a stale lease lets two polls overlap.
+ */
+export declare class KvStore {
+  constructor(namespace: KvNamespaceLike, options?: { prefix?: string });
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}

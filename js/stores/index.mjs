@@ -1,0 +1,87 @@
+// Store adapters for UserPoller and importRoster that need no Node API: browser
+// localStorage, Cloudflare Durable Object storage and Cloudflare KV. Each is
+// `{ get(key) -> string|null, set(key, value) }`. No imports: this module runs anywhere.
+// Which one is safe for a checkpoint and a lease: docs/stores.md.
+
+function need(value, methods, what) {
+  if (value == null || methods.some((m) => typeof value[m] !== "function")) {
+    throw new TypeError(`${what} must have ${methods.map((m) => `${m}()`).join(" and ")}`);
+  }
+}
+
+/**
+ * Browser `localStorage` (or any Web Storage object), synchronous. Durable and
+ * read-after-write within one browser profile: safe for the checkpoint of a single tab.
+ * Across tabs of one origin, the lease keeps two polls apart only as well as
+ * localStorage's own consistency allows (it has no compare-and-set; a tab sees the other's
+ * write once it lands, so only a near-simultaneous start can slip through).
+ */
+export class LocalStorageStore {
+  #storage;
+  #prefix;
+  constructor(storage = globalThis.localStorage, prefix = "") {
+    need(storage, ["getItem", "setItem", "removeItem"], "LocalStorageStore: storage");
+    this.#storage = storage;
+    this.#prefix = String(prefix);
+  }
+  get(key) {
+    return this.#storage.getItem(this.#prefix + key);
+  }
+  /** Throws the browser's QuotaExceededError when the origin's quota (~5 MiB) is full. */
+  set(key, value) {
+    this.#storage.setItem(this.#prefix + key, String(value));
+  }
+  delete(key) {
+    this.#storage.removeItem(this.#prefix + key);
+  }
+}
+
+/**
+ * A Durable Object's `state.storage` (`ctx.storage`). Strongly consistent, durable once
+ * `put` resolves, and one object runs one request at a time between awaits (input/output
+ * gates): SAFE for the checkpoint and the lease.
+ */
+export class DurableObjectStore {
+  #storage;
+  constructor(storage) {
+    need(storage, ["get", "put", "delete"], "DurableObjectStore: storage (a Durable Object's state.storage)");
+    this.#storage = storage;
+  }
+  async get(key) {
+    const value = await this.#storage.get(key);
+    return value == null ? null : String(value);
+  }
+  async set(key, value) {
+    await this.#storage.put(key, String(value));
+  }
+  async delete(key) {
+    await this.#storage.delete(key);
+  }
+}
+
+/**
+ * A Workers KV namespace binding. Durable, but EVENTUALLY consistent: a read in another
+ * location (or the same one, from its cache) can return a value up to ~60 s old, and one key
+ * takes at most one write per second. NOT safe for UserPoller's checkpoint or lease: a poll
+ * that reads a stale checkpoint redelivers changes already handled, and a stale lease lets
+ * two polls overlap. Use it for data that tolerates that (see docs/stores.md).
+ */
+export class KvStore {
+  #kv;
+  #prefix;
+  constructor(namespace, { prefix = "" } = {}) {
+    need(namespace, ["get", "put", "delete"], "KvStore: namespace (a KV namespace binding)");
+    this.#kv = namespace;
+    this.#prefix = String(prefix);
+  }
+  async get(key) {
+    const value = await this.#kv.get(this.#prefix + key, "text");
+    return value ?? null;
+  }
+  async set(key, value) {
+    await this.#kv.put(this.#prefix + key, String(value));
+  }
+  async delete(key) {
+    await this.#kv.delete(this.#prefix + key);
+  }
+}

@@ -1,0 +1,193 @@
+// Store adapters through the installed package (issue 5, item 1): FileStore (Node, atomic
+// writes) from "vomo-users/stores/file", and the runtime-agnostic adapters from
+// "vomo-users/stores" against in-process stand-ins here (their real platforms are exercised
+// in tests/worker/stores.test.mjs and tests/browser/stores.test.mjs). Ends with a full
+// UserPoller backfill + incremental poll on a FileStore, then a restart on the same directory.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FileStore, fileNameOf } from "vomo-users/stores/file";
+import { LocalStorageStore, DurableObjectStore, KvStore } from "vomo-users/stores";
+import { VomoClient, UserPoller } from "vomo-users";
+import { startSimulator } from "vomo-users/sim";
+
+function tempDir(t) {
+  const dir = mkdtempSync(join(tmpdir(), "vomo-filestore-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+const temps = (dir) => readdirSync(dir).filter((n) => n.startsWith("."));
+
+test("FileStore: round trip, overwrite, missing keys, a second instance reads the same", async (t) => {
+  const dir = join(tempDir(t), "not-yet-created");
+  const store = new FileStore(dir);
+  assert.equal(await store.get("vomo-users/v1/acme/checkpoint"), null, "a missing directory reads as empty");
+  await store.set("vomo-users/v1/acme/checkpoint", "one");
+  assert.equal(await store.get("vomo-users/v1/acme/checkpoint"), "one");
+  await store.set("vomo-users/v1/acme/checkpoint", "two");
+  assert.equal(await store.get("vomo-users/v1/acme/checkpoint"), "two");
+  await store.set("empty", "");
+  assert.equal(await store.get("empty"), "", "an empty string is a value, not null");
+  const big = JSON.stringify({ ids: Array.from({ length: 15_000 }, (_, i) => 100_000 + i) }).slice(0, 100 * 1024);
+  await store.set("big", big);
+  assert.equal((await store.get("big")).length, 100 * 1024);
+  await store.set("unicode", "Zoë 🚀 ünïcödé");
+  const again = new FileStore(dir);
+  assert.equal(await again.get("vomo-users/v1/acme/checkpoint"), "two");
+  assert.equal(await again.get("big"), big);
+  assert.equal(await again.get("unicode"), "Zoë 🚀 ünïcödé");
+  assert.equal(again.dir, store.dir);
+  await again.delete("empty");
+  await again.delete("never-set");
+  assert.equal(await store.get("empty"), null);
+  assert.deepEqual(temps(dir), []);
+});
+
+test("FileStore: keys with slashes, dots, case, non-ASCII and great length map to distinct safe files", async (t) => {
+  const dir = tempDir(t);
+  const store = new FileStore(dir);
+  const keys = ["a/b", "a%2Fb", "a%2fb", "a_b", "A/B", "ab", "AB", "Ab", ".", "..", "../escape", "/etc/passwd",
+    "a\\b", "a:b*c?d", "state.0", ".hidden", "x".repeat(300), "x".repeat(301), "é/".repeat(150),
+    "vomo-users/v1/Cust/Ömer#1/lease", "  spaced  ", "~tilde"];
+  for (const [i, k] of keys.entries()) await store.set(k, `value ${i}`);
+  for (const [i, k] of keys.entries()) assert.equal(await store.get(k), `value ${i}`, `key ${JSON.stringify(k)}`);
+  const files = readdirSync(dir);
+  assert.equal(files.length, keys.length, "one file per key, all inside the directory");
+  // Distinct even on a case-insensitive file system (macOS, Windows).
+  assert.equal(new Set(files.map((f) => f.toLowerCase())).size, keys.length);
+  for (const f of files) {
+    assert.ok(!f.startsWith("."), `${f} is not hidden, not . or ..`);
+    assert.ok(Buffer.byteLength(f) <= 255, `${f.length} bytes`);
+    assert.match(f, /^[a-z0-9_.%~-]+$/i);
+  }
+  assert.equal(fileNameOf("vomo-users/v1/acme/state.0"), "vomo-users%2Fv1%2Facme%2Fstate.0");
+  assert.match(fileNameOf("x".repeat(300)), /^x+~[0-9a-f]{64}$/);
+  assert.notEqual(fileNameOf("x".repeat(300)), fileNameOf("x".repeat(301)));
+  assert.ok(!readdirSync(join(dir, "..")).includes("escape"), "nothing written outside the directory");
+  await assert.rejects(() => store.set("", "x"), TypeError);
+  assert.throws(() => new FileStore(""), TypeError);
+});
+
+test("FileStore: writes are atomic: concurrent readers never see a torn value, no temp file is left", async (t) => {
+  const dir = tempDir(t);
+  const store = new FileStore(dir);
+  const A = "A".repeat(100 * 1024), B = "B".repeat(100 * 1024);
+  await store.set("k", A);
+  let stop = false, reads = 0;
+  const reader = (async () => {
+    const other = new FileStore(dir);
+    while (!stop) {
+      const v = await other.get("k");
+      reads++;
+      assert.ok(v === A || v === B, `torn read: ${v.length} chars, starts ${v.slice(0, 1)}, ends ${v.slice(-1)}`);
+    }
+  })();
+  for (let i = 0; i < 60; i++) await store.set("k", i % 2 ? A : B);
+  // Concurrent writers to one key: last rename wins, each value whole.
+  await Promise.all(Array.from({ length: 20 }, (_, i) => store.set("k", i % 2 ? A : B)));
+  stop = true;
+  await reader;
+  assert.ok(reads > 10, `${reads} reads interleaved`);
+  assert.ok([A, B].includes(await store.get("k")));
+  assert.deepEqual(temps(dir), [], "no temp file left behind");
+  assert.deepEqual(readdirSync(dir), ["k"]);
+});
+
+test("FileStore: a crash mid-write (a temp file left behind) does not corrupt the value", async (t) => {
+  const dir = tempDir(t);
+  const store = new FileStore(dir);
+  const key = "vomo-users/v1/acme/state";
+  await store.set(key, '{"v":1,"chunks":1}');
+  // What a process killed between write and rename leaves: a torn temp file next to the value.
+  writeFileSync(join(dir, ".tmp-0123456789abcdef"), '{"v":1,"chu');
+  const restarted = new FileStore(dir);
+  assert.equal(await restarted.get(key), '{"v":1,"chunks":1}', "the old value, whole");
+  await restarted.set(key, '{"v":1,"chunks":2}');
+  assert.equal(await new FileStore(dir).get(key), '{"v":1,"chunks":2}');
+  assert.equal(readFileSync(join(dir, fileNameOf(key)), "utf8"), '{"v":1,"chunks":2}');
+  assert.deepEqual(temps(dir), [".tmp-0123456789abcdef"], "the stray temp file is never read as a key");
+});
+
+test("stores: LocalStorageStore, DurableObjectStore and KvStore map get/set onto their platform API", async () => {
+  const webStorage = () => {
+    const m = new Map();
+    return { getItem: (k) => (m.has(k) ? m.get(k) : null), setItem: (k, v) => m.set(k, String(v)),
+             removeItem: (k) => m.delete(k), map: m };
+  };
+  const ws = webStorage();
+  const local = new LocalStorageStore(ws, "app:");
+  assert.equal(local.get("k"), null);
+  assert.equal(local.set("k", "v"), undefined, "synchronous");
+  assert.equal(local.get("k"), "v");
+  assert.deepEqual([...ws.map.keys()], ["app:k"]);
+  local.delete("k");
+  assert.equal(local.get("k"), null);
+  assert.throws(() => new LocalStorageStore(undefined), TypeError, "no localStorage in Node: a clear error");
+
+  const m = new Map();
+  const doStore = new DurableObjectStore({ get: async (k) => m.get(k), put: async (k, v) => { m.set(k, v); },
+                                           delete: async (k) => m.delete(k) });
+  assert.equal(await doStore.get("k"), null, "undefined from storage.get becomes null");
+  await doStore.set("k", "v");
+  assert.equal(await doStore.get("k"), "v");
+  await doStore.delete("k");
+  assert.equal(await doStore.get("k"), null);
+  assert.throws(() => new DurableObjectStore({}), TypeError);
+
+  const kvMap = new Map();
+  const calls = [];
+  const kv = new KvStore({ get: async (k, type) => { calls.push(["get", k, type]); return kvMap.get(k) ?? null; },
+                           put: async (k, v) => { calls.push(["put", k]); kvMap.set(k, v); },
+                           delete: async (k) => { kvMap.delete(k); } }, { prefix: "p/" });
+  assert.equal(await kv.get("k"), null);
+  await kv.set("k", "v");
+  assert.equal(await kv.get("k"), "v");
+  assert.deepEqual(calls, [["get", "p/k", "text"], ["put", "p/k"], ["get", "p/k", "text"]]);
+  assert.equal(new KvStore({ get() {}, put() {}, delete() {} }) instanceof KvStore, true, "options optional");
+  assert.throws(() => new KvStore(null), TypeError);
+});
+
+test("FileStore + UserPoller: backfill, incremental poll, then a new FileStore on the same directory continues without redelivery", async (t) => {
+  const dir = tempDir(t);
+  const sim = await startSimulator({ port: 0, users: 70, seed: 41, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  sim.advanceClock(10_000);
+  const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500 });
+  const seen = [];
+  const onUser = ({ kind, user }) => { seen.push({ kind, key: `${user.id}@${user.updatedAt}` }); };
+  const poller = new UserPoller({ client, store: new FileStore(dir), customerId: "acme-eu", onUser });
+
+  const r1 = await poller.poll();
+  assert.equal(r1.processed, 70);
+  assert.equal(seen.length, 70);
+  assert.ok(readdirSync(dir).length >= 2, "state and lease are files");
+  assert.ok(readdirSync(dir).every((f) => f.startsWith("vomo-users%2Fv1%2Facme-eu%2F")), readdirSync(dir).join(" "));
+  assert.deepEqual(temps(dir), []);
+
+  const ids = sim.listAll().map((u) => u.id);
+  sim.updateUser(ids[5], { first_name: "Changed" });
+  sim.updateUser(ids[50], { phone: "555-0100" });
+  const made = sim.createUser({ email: "new.one@example.org" }).id;
+  sim.advanceClock(10_000);
+  const r2 = await poller.poll();
+  assert.equal(r2.processed, 3);
+  assert.deepEqual(seen.slice(70).map((e) => e.kind).sort(), ["created", "updated", "updated"]);
+  assert.ok(seen.slice(70).some((e) => e.key.startsWith(`${made}@`)));
+
+  // A restart: new process, new FileStore on the same directory.
+  sim.advanceClock(10_000);
+  const restarted = new UserPoller({ client, store: new FileStore(dir), customerId: "acme-eu", onUser });
+  const r3 = await restarted.poll();
+  assert.equal(r3.processed, 0, "nothing redelivered after the restart");
+  assert.ok(Date.parse(r3.checkpoint) >= Date.parse(r2.checkpoint));
+  sim.updateUser(made, { last_name: "Later" });
+  sim.advanceClock(10_000);
+  const r4 = await restarted.poll();
+  assert.equal(r4.processed, 1);
+  assert.equal(seen.at(-1).kind, "updated", "the id known from before the restart is an update");
+  assert.equal(new Set(seen.map((e) => e.key)).size, seen.length, "no (id, updatedAt) delivered twice");
+  assert.equal(seen.length, 74);
+  assert.deepEqual(temps(dir), []);
+});
