@@ -1,0 +1,96 @@
+// LocalStorageStore in headless Chromium (Playwright): a page runs UserPoller on
+// localStorage against the simulator (another origin), is reloaded, and polls again with
+// no redelivery. The page loads the installed package, served under /pkg/.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, extname, join, normalize, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startSimulator } from "vomo-users/sim";
+import { repoRequire } from "../js/helpers.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const pkgDir = dirname(createRequire(import.meta.url).resolve("vomo-users/package.json"));
+const TYPES = { ".html": "text/html", ".mjs": "text/javascript", ".js": "text/javascript",
+  ".wasm": "application/wasm", ".json": "application/json" };
+
+async function serve() {
+  const server = createServer(async (req, res) => {
+    const url = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const [root, rest] = url.startsWith("/pkg/") ? [pkgDir, url.slice(5)] : [here, url];
+    const path = normalize(join(root, rest));
+    if (!path.startsWith(root + sep)) { res.writeHead(403).end(); return; }
+    try {
+      const body = await readFile(path);
+      res.writeHead(200, { "Content-Type": TYPES[extname(path)] ?? "application/octet-stream" }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  return { url: `http://localhost:${server.address().port}`, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+test("browser: UserPoller on LocalStorageStore: backfill, reload, only the changes, reload, nothing", async (t) => {
+  const { chromium } = repoRequire("playwright-core");
+  const site = await serve();
+  t.after(() => site.close());
+  const sim = await startSimulator({ port: 0, users: 40, seed: 61, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  sim.advanceClock(10_000);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+      "--disable-sync", "--no-first-run", "--disable-quic", "--headless"],
+  });
+  t.after(() => browser.close());
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  const load = async (p) => {
+    await p.goto(`${site.url}/stores.html`);
+    await p.waitForFunction(() => document.title === "ready");
+  };
+  const poll = async (p, customerId = "acme") => {
+    const r = await p.evaluate((args) => window.pollOnce(args), { baseUrl: sim.url, token: sim.token, customerId });
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    return r;
+  };
+
+  await load(page);
+  const r1 = await poll(page);
+  assert.equal(r1.result.processed, 40);
+  assert.deepEqual(r1.events.map((e) => e.id).sort(), sim.listAll().map((u) => u.id).sort());
+  const keys = await page.evaluate(() => Object.keys(localStorage).sort());
+  assert.ok(keys.length >= 2 && keys.every((k) => k.startsWith("vomo:vomo-users/v1/acme/")), keys.join(" "));
+  const lease = JSON.parse(await page.evaluate(() => localStorage.getItem("vomo:vomo-users/v1/acme/lease")));
+  assert.equal(lease.expires_at, 0, "the lease is released when the poll ends");
+
+  const ids = sim.listAll().map((u) => u.id);
+  sim.updateUser(ids[3], { first_name: "Tabbed" });
+  const made = sim.createUser({ email: "from.browser@example.org" }).id;
+  sim.advanceClock(10_000);
+  await page.reload();
+  await page.waitForFunction(() => document.title === "ready");
+  const r2 = await poll(page);
+  assert.equal(r2.result.processed, 2, "after a reload only the changes");
+  assert.deepEqual(r2.events.map((e) => [e.id, e.kind]).sort(), [[ids[3], "updated"], [made, "created"]].sort());
+
+  await page.reload();
+  await page.waitForFunction(() => document.title === "ready");
+  sim.advanceClock(10_000);
+  const r3 = await poll(page);
+  assert.equal(r3.result.processed, 0, "no redelivery after a second reload");
+
+  // Another tab of the same origin shares the store: it continues where the first left off.
+  const tab = await context.newPage();
+  await load(tab);
+  sim.updateUser(made, { last_name: "Second" });
+  sim.advanceClock(10_000);
+  const r4 = await poll(tab);
+  assert.deepEqual(r4.events.map((e) => [e.id, e.kind]), [[made, "updated"]]);
+  assert.deepEqual(problems, []);
+});
