@@ -235,7 +235,9 @@ export interface DeadLetterEvent {
 
 export interface UserPollerOptions {
   client: VomoClient;
+  /** A durable store (see docs/stores.md); MemoryStore only for tests and demos. */
   store: KeyValueStore;
+  /** Keys the stored state; any non-empty string without "/". */
   customerId: string;
   onUser?: (event: UserChangeEvent) => unknown | Promise<unknown>;
   onParticipation?: (event: ParticipationChangeEvent) => unknown | Promise<unknown>;
