@@ -165,7 +165,6 @@ impl Figures {
 type SimPoller = Poller<SimRuntime, SimStore, SimHandlers>;
 
 struct Sim {
-    seed: u64,
     sc: Scenario,
     w: Shared,
     rng: Rng,
@@ -205,7 +204,6 @@ impl Sim {
         let w = Rc::new(RefCell::new(world));
         let store = SimStore::new(w.clone());
         Sim {
-            seed,
             sc,
             w,
             rng,
@@ -378,7 +376,16 @@ impl Sim {
         match r {
             Ok(rec) => {
                 let w = self.w.borrow();
-                let delivered: BTreeSet<i64> = w.completed.iter().map(|c| c.id).collect();
+                // Ids whose delivery the poller recorded: a completion cut off in the journal
+                // window (excused) is one the poller never heard of.
+                let mut per_version: HashMap<(i64, i64), i64> = HashMap::new();
+                for c in &w.completed {
+                    *per_version.entry((c.id, c.updated_ms)).or_default() += 1;
+                }
+                for (v, n) in &self.excused {
+                    *per_version.entry(*v).or_default() -= *n as i64;
+                }
+                let delivered: BTreeSet<i64> = per_version.iter().filter(|(_, n)| **n > 0).map(|((id, _), _)| *id).collect();
                 let expected: BTreeSet<i64> = w.deleted.intersection(&delivered).copied().collect();
                 let got: BTreeSet<i64> = rec.missing.iter().copied().collect();
                 if !rec.complete || got != expected {
@@ -453,15 +460,13 @@ struct SeedResult {
     seed: u64,
     figures: Figures,
     failures: Vec<String>,
-    log: Vec<String>,
     scenario: String,
 }
 
 fn run_seed(seed: u64, variant: Variant, verbose: bool) -> SeedResult {
     let mut sim = Sim::new(seed, variant, verbose);
     sim.run();
-    let log = sim.w.borrow_mut().log.take().unwrap_or_default();
-    SeedResult { seed, figures: sim.f.clone(), failures: sim.failures.clone(), log, scenario: format!("{:#?}", sim.sc) }
+    SeedResult { seed, figures: sim.f.clone(), failures: sim.failures.clone(), scenario: format!("{:#?}", sim.sc) }
 }
 
 fn env_u64(name: &str) -> Option<u64> {
@@ -516,7 +521,12 @@ fn print_figures(label: &str, f: &Figures, secs: f64) {
 #[test]
 fn poller_loses_nothing_and_repeats_nothing() {
     if let Some(seed) = env_u64("POLLER_SIM_SEED") {
-        let r = run_seed(seed, Variant::Adversarial, true);
+        let variant = match std::env::var("POLLER_SIM_VARIANT").as_deref() {
+            Ok("no-date") => Variant::NoDateLocalAhead,
+            Ok("slow-commit") => Variant::SlowCommit,
+            _ => Variant::Adversarial,
+        };
+        let r = run_seed(seed, variant, true);
         println!("scenario for seed {seed}: {}", r.scenario);
         print_figures("replay", &r.figures, 0.0);
         assert!(r.failures.is_empty(), "seed {seed} failed:\n  {}", r.failures.join("\n  "));
@@ -537,5 +547,31 @@ fn poller_loses_nothing_and_repeats_nothing() {
             );
         }
         panic!("{msg}");
+    }
+}
+
+/// The documented limits, shown to be real (and the oracle shown to be sharp): outside the
+/// poller's assumptions the same oracle does catch losses.
+/// - no `Date` header while the local clock runs ahead: windows end in the server's future;
+/// - commits visible 1.5-3 s after their `updated_at` (reported, not asserted: the steady
+///   5 s window margin still covers them).
+///
+/// Ignored in CI: without a `Date` header the walk chases the local clock and a poll only
+/// ends when a request fails (see docs/poller.md, limits). Run it with `--ignored`.
+#[test]
+#[ignore]
+fn outside_the_assumptions_the_oracle_catches_losses() {
+    let n = env_u64("POLLER_SIM_LIMIT_SEEDS").unwrap_or(100);
+    for variant in [Variant::NoDateLocalAhead, Variant::SlowCommit] {
+        let started = Instant::now();
+        let (f, failed) = run_seeds(0, n, variant);
+        let lost = failed.iter().filter(|r| r.failures.iter().any(|m| m.starts_with("LOST"))).count();
+        print_figures(&format!("{variant:?}"), &f, started.elapsed().as_secs_f64());
+        println!("{variant:?}: {lost} of {n} seeds lost a change; first: {:?}", failed.first().map(|r| (r.seed, r.failures.first().cloned())));
+        // Commit delays of 1.5-3 s are still inside the 5 s window margin that steady polls
+        // use (the 2 s Date pull-back only binds on a stale clock estimate): informational.
+        if variant == Variant::NoDateLocalAhead {
+            assert!(lost > 0, "{variant:?}: expected the oracle to catch a loss outside the poller's assumptions");
+        }
     }
 }
