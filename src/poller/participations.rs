@@ -49,7 +49,15 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             if run.out_of_budget(&self.client) {
                 return Ok(Delivery::OutOfBudget);
             }
-            self.client.get_user(user.id, run.call).await?
+            // The detail is read now; the row was listed earlier and may have changed since.
+            // The event must be the listed version, the one recorded as delivered: a newer
+            // version is delivered on its own when a window reaches it.
+            self.client.get_user(user.id, run.call).await?.map(|mut d| {
+                if d.user.updated_at != user.updated_at {
+                    d.user = user.clone();
+                }
+                d
+            })
         } else {
             None
         };

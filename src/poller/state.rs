@@ -95,6 +95,9 @@ impl PollerState {
             for line in text.lines().filter(|l| !l.is_empty()) {
                 let (id, ms) = parse_pair(line, "journal")?;
                 state.mark_delivered_in_memory(id, ms);
+                // Kept in the journal until a save has written its bucket: the next
+                // delivery rewrites the journal and must not drop these.
+                state.journal.push((id, ms));
             }
         }
         Ok(state)
@@ -147,16 +150,20 @@ impl PollerState {
 
     /// Writes the dirty buckets, then the core state, then clears the journal.
     pub async fn save<S: Store>(&mut self, store: &S, keys: &Keys) -> Result<()> {
-        for b in std::mem::take(&mut self.dirty_known) {
+        // A bucket stays dirty until its write succeeded: a failed save must not let a
+        // later save clear the journal over a bucket that was never written.
+        for b in self.dirty_known.clone() {
             let text: String = self.known.iter().filter(|(id, _)| bucket(**id, KNOWN_BUCKETS) == b)
                 .map(|(id, t)| format!("{id}:{t}\n")).collect();
             write_chunked(store, &keys.key(&format!("known/{b}")), &text).await?;
+            self.dirty_known.remove(&b);
         }
-        for b in std::mem::take(&mut self.dirty_parts) {
+        for b in self.dirty_parts.clone() {
             let map: BTreeMap<&UserId, &Vec<Participation>> =
                 self.participations.iter().filter(|(id, _)| bucket(**id, PARTS_BUCKETS) == b).collect();
             let text = serde_json::to_string(&map).unwrap_or_else(|_| "{}".into());
             write_chunked(store, &keys.key(&format!("parts/{b}")), &text).await?;
+            self.dirty_parts.remove(&b);
         }
         self.core.version = super::store::STATE_VERSION;
         let core = serde_json::to_string(&self.core).unwrap_or_default();

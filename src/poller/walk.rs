@@ -39,6 +39,9 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         let mut clock_fixes = 0;
         // The server's clock as of this poll's latest response (its Date header).
         let mut server_date: Option<i64> = None;
+        // Without a Date header: the local estimate of the server's now, fixed for this
+        // poll, so that the walk ends instead of chasing a clock that moves with every request.
+        let mut estimate: Option<f64> = None;
         loop {
             if run.out_of_budget(&self.client) {
                 return Ok(false);
@@ -53,9 +56,14 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                             return Ok(true);
                         }
                     }
+                    if let (None, Some(e)) = (server_date, estimate) {
+                        if run.state.core.checkpoint_ms >= e as i64 - self.config.window_margin_ms {
+                            return Ok(true);
+                        }
+                    }
                     let server_now = match server_date {
                         Some(date) => date as f64,
-                        None => now + run.state.core.clock_offset_ms.unwrap_or(0.0),
+                        None => *estimate.get_or_insert(now + run.state.core.clock_offset_ms.unwrap_or(0.0)),
                     };
                     // Only an estimate: the first page's Date header corrects it. Even when the
                     // estimate says nothing can be new, ask once, since the server's clock rules.
