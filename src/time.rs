@@ -79,21 +79,59 @@ impl Timestamp {
     }
 }
 
-impl fmt::Display for Timestamp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Timestamp {
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` into a fixed buffer (no formatting machinery: this runs
+    /// for every timestamp of every page).
+    fn iso_bytes(self) -> Option<[u8; 24]> {
         let days = self.0.div_euclid(MS_PER_DAY);
         let in_day = self.0.rem_euclid(MS_PER_DAY);
         let (y, m, d) = civil_from_days(days);
+        if !(0..=9999).contains(&y) {
+            return None;
+        }
         let (h, rest) = (in_day / 3_600_000, in_day % 3_600_000);
         let (min, rest) = (rest / 60_000, rest % 60_000);
         let (s, ms) = (rest / 1000, rest % 1000);
-        write!(f, "{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{ms:03}Z")
+        let mut b = *b"0000-00-00T00:00:00.000Z";
+        put_digits(&mut b[0..4], y);
+        put_digits(&mut b[5..7], m);
+        put_digits(&mut b[8..10], d);
+        put_digits(&mut b[11..13], h);
+        put_digits(&mut b[14..16], min);
+        put_digits(&mut b[17..19], s);
+        put_digits(&mut b[20..23], ms);
+        Some(b)
+    }
+}
+
+fn put_digits(out: &mut [u8], mut value: i64) {
+    for slot in out.iter_mut().rev() {
+        *slot = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.iso_bytes() {
+            Some(b) => f.write_str(std::str::from_utf8(&b).unwrap_or_default()),
+            None => {
+                let days = self.0.div_euclid(MS_PER_DAY);
+                let (y, m, d) = civil_from_days(days);
+                let in_day = self.0.rem_euclid(MS_PER_DAY);
+                let (h, min, s, ms) = (in_day / 3_600_000, in_day / 60_000 % 60, in_day / 1000 % 60, in_day % 1000);
+                write!(f, "{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{ms:03}Z")
+            }
+        }
     }
 }
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self.iso_bytes() {
+            Some(b) => s.serialize_str(std::str::from_utf8(&b).unwrap_or_default()),
+            None => s.collect_str(self),
+        }
     }
 }
 
@@ -122,6 +160,14 @@ impl fmt::Display for Date {
 
 impl Serialize for Date {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (y, m, d) = civil_from_days(self.0);
+        if (0..=9999).contains(&y) {
+            let mut b = *b"0000-00-00";
+            put_digits(&mut b[0..4], y);
+            put_digits(&mut b[5..7], m);
+            put_digits(&mut b[8..10], d);
+            return s.serialize_str(std::str::from_utf8(&b).unwrap_or_default());
+        }
         s.collect_str(self)
     }
 }
