@@ -36,7 +36,7 @@ pub fn json(text: &str) -> Result<Value> {
 /// assert_eq!(page.links.prev, None);
 /// ```
 pub fn user_page(text: &str) -> Result<Page<User>> {
-    page::user_page(&json(text)?)
+    page::user_page_text(text.trim_start_matches('\u{feff}'))
 }
 
 /// Parses a `GET /users/{id}` or `POST /users` body. `data` may be an object or a

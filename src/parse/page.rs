@@ -7,6 +7,53 @@ use crate::error::{Result, VomoError};
 use crate::model::{Links, Meta, Page, User};
 use serde_json::{Map, Value};
 
+#[derive(serde::Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    data: Option<&'a serde_json::value::RawValue>,
+    #[serde(default)]
+    links: Option<Value>,
+    #[serde(default)]
+    meta: Option<Value>,
+}
+
+/// Reads a `GET /users` body from its text. The users are read field by field without
+/// building JSON objects (the hot path); anything unusual takes the [`user_page`] route,
+/// which names what is wrong.
+pub fn user_page_text(text: &str) -> Result<Page<User>> {
+    let fast = serde_json::from_str::<Envelope>(text).ok().and_then(|env| {
+        let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(env.data?.get()).ok()?;
+        Some((items, env.links, env.meta))
+    });
+    let Some((items, links_value, meta_value)) = fast else {
+        return user_page(&super::json(text)?);
+    };
+    let root = JsonPath::Root;
+    let data_path = root.key("data");
+    let mut w = Warnings::default();
+    let mut data = Vec::with_capacity(items.len());
+    let mut dropped = Vec::new();
+    for (i, raw) in items.iter().enumerate() {
+        let p = data_path.index(i);
+        let parsed = match serde_json::from_str::<user::ListedUser>(raw.get()) {
+            Ok(fields) => user::user_fields(&fields, &p, &mut w),
+            Err(_) => serde_json::from_str::<Value>(raw.get())
+                .map_err(|e| VomoError::parse(&p.to_string(), e))
+                .and_then(|v| user::user(&v, &p, &mut w)),
+        };
+        match parsed {
+            Ok(u) => data.push(u),
+            Err(e) => {
+                w.0.push(format!("{} (user dropped from the page)", e.message));
+                dropped.push((serde_json::from_str(raw.get()).unwrap_or(Value::Null), e.message));
+            }
+        }
+    }
+    let links = links(links_value.as_ref(), &root.key("links"), &mut w);
+    let meta = meta(meta_value.as_ref(), &root.key("meta"), &mut w)?;
+    Ok(Page { data, links, meta, warnings: w.0, dropped })
+}
+
 /// Reads a whole `GET /users` body. A bad user is dropped and reported in `warnings`;
 /// a body without a `data` array or a readable `meta` is an error.
 pub fn user_page(body: &Value) -> Result<Page<User>> {

@@ -18,7 +18,65 @@ fn object<'v>(v: &'v Value, path: &JsonPath) -> Result<&'v Map<String, Value>> {
 /// Reads one UserResource. `id` (integer-like) and `email` are required, and so are valid
 /// `created_at`/`updated_at`, since change detection rests on them.
 pub fn user(v: &Value, path: &JsonPath, w: &mut Warnings) -> Result<User> {
-    let o = object(v, path)?;
+    user_fields(object(v, path)?, path, w)
+}
+
+/// Read access to a user's fields, from a JSON object or from [`ListedUser`].
+pub trait UserFields {
+    fn get(&self, key: &str) -> Option<&Value>;
+}
+
+impl UserFields for Map<String, Value> {
+    fn get(&self, key: &str) -> Option<&Value> {
+        Map::get(self, key)
+    }
+}
+
+/// The UserResource keys, read straight from the text without building a JSON object
+/// (no key strings, no map): the hot path of a page. Other keys are skipped.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ListedUser {
+    id: Option<Value>,
+    first_name: Option<Value>,
+    last_name: Option<Value>,
+    full_name: Option<Value>,
+    email: Option<Value>,
+    phone: Option<Value>,
+    address: Option<Value>,
+    birthday: Option<Value>,
+    gender: Option<Value>,
+    created_at: Option<Value>,
+    updated_at: Option<Value>,
+    user_status: Option<Value>,
+    membership_status: Option<Value>,
+    membership_role: Option<Value>,
+}
+
+impl UserFields for ListedUser {
+    fn get(&self, key: &str) -> Option<&Value> {
+        match key {
+            "id" => self.id.as_ref(),
+            "first_name" => self.first_name.as_ref(),
+            "last_name" => self.last_name.as_ref(),
+            "full_name" => self.full_name.as_ref(),
+            "email" => self.email.as_ref(),
+            "phone" => self.phone.as_ref(),
+            "address" => self.address.as_ref(),
+            "birthday" => self.birthday.as_ref(),
+            "gender" => self.gender.as_ref(),
+            "created_at" => self.created_at.as_ref(),
+            "updated_at" => self.updated_at.as_ref(),
+            "user_status" => self.user_status.as_ref(),
+            "membership_status" => self.membership_status.as_ref(),
+            "membership_role" => self.membership_role.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// Reads one UserResource from its fields (see [`user`]).
+pub fn user_fields<F: UserFields>(o: &F, path: &JsonPath, w: &mut Warnings) -> Result<User> {
     let id_path = path.key("id");
     let id = match o.get("id").and_then(coerce::integer) {
         Some(id) if id > 0 => id,
@@ -71,7 +129,7 @@ pub fn user_detail(v: &Value, path: &JsonPath, w: &mut Warnings) -> Result<UserD
     Ok(UserDetail { user, participations, profile_field_values, warnings: Vec::new() })
 }
 
-fn required_timestamp(o: &Map<String, Value>, key: &str, path: &JsonPath) -> Result<Timestamp> {
+fn required_timestamp<F: UserFields>(o: &F, key: &str, path: &JsonPath) -> Result<Timestamp> {
     let p = path.key(key);
     match o.get(key) {
         Some(Value::String(s)) => Timestamp::parse(s)
