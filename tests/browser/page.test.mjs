@@ -2,42 +2,14 @@
 // server over the repository, which imports ../pkg/browser.mjs, awaits init() and renders.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import { readFile } from "node:fs/promises";
-import { extname, join, normalize, sep } from "node:path";
 import { startSimulator } from "vomo-users/sim";
-import { repo, repoRequire } from "../js/helpers.mjs";
-
-const TYPES = { ".html": "text/html", ".mjs": "text/javascript", ".js": "text/javascript",
-  ".wasm": "application/wasm", ".json": "application/json", ".css": "text/css" };
-
-async function serve(root) {
-  const server = createServer(async (req, res) => {
-    const path = normalize(join(root, decodeURIComponent(new URL(req.url, "http://x").pathname)));
-    if (!path.startsWith(root + sep)) { res.writeHead(403).end(); return; }
-    try {
-      const body = await readFile(path);
-      res.writeHead(200, { "Content-Type": TYPES[extname(path)] ?? "application/octet-stream" }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((ok) => server.close(ok)) };
-}
+import { serve, launchChromium } from "./helpers.mjs";
 
 test("www/index.html loads the browser build, inits the wasm and renders parsed pages", async (t) => {
-  const { chromium } = repoRequire("playwright-core");
-  const site = await serve(repo);
-  t.after(() => site.close());
+  const site = await serve(t, { host: "127.0.0.1" });
   const sim = await startSimulator({ port: 0, users: 200, seed: 42 });
   t.after(() => sim.close());
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-      "--disable-sync", "--no-first-run", "--disable-quic", "--headless"],
-  });
-  t.after(() => browser.close());
+  const browser = await launchChromium(t);
   const page = await browser.newPage();
   const problems = [];
   page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });

@@ -3,49 +3,19 @@
 // no redelivery. The page loads the installed package, served under /pkg/.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { dirname, extname, join, normalize, sep } from "node:path";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startSimulator } from "vomo-users/sim";
-import { repoRequire } from "../js/helpers.mjs";
+import { serve, launchChromium } from "./helpers.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const pkgDir = dirname(createRequire(import.meta.url).resolve("vomo-users/package.json"));
-const TYPES = { ".html": "text/html", ".mjs": "text/javascript", ".js": "text/javascript",
-  ".wasm": "application/wasm", ".json": "application/json" };
-
-async function serve() {
-  const server = createServer(async (req, res) => {
-    const url = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    const [root, rest] = url.startsWith("/pkg/") ? [pkgDir, url.slice(5)] : [here, url];
-    const path = normalize(join(root, rest));
-    if (!path.startsWith(root + sep)) { res.writeHead(403).end(); return; }
-    try {
-      const body = await readFile(path);
-      res.writeHead(200, { "Content-Type": TYPES[extname(path)] ?? "application/octet-stream" }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-  return { url: `http://localhost:${server.address().port}`, close: () => new Promise((ok) => server.close(ok)) };
-}
 
 test("browser: UserPoller on LocalStorageStore: backfill, reload, only the changes, reload, nothing", async (t) => {
-  const { chromium } = repoRequire("playwright-core");
-  const site = await serve();
-  t.after(() => site.close());
+  const site = await serve(t, { root: here });
   const sim = await startSimulator({ port: 0, users: 40, seed: 61, now: "2026-01-01T00:00:00Z" });
   t.after(() => sim.close());
   sim.advanceClock(10_000);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-      "--disable-sync", "--no-first-run", "--disable-quic", "--headless"],
-  });
-  t.after(() => browser.close());
+  const browser = await launchChromium(t);
   const context = await browser.newContext();
   const page = await context.newPage();
   const problems = [];

@@ -5,6 +5,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { VomoClient, VomoError } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
+import { rejects, fastClient, sent, gaps } from "./helpers.mjs";
 
 const TOL = 5; // ms of machine noise allowed on lower bounds
 
@@ -13,19 +14,7 @@ async function sim(t, options = {}) {
   t.after(() => s.close());
   return s;
 }
-const client = (s, options = {}) => new VomoClient({ token: s.token, baseUrl: s.url, requestsPerSecond: 1000, ...options });
-const sent = (s) => s.log().filter((e) => e.method !== "OPTIONS");
-const gaps = (entries) => entries.slice(1).map((e, i) => e.t - entries[i].t);
-async function rejects(promise, kind) {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof VomoError, `expected a VomoError, got ${e?.stack ?? e}`);
-    assert.equal(e.kind, kind, e.message);
-    return e;
-  }
-  assert.fail(`expected a VomoError of kind ${kind}`);
-}
+const client = fastClient;
 const NEW_USER = { firstName: "Una", lastName: "Certain", email: "una.certain@example.org" };
 
 test("retry: a permanent 503 with maxRetries 2 -> exactly 3 requests, server 503 retryable, backoff between", async (t) => {

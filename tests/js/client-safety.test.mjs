@@ -5,6 +5,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { VomoClient, VomoError } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
+import { rejects, fastClient, sent } from "./helpers.mjs";
 
 const TOKEN = "tok-Zq9-SECRET-7731-safety";
 
@@ -13,18 +14,7 @@ async function sim(t, options = {}) {
   t.after(() => s.close());
   return s;
 }
-const client = (s, options = {}) => new VomoClient({ token: s.token, baseUrl: s.url, requestsPerSecond: 1000, ...options });
-const sent = (s) => s.log().filter((e) => e.method !== "OPTIONS");
-async function rejects(promise, kind) {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof VomoError, `expected a VomoError, got ${e?.stack ?? e}`);
-    assert.equal(e.kind, kind, e.message);
-    return e;
-  }
-  assert.fail(`expected a VomoError of kind ${kind}`);
-}
+const client = fastClient;
 /** Iterates a listing, keeping the users it delivered before it failed. */
 async function drain(c, filters) {
   const users = [];

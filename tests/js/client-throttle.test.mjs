@@ -6,6 +6,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { VomoClient, VomoError } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
+import { rejects, fastClient, sent, gaps } from "./helpers.mjs";
 
 const TOL = 5; // ms of machine noise allowed on lower bounds
 // The simulator logs arrival times on the test's own event loop, so one arrival can be
@@ -26,19 +27,7 @@ async function sim(t, options = {}) {
   await (await fetch(`${s.origin}/__sim/info`)).text();
   return s;
 }
-const client = (s, options = {}) => new VomoClient({ token: s.token, baseUrl: s.url, requestsPerSecond: 1000, ...options });
-const sent = (s) => s.log().filter((e) => e.method !== "OPTIONS");
-const gaps = (entries) => entries.slice(1).map((e, i) => e.t - entries[i].t);
-async function rejects(promise, kind) {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof VomoError, `expected a VomoError, got ${e?.stack ?? e}`);
-    assert.equal(e.kind, kind, e.message);
-    return e;
-  }
-  assert.fail(`expected a VomoError of kind ${kind}`);
-}
+const client = fastClient;
 
 test("throttle: requestsPerSecond 20 spaces consecutive request starts >= 50 ms", async (t) => {
   const s = await sim(t);

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import util from "node:util";
 import { VomoClient, VomoError } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
+import { rejects, sent } from "./helpers.mjs";
 
 const TOKEN = "tok-Zq9-SECRET-7731-client";
 const NOW = "2026-01-01T00:00:00Z";
@@ -18,18 +19,6 @@ async function sim(t, options = {}) {
 }
 const client = (s, options = {}) => new VomoClient({ token: s.token, baseUrl: s.url, requestsPerSecond: FAST, ...options });
 const gets = (s, path = "/v1/users") => s.log().filter((e) => e.method === "GET" && e.path === path);
-const sent = (s) => s.log().filter((e) => e.method !== "OPTIONS");
-async function rejects(promise, kind) {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof VomoError, `expected a VomoError, got ${e}`);
-    assert.ok(e instanceof Error);
-    assert.equal(e.kind, kind, e.message);
-    return e;
-  }
-  assert.fail(`expected a VomoError of kind ${kind}`);
-}
 
 test("client: listUsers, listUserPages and listAllUsers read every user in ceil(n/15) requests", async (t) => {
   const s = await sim(t);

@@ -31,3 +31,51 @@ export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** A minimal valid raw (wire-format) user, for building bodies in tests. */
 export const rawUser = (extra = {}) => ({ id: 1, email: "a@b.org", first_name: "A", last_name: "B",
   created_at: "2025-01-01T00:00:00Z", updated_at: "2025-01-02T00:00:00Z", ...extra });
+
+// --- shared by the client, poller and import tests ---------------------------------------
+import assert from "node:assert/strict";
+import { VomoClient, VomoError } from "vomo-users";
+
+/** Awaits `promise` and asserts it rejects with a VomoError of `kind`; returns the error. */
+export async function rejects(promise, kind) {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(e instanceof VomoError, `expected a VomoError, got ${e?.stack ?? e}`);
+    assert.ok(e instanceof Error);
+    assert.equal(e.kind, kind, e.message);
+    return e;
+  }
+  assert.fail(`expected a VomoError of kind ${kind}`);
+}
+
+/** A client for simulator `s`, fast unless `options` say otherwise. */
+export const fastClient = (s, options = {}) =>
+  new VomoClient({ token: s.token, baseUrl: s.url, requestsPerSecond: 1000, ...options });
+/** The requests the simulator received (preflights left out). */
+export const sent = (s) => s.log().filter((e) => e.method !== "OPTIONS");
+/** Milliseconds between consecutive log entries. */
+export const gaps = (entries) => entries.slice(1).map((e, i) => e.t - entries[i].t);
+
+// --- the poller tests: a frozen simulator clock, with ours moved along with it ------------
+const realNow = Date.now.bind(Date);
+let skew = 0;
+
+/** Moves the simulator's clock and this process's Date.now forward together. */
+export function tick(sim, ms = 10_000) {
+  if (Date.now !== skewedNow) Date.now = skewedNow;
+  sim.advanceClock(ms);
+  skew += ms;
+}
+function skewedNow() {
+  return realNow() + skew;
+}
+
+/** A simulator frozen at 2026-01-01 (then ticked once) and a fast client for it. */
+export async function frozenWorld(t, { startSimulator, ...options }) {
+  const sim = await startSimulator({ port: 0, now: "2026-01-01T00:00:00Z", ...options });
+  t.after(() => sim.close());
+  tick(sim);
+  const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500 });
+  return { sim, client };
+}

@@ -4,6 +4,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { VomoClient, VomoError, MemoryStore, importRoster, findOrCreateUser } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
+import { rejects } from "./helpers.mjs";
 
 const NOW = "2026-01-01T00:00:00Z";
 
@@ -16,16 +17,6 @@ const clientOf = (sim, options = {}) => new VomoClient({ token: sim.token, baseU
 const posts = (sim) => sim.log().filter((e) => e.method === "POST" && e.path === "/v1/users").length;
 const person = (i, extra = {}) => ({ externalId: `ext-${i}`, firstName: `First${i}`, lastName: `Last${i}`, email: `person${i}@roster.example.org`, ...extra });
 const roster = (n, from = 0) => Array.from({ length: n }, (_, i) => person(from + i));
-async function rejects(promise, kind) {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof VomoError, `expected a VomoError, got ${e}`);
-    assert.equal(e.kind, kind, e.message);
-    return e;
-  }
-  assert.fail(`expected a VomoError of kind ${kind}`);
-}
 /** A mapping in memory: externalId -> { vomoUserId, email }. */
 function memoryMapping() {
   const map = new Map();

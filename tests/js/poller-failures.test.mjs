@@ -5,30 +5,10 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { VomoClient, VomoError, UserPoller, MemoryStore } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
+import { rejects, frozenWorld, tick } from "./helpers.mjs";
 
-const NOW = "2026-01-01T00:00:00Z";
-const realNow = Date.now.bind(Date);
-let skew = 0;
-Date.now = () => realNow() + skew; // our clock moves with the simulator's between polls
-const tick = (sim, ms = 10_000) => { sim.advanceClock(ms); skew += ms; };
-
-async function setup(t, options = {}) {
-  const sim = await startSimulator({ port: 0, users: 40, seed: 5, now: NOW, ...options });
-  t.after(() => sim.close());
-  tick(sim);
-  const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500 });
-  return { sim, client };
-}
-async function rejects(promise, kind) {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof VomoError, `expected a VomoError, got ${e}`);
-    assert.equal(e.kind, kind, e.message);
-    return e;
-  }
-  assert.fail(`expected a VomoError of kind ${kind}`);
-}
+// Our clock moves with the simulator's between polls (see helpers.mjs).
+const setup = (t, options = {}) => frozenWorld(t, { startSimulator, users: 40, seed: 5, ...options });
 
 test("poller: a throwing handler dead-letters with the original error, the checkpoint advances, later polls retry until it succeeds once", async (t) => {
   const { sim, client } = await setup(t);

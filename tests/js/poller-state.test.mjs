@@ -4,20 +4,10 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { VomoClient, UserPoller, MemoryStore } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
+import { frozenWorld, tick } from "./helpers.mjs";
 
-const NOW = "2026-01-01T00:00:00Z";
-const realNow = Date.now.bind(Date);
-let skew = 0;
-Date.now = () => realNow() + skew; // our clock moves with the simulator's between polls
-const tick = (sim, ms = 10_000) => { sim.advanceClock(ms); skew += ms; };
-
-async function setup(t, options = {}) {
-  const sim = await startSimulator({ port: 0, users: 30, seed: 9, now: NOW, ...options });
-  t.after(() => sim.close());
-  tick(sim);
-  const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500 });
-  return { sim, client };
-}
+// Our clock moves with the simulator's between polls (see helpers.mjs).
+const setup = (t, options = {}) => frozenWorld(t, { startSimulator, users: 30, seed: 9, ...options });
 function partsRecorder() {
   const events = [];
   return { events, onParticipation: (e) => { events.push(e); } };
