@@ -103,7 +103,11 @@ fn scenario(seed: u64, variant: Variant) -> Scenario {
     Scenario {
         world,
         users: r.range(20, 80),
-        mode: if r.chance(0.25) { ParticipationMode::ChangedUsers } else { ParticipationMode::Off },
+        mode: match r.f64() {
+            x if x < 0.25 => ParticipationMode::ChangedUsers,
+            x if x < 0.35 => ParticipationMode::FullScan,
+            _ => ParticipationMode::Off,
+        },
         max_window_rows: if r.chance(0.5) { 750 } else { r.range(per_page as i64, 4 * per_page as i64) as u64 },
         p_death: r.f64() * 0.5,
         p_budget: r.f64() * 0.3,
