@@ -30,8 +30,9 @@ for (const file of readdirSync(entries)) {
   const text = readFileSync(join(entries, file), "utf8").replace("/* @PUBLIC_NAMES@ */", names.join(", "));
   writeFileSync(join(pkg, file), text);
 }
-cpSync(join(root, "js/facade.mjs"), join(pkg, "facade.mjs"));
-buildSync({ entryPoints: [join(root, "js/facade.mjs")], outfile: join(pkg, "facade.cjs"), format: "cjs", platform: "neutral", logLevel: "warning" });
+cpSync(join(root, "js/facade"), join(pkg, "facade"), { recursive: true });
+buildSync({ entryPoints: [join(root, "js/facade/index.mjs")], outfile: join(pkg, "facade.cjs"), bundle: true,
+  format: "cjs", platform: "neutral", logLevel: "warning" });
 cpSync(join(root, "js/index.d.ts"), join(pkg, "index.d.ts"));
 // The same declarations as an ES module for `moduleResolution: NodeNext` importers.
 cpSync(join(root, "js/index.d.ts"), join(pkg, "index.d.mts"));

@@ -1,6 +1,6 @@
 // Browsers: await the default export `init()` once before first use.
 import initWasm, * as glue from "./web/vomo_users.js";
-import { createApi, VomoError } from "./facade.mjs";
+import { createApi, VomoError } from "./facade/index.mjs";
 
 let ready;
 /** Loads the wasm (from next to this file unless `input` says otherwise). Idempotent. */

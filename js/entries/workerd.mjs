@@ -2,7 +2,7 @@
 // module is instantiated synchronously at import and no init call is needed.
 import * as glue from "./web/vomo_users.js";
 import wasmModule from "./web/vomo_users_bg.wasm";
-import { createApi, VomoError } from "./facade.mjs";
+import { createApi, VomoError } from "./facade/index.mjs";
 
 glue.initSync({ module: wasmModule });
 

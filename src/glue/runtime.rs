@@ -1,5 +1,5 @@
 //! The [`Runtime`] of the wasm build: JS functions for the HTTP exchange and the sleep
-//! (see `js/facade.mjs`), `Date.now`, `Math.random` and the `onWarning` callback.
+//! (see `js/facade/transport.mjs`), `Date.now`, `Math.random` and the `onWarning` callback.
 
 use crate::client::{HttpRequest, HttpResponse, Runtime, TransportError};
 use js_sys::{Array, Function, Reflect};

@@ -1,0 +1,51 @@
+// The JS façade over the wasm glue. It only adapts: JSON text to objects, plain error
+// objects to VomoError, Rust cursors to async iterators. Decisions stay in Rust.
+
+import { VomoError, toVomoError, guard } from "./errors.mjs";
+import { makeClientClass } from "./client.mjs";
+import { MemoryStore } from "./stores.mjs";
+import { makePollerClass } from "./poller.mjs";
+import { makeImport } from "./import.mjs";
+
+export { VomoError, toVomoError, MemoryStore };
+
+function bodyText(body, fnName) {
+  if (typeof body === "string") return body;
+  if (body === undefined) throw new VomoError("parse", `${fnName}: no body given`);
+  return JSON.stringify(body);
+}
+
+function idList(ids, name) {
+  if (ids == null) return undefined;
+  if (!(ids instanceof Set) && !Array.isArray(ids)) {
+    throw new VomoError("invalid_input", `${name} must be a Set<number> or an array of numbers`);
+  }
+  return Float64Array.from(ids, Number);
+}
+
+
+/** Builds the public API over one loaded glue module. */
+export function createApi(glue) {
+  const parseUserPage = guard((body) => JSON.parse(glue.parseUserPageJson(bodyText(body, "parseUserPage"))));
+  const parseUserDetail = guard((body) => JSON.parse(glue.parseUserDetailJson(bodyText(body, "parseUserDetail"))));
+  const parseUser = guard((obj) => JSON.parse(glue.parseUserJson(bodyText(obj, "parseUser"))).user);
+  const classifyChange = guard((user, knownIds) =>
+    glue.classifyChange(JSON.stringify(user), idList(knownIds, "knownIds")));
+  const diffParticipations = guard((previous, current) =>
+    JSON.parse(glue.diffParticipationsJson(JSON.stringify(previous ?? []), JSON.stringify(current ?? []))));
+  const totalHours = guard((participations) => glue.totalHours(JSON.stringify(participations ?? [])));
+  const parseRosterCsv = guard((text) => {
+    if (typeof text !== "string") throw new VomoError("invalid_input", "parseRosterCsv: text must be a string");
+    return JSON.parse(glue.parseRosterCsvJson(text));
+  });
+  const findMissingIds = guard((currentIds, knownIds) =>
+    Array.from(glue.findMissingIds(idList(currentIds, "currentIds") ?? new Float64Array(),
+                                   idList(knownIds, "knownIds") ?? new Float64Array())));
+  const VomoClient = makeClientClass(glue);
+  const UserPoller = makePollerClass(glue);
+  const { importRoster, findOrCreateUser } = makeImport(glue);
+  return {
+    VomoError, VomoClient, UserPoller, MemoryStore, importRoster, findOrCreateUser, parseUserPage, parseUserDetail, parseUser, classifyChange,
+    diffParticipations, totalHours, findMissingIds, parseRosterCsv,
+  };
+}

@@ -1,0 +1,70 @@
+import { VomoError, toVomoError, settle } from "./errors.mjs";
+import { requireStore, wasmClientOf } from "./stores.mjs";
+
+const HANDLER_NAMES = ["onUser", "onParticipation", "onDeadLetter"];
+
+export function makePollerClass(glue) {
+  /** Incremental change detection per customer. See API.md and docs/poller.md. */
+  return class UserPoller {
+    #inner;
+    constructor(options = {}) {
+      const { client, store, customerId, participations = "off", pollIntervalMs = 900000, maxAttempts } = options;
+      requireStore(store, "UserPoller");
+      for (const name of HANDLER_NAMES) {
+        if (options[name] != null && typeof options[name] !== "function") {
+          throw new VomoError("invalid_input", `UserPoller: ${name} must be a function`);
+        }
+      }
+      if (typeof customerId !== "string") throw new VomoError("invalid_input", "UserPoller: customerId must be a string");
+      const handlers = { onUser: options.onUser, onParticipation: options.onParticipation, onDeadLetter: options.onDeadLetter };
+      const thrown = new Map();
+      let nextRef = 1;
+      // Calls the user's handler for one event; a throw is kept so onDeadLetter gets the original.
+      const dispatch = async (json) => {
+        const event = JSON.parse(json);
+        if (event.type === "deadLetter") {
+          const ref = event.error.handlerErrorRef;
+          const error = ref != null && thrown.has(ref) ? thrown.get(ref) : new VomoError(event.error.kind === "parse" ? "parse" : "invalid_input", event.error.message);
+          if (ref != null) thrown.delete(ref);
+          await handlers.onDeadLetter?.({ user: event.user, error, attempt: event.attempt, final: event.final });
+          return;
+        }
+        try {
+          if (event.type === "user") await handlers.onUser?.({ kind: event.kind, user: event.user, anonymized: event.anonymized });
+          else await handlers.onParticipation?.({ kind: event.kind, userId: event.userId, participation: event.participation, before: event.before });
+        } catch (error) {
+          const ref = nextRef++;
+          thrown.set(ref, error);
+          throw { message: String(error?.message ?? error), handlerErrorRef: ref };
+        }
+      };
+      try {
+        this.#inner = new glue.WasmPoller(wasmClientOf(client, "UserPoller"),
+          JSON.stringify({ customerId, participations, pollIntervalMs, maxAttempts }),
+          (key) => store.get(key), (key, value) => store.set(key, value), dispatch);
+      } catch (e) {
+        throw toVomoError(e);
+      }
+    }
+
+    /** One poll; `maxRequests` does a slice and the next poll goes on from there. */
+    async poll({ signal, maxRequests } = {}) {
+      return JSON.parse(await settle(this.#inner.poll(maxRequests ?? undefined, signal)));
+    }
+
+    /** `{ missing, complete }`: ids known but not visible now, for review. */
+    async reconcile({ signal } = {}) {
+      return JSON.parse(await settle(this.#inner.reconcile(signal)));
+    }
+
+    /** `{ stalled, lagMs, checkpoint }` as of the last poll of this instance. */
+    health() {
+      return JSON.parse(this.#inner.health());
+    }
+
+    /** Like health(), but reads the stored checkpoint first (for a fresh instance). */
+    async loadHealth() {
+      return JSON.parse(await settle(this.#inner.loadHealth()));
+    }
+  };
+}

@@ -1,0 +1,33 @@
+import { VomoError } from "./errors.mjs";
+
+/** A store in memory: `{ get(key) -> string|null, set(key, value) }`. Not durable. */
+export class MemoryStore {
+  #map = new Map();
+  get(key) {
+    return this.#map.has(key) ? this.#map.get(key) : null;
+  }
+  set(key, value) {
+    this.#map.set(key, String(value));
+  }
+  delete(key) {
+    this.#map.delete(key);
+  }
+  keys() {
+    return [...this.#map.keys()];
+  }
+  get size() {
+    return this.#map.size;
+  }
+}
+
+export function requireStore(store, who) {
+  if (store == null || typeof store.get !== "function" || typeof store.set !== "function") {
+    throw new VomoError("invalid_input", `${who}: store must have get(key) and set(key, value)`);
+  }
+}
+
+export function wasmClientOf(client, who) {
+  const inner = client?._wasm;
+  if (!inner) throw new VomoError("invalid_input", `${who}: client must be a VomoClient`);
+  return inner;
+}
