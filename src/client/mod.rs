@@ -3,6 +3,7 @@
 mod listing;
 mod retry;
 mod runtime;
+mod status;
 mod throttle;
 mod upsert;
 pub mod url;
@@ -12,6 +13,7 @@ pub use retry::{backoff_ms, http_date_ms, retry_after_ms};
 pub use runtime::{HttpRequest, HttpResponse, Runtime, TransportError};
 pub use throttle::{Rate, Throttle};
 pub use upsert::{is_plausible_email, UpsertInput};
+use status::{client_error, server_message};
 
 use crate::error::{ErrorKind, Result, VomoError};
 use crate::model::{Page, User, UserDetail, UserId};
@@ -350,42 +352,4 @@ impl<R: Runtime> Client<R> {
         matches.sort_by_key(|u| (u.updated_at, u.id));
         Ok(matches.pop())
     }
-}
-
-/// The `message` of an error body, or a short excerpt of a non-JSON one.
-fn server_message(body: &str) -> String {
-    match serde_json::from_str::<serde_json::Value>(body) {
-        Ok(v) => v.get("message").and_then(|m| m.as_str()).unwrap_or("").to_string(),
-        Err(_) => body.chars().take(80).collect::<String>().trim().to_string(),
-    }
-}
-
-fn client_error(what: &str, response: &HttpResponse) -> VomoError {
-    let status = response.status;
-    let message = server_message(&response.body);
-    let (kind, label) = match status {
-        401 => (ErrorKind::Auth, "401 Unauthenticated: the token is missing, invalid or expired"),
-        403 => (ErrorKind::Forbidden, "403 Forbidden: the token lacks permission"),
-        404 | 410 => (ErrorKind::NotFound, "404 Not Found"),
-        _ => (ErrorKind::Validation, "rejected"),
-    };
-    let mut e = VomoError::new(kind, format!("{what}: {label}{}", if message.is_empty() { String::new() } else { format!(" ({message})") }))
-        .with_status(status);
-    if kind == ErrorKind::Validation {
-        e.message = format!("{what}: {status} {message}");
-        let errors = serde_json::from_str::<serde_json::Value>(&response.body).ok().and_then(|v| v.get("errors").cloned());
-        let mut fields = crate::error::FieldErrors::new();
-        if let Some(serde_json::Value::Object(map)) = errors {
-            for (k, v) in map {
-                let list = match v {
-                    serde_json::Value::Array(items) => items.iter().map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string())).collect(),
-                    serde_json::Value::String(s) => vec![s],
-                    other => vec![other.to_string()],
-                };
-                fields.insert(k, list);
-            }
-        }
-        e.fields = Some(fields);
-    }
-    e
 }

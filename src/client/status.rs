@@ -1,0 +1,42 @@
+//! What a non-2xx response means: its kind, message and 422 field errors.
+
+use super::runtime::HttpResponse;
+use crate::error::{ErrorKind, VomoError};
+
+/// The `message` of an error body, or a short excerpt of a non-JSON one.
+pub fn server_message(body: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(v) => v.get("message").and_then(|m| m.as_str()).unwrap_or("").to_string(),
+        Err(_) => body.chars().take(80).collect::<String>().trim().to_string(),
+    }
+}
+
+pub fn client_error(what: &str, response: &HttpResponse) -> VomoError {
+    let status = response.status;
+    let message = server_message(&response.body);
+    let (kind, label) = match status {
+        401 => (ErrorKind::Auth, "401 Unauthenticated: the token is missing, invalid or expired"),
+        403 => (ErrorKind::Forbidden, "403 Forbidden: the token lacks permission"),
+        404 | 410 => (ErrorKind::NotFound, "404 Not Found"),
+        _ => (ErrorKind::Validation, "rejected"),
+    };
+    let mut e = VomoError::new(kind, format!("{what}: {label}{}", if message.is_empty() { String::new() } else { format!(" ({message})") }))
+        .with_status(status);
+    if kind == ErrorKind::Validation {
+        e.message = format!("{what}: {status} {message}");
+        let errors = serde_json::from_str::<serde_json::Value>(&response.body).ok().and_then(|v| v.get("errors").cloned());
+        let mut fields = crate::error::FieldErrors::new();
+        if let Some(serde_json::Value::Object(map)) = errors {
+            for (k, v) in map {
+                let list = match v {
+                    serde_json::Value::Array(items) => items.iter().map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string())).collect(),
+                    serde_json::Value::String(s) => vec![s],
+                    other => vec![other.to_string()],
+                };
+                fields.insert(k, list);
+            }
+        }
+        e.fields = Some(fields);
+    }
+    e
+}
