@@ -116,4 +116,5 @@ run_layer types-drift "tap:$WORK/types.tap" node_test "$WORK/types.tap" js/types
 run_layer workerd "tap:$WORK/workerd.tap" node_test "$WORK/workerd.tap" worker/*.test.mjs
 run_layer browser "tap:$WORK/browser.tap" node_test "$WORK/browser.tap" browser/*.test.mjs
 cd "$ROOT"
+run_layer demo one bash scripts/check-demo.sh
 summary
