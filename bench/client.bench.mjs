@@ -59,7 +59,7 @@ for (const mode of MODES) {
   console.log(`  all requests rate     ${(log.length / seconds).toFixed(2)} req/s`);
   if (mode === "auto" && rates.length) {
     const tail = rates.slice(Math.floor(rates.length / 2));
-    console.log(`  auto rate             start 2.00, end ${rates.at(-1).toFixed(2)}, mean of 2nd half ${(tail.reduce((a, b) => a + b, 0) / tail.length).toFixed(2)} req/s`);
+    console.log(`  auto rate             start ${rates[0].toFixed(2)} (after the first request), end ${rates.at(-1).toFixed(2)}, mean of 2nd half ${(tail.reduce((a, b) => a + b, 0) / tail.length).toFixed(2)} req/s`);
   }
   console.log(`  client.stats()        ${JSON.stringify(stats)}\n`);
   await sim.close();

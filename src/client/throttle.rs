@@ -11,7 +11,7 @@ pub enum Rate {
 }
 
 const SPACING_MARGIN: f64 = 1.02;
-const AUTO_START_RPS: f64 = 2.0;
+const AUTO_START_RPS: f64 = 3.0;
 const AUTO_MIN_RPS: f64 = 0.2;
 const AUTO_MAX_RPS: f64 = 50.0;
 const AUTO_DECREASE: f64 = 0.7;
@@ -65,8 +65,12 @@ impl Throttle {
         if self.rate != Rate::Auto {
             return;
         }
-        let near_limit = self.last_limited_rps.is_some_and(|l| self.current_rps >= 0.9 * l);
-        let step = if near_limit { 0.02 } else { 0.1 };
+        // Fast until the first 429 shows where the limit is, then slower, and slowest near it.
+        let step = match self.last_limited_rps {
+            None => 0.25,
+            Some(l) if self.current_rps >= 0.9 * l => 0.02,
+            Some(_) => 0.1,
+        };
         self.current_rps = (self.current_rps + step).min(AUTO_MAX_RPS);
     }
 
@@ -104,11 +108,11 @@ mod tests {
     #[test]
     fn auto_backs_off_on_429_and_probes_up_slower_near_the_limit() {
         let mut t = Throttle::new(Rate::Auto);
-        for _ in 0..30 {
+        for _ in 0..8 {
             t.on_success();
         }
         let before = t.current_rps();
-        assert!((before - 5.0).abs() < 1e-9);
+        assert!((before - 5.0).abs() < 1e-9, "{before}");
         t.on_rate_limited();
         assert!((t.current_rps() - 3.5).abs() < 1e-9);
         for _ in 0..9 {
