@@ -145,7 +145,7 @@ test("auto: requestsPerSecond \"auto\" completes a listing under a tight unknown
   const s = await sim(t, { rateLimit: { requestsPerSecond: 2, burst: 1 } });
   const warnings = [];
   const c = client(s, { requestsPerSecond: "auto", onWarning: (w) => warnings.push(w) });
-  assert.equal(c.currentRate(), 2);
+  assert.equal(c.currentRate(), 3, "auto starts at the fixed default, 3 req/s");
   const users = await c.listAllUsers();
   assert.equal(users.length, 60);
   const log = sent(s);
