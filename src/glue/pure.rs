@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(js_name = parseUserPageJson)]
 pub fn parse_user_page_json(text: &str) -> JsResult<String> {
-    to_json(&parse::user_page(text).map_err(to_js_error)?)
+    parse::user_page_json(text).map_err(to_js_error)
 }
 
 #[wasm_bindgen(js_name = parseUserDetailJson)]

@@ -5,6 +5,7 @@
 
 mod coerce;
 mod page;
+mod page_json;
 mod path;
 mod user;
 
@@ -38,6 +39,8 @@ pub fn json(text: &str) -> Result<Value> {
 pub fn user_page(text: &str) -> Result<Page<User>> {
     page::user_page_text(text.trim_start_matches('\u{feff}'))
 }
+
+pub use page_json::user_page_json;
 
 /// Parses a `GET /users/{id}` or `POST /users` body. `data` may be an object or a
 /// one-element array (spec gap #50); the latter is noted in `warnings`.

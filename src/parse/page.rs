@@ -17,15 +17,18 @@ struct Envelope<'a> {
     meta: Option<Value>,
 }
 
+/// The envelope with its users still as text; `None` when the body is unusual in any way.
+pub(super) fn envelope(text: &str) -> Option<(Vec<&serde_json::value::RawValue>, Option<Value>, Option<Value>)> {
+    let env = serde_json::from_str::<Envelope>(text).ok()?;
+    let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(env.data?.get()).ok()?;
+    Some((items, env.links, env.meta))
+}
+
 /// Reads a `GET /users` body from its text. The users are read field by field without
 /// building JSON objects (the hot path); anything unusual takes the [`user_page`] route,
 /// which names what is wrong.
 pub fn user_page_text(text: &str) -> Result<Page<User>> {
-    let fast = serde_json::from_str::<Envelope>(text).ok().and_then(|env| {
-        let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(env.data?.get()).ok()?;
-        Some((items, env.links, env.meta))
-    });
-    let Some((items, links_value, meta_value)) = fast else {
+    let Some((items, links_value, meta_value)) = envelope(text) else {
         return user_page(&super::json(text)?);
     };
     let root = JsonPath::Root;
@@ -35,9 +38,11 @@ pub fn user_page_text(text: &str) -> Result<Page<User>> {
     let mut dropped = Vec::new();
     for (i, raw) in items.iter().enumerate() {
         let p = data_path.index(i);
-        let parsed = match serde_json::from_str::<user::ListedUser>(raw.get()) {
-            Ok(fields) => user::user_fields(&fields, &p, &mut w),
-            Err(_) => serde_json::from_str::<Value>(raw.get())
+        // Only objects: a derived struct would also accept an array, field by position.
+        let typed = raw.get().starts_with('{').then(|| serde_json::from_str::<user::ListedUser>(raw.get()).ok()).flatten();
+        let parsed = match typed {
+            Some(fields) => user::user_fields(&fields, &p, &mut w),
+            None => serde_json::from_str::<Value>(raw.get())
                 .map_err(|e| VomoError::parse(&p.to_string(), e))
                 .and_then(|v| user::user(&v, &p, &mut w)),
         };
@@ -85,7 +90,7 @@ pub fn user_page(body: &Value) -> Result<Page<User>> {
     Ok(Page { data, links, meta, warnings: w.0, dropped })
 }
 
-fn links(v: Option<&Value>, path: &JsonPath, w: &mut Warnings) -> Links {
+pub(super) fn links(v: Option<&Value>, path: &JsonPath, w: &mut Warnings) -> Links {
     let Some(Value::Object(o)) = v else {
         if v.is_some() && !coerce::is_nullish(v) {
             w.push(path, "expected an object; read as no links");
@@ -105,7 +110,7 @@ fn links(v: Option<&Value>, path: &JsonPath, w: &mut Warnings) -> Links {
     Links { first: link("first", w), last: link("last", w), prev: link("prev", w), next: link("next", w) }
 }
 
-fn meta(v: Option<&Value>, path: &JsonPath, w: &mut Warnings) -> Result<Meta> {
+pub(super) fn meta(v: Option<&Value>, path: &JsonPath, w: &mut Warnings) -> Result<Meta> {
     let o: &Map<String, Value> = match v {
         Some(Value::Object(o)) => o,
         Some(other) => return Err(VomoError::parse("meta", format_args!("expected an object, got {}", describe(other)))),

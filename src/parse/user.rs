@@ -35,22 +35,40 @@ impl UserFields for Map<String, Value> {
 /// The UserResource keys, read straight from the text without building a JSON object
 /// (no key strings, no map): the hot path of a page. Other keys are skipped.
 #[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
 pub struct ListedUser {
+    #[serde(default, deserialize_with = "present")]
     id: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     first_name: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     last_name: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     full_name: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     email: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     phone: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     address: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     birthday: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     gender: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     created_at: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     updated_at: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     user_status: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     membership_status: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     membership_role: Option<Value>,
+}
+
+/// A key that is present, even as `null`, is `Some` (so messages can say "got null").
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Value>, D::Error> {
+    serde::Deserialize::deserialize(d).map(Some)
 }
 
 impl UserFields for ListedUser {
