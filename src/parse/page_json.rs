@@ -7,16 +7,13 @@
 use super::coerce::Warnings;
 use super::page::{self, envelope};
 use super::path::JsonPath;
-use super::user;
+use super::user::{self, KNOWN_MEMBERSHIP_ROLE, KNOWN_MEMBERSHIP_STATUS, KNOWN_USER_STATUS};
 use crate::error::{Result, VomoError};
 use crate::time::{Date, Timestamp};
 use serde_json::value::RawValue;
 use serde_json::Value;
 use std::fmt::Write;
 
-const KNOWN_USER_STATUS: [&str; 3] = ["VERIFIED", "UNVERIFIED", "BANNED"];
-const KNOWN_MEMBERSHIP_STATUS: [&str; 3] = ["ACCEPTED", "PENDING", "REJECTED"];
-const KNOWN_MEMBERSHIP_ROLE: [&str; 3] = ["VOLUNTEER", "ORGANIZER", "ADMIN"];
 
 /// A listed user's fields as raw JSON text (nothing allocated).
 #[derive(serde::Deserialize, Default)]

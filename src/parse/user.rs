@@ -7,9 +7,9 @@ use crate::model::{Gender, Participation, ProfileFieldValue, User, UserDetail};
 use crate::time::Timestamp;
 use serde_json::{Map, Value};
 
-const KNOWN_USER_STATUS: [&str; 3] = ["VERIFIED", "UNVERIFIED", "BANNED"];
-const KNOWN_MEMBERSHIP_STATUS: [&str; 3] = ["ACCEPTED", "PENDING", "REJECTED"];
-const KNOWN_MEMBERSHIP_ROLE: [&str; 3] = ["VOLUNTEER", "ORGANIZER", "ADMIN"];
+pub(super) const KNOWN_USER_STATUS: [&str; 3] = ["VERIFIED", "UNVERIFIED", "BANNED"];
+pub(super) const KNOWN_MEMBERSHIP_STATUS: [&str; 3] = ["ACCEPTED", "PENDING", "REJECTED"];
+pub(super) const KNOWN_MEMBERSHIP_ROLE: [&str; 3] = ["VOLUNTEER", "ORGANIZER", "ADMIN"];
 
 fn object<'v>(v: &'v Value, path: &JsonPath) -> Result<&'v Map<String, Value>> {
     v.as_object().ok_or_else(|| VomoError::parse(&path.to_string(), format_args!("expected an object, got {}", describe(v))))
