@@ -3,37 +3,13 @@
 // started in this test process over real loopback HTTP (no fetch mock).
 import test from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { startSimulator } from "vomo-users/sim";
-import { repoRequire } from "../js/helpers.mjs";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const { buildSync } = repoRequire("esbuild");
-const { Miniflare } = repoRequire("miniflare");
+import { bundleWorker, Miniflare, COMPATIBILITY_DATE } from "./bundle.mjs";
 
 async function worker(t, sim) {
-  const out = mkdtempSync(join(tmpdir(), "vomo-client-worker-"));
-  t.after(() => rmSync(out, { recursive: true, force: true }));
-  const result = buildSync({
-    entryPoints: [join(here, "client-worker.mjs")], bundle: true, format: "esm", platform: "neutral",
-    conditions: ["workerd", "worker", "browser"], external: ["*.wasm"], write: false,
-    outfile: join(out, "worker.mjs"), logLevel: "error",
-  });
-  const bundle = result.outputFiles[0].text;
-  const wasmImport = bundle.match(/from\s*"(\.\/[^"]+\.wasm)"/);
-  assert.ok(wasmImport, "the bundle imports the .wasm as a module (workerd entry chosen)");
-  const pkgDir = dirname(createRequire(import.meta.url).resolve("vomo-users/package.json"));
   const mf = new Miniflare({
-    modulesRoot: out,
-    modules: [
-      { type: "ESModule", path: join(out, "worker.mjs"), contents: bundle },
-      { type: "CompiledWasm", path: join(out, wasmImport[1]), contents: readFileSync(join(pkgDir, "web/vomo_users_bg.wasm")) },
-    ],
-    compatibilityDate: "2024-09-23",
+    ...bundleWorker(t, "client-worker.mjs"),
+    compatibilityDate: COMPATIBILITY_DATE,
     bindings: { SIM_TOKEN: sim.token },
   });
   t.after(() => mf.dispose());

@@ -4,39 +4,17 @@
 // storage; and KvStore over a real KV binding. Everything through the installed package.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { startSimulator } from "vomo-users/sim";
-import { repoRequire } from "../js/helpers.mjs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bundleWorker, Miniflare, COMPATIBILITY_DATE } from "./bundle.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const { buildSync } = repoRequire("esbuild");
-const { Miniflare } = repoRequire("miniflare");
+const bundle = (t) => bundleWorker(t, "stores-worker.mjs");
 
-function bundle(t) {
-  const out = mkdtempSync(join(tmpdir(), "vomo-stores-worker-"));
-  t.after(() => rmSync(out, { recursive: true, force: true }));
-  const result = buildSync({
-    entryPoints: [join(here, "stores-worker.mjs")], bundle: true, format: "esm", platform: "neutral",
-    conditions: ["workerd", "worker", "browser"], external: ["*.wasm"], write: false,
-    outfile: join(out, "worker.mjs"), logLevel: "error",
-  });
-  const code = result.outputFiles[0].text;
-  const wasmImport = code.match(/from\s*"(\.\/[^"]+\.wasm)"/);
-  assert.ok(wasmImport, "the bundle imports the .wasm as a module (workerd entry chosen)");
-  const pkgDir = dirname(createRequire(import.meta.url).resolve("vomo-users/package.json"));
-  return { out, modules: [
-    { type: "ESModule", path: join(out, "worker.mjs"), contents: code },
-    { type: "CompiledWasm", path: join(out, wasmImport[1]), contents: readFileSync(join(pkgDir, "web/vomo_users_bg.wasm")) },
-  ] };
-}
-
-function miniflare(t, { out, modules }, sim, persist) {
+function miniflare(t, worker, sim, persist) {
   const mf = new Miniflare({
-    modulesRoot: out, modules, compatibilityDate: "2024-09-23",
+    ...worker, compatibilityDate: COMPATIBILITY_DATE,
     bindings: { SIM_TOKEN: sim.token },
     durableObjects: { POLLER: "PollerObject" },
     kvNamespaces: ["KV"],
