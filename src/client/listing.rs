@@ -54,7 +54,8 @@ impl Filters {
 /// link, a loop or a runaway listing stops it before another request is sent.
 #[derive(Debug, Clone)]
 pub struct PageWalk {
-    base_origin: String,
+    /// The client's base URL: links are followed only on its origin.
+    base: url::Url,
     next_url: Option<String>,
     visited: HashSet<String>,
     pages: u64,
@@ -71,13 +72,13 @@ pub struct PageWalk {
 const SLACK_PAGES: u64 = 3;
 
 impl PageWalk {
-    pub fn new(base_origin: String, first_url: String) -> Self {
-        PageWalk { base_origin, next_url: Some(first_url), visited: HashSet::new(), pages: 0, latest_total: 0, per_page: 1, stopped: None, server_date_ms: None }
+    pub fn new(base: url::Url, first_url: String) -> Self {
+        PageWalk { base, next_url: Some(first_url), visited: HashSet::new(), pages: 0, latest_total: 0, per_page: 1, stopped: None, server_date_ms: None }
     }
 
     /// A walk with nothing left to fetch.
-    pub fn finished() -> Self {
-        PageWalk { base_origin: String::new(), next_url: None, visited: HashSet::new(), pages: 0, latest_total: 0, per_page: 1, stopped: None, server_date_ms: None }
+    pub fn finished(base: url::Url) -> Self {
+        PageWalk { base, next_url: None, visited: HashSet::new(), pages: 0, latest_total: 0, per_page: 1, stopped: None, server_date_ms: None }
     }
 
     /// The URL to request next, or `None` when the listing is over.
@@ -124,14 +125,11 @@ impl PageWalk {
         if page.data.is_empty() {
             return Ok(()); // an empty page with a next link would only loop
         }
-        let next = url::resolve(link, &self.base_origin);
-        if url::origin(&next).as_deref() != Some(self.base_origin.as_str()) {
-            return Err(VomoError::new(
-                ErrorKind::UnsafeLink,
-                format!("links.next points at another origin ({}); not followed, and the token was not sent there",
-                        url::origin(&next).unwrap_or_else(|| "an unreadable URL".into())),
-            ));
-        }
+        // Resolved against the page it came from and checked the WHATWG way; the walk
+        // sends exactly the re-serialized URL that passed.
+        let from = url::Url::parse(fetched_url)
+            .map_err(|e| VomoError::new(ErrorKind::UnsafeLink, format!("unreadable page URL ({e})")))?;
+        let next: String = url::same_origin(link, &from, &self.base, "links.next")?.into();
         if self.visited.contains(&next) {
             return Err(VomoError::parse("links.next", format_args!("repeats an already fetched page ({})", url::path_and_query(&next))));
         }

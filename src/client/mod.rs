@@ -72,8 +72,8 @@ struct Exchange {
 
 pub struct Client<R: Runtime> {
     config: ClientConfig,
-    base: String,
-    base_origin: String,
+    /// The checked `baseUrl`, without a trailing slash; every request stays on its origin.
+    base: url::Url,
     runtime: R,
     throttle: RefCell<Throttle>,
     stats: Cell<Stats>,
@@ -88,14 +88,7 @@ impl<R: Runtime> Client<R> {
         if config.token.trim().is_empty() {
             return Err(VomoError::invalid_input("VomoClient: token is required"));
         }
-        let base = config.base_url.trim().trim_end_matches('/').to_string();
-        let base_origin = url::origin(&base)
-            .ok_or_else(|| VomoError::invalid_input(format!("VomoClient: baseUrl is not an http(s) URL: {:?}", config.base_url)))?;
-        if base_origin.starts_with("http://") && !url::is_loopback(url::host(&base_origin)) {
-            return Err(VomoError::invalid_input(format!(
-                "VomoClient: baseUrl must use https outside loopback (got {base_origin}); the token would travel in clear text"
-            )));
-        }
+        let base = url::parse_base(&config.base_url).map_err(|m| VomoError::invalid_input(format!("VomoClient: {m}")))?;
         if let Rate::Fixed(rps) = config.rate {
             if !(rps.is_finite() && rps > 0.0) {
                 return Err(VomoError::invalid_input("VomoClient: requestsPerSecond must be a positive number or \"auto\""));
@@ -105,7 +98,7 @@ impl<R: Runtime> Client<R> {
             return Err(VomoError::invalid_input("VomoClient: timeoutMs must be positive and maxRetryAfterMs non-negative"));
         }
         let throttle = RefCell::new(Throttle::new(config.rate));
-        Ok(Client { base, base_origin, runtime, throttle, stats: Cell::new(Stats::default()), config })
+        Ok(Client { base, runtime, throttle, stats: Cell::new(Stats::default()), config })
     }
 
     pub fn runtime(&self) -> &R {
@@ -116,8 +109,9 @@ impl<R: Runtime> Client<R> {
         self.stats.get()
     }
 
-    pub fn base_origin(&self) -> &str {
-        &self.base_origin
+    /// The checked base URL (no trailing slash).
+    pub fn base_url(&self) -> &url::Url {
+        &self.base
     }
 
     /// The current request rate (changes in `"auto"` mode).
@@ -197,20 +191,24 @@ impl<R: Runtime> Client<R> {
                     return Ok(Exchange { response, maybe_reached_before: maybe_reached });
                 }
                 Ok(response) if (300..400).contains(&response.status) => {
-                    let target = response.location.as_deref().map(|l| url::resolve(l, &self.base_origin));
+                    // Resolved against the URL that was sent and checked by the WHATWG parser
+                    // (url.rs); what is followed is the re-serialized URL that passed.
+                    let target = match response.location.as_deref() {
+                        None => Err(VomoError::new(ErrorKind::UnsafeLink, format!("{what}: redirect to a location the runtime hides; not followed"))),
+                        Some(l) => url::Url::parse(&request.url)
+                            .map_err(|e| VomoError::new(ErrorKind::UnsafeLink, format!("{what}: unreadable request URL ({e})")))
+                            .and_then(|from| url::same_origin(l, &from, &self.base, &format!("{what}: redirect"))),
+                    };
                     match target {
-                        Some(t) if url::origin(&t).as_deref() == Some(self.base_origin.as_str()) && redirects < MAX_REDIRECTS => {
+                        Ok(t) if redirects < MAX_REDIRECTS => {
                             redirects += 1;
-                            request.url = t;
+                            request.url = t.into();
                             continue;
                         }
-                        Some(t) if url::origin(&t).as_deref() == Some(self.base_origin.as_str()) => {
+                        Ok(_) => {
                             return Err(VomoError::new(ErrorKind::Server, format!("{what}: more than {MAX_REDIRECTS} redirects")).with_status(response.status))
                         }
-                        _ => {
-                            let to = target.as_deref().and_then(url::origin).unwrap_or_else(|| "a location the runtime hides".into());
-                            return Err(VomoError::new(ErrorKind::UnsafeLink, format!("{what}: redirect to another origin ({to}) refused")).with_status(response.status));
-                        }
+                        Err(e) => return Err(e.with_status(response.status)),
                     }
                 }
                 Ok(response) if response.status == 429 => {
@@ -260,12 +258,12 @@ impl<R: Runtime> Client<R> {
 
     /// The URL of the first page of a listing.
     pub fn list_url(&self, filters: &Filters) -> Result<String> {
-        Ok(url::with_query(&format!("{}/users", self.base), &filters.to_query()?))
+        Ok(url::endpoint(&self.base, "users", &filters.to_query()?).into())
     }
 
     /// Starts a listing; drive it with [`Client::next_page`].
     pub fn start_listing(&self, filters: &Filters) -> Result<PageWalk> {
-        Ok(PageWalk::new(self.base_origin.clone(), self.list_url(filters).map_err(|e| self.fail(e))?))
+        Ok(PageWalk::new(self.base.clone(), self.list_url(filters).map_err(|e| self.fail(e))?))
     }
 
     /// Fetches the next page of a listing, or `None` when it is over.
@@ -305,7 +303,7 @@ impl<R: Runtime> Client<R> {
         if id <= 0 {
             return Err(self.fail(VomoError::invalid_input(format!("getUser: id must be a positive integer (got {id})"))));
         }
-        let url = format!("{}/users/{id}", self.base);
+        let url: String = url::endpoint(&self.base, &format!("users/{id}"), &[]).into();
         match self.get(url.clone(), call).await {
             Ok(x) => {
                 let detail = parse::user_detail(&x.response.body)
@@ -323,7 +321,7 @@ impl<R: Runtime> Client<R> {
     /// `POST /users`, the email-keyed upsert: 201 created, 200 updated.
     pub async fn upsert_user(&self, input: &UpsertInput, call: &R::Call) -> Result<UpsertOutcome> {
         let body = input.to_body().map_err(|e| self.fail(e))?;
-        let url = format!("{}/users", self.base);
+        let url: String = url::endpoint(&self.base, "users", &[]).into();
         let x = self.exchange(HttpRequest { method: "POST", url: url.clone(), body: Some(body) }, call).await.map_err(|e| self.fail(e))?;
         let detail = parse::user_detail(&x.response.body)
             .map_err(|e| self.fail(VomoError { message: format!("POST {}: {}", url::path_and_query(&url), e.message), ..e }))?;

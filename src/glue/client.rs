@@ -149,7 +149,7 @@ impl WasmListing {
                 return Err(invalid("listUsers: the previous page is still being fetched; await it first".into()));
             };
             let result = client.next_page(&mut walk, &signal).await;
-            *slot.borrow_mut() = Some(if result.is_err() { PageWalk::finished() } else { walk });
+            *slot.borrow_mut() = Some(if result.is_err() { PageWalk::finished(client.base_url().clone()) } else { walk });
             match result.map_err(to_js_error)? {
                 Some(page) => Ok(JsValue::from_str(&to_json(&page)?)),
                 None => Ok(JsValue::NULL),

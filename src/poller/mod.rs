@@ -10,6 +10,7 @@
 //! moment a handler returns.
 
 mod events;
+mod lease;
 mod participations;
 mod state;
 pub mod store;
@@ -58,7 +59,7 @@ pub struct PollerConfig {
     pub window_margin_ms: i64,
     /// A window whose first page reports more rows than this is narrowed first.
     pub max_window_rows: u64,
-    /// Identifies this poller in the lease.
+    /// Identifies this poller in the lease; each poll adds its own number to it.
     pub owner: String,
 }
 
@@ -117,6 +118,19 @@ pub struct Poller<R: Runtime, S: Store, H: Handlers> {
     pub(crate) config: PollerConfig,
     pub(crate) keys: Keys,
     last_core: std::cell::RefCell<Option<CoreState>>,
+    /// Polls started by this instance (numbers each poll's lease token).
+    polls_started: std::cell::Cell<u64>,
+    /// True while a poll of this instance runs.
+    running: std::cell::Cell<bool>,
+}
+
+/// Clears the instance's `running` flag however the poll ends.
+struct RunningGuard<'a>(&'a std::cell::Cell<bool>);
+
+impl Drop for RunningGuard<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
 }
 
 /// Per-poll bookkeeping shared by the walk, the deliveries and the scan.
@@ -126,6 +140,8 @@ pub(crate) struct PollRun<'a, R: Runtime> {
     pub report: PollReport,
     pub requests_at_start: u64,
     pub max_requests: Option<u64>,
+    /// This poll's lease token.
+    pub lease: String,
 }
 
 impl<R: Runtime> PollRun<'_, R> {
@@ -148,7 +164,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             return Err(VomoError::invalid_input("UserPoller: pollIntervalMs must be a positive number"));
         }
         let keys = Keys::new(&config.customer_id);
-        Ok(Poller { client, store, handlers, config, keys, last_core: Default::default() })
+        Ok(Poller { client, store, handlers, config, keys, last_core: Default::default(), polls_started: Default::default(), running: Default::default() })
     }
 
     pub fn client(&self) -> &Client<R> {
@@ -158,17 +174,24 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// One poll: retry dead letters, walk the changed users window by window, then (in
     /// full-scan mode) continue the participation scan. Stops early at `max_requests`.
     pub async fn poll(&self, max_requests: Option<u64>, call: &R::Call) -> Result<PollReport> {
+        if self.running.replace(true) {
+            return Err(VomoError::new(ErrorKind::Busy, "a poll of this UserPoller is still running; await it before starting another"));
+        }
+        let _running = RunningGuard(&self.running);
         let started = self.client.runtime().now_ms();
+        let n = self.polls_started.get() + 1;
+        self.polls_started.set(n);
+        let token = format!("{}#{n}", self.config.owner);
         let lease_key = self.keys.key("lease");
-        store::acquire_lease(&self.store, &lease_key, &self.config.owner, started).await?;
-        let outcome = self.poll_holding_lease(max_requests, call, started).await;
-        let released = store::release_lease(&self.store, &lease_key, &self.config.owner).await;
+        lease::acquire(&self.store, &lease_key, &token, started).await?;
+        let outcome = self.poll_holding_lease(max_requests, call, started, &token).await;
+        let released = lease::release(&self.store, &lease_key, &token).await;
         let report = outcome?;
         released?;
         Ok(report)
     }
 
-    async fn poll_holding_lease(&self, max_requests: Option<u64>, call: &R::Call, started: f64) -> Result<PollReport> {
+    async fn poll_holding_lease(&self, max_requests: Option<u64>, call: &R::Call, started: f64, token: &str) -> Result<PollReport> {
         let state = PollerState::load(&self.store, &self.keys).await?;
         let mut run = PollRun::<R> {
             call,
@@ -176,6 +199,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             report: PollReport::default(),
             requests_at_start: self.client.stats().requests,
             max_requests,
+            lease: token.to_string(),
         };
         let result = self.poll_steps(&mut run).await;
         // Whatever happened, keep what was delivered and how far the walk got.

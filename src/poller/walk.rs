@@ -2,7 +2,7 @@
 
 use super::participations::Delivery;
 use super::state::{ScanCursor, WindowWalk};
-use super::{store, Handlers, PollRun, Poller, Reconciliation, Store};
+use super::{Handlers, PollRun, Poller, Reconciliation, Store};
 use crate::client::{Filters, PageWalk, Runtime};
 use crate::error::Result;
 use crate::model::{Page, User};
@@ -27,7 +27,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     }
 
     async fn fetch_page(&self, page_url: String, call: &R::Call) -> Result<(Page<User>, PageWalk)> {
-        let mut walk = PageWalk::new(self.client.base_origin().to_string(), page_url);
+        let mut walk = PageWalk::new(self.client.base_url().clone(), page_url);
         let page = self.client.next_page(&mut walk, call).await?;
         // A walk with a URL always yields a page or an error.
         Ok((page.unwrap_or_else(empty_page), walk))
@@ -148,7 +148,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 }
             }
             run.state.save(&self.store, &self.keys).await?;
-            store::renew_lease(&self.store, &self.keys.key("lease"), &self.config.owner, self.client.runtime().now_ms()).await?;
+            super::lease::renew(&self.store, &self.keys.key("lease"), &run.lease, self.client.runtime().now_ms()).await?;
         }
     }
 

@@ -170,3 +170,79 @@ test("errors: every client-side kind from a real server response", async (t) => 
   assert.equal(v.status, 422);
   assert.deepEqual(Object.keys(v.fields), ["password"]);
 });
+
+// Issue 9.1: links that a naive origin check reads as the API's origin while fetch (WHATWG)
+// sends them elsewhere. The simulator's second listener stands for the foreign host.
+function trickyForeignLinks(s) {
+  const api = new URL(s.url);           // http://127.0.0.1:API/v1
+  const foreign = new URL(s.foreignUrl); // http://127.0.0.1:F
+  const F = foreign.port, A = api.port, H = api.hostname;
+  return [
+    `http://${H}:${F}\\@${H}:${A}/v1/users?page=2`,         // the review's link
+    `http://${H}:${F}\\\\@${H}:${A}/v1/users?page=2`,
+    `http://${H}:${F}/@${H}:${A}/v1/users?page=2`,
+    `http://${H}:${A}@${H}:${F}/v1/users?page=2`,            // userinfo that looks like the API
+    `http://user:pw@${H}:${F}/v1/users?page=2`,
+    `//${H}:${F}/v1/users?page=2`,                           // protocol-relative
+    `\\\\${H}:${F}/v1/users?page=2`,
+    `/\\${H}:${F}/v1/users?page=2`,
+    `HTTP://${H}:${F}/v1/users?page=2`,                      // upper-case scheme
+    `ht\ttp://${H}:${F}/v1/users?page=2`,                    // a tab inside the scheme
+    `http://${H}:${F}\n/v1/users?page=2`,
+    `http://%31%32%37.0.0.1:${F}/v1/users?page=2`,          // percent-encoded host
+    `http://localhost:${F}/v1/users?page=2`,
+    `http://b\u00fccher.example:${F}/v1/users?page=2`,      // IDN host
+    `http://${H}:${A}@${H}:${F}\\v1\\users?page=2`,
+  ];
+}
+
+test("safety: tricky next links to the foreign host end with unsafe_link and the foreign host receives nothing", async (t) => {
+  const s = await sim(t);
+  const page1 = await rawPage(s, 1);
+  for (const link of trickyForeignLinks(s)) {
+    s.clearLog();
+    s.clearForeignLog?.();
+    s.injectFault({ path: "/v1/users", page: 1, type: "status", status: 200, body: { ...page1, links: { ...page1.links, next: link } } });
+    const { users, error } = await drain(client(s));
+    assert.ok(error instanceof VomoError && error.kind === "unsafe_link", `${JSON.stringify(link)}: ${error}`);
+    assert.equal(users.length, 15, "the first page is still delivered");
+    assert.equal(sent(s).length, 1, `${JSON.stringify(link)}: no second request anywhere`);
+    assert.doesNotMatch(error.message, new RegExp(s.token), "no token in the message");
+  }
+  assert.equal(s.foreignLog().length, 0, "the foreign listener received no request");
+});
+
+test("safety: tricky next links that stay on the API's origin are followed as the URL that was checked", async (t) => {
+  const s = await sim(t);
+  const api = new URL(s.url);
+  const page1 = await rawPage(s, 1);
+  const forms = [
+    `HTTP://${api.host}/v1/users?page=2`,
+    `http://${api.host}\\v1\\users?page=2`,
+    `/v1/users?page=2`,
+    `?page=2`,
+    `http://${api.host}/v1/us\ters?page=2`,
+  ];
+  for (const link of forms) {
+    s.clearLog();
+    s.injectFault({ path: "/v1/users", page: 1, type: "status", status: 200, body: { ...page1, links: { ...page1.links, next: link } } });
+    const users = await client(s).listAllUsers();
+    assert.equal(users.length, 60, JSON.stringify(link));
+    const second = sent(s)[1];
+    assert.equal(second.path, "/v1/users", JSON.stringify(link));
+    assert.equal(second.query.page, "2", JSON.stringify(link));
+  }
+  assert.equal(s.foreignLog().length, 0);
+});
+
+test("safety: redirects with userinfo, backslashes or protocol-relative Locations to the foreign host are refused", async (t) => {
+  const s = await sim(t);
+  const c = client(s);
+  const locations = trickyForeignLinks(s).filter((l) => !l.includes("\n"));
+  for (const location of locations) {
+    s.injectFault({ path: "/v1/users/*", type: "status", status: 302, body: "", headers: { Location: location } });
+    const e = await rejects(c.getUser(1001), "unsafe_link");
+    assert.equal(e.status, 302, location);
+  }
+  assert.equal(s.foreignLog().length, 0, "the foreign listener received no request");
+});

@@ -209,3 +209,46 @@ test("poller: store values stay within 100 KiB with 3,000 users in changed-users
   assert.equal(again.processed, 0);
   assert.equal(users, 3000);
 });
+
+// Issue 9.2: the lease belongs to one poll, not to one instance.
+test("poller: two poll() calls on ONE instance at once: one gets busy and every user is delivered once", async (t) => {
+  const { client } = await setup(t, { latencyMs: 5 });
+  const store = new MemoryStore();
+  const seen = new Map();
+  const p = new UserPoller({ client, store, customerId: "acme", onUser: ({ user }) => { seen.set(user.id, (seen.get(user.id) ?? 0) + 1); } });
+  const results = await Promise.allSettled([p.poll(), p.poll()]);
+  assert.deepEqual(results.map((r) => r.status).sort(), ["fulfilled", "rejected"]);
+  const rejected = results.find((r) => r.status === "rejected").reason;
+  assert.ok(rejected instanceof VomoError && rejected.kind === "busy", String(rejected));
+  assert.equal(seen.size, 40);
+  assert.deepEqual([...new Set(seen.values())], [1], "no user delivered twice");
+  // Once the first poll is over, the instance polls again.
+  const again = await p.poll();
+  assert.equal(again.processed, 0);
+});
+
+test("poller: a timer that fires while a slow poll runs gets busy, never a second delivery", { timeout: 30_000 }, async (t) => {
+  const { sim, client } = await setup(t, { latencyMs: 5 });
+  const store = new MemoryStore();
+  const seen = [];
+  let release;
+  const gate = new Promise((r) => { release = r; });
+  const p = new UserPoller({ client, store, customerId: "acme", onUser: async ({ user }) => { seen.push(user.id); await gate; } });
+  const first = p.poll();
+  const outcomes = [];
+  // The timer of docs/stores.md, three ticks while the first poll waits on its handler.
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setImmediate(r));
+    outcomes.push(await p.poll().then(() => "ran", (e) => e.kind));
+  }
+  // Another instance on the same store (another process) is refused too.
+  const other = new UserPoller({ client, store, customerId: "acme", onUser: ({ user }) => { seen.push(user.id); } });
+  outcomes.push(await other.poll().then(() => "ran", (e) => e.kind));
+  release();
+  const r = await first;
+  assert.deepEqual(outcomes, ["busy", "busy", "busy", "busy"]);
+  assert.equal(r.processed, 40);
+  assert.equal(new Set(seen).size, seen.length, "no user delivered twice");
+  tick(sim);
+  assert.equal((await other.poll()).processed, 0, "after the slow poll, the other instance runs and finds nothing new");
+});

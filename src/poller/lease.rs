@@ -1,0 +1,113 @@
+//! The lease that keeps two polls of one customer apart, in the poller's store.
+//!
+//! Each poll takes the lease under a token of its own (the poller's owner id plus a poll
+//! number), so a second poll started by the same instance is refused like one from another
+//! process, and a poll only ever renews or releases a lease that still carries its token: a
+//! poll that ran past its lease's expiry, while another took over, stops with `busy` at its
+//! next renewal and leaves the other's lease alone.
+
+use crate::error::{ErrorKind, Result, VomoError};
+use super::store::Store;
+use serde::{Deserialize, Serialize};
+
+/// Who holds a customer's poll, and until when (local wall-clock ms).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Lease {
+    pub owner: String,
+    pub expires_at: f64,
+}
+
+/// How long a lease lasts without renewal; a poll renews it after every page.
+pub const LEASE_MS: f64 = 120_000.0;
+
+fn busy(message: impl Into<String>) -> VomoError {
+    VomoError::new(ErrorKind::Busy, message)
+}
+
+async fn read<S: Store>(store: &S, key: &str) -> Result<Option<Lease>> {
+    // An unreadable lease (a torn or foreign write) is treated as free.
+    Ok(store.get(key).await?.and_then(|t| serde_json::from_str::<Lease>(&t).ok()))
+}
+
+async fn write<S: Store>(store: &S, key: &str, token: &str, expires_at: f64) -> Result<()> {
+    let lease = Lease { owner: token.to_string(), expires_at };
+    store.set(key, &serde_json::to_string(&lease).unwrap_or_default()).await
+}
+
+/// Takes the lease for the poll identified by `token`, or fails with `busy` while another
+/// live poll holds it. Stores without compare-and-set get a read-back check, which catches
+/// all but the closest races between processes.
+pub async fn acquire<S: Store>(store: &S, key: &str, token: &str, now: f64) -> Result<()> {
+    if let Some(lease) = read(store, key).await? {
+        if lease.owner != token && lease.expires_at > now {
+            return Err(busy(format!(
+                "another poll of this customer holds the lease for {:.0} s more",
+                (lease.expires_at - now) / 1000.0
+            )));
+        }
+    }
+    write(store, key, token, now + LEASE_MS).await?;
+    match read(store, key).await? {
+        Some(l) if l.owner == token => Ok(()),
+        _ => Err(busy("another poll of this customer took the lease at the same moment")),
+    }
+}
+
+/// Extends the lease of the poll `token`; `busy` when another poll holds it by now.
+pub async fn renew<S: Store>(store: &S, key: &str, token: &str, now: f64) -> Result<()> {
+    match read(store, key).await? {
+        Some(l) if l.owner == token => write(store, key, token, now + LEASE_MS).await,
+        _ => Err(busy("this poll's lease expired and another poll of this customer took it over; stopping here")),
+    }
+}
+
+/// Releases the lease if the poll `token` still holds it; someone else's lease is left alone.
+pub async fn release<S: Store>(store: &S, key: &str, token: &str) -> Result<()> {
+    match read(store, key).await? {
+        Some(l) if l.owner == token => write(store, key, token, 0.0).await,
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use super::super::store::memory::MemStore;
+
+    /// Runs a future whose every await is ready at once (the memory store never waits).
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut f = std::pin::pin!(f);
+        match f.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => unreachable!("the memory store never waits"),
+        }
+    }
+
+    #[test]
+    fn a_second_poll_with_another_token_is_busy_even_from_the_same_owner() {
+        let store = MemStore::default();
+        block_on(async {
+            acquire(&store, "l", "p1/1", 0.0).await.unwrap();
+            let e = acquire(&store, "l", "p1/2", 10.0).await.unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Busy);
+            release(&store, "l", "p1/1").await.unwrap();
+            acquire(&store, "l", "p1/2", 20.0).await.unwrap();
+        });
+    }
+
+    #[test]
+    fn a_poll_that_outlived_its_lease_neither_renews_nor_releases_the_new_holders_lease() {
+        let store = MemStore::default();
+        block_on(async {
+            acquire(&store, "l", "slow", 0.0).await.unwrap();
+            acquire(&store, "l", "fresh", LEASE_MS + 1.0).await.unwrap();
+            assert_eq!(renew(&store, "l", "slow", LEASE_MS + 2.0).await.unwrap_err().kind, ErrorKind::Busy);
+            release(&store, "l", "slow").await.unwrap();
+            let held = read(&store, "l").await.unwrap().unwrap();
+            assert_eq!(held.owner, "fresh");
+            assert!(held.expires_at > LEASE_MS + 2.0, "the fresh poll's lease still stands");
+            assert_eq!(acquire(&store, "l", "third", LEASE_MS + 3.0).await.unwrap_err().kind, ErrorKind::Busy);
+        });
+    }
+}
