@@ -10,7 +10,8 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // From a fresh clone, install what the build needs first (idempotent, fast when done).
-if (!existsSync(join(root, "node_modules/esbuild")) || process.argv.includes("--setup")) {
+const onPath = (cmd) => process.env.PATH.split(":").some((dir) => dir && existsSync(join(dir, cmd)));
+if (!existsSync(join(root, "node_modules/esbuild")) || !onPath("wasm-pack")) {
   execFileSync("bash", [join(root, "scripts/setup.sh")], { cwd: root, stdio: "inherit" });
 }
 const { buildSync } = await import("esbuild");
@@ -28,7 +29,11 @@ function run(cmd, args) {
 rmSync(pkg, { recursive: true, force: true });
 const web = join(pkg, "web");
 run("wasm-pack", ["build", profile, "--target", "web", "--out-dir", web, "--out-name", "vomo_users", "--no-pack"]);
-for (const stray of [".gitignore", "package.json", "README.md"]) rmSync(join(web, stray), { force: true });
+for (const stray of [".gitignore", "package.json", "README.md", "vomo_users.d.ts", "vomo_users_bg.wasm.d.ts"]) {
+  rmSync(join(web, stray), { force: true });
+}
+// The glue is an ES module in a "type": "commonjs" package: .mjs says so to Node and webpack.
+renameSync(join(web, "vomo_users.js"), join(web, "vomo_users.mjs"));
 
 const names = JSON.parse(readFileSync(join(root, "js/public-names.json"), "utf8"));
 const entries = join(root, "js/entries");
@@ -46,7 +51,7 @@ const cjs = (entry, outfile) => buildSync({ entryPoints: [join(pkg, entry)], out
   bundle: true, format: "cjs", platform: "node", target: "node20", logLevel: "warning",
   // The web glue's default `new URL(…, import.meta.url)` path is never taken in Node (initSync).
   logOverride: { "empty-import-meta": "silent" } });
-cjs("web/vomo_users.js", "web/vomo_users.cjs");
+cjs("web/vomo_users.mjs", "web/vomo_users.cjs");
 cjs("facade/index.mjs", "facade.cjs");
 cjs("sim/index.mjs", "sim/index.cjs");
 cjs("stores/index.mjs", "stores/index.cjs");

@@ -1,6 +1,6 @@
 // Browsers: await the default export `init()` once before first use. Before that, every
 // call that needs the wasm throws a VomoError saying so.
-import initWasm, * as glue from "./web/vomo_users.js";
+import initWasm, * as glue from "./web/vomo_users.mjs";
 import { createApi, VomoError } from "./facade/index.mjs";
 
 let ready;
