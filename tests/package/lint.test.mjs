@@ -39,3 +39,9 @@ test("publint: no error, warning or suggestion", async (t) => {
   const { messages } = await publint({ pack: { tarball }, strict: true, level: "suggestion" });
   assert.deepEqual(messages, []);
 });
+
+test("the tarball holds exactly one .wasm (web/vomo_users_bg.wasm)", async () => {
+  const { stdout } = await run("npm", ["pack", join(repo, "pkg"), "--dry-run", "--json"], { maxBuffer: 16 << 20 });
+  const files = JSON.parse(stdout)[0].files.map((f) => f.path);
+  assert.deepEqual(files.filter((f) => f.endsWith(".wasm")), ["web/vomo_users_bg.wasm"]);
+});
