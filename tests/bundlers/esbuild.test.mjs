@@ -26,6 +26,18 @@ test("esbuild --platform=browser: the bundle loads the wasm and runs in Chromium
   assertBrowserResult(await resultInChromium(t, `${site.url}/index.html`));
 });
 
+test("esbuild --platform=browser without the copy step: init() rejects with a VomoError that says what to do", async (t) => {
+  const app = makeApp(t, "esbuild-browser-nocopy");
+  const dist = join(app, "dist");
+  await esbuild.build({ absWorkingDir: app, entryPoints: ["browser.js"], bundle: true, format: "esm",
+    platform: "browser", outdir: "dist", logLevel: "error" });
+  cpSync(join(app, "index.html"), join(dist, "index.html"));
+  const site = await serveDir(t, dist);
+  const result = await resultInChromium(t, `${site.url}/index.html`, { allow: (p) => /^(404|requestfailed): .*\/web\/vomo_users_bg\.wasm$/.test(p) });
+  assert.deepEqual({ ...result.initError, message: undefined }, { isVomoError: true, kind: "not_found", status: 404, message: undefined });
+  assert.match(result.initError.message, /could not fetch its \.wasm from http:\/\/127\.0\.0\.1:\d+\/web\/vomo_users_bg\.wasm: HTTP 404; .*docs\/bundlers\.md/);
+});
+
 test("esbuild --platform=node: ES module and CommonJS bundles run with node, outside the project", async (t) => {
   const app = makeApp(t, "esbuild-node");
   const sim = await startSimulator({ port: 0, users: 7 });

@@ -21,7 +21,14 @@ async function main() {
   } catch (e) {
     result.clientBeforeInit = describe(e);
   }
-  await init();
+  try {
+    await init();
+  } catch (e) {
+    // A build that does not serve the .wasm: reported for the tests of that failure.
+    result.initError = { isVomoError: e instanceof VomoError, kind: e.kind, status: e.status, message: e.message };
+    window.result = result;
+    return;
+  }
   result.ids = parseUserPage(page).data.map((u) => u.id);
   try {
     parseUserPage("{ not json");
