@@ -16,7 +16,7 @@ const { parseUserPage } = createRequire(import.meta.url)(join(root, "pkg/index.c
 
 // --- size -------------------------------------------------------------------------------
 console.log("wasm size");
-for (const rel of ["pkg/node/vomo_users_bg.wasm", "pkg/web/vomo_users_bg.wasm"]) {
+for (const rel of ["pkg/web/vomo_users_bg.wasm"]) { // the one .wasm every entry loads
   const bytes = readFileSync(join(root, rel));
   const gz = gzipSync(bytes, { level: 9 }).length;
   console.log(`  ${rel.padEnd(30)} ${(bytes.length / 1024).toFixed(1).padStart(7)} KiB raw  ${(gz / 1024).toFixed(1).padStart(6)} KiB gzip`);

@@ -1,12 +1,21 @@
-// Builds the npm package into pkg/: the wasm twice through wasm-pack (a nodejs and a web
-// target; cargo builds once), then the JS entries, façade, types and simulator around it.
+// Builds the npm package into pkg/. The wasm is built ONCE (wasm-pack's web target, one
+// `web/vomo_users_bg.wasm` for every entry): browsers fetch it, workerd imports it as a
+// module, and the Node entries read it from the file and instantiate it synchronously
+// (`initSync`). Around it: the JS entries, the façade, the types, the simulator and stores,
+// with CommonJS builds of the ES module sub-paths.
 import { execFileSync } from "node:child_process";
-import { cpSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildSync } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+// From a fresh clone, install what the build needs first (idempotent, fast when done).
+const onPath = (cmd) => process.env.PATH.split(":").some((dir) => dir && existsSync(join(dir, cmd)));
+if (!existsSync(join(root, "node_modules/esbuild")) || !onPath("wasm-pack")) {
+  execFileSync("bash", [join(root, "scripts/setup.sh")], { cwd: root, stdio: "inherit" });
+}
+const { buildSync } = await import("esbuild");
+
 const finalPkg = join(root, "pkg");
 // Build next to pkg/ and swap at the end, so a build never leaves a half-built pkg/ behind.
 const pkg = join(root, ".pkg-build");
@@ -18,11 +27,13 @@ function run(cmd, args) {
 }
 
 rmSync(pkg, { recursive: true, force: true });
-for (const target of ["nodejs", "web"]) {
-  const out = join(pkg, target === "nodejs" ? "node" : "web");
-  run("wasm-pack", ["build", profile, "--target", target, "--out-dir", out, "--out-name", "vomo_users", "--no-pack"]);
-  for (const stray of [".gitignore", "package.json", "README.md"]) rmSync(join(out, stray), { force: true });
+const web = join(pkg, "web");
+run("wasm-pack", ["build", profile, "--target", "web", "--out-dir", web, "--out-name", "vomo_users", "--no-pack"]);
+for (const stray of [".gitignore", "package.json", "README.md", "vomo_users.d.ts", "vomo_users_bg.wasm.d.ts"]) {
+  rmSync(join(web, stray), { force: true });
 }
+// The glue is an ES module in a "type": "commonjs" package: .mjs says so to Node and webpack.
+renameSync(join(web, "vomo_users.js"), join(web, "vomo_users.mjs"));
 
 const names = JSON.parse(readFileSync(join(root, "js/public-names.json"), "utf8"));
 const entries = join(root, "js/entries");
@@ -31,13 +42,29 @@ for (const file of readdirSync(entries)) {
   writeFileSync(join(pkg, file), text);
 }
 cpSync(join(root, "js/facade"), join(pkg, "facade"), { recursive: true });
-buildSync({ entryPoints: [join(root, "js/facade/index.mjs")], outfile: join(pkg, "facade.cjs"), bundle: true,
-  format: "cjs", platform: "neutral", logLevel: "warning" });
-cpSync(join(root, "js/index.d.ts"), join(pkg, "index.d.ts"));
-// The same declarations as an ES module for `moduleResolution: NodeNext` importers.
-cpSync(join(root, "js/index.d.ts"), join(pkg, "index.d.mts"));
 cpSync(join(root, "sim"), join(pkg, "sim"), { recursive: true, filter: (src) => !src.includes(`${join("sim", "test")}`) });
 cpSync(join(root, "js/stores"), join(pkg, "stores"), { recursive: true });
+
+// CommonJS builds, so `require` works on every Node version `engines` admits: the web glue
+// and the façade for index.cjs (which loads the wasm itself), and each ES module sub-path.
+const cjs = (entry, outfile) => buildSync({ entryPoints: [join(pkg, entry)], outfile: join(pkg, outfile),
+  bundle: true, format: "cjs", platform: "node", target: "node20", logLevel: "warning",
+  // The web glue's default `new URL(…, import.meta.url)` path is never taken in Node (initSync).
+  logOverride: { "empty-import-meta": "silent" } });
+cjs("web/vomo_users.mjs", "web/vomo_users.cjs");
+cjs("facade/index.mjs", "facade.cjs");
+cjs("sim/index.mjs", "sim/index.cjs");
+cjs("stores/index.mjs", "stores/index.cjs");
+cjs("stores/file.mjs", "stores/file.cjs");
+
+// Declarations, one text per entry under each name a resolver looks for: .d.mts for
+// `import`, .d.cts / .d.ts for `require`, and .d.ts next to the file for TypeScript's
+// `moduleResolution: node10` (the default of `module: commonjs`), which ignores `exports`.
+cpSync(join(root, "js/index.d.ts"), join(pkg, "index.d.ts"));
+cpSync(join(root, "js/index.d.ts"), join(pkg, "index.d.mts"));
+for (const dts of ["sim/index.d.mts", "stores/index.d.mts", "stores/file.d.mts"]) {
+  for (const ext of [".d.cts", ".d.ts"]) cpSync(join(pkg, dts), join(pkg, dts.replace(/\.d\.mts$/, ext)));
+}
 cpSync(join(root, "README.md"), join(pkg, "README.md"));
 const template = JSON.parse(readFileSync(join(root, "js/package.template.json"), "utf8"));
 const version = readFileSync(join(root, "Cargo.toml"), "utf8").match(/^version = "(.+)"/m)[1];

@@ -87,7 +87,7 @@ install_package() { # npm pack ./pkg, then install the tarball into a fresh proj
   echo '{ "name": "vomo-users-consumer", "private": true, "type": "module" }' >"$APP/package.json"
   (cd "$APP" && npm install --no-audit --no-fund --no-package-lock "$tgz")
   [ ! -L "$APP/node_modules/vomo-users" ] || { echo "installed package is a symlink" >&2; return 1; }
-  cp -r tests/js tests/worker tests/browser "$APP/"
+  cp -r tests/js tests/worker tests/browser tests/bundlers tests/package "$APP/"
   echo "installed $(basename "$tgz") into $APP"; ls "$APP/node_modules/vomo-users"
 }
 
@@ -115,6 +115,9 @@ run_layer tsc-nodenext one node "$ROOT/node_modules/typescript/bin/tsc" --noEmit
 run_layer types-drift "tap:$WORK/types.tap" node_test "$WORK/types.tap" js/types.test.mjs
 run_layer workerd "tap:$WORK/workerd.tap" node_test "$WORK/workerd.tap" worker/*.test.mjs
 run_layer browser "tap:$WORK/browser.tap" node_test "$WORK/browser.tap" browser/*.test.mjs
+# The packed tarball: attw and publint, then each bundler's app built against it and run.
+run_layer pkg-lint "tap:$WORK/pkg-lint.tap" node_test "$WORK/pkg-lint.tap" package/*.test.mjs
+run_layer bundlers "tap:$WORK/bundlers.tap" node_test "$WORK/bundlers.tap" bundlers/*.test.mjs
 cd "$ROOT"
 run_layer demo one bash scripts/check-demo.sh
 summary

@@ -1,6 +1,6 @@
 // Cloudflare workerd: the .wasm import is a compiled WebAssembly.Module there, so the
 // module is instantiated synchronously at import and no init call is needed.
-import * as glue from "./web/vomo_users.js";
+import * as glue from "./web/vomo_users.mjs";
 import wasmModule from "./web/vomo_users_bg.wasm";
 import { createApi, VomoError } from "./facade/index.mjs";
 

@@ -1,0 +1,86 @@
+// Shared by the bundler tests: each builds a tiny app (tests/bundlers/app/) with a real
+// bundler against the installed tarball, as docs/bundlers.md tells a user to, and runs it.
+// scripts/test.sh runs them from the temp project that installed the packed package, so
+// an app folder made under the working directory resolves "vomo-users" to that copy.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { LIST_PAGE, repoRequire } from "../js/helpers.mjs";
+import { serve, launchChromium } from "../browser/helpers.mjs";
+
+export { repoRequire };
+const here = dirname(fileURLToPath(import.meta.url));
+const run = promisify(execFile);
+
+/** The ids in tests/fixtures/list_page_spec_example.json, which every app parses. */
+export const FIXTURE_IDS = [12345, 12346];
+
+/**
+ * A fresh app folder inside the consumer project (so "vomo-users" is the installed tarball)
+ * holding tests/bundlers/app/ and the fixture page as page.json, plus any `files`.
+ */
+export function makeApp(t, name, files = {}) {
+  const dir = mkdtempSync(join(process.cwd(), `app-${name}-`));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(join(here, "app"), dir, { recursive: true });
+  writeFileSync(join(dir, "page.json"), LIST_PAGE());
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  return dir;
+}
+
+/** A folder outside the consumer project: what runs there cannot reach its node_modules. */
+export function outsideDir(t, name) {
+  const dir = mkdtempSync(join(tmpdir(), `vomo-${name}-`));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The one .wasm, resolved through the package's exports as a user's build script would. */
+export const wasmPath = (appDir) => createRequire(join(appDir, "package.json")).resolve("vomo-users/web/vomo_users_bg.wasm");
+
+/** Runs `node file` (in `cwd`) and returns its stdout parsed as JSON. */
+export async function runNode(file, { cwd, env = {} } = {}) {
+  const { stdout } = await run(process.execPath, [file], { cwd, env: { ...process.env, ...env }, timeout: 30_000 });
+  return JSON.parse(stdout.trim().split("\n").at(-1));
+}
+
+/** Runs a command-line tool's bin with node, in `cwd`. */
+export const runBin = (bin, args, { cwd, env = {} }) =>
+  run(process.execPath, [bin, ...args], { cwd, env: { ...process.env, ...env }, timeout: 120_000 });
+
+/**
+ * Opens `url` in headless Chromium and returns `window.result`, which app/browser.js sets
+ * when it has run; fails on any page error or failed request unless `allow(problem)`.
+ */
+export async function resultInChromium(t, url, { allow = () => false } = {}) {
+  const browser = await launchChromium(t);
+  const page = await browser.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("requestfailed", (r) => problems.push(`requestfailed: ${r.url()}`));
+  page.on("response", (r) => { if (r.status() >= 400) problems.push(`${r.status()}: ${r.url()}`); });
+  await page.goto(url);
+  await page.waitForFunction(() => window.result !== undefined || document.title === "failed", null, { timeout: 20_000 })
+    .catch((e) => problems.push(`no result: ${e.message}`));
+  const result = await page.evaluate(() => window.result);
+  assert.deepEqual(problems.filter((p) => !allow(p)), []);
+  return result;
+}
+
+/** Serves `root` over HTTP on 127.0.0.1. */
+export const serveDir = (t, root) => serve(t, { root, host: "127.0.0.1" });
+
+/** What app/browser.js reports when the package works in the page. */
+export function assertBrowserResult(result) {
+  assert.deepEqual(result, {
+    beforeInit: { isVomoError: true, kind: "invalid_input", saysInit: true },
+    clientBeforeInit: { isVomoError: true, kind: "invalid_input", saysInit: true },
+    ids: FIXTURE_IDS,
+    error: { isVomoError: true, kind: "parse" },
+  });
+}
