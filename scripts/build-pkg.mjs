@@ -38,6 +38,7 @@ cpSync(join(root, "js/index.d.ts"), join(pkg, "index.d.ts"));
 cpSync(join(root, "js/index.d.ts"), join(pkg, "index.d.mts"));
 cpSync(join(root, "sim"), join(pkg, "sim"), { recursive: true, filter: (src) => !src.includes(`${join("sim", "test")}`) });
 cpSync(join(root, "js/stores"), join(pkg, "stores"), { recursive: true });
+cpSync(join(root, "js/cli"), join(pkg, "cli"), { recursive: true }); // the vomo-users command (bin)
 cpSync(join(root, "README.md"), join(pkg, "README.md"));
 const template = JSON.parse(readFileSync(join(root, "js/package.template.json"), "utf8"));
 const version = readFileSync(join(root, "Cargo.toml"), "utf8").match(/^version = "(.+)"/m)[1];
