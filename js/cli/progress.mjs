@@ -20,6 +20,7 @@ export class Progress {
   #last = 0;
   #lastPercent = -Infinity;
   #drawn = false;
+  #width = 0;
 
   constructor(out) {
     this.#out = out;
@@ -34,8 +35,12 @@ export class Progress {
     if (this.#out.errIsTTY) {
       if (!final && now - this.#last < REDRAW_MS) return;
       const c = this.#out.errColor;
-      const tail = ` ${p.done}/${p.total} ${String(percent).padStart(3)}%  ${counts}  ETA ${eta(p.etaMs)}`;
-      const width = Math.max(10, Math.min(40, this.#out.errColumns - tail.length - 3));
+      const tail = ` ${p.done}/${p.total} ${String(percent).padStart(3)}%  ${counts}  ${final ? "done" : `ETA ${eta(p.etaMs)}`}`;
+      // One width for the whole run (the widest tail it can have), so the bar does not jitter.
+      const t = p.total;
+      const widest = ` ${t}/${t} 100%  created ${t}, updated ${t}, failed ${t}  ETA 00:00:00`.length;
+      this.#width ||= Math.max(10, Math.min(40, this.#out.errColumns - 3 - widest));
+      const width = this.#width;
       const filled = Math.round((width * percent) / 100);
       this.#out.errRaw(`\r\x1b[2K[${c.green("#".repeat(filled))}${c.dim("-".repeat(width - filled))}]${tail}`);
       this.#drawn = true;
