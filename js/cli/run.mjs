@@ -109,6 +109,12 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
       throw new UsageError("no command given");
     }
     name = argv[at];
+    if (name === "help") { // `vomo-users help [command]`, as gh and git have it
+      const topic = argv[at + 1];
+      if (topic === undefined) return out.line(globalUsage()), 0;
+      if (!commands[topic]) throw new UsageError(`unknown command ${JSON.stringify(topic)}`);
+      return out.line(usageOf(topic)), 0;
+    }
     const command = commands[name];
     if (!command) {
       const n = name;
@@ -118,6 +124,7 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
     const before = argv[at - 1] === "--" ? argv.slice(0, at - 1) : argv.slice(0, at);
     const rest = [...before, ...argv.slice(at + 1)];
     const { values, positionals } = parse(rest, { ...GLOBAL_OPTIONS, ...command.options }, name);
+    out.json = Boolean(values.json);
     if (values.help) return out.line(usageOf(name)), 0;
     if (values.version) return out.line(version()), 0;
     const [min, max] = command.positionals ?? [0, 0];

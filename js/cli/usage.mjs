@@ -43,12 +43,14 @@ The VOMO Volunteer API's users, from the command line.
 
 Commands:
 ${rows.join("\n")}
+  ${"help".padEnd(width)}  this help, or a command's (help <command>)
 
 ${GLOBAL_HELP}`;
 }
 
 export function usageOf(name) {
   const c = commands[name];
+  if (!c) return globalUsage();
   return `Usage: vomo-users ${c.synopsis}
 
 ${c.help.trim()}

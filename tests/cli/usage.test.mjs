@@ -103,3 +103,15 @@ test("npx vomo-users works in the project that installed the tarball", async () 
   const help = await promisify(execFile)("npx", ["--no-install", "vomo-users", "--help"], { cwd: APP_DIR, env: baseEnv({ npm_config_update_notifier: "false" }) });
   assert.match(help.stdout, /^Usage: vomo-users <command> \[options\]/);
 });
+
+test("help and help <command> as gh has them; help of an unknown command is bad usage", async () => {
+  const all = await cli(["help"], { env });
+  assert.equal(all.code, 0);
+  assert.match(all.stdout, /^Usage: vomo-users <command> \[options\]/);
+  const one = await cli(["help", "reconcile"], { env });
+  assert.equal(one.code, 0);
+  assert.match(one.stdout, /^Usage: vomo-users reconcile --customer ID --state-dir DIR/);
+  const bad = await cli(["help", "nope"], { env });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^vomo-users: unknown command "nope"\n\nUsage: vomo-users <command>/);
+});
