@@ -91,13 +91,22 @@ function reportError(e, out, command) {
   return 1;
 }
 
+const SHOWN_WARNINGS = 10;
+
+/** The client's warnings, each once, at most SHOWN_WARNINGS of them, on stderr. */
+function printWarnings(warnings, out) {
+  const list = [...warnings];
+  for (const w of list.slice(0, SHOWN_WARNINGS)) out.err(`warning: ${w}`);
+  if (list.length > SHOWN_WARNINGS) out.err(`warning: ... and ${list.length - SHOWN_WARNINGS} more`);
+}
+
 /**
  * Runs the command line `argv` (without node and the script); resolves to the exit code.
  * `io` may replace stdout, stderr and env (tests, the vomo-sim alias).
  */
 export async function run(argv, { stdout = process.stdout, stderr = process.stderr, env = process.env } = {}) {
-  const wantsJson = argv.includes("--json");
-  const out = new Output({ stdout, stderr, env, json: wantsJson });
+  const out = new Output({ stdout, stderr, env });
+  const warnings = new Set();
   out.hide(env.VOMO_TOKEN);
   let name = null;
   try {
@@ -138,12 +147,13 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
       name, values, positionals, out, env, baseUrl: resolvedBaseUrl,
       /** Checks the command's own options before any token or network is needed. */
       options: command.check ? command.check(values, positionals) : {},
-      warnings: [],
+      /** Notes a warning (parse coercions, unknown enum values, ...) for stderr at the end. */
+      warn: (message) => warnings.add(String(message)),
       /** A VomoClient for the base URL, with the token; built on first use. */
-      client: async (extra = {}) => {
+      client: async () => {
         const token = await readToken(values, env, out, name);
         return new VomoClient({ token, baseUrl: resolvedBaseUrl, ...(rps !== undefined ? { requestsPerSecond: rps } : {}),
-          onWarning: (m) => ctx.warnings.push(m), ...extra });
+          onWarning: (m) => warnings.add(String(m)) });
       },
     };
     const code = await command.run(ctx);
@@ -151,6 +161,7 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
   } catch (e) {
     return reportError(e, out, name);
   } finally {
+    printWarnings(warnings, out);
     await out.flush();
   }
 }

@@ -8,8 +8,9 @@ import { cli, jsonLines, world } from "./helpers.mjs";
 
 const FAST = ["--rate", "500"];
 
-test("list --json: every user, one JSON value per line, in the package's shape", async (t) => {
+test("list --json: every user, one JSON value per line, in the package's shape; warnings on stderr", async (t) => {
   const { sim, env } = await world(t, { users: 40 });
+  sim.updateUser(sim.listAll()[5].id, { membership_status: "WAITLISTED" });
   const r = await cli(["list", "--json", ...FAST], { env });
   assert.equal(r.code, 0, r.stderr);
   const users = jsonLines(r.stdout);
@@ -17,6 +18,8 @@ test("list --json: every user, one JSON value per line, in the package's shape",
   assert.equal(users.length, 40);
   assert.match(users[0].updatedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   assert.ok("firstName" in users[0] && "membershipRole" in users[0]);
+  assert.equal(users[5].membershipStatus, "WAITLISTED", "an unknown value is kept as sent");
+  assert.match(r.stderr, /^warning: .*unknown value "WAITLISTED"/m);
 });
 
 test("list filters go to the API: --email-like, --updated-after, --name-like", async (t) => {
