@@ -88,15 +88,23 @@ test("find <email>: exact and case-insensitive; a partial match or none -> exit 
   assert.match(partial.stderr, /not found: no user with the email/);
 });
 
-test("a wrong token: exit 1, kind auth on stderr, the token in neither stream", async (t) => {
-  const { env } = await world(t);
+test("a wrong token: exit 1, kind auth on stderr, the token in neither stream, for every API command", async (t) => {
+  const { sim, env, dir } = await world(t);
   const secret = "wrong-token-b7e1d2c9f00d";
-  for (const args of [["list"], ["list", "--json"], ["user", "1001"], ["find", "a@b.org", "--json"], ["poll", "--customer", "c", "--state-dir", "x"]]) {
+  const roster = join(dir, "r.csv");
+  await writeFile(roster, "First Name,Last Name,Email\nA,B,ab@example.org\n");
+  const state = join(dir, "state");
+  for (const args of [["list"], ["list", "--json"], ["user", "1001"], ["user", "1001", "--json"], ["find", "a@b.org", "--json"],
+    ["upsert", "--first-name", "A", "--last-name", "B", "--email", "ab@example.org"],
+    ["import", roster, "--state-dir", state], ["import", roster, "--state-dir", state, "--json"],
+    ["poll", "--customer", "c", "--state-dir", state], ["poll", "--customer", "c", "--state-dir", state, "--json"],
+    ["reconcile", "--customer", "c", "--state-dir", state, "--json"]]) {
     const r = await cli([...args, ...FAST], { env: { ...env, VOMO_TOKEN: secret } });  // cli() asserts the token is absent
     assert.equal(r.code, 1, args.join(" "));
     assert.match(r.stderr, /^vomo-users: auth error \(HTTP 401\): /m);
     assert.equal(r.stdout, "");
   }
+  assert.equal(sim.count(), 30, "nothing was created");
 });
 
 test("--token-file: the token read from a file works, and a wrong one stays hidden", async (t) => {
