@@ -57,6 +57,15 @@ export class Output {
     this.#stdout.write(this.redact(JSON.stringify(v)) + "\n");
   }
 
+  /**
+   * One line of stdout (or `v` as JSON when `json`), resolved once the stream has taken it:
+   * the poller counts a change as delivered when its handler returns, so the handler waits.
+   */
+  delivered(v, json) {
+    const text = this.redact(json ? JSON.stringify(v) : v) + "\n";
+    return new Promise((ok, fail) => this.#stdout.write(text, (e) => (e ? fail(e) : ok())));
+  }
+
   /** One line of stderr. */
   err(text = "") {
     this.#stderr.write(this.redact(text) + "\n");

@@ -105,3 +105,14 @@ test("a row that failed with a retryable error: exit 1 naming the kind; the reru
   assert.deepEqual(jsonLines(again.stdout).at(-1).created, 3);
   assert.equal(existsSync(join(dir, "flaky.failed.csv")), false);
 });
+
+test("a roster without an email column is bad usage (exit 2), nothing sent", async (t) => {
+  const { sim, env, dir } = await world(t);
+  const file = join(dir, "names.csv");
+  await writeFile(file, "First Name,Last Name\nAna,Lima\n");
+  const r = await cli(["import", file, "--state-dir", join(dir, "state"), "--rate", "500"], { env });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^vomo-users: invalid input: .*email/m);
+  assert.match(r.stderr, /^Usage: vomo-users import /m);
+  assert.equal(posts(sim).length, 0);
+});

@@ -21,18 +21,21 @@ const errorJson = (e) => ({ kind: e?.kind ?? "handler", message: String(e?.messa
 
 function printer(out) {
   const c = out.color;
+  // Each handler returns once its line is written: only then is the change delivered.
   if (out.json) {
+    const emit = (v) => out.delivered(v, true);
     return {
-      onUser: ({ kind, user }) => out.value({ type: "user", kind, user }),
-      onParticipation: ({ kind, userId, participation, before }) => out.value({ type: "participation", kind, userId, participation, before: before ?? null }),
-      onDeadLetter: ({ user, error, attempt, final }) => out.value({ type: "deadLetter", userId: user?.id ?? null, user: user ?? null, error: errorJson(error), attempt, final }),
+      onUser: ({ kind, user }) => emit({ type: "user", kind, user }),
+      onParticipation: ({ kind, userId, participation, before }) => emit({ type: "participation", kind, userId, participation, before: before ?? null }),
+      onDeadLetter: ({ user, error, attempt, final }) => emit({ type: "deadLetter", userId: user?.id ?? null, user: user ?? null, error: errorJson(error), attempt, final }),
       result: (r) => out.value({ type: "result", ...r }),
     };
   }
+  const emit = (line) => out.delivered(line, false);
   return {
-    onUser: ({ kind, user }) => out.line(`${(kind === "created" ? c.green : c.cyan)(kind.padEnd(7))} user ${user.id} ${user.fullName} <${user.email}>  updated ${user.updatedAt}`),
-    onParticipation: ({ kind, userId, participation: p, before }) => out.line(`${c.yellow(kind.padEnd(7))} participation of user ${userId}, project ${p.projectId ?? "-"} date ${p.projectDateId ?? "-"}: ${p.hours} h${before ? ` (was ${before.hours} h)` : ""}`),
-    onDeadLetter: ({ user, error, attempt, final }) => out.line(`${c.red("failed ")} user ${user?.id ?? "?"}: ${errorJson(error).kind}: ${errorJson(error).message} (attempt ${attempt}${final ? ", given up" : ", retried next poll"})`),
+    onUser: ({ kind, user }) => emit(`${(kind === "created" ? c.green : c.cyan)(kind.padEnd(7))} user ${user.id} ${user.fullName} <${user.email}>  updated ${user.updatedAt}`),
+    onParticipation: ({ kind, userId, participation: p, before }) => emit(`${c.yellow(kind.padEnd(7))} participation of user ${userId}, project ${p.projectId ?? "-"} date ${p.projectDateId ?? "-"}: ${p.hours} h${before ? ` (was ${before.hours} h)` : ""}`),
+    onDeadLetter: ({ user, error, attempt, final }) => emit(`${c.red("failed ")} user ${user?.id ?? "?"}: ${errorJson(error).kind}: ${errorJson(error).message} (attempt ${attempt}${final ? ", given up" : ", retried next poll"})`),
     result: (r) => out.line(`poll: processed ${r.processed} (created ${r.created}, updated ${r.updated}, failed ${r.failed}), `
       + `participation events ${r.participationEvents}; ${r.requests} requests in ${Math.round(r.durationMs)} ms; checkpoint ${r.checkpoint ?? "-"}`),
   };
