@@ -61,7 +61,7 @@ test("Ctrl-C (SIGINT) saves progress; the rerun with the same key resumes and no
   const file = join(dir, "big.csv");
   const n = 60;
   await writeFile(file, roster(n));
-  const args = ["import", file, "--key", "big", "--state-dir", join(dir, "state"), "--rate", "25"];
+  const args = ["import", file, "--key", "big", "--state-dir", join(dir, "state"), "--rate", "15"]; // 4 s: time to interrupt
   const run = start(args, { env });
   await run.waitFor("stderr", /progress: (1[5-9]|[2-5]\d)\/60 /); // a quarter done: interrupt it
   run.child.kill("SIGINT");
