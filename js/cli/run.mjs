@@ -72,10 +72,7 @@ function reportError(e, out, command) {
     return 3;
   }
   if (e instanceof VomoError) {
-    if (e.kind === "not_found") {
-      out.err(`vomo-users: not found: ${e.message}`);
-      return 3;
-    }
+    // A 404 other than "no such user" (say, a base URL without /v1) is an API error: exit 1.
     if (e.kind === "invalid_input") {
       out.err(`vomo-users: invalid input: ${e.message}`);
       out.err("");

@@ -126,3 +126,10 @@ test("a forbidden token: exit 1, kind forbidden", async (t) => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^vomo-users: forbidden error \(HTTP 403\)/m);
 });
+
+test("a 404 that is not 'no such user' (a base URL without /v1) is an API error, exit 1", async (t) => {
+  const { env } = await world(t);
+  const r = await cli(["list", "--base-url", env.VOMO_BASE_URL.replace(/\/v1$/, "/v2"), ...FAST], { env });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^vomo-users: not_found error \(HTTP 404\): GET \/v2\/users/m);
+});
