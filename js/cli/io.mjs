@@ -38,7 +38,8 @@ export class Output {
 
   /** Never print `secret` (the token): every later write has it replaced. */
   hide(secret) {
-    if (typeof secret === "string" && secret.length > 0) this.#secrets.push(secret);
+    // (Shorter than 4 characters it is no secret, and replacing it would garble every line.)
+    if (typeof secret === "string" && secret.length >= 4) this.#secrets.push(secret);
   }
 
   redact(text) {

@@ -128,3 +128,16 @@ test("reconcile: ids the poller knows that are no longer listed", async (t) => {
   assert.deepEqual(jsonLines(fresh.stdout), [{ missing: [], complete: true }]);
   assert.match(fresh.stderr, /no poll of customer other has run/);
 });
+
+test("--every goes on after a poll that failed with a retryable error; a non-retryable one ends it (exit 1)", async (t) => {
+  const { sim, env, dir } = await settled(t, { users: 5 });
+  sim.injectFault({ method: "GET", path: "/v1/users", type: "status", status: 503, times: 5 }); // outlasts the client's retries
+  const run = start(pollArgs(dir, "--json", "--every", "200ms"), { env });
+  t.after(() => run.child.kill("SIGKILL"));
+  await run.waitFor("stderr", /^vomo-users: server error \(HTTP 503\): .*; polling again in 200ms$/m);
+  await run.waitFor("stdout", /"type":"result","processed":5,/);
+  sim.injectFault({ type: "unauthorized", times: "always" }); // the token was revoked
+  const r = await run.done;
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^vomo-users: auth error \(HTTP 401\)/m);
+});

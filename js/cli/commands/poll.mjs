@@ -53,7 +53,8 @@ known ids and the lease live in DIR (one folder per customer); two polls of one 
 cannot run at once (the second fails with "busy"). --participations also reports shift
 sign-ups and hour changes: of changed users, or of every user (full-scan). --max-requests
 stops after that many HTTP requests (the next run goes on). --every 5m polls again after
-each poll until Ctrl-C, which stops cleanly.
+each poll until Ctrl-C, which stops cleanly; a poll that fails with a retryable error
+(server, network, timeout, rate_limited) or busy is reported and the loop goes on.
 With --json: one line per event, {"type":"user","kind":"created"|"updated","user":{...}},
 {"type":"participation",...} or {"type":"deadLetter",...}, and after each poll a line
 {"type":"result","processed":n,"created":n,"updated":n,"failed":n,...}.`,
@@ -67,7 +68,7 @@ With --json: one line per event, {"type":"user","kind":"created"|"updated","user
       everyMs: values.every === undefined ? null : duration("every", values.every),
     };
   },
-  async run({ out, options, client }) {
+  async run({ out, options, values, client }) {
     const { customerId, stateDir, participations, maxRequests, everyMs } = options;
     const print = printer(out);
     const poller = new UserPoller({
@@ -82,7 +83,10 @@ With --json: one line per event, {"type":"user","kind":"created"|"updated","user
           print.result(await poller.poll({ signal: stop.signal, maxRequests }));
         } catch (e) {
           if (everyMs && stop.signal.aborted) return 0; // the clean stop: the checkpoint stays where it was
-          throw e;
+          // A passing outage (after the client's own retries) or a poll still running elsewhere
+          // does not end a long-running --every loop: the next poll goes on from the checkpoint.
+          if (!everyMs || !(e?.retryable || e?.kind === "busy")) throw e;
+          out.err(`vomo-users: ${e.kind} error${e.status ? ` (HTTP ${e.status})` : ""}: ${e.message}; polling again in ${values.every}`);
         }
         if (!everyMs) return 0;
         try {
