@@ -4,7 +4,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseRosterCsv } from "vomo-users";
 import { cli, jsonLines, posts, start, world } from "./helpers.mjs";
@@ -45,15 +45,19 @@ test("import --json: summary last, failed rows in <roster>.failed.csv (re-import
   assert.equal(posts(sim).length, 20, "a finished import rerun sends nothing");
 });
 
-test("import without --json: the failures and a summary line; no failed file left when nothing failed", async (t) => {
+test("import without --json: a summary line; no failed file left when nothing failed; state in ~/.local/state by default", async (t) => {
   const { env, dir } = await world(t);
   const file = join(dir, "people.csv");
   await writeFile(join(dir, "people.failed.csv"), "stale\r\n");
   await writeFile(file, roster(5));
-  const r = await cli(["import", file, "--key", "people-1", "--state-dir", join(dir, "state"), "--rate", "500"], { env });
+  const r = await cli(["import", file, "--key", "people-1", "--rate", "500"], { env: { ...env, HOME: dir } });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^imported .*people\.csv \(key people-1\): 5 created, 0 updated, 0 failed, 0 email changes, 0 unusable rows$/m);
   assert.equal(existsSync(join(dir, "people.failed.csv")), false, "a stale failed list is removed");
+  assert.ok((await readdir(join(dir, ".local", "state", "vomo-users", "imports"))).length > 0, "the progress is saved there");
+  const xdg = await cli(["import", file, "--key", "people-2", "--rate", "500"], { env: { ...env, HOME: dir, XDG_STATE_HOME: join(dir, "xdg") } });
+  assert.match(xdg.stdout, /0 created, 5 updated/);
+  assert.ok((await readdir(join(dir, "xdg", "vomo-users", "imports"))).length > 0, "$XDG_STATE_HOME wins");
 });
 
 test("Ctrl-C (SIGINT) saves progress; the rerun with the same key resumes and no settled record is sent twice", async (t) => {
