@@ -44,6 +44,7 @@ for (const file of readdirSync(entries)) {
 cpSync(join(root, "js/facade"), join(pkg, "facade"), { recursive: true });
 cpSync(join(root, "sim"), join(pkg, "sim"), { recursive: true, filter: (src) => !src.includes(`${join("sim", "test")}`) });
 cpSync(join(root, "js/stores"), join(pkg, "stores"), { recursive: true });
+cpSync(join(root, "js/cli"), join(pkg, "cli"), { recursive: true }); // the vomo-users command (bin)
 
 // CommonJS builds, so `require` works on every Node version `engines` admits: the web glue
 // and the façade for index.cjs (which loads the wasm itself), and each ES module sub-path.

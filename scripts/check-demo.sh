@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job still does what the README says: run it small and check what it printed.
+# The main job still does what the README says: run it small (`vomo-users demo --users 60`,
+# through scripts/demo.mjs) and check what it printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(DEMO_USERS=60 node scripts/demo.mjs)
@@ -11,3 +12,4 @@ check 'processed 5 \(created 2, updated 3, failed 0\), participation events 1'
 check 'anonymized by VOMO'
 check 'known but not visible: \[[0-9]+\]'
 check 'Health: stalled false'
+check '^  vomo-users poll --customer'

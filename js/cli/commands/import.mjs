@@ -1,0 +1,140 @@
+// vomo-users import <roster.csv>: the package's parseRosterCsv and resumable importRoster, with
+// progress saved in the state directory under a key, Ctrl-C as an abort (progress is saved,
+// a rerun with the same key resumes) and the failed rows written next to the roster.
+import { readFile, writeFile, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { basename, dirname, join } from "node:path";
+import { importRoster, parseRosterCsv } from "vomo-users";
+import { UsageError } from "../values.mjs";
+import { defaultStateDir, importStore } from "../state.mjs";
+import { interruptSignal } from "../interrupt.mjs";
+import { Progress } from "../progress.mjs";
+import { toCsv } from "../csv.mjs";
+
+const CHECKPOINT_EVERY = 10;
+const SHOWN_FAILURES = 20;
+const COLUMNS = [["External ID", "externalId"], ["First Name", "firstName"], ["Last Name", "lastName"],
+  ["Email", "email"], ["Phone", "phone"], ["Birthday", "birthday"], ["Gender", "gender"], ["Role", "role"],
+  ["Address", "address"], ["Org", "org"], ["Invite Code", "inviteCode"]];
+
+/** roster.csv -> roster.failed.csv, next to it. */
+export const failedPathOf = (file) => join(dirname(file), `${basename(file).replace(/\.csv$/i, "")}.failed.csv`);
+
+/** The default key: the file's name and a hash of its content (the same file resumes; an edited one is a new import). */
+const defaultKey = (file, text) => `${basename(file)}-${createHash("sha256").update(text).digest("hex").slice(0, 12)}`;
+
+const recordKey = (r) => r.externalId ?? String(r.email ?? "").trim().toLowerCase();
+
+/** Every failure as { line, kind, message, record }: unusable rows, failed upserts, changed emails. */
+function failures(records, errors, result) {
+  const byKey = new Map();
+  for (const r of records) byKey.set(recordKey(r), [...(byKey.get(recordKey(r)) ?? []), r]);
+  // A repeated email fails on its later row, so take candidates from the end.
+  const take = (key) => byKey.get(key)?.pop() ?? null;
+  const list = errors.map((e) => ({ line: e.line, kind: "invalid_row", message: e.message, record: null }));
+  for (const f of result.failed) {
+    const record = take(f.externalId ?? String(f.email ?? "").trim().toLowerCase());
+    const fields = f.fields && f.error.kind === "validation" ? ` (${Object.entries(f.fields).map(([k, v]) => `${k}: ${[].concat(v).join("; ")}`).join(", ")})` : "";
+    list.push({ line: record?.line ?? null, kind: f.error.kind, retryable: f.error.retryable, message: `${f.error.message}${fields}`,
+      record: record ?? { externalId: f.externalId, email: f.email } });
+  }
+  for (const c of result.emailChanged) {
+    const record = take(c.externalId);
+    list.push({ line: record?.line ?? null, kind: "email_changed",
+      message: `email changed from ${c.oldEmail} to ${c.newEmail} for VOMO user ${c.vomoUserId}; not sent (it would create a duplicate)`,
+      record: record ?? { externalId: c.externalId, email: c.newEmail } });
+  }
+  return list.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
+}
+
+export default {
+  name: "import",
+  api: true,
+  summary: "upsert every row of a roster CSV; resumable, Ctrl-C saves progress",
+  synopsis: "import <roster.csv> [--key KEY] [--state-dir DIR]",
+  help: `
+Upserts every row of a CSV roster (a header row with First Name, Last Name, Email, and
+optionally External ID, Phone, Birthday, Gender, Role, Address, Org, Invite Code; spreadsheet
+spellings are recognized). Progress is saved in the state directory under --key (default:
+the file name and a hash of its content), every ${CHECKPOINT_EVERY} rows and when the run stops: Ctrl-C
+stops cleanly, and running the same command again resumes, sending only unsettled rows.
+Failed rows (unusable rows, rejected upserts, changed emails) are written to
+<roster>.failed.csv next to the roster, with their line and error. Progress goes to stderr:
+a bar with ETA on a terminal, plain lines otherwise. With --json the last stdout line is the
+summary {"created":n,"updated":n,"failed":n,...}. Exit 1 when rows failed with a retryable
+error (a rerun retries them).
+
+  --key KEY         the import's name in the state directory
+  --state-dir DIR   default $XDG_STATE_HOME/vomo-users or ~/.local/state/vomo-users`,
+  options: { key: { type: "string" }, "state-dir": { type: "string" } },
+  positionals: [1, 1],
+  positionalName: "<roster.csv>",
+  check(values, positionals) {
+    if (values.key !== undefined && values.key.trim() === "") throw new UsageError("--key: empty", "import");
+    return { file: positionals[0] };
+  },
+  async run({ out, values, env, options, client }) {
+    const { file } = options;
+    let text;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (e) {
+      throw new UsageError(e.code === "ENOENT" ? `import: no such file: ${file}` : `import: cannot read ${file} (${e.code ?? e.message})`, "import");
+    }
+    const { records, errors, ignoredColumns } = parseRosterCsv(text);
+    if (ignoredColumns.length) out.err(`note: ignoring columns ${ignoredColumns.join(", ")}`);
+    for (const e of errors) out.err(`note: ${file} line ${e.line}: ${e.message} (skipped)`);
+    const key = values.key ?? defaultKey(file, text);
+    const stateDir = values["state-dir"] ?? defaultStateDir(env);
+    const api = await client();
+    const progress = new Progress(out);
+    const stop = interruptSignal(out, null);
+    let result;
+    try {
+      result = await importRoster(api, records, {
+        store: importStore(stateDir), key, checkpointEvery: CHECKPOINT_EVERY, signal: stop.signal,
+        onProgress: (p) => progress.update(p),
+      });
+    } catch (e) {
+      progress.end();
+      if (["aborted", "auth", "forbidden"].includes(e?.kind)) {
+        out.err(`vomo-users: ${e.kind === "aborted" ? "interrupted" : "stopped"}: progress saved under key ${key} in ${stateDir};`
+          + " run the same command again to resume");
+      }
+      throw e;
+    } finally {
+      stop.dispose();
+    }
+    progress.end();
+
+    const failed = failures(records, errors, result);
+    const failedFile = failedPathOf(file);
+    if (failed.length) {
+      await writeFile(failedFile, toCsv(["Line", "Error", "Message", ...COLUMNS.map(([h]) => h)],
+        failed.map((f) => [f.line, f.kind, f.message, ...COLUMNS.map(([, k]) => f.record?.[k])])));
+    } else {
+      await rm(failedFile, { force: true }); // a rerun that fixed everything leaves no stale list
+    }
+    const retryable = result.failed.filter((f) => f.error.retryable).length;
+    const summary = { created: result.created.length, updated: result.updated.length, failed: result.failed.length,
+      emailChanged: result.emailChanged.length, invalidRows: errors.length, retryable, rows: records.length + errors.length,
+      key, failedFile: failed.length ? failedFile : null };
+    if (out.json) {
+      out.value(summary);
+    } else {
+      const c = out.color;
+      for (const f of failed.slice(0, SHOWN_FAILURES)) {
+        out.line(`${c.red("failed")} line ${f.line ?? "?"}${f.record?.email ? ` <${f.record.email}>` : ""}: ${f.kind}: ${f.message}`);
+      }
+      if (failed.length > SHOWN_FAILURES) out.line(`... and ${failed.length - SHOWN_FAILURES} more`);
+      out.line(`imported ${file} (key ${key}): ${c.green(`${summary.created} created`)}, ${summary.updated} updated, `
+        + `${summary.failed ? c.red(`${summary.failed} failed`) : "0 failed"}, ${summary.emailChanged} email changes, ${summary.invalidRows} unusable rows`);
+      if (failed.length) out.line(`failed rows: ${failedFile}`);
+    }
+    if (retryable) {
+      out.err(`vomo-users: ${retryable} row(s) failed with a retryable error (${[...new Set(result.failed.filter((f) => f.error.retryable).map((f) => f.error.kind))].join(", ")}); run the same command again to retry them`);
+      return 1;
+    }
+    return 0;
+  },
+};

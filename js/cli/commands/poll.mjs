@@ -1,0 +1,102 @@
+// vomo-users poll: the package's UserPoller on a FileStore in the state directory, printing
+// each change as it is delivered; --every repeats until Ctrl-C, which stops cleanly (the
+// poller keeps its checkpoint: the next run goes on from there).
+import { setTimeout as wait } from "node:timers/promises";
+import { UserPoller } from "vomo-users";
+import { UsageError, duration, oneOf, positiveInt } from "../values.mjs";
+import { pollerStore } from "../state.mjs";
+import { interruptSignal } from "../interrupt.mjs";
+
+export const MODES = ["off", "changed-users", "full-scan"];
+
+/** --customer and --state-dir, required by poll and reconcile. */
+export function customerOptions(values, command) {
+  for (const flag of ["customer", "state-dir"]) {
+    if (values[flag] === undefined || values[flag].trim() === "") throw new UsageError(`${command}: missing --${flag}`, command);
+  }
+  return { customerId: values.customer, stateDir: values["state-dir"] };
+}
+
+const errorJson = (e) => ({ kind: e?.kind ?? "handler", message: String(e?.message ?? e), status: e?.status ?? null });
+
+function printer(out) {
+  const c = out.color;
+  // Each handler returns once its line is written: only then is the change delivered.
+  if (out.json) {
+    const emit = (v) => out.delivered(v, true);
+    return {
+      onUser: ({ kind, user }) => emit({ type: "user", kind, user }),
+      onParticipation: ({ kind, userId, participation, before }) => emit({ type: "participation", kind, userId, participation, before: before ?? null }),
+      onDeadLetter: ({ user, error, attempt, final }) => emit({ type: "deadLetter", userId: user?.id ?? null, user: user ?? null, error: errorJson(error), attempt, final }),
+      result: (r) => out.value({ type: "result", ...r }),
+    };
+  }
+  const emit = (line) => out.delivered(line, false);
+  return {
+    onUser: ({ kind, user }) => emit(`${(kind === "created" ? c.green : c.cyan)(kind.padEnd(7))} user ${user.id} ${user.fullName} <${user.email}>  updated ${user.updatedAt}`),
+    onParticipation: ({ kind, userId, participation: p, before }) => emit(`${c.yellow(kind.padEnd(7))} participation of user ${userId}, project ${p.projectId ?? "-"} date ${p.projectDateId ?? "-"}: ${p.hours} h${before ? ` (was ${before.hours} h)` : ""}`),
+    onDeadLetter: ({ user, error, attempt, final }) => emit(`${c.red("failed ")} user ${user?.id ?? "?"}: ${errorJson(error).kind}: ${errorJson(error).message} (attempt ${attempt}${final ? ", given up" : ", retried next poll"})`),
+    result: (r) => out.line(`poll: processed ${r.processed} (created ${r.created}, updated ${r.updated}, failed ${r.failed}), `
+      + `participation events ${r.participationEvents}; ${r.requests} requests in ${Math.round(r.durationMs)} ms; checkpoint ${r.checkpoint ?? "-"}`),
+  };
+}
+
+export default {
+  name: "poll",
+  api: true,
+  summary: "print every user change since the last poll of this customer",
+  synopsis: "poll --customer ID --state-dir DIR [--participations off|changed-users|full-scan] [--max-requests N] [--every DURATION]",
+  help: `
+Polls for changed users and prints each change exactly once: the first run is the initial
+sync (every user is "created"), later runs only what changed since. The checkpoint, the
+known ids and the lease live in DIR (one folder per customer); two polls of one customer
+cannot run at once (the second fails with "busy"). --participations also reports shift
+sign-ups and hour changes: of changed users, or of every user (full-scan). --max-requests
+stops after that many HTTP requests (the next run goes on). --every 5m polls again after
+each poll until Ctrl-C, which stops cleanly; a poll that fails with a retryable error
+(server, network, timeout, rate_limited) or busy is reported and the loop goes on.
+With --json: one line per event, {"type":"user","kind":"created"|"updated","user":{...}},
+{"type":"participation",...} or {"type":"deadLetter",...}, and after each poll a line
+{"type":"result","processed":n,"created":n,"updated":n,"failed":n,...}.`,
+  options: { customer: { type: "string" }, "state-dir": { type: "string" }, participations: { type: "string" },
+    "max-requests": { type: "string" }, every: { type: "string" } },
+  check(values) {
+    return {
+      ...customerOptions(values, "poll"),
+      participations: values.participations === undefined ? "off" : oneOf("participations", values.participations, MODES),
+      maxRequests: values["max-requests"] === undefined ? undefined : positiveInt("max-requests", values["max-requests"]),
+      everyMs: values.every === undefined ? null : duration("every", values.every),
+    };
+  },
+  async run({ out, options, values, client }) {
+    const { customerId, stateDir, participations, maxRequests, everyMs } = options;
+    const print = printer(out);
+    const poller = new UserPoller({
+      client: await client(), store: pollerStore(stateDir, customerId), customerId, participations,
+      onUser: print.onUser, onParticipation: print.onParticipation, onDeadLetter: print.onDeadLetter,
+      ...(everyMs ? { pollIntervalMs: everyMs } : {}),
+    });
+    const stop = interruptSignal(out, everyMs ? "vomo-users: stopping (Ctrl-C)" : null);
+    try {
+      for (;;) {
+        try {
+          print.result(await poller.poll({ signal: stop.signal, maxRequests }));
+        } catch (e) {
+          if (everyMs && stop.signal.aborted) return 0; // the clean stop: the checkpoint stays where it was
+          // A passing outage (after the client's own retries) or a poll still running elsewhere
+          // does not end a long-running --every loop: the next poll goes on from the checkpoint.
+          if (!everyMs || !(e?.retryable || e?.kind === "busy")) throw e;
+          out.err(`vomo-users: ${e.kind} error${e.status ? ` (HTTP ${e.status})` : ""}: ${e.message}; polling again in ${values.every}`);
+        }
+        if (!everyMs) return 0;
+        try {
+          await wait(everyMs, undefined, { signal: stop.signal });
+        } catch {
+          return 0;
+        }
+      }
+    } finally {
+      stop.dispose();
+    }
+  },
+};

@@ -1,0 +1,87 @@
+// Where the command's output goes: stdout for results (one JSON value per line with --json),
+// stderr for messages and progress. Every write passes through a redactor that replaces the
+// token, should it ever reach a message, so it can never be printed. Colors only when the
+// stream is a terminal that supports them and NO_COLOR is not set (node:util styleText does
+// the escape codes; on Node versions without it there are no colors).
+import * as util from "node:util";
+
+const REDACTED = "[redacted]";
+
+/** True when `stream` should get colors: a color terminal, and NO_COLOR absent or empty. */
+export function colorsFor(stream, env) {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  if (!stream.isTTY || typeof util.styleText !== "function") return false;
+  return typeof stream.hasColors === "function" ? stream.hasColors() : false;
+}
+
+function painter(enabled) {
+  const paint = (format) => (text) => (enabled ? util.styleText(format, String(text)) : String(text));
+  return { enabled, bold: paint("bold"), dim: paint("dim"), red: paint("red"), green: paint("green"),
+           yellow: paint("yellow"), cyan: paint("cyan") };
+}
+
+export class Output {
+  #stdout;
+  #stderr;
+  #secrets = [];
+
+  constructor({ stdout = process.stdout, stderr = process.stderr, env = process.env, json = false } = {}) {
+    this.#stdout = stdout;
+    this.#stderr = stderr;
+    this.json = json;
+    this.color = painter(colorsFor(stdout, env));
+    this.errColor = painter(colorsFor(stderr, env));
+    /** Whether stderr is a terminal (a progress bar) or not (plain progress lines). */
+    this.errIsTTY = Boolean(stderr.isTTY);
+    this.errColumns = stderr.columns || 80;
+  }
+
+  /** Never print `secret` (the token): every later write has it replaced. */
+  hide(secret) {
+    // (Shorter than 4 characters it is no secret, and replacing it would garble every line.)
+    if (typeof secret === "string" && secret.length >= 4) this.#secrets.push(secret);
+  }
+
+  redact(text) {
+    let s = String(text);
+    for (const secret of this.#secrets) s = s.split(secret).join(REDACTED);
+    return s;
+  }
+
+  /** One line of stdout. */
+  line(text = "") {
+    this.#stdout.write(this.redact(text) + "\n");
+  }
+
+  /** One JSON value on one line of stdout. */
+  value(v) {
+    this.#stdout.write(this.redact(JSON.stringify(v)) + "\n");
+  }
+
+  /**
+   * One line of stdout (or `v` as JSON when `json`), resolved once the stream has taken it:
+   * the poller counts a change as delivered when its handler returns, so the handler waits.
+   */
+  delivered(v, json) {
+    const text = this.redact(json ? JSON.stringify(v) : v) + "\n";
+    return new Promise((ok, fail) => this.#stdout.write(text, (e) => (e ? fail(e) : ok())));
+  }
+
+  /** One line of stderr. */
+  err(text = "") {
+    this.#stderr.write(this.redact(text) + "\n");
+  }
+
+  /** Raw stderr write (the progress bar redraws its line). */
+  errRaw(text) {
+    this.#stderr.write(this.redact(text));
+  }
+
+  /** Resolves once everything written so far is flushed (before process.exit). */
+  async flush() {
+    await Promise.all([this.#stdout, this.#stderr].map((s) => new Promise((ok) => {
+      if (!s.writableLength) return ok();
+      s.write("", () => ok());
+    })));
+  }
+}

@@ -1,0 +1,60 @@
+// Import progress on stderr: a bar with ETA that redraws one line when stderr is a terminal,
+// plain lines otherwise (every 5 % or 5 s, and at the end), so logs stay readable and free of
+// escape codes. Hand-rolled rather than a library (cli-progress, progress): the package has
+// no runtime dependencies — browser and Worker users install it too — and this is 50 lines.
+
+const REDRAW_MS = 100;
+const PLAIN_MS = 5000;
+
+function eta(ms) {
+  if (ms == null || !Number.isFinite(ms)) return "--:--";
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const mmss = `${String(m).padStart(h ? 2 : 1, "0")}:${String(s % 60).padStart(2, "0")}`;
+  return h ? `${h}:${mmss}` : mmss;
+}
+
+export class Progress {
+  #out;
+  #last = 0;
+  #lastPercent = -Infinity;
+  #drawn = false;
+  #width = 0;
+
+  constructor(out) {
+    this.#out = out;
+  }
+
+  /** `p`: importRoster's onProgress value { done, total, created, updated, failed, etaMs }. */
+  update(p) {
+    const now = Date.now();
+    const final = p.done >= p.total;
+    const percent = p.total ? Math.floor((100 * p.done) / p.total) : 100;
+    const counts = `created ${p.created}, updated ${p.updated}, failed ${p.failed}`;
+    if (this.#out.errIsTTY) {
+      if (!final && now - this.#last < REDRAW_MS) return;
+      const c = this.#out.errColor;
+      const tail = ` ${p.done}/${p.total} ${String(percent).padStart(3)}%  ${counts}  ${final ? "done" : `ETA ${eta(p.etaMs)}`}`;
+      // One width for the whole run (the widest tail it can have), so the bar does not jitter.
+      const t = p.total;
+      const widest = ` ${t}/${t} 100%  created ${t}, updated ${t}, failed ${t}  ETA 00:00:00`.length;
+      this.#width ||= Math.max(10, Math.min(40, this.#out.errColumns - 3 - widest));
+      const width = this.#width;
+      const filled = Math.round((width * percent) / 100);
+      this.#out.errRaw(`\r\x1b[2K[${c.green("#".repeat(filled))}${c.dim("-".repeat(width - filled))}]${tail}`);
+      this.#drawn = true;
+    } else {
+      if (!final && percent < this.#lastPercent + 5 && now - this.#last < PLAIN_MS) return;
+      this.#out.err(`progress: ${p.done}/${p.total} (${percent}%), ${counts}, ETA ${eta(p.etaMs)}`);
+      this.#lastPercent = percent;
+    }
+    this.#last = now;
+  }
+
+  /** Ends the bar's line (before other messages). */
+  end() {
+    if (this.#drawn) this.#out.errRaw("\n");
+    this.#drawn = false;
+  }
+}

@@ -1,0 +1,164 @@
+// The `vomo-users` command: finds the command, parses its options with node:util parseArgs
+// (global options may come before or after the command), builds the client from the package's
+// own public API, runs the command and turns the outcome into an exit code:
+// 0 ok; 1 API or runtime error (the error kind on stderr); 2 bad usage (message and usage on
+// stderr); 3 not found.
+import { parseArgs } from "node:util";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { VomoClient, VomoError } from "vomo-users";
+import { Output } from "./io.mjs";
+import { UsageError, NotFound, DEFAULT_BASE_URL, baseUrl as checkBaseUrl, rate as checkRate } from "./values.mjs";
+import { GLOBAL_OPTIONS, commands, usageOf, globalUsage } from "./usage.mjs";
+
+const version = () => createRequire(import.meta.url)("../package.json").version;
+
+/** The index of the command name in argv: the first word that is not an option or an option's value. */
+function commandIndex(argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") return i + 1 < argv.length ? i + 1 : -1;
+    if (!a.startsWith("-") || a === "-") return i;
+    const name = a.replace(/^--?/, "").split("=")[0];
+    if (!a.includes("=") && GLOBAL_OPTIONS[name]?.type === "string") i++;
+  }
+  return -1;
+}
+
+/** parseArgs, with its errors turned into one short UsageError line. */
+function parse(args, options, command) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: true });
+  } catch (e) {
+    const m = /^Unknown option '([^']+)'/.exec(e.message);
+    if (m) throw new UsageError(`unknown option ${m[1]}${command ? ` for ${command}` : ""}`, command);
+    const missing = /^Option '(-\w, )?(--[\w-]+) <value>' argument missing/.exec(e.message);
+    if (missing) throw new UsageError(`${missing[2]} needs a value`, command);
+    const noArg = /^Option '(-\w, )?(--[\w-]+)' does not take an argument/.exec(e.message);
+    if (noArg) throw new UsageError(`${noArg[2]} does not take a value`, command);
+    throw new UsageError(e.message.split("\n")[0], command);
+  }
+}
+
+/** The token from --token-file or VOMO_TOKEN; never printed (the output redacts it too). */
+async function readToken(values, env, out, command) {
+  let token;
+  if (values["token-file"] !== undefined) {
+    try {
+      token = (await readFile(values["token-file"], "utf8")).trim();
+    } catch (e) {
+      throw new UsageError(`--token-file: cannot read ${values["token-file"]} (${e.code ?? e.message})`, command);
+    }
+    out.hide(token);
+    if (!token) throw new UsageError(`--token-file: ${values["token-file"]} is empty`, command);
+  } else {
+    token = (env.VOMO_TOKEN ?? "").trim();
+    out.hide(env.VOMO_TOKEN);
+    if (!token) throw new UsageError("no token: set VOMO_TOKEN or pass --token-file PATH", command);
+  }
+  out.hide(token);
+  return token;
+}
+
+function reportError(e, out, command) {
+  if (e instanceof UsageError) {
+    out.err(`vomo-users: ${e.message}`);
+    out.err("");
+    out.err(e.command ?? command ? usageOf(e.command ?? command) : globalUsage());
+    return 2;
+  }
+  if (e instanceof NotFound) {
+    out.err(`vomo-users: not found: ${e.message}`);
+    return 3;
+  }
+  if (e instanceof VomoError) {
+    // A 404 other than "no such user" (say, a base URL without /v1) is an API error: exit 1.
+    if (e.kind === "invalid_input") {
+      out.err(`vomo-users: invalid input: ${e.message}`);
+      out.err("");
+      out.err(command ? usageOf(command) : globalUsage());
+      return 2;
+    }
+    const status = e.status ? ` (HTTP ${e.status})` : "";
+    out.err(`vomo-users: ${e.kind} error${status}: ${e.message}`);
+    if (e.fields) for (const [field, messages] of Object.entries(e.fields)) out.err(`  ${field}: ${[].concat(messages).join("; ")}`);
+    return 1;
+  }
+  out.err(`vomo-users: runtime error: ${e?.message ?? e}`);
+  return 1;
+}
+
+const SHOWN_WARNINGS = 10;
+
+/** The client's warnings, each once, at most SHOWN_WARNINGS of them, on stderr. */
+function printWarnings(warnings, out) {
+  const list = [...warnings];
+  for (const w of list.slice(0, SHOWN_WARNINGS)) out.err(`warning: ${w}`);
+  if (list.length > SHOWN_WARNINGS) out.err(`warning: ... and ${list.length - SHOWN_WARNINGS} more`);
+}
+
+/**
+ * Runs the command line `argv` (without node and the script); resolves to the exit code.
+ * `io` may replace stdout, stderr and env (tests, the vomo-sim alias).
+ */
+export async function run(argv, { stdout = process.stdout, stderr = process.stderr, env = process.env } = {}) {
+  const out = new Output({ stdout, stderr, env });
+  const warnings = new Set();
+  out.hide(env.VOMO_TOKEN);
+  let name = null;
+  try {
+    const at = commandIndex(argv);
+    if (at === -1) {
+      const { values } = parse(argv, GLOBAL_OPTIONS, null);
+      if (values.version) return out.line(version()), 0;
+      if (values.help) return out.line(globalUsage()), 0;
+      throw new UsageError("no command given");
+    }
+    name = argv[at];
+    if (name === "help") { // `vomo-users help [command]`, as gh and git have it
+      const topic = argv[at + 1];
+      if (topic === undefined) return out.line(globalUsage()), 0;
+      if (!commands[topic]) throw new UsageError(`unknown command ${JSON.stringify(topic)}`);
+      return out.line(usageOf(topic)), 0;
+    }
+    const command = commands[name];
+    if (!command) {
+      const n = name;
+      name = null;
+      throw new UsageError(`unknown command ${JSON.stringify(n)}`);
+    }
+    const before = argv[at - 1] === "--" ? argv.slice(0, at - 1) : argv.slice(0, at);
+    const rest = [...before, ...argv.slice(at + 1)];
+    const { values, positionals } = parse(rest, { ...GLOBAL_OPTIONS, ...command.options }, name);
+    out.json = Boolean(values.json);
+    if (values.help) return out.line(usageOf(name)), 0;
+    if (values.version) return out.line(version()), 0;
+    const [min, max] = command.positionals ?? [0, 0];
+    if (positionals.length < min) throw new UsageError(`${name}: missing ${command.positionalName}`, name);
+    if (positionals.length > max) throw new UsageError(`${name}: unexpected argument ${JSON.stringify(positionals[max])}`, name);
+
+    // Only the commands that talk to the API look at the base URL (sim and demo do not).
+    const resolvedBaseUrl = command.api ? checkBaseUrl(values["base-url"] ?? env.VOMO_BASE_URL ?? DEFAULT_BASE_URL) : null;
+    const rps = values.rate !== undefined ? checkRate(values.rate) : undefined;
+    const ctx = {
+      name, values, positionals, out, env, baseUrl: resolvedBaseUrl,
+      /** Checks the command's own options before any token or network is needed. */
+      options: command.check ? command.check(values, positionals) : {},
+      /** Notes a warning (parse coercions, unknown enum values, ...) for stderr at the end. */
+      warn: (message) => warnings.add(String(message)),
+      /** A VomoClient for the base URL, with the token; built on first use. */
+      client: async () => {
+        const token = await readToken(values, env, out, name);
+        return new VomoClient({ token, baseUrl: resolvedBaseUrl, ...(rps !== undefined ? { requestsPerSecond: rps } : {}),
+          onWarning: (m) => warnings.add(String(m)) });
+      },
+    };
+    const code = await command.run(ctx);
+    return code ?? 0;
+  } catch (e) {
+    return reportError(e, out, name);
+  } finally {
+    printWarnings(warnings, out);
+    await out.flush();
+  }
+}

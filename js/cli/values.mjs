@@ -1,0 +1,112 @@
+// Checks of option values that the argument parser (node:util parseArgs) leaves as strings.
+// Each failure is a UsageError: exit code 2, one clear line and the command's usage.
+
+/** Bad usage: exit 2, the message and the usage of `command` (or the global usage). */
+export class UsageError extends Error {
+  constructor(message, command = null) {
+    super(message);
+    this.name = "UsageError";
+    this.command = command;
+  }
+}
+
+/** Not found: exit 3, the message on stderr. */
+export class NotFound extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "NotFound";
+  }
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/** An ISO-8601 date (YYYY-MM-DD) or timestamp (no offset means UTC), as given; else UsageError. */
+export function isoDate(flag, text) {
+  const m = ISO_DATE.exec(text) ?? ISO_TIMESTAMP.exec(text);
+  const valid = m && (() => {
+    const [y, mo, d, h = "0", mi = "0", s = "0"] = m.slice(1, 7).map((v) => v ?? "0");
+    const t = new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
+    return t.getUTCFullYear() === +y && t.getUTCMonth() === +mo - 1 && t.getUTCDate() === +d
+      && +h < 24 && +mi < 60 && +s < 60;
+  })();
+  if (!valid) throw new UsageError(`--${flag}: not an ISO-8601 date or timestamp: ${JSON.stringify(text)} (e.g. 2025-01-31 or 2025-01-31T09:00:00Z)`);
+  return text;
+}
+
+/** A positive integer; else UsageError. */
+export function positiveInt(flag, text) {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`--${flag}: expected a positive integer, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** A non-negative integer (a port: 0 means any free port); else UsageError. */
+export function nonNegativeInt(flag, text) {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`--${flag}: expected a non-negative integer, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** --rate: requests per second (a positive number) or "auto"; else UsageError. */
+export function rate(text) {
+  if (text === "auto") return "auto";
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`--rate: expected requests per second (a positive number) or "auto", got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
+const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A duration like 30s, 5m, 1h, 1500ms or 90 (seconds), in ms; else UsageError. */
+export function duration(flag, text) {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const ms = m ? Number(m[1]) * UNITS[m[2] ?? "s"] : NaN;
+  if (!(ms >= 1)) throw new UsageError(`--${flag}: expected a duration such as 30s, 5m, 1h or 1500ms, got ${JSON.stringify(text)}`);
+  return ms;
+}
+
+/** One of `choices`; else UsageError. */
+export function oneOf(flag, text, choices) {
+  if (!choices.includes(text)) throw new UsageError(`--${flag}: expected one of ${choices.join(", ")}, got ${JSON.stringify(text)}`);
+  return text;
+}
+
+/** A user id: a positive integer; else UsageError. */
+export function userId(text, command) {
+  if (!/^\d+$/.test(text ?? "") || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`not a user id: ${JSON.stringify(text)} (expected a positive integer)`, command);
+  }
+  return Number(text);
+}
+
+export const DEFAULT_BASE_URL = "https://api.vomo.org/v1";
+
+function isLoopback(hostname) {
+  const h = hostname.toLowerCase();
+  return h === "localhost" || h.endsWith(".localhost") || h === "[::1]" || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * The base URL: https:// anywhere, http:// only to a loopback host (the token would cross
+ * the network in clear text otherwise); no credentials in it. Else UsageError.
+ */
+export function baseUrl(text) {
+  let url;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--base-url: not a URL: ${JSON.stringify(text)}`);
+  }
+  if (url.username || url.password) throw new UsageError("--base-url: must not carry a user name or password");
+  if (url.protocol === "https:") return url.href.replace(/\/$/, "");
+  if (url.protocol === "http:") {
+    if (isLoopback(url.hostname)) return url.href.replace(/\/$/, "");
+    throw new UsageError(`--base-url: http:// is allowed only for a loopback host (localhost, 127.0.0.1, [::1]), not ${url.hostname}: the token would travel unencrypted; use https://`);
+  }
+  throw new UsageError(`--base-url: expected an https:// URL, got ${url.protocol}//`);
+}

@@ -1,0 +1,122 @@
+// import <roster.csv>: the summary, <roster>.failed.csv, progress lines, resuming after
+// Ctrl-C (SIGINT) with no settled record sent twice, a finished rerun that sends nothing,
+// and a retryable failure (exit 1, retried by the rerun).
+import test from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseRosterCsv } from "vomo-users";
+import { cli, jsonLines, posts, start, world } from "./helpers.mjs";
+
+const roster = (n, extra = "") => "External ID,First Name,Last Name,Email,Gender\r\n"
+  + Array.from({ length: n }, (_, i) => `crm-${i + 1},First${i + 1},Last${i + 1},person${i + 1}@example.org,${"MFN"[i % 3]}\r\n`).join("")
+  + extra;
+
+test("import --json: summary last, failed rows in <roster>.failed.csv (re-importable), a finished rerun sends nothing", async (t) => {
+  const { sim, env, dir } = await world(t);
+  const file = join(dir, "roster.csv");
+  await writeFile(file, roster(20, "crm-21,Bad,Gender,bad@example.org,X\r\ncrm-22,Only,Two\r\ncrm-23,Re,Peat,PERSON1@example.org,\r\n"));
+  const args = ["import", file, "--state-dir", join(dir, "state"), "--json", "--rate", "500"];
+  const r = await cli(args, { env });
+  assert.equal(r.code, 0, r.stderr);
+  const lines = jsonLines(r.stdout);
+  const summary = lines.at(-1);
+  assert.equal(summary.created, 20);
+  assert.equal(summary.updated, 0);
+  assert.equal(summary.failed, 2, "bad gender, repeated email");
+  assert.equal(summary.invalidRows, 1, "the row with three cells");
+  assert.equal(summary.failedFile, join(dir, "roster.failed.csv"));
+  assert.match(summary.key, /^roster\.csv-[0-9a-f]{12}$/);
+  assert.equal(posts(sim).length, 20, "invalid rows and the repeat are not sent");
+  assert.match(r.stderr, /^progress: 22\/22 \(100%\), created 20, updated 0, failed 2/m);
+  assert.match(r.stderr, /roster\.csv line 23: 3 cells where the header has 5 \(skipped\)/);
+
+  const failed = await readFile(join(dir, "roster.failed.csv"), "utf8");
+  const { records } = parseRosterCsv(failed);
+  assert.deepEqual(records.map((x) => x.externalId), ["crm-21", "crm-23"], "the failed rows read back as a roster");
+  assert.match(failed, /^22,invalid_input,.*gender.*,crm-21,Bad,Gender,bad@example\.org,,,X,/m);
+  assert.match(failed, /^23,invalid_row,3 cells where the header has 5,/m);
+  assert.match(failed, /^24,invalid_input,.*appears earlier in this roster.*,crm-23,/m);
+
+  const again = await cli(args, { env });
+  assert.equal(again.code, 0);
+  assert.deepEqual(jsonLines(again.stdout).at(-1), summary, "the same outcome, from the saved progress");
+  assert.equal(posts(sim).length, 20, "a finished import rerun sends nothing");
+});
+
+test("import without --json: a summary line; no failed file left when nothing failed; state in ~/.local/state by default", async (t) => {
+  const { env, dir } = await world(t);
+  const file = join(dir, "people.csv");
+  await writeFile(join(dir, "people.failed.csv"), "stale\r\n");
+  await writeFile(file, roster(5));
+  const r = await cli(["import", file, "--key", "people-1", "--rate", "500"], { env: { ...env, HOME: dir } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^imported .*people\.csv \(key people-1\): 5 created, 0 updated, 0 failed, 0 email changes, 0 unusable rows$/m);
+  assert.equal(existsSync(join(dir, "people.failed.csv")), false, "a stale failed list is removed");
+  assert.ok((await readdir(join(dir, ".local", "state", "vomo-users", "imports"))).length > 0, "the progress is saved there");
+  const xdg = await cli(["import", file, "--key", "people-2", "--rate", "500"], { env: { ...env, HOME: dir, XDG_STATE_HOME: join(dir, "xdg") } });
+  assert.match(xdg.stdout, /0 created, 5 updated/);
+  assert.ok((await readdir(join(dir, "xdg", "vomo-users", "imports"))).length > 0, "$XDG_STATE_HOME wins");
+});
+
+test("Ctrl-C (SIGINT) saves progress; the rerun with the same key resumes and no settled record is sent twice", async (t) => {
+  const { sim, env, dir } = await world(t);
+  const file = join(dir, "big.csv");
+  const n = 60;
+  await writeFile(file, roster(n));
+  const args = ["import", file, "--key", "big", "--state-dir", join(dir, "state"), "--rate", "15"]; // 4 s: time to interrupt
+  const run = start(args, { env });
+  await run.waitFor("stderr", /progress: (1[5-9]|[2-5]\d)\/60 /); // a quarter done: interrupt it
+  run.child.kill("SIGINT");
+  const stopped = await run.done;
+  assert.equal(stopped.code, 1, stopped.stderr);
+  assert.match(stopped.stderr, /interrupted: progress saved under key big in .*; run the same command again to resume/);
+  assert.match(stopped.stderr, /^vomo-users: aborted error/m);
+  const sentBefore = posts(sim).length;
+  assert.ok(sentBefore >= 15 && sentBefore < n, `${sentBefore} sent before the interrupt`);
+
+  const resumed = await cli([...args, "--json", "--rate", "500"], { env });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const summary = jsonLines(resumed.stdout).at(-1);
+  assert.equal(summary.created + summary.updated, n, "every record settled");
+  assert.equal(summary.failed, 0);
+  const sentAfter = posts(sim).length - sentBefore;
+  // Only the record in flight at the interrupt (not settled) may be sent again: it then comes back "updated".
+  assert.ok(sentBefore + sentAfter <= n + 1, `${sentBefore} + ${sentAfter} requests for ${n} records`);
+  assert.ok(summary.updated <= 1, `${summary.updated} updated`);
+  assert.ok(sentAfter <= n - sentBefore + 1 && sentAfter >= n - sentBefore, "the rerun sent the rest, not the settled ones");
+  const emails = new Set(sim.listAll().map((u) => u.email));
+  for (let i = 1; i <= n; i++) assert.ok(emails.has(`person${i}@example.org`), `person${i}`);
+});
+
+test("a row that failed with a retryable error: exit 1 naming the kind; the rerun retries only it", async (t) => {
+  const { sim, env, dir } = await world(t);
+  const file = join(dir, "flaky.csv");
+  await writeFile(file, roster(3));
+  sim.injectFault({ method: "POST", path: "/v1/users", type: "status", status: 503, times: 5 }); // outlasts the client's 4 retries
+  const args = ["import", file, "--state-dir", join(dir, "state"), "--json", "--rate", "500"];
+  const r = await cli(args, { env });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /1 row\(s\) failed with a retryable error \(server\); run the same command again to retry them/);
+  const summary = jsonLines(r.stdout).at(-1);
+  assert.deepEqual([summary.created, summary.failed, summary.retryable], [2, 1, 1]);
+  assert.match(await readFile(join(dir, "flaky.failed.csv"), "utf8"), /,server,.*,crm-1,/);
+  const before = posts(sim).length;
+  const again = await cli(args, { env });
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(posts(sim).length - before, 1, "only the unsettled row is sent again");
+  assert.deepEqual(jsonLines(again.stdout).at(-1).created, 3);
+  assert.equal(existsSync(join(dir, "flaky.failed.csv")), false);
+});
+
+test("a roster without an email column is bad usage (exit 2), nothing sent", async (t) => {
+  const { sim, env, dir } = await world(t);
+  const file = join(dir, "names.csv");
+  await writeFile(file, "First Name,Last Name\nAna,Lima\n");
+  const r = await cli(["import", file, "--state-dir", join(dir, "state"), "--rate", "500"], { env });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^vomo-users: invalid input: .*email/m);
+  assert.match(r.stderr, /^Usage: vomo-users import /m);
+  assert.equal(posts(sim).length, 0);
+});

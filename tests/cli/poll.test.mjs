@@ -1,0 +1,143 @@
+// poll and reconcile on a state directory: the first run syncs everything, a second run on
+// the same directory prints only the changes; participations, dead letters, --max-requests
+// slices, --every until SIGINT (a clean stop, exit 0).
+import test from "node:test";
+import assert from "node:assert/strict";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { cli, jsonLines, start, world } from "./helpers.mjs";
+
+const FAST = ["--rate", "500"];
+const pollArgs = (dir, ...more) => ["poll", "--customer", "acme", "--state-dir", join(dir, "state"), ...more, ...FAST];
+
+/** A frozen simulator, its clock moved past the poller's safety margin. */
+async function settled(t, options) {
+  const w = await world(t, options);
+  w.sim.advanceClock(60_000);
+  return w;
+}
+
+test("poll --json twice on one state dir: every user, then only the changes", async (t) => {
+  const { sim, env, dir } = await settled(t, { users: 40 });
+  const first = await cli(pollArgs(dir, "--json"), { env });
+  assert.equal(first.code, 0, first.stderr);
+  const lines = jsonLines(first.stdout);
+  const result = lines.at(-1);
+  assert.equal(result.type, "result");
+  assert.equal(result.processed, 40);
+  assert.equal(result.failed, 0);
+  const users = lines.slice(0, -1);
+  assert.ok(users.every((l) => l.type === "user" && ["created", "updated"].includes(l.kind)));
+  assert.deepEqual(users.map((l) => l.user.id).sort((a, b) => a - b), sim.listAll().map((u) => u.id));
+  assert.ok((await readdir(join(dir, "state", "customers"))).includes("acme"), "the store is under the state dir, per customer");
+
+  const [a] = sim.listAll();
+  sim.advanceClock(10_000);
+  sim.updateUser(a.id, { phone: "(555) 010-9999" });
+  const created = sim.createUser({ first_name: "Nia", last_name: "Okafor", email: "nia@example.org" });
+  sim.advanceClock(60_000);
+  const second = jsonLines((await cli(pollArgs(dir, "--json"), { env })).stdout);
+  assert.deepEqual(second.slice(0, -1).map((l) => [l.type, l.kind, l.user.id]).sort(),
+    [["user", "created", created.id], ["user", "updated", a.id]].sort());
+  assert.equal(second.find((l) => l.kind === "updated").user.phone, "(555) 010-9999");
+  assert.deepEqual([second.at(-1).type, second.at(-1).processed, second.at(-1).created, second.at(-1).updated], ["result", 2, 1, 1]);
+
+  const third = jsonLines((await cli(pollArgs(dir, "--json"), { env })).stdout);
+  assert.equal(third.length, 1, "nothing changed: only the result line");
+  assert.equal(third[0].processed, 0);
+});
+
+test("poll without --json: a readable feed and a summary", async (t) => {
+  const { sim, env, dir } = await settled(t, { users: 5 });
+  const r = await cli(pollArgs(dir), { env });
+  assert.equal(r.code, 0, r.stderr);
+  const u = sim.listAll()[0];
+  assert.match(r.stdout, new RegExp(`^(created|updated) user ${u.id} ${u.full_name} <${u.email}>  updated \\S+Z$`, "m"));
+  assert.match(r.stdout, /^poll: processed 5 \(created \d, updated \d, failed 0\), participation events 0; \d+ requests in \d+ ms; checkpoint \S+Z$/m);
+});
+
+test("--participations changed-users: a shift sign-up is a participation line; a bad record is a deadLetter line", async (t) => {
+  const { sim, env, dir } = await settled(t, { users: 6 });
+  await cli(pollArgs(dir, "--participations", "changed-users", "--json"), { env });
+  const [, b, c] = sim.listAll();
+  sim.advanceClock(10_000);
+  const shift = sim.addParticipation(b.id, { hours: "3.50" });
+  sim.updateUser(b.id, { address: "12 Harbour Road" });
+  sim.updateUser(c.id, { email: null }); // a record the parser cannot use
+  sim.advanceClock(60_000);
+  const r = await cli(pollArgs(dir, "--participations", "changed-users", "--json"), { env });
+  assert.equal(r.code, 0, r.stderr);
+  const lines = jsonLines(r.stdout);
+  const p = lines.find((l) => l.type === "participation");
+  assert.equal(p.kind, "added");
+  assert.equal(p.userId, b.id);
+  assert.equal(p.participation.projectDateId, Number(shift.project_date_id));
+  assert.equal(p.participation.hours, 3.5);
+  assert.equal(p.before, null);
+  const dead = lines.find((l) => l.type === "deadLetter");
+  assert.ok(dead, r.stdout);
+  assert.equal(dead.userId, c.id);
+  assert.equal(typeof dead.error.kind, "string");
+  assert.equal(lines.at(-1).type, "result");
+  assert.equal(lines.at(-1).participationEvents, 1);
+});
+
+test("--max-requests slices the initial sync; the next runs go on without repeating anyone", async (t) => {
+  const { sim, env, dir } = await settled(t, { users: 45 });
+  const seen = [];
+  for (let run = 0; run < 10; run++) {
+    const lines = jsonLines((await cli(pollArgs(dir, "--json", "--max-requests", "1"), { env })).stdout);
+    assert.ok(lines.at(-1).requests <= 1);
+    seen.push(...lines.filter((l) => l.type === "user").map((l) => l.user.id));
+    if (lines.at(-1).processed === 0 && seen.length) break;
+  }
+  assert.deepEqual([...seen].sort((a, b) => a - b), sim.listAll().map((u) => u.id), "each user once, across the slices");
+});
+
+test("--every keeps polling until Ctrl-C, which stops cleanly with exit 0", async (t) => {
+  const { sim, env, dir } = await settled(t, { users: 5 });
+  const run = start(pollArgs(dir, "--json", "--every", "200ms"), { env });
+  t.after(() => run.child.kill("SIGKILL"));
+  await run.waitFor("stdout", /"type":"result"/);
+  const created = sim.createUser({ first_name: "Late", last_name: "Comer", email: "late@example.org" });
+  sim.advanceClock(60_000);
+  await run.waitFor("stdout", new RegExp(`"type":"user","kind":"created","user":\\{"id":${created.id},`));
+  await run.waitFor("stdout", new RegExp(`"id":${created.id},[^\\n]*\\n(.*\\n)*\\{"type":"result"`)); // that poll's result
+  run.child.kill("SIGINT");
+  const r = await run.done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /stopping \(Ctrl-C\)/);
+  const lines = jsonLines(r.stdout);
+  assert.equal(lines.at(-1).type, "result");
+  assert.ok(lines.filter((l) => l.type === "result").length >= 2, "more than one poll");
+  assert.equal(lines.filter((l) => l.type === "user" && l.user.id === created.id).length, 1, "delivered once");
+});
+
+test("reconcile: ids the poller knows that are no longer listed", async (t) => {
+  const { sim, env, dir } = await settled(t, { users: 8 });
+  await cli(pollArgs(dir, "--json"), { env });
+  const gone = sim.listAll()[3].id;
+  sim.deleteUser(gone);
+  const args = ["reconcile", "--customer", "acme", "--state-dir", join(dir, "state"), ...FAST];
+  const r = await cli([...args, "--json"], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(jsonLines(r.stdout), [{ missing: [gone], complete: true }]);
+  const text = await cli(args, { env });
+  assert.match(text.stdout, new RegExp(`^complete listing; known but not listed: ${gone}$`, "m"));
+  const fresh = await cli(["reconcile", "--customer", "other", "--state-dir", join(dir, "state"), "--json", ...FAST], { env });
+  assert.deepEqual(jsonLines(fresh.stdout), [{ missing: [], complete: true }]);
+  assert.match(fresh.stderr, /no poll of customer other has run/);
+});
+
+test("--every goes on after a poll that failed with a retryable error; a non-retryable one ends it (exit 1)", async (t) => {
+  const { sim, env, dir } = await settled(t, { users: 5 });
+  sim.injectFault({ method: "GET", path: "/v1/users", type: "status", status: 503, times: 5 }); // outlasts the client's retries
+  const run = start(pollArgs(dir, "--json", "--every", "200ms"), { env });
+  t.after(() => run.child.kill("SIGKILL"));
+  await run.waitFor("stderr", /^vomo-users: server error \(HTTP 503\): .*; polling again in 200ms$/m);
+  await run.waitFor("stdout", /"type":"result","processed":5,/);
+  sim.injectFault({ type: "unauthorized", times: "always" }); // the token was revoked
+  const r = await run.done;
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^vomo-users: auth error \(HTTP 401\)/m);
+});

@@ -1,0 +1,135 @@
+// list, user and find against the simulator, with and without --json; not found -> 3; a
+// wrong token -> 1 with kind auth and the token nowhere.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { cli, jsonLines, world } from "./helpers.mjs";
+
+const FAST = ["--rate", "500"];
+
+test("list --json: every user, one JSON value per line, in the package's shape; warnings on stderr", async (t) => {
+  const { sim, env } = await world(t, { users: 40 });
+  sim.updateUser(sim.listAll()[5].id, { membership_status: "WAITLISTED" });
+  const r = await cli(["list", "--json", ...FAST], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const users = jsonLines(r.stdout);
+  assert.deepEqual(users.map((u) => u.id), sim.listAll().map((u) => u.id), "all 40, across 3 pages");
+  assert.equal(users.length, 40);
+  assert.match(users[0].updatedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  assert.ok("firstName" in users[0] && "membershipRole" in users[0]);
+  assert.equal(users[5].membershipStatus, "WAITLISTED", "an unknown value is kept as sent");
+  assert.match(r.stderr, /^warning: .*unknown value "WAITLISTED"/m);
+});
+
+test("list filters go to the API: --email-like, --updated-after, --name-like", async (t) => {
+  const { sim, env } = await world(t, { users: 40 });
+  const target = sim.listAll()[7];
+  const part = target.email.split("@")[0].toUpperCase();
+  const byEmail = jsonLines((await cli(["list", "--json", "--email-like", part, ...FAST], { env })).stdout);
+  assert.deepEqual(byEmail.map((u) => u.id), [target.id]);
+
+  sim.advanceClock(60_000);
+  const edited = sim.updateUser(sim.listAll()[3].id, { phone: "(555) 000-1111" });
+  const after = new Date(sim.now() - 1000).toISOString();
+  const recent = jsonLines((await cli(["list", "--json", "--updated-after", after, ...FAST], { env })).stdout);
+  assert.deepEqual(recent.map((u) => u.id), [edited.id]);
+  const q = sim.log().filter((e) => e.method === "GET").at(-1).query;
+  assert.equal(q.updated_after, after);
+
+  const byName = jsonLines((await cli(["list", "--json", "--name-like", target.last_name, ...FAST], { env })).stdout);
+  assert.ok(byName.some((u) => u.id === target.id));
+  assert.ok(byName.every((u) => `${u.firstName} ${u.lastName}`.toLowerCase().includes(target.last_name.toLowerCase())));
+});
+
+test("list without --json: a readable table and a count", async (t) => {
+  const { sim, env } = await world(t, { users: 16 });
+  const r = await cli(["list", ...FAST], { env });
+  assert.equal(r.code, 0);
+  const lines = r.stdout.trimEnd().split("\n");
+  assert.match(lines[0], /ID\s+UPDATED \(UTC\)\s+NAME <EMAIL>/);
+  const first = sim.listAll()[0];
+  assert.match(lines[1], new RegExp(`^\\s*${first.id}\\s+\\S+Z\\s+${first.full_name} <${first.email}>$`));
+  assert.equal(lines.at(-1), "16 users");
+});
+
+test("user <id>: the detail with participations; --json is one line; unknown id -> exit 3", async (t) => {
+  const { sim, env } = await world(t);
+  const id = sim.listAll()[2].id;
+  const p = sim.addParticipation(id, { hours: "2.50", project_id: 9 });
+  const json = await cli(["user", String(id), "--json", ...FAST], { env });
+  assert.equal(json.code, 0);
+  const [detail] = jsonLines(json.stdout);
+  assert.equal(detail.id, id);
+  const shift = detail.participations.find((x) => x.projectDateId === Number(p.project_date_id));
+  assert.equal(shift.hours, 2.5, "hours as a number, not \"2.50\"");
+  const text = await cli(["user", String(id), ...FAST], { env });
+  assert.match(text.stdout, new RegExp(`^email\\s+${sim.getUser(id).email}$`, "m"));
+  assert.match(text.stdout, /project 9 date \d+: 2\.5 h/);
+
+  const missing = await cli(["user", "999999", ...FAST], { env });
+  assert.equal(missing.code, 3);
+  assert.equal(missing.stdout, "");
+  assert.match(missing.stderr, /^vomo-users: not found: user 999999$/m);
+  assert.equal((await cli(["user", "999999", "--json", ...FAST], { env })).code, 3);
+});
+
+test("find <email>: exact and case-insensitive; a partial match or none -> exit 3", async (t) => {
+  const { sim, env } = await world(t);
+  const u = sim.listAll()[4];
+  const r = await cli(["find", `  ${u.email.toUpperCase()} `, "--json", ...FAST], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(jsonLines(r.stdout)[0].id, u.id);
+  const text = await cli(["find", u.email, ...FAST], { env });
+  assert.match(text.stdout, new RegExp(`^id\\s+${u.id}$`, "m"));
+  const partial = await cli(["find", u.email.slice(1), "--json", ...FAST], { env });
+  assert.equal(partial.code, 3, "a substring is not the user");
+  assert.equal(partial.stdout, "");
+  assert.match(partial.stderr, /not found: no user with the email/);
+});
+
+test("a wrong token: exit 1, kind auth on stderr, the token in neither stream, for every API command", async (t) => {
+  const { sim, env, dir } = await world(t);
+  const secret = "wrong-token-b7e1d2c9f00d";
+  const roster = join(dir, "r.csv");
+  await writeFile(roster, "First Name,Last Name,Email\nA,B,ab@example.org\n");
+  const state = join(dir, "state");
+  for (const args of [["list"], ["list", "--json"], ["user", "1001"], ["user", "1001", "--json"], ["find", "a@b.org", "--json"],
+    ["upsert", "--first-name", "A", "--last-name", "B", "--email", "ab@example.org"],
+    ["import", roster, "--state-dir", state], ["import", roster, "--state-dir", state, "--json"],
+    ["poll", "--customer", "c", "--state-dir", state], ["poll", "--customer", "c", "--state-dir", state, "--json"],
+    ["reconcile", "--customer", "c", "--state-dir", state, "--json"]]) {
+    const r = await cli([...args, ...FAST], { env: { ...env, VOMO_TOKEN: secret } });  // cli() asserts the token is absent
+    assert.equal(r.code, 1, args.join(" "));
+    assert.match(r.stderr, /^vomo-users: auth error \(HTTP 401\): /m);
+    assert.equal(r.stdout, "");
+  }
+  assert.equal(sim.count(), 30, "nothing was created");
+});
+
+test("--token-file: the token read from a file works, and a wrong one stays hidden", async (t) => {
+  const { sim, env, dir } = await world(t);
+  const file = join(dir, "token");
+  await writeFile(file, `${sim.token}\n`, { mode: 0o600 });
+  const r = await cli(["find", sim.listAll()[0].email, "--token-file", file, "--json", ...FAST],
+    { env: { VOMO_BASE_URL: env.VOMO_BASE_URL }, secret: sim.token });
+  assert.equal(r.code, 0, r.stderr);
+  await writeFile(file, "file-secret-0c4ad1\n");
+  const bad = await cli(["list", "--token-file", file, ...FAST], { env: { VOMO_BASE_URL: env.VOMO_BASE_URL }, secret: "file-secret-0c4ad1" });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /auth error/);
+});
+
+test("a forbidden token: exit 1, kind forbidden", async (t) => {
+  const { sim, env } = await world(t);
+  const r = await cli(["list", ...FAST], { env: { ...env, VOMO_TOKEN: sim.forbiddenToken } });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^vomo-users: forbidden error \(HTTP 403\)/m);
+});
+
+test("a 404 that is not 'no such user' (a base URL without /v1) is an API error, exit 1", async (t) => {
+  const { env } = await world(t);
+  const r = await cli(["list", "--base-url", env.VOMO_BASE_URL.replace(/\/v1$/, "/v2"), ...FAST], { env });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^vomo-users: not_found error \(HTTP 404\): GET \/v2\/users/m);
+});

@@ -1,0 +1,43 @@
+// vomo-users sim and its alias vomo-sim: a simulator the other commands can use, stopped by
+// Ctrl-C with exit 0.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { cli, jsonLines, start, SIM_BIN } from "./helpers.mjs";
+
+for (const [label, bin, args] of [["vomo-users sim", undefined, ["sim"]], ["vomo-sim (alias)", SIM_BIN, []], ["vomo-users --json sim", undefined, ["--json", "sim"]]]) {
+  test(`${label} --port 0 --users 7 serves 7 users to vomo-users list; SIGINT stops it`, async (t) => {
+    const run = start([...args, "--port", "0", "--users", "7", "--seed", "3"], { bin });
+    t.after(() => run.child.kill("SIGKILL"));
+    await run.waitFor("stdout", /\n/);
+    const { url, token } = JSON.parse(run.stdout);
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    if (!args.includes("--json")) await run.waitFor("stderr", /Ctrl-C stops it/);
+    const list = await cli(["list", "--json", "--rate", "500"], { env: { VOMO_BASE_URL: url, VOMO_TOKEN: token } });
+    assert.equal(list.code, 0, list.stderr);
+    assert.equal(jsonLines(list.stdout).length, 7);
+    run.child.kill("SIGINT");
+    const r = await run.done;
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout.split("\n").filter(Boolean).length, 1, "one JSON line");
+    if (args.includes("--json")) assert.equal(r.stderr, "", "--json: nothing for humans");
+  });
+}
+
+test("sim: a bad option is bad usage; --help documents the handshake line", async () => {
+  const bad = await cli(["sim", "--quirk", "nonsense=on"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--quirk: unknown quirk "nonsense"/);
+  const help = await cli(["--help"], { bin: SIM_BIN });
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^Usage: vomo-users sim /);
+  assert.match(help.stdout, /"url":\.\.\.,"token":\.\.\./);
+});
+
+test("vomo-users demo from the installed package: the main job, no token needed", async () => {
+  const r = await cli(["demo", "--users", "20"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^== First poll: the initial sync/m);
+  assert.match(r.stdout, /processed 20 \(created \d+, updated \d+, failed 0\)/);
+  assert.match(r.stdout, /processed 5 \(created 2, updated 3, failed 0\), participation events 1/);
+  assert.match(r.stdout, /Reconciliation: complete listing; known but not visible: \[\d+\]/);
+});

@@ -1,0 +1,117 @@
+// Help, version and bad usage: exit 2 with one clear line and the usage on stderr; the
+// token never in any of it.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { cli, tempDir, VERSION, baseEnv, APP_DIR } from "./helpers.mjs";
+
+const SECRET = "tok-never-print-7f3a9c";
+const env = { VOMO_TOKEN: SECRET, VOMO_BASE_URL: "http://127.0.0.1:9/v1" }; // nothing listens: usage errors come first
+
+test("--help lists every command and the exit codes, on stdout, exit 0", async () => {
+  const r = await cli(["--help"], { env });
+  assert.equal(r.code, 0);
+  for (const c of ["list", "user", "find", "upsert", "import", "poll", "reconcile", "sim", "demo"]) {
+    assert.match(r.stdout, new RegExp(`^  ${c} `, "m"), c);
+  }
+  assert.match(r.stdout, /VOMO_TOKEN/);
+  assert.match(r.stdout, /https:\/\/api\.vomo\.org\/v1/, "names the default base URL");
+  assert.match(r.stdout, /2 bad usage; 3 not found/);
+  assert.equal(r.stderr, "");
+});
+
+test("a command's --help shows its options", async () => {
+  const r = await cli(["import", "--help"], { env });
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^Usage: vomo-users import <roster\.csv> \[--key KEY\] \[--state-dir DIR\]/);
+  const poll = await cli(["--json", "poll", "-h"], { env });
+  assert.match(poll.stdout, /--participations off\|changed-users\|full-scan/);
+});
+
+test("--version prints the package version", async () => {
+  const r = await cli(["--version"], { env });
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout.trim(), VERSION);
+});
+
+const BAD = [
+  [[], /no command given/],
+  [["frobnicate"], /unknown command "frobnicate"/],
+  [["list", "--colour"], /unknown option --colour for list/],
+  [["list", "--updated-after"], /--updated-after needs a value/],
+  [["list", "--updated-after", "yesterday"], /--updated-after: not an ISO-8601 date or timestamp: "yesterday"/],
+  [["list", "--created-before", "2025-02-30"], /--created-before: not an ISO-8601/],
+  [["user"], /user: missing <id>/],
+  [["user", "abc"], /not a user id: "abc"/],
+  [["user", "1", "2"], /unexpected argument "2"/],
+  [["upsert", "--first-name", "A", "--email", "a@b.org"], /upsert: missing --last-name/],
+  [["import", "does-not-exist.csv"], /import: no such file: does-not-exist\.csv/],
+  [["poll", "--state-dir", "x"], /poll: missing --customer/],
+  [["poll", "--customer", "c", "--state-dir", "x", "--participations", "some"], /--participations: expected one of off, changed-users, full-scan/],
+  [["poll", "--customer", "c", "--state-dir", "x", "--every", "soon"], /--every: expected a duration/],
+  [["reconcile", "--customer", "c"], /reconcile: missing --state-dir/],
+  [["list", "--rate", "0"], /--rate: expected requests per second/],
+  [["list", "--base-url", "http://api.vomo.org/v1"], /--base-url: http:\/\/ is allowed only for a loopback host/],
+  [["list", "--base-url", "not a url"], /--base-url: not a URL/],
+  [["list", "--token", SECRET], /unknown option --token for list/],
+  [[`--token=${SECRET}`, "list"], /unknown option --token for list/],
+];
+
+for (const [args, message] of BAD) {
+  test(`bad usage: vomo-users ${args.join(" ").replace(SECRET, "<token>")} -> exit 2`, async () => {
+    const r = await cli(args, { env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, "");
+    const [first, blank, usage] = r.stderr.split("\n");
+    assert.match(first, message);
+    assert.match(first, /^vomo-users: /);
+    assert.equal(blank, "");
+    assert.match(usage, /^Usage: vomo-users /);
+  });
+}
+
+test("a non-loopback http:// base URL from VOMO_BASE_URL is bad usage too; loopback and https are accepted", async (t) => {
+  const r = await cli(["find", "a@b.org"], { env: { ...env, VOMO_BASE_URL: "http://10.0.0.8/v1" } });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /http:\/\/ is allowed only for a loopback host/);
+  // localhost passes the check and then fails to connect (nothing listens on port 9): exit 1, kind network.
+  const local = await cli(["user", "1", "--rate", "1000"], { env: { ...env, VOMO_BASE_URL: "http://localhost:9/v1" } });
+  assert.equal(local.code, 1);
+  assert.match(local.stderr, /^vomo-users: network error/m);
+});
+
+test("no token: exit 2 naming VOMO_TOKEN and --token-file; an unreadable token file likewise", async (t) => {
+  const r = await cli(["list"], { env: { VOMO_BASE_URL: "http://127.0.0.1:9/v1" } });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /no token: set VOMO_TOKEN or pass --token-file PATH/);
+  const dir = await tempDir(t);
+  const missing = await cli(["list", "--token-file", join(dir, "nope")], { env });
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--token-file: cannot read .*nope \(ENOENT\)/);
+  await writeFile(join(dir, "empty"), "\n");
+  const empty = await cli(["list", "--token-file", join(dir, "empty")], { env: { VOMO_BASE_URL: "http://127.0.0.1:9/v1" } });
+  assert.equal(empty.code, 2);
+  assert.match(empty.stderr, /is empty/);
+});
+
+test("npx vomo-users works in the project that installed the tarball", async () => {
+  const { stdout } = await promisify(execFile)("npx", ["--no-install", "vomo-users", "--version"], { cwd: APP_DIR, env: baseEnv({ npm_config_update_notifier: "false" }) });
+  assert.equal(stdout.trim(), VERSION);
+  const help = await promisify(execFile)("npx", ["--no-install", "vomo-users", "--help"], { cwd: APP_DIR, env: baseEnv({ npm_config_update_notifier: "false" }) });
+  assert.match(help.stdout, /^Usage: vomo-users <command> \[options\]/);
+});
+
+test("help and help <command> as gh has them; help of an unknown command is bad usage", async () => {
+  const all = await cli(["help"], { env });
+  assert.equal(all.code, 0);
+  assert.match(all.stdout, /^Usage: vomo-users <command> \[options\]/);
+  const one = await cli(["help", "reconcile"], { env });
+  assert.equal(one.code, 0);
+  assert.match(one.stdout, /^Usage: vomo-users reconcile --customer ID --state-dir DIR/);
+  const bad = await cli(["help", "nope"], { env });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^vomo-users: unknown command "nope"\n\nUsage: vomo-users <command>/);
+});
