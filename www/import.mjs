@@ -4,8 +4,8 @@
 //
 // What survives a reload: the resume key (and the file name, for the message) in
 // localStorage under RESUME, and the import's own saved progress in a LocalStorageStore.
-// A key is derived from the file's name, size and modification time, so picking the same
-// file again finds its paused import; an edited file is a new import.
+// The key is derived from the file's name and a SHA-256 of its content, so picking the same
+// file again (after a reload too) finds its paused import, and an edited file is a new import.
 import { importRoster, parseRosterCsv } from "vomo-users";
 import { LocalStorageStore } from "vomo-users/stores";
 import { $, el, cell, row, errorText, say, duration } from "./ui.mjs";
@@ -114,6 +114,13 @@ async function run() {
   }
 }
 
+/** The import key of a file: its name and content hash (name, size and date without WebCrypto). */
+async function fileKey(file, text) {
+  if (!globalThis.crypto?.subtle) return `${file.name}:${file.size}:${file.lastModified}`;   // not a secure context
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return `${file.name}:${[...digest.slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
 async function pick(file) {
   const text = await file.text();
   const summary = $("import-summary");
@@ -123,11 +130,11 @@ async function pick(file) {
   $("import-progress-text").textContent = "";
   try {
     const parsed = parseRosterCsv(text);
-    current = { key: `${file.name}:${file.size}:${file.lastModified}`, fileName: file.name, parsed };
+    current = { key: await fileKey(file, text), fileName: file.name, parsed };
     preview(parsed);
     const saved = readResume();
     const again = saved?.key === current.key;
-    say(summary, `${file.name}: ${parsed.records.length} records to import, ${parsed.errors.length} lines with errors` +
+    say(summary, `${file.name}: ${parsed.records.length} records to import, ${parsed.errors.length} line${parsed.errors.length === 1 ? "" : "s"} with errors` +
       (parsed.ignoredColumns.length ? `, ignored columns: ${parsed.ignoredColumns.join(", ")}` : "") +
       (again && saved.state !== "done" ? ". A paused import of this file was found: Resume continues it." : "") +
       (again && saved.state === "done" ? ". This file was imported already: Start again sends nothing and lists the results." : ""));

@@ -46,7 +46,7 @@ export function setupUpsert() {
       const other = showFieldErrors(e?.fields);
       const where = e?.kind === "invalid_input" ? "not sent" : "rejected by the server";
       say(result, `${where}: ${errorText(e)}${other.length ? ` (${other.join("; ")})` : ""}`, true);
-      const first = Object.keys(e?.fields ?? {}).map((f) => $(`u-${f}`)).find(Boolean);
+      const first = Object.values(FIELDS).filter((f) => e?.fields?.[f]).map((f) => $(`u-${f}`))[0];   // in form order
       first?.focus();
     }
   });
