@@ -88,7 +88,7 @@ export function setupChanges() {
     try {
       const { missing, complete } = await makePoller().reconcile();
       list.replaceChildren(...missing.map((id) => el("li", {}, `user #${id}: known, not visible now`)));
-      say(out, `${missing.length} known ids not visible${complete ? "" : " (listing incomplete: only what was reached)"}. ` +
+      say(out, `${missing.length} known id${missing.length === 1 ? "" : "s"} not visible${complete ? "" : " (listing incomplete: only what was reached)"}. ` +
         "Review them in VOMO: a user can be hidden without being deleted.");
     } catch (e) {
       say(out, errorText(e), true);

@@ -23,6 +23,8 @@ const writeResume = (entry) => localStorage.setItem(RESUME, JSON.stringify(entry
 const csvField = (v) => (v == null ? "" : /[",\r\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
 export const toCsv = (rows) => rows.map((r) => r.map(csvField).join(",")).join("\r\n") + "\r\n";
 
+const fieldList = (fields) => Object.entries(fields).map(([f, m]) => `${f}: ${m.join(" ")}`).join("; ");
+
 let current = null;        // { key, fileName, parsed }
 let controller = null;     // the running import's AbortController
 let downloadUrl = null;
@@ -59,7 +61,7 @@ function showResults(result, records, lineErrors) {
     ...result.created.map((x) => row(["created", lineOf(x), x.externalId, x.email, `#${x.user.id}`])),
     ...result.updated.map((x) => row(["updated", lineOf(x), x.externalId, x.email, `#${x.user.id}`])),
     ...result.failed.map((x) => el("tr", { className: "failed" }, cell("failed"), cell(lineOf(x)), cell(x.externalId), cell(x.email),
-      el("td", { className: "error" }, errorText(x.error) + (x.fields ? ` ${JSON.stringify(x.fields)}` : "")))),
+      el("td", { className: "error" }, errorText(x.error) + (x.error.kind === "validation" && x.fields ? ` (${fieldList(x.fields)})` : "")))),
     ...result.emailChanged.map((x) => row(["email changed (not sent; review)", lineOf({ ...x, email: x.newEmail }), x.externalId,
       `${x.oldEmail} -> ${x.newEmail}`, `#${x.vomoUserId}`])),
   ];
@@ -70,7 +72,7 @@ function showResults(result, records, lineErrors) {
   const failedRows = [
     ...result.failed.map((x) => {
       const r = records.find((rec) => rec.line === lineOf(x)) ?? x;
-      return [lineOf(x), ...COLUMNS.map((c) => r[c] ?? null), x.error.kind, x.error.message, x.fields ? JSON.stringify(x.fields) : ""];
+      return [lineOf(x), ...COLUMNS.map((c) => r[c] ?? null), x.error.kind, x.error.message, x.fields ? fieldList(x.fields) : ""];
     }),
     ...lineErrors.map((e) => [e.line, ...COLUMNS.map(() => null), "csv", e.message, ""]),
   ].sort((a, b) => a[0] - b[0]);

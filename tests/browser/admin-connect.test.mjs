@@ -58,7 +58,7 @@ test("admin connect: defaults, keyboard, wrong token, labels, no token anywhere"
   await page.click("#disconnect-button");
   assert.equal(await page.inputValue("#token"), "");
   assert.equal(await page.textContent("#connect-status"), "token forgotten; not connected");
-  await screenshot(page, "connect");
+  await screenshot(page, "connect", "#connect");
   await assertClean(admin, { httpErrors: [401] });
 });
 

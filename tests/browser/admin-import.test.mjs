@@ -50,7 +50,7 @@ test("admin import: preview, progress and ETA, pause, reload, resume, results, f
   assert.match(resume.key, /^roster\.csv:[0-9a-f]{24}$/);
   assert.ok((await page.evaluate(() => Object.keys(localStorage))).some((k) => k.startsWith("vomo-admin:import-progress:")),
     "the import's progress is saved in localStorage");
-  await screenshot(page, "import-paused");
+  await screenshot(page, "import-paused", "#import");
 
   // A reload forgets the token (memory only) but not the paused import.
   await page.reload();
@@ -88,7 +88,7 @@ test("admin import: preview, progress and ETA, pause, reload, resume, results, f
   assert.match(lines[1], /^8,crm-bad,Bo,Berg,not-an-email,.*,invalid_input,/);
   assert.match(lines[2], /^9,.*,csv,/);
   assert.match(lines[3], /^16,crm-role,Cy,Dee,cy@roster\.example,.*CAPTAIN.*,invalid_input,/);
-  await screenshot(page, "import-done");
+  await screenshot(page, "import-done", "#import");
 
   // Picking the finished file again: a rerun sends nothing.
   await page.setInputFiles("#csv-file", file);

@@ -59,10 +59,12 @@ export async function connect(page, { rps } = {}) {
   return waitText(page, "#connect-status", /^(connected|not connected)/);
 }
 
-export async function screenshot(page, name) {
+/** Saves a screenshot of one screen (a section's selector) or of the whole page. */
+export async function screenshot(page, name, selector = null) {
   mkdirSync(artifacts, { recursive: true });
   const path = join(artifacts, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  if (selector) await page.locator(selector).screenshot({ path });
+  else await page.screenshot({ path, fullPage: true });
   return path;
 }
 

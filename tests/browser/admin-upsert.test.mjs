@@ -36,7 +36,7 @@ test("admin upsert: invalid_input before sending, 422 next to its field, created
   assert.equal(await page.textContent("#e-email"), "", "earlier errors are cleared");
   assert.equal(posts(sim).length, 1);
   assert.equal(sim.listAll().some((u) => u.email.toLowerCase() === "ada.lovelace@example.org"), false);
-  await screenshot(page, "upsert-422");
+  await screenshot(page, "upsert-422", "#upsert");
 
   // Created, then the same email in another case is an update of the same user.
   await page.fill("#u-password", "");
@@ -56,7 +56,7 @@ test("admin upsert: invalid_input before sending, 422 next to its field, created
   assert.match(await waitText(page, "#upsert-result", /^(created|updated|not sent|rejected)/), new RegExp(`^updated user #${id} Ada King `));
   assert.equal(sim.getUser(id).last_name, "King");
   assert.equal(sim.count(), 21);
-  await screenshot(page, "upsert-updated");
+  await screenshot(page, "upsert-updated", "#upsert");
 
   // Find: exact match only, ignoring case and surrounding spaces; a substring is not a match.
   await page.fill("#find-email", "  ADA.LOVELACE@example.org ");

@@ -63,7 +63,7 @@ test("admin users: filters, streamed rows with a count, per-row warnings, cancel
   assert.ok(sim.log().filter((e) => e.method === "GET").length < 12, "no request after the cancel");
   assert.equal(await page.isDisabled("#users-cancel"), true);
   assert.equal(await page.$eval("#users-count", (n) => n.classList.contains("error")), false, "a cancel is not shown as an error");
-  await screenshot(page, "users");
+  await screenshot(page, "users", "#users");
   await assertClean(admin);
 });
 
@@ -99,7 +99,7 @@ test("admin detail: participations with numeric hours and their total, profile f
   await page.press("#detail-id", "Enter");
   await waitText(page, "#detail-status", new RegExp(`user ${second.id} loaded`));
   assert.match(await page.textContent("#detail-out h3"), /Deleted User anonymized$/);
-  await screenshot(page, "detail");
+  await screenshot(page, "detail", "#detail");
 
   await page.fill("#detail-id", "987654");
   await page.press("#detail-id", "Enter");
