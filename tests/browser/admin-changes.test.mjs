@@ -1,7 +1,8 @@
 // Admin page, Changes: UserPoller on a LocalStorageStore. An initial sync, then changes made
 // through the simulator's HTTP control API (an edit, a new user, a shift sign-up) appear in
 // the live feed on the next poll, with metrics and health; after a hard delete, reconcile
-// lists the id for review; and the saved state survives a page reload.
+// lists the id for review; a record without an email is a dead letter; and the saved state
+// survives a page reload.
 import test from "node:test";
 import assert from "node:assert/strict";
 import { openAdmin, connect, waitText, screenshot, assertClean, control } from "./admin-kit.mjs";
@@ -55,6 +56,17 @@ test("admin changes: poll feed after control-API changes, metrics, health, recon
   assert.match(await waitText(page, "#reconcile-status", /not visible|\[/), /^1 known id not visible\. Review them in VOMO/);
   assert.deepEqual(await page.$$eval("#reconcile-missing li", (lis) => lis.map((li) => li.textContent)),
     [`user #${deleted}: known, not visible now`]);
+
+  // A record VOMO sends without an email cannot be read: a dead letter, and the poll goes on.
+  const broken = sim.listAll()[9].id;
+  await control(sim, "PATCH", `users/${broken}`, { email: null });
+  await control(sim, "POST", "clock", { advanceMs: 10_000 });
+  await page.click("#poll-run");
+  assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 0 changes \(0 created, 0 updated, 1 failed\)/);
+  const dead = (await feed(page))[0];
+  assert.match(dead, new RegExp(`^dead letter user #${broken} attempt 1 \\(given up\\): \\[parse\\] data\\[\\d+\\]\\.email: `));
+  const saved = await metric(page, "checkpoint");
+  assert.ok(saved > checkpoint, "the checkpoint moved past the dead letter");
   await screenshot(page, "changes", "#changes");
 
   // The checkpoint and known ids are in localStorage: after a reload the next poll goes on
@@ -63,7 +75,7 @@ test("admin changes: poll feed after control-API changes, metrics, health, recon
   await page.reload();
   await waitText(page, "#app-status", /^ready/);
   await connect(page);
-  assert.match(await waitText(page, "#poll-health", /checkpoint/), new RegExp(`checkpoint${checkpoint.replace(/\./g, "\\.")}$`));
+  assert.match(await waitText(page, "#poll-health", /checkpoint/), new RegExp(`checkpoint${saved.replace(/\./g, "\\.")}$`));
   await page.click("#poll-run");
   assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 0 changes/);
   // The one HTTP error: reconcile confirming the deleted user with its detail (404).
