@@ -8,13 +8,10 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { startSimulator } from "vomo-users/sim";
 import { repo } from "../js/helpers.mjs";
 import { launchChromium } from "./helpers.mjs";
-import { waitText, connect, screenshot } from "./admin-kit.mjs";
-
-const { startAdminServer } = await import(pathToFileURL(join(repo, "scripts/admin-server.mjs")).href);
+import { waitText, connect, screenshot, startAdminServer } from "./admin-kit.mjs";
 
 /** Runs scripts/admin.mjs; resolves with its output once it prints "Ctrl-C stops." (or exits). */
 function runAdmin(t, args) {

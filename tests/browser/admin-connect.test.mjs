@@ -4,7 +4,10 @@
 // page text and console line; and a page whose package is missing says why.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { openAdmin, connect, waitText, screenshot, assertClean } from "./admin-kit.mjs";
+import { join } from "node:path";
+import { repo } from "../js/helpers.mjs";
+import { launchChromium } from "./helpers.mjs";
+import { openAdmin, connect, waitText, screenshot, assertClean, startAdminServer } from "./admin-kit.mjs";
 
 test("admin connect: defaults, keyboard, wrong token, labels, no token anywhere", async (t) => {
   const admin = await openAdmin(t);
@@ -63,11 +66,6 @@ test("admin connect: defaults, keyboard, wrong token, labels, no token anywhere"
 });
 
 test("admin page served without the package says so instead of loading forever", async (t) => {
-  const { join } = await import("node:path");
-  const { pathToFileURL } = await import("node:url");
-  const { repo } = await import("../js/helpers.mjs");
-  const { launchChromium } = await import("./helpers.mjs");
-  const { startAdminServer } = await import(pathToFileURL(join(repo, "scripts/admin-server.mjs")).href);
   const site = await startAdminServer({ www: join(repo, "www") });   // www/ alone: no /pkg/
   t.after(() => site.close());
   const page = await (await launchChromium(t)).newPage();

@@ -10,7 +10,8 @@ import { startSimulator } from "vomo-users/sim";
 import { repo } from "../js/helpers.mjs";
 import { installedPkg, launchChromium } from "./helpers.mjs";
 
-const { startAdminServer } = await import(pathToFileURL(join(repo, "scripts/admin-server.mjs")).href);
+/** The admin page's real server (the one `npm run admin` uses), from the repository. */
+export const { startAdminServer } = await import(pathToFileURL(join(repo, "scripts/admin-server.mjs")).href);
 
 /** Screenshots go here (ignored by git): $VOMO_ARTIFACTS or .cache/test-artifacts/admin. */
 export const artifacts = process.env.VOMO_ARTIFACTS ?? join(repo, ".cache/test-artifacts/admin");
