@@ -82,3 +82,32 @@ test("admin changes: poll feed after control-API changes, metrics, health, recon
   assert.deepEqual(sim.log().filter((e) => e.status >= 400).map((e) => [e.status, e.path]), [[404, `/v1/users/${deleted}`]]);
   await assertClean(admin, { httpErrors: [404] });
 });
+
+test("admin changes: Cancel stops a poll (AbortSignal); Forget saved poll state starts over with an initial sync", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 30, seed: 12, now: "2026-01-01T00:00:00Z", perPage: 5, latencyMs: 250 } });
+  const { page, sim } = admin;
+  await connect(page);
+  await control(sim, "POST", "clock", { advanceMs: 10_000 });
+
+  await page.click("#poll-run");
+  await page.waitForFunction(() => document.querySelectorAll("#poll-feed li").length >= 5);
+  await page.click("#poll-cancel");
+  assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll stopped: \[aborted\] /);
+  const delivered = (await feed(page)).length;
+  assert.ok(delivered >= 5 && delivered < 30, `${delivered} delivered before the cancel`);
+
+  // The next poll goes on (no lease left behind) and delivers only the rest.
+  sim.configure({ latencyMs: 0 });
+  await page.click("#poll-run");
+  assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), new RegExp(`^poll done: ${30 - delivered} changes \\(`));
+  assert.equal((await feed(page)).length, 30, "each user delivered once across the cancelled poll and the next");
+
+  // Forget: the saved state goes, and the next poll is an initial sync of everyone again.
+  await page.click("#poll-forget");
+  assert.equal(await page.textContent("#poll-status"), "saved poll state forgotten: the next poll is an initial sync");
+  assert.equal((await page.evaluate(() => Object.keys(localStorage))).filter((k) => k.startsWith("vomo-admin:poll:")).length, 0);
+  await page.click("#poll-run");
+  assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 30 changes /);
+  await screenshot(page, "changes-cancel-forget", "#changes");
+  await assertClean(admin);
+});
