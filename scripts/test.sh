@@ -115,7 +115,10 @@ run_layer tsc-usage one node "$ROOT/node_modules/typescript/bin/tsc" --noEmit --
 run_layer tsc-nodenext one node "$ROOT/node_modules/typescript/bin/tsc" --noEmit --strict -p js/types/tsconfig.nodenext.json
 run_layer types-drift "tap:$WORK/types.tap" node_test "$WORK/types.tap" js/types.test.mjs
 run_layer workerd "tap:$WORK/workerd.tap" node_test "$WORK/workerd.tap" worker/*.test.mjs
-run_layer browser "tap:$WORK/browser.tap" node_test "$WORK/browser.tap" browser/*.test.mjs
+BROWSER_TESTS=(); ADMIN_TESTS=()   # the admin page (www/) has its own layer
+for f in browser/*.test.mjs; do case $f in browser/admin-*) ADMIN_TESTS+=("$f") ;; *) BROWSER_TESTS+=("$f") ;; esac; done
+run_layer browser "tap:$WORK/browser.tap" node_test "$WORK/browser.tap" "${BROWSER_TESTS[@]}"
+run_layer admin-page "tap:$WORK/admin.tap" node_test "$WORK/admin.tap" "${ADMIN_TESTS[@]}"
 # The packed tarball: attw and publint, then each bundler's app built against it and run.
 run_layer pkg-lint "tap:$WORK/pkg-lint.tap" node_test "$WORK/pkg-lint.tap" package/*.test.mjs
 run_layer bundlers "tap:$WORK/bundlers.tap" node_test "$WORK/bundlers.tap" bundlers/*.test.mjs

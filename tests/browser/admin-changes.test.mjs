@@ -1,0 +1,113 @@
+// Admin page, Changes: UserPoller on a LocalStorageStore. An initial sync, then changes made
+// through the simulator's HTTP control API (an edit, a new user, a shift sign-up) appear in
+// the live feed on the next poll, with metrics and health; after a hard delete, reconcile
+// lists the id for review; a record without an email is a dead letter; and the saved state
+// survives a page reload.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { openAdmin, connect, waitText, screenshot, assertClean, control } from "./admin-kit.mjs";
+
+const feed = (page) => page.$$eval("#poll-feed li", (lis) => lis.map((li) => li.textContent.slice(9)));   // without the time
+const metric = (page, name) => page.$eval("#poll-metrics", (dl, n) => {
+  const dt = [...dl.querySelectorAll("dt")].find((d) => d.textContent === n);
+  return dt?.nextElementSibling.textContent;
+}, name);
+
+test("admin changes: poll feed after control-API changes, metrics, health, reconcile, state kept across reload", async (t) => {
+  // A frozen simulator clock: the poller only reads windows that end 5 s before the server's
+  // Date, so the test moves the clock on instead of waiting.
+  const admin = await openAdmin(t, { sim: { users: 40, seed: 9, now: "2026-01-01T00:00:00Z" } });
+  const { page, sim } = admin;
+  await connect(page);
+  await control(sim, "POST", "clock", { advanceMs: 10_000 });
+
+  await page.click("#poll-run");
+  assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 40 changes \(/);
+  assert.equal((await feed(page)).length, 40);
+  assert.equal(await metric(page, "processed"), "40");
+  assert.equal(await metric(page, "complete"), "yes");
+
+  // Changes through the control API, as another VOMO admin would make them.
+  const [edited, signedUp, deleted] = sim.listAll().slice(5, 8).map((u) => u.id);
+  await control(sim, "PATCH", `users/${edited}`, { first_name: "Renamed" });
+  const created = await control(sim, "POST", "users", { first_name: "Newly", last_name: "Joined", email: "newly.joined@example.org" });
+  await control(sim, "POST", `users/${signedUp}/participations`, { project_id: 701, project_date_id: 9001, hours: 3 });
+  await control(sim, "PATCH", `users/${signedUp}`, { phone: "555-0100" });
+  await control(sim, "POST", "clock", { advanceMs: 10_000 });
+
+  await page.selectOption("#poll-participations", "changed-users");
+  await page.click("#poll-run");
+  assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 3 changes \(1 created, 2 updated, 0 failed\)/);
+  const events = (await feed(page)).slice(0, -40);
+  assert.ok(events.some((e) => e.startsWith(`updated user #${edited} Renamed `)), events.join("\n"));
+  assert.ok(events.some((e) => e.startsWith(`created user #${created.id} Newly Joined <newly.joined@example.org>`)), events.join("\n"));
+  assert.ok(events.some((e) => e.startsWith(`updated user #${signedUp} `)));
+  assert.ok(events.some((e) => e === `participation added user #${signedUp}: project 701 date 9001, 3 h`), events.join("\n"));
+  assert.equal(await metric(page, "created"), "1");
+  assert.equal(await metric(page, "updated"), "2");
+  assert.ok(Number(await metric(page, "participation events")) >= 1);
+  const checkpoint = await metric(page, "checkpoint");
+  assert.match(checkpoint, /^2026-01-01T00:00:\d\d\.000Z$/);
+  assert.match(await page.textContent("#poll-health"), new RegExp(`^stalledno` + `lag\\d+ s` + `checkpoint${checkpoint.replace(/\./g, "\\.")}$`));
+
+  // A hard delete: reconcile lists the id as not visible, for review; nothing is deleted.
+  await control(sim, "DELETE", `users/${deleted}`);
+  await page.click("#poll-reconcile");
+  assert.match(await waitText(page, "#reconcile-status", /not visible|\[/), /^1 known id not visible\. Review them in VOMO/);
+  assert.deepEqual(await page.$$eval("#reconcile-missing li", (lis) => lis.map((li) => li.textContent)),
+    [`user #${deleted}: known, not visible now`]);
+
+  // A record VOMO sends without an email cannot be read: a dead letter, and the poll goes on.
+  const broken = sim.listAll()[9].id;
+  await control(sim, "PATCH", `users/${broken}`, { email: null });
+  await control(sim, "POST", "clock", { advanceMs: 10_000 });
+  await page.click("#poll-run");
+  assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 0 changes \(0 created, 0 updated, 1 failed\)/);
+  const dead = (await feed(page))[0];
+  assert.match(dead, new RegExp(`^dead letter user #${broken} attempt 1 \\(given up\\): \\[parse\\] data\\[\\d+\\]\\.email: `));
+  const saved = await metric(page, "checkpoint");
+  assert.ok(saved > checkpoint, "the checkpoint moved past the dead letter");
+  await screenshot(page, "changes", "#changes");
+
+  // The checkpoint and known ids are in localStorage: after a reload the next poll goes on
+  // from the checkpoint (no initial sync again).
+  assert.ok((await page.evaluate(() => Object.keys(localStorage))).some((k) => k.startsWith("vomo-admin:poll:")));
+  await page.reload();
+  await waitText(page, "#app-status", /^ready/);
+  await connect(page);
+  assert.match(await waitText(page, "#poll-health", /checkpoint/), new RegExp(`checkpoint${saved.replace(/\./g, "\\.")}$`));
+  await page.click("#poll-run");
+  assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 0 changes/);
+  // The one HTTP error: reconcile confirming the deleted user with its detail (404).
+  assert.deepEqual(sim.log().filter((e) => e.status >= 400).map((e) => [e.status, e.path]), [[404, `/v1/users/${deleted}`]]);
+  await assertClean(admin, { httpErrors: [404] });
+});
+
+test("admin changes: Cancel stops a poll (AbortSignal); Forget saved poll state starts over with an initial sync", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 30, seed: 12, now: "2026-01-01T00:00:00Z", perPage: 5, latencyMs: 250 } });
+  const { page, sim } = admin;
+  await connect(page);
+  await control(sim, "POST", "clock", { advanceMs: 10_000 });
+
+  await page.click("#poll-run");
+  await page.waitForFunction(() => document.querySelectorAll("#poll-feed li").length >= 5);
+  await page.click("#poll-cancel");
+  assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll stopped: \[aborted\] /);
+  const delivered = (await feed(page)).length;
+  assert.ok(delivered >= 5 && delivered < 30, `${delivered} delivered before the cancel`);
+
+  // The next poll goes on (no lease left behind) and delivers only the rest.
+  sim.configure({ latencyMs: 0 });
+  await page.click("#poll-run");
+  assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), new RegExp(`^poll done: ${30 - delivered} changes \\(`));
+  assert.equal((await feed(page)).length, 30, "each user delivered once across the cancelled poll and the next");
+
+  // Forget: the saved state goes, and the next poll is an initial sync of everyone again.
+  await page.click("#poll-forget");
+  assert.equal(await page.textContent("#poll-status"), "saved poll state forgotten: the next poll is an initial sync");
+  assert.equal((await page.evaluate(() => Object.keys(localStorage))).filter((k) => k.startsWith("vomo-admin:poll:")).length, 0);
+  await page.click("#poll-run");
+  assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 30 changes /);
+  await screenshot(page, "changes-cancel-forget", "#changes");
+  await assertClean(admin);
+});

@@ -1,0 +1,74 @@
+// Admin page, Connect screen and page-wide quality: the simulator is the default with its
+// token filled in; connecting works from the keyboard; a wrong token is a readable [auth]
+// error; every control has a visible label; the token is kept out of every URL, storage,
+// page text and console line; and a page whose package is missing says why.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { repo } from "../js/helpers.mjs";
+import { launchChromium } from "./helpers.mjs";
+import { openAdmin, connect, waitText, screenshot, assertClean, startAdminServer } from "./admin-kit.mjs";
+
+test("admin connect: defaults, keyboard, wrong token, labels, no token anywhere", async (t) => {
+  const admin = await openAdmin(t);
+  const { page, sim } = admin;
+  assert.equal(await page.inputValue("#base-url"), sim.url);
+  assert.equal(await page.inputValue("#token"), sim.token, "the simulator's test token is filled in");
+  assert.equal(await page.getAttribute("#token", "type"), "password");
+  for (const id of ["users-list", "poll-run"]) assert.equal(await page.isDisabled(`#${id}`), true, "needs a connection first");
+
+  // Keyboard only: Tab from the URL field through the token and rate to Connect, then Enter.
+  await page.focus("#base-url");
+  const focused = [];
+  for (let i = 0; i < 3; i++) {
+    await page.keyboard.press("Tab");
+    focused.push(await page.evaluate(() => document.activeElement.id));
+  }
+  assert.deepEqual(focused, ["token", "rps", "connect-button"]);
+  await page.keyboard.press("Enter");
+  assert.equal(await waitText(page, "#connect-status", /^(connected|not connected)/), `connected to ${sim.url}: 60 users`);
+  assert.equal(await page.isDisabled("#users-list"), false);
+  const gets = sim.log().filter((e) => e.method === "GET");
+  assert.equal(gets.length, 1, "connecting costs one request");
+  assert.equal(gets[0].authorization, true);
+
+  // Enter in a filter field runs the listing.
+  await page.focus("#f-name");
+  await page.keyboard.type("zzz-nobody");
+  await page.keyboard.press("Enter");
+  assert.equal(await waitText(page, "#users-count", /listed/), "0 users listed (1 page)");
+
+  // A wrong token: a readable error with its kind and status, the token not echoed.
+  await page.fill("#token", "wrong-token-123456");
+  assert.match(await connect(page), /^not connected: \[auth\] HTTP 401: /);
+  assert.equal(await page.isDisabled("#users-list"), true);
+
+  // Every input, select and button has a visible label (or visible text).
+  const unlabeled = await page.evaluate(() => {
+    const bad = [];
+    for (const c of document.querySelectorAll("input, select, textarea")) {
+      const label = [...(c.labels ?? [])].find((l) => l.checkVisibility() && l.innerText.trim());
+      if (!label) bad.push(c.id || c.name);
+    }
+    for (const b of document.querySelectorAll("button, a[href]")) if (b.checkVisibility() && !b.innerText.trim()) bad.push(b.outerHTML);
+    return bad;
+  });
+  assert.deepEqual(unlabeled, []);
+
+  // Forget token: the field is cleared and the client dropped.
+  await page.fill("#token", sim.token);
+  await connect(page);
+  await page.click("#disconnect-button");
+  assert.equal(await page.inputValue("#token"), "");
+  assert.equal(await page.textContent("#connect-status"), "token forgotten; not connected");
+  await screenshot(page, "connect", "#connect");
+  await assertClean(admin, { httpErrors: [401] });
+});
+
+test("admin page served without the package says so instead of loading forever", async (t) => {
+  const site = await startAdminServer({ www: join(repo, "www") });   // www/ alone: no /pkg/
+  t.after(() => site.close());
+  const page = await (await launchChromium(t)).newPage();
+  await page.goto(site.url);
+  assert.match(await waitText(page, "#app-status", /^error/), /could not load the vomo-users package from \.\/pkg\/.*npm run admin/);
+});

@@ -1,0 +1,100 @@
+// Admin page, Import: a CSV with a broken line and two invalid records is previewed with
+// parseRosterCsv, imported with importRoster at a throttled pace, paused (AbortSignal),
+// resumed after a page reload from the key kept in localStorage (only unsettled records are
+// sent again), and its failed rows downloaded as CSV.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { openAdmin, connect, waitText, screenshot, assertClean } from "./admin-kit.mjs";
+
+const VALID = Array.from({ length: 12 }, (_, i) => ({ id: `crm-${i + 1}`, first: `Vol${i + 1}`, last: "Teer", email: `vol${i + 1}@roster.example` }));
+const CSV = [
+  "External ID,First Name,Last Name,Email Address,Role,Shoe size",
+  ...VALID.slice(0, 6).map((v) => `${v.id},${v.first},${v.last},${v.email},volunteer,40`),
+  "crm-bad,Bo,Berg,not-an-email,,41",                 // line 8: invalid email (the package's check)
+  "crm-short,Only,Three",                             // line 9: wrong number of cells (a CSV line error)
+  ...VALID.slice(6).map((v) => `${v.id},${v.first},${v.last},${v.email},,39`),
+  "crm-role,Cy,Dee,cy@roster.example,CAPTAIN,42",     // line 16: unknown role
+].join("\r\n") + "\r\n";
+const file = { name: "roster.csv", mimeType: "text/csv", buffer: Buffer.from(CSV) };
+const posts = (sim) => sim.log().filter((e) => e.method === "POST").length;
+
+test("admin import: preview, progress and ETA, pause, reload, resume, results, failed rows as CSV", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 10, seed: 5 } });
+  const { page, sim } = admin;
+  await connect(page, { rps: 4 });
+  sim.clearLog();
+
+  await page.setInputFiles("#csv-file", file);
+  assert.equal(await waitText(page, "#import-summary", /^roster\.csv/),
+    "roster.csv: 14 records to import, 1 line with errors, ignored columns: Shoe size");
+  assert.match(await page.textContent("#import-line-errors"), /^line 9: /);
+  const preview = await page.$$eval("#import-preview tbody tr", (trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[4].textContent]));
+  assert.equal(preview.length, 14);
+  assert.deepEqual(preview[6], ["8", "not-an-email"]);
+  assert.deepEqual(preview[7], ["10", VALID[6].email], "line numbers come from the file");
+  assert.equal(await page.isDisabled("#import-resume"), true);
+
+  // Start, then pause part-way.
+  await page.click("#import-start");
+  await page.waitForFunction(() => document.getElementById("import-progress").value >= 4);
+  assert.match(await page.textContent("#import-progress-text"), /^\d+ of 14 records: .*; about \d+ s left$/, "an ETA while running");
+  await page.click("#import-pause");
+  assert.match(await waitText(page, "#import-summary", /^(paused|stopped|import of)/), /^paused: Resume continues roster\.csv/);
+  const pausedAt = await page.$eval("#import-progress", (p) => p.value);
+  assert.ok(pausedAt >= 4 && pausedAt < 14, `paused part-way (${pausedAt} of 14)`);
+  const sentBeforePause = posts(sim);
+  assert.ok(sentBeforePause < 13);
+  const resume = JSON.parse(await page.evaluate(() => localStorage.getItem("vomo-admin:import:resume")));
+  assert.equal(resume.state, "paused");
+  assert.match(resume.key, /^roster\.csv:[0-9a-f]{24}$/);
+  assert.ok((await page.evaluate(() => Object.keys(localStorage))).some((k) => k.startsWith("vomo-admin:import-progress:")),
+    "the import's progress is saved in localStorage");
+  await screenshot(page, "import-paused", "#import");
+
+  // A reload forgets the token (memory only) but not the paused import.
+  await page.reload();
+  await waitText(page, "#app-status", /^ready/);
+  await connect(page, { rps: 4 });
+  await page.setInputFiles("#csv-file", file);
+  assert.match(await waitText(page, "#import-summary", /^roster\.csv/), /A paused import of this file was found: Resume continues it\.$/);
+  assert.equal(await page.isDisabled("#import-start"), true);
+  await page.click("#import-resume");
+  const finished = await waitText(page, "#import-summary", /^(paused|stopped|import of)/);
+
+  // Every valid record exists once; the invalid ones were never sent; at most one record (in
+  // flight at the pause) was sent twice, and then came back as an update.
+  const users = sim.listAll();
+  for (const v of VALID) assert.equal(users.filter((u) => u.email === v.email).length, 1, v.email);
+  assert.equal(users.some((u) => u.email === "cy@roster.example"), false);
+  const sent = posts(sim);
+  assert.ok(sent === 12 || sent === 13, `${sent} POSTs for 12 valid records`);
+  const updated = sent - 12;
+  assert.equal(finished, `import of roster.csv finished: ${12 - updated} created, ${updated} updated, 2 failed, 0 email changes to review`);
+  assert.equal(await page.$eval("#import-progress", (p) => [p.value, p.max].join("/")), "14/14");
+  const results = await page.$$eval("#import-results tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  assert.equal(results.filter((r) => r[0] === "created" || r[0] === "updated").length, 12);
+  const failed = results.filter((r) => r[0] === "failed");
+  assert.deepEqual(failed.map((r) => r.slice(1, 4)), [["8", "crm-bad", "not-an-email"], ["16", "crm-role", "cy@roster.example"]]);
+  for (const r of failed) assert.match(r[4], /^\[invalid_input\] /);
+  assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem("vomo-admin:import:resume")).state), "done");
+
+  // The failed rows (and the CSV line error) as a CSV download.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#import-download")]);
+  assert.equal(download.suggestedFilename(), "failed-rows.csv");
+  const lines = (await readFile(await download.path(), "utf8")).trim().split("\r\n");
+  assert.equal(lines.length, 4);
+  assert.match(lines[0], /^line,externalId,firstName,lastName,email,/);
+  assert.match(lines[1], /^8,crm-bad,Bo,Berg,not-an-email,.*,invalid_input,/);
+  assert.match(lines[2], /^9,.*,csv,/);
+  assert.match(lines[3], /^16,crm-role,Cy,Dee,cy@roster\.example,.*CAPTAIN.*,invalid_input,/);
+  await screenshot(page, "import-done", "#import");
+
+  // Picking the finished file again: a rerun sends nothing.
+  await page.setInputFiles("#csv-file", file);
+  assert.match(await waitText(page, "#import-summary", /^roster\.csv/), /imported already/);
+  await page.click("#import-start");
+  await waitText(page, "#import-summary", /^import of/);
+  assert.equal(posts(sim), sent, "a finished import sends nothing again");
+  await assertClean(admin);
+});

@@ -1,0 +1,108 @@
+// Changes: UserPoller on a LocalStorageStore (the checkpoint and known ids survive a reload),
+// a live feed of created/updated/participation events and dead letters, the last poll's
+// metrics, health(), and reconcile() listing ids that are no longer visible, for review:
+// not visible is not proof of deletion, so nothing here deletes anything.
+import { UserPoller } from "vomo-users";
+import { LocalStorageStore } from "vomo-users/stores";
+import { $, el, fillDl, errorText, say, badge, duration } from "./ui.mjs";
+import { onClient, requireClient, currentClient } from "./session.mjs";
+
+const PREFIX = "vomo-admin:poll:";
+const store = new LocalStorageStore(localStorage, PREFIX);
+const FEED_MAX = 500;
+let feedTotal = 0;
+
+function feed(kind, ...text) {
+  const list = $("poll-feed");
+  const time = new Date().toISOString().slice(11, 19);
+  list.prepend(el("li", { className: `event ${kind.replace(/ /g, "-")}` }, `${time} `, badge(kind, kind.split(" ")[0]), " ", ...text));
+  while (list.childElementCount > FEED_MAX) list.lastElementChild.remove();
+  feedTotal += 1;
+  $("feed-count").textContent = `(${feedTotal} events${feedTotal > FEED_MAX ? `, newest ${FEED_MAX} shown` : ""})`;
+}
+
+const partText = (p) => `project ${p.projectId ?? "?"} date ${p.projectDateId ?? "?"}, ${p.hours} h${p.verified ? ", verified" : ""}`;
+
+function makePoller() {
+  const form = $("poll-form");
+  return new UserPoller({
+    client: requireClient(),
+    store,
+    customerId: form.customerId.value.trim(),
+    participations: form.participations.value,
+    onUser: ({ kind, user, anonymized }) =>
+      feed(kind, `user #${user.id} ${user.fullName} <${user.email}> updated ${user.updatedAt}`, anonymized ? " " : null,
+        anonymized ? badge("anonymized") : null),
+    onParticipation: ({ kind, userId, participation, before }) =>
+      feed(`participation ${kind}`, `user #${userId}: ${partText(participation)}${before ? ` (was ${partText(before)})` : ""}`),
+    onDeadLetter: ({ user, error, attempt, final }) =>
+      feed("dead letter", `user #${user?.id ?? "?"} attempt ${attempt}${final ? " (given up)" : ""}: ${errorText(error)}`),
+  });
+}
+
+function showHealth(h) {
+  if (h.checkpoint === null || h.checkpoint.startsWith("1970-")) {
+    fillDl($("poll-health"), [["state", "never polled (the first poll is the initial sync)"]]);
+    return;
+  }
+  fillDl($("poll-health"), [["stalled", h.stalled ? "yes" : "no"], ["lag", h.lagMs === null ? "null" : duration(h.lagMs)],
+    ["checkpoint", h.checkpoint]]);
+}
+
+export function setupChanges() {
+  const form = $("poll-form");
+  const status = $("poll-status");
+  const cancel = $("poll-cancel");
+  let controller = null;
+
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const mine = (controller = new AbortController());
+    cancel.disabled = false;
+    $("poll-run").disabled = true;
+    say(status, "polling…");
+    try {
+      const poller = makePoller();
+      const r = await poller.poll({ signal: mine.signal });
+      fillDl($("poll-metrics"), [["processed", r.processed], ["created", r.created], ["updated", r.updated],
+        ["failed", r.failed], ["participation events", r.participationEvents], ["requests", r.requests],
+        ["checkpoint", r.checkpoint], ["duration", `${r.durationMs} ms`], ["lag", duration(r.lagMs)],
+        ["complete", r.complete ? "yes" : "no (the next poll goes on)"]]);
+      showHealth(poller.health());
+      say(status, `poll done: ${r.processed} changes (${r.created} created, ${r.updated} updated, ${r.failed} failed)`);
+    } catch (e) {
+      say(status, `poll stopped: ${errorText(e)}`, e?.kind !== "aborted");
+    } finally {
+      controller = null;
+      cancel.disabled = true;
+      $("poll-run").disabled = !currentClient();
+    }
+  });
+  cancel.addEventListener("click", () => controller?.abort());
+
+  $("poll-reconcile").addEventListener("click", async () => {
+    const out = $("reconcile-status");
+    const list = $("reconcile-missing");
+    say(out, "listing every visible user…");
+    list.replaceChildren();
+    try {
+      const { missing, complete } = await makePoller().reconcile();
+      list.replaceChildren(...missing.map((id) => el("li", {}, `user #${id}: known, not visible now`)));
+      say(out, `${missing.length} known id${missing.length === 1 ? "" : "s"} not visible${complete ? "" : " (listing incomplete: only what was reached)"}. ` +
+        "Review them in VOMO: a user can be hidden without being deleted.");
+    } catch (e) {
+      say(out, errorText(e), true);
+    }
+  });
+
+  $("poll-forget").addEventListener("click", () => {
+    for (const k of Object.keys(localStorage)) if (k.startsWith(PREFIX)) localStorage.removeItem(k);
+    fillDl($("poll-health"), []);
+    say(status, "saved poll state forgotten: the next poll is an initial sync");
+  });
+
+  onClient(async (client) => {
+    if (!client) return;
+    try { showHealth(await makePoller().loadHealth()); } catch { /* shown on the next poll */ }
+  });
+}

@@ -1,0 +1,61 @@
+// Detail: one user's fields, participations (hours as numbers, totalHours), profile field
+// values and parse warnings, with anonymized accounts marked.
+import { totalHours } from "vomo-users";
+import { $, el, row, fillDl, errorText, say, badge } from "./ui.mjs";
+import { requireClient } from "./session.mjs";
+
+/**
+ * VOMO anonymizes a deleted account in place: email vomodeleteduser<N>@vomo.org (the same
+ * rule the package's poller applies for its `anonymized` flag).
+ */
+export const isAnonymized = (user) => /^vomodeleteduser\d+@vomo\.org$/i.test(user.email);
+
+function render(d) {
+  const title = el("h3", {}, `#${d.id} ${d.fullName} `, isAnonymized(d) ? badge("anonymized") : null);
+  const fields = el("dl");
+  fillDl(fields, [["email", d.email], ["phone", d.phone], ["address", d.address], ["birthday", d.birthday],
+    ["gender", d.gender], ["status", d.userStatus], ["membership", d.membershipStatus], ["role", d.membershipRole],
+    ["created", d.createdAt], ["updated", d.updatedAt]]);
+  const parts = el("table", { id: "detail-participations" },
+    el("caption", {}, `Participations: ${d.participations.length}, total hours ${totalHours(d.participations)}`),
+    el("thead", {}, el("tr", {}, ...["project", "project date", "role", "guests", "signed up", "checked in",
+      "checked out", "hours", "verified"].map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, ...d.participations.map((p) => row([p.projectId, p.projectDateId, p.role, p.guests, p.signedUpAt,
+      p.checkedInAt, p.checkedOutAt, p.hours, p.verified ? "yes" : "no"]))));
+  const profile = el("table", { id: "detail-profile" },
+    el("caption", {}, `Profile field values: ${d.profileFieldValues.length}`),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "field id"), el("th", { scope: "col" }, "label"), el("th", { scope: "col" }, "value"))),
+    el("tbody", {}, ...d.profileFieldValues.map((f) => row([f.fieldId, f.fieldLabel, f.value]))));
+  const warnings = el("ul", { className: "warnings", id: "detail-warnings" }, ...d.warnings.map((w) => el("li", {}, w)));
+  return [title, fields, parts, profile, d.warnings.length ? el("h4", {}, "Parse warnings") : null, warnings].filter(Boolean);
+}
+
+let controller = null;
+
+/** Loads and shows user `id` (also used by the Users table's id buttons). */
+export async function showDetail(id) {
+  const out = $("detail-out");
+  const status = $("detail-status");
+  $("detail-id").value = String(id);
+  $("detail").scrollIntoView();
+  controller?.abort();
+  const mine = (controller = new AbortController());
+  say(status, `loading user ${id}…`);
+  out.replaceChildren();
+  try {
+    const d = await requireClient().getUser(Number(id), { signal: mine.signal });
+    if (mine !== controller) return;
+    if (d === null) { say(status, `user ${id}: not found (404)`, true); return; }
+    out.replaceChildren(...render(d));
+    say(status, `user ${id} loaded`);
+  } catch (e) {
+    if (mine === controller) say(status, `user ${id}: ${errorText(e)}`, true);
+  }
+}
+
+export function setupDetail() {
+  $("detail-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    showDetail($("detail-id").value);
+  });
+}

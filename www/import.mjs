@@ -1,0 +1,164 @@
+// Import: pick a CSV, preview it with parseRosterCsv (per-line errors), run importRoster with
+// a progress bar and ETA, pause (AbortSignal) and resume (same key: only unsettled records
+// are sent again), a results table and the failed rows as a CSV download.
+//
+// What survives a reload: the resume key (and the file name, for the message) in
+// localStorage under RESUME, and the import's own saved progress in a LocalStorageStore.
+// The key is derived from the file's name and a SHA-256 of its content, so picking the same
+// file again (after a reload too) finds its paused import, and an edited file is a new import.
+import { importRoster, parseRosterCsv } from "vomo-users";
+import { LocalStorageStore } from "vomo-users/stores";
+import { $, el, cell, row, errorText, say, duration } from "./ui.mjs";
+import { requireClient } from "./session.mjs";
+
+const RESUME = "vomo-admin:import:resume";
+const PROGRESS_PREFIX = "vomo-admin:import-progress:";
+const store = new LocalStorageStore(localStorage, PROGRESS_PREFIX);
+const COLUMNS = ["externalId", "firstName", "lastName", "email", "phone", "birthday", "gender", "role", "address", "org", "inviteCode"];
+
+const readResume = () => { try { return JSON.parse(localStorage.getItem(RESUME)); } catch { return null; } };
+const writeResume = (entry) => localStorage.setItem(RESUME, JSON.stringify(entry));
+
+/** One CSV field, quoted when it must be (RFC 4180). Hand-rolled: writing is this one rule. */
+const csvField = (v) => (v == null ? "" : /[",\r\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+export const toCsv = (rows) => rows.map((r) => r.map(csvField).join(",")).join("\r\n") + "\r\n";
+
+const fieldList = (fields) => Object.entries(fields).map(([f, m]) => `${f}: ${m.join(" ")}`).join("; ");
+
+let current = null;        // { key, fileName, parsed }
+let controller = null;     // the running import's AbortController
+let downloadUrl = null;
+
+function setButtons({ running = false } = {}) {
+  const resume = readResume();
+  const paused = !!current && resume?.key === current.key && resume.state !== "done";
+  $("import-start").disabled = running || !current || paused || current.parsed.records.length === 0;
+  $("import-resume").disabled = running || !paused;
+  $("import-pause").disabled = !running;
+  $("import-forget").disabled = running || !current;
+}
+
+function preview(parsed) {
+  $("import-line-errors").replaceChildren(...parsed.errors.map((e) => el("li", {}, `line ${e.line}: ${e.message}`)));
+  const table = $("import-preview");
+  table.tBodies[0].replaceChildren(...parsed.records.map((r) => row([r.line, r.externalId ?? null, r.firstName ?? null,
+    r.lastName ?? null, r.email ?? null, r.role ?? null])));
+  table.hidden = false;
+}
+
+function showProgress({ done, total, created, updated, failed, etaMs }) {
+  const bar = $("import-progress");
+  bar.max = Math.max(total, 1);
+  bar.value = done;
+  say($("import-progress-text"), `${done} of ${total} records: ${created} created, ${updated} updated, ${failed} failed` +
+    (done < total ? `; about ${duration(etaMs)} left` : ""));
+}
+
+function showResults(result, records, lineErrors) {
+  const lineOf = (x) => records.find((r) => (x.externalId != null && r.externalId === x.externalId) ||
+    (r.email ?? "").trim().toLowerCase() === x.email.trim().toLowerCase())?.line ?? null;
+  const rows = [
+    ...result.created.map((x) => row(["created", lineOf(x), x.externalId, x.email, `#${x.user.id}`])),
+    ...result.updated.map((x) => row(["updated", lineOf(x), x.externalId, x.email, `#${x.user.id}`])),
+    ...result.failed.map((x) => el("tr", { className: "failed" }, cell("failed"), cell(lineOf(x)), cell(x.externalId), cell(x.email),
+      el("td", { className: "error" }, errorText(x.error) + (x.error.kind === "validation" && x.fields ? ` (${fieldList(x.fields)})` : "")))),
+    ...result.emailChanged.map((x) => row(["email changed (not sent; review)", lineOf({ ...x, email: x.newEmail }), x.externalId,
+      `${x.oldEmail} -> ${x.newEmail}`, `#${x.vomoUserId}`])),
+  ];
+  const table = $("import-results");
+  table.tBodies[0].replaceChildren(...rows);
+  table.hidden = false;
+
+  const failedRows = [
+    ...result.failed.map((x) => {
+      const r = records.find((rec) => rec.line === lineOf(x)) ?? x;
+      return [lineOf(x), ...COLUMNS.map((c) => r[c] ?? null), x.error.kind, x.error.message, x.fields ? fieldList(x.fields) : ""];
+    }),
+    ...lineErrors.map((e) => [e.line, ...COLUMNS.map(() => null), "csv", e.message, ""]),
+  ].sort((a, b) => a[0] - b[0]);
+  const link = $("import-download");
+  if (downloadUrl) URL.revokeObjectURL(downloadUrl);
+  downloadUrl = null;
+  link.hidden = failedRows.length === 0;
+  if (failedRows.length) {
+    const csv = toCsv([["line", ...COLUMNS, "error kind", "error", "field errors"], ...failedRows]);
+    downloadUrl = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
+    link.href = downloadUrl;
+    link.textContent = `Download the ${failedRows.length} failed rows (CSV)`;
+  }
+}
+
+async function run() {
+  const { key, fileName, parsed } = current;
+  const summary = $("import-summary");
+  const mine = (controller = new AbortController());
+  writeResume({ key, fileName, state: "running" });
+  setButtons({ running: true });
+  say(summary, `importing ${fileName}…`);
+  try {
+    const result = await importRoster(requireClient(), parsed.records, {
+      store, key, checkpointEvery: 10, onProgress: showProgress, signal: mine.signal });
+    writeResume({ key, fileName, state: "done" });
+    showResults(result, parsed.records, parsed.errors);
+    const retryable = result.failed.filter((f) => f.error.retryable).length;
+    say(summary, `import of ${fileName} finished: ${result.created.length} created, ${result.updated.length} updated, ` +
+      `${result.failed.length} failed${retryable ? ` (${retryable} retryable: Start again to resend them)` : ""}, ` +
+      `${result.emailChanged.length} email changes to review`);
+    if (retryable) writeResume({ key, fileName, state: "paused" });
+  } catch (e) {
+    // The import saved its progress before rejecting: the same key resumes it.
+    writeResume({ key, fileName, state: "paused" });
+    say(summary, e?.kind === "aborted" ? `paused: Resume continues ${fileName} after the last saved record`
+      : `stopped: ${errorText(e)}. Resume continues after the last saved record`, e?.kind !== "aborted");
+  } finally {
+    controller = null;
+    setButtons();
+  }
+}
+
+/** The import key of a file: its name and content hash (name, size and date without WebCrypto). */
+async function fileKey(file, text) {
+  if (!globalThis.crypto?.subtle) return `${file.name}:${file.size}:${file.lastModified}`;   // not a secure context
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return `${file.name}:${[...digest.slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+async function pick(file) {
+  const text = await file.text();
+  const summary = $("import-summary");
+  $("import-results").hidden = true;
+  $("import-download").hidden = true;
+  $("import-progress").value = 0;
+  $("import-progress-text").textContent = "";
+  try {
+    const parsed = parseRosterCsv(text);
+    current = { key: await fileKey(file, text), fileName: file.name, parsed };
+    preview(parsed);
+    const saved = readResume();
+    const again = saved?.key === current.key;
+    say(summary, `${file.name}: ${parsed.records.length} records to import, ${parsed.errors.length} line${parsed.errors.length === 1 ? "" : "s"} with errors` +
+      (parsed.ignoredColumns.length ? `, ignored columns: ${parsed.ignoredColumns.join(", ")}` : "") +
+      (again && saved.state !== "done" ? ". A paused import of this file was found: Resume continues it." : "") +
+      (again && saved.state === "done" ? ". This file was imported already: Start again sends nothing and lists the results." : ""));
+  } catch (e) {
+    current = null;
+    $("import-preview").hidden = true;
+    say(summary, `${file.name}: ${errorText(e)}`, true);
+  }
+  setButtons();
+}
+
+export function setupImport() {
+  $("csv-file").addEventListener("change", (ev) => { const f = ev.target.files[0]; if (f) pick(f); });
+  $("import-start").addEventListener("click", run);
+  $("import-resume").addEventListener("click", run);
+  $("import-pause").addEventListener("click", () => controller?.abort());
+  $("import-forget").addEventListener("click", () => {
+    const stored = `${PROGRESS_PREFIX}vomo-users/v1/import/${current.key}`;
+    for (const k of Object.keys(localStorage)) if (k.startsWith(stored)) localStorage.removeItem(k);
+    if (readResume()?.key === current.key) localStorage.removeItem(RESUME);
+    say($("import-summary"), `saved progress of ${current.fileName} forgotten: Start imports it from the beginning`);
+    setButtons();
+  });
+  setButtons();
+}

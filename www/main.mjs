@@ -1,0 +1,70 @@
+// The page after the package has loaded: init() the wasm, fill the Connect form from
+// ./config.json (written by `npm run admin` or a static build; absent is fine), wire the screens.
+import init from "vomo-users";
+import { $, errorText, say } from "./ui.mjs";
+import { connect, disconnect, onClient } from "./session.mjs";
+import { setupUsers } from "./users.mjs";
+import { setupDetail } from "./detail.mjs";
+import { setupUpsert } from "./upsert.mjs";
+import { setupImport } from "./import.mjs";
+import { setupChanges } from "./changes.mjs";
+import { setupStatus } from "./status.mjs";
+
+/** Connect defaults when no config.json is served: the simulator on its usual port. */
+const DEFAULTS = { baseUrl: "http://127.0.0.1:4010/v1", requestsPerSecond: 3 };
+
+async function loadConfig() {
+  try {
+    const res = await fetch("./config.json", { cache: "no-store" });
+    if (res.ok) return { ...DEFAULTS, ...(await res.json()) };
+  } catch { /* no config: defaults */ }
+  return { ...DEFAULTS };
+}
+
+function setupConnect(config) {
+  const form = $("connect-form");
+  const out = $("connect-status");
+  form.baseUrl.value = config.baseUrl;
+  form.rps.value = String(config.requestsPerSecond);
+  // The simulator's test token (a public test credential) is filled in; a real one is typed.
+  if (config.token) form.token.value = config.token;
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    say(out, "connecting…");
+    try {
+      const client = connect({ baseUrl: form.baseUrl.value.trim(), token: form.token.value,
+        requestsPerSecond: Number(form.rps.value) });
+      // One request proves the URL and the token: the first page of the listing.
+      const pages = client.listUserPages();
+      const first = await pages.next();
+      await pages.return();
+      const total = first.done ? 0 : first.value.meta.total;
+      say(out, `connected to ${form.baseUrl.value.trim()}: ${total} users`);
+    } catch (e) {
+      disconnect();
+      say(out, `not connected: ${errorText(e)}`, true);
+    }
+  });
+  $("disconnect-button").addEventListener("click", () => {
+    disconnect();
+    form.token.value = "";
+    say(out, "token forgotten; not connected");
+  });
+  onClient((client) => {
+    $("disconnect-button").disabled = !client;
+    for (const b of document.querySelectorAll(".needs-client")) b.disabled = !client;
+  });
+}
+
+export async function start() {
+  await init();
+  const config = await loadConfig();
+  setupConnect(config);
+  setupUsers();
+  setupDetail();
+  setupUpsert();
+  setupImport();
+  setupChanges();
+  setupStatus();
+  say($("app-status"), config.note ?? "ready");
+}

@@ -1,0 +1,53 @@
+// The connection: one VomoClient built from the Connect form. The token lives only in this
+// module's memory (never in the URL, localStorage, sessionStorage, logs or page text), and
+// `secretFilter` cuts it out of any text the page shows, as a second line of defence.
+import { VomoClient } from "vomo-users";
+
+let token = null;
+let client = null;
+let baseUrl = null;
+const listeners = new Set();
+const warnings = { count: 0, last: null };
+
+export function secretFilter(text) {
+  const s = String(text);
+  return token && token.length >= 4 ? s.split(token).join("[token]") : s;
+}
+
+/** Builds the client; throws the package's VomoError (invalid_input) on bad options. */
+export function connect({ baseUrl: url, token: secret, requestsPerSecond }) {
+  const next = new VomoClient({
+    token: secret, baseUrl: url, requestsPerSecond,
+    onWarning: (message) => { warnings.count += 1; warnings.last = secretFilter(message); },
+  });
+  token = secret;
+  client = next;
+  baseUrl = url;
+  warnings.count = 0;
+  warnings.last = null;
+  for (const f of listeners) f(client);
+  return client;
+}
+
+export function disconnect() {
+  token = null;
+  client = null;
+  baseUrl = null;
+  for (const f of listeners) f(null);
+}
+
+export const currentClient = () => client;
+export const currentBaseUrl = () => baseUrl;
+export const clientWarnings = () => ({ ...warnings });
+
+/** Calls `f(client | null)` now and on every connect and disconnect. */
+export function onClient(f) {
+  listeners.add(f);
+  f(client);
+}
+
+/** The client, or an error a screen can show when nobody has connected yet. */
+export function requireClient() {
+  if (!client) throw Object.assign(new Error("connect first (Connect screen)"), { kind: "not_connected" });
+  return client;
+}

@@ -1,0 +1,72 @@
+// Upsert and find: the form goes through client.upsertUser, which checks it by the package's
+// own rules before sending (invalid_input) and turns a 422 into `validation`; both carry
+// `fields`, shown next to their inputs. Find uses findUserByEmail (exact, case-insensitive).
+import { $, errorText, say, badge } from "./ui.mjs";
+import { requireClient } from "./session.mjs";
+
+const FIELDS = { firstName: "first_name", lastName: "last_name", email: "email", phone: "phone", birthday: "birthday",
+  gender: "gender", role: "role", address: "address", org: "org", inviteCode: "invite_code", password: "password" };
+
+function clearFieldErrors(form) {
+  for (const wire of Object.values(FIELDS)) {
+    $(`e-${wire}`).textContent = "";
+    $(`u-${wire}`).removeAttribute("aria-invalid");
+  }
+}
+
+/** Puts each `{ field: [messages] }` next to its input; returns the fields with no input. */
+function showFieldErrors(fields) {
+  const other = [];
+  for (const [field, messages] of Object.entries(fields ?? {})) {
+    const slot = $(`e-${field}`);
+    if (!slot) { other.push(`${field}: ${messages.join(" ")}`); continue; }
+    slot.textContent = messages.join(" ");
+    $(`u-${field}`).setAttribute("aria-invalid", "true");
+  }
+  return other;
+}
+
+export function setupUpsert() {
+  const form = $("upsert-form");
+  const result = $("upsert-result");
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearFieldErrors(form);
+    const input = {};
+    for (const [name, wire] of Object.entries(FIELDS)) input[name] = $(`u-${wire}`).value;
+    say(result, "sending…");
+    try {
+      const { user, created, uncertain } = await requireClient().upsertUser(input);
+      result.replaceChildren(badge(created ? "created" : "updated"),
+        ` user #${user.id} ${user.fullName} <${user.email}>`,
+        uncertain ? " (uncertain: an earlier attempt may have reached the server, so this may be our own create)" : "");
+      result.classList.remove("error");
+      $("u-password").value = "";
+    } catch (e) {
+      const other = showFieldErrors(e?.fields);
+      const where = e?.kind === "invalid_input" ? "not sent" : "rejected by the server";
+      say(result, `${where}: ${errorText(e)}${other.length ? ` (${other.join("; ")})` : ""}`, true);
+      const first = Object.values(FIELDS).filter((f) => e?.fields?.[f]).map((f) => $(`u-${f}`))[0];   // in form order
+      first?.focus();
+    }
+  });
+
+  const find = $("find-form");
+  const found = $("find-result");
+  find.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const email = $("find-email").value;
+    say(found, "looking up…");
+    try {
+      const user = await requireClient().findUserByEmail(email);
+      if (user) {
+        found.replaceChildren(`found user #${user.id} ${user.fullName} <${user.email}>, updated ${user.updatedAt}`);
+        found.classList.remove("error");
+      } else {
+        say(found, `no user has exactly this email (ignoring case); partial matches do not count`);
+      }
+    } catch (e) {
+      say(found, errorText(e), true);
+    }
+  });
+}

@@ -1,0 +1,86 @@
+// Users: the six filters, a table streamed page by page through client.listUserPages (an
+// async iterator), a running count, Cancel (AbortSignal), and each row's parse warnings.
+import { $, el, cell, errorText, say } from "./ui.mjs";
+import { requireClient } from "./session.mjs";
+import { showDetail } from "./detail.mjs";
+
+const DATE_FILTERS = ["updatedAfter", "updatedBefore", "createdAfter", "createdBefore"];
+
+/** The form's filters: datetime-local values (local time) to ISO instants; empty ones left out. */
+export function readFilters(form) {
+  const filters = {};
+  for (const name of DATE_FILTERS) {
+    const v = form.elements[name].value;
+    if (v) filters[name] = new Date(v).toISOString();
+  }
+  for (const name of ["nameLike", "emailLike"]) {
+    const v = form.elements[name].value.trim();
+    if (v) filters[name] = v;
+  }
+  return filters;
+}
+
+/**
+ * Splits a page's warnings into per-row lists and page-level ones. Warnings name the raw
+ * record ("data[3].user_status: ..."); a dropped record shifts the rows after it.
+ */
+export function warningsByRow(page) {
+  const at = (w) => { const m = /^data\[(\d+)\]/.exec(w); return m ? Number(m[1]) : null; };
+  const dropped = page.warnings.filter((w) => w.endsWith("(user dropped from the page)")).map(at).filter((i) => i !== null);
+  const rows = page.data.map(() => []);
+  const pageLevel = [];
+  for (const w of page.warnings) {
+    const raw = at(w);
+    const index = raw === null || dropped.includes(raw) ? null : raw - dropped.filter((d) => d < raw).length;
+    if (index !== null && rows[index]) rows[index].push(w.replace(/^data\[\d+\]\.?/, "")); else pageLevel.push(w);
+  }
+  return { rows, pageLevel };
+}
+
+function userRow(user, warnings) {
+  const open = el("button", { type: "button", className: "link", title: `Show the detail of user ${user.id}` }, String(user.id));
+  open.addEventListener("click", () => showDetail(user.id));
+  const warn = warnings.length ? el("td", { className: "warn" }, warnings.join("; ")) : el("td", {}, "");
+  return el("tr", { dataset: { id: user.id } }, el("td", {}, open), cell(user.fullName), cell(user.email), cell(user.userStatus),
+    cell(user.membershipStatus), cell(user.membershipRole), cell(user.createdAt), cell(user.updatedAt), warn);
+}
+
+export function setupUsers() {
+  const form = $("users-form");
+  const cancel = $("users-cancel");
+  const count = $("users-count");
+  const body = $("users-table").tBodies[0];
+  const pageWarnings = $("users-page-warnings");
+  let controller = null;
+
+  cancel.addEventListener("click", () => controller?.abort());
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    controller?.abort();
+    const mine = (controller = new AbortController());
+    body.replaceChildren();
+    pageWarnings.replaceChildren();
+    let n = 0;
+    let pages = 0;
+    let total = null;
+    cancel.disabled = false;
+    say(count, "listing…");
+    try {
+      const client = requireClient();
+      for await (const page of client.listUserPages(readFilters(form), { signal: mine.signal })) {
+        pages += 1;
+        total ??= page.meta.total;
+        const { rows, pageLevel } = warningsByRow(page);
+        body.append(...page.data.map((u, i) => userRow(u, rows[i])));
+        pageWarnings.append(...pageLevel.map((w) => el("li", {}, `page ${page.meta.currentPage}: ${w}`)));
+        n += page.data.length;
+        say(count, `${n} of ${total} users (page ${pages})…`);
+      }
+      say(count, `${n} users listed (${pages} page${pages === 1 ? "" : "s"})`);
+    } catch (e) {
+      say(count, `${n} users listed, then stopped: ${errorText(e)}`, e?.kind !== "aborted");
+    } finally {
+      if (controller === mine) { cancel.disabled = true; controller = null; }
+    }
+  });
+}
