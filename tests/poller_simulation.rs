@@ -53,6 +53,8 @@ struct Scenario {
     users: i64,
     mode: ParticipationMode,
     max_window_rows: u64,
+    max_attempts: u32,
+    max_consecutive_failures: u32,
     p_death: f64,
     p_budget: f64,
     p_fresh_process: f64,
@@ -86,9 +88,20 @@ fn scenario(seed: u64, variant: Variant) -> Scenario {
         date_ahead_max_ms: if r.chance(0.3) { r.range(0, 950 - commit_delay_max_ms) } else { 0 },
         no_date: false,
         p_handler_fail: if r.chance(0.8) { r.f64() * 0.3 } else { 0.0 },
+        outage: None,
         p_store_fail: if r.chance(0.25) { r.f64() * 0.05 } else { 0.0 },
         journal_window_yield: true,
     };
+    // One seed in five: a downstream outage of 10 minutes to 2 hours during the active
+    // polls, few attempts per change, and no other handler failures, so that any change
+    // given up was given up because of the outage.
+    let mut max_attempts = 50;
+    if variant == Variant::Adversarial && r.chance(0.2) {
+        let start = START_MS + r.range(0, 600_000);
+        world.outage = Some((start, start + r.range(600_000, 7_200_000)));
+        world.p_handler_fail = 0.0;
+        max_attempts = r.range(1, 4) as u32;
+    }
     match variant {
         Variant::Adversarial => {}
         Variant::NoDateLocalAhead => {
@@ -109,6 +122,8 @@ fn scenario(seed: u64, variant: Variant) -> Scenario {
             _ => ParticipationMode::Off,
         },
         max_window_rows: if r.chance(0.5) { 750 } else { r.range(per_page as i64, 4 * per_page as i64) as u64 },
+        max_attempts,
+        max_consecutive_failures: r.range(2, 12) as u32,
         p_death: r.f64() * 0.5,
         p_budget: r.f64() * 0.3,
         p_fresh_process: 0.5,
@@ -235,7 +250,8 @@ impl Sim {
         };
         let client = Client::new(client_config, SimRuntime(self.w.clone())).expect("client");
         let mut config = PollerConfig::new(CUSTOMER, &format!("process-{}", self.process));
-        config.max_attempts = 50;
+        config.max_attempts = self.sc.max_attempts;
+        config.max_consecutive_failures = self.sc.max_consecutive_failures;
         config.participations = self.sc.mode;
         config.max_window_rows = self.sc.max_window_rows;
         let poller = Poller::new(Rc::new(client), self.store.clone(), SimHandlers(self.w.clone()), config).expect("poller");
@@ -282,8 +298,12 @@ impl Sim {
         }
         let die_after = self.rng.chance(p_death).then(|| self.rng.range(1, 300) as u64);
         let budget = self.rng.chance(self.sc.p_budget).then(|| self.rng.range(2, 25) as u64);
+        let core = self.load_state().core;
+        let initial_sync = !core.caught_up.unwrap_or(core.has_history);
+        let first_new = self.w.borrow().completed.len();
         let poller = self.poller.as_ref().unwrap();
         let outcome = run(poller.poll(budget, &()), die_after);
+        self.check_kinds(first_new, initial_sync);
         let result = match outcome {
             Run::Died(steps) => {
                 self.f.deaths += 1;
@@ -323,6 +343,35 @@ impl Sim {
         };
         self.check_checkpoint();
         result
+    }
+
+    /// Kinds of the deliveries completed since `first_new`: during the initial sync the
+    /// created/updated heuristic decides for every change, whatever window it sat in; once
+    /// the initial sync has caught up, an id never delivered before is created and a known
+    /// one updated. Ids the poller may not have heard of (a death in the journal window) are
+    /// left out of the second rule.
+    fn check_kinds(&mut self, first_new: usize, initial_sync: bool) {
+        let w = self.w.borrow();
+        let mut problems = Vec::new();
+        for (i, c) in w.completed.iter().enumerate().skip(first_new) {
+            let expected = if initial_sync {
+                if c.updated_ms - c.created_ms < 1000 { "created" } else { "updated" }
+            } else {
+                if self.excused.keys().any(|(id, _)| *id == c.id) {
+                    continue;
+                }
+                if w.completed[..i].iter().any(|p| p.id == c.id) { "updated" } else { "created" }
+            };
+            if c.kind != expected {
+                problems.push(format!(
+                    "KIND: #{}@{} delivered as {} but {} ({}; created {})",
+                    c.id, Timestamp(c.updated_ms), c.kind, expected,
+                    if initial_sync { "initial sync" } else { "after the initial sync" }, Timestamp(c.created_ms)
+                ));
+            }
+        }
+        drop(w);
+        self.failures.extend(problems);
     }
 
     fn run(&mut self) {

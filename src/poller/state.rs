@@ -52,8 +52,14 @@ pub struct CoreState {
     /// Every change with `updated_at` before this (server time, ms) has been delivered or
     /// dead-lettered.
     pub checkpoint_ms: i64,
-    /// True once a window completed: from then on an unknown id is definitively new.
+    /// True once a window completed (kept for readers of older releases).
     pub has_history: bool,
+    /// True once the initial sync caught up with the server's clock: from then on an id
+    /// the store does not know is definitively new. Until then every change is classified
+    /// by the created/updated heuristic, whatever window it sits in. `None` in state
+    /// written before this field existed: read as `has_history` then.
+    #[serde(default)]
+    pub caught_up: Option<bool>,
     /// Server clock minus local clock, from the last `Date` header.
     pub clock_offset_ms: Option<f64>,
     pub walk: Option<WindowWalk>,
@@ -80,8 +86,12 @@ fn bucket(id: UserId, n: i64) -> i64 {
 impl PollerState {
     pub async fn load<S: Store>(store: &S, keys: &Keys) -> Result<PollerState> {
         let mut state = PollerState::default();
-        if let Some(text) = read_chunked(store, &keys.key("state")).await? {
-            state.core = serde_json::from_str(&text).map_err(|e| VomoError::parse("state", format_args!("unreadable poller state ({e})")))?;
+        match read_chunked(store, &keys.key("state")).await? {
+            Some(text) => {
+                state.core = serde_json::from_str(&text).map_err(|e| VomoError::parse("state", format_args!("unreadable poller state ({e})")))?;
+            }
+            // A new customer: its initial sync starts now.
+            None => state.core.caught_up = Some(false),
         }
         for b in 0..KNOWN_BUCKETS {
             if let Some(text) = read_chunked(store, &keys.key(&format!("known/{b}"))).await? {

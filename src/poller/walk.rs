@@ -1,6 +1,6 @@
 //! Walking time windows of `updated_at`, the participation scan, and reconciliation.
 
-use super::participations::Delivery;
+use super::delivery::Delivery;
 use super::state::{ScanCursor, WindowWalk};
 use super::{Handlers, PollRun, Poller, Reconciliation, Store};
 use crate::client::{Filters, PageWalk, Runtime};
@@ -112,7 +112,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 self.dead_letter_unreadable(run, raw, why).await;
             }
             for user in &page.data {
-                if self.deliver_user(run, user).await? == Delivery::OutOfBudget {
+                if self.deliver_user(run, user).await? == Delivery::Halt {
                     walk.next_url = Some(page_url);
                     run.state.core.walk = Some(walk);
                     return Ok(false);
@@ -171,7 +171,11 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     return Ok(false);
                 }
                 if let Some(detail) = self.client.get_user(user.id, run.call).await? {
-                    self.emit_participation_diff(run, &detail).await?;
+                    if self.emit_participation_diff(run, &detail).await? == Delivery::Halt {
+                        cursor.page_url = Some(page_url);
+                        run.state.core.scan = Some(cursor);
+                        return Ok(false);
+                    }
                 }
                 cursor.done_in_page += 1;
                 run.state.core.scan = Some(ScanCursor { page_url: Some(page_url.clone()), done_in_page: cursor.done_in_page });

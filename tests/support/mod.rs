@@ -235,6 +235,9 @@ pub struct WorldConfig {
     pub no_date: bool,
     /// Fraction of handler calls that throw.
     pub p_handler_fail: f64,
+    /// A downstream outage: every handler call (users and participations) throws while the
+    /// world's clock is inside `[start, end)`.
+    pub outage: Option<(i64, i64)>,
     /// Fraction of store writes (other than the delivery journal) that fail.
     pub p_store_fail: f64,
     /// The handler suspends once more after it completed: a process death there falls in
@@ -259,6 +262,7 @@ impl Default for WorldConfig {
             date_ahead_max_ms: 0,
             no_date: false,
             p_handler_fail: 0.0,
+            outage: None,
             p_store_fail: 0.0,
             journal_window_yield: false,
         }
@@ -303,6 +307,7 @@ pub struct Completed {
     pub email: String,
     pub anonymized: bool,
     pub kind: &'static str,
+    pub created_ms: i64,
 }
 
 pub struct World {
@@ -336,6 +341,11 @@ pub struct World {
 pub type Shared = Rc<RefCell<World>>;
 
 impl World {
+    /// True while the seed's downstream outage lasts.
+    pub fn in_outage(&self) -> bool {
+        self.cfg.outage.is_some_and(|(a, b)| self.now >= a && self.now < b)
+    }
+
     pub fn new(cfg: WorldConfig, seed: u64, start_ms: i64) -> World {
         World {
             cfg,
@@ -746,13 +756,13 @@ impl Handlers for SimHandlers {
                 yield_now().await; // a death here: called, never returned
                 let mut w = self.0.borrow_mut();
                 let p = w.cfg.p_handler_fail;
-                if w.faults && w.rng.chance(p) {
+                if w.in_outage() || (w.faults && w.rng.chance(p)) {
                     w.c.handler_failures += 1;
                     w.phase = HandlerPhase::Idle;
                     w.note(|| format!("handler threw for #{id}@{}", Timestamp(t)));
                     return Err(HandlerFailure { message: format!("simulated failure #{id}"), handler_ref: None });
                 }
-                w.completed.push(Completed { id, updated_ms: t, email: u.email.clone(), anonymized: e.anonymized, kind: e.kind });
+                w.completed.push(Completed { id, updated_ms: t, email: u.email.clone(), anonymized: e.anonymized, kind: e.kind, created_ms: u.created_at.0 });
                 w.note(|| format!("delivered {} #{id}@{} {}", e.kind, Timestamp(t), u.email));
                 if w.cfg.journal_window_yield {
                     w.phase = HandlerPhase::Returning(id, t);
@@ -774,7 +784,12 @@ impl Handlers for SimHandlers {
                 Ok(())
             }
             Event::Participation(_) => {
-                self.0.borrow_mut().c.participation_events += 1;
+                let mut w = self.0.borrow_mut();
+                if w.in_outage() {
+                    w.c.handler_failures += 1;
+                    return Err(HandlerFailure { message: "simulated outage".into(), handler_ref: None });
+                }
+                w.c.participation_events += 1;
                 Ok(())
             }
         }
