@@ -20,6 +20,8 @@ pub enum ErrorKind {
     UnsafeLink,
     Aborted,
     Busy,
+    /// A bug inside the package (a Rust panic), with its message.
+    Internal,
 }
 
 impl ErrorKind {
@@ -39,6 +41,7 @@ impl ErrorKind {
             ErrorKind::UnsafeLink => "unsafe_link",
             ErrorKind::Aborted => "aborted",
             ErrorKind::Busy => "busy",
+            ErrorKind::Internal => "internal",
         }
     }
 
@@ -56,7 +59,7 @@ impl ErrorKind {
     }
 }
 
-const ALL_KINDS: [ErrorKind; 13] = [
+const ALL_KINDS: [ErrorKind; 14] = [
     ErrorKind::InvalidInput,
     ErrorKind::Validation,
     ErrorKind::Auth,
@@ -70,6 +73,7 @@ const ALL_KINDS: [ErrorKind; 13] = [
     ErrorKind::UnsafeLink,
     ErrorKind::Aborted,
     ErrorKind::Busy,
+    ErrorKind::Internal,
 ];
 
 /// Field errors of a 422 body: `{ "email": ["The email has already been taken."] }`.

@@ -2,6 +2,10 @@
 
 const RETRYABLE = new Set(["rate_limited", "server", "network", "timeout"]);
 
+// Every copy of this class (the CommonJS and ES module builds, the stores sub-path) brands
+// its errors, so `instanceof VomoError` holds whichever copy made the error.
+const BRAND = Symbol.for("vomo-users.VomoError");
+
 /** Every failure of the package. `instanceof Error`. */
 export class VomoError extends Error {
   constructor(kind, message, { status = null, fields = null, cause } = {}) {
@@ -11,12 +15,33 @@ export class VomoError extends Error {
     this.status = status;
     this.retryable = RETRYABLE.has(kind);
     this.fields = fields;
+    Object.defineProperty(this, BRAND, { value: true });
   }
+  static [Symbol.hasInstance](value) {
+    if (this !== VomoError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return value != null && typeof value === "object" && value[BRAND] === true;
+  }
+}
+
+// A Rust panic traps the wasm (RuntimeError: unreachable). The glue's panic hook reports
+// its message first (src/glue/panic.rs): the trap becomes a VomoError of kind `internal`,
+// and every call still waiting is rejected with it.
+let lastPanic = () => null;
+let rejectWaiting;
+const panicked = new Promise((_, reject) => { rejectWaiting = reject; });
+panicked.catch(() => {});
+const internal = (message) => new VomoError("internal", `internal error in vomo-users (a bug, please report it): ${message}`);
+
+/** Connects the panic reports of one loaded glue module. */
+export function watchPanics(glue) {
+  lastPanic = () => glue.lastPanic?.() ?? null;
+  glue.setPanicHandler?.((message) => rejectWaiting(internal(message)));
 }
 
 /** Turns whatever the glue threw into a VomoError (other errors pass through). */
 export function toVomoError(e) {
   if (e instanceof VomoError) return e;
+  if (e instanceof WebAssembly.RuntimeError) return internal(lastPanic() ?? e.message);
   if (e && e.__vomo) {
     const fields = e.fieldsJson ? JSON.parse(e.fieldsJson) : null;
     return new VomoError(e.kind, e.message, { status: e.status, fields });
@@ -37,7 +62,7 @@ export function guard(fn) {
 
 export async function settle(promise) {
   try {
-    return await promise;
+    return await Promise.race([promise, panicked]);
   } catch (e) {
     throw toVomoError(e);
   }

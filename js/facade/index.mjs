@@ -1,7 +1,7 @@
 // The JS façade over the wasm glue. It only adapts: JSON text to objects, plain error
 // objects to VomoError, Rust cursors to async iterators. Decisions stay in Rust.
 
-import { VomoError, toVomoError, guard } from "./errors.mjs";
+import { VomoError, toVomoError, guard, settle, watchPanics } from "./errors.mjs";
 import { makeClientClass } from "./client.mjs";
 import { MemoryStore } from "./stores.mjs";
 import { makePollerClass } from "./poller.mjs";
@@ -26,6 +26,7 @@ function idList(ids, name) {
 
 /** Builds the public API over one loaded glue module. */
 export function createApi(glue) {
+  watchPanics(glue);
   const parseUserPage = guard((body) => JSON.parse(glue.parseUserPageJson(bodyText(body, "parseUserPage"))));
   const parseUserDetail = guard((body) => JSON.parse(glue.parseUserDetailJson(bodyText(body, "parseUserDetail"))));
   const parseUser = guard((obj) => JSON.parse(glue.parseUserJson(bodyText(obj, "parseUser"))).user);
@@ -47,5 +48,7 @@ export function createApi(glue) {
   return {
     VomoError, VomoClient, UserPoller, MemoryStore, importRoster, findOrCreateUser, parseUserPage, parseUserDetail, parseUser, classifyChange,
     diffParticipations, totalHours, findMissingIds, parseRosterCsv,
+    // For the package's own tests: a panic inside Rust, now or inside an async task.
+    [Symbol.for("vomo-users.testPanic")]: (message, later) => settle(Promise.resolve().then(() => guard(glue.__testPanic)(message, later))),
   };
 }

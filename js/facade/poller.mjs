@@ -8,7 +8,8 @@ export function makePollerClass(glue) {
   return class UserPoller {
     #inner;
     constructor(options = {}) {
-      const { client, store, customerId, participations = "off", pollIntervalMs = 900000, maxAttempts } = options;
+      const { client, store, customerId, participations = "off", pollIntervalMs = 900000, maxAttempts,
+        windowMarginMs, maxWindowRows, maxConsecutiveFailures, maxDeadLetters } = options;
       requireStore(store, "UserPoller");
       for (const name of HANDLER_NAMES) {
         if (options[name] != null && typeof options[name] !== "function") {
@@ -40,7 +41,9 @@ export function makePollerClass(glue) {
       };
       try {
         this.#inner = new glue.WasmPoller(wasmClientOf(client, "UserPoller"),
-          JSON.stringify({ customerId, participations, pollIntervalMs, maxAttempts }),
+          // Non-finite numbers go as text, so Rust refuses them instead of JSON's silent null.
+          JSON.stringify({ customerId, participations, pollIntervalMs, maxAttempts, windowMarginMs, maxWindowRows,
+            maxConsecutiveFailures, maxDeadLetters }, (k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v)),
           (key) => store.get(key), (key, value) => store.set(key, value), dispatch);
       } catch (e) {
         throw toVomoError(e);

@@ -1,7 +1,7 @@
 // The transport the Rust client drives: one HTTP exchange with a per-attempt timeout.
 // It only adapts fetch; whether and when to retry is decided in Rust.
 export function makeTransport(fetchFn) {
-  return async (method, url, token, body, timeoutMs, signal) => {
+  return async (method, url, token, body, timeoutMs, signal, maxBytes) => {
     if (signal?.aborted) return { error: "aborted" };
     const controller = new AbortController();
     let timedOut = false;
@@ -12,7 +12,9 @@ export function makeTransport(fetchFn) {
       const headers = { Authorization: `Bearer ${token}`, Accept: "application/json" };
       if (body != null) headers["Content-Type"] = "application/json";
       const res = await fetchFn(url, { method, headers, body: body ?? undefined, redirect: "manual", signal: controller.signal });
-      const text = await res.text();
+      const read = await readBody(res, maxBytes);
+      if (read.tooLarge !== undefined) return { error: "too_large", bytes: read.tooLarge };
+      const text = read.text;
       return {
         status: res.type === "opaqueredirect" ? 302 : res.status,
         retryAfter: res.headers.get("retry-after"),
@@ -40,4 +42,32 @@ export function sleep(ms, signal) {
     const timer = setTimeout(() => { signal?.removeEventListener?.("abort", onAbort); resolve(true); }, ms);
     signal?.addEventListener?.("abort", onAbort, { once: true });
   });
+}
+
+// The body as text, reading at most `maxBytes`: a declared Content-Length beyond it is refused
+// unread, and an undeclared body is read as a stream and cut off once it passes the cap.
+async function readBody(res, maxBytes) {
+  const declared = Number(res.headers.get("content-length") ?? NaN);
+  if (declared > maxBytes) {
+    await res.body?.cancel?.().catch(() => {});
+    return { tooLarge: declared };
+  }
+  if (declared >= 0 || !res.body?.getReader) return { text: await res.text() };
+  const reader = res.body.getReader();
+  const chunks = [];
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (bytes > maxBytes) {
+      await reader.cancel().catch(() => {});
+      return { tooLarge: bytes };
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(bytes);
+  let at = 0;
+  for (const c of chunks) { all.set(c, at); at += c.byteLength; }
+  return { text: new TextDecoder().decode(all) };
 }

@@ -1,11 +1,13 @@
 // Store adapters for UserPoller and importRoster that need no Node API: browser
 // localStorage, Cloudflare Durable Object storage and Cloudflare KV. Each is
-// `{ get(key) -> string|null, set(key, value) }`. No imports: this module runs anywhere.
+// `{ get(key) -> string|null, set(key, value) }`. Its one import, VomoError, runs anywhere.
 // Which one is safe for a checkpoint and a lease: docs/stores.md.
+
+import { VomoError } from "../facade/errors.mjs";
 
 function need(value, methods, what) {
   if (value == null || methods.some((m) => typeof value[m] !== "function")) {
-    throw new TypeError(`${what} must have ${methods.map((m) => `${m}()`).join(" and ")}`);
+    throw new VomoError("invalid_input", `${what} must have ${methods.map((m) => `${m}()`).join(" and ")}`);
   }
 }
 

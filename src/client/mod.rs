@@ -29,6 +29,8 @@ pub struct ClientConfig {
     pub max_retries: u32,
     pub max_retry_after_ms: f64,
     pub timeout_ms: f64,
+    /// The largest response body read, in bytes (a larger one fails as `parse`).
+    pub max_response_bytes: f64,
 }
 
 impl ClientConfig {
@@ -40,6 +42,7 @@ impl ClientConfig {
             max_retries: 4,
             max_retry_after_ms: 120_000.0,
             timeout_ms: 30_000.0,
+            max_response_bytes: 10_000_000.0,
         }
     }
 }
@@ -94,6 +97,9 @@ impl<R: Runtime> Client<R> {
                 return Err(VomoError::invalid_input("VomoClient: requestsPerSecond must be a positive number or \"auto\""));
             }
         }
+        if !(config.max_response_bytes >= 1.0) {
+            return Err(VomoError::invalid_input("VomoClient: maxResponseBytes must be a positive number"));
+        }
         if !(config.timeout_ms.is_finite() && config.timeout_ms > 0.0) || config.max_retry_after_ms < 0.0 {
             return Err(VomoError::invalid_input("VomoClient: timeoutMs must be positive and maxRetryAfterMs non-negative"));
         }
@@ -131,6 +137,15 @@ impl<R: Runtime> Client<R> {
             text.replace(&self.config.token, "[redacted]")
         } else {
             text
+        }
+    }
+
+    /// Redacts parse warnings (they quote the server's values, which could echo the token)
+    /// and hands each to the runtime's warning callback.
+    fn report_warnings(&self, warnings: &mut [String]) {
+        for w in warnings.iter_mut() {
+            *w = self.redact(std::mem::take(w));
+            self.runtime.warn(w);
         }
     }
 
@@ -177,6 +192,11 @@ impl<R: Runtime> Client<R> {
             let backoff = retry::backoff_ms(attempt + 1, self.runtime.random());
             let (error, wait) = match outcome {
                 Err(TransportError::Aborted) => return Err(VomoError::new(ErrorKind::Aborted, format!("{what}: aborted"))),
+                Err(TransportError::TooLarge(bytes)) => {
+                    return Err(VomoError::new(ErrorKind::Parse, format!(
+                        "{what}: response body larger than maxResponseBytes ({:.0} bytes; {bytes:.0} read before stopping)", self.config.max_response_bytes
+                    )))
+                }
                 Err(TransportError::Timeout) => {
                     maybe_reached = true;
                     let e = VomoError::new(ErrorKind::Timeout, format!("{what}: no response within {} ms (attempt {tries})", self.config.timeout_ms));
@@ -253,7 +273,7 @@ impl<R: Runtime> Client<R> {
     }
 
     async fn get(&self, url: String, call: &R::Call) -> Result<Exchange> {
-        self.exchange(HttpRequest { method: "GET", url, body: None }, call).await
+        self.exchange(HttpRequest { method: "GET", url, body: None, max_body_bytes: self.config.max_response_bytes }, call).await
     }
 
     /// The URL of the first page of a listing.
@@ -281,10 +301,8 @@ impl<R: Runtime> Client<R> {
             Ok(page)
         }
         .await;
-        let page = result.map_err(|e| self.fail(e))?;
-        for w in &page.warnings {
-            self.runtime.warn(w);
-        }
+        let mut page = result.map_err(|e| self.fail(e))?;
+        self.report_warnings(&mut page.warnings);
         Ok(Some(page))
     }
 
@@ -306,11 +324,9 @@ impl<R: Runtime> Client<R> {
         let url: String = url::endpoint(&self.base, &format!("users/{id}"), &[]).into();
         match self.get(url.clone(), call).await {
             Ok(x) => {
-                let detail = parse::user_detail(&x.response.body)
+                let mut detail = parse::user_detail(&x.response.body)
                     .map_err(|e| self.fail(VomoError { message: format!("GET {}: {}", url::path_and_query(&url), e.message), ..e }))?;
-                for w in &detail.warnings {
-                    self.runtime.warn(w);
-                }
+                self.report_warnings(&mut detail.warnings);
                 Ok(Some(detail))
             }
             Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
@@ -322,12 +338,10 @@ impl<R: Runtime> Client<R> {
     pub async fn upsert_user(&self, input: &UpsertInput, call: &R::Call) -> Result<UpsertOutcome> {
         let body = input.to_body().map_err(|e| self.fail(e))?;
         let url: String = url::endpoint(&self.base, "users", &[]).into();
-        let x = self.exchange(HttpRequest { method: "POST", url: url.clone(), body: Some(body) }, call).await.map_err(|e| self.fail(e))?;
-        let detail = parse::user_detail(&x.response.body)
+        let x = self.exchange(HttpRequest { method: "POST", url: url.clone(), body: Some(body), max_body_bytes: self.config.max_response_bytes }, call).await.map_err(|e| self.fail(e))?;
+        let mut detail = parse::user_detail(&x.response.body)
             .map_err(|e| self.fail(VomoError { message: format!("POST {}: {}", url::path_and_query(&url), e.message), ..e }))?;
-        for w in &detail.warnings {
-            self.runtime.warn(w);
-        }
+        self.report_warnings(&mut detail.warnings);
         Ok(UpsertOutcome { user: detail.user, created: x.response.status == 201, uncertain: x.maybe_reached_before })
     }
 

@@ -8,6 +8,8 @@ pub struct HttpRequest {
     pub method: &'static str,
     pub url: String,
     pub body: Option<String>,
+    /// The largest response body accepted, in bytes; a larger one is `TooLarge`.
+    pub max_body_bytes: f64,
 }
 
 /// The parts of a response the client reads. Header names are lower-case.
@@ -29,6 +31,8 @@ pub enum TransportError {
     Timeout,
     /// The caller's abort signal fired.
     Aborted,
+    /// The response body exceeded `max_body_bytes` (the bytes seen when reading stopped).
+    TooLarge(f64),
 }
 
 /// The host environment of a client. `Call` carries per-call options (in JS: the

@@ -48,6 +48,9 @@ fn config_from_json(options: &str) -> Result<ClientConfig, JsValue> {
     if let Some(n) = number("timeoutMs")? {
         config.timeout_ms = n;
     }
+    if let Some(n) = number("maxResponseBytes")? {
+        config.max_response_bytes = n;
+    }
     Ok(config)
 }
 

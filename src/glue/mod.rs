@@ -7,6 +7,7 @@ pub mod client;
 mod error;
 mod poller;
 mod pure;
+mod panic;
 mod runtime;
 
 

@@ -40,6 +40,7 @@ impl Runtime for JsRuntime {
             &JsValue::from_f64(timeout_ms),
         );
         args.push(call);
+        args.push(&JsValue::from_f64(request.max_body_bytes));
         let result = match self.transport.apply(&JsValue::NULL, &args) {
             Ok(p) => settle(p).await,
             Err(e) => Err(e),
@@ -48,6 +49,7 @@ impl Runtime for JsRuntime {
         match opt_string(&r, "error").as_deref() {
             Some("aborted") => return Err(TransportError::Aborted),
             Some("timeout") => return Err(TransportError::Timeout),
+            Some("too_large") => return Err(TransportError::TooLarge(get(&r, "bytes").as_f64().unwrap_or(0.0))),
             Some(_) => return Err(TransportError::Network(opt_string(&r, "message").unwrap_or_else(|| "fetch failed".into()))),
             None => {}
         }

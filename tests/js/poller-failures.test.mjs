@@ -83,7 +83,11 @@ test("poller: with maxAttempts: 2 a failing change is given up with final: true 
   await poller.poll();
   failingId = sim.listAll()[0].id;
   sim.updateUser(failingId, { last_name: "Doomed" });
+  // Another change succeeds in each poll: the downstream is shown to work, so the failures
+  // count (a poll with nothing but failures could be an outage, and gives nothing up).
+  const other = sim.listAll()[1].id;
   for (let i = 0; i < 4; i++) {
+    sim.updateUser(other, { phone: `555-000${i}` });
     tick(sim);
     await poller.poll();
   }
