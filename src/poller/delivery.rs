@@ -10,7 +10,9 @@
 //!   last attempt is given up;
 //! - `max_consecutive_failures` failures in a row: an outage; none of them counts, the poll
 //!   stops where it is (the walk resumes on the same page) and nothing is given up;
-//! - the poll ends without a single success: unknown; the failures count, none is given up.
+//! - the poll ends first: unknown (a success before the failures proves nothing about the
+//!   downstream now); the failures count, none is given up. They are offered first in the
+//!   next poll, so a success after them judges them there.
 //!
 //! Their dead-letter events are sent when the run is judged, each once, with its `final`.
 
@@ -46,13 +48,6 @@ pub(crate) enum Verdict {
     Unknown,
 }
 
-impl Verdict {
-    /// The verdict on the failures left when a poll ends.
-    pub fn at_end(successes: u64) -> Verdict {
-        if successes > 0 { Verdict::DownstreamWorks } else { Verdict::Unknown }
-    }
-}
-
 impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// Created or updated: by the heuristic during the initial sync, whatever window the
     /// change sits in; by the known ids once the initial sync has caught up.
@@ -78,7 +73,6 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
 
     /// A handler returned: the downstream works, so the failures before it are judged.
     async fn on_success(&self, run: &mut PollRun<'_, R>) -> Result<()> {
-        run.successes += 1;
         run.consecutive_failures = 0;
         self.settle_failures(run, Verdict::DownstreamWorks).await
     }

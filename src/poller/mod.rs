@@ -11,6 +11,8 @@
 
 mod events;
 mod lease;
+mod reconcile;
+mod scan;
 mod delivery;
 mod state;
 pub mod store;
@@ -171,8 +173,6 @@ pub(crate) struct PollRun<'a, R: Runtime> {
     pub stop: Option<StopReason>,
     /// Handler failures in a row (any success resets it).
     pub consecutive_failures: u32,
-    /// Successful handler calls in this poll: the evidence that the downstream works.
-    pub successes: u64,
     /// Failed changes of the current run of failures, already queued as dead letters, whose
     /// attempt counts and dead-letter events wait until the run is judged (delivery.rs).
     pub pending: Vec<delivery::PendingFailure>,
@@ -240,14 +240,12 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             lease: token.to_string(),
             stop: None,
             consecutive_failures: 0,
-            successes: 0,
             pending: Vec::new(),
         };
         let mut result = self.poll_steps(&mut run).await;
-        // Failures not yet judged: with a success in this poll the downstream works and
-        // they count; without one it is not known, so they count but none is given up.
-        let verdict = delivery::Verdict::at_end(run.successes);
-        if let Err(e) = self.settle_failures(&mut run, verdict).await {
+        // Failures after the poll's last success: whether the downstream works is not
+        // known, so they count but none is given up (delivery.rs).
+        if let Err(e) = self.settle_failures(&mut run, delivery::Verdict::Unknown).await {
             result = result.and(Err(e));
         }
         // Whatever happened, keep what was delivered and how far the walk got.
@@ -310,7 +308,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
 
     /// Ids known to the store but not visible now, for review. Never deletes anything.
     pub async fn reconcile(&self, call: &R::Call) -> Result<Reconciliation> {
-        walk::reconcile(self, call).await
+        reconcile::reconcile(self, call).await
     }
 }
 
