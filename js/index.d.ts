@@ -77,7 +77,7 @@ export interface Page<T> {
 
 export type VomoErrorKind =
   | "invalid_input" | "validation" | "auth" | "forbidden" | "not_found" | "rate_limited"
-  | "server" | "network" | "timeout" | "parse" | "unsafe_link" | "aborted" | "busy";
+  | "server" | "network" | "timeout" | "parse" | "unsafe_link" | "aborted" | "busy" | "internal";
 
 /** Every failure of the package. */
 export class VomoError extends Error {
@@ -143,6 +143,8 @@ export interface VomoClientOptions {
   maxRetryAfterMs?: number;
   /** Per attempt (default 30000). */
   timeoutMs?: number;
+  /** The largest response body read; a larger one fails as parse (default 10000000). */
+  maxResponseBytes?: number;
   fetch?: FetchLike;
   onWarning?: (message: string) => void;
 }
@@ -245,9 +247,22 @@ export interface UserPollerOptions {
   participations?: "off" | "changed-users" | "full-scan";
   /** For health() (default 900000). */
   pollIntervalMs?: number;
-  /** Attempts per failed change before it is given up with final: true (default 5). */
+  /** Attempts per failed change before it is given up with final: true (default 5). Attempts
+   *  made during a downstream outage do not count, and a change is given up only after a later
+   *  handler call succeeded. */
   maxAttempts?: number;
+  /** How far behind the server's clock a window ends, ms (default 5000, at least 2000). */
+  windowMarginMs?: number;
+  /** A window whose first page reports more rows than this is narrowed first (default 750). */
+  maxWindowRows?: number;
+  /** Handler failures in a row after which the poll stops as a downstream outage (default 10). */
+  maxConsecutiveFailures?: number;
+  /** The dead-letter queue's bound; reaching it stops the poll, nothing is dropped (default 1000). */
+  maxDeadLetters?: number;
 }
+
+/** Why a poll stopped before catching up. */
+export type PollStopReason = "max_requests" | "handler_outage" | "dead_letter_limit" | "unsettled_window";
 
 export interface PollResult {
   processed: number;
@@ -260,8 +275,10 @@ export interface PollResult {
   checkpoint: string;
   durationMs: number;
   lagMs: number;
-  /** False when the poll stopped early (maxRequests, an unsettled window): the next poll goes on. */
+  /** False when the poll stopped early (see stopReason): the next poll goes on. */
   complete: boolean;
+  /** Why the poll stopped early; null when it completed. */
+  stopReason: PollStopReason | null;
 }
 
 export interface PollerHealth {
