@@ -1,6 +1,20 @@
 // VomoError and the conversions every façade call goes through.
 
-const RETRYABLE = new Set(["rate_limited", "server", "network", "timeout"]);
+// Which kinds are retryable is the Rust core's decision (`policy().retryableKinds`); the
+// façade installs the policy when it builds the API. Errors the core raises carry its
+// answer; before the wasm is loaded (a browser before `await init()`) only input errors
+// can arise, and none of those is retryable.
+let policySource = null;
+export function usePolicy(source) {
+  policySource = source;
+}
+function isRetryable(kind) {
+  try {
+    return policySource?.().retryableKinds.includes(kind) ?? false;
+  } catch {
+    return false;
+  }
+}
 
 /** Every failure of the package. `instanceof Error`. */
 export class VomoError extends Error {
@@ -9,7 +23,7 @@ export class VomoError extends Error {
     this.name = "VomoError";
     this.kind = kind;
     this.status = status;
-    this.retryable = RETRYABLE.has(kind);
+    this.retryable = isRetryable(kind);
     this.fields = fields;
   }
 }
@@ -19,7 +33,9 @@ export function toVomoError(e) {
   if (e instanceof VomoError) return e;
   if (e && e.__vomo) {
     const fields = e.fieldsJson ? JSON.parse(e.fieldsJson) : null;
-    return new VomoError(e.kind, e.message, { status: e.status, fields });
+    const error = new VomoError(e.kind, e.message, { status: e.status, fields });
+    if (typeof e.retryable === "boolean") error.retryable = e.retryable;
+    return error;
   }
   return e;
 }
