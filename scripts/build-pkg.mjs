@@ -39,6 +39,8 @@ cpSync(join(root, "js/index.d.ts"), join(pkg, "index.d.mts"));
 cpSync(join(root, "sim"), join(pkg, "sim"), { recursive: true, filter: (src) => !src.includes(`${join("sim", "test")}`) });
 cpSync(join(root, "js/stores"), join(pkg, "stores"), { recursive: true });
 cpSync(join(root, "README.md"), join(pkg, "README.md"));
+// The docs travel with the package: README links resolve inside the tarball.
+for (const doc of ["docs", "CHANGELOG.md"]) cpSync(join(root, doc), join(pkg, doc), { recursive: true });
 const template = JSON.parse(readFileSync(join(root, "js/package.template.json"), "utf8"));
 const version = readFileSync(join(root, "Cargo.toml"), "utf8").match(/^version = "(.+)"/m)[1];
 writeFileSync(join(pkg, "package.json"), JSON.stringify({ ...template, version }, null, 2) + "\n");
