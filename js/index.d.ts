@@ -281,6 +281,7 @@ export interface UserPollerOptions {
   onUser?: (event: UserChangeEvent) => unknown | Promise<unknown>;
   onParticipation?: (event: ParticipationChangeEvent) => unknown | Promise<unknown>;
   onDeadLetter?: (event: DeadLetterEvent) => unknown | Promise<unknown>;
+  /** Default "off"; "changed-users" reads the detail of each changed user, "full-scan" of every user. */
   participations?: "off" | "changed-users" | "full-scan";
   /** For health() (default 900000). */
   pollIntervalMs?: number;

@@ -118,6 +118,13 @@ test("docs/api.md names every public export, every error kind (with the core's r
     assert.ok(row, `an options row for ${option}`);
     assert.equal(row[1].trim(), `\`${JSON.stringify(value)}\``, `${option}'s documented default`);
   }
+  // The .d.ts doc comments state defaults too: the same values.
+  const dts = read("index.d.ts");
+  for (const [option, value] of Object.entries(defaults)) {
+    const comments = [...dts.matchAll(new RegExp(`/\\*\\*((?:[^*]|\\*(?!/))*)\\*/\\s*${option}\\?:`, "g"))];
+    const stated = comments.map((c) => c[1].match(/default ("[^"]*"|\d+)/i)?.[1]).filter(Boolean);
+    assert.deepEqual(stated, [JSON.stringify(value)], `index.d.ts: ${option}'s default`);
+  }
   for (const event of ["UserChangeEvent", "ParticipationChangeEvent", "DeadLetterEvent", "RequestLogEntry", "ImportProgress"]) {
     assert.ok(api.includes(event), event);
   }
