@@ -400,6 +400,8 @@ export interface Policy {
   retryableKinds: VomoErrorKind[];
   /** The filter names `listUsers` and friends accept. */
   filterKeys: (keyof UserFilters)[];
+  /** The fields `upsertUser` and roster records take. */
+  upsertFields: (keyof UpsertUserInput)[];
   client: { baseUrl: string; requestsPerSecond: number | "auto"; maxRetries: number; maxRetriesLimit: number;
             maxRetryAfterMs: number; timeoutMs: number };
   poller: { participations: "off" | "changed-users" | "full-scan"; participationModes: ("off" | "changed-users" | "full-scan")[];

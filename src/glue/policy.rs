@@ -3,7 +3,7 @@
 //! core's own types and constants so that JS cannot disagree with Rust.
 
 use super::error::{to_json, JsResult};
-use crate::client::{ClientConfig, Filters, Rate, MAX_RETRIES_LIMIT};
+use crate::client::{ClientConfig, Filters, Rate, UpsertInput, MAX_RETRIES_LIMIT};
 use crate::error::ErrorKind;
 use crate::import::DEFAULT_CHECKPOINT_EVERY;
 use crate::poller::{ParticipationMode, PollerConfig};
@@ -17,20 +17,24 @@ fn mode_name(mode: ParticipationMode) -> &'static str {
     MODE_NAMES.iter().copied().find(|n| ParticipationMode::parse(n) == Some(mode)).unwrap_or("off")
 }
 
+/// The serde (JS) names of a struct's fields: exact by construction.
+fn field_names<T: serde::Serialize + Default>() -> Vec<String> {
+    match serde_json::to_value(T::default()) {
+        Ok(Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
 pub fn policy_value() -> Value {
     let client = ClientConfig::new("");
     let poller = PollerConfig::new("", "");
-    // The filter names are the serde names of the `Filters` struct itself.
-    let filter_keys: Vec<String> = match serde_json::to_value(Filters::default()) {
-        Ok(Value::Object(map)) => map.keys().cloned().collect(),
-        _ => Vec::new(),
-    };
     let kinds = ErrorKind::all();
     json!({
         "version": env!("CARGO_PKG_VERSION"),
         "errorKinds": kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
         "retryableKinds": kinds.iter().filter(|k| k.is_retryable()).map(|k| k.as_str()).collect::<Vec<_>>(),
-        "filterKeys": filter_keys,
+        "filterKeys": field_names::<Filters>(),
+        "upsertFields": field_names::<UpsertInput>(),
         "client": {
             "baseUrl": client.base_url,
             "requestsPerSecond": match client.rate { Rate::Fixed(r) => json!(r), Rate::Auto => json!("auto") },

@@ -44,6 +44,7 @@ test("filter names: each one the core lists goes out as its query parameter; any
   const c = fastClient(s);
   const { filterKeys } = policy();
   assert.ok(filterKeys.includes("updatedAfter") && filterKeys.includes("emailLike"));
+  assert.ok(policy().upsertFields.includes("inviteCode") && !policy().upsertFields.includes("invite_code"));
   for (const key of filterKeys) {
     s.clearLog();
     const value = key.endsWith("After") ? "2000-01-01" : key.endsWith("Before") ? "2100-01-01" : "a";

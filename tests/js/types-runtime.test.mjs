@@ -3,7 +3,8 @@
 // HTTP, written as typed literals and compiled by `tsc` against the package's .d.ts. A
 // property the types do not declare, one they declare but the package does not send, or a
 // null where the types say never, fails to compile. The error kinds, filter names and
-// participation modes in the .d.ts must equal the Rust core's `policy()`.
+// participation modes, and the upsert and roster fields in the .d.ts must equal the Rust
+// core's `policy()` (serde's own names of its structs).
 import test from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -17,7 +18,7 @@ import { compile, typedLiterals } from "./types/tsc.mjs";
 const TYPES = ["User", "UserDetail", "Page", "VomoError", "ClientStats", "UpsertResult", "FindOrCreateResult",
   "RequestLogEntry", "PollResult", "PollerHealth", "ReconcileResult", "UserChangeEvent", "ParticipationChangeEvent",
   "DeadLetterEvent", "ImportProgress", "ImportResult", "ParsedRoster", "ParticipationDiff", "Policy",
-  "VomoErrorKind", "UserFilters", "UserPollerOptions"];
+  "VomoErrorKind", "UserFilters", "UserPollerOptions", "UpsertUserInput", "RosterRecord"];
 
 /** A VomoError (or any thrown Error) as a plain object: every own property, plus name and message. */
 const errorObject = (e) => ({ ...e, name: e.name, message: e.message });
@@ -138,6 +139,8 @@ function equalities(p) {
     "type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;",
     `export const errorKinds: Equal<VomoErrorKind, ${union(p.errorKinds)}> = true;`,
     `export const filterKeys: Equal<keyof UserFilters, ${union(p.filterKeys)}> = true;`,
+    `export const upsertFields: Equal<keyof UpsertUserInput, ${union(p.upsertFields)}> = true;`,
+    `export const rosterFields: Equal<keyof RosterRecord, ${union([...p.upsertFields, "externalId"])}> = true;`,
     `export const modes: Equal<NonNullable<UserPollerOptions["participations"]>, ${union(p.poller.participationModes)}> = true;`,
   ].join("\n") + "\n";
 }
