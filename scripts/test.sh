@@ -108,12 +108,13 @@ run_layer sim-tests "tap:$WORK/sim.tap" node_test "$WORK/sim.tap" sim/test/*.tes
 run_layer install none install_package
 cd "$APP"
 JS_TESTS=()
-for f in js/*.test.mjs js/*.test.cjs; do [ "$f" = js/types.test.mjs ] || JS_TESTS+=("$f"); done
+for f in js/*.test.mjs js/*.test.cjs; do case $f in js/types*.test.mjs|js/docs.test.mjs) ;; *) JS_TESTS+=("$f") ;; esac; done
 run_layer js "tap:$WORK/js.tap" node_test "$WORK/js.tap" "${JS_TESTS[@]}"
 run_layer cli "tap:$WORK/cli.tap" node_test "$WORK/cli.tap" cli/*.test.mjs
 run_layer tsc-usage one node "$ROOT/node_modules/typescript/bin/tsc" --noEmit --strict -p js/types/tsconfig.json
 run_layer tsc-nodenext one node "$ROOT/node_modules/typescript/bin/tsc" --noEmit --strict -p js/types/tsconfig.nodenext.json
-run_layer types-drift "tap:$WORK/types.tap" node_test "$WORK/types.tap" js/types.test.mjs
+run_layer types-drift "tap:$WORK/types.tap" node_test "$WORK/types.tap" js/types*.test.mjs
+run_layer docs "tap:$WORK/docs.tap" node_test "$WORK/docs.tap" js/docs.test.mjs
 run_layer workerd "tap:$WORK/workerd.tap" node_test "$WORK/workerd.tap" worker/*.test.mjs
 BROWSER_TESTS=(); ADMIN_TESTS=()   # the admin page (www/) has its own layer
 for f in browser/*.test.mjs; do case $f in browser/admin-*) ADMIN_TESTS+=("$f") ;; *) BROWSER_TESTS+=("$f") ;; esac; done

@@ -50,6 +50,11 @@ impl ErrorKind {
         ALL_KINDS.iter().copied().find(|k| k.as_str() == name)
     }
 
+    /// Every kind, in the order of API.md's table.
+    pub fn all() -> &'static [ErrorKind] {
+        &ALL_KINDS
+    }
+
     /// Whether a later attempt may succeed: rate limits, server errors and transport failures.
     pub fn is_retryable(self) -> bool {
         matches!(

@@ -17,6 +17,9 @@ pub struct RosterRecord {
     pub input: UpsertInput,
 }
 
+/// `checkpointEvery` when the caller gives none.
+pub const DEFAULT_CHECKPOINT_EVERY: usize = 50;
+
 /// What the mapping remembers per external id.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]

@@ -1,6 +1,20 @@
 // VomoError and the conversions every façade call goes through.
 
-const RETRYABLE = new Set(["rate_limited", "server", "network", "timeout"]);
+// Which kinds are retryable is the Rust core's decision (`policy().retryableKinds`); the
+// façade installs the policy when it builds the API. Errors the core raises carry its
+// answer; before the wasm is loaded (a browser before `await init()`) only input errors
+// can arise, and none of those is retryable.
+let policySource = null;
+export function usePolicy(source) {
+  policySource = source;
+}
+function isRetryable(kind) {
+  try {
+    return policySource?.().retryableKinds.includes(kind) ?? false;
+  } catch {
+    return false;
+  }
+}
 
 // Every copy of this class (the CommonJS and ES module builds, the stores sub-path) brands
 // its errors, so `instanceof VomoError` holds whichever copy made the error.
@@ -13,7 +27,7 @@ export class VomoError extends Error {
     this.name = "VomoError";
     this.kind = kind;
     this.status = status;
-    this.retryable = RETRYABLE.has(kind);
+    this.retryable = isRetryable(kind);
     this.fields = fields;
     Object.defineProperty(this, BRAND, { value: true });
   }
@@ -44,7 +58,9 @@ export function toVomoError(e) {
   if (e instanceof WebAssembly.RuntimeError) return internal(lastPanic() ?? e.message);
   if (e && e.__vomo) {
     const fields = e.fieldsJson ? JSON.parse(e.fieldsJson) : null;
-    return new VomoError(e.kind, e.message, { status: e.status, fields });
+    const error = new VomoError(e.kind, e.message, { status: e.status, fields });
+    if (typeof e.retryable === "boolean") error.retryable = e.retryable;
+    return error;
   }
   return e;
 }

@@ -1,14 +1,16 @@
 import { VomoError, toVomoError, settle } from "./errors.mjs";
 import { requireStore, wasmClientOf } from "./stores.mjs";
+import { callOf } from "./call.mjs";
 
 const HANDLER_NAMES = ["onUser", "onParticipation", "onDeadLetter"];
 
 export function makePollerClass(glue) {
-  /** Incremental change detection per customer. See API.md and docs/poller.md. */
+  /** Incremental change detection per customer. See docs/api.md and docs/poller.md. */
   return class UserPoller {
     #inner;
     constructor(options = {}) {
-      const { client, store, customerId, participations = "off", pollIntervalMs = 900000, maxAttempts,
+      // Defaults are the Rust core's (absent options stay absent).
+      const { client, store, customerId, participations, pollIntervalMs, maxAttempts,
         windowMarginMs, maxWindowRows, maxConsecutiveFailures, maxDeadLetters } = options;
       requireStore(store, "UserPoller");
       for (const name of HANDLER_NAMES) {
@@ -25,7 +27,7 @@ export function makePollerClass(glue) {
         const event = JSON.parse(json);
         if (event.type === "deadLetter") {
           const ref = event.error.handlerErrorRef;
-          const error = ref != null && thrown.has(ref) ? thrown.get(ref) : new VomoError(event.error.kind === "parse" ? "parse" : "invalid_input", event.error.message);
+          const error = ref != null && thrown.has(ref) ? thrown.get(ref) : new VomoError(event.error.vomoKind, event.error.message);
           if (ref != null) thrown.delete(ref);
           await handlers.onDeadLetter?.({ user: event.user, error, attempt: event.attempt, final: event.final });
           return;
@@ -51,13 +53,14 @@ export function makePollerClass(glue) {
     }
 
     /** One poll; `maxRequests` does a slice and the next poll goes on from there. */
-    async poll({ signal, maxRequests } = {}) {
-      return JSON.parse(await settle(this.#inner.poll(maxRequests ?? undefined, signal)));
+    async poll(options) {
+      const maxRequests = options?.maxRequests;
+      return JSON.parse(await settle(this.#inner.poll(maxRequests ?? undefined, callOf(options, "poll"))));
     }
 
     /** `{ missing, complete }`: ids known but not visible now, for review. */
-    async reconcile({ signal } = {}) {
-      return JSON.parse(await settle(this.#inner.reconcile(signal)));
+    async reconcile(options) {
+      return JSON.parse(await settle(this.#inner.reconcile(callOf(options, "reconcile"))));
     }
 
     /** `{ stalled, lagMs, checkpoint }` as of the last poll of this instance. */

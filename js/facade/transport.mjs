@@ -1,7 +1,15 @@
 // The transport the Rust client drives: one HTTP exchange with a per-attempt timeout.
-// It only adapts fetch; whether and when to retry is decided in Rust.
-export function makeTransport(fetchFn) {
-  return async (method, url, token, body, timeoutMs, signal, maxBytes) => {
+// It only adapts fetch; whether and when to retry is decided in Rust. `call` is the call's
+// options bag (see call.mjs); only its `signal` matters here.
+
+// Browsers (pages and web workers) forbid or ignore a script-set User-Agent, and on a
+// cross-origin call it would be one more header the server's CORS preflight must allow:
+// none is sent there. Node and workerd send `User-Agent: vomo-users/<version>`.
+export const CAN_SET_USER_AGENT = typeof document === "undefined" && typeof importScripts !== "function";
+
+export function makeTransport(fetchFn, userAgent) {
+  return async (method, url, token, body, timeoutMs, call, maxBytes) => {
+    const signal = call?.signal;
     if (signal?.aborted) return { error: "aborted" };
     const controller = new AbortController();
     let timedOut = false;
@@ -11,6 +19,7 @@ export function makeTransport(fetchFn) {
     try {
       const headers = { Authorization: `Bearer ${token}`, Accept: "application/json" };
       if (body != null) headers["Content-Type"] = "application/json";
+      if (userAgent) headers["User-Agent"] = userAgent;
       const res = await fetchFn(url, { method, headers, body: body ?? undefined, redirect: "manual", signal: controller.signal });
       const read = await readBody(res, maxBytes);
       if (read.tooLarge !== undefined) return { error: "too_large", bytes: read.tooLarge };
@@ -34,8 +43,9 @@ export function makeTransport(fetchFn) {
   };
 }
 
-// Resolves true after `ms`, or false as soon as `signal` fires.
-export function sleep(ms, signal) {
+// Resolves true after `ms`, or false as soon as the call's `signal` fires.
+export function sleep(ms, call) {
+  const signal = call?.signal;
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve(false);
     const onAbort = () => { clearTimeout(timer); resolve(false); };

@@ -10,7 +10,7 @@ pub mod url;
 
 pub use listing::{Filters, PageWalk};
 pub use retry::{backoff_ms, http_date_ms, retry_after_ms};
-pub use runtime::{HttpRequest, HttpResponse, Runtime, TransportError};
+pub use runtime::{AttemptLog, CallLimits, HttpRequest, HttpResponse, Runtime, TransportError, MAX_RETRIES_LIMIT};
 pub use throttle::{Rate, Throttle};
 pub use upsert::{is_plausible_email, UpsertInput};
 use status::{client_error, server_message};
@@ -163,6 +163,8 @@ impl<R: Runtime> Client<R> {
         let mut attempt: u32 = 0;
         let mut redirects = 0;
         let mut maybe_reached = false;
+        let limits = self.runtime.call_limits(call)?; // per-call timeoutMs / maxRetries
+        let (timeout_ms, max_retries) = (limits.timeout_ms.unwrap_or(self.config.timeout_ms), limits.max_retries.unwrap_or(self.config.max_retries));
         loop {
             let what = format!("{} {}", request.method, url::path_and_query(&request.url));
             if self.runtime.is_aborted(call) {
@@ -186,9 +188,11 @@ impl<R: Runtime> Client<R> {
                     s.retries += 1;
                 }
             });
-            let outcome = self.runtime.send(&request, &self.config.token, self.config.timeout_ms, call).await;
+            let started = self.runtime.now_ms();
+            let outcome = self.runtime.send(&request, &self.config.token, timeout_ms, call).await;
+            self.runtime.log(&AttemptLog::new(&request, attempt + 1, self.runtime.now_ms() - started, &outcome));
             let tries = attempt + 1;
-            let retry_in = |ms: f64| -> Option<f64> { (attempt < self.config.max_retries).then_some(ms) };
+            let retry_in = |ms: f64| -> Option<f64> { (attempt < max_retries).then_some(ms) };
             let backoff = retry::backoff_ms(attempt + 1, self.runtime.random());
             let (error, wait) = match outcome {
                 Err(TransportError::Aborted) => return Err(VomoError::new(ErrorKind::Aborted, format!("{what}: aborted"))),
@@ -199,7 +203,7 @@ impl<R: Runtime> Client<R> {
                 }
                 Err(TransportError::Timeout) => {
                     maybe_reached = true;
-                    let e = VomoError::new(ErrorKind::Timeout, format!("{what}: no response within {} ms (attempt {tries})", self.config.timeout_ms));
+                    let e = VomoError::new(ErrorKind::Timeout, format!("{what}: no response within {timeout_ms} ms (attempt {tries})"));
                     (e, retry_in(backoff))
                 }
                 Err(TransportError::Network(m)) => {

@@ -6,6 +6,7 @@ mod adapters;
 pub mod client;
 mod error;
 mod poller;
+mod policy;
 mod pure;
 mod panic;
 mod runtime;

@@ -148,7 +148,7 @@ pub fn import_roster(
         let opts = ImportOptions {
             store: o.has_store.then_some(&store),
             key: o.key,
-            checkpoint_every: o.checkpoint_every.unwrap_or(50),
+            checkpoint_every: o.checkpoint_every.unwrap_or(import::DEFAULT_CHECKPOINT_EVERY),
             mapping: o.has_mapping.then_some(&mapping),
         };
         let progress = |p: &import::Progress| {
