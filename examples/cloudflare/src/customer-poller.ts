@@ -39,6 +39,9 @@ export interface SliceOutcome {
 export interface Metrics {
   invocations: number;
   errors: number;
+  /** Events the sink accepted (also those of slices that later failed). */
+  delivered: number;
+  /** The rest add up the results of the slices that completed without an error. */
   processed: number;
   created: number;
   updated: number;
@@ -63,13 +66,20 @@ export interface HealthReport {
 
 const KEY = { customer: "ops/customer", last: "ops/last-poll", metrics: "ops/metrics" } as const;
 const NO_METRICS: Metrics = {
-  invocations: 0, errors: 0, processed: 0, created: 0, updated: 0, failed: 0,
+  invocations: 0, errors: 0, delivered: 0, processed: 0, created: 0, updated: 0, failed: 0,
   participationEvents: 0, deadLetters: 0, requests: 0, subrequests: 0, consecutiveErrors: 0,
 };
 /** After this many transient errors in a row, stop retrying by alarm and wait for the cron. */
 const MAX_ALARM_RETRIES = 5;
 
 class ConfigError extends Error {}
+
+/** What one invocation sent. */
+interface Tally {
+  subrequests: Subrequests;
+  delivered: number;
+  deadLetters: number;
+}
 
 function describe(e: unknown): SliceError {
   if (e instanceof VomoError) return { kind: e.kind, status: e.status, retryable: e.retryable, message: e.message };
@@ -129,16 +139,15 @@ export class CustomerPoller extends DurableObject<AppEnv> {
 
   private async slice(customerId: string, trigger: Trigger): Promise<SliceOutcome> {
     const started = Date.now();
-    const counter = new Subrequests();
+    const tally: Tally = { subrequests: new Subrequests(), delivered: 0, deadLetters: 0 };
     let result: PollResult | null = null;
     let error: SliceError | null = null;
     let s: Settings | null = null;
-    const deadLetters = { count: 0 };
     try {
       s = settings(this.env);
       const token = tokenFor(this.env, customerId);
       if (!token) throw new ConfigError(`the secret ${tokenName(customerId)} is not set`);
-      const poller = this.poller(customerId, token, s, sinkFor(this.env, s, counter), counter, deadLetters);
+      const poller = this.poller(customerId, token, s, sinkFor(this.env, s, tally.subrequests), tally);
       result = JSON.parse(JSON.stringify(await poller.poll({ maxRequests: s.maxRequestsPerSlice }))) as PollResult;
     } catch (e) {
       error = describe(e);
@@ -146,8 +155,9 @@ export class CustomerPoller extends DurableObject<AppEnv> {
 
     const metrics = { ...NO_METRICS, ...(await this.ctx.storage.get<Metrics>(KEY.metrics)) };
     metrics.invocations++;
-    metrics.subrequests += counter.count;
-    metrics.deadLetters += deadLetters.count;
+    metrics.subrequests += tally.subrequests.count;
+    metrics.deadLetters += tally.deadLetters;
+    metrics.delivered += tally.delivered;
     if (result) {
       metrics.consecutiveErrors = 0;
       for (const k of ["processed", "created", "updated", "failed", "participationEvents", "requests"] as const) metrics[k] += result[k];
@@ -167,32 +177,38 @@ export class CustomerPoller extends DurableObject<AppEnv> {
 
     const outcome: SliceOutcome = {
       customerId, trigger, at: new Date(started).toISOString(), ok: result !== null, result, error,
-      subrequests: counter.count, nextAlarm: next === null ? null : new Date(next).toISOString(),
+      subrequests: tally.subrequests.count, nextAlarm: next === null ? null : new Date(next).toISOString(),
     };
     if (error?.kind !== "busy") await this.ctx.storage.put({ [KEY.last]: outcome, [KEY.metrics]: metrics });
     log("vomo.poll", {
-      customerId, trigger, ok: outcome.ok, ...(result ?? {}), subrequests: counter.count,
-      deadLetters: deadLetters.count, nextAlarm: outcome.nextAlarm, error,
+      customerId, trigger, ok: outcome.ok, ...(result ?? {}), subrequests: tally.subrequests.count,
+      delivered: tally.delivered, deadLetters: tally.deadLetters, nextAlarm: outcome.nextAlarm, error,
     });
     return outcome;
   }
 
-  private poller(customerId: string, token: string, s: Settings, sink: Sink, counter: Subrequests, deadLetters: { count: number }) {
+  private poller(customerId: string, token: string, s: Settings, sink: Sink, tally: Tally) {
     const client = new VomoClient({
-      token, baseUrl: s.baseUrl, requestsPerSecond: s.requestsPerSecond, fetch: counter.fetch,
+      token, baseUrl: s.baseUrl, requestsPerSecond: s.requestsPerSecond, fetch: tally.subrequests.fetch,
       // A Retry-After longer than this ends the slice as rate_limited; the alarm retries later.
       maxRetryAfterMs: 30_000, timeoutMs: 15_000,
     });
     return new UserPoller({
       client, customerId, store: new DurableObjectStore(this.ctx.storage),
       participations: s.participations, pollIntervalMs: s.pollIntervalMs, maxAttempts: s.maxAttempts,
-      onUser: (e) => sink.event(userEvent(customerId, e)),
-      onParticipation: async (e) => sink.event(await participationEvent(customerId, e)),
+      onUser: async (e) => {
+        await sink.event(userEvent(customerId, e));
+        tally.delivered++;
+      },
+      onParticipation: async (e) => {
+        await sink.event(await participationEvent(customerId, e));
+        tally.delivered++;
+      },
       onDeadLetter: async (e) => {
         const letter = deadLetter(customerId, e);
         log("vomo.dead_letter", { customerId, idempotencyKey: letter.idempotencyKey, attempt: e.attempt, final: e.final, error: letter.error });
         if (!e.final) return;  // offered again on the next slice
-        deadLetters.count++;
+        tally.deadLetters++;
         try {
           await sink.deadLetter(letter);
         } catch (err) {
