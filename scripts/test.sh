@@ -114,6 +114,11 @@ run_layer tsc-usage one node "$ROOT/node_modules/typescript/bin/tsc" --noEmit --
 run_layer tsc-nodenext one node "$ROOT/node_modules/typescript/bin/tsc" --noEmit --strict -p js/types/tsconfig.nodenext.json
 run_layer types-drift "tap:$WORK/types.tap" node_test "$WORK/types.tap" js/types.test.mjs
 run_layer workerd "tap:$WORK/workerd.tap" node_test "$WORK/workerd.tap" worker/*.test.mjs
+# The Cloudflare example (examples/cloudflare) with the packed tarball installed: wrangler types,
+# tsc, wrangler's deploy bundle; then its tests in Miniflare and one `wrangler dev` smoke run.
+export VOMO_TGZ="$WORK/$(tail -1 "$WORK/pack.out")" VOMO_CF_APP="$WORK/cloudflare-example"
+run_layer cf-build one node "$ROOT/tests/cloudflare/example.mjs" "$VOMO_CF_APP"
+run_layer cloudflare "tap:$WORK/cloudflare.tap" node_test "$WORK/cloudflare.tap" "$ROOT"/tests/cloudflare/*.test.mjs
 run_layer browser "tap:$WORK/browser.tap" node_test "$WORK/browser.tap" browser/*.test.mjs
 cd "$ROOT"
 run_layer demo one bash scripts/check-demo.sh

@@ -14,8 +14,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 export const repo = process.env.VOMO_REPO ?? resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const bin = (name) => join(repo, "node_modules", ".bin", name);
 export const WRANGLER = bin("wrangler");
-/** wrangler's environment: no metrics, no update check, no colour. */
-export const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1", FORCE_COLOR: "0" };
+/** wrangler and Miniflare here: no metrics, no fetch of the `Request.cf` object (no network), no colour. */
+export const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true", NO_COLOR: "1", FORCE_COLOR: "0" };
 const SKIP = new Set(["node_modules", ".wrangler", "dist", ".dev.vars", "worker-configuration.d.ts", "package-lock.json"]);
 
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, env: WRANGLER_ENV, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });

@@ -15,6 +15,7 @@ import { prepareExample, repo, simulatorModule } from "./example.mjs";
 
 const repoRequire = createRequire(join(repo, "package.json"));
 process.env.WRANGLER_SEND_METRICS = "false";
+process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";  // no fetch of the `Request.cf` object
 const { Miniflare } = repoRequire("miniflare");
 const { unstable_getMiniflareWorkerOptions } = repoRequire("wrangler");
 
