@@ -142,7 +142,7 @@ export async function startWorker(t, { vars = {}, secrets = {}, persist = false,
     return { status: res.status, text, body: text ? JSON.parse(text) : null };
   };
   const api = {
-    mf, output, dispose,
+    mf, worker, output, dispose,
     cron: () => worker.scheduled({ cron: CRON }),
     health: async (id) => {
       const r = await call("GET", `/customers/${id}/health`);

@@ -128,3 +128,26 @@ test("operations routes: authenticated, per customer, never a token; poll now; s
   assert.ok(!w.output.text.includes(sim.token), "the token is in no log line");
   assert.ok(!w.output.text.includes(ADMIN_TOKEN), "nor is the admin token");
 });
+
+test("POLL_GROUPS spreads the customers over consecutive cron runs, each customer in exactly one group", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 5, seed: 63, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  const sink = await startSink(t);
+  const ids = ["a1", "b2", "c3", "d4", "e5", "f6"];
+  const secrets = { ADMIN_TOKEN };
+  for (const id of ids) secrets[`VOMO_TOKEN_${id.toUpperCase()}`] = sim.token;
+  const w = await startWorker(t, { sink, vars: { ...FAST, CUSTOMERS: ids.join(","), VOMO_BASE_URL: sim.url, POLL_GROUPS: "3" }, secrets });
+  sim.advanceClock(10_000);
+  const minute = 29_000_001 * 60_000;  // 2025-02-19T21:21Z: a minute whose number is divisible by 3
+  const kicked = [];
+  for (let i = 0; i < 3; i++) {
+    await w.worker.scheduled({ cron: "* * * * *", scheduledTime: new Date(minute + i * 60_000) });
+    const line = await until(() => w.output.lines.filter((l) => l.msg === "vomo.cron")[i], `cron run ${i}`);
+    assert.equal(line.group, i);
+    assert.equal(line.groups, 3);
+    kicked.push(line.kicked);
+  }
+  assert.deepEqual(kicked.flat().sort(), ids, "every customer kicked once over the three runs");
+  assert.ok(kicked.every((k) => k.length < ids.length), JSON.stringify(kicked));
+  for (const id of ids) assert.equal((await w.settled(id, 1)).lastPoll.ok, true);
+});

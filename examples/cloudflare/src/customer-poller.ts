@@ -74,11 +74,28 @@ const MAX_ALARM_RETRIES = 5;
 
 class ConfigError extends Error {}
 
-/** What one invocation sent. */
+/** What one invocation sent and stored. */
 interface Tally {
   subrequests: Subrequests;
   delivered: number;
   deadLetters: number;
+  storageReads: number;
+  storageWrites: number;
+}
+
+/** The package's Durable Object store, counting its reads and writes (for the capacity plan). */
+class CountingStore extends DurableObjectStore {
+  constructor(storage: DurableObjectStorage, private tally: Tally) {
+    super(storage);
+  }
+  override async get(key: string) {
+    this.tally.storageReads++;
+    return super.get(key);
+  }
+  override async set(key: string, value: string) {
+    this.tally.storageWrites++;
+    return super.set(key, value);
+  }
 }
 
 function describe(e: unknown): SliceError {
@@ -139,7 +156,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
 
   private async slice(customerId: string, trigger: Trigger): Promise<SliceOutcome> {
     const started = Date.now();
-    const tally: Tally = { subrequests: new Subrequests(), delivered: 0, deadLetters: 0 };
+    const tally: Tally = { subrequests: new Subrequests(), delivered: 0, deadLetters: 0, storageReads: 0, storageWrites: 0 };
     let result: PollResult | null = null;
     let error: SliceError | null = null;
     let s: Settings | null = null;
@@ -182,7 +199,8 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     if (error?.kind !== "busy") await this.ctx.storage.put({ [KEY.last]: outcome, [KEY.metrics]: metrics });
     log("vomo.poll", {
       customerId, trigger, ok: outcome.ok, ...(result ?? {}), subrequests: tally.subrequests.count,
-      delivered: tally.delivered, deadLetters: tally.deadLetters, nextAlarm: outcome.nextAlarm, error,
+      delivered: tally.delivered, deadLetters: tally.deadLetters,
+      storageReads: tally.storageReads, storageWrites: tally.storageWrites, nextAlarm: outcome.nextAlarm, error,
     });
     return outcome;
   }
@@ -194,7 +212,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
       maxRetryAfterMs: 30_000, timeoutMs: 15_000,
     });
     return new UserPoller({
-      client, customerId, store: new DurableObjectStore(this.ctx.storage),
+      client, customerId, store: new CountingStore(this.ctx.storage, tally),
       participations: s.participations, pollIntervalMs: s.pollIntervalMs, maxAttempts: s.maxAttempts,
       onUser: async (e) => {
         await sink.event(userEvent(customerId, e));
