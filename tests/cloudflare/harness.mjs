@@ -91,9 +91,10 @@ export function verifySignature(entry, secret = WEBHOOK_SECRET) {
 /**
  * Starts the example in Miniflare. `vars` override wrangler.jsonc's vars; `secrets` are the
  * Worker's secrets (as `wrangler secret put` would set them); `persist` is a folder for the
- * Durable Objects' storage (a later start on it is a restarted runtime).
+ * Durable Objects' storage (a later start on it is a restarted runtime). `consumer: false`
+ * leaves the queues without a consumer (the messages stay queued; the bench uses this).
  */
-export async function startWorker(t, { vars = {}, secrets = {}, persist = false, sink }) {
+export async function startWorker(t, { vars = {}, secrets = {}, persist = false, sink, consumer = true }) {
   const dir = example();
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(dir, "wrangler.jsonc"));
   const dist = join(dir, "dist");
@@ -117,14 +118,14 @@ export async function startWorker(t, { vars = {}, secrets = {}, persist = false,
         ],
         bindings: { ...workerOptions.bindings, ...vars, ...secrets },
       },
-      {
+      ...(consumer ? [{
         name: "consumer", modules: true, script: CONSUMER, compatibilityDate: workerOptions.compatibilityDate,
         bindings: { SINK: sink.url },
         queueConsumers: {
           "vomo-user-events": { maxBatchSize: 100, maxBatchTimeout: 0.05, maxRetries: 0 },
           "vomo-user-dead-letters": { maxBatchSize: 100, maxBatchTimeout: 0.05, maxRetries: 0 },
         },
-      },
+      }] : []),
     ],
     durableObjectsPersist: persist,
     handleRuntimeStdio: (stdout, stderr) => { collect(stdout); collect(stderr); },

@@ -1,10 +1,14 @@
-// Settings from the Worker's vars and secrets, read and checked in one place. Tokens are
-// secrets named VOMO_TOKEN_<CUSTOMER>; nothing here ever returns or logs one.
+// Settings from the Worker's vars and secrets, read and checked in one place. Customers come
+// from the CUSTOMERS var and from the registry (registry.ts); tokens from secrets named
+// VOMO_TOKEN_<CUSTOMER> or, for registered customers, from their object's vault (vault.ts).
+// Nothing here ever returns or logs a token.
 
 /** Secrets are not in wrangler.jsonc, so `wrangler types` cannot see them: declared here. */
 export interface Secrets {
   ADMIN_TOKEN?: string;
   WEBHOOK_SECRET?: string;
+  /** AES-256-GCM key (32 bytes, base64) for tokens registered through PUT /customers/:id. */
+  TOKEN_KEY?: string;
   /** VOMO_TOKEN_<CUSTOMER>: one per customer (see tokenName). */
   [name: `VOMO_TOKEN_${string}`]: string | undefined;
 }
@@ -30,7 +34,7 @@ export interface Settings {
 /** A customer id: what names its Durable Object and prefixes its stored state. */
 const CUSTOMER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-/** The configured customers (CUSTOMERS: "acme,globex", or a JSON array in the config). */
+/** The customers in the CUSTOMERS var ("acme,globex", or a JSON array in the config). */
 export function customers(env: AppEnv): string[] {
   const raw: unknown = env.CUSTOMERS;
   const list = Array.isArray(raw) ? raw.map(String) : String(raw ?? "").split(",");
@@ -40,7 +44,7 @@ export function customers(env: AppEnv): string[] {
   return [...new Set(ids)];
 }
 
-export const isCustomer = (env: AppEnv, id: string) => customers(env).includes(id);
+export const validCustomerId = (id: string) => CUSTOMER_ID.test(id);
 
 /** The secret that holds a customer's VOMO token: VOMO_TOKEN_ACME for "acme". */
 export const tokenName = (customerId: string) =>

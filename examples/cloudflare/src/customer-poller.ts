@@ -8,6 +8,7 @@ import { UserPoller, VomoClient, VomoError } from "vomo-users";
 import type { PollResult, PollerHealth } from "vomo-users";
 import { DurableObjectStore } from "vomo-users/stores";
 import { settings, tokenFor, tokenName, type AppEnv, type Settings } from "./config";
+import { seal, unseal, type Sealed } from "./vault";
 import { Subrequests, sinkFor, type Sink } from "./delivery";
 import { deadLetter, participationEvent, userEvent } from "./events";
 import { log } from "./log";
@@ -64,7 +65,7 @@ export interface HealthReport {
   nextAlarm: string | null;
 }
 
-const KEY = { customer: "ops/customer", last: "ops/last-poll", metrics: "ops/metrics" } as const;
+const KEY = { customer: "ops/customer", last: "ops/last-poll", metrics: "ops/metrics", token: "ops/token" } as const;
 const NO_METRICS: Metrics = {
   invocations: 0, errors: 0, delivered: 0, processed: 0, created: 0, updated: 0, failed: 0,
   participationEvents: 0, deadLetters: 0, requests: 0, subrequests: 0, consecutiveErrors: 0,
@@ -119,13 +120,27 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     return this.slice(customerId, "manual");
   }
 
+  /** PUT /customers/:id: keeps the customer's token, encrypted, in this object's storage. */
+  async register(customerId: string, token: string): Promise<void> {
+    if (!this.env.TOKEN_KEY) throw new Error("the TOKEN_KEY secret is not set");
+    await this.remember(customerId);
+    await this.ctx.storage.put(KEY.token, await seal(this.env.TOKEN_KEY, customerId, token));
+  }
+
+  /** DELETE /customers/:id: forgets the token and stops the chain; the poller's state stays. */
+  async unregister(customerId: string): Promise<void> {
+    await this.remember(customerId);
+    await this.ctx.storage.delete(KEY.token);
+    await this.ctx.storage.deleteAlarm();
+  }
+
   async health(customerId: string): Promise<HealthReport> {
     await this.remember(customerId);
     const storage = this.ctx.storage;
     const [last, metrics, alarm] = await Promise.all([
       storage.get<SliceOutcome>(KEY.last), storage.get<Metrics>(KEY.metrics), storage.getAlarm(),
     ]);
-    const token = tokenFor(this.env, customerId);
+    const token = await this.token(customerId);
     let health: PollerHealth | null = null;
     if (token) {
       // Reads the stored checkpoint only: no request is sent.
@@ -148,6 +163,15 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     await this.slice(customerId, "alarm");
   }
 
+  /** The customer's VOMO token: its secret VOMO_TOKEN_<ID>, else the registered one, else null. */
+  private async token(customerId: string): Promise<string | null> {
+    const secret = tokenFor(this.env, customerId);
+    if (secret) return secret;
+    const sealed = await this.ctx.storage.get<Sealed>(KEY.token);
+    if (!sealed || !this.env.TOKEN_KEY) return null;
+    return unseal(this.env.TOKEN_KEY, customerId, sealed);
+  }
+
   private async remember(customerId: string) {
     const known = await this.ctx.storage.get<string>(KEY.customer);
     if (known === undefined) await this.ctx.storage.put(KEY.customer, customerId);
@@ -162,8 +186,8 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     let s: Settings | null = null;
     try {
       s = settings(this.env);
-      const token = tokenFor(this.env, customerId);
-      if (!token) throw new ConfigError(`the secret ${tokenName(customerId)} is not set`);
+      const token = await this.token(customerId);
+      if (!token) throw new ConfigError(`no token: set the secret ${tokenName(customerId)}, or register the customer (PUT /customers/${customerId})`);
       const poller = this.poller(customerId, token, s, sinkFor(this.env, s, tally.subrequests), tally);
       result = JSON.parse(JSON.stringify(await poller.poll({ maxRequests: s.maxRequestsPerSlice }))) as PollResult;
     } catch (e) {

@@ -1,10 +1,12 @@
 // The Worker: a cron trigger that fans out to one Durable Object per customer, and the
 // operations routes (routes.ts). The polling itself runs in CustomerPoller's alarms.
 import { customers, type AppEnv } from "./config";
+import { registry } from "./registry";
 import { log } from "./log";
 import { handle } from "./routes";
 
 export { CustomerPoller } from "./customer-poller";
+export { CustomerRegistry } from "./registry";
 
 /** A customer's cron group: FNV-1a of its id, modulo the number of groups. */
 export function groupOf(customerId: string, groups: number): number {
@@ -23,7 +25,9 @@ export default {
     // kicks a fifteenth of them. Default 1: every run kicks every customer.
     const groups = Math.max(1, Math.floor(Number(env.POLL_GROUPS ?? 1)) || 1);
     const group = Math.floor(controller.scheduledTime / 60_000) % groups;
-    const ids = customers(env).filter((id) => groups === 1 || groupOf(id, groups) === group);
+    // The CUSTOMERS var and the registered customers (one RPC for the list).
+    const all = [...new Set([...customers(env), ...(await registry(env).list())])];
+    const ids = all.filter((id) => groups === 1 || groupOf(id, groups) === group);
     let scheduled = 0;
     const failed: { customerId: string; error: string }[] = [];
     for (let i = 0; i < ids.length; i += FAN_OUT_BATCH) {
