@@ -13,7 +13,8 @@ import { Subrequests, sinkFor, type Sink } from "./delivery";
 import { deadLetter, participationEvent, userEvent } from "./events";
 import { log } from "./log";
 
-export type Trigger = "cron" | "alarm" | "manual";
+/** What ran the slice: an alarm (after the cron's kick, or chained) or the "poll now" route. */
+export type Trigger = "alarm" | "manual";
 
 export interface SliceError {
   /** A VomoError kind ("auth", "rate_limited", "busy", ...), "config", or "other". */
@@ -33,6 +34,9 @@ export interface SliceOutcome {
   error: SliceError | null;
   /** Outgoing requests of this invocation: VOMO requests plus queue sends or webhook posts. */
   subrequests: number;
+  /** The poller's reads and writes of this object's storage in this invocation. */
+  storageReads: number;
+  storageWrites: number;
   /** When the next slice is due (ISO), or null: the next cron. */
   nextAlarm: string | null;
 }
@@ -57,7 +61,7 @@ export interface Metrics {
 
 export interface HealthReport {
   customerId: string;
-  /** False when the customer's token secret is missing. */
+  /** False when the customer has no token (neither a VOMO_TOKEN_<ID> secret nor a registered one). */
   configured: boolean;
   health: PollerHealth | null;
   lastPoll: SliceOutcome | null;
@@ -218,7 +222,8 @@ export class CustomerPoller extends DurableObject<AppEnv> {
 
     const outcome: SliceOutcome = {
       customerId, trigger, at: new Date(started).toISOString(), ok: result !== null, result, error,
-      subrequests: tally.subrequests.count, nextAlarm: next === null ? null : new Date(next).toISOString(),
+      subrequests: tally.subrequests.count, storageReads: tally.storageReads, storageWrites: tally.storageWrites,
+      nextAlarm: next === null ? null : new Date(next).toISOString(),
     };
     if (error?.kind !== "busy") await this.ctx.storage.put({ [KEY.last]: outcome, [KEY.metrics]: metrics });
     log("vomo.poll", {
