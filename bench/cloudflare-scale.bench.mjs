@@ -16,8 +16,8 @@
 //   storage upkeep, lands in the measurement: 148 instead of 56 ms for a 4-page slice)
 //   runs invocations one at a time (the "poll now" route), each measured as the CPU time
 //   workerd's threads used meanwhile (/proc/<pid>/task/*/schedstat, ns): S customers'
-//   steady-state polls (5 changed users each, after an unmeasured catch-up), then S fresh
-//   customers' first backfill slices. Includes what the route, Miniflare's loopback, local SQLite storage and the
+//   steady-state polls (5 changed users each, after an unmeasured catch-up), the same S
+//   polling again with nothing changed, then S fresh customers' first backfill slices. Includes what the route, Miniflare's loopback, local SQLite storage and the
 //   local queue broker cost, so it is an upper bound on what Cloudflare bills as CPU time.
 import { readFileSync, readdirSync } from "node:fs";
 import { pathToFileURL, fileURLToPath } from "node:url";
@@ -135,6 +135,14 @@ export async function runScale({ customers = 200, users = 150, maxRequests = 4, 
       const out = await w.pollNow(id);
       steady.push({ cpuMs: (cpuNs(pid) - before) / 1e6, out });
     }
+    // Phase 2a': the same customers again, nothing changed: a quiet poll.
+    const quiet = [];
+    sim.advanceClock(10_000);
+    for (const id of ids.slice(0, serial)) {
+      const before = cpuNs(pid);
+      const out = await w.pollNow(id);
+      quiet.push({ cpuMs: (cpuNs(pid) - before) / 1e6, out });
+    }
     // Phase 2b: backfill slices, one at a time (fresh customers; each one slice).
     const backfill = [];
     for (const id of fresh) {
@@ -146,20 +154,28 @@ export async function runScale({ customers = 200, users = 150, maxRequests = 4, 
     const sliceCpu = summary(backfill.map((s) => s.cpuMs));
     const slicePages = summary(backfill.map((s) => s.out.result?.requests ?? 0));
     const sliceEvents = summary(backfill.map((s) => s.out.result?.processed ?? 0));
-    const perPage = (sliceCpu.median - steadyCpu.median) / Math.max(1, slicePages.median - 1);
     const writes = (runs) => summary(runs.map((r) => r.out.storageWrites));
     const routeCpu = summary(overhead);
+    const quietCpu = summary(quiet.map((s) => s.cpuMs));
     const phase2 = {
       healthRouteCpuMs: routeCpu,
+      quiet: { cpuMs: quietCpu, subrequests: summary(quiet.map((s) => s.out.subrequests)), storageWrites: writes(quiet), ok: quiet.every((s) => s.out.ok && s.out.result.processed === 0) },
       steady: { cpuMs: steadyCpu, subrequests: summary(steady.map((s) => s.out.subrequests)), storageWrites: writes(steady), ok: steady.every((s) => s.out.ok), processed: steady[0]?.out.result?.processed },
       backfillSlice: { cpuMs: sliceCpu, requests: slicePages, events: sliceEvents, subrequests: summary(backfill.map((s) => s.out.subrequests)), storageWrites: writes(backfill), ok: backfill.every((s) => s.out.ok) },
-      cpuMsPerExtraPage: perPage,
+    };
+    // CPU per page of 15 users (a list request, 15 sends, the poller's state writes): over the
+    // whole concurrent catch-up, and in a first slice alone (less a quiet poll's fixed cost).
+    const pagesDelivered = delivered / 15;
+    phase2.cpuMsPerPage = {
+      catchUpAmortized: (cpu1 - cpu0) / 1e6 / pagesDelivered,
+      firstSlice: (sliceCpu.median - quietCpu.median) / (sliceEvents.median / 15),
     };
     print(`\nphase 2: CPU per invocation, one at a time (workerd, all threads; a new workerd, request spacing off)`);
     print(`  baseline: the health route     median ${routeCpu.median.toFixed(2)} ms, p99 ${routeCpu.p99.toFixed(2)} ms (n=${routeCpu.n})`);
+    print(`  quiet poll (no change)         median ${quietCpu.median.toFixed(2)} ms, p99 ${quietCpu.p99.toFixed(2)} ms (n=${quietCpu.n}); subrequests median ${phase2.quiet.subrequests.median}, storage writes median ${phase2.quiet.storageWrites.median}`);
     print(`  steady-state poll (${phase2.steady.processed} changes)   median ${steadyCpu.median.toFixed(2)} ms, p99 ${steadyCpu.p99.toFixed(2)} ms (n=${steadyCpu.n}); subrequests median ${phase2.steady.subrequests.median}, storage writes median ${phase2.steady.storageWrites.median}`);
     print(`  backfill slice (${slicePages.median} requests, ${sliceEvents.median} events)  median ${sliceCpu.median.toFixed(2)} ms, p99 ${sliceCpu.p99.toFixed(2)} ms (n=${sliceCpu.n}); subrequests median ${phase2.backfillSlice.subrequests.median}, storage writes median ${phase2.backfillSlice.storageWrites.median}`);
-    print(`  => CPU per extra page of 15 users (list request + 15 deliveries + state): ~${perPage.toFixed(2)} ms`);
+    print(`  => CPU per page of 15 users (a list request, 15 sends, state writes): ${phase2.cpuMsPerPage.catchUpAmortized.toFixed(1)} ms over the whole catch-up (phase 1 CPU / ${pagesDelivered} pages), ${phase2.cpuMsPerPage.firstSlice.toFixed(1)} ms in a first slice alone`);
     const figures = { customers, users, maxRequests, rps, delivery, phase1, phase2 };
     print(`\n${JSON.stringify(figures)}`);
     return figures;
