@@ -1,10 +1,11 @@
-// Webhook delivery from the example Worker in real workerd: every event signed with
+// Delivery from the example Worker in real workerd. Webhooks: every event signed with
 // HMAC-SHA256 (checked here with node:crypto, independently of the Worker's code) and
 // carrying its idempotency key; a receiver that keeps refusing one change makes it a dead
 // letter, retried on later slices and finally sent, signed, to the dead-letter endpoint.
+// Queues: a record that cannot be read goes to the dead-letter queue, once.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { ADMIN_TOKEN, FAST, WEBHOOK_SECRET, startSimulator, startSink, startWorker, verifySignature } from "./harness.mjs";
+import { ADMIN_TOKEN, FAST, WEBHOOK_SECRET, startSimulator, startSink, startWorker, until, verifySignature } from "./harness.mjs";
 
 test("webhook: HMAC-SHA256 signatures, idempotency keys, a refused change retried then dead-lettered", async (t) => {
   const sim = await startSimulator({ port: 0, users: 30, seed: 81, now: "2026-01-01T00:00:00Z" });
@@ -66,4 +67,38 @@ test("webhook: HMAC-SHA256 signatures, idempotency keys, a refused change retrie
   assert.equal(sink.webhook.length, 29);
   assert.equal(new Set(sink.webhook.map((e) => e.body.idempotencyKey)).size, 29);
   assert.ok(!w.output.text.includes(WEBHOOK_SECRET) && !w.output.text.includes(sim.token));
+});
+
+test("queue: a record VOMO sends that cannot be read goes, once, to the dead-letter queue; the others to the events queue", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 12, seed: 82, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  const sink = await startSink(t);
+  const broken = sim.listAll()[4].id;
+  sim.updateUser(broken, { email: null });  // a user without an email: the package refuses to parse it
+  const w = await startWorker(t, {
+    sink,
+    vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url },
+    secrets: { VOMO_TOKEN_ACME: sim.token, ADMIN_TOKEN },
+  });
+  sim.advanceClock(10_000);
+  await w.cron();
+  const h = await w.settled("acme", 1);
+  assert.equal(h.lastPoll.ok, true, JSON.stringify(h.lastPoll.error));
+  await until(() => sink.events().length >= 11 && sink.events("vomo-user-dead-letters").length >= 1, "11 events and 1 dead letter");
+  const [dead] = sink.events("vomo-user-dead-letters");
+  assert.equal(dead.type, "dead_letter");
+  assert.equal(dead.customerId, "acme");
+  assert.equal(dead.error.kind, "parse");
+  assert.equal(dead.user.id, broken, "the raw record as VOMO sent it");
+  assert.equal(dead.idempotencyKey, null, "no key: the record has no parsed updatedAt");
+  assert.ok(!sink.events().some((e) => e.id === broken));
+  assert.equal(h.metrics.deadLetters, 1);
+
+  // The next poll does not send it again.
+  sim.advanceClock(10_000);
+  await w.cron();
+  const h2 = await w.settled("acme", 2);
+  assert.equal(h2.metrics.deadLetters, 1, "no second dead letter was sent");
+  assert.equal(sink.events("vomo-user-dead-letters").length, 1);
+  assert.equal(sink.events().length, 11);
 });
