@@ -116,6 +116,11 @@ run_layer tsc-nodenext one node "$ROOT/node_modules/typescript/bin/tsc" --noEmit
 run_layer types-drift "tap:$WORK/types.tap" node_test "$WORK/types.tap" js/types*.test.mjs
 run_layer docs "tap:$WORK/docs.tap" node_test "$WORK/docs.tap" js/docs.test.mjs
 run_layer workerd "tap:$WORK/workerd.tap" node_test "$WORK/workerd.tap" worker/*.test.mjs
+# The Cloudflare example (examples/cloudflare) with the packed tarball installed: wrangler types,
+# tsc, wrangler's deploy bundle; then its tests in Miniflare and one `wrangler dev` smoke run.
+export VOMO_TGZ="$WORK/$(tail -1 "$WORK/pack.out")" VOMO_CF_APP="$WORK/cloudflare-example"
+run_layer cf-build one node "$ROOT/tests/cloudflare/example.mjs" "$VOMO_CF_APP"
+run_layer cloudflare "tap:$WORK/cloudflare.tap" node_test "$WORK/cloudflare.tap" "$ROOT"/tests/cloudflare/*.test.mjs
 BROWSER_TESTS=(); ADMIN_TESTS=()   # the admin page (www/) has its own layer
 for f in browser/*.test.mjs; do case $f in browser/admin-*) ADMIN_TESTS+=("$f") ;; *) BROWSER_TESTS+=("$f") ;; esac; done
 run_layer browser "tap:$WORK/browser.tap" node_test "$WORK/browser.tap" "${BROWSER_TESTS[@]}"
