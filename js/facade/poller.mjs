@@ -23,11 +23,11 @@ export function makePollerClass(glue) {
       const thrown = new Map();
       let nextRef = 1;
       // Calls the user's handler for one event; a throw is kept so onDeadLetter gets the original.
-      const dispatch = async (json) => {
+      const dispatch = async (json, deadLetterKind) => {
         const event = JSON.parse(json);
         if (event.type === "deadLetter") {
           const ref = event.error.handlerErrorRef;
-          const error = ref != null && thrown.has(ref) ? thrown.get(ref) : new VomoError(event.error.vomoKind, event.error.message);
+          const error = ref != null && thrown.has(ref) ? thrown.get(ref) : new VomoError(deadLetterKind, event.error.message);
           if (ref != null) thrown.delete(ref);
           await handlers.onDeadLetter?.({ user: event.user, error, attempt: event.attempt, final: event.final });
           return;

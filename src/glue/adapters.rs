@@ -53,13 +53,14 @@ pub struct JsHandlers {
 
 impl Handlers for JsHandlers {
     async fn deliver(&self, event: &Event) -> std::result::Result<(), HandlerFailure> {
-        let mut value = serde_json::to_value(event).unwrap_or_default();
-        if let Event::DeadLetter(d) = event {
-            // The façade's VomoError kind when the handler's own error is not at hand.
-            value["error"]["vomoKind"] = crate::poller::dead_letter_error_kind(&d.error.kind).as_str().into();
-        }
-        let json = value.to_string();
-        let result = match self.dispatch.call1(&JsValue::NULL, &JsValue::from_str(&json)) {
+        let json = serde_json::to_string(event).unwrap_or_default();
+        // For a dead letter, the VomoError kind the façade gives it when the handler's own
+        // error is not at hand (a second argument: no JSON rewriting, no extra serializer).
+        let kind = match event {
+            Event::DeadLetter(d) => JsValue::from_str(crate::poller::dead_letter_error_kind(&d.error.kind).as_str()),
+            _ => JsValue::UNDEFINED,
+        };
+        let result = match self.dispatch.call2(&JsValue::NULL, &JsValue::from_str(&json), &kind) {
             Ok(v) => settle(v).await,
             Err(e) => Err(e),
         };
