@@ -420,9 +420,10 @@ export interface Policy {
   /** The fields `upsertUser` and roster records take. */
   upsertFields: (keyof UpsertUserInput)[];
   client: { baseUrl: string; requestsPerSecond: number | "auto"; maxRetries: number; maxRetriesLimit: number;
-            maxRetryAfterMs: number; timeoutMs: number };
+            maxRetryAfterMs: number; timeoutMs: number; maxResponseBytes: number };
   poller: { participations: "off" | "changed-users" | "full-scan"; participationModes: ("off" | "changed-users" | "full-scan")[];
-            pollIntervalMs: number; maxAttempts: number; windowMarginMs: number; maxWindowRows: number };
+            pollIntervalMs: number; maxAttempts: number; windowMarginMs: number; maxWindowRows: number;
+            maxConsecutiveFailures: number; maxDeadLetters: number };
   import: { checkpointEvery: number };
 }
 /** The package's rules (defaults, error kinds, filter names), read from the Rust core. Frozen. */

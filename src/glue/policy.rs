@@ -44,6 +44,7 @@ struct ClientDefaults {
     max_retries_limit: u32,
     max_retry_after_ms: f64,
     timeout_ms: f64,
+    max_response_bytes: f64,
 }
 
 #[derive(Serialize)]
@@ -55,6 +56,8 @@ struct PollerDefaults {
     max_attempts: u32,
     window_margin_ms: i64,
     max_window_rows: u64,
+    max_consecutive_failures: u32,
+    max_dead_letters: usize,
 }
 
 #[derive(Serialize)]
@@ -96,6 +99,7 @@ fn policy_value() -> Policy {
             max_retries_limit: MAX_RETRIES_LIMIT,
             max_retry_after_ms: client.max_retry_after_ms,
             timeout_ms: client.timeout_ms,
+            max_response_bytes: client.max_response_bytes,
         },
         poller: PollerDefaults {
             participations: mode_name(poller.participations),
@@ -104,6 +108,8 @@ fn policy_value() -> Policy {
             max_attempts: poller.max_attempts,
             window_margin_ms: poller.window_margin_ms,
             max_window_rows: poller.max_window_rows,
+            max_consecutive_failures: poller.max_consecutive_failures,
+            max_dead_letters: poller.max_dead_letters,
         },
         import: ImportDefaults { checkpoint_every: DEFAULT_CHECKPOINT_EVERY },
     }
