@@ -88,6 +88,7 @@ fn scenario(seed: u64, variant: Variant) -> Scenario {
         p_handler_fail: if r.chance(0.8) { r.f64() * 0.3 } else { 0.0 },
         p_store_fail: if r.chance(0.25) { r.f64() * 0.05 } else { 0.0 },
         journal_window_yield: true,
+        long_participations: false,
     };
     match variant {
         Variant::Adversarial => {}

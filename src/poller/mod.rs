@@ -17,7 +17,7 @@ mod walk;
 
 pub use events::{is_anonymized_email, DeadLetterEvent, Event, HandlerFailure, Handlers, ParticipationEvent, UserEvent, UserPayload};
 pub use state::{CoreState, DeadLetterEntry, PollerState, ScanCursor, WindowWalk};
-pub use store::{Keys, Store};
+pub use crate::store::{Keys, Store};
 
 use crate::client::{Client, Runtime};
 use crate::error::{ErrorKind, Result, VomoError};

@@ -17,7 +17,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 use vomo_users::client::{HttpRequest, HttpResponse, Runtime, TransportError};
-use vomo_users::poller::{is_anonymized_email, Event, HandlerFailure, Handlers, Store, UserPayload};
+use vomo_users::poller::{is_anonymized_email, Event, HandlerFailure, Handlers, UserPayload};
+use vomo_users::store::Store;
 use vomo_users::time::Timestamp;
 use vomo_users::{ErrorKind, VomoError};
 
@@ -163,6 +164,30 @@ pub fn floor_s(ms: i64) -> i64 {
     ms.div_euclid(1000) * 1000
 }
 
+/// A user's participations, the same on every read: none, a few, or (with `long`, for one
+/// user in five) 150-400, about 60 KB of stored JSON.
+fn participations_json(id: i64, long: bool) -> serde_json::Value {
+    let mut r = Rng::new(id as u64 ^ 0xFACE);
+    let n = if long && id % 5 == 0 { r.range(150, 400) } else { r.range(0, 3) };
+    let list: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let day = 1_700_000_000_000 + (id * 1000 + i) * 86_400_000 % 31_536_000_000;
+            serde_json::json!({
+                "project_id": 100 + i % 7,
+                "project_date_id": 10_000 + i,
+                "guests": i % 3,
+                "signed_up_at": laravel_ts(day - 86_400_000),
+                "checked_in_at": laravel_ts(day),
+                "checked_out_at": laravel_ts(day + 4 * 3_600_000),
+                "hours": "4.00",
+                "verified": i % 2 == 0,
+                "role": "VOLUNTEER",
+            })
+        })
+        .collect();
+    serde_json::Value::Array(list)
+}
+
 fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
@@ -240,6 +265,9 @@ pub struct WorldConfig {
     /// The handler suspends once more after it completed: a process death there falls in
     /// the one-call window between a handler returning and the journal write.
     pub journal_window_yield: bool,
+    /// Some users have hundreds of participations, so that the stored participation
+    /// buckets span several 100 KiB chunks.
+    pub long_participations: bool,
 }
 
 impl Default for WorldConfig {
@@ -261,6 +289,7 @@ impl Default for WorldConfig {
             p_handler_fail: 0.0,
             p_store_fail: 0.0,
             journal_window_yield: false,
+            long_participations: false,
         }
     }
 }
@@ -281,6 +310,9 @@ pub struct Counters {
     pub final_dead_letters: u64,
     pub participation_events: u64,
     pub store_writes: u64,
+    /// Bytes of values handed to the store's `set`.
+    pub store_bytes: u64,
+    pub upserts: u64,
     pub store_failures: u64,
     pub warnings: u64,
 }
@@ -491,6 +523,33 @@ impl World {
         }
     }
 
+    /// `POST /users`: VOMO's upsert by email (201 created, 200 updated), committed at once.
+    fn upsert(&mut self, body: &str) -> HttpResponse {
+        let body: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        let email = body["email"].as_str().unwrap_or_default().trim().to_lowercase();
+        let stamp = floor_s(self.now);
+        let existing = self.users.values().find(|u| u.email == email).map(|u| u.id);
+        let (u, status) = match existing {
+            Some(id) => {
+                let u = SimUser { updated_ms: stamp, ..self.users[&id].clone() };
+                (u, 200)
+            }
+            None => {
+                let id = self.next_id;
+                self.next_id += 1;
+                (SimUser { id, email, created_ms: stamp, updated_ms: stamp }, 201)
+            }
+        };
+        self.c.upserts += 1;
+        self.versions.insert((u.id, u.updated_ms), u.email.clone());
+        self.last_stamp = self.last_stamp.max(stamp);
+        self.users.insert(u.id, u.clone());
+        let mut v = Self::user_json(&u);
+        v["participations"] = serde_json::json!([]);
+        v["profile_field_values"] = serde_json::json!([]);
+        self.response(status, serde_json::json!({ "data": v }).to_string())
+    }
+
     fn user_json(u: &SimUser) -> serde_json::Value {
         serde_json::json!({
             "type": "user",
@@ -569,6 +628,9 @@ impl World {
         let Some(rest) = req.url.strip_prefix(PREFIX) else {
             return self.response(404, r#"{"message":"Not Found."}"#.into());
         };
+        if req.method == "POST" && rest.is_empty() {
+            return self.upsert(req.body.as_deref().unwrap_or(""));
+        }
         if req.method != "GET" {
             return self.response(405, r#"{"message":"Method not allowed."}"#.into());
         }
@@ -577,7 +639,7 @@ impl World {
             return match id.parse::<i64>().ok().and_then(|id| self.users.get(&id)) {
                 Some(u) => {
                     let mut v = Self::user_json(u);
-                    v["participations"] = serde_json::json!([]);
+                    v["participations"] = participations_json(u.id, self.cfg.long_participations);
                     v["profile_field_values"] = serde_json::json!([]);
                     let body = serde_json::json!({ "data": v }).to_string();
                     self.response(200, body)
@@ -710,10 +772,11 @@ impl Store for SimStore {
         {
             let mut w = self.world.borrow_mut();
             w.c.store_writes += 1;
+            w.c.store_bytes += value.len() as u64;
             // The delivery journal never fails here: a lost journal write after a handler
             // returned is the one documented window (docs/poller.md, limits).
             let p = w.cfg.p_store_fail;
-            if self.flaky.get() && w.faults && !key.ends_with("/journal") && w.rng.chance(p) {
+            if self.flaky.get() && w.faults && !key.contains("/journal") && w.rng.chance(p) {
                 w.c.store_failures += 1;
                 w.note(|| format!("store write of {key} failed"));
                 drop(w);
