@@ -1,5 +1,5 @@
 import { VomoError, toVomoError, settle } from "./errors.mjs";
-import { requireStore, wasmClientOf } from "./stores.mjs";
+import { requireStore, storeExtras, wasmClientOf } from "./stores.mjs";
 
 const HANDLER_NAMES = ["onUser", "onParticipation", "onDeadLetter"];
 
@@ -41,7 +41,7 @@ export function makePollerClass(glue) {
       try {
         this.#inner = new glue.WasmPoller(wasmClientOf(client, "UserPoller"),
           JSON.stringify({ customerId, participations, pollIntervalMs, maxAttempts }),
-          (key) => store.get(key), (key, value) => store.set(key, value), dispatch);
+          (key) => store.get(key), (key, value) => store.set(key, value), dispatch, ...storeExtras(store));
       } catch (e) {
         throw toVomoError(e);
       }
