@@ -2,6 +2,13 @@
 //! implements (JS: `{ get, set }`, optionally `delete` and an atomic `setMany`), the key
 //! layout, values of any size written crash-safely across 100 KiB chunks (`chunked`), and
 //! append-only segment logs that keep write costs linear (`log`).
+//!
+//! Hand-rolled on purpose: the only contract is a JS object's `get`/`set` (sync or async,
+//! `delete` and `setMany` optional), with no transactions, listing or compare-and-set, and
+//! the code runs in WebAssembly. Embedded stores (sled, redb, an LSM crate) assume a file
+//! system or their own storage engine; what is needed here is small (two alternating chunk
+//! generations behind one header key, and a tiered segment list) and is tested at every
+//! death point (`tests/store_crash.rs`, the simulation).
 
 mod chunked;
 mod keys;
