@@ -260,9 +260,9 @@ impl<'a, S: Store> ProgressLog<'a, S> {
             }
             _ => LogIndex::default(),
         };
-        let log = Log::load(store, &header_key, &index).await?;
-        for text in log.texts() {
-            let settled: BTreeMap<String, Settled> = serde_json::from_str(text).map_err(unreadable)?;
+        let log = Log::load(store, &header_key, &index, 0).await?;
+        for line in log.texts().flat_map(str::lines).filter(|l| !l.is_empty()) {
+            let settled: BTreeMap<String, Settled> = serde_json::from_str(line).map_err(unreadable)?;
             saved.settled.extend(settled);
         }
         Ok(ProgressLog { store, key: key.to_string(), base_bytes, log, unsaved: BTreeMap::new() })

@@ -190,3 +190,33 @@ fn import_progress_reloads_after_a_death_at_any_set() {
         assert!(k < 200, "the import never completed");
     }
 }
+
+/// Many small checkpoints: the progress log appends a segment per record and merges them
+/// (one JSON map per line); a run cut short reloads them all and sends only the rest.
+#[test]
+fn import_progress_with_merged_segments_reloads() {
+    let records: Vec<RosterRecord> = (0..200)
+        .map(|i| RosterRecord {
+            external_id: Some(format!("m-{i}")),
+            input: UpsertInput { first_name: Some("F".into()), last_name: Some("L".into()), email: Some(format!("m{i}@example.org")), ..Default::default() },
+        })
+        .collect();
+    let world = Rc::new(RefCell::new(World::new(WorldConfig::default(), 2, 1_740_787_200_000)));
+    world.borrow_mut().faults = false;
+    let client = Client::new(
+        ClientConfig { base_url: "https://api.vomo.test/v1".into(), rate: Rate::Fixed(1000.0), ..ClientConfig::new("sim-token-0123456789") },
+        SimRuntime(world.clone()),
+    )
+    .unwrap();
+    let map: Map = Default::default();
+    let options = |s| ImportOptions::<Dying, NoMapping> { store: Some(s), key: Some("merged".into()), checkpoint_every: 1, mapping: None };
+    let dying = Dying::new(&map, 150);
+    assert!(block_on(import_roster(&client, &records, &options(&dying), &|_| {}, &())).is_err());
+    let sent = world.borrow().c.upserts;
+    let logged = map.borrow().keys().filter(|k| k.contains("/log/")).count();
+    assert!(logged >= 2, "the progress log holds {logged} segments");
+    let rerun = block_on(import_roster(&client, &records, &options(&Dying::healthy(&map)), &|_| {}, &())).unwrap();
+    assert_eq!(rerun.created.len() + rerun.updated.len(), 200);
+    let resent = world.borrow().c.upserts - sent;
+    assert!(resent < 200 - 50, "the rerun sent {resent} of 200 again: the saved progress was not read");
+}

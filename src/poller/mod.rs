@@ -13,6 +13,7 @@ mod events;
 mod participations;
 mod state;
 pub mod store;
+mod stored_participations;
 mod walk;
 
 pub use events::{is_anonymized_email, DeadLetterEvent, Event, HandlerFailure, Handlers, ParticipationEvent, UserEvent, UserPayload};

@@ -6,7 +6,8 @@
 //!   written: a save appends one segment with that save's changes, and the buckets are
 //!   rewritten only when the log outgrows them, so a backfill writes linearly, not every
 //!   bucket on every page (`crate::store::log`);
-//! - `parts/<b>`: id -> last seen participations, in 64 buckets by id;
+//! - `parts/<b>`, `parts-log/<b>`: id -> last seen participations, in 64 buckets by id, each
+//!   with its own log (`super::stored_participations`);
 //! - `journal/<i>`: `epoch:id:ms`, one key per delivery since the last save (epoch = the
 //!   stored state's `journalEpoch`), so that a delivery that returned is never repeated
 //!   even when the process dies before the page ends. A save bumps the epoch, which retires
@@ -17,6 +18,7 @@
 //! knows every delivery recorded before it. Releases before format 2 wrote the journal as
 //! one `journal` value; it is still read, and emptied by the first save.
 
+use super::stored_participations::StoredParticipations;
 use crate::store::log::{Log, LogIndex};
 use crate::store::{read_chunked, write_chunked, Keys, Store};
 use crate::error::{Result, VomoError};
@@ -25,7 +27,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 const KNOWN_BUCKETS: i64 = 16;
-const PARTS_BUCKETS: i64 = 64;
 
 /// An unfinished walk of one time window `[start, end]` of `updated_at`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -85,9 +86,7 @@ pub struct CoreState {
 pub struct PollerState {
     pub core: CoreState,
     pub known: BTreeMap<UserId, i64>,
-    participations: BTreeMap<UserId, Vec<Participation>>,
-    parts_loaded: BTreeSet<i64>,
-    dirty_parts: BTreeSet<i64>,
+    parts: StoredParticipations,
     /// Changes of `known` not yet in the log: journaled deliveries and scanned ids.
     pending: BTreeMap<UserId, i64>,
     /// Buckets whose stored text lacks entries of the log or of `pending`.
@@ -110,13 +109,11 @@ impl PollerState {
         if let Some(text) = read_chunked(store, &keys.key("state")).await? {
             core = serde_json::from_str(&text).map_err(|e| VomoError::parse("state", format_args!("unreadable poller state ({e})")))?;
         }
-        let log = Log::load(store, &keys.key("known-log"), &core.known_log).await?;
+        let log = Log::load(store, &keys.key("known-log"), &core.known_log, 0).await?;
         let mut state = PollerState {
             core,
             known: BTreeMap::new(),
-            participations: BTreeMap::new(),
-            parts_loaded: BTreeSet::new(),
-            dirty_parts: BTreeSet::new(),
+            parts: StoredParticipations::default(),
             pending: BTreeMap::new(),
             dirty_known: BTreeSet::new(),
             bucket_bytes: [0; KNOWN_BUCKETS as usize],
@@ -192,20 +189,11 @@ impl PollerState {
 
     /// The last-seen participations of a user (loads its bucket on first use).
     pub async fn participations<S: Store>(&mut self, store: &S, keys: &Keys, id: UserId) -> Result<Option<Vec<Participation>>> {
-        let b = bucket(id, PARTS_BUCKETS);
-        if self.parts_loaded.insert(b) {
-            if let Some(text) = read_chunked(store, &keys.key(&format!("parts/{b}"))).await? {
-                let map: BTreeMap<UserId, Vec<Participation>> = serde_json::from_str(&text)
-                    .map_err(|e| VomoError::parse("parts", format_args!("unreadable participation state ({e})")))?;
-                self.participations.extend(map);
-            }
-        }
-        Ok(self.participations.get(&id).cloned())
+        self.parts.get(store, keys, id).await
     }
 
     pub fn set_participations(&mut self, id: UserId, list: Vec<Participation>) {
-        self.participations.insert(id, list);
-        self.dirty_parts.insert(bucket(id, PARTS_BUCKETS));
+        self.parts.set(id, list);
     }
 
     /// Writes this save's changes (a log segment, or every dirty bucket when the log has
@@ -229,13 +217,7 @@ impl PollerState {
                 next_log = Some(self.log.append(store, &text).await?);
             }
         }
-        for b in self.dirty_parts.clone() {
-            let map: BTreeMap<&UserId, &Vec<Participation>> =
-                self.participations.iter().filter(|(id, _)| bucket(**id, PARTS_BUCKETS) == b).collect();
-            let text = serde_json::to_string(&map).unwrap_or_else(|_| "{}".into());
-            write_chunked(store, &keys.key(&format!("parts/{b}")), &text).await?;
-            self.dirty_parts.remove(&b);
-        }
+        self.parts.save(store, keys).await?;
         let mut core = self.core.clone();
         core.version = crate::store::STATE_VERSION;
         core.journal_epoch += 1;

@@ -17,7 +17,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 use vomo_users::client::{Client, ClientConfig, HttpRequest, HttpResponse, Rate, Runtime, TransportError};
-use vomo_users::poller::{Poller, PollerConfig};
+use vomo_users::poller::{ParticipationMode, Poller, PollerConfig};
 use vomo_users::poller::{is_anonymized_email, Event, HandlerFailure, Handlers, UserPayload};
 use vomo_users::store::Store;
 use vomo_users::time::Timestamp;
@@ -984,6 +984,11 @@ pub struct Backfill {
 /// lets one poller (the real one, against this world's fake server, no faults, 15 users
 /// per page like the platform) poll until a poll completes; every user must arrive once.
 pub fn backfill(n: i64) -> Backfill {
+    backfill_in_mode(n, ParticipationMode::Off)
+}
+
+/// [`backfill`] in a participation mode (`ChangedUsers` reads each user's detail).
+pub fn backfill_in_mode(n: i64, mode: ParticipationMode) -> Backfill {
     const START_MS: i64 = 1_740_787_200_000;
     let cfg = WorldConfig { per_page: 15, latency_ms: (20, 40), ..Default::default() };
     let mut world = World::new(cfg, 7, START_MS);
@@ -1003,7 +1008,9 @@ pub fn backfill(n: i64) -> Backfill {
         SimRuntime(w.clone()),
     )
     .expect("client");
-    let poller = Poller::new(Rc::new(client), store.clone(), SimHandlers(w.clone()), PollerConfig::new("bench", "bench")).expect("poller");
+    let mut config = PollerConfig::new("bench", "bench");
+    config.participations = mode;
+    let poller = Poller::new(Rc::new(client), store.clone(), SimHandlers(w.clone()), config).expect("poller");
     let t0 = std::time::Instant::now();
     let mut polls = 0;
     loop {
