@@ -162,7 +162,7 @@ mod tests {
                 parts.set(id, list(3, r as f64));
             }
             block_on(parts.save(&store, &keys)).unwrap();
-            for round in 1..14 {
+            for round in 1..11 {
                 for &id in ids.iter().take(round_size) {
                     parts.set(id, list(3 + round, round as f64));
                 }
