@@ -207,7 +207,7 @@ impl PollerState {
             if self.log.bytes() + text.len() > base {
                 // Compaction: every bucket the log or this save touched, then an empty log.
                 for b in self.dirty_known.clone() {
-                    let text: String = self.known.range(..).filter(|(id, _)| bucket(**id, KNOWN_BUCKETS) == b)
+                    let text: String = self.known.iter().filter(|(id, _)| bucket(**id, KNOWN_BUCKETS) == b)
                         .map(|(id, t)| format!("{id}:{t}\n")).collect();
                     write_chunked(store, &keys.key(&format!("known/{b}")), &text).await?;
                     self.bucket_bytes[b as usize] = text.len();
