@@ -66,11 +66,10 @@ impl StoredParticipations {
     }
 
     async fn bucket<S: Store>(&mut self, store: &S, keys: &Keys, b: i64) -> Result<&mut Bucket> {
-        if !self.loaded.contains_key(&b) {
-            let loaded = load_bucket(store, keys, b).await?;
-            self.loaded.insert(b, loaded);
-        }
-        Ok(self.loaded.get_mut(&b).expect("just loaded"))
+        Ok(match self.loaded.entry(b) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => e.insert(load_bucket(store, keys, b).await?),
+        })
     }
 
     /// Stores the lists set since the last save, bucket by bucket.

@@ -6,6 +6,7 @@
 //! 1. `append` writes the new segment to a slot the stored index does not name;
 //! 2. the caller stores the new index (one atomic `set`);
 //! 3. `committed` deletes the segments the new index no longer names.
+//!
 //! A death before 2 leaves the old index naming untouched segments; after 2, the new one.
 //!
 //! Each segment carries a sequence number in the index. A caller whose base value is not

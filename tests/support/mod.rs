@@ -863,23 +863,22 @@ impl Store for SimStore {
             }
             return Ok(());
         }
-        {
+        let failed = {
             let mut w = self.world.borrow_mut();
             w.c.store_writes += 1;
             w.c.store_bytes += entries.iter().map(|(_, v)| v.len() as u64).sum::<u64>();
             let p = w.cfg.p_store_fail;
-            if self.flaky.get() && w.faults && w.rng.chance(p) {
+            let failed = self.flaky.get() && w.faults && w.rng.chance(p);
+            if failed {
                 w.c.store_failures += 1;
-                drop(w);
-                yield_now().await;
-                return Err(VomoError::new(ErrorKind::Network, "simulated store failure of a batch"));
             }
+            failed
+        };
+        if failed {
+            yield_now().await;
+            return Err(VomoError::new(ErrorKind::Network, "simulated store failure of a batch"));
         }
-        let mut map = self.map.borrow_mut();
-        for (k, v) in entries {
-            map.insert(k.clone(), v.clone());
-        }
-        drop(map);
+        self.map.borrow_mut().extend(entries.iter().cloned());
         yield_now().await; // a death here: the batch is durable already
         Ok(())
     }
