@@ -235,10 +235,17 @@ export class VomoClient {
 
 // ---------------------------------------------------------------- change detection
 
-/** Sync or async key-value storage; values are strings of at most 100 KiB. */
+/**
+ * Sync or async key-value storage; values are strings of at most 100 KiB. `set` must be
+ * atomic per key. Optional: `delete` (keys no longer used are removed; without it they are
+ * left, bounded, and reused) and `setMany`, which must write all its pairs or none (at most
+ * 128 per call; used for values that span several keys). See docs/stores.md.
+ */
 export interface KeyValueStore {
   get(key: string): string | null | undefined | Promise<string | null | undefined>;
   set(key: string, value: string): void | Promise<void>;
+  delete?(key: string): unknown;
+  setMany?(entries: [string, string][]): void | Promise<void>;
 }
 
 export class MemoryStore implements KeyValueStore {

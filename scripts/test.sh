@@ -97,6 +97,12 @@ APP="$WORK/app"
 run_layer setup none bash scripts/setup.sh
 run_layer build none npm run build
 run_layer native cargo cargo test
+# The poller simulation at CI strength: 9,000 adversarial + 1,000 large-values seeds (10,000
+# worlds) and every death point of 2 backfills, in a release build (a minute or two).
+run_layer simulation cargo env POLLER_SIM_SEEDS=9000 POLLER_SIM_LARGE_SEEDS=1000 \
+  POLLER_SIM_WINDOW_SEEDS=2 POLLER_SIM_WINDOW_SETS=200 cargo test --release --test poller_simulation
+# Smoke runs of the benches (BENCHMARKS.md): they run and print; timing is not checked.
+run_layer bench-smoke one bash -c 'cargo run --release --example store_bytes 600 && cargo run --release --example roster_csv_rate 2000 4000'
 run_layer wasm-node cargo wasm-pack test --node -- --test wasm_node
 t0=$SECONDS
 if ! start_simulator; then FAILED=$((FAILED + 1)); summary; exit 1; fi

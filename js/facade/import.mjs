@@ -1,5 +1,5 @@
 import { VomoError, settle } from "./errors.mjs";
-import { requireStore, wasmClientOf } from "./stores.mjs";
+import { requireStore, storeExtras, wasmClientOf } from "./stores.mjs";
 import { callOf } from "./call.mjs";
 
 const noStore = { get: () => null, set: () => {} };
@@ -19,7 +19,7 @@ export function makeImport(glue) {
     const progress = onProgress ? (json) => onProgress(JSON.parse(json)) : undefined;
     const text = await settle(glue.importRoster(wasmClientOf(client, "importRoster"), JSON.stringify(records),
       JSON.stringify({ key: key ?? null, checkpointEvery: checkpointEvery ?? null, hasStore: store != null, hasMapping: mapping != null }),
-      (k) => s.get(k), (k, v) => s.set(k, v), (k) => m.get(k), (k, v) => m.set(k, v), progress, callOf(options, "importRoster")));
+      (k) => s.get(k), (k, v) => s.set(k, v), (k) => m.get(k), (k, v) => m.set(k, v), progress, callOf(options, "importRoster"), ...storeExtras(store)));
     const result = JSON.parse(text);
     for (const f of result.failed) {
       f.error = new VomoError(f.error.kind, f.error.message, { status: f.error.status, fields: f.error.fields });

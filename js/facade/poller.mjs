@@ -1,5 +1,5 @@
 import { VomoError, toVomoError, settle } from "./errors.mjs";
-import { requireStore, wasmClientOf } from "./stores.mjs";
+import { requireStore, storeExtras, wasmClientOf } from "./stores.mjs";
 import { callOf } from "./call.mjs";
 
 const HANDLER_NAMES = ["onUser", "onParticipation", "onDeadLetter"];
@@ -46,7 +46,7 @@ export function makePollerClass(glue) {
           // Non-finite numbers go as text, so Rust refuses them instead of JSON's silent null.
           JSON.stringify({ customerId, participations, pollIntervalMs, maxAttempts, windowMarginMs, maxWindowRows,
             maxConsecutiveFailures, maxDeadLetters }, (k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v)),
-          (key) => store.get(key), (key, value) => store.set(key, value), dispatch);
+          (key) => store.get(key), (key, value) => store.set(key, value), dispatch, ...storeExtras(store));
       } catch (e) {
         throw toVomoError(e);
       }

@@ -56,6 +56,14 @@ export class DurableObjectStore {
   async set(key, value) {
     await this.#storage.put(key, String(value));
   }
+  /**
+   * Writes every `[key, value]` pair in one `put(object)`: atomic, all or none (at most 128
+   * pairs, the platform's limit). UserPoller and importRoster use it for values that span
+   * several keys.
+   */
+  async setMany(entries) {
+    await this.#storage.put(Object.fromEntries(Array.from(entries, ([key, value]) => [key, String(value)])));
+  }
   async delete(key) {
     await this.#storage.delete(key);
   }

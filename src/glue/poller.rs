@@ -53,7 +53,15 @@ pub struct WasmPoller {
 #[wasm_bindgen]
 impl WasmPoller {
     #[wasm_bindgen(constructor)]
-    pub fn new(client: &WasmClient, options_json: &str, store_get: Function, store_set: Function, dispatch: Function) -> JsResult<WasmPoller> {
+    pub fn new(
+        client: &WasmClient,
+        options_json: &str,
+        store_get: Function,
+        store_set: Function,
+        dispatch: Function,
+        store_delete: Option<Function>,
+        store_set_many: Option<Function>,
+    ) -> JsResult<WasmPoller> {
         let o: PollerOptions = parse_json(options_json, "UserPoller")?;
         let owner = format!("poller-{:x}{:x}", (js_sys::Math::random() * 1e12) as u64, js_sys::Date::now() as u64);
         let mut config = PollerConfig::new(&o.customer_id, &owner);
@@ -80,7 +88,7 @@ impl WasmPoller {
         if let Some(n) = whole_value(o.max_dead_letters.as_ref(), "UserPoller: maxDeadLetters", 1.0)? {
             config.max_dead_letters = n as usize;
         }
-        let store = JsStore { get: store_get, set: store_set };
+        let store = JsStore { get: store_get, set: store_set, delete: store_delete, set_many: store_set_many };
         let handlers = JsHandlers { dispatch };
         let poller = Poller::new(client.shared(), store, handlers, config).map_err(to_js_error)?;
         Ok(WasmPoller { inner: Rc::new(poller) })
@@ -137,13 +145,15 @@ pub fn import_roster(
     mapping_set: Function,
     on_progress: Option<Function>,
     signal: JsValue,
+    store_delete: Option<Function>,
+    store_set_many: Option<Function>,
 ) -> Promise {
     let client: SharedClient = client.shared();
     let records: Result<Vec<RosterRecord>, JsValue> = parse_json(records_json, "importRoster: records");
     let options: Result<ImportOptionsJson, JsValue> = parse_json(options_json, "importRoster: options");
     future_to_promise(async move {
         let (records, o) = (records?, options?);
-        let store = JsStore { get: store_get, set: store_set };
+        let store = JsStore { get: store_get, set: store_set, delete: store_delete, set_many: store_set_many };
         let mapping = JsMapping { get: mapping_get, set: mapping_set };
         let opts = ImportOptions {
             store: o.has_store.then_some(&store),

@@ -6,13 +6,17 @@
 //! never holds a checkpoint past it without it), but whether the failure counts towards
 //! `max_attempts`, and whether it is the last one (`final`), waits until the run of
 //! failures it belongs to is judged:
-//! - a success follows: the downstream works, so the failures count, and a change at its
-//!   last attempt is given up;
+//! - a success follows in the same poll: the downstream works, so the failures count, and
+//!   a change at its last attempt is given up;
 //! - `max_consecutive_failures` failures in a row: an outage; none of them counts, the poll
 //!   stops where it is (the walk resumes on the same page) and nothing is given up;
 //! - the poll ends first: unknown (a success before the failures proves nothing about the
-//!   downstream now); the failures count, none is given up. They are offered first in the
-//!   next poll, so a success after them judges them there.
+//!   downstream now); none counts. They are offered first in the next poll, so a success
+//!   after them judges them there.
+//!
+//! So an outage costs a change at most one attempt (the poll in which the downstream came
+//! back, whose failures a success follows): with `max_attempts` >= 2 no single outage gives
+//! a change up, however long it lasts.
 //!
 //! Their dead-letter events are sent when the run is judged, each once, with its `final`.
 
@@ -96,15 +100,16 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             let queue = &mut run.state.core.dead_letters;
             let Some(pos) = queue.iter().position(|d| d.user.id == p.id && d.user.updated_at.0 == p.updated_at) else { continue };
             let attempt = queue[pos].attempts + 1;
-            if verdict != Verdict::Outage {
+            if verdict == Verdict::DownstreamWorks {
                 queue[pos].attempts = attempt;
             }
             let is_final = verdict == Verdict::DownstreamWorks && attempt >= self.config.max_attempts;
             let raw = serde_json::to_value(&queue[pos].user).unwrap_or_default();
             if is_final {
-                // Given up: settled, so a window walked again does not offer it anew.
-                queue.remove(pos);
+                // Given up: settled (recorded first, so a failed write leaves it queued), so a
+                // window walked again does not offer it anew.
                 run.state.mark_delivered(&self.store, &self.keys, p.id, p.updated_at).await?;
+                run.state.core.dead_letters.retain(|d| !(d.user.id == p.id && d.user.updated_at.0 == p.updated_at));
             }
             self.dead_letter(raw, "handler", p.failure, attempt, is_final).await;
         }
@@ -224,10 +229,17 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     }
 
     /// Offers every waiting dead letter to the handler again. False when the poll must stop
-    /// (an outage); the entries not offered stay queued as they were.
+    /// (an outage). Whatever happens, every entry not delivered stays queued: those not
+    /// offered yet go back as they were, also when a store write fails part-way.
     pub(crate) async fn retry_dead_letters(&self, run: &mut PollRun<'_, R>) -> Result<bool> {
-        let mut waiting = std::mem::take(&mut run.state.core.dead_letters).into_iter();
-        while let Some(entry) = waiting.next() {
+        let mut waiting: std::collections::VecDeque<DeadLetterEntry> = std::mem::take(&mut run.state.core.dead_letters).into();
+        let outcome = self.offer_dead_letters(run, &mut waiting).await;
+        run.state.core.dead_letters.extend(waiting);
+        outcome
+    }
+
+    async fn offer_dead_letters(&self, run: &mut PollRun<'_, R>, waiting: &mut std::collections::VecDeque<DeadLetterEntry>) -> Result<bool> {
+        while let Some(entry) = waiting.pop_front() {
             let user = entry.user.clone();
             if run.state.delivered(user.id, user.updated_at.0) {
                 continue;
@@ -240,7 +252,12 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             });
             match self.handlers.deliver(&event).await {
                 Ok(()) => {
-                    run.state.mark_delivered(&self.store, &self.keys, user.id, user.updated_at.0).await?;
+                    if let Err(e) = run.state.mark_delivered(&self.store, &self.keys, user.id, user.updated_at.0).await {
+                        // Delivered but not recorded: it stays queued (offered again later,
+                        // the documented one-call window), never dropped.
+                        waiting.push_front(entry);
+                        return Err(e);
+                    }
                     self.count_delivery(run, kind);
                     self.on_success(run).await?;
                 }
@@ -248,7 +265,6 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     run.state.core.dead_letters.push(entry);
                     run.pending.push(PendingFailure { id: user.id, updated_at: user.updated_at.0, failure });
                     if self.on_failure(run).await? == Delivery::Halt {
-                        run.state.core.dead_letters.extend(waiting);
                         return Ok(false);
                     }
                 }

@@ -15,12 +15,12 @@ mod reconcile;
 mod scan;
 mod delivery;
 mod state;
-pub mod store;
+mod stored_participations;
 mod walk;
 
 pub use events::{is_anonymized_email, DeadLetterEvent, Event, HandlerFailure, Handlers, ParticipationEvent, UserEvent, UserPayload};
 pub use state::{CoreState, DeadLetterEntry, PollerState, ScanCursor, WindowWalk};
-pub use store::{Keys, Store};
+pub use crate::store::{Keys, Store};
 pub use events::dead_letter_error_kind;
 
 use crate::client::{Client, Runtime};
