@@ -52,9 +52,10 @@ run_layer() {
   printf -- '---- [%s] ok (%s passed) in %ss\n' "$name" "$p" $((SECONDS - t0))
 }
 
-node_test() { # TAPFILE FILES...: spec report on stdout, TAP summary to a file for counting
+node_test() { # TAPFILE FILES...: spec report on stdout, TAP summary to a file for counting.
+  # A test that hangs fails after 5 minutes instead of holding up the run.
   local tap=$1; shift
-  node --test --test-reporter=spec --test-reporter-destination=stdout \
+  node --test --test-timeout=300000 --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tap" "$@"
 }
 
