@@ -213,8 +213,11 @@ export class CustomerPoller extends DurableObject<AppEnv> {
 
     // The next slice: soon while incomplete; after a delay on a transient error; otherwise
     // the next cron. "busy" means another slice of this customer is running and will chain.
+    // A poll stopped because the downstream failed every delivery ("handler_outage") or the
+    // dead-letter queue is full waits for the next cron instead of hammering it.
+    const downstreamDown = result?.stopReason === "handler_outage" || result?.stopReason === "dead_letter_limit";
     let next: number | null = null;
-    if (result && !result.complete) next = Date.now() + (s?.chainDelayMs ?? 0);
+    if (result && !result.complete && !downstreamDown) next = Date.now() + (s?.chainDelayMs ?? 0);
     else if (error?.retryable && error.kind !== "busy" && metrics.consecutiveErrors <= MAX_ALARM_RETRIES) {
       next = Date.now() + (s?.retryDelayMs ?? 60_000) * 2 ** (metrics.consecutiveErrors - 1);
     }
