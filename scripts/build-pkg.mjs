@@ -66,11 +66,18 @@ cpSync(join(root, "js/index.d.ts"), join(pkg, "index.d.mts"));
 for (const dts of ["sim/index.d.mts", "stores/index.d.mts", "stores/file.d.mts"]) {
   for (const ext of [".d.cts", ".d.ts"]) cpSync(join(pkg, dts), join(pkg, dts.replace(/\.d\.mts$/, ext)));
 }
-cpSync(join(root, "README.md"), join(pkg, "README.md"));
-// The docs travel with the package: README links resolve inside the tarball.
-for (const doc of ["docs", "CHANGELOG.md", "BENCHMARKS.md"]) cpSync(join(root, doc), join(pkg, doc), { recursive: true });
 const template = JSON.parse(readFileSync(join(root, "js/package.template.json"), "utf8"));
 const version = readFileSync(join(root, "Cargo.toml"), "utf8").match(/^version = "(.+)"/m)[1];
+// The docs travel with the package. The README is the npm page, where a relative link has no
+// repository to resolve against: its links to the shipped docs point at this very version's
+// files on unpkg (which serves the published tarball). docs/*.md keep relative links, which
+// resolve inside the tarball and on unpkg alike.
+const shipped = `https://unpkg.com/vomo-users@${version}/`;
+const readme = readFileSync(join(root, "README.md"), "utf8").split(/(```[\s\S]*?```)/g)
+  .map((part, i) => (i % 2 ? part : part.replace(/\]\((?![a-z]+:|#)([^)\s]+)\)/gi, (_, target) => `](${shipped}${target})`)))
+  .join("");
+writeFileSync(join(pkg, "README.md"), readme);
+for (const doc of ["docs", "CHANGELOG.md", "BENCHMARKS.md"]) cpSync(join(root, doc), join(pkg, doc), { recursive: true });
 writeFileSync(join(pkg, "package.json"), JSON.stringify({ ...template, version }, null, 2) + "\n");
 rmSync(finalPkg, { recursive: true, force: true });
 renameSync(pkg, finalPkg);

@@ -78,8 +78,15 @@ test("every relative link in README.md, CHANGELOG.md and docs/*.md resolves insi
   for (const doc of docs) {
     const text = read(doc);
     const prose = text.replace(/```[\s\S]*?```/g, "");
-    for (const [, target] of prose.matchAll(/\]\(([^)\s]+)\)/g)) {
-      if (/^[a-z]+:/i.test(target)) continue; // absolute URLs
+    for (const [, link] of prose.matchAll(/\]\(([^)\s]+)\)/g)) {
+      // The packaged README links to this version's files on unpkg (the npm page has no
+      // repository to resolve relative links against): each must be a file of the tarball.
+      const shipped = `https://unpkg.com/vomo-users@${version}/`;
+      const target = link.startsWith(shipped) ? link.slice(shipped.length) : link;
+      if (doc === "README.md" && !link.startsWith(shipped) && !/^[a-z]+:/i.test(link) && !link.startsWith("#")) {
+        assert.fail(`README.md: ${link} is relative; on the npm page it would not resolve`);
+      }
+      if (/^[a-z]+:/i.test(target)) continue; // other absolute URLs
       const [path, anchor] = target.split("#");
       const file = path ? relative(installed, resolve(installed, dirname(doc), path)) : doc;
       assert.ok(!file.startsWith(".."), `${doc}: ${target} points outside the package`);
