@@ -3,7 +3,8 @@
 use super::adapters::{JsHandlers, JsMapping, JsStore};
 use super::client::{parse_json, SharedClient, WasmClient};
 use super::error::{to_js_error, to_json, JsResult};
-use super::runtime::JsRuntime;
+use super::runtime::call_of;
+use crate::web::WebRuntime;
 use crate::client::UpsertInput;
 use crate::error::VomoError;
 use crate::import::{self, ImportOptions, RosterRecord};
@@ -47,7 +48,7 @@ fn whole(value: Option<f64>, name: &str, min: f64) -> Result<Option<u64>, JsValu
 
 #[wasm_bindgen]
 pub struct WasmPoller {
-    inner: Rc<Poller<JsRuntime, JsStore, JsHandlers>>,
+    inner: Rc<Poller<WebRuntime, JsStore, JsHandlers>>,
 }
 
 #[wasm_bindgen]
@@ -91,7 +92,7 @@ impl WasmPoller {
         let budget = whole(max_requests, "poll: maxRequests", 0.0);
         future_to_promise(async move {
             let budget = budget?;
-            let report = poller.poll(budget, &signal).await.map_err(to_js_error)?;
+            let report = poller.poll(budget, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
             Ok(JsValue::from_str(&to_json(&report)?))
         })
     }
@@ -99,7 +100,7 @@ impl WasmPoller {
     pub fn reconcile(&self, signal: JsValue) -> Promise {
         let poller = self.inner.clone();
         future_to_promise(async move {
-            let r = poller.reconcile(&signal).await.map_err(to_js_error)?;
+            let r = poller.reconcile(&call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
             Ok(JsValue::from_str(&to_json(&r)?))
         })
     }
@@ -156,7 +157,7 @@ pub fn import_roster(
                 let _ = f.call1(&JsValue::NULL, &JsValue::from_str(&json));
             }
         };
-        let result = import::import_roster(&client, &records, &opts, &progress, &signal).await.map_err(to_js_error)?;
+        let result = import::import_roster(&client, &records, &opts, &progress, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
         Ok(JsValue::from_str(&to_json(&result)?))
     })
 }
@@ -166,7 +167,7 @@ pub fn find_or_create_user(client: &WasmClient, email: String, defaults_json: &s
     let client = client.shared();
     let defaults: Result<UpsertInput, JsValue> = parse_json(defaults_json, "findOrCreateUser: defaults");
     future_to_promise(async move {
-        let (user, created) = import::find_or_create_user(&client, &email, &defaults?, &signal).await.map_err(to_js_error)?;
+        let (user, created) = import::find_or_create_user(&client, &email, &defaults?, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
         #[derive(serde::Serialize)]
         struct Out {
             user: crate::model::User,
