@@ -69,3 +69,18 @@ async fn poller_delivers_a_new_user_once() {
 async fn import_creates_fails_with_fields_and_resumes() {
     wasm_client::import().await;
 }
+
+#[path = "../examples/web_client.rs"]
+#[allow(dead_code)]
+mod example;
+
+#[wasm_bindgen_test]
+async fn the_rust_example_runs_against_the_simulator() {
+    let email = format!("example.{}@example.org", js_sys::Date::now() as u64);
+    let s = example::app::sync(wasm_client::SIM_URL, wasm_client::SIM_TOKEN, &email).await.expect("the example runs");
+    assert!(s.listed >= 200, "{s:?}");
+    assert!(s.created);
+    assert_eq!(s.rejected_fields, vec!["password".to_string()]);
+    assert!(s.delivered >= s.listed, "the initial sync hands every user to the handler: {s:?}");
+    assert_eq!(s.imported, 1);
+}

@@ -89,7 +89,7 @@ export function makeClientClass(glue, policy) {
 
     /** `{ requests, retries, rateLimited, errors }` */
     stats() {
-      return JSON.parse(this.#inner.stats());
+      return this.#inner.stats();
     }
 
     /** The current request rate in requests per second (moves in "auto" mode). */

@@ -1,6 +1,6 @@
 //! `VomoClient` for JS: options in, JSON text out. The façade adds the async iterators.
 
-use super::error::{to_js_error, to_json, JsResult};
+use super::error::{to_js, to_js_error, to_json, JsResult};
 use super::runtime::{call_of, web_runtime};
 use crate::web::WebRuntime;
 use crate::client::{CallLimits, Client, ClientConfig, Filters, PageWalk, Rate, UpsertInput};
@@ -123,8 +123,8 @@ impl WasmClient {
         })
     }
 
-    pub fn stats(&self) -> JsResult<String> {
-        to_json(&self.inner.stats())
+    pub fn stats(&self) -> JsResult<JsValue> {
+        to_js(&self.inner.stats())
     }
 
     #[wasm_bindgen(js_name = currentRate)]

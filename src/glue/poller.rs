@@ -2,7 +2,7 @@
 
 use super::adapters::{JsHandlers, JsMapping, JsStore};
 use super::client::{parse_json, SharedClient, WasmClient};
-use super::error::{to_js_error, to_json, JsResult};
+use super::error::{to_js, to_js_error, to_json, JsResult};
 use super::runtime::call_of;
 use crate::web::WebRuntime;
 use crate::client::UpsertInput;
@@ -93,7 +93,7 @@ impl WasmPoller {
         future_to_promise(async move {
             let budget = budget?;
             let report = poller.poll(budget, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
-            Ok(JsValue::from_str(&to_json(&report)?))
+            to_js(&report)
         })
     }
 
@@ -101,18 +101,18 @@ impl WasmPoller {
         let poller = self.inner.clone();
         future_to_promise(async move {
             let r = poller.reconcile(&call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
-            Ok(JsValue::from_str(&to_json(&r)?))
+            to_js(&r)
         })
     }
 
-    pub fn health(&self) -> JsResult<String> {
-        to_json(&self.inner.health())
+    pub fn health(&self) -> JsResult<JsValue> {
+        to_js(&self.inner.health())
     }
 
     #[wasm_bindgen(js_name = loadHealth)]
     pub fn load_health(&self) -> Promise {
         let poller = self.inner.clone();
-        future_to_promise(async move { Ok(JsValue::from_str(&to_json(&poller.load_health().await.map_err(to_js_error)?)?)) })
+        future_to_promise(async move { to_js(&poller.load_health().await.map_err(to_js_error)?) })
     }
 }
 
@@ -153,8 +153,8 @@ pub fn import_roster(
             mapping: o.has_mapping.then_some(&mapping),
         };
         let progress = |p: &import::Progress| {
-            if let (Some(f), Ok(json)) = (&on_progress, serde_json::to_string(p)) {
-                let _ = f.call1(&JsValue::NULL, &JsValue::from_str(&json));
+            if let (Some(f), Ok(value)) = (&on_progress, to_js(p)) {
+                let _ = f.call1(&JsValue::NULL, &value);
             }
         };
         let result = import::import_roster(&client, &records, &opts, &progress, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;

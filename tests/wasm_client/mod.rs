@@ -196,8 +196,10 @@ pub async fn poll() {
     control("POST", "clock", Some(json!({ "real": true }))).await;
     let second = second.unwrap();
     let after: Vec<(String, String)> = events.events.borrow()[(first.created + first.updated) as usize..].to_vec();
-    assert_eq!(after, vec![("created".to_string(), email.clone())], "{second:?}");
-    assert_eq!((second.created, second.updated), (1, 0));
+    // (Changes from just before the first poll's window end, e.g. an earlier test's, come too.)
+    let ours: Vec<&(String, String)> = after.iter().filter(|(_, e)| *e == email).collect();
+    assert_eq!(ours, vec![&("created".to_string(), email.clone())], "{second:?}");
+    assert_eq!(after.len() as u64, second.created + second.updated);
     let third = poller.poll(None, &WebCall::new()).await.unwrap();
     assert_eq!(third.processed, 0, "nothing is delivered twice: {third:?}");
 }
