@@ -75,3 +75,18 @@ async fn poller_delivers_a_new_user_once() {
 async fn import_creates_fails_with_fields_and_resumes() {
     wasm_client::import().await;
 }
+
+#[wasm_bindgen_test]
+async fn client_uses_an_injected_fetch_and_caps_the_body() {
+    wasm_client::injected_fetch_and_size_cap().await;
+}
+
+#[wasm_bindgen_test]
+async fn client_refuses_a_redirect_to_another_origin() {
+    wasm_client::redirect_is_refused().await;
+}
+
+#[wasm_bindgen_test]
+async fn client_network_error_names_its_cause() {
+    wasm_client::network_error_names_its_cause().await;
+}

@@ -84,3 +84,18 @@ async fn the_rust_example_runs_against_the_simulator() {
     assert!(s.delivered >= s.listed, "the initial sync hands every user to the handler: {s:?}");
     assert_eq!(s.imported, 1);
 }
+
+#[wasm_bindgen_test]
+async fn client_uses_an_injected_fetch_and_caps_the_body() {
+    wasm_client::injected_fetch_and_size_cap().await;
+}
+
+#[wasm_bindgen_test]
+async fn client_refuses_a_redirect_to_another_origin() {
+    wasm_client::redirect_is_refused().await;
+}
+
+#[wasm_bindgen_test]
+async fn client_network_error_names_its_cause() {
+    wasm_client::network_error_names_its_cause().await;
+}

@@ -1,6 +1,6 @@
-//! One HTTP exchange with web-sys: a `Request` (`redirect: "manual"`, the caller's signal
-//! forwarded to a per-attempt `AbortController`) handed to the global `fetch` or to one the
-//! user injected; a gloo-timers timeout aborts the attempt; the body is read as bytes under
+//! One HTTP exchange with web-sys: a `RequestInit` (`redirect: "manual"`, `Headers`, the
+//! caller's signal forwarded to a per-attempt `AbortController`), as a `Request` to the
+//! global `fetch`, or as `fetch(url, init)` to one the user injected; a gloo-timers timeout aborts the attempt; the body is read as bytes under
 //! `maxResponseBytes` (a declared `Content-Length` beyond it is refused unread, an undeclared
 //! body is streamed and cut off once it passes the cap).
 //!
@@ -74,7 +74,7 @@ pub async fn send(request: &HttpRequest, x: Exchange<'_>) -> Result<HttpResponse
     }
 }
 
-fn build(request: &HttpRequest, x: &Exchange<'_>, signal: &AbortSignal) -> Result<Request, JsValue> {
+fn build(request: &HttpRequest, x: &Exchange<'_>, signal: &AbortSignal) -> Result<RequestInit, JsValue> {
     let headers = Headers::new()?;
     headers.set("Authorization", &format!("Bearer {}", x.token))?;
     headers.set("Accept", "application/json")?;
@@ -92,14 +92,15 @@ fn build(request: &HttpRequest, x: &Exchange<'_>, signal: &AbortSignal) -> Resul
     }
     init.set_redirect(RequestRedirect::Manual);
     init.set_signal(Some(signal));
-    Request::new_with_str_and_init(&request.url, &init)
+    Ok(init)
 }
 
 async fn attempt(request: &HttpRequest, x: &Exchange<'_>, signal: &AbortSignal) -> Result<HttpResponse, Stop> {
-    let req = build(request, x, signal)?;
+    let init = build(request, x, signal)?;
     let pending = match x.fetch {
-        Some(f) => f.call1(&JsValue::UNDEFINED, &req)?,
-        None => global_fetch(&req)?,
+        // The package's contract for an injected fetch (`FetchLike`): a URL and an init.
+        Some(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)?,
+        None => global_fetch(&Request::new_with_str_and_init(&request.url, &init)?)?,
     };
     let value = match pending.dyn_into::<Promise>() {
         Ok(p) => JsFuture::from(p).await?,

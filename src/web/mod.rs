@@ -67,7 +67,8 @@ impl WebRuntime {
     }
 
     /// Sends every request through this function instead of the global `fetch`; it is
-    /// called as `fetch(request)` with a `Request` and may return a `Response` or a promise.
+    /// called as `fetch(url, init)` (a string and a `RequestInit`) and may return a
+    /// `Response` or a promise of one.
     pub fn with_fetch(mut self, fetch: Function) -> Self {
         self.fetch = Some(fetch);
         self

@@ -231,3 +231,68 @@ pub async fn import() {
     assert_eq!(client.stats().requests, before, "a finished import is not sent again");
     assert_eq!((again.created.len(), again.failed.len()), (1, 1));
 }
+
+/// An injected fetch that records `[url, init.redirect, Accept]` per call and can hide the
+/// response's Content-Length (so the body is read as a stream).
+fn recording_fetch(hide_length: bool) -> js_sys::Function {
+    js_sys::Function::new_with_args("url, init", &format!(
+        "(globalThis.__vomoCalls ??= []).push([url, init.redirect, init.headers.get('accept')]);
+         return fetch(url, init).then((r) => {hide} ? new Response(r.body, {{ status: r.status,
+           headers: [...r.headers].filter(([k]) => k !== 'content-length') }}) : r);",
+        hide = hide_length))
+}
+
+fn recorded_calls() -> Vec<Value> {
+    let calls = js_sys::Reflect::get(&js_sys::global(), &"__vomoCalls".into()).unwrap();
+    let _ = js_sys::Reflect::set(&js_sys::global(), &"__vomoCalls".into(), &js_sys::Array::new());
+    let text = js_sys::JSON::stringify(&calls).ok().and_then(|t| t.as_string()).unwrap_or_default();
+    serde_json::from_str(&text).unwrap_or_default()
+}
+
+pub async fn injected_fetch_and_size_cap() {
+    let _ = recorded_calls();
+    let client = vomo_users::web::client(config(), WebRuntime::new().with_fetch(recording_fetch(false))).unwrap();
+    let id = some_user_id().await;
+    assert_eq!(client.get_user(id, &WebCall::new()).await.unwrap().unwrap().user.id, id);
+    let calls = recorded_calls();
+    assert_eq!(calls, vec![json!([format!("{SIM_URL}/users/{id}"), "manual", "application/json"])], "one call through the injected fetch");
+    // maxResponseBytes: a declared Content-Length beyond it is refused unread ...
+    let mut small = config();
+    small.max_response_bytes = 500.0;
+    let capped = vomo_users::web::client(small.clone(), WebRuntime::new()).unwrap();
+    let e = capped.get_user(id, &WebCall::new()).await.expect_err("too large");
+    assert_eq!(e.kind, ErrorKind::Parse);
+    assert!(e.message.contains("larger than maxResponseBytes"), "{e}");
+    // ... and an undeclared one is streamed and cut off past the cap.
+    let streamed = vomo_users::web::client(small, WebRuntime::new().with_fetch(recording_fetch(true))).unwrap();
+    let e = streamed.get_user(id, &WebCall::new()).await.expect_err("too large, streamed");
+    assert!(e.message.contains("larger than maxResponseBytes") && e.message.contains("read before stopping"), "{e}");
+    // Without the cap the streamed body is read whole.
+    let whole = vomo_users::web::client(config(), WebRuntime::new().with_fetch(recording_fetch(true))).unwrap();
+    assert_eq!(whole.get_user(id, &WebCall::new()).await.unwrap().unwrap().user.id, id);
+    let _ = recorded_calls();
+}
+
+pub async fn redirect_is_refused() {
+    let client = client();
+    let id = some_user_id().await;
+    control("POST", "faults", Some(json!({ "fault": { "path": format!("/v1/users/{id}"), "type": "redirect" } }))).await;
+    let e = client.get_user(id, &WebCall::new()).await.expect_err("a redirect to another origin");
+    assert_eq!(e.kind, ErrorKind::UnsafeLink, "{e}");
+    let foreign = control("GET", "foreign-log", None).await;
+    assert_eq!(foreign.as_array().map_or(0, Vec::len), 0, "the foreign origin received nothing");
+}
+
+pub async fn network_error_names_its_cause() {
+    // A closed port on loopback (not one of fetch's blocked ports): Node's fetch names
+    // ECONNREFUSED in the error's cause.
+    let mut config = config();
+    config.base_url = "http://127.0.0.1:47/v1".into();
+    config.max_retries = 0;
+    let client = vomo_users::web::client(config, WebRuntime::new()).unwrap();
+    let e = client.get_user(1, &WebCall::new()).await.expect_err("nothing listens on port 47");
+    assert_eq!(e.kind, ErrorKind::Network, "{e}");
+    if vomo_users::web::can_set_user_agent() {
+        assert!(e.message.contains("ECONNREFUSED"), "the cause is named: {e}");
+    }
+}
