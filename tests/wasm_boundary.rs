@@ -1,6 +1,8 @@
 //! The measurement behind the glue's choice of JSON text or serde-wasm-bindgen objects per
 //! value (BENCHMARKS.md, "JS boundary"): each value built as a JS object both ways, timed in
 //! Node on the release build. Prints figures; asserts only that both ways agree.
+//! Also how a response body is best read into Rust: `text()` (decoded in JS, encoded again
+//! by wasm-bindgen) or `arrayBuffer()` (one copy of the bytes, UTF-8 checked in Rust).
 //! `wasm-pack test --node --release -- --test wasm_boundary -- --nocapture`
 #![cfg(target_arch = "wasm32")]
 
@@ -101,4 +103,34 @@ fn json_text_or_objects() {
     let report = vomo_users::poller::PollReport { checkpoint: "2025-11-04T08:00:00.000Z".into(), ..Default::default() };
     compare("a poll report", &report, 50_000);
     compare("stats (4 numbers)", &Small { requests: 12, retries: 1, rate_limited: 0, errors: 0 }, 50_000);
+}
+
+async fn body_per_op(text: &str, rounds: u32, as_bytes: bool) -> f64 {
+    use wasm_bindgen_futures::JsFuture;
+    let mut total = 0.0;
+    let mut len = 0;
+    for _ in 0..rounds {
+        let response = web_sys::Response::new_with_opt_str(Some(text)).unwrap();
+        let t0 = now();
+        let body = if as_bytes {
+            let buffer = JsFuture::from(response.array_buffer().unwrap()).await.unwrap();
+            String::from_utf8(js_sys::Uint8Array::new(&buffer).to_vec()).unwrap()
+        } else {
+            JsFuture::from(response.text().unwrap()).await.unwrap().as_string().unwrap()
+        };
+        total += now() - t0;
+        len = body.len();
+    }
+    assert_eq!(len, text.len());
+    total * 1000.0 / f64::from(rounds)
+}
+
+#[wasm_bindgen_test]
+async fn response_body_as_text_or_bytes() {
+    for (what, n, rounds) in [("a page of 15 users", 15, 2000), ("a page of 200 users", 200, 300)] {
+        let text = page_text(n);
+        body_per_op(&text, rounds / 10, false).await; // warm-up
+        let (as_text, as_bytes) = (body_per_op(&text, rounds, false).await, body_per_op(&text, rounds, true).await);
+        print(&format!("body of {what} ({} bytes): text() {as_text:>7.1} µs   arrayBuffer() as bytes {as_bytes:>7.1} µs   ({:.2}x)", text.len(), as_bytes / as_text));
+    }
 }
