@@ -20,7 +20,7 @@ function filtersJson(filters) {
 }
 
 
-export function makeClientClass(glue, policy) {
+export function makeClientClass(glue) {
   /** The VOMO Users client. See docs/api.md. */
   return class VomoClient {
     #inner;
