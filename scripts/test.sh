@@ -59,7 +59,7 @@ node_test() { # TAPFILE FILES...: spec report on stdout, TAP summary to a file f
     --test-reporter=tap --test-reporter-destination="$tap" "$@"
 }
 
-start_simulator() { # background simulator for the browser wasm test; its URL goes in at compile time.
+start_simulator() { # background simulator for the wasm tests (Node and browser); its URL goes in at compile time.
   # Runs in this shell (not through run_layer's pipe) so that SIM_PID reaches the exit trap.
   local port
   printf '\n==================== [simulator] ====================\n'
@@ -104,10 +104,10 @@ run_layer simulation cargo env POLLER_SIM_SEEDS=9000 POLLER_SIM_LARGE_SEEDS=1000
   POLLER_SIM_WINDOW_SEEDS=2 POLLER_SIM_WINDOW_SETS=200 cargo test --release --test poller_simulation
 # Smoke runs of the benches (BENCHMARKS.md): they run and print; timing is not checked.
 run_layer bench-smoke one bash -c 'cargo run --release --example store_bytes 600 && cargo run --release --example roster_csv_rate 2000 4000'
-run_layer wasm-node cargo wasm-pack test --node -- --test wasm_node
-t0=$SECONDS
+t0=$SECONDS   # the wasm layers drive the Rust client against it (VOMO_SIM_URL at compile time)
 if ! start_simulator; then FAILED=$((FAILED + 1)); summary; exit 1; fi
 TIMINGS+=("$(printf '%-14s %4ss  %s' simulator $((SECONDS - t0)) ok)")
+run_layer wasm-node cargo wasm-pack test --node -- --test wasm_node
 run_layer wasm-chrome cargo env CHROMEDRIVER=/usr/bin/chromedriver \
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/tests/browser/webdriver.json" \
   wasm-pack test --headless --chrome -- --test wasm_browser

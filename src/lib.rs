@@ -1,7 +1,7 @@
 //! vomo-users: one validated implementation of the VOMO Volunteer API's Users integration.
 //!
 //! The core modules below use no JS types and test natively; `glue` (wasm32 only) adapts
-//! them to JavaScript.
+//! them to JavaScript; `web` (wasm32 only) is the runtime for Rust wasm apps.
 
 pub mod changes;
 pub mod client;
@@ -16,5 +16,10 @@ pub mod time;
 
 #[cfg(target_arch = "wasm32")]
 mod glue;
+
+/// The client, poller and import for Rust apps compiled to wasm32 (browsers, workers,
+/// Node, workerd), over web-sys `fetch` and gloo-timers.
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use error::{ErrorKind, Result, VomoError};

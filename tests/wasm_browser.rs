@@ -1,31 +1,18 @@
-//! The Rust parsers compiled to wasm32 in headless Chromium, reading a live page from the
-//! simulator cross-origin: `wasm-pack test --headless --chrome -- --test wasm_browser`.
+//! The Rust core compiled to wasm32 in headless Chromium, against the simulator cross-origin:
+//! the parsers on a live page fetched with web-sys, and the client, poller and import through
+//! the Rust API (`vomo_users::web`):
+//! `VOMO_SIM_URL=... wasm-pack test --headless --chrome -- --test wasm_browser`.
 //! The simulator URL is fixed at compile time by `VOMO_SIM_URL` (scripts/test.sh starts it).
 #![cfg(target_arch = "wasm32")]
 
-use wasm_bindgen::prelude::*;
+mod wasm_client;
+
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
+use wasm_client::{SIM_TOKEN, SIM_URL};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-const SIM_URL: &str = match option_env!("VOMO_SIM_URL") {
-    Some(url) => url,
-    None => "http://127.0.0.1:4010/v1",
-};
-/// The simulator's default bearer token (sim/lib/simulator.mjs DEFAULT_TOKEN).
-const SIM_TOKEN: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ2b21vLXNpbSIsIm9yZyI6InNpbXVsYXRvciIsImlhdCI6MTcwMDAwMDAwMH0.c2ltdWxhdGVkLXNpZ25hdHVyZS1ub3QtdmVyaWZpZWQ";
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = fetch)]
-    fn fetch_with(url: &str, init: &JsValue) -> js_sys::Promise;
-    type Response;
-    #[wasm_bindgen(method, getter)]
-    fn status(this: &Response) -> u16;
-    #[wasm_bindgen(method)]
-    fn text(this: &Response) -> js_sys::Promise;
-}
 
 #[wasm_bindgen_test]
 fn fixture_page_parses_in_the_browser() {
@@ -36,19 +23,70 @@ fn fixture_page_parses_in_the_browser() {
 
 #[wasm_bindgen_test]
 async fn simulator_page_fetched_cross_origin_parses() {
-    let headers = js_sys::Object::new();
-    js_sys::Reflect::set(&headers, &"Authorization".into(), &format!("Bearer {SIM_TOKEN}").into()).unwrap();
-    js_sys::Reflect::set(&headers, &"Accept".into(), &"application/json".into()).unwrap();
-    let init = js_sys::Object::new();
-    js_sys::Reflect::set(&init, &"headers".into(), &headers).unwrap();
+    let headers = web_sys::Headers::new().unwrap();
+    headers.set("Authorization", &format!("Bearer {SIM_TOKEN}")).unwrap();
+    headers.set("Accept", "application/json").unwrap();
+    let init = web_sys::RequestInit::new();
+    init.set_headers(&headers);
     let url = format!("{SIM_URL}/users");
-    let resp: Response = JsFuture::from(fetch_with(&url, &init)).await
+    let window = web_sys::window().expect("a page has a window");
+    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await
         .unwrap_or_else(|e| panic!("fetch {url} failed (is the simulator running?): {e:?}"))
         .unchecked_into();
     assert_eq!(resp.status(), 200, "GET {url}");
-    let body = JsFuture::from(resp.text()).await.unwrap().as_string().unwrap();
+    let body = JsFuture::from(resp.text().unwrap()).await.unwrap().as_string().unwrap();
     let page = vomo_users::parse::user_page(&body).expect("simulator page parses");
     assert!(!page.data.is_empty());
     assert!(page.meta.total >= page.data.len() as u64);
     assert!(page.data.iter().all(|u| u.created_at.to_string().ends_with('Z')));
+}
+
+#[wasm_bindgen_test]
+async fn client_lists_every_page() {
+    wasm_client::listing().await;
+}
+
+#[wasm_bindgen_test]
+async fn client_reads_a_detail_and_a_404() {
+    wasm_client::detail().await;
+}
+
+#[wasm_bindgen_test]
+async fn client_upsert_gets_a_422_then_creates_and_updates() {
+    wasm_client::upsert_with_422(false).await; // a page sends no script-set User-Agent
+}
+
+#[wasm_bindgen_test]
+async fn client_retries_after_429_with_retry_after() {
+    wasm_client::retry_after_429().await;
+}
+
+#[wasm_bindgen_test]
+async fn client_aborts_and_times_out() {
+    wasm_client::abort_and_timeout().await;
+}
+
+#[wasm_bindgen_test]
+async fn poller_delivers_a_new_user_once() {
+    wasm_client::poll().await;
+}
+
+#[wasm_bindgen_test]
+async fn import_creates_fails_with_fields_and_resumes() {
+    wasm_client::import().await;
+}
+
+#[wasm_bindgen_test]
+async fn client_uses_an_injected_fetch_and_caps_the_body() {
+    wasm_client::injected_fetch_and_size_cap().await;
+}
+
+#[wasm_bindgen_test]
+async fn client_refuses_a_redirect_to_another_origin() {
+    wasm_client::redirect_is_refused().await;
+}
+
+#[wasm_bindgen_test]
+async fn client_network_error_names_its_cause() {
+    wasm_client::network_error_names_its_cause().await;
 }

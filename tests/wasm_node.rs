@@ -1,8 +1,11 @@
-//! The Rust parsers compiled to wasm32 and run in Node: `wasm-pack test --node -- --test wasm_node`.
+//! The Rust core compiled to wasm32 and run in Node: the parsers, and the client, poller and
+//! import through the Rust API (`vomo_users::web`) against the simulator over real HTTP:
+//! `VOMO_SIM_URL=... wasm-pack test --node -- --test wasm_node` (scripts/test.sh starts one).
 #![cfg(target_arch = "wasm32")]
 
-use wasm_bindgen_test::*;
+mod wasm_client;
 
+use wasm_bindgen_test::*;
 const PAGE: &str = include_str!("fixtures/list_page_spec_example.json");
 const DETAIL: &str = include_str!("fixtures/upsert_200_doc_example.json");
 
@@ -30,4 +33,69 @@ fn malformed_body_is_a_parse_error_in_wasm() {
     let err = vomo_users::parse::user_page("{\"links\":{}}").unwrap_err();
     assert!(err.to_string().contains("data"), "{err}");
     assert!(vomo_users::parse::user_page("not json").is_err());
+}
+
+#[wasm_bindgen_test]
+async fn client_lists_every_page() {
+    wasm_client::listing().await;
+}
+
+#[wasm_bindgen_test]
+async fn client_reads_a_detail_and_a_404() {
+    wasm_client::detail().await;
+}
+
+#[wasm_bindgen_test]
+async fn client_upsert_gets_a_422_then_creates_and_updates() {
+    wasm_client::upsert_with_422(true).await; // Node sends vomo-users' User-Agent
+}
+
+#[wasm_bindgen_test]
+async fn client_retries_after_429_with_retry_after() {
+    wasm_client::retry_after_429().await;
+}
+
+#[wasm_bindgen_test]
+async fn client_aborts_and_times_out() {
+    wasm_client::abort_and_timeout().await;
+}
+
+#[wasm_bindgen_test]
+async fn poller_delivers_a_new_user_once() {
+    wasm_client::poll().await;
+}
+
+#[wasm_bindgen_test]
+async fn import_creates_fails_with_fields_and_resumes() {
+    wasm_client::import().await;
+}
+
+#[path = "../examples/web_client.rs"]
+#[allow(dead_code)]
+mod example;
+
+#[wasm_bindgen_test]
+async fn the_rust_example_runs_against_the_simulator() {
+    let email = format!("example.{}@example.org", js_sys::Date::now() as u64);
+    let s = example::app::sync(wasm_client::SIM_URL, wasm_client::SIM_TOKEN, &email).await.expect("the example runs");
+    assert!(s.listed >= 200, "{s:?}");
+    assert!(s.created);
+    assert_eq!(s.rejected_fields, vec!["password".to_string()]);
+    assert!(s.delivered >= s.listed, "the initial sync hands every user to the handler: {s:?}");
+    assert_eq!(s.imported, 1);
+}
+
+#[wasm_bindgen_test]
+async fn client_uses_an_injected_fetch_and_caps_the_body() {
+    wasm_client::injected_fetch_and_size_cap().await;
+}
+
+#[wasm_bindgen_test]
+async fn client_refuses_a_redirect_to_another_origin() {
+    wasm_client::redirect_is_refused().await;
+}
+
+#[wasm_bindgen_test]
+async fn client_network_error_names_its_cause() {
+    wasm_client::network_error_names_its_cause().await;
 }

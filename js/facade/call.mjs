@@ -1,6 +1,6 @@
 // The options bag every client, poller and import call takes last: `{ signal, timeoutMs,
 // maxRetries }`. It goes to the Rust core as is (the core validates the numbers and applies
-// them to this call only); the transport and sleeps read its `signal`.
+// them to this call only); the Rust runtime's fetch and sleeps watch its `signal`.
 import { VomoError } from "./errors.mjs";
 
 export function callOf(options, who) {

@@ -1,5 +1,4 @@
 import { VomoError, toVomoError, settle, parseOrNull } from "./errors.mjs";
-import { makeTransport, sleep, CAN_SET_USER_AGENT } from "./transport.mjs";
 import { callOf } from "./call.mjs";
 
 // Dates become ISO text; which filter names exist is the Rust core's `Filters` type (an
@@ -21,21 +20,20 @@ function filtersJson(filters) {
 }
 
 
-export function makeClientClass(glue, policy) {
+export function makeClientClass(glue) {
   /** The VOMO Users client. See docs/api.md. */
   return class VomoClient {
     #inner;
     constructor(options = {}) {
-      const { fetch: fetchFn = globalThis.fetch, onWarning, log, userAgent, ...rest } = options ?? {};
-      if (typeof fetchFn !== "function") throw new VomoError("invalid_input", "VomoClient: fetch must be a function");
+      // The HTTP exchange, timeouts and sleeps run in Rust (web-sys fetch, gloo-timers):
+      // only an injected `fetch` and the hooks cross from here.
+      const { fetch: fetchFn, onWarning, log, userAgent, ...rest } = options ?? {};
+      if (typeof (fetchFn === undefined ? globalThis.fetch : fetchFn) !== "function") throw new VomoError("invalid_input", "VomoClient: fetch must be a function");
       if (onWarning != null && typeof onWarning !== "function") throw new VomoError("invalid_input", "VomoClient: onWarning must be a function");
       if (log != null && typeof log !== "function") throw new VomoError("invalid_input", "VomoClient: log must be a function");
       if (userAgent != null && typeof userAgent !== "string") throw new VomoError("invalid_input", "VomoClient: userAgent must be a string");
       try {
-        const ua = CAN_SET_USER_AGENT ? [userAgent, `vomo-users/${policy().version}`].filter(Boolean).join(" ") : null;
-        const transport = makeTransport((url, init) => fetchFn(url, init), ua);
-        const onLog = log ? (json) => log(JSON.parse(json)) : undefined;
-        this.#inner = new glue.WasmClient(JSON.stringify(rest), transport, sleep, onWarning ?? undefined, onLog);
+        this.#inner = new glue.WasmClient(JSON.stringify(rest), fetchFn ?? undefined, userAgent ?? undefined, onWarning ?? undefined, log ?? undefined);
       } catch (e) {
         throw toVomoError(e);
       }
@@ -91,7 +89,7 @@ export function makeClientClass(glue, policy) {
 
     /** `{ requests, retries, rateLimited, errors }` */
     stats() {
-      return JSON.parse(this.#inner.stats());
+      return this.#inner.stats();
     }
 
     /** The current request rate in requests per second (moves in "auto" mode). */

@@ -46,10 +46,22 @@ const panicked = new Promise((_, reject) => { rejectWaiting = reject; });
 panicked.catch(() => {});
 const internal = (message) => new VomoError("internal", `internal error in vomo-users (a bug, please report it): ${message}`);
 
-/** Connects the panic reports of one loaded glue module. */
+let arm = () => {};
+
+/** Connects the panic reports of one glue module. The handler goes in on first use: in
+ *  browsers the wasm is not instantiated until `init()`, and nothing can panic before. */
 export function watchPanics(glue) {
-  lastPanic = () => glue.lastPanic?.() ?? null;
-  glue.setPanicHandler?.((message) => rejectWaiting(internal(message)));
+  lastPanic = () => {
+    try { return glue.lastPanic?.() ?? null; } catch { return null; }
+  };
+  let armed = false;
+  arm = () => {
+    if (armed) return;
+    try {
+      glue.setPanicHandler?.((message) => rejectWaiting(internal(message)));
+      armed = true;
+    } catch { /* not instantiated yet: the call itself reports that */ }
+  };
 }
 
 /** Turns whatever the glue threw into a VomoError (other errors pass through). */
@@ -67,6 +79,7 @@ export function toVomoError(e) {
 
 export function guard(fn) {
   return function guarded(...args) {
+    arm();
     try {
       return fn.apply(this, args);
     } catch (e) {
@@ -77,6 +90,7 @@ export function guard(fn) {
 
 
 export async function settle(promise) {
+  arm();
   try {
     return await Promise.race([promise, panicked]);
   } catch (e) {

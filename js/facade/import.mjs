@@ -16,7 +16,7 @@ export function makeImport(glue) {
     }
     const s = store ?? noStore;
     const m = mapping ?? noStore;
-    const progress = onProgress ? (json) => onProgress(JSON.parse(json)) : undefined;
+    const progress = onProgress ?? undefined;
     const text = await settle(glue.importRoster(wasmClientOf(client, "importRoster"), JSON.stringify(records),
       JSON.stringify({ key: key ?? null, checkpointEvery: checkpointEvery ?? null, hasStore: store != null, hasMapping: mapping != null }),
       (k) => s.get(k), (k, v) => s.set(k, v), (k) => m.get(k), (k, v) => m.set(k, v), progress, callOf(options, "importRoster"), ...storeExtras(store)));

@@ -52,7 +52,7 @@ export function createApi(glue) {
   const findMissingIds = guard((currentIds, knownIds) =>
     Array.from(glue.findMissingIds(idList(currentIds, "currentIds") ?? new Float64Array(),
                                    idList(knownIds, "knownIds") ?? new Float64Array())));
-  const VomoClient = makeClientClass(glue, policy);
+  const VomoClient = makeClientClass(glue);
   const UserPoller = makePollerClass(glue);
   const { importRoster, findOrCreateUser } = makeImport(glue);
   return {

@@ -55,22 +55,22 @@ export function makePollerClass(glue) {
     /** One poll; `maxRequests` does a slice and the next poll goes on from there. */
     async poll(options) {
       const maxRequests = options?.maxRequests;
-      return JSON.parse(await settle(this.#inner.poll(maxRequests ?? undefined, callOf(options, "poll"))));
+      return await settle(this.#inner.poll(maxRequests ?? undefined, callOf(options, "poll")));
     }
 
     /** `{ missing, complete }`: ids known but not visible now, for review. */
     async reconcile(options) {
-      return JSON.parse(await settle(this.#inner.reconcile(callOf(options, "reconcile"))));
+      return await settle(this.#inner.reconcile(callOf(options, "reconcile")));
     }
 
     /** `{ stalled, lagMs, checkpoint }` as of the last poll of this instance. */
     health() {
-      return JSON.parse(this.#inner.health());
+      return this.#inner.health();
     }
 
     /** Like health(), but reads the stored checkpoint first (for a fresh instance). */
     async loadHealth() {
-      return JSON.parse(await settle(this.#inner.loadHealth()));
+      return await settle(this.#inner.loadHealth());
     }
   };
 }

@@ -115,15 +115,13 @@ impl Mapping for JsMapping {
         if v.is_null() || v.is_undefined() {
             return Ok(None);
         }
-        let json = js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()).unwrap_or_default();
-        serde_json::from_str(&json).map(Some).map_err(|e| {
+        serde_wasm_bindgen::from_value(v).map(Some).map_err(|e| {
             VomoError::invalid_input(format!("mapping.get({external_id:?}) must return {{ vomoUserId, email }} or null ({e})"))
         })
     }
 
     async fn set(&self, external_id: &str, value: &MappedUser) -> Result<()> {
-        let json = serde_json::to_string(value).unwrap_or_default();
-        let obj = js_sys::JSON::parse(&json).unwrap_or(JsValue::NULL);
+        let obj = super::error::to_js(value).unwrap_or(JsValue::NULL);
         call(&self.set, "mapping.set", &[&JsValue::from_str(external_id), &obj]).await.map(|_| ())
     }
 }

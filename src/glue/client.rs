@@ -1,7 +1,8 @@
 //! `VomoClient` for JS: options in, JSON text out. The façade adds the async iterators.
 
-use super::error::{to_js_error, to_json, JsResult};
-use super::runtime::JsRuntime;
+use super::error::{to_js, to_js_error, to_json, JsResult};
+use super::runtime::{call_of, web_runtime};
+use crate::web::WebRuntime;
 use crate::client::{CallLimits, Client, ClientConfig, Filters, PageWalk, Rate, UpsertInput};
 use crate::error::VomoError;
 use js_sys::{Function, Promise};
@@ -11,7 +12,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-pub type SharedClient = Rc<Client<JsRuntime>>;
+pub type SharedClient = Rc<Client<WebRuntime>>;
 
 fn invalid(what: String) -> JsValue {
     to_js_error(VomoError::invalid_input(what))
@@ -63,9 +64,9 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Res
 #[wasm_bindgen]
 impl WasmClient {
     #[wasm_bindgen(constructor)]
-    pub fn new(options: &str, transport: Function, sleep: Function, on_warning: Option<Function>, on_log: Option<Function>) -> JsResult<WasmClient> {
+    pub fn new(options: &str, fetch: Option<Function>, user_agent: Option<String>, on_warning: Option<Function>, on_log: Option<Function>) -> JsResult<WasmClient> {
         let config = config_from_json(options)?;
-        let runtime = JsRuntime { transport, sleep, on_warning, on_log };
+        let runtime = web_runtime(fetch, user_agent, on_warning, on_log);
         let inner = Client::new(config, runtime).map_err(to_js_error)?;
         Ok(WasmClient { inner: Rc::new(inner) })
     }
@@ -82,7 +83,7 @@ impl WasmClient {
         let client = self.inner.clone();
         let filters: Result<Filters, JsValue> = parse_json(filters_json, "filters");
         future_to_promise(async move {
-            let users = client.list_all(&filters?, &signal).await.map_err(to_js_error)?;
+            let users = client.list_all(&filters?, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
             Ok(JsValue::from_str(&to_json(&users)?))
         })
     }
@@ -94,7 +95,7 @@ impl WasmClient {
             if !(id.is_finite() && id.fract() == 0.0) {
                 return Err(invalid(format!("getUser: id must be an integer (got {id})")));
             }
-            match client.get_user(id as i64, &signal).await.map_err(to_js_error)? {
+            match client.get_user(id as i64, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)? {
                 Some(detail) => Ok(JsValue::from_str(&to_json(&detail)?)),
                 None => Ok(JsValue::NULL),
             }
@@ -106,7 +107,7 @@ impl WasmClient {
         let client = self.inner.clone();
         let input: Result<UpsertInput, JsValue> = parse_json(input_json, "upsertUser");
         future_to_promise(async move {
-            let outcome = client.upsert_user(&input?, &signal).await.map_err(to_js_error)?;
+            let outcome = client.upsert_user(&input?, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
             Ok(JsValue::from_str(&to_json(&outcome)?))
         })
     }
@@ -115,15 +116,15 @@ impl WasmClient {
     pub fn find_user_by_email(&self, email: String, signal: JsValue) -> Promise {
         let client = self.inner.clone();
         future_to_promise(async move {
-            match client.find_user_by_email(&email, &signal).await.map_err(to_js_error)? {
+            match client.find_user_by_email(&email, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)? {
                 Some(user) => Ok(JsValue::from_str(&to_json(&user)?)),
                 None => Ok(JsValue::NULL),
             }
         })
     }
 
-    pub fn stats(&self) -> JsResult<String> {
-        to_json(&self.inner.stats())
+    pub fn stats(&self) -> JsResult<JsValue> {
+        to_js(&self.inner.stats())
     }
 
     #[wasm_bindgen(js_name = currentRate)]
@@ -148,7 +149,10 @@ impl WasmListing {
             let Some(mut walk) = slot.borrow_mut().take() else {
                 return Err(invalid("listUsers: the previous page is still being fetched; await it first".into()));
             };
-            let result = client.next_page(&mut walk, &signal).await;
+            let result = match call_of(&signal) {
+                Ok(call) => client.next_page(&mut walk, &call).await,
+                Err(e) => Err(e),
+            };
             *slot.borrow_mut() = Some(if result.is_err() { PageWalk::finished(client.base_url().clone()) } else { walk });
             match result.map_err(to_js_error)? {
                 Some(page) => Ok(JsValue::from_str(&to_json(&page)?)),

@@ -1,6 +1,18 @@
-//! The JavaScript glue: thin `#[wasm_bindgen]` adapters over the core. Data crosses the
-//! boundary as JSON text (one `JSON.parse` on the JS side is cheaper than building objects
-//! field by field); errors cross as plain objects that the JS façade turns into `VomoError`.
+//! The JavaScript glue: thin `#[wasm_bindgen]` adapters over the core. The HTTP exchange and
+//! the sleeps are the crate's web runtime (`crate::web`); errors cross as plain objects that
+//! the JS façade turns into `VomoError`.
+//!
+//! How values cross was measured per value (tests/wasm_boundary.rs; figures in BENCHMARKS.md,
+//! "JS boundary: JSON text or serde-wasm-bindgen"), in Node on the release build:
+//! - **JSON text** (Rust `serde_json::to_string`, one `JSON.parse` in JS) for everything that
+//!   carries users: pages, `listAllUsers` results, details, upsert outcomes, lookups, the
+//!   poller's events to handlers, import results; and for options and inputs coming in. Each
+//!   string field costs serde-wasm-bindgen its own crossing, so it was 1.2-1.9x slower there
+//!   (a page of 15 users: 37 µs as text, 59 µs as objects).
+//! - **serde-wasm-bindgen objects** (`error::to_js`, JSON-compatible shapes) for the small,
+//!   mostly numeric values, where it was faster (0.6-0.9x): `stats()`, the `log` hook's
+//!   entries, import progress events, poll reports, `reconcile()` and `health()` results,
+//!   and the import mapping's entries both ways.
 
 mod adapters;
 pub mod client;

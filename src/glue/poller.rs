@@ -2,8 +2,9 @@
 
 use super::adapters::{JsHandlers, JsMapping, JsStore};
 use super::client::{parse_json, SharedClient, WasmClient};
-use super::error::{to_js_error, to_json, JsResult};
-use super::runtime::JsRuntime;
+use super::error::{to_js, to_js_error, to_json, JsResult};
+use super::runtime::call_of;
+use crate::web::WebRuntime;
 use crate::client::UpsertInput;
 use crate::error::VomoError;
 use crate::import::{self, ImportOptions, RosterRecord};
@@ -47,7 +48,7 @@ fn whole(value: Option<f64>, name: &str, min: f64) -> Result<Option<u64>, JsValu
 
 #[wasm_bindgen]
 pub struct WasmPoller {
-    inner: Rc<Poller<JsRuntime, JsStore, JsHandlers>>,
+    inner: Rc<Poller<WebRuntime, JsStore, JsHandlers>>,
 }
 
 #[wasm_bindgen]
@@ -99,27 +100,27 @@ impl WasmPoller {
         let budget = whole(max_requests, "poll: maxRequests", 0.0);
         future_to_promise(async move {
             let budget = budget?;
-            let report = poller.poll(budget, &signal).await.map_err(to_js_error)?;
-            Ok(JsValue::from_str(&to_json(&report)?))
+            let report = poller.poll(budget, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
+            to_js(&report)
         })
     }
 
     pub fn reconcile(&self, signal: JsValue) -> Promise {
         let poller = self.inner.clone();
         future_to_promise(async move {
-            let r = poller.reconcile(&signal).await.map_err(to_js_error)?;
-            Ok(JsValue::from_str(&to_json(&r)?))
+            let r = poller.reconcile(&call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
+            to_js(&r)
         })
     }
 
-    pub fn health(&self) -> JsResult<String> {
-        to_json(&self.inner.health())
+    pub fn health(&self) -> JsResult<JsValue> {
+        to_js(&self.inner.health())
     }
 
     #[wasm_bindgen(js_name = loadHealth)]
     pub fn load_health(&self) -> Promise {
         let poller = self.inner.clone();
-        future_to_promise(async move { Ok(JsValue::from_str(&to_json(&poller.load_health().await.map_err(to_js_error)?)?)) })
+        future_to_promise(async move { to_js(&poller.load_health().await.map_err(to_js_error)?) })
     }
 }
 
@@ -162,11 +163,11 @@ pub fn import_roster(
             mapping: o.has_mapping.then_some(&mapping),
         };
         let progress = |p: &import::Progress| {
-            if let (Some(f), Ok(json)) = (&on_progress, serde_json::to_string(p)) {
-                let _ = f.call1(&JsValue::NULL, &JsValue::from_str(&json));
+            if let (Some(f), Ok(value)) = (&on_progress, to_js(p)) {
+                let _ = f.call1(&JsValue::NULL, &value);
             }
         };
-        let result = import::import_roster(&client, &records, &opts, &progress, &signal).await.map_err(to_js_error)?;
+        let result = import::import_roster(&client, &records, &opts, &progress, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
         Ok(JsValue::from_str(&to_json(&result)?))
     })
 }
@@ -176,7 +177,7 @@ pub fn find_or_create_user(client: &WasmClient, email: String, defaults_json: &s
     let client = client.shared();
     let defaults: Result<UpsertInput, JsValue> = parse_json(defaults_json, "findOrCreateUser: defaults");
     future_to_promise(async move {
-        let (user, created) = import::find_or_create_user(&client, &email, &defaults?, &signal).await.map_err(to_js_error)?;
+        let (user, created) = import::find_or_create_user(&client, &email, &defaults?, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
         #[derive(serde::Serialize)]
         struct Out {
             user: crate::model::User,

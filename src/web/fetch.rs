@@ -1,0 +1,183 @@
+//! One HTTP exchange with web-sys: a `RequestInit` (`redirect: "manual"`, `Headers`, the
+//! caller's signal forwarded to a per-attempt `AbortController`), as a `Request` to the
+//! global `fetch`, or as `fetch(url, init)` to one the user injected; a gloo-timers timeout aborts the attempt; the body is read as bytes under
+//! `maxResponseBytes` (a declared `Content-Length` beyond it is refused unread, an undeclared
+//! body is streamed and cut off once it passes the cap).
+//!
+//! The body crosses to Rust as bytes (`arrayBuffer()` or the stream's chunks, one copy into
+//! wasm memory), not as text: `text()` would decode UTF-8 in JS only for wasm-bindgen to
+//! encode it again on the way in.
+
+use super::signal::{is_aborted, Forward};
+use crate::client::{HttpRequest, HttpResponse, TransportError};
+use gloo_timers::callback::Timeout;
+use js_sys::{Function, Promise, Reflect, Uint8Array};
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, Request, RequestInit, RequestRedirect, Response, ResponseType};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch` (`globalThis.fetch`): there in browsers, their workers, Node 18+
+    /// and workerd, with or without a `Window`.
+    #[wasm_bindgen(catch, js_name = fetch)]
+    fn global_fetch(request: &Request) -> Result<JsValue, JsValue>;
+}
+
+/// What the exchange needs besides the request.
+pub struct Exchange<'a> {
+    pub fetch: Option<&'a Function>,
+    pub token: &'a str,
+    pub user_agent: Option<&'a str>,
+    pub timeout_ms: f64,
+    pub signal: Option<&'a AbortSignal>,
+}
+
+/// Why an attempt stopped before a response was read.
+enum Stop {
+    Js(JsValue),
+    TooLarge(f64),
+}
+
+impl From<JsValue> for Stop {
+    fn from(e: JsValue) -> Stop {
+        Stop::Js(e)
+    }
+}
+
+pub async fn send(request: &HttpRequest, x: Exchange<'_>) -> Result<HttpResponse, TransportError> {
+    if is_aborted(x.signal) {
+        return Err(TransportError::Aborted);
+    }
+    let controller = AbortController::new().map_err(|e| TransportError::Network(describe(&e)))?;
+    let timed_out = Rc::new(Cell::new(false));
+    let timer = {
+        let (controller, timed_out) = (controller.clone(), timed_out.clone());
+        Timeout::new(super::signal::delay(x.timeout_ms), move || {
+            timed_out.set(true);
+            controller.abort();
+        })
+    };
+    let forward = x.signal.map(|s| Forward::new(s, &controller));
+    let outcome = attempt(request, &x, &controller.signal()).await;
+    drop(timer);
+    drop(forward);
+    match outcome {
+        Ok(response) => Ok(response),
+        Err(Stop::TooLarge(bytes)) => Err(TransportError::TooLarge(bytes)),
+        Err(Stop::Js(_)) if is_aborted(x.signal) => Err(TransportError::Aborted),
+        Err(Stop::Js(_)) if timed_out.get() => Err(TransportError::Timeout),
+        Err(Stop::Js(e)) => Err(TransportError::Network(describe(&e))),
+    }
+}
+
+fn build(request: &HttpRequest, x: &Exchange<'_>, signal: &AbortSignal) -> Result<RequestInit, JsValue> {
+    let headers = Headers::new()?;
+    headers.set("Authorization", &format!("Bearer {}", x.token))?;
+    headers.set("Accept", "application/json")?;
+    if request.body.is_some() {
+        headers.set("Content-Type", "application/json")?;
+    }
+    if let Some(ua) = x.user_agent {
+        headers.set("User-Agent", ua)?;
+    }
+    let init = RequestInit::new();
+    init.set_method(request.method);
+    init.set_headers(&headers);
+    if let Some(body) = &request.body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    init.set_redirect(RequestRedirect::Manual);
+    init.set_signal(Some(signal));
+    Ok(init)
+}
+
+async fn attempt(request: &HttpRequest, x: &Exchange<'_>, signal: &AbortSignal) -> Result<HttpResponse, Stop> {
+    let init = build(request, x, signal)?;
+    let pending = match x.fetch {
+        // The package's contract for an injected fetch (`FetchLike`): a URL and an init.
+        Some(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)?,
+        None => global_fetch(&Request::new_with_str_and_init(&request.url, &init)?)?,
+    };
+    let value = match pending.dyn_into::<Promise>() {
+        Ok(p) => JsFuture::from(p).await?,
+        Err(v) => v,
+    };
+    // Duck-typed: an injected fetch may answer with another realm's Response.
+    if value.is_null() || !value.is_object() || !Reflect::has(&value, &"status".into()).unwrap_or(false) {
+        return Err(Stop::Js(js_sys::Error::new("fetch did not return a Response").into()));
+    }
+    let res: Response = value.unchecked_into();
+    let headers = res.headers();
+    let header = |name: &str| headers.get(name).ok().flatten();
+    let bytes = read_body(&res, header("content-length").as_deref(), request.max_body_bytes).await?;
+    Ok(HttpResponse {
+        // A browser hides a manual redirect as an opaque response with status 0.
+        status: if res.type_() == ResponseType::Opaqueredirect { 302 } else { res.status() },
+        retry_after: header("retry-after"),
+        location: header("location"),
+        date: header("date"),
+        body: text(bytes),
+    })
+}
+
+/// UTF-8 as `Response.text()` decodes it: a leading BOM dropped, bad sequences replaced.
+fn text(bytes: Vec<u8>) -> String {
+    let s = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    match s.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => s,
+    }
+}
+
+async fn read_body(res: &Response, content_length: Option<&str>, max: f64) -> Result<Vec<u8>, Stop> {
+    let declared = content_length.and_then(|v| v.trim().parse::<f64>().ok());
+    if let Some(n) = declared.filter(|n| *n > max) {
+        if let Some(body) = res.body() {
+            let _ = body.cancel(); // nothing to wait for: the response is dropped
+        }
+        return Err(Stop::TooLarge(n));
+    }
+    let stream = match res.body() {
+        Some(stream) if declared.is_none() => stream,
+        _ => {
+            let buffer = JsFuture::from(res.array_buffer()?).await?;
+            return Ok(Uint8Array::new(&buffer).to_vec());
+        }
+    };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut out = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read()).await?;
+        if Reflect::get(&chunk, &"done".into())?.is_truthy() {
+            return Ok(out);
+        }
+        let value: Uint8Array = Reflect::get(&chunk, &"value".into())?.unchecked_into();
+        let at = out.len();
+        if (at + value.length() as usize) as f64 > max {
+            let _ = reader.cancel();
+            return Err(Stop::TooLarge((at + value.length() as usize) as f64));
+        }
+        out.resize(at + value.length() as usize, 0);
+        value.copy_to(&mut out[at..]);
+    }
+}
+
+/// A thrown JS value as text: an Error's message, with Node's network cause (`ECONNREFUSED`,
+/// ...) when there is one.
+pub fn describe(e: &JsValue) -> String {
+    let get = |v: &JsValue, k: &str| Reflect::get(v, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    let message = get(e, "message").as_string().or_else(|| e.as_string()).unwrap_or_else(|| "fetch failed".into());
+    let cause = get(e, "cause");
+    let detail = if cause.is_object() { get(&cause, "code").as_string().or_else(|| get(&cause, "message").as_string()) } else { None };
+    match detail {
+        Some(d) => format!("{message} ({d})"),
+        None => message,
+    }
+}

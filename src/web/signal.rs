@@ -1,0 +1,101 @@
+//! Abort signals and timers: the caller's `AbortSignal` forwarded to a per-attempt
+//! `AbortController`, and sleeps (gloo-timers) raced against the signal. Listeners are
+//! removed when the value that added them is dropped, so a long-lived signal collects none.
+
+use gloo_timers::future::TimeoutFuture;
+use js_sys::{Function, Promise};
+use std::future::Future;
+use std::pin::pin;
+use std::task::Poll;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal};
+
+/// Whether the signal (if any) has fired.
+pub fn is_aborted(signal: Option<&AbortSignal>) -> bool {
+    signal.is_some_and(AbortSignal::aborted)
+}
+
+/// Milliseconds as a timer delay: `setTimeout` treats anything above 2^31 - 1 as 1 ms.
+pub fn delay(ms: f64) -> u32 {
+    if ms.is_nan() || ms <= 0.0 { 0 } else { ms.min(f64::from(i32::MAX)).ceil() as u32 }
+}
+
+/// Aborts `controller` when `signal` fires, until dropped.
+pub struct Forward {
+    signal: AbortSignal,
+    listener: Closure<dyn FnMut()>,
+}
+
+impl Forward {
+    pub fn new(signal: &AbortSignal, controller: &AbortController) -> Forward {
+        let controller = controller.clone();
+        let listener = Closure::<dyn FnMut()>::new(move || controller.abort());
+        let _ = signal.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+        Forward { signal: signal.clone(), listener }
+    }
+}
+
+impl Drop for Forward {
+    fn drop(&mut self) {
+        let _ = self.signal.remove_event_listener_with_callback("abort", self.listener.as_ref().unchecked_ref());
+    }
+}
+
+/// Resolves when the signal fires; removes its listener when dropped.
+struct AbortWait {
+    signal: AbortSignal,
+    resolve: Option<Function>,
+    fired: JsFuture,
+}
+
+impl AbortWait {
+    fn new(signal: &AbortSignal) -> AbortWait {
+        let mut resolve = None;
+        let promise = Promise::new(&mut |res: Function, _reject: Function| {
+            let _ = signal.add_event_listener_with_callback("abort", &res);
+            resolve = Some(res);
+        });
+        AbortWait { signal: signal.clone(), resolve, fired: JsFuture::from(promise) }
+    }
+}
+
+impl Drop for AbortWait {
+    fn drop(&mut self) {
+        if let Some(f) = &self.resolve {
+            let _ = self.signal.remove_event_listener_with_callback("abort", f);
+        }
+    }
+}
+
+/// Runs two futures at once; the first to finish wins (`Ok` for `a`, `Err` for `b`).
+pub async fn race<A: Future, B: Future>(a: A, b: B) -> Result<A::Output, B::Output> {
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    std::future::poll_fn(move |cx| {
+        if let Poll::Ready(x) = a.as_mut().poll(cx) {
+            return Poll::Ready(Ok(x));
+        }
+        if let Poll::Ready(y) = b.as_mut().poll(cx) {
+            return Poll::Ready(Err(y));
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// Waits `ms`; `false` when the signal fired first (or had already fired).
+pub async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> bool {
+    let timer = TimeoutFuture::new(delay(ms));
+    match signal {
+        None => {
+            timer.await;
+            true
+        }
+        Some(_) if is_aborted(signal) => false,
+        Some(s) => {
+            let mut wait = AbortWait::new(s);
+            race(timer, &mut wait.fired).await.is_ok()
+        }
+    }
+}
