@@ -11,13 +11,19 @@ export function makeTransport(fetchFn) {
     try {
       const headers = { Authorization: `Bearer ${token}`, Accept: "application/json" };
       if (body != null) headers["Content-Type"] = "application/json";
+      const sentAt = performance.now();
       const res = await fetchFn(url, { method, headers, body: body ?? undefined, redirect: "manual", signal: controller.signal });
+      const latencyMs = performance.now() - sentAt; // to the response's headers, for the throttle
       const text = await res.text();
       return {
         status: res.type === "opaqueredirect" ? 302 : res.status,
         retryAfter: res.headers.get("retry-after"),
         location: res.headers.get("location"),
         date: res.headers.get("date"),
+        rateLimit: res.headers.get("x-ratelimit-limit"),
+        rateRemaining: res.headers.get("x-ratelimit-remaining"),
+        rateReset: res.headers.get("x-ratelimit-reset"),
+        latencyMs,
         body: text,
       };
     } catch (e) {

@@ -6,6 +6,12 @@ use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = performance, js_name = now)]
+    fn performance_now() -> Result<f64, JsValue>;
+}
+
 pub struct JsRuntime {
     pub transport: Function,
     pub sleep: Function,
@@ -56,6 +62,10 @@ impl Runtime for JsRuntime {
             retry_after: opt_string(&r, "retryAfter"),
             location: opt_string(&r, "location"),
             date: opt_string(&r, "date"),
+            rate_limit: opt_string(&r, "rateLimit"),
+            rate_remaining: opt_string(&r, "rateRemaining"),
+            rate_reset: opt_string(&r, "rateReset"),
+            latency_ms: get(&r, "latencyMs").as_f64(),
             body: opt_string(&r, "body").unwrap_or_default(),
         })
     }
@@ -69,9 +79,14 @@ impl Runtime for JsRuntime {
     }
 
     fn now_ms(&self) -> f64 {
-        // Date.now, not performance.now: leases and Retry-After dates are wall-clock times,
-        // and its millisecond grain is covered by the throttle's spacing margin.
+        // Date.now: leases and Retry-After dates are wall-clock times.
         js_sys::Date::now()
+    }
+
+    fn monotonic_ms(&self) -> f64 {
+        // performance.now (sub-millisecond, never stepped) spaces requests; Date.now where a
+        // host lacks it.
+        performance_now().unwrap_or_else(|_| js_sys::Date::now())
     }
 
     fn random(&self) -> f64 {
