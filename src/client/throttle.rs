@@ -27,9 +27,10 @@ pub enum Rate {
     /// Starts at least `1000 / rps` ms apart (plus a small margin).
     Fixed(f64),
     /// Finds an unknown server limit: slow start until a 429 (or an exhausted
-    /// `X-RateLimit-Remaining`) marks a ceiling, then small steps up from the fastest rate
-    /// that ran clean, stopping just under the ceiling. Small steps rather than a bisection:
-    /// each refused probe costs a whole `Retry-After` (a second or more).
+    /// `X-RateLimit-Remaining`) marks a ceiling, then steps up from the fastest rate that
+    /// ran clean: 4% first, doubling while clean, at most half the way to the ceiling, and
+    /// stopping within 4% of it. Small first steps: each refused probe costs a whole
+    /// `Retry-After` (a second or more).
     Auto,
 }
 
@@ -61,7 +62,7 @@ impl LimitHeaders {
 }
 
 /// Spacing margin over `1000 / rps`: arrival jitter the latency compensation cannot see.
-const BASE_MARGIN: f64 = 0.01;
+const BASE_MARGIN: f64 = 0.005;
 /// A fixed floor under the margin, in ms (timer and network noise do not shrink with the rate).
 const MARGIN_MS: f64 = 0.5;
 /// Each 429 in fixed mode widens the margin by this much, up to `MAX_MARGIN`.
@@ -70,17 +71,21 @@ const MAX_MARGIN: f64 = 0.25;
 /// Clean responses after which a widened margin narrows by one step again.
 const MARGIN_RELAX_AFTER: u32 = 100;
 /// Latencies remembered for the "smallest recent latency".
-const LATENCY_SAMPLES: usize = 16;
+const LATENCY_SAMPLES: usize = 64;
 
 const AUTO_START_RPS: f64 = 3.0;
 const AUTO_MIN_RPS: f64 = 0.2;
 const AUTO_MAX_RPS: f64 = 50.0;
 /// Slow start: the rate grows by this factor after each clean step until a first 429.
 const AUTO_GROWTH: f64 = 1.5;
-/// A 429 with no clean rate below it: a fifth slower.
-const AUTO_DECREASE: f64 = 0.8;
-/// Once a ceiling is known, each clean step probes this much faster, while under it.
-const AUTO_PROBE_STEP: f64 = 1.04;
+/// A 429 before any rate ran clean: this much slower.
+const AUTO_DECREASE: f64 = 0.7;
+/// A 429 at a rate that ran clean before (jitter, or the limit moved): this much slower.
+const AUTO_DECREASE_AT_FLOOR: f64 = 0.95;
+/// Once a ceiling is known, the first probe above the clean rate is this much faster; each
+/// clean step doubles the step, never past half the way to the ceiling. Within one first
+/// step of the ceiling, the search stops.
+const AUTO_PROBE_STEP: f64 = 0.04;
 /// Steps held just under the ceiling before it is raised again (a limit may have grown):
 /// about two minutes.
 const AUTO_REPROBE_AFTER: u32 = 120;
@@ -108,6 +113,7 @@ pub struct Throttle {
     ceiling_rps: Option<f64>,
     clean_at_rate: u32,
     converged_steps: u32,
+    probe_step: f64,
     // timing (monotonic ms)
     last: Option<Sent>,
     seq: u64,
@@ -132,6 +138,7 @@ impl Throttle {
             ceiling_rps: None,
             clean_at_rate: 0,
             converged_steps: 0,
+            probe_step: AUTO_PROBE_STEP,
             last: None,
             seq: 0,
             latencies: VecDeque::new(),
@@ -247,12 +254,17 @@ impl Throttle {
         self.floor_rps = Some(floor);
         let next = match self.ceiling_rps {
             None => self.current_rps * AUTO_GROWTH,
-            Some(c) if floor * AUTO_PROBE_STEP < c => floor * AUTO_PROBE_STEP,
+            Some(c) if floor * (1.0 + AUTO_PROBE_STEP) < c => {
+                let step = (floor * self.probe_step).min((c - floor) / 2.0).max(floor * AUTO_PROBE_STEP);
+                self.probe_step *= 2.0;
+                floor + step
+            }
             Some(c) => {
                 self.converged_steps += 1;
                 if self.converged_steps >= AUTO_REPROBE_AFTER {
                     self.converged_steps = 0;
                     self.ceiling_rps = Some(c * AUTO_REPROBE_RAISE);
+                    self.probe_step = AUTO_PROBE_STEP;
                 }
                 floor
             }
@@ -272,15 +284,17 @@ impl Throttle {
     fn found_ceiling(&mut self) {
         let r = self.current_rps;
         self.ceiling_rps = Some(self.ceiling_rps.map_or(r, |c| c.min(r)));
-        // Back to the fastest clean rate below the refused one; without one, a fifth slower.
+        // Back to the fastest clean rate below the refused one; without one, a little slower.
         let back = match self.floor_rps {
             Some(f) if f < r => f,
-            _ => {
+            Some(_) => {
                 self.floor_rps = None;
-                r * AUTO_DECREASE
+                r * AUTO_DECREASE_AT_FLOOR
             }
+            None => r * AUTO_DECREASE,
         };
         self.current_rps = back.clamp(AUTO_MIN_RPS, AUTO_MAX_RPS);
+        self.probe_step = AUTO_PROBE_STEP;
         self.clean_at_rate = 0;
         self.converged_steps = 0;
     }
@@ -436,8 +450,8 @@ mod tests {
 
     #[test]
     fn auto_uses_a_spent_budget_header_as_a_free_ceiling() {
-        // A window server of 10/s: the budget reads 0 once the rate reaches the limit.
-        let (rates, limited) = drive_auto(10.0, 600, |r| LimitHeaders { limit: Some(10.0), remaining: Some(if r >= 9.8 { 0.0 } else { 3.0 }), reset_in_ms: None });
+        // A window server: the budget reads 0 once the rate nears its limit, before a 429.
+        let (rates, limited) = drive_auto(10.5, 600, |r| LimitHeaders { limit: Some(10.0), remaining: Some(if r >= 9.5 { 0.0 } else { 3.0 }), reset_in_ms: None });
         assert_eq!(limited, 0, "the header warned before any 429");
         let tail = &rates[300..];
         assert!(tail.iter().all(|r| *r <= 10.0), "{tail:?}");
@@ -451,10 +465,14 @@ mod tests {
     fn auto_backs_off_when_a_429_comes_below_the_last_clean_rate() {
         let mut t = Throttle::new(Rate::Auto);
         t.on_rate_limited();
-        assert!((t.current_rps() - 2.4).abs() < 1e-9, "{}", t.current_rps());
+        assert!((t.current_rps() - 2.1).abs() < 1e-9, "{}", t.current_rps());
         for _ in 0..40 {
             t.on_success(&NONE);
         }
-        assert!(t.current_rps() > 2.4 && t.current_rps() <= 3.0, "probes back up towards the 429: {}", t.current_rps());
+        let near = t.current_rps();
+        assert!(near > 2.8 && near < 3.0, "probes back up towards the 429, never to it: {near}");
+        // A 429 at a rate that ran clean: only a little slower.
+        t.on_rate_limited();
+        assert!((t.current_rps() - near * 0.95).abs() < 1e-9);
     }
 }
