@@ -1,5 +1,19 @@
-// Public types of vomo-users. The shapes are checked against what the Rust parsers really
-// return by tests/js/types.test.mjs (it feeds parser output to `tsc` as typed literals).
+// Public types of vomo-users. Every shape that crosses the boundary is checked against what
+// the package really returns by tests/js/types.test.mjs (it feeds real output, from the
+// parsers and from the client, poller and import against the simulator, to `tsc` as typed
+// literals), and the error kinds and defaults against the Rust core's `policy()`.
+
+/** Known values first (for autocomplete), then any other string as sent. */
+export type OpenEnum<Known extends string> = Known | (string & {});
+
+/** Every upper/lower-case spelling of `S` (`"admin"`, `"Admin"`, `"ADMIN"`, ...). */
+export type AnyCase<S extends string> = S extends `${infer C}${infer Rest}`
+  ? `${Uppercase<C> | Lowercase<C>}${AnyCase<Rest>}`
+  : S;
+
+export type UserStatus = "VERIFIED" | "UNVERIFIED" | "BANNED";
+export type MembershipStatus = "ACCEPTED" | "PENDING" | "REJECTED";
+export type MembershipRole = "VOLUNTEER" | "ORGANIZER" | "ADMIN";
 
 /** A VOMO user in the list shape. Timestamps are ISO-8601 UTC with milliseconds. */
 export interface User {
@@ -16,11 +30,11 @@ export interface User {
   createdAt: string;
   updatedAt: string;
   /** VERIFIED, UNVERIFIED, BANNED, or any new value as sent */
-  userStatus: string | null;
+  userStatus: OpenEnum<UserStatus> | null;
   /** ACCEPTED, PENDING, REJECTED, or any new value */
-  membershipStatus: string | null;
+  membershipStatus: OpenEnum<MembershipStatus> | null;
   /** VOLUNTEER, ORGANIZER, ADMIN, or any new value */
-  membershipRole: string | null;
+  membershipRole: OpenEnum<MembershipRole> | null;
 }
 
 export interface Participation {
@@ -75,9 +89,10 @@ export interface Page<T> {
   warnings: string[];
 }
 
+/** Exactly the Rust core's kinds (`policy().errorKinds`; a test holds them equal). */
 export type VomoErrorKind =
   | "invalid_input" | "validation" | "auth" | "forbidden" | "not_found" | "rate_limited"
-  | "server" | "network" | "timeout" | "parse" | "unsafe_link" | "aborted" | "busy";
+  | "server" | "network" | "timeout" | "parse" | "unsafe_link" | "aborted" | "busy" | "internal";
 
 /** Every failure of the package. */
 export class VomoError extends Error {
@@ -87,7 +102,7 @@ export class VomoError extends Error {
   readonly kind: VomoErrorKind;
   /** The HTTP status, or null when none was received. */
   readonly status: number | null;
-  /** True for rate_limited, server, network and timeout. */
+  /** True for rate_limited, server, network and timeout (`policy().retryableKinds`). */
   readonly retryable: boolean;
   /** For `validation`: the 422 body's `errors`; otherwise null. */
   readonly fields: Record<string, string[]> | null;
@@ -124,8 +139,27 @@ export interface UserFilters {
   emailLike?: string | null;
 }
 
+/** The last argument of every client, poller and import method. */
 export interface CallOptions {
   signal?: AbortSignal;
+  /** This call's per-attempt timeout, instead of the client's `timeoutMs`. */
+  timeoutMs?: number;
+  /** This call's re-sends after the first try (0-100), instead of the client's `maxRetries`. */
+  maxRetries?: number;
+}
+
+/** One HTTP attempt, as the client's `log` option receives it. Never holds the token or a body. */
+export interface RequestLogEntry {
+  method: "GET" | "POST";
+  /** Path and query, e.g. `/v1/users?page=2`. */
+  path: string;
+  /** The HTTP status, or null when no response arrived. */
+  status: number | null;
+  /** Why no response arrived, else null. */
+  error: "timeout" | "network" | "aborted" | "too_large" | null;
+  durationMs: number;
+  /** 1 for the first try, 2 for the first retry, ... */
+  attempt: number;
 }
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -143,8 +177,14 @@ export interface VomoClientOptions {
   maxRetryAfterMs?: number;
   /** Per attempt (default 30000). */
   timeoutMs?: number;
+  /** The largest response body read; a larger one fails as parse (default 10000000). */
+  maxResponseBytes?: number;
   fetch?: FetchLike;
   onWarning?: (message: string) => void;
+  /** Called after every HTTP attempt (retries included). */
+  log?: (entry: RequestLogEntry) => void;
+  /** Put before `vomo-users/<version>` in the User-Agent (Node and workerd; browsers send their own). */
+  userAgent?: string;
 }
 
 export interface UpsertUserInput {
@@ -155,7 +195,8 @@ export interface UpsertUserInput {
   /** YYYY-MM-DD */
   birthday?: string | null;
   gender?: "M" | "F" | "N" | "m" | "f" | "n" | null;
-  role?: "VOLUNTEER" | "ORGANIZER" | "ADMIN" | null;
+  /** Any case; sent upper-case. */
+  role?: AnyCase<MembershipRole> | null;
   address?: string | null;
   org?: string | null;
   inviteCode?: string | null;
@@ -194,10 +235,17 @@ export class VomoClient {
 
 // ---------------------------------------------------------------- change detection
 
-/** Sync or async key-value storage; values are strings of at most 100 KiB. */
+/**
+ * Sync or async key-value storage; values are strings of at most 100 KiB. `set` must be
+ * atomic per key. Optional: `delete` (keys no longer used are removed; without it they are
+ * left, bounded, and reused) and `setMany`, which must write all its pairs or none (at most
+ * 128 per call; used for values that span several keys). See docs/stores.md.
+ */
 export interface KeyValueStore {
   get(key: string): string | null | undefined | Promise<string | null | undefined>;
   set(key: string, value: string): void | Promise<void>;
+  delete?(key: string): unknown;
+  setMany?(entries: [string, string][]): void | Promise<void>;
 }
 
 export class MemoryStore implements KeyValueStore {
@@ -242,12 +290,26 @@ export interface UserPollerOptions {
   onUser?: (event: UserChangeEvent) => unknown | Promise<unknown>;
   onParticipation?: (event: ParticipationChangeEvent) => unknown | Promise<unknown>;
   onDeadLetter?: (event: DeadLetterEvent) => unknown | Promise<unknown>;
+  /** Default "off"; "changed-users" reads the detail of each changed user, "full-scan" of every user. */
   participations?: "off" | "changed-users" | "full-scan";
   /** For health() (default 900000). */
   pollIntervalMs?: number;
-  /** Attempts per failed change before it is given up with final: true (default 5). */
+  /** Attempts per failed change before it is given up with final: true (default 5). Attempts
+   *  made during a downstream outage do not count, and a change is given up only after a later
+   *  handler call succeeded. */
   maxAttempts?: number;
+  /** How far behind the server's clock a window ends, ms (default 5000, at least 2000). */
+  windowMarginMs?: number;
+  /** A window whose first page reports more rows than this is narrowed first (default 750). */
+  maxWindowRows?: number;
+  /** Handler failures in a row after which the poll stops as a downstream outage (default 10). */
+  maxConsecutiveFailures?: number;
+  /** The dead-letter queue's bound; reaching it stops the poll, nothing is dropped (default 1000). */
+  maxDeadLetters?: number;
 }
+
+/** Why a poll stopped before catching up. */
+export type PollStopReason = "max_requests" | "handler_outage" | "dead_letter_limit" | "unsettled_window";
 
 export interface PollResult {
   processed: number;
@@ -260,8 +322,10 @@ export interface PollResult {
   checkpoint: string;
   durationMs: number;
   lagMs: number;
-  /** False when the poll stopped early (maxRequests, an unsettled window): the next poll goes on. */
+  /** False when the poll stopped early (see stopReason): the next poll goes on. */
   complete: boolean;
+  /** Why the poll stopped early; null when it completed. */
+  stopReason: PollStopReason | null;
 }
 
 export interface PollerHealth {
@@ -270,19 +334,31 @@ export interface PollerHealth {
   checkpoint: string | null;
 }
 
+export interface ReconcileResult {
+  /** Ids known but not visible now, ascending: for review, not proof of deletion. */
+  missing: number[];
+  /** False when the listing did not finish. */
+  complete: boolean;
+}
+
+export interface PollOptions extends CallOptions {
+  /** Stop after this many HTTP requests; the next poll goes on from there. */
+  maxRequests?: number;
+}
+
 export class UserPoller {
   constructor(options: UserPollerOptions);
-  poll(options?: { signal?: AbortSignal; maxRequests?: number }): Promise<PollResult>;
-  reconcile(options?: CallOptions): Promise<{ missing: number[]; complete: boolean }>;
+  poll(options?: PollOptions): Promise<PollResult>;
+  reconcile(options?: CallOptions): Promise<ReconcileResult>;
   health(): PollerHealth;
   loadHealth(): Promise<PollerHealth>;
 }
 
 // ---------------------------------------------------------------- import
 
+/** One roster row: an exact type, so a misspelt field (`emial`) does not compile. */
 export interface RosterRecord extends Partial<UpsertUserInput> {
   externalId?: string | null;
-  [extra: string]: unknown;
 }
 
 export interface ImportProgress {
@@ -301,13 +377,13 @@ export interface ExternalIdMapping {
   set(externalId: string, value: { vomoUserId: number; email: string }): void | Promise<void>;
 }
 
-export interface ImportRosterOptions {
+export interface ImportRosterOptions extends CallOptions {
   store?: KeyValueStore;
   key?: string;
+  /** Default 50 (`policy().import.checkpointEvery`). */
   checkpointEvery?: number;
   onProgress?: (progress: ImportProgress) => void;
   mapping?: ExternalIdMapping;
-  signal?: AbortSignal;
 }
 
 export interface ImportedUser { externalId: string | null; email: string; user: User }
@@ -327,8 +403,9 @@ export interface ImportResult {
 }
 
 export function importRoster(client: VomoClient, records: RosterRecord[], options?: ImportRosterOptions): Promise<ImportResult>;
+export interface FindOrCreateResult { user: User; created: boolean }
 export function findOrCreateUser(client: VomoClient, email: string, defaults?: Partial<UpsertUserInput>,
-                                 options?: CallOptions): Promise<{ user: User; created: boolean }>;
+                                 options?: CallOptions): Promise<FindOrCreateResult>;
 
 export interface ParsedRoster {
   /** Records for importRoster, each with the `line` it came from. */
@@ -338,6 +415,26 @@ export interface ParsedRoster {
 }
 /** A CSV roster (BOM, quotes, CRLF; "First Name", "Email Address", ... headers) to records. */
 export function parseRosterCsv(text: string): ParsedRoster;
+
+/** The rules the Rust core decides, as the package applies them. */
+export interface Policy {
+  /** The package version (also in the User-Agent). */
+  version: string;
+  errorKinds: VomoErrorKind[];
+  retryableKinds: VomoErrorKind[];
+  /** The filter names `listUsers` and friends accept. */
+  filterKeys: (keyof UserFilters)[];
+  /** The fields `upsertUser` and roster records take. */
+  upsertFields: (keyof UpsertUserInput)[];
+  client: { baseUrl: string; requestsPerSecond: number | "auto"; maxRetries: number; maxRetriesLimit: number;
+            maxRetryAfterMs: number; timeoutMs: number; maxResponseBytes: number };
+  poller: { participations: "off" | "changed-users" | "full-scan"; participationModes: ("off" | "changed-users" | "full-scan")[];
+            pollIntervalMs: number; maxAttempts: number; windowMarginMs: number; maxWindowRows: number;
+            maxConsecutiveFailures: number; maxDeadLetters: number };
+  import: { checkpointEvery: number };
+}
+/** The package's rules (defaults, error kinds, filter names), read from the Rust core. Frozen. */
+export function policy(): Policy;
 
 /** Browsers: loads the wasm; await once before first use. Node and workerd: a no-op. */
 export default function init(input?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<void>;

@@ -67,6 +67,8 @@ for (const dts of ["sim/index.d.mts", "stores/index.d.mts", "stores/file.d.mts"]
   for (const ext of [".d.cts", ".d.ts"]) cpSync(join(pkg, dts), join(pkg, dts.replace(/\.d\.mts$/, ext)));
 }
 cpSync(join(root, "README.md"), join(pkg, "README.md"));
+// The docs travel with the package: README links resolve inside the tarball.
+for (const doc of ["docs", "CHANGELOG.md", "BENCHMARKS.md"]) cpSync(join(root, doc), join(pkg, doc), { recursive: true });
 const template = JSON.parse(readFileSync(join(root, "js/package.template.json"), "utf8"));
 const version = readFileSync(join(root, "Cargo.toml"), "utf8").match(/^version = "(.+)"/m)[1];
 writeFileSync(join(pkg, "package.json"), JSON.stringify({ ...template, version }, null, 2) + "\n");

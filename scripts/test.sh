@@ -52,9 +52,10 @@ run_layer() {
   printf -- '---- [%s] ok (%s passed) in %ss\n' "$name" "$p" $((SECONDS - t0))
 }
 
-node_test() { # TAPFILE FILES...: spec report on stdout, TAP summary to a file for counting
+node_test() { # TAPFILE FILES...: spec report on stdout, TAP summary to a file for counting.
+  # A test that hangs fails after 5 minutes instead of holding up the run.
   local tap=$1; shift
-  node --test --test-reporter=spec --test-reporter-destination=stdout \
+  node --test --test-timeout=300000 --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tap" "$@"
 }
 
@@ -97,6 +98,12 @@ APP="$WORK/app"
 run_layer setup none bash scripts/setup.sh
 run_layer build none npm run build
 run_layer native cargo cargo test
+# The poller simulation at CI strength: 9,000 adversarial + 1,000 large-values seeds (10,000
+# worlds) and every death point of 2 backfills, in a release build (a minute or two).
+run_layer simulation cargo env POLLER_SIM_SEEDS=9000 POLLER_SIM_LARGE_SEEDS=1000 \
+  POLLER_SIM_WINDOW_SEEDS=2 POLLER_SIM_WINDOW_SETS=200 cargo test --release --test poller_simulation
+# Smoke runs of the benches (BENCHMARKS.md): they run and print; timing is not checked.
+run_layer bench-smoke one bash -c 'cargo run --release --example store_bytes 600 && cargo run --release --example roster_csv_rate 2000 4000'
 run_layer wasm-node cargo wasm-pack test --node -- --test wasm_node
 t0=$SECONDS
 if ! start_simulator; then FAILED=$((FAILED + 1)); summary; exit 1; fi
@@ -108,13 +115,19 @@ run_layer sim-tests "tap:$WORK/sim.tap" node_test "$WORK/sim.tap" sim/test/*.tes
 run_layer install none install_package
 cd "$APP"
 JS_TESTS=()
-for f in js/*.test.mjs js/*.test.cjs; do [ "$f" = js/types.test.mjs ] || JS_TESTS+=("$f"); done
+for f in js/*.test.mjs js/*.test.cjs; do case $f in js/types*.test.mjs|js/docs.test.mjs) ;; *) JS_TESTS+=("$f") ;; esac; done
 run_layer js "tap:$WORK/js.tap" node_test "$WORK/js.tap" "${JS_TESTS[@]}"
 run_layer cli "tap:$WORK/cli.tap" node_test "$WORK/cli.tap" cli/*.test.mjs
 run_layer tsc-usage one node "$ROOT/node_modules/typescript/bin/tsc" --noEmit --strict -p js/types/tsconfig.json
 run_layer tsc-nodenext one node "$ROOT/node_modules/typescript/bin/tsc" --noEmit --strict -p js/types/tsconfig.nodenext.json
-run_layer types-drift "tap:$WORK/types.tap" node_test "$WORK/types.tap" js/types.test.mjs
+run_layer types-drift "tap:$WORK/types.tap" node_test "$WORK/types.tap" js/types*.test.mjs
+run_layer docs "tap:$WORK/docs.tap" node_test "$WORK/docs.tap" js/docs.test.mjs
 run_layer workerd "tap:$WORK/workerd.tap" node_test "$WORK/workerd.tap" worker/*.test.mjs
+# The Cloudflare example (examples/cloudflare) with the packed tarball installed: wrangler types,
+# tsc, wrangler's deploy bundle; then its tests in Miniflare and one `wrangler dev` smoke run.
+export VOMO_TGZ="$WORK/$(tail -1 "$WORK/pack.out")" VOMO_CF_APP="$WORK/cloudflare-example"
+run_layer cf-build one node "$ROOT/tests/cloudflare/example.mjs" "$VOMO_CF_APP"
+run_layer cloudflare "tap:$WORK/cloudflare.tap" node_test "$WORK/cloudflare.tap" "$ROOT"/tests/cloudflare/*.test.mjs
 BROWSER_TESTS=(); ADMIN_TESTS=()   # the admin page (www/) has its own layer
 for f in browser/*.test.mjs; do case $f in browser/admin-*) ADMIN_TESTS+=("$f") ;; *) BROWSER_TESTS+=("$f") ;; esac; done
 run_layer browser "tap:$WORK/browser.tap" node_test "$WORK/browser.tap" "${BROWSER_TESTS[@]}"

@@ -32,7 +32,7 @@ export interface SimulatorOptions {
 
 export interface SimulatorLogEntry {
   method: string; path: string; query: Record<string, string>; status: number;
-  time: number; t: number; authorization: boolean;
+  time: number; t: number; authorization: boolean; userAgent: string | null;
 }
 
 export interface SimulatorFault {

@@ -20,6 +20,8 @@ pub enum ErrorKind {
     UnsafeLink,
     Aborted,
     Busy,
+    /// A bug inside the package (a Rust panic), with its message.
+    Internal,
 }
 
 impl ErrorKind {
@@ -39,12 +41,18 @@ impl ErrorKind {
             ErrorKind::UnsafeLink => "unsafe_link",
             ErrorKind::Aborted => "aborted",
             ErrorKind::Busy => "busy",
+            ErrorKind::Internal => "internal",
         }
     }
 
     /// Parses the wire name back (used for errors a JS handler or store throws).
     pub fn from_name(name: &str) -> Option<ErrorKind> {
         ALL_KINDS.iter().copied().find(|k| k.as_str() == name)
+    }
+
+    /// Every kind, in the order of API.md's table.
+    pub fn all() -> &'static [ErrorKind] {
+        &ALL_KINDS
     }
 
     /// Whether a later attempt may succeed: rate limits, server errors and transport failures.
@@ -56,7 +64,7 @@ impl ErrorKind {
     }
 }
 
-const ALL_KINDS: [ErrorKind; 13] = [
+const ALL_KINDS: [ErrorKind; 14] = [
     ErrorKind::InvalidInput,
     ErrorKind::Validation,
     ErrorKind::Auth,
@@ -70,6 +78,7 @@ const ALL_KINDS: [ErrorKind; 13] = [
     ErrorKind::UnsafeLink,
     ErrorKind::Aborted,
     ErrorKind::Busy,
+    ErrorKind::Internal,
 ];
 
 /// Field errors of a 422 body: `{ "email": ["The email has already been taken."] }`.

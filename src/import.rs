@@ -4,7 +4,8 @@
 use crate::client::{Client, Runtime, UpsertInput};
 use crate::error::{ErrorKind, FieldErrors, Result, VomoError};
 use crate::model::{User, UserId};
-use crate::poller::store::{read_chunked, write_chunked, Store};
+use crate::store::log::{Log, LogIndex};
+use crate::store::{read_chunked, write_chunked, Keys, Store};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 
@@ -16,6 +17,9 @@ pub struct RosterRecord {
     #[serde(flatten)]
     pub input: UpsertInput,
 }
+
+/// `checkpointEvery` when the caller gives none.
+pub const DEFAULT_CHECKPOINT_EVERY: usize = 50;
 
 /// What the mapping remembers per external id.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -141,13 +145,11 @@ pub async fn import_roster<R: Runtime, S: Store, M: Mapping>(
     if options.store.is_some() != options.key.as_deref().is_some_and(|k| !k.trim().is_empty()) {
         return Err(VomoError::invalid_input("importRoster: store and key go together"));
     }
-    let store_key = options.key.as_ref().map(|k| format!("vomo-users/v1/import/{}", k.trim()));
     let mut saved = SavedImport::default();
-    if let (Some(store), Some(key)) = (options.store, &store_key) {
-        if let Some(text) = read_chunked(store, key).await? {
-            saved = serde_json::from_str(&text).map_err(|e| VomoError::parse(key, format_args!("unreadable import progress ({e})")))?;
-        }
-    }
+    let mut progress = match (options.store, &options.key) {
+        (Some(store), Some(key)) => Some(ProgressLog::load(store, &Keys::import(key), &mut saved).await?),
+        _ => None,
+    };
     let total = records.len();
     let started = client.runtime().now_ms();
     let mut seen_emails: HashSet<String> = HashSet::new();
@@ -165,13 +167,11 @@ pub async fn import_roster<R: Runtime, S: Store, M: Mapping>(
             let result = import_one(client, record, email.as_deref(), duplicate, options.mapping, call).await;
             sent += 1;
             match result {
-                Ok(settled) => {
-                    saved.settled.insert(id.clone(), settled);
-                }
+                Ok(settled) => settle(&mut saved, &mut progress, &id, settled),
                 Err(e) if settled_error(&e) => {
                     let fields = e.fields.clone();
                     let failed = FailedRecord { external_id: record.external_id.clone(), email: email.clone().unwrap_or_default(), error: (&e).into(), fields };
-                    saved.settled.insert(id.clone(), Settled::Failed(failed));
+                    settle(&mut saved, &mut progress, &id, Settled::Failed(failed));
                 }
                 Err(e) if e.retryable() => transient.push(FailedRecord {
                     external_id: record.external_id.clone(),
@@ -186,7 +186,9 @@ pub async fn import_roster<R: Runtime, S: Store, M: Mapping>(
             }
             since_save += 1;
             if since_save >= options.checkpoint_every.max(1) {
-                save_progress(options.store, store_key.as_deref(), &saved).await?;
+                if let Some(p) = progress.as_mut() {
+                    p.save(&saved).await?;
+                }
                 since_save = 0;
             }
         }
@@ -209,15 +211,88 @@ pub async fn import_roster<R: Runtime, S: Store, M: Mapping>(
             eta_ms,
         });
     }
-    save_progress(options.store, store_key.as_deref(), &saved).await?;
+    if let Some(p) = progress.as_mut() {
+        p.save(&saved).await?;
+    }
     outcome?;
     Ok(summarize(records, &saved, &transient, total))
 }
 
-async fn save_progress<S: Store>(store: Option<&S>, key: Option<&str>, saved: &SavedImport) -> Result<()> {
-    match (store, key) {
-        (Some(store), Some(key)) => write_chunked(store, key, &serde_json::to_string(saved).unwrap_or_default()).await,
-        _ => Ok(()),
+fn settle<S: Store>(saved: &mut SavedImport, progress: &mut Option<ProgressLog<'_, S>>, id: &str, settled: Settled) {
+    if let Some(p) = progress.as_mut() {
+        p.unsaved.insert(id.to_string(), settled.clone());
+    }
+    saved.settled.insert(id.to_string(), settled);
+}
+
+/// An import's progress in the store: the whole `SavedImport` under the key (the only
+/// value format 1 wrote) plus a log of the records settled since (`<key>/log` holds the
+/// log's index, `<key>/log/<slot>` its segments). A save appends just the records settled
+/// since the last one; the whole value is rewritten only when the log outgrows it, so the
+/// bytes an import writes grow linearly with its records.
+struct ProgressLog<'a, S: Store> {
+    store: &'a S,
+    key: String,
+    base_bytes: usize,
+    log: Log,
+    unsaved: BTreeMap<String, Settled>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct LogHeader {
+    v: u32,
+    segments: LogIndex,
+}
+
+impl<'a, S: Store> ProgressLog<'a, S> {
+    async fn load(store: &'a S, key: &str, saved: &mut SavedImport) -> Result<ProgressLog<'a, S>> {
+        let unreadable = |e: serde_json::Error| VomoError::parse(key, format_args!("unreadable import progress ({e})"));
+        let mut base_bytes = 0;
+        if let Some(text) = read_chunked(store, key).await? {
+            *saved = serde_json::from_str(&text).map_err(unreadable)?;
+            base_bytes = text.len();
+        }
+        let header_key = format!("{key}/log");
+        let index = match store.get(&header_key).await? {
+            Some(text) if !text.is_empty() => {
+                let h: LogHeader = serde_json::from_str(&text).map_err(unreadable)?;
+                if h.v > crate::store::STATE_VERSION {
+                    return Err(VomoError::parse(key, format_args!("import progress version {} is newer than this release reads", h.v)));
+                }
+                h.segments
+            }
+            _ => LogIndex::default(),
+        };
+        let log = Log::load(store, &header_key, &index, 0).await?;
+        for line in log.texts().flat_map(str::lines).filter(|l| !l.is_empty()) {
+            let settled: BTreeMap<String, Settled> = serde_json::from_str(line).map_err(unreadable)?;
+            saved.settled.extend(settled);
+        }
+        Ok(ProgressLog { store, key: key.to_string(), base_bytes, log, unsaved: BTreeMap::new() })
+    }
+
+    /// Makes every record settled so far durable; writes about what settled since the last save.
+    async fn save(&mut self, saved: &SavedImport) -> Result<()> {
+        if self.unsaved.is_empty() {
+            return Ok(());
+        }
+        let text = serde_json::to_string(&self.unsaved).unwrap_or_default();
+        let next = if self.log.bytes() + text.len() > self.base_bytes {
+            let whole = serde_json::to_string(&SavedImport { version: crate::store::STATE_VERSION, settled: saved.settled.clone() }).unwrap_or_default();
+            write_chunked(self.store, &self.key, &whole).await?;
+            self.base_bytes = whole.len();
+            self.log.cleared()
+        } else {
+            self.log.append(self.store, &text).await?
+        };
+        if next.index() != self.log.index() {
+            let header = LogHeader { v: crate::store::STATE_VERSION, segments: next.index() };
+            self.store.set(&format!("{}/log", self.key), &serde_json::to_string(&header).unwrap_or_default()).await?;
+        }
+        let previous = std::mem::replace(&mut self.log, next);
+        self.log.committed(self.store, &previous).await;
+        self.unsaved.clear();
+        Ok(())
     }
 }
 

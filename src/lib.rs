@@ -10,6 +10,7 @@ pub mod import;
 pub mod model;
 pub mod poller;
 pub mod roster_csv;
+pub mod store;
 pub mod parse;
 pub mod time;
 

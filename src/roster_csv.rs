@@ -72,25 +72,20 @@ pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
     }
     let mut records = Vec::new();
     let mut errors = Vec::new();
-    // The reader's own line count skips blank lines; count newlines before the row instead.
-    let line_at = |byte: u64| {
-        let bytes = text.as_bytes();
-        let mut at = (byte as usize).min(bytes.len());
-        while at < bytes.len() && (bytes[at] == b'\n' || bytes[at] == b'\r') {
-            at += 1; // a row position can point at the blank lines the reader skipped
-        }
-        bytes[..at].iter().filter(|b| **b == b'\n').count() as u64 + 1
-    };
+    // The reader's own line count skips blank lines; count newlines before the row instead,
+    // going forward from the previous row (rows come in file order), so the whole file is
+    // scanned once.
+    let mut lines = LineCounter::new(text.as_bytes());
     for row in reader.records() {
         let row = match row {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| line_at(p.byte()));
+                let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
                 errors.push(RowError { line, message: format!("unreadable row ({e})") });
                 continue;
             }
         };
-        let line = row.position().map_or(0, |p| line_at(p.byte()));
+        let line = row.position().map_or(0, |p| lines.line_at(p.byte()));
         if row.iter().all(str::is_empty) {
             continue;
         }
@@ -112,6 +107,38 @@ pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
         records.push(Value::Object(record));
     }
     Ok(ParsedRoster { records, errors, ignored_columns })
+}
+
+/// 1-based line numbers of byte offsets asked in increasing order, in one pass overall.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    /// Newlines in `bytes[..at]`.
+    at: usize,
+    newlines: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter { bytes, at: 0, newlines: 0 }
+    }
+
+    /// The line where a row starting at `byte` begins. A row position can point at the
+    /// blank lines the reader skipped: those are stepped over first.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let bytes = self.bytes;
+        let mut to = (byte as usize).min(bytes.len());
+        while to < bytes.len() && (bytes[to] == b'\n' || bytes[to] == b'\r') {
+            to += 1;
+        }
+        if to < self.at {
+            // Never happens for the reader's positions; stay right if it ever does.
+            self.at = 0;
+            self.newlines = 0;
+        }
+        self.newlines += bytes[self.at..to].iter().filter(|b| **b == b'\n').count() as u64;
+        self.at = to;
+        self.newlines + 1
+    }
 }
 
 #[cfg(test)]
@@ -142,6 +169,36 @@ mod tests {
         let lines: Vec<u64> = r.errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![3, 4]);
         assert_eq!(r.records[1]["line"], 6);
+    }
+
+    /// Line numbers are counted in one pass: parsing 8x the rows takes about 8x the time,
+    /// not 64x (the per-row rescan it replaces was quadratic: 40,000 rows took 13.9 s).
+    #[test]
+    fn parse_time_grows_linearly_with_rows() {
+        fn roster(n: usize) -> String {
+            let mut t = String::from("first,last,email\n");
+            for i in 0..n {
+                t.push_str(&format!("F{i},L{i},p{i}@x.org\n"));
+            }
+            t
+        }
+        let (small, large) = (roster(5_000), roster(40_000));
+        // The fastest of three runs: a busy machine only ever adds time.
+        let time = |text: &str| {
+            let mut best = f64::MAX;
+            let mut parsed = None;
+            for _ in 0..3 {
+                let t0 = std::time::Instant::now();
+                parsed = Some(parse_roster_csv(text).unwrap());
+                best = best.min(t0.elapsed().as_secs_f64());
+            }
+            (best, parsed.unwrap())
+        };
+        let (t_small, _) = time(&small);
+        let (t_large, r) = time(&large);
+        assert_eq!(r.records[39_999]["line"], 40_001);
+        // Linear gives ~8x; the quadratic scan gave ~60x. 24x leaves room for a noisy machine.
+        assert!(t_large < 24.0 * t_small.max(0.002), "5k rows {t_small:.3} s, 40k rows {t_large:.3} s");
     }
 
     #[test]

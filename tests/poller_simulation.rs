@@ -17,8 +17,16 @@
 //! - nothing given up (`final` dead letters), the checkpoint never moved backwards, and
 //!   `reconcile()` names exactly the delivered users that were hard-deleted.
 //!
-//! `POLLER_SIM_SEEDS=N` runs N seeds (default 1000); `POLLER_SIM_SEED=S` replays one seed
-//! with a log of everything that happened.
+//! A second world (`LargeValues`) adds users with hundreds of participations, so stored
+//! values exceed 100 KiB and are written as several chunks, and process deaths right after
+//! the store's k-th `set` of a poll (half of them right after a chunk of a large value);
+//! after every poll, every stored value must read back. A third test kills the first poll
+//! of a backfill after each k-th `set` in turn.
+//!
+//! `POLLER_SIM_SEEDS=N` runs N seeds (default 1000), `POLLER_SIM_LARGE_SEEDS=N` N seeds of
+//! the large-values world (default 40); `POLLER_SIM_SEED=S` (with
+//! `POLLER_SIM_VARIANT=large` for that world) replays one seed with a log of everything
+//! that happened. CI runs 9,000 + 1,000 seeds in a release build (scripts/test.sh).
 
 mod support;
 
@@ -27,7 +35,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 use std::time::Instant;
 
-use support::{anonymized_matches, block_on, floor_s, run, HandlerPhase, Rng, Run, Shared, SimHandlers, SimRuntime, SimStore, World, WorldConfig};
+use support::{anonymized_matches, block_on, floor_s, run, run_until, HandlerPhase, Rng, Run, Shared, SimHandlers, SimRuntime, SimStore, World, WorldConfig};
 use vomo_users::client::{Client, ClientConfig, Rate};
 use vomo_users::poller::{Keys, ParticipationMode, Poller, PollerConfig, PollerState};
 use vomo_users::time::Timestamp;
@@ -45,6 +53,10 @@ enum Variant {
     NoDateLocalAhead,
     /// Commit delay plus `Date` skew beyond the one-second tolerance (a documented limit).
     SlowCommit,
+    /// Adversarial, plus users with hundreds of participations (stored values of 100-200 KB,
+    /// written as several chunks), and processes that die right after the store's k-th
+    /// `set` of a poll: between the chunks of one value as often as anywhere else.
+    LargeValues,
 }
 
 #[derive(Debug, Clone)]
@@ -53,12 +65,17 @@ struct Scenario {
     users: i64,
     mode: ParticipationMode,
     max_window_rows: u64,
+    max_attempts: u32,
+    max_consecutive_failures: u32,
     p_death: f64,
     p_budget: f64,
     p_fresh_process: f64,
     active_polls: i64,
     /// Adversary batches between two polls.
     gap_mutations: (i64, i64),
+    /// A death comes right after a store `set` (the k-th of the poll) instead of at any
+    /// await point.
+    die_at_set: bool,
 }
 
 fn scenario(seed: u64, variant: Variant) -> Scenario {
@@ -86,9 +103,26 @@ fn scenario(seed: u64, variant: Variant) -> Scenario {
         date_ahead_max_ms: if r.chance(0.3) { r.range(0, 950 - commit_delay_max_ms) } else { 0 },
         no_date: false,
         p_handler_fail: if r.chance(0.8) { r.f64() * 0.3 } else { 0.0 },
+        outage: None,
         p_store_fail: if r.chance(0.25) { r.f64() * 0.05 } else { 0.0 },
         journal_window_yield: true,
+        long_participations: false,
+        store_batches: r.chance(0.3),
     };
+    // One seed in five: a downstream outage of 10 minutes to 2 hours during the active
+    // polls, few attempts per change, and no other handler failures, so that any change
+    // given up was given up because of the outage. Its own random stream, so that the
+    // other worlds stay what they were.
+    let mut o = Rng::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x07a9e);
+    let mut max_attempts = 50;
+    if variant == Variant::Adversarial && o.chance(0.2) {
+        let start = START_MS + o.range(0, 600_000);
+        world.outage = Some((start, start + o.range(600_000, 7_200_000)));
+        world.p_handler_fail = 0.0;
+        // At least 2: the poll in which the downstream comes back may count one attempt.
+        max_attempts = o.range(2, 4) as u32;
+    }
+    let max_consecutive_failures = o.range(2, 12) as u32;
     match variant {
         Variant::Adversarial => {}
         Variant::NoDateLocalAhead => {
@@ -99,17 +133,23 @@ fn scenario(seed: u64, variant: Variant) -> Scenario {
             world.commit_delay_max_ms = r.range(1_500, 3_000);
             world.p_mutate_per_request = 0.3 + r.f64() * 0.5;
         }
+        Variant::LargeValues => world.long_participations = true,
     }
+    let large = variant == Variant::LargeValues;
     Scenario {
         world,
-        users: r.range(20, 80),
+        users: if large { r.range(12, 30) } else { r.range(20, 80) },
         mode: match r.f64() {
+            _ if large => ParticipationMode::ChangedUsers,
             x if x < 0.25 => ParticipationMode::ChangedUsers,
             x if x < 0.35 => ParticipationMode::FullScan,
             _ => ParticipationMode::Off,
         },
+        die_at_set: large,
         max_window_rows: if r.chance(0.5) { 750 } else { r.range(per_page as i64, 4 * per_page as i64) as u64 },
-        p_death: r.f64() * 0.5,
+        max_attempts,
+        max_consecutive_failures,
+        p_death: if large { 0.3 + r.f64() * 0.6 } else { r.f64() * 0.5 },
         p_budget: r.f64() * 0.3,
         p_fresh_process: 0.5,
         active_polls: r.range(3, 6),
@@ -139,6 +179,9 @@ struct Figures {
     store_failures: u64,
     excused_repeats: u64,
     virtual_hours: f64,
+    largest_value: u64,
+    chunk_sets: u64,
+    chunk_deaths: u64,
 }
 
 impl Figures {
@@ -163,6 +206,9 @@ impl Figures {
         self.store_failures += o.store_failures;
         self.excused_repeats += o.excused_repeats;
         self.virtual_hours += o.virtual_hours;
+        self.largest_value = self.largest_value.max(o.largest_value);
+        self.chunk_sets += o.chunk_sets;
+        self.chunk_deaths += o.chunk_deaths;
     }
 }
 
@@ -181,6 +227,9 @@ struct Sim {
     excused: HashMap<(i64, i64), u32>,
     f: Figures,
     failures: Vec<String>,
+    /// The first poll dies right after this many store sets.
+    first_death_at_set: Option<u64>,
+    first_poll_died: bool,
 }
 
 impl Sim {
@@ -219,6 +268,8 @@ impl Sim {
             excused: HashMap::new(),
             f: Figures { seeds: 1, ..Default::default() },
             failures: Vec::new(),
+            first_death_at_set: None,
+            first_poll_died: false,
         }
     }
 
@@ -235,7 +286,8 @@ impl Sim {
         };
         let client = Client::new(client_config, SimRuntime(self.w.clone())).expect("client");
         let mut config = PollerConfig::new(CUSTOMER, &format!("process-{}", self.process));
-        config.max_attempts = 50;
+        config.max_attempts = self.sc.max_attempts;
+        config.max_consecutive_failures = self.sc.max_consecutive_failures;
         config.participations = self.sc.mode;
         config.max_window_rows = self.sc.max_window_rows;
         let poller = Poller::new(Rc::new(client), self.store.clone(), SimHandlers(self.w.clone()), config).expect("poller");
@@ -248,7 +300,23 @@ impl Sim {
         block_on(PollerState::load(&self.store, &self.keys)).expect("stored state must stay readable")
     }
 
+    /// Every stored value reads back, the participation buckets (read lazily by a poll)
+    /// included: a value torn by a death is found here even if no later poll reads it.
+    fn check_state_reloads(&mut self) {
+        let mut state = self.load_state();
+        let ids = 0..self.w.borrow().next_id;
+        for id in ids {
+            if let Err(e) = block_on(state.participations(&self.store, &self.keys, id)) {
+                self.failures.push(format!("stored participations of #{id} unreadable: {}", e.message));
+                return;
+            }
+        }
+    }
+
     fn check_checkpoint(&mut self) {
+        if self.sc.die_at_set {
+            self.check_state_reloads();
+        }
         let cp = self.load_state().core.checkpoint_ms;
         if cp < self.last_checkpoint {
             self.failures.push(format!("checkpoint moved backwards: {} -> {}", Timestamp(self.last_checkpoint), Timestamp(cp)));
@@ -282,11 +350,39 @@ impl Sim {
         }
         let die_after = self.rng.chance(p_death).then(|| self.rng.range(1, 300) as u64);
         let budget = self.rng.chance(self.sc.p_budget).then(|| self.rng.range(2, 25) as u64);
+        let core = self.load_state().core;
+        let initial_sync = !core.caught_up.unwrap_or(core.has_history);
+        let first_new = self.w.borrow().completed.len();
         let poller = self.poller.as_ref().unwrap();
-        let outcome = run(poller.poll(budget, &()), die_after);
+        let forced = self.first_death_at_set.take();
+        let die_at_set = forced.or(die_after.filter(|_| self.sc.die_at_set).map(|n| 1 + n % 120));
+        // Half of those deaths come right after the poll's j-th write of a value over 50 KB
+        // (a chunk of a value over 100 KiB).
+        let die_at_chunk = die_at_set.filter(|_| forced.is_none() && self.rng.chance(0.5)).map(|k| 1 + k % 3);
+        let outcome = match (die_at_chunk, die_at_set) {
+            (Some(j), _) => {
+                let w = self.w.clone();
+                let first = w.borrow().c.big_sets;
+                run_until(poller.poll(budget, &()), move || w.borrow().c.big_sets - first >= j)
+            }
+            (None, Some(k)) => {
+                // Right after the poll's k-th set.
+                let w = self.w.clone();
+                let first = w.borrow().c.store_writes;
+                run_until(poller.poll(budget, &()), move || w.borrow().c.store_writes - first >= k)
+            }
+            (None, None) => run(poller.poll(budget, &()), die_after),
+        };
+        if forced.is_some() {
+            self.first_poll_died = matches!(outcome, Run::Died(_));
+        }
+        self.check_kinds(first_new, initial_sync);
         let result = match outcome {
             Run::Died(steps) => {
                 self.f.deaths += 1;
+                if support::is_chunk_key(&self.w.borrow().c.last_set_key) {
+                    self.f.chunk_deaths += 1;
+                }
                 let phase = std::mem::replace(&mut self.w.borrow_mut().phase, HandlerPhase::Idle);
                 match phase {
                     HandlerPhase::Running(..) => self.f.handler_deaths += 1,
@@ -323,6 +419,35 @@ impl Sim {
         };
         self.check_checkpoint();
         result
+    }
+
+    /// Kinds of the deliveries completed since `first_new`: during the initial sync the
+    /// created/updated heuristic decides for every change, whatever window it sat in; once
+    /// the initial sync has caught up, an id never delivered before is created and a known
+    /// one updated. Ids the poller may not have heard of (a death in the journal window) are
+    /// left out of the second rule.
+    fn check_kinds(&mut self, first_new: usize, initial_sync: bool) {
+        let w = self.w.borrow();
+        let mut problems = Vec::new();
+        for (i, c) in w.completed.iter().enumerate().skip(first_new) {
+            let expected = if initial_sync {
+                if c.updated_ms - c.created_ms < 1000 { "created" } else { "updated" }
+            } else {
+                if self.excused.keys().any(|(id, _)| *id == c.id) {
+                    continue;
+                }
+                if w.completed[..i].iter().any(|p| p.id == c.id) { "updated" } else { "created" }
+            };
+            if c.kind != expected {
+                problems.push(format!(
+                    "KIND: #{}@{} delivered as {} but {} ({}; created {})",
+                    c.id, Timestamp(c.updated_ms), c.kind, expected,
+                    if initial_sync { "initial sync" } else { "after the initial sync" }, Timestamp(c.created_ms)
+                ));
+            }
+        }
+        drop(w);
+        self.failures.extend(problems);
     }
 
     fn run(&mut self) {
@@ -454,6 +579,8 @@ impl Sim {
         self.f.handler_failures = w.c.handler_failures;
         self.f.dead_letter_events = w.c.dead_letter_events;
         self.f.store_failures = w.c.store_failures;
+        self.f.largest_value = w.c.largest_value;
+        self.f.chunk_sets = w.c.chunk_sets;
         self.f.virtual_hours = (w.now - START_MS) as f64 / 3_600_000.0;
         drop(w);
         self.failures.extend(failures);
@@ -515,10 +642,11 @@ fn print_figures(label: &str, f: &Figures, secs: f64) {
     println!(
         "{label}: {} seeds, {} polls ({} complete, {} errored, {} busy), {} process deaths ({} inside a handler, {} in the journal window), \
          {} requests ({} 429s, {} 5xx, {} network errors, {} timeouts), {} adversary writes, {} completed deliveries, \
-         {} handler failures, {} dead-letter events, {} store write failures, {} excused repeats, {:.0} virtual hours, {:.1} s",
+         {} handler failures, {} dead-letter events, {} store write failures, {} excused repeats, {:.0} virtual hours, \
+         largest value {} KiB, {} chunk writes, {} deaths right after a chunk, {:.1} s",
         f.seeds, f.polls, f.complete_polls, f.poll_errors, f.busy, f.deaths, f.handler_deaths, f.window_deaths, f.requests, f.r429, f.r500,
         f.network, f.timeouts, f.mutations, f.deliveries, f.handler_failures, f.dead_letter_events, f.store_failures,
-        f.excused_repeats, f.virtual_hours, secs
+        f.excused_repeats, f.virtual_hours, f.largest_value / 1024, f.chunk_sets, f.chunk_deaths, secs
     );
 }
 
@@ -528,6 +656,7 @@ fn poller_loses_nothing_and_repeats_nothing() {
         let variant = match std::env::var("POLLER_SIM_VARIANT").as_deref() {
             Ok("no-date") => Variant::NoDateLocalAhead,
             Ok("slow-commit") => Variant::SlowCommit,
+            Ok("large") => Variant::LargeValues,
             _ => Variant::Adversarial,
         };
         let r = run_seed(seed, variant, true);
@@ -540,11 +669,15 @@ fn poller_loses_nothing_and_repeats_nothing() {
     let started = Instant::now();
     let (f, failed) = run_seeds(0, n, Variant::Adversarial);
     print_figures("poller simulation", &f, started.elapsed().as_secs_f64());
+    fail_on(n, &failed, "");
+}
+
+fn fail_on(n: u64, failed: &[SeedResult], variant_env: &str) {
     if !failed.is_empty() {
         let mut msg = format!("{} of {n} seeds failed:\n", failed.len());
         for r in failed.iter().take(10) {
             msg += &format!(
-                "seed {}: {}\n  replay: POLLER_SIM_SEED={} cargo test --test poller_simulation poller_loses_nothing -- --nocapture\n",
+                "seed {}: {}\n  replay: {variant_env}POLLER_SIM_SEED={} cargo test --test poller_simulation poller_loses_nothing -- --nocapture\n",
                 r.seed,
                 r.failures.iter().take(4).cloned().collect::<Vec<_>>().join("; "),
                 r.seed
@@ -552,6 +685,48 @@ fn poller_loses_nothing_and_repeats_nothing() {
         }
         panic!("{msg}");
     }
+}
+
+/// Values over 100 KiB (participation buckets of users with hundreds of participations)
+/// and deaths right after the k-th store `set` of a poll: the same oracle, and the state
+/// must reload after every death (a chunk of a value overwritten in place did not).
+/// `POLLER_SIM_LARGE_SEEDS=N` (default 40; CI runs 1,000 in a release build).
+#[test]
+fn large_values_and_deaths_between_chunk_writes() {
+    let n = env_u64("POLLER_SIM_LARGE_SEEDS").unwrap_or(40);
+    let started = Instant::now();
+    let (f, failed) = run_seeds(0, n, Variant::LargeValues);
+    print_figures("large values", &f, started.elapsed().as_secs_f64());
+    fail_on(n, &failed, "POLLER_SIM_VARIANT=large ");
+    assert!(f.chunk_sets > 0 && f.chunk_deaths > 0, "no value spanned chunks, or no death fell between them");
+}
+
+/// Every death point of a first backfill that writes multi-chunk values: for each k, the
+/// first poll dies right after its k-th `set`, then the run goes on as usual.
+/// `POLLER_SIM_WINDOW_SEEDS=N` worlds, k up to `POLLER_SIM_WINDOW_SETS` (defaults 1 and
+/// 25; CI runs 3 worlds, every k until the first poll outlives it).
+#[test]
+fn a_death_after_each_set_of_a_backfill() {
+    let (mut checked, mut between) = (0, 0);
+    let max_k = env_u64("POLLER_SIM_WINDOW_SETS").unwrap_or(25);
+    for seed in 0..env_u64("POLLER_SIM_WINDOW_SEEDS").unwrap_or(1) {
+        let mut k = 1;
+        loop {
+            let mut sim = Sim::new(seed, Variant::LargeValues, false);
+            sim.first_death_at_set = Some(k);
+            sim.run();
+            assert!(sim.failures.is_empty(), "seed {seed}, death after set {k}:\n  {}", sim.failures.join("\n  "));
+            checked += 1;
+            between += sim.f.chunk_deaths.min(1);
+            // Stop once the first poll finished before its k-th set.
+            if !sim.first_poll_died || k >= max_k {
+                break;
+            }
+            k += 1;
+        }
+    }
+    println!("{checked} runs, each dying after a different set of its first poll ({between} with a death right after a chunk)");
+    assert!(checked >= max_k.min(20) && between > 0, "the window covered only {checked} death points, {between} between chunks");
 }
 
 /// The documented limits, shown to be real (and the oracle shown to be sharp): outside the

@@ -1,6 +1,24 @@
 // VomoError and the conversions every façade call goes through.
 
-const RETRYABLE = new Set(["rate_limited", "server", "network", "timeout"]);
+// Which kinds are retryable is the Rust core's decision (`policy().retryableKinds`); the
+// façade installs the policy when it builds the API. Errors the core raises carry its
+// answer; before the wasm is loaded (a browser before `await init()`) only input errors
+// can arise, and none of those is retryable.
+let policySource = null;
+export function usePolicy(source) {
+  policySource = source;
+}
+function isRetryable(kind) {
+  try {
+    return policySource?.().retryableKinds.includes(kind) ?? false;
+  } catch {
+    return false;
+  }
+}
+
+// Every copy of this class (the CommonJS and ES module builds, the stores sub-path) brands
+// its errors, so `instanceof VomoError` holds whichever copy made the error.
+const BRAND = Symbol.for("vomo-users.VomoError");
 
 /** Every failure of the package. `instanceof Error`. */
 export class VomoError extends Error {
@@ -9,17 +27,40 @@ export class VomoError extends Error {
     this.name = "VomoError";
     this.kind = kind;
     this.status = status;
-    this.retryable = RETRYABLE.has(kind);
+    this.retryable = isRetryable(kind);
     this.fields = fields;
+    Object.defineProperty(this, BRAND, { value: true });
   }
+  static [Symbol.hasInstance](value) {
+    if (this !== VomoError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return value != null && typeof value === "object" && value[BRAND] === true;
+  }
+}
+
+// A Rust panic traps the wasm (RuntimeError: unreachable). The glue's panic hook reports
+// its message first (src/glue/panic.rs): the trap becomes a VomoError of kind `internal`,
+// and every call still waiting is rejected with it.
+let lastPanic = () => null;
+let rejectWaiting;
+const panicked = new Promise((_, reject) => { rejectWaiting = reject; });
+panicked.catch(() => {});
+const internal = (message) => new VomoError("internal", `internal error in vomo-users (a bug, please report it): ${message}`);
+
+/** Connects the panic reports of one loaded glue module. */
+export function watchPanics(glue) {
+  lastPanic = () => glue.lastPanic?.() ?? null;
+  glue.setPanicHandler?.((message) => rejectWaiting(internal(message)));
 }
 
 /** Turns whatever the glue threw into a VomoError (other errors pass through). */
 export function toVomoError(e) {
   if (e instanceof VomoError) return e;
+  if (e instanceof WebAssembly.RuntimeError) return internal(lastPanic() ?? e.message);
   if (e && e.__vomo) {
     const fields = e.fieldsJson ? JSON.parse(e.fieldsJson) : null;
-    return new VomoError(e.kind, e.message, { status: e.status, fields });
+    const error = new VomoError(e.kind, e.message, { status: e.status, fields });
+    if (typeof e.retryable === "boolean") error.retryable = e.retryable;
+    return error;
   }
   return e;
 }
@@ -37,7 +78,7 @@ export function guard(fn) {
 
 export async function settle(promise) {
   try {
-    return await promise;
+    return await Promise.race([promise, panicked]);
   } catch (e) {
     throw toVomoError(e);
   }

@@ -1,12 +1,14 @@
 import { VomoError, settle } from "./errors.mjs";
-import { requireStore, wasmClientOf } from "./stores.mjs";
+import { requireStore, storeExtras, wasmClientOf } from "./stores.mjs";
+import { callOf } from "./call.mjs";
 
 const noStore = { get: () => null, set: () => {} };
 
 export function makeImport(glue) {
   /** Upserts a roster through the client; resumable with `store` and `key`. */
   async function importRoster(client, records, options = {}) {
-    const { store, key, checkpointEvery = 50, onProgress, mapping, signal } = options ?? {};
+    // checkpointEvery's default is the Rust core's.
+    const { store, key, checkpointEvery, onProgress, mapping } = options ?? {};
     if (!Array.isArray(records)) throw new VomoError("invalid_input", "importRoster: records must be an array");
     if (store != null) requireStore(store, "importRoster");
     if (mapping != null && (typeof mapping.get !== "function" || typeof mapping.set !== "function")) {
@@ -16,8 +18,8 @@ export function makeImport(glue) {
     const m = mapping ?? noStore;
     const progress = onProgress ? (json) => onProgress(JSON.parse(json)) : undefined;
     const text = await settle(glue.importRoster(wasmClientOf(client, "importRoster"), JSON.stringify(records),
-      JSON.stringify({ key: key ?? null, checkpointEvery, hasStore: store != null, hasMapping: mapping != null }),
-      (k) => s.get(k), (k, v) => s.set(k, v), (k) => m.get(k), (k, v) => m.set(k, v), progress, signal));
+      JSON.stringify({ key: key ?? null, checkpointEvery: checkpointEvery ?? null, hasStore: store != null, hasMapping: mapping != null }),
+      (k) => s.get(k), (k, v) => s.set(k, v), (k) => m.get(k), (k, v) => m.set(k, v), progress, callOf(options, "importRoster"), ...storeExtras(store)));
     const result = JSON.parse(text);
     for (const f of result.failed) {
       f.error = new VomoError(f.error.kind, f.error.message, { status: f.error.status, fields: f.error.fields });
@@ -26,9 +28,10 @@ export function makeImport(glue) {
   }
 
   /** Looks the email up first; creates the user only when no exact match exists. */
-  async function findOrCreateUser(client, email, defaults = {}, { signal } = {}) {
+  async function findOrCreateUser(client, email, defaults = {}, options) {
     if (typeof email !== "string") throw new VomoError("invalid_input", "findOrCreateUser: email must be a string");
-    return JSON.parse(await settle(glue.findOrCreateUser(wasmClientOf(client, "findOrCreateUser"), email, JSON.stringify(defaults ?? {}), signal)));
+    return JSON.parse(await settle(glue.findOrCreateUser(wasmClientOf(client, "findOrCreateUser"), email, JSON.stringify(defaults ?? {}),
+      callOf(options, "findOrCreateUser"))));
   }
   return { importRoster, findOrCreateUser };
 }

@@ -1,7 +1,7 @@
 // The JS façade over the wasm glue. It only adapts: JSON text to objects, plain error
 // objects to VomoError, Rust cursors to async iterators. Decisions stay in Rust.
 
-import { VomoError, toVomoError, guard } from "./errors.mjs";
+import { VomoError, toVomoError, guard, settle, usePolicy, watchPanics } from "./errors.mjs";
 import { makeClientClass } from "./client.mjs";
 import { MemoryStore } from "./stores.mjs";
 import { makePollerClass } from "./poller.mjs";
@@ -24,8 +24,19 @@ function idList(ids, name) {
 }
 
 
+function deepFreeze(value) {
+  if (value && typeof value === "object") Object.values(Object.freeze(value)).forEach(deepFreeze);
+  return value;
+}
+
 /** Builds the public API over one loaded glue module. */
 export function createApi(glue) {
+  watchPanics(glue);
+  // The rules the Rust core decides (error kinds, retryable kinds, filter names, defaults,
+  // version), read once on first use: in browsers the wasm is loaded by `init()`.
+  let cached;
+  const policy = () => (cached ??= deepFreeze(JSON.parse(glue.policy())));
+  usePolicy(policy);
   // Bytes, not a string: TextEncoder is native, where wasm-bindgen copies a string into wasm
   // one character at a time (as long as a whole JSON.parse of the page).
   const utf8 = new TextEncoder();
@@ -44,11 +55,13 @@ export function createApi(glue) {
   const findMissingIds = guard((currentIds, knownIds) =>
     Array.from(glue.findMissingIds(idList(currentIds, "currentIds") ?? new Float64Array(),
                                    idList(knownIds, "knownIds") ?? new Float64Array())));
-  const VomoClient = makeClientClass(glue);
+  const VomoClient = makeClientClass(glue, policy);
   const UserPoller = makePollerClass(glue);
   const { importRoster, findOrCreateUser } = makeImport(glue);
   return {
     VomoError, VomoClient, UserPoller, MemoryStore, importRoster, findOrCreateUser, parseUserPage, parseUserDetail, parseUser, classifyChange,
-    diffParticipations, totalHours, findMissingIds, parseRosterCsv,
+    diffParticipations, totalHours, findMissingIds, parseRosterCsv, policy: guard(policy),
+    // For the package's own tests: a panic inside Rust, now or inside an async task.
+    [Symbol.for("vomo-users.testPanic")]: (message, later) => settle(Promise.resolve().then(() => guard(glue.__testPanic)(message, later))),
   };
 }

@@ -1,14 +1,17 @@
 import { VomoError, toVomoError, settle } from "./errors.mjs";
-import { requireStore, wasmClientOf } from "./stores.mjs";
+import { requireStore, storeExtras, wasmClientOf } from "./stores.mjs";
+import { callOf } from "./call.mjs";
 
 const HANDLER_NAMES = ["onUser", "onParticipation", "onDeadLetter"];
 
 export function makePollerClass(glue) {
-  /** Incremental change detection per customer. See API.md and docs/poller.md. */
+  /** Incremental change detection per customer. See docs/api.md and docs/poller.md. */
   return class UserPoller {
     #inner;
     constructor(options = {}) {
-      const { client, store, customerId, participations = "off", pollIntervalMs = 900000, maxAttempts } = options;
+      // Defaults are the Rust core's (absent options stay absent).
+      const { client, store, customerId, participations, pollIntervalMs, maxAttempts,
+        windowMarginMs, maxWindowRows, maxConsecutiveFailures, maxDeadLetters } = options;
       requireStore(store, "UserPoller");
       for (const name of HANDLER_NAMES) {
         if (options[name] != null && typeof options[name] !== "function") {
@@ -20,11 +23,11 @@ export function makePollerClass(glue) {
       const thrown = new Map();
       let nextRef = 1;
       // Calls the user's handler for one event; a throw is kept so onDeadLetter gets the original.
-      const dispatch = async (json) => {
+      const dispatch = async (json, deadLetterKind) => {
         const event = JSON.parse(json);
         if (event.type === "deadLetter") {
           const ref = event.error.handlerErrorRef;
-          const error = ref != null && thrown.has(ref) ? thrown.get(ref) : new VomoError(event.error.kind === "parse" ? "parse" : "invalid_input", event.error.message);
+          const error = ref != null && thrown.has(ref) ? thrown.get(ref) : new VomoError(deadLetterKind, event.error.message);
           if (ref != null) thrown.delete(ref);
           await handlers.onDeadLetter?.({ user: event.user, error, attempt: event.attempt, final: event.final });
           return;
@@ -40,21 +43,24 @@ export function makePollerClass(glue) {
       };
       try {
         this.#inner = new glue.WasmPoller(wasmClientOf(client, "UserPoller"),
-          JSON.stringify({ customerId, participations, pollIntervalMs, maxAttempts }),
-          (key) => store.get(key), (key, value) => store.set(key, value), dispatch);
+          // Non-finite numbers go as text, so Rust refuses them instead of JSON's silent null.
+          JSON.stringify({ customerId, participations, pollIntervalMs, maxAttempts, windowMarginMs, maxWindowRows,
+            maxConsecutiveFailures, maxDeadLetters }, (k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v)),
+          (key) => store.get(key), (key, value) => store.set(key, value), dispatch, ...storeExtras(store));
       } catch (e) {
         throw toVomoError(e);
       }
     }
 
     /** One poll; `maxRequests` does a slice and the next poll goes on from there. */
-    async poll({ signal, maxRequests } = {}) {
-      return JSON.parse(await settle(this.#inner.poll(maxRequests ?? undefined, signal)));
+    async poll(options) {
+      const maxRequests = options?.maxRequests;
+      return JSON.parse(await settle(this.#inner.poll(maxRequests ?? undefined, callOf(options, "poll"))));
     }
 
     /** `{ missing, complete }`: ids known but not visible now, for review. */
-    async reconcile({ signal } = {}) {
-      return JSON.parse(await settle(this.#inner.reconcile(signal)));
+    async reconcile(options) {
+      return JSON.parse(await settle(this.#inner.reconcile(callOf(options, "reconcile"))));
     }
 
     /** `{ stalled, lagMs, checkpoint }` as of the last poll of this instance. */

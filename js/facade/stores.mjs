@@ -26,6 +26,14 @@ export function requireStore(store, who) {
   }
 }
 
+/** The store's optional `delete(key)` and `setMany(entries)`, bound, for the glue. */
+export function storeExtras(store) {
+  return [
+    typeof store?.delete === "function" ? (key) => store.delete(key) : undefined,
+    typeof store?.setMany === "function" ? (entries) => store.setMany(entries) : undefined,
+  ];
+}
+
 export function wasmClientOf(client, who) {
   const inner = client?._wasm;
   if (!inner) throw new VomoError("invalid_input", `${who}: client must be a VomoClient`);

@@ -1,7 +1,15 @@
 // The transport the Rust client drives: one HTTP exchange with a per-attempt timeout.
-// It only adapts fetch; whether and when to retry is decided in Rust.
-export function makeTransport(fetchFn) {
-  return async (method, url, token, body, timeoutMs, signal) => {
+// It only adapts fetch; whether and when to retry is decided in Rust. `call` is the call's
+// options bag (see call.mjs); only its `signal` matters here.
+
+// Browsers (pages and web workers) forbid or ignore a script-set User-Agent, and on a
+// cross-origin call it would be one more header the server's CORS preflight must allow:
+// none is sent there. Node and workerd send `User-Agent: vomo-users/<version>`.
+export const CAN_SET_USER_AGENT = typeof document === "undefined" && typeof importScripts !== "function";
+
+export function makeTransport(fetchFn, userAgent) {
+  return async (method, url, token, body, timeoutMs, call, maxBytes) => {
+    const signal = call?.signal;
     if (signal?.aborted) return { error: "aborted" };
     const controller = new AbortController();
     let timedOut = false;
@@ -11,10 +19,13 @@ export function makeTransport(fetchFn) {
     try {
       const headers = { Authorization: `Bearer ${token}`, Accept: "application/json" };
       if (body != null) headers["Content-Type"] = "application/json";
+      if (userAgent) headers["User-Agent"] = userAgent;
       const sentAt = performance.now();
       const res = await fetchFn(url, { method, headers, body: body ?? undefined, redirect: "manual", signal: controller.signal });
       const latencyMs = performance.now() - sentAt; // to the response's headers, for the throttle
-      const text = await res.text();
+      const read = await readBody(res, maxBytes);
+      if (read.tooLarge !== undefined) return { error: "too_large", bytes: read.tooLarge };
+      const text = read.text;
       return {
         status: res.type === "opaqueredirect" ? 302 : res.status,
         retryAfter: res.headers.get("retry-after"),
@@ -38,12 +49,41 @@ export function makeTransport(fetchFn) {
   };
 }
 
-// Resolves true after `ms`, or false as soon as `signal` fires.
-export function sleep(ms, signal) {
+// Resolves true after `ms`, or false as soon as the call's `signal` fires.
+export function sleep(ms, call) {
+  const signal = call?.signal;
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve(false);
     const onAbort = () => { clearTimeout(timer); resolve(false); };
     const timer = setTimeout(() => { signal?.removeEventListener?.("abort", onAbort); resolve(true); }, ms);
     signal?.addEventListener?.("abort", onAbort, { once: true });
   });
+}
+
+// The body as text, reading at most `maxBytes`: a declared Content-Length beyond it is refused
+// unread, and an undeclared body is read as a stream and cut off once it passes the cap.
+async function readBody(res, maxBytes) {
+  const declared = Number(res.headers.get("content-length") ?? NaN);
+  if (declared > maxBytes) {
+    await res.body?.cancel?.().catch(() => {});
+    return { tooLarge: declared };
+  }
+  if (declared >= 0 || !res.body?.getReader) return { text: await res.text() };
+  const reader = res.body.getReader();
+  const chunks = [];
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (bytes > maxBytes) {
+      await reader.cancel().catch(() => {});
+      return { tooLarge: bytes };
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(bytes);
+  let at = 0;
+  for (const c of chunks) { all.set(c, at); at += c.byteLength; }
+  return { text: new TextDecoder().decode(all) };
 }

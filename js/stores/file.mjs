@@ -5,6 +5,7 @@
 import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { createHash, randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
+import { VomoError } from "../facade/errors.mjs";
 
 const MAX_NAME = 200; // bytes; file systems allow 255, leave room for the temp suffix
 const TEMP_PREFIX = ".tmp-";
@@ -17,7 +18,7 @@ const TEMP_PREFIX = ".tmp-";
  * 200 bytes is cut and suffixed with "~" and the key's SHA-256 ("~" never appears otherwise).
  */
 export function fileNameOf(key) {
-  if (typeof key !== "string" || key === "") throw new TypeError("FileStore: a key must be a non-empty string");
+  if (typeof key !== "string" || key === "") throw new VomoError("invalid_input", "FileStore: a key must be a non-empty string");
   let name = "";
   for (const byte of new TextEncoder().encode(key)) {
     const c = String.fromCharCode(byte);
@@ -36,7 +37,7 @@ export class FileStore {
 
   /** `dir` is created on the first write; it should hold nothing but this store's files. */
   constructor(dir) {
-    if (typeof dir !== "string" || dir === "") throw new TypeError("FileStore: dir must be a directory path");
+    if (typeof dir !== "string" || dir === "") throw new VomoError("invalid_input", "FileStore: dir must be a directory path");
     this.#dir = resolve(dir);
   }
 

@@ -12,6 +12,8 @@ export interface WebStorageLike {
 export interface DurableObjectStorageLike {
   get(key: string): Promise<unknown>;
   put(key: string, value: string): Promise<void>;
+  /** Many keys in one atomic write (at most 128). */
+  put(entries: Record<string, string>): Promise<void>;
   delete(key: string): Promise<boolean>;
 }
 
@@ -41,6 +43,8 @@ export declare class DurableObjectStore {
   constructor(storage: DurableObjectStorageLike);
   get(key: string): Promise<string | null>;
   set(key: string, value: string): Promise<void>;
+  /** Every pair in one atomic `put(object)` (at most 128 pairs). */
+  setMany(entries: Iterable<[string, string]>): Promise<void>;
   delete(key: string): Promise<void>;
 }
 

@@ -1,11 +1,13 @@
 // Store adapters for UserPoller and importRoster that need no Node API: browser
 // localStorage, Cloudflare Durable Object storage and Cloudflare KV. Each is
-// `{ get(key) -> string|null, set(key, value) }`. No imports: this module runs anywhere.
+// `{ get(key) -> string|null, set(key, value) }`. Its one import, VomoError, runs anywhere.
 // Which one is safe for a checkpoint and a lease: docs/stores.md.
+
+import { VomoError } from "../facade/errors.mjs";
 
 function need(value, methods, what) {
   if (value == null || methods.some((m) => typeof value[m] !== "function")) {
-    throw new TypeError(`${what} must have ${methods.map((m) => `${m}()`).join(" and ")}`);
+    throw new VomoError("invalid_input", `${what} must have ${methods.map((m) => `${m}()`).join(" and ")}`);
   }
 }
 
@@ -53,6 +55,14 @@ export class DurableObjectStore {
   }
   async set(key, value) {
     await this.#storage.put(key, String(value));
+  }
+  /**
+   * Writes every `[key, value]` pair in one `put(object)`: atomic, all or none (at most 128
+   * pairs, the platform's limit). UserPoller and importRoster use it for values that span
+   * several keys.
+   */
+  async setMany(entries) {
+    await this.#storage.put(Object.fromEntries(Array.from(entries, ([key, value]) => [key, String(value)])));
   }
   async delete(key) {
     await this.#storage.delete(key);

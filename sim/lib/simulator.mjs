@@ -370,6 +370,7 @@ export class Simulator {
           time: Date.now(),
           t: performance.now(),
           authorization: req.headers.authorization !== undefined,
+          userAgent: req.headers["user-agent"] ?? null,
         }
       : null;
     if (entry) this._log.push(entry);

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use std::collections::HashSet;
 
 /// The list filters as JS passes them (camelCase; dates already ISO strings).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Filters {
     pub updated_after: Option<String>,

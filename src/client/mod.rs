@@ -10,7 +10,7 @@ pub mod url;
 
 pub use listing::{Filters, PageWalk};
 pub use retry::{backoff_ms, http_date_ms, retry_after_ms};
-pub use runtime::{HttpRequest, HttpResponse, Runtime, TransportError};
+pub use runtime::{AttemptLog, CallLimits, HttpRequest, HttpResponse, Runtime, TransportError, MAX_RETRIES_LIMIT};
 pub use throttle::{LimitHeaders, Rate, Throttle};
 pub use upsert::{is_plausible_email, UpsertInput};
 use status::{client_error, server_message};
@@ -29,6 +29,8 @@ pub struct ClientConfig {
     pub max_retries: u32,
     pub max_retry_after_ms: f64,
     pub timeout_ms: f64,
+    /// The largest response body read, in bytes (a larger one fails as `parse`).
+    pub max_response_bytes: f64,
 }
 
 impl ClientConfig {
@@ -40,6 +42,7 @@ impl ClientConfig {
             max_retries: 4,
             max_retry_after_ms: 120_000.0,
             timeout_ms: 30_000.0,
+            max_response_bytes: 10_000_000.0,
         }
     }
 }
@@ -106,6 +109,9 @@ impl<R: Runtime> Client<R> {
                 return Err(VomoError::invalid_input("VomoClient: requestsPerSecond must be a positive number or \"auto\""));
             }
         }
+        if !(config.max_response_bytes >= 1.0) {
+            return Err(VomoError::invalid_input("VomoClient: maxResponseBytes must be a positive number"));
+        }
         if !(config.timeout_ms.is_finite() && config.timeout_ms > 0.0) || config.max_retry_after_ms < 0.0 {
             return Err(VomoError::invalid_input("VomoClient: timeoutMs must be positive and maxRetryAfterMs non-negative"));
         }
@@ -146,6 +152,15 @@ impl<R: Runtime> Client<R> {
         }
     }
 
+    /// Redacts parse warnings (they quote the server's values, which could echo the token)
+    /// and hands each to the runtime's warning callback.
+    fn report_warnings(&self, warnings: &mut [String]) {
+        for w in warnings.iter_mut() {
+            *w = self.redact(std::mem::take(w));
+            self.runtime.warn(w);
+        }
+    }
+
     fn fail(&self, e: VomoError) -> VomoError {
         self.bump(|s| s.errors += 1);
         let fields = e.fields.map(|f| {
@@ -160,6 +175,8 @@ impl<R: Runtime> Client<R> {
         let mut attempt: u32 = 0;
         let mut redirects = 0;
         let mut maybe_reached = false;
+        let limits = self.runtime.call_limits(call)?; // per-call timeoutMs / maxRetries
+        let (timeout_ms, max_retries) = (limits.timeout_ms.unwrap_or(self.config.timeout_ms), limits.max_retries.unwrap_or(self.config.max_retries));
         loop {
             let what = format!("{} {}", request.method, url::path_and_query(&request.url));
             if self.runtime.is_aborted(call) {
@@ -185,8 +202,10 @@ impl<R: Runtime> Client<R> {
                     s.retries += 1;
                 }
             });
-            let outcome = self.runtime.send(&request, &self.config.token, self.config.timeout_ms, call).await;
-            let limits = match &outcome {
+            let started = self.runtime.now_ms();
+            let outcome = self.runtime.send(&request, &self.config.token, timeout_ms, call).await;
+            self.runtime.log(&AttemptLog::new(&request, attempt + 1, self.runtime.now_ms() - started, &outcome));
+            let rate_headers = match &outcome {
                 Ok(r) => {
                     let server_now = r.date.as_deref().and_then(retry::http_date_ms).unwrap_or_else(|| self.runtime.now_ms());
                     LimitHeaders::read(r.rate_limit.as_deref(), r.rate_remaining.as_deref(), r.rate_reset.as_deref(), server_now)
@@ -194,15 +213,20 @@ impl<R: Runtime> Client<R> {
                 Err(_) => LimitHeaders::default(),
             };
             let latency = outcome.as_ref().ok().and_then(|r| r.latency_ms).unwrap_or_else(|| self.runtime.monotonic_ms() - sent_at);
-            self.throttle.borrow_mut().on_response(seq, latency, self.runtime.monotonic_ms(), &limits);
+            self.throttle.borrow_mut().on_response(seq, latency, self.runtime.monotonic_ms(), &rate_headers);
             let tries = attempt + 1;
-            let retry_in = |ms: f64| -> Option<f64> { (attempt < self.config.max_retries).then_some(ms) };
+            let retry_in = |ms: f64| -> Option<f64> { (attempt < max_retries).then_some(ms) };
             let backoff = retry::backoff_ms(attempt + 1, self.runtime.random());
             let (error, wait) = match outcome {
                 Err(TransportError::Aborted) => return Err(VomoError::new(ErrorKind::Aborted, format!("{what}: aborted"))),
+                Err(TransportError::TooLarge(bytes)) => {
+                    return Err(VomoError::new(ErrorKind::Parse, format!(
+                        "{what}: response body larger than maxResponseBytes ({:.0} bytes; {bytes:.0} read before stopping)", self.config.max_response_bytes
+                    )))
+                }
                 Err(TransportError::Timeout) => {
                     maybe_reached = true;
-                    let e = VomoError::new(ErrorKind::Timeout, format!("{what}: no response within {} ms (attempt {tries})", self.config.timeout_ms));
+                    let e = VomoError::new(ErrorKind::Timeout, format!("{what}: no response within {timeout_ms} ms (attempt {tries})"));
                     (e, retry_in(backoff))
                 }
                 Err(TransportError::Network(m)) => {
@@ -210,7 +234,7 @@ impl<R: Runtime> Client<R> {
                     (VomoError::new(ErrorKind::Network, format!("{what}: network error: {m} (attempt {tries})")), retry_in(backoff))
                 }
                 Ok(response) if (200..300).contains(&response.status) => {
-                    self.throttle.borrow_mut().on_success(&limits);
+                    self.throttle.borrow_mut().on_success(&rate_headers);
                     return Ok(Exchange { response, maybe_reached_before: maybe_reached });
                 }
                 Ok(response) if (300..400).contains(&response.status) => {
@@ -239,7 +263,7 @@ impl<R: Runtime> Client<R> {
                     self.throttle.borrow_mut().on_rate_limited();
                     let now = self.runtime.now_ms();
                     // Retry-After, else the window's reset (X-RateLimit-Reset, as Laravel sends it).
-                    let after = response.retry_after.as_deref().and_then(|v| retry::retry_after_ms(v, response.date.as_deref(), now)).or(limits.reset_in_ms);
+                    let after = response.retry_after.as_deref().and_then(|v| retry::retry_after_ms(v, response.date.as_deref(), now)).or(rate_headers.reset_in_ms);
                     let e = VomoError::new(ErrorKind::RateLimited, format!("{what}: 429 Too Many Requests (attempt {tries})")).with_status(429);
                     match after {
                         Some(ms) if ms > self.config.max_retry_after_ms => {
@@ -277,7 +301,7 @@ impl<R: Runtime> Client<R> {
     }
 
     async fn get(&self, url: String, call: &R::Call) -> Result<Exchange> {
-        self.exchange(HttpRequest { method: "GET", url, body: None }, call).await
+        self.exchange(HttpRequest { method: "GET", url, body: None, max_body_bytes: self.config.max_response_bytes }, call).await
     }
 
     /// The URL of the first page of a listing.
@@ -305,10 +329,8 @@ impl<R: Runtime> Client<R> {
             Ok(page)
         }
         .await;
-        let page = result.map_err(|e| self.fail(e))?;
-        for w in &page.warnings {
-            self.runtime.warn(w);
-        }
+        let mut page = result.map_err(|e| self.fail(e))?;
+        self.report_warnings(&mut page.warnings);
         Ok(Some(page))
     }
 
@@ -330,11 +352,9 @@ impl<R: Runtime> Client<R> {
         let url: String = url::endpoint(&self.base, &format!("users/{id}"), &[]).into();
         match self.get(url.clone(), call).await {
             Ok(x) => {
-                let detail = parse::user_detail(&x.response.body)
+                let mut detail = parse::user_detail(&x.response.body)
                     .map_err(|e| self.fail(VomoError { message: format!("GET {}: {}", url::path_and_query(&url), e.message), ..e }))?;
-                for w in &detail.warnings {
-                    self.runtime.warn(w);
-                }
+                self.report_warnings(&mut detail.warnings);
                 Ok(Some(detail))
             }
             Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
@@ -346,12 +366,10 @@ impl<R: Runtime> Client<R> {
     pub async fn upsert_user(&self, input: &UpsertInput, call: &R::Call) -> Result<UpsertOutcome> {
         let body = input.to_body().map_err(|e| self.fail(e))?;
         let url: String = url::endpoint(&self.base, "users", &[]).into();
-        let x = self.exchange(HttpRequest { method: "POST", url: url.clone(), body: Some(body) }, call).await.map_err(|e| self.fail(e))?;
-        let detail = parse::user_detail(&x.response.body)
+        let x = self.exchange(HttpRequest { method: "POST", url: url.clone(), body: Some(body), max_body_bytes: self.config.max_response_bytes }, call).await.map_err(|e| self.fail(e))?;
+        let mut detail = parse::user_detail(&x.response.body)
             .map_err(|e| self.fail(VomoError { message: format!("POST {}: {}", url::path_and_query(&url), e.message), ..e }))?;
-        for w in &detail.warnings {
-            self.runtime.warn(w);
-        }
+        self.report_warnings(&mut detail.warnings);
         Ok(UpsertOutcome { user: detail.user, created: x.response.status == 201, uncertain: x.maybe_reached_before })
     }
 

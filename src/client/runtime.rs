@@ -8,6 +8,8 @@ pub struct HttpRequest {
     pub method: &'static str,
     pub url: String,
     pub body: Option<String>,
+    /// The largest response body accepted, in bytes; a larger one is `TooLarge`.
+    pub max_body_bytes: f64,
 }
 
 /// The parts of a response the client reads. Header names are lower-case.
@@ -36,6 +38,71 @@ pub enum TransportError {
     Timeout,
     /// The caller's abort signal fired.
     Aborted,
+    /// The response body exceeded `max_body_bytes` (the bytes seen when reading stopped).
+    TooLarge(f64),
+}
+
+/// Per-call overrides of the client's `timeoutMs` and `maxRetries` (in JS: the call's
+/// options bag, next to its `signal`). `None` keeps the client's own setting.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CallLimits {
+    pub timeout_ms: Option<f64>,
+    pub max_retries: Option<u32>,
+}
+
+impl CallLimits {
+    /// Validates raw numbers with the same rules as the client options: a positive finite
+    /// timeout, an integer number of retries from 0 to [`MAX_RETRIES_LIMIT`].
+    pub fn check(timeout_ms: Option<f64>, max_retries: Option<f64>, who: &str) -> crate::error::Result<CallLimits> {
+        if let Some(t) = timeout_ms {
+            if !(t.is_finite() && t > 0.0) {
+                return Err(crate::error::VomoError::invalid_input(format!("{who}: timeoutMs must be a positive number of milliseconds (got {t})")));
+            }
+        }
+        let max_retries = match max_retries {
+            None => None,
+            Some(n) if (0.0..=f64::from(MAX_RETRIES_LIMIT)).contains(&n) && n.fract() == 0.0 => Some(n as u32),
+            Some(n) => {
+                return Err(crate::error::VomoError::invalid_input(format!(
+                    "{who}: maxRetries must be an integer from 0 to {MAX_RETRIES_LIMIT} (got {n})"
+                )))
+            }
+        };
+        Ok(CallLimits { timeout_ms, max_retries })
+    }
+}
+
+/// The largest `maxRetries` the client accepts.
+pub const MAX_RETRIES_LIMIT: u32 = 100;
+
+/// One HTTP attempt as a `log` hook sees it: never the token, never a body.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptLog {
+    pub method: &'static str,
+    /// Path and query of the URL (the origin is the client's `baseUrl`).
+    pub path: String,
+    /// The HTTP status, or `None` when no response arrived.
+    pub status: Option<u16>,
+    /// `"timeout"`, `"network"`, `"aborted"` or `"too_large"` when no response was read.
+    pub error: Option<&'static str>,
+    pub duration_ms: f64,
+    /// 1 for the first try, 2 for the first retry, ...
+    pub attempt: u32,
+}
+
+impl AttemptLog {
+    pub fn new(request: &HttpRequest, attempt: u32, duration_ms: f64, outcome: &Result<HttpResponse, TransportError>) -> Self {
+        let (status, error) = match outcome {
+            Ok(r) => (Some(r.status), None),
+            Err(TransportError::Timeout) => (None, Some("timeout")),
+            Err(TransportError::Network(_)) => (None, Some("network")),
+            Err(TransportError::Aborted) => (None, Some("aborted")),
+            Err(TransportError::TooLarge(_)) => (None, Some("too_large")),
+        };
+        let path = super::url::path_and_query(&request.url).to_string();
+        AttemptLog { method: request.method, path, status, error, duration_ms: duration_ms.max(0.0), attempt }
+    }
 }
 
 /// The host environment of a client. `Call` carries per-call options (in JS: the
@@ -69,4 +136,35 @@ pub trait Runtime {
 
     /// Whether the call's signal has fired.
     fn is_aborted(&self, call: &Self::Call) -> bool;
+
+    /// The call's own `timeoutMs` / `maxRetries`, if it gave any.
+    fn call_limits(&self, _call: &Self::Call) -> crate::error::Result<CallLimits> {
+        Ok(CallLimits::default())
+    }
+
+    /// Reports one finished attempt (for a `log` hook).
+    fn log(&self, _entry: &AttemptLog) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_limits_take_the_client_option_rules() {
+        assert_eq!(CallLimits::check(None, None, "x").unwrap(), CallLimits::default());
+        assert_eq!(CallLimits::check(Some(150.0), Some(0.0), "x").unwrap(), CallLimits { timeout_ms: Some(150.0), max_retries: Some(0) });
+        for (t, r) in [(Some(0.0), None), (Some(f64::NAN), None), (None, Some(-1.0)), (None, Some(1.5)), (None, Some(101.0))] {
+            assert!(CallLimits::check(t, r, "x").is_err(), "{t:?} {r:?}");
+        }
+    }
+
+    #[test]
+    fn an_attempt_log_has_the_path_and_no_origin() {
+        let request = HttpRequest { method: "GET", url: "https://api.vomo.org/v1/users?page=2".into(), body: None, max_body_bytes: 1e7 };
+        let ok = AttemptLog::new(&request, 2, 12.5, &Ok(HttpResponse { status: 200, ..Default::default() }));
+        assert_eq!((ok.path.as_str(), ok.status, ok.error, ok.attempt), ("/v1/users?page=2", Some(200), None, 2));
+        let timeout = AttemptLog::new(&request, 1, 30.0, &Err(TransportError::Timeout));
+        assert_eq!((timeout.status, timeout.error), (None, Some("timeout")));
+    }
 }

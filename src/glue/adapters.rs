@@ -4,7 +4,8 @@
 use super::runtime::{describe_js, settle};
 use crate::error::{ErrorKind, Result, VomoError};
 use crate::import::{MappedUser, Mapping};
-use crate::poller::{Event, HandlerFailure, Handlers, Store};
+use crate::poller::{Event, HandlerFailure, Handlers};
+use crate::store::Store;
 use js_sys::{Function, Reflect};
 use wasm_bindgen::JsValue;
 
@@ -26,11 +27,17 @@ async fn call(f: &Function, what: &str, args: &[&JsValue]) -> Result<JsValue> {
     }
 }
 
-/// `{ get(key), set(key, value) }` as two functions.
+/// `{ get(key), set(key, value) }` as two functions, plus the store's optional `delete(key)`
+/// and `setMany(entries)` (all entries or none, at most [`BATCH_LIMIT`] per call).
 pub struct JsStore {
     pub get: Function,
     pub set: Function,
+    pub delete: Option<Function>,
+    pub set_many: Option<Function>,
 }
+
+/// Durable Object storage `put(object)` takes at most 128 keys at once.
+pub const BATCH_LIMIT: usize = 128;
 
 impl Store for JsStore {
     async fn get(&self, key: &str) -> Result<Option<String>> {
@@ -44,6 +51,31 @@ impl Store for JsStore {
     async fn set(&self, key: &str, value: &str) -> Result<()> {
         call(&self.set, &format!("store.set({key:?})"), &[&JsValue::from_str(key), &JsValue::from_str(value)]).await.map(|_| ())
     }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        match &self.delete {
+            Some(f) => call(f, &format!("store.delete({key:?})"), &[&JsValue::from_str(key)]).await.map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
+    fn atomic_batch_limit(&self) -> usize {
+        if self.set_many.is_some() { BATCH_LIMIT } else { 0 }
+    }
+
+    async fn set_many(&self, entries: &[(String, String)]) -> Result<()> {
+        let Some(f) = &self.set_many else {
+            for (k, v) in entries {
+                self.set(k, v).await?;
+            }
+            return Ok(());
+        };
+        let list = js_sys::Array::new();
+        for (k, v) in entries {
+            list.push(&js_sys::Array::of2(&JsValue::from_str(k), &JsValue::from_str(v)));
+        }
+        call(f, &format!("store.setMany({} entries)", entries.len()), &[&list.into()]).await.map(|_| ())
+    }
 }
 
 /// Hands each event (as JSON text) to the façade, which calls the user's handler.
@@ -54,7 +86,13 @@ pub struct JsHandlers {
 impl Handlers for JsHandlers {
     async fn deliver(&self, event: &Event) -> std::result::Result<(), HandlerFailure> {
         let json = serde_json::to_string(event).unwrap_or_default();
-        let result = match self.dispatch.call1(&JsValue::NULL, &JsValue::from_str(&json)) {
+        // For a dead letter, the VomoError kind the façade gives it when the handler's own
+        // error is not at hand (a second argument: no JSON rewriting, no extra serializer).
+        let kind = match event {
+            Event::DeadLetter(d) => JsValue::from_str(crate::poller::dead_letter_error_kind(&d.error.kind).as_str()),
+            _ => JsValue::UNDEFINED,
+        };
+        let result = match self.dispatch.call2(&JsValue::NULL, &JsValue::from_str(&json), &kind) {
             Ok(v) => settle(v).await,
             Err(e) => Err(e),
         };

@@ -2,7 +2,7 @@
 
 use super::error::{to_js_error, to_json, JsResult};
 use super::runtime::JsRuntime;
-use crate::client::{Client, ClientConfig, Filters, PageWalk, Rate, UpsertInput};
+use crate::client::{CallLimits, Client, ClientConfig, Filters, PageWalk, Rate, UpsertInput};
 use crate::error::VomoError;
 use js_sys::{Function, Promise};
 use serde_json::Value;
@@ -36,17 +36,17 @@ fn config_from_json(options: &str) -> Result<ClientConfig, JsValue> {
         Some(Value::String(s)) if s == "auto" => config.rate = Rate::Auto,
         Some(n) => config.rate = Rate::Fixed(n.as_f64().ok_or_else(|| invalid("VomoClient: requestsPerSecond must be a number or \"auto\"".into()))?),
     }
-    if let Some(n) = number("maxRetries")? {
-        if !(0.0..=100.0).contains(&n) || n.fract() != 0.0 {
-            return Err(invalid("VomoClient: maxRetries must be an integer from 0 to 100".into()));
-        }
-        config.max_retries = n as u32;
+    if let Some(n) = CallLimits::check(None, number("maxRetries")?, "VomoClient").map_err(to_js_error)?.max_retries {
+        config.max_retries = n;
     }
     if let Some(n) = number("maxRetryAfterMs")? {
         config.max_retry_after_ms = n;
     }
     if let Some(n) = number("timeoutMs")? {
         config.timeout_ms = n;
+    }
+    if let Some(n) = number("maxResponseBytes")? {
+        config.max_response_bytes = n;
     }
     Ok(config)
 }
@@ -63,9 +63,9 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Res
 #[wasm_bindgen]
 impl WasmClient {
     #[wasm_bindgen(constructor)]
-    pub fn new(options: &str, transport: Function, sleep: Function, on_warning: Option<Function>) -> JsResult<WasmClient> {
+    pub fn new(options: &str, transport: Function, sleep: Function, on_warning: Option<Function>, on_log: Option<Function>) -> JsResult<WasmClient> {
         let config = config_from_json(options)?;
-        let runtime = JsRuntime { transport, sleep, on_warning };
+        let runtime = JsRuntime { transport, sleep, on_warning, on_log };
         let inner = Client::new(config, runtime).map_err(to_js_error)?;
         Ok(WasmClient { inner: Rc::new(inner) })
     }

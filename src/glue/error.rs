@@ -3,7 +3,7 @@
 use crate::error::VomoError;
 use wasm_bindgen::JsValue;
 
-/// `{ __vomo: true, kind, status, message, fields }`; the façade wraps it in `VomoError`.
+/// `{ __vomo: true, kind, retryable, status, message, fieldsJson }`; the façade wraps it in `VomoError`.
 pub fn to_js_error(e: VomoError) -> JsValue {
     let obj = js_sys::Object::new();
     let set = |k: &str, v: JsValue| {
@@ -11,6 +11,7 @@ pub fn to_js_error(e: VomoError) -> JsValue {
     };
     set("__vomo", JsValue::TRUE);
     set("kind", JsValue::from_str(e.kind.as_str()));
+    set("retryable", JsValue::from_bool(e.retryable()));
     set("status", e.status.map(|s| JsValue::from_f64(f64::from(s))).unwrap_or(JsValue::NULL));
     set("message", JsValue::from_str(&e.message));
     let fields = match &e.fields {

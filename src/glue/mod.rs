@@ -6,7 +6,9 @@ mod adapters;
 pub mod client;
 mod error;
 mod poller;
+mod policy;
 mod pure;
+mod panic;
 mod runtime;
 
 

@@ -20,7 +20,29 @@ struct PollerOptions {
     customer_id: String,
     participations: Option<String>,
     poll_interval_ms: Option<f64>,
-    max_attempts: Option<u32>,
+    max_attempts: Option<serde_json::Value>,
+    window_margin_ms: Option<serde_json::Value>,
+    max_window_rows: Option<serde_json::Value>,
+    max_consecutive_failures: Option<serde_json::Value>,
+    max_dead_letters: Option<serde_json::Value>,
+}
+
+/// An optional whole number of at least `min`; anything else is `invalid_input` naming the
+/// option. (The façade sends non-finite numbers as text, since JSON has no NaN.)
+fn whole_value(value: Option<&serde_json::Value>, name: &str, min: f64) -> Result<Option<u64>, JsValue> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::Number(n)) => whole(n.as_f64(), name, min),
+        Some(other) => Err(to_js_error(VomoError::invalid_input(format!("{name} must be a whole number of at least {min} (got {other})")))),
+    }
+}
+
+fn whole(value: Option<f64>, name: &str, min: f64) -> Result<Option<u64>, JsValue> {
+    match value {
+        None => Ok(None),
+        Some(n) if n.is_finite() && n.fract() == 0.0 && n >= min && n <= 9_007_199_254_740_991.0 => Ok(Some(n as u64)),
+        Some(n) => Err(to_js_error(VomoError::invalid_input(format!("{name} must be a whole number of at least {min} (got {n})")))),
+    }
 }
 
 #[wasm_bindgen]
@@ -31,7 +53,15 @@ pub struct WasmPoller {
 #[wasm_bindgen]
 impl WasmPoller {
     #[wasm_bindgen(constructor)]
-    pub fn new(client: &WasmClient, options_json: &str, store_get: Function, store_set: Function, dispatch: Function) -> JsResult<WasmPoller> {
+    pub fn new(
+        client: &WasmClient,
+        options_json: &str,
+        store_get: Function,
+        store_set: Function,
+        dispatch: Function,
+        store_delete: Option<Function>,
+        store_set_many: Option<Function>,
+    ) -> JsResult<WasmPoller> {
         let o: PollerOptions = parse_json(options_json, "UserPoller")?;
         let owner = format!("poller-{:x}{:x}", (js_sys::Math::random() * 1e12) as u64, js_sys::Date::now() as u64);
         let mut config = PollerConfig::new(&o.customer_id, &owner);
@@ -43,10 +73,22 @@ impl WasmPoller {
         if let Some(ms) = o.poll_interval_ms {
             config.poll_interval_ms = ms;
         }
-        if let Some(n) = o.max_attempts {
-            config.max_attempts = n.max(1);
+        if let Some(n) = whole_value(o.max_attempts.as_ref(), "UserPoller: maxAttempts", 1.0)? {
+            config.max_attempts = n.min(u64::from(u32::MAX)) as u32;
         }
-        let store = JsStore { get: store_get, set: store_set };
+        if let Some(n) = whole_value(o.window_margin_ms.as_ref(), "UserPoller: windowMarginMs", 2000.0)? {
+            config.window_margin_ms = n as i64;
+        }
+        if let Some(n) = whole_value(o.max_window_rows.as_ref(), "UserPoller: maxWindowRows", 1.0)? {
+            config.max_window_rows = n;
+        }
+        if let Some(n) = whole_value(o.max_consecutive_failures.as_ref(), "UserPoller: maxConsecutiveFailures", 1.0)? {
+            config.max_consecutive_failures = n.min(u64::from(u32::MAX)) as u32;
+        }
+        if let Some(n) = whole_value(o.max_dead_letters.as_ref(), "UserPoller: maxDeadLetters", 1.0)? {
+            config.max_dead_letters = n as usize;
+        }
+        let store = JsStore { get: store_get, set: store_set, delete: store_delete, set_many: store_set_many };
         let handlers = JsHandlers { dispatch };
         let poller = Poller::new(client.shared(), store, handlers, config).map_err(to_js_error)?;
         Ok(WasmPoller { inner: Rc::new(poller) })
@@ -54,8 +96,9 @@ impl WasmPoller {
 
     pub fn poll(&self, max_requests: Option<f64>, signal: JsValue) -> Promise {
         let poller = self.inner.clone();
+        let budget = whole(max_requests, "poll: maxRequests", 0.0);
         future_to_promise(async move {
-            let budget = max_requests.filter(|m| m.is_finite() && *m >= 0.0).map(|m| m as u64);
+            let budget = budget?;
             let report = poller.poll(budget, &signal).await.map_err(to_js_error)?;
             Ok(JsValue::from_str(&to_json(&report)?))
         })
@@ -102,18 +145,20 @@ pub fn import_roster(
     mapping_set: Function,
     on_progress: Option<Function>,
     signal: JsValue,
+    store_delete: Option<Function>,
+    store_set_many: Option<Function>,
 ) -> Promise {
     let client: SharedClient = client.shared();
     let records: Result<Vec<RosterRecord>, JsValue> = parse_json(records_json, "importRoster: records");
     let options: Result<ImportOptionsJson, JsValue> = parse_json(options_json, "importRoster: options");
     future_to_promise(async move {
         let (records, o) = (records?, options?);
-        let store = JsStore { get: store_get, set: store_set };
+        let store = JsStore { get: store_get, set: store_set, delete: store_delete, set_many: store_set_many };
         let mapping = JsMapping { get: mapping_get, set: mapping_set };
         let opts = ImportOptions {
             store: o.has_store.then_some(&store),
             key: o.key,
-            checkpoint_every: o.checkpoint_every.unwrap_or(50),
+            checkpoint_every: o.checkpoint_every.unwrap_or(import::DEFAULT_CHECKPOINT_EVERY),
             mapping: o.has_mapping.then_some(&mapping),
         };
         let progress = |p: &import::Progress| {

@@ -39,11 +39,30 @@ pub fn parse_user_json(text: &str) -> JsResult<String> {
     to_json(&UserWithWarnings { user, warnings })
 }
 
+/// Ids from JS numbers: whole numbers within the safe-integer range, else `parse` (an `as`
+/// cast would saturate or truncate them silently).
+fn safe_ids(ids: Vec<f64>, what: &str) -> JsResult<Vec<i64>> {
+    let max = crate::parse::MAX_SAFE_INTEGER as f64;
+    ids.into_iter()
+        .enumerate()
+        .map(|(i, f)| {
+            if f.is_finite() && f.fract() == 0.0 && f.abs() <= max {
+                Ok(f as i64)
+            } else {
+                Err(to_js_error(VomoError::parse(&format!("{what}[{i}]"), format_args!("not a safe integer id: {f}"))))
+            }
+        })
+        .collect()
+}
+
 #[wasm_bindgen(js_name = classifyChange)]
 pub fn classify_change(user_json: &str, known_ids: Option<Vec<f64>>) -> JsResult<String> {
     let user: crate::model::User = serde_json::from_str(user_json)
         .map_err(|e| to_js_error(VomoError::invalid_input(format!("classifyChange: not a User ({e})"))))?;
-    let known: Option<HashSet<i64>> = known_ids.map(|ids| ids.into_iter().map(|f| f as i64).collect());
+    let known: Option<HashSet<i64>> = match known_ids {
+        Some(ids) => Some(safe_ids(ids, "knownIds")?.into_iter().collect()),
+        None => None,
+    };
     Ok(changes::classify_change(&user, known.as_ref()).as_str().to_string())
 }
 
@@ -82,9 +101,9 @@ pub fn total_hours(participations_json: &str) -> JsResult<f64> {
 }
 
 #[wasm_bindgen(js_name = findMissingIds)]
-pub fn find_missing_ids(current: Vec<f64>, known: Vec<f64>) -> Vec<f64> {
-    let ints = |v: Vec<f64>| v.into_iter().map(|f| f as i64).collect::<Vec<_>>();
-    changes::find_missing_ids(&ints(current), &ints(known)).into_iter().map(|i| i as f64).collect()
+pub fn find_missing_ids(current: Vec<f64>, known: Vec<f64>) -> JsResult<Vec<f64>> {
+    let (current, known) = (safe_ids(current, "currentIds")?, safe_ids(known, "knownIds")?);
+    Ok(changes::find_missing_ids(&current, &known).into_iter().map(|i| i as f64).collect())
 }
 
 #[wasm_bindgen(js_name = parseRosterCsvJson)]

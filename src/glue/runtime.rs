@@ -1,7 +1,8 @@
 //! The [`Runtime`] of the wasm build: JS functions for the HTTP exchange and the sleep
-//! (see `js/facade/transport.mjs`), `Date.now`, `Math.random` and the `onWarning` callback.
+//! (see `js/facade/transport.mjs`), `Date.now`, `Math.random`, the `onWarning` and `log`
+//! callbacks. A call is the JS options bag of one method call: `{ signal, timeoutMs, maxRetries }`.
 
-use crate::client::{HttpRequest, HttpResponse, Runtime, TransportError};
+use crate::client::{AttemptLog, CallLimits, HttpRequest, HttpResponse, Runtime, TransportError};
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -16,10 +17,23 @@ pub struct JsRuntime {
     pub transport: Function,
     pub sleep: Function,
     pub on_warning: Option<Function>,
+    pub on_log: Option<Function>,
 }
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A number option of the call, `None` when absent; a non-number is `invalid_input`.
+fn opt_number(call: &JsValue, key: &str) -> crate::error::Result<Option<f64>> {
+    if call.is_undefined() || call.is_null() {
+        return Ok(None);
+    }
+    let v = get(call, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_f64().map(Some).ok_or_else(|| crate::error::VomoError::invalid_input(format!("{key} must be a number")))
 }
 
 fn opt_string(obj: &JsValue, key: &str) -> Option<String> {
@@ -46,6 +60,7 @@ impl Runtime for JsRuntime {
             &JsValue::from_f64(timeout_ms),
         );
         args.push(call);
+        args.push(&JsValue::from_f64(request.max_body_bytes));
         let result = match self.transport.apply(&JsValue::NULL, &args) {
             Ok(p) => settle(p).await,
             Err(e) => Err(e),
@@ -54,6 +69,7 @@ impl Runtime for JsRuntime {
         match opt_string(&r, "error").as_deref() {
             Some("aborted") => return Err(TransportError::Aborted),
             Some("timeout") => return Err(TransportError::Timeout),
+            Some("too_large") => return Err(TransportError::TooLarge(get(&r, "bytes").as_f64().unwrap_or(0.0))),
             Some(_) => return Err(TransportError::Network(opt_string(&r, "message").unwrap_or_else(|| "fetch failed".into()))),
             None => {}
         }
@@ -100,7 +116,17 @@ impl Runtime for JsRuntime {
     }
 
     fn is_aborted(&self, call: &JsValue) -> bool {
-        !call.is_undefined() && !call.is_null() && get(call, "aborted").as_bool().unwrap_or(false)
+        !call.is_undefined() && !call.is_null() && get(&get(call, "signal"), "aborted").as_bool().unwrap_or(false)
+    }
+
+    fn call_limits(&self, call: &JsValue) -> crate::error::Result<CallLimits> {
+        CallLimits::check(opt_number(call, "timeoutMs")?, opt_number(call, "maxRetries")?, "call options")
+    }
+
+    fn log(&self, entry: &AttemptLog) {
+        if let (Some(f), Ok(json)) = (&self.on_log, serde_json::to_string(entry)) {
+            let _ = f.call1(&JsValue::NULL, &JsValue::from_str(&json));
+        }
     }
 }
 

@@ -26,10 +26,15 @@ pub fn describe(v: &Value) -> String {
 }
 
 /// An integer sent as a JSON integer, an integral float, or a numeric string (`"8205"`).
+/// The largest integer JavaScript numbers hold exactly (`Number.MAX_SAFE_INTEGER`).
+pub const MAX_SAFE_INTEGER: i64 = 9_007_199_254_740_991;
+
+/// An integer within JavaScript's safe range, from a number or a string of digits; ids
+/// beyond it would reach JS rounded, so they are not integers here.
 pub fn integer(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n.as_i64().or_else(|| {
-            n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64)
+        Value::Number(n) => n.as_i64().filter(|i| i.abs() <= MAX_SAFE_INTEGER).or_else(|| {
+            n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() <= MAX_SAFE_INTEGER as f64).map(|f| f as i64)
         }),
         Value::String(s) => {
             let t = s.trim();

@@ -9,7 +9,7 @@ mod page_json;
 mod path;
 mod user;
 
-pub use coerce::Warnings;
+pub use coerce::{Warnings, MAX_SAFE_INTEGER};
 pub use path::JsonPath;
 
 use crate::error::{Result, VomoError};

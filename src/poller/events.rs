@@ -73,6 +73,15 @@ pub trait Handlers {
     async fn deliver(&self, event: &Event) -> Result<(), HandlerFailure>;
 }
 
+/// The `VomoError` kind a dead letter's error gets in JS when it is not the handler's own
+/// thrown value: `parse` for an unreadable record, `invalid_input` otherwise.
+pub fn dead_letter_error_kind(source: &str) -> crate::error::ErrorKind {
+    match source {
+        "parse" => crate::error::ErrorKind::Parse,
+        _ => crate::error::ErrorKind::InvalidInput,
+    }
+}
+
 /// VOMO's anonymization of a deleted account rewrites the email to this pattern.
 pub fn is_anonymized_email(email: &str) -> bool {
     let e = email.trim().to_ascii_lowercase();

@@ -7,7 +7,7 @@
 //! next renewal and leaves the other's lease alone.
 
 use crate::error::{ErrorKind, Result, VomoError};
-use super::store::Store;
+use crate::store::Store;
 use serde::{Deserialize, Serialize};
 
 /// Who holds a customer's poll, and until when (local wall-clock ms).
@@ -72,7 +72,7 @@ pub async fn release<S: Store>(store: &S, key: &str, token: &str) -> Result<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use super::super::store::memory::MemStore;
+    use crate::store::memory::MemStore;
 
     /// Runs a future whose every await is ready at once (the memory store never waits).
     fn block_on<F: std::future::Future>(f: F) -> F::Output {

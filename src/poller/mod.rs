@@ -11,14 +11,17 @@
 
 mod events;
 mod lease;
-mod participations;
+mod reconcile;
+mod scan;
+mod delivery;
 mod state;
-pub mod store;
+mod stored_participations;
 mod walk;
 
 pub use events::{is_anonymized_email, DeadLetterEvent, Event, HandlerFailure, Handlers, ParticipationEvent, UserEvent, UserPayload};
 pub use state::{CoreState, DeadLetterEntry, PollerState, ScanCursor, WindowWalk};
-pub use store::{Keys, Store};
+pub use crate::store::{Keys, Store};
+pub use events::dead_letter_error_kind;
 
 use crate::client::{Client, Runtime};
 use crate::error::{ErrorKind, Result, VomoError};
@@ -59,6 +62,13 @@ pub struct PollerConfig {
     pub window_margin_ms: i64,
     /// A window whose first page reports more rows than this is narrowed first.
     pub max_window_rows: u64,
+    /// Handler failures in a row after which the poll stops as a downstream outage: the
+    /// checkpoint stays before the undelivered changes and none of those attempts counts
+    /// towards `max_attempts`.
+    pub max_consecutive_failures: u32,
+    /// The dead-letter queue's bound; a failure that would exceed it stops the poll instead
+    /// of dropping anything.
+    pub max_dead_letters: usize,
     /// Identifies this poller in the lease; each poll adds its own number to it.
     pub owner: String,
 }
@@ -72,6 +82,8 @@ impl PollerConfig {
             max_attempts: 5,
             window_margin_ms: 5_000,
             max_window_rows: 750,
+            max_consecutive_failures: 10,
+            max_dead_letters: 1000,
             owner: owner.to_string(),
         }
     }
@@ -90,9 +102,25 @@ pub struct PollReport {
     pub checkpoint: String,
     pub duration_ms: f64,
     pub lag_ms: f64,
-    /// False when the poll stopped early (request budget, an unsettled window); the next
-    /// poll continues where this one stopped.
+    /// False when the poll stopped early (see `stop_reason`); the next poll continues where
+    /// this one stopped.
     pub complete: bool,
+    /// Why the poll stopped early, or `None` when it completed.
+    pub stop_reason: Option<StopReason>,
+}
+
+/// Why a poll stopped before catching up.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// The `maxRequests` budget was spent.
+    MaxRequests,
+    /// `max_consecutive_failures` handler calls failed in a row: the downstream looks down.
+    HandlerOutage,
+    /// The dead-letter queue is full.
+    DeadLetterLimit,
+    /// A window kept changing while it was paged; the next poll walks it again.
+    UnsettledWindow,
 }
 
 /// The outcome of `reconcile()`.
@@ -142,6 +170,13 @@ pub(crate) struct PollRun<'a, R: Runtime> {
     pub max_requests: Option<u64>,
     /// This poll's lease token.
     pub lease: String,
+    /// Why the poll is stopping early, once something decided it.
+    pub stop: Option<StopReason>,
+    /// Handler failures in a row (any success resets it).
+    pub consecutive_failures: u32,
+    /// Failed changes of the current run of failures, already queued as dead letters, whose
+    /// attempt counts and dead-letter events wait until the run is judged (delivery.rs).
+    pub pending: Vec<delivery::PendingFailure>,
 }
 
 impl<R: Runtime> PollRun<'_, R> {
@@ -149,9 +184,13 @@ impl<R: Runtime> PollRun<'_, R> {
         client.stats().requests - self.requests_at_start
     }
 
-    /// True when the next request would exceed the budget.
-    pub fn out_of_budget(&self, client: &Client<R>) -> bool {
-        self.max_requests.is_some_and(|m| self.requests(client) >= m)
+    /// True when the next request would exceed the budget (and records why the poll stops).
+    pub fn out_of_budget(&mut self, client: &Client<R>) -> bool {
+        let out = self.max_requests.is_some_and(|m| self.requests(client) >= m);
+        if out {
+            self.stop.get_or_insert(StopReason::MaxRequests);
+        }
+        out
     }
 }
 
@@ -200,8 +239,16 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             requests_at_start: self.client.stats().requests,
             max_requests,
             lease: token.to_string(),
+            stop: None,
+            consecutive_failures: 0,
+            pending: Vec::new(),
         };
-        let result = self.poll_steps(&mut run).await;
+        let mut result = self.poll_steps(&mut run).await;
+        // Failures after the poll's last success: whether the downstream works is not
+        // known, so they count but none is given up (delivery.rs).
+        if let Err(e) = self.settle_failures(&mut run, delivery::Verdict::Unknown).await {
+            result = result.and(Err(e));
+        }
         // Whatever happened, keep what was delivered and how far the walk got.
         let saved = run.state.save(&self.store, &self.keys).await;
         *self.last_core.borrow_mut() = Some(run.state.core.clone());
@@ -214,15 +261,20 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         report.duration_ms = now - started;
         report.lag_ms = self.lag_ms(&run.state.core).unwrap_or(0.0);
         report.complete = complete;
+        report.stop_reason = if complete { None } else { run.stop.or(Some(StopReason::UnsettledWindow)) };
         Ok(report)
     }
 
     async fn poll_steps(&self, run: &mut PollRun<'_, R>) -> Result<bool> {
-        self.retry_dead_letters(run).await?;
+        if !self.retry_dead_letters(run).await? {
+            return Ok(false);
+        }
         let caught_up = self.walk_windows(run).await?;
         if !caught_up {
             return Ok(false);
         }
+        // From now on an id the store does not know is a new user (delivery.rs).
+        run.state.core.caught_up = Some(true);
         if self.config.participations == ParticipationMode::FullScan {
             return self.continue_scan(run).await;
         }
@@ -257,7 +309,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
 
     /// Ids known to the store but not visible now, for review. Never deletes anything.
     pub async fn reconcile(&self, call: &R::Call) -> Result<Reconciliation> {
-        walk::reconcile(self, call).await
+        reconcile::reconcile(self, call).await
     }
 }
 

@@ -1,18 +1,32 @@
 //! What the poller remembers per customer, and how it is laid out in the store:
-//! - `state`: checkpoint, walk progress, dead letters, scan cursor (one chunked JSON value);
-//! - `known/<b>`: id -> last delivered `updatedAt`, in 16 buckets by id;
-//! - `parts/<b>`: id -> last seen participations, in 64 buckets by id;
-//! - `journal`: deliveries since the known buckets were last written, so that a delivery
-//!   that returned is never repeated even when the process dies before the page ends.
+//! - `state`: checkpoint, walk progress, dead letters, scan cursor, and the index of the
+//!   known log (one chunked JSON value, written at every save);
+//! - `known/<b>`: id -> last delivered `updatedAt`, in 16 buckets by id (the base);
+//! - `known-log/<slot>`: segments of `id:ms` lines recorded since the buckets were last
+//!   written: a save appends one segment with that save's changes, and the buckets are
+//!   rewritten only when the log outgrows them, so a backfill writes linearly, not every
+//!   bucket on every page (`crate::store::log`);
+//! - `parts/<b>`, `parts-log/<b>`: id -> last seen participations, in 64 buckets by id, each
+//!   with its own log (`super::stored_participations`);
+//! - `journal/<i>`: `epoch:id:ms`, one key per delivery since the last save (epoch = the
+//!   stored state's `journalEpoch`), so that a delivery that returned is never repeated
+//!   even when the process dies before the page ends. A save bumps the epoch, which retires
+//!   every slot at once; slots are reused from 0.
+//!
+//! Entries of `known` only grow (max of `updatedAt`), so replaying base, log and journal in
+//! any mix of old and new is harmless: a death at any point of a save reloads a state that
+//! knows every delivery recorded before it. Releases before format 2 wrote the journal as
+//! one `journal` value; it is still read, and emptied by the first save.
 
-use super::store::{read_chunked, write_chunked, Keys, Store};
+use super::stored_participations::StoredParticipations;
+use crate::store::log::{Log, LogIndex};
+use crate::store::{read_chunked, write_chunked, Keys, Store};
 use crate::error::{Result, VomoError};
 use crate::model::{Participation, User, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 const KNOWN_BUCKETS: i64 = 16;
-const PARTS_BUCKETS: i64 = 64;
 
 /// An unfinished walk of one time window `[start, end]` of `updated_at`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -52,25 +66,43 @@ pub struct CoreState {
     /// Every change with `updated_at` before this (server time, ms) has been delivered or
     /// dead-lettered.
     pub checkpoint_ms: i64,
-    /// True once a window completed: from then on an unknown id is definitively new.
+    /// True once a window completed (kept for readers of older releases).
     pub has_history: bool,
+    /// True once the initial sync caught up with the server's clock: from then on an id
+    /// the store does not know is definitively new. Until then every change is classified
+    /// by the created/updated heuristic, whatever window it sits in. `None` in state
+    /// written before this field existed: read as `has_history` then.
+    #[serde(default)]
+    pub caught_up: Option<bool>,
     /// Server clock minus local clock, from the last `Date` header.
     pub clock_offset_ms: Option<f64>,
     pub walk: Option<WindowWalk>,
     pub dead_letters: Vec<DeadLetterEntry>,
     pub scan: Option<ScanCursor>,
+    /// Segments of the known log (format 2; absent before).
+    #[serde(default)]
+    pub known_log: LogIndex,
+    /// Journal slots of this epoch are deliveries not yet in the log (format 2).
+    #[serde(default)]
+    pub journal_epoch: u64,
 }
 
-/// Everything the poller loaded, with dirty tracking so a page writes only what changed.
-#[derive(Debug, Default)]
+/// Everything the poller loaded, with dirty tracking so a save writes only what changed.
+#[derive(Debug)]
 pub struct PollerState {
     pub core: CoreState,
     pub known: BTreeMap<UserId, i64>,
-    participations: BTreeMap<UserId, Vec<Participation>>,
-    parts_loaded: BTreeSet<i64>,
+    parts: StoredParticipations,
+    /// Changes of `known` not yet in the log: journaled deliveries and scanned ids.
+    pending: BTreeMap<UserId, i64>,
+    /// Buckets whose stored text lacks entries of the log or of `pending`.
     dirty_known: BTreeSet<i64>,
-    dirty_parts: BTreeSet<i64>,
-    journal: Vec<(UserId, i64)>,
+    bucket_bytes: [usize; KNOWN_BUCKETS as usize],
+    log: Log,
+    /// Journal slots written in this epoch.
+    journal_len: u32,
+    /// A non-empty format-1 `journal` value was read: emptied by the next save.
+    legacy_journal: bool,
 }
 
 fn bucket(id: UserId, n: i64) -> i64 {
@@ -79,26 +111,57 @@ fn bucket(id: UserId, n: i64) -> i64 {
 
 impl PollerState {
     pub async fn load<S: Store>(store: &S, keys: &Keys) -> Result<PollerState> {
-        let mut state = PollerState::default();
+        let mut core = CoreState::default();
         if let Some(text) = read_chunked(store, &keys.key("state")).await? {
-            state.core = serde_json::from_str(&text).map_err(|e| VomoError::parse("state", format_args!("unreadable poller state ({e})")))?;
+            core = serde_json::from_str(&text).map_err(|e| VomoError::parse("state", format_args!("unreadable poller state ({e})")))?;
+        } else {
+            // A new customer: its initial sync starts now.
+            core.caught_up = Some(false);
         }
+        let log = Log::load(store, &keys.key("known-log"), &core.known_log, 0).await?;
+        let mut state = PollerState {
+            core,
+            known: BTreeMap::new(),
+            parts: StoredParticipations::default(),
+            pending: BTreeMap::new(),
+            dirty_known: BTreeSet::new(),
+            bucket_bytes: [0; KNOWN_BUCKETS as usize],
+            log: log.clone(),
+            journal_len: 0,
+            legacy_journal: false,
+        };
         for b in 0..KNOWN_BUCKETS {
             if let Some(text) = read_chunked(store, &keys.key(&format!("known/{b}"))).await? {
+                state.bucket_bytes[b as usize] = text.len();
                 for line in text.lines().filter(|l| !l.is_empty()) {
                     let (id, ms) = parse_pair(line, "known")?;
                     state.known.insert(id, ms);
                 }
             }
         }
+        for text in log.texts() {
+            for line in text.lines().filter(|l| !l.is_empty()) {
+                let (id, ms) = parse_pair(line, "known log")?;
+                state.apply(id, ms);
+            }
+        }
         if let Some(text) = store.get(&keys.key("journal")).await? {
             for line in text.lines().filter(|l| !l.is_empty()) {
                 let (id, ms) = parse_pair(line, "journal")?;
-                state.mark_delivered_in_memory(id, ms);
-                // Kept in the journal until a save has written its bucket: the next
-                // delivery rewrites the journal and must not drop these.
-                state.journal.push((id, ms));
+                state.apply(id, ms);
+                state.pending.insert(id, state.known[&id]);
+                state.legacy_journal = true;
             }
+        }
+        let epoch = format!("{}:", state.core.journal_epoch);
+        loop {
+            let Some(entry) = store.get(&keys.key(&format!("journal/{}", state.journal_len))).await? else { break };
+            // A slot of an earlier epoch ends this epoch's journal.
+            let Some(pair) = entry.strip_prefix(&epoch) else { break };
+            let (id, ms) = parse_pair(pair, "journal")?;
+            state.apply(id, ms);
+            state.pending.insert(id, state.known[&id]);
+            state.journal_len += 1;
         }
         Ok(state)
     }
@@ -108,7 +171,8 @@ impl PollerState {
         self.known.get(&id).is_some_and(|&t| t >= updated_at_ms)
     }
 
-    fn mark_delivered_in_memory(&mut self, id: UserId, ms: i64) {
+    /// Merges one entry into `known` (entries only grow) and marks its bucket dirty.
+    fn apply(&mut self, id: UserId, ms: i64) {
         let slot = self.known.entry(id).or_insert(ms);
         *slot = (*slot).max(ms);
         self.dirty_known.insert(bucket(id, KNOWN_BUCKETS));
@@ -116,61 +180,74 @@ impl PollerState {
 
     /// Records a delivery durably at once (one small journal write).
     pub async fn mark_delivered<S: Store>(&mut self, store: &S, keys: &Keys, id: UserId, ms: i64) -> Result<()> {
-        self.mark_delivered_in_memory(id, ms);
-        self.journal.push((id, ms));
-        let text: String = self.journal.iter().map(|(i, t)| format!("{i}:{t}\n")).collect();
-        store.set(&keys.key("journal"), &text).await
+        self.apply(id, ms);
+        self.pending.insert(id, self.known[&id]);
+        let slot = keys.key(&format!("journal/{}", self.journal_len));
+        store.set(&slot, &format!("{}:{id}:{}", self.core.journal_epoch, self.known[&id])).await?;
+        self.journal_len += 1;
+        Ok(())
     }
 
     /// Records an id as known without a delivery (seen by a participation scan).
     pub fn note_id(&mut self, id: UserId) {
         if !self.known.contains_key(&id) {
-            self.known.insert(id, i64::MIN);
-            self.dirty_known.insert(bucket(id, KNOWN_BUCKETS));
+            self.apply(id, i64::MIN);
+            self.pending.insert(id, i64::MIN);
         }
     }
 
     /// The last-seen participations of a user (loads its bucket on first use).
     pub async fn participations<S: Store>(&mut self, store: &S, keys: &Keys, id: UserId) -> Result<Option<Vec<Participation>>> {
-        let b = bucket(id, PARTS_BUCKETS);
-        if self.parts_loaded.insert(b) {
-            if let Some(text) = read_chunked(store, &keys.key(&format!("parts/{b}"))).await? {
-                let map: BTreeMap<UserId, Vec<Participation>> = serde_json::from_str(&text)
-                    .map_err(|e| VomoError::parse("parts", format_args!("unreadable participation state ({e})")))?;
-                self.participations.extend(map);
-            }
-        }
-        Ok(self.participations.get(&id).cloned())
+        self.parts.get(store, keys, id).await
     }
 
     pub fn set_participations(&mut self, id: UserId, list: Vec<Participation>) {
-        self.participations.insert(id, list);
-        self.dirty_parts.insert(bucket(id, PARTS_BUCKETS));
+        self.parts.set(id, list);
     }
 
-    /// Writes the dirty buckets, then the core state, then clears the journal.
+    /// Writes this save's changes (a log segment, or every dirty bucket when the log has
+    /// outgrown them), the dirty participation buckets, then the core state, whose write
+    /// makes it all count: it names the new log and retires the journal.
     pub async fn save<S: Store>(&mut self, store: &S, keys: &Keys) -> Result<()> {
-        // A bucket stays dirty until its write succeeded: a failed save must not let a
-        // later save clear the journal over a bucket that was never written.
-        for b in self.dirty_known.clone() {
-            let text: String = self.known.iter().filter(|(id, _)| bucket(**id, KNOWN_BUCKETS) == b)
-                .map(|(id, t)| format!("{id}:{t}\n")).collect();
-            write_chunked(store, &keys.key(&format!("known/{b}")), &text).await?;
-            self.dirty_known.remove(&b);
+        let mut next_log = None;
+        if !self.pending.is_empty() {
+            let text: String = self.pending.iter().map(|(id, t)| format!("{id}:{t}\n")).collect();
+            let base: usize = self.bucket_bytes.iter().sum();
+            if self.log.bytes() + text.len() > base {
+                // Compaction: every bucket the log or this save touched, then an empty log.
+                for b in self.dirty_known.clone() {
+                    let text: String = self.known.iter().filter(|(id, _)| bucket(**id, KNOWN_BUCKETS) == b)
+                        .map(|(id, t)| format!("{id}:{t}\n")).collect();
+                    write_chunked(store, &keys.key(&format!("known/{b}")), &text).await?;
+                    self.bucket_bytes[b as usize] = text.len();
+                }
+                next_log = Some(self.log.cleared());
+            } else {
+                next_log = Some(self.log.append(store, &text).await?);
+            }
         }
-        for b in self.dirty_parts.clone() {
-            let map: BTreeMap<&UserId, &Vec<Participation>> =
-                self.participations.iter().filter(|(id, _)| bucket(**id, PARTS_BUCKETS) == b).collect();
-            let text = serde_json::to_string(&map).unwrap_or_else(|_| "{}".into());
-            write_chunked(store, &keys.key(&format!("parts/{b}")), &text).await?;
-            self.dirty_parts.remove(&b);
+        self.parts.save(store, keys).await?;
+        let mut core = self.core.clone();
+        core.version = crate::store::STATE_VERSION;
+        core.journal_epoch += 1;
+        if let Some(log) = &next_log {
+            core.known_log = log.index();
         }
-        self.core.version = super::store::STATE_VERSION;
-        let core = serde_json::to_string(&self.core).unwrap_or_default();
-        write_chunked(store, &keys.key("state"), &core).await?;
-        if !self.journal.is_empty() {
-            self.journal.clear();
+        write_chunked(store, &keys.key("state"), &serde_json::to_string(&core).unwrap_or_default()).await?;
+        // Stored: the journal is retired and the log is the new one.
+        self.core = core;
+        self.journal_len = 0;
+        self.pending.clear();
+        if let Some(log) = next_log {
+            let previous = std::mem::replace(&mut self.log, log);
+            self.log.committed(store, &previous).await;
+            if self.log.is_empty() {
+                self.dirty_known.clear();
+            }
+        }
+        if self.legacy_journal {
             store.set(&keys.key("journal"), "").await?;
+            self.legacy_journal = false;
         }
         Ok(())
     }

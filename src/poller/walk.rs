@@ -1,20 +1,83 @@
-//! Walking time windows of `updated_at`, the participation scan, and reconciliation.
+//! Walking closed time windows `[checkpoint, end]` of `updated_at` (the argument is in
+//! docs/poller.md). One step of the walk fetches one page; what happens around it is a
+//! small state machine:
+//!
+//! - **open** a window when none is in progress: from the checkpoint to the server's now
+//!   (its `Date` header, or a local estimate fixed for the poll) minus the margin; or stop,
+//!   caught up, when the checkpoint is already there;
+//! - **check the first page**: reopen the window from the `Date` header when its end is too
+//!   close to the server's now or far behind it, narrow it when it holds too many rows, or
+//!   note its `meta.total`;
+//! - **deliver** the page's users (a halt keeps the page for the next poll);
+//! - **advance**: next page; the same window again, halved, when its total changed while
+//!   paging (given up for this poll after `MAX_RESTARTS`); or complete it, moving the
+//!   checkpoint to its end.
 
-use super::participations::Delivery;
-use super::state::{ScanCursor, WindowWalk};
-use super::{Handlers, PollRun, Poller, Reconciliation, Store};
+use super::delivery::Delivery;
+use super::state::WindowWalk;
+use super::{Handlers, PollRun, Poller, StopReason, Store};
 use crate::client::{Filters, PageWalk, Runtime};
 use crate::error::Result;
 use crate::model::{Page, User};
 use crate::time::Timestamp;
-use std::collections::HashSet;
 
 /// How far before the server's `Date` a window must end (see docs/poller.md).
 const DATE_SAFETY_MS: i64 = 2_000;
 /// How far a window's end may lag the server's clock before it is moved up.
 const CLOCK_TOLERANCE_MS: i64 = 2_000;
-/// Unstable walks of one window tolerated per poll before waiting for the next poll.
-const MAX_RESTARTS: u32 = 3;
+/// Unstable walks of one window (and clock fixes) tolerated per poll.
+pub(crate) const MAX_RESTARTS: u32 = 3;
+
+/// What this poll knows of the server's clock.
+#[derive(Debug, Default)]
+struct ServerClock {
+    /// The `Date` header of the poll's latest first page.
+    date: Option<i64>,
+    /// Without a `Date` header: the local estimate of the server's now, fixed for the poll,
+    /// so that the walk ends instead of chasing a clock that moves with every request.
+    estimate: Option<f64>,
+    /// Windows reopened from a `Date` header in this poll.
+    fixes: u32,
+}
+
+impl ServerClock {
+    /// True when a window ending at `checkpoint` is as recent as a window may be.
+    fn caught_up(&self, checkpoint: i64, margin: i64) -> bool {
+        match (self.date, self.estimate) {
+            (Some(date), _) => checkpoint >= date - margin - CLOCK_TOLERANCE_MS,
+            (None, Some(e)) => checkpoint >= e as i64 - margin,
+            (None, None) => false,
+        }
+    }
+
+    /// The server's now: its last `Date`, else the estimate (fixed once made).
+    fn now(&mut self, local_now: f64, offset: Option<f64>) -> i64 {
+        match self.date {
+            Some(date) => date,
+            None => *self.estimate.get_or_insert(local_now + offset.unwrap_or(0.0)) as i64,
+        }
+    }
+}
+
+/// The verdict on a window's first page.
+enum FirstPage {
+    /// Walk it as it is.
+    Keep,
+    /// Start the window again with this end.
+    Reopen(i64),
+    /// The server's clock says nothing new can be asked for yet.
+    CaughtUp,
+}
+
+/// Where a window goes after a page's users were delivered.
+enum Advance {
+    NextPage(String),
+    /// The set changed while paging: walk the window again (narrowed).
+    Again,
+    /// Unstable too often in this poll: wait for the next one.
+    GiveUp,
+    Complete,
+}
 
 impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     fn window_url(&self, start_ms: i64, end_ms: i64) -> Result<String> {
@@ -26,7 +89,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         self.client.list_url(&filters)
     }
 
-    async fn fetch_page(&self, page_url: String, call: &R::Call) -> Result<(Page<User>, PageWalk)> {
+    pub(crate) async fn fetch_page(&self, page_url: String, call: &R::Call) -> Result<(Page<User>, PageWalk)> {
         let mut walk = PageWalk::new(self.client.base_url().clone(), page_url);
         let page = self.client.next_page(&mut walk, call).await?;
         // A walk with a URL always yields a page or an error.
@@ -34,44 +97,14 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     }
 
     /// Walks windows until the checkpoint is within the margin of the server's clock.
-    /// Returns false when it stopped early (budget or an unsettled window).
+    /// Returns false when it stopped early (`run.stop` says why).
     pub(crate) async fn walk_windows(&self, run: &mut PollRun<'_, R>) -> Result<bool> {
-        let mut clock_fixes = 0;
-        // The server's clock as of this poll's latest response (its Date header).
-        let mut server_date: Option<i64> = None;
-        // Without a Date header: the local estimate of the server's now, fixed for this
-        // poll, so that the walk ends instead of chasing a clock that moves with every request.
-        let mut estimate: Option<f64> = None;
+        let mut clock = ServerClock::default();
         loop {
             if run.out_of_budget(&self.client) {
                 return Ok(false);
             }
-            let now = self.client.runtime().now_ms();
-            let mut walk = match run.state.core.walk.clone() {
-                Some(w) => w,
-                None => {
-                    if let Some(date) = server_date {
-                        // A window just completed: caught up once it ends near the server's now.
-                        if run.state.core.checkpoint_ms >= date - self.config.window_margin_ms - CLOCK_TOLERANCE_MS {
-                            return Ok(true);
-                        }
-                    }
-                    if let (None, Some(e)) = (server_date, estimate) {
-                        if run.state.core.checkpoint_ms >= e as i64 - self.config.window_margin_ms {
-                            return Ok(true);
-                        }
-                    }
-                    let server_now = match server_date {
-                        Some(date) => date as f64,
-                        None => *estimate.get_or_insert(now + run.state.core.clock_offset_ms.unwrap_or(0.0)),
-                    };
-                    // Only an estimate: the first page's Date header corrects it. Even when the
-                    // estimate says nothing can be new, ask once, since the server's clock rules.
-                    let start = run.state.core.checkpoint_ms;
-                    let end = (server_now as i64 - self.config.window_margin_ms).max(start + 1);
-                    WindowWalk { start_ms: start, end_ms: end, next_url: None, first_total: None, unstable: false, restarts: 0 }
-                }
-            };
+            let Some(mut walk) = self.current_window(run, &mut clock) else { return Ok(true) };
             let first = walk.next_url.is_none();
             let page_url = match &walk.next_url {
                 Some(u) => u.clone(),
@@ -79,69 +112,42 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             };
             let (page, mut pages) = self.fetch_page(page_url.clone(), run.call).await?;
             if first {
-                if let Some(date) = pages.server_date_ms() {
-                    server_date = Some(date as i64);
-                    run.state.core.clock_offset_ms = Some(date - self.client.runtime().now_ms());
-                    let safe_end = date as i64 - DATE_SAFETY_MS;
-                    let desired_end = date as i64 - self.config.window_margin_ms;
-                    // Too close to the server's now (rows could still enter the window while we
-                    // page), or far behind it (our estimate of its clock was stale): set the end
-                    // from its Date header and start the window again.
-                    let behind = walk.end_ms < desired_end - CLOCK_TOLERANCE_MS && clock_fixes < MAX_RESTARTS;
-                    if walk.end_ms > safe_end || behind {
-                        clock_fixes += 1;
-                        if desired_end <= walk.start_ms {
-                            run.state.core.walk = None;
-                            return Ok(true);
-                        }
-                        walk.end_ms = desired_end;
+                match self.check_first_page(run, &mut clock, &walk, &page, pages.server_date_ms()) {
+                    FirstPage::Keep => walk.first_total = Some(page.meta.total),
+                    FirstPage::Reopen(end) => {
+                        walk.end_ms = end;
                         run.state.core.walk = Some(walk);
                         continue;
                     }
+                    FirstPage::CaughtUp => {
+                        run.state.core.walk = None;
+                        return Ok(true);
+                    }
                 }
-                if page.meta.total > self.config.max_window_rows && walk.end_ms - walk.start_ms > 1000 {
-                    walk.end_ms = narrower_end(&walk, &page, self.config.max_window_rows);
-                    run.state.core.walk = Some(walk);
-                    continue;
-                }
-                walk.first_total = Some(page.meta.total);
             } else if walk.first_total != Some(page.meta.total) {
                 walk.unstable = true;
             }
-            for (raw, why) in page.dropped.iter().cloned() {
-                self.dead_letter_unreadable(run, raw, why).await;
-            }
-            for user in &page.data {
-                if self.deliver_user(run, user).await? == Delivery::OutOfBudget {
-                    walk.next_url = Some(page_url);
-                    run.state.core.walk = Some(walk);
-                    return Ok(false);
-                }
+            if self.deliver_page(run, &page).await? == Delivery::Halt {
+                walk.next_url = Some(page_url);
+                run.state.core.walk = Some(walk);
+                return Ok(false);
             }
             if let Some(e) = pages.take_stop_reason() {
                 run.state.core.walk = None;
                 return Err(e);
             }
-            match pages.next_url() {
-                Some(next) => {
-                    walk.next_url = Some(next.to_string());
+            match advance(&mut walk, pages.next_url()) {
+                Advance::NextPage(next) => {
+                    walk.next_url = Some(next);
                     run.state.core.walk = Some(walk);
                 }
-                None if walk.unstable => {
-                    walk.restarts += 1;
-                    if walk.restarts >= MAX_RESTARTS {
-                        run.state.core.walk = None;
-                        return Ok(false);
-                    }
-                    if walk.end_ms - walk.start_ms > 1000 {
-                        walk.end_ms = walk.start_ms + (walk.end_ms - walk.start_ms) / 2;
-                    }
-                    walk.next_url = None;
-                    walk.first_total = None;
-                    walk.unstable = false;
-                    run.state.core.walk = Some(walk);
+                Advance::Again => run.state.core.walk = Some(walk),
+                Advance::GiveUp => {
+                    run.state.core.walk = None;
+                    run.stop = Some(StopReason::UnsettledWindow);
+                    return Ok(false);
                 }
-                None => {
+                Advance::Complete => {
                     run.state.core.checkpoint_ms = walk.end_ms;
                     run.state.core.has_history = true;
                     run.state.core.walk = None;
@@ -152,45 +158,77 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         }
     }
 
-    /// Full-scan mode: reads every user's detail, a slice per poll, and diffs participations.
-    pub(crate) async fn continue_scan(&self, run: &mut PollRun<'_, R>) -> Result<bool> {
-        loop {
-            let mut cursor = run.state.core.scan.clone().unwrap_or_default();
-            if run.out_of_budget(&self.client) {
-                return Ok(false);
-            }
-            let page_url = match &cursor.page_url {
-                Some(u) => u.clone(),
-                None => self.client.list_url(&Filters::default())?,
-            };
-            let (page, mut pages) = self.fetch_page(page_url.clone(), run.call).await?;
-            for user in page.data.iter().skip(cursor.done_in_page) {
-                if run.out_of_budget(&self.client) {
-                    cursor.page_url = Some(page_url);
-                    run.state.core.scan = Some(cursor);
-                    return Ok(false);
-                }
-                if let Some(detail) = self.client.get_user(user.id, run.call).await? {
-                    self.emit_participation_diff(run, &detail).await?;
-                }
-                cursor.done_in_page += 1;
-                run.state.core.scan = Some(ScanCursor { page_url: Some(page_url.clone()), done_in_page: cursor.done_in_page });
-            }
-            if let Some(e) = pages.take_stop_reason() {
-                run.state.core.scan = None;
-                return Err(e);
-            }
-            match pages.next_url() {
-                Some(next) => run.state.core.scan = Some(ScanCursor { page_url: Some(next.to_string()), done_in_page: 0 }),
-                None => {
-                    run.state.core.scan = None;
-                    run.state.save(&self.store, &self.keys).await?;
-                    return Ok(true);
-                }
-            }
-            run.state.save(&self.store, &self.keys).await?;
+    /// The window in progress, or a new one from the checkpoint; `None` when caught up.
+    fn current_window(&self, run: &PollRun<'_, R>, clock: &mut ServerClock) -> Option<WindowWalk> {
+        if let Some(w) = &run.state.core.walk {
+            return Some(w.clone());
         }
+        let start = run.state.core.checkpoint_ms;
+        if clock.caught_up(start, self.config.window_margin_ms) {
+            return None;
+        }
+        // Only an estimate until a Date header corrects it; even when the estimate says
+        // nothing can be new, ask once, since the server's clock rules.
+        let server_now = clock.now(self.client.runtime().now_ms(), run.state.core.clock_offset_ms);
+        let end = (server_now - self.config.window_margin_ms).max(start + 1);
+        Some(WindowWalk { start_ms: start, end_ms: end, next_url: None, first_total: None, unstable: false, restarts: 0 })
     }
+
+    /// Judges a window's first page by the server's `Date` and the window's size.
+    fn check_first_page(&self, run: &mut PollRun<'_, R>, clock: &mut ServerClock, walk: &WindowWalk, page: &Page<User>, date: Option<f64>) -> FirstPage {
+        if let Some(date) = date {
+            clock.date = Some(date as i64);
+            run.state.core.clock_offset_ms = Some(date - self.client.runtime().now_ms());
+            let safe_end = date as i64 - DATE_SAFETY_MS;
+            let desired_end = date as i64 - self.config.window_margin_ms;
+            // Too close to the server's now (rows could still enter the window while we
+            // page), or far behind it (our estimate of its clock was stale): end it by the
+            // Date header and start again.
+            let behind = walk.end_ms < desired_end - CLOCK_TOLERANCE_MS && clock.fixes < MAX_RESTARTS;
+            if walk.end_ms > safe_end || behind {
+                clock.fixes += 1;
+                return if desired_end <= walk.start_ms { FirstPage::CaughtUp } else { FirstPage::Reopen(desired_end) };
+            }
+        }
+        if page.meta.total > self.config.max_window_rows && walk.end_ms - walk.start_ms > 1000 {
+            return FirstPage::Reopen(narrower_end(walk, page, self.config.max_window_rows));
+        }
+        FirstPage::Keep
+    }
+
+    /// Dead-letters the page's unreadable records and delivers its users.
+    async fn deliver_page(&self, run: &mut PollRun<'_, R>, page: &Page<User>) -> Result<Delivery> {
+        for (raw, why) in page.dropped.iter().cloned() {
+            self.dead_letter_unreadable(run, raw, why).await;
+        }
+        for user in &page.data {
+            if self.deliver_user(run, user).await? == Delivery::Halt {
+                return Ok(Delivery::Halt);
+            }
+        }
+        Ok(Delivery::Done)
+    }
+}
+
+/// Where a window goes once a page was delivered.
+fn advance(walk: &mut WindowWalk, next_url: Option<&str>) -> Advance {
+    if let Some(next) = next_url {
+        return Advance::NextPage(next.to_string());
+    }
+    if !walk.unstable {
+        return Advance::Complete;
+    }
+    walk.restarts += 1;
+    if walk.restarts >= MAX_RESTARTS {
+        return Advance::GiveUp;
+    }
+    if walk.end_ms - walk.start_ms > 1000 {
+        walk.end_ms = walk.start_ms + (walk.end_ms - walk.start_ms) / 2;
+    }
+    walk.next_url = None;
+    walk.first_total = None;
+    walk.unstable = false;
+    Advance::Again
 }
 
 /// A narrower window end, guessed from the `updated_at` spread of the first page's rows
@@ -218,52 +256,3 @@ fn empty_page() -> Page<User> {
     }
 }
 
-/// Lists every visible user (with the same stable-total check as the windows) and
-/// confirms each candidate with `GET /users/{id}` before calling it missing.
-pub(crate) async fn reconcile<R: Runtime, S: Store, H: Handlers>(poller: &Poller<R, S, H>, call: &R::Call) -> Result<Reconciliation> {
-    let state = super::PollerState::load(&poller.store, &poller.keys).await?;
-    let known = state.known_ids();
-    let mut visible: HashSet<i64> = HashSet::new();
-    let mut stable = false;
-    for _ in 0..MAX_RESTARTS {
-        visible.clear();
-        let mut walk = poller.client.start_listing(&Filters::default())?;
-        let mut first_total = None;
-        let mut same = true;
-        let listed = async {
-            while let Some(page) = poller.client.next_page(&mut walk, call).await? {
-                visible.extend(page.data.iter().map(|u| u.id));
-                visible.extend(page.dropped.iter().filter_map(|(raw, _)| raw.get("id").and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))));
-                match first_total {
-                    None => first_total = Some(page.meta.total),
-                    Some(t) if t != page.meta.total => same = false,
-                    _ => {}
-                }
-            }
-            Ok::<(), crate::VomoError>(())
-        }
-        .await;
-        match listed {
-            Ok(()) if same => {
-                stable = true;
-                break;
-            }
-            Ok(()) => continue,
-            Err(e) if super::is_fatal(&e) => return Err(e),
-            Err(_) => return Ok(Reconciliation { missing: Vec::new(), complete: false }),
-        }
-    }
-    if !stable {
-        return Ok(Reconciliation { missing: Vec::new(), complete: false });
-    }
-    let mut missing = Vec::new();
-    for id in crate::changes::find_missing_ids(&visible.into_iter().collect::<Vec<_>>(), &known) {
-        match poller.client.get_user(id, call).await {
-            Ok(None) => missing.push(id),
-            Ok(Some(_)) => {}
-            Err(e) if super::is_fatal(&e) => return Err(e),
-            Err(_) => return Ok(Reconciliation { missing, complete: false }),
-        }
-    }
-    Ok(Reconciliation { missing, complete: true })
-}

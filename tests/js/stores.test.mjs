@@ -10,6 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileStore, fileNameOf } from "vomo-users/stores/file";
 import { LocalStorageStore, DurableObjectStore, KvStore } from "vomo-users/stores";
+import { VomoError } from "vomo-users";
+// The stores throw the package's VomoError (kind invalid_input), instanceof the main entry's class.
+const invalid = (e) => e instanceof VomoError && e.kind === "invalid_input";
 import { VomoClient, UserPoller } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
 
@@ -66,8 +69,8 @@ test("FileStore: keys with slashes, dots, case, non-ASCII and great length map t
   assert.match(fileNameOf("x".repeat(300)), /^x+~[0-9a-f]{64}$/);
   assert.notEqual(fileNameOf("x".repeat(300)), fileNameOf("x".repeat(301)));
   assert.ok(!readdirSync(join(dir, "..")).includes("escape"), "nothing written outside the directory");
-  await assert.rejects(() => store.set("", "x"), TypeError);
-  assert.throws(() => new FileStore(""), TypeError);
+  await assert.rejects(() => store.set("", "x"), invalid);
+  assert.throws(() => new FileStore(""), invalid);
 });
 
 test("FileStore: writes are atomic: concurrent readers never see a torn value, no temp file is left", async (t) => {
@@ -124,7 +127,7 @@ test("stores: LocalStorageStore, DurableObjectStore and KvStore map get/set onto
   assert.deepEqual([...ws.map.keys()], ["app:k"]);
   local.delete("k");
   assert.equal(local.get("k"), null);
-  assert.throws(() => new LocalStorageStore(undefined), TypeError, "no localStorage in Node: a clear error");
+  assert.throws(() => new LocalStorageStore(undefined), invalid, "no localStorage in Node: a clear error");
 
   const m = new Map();
   const doStore = new DurableObjectStore({ get: async (k) => m.get(k), put: async (k, v) => { m.set(k, v); },
@@ -134,7 +137,7 @@ test("stores: LocalStorageStore, DurableObjectStore and KvStore map get/set onto
   assert.equal(await doStore.get("k"), "v");
   await doStore.delete("k");
   assert.equal(await doStore.get("k"), null);
-  assert.throws(() => new DurableObjectStore({}), TypeError);
+  assert.throws(() => new DurableObjectStore({}), invalid);
 
   const kvMap = new Map();
   const calls = [];
@@ -146,7 +149,7 @@ test("stores: LocalStorageStore, DurableObjectStore and KvStore map get/set onto
   assert.equal(await kv.get("k"), "v");
   assert.deepEqual(calls, [["get", "p/k", "text"], ["put", "p/k"], ["get", "p/k", "text"]]);
   assert.equal(new KvStore({ get() {}, put() {}, delete() {} }) instanceof KvStore, true, "options optional");
-  assert.throws(() => new KvStore(null), TypeError);
+  assert.throws(() => new KvStore(null), invalid);
 });
 
 test("FileStore + UserPoller: backfill, incremental poll, then a new FileStore on the same directory continues without redelivery", async (t) => {

@@ -2,32 +2,10 @@
 // package's .d.ts. An excess or missing property, or a null where the type says not, fails.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseUserPage, parseUserDetail } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
-import { LIST_PAGE, UPSERT_200, repoRequire } from "./helpers.mjs";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const tsc = repoRequire.resolve("typescript/bin/tsc");
-
-function compile(source) {
-  const dir = mkdtempSync(join(here, "drift-"));
-  try {
-    writeFileSync(join(dir, "drift.ts"), source);
-    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, noEmit: true,
-      target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", lib: ["ES2022", "DOM"], types: [] },
-      files: ["drift.ts"] }));
-    execFileSync(process.execPath, [tsc, "-p", dir], { encoding: "utf8", stdio: "pipe" });
-    return { ok: true, out: "" };
-  } catch (e) {
-    return { ok: false, out: `${e.stdout ?? ""}${e.stderr ?? ""}` };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { LIST_PAGE, UPSERT_200 } from "./helpers.mjs";
+import { compile } from "./types/tsc.mjs";
 
 async function samples() {
   const pages = [parseUserPage(LIST_PAGE())];

@@ -16,8 +16,10 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
-use vomo_users::client::{HttpRequest, HttpResponse, Runtime, TransportError};
-use vomo_users::poller::{is_anonymized_email, Event, HandlerFailure, Handlers, Store, UserPayload};
+use vomo_users::client::{Client, ClientConfig, HttpRequest, HttpResponse, Rate, Runtime, TransportError};
+use vomo_users::poller::{ParticipationMode, Poller, PollerConfig};
+use vomo_users::poller::{is_anonymized_email, Event, HandlerFailure, Handlers, UserPayload};
+use vomo_users::store::Store;
 use vomo_users::time::Timestamp;
 use vomo_users::{ErrorKind, VomoError};
 
@@ -128,6 +130,27 @@ pub fn run<F: Future>(fut: F, die_after: Option<u64>) -> Run<F::Output> {
     }
 }
 
+/// Drives `fut` to completion, or drops it at the first suspension where `dead()` holds
+/// (e.g. right after the store's k-th `set`, which suspends once it has landed).
+pub fn run_until<F: Future>(fut: F, dead: impl Fn() -> bool) -> Run<F::Output> {
+    let mut fut = std::pin::pin!(fut);
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    let mut steps = 0u64;
+    loop {
+        match fut.as_mut().poll(&mut cx) {
+            Poll::Ready(v) => return Run::Done(v),
+            Poll::Pending => {
+                steps += 1;
+                if dead() {
+                    return Run::Died(steps);
+                }
+                assert!(steps < 50_000_000, "a simulated future never finished");
+            }
+        }
+    }
+}
+
 /// Drives a future that must finish (test bookkeeping, never a poll that may die).
 pub fn block_on<F: Future>(fut: F) -> F::Output {
     match run(fut, None) {
@@ -161,6 +184,35 @@ pub fn laravel_ts(ms: i64) -> String {
 
 pub fn floor_s(ms: i64) -> i64 {
     ms.div_euclid(1000) * 1000
+}
+
+/// A user's participations: none, a few, or (with `long`, for one user in eight) 530-620,
+/// 105-125 KB of stored JSON, so that user's bucket spans two 100 KiB chunks; each version
+/// of the user adds up to 4 more.
+fn participations_json(u: &SimUser, long: bool) -> serde_json::Value {
+    let id = u.id;
+    let mut r = Rng::new(id as u64 ^ 0xFACE);
+    let n = if long && id % 8 == 4 { r.range(530, 620) } else { r.range(0, 3) } + (u.updated_ms / 1000).rem_euclid(5);
+    // Newest first, as a user's history reads: a version that adds or drops some shifts
+    // the whole stored text, so a mixture of two versions' chunks is never either one.
+    let list: Vec<serde_json::Value> = (0..n)
+        .rev()
+        .map(|i| {
+            let day = 1_700_000_000_000 + (id * 1000 + i) * 86_400_000 % 31_536_000_000;
+            serde_json::json!({
+                "project_id": 100 + i % 7,
+                "project_date_id": 10_000 + i,
+                "guests": i % 3,
+                "signed_up_at": laravel_ts(day - 86_400_000),
+                "checked_in_at": laravel_ts(day),
+                "checked_out_at": laravel_ts(day + 4 * 3_600_000),
+                "hours": "4.00",
+                "verified": i % 2 == 0,
+                "role": "VOLUNTEER",
+            })
+        })
+        .collect();
+    serde_json::Value::Array(list)
 }
 
 fn percent_decode(s: &str) -> String {
@@ -235,11 +287,19 @@ pub struct WorldConfig {
     pub no_date: bool,
     /// Fraction of handler calls that throw.
     pub p_handler_fail: f64,
+    /// A downstream outage: every handler call (users and participations) throws while the
+    /// world's clock is inside `[start, end)`.
+    pub outage: Option<(i64, i64)>,
     /// Fraction of store writes (other than the delivery journal) that fail.
     pub p_store_fail: f64,
     /// The handler suspends once more after it completed: a process death there falls in
     /// the one-call window between a handler returning and the journal write.
     pub journal_window_yield: bool,
+    /// Some users have hundreds of participations, so that the stored participation
+    /// buckets span several 100 KiB chunks.
+    pub long_participations: bool,
+    /// The store has an atomic multi-key write (Durable Object `put(object)`).
+    pub store_batches: bool,
 }
 
 impl Default for WorldConfig {
@@ -259,8 +319,11 @@ impl Default for WorldConfig {
             date_ahead_max_ms: 0,
             no_date: false,
             p_handler_fail: 0.0,
+            outage: None,
             p_store_fail: 0.0,
             journal_window_yield: false,
+            long_participations: false,
+            store_batches: false,
         }
     }
 }
@@ -281,6 +344,16 @@ pub struct Counters {
     pub final_dead_letters: u64,
     pub participation_events: u64,
     pub store_writes: u64,
+    /// Bytes of values handed to the store's `set`.
+    pub store_bytes: u64,
+    /// The largest value written, and the sets of chunks of values over 100 KiB.
+    pub largest_value: u64,
+    pub chunk_sets: u64,
+    /// Sets of values over 50 KB: in practice, the chunks of values over 100 KiB.
+    pub big_sets: u64,
+    /// The key of the latest `set` (a death right after a chunk is a death between chunks).
+    pub last_set_key: String,
+    pub upserts: u64,
     pub store_failures: u64,
     pub warnings: u64,
 }
@@ -303,6 +376,7 @@ pub struct Completed {
     pub email: String,
     pub anonymized: bool,
     pub kind: &'static str,
+    pub created_ms: i64,
 }
 
 pub struct World {
@@ -336,6 +410,11 @@ pub struct World {
 pub type Shared = Rc<RefCell<World>>;
 
 impl World {
+    /// True while the seed's downstream outage lasts.
+    pub fn in_outage(&self) -> bool {
+        self.cfg.outage.is_some_and(|(a, b)| self.now >= a && self.now < b)
+    }
+
     pub fn new(cfg: WorldConfig, seed: u64, start_ms: i64) -> World {
         World {
             cfg,
@@ -451,7 +530,11 @@ impl World {
         if roll < 0.40 {
             // Updates of 1..3 users (all stamped this second).
             for _ in 0..self.rng.range(1, 3) {
-                let ids = self.live_ids(true);
+                let mut ids = self.live_ids(true);
+                if self.cfg.long_participations && self.rng.chance(0.5) {
+                    // Users with long histories change often: their large values get rewritten.
+                    ids.retain(|id| id % 8 == 4);
+                }
                 if let Some(&id) = self.rng.pick(&ids) {
                     let mut u = self.users[&id].clone();
                     u.email = self.fresh_email(id);
@@ -489,6 +572,33 @@ impl World {
                 self.write(Op::Update(u));
             }
         }
+    }
+
+    /// `POST /users`: VOMO's upsert by email (201 created, 200 updated), committed at once.
+    fn upsert(&mut self, body: &str) -> HttpResponse {
+        let body: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        let email = body["email"].as_str().unwrap_or_default().trim().to_lowercase();
+        let stamp = floor_s(self.now);
+        let existing = self.users.values().find(|u| u.email == email).map(|u| u.id);
+        let (u, status) = match existing {
+            Some(id) => {
+                let u = SimUser { updated_ms: stamp, ..self.users[&id].clone() };
+                (u, 200)
+            }
+            None => {
+                let id = self.next_id;
+                self.next_id += 1;
+                (SimUser { id, email, created_ms: stamp, updated_ms: stamp }, 201)
+            }
+        };
+        self.c.upserts += 1;
+        self.versions.insert((u.id, u.updated_ms), u.email.clone());
+        self.last_stamp = self.last_stamp.max(stamp);
+        self.users.insert(u.id, u.clone());
+        let mut v = Self::user_json(&u);
+        v["participations"] = serde_json::json!([]);
+        v["profile_field_values"] = serde_json::json!([]);
+        self.response(status, serde_json::json!({ "data": v }).to_string())
     }
 
     fn user_json(u: &SimUser) -> serde_json::Value {
@@ -569,6 +679,9 @@ impl World {
         let Some(rest) = req.url.strip_prefix(PREFIX) else {
             return self.response(404, r#"{"message":"Not Found."}"#.into());
         };
+        if req.method == "POST" && rest.is_empty() {
+            return self.upsert(req.body.as_deref().unwrap_or(""));
+        }
         if req.method != "GET" {
             return self.response(405, r#"{"message":"Method not allowed."}"#.into());
         }
@@ -577,7 +690,7 @@ impl World {
             return match id.parse::<i64>().ok().and_then(|id| self.users.get(&id)) {
                 Some(u) => {
                     let mut v = Self::user_json(u);
-                    v["participations"] = serde_json::json!([]);
+                    v["participations"] = participations_json(u, self.cfg.long_participations);
                     v["profile_field_values"] = serde_json::json!([]);
                     let body = serde_json::json!({ "data": v }).to_string();
                     self.response(200, body)
@@ -680,6 +793,13 @@ impl Runtime for SimRuntime {
     }
 }
 
+/// Whether `key` names a chunk of a value over 100 KiB (`<key>.g<slot>.<i>`, or the
+/// `<key>.<i>` of format 1).
+pub fn is_chunk_key(key: &str) -> bool {
+    let name = key.rsplit('/').next().unwrap_or("");
+    name.rsplit_once('.').is_some_and(|(_, i)| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// A durable key-value store that outlives every simulated process. Each `set` is atomic
 /// (like a file written to a temporary name and renamed).
 #[derive(Clone)]
@@ -710,10 +830,19 @@ impl Store for SimStore {
         {
             let mut w = self.world.borrow_mut();
             w.c.store_writes += 1;
+            w.c.store_bytes += value.len() as u64;
+            w.c.largest_value = w.c.largest_value.max(value.len() as u64);
+            if is_chunk_key(key) {
+                w.c.chunk_sets += 1;
+            }
+            if value.len() > 50_000 {
+                w.c.big_sets += 1;
+            }
+            w.c.last_set_key = key.to_string();
             // The delivery journal never fails here: a lost journal write after a handler
             // returned is the one documented window (docs/poller.md, limits).
             let p = w.cfg.p_store_fail;
-            if self.flaky.get() && w.faults && !key.ends_with("/journal") && w.rng.chance(p) {
+            if self.flaky.get() && w.faults && !key.contains("/journal") && w.rng.chance(p) {
                 w.c.store_failures += 1;
                 w.note(|| format!("store write of {key} failed"));
                 drop(w);
@@ -723,6 +852,44 @@ impl Store for SimStore {
         }
         self.map.borrow_mut().insert(key.to_string(), value.to_string());
         yield_now().await; // a death here: the write is durable already
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> vomo_users::Result<()> {
+        self.map.borrow_mut().remove(key);
+        yield_now().await;
+        Ok(())
+    }
+
+    fn atomic_batch_limit(&self) -> usize {
+        if self.world.borrow().cfg.store_batches { 128 } else { 0 }
+    }
+
+    /// Like Durable Object storage `put(object)`: every entry lands, or (a failure) none.
+    async fn set_many(&self, entries: &[(String, String)]) -> vomo_users::Result<()> {
+        if self.atomic_batch_limit() == 0 {
+            for (k, v) in entries {
+                self.set(k, v).await?;
+            }
+            return Ok(());
+        }
+        let failed = {
+            let mut w = self.world.borrow_mut();
+            w.c.store_writes += 1;
+            w.c.store_bytes += entries.iter().map(|(_, v)| v.len() as u64).sum::<u64>();
+            let p = w.cfg.p_store_fail;
+            let failed = self.flaky.get() && w.faults && w.rng.chance(p);
+            if failed {
+                w.c.store_failures += 1;
+            }
+            failed
+        };
+        if failed {
+            yield_now().await;
+            return Err(VomoError::new(ErrorKind::Network, "simulated store failure of a batch"));
+        }
+        self.map.borrow_mut().extend(entries.iter().cloned());
+        yield_now().await; // a death here: the batch is durable already
         Ok(())
     }
 }
@@ -746,13 +913,13 @@ impl Handlers for SimHandlers {
                 yield_now().await; // a death here: called, never returned
                 let mut w = self.0.borrow_mut();
                 let p = w.cfg.p_handler_fail;
-                if w.faults && w.rng.chance(p) {
+                if w.in_outage() || (w.faults && w.rng.chance(p)) {
                     w.c.handler_failures += 1;
                     w.phase = HandlerPhase::Idle;
                     w.note(|| format!("handler threw for #{id}@{}", Timestamp(t)));
                     return Err(HandlerFailure { message: format!("simulated failure #{id}"), handler_ref: None });
                 }
-                w.completed.push(Completed { id, updated_ms: t, email: u.email.clone(), anonymized: e.anonymized, kind: e.kind });
+                w.completed.push(Completed { id, updated_ms: t, email: u.email.clone(), anonymized: e.anonymized, kind: e.kind, created_ms: u.created_at.0 });
                 w.note(|| format!("delivered {} #{id}@{} {}", e.kind, Timestamp(t), u.email));
                 if w.cfg.journal_window_yield {
                     w.phase = HandlerPhase::Returning(id, t);
@@ -774,7 +941,12 @@ impl Handlers for SimHandlers {
                 Ok(())
             }
             Event::Participation(_) => {
-                self.0.borrow_mut().c.participation_events += 1;
+                let mut w = self.0.borrow_mut();
+                if w.in_outage() {
+                    w.c.handler_failures += 1;
+                    return Err(HandlerFailure { message: "simulated outage".into(), handler_ref: None });
+                }
+                w.c.participation_events += 1;
                 Ok(())
             }
         }
@@ -784,4 +956,88 @@ impl Handlers for SimHandlers {
 /// Whether a completed email is what the anonymized flag says.
 pub fn anonymized_matches(c: &Completed) -> bool {
     c.anonymized == is_anonymized_email(&c.email)
+}
+
+// ---------------------------------------------------------------------------------------
+// A first backfill, measured (examples/store_bytes.rs and tests/store_costs.rs)
+
+/// Counts every byte handed to `set` (values only; keys are short and few).
+#[derive(Clone)]
+pub struct Counting {
+    pub inner: SimStore,
+    pub bytes: Rc<Cell<u64>>,
+    pub sets: Rc<Cell<u64>>,
+}
+
+impl Store for Counting {
+    async fn get(&self, key: &str) -> vomo_users::Result<Option<String>> {
+        self.inner.get(key).await
+    }
+    async fn set(&self, key: &str, value: &str) -> vomo_users::Result<()> {
+        self.bytes.set(self.bytes.get() + value.len() as u64);
+        self.sets.set(self.sets.get() + 1);
+        self.inner.set(key, value).await
+    }
+    async fn delete(&self, key: &str) -> vomo_users::Result<()> {
+        self.inner.delete(key).await
+    }
+}
+
+/// What a backfill cost.
+#[derive(Debug, Clone)]
+pub struct Backfill {
+    pub bytes_written: u64,
+    pub sets: u64,
+    pub final_bytes: u64,
+    pub polls: u32,
+    pub pages: u64,
+    pub seconds: f64,
+}
+
+/// Seeds `n` users (creation and update times spread over the past year, seeded), then
+/// lets one poller (the real one, against this world's fake server, no faults, 15 users
+/// per page like the platform) poll until a poll completes; every user must arrive once.
+pub fn backfill(n: i64) -> Backfill {
+    backfill_in_mode(n, ParticipationMode::Off)
+}
+
+/// [`backfill`] in a participation mode (`ChangedUsers` reads each user's detail).
+pub fn backfill_in_mode(n: i64, mode: ParticipationMode) -> Backfill {
+    const START_MS: i64 = 1_740_787_200_000;
+    let cfg = WorldConfig { per_page: 15, latency_ms: (20, 40), ..Default::default() };
+    let mut world = World::new(cfg, 7, START_MS);
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    for _ in 0..n {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let back = (state >> 20) as i64 % (365 * 86_400_000);
+        let created = floor_s(START_MS - 60_000 - back);
+        let updated = floor_s(created + (state >> 40) as i64 % (back + 1));
+        world.seed_user(created, updated.min(START_MS - 60_000));
+    }
+    world.mutating = false;
+    let w = Rc::new(RefCell::new(world));
+    let store = Counting { inner: SimStore::new(w.clone()), bytes: Rc::new(Cell::new(0)), sets: Rc::new(Cell::new(0)) };
+    let client = Client::new(
+        ClientConfig { base_url: "https://api.vomo.test/v1".into(), rate: Rate::Fixed(1000.0), ..ClientConfig::new("bench-token-0123456789") },
+        SimRuntime(w.clone()),
+    )
+    .expect("client");
+    let mut config = PollerConfig::new("bench", "bench");
+    config.participations = mode;
+    let poller = Poller::new(Rc::new(client), store.clone(), SimHandlers(w.clone()), config).expect("poller");
+    let t0 = std::time::Instant::now();
+    let mut polls = 0;
+    loop {
+        polls += 1;
+        let report = block_on(poller.poll(None, &())).expect("poll");
+        if report.complete {
+            break;
+        }
+        assert!(polls < 1000, "the backfill never completed");
+    }
+    let seconds = t0.elapsed().as_secs_f64();
+    assert_eq!(w.borrow().completed.len() as i64, n, "every user delivered once");
+    let final_bytes = store.inner.snapshot().values().map(|v| v.len() as u64).sum();
+    let pages = w.borrow().c.list_requests;
+    Backfill { bytes_written: store.bytes.get(), sets: store.sets.get(), final_bytes, polls, pages, seconds }
 }

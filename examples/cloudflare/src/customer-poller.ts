@@ -1,0 +1,267 @@
+// One Durable Object per customer (named by the customer id). Each invocation (an alarm,
+// or the "poll now" route) runs one slice of UserPoller on the object's own storage, at most
+// MAX_REQUESTS_PER_SLICE requests to VOMO, and chains another alarm while the backfill or
+// the participation scan is incomplete, or after a transient error. Keys under "ops/" are
+// this Worker's own (status and metrics); the package keeps its state under "vomo-users/".
+import { DurableObject } from "cloudflare:workers";
+import { UserPoller, VomoClient, VomoError } from "vomo-users";
+import type { PollResult, PollerHealth } from "vomo-users";
+import { DurableObjectStore } from "vomo-users/stores";
+import { settings, tokenFor, tokenName, type AppEnv, type Settings } from "./config";
+import { seal, unseal, type Sealed } from "./vault";
+import { Subrequests, sinkFor, type Sink } from "./delivery";
+import { deadLetter, participationEvent, userEvent } from "./events";
+import { log } from "./log";
+
+/** What ran the slice: an alarm (after the cron's kick, or chained) or the "poll now" route. */
+export type Trigger = "alarm" | "manual";
+
+export interface SliceError {
+  /** A VomoError kind ("auth", "rate_limited", "busy", ...), "config", or "other". */
+  kind: string;
+  status: number | null;
+  retryable: boolean;
+  message: string;
+}
+
+/** What one invocation did: the last one is kept and shown by the health route. */
+export interface SliceOutcome {
+  customerId: string;
+  trigger: Trigger;
+  at: string;
+  ok: boolean;
+  result: PollResult | null;
+  error: SliceError | null;
+  /** Outgoing requests of this invocation: VOMO requests plus queue sends or webhook posts. */
+  subrequests: number;
+  /** The poller's reads and writes of this object's storage in this invocation. */
+  storageReads: number;
+  storageWrites: number;
+  /** When the next slice is due (ISO), or null: the next cron. */
+  nextAlarm: string | null;
+}
+
+export interface Metrics {
+  invocations: number;
+  errors: number;
+  /** Events the sink accepted (also those of slices that later failed). */
+  delivered: number;
+  /** The rest add up the results of the slices that completed without an error. */
+  processed: number;
+  created: number;
+  updated: number;
+  failed: number;
+  participationEvents: number;
+  deadLetters: number;
+  requests: number;
+  subrequests: number;
+  /** Errors in a row; reset by a successful slice. */
+  consecutiveErrors: number;
+}
+
+export interface HealthReport {
+  customerId: string;
+  /** False when the customer has no token (neither a VOMO_TOKEN_<ID> secret nor a registered one). */
+  configured: boolean;
+  health: PollerHealth | null;
+  lastPoll: SliceOutcome | null;
+  metrics: Metrics;
+  nextAlarm: string | null;
+}
+
+const KEY = { customer: "ops/customer", last: "ops/last-poll", metrics: "ops/metrics", token: "ops/token" } as const;
+const NO_METRICS: Metrics = {
+  invocations: 0, errors: 0, delivered: 0, processed: 0, created: 0, updated: 0, failed: 0,
+  participationEvents: 0, deadLetters: 0, requests: 0, subrequests: 0, consecutiveErrors: 0,
+};
+/** After this many transient errors in a row, stop retrying by alarm and wait for the cron. */
+const MAX_ALARM_RETRIES = 5;
+
+class ConfigError extends Error {}
+
+/** What one invocation sent and stored. */
+interface Tally {
+  subrequests: Subrequests;
+  delivered: number;
+  deadLetters: number;
+  storageReads: number;
+  storageWrites: number;
+}
+
+/** The package's Durable Object store, counting its reads and writes (for the capacity plan). */
+class CountingStore extends DurableObjectStore {
+  constructor(storage: DurableObjectStorage, private tally: Tally) {
+    super(storage);
+  }
+  override async get(key: string) {
+    this.tally.storageReads++;
+    return super.get(key);
+  }
+  override async set(key: string, value: string) {
+    this.tally.storageWrites++;
+    return super.set(key, value);
+  }
+}
+
+function describe(e: unknown): SliceError {
+  if (e instanceof VomoError) return { kind: e.kind, status: e.status, retryable: e.retryable, message: e.message };
+  if (e instanceof ConfigError) return { kind: "config", status: null, retryable: false, message: e.message };
+  return { kind: "other", status: null, retryable: true, message: String((e as Error)?.message ?? e) };
+}
+
+export class CustomerPoller extends DurableObject<AppEnv> {
+  /** Cron fan-out: makes sure a slice runs soon, without waiting for it. */
+  async kick(customerId: string): Promise<{ scheduled: boolean }> {
+    await this.remember(customerId);
+    if ((await this.ctx.storage.getAlarm()) !== null) return { scheduled: false };  // a chain is under way
+    await this.ctx.storage.setAlarm(Date.now());
+    return { scheduled: true };
+  }
+
+  /** The "poll now" route: one slice, right away. */
+  async pollNow(customerId: string): Promise<SliceOutcome> {
+    await this.remember(customerId);
+    return this.slice(customerId, "manual");
+  }
+
+  /** PUT /customers/:id: keeps the customer's token, encrypted, in this object's storage. */
+  async register(customerId: string, token: string): Promise<void> {
+    if (!this.env.TOKEN_KEY) throw new Error("the TOKEN_KEY secret is not set");
+    await this.remember(customerId);
+    await this.ctx.storage.put(KEY.token, await seal(this.env.TOKEN_KEY, customerId, token));
+  }
+
+  /** DELETE /customers/:id: forgets the token and stops the chain; the poller's state stays. */
+  async unregister(customerId: string): Promise<void> {
+    await this.remember(customerId);
+    await this.ctx.storage.delete(KEY.token);
+    await this.ctx.storage.deleteAlarm();
+  }
+
+  async health(customerId: string): Promise<HealthReport> {
+    await this.remember(customerId);
+    const storage = this.ctx.storage;
+    const [last, metrics, alarm] = await Promise.all([
+      storage.get<SliceOutcome>(KEY.last), storage.get<Metrics>(KEY.metrics), storage.getAlarm(),
+    ]);
+    const token = await this.token(customerId);
+    let health: PollerHealth | null = null;
+    if (token) {
+      // Reads the stored checkpoint only: no request is sent.
+      const s = settings(this.env);
+      const client = new VomoClient({ token, baseUrl: s.baseUrl });
+      const poller = new UserPoller({ client, store: new DurableObjectStore(storage), customerId, pollIntervalMs: s.pollIntervalMs });
+      health = await poller.loadHealth();
+    }
+    return {
+      customerId, configured: token !== null, health, lastPoll: last ?? null,
+      metrics: { ...NO_METRICS, ...metrics }, nextAlarm: alarm === null ? null : new Date(alarm).toISOString(),
+    };
+  }
+
+  async alarm(): Promise<void> {
+    const customerId = await this.ctx.storage.get<string>(KEY.customer);
+    if (!customerId) return;  // never configured through kick() or a route
+    // Never throws: a failed slice schedules its own retry (see slice), so the runtime's
+    // alarm retries (at-least-once, up to 6) are not needed on top.
+    await this.slice(customerId, "alarm");
+  }
+
+  /** The customer's VOMO token: its secret VOMO_TOKEN_<ID>, else the registered one, else null. */
+  private async token(customerId: string): Promise<string | null> {
+    const secret = tokenFor(this.env, customerId);
+    if (secret) return secret;
+    const sealed = await this.ctx.storage.get<Sealed>(KEY.token);
+    if (!sealed || !this.env.TOKEN_KEY) return null;
+    return unseal(this.env.TOKEN_KEY, customerId, sealed);
+  }
+
+  private async remember(customerId: string) {
+    const known = await this.ctx.storage.get<string>(KEY.customer);
+    if (known === undefined) await this.ctx.storage.put(KEY.customer, customerId);
+    else if (known !== customerId) throw new Error(`this object belongs to customer ${JSON.stringify(known)}`);
+  }
+
+  private async slice(customerId: string, trigger: Trigger): Promise<SliceOutcome> {
+    const started = Date.now();
+    const tally: Tally = { subrequests: new Subrequests(), delivered: 0, deadLetters: 0, storageReads: 0, storageWrites: 0 };
+    let result: PollResult | null = null;
+    let error: SliceError | null = null;
+    let s: Settings | null = null;
+    try {
+      s = settings(this.env);
+      const token = await this.token(customerId);
+      if (!token) throw new ConfigError(`no token: set the secret ${tokenName(customerId)}, or register the customer (PUT /customers/${customerId})`);
+      const poller = this.poller(customerId, token, s, sinkFor(this.env, s, tally.subrequests), tally);
+      result = JSON.parse(JSON.stringify(await poller.poll({ maxRequests: s.maxRequestsPerSlice }))) as PollResult;
+    } catch (e) {
+      error = describe(e);
+    }
+
+    const metrics = { ...NO_METRICS, ...(await this.ctx.storage.get<Metrics>(KEY.metrics)) };
+    metrics.invocations++;
+    metrics.subrequests += tally.subrequests.count;
+    metrics.deadLetters += tally.deadLetters;
+    metrics.delivered += tally.delivered;
+    if (result) {
+      metrics.consecutiveErrors = 0;
+      for (const k of ["processed", "created", "updated", "failed", "participationEvents", "requests"] as const) metrics[k] += result[k];
+    } else if (error?.kind !== "busy") {
+      metrics.errors++;
+      metrics.consecutiveErrors++;
+    }
+
+    // The next slice: soon while incomplete; after a delay on a transient error; otherwise
+    // the next cron. "busy" means another slice of this customer is running and will chain.
+    let next: number | null = null;
+    if (result && !result.complete) next = Date.now() + (s?.chainDelayMs ?? 0);
+    else if (error?.retryable && error.kind !== "busy" && metrics.consecutiveErrors <= MAX_ALARM_RETRIES) {
+      next = Date.now() + (s?.retryDelayMs ?? 60_000) * 2 ** (metrics.consecutiveErrors - 1);
+    }
+    if (next !== null) await this.ctx.storage.setAlarm(next);
+
+    const outcome: SliceOutcome = {
+      customerId, trigger, at: new Date(started).toISOString(), ok: result !== null, result, error,
+      subrequests: tally.subrequests.count, storageReads: tally.storageReads, storageWrites: tally.storageWrites,
+      nextAlarm: next === null ? null : new Date(next).toISOString(),
+    };
+    if (error?.kind !== "busy") await this.ctx.storage.put({ [KEY.last]: outcome, [KEY.metrics]: metrics });
+    log("vomo.poll", {
+      customerId, trigger, ok: outcome.ok, ...(result ?? {}), subrequests: tally.subrequests.count,
+      delivered: tally.delivered, deadLetters: tally.deadLetters,
+      storageReads: tally.storageReads, storageWrites: tally.storageWrites, nextAlarm: outcome.nextAlarm, error,
+    });
+    return outcome;
+  }
+
+  private poller(customerId: string, token: string, s: Settings, sink: Sink, tally: Tally) {
+    const client = new VomoClient({
+      token, baseUrl: s.baseUrl, requestsPerSecond: s.requestsPerSecond, fetch: tally.subrequests.fetch,
+      // A Retry-After longer than this ends the slice as rate_limited; the alarm retries later.
+      maxRetryAfterMs: 30_000, timeoutMs: 15_000,
+    });
+    return new UserPoller({
+      client, customerId, store: new CountingStore(this.ctx.storage, tally),
+      participations: s.participations, pollIntervalMs: s.pollIntervalMs, maxAttempts: s.maxAttempts,
+      onUser: async (e) => {
+        await sink.event(userEvent(customerId, e));
+        tally.delivered++;
+      },
+      onParticipation: async (e) => {
+        await sink.event(await participationEvent(customerId, e));
+        tally.delivered++;
+      },
+      onDeadLetter: async (e) => {
+        const letter = deadLetter(customerId, e);
+        log("vomo.dead_letter", { customerId, idempotencyKey: letter.idempotencyKey, attempt: e.attempt, final: e.final, error: letter.error });
+        if (!e.final) return;  // offered again on the next slice
+        tally.deadLetters++;
+        try {
+          await sink.deadLetter(letter);
+        } catch (err) {
+          log("vomo.dead_letter_failed", { customerId, idempotencyKey: letter.idempotencyKey, error: String((err as Error)?.message ?? err) });
+        }
+      },
+    });
+  }
+}

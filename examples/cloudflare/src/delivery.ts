@@ -1,0 +1,63 @@
+// Where the events go: a Cloudflare Queue (producer bindings EVENTS and DEAD_LETTERS) or a
+// webhook (WEBHOOK_URL and DEAD_LETTER_URL, signed; see signature.ts). A send that fails
+// throws, so the poller records the change as a dead letter and offers it again on the next
+// slice, up to MAX_ATTEMPTS; the final failure goes to the dead-letter queue or endpoint.
+import type { AppEnv, Settings } from "./config";
+import type { DeadLetter, Message } from "./events";
+import { sign } from "./signature";
+
+export interface Sink {
+  /** Delivers one event; throws when it was not accepted. */
+  event(message: Message): Promise<void>;
+  /** Delivers a change that was given up for good. */
+  deadLetter(message: DeadLetter): Promise<void>;
+}
+
+/** Counts what one invocation sends out (VOMO requests, queue sends, webhook posts). */
+export class Subrequests {
+  count = 0;
+  /** `fetch`, counted: give it to VomoClient and the webhook sink. */
+  readonly fetch: typeof fetch = (input, init) => {
+    this.count++;
+    return fetch(input, init);
+  };
+}
+
+class QueueSink implements Sink {
+  constructor(private events: Queue, private deadLetters: Queue, private counter: Subrequests) {}
+  async event(message: Message) {
+    this.counter.count++;
+    await this.events.send(message, { contentType: "json" });
+  }
+  async deadLetter(message: DeadLetter) {
+    this.counter.count++;
+    await this.deadLetters.send(message, { contentType: "json" });
+  }
+}
+
+class WebhookSink implements Sink {
+  constructor(private url: string, private deadLetterUrl: string | null, private secret: string, private counter: Subrequests) {}
+  async event(message: Message) {
+    await this.post(this.url, message);
+  }
+  async deadLetter(message: DeadLetter) {
+    // Without a DEAD_LETTER_URL the given-up change is only logged (see the poller's log line).
+    if (this.deadLetterUrl) await this.post(this.deadLetterUrl, message);
+  }
+  private async post(url: string, message: Message) {
+    const body = JSON.stringify(message);
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      "vomo-signature": await sign(this.secret, body, Math.floor(Date.now() / 1000)),
+    };
+    if (message.idempotencyKey) headers["idempotency-key"] = message.idempotencyKey;
+    const res = await this.counter.fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(10_000) });
+    await res.body?.cancel();
+    if (!res.ok) throw new Error(`webhook answered ${res.status}`);
+  }
+}
+
+export function sinkFor(env: AppEnv, s: Settings, counter: Subrequests): Sink {
+  if (s.delivery === "webhook") return new WebhookSink(s.webhookUrl!, s.deadLetterUrl, env.WEBHOOK_SECRET!, counter);
+  return new QueueSink(env.EVENTS, env.DEAD_LETTERS, counter);
+}

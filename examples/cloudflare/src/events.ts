@@ -1,0 +1,74 @@
+// The messages this Worker delivers, one per change, each with an idempotency key so that a
+// consumer can drop a repeat (the package delivers each change once, but a Worker can die
+// between a delivery and the write that records it; see the package's docs/poller.md).
+import type { DeadLetterEvent, ParticipationChangeEvent, User, UserChangeEvent } from "vomo-users";
+
+export interface UserEvent {
+  type: "user.created" | "user.updated";
+  customerId: string;
+  /** `${customerId}/${id}/${updatedAt}`: one change of one user. */
+  idempotencyKey: string;
+  id: number;
+  updatedAt: string;
+  anonymized: boolean;
+  user: User;
+}
+
+export interface ParticipationEvent {
+  type: "participation.added" | "participation.changed" | "participation.removed";
+  customerId: string;
+  /** `${customerId}/${userId}/p/${projectDateId}/${kind}/${digest of the participation}`. */
+  idempotencyKey: string;
+  userId: number;
+  participation: ParticipationChangeEvent["participation"];
+  before: ParticipationChangeEvent["before"];
+}
+
+export interface DeadLetter {
+  type: "dead_letter";
+  customerId: string;
+  /** The key of the change given up (as its user event would have carried it), or null. */
+  idempotencyKey: string | null;
+  attempt: number;
+  error: { kind: string | null; message: string };
+  user: unknown;
+}
+
+export type Message = UserEvent | ParticipationEvent | DeadLetter;
+
+export const userKey = (customerId: string, id: number, updatedAt: string) => `${customerId}/${id}/${updatedAt}`;
+
+export function userEvent(customerId: string, e: UserChangeEvent): UserEvent {
+  const { id, updatedAt } = e.user;
+  return {
+    type: e.kind === "created" ? "user.created" : "user.updated",
+    customerId, idempotencyKey: userKey(customerId, id, updatedAt), id, updatedAt,
+    anonymized: e.anonymized, user: e.user,
+  };
+}
+
+async function digest(value: unknown): Promise<string> {
+  const bytes = new TextEncoder().encode(JSON.stringify(value));
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return [...hash.slice(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export async function participationEvent(customerId: string, e: ParticipationChangeEvent): Promise<ParticipationEvent> {
+  const slot = e.participation.projectDateId ?? "none";
+  return {
+    type: `participation.${e.kind}`, customerId,
+    idempotencyKey: `${customerId}/${e.userId}/p/${slot}/${e.kind}/${await digest([e.participation, e.before])}`,
+    userId: e.userId, participation: e.participation, before: e.before,
+  };
+}
+
+export function deadLetter(customerId: string, e: DeadLetterEvent): DeadLetter {
+  const user = e.user as { id?: unknown; updatedAt?: unknown };
+  const key = typeof user.id === "number" && typeof user.updatedAt === "string" ? userKey(customerId, user.id, user.updatedAt) : null;
+  const err = e.error as { kind?: unknown; message?: unknown } | null;
+  return {
+    type: "dead_letter", customerId, idempotencyKey: key, attempt: e.attempt,
+    error: { kind: typeof err?.kind === "string" ? err.kind : null, message: String(err?.message ?? e.error) },
+    user: e.user,
+  };
+}

@@ -1,0 +1,67 @@
+// The operations API, behind `Authorization: Bearer <ADMIN_TOKEN>`:
+//   GET    /customers/:id/health  -> health, the last poll's outcome, metrics (never a token)
+//   POST   /customers/:id/poll    -> runs one slice now and returns its outcome
+//   PUT    /customers/:id         -> registers a customer: body {"token": "..."} (needs TOKEN_KEY)
+//   DELETE /customers/:id         -> unregisters it (its token is forgotten, its state kept)
+// Only known customers (the CUSTOMERS var or registered) have routes: nobody can create
+// objects at will.
+import { customers, validCustomerId, type AppEnv } from "./config";
+import { log } from "./log";
+import { registry } from "./registry";
+
+const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body, null, 2), { status, headers: { "content-type": "application/json", ...headers } });
+
+async function sha256(text: string): Promise<ArrayBuffer> {
+  return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+}
+
+/** Compares digests in constant time, so the response time says nothing about the token. */
+async function authorized(request: Request, env: AppEnv): Promise<boolean> {
+  const header = request.headers.get("authorization") ?? "";
+  const given = header.startsWith("Bearer ") ? header.slice(7) : "";
+  if (!env.ADMIN_TOKEN || !given) return false;
+  return crypto.subtle.timingSafeEqual(await sha256(given), await sha256(env.ADMIN_TOKEN));
+}
+
+const known = async (env: AppEnv, id: string) => customers(env).includes(id) || (await registry(env).has(id));
+
+async function register(request: Request, env: AppEnv, customerId: string): Promise<Response> {
+  if (!validCustomerId(customerId)) return json({ error: "a customer id is 1-64 letters, digits, '_', '.', '-'" }, 400);
+  if (!env.TOKEN_KEY) return json({ error: "the TOKEN_KEY secret is not set: registration is off" }, 503);
+  const body = (await request.json().catch(() => null)) as { token?: unknown } | null;
+  const token = typeof body?.token === "string" ? body.token.trim() : "";
+  if (!token || token.length > 4096) return json({ error: "the body must be {\"token\": \"<the customer's VOMO token>\"}" }, 400);
+  await env.POLLER.get(env.POLLER.idFromName(customerId)).register(customerId, token);
+  await registry(env).add(customerId);
+  log("vomo.registered", { customerId });
+  return json({ customerId, registered: true });
+}
+
+export async function handle(request: Request, env: AppEnv): Promise<Response> {
+  const url = new URL(request.url);
+  const match = url.pathname.match(/^\/customers\/([^/]+)(?:\/(health|poll))?$/);
+  if (!match) return json({ error: "not found" }, 404);
+  if (!env.ADMIN_TOKEN) return json({ error: "the ADMIN_TOKEN secret is not set: the operations routes are off" }, 503);
+  if (!(await authorized(request, env))) {
+    return json({ error: "unauthorized" }, 401, { "www-authenticate": 'Bearer realm="vomo-users-poller"' });
+  }
+  const [, rawId, action] = match;
+  const customerId = decodeURIComponent(rawId);
+  if (!action && request.method === "PUT") return register(request, env, customerId);
+  if (!(await known(env, customerId))) return json({ error: "unknown customer" }, 404);
+  const stub = env.POLLER.get(env.POLLER.idFromName(customerId));
+  if (!action) {
+    if (request.method !== "DELETE") return json({ error: "use PUT or DELETE" }, 405);
+    await stub.unregister(customerId);
+    const removed = await registry(env).remove(customerId);
+    log("vomo.unregistered", { customerId });
+    return json({ customerId, unregistered: removed, stillInCustomersVar: customers(env).includes(customerId) });
+  }
+  if (action === "health") {
+    if (request.method !== "GET") return json({ error: "use GET" }, 405);
+    return json(await stub.health(customerId));
+  }
+  if (request.method !== "POST") return json({ error: "use POST" }, 405);
+  return json(await stub.pollNow(customerId));
+}

@@ -1,0 +1,275 @@
+//! Delivering changes to the application: dedupe, classification, the optional detail
+//! read, the handler call, participation diffs, and the dead-letter queue with its outage
+//! rule.
+//!
+//! The outage rule: a failed change is queued as a dead letter at once (so that the store
+//! never holds a checkpoint past it without it), but whether the failure counts towards
+//! `max_attempts`, and whether it is the last one (`final`), waits until the run of
+//! failures it belongs to is judged:
+//! - a success follows in the same poll: the downstream works, so the failures count, and
+//!   a change at its last attempt is given up;
+//! - `max_consecutive_failures` failures in a row: an outage; none of them counts, the poll
+//!   stops where it is (the walk resumes on the same page) and nothing is given up;
+//! - the poll ends first: unknown (a success before the failures proves nothing about the
+//!   downstream now); none counts. They are offered first in the next poll, so a success
+//!   after them judges them there.
+//!
+//! So an outage costs a change at most one attempt (the poll in which the downstream came
+//! back, whose failures a success follows): with `max_attempts` >= 2 no single outage gives
+//! a change up, however long it lasts.
+//!
+//! Their dead-letter events are sent when the run is judged, each once, with its `final`.
+
+use super::events::{DeadLetterError, DeadLetterEvent, Event, HandlerFailure, ParticipationEvent, UserEvent, UserPayload};
+use super::state::DeadLetterEntry;
+use super::{is_anonymized_email, Handlers, ParticipationMode, PollRun, Poller, StopReason, Store};
+use crate::changes::{classify_change, diff_participations, ChangeKind};
+use crate::client::Runtime;
+use crate::error::Result;
+use crate::model::{User, UserDetail, UserId};
+
+/// Whether the poll goes on after a delivery, or stops here (budget, outage, a full
+/// dead-letter queue: `run.stop` says which).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    Done,
+    Halt,
+}
+
+/// A failed change waiting for its run of failures to be judged.
+#[derive(Debug)]
+pub(crate) struct PendingFailure {
+    id: UserId,
+    updated_at: i64,
+    failure: HandlerFailure,
+}
+
+/// How a run of failures is judged (see the module comment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    DownstreamWorks,
+    Outage,
+    Unknown,
+}
+
+impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
+    /// Created or updated: by the heuristic during the initial sync, whatever window the
+    /// change sits in; by the known ids once the initial sync has caught up.
+    fn kind_of(&self, run: &PollRun<'_, R>, user: &User) -> ChangeKind {
+        let core = &run.state.core;
+        if core.caught_up.unwrap_or(core.has_history) {
+            if run.state.known.contains_key(&user.id) { ChangeKind::Updated } else { ChangeKind::Created }
+        } else {
+            classify_change(user, None)
+        }
+    }
+
+    async fn dead_letter(&self, user: serde_json::Value, kind: &str, failure: HandlerFailure, attempt: u32, is_final: bool) {
+        let event = Event::DeadLetter(DeadLetterEvent {
+            user,
+            error: DeadLetterError { kind: kind.to_string(), message: failure.message, handler_ref: failure.handler_ref },
+            attempt,
+            is_final,
+        });
+        // A dead-letter handler that throws has nowhere further to go.
+        let _ = self.handlers.deliver(&event).await;
+    }
+
+    /// A handler returned: the downstream works, so the failures before it are judged.
+    async fn on_success(&self, run: &mut PollRun<'_, R>) -> Result<()> {
+        run.consecutive_failures = 0;
+        self.settle_failures(run, Verdict::DownstreamWorks).await
+    }
+
+    /// Counts a handler failure; `Halt` when it completes a run that looks like an outage.
+    async fn on_failure(&self, run: &mut PollRun<'_, R>) -> Result<Delivery> {
+        run.report.failed += 1;
+        run.consecutive_failures += 1;
+        if run.consecutive_failures >= self.config.max_consecutive_failures.max(1) {
+            self.settle_failures(run, Verdict::Outage).await?;
+            run.stop = Some(StopReason::HandlerOutage);
+            return Ok(Delivery::Halt);
+        }
+        Ok(Delivery::Done)
+    }
+
+    /// Judges the pending failures: counts their attempts (unless an outage), gives up
+    /// those at their last attempt (only when the downstream works), sends their events.
+    pub(crate) async fn settle_failures(&self, run: &mut PollRun<'_, R>, verdict: Verdict) -> Result<()> {
+        for p in std::mem::take(&mut run.pending) {
+            let queue = &mut run.state.core.dead_letters;
+            let Some(pos) = queue.iter().position(|d| d.user.id == p.id && d.user.updated_at.0 == p.updated_at) else { continue };
+            let attempt = queue[pos].attempts + 1;
+            if verdict == Verdict::DownstreamWorks {
+                queue[pos].attempts = attempt;
+            }
+            let is_final = verdict == Verdict::DownstreamWorks && attempt >= self.config.max_attempts;
+            let raw = serde_json::to_value(&queue[pos].user).unwrap_or_default();
+            if is_final {
+                // Given up: settled (recorded first, so a failed write leaves it queued), so a
+                // window walked again does not offer it anew.
+                run.state.mark_delivered(&self.store, &self.keys, p.id, p.updated_at).await?;
+                run.state.core.dead_letters.retain(|d| !(d.user.id == p.id && d.user.updated_at.0 == p.updated_at));
+            }
+            self.dead_letter(raw, "handler", p.failure, attempt, is_final).await;
+        }
+        Ok(())
+    }
+
+    /// Delivers one listed user unless `(id, updatedAt)` was delivered or is waiting in the
+    /// dead-letter queue.
+    pub(crate) async fn deliver_user(&self, run: &mut PollRun<'_, R>, user: &User) -> Result<Delivery> {
+        let t = user.updated_at.0;
+        if run.state.delivered(user.id, t)
+            || run.state.core.dead_letters.iter().any(|d| d.user.id == user.id && d.user.updated_at.0 == t)
+        {
+            return Ok(Delivery::Done);
+        }
+        let detail = if self.config.participations == ParticipationMode::ChangedUsers {
+            if run.out_of_budget(&self.client) {
+                return Ok(Delivery::Halt);
+            }
+            // The detail is read now; the row was listed earlier and may have changed since.
+            // The event must be the listed version, the one recorded as delivered: a newer
+            // version is delivered on its own when a window reaches it.
+            self.client.get_user(user.id, run.call).await?.map(|mut d| {
+                if d.user.updated_at != user.updated_at {
+                    d.user = user.clone();
+                }
+                d
+            })
+        } else {
+            None
+        };
+        let kind = self.kind_of(run, user);
+        let payload = match &detail {
+            Some(d) => UserPayload::Detailed { user: d.clone() },
+            None => UserPayload::Listed { user: user.clone() },
+        };
+        let event = Event::User(UserEvent { kind: kind.as_str(), user: payload, anonymized: is_anonymized_email(&user.email) });
+        match self.handlers.deliver(&event).await {
+            Ok(()) => {
+                run.state.mark_delivered(&self.store, &self.keys, user.id, t).await?;
+                self.count_delivery(run, kind);
+                self.on_success(run).await?;
+                if let Some(d) = detail {
+                    return self.emit_participation_diff(run, &d).await;
+                }
+                Ok(Delivery::Done)
+            }
+            Err(failure) => {
+                if run.state.core.dead_letters.len() >= self.config.max_dead_letters {
+                    // Nowhere to keep it: stop before the checkpoint can pass it.
+                    run.report.failed += 1;
+                    run.stop = Some(StopReason::DeadLetterLimit);
+                    let raw = serde_json::to_value(user).unwrap_or_default();
+                    self.dead_letter(raw, "handler", failure, 1, false).await;
+                    return Ok(Delivery::Halt);
+                }
+                run.state.core.dead_letters.push(DeadLetterEntry { user: user.clone(), attempts: 0 });
+                run.pending.push(PendingFailure { id: user.id, updated_at: t, failure });
+                self.on_failure(run).await
+            }
+        }
+    }
+
+    fn count_delivery(&self, run: &mut PollRun<'_, R>, kind: ChangeKind) {
+        run.report.processed += 1;
+        match kind {
+            ChangeKind::Created => run.report.created += 1,
+            ChangeKind::Updated => run.report.updated += 1,
+        }
+    }
+
+    /// A record the parser could not read: given up at once (a later change brings a new one).
+    pub(crate) async fn dead_letter_unreadable(&self, run: &mut PollRun<'_, R>, raw: serde_json::Value, why: String) {
+        run.report.failed += 1;
+        self.dead_letter(raw, "parse", HandlerFailure { message: why, handler_ref: None }, 1, true).await;
+    }
+
+    /// Diffs a fetched detail against the last-seen participations and emits the events.
+    /// The stored set moves on only when every event was handled, so a failed one is
+    /// offered again the next time this user's detail is read.
+    pub(crate) async fn emit_participation_diff(&self, run: &mut PollRun<'_, R>, detail: &UserDetail) -> Result<Delivery> {
+        let id = detail.user.id;
+        let previous = run.state.participations(&self.store, &self.keys, id).await?.unwrap_or_default();
+        let diff = diff_participations(&previous, &detail.participations);
+        let mut events = Vec::new();
+        for p in diff.added {
+            events.push(ParticipationEvent { kind: "added", user_id: id, participation: p, before: None });
+        }
+        for (before, after) in diff.changed {
+            events.push(ParticipationEvent { kind: "changed", user_id: id, participation: after, before: Some(before) });
+        }
+        for p in diff.removed {
+            events.push(ParticipationEvent { kind: "removed", user_id: id, participation: p, before: None });
+        }
+        let mut all_ok = true;
+        for e in events {
+            let event = Event::Participation(e);
+            match self.handlers.deliver(&event).await {
+                Ok(()) => {
+                    run.report.participation_events += 1;
+                    self.on_success(run).await?;
+                }
+                Err(failure) => {
+                    all_ok = false;
+                    let raw = serde_json::to_value(&detail.user).unwrap_or_default();
+                    self.dead_letter(raw, "participation_handler", failure, 1, false).await;
+                    if self.on_failure(run).await? == Delivery::Halt {
+                        return Ok(Delivery::Halt);
+                    }
+                }
+            }
+        }
+        if all_ok {
+            run.state.set_participations(id, detail.participations.clone());
+        }
+        Ok(Delivery::Done)
+    }
+
+    /// Offers every waiting dead letter to the handler again. False when the poll must stop
+    /// (an outage). Whatever happens, every entry not delivered stays queued: those not
+    /// offered yet go back as they were, also when a store write fails part-way.
+    pub(crate) async fn retry_dead_letters(&self, run: &mut PollRun<'_, R>) -> Result<bool> {
+        let mut waiting: std::collections::VecDeque<DeadLetterEntry> = std::mem::take(&mut run.state.core.dead_letters).into();
+        let outcome = self.offer_dead_letters(run, &mut waiting).await;
+        run.state.core.dead_letters.extend(waiting);
+        outcome
+    }
+
+    async fn offer_dead_letters(&self, run: &mut PollRun<'_, R>, waiting: &mut std::collections::VecDeque<DeadLetterEntry>) -> Result<bool> {
+        while let Some(entry) = waiting.pop_front() {
+            let user = entry.user.clone();
+            if run.state.delivered(user.id, user.updated_at.0) {
+                continue;
+            }
+            let kind = self.kind_of(run, &user);
+            let event = Event::User(UserEvent {
+                kind: kind.as_str(),
+                user: UserPayload::Listed { user: user.clone() },
+                anonymized: is_anonymized_email(&user.email),
+            });
+            match self.handlers.deliver(&event).await {
+                Ok(()) => {
+                    if let Err(e) = run.state.mark_delivered(&self.store, &self.keys, user.id, user.updated_at.0).await {
+                        // Delivered but not recorded: it stays queued (offered again later,
+                        // the documented one-call window), never dropped.
+                        waiting.push_front(entry);
+                        return Err(e);
+                    }
+                    self.count_delivery(run, kind);
+                    self.on_success(run).await?;
+                }
+                Err(failure) => {
+                    run.state.core.dead_letters.push(entry);
+                    run.pending.push(PendingFailure { id: user.id, updated_at: user.updated_at.0, failure });
+                    if self.on_failure(run).await? == Delivery::Halt {
+                        return Ok(false);
+                    }
+                }
+            }
+        }
+        Ok(true)
+    }
+}

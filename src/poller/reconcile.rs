@@ -1,0 +1,57 @@
+//! `reconcile()`: ids the store knows that the API no longer lists, for review.
+
+use super::walk::MAX_RESTARTS;
+use super::{Handlers, Poller, Reconciliation, Store};
+use crate::client::{Filters, Runtime};
+use crate::error::Result;
+use std::collections::HashSet;
+
+/// Lists every visible user (with the same stable-total check as the windows) and
+/// confirms each candidate with `GET /users/{id}` before calling it missing.
+pub(crate) async fn reconcile<R: Runtime, S: Store, H: Handlers>(poller: &Poller<R, S, H>, call: &R::Call) -> Result<Reconciliation> {
+    let state = super::PollerState::load(&poller.store, &poller.keys).await?;
+    let known = state.known_ids();
+    let mut visible: HashSet<i64> = HashSet::new();
+    let mut stable = false;
+    for _ in 0..MAX_RESTARTS {
+        visible.clear();
+        let mut walk = poller.client.start_listing(&Filters::default())?;
+        let mut first_total = None;
+        let mut same = true;
+        let listed = async {
+            while let Some(page) = poller.client.next_page(&mut walk, call).await? {
+                visible.extend(page.data.iter().map(|u| u.id));
+                visible.extend(page.dropped.iter().filter_map(|(raw, _)| raw.get("id").and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))));
+                match first_total {
+                    None => first_total = Some(page.meta.total),
+                    Some(t) if t != page.meta.total => same = false,
+                    _ => {}
+                }
+            }
+            Ok::<(), crate::VomoError>(())
+        }
+        .await;
+        match listed {
+            Ok(()) if same => {
+                stable = true;
+                break;
+            }
+            Ok(()) => continue,
+            Err(e) if super::is_fatal(&e) => return Err(e),
+            Err(_) => return Ok(Reconciliation { missing: Vec::new(), complete: false }),
+        }
+    }
+    if !stable {
+        return Ok(Reconciliation { missing: Vec::new(), complete: false });
+    }
+    let mut missing = Vec::new();
+    for id in crate::changes::find_missing_ids(&visible.into_iter().collect::<Vec<_>>(), &known) {
+        match poller.client.get_user(id, call).await {
+            Ok(None) => missing.push(id),
+            Ok(Some(_)) => {}
+            Err(e) if super::is_fatal(&e) => return Err(e),
+            Err(_) => return Ok(Reconciliation { missing, complete: false }),
+        }
+    }
+    Ok(Reconciliation { missing, complete: true })
+}

@@ -1,0 +1,54 @@
+//! Full-scan mode: every user's detail, a slice per poll, diffed against the participations
+//! last seen, so that a sign-up that does not touch the user's `updated_at` is found too.
+
+use super::delivery::Delivery;
+use super::state::ScanCursor;
+use super::{Handlers, PollRun, Poller, Store};
+use crate::client::{Filters, Runtime};
+use crate::error::Result;
+
+impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
+    /// Full-scan mode: reads every user's detail, a slice per poll, and diffs participations.
+    pub(crate) async fn continue_scan(&self, run: &mut PollRun<'_, R>) -> Result<bool> {
+        loop {
+            let mut cursor = run.state.core.scan.clone().unwrap_or_default();
+            if run.out_of_budget(&self.client) {
+                return Ok(false);
+            }
+            let page_url = match &cursor.page_url {
+                Some(u) => u.clone(),
+                None => self.client.list_url(&Filters::default())?,
+            };
+            let (page, mut pages) = self.fetch_page(page_url.clone(), run.call).await?;
+            for user in page.data.iter().skip(cursor.done_in_page) {
+                if run.out_of_budget(&self.client) {
+                    cursor.page_url = Some(page_url);
+                    run.state.core.scan = Some(cursor);
+                    return Ok(false);
+                }
+                if let Some(detail) = self.client.get_user(user.id, run.call).await? {
+                    if self.emit_participation_diff(run, &detail).await? == Delivery::Halt {
+                        cursor.page_url = Some(page_url);
+                        run.state.core.scan = Some(cursor);
+                        return Ok(false);
+                    }
+                }
+                cursor.done_in_page += 1;
+                run.state.core.scan = Some(ScanCursor { page_url: Some(page_url.clone()), done_in_page: cursor.done_in_page });
+            }
+            if let Some(e) = pages.take_stop_reason() {
+                run.state.core.scan = None;
+                return Err(e);
+            }
+            match pages.next_url() {
+                Some(next) => run.state.core.scan = Some(ScanCursor { page_url: Some(next.to_string()), done_in_page: 0 }),
+                None => {
+                    run.state.core.scan = None;
+                    run.state.save(&self.store, &self.keys).await?;
+                    return Ok(true);
+                }
+            }
+            run.state.save(&self.store, &self.keys).await?;
+        }
+    }
+}

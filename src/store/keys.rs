@@ -1,0 +1,28 @@
+//! Where things live in a store. Every key starts `vomo-users/v1/`: the `v1` names the key
+//! layout, which has not changed since the first release (the value formats carry their
+//! own version, `STATE_VERSION`), so stores written by earlier releases are read in place.
+
+/// The keys of one customer's poller state (`vomo-users/v1/<customer>/<name>`) or of one
+/// resumable import (`vomo-users/v1/import/<key>`).
+#[derive(Debug, Clone)]
+pub struct Keys {
+    prefix: String,
+}
+
+const ROOT: &str = "vomo-users/v1/";
+
+impl Keys {
+    /// A poller's keys; `customer_id` holds no `/` (the poller checks).
+    pub fn new(customer_id: &str) -> Self {
+        Keys { prefix: format!("{ROOT}{customer_id}/") }
+    }
+
+    /// The key of an import's progress, named by the caller's `key`.
+    pub fn import(key: &str) -> String {
+        format!("{ROOT}import/{}", key.trim())
+    }
+
+    pub fn key(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+}

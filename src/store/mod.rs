@@ -1,0 +1,64 @@
+//! The key-value store behind the poller and the import: the `Store` trait a host
+//! implements (JS: `{ get, set }`, optionally `delete` and an atomic `setMany`), the key
+//! layout, values of any size written crash-safely across 100 KiB chunks (`chunked`), and
+//! append-only segment logs that keep write costs linear (`log`).
+//!
+//! Hand-rolled on purpose: the only contract is a JS object's `get`/`set` (sync or async,
+//! `delete` and `setMany` optional), with no transactions, listing or compare-and-set, and
+//! the code runs in WebAssembly. Embedded stores (sled, redb, an LSM crate) assume a file
+//! system or their own storage engine; what is needed here is small (two alternating chunk
+//! generations behind one header key, and a tiered segment list) and is tested at every
+//! death point (`tests/store_crash.rs`, the simulation).
+
+mod chunked;
+mod keys;
+pub mod log;
+#[cfg(test)]
+pub mod memory;
+
+pub use chunked::{read_chunked, write_chunked};
+pub use keys::Keys;
+
+use crate::error::Result;
+
+/// A key-value store: `get` returns `None` for a key never set. Sync or async in JS.
+///
+/// `set` must be atomic per key (a reader, and a restart after a crash, sees the old value
+/// or the new one); nothing else is assumed. `delete` and `set_many` are optional: without
+/// `delete`, keys no longer used keep their last value (the layout reuses keys, so they stay
+/// bounded); without an atomic `set_many`, the generation scheme of [`write_chunked`] alone
+/// keeps every write crash-safe.
+#[allow(async_fn_in_trait)]
+pub trait Store {
+    async fn get(&self, key: &str) -> Result<Option<String>>;
+    async fn set(&self, key: &str, value: &str) -> Result<()>;
+
+    /// Removes a key, where the store can; the default keeps it (garbage, never read).
+    async fn delete(&self, _key: &str) -> Result<()> {
+        Ok(())
+    }
+
+    /// The most entries [`Store::set_many`] writes atomically; 0 when it cannot (the default).
+    fn atomic_batch_limit(&self) -> usize {
+        0
+    }
+
+    /// Writes every entry, all or none when `entries.len() <= atomic_batch_limit()`. The
+    /// default writes them one by one, in order.
+    async fn set_many(&self, entries: &[(String, String)]) -> Result<()> {
+        for (key, value) in entries {
+            self.set(key, value).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The largest value written under one key, in UTF-8 bytes (Durable Object values are
+/// limited to 128 KiB, browser storage counts UTF-16 units, never more than bytes).
+pub const MAX_VALUE_BYTES: usize = 100 * 1024;
+
+/// Format version of everything the store module writes (chunk headers, logs, the
+/// poller's core state); a later release reads older versions, and refuses newer ones.
+/// 1: chunks `key.0..N` overwritten in place. 2: generation slots, inline small values,
+/// append-only logs.
+pub const STATE_VERSION: u32 = 2;

@@ -1,0 +1,104 @@
+// Delivery from the example Worker in real workerd. Webhooks: every event signed with
+// HMAC-SHA256 (checked here with node:crypto, independently of the Worker's code) and
+// carrying its idempotency key; a receiver that keeps refusing one change makes it a dead
+// letter, retried on later slices and finally sent, signed, to the dead-letter endpoint.
+// Queues: a record that cannot be read goes to the dead-letter queue, once.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { ADMIN_TOKEN, FAST, WEBHOOK_SECRET, startSimulator, startSink, startWorker, until, verifySignature } from "./harness.mjs";
+
+test("webhook: HMAC-SHA256 signatures, idempotency keys, a refused change retried then dead-lettered", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 30, seed: 81, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  const sink = await startSink(t);
+  const victim = sim.listAll()[7].id;
+  sink.refuse = (body, path) => path === "/webhook" && body.id === victim;
+  const w = await startWorker(t, {
+    sink,
+    vars: {
+      ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url, DELIVERY: "webhook",
+      WEBHOOK_URL: `${sink.url}/webhook`, DEAD_LETTER_URL: `${sink.url}/dead`, MAX_ATTEMPTS: "2",
+    },
+    secrets: { VOMO_TOKEN_ACME: sim.token, ADMIN_TOKEN, WEBHOOK_SECRET },
+  });
+  sim.advanceClock(10_000);
+  const first = await w.pollNow("acme");
+  assert.equal(first.ok, true, JSON.stringify(first.error));
+  assert.deepEqual([first.result.processed, first.result.failed], [29, 1]);
+  assert.equal(sink.webhook.length, 29, "29 accepted; the refused one is not recorded");
+  for (const entry of sink.webhook) {
+    assert.ok(verifySignature(entry), `a valid signature on ${entry.body.idempotencyKey}`);
+    assert.equal(entry.headers["idempotency-key"], entry.body.idempotencyKey);
+    assert.equal(entry.body.idempotencyKey, `acme/${entry.body.id}/${entry.body.updatedAt}`);
+    assert.equal(entry.headers["content-type"], "application/json");
+  }
+  // The check above is not trivially true: a changed byte, another secret, no header all fail.
+  const sample = sink.webhook[0];
+  assert.equal(verifySignature({ ...sample, raw: sample.raw.replace("acme", "acmf") }), false);
+  assert.equal(verifySignature(sample, "another secret"), false);
+  assert.equal(verifySignature({ ...sample, headers: {} }), false);
+  assert.equal(sink.dead.length, 0, "attempt 1 of 2 is not final");
+
+  // The next slice offers the change again (attempt 2 of 2): refused again, so it is given up
+  // and goes to the dead-letter endpoint, signed, with the change's idempotency key.
+  sim.advanceClock(10_000);
+  const second = await w.pollNow("acme");
+  assert.equal(second.ok, true, JSON.stringify(second.error));
+  assert.equal(sink.dead.length, 1);
+  const dead = sink.dead[0];
+  assert.ok(verifySignature(dead));
+  assert.equal(dead.body.type, "dead_letter");
+  assert.equal(dead.body.attempt, 2);
+  assert.equal(dead.body.user.id, victim);
+  assert.equal(dead.body.idempotencyKey, `acme/${victim}/${dead.body.user.updatedAt}`);
+  assert.equal(dead.headers["idempotency-key"], dead.body.idempotencyKey);
+  assert.match(dead.body.error.message, /webhook answered 500/);
+  const health = await w.health("acme");
+  assert.equal(health.metrics.deadLetters, 1);
+  assert.equal(health.metrics.delivered, 29);
+  const letters = w.output.lines.filter((l) => l.msg === "vomo.dead_letter");
+  assert.deepEqual(letters.map((l) => [l.attempt, l.final]), [[1, false], [2, true]]);
+
+  // The receiver recovers: nothing more is sent for the given-up change, and nothing twice.
+  sink.refuse = () => false;
+  sim.advanceClock(10_000);
+  const third = await w.pollNow("acme");
+  assert.equal(third.ok, true);
+  assert.equal(sink.webhook.length, 29);
+  assert.equal(new Set(sink.webhook.map((e) => e.body.idempotencyKey)).size, 29);
+  assert.ok(!w.output.text.includes(WEBHOOK_SECRET) && !w.output.text.includes(sim.token));
+});
+
+test("queue: a record VOMO sends that cannot be read goes, once, to the dead-letter queue; the others to the events queue", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 12, seed: 82, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  const sink = await startSink(t);
+  const broken = sim.listAll()[4].id;
+  sim.updateUser(broken, { email: null });  // a user without an email: the package refuses to parse it
+  const w = await startWorker(t, {
+    sink,
+    vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url },
+    secrets: { VOMO_TOKEN_ACME: sim.token, ADMIN_TOKEN },
+  });
+  sim.advanceClock(10_000);
+  await w.cron();
+  const h = await w.settled("acme", 1);
+  assert.equal(h.lastPoll.ok, true, JSON.stringify(h.lastPoll.error));
+  await until(() => sink.events().length >= 11 && sink.events("vomo-user-dead-letters").length >= 1, "11 events and 1 dead letter");
+  const [dead] = sink.events("vomo-user-dead-letters");
+  assert.equal(dead.type, "dead_letter");
+  assert.equal(dead.customerId, "acme");
+  assert.equal(dead.error.kind, "parse");
+  assert.equal(dead.user.id, broken, "the raw record as VOMO sent it");
+  assert.equal(dead.idempotencyKey, null, "no key: the record has no parsed updatedAt");
+  assert.ok(!sink.events().some((e) => e.id === broken));
+  assert.equal(h.metrics.deadLetters, 1);
+
+  // The next poll does not send it again.
+  sim.advanceClock(10_000);
+  await w.cron();
+  const h2 = await w.settled("acme", 2);
+  assert.equal(h2.metrics.deadLetters, 1, "no second dead letter was sent");
+  assert.equal(sink.events("vomo-user-dead-letters").length, 1);
+  assert.equal(sink.events().length, 11);
+});

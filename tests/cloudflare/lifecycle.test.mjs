@@ -1,0 +1,153 @@
+// The example Worker in real workerd (Miniflare), against the simulator over HTTP: the cron
+// fans out, each customer's Durable Object polls in its alarm, events arrive through a real
+// queue; the state persists across a restart of the runtime; the next cron delivers only
+// the changes. Plus the operations routes and the structured logs.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ADMIN_TOKEN, FAST, startSimulator, startSink, startWorker, until } from "./harness.mjs";
+
+const keys = (events) => events.map((e) => e.idempotencyKey);
+
+test("cron -> alarm -> poll -> queue; state persisted; a restarted runtime delivers only the changes", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 40, seed: 61, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  const sink = await startSink(t);
+  const persist = mkdtempSync(join(tmpdir(), "vomo-cf-persist-"));
+  t.after(() => rmSync(persist, { recursive: true, force: true }));
+  const options = {
+    sink, persist,
+    vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url },
+    secrets: { VOMO_TOKEN_ACME: sim.token, ADMIN_TOKEN },
+  };
+  const first = await startWorker(t, options);
+
+  // Before any cron: nothing polled, no alarm.
+  const before = await first.health("acme");
+  assert.equal(before.lastPoll, null);
+  assert.equal(before.metrics.invocations, 0);
+  assert.equal(sim.log().length, 0);
+
+  sim.advanceClock(10_000);
+  await first.cron();
+  const h1 = await first.settled("acme", 1);
+  assert.equal(h1.lastPoll.ok, true, JSON.stringify(h1.lastPoll.error));
+  assert.equal(h1.lastPoll.trigger, "alarm", "the cron only schedules; the alarm polls");
+  assert.equal(h1.lastPoll.result.processed, 40);
+  assert.equal(h1.lastPoll.result.complete, true);
+  assert.ok(h1.health.checkpoint, "a checkpoint is stored");
+  await until(() => sink.events().length >= 40, "40 queue messages");
+  const all = sim.listAll();
+  assert.deepEqual(sink.events().map((e) => e.id).sort(), all.map((u) => u.id).sort());
+  assert.equal(new Set(keys(sink.events())).size, 40, "one idempotency key per change");
+  for (const e of sink.events()) {
+    assert.equal(e.idempotencyKey, `acme/${e.id}/${e.updatedAt}`);
+    // A backfill classifies by timestamps (the package's classifyChange rule).
+    const fresh = Date.parse(e.user.updatedAt) - Date.parse(e.user.createdAt) < 1000;
+    assert.equal(e.type, fresh ? "user.created" : "user.updated");
+    assert.equal(e.customerId, "acme");
+    assert.equal(e.user.id, e.id);
+  }
+  // The subrequests of that invocation: its VOMO requests plus one queue send per user.
+  assert.equal(h1.lastPoll.subrequests, h1.lastPoll.result.requests + 40);
+
+  // A change, then the next cron: only the change.
+  const ids = all.map((u) => u.id);
+  sim.updateUser(ids[3], { first_name: "Cron" });
+  sim.advanceClock(10_000);
+  await first.cron();
+  const h2 = await first.settled("acme", 2);
+  assert.equal(h2.lastPoll.result.processed, 1);
+  await until(() => sink.events().length >= 41, "the update's message");
+  const update = sink.events().at(-1);
+  assert.equal(update.type, "user.updated");
+  assert.equal(update.id, ids[3]);
+  assert.equal(update.user.firstName, "Cron");
+
+  // The runtime goes away; a new one on the same storage redelivers nothing.
+  await first.dispose();
+  const second = await startWorker(t, options);
+  const h3 = await second.health("acme");
+  assert.equal(h3.health.checkpoint, h2.health.checkpoint, "the checkpoint survived the restart");
+  assert.equal(h3.metrics.invocations, 2, "so did the metrics");
+  sim.advanceClock(10_000);
+  await second.cron();
+  const h4 = await second.settled("acme", 3);
+  assert.equal(h4.lastPoll.result.processed, 0, "nothing redelivered after the restart");
+  const made = sim.createUser({ email: "after.restart@example.org" });
+  sim.advanceClock(10_000);
+  await second.cron();
+  await second.settled("acme", 4);
+  await until(() => sink.events().length >= 42, "the new user's message");
+  assert.equal(sink.events().length, 42, "nothing else was sent");
+  assert.deepEqual([sink.events().at(-1).type, sink.events().at(-1).id], ["user.created", made.id]);
+  assert.equal(new Set(keys(sink.events())).size, 42, "no idempotency key twice");
+});
+
+test("operations routes: authenticated, per customer, never a token; poll now; structured logs", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 20, seed: 62, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  const sink = await startSink(t);
+  const w = await startWorker(t, {
+    sink,
+    vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url },
+    secrets: { VOMO_TOKEN_ACME: sim.token, ADMIN_TOKEN },
+  });
+  for (const token of [null, "wrong", `${ADMIN_TOKEN}x`]) {
+    for (const [method, path] of [["GET", "/customers/acme/health"], ["POST", "/customers/acme/poll"]]) {
+      const r = await w.call(method, path, { token });
+      assert.equal(r.status, 401, `${method} ${path} with ${token === null ? "no" : "a wrong"} token`);
+    }
+  }
+  assert.equal(sim.log().length, 0, "an unauthenticated poll sent nothing to VOMO");
+  assert.equal((await w.call("GET", "/customers/initech/health")).status, 404, "only configured customers");
+  assert.equal((await w.call("GET", "/")).status, 404);
+  assert.equal((await w.call("GET", "/customers/acme/poll")).status, 405);
+
+  sim.advanceClock(10_000);
+  const outcome = await w.pollNow("acme");
+  assert.equal(outcome.ok, true, JSON.stringify(outcome.error));
+  assert.equal(outcome.trigger, "manual");
+  assert.equal(outcome.result.processed, 20);
+  const health = await w.call("GET", "/customers/acme/health");
+  assert.equal(health.status, 200);
+  assert.equal(health.body.configured, true);
+  assert.equal(health.body.metrics.processed, 20);
+  assert.equal(health.body.health.stalled, false);
+  assert.ok(!health.text.includes(sim.token), "the health route never returns the token");
+  assert.ok(!JSON.stringify(outcome).includes(sim.token));
+
+  const polls = w.polls("acme");
+  assert.equal(polls.length, 1, "one structured log line per poll");
+  assert.equal(polls[0].processed, 20);
+  assert.equal(polls[0].trigger, "manual");
+  assert.equal(typeof polls[0].requests, "number");
+  assert.equal(typeof polls[0].subrequests, "number");
+  assert.ok(!w.output.text.includes(sim.token), "the token is in no log line");
+  assert.ok(!w.output.text.includes(ADMIN_TOKEN), "nor is the admin token");
+});
+
+test("POLL_GROUPS spreads the customers over consecutive cron runs, each customer in exactly one group", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 5, seed: 63, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  const sink = await startSink(t);
+  const ids = ["a1", "b2", "c3", "d4", "e5", "f6"];
+  const secrets = { ADMIN_TOKEN };
+  for (const id of ids) secrets[`VOMO_TOKEN_${id.toUpperCase()}`] = sim.token;
+  const w = await startWorker(t, { sink, vars: { ...FAST, CUSTOMERS: ids.join(","), VOMO_BASE_URL: sim.url, POLL_GROUPS: "3" }, secrets });
+  sim.advanceClock(10_000);
+  const minute = 29_000_001 * 60_000;  // 2025-02-19T21:21Z: a minute whose number is divisible by 3
+  const kicked = [];
+  for (let i = 0; i < 3; i++) {
+    await w.worker.scheduled({ cron: "* * * * *", scheduledTime: new Date(minute + i * 60_000) });
+    const line = await until(() => w.output.lines.filter((l) => l.msg === "vomo.cron")[i], `cron run ${i}`);
+    assert.equal(line.group, i);
+    assert.equal(line.groups, 3);
+    kicked.push(line.kicked);
+  }
+  assert.deepEqual(kicked.flat().sort(), ids, "every customer kicked once over the three runs");
+  assert.ok(kicked.every((k) => k.length < ids.length), JSON.stringify(kicked));
+  for (const id of ids) assert.equal((await w.settled(id, 1)).lastPoll.ok, true);
+});

@@ -1,0 +1,136 @@
+// The docs travel and hold (issue 10, item 5), checked against the installed package:
+// - every ```js runnable block of docs/api.md runs as a user would run it (a module next to
+//   the installed package, against the simulator) and prints exactly its `// -> ` lines;
+// - every relative link in README.md, CHANGELOG.md and docs/*.md resolves to a file that is
+//   in the packed tarball (and every #anchor to a heading of it); nothing shipped points
+//   outside the package (../shared);
+// - the reference names every public export, every error kind with the core's retryable
+//   answer, and the core's defaults (`policy()`).
+import test from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, rmSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { policy } from "vomo-users";
+import { publicNames } from "./helpers.mjs";
+
+const installed = join(process.cwd(), "node_modules/vomo-users");
+const read = (path) => readFileSync(join(installed, path), "utf8");
+const version = JSON.parse(read("package.json")).version;
+
+/** Every file of the installed package, relative to its root (what the tarball held). */
+function packageFiles(dir = installed) {
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name);
+    return statSync(full).isDirectory() ? packageFiles(full) : [relative(installed, full)];
+  });
+}
+
+/** ```js runnable blocks with their expected output lines. */
+function runnableBlocks(markdown) {
+  return [...markdown.matchAll(/```js runnable\n([\s\S]*?)```/g)].map((m) => ({
+    code: m[1],
+    expected: [...m[1].matchAll(/\/\/ -> (.*)$/gm)].map((x) => x[1].trim()),
+    title: m[1].split("\n")[0],
+  }));
+}
+
+/** `…` in an expected line matches any text. */
+const matches = (line, expected) =>
+  new RegExp(`^${expected.split("…").map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(line);
+
+test("docs/api.md: every runnable example runs against the installed package and prints what it says", () => {
+  const blocks = runnableBlocks(read("docs/api.md"));
+  assert.ok(blocks.length >= 6, `runnable examples found: ${blocks.length}`);
+  blocks.forEach((block, i) => {
+    assert.ok(block.expected.length > 0, `example ${i + 1} states its output`);
+    const file = join(process.cwd(), `api-example-${i + 1}.mjs`);
+    writeFileSync(file, block.code);
+    try {
+      const out = execFileSync(process.execPath, [file], { encoding: "utf8", timeout: 60_000 }).trimEnd().split("\n");
+      assert.equal(out.length, block.expected.length, `example ${i + 1} (${block.title}) printed:\n${out.join("\n")}`);
+      out.forEach((line, j) => assert.ok(matches(line, block.expected[j]),
+        `example ${i + 1} (${block.title}), line ${j + 1}:\n  printed  ${line}\n  expected ${block.expected[j]}`));
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+});
+
+/** GitHub's heading anchors. */
+function anchors(markdown) {
+  const seen = new Map();
+  return new Set(markdown.replace(/```[\s\S]*?```/g, "").split("\n").filter((l) => /^#{1,6} /.test(l)).map((l) => {
+    const slug = l.replace(/^#+ /, "").trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-");
+    const n = seen.get(slug) ?? 0;
+    seen.set(slug, n + 1);
+    return n ? `${slug}-${n}` : slug;
+  }));
+}
+
+test("every relative link in README.md, CHANGELOG.md and docs/*.md resolves inside the packed tarball", () => {
+  const files = new Set(packageFiles());
+  const docs = ["README.md", "CHANGELOG.md", ...[...files].filter((f) => /^docs\/[^/]+\.md$/.test(f))];
+  for (const doc of ["README.md", "CHANGELOG.md", "docs/api.md", "docs/client.md", "docs/poller.md", "docs/import.md", "docs/stores.md"]) {
+    assert.ok(files.has(doc), `${doc} is in the tarball`);
+  }
+  let checked = 0;
+  for (const doc of docs) {
+    const text = read(doc);
+    const prose = text.replace(/```[\s\S]*?```/g, "");
+    for (const [, target] of prose.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/i.test(target)) continue; // absolute URLs
+      const [path, anchor] = target.split("#");
+      const file = path ? relative(installed, resolve(installed, dirname(doc), path)) : doc;
+      assert.ok(!file.startsWith(".."), `${doc}: ${target} points outside the package`);
+      assert.ok(files.has(file), `${doc}: ${target} -> ${file} is not in the tarball`);
+      if (anchor && file.endsWith(".md")) {
+        assert.ok(anchors(read(file)).has(anchor), `${doc}: ${target}: no heading #${anchor} in ${file}`);
+      }
+      checked++;
+    }
+  }
+  assert.ok(checked >= 20, `links checked: ${checked}`);
+});
+
+test("nothing shipped links to or mentions the team's ../shared folder", () => {
+  for (const file of packageFiles().filter((f) => /\.(md|mjs|cjs|js|d\.ts|d\.mts|json)$/.test(f))) {
+    assert.doesNotMatch(read(file), /\.\.\/shared|shared\/API\.md/, file);
+  }
+});
+
+test("docs/api.md names every public export, every error kind (with the core's retryable answer) and the core's defaults", () => {
+  const api = read("docs/api.md");
+  for (const name of [...publicNames(), "VomoError", "init"]) {
+    assert.match(api, new RegExp(`^#{2,4} .*\`${name}\\b`, "m"), `a heading for ${name}`);
+  }
+  const p = policy();
+  const kindRows = [...api.matchAll(/^\| `([a-z_]+)` \| (yes|no) \|/gm)].map((m) => [m[1], m[2] === "yes"]);
+  assert.deepEqual(kindRows.map(([k]) => k), p.errorKinds, "the error table lists exactly the core's kinds, in order");
+  for (const [kind, retryable] of kindRows) assert.equal(retryable, p.retryableKinds.includes(kind), kind);
+  const defaults = {
+    baseUrl: p.client.baseUrl, requestsPerSecond: p.client.requestsPerSecond, maxRetries: p.client.maxRetries,
+    maxRetryAfterMs: p.client.maxRetryAfterMs, timeoutMs: p.client.timeoutMs, participations: p.poller.participations,
+    pollIntervalMs: p.poller.pollIntervalMs, maxAttempts: p.poller.maxAttempts, checkpointEvery: p.import.checkpointEvery,
+  };
+  for (const [option, value] of Object.entries(defaults)) {
+    const row = api.match(new RegExp(`^\\| \`${option}\` \\| ([^|]*) \\|`, "m"));
+    assert.ok(row, `an options row for ${option}`);
+    assert.equal(row[1].trim(), `\`${JSON.stringify(value)}\``, `${option}'s documented default`);
+  }
+  // The .d.ts doc comments state defaults too: the same values.
+  const dts = read("index.d.ts");
+  for (const [option, value] of Object.entries(defaults)) {
+    const comments = [...dts.matchAll(new RegExp(`/\\*\\*((?:[^*]|\\*(?!/))*)\\*/\\s*${option}\\?:`, "g"))];
+    const stated = comments.map((c) => c[1].match(/default ("[^"]*"|\d+)/i)?.[1]).filter(Boolean);
+    assert.deepEqual(stated, [JSON.stringify(value)], `index.d.ts: ${option}'s default`);
+  }
+  for (const event of ["UserChangeEvent", "ParticipationChangeEvent", "DeadLetterEvent", "RequestLogEntry", "ImportProgress"]) {
+    assert.ok(api.includes(event), event);
+  }
+});
+
+test("CHANGELOG.md ships and has an entry for this version", () => {
+  assert.match(read("CHANGELOG.md"), new RegExp(`^## ${version.replaceAll(".", "\\.")}\\b`, "m"));
+  assert.ok(existsSync(join(installed, "docs/api.md")));
+});

@@ -1,0 +1,212 @@
+// Issue 9 through the installed package, over HTTP against the simulator: the initial-sync
+// rule at any window size (9.3), a downstream outage and a bounded dead-letter queue (9.6),
+// and the smaller defects (9.7): panics as `internal`, the response-size cap, redacted
+// warnings, ids beyond the safe-integer range, option checks.
+import test from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import { spawnSync } from "node:child_process";
+import { VomoClient, VomoError, UserPoller, MemoryStore, findMissingIds, classifyChange, parseUserPage } from "vomo-users";
+import { startSimulator } from "vomo-users/sim";
+import { rejects, frozenWorld, tick, fastClient } from "./helpers.mjs";
+
+const setup = (t, options = {}) => frozenWorld(t, { startSimulator, users: 60, seed: 11, ...options });
+const heuristic = (u) => (Date.parse(u.updatedAt) - Date.parse(u.createdAt) < 1000 ? "created" : "updated");
+
+test("poller 9.3: every change of an initial sync split into many windows gets the heuristic's kind", async (t) => {
+  const { sim, client } = await setup(t, { users: 90 });
+  // Users created long ago and edited since, spread over time, so that small windows split them.
+  const edited = sim.listAll().slice(0, 45).map((u) => u.id);
+  for (const id of edited) { sim.updateUser(id, { phone: `555-0${id}` }); tick(sim, 60_000); }
+  tick(sim);
+  const events = [];
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", maxWindowRows: 15,
+    onUser: ({ kind, user }) => { events.push({ kind, user }); } });
+  let r;
+  do { r = await poller.poll(); } while (!r.complete);
+  assert.equal(events.length, 90);
+  const wrong = events.filter((e) => e.kind !== heuristic(e.user));
+  assert.deepEqual(wrong.map((e) => e.user.id), [], "one rule for the whole initial sync");
+  assert.ok(events.filter((e) => e.kind === "updated").length >= 45, "the edited users come out updated");
+  // After the catch-up, known ids decide: a new user is created, a known one updated.
+  events.length = 0;
+  const fresh = sim.createUser({ email: "late@example.org" });
+  tick(sim);
+  sim.updateUser(fresh.id, { phone: "555-9999" });
+  sim.updateUser(edited[0], { phone: "555-1234" });
+  tick(sim);
+  await poller.poll();
+  const kinds = Object.fromEntries(events.map((e) => [e.user.id, e.kind]));
+  assert.equal(kinds[Number(fresh.id)], "created", "new since the initial sync, though edited after its creation");
+  assert.equal(kinds[edited[0]], "updated");
+});
+
+test("poller 9.6: an outage stops the poll early, moves no checkpoint past the undelivered, gives nothing up; after it every change arrives once", async (t) => {
+  const { sim, client } = await setup(t);
+  let down = true;
+  const delivered = new Map();
+  const deadLetters = [];
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", maxAttempts: 2, maxConsecutiveFailures: 5,
+    onUser: ({ user }) => {
+      if (down) throw new Error("CRM is down");
+      delivered.set(`${user.id}@${user.updatedAt}`, (delivered.get(`${user.id}@${user.updatedAt}`) ?? 0) + 1);
+    },
+    onDeadLetter: (d) => { deadLetters.push(d); } });
+  for (let i = 0; i < 6; i++) {
+    const r = await poller.poll();
+    assert.equal(r.complete, false);
+    assert.equal(r.stopReason, "handler_outage");
+    assert.equal(r.processed, 0, "processed counts only what was delivered");
+    assert.equal(r.failed, 5);
+    assert.equal(poller.health().checkpoint, "1970-01-01T00:00:00.000Z", "the checkpoint stays before the undelivered changes");
+    tick(sim);
+  }
+  assert.ok(deadLetters.length >= 30);
+  assert.ok(deadLetters.every((d) => d.final === false), "nothing given up during the outage");
+  sim.updateUser(sim.listAll()[3].id, { phone: "555-0003" });
+  tick(sim);
+  down = false;
+  let r;
+  do { r = await poller.poll(); } while (!r.complete);
+  const current = sim.listAll().map((u) => `${u.id}@${new Date(u.updated_at).toISOString()}`);
+  for (const key of current) assert.equal(delivered.get(key), 1, `${key}: the current version arrived once`);
+  assert.deepEqual([...new Set(delivered.values())], [1], "no version delivered twice");
+  assert.equal(delivered.size, 61, "60 users, one of them in two versions (before and after its edit)");
+  assert.equal(deadLetters.filter((d) => d.final).length, 0);
+});
+
+test("poller 9.6: a poison record is still given up once the downstream is shown to work", async (t) => {
+  const { sim, client } = await setup(t, { users: 30 });
+  const poison = sim.listAll()[7].id;
+  const finals = [];
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", maxAttempts: 2,
+    onUser: ({ user }) => { if (user.id === poison) throw new Error("bad record"); },
+    onDeadLetter: (d) => { if (d.final) finals.push(d.user.id); } });
+  await poller.poll();
+  tick(sim);
+  sim.updateUser(sim.listAll()[1].id, { phone: "555-0101" }); // a success in the next poll
+  tick(sim);
+  await poller.poll();
+  assert.deepEqual(finals, [poison]);
+});
+
+test("poller 9.6: a full dead-letter queue stops the poll instead of dropping a change", async (t) => {
+  const { sim, client } = await setup(t, { users: 30 });
+  const failing = new Set(sim.listAll().slice(0, 6).map((u) => u.id));
+  let healthy = false;
+  const seen = new Map();
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", maxDeadLetters: 3, maxAttempts: 50,
+    onUser: ({ user }) => {
+      if (!healthy && failing.has(user.id)) throw new Error("rejects this one");
+      seen.set(user.id, (seen.get(user.id) ?? 0) + 1);
+    } });
+  const r = await poller.poll();
+  assert.equal(r.stopReason, "dead_letter_limit");
+  assert.equal(r.complete, false);
+  healthy = true;
+  tick(sim);
+  let r2;
+  do { r2 = await poller.poll(); } while (!r2.complete);
+  assert.equal(seen.size, 30);
+  assert.deepEqual([...new Set(seen.values())], [1]);
+});
+
+test("poller 9.7: maxRequests and the window options are checked", async (t) => {
+  const { client } = await setup(t, { users: 5 });
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme" });
+  for (const bad of [NaN, -1, 1.5, Infinity]) await rejects(poller.poll({ maxRequests: bad }), "invalid_input");
+  for (const [name, bad] of [["windowMarginMs", 100], ["maxWindowRows", NaN], ["maxConsecutiveFailures", 0], ["maxDeadLetters", -3], ["maxAttempts", Infinity]]) {
+    assert.throws(() => new UserPoller({ client, store: new MemoryStore(), customerId: "acme", [name]: bad }),
+      (e) => e instanceof VomoError && e.kind === "invalid_input" && e.message.includes(name), `${name}: ${bad}`);
+  }
+  const r = await new UserPoller({ client, store: new MemoryStore(), customerId: "acme", windowMarginMs: 10_000, maxWindowRows: 30 }).poll({ maxRequests: 0 });
+  assert.equal(r.stopReason, "max_requests");
+});
+
+test("client 9.7: a body larger than maxResponseBytes is a parse error, with or without Content-Length, and is not read to the end", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 30, seed: 3 });
+  t.after(() => sim.close());
+  await rejects(fastClient(sim, { maxResponseBytes: 1000 }).listAllUsers(), "parse");
+  assert.equal((await fastClient(sim).listAllUsers()).length, 30, "the 10 MB default reads a page");
+  // A chunked body (no Content-Length) of 4 MB against a 1 MB cap.
+  let bytesSent = 0;
+  let closedEarly = false;
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    const chunk = Buffer.alloc(64 * 1024, 32);
+    let n = 0;
+    const pump = () => {
+      while (n < 64) {
+        n++;
+        bytesSent += chunk.length;
+        if (!res.write(chunk)) return res.once("drain", pump);
+      }
+      res.end();
+    };
+    res.on("close", () => { closedEarly = n < 64; });
+    pump();
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => server.close());
+  const c = new VomoClient({ token: "tok-cap", baseUrl: `http://127.0.0.1:${server.address().port}/v1`, maxResponseBytes: 1_000_000, maxRetries: 0 });
+  const e = await rejects(c.getUser(1), "parse");
+  assert.match(e.message, /maxResponseBytes/);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.ok(closedEarly || bytesSent < 4 * 1024 * 1024, "the client stopped reading");
+  assert.throws(() => new VomoClient({ token: "x", maxResponseBytes: 0 }), (x) => x.kind === "invalid_input");
+});
+
+test("client 9.7: parse warnings that quote the token are redacted, in the page and in onWarning", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 20, seed: 4, token: "tok-REDACT-ME-4242" });
+  t.after(() => sim.close());
+  const page1 = await (await fetch(`${sim.url}/users?page=1`, { headers: { Authorization: `Bearer ${sim.token}` } })).json();
+  page1.data[0].user_status = sim.token;
+  page1.data[1].gender = `x-${sim.token}`;
+  sim.injectFault({ path: "/v1/users", page: 1, type: "status", status: 200, body: page1 });
+  const warned = [];
+  const c = fastClient(sim, { onWarning: (m) => warned.push(m) });
+  const pages = [];
+  for await (const p of c.listUserPages()) pages.push(p);
+  assert.ok(pages[0].warnings.length >= 2);
+  assert.ok(warned.length >= 2);
+  for (const text of [...pages[0].warnings, ...warned]) assert.ok(!text.includes(sim.token), text);
+  assert.ok(pages[0].warnings.some((w) => w.includes("[redacted]")));
+});
+
+test("pure 9.7: ids beyond the safe-integer range are refused with parse, never rounded", () => {
+  assert.throws(() => findMissingIds([2 ** 53], [1]), (e) => e instanceof VomoError && e.kind === "parse" && /currentIds\[0\]/.test(e.message));
+  assert.throws(() => findMissingIds([1], [1.5]), (e) => e.kind === "parse");
+  const user = parseUserPage(`{"data":[{"id":1,"first_name":"A","last_name":"B","full_name":"A B","email":"a@b.org",
+    "created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-02T00:00:00Z"}],"links":{"next":null},
+    "meta":{"current_page":1,"per_page":15,"total":1}}`).data[0];
+  assert.throws(() => classifyChange(user, [Number.MAX_SAFE_INTEGER + 2]), (e) => e.kind === "parse");
+  assert.deepEqual(findMissingIds([1], [Number.MAX_SAFE_INTEGER, 1]), [Number.MAX_SAFE_INTEGER]);
+  const text = `{"data":[{"id":9007199254740993,"first_name":"A","last_name":"B","full_name":"A B","email":"a@b.org",
+    "created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z"}],"links":{"next":null},
+    "meta":{"current_page":1,"per_page":15,"total":1}}`;
+  const page = parseUserPage(text);
+  assert.equal(page.data.length, 0, "not read as 9007199254740992");
+  assert.ok(page.warnings.some((w) => w.includes("data[0]")), page.warnings.join("; "));
+});
+
+test("9.7: a Rust panic is a VomoError of kind internal with its message, sync or inside an async task", () => {
+  for (const later of [false, true]) {
+    const script = `
+      const api = require("vomo-users");
+      const probe = api[Symbol.for("vomo-users.testPanic")];
+      const pending = new api.VomoClient({ token: "t", baseUrl: "http://127.0.0.1:9/v1", requestsPerSecond: 0.01 }).listAllUsers();
+      probe("boom-${later}", ${later}).then(() => console.log("resolved"), (e) => {
+        console.log(JSON.stringify({ kind: e.kind, isVomo: e instanceof api.VomoError, message: e.message }));
+        return pending.then(() => console.log("pending resolved"), (p) => console.log(JSON.stringify({ pending: p.kind })));
+      }).finally(() => process.exit(0));
+      process.on("uncaughtException", () => {});
+    `;
+    const out = spawnSync(process.execPath, ["-e", script], { cwd: process.cwd(), encoding: "utf8", timeout: 20_000 });
+    const lines = out.stdout.trim().split("\n").filter(Boolean);
+    const first = JSON.parse(lines[0]);
+    assert.equal(first.kind, "internal", out.stdout + out.stderr);
+    assert.equal(first.isVomo, true);
+    assert.match(first.message, new RegExp(`boom-${later}`));
+    if (later) assert.deepEqual(JSON.parse(lines[1]), { pending: "internal" }, "calls still waiting are rejected too");
+  }
+});

@@ -1,0 +1,222 @@
+//! A process that dies after ANY single store `set` must reload either the old or the new
+//! value, at every layer that writes: one chunked value, the poller's state, the import's
+//! progress. Each test replays a write with a store that dies after its k-th `set` (later
+//! sets are never applied), for every k until the write completes, then reloads from what
+//! the dead store kept.
+
+mod support;
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use support::{block_on, SimRuntime, World, WorldConfig};
+use vomo_users::client::{Client, ClientConfig, Rate, UpsertInput};
+use vomo_users::import::{import_roster, ImportOptions, MappedUser, Mapping, RosterRecord};
+use vomo_users::poller::{Keys, PollerState};
+use vomo_users::store::{read_chunked, write_chunked, Store};
+use vomo_users::{ErrorKind, Result, VomoError};
+
+type Map = Rc<RefCell<BTreeMap<String, String>>>;
+
+/// A store over `map` whose process dies after `limit` sets: from then on nothing it is
+/// asked to write lands (each later call fails, as the dead process never made it).
+struct Dying {
+    map: Map,
+    left: Cell<u64>,
+}
+
+impl Dying {
+    fn new(map: &Map, limit: u64) -> Dying {
+        Dying { map: map.clone(), left: Cell::new(limit) }
+    }
+    fn healthy(map: &Map) -> Dying {
+        Dying::new(map, u64::MAX)
+    }
+    fn died(&self) -> bool {
+        self.left.get() == 0
+    }
+    fn spend(&self) -> Result<()> {
+        match self.left.get() {
+            0 => Err(VomoError::new(ErrorKind::Network, "the process died")),
+            n => {
+                self.left.set(n.saturating_sub(1).max(if n == u64::MAX { u64::MAX } else { 0 }));
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Store for Dying {
+    async fn get(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.map.borrow().get(key).cloned())
+    }
+    async fn set(&self, key: &str, value: &str) -> Result<()> {
+        self.spend()?;
+        self.map.borrow_mut().insert(key.to_string(), value.to_string());
+        Ok(())
+    }
+}
+
+fn copy(map: &Map) -> Map {
+    Rc::new(RefCell::new(map.borrow().clone()))
+}
+
+/// `n` lines of ASCII text, `tag` in every line: about `n * 40` bytes.
+fn text(tag: &str, n: usize) -> String {
+    (0..n).map(|i| format!("{tag}-{i:08}-abcdefghijklmnopqrstuvw\n")).collect()
+}
+
+#[test]
+fn a_chunked_value_reloads_old_or_new_after_a_death_at_any_set() {
+    // small -> large, large -> larger, large -> smaller, large -> small
+    let cases = [(text("a", 10), text("b", 8_000)), (text("a", 6_000), text("b", 9_000)), (text("a", 9_000), text("b", 3_000)), (text("a", 9_000), text("b", 5))];
+    for (old, new) in cases {
+        let base: Map = Default::default();
+        block_on(write_chunked(&Dying::healthy(&base), "k", &old)).unwrap();
+        let mut k = 0;
+        loop {
+            let map = copy(&base);
+            let store = Dying::new(&map, k);
+            let wrote = block_on(write_chunked(&store, "k", &new));
+            let read = block_on(read_chunked(&Dying::healthy(&map), "k"));
+            let read = read.unwrap_or_else(|e| panic!("{} -> {} bytes, death after set {k}: unreadable: {}", old.len(), new.len(), e.message));
+            let read = read.expect("a value");
+            assert!(read == old || read == new, "{} -> {} bytes, death after set {k}: read {} bytes, neither old nor new", old.len(), new.len(), read.len());
+            if wrote.is_ok() && !store.died() {
+                assert_eq!(read, new);
+                break;
+            }
+            k += 1;
+            assert!(k < 100, "the write never completed");
+        }
+    }
+}
+
+#[test]
+fn poller_state_reloads_after_a_death_at_any_set_of_a_save() {
+    // Every id in known bucket 0, so that one bucket spans several 100 KiB chunks; the ids
+    // delivered later interleave with the ones saved first.
+    // 2,000 later deliveries append a log segment; 6,000 outgrow the bucket and rewrite it.
+    for later in [2_000, 6_000] {
+        state_save_survives_deaths(later);
+    }
+}
+
+fn state_save_survives_deaths(later: i64) {
+    let keys = Keys::new("crash");
+    let first: Vec<i64> = (1..=4_000).map(|i| 1_000_000_000_000 + i * 32).collect();
+    let second: Vec<i64> = (1..=later).map(|i| 1_000_000_000_000 + i * 32 + 16).collect();
+    let base: Map = Default::default();
+    let healthy = Dying::healthy(&base);
+    let mut state = block_on(PollerState::load(&healthy, &keys)).unwrap();
+    for &id in &first {
+        state.note_id(id);
+    }
+    block_on(state.save(&healthy, &keys)).unwrap();
+    let mut k = 0;
+    loop {
+        let map = copy(&base);
+        let store = Dying::new(&map, u64::MAX);
+        let mut state = block_on(PollerState::load(&store, &keys)).unwrap();
+        for &id in &second {
+            block_on(state.mark_delivered(&store, &keys, id, 1_700_000_000_000)).unwrap();
+        }
+        store.left.set(k);
+        let saved = block_on(state.save(&store, &keys));
+        let reloaded = block_on(PollerState::load(&Dying::healthy(&map), &keys))
+            .unwrap_or_else(|e| panic!("death after set {k} of the save: state unreadable: {}", e.message));
+        for &id in &first {
+            assert!(reloaded.known.contains_key(&id), "death after set {k}: #{id} (saved before) forgotten");
+        }
+        for &id in &second {
+            assert!(reloaded.delivered(id, 1_700_000_000_000), "death after set {k}: delivery of #{id} forgotten");
+        }
+        if saved.is_ok() && !store.died() {
+            break;
+        }
+        k += 1;
+        assert!(k < 200, "the save never completed");
+    }
+}
+
+struct NoMapping;
+
+impl Mapping for NoMapping {
+    async fn get(&self, _: &str) -> Result<Option<MappedUser>> {
+        Ok(None)
+    }
+    async fn set(&self, _: &str, _: &MappedUser) -> Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn import_progress_reloads_after_a_death_at_any_set() {
+    // 600 settled records are well over 100 KiB of progress.
+    let records: Vec<RosterRecord> = (0..600)
+        .map(|i| RosterRecord {
+            external_id: Some(format!("ext-{i}")),
+            input: UpsertInput {
+                first_name: Some(format!("First{i}")),
+                last_name: Some(format!("Last{i}")),
+                email: Some(format!("person{i}@example.org")),
+                ..Default::default()
+            },
+        })
+        .collect();
+    let mut k = 0;
+    loop {
+        let world = Rc::new(RefCell::new(World::new(WorldConfig::default(), 1, 1_740_787_200_000)));
+        world.borrow_mut().faults = false;
+        let client = Client::new(
+            ClientConfig { base_url: "https://api.vomo.test/v1".into(), rate: Rate::Fixed(1000.0), ..ClientConfig::new("sim-token-0123456789") },
+            SimRuntime(world.clone()),
+        )
+        .unwrap();
+        let map: Map = Default::default();
+        let store = Dying::new(&map, k);
+        let options = |s| ImportOptions::<Dying, NoMapping> { store: Some(s), key: Some("roster".into()), checkpoint_every: 100, mapping: None };
+        let first = block_on(import_roster(&client, &records, &options(&store), &|_| {}, &()));
+        let healthy = Dying::healthy(&map);
+        let rerun = block_on(import_roster(&client, &records, &options(&healthy), &|_| {}, &()))
+            .unwrap_or_else(|e| panic!("death after set {k}: the rerun failed: {:?} {}", e.kind, e.message));
+        assert_eq!(rerun.created.len() + rerun.updated.len(), records.len(), "death after set {k}: {:?}", rerun.failed.first());
+        assert_eq!(world.borrow().users.len(), records.len());
+        if first.is_ok() && !store.died() {
+            break;
+        }
+        k += 1;
+        assert!(k < 200, "the import never completed");
+    }
+}
+
+/// Many small checkpoints: the progress log appends a segment per record and merges them
+/// (one JSON map per line); a run cut short reloads them all and sends only the rest.
+#[test]
+fn import_progress_with_merged_segments_reloads() {
+    let records: Vec<RosterRecord> = (0..200)
+        .map(|i| RosterRecord {
+            external_id: Some(format!("m-{i}")),
+            input: UpsertInput { first_name: Some("F".into()), last_name: Some("L".into()), email: Some(format!("m{i}@example.org")), ..Default::default() },
+        })
+        .collect();
+    let world = Rc::new(RefCell::new(World::new(WorldConfig::default(), 2, 1_740_787_200_000)));
+    world.borrow_mut().faults = false;
+    let client = Client::new(
+        ClientConfig { base_url: "https://api.vomo.test/v1".into(), rate: Rate::Fixed(1000.0), ..ClientConfig::new("sim-token-0123456789") },
+        SimRuntime(world.clone()),
+    )
+    .unwrap();
+    let map: Map = Default::default();
+    let options = |s| ImportOptions::<Dying, NoMapping> { store: Some(s), key: Some("merged".into()), checkpoint_every: 1, mapping: None };
+    let dying = Dying::new(&map, 150);
+    assert!(block_on(import_roster(&client, &records, &options(&dying), &|_| {}, &())).is_err());
+    let sent = world.borrow().c.upserts;
+    let logged = map.borrow().keys().filter(|k| k.contains("/log/")).count();
+    assert!(logged >= 2, "the progress log holds {logged} segments");
+    let rerun = block_on(import_roster(&client, &records, &options(&Dying::healthy(&map)), &|_| {}, &())).unwrap();
+    assert_eq!(rerun.created.len() + rerun.updated.len(), 200);
+    let resent = world.borrow().c.upserts - sent;
+    assert!(resent < 200 - 50, "the rerun sent {resent} of 200 again: the saved progress was not read");
+}
