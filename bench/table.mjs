@@ -189,6 +189,8 @@ const NOTES = [
 
 const cell = (s) => String(s).replace(/\|/g, "\\|");
 const lines = [
+  "## Performance targets of issue 15 (`npm run bench`)",
+  "",
   `Measured by \`npm run bench\` (bench/table.mjs) on ${new Date().toISOString().slice(0, 16)}Z, Node ${process.version}, ` +
     `${RUNS} run${RUNS > 1 ? "s" : ""} per figure shown as min / **median** / max; yardsticks measured in the same run and process; ` +
     `the simulator in a child process.${SMOKE ? " SMOKE RUN: tiny sizes, figures mean nothing." : ""}`,

@@ -138,5 +138,5 @@ run_layer bundlers "tap:$WORK/bundlers.tap" node_test "$WORK/bundlers.tap" bundl
 cd "$ROOT"
 run_layer demo one bash scripts/check-demo.sh
 # Every bench of `npm run bench` at tiny sizes: they run and print their table (no timing asserted).
-run_layer bench-smoke one node bench/table.mjs --smoke
+run_layer perf-bench-smoke one node bench/table.mjs --smoke
 summary
