@@ -300,7 +300,7 @@ export interface UserPollerOptions {
   maxAttempts?: number;
   /** How far behind the server's clock a window ends, ms (default 5000, at least 2000). */
   windowMarginMs?: number;
-  /** A window whose first page reports more rows than this is narrowed first (default 750). */
+  /** A window whose first page reports more rows than this is narrowed first (default 5000). */
   maxWindowRows?: number;
   /** Handler failures in a row after which the poll stops as a downstream outage (default 10). */
   maxConsecutiveFailures?: number;

@@ -137,4 +137,6 @@ run_layer pkg-lint "tap:$WORK/pkg-lint.tap" node_test "$WORK/pkg-lint.tap" packa
 run_layer bundlers "tap:$WORK/bundlers.tap" node_test "$WORK/bundlers.tap" bundlers/*.test.mjs
 cd "$ROOT"
 run_layer demo one bash scripts/check-demo.sh
+# Every bench of `npm run bench` at tiny sizes: they run and print their table (no timing asserted).
+run_layer perf-bench-smoke one node bench/table.mjs --smoke
 summary

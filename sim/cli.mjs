@@ -17,6 +17,9 @@ Options:
   --forbidden-token T token answered with 403 (default sim-forbidden-token)
   --rps N             rate limit: requests per second per token (default: unlimited)
   --burst N           rate limit bucket size (default: ceil(rps))
+  --limiter KIND      token-bucket (default), sliding-window or fixed-window (Laravel)
+  --window-ms N       window length for the window limiters (default 1000)
+  --rate-headers      send X-RateLimit-Limit/-Remaining (and -Reset with a 429)
   --no-retry-after    429 responses carry no Retry-After header
   --empty-429         429 responses have an empty body
   --strict            POST /v1/users requires birthday and gender
@@ -35,6 +38,9 @@ function parse(argv) {
   let burst = null;
   let retryAfter = true;
   let emptyBody = false;
+  let kind;
+  let windowMs;
+  let headers = false;
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let val;
@@ -64,6 +70,9 @@ function parse(argv) {
       case "--burst": burst = num(next()); break;
       case "--no-retry-after": retryAfter = false; break;
       case "--empty-429": emptyBody = true; break;
+      case "--limiter": kind = next(); break;
+      case "--window-ms": windowMs = num(next()); break;
+      case "--rate-headers": headers = true; break;
       case "--strict": o.strict = true; break;
       case "--latency": o.latencyMs = num(next()); break;
       case "--now": { const v = next(); o.now = /^\d+$/.test(v) ? Number(v) : v; break; }
@@ -81,7 +90,8 @@ function parse(argv) {
         throw new Error(`unknown option ${a}`);
     }
   }
-  if (rps !== null) o.rateLimit = { requestsPerSecond: rps, burst: burst ?? Math.ceil(rps), retryAfter, emptyBody };
+  if (rps !== null) o.rateLimit = { kind, requestsPerSecond: rps, burst: burst ?? Math.ceil(rps), windowMs, retryAfter, emptyBody, headers };
+  else if (kind || windowMs !== undefined || headers) throw new Error("--limiter, --window-ms and --rate-headers need --rps");
   if (Object.keys(quirks).length) o.quirks = quirks;
   return o;
 }

@@ -6,7 +6,16 @@ export interface SimulatorQuirks {
 }
 
 export interface SimulatorRateLimit {
-  requestsPerSecond: number; burst?: number; retryAfter?: boolean; emptyBody?: boolean;
+  /** "token-bucket" (default), "sliding-window", or "fixed-window" (Laravel's throttle middleware). */
+  kind?: "token-bucket" | "sliding-window" | "fixed-window";
+  requestsPerSecond: number;
+  /** token bucket: its size (default ceil(requestsPerSecond)). */
+  burst?: number;
+  /** windows: their length (default 1000); the limit per window is requestsPerSecond * windowMs / 1000. */
+  windowMs?: number;
+  retryAfter?: boolean; emptyBody?: boolean;
+  /** X-RateLimit-Limit and -Remaining on every response, X-RateLimit-Reset with a 429 (default false). */
+  headers?: boolean;
 }
 
 export interface SimulatorOptions {

@@ -37,7 +37,10 @@ export function createApi(glue) {
   let cached;
   const policy = () => (cached ??= deepFreeze(JSON.parse(glue.policy())));
   usePolicy(policy);
-  const parseUserPage = guard((body) => JSON.parse(glue.parseUserPageJson(bodyText(body, "parseUserPage"))));
+  // Bytes, not a string: TextEncoder is native, where wasm-bindgen copies a string into wasm
+  // one character at a time (as long as a whole JSON.parse of the page).
+  const utf8 = new TextEncoder();
+  const parseUserPage = guard((body) => JSON.parse(glue.parseUserPageBytes(utf8.encode(bodyText(body, "parseUserPage")))));
   const parseUserDetail = guard((body) => JSON.parse(glue.parseUserDetailJson(bodyText(body, "parseUserDetail"))));
   const parseUser = guard((obj) => JSON.parse(glue.parseUserJson(bodyText(obj, "parseUser"))).user);
   const classifyChange = guard((user, knownIds) =>

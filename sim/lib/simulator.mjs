@@ -5,6 +5,7 @@ import { performance } from "node:perf_hooks";
 import { Store } from "./store.mjs";
 import { listUsers, getUser, upsertUser, pageOf } from "./api.mjs";
 import { handleControl } from "./control.mjs";
+import { Limiters, normRateLimit } from "./limiter.mjs";
 import { renderParticipation } from "./data.mjs";
 import { sleep, toMs } from "./util.mjs";
 
@@ -25,14 +26,6 @@ export const DEFAULT_QUIRKS = Object.freeze({
 
 const FAULT_TYPES = new Set(["status", "reset", "delay", "stall", "nonjson", "truncated", "foreign_next", "redirect", "unauthorized"]);
 const ACTION_TYPES = new Set(["delete", "update", "create", "anonymize", "advanceClock", "addParticipation", "changeEmail"]);
-
-function normRateLimit(rl) {
-  if (rl === null || rl === undefined || rl === false) return null;
-  const rps = Number(rl.requestsPerSecond ?? rl.rps);
-  if (!(rps > 0)) throw new Error("rateLimit.requestsPerSecond must be > 0");
-  const burst = Math.max(1, Number(rl.burst ?? Math.ceil(rps)));
-  return { requestsPerSecond: rps, burst, retryAfter: rl.retryAfter !== false, emptyBody: !!rl.emptyBody };
-}
 
 function clone(v) {
   return v === undefined ? undefined : JSON.parse(JSON.stringify(v));
@@ -64,7 +57,6 @@ export class Simulator {
     this._foreignLog = [];
     this.faults = [];
     this.triggers = [];
-    this.buckets = new Map();
     this.faultSeq = 0;
     this.sockets = new Set();
     this.url = null;
@@ -187,7 +179,7 @@ export class Simulator {
     if (partial.latencyMs !== undefined) c.latencyMs = Math.max(0, Number(partial.latencyMs) || 0);
     if (partial.rateLimit !== undefined) {
       c.rateLimit = normRateLimit(partial.rateLimit);
-      this.buckets = new Map();
+      this.limiters = c.rateLimit && new Limiters(c.rateLimit);
     }
     if (partial.quirks) {
       for (const [k, v] of Object.entries(partial.quirks)) {
@@ -234,7 +226,7 @@ export class Simulator {
     this._foreignLog = [];
     this.faults = [];
     this.triggers = [];
-    this.buckets = new Map();
+    this.limiters = this.cfg.rateLimit && new Limiters(this.cfg.rateLimit);
   }
   info(origin = this.origin) {
     return {
@@ -265,23 +257,9 @@ export class Simulator {
     return null;
   }
 
-  /** token bucket per token; returns null (allowed) or seconds to wait */
+  /** The limiter's verdict for one request of `key` (null: no limit configured). */
   _rateLimit(key) {
-    const rl = this.cfg.rateLimit;
-    if (!rl) return null;
-    const t = performance.now();
-    let b = this.buckets.get(key);
-    if (!b) {
-      b = { tokens: rl.burst, t };
-      this.buckets.set(key, b);
-    }
-    b.tokens = Math.min(rl.burst, b.tokens + ((t - b.t) / 1000) * rl.requestsPerSecond);
-    b.t = t;
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return null;
-    }
-    return Math.max(1, Math.ceil((1 - b.tokens) / rl.requestsPerSecond));
+    return this.limiters ? this.limiters.take(key) : null;
   }
 
   _runTriggers(path, page) {
@@ -328,7 +306,8 @@ export class Simulator {
   // ================================================================ HTTP
   _cors(res) {
     res.setHeader("Access-Control-Allow-Origin", "*");
-    res.setHeader("Access-Control-Expose-Headers", "Retry-After, Location, Content-Length, Date");
+    res.setHeader("Access-Control-Expose-Headers",
+      "Retry-After, Location, Content-Length, Date, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset");
     // The Date header follows the simulator's clock (frozen or real), as a server's would.
     res.setHeader("Date", new Date(this.now()).toUTCString());
   }
@@ -462,10 +441,20 @@ export class Simulator {
       if (mode) break;
     }
 
-    const wait = this._rateLimit(auth);
-    if (wait !== null) {
+    const verdict = this._rateLimit(auth);
+    if (verdict) {
       const rl = this.cfg.rateLimit;
-      return send(429, rl.emptyBody ? "" : { message: "Too Many Requests" }, rl.retryAfter ? { "Retry-After": String(wait) } : {});
+      // Laravel's throttle middleware: limit and remaining on every response, the reset (an
+      // epoch in seconds, by the clock of the Date header) with a 429.
+      if (rl.headers) {
+        res.setHeader("X-RateLimit-Limit", String(verdict.limit));
+        res.setHeader("X-RateLimit-Remaining", String(verdict.remaining));
+      }
+      if (!verdict.ok) {
+        const headers = rl.retryAfter ? { "Retry-After": String(verdict.retryAfter) } : {};
+        if (rl.headers) headers["X-RateLimit-Reset"] = String(Math.floor(this.now() / 1000) + verdict.resetIn);
+        return send(429, rl.emptyBody ? "" : { message: "Too Many Requests" }, headers);
+      }
     }
 
     let result;

@@ -11,7 +11,7 @@ pub mod url;
 pub use listing::{Filters, PageWalk};
 pub use retry::{backoff_ms, http_date_ms, retry_after_ms};
 pub use runtime::{AttemptLog, CallLimits, HttpRequest, HttpResponse, Runtime, TransportError, MAX_RETRIES_LIMIT};
-pub use throttle::{Rate, Throttle};
+pub use throttle::{LimitHeaders, Rate, Throttle};
 pub use upsert::{is_plausible_email, UpsertInput};
 use status::{client_error, server_message};
 
@@ -83,6 +83,18 @@ pub struct Client<R: Runtime> {
 }
 
 const MAX_REDIRECTS: u32 = 5;
+
+/// A call's place in the throttle's line, given up if the call is dropped (aborted) while waiting.
+struct Turn<'a> {
+    throttle: &'a RefCell<Throttle>,
+    ticket: u64,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.throttle.borrow_mut().leave(self.ticket);
+    }
+}
 
 impl<R: Runtime> Client<R> {
     /// Checks the options: a token, a readable base URL, `https` unless on loopback, and
@@ -170,18 +182,20 @@ impl<R: Runtime> Client<R> {
             if self.runtime.is_aborted(call) {
                 return Err(VomoError::new(ErrorKind::Aborted, format!("{what}: aborted")));
             }
-            // Wait for a start slot; a Retry-After that arrived meanwhile (from a concurrent
-            // call) moves the slot, so check again after every wait.
+            // Wait for this call's turn and the throttle's gap; a timer that fired early, or a
+            // pause that arrived meanwhile (a concurrent call's 429), means waiting again.
+            let ticket = self.throttle.borrow_mut().join();
+            let turn = Turn { throttle: &self.throttle, ticket };
             loop {
-                let wait = self.throttle.borrow_mut().reserve(self.runtime.now_ms());
+                let wait = self.throttle.borrow().wait_ms(ticket, self.runtime.monotonic_ms());
                 if wait <= 0.0 {
                     break;
                 }
                 self.runtime.sleep(wait, call).await.map_err(|_| VomoError::new(ErrorKind::Aborted, format!("{what}: aborted")))?;
-                if !self.throttle.borrow().is_paused(self.runtime.now_ms()) {
-                    break;
-                }
             }
+            let sent_at = self.runtime.monotonic_ms();
+            let seq = self.throttle.borrow_mut().sent(ticket, sent_at);
+            drop(turn);
             self.bump(|s| {
                 s.requests += 1;
                 if attempt > 0 {
@@ -191,6 +205,15 @@ impl<R: Runtime> Client<R> {
             let started = self.runtime.now_ms();
             let outcome = self.runtime.send(&request, &self.config.token, timeout_ms, call).await;
             self.runtime.log(&AttemptLog::new(&request, attempt + 1, self.runtime.now_ms() - started, &outcome));
+            let rate_headers = match &outcome {
+                Ok(r) => {
+                    let server_now = r.date.as_deref().and_then(retry::http_date_ms).unwrap_or_else(|| self.runtime.now_ms());
+                    LimitHeaders::read(r.rate_limit.as_deref(), r.rate_remaining.as_deref(), r.rate_reset.as_deref(), server_now)
+                }
+                Err(_) => LimitHeaders::default(),
+            };
+            let latency = outcome.as_ref().ok().and_then(|r| r.latency_ms).unwrap_or_else(|| self.runtime.monotonic_ms() - sent_at);
+            self.throttle.borrow_mut().on_response(seq, latency, self.runtime.monotonic_ms(), &rate_headers);
             let tries = attempt + 1;
             let retry_in = |ms: f64| -> Option<f64> { (attempt < max_retries).then_some(ms) };
             let backoff = retry::backoff_ms(attempt + 1, self.runtime.random());
@@ -211,7 +234,7 @@ impl<R: Runtime> Client<R> {
                     (VomoError::new(ErrorKind::Network, format!("{what}: network error: {m} (attempt {tries})")), retry_in(backoff))
                 }
                 Ok(response) if (200..300).contains(&response.status) => {
-                    self.throttle.borrow_mut().on_success();
+                    self.throttle.borrow_mut().on_success(&rate_headers);
                     return Ok(Exchange { response, maybe_reached_before: maybe_reached });
                 }
                 Ok(response) if (300..400).contains(&response.status) => {
@@ -239,7 +262,8 @@ impl<R: Runtime> Client<R> {
                     self.bump(|s| s.rate_limited += 1);
                     self.throttle.borrow_mut().on_rate_limited();
                     let now = self.runtime.now_ms();
-                    let after = response.retry_after.as_deref().and_then(|v| retry::retry_after_ms(v, response.date.as_deref(), now));
+                    // Retry-After, else the window's reset (X-RateLimit-Reset, as Laravel sends it).
+                    let after = response.retry_after.as_deref().and_then(|v| retry::retry_after_ms(v, response.date.as_deref(), now)).or(rate_headers.reset_in_ms);
                     let e = VomoError::new(ErrorKind::RateLimited, format!("{what}: 429 Too Many Requests (attempt {tries})")).with_status(429);
                     match after {
                         Some(ms) if ms > self.config.max_retry_after_ms => {
@@ -247,7 +271,7 @@ impl<R: Runtime> Client<R> {
                             return Err(e);
                         }
                         Some(ms) => {
-                            self.throttle.borrow_mut().pause_until(now + ms);
+                            self.throttle.borrow_mut().pause_until(self.runtime.monotonic_ms() + ms);
                             (e, retry_in(0.0))
                         }
                         None => (e, retry_in(backoff)),

@@ -19,6 +19,13 @@ pub struct HttpResponse {
     pub retry_after: Option<String>,
     pub location: Option<String>,
     pub date: Option<String>,
+    /// `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`, when sent.
+    pub rate_limit: Option<String>,
+    pub rate_remaining: Option<String>,
+    pub rate_reset: Option<String>,
+    /// From handing the request over to the response's headers, when the host measured it
+    /// (closer to the network than the whole exchange with its body).
+    pub latency_ms: Option<f64>,
     pub body: String,
 }
 
@@ -112,8 +119,14 @@ pub trait Runtime {
     /// Waits `ms`; `Err(Aborted)` when the call's signal fires first.
     async fn sleep(&self, ms: f64, call: &Self::Call) -> Result<(), TransportError>;
 
-    /// Milliseconds since the epoch by the local clock (used only for spacing requests).
+    /// Milliseconds since the epoch by the local clock (leases, `Retry-After` dates, windows).
     fn now_ms(&self) -> f64;
+
+    /// A monotonic clock in milliseconds with sub-millisecond grain where the host has one
+    /// (`performance.now`), for spacing requests. Defaults to [`Runtime::now_ms`].
+    fn monotonic_ms(&self) -> f64 {
+        self.now_ms()
+    }
 
     /// A number in [0, 1) for jitter.
     fn random(&self) -> f64;

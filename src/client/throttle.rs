@@ -1,30 +1,126 @@
 //! Request spacing: a fixed rate, or an adaptive one for servers whose limit is unknown,
-//! plus the client-wide pause that a `Retry-After` imposes.
+//! plus the client-wide pause that a `Retry-After` (or a spent `X-RateLimit-Remaining`)
+//! imposes.
+//!
+//! Every time here is on the runtime's monotonic clock (`performance.now` in JS): spacing is
+//! a matter of intervals, and `Date.now`'s whole milliseconds are too coarse against a 1-2 ms
+//! margin. Wall-clock times (`Retry-After` dates, `X-RateLimit-Reset` epochs) are turned into
+//! delays by the caller first.
+//!
+//! What the server's limiter sees is when requests *arrive*, so:
+//! - the gap is counted from the previous request's actual send time, not from the slot it
+//!   was given (a timer that fired late must not shorten the next gap), and a call only goes
+//!   out once the clock says so (a timer that fired early sleeps again);
+//! - when the previous request's response is back before the next one goes out, its latency
+//!   beyond the smallest recent latency is added to the gap: that excess is how late it may
+//!   have arrived (a new connection, a busy server), and the next arrival must not catch up
+//!   on it. Before two latencies are known the whole first latency counts as excess.
+//!
+//! Hand-rolled rather than a token-bucket crate: a local bucket spaces *sends* at a rate,
+//! while this must follow a remote limiter from send times, latencies, 429s and headers.
+
+use std::collections::VecDeque;
 
 /// How fast the client may start requests.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Rate {
-    /// Starts at least `1000 / rps` ms apart.
+    /// Starts at least `1000 / rps` ms apart (plus a small margin).
     Fixed(f64),
-    /// Additive increase, multiplicative decrease on 429: holds near an unknown server budget.
+    /// Finds an unknown server limit: slow start until a 429 (or an exhausted
+    /// `X-RateLimit-Remaining`) marks a ceiling, then steps up from the fastest rate that
+    /// ran clean: 4% first, doubling while clean, at most half the way to the ceiling, and
+    /// stopping within 4% of it. Small first steps: each refused probe costs a whole
+    /// `Retry-After` (a second or more).
     Auto,
 }
 
-const SPACING_MARGIN: f64 = 1.02;
+/// What a response said about the server's limit, when it said anything
+/// (`X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` as a delay).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LimitHeaders {
+    pub limit: Option<f64>,
+    pub remaining: Option<f64>,
+    /// Milliseconds until the server's window resets.
+    pub reset_in_ms: Option<f64>,
+}
+
+impl LimitHeaders {
+    /// Reads the three headers. `X-RateLimit-Reset` is an epoch in seconds (GitHub, Laravel)
+    /// when it is that large, measured against `server_now_ms` (the response's `Date`, else
+    /// the local wall clock); a smaller number is a delay in seconds.
+    pub fn read(limit: Option<&str>, remaining: Option<&str>, reset: Option<&str>, server_now_ms: f64) -> Self {
+        let num = |v: Option<&str>| v.and_then(|s| s.trim().parse::<f64>().ok()).filter(|n| n.is_finite() && *n >= 0.0);
+        let reset_in_ms = num(reset).map(|r| if r >= 1e9 { (r * 1000.0 - server_now_ms).max(0.0) } else { r * 1000.0 });
+        LimitHeaders { limit: num(limit), remaining: num(remaining), reset_in_ms }
+    }
+
+    /// The server says its budget is spent (and says so meaningfully: a limit of 1, as a
+    /// token bucket of burst 1 reports, is spent after every request).
+    fn exhausted(&self) -> bool {
+        self.remaining == Some(0.0) && self.limit.map_or(true, |l| l > 1.0)
+    }
+}
+
+/// Spacing margin over `1000 / rps`: arrival jitter the latency compensation cannot see.
+const BASE_MARGIN: f64 = 0.005;
+/// A fixed floor under the margin, in ms (timer and network noise do not shrink with the rate).
+const MARGIN_MS: f64 = 0.5;
+/// Each 429 in fixed mode widens the margin by this much, up to `MAX_MARGIN`.
+const MARGIN_STEP: f64 = 0.02;
+const MAX_MARGIN: f64 = 0.25;
+/// Clean responses after which a widened margin narrows by one step again.
+const MARGIN_RELAX_AFTER: u32 = 100;
+/// Latencies remembered for the "smallest recent latency".
+const LATENCY_SAMPLES: usize = 64;
+
 const AUTO_START_RPS: f64 = 3.0;
 const AUTO_MIN_RPS: f64 = 0.2;
 const AUTO_MAX_RPS: f64 = 50.0;
+/// Slow start: the rate grows by this factor after each clean step until a first 429.
+const AUTO_GROWTH: f64 = 1.5;
+/// A 429 before any rate ran clean: this much slower.
 const AUTO_DECREASE: f64 = 0.7;
+/// A 429 at a rate that ran clean before (jitter, or the limit moved): this much slower.
+const AUTO_DECREASE_AT_FLOOR: f64 = 0.95;
+/// Once a ceiling is known, the first probe above the clean rate is this much faster; each
+/// clean step doubles the step, never past half the way to the ceiling. Within one first
+/// step of the ceiling, the search stops.
+const AUTO_PROBE_STEP: f64 = 0.04;
+/// Steps held just under the ceiling before it is raised again (a limit may have grown):
+/// about two minutes.
+const AUTO_REPROBE_AFTER: u32 = 120;
+/// How far a re-probe raises the ceiling.
+const AUTO_REPROBE_RAISE: f64 = 1.2;
+
+#[derive(Debug, Clone, Copy)]
+struct Sent {
+    seq: u64,
+    at: f64,
+    /// Added to the gap once the response showed how late the request may have arrived.
+    extra: f64,
+}
 
 /// The shared spacing state of one client (all its concurrent calls).
 #[derive(Debug, Clone)]
 pub struct Throttle {
     rate: Rate,
     current_rps: f64,
-    /// The rate at which the last 429 arrived: probing slows down as it gets close again.
-    last_limited_rps: Option<f64>,
-    next_start: f64,
+    margin: f64,
+    clean_since_429: u32,
+    // auto
+    /// The fastest rate that ran a clean step, and the slowest that met a 429.
+    floor_rps: Option<f64>,
+    ceiling_rps: Option<f64>,
+    clean_at_rate: u32,
+    converged_steps: u32,
+    probe_step: f64,
+    // timing (monotonic ms)
+    last: Option<Sent>,
+    seq: u64,
+    latencies: VecDeque<f64>,
     paused_until: f64,
+    queue: VecDeque<u64>,
+    next_ticket: u64,
 }
 
 impl Throttle {
@@ -33,7 +129,23 @@ impl Throttle {
             Rate::Fixed(rps) => rps,
             Rate::Auto => AUTO_START_RPS,
         };
-        Throttle { rate, current_rps, last_limited_rps: None, next_start: f64::NEG_INFINITY, paused_until: 0.0 }
+        Throttle {
+            rate,
+            current_rps,
+            margin: BASE_MARGIN,
+            clean_since_429: 0,
+            floor_rps: None,
+            ceiling_rps: None,
+            clean_at_rate: 0,
+            converged_steps: 0,
+            probe_step: AUTO_PROBE_STEP,
+            last: None,
+            seq: 0,
+            latencies: VecDeque::new(),
+            paused_until: f64::NEG_INFINITY,
+            queue: VecDeque::new(),
+            next_ticket: 0,
+        }
     }
 
     /// The current rate in requests per second.
@@ -41,45 +153,150 @@ impl Throttle {
         self.current_rps
     }
 
-    /// Reserves the next start slot at or after `now`; returns how long to wait for it.
-    /// Slots are handed out in call order, so concurrent calls queue fairly.
-    pub fn reserve(&mut self, now: f64) -> f64 {
-        let start = now.max(self.next_start).max(self.paused_until);
-        // A 2% margin: timers and clocks are coarse, and a server limiting at exactly this
-        // rate refuses a request that arrives a fraction of a millisecond early.
-        self.next_start = start + SPACING_MARGIN * 1000.0 / self.current_rps;
-        start - now
+    /// The gap between two request starts at the current rate, margin included.
+    pub fn spacing_ms(&self) -> f64 {
+        1000.0 / self.current_rps * (1.0 + self.margin) + MARGIN_MS
     }
 
-    /// Whether a `Retry-After` pause is still running at `now`.
+    /// Takes a place in the line of calls waiting to send; leave it with [`Throttle::sent`]
+    /// or [`Throttle::leave`]. Calls send in the order they joined.
+    pub fn join(&mut self) -> u64 {
+        let t = self.next_ticket;
+        self.next_ticket += 1;
+        self.queue.push_back(t);
+        t
+    }
+
+    /// Gives up a place (an aborted call). Harmless when already gone.
+    pub fn leave(&mut self, ticket: u64) {
+        self.queue.retain(|t| *t != ticket);
+    }
+
+    /// The earliest time the next request may start.
+    fn earliest(&self) -> f64 {
+        let after_last = self.last.map_or(f64::NEG_INFINITY, |l| l.at + self.spacing_ms() + l.extra);
+        after_last.max(self.paused_until)
+    }
+
+    /// How long the call holding `ticket` must still wait at `now` (<= 0: send now). Calls
+    /// behind others get an estimate of their turn and ask again when it comes.
+    pub fn wait_ms(&self, ticket: u64, now: f64) -> f64 {
+        let position = self.queue.iter().position(|t| *t == ticket).unwrap_or(0);
+        let wait = self.earliest() + position as f64 * self.spacing_ms() - now;
+        if position == 0 { wait } else { wait.max(1.0) }
+    }
+
+    /// The call holding `ticket` sends now; returns the request's number for [`Throttle::on_response`].
+    pub fn sent(&mut self, ticket: u64, now: f64) -> u64 {
+        self.leave(ticket);
+        self.seq += 1;
+        self.last = Some(Sent { seq: self.seq, at: now, extra: 0.0 });
+        self.seq
+    }
+
+    /// Whether a pause is still running at `now`.
     pub fn is_paused(&self, now: f64) -> bool {
         now < self.paused_until
     }
 
-    /// A `Retry-After` pauses every request of the client until `until`.
+    /// Pauses every request of the client until `until` (a `Retry-After`, or a spent budget
+    /// with its reset time).
     pub fn pause_until(&mut self, until: f64) {
         self.paused_until = self.paused_until.max(until);
     }
 
-    pub fn on_success(&mut self) {
-        if self.rate != Rate::Auto {
-            return;
+    /// Any response (or transport failure) to request `seq`, `latency` ms after it was sent,
+    /// handled at `now`.
+    pub fn on_response(&mut self, seq: u64, latency: f64, now: f64, headers: &LimitHeaders) {
+        let latency = latency.max(0.0);
+        let known = self.latencies.len();
+        let smallest = self.latencies.iter().copied().fold(latency, f64::min);
+        if self.latencies.len() == LATENCY_SAMPLES {
+            self.latencies.pop_front();
         }
-        // Fast until the first 429 shows where the limit is, then slower, and slowest near it.
-        let step = match self.last_limited_rps {
-            None => 0.25,
-            Some(l) if self.current_rps >= 0.9 * l => 0.02,
-            Some(_) => 0.1,
-        };
-        self.current_rps = (self.current_rps + step).min(AUTO_MAX_RPS);
+        self.latencies.push_back(latency);
+        let excess = if known == 0 { latency } else { latency - smallest };
+        let cap = self.spacing_ms();
+        if let Some(last) = self.last.as_mut().filter(|l| l.seq == seq) {
+            last.extra = excess.clamp(0.0, cap);
+        }
+        // Octokit's rule: a spent budget with a known reset holds every request until then.
+        if let (true, Some(ms)) = (headers.remaining == Some(0.0), headers.reset_in_ms) {
+            if ms > self.spacing_ms() {
+                self.pause_until(now + ms);
+            }
+        }
     }
 
-    pub fn on_rate_limited(&mut self) {
+    /// A 2xx response.
+    pub fn on_success(&mut self, headers: &LimitHeaders) {
+        self.clean_since_429 += 1;
+        if self.clean_since_429 >= MARGIN_RELAX_AFTER && self.margin > BASE_MARGIN {
+            self.margin = (self.margin - MARGIN_STEP).max(BASE_MARGIN);
+            self.clean_since_429 = 0;
+        }
         if self.rate != Rate::Auto {
             return;
         }
-        self.last_limited_rps = Some(self.current_rps);
-        self.current_rps = (self.current_rps * AUTO_DECREASE).max(AUTO_MIN_RPS);
+        // The server says the budget is spent while we probe above the last clean rate: the
+        // ceiling is found without paying a 429 for it.
+        if headers.exhausted() && self.floor_rps.map_or(true, |f| self.current_rps > f) {
+            self.found_ceiling();
+            return;
+        }
+        self.clean_at_rate += 1;
+        // A step: about one second at this rate, enough to fill a one-second window.
+        if (self.clean_at_rate as f64) < self.current_rps.ceil() + 1.0 {
+            return;
+        }
+        self.clean_at_rate = 0;
+        let floor = self.floor_rps.map_or(self.current_rps, |f| f.max(self.current_rps));
+        self.floor_rps = Some(floor);
+        let next = match self.ceiling_rps {
+            None => self.current_rps * AUTO_GROWTH,
+            Some(c) if floor * (1.0 + AUTO_PROBE_STEP) < c => {
+                let step = (floor * self.probe_step).min((c - floor) / 2.0).max(floor * AUTO_PROBE_STEP);
+                self.probe_step *= 2.0;
+                floor + step
+            }
+            Some(c) => {
+                self.converged_steps += 1;
+                if self.converged_steps >= AUTO_REPROBE_AFTER {
+                    self.converged_steps = 0;
+                    self.ceiling_rps = Some(c * AUTO_REPROBE_RAISE);
+                    self.probe_step = AUTO_PROBE_STEP;
+                }
+                floor
+            }
+        };
+        self.current_rps = next.clamp(AUTO_MIN_RPS, AUTO_MAX_RPS);
+    }
+
+    /// A 429.
+    pub fn on_rate_limited(&mut self) {
+        self.clean_since_429 = 0;
+        match self.rate {
+            Rate::Fixed(_) => self.margin = (self.margin + MARGIN_STEP).min(MAX_MARGIN),
+            Rate::Auto => self.found_ceiling(),
+        }
+    }
+
+    fn found_ceiling(&mut self) {
+        let r = self.current_rps;
+        self.ceiling_rps = Some(self.ceiling_rps.map_or(r, |c| c.min(r)));
+        // Back to the fastest clean rate below the refused one; without one, a little slower.
+        let back = match self.floor_rps {
+            Some(f) if f < r => f,
+            Some(_) => {
+                self.floor_rps = None;
+                r * AUTO_DECREASE_AT_FLOOR
+            }
+            None => r * AUTO_DECREASE,
+        };
+        self.current_rps = back.clamp(AUTO_MIN_RPS, AUTO_MAX_RPS);
+        self.probe_step = AUTO_PROBE_STEP;
+        self.clean_at_rate = 0;
+        self.converged_steps = 0;
     }
 }
 
@@ -87,42 +304,175 @@ impl Throttle {
 mod tests {
     use super::*;
 
-    #[test]
-    fn fixed_rate_spaces_starts_even_for_simultaneous_calls() {
-        let mut t = Throttle::new(Rate::Fixed(4.0));
-        assert_eq!(t.reserve(1000.0), 0.0);
-        assert_eq!(t.reserve(1000.0), 255.0);
-        assert_eq!(t.reserve(1000.0), 510.0);
-        assert_eq!(t.reserve(2000.0), 0.0);
+    const NONE: LimitHeaders = LimitHeaders { limit: None, remaining: None, reset_in_ms: None };
+
+    /// Sends one request for `ticket` once allowed; returns when it went out.
+    fn send_when_allowed(t: &mut Throttle, ticket: u64, mut now: f64) -> (u64, f64) {
+        loop {
+            let w = t.wait_ms(ticket, now);
+            if w <= 0.0 {
+                return (t.sent(ticket, now), now);
+            }
+            now += w;
+        }
     }
 
     #[test]
-    fn a_pause_delays_every_later_slot() {
+    fn the_gap_counts_from_the_actual_send_not_the_slot() {
+        let mut t = Throttle::new(Rate::Fixed(10.0));
+        let spacing = t.spacing_ms();
+        assert!(spacing > 100.0 && spacing < 103.0, "{spacing}");
+        let a = t.join();
+        let (_, at) = send_when_allowed(&mut t, a, 1000.0);
+        assert_eq!(at, 1000.0);
+        let b = t.join();
+        let w = t.wait_ms(b, 1000.0);
+        assert!((w - spacing).abs() < 1e-9);
+        // The timer fires 30 ms late: the request after it is still a full gap behind it.
+        let late = 1000.0 + spacing + 30.0;
+        t.sent(b, late);
+        let c = t.join();
+        assert!((t.wait_ms(c, late) - spacing).abs() < 1e-9);
+        // A timer that fires early finds time left and sleeps again.
+        assert!(t.wait_ms(c, late + spacing - 0.4) > 0.0);
+    }
+
+    #[test]
+    fn late_responses_widen_the_next_gap_by_their_excess_latency() {
+        let mut t = Throttle::new(Rate::Fixed(10.0));
+        let s = t.spacing_ms();
+        let mut now = 0.0;
+        // The first latency is all excess: the request may have arrived that late.
+        let a = t.join();
+        let (seq, at) = send_when_allowed(&mut t, a, now);
+        t.on_response(seq, 40.0, at + 40.0, &NONE);
+        let b = t.join();
+        assert!((t.wait_ms(b, at + 40.0) - (s + 40.0 - 40.0)).abs() < 1e-9, "{}", t.wait_ms(b, at + 40.0));
+        // Then only latency beyond the smallest recent one counts.
+        let (seq, at) = send_when_allowed(&mut t, b, at + 40.0);
+        t.on_response(seq, 2.0, at + 2.0, &NONE);
+        let c = t.join();
+        let (seq, at) = send_when_allowed(&mut t, c, at + 2.0);
+        t.on_response(seq, 27.0, at + 27.0, &NONE);
+        let d = t.join();
+        now = at + 27.0;
+        let w = t.wait_ms(d, now);
+        assert!((w - (s + 25.0 - 27.0)).abs() < 1e-9, "{w}");
+    }
+
+    #[test]
+    fn concurrent_calls_send_in_join_order_spaced() {
+        let mut t = Throttle::new(Rate::Fixed(4.0));
+        let s = t.spacing_ms();
+        let (a, b, c) = (t.join(), t.join(), t.join());
+        assert!(t.wait_ms(a, 0.0) <= 0.0);
+        assert!(t.wait_ms(b, 0.0) >= 1.0 && t.wait_ms(c, 0.0) >= 1.0);
+        t.sent(a, 0.0);
+        // b is now first in line, c one gap behind it.
+        assert!((t.wait_ms(b, 0.0) - s).abs() < 1e-9);
+        assert!((t.wait_ms(c, 0.0) - 2.0 * s).abs() < 1e-9);
+        // c leaving (aborted) lets nothing jump the gap.
+        t.leave(c);
+        assert!((t.wait_ms(b, 10.0) - (s - 10.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_pause_delays_every_later_start() {
         let mut t = Throttle::new(Rate::Fixed(10.0));
         t.pause_until(5000.0);
-        assert_eq!(t.reserve(1000.0), 4000.0);
-        assert_eq!(t.reserve(1000.0), 4102.0);
+        let a = t.join();
+        assert_eq!(t.wait_ms(a, 1000.0), 4000.0);
+        t.sent(a, 5000.0);
+        let b = t.join();
+        assert!((t.wait_ms(b, 5000.0) - t.spacing_ms()).abs() < 1e-9);
         assert!(t.is_paused(4999.0) && !t.is_paused(5000.0));
     }
 
     #[test]
-    fn auto_backs_off_on_429_and_probes_up_slower_near_the_limit() {
-        let mut t = Throttle::new(Rate::Auto);
-        for _ in 0..8 {
-            t.on_success();
-        }
-        let before = t.current_rps();
-        assert!((before - 5.0).abs() < 1e-9, "{before}");
+    fn a_spent_budget_with_a_reset_pauses_until_it() {
+        let mut t = Throttle::new(Rate::Fixed(10.0));
+        let a = t.join();
+        let seq = t.sent(a, 0.0);
+        let h = LimitHeaders::read(Some("60"), Some("0"), Some("1700000030"), 1_700_000_000_000.0);
+        assert_eq!(h, LimitHeaders { limit: Some(60.0), remaining: Some(0.0), reset_in_ms: Some(30_000.0) });
+        t.on_response(seq, 5.0, 5.0, &h);
+        assert!(t.is_paused(30_004.0) && !t.is_paused(30_005.0));
+        // Budget left, or no reset: no pause.
+        let mut u = Throttle::new(Rate::Fixed(10.0));
+        let b = u.join();
+        let seq = u.sent(b, 0.0);
+        u.on_response(seq, 5.0, 5.0, &LimitHeaders::read(Some("60"), Some("3"), Some("2"), 0.0));
+        u.on_response(seq, 5.0, 5.0, &LimitHeaders::read(Some("60"), Some("0"), None, 0.0));
+        assert!(!u.is_paused(6.0));
+    }
+
+    #[test]
+    fn fixed_mode_widens_its_margin_on_429_and_relaxes_it_later() {
+        let mut t = Throttle::new(Rate::Fixed(10.0));
+        let base = t.spacing_ms();
         t.on_rate_limited();
-        assert!((t.current_rps() - 3.5).abs() < 1e-9);
-        for _ in 0..9 {
-            t.on_success();
+        let wider = t.spacing_ms();
+        assert!(wider > base + 1.5, "{base} -> {wider}");
+        assert_eq!(t.current_rps(), 10.0, "the rate the user set stays");
+        for _ in 0..MARGIN_RELAX_AFTER {
+            t.on_success(&NONE);
         }
-        assert!((t.current_rps() - 4.4).abs() < 1e-9, "{}", t.current_rps());
-        for _ in 0..10 {
-            t.on_success();
+        assert!((t.spacing_ms() - base).abs() < 1e-9);
+    }
+
+    /// Drives auto mode against a server that allows `limit` req/s: returns the rates seen
+    /// and the number of 429s over `n` requests (the 429 comes when the rate is above it).
+    fn drive_auto(limit: f64, n: usize, headers: impl Fn(f64) -> LimitHeaders) -> (Vec<f64>, usize) {
+        let mut t = Throttle::new(Rate::Auto);
+        let (mut rates, mut limited) = (Vec::new(), 0);
+        for _ in 0..n {
+            let r = t.current_rps();
+            rates.push(r);
+            if 1000.0 / t.spacing_ms() > limit {
+                limited += 1;
+                t.on_rate_limited();
+            } else {
+                t.on_success(&headers(r));
+            }
+        }
+        (rates, limited)
+    }
+
+    #[test]
+    fn auto_finds_an_unknown_limit_with_few_429s_and_stays_near_it() {
+        let (rates, limited) = drive_auto(10.0, 600, |_| NONE);
+        assert_eq!(rates[0], 3.0, "starts at the fixed default");
+        assert!(limited <= 2, "{limited} 429s");
+        let tail = &rates[300..];
+        let mean = tail.iter().sum::<f64>() / tail.len() as f64;
+        assert!(mean > 9.2 && mean < 10.5, "settles near the limit: {mean}");
+    }
+
+    #[test]
+    fn auto_uses_a_spent_budget_header_as_a_free_ceiling() {
+        // A window server: the budget reads 0 once the rate nears its limit, before a 429.
+        let (rates, limited) = drive_auto(10.5, 600, |r| LimitHeaders { limit: Some(10.0), remaining: Some(if r >= 9.5 { 0.0 } else { 3.0 }), reset_in_ms: None });
+        assert_eq!(limited, 0, "the header warned before any 429");
+        let tail = &rates[300..];
+        assert!(tail.iter().all(|r| *r <= 10.0), "{tail:?}");
+        assert!(tail.iter().sum::<f64>() / tail.len() as f64 > 9.0);
+        // A token bucket of burst 1 reports limit 1, remaining 0 every time: no information.
+        let (rates, _) = drive_auto(10.0, 300, |_| LimitHeaders { limit: Some(1.0), remaining: Some(0.0), reset_in_ms: None });
+        assert!(rates.last().copied().unwrap() > 9.0, "{:?}", rates.last());
+    }
+
+    #[test]
+    fn auto_backs_off_when_a_429_comes_below_the_last_clean_rate() {
+        let mut t = Throttle::new(Rate::Auto);
+        t.on_rate_limited();
+        assert!((t.current_rps() - 2.1).abs() < 1e-9, "{}", t.current_rps());
+        for _ in 0..40 {
+            t.on_success(&NONE);
         }
         let near = t.current_rps();
-        assert!(near > 4.5 && near < 4.8, "near the last limit it probes in small steps: {near}");
+        assert!(near > 2.8 && near < 3.0, "probes back up towards the 429, never to it: {near}");
+        // A 429 at a rate that ran clean: only a little slower.
+        t.on_rate_limited();
+        assert!((t.current_rps() - near * 0.95).abs() < 1e-9);
     }
 }

@@ -14,6 +14,14 @@ pub fn parse_user_page_json(text: &str) -> JsResult<String> {
     parse::user_page_json(text).map_err(to_js_error)
 }
 
+/// The same over UTF-8 bytes (the façade's `TextEncoder.encode` of the text): a byte array
+/// crosses into wasm as one copy, where a string is copied character by character.
+#[wasm_bindgen(js_name = parseUserPageBytes)]
+pub fn parse_user_page_bytes(bytes: &[u8]) -> JsResult<String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| to_js_error(VomoError::new(crate::error::ErrorKind::Parse, format!("$: not UTF-8 ({e})"))))?;
+    parse::user_page_json(text).map_err(to_js_error)
+}
+
 #[wasm_bindgen(js_name = parseUserDetailJson)]
 pub fn parse_user_detail_json(text: &str) -> JsResult<String> {
     to_json(&parse::user_detail(text).map_err(to_js_error)?)

@@ -12,6 +12,7 @@
 mod events;
 mod lease;
 mod reconcile;
+mod row_counts;
 mod scan;
 mod delivery;
 mod state;
@@ -81,7 +82,7 @@ impl PollerConfig {
             poll_interval_ms: 900_000.0,
             max_attempts: 5,
             window_margin_ms: 5_000,
-            max_window_rows: 750,
+            max_window_rows: 5_000,
             max_consecutive_failures: 10,
             max_dead_letters: 1000,
             owner: owner.to_string(),

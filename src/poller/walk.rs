@@ -3,7 +3,8 @@
 //! small state machine:
 //!
 //! - **open** a window when none is in progress: from the checkpoint to the server's now
-//!   (its `Date` header, or a local estimate fixed for the poll) minus the margin; or stop,
+//!   (its `Date` header, or a local estimate fixed for the poll) minus the margin, or at a
+//!   point this poll already knows to hold few enough rows (row_counts.rs); or stop,
 //!   caught up, when the checkpoint is already there;
 //! - **check the first page**: reopen the window from the `Date` header when its end is too
 //!   close to the server's now or far behind it, narrow it when it holds too many rows, or
@@ -14,6 +15,7 @@
 //!   checkpoint to its end.
 
 use super::delivery::Delivery;
+use super::row_counts::RowCounts;
 use super::state::WindowWalk;
 use super::{Handlers, PollRun, Poller, StopReason, Store};
 use crate::client::{Filters, PageWalk, Runtime};
@@ -27,6 +29,7 @@ const DATE_SAFETY_MS: i64 = 2_000;
 const CLOCK_TOLERANCE_MS: i64 = 2_000;
 /// Unstable walks of one window (and clock fixes) tolerated per poll.
 pub(crate) const MAX_RESTARTS: u32 = 3;
+
 
 /// What this poll knows of the server's clock.
 #[derive(Debug, Default)]
@@ -100,11 +103,12 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// Returns false when it stopped early (`run.stop` says why).
     pub(crate) async fn walk_windows(&self, run: &mut PollRun<'_, R>) -> Result<bool> {
         let mut clock = ServerClock::default();
+        let mut counts = RowCounts::default();
         loop {
             if run.out_of_budget(&self.client) {
                 return Ok(false);
             }
-            let Some(mut walk) = self.current_window(run, &mut clock) else { return Ok(true) };
+            let Some(mut walk) = self.current_window(run, &mut clock, &mut counts) else { return Ok(true) };
             let first = walk.next_url.is_none();
             let page_url = match &walk.next_url {
                 Some(u) => u.clone(),
@@ -112,7 +116,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             };
             let (page, mut pages) = self.fetch_page(page_url.clone(), run.call).await?;
             if first {
-                match self.check_first_page(run, &mut clock, &walk, &page, pages.server_date_ms()) {
+                match self.check_first_page(run, &mut clock, &mut counts, &walk, &page, pages.server_date_ms()) {
                     FirstPage::Keep => walk.first_total = Some(page.meta.total),
                     FirstPage::Reopen(end) => {
                         walk.end_ms = end;
@@ -159,7 +163,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     }
 
     /// The window in progress, or a new one from the checkpoint; `None` when caught up.
-    fn current_window(&self, run: &PollRun<'_, R>, clock: &mut ServerClock) -> Option<WindowWalk> {
+    fn current_window(&self, run: &PollRun<'_, R>, clock: &mut ServerClock, counts: &mut RowCounts) -> Option<WindowWalk> {
         if let Some(w) = &run.state.core.walk {
             return Some(w.clone());
         }
@@ -170,12 +174,19 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         // Only an estimate until a Date header corrects it; even when the estimate says
         // nothing can be new, ask once, since the server's clock rules.
         let server_now = clock.now(self.client.runtime().now_ms(), run.state.core.clock_offset_ms);
-        let end = (server_now - self.config.window_margin_ms).max(start + 1);
+        let latest = (server_now - self.config.window_margin_ms).max(start + 1);
+        // Up to the server's now, unless this poll's counts say that holds too many rows.
+        counts.begin(start);
+        let end = counts.known_fit(start, self.config.max_window_rows, latest).unwrap_or(latest);
         Some(WindowWalk { start_ms: start, end_ms: end, next_url: None, first_total: None, unstable: false, restarts: 0 })
     }
 
     /// Judges a window's first page by the server's `Date` and the window's size.
-    fn check_first_page(&self, run: &mut PollRun<'_, R>, clock: &mut ServerClock, walk: &WindowWalk, page: &Page<User>, date: Option<f64>) -> FirstPage {
+    fn check_first_page(
+        &self, run: &mut PollRun<'_, R>, clock: &mut ServerClock, counts: &mut RowCounts, walk: &WindowWalk, page: &Page<User>,
+        date: Option<f64>,
+    ) -> FirstPage {
+        counts.learn(walk.start_ms, walk.end_ms, page.meta.total);
         if let Some(date) = date {
             clock.date = Some(date as i64);
             run.state.core.clock_offset_ms = Some(date - self.client.runtime().now_ms());
@@ -191,7 +202,10 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             }
         }
         if page.meta.total > self.config.max_window_rows && walk.end_ms - walk.start_ms > 1000 {
-            return FirstPage::Reopen(narrower_end(walk, page, self.config.max_window_rows));
+            // The sample's guess, but never below a point already known to fit.
+            let guess = narrower_end(walk, page, self.config.max_window_rows);
+            let fits = counts.known_fit(walk.start_ms, self.config.max_window_rows, walk.end_ms - 1);
+            return FirstPage::Reopen(fits.map_or(guess, |f| f.max(guess)));
         }
         FirstPage::Keep
     }

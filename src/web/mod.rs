@@ -154,9 +154,12 @@ impl Runtime for WebRuntime {
     }
 
     fn now_ms(&self) -> f64 {
-        // Date.now, not performance.now: leases and Retry-After dates are wall-clock times,
-        // and its millisecond grain is covered by the throttle's spacing margin.
+        // Date.now: leases and Retry-After dates are wall-clock times.
         js_sys::Date::now()
+    }
+
+    fn monotonic_ms(&self) -> f64 {
+        monotonic_now()
     }
 
     fn random(&self) -> f64 {
@@ -182,4 +185,16 @@ impl Runtime for WebRuntime {
             hook(entry);
         }
     }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = performance, js_name = now)]
+    fn performance_now() -> Result<f64, wasm_bindgen::JsValue>;
+}
+
+/// `performance.now()` (sub-millisecond, never stepped): it spaces requests; `Date.now()`
+/// where a host lacks it.
+pub(crate) fn monotonic_now() -> f64 {
+    performance_now().unwrap_or_else(|_| js_sys::Date::now())
 }

@@ -170,3 +170,43 @@ test("auto: the rate backs off on 429 and probes back up on success", async (t) 
   await c.listAllUsers();
   assert.ok(c.currentRate() > before, "probes up after successes");
 });
+
+test("X-RateLimit: a 2xx with Remaining 0 and a Reset holds the client's next request until the reset", async (t) => {
+  const s = await sim(t);
+  const c = client(s, { requestsPerSecond: 50 });
+  await c.getUser(1002); // warm
+  const date = new Date(Math.floor(Date.now() / 1000) * 1000);
+  s.injectFault({ path: "/v1/users/1001", type: "status", status: 200, body: { data: s.getUser(1001) },
+                  headers: { Date: date.toUTCString(), "X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0",
+                             "X-RateLimit-Reset": String(date.getTime() / 1000 + 2) } });
+  s.clearLog();
+  assert.equal((await c.getUser(1001)).id, 1001);
+  assert.equal((await c.getUser(1003)).id, 1003);
+  const [g] = gaps(sent(s));
+  assert.ok(g >= 2000 - TOL && g < 3500, `the next request waited ${g.toFixed(0)} ms for the reset`);
+  assert.equal(c.stats().rateLimited, 0);
+});
+
+test("X-RateLimit: a 429 with X-RateLimit-Reset but no Retry-After waits for the reset", async (t) => {
+  const s = await sim(t);
+  const date = new Date(Math.floor(Date.now() / 1000) * 1000);
+  s.injectFault({ path: "/v1/users/*", type: "status", status: 429, body: { message: "Too Many Requests" },
+                  headers: { Date: date.toUTCString(), "X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0",
+                             "X-RateLimit-Reset": String(date.getTime() / 1000 + 1) } });
+  const c = client(s);
+  assert.equal((await c.getUser(1001)).id, 1001);
+  const [g] = gaps(sent(s));
+  assert.ok(g >= 1000 - TOL && g < 2500, `waited ${g.toFixed(0)} ms`);
+});
+
+test("X-RateLimit: \"auto\" takes an exhausted window (Remaining 0) as its ceiling without a 429", async (t) => {
+  // A fixed window of 6 per second with headers: auto starts at 3 req/s and probes up; the
+  // headers say "0 left" before the window refuses anything.
+  const s = await sim(t, { users: 150, rateLimit: { kind: "fixed-window", requestsPerSecond: 6, headers: true } });
+  const c = client(s, { requestsPerSecond: "auto" });
+  for (let i = 0; i < 4; i++) assert.equal((await c.listAllUsers()).length, 150);
+  const log = sent(s);
+  assert.equal(log.filter((e) => e.status === 429).length, 0, "no 429");
+  assert.equal(log.length, 40);
+  assert.ok(c.currentRate() > 3, `probed up to ${c.currentRate()}`);
+});

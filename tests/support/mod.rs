@@ -620,7 +620,7 @@ impl World {
             let ahead = if self.cfg.date_ahead_max_ms > 0 { self.rng.range(0, self.cfg.date_ahead_max_ms) } else { 0 };
             Some(http_date(self.now + ahead))
         };
-        HttpResponse { status, retry_after: None, location: None, date, body }
+        HttpResponse { status, date, body, ..Default::default() }
     }
 
     /// Handles one exchange at the current server time.
