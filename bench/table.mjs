@@ -183,11 +183,13 @@ const NOTES = [
   "  final `JSON.parse` of its output (as long as the bare yardstick): 0.5x needs the whole route within about 22 ms.",
   "  `listUsers` still takes the model route.",
   "- **Size.** Not worked on in this round. Since the issue's 249 KB the code has grown (among others the `url` crate for issue 9's",
-  "  WHATWG URL parsing, and issue 10's exports); their shares were not measured one by one. This branch's `npm run build` gives a",
-  "  larger file than the 587 KiB raw the README quotes for main; not explained yet.",
+  "  WHATWG URL parsing, and issue 10's exports); their shares were not measured one by one.",
   "- **Memory.** Not flat in this build: after a full GC the heap grows by the same ~37 MB over 90,000 users in every run, where the",
-  "  package this work started from measures 0.3 MB under the same command (bench/lib/memory-child.mjs). The transport's new fields",
-  "  were ruled out (same growth without them); the cause is not found yet, so this is an open regression to bisect first.",
+  "  package this work started from measures 0.3 MB under the same command (bench/lib/memory-child.mjs). A build of `main` as of",
+  "  11:26 UTC on 2026-12-02 (without this branch) grows the same 37 MB, so the regression came in with work merged into main",
+  "  between the starting package and then; it is not bisected yet.",
+  "- **Size, again.** That same build of `main` gives a 759 KB raw `.wasm` here (the README quotes 587 KiB): builds on this",
+  "  machine and the README's figure disagree, which is worth settling before the size work starts.",
   "- **CPU per page and cold start.** Not worked on in this round; the figures are measured so that the next change can be judged.",
 ];
 
