@@ -37,7 +37,7 @@ const want = (group) => !ONLY || ONLY.includes(group);
 // Sizes: the issue's, or tiny ones for the smoke run.
 const S = SMOKE
   ? { rps: 50, listUsers: 300, autoUsers: 300, syncSizes: [300], changed: 20, cpuUsers: 300, memUsers: 1500, coldPairs: 1, parseSeconds: 0.05 }
-  : { rps: 10, listUsers: 3000, autoUsers: 10_000, syncSizes: [10_000, 1500], changed: 100, cpuUsers: 3000, memUsers: 100_000, coldPairs: 5, parseSeconds: 1.5 };
+  : { rps: 10, listUsers: 3000, autoUsers: 10_000, syncSizes: [10_000, 1500], changed: 100, cpuUsers: 3000, memUsers: 100_000, coldPairs: 9, parseSeconds: 1.5 };
 
 const api = await import(join(pkgDir, "index.mjs"));
 const rows = [];
@@ -78,7 +78,7 @@ if (want("cold")) {
   log("cold start");
   const { texts } = await import("./lib/corpus.mjs");
   const runs = await repeat(() => coldStart(pkgDir, texts[0], S.coldPairs));
-  row("cold start in Node: `import` + first `parseUserPage`, beyond a process that only parses the JSON", "about 28 ms more", "<= 15 ms more",
+  row(`cold start in Node: \`import\` + first \`parseUserPage\`, beyond a process that only parses the JSON (fastest of ${S.coldPairs} spawns each)`, "about 28 ms more", "<= 15 ms more",
     fmt(runs.map((r) => r.extraMs), 1, " ms"), `JSON-only process ${fmt(runs.map((r) => r.plainMs), 1, " ms")}`,
     stats(runs.map((r) => r.extraMs)).med <= 15, "cold");
 }
@@ -152,8 +152,8 @@ if (want("listing") || want("auto") || want("sync") || want("cpu") || want("memo
     if (want("memory")) {
       await sim.configure({ rateLimit: null });
       log(`memory, ${S.memUsers} users`);
-      const runs = await repeat(() => listingMemory(api, sim, S.memUsers));
-      row(`heap growth listing ${S.memUsers} users with \`listUsers()\` (from 10% of the listing to its end)`, "flat", "flat (< 16 MB growth)",
+      const runs = await repeat(() => listingMemory(pkgDir, sim, S.memUsers));
+      row(`heap growth listing ${S.memUsers} users with \`listUsers()\` (after a full GC, from 10% of the listing to its end; own process)`, "flat", "flat (< 16 MB growth)",
         fmt(runs.map((r) => r.growthMB), 1, " MB"), `heap at 10%: ${fmt(runs.map((r) => r.earlyMB), 1, " MB")}`,
         stats(runs.map((r) => r.growthMB)).med < 16, "memory");
     }
@@ -184,6 +184,12 @@ const NOTES = [
   "  `listUsers` still takes the model route.",
   "- **Size.** Not worked on in this round. Since the issue's 249 KB the code has grown (among others the `url` crate for issue 9's",
   "  WHATWG URL parsing, and issue 10's exports); their shares were not measured one by one.",
+  "- **Memory.** Not flat in this build: after a full GC the heap grows by the same ~37 MB over 90,000 users in every run, where the",
+  "  package this work started from measures 0.3 MB under the same command (bench/lib/memory-child.mjs). A build of `main` as of",
+  "  11:26 UTC on 2026-12-02 (without this branch) grows the same 37 MB, so the regression came in with work merged into main",
+  "  between the starting package and then; it is not bisected yet.",
+  "- **Size, again.** That same build of `main` gives a 759 KB raw `.wasm` here (the README quotes 587 KiB): builds on this",
+  "  machine and the README's figure disagree, which is worth settling before the size work starts.",
   "- **CPU per page and cold start.** Not worked on in this round; the figures are measured so that the next change can be judged.",
 ];
 
@@ -207,7 +213,25 @@ if (WRITE) {
   const BEGIN = "<!-- bench:begin -->", END = "<!-- bench:end -->";
   const old = existsSync(OUT) ? readFileSync(OUT, "utf8") : "# Benchmarks\n\n";
   const a = old.indexOf(BEGIN), b = old.indexOf(END);
-  const block = `${BEGIN}\n${table}\n${END}`;
+  let body = table;
+  if (ONLY && a >= 0 && b > a) {
+    // A partial run (--only) replaces its own groups' rows and keeps the others, in order.
+    const kept = old.slice(a, b).split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| figure") && !l.startsWith("| ---"));
+    const group = (l) => /--only (\w+)/.exec(l)?.[1];
+    const fresh = new Map(rows.map((r) => [r.group, []]));
+    for (const l of lines.filter((l) => l.startsWith("| ") && !l.startsWith("| figure") && !l.startsWith("| ---"))) fresh.get(group(l))?.push(l);
+    const merged = [];
+    for (const l of kept) {
+      const g = group(l);
+      if (!fresh.has(g)) merged.push(l);
+      else if (fresh.get(g).length) { merged.push(...fresh.get(g)); fresh.set(g, []); }
+    }
+    for (const ls of fresh.values()) merged.push(...ls);
+    const head = old.slice(a + BEGIN.length, b).split("\n").filter((l) => l && !l.startsWith("|") && !l.startsWith("Notes") && !l.startsWith("- ") && !l.startsWith("  ") && !l.startsWith("##"));
+    body = [lines[0], "", `${head[0] ?? ""} Rows of ${ONLY.join(", ")} measured again on ${new Date().toISOString().slice(0, 16)}Z with \`--only\`.`, "",
+      lines[4], lines[5], ...merged, "", ...NOTES].join("\n");
+  }
+  const block = `${BEGIN}\n${body}\n${END}`;
   const text = a >= 0 && b > a ? old.slice(0, a) + block + old.slice(b + END.length) : `${old.replace(/\n*$/, "\n\n")}${block}\n`;
   writeFileSync(OUT, text);
   console.error(`[bench] wrote the table into ${OUT}`);

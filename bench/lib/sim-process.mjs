@@ -15,7 +15,9 @@ export async function startSimProcess(args = []) {
   });
   const origin = info.url.replace(/\/v1$/, "");
   const control = async (method, path, body) => {
-    const r = await fetch(`${origin}/__sim/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    const send = () => fetch(`${origin}/__sim/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    // Once more when an idle keep-alive connection was closed by the server as we reused it.
+    const r = await send().catch((e) => (e?.cause?.code === "UND_ERR_SOCKET" ? send() : Promise.reject(e)));
     if (!r.ok) throw new Error(`sim ${method} ${path}: ${r.status} ${await r.text()}`);
     return r.json();
   };
