@@ -41,9 +41,15 @@ export class VomoError extends Error {
 // its message first (src/glue/panic.rs): the trap becomes a VomoError of kind `internal`,
 // and every call still waiting is rejected with it.
 let lastPanic = () => null;
-let rejectWaiting;
-const panicked = new Promise((_, reject) => { rejectWaiting = reject; });
-panicked.catch(() => {});
+// The calls waiting now, each by its own rejecter. (One shared never-settling promise raced
+// against every call would keep every call's result alive: a leak of one page per request.)
+const waiting = new Set();
+let panicError = null;
+function rejectWaiting(error) {
+  panicError = error;
+  for (const reject of waiting) reject(error);
+  waiting.clear();
+}
 const internal = (message) => new VomoError("internal", `internal error in vomo-users (a bug, please report it): ${message}`);
 
 let arm = () => {};
@@ -91,10 +97,16 @@ export function guard(fn) {
 
 export async function settle(promise) {
   arm();
+  let reject;
+  const panicked = new Promise((_, r) => { reject = r; });
+  if (panicError) reject(panicError);
+  else waiting.add(reject);
   try {
     return await Promise.race([promise, panicked]);
   } catch (e) {
     throw toVomoError(e);
+  } finally {
+    waiting.delete(reject);
   }
 }
 
