@@ -1,21 +1,165 @@
 //! URLs for the client, read the way `fetch` reads them.
 //!
-//! Every origin decision goes through the WHATWG URL parser of the `url` crate (the
-//! standard `fetch` implements), and what is sent is exactly the URL that was checked,
-//! re-serialized: a backslash, a tab, userinfo or a protocol-relative link is read here as
-//! the runtime will read it, so a link cannot pass the check as one origin and travel to
-//! another. International (non-ASCII) host names are refused: the `idna_adapter` crate is
-//! pinned to its ASCII-only 1.0 line in Cargo.lock (it keeps about 100 KB of Unicode tables
-//! out of the wasm), so such a link ends a listing as `unsafe_link` instead of being mapped.
+//! Every origin decision goes through a WHATWG URL parser (the standard `fetch`
+//! implements), and what is sent is exactly the URL that was checked, re-serialized: a
+//! backslash, a tab, userinfo or a protocol-relative link is read here as the runtime will
+//! read it, so a link cannot pass the check as one origin and travel to another.
+//!
+//! Which parser is the one decision of this file ([`resolve`]): on wasm32 the host's own
+//! `URL` (src/web/whatwg_url.rs), the very parser its `fetch` uses, which keeps the `url`
+//! crate (about 70 KB raw / 31 KB gzip of wasm) out of the package; natively the `url`
+//! crate, whose agreement with Node's `URL` tests/url_differential.rs checks. Either parser
+//! only resolves a link to its serialization (`href`); the parts are read from that
+//! canonical text here, the same for both. International (non-ASCII) host names are refused
+//! by both: the `idna_adapter` crate is pinned to its ASCII-only 1.0 line in Cargo.lock (it
+//! keeps about 100 KB of Unicode tables out of native builds), and the wasm32 side refuses a
+//! host the parser mapped to punycode; such a link ends a listing as `unsafe_link`.
 
 use crate::error::{ErrorKind, VomoError};
-pub use url::Url;
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Resolves `input` (against `base` when given) with the WHATWG parser of this target and
+/// returns its serialization, or the parser's reason.
+fn resolve(input: &str, base: Option<&str>) -> Result<String, String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        crate::web::whatwg_url::resolve(input, base)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let url = match base {
+            Some(base) => url::Url::parse(base).and_then(|b| b.join(input)),
+            None => url::Url::parse(input),
+        };
+        url.map(String::from).map_err(|e| e.to_string())
+    }
+}
+
+/// A parsed URL: its WHATWG serialization and the parts read from it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Url {
+    href: String,
+    scheme: String,
+    username: String,
+    password: String,
+    /// The host as serialized: a domain, dotted IPv4, or `[IPv6]`; empty when none.
+    host: String,
+    /// The port after the host, without `:`; empty for the scheme's default.
+    port: String,
+    path: String,
+    query: Option<String>,
+    fragment: Option<String>,
+}
+
+impl Url {
+    /// Parses an absolute URL.
+    pub fn parse(text: &str) -> Result<Url, String> {
+        resolve(text, None).map(Url::from_href)
+    }
+
+    /// Resolves `link` against this URL.
+    pub fn join(&self, link: &str) -> Result<Url, String> {
+        resolve(link, Some(&self.href)).map(Url::from_href)
+    }
+
+    /// Reads the parts of a serialization the parser produced (canonical: userinfo, `?`
+    /// and `#` inside the parts are percent-encoded, default ports omitted).
+    fn from_href(href: String) -> Url {
+        let (scheme, rest) = href.split_once(':').unwrap_or(("", &href));
+        let (rest, fragment) = match rest.split_once('#') {
+            Some((a, f)) => (a, Some(f.to_string())),
+            None => (rest, None),
+        };
+        let (rest, query) = match rest.split_once('?') {
+            Some((a, q)) => (a, Some(q.to_string())),
+            None => (rest, None),
+        };
+        let (authority, path) = match rest.strip_prefix("//") {
+            Some(r) => r.split_at(r.find('/').unwrap_or(r.len())),
+            None => ("", rest),
+        };
+        let (userinfo, host_port) = authority.rsplit_once('@').unwrap_or(("", authority));
+        let (username, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+        let port_at = if host_port.starts_with('[') { host_port.find(']').map(|i| i + 1) } else { host_port.rfind(':') };
+        let (host, port) = match port_at {
+            Some(i) if host_port[i..].starts_with(':') => (&host_port[..i], &host_port[i + 1..]),
+            _ => (host_port, ""),
+        };
+        Url {
+            scheme: scheme.to_string(),
+            username: username.to_string(),
+            password: password.to_string(),
+            host: host.to_string(),
+            port: port.to_string(),
+            path: path.to_string(),
+            query,
+            fragment,
+            href,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.href
+    }
+    pub fn scheme(&self) -> &str {
+        &self.scheme
+    }
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+    pub fn password(&self) -> Option<&str> {
+        Some(self.password.as_str()).filter(|p| !p.is_empty())
+    }
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    pub fn query(&self) -> Option<&str> {
+        self.query.as_deref()
+    }
+    pub fn fragment(&self) -> Option<&str> {
+        self.fragment.as_deref()
+    }
+
+    /// The ASCII serialization of the origin (`scheme://host[:port]`); `None` for an opaque
+    /// origin, which equals no other.
+    pub fn origin(&self) -> Option<String> {
+        if !matches!(self.scheme.as_str(), "http" | "https" | "ws" | "wss" | "ftp") || self.host.is_empty() {
+            return None;
+        }
+        let port = if self.port.is_empty() { String::new() } else { format!(":{}", self.port) };
+        Some(format!("{}://{}{port}", self.scheme, self.host))
+    }
+
+    /// The origin for messages: `null` when opaque, as WHATWG serializes it.
+    fn origin_text(&self) -> String {
+        self.origin().unwrap_or_else(|| "null".into())
+    }
+}
+
+impl fmt::Display for Url {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.href)
+    }
+}
+
+impl From<Url> for String {
+    fn from(url: Url) -> String {
+        url.href
+    }
+}
+
+/// `origin` followed by `path_and_query`, re-serialized by the parser.
+fn rebuilt(url: &Url, path_and_query: &str) -> Url {
+    let text = format!("{}{path_and_query}", url.origin_text());
+    resolve(&text, None).map(Url::from_href).unwrap_or_else(|_| Url::from_href(text))
+}
 
 /// Reads the client's `baseUrl`: http(s), no credentials, query or fragment, and `https`
 /// unless the host is loopback. The result has no trailing slash on its path.
 pub fn parse_base(text: &str) -> Result<Url, String> {
     let url = Url::parse(text.trim()).map_err(|e| format!("baseUrl is not an http(s) URL ({e})"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+    if !matches!(url.scheme(), "http" | "https") || url.host.is_empty() {
         return Err("baseUrl is not an http(s) URL".into());
     }
     if !url.username().is_empty() || url.password().is_some() {
@@ -27,22 +171,23 @@ pub fn parse_base(text: &str) -> Result<Url, String> {
     if url.scheme() == "http" && !is_loopback(&url) {
         return Err(format!(
             "baseUrl must use https outside loopback (got {}); the token would travel in clear text",
-            url.origin().ascii_serialization()
+            url.origin_text()
         ));
     }
-    let mut url = url;
-    let path = url.path().trim_end_matches('/').to_string();
-    url.set_path(&path);
-    Ok(url)
+    Ok(rebuilt(&url, url.path().trim_end_matches('/')))
 }
 
 /// Loopback hosts, where plain `http` is allowed (the simulator, local tests).
 pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
-        Some(url::Host::Ipv4(a)) => a.is_loopback(),
-        Some(url::Host::Ipv6(a)) => a.is_loopback(),
-        None => false,
+    let host = url.host.as_str();
+    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return v6.parse::<Ipv6Addr>().is_ok_and(|a| a.is_loopback());
+    }
+    // A serialized host that reads as dotted decimal is an IPv4 address (WHATWG parses a
+    // host whose last label is numeric as one, or refuses it).
+    match host.parse::<Ipv4Addr>() {
+        Ok(a) => a.is_loopback(),
+        Err(_) => host == "localhost",
     }
 }
 
@@ -53,12 +198,12 @@ pub fn same_origin(link: &str, from: &Url, base: &Url, what: &str) -> Result<Url
     let target = from.join(link).map_err(|e| {
         VomoError::new(ErrorKind::UnsafeLink, format!("{what} is not a readable URL ({e}); not followed"))
     })?;
-    let foreign = target.origin() != base.origin() || !matches!(target.scheme(), "http" | "https");
+    let foreign = target.origin().is_none() || target.origin() != base.origin() || !matches!(target.scheme(), "http" | "https");
     if foreign || !target.username().is_empty() || target.password().is_some() {
         let why = if foreign { "points at another origin" } else { "carries a user name or password" };
         return Err(VomoError::new(
             ErrorKind::UnsafeLink,
-            format!("{what} {why} ({}); not followed, and the token was not sent there", target.origin().ascii_serialization()),
+            format!("{what} {why} ({}); not followed, and the token was not sent there", target.origin_text()),
         ));
     }
     Ok(target)
@@ -78,13 +223,12 @@ pub fn encode_component(text: &str) -> String {
 
 /// `base` with `path` appended and `?k=v&...` for the given parameters.
 pub fn endpoint(base: &Url, path: &str, params: &[(&str, String)]) -> Url {
-    let mut url = base.clone();
-    url.set_path(&format!("{}/{}", base.path().trim_end_matches('/'), path));
+    let mut tail = format!("{}/{}", base.path().trim_end_matches('/'), path);
     if !params.is_empty() {
         let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", encode_component(v))).collect();
-        url.set_query(Some(&query.join("&")));
+        tail = format!("{tail}?{}", query.join("&"));
     }
-    url
+    rebuilt(base, &tail)
 }
 
 /// The path and query of a URL, for messages (never the host or credentials).
