@@ -418,7 +418,7 @@ async fn import_one<R: Runtime, M: Mapping>(
     let external_id = record.external_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if let (Some(mapping), Some(xid)) = (mapping, external_id) {
         if let Some(previous) = mapping.get(xid).await? {
-            if previous.email.trim().to_lowercase() != email {
+            if crate::case::lowercase(previous.email.trim()) != email {
                 return Ok(Settled::EmailChanged(EmailChange {
                     external_id: xid.to_string(),
                     vomo_user_id: previous.vomo_user_id,

@@ -22,7 +22,7 @@ pub const HEADER_MAP: [(&str, &[&str]); 11] = [
 ];
 
 fn normalize_header(h: &str) -> String {
-    h.chars().filter(|c| c.is_ascii_alphanumeric()).flat_map(|c| c.to_lowercase()).collect()
+    h.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
 }
 
 /// The field a header names, if any.

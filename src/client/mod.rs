@@ -376,12 +376,12 @@ impl<R: Runtime> Client<R> {
     /// Exact, case-insensitive lookup after `email_like`, walking every page. Several exact
     /// matches (which should not happen) give the most recently updated, with a warning.
     pub async fn find_user_by_email(&self, email: &str, call: &R::Call) -> Result<Option<User>> {
-        let wanted = email.trim().to_lowercase();
+        let wanted = crate::case::lowercase(email.trim());
         if !is_plausible_email(&wanted) {
             return Err(self.fail(VomoError::invalid_input(format!("findUserByEmail: not an email address: {email:?}"))));
         }
         let filters = Filters { email_like: Some(wanted.clone()), ..Default::default() };
-        let mut matches: Vec<User> = self.list_all(&filters, call).await?.into_iter().filter(|u| u.email.trim().to_lowercase() == wanted).collect();
+        let mut matches: Vec<User> = self.list_all(&filters, call).await?.into_iter().filter(|u| crate::case::lowercase(u.email.trim()) == wanted).collect();
         if matches.len() > 1 {
             let ids: Vec<String> = matches.iter().map(|u| u.id.to_string()).collect();
             self.runtime.warn(&format!(

@@ -43,7 +43,7 @@ fn present(v: &Option<String>) -> Option<&str> {
 impl UpsertInput {
     /// The trimmed email, lower-cased: the key VOMO matches on.
     pub fn normalized_email(&self) -> Option<String> {
-        present(&self.email).map(str::to_lowercase)
+        present(&self.email).map(crate::case::lowercase)
     }
 
     /// Checks the input and builds the snake_case JSON body. Every problem is listed in

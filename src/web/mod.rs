@@ -16,6 +16,7 @@
 mod fetch;
 mod memory;
 mod signal;
+pub(crate) mod lowercase;
 pub(crate) mod whatwg_url;
 
 pub use memory::{MemoryMapping, MemoryStore};
