@@ -3,7 +3,7 @@
 //! The core modules below use no JS types and test natively; `glue` (wasm32 only) adapts
 //! them to JavaScript; `web` (wasm32 only) is the runtime for Rust wasm apps.
 
-pub mod case;
+mod case;
 pub mod changes;
 pub mod client;
 pub mod error;
