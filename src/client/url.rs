@@ -17,7 +17,6 @@
 
 use crate::error::{ErrorKind, VomoError};
 use std::fmt;
-use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Resolves `input` (against `base` when given) with the WHATWG parser of this target and
 /// returns its serialization, or the parser's reason.
@@ -179,16 +178,13 @@ pub fn parse_base(text: &str) -> Result<Url, String> {
 
 /// Loopback hosts, where plain `http` is allowed (the simulator, local tests).
 pub fn is_loopback(url: &Url) -> bool {
+    // The host as the parser serialized it: IPv6 compressed (`::1` is always `[::1]`), IPv4
+    // as dotted decimal (WHATWG reads a host whose last label is numeric as an IPv4 address,
+    // or refuses it, so four numeric labels are one); 127.0.0.0/8 is loopback.
     let host = url.host.as_str();
-    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        return v6.parse::<Ipv6Addr>().is_ok_and(|a| a.is_loopback());
-    }
-    // A serialized host that reads as dotted decimal is an IPv4 address (WHATWG parses a
-    // host whose last label is numeric as one, or refuses it).
-    match host.parse::<Ipv4Addr>() {
-        Ok(a) => a.is_loopback(),
-        Err(_) => host == "localhost",
-    }
+    let labels: Vec<&str> = host.split('.').collect();
+    let ipv4 = labels.len() == 4 && labels.iter().all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()));
+    host == "[::1]" || host == "localhost" || (ipv4 && labels[0] == "127")
 }
 
 /// Resolves `link` (a pagination link or a redirect's `Location`) against the URL it came
@@ -258,6 +254,12 @@ mod tests {
         assert!(parse_base("http://127.evil.example/v1").is_err(), "a domain that starts with 127. is not loopback");
         assert!(parse_base("http://[::1]:4010/v1").is_ok());
         assert!(parse_base("http://localhost:4010/v1").is_ok());
+        assert!(parse_base("http://[0:0::1]:4010/v1").is_ok(), "IPv6 loopback however written");
+        assert!(parse_base("http://[::2]:4010/v1").is_err());
+        assert!(parse_base("http://[::ffff:127.0.0.1]:4010/v1").is_err(), "IPv4-mapped is not loopback (Ipv6Addr::is_loopback)");
+        assert!(parse_base("http://127.1:4010/v1").is_ok(), "127.1 is 127.0.0.1");
+        assert!(parse_base("http://0x7f.0.0.1/v1").is_ok());
+        assert!(parse_base("http://128.0.0.1/v1").is_err());
         assert!(parse_base("https://user:pw@api.vomo.org/v1").is_err());
         assert!(parse_base("ftp://x/y").is_err());
         assert!(parse_base("/v1/users").is_err());
