@@ -1,7 +1,7 @@
 //! Pure change-detection helpers: new-vs-updated, participation diffs, hours, missing ids.
 
 use crate::model::{Participation, User, UserId};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 /// Whether a user seen by `updated_after` is new or modified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +103,11 @@ pub fn total_hours(participations: &[Participation]) -> f64 {
 /// Ids known but not currently visible, ascending. Not visible is not proof of deletion.
 pub fn find_missing_ids(current: &[UserId], known: &[UserId]) -> Vec<UserId> {
     let visible: HashSet<UserId> = current.iter().copied().collect();
-    known.iter().copied().filter(|id| !visible.contains(id)).collect::<BTreeSet<_>>().into_iter().collect()
+    // Sorted and deduplicated in place (a BTreeSet's `collect` brings a stable sort of its own).
+    let mut missing: Vec<UserId> = known.iter().copied().filter(|id| !visible.contains(id)).collect();
+    missing.sort_unstable();
+    missing.dedup();
+    missing
 }
 
 #[cfg(test)]

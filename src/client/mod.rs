@@ -163,8 +163,14 @@ impl<R: Runtime> Client<R> {
 
     fn fail(&self, e: VomoError) -> VomoError {
         self.bump(|s| s.errors += 1);
+        // Inserted one by one (later equal keys win, as `collect` would): `collect` into a map
+        // sorts with a stable sort of its own, which is wasm code for this one type.
         let fields = e.fields.map(|f| {
-            f.into_iter().map(|(k, v)| (self.redact(k), v.into_iter().map(|m| self.redact(m)).collect())).collect()
+            let mut out = crate::error::FieldErrors::new();
+            for (k, v) in f {
+                out.insert(self.redact(k), v.into_iter().map(|m| self.redact(m)).collect());
+            }
+            out
         });
         VomoError { message: self.redact(e.message), fields, ..e }
     }
@@ -381,7 +387,7 @@ impl<R: Runtime> Client<R> {
             return Err(self.fail(VomoError::invalid_input(format!("findUserByEmail: not an email address: {email:?}"))));
         }
         let filters = Filters { email_like: Some(wanted.clone()), ..Default::default() };
-        let mut matches: Vec<User> = self.list_all(&filters, call).await?.into_iter().filter(|u| crate::case::lowercase(u.email.trim()) == wanted).collect();
+        let matches: Vec<User> = self.list_all(&filters, call).await?.into_iter().filter(|u| crate::case::lowercase(u.email.trim()) == wanted).collect();
         if matches.len() > 1 {
             let ids: Vec<String> = matches.iter().map(|u| u.id.to_string()).collect();
             self.runtime.warn(&format!(
@@ -389,7 +395,7 @@ impl<R: Runtime> Client<R> {
                 matches.len(), ids.join(", ")
             ));
         }
-        matches.sort_by_key(|u| (u.updated_at, u.id));
-        Ok(matches.pop())
+        // The last of the greatest, as a stable sort and `pop` would give, without a sort.
+        Ok(matches.into_iter().max_by_key(|u| (u.updated_at, u.id)))
     }
 }
