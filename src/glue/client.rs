@@ -1,7 +1,7 @@
 //! `VomoClient` for JS: options in, JSON text out. The façade adds the async iterators.
 
 use super::error::{to_js, to_js_error, to_json, JsResult};
-use super::runtime::{call_of, web_runtime};
+use super::runtime::{call_of, promise, web_runtime};
 use crate::web::WebRuntime;
 use crate::client::{CallLimits, Client, ClientConfig, Filters, PageWalk, Rate, UpsertInput};
 use crate::error::VomoError;
@@ -10,7 +10,6 @@ use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 pub type SharedClient = Rc<Client<WebRuntime>>;
 
@@ -82,7 +81,7 @@ impl WasmClient {
     pub fn list_all_users(&self, filters_json: &str, signal: JsValue) -> Promise {
         let client = self.inner.clone();
         let filters: Result<Filters, JsValue> = parse_json(filters_json, "filters");
-        future_to_promise(async move {
+        promise(async move {
             let users = client.list_all(&filters?, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
             Ok(JsValue::from_str(&to_json(&users)?))
         })
@@ -91,7 +90,7 @@ impl WasmClient {
     #[wasm_bindgen(js_name = getUser)]
     pub fn get_user(&self, id: f64, signal: JsValue) -> Promise {
         let client = self.inner.clone();
-        future_to_promise(async move {
+        promise(async move {
             if !(id.is_finite() && id.fract() == 0.0) {
                 return Err(invalid(format!("getUser: id must be an integer (got {id})")));
             }
@@ -106,7 +105,7 @@ impl WasmClient {
     pub fn upsert_user(&self, input_json: &str, signal: JsValue) -> Promise {
         let client = self.inner.clone();
         let input: Result<UpsertInput, JsValue> = parse_json(input_json, "upsertUser");
-        future_to_promise(async move {
+        promise(async move {
             let outcome = client.upsert_user(&input?, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
             Ok(JsValue::from_str(&to_json(&outcome)?))
         })
@@ -115,7 +114,7 @@ impl WasmClient {
     #[wasm_bindgen(js_name = findUserByEmail)]
     pub fn find_user_by_email(&self, email: String, signal: JsValue) -> Promise {
         let client = self.inner.clone();
-        future_to_promise(async move {
+        promise(async move {
             match client.find_user_by_email(&email, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)? {
                 Some(user) => Ok(JsValue::from_str(&to_json(&user)?)),
                 None => Ok(JsValue::NULL),
@@ -145,7 +144,7 @@ impl WasmListing {
     pub fn next(&self, signal: JsValue) -> Promise {
         let client = self.client.clone();
         let slot = self.walk.clone();
-        future_to_promise(async move {
+        promise(async move {
             let Some(mut walk) = slot.borrow_mut().take() else {
                 return Err(invalid("listUsers: the previous page is still being fetched; await it first".into()));
             };

@@ -3,7 +3,7 @@
 use super::adapters::{JsHandlers, JsMapping, JsStore};
 use super::client::{parse_json, SharedClient, WasmClient};
 use super::error::{to_js, to_js_error, to_json, JsResult};
-use super::runtime::call_of;
+use super::runtime::{call_of, promise};
 use crate::web::WebRuntime;
 use crate::client::UpsertInput;
 use crate::error::VomoError;
@@ -13,7 +13,6 @@ use js_sys::{Function, Promise};
 use serde::Deserialize;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -98,7 +97,7 @@ impl WasmPoller {
     pub fn poll(&self, max_requests: Option<f64>, signal: JsValue) -> Promise {
         let poller = self.inner.clone();
         let budget = whole(max_requests, "poll: maxRequests", 0.0);
-        future_to_promise(async move {
+        promise(async move {
             let budget = budget?;
             let report = poller.poll(budget, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
             to_js(&report)
@@ -107,7 +106,7 @@ impl WasmPoller {
 
     pub fn reconcile(&self, signal: JsValue) -> Promise {
         let poller = self.inner.clone();
-        future_to_promise(async move {
+        promise(async move {
             let r = poller.reconcile(&call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
             to_js(&r)
         })
@@ -120,7 +119,7 @@ impl WasmPoller {
     #[wasm_bindgen(js_name = loadHealth)]
     pub fn load_health(&self) -> Promise {
         let poller = self.inner.clone();
-        future_to_promise(async move { to_js(&poller.load_health().await.map_err(to_js_error)?) })
+        promise(async move { to_js(&poller.load_health().await.map_err(to_js_error)?) })
     }
 }
 
@@ -152,7 +151,7 @@ pub fn import_roster(
     let client: SharedClient = client.shared();
     let records: Result<Vec<RosterRecord>, JsValue> = parse_json(records_json, "importRoster: records");
     let options: Result<ImportOptionsJson, JsValue> = parse_json(options_json, "importRoster: options");
-    future_to_promise(async move {
+    promise(async move {
         let (records, o) = (records?, options?);
         let store = JsStore { get: store_get, set: store_set, delete: store_delete, set_many: store_set_many };
         let mapping = JsMapping { get: mapping_get, set: mapping_set };
@@ -176,7 +175,7 @@ pub fn import_roster(
 pub fn find_or_create_user(client: &WasmClient, email: String, defaults_json: &str, signal: JsValue) -> Promise {
     let client = client.shared();
     let defaults: Result<UpsertInput, JsValue> = parse_json(defaults_json, "findOrCreateUser: defaults");
-    future_to_promise(async move {
+    promise(async move {
         let (user, created) = import::find_or_create_user(&client, &email, &defaults?, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
         #[derive(serde::Serialize)]
         struct Out {

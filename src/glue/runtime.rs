@@ -80,3 +80,11 @@ pub async fn settle(value: JsValue) -> Result<JsValue, JsValue> {
 pub fn describe_js(e: &JsValue) -> String {
     get(e, "message").as_string().or_else(|| e.as_string()).unwrap_or_else(|| "unknown JS error".into())
 }
+
+/// The promise of an async export. Every export's future goes through this one boxed
+/// instantiation of `future_to_promise`, whose wrapper code would otherwise be repeated for
+/// each future type.
+pub fn promise(future: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static) -> js_sys::Promise {
+    let future: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>> = Box::pin(future);
+    wasm_bindgen_futures::future_to_promise(future)
+}
