@@ -292,6 +292,35 @@ mod tests {
         assert!(ok("javascript:alert(1)").is_err());
     }
 
+    /// The parts read from the serialization are the `url` crate's own, over tricky forms.
+    #[cfg(not(target_arch = "wasm32"))] // the `url` crate is a native dependency only
+    #[test]
+    fn parts_read_from_the_serialization_match_the_parser() {
+        let from = url::Url::parse("http://127.0.0.1:4010/v1/users?page=1").unwrap();
+        let links = [
+            "http://u:p@[::1]:8080/a/b?c=d#e", "https://user@example.org/", "http://a:@h/", "http://:p@h:1/x",
+            "http://h/p?q#f?g", "http://h/p#f#g", "http://h/?", "http://h/#", "http://%40@h/", "http://a\\b@h/",
+            "HTTP://H:80/%2e%2e/x", "https://h:443", "http://0x7f.1/", "javascript:alert(1)", "file:///etc/passwd",
+            "mailto:a@b.org", "ftp://h:21/x", "ws://h:81/x", "//evil.example/x", "?page=3", "/v1/users?page=2",
+            "http://h/a b?c d#e f", "http://[0:0::1]/", "foo://bar@baz:9/q?r#s", "http://h:65535/",
+        ];
+        for link in links {
+            let Ok(theirs) = from.join(link) else { continue };
+            let ours = Url::from_href(theirs.to_string());
+            let what = format!("{link:?} -> {theirs}");
+            assert_eq!(ours.scheme(), theirs.scheme(), "{what}");
+            assert_eq!(ours.username(), theirs.username(), "{what}");
+            assert_eq!(ours.password(), theirs.password(), "{what}");
+            assert_eq!(ours.host, theirs.host_str().unwrap_or(""), "{what}");
+            assert_eq!(ours.port, theirs.port().map(|p| p.to_string()).unwrap_or_default(), "{what}");
+            assert_eq!(ours.path(), theirs.path(), "{what}");
+            assert_eq!(ours.query(), theirs.query(), "{what}");
+            assert_eq!(ours.fragment(), theirs.fragment(), "{what}");
+            let origin = theirs.origin();
+            assert_eq!(ours.origin(), origin.is_tuple().then(|| origin.ascii_serialization()), "{what}");
+        }
+    }
+
     #[test]
     fn queries_are_encoded() {
         let b = parse_base("https://a.example/v1").unwrap();
