@@ -23,23 +23,31 @@ export function makePollerClass(glue) {
       const thrown = new Map();
       let nextRef = 1;
       // Calls the user's handler for one event; a throw is kept so onDeadLetter gets the original.
-      const dispatch = async (json, deadLetterKind) => {
+      const fail = (error) => {
+        const ref = nextRef++;
+        thrown.set(ref, error);
+        throw { message: String(error?.message ?? error), handlerErrorRef: ref };
+      };
+      // Returns a promise only when the handler did: a synchronous handler's event settles
+      // without a promise round trip through the glue (measured in BENCHMARKS.md, CPU per page).
+      const settled = (result, onError) =>
+        result != null && typeof result.then === "function" ? Promise.resolve(result).then(() => undefined, onError) : undefined;
+      const dispatch = (json, deadLetterKind) => {
         const event = JSON.parse(json);
         if (event.type === "deadLetter") {
           const ref = event.error.handlerErrorRef;
           const error = ref != null && thrown.has(ref) ? thrown.get(ref) : new VomoError(deadLetterKind, event.error.message);
           if (ref != null) thrown.delete(ref);
-          await handlers.onDeadLetter?.({ user: event.user, error, attempt: event.attempt, final: event.final });
-          return;
+          return settled(handlers.onDeadLetter?.({ user: event.user, error, attempt: event.attempt, final: event.final }));
         }
+        let result;
         try {
-          if (event.type === "user") await handlers.onUser?.({ kind: event.kind, user: event.user, anonymized: event.anonymized });
-          else await handlers.onParticipation?.({ kind: event.kind, userId: event.userId, participation: event.participation, before: event.before });
+          if (event.type === "user") result = handlers.onUser?.({ kind: event.kind, user: event.user, anonymized: event.anonymized });
+          else result = handlers.onParticipation?.({ kind: event.kind, userId: event.userId, participation: event.participation, before: event.before });
         } catch (error) {
-          const ref = nextRef++;
-          thrown.set(ref, error);
-          throw { message: String(error?.message ?? error), handlerErrorRef: ref };
+          fail(error);
         }
+        return settled(result, fail);
       };
       try {
         this.#inner = new glue.WasmPoller(wasmClientOf(client, "UserPoller"),

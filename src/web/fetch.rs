@@ -1,6 +1,7 @@
 //! One HTTP exchange with web-sys: a `RequestInit` (`redirect: "manual"`, `Headers`, the
-//! caller's signal forwarded to a per-attempt `AbortController`), as a `Request` to the
-//! global `fetch`, or as `fetch(url, init)` to one the user injected; a gloo-timers timeout aborts the attempt; the body is read as bytes under
+//! caller's signal forwarded to a per-attempt `AbortController`), sent as `fetch(url, init)`
+//! to the global `fetch` or to one the user injected; a gloo-timers timeout aborts the
+//! attempt; the body is read as bytes under
 //! `maxResponseBytes` (a declared `Content-Length` beyond it is refused unread, an undeclared
 //! body is streamed and cut off once it passes the cap).
 //!
@@ -17,14 +18,16 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, Request, RequestInit, RequestRedirect, Response, ResponseType};
+use web_sys::{AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, RequestInit, RequestRedirect, Response, ResponseType};
 
 #[wasm_bindgen]
 extern "C" {
     /// The global `fetch` (`globalThis.fetch`): there in browsers, their workers, Node 18+
     /// and workerd, with or without a `Window`.
+    /// Called as `fetch(url, init)`, not with a `Request`: undici builds a second `Request`
+    /// from one it is given, and that construction showed in the poller's CPU profile.
     #[wasm_bindgen(catch, js_name = fetch)]
-    fn global_fetch(request: &Request) -> Result<JsValue, JsValue>;
+    fn global_fetch(url: &str, init: &RequestInit) -> Result<JsValue, JsValue>;
 }
 
 /// What the exchange needs besides the request.
@@ -101,7 +104,7 @@ async fn attempt(request: &HttpRequest, x: &Exchange<'_>, signal: &AbortSignal) 
     let pending = match x.fetch {
         // The package's contract for an injected fetch (`FetchLike`): a URL and an init.
         Some(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)?,
-        None => global_fetch(&Request::new_with_str_and_init(&request.url, &init)?)?,
+        None => global_fetch(&request.url, &init)?,
     };
     let value = match pending.dyn_into::<Promise>() {
         Ok(p) => JsFuture::from(p).await?,

@@ -258,3 +258,43 @@ test("poller: a timer that fires while a slow poll runs gets busy, never a secon
   tick(sim);
   assert.equal((await other.poll()).processed, 0, "after the slow poll, the other instance runs and finds nothing new");
 });
+
+// The façade settles a synchronous handler without a promise and awaits anything with a
+// `then` (a Promise or another thenable): each shape must deliver in order, and each kind of
+// failure must reach onDeadLetter with the handler's own error.
+test("poller: sync, async and thenable handlers are awaited in order; a rejection or a rejecting thenable dead-letters the original error", async (t) => {
+  const { sim, client } = await setup(t);
+  const ids = sim.listAll().map((u) => u.id);
+  const order = [];
+  const errors = new Map();
+  const thenable = (fn) => ({ then: (ok, fail) => setTimeout(() => { try { fn(); ok(); } catch (e) { fail(e); } }, 1) });
+  const dead = [];
+  const poller = new UserPoller({
+    client, store: new MemoryStore(), customerId: "shapes", maxAttempts: 1,
+    onUser: ({ user }) => {
+      const i = ids.indexOf(user.id);
+      const fail = i % 10 === 3 || i % 10 === 4;
+      const err = fail ? new Error(`refused ${user.id}`) : null;
+      if (err) errors.set(user.id, err);
+      switch (i % 5) {
+        case 0: order.push(user.id); return undefined; // synchronous
+        case 1: return new Promise((r) => setTimeout(r, 1)).then(() => { order.push(user.id); });
+        case 2: return thenable(() => { order.push(user.id); });
+        case 3: return Promise.reject(err ?? new Error("unreachable"));
+        default: return err ? thenable(() => { throw err; }) : thenable(() => { order.push(user.id); });
+      }
+    },
+    onDeadLetter: (d) => { dead.push(d); },
+  });
+  const r = await poller.poll();
+  const failing = ids.filter((_, i) => i % 10 === 3 || i % 10 === 4 || i % 5 === 3);
+  const fine = ids.filter((id) => !failing.includes(id));
+  assert.deepEqual(order, [...order].sort((a, b) => ids.indexOf(a) - ids.indexOf(b)), "delivered in listing order");
+  assert.deepEqual([...order].sort((a, b) => a - b), [...fine].sort((a, b) => a - b));
+  assert.equal(r.failed, failing.length);
+  for (const d of dead) {
+    assert.equal(d.final, true);
+    if (errors.has(d.user.id)) assert.equal(d.error, errors.get(d.user.id), "the handler's own error object");
+  }
+  assert.deepEqual(dead.map((d) => d.user.id).sort((a, b) => a - b), [...failing].sort((a, b) => a - b));
+});
