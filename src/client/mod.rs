@@ -96,6 +96,16 @@ impl Drop for Turn<'_> {
     }
 }
 
+/// "GET /v1/users?page=2" for messages, formatted only when a message needs it: parsing the
+/// URL for every request showed in the poller's CPU profile (BENCHMARKS.md, CPU per page).
+struct RequestLabel(&'static str, String);
+
+impl std::fmt::Display for RequestLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.0, url::path_and_query(&self.1))
+    }
+}
+
 impl<R: Runtime> Client<R> {
     /// Checks the options: a token, a readable base URL, `https` unless on loopback, and
     /// sane numbers.
@@ -184,7 +194,7 @@ impl<R: Runtime> Client<R> {
         let limits = self.runtime.call_limits(call)?; // per-call timeoutMs / maxRetries
         let (timeout_ms, max_retries) = (limits.timeout_ms.unwrap_or(self.config.timeout_ms), limits.max_retries.unwrap_or(self.config.max_retries));
         loop {
-            let what = format!("{} {}", request.method, url::path_and_query(&request.url));
+            let what = RequestLabel(request.method, request.url.clone());
             if self.runtime.is_aborted(call) {
                 return Err(VomoError::new(ErrorKind::Aborted, format!("{what}: aborted")));
             }
@@ -210,7 +220,9 @@ impl<R: Runtime> Client<R> {
             });
             let started = self.runtime.now_ms();
             let outcome = self.runtime.send(&request, &self.config.token, timeout_ms, call).await;
-            self.runtime.log(&AttemptLog::new(&request, attempt + 1, self.runtime.now_ms() - started, &outcome));
+            if self.runtime.logs_attempts() {
+                self.runtime.log(&AttemptLog::new(&request, attempt + 1, self.runtime.now_ms() - started, &outcome));
+            }
             let rate_headers = match &outcome {
                 Ok(r) => {
                     let server_now = r.date.as_deref().and_then(retry::http_date_ms).unwrap_or_else(|| self.runtime.now_ms());
@@ -289,7 +301,7 @@ impl<R: Runtime> Client<R> {
                         .with_status(response.status);
                     (e, retry_in(backoff))
                 }
-                Ok(response) => return Err(client_error(&what, &response)),
+                Ok(response) => return Err(client_error(&what.to_string(), &response)),
             };
             match wait {
                 Some(ms) => {

@@ -144,6 +144,11 @@ pub trait Runtime {
 
     /// Reports one finished attempt (for a `log` hook).
     fn log(&self, _entry: &AttemptLog) {}
+
+    /// Whether [`Runtime::log`] wants entries: when not, the client does not build them.
+    fn logs_attempts(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

@@ -187,6 +187,10 @@ impl Runtime for WebRuntime {
             hook(entry);
         }
     }
+
+    fn logs_attempts(&self) -> bool {
+        self.on_log.is_some()
+    }
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen]
