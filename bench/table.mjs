@@ -201,10 +201,8 @@ const NOTES = [
   "  string escaping (about 37 KiB raw together) stay: serde's own error messages use them, and f64 parsing is also in",
   "  src/client/throttle.rs and the parse path. 150 KB in one file means about half the code out of it (a lazily loaded second",
   "  `.wasm` for the networked half, or fewer features): a design decision, not a tuning one.",
-  "- **Memory.** Not flat in this build: after a full GC the heap grows by the same ~37 MB over 90,000 users in every run, where the",
-  "  package this work started from measures 0.3 MB under the same command (bench/lib/memory-child.mjs). A build of `main` as of",
-  "  11:26 UTC on 2026-12-02 (without this branch) grows the same 37 MB, so the regression came in with work merged into main",
-  "  between the starting package and then; it is not bisected yet.",
+  "- **Memory.** Flat. A regression found by this row was fixed: the façade raced every call against one shared, never-settling",
+  "  promise (issue 9's panic watch), which kept each call's result alive (about 37 MB over 90,000 users); each call now races its own.",
   "- **CPU per page and cold start.** Not worked on in this round; the figures are measured so that the next change can be judged.",
 ];
 
