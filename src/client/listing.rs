@@ -2,7 +2,8 @@
 
 use super::url;
 use crate::error::{ErrorKind, Result, VomoError};
-use crate::model::{Page, User};
+use crate::model::{Links, Meta, Page, User};
+use crate::parse::PageJson;
 use crate::time::{Date, Timestamp};
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -68,6 +69,45 @@ pub struct PageWalk {
     server_date_ms: Option<f64>,
 }
 
+/// What a walk reads of a fetched page, whichever form its users were read into: model
+/// structs ([`Page<User>`]) or JSON text for JS ([`PageJson`]).
+pub trait ListedPage {
+    fn links(&self) -> &Links;
+    fn meta(&self) -> &Meta;
+    fn is_empty(&self) -> bool;
+    fn warnings_mut(&mut self) -> &mut Vec<String>;
+}
+
+impl ListedPage for Page<User> {
+    fn links(&self) -> &Links {
+        &self.links
+    }
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+    fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+    fn warnings_mut(&mut self) -> &mut Vec<String> {
+        &mut self.warnings
+    }
+}
+
+impl ListedPage for PageJson {
+    fn links(&self) -> &Links {
+        &self.links
+    }
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+    fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+    fn warnings_mut(&mut self) -> &mut Vec<String> {
+        &mut self.warnings
+    }
+}
+
 /// Extra pages tolerated beyond what `meta.total` implies (the set may grow while paging).
 const SLACK_PAGES: u64 = 3;
 
@@ -107,7 +147,7 @@ impl PageWalk {
 
     /// Records a fetched page and decides where to go next. A next link that must not be
     /// followed ends the walk; the reason is kept for [`PageWalk::take_stop_reason`].
-    pub fn advance(&mut self, fetched_url: &str, page: &Page<User>, server_date_ms: Option<f64>) {
+    pub fn advance(&mut self, fetched_url: &str, page: &impl ListedPage, server_date_ms: Option<f64>) {
         self.next_url = None;
         self.server_date_ms = server_date_ms;
         if let Err(e) = self.decide_next(fetched_url, page) {
@@ -115,14 +155,14 @@ impl PageWalk {
         }
     }
 
-    fn decide_next(&mut self, fetched_url: &str, page: &Page<User>) -> Result<()> {
+    fn decide_next(&mut self, fetched_url: &str, page: &impl ListedPage) -> Result<()> {
         self.visited.insert(fetched_url.to_string());
         self.pages += 1;
-        self.latest_total = page.meta.total;
-        self.per_page = page.meta.per_page.max(1);
+        self.latest_total = page.meta().total;
+        self.per_page = page.meta().per_page.max(1);
         let allowed = self.latest_total.div_ceil(self.per_page) + SLACK_PAGES + self.latest_total.div_ceil(self.per_page) / 10;
-        let Some(link) = page.links.next.as_deref() else { return Ok(()) };
-        if page.data.is_empty() {
+        let Some(link) = page.links().next.as_deref() else { return Ok(()) };
+        if page.is_empty() {
             return Ok(()); // an empty page with a next link would only loop
         }
         // Resolved against the page it came from and checked the WHATWG way; the walk

@@ -8,7 +8,7 @@ mod throttle;
 mod upsert;
 pub mod url;
 
-pub use listing::{Filters, PageWalk};
+pub use listing::{Filters, ListedPage, PageWalk};
 pub use retry::{backoff_ms, http_date_ms, retry_after_ms};
 pub use runtime::{AttemptLog, CallLimits, HttpRequest, HttpResponse, Runtime, TransportError, MAX_RETRIES_LIMIT};
 pub use throttle::{LimitHeaders, Rate, Throttle};
@@ -17,7 +17,7 @@ use status::{client_error, server_message};
 
 use crate::error::{ErrorKind, Result, VomoError};
 use crate::model::{Page, User, UserDetail, UserId};
-use crate::parse;
+use crate::parse::{self, PageJson};
 use std::cell::{Cell, RefCell};
 
 /// Client options (API.md defaults).
@@ -334,13 +334,22 @@ impl<R: Runtime> Client<R> {
 
     /// Fetches the next page of a listing, or `None` when it is over.
     pub async fn next_page(&self, walk: &mut PageWalk, call: &R::Call) -> Result<Option<Page<User>>> {
+        self.next_page_as(walk, call, parse::user_page).await
+    }
+
+    /// [`Client::next_page`] with the users as JSON text (the façade's `listUsers`).
+    pub async fn next_page_json(&self, walk: &mut PageWalk, call: &R::Call) -> Result<Option<PageJson>> {
+        self.next_page_as(walk, call, parse::user_page_parts).await
+    }
+
+    async fn next_page_as<P: ListedPage>(&self, walk: &mut PageWalk, call: &R::Call, read: fn(&str) -> Result<P>) -> Result<Option<P>> {
         if let Some(e) = walk.take_stop_reason() {
             return Err(self.fail(e));
         }
         let Some(url) = walk.next_url().map(str::to_string) else { return Ok(None) };
-        let result: Result<Page<User>> = async {
+        let result: Result<P> = async {
             let exchange = self.get(url.clone(), call).await?;
-            let page = parse::user_page(&exchange.response.body)
+            let page = read(&exchange.response.body)
                 .map_err(|e| VomoError { message: format!("GET {}: {}", url::path_and_query(&url), e.message), ..e })?;
             let date = exchange.response.date.as_deref().and_then(retry::http_date_ms);
             walk.advance(&url, &page, date);
@@ -348,7 +357,7 @@ impl<R: Runtime> Client<R> {
         }
         .await;
         let mut page = result.map_err(|e| self.fail(e))?;
-        self.report_warnings(&mut page.warnings);
+        self.report_warnings(page.warnings_mut());
         Ok(Some(page))
     }
 

@@ -149,12 +149,12 @@ impl WasmListing {
                 return Err(invalid("listUsers: the previous page is still being fetched; await it first".into()));
             };
             let result = match call_of(&signal) {
-                Ok(call) => client.next_page(&mut walk, &call).await,
+                Ok(call) => client.next_page_json(&mut walk, &call).await,
                 Err(e) => Err(e),
             };
             *slot.borrow_mut() = Some(if result.is_err() { PageWalk::finished(client.base_url().clone()) } else { walk });
             match result.map_err(to_js_error)? {
-                Some(page) => Ok(JsValue::from_str(&to_json(&page)?)),
+                Some(page) => Ok(JsValue::from_str(&page.into_json().map_err(to_js_error)?)),
                 None => Ok(JsValue::NULL),
             }
         })

@@ -3,9 +3,11 @@
 //! Entry points take the response text. Errors are [`VomoError`]s of kind `parse` whose
 //! message starts with the JSON path; what was coerced or unknown goes to `warnings`.
 
+mod clean_user;
 mod coerce;
 mod page;
 mod page_json;
+mod page_scan;
 mod path;
 mod user;
 
@@ -40,7 +42,7 @@ pub fn user_page(text: &str) -> Result<Page<User>> {
     page::user_page_text(text.trim_start_matches('\u{feff}'))
 }
 
-pub use page_json::user_page_json;
+pub use page_json::{user_page_json, user_page_parts, PageJson};
 
 /// Parses a `GET /users/{id}` or `POST /users` body. `data` may be an object or a
 /// one-element array (spec gap #50); the latter is noted in `warnings`.

@@ -18,7 +18,7 @@ struct Envelope<'a> {
 }
 
 /// The envelope with its users still as text; `None` when the body is unusual in any way.
-pub(super) fn envelope(text: &str) -> Option<(Vec<&serde_json::value::RawValue>, Option<Value>, Option<Value>)> {
+fn envelope(text: &str) -> Option<(Vec<&serde_json::value::RawValue>, Option<Value>, Option<Value>)> {
     let env = serde_json::from_str::<Envelope>(text).ok()?;
     let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(env.data?.get()).ok()?;
     Some((items, env.links, env.meta))

@@ -1,0 +1,177 @@
+//! When a listed user's raw values are already what the model route would output, and how
+//! they are written then: the rules of [`super::user::user_fields`] restricted to values
+//! that pass through unchanged (no warning, no coercion beyond a fixed rewrite).
+
+use super::page_scan::{Kind, Span};
+use super::user::{KNOWN_MEMBERSHIP_ROLE, KNOWN_MEMBERSHIP_STATUS, KNOWN_USER_STATUS};
+use crate::time::{Date, Timestamp};
+use std::fmt::Write;
+
+/// How many UserResource keys the output is made of.
+pub(super) const FIELDS: usize = 14;
+
+/// The position of a UserResource key in what [`write`] takes.
+pub(super) fn field(key: &[u8]) -> Option<usize> {
+    Some(match key {
+        b"id" => 0,
+        b"first_name" => 1,
+        b"last_name" => 2,
+        b"full_name" => 3,
+        b"email" => 4,
+        b"phone" => 5,
+        b"address" => 6,
+        b"birthday" => 7,
+        b"gender" => 8,
+        b"created_at" => 9,
+        b"updated_at" => 10,
+        b"user_status" => 11,
+        b"membership_status" => 12,
+        b"membership_role" => 13,
+        _ => return None,
+    })
+}
+
+/// What a nullable field holds when it is clean.
+enum Clean<'a> {
+    Null,
+    Copy(&'a str),
+}
+
+/// The characters between the quotes of a string without escapes.
+fn plain<'a>(text: &'a str, v: Option<Span>) -> Option<&'a str> {
+    let v = v?;
+    (v.kind == Kind::Str(false)).then(|| &text[v.start + 1..v.end - 1])
+}
+
+/// A nullable free-text field: missing, null, empty and blank are null; `"null"` and
+/// non-strings are not clean (they carry a warning on the model route).
+fn nullable_text<'a>(text: &'a str, v: Option<Span>) -> Option<Clean<'a>> {
+    let Some(span) = v.filter(|s| s.kind != Kind::Null) else { return Some(Clean::Null) };
+    let t = plain(text, v)?.trim();
+    if t.is_empty() {
+        Some(Clean::Null)
+    } else if t.eq_ignore_ascii_case("null") {
+        None
+    } else {
+        Some(Clean::Copy(&text[span.start..span.end]))
+    }
+}
+
+fn known_enum<'a>(text: &'a str, v: Option<Span>, known: &[&str]) -> Option<Clean<'a>> {
+    match nullable_text(text, v)? {
+        Clean::Copy(t) if known.contains(&&t[1..t.len() - 1]) => Some(Clean::Copy(t)),
+        Clean::Copy(_) => None,
+        Clean::Null => Some(Clean::Null),
+    }
+}
+
+fn push_clean(out: &mut String, key: &str, value: Clean) {
+    out.push_str(key);
+    match value {
+        Clean::Null => out.push_str("null"),
+        Clean::Copy(text) => out.push_str(text),
+    }
+}
+
+/// A timestamp as the model route prints it (`2025-11-04T08:00:00.000Z`). The UTC forms the
+/// live API sends are rewritten without a calendar round trip; others are parsed.
+fn push_timestamp(out: &mut String, key: &str, inner: &str) -> Option<()> {
+    let b = inner.as_bytes();
+    let two = |i: usize| -> Option<u8> {
+        let (h, l) = (b.get(i)?.wrapping_sub(b'0'), b.get(i + 1)?.wrapping_sub(b'0'));
+        (h < 10 && l < 10).then(|| h * 10 + l)
+    };
+    let utc = b.len() >= 20
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && two(11).is_some_and(|h| h <= 23)
+        && two(14).is_some_and(|m| m <= 59)
+        && two(17).is_some_and(|s| s <= 59);
+    if utc {
+        let rest = &b[19..];
+        let fraction = match rest.first() {
+            Some(b'.') => rest[1..].iter().take_while(|c| c.is_ascii_digit()).count(),
+            _ => 0,
+        };
+        let tail = if fraction > 0 { &rest[1 + fraction..] } else { rest };
+        if matches!(tail, b"Z" | b"+00:00") && Date::parse(&inner[..10]).is_some() {
+            out.push_str(key);
+            out.push('"');
+            out.push_str(&inner[..19]);
+            out.push('.');
+            let digits = if fraction > 0 { &inner[20..20 + fraction.min(3)] } else { "" };
+            out.push_str(digits);
+            out.push_str(&"000"[digits.len()..]);
+            out.push_str("Z\"");
+            return Some(());
+        }
+    }
+    let t = Timestamp::parse(inner)?;
+    let _ = write!(out, "{key}\"{t}\"");
+    Some(())
+}
+
+/// Writes one user if every field is clean; `None` (output to be truncated) if not.
+pub(super) fn write(text: &str, f: &[Option<Span>; FIELDS], out: &mut String) -> Option<()> {
+    let [id, first, last, full, email, phone, address, birthday, gender, created, updated, user_status, membership_status, membership_role] = *f;
+    let id = id?;
+    let digits = match id.kind {
+        Kind::Number => &text[id.start..id.end],
+        Kind::Str(false) => &text[id.start + 1..id.end - 1],
+        _ => return None,
+    };
+    if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.bytes().all(|b| b == b'0') {
+        return None;
+    }
+    let names = [first?, last?, full?];
+    if names.iter().any(|n| !matches!(n.kind, Kind::Str(_))) {
+        return None;
+    }
+    let email_inner = plain(text, email)?;
+    if email_inner.is_empty() || email_inner.trim() != email_inner {
+        return None;
+    }
+    let phone = nullable_text(text, phone)?;
+    let address = nullable_text(text, address)?;
+    let birthday = match nullable_text(text, birthday)? {
+        Clean::Copy(t) if Date::parse(&t[1..t.len() - 1]).is_some() => Clean::Copy(t),
+        Clean::Copy(_) => return None,
+        Clean::Null => Clean::Null,
+    };
+    let gender = match nullable_text(text, gender)? {
+        Clean::Copy(t) => match &t[1..t.len() - 1] {
+            "M" | "m" => Clean::Copy("\"M\""),
+            "F" | "f" => Clean::Copy("\"F\""),
+            "N" | "n" => Clean::Copy("\"N\""),
+            _ => return None,
+        },
+        Clean::Null => Clean::Null,
+    };
+    let (created, updated) = (plain(text, created)?, plain(text, updated)?);
+    let user_status = known_enum(text, user_status, &KNOWN_USER_STATUS)?;
+    let membership_status = known_enum(text, membership_status, &KNOWN_MEMBERSHIP_STATUS)?;
+    let membership_role = known_enum(text, membership_role, &KNOWN_MEMBERSHIP_ROLE)?;
+    out.push_str("{\"id\":");
+    out.push_str(digits.trim_start_matches('0'));
+    let span = |s: Span| &text[s.start..s.end];
+    out.push_str(",\"firstName\":");
+    out.push_str(span(names[0]));
+    out.push_str(",\"lastName\":");
+    out.push_str(span(names[1]));
+    out.push_str(",\"fullName\":");
+    out.push_str(span(names[2]));
+    out.push_str(",\"email\":");
+    out.push_str(span(email?));
+    push_clean(out, ",\"phone\":", phone);
+    push_clean(out, ",\"address\":", address);
+    push_clean(out, ",\"birthday\":", birthday);
+    push_clean(out, ",\"gender\":", gender);
+    push_timestamp(out, ",\"createdAt\":", created)?;
+    push_timestamp(out, ",\"updatedAt\":", updated)?;
+    push_clean(out, ",\"userStatus\":", user_status);
+    push_clean(out, ",\"membershipStatus\":", membership_status);
+    push_clean(out, ",\"membershipRole\":", membership_role);
+    out.push('}');
+    Some(())
+}

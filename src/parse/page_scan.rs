@@ -1,0 +1,395 @@
+//! One pass over a `GET /users` body: the hot path of `parseUserPage` and of the listing.
+//!
+//! Hand-written rather than serde_json because of a measured reason: serde_json over
+//! `RawValue`s (the envelope, then every user again into a struct of `RawValue`s, then each
+//! timestamp parsed and re-printed) ran at MEASURED_BEFORE; this scanner, which reads each
+//! byte once, runs at MEASURED_AFTER (see BENCHMARKS.md, "Parse").
+//!
+//! The scanner validates the whole text as strict JSON as it goes (string escapes, control
+//! characters, number grammar, nesting) and copies a user's values verbatim into the output
+//! when every field is already clean; the rules are those of the model route
+//! ([`super::user::user_fields`]) restricted to values it passes through unchanged. A user
+//! that is not clean is handed, as its exact text, to the model route, which also writes
+//! its warnings. Anything unusual about the page itself (invalid JSON, an envelope that is
+//! not a plain object, escaped or repeated envelope keys, deep nesting) makes [`scan`]
+//! return `None`, and the caller takes the model route for the whole page, so errors and
+//! warnings stay the model route's. `tests/page_json_matches_model.rs` checks that both
+//! routes agree on arbitrary and adversarial pages.
+
+use super::clean_user;
+use super::coerce::Warnings;
+use super::page;
+use super::page_json::PageJson;
+use super::path::JsonPath;
+use super::user;
+use crate::error::{Result, VomoError};
+use serde_json::Value;
+
+/// Containers nested deeper than this are left to serde_json (whose limit is 128).
+const MAX_DEPTH: u32 = 100;
+
+/// What kind of JSON value a span holds.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Kind {
+    /// A string; `true` when it contains a backslash escape.
+    Str(bool),
+    Number,
+    Null,
+    Other,
+}
+
+#[derive(Clone, Copy)]
+pub(super) struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub kind: Kind,
+}
+
+/// Reads a page body (without its BOM) in one pass. `None`: not plain enough; take the
+/// model route. `Some(Err)`: the error the model route gives too (an unreadable `meta`).
+pub(super) fn scan(text: &str) -> Option<Result<PageJson>> {
+    let mut c = Cursor { s: text, b: text.as_bytes(), i: 0, depth: 0, surrogate: false };
+    let root = JsonPath::Root;
+    let data_path = root.key("data");
+    let mut w = Warnings::default();
+    let mut data = String::with_capacity(text.len() + text.len() / 4);
+    let mut count = 0;
+    let (mut links, mut meta, mut saw_data) = (None, None, false);
+    c.ws();
+    c.open(b'{')?;
+    c.ws();
+    if !c.close(b'}') {
+        loop {
+            let key = c.string()?;
+            if key.kind != Kind::Str(false) {
+                return None;
+            }
+            c.ws();
+            c.eat(b':')?;
+            c.ws();
+            match &c.b[key.start + 1..key.end - 1] {
+                b"data" if !saw_data => {
+                    saw_data = true;
+                    c.open(b'[')?;
+                    data.push('[');
+                    c.ws();
+                    let mut i = 0;
+                    while !c.close(b']') {
+                        if i > 0 {
+                            c.eat(b',')?;
+                            c.ws();
+                        }
+                        let mark = data.len();
+                        if count > 0 {
+                            data.push(',');
+                        }
+                        match c.user(&mut data)? {
+                            Ok(()) => count += 1,
+                            Err(item) => {
+                                data.truncate(mark);
+                                if model_user(&text[item.start..item.end], &data_path.index(i), &mut w, &mut data, count > 0) {
+                                    count += 1;
+                                }
+                            }
+                        }
+                        i += 1;
+                        c.ws();
+                    }
+                    c.depth -= 1;
+                    data.push(']');
+                }
+                b"links" if links.is_none() => links = Some(c.value()?),
+                b"meta" if meta.is_none() => meta = Some(c.value()?),
+                b"data" | b"links" | b"meta" => return None, // repeated: serde's error
+                _ => {
+                    c.value()?;
+                }
+            }
+            c.ws();
+            if c.close(b'}') {
+                break;
+            }
+            c.eat(b',')?;
+            c.ws();
+        }
+    }
+    c.ws();
+    if c.i != c.b.len() || !saw_data {
+        return None;
+    }
+    let value = |s: Option<Span>| -> Option<Option<Value>> {
+        match s {
+            Some(s) => serde_json::from_str(&text[s.start..s.end]).ok(),
+            None => Some(None),
+        }
+    };
+    let (links, meta) = (value(links)?, value(meta)?);
+    let links = page::links(links.as_ref(), &root.key("links"), &mut w);
+    Some(page::meta(meta.as_ref(), &root.key("meta"), &mut w).map(|meta| PageJson { data, count, links, meta, warnings: w.0 }))
+}
+
+/// A user that is not clean, through the model route: appended as JSON, or dropped with a
+/// warning (false).
+fn model_user(item: &str, path: &JsonPath, w: &mut Warnings, out: &mut String, comma: bool) -> bool {
+    let parsed = serde_json::from_str::<Value>(item)
+        .map_err(|e| VomoError::parse(&path.to_string(), e))
+        .and_then(|v| user::user(&v, path, w))
+        .and_then(|u| serde_json::to_string(&u).map_err(|e| VomoError::parse("$", e)));
+    match parsed {
+        Ok(json) => {
+            if comma {
+                out.push(',');
+            }
+            out.push_str(&json);
+            true
+        }
+        Err(e) => {
+            w.0.push(format!("{} (user dropped from the page)", e.message));
+            false
+        }
+    }
+}
+
+/// Bytes `b` at each of the 8 positions of a `u64`.
+const fn splat(b: u8) -> u64 {
+    0x0101_0101_0101_0101 * b as u64
+}
+
+/// The high bit of each byte of `w` that ends a run of plain string characters (a quote, a
+/// backslash or a control character); the lowest set bit is exact (SWAR, 8 bytes a step).
+fn string_stops(w: u64) -> u64 {
+    let zero = |x: u64| x.wrapping_sub(splat(1)) & !x & splat(0x80);
+    zero(w ^ splat(b'"')) | zero(w ^ splat(b'\\')) | (w.wrapping_sub(splat(0x20)) & !w & splat(0x80))
+}
+
+struct Cursor<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+    depth: u32,
+    /// Set by a `\u` escape of a UTF-16 surrogate (serde_json refuses a lone one when it
+    /// builds a string, and tolerates it when it skips one).
+    surrogate: bool,
+}
+
+impl<'a> Cursor<'a> {
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.b.get(self.i) == Some(&c)).then(|| self.i += 1)
+    }
+
+    /// Enters a container at its opening bracket.
+    fn open(&mut self, c: u8) -> Option<()> {
+        self.eat(c)?;
+        self.depth += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    /// Leaves a container if its closing bracket is next (`]` leaves depth to the caller
+    /// of the data array, which counts its own).
+    fn close(&mut self, c: u8) -> bool {
+        let closed = self.eat(c).is_some();
+        if closed && c == b'}' {
+            self.depth -= 1;
+        }
+        closed
+    }
+
+    /// A string at the cursor, validated; its span includes the quotes.
+    fn string(&mut self) -> Option<Span> {
+        let b = self.b;
+        let start = self.i;
+        if b.get(start) != Some(&b'"') {
+            return None;
+        }
+        let mut i = start + 1;
+        let mut escaped = false;
+        loop {
+            while let Some(chunk) = b.get(i..i + 8) {
+                let stops = string_stops(u64::from_le_bytes(chunk.try_into().ok()?));
+                if stops != 0 {
+                    i += (stops.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                i += 8;
+            }
+            match *b.get(i)? {
+                b'"' => {
+                    self.i = i + 1;
+                    return Some(Span { start, end: i + 1, kind: Kind::Str(escaped) });
+                }
+                b'\\' => {
+                    escaped = true;
+                    i = self.escape(i + 1)?;
+                }
+                0..=0x1f => return None,
+                _ => i += 1,
+            }
+        }
+    }
+
+    /// The escape after a backslash at `i`; returns the position after it.
+    fn escape(&mut self, i: usize) -> Option<usize> {
+        match *self.b.get(i)? {
+            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Some(i + 1),
+            b'u' => {
+                let hex = self.s.get(i + 1..i + 5)?;
+                let unit = u16::from_str_radix(hex, 16).ok()?;
+                if hex.starts_with('+') {
+                    return None;
+                }
+                self.surrogate |= (0xD800..=0xDFFF).contains(&unit);
+                Some(i + 5)
+            }
+            _ => None,
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while let Some(b'0'..=b'9') = self.b.get(self.i) {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    /// A number in JSON's grammar.
+    fn number(&mut self) -> Option<()> {
+        if self.b.get(self.i) == Some(&b'-') {
+            self.i += 1;
+        }
+        match self.b.get(self.i)? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => {
+                self.digits();
+            }
+            _ => return None,
+        }
+        if self.b.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            (self.digits() > 0).then_some(())?;
+        }
+        if let Some(b'e' | b'E') = self.b.get(self.i) {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.b.get(self.i) {
+                self.i += 1;
+            }
+            (self.digits() > 0).then_some(())?;
+        }
+        Some(())
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        (self.b.get(self.i..self.i + word.len())? == word).then(|| self.i += word.len())
+    }
+
+    /// Any JSON value at the cursor, validated and skipped; its span and kind.
+    fn value(&mut self) -> Option<Span> {
+        let start = self.i;
+        let kind = match *self.b.get(start)? {
+            b'"' => return self.string(),
+            b'n' => self.literal(b"null").map(|_| Kind::Null)?,
+            b't' => self.literal(b"true").map(|_| Kind::Other)?,
+            b'f' => self.literal(b"false").map(|_| Kind::Other)?,
+            b'-' | b'0'..=b'9' => self.number().map(|_| Kind::Number)?,
+            b'[' => {
+                self.open(b'[')?;
+                self.ws();
+                if !self.eat(b']').is_some() {
+                    loop {
+                        self.value()?;
+                        self.ws();
+                        if self.eat(b']').is_some() {
+                            break;
+                        }
+                        self.eat(b',')?;
+                        self.ws();
+                    }
+                }
+                self.depth -= 1;
+                Kind::Other
+            }
+            b'{' => {
+                self.open(b'{')?;
+                self.ws();
+                if !self.close(b'}') {
+                    loop {
+                        self.string()?;
+                        self.ws();
+                        self.eat(b':')?;
+                        self.ws();
+                        self.value()?;
+                        self.ws();
+                        if self.close(b'}') {
+                            break;
+                        }
+                        self.eat(b',')?;
+                        self.ws();
+                    }
+                }
+                Kind::Other
+            }
+            _ => return None,
+        };
+        Some(Span { start, end: self.i, kind })
+    }
+
+    /// One item of `data`: `Ok` when it was a clean user, written to `out`; `Err(span)`
+    /// when it is valid JSON but not a clean user (nothing written); `None` when the text
+    /// is not plain enough to go on.
+    fn user(&mut self, out: &mut String) -> Option<std::result::Result<(), Span>> {
+        let start = self.i;
+        if self.b.get(start) != Some(&b'{') {
+            let item = self.value()?;
+            return Some(Err(item));
+        }
+        self.open(b'{')?;
+        self.ws();
+        let mut fields: [Option<Span>; clean_user::FIELDS] = [None; clean_user::FIELDS];
+        let mut clean = true;
+        if !self.close(b'}') {
+            loop {
+                let key = self.string()?;
+                self.ws();
+                self.eat(b':')?;
+                self.ws();
+                let known = match key.kind {
+                    Kind::Str(false) => clean_user::field(&self.b[key.start + 1..key.end - 1]),
+                    _ => {
+                        clean = false; // an escaped key may still name a field
+                        None
+                    }
+                };
+                self.surrogate = false;
+                let value = self.value()?;
+                if let Some(k) = known {
+                    clean &= fields[k].is_none() && !self.surrogate; // a repeated field is serde's error
+                    fields[k] = Some(value);
+                }
+                self.ws();
+                if self.close(b'}') {
+                    break;
+                }
+                self.eat(b',')?;
+                self.ws();
+            }
+        }
+        let item = Span { start, end: self.i, kind: Kind::Other };
+        if !clean {
+            return Some(Err(item));
+        }
+        let mark = out.len();
+        match clean_user::write(self.s, &fields, out) {
+            Some(()) => Some(Ok(())),
+            None => {
+                out.truncate(mark);
+                Some(Err(item))
+            }
+        }
+    }
+}
