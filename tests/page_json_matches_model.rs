@@ -104,3 +104,158 @@ fn clean_users_take_the_text_route_and_agree() {
     let text = page.to_string();
     assert_eq!(text_route(&text), model_route(&text));
 }
+
+// --- adversarial pages written as text (what `json!` cannot produce: escapes as sent, lone
+// surrogates, repeated keys, invalid numbers, BOMs, truncation) ---------------------------
+
+/// A raw JSON value text, valid or not.
+fn raw_value() -> impl Strategy<Value = String> {
+    let fixed: Vec<&'static str> = vec![
+        r#""Ana""#, r#""\u00e9l\u00e8ve""#, r#""\ud83d\ude00""#, r#""\ud800""#, r#""x\udc00y""#, r#""a\/b""#,
+        r#""\"q\" \\ \b\f\n\r\t""#, r#""é ü 日本""#, "null", "true", "false", "7", "7.0", "1e3", "-0", "-7", "0",
+        r#""007""#, r#""0""#, r#""0000""#, "123456789012345678", r#""123456789012345""#, r#""1234567890123456""#,
+        r#"{"a":[1,{"b":null}],"c":"\u0041"}"#, "[[[]]]", "[]", "{}", r#"["a"]"#,
+        r#""2025-11-04T08:00:00+00:00""#, r#""2025-11-04T08:00:00.1Z""#, r#""2025-11-04T08:00:00.123456789Z""#,
+        r#""2025-11-04T08:00:60Z""#, r#""2025-11-04T23:59:59.999Z""#, r#""2025-11-04 08:00:00Z""#,
+        r#""2025-11-04t08:00:00z""#, r#""2024-02-29T23:59:59.999999+00:00""#, r#""2023-02-29T00:00:00Z""#,
+        r#""2025-11-04T24:00:00Z""#, r#""2025-11-04T08:60:00Z""#, r#""2025-11-04T08:00:00.Z""#, r#""2025-11-04T08:00:00+01:00""#,
+        r#""2025-11-04T08:00:00-00:00""#, r#""2025-11-04T08:00:00+0000""#, r#""0000-01-01T00:00:00Z""#,
+        r#""9999-12-31T23:59:59.999Z""#, r#"" 2025-11-04T08:00:00Z""#, r#""2025-11-04T08:00:00Z ""#, r#""2025-11-04""#,
+        r#""2025-11-04T08:00""#, r#""2025-11-04T08:00:00\u005A""#, r#""2025-13-04T08:00:00Z""#,
+        r#"" a@b.org ""#, r#""a@b.org""#, r#""a@b\u002eorg""#, "\"\u{a0}a@b.org\"", "\"a@b.org\u{2003}\"", r#""""#, r#""   ""#,
+        r#""null""#, r#"" NuLl ""#, r#""VERIFIED""#, r#""verified""#, r#""VERIFIED ""#, r#""ADMIN""#, r#""PENDING""#,
+        r#""m""#, r#""F""#, r#""n""#, r#""M ""#, r#""X""#, r#""1990-01-02""#, r#""1990-1-2""#, r#""2023-02-29""#,
+        r#""1990-01-02T00:00:00Z""#,
+        // not JSON at all
+        "\"a\tb\"", r#""\x""#, r#""\u12G4""#, r#""\u+123""#, r#""\u12""#, "01", "1.", "1e", "-", ".5", "tru", "nul",
+        r#""unterminated"#, "[1,]", r#"{"a":1,}"#, r#"{"a" 1}"#, "NaN", "+1", "1e400",
+    ];
+    prop_oneof![
+        4 => prop::sample::select(fixed).prop_map(str::to_string),
+        1 => "[a-zA-Z0-9 @.é\\-]{0,10}".prop_map(|s| format!("\"{s}\"")),
+        1 => (1i64..100_000).prop_map(|n| n.to_string()),
+    ]
+}
+
+const CLEAN_FIELDS: [(&str, &str); 15] = [
+    ("type", r#""user""#), ("id", "42"), ("first_name", r#""Ana""#), ("last_name", r#""Lima""#), ("full_name", r#""Ana Lima""#),
+    ("email", r#""ana@x.org""#), ("phone", r#""(555) 012-0105""#), ("address", "null"), ("birthday", r#""1990-01-02""#),
+    ("gender", r#""f""#), ("created_at", r#""2025-11-04T08:00:00+00:00""#), ("updated_at", r#""2025-11-05T08:00:00.000000Z""#),
+    ("user_status", r#""VERIFIED""#), ("membership_status", r#""ACCEPTED""#), ("membership_role", r#""VOLUNTEER""#),
+];
+
+fn raw_key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => prop::sample::select(CLEAN_FIELDS.iter().map(|(k, _)| *k).collect::<Vec<_>>()).prop_map(|k| format!("\"{k}\"")),
+        1 => prop::sample::select(vec![r#""i\u0064""#, r#""junk""#, r#""""#, r#""\u0000""#, r#""data""#, r#""Id""#, "id", r#""id"#])
+            .prop_map(str::to_string),
+    ]
+}
+
+#[derive(Debug, Clone)]
+enum Edit {
+    Set(usize, String),
+    Remove(usize),
+    Add(String, String),
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        3 => (0..CLEAN_FIELDS.len(), raw_value()).prop_map(|(k, v)| Edit::Set(k, v)),
+        1 => (0..CLEAN_FIELDS.len()).prop_map(Edit::Remove),
+        1 => (raw_key(), raw_value()).prop_map(|(k, v)| Edit::Add(k, v)),
+    ]
+}
+
+/// Whitespace JSON allows, and a few characters it does not.
+fn gap() -> impl Strategy<Value = &'static str> {
+    prop_oneof![8 => Just(""), 3 => Just(" "), 1 => Just("\n\t\r "), 1 => Just("\u{a0}"), 1 => Just("\u{b}")]
+}
+
+fn raw_user() -> impl Strategy<Value = String> {
+    (prop::collection::vec(edit(), 0..4), gap(), 0u8..8).prop_map(|(edits, gap, shape)| {
+        let mut fields: Vec<(String, String)> = CLEAN_FIELDS.iter().map(|(k, v)| (format!("\"{k}\""), v.to_string())).collect();
+        for e in edits {
+            match e {
+                Edit::Set(k, v) => {
+                    if let Some(f) = fields.get_mut(k) {
+                        f.1 = v;
+                    }
+                }
+                Edit::Remove(k) if k < fields.len() => {
+                    fields.remove(k);
+                }
+                Edit::Remove(_) => {}
+                Edit::Add(k, v) => fields.push((k, v)),
+            }
+        }
+        let body: Vec<String> = fields.iter().map(|(k, v)| format!("{gap}{k}{gap}:{gap}{v}{gap}")).collect();
+        match shape {
+            0 => format!("[{}]", fields.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(",")), // a user as an array
+            _ => format!("{{{}}}", body.join(",")),
+        }
+    })
+}
+
+fn raw_page() -> impl Strategy<Value = String> {
+    let links = prop::sample::select(vec![
+        r#"{"first":"a","last":"b","prev":"null","next":null}"#, r#"{"next":"https://x/users?page=2"}"#, "{}", "null", "5",
+        r#"{"next":"\ud800"}"#, r#"{"next":1e400}"#, r#"{"next":"a","next":"b"}"#,
+    ]);
+    let meta = prop::sample::select(vec![
+        r#"{"current_page":"1","from":1,"to":2,"path":"p","per_page":15,"total":2}"#, r#"{"current_page":1,"per_page":"15","total":"2","last_page":"x"}"#,
+        "null", "{}", r#"{"current_page":-1,"per_page":15,"total":2}"#, "[1]",
+    ]);
+    let extra = prop::sample::select(vec!["", r#""x":[{"y":"\ud800"}],"#, r#""data2":{},"#, r#""d\u0061ta":[],"#, r#""data":[],"#, r#""meta":{},"#]);
+    (prop::collection::vec(raw_user(), 0..5), links, meta, extra, gap(), 0u8..4, any::<prop::sample::Index>(), 0u8..6)
+        .prop_map(|(users, links, meta, extra, gap, order, cut, tail)| {
+            let data = format!("\"data\"{gap}:{gap}[{gap}{}{gap}]", users.join(&format!("{gap},{gap}")));
+            let (links, meta) = (format!("\"links\":{links}"), format!("\"meta\":{meta}"));
+            let body = match order {
+                0 => format!("{{{extra}{data},{links},{meta}}}"),
+                1 => format!("{{{meta},{extra}{links},{data}}}"),
+                2 => format!("{{{data},{meta}}}"),
+                _ => format!("{{{links},{data},{meta},{extra}\"z\":null}}"),
+            };
+            let mut text = match tail {
+                0 => format!("\u{feff}{body}"),
+                1 => format!("\u{feff}\u{feff} {body}\n"),
+                2 => format!("{body} x"),
+                3 => format!("[{body}]"),
+                _ => body,
+            };
+            if tail == 5 {
+                let at = cut.index(text.len() + 1);
+                let at = (0..=at).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+                text.truncate(at);
+            }
+            text
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6000))]
+
+    #[test]
+    fn both_routes_agree_on_adversarial_text(text in raw_page()) {
+        prop_assert_eq!(text_route(&text), model_route(&text));
+    }
+}
+
+#[test]
+fn adversarial_pages_that_are_still_read_agree() {
+    // A page whose users need every kind of care, checked by hand once (the property test
+    // above covers the combinations).
+    let text = concat!("\u{feff}{\"data\":[",
+        r#"{"id":"007","first_name":"\u00c9l\u00e8ve","last_name":"\"Q\"","full_name":"\ud83d\ude00","email":"a@b.org","#,
+        r#""created_at":"2025-11-04T08:00:00.1Z","updated_at":"2024-02-29T23:59:59.999999+00:00","gender":"n"},"#,
+        r#"{"id":8,"first_name":"\ud800","last_name":"L","full_name":"F","email":"c@d.org","created_at":"2025-11-04T08:00:00Z","updated_at":"2025-11-04T08:00:00Z"},"#,
+        r#"{"id":9,"id":10,"first_name":"A","last_name":"L","full_name":"F","email":"e@f.org","created_at":"2025-11-04T08:00:60Z","updated_at":"2025-11-04 08:00:00+01:00"}"#,
+        r#"],"links":{},"meta":{"current_page":1,"per_page":15,"total":3}}"#);
+    let model = model_route(text).unwrap();
+    assert_eq!(text_route(text).unwrap(), model);
+    assert_eq!(model["data"].as_array().unwrap().len(), 2, "the lone surrogate drops its user on both routes");
+    assert_eq!(model["data"][0]["firstName"], "Élève");
+    assert_eq!(model["data"][0]["createdAt"], "2025-11-04T08:00:00.100Z");
+    assert_eq!(model["data"][1]["id"], 10);
+}
