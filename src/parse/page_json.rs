@@ -9,11 +9,13 @@ use super::page_scan;
 use crate::error::{Result, VomoError};
 use crate::model::{Links, Meta, Page, User};
 
-/// A page whose users are already JSON text (`[...]`, the `data` of a `Page<User>`).
+/// A page whose users are already JSON text.
 #[derive(Debug, Clone)]
 pub struct PageJson {
-    pub data: String,
-    /// How many users `data` holds.
+    /// The page's JSON text up to the end of its users: `{"data":[...]` (written first, so
+    /// that nothing is moved when the rest is appended).
+    pub head: String,
+    /// How many users `head` holds.
     pub count: usize,
     pub links: Links,
     pub meta: Meta,
@@ -23,8 +25,7 @@ pub struct PageJson {
 impl PageJson {
     /// The JSON text of the whole `Page<User>`.
     pub fn into_json(self) -> Result<String> {
-        let mut out = self.data;
-        out.insert_str(0, "{\"data\":");
+        let mut out = self.head;
         for (key, json) in [("links", to_json(&self.links)?), ("meta", to_json(&self.meta)?), ("warnings", to_json(&self.warnings)?)] {
             out.push_str(",\"");
             out.push_str(key);
@@ -36,7 +37,7 @@ impl PageJson {
     }
 
     fn from_page(page: Page<User>) -> Result<PageJson> {
-        Ok(PageJson { data: to_json(&page.data)?, count: page.data.len(), links: page.links, meta: page.meta, warnings: page.warnings })
+        Ok(PageJson { head: format!("{{\"data\":{}", to_json(&page.data)?), count: page.data.len(), links: page.links, meta: page.meta, warnings: page.warnings })
     }
 }
 

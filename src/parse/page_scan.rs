@@ -71,7 +71,7 @@ pub(super) fn scan(text: &str) -> Option<Result<PageJson>> {
                 b"data" if !saw_data => {
                     saw_data = true;
                     c.open(b'[')?;
-                    data.push('[');
+                    data.push_str("{\"data\":[");
                     c.ws();
                     let mut i = 0;
                     while !c.close(b']') {
@@ -125,7 +125,7 @@ pub(super) fn scan(text: &str) -> Option<Result<PageJson>> {
     };
     let (links, meta) = (value(links)?, value(meta)?);
     let links = page::links(links.as_ref(), &root.key("links"), &mut w);
-    Some(page::meta(meta.as_ref(), &root.key("meta"), &mut w).map(|meta| PageJson { data, count, links, meta, warnings: w.0 }))
+    Some(page::meta(meta.as_ref(), &root.key("meta"), &mut w).map(|meta| PageJson { head: data, count, links, meta, warnings: w.0 }))
 }
 
 /// A user that is not clean, through the model route: appended as JSON, or dropped with a
@@ -157,6 +157,7 @@ const fn splat(b: u8) -> u64 {
 
 /// The high bit of each byte of `w` that ends a run of plain string characters (a quote, a
 /// backslash or a control character); the lowest set bit is exact (SWAR, 8 bytes a step).
+#[inline(always)]
 fn string_stops(w: u64) -> u64 {
     let zero = |x: u64| x.wrapping_sub(splat(1)) & !x & splat(0x80);
     zero(w ^ splat(b'"')) | zero(w ^ splat(b'\\')) | (w.wrapping_sub(splat(0x20)) & !w & splat(0x80))
@@ -173,17 +174,20 @@ struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
+    #[inline(always)]
     fn ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.i) {
             self.i += 1;
         }
     }
 
+    #[inline(always)]
     fn eat(&mut self, c: u8) -> Option<()> {
         (self.b.get(self.i) == Some(&c)).then(|| self.i += 1)
     }
 
     /// Enters a container at its opening bracket.
+    #[inline(always)]
     fn open(&mut self, c: u8) -> Option<()> {
         self.eat(c)?;
         self.depth += 1;
@@ -192,6 +196,7 @@ impl<'a> Cursor<'a> {
 
     /// Leaves a container if its closing bracket is next (`]` leaves depth to the caller
     /// of the data array, which counts its own).
+    #[inline(always)]
     fn close(&mut self, c: u8) -> bool {
         let closed = self.eat(c).is_some();
         if closed && c == b'}' {
