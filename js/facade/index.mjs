@@ -40,7 +40,13 @@ export function createApi(glue) {
   // Bytes, not a string: TextEncoder is native, where wasm-bindgen copies a string into wasm
   // one character at a time (as long as a whole JSON.parse of the page).
   const utf8 = new TextEncoder();
-  const parseUserPage = guard((body) => JSON.parse(glue.parseUserPageBytes(utf8.encode(bodyText(body, "parseUserPage")))));
+  // The text is encoded straight into wasm memory (no Uint8Array per page; see pageInput).
+  const parseUserPage = guard((body) => {
+    const text = bodyText(body, "parseUserPage"), room = text.length * 3;
+    const at = glue.pageInput(room);
+    const { written } = utf8.encodeInto(text, new Uint8Array(glue.wasmMemory().buffer, at, room));
+    return JSON.parse(glue.parseUserPageInput(written));
+  });
   const parseUserDetail = guard((body) => JSON.parse(glue.parseUserDetailJson(bodyText(body, "parseUserDetail"))));
   const parseUser = guard((obj) => JSON.parse(glue.parseUserJson(bodyText(obj, "parseUser"))).user);
   const classifyChange = guard((user, knownIds) =>

@@ -51,18 +51,20 @@ const fn key_table() -> [(usize, [u64; 3]); FIELDS] {
 
 const KEY_TABLE: [(usize, [u64; 3]); FIELDS] = key_table();
 
-/// The position of a UserResource key in what [`write`] takes.
+/// The position of the UserResource key at `text[start..start + n]` in what [`write`] takes.
 #[inline]
-pub(super) fn field(key: &[u8]) -> Option<usize> {
-    let n = key.len();
-    let load = |at: usize| key.get(at..at + 8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_le_bytes);
+pub(super) fn field(text: &[u8], start: usize, n: usize) -> Option<usize> {
+    let load = |at: usize| text.get(at..at + 8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes);
     let w = match n {
-        0..=8 => [pack(key, 0, n), 0, 0],
-        9..=16 => [load(0), load(n - 8), 0],
-        17..=24 => [load(0), load(n - 8), load(4)],
+        // A short key is followed by at least its closing quote, `:` and a value, so 8 bytes
+        // are there to load in one go (masked to the key) unless the text ends.
+        1..=7 => [load(start).map_or_else(|| pack(text, start, n), |w| w & ((1 << (8 * n)) - 1)), 0, 0],
+        8 => [load(start)?, 0, 0],
+        9..=16 => [load(start)?, load(start + n - 8)?, 0],
+        17..=24 => [load(start)?, load(start + n - 8)?, load(start + 4)?],
         _ => return None,
     };
-    KEY_TABLE.iter().position(|&(len, k)| len == n && k == w)
+    KEY_TABLE.iter().position(|&(len, k)| len == n && k[0] == w[0] && k[1] == w[1] && k[2] == w[2])
 }
 
 /// What a nullable field holds when it is clean.

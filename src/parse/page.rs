@@ -38,15 +38,7 @@ pub fn user_page_text(text: &str) -> Result<Page<User>> {
     let mut dropped = Vec::new();
     for (i, raw) in items.iter().enumerate() {
         let p = data_path.index(i);
-        // Only objects: a derived struct would also accept an array, field by position.
-        let typed = raw.get().starts_with('{').then(|| serde_json::from_str::<user::ListedUser>(raw.get()).ok()).flatten();
-        let parsed = match typed {
-            Some(fields) => user::user_fields(&fields, &p, &mut w),
-            None => serde_json::from_str::<Value>(raw.get())
-                .map_err(|e| VomoError::parse(&p.to_string(), e))
-                .and_then(|v| user::user(&v, &p, &mut w)),
-        };
-        match parsed {
+        match listed_user(raw.get(), &p, &mut w) {
             Ok(u) => data.push(u),
             Err(e) => {
                 w.0.push(format!("{} (user dropped from the page)", e.message));
@@ -57,6 +49,20 @@ pub fn user_page_text(text: &str) -> Result<Page<User>> {
     let links = links(links_value.as_ref(), &root.key("links"), &mut w);
     let meta = meta(meta_value.as_ref(), &root.key("meta"), &mut w)?;
     Ok(Page { data, links, meta, warnings: w.0, dropped })
+}
+
+/// Reads one item of a page's `data` from its text, the keys read straight into
+/// [`user::ListedUser`]; what that cannot take (not an object, a repeated key) is read as a
+/// JSON value, which names what is wrong.
+pub(super) fn listed_user(raw: &str, p: &JsonPath, w: &mut Warnings) -> Result<User> {
+    // Only objects: a derived struct would also accept an array, field by position.
+    let typed = raw.starts_with('{').then(|| serde_json::from_str::<user::ListedUser>(raw).ok()).flatten();
+    match typed {
+        Some(fields) => user::user_fields(&fields, p, w),
+        None => serde_json::from_str::<Value>(raw)
+            .map_err(|e| VomoError::parse(&p.to_string(), e))
+            .and_then(|v| user::user(&v, p, w)),
+    }
 }
 
 /// Reads a whole `GET /users` body. A bad user is dropped and reported in `warnings`;

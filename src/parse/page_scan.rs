@@ -21,7 +21,6 @@ use super::coerce::Warnings;
 use super::page;
 use super::page_json::PageJson;
 use super::path::JsonPath;
-use super::user;
 use crate::error::{Result, VomoError};
 use serde_json::Value;
 
@@ -128,12 +127,10 @@ pub(super) fn scan(text: &str) -> Option<Result<PageJson>> {
     Some(page::meta(meta.as_ref(), &root.key("meta"), &mut w).map(|meta| PageJson { head: data, count, links, meta, warnings: w.0 }))
 }
 
-/// A user that is not clean, through the model route: appended as JSON, or dropped with a
+/// A user that is not clean, through the model route ([`page::listed_user`]): appended as JSON, or dropped with a
 /// warning (false).
 fn model_user(item: &str, path: &JsonPath, w: &mut Warnings, out: &mut String, comma: bool) -> bool {
-    let parsed = serde_json::from_str::<Value>(item)
-        .map_err(|e| VomoError::parse(&path.to_string(), e))
-        .and_then(|v| user::user(&v, path, w))
+    let parsed = page::listed_user(item, path, w)
         .and_then(|u| serde_json::to_string(&u).map_err(|e| VomoError::parse("$", e)));
     match parsed {
         Ok(json) => {
@@ -364,7 +361,7 @@ impl<'a> Cursor<'a> {
                 self.eat(b':')?;
                 self.ws();
                 let known = match key.kind {
-                    Kind::Str(false) => clean_user::field(&self.b[key.start + 1..key.end - 1]),
+                    Kind::Str(false) => clean_user::field(self.b, key.start + 1, key.end - key.start - 2),
                     _ => {
                         clean = false; // an escaped key may still name a field
                         None
