@@ -50,3 +50,30 @@ test("a bad record is dropped into warnings, not thrown", () => {
   assert.ok(p.warnings.some((w) => w.startsWith("data[2]")), p.warnings.join("\n"));
   assert.ok(p.warnings.some((w) => w.startsWith("data[3]")), p.warnings.join("\n"));
 });
+
+test("non-ASCII text, escapes and pages of any size cross into wasm intact, one after another", () => {
+  const user = (i, name) => ({ id: i, email: `u${i}@x.org`, first_name: name, last_name: "Lima", full_name: `${name} Lima`,
+    created_at: "2025-11-04T08:00:00Z", updated_at: "2025-11-04T08:00:00.123456+00:00" });
+  const body = (users) => JSON.stringify({ data: users, links: {}, meta: { current_page: 1, per_page: 15, total: users.length } });
+  const names = ["Élève", "日本語", "😀 emoji", "tab\there", "quote \" and \\ slash /"];
+  const big = body(Array.from({ length: 3000 }, (_, i) => user(i + 1, names[i % names.length])));
+  for (const text of [body([user(1, "Ana")]), big, body([user(2, "Zoë")]), `\u{feff}${body([user(3, "Ω")])}`]) {
+    const expected = JSON.parse(text.replace(/^\u{feff}/u, "")).data;
+    const got = parseUserPage(text);
+    assert.deepEqual(got.data.map((u) => [u.id, u.firstName, u.updatedAt]),
+      expected.map((u) => [u.id, u.first_name, "2025-11-04T08:00:00.123Z"]));
+    assert.deepEqual(got.warnings, []);
+  }
+  // The same text with the escapes JSON allows (as PHP's json_encode sends them) reads the same.
+  // Without the u flag the pattern matches UTF-16 units, so the emoji becomes a surrogate pair.
+  const escaped = body([user(4, "Élève 😀")]).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  assert.match(escaped, /\\u00c9/);
+  assert.equal(parseUserPage(escaped).data[0].firstName, "Élève 😀");
+});
+
+test("text that is not JSON is refused with the JSON path, before and after a good page", () => {
+  const good = LIST_PAGE();
+  assert.equal(parseUserPage(good).data.length, 2);
+  assert.throws(() => parseUserPage(good.slice(0, 200)), (e) => e.kind === "parse" && e.message.startsWith("$:"));
+  assert.equal(parseUserPage(good).data.length, 2);
+});
