@@ -47,7 +47,7 @@ pub(super) struct Span {
 /// Reads a page body (without its BOM) in one pass. `None`: not plain enough; take the
 /// model route. `Some(Err)`: the error the model route gives too (an unreadable `meta`).
 pub(super) fn scan(text: &str) -> Option<Result<PageJson>> {
-    let mut c = Cursor { s: text, b: text.as_bytes(), i: 0, depth: 0, surrogate: false };
+    let mut c = Cursor { s: text, b: text.as_bytes(), i: 0, depth: 0, surrogate: false, buf: clean_user::UserBuf::new() };
     let root = JsonPath::Root;
     let data_path = root.key("data");
     let mut w = Warnings::default();
@@ -168,6 +168,7 @@ struct Cursor<'a> {
     /// Set by a `\u` escape of a UTF-16 surrogate (serde_json refuses a lone one when it
     /// builds a string, and tolerates it when it skips one).
     surrogate: bool,
+    buf: clean_user::UserBuf,
 }
 
 impl<'a> Cursor<'a> {
@@ -385,13 +386,9 @@ impl<'a> Cursor<'a> {
         if !clean {
             return Some(Err(item));
         }
-        let mark = out.len();
-        match clean_user::write(self.s, &fields, out) {
+        match clean_user::write(self.s, &fields, &mut self.buf, out) {
             Some(()) => Some(Ok(())),
-            None => {
-                out.truncate(mark);
-                Some(Err(item))
-            }
+            None => Some(Err(item)),
         }
     }
 }
