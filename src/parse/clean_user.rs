@@ -82,7 +82,11 @@ impl UserBuf {
     #[inline(always)]
     fn put(&mut self, s: &str) -> Option<()> {
         let end = self.n + s.len();
-        self.b.get_mut(self.n..end)?.copy_from_slice(s.as_bytes());
+        // An element loop, which becomes one `memory.copy` in wasm; `copy_from_slice` was a
+        // call per piece.
+        for (to, from) in self.b.get_mut(self.n..end)?.iter_mut().zip(s.as_bytes()) {
+            *to = *from;
+        }
         self.n = end;
         Some(())
     }
@@ -100,11 +104,19 @@ fn plain<'a>(text: &'a str, v: Option<Span>) -> Option<&'a str> {
     (v.kind == Kind::Str(false)).then(|| &text[v.start + 1..v.end - 1])
 }
 
+/// `str::trim`, answered without decoding characters when both ends are visible ASCII.
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(z)) if (0x21..0x7f).contains(a) && (0x21..0x7f).contains(z) => s,
+        _ => s.trim(),
+    }
+}
+
 /// A nullable free-text field: missing, null, empty and blank are null; `"null"` and
 /// non-strings are not clean (they carry a warning on the model route).
 fn nullable_text<'a>(text: &'a str, v: Option<Span>) -> Option<Clean<'a>> {
     let Some(span) = v.filter(|s| s.kind != Kind::Null) else { return Some(Clean::Null) };
-    let t = plain(text, v)?.trim();
+    let t = trim(plain(text, v)?);
     if t.is_empty() {
         Some(Clean::Null)
     } else if t.eq_ignore_ascii_case("null") {
@@ -184,7 +196,7 @@ pub(super) fn write(text: &str, f: &[Option<Span>; FIELDS], buf: &mut UserBuf, p
         return None;
     }
     let email_inner = plain(text, email)?;
-    if email_inner.is_empty() || email_inner.trim() != email_inner {
+    if email_inner.is_empty() || trim(email_inner).len() != email_inner.len() {
         return None;
     }
     let phone = nullable_text(text, phone)?;

@@ -369,7 +369,7 @@ impl<'a> Cursor<'a> {
                     }
                 };
                 self.surrogate = false;
-                let value = self.value()?;
+                let value = if self.b.get(self.i) == Some(&b'"') { self.string()? } else { self.value()? };
                 if let Some(k) = known {
                     clean &= fields[k].is_none() && !self.surrogate; // a repeated field is serde's error
                     fields[k] = Some(value);
