@@ -151,6 +151,7 @@ fn known_enum<'a>(text: &'a str, v: Option<Span>, known: &[&str]) -> Option<Clea
     }
 }
 
+#[inline(always)]
 fn push_clean(out: &mut UserBuf, key: &str, value: Clean) -> Option<()> {
     out.put(key)?;
     match value {
@@ -182,14 +183,11 @@ fn push_timestamp(out: &mut UserBuf, key: &str, inner: &str) -> Option<()> {
         };
         let tail = if fraction > 0 { &rest[1 + fraction..] } else { rest };
         if matches!(tail, b"Z" | b"+00:00") && Date::parse(&inner[..10]).is_some() {
+            let mut stamp = *b"\"0000-00-00T00:00:00.000Z\"";
+            stamp[1..20].copy_from_slice(&b[..19]);
+            stamp[21..21 + fraction.min(3)].copy_from_slice(&b[20..20 + fraction.min(3)]);
             out.put(key)?;
-            out.put("\"")?;
-            out.put(&inner[..19])?;
-            out.put(".")?;
-            let digits = if fraction > 0 { &inner[20..20 + fraction.min(3)] } else { "" };
-            out.put(digits)?;
-            out.put(&"000"[digits.len()..])?;
-            return out.put("Z\"");
+            return out.put(std::str::from_utf8(&stamp).ok()?);
         }
     }
     let t = Timestamp::parse(inner)?;

@@ -204,6 +204,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string at the cursor, validated; its span includes the quotes.
+    #[inline(always)]
     fn string(&mut self) -> Option<Span> {
         let b = self.b;
         let start = self.i;
