@@ -195,6 +195,7 @@ fn push_timestamp(out: &mut UserBuf, key: &str, inner: &str) -> Option<()> {
 }
 
 /// Appends one user to `page` if every field is clean; `None` (nothing appended) if not.
+#[inline(never)] // one function per stage keeps V8's optimizing compile short (page_scan.rs)
 pub(super) fn write(text: &str, f: &[Option<Span>; FIELDS], buf: &mut UserBuf, page: &mut String) -> Option<()> {
     let [id, first, last, full, email, phone, address, birthday, gender, created, updated, user_status, membership_status, membership_role] = *f;
     let id = id?;

@@ -7,6 +7,12 @@
 //! parsed and re-printed), and takes 14.5 ms (about 270 MB/s) with this scanner, which
 //! reads each byte once; natively (`examples/parse_profile`) 146 against 300-460 MB/s.
 //! String bodies are scanned 8 bytes at a time (SWAR in a `u64`, no SIMD target feature).
+//! One user's scan ([`Scanner::user`]) and its output ([`super::clean_user::write`]) are
+//! functions of their own (`#[inline(never)]`): inlined into one 11 KB function, V8's
+//! optimizing tier took 22-34 ms to compile it after the first page, on a background
+//! thread that a Node process waits for before it exits (`--trace-wasm-compilation-times`;
+//! the cold-start row of BENCHMARKS.md went from about 19 to about 45 ms). Split, a first
+//! page runs in the baseline tier with no optimizing compile, and the corpus speed is the same.
 //!
 //! The scanner validates the whole text as strict JSON as it goes (string escapes, control
 //! characters, number grammar, nesting) and copies a user's values verbatim into the output
@@ -349,6 +355,7 @@ impl<'a> Cursor<'a> {
     /// One item of `data`: `Ok` when it was a clean user, written to `out`; `Err(span)`
     /// when it is valid JSON but not a clean user (nothing written); `None` when the text
     /// is not plain enough to go on.
+    #[inline(never)] // see the module comment: one function per stage keeps tier-up cheap
     fn user(&mut self, out: &mut String) -> Option<std::result::Result<(), Span>> {
         let start = self.i;
         if self.b.get(start) != Some(&b'{') {
