@@ -1,6 +1,7 @@
 //! The VOMO Users client: throttled, retrying, origin-pinned HTTP over a [`Runtime`].
 
 mod listing;
+mod rate_limit_headers;
 mod retry;
 mod runtime;
 mod status;
@@ -11,7 +12,8 @@ pub mod url;
 pub use listing::{Filters, ListedPage, PageWalk};
 pub use retry::{backoff_ms, http_date_ms, retry_after_ms};
 pub use runtime::{AttemptLog, CallLimits, HttpRequest, HttpResponse, Runtime, TransportError, MAX_RETRIES_LIMIT};
-pub use throttle::{LimitHeaders, Rate, Throttle};
+pub use rate_limit_headers::{LimitHeaders, WindowLearner};
+pub use throttle::{Rate, Throttle};
 pub use upsert::{is_plausible_email, UpsertInput};
 use status::{client_error, server_message};
 
@@ -252,7 +254,7 @@ impl<R: Runtime> Client<R> {
                     (VomoError::new(ErrorKind::Network, format!("{what}: network error: {m} (attempt {tries})")), retry_in(backoff))
                 }
                 Ok(response) if (200..300).contains(&response.status) => {
-                    self.throttle.borrow_mut().on_success(&rate_headers);
+                    self.throttle.borrow_mut().on_success(sent_at, &rate_headers);
                     return Ok(Exchange { response, maybe_reached_before: maybe_reached });
                 }
                 Ok(response) if (300..400).contains(&response.status) => {

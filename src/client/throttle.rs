@@ -16,9 +16,13 @@
 //!   have arrived (a new connection, a busy server), and the next arrival must not catch up
 //!   on it. Before two latencies are known the whole first latency counts as excess.
 //!
+//! In `"auto"` mode, `X-RateLimit-Limit` / `-Remaining` can reveal a fixed window's limit and
+//! length (rate_limit_headers.rs); the rate is then that limit, with no probing by 429s.
+//!
 //! Hand-rolled rather than a token-bucket crate: a local bucket spaces *sends* at a rate,
 //! while this must follow a remote limiter from send times, latencies, 429s and headers.
 
+use super::rate_limit_headers::{LimitHeaders, WindowLearner};
 use std::collections::VecDeque;
 
 /// How fast the client may start requests.
@@ -26,39 +30,14 @@ use std::collections::VecDeque;
 pub enum Rate {
     /// Starts at least `1000 / rps` ms apart (plus a small margin).
     Fixed(f64),
-    /// Finds an unknown server limit: slow start until a 429 (or an exhausted
-    /// `X-RateLimit-Remaining`) marks a ceiling, then steps up from the fastest rate that
-    /// ran clean: 4% first, doubling while clean, at most half the way to the ceiling, and
-    /// stopping within 4% of it. Small first steps: each refused probe costs a whole
-    /// `Retry-After` (a second or more).
+    /// Finds an unknown server limit. When `X-RateLimit-Limit` / `-Remaining` reveal a fixed
+    /// window ([`WindowLearner`]), the limit per window spread evenly over the window, with
+    /// fixed mode's margin (widened by a 429), and no request while a window's budget is
+    /// spent. Otherwise slow start until a 429 (or an exhausted `X-RateLimit-Remaining`)
+    /// marks a ceiling, then steps up from the fastest rate that ran clean: 4% first,
+    /// doubling while clean, at most half the way to the ceiling, and stopping within 4% of
+    /// it. Small first steps: each refused probe costs a whole `Retry-After` (a second or more).
     Auto,
-}
-
-/// What a response said about the server's limit, when it said anything
-/// (`X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` as a delay).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct LimitHeaders {
-    pub limit: Option<f64>,
-    pub remaining: Option<f64>,
-    /// Milliseconds until the server's window resets.
-    pub reset_in_ms: Option<f64>,
-}
-
-impl LimitHeaders {
-    /// Reads the three headers. `X-RateLimit-Reset` is an epoch in seconds (GitHub, Laravel)
-    /// when it is that large, measured against `server_now_ms` (the response's `Date`, else
-    /// the local wall clock); a smaller number is a delay in seconds.
-    pub fn read(limit: Option<&str>, remaining: Option<&str>, reset: Option<&str>, server_now_ms: f64) -> Self {
-        let num = |v: Option<&str>| v.and_then(|s| s.trim().parse::<f64>().ok()).filter(|n| n.is_finite() && *n >= 0.0);
-        let reset_in_ms = num(reset).map(|r| if r >= 1e9 { (r * 1000.0 - server_now_ms).max(0.0) } else { r * 1000.0 });
-        LimitHeaders { limit: num(limit), remaining: num(remaining), reset_in_ms }
-    }
-
-    /// The server says its budget is spent (and says so meaningfully: a limit of 1, as a
-    /// token bucket of burst 1 reports, is spent after every request).
-    fn exhausted(&self) -> bool {
-        self.remaining == Some(0.0) && self.limit.map_or(true, |l| l > 1.0)
-    }
 }
 
 /// Spacing margin over `1000 / rps`: arrival jitter the latency compensation cannot see.
@@ -114,6 +93,8 @@ pub struct Throttle {
     clean_at_rate: u32,
     converged_steps: u32,
     probe_step: f64,
+    /// The window the rate-limit headers reveal, when they do.
+    window: WindowLearner,
     // timing (monotonic ms)
     last: Option<Sent>,
     seq: u64,
@@ -139,6 +120,7 @@ impl Throttle {
             clean_at_rate: 0,
             converged_steps: 0,
             probe_step: AUTO_PROBE_STEP,
+            window: WindowLearner::default(),
             last: None,
             seq: 0,
             latencies: VecDeque::new(),
@@ -228,14 +210,31 @@ impl Throttle {
         }
     }
 
-    /// A 2xx response.
-    pub fn on_success(&mut self, headers: &LimitHeaders) {
+    /// A 2xx response to a request sent at `sent_at`.
+    pub fn on_success(&mut self, sent_at: f64, headers: &LimitHeaders) {
         self.clean_since_429 += 1;
         if self.clean_since_429 >= MARGIN_RELAX_AFTER && self.margin > BASE_MARGIN {
             self.margin = (self.margin - MARGIN_STEP).max(BASE_MARGIN);
             self.clean_since_429 = 0;
         }
         if self.rate != Rate::Auto {
+            return;
+        }
+        self.window.observe(sent_at, headers);
+        if let Some(rps) = self.window.rps() {
+            // The headers tell the limit: no probing. Should they stop telling it, the search
+            // resumes from here as from a clean rate just under a ceiling.
+            let rps = rps.clamp(AUTO_MIN_RPS, AUTO_MAX_RPS);
+            self.current_rps = rps;
+            self.floor_rps = Some(rps);
+            self.ceiling_rps = Some(rps * (1.0 + AUTO_PROBE_STEP));
+            self.clean_at_rate = 0;
+            // Never past `Remaining`: a budget spent early (a window that opened late, a
+            // restart that came early) holds the next request until the window ends.
+            if let Some(until) = self.window.spent_until() {
+                let w = self.window.window_ms().unwrap_or(0.0);
+                self.pause_until(until + w * self.margin + MARGIN_MS);
+            }
             return;
         }
         // The server says the budget is spent while we probe above the last clean rate: the
@@ -276,8 +275,9 @@ impl Throttle {
     pub fn on_rate_limited(&mut self) {
         self.clean_since_429 = 0;
         match self.rate {
-            Rate::Fixed(_) => self.margin = (self.margin + MARGIN_STEP).min(MAX_MARGIN),
-            Rate::Auto => self.found_ceiling(),
+            Rate::Auto if self.window.rps().is_none() => self.found_ceiling(),
+            // The rate is the user's, or the one the headers told: arrive later instead.
+            _ => self.margin = (self.margin + MARGIN_STEP).min(MAX_MARGIN),
         }
     }
 
@@ -305,6 +305,107 @@ mod tests {
     use super::*;
 
     const NONE: LimitHeaders = LimitHeaders { limit: None, remaining: None, reset_in_ms: None };
+
+    /// A Laravel fixed window on the virtual clock: opens at the first request after the last
+    /// one expired; refused requests are not counted.
+    struct FixedWindow {
+        window: f64,
+        limit: f64,
+        start: f64,
+        count: f64,
+    }
+
+    impl FixedWindow {
+        fn new(limit: f64, window: f64) -> Self {
+            FixedWindow { window, limit, start: f64::NEG_INFINITY, count: 0.0 }
+        }
+        /// `Ok(remaining)`, or `Err(retry_after_ms)` in whole seconds as the simulator sends it.
+        fn take(&mut self, at: f64) -> Result<f64, f64> {
+            if at >= self.start + self.window {
+                self.start = at;
+                self.count = 0.0;
+            }
+            if self.count < self.limit {
+                self.count += 1.0;
+                Ok(self.limit - self.count)
+            } else {
+                Err(((self.start + self.window - at) / 1000.0).ceil().max(1.0) * 1000.0)
+            }
+        }
+    }
+
+    /// Lists `n` pages one after the other through `t` against `server` on a virtual clock:
+    /// each request arrives 1 ms after it is sent and its answer is back 3 ms after. Returns the
+    /// pages per second and the 429s.
+    fn list_against(t: &mut Throttle, server: &mut FixedWindow, n: usize, headers: bool) -> (f64, usize) {
+        let (mut now, mut ok, mut refused) = (0.0, 0, 0);
+        while ok < n {
+            let ticket = t.join();
+            let (seq, at) = send_when_allowed(t, ticket, now);
+            now = at + 3.0;
+            let verdict = server.take(at + 1.0);
+            let h = match (headers, verdict) {
+                (false, _) => NONE,
+                (true, Ok(remaining)) => LimitHeaders { limit: Some(server.limit), remaining: Some(remaining), reset_in_ms: None },
+                (true, Err(_)) => LimitHeaders { limit: Some(server.limit), remaining: Some(0.0), reset_in_ms: None },
+            };
+            t.on_response(seq, 3.0, now, &h);
+            match verdict {
+                Ok(_) => {
+                    ok += 1;
+                    t.on_success(at, &h);
+                }
+                Err(retry_after) => {
+                    refused += 1;
+                    t.on_rate_limited();
+                    t.pause_until(now + retry_after);
+                }
+            }
+        }
+        (ok as f64 / (now / 1000.0), refused)
+    }
+
+    #[test]
+    fn auto_takes_a_fixed_window_limit_from_the_headers_without_a_429() {
+        // 10 per second, 667 pages (the bench's 10,000 users): the headers give the limit, the
+        // countdowns the window; the rate is set from them after the first window.
+        let mut t = Throttle::new(Rate::Auto);
+        let (rps, refused) = list_against(&mut t, &mut FixedWindow::new(10.0, 1000.0), 667, true);
+        assert_eq!(refused, 0);
+        assert!(rps > 9.6, "{rps} pages/s");
+        assert!(t.current_rps() > 9.9 && t.current_rps() <= 10.0, "{}", t.current_rps());
+        // A minute window of 60 is learned too, after the first 429 shows where it ends.
+        let mut t = Throttle::new(Rate::Auto);
+        let (rps, refused) = list_against(&mut t, &mut FixedWindow::new(60.0, 60_000.0), 400, true);
+        assert!(refused <= 2, "{refused}");
+        assert!(t.current_rps() > 0.97 && t.current_rps() <= 1.0, "{}", t.current_rps());
+        assert!(rps > 0.8, "{rps} pages/s");
+    }
+
+    #[test]
+    fn auto_without_headers_still_searches_a_fixed_window() {
+        let mut t = Throttle::new(Rate::Auto);
+        let (rps, refused) = list_against(&mut t, &mut FixedWindow::new(10.0, 1000.0), 667, false);
+        assert!(refused <= 5, "{refused}");
+        assert!(rps > 8.5, "{rps} pages/s");
+    }
+
+    #[test]
+    fn a_spent_window_holds_requests_until_it_ends() {
+        let mut t = Throttle::new(Rate::Auto);
+        let mut server = FixedWindow::new(10.0, 1000.0);
+        list_against(&mut t, &mut server, 30, true); // learns the window
+        let w = t.window.window_ms().unwrap();
+        // The window restarts, then its budget is spent early (answers from another client's requests).
+        let start = 100_000.0;
+        for i in 0..10 {
+            let h = LimitHeaders { limit: Some(10.0), remaining: Some(9.0 - f64::from(i)), reset_in_ms: None };
+            t.on_success(start + f64::from(i), &h);
+        }
+        let ticket = t.join();
+        let wait = t.wait_ms(ticket, start + 10.0);
+        assert!(wait >= start + w - (start + 10.0), "{wait}");
+    }
 
     /// Sends one request for `ticket` once allowed; returns when it went out.
     fn send_when_allowed(t: &mut Throttle, ticket: u64, mut now: f64) -> (u64, f64) {
@@ -415,7 +516,7 @@ mod tests {
         assert!(wider > base + 1.5, "{base} -> {wider}");
         assert_eq!(t.current_rps(), 10.0, "the rate the user set stays");
         for _ in 0..MARGIN_RELAX_AFTER {
-            t.on_success(&NONE);
+            t.on_success(0.0, &NONE);
         }
         assert!((t.spacing_ms() - base).abs() < 1e-9);
     }
@@ -425,14 +526,14 @@ mod tests {
     fn drive_auto(limit: f64, n: usize, headers: impl Fn(f64) -> LimitHeaders) -> (Vec<f64>, usize) {
         let mut t = Throttle::new(Rate::Auto);
         let (mut rates, mut limited) = (Vec::new(), 0);
-        for _ in 0..n {
+        for i in 0..n {
             let r = t.current_rps();
             rates.push(r);
             if 1000.0 / t.spacing_ms() > limit {
                 limited += 1;
                 t.on_rate_limited();
             } else {
-                t.on_success(&headers(r));
+                t.on_success(i as f64, &headers(r));
             }
         }
         (rates, limited)
@@ -466,8 +567,8 @@ mod tests {
         let mut t = Throttle::new(Rate::Auto);
         t.on_rate_limited();
         assert!((t.current_rps() - 2.1).abs() < 1e-9, "{}", t.current_rps());
-        for _ in 0..40 {
-            t.on_success(&NONE);
+        for i in 0..40 {
+            t.on_success(f64::from(i), &NONE);
         }
         let near = t.current_rps();
         assert!(near > 2.8 && near < 3.0, "probes back up towards the 429, never to it: {near}");
