@@ -6,6 +6,7 @@ mod retry;
 mod runtime;
 mod status;
 mod throttle;
+mod turn;
 mod upsert;
 pub mod url;
 
@@ -16,6 +17,7 @@ pub use rate_limit_headers::{LimitHeaders, WindowLearner};
 pub use throttle::{Rate, Throttle};
 pub use upsert::{is_plausible_email, UpsertInput};
 use status::{client_error, server_message};
+use turn::Turn;
 
 use crate::error::{ErrorKind, Result, VomoError};
 use crate::model::{Page, User, UserDetail, UserId};
@@ -85,18 +87,6 @@ pub struct Client<R: Runtime> {
 }
 
 const MAX_REDIRECTS: u32 = 5;
-
-/// A call's place in the throttle's line, given up if the call is dropped (aborted) while waiting.
-struct Turn<'a> {
-    throttle: &'a RefCell<Throttle>,
-    ticket: u64,
-}
-
-impl Drop for Turn<'_> {
-    fn drop(&mut self) {
-        self.throttle.borrow_mut().leave(self.ticket);
-    }
-}
 
 /// "GET /v1/users?page=2" for messages, formatted only when a message needs it: parsing the
 /// URL for every request showed in the poller's CPU profile (BENCHMARKS.md, CPU per page).
@@ -200,20 +190,10 @@ impl<R: Runtime> Client<R> {
             if self.runtime.is_aborted(call) {
                 return Err(VomoError::new(ErrorKind::Aborted, format!("{what}: aborted")));
             }
-            // Wait for this call's turn and the throttle's gap; a timer that fired early, or a
-            // pause that arrived meanwhile (a concurrent call's 429), means waiting again.
-            let ticket = self.throttle.borrow_mut().join();
-            let turn = Turn { throttle: &self.throttle, ticket };
-            loop {
-                let wait = self.throttle.borrow().wait_ms(ticket, self.runtime.monotonic_ms());
-                if wait <= 0.0 {
-                    break;
-                }
-                self.runtime.sleep(wait, call).await.map_err(|_| VomoError::new(ErrorKind::Aborted, format!("{what}: aborted")))?;
-            }
+            let turn = Turn::join(&self.throttle);
+            turn.wait(&self.runtime, call).await.map_err(|_| VomoError::new(ErrorKind::Aborted, format!("{what}: aborted")))?;
             let sent_at = self.runtime.monotonic_ms();
-            let seq = self.throttle.borrow_mut().sent(ticket, sent_at);
-            drop(turn);
+            let seq = turn.sent(sent_at);
             self.bump(|s| {
                 s.requests += 1;
                 if attempt > 0 {
@@ -420,5 +400,102 @@ impl<R: Runtime> Client<R> {
         }
         // The last of the greatest, as a stable sort and `pop` would give, without a sort.
         Ok(matches.into_iter().max_by_key(|u| (u.updated_at, u.id)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::rc::Rc;
+    use std::task::{Context, Poll, Waker};
+
+    /// A host on a hand-moved clock: sends answer 200 at once; sleeps end when the clock
+    /// passes their end, or when the call's flag is raised (its abort signal).
+    #[derive(Clone, Default)]
+    struct Host {
+        now: Rc<Cell<f64>>,
+        sent: Rc<RefCell<Vec<String>>>,
+    }
+
+    #[derive(Clone, Default)]
+    struct Signal(Rc<Cell<bool>>);
+
+    impl Runtime for Host {
+        type Call = Signal;
+
+        async fn send(&self, request: &HttpRequest, _: &str, _: f64, _: &Signal) -> std::result::Result<HttpResponse, TransportError> {
+            self.sent.borrow_mut().push(url::path_and_query(&request.url).to_string());
+            Ok(HttpResponse { status: 200, body: "{}".into(), ..Default::default() })
+        }
+
+        async fn sleep(&self, ms: f64, call: &Signal) -> std::result::Result<(), TransportError> {
+            let until = self.now.get() + ms;
+            std::future::poll_fn(|_| {
+                if call.0.get() {
+                    Poll::Ready(Err(TransportError::Aborted))
+                } else if self.now.get() >= until {
+                    Poll::Ready(Ok(()))
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await
+        }
+
+        fn now_ms(&self) -> f64 {
+            self.now.get()
+        }
+
+        fn random(&self) -> f64 {
+            0.5
+        }
+
+        fn warn(&self, _: &str) {}
+
+        fn is_aborted(&self, call: &Signal) -> bool {
+            call.0.get()
+        }
+    }
+
+    fn poll<F: Future>(f: &mut Pin<Box<F>>) -> Poll<F::Output> {
+        f.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    #[test]
+    fn a_call_dropped_or_aborted_in_the_line_does_not_hold_up_the_calls_behind_it() {
+        let host = Host::default();
+        let client = Client::new(ClientConfig { rate: Rate::Fixed(10.0), ..ClientConfig::new("token") }, host.clone()).unwrap();
+        let get = |path: &str| HttpRequest { method: "GET", url: format!("https://api.vomo.org/v1/{path}"), body: None, max_body_bytes: 1e6 };
+        let (quiet, abort) = (Signal::default(), Signal::default());
+        let mut a = Box::pin(client.exchange(get("a"), &quiet));
+        assert!(poll(&mut a).is_ready(), "the first call goes at once");
+        // b, c and d queue up behind it, in that order.
+        let mut b = Box::pin(client.exchange(get("b"), &quiet));
+        let mut c = Box::pin(client.exchange(get("c"), &abort));
+        let mut d = Box::pin(client.exchange(get("d"), &quiet));
+        for f in [&mut b, &mut c, &mut d] {
+            assert!(poll(f).is_pending());
+        }
+        // b's caller goes away (its future dropped), c's signal fires.
+        drop(b);
+        abort.0.set(true);
+        match poll(&mut c) {
+            Poll::Ready(Err(e)) => assert_eq!(e.kind, ErrorKind::Aborted),
+            _ => panic!("the aborted call should end"),
+        }
+        // d is first in line now: it goes one gap after a, not after two ghost turns.
+        let gap = client.throttle.borrow().spacing_ms();
+        let mut sent_at = None;
+        for ms in 1..=400 {
+            host.now.set(f64::from(ms));
+            if poll(&mut d).is_ready() {
+                sent_at = Some(f64::from(ms));
+                break;
+            }
+        }
+        assert_eq!(sent_at, Some(gap.ceil()), "d sent once a's gap was over");
+        assert_eq!(*host.sent.borrow(), ["/v1/a", "/v1/d"]);
     }
 }

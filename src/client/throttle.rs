@@ -24,6 +24,7 @@
 
 use super::rate_limit_headers::{LimitHeaders, WindowLearner};
 use std::collections::VecDeque;
+use std::task::Waker;
 
 /// How fast the client may start requests.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -102,6 +103,10 @@ pub struct Throttle {
     paused_until: f64,
     queue: VecDeque<u64>,
     next_ticket: u64,
+    /// Counts calls that left the line without sending (their followers' turns came sooner).
+    line_moves: u64,
+    /// Calls in the line to wake when it moves, by ticket (gone when the ticket is).
+    waiting: Vec<(u64, Waker)>,
 }
 
 impl Throttle {
@@ -127,6 +132,8 @@ impl Throttle {
             paused_until: f64::NEG_INFINITY,
             queue: VecDeque::new(),
             next_ticket: 0,
+            line_moves: 0,
+            waiting: Vec::new(),
         }
     }
 
@@ -149,9 +156,34 @@ impl Throttle {
         t
     }
 
-    /// Gives up a place (an aborted call). Harmless when already gone.
-    pub fn leave(&mut self, ticket: u64) {
+    /// Gives up a place (an aborted call). Harmless when already gone. Returns the wakers of
+    /// the calls waiting behind others, to wake once the throttle is no longer borrowed: a
+    /// call that leaves brings every later turn one gap sooner than the waiters were told.
+    #[must_use = "wake the waiters: their turns came sooner"]
+    pub fn leave(&mut self, ticket: u64) -> Vec<Waker> {
+        let before = self.queue.len();
         self.queue.retain(|t| *t != ticket);
+        self.waiting.retain(|(t, _)| *t != ticket);
+        if self.queue.len() == before {
+            return Vec::new();
+        }
+        self.line_moves += 1;
+        std::mem::take(&mut self.waiting).into_iter().map(|(_, w)| w).collect()
+    }
+
+    /// How many calls have left the line without sending; a waiter that saw one count asks
+    /// again when it changes.
+    pub fn line_moves(&self) -> u64 {
+        self.line_moves
+    }
+
+    /// Wakes the call holding `ticket` (by `waker`) when another call leaves the line
+    /// without sending.
+    pub fn wake_when_line_moves(&mut self, ticket: u64, waker: &Waker) {
+        match self.waiting.iter_mut().find(|(t, _)| *t == ticket) {
+            Some((_, w)) => w.clone_from(waker),
+            None => self.waiting.push((ticket, waker.clone())),
+        }
     }
 
     /// The earliest time the next request may start.
@@ -170,7 +202,9 @@ impl Throttle {
 
     /// The call holding `ticket` sends now; returns the request's number for [`Throttle::on_response`].
     pub fn sent(&mut self, ticket: u64, now: f64) -> u64 {
-        self.leave(ticket);
+        // The head of the line sends as the waiters behind it were told: nobody to wake.
+        self.queue.retain(|t| *t != ticket);
+        self.waiting.retain(|(t, _)| *t != ticket);
         self.seq += 1;
         self.last = Some(Sent { seq: self.seq, at: now, extra: 0.0 });
         self.seq
@@ -473,8 +507,26 @@ mod tests {
         assert!((t.wait_ms(b, 0.0) - s).abs() < 1e-9);
         assert!((t.wait_ms(c, 0.0) - 2.0 * s).abs() < 1e-9);
         // c leaving (aborted) lets nothing jump the gap.
-        t.leave(c);
+        assert!(t.leave(c).is_empty(), "nobody waits");
+        assert_eq!(t.line_moves(), 1);
+        assert!(t.leave(c).is_empty() && t.line_moves() == 1, "leaving twice moves nothing");
         assert!((t.wait_ms(b, 10.0) - (s - 10.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_call_leaving_the_line_wakes_the_calls_still_in_it() {
+        let mut t = Throttle::new(Rate::Fixed(4.0));
+        let (a, b, c, d) = (t.join(), t.join(), t.join(), t.join());
+        for ticket in [b, c, d] {
+            t.wake_when_line_moves(ticket, Waker::noop());
+        }
+        t.wake_when_line_moves(d, Waker::noop()); // asked again: still one entry
+        t.sent(a, 0.0);
+        t.sent(b, 300.0);
+        // c leaves: only d was still waiting (b's entry went with its send, c's with c).
+        assert_eq!(t.leave(c).len(), 1);
+        assert_eq!(t.line_moves(), 1);
+        assert!(t.leave(d).is_empty(), "the waiters were taken; nobody left to wake");
     }
 
     #[test]
