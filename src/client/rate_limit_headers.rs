@@ -15,8 +15,10 @@
 //!   the clock (the latter's restarts can come early; then the mean restart is used).
 //!
 //! A sliding window's `Remaining` stays level or creeps up instead of jumping back; those
-//! responses count as irregular, and while they outnumber the restarts no window is claimed
-//! (the caller then probes for the limit as without headers).
+//! responses count as irregular, as does a 429 at the claimed rate, and while they are as many
+//! as the restarts no window is claimed (the caller then probes for the limit as without
+//! headers). A restart after a window of one request counts for nothing: a token bucket with
+//! room answers `Limit - 1` every time.
 
 /// What a response said about the server's limit, when it said anything
 /// (`X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` as a delay).
@@ -86,7 +88,9 @@ impl WindowLearner {
             return; // an answer that overtook a later request's: its place in the countdown is unknown
         }
         if remaining == limit - 1.0 {
-            if let Some(first) = prev.and_then(|c| c.first) {
+            // A window seen with one request only tells nothing: a token bucket with room
+            // answers `Limit - 1` to every request however slow its refill.
+            if let Some(first) = prev.filter(|c| c.remaining < limit - 1.0).and_then(|c| c.first) {
                 let restart = sent_at - first;
                 self.shortest_restart = if self.restarts == 0 { restart } else { self.shortest_restart.min(restart) };
                 self.restart_sum += restart;
@@ -108,6 +112,13 @@ impl WindowLearner {
             }
             None => self.countdown = Some(Countdown { first: None, last: sent_at, remaining }),
         }
+    }
+
+    /// A 429 at the rate the window allows: evidence against it (a token bucket's countdown
+    /// that a pause refilled looks like a window); when such evidence matches the restarts,
+    /// no window is claimed.
+    pub fn refuted(&mut self) {
+        self.irregular += 1;
     }
 
     /// The window's length (ms) as far as it is known: the shortest restart, or the mean one
@@ -213,12 +224,27 @@ mod tests {
         l.observe(20_000.0, &h(10.0, 9.0));
         l.observe(30_000.0, &h(10.0, 9.0));
         assert_eq!(l.window_ms(), None);
+        // A token bucket of burst 10 with room answers 9 to every request.
+        let mut tb = WindowLearner::default();
+        for i in 0..20 {
+            tb.observe(f64::from(i) * 300.0, &h(10.0, 9.0));
+        }
+        assert_eq!(tb.window_ms(), None);
         // A token bucket of burst 1 answers limit 1, remaining 0 every time.
         let mut b = WindowLearner::default();
         for i in 0..20 {
             b.observe(f64::from(i) * 100.0, &h(1.0, 0.0));
         }
         assert_eq!(b.window_ms(), None);
+    }
+
+    #[test]
+    fn a_429_at_the_claimed_rate_withdraws_the_window() {
+        let mut l = WindowLearner::default();
+        laravel(&mut l, 1000.0, 10.0, 335.0, 0.0, 4);
+        assert!(l.window_ms().is_some());
+        l.refuted();
+        assert_eq!(l.window_ms(), None);
     }
 
     #[test]

@@ -309,9 +309,17 @@ impl Throttle {
     pub fn on_rate_limited(&mut self) {
         self.clean_since_429 = 0;
         match self.rate {
-            Rate::Auto if self.window.rps().is_none() => self.found_ceiling(),
-            // The rate is the user's, or the one the headers told: arrive later instead.
-            _ => self.margin = (self.margin + MARGIN_STEP).min(MAX_MARGIN),
+            Rate::Fixed(_) => self.margin = (self.margin + MARGIN_STEP).min(MAX_MARGIN),
+            Rate::Auto => {
+                if self.window.rps().is_some() {
+                    // The rate the headers told: arrive later, and doubt the window a little.
+                    self.margin = (self.margin + MARGIN_STEP).min(MAX_MARGIN);
+                    self.window.refuted();
+                }
+                if self.window.rps().is_none() {
+                    self.found_ceiling();
+                }
+            }
         }
     }
 
@@ -340,8 +348,14 @@ mod tests {
 
     const NONE: LimitHeaders = LimitHeaders { limit: None, remaining: None, reset_in_ms: None };
 
-    /// A Laravel fixed window on the virtual clock: opens at the first request after the last
-    /// one expired; refused requests are not counted.
+    /// A server limiter on the virtual clock: `Ok(remaining)`, or `Err(retry_after_ms)` in
+    /// whole seconds as the simulator sends it; refused requests are not counted.
+    trait Limiter {
+        fn limit(&self) -> f64;
+        fn take(&mut self, at: f64) -> Result<f64, f64>;
+    }
+
+    /// Laravel's fixed window: opens at the first request after the last one expired.
     struct FixedWindow {
         window: f64,
         limit: f64,
@@ -353,7 +367,12 @@ mod tests {
         fn new(limit: f64, window: f64) -> Self {
             FixedWindow { window, limit, start: f64::NEG_INFINITY, count: 0.0 }
         }
-        /// `Ok(remaining)`, or `Err(retry_after_ms)` in whole seconds as the simulator sends it.
+    }
+
+    impl Limiter for FixedWindow {
+        fn limit(&self) -> f64 {
+            self.limit
+        }
         fn take(&mut self, at: f64) -> Result<f64, f64> {
             if at >= self.start + self.window {
                 self.start = at;
@@ -368,10 +387,34 @@ mod tests {
         }
     }
 
+    /// A token bucket of `burst` refilled at `rps`, answering `Limit: burst`.
+    struct TokenBucket {
+        burst: f64,
+        rps: f64,
+        tokens: f64,
+        at: f64,
+    }
+
+    impl Limiter for TokenBucket {
+        fn limit(&self) -> f64 {
+            self.burst
+        }
+        fn take(&mut self, at: f64) -> Result<f64, f64> {
+            self.tokens = (self.tokens + (at - self.at) / 1000.0 * self.rps).min(self.burst);
+            self.at = at;
+            if self.tokens >= 1.0 {
+                self.tokens -= 1.0;
+                Ok(self.tokens.floor())
+            } else {
+                Err(((1.0 - self.tokens) / self.rps).ceil().max(1.0) * 1000.0)
+            }
+        }
+    }
+
     /// Lists `n` pages one after the other through `t` against `server` on a virtual clock:
     /// each request arrives 1 ms after it is sent and its answer is back 3 ms after. Returns the
     /// pages per second and the 429s.
-    fn list_against(t: &mut Throttle, server: &mut FixedWindow, n: usize, headers: bool) -> (f64, usize) {
+    fn list_against(t: &mut Throttle, server: &mut impl Limiter, n: usize, headers: bool) -> (f64, usize) {
         let (mut now, mut ok, mut refused) = (0.0, 0, 0);
         while ok < n {
             let ticket = t.join();
@@ -380,8 +423,8 @@ mod tests {
             let verdict = server.take(at + 1.0);
             let h = match (headers, verdict) {
                 (false, _) => NONE,
-                (true, Ok(remaining)) => LimitHeaders { limit: Some(server.limit), remaining: Some(remaining), reset_in_ms: None },
-                (true, Err(_)) => LimitHeaders { limit: Some(server.limit), remaining: Some(0.0), reset_in_ms: None },
+                (true, Ok(remaining)) => LimitHeaders { limit: Some(server.limit()), remaining: Some(remaining), reset_in_ms: None },
+                (true, Err(_)) => LimitHeaders { limit: Some(server.limit()), remaining: Some(0.0), reset_in_ms: None },
             };
             t.on_response(seq, 3.0, now, &h);
             match verdict {
@@ -422,6 +465,18 @@ mod tests {
         let (rps, refused) = list_against(&mut t, &mut FixedWindow::new(10.0, 1000.0), 667, false);
         assert!(refused <= 5, "{refused}");
         assert!(rps > 8.5, "{rps} pages/s");
+    }
+
+    #[test]
+    fn auto_takes_no_window_from_a_token_bucket_with_room() {
+        // Burst 10 refilled at 10/s answers `Limit: 10` and a Remaining that refills: no
+        // window is claimed, and the search runs as without headers (14 429s of 681 here,
+        // the burst letting probes above 10/s pass for a while).
+        let mut t = Throttle::new(Rate::Auto);
+        let (rps, refused) = list_against(&mut t, &mut TokenBucket { burst: 10.0, rps: 10.0, tokens: 10.0, at: 0.0 }, 667, true);
+        assert_eq!(t.window.window_ms(), None);
+        assert!(refused <= 20, "{refused}");
+        assert!(rps > 9.0, "{rps} pages/s");
     }
 
     #[test]
