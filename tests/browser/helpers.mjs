@@ -29,7 +29,10 @@ export async function serve(t, { root = repo, host = "localhost" } = {}) {
     }
   });
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-  t.after(() => new Promise((ok) => server.close(ok)));
+  // close() waits for every open connection, and only drops idle ones: a socket Chromium
+  // opened ahead of need (a preconnect that never sends a request) would hold it until
+  // Node's request timeout (300 s), with the browser, closed by a later hook, still up.
+  t.after(() => new Promise((ok) => { server.close(ok); server.closeAllConnections(); }));
   return { url: `http://${host}:${server.address().port}` };
 }
 
