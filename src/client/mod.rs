@@ -212,7 +212,9 @@ impl<R: Runtime> Client<R> {
                 }
                 Err(_) => LimitHeaders::default(),
             };
-            let latency = outcome.as_ref().ok().and_then(|r| r.latency_ms).unwrap_or_else(|| self.runtime.monotonic_ms() - sent_at);
+            // From the throttle's send time, not the host's: a stall in between (a GC, a busy
+            // CPU) delays the arrival too, and the next gap must make up for it.
+            let latency = outcome.as_ref().ok().and_then(|r| r.headers_at_ms).unwrap_or_else(|| self.runtime.monotonic_ms()) - sent_at;
             self.throttle.borrow_mut().on_response(seq, latency, self.runtime.monotonic_ms(), &rate_headers);
             let tries = attempt + 1;
             let retry_in = |ms: f64| -> Option<f64> { (attempt < max_retries).then_some(ms) };
@@ -411,12 +413,17 @@ mod tests {
     use std::rc::Rc;
     use std::task::{Context, Poll, Waker};
 
-    /// A host on a hand-moved clock: sends answer 200 at once; sleeps end when the clock
-    /// passes their end, or when the call's flag is raised (its abort signal).
+    /// A host on a hand-moved clock: sends answer 200 at once (after the next of `stalls`, if
+    /// any: the request leaves that late, and `arrivals` notes when it does; then `latency`
+    /// passes); sleeps end when the clock passes their end, or when the call's flag is raised
+    /// (its abort signal).
     #[derive(Clone, Default)]
     struct Host {
         now: Rc<Cell<f64>>,
         sent: Rc<RefCell<Vec<String>>>,
+        stalls: Rc<RefCell<std::collections::VecDeque<f64>>>,
+        latency: Rc<Cell<f64>>,
+        arrivals: Rc<RefCell<Vec<f64>>>,
     }
 
     #[derive(Clone, Default)]
@@ -427,7 +434,11 @@ mod tests {
 
         async fn send(&self, request: &HttpRequest, _: &str, _: f64, _: &Signal) -> std::result::Result<HttpResponse, TransportError> {
             self.sent.borrow_mut().push(url::path_and_query(&request.url).to_string());
-            Ok(HttpResponse { status: 200, body: "{}".into(), ..Default::default() })
+            let stall = self.stalls.borrow_mut().pop_front().unwrap_or(0.0);
+            self.now.set(self.now.get() + stall);
+            self.arrivals.borrow_mut().push(self.now.get());
+            self.now.set(self.now.get() + self.latency.get());
+            Ok(HttpResponse { status: 200, body: "{}".into(), headers_at_ms: Some(self.now.get()), ..Default::default() })
         }
 
         async fn sleep(&self, ms: f64, call: &Signal) -> std::result::Result<(), TransportError> {
@@ -497,5 +508,28 @@ mod tests {
         }
         assert_eq!(sent_at, Some(gap.ceil()), "d sent once a's gap was over");
         assert_eq!(*host.sent.borrow(), ["/v1/a", "/v1/d"]);
+    }
+
+    #[test]
+    fn a_stall_between_the_throttles_send_time_and_the_wire_delays_the_next_request_as_much() {
+        // A GC pause or a busy CPU after the throttle noted the send: the request reaches the
+        // server late, and against a burst-1 token bucket the next one, sent on time, would
+        // arrive early. The stall is part of the measured latency, so the next gap grows by it.
+        let host = Host::default();
+        host.latency.set(1.0);
+        host.stalls.borrow_mut().extend([0.0, 0.0, 8.0, 0.0, 0.0]);
+        let client = Client::new(ClientConfig { rate: Rate::Fixed(10.0), ..ClientConfig::new("token") }, host.clone()).unwrap();
+        let get = HttpRequest { method: "GET", url: "https://api.vomo.org/v1/users".into(), body: None, max_body_bytes: 1e6 };
+        let quiet = Signal::default();
+        for _ in 0..5 {
+            let mut call = Box::pin(client.exchange(get.clone(), &quiet));
+            while poll(&mut call).is_pending() {
+                host.now.set(host.now.get() + 0.25);
+            }
+        }
+        let arrivals = host.arrivals.borrow();
+        let gaps: Vec<f64> = arrivals.windows(2).map(|w| w[1] - w[0]).collect();
+        assert_eq!(gaps.len(), 4);
+        assert!(gaps.iter().all(|g| *g >= 100.0), "every arrival >= 1000 / R after the last: {gaps:?}");
     }
 }

@@ -23,9 +23,10 @@ pub struct HttpResponse {
     pub rate_limit: Option<String>,
     pub rate_remaining: Option<String>,
     pub rate_reset: Option<String>,
-    /// From handing the request over to the response's headers, when the host measured it
-    /// (closer to the network than the whole exchange with its body).
-    pub latency_ms: Option<f64>,
+    /// When the response's headers arrived, on [`Runtime::monotonic_ms`]'s clock, if the host
+    /// noted it (closer to the network than the end of the body). The throttle counts the
+    /// latency from its own send time, so a stall between that and the host's send counts too.
+    pub headers_at_ms: Option<f64>,
     pub body: String,
 }
 

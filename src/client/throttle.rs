@@ -14,7 +14,9 @@
 //! - when the previous request's response is back before the next one goes out, its latency
 //!   beyond the smallest recent latency is added to the gap: that excess is how late it may
 //!   have arrived (a new connection, a busy server), and the next arrival must not catch up
-//!   on it. Before two latencies are known the whole first latency counts as excess.
+//!   on it. Before two latencies are known the whole first latency counts as excess. The
+//!   latency runs from the throttle's own send time (not the host's), so a stall in between
+//!   (a GC pause, a busy CPU) counts as lateness too.
 //!
 //! In `"auto"` mode, `X-RateLimit-Limit` / `-Remaining` can reveal a fixed window's limit and
 //! length (rate_limit_headers.rs); the rate is then that limit, with no probing by 429s.

@@ -100,7 +100,6 @@ fn build(request: &HttpRequest, x: &Exchange<'_>, signal: &AbortSignal) -> Resul
 
 async fn attempt(request: &HttpRequest, x: &Exchange<'_>, signal: &AbortSignal) -> Result<HttpResponse, Stop> {
     let init = build(request, x, signal)?;
-    let sent_at = super::monotonic_now();
     let pending = match x.fetch {
         // The package's contract for an injected fetch (`FetchLike`): a URL and an init.
         Some(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)?,
@@ -115,8 +114,8 @@ async fn attempt(request: &HttpRequest, x: &Exchange<'_>, signal: &AbortSignal) 
         return Err(Stop::Js(js_sys::Error::new("fetch did not return a Response").into()));
     }
     let res: Response = value.unchecked_into();
-    // Time to the response's headers, for the throttle (src/client/throttle.rs).
-    let latency_ms = super::monotonic_now() - sent_at;
+    // When the headers came, for the throttle's latency (src/client/throttle.rs).
+    let headers_at_ms = super::monotonic_now();
     let headers = res.headers();
     let header = |name: &str| headers.get(name).ok().flatten();
     let bytes = read_body(&res, header("content-length").as_deref(), request.max_body_bytes).await?;
@@ -129,7 +128,7 @@ async fn attempt(request: &HttpRequest, x: &Exchange<'_>, signal: &AbortSignal) 
         rate_limit: header("x-ratelimit-limit"),
         rate_remaining: header("x-ratelimit-remaining"),
         rate_reset: header("x-ratelimit-reset"),
-        latency_ms: Some(latency_ms),
+        headers_at_ms: Some(headers_at_ms),
         body: text(bytes),
     })
 }
