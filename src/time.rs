@@ -187,6 +187,12 @@ impl<'de> Deserialize<'de> for Date {
 }
 
 fn parse_date_prefix(s: &[u8]) -> Option<(Date, &[u8])> {
+    let (year, month, day) = date_fields(s)?;
+    Some((Date(days_from_civil(year, month, day)), &s[10..]))
+}
+
+/// The year, month and day of a `YYYY-MM-DD` prefix that names a real calendar day.
+fn date_fields(s: &[u8]) -> Option<(i64, i64, i64)> {
     let mut i = 0;
     let year = digits(s, &mut i, 4)?;
     expect(s, &mut i, b'-')?;
@@ -196,7 +202,12 @@ fn parse_date_prefix(s: &[u8]) -> Option<(Date, &[u8])> {
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return None;
     }
-    Some((Date(days_from_civil(year, month, day)), &s[i..]))
+    Some((year, month, day))
+}
+
+/// Whether [`Date::parse`] accepts `s`, answered without computing the day.
+pub(crate) fn is_date(s: &[u8]) -> bool {
+    s.len() == 10 && date_fields(s).is_some()
 }
 
 fn parse_offset(s: &[u8]) -> Option<i64> {
