@@ -204,10 +204,25 @@ fn raw_page() -> impl Strategy<Value = String> {
     let links = prop::sample::select(vec![
         r#"{"first":"a","last":"b","prev":"null","next":null}"#, r#"{"next":"https://x/users?page=2"}"#, "{}", "null", "5",
         r#"{"next":"\ud800"}"#, r#"{"next":1e400}"#, r#"{"next":"a","next":"b"}"#,
+        // read from their text when plain (src/parse/page_envelope.rs), else as values
+        r#"{"first":"NULL","last":"","prev":" x ","next":"\u0061"}"#, r#"{"next":7}"#, r#"{"next":"a\"b"}"#,
+        r#"{"n\u0065xt":"b","x":[{"y":1e5}]}"#, r#"{"x":{"y":[1,2.5,"\ud83d\ude00"]},"next":"é"}"#, "\"null\"", r#""""#, "[]",
+        "{\"next\":\"\u{a0}x\"}", r#"{"prev":null,"next":"https://x/users?page=2","x":123456789012345678901234}"#,
+        r#"{"next":"a","x":"\ud800"}"#, r#"{"x":[1e400],"next":"a"}"#,
     ]);
     let meta = prop::sample::select(vec![
         r#"{"current_page":"1","from":1,"to":2,"path":"p","per_page":15,"total":2}"#, r#"{"current_page":1,"per_page":"15","total":"2","last_page":"x"}"#,
         "null", "{}", r#"{"current_page":-1,"per_page":15,"total":2}"#, "[1]",
+        r#"{"current_page":"007","per_page":15,"total":2,"path":"null"}"#, r#"{"current_page":1,"per_page":15,"total":2,"path":""}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"path":" p "}"#, r#"{"current_page":1,"per_page":15,"total":2,"path":5}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"from":null,"to":"","last_page":"NULL"}"#, r#"{"current_page":1,"per_page":15,"total":1e2}"#,
+        r#"{"current_page":1,"per_page":15,"total":2.0}"#, r#"{"current_page":1,"per_page":15,"total":"-1"}"#, r#"{"current_page":1,"per_page":15,"total":" 2"}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"links":[{"url":null,"label":"&laquo; Previous","active":false}],"path":"p"}"#,
+        r#"{"current_page":1234567890123456,"per_page":15,"total":2}"#, r#"{"current_page":1,"per_page":15,"total":1,"total":2}"#,
+        r#"{"current_page":1,"per_page":123456789012345678901234567890,"total":2}"#, r#"{"current_page":1,"per_page":15,"t\u006ftal":2,"total":3}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"from":"x","to":-1,"last_page":1.5}"#, r#"{"current_page":null,"per_page":15,"total":2}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"x":{"y":"\udc00"}}"#, r#"{"current_page":1,"per_page":15,"total":2,"x":[1e400]}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"path":"a\"b","x":"\ud800"}"#, r#"{"current_page":1,"per_page":15,"total":2,"path":"p","path":"q"}"#,
     ]);
     let extra = prop::sample::select(vec!["", "", "", "", r#""x":[{"y":"\ud800"}],"#, r#""data2":{},"#, r#""d\u0061ta":[],"#, r#""data":[],"#, r#""meta":{},"#]);
     (prop::collection::vec(raw_user(), 0..5), links, meta, extra, gap(), 0u8..4, any::<prop::sample::Index>(), 0u8..12)

@@ -154,7 +154,7 @@ fn plain(b: &[u8], v: Option<Span>) -> Option<&[u8]> {
 
 /// Whether both ends of `s` are visible ASCII (so that `str::trim` leaves it as it is).
 #[inline(always)]
-fn visible_ends(s: &[u8]) -> bool {
+pub(super) fn visible_ends(s: &[u8]) -> bool {
     match (s.first(), s.last()) {
         (Some(a), Some(z)) => a.wrapping_sub(0x21) < 0x5e && z.wrapping_sub(0x21) < 0x5e,
         _ => false,

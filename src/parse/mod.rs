@@ -6,6 +6,7 @@
 mod clean_user;
 mod coerce;
 mod page;
+mod page_envelope;
 mod page_json;
 mod page_scan;
 mod path;

@@ -28,6 +28,7 @@
 use super::clean_user;
 use super::coerce::Warnings;
 use super::page;
+use super::page_envelope;
 use super::page_json::PageJson;
 use super::path::JsonPath;
 use crate::error::{Result, VomoError};
@@ -56,7 +57,8 @@ pub(super) struct Span {
 /// Reads a page body (without its BOM) in one pass. `None`: not plain enough; take the
 /// model route. `Some(Err)`: the error the model route gives too (an unreadable `meta`).
 pub(super) fn scan(text: &str) -> Option<Result<PageJson>> {
-    let mut c = Cursor { s: text, b: text.as_bytes(), i: 0, depth: 0, surrogate: false, buf: clean_user::UserBuf::new() };
+    let mut c = Cursor::at(text, 0);
+    let mut buf = clean_user::UserBuf::new();
     let root = JsonPath::Root;
     let data_path = root.key("data");
     let mut w = Warnings::default();
@@ -82,58 +84,66 @@ pub(super) fn scan(text: &str) -> Option<Result<PageJson>> {
                     data.push_str("{\"data\":[");
                     c.ws();
                     let mut i = 0;
-                    while !c.close(b']') {
-                        if i > 0 {
-                            c.eat(b',')?;
-                            c.ws();
-                        }
-                        let mark = data.len();
-                        if count > 0 {
-                            data.push(',');
-                        }
-                        match c.user(&mut data)? {
-                            Ok(()) => count += 1,
-                            Err(item) => {
-                                data.truncate(mark);
-                                if model_user(&text[item.start..item.end], &data_path.index(i), &mut w, &mut data, count > 0) {
-                                    count += 1;
+                    if !c.close(b']') {
+                        loop {
+                            let mark = data.len();
+                            if count > 0 {
+                                data.push(',');
+                            }
+                            match c.user(&mut buf, &mut data)? {
+                                Ok(()) => count += 1,
+                                Err(item) => {
+                                    data.truncate(mark);
+                                    if model_user(&text[item.start..item.end], &data_path.index(i), &mut w, &mut data, count > 0) {
+                                        count += 1;
+                                    }
                                 }
                             }
+                            i += 1;
+                            if c.next_member(b']')? {
+                                break;
+                            }
                         }
-                        i += 1;
-                        c.ws();
                     }
                     c.depth -= 1;
                     data.push(']');
                 }
-                b"links" if links.is_none() => links = Some(c.value()?),
-                b"meta" if meta.is_none() => meta = Some(c.value()?),
+                b"links" if links.is_none() => links = Some(c.value_for_serde()?),
+                b"meta" if meta.is_none() => meta = Some(c.value_for_serde()?),
                 b"data" | b"links" | b"meta" => return None, // repeated: serde's error
                 _ => {
                     c.value()?;
                 }
             }
-            c.ws();
-            if c.close(b'}') {
+            if c.next_member(b'}')? {
                 break;
             }
-            c.eat(b',')?;
-            c.ws();
         }
     }
     c.ws();
     if c.i != c.b.len() || !saw_data {
         return None;
     }
-    let value = |s: Option<Span>| -> Option<Option<Value>> {
+    // Plain links and meta are read from their text; anything else as serde_json values
+    // through the model route's readers, which also write the warnings.
+    let value = |s: Option<(Span, bool)>| -> Option<Option<Value>> {
         match s {
-            Some(s) => serde_json::from_str(&text[s.start..s.end]).ok(),
+            Some((s, _)) => serde_json::from_str(&text[s.start..s.end]).ok(),
             None => Some(None),
         }
     };
-    let (links, meta) = (value(links)?, value(meta)?);
-    let links = page::links(links.as_ref(), &root.key("links"), &mut w);
-    Some(page::meta(meta.as_ref(), &root.key("meta"), &mut w).map(|meta| PageJson { head: data, count, links, meta, warnings: w.0 }))
+    let links = match links.and_then(|l| page_envelope::links(text, l)) {
+        Some(links) => links,
+        None => page::links(value(links)?.as_ref(), &root.key("links"), &mut w),
+    };
+    let meta = match meta.and_then(|m| page_envelope::meta(text, m)) {
+        Some(meta) => meta,
+        None => match page::meta(value(meta)?.as_ref(), &root.key("meta"), &mut w) {
+            Ok(meta) => meta,
+            Err(e) => return Some(Err(e)),
+        },
+    };
+    Some(Ok(PageJson { head: data, count, links, meta, warnings: w.0 }))
 }
 
 /// A user that is not clean, through the model route ([`page::listed_user`]): appended as JSON, or dropped with a
@@ -169,33 +179,53 @@ fn string_stops(w: u64) -> u64 {
     zero(w ^ splat(b'"')) | zero(w ^ splat(b'\\')) | (w.wrapping_sub(splat(0x20)) & !w & splat(0x80))
 }
 
-struct Cursor<'a> {
-    s: &'a str,
-    b: &'a [u8],
-    i: usize,
+pub(super) struct Cursor<'a> {
+    pub s: &'a str,
+    pub b: &'a [u8],
+    pub i: usize,
     depth: u32,
     /// Set by a `\u` escape of a UTF-16 surrogate (serde_json refuses a lone one when it
     /// builds a string, and tolerates it when it skips one).
     surrogate: bool,
-    buf: clean_user::UserBuf,
+    /// Set by a number with an exponent or more than 17 digits (one that serde_json may
+    /// find out of range when it builds a value).
+    big_number: bool,
 }
 
 impl<'a> Cursor<'a> {
+    pub fn at(s: &'a str, i: usize) -> Self {
+        Cursor { s, b: s.as_bytes(), i, depth: 0, surrogate: false, big_number: false }
+    }
+
     #[inline(always)]
-    fn ws(&mut self) {
+    pub fn ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.i) {
             self.i += 1;
         }
     }
 
     #[inline(always)]
-    fn eat(&mut self, c: u8) -> Option<()> {
+    pub fn eat(&mut self, c: u8) -> Option<()> {
         (self.b.get(self.i) == Some(&c)).then(|| self.i += 1)
+    }
+
+    /// After a member or element of a container: the whitespace, then `true` at the
+    /// container's `close` (consumed, see [`Self::close`]), or `false` after a comma and the
+    /// whitespace that follows it; `None` for anything else.
+    #[inline(always)]
+    pub fn next_member(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        if self.close(close) {
+            return Some(true);
+        }
+        self.eat(b',')?;
+        self.ws();
+        Some(false)
     }
 
     /// Enters a container at its opening bracket.
     #[inline(always)]
-    fn open(&mut self, c: u8) -> Option<()> {
+    pub fn open(&mut self, c: u8) -> Option<()> {
         self.eat(c)?;
         self.depth += 1;
         (self.depth <= MAX_DEPTH).then_some(())
@@ -204,7 +234,7 @@ impl<'a> Cursor<'a> {
     /// Leaves a container if its closing bracket is next (`]` leaves depth to the caller
     /// of the data array, which counts its own).
     #[inline(always)]
-    fn close(&mut self, c: u8) -> bool {
+    pub fn close(&mut self, c: u8) -> bool {
         let closed = self.eat(c).is_some();
         if closed && c == b'}' {
             self.depth -= 1;
@@ -214,7 +244,7 @@ impl<'a> Cursor<'a> {
 
     /// A string at the cursor, validated; its span includes the quotes.
     #[inline(always)]
-    fn string(&mut self) -> Option<Span> {
+    pub fn string(&mut self) -> Option<Span> {
         let b = self.b;
         let start = self.i;
         if b.get(start) != Some(&b'"') {
@@ -279,7 +309,7 @@ impl<'a> Cursor<'a> {
         match self.b.get(self.i)? {
             b'0' => self.i += 1,
             b'1'..=b'9' => {
-                self.digits();
+                self.big_number |= self.digits() > 17;
             }
             _ => return None,
         }
@@ -288,6 +318,7 @@ impl<'a> Cursor<'a> {
             (self.digits() > 0).then_some(())?;
         }
         if let Some(b'e' | b'E') = self.b.get(self.i) {
+            self.big_number = true;
             self.i += 1;
             if let Some(b'+' | b'-') = self.b.get(self.i) {
                 self.i += 1;
@@ -302,7 +333,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Any JSON value at the cursor, validated and skipped; its span and kind.
-    fn value(&mut self) -> Option<Span> {
+    pub fn value(&mut self) -> Option<Span> {
         let start = self.i;
         let kind = match *self.b.get(start)? {
             b'"' => return self.string(),
@@ -313,15 +344,12 @@ impl<'a> Cursor<'a> {
             b'[' => {
                 self.open(b'[')?;
                 self.ws();
-                if !self.eat(b']').is_some() {
+                if !self.close(b']') {
                     loop {
                         self.value()?;
-                        self.ws();
-                        if self.eat(b']').is_some() {
+                        if self.next_member(b']')? {
                             break;
                         }
-                        self.eat(b',')?;
-                        self.ws();
                     }
                 }
                 self.depth -= 1;
@@ -337,12 +365,9 @@ impl<'a> Cursor<'a> {
                         self.eat(b':')?;
                         self.ws();
                         self.value()?;
-                        self.ws();
-                        if self.close(b'}') {
+                        if self.next_member(b'}')? {
                             break;
                         }
-                        self.eat(b',')?;
-                        self.ws();
                     }
                 }
                 Kind::Other
@@ -352,11 +377,19 @@ impl<'a> Cursor<'a> {
         Some(Span { start, end: self.i, kind })
     }
 
+    /// [`Self::value`], and whether serde_json surely builds it as a value too (no
+    /// surrogate escape, no number it may find out of range).
+    fn value_for_serde(&mut self) -> Option<(Span, bool)> {
+        (self.surrogate, self.big_number) = (false, false);
+        let span = self.value()?;
+        Some((span, !self.surrogate && !self.big_number))
+    }
+
     /// One item of `data`: `Ok` when it was a clean user, written to `out`; `Err(span)`
     /// when it is valid JSON but not a clean user (nothing written); `None` when the text
     /// is not plain enough to go on.
     #[inline(never)] // see the module comment: one function per stage keeps tier-up cheap
-    fn user(&mut self, out: &mut String) -> Option<std::result::Result<(), Span>> {
+    fn user(&mut self, buf: &mut clean_user::UserBuf, out: &mut String) -> Option<std::result::Result<(), Span>> {
         let start = self.i;
         if self.b.get(start) != Some(&b'{') {
             let item = self.value()?;
@@ -385,19 +418,16 @@ impl<'a> Cursor<'a> {
                     clean &= fields[k].is_none() && !self.surrogate; // a repeated field is serde's error
                     fields[k] = Some(value);
                 }
-                self.ws();
-                if self.close(b'}') {
+                if self.next_member(b'}')? {
                     break;
                 }
-                self.eat(b',')?;
-                self.ws();
             }
         }
         let item = Span { start, end: self.i, kind: Kind::Other };
         if !clean {
             return Some(Err(item));
         }
-        match clean_user::write(self.s, &fields, &mut self.buf, out) {
+        match clean_user::write(self.s, &fields, buf, out) {
             Some(()) => Some(Ok(())),
             None => Some(Err(item)),
         }
