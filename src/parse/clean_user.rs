@@ -108,6 +108,21 @@ impl UserBuf {
         UserBuf { b: Box::new([0; 2048]), n: 0 }
     }
 
+    /// A constant piece (a key), as the 8-byte words [`const_words`] made of it; the last
+    /// word may write past the piece, into room the next piece overwrites.
+    #[inline(always)]
+    fn put_const(&mut self, (words, n): (&[u64], usize)) -> Option<()> {
+        let at = self.n;
+        let to = self.b.get_mut(at..at + 8 * words.len())?;
+        for (i, w) in words.iter().enumerate() {
+            if let Ok(to) = <&mut [u8; 8]>::try_from(&mut to[8 * i..8 * i + 8]) {
+                *to = w.to_le_bytes();
+            }
+        }
+        self.n = at + n;
+        Some(())
+    }
+
     #[inline(always)]
     fn put(&mut self, s: &[u8]) -> Option<()> {
         let end = self.n + s.len();
@@ -135,11 +150,41 @@ fn copy(to: &mut [u8], from: &[u8]) {
                 break;
             }
         }
+    } else if n >= 4 {
+        let word = |at: usize| <[u8; 4]>::try_from(&from[at..at + 4]).unwrap_or_default();
+        let (head, tail) = (word(0), word(n - 4));
+        if let Ok(to) = <&mut [u8; 4]>::try_from(&mut to[n - 4..n]) {
+            *to = tail;
+        }
+        if let Ok(to) = <&mut [u8; 4]>::try_from(&mut to[..4]) {
+            *to = head;
+        }
     } else {
-        for (t, f) in to.iter_mut().zip(from) {
-            *t = *f;
+        // A loop would become a `memory.copy`.
+        if n > 0 {
+            to[0] = from[0];
+            to[n - 1] = from[n - 1];
+            to[n / 2] = from[n / 2];
         }
     }
+}
+
+/// A constant piece as little-endian 8-byte words (zero-padded) and its length, for
+/// [`UserBuf::put_const`].
+macro_rules! const_words {
+    ($s:expr) => {{
+        const S: &[u8] = $s;
+        const W: [u64; S.len().div_ceil(8)] = {
+            let mut w = [0; S.len().div_ceil(8)];
+            let mut i = 0;
+            while i < w.len() {
+                w[i] = pack(S, 8 * i, if S.len() - 8 * i < 8 { S.len() - 8 * i } else { 8 });
+                i += 1;
+            }
+            w
+        };
+        (&W[..], S.len())
+    }};
 }
 
 /// What a nullable field holds when it is clean: null, or these bytes of JSON.
@@ -199,8 +244,8 @@ fn known_enum<'a>(text: &'a str, v: Option<Span>, known: &[(usize, [u64; 3]); 3]
 }
 
 #[inline(always)]
-fn push_clean(out: &mut UserBuf, key: &[u8], value: Clean) -> Option<()> {
-    out.put(key)?;
+fn push_clean(out: &mut UserBuf, key: (&[u64], usize), value: Clean) -> Option<()> {
+    out.put_const(key)?;
     out.put(value.unwrap_or(b"null"))
 }
 
@@ -308,27 +353,27 @@ pub(super) fn write(text: &str, f: &[Option<Span>; FIELDS], buf: &mut UserBuf, p
     let membership_role = known_enum(text, f[13], &MEMBERSHIP_ROLE)?;
     buf.n = 0;
     let out = buf;
-    out.put(b"{\"id\":")?;
+    out.put_const(const_words!(b"{\"id\":"))?;
     out.put(id)?;
     let span = |s: Span| &b[s.start..s.end];
-    out.put(b",\"firstName\":")?;
+    out.put_const(const_words!(b",\"firstName\":"))?;
     out.put(span(names[0]))?;
-    out.put(b",\"lastName\":")?;
+    out.put_const(const_words!(b",\"lastName\":"))?;
     out.put(span(names[1]))?;
-    out.put(b",\"fullName\":")?;
+    out.put_const(const_words!(b",\"fullName\":"))?;
     out.put(span(names[2]))?;
-    out.put(b",\"email\":")?;
+    out.put_const(const_words!(b",\"email\":"))?;
     out.put(span(email))?;
-    push_clean(out, b",\"phone\":", phone)?;
-    push_clean(out, b",\"address\":", address)?;
-    push_clean(out, b",\"birthday\":", birthday)?;
-    push_clean(out, b",\"gender\":", gender)?;
+    push_clean(out, const_words!(b",\"phone\":"), phone)?;
+    push_clean(out, const_words!(b",\"address\":"), address)?;
+    push_clean(out, const_words!(b",\"birthday\":"), birthday)?;
+    push_clean(out, const_words!(b",\"gender\":"), gender)?;
     push_timestamp(out, b",\"createdAt\":", text, f[9])?;
     push_timestamp(out, b",\"updatedAt\":", text, f[10])?;
-    push_clean(out, b",\"userStatus\":", user_status)?;
-    push_clean(out, b",\"membershipStatus\":", membership_status)?;
-    push_clean(out, b",\"membershipRole\":", membership_role)?;
-    out.put(b"}")?;
+    push_clean(out, const_words!(b",\"userStatus\":"), user_status)?;
+    push_clean(out, const_words!(b",\"membershipStatus\":"), membership_status)?;
+    push_clean(out, const_words!(b",\"membershipRole\":"), membership_role)?;
+    out.put_const(const_words!(b"}"))?;
     // Every piece is whole UTF-8, so this never fails; it keeps the crate free of unsafe.
     page.push_str(std::str::from_utf8(&out.b[..out.n]).ok()?);
     Some(())
