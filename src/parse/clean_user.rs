@@ -206,15 +206,14 @@ pub(super) fn visible_ends(s: &[u8]) -> bool {
     }
 }
 
-/// `str::trim` of the string between `text[start..end]`, by length.
-fn trimmed_len(text: &str, start: usize, end: usize) -> usize {
-    text.get(start..end).map_or(0, |s| s.trim().len())
+/// The string between `text[start..end]` (whole UTF-8 in a scanned page) after `str::trim`.
+fn trimmed(text: &[u8], start: usize, end: usize) -> Option<&str> {
+    Some(std::str::from_utf8(text.get(start..end)?).ok()?.trim())
 }
 
 /// A nullable free-text field: missing, null, empty and blank are null; `"null"` and
 /// non-strings are not clean (they carry a warning on the model route).
-fn nullable_text<'a>(text: &'a str, v: Option<Span>) -> Option<Clean<'a>> {
-    let b = text.as_bytes();
+fn nullable_text(b: &[u8], v: Option<Span>) -> Option<Clean<'_>> {
     let Some(span) = v.filter(|s| s.kind != Kind::Null) else { return Some(None) };
     let inner = plain(b, v)?;
     if inner.is_empty() {
@@ -222,7 +221,7 @@ fn nullable_text<'a>(text: &'a str, v: Option<Span>) -> Option<Clean<'a>> {
     }
     if !visible_ends(inner) {
         // Only the rare value with spaces or non-ASCII at an end: compare what `trim` leaves.
-        let t = text.get(span.start + 1..span.end - 1)?.trim();
+        let t = trimmed(b, span.start + 1, span.end - 1)?;
         return match t {
             "" => Some(None),
             t if t.eq_ignore_ascii_case("null") => None,
@@ -233,10 +232,10 @@ fn nullable_text<'a>(text: &'a str, v: Option<Span>) -> Option<Clean<'a>> {
 }
 
 /// A nullable field that must be one of `known` exactly when present.
-fn known_enum<'a>(text: &'a str, v: Option<Span>, known: &[(usize, [u64; 3]); 3]) -> Option<Clean<'a>> {
+fn known_enum<'a>(text: &'a [u8], v: Option<Span>, known: &[(usize, [u64; 3]); 3]) -> Option<Clean<'a>> {
     match nullable_text(text, v)? {
         Some(t) => {
-            let w = words_at(text.as_bytes(), v?.start + 1, t.len() - 2)?;
+            let w = words_at(text, v?.start + 1, t.len() - 2)?;
             known.iter().any(|k| k.0 == t.len() - 2 && k.1 == w).then_some(Some(t))
         }
         None => Some(None),
@@ -251,8 +250,8 @@ fn push_clean(out: &mut UserBuf, key: (&[u64], usize), value: Clean) -> Option<(
 
 /// A timestamp as the model route prints it (`2025-11-04T08:00:00.000Z`). The UTC forms the
 /// live API sends are rewritten without a calendar round trip; others are parsed.
-fn push_timestamp(out: &mut UserBuf, key: &[u8], text: &str, v: Option<Span>) -> Option<()> {
-    let b = plain(text.as_bytes(), v)?;
+fn push_timestamp(out: &mut UserBuf, key: &[u8], text: &[u8], v: Option<Span>) -> Option<()> {
+    let b = plain(text, v)?;
     let two = |i: usize| -> Option<u8> {
         let (h, l) = (b.get(i)?.wrapping_sub(b'0'), b.get(i + 1)?.wrapping_sub(b'0'));
         (h < 10 && l < 10).then(|| h * 10 + l)
@@ -295,14 +294,14 @@ fn push_timestamp(out: &mut UserBuf, key: &[u8], text: &str, v: Option<Span>) ->
         }
     }
     let span = v?;
-    let t = Timestamp::parse(text.get(span.start + 1..span.end - 1)?)?;
+    let t = Timestamp::parse(std::str::from_utf8(text.get(span.start + 1..span.end - 1)?).ok()?)?;
     out.put(format!("\"{t}\"").as_bytes())
 }
 
 /// Appends one user to `page` if every field is clean; `None` (nothing appended) if not.
 #[inline(never)] // one function per stage keeps V8's optimizing compile short (page_scan.rs)
-pub(super) fn write(text: &str, f: &[Option<Span>; FIELDS], buf: &mut UserBuf, page: &mut String) -> Option<()> {
-    let b = text.as_bytes();
+pub(super) fn write(text: &[u8], f: &[Option<Span>; FIELDS], buf: &mut UserBuf, page: &mut Vec<u8>) -> Option<()> {
+    let b = text;
     let id = f[0]?;
     let digits = match id.kind {
         Kind::Number => &b[id.start..id.end],
@@ -329,7 +328,7 @@ pub(super) fn write(text: &str, f: &[Option<Span>; FIELDS], buf: &mut UserBuf, p
     }
     let email = f[4]?;
     let inner = plain(b, Some(email))?;
-    if !visible_ends(inner) && trimmed_len(text, email.start + 1, email.end - 1) != inner.len() || inner.is_empty() {
+    if !visible_ends(inner) && trimmed(b, email.start + 1, email.end - 1)?.len() != inner.len() || inner.is_empty() {
         return None;
     }
     let phone = nullable_text(text, f[5])?;
@@ -374,8 +373,7 @@ pub(super) fn write(text: &str, f: &[Option<Span>; FIELDS], buf: &mut UserBuf, p
     push_clean(out, const_words!(b",\"membershipStatus\":"), membership_status)?;
     push_clean(out, const_words!(b",\"membershipRole\":"), membership_role)?;
     out.put_const(const_words!(b"}"))?;
-    // Every piece is whole UTF-8, so this never fails; it keeps the crate free of unsafe.
-    page.push_str(std::str::from_utf8(&out.b[..out.n]).ok()?);
+    page.extend_from_slice(&out.b[..out.n]);
     Some(())
 }
 

@@ -12,7 +12,7 @@ use crate::model::{Links, Meta};
 
 /// The members of the object at `span` (already validated), as unescaped key bytes and
 /// value spans; `None` for an escaped key or when `member` says so.
-fn members(text: &str, span: Span, mut member: impl FnMut(&[u8], Span) -> Option<()>) -> Option<()> {
+fn members(text: &[u8], span: Span, mut member: impl FnMut(&[u8], Span) -> Option<()>) -> Option<()> {
     let mut c = Cursor::at(text, span.start);
     c.open(b'{')?;
     c.ws();
@@ -37,15 +37,16 @@ fn members(text: &str, span: Span, mut member: impl FnMut(&[u8], Span) -> Option
 
 /// A plain string's text when it is neither blank nor `"null"`, `Some(None)` when it is
 /// empty or `"null"` (ASCII ends only, where `trim` has nothing to remove).
-fn text_or_null(text: &str, v: Span) -> Option<Option<&str>> {
+fn text_or_null(text: &[u8], v: Span) -> Option<Option<&str>> {
     match v.kind {
         Kind::Null => Some(None),
         Kind::Str(false) => {
             let inner = text.get(v.start + 1..v.end - 1)?;
-            if inner.is_empty() || inner.eq_ignore_ascii_case("null") {
+            if inner.is_empty() || inner.eq_ignore_ascii_case(b"null") {
                 Some(None)
             } else {
-                visible_ends(inner.as_bytes()).then_some(Some(inner))
+                // Whole UTF-8: the scanner validated it.
+                visible_ends(inner).then(|| std::str::from_utf8(inner).ok().map(Some)).flatten()
             }
         }
         _ => None,
@@ -53,14 +54,14 @@ fn text_or_null(text: &str, v: Span) -> Option<Option<&str>> {
 }
 
 /// `links` as [`super::page::links`] reads it without a warning.
-pub(super) fn links(text: &str, (span, serde_reads): (Span, bool)) -> Option<Links> {
+pub(super) fn links(text: &[u8], (span, serde_reads): (Span, bool)) -> Option<Links> {
     if !serde_reads {
         return None;
     }
     if span.kind == Kind::Null {
         return Some(Links::default());
     }
-    if text.as_bytes().get(span.start) != Some(&b'{') {
+    if text.get(span.start) != Some(&b'{') {
         return None;
     }
     let mut links = Links::default();
@@ -84,8 +85,8 @@ pub(super) fn links(text: &str, (span, serde_reads): (Span, bool)) -> Option<Lin
 
 /// A non-negative integer of at most 15 digits, sent as a number or as a string of digits;
 /// `Some(None)` for null, `""` and `"null"`.
-fn count(text: &str, v: Span) -> Option<Option<u64>> {
-    let b = text.as_bytes();
+fn count(text: &[u8], v: Span) -> Option<Option<u64>> {
+    let b = text;
     let digits = match v.kind {
         Kind::Number => &b[v.start..v.end],
         Kind::Str(false) => match text_or_null(text, v)? {
@@ -109,8 +110,8 @@ fn count(text: &str, v: Span) -> Option<Option<u64>> {
 }
 
 /// `meta` as [`super::page::meta`] reads it without a warning or an error.
-pub(super) fn meta(text: &str, (span, serde_reads): (Span, bool)) -> Option<Meta> {
-    if !serde_reads || text.as_bytes().get(span.start) != Some(&b'{') {
+pub(super) fn meta(text: &[u8], (span, serde_reads): (Span, bool)) -> Option<Meta> {
+    if !serde_reads || text.get(span.start) != Some(&b'{') {
         return None;
     }
     // current_page, per_page, total, from, to, last_page

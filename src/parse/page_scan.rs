@@ -56,13 +56,13 @@ pub(super) struct Span {
 
 /// Reads a page body (without its BOM) in one pass. `None`: not plain enough; take the
 /// model route. `Some(Err)`: the error the model route gives too (an unreadable `meta`).
-pub(super) fn scan(text: &str) -> Option<Result<PageJson>> {
+pub(super) fn scan(text: &[u8]) -> Option<Result<PageJson>> {
     let mut c = Cursor::at(text, 0);
     let mut buf = clean_user::UserBuf::new();
     let root = JsonPath::Root;
     let data_path = root.key("data");
     let mut w = Warnings::default();
-    let mut data = String::with_capacity(text.len() + text.len() / 4);
+    let mut data = Vec::with_capacity(text.len() + text.len() / 4);
     let mut count = 0;
     let (mut links, mut meta, mut saw_data) = (None, None, false);
     c.ws();
@@ -81,20 +81,22 @@ pub(super) fn scan(text: &str) -> Option<Result<PageJson>> {
                 b"data" if !saw_data => {
                     saw_data = true;
                     c.open(b'[')?;
-                    data.push_str("{\"data\":[");
+                    data.extend_from_slice(b"{\"data\":[");
                     c.ws();
                     let mut i = 0;
                     if !c.close(b']') {
                         loop {
                             let mark = data.len();
                             if count > 0 {
-                                data.push(',');
+                                data.push(b',');
                             }
                             match c.user(&mut buf, &mut data)? {
                                 Ok(()) => count += 1,
                                 Err(item) => {
                                     data.truncate(mark);
-                                    if model_user(&text[item.start..item.end], &data_path.index(i), &mut w, &mut data, count > 0) {
+                                    // A scanned item is whole UTF-8 (page_scan validates strings).
+                                    let item = std::str::from_utf8(&text[item.start..item.end]).ok()?;
+                                    if model_user(item, &data_path.index(i), &mut w, &mut data, count > 0) {
                                         count += 1;
                                     }
                                 }
@@ -106,7 +108,7 @@ pub(super) fn scan(text: &str) -> Option<Result<PageJson>> {
                         }
                     }
                     c.depth -= 1;
-                    data.push(']');
+                    data.push(b']');
                 }
                 b"links" if links.is_none() => links = Some(c.value_for_serde()?),
                 b"meta" if meta.is_none() => meta = Some(c.value_for_serde()?),
@@ -128,7 +130,8 @@ pub(super) fn scan(text: &str) -> Option<Result<PageJson>> {
     // through the model route's readers, which also write the warnings.
     let value = |s: Option<(Span, bool)>| -> Option<Option<Value>> {
         match s {
-            Some((s, _)) => serde_json::from_str(&text[s.start..s.end]).ok(),
+            // from_str, not from_slice: that is a second copy of serde_json's reader in the wasm.
+            Some((s, _)) => std::str::from_utf8(&text[s.start..s.end]).ok().and_then(|t| serde_json::from_str(t).ok()),
             None => Some(None),
         }
     };
@@ -148,15 +151,15 @@ pub(super) fn scan(text: &str) -> Option<Result<PageJson>> {
 
 /// A user that is not clean, through the model route ([`page::listed_user`]): appended as JSON, or dropped with a
 /// warning (false).
-fn model_user(item: &str, path: &JsonPath, w: &mut Warnings, out: &mut String, comma: bool) -> bool {
+fn model_user(item: &str, path: &JsonPath, w: &mut Warnings, out: &mut Vec<u8>, comma: bool) -> bool {
     let parsed = page::listed_user(item, path, w)
         .and_then(|u| serde_json::to_string(&u).map_err(|e| VomoError::parse("$", e)));
     match parsed {
         Ok(json) => {
             if comma {
-                out.push(',');
+                out.push(b',');
             }
-            out.push_str(&json);
+            out.extend_from_slice(json.as_bytes());
             true
         }
         Err(e) => {
@@ -178,7 +181,20 @@ const fn splat(b: u8) -> u64 {
 #[inline(always)]
 fn string_stops(w: u64) -> u64 {
     let zero = |x: u64| x.wrapping_sub(splat(1)) & !x & splat(0x80);
-    zero(w ^ splat(b'"')) | zero(w ^ splat(b'\\')) | (w.wrapping_sub(splat(0x20)) & !w & splat(0x80))
+    zero(w ^ splat(b'"')) | zero(w ^ splat(b'\\')) | (w.wrapping_sub(splat(0x20)) & !w & splat(0x80)) | (w & splat(0x80))
+}
+
+/// The end of the UTF-8 character that starts at `b[i]` (not ASCII), if it is a valid one.
+#[inline(never)]
+fn utf8_char(b: &[u8], i: usize) -> Option<usize> {
+    let n = match b[i] {
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return None,
+    };
+    let end = i + n;
+    std::str::from_utf8(b.get(i..end)?).is_ok().then_some(end)
 }
 
 /// Where the run of plain string characters from `b[i]` ends: at a quote, a backslash or
@@ -188,11 +204,12 @@ fn string_stops(w: u64) -> u64 {
 #[cfg(target_arch = "wasm32")]
 #[inline(always)]
 fn plain_run(b: &[u8], mut i: usize) -> usize {
-    use core::arch::wasm32::{u64x2, u8x16_bitmask, u8x16_eq, u8x16_lt, u8x16_splat, v128_or};
+    use core::arch::wasm32::{u64x2, u8x16_bitmask, u8x16_eq, u8x16_ge, u8x16_lt, u8x16_splat, v128_or};
     while let Some(chunk) = b.get(i..i + 16) {
         let word = |at: usize| u64::from_le_bytes(chunk[at..at + 8].try_into().unwrap_or_default());
         let v = u64x2(word(0), word(8));
-        let stops = v128_or(v128_or(u8x16_eq(v, u8x16_splat(b'"')), u8x16_eq(v, u8x16_splat(b'\\'))), u8x16_lt(v, u8x16_splat(0x20)));
+        let outside = v128_or(u8x16_lt(v, u8x16_splat(0x20)), u8x16_ge(v, u8x16_splat(0x80)));
+        let stops = v128_or(v128_or(u8x16_eq(v, u8x16_splat(b'"')), u8x16_eq(v, u8x16_splat(b'\\'))), outside);
         let mask = u8x16_bitmask(stops);
         if mask != 0 {
             return i + mask.trailing_zeros() as usize;
@@ -217,7 +234,6 @@ fn plain_run(b: &[u8], mut i: usize) -> usize {
 }
 
 pub(super) struct Cursor<'a> {
-    pub s: &'a str,
     pub b: &'a [u8],
     pub i: usize,
     depth: u32,
@@ -230,8 +246,8 @@ pub(super) struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
-    pub fn at(s: &'a str, i: usize) -> Self {
-        Cursor { s, b: s.as_bytes(), i, depth: 0, surrogate: false, big_number: false }
+    pub fn at(b: &'a [u8], i: usize) -> Self {
+        Cursor { b, i, depth: 0, surrogate: false, big_number: false }
     }
 
     #[inline(always)]
@@ -301,6 +317,7 @@ impl<'a> Cursor<'a> {
                     i = self.escape(i + 1)?;
                 }
                 0..=0x1f => return None,
+                0x80.. => i = utf8_char(b, i)?,
                 _ => i += 1,
             }
         }
@@ -311,10 +328,9 @@ impl<'a> Cursor<'a> {
         match *self.b.get(i)? {
             b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Some(i + 1),
             b'u' => {
-                let hex = self.s.get(i + 1..i + 5)?;
-                let unit = u16::from_str_radix(hex, 16).ok()?;
-                if hex.starts_with('+') {
-                    return None;
+                let mut unit = 0;
+                for h in self.b.get(i + 1..i + 5)? {
+                    unit = unit << 4 | (*h as char).to_digit(16)?;
                 }
                 self.surrogate |= (0xD800..=0xDFFF).contains(&unit);
                 Some(i + 5)
@@ -421,7 +437,7 @@ impl<'a> Cursor<'a> {
     /// is not plain enough to go on.
     #[inline(never)] // see the module comment: one function per stage keeps tier-up cheap
     #[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
-    fn user(&mut self, buf: &mut clean_user::UserBuf, out: &mut String) -> Option<std::result::Result<(), Span>> {
+    fn user(&mut self, buf: &mut clean_user::UserBuf, out: &mut Vec<u8>) -> Option<std::result::Result<(), Span>> {
         let start = self.i;
         if self.b.get(start) != Some(&b'{') {
             let item = self.value()?;
@@ -459,9 +475,46 @@ impl<'a> Cursor<'a> {
         if !clean {
             return Some(Err(item));
         }
-        match clean_user::write(self.s, &fields, buf, out) {
+        match clean_user::write(self.b, &fields, buf, out) {
             Some(()) => Some(Ok(())),
             None => Some(Err(item)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A page ten times the usual size (150 users where the API sends 15, strings of
+    /// hundreds of bytes with escapes and non-ASCII): the scanner reads it whole, and its
+    /// output equals the model route's (`tests/page_json_matches_model.rs` checks the same
+    /// through the public routes).
+    #[test]
+    fn reads_a_page_ten_times_the_usual_size_like_the_model_route() {
+        let long = "x".repeat(600);
+        let users: Vec<Value> = (1..=150)
+            .map(|i| {
+                json!({"type": "user", "id": if i % 2 == 0 { json!(i) } else { json!(i.to_string()) },
+                       "first_name": "Ana", "last_name": format!("Lima \u{e9}\u{65e5} {i}"), "full_name": format!("{long} {i} \u{1F600}"),
+                       "email": format!("user{i}.{}@example.org", "y".repeat(200)),
+                       "address": format!("{i} {long} Street, \"Quoted\" \\ Town\n"),
+                       "phone": if i % 7 == 0 { "null" } else { "(555) 012-0105" }, // "null": that user takes the model route
+                       "birthday": "1990-01-02", "gender": "f",
+                       "created_at": "2025-11-04T08:00:00+00:00", "updated_at": "2025-11-05T08:00:00.123456Z",
+                       "user_status": "VERIFIED", "membership_status": "ACCEPTED", "membership_role": "VOLUNTEER"})
+            })
+            .collect();
+        let page = json!({"data": users, "links": {"next": format!("https://x/users?page=2&q={long}"), "prev": null},
+                          "meta": {"current_page": 1, "per_page": 150, "total": "1500", "path": long}});
+        let text = page.to_string();
+        assert!(text.len() > 10 * 5_900, "{} bytes, where a corpus page has about 5.9 KB", text.len());
+        let scanned = scan(text.as_bytes()).expect("the scanner reads the page itself").unwrap();
+        assert_eq!(scanned.count, 150);
+        assert_eq!(scanned.warnings.len(), 150 / 7);
+        let scanned: Value = serde_json::from_slice(&scanned.into_json_bytes().unwrap()).unwrap();
+        let model = serde_json::to_value(page::user_page_text(&text).unwrap()).unwrap();
+        assert_eq!(scanned, model);
     }
 }
