@@ -12,6 +12,7 @@ use crate::model::{Links, Meta};
 
 /// The members of the object at `span` (already validated), as unescaped key bytes and
 /// value spans; `None` for an escaped key or when `member` says so.
+#[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))] // see Cursor::string
 fn members(text: &[u8], span: Span, mut member: impl FnMut(&[u8], Span) -> Option<()>) -> Option<()> {
     let mut c = Cursor::at(text, span.start);
     c.open(b'{')?;

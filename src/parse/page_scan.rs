@@ -56,6 +56,7 @@ pub(super) struct Span {
 
 /// Reads a page body (without its BOM) in one pass. `None`: not plain enough; take the
 /// model route. `Some(Err)`: the error the model route gives too (an unreadable `meta`).
+#[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))] // see Cursor::string
 pub(super) fn scan(text: &[u8]) -> Option<Result<PageJson>> {
     let mut c = Cursor::at(text, 0);
     let mut buf = clean_user::UserBuf::new();
@@ -295,7 +296,9 @@ impl<'a> Cursor<'a> {
         closed
     }
 
-    /// A string at the cursor, validated; its span includes the quotes.
+    /// A string at the cursor, validated; its span includes the quotes. Inlined: every
+    /// caller is a simd128 function on wasm32 (where [`plain_run`]'s instructions would be
+    /// calls otherwise).
     #[inline(always)]
     pub fn string(&mut self) -> Option<Span> {
         let b = self.b;
@@ -461,7 +464,14 @@ impl<'a> Cursor<'a> {
                     }
                 };
                 self.surrogate = false;
-                let value = if self.b.get(self.i) == Some(&b'"') { self.string()? } else { self.value()? };
+                let value = match self.b.get(self.i) {
+                    Some(b'"') => self.string()?,
+                    Some(b'n') if self.b.get(self.i..self.i + 4) == Some(b"null") => {
+                        self.i += 4;
+                        Span { start: self.i - 4, end: self.i, kind: Kind::Null }
+                    }
+                    _ => self.value()?,
+                };
                 if let Some(k) = known {
                     clean &= fields[k].is_none() && !self.surrogate; // a repeated field is serde's error
                     fields[k] = Some(value);
