@@ -84,7 +84,15 @@ pub(super) fn field(text: &[u8], start: usize, n: usize) -> Option<usize> {
         _ => return None,
     };
     let w = words_at(text, start, n)?;
-    candidates.iter().copied().find(|&i| KEY_TABLE[i].1 == w)
+    // A plain loop: `iter().find()` stays a call to a `try_fold` at opt-level "s".
+    let mut c = 0;
+    while c < candidates.len() {
+        if KEY_TABLE[candidates[c]].1 == w {
+            return Some(candidates[c]);
+        }
+        c += 1;
+    }
+    None
 }
 
 const fn bytes3(t: [&str; 3]) -> [&[u8]; 3] {
@@ -193,8 +201,10 @@ type Clean<'a> = Option<&'a [u8]>;
 /// The bytes between the quotes of a string without escapes.
 #[inline(always)]
 fn plain(b: &[u8], v: Option<Span>) -> Option<&[u8]> {
-    let v = v?;
-    (v.kind == Kind::Str(false)).then(|| &b[v.start + 1..v.end - 1])
+    match v? {
+        Span { start, end, kind: Kind::Str(false) } => b.get(start + 1..end - 1),
+        _ => None,
+    }
 }
 
 /// Whether both ends of `s` are visible ASCII (so that `str::trim` leaves it as it is).
@@ -236,7 +246,7 @@ fn known_enum<'a>(text: &'a [u8], v: Option<Span>, known: &[(usize, [u64; 3]); 3
     match nullable_text(text, v)? {
         Some(t) => {
             let w = words_at(text, v?.start + 1, t.len() - 2)?;
-            known.iter().any(|k| k.0 == t.len() - 2 && k.1 == w).then_some(Some(t))
+            (known[0] == (t.len() - 2, w) || known[1] == (t.len() - 2, w) || known[2] == (t.len() - 2, w)).then_some(Some(t))
         }
         None => Some(None),
     }
@@ -354,15 +364,14 @@ pub(super) fn write(text: &[u8], f: &[Option<Span>; FIELDS], buf: &mut UserBuf, 
     let out = buf;
     out.put_const(const_words!(b"{\"id\":"))?;
     out.put(id)?;
-    let span = |s: Span| &b[s.start..s.end];
     out.put_const(const_words!(b",\"firstName\":"))?;
-    out.put(span(names[0]))?;
+    out.put(b.get(names[0].start..names[0].end)?)?;
     out.put_const(const_words!(b",\"lastName\":"))?;
-    out.put(span(names[1]))?;
+    out.put(b.get(names[1].start..names[1].end)?)?;
     out.put_const(const_words!(b",\"fullName\":"))?;
-    out.put(span(names[2]))?;
+    out.put(b.get(names[2].start..names[2].end)?)?;
     out.put_const(const_words!(b",\"email\":"))?;
-    out.put(span(email))?;
+    out.put(b.get(email.start..email.end)?)?;
     push_clean(out, const_words!(b",\"phone\":"), phone)?;
     push_clean(out, const_words!(b",\"address\":"), address)?;
     push_clean(out, const_words!(b",\"birthday\":"), birthday)?;
