@@ -177,7 +177,8 @@ const fn splat(b: u8) -> u64 {
 }
 
 /// The high bit of each byte of `w` that ends a run of plain string characters (a quote, a
-/// backslash or a control character); the lowest set bit is exact (SWAR, 8 bytes a step).
+/// backslash, a control character or a non-ASCII byte); the lowest set bit is exact (SWAR,
+/// 8 bytes a step).
 #[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
 fn string_stops(w: u64) -> u64 {
@@ -198,18 +199,20 @@ fn utf8_char(b: &[u8], i: usize) -> Option<usize> {
     std::str::from_utf8(b.get(i..end)?).is_ok().then_some(end)
 }
 
-/// Where the run of plain string characters from `b[i]` ends: at a quote, a backslash or
-/// a control character, or a few bytes before the end of `b` (left to the caller's loop).
-/// On wasm32, 16 bytes a step with simd128 instructions (inlined into the `#[target_feature]`
-/// functions of the hot path, [`Cursor::user`] and [`Cursor::value`]).
+/// Where the run of plain string characters from `b[i]` ends: at a quote, a backslash, a
+/// control character or a byte of a non-ASCII character (checked by [`utf8_char`]), or a
+/// few bytes before the end of `b` (left to the caller's loop). On wasm32, 16 bytes a step
+/// with simd128 instructions, inlined into the `#[target_feature(enable = "simd128")]`
+/// functions that call [`Cursor::string`].
 #[cfg(target_arch = "wasm32")]
 #[inline(always)]
 fn plain_run(b: &[u8], mut i: usize) -> usize {
-    use core::arch::wasm32::{u64x2, u8x16_bitmask, u8x16_eq, u8x16_ge, u8x16_lt, u8x16_splat, v128_or};
+    use core::arch::wasm32::{i8x16_lt, i8x16_splat, u64x2, u8x16_bitmask, u8x16_eq, u8x16_splat, v128_or};
     while let Some(chunk) = b.get(i..i + 16) {
         let word = |at: usize| u64::from_le_bytes(chunk[at..at + 8].try_into().unwrap_or_default());
         let v = u64x2(word(0), word(8));
-        let outside = v128_or(u8x16_lt(v, u8x16_splat(0x20)), u8x16_ge(v, u8x16_splat(0x80)));
+        // Control characters and non-ASCII bytes in one signed compare (below 0x20 as i8).
+        let outside = i8x16_lt(v, i8x16_splat(0x20));
         let stops = v128_or(v128_or(u8x16_eq(v, u8x16_splat(b'"')), u8x16_eq(v, u8x16_splat(b'\\'))), outside);
         let mask = u8x16_bitmask(stops);
         if mask != 0 {
