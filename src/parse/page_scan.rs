@@ -256,6 +256,10 @@ impl<'a> Cursor<'a> {
 
     #[inline(always)]
     pub fn ws(&mut self) {
+        // Compact JSON first: one compare when the next byte is not whitespace.
+        if self.b.get(self.i).is_some_and(|&c| c > b' ') {
+            return;
+        }
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.i) {
             self.i += 1;
         }
