@@ -133,9 +133,22 @@ impl UserBuf {
 
     #[inline(always)]
     fn put(&mut self, s: &[u8]) -> Option<()> {
-        let end = self.n + s.len();
-        copy(self.b.get_mut(self.n..end)?, s);
-        self.n = end;
+        let (at, n) = (self.n, s.len());
+        let to = self.b.get_mut(at..at + n)?;
+        if (8..=16).contains(&n) {
+            // Most values: two overlapping words, in place.
+            let word = |at: usize| <[u8; 8]>::try_from(&s[at..at + 8]).unwrap_or_default();
+            let (head, tail) = (word(0), word(n - 8));
+            if let Ok(to) = <&mut [u8; 8]>::try_from(&mut to[n - 8..n]) {
+                *to = tail;
+            }
+            if let Ok(to) = <&mut [u8; 8]>::try_from(&mut to[..8]) {
+                *to = head;
+            }
+        } else {
+            copy(to, s);
+        }
+        self.n = at + n;
         Some(())
     }
 }
@@ -243,6 +256,15 @@ fn nullable_text(b: &[u8], v: Option<Span>) -> Option<Clean<'_>> {
 
 /// A nullable field that must be one of `known` exactly when present.
 fn known_enum<'a>(text: &'a [u8], v: Option<Span>, known: &[(usize, [u64; 3]); 3]) -> Option<Clean<'a>> {
+    if let Some(Span { start, end, kind: Kind::Str(false) }) = v {
+        // The usual case first: a value of the table is never blank nor "null".
+        let n = end - start - 2;
+        if let Some(w) = words_at(text, start + 1, n) {
+            if known[0] == (n, w) || known[1] == (n, w) || known[2] == (n, w) {
+                return Some(text.get(start..end));
+            }
+        }
+    }
     match nullable_text(text, v)? {
         Some(t) => {
             let w = words_at(text, v?.start + 1, t.len() - 2)?;
