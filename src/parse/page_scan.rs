@@ -477,6 +477,20 @@ impl<'a> Cursor<'a> {
                         self.i += 4;
                         Span { start: self.i - 4, end: self.i, kind: Kind::Null }
                     }
+                    Some(b'1'..=b'9') => {
+                        // An integer (an id) in place; a fraction or an exponent through value().
+                        let start = self.i;
+                        let mut end = start + 1;
+                        while let Some(b'0'..=b'9') = self.b.get(end) {
+                            end += 1;
+                        }
+                        if let Some(b'.' | b'e' | b'E') = self.b.get(end) {
+                            self.value()?
+                        } else {
+                            self.i = end;
+                            Span { start, end, kind: Kind::Number }
+                        }
+                    }
                     _ => self.value()?,
                 };
                 if let Some(k) = known {
