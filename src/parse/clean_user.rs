@@ -257,7 +257,6 @@ fn nullable_text(b: &[u8], v: Option<Span>) -> Option<Clean<'_>> {
 /// A nullable field that must be one of `known` exactly when present.
 fn known_enum<'a>(text: &'a [u8], v: Option<Span>, known: &[(usize, [u64; 3]); 3]) -> Option<Clean<'a>> {
     if let Some(Span { start, end, kind: Kind::Str(false) }) = v {
-        // The usual case first: a value of the table is never blank nor "null".
         let n = end - start - 2;
         if let Some(w) = words_at(text, start + 1, n) {
             if known[0] == (n, w) || known[1] == (n, w) || known[2] == (n, w) {
@@ -265,11 +264,9 @@ fn known_enum<'a>(text: &'a [u8], v: Option<Span>, known: &[(usize, [u64; 3]); 3
             }
         }
     }
+    // Not a value of the table: clean only when it reads as null.
     match nullable_text(text, v)? {
-        Some(t) => {
-            let w = words_at(text, v?.start + 1, t.len() - 2)?;
-            (known[0] == (t.len() - 2, w) || known[1] == (t.len() - 2, w) || known[2] == (t.len() - 2, w)).then_some(Some(t))
-        }
+        Some(_) => None,
         None => Some(None),
     }
 }
