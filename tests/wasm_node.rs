@@ -40,7 +40,7 @@ fn page_scan_with_simd128_reads_and_checks_strings_in_wasm() {
     // The wasm scanner finds a string's end 16 bytes at a time (src/parse/page_scan.rs): long
     // strings with escapes and non-ASCII read as the model route reads them, and a broken
     // UTF-8 byte anywhere in one is refused as from_utf8 refuses it.
-    let name = "Ana Lima de Souza e Silva, \"quoted\", é 日本 \u00e9 😀 and a long tail of plain ASCII text";
+    let name = r#"Ana Lima de Souza e Silva, \"quoted\", é 日本 \u00e9 😀 and a long tail of plain ASCII text"#;
     let text = format!(
         r#"{{"data":[{{"id":1,"first_name":"{name}","last_name":"L","full_name":"{name}","email":"a@b.org","created_at":"2025-11-04T08:00:00Z","updated_at":"2025-11-04T08:00:00Z"}}],"links":{{}},"meta":{{"current_page":1,"per_page":15,"total":1}}}}"#
     );
