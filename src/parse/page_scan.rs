@@ -6,8 +6,13 @@
 //! `RawValue`s (the envelope, every user again into a struct of `RawValue`s, each timestamp
 //! parsed and re-printed), and takes 14.5 ms (about 270 MB/s) with this scanner, which
 //! reads each byte once; natively (`examples/parse_profile`) 146 against 300-460 MB/s.
-//! String bodies are scanned 8 bytes at a time (SWAR in a `u64`, no SIMD target feature).
-//! One user's scan ([`Scanner::user`]) and its output ([`super::clean_user::write`]) are
+//! Later work halved that wasm pass again (BENCHMARKS.md, Parse): string bodies are scanned
+//! 16 bytes at a time with simd128 on wasm32 (the functions that call [`Cursor::string`] are
+//! `#[target_feature(enable = "simd128")]`; 8 bytes in a `u64` natively), compact JSON costs
+//! one compare per whitespace check, and the page is read as bytes: the scanner checks UTF-8
+//! inside strings itself (JSON allows nothing but ASCII elsewhere), so a page it reads is
+//! whole UTF-8 without another pass, in or out.
+//! One user's scan ([`Cursor::user`]) and its output ([`super::clean_user::write`]) are
 //! functions of their own (`#[inline(never)]`): inlined into one 11 KB function, V8's
 //! optimizing tier took 22-34 ms to compile it after the first page, on a background
 //! thread that a Node process waits for before it exits (`--trace-wasm-compilation-times`;
@@ -22,8 +27,9 @@
 //! its warnings. Anything unusual about the page itself (invalid JSON, an envelope that is
 //! not a plain object, escaped or repeated envelope keys, deep nesting) makes [`scan`]
 //! return `None`, and the caller takes the model route for the whole page, so errors and
-//! warnings stay the model route's. `tests/page_json_matches_model.rs` checks that both
-//! routes agree on arbitrary and adversarial pages.
+//! warnings stay the model route's; `links` and `meta` are read from their text when plain
+//! ([`super::page_envelope`]). `tests/page_json_matches_model.rs` checks that both routes
+//! agree on arbitrary and adversarial pages, and the byte route against `from_utf8`.
 
 use super::clean_user;
 use super::coerce::Warnings;
