@@ -187,16 +187,32 @@ impl<'de> Deserialize<'de> for Date {
 }
 
 fn parse_date_prefix(s: &[u8]) -> Option<(Date, &[u8])> {
-    let mut i = 0;
-    let year = digits(s, &mut i, 4)?;
-    expect(s, &mut i, b'-')?;
-    let month = digits(s, &mut i, 2)?;
-    expect(s, &mut i, b'-')?;
-    let day = digits(s, &mut i, 2)?;
+    let (year, month, day) = date_fields(s)?;
+    Some((Date(days_from_civil(year, month, day)), &s[10..]))
+}
+
+/// The year, month and day of a `YYYY-MM-DD` prefix that names a real calendar day.
+fn date_fields(s: &[u8]) -> Option<(i64, i64, i64)> {
+    let s: &[u8; 10] = s.get(..10)?.try_into().ok()?;
+    let d = |i: usize| -> Option<i64> {
+        let v = s[i].wrapping_sub(b'0');
+        (v < 10).then_some(i64::from(v))
+    };
+    if s[4] != b'-' || s[7] != b'-' {
+        return None;
+    }
+    let year = ((d(0)? * 10 + d(1)?) * 10 + d(2)?) * 10 + d(3)?;
+    let month = d(5)? * 10 + d(6)?;
+    let day = d(8)? * 10 + d(9)?;
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return None;
     }
-    Some((Date(days_from_civil(year, month, day)), &s[i..]))
+    Some((year, month, day))
+}
+
+/// Whether [`Date::parse`] accepts `s`, answered without computing the day.
+pub(crate) fn is_date(s: &[u8]) -> bool {
+    s.len() == 10 && date_fields(s).is_some()
 }
 
 fn parse_offset(s: &[u8]) -> Option<i64> {

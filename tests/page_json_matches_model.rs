@@ -204,10 +204,25 @@ fn raw_page() -> impl Strategy<Value = String> {
     let links = prop::sample::select(vec![
         r#"{"first":"a","last":"b","prev":"null","next":null}"#, r#"{"next":"https://x/users?page=2"}"#, "{}", "null", "5",
         r#"{"next":"\ud800"}"#, r#"{"next":1e400}"#, r#"{"next":"a","next":"b"}"#,
+        // read from their text when plain (src/parse/page_envelope.rs), else as values
+        r#"{"first":"NULL","last":"","prev":" x ","next":"\u0061"}"#, r#"{"next":7}"#, r#"{"next":"a\"b"}"#,
+        r#"{"n\u0065xt":"b","x":[{"y":1e5}]}"#, r#"{"x":{"y":[1,2.5,"\ud83d\ude00"]},"next":"é"}"#, "\"null\"", r#""""#, "[]",
+        "{\"next\":\"\u{a0}x\"}", r#"{"prev":null,"next":"https://x/users?page=2","x":123456789012345678901234}"#,
+        r#"{"next":"a","x":"\ud800"}"#, r#"{"x":[1e400],"next":"a"}"#,
     ]);
     let meta = prop::sample::select(vec![
         r#"{"current_page":"1","from":1,"to":2,"path":"p","per_page":15,"total":2}"#, r#"{"current_page":1,"per_page":"15","total":"2","last_page":"x"}"#,
         "null", "{}", r#"{"current_page":-1,"per_page":15,"total":2}"#, "[1]",
+        r#"{"current_page":"007","per_page":15,"total":2,"path":"null"}"#, r#"{"current_page":1,"per_page":15,"total":2,"path":""}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"path":" p "}"#, r#"{"current_page":1,"per_page":15,"total":2,"path":5}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"from":null,"to":"","last_page":"NULL"}"#, r#"{"current_page":1,"per_page":15,"total":1e2}"#,
+        r#"{"current_page":1,"per_page":15,"total":2.0}"#, r#"{"current_page":1,"per_page":15,"total":"-1"}"#, r#"{"current_page":1,"per_page":15,"total":" 2"}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"links":[{"url":null,"label":"&laquo; Previous","active":false}],"path":"p"}"#,
+        r#"{"current_page":1234567890123456,"per_page":15,"total":2}"#, r#"{"current_page":1,"per_page":15,"total":1,"total":2}"#,
+        r#"{"current_page":1,"per_page":123456789012345678901234567890,"total":2}"#, r#"{"current_page":1,"per_page":15,"t\u006ftal":2,"total":3}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"from":"x","to":-1,"last_page":1.5}"#, r#"{"current_page":null,"per_page":15,"total":2}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"x":{"y":"\udc00"}}"#, r#"{"current_page":1,"per_page":15,"total":2,"x":[1e400]}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"path":"a\"b","x":"\ud800"}"#, r#"{"current_page":1,"per_page":15,"total":2,"path":"p","path":"q"}"#,
     ]);
     let extra = prop::sample::select(vec!["", "", "", "", r#""x":[{"y":"\ud800"}],"#, r#""data2":{},"#, r#""d\u0061ta":[],"#, r#""data":[],"#, r#""meta":{},"#]);
     (prop::collection::vec(raw_user(), 0..5), links, meta, extra, gap(), 0u8..4, any::<prop::sample::Index>(), 0u8..12)
@@ -261,4 +276,87 @@ fn adversarial_pages_that_are_still_read_agree() {
     assert_eq!(model["data"][0]["firstName"], "Élève");
     assert_eq!(model["data"][0]["createdAt"], "2025-11-04T08:00:00.100Z");
     assert_eq!(model["data"][1]["id"], 10);
+}
+
+// --- the byte route of the wasm façade (`user_page_parts_utf8`): the scanner checks UTF-8
+// itself, so a page with a broken byte anywhere must still give from_utf8's error --------
+
+fn bytes_route(bytes: &[u8]) -> Result<Value, String> {
+    parse::user_page_parts_utf8(bytes)
+        .and_then(|p| p.into_json())
+        .map(|t| serde_json::from_str(&t).expect("the byte route writes valid JSON"))
+        .map_err(|e| e.message)
+}
+
+/// What the byte route must give: from_utf8's error, or the model route's page.
+fn expected_from_bytes(bytes: &[u8]) -> Result<Value, String> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => model_route(text),
+        Err(e) => Err(format!("$: not UTF-8 ({e})")),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    #[test]
+    fn the_byte_route_checks_utf8_like_from_utf8(cuts in prop::collection::vec((0usize..4000, prop_oneof![
+        Just(0x80u8), Just(0xBF), Just(0xC0), Just(0xC3), Just(0xE2), Just(0xED), Just(0xF0), Just(0xF4), Just(0xF5), Just(0xFF), any::<u8>()]), 1..4),
+                                                  name in "[a-zé日\u{1F600}]{0,6}") {
+        let page = json!({"data": [clean_user(1), {"id": 2, "first_name": name, "last_name": "L", "full_name": "F L", "email": "e@f.org",
+            "created_at": "2025-11-04T08:00:00Z", "updated_at": "2025-11-04T08:00:00Z"}],
+            "links": {"next": format!("https://x/{name}")}, "meta": {"current_page": 1, "per_page": 15, "total": 2, "path": name}});
+        let mut bytes = page.to_string().into_bytes();
+        prop_assert_eq!(bytes_route(&bytes), expected_from_bytes(&bytes));
+        for (at, b) in &cuts {
+            let n = bytes.len();
+            bytes[at % n] = *b;
+        }
+        prop_assert_eq!(bytes_route(&bytes), expected_from_bytes(&bytes));
+    }
+}
+
+#[test]
+fn broken_utf8_in_each_kind_of_string_is_refused() {
+    let page = json!({"data": [clean_user(1)], "links": {"next": "https://x/é"}, "meta": {"current_page": 1, "per_page": 15, "total": 1, "path": "p"}});
+    let text = page.to_string();
+    let broken: [&[u8]; 8] = [b"\xff", b"\xc3", b"\xc0\x80", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xe2\x82", b"\xf0\x9f\x98", b"\x80"];
+    for needle in ["Ana", "first_name", "@x.org", "https://x/", "VOLUNTEER", "\"p\""] {
+        let at = text.find(needle).unwrap() + 1;
+        for b in broken {
+            let bytes = [text[..at].as_bytes(), b, text[at..].as_bytes()].concat();
+            let got = bytes_route(&bytes);
+            assert!(got.as_ref().is_err_and(|e| e.starts_with("$: not UTF-8")), "{needle} {b:?}: {got:?}");
+            assert_eq!(got, expected_from_bytes(&bytes));
+        }
+    }
+    assert_eq!(bytes_route(text.as_bytes()), model_route(&text));
+}
+
+// --- a page ten times the usual size (150 users, long strings) through the scanner ---------
+
+#[test]
+fn a_page_ten_times_the_usual_size_agrees() {
+    let long = "x".repeat(600);
+    let users: Vec<Value> = (1..=150)
+        .map(|i| {
+            let mut u = clean_user(i);
+            u["full_name"] = json!(format!("{long} {i} é 日本 \u{1F600}"));
+            u["address"] = json!(format!("{i} {long} Street, \"Quoted\" \\ Town\n"));
+            u["email"] = json!(format!("user{i}.{}@example.org", "y".repeat(200)));
+            if i % 7 == 0 {
+                u["phone"] = json!("null"); // a warning: this user takes the model route
+            }
+            u
+        })
+        .collect();
+    let page = json!({"data": users, "links": {"next": format!("https://x/users?page=2&q={long}")},
+                      "meta": {"current_page": 1, "per_page": 150, "total": 1500, "path": long}});
+    let text = page.to_string();
+    assert!(text.len() > 10 * 5_900, "{} bytes", text.len()); // a corpus page is about 5.9 KB
+    let (model, scanned) = (model_route(&text).unwrap(), text_route(&text).unwrap());
+    assert_eq!(scanned, model);
+    assert_eq!(bytes_route(text.as_bytes()).unwrap(), model);
+    assert_eq!(model["data"].as_array().unwrap().len(), 150);
+    assert_eq!(model["warnings"].as_array().unwrap().len(), 150 / 7);
 }

@@ -36,6 +36,26 @@ fn malformed_body_is_a_parse_error_in_wasm() {
 }
 
 #[wasm_bindgen_test]
+fn page_scan_with_simd128_reads_and_checks_strings_in_wasm() {
+    // The wasm scanner finds a string's end 16 bytes at a time (src/parse/page_scan.rs): long
+    // strings with escapes and non-ASCII read as the model route reads them, and a broken
+    // UTF-8 byte anywhere in one is refused as from_utf8 refuses it.
+    let name = r#"Ana Lima de Souza e Silva, \"quoted\", é 日本 \u00e9 😀 and a long tail of plain ASCII text"#;
+    let text = format!(
+        r#"{{"data":[{{"id":1,"first_name":"{name}","last_name":"L","full_name":"{name}","email":"a@b.org","created_at":"2025-11-04T08:00:00Z","updated_at":"2025-11-04T08:00:00Z"}}],"links":{{}},"meta":{{"current_page":1,"per_page":15,"total":1}}}}"#
+    );
+    let scanned: serde_json::Value = serde_json::from_str(&vomo_users::parse::user_page_json(&text).unwrap()).unwrap();
+    assert_eq!(scanned, serde_json::to_value(vomo_users::parse::user_page(&text).unwrap()).unwrap());
+    assert_eq!(scanned["data"][0]["firstName"], "Ana Lima de Souza e Silva, \"quoted\", é 日本 é 😀 and a long tail of plain ASCII text");
+    for (at, bad) in [(40, &b"\xff"[..]), (45, b"\xc3"), (50, b"\xed\xa0\x80"), (60, b"\xe6\x97"), (70, b"\x80")] {
+        let at = text.find(name).unwrap() + at;
+        let bytes = [&text.as_bytes()[..at], bad, &text.as_bytes()[at..]].concat();
+        let err = vomo_users::parse::user_page_parts_utf8(&bytes).unwrap_err();
+        assert_eq!(err.message, format!("$: not UTF-8 ({})", std::str::from_utf8(&bytes).unwrap_err()));
+    }
+}
+
+#[wasm_bindgen_test]
 async fn client_lists_every_page() {
     wasm_client::listing().await;
 }

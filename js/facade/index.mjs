@@ -39,13 +39,15 @@ export function createApi(glue) {
   usePolicy(policy);
   // Bytes, not a string: TextEncoder is native, where wasm-bindgen copies a string into wasm
   // one character at a time (as long as a whole JSON.parse of the page).
-  const utf8 = new TextEncoder();
-  // The text is encoded straight into wasm memory (no Uint8Array per page; see pageInput).
+  const utf8 = new TextEncoder(), fromUtf8 = new TextDecoder();
+  // The text is encoded straight into wasm memory (no Uint8Array per page; see pageInput),
+  // and the JSON text read back from there (see parseUserPageInput).
   const parseUserPage = guard((body) => {
     const text = bodyText(body, "parseUserPage"), room = text.length * 3;
     const at = glue.pageInput(room);
     const { written } = utf8.encodeInto(text, new Uint8Array(glue.wasmMemory().buffer, at, room));
-    return JSON.parse(glue.parseUserPageInput(written));
+    const length = glue.parseUserPageInput(written);
+    return JSON.parse(fromUtf8.decode(new Uint8Array(glue.wasmMemory().buffer, glue.pageOutput(), length)));
   });
   const parseUserDetail = guard((body) => JSON.parse(glue.parseUserDetailJson(bodyText(body, "parseUserDetail"))));
   const parseUser = guard((obj) => JSON.parse(glue.parseUserJson(bodyText(obj, "parseUser"))).user);

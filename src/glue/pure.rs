@@ -18,13 +18,14 @@ pub fn parse_user_page_json(text: &str) -> JsResult<String> {
 /// crosses into wasm as one copy, where a string is copied character by character.
 #[wasm_bindgen(js_name = parseUserPageBytes)]
 pub fn parse_user_page_bytes(bytes: &[u8]) -> JsResult<String> {
-    let text = std::str::from_utf8(bytes).map_err(|e| to_js_error(VomoError::new(crate::error::ErrorKind::Parse, format!("$: not UTF-8 ({e})"))))?;
-    parse::user_page_json(text).map_err(to_js_error)
+    parse::user_page_parts_utf8(bytes).and_then(parse::PageJson::into_json).map_err(to_js_error)
 }
 
 thread_local! {
     /// Where the façade writes a page's UTF-8 text for [`parse_user_page_input`].
     static PAGE_INPUT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The JSON text of the last page [`parse_user_page_input`] read, until the next one.
+    static PAGE_OUTPUT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Pages larger than this do not keep their input buffer after parsing.
@@ -45,19 +46,31 @@ pub fn page_input(len: usize) -> usize {
     })
 }
 
-/// Parses the first `len` bytes written at [`page_input`]; like [`parse_user_page_bytes`].
+/// Parses the first `len` bytes written at [`page_input`] (like [`parse_user_page_bytes`])
+/// and returns the length of the page's JSON text, left at [`page_output`] for the façade to
+/// decode (`TextDecoder`) until the next call: the text crosses back as it is, where a
+/// returned `String` would be checked as UTF-8 once more on the way.
 #[wasm_bindgen(js_name = parseUserPageInput)]
-pub fn parse_user_page_input(len: usize) -> JsResult<String> {
+pub fn parse_user_page_input(len: usize) -> JsResult<usize> {
     PAGE_INPUT.with(|b| {
         let result = match b.borrow().get(..len) {
-            Some(bytes) => parse_user_page_bytes(bytes),
+            Some(bytes) => parse::user_page_parts_utf8(bytes).and_then(parse::PageJson::into_json_bytes).map_err(to_js_error),
             None => Err(to_js_error(VomoError::invalid_input(format!("parseUserPageInput: {len} bytes were not reserved")))),
         };
         if b.borrow().len() > KEPT_INPUT_BYTES {
             *b.borrow_mut() = Vec::new();
         }
-        result
+        let json = result?;
+        let n = json.len();
+        PAGE_OUTPUT.with(|out| *out.borrow_mut() = json);
+        Ok(n)
     })
+}
+
+/// The address of the JSON text of the last [`parse_user_page_input`].
+#[wasm_bindgen(js_name = pageOutput)]
+pub fn page_output() -> usize {
+    PAGE_OUTPUT.with(|out| out.borrow().as_ptr() as usize)
 }
 
 /// The module's memory, for the façade's view at [`page_input`].

@@ -6,6 +6,7 @@
 mod clean_user;
 mod coerce;
 mod page;
+mod page_envelope;
 mod page_json;
 mod page_scan;
 mod path;
@@ -42,7 +43,7 @@ pub fn user_page(text: &str) -> Result<Page<User>> {
     page::user_page_text(text.trim_start_matches('\u{feff}'))
 }
 
-pub use page_json::{user_page_json, user_page_parts, PageJson};
+pub use page_json::{user_page_json, user_page_parts, user_page_parts_utf8, PageJson};
 
 /// Parses a `GET /users/{id}` or `POST /users` body. `data` may be an object or a
 /// one-element array (spec gap #50); the latter is noted in `warnings`.

@@ -12,9 +12,9 @@ use crate::model::{Links, Meta, Page, User};
 /// A page whose users are already JSON text.
 #[derive(Debug, Clone)]
 pub struct PageJson {
-    /// The page's JSON text up to the end of its users: `{"data":[...]` (written first, so
-    /// that nothing is moved when the rest is appended).
-    pub head: String,
+    /// The page's JSON text (UTF-8) up to the end of its users: `{"data":[...]` (written
+    /// first, so that nothing is moved when the rest is appended).
+    pub head: Vec<u8>,
     /// How many users `head` holds.
     pub count: usize,
     pub links: Links,
@@ -25,28 +25,69 @@ pub struct PageJson {
 impl PageJson {
     /// The JSON text of the whole `Page<User>`.
     pub fn into_json(self) -> Result<String> {
+        String::from_utf8(self.into_json_bytes()?).map_err(|e| VomoError::parse("$", e))
+    }
+
+    /// [`Self::into_json`] as UTF-8 bytes, as serde_json writes it (written by hand: three
+    /// serializations into strings of their own were a visible share of a page). For wasm,
+    /// where the host decodes them (`TextDecoder`) and nothing needs to check them here.
+    pub fn into_json_bytes(self) -> Result<Vec<u8>> {
         let mut out = self.head;
-        for (key, json) in [("links", to_json(&self.links)?), ("meta", to_json(&self.meta)?), ("warnings", to_json(&self.warnings)?)] {
-            out.push_str(",\"");
-            out.push_str(key);
-            out.push_str("\":");
-            out.push_str(&json);
+        let links = [("{\"first\":", &self.links.first), (",\"last\":", &self.links.last), (",\"prev\":", &self.links.prev), (",\"next\":", &self.links.next)];
+        out.extend_from_slice(b",\"links\":");
+        for (key, link) in links {
+            out.extend_from_slice(key.as_bytes());
+            push_str_or_null(&mut out, link.as_deref())?;
         }
-        out.push('}');
+        let m = &self.meta;
+        out.extend_from_slice(b"},\"meta\":{\"currentPage\":");
+        push_count(&mut out, Some(m.current_page));
+        out.extend_from_slice(b",\"from\":");
+        push_count(&mut out, m.from);
+        out.extend_from_slice(b",\"to\":");
+        push_count(&mut out, m.to);
+        out.extend_from_slice(b",\"path\":");
+        push_str_or_null(&mut out, m.path.as_deref())?;
+        out.extend_from_slice(b",\"perPage\":");
+        push_count(&mut out, Some(m.per_page));
+        out.extend_from_slice(b",\"total\":");
+        push_count(&mut out, Some(m.total));
+        out.extend_from_slice(b",\"lastPage\":");
+        push_count(&mut out, m.last_page);
+        out.extend_from_slice(b"},\"warnings\":");
+        if self.warnings.is_empty() {
+            out.extend_from_slice(b"[]");
+        } else {
+            out.extend_from_slice(to_json(&self.warnings)?.as_bytes());
+        }
+        out.push(b'}');
         Ok(out)
     }
 
     fn from_page(page: Page<User>) -> Result<PageJson> {
-        Ok(PageJson { head: format!("{{\"data\":{}", to_json(&page.data)?), count: page.data.len(), links: page.links, meta: page.meta, warnings: page.warnings })
+        Ok(PageJson { head: format!("{{\"data\":{}", to_json(&page.data)?).into_bytes(), count: page.data.len(), links: page.links, meta: page.meta, warnings: page.warnings })
     }
 }
 
 /// A `GET /users` body to its `Page<User>` with the users as JSON text.
 pub fn user_page_parts(text: &str) -> Result<PageJson> {
-    let text = text.trim_start_matches('\u{feff}');
-    match page_scan::scan(text) {
-        Some(page) => page,
-        None => PageJson::from_page(page::user_page_text(text)?),
+    user_page_parts_utf8(text.as_bytes())
+}
+
+/// [`user_page_parts`] over the body's bytes, which must be UTF-8: a page the scanner reads
+/// is checked as it goes (it validates every string, and JSON has no other place for
+/// characters beyond ASCII), any other page before the model route.
+pub fn user_page_parts_utf8(bytes: &[u8]) -> Result<PageJson> {
+    let mut body = bytes;
+    while let Some(rest) = body.strip_prefix("\u{feff}".as_bytes()) {
+        body = rest;
+    }
+    if let Some(page) = page_scan::scan(body) {
+        return page;
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => PageJson::from_page(page::user_page_text(text.trim_start_matches('\u{feff}'))?),
+        Err(e) => Err(VomoError::parse("$", format_args!("not UTF-8 ({e})"))),
     }
 }
 
@@ -55,6 +96,57 @@ pub fn user_page_json(text: &str) -> Result<String> {
     user_page_parts(text)?.into_json()
 }
 
+/// A JSON string as serde_json writes it (which escapes only `"`, `\\` and control
+/// characters), or `null`.
+fn push_str_or_null(out: &mut Vec<u8>, s: Option<&str>) -> Result<()> {
+    match s {
+        None => out.extend_from_slice(b"null"),
+        Some(s) if s.bytes().all(|c| c >= 0x20 && c != b'"' && c != b'\\') => {
+            out.push(b'"');
+            out.extend_from_slice(s.as_bytes());
+            out.push(b'"');
+        }
+        Some(s) => out.extend_from_slice(to_json(&s)?.as_bytes()),
+    }
+    Ok(())
+}
+
+fn push_count(out: &mut Vec<u8>, n: Option<u64>) {
+    let Some(mut n) = n else {
+        out.extend_from_slice(b"null");
+        return;
+    };
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| VomoError::parse("$", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn into_json_writes_what_serde_json_writes() {
+        let odd = ["a\"b\\c", "tab\there", "\u{1}\u{1f}", "é 日本 \u{7f} \u{2028}", "", "https://x/users?page=2"];
+        for (i, s) in odd.iter().enumerate() {
+            let links = Links { first: Some(s.to_string()), last: None, prev: Some("p".into()), next: (i % 2 == 0).then(|| s.to_string()) };
+            let meta = Meta { current_page: i as u64, from: None, to: Some(u64::MAX), path: Some(s.to_string()), per_page: 15, total: 10_000, last_page: (i % 2 == 1).then_some(0) };
+            let warnings = if i % 3 == 0 { vec![] } else { vec![s.to_string(), "data[0]: x".into()] };
+            let page = Page::<User> { data: vec![], links: links.clone(), meta: meta.clone(), warnings: warnings.clone(), dropped: vec![] };
+            let parts = PageJson { head: b"{\"data\":[]".to_vec(), count: 0, links, meta, warnings };
+            assert_eq!(parts.into_json().unwrap(), serde_json::to_string(&page).unwrap());
+        }
+    }
 }
