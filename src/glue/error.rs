@@ -27,13 +27,3 @@ pub type JsResult<T> = Result<T, JsValue>;
 pub fn to_json<T: serde::Serialize>(value: &T) -> JsResult<String> {
     serde_json::to_string(value).map_err(|e| to_js_error(VomoError::parse("$", e)))
 }
-
-/// A value as a plain JS object (serde-wasm-bindgen), in JSON's shapes: `None` is `null`,
-/// maps are objects, 64-bit integers are numbers. For small values, where building the
-/// object directly costs less than JSON text and a `JSON.parse` (see the module comment of
-/// `glue`).
-pub fn to_js<T: serde::Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| to_js_error(VomoError::parse("$", e)))
-}
