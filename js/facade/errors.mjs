@@ -1,19 +1,21 @@
 // VomoError and the conversions every façade call goes through.
 
-// Which kinds are retryable is the Rust core's decision (`policy().retryableKinds`); the
-// façade installs the policy when it builds the API. Errors the core raises carry its
-// answer; before the wasm is loaded (a browser before `await init()`) only input errors
-// can arise, and none of those is retryable.
-let policySource = null;
+// Which kinds are retryable is the Rust core's decision (`policy().retryableKinds`, or the
+// parse-only build's `retryableKinds()`); each façade installs its source when it builds
+// its API, and the first that answers decides (one page may load both builds). Errors the
+// core raises carry its answer; before a wasm is loaded (a browser before `await init()`)
+// none answers, and the errors made then are not retryable.
+const policySources = [];
 export function usePolicy(source) {
-  policySource = source;
+  policySources.push(source);
 }
 function isRetryable(kind) {
-  try {
-    return policySource?.().retryableKinds.includes(kind) ?? false;
-  } catch {
-    return false;
+  for (const source of policySources) {
+    try {
+      return source().retryableKinds.includes(kind);
+    } catch { /* that wasm is not loaded yet */ }
   }
+  return false;
 }
 
 // Every copy of this class (the CommonJS and ES module builds, the stores sub-path) brands
