@@ -55,8 +55,16 @@ function row(figure, before, target, measured, yardstick, met, group) {
 if (want("size")) {
   log("wasm size");
   const s = wasmSize(pkgDir); // deterministic: one measurement
-  row("`.wasm` size (gzip -9), the one file every entry loads", "249 KB gzip, two copies", "<= 150 KB gzip",
+  row("`.wasm` size (gzip -9), the one file every entry of `vomo-users` loads", "249 KB gzip, two copies", "<= 150 KB gzip",
     `${s.gzipKiB.toFixed(1)} KiB gzip (${s.rawKiB.toFixed(1)} KiB raw)`, "—", s.gzipKiB <= 150, "size");
+  // The stretch target, in KB (1000 bytes) as the issue writes it: judged on bytes, which is
+  // the stricter reading (100 KiB would be 102,400 bytes).
+  const p = wasmSize(pkgDir, "parse/web/vomo_users_parse_bg.wasm");
+  const n = (x) => x.toLocaleString("en-US");
+  row("`.wasm` size (gzip -9) of `vomo-users/parse`, all a page that only parses loads (parse/web/vomo_users_parse_bg.wasm)",
+    "249 KB gzip, two copies", "<= 100 KB gzip (stretch; 100,000 bytes)",
+    `${n(p.gzipBytes)} B = ${(p.gzipBytes / 1000).toFixed(1)} KB = ${p.gzipKiB.toFixed(1)} KiB gzip (${n(p.rawBytes)} B = ${p.rawKiB.toFixed(1)} KiB raw)`,
+    `main \`.wasm\` ${n(s.gzipBytes)} B gzip: ${(100 * p.gzipBytes / s.gzipBytes).toFixed(0)}% of it`, p.gzipBytes <= 100_000, "size");
 }
 
 if (want("parse")) {
@@ -81,6 +89,10 @@ if (want("cold")) {
   row(`cold start in Node: \`import\` + first \`parseUserPage\`, beyond a process that only parses the JSON (fastest of ${S.coldPairs} spawns each)`, "about 28 ms more", "<= 15 ms more",
     fmt(runs.map((r) => r.extraMs), 1, " ms"), `JSON-only process ${fmt(runs.map((r) => r.plainMs), 1, " ms")}`,
     stats(runs.map((r) => r.extraMs)).med <= 15, "cold");
+  const parseRuns = await repeat(() => coldStart(pkgDir, texts[0], S.coldPairs, "parse/index.mjs"));
+  row(`cold start in Node: \`import\` of \`vomo-users/parse\` + first \`parseUserPage\`, beyond a process that only parses the JSON (fastest of ${S.coldPairs} spawns each)`, "about 28 ms more", "<= 15 ms more",
+    fmt(parseRuns.map((r) => r.extraMs), 1, " ms"), `JSON-only process ${fmt(parseRuns.map((r) => r.plainMs), 1, " ms")}`,
+    stats(parseRuns.map((r) => r.extraMs)).med <= 15, "cold");
 }
 
 if (want("listing") || want("auto") || want("sync") || want("cpu") || want("memory")) {

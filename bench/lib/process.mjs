@@ -7,9 +7,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
-export function wasmSize(pkgDir) {
-  const bytes = readFileSync(join(pkgDir, "web/vomo_users_bg.wasm"));
-  return { rawKiB: bytes.length / 1024, gzipKiB: gzipSync(bytes, { level: 9 }).length / 1024 };
+/** A .wasm of the package (the main one unless `file`), raw and gzip -9: bytes and KiB. */
+export function wasmSize(pkgDir, file = "web/vomo_users_bg.wasm") {
+  const bytes = readFileSync(join(pkgDir, file));
+  const gzip = gzipSync(bytes, { level: 9 }).length;
+  return { rawBytes: bytes.length, gzipBytes: gzip, rawKiB: bytes.length / 1024, gzipKiB: gzip / 1024 };
 }
 
 function wallMs(args) {
@@ -20,12 +22,13 @@ function wallMs(args) {
 }
 
 /** Over `pairs` alternating spawns, the fastest of each (the least disturbed by a busy
- *  machine): import + parseUserPage vs JSON.parse only. */
-export function coldStart(pkgDir, pageText, pairs = 5) {
+ *  machine): import of `entry` (the package's main Node ES module entry unless given, e.g.
+ *  "parse/index.mjs") + parseUserPage vs JSON.parse only. */
+export function coldStart(pkgDir, pageText, pairs = 5, entry = "index.mjs") {
   const dir = mkdtempSync(join(tmpdir(), "vomo-cold-"));
   const page = join(dir, "page.json");
   writeFileSync(page, pageText);
-  const pkgIndex = join(pkgDir, "index.mjs");
+  const pkgIndex = join(pkgDir, entry);
   const withPkg = ["--input-type=module", "-e",
     `import { readFileSync } from "node:fs"; const { parseUserPage } = await import(${JSON.stringify(pkgIndex)}); parseUserPage(readFileSync(${JSON.stringify(page)}, "utf8"));`];
   const plain = ["--input-type=module", "-e", `import { readFileSync } from "node:fs"; JSON.parse(readFileSync(${JSON.stringify(page)}, "utf8"));`];
