@@ -2,10 +2,10 @@
 // (wasm-pack's web target, one `web/vomo_users_bg.wasm` for every entry): browsers fetch
 // it, workerd imports it as a module, and the Node entries read it from the file and
 // instantiate it synchronously (`initSync`). The second, parse-only build (the crate
-// without its `full` feature, `parse/web/vomo_users_parse_bg.wasm`) is the same for the
-// `vomo-users/parse` entries. Around them: the JS entries, the façade, the types, the
+// without its `full` feature, `parse/web/vomo_users_parse_bg.wasm`, built alongside) is
+// the same for the `vomo-users/parse` entries. Around them: the JS entries, the façade, the types, the
 // simulator and stores, with CommonJS builds of the ES module sub-paths.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,20 +29,40 @@ function run(cmd, args) {
 }
 
 rmSync(pkg, { recursive: true, force: true });
-/** One wasm-pack build of the crate (the wasm-opt flags come from Cargo.toml's metadata). */
-function wasmPack(outDir, outName, cargoArgs = []) {
-  run("wasm-pack", ["build", profile, "--target", "web", "--out-dir", outDir, "--out-name", outName, "--no-pack",
-    ...(cargoArgs.length ? ["--", ...cargoArgs] : [])]);
-  for (const stray of [".gitignore", "package.json", "README.md", `${outName}.d.ts`, `${outName}_bg.wasm.d.ts`]) {
-    rmSync(join(outDir, stray), { force: true });
-  }
-  // The glue is an ES module in a "type": "commonjs" package: .mjs says so to Node and webpack.
-  renameSync(join(outDir, `${outName}.js`), join(outDir, `${outName}.mjs`));
+/** One wasm-pack build of the crate (the wasm-opt flags come from Cargo.toml's metadata),
+ *  run in the background; resolves when done, with its output (printed by the caller). */
+function wasmPack(outDir, outName, { cargoArgs = [], env = {} } = {}) {
+  const args = ["build", profile, "--target", "web", "--out-dir", outDir, "--out-name", outName, "--no-pack",
+    ...(cargoArgs.length ? ["--", ...cargoArgs] : [])];
+  return new Promise((resolve, reject) => {
+    const child = spawn("wasm-pack", args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = `$ wasm-pack ${args.join(" ")}\n`;
+    child.stdout.on("data", (d) => { output += d; });
+    child.stderr.on("data", (d) => { output += d; });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) { process.stderr.write(output); reject(new Error(`wasm-pack exited with ${code} (${outName})`)); return; }
+      for (const stray of [".gitignore", "package.json", "README.md", `${outName}.d.ts`, `${outName}_bg.wasm.d.ts`]) {
+        rmSync(join(outDir, stray), { force: true });
+      }
+      // The glue is an ES module in a "type": "commonjs" package: .mjs says so to Node and webpack.
+      renameSync(join(outDir, `${outName}.js`), join(outDir, `${outName}.mjs`));
+      resolve(output);
+    });
+  });
 }
 const web = join(pkg, "web");
-wasmPack(web, "vomo_users");
-// `vomo-users/parse`: models and parsers only (src/lib.rs and src/glue/mod.rs gate the rest).
-wasmPack(join(pkg, "parse", "web"), "vomo_users_parse", ["--no-default-features"]);
+// The two builds run side by side: the parse-only one (`vomo-users/parse`: models and parsers
+// only, as src/lib.rs and src/glue/mod.rs gate the rest) in a target directory of its own, so
+// that neither overwrites the other's target/…/vomo_users.wasm nor recompiles the crate for
+// the other's features on the next build.
+const builds = await Promise.allSettled([
+  wasmPack(web, "vomo_users"),
+  wasmPack(join(pkg, "parse", "web"), "vomo_users_parse", { cargoArgs: ["--no-default-features"],
+    env: { CARGO_TARGET_DIR: join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "parse") } }),
+]);
+for (const b of builds) if (b.status === "fulfilled") process.stderr.write(b.value);
+for (const b of builds) if (b.status === "rejected") throw b.reason;
 
 const names = JSON.parse(readFileSync(join(root, "js/public-names.json"), "utf8"));
 const entries = join(root, "js/entries");
