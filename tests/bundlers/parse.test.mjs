@@ -1,12 +1,12 @@
-// A page that only parses (app/parse-browser.js, `vomo-users/parse`) built by webpack 5 and
-// Vite with no extra set-up beyond docs/bundlers.md: each build ships the parse-only .wasm
-// and not the main one, and the app runs in Chromium.
+// An app that only parses (app/parse-browser.js, app/parse-node.js: `vomo-users/parse`)
+// built by webpack 5, Vite and esbuild as docs/bundlers.md says: each build ships the
+// parse-only .wasm and not the main one, and the app runs (Chromium; node, outside the project).
 import test from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { makeApp, resultInChromium, serveDir, repoRequire, FIXTURE_IDS } from "./helpers.mjs";
+import { makeApp, outsideDir, runNode, resultInChromium, serveDir, repoRequire, FIXTURE_IDS } from "./helpers.mjs";
 
 const INDEX = '<!doctype html><meta charset="utf-8"><script type="module" src="./parse-browser.js"></script>';
 const sizeOf = (app, file) => statSync(createRequire(join(app, "package.json")).resolve(`vomo-users/${file}`)).size;
@@ -59,4 +59,25 @@ test("vite dev server (the docs/bundlers.md config): the page fetches only the p
   assertParseResult(await resultInChromium(t, `${server.resolvedUrls.local[0]}index.html`, { requests }));
   const wasm = requests.filter((u) => new URL(u).pathname.endsWith(".wasm")).map((u) => new URL(u).pathname.split("/").at(-1));
   assert.deepEqual(wasm, ["vomo_users_parse_bg.wasm"]);
+});
+
+test("esbuild (browser; Node ES module and CommonJS): with the parse-only .wasm copied to web/, each bundle runs", async (t) => {
+  const esbuild = repoRequire("esbuild");
+  const app = makeApp(t, "esbuild-parse");
+  const parseWasm = createRequire(join(app, "package.json")).resolve("vomo-users/parse/web/vomo_users_parse_bg.wasm");
+  const copyWasm = (dir) => { mkdirSync(join(dir, "web"), { recursive: true }); cpSync(parseWasm, join(dir, "web", "vomo_users_parse_bg.wasm")); };
+  const dist = join(app, "dist");
+  await esbuild.build({ absWorkingDir: app, entryPoints: ["parse-browser.js"], bundle: true, format: "esm",
+    platform: "browser", outdir: "dist", logLevel: "error" });
+  copyWasm(dist);
+  writeFileSync(join(dist, "index.html"), INDEX);
+  const site = await serveDir(t, dist);
+  assertParseResult(await resultInChromium(t, `${site.url}/index.html`));
+  for (const [format, file] of [["esm", "app.mjs"], ["cjs", "app.cjs"]]) {
+    const out = outsideDir(t, `esbuild-parse-${format}`);
+    await esbuild.build({ absWorkingDir: app, entryPoints: ["parse-node.js"], bundle: true, format,
+      platform: "node", outfile: join(out, file), logLevel: "error" });
+    copyWasm(out);
+    assert.deepEqual(await runNode(join(out, file), { cwd: out }), { ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" } }, format);
+  }
 });
