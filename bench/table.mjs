@@ -55,8 +55,16 @@ function row(figure, before, target, measured, yardstick, met, group) {
 if (want("size")) {
   log("wasm size");
   const s = wasmSize(pkgDir); // deterministic: one measurement
-  row("`.wasm` size (gzip -9), the one file every entry loads", "249 KB gzip, two copies", "<= 150 KB gzip",
+  row("`.wasm` size (gzip -9), the one file every entry of `vomo-users` loads", "249 KB gzip, two copies", "<= 150 KB gzip",
     `${s.gzipKiB.toFixed(1)} KiB gzip (${s.rawKiB.toFixed(1)} KiB raw)`, "—", s.gzipKiB <= 150, "size");
+  // The stretch target, in KB (1000 bytes) as the issue writes it: judged on bytes, which is
+  // the stricter reading (100 KiB would be 102,400 bytes).
+  const p = wasmSize(pkgDir, "parse/web/vomo_users_parse_bg.wasm");
+  const n = (x) => x.toLocaleString("en-US");
+  row("`.wasm` size (gzip -9) of `vomo-users/parse`, all a page that only parses loads (parse/web/vomo_users_parse_bg.wasm)",
+    "249 KB gzip, two copies", "<= 100 KB gzip (stretch; 100,000 bytes)",
+    `${n(p.gzipBytes)} B = ${(p.gzipBytes / 1000).toFixed(1)} KB = ${p.gzipKiB.toFixed(1)} KiB gzip (${n(p.rawBytes)} B = ${p.rawKiB.toFixed(1)} KiB raw)`,
+    `main \`.wasm\` ${n(s.gzipBytes)} B gzip: ${(100 * p.gzipBytes / s.gzipBytes).toFixed(0)}% of it`, p.gzipBytes <= 100_000, "size");
 }
 
 if (want("parse")) {
@@ -77,10 +85,13 @@ if (want("parse")) {
 if (want("cold")) {
   log("cold start");
   const { texts } = await import("./lib/corpus.mjs");
-  const runs = await repeat(() => coldStart(pkgDir, texts[0], S.coldPairs));
-  row(`cold start in Node: \`import\` + first \`parseUserPage\`, beyond a process that only parses the JSON (fastest of ${S.coldPairs} spawns each)`, "about 28 ms more", "<= 15 ms more",
-    fmt(runs.map((r) => r.extraMs), 1, " ms"), `JSON-only process ${fmt(runs.map((r) => r.plainMs), 1, " ms")}`,
-    stats(runs.map((r) => r.extraMs)).med <= 15, "cold");
+  // Both entries in the same rounds of spawns, beside one JSON-only process.
+  const runs = await repeat(() => coldStart(pkgDir, texts[0], S.coldPairs, ["index.mjs", "parse/index.mjs"]));
+  for (const [entry, what] of [["index.mjs", "`import`"], ["parse/index.mjs", "`import` of `vomo-users/parse`"]]) {
+    const extra = runs.map((r) => r[entry].extraMs);
+    row(`cold start in Node: ${what} + first \`parseUserPage\`, beyond a process that only parses the JSON (fastest of ${S.coldPairs} spawns each)`, "about 28 ms more", "<= 15 ms more",
+      fmt(extra, 1, " ms"), `JSON-only process ${fmt(runs.map((r) => r.plainMs), 1, " ms")}`, stats(extra).med <= 15, "cold");
+  }
 }
 
 if (want("listing") || want("auto") || want("sync") || want("cpu") || want("memory")) {
@@ -231,9 +242,15 @@ const NOTES = [
   "  -7.3; (6) every async export's future through one boxed `future_to_promise` (src/glue/runtime.rs): -8.2 / -2.2. Tried and not",
   "  kept: wasm-opt `-Oz --converge` (-2.6 / -0.1); exact `{:.0}` formatting by hand (nothing: f64 `Display` links it anyway).",
   "  Checked: no name or debug sections ship (0.2 KiB of custom sections); LTO, one codegen unit and `panic = \"abort\"` are in",
-  "  effect. What stands in the way: the parse exports alone (parseUserPage*, parseUserDetail, parseUser and the panic hook) build",
-  "  to 182.9 / 86.4 KiB, so the stretch (<= 100 KB gzip for a page that only parses) holds for a separate parse-only `.wasm`,",
-  "  which the package does not ship; the other ~176 KiB gzip are the client, poller, import, CSV and helpers: their async state",
+  "  effect. The stretch (<= 100 KB gzip for what a page that only parses must load) is met by the sub-path `vomo-users/parse`:",
+  "  the crate without its `full` feature (models, parsers, the panic hook and the error conversion; src/lib.rs and",
+  "  src/glue/mod.rs gate the rest), built by the same wasm-pack and wasm-opt flags into parse/web/vomo_users_parse_bg.wasm:",
+  "  204,838 B raw (200.0 KiB), 95,032 B gzip -9 (Node's zlib; 94,933 B from gzip(1)) = 95.0 KB = 92.8 KiB, met whether KB",
+  "  means 1,000 or 1,024 bytes. (182.9 / 86.4 KiB when first measured, before the page scanner, +12.1 / +4.7, was merged.) A",
+  "  page, Worker or Node process that imports only the sub-path never loads the main file: the tests check Playwright's network",
+  "  log, the workerd bundle's imports, webpack's and Vite's output and Node's module cache. The one-file target stays not met for",
+  "  the main `.wasm` that `vomo-users` loads (628.9 KiB raw / 268.9 KiB gzip; +0.6 / +0.4 KiB for the sub-path's",
+  "  `retryableKinds` export and the split test hook). Its other ~176 KiB gzip are the client, poller, import, CSV and helpers: their async state",
   "  machines (poll 26 KiB raw, importRoster 19 KiB, the exchange 18 KiB, next_page 16 KiB, the poller state's save and load",
   "  23 KiB), one serde_json deserializer per type (51 KiB) and BTreeMap code (35 KiB). Float formatting, f64 parsing and `{:?}`",
   "  string escaping (about 37 KiB raw together) stay: serde's own error messages use them, and f64 parsing is also in",
@@ -247,11 +264,19 @@ const NOTES = [
   "  functions of their own (src/parse/page_scan.rs), a first page runs in the baseline tier only, and the row is 16.9 ms median",
   "  (15.7 fastest); not met by about 2 ms. What is left, from a `--cpu-prof` of the cold process: compiling the 628 KiB module",
   "  (about 7-9 ms, it scales with the size above), instantiating it (about 1.5 ms), loading the glue and façade JS (about 3 ms)",
-  "  and the first call in the baseline tier (about 3 ms). A smaller `.wasm` is what would close it. The row above is from 22:01",
+  "  and the first call in the baseline tier (about 3 ms). A smaller `.wasm` is what would close it. A run at 22:01",
   "  UTC with the faster scanner (see Parse) on a loaded machine (a JSON-only process took 110 ms instead of 63); alternating that",
   "  build and the previous one in 40 spawns each: import plus first page 18.0 + 2.9 ms against 18.9 + 3.5 ms (fastest), the",
   "  process wall times equal within noise, and neither cold process compiles a function with TurboFan. Note: wasm-opt -Os inlines",
   "  functions with one caller, so in the shipped `.wasm` the scan of a user and its output sit inside the page function again.",
+  "  `vomo-users/parse` has its own row; both rows now come from the same rounds of spawns (main, parse-only, JSON-only), so",
+  "  they see the same machine. Its rows of 2026-12-02 21:4x UTC were measured while another job kept one of the two cores busy",
+  "  (the JSON-only yardstick at 80-130 ms in that half hour against 63 ms in the quiet run of 15:32): both are high and spread. In",
+  "  process (`performance.now` around `import` and the calls, 21 processes each, min / median): `import` of the sub-path",
+  "  13.7 / 18.6 ms against 20.3 / 29.1 ms for the main entry (the compile of a 200 KiB module instead of a 629 KiB one); the",
+  "  first `parseUserPage` 5.4 / 8.1 ms for either (V8 compiles a wasm function on its first call: with",
+  "  `--no-wasm-lazy-compilation` that call takes 0.5-0.8 ms and the module's compile 17-22 ms instead of 4-5 ms); the second",
+  "  0.1-0.2 ms. What would close 15 ms for the sub-path: less code on a first page's path, not a smaller file alone.",
   "- **CPU per page.** Not met: 2.83x median (2.00 fastest), 1.53 ms against 0.38 ms per page. Done: a handler that returns no",
   "  promise is settled without one (one promise and one closure per event fewer), the global `fetch` gets `(url, init)` instead of a",
   "  `Request` that undici rebuilds, and request labels and log entries are built only when an error or a `log` hook needs them",

@@ -1,9 +1,11 @@
-// Builds the npm package into pkg/. The wasm is built ONCE (wasm-pack's web target, one
-// `web/vomo_users_bg.wasm` for every entry): browsers fetch it, workerd imports it as a
-// module, and the Node entries read it from the file and instantiate it synchronously
-// (`initSync`). Around it: the JS entries, the façade, the types, the simulator and stores,
-// with CommonJS builds of the ES module sub-paths.
-import { execFileSync } from "node:child_process";
+// Builds the npm package into pkg/. The wasm is built ONCE per build of the crate
+// (wasm-pack's web target, one `web/vomo_users_bg.wasm` for every entry): browsers fetch
+// it, workerd imports it as a module, and the Node entries read it from the file and
+// instantiate it synchronously (`initSync`). The second, parse-only build (the crate
+// without its `full` feature, `parse/web/vomo_users_parse_bg.wasm`, built alongside) is
+// the same for the `vomo-users/parse` entries. Around them: the JS entries, the façade, the types, the
+// simulator and stores, with CommonJS builds of the ES module sub-paths.
+import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,17 +29,45 @@ function run(cmd, args) {
 }
 
 rmSync(pkg, { recursive: true, force: true });
-const web = join(pkg, "web");
-run("wasm-pack", ["build", profile, "--target", "web", "--out-dir", web, "--out-name", "vomo_users", "--no-pack"]);
-for (const stray of [".gitignore", "package.json", "README.md", "vomo_users.d.ts", "vomo_users_bg.wasm.d.ts"]) {
-  rmSync(join(web, stray), { force: true });
+/** One wasm-pack build of the crate (the wasm-opt flags come from Cargo.toml's metadata),
+ *  run in the background; resolves when done, with its output (printed by the caller). */
+function wasmPack(outDir, outName, { cargoArgs = [], env = {} } = {}) {
+  const args = ["build", profile, "--target", "web", "--out-dir", outDir, "--out-name", outName, "--no-pack",
+    ...(cargoArgs.length ? ["--", ...cargoArgs] : [])];
+  return new Promise((resolve, reject) => {
+    const child = spawn("wasm-pack", args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = `$ wasm-pack ${args.join(" ")}\n`;
+    child.stdout.on("data", (d) => { output += d; });
+    child.stderr.on("data", (d) => { output += d; });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) { process.stderr.write(output); reject(new Error(`wasm-pack exited with ${code} (${outName})`)); return; }
+      for (const stray of [".gitignore", "package.json", "README.md", `${outName}.d.ts`, `${outName}_bg.wasm.d.ts`]) {
+        rmSync(join(outDir, stray), { force: true });
+      }
+      // The glue is an ES module in a "type": "commonjs" package: .mjs says so to Node and webpack.
+      renameSync(join(outDir, `${outName}.js`), join(outDir, `${outName}.mjs`));
+      resolve(output);
+    });
+  });
 }
-// The glue is an ES module in a "type": "commonjs" package: .mjs says so to Node and webpack.
-renameSync(join(web, "vomo_users.js"), join(web, "vomo_users.mjs"));
+const web = join(pkg, "web");
+// The two builds run side by side: the parse-only one (`vomo-users/parse`: models and parsers
+// only, as src/lib.rs and src/glue/mod.rs gate the rest) in a target directory of its own, so
+// that neither overwrites the other's target/…/vomo_users.wasm nor recompiles the crate for
+// the other's features on the next build.
+const builds = await Promise.allSettled([
+  wasmPack(web, "vomo_users"),
+  wasmPack(join(pkg, "parse", "web"), "vomo_users_parse", { cargoArgs: ["--no-default-features"],
+    env: { CARGO_TARGET_DIR: join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "parse") } }),
+]);
+for (const b of builds) if (b.status === "fulfilled") process.stderr.write(b.value);
+for (const b of builds) if (b.status === "rejected") throw b.reason;
 
 const names = JSON.parse(readFileSync(join(root, "js/public-names.json"), "utf8"));
 const entries = join(root, "js/entries");
-for (const file of readdirSync(entries)) {
+for (const file of readdirSync(entries, { recursive: true })) {
+  if (!/\.[cm]js$/.test(file)) continue; // entries/parse/ itself
   const text = readFileSync(join(entries, file), "utf8").replace("/* @PUBLIC_NAMES@ */", names.join(", "));
   writeFileSync(join(pkg, file), text);
 }
@@ -54,6 +84,8 @@ const cjs = (entry, outfile) => buildSync({ entryPoints: [join(pkg, entry)], out
   logOverride: { "empty-import-meta": "silent" } });
 cjs("web/vomo_users.mjs", "web/vomo_users.cjs");
 cjs("facade/index.mjs", "facade.cjs");
+cjs("parse/web/vomo_users_parse.mjs", "parse/web/vomo_users_parse.cjs");
+cjs("facade/parse.mjs", "parse/facade.cjs");
 cjs("sim/index.mjs", "sim/index.cjs");
 cjs("stores/index.mjs", "stores/index.cjs");
 cjs("stores/file.mjs", "stores/file.cjs");
@@ -63,6 +95,11 @@ cjs("stores/file.mjs", "stores/file.cjs");
 // `moduleResolution: node10` (the default of `module: commonjs`), which ignores `exports`.
 cpSync(join(root, "js/index.d.ts"), join(pkg, "index.d.ts"));
 cpSync(join(root, "js/index.d.ts"), join(pkg, "index.d.mts"));
+// vomo-users/parse re-exports the main declarations: from index.d.ts for `require`, from
+// index.d.mts for `import`.
+const parseTypes = readFileSync(join(root, "js/parse.d.ts"), "utf8");
+writeFileSync(join(pkg, "parse/index.d.ts"), parseTypes);
+writeFileSync(join(pkg, "parse/index.d.mts"), parseTypes.replaceAll('from "../index.js"', 'from "../index.mjs"'));
 for (const dts of ["sim/index.d.mts", "stores/index.d.mts", "stores/file.d.mts"]) {
   for (const ext of [".d.cts", ".d.ts"]) cpSync(join(pkg, dts), join(pkg, dts.replace(/\.d\.mts$/, ext)));
 }

@@ -7,9 +7,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
-export function wasmSize(pkgDir) {
-  const bytes = readFileSync(join(pkgDir, "web/vomo_users_bg.wasm"));
-  return { rawKiB: bytes.length / 1024, gzipKiB: gzipSync(bytes, { level: 9 }).length / 1024 };
+/** A .wasm of the package (the main one unless `file`), raw and gzip -9: bytes and KiB. */
+export function wasmSize(pkgDir, file = "web/vomo_users_bg.wasm") {
+  const bytes = readFileSync(join(pkgDir, file));
+  const gzip = gzipSync(bytes, { level: 9 }).length;
+  return { rawBytes: bytes.length, gzipBytes: gzip, rawKiB: bytes.length / 1024, gzipKiB: gzip / 1024 };
 }
 
 function wallMs(args) {
@@ -19,19 +21,26 @@ function wallMs(args) {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-/** Over `pairs` alternating spawns, the fastest of each (the least disturbed by a busy
- *  machine): import + parseUserPage vs JSON.parse only. */
-export function coldStart(pkgDir, pageText, pairs = 5) {
+/** Over `pairs` rounds of alternating spawns, the fastest of each (the least disturbed by a
+ *  busy machine): for each of `entries` (package files: the main Node ES module entry
+ *  "index.mjs", "parse/index.mjs"), import + parseUserPage, and JSON.parse only; every
+ *  round spawns each once, so all see the same machine. `{ plainMs, [entry]: { pkgMs, extraMs } }`. */
+export function coldStart(pkgDir, pageText, pairs = 5, entries = ["index.mjs"]) {
   const dir = mkdtempSync(join(tmpdir(), "vomo-cold-"));
   const page = join(dir, "page.json");
   writeFileSync(page, pageText);
-  const pkgIndex = join(pkgDir, "index.mjs");
-  const withPkg = ["--input-type=module", "-e",
-    `import { readFileSync } from "node:fs"; const { parseUserPage } = await import(${JSON.stringify(pkgIndex)}); parseUserPage(readFileSync(${JSON.stringify(page)}, "utf8"));`];
+  const withPkg = (entry) => ["--input-type=module", "-e",
+    `import { readFileSync } from "node:fs"; const { parseUserPage } = await import(${JSON.stringify(join(pkgDir, entry))}); parseUserPage(readFileSync(${JSON.stringify(page)}, "utf8"));`];
   const plain = ["--input-type=module", "-e", `import { readFileSync } from "node:fs"; JSON.parse(readFileSync(${JSON.stringify(page)}, "utf8"));`];
-  const a = [], b = [];
-  for (let i = 0; i < pairs; i++) { a.push(wallMs(withPkg)); b.push(wallMs(plain)); }
-  return { pkgMs: Math.min(...a), plainMs: Math.min(...b), extraMs: Math.min(...a) - Math.min(...b) };
+  const times = new Map(entries.map((e) => [e, []])), plainTimes = [];
+  for (let i = 0; i < pairs; i++) {
+    for (const entry of entries) times.get(entry).push(wallMs(withPkg(entry)));
+    plainTimes.push(wallMs(plain));
+  }
+  const plainMs = Math.min(...plainTimes);
+  const out = { plainMs };
+  for (const [entry, xs] of times) out[entry] = { pkgMs: Math.min(...xs), extraMs: Math.min(...xs) - plainMs };
+  return out;
 }
 
 /** Heap after a full GC while `listUsers()` streams every user of the simulator, in a child

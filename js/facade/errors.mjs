@@ -1,19 +1,21 @@
 // VomoError and the conversions every façade call goes through.
 
-// Which kinds are retryable is the Rust core's decision (`policy().retryableKinds`); the
-// façade installs the policy when it builds the API. Errors the core raises carry its
-// answer; before the wasm is loaded (a browser before `await init()`) only input errors
-// can arise, and none of those is retryable.
-let policySource = null;
+// Which kinds are retryable is the Rust core's decision (`policy().retryableKinds`, or the
+// parse-only build's `retryableKinds()`); each façade installs its source when it builds
+// its API, and the first that answers decides (one page may load both builds). Errors the
+// core raises carry its answer; before a wasm is loaded (a browser before `await init()`)
+// none answers, and the errors made then are not retryable.
+const policySources = [];
 export function usePolicy(source) {
-  policySource = source;
+  policySources.push(source);
 }
 function isRetryable(kind) {
-  try {
-    return policySource?.().retryableKinds.includes(kind) ?? false;
-  } catch {
-    return false;
+  for (const source of policySources) {
+    try {
+      return source().retryableKinds.includes(kind);
+    } catch { /* that wasm is not loaded yet */ }
   }
+  return false;
 }
 
 // Every copy of this class (the CommonJS and ES module builds, the stores sub-path) brands
@@ -40,7 +42,6 @@ export class VomoError extends Error {
 // A Rust panic traps the wasm (RuntimeError: unreachable). The glue's panic hook reports
 // its message first (src/glue/panic.rs): the trap becomes a VomoError of kind `internal`,
 // and every call still waiting is rejected with it.
-let lastPanic = () => null;
 // The calls waiting now, each by its own rejecter. (One shared never-settling promise raced
 // against every call would keep every call's result alive: a leak of one page per request.)
 const waiting = new Set();
@@ -52,22 +53,41 @@ function rejectWaiting(error) {
 }
 const internal = (message) => new VomoError("internal", `internal error in vomo-users (a bug, please report it): ${message}`);
 
-let arm = () => {};
-
-/** Connects the panic reports of one glue module. The handler goes in on first use: in
- *  browsers the wasm is not instantiated until `init()`, and nothing can panic before. */
-export function watchPanics(glue) {
-  lastPanic = () => {
-    try { return glue.lastPanic?.() ?? null; } catch { return null; }
-  };
-  let armed = false;
-  arm = () => {
-    if (armed) return;
+// Every glue module watched by this copy of the module: the full build's and the parse-only
+// build's share it when both are imported as ES modules (one page, Worker or bundle). A
+// panic is reported with its own message whichever build it came from; only a panic of a
+// build with async exports (`settles`) rejects the calls waiting, which are all its own.
+const watched = [];
+let reported = null; // the message of the latest panic a hook reported
+function lastPanic() {
+  if (reported != null) return reported;
+  for (const { glue } of watched) {
     try {
-      glue.setPanicHandler?.((message) => rejectWaiting(internal(message)));
-      armed = true;
+      const message = glue.lastPanic?.();
+      if (message != null) return message;
+    } catch { /* not instantiated */ }
+  }
+  return null;
+}
+
+/** Connects the panic reports of one glue module; `settles`: its calls go through `settle`.
+ *  The handler goes in on first use: in browsers the wasm is not instantiated until
+ *  `init()`, and nothing can panic before. */
+export function watchPanics(glue, { settles = true } = {}) {
+  if (!watched.some((w) => w.glue === glue)) watched.push({ glue, settles, armed: false });
+}
+
+function arm() {
+  for (const w of watched) {
+    if (w.armed) continue;
+    try {
+      w.glue.setPanicHandler?.((message) => {
+        reported = message;
+        if (w.settles) rejectWaiting(internal(message));
+      });
+      w.armed = true;
     } catch { /* not instantiated yet: the call itself reports that */ }
-  };
+  }
 }
 
 /** Turns whatever the glue threw into a VomoError (other errors pass through). */
@@ -111,3 +131,8 @@ export async function settle(promise) {
 }
 
 export const parseOrNull = (text) => (text == null ? null : JSON.parse(text));
+
+/** For the package's own tests: `(message, later)` panics inside Rust now, or inside an
+ *  async task when `later` (the full build only); resolves never, rejects with the error. */
+export const testPanic = (glue) => (message, later) =>
+  settle(Promise.resolve().then(() => guard(later ? glue.__testPanicLater : glue.__testPanic)(message)));

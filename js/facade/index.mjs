@@ -1,19 +1,14 @@
 // The JS façade over the wasm glue. It only adapts: JSON text to objects, plain error
 // objects to VomoError, Rust cursors to async iterators. Decisions stay in Rust.
 
-import { VomoError, toVomoError, guard, settle, usePolicy, watchPanics } from "./errors.mjs";
+import { VomoError, toVomoError, guard, usePolicy, testPanic, watchPanics } from "./errors.mjs";
+import { makeParsers } from "./parsers.mjs";
 import { makeClientClass } from "./client.mjs";
 import { MemoryStore } from "./stores.mjs";
 import { makePollerClass } from "./poller.mjs";
 import { makeImport } from "./import.mjs";
 
 export { VomoError, toVomoError, MemoryStore };
-
-function bodyText(body, fnName) {
-  if (typeof body === "string") return body;
-  if (body === undefined) throw new VomoError("parse", `${fnName}: no body given`);
-  return JSON.stringify(body);
-}
 
 function idList(ids, name) {
   if (ids == null) return undefined;
@@ -37,20 +32,7 @@ export function createApi(glue) {
   let cached;
   const policy = () => (cached ??= deepFreeze(JSON.parse(glue.policy())));
   usePolicy(policy);
-  // Bytes, not a string: TextEncoder is native, where wasm-bindgen copies a string into wasm
-  // one character at a time (as long as a whole JSON.parse of the page).
-  const utf8 = new TextEncoder(), fromUtf8 = new TextDecoder();
-  // The text is encoded straight into wasm memory (no Uint8Array per page; see pageInput),
-  // and the JSON text read back from there (see parseUserPageInput).
-  const parseUserPage = guard((body) => {
-    const text = bodyText(body, "parseUserPage"), room = text.length * 3;
-    const at = glue.pageInput(room);
-    const { written } = utf8.encodeInto(text, new Uint8Array(glue.wasmMemory().buffer, at, room));
-    const length = glue.parseUserPageInput(written);
-    return JSON.parse(fromUtf8.decode(new Uint8Array(glue.wasmMemory().buffer, glue.pageOutput(), length)));
-  });
-  const parseUserDetail = guard((body) => JSON.parse(glue.parseUserDetailJson(bodyText(body, "parseUserDetail"))));
-  const parseUser = guard((obj) => JSON.parse(glue.parseUserJson(bodyText(obj, "parseUser"))).user);
+  const { parseUserPage, parseUserDetail, parseUser } = makeParsers(glue);
   const classifyChange = guard((user, knownIds) =>
     glue.classifyChange(JSON.stringify(user), idList(knownIds, "knownIds")));
   const diffParticipations = guard((previous, current) =>
@@ -70,6 +52,6 @@ export function createApi(glue) {
     VomoError, VomoClient, UserPoller, MemoryStore, importRoster, findOrCreateUser, parseUserPage, parseUserDetail, parseUser, classifyChange,
     diffParticipations, totalHours, findMissingIds, parseRosterCsv, policy: guard(policy),
     // For the package's own tests: a panic inside Rust, now or inside an async task.
-    [Symbol.for("vomo-users.testPanic")]: (message, later) => settle(Promise.resolve().then(() => guard(glue.__testPanic)(message, later))),
+    [Symbol.for("vomo-users.testPanic")]: testPanic(glue),
   };
 }

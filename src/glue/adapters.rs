@@ -121,7 +121,7 @@ impl Mapping for JsMapping {
     }
 
     async fn set(&self, external_id: &str, value: &MappedUser) -> Result<()> {
-        let obj = super::error::to_js(value).unwrap_or(JsValue::NULL);
+        let obj = super::objects::to_js(value).unwrap_or(JsValue::NULL);
         call(&self.set, "mapping.set", &[&JsValue::from_str(external_id), &obj]).await.map(|_| ())
     }
 }

@@ -1,6 +1,7 @@
 //! `VomoClient` for JS: options in, JSON text out. The façade adds the async iterators.
 
-use super::error::{to_js, to_js_error, to_json, JsResult};
+use super::error::{to_js_error, to_json, JsResult};
+use super::objects::to_js;
 use super::runtime::{call_of, promise, web_runtime};
 use crate::web::WebRuntime;
 use crate::client::{CallLimits, Client, ClientConfig, Filters, PageWalk, Rate, UpsertInput};

@@ -1,7 +1,7 @@
 //! The one place where a core [`VomoError`] becomes a JS value.
 
-use crate::error::VomoError;
-use wasm_bindgen::JsValue;
+use crate::error::{ErrorKind, VomoError};
+use wasm_bindgen::prelude::*;
 
 /// `{ __vomo: true, kind, retryable, status, message, fieldsJson }`; the façade wraps it in `VomoError`.
 pub fn to_js_error(e: VomoError) -> JsValue {
@@ -28,12 +28,9 @@ pub fn to_json<T: serde::Serialize>(value: &T) -> JsResult<String> {
     serde_json::to_string(value).map_err(|e| to_js_error(VomoError::parse("$", e)))
 }
 
-/// A value as a plain JS object (serde-wasm-bindgen), in JSON's shapes: `None` is `null`,
-/// maps are objects, 64-bit integers are numbers. For small values, where building the
-/// object directly costs less than JSON text and a `JSON.parse` (see the module comment of
-/// `glue`).
-pub fn to_js<T: serde::Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| to_js_error(VomoError::parse("$", e)))
+/// The kinds a later attempt may succeed at, for the errors the façade makes itself. The
+/// full build's `policy().retryableKinds` is the same list; the parse-only build has this.
+#[wasm_bindgen(js_name = retryableKinds)]
+pub fn retryable_kinds() -> Vec<String> {
+    ErrorKind::all().iter().filter(|k| k.is_retryable()).map(|k| k.as_str().to_string()).collect()
 }

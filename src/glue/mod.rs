@@ -9,18 +9,31 @@
 //!   poller's events to handlers, import results; and for options and inputs coming in. Each
 //!   string field costs serde-wasm-bindgen its own crossing, so it was 1.2-1.9x slower there
 //!   (a page of 15 users: 37 µs as text, 59 µs as objects).
-//! - **serde-wasm-bindgen objects** (`error::to_js`, JSON-compatible shapes) for the small,
+//! - **serde-wasm-bindgen objects** (`objects::to_js`, JSON-compatible shapes) for the small,
 //!   mostly numeric values, where it was faster (0.6-0.9x): `stats()`, the `log` hook's
 //!   entries, import progress events, poll reports, `reconcile()` and `health()` results,
 //!   and the import mapping's entries both ways.
+//!
+//! The parse-only build (no `full` feature) has the parsers, the panic hook and the error
+//! conversion; every other module here needs `full`.
 
-mod adapters;
-pub mod client;
 mod error;
-mod poller;
-mod policy;
-mod pure;
 mod panic;
+mod parse;
+
+#[cfg(feature = "full")]
+mod adapters;
+#[cfg(feature = "full")]
+pub mod client;
+#[cfg(feature = "full")]
+mod objects;
+#[cfg(feature = "full")]
+mod panic_later;
+#[cfg(feature = "full")]
+mod poller;
+#[cfg(feature = "full")]
+mod policy;
+#[cfg(feature = "full")]
+mod pure;
+#[cfg(feature = "full")]
 mod runtime;
-
-

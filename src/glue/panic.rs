@@ -38,15 +38,9 @@ pub fn last_panic() -> Option<String> {
     LAST.with(|l| l.borrow().clone())
 }
 
-/// For the package's own tests: panics now, or inside an async task when `later`.
+/// For the package's own tests: panics now (`panic_later.rs` has the async one).
 #[doc(hidden)]
 #[wasm_bindgen(js_name = __testPanic)]
-pub fn test_panic(message: String, later: bool) -> js_sys::Promise {
-    if !later {
-        panic!("{message}");
-    }
-    wasm_bindgen_futures::future_to_promise(async move {
-        wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&JsValue::NULL)).await?;
-        panic!("{message}");
-    })
+pub fn test_panic(message: String) {
+    panic!("{message}");
 }

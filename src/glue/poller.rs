@@ -2,7 +2,8 @@
 
 use super::adapters::{JsHandlers, JsMapping, JsStore};
 use super::client::{parse_json, SharedClient, WasmClient};
-use super::error::{to_js, to_js_error, to_json, JsResult};
+use super::error::{to_js_error, to_json, JsResult};
+use super::objects::to_js;
 use super::runtime::{call_of, promise};
 use crate::web::WebRuntime;
 use crate::client::UpsertInput;

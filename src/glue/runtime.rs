@@ -60,7 +60,7 @@ pub fn web_runtime(fetch: Option<Function>, user_agent: Option<String>, on_warni
     }
     if let Some(f) = on_log {
         runtime = runtime.on_log(move |entry: &AttemptLog| {
-            if let Ok(value) = super::error::to_js(entry) {
+            if let Ok(value) = super::objects::to_js(entry) {
                 let _ = f.call1(&JsValue::NULL, &value);
             }
         });

@@ -55,12 +55,14 @@ export const runBin = (bin, args, { cwd, env = {} }) =>
 
 /**
  * Opens `url` in headless Chromium and returns `window.result`, which app/browser.js sets
- * when it has run; fails on any page error or failed request unless `allow(problem)`.
+ * when it has run; fails on any page error or failed request unless `allow(problem)`. Every
+ * URL the page requests is pushed to `requests`.
  */
-export async function resultInChromium(t, url, { allow = () => false } = {}) {
+export async function resultInChromium(t, url, { allow = () => false, requests = [] } = {}) {
   const browser = await launchChromium(t);
   const page = await browser.newPage();
   const problems = [];
+  page.on("request", (r) => requests.push(r.url()));
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
   page.on("requestfailed", (r) => problems.push(`requestfailed: ${r.url()}`));
   page.on("response", (r) => { if (r.status() >= 400) problems.push(`${r.status()}: ${r.url()}`); });

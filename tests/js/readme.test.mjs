@@ -17,3 +17,15 @@ test("README: the client, poller and import example runs and prints what it says
   assert.equal(out.at(-1), "60 " + out.at(-1).split(" ")[1] + " true true 60 1 invalid_input false");
   assert.ok(out.includes("2/2"), "progress reached done == total");
 });
+
+test("README: the vomo-users/parse example runs and prints its `// -> ` lines", () => {
+  const readme = readFileSync(join(repo, "README.md"), "utf8");
+  const block = readme.match(/```js\n(\/\/ node parse-example\.mjs[\s\S]*?)```/);
+  assert.ok(block, "the example block is in the README");
+  const file = join(process.cwd(), "parse-example.mjs");
+  writeFileSync(file, block[1]);
+  const out = execFileSync(process.execPath, [file], { encoding: "utf8" }).trimEnd().split("\n");
+  const expected = [...block[1].matchAll(/\/\/ -> (.*)$/gm)].map((m) => m[1]);
+  assert.equal(expected.length, 3);
+  assert.deepEqual(out, expected);
+});

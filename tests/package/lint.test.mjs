@@ -22,13 +22,14 @@ async function packedTarball(t) {
 test("attw: no problem in any resolution mode (node10, node16 CJS and ESM, bundler)", async (t) => {
   const tgz = await packedTarball(t);
   const attw = join(repoRequire.resolve("@arethetypeswrong/cli/package.json"), "../dist/index.js");
-  // The .wasm sub-path is an asset for bundlers and build scripts, not a module to type.
-  const { stdout } = await run(process.execPath, [attw, tgz, "--format", "json", "--exclude-entrypoints", "./web/vomo_users_bg.wasm"],
+  // The .wasm sub-paths are assets for bundlers and build scripts, not modules to type.
+  const { stdout } = await run(process.execPath, [attw, tgz, "--format", "json",
+    "--exclude-entrypoints", "./web/vomo_users_bg.wasm", "./parse/web/vomo_users_parse_bg.wasm"],
     { maxBuffer: 64 << 20 }).catch((e) => e);
   const report = JSON.parse(stdout);
   assert.deepEqual(report.analysis.problems, [], JSON.stringify(report.analysis.problems, null, 2));
   const entries = Object.keys(report.analysis.entrypoints).sort();
-  assert.deepEqual(entries, [".", "./package.json", "./sim", "./stores", "./stores/file"]);
+  assert.deepEqual(entries, [".", "./package.json", "./parse", "./sim", "./stores", "./stores/file"]);
 });
 
 test("publint: no error, warning or suggestion", async (t) => {
@@ -40,8 +41,8 @@ test("publint: no error, warning or suggestion", async (t) => {
   assert.deepEqual(messages, []);
 });
 
-test("the tarball holds exactly one .wasm (web/vomo_users_bg.wasm)", async () => {
+test("the tarball holds exactly two .wasm files: the main one and vomo-users/parse's", async () => {
   const { stdout } = await run("npm", ["pack", join(repo, "pkg"), "--dry-run", "--json"], { maxBuffer: 16 << 20 });
   const files = JSON.parse(stdout)[0].files.map((f) => f.path);
-  assert.deepEqual(files.filter((f) => f.endsWith(".wasm")), ["web/vomo_users_bg.wasm"]);
+  assert.deepEqual(files.filter((f) => f.endsWith(".wasm")).sort(), ["parse/web/vomo_users_parse_bg.wasm", "web/vomo_users_bg.wasm"]);
 });

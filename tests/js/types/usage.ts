@@ -5,6 +5,8 @@ import init, {
   totalHours, findMissingIds,
 } from "vomo-users";
 import type { User, UserDetail, Participation, Page, ParticipationDiff, VomoErrorKind } from "vomo-users";
+import initParse, { VomoError as ParseError, parseUserPage as parsePage, parseUserDetail as parseDetail, parseUser as parseOne } from "vomo-users/parse";
+import type { User as ParsedUser, Page as ParsedPage, UserDetail as ParsedDetail } from "vomo-users/parse";
 
 async function main(body: string): Promise<void> {
   await init();
@@ -41,4 +43,28 @@ async function main(body: string): Promise<void> {
   }
 }
 
+// vomo-users/parse: the main entry's declarations, so its values and errors are the main types.
+async function parseOnly(body: string): Promise<User[]> {
+  await initParse();
+  const page: Page<User> = parsePage(body);
+  const same: ParsedPage<ParsedUser> = page;
+  const detail: UserDetail = parseDetail(JSON.parse(body) as object);
+  const one: ParsedDetail = detail;
+  const user: User = parseOne({ id: 1, email: "a@b.org" });
+  const MainError: typeof VomoError = ParseError;
+  try {
+    parsePage("x");
+  } catch (e) {
+    if (e instanceof ParseError) {
+      const k: VomoErrorKind = e.kind;
+      const asMain: VomoError = e;
+      console.log(k, asMain.message, MainError.name);
+    }
+  }
+  // @ts-expect-error the sub-path has the parsers only
+  void import("vomo-users/parse").then((m) => m.VomoClient);
+  return [...same.data, one, user];
+}
+
 void main("{}");
+void parseOnly("{}");

@@ -1,0 +1,10 @@
+// `vomo-users/parse` in Node, ES modules: re-exports the CommonJS build, so `import` and
+// `require` share one wasm instance and one VomoError class (as index.mjs does).
+import { readFileSync } from "node:fs";
+import api from "./index.cjs";
+
+// A no-op when index.cjs loaded the wasm itself (it can, except inside an ES module bundle).
+api[Symbol.for("vomo-users.loadWasm")](() => readFileSync(new URL("./web/vomo_users_parse_bg.wasm", import.meta.url)));
+
+export const { VomoError, parseUserPage, parseUserDetail, parseUser } = api;
+export default api.init;

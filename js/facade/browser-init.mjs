@@ -1,0 +1,70 @@
+// `init()` of the browser entries (browser.mjs and parse/browser.mjs, each over its own
+// wasm-bindgen web glue and .wasm): fetches and instantiates the .wasm once, with errors
+// that say what to do; until then every glue function throws a VomoError saying to call it.
+import { VomoError } from "./errors.mjs";
+
+/**
+ * `entry`: the import specifier ("vomo-users", "vomo-users/parse"), for messages; `file`:
+ * the .wasm's path in the package, for messages; `defaultUrl()`: that .wasm next to the
+ * entry (written out in the entry itself, where bundlers look for it); `initWasm` and
+ * `glue`: the web glue's default export and module.
+ * Returns `{ init, glue }`: the entry's default export and the checked glue for its façade.
+ */
+export function browserInit({ entry, file, defaultUrl, initWasm, glue }) {
+  let ready;
+  let loaded = false;
+  /**
+   * Loads the wasm (from next to the entry unless `input`, a URL, Request, Response,
+   * bytes or WebAssembly.Module, says otherwise). Idempotent; after a failure, tries again.
+   */
+  function init(input) {
+    ready ??= load(input).then(() => { loaded = true; }, (e) => { ready = undefined; throw e; });
+    return ready;
+  }
+
+  const help = `serve the package's ${file} at that URL (docs/bundlers.md in the package has a recipe per bundler) or pass its URL to init()`;
+
+  async function load(input) {
+    let source = input ?? defaultUrl();
+    let from = "";
+    if (typeof source === "string" || source instanceof URL || (typeof Request === "function" && source instanceof Request)) {
+      const url = typeof source === "string" ? source : source.href ?? source.url;
+      from = ` from ${url}`;
+      try {
+        source = await fetch(source);
+      } catch (e) {
+        throw new VomoError("network", `${entry} could not fetch its .wasm${from}: ${e.message}`, { cause: e });
+      }
+      if (!source.ok) {
+        throw new VomoError(source.status === 404 ? "not_found" : "network",
+          `${entry} could not fetch its .wasm${from}: HTTP ${source.status}; ${help}`, { status: source.status });
+      }
+      // A dev server's fallback page where the .wasm should be (Vite pre-bundling, an SPA route).
+      if (/^text\/html/i.test(source.headers.get("content-type") ?? "")) {
+        throw new VomoError("invalid_input", `${entry} fetched an HTML page, not its .wasm,${from}; ${help}`);
+      }
+    }
+    try {
+      await initWasm({ module_or_path: source });
+    } catch (e) {
+      throw new VomoError("invalid_input", `${entry} could not instantiate its .wasm${from}: ${e.message}; ${help}`, { cause: e });
+    }
+  }
+
+  function assertLoaded() {
+    if (!loaded) {
+      throw new VomoError("invalid_input",
+        `${entry} is not initialized: call \`await init()\` (the package's default export) once before using it in a browser`);
+    }
+  }
+
+  // The glue as the façade sees it: each of its functions and classes checks first that the
+  // wasm is loaded (a Proxy, so that `new`, static members and instanceof still work).
+  const checkedGlue = Object.fromEntries(Object.entries(glue).map(([name, value]) => [name,
+    typeof value !== "function" ? value : new Proxy(value, {
+      apply(target, self, args) { assertLoaded(); return Reflect.apply(target, self, args); },
+      construct(target, args, newTarget) { assertLoaded(); return Reflect.construct(target, args, newTarget); },
+    })]));
+
+  return { init, glue: checkedGlue };
+}

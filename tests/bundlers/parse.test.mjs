@@ -1,0 +1,83 @@
+// An app that only parses (app/parse-browser.js, app/parse-node.js: `vomo-users/parse`)
+// built by webpack 5, Vite and esbuild as docs/bundlers.md says: each build ships the
+// parse-only .wasm and not the main one, and the app runs (Chromium; node, outside the project).
+import test from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { makeApp, outsideDir, runNode, resultInChromium, serveDir, repoRequire, FIXTURE_IDS } from "./helpers.mjs";
+
+const INDEX = '<!doctype html><meta charset="utf-8"><script type="module" src="./parse-browser.js"></script>';
+const sizeOf = (app, file) => statSync(createRequire(join(app, "package.json")).resolve(`vomo-users/${file}`)).size;
+const wasmIn = (dir) => readdirSync(dir, { recursive: true }).filter((f) => f.endsWith(".wasm"));
+
+function assertParseResult(result) {
+  assert.deepEqual(result, { beforeInit: { isVomoError: true, kind: "invalid_input", saysInit: true }, ids: FIXTURE_IDS,
+    error: { isVomoError: true, kind: "parse" } });
+}
+
+/** The build's .wasm files: exactly one, the parse-only one (byte for byte). */
+function assertOnlyParseWasm(app, dist) {
+  const files = wasmIn(dist);
+  assert.equal(files.length, 1, `one .wasm in ${files}`);
+  assert.deepEqual(readFileSync(join(dist, files[0])),
+    readFileSync(createRequire(join(app, "package.json")).resolve("vomo-users/parse/web/vomo_users_parse_bg.wasm")));
+  assert.ok(sizeOf(app, "parse/web/vomo_users_parse_bg.wasm") < sizeOf(app, "web/vomo_users_bg.wasm") / 2);
+}
+
+test("webpack 5: a parse-only app emits only the parse-only .wasm and runs in Chromium", async (t) => {
+  const webpack = repoRequire("webpack");
+  const app = makeApp(t, "webpack-parse");
+  const dist = join(app, "dist");
+  const stats = await new Promise((resolve, reject) => webpack({
+    mode: "production", context: app, entry: "./parse-browser.js", output: { path: dist, filename: "main.js" },
+  }, (err, s) => (err ? reject(err) : resolve(s))));
+  assert.equal(stats.hasErrors(), false, stats.toString("errors-only"));
+  assertOnlyParseWasm(app, dist);
+  writeFileSync(join(dist, "index.html"), '<!doctype html><meta charset="utf-8"><script src="main.js"></script>');
+  const site = await serveDir(t, dist);
+  assertParseResult(await resultInChromium(t, `${site.url}/index.html`));
+});
+
+test("vite build: a parse-only app ships only the parse-only .wasm and runs in Chromium", async (t) => {
+  const { build } = await import(repoRequire.resolve("vite"));
+  const app = makeApp(t, "vite-parse", { "index.html": INDEX });
+  await build({ root: app, logLevel: "error" });
+  assertOnlyParseWasm(app, join(app, "dist"));
+  const site = await serveDir(t, join(app, "dist"));
+  assertParseResult(await resultInChromium(t, `${site.url}/index.html`));
+});
+
+test("vite dev server (the docs/bundlers.md config): the page fetches only the parse-only .wasm", async (t) => {
+  const { createServer } = await import(repoRequire.resolve("vite"));
+  const app = makeApp(t, "vite-dev-parse", { "index.html": INDEX });
+  const server = await createServer({ root: app, logLevel: "error", server: { host: "127.0.0.1", port: 0, strictPort: false } });
+  t.after(() => server.close());
+  await server.listen();
+  const requests = [];
+  assertParseResult(await resultInChromium(t, `${server.resolvedUrls.local[0]}index.html`, { requests }));
+  const wasm = requests.filter((u) => new URL(u).pathname.endsWith(".wasm")).map((u) => new URL(u).pathname.split("/").at(-1));
+  assert.deepEqual(wasm, ["vomo_users_parse_bg.wasm"]);
+});
+
+test("esbuild (browser; Node ES module and CommonJS): with the parse-only .wasm copied to web/, each bundle runs", async (t) => {
+  const esbuild = repoRequire("esbuild");
+  const app = makeApp(t, "esbuild-parse");
+  const parseWasm = createRequire(join(app, "package.json")).resolve("vomo-users/parse/web/vomo_users_parse_bg.wasm");
+  const copyWasm = (dir) => { mkdirSync(join(dir, "web"), { recursive: true }); cpSync(parseWasm, join(dir, "web", "vomo_users_parse_bg.wasm")); };
+  const dist = join(app, "dist");
+  await esbuild.build({ absWorkingDir: app, entryPoints: ["parse-browser.js"], bundle: true, format: "esm",
+    platform: "browser", outdir: "dist", logLevel: "error" });
+  copyWasm(dist);
+  writeFileSync(join(dist, "index.html"), INDEX);
+  const site = await serveDir(t, dist);
+  assertParseResult(await resultInChromium(t, `${site.url}/index.html`));
+  for (const [format, file] of [["esm", "app.mjs"], ["cjs", "app.cjs"]]) {
+    const out = outsideDir(t, `esbuild-parse-${format}`);
+    await esbuild.build({ absWorkingDir: app, entryPoints: ["parse-node.js"], bundle: true, format,
+      platform: "node", outfile: join(out, file), logLevel: "error" });
+    copyWasm(out);
+    assert.deepEqual(await runNode(join(out, file), { cwd: out }), { ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" } }, format);
+  }
+});
