@@ -185,9 +185,14 @@ const NOTES = [
   "  with an `X-RateLimit-Reset` holds every request until the reset (Octokit's rule); a 429 without `Retry-After` waits for the reset.",
   "  The yardstick spaces starts by `minTime = 1000 / R` from the previous slot and waits `Retry-After` on a 429, as Bottleneck and",
   "  Octokit's throttling plugin do; against a burst-1 token bucket every late arrival costs it a whole second.",
-  "  In the run of 15:32 UTC one of the three token-bucket runs met one 429 (92.5% of R that run; 97.8% median): a burst-1 bucket",
-  "  refuses any request that arrives even 1 ms early, and an arrival can be late (so the next one looks early) after the send time",
-  "  was taken; the margin is 0.5% + 0.5 ms. Runs at 11:17 and 14:30 UTC had 0 429s in all three; the row is reported as not met.",
+  "  In the run of 15:32 UTC one of the three token-bucket runs met one 429 (92.5% of R that run). Found at 20:50 UTC with the",
+  "  server's arrival log beside a spy on the client's `fetch`: each 429 followed a request that reached the server 3-15 ms late",
+  "  while its measured latency was normal; the client had been held up (GC, a busy CPU) after the throttle noted the send time",
+  "  and before `fetch` was called, and the latency was counted from the latter. It now runs from the throttle's own send time",
+  "  (src/client/mod.rs; native test `a_stall_between_the_throttles_send_time_and_the_wire_delays_the_next_request_as_much`).",
+  "  On a loaded machine (two builds running), 3,000 users at 10 req/s against a burst-1 bucket: 4 429s in 8 runs before",
+  "  (smallest arrival gap 95.2 ms), 0 in 6 runs after (smallest gap 101.2 ms). The sliding-window figure is unchanged by it:",
+  "  alternating the previous build and this one, 97.1 / 97.8 / 98.0% against 97.8 / 97.8 / 97.8%, 0 429s each.",
   "- **`\"auto\"`.** With `X-RateLimit-Limit` / `-Remaining` that behave like a fixed window (the fixed-window row), the limit comes from",
   "  the headers instead of from 429s (src/client/rate_limit_headers.rs): `Remaining` counts down by one per request and starts over at",
   "  `Limit - 1` on a window's first request; a Laravel window opens at the first request after the last one expired, so the time between",
@@ -222,7 +227,8 @@ const NOTES = [
   "  is checked again, and the JSON text left in wasm memory for the façade's `TextDecoder` (`pageOutput`): -3%; (5) whitespace",
   "  skipped after one compare, null and integers read in place, key lookup without an iterator call: -8%, -4%, -3%. In this",
   "  evening's runs the machine ran `JSON.parse` at 150-200 MB/s instead of 338: there, alternating corpus by corpus in one",
-  "  process (60 rounds), the ratio went from 0.41 (q10 0.35) to 0.58 (q10 0.50) median; the table's run above is that build.",
+  "  process (60 rounds), the ratio went from 0.41 (q10 0.35) to 0.58 (q10 0.50) median. The table's row is the merged build at",
+  "  22:2x UTC, on a host that ran `JSON.parse` at 169 MB/s (half the 15:32 figure) with nothing else running: 0.56 / 0.61 / 0.65x.",
   "  Output, warnings and errors are unchanged (the property test, now with plain and odd `links`/`meta` and a byte route test",
   "  against `from_utf8` on broken bytes; a page ten times the usual size in src/parse/page_scan.rs). Size: 627.2 KiB raw (-1.1),",
   "  268.8 KiB gzip (+0.3). What is left: the scan of a user's keys and values (about 40% of the wasm time) and its checks and",
@@ -245,11 +251,11 @@ const NOTES = [
   "  effect. The stretch (<= 100 KB gzip for what a page that only parses must load) is met by the sub-path `vomo-users/parse`:",
   "  the crate without its `full` feature (models, parsers, the panic hook and the error conversion; src/lib.rs and",
   "  src/glue/mod.rs gate the rest), built by the same wasm-pack and wasm-opt flags into parse/web/vomo_users_parse_bg.wasm:",
-  "  204,838 B raw (200.0 KiB), 95,032 B gzip -9 (Node's zlib; 94,933 B from gzip(1)) = 95.0 KB = 92.8 KiB, met whether KB",
-  "  means 1,000 or 1,024 bytes. (182.9 / 86.4 KiB when first measured, before the page scanner, +12.1 / +4.7, was merged.) A",
+  "  208,111 B raw (203.2 KiB), 96,962 B gzip -9 (Node's zlib) = 97.0 KB = 94.7 KiB with the faster scanner merged (95,032 B",
+  "  before it), met whether KB means 1,000 or 1,024 bytes. (182.9 / 86.4 KiB when first measured, before the page scanner.) A",
   "  page, Worker or Node process that imports only the sub-path never loads the main file: the tests check Playwright's network",
   "  log, the workerd bundle's imports, webpack's and Vite's output and Node's module cache. The one-file target stays not met for",
-  "  the main `.wasm` that `vomo-users` loads (628.9 KiB raw / 268.9 KiB gzip; +0.6 / +0.4 KiB for the sub-path's",
+  "  the main `.wasm` that `vomo-users` loads (627.8 KiB raw / 269.2 KiB gzip at 22:51 UTC; +0.6 / +0.4 KiB for the sub-path's",
   "  `retryableKinds` export and the split test hook). Its other ~176 KiB gzip are the client, poller, import, CSV and helpers: their async state",
   "  machines (poll 26 KiB raw, importRoster 19 KiB, the exchange 18 KiB, next_page 16 KiB, the poller state's save and load",
   "  23 KiB), one serde_json deserializer per type (51 KiB) and BTreeMap code (35 KiB). Float formatting, f64 parsing and `{:?}`",
@@ -276,7 +282,12 @@ const NOTES = [
   "  13.7 / 18.6 ms against 20.3 / 29.1 ms for the main entry (the compile of a 200 KiB module instead of a 629 KiB one); the",
   "  first `parseUserPage` 5.4 / 8.1 ms for either (V8 compiles a wasm function on its first call: with",
   "  `--no-wasm-lazy-compilation` that call takes 0.5-0.8 ms and the module's compile 17-22 ms instead of 4-5 ms); the second",
-  "  0.1-0.2 ms. What would close 15 ms for the sub-path: less code on a first page's path, not a smaller file alone.",
+  "  0.1-0.2 ms. What would close 15 ms for the sub-path: less code on a first page's path, not a smaller file alone. The rows",
+  "  in the table are from 22:2x UTC with nothing else running but a slow host (the JSON-only process 109-118 ms against 63 ms at",
+  "  15:32): main 17.7 / 22.4 / 46.8 ms, sub-path 15.7 / 16.1 / 23.3 ms; both not met.",
+  "  Tried for the main entry and not kept: an ES module entry for Node that bundles the glue and façade instead of re-exporting",
+  "  index.cjs (the ESM-to-CJS bridge): on a loaded machine the spread (tens of ms) hid any gain, and it would give `import` and",
+  "  `require` in one process two wasm instances (a client from one passed to a poller from the other would break).",
   "- **CPU per page.** Not met: 2.83x median (2.00 fastest), 1.53 ms against 0.38 ms per page. Done: a handler that returns no",
   "  promise is settled without one (one promise and one closure per event fewer), the global `fetch` gets `(url, init)` instead of a",
   "  `Request` that undici rebuilds, and request labels and log entries are built only when an error or a `log` hook needs them",
@@ -326,7 +337,10 @@ if (WRITE) {
     }
     for (const ls of fresh.values()) merged.push(...ls);
     const head = old.slice(a + BEGIN.length, b).split("\n").filter((l) => l && !l.startsWith("|") && !l.startsWith("Notes") && !l.startsWith("- ") && !l.startsWith("  ") && !l.startsWith("##"));
-    body = [lines[0], "", `${head[0] ?? ""} Rows of ${ONLY.join(", ")} measured again on ${new Date().toISOString().slice(0, 16)}Z with \`--only\`.`, "",
+    // An earlier "measured again" sentence whose groups are all re-measured now is dropped.
+    const earlier = (head[0] ?? "").replace(/ Rows of ([\w, ]+) measured again on [^ ]+ with `--only`[^.]*\./g,
+      (sentence, groups) => (groups.split(", ").every((g) => ONLY.includes(g)) ? "" : sentence));
+    body = [lines[0], "", `${earlier} Rows of ${ONLY.join(", ")} measured again on ${new Date().toISOString().slice(0, 16)}Z with \`--only\`.`, "",
       lines[4], lines[5], ...merged, "", ...NOTES].join("\n");
   }
   const block = `${BEGIN}\n${body}\n${END}`;
