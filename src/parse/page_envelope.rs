@@ -21,13 +21,10 @@ fn members(text: &[u8], span: Span, mut member: impl FnMut(&[u8], Span) -> Optio
         return Some(());
     }
     loop {
-        let key = c.string()?;
+        let key = c.key()?;
         if key.kind != Kind::Str(false) {
             return None;
         }
-        c.ws();
-        c.eat(b':')?;
-        c.ws();
         let value = c.value()?;
         member(&c.b[key.start + 1..key.end - 1], value)?;
         if c.next_member(b'}')? {

@@ -77,13 +77,10 @@ pub(super) fn scan(text: &[u8]) -> Option<Result<PageJson>> {
     c.ws();
     if !c.close(b'}') {
         loop {
-            let key = c.string()?;
+            let key = c.key()?;
             if key.kind != Kind::Str(false) {
                 return None;
             }
-            c.ws();
-            c.eat(b':')?;
-            c.ws();
             match &c.b[key.start + 1..key.end - 1] {
                 b"data" if !saw_data => {
                     saw_data = true;
@@ -290,6 +287,17 @@ impl<'a> Cursor<'a> {
         Some(false)
     }
 
+    /// An object member's key: the string, then the whitespace, the colon and the whitespace
+    /// before its value.
+    #[inline(always)]
+    pub fn key(&mut self) -> Option<Span> {
+        let key = self.string()?;
+        self.ws();
+        self.eat(b':')?;
+        self.ws();
+        Some(key)
+    }
+
     /// Enters a container at its opening bracket.
     #[inline(always)]
     pub fn open(&mut self, c: u8) -> Option<()> {
@@ -423,10 +431,7 @@ impl<'a> Cursor<'a> {
                 self.ws();
                 if !self.close(b'}') {
                     loop {
-                        self.string()?;
-                        self.ws();
-                        self.eat(b':')?;
-                        self.ws();
+                        self.key()?;
                         self.value()?;
                         if self.next_member(b'}')? {
                             break;
@@ -465,10 +470,7 @@ impl<'a> Cursor<'a> {
         let mut clean = true;
         if !self.close(b'}') {
             loop {
-                let key = self.string()?;
-                self.ws();
-                self.eat(b':')?;
-                self.ws();
+                let key = self.key()?;
                 let known = match key.kind {
                     Kind::Str(false) => clean_user::field(self.b, key.start + 1, key.end - key.start - 2),
                     _ => {
