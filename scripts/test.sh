@@ -101,6 +101,8 @@ APP="$WORK/app"
 run_layer setup none bash scripts/setup.sh
 run_layer build none npm run build
 run_layer native cargo cargo test
+# The crate without `full` (what vomo-users/parse is built from): its own tests, natively.
+run_layer native-parse-only cargo cargo test --no-default-features
 # The poller simulation at CI strength: 9,000 adversarial + 1,000 large-values seeds (10,000
 # worlds) and every death point of 2 backfills, in a release build (a minute or two).
 run_layer simulation cargo env POLLER_SIM_SEEDS=9000 POLLER_SIM_LARGE_SEEDS=1000 \

@@ -9,6 +9,7 @@ import { makePollerClass } from "./poller.mjs";
 import { makeImport } from "./import.mjs";
 
 export { VomoError, toVomoError, MemoryStore };
+export { nodeEntry } from "./node-entry.mjs";
 
 function idList(ids, name) {
   if (ids == null) return undefined;

@@ -5,6 +5,7 @@ import { VomoError, testPanic, usePolicy, watchPanics } from "./errors.mjs";
 import { makeParsers } from "./parsers.mjs";
 
 export { VomoError };
+export { nodeEntry } from "./node-entry.mjs";
 
 /** Builds the parse-only API over one loaded parse-only glue module. */
 export function createParseApi(glue) {

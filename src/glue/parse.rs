@@ -8,18 +8,6 @@ use crate::parse;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(js_name = parseUserPageJson)]
-pub fn parse_user_page_json(text: &str) -> JsResult<String> {
-    parse::user_page_json(text).map_err(to_js_error)
-}
-
-/// The same over UTF-8 bytes (the façade's `TextEncoder.encode` of the text): a byte array
-/// crosses into wasm as one copy, where a string is copied character by character.
-#[wasm_bindgen(js_name = parseUserPageBytes)]
-pub fn parse_user_page_bytes(bytes: &[u8]) -> JsResult<String> {
-    parse::user_page_parts_utf8(bytes).and_then(parse::PageJson::into_json).map_err(to_js_error)
-}
-
 thread_local! {
     /// Where the façade writes a page's UTF-8 text for [`parse_user_page_input`].
     static PAGE_INPUT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -45,8 +33,8 @@ pub fn page_input(len: usize) -> usize {
     })
 }
 
-/// Parses the first `len` bytes written at [`page_input`] (like [`parse_user_page_bytes`])
-/// and returns the length of the page's JSON text, left at [`page_output`] for the façade to
+/// Parses the first `len` bytes written at [`page_input`] (UTF-8: the text crosses as one
+/// copy, where a string argument is copied character by character) and returns the length of the page's JSON text, left at [`page_output`] for the façade to
 /// decode (`TextDecoder`) until the next call: the text crosses back as it is, where a
 /// returned `String` would be checked as UTF-8 once more on the way.
 #[wasm_bindgen(js_name = parseUserPageInput)]
