@@ -55,10 +55,11 @@ const web = join(pkg, "web");
 // The two builds run side by side: the parse-only one (`vomo-users/parse`: models and parsers
 // only, as src/lib.rs and src/glue/mod.rs gate the rest) in a target directory of its own, so
 // that neither overwrites the other's target/…/vomo_users.wasm nor recompiles the crate for
-// the other's features on the next build.
+// the other's features on the next build. Both turn on the crate's `js` feature: the
+// `#[wasm_bindgen]` exports the façade calls, which Rust apps that depend on the crate leave off.
 const builds = await Promise.allSettled([
-  wasmPack(web, "vomo_users"),
-  wasmPack(join(pkg, "parse", "web"), "vomo_users_parse", { cargoArgs: ["--no-default-features"],
+  wasmPack(web, "vomo_users", { cargoArgs: ["--features", "js"] }),
+  wasmPack(join(pkg, "parse", "web"), "vomo_users_parse", { cargoArgs: ["--no-default-features", "--features", "js"],
     env: { CARGO_TARGET_DIR: join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "parse") } }),
 ]);
 for (const b of builds) if (b.status === "fulfilled") process.stderr.write(b.value);

@@ -14,6 +14,8 @@
 //!   entries, import progress events, poll reports, `reconcile()` and `health()` results,
 //!   and the import mapping's entries both ways.
 //!
+//! Compiled only with the crate's `js` feature (the npm package's build): a Rust wasm app
+//! that depends on the crate leaves it off and exports none of this (examples/rust_app.rs).
 //! The parse-only build (no `full` feature) has the parsers, the panic hook and the error
 //! conversion; every other module here needs `full`.
 
