@@ -1,6 +1,7 @@
 // UserPoller figures against a simulator in a child process (real clock, no server limit):
 // requests for an initial sync, an incremental poll and a quiet poll, and the poller's CPU
-// per 15-user page beside a plain fetch + JSON.parse loop over the same listing.
+// per 15-user page beside a plain fetch + JSON.parse loop over the same listing and beside the
+// client's own listUserPages() over it.
 
 const FAST = 100_000; // requests per second: no client-side wait in these figures
 
@@ -49,5 +50,11 @@ export async function cpuPerPage(api, sim, n) {
     url = body.links.next;
   }
   const plainMs = (cpu() - c0) / pages;
-  return { pollerMs, plainMs, ratio: pollerMs / plainMs };
+  // The client's listing alone, which the poller's walk is built on: the floor of its figure.
+  const client = new api.VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: FAST });
+  c0 = cpu();
+  let listed = 0;
+  for await (const _page of client.listUserPages()) listed++;
+  const listMs = (cpu() - c0) / listed;
+  return { pollerMs, plainMs, ratio: pollerMs / plainMs, listMs, listRatio: listMs / plainMs };
 }
