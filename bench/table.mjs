@@ -345,7 +345,7 @@ const NOTES = [
   "  not the delivery contract, are what stand between it and 1.2x. The exchange's own JS-side steps, measured in",
   "  plain JS over the same pages (a `Headers`, an `AbortController` with its timeout timer, `redirect: \"manual\"`, seven",
   "  header reads, `arrayBuffer()` and a decode), cost 1.09x the plain loop. The client's listing alone is the row's",
-  "  yardstick since 2026-12-03 (measured after the plain loop in each round): three runs of `--only cpu` at 06:5x UTC gave",
+  "  yardstick since 2026-12-03 (measured after the plain loop in each round): three runs of `--only cpu` at 06:3x UTC gave",
   "  medians of 1.17x, 1.38x and 1.14x for it and 1.94x, 1.73x and 2.11x for the poller; what the listing costs beyond the",
   "  plain loop's JS-side steps is the crossings into and out of wasm and the promise traffic of each await (a",
   "  `--cpu-prof` puts 0.55 ms per page in undici's synchronous `fetch`, the same in both loops, 0.33 ms of it the socket",
