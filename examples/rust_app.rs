@@ -1,9 +1,10 @@
 //! A Rust wasm app that depends on the crate and exports names of its own, one of them a
 //! name the npm package's glue also exports (`policy`). Without the crate's `js` feature its
 //! wasm exports only its own names and carries none of the package's JS bindings; with it,
-//! wasm-bindgen would refuse the build ("the name `policy` is exported by multiple crates").
-//! scripts/test.sh (layer `rust-app`) builds it and checks its exports with
-//! tests/rust-app/exports.mjs:
+//! the build fails on the second `policy` (here the linker's "symbol multiply defined"; in an
+//! app crate of its own, wasm-bindgen's "the name `policy` is exported by multiple crates").
+//! scripts/test.sh (layer `rust-app`) builds it and checks its exports and calls with
+//! tests/rust-app/exports.test.mjs:
 //! `cargo build --release --target wasm32-unknown-unknown --example rust_app`, then
 //! `wasm-bindgen --target web --out-dir OUT target/wasm32-unknown-unknown/release/examples/rust_app.wasm`.
 
