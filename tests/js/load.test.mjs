@@ -39,9 +39,9 @@ test("each .wasm is compiled and instantiated once per process, whichever of imp
       const counts = {};
       const count = (what, key) => { counts[what + " " + key] = (counts[what + " " + key] ?? 0) + 1; };
       const { Module, Instance } = WebAssembly;
+      const sizes = new WeakMap();
       WebAssembly.Module = new Proxy(Module, { construct(t, [bytes]) { const m = new t(bytes); sizes.set(m, bytes.byteLength); count("Module", bytes.byteLength); return m; } });
       WebAssembly.Instance = new Proxy(Instance, { construct(t, [m, imports]) { count("Instance", sizes.get(m)); return new t(m, imports); } });
-      const sizes = new WeakMap();
       const load = { cjs: () => require("vomo-users"), mjs: () => import("vomo-users"),
         "parse-cjs": () => require("vomo-users/parse"), "parse-mjs": () => import("vomo-users/parse") };
       const page = ${JSON.stringify(JSON.stringify({ data: [], links: {}, meta: { current_page: 1, per_page: 15, total: 0 } }))};
