@@ -5,8 +5,10 @@
 
 const FAST = 100_000; // requests per second: no client-side wait in these figures
 
+const makeClient = (api, sim) => new api.VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: FAST });
+
 function makePoller(api, sim) {
-  const client = new api.VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: FAST });
+  const client = makeClient(api, sim);
   let delivered = 0;
   const poller = new api.UserPoller({ client, store: new api.MemoryStore(), customerId: "bench", onUser: () => { delivered++; } });
   return { poller, delivered: () => delivered };
@@ -51,7 +53,7 @@ export async function cpuPerPage(api, sim, n) {
   }
   const plainMs = (cpu() - c0) / pages;
   // The client's listing alone, which the poller's walk is built on: the floor of its figure.
-  const client = new api.VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: FAST });
+  const client = makeClient(api, sim);
   c0 = cpu();
   let listed = 0;
   for await (const _page of client.listUserPages()) listed++;
