@@ -109,13 +109,19 @@ run_layer simulation cargo env POLLER_SIM_SEEDS=9000 POLLER_SIM_LARGE_SEEDS=1000
   POLLER_SIM_WINDOW_SEEDS=2 POLLER_SIM_WINDOW_SETS=200 cargo test --release --test poller_simulation
 # Smoke runs of the benches (BENCHMARKS.md): they run and print; timing is not checked.
 run_layer bench-smoke one bash -c 'cargo run --release --example store_bytes 600 && cargo run --release --example roster_csv_rate 2000 4000'
-# A Rust wasm app that depends on the crate (examples/rust_app.rs), built as a user builds one
+# Rust wasm apps that depend on the crate (examples/rust_app.rs; examples/rust_parse_app.rs
+# without the default `full` feature), built as a user builds one
 # (without the `js` feature, in a target directory of its own so that it never replaces the
-# package build's target/…/vomo_users.wasm), bound by wasm-bindgen, its exports and calls checked.
+# package build's target/…/vomo_users.wasm), bound by wasm-bindgen, their exports and calls
+# checked in Node, Chromium and workerd.
 rust_app() {
+  local out="$ROOT/target/rust-app/wasm32-unknown-unknown/release/examples"
   CARGO_TARGET_DIR="$ROOT/target/rust-app" cargo build --release --target wasm32-unknown-unknown --example rust_app &&
-    wasm-bindgen --target web --out-dir "$WORK/rust-app" "$ROOT/target/rust-app/wasm32-unknown-unknown/release/examples/rust_app.wasm" &&
-    RUST_APP_DIR="$WORK/rust-app" node_test "$WORK/rust-app.tap" tests/rust-app/exports.test.mjs
+    CARGO_TARGET_DIR="$ROOT/target/rust-app" cargo build --release --target wasm32-unknown-unknown \
+      --no-default-features --example rust_parse_app &&
+    wasm-bindgen --target web --out-dir "$WORK/rust-app" "$out/rust_app.wasm" &&
+    wasm-bindgen --target web --out-dir "$WORK/rust-app" "$out/rust_parse_app.wasm" &&
+    RUST_APP_DIR="$WORK/rust-app" node_test "$WORK/rust-app.tap" tests/rust-app/*.test.mjs
 }
 run_layer rust-app "tap:$WORK/rust-app.tap" rust_app
 t0=$SECONDS   # the wasm layers drive the Rust client against it (VOMO_SIM_URL at compile time)

@@ -2,14 +2,10 @@
 // (scripts/test.sh copies tests/ there), so "vomo-users" resolves to the installed copy;
 // VOMO_REPO points back at the repository for fixtures and dev tools.
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { repo, fixture } from "./repo.mjs";
 
-export const repo = process.env.VOMO_REPO ?? resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-/** require() from the repository, for dev tools (typescript, esbuild, miniflare, playwright-core). */
-export const repoRequire = createRequire(join(repo, "package.json"));
-export const fixture = (name) => readFileSync(join(repo, "tests/fixtures", name), "utf8");
+export { repo, repoRequire, fixture } from "./repo.mjs";
 export const LIST_PAGE = () => fixture("list_page_spec_example.json");
 export const UPSERT_200 = () => fixture("upsert_200_doc_example.json");
 export const publicNames = () => JSON.parse(readFileSync(join(repo, "js/public-names.json"), "utf8"));

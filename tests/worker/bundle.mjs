@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { repoRequire } from "../js/helpers.mjs";
+import { repoRequire } from "../js/repo.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { buildSync } = repoRequire("esbuild");
