@@ -22,35 +22,29 @@ const PORTS: &[&str] = &["", ":4010", ":4010", ":04010", ":80", ":9999", ":", ":
 const PATHS: &[&str] = &["/v1/users?page=2", "\\v1\\users?page=2", "", "?page=2", "#frag", "/%2e%2e/v1/users", "/v1/../v1/users", "/v1/users?page=2#x"];
 const NOISE: &[&str] = &[" ", "\t", "\n", "\\", "/", "@", ":", "%", "#", "?", ".", "%2F", "\r"];
 
-/// xorshift64*: deterministic, seedable, no dependency.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-        from[(self.next() % from.len() as u64) as usize]
-    }
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
+
+fn pick<'a>(rng: &mut Rng, from: &[&'a str]) -> &'a str {
+    rng.pick(from).copied().unwrap_or_default()
 }
 
 fn generate(n: usize, seed: u64) -> Vec<String> {
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng::new(seed);
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
-        let mut link = match rng.next() % 10 {
+        let mut link = match rng.next_u64() % 10 {
             // a relative form: path, query or protocol-relative
-            0 => format!("{}{}", rng.pick(SEPARATORS), rng.pick(PATHS)),
-            1 => format!("{}{}{}{}{}", rng.pick(SEPARATORS), rng.pick(USERINFO), rng.pick(HOSTS), rng.pick(PORTS), rng.pick(PATHS)),
-            _ => format!("{}{}{}{}{}{}", rng.pick(SCHEMES), rng.pick(SEPARATORS), rng.pick(USERINFO), rng.pick(HOSTS), rng.pick(PORTS), rng.pick(PATHS)),
+            0 => format!("{}{}", pick(&mut rng, SEPARATORS), pick(&mut rng, PATHS)),
+            1 => format!("{}{}{}{}{}", pick(&mut rng, SEPARATORS), pick(&mut rng, USERINFO), pick(&mut rng, HOSTS), pick(&mut rng, PORTS), pick(&mut rng, PATHS)),
+            _ => format!("{}{}{}{}{}{}", pick(&mut rng, SCHEMES), pick(&mut rng, SEPARATORS), pick(&mut rng, USERINFO), pick(&mut rng, HOSTS), pick(&mut rng, PORTS), pick(&mut rng, PATHS)),
         };
         // Sprinkle noise characters at random char boundaries.
-        for _ in 0..(rng.next() % 3) {
+        for _ in 0..(rng.next_u64() % 3) {
             let chars: Vec<(usize, char)> = link.char_indices().collect();
-            let at = if chars.is_empty() { 0 } else { chars[(rng.next() % chars.len() as u64) as usize].0 };
-            link.insert_str(at, rng.pick(NOISE));
+            let at = if chars.is_empty() { 0 } else { chars[(rng.next_u64() % chars.len() as u64) as usize].0 };
+            link.insert_str(at, pick(&mut rng, NOISE));
         }
         out.push(link);
     }
