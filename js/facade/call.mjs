@@ -1,11 +1,12 @@
 // The options bag every client, poller and import call takes last: `{ signal, timeoutMs,
-// maxRetries }`. It goes to the Rust core as is (the core validates the numbers and applies
-// them to this call only); the Rust runtime's fetch and sleeps watch its `signal`.
-import { VomoError } from "./errors.mjs";
+// maxRetries }`, plus, for some calls, options of their own (`also`). It goes to the Rust
+// core as is (the core validates the numbers and applies them to this call only); the Rust
+// runtime's fetch and sleeps watch its `signal`.
+import { CALL_OPTIONS, checkOptions } from "./options.mjs";
 
-export function callOf(options, who) {
+export function callOf(options, who, also = []) {
   if (options == null) return undefined;
-  if (typeof options !== "object") throw new VomoError("invalid_input", `${who}: options must be an object`);
+  checkOptions(options, also.length ? [...CALL_OPTIONS, ...also] : CALL_OPTIONS, who);
   const { signal, timeoutMs, maxRetries } = options;
   return { signal, timeoutMs, maxRetries };
 }

@@ -1,5 +1,10 @@
 import { VomoError, toVomoError, settle, parseOrNull } from "./errors.mjs";
 import { callOf } from "./call.mjs";
+import { checkOptions } from "./options.mjs";
+
+/** `VomoClientOptions`: the JSON ones are read by the Rust core, the rest here. */
+const CLIENT_OPTIONS = ["token", "baseUrl", "requestsPerSecond", "maxRetries", "maxRetryAfterMs", "timeoutMs",
+  "maxResponseBytes", "fetch", "onWarning", "log", "userAgent"];
 
 // Dates become ISO text; which filter names exist is the Rust core's `Filters` type (an
 // unknown one is rejected there, with the list of known ones).
@@ -27,6 +32,7 @@ export function makeClientClass(glue) {
     constructor(options = {}) {
       // The HTTP exchange, timeouts and sleeps run in Rust (web-sys fetch, gloo-timers):
       // only an injected `fetch` and the hooks cross from here.
+      checkOptions(options ?? {}, CLIENT_OPTIONS, "VomoClient");
       const { fetch: fetchFn, onWarning, log, userAgent, ...rest } = options ?? {};
       if (typeof (fetchFn === undefined ? globalThis.fetch : fetchFn) !== "function") throw new VomoError("invalid_input", "VomoClient: fetch must be a function");
       if (onWarning != null && typeof onWarning !== "function") throw new VomoError("invalid_input", "VomoClient: onWarning must be a function");
@@ -40,8 +46,17 @@ export function makeClientClass(glue) {
     }
 
     /** Async iterator of pages (`Page<User>`), streamed one request at a time. */
-    async *listUserPages(filters, options) {
-      const call = callOf(options, "listUserPages");
+    listUserPages(filters, options) {
+      return this.#pages(filters, options, "listUserPages");
+    }
+
+    /** Async iterator of users across all pages. */
+    async *listUsers(filters, options) {
+      for await (const page of this.#pages(filters, options, "listUsers")) yield* page.data;
+    }
+
+    async *#pages(filters, options, who) {
+      const call = callOf(options, who);
       let listing;
       try {
         listing = this.#inner.startListing(filtersJson(filters));
@@ -57,11 +72,6 @@ export function makeClientClass(glue) {
       } finally {
         listing.free();
       }
-    }
-
-    /** Async iterator of users across all pages. */
-    async *listUsers(filters, options) {
-      for await (const page of this.listUserPages(filters, options)) yield* page.data;
     }
 
     /** Every matching user, as one array. */

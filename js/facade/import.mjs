@@ -7,6 +7,7 @@ const noStore = { get: () => null, set: () => {} };
 export function makeImport(glue) {
   /** Upserts a roster through the client; resumable with `store` and `key`. */
   async function importRoster(client, records, options = {}) {
+    const call = callOf(options, "importRoster", ["store", "key", "checkpointEvery", "onProgress", "mapping"]);
     // checkpointEvery's default is the Rust core's.
     const { store, key, checkpointEvery, onProgress, mapping } = options ?? {};
     if (!Array.isArray(records)) throw new VomoError("invalid_input", "importRoster: records must be an array");
@@ -19,7 +20,7 @@ export function makeImport(glue) {
     const progress = onProgress ?? undefined;
     const text = await settle(glue.importRoster(wasmClientOf(client, "importRoster"), JSON.stringify(records),
       JSON.stringify({ key: key ?? null, checkpointEvery: checkpointEvery ?? null, hasStore: store != null, hasMapping: mapping != null }),
-      (k) => s.get(k), (k, v) => s.set(k, v), (k) => m.get(k), (k, v) => m.set(k, v), progress, callOf(options, "importRoster"), ...storeExtras(store)));
+      (k) => s.get(k), (k, v) => s.set(k, v), (k) => m.get(k), (k, v) => m.set(k, v), progress, call, ...storeExtras(store)));
     const result = JSON.parse(text);
     for (const f of result.failed) {
       f.error = new VomoError(f.error.kind, f.error.message, { status: f.error.status, fields: f.error.fields });

@@ -1,14 +1,19 @@
 import { VomoError, toVomoError, settle } from "./errors.mjs";
 import { requireStore, storeExtras, wasmClientOf } from "./stores.mjs";
 import { callOf } from "./call.mjs";
+import { checkOptions } from "./options.mjs";
 
 const HANDLER_NAMES = ["onUser", "onParticipation", "onDeadLetter"];
+/** `UserPollerOptions`. */
+const POLLER_OPTIONS = ["client", "store", "customerId", ...HANDLER_NAMES, "participations", "pollIntervalMs",
+  "maxAttempts", "windowMarginMs", "maxWindowRows", "maxConsecutiveFailures", "maxDeadLetters"];
 
 export function makePollerClass(glue) {
   /** Incremental change detection per customer. See docs/api.md and docs/poller.md. */
   return class UserPoller {
     #inner;
     constructor(options = {}) {
+      checkOptions(options ?? {}, POLLER_OPTIONS, "UserPoller");
       // Defaults are the Rust core's (absent options stay absent).
       const { client, store, customerId, participations, pollIntervalMs, maxAttempts,
         windowMarginMs, maxWindowRows, maxConsecutiveFailures, maxDeadLetters } = options;
@@ -62,8 +67,8 @@ export function makePollerClass(glue) {
 
     /** One poll; `maxRequests` does a slice and the next poll goes on from there. */
     async poll(options) {
-      const maxRequests = options?.maxRequests;
-      return await settle(this.#inner.poll(maxRequests ?? undefined, callOf(options, "poll")));
+      const call = callOf(options, "poll", ["maxRequests"]);
+      return await settle(this.#inner.poll(options?.maxRequests ?? undefined, call));
     }
 
     /** `{ missing, complete }`: ids known but not visible now, for review. */

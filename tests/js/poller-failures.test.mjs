@@ -298,3 +298,40 @@ test("poller: sync, async and thenable handlers are awaited in order; a rejectio
   }
   assert.deepEqual(dead.map((d) => d.user.id).sort((a, b) => a - b), [...failing].sort((a, b) => a - b));
 });
+
+// A store that fills up (a browser's localStorage quota, a KV limit) in the middle of a
+// backfill, at each of several points: the poll rejects naming the store call, nothing is
+// lost, and once there is room again the next poll delivers the rest, none twice.
+test("poller: a store that runs out of room mid-poll: the poll rejects, the next one delivers the rest once", async (t) => {
+  const { sim, client } = await setup(t, { users: 300 });
+  const ids = sim.listAll().map((u) => u.id).sort((a, b) => a - b);
+  for (const quota of [1_500, 3_000, 4_500, 6_000]) {   // the whole state takes about 7,600
+    // Web Storage's contract: setItem over the quota throws QuotaExceededError and keeps the old value.
+    const map = new Map();
+    let room = quota;
+    const used = () => [...map].reduce((n, [k, v]) => n + k.length + v.length, 0);
+    const storage = {
+      getItem: (k) => (map.has(k) ? map.get(k) : null),
+      removeItem: (k) => map.delete(k),
+      setItem(k, v) {
+        const before = map.get(k);
+        map.set(k, v);
+        if (used() > room) {
+          if (before === undefined) map.delete(k); else map.set(k, before);
+          throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+        }
+      },
+    };
+    const { LocalStorageStore } = await import("vomo-users/stores");
+    const seen = [];
+    const poller = new UserPoller({ client, store: new LocalStorageStore(storage), customerId: `q${quota}`, onUser: ({ user }) => { seen.push(user.id); } });
+    const e = await rejects(poller.poll(), "network");
+    assert.match(e.message, /^store\.set\("vomo-users\/v1\/q\d+\/[^"]+"\) failed: The quota has been exceeded\.$/, e.message);
+    assert.ok(seen.length < ids.length, `quota ${quota}: stopped part-way (${seen.length})`);
+    room = Infinity;
+    const r = await poller.poll();
+    assert.equal(r.complete, true);
+    assert.deepEqual([...new Set(seen)].sort((a, b) => a - b), ids, `quota ${quota}: every user delivered`);
+    assert.equal(seen.length, ids.length, `quota ${quota}: none twice`);
+  }
+});

@@ -1,0 +1,96 @@
+// Options bags with a key their call does not know are refused (invalid_input naming the key
+// and the call's options), before anything is sent or stored: a misspelt option is a bug in
+// the caller, and some would lose data silently (a poller given `onUsers` marked every
+// change delivered with no handler called). And each call's list of options is exactly what
+// index.d.ts declares for it, checked by the TypeScript compiler.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { VomoClient, UserPoller, MemoryStore, importRoster, findOrCreateUser } from "vomo-users";
+import { startSimulator } from "vomo-users/sim";
+import { rejects, fastClient, sent } from "./helpers.mjs";
+import { compile } from "./types/tsc.mjs";
+
+/** The error of `run()` (sync throw or rejection), which must be invalid_input. */
+async function refusal(run) {
+  return rejects((async () => run())(), "invalid_input");
+}
+
+/** The option names an `unknown option` message lists. */
+const listed = (error) => error.message.match(/the options are (.+)$/)?.[1].split(", ");
+
+// Each options-taking call, given one unknown key (`zz`), and the .d.ts type of its options.
+const CALLS = (client, poller) => [
+  ["VomoClient", "VomoClientOptions", () => new VomoClient({ token: "t", zz: 1 })],
+  ["UserPoller", "UserPollerOptions", () => new UserPoller({ client, store: new MemoryStore(), customerId: "acme", onUser() {}, zz: 1 })],
+  ["poll", "PollOptions", () => poller.poll({ zz: 1 })],
+  ["reconcile", "CallOptions", () => poller.reconcile({ zz: 1 })],
+  ["listUsers", "CallOptions", () => client.listUsers({}, { zz: 1 }).next()],
+  ["listUserPages", "CallOptions", () => client.listUserPages({}, { zz: 1 }).next()],
+  ["listAllUsers", "CallOptions", () => client.listAllUsers({}, { zz: 1 })],
+  ["getUser", "CallOptions", () => client.getUser(1, { zz: 1 })],
+  ["upsertUser", "CallOptions", () => client.upsertUser({ firstName: "A", lastName: "B", email: "a@b.org" }, { zz: 1 })],
+  ["findUserByEmail", "CallOptions", () => client.findUserByEmail("a@b.org", { zz: 1 })],
+  ["importRoster", "ImportRosterOptions", () => importRoster(client, [{ firstName: "A", lastName: "B", email: "a@b.org" }], { zz: 1 })],
+  ["findOrCreateUser", "CallOptions", () => findOrCreateUser(client, "a@b.org", {}, { zz: 1 })],
+];
+
+test("every options bag refuses an unknown key, naming it and the call's options, and sends nothing", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 20, seed: 4 });
+  t.after(() => sim.close());
+  const client = fastClient(sim);
+  const store = new MemoryStore();
+  const poller = new UserPoller({ client, store, customerId: "acme", onUser() {} });
+  const lists = {};
+  for (const [who, type, run] of CALLS(client, poller)) {
+    const e = await refusal(run);
+    assert.ok(e.message.startsWith(`${who}: unknown option "zz"; the options are `), e.message);
+    lists[type] = listed(e);
+  }
+  assert.deepEqual(sent(sim), [], "nothing reached the server");
+  assert.deepEqual(store.keys(), [], "nothing was stored");
+  assert.ok(lists.CallOptions.includes("signal") && lists.PollOptions.includes("maxRequests"));
+
+  // The lists equal the declared types' keys, to the compiler.
+  const types = Object.keys(lists);
+  const source = [
+    `import type { ${types.join(", ")} } from "vomo-users";`,
+    "type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;",
+    ...types.map((type) => `export const ${type}_same: Same<keyof ${type}, ${lists[type].map((k) => JSON.stringify(k)).join(" | ")}> = true;`),
+  ].join("\n");
+  const { ok, out } = compile(source);
+  assert.ok(ok, `the runtime option lists differ from index.d.ts:\n${out}\n${source}`);
+  // And the check is live: a list with one name too many does not compile.
+  assert.equal(compile(source.replace('"signal" | ', '"signal" | "zz" | ')).ok, false);
+});
+
+test("a key that differs from an option only in case is named; valid options still work", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 20, seed: 4 });
+  t.after(() => sim.close());
+  const e = await refusal(() => new VomoClient({ token: sim.token, baseURL: sim.url }));
+  assert.match(e.message, /^VomoClient: unknown option "baseURL" \(did you mean "baseUrl"\?\); the options are token, baseUrl, /);
+  assert.ok(!e.message.includes(sim.token), "the token is not in the message");
+  const client = fastClient(sim);
+  assert.match((await refusal(() => client.getUser(1, { timeoutMS: 5 }))).message, /"timeoutMS" \(did you mean "timeoutMs"\?\)/);
+  for (const bad of ["t", [1], 5]) assert.match((await refusal(() => new VomoClient(bad))).message, /options must be an object/);
+  // Absent and null option bags are fine; so is every declared option.
+  assert.equal((await client.listAllUsers({}, undefined)).length, 20);
+  assert.equal((await client.listAllUsers(null, null)).length, 20);
+  const controller = new AbortController();
+  assert.equal((await client.listAllUsers({}, { signal: controller.signal, timeoutMs: 5000, maxRetries: 1 })).length, 20);
+});
+
+test("a poller given a misspelt handler is refused, so no change is marked delivered unseen", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 20, seed: 4, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  sim.advanceClock(10_000);
+  const client = fastClient(sim);
+  const store = new MemoryStore();
+  const seen = [];
+  const e = await refusal(() => new UserPoller({ client, store, customerId: "acme", onUsers: ({ user }) => seen.push(user.id) }));
+  assert.match(e.message, /^UserPoller: unknown option "onUsers"; the options are client, store, customerId, onUser, /);
+  // Spelt right, the same poller delivers every user to the handler.
+  const poller = new UserPoller({ client, store, customerId: "acme", onUser: ({ user }) => seen.push(user.id) });
+  const result = await poller.poll();
+  assert.equal(result.processed, 20);
+  assert.deepEqual(seen.sort((a, b) => a - b), sim.listAll().map((u) => u.id).sort((a, b) => a - b));
+});
