@@ -24,6 +24,17 @@ export const DEFAULT_QUIRKS = Object.freeze({
   stringIdInUpsert: true,
 });
 
+/** What `configure()` (and `POST /__sim/config`) takes; the constructor takes these too. */
+const CONFIG_KEYS = ["perPage", "strict", "latencyMs", "rateLimit", "quirks", "token", "forbiddenToken"];
+const OPTION_KEYS = ["host", "port", "foreignPort", "users", "seed", "now", ...CONFIG_KEYS];
+
+/** A misspelt option would be ignored without a word (a test given `user: 5` gets 500 users). */
+function refuseUnknown(given, known, who) {
+  for (const key of Object.keys(given ?? {})) {
+    if (!known.includes(key)) throw new Error(`${who}: unknown option ${JSON.stringify(key)}; the options are ${known.join(", ")}`);
+  }
+}
+
 const FAULT_TYPES = new Set(["status", "reset", "delay", "stall", "nonjson", "truncated", "foreign_next", "redirect", "unauthorized"]);
 const ACTION_TYPES = new Set(["delete", "update", "create", "anonymize", "advanceClock", "addParticipation", "changeEmail"]);
 
@@ -33,6 +44,7 @@ function clone(v) {
 
 export class Simulator {
   constructor(opts = {}) {
+    refuseUnknown(opts, OPTION_KEYS, "simulator");
     this.opts = opts;
     this.host = opts.host ?? "127.0.0.1";
     this.port = opts.port ?? 0;
@@ -169,6 +181,7 @@ export class Simulator {
   }
 
   configure(partial = {}) {
+    refuseUnknown(partial, CONFIG_KEYS, "configure");
     const c = this.cfg;
     if (partial.perPage !== undefined) {
       const n = Number(partial.perPage);

@@ -1,7 +1,7 @@
 // Behaviour 7: seeded deterministic data, controllable clock, control surface (JS and HTTP).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startSimulator } from "../index.mjs";
+import { startSimulator, createSimulator } from "../index.mjs";
 
 const NOW = Date.parse("2026-03-01T12:00:00Z");
 let sim;
@@ -190,4 +190,21 @@ test("state: HTTP control surface under /__sim/ mirrors the programmatic API", a
   assert.equal(sim.listAll().length, 50);
   assert.deepEqual((await ctl("GET", "/log")).body, []);
   assert.equal((await ctl("GET", "/nope")).status, 404);
+});
+
+test("options: a misspelt option is refused, in code and through the control API, naming the options", async () => {
+  assert.throws(() => createSimulator({ user: 5 }), /^Error: simulator: unknown option "user"; the options are host, port, foreignPort, users, /);
+  const sim = await startSimulator({ users: 3, seed: 1 });
+  try {
+    assert.throws(() => sim.configure({ latency: 5 }), /^Error: configure: unknown option "latency"; the options are perPage, /);
+    const r = await fetch(`${sim.origin}/__sim/config`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ perpage: 5 }) });
+    assert.equal(r.status, 400);
+    assert.match((await r.json()).message, /unknown option "perpage"/);
+    // The configuration it reports is one it takes back as is; nothing was changed by the refusals.
+    assert.deepEqual(sim.configure(sim.config()), sim.config());
+    assert.equal(sim.config().perPage, 15);
+    assert.equal(sim.config().latencyMs, 0);
+  } finally {
+    await sim.close();
+  }
 });
