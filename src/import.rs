@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 
 /// One roster row: the upsert fields plus the external system's id, side by side in one
-/// JSON object (`{ externalId, firstName, ... }`; other keys are ignored).
+/// JSON object (`{ externalId, firstName, ... }`, and the `line` parseRosterCsv adds; any
+/// other key is refused, so that a misspelt field is not dropped from every record).
 #[derive(Debug, Clone, Default)]
 pub struct RosterRecord {
     pub external_id: Option<String>,
@@ -22,9 +23,12 @@ pub struct RosterRecord {
 /// 29 KB raw / 10 KB gzip of wasm. The fields are `UpsertInput`'s; the test
 /// `roster_records_read_every_upsert_field` fails if the two lists part.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RosterRecordWire {
     external_id: Option<String>,
+    /// The CSV line a parsed record came from (`parseRosterCsv`): accepted, not used.
+    #[serde(rename = "line")]
+    _line: Option<serde::de::IgnoredAny>,
     first_name: Option<String>,
     last_name: Option<String>,
     email: Option<String>,
@@ -469,13 +473,21 @@ mod tests {
         let fields = json.as_object().unwrap().len();
         assert!(json.as_object().unwrap().values().all(|v| v.is_string()), "a field of UpsertInput is not set above: {json}");
         json["externalId"] = "x1".into();
-        json["unknownKey"] = 1.into();
+        json["line"] = 7.into();
         let record: RosterRecord = serde_json::from_value(json).unwrap();
         assert_eq!(record.input, all, "RosterRecordWire misses an UpsertInput field ({fields} fields)");
         assert_eq!(record.external_id.as_deref(), Some("x1"));
         let bare: RosterRecord = serde_json::from_str(r#"{"email":"a@b.org"}"#).unwrap();
         assert_eq!((bare.external_id, bare.input.email.as_deref()), (None, Some("a@b.org")));
         assert!(serde_json::from_str::<RosterRecord>(r#"{"email":3}"#).is_err());
+    }
+
+    #[test]
+    fn a_key_that_is_not_a_field_is_refused_not_dropped() {
+        let e = serde_json::from_str::<RosterRecord>(r#"{"email":"a@b.org","phoneNumber":"555"}"#).unwrap_err().to_string();
+        assert!(e.starts_with("unknown field `phoneNumber`, expected one of `externalId`, `line`, `firstName`"), "{e}");
+        let e = serde_json::from_str::<UpsertInput>(r#"{"email":"a@b.org","externalId":"x"}"#).unwrap_err().to_string();
+        assert!(e.starts_with("unknown field `externalId`, expected one of `firstName`"), "{e}");
     }
 
     #[test]

@@ -6,9 +6,10 @@ use crate::time::Date;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-/// The upsert fields as JS passes them (camelCase).
+/// The upsert fields as JS passes them (camelCase). Any other key is refused: a misspelt
+/// field (`phoneNumber`) would otherwise be dropped without a word.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpsertInput {
     pub first_name: Option<String>,
     pub last_name: Option<String>,

@@ -58,7 +58,17 @@ pub struct WasmClient {
 }
 
 pub fn parse_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T, JsValue> {
-    serde_json::from_str(json).map_err(|e| invalid(format!("{what}: {e}")))
+    serde_json::from_str(json).map_err(|e| invalid(format!("{what}: {}", json_error(&e))))
+}
+
+/// serde_json's message, less its position where the JSON was the façade's own
+/// `JSON.stringify` of the caller's object (a wrong field or value, not a syntax slip).
+pub fn json_error(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    match e.classify() {
+        serde_json::error::Category::Data => message.split(" at line ").next().unwrap_or_default().to_string(),
+        _ => message,
+    }
 }
 
 #[wasm_bindgen]

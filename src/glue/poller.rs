@@ -1,7 +1,7 @@
 //! `UserPoller` and `importRoster` for JS.
 
 use super::adapters::{JsHandlers, JsMapping, JsStore};
-use super::client::{parse_json, SharedClient, WasmClient};
+use super::client::{json_error, parse_json, SharedClient, WasmClient};
 use super::error::{to_js_error, to_json, JsResult};
 use super::objects::to_js;
 use super::runtime::{call_of, promise};
@@ -150,7 +150,7 @@ pub fn import_roster(
     store_set_many: Option<Function>,
 ) -> Promise {
     let client: SharedClient = client.shared();
-    let records: Result<Vec<RosterRecord>, JsValue> = parse_json(records_json, "importRoster: records");
+    let records = roster_records(records_json);
     let options: Result<ImportOptionsJson, JsValue> = parse_json(options_json, "importRoster: options");
     promise(async move {
         let (records, o) = (records?, options?);
@@ -170,6 +170,20 @@ pub fn import_roster(
         let result = import::import_roster(&client, &records, &opts, &progress, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
         Ok(JsValue::from_str(&to_json(&result)?))
     })
+}
+
+/// The records, each read on its own so that an error names its index: all of them are
+/// read before anything is sent.
+fn roster_records(json: &str) -> Result<Vec<RosterRecord>, JsValue> {
+    let raw: Vec<&serde_json::value::RawValue> =
+        serde_json::from_str(json).map_err(|e| to_js_error(VomoError::invalid_input(format!("importRoster: records: {}", json_error(&e)))))?;
+    raw.iter()
+        .enumerate()
+        .map(|(i, r)| {
+            serde_json::from_str(r.get())
+                .map_err(|e| to_js_error(VomoError::invalid_input(format!("importRoster: records[{i}]: {}", json_error(&e)))))
+        })
+        .collect()
 }
 
 #[wasm_bindgen(js_name = findOrCreateUser)]

@@ -94,3 +94,26 @@ test("a poller given a misspelt handler is refused, so no change is marked deliv
   assert.equal(result.processed, 20);
   assert.deepEqual(seen.sort((a, b) => a - b), sim.listAll().map((u) => u.id).sort((a, b) => a - b));
 });
+
+test("upsert input, findOrCreateUser defaults and roster records refuse a field they do not have, before anything is sent", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 5, seed: 4 });
+  t.after(() => sim.close());
+  const client = fastClient(sim);
+  const before = sim.listAll().length;
+  const ana = { firstName: "Ana", lastName: "Lima", email: "ana@example.org" };
+  let e = await refusal(() => client.upsertUser({ ...ana, phoneNumber: "555" }));
+  assert.match(e.message, /^upsertUser: unknown field `phoneNumber`, expected one of `firstName`, `lastName`, `email`, `phone`, /);
+  e = await refusal(() => findOrCreateUser(client, "ana@example.org", { first_name: "Ana" }));
+  assert.match(e.message, /^findOrCreateUser: defaults: unknown field `first_name`/);
+  // One misspelt key in the second record: the import refuses them all, naming that record.
+  const records = [{ externalId: "c1", ...ana }, { externalId: "c2", firstName: "Bo", lastName: "Li", email: "bo@example.org", phoneNumber: "555" }];
+  e = await refusal(() => importRoster(client, records));
+  assert.equal(e.message, "importRoster: records[1]: unknown field `phoneNumber`, expected one of `externalId`, `line`, `firstName`, `lastName`, `email`, `phone`, `birthday`, `gender`, `role`, `address`, `org`, `inviteCode`, `password`");
+  assert.deepEqual(sent(sim), [], "nothing reached the server");
+  assert.equal(sim.listAll().length, before);
+  // Spelt right (and with parseRosterCsv's `line`), the same records import.
+  records[1] = { externalId: "c2", firstName: "Bo", lastName: "Li", email: "bo@example.org", phone: "555", line: 3 };
+  const result = await importRoster(client, records);
+  assert.equal(result.created.length, 2);
+  assert.equal(sim.listAll().find((u) => u.email === "bo@example.org").phone, "555");
+});
