@@ -1,9 +1,10 @@
 // Store adapters for UserPoller and importRoster that need no Node API: browser
 // localStorage, Cloudflare Durable Object storage and Cloudflare KV. Each is
-// `{ get(key) -> string|null, set(key, value) }`. Its one import, VomoError, runs anywhere.
+// `{ get(key) -> string|null, set(key, value) }`. Its imports (VomoError, the options check) run anywhere.
 // Which one is safe for a checkpoint and a lease: docs/stores.md.
 
 import { VomoError } from "../facade/errors.mjs";
+import { checkOptions } from "../facade/options.mjs";
 
 function need(value, methods, what) {
   if (value == null || methods.some((m) => typeof value[m] !== "function")) {
@@ -79,8 +80,10 @@ export class DurableObjectStore {
 export class KvStore {
   #kv;
   #prefix;
-  constructor(namespace, { prefix = "" } = {}) {
+  constructor(namespace, options = {}) {
     need(namespace, ["get", "put", "delete"], "KvStore: namespace (a KV namespace binding)");
+    checkOptions(options ?? {}, ["prefix"], "KvStore");
+    const { prefix = "" } = options ?? {};
     this.#kv = namespace;
     this.#prefix = String(prefix);
   }

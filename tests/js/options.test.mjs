@@ -117,3 +117,13 @@ test("upsert input, findOrCreateUser defaults and roster records refuse a field 
   assert.equal(result.created.length, 2);
   assert.equal(sim.listAll().find((u) => u.email === "bo@example.org").phone, "555");
 });
+
+test("KvStore refuses an option other than prefix", async () => {
+  const { KvStore } = await import("vomo-users/stores");
+  const kv = { get: async () => null, put: async () => {}, delete: async () => {} };
+  const e = await refusal(() => new KvStore(kv, { prefx: "app:" }));
+  assert.equal(e.message, 'KvStore: unknown option "prefx"; the options are prefix');
+  const puts = [];
+  await new KvStore({ ...kv, put: async (k) => { puts.push(k); } }, { prefix: "app:" }).set("k", "v");
+  assert.deepEqual(puts, ["app:k"]);
+});
