@@ -141,6 +141,22 @@ test("client: getUser returns the detail, and null on 404", async (t) => {
   assert.equal(sent(s).length, 2);
 });
 
+test("client: getUser takes an id as a number or its digits, and coerces nothing else into an id", async (t) => {
+  const s = await sim(t);
+  const c = client(s);
+  const id = s.listAll()[0].id;
+  for (const given of [id, String(id), ` ${id} `, BigInt(id)]) assert.equal((await c.getUser(given)).id, id, String(given));
+  // Number() would make these 1, the id, 0 and a rounded id: each is refused, nothing is sent.
+  for (const [given, got] of [[true, "boolean"], [[id], "an array"], [null, "null"], [undefined, "undefined"], [{}, "object"], [`${id}x`, `"${id}x"`]]) {
+    const e = await rejects(c.getUser(given), "invalid_input");
+    assert.equal(e.message, `getUser: id must be a number or a string of digits (got ${got})`);
+  }
+  for (const unsafe of [2 ** 53, 2 ** 60, 9007199254740993n]) {
+    assert.match((await rejects(c.getUser(unsafe), "invalid_input")).message, /^getUser: id must be a safe integer, at most 9007199254740991/);
+  }
+  assert.deepEqual(sent(s).map((e) => e.path), Array(4).fill(`/v1/users/${id}`));
+});
+
 test("client: upsertUser creates (201) and updates (200, email compared case-insensitively)", async (t) => {
   const s = await sim(t);
   const c = client(s);
