@@ -224,7 +224,8 @@ export class VomoClient {
   listUserPages(filters?: UserFilters, options?: CallOptions): AsyncGenerator<Page<User>, void, undefined>;
   listAllUsers(filters?: UserFilters, options?: CallOptions): Promise<User[]>;
   /** null on 404 */
-  getUser(id: number, options?: CallOptions): Promise<UserDetail | null>;
+  /** `id`: a positive safe integer, or its digits as a string; anything else is invalid_input. */
+  getUser(id: number | bigint | string, options?: CallOptions): Promise<UserDetail | null>;
   upsertUser(input: UpsertUserInput, options?: CallOptions): Promise<UpsertResult>;
   /** Exact, case-insensitive match after email_like; the most recently updated of several. */
   findUserByEmail(email: string, options?: CallOptions): Promise<User | null>;
