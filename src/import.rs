@@ -23,7 +23,7 @@ pub struct RosterRecord {
 /// 29 KB raw / 10 KB gzip of wasm. The fields are `UpsertInput`'s; the test
 /// `roster_records_read_every_upsert_field` fails if the two lists part.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, expecting = "a roster record (an object of upsert fields and externalId)")]
 struct RosterRecordWire {
     external_id: Option<String>,
     /// The CSV line a parsed record came from (`parseRosterCsv`): accepted, not used.

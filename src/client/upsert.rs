@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 /// The upsert fields as JS passes them (camelCase). Any other key is refused: a misspelt
 /// field (`phoneNumber`) would otherwise be dropped without a word.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, expecting = "an object of upsert fields")]
 pub struct UpsertInput {
     pub first_name: Option<String>,
     pub last_name: Option<String>,

@@ -1,7 +1,7 @@
 //! `UserPoller` and `importRoster` for JS.
 
 use super::adapters::{JsHandlers, JsMapping, JsStore};
-use super::client::{json_error, parse_json, SharedClient, WasmClient};
+use super::client::{json_error, parse_json, parse_text_fields, SharedClient, WasmClient};
 use super::error::{to_js_error, to_json, JsResult};
 use super::objects::to_js;
 use super::runtime::{call_of, promise};
@@ -180,8 +180,7 @@ fn roster_records(json: &str) -> Result<Vec<RosterRecord>, JsValue> {
     raw.iter()
         .enumerate()
         .map(|(i, r)| {
-            serde_json::from_str(r.get())
-                .map_err(|e| to_js_error(VomoError::invalid_input(format!("importRoster: records[{i}]: {}", json_error(&e)))))
+            parse_text_fields(r.get(), &format!("importRoster: records[{i}]"))
         })
         .collect()
 }
@@ -189,7 +188,7 @@ fn roster_records(json: &str) -> Result<Vec<RosterRecord>, JsValue> {
 #[wasm_bindgen(js_name = findOrCreateUser)]
 pub fn find_or_create_user(client: &WasmClient, email: String, defaults_json: &str, signal: JsValue) -> Promise {
     let client = client.shared();
-    let defaults: Result<UpsertInput, JsValue> = parse_json(defaults_json, "findOrCreateUser: defaults");
+    let defaults: Result<UpsertInput, JsValue> = parse_text_fields(defaults_json, "findOrCreateUser: defaults");
     promise(async move {
         let (user, created) = import::find_or_create_user(&client, &email, &defaults?, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
         #[derive(serde::Serialize)]

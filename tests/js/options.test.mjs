@@ -95,7 +95,7 @@ test("a poller given a misspelt handler is refused, so no change is marked deliv
   assert.deepEqual(seen.sort((a, b) => a - b), sim.listAll().map((u) => u.id).sort((a, b) => a - b));
 });
 
-test("upsert input, findOrCreateUser defaults and roster records refuse a field they do not have, before anything is sent", async (t) => {
+test("upsert input, findOrCreateUser defaults and roster records refuse a field they do not have, or a field that is not text, before anything is sent", async (t) => {
   const sim = await startSimulator({ port: 0, users: 5, seed: 4 });
   t.after(() => sim.close());
   const client = fastClient(sim);
@@ -109,6 +109,15 @@ test("upsert input, findOrCreateUser defaults and roster records refuse a field 
   const records = [{ externalId: "c1", ...ana }, { externalId: "c2", firstName: "Bo", lastName: "Li", email: "bo@example.org", phoneNumber: "555" }];
   e = await refusal(() => importRoster(client, records));
   assert.equal(e.message, "importRoster: records[1]: unknown field `phoneNumber`, expected one of `externalId`, `line`, `firstName`, `lastName`, `email`, `phone`, `birthday`, `gender`, `role`, `address`, `org`, `inviteCode`, `password`");
+  // A field that takes text given something else is named too (serde's own message would not).
+  e = await refusal(() => client.upsertUser({ ...ana, phone: 5551234 }));
+  assert.equal(e.message, "upsertUser: phone must be a string or null (got a number)");
+  e = await refusal(() => importRoster(client, [records[0], { externalId: "c3", email: "cy@example.org", firstName: ["Cy"] }]));
+  assert.equal(e.message, "importRoster: records[1]: firstName must be a string or null (got an array)");
+  e = await refusal(() => findOrCreateUser(client, "ana@example.org", { birthday: true }));
+  assert.equal(e.message, "findOrCreateUser: defaults: birthday must be a string or null (got a boolean)");
+  e = await refusal(() => importRoster(client, ["ana@example.org"]));
+  assert.match(e.message, /^importRoster: records\[0\]: invalid type: string "ana@example.org", expected a roster record/);
   assert.deepEqual(sent(sim), [], "nothing reached the server");
   assert.equal(sim.listAll().length, before);
   // Spelt right (and with parseRosterCsv's `line`), the same records import.
