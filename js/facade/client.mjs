@@ -1,6 +1,7 @@
 import { VomoError, toVomoError, settle, parseOrNull } from "./errors.mjs";
 import { callOf } from "./call.mjs";
 import { checkOptions } from "./options.mjs";
+import { asId } from "./ids.mjs";
 
 /** `VomoClientOptions`: the JSON ones are read by the Rust core, the rest here. */
 const CLIENT_OPTIONS = ["token", "baseUrl", "requestsPerSecond", "maxRetries", "maxRetryAfterMs", "timeoutMs",
@@ -22,16 +23,6 @@ function filtersJson(filters) {
     }
   }
   return JSON.stringify(out);
-}
-
-// A user id is a number (or a bigint), or its digits as a string (an id read from a CSV or
-// a URL). Anything else (true, [7], null) is refused rather than coerced by Number() into
-// some other user's id; the Rust core then checks it is a positive safe integer.
-function userId(id) {
-  if (typeof id === "number") return id;
-  if (typeof id === "bigint" || (typeof id === "string" && /^\s*\d+\s*$/.test(id))) return Number(id);
-  const got = id === null ? "null" : Array.isArray(id) ? "an array" : typeof id === "string" ? JSON.stringify(id) : typeof id;
-  throw new VomoError("invalid_input", `getUser: id must be a number or a string of digits (got ${got})`);
 }
 
 export function makeClientClass(glue) {
@@ -91,7 +82,7 @@ export function makeClientClass(glue) {
 
     /** The user's detail, or null on 404. */
     async getUser(id, options) {
-      return parseOrNull(await settle(this.#inner.getUser(userId(id), callOf(options, "getUser"))));
+      return parseOrNull(await settle(this.#inner.getUser(asId(id, "getUser: id"), callOf(options, "getUser"))));
     }
 
     /** The email-keyed upsert: `{ user, created, uncertain }`. */

@@ -7,18 +7,10 @@ import { makeClientClass } from "./client.mjs";
 import { MemoryStore } from "./stores.mjs";
 import { makePollerClass } from "./poller.mjs";
 import { makeImport } from "./import.mjs";
+import { idList } from "./ids.mjs";
 
 export { VomoError, toVomoError, MemoryStore };
 export { nodeEntry } from "./node-entry.mjs";
-
-function idList(ids, name) {
-  if (ids == null) return undefined;
-  if (!(ids instanceof Set) && !Array.isArray(ids)) {
-    throw new VomoError("invalid_input", `${name} must be a Set<number> or an array of numbers`);
-  }
-  return Float64Array.from(ids, Number);
-}
-
 
 function deepFreeze(value) {
   if (value && typeof value === "object") Object.values(Object.freeze(value)).forEach(deepFreeze);
@@ -35,7 +27,7 @@ export function createApi(glue) {
   usePolicy(policy);
   const { parseUserPage, parseUserDetail, parseUser } = makeParsers(glue);
   const classifyChange = guard((user, knownIds) =>
-    glue.classifyChange(JSON.stringify(user), idList(knownIds, "knownIds")));
+    glue.classifyChange(JSON.stringify(user), idList(knownIds, "classifyChange", "knownIds")));
   const diffParticipations = guard((previous, current) =>
     JSON.parse(glue.diffParticipationsJson(JSON.stringify(previous ?? []), JSON.stringify(current ?? []))));
   const totalHours = guard((participations) => glue.totalHours(JSON.stringify(participations ?? [])));
@@ -44,8 +36,8 @@ export function createApi(glue) {
     return JSON.parse(glue.parseRosterCsvJson(text));
   });
   const findMissingIds = guard((currentIds, knownIds) =>
-    Array.from(glue.findMissingIds(idList(currentIds, "currentIds") ?? new Float64Array(),
-                                   idList(knownIds, "knownIds") ?? new Float64Array())));
+    Array.from(glue.findMissingIds(idList(currentIds, "findMissingIds", "currentIds") ?? new Float64Array(),
+                                   idList(knownIds, "findMissingIds", "knownIds") ?? new Float64Array())));
   const VomoClient = makeClientClass(glue);
   const UserPoller = makePollerClass(glue);
   const { importRoster, findOrCreateUser } = makeImport(glue);

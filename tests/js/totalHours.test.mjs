@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { totalHours, parseUserDetail } from "vomo-users";
+import { totalHours, diffParticipations, parseUserDetail } from "vomo-users";
 import { rawUser } from "./helpers.mjs";
 
 test("sums hours, including coerced string hours", () => {
@@ -12,4 +12,13 @@ test("sums hours, including coerced string hours", () => {
 
 test("the total of no participations is +0, not -0", () => {
   assert.equal(Object.is(totalHours([]), 0), true);
+});
+
+test("totalHours and diffParticipations name themselves when given what is not a Participation[]", () => {
+  const refused = (f) => {
+    try { f(); } catch (e) { assert.equal(e.kind, "invalid_input"); return e.message; }
+    assert.fail("not refused");
+  };
+  assert.equal(refused(() => totalHours({ hours: 3 })), "totalHours: participations is not a Participation[] (invalid type: map, expected a sequence)");
+  assert.match(refused(() => diffParticipations([], "x")), /^diffParticipations: current is not a Participation\[\] \(invalid type: string "x", expected a sequence\)$/);
 });

@@ -1,0 +1,20 @@
+// A user id from the caller: a number (or a bigint), or its digits as a string (an id read
+// from a CSV or a URL). Anything else (true, [7], null) is refused rather than turned by
+// Number() into some other user's id; the Rust core then checks it is a safe integer.
+import { VomoError } from "./errors.mjs";
+
+export function asId(value, what) {
+  if (typeof value === "number") return value;
+  if (typeof value === "bigint" || (typeof value === "string" && /^\s*\d+\s*$/.test(value))) return Number(value);
+  const got = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value === "string" ? JSON.stringify(value) : typeof value;
+  throw new VomoError("invalid_input", `${what} must be a number or a string of digits (got ${got})`);
+}
+
+/** A Set or an array of ids, as the Float64Array the glue takes; null and undefined stay absent. */
+export function idList(ids, who, name) {
+  if (ids == null) return undefined;
+  if (!(ids instanceof Set) && !Array.isArray(ids)) {
+    throw new VomoError("invalid_input", `${who}: ${name} must be a Set or an array of ids`);
+  }
+  return Float64Array.from(ids, (id, i) => asId(id, `${who}: ${name}[${i}]`));
+}
