@@ -1,6 +1,6 @@
 import { VomoError, toVomoError, settle, parseOrNull } from "./errors.mjs";
 import { callOf } from "./call.mjs";
-import { checkOptions } from "./options.mjs";
+import { checkOptions, optionsJson } from "./options.mjs";
 import { asId } from "./ids.mjs";
 
 /** `VomoClientOptions`: the JSON ones are read by the Rust core, the rest here. */
@@ -39,7 +39,7 @@ export function makeClientClass(glue) {
       if (log != null && typeof log !== "function") throw new VomoError("invalid_input", "VomoClient: log must be a function");
       if (userAgent != null && typeof userAgent !== "string") throw new VomoError("invalid_input", "VomoClient: userAgent must be a string");
       try {
-        this.#inner = new glue.WasmClient(JSON.stringify(rest), fetchFn ?? undefined, userAgent ?? undefined, onWarning ?? undefined, log ?? undefined);
+        this.#inner = new glue.WasmClient(optionsJson(rest), fetchFn ?? undefined, userAgent ?? undefined, onWarning ?? undefined, log ?? undefined);
       } catch (e) {
         throw toVomoError(e);
       }

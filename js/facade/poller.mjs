@@ -1,7 +1,7 @@
 import { VomoError, toVomoError, settle } from "./errors.mjs";
 import { requireStore, storeExtras, wasmClientOf } from "./stores.mjs";
 import { callOf } from "./call.mjs";
-import { checkOptions } from "./options.mjs";
+import { checkOptions, optionsJson } from "./options.mjs";
 
 const HANDLER_NAMES = ["onUser", "onParticipation", "onDeadLetter"];
 /** `UserPollerOptions`. */
@@ -56,9 +56,8 @@ export function makePollerClass(glue) {
       };
       try {
         this.#inner = new glue.WasmPoller(wasmClientOf(client, "UserPoller"),
-          // Non-finite numbers go as text, so Rust refuses them instead of JSON's silent null.
-          JSON.stringify({ customerId, participations, pollIntervalMs, maxAttempts, windowMarginMs, maxWindowRows,
-            maxConsecutiveFailures, maxDeadLetters }, (k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v)),
+          optionsJson({ customerId, participations, pollIntervalMs, maxAttempts, windowMarginMs, maxWindowRows,
+            maxConsecutiveFailures, maxDeadLetters }),
           (key) => store.get(key), (key, value) => store.set(key, value), dispatch, ...storeExtras(store));
       } catch (e) {
         throw toVomoError(e);

@@ -23,19 +23,33 @@ fn config_from_json(options: &str) -> Result<ClientConfig, JsValue> {
     let v: Value = serde_json::from_str(options).map_err(|e| invalid(format!("VomoClient: options: {e}")))?;
     let token = v.get("token").and_then(Value::as_str).unwrap_or_default();
     let mut config = ClientConfig::new(token);
+    // The façade sends NaN and the infinities as text (`optionsJson`), never as JSON's null.
+    let not_a_number = |key: &str, wanted: &str, got: &Value| {
+        let got = match got {
+            Value::String(s) if matches!(s.as_str(), "NaN" | "Infinity" | "-Infinity") => s.clone(),
+            other => other.to_string(),
+        };
+        invalid(format!("VomoClient: {key} must be {wanted} (got {got})"))
+    };
     let number = |key: &str| -> Result<Option<f64>, JsValue> {
         match v.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(n) => n.as_f64().map(Some).ok_or_else(|| invalid(format!("VomoClient: {key} must be a number"))),
+            Some(n) => n.as_f64().map(Some).ok_or_else(|| not_a_number(key, "a finite number", n)),
         }
     };
-    if let Some(base) = v.get("baseUrl").and_then(Value::as_str) {
-        config.base_url = base.to_string();
+    // A baseUrl that is not text must not fall back to the default: the token would go there.
+    match v.get("baseUrl") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(base)) => config.base_url = base.clone(),
+        Some(_) => return Err(invalid("VomoClient: baseUrl must be a string (a URL)".into())),
+    }
+    if !matches!(v.get("token"), None | Some(Value::Null) | Some(Value::String(_))) {
+        return Err(invalid("VomoClient: token must be a string".into()));
     }
     match v.get("requestsPerSecond") {
         None | Some(Value::Null) => {}
         Some(Value::String(s)) if s == "auto" => config.rate = Rate::Auto,
-        Some(n) => config.rate = Rate::Fixed(n.as_f64().ok_or_else(|| invalid("VomoClient: requestsPerSecond must be a number or \"auto\"".into()))?),
+        Some(n) => config.rate = Rate::Fixed(n.as_f64().ok_or_else(|| not_a_number("requestsPerSecond", "a finite number or \"auto\"", n))?),
     }
     if let Some(n) = CallLimits::check(None, number("maxRetries")?, "VomoClient").map_err(to_js_error)?.max_retries {
         config.max_retries = n;

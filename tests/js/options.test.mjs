@@ -136,3 +136,24 @@ test("KvStore refuses an option other than prefix", async () => {
   await new KvStore({ ...kv, put: async (k) => { puts.push(k); } }, { prefix: "app:" }).set("k", "v");
   assert.deepEqual(puts, ["app:k"]);
 });
+
+test("client options: NaN, Infinity and a baseUrl or token that is not text are refused, never read as absent", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 2, seed: 4 });
+  t.after(() => sim.close());
+  const base = { token: sim.token, baseUrl: sim.url };
+  // JSON.stringify turns NaN and Infinity into null, which would have meant "the default".
+  for (const [options, message] of [
+    [{ requestsPerSecond: NaN }, 'VomoClient: requestsPerSecond must be a finite number or "auto" (got NaN)'],
+    [{ requestsPerSecond: Infinity }, 'VomoClient: requestsPerSecond must be a finite number or "auto" (got Infinity)'],
+    [{ timeoutMs: NaN }, "VomoClient: timeoutMs must be a finite number (got NaN)"],
+    [{ maxResponseBytes: -Infinity }, "VomoClient: maxResponseBytes must be a finite number (got -Infinity)"],
+    // Not text: it must not fall back to https://api.vomo.org/v1 with this token.
+    [{ baseUrl: 4010 }, "VomoClient: baseUrl must be a string (a URL)"],
+    [{ baseUrl: { href: sim.url } }, "VomoClient: baseUrl must be a string (a URL)"],
+    [{ token: 12345 }, "VomoClient: token must be a string"],
+  ]) {
+    assert.equal((await refusal(() => new VomoClient({ ...base, ...options }))).message, message, JSON.stringify(options));
+  }
+  // A URL object is read as its text, as fetch reads it.
+  assert.equal((await new VomoClient({ ...base, baseUrl: new URL(sim.url), requestsPerSecond: 1000 }).listAllUsers()).length, 2);
+});
