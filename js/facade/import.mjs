@@ -1,6 +1,7 @@
 import { VomoError, settle } from "./errors.mjs";
 import { requireStore, storeExtras, wasmClientOf } from "./stores.mjs";
 import { callOf } from "./call.mjs";
+import { optionsJson } from "./options.mjs";
 
 const noStore = { get: () => null, set: () => {} };
 
@@ -19,7 +20,7 @@ export function makeImport(glue) {
     const m = mapping ?? noStore;
     const progress = onProgress ?? undefined;
     const text = await settle(glue.importRoster(wasmClientOf(client, "importRoster"), JSON.stringify(records),
-      JSON.stringify({ key: key ?? null, checkpointEvery: checkpointEvery ?? null, hasStore: store != null, hasMapping: mapping != null }),
+      optionsJson({ key: key ?? null, checkpointEvery: checkpointEvery ?? null, hasStore: store != null, hasMapping: mapping != null }),
       (k) => s.get(k), (k, v) => s.set(k, v), (k) => m.get(k), (k, v) => m.set(k, v), progress, call, ...storeExtras(store)));
     const result = JSON.parse(text);
     for (const f of result.failed) {

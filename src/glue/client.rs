@@ -18,19 +18,21 @@ fn invalid(what: String) -> JsValue {
     to_js_error(VomoError::invalid_input(what))
 }
 
+/// An option's value as the caller wrote it, for a message: the façade sends NaN and the
+/// infinities as text (`optionsJson`, never JSON's null), shown here without quotes.
+pub fn shown(value: &Value) -> String {
+    match value {
+        Value::String(s) if matches!(s.as_str(), "NaN" | "Infinity" | "-Infinity") => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Reads the client options JSON (everything but `fetch` and `onWarning`).
 fn config_from_json(options: &str) -> Result<ClientConfig, JsValue> {
     let v: Value = serde_json::from_str(options).map_err(|e| invalid(format!("VomoClient: options: {e}")))?;
     let token = v.get("token").and_then(Value::as_str).unwrap_or_default();
     let mut config = ClientConfig::new(token);
-    // The façade sends NaN and the infinities as text (`optionsJson`), never as JSON's null.
-    let not_a_number = |key: &str, wanted: &str, got: &Value| {
-        let got = match got {
-            Value::String(s) if matches!(s.as_str(), "NaN" | "Infinity" | "-Infinity") => s.clone(),
-            other => other.to_string(),
-        };
-        invalid(format!("VomoClient: {key} must be {wanted} (got {got})"))
-    };
+    let not_a_number = |key: &str, wanted: &str, got: &Value| invalid(format!("VomoClient: {key} must be {wanted} (got {})", shown(got)));
     let number = |key: &str| -> Result<Option<f64>, JsValue> {
         match v.get(key) {
             None | Some(Value::Null) => Ok(None),

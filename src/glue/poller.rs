@@ -1,7 +1,7 @@
 //! `UserPoller` and `importRoster` for JS.
 
 use super::adapters::{JsHandlers, JsMapping, JsStore};
-use super::client::{json_error, parse_json, parse_text_fields, SharedClient, WasmClient};
+use super::client::{json_error, parse_json, parse_text_fields, shown, SharedClient, WasmClient};
 use super::error::{to_js_error, to_json, JsResult};
 use super::objects::to_js;
 use super::runtime::{call_of, promise};
@@ -34,7 +34,7 @@ fn whole_value(value: Option<&serde_json::Value>, name: &str, min: f64) -> Resul
     match value {
         None | Some(serde_json::Value::Null) => Ok(None),
         Some(serde_json::Value::Number(n)) => whole(n.as_f64(), name, min),
-        Some(other) => Err(to_js_error(VomoError::invalid_input(format!("{name} must be a whole number of at least {min} (got {other})")))),
+        Some(other) => Err(to_js_error(VomoError::invalid_input(format!("{name} must be a whole number of at least {min} (got {})", shown(other))))),
     }
 }
 
@@ -127,8 +127,8 @@ impl WasmPoller {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ImportOptionsJson {
-    key: Option<String>,
-    checkpoint_every: Option<usize>,
+    key: Option<serde_json::Value>,
+    checkpoint_every: Option<serde_json::Value>,
     has_store: bool,
     has_mapping: bool,
 }
@@ -151,15 +151,15 @@ pub fn import_roster(
 ) -> Promise {
     let client: SharedClient = client.shared();
     let records = roster_records(records_json);
-    let options: Result<ImportOptionsJson, JsValue> = parse_json(options_json, "importRoster: options");
+    let options = import_options(options_json);
     promise(async move {
-        let (records, o) = (records?, options?);
+        let (records, (o, key, checkpoint_every)) = (records?, options?);
         let store = JsStore { get: store_get, set: store_set, delete: store_delete, set_many: store_set_many };
         let mapping = JsMapping { get: mapping_get, set: mapping_set };
         let opts = ImportOptions {
             store: o.has_store.then_some(&store),
-            key: o.key,
-            checkpoint_every: o.checkpoint_every.unwrap_or(import::DEFAULT_CHECKPOINT_EVERY),
+            key,
+            checkpoint_every,
             mapping: o.has_mapping.then_some(&mapping),
         };
         let progress = |p: &import::Progress| {
@@ -170,6 +170,19 @@ pub fn import_roster(
         let result = import::import_roster(&client, &records, &opts, &progress, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
         Ok(JsValue::from_str(&to_json(&result)?))
     })
+}
+
+/// The import's options, each checked by name: the key text, `checkpointEvery` a whole
+/// number of at least 1 (the façade sends NaN and the infinities as text).
+fn import_options(json: &str) -> Result<(ImportOptionsJson, Option<String>, usize), JsValue> {
+    let o: ImportOptionsJson = parse_json(json, "importRoster: options")?;
+    let key = match &o.key {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(k)) => Some(k.clone()),
+        Some(other) => return Err(to_js_error(VomoError::invalid_input(format!("importRoster: key must be a string (got {other})")))),
+    };
+    let every = whole_value(o.checkpoint_every.as_ref(), "importRoster: checkpointEvery", 1.0)?;
+    Ok((o, key, every.map_or(import::DEFAULT_CHECKPOINT_EVERY, |n| n as usize)))
 }
 
 /// The records, each read on its own so that an error names its index: all of them are

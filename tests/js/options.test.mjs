@@ -157,3 +157,21 @@ test("client options: NaN, Infinity and a baseUrl or token that is not text are 
   // A URL object is read as its text, as fetch reads it.
   assert.equal((await new VomoClient({ ...base, baseUrl: new URL(sim.url), requestsPerSecond: 1000 }).listAllUsers()).length, 2);
 });
+
+test("importRoster's own options are checked by name: checkpointEvery a whole number of at least 1, key text", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 2, seed: 4 });
+  t.after(() => sim.close());
+  const client = fastClient(sim);
+  const records = [{ firstName: "Ana", lastName: "Lima", email: "ana@example.org" }];
+  for (const [options, message] of [
+    [{ checkpointEvery: NaN }, "importRoster: checkpointEvery must be a whole number of at least 1 (got NaN)"],
+    [{ checkpointEvery: 0 }, "importRoster: checkpointEvery must be a whole number of at least 1 (got 0)"],
+    [{ checkpointEvery: 2.5 }, "importRoster: checkpointEvery must be a whole number of at least 1 (got 2.5)"],
+    [{ checkpointEvery: "10" }, 'importRoster: checkpointEvery must be a whole number of at least 1 (got "10")'],
+    [{ store: new MemoryStore(), key: 2026 }, "importRoster: key must be a string (got 2026)"],
+  ]) {
+    assert.equal((await refusal(() => importRoster(client, records, options))).message, message);
+  }
+  assert.deepEqual(sent(sim), []);
+  assert.equal((await importRoster(client, records, { store: new MemoryStore(), key: "r", checkpointEvery: 1 })).created.length, 1);
+});
