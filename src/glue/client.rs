@@ -147,8 +147,8 @@ impl WasmClient {
             }
             // Past 2^53 a number no longer names one integer: the id asked for may not be the
             // one that would be sent.
-            if id.abs() > 9_007_199_254_740_991.0 {
-                return Err(invalid(format!("getUser: id must be a safe integer, at most 9007199254740991 (got {id})")));
+            if id.abs() > crate::parse::MAX_SAFE_INTEGER as f64 {
+                return Err(invalid(format!("getUser: id must be a safe integer, at most {} (got {id})", crate::parse::MAX_SAFE_INTEGER)));
             }
             match client.get_user(id as i64, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)? {
                 Some(detail) => Ok(JsValue::from_str(&to_json(&detail)?)),

@@ -190,12 +190,7 @@ fn import_options(json: &str) -> Result<(ImportOptionsJson, Option<String>, usiz
 fn roster_records(json: &str) -> Result<Vec<RosterRecord>, JsValue> {
     let raw: Vec<&serde_json::value::RawValue> =
         serde_json::from_str(json).map_err(|e| to_js_error(VomoError::invalid_input(format!("importRoster: records: {}", json_error(&e)))))?;
-    raw.iter()
-        .enumerate()
-        .map(|(i, r)| {
-            parse_text_fields(r.get(), &format!("importRoster: records[{i}]"))
-        })
-        .collect()
+    raw.iter().enumerate().map(|(i, r)| parse_text_fields(r.get(), &format!("importRoster: records[{i}]"))).collect()
 }
 
 #[wasm_bindgen(js_name = findOrCreateUser)]
