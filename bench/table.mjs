@@ -290,7 +290,7 @@ const NOTES = [
   "  page, Worker or Node process that imports only the sub-path never loads the main file: the tests check Playwright's network",
   "  log, the workerd bundle's imports, webpack's and Vite's output and Node's module cache. The one-file target stays not met for",
   "  the main `.wasm` that `vomo-users` loads (626.8 KiB raw / 269.0 KiB gzip on 2026-12-03 after that removal;",
-  "  627.8 / 269.2 KiB before it; 632.3 / 271.8 KiB after the input checks of 09:2x-09:4x UTC, see the summary above). Its other ~176 KiB gzip are the client, poller, import, CSV and helpers: their async state",
+  "  627.8 / 269.2 KiB before it; 632.2 / 271.8 KiB after the input checks of 09:2x-09:4x UTC, see the summary above). Its other ~176 KiB gzip are the client, poller, import, CSV and helpers: their async state",
   "  machines (poll 26 KiB raw, importRoster 19 KiB, the exchange 18 KiB, next_page 16 KiB, the poller state's save and load",
   "  23 KiB), one serde_json deserializer per type (51 KiB) and BTreeMap code (35 KiB). Float formatting, f64 parsing and `{:?}`",
   "  string escaping (about 37 KiB raw together) stay: serde's own error messages use them, and f64 parsing is also in",

@@ -223,7 +223,7 @@ export class VomoClient {
   listUsers(filters?: UserFilters, options?: CallOptions): AsyncGenerator<User, void, undefined>;
   listUserPages(filters?: UserFilters, options?: CallOptions): AsyncGenerator<Page<User>, void, undefined>;
   listAllUsers(filters?: UserFilters, options?: CallOptions): Promise<User[]>;
-  /** null on 404. `id`: a positive safe integer, or its digits as a string; anything else is invalid_input. */
+  /** null on 404. `id`: a positive integer, or its digits as a string (else invalid_input; past 2^53, parse). */
   getUser(id: number | bigint | string, options?: CallOptions): Promise<UserDetail | null>;
   upsertUser(input: UpsertUserInput, options?: CallOptions): Promise<UpsertResult>;
   /** Exact, case-insensitive match after email_like; the most recently updated of several. */

@@ -11,8 +11,8 @@ use std::collections::HashSet;
 use wasm_bindgen::prelude::*;
 
 /// Ids from the caller's JS numbers: whole numbers within the safe-integer range, else
-/// `invalid_input` naming the function and the entry (an `as` cast would saturate or
-/// truncate them silently).
+/// `parse` (issue 9: ids past 2^53 are `parse` wherever they come from) naming the function
+/// and the entry (an `as` cast would saturate or truncate them silently).
 fn safe_ids(ids: Vec<f64>, who: &str, what: &str) -> JsResult<Vec<i64>> {
     let max = crate::parse::MAX_SAFE_INTEGER as f64;
     ids.into_iter()
@@ -21,7 +21,7 @@ fn safe_ids(ids: Vec<f64>, who: &str, what: &str) -> JsResult<Vec<i64>> {
             if f.is_finite() && f.fract() == 0.0 && f.abs() <= max {
                 Ok(f as i64)
             } else {
-                Err(to_js_error(VomoError::invalid_input(format!("{who}: {what}[{i}] must be a safe integer id (got {f})"))))
+                Err(to_js_error(VomoError::parse(&format!("{who}: {what}[{i}]"), format_args!("not a safe integer id (got {f})"))))
             }
         })
         .collect()
