@@ -301,8 +301,10 @@ test("poller: sync, async and thenable handlers are awaited in order; a rejectio
 
 // A store that fills up (a browser's localStorage quota, a KV limit) in the middle of a
 // backfill, at each of several points: the poll rejects naming the store call, nothing is
-// lost, and once there is room again the next poll delivers the rest, none twice.
-test("poller: a store that runs out of room mid-poll: the poll rejects, the next one delivers the rest once", async (t) => {
+// lost, and once there is room again the next poll delivers the rest, none twice unless the
+// refused write was a delivery's journal entry (then that one change comes again: the
+// one-call window of docs/poller.md).
+test("poller: a store that runs out of room mid-poll: the poll rejects, the next one delivers the rest, nothing lost", async (t) => {
   const { sim, client } = await setup(t, { users: 300 });
   const ids = sim.listAll().map((u) => u.id).sort((a, b) => a - b);
   for (const quota of [1_500, 3_000, 4_500, 6_000]) {   // the whole state takes about 7,600
@@ -332,6 +334,7 @@ test("poller: a store that runs out of room mid-poll: the poll rejects, the next
     const r = await poller.poll();
     assert.equal(r.complete, true);
     assert.deepEqual([...new Set(seen)].sort((a, b) => a - b), ids, `quota ${quota}: every user delivered`);
-    assert.equal(seen.length, ids.length, `quota ${quota}: none twice`);
+    const journal = /\/journal\/\d+"\)/.test(e.message);
+    assert.ok(seen.length - ids.length <= (journal ? 1 : 0), `quota ${quota}: ${seen.length - ids.length} repeated after ${e.message}`);
   }
 });
