@@ -41,7 +41,7 @@ fn whole_value(value: Option<&serde_json::Value>, name: &str, min: f64) -> Resul
 fn whole(value: Option<f64>, name: &str, min: f64) -> Result<Option<u64>, JsValue> {
     match value {
         None => Ok(None),
-        Some(n) if n.is_finite() && n.fract() == 0.0 && n >= min && n <= 9_007_199_254_740_991.0 => Ok(Some(n as u64)),
+        Some(n) if n.is_finite() && n.fract() == 0.0 && n >= min && n <= crate::parse::MAX_SAFE_INTEGER as f64 => Ok(Some(n as u64)),
         Some(n) => Err(to_js_error(VomoError::invalid_input(format!("{name} must be a whole number of at least {min} (got {n})")))),
     }
 }
