@@ -413,8 +413,13 @@ export interface ParsedRoster {
   errors: { line: number; message: string }[];
   ignoredColumns: string[];
 }
-/** A CSV roster (BOM, quotes, CRLF; "First Name", "Email Address", ... headers) to records. */
-export function parseRosterCsv(text: string): ParsedRoster;
+/**
+ * A CSV roster (BOM, quotes, CRLF; "First Name", "Email Address", ... headers; comma-separated,
+ * or semicolon/tab-separated when the header row says so) to records. Pass a file's bytes
+ * (a `Uint8Array`, Node `Buffer` or `ArrayBuffer`) rather than decoded text: bytes that are not
+ * UTF-8 are then refused with their line (`invalid_input`) instead of reaching VOMO as U+FFFD.
+ */
+export function parseRosterCsv(roster: string | Uint8Array | ArrayBuffer): ParsedRoster;
 
 /** The rules the Rust core decides, as the package applies them. */
 export interface Policy {

@@ -21,6 +21,9 @@ pub const HEADER_MAP: [(&str, &[&str]); 11] = [
     ("inviteCode", &["invitecode", "invitationcode"]),
 ];
 
+/// The columns a roster must have.
+const REQUIRED: [&str; 3] = ["email", "firstName", "lastName"];
+
 fn normalize_header(h: &str) -> String {
     h.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
 }
@@ -49,7 +52,10 @@ pub struct ParsedRoster {
     pub ignored_columns: Vec<String>,
 }
 
-/// Parses a CSV roster. A header row is required and must name an email column.
+/// Parses a CSV roster. A header row is required and must name an email, a first-name and a
+/// last-name column. Cells are separated by commas; a file whose header row finds those
+/// columns only when split at semicolons or tabs (a spreadsheet saved with a European list
+/// separator, or as tab-separated text) is read with that separator instead.
 ///
 /// ```
 /// let csv = "\u{feff}First Name,Last Name,Email Address\r\n\"Lee, Ann\",Park,ann@x.org\r\n";
@@ -58,18 +64,35 @@ pub struct ParsedRoster {
 /// ```
 pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| VomoError::invalid_input(format!("roster CSV: unreadable header row ({e})")))?.clone();
-    let columns: Vec<Option<&str>> = headers.iter().map(field_for_header).collect();
-    let ignored_columns = headers.iter().zip(&columns).filter(|(_, f)| f.is_none()).map(|(h, _)| h.to_string()).collect();
-    for required in ["email", "firstName", "lastName"] {
-        if !columns.contains(&Some(required)) {
-            return Err(VomoError::invalid_input(format!(
-                "roster CSV: no column for {required} (headers: {})",
-                headers.iter().collect::<Vec<_>>().join(", ")
-            )));
-        }
+    let reader = |delimiter| {
+        csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).delimiter(delimiter).from_reader(text.as_bytes())
+    };
+    let header_row = |delimiter| {
+        let headers = reader(delimiter)
+            .headers()
+            .map_err(|e| VomoError::invalid_input(format!("roster CSV: unreadable header row ({e})")))?
+            .clone();
+        let columns: Vec<Option<&'static str>> = headers.iter().map(field_for_header).collect();
+        let missing = REQUIRED.into_iter().find(|r| !columns.contains(&Some(*r)));
+        Ok::<_, VomoError>((headers, columns, missing))
+    };
+    let (mut delimiter, (mut headers, mut columns, missing)) = (b',', header_row(b',')?);
+    if let Some(required) = missing {
+        let other = [b';', b'\t'].into_iter().find_map(|d| match header_row(d) {
+            Ok((h, c, None)) => Some((d, h, c)),
+            _ => None,
+        });
+        let Some((d, h, c)) = other else {
+            return Err(VomoError::invalid_input(if text.trim().is_empty() {
+                "roster CSV: the file is empty (expected a header row naming the email, first name and last name columns)".to_string()
+            } else {
+                format!("roster CSV: no column for {required} (headers: {})", headers.iter().collect::<Vec<_>>().join(", "))
+            }));
+        };
+        (delimiter, headers, columns) = (d, h, c);
     }
+    let ignored_columns = headers.iter().zip(&columns).filter(|(_, f)| f.is_none()).map(|(h, _)| h.to_string()).collect();
+    let mut reader = reader(delimiter); // `records()` skips the header row
     let mut records = Vec::new();
     let mut errors = Vec::new();
     // The reader's own line count skips blank lines; count newlines before the row instead,
@@ -107,6 +130,43 @@ pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
         records.push(Value::Object(record));
     }
     Ok(ParsedRoster { records, errors, ignored_columns })
+}
+
+/// [`parse_roster_csv`] of a file's bytes, which must be UTF-8 (a UTF-8 byte order mark is
+/// allowed). Bytes that are not (a roster saved by a spreadsheet in a legacy code page, such as
+/// Windows-1252 `é` = `0xE9`) are refused with the line and the bytes, never replaced: a name
+/// read as `Jos\u{fffd}` would be sent to VOMO as such.
+///
+/// ```
+/// use vomo_users::roster_csv::parse_roster_csv_bytes;
+/// let ok = parse_roster_csv_bytes("First Name,Last Name,Email\nJosé,B,j@x.org\n".as_bytes()).unwrap();
+/// assert_eq!(ok.records[0]["firstName"], "José");
+/// let err = parse_roster_csv_bytes(b"First Name,Last Name,Email\nJos\xe9,B,j@x.org\n").unwrap_err();
+/// assert!(err.message.contains("line 2"), "{}", err.message);
+/// ```
+pub fn parse_roster_csv_bytes(bytes: &[u8]) -> Result<ParsedRoster> {
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return Err(VomoError::invalid_input(
+            "roster CSV: the file is UTF-16 text (a spreadsheet's \"Unicode text\"); save it as \"CSV UTF-8\" and try again",
+        ));
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse_roster_csv(text),
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+            let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            // The valid prefix is UTF-8 by definition.
+            let before = std::str::from_utf8(&valid[line_start..]).unwrap_or_default();
+            let before: String = before.chars().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+            let bad = &bytes[e.valid_up_to()..][..e.error_len().unwrap_or(bytes.len() - e.valid_up_to()).min(4)];
+            let bad = bad.iter().map(|b| format!("0x{b:02X}")).collect::<Vec<_>>().join(" ");
+            Err(VomoError::invalid_input(format!(
+                "roster CSV: line {line} is not UTF-8 text (byte {bad} after {before:?}); the file was probably saved in a \
+                 legacy encoding such as Windows-1252: save it as \"CSV UTF-8\" and try again"
+            )))
+        }
+    }
 }
 
 /// 1-based line numbers of byte offsets asked in increasing order, in one pass overall.
@@ -199,6 +259,44 @@ mod tests {
         assert_eq!(r.records[39_999]["line"], 40_001);
         // Linear gives ~8x; the quadratic scan gave ~60x. 24x leaves room for a noisy machine.
         assert!(t_large < 24.0 * t_small.max(0.002), "5k rows {t_small:.3} s, 40k rows {t_large:.3} s");
+    }
+
+    #[test]
+    fn semicolon_and_tab_separated_rosters_are_read_when_their_header_says_so() {
+        for sep in [";", "\t"] {
+            let csv = format!("First Name{sep}Last Name{sep}Email{sep}Notes\n\"Lee{sep} Ann\"{sep}Park{sep}ann@x.org{sep}a,b\n");
+            let r = parse_roster_csv(&csv).unwrap();
+            assert_eq!(r.records.len(), 1, "{sep:?}");
+            assert_eq!(r.records[0]["firstName"], format!("Lee{sep} Ann"));
+            assert_eq!(r.records[0]["email"], "ann@x.org");
+            assert_eq!(r.ignored_columns, ["Notes"]);
+        }
+        // A comma roster whose header also holds semicolons stays a comma roster.
+        let r = parse_roster_csv("First Name,Last Name,Email,Notes; misc\nA,B,a@x.org,x;y\n").unwrap();
+        assert_eq!(r.ignored_columns, ["Notes; misc"]);
+        // Neither separator finds the columns: the comma reading is the one reported.
+        let e = parse_roster_csv("Name;Email\nA;a@x.org\n").unwrap_err();
+        assert_eq!(e.message, "roster CSV: no column for email (headers: Name;Email)");
+        let e = parse_roster_csv(" \r\n").unwrap_err();
+        assert!(e.message.contains("the file is empty"), "{}", e.message);
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_refused_with_their_line_never_replaced() {
+        let e = parse_roster_csv_bytes(b"First Name,Last Name,Email\r\nAna,Lima,a@x.org\r\nJos\xe9,B,j@x.org\r\n").unwrap_err();
+        assert_eq!(e.kind, crate::error::ErrorKind::InvalidInput);
+        assert!(e.message.starts_with("roster CSV: line 3 is not UTF-8 text (byte 0xE9 after \"Jos\")"), "{}", e.message);
+        // A truncated sequence at the very end.
+        let e = parse_roster_csv_bytes(b"First Name,Last Name,Email\nA,B,c@x.org\xc3").unwrap_err();
+        assert!(e.message.contains("line 2") && e.message.contains("0xC3 after \"A,B,c@x.org\""), "{}", e.message);
+        let e = parse_roster_csv_bytes(&[0xff, 0xfe, b'F', 0]).unwrap_err();
+        assert!(e.message.contains("UTF-16"), "{}", e.message);
+        // UTF-8 with and without a BOM reads as the text does.
+        let text = "First Name,Last Name,Email\r\nZoë,Ørsted,z@x.org\r\n";
+        for bytes in [text.as_bytes().to_vec(), [&[0xef, 0xbb, 0xbf][..], text.as_bytes()].concat()] {
+            let r = parse_roster_csv_bytes(&bytes).unwrap();
+            assert_eq!(r.records, parse_roster_csv(text).unwrap().records);
+        }
     }
 
     #[test]

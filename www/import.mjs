@@ -124,15 +124,17 @@ async function fileKey(file, text) {
 }
 
 async function pick(file) {
-  const text = await file.text();
+  // Bytes, not file.text(): the package refuses a roster that is not UTF-8 (an Excel
+  // "CSV" in Windows-1252) where file.text() would turn its accents into U+FFFD.
+  const bytes = new Uint8Array(await file.arrayBuffer());
   const summary = $("import-summary");
   $("import-results").hidden = true;
   $("import-download").hidden = true;
   $("import-progress").value = 0;
   $("import-progress-text").textContent = "";
   try {
-    const parsed = parseRosterCsv(text);
-    current = { key: await fileKey(file, text), fileName: file.name, parsed };
+    const parsed = parseRosterCsv(bytes);
+    current = { key: await fileKey(file, new TextDecoder().decode(bytes)), fileName: file.name, parsed };
     preview(parsed);
     const saved = readResume();
     const again = saved?.key === current.key;

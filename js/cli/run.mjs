@@ -36,6 +36,9 @@ function parse(args, options, command) {
     if (missing) throw new UsageError(`${missing[2]} needs a value`, command);
     const noArg = /^Option '(-\w, )?(--[\w-]+)' does not take an argument/.exec(e.message);
     if (noArg) throw new UsageError(`${noArg[2]} does not take a value`, command);
+    // `--rate -1`: parseArgs will not take a value that starts with a dash as the argument.
+    const dash = /^Option '(-\w, )?(--[\w-]+)' argument is ambiguous/.exec(e.message);
+    if (dash) throw new UsageError(`${dash[2]} needs a value; to give one that starts with "-", write ${dash[2]}=VALUE`, command);
     throw new UsageError(e.message.split("\n")[0], command);
   }
 }

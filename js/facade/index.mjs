@@ -31,9 +31,13 @@ export function createApi(glue) {
   const diffParticipations = guard((previous, current) =>
     JSON.parse(glue.diffParticipationsJson(JSON.stringify(previous ?? []), JSON.stringify(current ?? []))));
   const totalHours = guard((participations) => glue.totalHours(JSON.stringify(participations ?? [])));
-  const parseRosterCsv = guard((text) => {
-    if (typeof text !== "string") throw new VomoError("invalid_input", "parseRosterCsv: text must be a string");
-    return JSON.parse(glue.parseRosterCsvJson(text));
+  // A file's bytes are decoded in Rust, which refuses what is not UTF-8 (a decoder in JS
+  // would put U+FFFD in the names and send them).
+  const parseRosterCsv = guard((input) => {
+    if (typeof input === "string") return JSON.parse(glue.parseRosterCsvJson(input));
+    if (input instanceof ArrayBuffer) input = new Uint8Array(input);
+    if (input instanceof Uint8Array) return JSON.parse(glue.parseRosterCsvBytes(input));
+    throw new VomoError("invalid_input", `parseRosterCsv: the roster must be a string, a Uint8Array or an ArrayBuffer (got ${input === null ? "null" : typeof input})`);
   });
   const findMissingIds = guard((currentIds, knownIds) =>
     Array.from(glue.findMissingIds(idList(currentIds, "findMissingIds", "currentIds") ?? new Float64Array(),

@@ -81,3 +81,9 @@ pub fn parse_roster_csv_json(text: &str) -> JsResult<String> {
     to_json(&crate::roster_csv::parse_roster_csv(text).map_err(to_js_error)?)
 }
 
+/// `parseRosterCsv` of a file's bytes: UTF-8 checked here, never replaced (see the core).
+#[wasm_bindgen(js_name = parseRosterCsvBytes)]
+pub fn parse_roster_csv_bytes(bytes: &[u8]) -> JsResult<String> {
+    to_json(&crate::roster_csv::parse_roster_csv_bytes(bytes).map_err(to_js_error)?)
+}
+

@@ -98,3 +98,24 @@ test("admin import: preview, progress and ETA, pause, reload, resume, results, f
   assert.equal(posts(sim), sent, "a finished import sends nothing again");
   await assertClean(admin);
 });
+
+test("admin import: a roster saved as Windows-1252 is refused by line, nothing previewed or sent; its UTF-8 copy imports the names as written", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 5, seed: 5 } });
+  const { page, sim } = admin;
+  await connect(page, { rps: 20 });
+  sim.clearLog();
+  const text = "First Name;Last Name;Email\r\nAna;Lima;ana@roster.example\r\nJosé;Ruiz;jose@roster.example\r\n";
+  await page.setInputFiles("#csv-file", { name: "excel.csv", mimeType: "text/csv", buffer: Buffer.from(text, "latin1") });
+  assert.match(await waitText(page, "#import-summary", /^excel\.csv/),
+    /^excel\.csv: .*roster CSV: line 3 is not UTF-8 text \(byte 0xE9 after "Jos"\).*CSV UTF-8/);
+  assert.equal(await page.isHidden("#import-preview"), true);
+  assert.equal(await page.isDisabled("#import-start"), true);
+
+  await page.setInputFiles("#csv-file", { name: "utf8.csv", mimeType: "text/csv", buffer: Buffer.from(text, "utf8") });
+  assert.match(await waitText(page, "#import-summary", /^utf8\.csv/), /^utf8\.csv: 2 records to import, 0 lines with errors/);
+  await page.click("#import-start");
+  assert.match(await waitText(page, "#import-summary", /^(paused|stopped|import of)/), /^import of utf8\.csv finished: 2 created/);
+  assert.deepEqual(sim.listAll().filter((u) => u.email.endsWith("@roster.example")).map((u) => u.first_name ?? u.firstName).sort(), ["Ana", "José"]);
+  assert.equal(posts(sim), 2);
+  await assertClean(admin);
+});

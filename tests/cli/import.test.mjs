@@ -120,3 +120,22 @@ test("a roster without an email column is bad usage (exit 2), nothing sent", asy
   assert.match(r.stderr, /^Usage: vomo-users import /m);
   assert.equal(posts(sim).length, 0);
 });
+
+test("a roster saved as Windows-1252 is bad usage naming the line, nothing sent; a semicolon-separated one imports", async (t) => {
+  const { sim, env, dir } = await world(t);
+  const file = join(dir, "excel.csv");
+  // What Excel's plain "CSV" writes on Windows: é is the single byte 0xE9.
+  await writeFile(file, Buffer.from("First Name;Last Name;Email\r\nAna;Lima;ana@example.org\r\nJosé;Ruiz;jose@example.org\r\n", "latin1"));
+  const r = await cli(["import", file, "--state-dir", join(dir, "state"), "--rate", "500"], { env });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^vomo-users: invalid input: roster CSV: line 3 is not UTF-8 text \(byte 0xE9 after "Jos"\).*"CSV UTF-8"/m);
+  assert.equal(posts(sim).length, 0, "no row is sent, not even the good first one");
+
+  await writeFile(file, "\uFEFFFirst Name;Last Name;Email\r\nAna;Lima;ana@example.org\r\nJosé;Ruiz;jose@example.org\r\n");
+  const ok = await cli(["import", file, "--state-dir", join(dir, "state"), "--rate", "500", "--json"], { env });
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(jsonLines(ok.stdout).at(-1).created, 2);
+  assert.equal(posts(sim).length, 2);
+  const jose = await cli(["find", "jose@example.org", "--json"], { env });
+  assert.equal(JSON.parse(jose.stdout).firstName, "José", "the name as written, not Jos\uFFFD");
+});

@@ -54,6 +54,8 @@ const BAD = [
   [["poll", "--customer", "c", "--state-dir", "x", "--every", "soon"], /--every: expected a duration/],
   [["reconcile", "--customer", "c"], /reconcile: missing --state-dir/],
   [["list", "--rate", "0"], /--rate: expected requests per second/],
+  [["list", "--rate", "-1"], /^vomo-users: --rate needs a value; to give one that starts with "-", write --rate=VALUE$/m],
+  [["list", "--rate=-1"], /--rate: expected requests per second .* got "-1"/],
   [["list", "--base-url", "http://api.vomo.org/v1"], /--base-url: http:\/\/ is allowed only for a loopback host/],
   [["list", "--base-url", "not a url"], /--base-url: not a URL/],
   [["list", "--token", SECRET], /unknown option --token for list/],

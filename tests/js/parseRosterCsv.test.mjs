@@ -29,6 +29,37 @@ test("a roster without an email column is refused with invalid_input", () => {
   assert.throws(() => parseRosterCsv("Name,Phone\nAna,1\n"), (e) => e instanceof VomoError && e.kind === "invalid_input" && /email/.test(e.message));
 });
 
+test("a file's bytes: UTF-8 (Buffer, Uint8Array, ArrayBuffer) reads as its text does; other encodings are refused by line", () => {
+  const bytes = Buffer.from(CSV, "utf8");
+  const fromText = parseRosterCsv(CSV);
+  for (const input of [bytes, new Uint8Array(bytes), bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)]) {
+    assert.deepEqual(parseRosterCsv(input), fromText);
+  }
+  assert.equal(parseRosterCsv(bytes).records[1].firstName, "Tomás");
+  // The same roster as Excel's "CSV" writes it on Windows: Windows-1252, á = 0xE1.
+  const cp1252 = Buffer.from(CSV.replace("\uFEFF", ""), "latin1");
+  assert.throws(() => parseRosterCsv(cp1252), (e) => e instanceof VomoError && e.kind === "invalid_input"
+    && /^roster CSV: line 3 is not UTF-8 text \(byte 0xE1 after "E-2,Tom"\).*CSV UTF-8/.test(e.message));
+  // Excel's "Unicode text": UTF-16 with its byte order mark.
+  const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("Email\tFirst Name\n", "utf16le")]);
+  assert.throws(() => parseRosterCsv(utf16), (e) => e.kind === "invalid_input" && /UTF-16/.test(e.message));
+  // What a decoder that replaces would have let through is what the bytes route refuses.
+  assert.equal(parseRosterCsv(new TextDecoder().decode(cp1252)).records[1].firstName, "Tom\uFFFDs");
+  for (const bad of [null, 42, [1, 2], { length: 3 }]) {
+    assert.throws(() => parseRosterCsv(bad), (e) => e.kind === "invalid_input" && /string, a Uint8Array or an ArrayBuffer/.test(e.message));
+  }
+});
+
+test("a semicolon- or tab-separated roster (a European spreadsheet's CSV, a TSV) is read by its header row", () => {
+  for (const sep of [";", "\t"]) {
+    const text = CSV.replaceAll(",", sep).replace(`"Okafor${sep} Nia"`, '"Okafor, Nia"');
+    const { records, errors, ignoredColumns } = parseRosterCsv(text);
+    assert.deepEqual(records, parseRosterCsv(CSV).records, JSON.stringify(sep));
+    assert.deepEqual(errors, parseRosterCsv(CSV).errors);
+    assert.deepEqual(ignoredColumns, ["Shoe Size"]);
+  }
+});
+
 test("parsed records import as they are", async (t) => {
   const sim = await startSimulator({ users: 5 });
   t.after(() => sim.close());

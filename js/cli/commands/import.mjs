@@ -21,7 +21,8 @@ const COLUMNS = [["External ID", "externalId"], ["First Name", "firstName"], ["L
 export const failedPathOf = (file) => join(dirname(file), `${basename(file).replace(/\.csv$/i, "")}.failed.csv`);
 
 /** The default key: the file's name and a hash of its content (the same file resumes; an edited one is a new import). */
-const defaultKey = (file, text) => `${basename(file)}-${createHash("sha256").update(text).digest("hex").slice(0, 12)}`;
+// The digest of the bytes equals that of the UTF-8 text they hold (keys of earlier versions hold).
+const defaultKey = (file, bytes) => `${basename(file)}-${createHash("sha256").update(bytes).digest("hex").slice(0, 12)}`;
 
 const recordKey = (r) => r.externalId ?? String(r.email ?? "").trim().toLowerCase();
 
@@ -75,16 +76,16 @@ error (a rerun retries them).
   },
   async run({ out, values, env, options, client }) {
     const { file } = options;
-    let text;
+    let bytes; // parsed as bytes, so that a roster that is not UTF-8 is refused, not mangled
     try {
-      text = await readFile(file, "utf8");
+      bytes = await readFile(file);
     } catch (e) {
       throw new UsageError(e.code === "ENOENT" ? `import: no such file: ${file}` : `import: cannot read ${file} (${e.code ?? e.message})`, "import");
     }
-    const { records, errors, ignoredColumns } = parseRosterCsv(text);
+    const { records, errors, ignoredColumns } = parseRosterCsv(bytes);
     if (ignoredColumns.length) out.err(`note: ignoring columns ${ignoredColumns.join(", ")}`);
     for (const e of errors) out.err(`note: ${file} line ${e.line}: ${e.message} (skipped)`);
-    const key = values.key ?? defaultKey(file, text);
+    const key = values.key ?? defaultKey(file, bytes);
     const stateDir = values["state-dir"] ?? defaultStateDir(env);
     const api = await client();
     const progress = new Progress(out);

@@ -48,13 +48,14 @@ export default {
   synopsis: "poll --customer ID --state-dir DIR [--participations off|changed-users|full-scan] [--max-requests N] [--every DURATION]",
   help: `
 Polls for changed users and prints each change exactly once: the first run is the initial
-sync (every user is "created"), later runs only what changed since. The checkpoint, the
-known ids and the lease live in DIR (one folder per customer); two polls of one customer
-cannot run at once (the second fails with "busy"). --participations also reports shift
-sign-ups and hour changes: of changed users, or of every user (full-scan). --max-requests
-stops after that many HTTP requests (the next run goes on). --every 5m polls again after
-each poll until Ctrl-C, which stops cleanly; a poll that fails with a retryable error
-(server, network, timeout, rate_limited) or busy is reported and the loop goes on.
+sync (every user arrives, as "created" unless its timestamps show a later edit), later runs
+only what changed since. The checkpoint, the known ids and the lease live in DIR (one folder
+per customer); two polls of one customer cannot run at once (the second fails with "busy").
+--participations also reports shift sign-ups and hour changes: of changed users, or of every
+user (full-scan). --max-requests stops after that many HTTP requests (the next run goes on).
+--every 5m polls again after each poll until Ctrl-C, which stops cleanly; a poll that fails
+with a retryable error (server, network, timeout, rate_limited) or busy is reported and the
+loop goes on.
 With --json: one line per event, {"type":"user","kind":"created"|"updated","user":{...}},
 {"type":"participation",...} or {"type":"deadLetter",...}, and after each poll a line
 {"type":"result","processed":n,"created":n,"updated":n,"failed":n,...}.`,
