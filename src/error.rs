@@ -92,11 +92,15 @@ pub struct VomoError {
     pub status: Option<u16>,
     pub message: String,
     pub fields: Option<FieldErrors>,
+    /// An opaque handle to what a host callback threw (a JS store's or mapping's error), set by
+    /// the wasm glue, which keeps the value and hands it back to JS as the error's `cause`. The
+    /// core only carries it along.
+    pub host_error: Option<u32>,
 }
 
 impl VomoError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        VomoError { kind, status: None, message: message.into(), fields: None }
+        VomoError { kind, status: None, message: message.into(), fields: None, host_error: None }
     }
 
     pub fn with_status(mut self, status: u16) -> Self {

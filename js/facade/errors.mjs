@@ -96,7 +96,8 @@ export function toVomoError(e) {
   if (e instanceof WebAssembly.RuntimeError) return internal(lastPanic() ?? e.message);
   if (e && e.__vomo) {
     const fields = e.fieldsJson ? JSON.parse(e.fieldsJson) : null;
-    const error = new VomoError(e.kind, e.message, { status: e.status, fields });
+    // `cause`: what the caller's store or mapping threw, when that is what failed.
+    const error = new VomoError(e.kind, e.message, { status: e.status, fields, cause: "cause" in e ? e.cause : undefined });
     if (typeof e.retryable === "boolean") error.retryable = e.retryable;
     return error;
   }

@@ -10,9 +10,12 @@ use js_sys::{Function, Reflect};
 use wasm_bindgen::JsValue;
 
 fn js_failure(what: &str, e: JsValue) -> VomoError {
-    // A VomoError thrown by JS code keeps its kind; anything else is a store fault.
+    // A VomoError thrown by JS code keeps its kind; anything else is a store fault. What was
+    // thrown comes back to JS as the error's `cause` (super::error::to_js_error).
     let kind = Reflect::get(&e, &JsValue::from_str("kind")).ok().and_then(|k| k.as_string()).and_then(|k| ErrorKind::from_name(&k));
-    VomoError::new(kind.unwrap_or(ErrorKind::Network), format!("{what} failed: {}", describe_js(&e)))
+    let mut error = VomoError::new(kind.unwrap_or(ErrorKind::Network), format!("{what} failed: {}", describe_js(&e)));
+    error.host_error = Some(super::error::keep_thrown(e));
+    error
 }
 
 async fn call(f: &Function, what: &str, args: &[&JsValue]) -> Result<JsValue> {

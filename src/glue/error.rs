@@ -3,7 +3,38 @@
 use crate::error::{ErrorKind, VomoError};
 use wasm_bindgen::prelude::*;
 
-/// `{ __vomo: true, kind, retryable, status, message, fieldsJson }`; the façade wraps it in `VomoError`.
+thread_local! {
+    /// What host callbacks threw, by handle ([`VomoError::host_error`]), until the error that
+    /// carries the handle reaches JS. Errors the core drops (a best-effort lease release) never
+    /// come back for theirs, so only the last [`KEPT`] are kept.
+    static THROWN: std::cell::RefCell<(u32, std::collections::VecDeque<(u32, JsValue)>)> = Default::default();
+}
+
+const KEPT: usize = 16;
+
+/// Keeps a value a store or mapping threw; the returned handle goes into the core's error.
+pub fn keep_thrown(value: JsValue) -> u32 {
+    THROWN.with(|t| {
+        let (next, kept) = &mut *t.borrow_mut();
+        *next = next.wrapping_add(1);
+        if kept.len() == KEPT {
+            kept.pop_front();
+        }
+        kept.push_back((*next, value));
+        *next
+    })
+}
+
+fn take_thrown(handle: u32) -> Option<JsValue> {
+    THROWN.with(|t| {
+        let kept = &mut t.borrow_mut().1;
+        let at = kept.iter().position(|(h, _)| *h == handle)?;
+        kept.remove(at).map(|(_, v)| v)
+    })
+}
+
+/// `{ __vomo: true, kind, retryable, status, message, fieldsJson, cause? }`; the façade wraps it
+/// in `VomoError`. `cause` is what the store or mapping threw, when that is what failed.
 pub fn to_js_error(e: VomoError) -> JsValue {
     let obj = js_sys::Object::new();
     let set = |k: &str, v: JsValue| {
@@ -19,6 +50,9 @@ pub fn to_js_error(e: VomoError) -> JsValue {
         None => JsValue::NULL,
     };
     set("fieldsJson", fields);
+    if let Some(thrown) = e.host_error.and_then(take_thrown) {
+        set("cause", thrown);
+    }
     obj.into()
 }
 

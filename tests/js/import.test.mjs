@@ -227,3 +227,24 @@ test("findOrCreateUser: an existing user is returned untouched; a new one is cre
   assert.deepEqual([again.created, again.user.id, sim.getUser(made.user.id).first_name], [false, made.user.id, "Brand"]);
   await rejects(findOrCreateUser(clientOf(sim), "x@y.org", { firstName: "" }), "invalid_input");
 });
+
+test("importRoster: what a failing store or mapping threw is the rejection's cause (a disk-full error keeps its code)", async (t) => {
+  const sim = await setup(t);
+  const diskFull = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+  const store = new MemoryStore();
+  const full = { get: (k) => store.get(k), set: async () => { throw diskFull; }, delete: (k) => store.delete(k) };
+  const e = await rejects(importRoster(clientOf(sim), roster(3), { store: full, key: "disk", checkpointEvery: 1 }), "network");
+  assert.match(e.message, /^store\.set\(.*\) failed: ENOSPC: no space left on device, write$/);
+  assert.equal(e.cause, diskFull, "the very object the store threw");
+  assert.equal(e.cause.code, "ENOSPC");
+
+  // A mapping that throws a VomoError of its own: the kind is kept, the thrown error is the cause.
+  const own = new VomoError("forbidden", "mapping is read-only");
+  const mapping = { get: () => null, set: () => { throw own; } };
+  const m = await rejects(importRoster(clientOf(sim), roster(2, 10), { mapping }), "forbidden");
+  assert.equal(m.cause, own);
+
+  // Errors that did not come from the caller's code have no cause.
+  const bad = await rejects(importRoster(clientOf(sim, { token: "revoked" }), roster(1, 20)), "auth");
+  assert.equal(bad.cause, undefined);
+});

@@ -329,6 +329,7 @@ test("poller: a store that runs out of room mid-poll: the poll rejects, the next
     const poller = new UserPoller({ client, store: new LocalStorageStore(storage), customerId: `q${quota}`, onUser: ({ user }) => { seen.push(user.id); } });
     const e = await rejects(poller.poll(), "network");
     assert.match(e.message, /^store\.set\("vomo-users\/v1\/q\d+\/[^"]+"\) failed: The quota has been exceeded\.$/, e.message);
+    assert.ok(e.cause instanceof DOMException && e.cause.name === "QuotaExceededError", "the store's own error is the cause");
     assert.ok(seen.length < ids.length, `quota ${quota}: stopped part-way (${seen.length})`);
     room = Infinity;
     const r = await poller.poll();
