@@ -137,3 +137,24 @@ impl fmt::Display for VomoError {
 impl std::error::Error for VomoError {}
 
 pub type Result<T> = std::result::Result<T, VomoError>;
+
+/// A number as a JS caller wrote it, for messages: `Infinity`, `-Infinity` and `NaN` rather
+/// than Rust's `inf`, `-inf` (finite numbers print alike: `1.5`, `3`).
+pub fn js_number(n: f64) -> String {
+    match n {
+        f64::INFINITY => "Infinity".into(),
+        f64::NEG_INFINITY => "-Infinity".into(),
+        n => n.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn js_number_prints_numbers_as_js_does() {
+        let cases = [(f64::INFINITY, "Infinity"), (f64::NEG_INFINITY, "-Infinity"), (f64::NAN, "NaN"), (1.5, "1.5"), (3.0, "3"), (-0.25, "-0.25")];
+        for (n, text) in cases {
+            assert_eq!(super::js_number(n), text);
+        }
+    }
+}

@@ -57,7 +57,7 @@ impl CallLimits {
     pub fn check(timeout_ms: Option<f64>, max_retries: Option<f64>, who: &str) -> crate::error::Result<CallLimits> {
         if let Some(t) = timeout_ms {
             if !(t.is_finite() && t > 0.0) {
-                return Err(crate::error::VomoError::invalid_input(format!("{who}: timeoutMs must be a positive number of milliseconds (got {t})")));
+                return Err(crate::error::VomoError::invalid_input(format!("{who}: timeoutMs must be a positive number of milliseconds (got {})", crate::error::js_number(t))));
             }
         }
         let max_retries = match max_retries {
@@ -65,7 +65,8 @@ impl CallLimits {
             Some(n) if (0.0..=f64::from(MAX_RETRIES_LIMIT)).contains(&n) && n.fract() == 0.0 => Some(n as u32),
             Some(n) => {
                 return Err(crate::error::VomoError::invalid_input(format!(
-                    "{who}: maxRetries must be an integer from 0 to {MAX_RETRIES_LIMIT} (got {n})"
+                    "{who}: maxRetries must be an integer from 0 to {MAX_RETRIES_LIMIT} (got {})",
+                    crate::error::js_number(n)
                 )))
             }
         };

@@ -143,13 +143,13 @@ impl WasmClient {
         let client = self.inner.clone();
         promise(async move {
             if !(id.is_finite() && id.fract() == 0.0) {
-                return Err(invalid(format!("getUser: id must be an integer (got {id})")));
+                return Err(invalid(format!("getUser: id must be an integer (got {})", crate::error::js_number(id))));
             }
             // Past 2^53 a number no longer names one integer: the id asked for may not be the
             // one that would be sent.
             // `parse`, as every id past 2^53 is (issue 9).
             if id.abs() > crate::parse::MAX_SAFE_INTEGER as f64 {
-                return Err(to_js_error(VomoError::parse("getUser: id", format_args!("not a safe integer id (got {id})"))));
+                return Err(to_js_error(VomoError::parse("getUser: id", format_args!("not a safe integer id (got {})", crate::error::js_number(id)))));
             }
             match client.get_user(id as i64, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)? {
                 Some(detail) => Ok(JsValue::from_str(&to_json(&detail)?)),

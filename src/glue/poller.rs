@@ -42,7 +42,7 @@ fn whole(value: Option<f64>, name: &str, min: f64) -> Result<Option<u64>, JsValu
     match value {
         None => Ok(None),
         Some(n) if n.is_finite() && n.fract() == 0.0 && n >= min && n <= crate::parse::MAX_SAFE_INTEGER as f64 => Ok(Some(n as u64)),
-        Some(n) => Err(to_js_error(VomoError::invalid_input(format!("{name} must be a whole number of at least {min} (got {n})")))),
+        Some(n) => Err(to_js_error(VomoError::invalid_input(format!("{name} must be a whole number of at least {min} (got {})", crate::error::js_number(n))))),
     }
 }
 
@@ -95,9 +95,17 @@ impl WasmPoller {
         Ok(WasmPoller { inner: Rc::new(poller) })
     }
 
-    pub fn poll(&self, max_requests: Option<f64>, signal: JsValue) -> Promise {
+    /// `max_requests` comes as it was given: wasm-bindgen's `Option<f64>` would turn `"3"` into 3.
+    pub fn poll(&self, max_requests: JsValue, signal: JsValue) -> Promise {
         let poller = self.inner.clone();
-        let budget = whole(max_requests, "poll: maxRequests", 0.0);
+        let budget = match max_requests.as_f64() {
+            _ if max_requests.is_undefined() || max_requests.is_null() => Ok(None),
+            Some(n) => whole(Some(n), "poll: maxRequests", 0.0),
+            None => Err(to_js_error(VomoError::invalid_input(format!(
+                "poll: maxRequests must be a whole number of at least 0 (got {})",
+                max_requests.as_string().map_or_else(|| max_requests.js_typeof().as_string().unwrap_or_default(), |s| format!("{s:?}"))
+            )))),
+        };
         promise(async move {
             let budget = budget?;
             let report = poller.poll(budget, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;

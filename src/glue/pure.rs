@@ -21,7 +21,7 @@ fn safe_ids(ids: Vec<f64>, who: &str, what: &str) -> JsResult<Vec<i64>> {
             if f.is_finite() && f.fract() == 0.0 && f.abs() <= max {
                 Ok(f as i64)
             } else {
-                Err(to_js_error(VomoError::parse(&format!("{who}: {what}[{i}]"), format_args!("not a safe integer id (got {f})"))))
+                Err(to_js_error(VomoError::parse(&format!("{who}: {what}[{i}]"), format_args!("not a safe integer id (got {})", crate::error::js_number(f)))))
             }
         })
         .collect()

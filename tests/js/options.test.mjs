@@ -175,3 +175,23 @@ test("importRoster's own options are checked by name: checkpointEvery a whole nu
   assert.deepEqual(sent(sim), []);
   assert.equal((await importRoster(client, records, { store: new MemoryStore(), key: "r", checkpointEvery: 1 })).created.length, 1);
 });
+
+test("per-call numbers are checked as given: poll's maxRequests is not coerced from text, and Infinity is named as JS writes it", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 20, seed: 4 });
+  t.after(() => sim.close());
+  const client = fastClient(sim);
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", onUser() {} });
+  for (const [run, message] of [
+    // wasm-bindgen's number conversion would have read "3" as 3 and "x" as NaN.
+    [() => poller.poll({ maxRequests: "3" }), 'poll: maxRequests must be a whole number of at least 0 (got "3")'],
+    [() => poller.poll({ maxRequests: true }), "poll: maxRequests must be a whole number of at least 0 (got boolean)"],
+    [() => poller.poll({ maxRequests: Infinity }), "poll: maxRequests must be a whole number of at least 0 (got Infinity)"],
+    [() => client.getUser(1001, { timeoutMs: Infinity }), "call options: timeoutMs must be a positive number of milliseconds (got Infinity)"],
+    [() => client.listAllUsers({}, { maxRetries: -Infinity }), "call options: maxRetries must be an integer from 0 to 100 (got -Infinity)"],
+    [() => client.getUser(Infinity), "getUser: id must be an integer (got Infinity)"],
+  ]) {
+    assert.equal((await refusal(run)).message, message);
+  }
+  assert.deepEqual(sent(sim), [], "nothing was sent");
+  assert.equal((await poller.poll({ maxRequests: 1 })).requests, 1, "a number still works");
+});
