@@ -11,12 +11,17 @@
 // remaining, resetIn }`: `retryAfter` in whole seconds (at least 1) when refused, `limit` and
 // `remaining` for the X-RateLimit-* headers, `resetIn` the seconds to put in X-RateLimit-Reset.
 import { performance } from "node:perf_hooks";
+import { refuseUnknown } from "./refuse-unknown.mjs";
 
 export const LIMITER_KINDS = Object.freeze(["token-bucket", "sliding-window", "fixed-window"]);
+
+// `limit` is derived, but what `config()` reports must go back into `configure()` as it is.
+const RATE_LIMIT_KEYS = ["kind", "requestsPerSecond", "rps", "burst", "windowMs", "limit", "retryAfter", "emptyBody", "headers"];
 
 /** Validates and completes a `rateLimit` option; null/false/undefined turn limiting off. */
 export function normRateLimit(rl) {
   if (rl === null || rl === undefined || rl === false) return null;
+  refuseUnknown(rl, RATE_LIMIT_KEYS, "rateLimit");
   const rps = Number(rl.requestsPerSecond ?? rl.rps);
   if (!(rps > 0)) throw new Error("rateLimit.requestsPerSecond must be > 0");
   const kind = rl.kind ?? "token-bucket";
@@ -27,6 +32,9 @@ export function normRateLimit(rl) {
   const out = { kind, requestsPerSecond: rps, retryAfter: rl.retryAfter !== false, emptyBody: !!rl.emptyBody, headers: !!rl.headers };
   if (kind === "token-bucket") out.burst = burst;
   else Object.assign(out, { windowMs, limit: Math.max(1, Math.round((rps * windowMs) / 1000)) });
+  if (rl.limit !== undefined && rl.limit !== out.limit) {
+    throw new Error(`rateLimit.limit is requestsPerSecond * windowMs / 1000 (here ${out.limit ?? "none: a token bucket has burst"}), not set on its own`);
+  }
   return out;
 }
 

@@ -8,6 +8,7 @@ import { handleControl } from "./control.mjs";
 import { Limiters, normRateLimit } from "./limiter.mjs";
 import { renderParticipation } from "./data.mjs";
 import { sleep, toMs } from "./util.mjs";
+import { refuseUnknown } from "./refuse-unknown.mjs";
 
 export const DEFAULT_TOKEN =
   "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ2b21vLXNpbSIsIm9yZyI6InNpbXVsYXRvciIsImlhdCI6MTcwMDAwMDAwMH0.c2ltdWxhdGVkLXNpZ25hdHVyZS1ub3QtdmVyaWZpZWQ";
@@ -28,12 +29,6 @@ export const DEFAULT_QUIRKS = Object.freeze({
 const CONFIG_KEYS = ["perPage", "strict", "latencyMs", "rateLimit", "quirks", "token", "forbiddenToken"];
 const OPTION_KEYS = ["host", "port", "foreignPort", "users", "seed", "now", ...CONFIG_KEYS];
 
-/** A misspelt option would be ignored without a word (a test given `user: 5` gets 500 users). */
-function refuseUnknown(given, known, who) {
-  for (const key of Object.keys(given ?? {})) {
-    if (!known.includes(key)) throw new Error(`${who}: unknown option ${JSON.stringify(key)}; the options are ${known.join(", ")}`);
-  }
-}
 
 const FAULT_TYPES = new Set(["status", "reset", "delay", "stall", "nonjson", "truncated", "foreign_next", "redirect", "unauthorized"]);
 const ACTION_TYPES = new Set(["delete", "update", "create", "anonymize", "advanceClock", "addParticipation", "changeEmail"]);

@@ -204,6 +204,15 @@ test("options: a misspelt option is refused, in code and through the control API
     assert.deepEqual(sim.configure(sim.config()), sim.config());
     assert.equal(sim.config().perPage, 15);
     assert.equal(sim.config().latencyMs, 0);
+    // Inside rateLimit too: a misspelt rate would have meant a server with no limit at all.
+    assert.throws(() => sim.configure({ rateLimit: { requestsPerSecnd: 10 } }), /^Error: rateLimit: unknown option "requestsPerSecnd"; the options are kind, requestsPerSecond, /);
+    assert.throws(() => createSimulator({ rateLimit: { requestsPerSecond: 10, kind: "fixed-window", window: 500 } }), /rateLimit: unknown option "window"/);
+    assert.throws(() => sim.configure({ rateLimit: { requestsPerSecond: 10, kind: "fixed-window", limit: 3 } }), /rateLimit\.limit is requestsPerSecond \* windowMs \/ 1000 \(here 10\)/);
+    assert.equal(sim.config().rateLimit, null);
+    for (const kind of ["token-bucket", "sliding-window", "fixed-window"]) {
+      sim.configure({ rateLimit: { requestsPerSecond: 5, kind, headers: true } });
+      assert.deepEqual(sim.configure(sim.config()), sim.config(), `${kind}: the reported rateLimit goes back in as is`);
+    }
   } finally {
     await sim.close();
   }
