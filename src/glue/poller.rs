@@ -161,13 +161,13 @@ pub fn import_roster(
     let records = roster_records(records_json);
     let options = import_options(options_json);
     promise(async move {
-        let (records, (o, key, checkpoint_every)) = (records?, options?);
+        let (records, o) = (records?, options?);
         let store = JsStore { get: store_get, set: store_set, delete: store_delete, set_many: store_set_many };
         let mapping = JsMapping { get: mapping_get, set: mapping_set };
         let opts = ImportOptions {
             store: o.has_store.then_some(&store),
-            key,
-            checkpoint_every,
+            key: o.key,
+            checkpoint_every: o.checkpoint_every,
             mapping: o.has_mapping.then_some(&mapping),
         };
         let progress = |p: &import::Progress| {
@@ -180,17 +180,31 @@ pub fn import_roster(
     })
 }
 
+/// The import's options as checked: everything of [`ImportOptions`] but the store and
+/// mapping objects, which stay JS functions.
+struct CheckedImportOptions {
+    key: Option<String>,
+    checkpoint_every: usize,
+    has_store: bool,
+    has_mapping: bool,
+}
+
 /// The import's options, each checked by name: the key text, `checkpointEvery` a whole
 /// number of at least 1 (the façade sends NaN and the infinities as text).
-fn import_options(json: &str) -> Result<(ImportOptionsJson, Option<String>, usize), JsValue> {
+fn import_options(json: &str) -> Result<CheckedImportOptions, JsValue> {
     let o: ImportOptionsJson = parse_json(json, "importRoster: options")?;
-    let key = match &o.key {
+    let key = match o.key {
         None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(k)) => Some(k.clone()),
+        Some(serde_json::Value::String(k)) => Some(k),
         Some(other) => return Err(to_js_error(VomoError::invalid_input(format!("importRoster: key must be a string (got {other})")))),
     };
     let every = whole_value(o.checkpoint_every.as_ref(), "importRoster: checkpointEvery", 1.0)?;
-    Ok((o, key, every.map_or(import::DEFAULT_CHECKPOINT_EVERY, |n| n as usize)))
+    Ok(CheckedImportOptions {
+        key,
+        checkpoint_every: every.map_or(import::DEFAULT_CHECKPOINT_EVERY, |n| n as usize),
+        has_store: o.has_store,
+        has_mapping: o.has_mapping,
+    })
 }
 
 /// The records, each read on its own so that an error names its index: all of them are
