@@ -105,6 +105,9 @@ test("operations routes: authenticated, per customer, never a token; poll now; s
   assert.equal((await w.call("GET", "/customers/initech/health")).status, 404, "only configured customers");
   assert.equal((await w.call("GET", "/")).status, 404);
   assert.equal((await w.call("GET", "/customers/acme/poll")).status, 405);
+  const malformed = await w.call("GET", "/customers/%E0%A4%A/health");
+  assert.equal(malformed.status, 400, "a broken percent-encoding is the caller's error, not the Worker's exception");
+  assert.match(malformed.body.error, /percent-encoding/);
 
   sim.advanceClock(10_000);
   const outcome = await w.pollNow("acme");

@@ -47,7 +47,12 @@ export async function handle(request: Request, env: AppEnv): Promise<Response> {
     return json({ error: "unauthorized" }, 401, { "www-authenticate": 'Bearer realm="vomo-users-poller"' });
   }
   const [, rawId, action] = match;
-  const customerId = decodeURIComponent(rawId);
+  let customerId: string;
+  try {
+    customerId = decodeURIComponent(rawId);
+  } catch {
+    return json({ error: "the customer id in the path is not valid percent-encoding" }, 400); // e.g. %E0%A4%A
+  }
   if (!action && request.method === "PUT") return register(request, env, customerId);
   if (!(await known(env, customerId))) return json({ error: "unknown customer" }, 404);
   const stub = env.POLLER.get(env.POLLER.idFromName(customerId));
