@@ -7,8 +7,9 @@ import { asId } from "./ids.mjs";
 const CLIENT_OPTIONS = ["token", "baseUrl", "requestsPerSecond", "maxRetries", "maxRetryAfterMs", "timeoutMs",
   "maxResponseBytes", "fetch", "onWarning", "log", "userAgent"];
 
-// Dates become ISO text; which filter names exist is the Rust core's `Filters` type (an
-// unknown one is rejected there, with the list of known ones).
+// Dates become ISO text; anything else but text is refused here, where `String()` would have
+// sent `name_like=[object Object]`. Which filter names exist, and which texts are dates, is
+// the Rust core's `Filters` type (an unknown name is rejected there, with the known ones).
 function filtersJson(filters) {
   if (filters == null) return "{}";
   if (typeof filters !== "object") throw new VomoError("invalid_input", "filters must be an object");
@@ -18,8 +19,11 @@ function filtersJson(filters) {
     if (value instanceof Date) {
       if (Number.isNaN(value.getTime())) throw new VomoError("invalid_input", `${key}: invalid Date`);
       out[key] = value.toISOString();
+    } else if (typeof value === "string") {
+      out[key] = value;
     } else {
-      out[key] = String(value);
+      const got = Array.isArray(value) ? "an array" : typeof value;
+      throw new VomoError("invalid_input", `filters: ${key} must be a string or a Date (got ${got})`);
     }
   }
   return JSON.stringify(out);

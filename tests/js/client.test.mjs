@@ -121,6 +121,15 @@ test("client: an unknown filter or a malformed date is invalid_input and sends n
   await rejects(c.listAllUsers({ updatedAfter: "last tuesday" }), "invalid_input");
   await rejects(c.listAllUsers({ createdBefore: new Date("nope") }), "invalid_input");
   await rejects((async () => { for await (const _ of c.listUsers({ colour: "red" })); })(), "invalid_input");
+  // A value that is neither text nor a Date is named, never sent as String(value) (name_like=[object Object]).
+  for (const [filters, message] of [
+    [{ nameLike: { first: "Ana" } }, "filters: nameLike must be a string or a Date (got object)"],
+    [{ emailLike: ["a", "b"] }, "filters: emailLike must be a string or a Date (got an array)"],
+    [{ updatedAfter: 1700000000000 }, "filters: updatedAfter must be a string or a Date (got number)"],
+  ]) {
+    assert.equal((await rejects(c.listAllUsers(filters), "invalid_input")).message, message);
+    await rejects(c.listUserPages(filters).next(), "invalid_input");
+  }
   assert.equal(sent(s).length, 0);
 });
 
