@@ -98,13 +98,35 @@ impl std::fmt::Display for RequestLabel {
     }
 }
 
+/// The token as it goes after `Bearer `: a pasted token's surrounding whitespace and a
+/// `Bearer ` the caller already wrote (as Octokit's auth-token accepts) are dropped. What is
+/// left must be visible ASCII: anything else cannot be sent in a header, and would fail every
+/// request as a retried network error. The messages never quote the token.
+fn header_token(given: &str) -> Result<String> {
+    let mut token = given.trim_start();
+    if token.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("bearer ")) {
+        token = &token[7..];
+    }
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(VomoError::invalid_input("VomoClient: token is required"));
+    }
+    if let Some((at, c)) = token.chars().enumerate().find(|(_, c)| !c.is_ascii_graphic()) {
+        let what = if c.is_whitespace() { "a space or line break" } else if c.is_ascii_control() { "a control character" } else { "a character outside ASCII" };
+        return Err(VomoError::invalid_input(format!(
+            "VomoClient: the token has {what} at character {} of {}, which cannot be sent in an Authorization header; pass the token alone",
+            at + 1,
+            token.chars().count()
+        )));
+    }
+    Ok(token.to_string())
+}
+
 impl<R: Runtime> Client<R> {
     /// Checks the options: a token, a readable base URL, `https` unless on loopback, and
     /// sane numbers.
-    pub fn new(config: ClientConfig, runtime: R) -> Result<Self> {
-        if config.token.trim().is_empty() {
-            return Err(VomoError::invalid_input("VomoClient: token is required"));
-        }
+    pub fn new(mut config: ClientConfig, runtime: R) -> Result<Self> {
+        config.token = header_token(&config.token)?;
         let base = url::parse_base(&config.base_url).map_err(|m| VomoError::invalid_input(format!("VomoClient: {m}")))?;
         if let Rate::Fixed(rps) = config.rate {
             if !(rps.is_finite() && rps > 0.0) {
@@ -409,6 +431,24 @@ impl<R: Runtime> Client<R> {
 mod tests {
     use super::*;
     use std::future::Future;
+
+    #[test]
+    fn the_token_is_sent_alone_and_only_if_a_header_can_carry_it() {
+        for given in ["abc.DEF-_~+/=", "  abc.DEF-_~+/=\n", "Bearer abc.DEF-_~+/=", "bearer   abc.DEF-_~+/= "] {
+            assert_eq!(header_token(given).unwrap(), "abc.DEF-_~+/=", "{given:?}");
+        }
+        for given in ["", "  \n", "Bearer ", " bearer \t"] {
+            assert_eq!(header_token(given).unwrap_err().message, "VomoClient: token is required", "{given:?}");
+        }
+        assert_eq!(header_token("éé").unwrap_err().kind, ErrorKind::InvalidInput, "no slicing inside a character");
+        for (given, what) in [("ab\ncd", "a space or line break at character 3 of 5"), ("ab cd", "a space or line break at character 3 of 5"),
+            ("ab\u{7}cd", "a control character at character 3 of 5"), ("tokén", "a character outside ASCII at character 4 of 5")] {
+            let e = header_token(given).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::InvalidInput);
+            assert!(e.message.contains(what), "{given:?}: {}", e.message);
+            assert!(!e.message.contains(given), "the message never quotes the token");
+        }
+    }
     use std::pin::Pin;
     use std::rc::Rc;
     use std::task::{Context, Poll, Waker};

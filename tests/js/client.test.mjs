@@ -306,6 +306,20 @@ test("client: options are checked (https outside loopback, token, numbers)", asy
   new VomoClient({ token: "t", requestsPerSecond: "auto" });
 });
 
+test("client: a pasted token works with its surrounding whitespace or a Bearer prefix; one no header can carry is refused before sending", async (t) => {
+  const s = await sim(t, { users: 20 });
+  for (const token of [`  ${s.token}\n`, `Bearer ${s.token}`, `bearer  ${s.token} `]) {
+    assert.equal((await client(s, { token }).listAllUsers()).length, 20, JSON.stringify(token.slice(0, 8)));
+  }
+  const sentBefore = sent(s).length;
+  for (const [token, what] of [[`${s.token.slice(0, 10)}\n${s.token.slice(10)}`, "a space or line break at character 11"],
+    [`${s.token.slice(0, 5)}\u2028${s.token.slice(5)}`, "a space or line break at character 6"], [`${s.token}ł`, "a character outside ASCII"]]) {
+    assert.throws(() => client(s, { token }), (e) => e instanceof VomoError && e.kind === "invalid_input"
+      && e.message.includes(what) && !e.message.includes(s.token.slice(0, 10)), what);
+  }
+  assert.equal(sent(s).length, sentBefore, "nothing was sent (before: each request failed as a retried network error)");
+});
+
 test("client: the token appears in no error message, JSON, inspect output or stats", async (t) => {
   const s = await sim(t, { users: 20 });
   const c = client(s, { maxRetries: 0, timeoutMs: 150 });
