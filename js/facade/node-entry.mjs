@@ -21,4 +21,7 @@ export function nodeEntry(target, glue, createApi, readWasm) {
   target.init = init;
   target.default = init;
   Object.defineProperty(target, Symbol.for("vomo-users.loadWasm"), { value: loadWasm });
+  // For index.mjs inside a bundle whose CommonJS interop honours `__esModule` (Rollup's
+  // commonjs plugin): its default import of this module is then `init`, which leads back here.
+  Object.defineProperty(init, Symbol.for("vomo-users.exports"), { value: target });
 }

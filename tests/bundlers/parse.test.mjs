@@ -1,5 +1,5 @@
 // An app that only parses (app/parse-browser.js, app/parse-node.js: `vomo-users/parse`)
-// built by webpack 5, Vite and esbuild as docs/bundlers.md says: each build ships the
+// built by webpack 5, Vite, esbuild and Rollup as docs/bundlers.md says: each build ships the
 // parse-only .wasm and not the main one, and the app runs (Chromium; node, outside the project).
 import test from "node:test";
 import assert from "node:assert/strict";
@@ -77,6 +77,33 @@ test("esbuild (browser; Node ES module and CommonJS): with the parse-only .wasm 
     const out = outsideDir(t, `esbuild-parse-${format}`);
     await esbuild.build({ absWorkingDir: app, entryPoints: ["parse-node.js"], bundle: true, format,
       platform: "node", outfile: join(out, file), logLevel: "error" });
+    copyWasm(out);
+    assert.deepEqual(await runNode(join(out, file), { cwd: out }), { ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" } }, format);
+  }
+});
+
+test("rollup (browser; Node ES module and CommonJS): with the parse-only .wasm copied to web/, each bundle runs and holds no main .wasm", async (t) => {
+  const { rollup } = repoRequire("rollup");
+  const { nodeResolve } = repoRequire("@rollup/plugin-node-resolve");
+  const commonjs = repoRequire("@rollup/plugin-commonjs");
+  const json = repoRequire("@rollup/plugin-json");
+  const { builtinModules } = await import("node:module");
+  const app = makeApp(t, "rollup-parse");
+  const parseWasm = createRequire(join(app, "package.json")).resolve("vomo-users/parse/web/vomo_users_parse_bg.wasm");
+  const copyWasm = (dir) => { mkdirSync(join(dir, "web"), { recursive: true }); cpSync(parseWasm, join(dir, "web", "vomo_users_parse_bg.wasm")); };
+  const dist = join(app, "dist");
+  const browser = await rollup({ input: join(app, "parse-browser.js"), plugins: [nodeResolve({ browser: true, rootDir: app }), json()] });
+  await browser.write({ dir: dist, format: "es" });
+  copyWasm(dist);
+  writeFileSync(join(dist, "index.html"), INDEX);
+  assert.doesNotMatch(readFileSync(join(dist, "parse-browser.js"), "utf8"), /vomo_users_bg\.wasm/, "the bundle never asks for the main .wasm");
+  const site = await serveDir(t, dist);
+  assertParseResult(await resultInChromium(t, `${site.url}/index.html`));
+  const node = await rollup({ input: join(app, "parse-node.js"), plugins: [nodeResolve({ exportConditions: ["node"], rootDir: app }), commonjs(), json()],
+    external: [...builtinModules, ...builtinModules.map((m) => `node:${m}`)] });
+  for (const [format, file] of [["es", "app.mjs"], ["cjs", "app.cjs"]]) {
+    const out = outsideDir(t, `rollup-parse-${format}`);
+    await node.write({ file: join(out, file), format, inlineDynamicImports: true });
     copyWasm(out);
     assert.deepEqual(await runNode(join(out, file), { cwd: out }), { ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" } }, format);
   }
