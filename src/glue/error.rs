@@ -3,6 +3,7 @@
 use crate::error::{ErrorKind, VomoError};
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "full")]
 thread_local! {
     /// What host callbacks threw, by handle ([`VomoError::host_error`]), until the error that
     /// carries the handle reaches JS. Errors the core drops (a best-effort lease release) never
@@ -10,9 +11,11 @@ thread_local! {
     static THROWN: std::cell::RefCell<(u32, std::collections::VecDeque<(u32, JsValue)>)> = Default::default();
 }
 
+#[cfg(feature = "full")]
 const KEPT: usize = 16;
 
 /// Keeps a value a store or mapping threw; the returned handle goes into the core's error.
+#[cfg(feature = "full")]
 pub fn keep_thrown(value: JsValue) -> u32 {
     THROWN.with(|t| {
         let (next, kept) = &mut *t.borrow_mut();
@@ -25,6 +28,7 @@ pub fn keep_thrown(value: JsValue) -> u32 {
     })
 }
 
+#[cfg(feature = "full")]
 fn take_thrown(handle: u32) -> Option<JsValue> {
     THROWN.with(|t| {
         let kept = &mut t.borrow_mut().1;
@@ -50,6 +54,7 @@ pub fn to_js_error(e: VomoError) -> JsValue {
         None => JsValue::NULL,
     };
     set("fieldsJson", fields);
+    #[cfg(feature = "full")] // the parse-only build calls no store
     if let Some(thrown) = e.host_error.and_then(take_thrown) {
         set("cause", thrown);
     }
