@@ -40,6 +40,20 @@ function makePoller() {
   });
 }
 
+const ANOTHER_TAB = Symbol("another tab");
+
+/**
+ * Runs `poll` holding this origin's Web Lock for the customer, or returns ANOTHER_TAB when
+ * another tab holds it. All tabs share the LocalStorageStore, whose lease has no atomic
+ * read-and-write: two tabs that poll in the same instant could both pass it and both deliver
+ * the same changes (docs/stores.md). Outside a secure context there are no Web Locks; the
+ * lease alone is left.
+ */
+function inOneTab(customerId, poll) {
+  if (!globalThis.navigator?.locks) return poll();
+  return navigator.locks.request(`${PREFIX}${customerId}`, { ifAvailable: true }, (lock) => (lock ? poll() : ANOTHER_TAB));
+}
+
 function showHealth(h) {
   if (h.checkpoint === null || h.checkpoint.startsWith("1970-")) {
     fillDl($("poll-health"), [["state", "never polled (the first poll is the initial sync)"]]);
@@ -63,7 +77,11 @@ export function setupChanges() {
     say(status, "polling…");
     try {
       const poller = makePoller();
-      const r = await poller.poll({ signal: mine.signal });
+      const r = await inOneTab(form.customerId.value.trim(), () => poller.poll({ signal: mine.signal }));
+      if (r === ANOTHER_TAB) {
+        say(status, `another tab of this page is polling customer "${form.customerId.value.trim()}": poll again when it has finished`, true);
+        return;
+      }
       fillDl($("poll-metrics"), [["processed", r.processed], ["created", r.created], ["updated", r.updated],
         ["failed", r.failed], ["participation events", r.participationEvents], ["requests", r.requests],
         ["checkpoint", r.checkpoint], ["duration", `${r.durationMs} ms`], ["lag", duration(r.lagMs)],

@@ -111,3 +111,30 @@ test("admin changes: Cancel stops a poll (AbortSignal); Forget saved poll state 
   await screenshot(page, "changes-cancel-forget", "#changes");
   await assertClean(admin);
 });
+
+test("admin changes: two tabs: Poll in a second tab while the first polls the same customer is refused (Web Lock); each user arrives once", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 30, seed: 4, now: "2026-01-01T00:00:00Z" } });
+  const { page, sim, site, context } = admin;
+  const other = await context.newPage();
+  await other.goto(site.url);
+  await waitText(other, "#app-status", /^(ready|error)/);
+  await connect(page);
+  await connect(other);
+  await control(sim, "POST", "clock", { advanceMs: 10_000 });
+  sim.configure({ latencyMs: 400 });   // the first tab's poll takes a few seconds
+
+  await page.click("#poll-run");
+  await waitText(page, "#poll-status", /^polling/);
+  await other.click("#poll-run");
+  assert.equal(await waitText(other, "#poll-status", /^(another tab|poll )/),
+    'another tab of this page is polling customer "admin": poll again when it has finished');
+  assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 30 changes \(/);
+  assert.equal((await feed(page)).length, 30);
+  assert.equal((await feed(other)).length, 0, "the second tab delivered nothing");
+
+  // Once the first tab is done, the second polls from the shared, saved state: nothing new.
+  sim.configure({ latencyMs: 0 });
+  await other.click("#poll-run");
+  assert.match(await waitText(other, "#poll-status", /^poll (done|stopped)/), /^poll done: 0 changes /);
+  await assertClean(admin);
+});
