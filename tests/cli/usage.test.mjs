@@ -56,6 +56,7 @@ const BAD = [
   [["list", "--rate", "0"], /--rate: expected requests per second/],
   [["list", "--rate", "-1"], /^vomo-users: --rate needs a value; to give one that starts with "-", write --rate=VALUE$/m],
   [["list", "--rate=-1"], /--rate: expected requests per second .* got "-1"/],
+  [["sim", "--port", "99999"], /^vomo-users: --port: a port is 0 to 65535, got 99999$/m],
   [["list", "--base-url", "http://api.vomo.org/v1"], /--base-url: http:\/\/ is allowed only for a loopback host/],
   [["list", "--base-url", "not a url"], /--base-url: not a URL/],
   [["list", "--token", SECRET], /unknown option --token for list/],

@@ -38,6 +38,7 @@ token the simulator accepts, not a real one).
   },
   check(values) {
     const o = { port: values.port === undefined ? 4010 : nonNegativeInt("port", values.port) };
+    if (o.port > 65535) throw new UsageError(`--port: a port is 0 to 65535, got ${o.port}`, "sim");
     if (values.users !== undefined) o.users = nonNegativeInt("users", values.users);
     if (values.seed !== undefined) o.seed = nonNegativeInt("seed", values.seed);
     if (values.host !== undefined) o.host = values.host;
