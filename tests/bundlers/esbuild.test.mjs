@@ -3,17 +3,12 @@
 // Node: ES module and CommonJS output, moved out of the project and run with node.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync } from "node:fs";
+import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { startSimulator } from "vomo-users/sim";
-import { makeApp, outsideDir, wasmPath, runNode, resultInChromium, serveDir, assertBrowserResult, repoRequire, FIXTURE_IDS } from "./helpers.mjs";
+import { makeApp, outsideDir, copyWasm, runNode, resultInChromium, serveDir, assertBrowserResult, repoRequire, FIXTURE_IDS } from "./helpers.mjs";
 
 const esbuild = repoRequire("esbuild");
-
-function copyWasm(app, outdir) {
-  mkdirSync(join(outdir, "web"), { recursive: true });
-  cpSync(wasmPath(app), join(outdir, "web", "vomo_users_bg.wasm"));
-}
 
 test("esbuild --platform=browser: the bundle loads the wasm and runs in Chromium", async (t) => {
   const app = makeApp(t, "esbuild-browser");

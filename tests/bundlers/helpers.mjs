@@ -4,7 +4,7 @@
 // an app folder made under the working directory resolves "vomo-users" to that copy.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -40,8 +40,15 @@ export function outsideDir(t, name) {
   return dir;
 }
 
-/** The one .wasm, resolved through the package's exports as a user's build script would. */
-export const wasmPath = (appDir) => createRequire(join(appDir, "package.json")).resolve("vomo-users/web/vomo_users_bg.wasm");
+/**
+ * What docs/bundlers.md tells esbuild and Rollup users to do: copy the package's `.wasm`
+ * (`file`, a path the package exports, resolved as a user's build script would) into `web/`
+ * next to the bundle in `outdir`.
+ */
+export function copyWasm(appDir, outdir, file = "web/vomo_users_bg.wasm") {
+  mkdirSync(join(outdir, "web"), { recursive: true });
+  cpSync(createRequire(join(appDir, "package.json")).resolve(`vomo-users/${file}`), join(outdir, "web", file.split("/").at(-1)));
+}
 
 /** Runs `node file` (in `cwd`) and returns its stdout parsed as JSON. */
 export async function runNode(file, { cwd, env = {} } = {}) {

@@ -3,10 +3,10 @@
 // parse-only .wasm and not the main one, and the app runs (Chromium; node, outside the project).
 import test from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { makeApp, outsideDir, runNode, resultInChromium, serveDir, repoRequire, FIXTURE_IDS } from "./helpers.mjs";
+import { makeApp, outsideDir, copyWasm, runNode, resultInChromium, serveDir, repoRequire, FIXTURE_IDS } from "./helpers.mjs";
 
 const INDEX = '<!doctype html><meta charset="utf-8"><script type="module" src="./parse-browser.js"></script>';
 const sizeOf = (app, file) => statSync(createRequire(join(app, "package.json")).resolve(`vomo-users/${file}`)).size;
@@ -64,12 +64,11 @@ test("vite dev server (the docs/bundlers.md config): the page fetches only the p
 test("esbuild (browser; Node ES module and CommonJS): with the parse-only .wasm copied to web/, each bundle runs", async (t) => {
   const esbuild = repoRequire("esbuild");
   const app = makeApp(t, "esbuild-parse");
-  const parseWasm = createRequire(join(app, "package.json")).resolve("vomo-users/parse/web/vomo_users_parse_bg.wasm");
-  const copyWasm = (dir) => { mkdirSync(join(dir, "web"), { recursive: true }); cpSync(parseWasm, join(dir, "web", "vomo_users_parse_bg.wasm")); };
+  const copyParseWasm = (dir) => copyWasm(app, dir, "parse/web/vomo_users_parse_bg.wasm");
   const dist = join(app, "dist");
   await esbuild.build({ absWorkingDir: app, entryPoints: ["parse-browser.js"], bundle: true, format: "esm",
     platform: "browser", outdir: "dist", logLevel: "error" });
-  copyWasm(dist);
+  copyParseWasm(dist);
   writeFileSync(join(dist, "index.html"), INDEX);
   const site = await serveDir(t, dist);
   assertParseResult(await resultInChromium(t, `${site.url}/index.html`));
@@ -77,7 +76,7 @@ test("esbuild (browser; Node ES module and CommonJS): with the parse-only .wasm 
     const out = outsideDir(t, `esbuild-parse-${format}`);
     await esbuild.build({ absWorkingDir: app, entryPoints: ["parse-node.js"], bundle: true, format,
       platform: "node", outfile: join(out, file), logLevel: "error" });
-    copyWasm(out);
+    copyParseWasm(out);
     assert.deepEqual(await runNode(join(out, file), { cwd: out }), { ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" } }, format);
   }
 });
@@ -88,12 +87,11 @@ test("rollup (browser; Node ES module and CommonJS): with the parse-only .wasm c
   const commonjs = repoRequire("@rollup/plugin-commonjs");
   const json = repoRequire("@rollup/plugin-json");
   const app = makeApp(t, "rollup-parse");
-  const parseWasm = createRequire(join(app, "package.json")).resolve("vomo-users/parse/web/vomo_users_parse_bg.wasm");
-  const copyWasm = (dir) => { mkdirSync(join(dir, "web"), { recursive: true }); cpSync(parseWasm, join(dir, "web", "vomo_users_parse_bg.wasm")); };
+  const copyParseWasm = (dir) => copyWasm(app, dir, "parse/web/vomo_users_parse_bg.wasm");
   const dist = join(app, "dist");
   const browser = await rollup({ input: join(app, "parse-browser.js"), plugins: [nodeResolve({ browser: true, rootDir: app }), json()] });
   await browser.write({ dir: dist, format: "es" });
-  copyWasm(dist);
+  copyParseWasm(dist);
   writeFileSync(join(dist, "index.html"), INDEX);
   assert.doesNotMatch(readFileSync(join(dist, "parse-browser.js"), "utf8"), /vomo_users_bg\.wasm/, "the bundle never asks for the main .wasm");
   const site = await serveDir(t, dist);
@@ -103,7 +101,7 @@ test("rollup (browser; Node ES module and CommonJS): with the parse-only .wasm c
   for (const [format, file] of [["es", "app.mjs"], ["cjs", "app.cjs"]]) {
     const out = outsideDir(t, `rollup-parse-${format}`);
     await node.write({ file: join(out, file), format, inlineDynamicImports: true });
-    copyWasm(out);
+    copyParseWasm(out);
     assert.deepEqual(await runNode(join(out, file), { cwd: out }), { ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" } }, format);
   }
 });

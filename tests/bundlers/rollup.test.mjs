@@ -6,20 +6,15 @@
 // the project and run with node.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync } from "node:fs";
+import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { startSimulator } from "vomo-users/sim";
-import { makeApp, outsideDir, wasmPath, runNode, resultInChromium, serveDir, assertBrowserResult, repoRequire, FIXTURE_IDS } from "./helpers.mjs";
+import { makeApp, outsideDir, copyWasm, runNode, resultInChromium, serveDir, assertBrowserResult, repoRequire, FIXTURE_IDS } from "./helpers.mjs";
 
 const { rollup } = repoRequire("rollup");
 const { nodeResolve } = repoRequire("@rollup/plugin-node-resolve");
 const commonjs = repoRequire("@rollup/plugin-commonjs");
 const json = repoRequire("@rollup/plugin-json");
-
-function copyWasm(app, outdir) {
-  mkdirSync(join(outdir, "web"), { recursive: true });
-  cpSync(wasmPath(app), join(outdir, "web", "vomo_users_bg.wasm"));
-}
 
 test("rollup (node-resolve with the browser condition): the bundle loads the copied wasm and runs in Chromium", async (t) => {
   const app = makeApp(t, "rollup-browser");
