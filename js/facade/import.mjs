@@ -11,7 +11,10 @@ export function makeImport(glue) {
     const call = callOf(options, "importRoster", ["store", "key", "checkpointEvery", "onProgress", "mapping"]);
     // checkpointEvery's default is the Rust core's.
     const { store, key, checkpointEvery, onProgress, mapping } = options ?? {};
-    if (!Array.isArray(records)) throw new VomoError("invalid_input", "importRoster: records must be an array");
+    if (!Array.isArray(records)) {
+      const parsed = Array.isArray(records?.records) && Array.isArray(records?.errors);   // parseRosterCsv's whole result
+      throw new VomoError("invalid_input", `importRoster: records must be an array${parsed ? " (pass parseRosterCsv(...).records)" : ""}`);
+    }
     if (store != null) requireStore(store, "importRoster");
     if (mapping != null && (typeof mapping.get !== "function" || typeof mapping.set !== "function")) {
       throw new VomoError("invalid_input", "importRoster: mapping must have get(externalId) and set(externalId, value)");

@@ -2,7 +2,7 @@
 // 1-5 and 7): outcomes, counts, progress, resumability, abort, auth, email changes.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { VomoClient, VomoError, MemoryStore, importRoster, findOrCreateUser } from "vomo-users";
+import { VomoClient, VomoError, MemoryStore, importRoster, findOrCreateUser, parseRosterCsv } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
 import { rejects } from "./helpers.mjs";
 
@@ -226,6 +226,21 @@ test("findOrCreateUser: an existing user is returned untouched; a new one is cre
   const again = await findOrCreateUser(clientOf(sim), "brand.new@roster.example.org", { firstName: "Changed", lastName: "New" });
   assert.deepEqual([again.created, again.user.id, sim.getUser(made.user.id).first_name], [false, made.user.id, "Brand"]);
   await rejects(findOrCreateUser(clientOf(sim), "x@y.org", { firstName: "" }), "invalid_input");
+  // No defaults: an existing user is still found; for a new email the error says what is missing, and why.
+  assert.equal((await findOrCreateUser(clientOf(sim), existing.email)).user.id, existing.id);
+  const e = await rejects(findOrCreateUser(clientOf(sim), "nobody@roster.example.org"), "invalid_input");
+  assert.equal(e.message, "findOrCreateUser: no user has this email, and the defaults cannot create one: "
+    + "The first name field is required. The last name field is required.");
+  assert.deepEqual(Object.keys(e.fields), ["first_name", "last_name"]);
+  assert.equal(posts(sim), 1, "still only the one create");
+});
+
+test("importRoster given parseRosterCsv's whole result says to pass its records", async (t) => {
+  const sim = await setup(t);
+  const e = await rejects(importRoster(clientOf(sim), parseRosterCsv("First Name,Last Name,Email\nA,B,a@x.org\n")), "invalid_input");
+  assert.equal(e.message, "importRoster: records must be an array (pass parseRosterCsv(...).records)");
+  assert.equal((await rejects(importRoster(clientOf(sim), new Set()), "invalid_input")).message, "importRoster: records must be an array");
+  assert.equal(posts(sim), 0);
 });
 
 test("importRoster: what a failing store or mapping threw is the rejection's cause (a disk-full error keeps its code)", async (t) => {
