@@ -339,3 +339,30 @@ test("poller: a store that runs out of room mid-poll: the poll rejects, the next
     assert.ok(seen.length - ids.length <= (journal ? 1 : 0), `quota ${quota}: ${seen.length - ids.length} repeated after ${e.message}`);
   }
 });
+
+test("poller: an onDeadLetter that throws (a dead-letter sink that is down too) loses nothing: the change stays queued and arrives once later", async (t) => {
+  const { sim, client } = await setup(t);
+  const failing = sim.listAll()[3].id;
+  let downstreamUp = false;
+  const delivered = [];
+  const heard = [];
+  const poller = new UserPoller({
+    client, store: new MemoryStore(), customerId: "acme",
+    onUser: ({ user }) => {
+      if (user.id === failing && !downstreamUp) throw new Error("crm down");
+      delivered.push(user.id);
+    },
+    onDeadLetter: ({ user, attempt }) => { heard.push([user.id, attempt]); throw new Error("dead-letter sink down too"); },
+  });
+  const first = await poller.poll();
+  assert.equal(first.failed, 1, "the poll itself does not fail");
+  assert.deepEqual(heard, [[failing, 1]]);
+  tick(sim);
+  assert.equal((await poller.poll()).failed, 1);
+  assert.deepEqual(heard, [[failing, 1], [failing, 2]], "offered again, and heard of again");
+  downstreamUp = true;
+  tick(sim);
+  await poller.poll();
+  assert.equal(delivered.filter((id) => id === failing).length, 1, "delivered once in the end");
+  assert.equal(delivered.length, 40);
+});
