@@ -7,6 +7,17 @@ import { createHash, randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import { VomoError } from "../facade/errors.mjs";
 
+// File-system errors that no retry mends (the directory is a file, not writable, read-only):
+// thrown as VomoError `invalid_input`, so a poll or import stops on them instead of retrying
+// them as the `network` faults of a store (docs/api.md). Anything else (ENOSPC, EIO, EMFILE)
+// may pass and is thrown as it is.
+const LASTING = new Set(["ENOTDIR", "EISDIR", "EACCES", "EPERM", "EROFS", "ENAMETOOLONG", "ELOOP"]);
+
+function lasting(dir, e) {
+  if (!LASTING.has(e?.code)) return e;
+  return new VomoError("invalid_input", `FileStore: the directory ${dir} cannot be used: ${e.message}`, { cause: e });
+}
+
 const MAX_NAME = 200; // bytes; file systems allow 255, leave room for the temp suffix
 const TEMP_PREFIX = ".tmp-";
 
@@ -51,12 +62,20 @@ export class FileStore {
       return await readFile(join(this.#dir, fileNameOf(key)), "utf8");
     } catch (e) {
       if (e?.code === "ENOENT") return null;
-      throw e;
+      throw lasting(this.#dir, e);
     }
   }
 
   /** Writes `value` atomically: readers (and a restart after a crash) see the old or the new value. */
   async set(key, value) {
+    try {
+      await this.#set(key, value);
+    } catch (e) {
+      throw lasting(this.#dir, e);
+    }
+  }
+
+  async #set(key, value) {
     const target = join(this.#dir, fileNameOf(key));
     const text = String(value);
     this.#ready ??= mkdir(this.#dir, { recursive: true }).catch((e) => { this.#ready = null; throw e; });
@@ -82,7 +101,7 @@ export class FileStore {
     try {
       await unlink(join(this.#dir, fileNameOf(key)));
     } catch (e) {
-      if (e?.code !== "ENOENT") throw e;
+      if (e?.code !== "ENOENT") throw lasting(this.#dir, e);
     }
     await this.#syncDir();
   }

@@ -3,7 +3,7 @@
 // slices, --every until SIGINT (a clean stop, exit 0).
 import test from "node:test";
 import assert from "node:assert/strict";
-import { readdir } from "node:fs/promises";
+import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cli, jsonLines, start, world } from "./helpers.mjs";
 
@@ -141,4 +141,14 @@ test("--every goes on after a poll that failed with a retryable error; a non-ret
   const r = await run.done;
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^vomo-users: auth error \(HTTP 401\)/m);
+});
+
+test("--every with a state directory that is a file ends at once, naming it (no retry could mend it)", async (t) => {
+  const { env, dir } = await settled(t, { users: 5 });
+  const file = join(dir, "state");
+  await writeFile(file, "not a directory\n");
+  const r = await cli(["poll", "--customer", "acme", "--state-dir", file, "--every", "200ms", ...FAST], { env });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /^vomo-users: invalid input: store\.get\(.*\) failed: FileStore: the directory .*state\/customers\/acme cannot be used: ENOTDIR/m);
+  assert.doesNotMatch(r.stderr, /polling again/, "not retried as a network fault");
 });

@@ -194,3 +194,17 @@ test("FileStore + UserPoller: backfill, incremental poll, then a new FileStore o
   assert.equal(seen.length, 74);
   assert.deepEqual(temps(dir), []);
 });
+
+test("FileStore: a directory no retry can mend (here a file) is invalid_input with the fs error as cause; a poll on it stops, not retryable", async (t) => {
+  const file = join(tempDir(t), "a-file");
+  writeFileSync(file, "x");
+  const store = new FileStore(join(file, "state"));
+  for (const run of [() => store.get("k"), () => store.set("k", "v"), () => store.delete("k")]) {
+    await assert.rejects(run(), (e) => invalid(e) && e.cause?.code === "ENOTDIR" && /FileStore: the directory .* cannot be used: ENOTDIR/.test(e.message));
+  }
+  const sim = await startSimulator({ port: 0, users: 3 });
+  t.after(() => sim.close());
+  const poller = new UserPoller({ client: new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500 }),
+    store, customerId: "acme", onUser() {} });
+  await assert.rejects(poller.poll(), (e) => invalid(e) && e.retryable === false && e.cause?.cause?.code === "ENOTDIR");
+});
