@@ -100,8 +100,9 @@ impl std::fmt::Display for RequestLabel {
 
 /// The token as it goes after `Bearer `: a pasted token's surrounding whitespace and a
 /// `Bearer ` the caller already wrote (as Octokit's auth-token accepts) are dropped. What is
-/// left must be visible ASCII: anything else cannot be sent in a header, and would fail every
-/// request as a retried network error. The messages never quote the token.
+/// left must be visible ASCII, as every bearer token is (RFC 6750): a line break or a character
+/// past U+00FF cannot even be sent in a header and would fail every request as a retried
+/// network error. The messages never quote the token.
 fn header_token(given: &str) -> Result<String> {
     let mut token = given.trim_start();
     if token.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("bearer ")) {
@@ -114,7 +115,7 @@ fn header_token(given: &str) -> Result<String> {
     if let Some((at, c)) = token.chars().enumerate().find(|(_, c)| !c.is_ascii_graphic()) {
         let what = if c.is_whitespace() { "a space or line break" } else if c.is_ascii_control() { "a control character" } else { "a character outside ASCII" };
         return Err(VomoError::invalid_input(format!(
-            "VomoClient: the token has {what} at character {} of {}, which cannot be sent in an Authorization header; pass the token alone",
+            "VomoClient: the token has {what} at character {} of {}; a bearer token is visible ASCII only: pass the token alone",
             at + 1,
             token.chars().count()
         )));
