@@ -8,5 +8,5 @@ export function callOf(options, who, also = []) {
   if (options == null) return undefined;
   checkOptions(options, also.length ? [...CALL_OPTIONS, ...also] : CALL_OPTIONS, who);
   const { signal, timeoutMs, maxRetries } = options;
-  return { signal, timeoutMs, maxRetries };
+  return { signal, timeoutMs, maxRetries, who };   // who: named in the core's messages about them
 }

@@ -1,8 +1,8 @@
 //! The client's runtime in the JS build is the crate's own web runtime (`crate::web`:
 //! web-sys `fetch`, gloo-timers), built from the façade's options: an injected `fetch`,
 //! the application's `userAgent` product, the `onWarning` and `log` callbacks. A call is
-//! the JS options bag of one method call, `{ signal, timeoutMs, maxRetries }`, read here
-//! into a [`WebCall`].
+//! the JS options bag of one method call, `{ signal, timeoutMs, maxRetries }` and the name
+//! of the method (`who`, from the façade), read here into a [`WebCall`].
 
 use crate::client::AttemptLog;
 use crate::error::VomoError;
@@ -30,6 +30,9 @@ pub fn call_of(options: &JsValue) -> crate::error::Result<WebCall> {
     let mut call = WebCall::new();
     if options.is_undefined() || options.is_null() {
         return Ok(call);
+    }
+    if let Some(name) = get(options, "who").as_string() {
+        call = call.named(&name);
     }
     let signal = get(options, "signal");
     if signal.is_object() {

@@ -110,6 +110,8 @@ pub struct WebCall {
     signal: Option<AbortSignal>,
     timeout_ms: Option<f64>,
     max_retries: Option<f64>,
+    /// The call's name in the messages about its options (`getUser: timeoutMs must be ...`).
+    name: Option<String>,
 }
 
 impl WebCall {
@@ -129,6 +131,12 @@ impl WebCall {
 
     pub fn with_max_retries(mut self, n: f64) -> Self {
         self.max_retries = Some(n);
+        self
+    }
+
+    /// Names the call in the messages about its options (default: `call options`).
+    pub fn named(mut self, name: &str) -> Self {
+        self.name = Some(name.to_string());
         self
     }
 
@@ -179,7 +187,7 @@ impl Runtime for WebRuntime {
     }
 
     fn call_limits(&self, call: &WebCall) -> crate::Result<CallLimits> {
-        CallLimits::check(call.timeout_ms, call.max_retries, "call options")
+        CallLimits::check(call.timeout_ms, call.max_retries, call.name.as_deref().unwrap_or("call options"))
     }
 
     fn log(&self, entry: &AttemptLog) {

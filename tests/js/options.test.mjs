@@ -186,8 +186,8 @@ test("per-call numbers are checked as given: poll's maxRequests is not coerced f
     [() => poller.poll({ maxRequests: "3" }), 'poll: maxRequests must be a whole number of at least 0 (got "3")'],
     [() => poller.poll({ maxRequests: true }), "poll: maxRequests must be a whole number of at least 0 (got boolean)"],
     [() => poller.poll({ maxRequests: Infinity }), "poll: maxRequests must be a whole number of at least 0 (got Infinity)"],
-    [() => client.getUser(1001, { timeoutMs: Infinity }), "call options: timeoutMs must be a positive number of milliseconds (got Infinity)"],
-    [() => client.listAllUsers({}, { maxRetries: -Infinity }), "call options: maxRetries must be an integer from 0 to 100 (got -Infinity)"],
+    [() => client.getUser(1001, { timeoutMs: Infinity }), "getUser: timeoutMs must be a positive number of milliseconds (got Infinity)"],
+    [() => client.listAllUsers({}, { maxRetries: -Infinity }), "listAllUsers: maxRetries must be an integer from 0 to 100 (got -Infinity)"],
     [() => client.getUser(Infinity), "getUser: id must be an integer (got Infinity)"],
   ]) {
     assert.equal((await refusal(run)).message, message);
