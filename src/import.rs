@@ -446,11 +446,8 @@ pub async fn find_or_create_user<R: Runtime>(client: &Client<R>, email: &str, de
         return Ok((user, false));
     }
     let input = UpsertInput { email: Some(email.trim().to_string()), ..defaults.clone() };
-    // The input's own check names `upsertUser`; here it is the defaults that fall short.
-    input.to_body().map_err(|e| VomoError {
-        message: e.message.replacen("upsertUser:", "findOrCreateUser: no user has this email, and the defaults cannot create one:", 1),
-        ..e
-    })?;
+    // Here it is the defaults that fall short, not an upsertUser call of the caller's.
+    input.to_body_for("findOrCreateUser: no user has this email, and the defaults cannot create one")?;
     let outcome = client.upsert_user(&input, call).await?;
     Ok((outcome.user, outcome.created))
 }

@@ -116,10 +116,15 @@ async function run() {
   }
 }
 
-/** The import key of a file: its name and content hash (name, size and date without WebCrypto). */
-async function fileKey(file, text) {
+/**
+ * The import key of a file: its name and content hash (name, size and date without WebCrypto).
+ * The hash is of the bytes after a UTF-8 BOM: what earlier versions hashed (the text of
+ * file.text(), which drops the BOM, encoded again), so their saved imports still resume.
+ */
+async function fileKey(file, bytes) {
   if (!globalThis.crypto?.subtle) return `${file.name}:${file.size}:${file.lastModified}`;   // not a secure context
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bom ? bytes.subarray(3) : bytes));
   return `${file.name}:${[...digest.slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
@@ -134,7 +139,7 @@ async function pick(file) {
   $("import-progress-text").textContent = "";
   try {
     const parsed = parseRosterCsv(bytes);
-    current = { key: await fileKey(file, new TextDecoder().decode(bytes)), fileName: file.name, parsed };
+    current = { key: await fileKey(file, bytes), fileName: file.name, parsed };
     preview(parsed);
     const saved = readResume();
     const again = saved?.key === current.key;

@@ -50,6 +50,11 @@ impl UpsertInput {
     /// Checks the input and builds the snake_case JSON body. Every problem is listed in
     /// `fields`, as a 422 would list them.
     pub fn to_body(&self) -> Result<String> {
+        self.to_body_for("upsertUser")
+    }
+
+    /// [`Self::to_body`], its message beginning with `who` (the caller the problems are about).
+    pub fn to_body_for(&self, who: &str) -> Result<String> {
         let mut problems: Vec<(&str, String)> = Vec::new();
         let mut body = Map::new();
         for (field, value) in [("first_name", &self.first_name), ("last_name", &self.last_name), ("email", &self.email)] {
@@ -103,7 +108,7 @@ impl UpsertInput {
         for (f, m) in problems {
             fields.entry(f.to_string()).or_default().push(m);
         }
-        Err(VomoError::invalid_input(format!("upsertUser: {message}")).with_fields(fields))
+        Err(VomoError::invalid_input(format!("{who}: {message}")).with_fields(fields))
     }
 }
 
