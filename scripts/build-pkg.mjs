@@ -104,6 +104,12 @@ writeFileSync(join(pkg, "parse/index.d.mts"), parseTypes.replaceAll('from "../in
 for (const dts of ["sim/index.d.mts", "stores/index.d.mts", "stores/file.d.mts"]) {
   for (const ext of [".d.cts", ".d.ts"]) cpSync(join(pkg, dts), join(pkg, dts.replace(/\.d\.mts$/, ext)));
 }
+// For resolvers that ignore `exports` (Parcel unless its `packageExports` is on): the
+// `vomo-users/parse` folder names its entries as the package's own fields do (`main` for
+// require, `module` the browser entry, which also runs in Node), and keeps `sideEffects`,
+// which webpack reads from the nearest package.json.
+writeFileSync(join(pkg, "parse/package.json"), JSON.stringify({ main: "./index.cjs", module: "./browser.mjs",
+  types: "./index.d.ts", sideEffects: false }, null, 2) + "\n");
 const template = JSON.parse(readFileSync(join(root, "js/package.template.json"), "utf8"));
 const version = readFileSync(join(root, "Cargo.toml"), "utf8").match(/^version = "(.+)"/m)[1];
 // The docs travel with the package. The README is the npm page, where a relative link has no

@@ -4,9 +4,12 @@
 "use strict";
 const { createApi, nodeEntry } = require("./facade.cjs");
 
-// Bundled into an ES module (esbuild --format=esm), this code has no __dirname: index.mjs
-// loads the wasm then, from its import.meta.url. In a CommonJS bundle __dirname is the
-// bundle's folder, so both find `web/vomo_users_bg.wasm` next to the bundle.
-nodeEntry(exports, require("./web/vomo_users.cjs"), createApi, typeof __dirname === "string"
-  ? () => require("node:fs").readFileSync(require("node:path").join(__dirname, "web", "vomo_users_bg.wasm"))
-  : undefined);
+// Bundled into an ES module (esbuild --format=esm), this code has no __dirname, and a bundler
+// may have emitted the .wasm elsewhere: index.mjs loads it then, from its import.meta.url (a
+// failed read here is not thrown; facade/node-entry.mjs). In a CommonJS bundle __dirname is
+// the bundle's folder, so both look for `web/vomo_users_bg.wasm` next to the bundle.
+const where = typeof __dirname === "string" ? require("node:path").join(__dirname, "web", "vomo_users_bg.wasm") : null;
+nodeEntry(exports, require("./web/vomo_users.cjs"), createApi, {
+  entry: "vomo-users", file: "web/vomo_users_bg.wasm",
+  read: where && { where, bytes: () => require("node:fs").readFileSync(where) },
+});

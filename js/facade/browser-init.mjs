@@ -2,6 +2,8 @@
 // wasm-bindgen web glue and .wasm): fetches and instantiates the .wasm once, with errors
 // that say what to do; until then every glue function throws a VomoError saying to call it.
 import { VomoError } from "./errors.mjs";
+import { guardGlue } from "./guard-glue.mjs";
+import { nodeFs, isFileUrl } from "./local-file.mjs";
 
 /**
  * `entry`: the import specifier ("vomo-users", "vomo-users/parse"), for messages; `file`:
@@ -27,9 +29,19 @@ export function browserInit({ entry, file, defaultUrl, initWasm, glue }) {
   async function load(input) {
     let source = input ?? defaultUrl();
     let from = "";
-    if (typeof source === "string" || source instanceof URL || (typeof Request === "function" && source instanceof Request)) {
-      const url = typeof source === "string" ? source : source.href ?? source.url;
-      from = ` from ${url}`;
+    const url = typeof source === "string" ? source : source instanceof URL ? source.href
+      : typeof Request === "function" && source instanceof Request ? source.url : null;
+    if (url !== null) from = ` from ${url}`;
+    // In Node (a bundler that resolved this browser entry for a Node build: Parcel's default,
+    // tools that read the `module` field), whose fetch has no file: URLs.
+    const fs = url !== null && isFileUrl(url) ? nodeFs() : null;
+    if (fs) {
+      try {
+        source = fs.readFileSync(new URL(url));
+      } catch (e) {
+        throw new VomoError(e?.code === "ENOENT" ? "not_found" : "invalid_input", `${entry} could not read its .wasm${from}: ${e.message}; copy the package's ${file} there (docs/bundlers.md in the package has a recipe per bundler) or pass its path or bytes to init()`, { cause: e });
+      }
+    } else if (url !== null) {
       try {
         source = await fetch(source);
       } catch (e) {
@@ -58,13 +70,5 @@ export function browserInit({ entry, file, defaultUrl, initWasm, glue }) {
     }
   }
 
-  // The glue as the façade sees it: each of its functions and classes checks first that the
-  // wasm is loaded (a Proxy, so that `new`, static members and instanceof still work).
-  const checkedGlue = Object.fromEntries(Object.entries(glue).map(([name, value]) => [name,
-    typeof value !== "function" ? value : new Proxy(value, {
-      apply(target, self, args) { assertLoaded(); return Reflect.apply(target, self, args); },
-      construct(target, args, newTarget) { assertLoaded(); return Reflect.construct(target, args, newTarget); },
-    })]));
-
-  return { init, glue: checkedGlue };
+  return { init, glue: guardGlue(glue, assertLoaded) };
 }

@@ -6,7 +6,10 @@
 "use strict";
 const { createParseApi, nodeEntry } = require("./facade.cjs");
 
-// No __dirname inside an ES module bundle: parse/index.mjs loads the wasm then.
-nodeEntry(exports, require("./web/vomo_users_parse.cjs"), createParseApi, typeof __dirname === "string"
-  ? () => require("node:fs").readFileSync(require("node:path").join(__dirname, "web", "vomo_users_parse_bg.wasm"))
-  : undefined);
+// No __dirname inside an ES module bundle, and a bundler may have emitted the .wasm elsewhere:
+// parse/index.mjs loads it then (as index.cjs says for the main entry).
+const where = typeof __dirname === "string" ? require("node:path").join(__dirname, "web", "vomo_users_parse_bg.wasm") : null;
+nodeEntry(exports, require("./web/vomo_users_parse.cjs"), createParseApi, {
+  entry: "vomo-users/parse", file: "parse/web/vomo_users_parse_bg.wasm",
+  read: where && { where, bytes: () => require("node:fs").readFileSync(where) },
+});

@@ -1,6 +1,7 @@
 // `vomo-users/parse` in Node, ES modules: re-exports the CommonJS build, so `import` and
 // `require` share one wasm instance and one VomoError class (as index.mjs does).
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import imported from "./index.cjs";
 
 // Node's own `import` of a CommonJS module gives its module.exports; a bundler that honours
@@ -8,8 +9,11 @@ import imported from "./index.cjs";
 // which points back to the exports (facade/node-entry.mjs).
 const api = imported[Symbol.for("vomo-users.exports")] ?? imported;
 
-// A no-op when index.cjs loaded the wasm itself (it can, except inside an ES module bundle).
-api[Symbol.for("vomo-users.loadWasm")](() => readFileSync(new URL("./web/vomo_users_parse_bg.wasm", import.meta.url)));
+// A no-op when index.cjs loaded the wasm itself. It cannot inside an ES module bundle (no
+// __dirname), nor when a bundler emitted the .wasm under a name of its own: it follows this URL.
+// (Built only when needed: a CommonJS bundle has no import.meta.url.)
+const url = () => new URL("./web/vomo_users_parse_bg.wasm", import.meta.url);
+api[Symbol.for("vomo-users.loadWasm")]({ where: () => (url().protocol === "file:" ? fileURLToPath(url()) : url().href), bytes: () => readFileSync(url()) });
 
 export const { VomoError, parseUserPage, parseUserDetail, parseUser } = api;
 export default api.init;
