@@ -167,7 +167,7 @@ export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 export interface VomoClientOptions {
   /** Required; never logged, never in error messages. */
   token: string;
-  /** Default "https://api.vomo.org/v1"; plain http only on loopback. */
+  /** Default "https://api.vomo.org/v1"; plain http only on loopback; not a port fetch blocks (the Fetch standard's "bad ports", 0). */
   baseUrl?: string;
   /** Default 3; "auto" adapts to an unknown server limit from its 429s. */
   requestsPerSecond?: number | "auto";

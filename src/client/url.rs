@@ -154,8 +154,19 @@ fn rebuilt(url: &Url, path_and_query: &str) -> Url {
     resolve(&text, None).map(Url::from_href).unwrap_or_else(|_| Url::from_href(text))
 }
 
-/// Reads the client's `baseUrl`: http(s), no credentials, query or fragment, and `https`
-/// unless the host is loopback. The result has no trailing slash on its path.
+/// The Fetch standard's "bad ports" (fetch.spec.whatwg.org, "port blocking"): every `fetch`
+/// fails on them before connecting (Node's names it "bad port", browsers do not say why), and
+/// a client would retry that as a network fault. Sorted, for the binary search; the JS test
+/// `client-safety` holds it equal to what this platform's `fetch` refuses.
+const BAD_PORTS: [u16; 82] = [
+    1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110,
+    111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532,
+    540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061,
+    6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+];
+
+/// Reads the client's `baseUrl`: http(s), no credentials, query or fragment, a port `fetch`
+/// connects to (not 0 nor a "bad port"), and `https` unless the host is loopback. The result has no trailing slash on its path.
 pub fn parse_base(text: &str) -> Result<Url, String> {
     let url = Url::parse(text.trim()).map_err(|e| format!("baseUrl is not an http(s) URL ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host.is_empty() {
@@ -166,6 +177,13 @@ pub fn parse_base(text: &str) -> Result<Url, String> {
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err("baseUrl must not have a query or fragment".into());
+    }
+    if let Ok(port) = url.port.parse::<u16>() {
+        if port == 0 || BAD_PORTS.binary_search(&port).is_ok() {
+            return Err(format!(
+                "baseUrl: fetch refuses to connect to port {port} (the Fetch standard's \"bad ports\", which browsers, Node and workerd block); serve the API on another port"
+            ));
+        }
     }
     if url.scheme() == "http" && !is_loopback(&url) {
         return Err(format!(
@@ -263,6 +281,20 @@ mod tests {
         assert!(parse_base("https://user:pw@api.vomo.org/v1").is_err());
         assert!(parse_base("ftp://x/y").is_err());
         assert!(parse_base("/v1/users").is_err());
+    }
+
+    #[test]
+    fn ports_fetch_refuses_are_refused_by_name() {
+        assert!(BAD_PORTS.windows(2).all(|w| w[0] < w[1]), "sorted, for binary_search");
+        for port in [0, 1, 6000, 6697, 10080] {
+            let e = parse_base(&format!("http://127.0.0.1:{port}/v1")).unwrap_err();
+            assert!(e.contains(&format!("port {port} ")) && e.contains("bad ports"), "{e}");
+        }
+        for port in [2, 5999, 6001, 8080, 10081, 65535] {
+            assert!(parse_base(&format!("http://127.0.0.1:{port}/v1")).is_ok(), "{port}");
+        }
+        assert!(parse_base("https://api.vomo.org:443/v1").is_ok(), "a default port is no port");
+        assert!(parse_base("https://api.vomo.org:6000/v1").is_err(), "https too");
     }
 
     #[test]

@@ -246,3 +246,41 @@ test("safety: redirects with userinfo, backslashes or protocol-relative Location
   }
   assert.equal(s.foreignLog().length, 0, "the foreign listener received no request");
 });
+
+// Differential, against this platform's own fetch: the ports VomoClient refuses in `baseUrl`
+// are those Node's fetch refuses to connect to ("bad port": the Fetch standard's list), and
+// port 0. Every port up to 11,000 (the list ends at 10080) and a sample of the rest.
+test("baseUrl: the ports refused are exactly the ones this platform's fetch refuses, plus 0", async () => {
+  const ports = [...Array(11_001).keys()];
+  for (let p = 11_001; p <= 65_535; p += 97) ports.push(p);
+  const fetchRefuses = new Set();
+  let next = 0;
+  const probe = async () => {
+    while (next < ports.length) {
+      const port = ports[next++];
+      try {
+        await fetch(`http://127.0.0.1:${port}/v1/users`, { signal: AbortSignal.timeout(2_000) });
+      } catch (e) {
+        if (/bad port/.test(String(e?.cause?.message))) fetchRefuses.add(port);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 64 }, probe));
+  assert.ok(fetchRefuses.has(6000) && fetchRefuses.size > 70, `Node's fetch names its bad ports (${fetchRefuses.size})`);
+  const mismatched = [];
+  for (const port of ports) {
+    let refused = null;
+    try {
+      new VomoClient({ token: "t", baseUrl: `http://127.0.0.1:${port}/v1` });
+    } catch (e) {
+      refused = e;
+    }
+    const expected = port === 0 || fetchRefuses.has(port);
+    if (expected !== (refused !== null)) mismatched.push(port);
+    if (refused) {
+      assert.equal(refused.kind, "invalid_input");
+      assert.match(refused.message, new RegExp(`^VomoClient: baseUrl: fetch refuses to connect to port ${port} \\(the Fetch standard's "bad ports"`));
+    }
+  }
+  assert.deepEqual(mismatched, []);
+});
