@@ -63,7 +63,26 @@ async function readToken(values, env, out, command) {
   return token;
 }
 
-function reportError(e, out, command) {
+/**
+ * A 404 from a base URL whose path does not end in /v1 (say `https://api.vomo.org`) is most
+ * likely the wrong base URL, not a missing user: the API answers 404 to every unknown route,
+ * with a body the docs do not pin down, so the client cannot tell the two apart. Says so.
+ */
+function wrongBaseHint(e, baseUrl) {
+  const notFound = e instanceof NotFound || (e instanceof VomoError && e.kind === "not_found");
+  if (!notFound || !baseUrl || new URL(baseUrl).pathname.replace(/\/+$/, "").endsWith("/v1")) return null;
+  return `vomo-users: note: --base-url ${baseUrl} does not end in /v1, where the API's routes are (${DEFAULT_BASE_URL}); ` +
+    "a wrong base URL gets 404 for every request";
+}
+
+function reportError(e, out, command, baseUrl = null) {
+  const hint = wrongBaseHint(e, baseUrl);
+  const code = exitCodeFor(e, out, command);
+  if (hint) out.err(hint);
+  return code;
+}
+
+function exitCodeFor(e, out, command) {
   if (e instanceof UsageError) {
     out.err(`vomo-users: ${e.message}`);
     out.err("");
@@ -109,6 +128,7 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
   const warnings = new Set();
   out.hide(env.VOMO_TOKEN);
   let name = null;
+  let apiBase = null; // the base URL the command talks to, for the hint on a 404
   try {
     const at = commandIndex(argv);
     if (at === -1) {
@@ -142,6 +162,7 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
 
     // Only the commands that talk to the API look at the base URL (sim and demo do not).
     const resolvedBaseUrl = command.api ? checkBaseUrl(values["base-url"] ?? env.VOMO_BASE_URL ?? DEFAULT_BASE_URL) : null;
+    apiBase = resolvedBaseUrl;
     const rps = values.rate !== undefined ? checkRate(values.rate) : undefined;
     const ctx = {
       name, values, positionals, out, env, baseUrl: resolvedBaseUrl,
@@ -159,7 +180,7 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
     const code = await command.run(ctx);
     return code ?? 0;
   } catch (e) {
-    return reportError(e, out, name);
+    return reportError(e, out, name, apiBase);
   } finally {
     printWarnings(warnings, out);
     await out.flush();

@@ -132,4 +132,21 @@ test("a 404 that is not 'no such user' (a base URL without /v1) is an API error,
   const r = await cli(["list", "--base-url", env.VOMO_BASE_URL.replace(/\/v1$/, "/v2"), ...FAST], { env });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^vomo-users: not_found error \(HTTP 404\): GET \/v2\/users/m);
+  assert.match(r.stderr, /^vomo-users: note: --base-url \S+\/v2 does not end in \/v1, where the API's routes are/m);
+});
+
+test("user <id> against a base URL without /v1: exit 3 as the 404 says, with a note naming the base URL; none with /v1", async (t) => {
+  const { sim, env } = await world(t);
+  const id = sim.listAll()[0].id;
+  const bare = env.VOMO_BASE_URL.replace(/\/v1$/, "");
+  for (const base of [bare, `${bare}/`]) {
+    const r = await cli(["user", String(id), "--base-url", base, ...FAST], { env });
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, new RegExp(`^vomo-users: not found: user ${id}\nvomo-users: note: --base-url ${bare.replace(/[.]/g, "\\.")} does not end in /v1`, "m"));
+  }
+  for (const base of [env.VOMO_BASE_URL, `${env.VOMO_BASE_URL}/`]) {
+    const r = await cli(["user", "999999", "--base-url", base, ...FAST], { env });
+    assert.equal(r.code, 3);
+    assert.doesNotMatch(r.stderr, /note:/);
+  }
 });

@@ -1,6 +1,7 @@
 // Help, version and bad usage: exit 2 with one clear line and the usage on stderr; the
 // token never in any of it.
 import test from "node:test";
+import { createServer } from "node:net";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -9,7 +10,7 @@ import { join } from "node:path";
 import { cli, tempDir, VERSION, baseEnv, APP_DIR } from "./helpers.mjs";
 
 const SECRET = "tok-never-print-7f3a9c";
-const env = { VOMO_TOKEN: SECRET, VOMO_BASE_URL: "http://127.0.0.1:9/v1" }; // nothing listens: usage errors come first
+const env = { VOMO_TOKEN: SECRET, VOMO_BASE_URL: "http://127.0.0.1:59/v1" }; // nothing listens: usage errors come first
 
 test("--help lists every command and the exit codes, on stdout, exit 0", async () => {
   const r = await cli(["--help"], { env });
@@ -80,14 +81,20 @@ test("a non-loopback http:// base URL from VOMO_BASE_URL is bad usage too; loopb
   const r = await cli(["find", "a@b.org"], { env: { ...env, VOMO_BASE_URL: "http://10.0.0.8/v1" } });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /http:\/\/ is allowed only for a loopback host/);
-  // localhost passes the check and then fails to connect (nothing listens on port 9): exit 1, kind network.
-  const local = await cli(["user", "1", "--rate", "1000"], { env: { ...env, VOMO_BASE_URL: "http://localhost:9/v1" } });
+  // localhost passes the check and then fails to connect (nothing listens on a port just
+  // freed): exit 1, kind network.
+  const free = await new Promise((resolve) => { const s = createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
+  const local = await cli(["user", "1", "--rate", "1000"], { env: { ...env, VOMO_BASE_URL: `http://localhost:${free}/v1` } });
   assert.equal(local.code, 1);
   assert.match(local.stderr, /^vomo-users: network error/m);
+  // Port 9 (discard) is one fetch refuses to connect to: bad usage at once, not four retries.
+  const blocked = await cli(["user", "1", "--rate", "1000"], { env: { ...env, VOMO_BASE_URL: "http://localhost:9/v1" } });
+  assert.equal(blocked.code, 2);
+  assert.match(blocked.stderr, /^vomo-users: invalid input: VomoClient: baseUrl: fetch refuses to connect to port 9 /m);
 });
 
 test("no token: exit 2 naming VOMO_TOKEN and --token-file; an unreadable token file likewise", async (t) => {
-  const r = await cli(["list"], { env: { VOMO_BASE_URL: "http://127.0.0.1:9/v1" } });
+  const r = await cli(["list"], { env: { VOMO_BASE_URL: "http://127.0.0.1:59/v1" } });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /no token: set VOMO_TOKEN or pass --token-file PATH/);
   const dir = await tempDir(t);
@@ -95,7 +102,7 @@ test("no token: exit 2 naming VOMO_TOKEN and --token-file; an unreadable token f
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /--token-file: cannot read .*nope \(ENOENT\)/);
   await writeFile(join(dir, "empty"), "\n");
-  const empty = await cli(["list", "--token-file", join(dir, "empty")], { env: { VOMO_BASE_URL: "http://127.0.0.1:9/v1" } });
+  const empty = await cli(["list", "--token-file", join(dir, "empty")], { env: { VOMO_BASE_URL: "http://127.0.0.1:59/v1" } });
   assert.equal(empty.code, 2);
   assert.match(empty.stderr, /is empty/);
 });

@@ -299,7 +299,7 @@ test("client: options are checked (https outside loopback, token, numbers)", asy
     assert.throws(() => new VomoClient(options), (e) => e instanceof VomoError && e.kind === "invalid_input",
                   JSON.stringify(options));
   }
-  for (const baseUrl of ["http://127.0.0.1:9/v1", "http://localhost:9/v1", "http://[::1]:9/v1", "https://api.vomo.org/v1"]) {
+  for (const baseUrl of ["http://127.0.0.1:59/v1", "http://localhost:59/v1", "http://[::1]:59/v1", "https://api.vomo.org/v1"]) {
     new VomoClient({ token: "t", baseUrl });
   }
   new VomoClient({ token: "t" });

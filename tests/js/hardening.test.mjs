@@ -194,7 +194,7 @@ test("9.7: a Rust panic is a VomoError of kind internal with its message, sync o
     const script = `
       const api = require("vomo-users");
       const probe = api[Symbol.for("vomo-users.testPanic")];
-      const pending = new api.VomoClient({ token: "t", baseUrl: "http://127.0.0.1:9/v1", requestsPerSecond: 0.01 }).listAllUsers();
+      const pending = new api.VomoClient({ token: "t", baseUrl: "http://127.0.0.1:59/v1", requestsPerSecond: 0.01 }).listAllUsers();
       probe("boom-${later}", ${later}).then(() => console.log("resolved"), (e) => {
         console.log(JSON.stringify({ kind: e.kind, isVomo: e instanceof api.VomoError, message: e.message }));
         return pending.then(() => console.log("pending resolved"), (p) => console.log(JSON.stringify({ pending: p.kind })));

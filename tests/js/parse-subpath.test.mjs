@@ -107,7 +107,7 @@ test("one realm with both builds (one façade): each panic is reported by its ow
     const out = { sameClass: full.VomoError === parsing.VomoError,
       samePage: JSON.stringify(parsing.parseUserPage(${JSON.stringify(LIST_PAGE())})) === JSON.stringify(full.parseUserPage(${JSON.stringify(LIST_PAGE())})) };
     // A client call that waits (a slow rate against a closed port): it must outlive the parse panic.
-    const client = new full.VomoClient({ token: "t", baseUrl: "http://127.0.0.1:9/v1", requestsPerSecond: 0.01, maxRetries: 0 });
+    const client = new full.VomoClient({ token: "t", baseUrl: "http://127.0.0.1:59/v1", requestsPerSecond: 0.01, maxRetries: 0 });
     client.getUser(1).catch(() => {}); // takes the throttle's slot now
     let waiting = "pending";
     const pending = client.getUser(2).then(() => { waiting = "resolved"; }, (e) => { waiting = { kind: e.kind, message: e.message }; });
