@@ -79,8 +79,12 @@ cpSync(join(root, "js/cli"), join(pkg, "cli"), { recursive: true }); // the vomo
 
 // CommonJS builds, so `require` works on every Node version `engines` admits: the web glue
 // and the façade for index.cjs (which loads the wasm itself), and each ES module sub-path.
+// Each begins by taking TextEncoder and TextDecoder from node:util when the globals lack them:
+// Jest's jsdom environment is Node with a page's globals, and jsdom has neither.
+const nodeTextCodecs = 'var { TextEncoder, TextDecoder } = typeof globalThis.TextEncoder === "function" && ' +
+  'typeof globalThis.TextDecoder === "function" ? globalThis : require("node:util");';
 const cjs = (entry, outfile) => buildSync({ entryPoints: [join(pkg, entry)], outfile: join(pkg, outfile),
-  bundle: true, format: "cjs", platform: "node", target: "node20", logLevel: "warning",
+  bundle: true, format: "cjs", platform: "node", target: "node20", logLevel: "warning", banner: { js: nodeTextCodecs },
   // The web glue's default `new URL(…, import.meta.url)` path is never taken in Node (initSync).
   logOverride: { "empty-import-meta": "silent" } });
 cjs("web/vomo_users.mjs", "web/vomo_users.cjs");

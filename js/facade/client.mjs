@@ -2,6 +2,7 @@ import { VomoError, toVomoError, settle, parseOrNull } from "./errors.mjs";
 import { callOf } from "./call.mjs";
 import { checkOptions, optionsJson } from "./options.mjs";
 import { asId } from "./ids.mjs";
+import { isDate } from "./realm.mjs";
 
 /** `VomoClientOptions`: the JSON ones are read by the Rust core, the rest here. */
 const CLIENT_OPTIONS = ["token", "baseUrl", "requestsPerSecond", "maxRetries", "maxRetryAfterMs", "timeoutMs",
@@ -16,7 +17,7 @@ function filtersJson(filters) {
   const out = {};
   for (const [key, value] of Object.entries(filters)) {
     if (value == null) continue;
-    if (value instanceof Date) {
+    if (isDate(value)) {
       if (Number.isNaN(value.getTime())) throw new VomoError("invalid_input", `${key}: invalid Date`);
       out[key] = value.toISOString();
     } else if (typeof value === "string") {
@@ -38,7 +39,10 @@ export function makeClientClass(glue) {
       // only an injected `fetch` and the hooks cross from here.
       checkOptions(options ?? {}, CLIENT_OPTIONS, "VomoClient");
       const { fetch: fetchFn, onWarning, log, userAgent, ...rest } = options ?? {};
-      if (typeof (fetchFn === undefined ? globalThis.fetch : fetchFn) !== "function") throw new VomoError("invalid_input", "VomoClient: fetch must be a function");
+      if (fetchFn === undefined && typeof globalThis.fetch !== "function") {
+        throw new VomoError("invalid_input", "VomoClient: this runtime has no global fetch (Jest's jsdom environment, Node before 18): pass one as the `fetch` option");
+      }
+      if (fetchFn !== undefined && typeof fetchFn !== "function") throw new VomoError("invalid_input", "VomoClient: fetch must be a function");
       if (onWarning != null && typeof onWarning !== "function") throw new VomoError("invalid_input", "VomoClient: onWarning must be a function");
       if (log != null && typeof log !== "function") throw new VomoError("invalid_input", "VomoClient: log must be a function");
       if (userAgent != null && typeof userAgent !== "string") throw new VomoError("invalid_input", "VomoClient: userAgent must be a string");

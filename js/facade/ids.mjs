@@ -2,6 +2,7 @@
 // from a CSV or a URL). Anything else (true, [7], null) is refused rather than turned by
 // Number() into some other user's id; the Rust core then checks it is a safe integer.
 import { VomoError } from "./errors.mjs";
+import { isSet } from "./realm.mjs";
 
 export function asId(value, what) {
   if (typeof value === "number") return value;
@@ -13,7 +14,7 @@ export function asId(value, what) {
 /** A Set or an array of ids, as the Float64Array the glue takes; null and undefined stay absent. */
 export function idList(ids, who, name) {
   if (ids == null) return undefined;
-  if (!(ids instanceof Set) && !Array.isArray(ids)) {
+  if (!isSet(ids) && !Array.isArray(ids)) {
     throw new VomoError("invalid_input", `${who}: ${name} must be a Set or an array of ids`);
   }
   return Float64Array.from(ids, (id, i) => asId(id, `${who}: ${name}[${i}]`));

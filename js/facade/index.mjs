@@ -8,6 +8,7 @@ import { MemoryStore } from "./stores.mjs";
 import { makePollerClass } from "./poller.mjs";
 import { makeImport } from "./import.mjs";
 import { idList } from "./ids.mjs";
+import { isArrayBuffer, isUint8Array } from "./realm.mjs";
 
 export { VomoError, toVomoError, MemoryStore };
 export { nodeEntry } from "./node-entry.mjs";
@@ -35,8 +36,8 @@ export function createApi(glue) {
   // would put U+FFFD in the names and send them).
   const parseRosterCsv = guard((input) => {
     if (typeof input === "string") return JSON.parse(glue.parseRosterCsvJson(input));
-    if (input instanceof ArrayBuffer) input = new Uint8Array(input);
-    if (input instanceof Uint8Array) return JSON.parse(glue.parseRosterCsvBytes(input));
+    if (isArrayBuffer(input)) input = new Uint8Array(input);
+    if (isUint8Array(input)) return JSON.parse(glue.parseRosterCsvBytes(input));
     throw new VomoError("invalid_input", `parseRosterCsv: the roster must be a string, a Uint8Array or an ArrayBuffer (got ${input === null ? "null" : typeof input})`);
   });
   const findMissingIds = guard((currentIds, knownIds) =>

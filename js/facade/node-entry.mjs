@@ -11,10 +11,11 @@
 import { VomoError } from "./errors.mjs";
 import { guardGlue } from "./guard-glue.mjs";
 import { nodeFs, isFileUrl } from "./local-file.mjs";
+import { isArrayBuffer } from "./realm.mjs";
 
 /** What `init(input)` was given, as bytes or a module `initSync` takes. */
 function wasmSource(input) {
-  if (input instanceof WebAssembly.Module || input instanceof ArrayBuffer || ArrayBuffer.isView(input)) return input;
+  if (input instanceof WebAssembly.Module || isArrayBuffer(input) || ArrayBuffer.isView(input)) return input;
   if (typeof input === "string" || input instanceof URL) {
     const fs = nodeFs();
     if (!fs) throw new TypeError("reading a path needs Node 20.16 or later (process.getBuiltinModule); pass the file's bytes instead");

@@ -9,7 +9,6 @@ use crate::error::VomoError;
 use crate::web::{WebCall, WebRuntime};
 use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -71,13 +70,8 @@ pub fn web_runtime(fetch: Option<Function>, user_agent: Option<String>, on_warni
     runtime
 }
 
-/// Awaits a value that may be a promise; a rejection becomes its message.
-pub async fn settle(value: JsValue) -> Result<JsValue, JsValue> {
-    match value.dyn_into::<js_sys::Promise>() {
-        Ok(p) => JsFuture::from(p).await,
-        Err(v) => Ok(v),
-    }
-}
+/// Awaits a value that may be a promise, of any realm (`crate::web::settle`).
+pub(crate) use crate::web::settle;
 
 /// A short description of a thrown JS value (an Error's message, or its string form).
 pub fn describe_js(e: &JsValue) -> String {

@@ -12,7 +12,7 @@
 use super::signal::{is_aborted, Forward};
 use crate::client::{HttpRequest, HttpResponse, TransportError};
 use gloo_timers::callback::Timeout;
-use js_sys::{Function, Promise, Reflect, Uint8Array};
+use js_sys::{Function, Reflect, Uint8Array};
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -105,10 +105,7 @@ async fn attempt(request: &HttpRequest, x: &Exchange<'_>, signal: &AbortSignal) 
         Some(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)?,
         None => global_fetch(&request.url, &init)?,
     };
-    let value = match pending.dyn_into::<Promise>() {
-        Ok(p) => JsFuture::from(p).await?,
-        Err(v) => v,
-    };
+    let value = super::settle(pending).await?;
     // Duck-typed: an injected fetch may answer with another realm's Response.
     if value.is_null() || !value.is_object() || !Reflect::has(&value, &"status".into()).unwrap_or(false) {
         return Err(Stop::Js(js_sys::Error::new("fetch did not return a Response").into()));

@@ -1,0 +1,98 @@
+// The test runners an app's own tests run the package under: Jest (node and jsdom
+// environments) and Vitest (node and jsdom), each run as its command line over test files in
+// an app folder of the project that installed the tarball, as docs/bundlers.md says. In the
+// node environments the client lists the simulator's users over real HTTP.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { startSimulator } from "vomo-users/sim";
+import { makeApp, repoRequire, FIXTURE_IDS } from "./helpers.mjs";
+
+const run = promisify(execFile);
+const JEST = join(repoRequire.resolve("jest/package.json"), "..", "bin", "jest.js");
+const JSDOM_ENV = repoRequire.resolve("jest-environment-jsdom");
+const VITEST = join(repoRequire.resolve("vitest/package.json"), "..", "vitest.mjs");
+
+// One test file per runner, written for each: parses the fixture page and a roster file's
+// bytes, reports the error a bad page gives, lists the simulator's users and polls them into
+// a FileStore (else reports why a client could not be made). Results go to RESULT_FILE.
+const body = `
+  const fs = require("node:fs"), path = require("node:path");
+  const page = fs.readFileSync(path.join(process.cwd(), "page.json"), "utf8");
+  const out = { env: typeof window === "undefined" ? "node" : "jsdom" };
+  await vomo.default();
+  out.ids = vomo.parseUserPage(page).data.map((u) => u.id);
+  try { vomo.parseUserPage("{"); } catch (e) { out.error = { isVomoError: e instanceof vomo.VomoError, kind: e.kind }; }
+  // A file's bytes as fs gives them: the Buffer of Node's realm, not the runner's.
+  out.roster = vomo.parseRosterCsv(fs.readFileSync(path.join(process.cwd(), "roster.csv"))).records.map((r) => r.firstName);
+  try {
+    const client = new vomo.VomoClient({ token: process.env.VOMO_SIM_TOKEN, baseUrl: process.env.VOMO_SIM_URL, requestsPerSecond: 1000 });
+    out.users = (await client.listAllUsers()).length;
+    // A poller over the package's FileStore, whose fs/promises calls answer with Node's promises.
+    const { FileStore } = require("vomo-users/stores/file");
+    let delivered = 0;
+    const poller = new vomo.UserPoller({ client, store: new FileStore(path.join(process.cwd(), "state")), customerId: "runner", onUser: () => { delivered++; } });
+    const result = await poller.poll();
+    out.polled = { complete: result.complete, delivered };
+  } catch (e) {
+    out.clientError = { kind: e.kind, message: e.message };
+  }
+  fs.writeFileSync(process.env.RESULT_FILE, JSON.stringify(out));
+  expect(out.ids).toEqual(${JSON.stringify(FIXTURE_IDS)});
+`;
+const JEST_TEST = `const vomo = require("vomo-users");\ntest("vomo-users under jest", async () => {${body}});\n`;
+const VITEST_TEST = `import * as vomo from "vomo-users";\nimport { createRequire } from "node:module";\nconst require = createRequire(import.meta.url);\ntest("vomo-users under vitest", async () => {${body}});\n`;
+
+/** Runs `args` with node in `app`; resolves to { code, output } and what the test file wrote. */
+async function runRunner(app, args, env) {
+  const resultFile = join(app, `result-${Math.random().toString(36).slice(2)}.json`);
+  const r = await run(process.execPath, args, { cwd: app, env: { ...process.env, ...env, RESULT_FILE: resultFile, CI: "true" }, timeout: 120_000 })
+    .then(({ stdout, stderr }) => ({ code: 0, output: stdout + stderr }), (e) => ({ code: e.code, output: `${e.stdout}${e.stderr}` }));
+  const { readFileSync, existsSync } = await import("node:fs");
+  return { ...r, result: existsSync(resultFile) ? JSON.parse(readFileSync(resultFile, "utf8")) : null };
+}
+
+const ROSTER = "first_name,last_name,email\nAna,Lima,ana@example.org\nJos\u00e9,Silva,jose@example.org\n";
+const FILES = (test) => ({ [test[0]]: test[1], "roster.csv": ROSTER });
+const ROSTER_NAMES = ["Ana", "Jos\u00e9"];
+
+const jestConfig = (extra) => JSON.stringify({ rootDir: ".", testMatch: ["**/*.jest.cjs"], ...extra });
+
+test("jest, node environment: require('vomo-users') parses a page and a roster file, its client lists the simulator's users and a poller over FileStore delivers them", async (t) => {
+  const app = makeApp(t, "jest-node", FILES(["app.jest.cjs", JEST_TEST]));
+  const sim = await startSimulator({ port: 0, users: 7 });
+  t.after(() => sim.close());
+  const r = await runRunner(app, [JEST, "--config", jestConfig({ testEnvironment: "node" })], { VOMO_SIM_URL: sim.url, VOMO_SIM_TOKEN: sim.token });
+  assert.equal(r.code, 0, r.output);
+  assert.deepEqual(r.result, { env: "node", ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" }, roster: ROSTER_NAMES, users: 7, polled: { complete: true, delivered: 7 } });
+});
+
+test("jest, jsdom environment with the node export conditions (docs/bundlers.md): parses; the client asks for a fetch", async (t) => {
+  const app = makeApp(t, "jest-jsdom", FILES(["app.jest.cjs", JEST_TEST]));
+  const r = await runRunner(app, [JEST, "--config", jestConfig({ testEnvironment: JSDOM_ENV,
+    testEnvironmentOptions: { customExportConditions: ["node", "node-addons"] } })], { VOMO_SIM_URL: "http://127.0.0.1:59/v1", VOMO_SIM_TOKEN: "t" });
+  assert.equal(r.code, 0, r.output);
+  assert.deepEqual(r.result, { env: "jsdom", ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" }, roster: ROSTER_NAMES,
+    clientError: { kind: "invalid_input", message: "VomoClient: this runtime has no global fetch (Jest's jsdom environment, Node before 18): pass one as the `fetch` option" } });
+});
+
+test("jest, jsdom environment without that option: Jest cannot require the browser entry and says so (why the recipe is needed)", async (t) => {
+  const app = makeApp(t, "jest-jsdom-bare", FILES(["app.jest.cjs", JEST_TEST]));
+  const r = await runRunner(app, [JEST, "--config", jestConfig({ testEnvironment: JSDOM_ENV })], {});
+  assert.notEqual(r.code, 0);
+  assert.match(r.output, /Must use import to load ES Module: .*vomo-users[/\\]browser\.mjs/);
+  assert.equal(r.result, null);
+});
+
+for (const environment of ["node", "jsdom"]) {
+  test(`vitest run, ${environment} environment, no configuration: parses, lists the simulator's users and polls them into a FileStore`, async (t) => {
+    const app = makeApp(t, `vitest-${environment}`, FILES(["app.test.mjs", VITEST_TEST]));
+    const sim = await startSimulator({ port: 0, users: 7 });
+    t.after(() => sim.close());
+    const r = await runRunner(app, [VITEST, "run", "--globals", "--environment", environment, "app.test.mjs"], { VOMO_SIM_URL: sim.url, VOMO_SIM_TOKEN: sim.token });
+    assert.equal(r.code, 0, r.output);
+    assert.deepEqual(r.result, { env: environment, ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" }, roster: ROSTER_NAMES, users: 7, polled: { complete: true, delivered: 7 } });
+  });
+}
