@@ -1,10 +1,12 @@
 // The test runners an app's own tests run the package under: Jest (node and jsdom
 // environments) and Vitest (node and jsdom), each run as its command line over test files in
-// an app folder of the project that installed the tarball, as docs/bundlers.md says. In the
-// node environments the client lists the simulator's users over real HTTP.
+// an app folder of the project that installed the tarball, as docs/bundlers.md says. Where
+// there is a fetch, the client lists the simulator's users over real HTTP and a poller
+// delivers them into a FileStore.
 import test from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startSimulator } from "vomo-users/sim";
@@ -25,7 +27,7 @@ const body = `
   await vomo.default();
   out.ids = vomo.parseUserPage(page).data.map((u) => u.id);
   try { vomo.parseUserPage("{"); } catch (e) { out.error = { isVomoError: e instanceof vomo.VomoError, kind: e.kind }; }
-  // A file's bytes as fs gives them: the Buffer of Node's realm, not the runner's.
+  // A file's bytes as fs gives them (a Buffer).
   out.roster = vomo.parseRosterCsv(fs.readFileSync(path.join(process.cwd(), "roster.csv"))).records.map((r) => r.firstName);
   try {
     const client = new vomo.VomoClient({ token: process.env.VOMO_SIM_TOKEN, baseUrl: process.env.VOMO_SIM_URL, requestsPerSecond: 1000 });
@@ -45,12 +47,11 @@ const body = `
 const JEST_TEST = `const vomo = require("vomo-users");\ntest("vomo-users under jest", async () => {${body}});\n`;
 const VITEST_TEST = `import * as vomo from "vomo-users";\nimport { createRequire } from "node:module";\nconst require = createRequire(import.meta.url);\ntest("vomo-users under vitest", async () => {${body}});\n`;
 
-/** Runs `args` with node in `app`; resolves to { code, output } and what the test file wrote. */
+/** Runs `args` with node in `app`; resolves to { code, output, result } (what the test file wrote, or null). */
 async function runRunner(app, args, env) {
   const resultFile = join(app, `result-${Math.random().toString(36).slice(2)}.json`);
   const r = await run(process.execPath, args, { cwd: app, env: { ...process.env, ...env, RESULT_FILE: resultFile, CI: "true" }, timeout: 120_000 })
     .then(({ stdout, stderr }) => ({ code: 0, output: stdout + stderr }), (e) => ({ code: e.code, output: `${e.stdout}${e.stderr}` }));
-  const { readFileSync, existsSync } = await import("node:fs");
   return { ...r, result: existsSync(resultFile) ? JSON.parse(readFileSync(resultFile, "utf8")) : null };
 }
 
