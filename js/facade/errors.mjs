@@ -9,13 +9,24 @@ const policySources = [];
 export function usePolicy(source) {
   policySources.push(source);
 }
+// Asking a source that is not loaded makes an error itself (a browser entry's "call init()
+// first"), whose constructor would ask again: the first call before `init()` recursed until
+// the stack overflowed (half a second), and with both entries loaded each level asked two
+// sources, which never ended. An error made while asking is not retryable.
+let asking = false;
 function isRetryable(kind) {
-  for (const source of policySources) {
-    try {
-      return source().retryableKinds.includes(kind);
-    } catch { /* that wasm is not loaded yet */ }
+  if (asking) return false;
+  asking = true;
+  try {
+    for (const source of policySources) {
+      try {
+        return source().retryableKinds.includes(kind);
+      } catch { /* that wasm is not loaded yet */ }
+    }
+    return false;
+  } finally {
+    asking = false;
   }
-  return false;
 }
 
 // Every copy of this class (the CommonJS and ES module builds, the stores sub-path) brands

@@ -26,3 +26,22 @@ test("browser: calls before init() throw a VomoError naming `await init()`; afte
   assert.deepEqual(after, { samePromise: true, parse: "parse", client: "no error" });
   assert.deepEqual(problems, []);
 });
+
+// The error a call before init() throws asks the loaded entries whether its kind is
+// retryable; asking one that is not loaded threw such an error again. That recursed until the
+// stack overflowed (about half a second) with one entry loaded, and never ended with both.
+test("browser: with both entries imported and neither initialized, a call still throws the init() error at once", { timeout: 60_000 }, async (t) => {
+  const site = await serve(t, { root: here });
+  const browser = await launchChromium(t);
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/blank.html`);
+  const result = await page.evaluate(async () => {
+    const main = await import("/pkg/browser.mjs");
+    const parseOnly = await import("/pkg/parse/browser.mjs");
+    const describe = (f) => { try { f(); return "no error"; } catch (e) { return { kind: e.kind, retryable: e.retryable, init: /await init\(\)/.test(e.message) }; } };
+    return { main: describe(() => main.parseUserPage("{}")), parseOnly: describe(() => parseOnly.parseUserPage("{}")),
+      client: describe(() => new main.VomoClient({ token: "t", baseUrl: "https://api.example.org/v1" })) };
+  });
+  const notInitialized = { kind: "invalid_input", retryable: false, init: true };
+  assert.deepEqual(result, { main: notInitialized, parseOnly: notInitialized, client: notInitialized });
+});
