@@ -1,5 +1,6 @@
 // Checks of option values that the argument parser (node:util parseArgs) leaves as strings.
 // Each failure is a UsageError: exit code 2, one clear line and the command's usage.
+import { VomoClient, VomoError, policy } from "vomo-users";
 
 /** Bad usage: exit 2, the message and the usage of `command` (or the global usage). */
 export class UsageError extends Error {
@@ -84,29 +85,21 @@ export function userId(text, command) {
   return Number(text);
 }
 
-export const DEFAULT_BASE_URL = "https://api.vomo.org/v1";
-
-function isLoopback(hostname) {
-  const h = hostname.toLowerCase();
-  return h === "localhost" || h.endsWith(".localhost") || h === "[::1]" || /^127(\.\d{1,3}){3}$/.test(h);
-}
+/** The client's default base URL, as the Rust core has it. */
+export const DEFAULT_BASE_URL = policy().client.baseUrl;
 
 /**
- * The base URL: https:// anywhere, http:// only to a loopback host (the token would cross
- * the network in clear text otherwise); no credentials in it. Else UsageError.
+ * The base URL, checked by the client's own rules (src/client/url.rs: https, or http to a
+ * loopback host only, since the token would cross the network in clear text; no credentials,
+ * query or fragment; no port fetch refuses) before any token is read: a client is made with a
+ * placeholder token and dropped. Its refusal is a UsageError.
  */
 export function baseUrl(text) {
-  let url;
   try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`--base-url: not a URL: ${JSON.stringify(text)}`);
+    new VomoClient({ token: "placeholder", baseUrl: text });
+  } catch (e) {
+    if (e instanceof VomoError && e.kind === "invalid_input") throw new UsageError(`--base-url: ${e.message}`);
+    throw e;
   }
-  if (url.username || url.password) throw new UsageError("--base-url: must not carry a user name or password");
-  if (url.protocol === "https:") return url.href.replace(/\/$/, "");
-  if (url.protocol === "http:") {
-    if (isLoopback(url.hostname)) return url.href.replace(/\/$/, "");
-    throw new UsageError(`--base-url: http:// is allowed only for a loopback host (localhost, 127.0.0.1, [::1]), not ${url.hostname}: the token would travel unencrypted; use https://`);
-  }
-  throw new UsageError(`--base-url: expected an https:// URL, got ${url.protocol}//`);
+  return text.trim().replace(/\/+$/, "");
 }

@@ -58,8 +58,8 @@ const BAD = [
   [["list", "--rate", "-1"], /^vomo-users: --rate needs a value; to give one that starts with "-", write --rate=VALUE$/m],
   [["list", "--rate=-1"], /--rate: expected requests per second .* got "-1"/],
   [["sim", "--port", "99999"], /^vomo-users: --port: a port is 0 to 65535, got 99999$/m],
-  [["list", "--base-url", "http://api.vomo.org/v1"], /--base-url: http:\/\/ is allowed only for a loopback host/],
-  [["list", "--base-url", "not a url"], /--base-url: not a URL/],
+  [["list", "--base-url", "http://api.vomo.org/v1"], /--base-url: VomoClient: baseUrl must use https outside loopback \(got http:\/\/api\.vomo\.org\); the token would travel in clear text/],
+  [["list", "--base-url", "not a url"], /--base-url: VomoClient: baseUrl is not an http\(s\) URL/],
   [["list", "--token", SECRET], /unknown option --token for list/],
   [[`--token=${SECRET}`, "list"], /unknown option --token for list/],
 ];
@@ -80,7 +80,7 @@ for (const [args, message] of BAD) {
 test("a non-loopback http:// base URL from VOMO_BASE_URL is bad usage too; loopback and https are accepted", async (t) => {
   const r = await cli(["find", "a@b.org"], { env: { ...env, VOMO_BASE_URL: "http://10.0.0.8/v1" } });
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /http:\/\/ is allowed only for a loopback host/);
+  assert.match(r.stderr, /--base-url: VomoClient: baseUrl must use https outside loopback/);
   // localhost passes the check and then fails to connect (nothing listens on a port just
   // freed): exit 1, kind network.
   const free = await new Promise((resolve) => { const s = createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
@@ -90,7 +90,7 @@ test("a non-loopback http:// base URL from VOMO_BASE_URL is bad usage too; loopb
   // Port 9 (discard) is one fetch refuses to connect to: bad usage at once, not four retries.
   const blocked = await cli(["user", "1", "--rate", "1000"], { env: { ...env, VOMO_BASE_URL: "http://localhost:9/v1" } });
   assert.equal(blocked.code, 2);
-  assert.match(blocked.stderr, /^vomo-users: invalid input: VomoClient: baseUrl: fetch refuses to connect to port 9 /m);
+  assert.match(blocked.stderr, /^vomo-users: --base-url: VomoClient: baseUrl: fetch refuses to connect to port 9 /m);
 });
 
 test("no token: exit 2 naming VOMO_TOKEN and --token-file; an unreadable token file likewise", async (t) => {
