@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { VomoClient, VomoError } from "vomo-users";
 import { Output } from "./io.mjs";
-import { UsageError, NotFound, DEFAULT_BASE_URL, baseUrl as checkBaseUrl, rate as checkRate } from "./values.mjs";
+import { UsageError, NotFound, defaultBaseUrl, baseUrl as checkBaseUrl, rate as checkRate } from "./values.mjs";
 import { GLOBAL_OPTIONS, commands, usageOf, globalUsage } from "./usage.mjs";
 
 const version = () => createRequire(import.meta.url)("../package.json").version;
@@ -71,7 +71,7 @@ async function readToken(values, env, out, command) {
 function wrongBaseHint(e, baseUrl) {
   const notFound = e instanceof NotFound || (e instanceof VomoError && e.kind === "not_found");
   if (!notFound || !baseUrl || new URL(baseUrl).pathname.replace(/\/+$/, "").endsWith("/v1")) return null;
-  return `vomo-users: note: --base-url ${baseUrl} does not end in /v1, where the API's routes are (${DEFAULT_BASE_URL}); ` +
+  return `vomo-users: note: --base-url ${baseUrl} does not end in /v1, where the API's routes are (${defaultBaseUrl()}); ` +
     "a wrong base URL gets 404 for every request";
 }
 
@@ -161,7 +161,7 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
     if (positionals.length > max) throw new UsageError(`${name}: unexpected argument ${JSON.stringify(positionals[max])}`, name);
 
     // Only the commands that talk to the API look at the base URL (sim and demo do not).
-    const resolvedBaseUrl = command.api ? checkBaseUrl(values["base-url"] ?? env.VOMO_BASE_URL ?? DEFAULT_BASE_URL) : null;
+    const resolvedBaseUrl = command.api ? checkBaseUrl(values["base-url"] ?? env.VOMO_BASE_URL ?? defaultBaseUrl()) : null;
     apiBase = resolvedBaseUrl;
     const rps = values.rate !== undefined ? checkRate(values.rate) : undefined;
     const ctx = {

@@ -85,8 +85,9 @@ export function userId(text, command) {
   return Number(text);
 }
 
-/** The client's default base URL, as the Rust core has it. */
-export const DEFAULT_BASE_URL = policy().client.baseUrl;
+/** The client's default base URL, as the Rust core has it (asked when needed: `--help` and
+ *  `sim` work without the .wasm). */
+export const defaultBaseUrl = () => policy().client.baseUrl;
 
 /**
  * The base URL, checked by the client's own rules (src/client/url.rs: https, or http to a
