@@ -1,0 +1,113 @@
+// Next.js (the App Router) as its users build and run it: a project of its own with next,
+// react and react-dom beside the packed package (Turbopack refuses a Next installed outside
+// the project), a client page that parses in Chromium and a route handler that lists the
+// simulator's users on the server. `next build` then `next start`, with Turbopack (the
+// default: no configuration) and with webpack (`--webpack`: docs/bundlers.md's
+// `serverExternalPackages`, and without it the error the server logs).
+import test from "node:test";
+import assert from "node:assert/strict";
+import { execFile, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { startSimulator } from "vomo-users/sim";
+import { outsideDir, resultInChromium, repoRequire, FIXTURE_IDS } from "./helpers.mjs";
+import { LIST_PAGE } from "../js/helpers.mjs";
+
+const run = promisify(execFile);
+const version = (name) => JSON.parse(readFileSync(repoRequire.resolve(`${name}/package.json`), "utf8")).version;
+
+const FILES = {
+  "app/layout.js": "export default function RootLayout({ children }) { return <html><body>{children}</body></html>; }\n",
+  "app/page.js": `"use client";
+import { useEffect } from "react";
+import init, { parseUserPage, VomoError } from "vomo-users";
+import page from "./page.json";
+export default function Page() {
+  useEffect(() => {
+    const result = {};
+    init().then(() => {
+      result.ids = parseUserPage(page).data.map((u) => u.id);
+      try { parseUserPage("{"); } catch (e) { result.error = { isVomoError: e instanceof VomoError, kind: e.kind }; }
+      window.result = result;
+    }, (e) => { window.result = { initError: e.message }; });
+  }, []);
+  return <main>vomo-users</main>;
+}
+`,
+  "app/api/users/route.js": `import { parseUserPage, VomoClient } from "vomo-users";
+import page from "../../page.json";
+export const dynamic = "force-dynamic";
+export async function GET() {
+  const client = new VomoClient({ token: process.env.VOMO_SIM_TOKEN, baseUrl: process.env.VOMO_SIM_URL, requestsPerSecond: 1000 });
+  const users = await client.listAllUsers();
+  return Response.json({ ids: parseUserPage(page).data.map((u) => u.id), users: users.length });
+}
+`,
+};
+
+const freePort = () => new Promise((resolve) => {
+  const s = createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
+
+/** `next start` on a free port until the test ends; resolves to its URL and its output so far. */
+async function nextStart(t, dir, env) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(dir, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"],
+    { cwd: dir, env: { ...process.env, ...env, NEXT_TELEMETRY_DISABLED: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d) => { output += d; });
+  child.stderr.on("data", (d) => { output += d; });
+  t.after(() => new Promise((resolve) => { child.once("exit", resolve); child.kill("SIGTERM"); }));
+  await new Promise((resolve, reject) => {
+    const poll = setInterval(() => { if (/Ready in/.test(output)) { clearInterval(poll); resolve(); } }, 50);
+    child.once("exit", (code) => { clearInterval(poll); reject(new Error(`next start exited ${code}: ${output}`)); });
+  });
+  return { url: `http://127.0.0.1:${port}`, output: () => output };
+}
+
+test("next.js: Turbopack (no configuration) and webpack (serverExternalPackages): the page parses in Chromium, the route handler lists the simulator's users", { timeout: 600_000 }, async (t) => {
+  const dir = outsideDir(t, "nextjs");
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ private: true }));
+  await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", process.env.VOMO_TGZ,
+    `next@${version("next")}`, `react@${version("react")}`, `react-dom@${version("react-dom")}`], { cwd: dir, timeout: 300_000 });
+  for (const [file, text] of Object.entries(FILES)) {
+    mkdirSync(join(dir, file, ".."), { recursive: true });
+    writeFileSync(join(dir, file), text);
+  }
+  writeFileSync(join(dir, "app/page.json"), LIST_PAGE());
+  const sim = await startSimulator({ port: 0, users: 7 });
+  t.after(() => sim.close());
+  const env = { VOMO_SIM_URL: sim.url, VOMO_SIM_TOKEN: sim.token };
+  const build = (args) => run(process.execPath, [join(dir, "node_modules/next/dist/bin/next"), "build", ...args],
+    { cwd: dir, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" }, timeout: 300_000, maxBuffer: 16 << 20 });
+
+  for (const [mode, args, config] of [["turbopack", [], null], ["webpack", ["--webpack"], { serverExternalPackages: ["vomo-users"] }]]) {
+    await t.test(mode, async (t) => {
+      rmSync(join(dir, ".next"), { recursive: true, force: true });
+      rmSync(join(dir, "next.config.js"), { force: true });
+      if (config) writeFileSync(join(dir, "next.config.js"), `module.exports = ${JSON.stringify(config)};\n`);
+      await build(args);
+      const server = await nextStart(t, dir, env);
+      const api = await fetch(`${server.url}/api/users`);
+      assert.equal(api.status, 200, server.output());
+      assert.deepEqual(await api.json(), { ids: FIXTURE_IDS, users: 7 });
+      const requests = [];
+      assert.deepEqual(await resultInChromium(t, `${server.url}/`, { requests, allow: (p) => /favicon/.test(p) }),
+        { ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" } });
+      assert.ok(requests.some((u) => /\/_next\/static\/.*vomo_users_bg.*\.wasm$/.test(u)), "the page fetched the .wasm Next emitted");
+    });
+  }
+
+  // Why the recipe: webpack bundles the package into the server build and points its .wasm
+  // URL at the public path, which is no file; the route fails naming the places it looked.
+  await t.test("webpack without serverExternalPackages: the route fails with the package's message", async (t) => {
+    rmSync(join(dir, ".next"), { recursive: true, force: true });
+    rmSync(join(dir, "next.config.js"), { force: true });
+    await build(["--webpack"]);
+    const server = await nextStart(t, dir, env);
+    assert.equal((await fetch(`${server.url}/api/users`)).status, 500);
+    assert.match(server.output(), /vomo-users could not load its \.wasm \(tried .*web\/vomo_users_bg\.wasm: ENOENT; \/_next\/static\/media\/vomo_users_bg\.\w+\.wasm: /);
+  });
+});
