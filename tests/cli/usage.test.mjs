@@ -58,6 +58,7 @@ const BAD = [
   [["list", "--rate", "-1"], /^vomo-users: --rate needs a value; to give one that starts with "-", write --rate=VALUE$/m],
   [["list", "--rate=-1"], /--rate: expected requests per second .* got "-1"/],
   [["sim", "--port", "99999"], /^vomo-users: --port: a port is 0 to 65535, got 99999$/m],
+  [["sim", "--port", "6000"], /^vomo-users: --port 6000: no client could reach it \(VomoClient: baseUrl: fetch refuses to connect to port 6000 /m],
   [["list", "--base-url", "http://api.vomo.org/v1"], /--base-url: VomoClient: baseUrl must use https outside loopback \(got http:\/\/api\.vomo\.org\); the token would travel in clear text/],
   [["list", "--base-url", "not a url"], /--base-url: VomoClient: baseUrl is not an http\(s\) URL/],
   [["list", "--token", SECRET], /unknown option --token for list/],
