@@ -90,17 +90,24 @@ export function userId(text, command) {
 export const defaultBaseUrl = () => policy().client.baseUrl;
 
 /**
- * The base URL, checked by the client's own rules (src/client/url.rs: https, or http to a
- * loopback host only, since the token would cross the network in clear text; no credentials,
- * query or fragment; no port fetch refuses) before any token is read: a client is made with a
- * placeholder token and dropped. Its refusal is a UsageError.
+ * Why a client would refuse `url` as its base URL, by the client's own rules
+ * (src/client/url.rs: https, or http to a loopback host only; no credentials, query or
+ * fragment; no port fetch refuses), or null: a client is made with a placeholder token and
+ * dropped, so the CLI can say so before any token is read.
  */
-export function baseUrl(text) {
+export function clientRefuses(url) {
   try {
-    new VomoClient({ token: "placeholder", baseUrl: text });
+    new VomoClient({ token: "placeholder", baseUrl: url });
+    return null;
   } catch (e) {
-    if (e instanceof VomoError && e.kind === "invalid_input") throw new UsageError(`--base-url: ${e.message}`);
+    if (e instanceof VomoError && e.kind === "invalid_input") return e.message;
     throw e;
   }
+}
+
+/** The base URL, unless the client would refuse it (a UsageError). */
+export function baseUrl(text) {
+  const why = clientRefuses(text);
+  if (why) throw new UsageError(`--base-url: ${why}`);
   return text.trim().replace(/\/+$/, "");
 }

@@ -1,7 +1,6 @@
 // vomo-users sim (and its alias vomo-sim): the package's simulated VOMO API, until Ctrl-C.
 import { startSimulator } from "vomo-users/sim";
-import { VomoClient, VomoError } from "vomo-users";
-import { UsageError, nonNegativeInt, positiveInt } from "../values.mjs";
+import { UsageError, clientRefuses, nonNegativeInt, positiveInt } from "../values.mjs";
 
 const QUIRKS = ["stringHours", "stringProjectIds", "mixedTimestamps", "unknownEnums", "detailAsArray",
   "nullStringLinks", "stringMeta", "stringIdInUpsert"];
@@ -40,16 +39,9 @@ token the simulator accepts, not a real one).
   check(values) {
     const o = { port: values.port === undefined ? 4010 : nonNegativeInt("port", values.port) };
     if (o.port > 65535) throw new UsageError(`--port: a port is 0 to 65535, got ${o.port}`, "sim");
-    // A simulator on a port fetch refuses (6000, 10080, ...) no client could reach: the
-    // client's own rule says which (a client made for that URL, and dropped).
-    if (o.port !== 0) {
-      try {
-        new VomoClient({ token: "placeholder", baseUrl: `http://127.0.0.1:${o.port}/v1` });
-      } catch (e) {
-        if (e instanceof VomoError && e.kind === "invalid_input") throw new UsageError(`--port ${o.port}: no client could reach it (${e.message})`, "sim");
-        throw e;
-      }
-    }
+    // A simulator on a port fetch refuses (6000, 10080, ...) no client could reach.
+    const why = o.port === 0 ? null : clientRefuses(`http://127.0.0.1:${o.port}/v1`);
+    if (why) throw new UsageError(`--port ${o.port}: no client could reach it (${why})`, "sim");
     if (values.users !== undefined) o.users = nonNegativeInt("users", values.users);
     if (values.seed !== undefined) o.seed = nonNegativeInt("seed", values.seed);
     if (values.host !== undefined) o.host = values.host;
