@@ -444,7 +444,8 @@ export function policy(): Policy;
 /**
  * Browsers: loads the wasm; await once before first use. workerd: a no-op. Node: a no-op when
  * the .wasm was found next to the module; if it was not (a bundle that moved it), rejects with
- * the `not_found` VomoError every call throws then, or loads it from `input` (its bytes, a
+ * the `not_found` VomoError every call throws then (`forbidden` when the runtime may not read
+ * it), or loads it from `input` (its bytes, a
  * `WebAssembly.Module`, a path or a `file:` URL).
  */
 export default function init(input?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<void>;

@@ -91,7 +91,7 @@ install_package() { # npm pack ./pkg, then install the tarball into a fresh proj
   echo '{ "name": "vomo-users-consumer", "private": true, "type": "module" }' >"$APP/package.json"
   (cd "$APP" && npm install --no-audit --no-fund --no-package-lock "$tgz")
   [ ! -L "$APP/node_modules/vomo-users" ] || { echo "installed package is a symlink" >&2; return 1; }
-  cp -r tests/js tests/worker tests/browser tests/bundlers tests/package tests/cli "$APP/"
+  cp -r tests/js tests/worker tests/browser tests/bundlers tests/package tests/cli tests/runtimes "$APP/"
   echo "installed $(basename "$tgz") into $APP"; ls "$APP/node_modules/vomo-users"
 }
 
@@ -138,6 +138,8 @@ JS_TESTS=()
 for f in js/*.test.mjs js/*.test.cjs; do case $f in js/types*.test.mjs|js/docs.test.mjs) ;; *) JS_TESTS+=("$f") ;; esac; done
 run_layer js "tap:$WORK/js.tap" node_test "$WORK/js.tap" "${JS_TESTS[@]}"
 run_layer cli "tap:$WORK/cli.tap" node_test "$WORK/cli.tap" cli/*.test.mjs
+# Bun and Deno (their npm builds) running the installed package and its command line.
+run_layer runtimes "tap:$WORK/runtimes.tap" node_test "$WORK/runtimes.tap" runtimes/*.test.mjs
 run_layer tsc-usage one node "$ROOT/node_modules/typescript/bin/tsc" --noEmit --strict -p js/types/tsconfig.json
 run_layer tsc-nodenext one node "$ROOT/node_modules/typescript/bin/tsc" --noEmit --strict -p js/types/tsconfig.nodenext.json
 run_layer types-drift "tap:$WORK/types.tap" node_test "$WORK/types.tap" js/types*.test.mjs

@@ -3,7 +3,7 @@
 // that say what to do; until then every glue function throws a VomoError saying to call it.
 import { VomoError } from "./errors.mjs";
 import { guardGlue } from "./guard-glue.mjs";
-import { nodeFs, isFileUrl } from "./local-file.mjs";
+import { nodeFs, isFileUrl, readFailure } from "./local-file.mjs";
 
 /**
  * `entry`: the import specifier ("vomo-users", "vomo-users/parse"), for messages; `file`:
@@ -39,7 +39,8 @@ export function browserInit({ entry, file, defaultUrl, initWasm, glue }) {
       try {
         source = fs.readFileSync(new URL(url));
       } catch (e) {
-        throw new VomoError(e?.code === "ENOENT" ? "not_found" : "invalid_input", `${entry} could not read its .wasm${from}: ${e.message}; copy the package's ${file} there (docs/bundlers.md in the package has a recipe per bundler) or pass its path or bytes to init()`, { cause: e });
+        const { kind, advice } = readFailure(e, file, "there");
+        throw new VomoError(kind, `${entry} could not read its .wasm${from}: ${e.message}; ${advice} (docs/bundlers.md in the package has a recipe per bundler) or pass its path or bytes to init()`, { cause: e });
       }
     } else if (url !== null) {
       try {

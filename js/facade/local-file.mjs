@@ -17,3 +17,20 @@ export function isFileUrl(source) {
     return false;
   }
 }
+
+/**
+ * What a failed read of the .wasm means, as a VomoError kind and what to do: a missing file
+ * (`not_found`: copy it there) or a runtime that may not read it (`forbidden`: Deno without
+ * `--allow-read`, Node's permission model without `--allow-fs-read`, a file mode), else
+ * `invalid_input`. `place` is "there" or "to one of those places"; `file` the package path.
+ */
+export function readFailure(error, file, place) {
+  const code = error?.code;
+  if (code === "ERR_ACCESS_DENIED" || code === "EACCES" || code === "EPERM"
+      || error?.name === "NotCapable" || error?.name === "PermissionDenied") {
+    return { kind: "forbidden", advice: "this process may not read it: allow reading the package's folder " +
+      "(Deno: --allow-read; Node's permission model: --allow-fs-read)" };
+  }
+  return { kind: code === "ENOENT" || code === "ENOTDIR" ? "not_found" : "invalid_input",
+    advice: `copy the package's ${file} ${place}` };
+}

@@ -10,7 +10,7 @@
 // `init(bytes | WebAssembly.Module | path | file URL)` loads the .wasm from elsewhere.
 import { VomoError } from "./errors.mjs";
 import { guardGlue } from "./guard-glue.mjs";
-import { nodeFs, isFileUrl } from "./local-file.mjs";
+import { nodeFs, isFileUrl, readFailure } from "./local-file.mjs";
 import { isArrayBuffer } from "./realm.mjs";
 
 /** What `init(input)` was given, as bytes or a module `initSync` takes. */
@@ -61,10 +61,10 @@ export function nodeEntry(target, glue, createApi, { entry, file, read }) {
     // its code, since its message repeats the path.
     const places = [...new Map(tried.map((t) => [t.where, t.error?.code ?? t.error?.message ?? String(t.error)]))]
       .map(([where, why]) => `${where}: ${why}`);
-    throw new VomoError(last?.code === "ENOENT" ? "not_found" : "invalid_input",
-      `${entry} could not load its .wasm (tried ${places.join("; ") || "nowhere yet"}); copy the package's ${file} to ` +
-      `${places.length > 1 ? "one of those places" : "that place"}, or pass its bytes or path to \`await init(...)\`` +
-      " (docs/bundlers.md in the package has a recipe per bundler)",
+    const { kind, advice } = readFailure(last, file, places.length > 1 ? "to one of those places" : "to that place");
+    throw new VomoError(kind,
+      `${entry} could not load its .wasm (tried ${places.join("; ") || "nowhere yet"}); ${advice}, or pass its bytes or ` +
+      "path to `await init(...)` (docs/bundlers.md in the package has a recipe per bundler)",
       last === undefined ? {} : { cause: last });
   }
 

@@ -1,0 +1,110 @@
+// The installed package under the JavaScript runtimes besides Node that run npm packages:
+// Bun and Deno (their npm builds, devDependencies of the repository), as README.md and docs/api.md
+// say. One program (app.mjs) runs under each from a folder of the project that installed the
+// tarball; its results must equal Node's. Then what a runtime's permissions do to the package
+// (Deno's flags, Node's permission model), and the command line under each runtime, whose
+// output must equal Node's byte for byte.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startSimulator } from "vomo-users/sim";
+import { LIST_PAGE, repo } from "../js/helpers.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BUN = join(repo, "node_modules/.bin/bun");
+const DENO = join(repo, "node_modules/.bin/deno");
+const installed = dirname(createRequire(import.meta.url).resolve("vomo-users/package.json"));
+const FIXTURE_IDS = [12345, 12346];
+const ROSTER = "first_name,last_name,email\nAna,Lima,ana@example.org\nJos\u00e9,Silva,jose@example.org\n";
+
+/** Runs `cmd args` with only `env` (and PATH, HOME); resolves to { code, stdout, stderr }. */
+const run = (cmd, args, { env = {}, cwd } = {}) => new Promise((resolve) => {
+  execFile(cmd, args, { cwd, timeout: 120_000, env: { PATH: process.env.PATH, HOME: process.env.HOME ?? tmpdir(), NO_COLOR: "1",
+    DENO_NO_UPDATE_CHECK: "1", ...env } }, (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }));
+});
+
+/** A folder of the consumer project (so "vomo-users" is the installed tarball) with app.mjs, its inputs and a state folder. */
+function makeApp(t, name) {
+  const dir = mkdtempSync(join(process.cwd(), `rt-${name}-`));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(join(here, "app.mjs"), join(dir, "app.mjs"));
+  writeFileSync(join(dir, "page.json"), LIST_PAGE());
+  writeFileSync(join(dir, "roster.csv"), ROSTER);
+  return { dir, app: join(dir, "app.mjs"), state: join(dir, "state") };
+}
+
+async function simulator(t) {
+  const sim = await startSimulator({ port: 0, users: 7 });
+  t.after(() => sim.close());
+  return sim;
+}
+
+const appEnv = (a, sim) => ({ APP_DIR: a.dir, STATE_DIR: a.state, VOMO_SIM_URL: sim.url, VOMO_SIM_TOKEN: sim.token });
+
+/** app.mjs's one line of JSON, after checking it exited 0. */
+function result(r) {
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split("\n").at(-1));
+}
+
+const EXPECTED = { ids: FIXTURE_IDS, parseIds: FIXTURE_IDS, sameInstance: true, error: { isVomoError: true, kind: "parse" },
+  roster: ["Ana", "Jos\u00e9"], users: 7, polled: { complete: true, delivered: 7, distinct: 7 } };
+
+/** Deno's flags for app.mjs: what it needs and nothing more (`read`: whether it may read the project). */
+const denoFlags = (a, sim, { read = true } = {}) => ["run", "--no-prompt", ...(read ? [`--allow-read=${a.dir},${process.cwd()}`] : []),
+  `--allow-write=${a.state}`, `--allow-net=${new URL(sim.url).host}`, `--allow-env=${Object.keys(appEnv(a, sim)).join(",")}`];
+
+test("node, bun and deno: the same program gives the same results (both entries, require beside import, the client, a poller over FileStore that delivers each user once)", async (t) => {
+  const sim = await simulator(t);
+  for (const [name, cmd, args] of [["node", process.execPath, []], ["bun", BUN, []], ["deno", DENO, null]]) {
+    const a = makeApp(t, name);
+    const r = await run(cmd, [...(args ?? denoFlags(a, sim)), a.app], { env: appEnv(a, sim), cwd: a.dir });
+    assert.deepEqual(result(r), EXPECTED, `${name}: ${r.stderr}`);
+  }
+});
+
+test("deno without --allow-read: every call fails with a forbidden VomoError naming the .wasm and the flag, not 'copy the file'", async (t) => {
+  const sim = await simulator(t);
+  const a = makeApp(t, "deno-noread");
+  const { failure } = result(await run(DENO, [...denoFlags(a, sim, { read: false }), a.app], { env: appEnv(a, sim), cwd: a.dir }));
+  assert.equal(failure.kind, "forbidden", failure.message);
+  assert.ok(failure.message.includes(join(installed, "web", "vomo_users_bg.wasm")), failure.message);
+  assert.match(failure.message, /--allow-read/);
+  assert.doesNotMatch(failure.message, /copy the package/);
+});
+
+test("node's permission model, the .wasm not readable: forbidden, naming --allow-fs-read", async (t) => {
+  const a = makeApp(t, "node-permission");
+  const flag = process.allowedNodeEnvironmentFlags.has("--permission") ? "--permission" : "--experimental-permission";
+  // Every file of the app and the package but the .wasm files.
+  const readable = [a.app, join(process.cwd(), "package.json"),
+    ...readdirSync(installed, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && !e.name.endsWith(".wasm")).map((e) => join(e.parentPath, e.name))];
+  const r = await run(process.execPath, [flag, ...readable.map((f) => `--allow-fs-read=${f}`), a.app], { cwd: a.dir, env: { APP_DIR: a.dir } });
+  const { failure } = result(r);
+  assert.equal(failure.kind, "forbidden", failure.message);
+  assert.match(failure.message, /vomo_users_bg\.wasm: ERR_ACCESS_DENIED/);
+  assert.match(failure.message, /--allow-fs-read/);
+});
+
+test("the vomo-users command under bun and deno prints what it prints under node, byte for byte, and exits the same", async (t) => {
+  const sim = await simulator(t);
+  const cli = join(installed, "cli", "main.mjs");
+  const env = { VOMO_TOKEN: sim.token, VOMO_BASE_URL: sim.url };
+  const runtimes = { node: [process.execPath], bun: [BUN, "--bun"], deno: [DENO, "run", "--allow-all"] };
+  for (const args of [["list", "--json"], ["list"], ["user", "1003"], ["user", "999999"], ["find", "nobody@example.org"], ["list", "--bogus"]]) {
+    const runs = {};
+    for (const [name, cmd] of Object.entries(runtimes)) runs[name] = await run(cmd[0], [...cmd.slice(1), cli, ...args], { env });
+    for (const name of ["bun", "deno"]) {
+      assert.deepEqual(runs[name], runs.node, `${name} ${args.join(" ")}`);
+    }
+    for (const r of Object.values(runs)) assert.ok(!`${r.stdout}${r.stderr}`.includes(sim.token), "the token is never printed");
+    if (args.join(" ") === "list --json") assert.equal(runs.node.stdout.trim().split("\n").length, 7, "every user, one per line");
+    if (args[1] === "999999") assert.equal(runs.node.code, 3, "not found");
+  }
+});
