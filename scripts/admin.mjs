@@ -11,7 +11,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync, existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { startAdminServer } from "./admin-server.mjs";
 import { buildStatic } from "./admin-static.mjs";
@@ -22,19 +22,32 @@ const WWW = join(ROOT, "www");
 /** What pkg/ is built from. */
 const SOURCES = ["src", "js", "sim", "Cargo.toml", "Cargo.lock", "scripts/build-pkg.mjs"];
 
-const { values: opts } = parseArgs({
-  options: {
-    "base-url": { type: "string" }, static: { type: "string" }, port: { type: "string", default: "8080" },
-    "sim-port": { type: "string", default: "4010" }, users: { type: "string", default: "200" },
-    seed: { type: "string", default: "42" }, "no-setup": { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-  },
-});
+const USAGE = "usage: npm run admin [-- --base-url URL] [--static DIR] [--port N] [--sim-port N] [--users N] [--seed N] [--no-setup]";
+const log = (msg) => console.error(`[admin] ${msg}`);
+/** Bad usage, as the vomo-users command reports it: the message and the usage, exit 2. */
+function usageError(message) {
+  log(message);
+  console.error(USAGE);
+  process.exit(2);
+}
+
+let opts;
+try {
+  ({ values: opts } = parseArgs({
+    options: {
+      "base-url": { type: "string" }, static: { type: "string" }, port: { type: "string", default: "8080" },
+      "sim-port": { type: "string", default: "4010" }, users: { type: "string", default: "200" },
+      seed: { type: "string", default: "42" }, "no-setup": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }));
+} catch (e) {
+  usageError(e.message);
+}
 if (opts.help) {
-  console.log("usage: npm run admin [-- --base-url URL] [--static DIR] [--port N] [--sim-port N] [--users N] [--seed N] [--no-setup]");
+  console.log(USAGE);
   process.exit(0);
 }
-const log = (msg) => console.error(`[admin] ${msg}`);
 
 function newestMtime(path) {
   if (!existsSync(path)) return 0;
@@ -72,7 +85,20 @@ async function withFallback(start, port) {
 }
 
 prepare();
-const baseUrl = opts["base-url"] ?? null;
+// The values, by the vomo-users command's rules (pkg/cli/values.mjs): ports and the base URL
+// as the client takes them, so a page that could never reach them is refused here.
+const check = await import(pathToFileURL(join(PKG, "cli/values.mjs")).href);
+let port, simPort, users, seed, baseUrl;
+try {
+  port = check.listenPort("port", opts.port);
+  simPort = check.listenPort("sim-port", opts["sim-port"]);
+  users = check.nonNegativeInt("users", opts.users);
+  seed = check.nonNegativeInt("seed", opts.seed);
+  baseUrl = opts["base-url"] === undefined ? null : check.baseUrl(opts["base-url"]);
+} catch (e) {
+  if (!(e instanceof check.UsageError)) throw e;
+  usageError(e.message);
+}
 
 if (opts.static !== undefined) {
   const out = resolve(opts.static || "dist/admin");
@@ -85,16 +111,15 @@ let sim = null;
 let config = { baseUrl, requestsPerSecond: 3 };
 if (!baseUrl) {
   const { startSimulator } = await import("../sim/index.mjs");
-  sim = await withFallback((port) => startSimulator({ port, users: Number(opts.users), seed: Number(opts.seed) }),
-    Number(opts["sim-port"]));
+  sim = await withFallback((p) => startSimulator({ port: p, users, seed }), simPort);
   // The simulator's accepted token is a public test credential: filled in for convenience.
   config = { baseUrl: sim.url, token: sim.token, requestsPerSecond: 10,
     note: "ready: the demo simulator is filled in; press Connect" };
 }
-const site = await withFallback((port) => startAdminServer({ www: WWW, pkg: PKG, config, port }), Number(opts.port));
+const site = await withFallback((p) => startAdminServer({ www: WWW, pkg: PKG, config, port: p }), port);
 
 console.log(`admin page: ${site.url}`);
-if (sim) console.log(`simulator:  ${sim.url} (${opts.users} demo users; control API at ${sim.origin}/__sim/, see sim/README.md)`);
+if (sim) console.log(`simulator:  ${sim.url} (${users} demo users; control API at ${sim.origin}/__sim/, see sim/README.md)`);
 else console.log(`API:        ${baseUrl} (enter its token on the page)`);
 console.log("Ctrl-C stops.");
 

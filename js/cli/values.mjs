@@ -111,3 +111,16 @@ export function baseUrl(text) {
   if (why) throw new UsageError(`--base-url: ${why}`);
   return text.trim().replace(/\/+$/, "");
 }
+
+/**
+ * A port to listen on that clients can reach: 0 (any free port) to 65535, and not one that
+ * `fetch`, and so every client and browser, refuses (6000, 10080, ...: the client's rule);
+ * else UsageError. `command` is for the usage shown with the error.
+ */
+export function listenPort(flag, text, command = null) {
+  const port = nonNegativeInt(flag, text);
+  if (port > 65535) throw new UsageError(`--${flag}: a port is 0 to 65535, got ${port}`, command);
+  const why = port === 0 ? null : clientRefuses(`http://127.0.0.1:${port}/v1`);
+  if (why) throw new UsageError(`--${flag} ${port}: no client could reach it (${why})`, command);
+  return port;
+}

@@ -101,3 +101,27 @@ test("npm run admin -- --static DIR: a folder any static server can host", async
   assert.equal(await connect(page), `connected to ${api.url}: 8 users`);
   assert.deepEqual(errors, []);
 });
+
+test("npm run admin with a value it cannot use: exit 2 and the reason, before anything listens", async (t) => {
+  const cases = [
+    [["--port", "abc"], /--port: expected a non-negative integer, got "abc"/],
+    [["--port", "70000"], /--port: a port is 0 to 65535/],
+    // Ports fetch refuses: the browser could not open the page, nor a client reach the simulator.
+    [["--port", "6000"], /--port 6000: no client could reach it \(.*bad ports/],
+    [["--sim-port", "10080"], /--sim-port 10080: no client could reach it/],
+    [["--users", "many"], /--users: expected a non-negative integer/],
+    [["--seed=-1"], /--seed: expected a non-negative integer/],
+    [["--base-url", "http://api.vomo.org/v1"], /--base-url: .*https/],
+    [["--base-url", "ftp://x"], /--base-url: VomoClient: baseUrl is not an http\(s\) URL/],
+    [["--bogus"], /Unknown option '--bogus'/],
+    [["stray"], /Unexpected argument 'stray'/],
+  ];
+  for (const [args, reason] of cases) {
+    const { exited, out } = runAdmin(t, args);
+    await exited;
+    assert.equal(out.code, 2, `${args.join(" ")}: ${out.stderr}`);
+    assert.match(out.stderr, reason, args.join(" "));
+    assert.match(out.stderr, /usage: npm run admin/);
+    assert.equal(out.stdout, "", `${args.join(" ")}: nothing started`);
+  }
+});

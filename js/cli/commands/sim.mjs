@@ -1,6 +1,6 @@
 // vomo-users sim (and its alias vomo-sim): the package's simulated VOMO API, until Ctrl-C.
 import { startSimulator } from "vomo-users/sim";
-import { UsageError, clientRefuses, nonNegativeInt, positiveInt } from "../values.mjs";
+import { UsageError, listenPort, nonNegativeInt, positiveInt } from "../values.mjs";
 
 const QUIRKS = ["stringHours", "stringProjectIds", "mixedTimestamps", "unknownEnums", "detailAsArray",
   "nullStringLinks", "stringMeta", "stringIdInUpsert"];
@@ -37,11 +37,7 @@ token the simulator accepts, not a real one).
     "no-retry-after": { type: "boolean" }, "empty-429": { type: "boolean" }, quirk: { type: "string", multiple: true },
   },
   check(values) {
-    const o = { port: values.port === undefined ? 4010 : nonNegativeInt("port", values.port) };
-    if (o.port > 65535) throw new UsageError(`--port: a port is 0 to 65535, got ${o.port}`, "sim");
-    // A simulator on a port fetch refuses (6000, 10080, ...) no client could reach.
-    const why = o.port === 0 ? null : clientRefuses(`http://127.0.0.1:${o.port}/v1`);
-    if (why) throw new UsageError(`--port ${o.port}: no client could reach it (${why})`, "sim");
+    const o = { port: values.port === undefined ? 4010 : listenPort("port", values.port, "sim") };
     if (values.users !== undefined) o.users = nonNegativeInt("users", values.users);
     if (values.seed !== undefined) o.seed = nonNegativeInt("seed", values.seed);
     if (values.host !== undefined) o.host = values.host;
