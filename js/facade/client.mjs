@@ -1,6 +1,7 @@
 import { VomoError, toVomoError, settle, parseOrNull } from "./errors.mjs";
 import { callOf } from "./call.mjs";
-import { checkOptions, optionsJson } from "./options.mjs";
+import { checkOptions } from "./options.mjs";
+import { jsonOf } from "./to-json.mjs";
 import { asId } from "./ids.mjs";
 import { isDate } from "./realm.mjs";
 
@@ -47,7 +48,7 @@ export function makeClientClass(glue) {
       if (log != null && typeof log !== "function") throw new VomoError("invalid_input", "VomoClient: log must be a function");
       if (userAgent != null && typeof userAgent !== "string") throw new VomoError("invalid_input", "VomoClient: userAgent must be a string");
       try {
-        this.#inner = new glue.WasmClient(optionsJson(rest), fetchFn ?? undefined, userAgent ?? undefined, onWarning ?? undefined, log ?? undefined);
+        this.#inner = new glue.WasmClient(jsonOf(rest, "VomoClient", "", { nonFinite: true }), fetchFn ?? undefined, userAgent ?? undefined, onWarning ?? undefined, log ?? undefined);
       } catch (e) {
         throw toVomoError(e);
       }
@@ -96,7 +97,7 @@ export function makeClientClass(glue) {
     /** The email-keyed upsert: `{ user, created, uncertain }`. */
     async upsertUser(input, options) {
       if (input == null || typeof input !== "object") throw new VomoError("invalid_input", "upsertUser: input must be an object");
-      return JSON.parse(await settle(this.#inner.upsertUser(JSON.stringify(input), callOf(options, "upsertUser"))));
+      return JSON.parse(await settle(this.#inner.upsertUser(jsonOf(input, "upsertUser", ""), callOf(options, "upsertUser"))));
     }
 
     /** Exact, case-insensitive match after `email_like`; or null. */

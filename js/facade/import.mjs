@@ -1,7 +1,7 @@
 import { VomoError, settle } from "./errors.mjs";
 import { requireStore, storeExtras, wasmClientOf } from "./stores.mjs";
 import { callOf } from "./call.mjs";
-import { optionsJson } from "./options.mjs";
+import { jsonOf } from "./to-json.mjs";
 
 const noStore = { get: () => null, set: () => {} };
 
@@ -22,8 +22,9 @@ export function makeImport(glue) {
     const s = store ?? noStore;
     const m = mapping ?? noStore;
     const progress = onProgress ?? undefined;
-    const text = await settle(glue.importRoster(wasmClientOf(client, "importRoster"), JSON.stringify(records),
-      optionsJson({ key: key ?? null, checkpointEvery: checkpointEvery ?? null, hasStore: store != null, hasMapping: mapping != null }),
+    const text = await settle(glue.importRoster(wasmClientOf(client, "importRoster"), jsonOf(records, "importRoster", "records"),
+      jsonOf({ key: key ?? null, checkpointEvery: checkpointEvery ?? null, hasStore: store != null, hasMapping: mapping != null },
+        "importRoster", "", { nonFinite: true }),
       (k) => s.get(k), (k, v) => s.set(k, v), (k) => m.get(k), (k, v) => m.set(k, v), progress, call, ...storeExtras(store)));
     const result = JSON.parse(text);
     for (const f of result.failed) {
@@ -35,7 +36,7 @@ export function makeImport(glue) {
   /** Looks the email up first; creates the user only when no exact match exists. */
   async function findOrCreateUser(client, email, defaults = {}, options) {
     if (typeof email !== "string") throw new VomoError("invalid_input", "findOrCreateUser: email must be a string");
-    return JSON.parse(await settle(glue.findOrCreateUser(wasmClientOf(client, "findOrCreateUser"), email, JSON.stringify(defaults ?? {}),
+    return JSON.parse(await settle(glue.findOrCreateUser(wasmClientOf(client, "findOrCreateUser"), email, jsonOf(defaults ?? {}, "findOrCreateUser", "defaults"),
       callOf(options, "findOrCreateUser"))));
   }
   return { importRoster, findOrCreateUser };

@@ -22,8 +22,3 @@ export function checkOptions(options, known, who) {
       + `${near ? ` (did you mean ${JSON.stringify(near)}?)` : ""}; the options are ${known.join(", ")}`);
   }
 }
-
-/** Options as JSON for the Rust core. Non-finite numbers go as text, so the core refuses
- *  them by name instead of reading JSON's silent `null` as "absent, use the default". */
-export const optionsJson = (options) =>
-  JSON.stringify(options, (k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v));

@@ -1,7 +1,8 @@
 import { VomoError, toVomoError, settle } from "./errors.mjs";
 import { requireStore, storeExtras, wasmClientOf } from "./stores.mjs";
 import { callOf } from "./call.mjs";
-import { checkOptions, optionsJson } from "./options.mjs";
+import { checkOptions } from "./options.mjs";
+import { jsonOf } from "./to-json.mjs";
 
 const HANDLER_NAMES = ["onUser", "onParticipation", "onDeadLetter"];
 /** `UserPollerOptions`. */
@@ -56,8 +57,8 @@ export function makePollerClass(glue) {
       };
       try {
         this.#inner = new glue.WasmPoller(wasmClientOf(client, "UserPoller"),
-          optionsJson({ customerId, participations, pollIntervalMs, maxAttempts, windowMarginMs, maxWindowRows,
-            maxConsecutiveFailures, maxDeadLetters }),
+          jsonOf({ customerId, participations, pollIntervalMs, maxAttempts, windowMarginMs, maxWindowRows,
+            maxConsecutiveFailures, maxDeadLetters }, "UserPoller", "", { nonFinite: true }),
           (key) => store.get(key), (key, value) => store.set(key, value), dispatch, ...storeExtras(store));
       } catch (e) {
         throw toVomoError(e);

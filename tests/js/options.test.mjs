@@ -195,3 +195,33 @@ test("per-call numbers are checked as given: poll's maxRequests is not coerced f
   assert.deepEqual(sent(sim), [], "nothing was sent");
   assert.equal((await poller.poll({ maxRequests: 1 })).requests, 1, "a number still works");
 });
+
+test("a value JSON cannot carry (a function, a Symbol, a BigInt) in upsert input, defaults, roster records or options is refused by its path, never dropped as absent; nothing is sent", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 5, seed: 4 });
+  t.after(() => sim.close());
+  const client = fastClient(sim);
+  const before = sim.listAll().length;
+  const ana = { firstName: "Ana", lastName: "Lima", email: "ana@example.org" };
+  const getPhone = () => "555";   // the method, not its result: JSON.stringify would drop it
+  const cases = [
+    [() => client.upsertUser({ ...ana, phone: getPhone }), "upsertUser: phone is a function, which cannot be sent"],
+    [() => client.upsertUser({ ...ana, phone: Symbol("555") }), "upsertUser: phone is a symbol, which cannot be sent"],
+    [() => client.upsertUser({ ...ana, phone: 555n }), "upsertUser: phone is a BigInt (pass a number or text), which cannot be sent"],
+    [() => client.upsertUser(getPhone), "upsertUser: input must be an object"],
+    [() => findOrCreateUser(client, "ana@example.org", { ...ana, birthday: () => "1990-01-01" }), "findOrCreateUser: defaults.birthday is a function, which cannot be sent"],
+    [() => importRoster(client, [{ ...ana, externalId: "c1" }, { ...ana, email: "bo@example.org", externalId: 2n }]),
+      "importRoster: records[1].externalId is a BigInt (pass a number or text), which cannot be sent"],
+    [() => importRoster(client, [ana], { key: Symbol("k") }), "importRoster: key is a symbol, which cannot be sent"],
+    [() => new VomoClient({ token: "t", maxRetries: 3n }), "VomoClient: maxRetries is a BigInt (pass a number or text), which cannot be sent"],
+    [() => new VomoClient({ token: "t", timeoutMs: () => 5000 }), "VomoClient: timeoutMs is a function, which cannot be sent"],
+    [() => new VomoClient({ token: "t", baseUrl: Symbol("https://api.vomo.org/v1") }), /^VomoClient: baseUrl/],
+    [() => new UserPoller({ client, store: new MemoryStore(), customerId: "acme", onUser() {}, maxAttempts: Symbol("5") }), "UserPoller: maxAttempts is a symbol, which cannot be sent"],
+  ];
+  for (const [run, message] of cases) {
+    const e = await refusal(run);
+    if (typeof message === "string") assert.equal(e.message, message);
+    else assert.match(e.message, message);
+  }
+  assert.deepEqual(sent(sim), [], "nothing reached the server");
+  assert.equal(sim.listAll().length, before);
+});

@@ -1,0 +1,27 @@
+// The JSON text the façade hands the Rust core for what a caller passed in (options bags,
+// upsert input, roster records, findOrCreateUser's defaults). JSON.stringify alone throws a
+// bare TypeError at a BigInt and silently drops a function or a Symbol, so a field given
+// `phone: user.getPhone` (the method, not its result) would read as absent and the user be
+// saved without it. Here each of those is refused by its path: a VomoError `invalid_input`.
+import { VomoError } from "./errors.mjs";
+
+/**
+ * `value` as JSON text; `who` and `root` name it in errors ("importRoster", "records" ->
+ * `importRoster: records[3].phone is a function`; root "" -> `upsertUser: phone is ...`). `nonFinite`: NaN and ±Infinity go as text, so
+ * the core refuses them by name (options), instead of JSON's `null`, which reads as absent.
+ */
+export function jsonOf(value, who, root, { nonFinite = false } = {}) {
+  const paths = new Map(); // each object or array met -> its path, for its members' paths
+  return JSON.stringify(value, function (key, v) {
+    const parent = paths.get(this) ?? root;
+    const path = key === "" && paths.size === 0 ? root
+      : Array.isArray(this) ? `${parent}[${key}]`
+      : /^[A-Za-z_$][\w$]*$/.test(key) ? `${parent}${parent === "" ? "" : "."}${key}` : `${parent}[${JSON.stringify(key)}]`;
+    const type = typeof v;
+    if (type === "bigint" || type === "symbol" || type === "function") {
+      throw new VomoError("invalid_input", `${who}: ${path} is a ${type === "bigint" ? "BigInt (pass a number or text)" : type}, which cannot be sent`);
+    }
+    if (v !== null && type === "object") paths.set(v, path);
+    return nonFinite && type === "number" && !Number.isFinite(v) ? String(v) : v;
+  });
+}
