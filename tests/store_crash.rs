@@ -151,6 +151,19 @@ impl Mapping for NoMapping {
     }
 }
 
+/// The rerun of an import whose process died: refused with `busy` while the dead run's lease
+/// lasts (when it died holding it), then, once the lease has expired, the rerun itself.
+fn rerun_after_death<T>(world: &Rc<RefCell<World>>, rerun: impl Fn() -> Result<T>) -> Result<T> {
+    match rerun() {
+        Err(e) if e.kind == ErrorKind::Busy => {
+            assert!(e.message.starts_with("another import with this key holds the lease for "), "{}", e.message);
+            world.borrow_mut().advance(vomo_users::store::lease::LEASE_MS as i64 + 1);
+            rerun()
+        }
+        other => other,
+    }
+}
+
 #[test]
 fn import_progress_reloads_after_a_death_at_any_set() {
     // 600 settled records are well over 100 KiB of progress.
@@ -179,7 +192,7 @@ fn import_progress_reloads_after_a_death_at_any_set() {
         let options = |s| ImportOptions::<Dying, NoMapping> { store: Some(s), key: Some("roster".into()), checkpoint_every: 100, mapping: None };
         let first = block_on(import_roster(&client, &records, &options(&store), &|_| {}, &()));
         let healthy = Dying::healthy(&map);
-        let rerun = block_on(import_roster(&client, &records, &options(&healthy), &|_| {}, &()))
+        let rerun = rerun_after_death(&world, || block_on(import_roster(&client, &records, &options(&healthy), &|_| {}, &())))
             .unwrap_or_else(|e| panic!("death after set {k}: the rerun failed: {:?} {}", e.kind, e.message));
         assert_eq!(rerun.created.len() + rerun.updated.len(), records.len(), "death after set {k}: {:?}", rerun.failed.first());
         assert_eq!(world.borrow().users.len(), records.len());
@@ -215,8 +228,77 @@ fn import_progress_with_merged_segments_reloads() {
     let sent = world.borrow().c.upserts;
     let logged = map.borrow().keys().filter(|k| k.contains("/log/")).count();
     assert!(logged >= 2, "the progress log holds {logged} segments");
-    let rerun = block_on(import_roster(&client, &records, &options(&Dying::healthy(&map)), &|_| {}, &())).unwrap();
+    let healthy = Dying::healthy(&map);
+    let rerun = rerun_after_death(&world, || block_on(import_roster(&client, &records, &options(&healthy), &|_| {}, &()))).unwrap();
     assert_eq!(rerun.created.len() + rerun.updated.len(), 200);
     let resent = world.borrow().c.upserts - sent;
     assert!(resent < 200 - 50, "the rerun sent {resent} of 200 again: the saved progress was not read");
+}
+
+/// A store shared with "another run" that takes the import's key over once the first run's
+/// lease has expired: at the `at`-th progress-log write, the world's clock jumps past the
+/// lease (a request that hung for minutes) and the other run's lease is written. Counts the
+/// first run's writes after that.
+struct TakenOver {
+    inner: Dying,
+    world: Rc<RefCell<World>>,
+    at: u32,
+    log_writes: Cell<u32>,
+    writes_after: Cell<u32>,
+    taken: Cell<bool>,
+}
+
+impl Store for TakenOver {
+    async fn get(&self, key: &str) -> Result<Option<String>> {
+        self.inner.get(key).await
+    }
+    async fn set(&self, key: &str, value: &str) -> Result<()> {
+        if self.taken.get() {
+            self.writes_after.set(self.writes_after.get() + 1);
+        }
+        self.inner.set(key, value).await?;
+        if key.contains("/log") && !self.taken.get() {
+            self.log_writes.set(self.log_writes.get() + 1);
+            if self.log_writes.get() == self.at {
+                let mut w = self.world.borrow_mut();
+                w.advance(vomo_users::store::lease::LEASE_MS as i64 + 1);
+                let other = format!(r#"{{"owner":"other-run","expires_at":{}}}"#, w.local_now() + vomo_users::store::lease::LEASE_MS);
+                drop(w);
+                let lease_key = self.inner.map.borrow().keys().find(|k| k.ends_with("/lease")).cloned().expect("the run holds a lease");
+                self.inner.map.borrow_mut().insert(lease_key, other);
+                self.taken.set(true);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An import that lost its key to another run (its lease expired while a request hung) stops
+/// with `busy` at its next step, writes no more progress over the other run's, and leaves the
+/// other run's lease alone.
+#[test]
+fn an_import_whose_lease_was_taken_over_stops_without_writing_progress() {
+    let records: Vec<RosterRecord> = (0..100)
+        .map(|i| RosterRecord {
+            external_id: Some(format!("t-{i}")),
+            input: UpsertInput { first_name: Some("F".into()), last_name: Some("L".into()), email: Some(format!("t{i}@example.org")), ..Default::default() },
+        })
+        .collect();
+    let world = Rc::new(RefCell::new(World::new(WorldConfig::default(), 3, 1_740_787_200_000)));
+    world.borrow_mut().faults = false;
+    let client = Client::new(
+        ClientConfig { base_url: "https://api.vomo.test/v1".into(), rate: Rate::Fixed(1000.0), ..ClientConfig::new("sim-token-0123456789") },
+        SimRuntime(world.clone()),
+    )
+    .unwrap();
+    let store = TakenOver { inner: Dying::healthy(&Default::default()), world: world.clone(), at: 2, log_writes: Cell::new(0), writes_after: Cell::new(0), taken: Cell::new(false) };
+    let options = ImportOptions::<TakenOver, NoMapping> { store: Some(&store), key: Some("nightly".into()), checkpoint_every: 10, mapping: None };
+    let e = block_on(import_roster(&client, &records, &options, &|_| {}, &())).unwrap_err();
+    assert!(store.taken.get(), "the takeover happened");
+    assert_eq!(e.kind, ErrorKind::Busy, "{}", e.message);
+    assert_eq!(e.message, "this import's lease expired and another import with this key took it over; stopping here");
+    assert_eq!(store.writes_after.get(), 0, "no write after the takeover");
+    let held: Vec<String> = store.inner.map.borrow().iter().filter(|(k, _)| k.ends_with("/lease")).map(|(_, v)| v.clone()).collect();
+    assert_eq!(held.len(), 1);
+    assert!(held[0].contains("other-run"), "the other run's lease stands: {}", held[0]);
 }

@@ -10,7 +10,6 @@
 //! moment a handler returns.
 
 mod events;
-mod lease;
 mod reconcile;
 mod row_counts;
 mod scan;
@@ -25,6 +24,7 @@ pub use crate::store::{Keys, Store};
 pub use events::dead_letter_error_kind;
 
 use crate::client::{Client, Runtime};
+use crate::store::lease::{self, Holder};
 use crate::error::{ErrorKind, Result, VomoError};
 use crate::model::UserId;
 use crate::time::Timestamp;
@@ -223,7 +223,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         self.polls_started.set(n);
         let token = format!("{}#{n}", self.config.owner);
         let lease_key = self.keys.key("lease");
-        lease::acquire(&self.store, &lease_key, &token, started).await?;
+        lease::acquire(&self.store, &lease_key, &token, started, Holder::POLL).await?;
         let outcome = self.poll_holding_lease(max_requests, call, started, &token).await;
         let released = lease::release(&self.store, &lease_key, &token).await;
         let report = outcome?;

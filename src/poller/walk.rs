@@ -20,6 +20,7 @@ use super::state::WindowWalk;
 use super::{Handlers, PollRun, Poller, StopReason, Store};
 use crate::client::{Filters, PageWalk, Runtime};
 use crate::error::Result;
+use crate::store::lease::{self, Holder};
 use crate::model::{Page, User};
 use crate::time::Timestamp;
 
@@ -158,7 +159,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 }
             }
             run.state.save(&self.store, &self.keys).await?;
-            super::lease::renew(&self.store, &self.keys.key("lease"), &run.lease, self.client.runtime().now_ms()).await?;
+            lease::renew(&self.store, &self.keys.key("lease"), &run.lease, self.client.runtime().now_ms(), Holder::POLL).await?;
         }
     }
 

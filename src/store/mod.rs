@@ -12,6 +12,7 @@
 
 mod chunked;
 mod keys;
+pub mod lease;
 pub mod log;
 #[cfg(test)]
 pub mod memory;

@@ -156,6 +156,34 @@ test("importRoster: abort mid-way rejects with aborted; the rerun resumes; a fin
   assert.equal(again.created.length + again.updated.length, 100);
 });
 
+test("importRoster: two runs with one store and key at once: the second is refused with busy and sends nothing; each record is sent once; another key runs alongside", async (t) => {
+  const sim = await setup(t);
+  const store = new MemoryStore();
+  const records = roster(60);
+  const client = clientOf(sim);
+  sim.clearLog();
+  const runs = await Promise.allSettled([
+    importRoster(client, records, { store, key: "nightly" }),
+    importRoster(client, records, { store, key: "nightly" }),
+    importRoster(client, roster(20, 500), { store, key: "other-roster" }),
+  ]);
+  const [done, refused] = runs[0].status === "fulfilled" ? [runs[0], runs[1]] : [runs[1], runs[0]];
+  assert.equal(done.status, "fulfilled", String(done.reason));
+  assert.equal(done.value.created.length, 60);
+  assert.equal(refused.status, "rejected");
+  assert.ok(refused.reason instanceof VomoError);
+  assert.equal(refused.reason.kind, "busy");
+  assert.match(refused.reason.message, /^another import with this key holds the lease for \d+ s more \(if none is running, one that was killed holds it until then\)$/);
+  assert.equal(runs[2].status, "fulfilled", "a run with another key is not held up");
+  assert.equal(posts(sim), 80, "each record was sent once");
+  assert.equal(sim.count(), 160);
+  // The finished run released the key: a rerun starts at once and has nothing to send.
+  sim.clearLog();
+  const again = await importRoster(client, records, { store, key: "nightly" });
+  assert.equal(again.created.length, 60);
+  assert.equal(posts(sim), 0);
+});
+
 test("importRoster: auth stops the import; the promise rejects after progress is saved", async (t) => {
   const sim = await setup(t);
   const store = new MemoryStore();

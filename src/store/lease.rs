@@ -1,24 +1,38 @@
-//! The lease that keeps two polls of one customer apart, in the poller's store.
+//! The lease that keeps two runs apart that must not overlap: two polls of one customer (in
+//! the poller's store), two imports with one key (in the import's store).
 //!
-//! Each poll takes the lease under a token of its own (the poller's owner id plus a poll
-//! number), so a second poll started by the same instance is refused like one from another
-//! process, and a poll only ever renews or releases a lease that still carries its token: a
-//! poll that ran past its lease's expiry, while another took over, stops with `busy` at its
-//! next renewal and leaves the other's lease alone.
+//! Each run takes the lease under a token of its own (a poll: the poller's owner id plus a
+//! poll number; an import: a random id), so a second run started by the same instance is
+//! refused like one from another process, and a run only ever renews or releases a lease
+//! that still carries its token: a run that went past its lease's expiry, while another took
+//! over, stops with `busy` at its next renewal and leaves the other's lease alone.
 
 use crate::error::{ErrorKind, Result, VomoError};
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
 
-/// Who holds a customer's poll, and until when (local wall-clock ms).
+/// Who holds the lease, and until when (local wall-clock ms).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Lease {
     pub owner: String,
     pub expires_at: f64,
 }
 
-/// How long a lease lasts without renewal; a poll renews it after every page.
+/// How long a lease lasts without renewal; a poll renews it after every page, an import
+/// every quarter of this.
 pub const LEASE_MS: f64 = 120_000.0;
+
+/// What a lease keeps apart, for its `busy` messages: "another {kind} {scope} holds ...".
+#[derive(Clone, Copy)]
+pub struct Holder {
+    pub kind: &'static str,
+    pub scope: &'static str,
+}
+
+impl Holder {
+    pub const POLL: Holder = Holder { kind: "poll", scope: "of this customer" };
+    pub const IMPORT: Holder = Holder { kind: "import", scope: "with this key" };
+}
 
 fn busy(message: impl Into<String>) -> VomoError {
     VomoError::new(ErrorKind::Busy, message)
@@ -34,14 +48,16 @@ async fn write<S: Store>(store: &S, key: &str, token: &str, expires_at: f64) -> 
     store.set(key, &serde_json::to_string(&lease).unwrap_or_default()).await
 }
 
-/// Takes the lease for the poll identified by `token`, or fails with `busy` while another
-/// live poll holds it. Stores without compare-and-set get a read-back check, which catches
+/// Takes the lease for the run identified by `token`, or fails with `busy` while another
+/// live run holds it. Stores without compare-and-set get a read-back check, which catches
 /// all but the closest races between processes.
-pub async fn acquire<S: Store>(store: &S, key: &str, token: &str, now: f64) -> Result<()> {
+pub async fn acquire<S: Store>(store: &S, key: &str, token: &str, now: f64, who: Holder) -> Result<()> {
     if let Some(lease) = read(store, key).await? {
         if lease.owner != token && lease.expires_at > now {
             return Err(busy(format!(
-                "another poll of this customer holds the lease for {:.0} s more",
+                "another {} {} holds the lease for {:.0} s more (if none is running, one that was killed holds it until then)",
+                who.kind,
+                who.scope,
                 (lease.expires_at - now) / 1000.0
             )));
         }
@@ -49,19 +65,19 @@ pub async fn acquire<S: Store>(store: &S, key: &str, token: &str, now: f64) -> R
     write(store, key, token, now + LEASE_MS).await?;
     match read(store, key).await? {
         Some(l) if l.owner == token => Ok(()),
-        _ => Err(busy("another poll of this customer took the lease at the same moment")),
+        _ => Err(busy(format!("another {} {} took the lease at the same moment", who.kind, who.scope))),
     }
 }
 
-/// Extends the lease of the poll `token`; `busy` when another poll holds it by now.
-pub async fn renew<S: Store>(store: &S, key: &str, token: &str, now: f64) -> Result<()> {
+/// Extends the lease of the run `token`; `busy` when another run holds it by now.
+pub async fn renew<S: Store>(store: &S, key: &str, token: &str, now: f64, who: Holder) -> Result<()> {
     match read(store, key).await? {
         Some(l) if l.owner == token => write(store, key, token, now + LEASE_MS).await,
-        _ => Err(busy("this poll's lease expired and another poll of this customer took it over; stopping here")),
+        _ => Err(busy(format!("this {k}'s lease expired and another {k} {} took it over; stopping here", who.scope, k = who.kind))),
     }
 }
 
-/// Releases the lease if the poll `token` still holds it; someone else's lease is left alone.
+/// Releases the lease if the run `token` still holds it; someone else's lease is left alone.
 pub async fn release<S: Store>(store: &S, key: &str, token: &str) -> Result<()> {
     match read(store, key).await? {
         Some(l) if l.owner == token => write(store, key, token, 0.0).await,
@@ -88,11 +104,11 @@ mod tests {
     fn a_second_poll_with_another_token_is_busy_even_from_the_same_owner() {
         let store = MemStore::default();
         block_on(async {
-            acquire(&store, "l", "p1/1", 0.0).await.unwrap();
-            let e = acquire(&store, "l", "p1/2", 10.0).await.unwrap_err();
+            acquire(&store, "l", "p1/1", 0.0, Holder::POLL).await.unwrap();
+            let e = acquire(&store, "l", "p1/2", 10.0, Holder::POLL).await.unwrap_err();
             assert_eq!(e.kind, ErrorKind::Busy);
             release(&store, "l", "p1/1").await.unwrap();
-            acquire(&store, "l", "p1/2", 20.0).await.unwrap();
+            acquire(&store, "l", "p1/2", 20.0, Holder::POLL).await.unwrap();
         });
     }
 
@@ -100,14 +116,14 @@ mod tests {
     fn a_poll_that_outlived_its_lease_neither_renews_nor_releases_the_new_holders_lease() {
         let store = MemStore::default();
         block_on(async {
-            acquire(&store, "l", "slow", 0.0).await.unwrap();
-            acquire(&store, "l", "fresh", LEASE_MS + 1.0).await.unwrap();
-            assert_eq!(renew(&store, "l", "slow", LEASE_MS + 2.0).await.unwrap_err().kind, ErrorKind::Busy);
+            acquire(&store, "l", "slow", 0.0, Holder::POLL).await.unwrap();
+            acquire(&store, "l", "fresh", LEASE_MS + 1.0, Holder::POLL).await.unwrap();
+            assert_eq!(renew(&store, "l", "slow", LEASE_MS + 2.0, Holder::POLL).await.unwrap_err().kind, ErrorKind::Busy);
             release(&store, "l", "slow").await.unwrap();
             let held = read(&store, "l").await.unwrap().unwrap();
             assert_eq!(held.owner, "fresh");
             assert!(held.expires_at > LEASE_MS + 2.0, "the fresh poll's lease still stands");
-            assert_eq!(acquire(&store, "l", "third", LEASE_MS + 3.0).await.unwrap_err().kind, ErrorKind::Busy);
+            assert_eq!(acquire(&store, "l", "third", LEASE_MS + 3.0, Holder::POLL).await.unwrap_err().kind, ErrorKind::Busy);
         });
     }
 }
