@@ -6,6 +6,7 @@ import { UserPoller } from "vomo-users";
 import { LocalStorageStore } from "vomo-users/stores";
 import { $, el, fillDl, errorText, say, badge, duration } from "./ui.mjs";
 import { onClient, requireClient, currentClient } from "./session.mjs";
+import { inOneTab, ANOTHER_TAB } from "./one-tab.mjs";
 
 const PREFIX = "vomo-admin:poll:";
 const store = new LocalStorageStore(localStorage, PREFIX);
@@ -40,20 +41,6 @@ function makePoller() {
   });
 }
 
-const ANOTHER_TAB = Symbol("another tab");
-
-/**
- * Runs `poll` holding this origin's Web Lock for the customer, or returns ANOTHER_TAB when
- * another tab holds it. All tabs share the LocalStorageStore, whose lease has no atomic
- * read-and-write: two tabs that poll in the same instant could both pass it and both deliver
- * the same changes (docs/stores.md). Outside a secure context there are no Web Locks; the
- * lease alone is left.
- */
-function inOneTab(customerId, poll) {
-  if (!globalThis.navigator?.locks) return poll();
-  return navigator.locks.request(`${PREFIX}${customerId}`, { ifAvailable: true }, (lock) => (lock ? poll() : ANOTHER_TAB));
-}
-
 function showHealth(h) {
   if (h.checkpoint === null || h.checkpoint.startsWith("1970-")) {
     fillDl($("poll-health"), [["state", "never polled (the first poll is the initial sync)"]]);
@@ -77,7 +64,7 @@ export function setupChanges() {
     say(status, "polling…");
     try {
       const poller = makePoller();
-      const r = await inOneTab(form.customerId.value.trim(), () => poller.poll({ signal: mine.signal }));
+      const r = await inOneTab(`${PREFIX}${form.customerId.value.trim()}`, () => poller.poll({ signal: mine.signal }));
       if (r === ANOTHER_TAB) {
         say(status, `another tab of this page is polling customer "${form.customerId.value.trim()}": poll again when it has finished`, true);
         return;

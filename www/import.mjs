@@ -10,12 +10,15 @@ import { importRoster, parseRosterCsv } from "vomo-users";
 import { LocalStorageStore } from "vomo-users/stores";
 import { $, el, cell, row, errorText, say, duration } from "./ui.mjs";
 import { requireClient } from "./session.mjs";
+import { inOneTab, ANOTHER_TAB } from "./one-tab.mjs";
 
 const RESUME = "vomo-admin:import:resume";
 const PROGRESS_PREFIX = "vomo-admin:import-progress:";
 const store = new LocalStorageStore(localStorage, PROGRESS_PREFIX);
 const COLUMNS = ["externalId", "firstName", "lastName", "email", "phone", "birthday", "gender", "role", "address", "org", "inviteCode"];
 
+/** Where the import of `key` keeps its progress (and its lease) in localStorage. */
+const storedImport = (key) => `${PROGRESS_PREFIX}vomo-users/v1/import/${key}`;
 const readResume = () => { try { return JSON.parse(localStorage.getItem(RESUME)); } catch { return null; } };
 const writeResume = (entry) => localStorage.setItem(RESUME, JSON.stringify(entry));
 
@@ -88,7 +91,15 @@ function showResults(result, records, lineErrors) {
   }
 }
 
+/** Runs the import of the current file, in one tab at a time (another tab's Resume is refused). */
 async function run() {
+  const { key, fileName } = current;
+  if (await inOneTab(`${RESUME}:${key}`, importHere) === ANOTHER_TAB) {
+    say($("import-summary"), `another tab of this page is importing ${fileName}: follow it there`, true);
+  }
+}
+
+async function importHere() {
   const { key, fileName, parsed } = current;
   const summary = $("import-summary");
   const mine = (controller = new AbortController());
@@ -160,8 +171,14 @@ export function setupImport() {
   $("import-start").addEventListener("click", run);
   $("import-resume").addEventListener("click", run);
   $("import-pause").addEventListener("click", () => controller?.abort());
+  // A tab that goes away mid-import (reload, close, navigation) stops its import, so that the
+  // import saves its progress and gives its key back: importRoster holds a lease on the key
+  // while it runs (another tab's run of the same file is refused with busy), and a run cut off
+  // with its page would hold it for 2 minutes. The abort settles in microtasks, which run
+  // before the page goes (the store is synchronous); tested by a reload mid-run in Chromium.
+  window.addEventListener("pagehide", () => controller?.abort());
   $("import-forget").addEventListener("click", () => {
-    const stored = `${PROGRESS_PREFIX}vomo-users/v1/import/${current.key}`;
+    const stored = storedImport(current.key);
     for (const k of Object.keys(localStorage)) if (k.startsWith(stored)) localStorage.removeItem(k);
     if (readResume()?.key === current.key) localStorage.removeItem(RESUME);
     say($("import-summary"), `saved progress of ${current.fileName} forgotten: Start imports it from the beginning`);

@@ -119,3 +119,45 @@ test("admin import: a roster saved as Windows-1252 is refused by line, nothing p
   assert.equal(posts(sim), 2);
   await assertClean(admin);
 });
+
+test("admin import: a second tab resuming the file while the first imports it is refused (Web Lock); a reload mid-run gives the key back, so the same file resumes at once", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 5, seed: 5 } });
+  const { page, sim, site, context } = admin;
+  const rows = Array.from({ length: 60 }, (_, i) => `crm-${i},Vol${i},Teer,vol${i}@tabs.example`);
+  const big = { name: "tabs.csv", mimeType: "text/csv", buffer: Buffer.from(["External ID,First Name,Last Name,Email", ...rows].join("\r\n") + "\r\n") };
+  await connect(page, { rps: 4 });
+  sim.clearLog();
+  await page.setInputFiles("#csv-file", big);
+  await waitText(page, "#import-summary", /^tabs\.csv/);
+  await page.click("#import-start");
+  await page.waitForFunction(() => document.getElementById("import-progress").value >= 2);
+
+  // Another tab of the same page (same localStorage) picks the same file while it runs.
+  const other = await context.newPage();
+  await other.goto(site.url);
+  await waitText(other, "#app-status", /^ready/);
+  await connect(other, { rps: 4 });
+  await other.setInputFiles("#csv-file", big);
+  await waitText(other, "#import-summary", /^tabs\.csv/);
+  await other.click("#import-resume");
+  assert.equal(await waitText(other, "#import-summary", /^(paused|stopped|import of|another tab)/),
+    "another tab of this page is importing tabs.csv: follow it there");
+  assert.ok(await page.$eval("#import-progress", (p) => p.value) < 60, "the first tab was still importing");
+  await other.close(); // its pagehide must leave the first tab's lease alone
+  await page.waitForFunction(() => document.getElementById("import-progress").value >= 8);
+
+  // A reload while the import runs (no pause): the key is free at once.
+  await page.reload();
+  await waitText(page, "#app-status", /^ready/);
+  await connect(page, { rps: 50 });
+  await page.setInputFiles("#csv-file", big);
+  await waitText(page, "#import-summary", /^tabs\.csv/);
+  await page.click("#import-resume");
+  assert.match(await waitText(page, "#import-summary", /^(paused|stopped|import of)/), /^import of tabs\.csv finished: /);
+  const users = sim.listAll();
+  for (let i = 0; i < 60; i++) assert.equal(users.filter((u) => u.email === `vol${i}@tabs.example`).length, 1, `vol${i}`);
+  // The reload stopped the run, which saved its progress: at most the record in flight went twice.
+  const sent = posts(sim);
+  assert.ok(sent === 60 || sent === 61, `${sent} POSTs for 60 records`);
+  await assertClean(admin);
+});
