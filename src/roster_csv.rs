@@ -91,6 +91,19 @@ pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
         };
         (delimiter, headers, columns) = (d, h, c);
     }
+    // Two columns for one field ("Phone" and "Mobile", "Email" and "E-mail Address"): which one
+    // a record should take is the user's call, not the parser's.
+    for (i, field) in columns.iter().enumerate() {
+        if let Some(j) = field.and_then(|f| columns[i + 1..].iter().position(|c| *c == Some(f))) {
+            return Err(VomoError::invalid_input(format!(
+                "roster CSV: columns {:?} and {:?} both read as {}; remove one, or rename it to a header that is not read \
+                 (its cells are then ignored)",
+                &headers[i],
+                &headers[i + 1 + j],
+                field.unwrap_or_default()
+            )));
+        }
+    }
     let ignored_columns = headers.iter().zip(&columns).filter(|(_, f)| f.is_none()).map(|(h, _)| h.to_string()).collect();
     let mut reader = reader(delimiter); // `records()` skips the header row
     let mut records = Vec::new();
@@ -154,8 +167,8 @@ pub fn parse_roster_csv_bytes(bytes: &[u8]) -> Result<ParsedRoster> {
         Ok(text) => parse_roster_csv(text),
         Err(e) => {
             let valid = &bytes[..e.valid_up_to()];
-            let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
-            let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            let line = line_breaks(valid, bytes) + 1;
+            let line_start = valid.iter().rposition(|b| *b == b'\n' || *b == b'\r').map_or(0, |i| i + 1);
             // The valid prefix is UTF-8 by definition.
             let before = std::str::from_utf8(&valid[line_start..]).unwrap_or_default();
             let before: String = before.chars().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
@@ -167,6 +180,12 @@ pub fn parse_roster_csv_bytes(bytes: &[u8]) -> Result<ParsedRoster> {
             )))
         }
     }
+}
+
+/// The line breaks in `part`, the start of `whole`: "\n", "\r\n" and a lone "\r" (the line
+/// ending of a spreadsheet's "CSV (Macintosh)", which the csv crate reads as rows too).
+fn line_breaks(part: &[u8], whole: &[u8]) -> u64 {
+    part.iter().enumerate().filter(|(i, b)| **b == b'\n' || (**b == b'\r' && whole.get(i + 1) != Some(&b'\n'))).count() as u64
 }
 
 /// 1-based line numbers of byte offsets asked in increasing order, in one pass overall.
@@ -195,7 +214,7 @@ impl<'a> LineCounter<'a> {
             self.at = 0;
             self.newlines = 0;
         }
-        self.newlines += bytes[self.at..to].iter().filter(|b| **b == b'\n').count() as u64;
+        self.newlines += line_breaks(&bytes[self.at..to], &bytes[self.at..]);
         self.at = to;
         self.newlines + 1
     }
@@ -219,6 +238,37 @@ mod tests {
         assert_eq!(r.records[1]["lastName"], "Multi\nLine");
         assert!(r.records[1].get("birthday").is_none(), "empty cells are left out");
         assert_eq!(r.ignored_columns, vec!["Shoe size"]);
+    }
+
+    #[test]
+    fn the_same_roster_with_lf_crlf_or_cr_line_endings_reads_the_same_lines() {
+        let lines = ["First Name,Last Name,Email", "A,B,a@x.org", "", "C,D", "\"E\nE\",F,e@x.org", "G,H,g@x.org"];
+        let read = |eol: &str| {
+            let r = parse_roster_csv(&lines.join(eol)).unwrap();
+            let at: Vec<u64> = r.records.iter().map(|v| v["line"].as_u64().unwrap()).collect();
+            (at, r.errors.iter().map(|e| e.line).collect::<Vec<_>>())
+        };
+        assert_eq!(read("\n"), (vec![2, 5, 7], vec![4]));
+        assert_eq!(read("\r\n"), read("\n"));
+        // A quoted cell's own newline stays "\n" in each file; the line endings are what differ.
+        assert_eq!(read("\r"), read("\n"), "\"CSV (Macintosh)\" line endings");
+        let err = parse_roster_csv_bytes(b"First Name,Last Name,Email\rA,B,a@x.org\rJos\xe9,B,j@x.org\r").unwrap_err();
+        assert!(err.message.starts_with("roster CSV: line 3 is not UTF-8 text (byte 0xE9 after \"Jos\")"), "{}", err.message);
+    }
+
+    #[test]
+    fn two_columns_for_one_field_are_refused_naming_both() {
+        for (header, a, b, field) in [
+            ("First Name,Last Name,Email,E-mail Address", "Email", "E-mail Address", "email"),
+            ("Phone,First Name,Last Name,Email,Mobile", "Phone", "Mobile", "phone"),
+            ("First Name;First name;Last Name;Email", "First Name", "First name", "firstName"),
+        ] {
+            let e = parse_roster_csv(&format!("{header}\n")).unwrap_err();
+            assert_eq!(e.kind, crate::error::ErrorKind::InvalidInput);
+            assert!(e.message.starts_with(&format!("roster CSV: columns {a:?} and {b:?} both read as {field}; ")), "{}", e.message);
+        }
+        // A column that is not read may repeat.
+        assert!(parse_roster_csv("First Name,Last Name,Email,Notes,Notes\nA,B,a@x.org,1,2\n").is_ok());
     }
 
     #[test]

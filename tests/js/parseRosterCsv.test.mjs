@@ -60,6 +60,27 @@ test("a semicolon- or tab-separated roster (a European spreadsheet's CSV, a TSV)
   }
 });
 
+test("the same roster with LF, CRLF or CR (\"CSV (Macintosh)\") line endings gives the same records, errors and line numbers", () => {
+  const lines = ["First Name,Last Name,Email", "Ana,Lima,ana@example.org", "", "Bo,Only", "\"Cy\nCy\",Dee,cy@example.org", "Di,Eve,di@example.org"];
+  const lf = parseRosterCsv(lines.join("\n"));
+  assert.deepEqual(lf.records.map((r) => r.line), [2, 5, 7]);
+  assert.deepEqual(lf.errors.map((e) => e.line), [4]);
+  for (const eol of ["\r\n", "\r"]) {
+    assert.deepEqual(parseRosterCsv(lines.join(eol)), lf, JSON.stringify(eol));
+    assert.deepEqual(parseRosterCsv(new TextEncoder().encode(lines.join(eol))), lf, `${JSON.stringify(eol)} as bytes`);
+  }
+});
+
+test("two columns that read as one field are refused naming both, never one taken silently", () => {
+  for (const [header, message] of [
+    ["First Name,Last Name,Email,E-mail Address", 'roster CSV: columns "Email" and "E-mail Address" both read as email;'],
+    ["First Name,Last Name,Email,Phone,Mobile", 'roster CSV: columns "Phone" and "Mobile" both read as phone;'],
+  ]) {
+    assert.throws(() => parseRosterCsv(`${header}\nAna,Lima,ana@example.org,1,2\n`),
+      (e) => e instanceof VomoError && e.kind === "invalid_input" && e.message.startsWith(message), header);
+  }
+});
+
 test("parsed records import as they are", async (t) => {
   const sim = await startSimulator({ users: 5 });
   t.after(() => sim.close());
