@@ -74,7 +74,7 @@ export function makeClientClass(glue) {
       }
       try {
         for (;;) {
-          const text = await settle(listing.next(call));
+          const text = await settle(listing.next(call), call);
           if (text == null) return;
           yield JSON.parse(text);
         }
@@ -86,24 +86,28 @@ export function makeClientClass(glue) {
     /** Every matching user, as one array. */
     async listAllUsers(filters, options) {
       const json = filtersJson(filters);
-      return JSON.parse(await settle(this.#inner.listAllUsers(json, callOf(options, "listAllUsers"))));
+      const call = callOf(options, "listAllUsers");
+      return JSON.parse(await settle(this.#inner.listAllUsers(json, call), call));
     }
 
     /** The user's detail, or null on 404. */
     async getUser(id, options) {
-      return parseOrNull(await settle(this.#inner.getUser(asId(id, "getUser: id"), callOf(options, "getUser"))));
+      const call = callOf(options, "getUser");
+      return parseOrNull(await settle(this.#inner.getUser(asId(id, "getUser: id"), call), call));
     }
 
     /** The email-keyed upsert: `{ user, created, uncertain }`. */
     async upsertUser(input, options) {
       if (input == null || typeof input !== "object") throw new VomoError("invalid_input", "upsertUser: input must be an object");
-      return JSON.parse(await settle(this.#inner.upsertUser(jsonOf(input, "upsertUser", ""), callOf(options, "upsertUser"))));
+      const call = callOf(options, "upsertUser");
+      return JSON.parse(await settle(this.#inner.upsertUser(jsonOf(input, "upsertUser", ""), call), call));
     }
 
     /** Exact, case-insensitive match after `email_like`; or null. */
     async findUserByEmail(email, options) {
       if (typeof email !== "string") throw new VomoError("invalid_input", "findUserByEmail: email must be a string");
-      return parseOrNull(await settle(this.#inner.findUserByEmail(email, callOf(options, "findUserByEmail"))));
+      const call = callOf(options, "findUserByEmail");
+      return parseOrNull(await settle(this.#inner.findUserByEmail(email, call), call));
     }
 
     /** `{ requests, retries, rateLimited, errors }` */

@@ -127,7 +127,13 @@ export function guard(fn) {
 }
 
 
-export async function settle(promise) {
+/**
+ * The outcome of a glue call's promise; a rejection as a VomoError. `call` (callOf's, when the
+ * caller passed options): an `aborted` error carries the caller's `signal.reason` as its
+ * `cause`, as fetch's own rejection is that reason, so `AbortSignal.timeout()` (a
+ * `TimeoutError`) can be told from a user's stop.
+ */
+export async function settle(promise, call) {
   arm();
   let reject;
   const panicked = new Promise((_, r) => { reject = r; });
@@ -136,7 +142,11 @@ export async function settle(promise) {
   try {
     return await Promise.race([promise, panicked]);
   } catch (e) {
-    throw toVomoError(e);
+    const error = toVomoError(e);
+    if (error instanceof VomoError && error.kind === "aborted" && error.cause === undefined && call?.signal?.aborted) {
+      Object.defineProperty(error, "cause", { value: call.signal.reason, writable: true, configurable: true });
+    }
+    throw error;
   } finally {
     waiting.delete(reject);
   }

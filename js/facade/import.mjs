@@ -25,7 +25,7 @@ export function makeImport(glue) {
     const text = await settle(glue.importRoster(wasmClientOf(client, "importRoster"), jsonOf(records, "importRoster", "records"),
       jsonOf({ key: key ?? null, checkpointEvery: checkpointEvery ?? null, hasStore: store != null, hasMapping: mapping != null },
         "importRoster", "", { nonFinite: true }),
-      (k) => s.get(k), (k, v) => s.set(k, v), (k) => m.get(k), (k, v) => m.set(k, v), progress, call, ...storeExtras(store)));
+      (k) => s.get(k), (k, v) => s.set(k, v), (k) => m.get(k), (k, v) => m.set(k, v), progress, call, ...storeExtras(store)), call);
     const result = JSON.parse(text);
     for (const f of result.failed) {
       f.error = new VomoError(f.error.kind, f.error.message, { status: f.error.status, fields: f.error.fields });
@@ -36,8 +36,9 @@ export function makeImport(glue) {
   /** Looks the email up first; creates the user only when no exact match exists. */
   async function findOrCreateUser(client, email, defaults = {}, options) {
     if (typeof email !== "string") throw new VomoError("invalid_input", "findOrCreateUser: email must be a string");
+    const call = callOf(options, "findOrCreateUser");
     return JSON.parse(await settle(glue.findOrCreateUser(wasmClientOf(client, "findOrCreateUser"), email, jsonOf(defaults ?? {}, "findOrCreateUser", "defaults"),
-      callOf(options, "findOrCreateUser"))));
+      call), call));
   }
   return { importRoster, findOrCreateUser };
 }

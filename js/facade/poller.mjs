@@ -68,12 +68,13 @@ export function makePollerClass(glue) {
     /** One poll; `maxRequests` does a slice and the next poll goes on from there. */
     async poll(options) {
       const call = callOf(options, "poll", ["maxRequests"]);
-      return await settle(this.#inner.poll(options?.maxRequests ?? undefined, call));
+      return await settle(this.#inner.poll(options?.maxRequests ?? undefined, call), call);
     }
 
     /** `{ missing, complete }`: ids known but not visible now, for review. */
     async reconcile(options) {
-      return await settle(this.#inner.reconcile(callOf(options, "reconcile")));
+      const call = callOf(options, "reconcile");
+      return await settle(this.#inner.reconcile(call), call);
     }
 
     /** `{ stalled, lagMs, checkpoint }` as of the last poll of this instance. */

@@ -133,6 +133,35 @@ test("abort: an already-aborted signal sends nothing", async (t) => {
   assert.equal(c.stats().requests, 0);
 });
 
+test("abort: the error's cause is the signal's reason (a user's stop, AbortSignal.timeout's TimeoutError), for every call that takes a signal", async (t) => {
+  const s = await sim(t);
+  s.injectFault({ type: "stall", times: "always" });
+  const c = client(s, { timeoutMs: 20000 });
+  const { UserPoller, MemoryStore, importRoster, findOrCreateUser } = await import("vomo-users");
+  const poller = new UserPoller({ client: c, store: new MemoryStore(), customerId: "acme", onUser() {} });
+  const calls = {
+    getUser: (signal) => c.getUser(1001, { signal }),
+    listAllUsers: (signal) => c.listAllUsers({}, { signal }),
+    listUsers: async (signal) => { for await (const _ of c.listUsers({}, { signal })); },
+    upsertUser: (signal) => c.upsertUser(NEW_USER, { signal }),
+    findUserByEmail: (signal) => c.findUserByEmail("a@b.org", { signal }),
+    poll: (signal) => poller.poll({ signal }),
+    reconcile: (signal) => poller.reconcile({ signal }),
+    importRoster: (signal) => importRoster(c, [NEW_USER], { signal }),
+    findOrCreateUser: (signal) => findOrCreateUser(c, "a@b.org", NEW_USER, { signal }),
+  };
+  for (const [name, call] of Object.entries(calls)) {
+    const stop = new Error("the operator pressed stop");
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(stop), 30);
+    assert.equal((await rejects(call(ac.signal), "aborted")).cause, stop, `${name}: in flight`);
+    const timedOut = await rejects(call(AbortSignal.timeout(30)), "aborted");
+    assert.equal(timedOut.cause?.name, "TimeoutError", `${name}: AbortSignal.timeout`);
+    const before = AbortSignal.abort();
+    assert.equal((await rejects(call(before), "aborted")).cause, before.reason, `${name}: aborted before the call`);
+  }
+});
+
 test("abort: a signal fired during a backoff or between pages stops the call", async (t) => {
   const s = await sim(t);
   s.injectFault({ path: "/v1/users/*", type: "status", status: 503, times: "always" });
