@@ -152,3 +152,27 @@ test("--every with a state directory that is a file ends at once, naming it (no 
   assert.match(r.stderr, /^vomo-users: invalid input: store\.get\(.*\) failed: FileStore: the directory .*state\/customers\/acme cannot be used: ENOTDIR/m);
   assert.doesNotMatch(r.stderr, /polling again/, "not retried as a network fault");
 });
+
+test("poll --json whose reader goes away: the poll stops cleanly (exit 1, said on stderr), its lease is free at once, and the next poll delivers the rest with nothing the reader saw twice", async (t) => {
+  const { sim, env, dir } = await settled(t, { users: 60 });
+  // 2 requests a second: a page of 15 users at a time, so the reader leaves after the first page.
+  const args = ["poll", "--customer", "acme", "--state-dir", join(dir, "state"), "--json", "--rate", "2"];
+  const first = start(args, { env });
+  t.after(() => first.child.kill("SIGKILL"));
+  await first.waitFor("stdout", /\n/);
+  const seen = first.stdout.split("\n").filter((l) => l.endsWith("}")).map((l) => JSON.parse(l).user.id);
+  first.child.stdout.destroy(); // the consumer exits: the pipe's read end closes
+  const stopped = await first.done;
+  assert.equal(stopped.code, 1, stopped.stderr);
+  assert.match(stopped.stderr, /^vomo-users: stdout was closed \(its reader went away\): the poll stops; /m);
+  assert.ok(seen.length >= 1);
+
+  const second = await cli(["poll", "--customer", "acme", "--state-dir", join(dir, "state"), "--json", ...FAST], { env });
+  assert.equal(second.code, 0, second.stderr); // not busy: the first poll released its lease
+  const rest = jsonLines(second.stdout).filter((l) => l.type === "user").map((l) => l.user.id);
+  assert.deepEqual(rest.filter((id) => seen.includes(id)), [], "nothing the reader saw is delivered again");
+  // Lines the OS pipe had taken but the reader never read are gone with the pipe: at most the
+  // rest of the first page here (docs/cli.md says so).
+  const lost = sim.listAll().map((u) => u.id).filter((id) => !seen.includes(id) && !rest.includes(id));
+  assert.ok(lost.length <= 15 - seen.length, `${lost.length} changes lost with the pipe`);
+});

@@ -77,19 +77,21 @@ With --json: one line per event, {"type":"user","kind":"created"|"updated","user
       onUser: print.onUser, onParticipation: print.onParticipation, onDeadLetter: print.onDeadLetter,
       ...(everyMs ? { pollIntervalMs: everyMs } : {}),
     });
-    const stop = interruptSignal(out, everyMs ? "vomo-users: stopping (Ctrl-C)" : null);
+    const stop = interruptSignal(out, everyMs ? "vomo-users: stopping (Ctrl-C)" : null, { stdoutClosed:
+      "vomo-users: stdout was closed (its reader went away): the poll stops; a change whose line was not written is delivered by the next poll" });
     try {
       for (;;) {
         try {
           print.result(await poller.poll({ signal: stop.signal, maxRequests }));
         } catch (e) {
+          if (stop.stdoutClosed()) return 1; // stopped cleanly, said so; the lease is free
           if (everyMs && stop.signal.aborted) return 0; // the clean stop: the checkpoint stays where it was
           // A passing outage (after the client's own retries) or a poll still running elsewhere
           // does not end a long-running --every loop: the next poll goes on from the checkpoint.
           if (!everyMs || !(e?.retryable || e?.kind === "busy")) throw e;
           out.err(`vomo-users: ${e.kind} error${e.status ? ` (HTTP ${e.status})` : ""}: ${e.message}; polling again in ${values.every}`);
         }
-        if (!everyMs) return 0;
+        if (!everyMs || stop.stdoutClosed()) return stop.stdoutClosed() ? 1 : 0;
         try {
           await wait(everyMs, undefined, { signal: stop.signal });
         } catch {
