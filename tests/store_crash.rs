@@ -151,6 +151,28 @@ impl Mapping for NoMapping {
     }
 }
 
+/// `n` roster records `{prefix}-{i}` with emails `{prefix}{i}@example.org`.
+fn roster(prefix: &str, n: usize) -> Vec<RosterRecord> {
+    (0..n)
+        .map(|i| RosterRecord {
+            external_id: Some(format!("{prefix}-{i}")),
+            input: UpsertInput { first_name: Some("F".into()), last_name: Some("L".into()), email: Some(format!("{prefix}{i}@example.org")), ..Default::default() },
+        })
+        .collect()
+}
+
+/// A fault-free simulated world (seed `seed`) and a fast client of it.
+fn sim_client(seed: u64) -> (Rc<RefCell<World>>, Client<SimRuntime>) {
+    let world = Rc::new(RefCell::new(World::new(WorldConfig::default(), seed, 1_740_787_200_000)));
+    world.borrow_mut().faults = false;
+    let client = Client::new(
+        ClientConfig { base_url: "https://api.vomo.test/v1".into(), rate: Rate::Fixed(1000.0), ..ClientConfig::new("sim-token-0123456789") },
+        SimRuntime(world.clone()),
+    )
+    .unwrap();
+    (world, client)
+}
+
 /// The rerun of an import whose process died: refused with `busy` while the dead run's lease
 /// lasts (when it died holding it), then, once the lease has expired, the rerun itself.
 fn rerun_after_death<T>(world: &Rc<RefCell<World>>, rerun: impl Fn() -> Result<T>) -> Result<T> {
@@ -180,13 +202,7 @@ fn import_progress_reloads_after_a_death_at_any_set() {
         .collect();
     let mut k = 0;
     loop {
-        let world = Rc::new(RefCell::new(World::new(WorldConfig::default(), 1, 1_740_787_200_000)));
-        world.borrow_mut().faults = false;
-        let client = Client::new(
-            ClientConfig { base_url: "https://api.vomo.test/v1".into(), rate: Rate::Fixed(1000.0), ..ClientConfig::new("sim-token-0123456789") },
-            SimRuntime(world.clone()),
-        )
-        .unwrap();
+        let (world, client) = sim_client(1);
         let map: Map = Default::default();
         let store = Dying::new(&map, k);
         let options = |s| ImportOptions::<Dying, NoMapping> { store: Some(s), key: Some("roster".into()), checkpoint_every: 100, mapping: None };
@@ -208,19 +224,8 @@ fn import_progress_reloads_after_a_death_at_any_set() {
 /// (one JSON map per line); a run cut short reloads them all and sends only the rest.
 #[test]
 fn import_progress_with_merged_segments_reloads() {
-    let records: Vec<RosterRecord> = (0..200)
-        .map(|i| RosterRecord {
-            external_id: Some(format!("m-{i}")),
-            input: UpsertInput { first_name: Some("F".into()), last_name: Some("L".into()), email: Some(format!("m{i}@example.org")), ..Default::default() },
-        })
-        .collect();
-    let world = Rc::new(RefCell::new(World::new(WorldConfig::default(), 2, 1_740_787_200_000)));
-    world.borrow_mut().faults = false;
-    let client = Client::new(
-        ClientConfig { base_url: "https://api.vomo.test/v1".into(), rate: Rate::Fixed(1000.0), ..ClientConfig::new("sim-token-0123456789") },
-        SimRuntime(world.clone()),
-    )
-    .unwrap();
+    let records = roster("m", 200);
+    let (world, client) = sim_client(2);
     let map: Map = Default::default();
     let options = |s| ImportOptions::<Dying, NoMapping> { store: Some(s), key: Some("merged".into()), checkpoint_every: 1, mapping: None };
     let dying = Dying::new(&map, 150);
@@ -278,19 +283,8 @@ impl Store for TakenOver {
 /// other run's lease alone.
 #[test]
 fn an_import_whose_lease_was_taken_over_stops_without_writing_progress() {
-    let records: Vec<RosterRecord> = (0..100)
-        .map(|i| RosterRecord {
-            external_id: Some(format!("t-{i}")),
-            input: UpsertInput { first_name: Some("F".into()), last_name: Some("L".into()), email: Some(format!("t{i}@example.org")), ..Default::default() },
-        })
-        .collect();
-    let world = Rc::new(RefCell::new(World::new(WorldConfig::default(), 3, 1_740_787_200_000)));
-    world.borrow_mut().faults = false;
-    let client = Client::new(
-        ClientConfig { base_url: "https://api.vomo.test/v1".into(), rate: Rate::Fixed(1000.0), ..ClientConfig::new("sim-token-0123456789") },
-        SimRuntime(world.clone()),
-    )
-    .unwrap();
+    let records = roster("t", 100);
+    let (world, client) = sim_client(3);
     let store = TakenOver { inner: Dying::healthy(&Default::default()), world: world.clone(), at: 2, log_writes: Cell::new(0), writes_after: Cell::new(0), taken: Cell::new(false) };
     let options = ImportOptions::<TakenOver, NoMapping> { store: Some(&store), key: Some("nightly".into()), checkpoint_every: 10, mapping: None };
     let e = block_on(import_roster(&client, &records, &options, &|_| {}, &())).unwrap_err();
