@@ -133,6 +133,8 @@ run_layer wasm-chrome cargo env CHROMEDRIVER=/usr/bin/chromedriver \
   wasm-pack test --headless --chrome -- --test wasm_browser
 run_layer sim-tests "tap:$WORK/sim.tap" node_test "$WORK/sim.tap" sim/test/*.test.mjs
 run_layer install none install_package
+# The packed tarball itself, for the layers that install it elsewhere or serve it as a registry would.
+export VOMO_TGZ="$WORK/$(tail -1 "$WORK/pack.out")"
 mkdir -p "$APP" && cd "$APP"
 JS_TESTS=()
 for f in js/*.test.mjs js/*.test.cjs; do case $f in js/types*.test.mjs|js/docs.test.mjs) ;; *) JS_TESTS+=("$f") ;; esac; done
@@ -147,7 +149,7 @@ run_layer docs "tap:$WORK/docs.tap" node_test "$WORK/docs.tap" js/docs.test.mjs
 run_layer workerd "tap:$WORK/workerd.tap" node_test "$WORK/workerd.tap" worker/*.test.mjs
 # The Cloudflare example (examples/cloudflare) with the packed tarball installed: wrangler types,
 # tsc, wrangler's deploy bundle; then its tests in Miniflare and one `wrangler dev` smoke run.
-export VOMO_TGZ="$WORK/$(tail -1 "$WORK/pack.out")" VOMO_CF_APP="$WORK/cloudflare-example"
+export VOMO_CF_APP="$WORK/cloudflare-example"
 run_layer cf-build one node "$ROOT/tests/cloudflare/example.mjs" "$VOMO_CF_APP"
 run_layer cloudflare "tap:$WORK/cloudflare.tap" node_test "$WORK/cloudflare.tap" "$ROOT"/tests/cloudflare/*.test.mjs
 BROWSER_TESTS=(); ADMIN_TESTS=()   # the admin page (www/) has its own layer

@@ -7,13 +7,14 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startSimulator } from "vomo-users/sim";
 import { LIST_PAGE, repo } from "../js/helpers.mjs";
+import { startRegistry } from "./registry.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BUN = join(repo, "node_modules/.bin/bun");
@@ -66,6 +67,35 @@ test("node, bun and deno: the same program gives the same results (both entries,
     const r = await run(cmd, [...(args ?? denoFlags(a, sim)), a.app], { env: appEnv(a, sim), cwd: a.dir });
     assert.deepEqual(result(r), EXPECTED, `${name}: ${r.stderr}`);
   }
+});
+
+test("deno with npm: specifiers (no node_modules: the package fetched from a registry into Deno's own cache): parses and lists with --allow-read of that cache only; without it, forbidden naming the flag", async (t) => {
+  const sim = await simulator(t);
+  const registry = await startRegistry(process.env.VOMO_TGZ, JSON.parse(readFileSync(join(installed, "package.json"), "utf8")));
+  t.after(() => registry.close());
+  const dir = mkdtempSync(join(tmpdir(), "vomo-deno-npm-"));   // outside the project: no node_modules, no package.json
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const cache = join(dir, "deno-cache");
+  writeFileSync(join(dir, "app.ts"), `import { parseUserPage, VomoClient } from "npm:vomo-users";
+const out: Record<string, unknown> = {};
+try {
+  out.ids = parseUserPage(${JSON.stringify(LIST_PAGE())}).data.map((u) => u.id);
+  const client = new VomoClient({ token: Deno.env.get("VOMO_SIM_TOKEN"), baseUrl: Deno.env.get("VOMO_SIM_URL"), requestsPerSecond: 1000 });
+  out.users = (await client.listAllUsers()).length;
+} catch (e) {
+  out.failure = { kind: e.kind, message: e.message };
+}
+console.log(JSON.stringify(out));
+`);
+  const env = { DENO_DIR: cache, NPM_CONFIG_REGISTRY: registry.url, VOMO_SIM_URL: sim.url, VOMO_SIM_TOKEN: sim.token };
+  const flags = ["run", "--no-prompt", `--allow-net=${new URL(sim.url).host}`, "--allow-env=VOMO_SIM_URL,VOMO_SIM_TOKEN"];
+  const granted = result(await run(DENO, [...flags, `--allow-read=${cache}`, join(dir, "app.ts")], { env, cwd: dir }));
+  assert.deepEqual(granted, { ids: FIXTURE_IDS, users: 7 });
+  assert.ok(registry.requests.some((u) => u.endsWith(".tgz")), "Deno fetched the tarball from the registry");
+  const { failure } = result(await run(DENO, [...flags, join(dir, "app.ts")], { env, cwd: dir }));
+  assert.equal(failure.kind, "forbidden", failure.message);
+  assert.ok(failure.message.includes(cache), "the message names the file in Deno's cache");
+  assert.match(failure.message, /--allow-read/);
 });
 
 test("deno without --allow-read: every call fails with a forbidden VomoError naming the .wasm and the flag, not 'copy the file'", async (t) => {
