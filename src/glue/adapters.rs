@@ -7,7 +7,7 @@ use crate::import::{MappedUser, Mapping};
 use crate::poller::{Event, HandlerFailure, Handlers};
 use crate::store::Store;
 use js_sys::{Function, Reflect};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 fn js_failure(what: &str, e: JsValue) -> VomoError {
     // A VomoError thrown by JS code keeps its kind; anything else is a store fault. What was
@@ -48,7 +48,18 @@ impl Store for JsStore {
         if v.is_null() || v.is_undefined() {
             return Ok(None);
         }
-        v.as_string().map(Some).ok_or_else(|| VomoError::invalid_input(format!("store.get({key:?}) returned a non-string")))
+        v.as_string().map(Some).ok_or_else(|| {
+            // What came back, and the usual reason: a client that gives bytes, or one that
+            // parses JSON values itself (KV's `get(key, "json")`).
+            let got = if v.is_instance_of::<js_sys::Uint8Array>() || v.is_instance_of::<js_sys::ArrayBuffer>() {
+                "bytes: return them decoded as UTF-8 text"
+            } else if v.is_object() {
+                "an object: return the text exactly as it was set (a store that parses JSON itself changes it)"
+            } else {
+                "neither text nor null"
+            };
+            VomoError::invalid_input(format!("store.get({key:?}) returned {got}"))
+        })
     }
 
     async fn set(&self, key: &str, value: &str) -> Result<()> {

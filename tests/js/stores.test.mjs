@@ -208,3 +208,26 @@ test("FileStore: a directory no retry can mend (here a file) is invalid_input wi
     store, customerId: "acme", onUser() {} });
   await assert.rejects(poller.poll(), (e) => invalid(e) && e.retryable === false && e.cause?.cause?.code === "ENOTDIR");
 });
+
+test("a store whose get gives something other than text or null (bytes, a parsed JSON value, a number) is refused naming what came back; nothing is delivered", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 5, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  sim.advanceClock(60_000);
+  const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 1000 });
+  const cases = [
+    [(v) => Buffer.from(v), /returned bytes: return them decoded as UTF-8 text$/],
+    [(v) => JSON.parse(v), /returned an object: return the text exactly as it was set/],
+    [() => 42, /returned neither text nor null$/],
+  ];
+  for (const [change, message] of cases) {
+    const map = new Map([["vomo-users/v1/acme/lease", JSON.stringify({ owner: "gone", expires_at: 0 })]]);
+    let delivered = 0;
+    const store = { get: (k) => (map.has(k) ? change(map.get(k)) : null), set: (k, v) => { map.set(k, v); } };
+    const poller = new UserPoller({ client, store, customerId: "acme", onUser: () => { delivered++; } });
+    const e = await poller.poll().then(() => null, (err) => err);
+    assert.ok(e instanceof VomoError, String(e));
+    assert.equal(e.kind, "invalid_input");
+    assert.match(e.message, message);
+    assert.equal(delivered, 0);
+  }
+});
