@@ -353,7 +353,7 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
         });
     }
     if let Some(p) = progress.as_mut() {
-        if let Some(l) = lease.as_mut() {
+        if let (Some(l), false) = (lease.as_mut(), p.unsaved.is_empty()) {
             l.renewed_at = f64::NEG_INFINITY; // the last save: the lease is read back first
             l.keep(client.runtime().now_ms()).await?;
         }
