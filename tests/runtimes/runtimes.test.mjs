@@ -69,6 +69,20 @@ test("node, bun and deno: the same program gives the same results (both entries,
   }
 });
 
+test("the package's simulator runs under bun and deno as under node (an app's own tests there), and the client against it gives the same results", async (t) => {
+  const runs = {};
+  for (const [name, cmd, args] of [["node", process.execPath, []], ["bun", BUN, []], ["deno", DENO, ["run", "--allow-net=127.0.0.1", "--allow-read"]]]) {
+    runs[name] = result(await run(cmd, [...args, join(here, "sim-app.mjs")], { cwd: process.cwd() }));
+  }
+  assert.equal(runs.node.users, 30);
+  assert.equal(runs.node.created, true);
+  assert.equal(runs.node.sameUser, true);
+  assert.equal(runs.node.detail, true);
+  assert.equal(runs.node.missing, null);
+  assert.deepEqual(runs.bun, runs.node);
+  assert.deepEqual(runs.deno, runs.node);
+});
+
 test("deno with npm: specifiers (no node_modules: the package fetched from a registry into Deno's own cache): parses and lists with --allow-read of that cache only; without it, forbidden naming the flag", async (t) => {
   const sim = await simulator(t);
   const registry = await startRegistry(process.env.VOMO_TGZ, JSON.parse(readFileSync(join(installed, "package.json"), "utf8")));
