@@ -59,21 +59,34 @@ impl ParticipationDiff {
 }
 
 /// Diffs keyed by `projectDateId`; entries without one are compared by value, so a changed
-/// one is a removal plus an addition. Output follows the order of the inputs.
+/// one is a removal plus an addition. A list may hold one date more than once: entries of a
+/// date that are equal in both lists pair first, the rest in order (a second entry that
+/// appears is an addition, not a change of the first; one that goes is that one's removal).
+/// Output follows the order of the inputs.
 pub fn diff_participations(previous: &[Participation], current: &[Participation]) -> ParticipationDiff {
     let mut diff = ParticipationDiff::default();
-    let keyed = |list: &[Participation]| -> HashMap<i64, usize> {
-        list.iter().enumerate().filter_map(|(i, p)| p.project_date_id.map(|k| (k, i))).collect()
-    };
-    let before = keyed(previous);
-    let after = keyed(current);
+    // Per date: the entries of `previous` not paired yet, by index, in order.
+    let mut open: HashMap<i64, Vec<usize>> = HashMap::new();
+    for (i, p) in previous.iter().enumerate() {
+        if let Some(k) = p.project_date_id {
+            open.entry(k).or_default().push(i);
+        }
+    }
+    // Equal entries first: they are unchanged, whatever their places.
+    let unchanged: Vec<bool> = current
+        .iter()
+        .map(|p| {
+            let list = p.project_date_id.and_then(|k| open.get_mut(&k));
+            list.and_then(|l| l.iter().position(|&i| previous[i] == *p).map(|pos| l.remove(pos))).is_some()
+        })
+        .collect();
     let mut unkeyed_before: Vec<&Participation> = previous.iter().filter(|p| p.project_date_id.is_none()).collect();
-    for p in current {
+    for (p, &same) in current.iter().zip(&unchanged) {
         match p.project_date_id {
-            Some(key) => match before.get(&key) {
+            Some(_) if same => {}
+            Some(k) => match open.get_mut(&k).filter(|l| !l.is_empty()) {
+                Some(l) => diff.changed.push((previous[l.remove(0)].clone(), p.clone())),
                 None => diff.added.push(p.clone()),
-                Some(&i) if previous[i] != *p => diff.changed.push((previous[i].clone(), p.clone())),
-                Some(_) => {}
             },
             None => match unkeyed_before.iter().position(|q| *q == p) {
                 Some(i) => {
@@ -83,13 +96,9 @@ pub fn diff_participations(previous: &[Participation], current: &[Participation]
             },
         }
     }
-    for p in previous {
-        if let Some(key) = p.project_date_id {
-            if !after.contains_key(&key) {
-                diff.removed.push(p.clone());
-            }
-        }
-    }
+    let mut gone: Vec<usize> = open.into_values().flatten().collect();
+    gone.sort_unstable();
+    diff.removed.extend(gone.into_iter().map(|i| previous[i].clone()));
     diff.removed.extend(unkeyed_before.into_iter().cloned());
     diff
 }
@@ -136,6 +145,55 @@ mod tests {
         assert_eq!(d.added, vec![part(Some(4), 4.0)]);
         assert_eq!(d.removed, vec![part(Some(1), 1.0)]);
         assert_eq!(d.changed, vec![(part(Some(2), 2.0), part(Some(2), 2.5))]);
+    }
+
+    #[test]
+    fn a_date_twice_in_one_list_pairs_in_order_and_neither_entry_is_lost() {
+        // A second entry of date 2 appears: an addition, not a change of the first.
+        let d = diff_participations(&[part(Some(2), 2.0)], &[part(Some(2), 2.0), part(Some(2), 3.0)]);
+        assert_eq!((d.added, d.removed, d.changed), (vec![part(Some(2), 3.0)], vec![], vec![]));
+        // One of two goes, either one: its removal.
+        let d = diff_participations(&[part(Some(2), 2.0), part(Some(2), 3.0)], &[part(Some(2), 2.0)]);
+        assert_eq!((d.added, d.removed, d.changed), (vec![], vec![part(Some(2), 3.0)], vec![]));
+        let d = diff_participations(&[part(Some(2), 2.0), part(Some(2), 3.0)], &[part(Some(2), 3.0)]);
+        assert_eq!((d.added, d.removed, d.changed), (vec![], vec![part(Some(2), 2.0)], vec![]));
+        // Both stay, the second changes.
+        let d = diff_participations(&[part(Some(2), 2.0), part(Some(2), 3.0)], &[part(Some(2), 2.0), part(Some(2), 4.0)]);
+        assert_eq!((d.added, d.removed, d.changed), (vec![], vec![], vec![(part(Some(2), 3.0), part(Some(2), 4.0))]));
+        let same = [part(Some(2), 2.0), part(Some(2), 3.0), part(Some(5), 1.0)];
+        assert!(diff_participations(&same, &same).is_empty());
+    }
+
+    // Every entry is accounted for, whatever the lists: what `previous` keeps (all but the
+    // removed and the changed ones' before) is what `current` keeps (all but the added and the
+    // changed ones' after), as multisets; and a change never crosses dates. (The crate's
+    // proptest runs natively only, as here.)
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        #[test]
+        fn every_entry_is_accounted_for(
+            before in proptest::collection::vec((proptest::option::of(0i64..3), 0u8..3), 0..7),
+            after in proptest::collection::vec((proptest::option::of(0i64..3), 0u8..3), 0..7),
+        ) {
+            let list = |v: &[(Option<i64>, u8)]| v.iter().map(|&(d, h)| part(d, f64::from(h))).collect::<Vec<_>>();
+            let (before, after) = (list(&before), list(&after));
+            let d = diff_participations(&before, &after);
+            let minus = |all: &[Participation], gone: Vec<&Participation>| {
+                let mut left: Vec<String> = all.iter().map(|p| format!("{p:?}")).collect();
+                for g in gone {
+                    let at = left.iter().position(|x| *x == format!("{g:?}")).expect("a reported entry is in its list");
+                    left.remove(at);
+                }
+                left.sort();
+                left
+            };
+            let kept_before = minus(&before, d.removed.iter().chain(d.changed.iter().map(|(b, _)| b)).collect());
+            let kept_after = minus(&after, d.added.iter().chain(d.changed.iter().map(|(_, a)| a)).collect());
+            proptest::prop_assert_eq!(kept_before, kept_after);
+            for (b, a) in &d.changed {
+                proptest::prop_assert!(b.project_date_id.is_some() && b.project_date_id == a.project_date_id && b != a);
+            }
+        }
     }
 
     #[test]

@@ -23,6 +23,19 @@ test("entries without projectDateId compare by value: a change is a removal plus
   assert.deepEqual(diffParticipations([p({})], [p({})]), { added: [], removed: [], changed: [] });
 });
 
+test("a date twice in one list: a second entry that appears is an addition, one that goes is that one's removal; nothing is lost", () => {
+  const a = p({ projectDateId: 7, hours: 2 }), b = p({ projectDateId: 7, hours: 3 }), c = p({ projectDateId: 7, hours: 4 });
+  assert.deepEqual(diffParticipations([a], [a, b]), { added: [b], removed: [], changed: [] });
+  assert.deepEqual(diffParticipations([a, b], [b]), { added: [], removed: [a], changed: [] });
+  assert.deepEqual(diffParticipations([a, b], [a]), { added: [], removed: [b], changed: [] });
+  assert.deepEqual(diffParticipations([a, b], [c, a]), { added: [], removed: [], changed: [{ before: b, after: c }] });
+  assert.deepEqual(diffParticipations([a, b, a], [a, b, a]), { added: [], removed: [], changed: [] });
+  // Every entry is accounted for: after = before - removed - changed.before + added + changed.after.
+  const before = [a, b, p({ projectDateId: 8 })], after = [c, c, b, p({ projectDateId: 8, hours: 1 })];
+  const d = diffParticipations(before, after);
+  assert.equal(before.length - d.removed.length + d.added.length, after.length);
+});
+
 test("works on parser output", () => {
   const body = { data: rawUser({ participations: [{ project_date_id: "5", hours: "2.00" }] }) };
   const cur = parseUserDetail(body).participations;
