@@ -38,8 +38,37 @@ pub fn classify_change(user_json: &str, known_ids: Option<Vec<f64>>) -> JsResult
     Ok(changes::classify_change(&user, known.as_ref()).as_str().to_string())
 }
 
+/// A `Participation[]` from the façade's JSON; a bad entry is named by its index and, for a
+/// value of the wrong type, its field (`totalHours: participations[2].hours: invalid type:
+/// null, expected f64`).
 fn participations(json: &str, who: &str, which: &str) -> JsResult<Vec<Participation>> {
-    serde_json::from_str(json).map_err(|e| to_js_error(VomoError::invalid_input(format!("{who}: {which} is not a Participation[] ({})", json_error(&e)))))
+    let refuse = |message: String| to_js_error(VomoError::invalid_input(message));
+    let entries: Vec<&serde_json::value::RawValue> =
+        serde_json::from_str(json).map_err(|e| refuse(format!("{who}: {which} is not a Participation[] ({})", json_error(&e))))?;
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            serde_json::from_str(raw.get()).map_err(|e| {
+                let why = json_error(&e);
+                // A value of the wrong type ends where the error points; a missing or unknown
+                // field names itself.
+                let typed = why.starts_with("invalid type") || why.starts_with("invalid value");
+                let field = field_before(raw.get(), e.column()).filter(|_| typed).map(|f| format!(".{f}")).unwrap_or_default();
+                refuse(format!("{who}: {which}[{i}]{field}: {why}"))
+            })
+        })
+        .collect()
+}
+
+/// The key whose value ends at `column` (1-based, as serde_json counts) of one line of
+/// compact JSON (the façade's JSON.stringify): the last `"key":` before it. Only a hint for
+/// the message; `None` when there is none.
+fn field_before(text: &str, column: usize) -> Option<&str> {
+    let before = text.get(..column.min(text.len()))?;
+    let colon = before.rfind("\":")?;
+    let start = before[..colon].rfind('"')?;
+    Some(&before[start + 1..colon]).filter(|k| !k.is_empty() && !k.contains(['{', ',', '"']))
 }
 
 #[derive(Serialize)]

@@ -22,3 +22,18 @@ test("totalHours and diffParticipations name themselves when given what is not a
   assert.equal(refused(() => totalHours({ hours: 3 })), "totalHours: participations is not a Participation[] (invalid type: map, expected a sequence)");
   assert.match(refused(() => diffParticipations([], "x")), /^diffParticipations: current is not a Participation\[\] \(invalid type: string "x", expected a sequence\)$/);
 });
+
+test("a malformed entry is named by its index and, for a value of the wrong type, its field", () => {
+  const refused = (f) => {
+    try { f(); } catch (e) { assert.equal(e.kind, "invalid_input"); return e.message; }
+    assert.fail("not refused");
+  };
+  const detail = parseUserDetail({ data: rawUser({ participations: [{ project_date_id: 1, hours: 2 }, { project_date_id: 2, hours: 3 }] }) });
+  const [a, b] = detail.participations;
+  assert.match(refused(() => totalHours([a, { ...b, hours: null }])), /^totalHours: participations\[1\]\.hours: invalid type: null, expected f64$/);
+  assert.match(refused(() => totalHours([a, { ...b, verified: "yes" }])), /^totalHours: participations\[1\]\.verified: invalid type: string "yes", expected a boolean$/);
+  assert.match(refused(() => diffParticipations([a, b], [{ ...a, projectDateId: "one" }])), /^diffParticipations: current\[0\]\.projectDateId: invalid type: string "one"/);
+  assert.match(refused(() => diffParticipations([a, 7], [a])), /^diffParticipations: previous\[1\]: invalid type: integer `7`/);
+  const { hours, ...noHours } = a;
+  assert.match(refused(() => totalHours([noHours])), /^totalHours: participations\[0\]: missing field `hours`$/);
+});
