@@ -5,12 +5,13 @@ import { stdoutWatch } from "./interrupt.mjs";
 
 // A reader that went away (`vomo-users list | head`) ends the command quietly, unless the
 // command stops cleanly on it (poll: interrupt.mjs); after that, later EPIPEs are its own.
+// A command that has already ended keeps its exit code (import's summary is its last line).
 let stdoutGone = false;
 process.stdout.on("error", (e) => {
   if (e.code !== "EPIPE") throw e;
   if (stdoutGone) return;
   stdoutGone = true;
   if (stdoutWatch.onClosed) stdoutWatch.onClosed();
-  else process.exit(0);
+  else process.exit(process.exitCode ?? 0);
 });
 process.exitCode = await run(process.argv.slice(2));
