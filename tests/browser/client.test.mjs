@@ -3,17 +3,13 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { startSimulator } from "vomo-users/sim";
-import { serve, launchChromium } from "./helpers.mjs";
+import { serve, openPage } from "./helpers.mjs";
 
 test("browser: VomoClient lists, fetches, upserts and finds users cross-origin; guards hold", async (t) => {
   const site = await serve(t, { host: "localhost" });
   const sim = await startSimulator({ port: 0, users: 50, seed: 31, now: "2026-01-01T00:00:00Z" });
   t.after(() => sim.close());
-  const browser = await launchChromium(t);
-  const page = await browser.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  await page.goto(`${site.url}/tests/browser/client.html`);
+  const { page, problems } = await openPage(t, `${site.url}/tests/browser/client.html`);
   await page.waitForFunction(() => document.title === "ready" || window.vomo);
   const opts = { baseUrl: sim.url, token: sim.token };
   const run = (fn, arg = {}) => page.evaluate(fn, { ...opts, ...arg });

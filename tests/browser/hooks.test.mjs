@@ -4,17 +4,13 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { startSimulator } from "vomo-users/sim";
-import { serve, launchChromium } from "./helpers.mjs";
+import { serve, openPage } from "./helpers.mjs";
 
 test("browser: no vomo-users User-Agent (the browser's own goes out), log entries per attempt, per-call maxRetries", async (t) => {
   const site = await serve(t, { host: "localhost" });
   const sim = await startSimulator({ port: 0, users: 20, seed: 12, now: "2026-01-01T00:00:00Z" });
   t.after(() => sim.close());
-  const browser = await launchChromium(t);
-  const page = await browser.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  await page.goto(`${site.url}/tests/browser/client.html`);
+  const { page, problems } = await openPage(t, `${site.url}/tests/browser/client.html`);
   await page.waitForFunction(() => document.title === "ready" || window.vomo);
   sim.injectFault({ path: "/v1/users/*", type: "status", status: 503, times: 1 });
   const out = await page.evaluate(async ({ baseUrl, token }) => {

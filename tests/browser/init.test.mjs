@@ -5,17 +5,13 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { serve, launchChromium } from "./helpers.mjs";
+import { serve, openPage } from "./helpers.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 test("browser: calls before init() throw a VomoError naming `await init()`; after it they work", async (t) => {
   const site = await serve(t, { root: here });
-  const browser = await launchChromium(t);
-  const page = await browser.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  await page.goto(`${site.url}/init.html`);
+  const { page, problems } = await openPage(t, `${site.url}/init.html`);
   await page.waitForFunction(() => window.result !== undefined);
   const { before, after } = await page.evaluate(() => window.result);
   const notInitialized = {
@@ -32,9 +28,7 @@ test("browser: calls before init() throw a VomoError naming `await init()`; afte
 // stack overflowed (about half a second) with one entry loaded, and never ended with both.
 test("browser: with both entries imported and neither initialized, a call still throws the init() error at once", { timeout: 60_000 }, async (t) => {
   const site = await serve(t, { root: here });
-  const browser = await launchChromium(t);
-  const page = await browser.newPage();
-  await page.goto(`${site.url}/blank.html`);
+  const { page } = await openPage(t, `${site.url}/blank.html`);
   const result = await page.evaluate(async () => {
     const main = await import("/pkg/browser.mjs");
     const parseOnly = await import("/pkg/parse/browser.mjs");

@@ -4,7 +4,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { startSimulator } from "vomo-users/sim";
-import { serve, launchChromium } from "./helpers.mjs";
+import { serve, openPage } from "./helpers.mjs";
 import { LIST_PAGE } from "../js/helpers.mjs";
 
 // (A hang fails at the timeout: the call before init() in the worker hung before errors.mjs
@@ -13,11 +13,7 @@ test("browser: in a module Web Worker the package initializes, parses, lists and
   const site = await serve(t, { host: "localhost" });
   const sim = await startSimulator({ port: 0, users: 23, seed: 5, now: "2026-01-01T00:00:00Z" });
   t.after(() => sim.close());
-  const browser = await launchChromium(t);
-  const page = await browser.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  await page.goto(`${site.url}/tests/browser/init.html`); // any page of the site's origin
+  const { page, problems } = await openPage(t, `${site.url}/tests/browser/init.html`); // any page of the site's origin
   const out = await page.evaluate(({ baseUrl, token, text }) => new Promise((resolve, reject) => {
     const worker = new Worker("/tests/browser/worker.js", { type: "module" });
     worker.onerror = (e) => reject(new Error(`worker error: ${e.message}`));
