@@ -5,7 +5,7 @@ use crate::client::{Client, Runtime, UpsertInput};
 use crate::error::{ErrorKind, FieldErrors, Result, VomoError};
 use crate::model::{User, UserId};
 use crate::store::log::{Log, LogIndex};
-use crate::store::lease::{self, Holder, LEASE_MS};
+use crate::store::lease::{Held, Holder};
 use crate::store::{read_chunked, write_chunked, Keys, Store};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -225,29 +225,10 @@ fn settled_error(e: &VomoError) -> bool {
     !e.retryable() && !matches!(e.kind, ErrorKind::Auth | ErrorKind::Forbidden | ErrorKind::Aborted)
 }
 
-/// The lease an import with a store and key holds while it runs (see store::lease): a
-/// second import with the same key, in this process or another, is refused with `busy`
-/// instead of sending every record again and writing the same progress log.
-struct ImportLease<'a, S: Store> {
-    store: &'a S,
-    key: String,
-    token: String,
-    renewed_at: f64,
-}
-
-impl<S: Store> ImportLease<'_, S> {
-    /// Renews the lease when a quarter of its term has passed; `busy` if another run took it.
-    async fn keep(&mut self, now: f64) -> Result<()> {
-        if now - self.renewed_at >= LEASE_MS / 4.0 {
-            lease::renew(self.store, &self.key, &self.token, now, Holder::IMPORT).await?;
-            self.renewed_at = now;
-        }
-        Ok(())
-    }
-}
-
 /// Upserts every unsettled record. `on_progress` runs after each record. With a store and
-/// key, one run per key at a time: another while this one runs fails with `busy`.
+/// key, one run per key at a time: the run holds a lease on the key (see store::lease), so a
+/// second import with it, in this process or another, is refused with `busy` instead of
+/// sending every record again and writing the same progress log.
 pub async fn import_roster<R: Runtime, S: Store, M: Mapping>(
     client: &Client<R>,
     records: &[RosterRecord],
@@ -265,10 +246,9 @@ pub async fn import_roster<R: Runtime, S: Store, M: Mapping>(
     let now = rt.now_ms();
     let token = format!("import-{:x}-{:x}", (rt.random() * 9.0e15) as u64, now as u64);
     let lease_key = format!("{}/lease", Keys::import(key));
-    lease::acquire(store, &lease_key, &token, now, Holder::IMPORT).await?;
-    let held = ImportLease { store, key: lease_key.clone(), token: token.clone(), renewed_at: now };
-    let outcome = run_import(client, records, options, Some(held), on_progress, call).await;
-    let released = lease::release(store, &lease_key, &token).await;
+    let mut held = Held::acquire(store, lease_key, token, now, Holder::IMPORT).await?;
+    let outcome = run_import(client, records, options, Some(&mut held), on_progress, call).await;
+    let released = held.release(store).await;
     let result = outcome?;
     released?;
     Ok(result)
@@ -278,7 +258,7 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
     client: &Client<R>,
     records: &[RosterRecord],
     options: &ImportOptions<'_, S, M>,
-    mut lease: Option<ImportLease<'_, S>>,
+    mut lease: Option<&mut Held>,
     on_progress: &dyn Fn(&Progress),
     call: &R::Call,
 ) -> Result<ImportResult> {
@@ -322,8 +302,8 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
                 }
             }
             // Lost to another run: stop before writing the progress log it writes now.
-            if let Some(l) = lease.as_mut() {
-                l.keep(client.runtime().now_ms()).await?;
+            if let (Some(l), Some(store)) = (lease.as_mut(), options.store) {
+                l.keep(store, client.runtime().now_ms()).await?;
             }
             since_save += 1;
             if since_save >= options.checkpoint_every.max(1) {
@@ -353,9 +333,8 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
         });
     }
     if let Some(p) = progress.as_mut() {
-        if let (Some(l), false) = (lease.as_mut(), p.unsaved.is_empty()) {
-            l.renewed_at = f64::NEG_INFINITY; // the last save: the lease is read back first
-            l.keep(client.runtime().now_ms()).await?;
+        if let (Some(l), Some(store), false) = (lease.as_mut(), options.store, p.unsaved.is_empty()) {
+            l.check(store, client.runtime().now_ms()).await?; // the last save: the lease is read back first
         }
         p.save(&saved).await?;
     }

@@ -7,13 +7,13 @@
 mod support;
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use support::{block_on, SimRuntime, World, WorldConfig};
+use support::{block_on, SimHandlers, SimRuntime, World, WorldConfig};
 use vomo_users::client::{Client, ClientConfig, Rate, UpsertInput};
 use vomo_users::import::{import_roster, ImportOptions, MappedUser, Mapping, RosterRecord};
-use vomo_users::poller::{Keys, PollerState};
+use vomo_users::poller::{Keys, Poller, PollerConfig, PollerState};
 use vomo_users::store::{read_chunked, write_chunked, Store};
 use vomo_users::{ErrorKind, Result, VomoError};
 
@@ -240,17 +240,54 @@ fn import_progress_with_merged_segments_reloads() {
     assert!(resent < 200 - 50, "the rerun sent {resent} of 200 again: the saved progress was not read");
 }
 
-/// A store shared with "another run" that takes the import's key over once the first run's
-/// lease has expired: at the `at`-th progress-log write, the world's clock jumps past the
-/// lease (a request that hung for minutes) and the other run's lease is written. Counts the
-/// first run's writes after that.
+/// A store shared with "another run" that takes the run's lease over once it has expired: at
+/// the `at`-th write of a key containing `trigger` (the import's progress log, the poller's
+/// journal), the world's clock jumps past the lease (a request or handler that hung for
+/// minutes) and the other run's lease is written. Counts the first run's writes, and the
+/// world's handler calls, after that.
 struct TakenOver {
     inner: Dying,
     world: Rc<RefCell<World>>,
+    trigger: &'static str,
     at: u32,
     log_writes: Cell<u32>,
     writes_after: Cell<u32>,
     taken: Cell<bool>,
+    handler_calls_then: Cell<u64>,
+}
+
+impl TakenOver {
+    fn new(world: &Rc<RefCell<World>>, trigger: &'static str, at: u32) -> TakenOver {
+        TakenOver {
+            inner: Dying::healthy(&Default::default()),
+            world: world.clone(),
+            trigger,
+            at,
+            log_writes: Cell::new(0),
+            writes_after: Cell::new(0),
+            taken: Cell::new(false),
+            handler_calls_then: Cell::new(0),
+        }
+    }
+
+    /// The one lease in the store, which must be the other run's.
+    fn assert_other_runs_lease_stands(&self) {
+        let held: Vec<String> = self.inner.map.borrow().iter().filter(|(k, _)| k.ends_with("/lease")).map(|(_, v)| v.clone()).collect();
+        assert_eq!(held.len(), 1);
+        assert!(held[0].contains("other-run"), "the other run's lease stands: {}", held[0]);
+    }
+}
+
+/// A poller's store given by reference, so that the test can look into it afterwards.
+struct ByRef<'a, S>(&'a S);
+
+impl<S: Store> Store for ByRef<'_, S> {
+    async fn get(&self, key: &str) -> Result<Option<String>> {
+        self.0.get(key).await
+    }
+    async fn set(&self, key: &str, value: &str) -> Result<()> {
+        self.0.set(key, value).await
+    }
 }
 
 impl Store for TakenOver {
@@ -262,7 +299,7 @@ impl Store for TakenOver {
             self.writes_after.set(self.writes_after.get() + 1);
         }
         self.inner.set(key, value).await?;
-        if key.contains("/log") && !self.taken.get() {
+        if key.contains(self.trigger) && !self.taken.get() {
             self.log_writes.set(self.log_writes.get() + 1);
             if self.log_writes.get() == self.at {
                 let mut w = self.world.borrow_mut();
@@ -272,6 +309,7 @@ impl Store for TakenOver {
                 let lease_key = self.inner.map.borrow().keys().find(|k| k.ends_with("/lease")).cloned().expect("the run holds a lease");
                 self.inner.map.borrow_mut().insert(lease_key, other);
                 self.taken.set(true);
+                self.handler_calls_then.set(self.world.borrow().c.handler_calls);
             }
         }
         Ok(())
@@ -285,14 +323,48 @@ impl Store for TakenOver {
 fn an_import_whose_lease_was_taken_over_stops_without_writing_progress() {
     let records = roster("t", 100);
     let (world, client) = sim_client(3);
-    let store = TakenOver { inner: Dying::healthy(&Default::default()), world: world.clone(), at: 2, log_writes: Cell::new(0), writes_after: Cell::new(0), taken: Cell::new(false) };
+    let store = TakenOver::new(&world, "/log", 2);
     let options = ImportOptions::<TakenOver, NoMapping> { store: Some(&store), key: Some("nightly".into()), checkpoint_every: 10, mapping: None };
     let e = block_on(import_roster(&client, &records, &options, &|_| {}, &())).unwrap_err();
     assert!(store.taken.get(), "the takeover happened");
     assert_eq!(e.kind, ErrorKind::Busy, "{}", e.message);
     assert_eq!(e.message, "this import's lease expired and another import with this key took it over; stopping here");
     assert_eq!(store.writes_after.get(), 0, "no write after the takeover");
-    let held: Vec<String> = store.inner.map.borrow().iter().filter(|(k, _)| k.ends_with("/lease")).map(|(_, v)| v.clone()).collect();
-    assert_eq!(held.len(), 1);
-    assert!(held[0].contains("other-run"), "the other run's lease stands: {}", held[0]);
+    store.assert_other_runs_lease_stands();
+}
+
+/// A poll that lost its customer to another poll (a handler hung past the lease's term, and
+/// the other poll took the lease) stops with `busy` before its next handler call and before
+/// its next write: no state, journal or log written over the other poll's, no user delivered
+/// by both. Once the other poll's lease has run out, the next poll delivers the rest, each
+/// user once. Taken over at several points of the first and later pages.
+#[test]
+fn a_poll_whose_lease_was_taken_over_stops_before_delivering_or_writing_again() {
+    for at in [1, 7, 15, 16, 38] {
+        let (world, client) = sim_client(4);
+        {
+            let mut w = world.borrow_mut();
+            w.mutating = false;
+            let start = w.local_now() as i64 - 86_400_000;
+            for i in 0..60 {
+                w.seed_user(start + i * 1000, start + i * 1000);
+            }
+        }
+        let store = TakenOver::new(&world, "/journal/", at);
+        let poller = Poller::new(Rc::new(client), ByRef(&store), SimHandlers(world.clone()), PollerConfig::new("taken", "first")).unwrap();
+        let e = block_on(poller.poll(None, &())).unwrap_err();
+        assert!(store.taken.get(), "at {at}: the takeover happened");
+        assert_eq!(e.kind, ErrorKind::Busy, "at {at}: {}", e.message);
+        assert_eq!(e.message, "this poll's lease expired and another poll of this customer took it over; stopping here");
+        assert_eq!(store.writes_after.get(), 0, "at {at}: no write after the takeover");
+        assert_eq!(world.borrow().c.handler_calls, store.handler_calls_then.get(), "at {at}: no handler called after the takeover");
+        assert_eq!(world.borrow().completed.len(), at as usize, "at {at}: delivered up to the takeover");
+        store.assert_other_runs_lease_stands();
+        // The other poll's lease runs out (it died): the next poll goes on from what was recorded.
+        world.borrow_mut().advance(vomo_users::store::lease::LEASE_MS as i64 + 1);
+        let report = block_on(poller.poll(None, &())).unwrap_or_else(|e| panic!("at {at}: {}", e.message));
+        assert!(report.complete);
+        let ids: BTreeSet<i64> = world.borrow().completed.iter().map(|c| c.id).collect();
+        assert_eq!((ids.len(), world.borrow().completed.len()), (60, 60), "at {at}: every user once");
+    }
 }

@@ -108,7 +108,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             if is_final {
                 // Given up: settled (recorded first, so a failed write leaves it queued), so a
                 // window walked again does not offer it anew.
-                run.state.mark_delivered(&self.store, &self.keys, p.id, p.updated_at).await?;
+                self.record_delivery(run, p.id, p.updated_at).await?;
                 run.state.core.dead_letters.retain(|d| !(d.user.id == p.id && d.user.updated_at.0 == p.updated_at));
             }
             self.dead_letter(raw, "handler", p.failure, attempt, is_final).await;
@@ -147,9 +147,10 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             None => UserPayload::Listed { user: user.clone() },
         };
         let event = Event::User(UserEvent { kind: kind.as_str(), user: payload, anonymized: is_anonymized_email(&user.email) });
+        self.fence(run).await?;
         match self.handlers.deliver(&event).await {
             Ok(()) => {
-                run.state.mark_delivered(&self.store, &self.keys, user.id, t).await?;
+                self.record_delivery(run, user.id, t).await?;
                 self.count_delivery(run, kind);
                 self.on_success(run).await?;
                 if let Some(d) = detail {
@@ -207,6 +208,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         let mut all_ok = true;
         for e in events {
             let event = Event::Participation(e);
+            self.fence(run).await?;
             match self.handlers.deliver(&event).await {
                 Ok(()) => {
                     run.report.participation_events += 1;
@@ -250,9 +252,13 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 user: UserPayload::Listed { user: user.clone() },
                 anonymized: is_anonymized_email(&user.email),
             });
+            if let Err(e) = self.fence(run).await {
+                waiting.push_front(entry);
+                return Err(e);
+            }
             match self.handlers.deliver(&event).await {
                 Ok(()) => {
-                    if let Err(e) = run.state.mark_delivered(&self.store, &self.keys, user.id, user.updated_at.0).await {
+                    if let Err(e) = self.record_delivery(run, user.id, user.updated_at.0).await {
                         // Delivered but not recorded: it stays queued (offered again later,
                         // the documented one-call window), never dropped.
                         waiting.push_front(entry);

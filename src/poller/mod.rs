@@ -24,7 +24,7 @@ pub use crate::store::{Keys, Store};
 pub use events::dead_letter_error_kind;
 
 use crate::client::{Client, Runtime};
-use crate::store::lease::{self, Holder};
+use crate::store::lease::{Held, Holder};
 use crate::error::{ErrorKind, Result, VomoError};
 use crate::model::UserId;
 use crate::time::Timestamp;
@@ -169,8 +169,8 @@ pub(crate) struct PollRun<'a, R: Runtime> {
     pub report: PollReport,
     pub requests_at_start: u64,
     pub max_requests: Option<u64>,
-    /// This poll's lease token.
-    pub lease: String,
+    /// This poll's lease on its customer, kept by [`Poller::fence`].
+    pub lease: &'a mut Held,
     /// Why the poll is stopping early, once something decided it.
     pub stop: Option<StopReason>,
     /// Handler failures in a row (any success resets it).
@@ -222,16 +222,15 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         let n = self.polls_started.get() + 1;
         self.polls_started.set(n);
         let token = format!("{}#{n}", self.config.owner);
-        let lease_key = self.keys.key("lease");
-        lease::acquire(&self.store, &lease_key, &token, started, Holder::POLL).await?;
-        let outcome = self.poll_holding_lease(max_requests, call, started, &token).await;
-        let released = lease::release(&self.store, &lease_key, &token).await;
+        let mut lease = Held::acquire(&self.store, self.keys.key("lease"), token, started, Holder::POLL).await?;
+        let outcome = self.poll_holding_lease(max_requests, call, started, &mut lease).await;
+        let released = lease.release(&self.store).await;
         let report = outcome?;
         released?;
         Ok(report)
     }
 
-    async fn poll_holding_lease(&self, max_requests: Option<u64>, call: &R::Call, started: f64, token: &str) -> Result<PollReport> {
+    async fn poll_holding_lease(&self, max_requests: Option<u64>, call: &R::Call, started: f64, lease: &mut Held) -> Result<PollReport> {
         let state = PollerState::load(&self.store, &self.keys).await?;
         let mut run = PollRun::<R> {
             call,
@@ -239,7 +238,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             report: PollReport::default(),
             requests_at_start: self.client.stats().requests,
             max_requests,
-            lease: token.to_string(),
+            lease,
             stop: None,
             consecutive_failures: 0,
             pending: Vec::new(),
@@ -251,7 +250,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             result = result.and(Err(e));
         }
         // Whatever happened, keep what was delivered and how far the walk got.
-        let saved = run.state.save(&self.store, &self.keys).await;
+        let saved = self.save_state(&mut run).await;
         *self.last_core.borrow_mut() = Some(run.state.core.clone());
         let complete = result?;
         saved?;
@@ -264,6 +263,27 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         report.complete = complete;
         report.stop_reason = if complete { None } else { run.stop.or(Some(StopReason::UnsettledWindow)) };
         Ok(report)
+    }
+
+    /// Every handler call and every store write of a poll comes after this: `busy` once
+    /// another poll has taken this one's lease over (its term ran out while a handler or a
+    /// request hung), so a poll that lost its customer neither delivers nor writes again.
+    /// A clock read until a quarter of the lease's term has passed, then one read and one
+    /// write of the lease (store::lease::Held).
+    pub(crate) async fn fence(&self, run: &mut PollRun<'_, R>) -> Result<()> {
+        run.lease.keep(&self.store, self.client.runtime().now_ms()).await
+    }
+
+    /// Saves the poll's state (store writes: see `fence`).
+    pub(crate) async fn save_state(&self, run: &mut PollRun<'_, R>) -> Result<()> {
+        self.fence(run).await?;
+        run.state.save(&self.store, &self.keys).await
+    }
+
+    /// Records a delivery in the journal (a store write: see `fence`).
+    pub(crate) async fn record_delivery(&self, run: &mut PollRun<'_, R>, id: UserId, updated_at_ms: i64) -> Result<()> {
+        self.fence(run).await?;
+        run.state.mark_delivered(&self.store, &self.keys, id, updated_at_ms).await
     }
 
     async fn poll_steps(&self, run: &mut PollRun<'_, R>) -> Result<bool> {

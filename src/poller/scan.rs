@@ -44,11 +44,11 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 Some(next) => run.state.core.scan = Some(ScanCursor { page_url: Some(next.to_string()), done_in_page: 0 }),
                 None => {
                     run.state.core.scan = None;
-                    run.state.save(&self.store, &self.keys).await?;
+                    self.save_state(run).await?;
                     return Ok(true);
                 }
             }
-            run.state.save(&self.store, &self.keys).await?;
+            self.save_state(run).await?;
         }
     }
 }

@@ -20,7 +20,6 @@ use super::state::WindowWalk;
 use super::{Handlers, PollRun, Poller, StopReason, Store};
 use crate::client::{Filters, PageWalk, Runtime};
 use crate::error::Result;
-use crate::store::lease::{self, Holder};
 use crate::model::{Page, User};
 use crate::time::Timestamp;
 
@@ -158,8 +157,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     run.state.core.walk = None;
                 }
             }
-            run.state.save(&self.store, &self.keys).await?;
-            lease::renew(&self.store, &self.keys.key("lease"), &run.lease, self.client.runtime().now_ms(), Holder::POLL).await?;
+            self.save_state(run).await?;
         }
     }
 

@@ -18,8 +18,8 @@ pub struct Lease {
     pub expires_at: f64,
 }
 
-/// How long a lease lasts without renewal; a poll renews it after every page, an import
-/// every quarter of this.
+/// How long a lease lasts without renewal; a run renews it at its first step after a
+/// quarter of this has passed ([`Held::keep`]).
 pub const LEASE_MS: f64 = 120_000.0;
 
 /// What a lease keeps apart, for its `busy` messages: "another {kind} {scope} holds ...".
@@ -82,6 +82,46 @@ pub async fn release<S: Store>(store: &S, key: &str, token: &str) -> Result<()> 
     match read(store, key).await? {
         Some(l) if l.owner == token => write(store, key, token, 0.0).await,
         _ => Ok(()),
+    }
+}
+
+/// A lease a run holds, checked before each of its steps: renewed (read back, then extended)
+/// once a quarter of its term has passed since the last renewal, so a step costs a clock
+/// read until then. Another run can take the lease over only once its term ran out (a
+/// handler or a request that hung for minutes), so the first step after that finds out and
+/// stops with `busy` before it delivers or writes anything.
+pub struct Held {
+    key: String,
+    token: String,
+    who: Holder,
+    renewed_at: f64,
+}
+
+impl Held {
+    /// Takes the lease `key` for the run `token` (see [`acquire`]).
+    pub async fn acquire<S: Store>(store: &S, key: String, token: String, now: f64, who: Holder) -> Result<Held> {
+        acquire(store, &key, &token, now, who).await?;
+        Ok(Held { key, token, who, renewed_at: now })
+    }
+
+    /// Before a step: renews when a quarter of the term has passed; `busy` if another run took it.
+    pub async fn keep<S: Store>(&mut self, store: &S, now: f64) -> Result<()> {
+        if now - self.renewed_at >= LEASE_MS / 4.0 {
+            self.check(store, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Reads the lease back and renews it whatever the time; `busy` if another run took it.
+    pub async fn check<S: Store>(&mut self, store: &S, now: f64) -> Result<()> {
+        renew(store, &self.key, &self.token, now, self.who).await?;
+        self.renewed_at = now;
+        Ok(())
+    }
+
+    /// Releases the lease if this run still holds it.
+    pub async fn release<S: Store>(&self, store: &S) -> Result<()> {
+        release(store, &self.key, &self.token).await
     }
 }
 
