@@ -35,4 +35,13 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   log "installing npm packages"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
+# --tests (scripts/test.sh): also the Node.js releases the runtimes layer runs the package
+# under (tests/node-versions: the official builds from npm, about 600 MB; not for the demo).
+if [ "${1:-}" = "--tests" ]; then
+  nv=tests/node-versions
+  if [ ! -d "$nv/node_modules" ] || [ "$nv/package-lock.json" -nt "$nv/node_modules/.package-lock.json" ]; then
+    log "installing Node.js 22, 24 and 26 for the runtimes test layer"
+    (cd "$nv" && npm ci --no-bin-links --no-audit --no-fund)
+  fi
+fi
 log "ready"

@@ -98,7 +98,7 @@ install_package() { # npm pack ./pkg, then install the tarball into a fresh proj
 export VOMO_REPO=$ROOT
 APP="$WORK/app"
 
-run_layer setup none bash scripts/setup.sh
+run_layer setup none bash scripts/setup.sh --tests
 run_layer build none npm run build
 run_layer native cargo cargo test
 # The crate without `full` (what vomo-users/parse is built from): its own tests, natively.
@@ -140,7 +140,8 @@ JS_TESTS=()
 for f in js/*.test.mjs js/*.test.cjs; do case $f in js/types*.test.mjs|js/docs.test.mjs) ;; *) JS_TESTS+=("$f") ;; esac; done
 run_layer js "tap:$WORK/js.tap" node_test "$WORK/js.tap" "${JS_TESTS[@]}"
 run_layer cli "tap:$WORK/cli.tap" node_test "$WORK/cli.tap" cli/*.test.mjs
-# Bun and Deno (their npm builds) running the installed package and its command line.
+# Node.js 22, 24 and 26 (tests/node-versions), Bun and Deno (their npm builds) running the
+# installed package and its command line.
 run_layer runtimes "tap:$WORK/runtimes.tap" node_test "$WORK/runtimes.tap" runtimes/*.test.mjs
 run_layer tsc-usage one node "$ROOT/node_modules/typescript/bin/tsc" --noEmit --strict -p js/types/tsconfig.json
 run_layer tsc-nodenext one node "$ROOT/node_modules/typescript/bin/tsc" --noEmit --strict -p js/types/tsconfig.nodenext.json

@@ -13,8 +13,9 @@ function need(value, methods, what) {
 }
 
 /**
- * Browser `localStorage` (or any Web Storage object), synchronous. Durable and
- * read-after-write within one browser profile: safe for the checkpoint of a single tab.
+ * Browser `localStorage` (or any Web Storage object, Node's own with --localstorage-file
+ * among them), synchronous. Durable and read-after-write within one browser profile: safe
+ * for the checkpoint of a single tab.
  * Across tabs of one origin, the lease keeps two polls apart only as well as
  * localStorage's own consistency allows (it has no compare-and-set; a tab sees the other's
  * write once it lands, so only a near-simultaneous start can slip through).
@@ -23,6 +24,10 @@ export class LocalStorageStore {
   #storage;
   #prefix;
   constructor(storage = globalThis.localStorage, prefix = "") {
+    if (storage == null) {
+      throw new VomoError("invalid_input", "LocalStorageStore: no storage was given and this runtime has no localStorage: "
+        + "pass a Web Storage object (Node 25 and later have localStorage when run with --localstorage-file=PATH)");
+    }
     need(storage, ["getItem", "setItem", "removeItem"], "LocalStorageStore: storage");
     this.#storage = storage;
     this.#prefix = String(prefix);

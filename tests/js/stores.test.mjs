@@ -127,7 +127,10 @@ test("stores: LocalStorageStore, DurableObjectStore and KvStore map get/set onto
   assert.deepEqual([...ws.map.keys()], ["app:k"]);
   local.delete("k");
   assert.equal(local.get("k"), null);
-  assert.throws(() => new LocalStorageStore(undefined), invalid, "no localStorage in Node: a clear error");
+  assert.throws(() => new LocalStorageStore(undefined), (e) => invalid(e) && /no localStorage: pass a Web Storage object/.test(e.message)
+    && /--localstorage-file=PATH/.test(e.message), "no localStorage in this Node: a clear error, and the flag of Node 25 and later");
+  assert.throws(() => new LocalStorageStore({ getItem() {} }), (e) => invalid(e)
+    && e.message === "LocalStorageStore: storage must have getItem() and setItem() and removeItem()");
 
   const m = new Map();
   const doStore = new DurableObjectStore({ get: async (k) => m.get(k), put: async (k, v) => { m.set(k, v); },

@@ -1,9 +1,11 @@
-// The installed package under the JavaScript runtimes besides Node that run npm packages:
-// Bun and Deno (their npm builds, devDependencies of the repository), as README.md and docs/api.md
-// say. One program (app.mjs) runs under each from a folder of the project that installed the
-// tarball; its results must equal Node's. Then what a runtime's permissions do to the package
-// (Deno's flags, Node's permission model), and the command line under each runtime, whose
-// output must equal Node's byte for byte.
+// The installed package under the JavaScript runtimes that run npm packages: the Node.js
+// releases in support besides the machine's own (22, 24 and 26: the official builds from npm,
+// tests/node-versions), and Bun and Deno (their npm builds, devDependencies of the repository),
+// as README.md and docs/api.md say. One program (app.mjs) runs under each from a folder of the
+// project that installed the tarball; its results must equal those under the machine's Node.
+// Then what a runtime's permissions do to the package (Deno's flags, Node's permission model
+// in each release), and the command line under each runtime, whose output must equal the
+// machine's Node's byte for byte.
 import test from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -19,6 +21,9 @@ import { startRegistry } from "./registry.mjs";
 const here = dirname(fileURLToPath(import.meta.url));
 const BUN = join(repo, "node_modules/.bin/bun");
 const DENO = join(repo, "node_modules/.bin/deno");
+/** The machine's Node first, then each release of tests/node-versions, by name ("node22"). */
+const NODES = { node: process.execPath,
+  ...Object.fromEntries([22, 24, 26].map((v) => [`node${v}`, join(repo, `tests/node-versions/node_modules/node${v}/bin/node`)])) };
 const installed = dirname(createRequire(import.meta.url).resolve("vomo-users/package.json"));
 const FIXTURE_IDS = [12345, 12346];
 const ROSTER = "first_name,last_name,email\nAna,Lima,ana@example.org\nJos\u00e9,Silva,jose@example.org\n";
@@ -60,18 +65,18 @@ const EXPECTED = { ids: FIXTURE_IDS, parseIds: FIXTURE_IDS, sameInstance: true, 
 const denoFlags = (a, sim, { read = true } = {}) => ["run", "--no-prompt", ...(read ? [`--allow-read=${a.dir},${process.cwd()}`] : []),
   `--allow-write=${a.state}`, `--allow-net=${new URL(sim.url).host}`, `--allow-env=${Object.keys(appEnv(a, sim)).join(",")}`];
 
-test("node, bun and deno: the same program gives the same results (both entries, require beside import, the client, a poller over FileStore that delivers each user once)", async (t) => {
+test("node 22, 24 and 26 beside the machine's, bun and deno: the same program gives the same results (both entries, require beside import, the client, a poller over FileStore that delivers each user once)", async (t) => {
   const sim = await simulator(t);
-  for (const [name, cmd, args] of [["node", process.execPath, []], ["bun", BUN, []], ["deno", DENO, null]]) {
+  for (const [name, cmd, args] of [...Object.entries(NODES).map(([n, bin]) => [n, bin, []]), ["bun", BUN, []], ["deno", DENO, null]]) {
     const a = makeApp(t, name);
     const r = await run(cmd, [...(args ?? denoFlags(a, sim)), a.app], { env: appEnv(a, sim), cwd: a.dir });
     assert.deepEqual(result(r), EXPECTED, `${name}: ${r.stderr}`);
   }
 });
 
-test("the package's simulator runs under bun and deno as under node (an app's own tests there), and the client against it gives the same results", async (t) => {
+test("the package's simulator runs under each node release, bun and deno as under the machine's node (an app's own tests there), and the client against it gives the same results", async (t) => {
   const runs = {};
-  for (const [name, cmd, args] of [["node", process.execPath, []], ["bun", BUN, []], ["deno", DENO, ["run", "--allow-net=127.0.0.1", "--allow-read"]]]) {
+  for (const [name, cmd, args] of [...Object.entries(NODES).map(([n, bin]) => [n, bin, []]), ["bun", BUN, []], ["deno", DENO, ["run", "--allow-net=127.0.0.1", "--allow-read"]]]) {
     runs[name] = result(await run(cmd, [...args, join(here, "sim-app.mjs")], { cwd: process.cwd() }));
   }
   assert.equal(runs.node.users, 30);
@@ -79,8 +84,7 @@ test("the package's simulator runs under bun and deno as under node (an app's ow
   assert.equal(runs.node.sameUser, true);
   assert.equal(runs.node.detail, true);
   assert.equal(runs.node.missing, null);
-  assert.deepEqual(runs.bun, runs.node);
-  assert.deepEqual(runs.deno, runs.node);
+  for (const name of Object.keys(runs)) assert.deepEqual(runs[name], runs.node, name);
 });
 
 test("deno with npm: specifiers (no node_modules: the package fetched from a registry into Deno's own cache): parses and lists with --allow-read of that cache only; without it, forbidden naming the flag", async (t) => {
@@ -122,29 +126,48 @@ test("deno without --allow-read: every call fails with a forbidden VomoError nam
   assert.doesNotMatch(failure.message, /copy the package/);
 });
 
-test("node's permission model, the .wasm not readable: forbidden, naming --allow-fs-read", async (t) => {
+test("node's permission model in each release, the .wasm not readable: forbidden, naming --allow-fs-read", async (t) => {
   const a = makeApp(t, "node-permission");
-  const flag = process.allowedNodeEnvironmentFlags.has("--permission") ? "--permission" : "--experimental-permission";
   // Every file of the app and the package but the .wasm files.
   const readable = [a.app, join(process.cwd(), "package.json"),
     ...readdirSync(installed, { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile() && !e.name.endsWith(".wasm")).map((e) => join(e.parentPath, e.name))];
-  const r = await run(process.execPath, [flag, ...readable.map((f) => `--allow-fs-read=${f}`), a.app], { cwd: a.dir, env: { APP_DIR: a.dir } });
-  const { failure } = result(r);
-  assert.equal(failure.kind, "forbidden", failure.message);
-  assert.match(failure.message, /vomo_users_bg\.wasm: ERR_ACCESS_DENIED/);
-  assert.match(failure.message, /--allow-fs-read/);
+  for (const [name, bin] of Object.entries(NODES)) {
+    // --experimental-permission until Node 22.13 and 23.5, --permission since.
+    const probe = await run(bin, ["-p", "process.allowedNodeEnvironmentFlags.has('--permission')"]);
+    const flag = probe.stdout.trim() === "true" ? "--permission" : "--experimental-permission";
+    const r = await run(bin, [flag, ...readable.map((f) => `--allow-fs-read=${f}`), a.app], { cwd: a.dir, env: { APP_DIR: a.dir } });
+    const { failure } = result(r);
+    assert.equal(failure?.kind, "forbidden", `${name} ${flag}: ${failure?.message}`);
+    assert.match(failure.message, /vomo_users_bg\.wasm: ERR_ACCESS_DENIED/, name);
+    assert.match(failure.message, /--allow-fs-read/, name);
+  }
 });
 
-test("the vomo-users command under bun and deno prints what it prints under node, byte for byte, and exits the same", async (t) => {
+test("node 26's own localStorage (--localstorage-file) behind LocalStorageStore: a poll's state outlives the process, the next process delivers nothing again; without the flag, the error names it", async (t) => {
+  const sim = await simulator(t);
+  const dir = mkdtempSync(join(process.cwd(), "rt-localstorage-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(join(here, "local-storage-app.mjs"), join(dir, "app.mjs"));
+  const env = { VOMO_SIM_URL: sim.url, VOMO_SIM_TOKEN: sim.token };
+  const withFile = [`--localstorage-file=${join(dir, "storage.db")}`, join(dir, "app.mjs")];
+  assert.deepEqual(result(await run(NODES.node26, withFile, { env, cwd: dir })), { complete: true, delivered: 7, stored: true });
+  assert.deepEqual(result(await run(NODES.node26, withFile, { env, cwd: dir })), { complete: true, delivered: 0, stored: true },
+    "a second process on the same file continues from the first one's state");
+  const { failure } = result(await run(NODES.node26, [join(dir, "app.mjs")], { env, cwd: dir }));
+  assert.equal(failure.kind, "invalid_input");
+  assert.match(failure.message, /no localStorage: pass a Web Storage object .*--localstorage-file=PATH/);
+});
+
+test("the vomo-users command under each node release, bun and deno prints what it prints under the machine's node, byte for byte, and exits the same", async (t) => {
   const sim = await simulator(t);
   const cli = join(installed, "cli", "main.mjs");
   const env = { VOMO_TOKEN: sim.token, VOMO_BASE_URL: sim.url };
-  const runtimes = { node: [process.execPath], bun: [BUN, "--bun"], deno: [DENO, "run", "--allow-all"] };
+  const runtimes = { ...Object.fromEntries(Object.entries(NODES).map(([n, bin]) => [n, [bin]])), bun: [BUN, "--bun"], deno: [DENO, "run", "--allow-all"] };
   for (const args of [["list", "--json"], ["list"], ["user", "1003"], ["user", "999999"], ["find", "nobody@example.org"], ["list", "--bogus"]]) {
     const runs = {};
     for (const [name, cmd] of Object.entries(runtimes)) runs[name] = await run(cmd[0], [...cmd.slice(1), cli, ...args], { env });
-    for (const name of ["bun", "deno"]) {
+    for (const name of Object.keys(runtimes)) {
       assert.deepEqual(runs[name], runs.node, `${name} ${args.join(" ")}`);
     }
     for (const r of Object.values(runs)) assert.ok(!`${r.stdout}${r.stderr}`.includes(sim.token), "the token is never printed");
