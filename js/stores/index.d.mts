@@ -30,7 +30,7 @@ export interface KvNamespaceLike {
  * consistency (no compare-and-set).
  */
 export declare class LocalStorageStore {
-  /** `storage` defaults to `globalThis.localStorage`; `prefix` is put before every key. */
+  /** `storage` defaults to `globalThis.localStorage` (browsers; Node 25+ run with `--localstorage-file=PATH`); `prefix` is put before every key. */
   constructor(storage?: WebStorageLike, prefix?: string);
   get(key: string): string | null;
   /** Throws the browser's QuotaExceededError when the origin's quota is full. */
