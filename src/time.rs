@@ -145,7 +145,7 @@ impl Date {
     /// ```
     pub fn parse(text: &str) -> Option<Date> {
         match parse_date_prefix(text.as_bytes()) {
-            Some((date, rest)) if rest.is_empty() => Some(date),
+            Some((date, b"")) => Some(date),
             _ => None,
         }
     }

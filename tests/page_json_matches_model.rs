@@ -324,7 +324,7 @@ fn broken_utf8_in_each_kind_of_string_is_refused() {
     for needle in ["Ana", "first_name", "@x.org", "https://x/", "VOLUNTEER", "\"p\""] {
         let at = text.find(needle).unwrap() + 1;
         for b in broken {
-            let bytes = [text[..at].as_bytes(), b, text[at..].as_bytes()].concat();
+            let bytes = [&text.as_bytes()[..at], b, &text.as_bytes()[at..]].concat();
             let got = bytes_route(&bytes);
             assert!(got.as_ref().is_err_and(|e| e.starts_with("$: not UTF-8")), "{needle} {b:?}: {got:?}");
             assert_eq!(got, expected_from_bytes(&bytes));

@@ -30,6 +30,7 @@ impl Store for MapStore {
     }
 }
 
+#[allow(clippy::incompatible_msrv)] // Waker::noop is 1.85; the tests need 1.88 anyway (proptest)
 fn block_on<F: Future>(fut: F) -> F::Output {
     let mut fut = std::pin::pin!(fut);
     let mut cx = Context::from_waker(Waker::noop());

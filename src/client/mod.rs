@@ -134,7 +134,7 @@ impl<R: Runtime> Client<R> {
                 return Err(VomoError::invalid_input("VomoClient: requestsPerSecond must be a positive number or \"auto\""));
             }
         }
-        if !(config.max_response_bytes >= 1.0) {
+        if config.max_response_bytes.is_nan() || config.max_response_bytes < 1.0 {
             return Err(VomoError::invalid_input("VomoClient: maxResponseBytes must be a positive number"));
         }
         if !(config.timeout_ms.is_finite() && config.timeout_ms > 0.0) || config.max_retry_after_ms < 0.0 {

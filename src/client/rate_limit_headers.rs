@@ -43,7 +43,7 @@ impl LimitHeaders {
     /// The server says its budget is spent (and says so meaningfully: a limit of 1, as a
     /// token bucket of burst 1 reports, is spent after every request).
     pub fn exhausted(&self) -> bool {
-        self.remaining == Some(0.0) && self.limit.map_or(true, |l| l > 1.0)
+        self.remaining == Some(0.0) && self.limit.is_none_or(|l| l > 1.0)
     }
 }
 

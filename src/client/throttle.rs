@@ -275,7 +275,7 @@ impl Throttle {
         }
         // The server says the budget is spent while we probe above the last clean rate: the
         // ceiling is found without paying a 429 for it.
-        if headers.exhausted() && self.floor_rps.map_or(true, |f| self.current_rps > f) {
+        if headers.exhausted() && self.floor_rps.is_none_or(|f| self.current_rps > f) {
             self.found_ceiling();
             return;
         }

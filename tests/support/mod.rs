@@ -687,7 +687,7 @@ impl World {
         let rows: Vec<&SimUser> = self
             .users
             .values()
-            .filter(|u| after.map_or(true, |a| u.updated_ms >= a) && before.map_or(true, |b| u.updated_ms <= b))
+            .filter(|u| after.is_none_or(|a| u.updated_ms >= a) && before.is_none_or(|b| u.updated_ms <= b))
             .collect();
         let total = rows.len();
         let per = self.cfg.per_page;
@@ -792,7 +792,7 @@ impl Store for SimStore {
     }
 
     async fn set(&self, key: &str, value: &str) -> vomo_users::Result<()> {
-        {
+        let failed = {
             let mut w = self.world.borrow_mut();
             w.c.store_writes += 1;
             w.c.store_bytes += value.len() as u64;
@@ -807,13 +807,16 @@ impl Store for SimStore {
             // The delivery journal never fails here: a lost journal write after a handler
             // returned is the one documented window (docs/poller.md, limits).
             let p = w.cfg.p_store_fail;
-            if self.flaky.get() && w.faults && !key.contains("/journal") && w.rng.chance(p) {
+            let failed = self.flaky.get() && w.faults && !key.contains("/journal") && w.rng.chance(p);
+            if failed {
                 w.c.store_failures += 1;
                 w.note(|| format!("store write of {key} failed"));
-                drop(w);
-                yield_now().await;
-                return Err(VomoError::new(ErrorKind::Network, format!("simulated store failure writing {key}")));
             }
+            failed
+        };
+        if failed {
+            yield_now().await;
+            return Err(VomoError::new(ErrorKind::Network, format!("simulated store failure writing {key}")));
         }
         self.map.borrow_mut().insert(key.to_string(), value.to_string());
         yield_now().await; // a death here: the write is durable already
@@ -876,23 +879,23 @@ impl Handlers for SimHandlers {
                     w.phase = HandlerPhase::Running(id, t);
                 }
                 yield_now().await; // a death here: called, never returned
-                let mut w = self.0.borrow_mut();
-                let p = w.cfg.p_handler_fail;
-                if w.in_outage() || (w.faults && w.rng.chance(p)) {
-                    w.c.handler_failures += 1;
-                    w.phase = HandlerPhase::Idle;
-                    w.note(|| format!("handler threw for #{id}@{}", Timestamp(t)));
-                    return Err(HandlerFailure { message: format!("simulated failure #{id}"), handler_ref: None });
-                }
-                w.completed.push(Completed { id, updated_ms: t, email: u.email.clone(), anonymized: e.anonymized, kind: e.kind, created_ms: u.created_at.0 });
-                w.note(|| format!("delivered {} #{id}@{} {}", e.kind, Timestamp(t), u.email));
-                if w.cfg.journal_window_yield {
-                    w.phase = HandlerPhase::Returning(id, t);
-                    drop(w);
+                let window = {
+                    let mut w = self.0.borrow_mut();
+                    let p = w.cfg.p_handler_fail;
+                    if w.in_outage() || (w.faults && w.rng.chance(p)) {
+                        w.c.handler_failures += 1;
+                        w.phase = HandlerPhase::Idle;
+                        w.note(|| format!("handler threw for #{id}@{}", Timestamp(t)));
+                        return Err(HandlerFailure { message: format!("simulated failure #{id}"), handler_ref: None });
+                    }
+                    w.completed.push(Completed { id, updated_ms: t, email: u.email.clone(), anonymized: e.anonymized, kind: e.kind, created_ms: u.created_at.0 });
+                    w.note(|| format!("delivered {} #{id}@{} {}", e.kind, Timestamp(t), u.email));
+                    w.phase = if w.cfg.journal_window_yield { HandlerPhase::Returning(id, t) } else { HandlerPhase::Idle };
+                    w.cfg.journal_window_yield
+                };
+                if window {
                     yield_now().await; // a death here: completed, but the poller never heard
                     self.0.borrow_mut().phase = HandlerPhase::Idle;
-                } else {
-                    w.phase = HandlerPhase::Idle;
                 }
                 Ok(())
             }
