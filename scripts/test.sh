@@ -103,6 +103,8 @@ run_layer build none npm run build
 run_layer native cargo cargo test
 # The crate without `full` (what vomo-users/parse is built from): its own tests, natively.
 run_layer native-parse-only cargo cargo test --no-default-features
+# Clippy's warnings fail the run (the library's std APIs are held to rust-version by its msrv lint).
+run_layer clippy one cargo clippy --all-targets --quiet -- -D warnings
 # The poller simulation at CI strength: 9,000 adversarial + 1,000 large-values seeds (10,000
 # worlds) and every death point of 2 backfills, in a release build (a minute or two).
 run_layer simulation cargo env POLLER_SIM_SEEDS=9000 POLLER_SIM_LARGE_SEEDS=1000 \
