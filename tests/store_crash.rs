@@ -13,7 +13,8 @@ use std::rc::Rc;
 use support::{block_on, SimHandlers, SimRuntime, World, WorldConfig};
 use vomo_users::client::{Client, ClientConfig, Rate, UpsertInput};
 use vomo_users::import::{import_roster, ImportOptions, MappedUser, Mapping, RosterRecord};
-use vomo_users::poller::{Keys, Poller, PollerConfig, PollerState};
+use vomo_users::poller::{Keys, ParticipationMode, Poller, PollerConfig, PollerState};
+use vomo_users::store::lease::{acquire, Holder, LEASE_MS};
 use vomo_users::store::{read_chunked, write_chunked, Store};
 use vomo_users::{ErrorKind, Result, VomoError};
 
@@ -367,4 +368,67 @@ fn a_poll_whose_lease_was_taken_over_stops_before_delivering_or_writing_again() 
         let ids: BTreeSet<i64> = world.borrow().completed.iter().map(|c| c.id).collect();
         assert_eq!((ids.len(), world.borrow().completed.len()), (60, 60), "at {at}: every user once");
     }
+}
+
+/// A store on which "another run" tries to take the poll's lease at each of the poll's
+/// writes once the poll has run for longer than the lease's term.
+struct Contender {
+    inner: Dying,
+    world: Rc<RefCell<World>>,
+    started: f64,
+    tries: Cell<u32>,
+    took: Cell<bool>,
+}
+
+impl Store for Contender {
+    async fn get(&self, key: &str) -> Result<Option<String>> {
+        self.inner.get(key).await
+    }
+    async fn set(&self, key: &str, value: &str) -> Result<()> {
+        self.inner.set(key, value).await?;
+        let now = self.world.borrow().local_now();
+        if !key.ends_with("/lease") && now > self.started + LEASE_MS {
+            let lease_key = self.inner.map.borrow().keys().find(|k| k.ends_with("/lease")).cloned().expect("the poll holds a lease");
+            self.tries.set(self.tries.get() + 1);
+            match acquire(&self.inner, &lease_key, "other-run", now, Holder::POLL).await {
+                Ok(()) => self.took.set(true),
+                Err(e) => assert_eq!(e.kind, ErrorKind::Busy, "{}", e.message),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A poll that runs for longer than its lease's term (a full participation scan at a slow
+/// rate: 69 requests 4 s apart, about five minutes) keeps the lease all the way: another run that
+/// tries to take it at each of the poll's writes after the first two minutes is refused.
+#[test]
+fn a_poll_longer_than_the_lease_term_keeps_its_lease_through_a_full_scan() {
+    let world = Rc::new(RefCell::new(World::new(WorldConfig::default(), 5, 1_740_787_200_000)));
+    {
+        let mut w = world.borrow_mut();
+        w.faults = false;
+        w.mutating = false;
+        let start = w.local_now() as i64 - 86_400_000;
+        for i in 0..60 {
+            w.seed_user(start + i * 1000, start + i * 1000);
+        }
+    }
+    let client = Client::new(
+        ClientConfig { base_url: "https://api.vomo.test/v1".into(), rate: Rate::Fixed(0.25), ..ClientConfig::new("sim-token-0123456789") },
+        SimRuntime(world.clone()),
+    )
+    .unwrap();
+    let started = world.borrow().local_now();
+    let store = Contender { inner: Dying::healthy(&Default::default()), world: world.clone(), started, tries: Cell::new(0), took: Cell::new(false) };
+    let mut config = PollerConfig::new("long", "first");
+    config.participations = ParticipationMode::FullScan;
+    let poller = Poller::new(Rc::new(client), ByRef(&store), SimHandlers(world.clone()), config).unwrap();
+    let report = block_on(poller.poll(None, &())).unwrap();
+    assert!(report.complete);
+    let took_ms = world.borrow().local_now() - started;
+    assert!(took_ms > 2.0 * LEASE_MS, "the poll ran {took_ms} ms ({} requests)", report.requests);
+    assert!(store.tries.get() >= 3, "the other run tried {} times", store.tries.get());
+    assert!(!store.took.get(), "the other run took the lease of a poll that was still running");
+    assert_eq!(world.borrow().completed.len(), 60);
 }
