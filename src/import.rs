@@ -246,7 +246,7 @@ pub async fn import_roster<R: Runtime, S: Store, M: Mapping>(
     let now = rt.now_ms();
     let token = format!("import-{:x}-{:x}", (rt.random() * 9.0e15) as u64, now as u64);
     let lease_key = format!("{}/lease", Keys::import(key));
-    let mut held = Held::acquire(store, lease_key, token, now, Holder::IMPORT).await?;
+    let mut held = Held::acquire(store, lease_key, token, now, rt.monotonic_ms(), Holder::IMPORT).await?;
     let outcome = run_import(client, records, options, Some(&mut held), on_progress, call).await;
     let released = held.release(store).await;
     let result = outcome?;
@@ -303,7 +303,7 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
             }
             // Lost to another run: stop before writing the progress log it writes now.
             if let (Some(l), Some(store)) = (lease.as_mut(), options.store) {
-                l.keep(store, client.runtime().now_ms()).await?;
+                l.keep(store, client.runtime().now_ms(), client.runtime().monotonic_ms()).await?;
             }
             since_save += 1;
             if since_save >= options.checkpoint_every.max(1) {
@@ -334,7 +334,7 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
     }
     if let Some(p) = progress.as_mut() {
         if let (Some(l), Some(store), false) = (lease.as_mut(), options.store, p.unsaved.is_empty()) {
-            l.check(store, client.runtime().now_ms()).await?; // the last save: the lease is read back first
+            l.check(store, client.runtime().now_ms(), client.runtime().monotonic_ms()).await?; // the last save: the lease is read back first
         }
         p.save(&saved).await?;
     }

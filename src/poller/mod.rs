@@ -222,7 +222,8 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         let n = self.polls_started.get() + 1;
         self.polls_started.set(n);
         let token = format!("{}#{n}", self.config.owner);
-        let mut lease = Held::acquire(&self.store, self.keys.key("lease"), token, started, Holder::POLL).await?;
+        let mono = self.client.runtime().monotonic_ms();
+        let mut lease = Held::acquire(&self.store, self.keys.key("lease"), token, started, mono, Holder::POLL).await?;
         let outcome = self.poll_holding_lease(max_requests, call, started, &mut lease).await;
         let released = lease.release(&self.store).await;
         let report = outcome?;
@@ -271,7 +272,8 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// A clock read until a quarter of the lease's term has passed, then one read and one
     /// write of the lease (store::lease::Held).
     pub(crate) async fn fence(&self, run: &mut PollRun<'_, R>) -> Result<()> {
-        run.lease.keep(&self.store, self.client.runtime().now_ms()).await
+        let rt = self.client.runtime();
+        run.lease.keep(&self.store, rt.now_ms(), rt.monotonic_ms()).await
     }
 
     /// Saves the poll's state (store writes: see `fence`).

@@ -87,35 +87,38 @@ pub async fn release<S: Store>(store: &S, key: &str, token: &str) -> Result<()> 
 
 /// A lease a run holds, checked before each of its steps: renewed (read back, then extended)
 /// once a quarter of its term has passed since the last renewal, so a step costs a clock
-/// read until then. Another run can take the lease over only once its term ran out (a
+/// read until then. That quarter is counted on the monotonic clock, so a wall clock stepped
+/// back (NTP, a resumed VM) cannot hold a renewal off while the lease runs out for others. Another run can take the lease over only once its term ran out (a
 /// handler or a request that hung for minutes), so the first step after that finds out and
 /// stops with `busy` before it delivers or writes anything.
 pub struct Held {
     key: String,
     token: String,
     who: Holder,
-    renewed_at: f64,
+    /// Monotonic ms of the last renewal.
+    renewed_mono: f64,
 }
 
 impl Held {
-    /// Takes the lease `key` for the run `token` (see [`acquire`]).
-    pub async fn acquire<S: Store>(store: &S, key: String, token: String, now: f64, who: Holder) -> Result<Held> {
+    /// Takes the lease `key` for the run `token` (see [`acquire`]); `now` is wall-clock ms,
+    /// `mono` monotonic ms.
+    pub async fn acquire<S: Store>(store: &S, key: String, token: String, now: f64, mono: f64, who: Holder) -> Result<Held> {
         acquire(store, &key, &token, now, who).await?;
-        Ok(Held { key, token, who, renewed_at: now })
+        Ok(Held { key, token, who, renewed_mono: mono })
     }
 
     /// Before a step: renews when a quarter of the term has passed; `busy` if another run took it.
-    pub async fn keep<S: Store>(&mut self, store: &S, now: f64) -> Result<()> {
-        if now - self.renewed_at >= LEASE_MS / 4.0 {
-            self.check(store, now).await?;
+    pub async fn keep<S: Store>(&mut self, store: &S, now: f64, mono: f64) -> Result<()> {
+        if !(mono - self.renewed_mono < LEASE_MS / 4.0) {
+            self.check(store, now, mono).await?;
         }
         Ok(())
     }
 
     /// Reads the lease back and renews it whatever the time; `busy` if another run took it.
-    pub async fn check<S: Store>(&mut self, store: &S, now: f64) -> Result<()> {
+    pub async fn check<S: Store>(&mut self, store: &S, now: f64, mono: f64) -> Result<()> {
         renew(store, &self.key, &self.token, now, self.who).await?;
-        self.renewed_at = now;
+        self.renewed_mono = mono;
         Ok(())
     }
 
@@ -138,6 +141,27 @@ mod tests {
             std::task::Poll::Ready(v) => v,
             std::task::Poll::Pending => unreachable!("the memory store never waits"),
         }
+    }
+
+    #[test]
+    fn a_held_lease_is_renewed_by_monotonic_time_even_when_the_wall_clock_steps_back() {
+        let store = MemStore::default();
+        block_on(async {
+            let mut held = Held::acquire(&store, "l".into(), "run".into(), 1_000_000.0, 0.0, Holder::POLL).await.unwrap();
+            // Ten seconds on: nothing to do (no read, no write).
+            held.keep(&store, 1_010_000.0, 10_000.0).await.unwrap();
+            assert_eq!(read(&store, "l").await.unwrap().unwrap().expires_at, 1_000_000.0 + LEASE_MS);
+            // Forty seconds on, while the wall clock was stepped back by 100 s: renewed anyway,
+            // to the wall clock's new reading plus the term.
+            held.keep(&store, 940_000.0, 40_000.0).await.unwrap();
+            assert_eq!(read(&store, "l").await.unwrap().unwrap().expires_at, 940_000.0 + LEASE_MS);
+            // Taken over meanwhile: the next due renewal says so.
+            write(&store, "l", "other", 2_000_000.0).await.unwrap();
+            held.keep(&store, 950_000.0, 50_000.0).await.unwrap();
+            let e = held.keep(&store, 980_000.0, 80_000.0).await.unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Busy);
+            assert_eq!(read(&store, "l").await.unwrap().unwrap().owner, "other");
+        });
     }
 
     #[test]

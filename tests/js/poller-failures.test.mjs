@@ -246,6 +246,9 @@ test("poller: a poll whose lease another poll took over while a handler hung sto
     if (seen.length === 20 && !snapshot) {
       // This handler took three minutes; meanwhile the lease ran out and another poll took it.
       tick(sim, 180_000);
+      const monotonic = performance.now.bind(performance);
+      performance.now = () => monotonic() + 180_000;
+      t.after(() => { delete performance.now; });
       store.set(leaseKey, JSON.stringify({ owner: "other-process#1", expires_at: Date.now() + 120_000 }));
       snapshot = contents();
     }
