@@ -153,6 +153,19 @@ test("--every with a state directory that is a file ends at once, naming it (no 
   assert.doesNotMatch(r.stderr, /polling again/, "not retried as a network fault");
 });
 
+test("poll --json --every whose reader goes away between polls: the loop stops with exit 1, said on stderr, not exit 0", async (t) => {
+  const { env, dir } = await settled(t, { users: 5 });
+  const run = start(pollArgs(dir, "--json", "--every", "300ms"), { env });
+  t.after(() => run.child.kill("SIGKILL"));
+  await run.waitFor("stdout", /"type":"result"/);
+  run.child.stdout.destroy(); // the consumer exits while the loop waits; the next (quiet) poll's result line fails
+  const r = await run.done;
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^vomo-users: stdout was closed \(its reader went away\): the poll stops; /m);
+  const again = await cli(pollArgs(dir, "--json"), { env });
+  assert.equal(again.code, 0, again.stderr); // the lease was released
+});
+
 test("poll --json whose reader goes away: the poll stops cleanly (exit 1, said on stderr), its lease is free at once, and the next poll delivers the rest with nothing the reader saw twice", async (t) => {
   const { sim, env, dir } = await settled(t, { users: 60 });
   // 2 requests a second: a page of 15 users at a time, so the reader leaves after the first page.

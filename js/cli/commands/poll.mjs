@@ -95,7 +95,7 @@ With --json: one line per event, {"type":"user","kind":"created"|"updated","user
         try {
           await wait(everyMs, undefined, { signal: stop.signal });
         } catch {
-          return 0;
+          return stop.stdoutClosed() ? 1 : 0; // the reader left between polls, or Ctrl-C
         }
       }
     } finally {
