@@ -45,6 +45,39 @@ test("import --json: summary last, failed rows in <roster>.failed.csv (re-import
   assert.equal(posts(sim).length, 20, "a finished import rerun sends nothing");
 });
 
+test("a row whose email changed for its External ID is not sent (it would create a second VOMO user): listed as email_changed; once VOMO has the new email, the failed file imported with --accept-email-changes updates the same user", async (t) => {
+  const { sim, env, dir } = await world(t);
+  const state = ["--state-dir", join(dir, "state"), "--json", "--rate", "500"];
+  const file = join(dir, "roster.csv");
+  await writeFile(file, roster(5));
+  assert.equal((await cli(["import", file, ...state], { env })).code, 0);
+  const users = sim.listAll().length;
+  // The CRM changed person 2's email; the edited roster is a new import (its default key changes).
+  await writeFile(file, roster(5).replace("person2@example.org", "new2@example.org"));
+  const before = posts(sim).length;
+  const r = await cli(["import", file, ...state], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const summary = jsonLines(r.stdout).at(-1);
+  assert.equal(summary.emailChanged, 1);
+  assert.equal(summary.updated, 4);
+  assert.equal(posts(sim).length - before, 4, "the changed row is not sent");
+  assert.equal(sim.listAll().length, users, "no second user");
+  assert.ok(!sim.listAll().some((u) => u.email === "new2@example.org"));
+  const failed = await readFile(join(dir, "roster.failed.csv"), "utf8");
+  assert.match(failed, /^3,email_changed,email changed from person2@example\.org to new2@example\.org for VOMO user \d+; not sent/m);
+  // Without the flag, the failed file is refused the same way; the operator changes the email in VOMO, then accepts.
+  await writeFile(join(dir, "changes.csv"), failed);
+  const person2 = sim.listAll().find((u) => u.email === "person2@example.org");
+  sim.updateUser(person2.id, { email: "new2@example.org" });
+  const accepted = await cli(["import", join(dir, "changes.csv"), ...state, "--accept-email-changes"], { env });
+  assert.equal(accepted.code, 0, accepted.stderr);
+  assert.deepEqual([jsonLines(accepted.stdout).at(-1).updated, jsonLines(accepted.stdout).at(-1).emailChanged], [1, 0]);
+  assert.equal(sim.listAll().length, users, "the same user, updated");
+  // The mapping now holds the new email: the roster imports under any key with no email change.
+  const later = await cli(["import", file, ...state, "--key", "later"], { env });
+  assert.equal(jsonLines(later.stdout).at(-1).emailChanged, 0, later.stderr);
+});
+
 test("import without --json: a summary line; no failed file left when nothing failed; state in ~/.local/state by default", async (t) => {
   const { env, dir } = await world(t);
   const file = join(dir, "people.csv");

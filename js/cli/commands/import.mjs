@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { importRoster, parseRosterCsv } from "vomo-users";
 import { UsageError } from "../values.mjs";
-import { defaultStateDir, importStore } from "../state.mjs";
+import { defaultStateDir, importMapping, importStore } from "../state.mjs";
 import { interruptSignal } from "../interrupt.mjs";
 import { Progress } from "../progress.mjs";
 import { toCsv } from "../csv.mjs";
@@ -52,7 +52,7 @@ export default {
   name: "import",
   api: true,
   summary: "upsert every row of a roster CSV; resumable, Ctrl-C saves progress",
-  synopsis: "import <roster.csv> [--key KEY] [--state-dir DIR]",
+  synopsis: "import <roster.csv> [--key KEY] [--state-dir DIR] [--accept-email-changes]",
   help: `
 Upserts every row of a CSV roster (a header row with First Name, Last Name, Email, and
 optionally External ID, Phone, Birthday, Gender, Role, Address, Org, Invite Code; spreadsheet
@@ -60,14 +60,18 @@ spellings are recognized). Progress is saved in the state directory under --key 
 the file name and a hash of its content), every ${CHECKPOINT_EVERY} rows and when the run stops: Ctrl-C
 stops cleanly, and running the same command again resumes, sending only unsettled rows.
 Failed rows (unusable rows, rejected upserts, changed emails) are written to
-<roster>.failed.csv next to the roster, with their line and error. Progress goes to stderr:
+<roster>.failed.csv next to the roster, with their line and error. A row whose External ID
+was last synced with another email is not sent (it would create a second VOMO user): once
+VOMO has the new email (or it is a new person), import the failed file with
+--accept-email-changes. Progress goes to stderr:
 a bar with ETA on a terminal, plain lines otherwise. With --json the last stdout line is the
 summary {"created":n,"updated":n,"failed":n,...}. Exit 1 when rows failed with a retryable
 error (a rerun retries them).
 
-  --key KEY         the import's name in the state directory
-  --state-dir DIR   default $XDG_STATE_HOME/vomo-users or ~/.local/state/vomo-users`,
-  options: { key: { type: "string" }, "state-dir": { type: "string" } },
+  --key KEY                the import's name in the state directory
+  --state-dir DIR          default $XDG_STATE_HOME/vomo-users or ~/.local/state/vomo-users
+  --accept-email-changes   send rows whose email changed for their External ID`,
+  options: { key: { type: "string" }, "state-dir": { type: "string" }, "accept-email-changes": { type: "boolean" } },
   positionals: [1, 1],
   positionalName: "<roster.csv>",
   check(values, positionals) {
@@ -94,6 +98,7 @@ error (a rerun retries them).
     try {
       result = await importRoster(api, records, {
         store: importStore(stateDir), key, checkpointEvery: CHECKPOINT_EVERY, signal: stop.signal,
+        mapping: importMapping(stateDir, records, values["accept-email-changes"] === true),
         onProgress: (p) => progress.update(p),
       });
     } catch (e) {
