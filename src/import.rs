@@ -239,6 +239,10 @@ pub async fn import_roster<R: Runtime, S: Store, M: Mapping>(
     if options.store.is_some() != options.key.as_deref().is_some_and(|k| !k.trim().is_empty()) {
         return Err(VomoError::invalid_input("importRoster: store and key go together"));
     }
+    if options.key.as_deref().is_some_and(|k| k.contains('/')) {
+        // "a/lease" would be the lease of the import "a", "a/log/0" a segment of its progress.
+        return Err(VomoError::invalid_input("importRoster: key must not contain '/': it would share store keys with another import's"));
+    }
     let (Some(store), Some(key)) = (options.store, &options.key) else {
         return run_import(client, records, options, None, on_progress, call).await;
     };

@@ -24,6 +24,7 @@ pub use crate::store::{Keys, Store};
 pub use events::dead_letter_error_kind;
 
 use crate::client::{Client, Runtime};
+use crate::store::keys::IMPORTS;
 use crate::store::lease::{Held, Holder};
 use crate::error::{ErrorKind, Result, VomoError};
 use crate::model::UserId;
@@ -199,6 +200,11 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     pub fn new(client: Rc<Client<R>>, store: S, handlers: H, config: PollerConfig) -> Result<Self> {
         if config.customer_id.trim().is_empty() || config.customer_id.contains('/') {
             return Err(VomoError::invalid_input("UserPoller: customerId must be a non-empty string without '/'"));
+        }
+        if config.customer_id == IMPORTS {
+            return Err(VomoError::invalid_input(format!(
+                "UserPoller: customerId must not be \"{IMPORTS}\": the store keeps the imports' progress under that name"
+            )));
         }
         if !(config.poll_interval_ms.is_finite() && config.poll_interval_ms > 0.0) {
             return Err(VomoError::invalid_input("UserPoller: pollIntervalMs must be a positive number"));

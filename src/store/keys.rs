@@ -11,15 +11,19 @@ pub struct Keys {
 
 const ROOT: &str = "vomo-users/v1/";
 
+/// The name under the root that holds every import's keys, so no customer may take it.
+pub const IMPORTS: &str = "import";
+
 impl Keys {
     /// A poller's keys; `customer_id` holds no `/` (the poller checks).
     pub fn new(customer_id: &str) -> Self {
         Keys { prefix: format!("{ROOT}{customer_id}/") }
     }
 
-    /// The key of an import's progress, named by the caller's `key`.
+    /// The key of an import's progress, named by the caller's `key` (which holds no `/`: the
+    /// import checks), under which its lease and log live too.
     pub fn import(key: &str) -> String {
-        format!("{ROOT}import/{}", key.trim())
+        format!("{ROOT}{IMPORTS}/{}", key.trim())
     }
 
     pub fn key(&self, name: &str) -> String {

@@ -11,7 +11,7 @@
 //! death point (`tests/store_crash.rs`, the simulation).
 
 mod chunked;
-mod keys;
+pub(crate) mod keys;
 pub mod lease;
 pub mod log;
 #[cfg(test)]

@@ -234,3 +234,24 @@ test("a store whose get gives something other than text or null (bytes, a parsed
     assert.equal(delivered, 0);
   }
 });
+
+test("one store for polls and imports: the names whose keys would overlap are refused (customerId \"import\", an import key with '/'), nothing written or sent", async (t) => {
+  const { MemoryStore, importRoster } = await import("vomo-users");
+  const sim = await startSimulator({ port: 0, users: 3 });
+  t.after(() => sim.close());
+  const client = new VomoClient({ token: sim.token, baseUrl: sim.url });
+  const store = new MemoryStore();
+  // The poller of customer "import" would keep its state at vomo-users/v1/import/state, where
+  // an import with key "state" keeps its progress.
+  assert.throws(() => new UserPoller({ client, store, customerId: "import" }), (e) => invalid(e)
+    && e.message === "UserPoller: customerId must not be \"import\": the store keeps the imports' progress under that name");
+  // The import "a/lease" would write the lease of the import "a".
+  const records = [{ firstName: "Ana", lastName: "Lima", email: "ana@example.org" }];
+  await assert.rejects(importRoster(client, records, { store, key: "a/lease" }), (e) => invalid(e)
+    && e.message === "importRoster: key must not contain '/': it would share store keys with another import's");
+  assert.deepEqual(store.keys(), []);
+  assert.equal(sim.log().length, 0, "nothing sent");
+  // Other names are fine, "Import" among them.
+  await new UserPoller({ client, store, customerId: "Import" }).poll();
+  assert.equal((await importRoster(client, records, { store, key: "state" })).created.length, 1);
+});
