@@ -64,7 +64,11 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         }
     }
 
-    async fn dead_letter(&self, user: serde_json::Value, kind: &str, failure: HandlerFailure, attempt: u32, is_final: bool) {
+    /// Calls the dead-letter handler (after the lease check every handler call passes).
+    async fn dead_letter(
+        &self, run: &mut PollRun<'_, R>, user: serde_json::Value, kind: &str, failure: HandlerFailure, attempt: u32, is_final: bool,
+    ) -> Result<()> {
+        self.fence(run).await?;
         let event = Event::DeadLetter(DeadLetterEvent {
             user,
             error: DeadLetterError { kind: kind.to_string(), message: failure.message, handler_ref: failure.handler_ref },
@@ -73,6 +77,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         });
         // A dead-letter handler that throws has nowhere further to go.
         let _ = self.handlers.deliver(&event).await;
+        Ok(())
     }
 
     /// A handler returned: the downstream works, so the failures before it are judged.
@@ -111,7 +116,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 self.record_delivery(run, p.id, p.updated_at).await?;
                 run.state.core.dead_letters.retain(|d| !(d.user.id == p.id && d.user.updated_at.0 == p.updated_at));
             }
-            self.dead_letter(raw, "handler", p.failure, attempt, is_final).await;
+            self.dead_letter(run, raw, "handler", p.failure, attempt, is_final).await?;
         }
         Ok(())
     }
@@ -164,7 +169,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     run.report.failed += 1;
                     run.stop = Some(StopReason::DeadLetterLimit);
                     let raw = serde_json::to_value(user).unwrap_or_default();
-                    self.dead_letter(raw, "handler", failure, 1, false).await;
+                    self.dead_letter(run, raw, "handler", failure, 1, false).await?;
                     return Ok(Delivery::Halt);
                 }
                 run.state.core.dead_letters.push(DeadLetterEntry { user: user.clone(), attempts: 0 });
@@ -183,9 +188,9 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     }
 
     /// A record the parser could not read: given up at once (a later change brings a new one).
-    pub(crate) async fn dead_letter_unreadable(&self, run: &mut PollRun<'_, R>, raw: serde_json::Value, why: String) {
+    pub(crate) async fn dead_letter_unreadable(&self, run: &mut PollRun<'_, R>, raw: serde_json::Value, why: String) -> Result<()> {
         run.report.failed += 1;
-        self.dead_letter(raw, "parse", HandlerFailure { message: why, handler_ref: None }, 1, true).await;
+        self.dead_letter(run, raw, "parse", HandlerFailure { message: why, handler_ref: None }, 1, true).await
     }
 
     /// Diffs a fetched detail against the last-seen participations and emits the events.
@@ -217,7 +222,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 Err(failure) => {
                     all_ok = false;
                     let raw = serde_json::to_value(&detail.user).unwrap_or_default();
-                    self.dead_letter(raw, "participation_handler", failure, 1, false).await;
+                    self.dead_letter(run, raw, "participation_handler", failure, 1, false).await?;
                     if self.on_failure(run).await? == Delivery::Halt {
                         return Ok(Delivery::Halt);
                     }

@@ -212,7 +212,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// Dead-letters the page's unreadable records and delivers its users.
     async fn deliver_page(&self, run: &mut PollRun<'_, R>, page: &Page<User>) -> Result<Delivery> {
         for (raw, why) in page.dropped.iter().cloned() {
-            self.dead_letter_unreadable(run, raw, why).await;
+            self.dead_letter_unreadable(run, raw, why).await?;
         }
         for user in &page.data {
             if self.deliver_user(run, user).await? == Delivery::Halt {

@@ -234,16 +234,21 @@ test("poller: two poll() calls on ONE instance at once: one gets busy and every 
 });
 
 // The lease's term is 2 minutes of wall clock; our clock (helpers.mjs) jumps it here.
-test("poller: a poll whose lease another poll took over while a handler hung stops with busy before its next handler call and writes nothing more; the next poll delivers the rest once", async (t) => {
+test("poller: a poll whose lease another poll took over while a handler hung stops with busy before its next handler call (dead-letter events too) and writes nothing more; the next poll delivers the rest once", async (t) => {
   const { sim, client } = await setup(t, { latencyMs: 5 });
   const store = new MemoryStore();
   const leaseKey = "vomo-users/v1/acme/lease";
   const seen = [];
+  const deadLetters = [];
+  let calls = 0;
   let snapshot = null;
   const contents = () => new Map(store.keys().map((k) => [k, store.get(k)]));
-  const poller = new UserPoller({ client, store, customerId: "acme", onUser: ({ user }) => {
+  const poller = new UserPoller({ client, store, customerId: "acme", onDeadLetter: ({ user }) => { deadLetters.push({ id: user.id, late: snapshot !== null }); }, onUser: ({ user }) => {
+    calls += 1;
+    // The 19th change fails: its dead-letter event waits for the next success, which never comes.
+    if (calls === 19) throw new Error("downstream refused");
     seen.push(user.id);
-    if (seen.length === 20 && !snapshot) {
+    if (calls === 20 && !snapshot) {
       // This handler took three minutes; meanwhile the lease ran out and another poll took it.
       tick(sim, 180_000);
       const monotonic = performance.now.bind(performance);
@@ -257,7 +262,8 @@ test("poller: a poll whose lease another poll took over while a handler hung sto
   assert.ok(e instanceof VomoError, String(e));
   assert.equal(e.kind, "busy");
   assert.equal(e.message, "this poll's lease expired and another poll of this customer took it over; stopping here");
-  assert.equal(seen.length, 20, "no handler called after the takeover");
+  assert.equal(calls, 20, "no handler called after the takeover");
+  assert.deepEqual(deadLetters, [], "no dead-letter event after the takeover either");
   assert.deepEqual(contents(), snapshot, "nothing written after the takeover: the other poll's state and lease stand");
   // The other poll died holding the lease; once it has run out, a poll goes on from what was recorded.
   store.set(leaseKey, JSON.stringify({ owner: "other-process#1", expires_at: Date.now() - 1 }));
@@ -266,7 +272,7 @@ test("poller: a poll whose lease another poll took over while a handler hung sto
   assert.equal(r.complete, true);
   assert.equal(new Set(seen).size, 40, "every user delivered");
   // The one change whose handler was running at the takeover is delivered again (docs/poller.md, honest limits).
-  assert.deepEqual(seen.filter((id, i) => seen.indexOf(id) !== i), [seen[19]], "only the change in flight at the takeover twice");
+  assert.deepEqual(seen.filter((id, i) => seen.indexOf(id) !== i), [seen[18]], "only the change in flight at the takeover twice");
 });
 
 test("poller: a timer that fires while a slow poll runs gets busy, never a second delivery", { timeout: 30_000 }, async (t) => {
