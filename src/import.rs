@@ -274,7 +274,7 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
     let total = records.len();
     let started = client.runtime().now_ms();
     let mut seen_emails: HashSet<String> = HashSet::new();
-    let mut transient: Vec<FailedRecord> = Vec::new();
+    let mut transient: Vec<(usize, FailedRecord)> = Vec::new(); // by record index, in order
     let mut sent = 0usize;
     let mut since_save = 0usize;
     let mut outcome: Result<()> = Ok(());
@@ -294,12 +294,12 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
                     let failed = FailedRecord { external_id: record.external_id.clone(), email: email.clone().unwrap_or_default(), error: (&e).into(), fields };
                     settle(&mut saved, &mut progress, &id, Settled::Failed(failed));
                 }
-                Err(e) if e.retryable() => transient.push(FailedRecord {
+                Err(e) if e.retryable() => transient.push((index, FailedRecord {
                     external_id: record.external_id.clone(),
                     email: email.clone().unwrap_or_default(),
                     error: (&e).into(),
                     fields: None,
-                }),
+                })),
                 Err(e) => {
                     outcome = Err(e);
                     break;
@@ -425,8 +425,10 @@ impl<'a, S: Store> ProgressLog<'a, S> {
 }
 
 /// The result over the first `upto` records, in roster order.
-fn summarize(records: &[RosterRecord], saved: &SavedImport, transient: &[FailedRecord], upto: usize) -> ImportResult {
+/// The outcome of every record up to `upto`, in roster order (a retryable failure where its record is).
+fn summarize(records: &[RosterRecord], saved: &SavedImport, transient: &[(usize, FailedRecord)], upto: usize) -> ImportResult {
     let mut result = ImportResult::default();
+    let mut transient = transient.iter().peekable();
     let mut seen_emails: HashSet<String> = HashSet::new();
     for (index, record) in records.iter().enumerate().take(upto) {
         let email = record.input.normalized_email();
@@ -439,8 +441,10 @@ fn summarize(records: &[RosterRecord], saved: &SavedImport, transient: &[FailedR
             Some(Settled::EmailChanged(c)) => result.email_changed.push(c.clone()),
             None => {}
         }
+        if let Some((_, f)) = transient.next_if(|(i, _)| *i == index) {
+            result.failed.push(f.clone());
+        }
     }
-    result.failed.extend(transient.iter().cloned());
     result
 }
 

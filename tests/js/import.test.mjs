@@ -98,6 +98,19 @@ test("importRoster: duplicate emails without externalId: the second row fails an
   assert.equal(result.failed[0].error.kind, "invalid_input");
 });
 
+test("importRoster: failed records come in roster order, retryable ones (503) where their records are, not after the rest", async (t) => {
+  const sim = await setup(t);
+  const records = roster(5);
+  records[2] = { ...records[2], gender: "X" }; // refused before sending: settled as failed
+  const client = clientOf(sim, { maxRetries: 0 });
+  const r = await importRoster(client, records, { onProgress: ({ done }) => {
+    if (done === 1 || done === 3) sim.injectFault({ method: "POST", path: "/v1/users", type: "status", status: 503, times: 1 });
+  } });
+  assert.deepEqual(r.failed.map((f) => [f.externalId, f.error.kind]),
+    [[records[1].externalId, "server"], [records[2].externalId, "invalid_input"], [records[3].externalId, "server"]]);
+  assert.deepEqual(r.created.map((c) => c.externalId), [records[0].externalId, records[4].externalId]);
+});
+
 test("importRoster: a server that fails for good part-way, then a rerun against a healthy one sends only the unsettled records", async (t) => {
   const sim = await setup(t);
   const store = new MemoryStore();
