@@ -78,6 +78,23 @@ test("a row whose email changed for its External ID is not sent (it would create
   assert.equal(jsonLines(later.stdout).at(-1).emailChanged, 0, later.stderr);
 });
 
+test("the default key follows the file's content: an edited roster is a new import that sends the edit; the same bytes resume under the same key", async (t) => {
+  const { sim, env, dir } = await world(t);
+  const file = join(dir, "roster.csv");
+  const args = ["import", file, "--state-dir", join(dir, "state"), "--json", "--rate", "500"];
+  await writeFile(file, roster(4));
+  const first = jsonLines((await cli(args, { env })).stdout).at(-1);
+  const same = jsonLines((await cli(args, { env })).stdout).at(-1);
+  assert.equal(same.key, first.key);
+  const before = posts(sim).length;
+  await writeFile(file, roster(4).replace("First3,", "Renamed3,"));
+  const edited = jsonLines((await cli(args, { env })).stdout).at(-1);
+  assert.notEqual(edited.key, first.key);
+  assert.equal(edited.updated, 4);
+  assert.equal(posts(sim).length - before, 4, "the edited roster is sent as a new import");
+  assert.ok(sim.listAll().some((u) => u.first_name === "Renamed3"), "the edit reached VOMO");
+});
+
 test("import without --json: a summary line; no failed file left when nothing failed; state in ~/.local/state by default", async (t) => {
   const { env, dir } = await world(t);
   const file = join(dir, "people.csv");

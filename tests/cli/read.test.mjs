@@ -22,6 +22,18 @@ test("list --json: every user, one JSON value per line, in the package's shape; 
   assert.match(r.stderr, /^warning: .*unknown value "WAITLISTED"/m);
 });
 
+test("the token inside API data (a user's address holds it) is replaced in every output, JSON or text, of list, user and find", async (t) => {
+  const { sim, env } = await world(t, { users: 3 });
+  const target = sim.listAll()[1];
+  sim.updateUser(target.id, { address: `under the mat: ${sim.token}` });
+  for (const args of [["list", "--json"], ["list"], ["user", String(target.id)], ["user", String(target.id), "--json"], ["find", target.email, "--json"]]) {
+    const r = await cli([...args, ...FAST], { env, secret: null });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!`${r.stdout}${r.stderr}`.includes(sim.token), `${args.join(" ")}: the token printed`);
+    if (args.includes("--json") || args[0] === "user") assert.match(r.stdout, /under the mat: \[redacted\]/, args.join(" "));
+  }
+});
+
 test("list filters go to the API: --email-like, --updated-after, --name-like", async (t) => {
   const { sim, env } = await world(t, { users: 40 });
   const target = sim.listAll()[7];
