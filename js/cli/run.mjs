@@ -13,6 +13,10 @@ import { GLOBAL_OPTIONS, commands, usageOf, globalUsage } from "./usage.mjs";
 
 const version = () => createRequire(import.meta.url)("../package.json").version;
 
+/** Options that take a value, of any command (no name is a flag in one and takes a value in another). */
+const VALUED = new Set([GLOBAL_OPTIONS, ...Object.values(commands).map((c) => c.options ?? {})]
+  .flatMap((options) => Object.entries(options).filter(([, o]) => o.type === "string").map(([n]) => n)));
+
 /** The index of the command name in argv: the first word that is not an option or an option's value. */
 function commandIndex(argv) {
   for (let i = 0; i < argv.length; i++) {
@@ -20,7 +24,7 @@ function commandIndex(argv) {
     if (a === "--") return i + 1 < argv.length ? i + 1 : -1;
     if (!a.startsWith("-") || a === "-") return i;
     const name = a.replace(/^--?/, "").split("=")[0];
-    if (!a.includes("=") && GLOBAL_OPTIONS[name]?.type === "string") i++;
+    if (!a.includes("=") && VALUED.has(name)) i++;
   }
   return -1;
 }

@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { cli, tempDir, VERSION, baseEnv, APP_DIR } from "./helpers.mjs";
+import { cli, jsonLines, tempDir, VERSION, baseEnv, APP_DIR, world } from "./helpers.mjs";
 
 const SECRET = "tok-never-print-7f3a9c";
 const env = { VOMO_TOKEN: SECRET, VOMO_BASE_URL: "http://127.0.0.1:59/v1" }; // nothing listens: usage errors come first
@@ -125,4 +125,21 @@ test("help and help <command> as gh has them; help of an unknown command is bad 
   const bad = await cli(["help", "nope"], { env });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^vomo-users: unknown command "nope"\n\nUsage: vomo-users <command>/);
+});
+
+test("options may come before the command, a command's own valued options too: --state-dir DIR import FILE, --customer ID poll", async (t) => {
+  const { sim, env, dir } = await world(t, { users: 4 });
+  const file = join(dir, "roster.csv");
+  await writeFile(file, "First Name,Last Name,Email\r\nAna,Lima,ana@example.org\r\n");
+  const state = join(dir, "state");
+  const imported = await cli(["--state-dir", state, "--rate", "500", "import", file, "--json"], { env });
+  assert.equal(imported.code, 0, imported.stderr);
+  assert.equal(jsonLines(imported.stdout).at(-1).created, 1);
+  sim.advanceClock(60_000);
+  const polled = await cli(["--customer", "acme", "--state-dir", state, "poll", "--json", "--rate", "500"], { env });
+  assert.equal(polled.code, 0, polled.stderr);
+  assert.equal(jsonLines(polled.stdout).filter((l) => l.type === "user").length, 5);
+  const bad = await cli(["--customer", "acme", "nonsense"], { env });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /unknown command "nonsense"/);
 });
