@@ -119,6 +119,8 @@ test("docs/api.md names every public export, every error kind (with the core's r
     baseUrl: p.client.baseUrl, requestsPerSecond: p.client.requestsPerSecond, maxRetries: p.client.maxRetries,
     maxRetryAfterMs: p.client.maxRetryAfterMs, timeoutMs: p.client.timeoutMs, participations: p.poller.participations,
     pollIntervalMs: p.poller.pollIntervalMs, maxAttempts: p.poller.maxAttempts, checkpointEvery: p.import.checkpointEvery,
+    windowMarginMs: p.poller.windowMarginMs, maxWindowRows: p.poller.maxWindowRows,
+    maxConsecutiveFailures: p.poller.maxConsecutiveFailures, maxDeadLetters: p.poller.maxDeadLetters,
   };
   for (const [option, value] of Object.entries(defaults)) {
     const row = api.match(new RegExp(`^\\| \`${option}\` \\| ([^|]*) \\|`, "m"));

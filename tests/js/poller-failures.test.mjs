@@ -216,6 +216,25 @@ test("poller: store values stay within 100 KiB with 3,000 users in changed-users
   assert.equal(users, 3000);
 });
 
+test("poller: the lease of a poll lasts 2 minutes of wall clock: a process that died holding it blocks the next poll for 119 s, not for 121 s", async (t) => {
+  const { sim, client } = await setup(t, { latencyMs: 5 });
+  const store = new MemoryStore();
+  const leaseKey = "vomo-users/v1/acme/lease";
+  let held = null;
+  const first = new UserPoller({ client, store, customerId: "acme", onUser: () => { held ??= { text: store.get(leaseKey), at: Date.now() }; } });
+  await first.poll();
+  const { expires_at: expiresAt, owner } = JSON.parse(held.text);
+  assert.ok(Math.abs(expiresAt - held.at - 120_000) < 5_000, `the lease runs ${expiresAt - held.at} ms past its taking`);
+  // The process died mid-poll: its lease stays as it was then.
+  store.set(leaseKey, held.text);
+  const next = new UserPoller({ client, store, customerId: "acme" });
+  tick(sim, expiresAt - Date.now() - 1_000);
+  await rejects(next.poll(), "busy");
+  tick(sim, 2_000);
+  assert.equal(typeof (await next.poll()).processed, "number", "the dead process's lease has run out");
+  assert.notEqual(JSON.parse(store.get(leaseKey)).owner, owner);
+});
+
 // Issue 9.2: the lease belongs to one poll, not to one instance.
 test("poller: two poll() calls on ONE instance at once: one gets busy and every user is delivered once", async (t) => {
   const { client } = await setup(t, { latencyMs: 5 });
