@@ -110,7 +110,7 @@ test("import without --json: a summary line; no failed file left when nothing fa
   assert.ok((await readdir(join(dir, "xdg", "vomo-users", "imports"))).length > 0, "$XDG_STATE_HOME wins");
 });
 
-test("Ctrl-C (SIGINT) saves progress; the rerun with the same key resumes and no settled record is sent twice", async (t) => {
+for (const signal of ["SIGINT", "SIGTERM"]) test(`${signal === "SIGINT" ? "Ctrl-C (SIGINT)" : "SIGTERM (systemd, docker stop)"} saves progress; the rerun with the same key resumes and no settled record is sent twice`, async (t) => {
   const { sim, env, dir } = await world(t);
   const file = join(dir, "big.csv");
   const n = 60;
@@ -118,7 +118,7 @@ test("Ctrl-C (SIGINT) saves progress; the rerun with the same key resumes and no
   const args = ["import", file, "--key", "big", "--state-dir", join(dir, "state"), "--rate", "15"]; // 4 s: time to interrupt
   const run = start(args, { env });
   await run.waitFor("stderr", /progress: (1[5-9]|[2-5]\d)\/60 /); // a quarter done: interrupt it
-  run.child.kill("SIGINT");
+  run.child.kill(signal);
   const stopped = await run.done;
   assert.equal(stopped.code, 1, stopped.stderr);
   assert.match(stopped.stderr, /interrupted: progress saved under key big in .*; run the same command again to resume/);
