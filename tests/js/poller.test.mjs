@@ -258,3 +258,38 @@ test("poller: a poll after the server's clock moved sees the changes even when o
   assert.equal(r.processed, 1, "the update made 10 s ago by the server's clock is delivered");
   assert.equal(rec.events.at(-1).user.firstName, "Jumped");
 });
+
+test("poller: a window whose rows change on every walk is walked three times, then the poll stops with unsettled_window and the checkpoint stays; once it holds still, every change arrives once", async (t) => {
+  const { sim } = await setup(t, { users: 10 });
+  const rec = recorder();
+  // While `churn` is on, every second page the poller reads moves a burst user out of the
+  // window (an update stamps the server's now): a trigger fires once, so the client's log
+  // hook arms the next one after each request for a second page.
+  let churn = false;
+  let moved = 0;
+  const burst = [];
+  const arm = () => sim.onPage({ page: 2, path: "/v1/users", actions: [{ type: "update", id: burst[moved++].id }] });
+  const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500,
+    log: ({ path }) => { if (churn && /[?&]page=2(&|$)/.test(path)) arm(); } });
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", onUser: rec.onUser });
+  await settle(sim, poller);
+  // 40 users in one second (the simulator's clock stands still): three pages however the window is halved.
+  for (let i = 0; i < 40; i++) burst.push(sim.createUser({ first_name: "Burst", last_name: `N${i}`, email: `burst${i}@example.org` }));
+  tick(sim);
+  arm();
+  churn = true;
+  const before = (await poller.loadHealth()).checkpoint;
+  sim.clearLog();
+  const r = await poller.poll();
+  assert.equal(r.complete, false);
+  assert.equal(r.stopReason, "unsettled_window");
+  assert.equal(r.checkpoint, before, "the checkpoint stays before the window");
+  churn = false;
+  sim.clearTriggers();
+  await settle(sim, poller);
+  const keys = rec.keys();
+  assert.equal(new Set(keys).size, keys.length, "no (id, updatedAt) delivered twice");
+  const delivered = new Set(rec.events.map((e) => e.user.id));
+  for (const u of burst) assert.ok(delivered.has(u.id), `#${u.id} delivered`);
+  for (const key of wireKeys(sim)) assert.ok(keys.includes(key), `the latest version ${key} delivered`);
+});
