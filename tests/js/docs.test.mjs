@@ -39,9 +39,9 @@ function runnableBlocks(markdown) {
 const matches = (line, expected) =>
   new RegExp(`^${expected.split("…").map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(line);
 
-test("docs/api.md: every runnable example runs against the installed package and prints what it says", () => {
-  const blocks = runnableBlocks(read("docs/api.md"));
-  assert.ok(blocks.length >= 6, `runnable examples found: ${blocks.length}`);
+test("docs: every runnable example (docs/api.md, docs/import.md) runs against the installed package and prints what it says", () => {
+  const blocks = ["docs/api.md", "docs/import.md"].flatMap((doc) => runnableBlocks(read(doc)).map((b) => ({ ...b, title: `${doc}: ${b.title}` })));
+  assert.ok(blocks.length >= 7, `runnable examples found: ${blocks.length}`);
   blocks.forEach((block, i) => {
     assert.ok(block.expected.length > 0, `example ${i + 1} states its output`);
     const file = join(process.cwd(), `api-example-${i + 1}.mjs`);
