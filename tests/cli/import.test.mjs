@@ -4,7 +4,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseRosterCsv } from "vomo-users";
 import { cli, jsonLines, posts, start, world } from "./helpers.mjs";
@@ -138,6 +138,36 @@ for (const signal of ["SIGINT", "SIGTERM"]) test(`${signal === "SIGINT" ? "Ctrl-
   assert.ok(sentAfter <= n - sentBefore + 1 && sentAfter >= n - sentBefore, "the rerun sent the rest, not the settled ones");
   const emails = new Set(sim.listAll().map((u) => u.email));
   for (let i = 1; i <= n; i++) assert.ok(emails.has(`person${i}@example.org`), `person${i}`);
+});
+
+test("a hard kill (SIGKILL) mid-import: the rerun, once the dead run's lease is gone, sends at most the 10 rows since the last save again, and no one twice in VOMO", async (t) => {
+  const { sim, env, dir } = await world(t);
+  const file = join(dir, "big.csv");
+  const n = 60;
+  await writeFile(file, roster(n));
+  const state = join(dir, "state");
+  const args = ["import", file, "--key", "big", "--state-dir", state, "--rate", "15"];
+  const run = start(args, { env });
+  await run.waitFor("stderr", /progress: (2[5-9]|[34]\d)\/60 /);
+  run.child.kill("SIGKILL");
+  await run.done;
+  const sentBefore = posts(sim).length;
+  // The killed run holds the key for 2 minutes; an operator who knows it is dead removes its lease.
+  const { fileNameOf } = await import("vomo-users/stores/file");
+  const lease = join(state, "imports", fileNameOf("vomo-users/v1/import/big/lease"));
+  assert.ok(existsSync(lease), "the killed run left its lease");
+  const refused = await cli([...args, "--json"], { env });
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /busy/);
+  await rm(lease);
+  const resumed = await cli([...args, "--json", "--rate", "500"], { env });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const summary = jsonLines(resumed.stdout).at(-1);
+  assert.equal(summary.created + summary.updated, n);
+  const sentAgain = sentBefore + (posts(sim).length - sentBefore) - n;
+  assert.ok(sentAgain <= 10 + 1, `${sentAgain} rows sent twice (progress is saved every 10 rows)`);
+  assert.equal(new Set(sim.listAll().map((u) => u.email)).size, sim.listAll().length, "no one twice in VOMO");
+  assert.equal(sim.listAll().filter((u) => /^person\d+@example\.org$/.test(u.email)).length, n);
 });
 
 test("a row that failed with a retryable error: exit 1 naming the kind; the rerun retries only it", async (t) => {
