@@ -170,6 +170,18 @@ test("a hard kill (SIGKILL) mid-import: the rerun, once the dead run's lease is 
   assert.equal(sim.listAll().filter((u) => /^person\d+@example\.org$/.test(u.email)).length, n);
 });
 
+test("plain progress (stderr not a terminal): a line each 5 % (or 5 s) and one at the end, not one per row", async (t) => {
+  const { env, dir } = await world(t);
+  const file = join(dir, "roster.csv");
+  await writeFile(file, roster(100));
+  const r = await cli(["import", file, "--state-dir", join(dir, "state"), "--rate", "500"], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const percents = [...r.stderr.matchAll(/^progress: (\d+)\/100 \((\d+)%\)/gm)].map((m) => Number(m[2]));
+  assert.ok(percents.length >= 20 && percents.length <= 21, `${percents.length} progress lines: ${percents}`);
+  assert.equal(percents.at(-1), 100, "a line at the end");
+  percents.slice(1).forEach((p, i) => assert.ok(p >= percents[i] + 5 || p === 100, `${percents[i]} then ${p}`));
+});
+
 test("a row that failed with a retryable error: exit 1 naming the kind; the rerun retries only it", async (t) => {
   const { sim, env, dir } = await world(t);
   const file = join(dir, "flaky.csv");
