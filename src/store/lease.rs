@@ -109,7 +109,8 @@ impl Held {
 
     /// Before a step: renews when a quarter of the term has passed; `busy` if another run took it.
     pub async fn keep<S: Store>(&mut self, store: &S, now: f64, mono: f64) -> Result<()> {
-        if !(mono - self.renewed_mono < LEASE_MS / 4.0) {
+        let since = mono - self.renewed_mono;
+        if since.is_nan() || since >= LEASE_MS / 4.0 {
             self.check(store, now, mono).await?;
         }
         Ok(())
