@@ -61,8 +61,10 @@ async function nextStart(t, dir, env) {
   child.stderr.on("data", (d) => { output += d; });
   t.after(() => new Promise((resolve) => { child.once("exit", resolve); child.kill("SIGTERM"); }));
   await new Promise((resolve, reject) => {
-    const poll = setInterval(() => { if (/Ready in/.test(output)) { clearInterval(poll); resolve(); } }, 50);
-    child.once("exit", (code) => { clearInterval(poll); reject(new Error(`next start exited ${code}: ${output}`)); });
+    // A bound on every step, so that a hang fails with what the server said, not with the file's timeout.
+    const deadline = setTimeout(() => { clearInterval(poll); reject(new Error(`next start not ready after 90 s: ${output}`)); }, 90_000);
+    const poll = setInterval(() => { if (/Ready in/.test(output)) { clearInterval(poll); clearTimeout(deadline); resolve(); } }, 50);
+    child.once("exit", (code) => { clearInterval(poll); clearTimeout(deadline); reject(new Error(`next start exited ${code}: ${output}`)); });
   });
   return { url: `http://127.0.0.1:${port}`, output: () => output };
 }
@@ -81,7 +83,10 @@ test("next.js: Turbopack (no configuration) and webpack (serverExternalPackages)
   t.after(() => sim.close());
   const env = { VOMO_SIM_URL: sim.url, VOMO_SIM_TOKEN: sim.token };
   const build = (args) => run(process.execPath, [join(dir, "node_modules/next/dist/bin/next"), "build", ...args],
-    { cwd: dir, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" }, timeout: 300_000, maxBuffer: 16 << 20 });
+    { cwd: dir, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" }, timeout: 120_000, maxBuffer: 16 << 20 });
+  const get = (url, server) => fetch(url, { signal: AbortSignal.timeout(60_000) }).catch((e) => {
+    throw new Error(`GET ${url}: ${e.message}; the server said: ${server.output()}`);
+  });
 
   for (const [mode, args, config] of [["turbopack", [], null], ["webpack", ["--webpack"], { serverExternalPackages: ["vomo-users"] }]]) {
     await t.test(mode, async (t) => {
@@ -90,7 +95,7 @@ test("next.js: Turbopack (no configuration) and webpack (serverExternalPackages)
       if (config) writeFileSync(join(dir, "next.config.js"), `module.exports = ${JSON.stringify(config)};\n`);
       await build(args);
       const server = await nextStart(t, dir, env);
-      const api = await fetch(`${server.url}/api/users`);
+      const api = await get(`${server.url}/api/users`, server);
       assert.equal(api.status, 200, server.output());
       assert.deepEqual(await api.json(), { ids: FIXTURE_IDS, users: 7 });
       const requests = [];
@@ -107,7 +112,7 @@ test("next.js: Turbopack (no configuration) and webpack (serverExternalPackages)
     rmSync(join(dir, "next.config.js"), { force: true });
     await build(["--webpack"]);
     const server = await nextStart(t, dir, env);
-    assert.equal((await fetch(`${server.url}/api/users`)).status, 500);
+    assert.equal((await get(`${server.url}/api/users`, server)).status, 500);
     assert.match(server.output(), /vomo-users could not load its \.wasm \(tried .*web\/vomo_users_bg\.wasm: ENOENT; \/_next\/static\/media\/vomo_users_bg\.\w+\.wasm: /);
   });
 });
