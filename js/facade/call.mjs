@@ -3,10 +3,18 @@
 // core as is (the core validates the numbers and applies them to this call only); the Rust
 // runtime's fetch and sleeps watch its `signal`.
 import { CALL_OPTIONS, checkOptions } from "./options.mjs";
+import { VomoError } from "./errors.mjs";
+
+// An AbortSignal by what the core uses of it (any realm's, or a polyfill's).
+const isSignal = (s) => typeof s === "object" && s !== null && typeof s.aborted === "boolean" && typeof s.addEventListener === "function";
 
 export function callOf(options, who, also = []) {
   if (options == null) return undefined;
   checkOptions(options, also.length ? [...CALL_OPTIONS, ...also] : CALL_OPTIONS, who);
   const { signal, timeoutMs, maxRetries } = options;
+  if (signal != null && !isSignal(signal)) {
+    const hint = typeof signal?.abort === "function" && isSignal(signal.signal) ? " (an AbortController: pass its .signal)" : "";
+    throw new VomoError("invalid_input", `${who}: signal must be an AbortSignal${hint}`);
+  }
   return { signal, timeoutMs, maxRetries, who };   // who: named in the core's messages about them
 }

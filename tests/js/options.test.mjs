@@ -225,3 +225,30 @@ test("a value JSON cannot carry (a function, a Symbol, a BigInt) in upsert input
   assert.deepEqual(sent(sim), [], "nothing reached the server");
   assert.equal(sim.listAll().length, before);
 });
+
+test("a signal that is not an AbortSignal (an AbortController, a string, a plain object) is refused before anything is sent, on every call that takes one", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 5, seed: 4 });
+  t.after(() => sim.close());
+  const client = fastClient(sim);
+  const store = new MemoryStore();
+  const poller = new UserPoller({ client, store, customerId: "acme", onUser() {} });
+  const calls = {
+    poll: (o) => poller.poll(o), reconcile: (o) => poller.reconcile(o), listUsers: (o) => client.listUsers({}, o).next(),
+    listUserPages: (o) => client.listUserPages({}, o).next(), listAllUsers: (o) => client.listAllUsers({}, o),
+    getUser: (o) => client.getUser(1, o), upsertUser: (o) => client.upsertUser({ firstName: "A", lastName: "B", email: "a@b.org" }, o),
+    findUserByEmail: (o) => client.findUserByEmail("a@b.org", o),
+    importRoster: (o) => importRoster(client, [{ firstName: "A", lastName: "B", email: "a@b.org" }], o),
+    findOrCreateUser: (o) => findOrCreateUser(client, "a@b.org", {}, o),
+  };
+  for (const [who, call] of Object.entries(calls)) {
+    const e = await refusal(() => call({ signal: new AbortController() }));
+    assert.equal(e.message, `${who}: signal must be an AbortSignal (an AbortController: pass its .signal)`);
+    for (const signal of ["x", {}, 1]) {
+      assert.equal((await refusal(() => call({ signal }))).message, `${who}: signal must be an AbortSignal`);
+    }
+  }
+  assert.deepEqual(sent(sim), [], "nothing reached the server");
+  // An AbortSignal, null and undefined are fine.
+  assert.equal((await client.listAllUsers({}, { signal: new AbortController().signal })).length, 5);
+  assert.equal((await client.listAllUsers({}, { signal: null })).length, 5);
+});
