@@ -361,3 +361,15 @@ test("client: a 422 body that echoes the token does not leak it through error.fi
   assert.ok(!e.message.includes(TOKEN));
   assert.ok(!JSON.stringify(e.fields).includes(TOKEN), `token leaked in fields: ${JSON.stringify(e.fields)}`);
 });
+
+test("client: what the date filters send: a timestamp as UTC with milliseconds (no offset read as UTC, an offset applied), a Date likewise, a plain date as given", async (t) => {
+  const s = await sim(t, { users: 3 });
+  const c = client(s);
+  s.clearLog();
+  await c.listAllUsers({ updatedAfter: "2025-06-01T10:00:00", updatedBefore: "2025-06-01T12:00:00+02:00" });
+  await c.listAllUsers({ createdAfter: new Date(Date.UTC(2025, 5, 1, 9, 30)), createdBefore: "2025-06-02" });
+  assert.deepEqual(s.log().map((e) => e.query), [
+    { updated_after: "2025-06-01T10:00:00.000Z", updated_before: "2025-06-01T10:00:00.000Z" },
+    { created_after: "2025-06-01T09:30:00.000Z", created_before: "2025-06-02" },
+  ]);
+});
