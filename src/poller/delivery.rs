@@ -134,24 +134,12 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             if run.out_of_budget(&self.client) {
                 return Ok(Delivery::Halt);
             }
-            // The detail is read now; the row was listed earlier and may have changed since.
-            // The event must be the listed version, the one recorded as delivered: a newer
-            // version is delivered on its own when a window reaches it.
-            self.client.get_user(user.id, run.call).await?.map(|mut d| {
-                if d.user.updated_at != user.updated_at {
-                    d.user = user.clone();
-                }
-                d
-            })
+            self.detail_of(run, user).await?
         } else {
             None
         };
         let kind = self.kind_of(run, user);
-        let payload = match &detail {
-            Some(d) => UserPayload::Detailed { user: d.clone() },
-            None => UserPayload::Listed { user: user.clone() },
-        };
-        let event = Event::User(UserEvent { kind: kind.as_str(), user: payload, anonymized: is_anonymized_email(&user.email) });
+        let event = user_event(kind, user, &detail);
         self.fence(run).await?;
         match self.handlers.deliver(&event).await {
             Ok(()) => {
@@ -177,6 +165,19 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 self.on_failure(run).await
             }
         }
+    }
+
+    /// The detail of a changed user, for its event in `changed-users` mode (`None` when the
+    /// user is gone). It is read now; the row was listed earlier and may have changed since.
+    /// The event must be the listed version, the one recorded as delivered: a newer version
+    /// is delivered on its own when a window reaches it.
+    async fn detail_of(&self, run: &mut PollRun<'_, R>, user: &User) -> Result<Option<UserDetail>> {
+        Ok(self.client.get_user(user.id, run.call).await?.map(|mut d| {
+            if d.user.updated_at != user.updated_at {
+                d.user = user.clone();
+            }
+            d
+        }))
     }
 
     fn count_delivery(&self, run: &mut PollRun<'_, R>, kind: ChangeKind) {
@@ -251,12 +252,25 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             if run.state.delivered(user.id, user.updated_at.0) {
                 continue;
             }
+            // In changed-users mode a retry carries the detail, and its participation events
+            // follow, as the first offer's would have.
+            let detail = if self.config.participations == ParticipationMode::ChangedUsers {
+                if run.out_of_budget(&self.client) {
+                    waiting.push_front(entry);
+                    return Ok(false);
+                }
+                match self.detail_of(run, &user).await {
+                    Ok(d) => d,
+                    Err(e) => {
+                        waiting.push_front(entry);
+                        return Err(e);
+                    }
+                }
+            } else {
+                None
+            };
             let kind = self.kind_of(run, &user);
-            let event = Event::User(UserEvent {
-                kind: kind.as_str(),
-                user: UserPayload::Listed { user: user.clone() },
-                anonymized: is_anonymized_email(&user.email),
-            });
+            let event = user_event(kind, &user, &detail);
             if let Err(e) = self.fence(run).await {
                 waiting.push_front(entry);
                 return Err(e);
@@ -271,6 +285,11 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     }
                     self.count_delivery(run, kind);
                     self.on_success(run).await?;
+                    if let Some(d) = detail {
+                        if self.emit_participation_diff(run, &d).await? == Delivery::Halt {
+                            return Ok(false);
+                        }
+                    }
                 }
                 Err(failure) => {
                     run.state.core.dead_letters.push(entry);
@@ -283,4 +302,13 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         }
         Ok(true)
     }
+}
+
+/// A user's change event: with the detail when the participations mode read it.
+fn user_event(kind: ChangeKind, user: &User, detail: &Option<UserDetail>) -> Event {
+    let payload = match detail {
+        Some(d) => UserPayload::Detailed { user: d.clone() },
+        None => UserPayload::Listed { user: user.clone() },
+    };
+    Event::User(UserEvent { kind: kind.as_str(), user: payload, anonymized: is_anonymized_email(&user.email) })
 }

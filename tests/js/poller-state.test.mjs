@@ -158,3 +158,32 @@ test("poller: health() during an unfinished backfill reports the lag, not an emp
   const h = poller.health();
   assert.equal(h.stalled, true, JSON.stringify(h));
 });
+
+test("poller: changed-users mode, a change whose handler failed is offered again with its detail, and its participation events follow then", async (t) => {
+  const { sim, client } = await setup(t);
+  const rec = partsRecorder();
+  const offered = [];
+  let failOnce = null;
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", participations: "changed-users",
+    onParticipation: rec.onParticipation, onUser: ({ user }) => {
+      offered.push(user);
+      if (user.id === failOnce) { failOnce = null; throw new Error("downstream refused"); }
+    } });
+  await poller.poll();
+  const id = sim.listAll()[3].id;
+  rec.events.length = 0;
+  offered.length = 0;
+  sim.addParticipation(id, { project_id: 702, project_date_id: 990001, hours: 2 });
+  sim.updateUser(id, { phone: "555-222-0001" });
+  failOnce = id;
+  tick(sim);
+  const r1 = await poller.poll();
+  assert.equal(r1.failed, 1);
+  assert.deepEqual(rec.events, [], "no participation event for a change its handler refused");
+  tick(sim);
+  await poller.poll(); // the dead letter is offered again first
+  const retried = offered.filter((u) => u.id === id);
+  assert.equal(retried.length, 2);
+  assert.ok(Array.isArray(retried[1].participations), "the retry carries the detail, as the first offer did");
+  assert.deepEqual(rec.events.map((e) => [e.kind, e.userId, e.participation.projectDateId]), [["added", id, 990001]]);
+});
