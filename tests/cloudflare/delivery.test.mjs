@@ -71,6 +71,29 @@ test("webhook: HMAC-SHA256 signatures, idempotency keys, a refused change retrie
   assert.ok(!w.output.text.includes(WEBHOOK_SECRET) && !w.output.text.includes(sim.token));
 });
 
+test("webhook: a redirect is not a delivery (a followed 302 turns the POST into a GET without the body): the change fails and is delivered on the next poll", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 10, seed: 82, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  const sink = await startSink(t);
+  const victim = sim.listAll()[3].id;
+  sink.redirect = (body, path) => path === "/webhook" && body.id === victim;
+  const w = await startWorker(t, {
+    sink,
+    vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url, DELIVERY: "webhook", WEBHOOK_URL: `${sink.url}/webhook` },
+    secrets: { VOMO_TOKEN_ACME: sim.token, ADMIN_TOKEN, WEBHOOK_SECRET },
+  });
+  sim.advanceClock(10_000);
+  const first = await w.pollNow("acme");
+  assert.equal(first.ok, true, JSON.stringify(first.error));
+  assert.deepEqual([first.result.processed, first.result.failed], [9, 1]);
+  assert.deepEqual(sink.landed, [], "the redirect was not followed");
+  sink.redirect = () => false;
+  sim.advanceClock(10_000);
+  const second = await w.pollNow("acme");
+  assert.equal(second.ok, true, JSON.stringify(second.error));
+  assert.deepEqual(sink.webhook.filter((e) => e.body.id === victim).length, 1, "delivered once, by the next poll");
+});
+
 test("queue: a record VOMO sends that cannot be read goes, once, to the dead-letter queue; the others to the events queue", async (t) => {
   const sim = await startSimulator({ port: 0, users: 12, seed: 82, now: "2026-01-01T00:00:00Z" });
   t.after(() => sim.close());

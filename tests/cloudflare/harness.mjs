@@ -51,12 +51,17 @@ export async function until(check, what, timeoutMs = 30_000) {
 
 /** The HTTP sink: queue batches (from the consumer Worker) and webhook posts. */
 export async function startSink(t) {
-  const sink = { queue: [], webhook: [], dead: [], refuse: () => false };
+  const sink = { queue: [], webhook: [], dead: [], landed: [], refuse: () => false, redirect: () => false };
   const server = createServer((req, res) => {
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
       const raw = Buffer.concat(chunks).toString("utf8");
+      if (req.url === "/landing") { // where `redirect` sends a webhook: what a followed redirect would reach
+        sink.landed.push({ method: req.method, raw });
+        res.writeHead(200).end("ok");
+        return;
+      }
       if (req.url === "/queue") {
         const { queue, messages } = JSON.parse(raw);
         for (const m of messages) sink.queue.push({ queue, ...m });
@@ -66,6 +71,10 @@ export async function startSink(t) {
       const entry = { raw, body: JSON.parse(raw), headers: req.headers };
       if (sink.refuse(entry.body, req.url)) {
         res.writeHead(500).end("refused");
+        return;
+      }
+      if (sink.redirect(entry.body, req.url)) {
+        res.writeHead(302, { location: `${sink.url}/landing` }).end();
         return;
       }
       (req.url === "/dead" ? sink.dead : sink.webhook).push(entry);

@@ -51,7 +51,9 @@ class WebhookSink implements Sink {
       "vomo-signature": await sign(this.secret, body, Math.floor(Date.now() / 1000)),
     };
     if (message.idempotencyKey) headers["idempotency-key"] = message.idempotencyKey;
-    const res = await this.counter.fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(10_000) });
+    // A redirect is not an answer: followed, a 301/302 would turn the POST into a GET without
+    // the body, whose 2xx would count the change as delivered.
+    const res = await this.counter.fetch(url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(10_000) });
     await res.body?.cancel();
     if (!res.ok) throw new Error(`webhook answered ${res.status}`);
   }
