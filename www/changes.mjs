@@ -5,11 +5,12 @@
 import { UserPoller } from "vomo-users";
 import { LocalStorageStore } from "vomo-users/stores";
 import { $, el, fillDl, errorText, say, badge, duration } from "./ui.mjs";
-import { onClient, requireClient, currentClient } from "./session.mjs";
+import { onClient, requireClient, currentClient, apiScope } from "./session.mjs";
 import { inOneTab, ANOTHER_TAB } from "./one-tab.mjs";
 
 const PREFIX = "vomo-admin:poll:";
-const store = new LocalStorageStore(localStorage, PREFIX);
+/** This API's saved poll state (see apiScope). */
+const prefix = () => `${PREFIX}${apiScope()}|`;
 const FEED_MAX = 500;
 let feedTotal = 0;
 
@@ -28,7 +29,7 @@ function makePoller() {
   const form = $("poll-form");
   return new UserPoller({
     client: requireClient(),
-    store,
+    store: new LocalStorageStore(localStorage, prefix()),
     customerId: form.customerId.value.trim(),
     participations: form.participations.value,
     onUser: ({ kind, user, anonymized }) =>
@@ -64,7 +65,7 @@ export function setupChanges() {
     say(status, "polling…");
     try {
       const poller = makePoller();
-      const r = await inOneTab(`${PREFIX}${form.customerId.value.trim()}`, () => poller.poll({ signal: mine.signal }));
+      const r = await inOneTab(`${prefix()}${form.customerId.value.trim()}`, () => poller.poll({ signal: mine.signal }));
       if (r === ANOTHER_TAB) {
         say(status, `another tab of this page is polling customer "${form.customerId.value.trim()}": poll again when it has finished`, true);
         return;
@@ -101,7 +102,7 @@ export function setupChanges() {
   });
 
   $("poll-forget").addEventListener("click", () => {
-    for (const k of Object.keys(localStorage)) if (k.startsWith(PREFIX)) localStorage.removeItem(k);
+    for (const k of Object.keys(localStorage)) if (k.startsWith(prefix())) localStorage.removeItem(k);
     fillDl($("poll-health"), []);
     say(status, "saved poll state forgotten: the next poll is an initial sync");
   });

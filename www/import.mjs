@@ -9,18 +9,20 @@
 import { importRoster, parseRosterCsv } from "vomo-users";
 import { LocalStorageStore } from "vomo-users/stores";
 import { $, el, cell, row, errorText, say, duration } from "./ui.mjs";
-import { requireClient } from "./session.mjs";
+import { requireClient, onClient, apiScope } from "./session.mjs";
 import { inOneTab, ANOTHER_TAB } from "./one-tab.mjs";
 
+// All three per API (see apiScope): the paused import, its progress and its lease.
 const RESUME = "vomo-admin:import:resume";
 const PROGRESS_PREFIX = "vomo-admin:import-progress:";
-const store = new LocalStorageStore(localStorage, PROGRESS_PREFIX);
+const resumeKey = () => `${RESUME}:${apiScope()}`;
+const progressPrefix = () => `${PROGRESS_PREFIX}${apiScope()}|`;
 const COLUMNS = ["externalId", "firstName", "lastName", "email", "phone", "birthday", "gender", "role", "address", "org", "inviteCode"];
 
 /** Where the import of `key` keeps its progress (and its lease) in localStorage. */
-const storedImport = (key) => `${PROGRESS_PREFIX}vomo-users/v1/import/${key}`;
-const readResume = () => { try { return JSON.parse(localStorage.getItem(RESUME)); } catch { return null; } };
-const writeResume = (entry) => localStorage.setItem(RESUME, JSON.stringify(entry));
+const storedImport = (key) => `${progressPrefix()}vomo-users/v1/import/${key}`;
+const readResume = () => { try { return JSON.parse(localStorage.getItem(resumeKey())); } catch { return null; } };
+const writeResume = (entry) => localStorage.setItem(resumeKey(), JSON.stringify(entry));
 
 /** One CSV field, quoted when it must be (RFC 4180). Hand-rolled: writing is this one rule. */
 const csvField = (v) => (v == null ? "" : /[",\r\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
@@ -94,7 +96,7 @@ function showResults(result, records, lineErrors) {
 /** Runs the import of the current file, in one tab at a time (another tab's Resume is refused). */
 async function run() {
   const { key, fileName } = current;
-  if (await inOneTab(`${RESUME}:${key}`, importHere) === ANOTHER_TAB) {
+  if (await inOneTab(`${resumeKey()}:${key}`, importHere) === ANOTHER_TAB) {
     say($("import-summary"), `another tab of this page is importing ${fileName}: follow it there`, true);
   }
 }
@@ -108,7 +110,7 @@ async function importHere() {
   say(summary, `importing ${fileName}…`);
   try {
     const result = await importRoster(requireClient(), parsed.records, {
-      store, key, checkpointEvery: 10, onProgress: showProgress, signal: mine.signal });
+      store: new LocalStorageStore(localStorage, progressPrefix()), key, checkpointEvery: 10, onProgress: showProgress, signal: mine.signal });
     writeResume({ key, fileName, state: "done" });
     showResults(result, parsed.records, parsed.errors);
     const retryable = result.failed.filter((f) => f.error.retryable).length;
@@ -177,10 +179,11 @@ export function setupImport() {
   // with its page would hold it for 2 minutes. The abort settles in microtasks, which run
   // before the page goes (the store is synchronous); tested by a reload mid-run in Chromium.
   window.addEventListener("pagehide", () => controller?.abort());
+  onClient(() => setButtons()); // another API: its own paused import, or none
   $("import-forget").addEventListener("click", () => {
     const stored = storedImport(current.key);
     for (const k of Object.keys(localStorage)) if (k.startsWith(stored)) localStorage.removeItem(k);
-    if (readResume()?.key === current.key) localStorage.removeItem(RESUME);
+    if (readResume()?.key === current.key) localStorage.removeItem(resumeKey());
     say($("import-summary"), `saved progress of ${current.fileName} forgotten: Start imports it from the beginning`);
     setButtons();
   });

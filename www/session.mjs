@@ -38,6 +38,13 @@ export function disconnect() {
 
 export const currentClient = () => client;
 export const currentBaseUrl = () => baseUrl;
+/**
+ * What the page's saved state (poll checkpoints, import progress) is kept per: the API's base
+ * URL. The simulator of `npm run admin` and a real API served on the same origin share this
+ * page's localStorage; without it, a roster tried on the simulator would count as imported
+ * against the real API, and a poll there would go on from the simulator's checkpoint.
+ */
+export const apiScope = () => baseUrl ?? "(not connected)";
 export const clientWarnings = () => ({ ...warnings });
 
 /** Calls `f(client | null)` now and on every connect and disconnect. */

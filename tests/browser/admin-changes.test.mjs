@@ -138,3 +138,30 @@ test("admin changes: two tabs: Poll in a second tab while the first polls the sa
   assert.match(await waitText(other, "#poll-status", /^poll (done|stopped)/), /^poll done: 0 changes /);
   await assertClean(admin);
 });
+
+test("admin changes: saved poll state is kept per API: connected to another base URL on the same page, the first poll is an initial sync there; back on the first API, its checkpoint is where it was", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 20, seed: 9, now: "2026-01-01T00:00:00Z" } });
+  const { page, sim } = admin;
+  const { startSimulator } = await import("vomo-users/sim");
+  const other = await startSimulator({ port: 0, users: 12, seed: 3, now: "2026-01-01T00:00:00Z" });
+  t.after(() => other.close());
+  other.advanceClock(10_000);
+  await connect(page);
+  await control(sim, "POST", "clock", { advanceMs: 10_000 });
+  await page.click("#poll-run");
+  assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 20 changes \(/);
+
+  // The same customer id on another API (a real one after the simulator, say).
+  await page.fill("#base-url", other.url);
+  await page.fill("#token", other.token);
+  assert.match(await connect(page), /^connected/);
+  await page.click("#poll-run");
+  assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 12 changes \(/, "an initial sync of the other API");
+
+  await page.fill("#base-url", sim.url);
+  await page.fill("#token", sim.token);
+  assert.match(await connect(page), /^connected/);
+  await control(sim, "POST", "clock", { advanceMs: 10_000 });
+  await page.click("#poll-run");
+  assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 0 changes/, "the first API's checkpoint was kept");
+});

@@ -45,10 +45,11 @@ test("admin import: preview, progress and ETA, pause, reload, resume, results, f
   assert.ok(pausedAt >= 4 && pausedAt < 14, `paused part-way (${pausedAt} of 14)`);
   const sentBeforePause = posts(sim);
   assert.ok(sentBeforePause < 13);
-  const resume = JSON.parse(await page.evaluate(() => localStorage.getItem("vomo-admin:import:resume")));
+  // Kept per API: under the connected base URL.
+  const resume = JSON.parse(await page.evaluate((k) => localStorage.getItem(k), `vomo-admin:import:resume:${sim.url}`));
   assert.equal(resume.state, "paused");
   assert.match(resume.key, /^roster\.csv:[0-9a-f]{24}$/);
-  assert.ok((await page.evaluate(() => Object.keys(localStorage))).some((k) => k.startsWith("vomo-admin:import-progress:")),
+  assert.ok((await page.evaluate(() => Object.keys(localStorage))).some((k) => k.startsWith(`vomo-admin:import-progress:${sim.url}|`)),
     "the import's progress is saved in localStorage");
   await screenshot(page, "import-paused", "#import");
 
@@ -77,7 +78,7 @@ test("admin import: preview, progress and ETA, pause, reload, resume, results, f
   const failed = results.filter((r) => r[0] === "failed");
   assert.deepEqual(failed.map((r) => r.slice(1, 4)), [["8", "crm-bad", "not-an-email"], ["16", "crm-role", "cy@roster.example"]]);
   for (const r of failed) assert.match(r[4], /^\[invalid_input\] /);
-  assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem("vomo-admin:import:resume")).state), "done");
+  assert.equal(await page.evaluate((k) => JSON.parse(localStorage.getItem(k)).state, `vomo-admin:import:resume:${sim.url}`), "done");
 
   // The failed rows (and the CSV line error) as a CSV download.
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#import-download")]);
