@@ -7,21 +7,37 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { ADMIN_TOKEN, FAST, WEBHOOK_SECRET, startSimulator, startSink, startWorker, until, verifySignature } from "./harness.mjs";
 
-test("webhook: HMAC-SHA256 signatures, idempotency keys, a refused change retried then dead-lettered", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 30, seed: 81, now: "2026-01-01T00:00:00Z" });
+/**
+ * A frozen simulator of `users` users, a sink, and the example in Miniflare delivering one
+ * customer ("acme") by `vars` (webhook or queue) into the sink; `before(sim, sink)` runs
+ * before the Worker starts. The simulator's clock is then moved past the poller's margin.
+ */
+async function deliveryWorld(t, { users, seed, vars = {}, secrets = {}, before = () => {} }) {
+  const sim = await startSimulator({ port: 0, users, seed, now: "2026-01-01T00:00:00Z" });
   t.after(() => sim.close());
   const sink = await startSink(t);
-  const victim = sim.listAll()[7].id;
-  sink.refuse = (body, path) => path === "/webhook" && body.id === victim;
+  const extra = before(sim, sink);
   const w = await startWorker(t, {
     sink,
-    vars: {
-      ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url, DELIVERY: "webhook",
-      WEBHOOK_URL: `${sink.url}/webhook`, DEAD_LETTER_URL: `${sink.url}/dead`, MAX_ATTEMPTS: "2",
-    },
-    secrets: { VOMO_TOKEN_ACME: sim.token, ADMIN_TOKEN, WEBHOOK_SECRET },
+    vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url, ...(typeof vars === "function" ? vars(sink) : vars) },
+    secrets: { VOMO_TOKEN_ACME: sim.token, ADMIN_TOKEN, ...secrets },
   });
   sim.advanceClock(10_000);
+  return { sim, sink, w, extra };
+}
+
+const webhook = (sink, more = {}) => ({ DELIVERY: "webhook", WEBHOOK_URL: `${sink.url}/webhook`, ...more });
+
+test("webhook: HMAC-SHA256 signatures, idempotency keys, a refused change retried then dead-lettered", async (t) => {
+  const { sim, sink, w, extra: victim } = await deliveryWorld(t, {
+    users: 30, seed: 81, secrets: { WEBHOOK_SECRET },
+    vars: (sink) => webhook(sink, { DEAD_LETTER_URL: `${sink.url}/dead`, MAX_ATTEMPTS: "2" }),
+    before: (sim, sink) => {
+      const victim = sim.listAll()[7].id;
+      sink.refuse = (body, path) => path === "/webhook" && body.id === victim;
+      return victim;
+    },
+  });
   const first = await w.pollNow("acme");
   assert.equal(first.ok, true, JSON.stringify(first.error));
   assert.deepEqual([first.result.processed, first.result.failed], [29, 1]);
@@ -72,17 +88,14 @@ test("webhook: HMAC-SHA256 signatures, idempotency keys, a refused change retrie
 });
 
 test("webhook: a redirect is not a delivery (a followed 302 turns the POST into a GET without the body): the change fails and is delivered on the next poll", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 10, seed: 82, now: "2026-01-01T00:00:00Z" });
-  t.after(() => sim.close());
-  const sink = await startSink(t);
-  const victim = sim.listAll()[3].id;
-  sink.redirect = (body, path) => path === "/webhook" && body.id === victim;
-  const w = await startWorker(t, {
-    sink,
-    vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url, DELIVERY: "webhook", WEBHOOK_URL: `${sink.url}/webhook` },
-    secrets: { VOMO_TOKEN_ACME: sim.token, ADMIN_TOKEN, WEBHOOK_SECRET },
+  const { sim, sink, w, extra: victim } = await deliveryWorld(t, {
+    users: 10, seed: 82, secrets: { WEBHOOK_SECRET }, vars: (sink) => webhook(sink),
+    before: (sim, sink) => {
+      const victim = sim.listAll()[3].id;
+      sink.redirect = (body, path) => path === "/webhook" && body.id === victim;
+      return victim;
+    },
   });
-  sim.advanceClock(10_000);
   const first = await w.pollNow("acme");
   assert.equal(first.ok, true, JSON.stringify(first.error));
   assert.deepEqual([first.result.processed, first.result.failed], [9, 1]);
@@ -95,17 +108,14 @@ test("webhook: a redirect is not a delivery (a followed 302 turns the POST into 
 });
 
 test("queue: a record VOMO sends that cannot be read goes, once, to the dead-letter queue; the others to the events queue", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 12, seed: 82, now: "2026-01-01T00:00:00Z" });
-  t.after(() => sim.close());
-  const sink = await startSink(t);
-  const broken = sim.listAll()[4].id;
-  sim.updateUser(broken, { email: null });  // a user without an email: the package refuses to parse it
-  const w = await startWorker(t, {
-    sink,
-    vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url },
-    secrets: { VOMO_TOKEN_ACME: sim.token, ADMIN_TOKEN },
+  const { sim, sink, w, extra: broken } = await deliveryWorld(t, {
+    users: 12, seed: 82,
+    before: (sim) => {
+      const broken = sim.listAll()[4].id;
+      sim.updateUser(broken, { email: null });  // a user without an email: the package refuses to parse it
+      return broken;
+    },
   });
-  sim.advanceClock(10_000);
   await w.cron();
   const h = await w.settled("acme", 1);
   assert.equal(h.lastPoll.ok, true, JSON.stringify(h.lastPoll.error));

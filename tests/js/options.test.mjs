@@ -18,31 +18,38 @@ async function refusal(run) {
 /** The option names an `unknown option` message lists. */
 const listed = (error) => error.message.match(/the options are (.+)$/)?.[1].split(", ");
 
-// Each options-taking call, given one unknown key (`zz`), and the .d.ts type of its options.
+// Each options-taking call given the options bag `o`, and the .d.ts type of its options.
 const CALLS = (client, poller) => [
-  ["VomoClient", "VomoClientOptions", () => new VomoClient({ token: "t", zz: 1 })],
-  ["UserPoller", "UserPollerOptions", () => new UserPoller({ client, store: new MemoryStore(), customerId: "acme", onUser() {}, zz: 1 })],
-  ["poll", "PollOptions", () => poller.poll({ zz: 1 })],
-  ["reconcile", "CallOptions", () => poller.reconcile({ zz: 1 })],
-  ["listUsers", "CallOptions", () => client.listUsers({}, { zz: 1 }).next()],
-  ["listUserPages", "CallOptions", () => client.listUserPages({}, { zz: 1 }).next()],
-  ["listAllUsers", "CallOptions", () => client.listAllUsers({}, { zz: 1 })],
-  ["getUser", "CallOptions", () => client.getUser(1, { zz: 1 })],
-  ["upsertUser", "CallOptions", () => client.upsertUser({ firstName: "A", lastName: "B", email: "a@b.org" }, { zz: 1 })],
-  ["findUserByEmail", "CallOptions", () => client.findUserByEmail("a@b.org", { zz: 1 })],
-  ["importRoster", "ImportRosterOptions", () => importRoster(client, [{ firstName: "A", lastName: "B", email: "a@b.org" }], { zz: 1 })],
-  ["findOrCreateUser", "CallOptions", () => findOrCreateUser(client, "a@b.org", {}, { zz: 1 })],
+  ["VomoClient", "VomoClientOptions", (o) => new VomoClient({ token: "t", ...o })],
+  ["UserPoller", "UserPollerOptions", (o) => new UserPoller({ client, store: new MemoryStore(), customerId: "acme", onUser() {}, ...o })],
+  ["poll", "PollOptions", (o) => poller.poll(o)],
+  ["reconcile", "CallOptions", (o) => poller.reconcile(o)],
+  ["listUsers", "CallOptions", (o) => client.listUsers({}, o).next()],
+  ["listUserPages", "CallOptions", (o) => client.listUserPages({}, o).next()],
+  ["listAllUsers", "CallOptions", (o) => client.listAllUsers({}, o)],
+  ["getUser", "CallOptions", (o) => client.getUser(1, o)],
+  ["upsertUser", "CallOptions", (o) => client.upsertUser({ firstName: "A", lastName: "B", email: "a@b.org" }, o)],
+  ["findUserByEmail", "CallOptions", (o) => client.findUserByEmail("a@b.org", o)],
+  ["importRoster", "ImportRosterOptions", (o) => importRoster(client, [{ firstName: "A", lastName: "B", email: "a@b.org" }], o)],
+  ["findOrCreateUser", "CallOptions", (o) => findOrCreateUser(client, "a@b.org", {}, o)],
 ];
+/** The calls that take call options (a `signal` among them): all but the two constructors. */
+const CALL_OPTION_CALLS = (client, poller) => CALLS(client, poller).filter(([, type]) => !["VomoClientOptions", "UserPollerOptions"].includes(type));
 
-test("every options bag refuses an unknown key, naming it and the call's options, and sends nothing", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 20, seed: 4 });
+/** A simulator of `users` users, a fast client of it, a MemoryStore and a poller on both. */
+async function world(t, users = 20) {
+  const sim = await startSimulator({ port: 0, users, seed: 4 });
   t.after(() => sim.close());
   const client = fastClient(sim);
   const store = new MemoryStore();
-  const poller = new UserPoller({ client, store, customerId: "acme", onUser() {} });
+  return { sim, client, store, poller: new UserPoller({ client, store, customerId: "acme", onUser() {} }) };
+}
+
+test("every options bag refuses an unknown key, naming it and the call's options, and sends nothing", async (t) => {
+  const { sim, client, store, poller } = await world(t);
   const lists = {};
   for (const [who, type, run] of CALLS(client, poller)) {
-    const e = await refusal(run);
+    const e = await refusal(() => run({ zz: 1 }));
     assert.ok(e.message.startsWith(`${who}: unknown option "zz"; the options are `), e.message);
     lists[type] = listed(e);
   }
@@ -96,9 +103,7 @@ test("a poller given a misspelt handler is refused, so no change is marked deliv
 });
 
 test("upsert input, findOrCreateUser defaults and roster records refuse a field they do not have, or a field that is not text, before anything is sent", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 5, seed: 4 });
-  t.after(() => sim.close());
-  const client = fastClient(sim);
+  const { sim, client } = await world(t, 5);
   const before = sim.listAll().length;
   const ana = { firstName: "Ana", lastName: "Lima", email: "ana@example.org" };
   let e = await refusal(() => client.upsertUser({ ...ana, phoneNumber: "555" }));
@@ -159,9 +164,7 @@ test("client options: NaN, Infinity and a baseUrl or token that is not text are 
 });
 
 test("importRoster's own options are checked by name: checkpointEvery a whole number of at least 1, key text", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 2, seed: 4 });
-  t.after(() => sim.close());
-  const client = fastClient(sim);
+  const { sim, client } = await world(t, 2);
   const records = [{ firstName: "Ana", lastName: "Lima", email: "ana@example.org" }];
   for (const [options, message] of [
     [{ checkpointEvery: NaN }, "importRoster: checkpointEvery must be a whole number of at least 1 (got NaN)"],
@@ -177,9 +180,7 @@ test("importRoster's own options are checked by name: checkpointEvery a whole nu
 });
 
 test("per-call numbers are checked as given: poll's maxRequests is not coerced from text, and Infinity is named as JS writes it", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 20, seed: 4 });
-  t.after(() => sim.close());
-  const client = fastClient(sim);
+  const { sim, client } = await world(t, 20);
   const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", onUser() {} });
   for (const [run, message] of [
     // wasm-bindgen's number conversion would have read "3" as 3 and "x" as NaN.
@@ -197,9 +198,7 @@ test("per-call numbers are checked as given: poll's maxRequests is not coerced f
 });
 
 test("a value JSON cannot carry (a function, a Symbol, a BigInt) in upsert input, defaults, roster records or options is refused by its path, never dropped as absent; nothing is sent", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 5, seed: 4 });
-  t.after(() => sim.close());
-  const client = fastClient(sim);
+  const { sim, client } = await world(t, 5);
   const before = sim.listAll().length;
   const ana = { firstName: "Ana", lastName: "Lima", email: "ana@example.org" };
   const getPhone = () => "555";   // the method, not its result: JSON.stringify would drop it
@@ -227,20 +226,10 @@ test("a value JSON cannot carry (a function, a Symbol, a BigInt) in upsert input
 });
 
 test("a signal that is not an AbortSignal (an AbortController, a string, a plain object) is refused before anything is sent, on every call that takes one", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 5, seed: 4 });
-  t.after(() => sim.close());
-  const client = fastClient(sim);
-  const store = new MemoryStore();
-  const poller = new UserPoller({ client, store, customerId: "acme", onUser() {} });
-  const calls = {
-    poll: (o) => poller.poll(o), reconcile: (o) => poller.reconcile(o), listUsers: (o) => client.listUsers({}, o).next(),
-    listUserPages: (o) => client.listUserPages({}, o).next(), listAllUsers: (o) => client.listAllUsers({}, o),
-    getUser: (o) => client.getUser(1, o), upsertUser: (o) => client.upsertUser({ firstName: "A", lastName: "B", email: "a@b.org" }, o),
-    findUserByEmail: (o) => client.findUserByEmail("a@b.org", o),
-    importRoster: (o) => importRoster(client, [{ firstName: "A", lastName: "B", email: "a@b.org" }], o),
-    findOrCreateUser: (o) => findOrCreateUser(client, "a@b.org", {}, o),
-  };
-  for (const [who, call] of Object.entries(calls)) {
+  const { sim, client, poller } = await world(t, 5);
+  const calls = CALL_OPTION_CALLS(client, poller);
+  assert.equal(calls.length, 10);
+  for (const [who, , call] of calls) {
     const e = await refusal(() => call({ signal: new AbortController() }));
     assert.equal(e.message, `${who}: signal must be an AbortSignal (an AbortController: pass its .signal)`);
     for (const signal of ["x", {}, 1]) {
