@@ -25,12 +25,27 @@ export function browserInit({ entry, file, defaultUrl, initWasm, glue }) {
   }
 
   const help = `serve the package's ${file} at that URL (docs/bundlers.md in the package has a recipe per bundler) or pass its URL to init()`;
+  // When init() was given no URL (a Response built in memory, bytes), there is no "that URL".
+  const helpFor = (from) => from ? help : `pass init() the package's ${file}: its URL, a Response, its bytes or a WebAssembly.Module (docs/bundlers.md in the package has a recipe per bundler)`;
+
+  // What init() takes: a URL (text, URL or Request), a Response, the bytes or a compiled
+  // module. Anything else is refused by name rather than handed to WebAssembly.instantiate,
+  // whose message ("Argument 0 must be a buffer source") does not say what init() wanted.
+  const tag = (x) => Object.prototype.toString.call(x);
+  const isBytes = (x) => ArrayBuffer.isView(x) || tag(x) === "[object ArrayBuffer]" || tag(x) === "[object SharedArrayBuffer]";
+  const isModule = (x) => x instanceof WebAssembly.Module || tag(x) === "[object WebAssembly.Module]";
+  const isResponse = (x) => typeof Response === "function" && x instanceof Response;
 
   async function load(input) {
-    let source = input ?? defaultUrl();
+    // A promise (`init(fetch(url))`, which wasm-bindgen's own init takes) is awaited first.
+    let source = (await input) ?? defaultUrl();
     let from = "";
     const url = typeof source === "string" ? source : source instanceof URL ? source.href
       : typeof Request === "function" && source instanceof Request ? source.url : null;
+    if (url === null && !isResponse(source) && !isBytes(source) && !isModule(source)) {
+      const got = Array.isArray(source) ? "an array" : typeof source === "object" ? `an object (${tag(source).slice(8, -1)})` : `a ${typeof source}`;
+      throw new VomoError("invalid_input", `${entry}: init() takes the .wasm's URL (a string or URL), a Request, a Response, its bytes (an ArrayBuffer or typed array) or a WebAssembly.Module (got ${got})`);
+    }
     if (url !== null) from = ` from ${url}`;
     // In Node (a bundler that resolved this browser entry for a Node build: Parcel's default,
     // tools that read the `module` field), whose fetch has no file: URLs.
@@ -48,19 +63,24 @@ export function browserInit({ entry, file, defaultUrl, initWasm, glue }) {
       } catch (e) {
         throw new VomoError("network", `${entry} could not fetch its .wasm${from}: ${e.message}`, { cause: e });
       }
+    } else if (isResponse(source) && source.url) {
+      from = ` from ${source.url}`;
+    }
+    // A Response, fetched here or passed in, is checked alike: a failed one or an HTML page
+    // where the .wasm should be (a dev server's fallback: Vite pre-bundling, an SPA route).
+    if (isResponse(source)) {
       if (!source.ok) {
         throw new VomoError(source.status === 404 ? "not_found" : "network",
-          `${entry} could not fetch its .wasm${from}: HTTP ${source.status}; ${help}`, { status: source.status });
+          `${entry} could not fetch its .wasm${from}: HTTP ${source.status}; ${helpFor(from)}`, { status: source.status });
       }
-      // A dev server's fallback page where the .wasm should be (Vite pre-bundling, an SPA route).
       if (/^text\/html/i.test(source.headers.get("content-type") ?? "")) {
-        throw new VomoError("invalid_input", `${entry} fetched an HTML page, not its .wasm,${from}; ${help}`);
+        throw new VomoError("invalid_input", `${entry} fetched an HTML page, not its .wasm,${from}; ${helpFor(from)}`);
       }
     }
     try {
       await initWasm({ module_or_path: source });
     } catch (e) {
-      throw new VomoError("invalid_input", `${entry} could not instantiate its .wasm${from}: ${e.message}; ${help}`, { cause: e });
+      throw new VomoError("invalid_input", `${entry} could not instantiate its .wasm${from}: ${e.message}; ${helpFor(from)}`, { cause: e });
     }
   }
 
