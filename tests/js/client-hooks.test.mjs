@@ -177,3 +177,61 @@ test("CommonJS sees the same policy", () => {
   const cjs = require("vomo-users");
   assert.deepEqual(cjs.policy(), policy());
 });
+
+// The `fetch` option (docs/api.md: "called as fetch(url, init)", `init.headers` a Headers,
+// `redirect: "manual"`, a signal): every request of the client goes through it, the poller's
+// and importRoster's too when they are given that client, and none through globalThis.fetch.
+// The test's fetch forwards to the real one, to the simulator over HTTP.
+test("fetch option: every request of every method, the poller's and importRoster's included, goes through the given fetch with the token, to the API's origin only", async (t) => {
+  const s = await sim(t);
+  s.advanceClock(10_000); // the poller's windows end 5 s behind the server's clock
+  const realFetch = globalThis.fetch;
+  let globalCalls = 0;
+  globalThis.fetch = (...args) => { globalCalls++; return realFetch(...args); };
+  t.after(() => { globalThis.fetch = realFetch; });
+  const calls = [];
+  const fetch = (url, init) => {
+    calls.push({ url, method: init?.method ?? "GET", authorization: init?.headers?.get("authorization") ?? null,
+      headers: init?.headers instanceof Headers, redirect: init?.redirect, signal: init?.signal instanceof AbortSignal });
+    return realFetch(url, init);
+  };
+  const c = fastClient(s, { fetch });
+  const id = s.listAll()[0].id;
+  const ana = { firstName: "Ana", lastName: "Lima", email: "ana.fetch@example.org" };
+  const poller = new UserPoller({ client: c, store: new MemoryStore(), customerId: "acme", onUser() {}, participations: "changed-users" });
+  const runs = [
+    ["listAllUsers", () => c.listAllUsers()],
+    ["getUser", () => c.getUser(id)],
+    ["upsertUser", () => c.upsertUser(ana)],
+    ["findUserByEmail", () => c.findUserByEmail(ana.email)],
+    ["findOrCreateUser", () => findOrCreateUser(c, "bo.fetch@example.org", { firstName: "Bo", lastName: "Li" })],
+    ["poll", () => poller.poll()],
+    ["reconcile", () => poller.reconcile()],
+    ["importRoster", () => importRoster(c, [{ externalId: "c1", ...ana, phone: "555" }, { externalId: "c2", firstName: "Cy", lastName: "Ro", email: "cy.fetch@example.org" }])],
+  ];
+  for (const [name, run] of runs) {
+    s.clearLog();
+    calls.length = 0;
+    await run();
+    const seen = sent(s);
+    assert.ok(seen.length > 0, name);
+    // One call of the given fetch per request the server saw, for the same method, path and query.
+    assert.deepEqual(calls.map((call) => { const u = new URL(call.url); return [call.method, u.pathname, Object.fromEntries(u.searchParams)]; }),
+      seen.map((e) => [e.method, e.path, e.query]), name);
+    for (const call of calls) {
+      assert.equal(new URL(call.url).origin, s.origin, `${name}: ${call.url}`);
+      assert.deepEqual([call.authorization, call.headers, call.redirect, call.signal], [`Bearer ${s.token}`, true, "manual", true], `${name}: ${call.url}`);
+    }
+  }
+  assert.ok(runs.length >= 8 && s.listAll().some((u) => u.email === "cy.fetch@example.org"), "the roster was imported");
+  // The API redirecting to another origin, and a links.next there: the given fetch is never
+  // called for that origin, so the token never goes there; nothing reaches it.
+  calls.length = 0;
+  s.injectFault({ path: "/v1/users/*", type: "redirect" });
+  await rejects(c.getUser(id), "unsafe_link");
+  s.injectFault({ path: "/v1/users", page: 1, type: "foreign_next" });
+  await rejects(c.listAllUsers(), "unsafe_link");
+  assert.deepEqual(calls.map((call) => new URL(call.url).origin), [s.origin, s.origin]);
+  assert.deepEqual(s.foreignLog(), []);
+  assert.equal(globalCalls, 0, "globalThis.fetch was never called");
+});
