@@ -151,6 +151,15 @@ export async function startWorker(t, { vars = {}, secrets = {}, persist = false,
     const text = await res.text();
     return { status: res.status, text, body: text ? JSON.parse(text) : null };
   };
+  /** PUT /customers/:id with `{ token }` (registration at run time). */
+  const put = async (id, token) => {
+    const res = await mf.dispatchFetch(`http://poller.local/customers/${id}`, {
+      method: "PUT", body: JSON.stringify({ token }),
+      headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const text = await res.text();
+    return { status: res.status, text, body: text ? JSON.parse(text) : null };
+  };
   const api = {
     mf, worker, output, dispose,
     cron: () => worker.scheduled({ cron: CRON }),
@@ -164,7 +173,9 @@ export async function startWorker(t, { vars = {}, secrets = {}, persist = false,
       assert.equal(r.status, 200, r.text);
       return r.body;
     },
-    call,
+    call, put,
+    /** The `vomo.cron` log line of the `n`th cron run (from 0), once it is written. */
+    cronLine: (n = 0) => until(() => output.lines.filter((l) => l.msg === "vomo.cron")[n], `cron run ${n}'s log line`),
     /** Waits until customer `id` has run `n` invocations in all and has no alarm pending. */
     settled: (id, n = 1, timeoutMs) => until(async () => {
       const h = await api.health(id);

@@ -68,6 +68,25 @@ test("PUT /customers/:id registers a customer with an encrypted token; the cron 
   const cron = await until(() => again.output.lines.find((l) => l.msg === "vomo.cron"), "the cron's log line");
   assert.equal(cron.customers, 0, "an unregistered customer is not kicked");
 
+  // Registered again: polled again from where it stopped (only the change since), and the
+  // new token is the one used.
+  const changed = sim.listAll()[4].id;
+  sim.updateUser(changed, { first_name: "Again" });
+  sim.advanceClock(10_000);
+  const readded = await again.put("newco", sim.token);
+  assert.equal(readded.status, 200, readded.text);
+  const h2 = await again.health("newco");
+  assert.equal(h2.configured, true);
+  assert.equal(h2.health.checkpoint, h1.health.checkpoint, "its state was kept");
+  await again.cron();
+  assert.deepEqual((await again.cronLine(1)).kicked, ["newco"]);
+  const h3 = await again.settled("newco", 2);
+  assert.equal(h3.lastPoll.ok, true, JSON.stringify(h3.lastPoll.error));
+  assert.equal(h3.lastPoll.result.processed, 1, "only the change, nothing redelivered");
+  await until(() => sink.events().length >= 26, "the change's message");
+  assert.equal(sink.events().at(-1).id, changed);
+  assert.equal(new Set(sink.events().map((e) => e.idempotencyKey)).size, 26);
+
   // Without TOKEN_KEY, registration is off (and a stored token cannot be read).
   await again.dispose();
   const keyless = await startWorker(t, { ...options, secrets: { ADMIN_TOKEN } });

@@ -31,20 +31,65 @@ export interface Settings {
   pollIntervalMs: number;
 }
 
-/** A customer id: what names its Durable Object and prefixes its stored state. */
+/** A setting that cannot work: nothing retried succeeds until the configuration changes. */
+export class ConfigError extends Error {}
+
+/**
+ * The rule for a customer id, as the README states it. An id names the customer's Durable
+ * Object and its token secret (tokenName); "import" is the name under which the package's
+ * poller keeps the imports' progress, so it refuses it as a customer id.
+ */
+export const CUSTOMER_ID_RULE = '1 to 64 ASCII letters, digits, "_", "." and "-", starting with a letter or a digit, and not "import"';
 const CUSTOMER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-/** The customers in the CUSTOMERS var ("acme,globex", or a JSON array in the config). */
-export function customers(env: AppEnv): string[] {
-  const raw: unknown = env.CUSTOMERS;
-  const list = Array.isArray(raw) ? raw.map(String) : String(raw ?? "").split(",");
-  const ids = list.map((s) => s.trim()).filter(Boolean);
-  const bad = ids.filter((id) => !CUSTOMER_ID.test(id));
-  if (bad.length) throw new Error(`CUSTOMERS: not a valid customer id: ${bad.map((b) => JSON.stringify(b)).join(", ")}`);
-  return [...new Set(ids)];
+/** Why `id` cannot be a customer id, or null. */
+export function invalidCustomerId(id: string): string | null {
+  if (id === "import") return `"import" is reserved: the package's poller keeps the imports' progress under that name (a customer id is ${CUSTOMER_ID_RULE})`;
+  if (!CUSTOMER_ID.test(id)) return `${JSON.stringify(id)} is not a customer id: a customer id is ${CUSTOMER_ID_RULE}`;
+  return null;
 }
 
-export const validCustomerId = (id: string) => CUSTOMER_ID.test(id);
+/** The ids in the CUSTOMERS var ("acme,globex", or a JSON array in the config), as written. */
+export function listedCustomers(env: AppEnv): string[] {
+  const raw: unknown = env.CUSTOMERS;
+  const list = Array.isArray(raw) ? raw.map(String) : String(raw ?? "").split(",");
+  return list.map((s) => s.trim()).filter(Boolean);
+}
+
+export interface Refused {
+  customerId: string;
+  reason: string;
+}
+export interface Roster {
+  /** The customers that are polled. */
+  customers: string[];
+  /** The ones that are not, and why. */
+  refused: Refused[];
+}
+
+/**
+ * Every customer (the CUSTOMERS var's, then the registered ones), checked one by one: an id
+ * that breaks the rule is refused, and so are ids that map to the same token secret
+ * ("st-mary" and "St.Mary": VOMO_TOKEN_ST_MARY), all of them, since any could be polled with
+ * another's token. A refused customer is not polled; the others are.
+ */
+export function roster(env: AppEnv, registered: string[]): Roster {
+  const ids = [...new Set([...listedCustomers(env), ...registered])];
+  const bySecret = new Map<string, string[]>();
+  for (const id of ids.filter((id) => !invalidCustomerId(id))) {
+    const name = tokenName(id);
+    bySecret.set(name, [...(bySecret.get(name) ?? []), id]);
+  }
+  const out: Roster = { customers: [], refused: [] };
+  for (const id of ids) {
+    const twins = (bySecret.get(tokenName(id)) ?? []).map((t) => JSON.stringify(t));
+    const reason = invalidCustomerId(id) ?? (twins.length < 2 ? null
+      : `customers ${twins.slice(0, -1).join(", ")} and ${twins.at(-1)} share the token secret ${tokenName(id)}, so one could be polled with another's token: none of them is polled until only one is left`);
+    if (reason) out.refused.push({ customerId: id, reason });
+    else out.customers.push(id);
+  }
+  return out;
+}
 
 /** The secret that holds a customer's VOMO token: VOMO_TOKEN_ACME for "acme". */
 export const tokenName = (customerId: string) =>
@@ -58,18 +103,19 @@ export function tokenFor(env: AppEnv, customerId: string): string | null {
 function int(value: unknown, name: string, min: number, fallback: number): number {
   if (value === undefined || value === null || value === "") return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number >= ${min}, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${name} must be a number >= ${min}, got ${JSON.stringify(value)}`);
   return n;
 }
 
 function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[], fallback: T): T {
   if (value === undefined || value === null || value === "") return fallback;
-  if (!allowed.includes(value as T)) throw new Error(`${name} must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
+  if (!allowed.includes(value as T)) throw new ConfigError(`${name} must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
   return value as T;
 }
 
 const urlOrNull = (value: unknown) => (typeof value === "string" && value.trim() ? value.trim() : null);
 
+/** The settings, or a ConfigError naming the first one that cannot work. */
 export function settings(env: AppEnv): Settings {
   const s: Settings = {
     baseUrl: urlOrNull(env.VOMO_BASE_URL) ?? "https://api.vomo.org/v1",
@@ -84,7 +130,7 @@ export function settings(env: AppEnv): Settings {
     maxAttempts: int(env.MAX_ATTEMPTS, "MAX_ATTEMPTS", 1, 5),
     pollIntervalMs: int(env.POLL_INTERVAL_MS, "POLL_INTERVAL_MS", 1, 900_000),
   };
-  if (s.delivery === "webhook" && !s.webhookUrl) throw new Error("DELIVERY is webhook but WEBHOOK_URL is empty");
-  if (s.delivery === "webhook" && !env.WEBHOOK_SECRET) throw new Error("DELIVERY is webhook but the WEBHOOK_SECRET secret is not set");
+  if (s.delivery === "webhook" && !s.webhookUrl) throw new ConfigError("DELIVERY is webhook but WEBHOOK_URL is empty");
+  if (s.delivery === "webhook" && !env.WEBHOOK_SECRET) throw new ConfigError("DELIVERY is webhook but the WEBHOOK_SECRET secret is not set");
   return s;
 }

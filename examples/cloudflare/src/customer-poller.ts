@@ -7,7 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import { UserPoller, VomoClient, VomoError } from "vomo-users";
 import type { PollResult, PollerHealth } from "vomo-users";
 import { DurableObjectStore } from "vomo-users/stores";
-import { settings, tokenFor, tokenName, type AppEnv, type Settings } from "./config";
+import { ConfigError, settings, tokenFor, tokenName, type AppEnv, type Settings } from "./config";
 import { seal, unseal, type Sealed } from "./vault";
 import { Subrequests, sinkFor, type Sink } from "./delivery";
 import { deadLetter, participationEvent, userEvent } from "./events";
@@ -61,7 +61,7 @@ export interface Metrics {
 
 export interface HealthReport {
   customerId: string;
-  /** False when the customer has no token (neither a VOMO_TOKEN_<ID> secret nor a registered one). */
+  /** False when the customer has no token it can use: no VOMO_TOKEN_<ID> secret, and no registered one TOKEN_KEY decrypts. */
   configured: boolean;
   health: PollerHealth | null;
   lastPoll: SliceOutcome | null;
@@ -76,8 +76,6 @@ const NO_METRICS: Metrics = {
 };
 /** After this many transient errors in a row, stop retrying by alarm and wait for the cron. */
 const MAX_ALARM_RETRIES = 5;
-
-class ConfigError extends Error {}
 
 /** What one invocation sent and stored. */
 interface Tally {
@@ -144,7 +142,11 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     const [last, metrics, alarm] = await Promise.all([
       storage.get<SliceOutcome>(KEY.last), storage.get<Metrics>(KEY.metrics), storage.getAlarm(),
     ]);
-    const token = await this.token(customerId);
+    // A registered token that TOKEN_KEY cannot decrypt is no token (lastPoll says why).
+    const token = await this.token(customerId).catch((e) => {
+      if (e instanceof ConfigError) return null;
+      throw e;
+    });
     let health: PollerHealth | null = null;
     if (token) {
       // Reads the stored checkpoint only: no request is sent.

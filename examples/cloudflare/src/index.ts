@@ -1,6 +1,6 @@
 // The Worker: a cron trigger that fans out to one Durable Object per customer, and the
 // operations routes (routes.ts). The polling itself runs in CustomerPoller's alarms.
-import { customers, type AppEnv } from "./config";
+import { settings, type AppEnv } from "./config";
 import { registry } from "./registry";
 import { log } from "./log";
 import { handle } from "./routes";
@@ -25,9 +25,17 @@ export default {
     // kicks a fifteenth of them. Default 1: every run kicks every customer.
     const groups = Math.max(1, Math.floor(Number(env.POLL_GROUPS ?? 1)) || 1);
     const group = Math.floor(controller.scheduledTime / 60_000) % groups;
-    // The CUSTOMERS var and the registered customers (one RPC for the list).
-    const all = [...new Set([...customers(env), ...(await registry(env).list())])];
-    const ids = all.filter((id) => groups === 1 || groupOf(id, groups) === group);
+    // The CUSTOMERS var and the registered customers (one RPC for the list); a refused one
+    // (a bad id, a token secret two share) is logged, and the others are kicked.
+    const { customers: all, refused } = await registry(env).roster();
+    // A setting that cannot work fails every slice until the configuration changes: kick nobody.
+    let configError: string | null = null;
+    try {
+      settings(env);
+    } catch (e) {
+      configError = (e as Error).message;
+    }
+    const ids = configError ? [] : all.filter((id) => groups === 1 || groupOf(id, groups) === group);
     let scheduled = 0;
     const failed: { customerId: string; error: string }[] = [];
     for (let i = 0; i < ids.length; i += FAN_OUT_BATCH) {
@@ -38,7 +46,7 @@ export default {
         else failed.push({ customerId: batch[j], error: String(r.reason?.message ?? r.reason) });
       });
     }
-    log("vomo.cron", { cron: controller.cron, group, groups, kicked: ids.length <= 100 ? ids : undefined, customers: ids.length, scheduled, alreadyRunning: ids.length - scheduled - failed.length, failed });
+    log("vomo.cron", { cron: controller.cron, group, groups, kicked: ids.length <= 100 ? ids : undefined, customers: ids.length, scheduled, alreadyRunning: ids.length - scheduled - failed.length, failed, refused, configError });
   },
 
   async fetch(request, env): Promise<Response> {

@@ -1,12 +1,15 @@
 // The operations API, behind `Authorization: Bearer <ADMIN_TOKEN>`:
+//   GET    /customers             -> the customers polled, and those refused with the reason
 //   GET    /customers/:id/health  -> health, the last poll's outcome, metrics (never a token)
 //   POST   /customers/:id/poll    -> runs one slice now and returns its outcome
 //   PUT    /customers/:id         -> registers a customer: body {"token": "..."} (needs TOKEN_KEY)
 //   DELETE /customers/:id         -> unregisters it (its token is forgotten, its state kept)
 // Only known customers (the CUSTOMERS var or registered) have routes: nobody can create
-// objects at will.
-import { customers, validCustomerId, type AppEnv } from "./config";
+// objects at will. A refused customer's health and poll answer 409 with the reason; a
+// setting that cannot work makes them 503, naming it.
+import { CUSTOMER_ID_RULE, ConfigError, invalidCustomerId, listedCustomers, settings, type AppEnv } from "./config";
 import { log } from "./log";
+import { KEY_RULE, validKey } from "./vault";
 import { registry } from "./registry";
 
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
@@ -24,29 +27,31 @@ async function authorized(request: Request, env: AppEnv): Promise<boolean> {
   return crypto.subtle.timingSafeEqual(await sha256(given), await sha256(env.ADMIN_TOKEN));
 }
 
-const known = async (env: AppEnv, id: string) => customers(env).includes(id) || (await registry(env).has(id));
-
 async function register(request: Request, env: AppEnv, customerId: string): Promise<Response> {
-  if (!validCustomerId(customerId)) return json({ error: "a customer id is 1-64 letters, digits, '_', '.', '-'" }, 400);
+  const invalid = invalidCustomerId(customerId);
+  if (invalid) return json({ error: invalid, rule: CUSTOMER_ID_RULE }, 400);
   if (!env.TOKEN_KEY) return json({ error: "the TOKEN_KEY secret is not set: registration is off" }, 503);
+  if (!validKey(env.TOKEN_KEY)) return json({ error: KEY_RULE }, 503);
   const body = (await request.json().catch(() => null)) as { token?: unknown } | null;
   const token = typeof body?.token === "string" ? body.token.trim() : "";
   if (!token || token.length > 4096) return json({ error: "the body must be {\"token\": \"<the customer's VOMO token>\"}" }, 400);
+  const refused = await registry(env).add(customerId);
+  if (refused) return json({ error: `not registered: ${refused}` }, 409);
   await env.POLLER.get(env.POLLER.idFromName(customerId)).register(customerId, token);
-  await registry(env).add(customerId);
   log("vomo.registered", { customerId });
   return json({ customerId, registered: true });
 }
 
 export async function handle(request: Request, env: AppEnv): Promise<Response> {
   const url = new URL(request.url);
-  const match = url.pathname.match(/^\/customers\/([^/]+)(?:\/(health|poll))?$/);
+  const match = url.pathname.match(/^\/customers(?:\/([^/]+)(?:\/(health|poll))?)?$/);
   if (!match) return json({ error: "not found" }, 404);
   if (!env.ADMIN_TOKEN) return json({ error: "the ADMIN_TOKEN secret is not set: the operations routes are off" }, 503);
   if (!(await authorized(request, env))) {
     return json({ error: "unauthorized" }, 401, { "www-authenticate": 'Bearer realm="vomo-users-poller"' });
   }
   const [, rawId, action] = match;
+  if (rawId === undefined) return request.method === "GET" ? json(await registry(env).roster()) : json({ error: "use GET" }, 405);
   let customerId: string;
   try {
     customerId = decodeURIComponent(rawId);
@@ -54,19 +59,24 @@ export async function handle(request: Request, env: AppEnv): Promise<Response> {
     return json({ error: "the customer id in the path is not valid percent-encoding" }, 400); // e.g. %E0%A4%A
   }
   if (!action && request.method === "PUT") return register(request, env, customerId);
-  if (!(await known(env, customerId))) return json({ error: "unknown customer" }, 404);
+  const standing = await registry(env).standing(customerId);
+  if (!standing.known) return json({ error: "unknown customer" }, 404);
   const stub = env.POLLER.get(env.POLLER.idFromName(customerId));
   if (!action) {
     if (request.method !== "DELETE") return json({ error: "use PUT or DELETE" }, 405);
     await stub.unregister(customerId);
     const removed = await registry(env).remove(customerId);
     log("vomo.unregistered", { customerId });
-    return json({ customerId, unregistered: removed, stillInCustomersVar: customers(env).includes(customerId) });
+    return json({ customerId, unregistered: removed, stillInCustomersVar: listedCustomers(env).includes(customerId) });
   }
-  if (action === "health") {
-    if (request.method !== "GET") return json({ error: "use GET" }, 405);
-    return json(await stub.health(customerId));
+  const method = action === "health" ? "GET" : "POST";
+  if (request.method !== method) return json({ error: `use ${method}` }, 405);
+  if (standing.refused) return json({ customerId, error: standing.refused }, 409);
+  try {
+    settings(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return json({ customerId, error: e.message }, 503);
+    throw e;
   }
-  if (request.method !== "POST") return json({ error: "use POST" }, 405);
-  return json(await stub.pollNow(customerId));
+  return json(action === "health" ? await stub.health(customerId) : await stub.pollNow(customerId));
 }
