@@ -40,6 +40,10 @@ pub struct WindowWalk {
     pub unstable: bool,
     /// Walks of this window that ended unstable in the current poll.
     pub restarts: u32,
+    /// The end was pulled in on purpose (too many rows, or halved after an unstable walk), so
+    /// that it lies behind the server's clock is no sign of a stale estimate of that clock.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub narrowed: bool,
 }
 
 /// A change whose handler failed, kept for later attempts.

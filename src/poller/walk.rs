@@ -27,6 +27,9 @@ use crate::time::Timestamp;
 const DATE_SAFETY_MS: i64 = 2_000;
 /// How far a window's end may lag the server's clock before it is moved up.
 const CLOCK_TOLERANCE_MS: i64 = 2_000;
+/// The `Date` header's grain: whole seconds, so an estimate of the server's clock made from
+/// one may run up to this far ahead of the next.
+const DATE_GRAIN_MS: i64 = 1_000;
 /// Unstable walks of one window (and clock fixes) tolerated per poll.
 pub(crate) const MAX_RESTARTS: u32 = 3;
 
@@ -66,8 +69,9 @@ impl ServerClock {
 enum FirstPage {
     /// Walk it as it is.
     Keep,
-    /// Start the window again with this end.
-    Reopen(i64),
+    /// Start the window again with this end: pulled in for its rows (`narrowed`), or set by
+    /// the server's clock.
+    Reopen { end: i64, narrowed: bool },
     /// The server's clock says nothing new can be asked for yet.
     CaughtUp,
 }
@@ -118,8 +122,9 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             if first {
                 match self.check_first_page(run, &mut clock, &mut counts, &walk, &page, pages.server_date_ms()) {
                     FirstPage::Keep => walk.first_total = Some(page.meta.total),
-                    FirstPage::Reopen(end) => {
+                    FirstPage::Reopen { end, narrowed } => {
                         walk.end_ms = end;
+                        walk.narrowed = narrowed;
                         run.state.core.walk = Some(walk);
                         continue;
                     }
@@ -171,13 +176,20 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             return None;
         }
         // Only an estimate until a Date header corrects it; even when the estimate says
-        // nothing can be new, ask once, since the server's clock rules.
+        // nothing can be new, ask once, since the server's clock rules. An estimate made from
+        // an earlier `Date` can run up to its grain ahead of the next one, so a window it ends
+        // leaves that much more than the safety, or its first page would be re-set from `Date`
+        // on every poll when the margin is small.
+        let margin = match clock.date {
+            Some(_) => self.config.window_margin_ms,
+            None => self.config.window_margin_ms.max(DATE_SAFETY_MS + DATE_GRAIN_MS),
+        };
         let server_now = clock.now(self.client.runtime().now_ms(), run.state.core.clock_offset_ms);
-        let latest = (server_now - self.config.window_margin_ms).max(start + 1);
+        let latest = (server_now - margin).max(start + 1);
         // Up to the server's now, unless this poll's counts say that holds too many rows.
         counts.begin(start);
         let end = counts.known_fit(start, self.config.max_window_rows, latest).unwrap_or(latest);
-        Some(WindowWalk { start_ms: start, end_ms: end, next_url: None, first_total: None, unstable: false, restarts: 0 })
+        Some(WindowWalk { start_ms: start, end_ms: end, next_url: None, first_total: None, unstable: false, restarts: 0, narrowed: end < latest })
     }
 
     /// Judges a window's first page by the server's `Date` and the window's size.
@@ -192,19 +204,20 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             let safe_end = date as i64 - DATE_SAFETY_MS;
             let desired_end = date as i64 - self.config.window_margin_ms;
             // Too close to the server's now (rows could still enter the window while we
-            // page), or far behind it (our estimate of its clock was stale): end it by the
-            // Date header and start again.
-            let behind = walk.end_ms < desired_end - CLOCK_TOLERANCE_MS && clock.fixes < MAX_RESTARTS;
+            // page), or far behind it when its end came from our estimate of that clock (the
+            // estimate was stale; a window narrowed on purpose lies behind by design): end it
+            // by the Date header and start again.
+            let behind = !walk.narrowed && walk.end_ms < desired_end - CLOCK_TOLERANCE_MS && clock.fixes < MAX_RESTARTS;
             if walk.end_ms > safe_end || behind {
                 clock.fixes += 1;
-                return if desired_end <= walk.start_ms { FirstPage::CaughtUp } else { FirstPage::Reopen(desired_end) };
+                return if desired_end <= walk.start_ms { FirstPage::CaughtUp } else { FirstPage::Reopen { end: desired_end, narrowed: false } };
             }
         }
         if page.meta.total > self.config.max_window_rows && walk.end_ms - walk.start_ms > 1000 {
             // The sample's guess, but never below a point already known to fit.
             let guess = narrower_end(walk, page, self.config.max_window_rows);
             let fits = counts.known_fit(walk.start_ms, self.config.max_window_rows, walk.end_ms - 1);
-            return FirstPage::Reopen(fits.map_or(guess, |f| f.max(guess)));
+            return FirstPage::Reopen { end: fits.map_or(guess, |f| f.max(guess)), narrowed: true };
         }
         FirstPage::Keep
     }
@@ -237,6 +250,7 @@ fn advance(walk: &mut WindowWalk, next_url: Option<&str>) -> Advance {
     }
     if walk.end_ms - walk.start_ms > 1000 {
         walk.end_ms = walk.start_ms + (walk.end_ms - walk.start_ms) / 2;
+        walk.narrowed = true;
     }
     walk.next_url = None;
     walk.first_total = None;
