@@ -7,6 +7,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { VomoClient, UserPoller, MemoryStore } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
+import { sent } from "./helpers.mjs";
 
 const NOW = "2026-01-01T00:00:00Z";
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -259,7 +260,7 @@ test("poller: a poll after the server's clock moved sees the changes even when o
   assert.equal(rec.events.at(-1).user.firstName, "Jumped");
 });
 
-test("poller: a window whose rows change on every walk is walked three times, then the poll stops with unsettled_window and the checkpoint stays; once it holds still, every change arrives once", async (t) => {
+test("poller: a window whose rows change on every walk is walked three times (halved each time), then the poll stops with unsettled_window, the checkpoint moved only through windows that settled, never past the churn; once it holds still, every change arrives once", async (t) => {
   const { sim } = await setup(t, { users: 10 });
   const rec = recorder();
   // While `churn` is on, every second page the poller reads moves a burst user out of the
@@ -283,7 +284,18 @@ test("poller: a window whose rows change on every walk is walked three times, th
   const r = await poller.poll();
   assert.equal(r.complete, false);
   assert.equal(r.stopReason, "unsettled_window");
-  assert.equal(r.checkpoint, before, "the checkpoint stays before the window");
+  // A halved window that no longer holds the burst settles and moves the checkpoint; the one
+  // that holds it never does, and the poll stops at its start.
+  const at = Date.parse(r.checkpoint);
+  assert.ok(at > Date.parse(before) && at < Date.parse(burst[0].updated_at),
+    `the checkpoint ${r.checkpoint} lies between ${before} and the burst's second ${burst[0].updated_at}`);
+  const firstPages = sent(sim).filter((e) => (e.query.page ?? "1") === "1");
+  const last = firstPages.filter((e) => Date.parse(e.query.updated_after) === at);
+  assert.equal(last.length, 3, "the window that would not settle was walked three times");
+  const widths = last.map((e) => Date.parse(e.query.updated_before) - at);
+  // Halved after each unsettled walk, down to a second (the API's grain), which is not halved.
+  for (let i = 1; i < 3; i++) assert.equal(widths[i], widths[i - 1] > 1000 ? Math.floor(widths[i - 1] / 2) : widths[i - 1], `widths ${widths}`);
+  for (const e of last) assert.ok(Date.parse(e.query.updated_before) >= Date.parse(burst[0].updated_at), "each holds the burst");
   churn = false;
   sim.clearTriggers();
   await settle(sim, poller);
