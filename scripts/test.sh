@@ -142,6 +142,16 @@ JS_TESTS=()
 for f in js/*.test.mjs js/*.test.cjs; do case $f in js/types*.test.mjs|js/docs.test.mjs) ;; *) JS_TESTS+=("$f") ;; esac; done
 run_layer js "tap:$WORK/js.tap" node_test "$WORK/js.tap" "${JS_TESTS[@]}"
 run_layer cli "tap:$WORK/cli.tap" node_test "$WORK/cli.tap" cli/*.test.mjs
+# The same two suites under each other Node.js release in support (Node 20, the machine's, ran
+# them above; tests/node-versions has the official builds): `node` on PATH is that release, for
+# the tests and every process they start.
+node_test_on() { # VERSION TAPFILE FILES...
+  local v=$1; shift
+  PATH="$ROOT/tests/node-versions/node_modules/node$v/bin:$PATH" node_test "$@"
+}
+for v in 22 24 26; do
+  run_layer "js-node$v" "tap:$WORK/js-node$v.tap" node_test_on "$v" "$WORK/js-node$v.tap" "${JS_TESTS[@]}" cli/*.test.mjs
+done
 # Node.js 22, 24 and 26 (tests/node-versions), Bun and Deno (their npm builds) running the
 # installed package and its command line.
 run_layer runtimes "tap:$WORK/runtimes.tap" node_test "$WORK/runtimes.tap" runtimes/*.test.mjs
