@@ -76,6 +76,8 @@ struct Scenario {
     /// A death comes right after a store `set` (the k-th of the poll) instead of at any
     /// await point.
     die_at_set: bool,
+    /// `windowMarginMs`: the default, or the smallest allowed (2 s, the `Date` safety itself).
+    window_margin_ms: i64,
 }
 
 fn scenario(seed: u64, variant: Variant) -> Scenario {
@@ -154,6 +156,8 @@ fn scenario(seed: u64, variant: Variant) -> Scenario {
         p_fresh_process: 0.5,
         active_polls: r.range(3, 6),
         gap_mutations: (0, r.range(1, 6)),
+        // Drawn last, so that the other draws of a seed stay as they were before it existed.
+        window_margin_ms: if r.chance(0.25) { 2_000 } else { 5_000 },
     }
 }
 
@@ -290,6 +294,7 @@ impl Sim {
         config.max_consecutive_failures = self.sc.max_consecutive_failures;
         config.participations = self.sc.mode;
         config.max_window_rows = self.sc.max_window_rows;
+        config.window_margin_ms = self.sc.window_margin_ms;
         let poller = Poller::new(Rc::new(client), self.store.clone(), SimHandlers(self.w.clone()), config).expect("poller");
         self.poller = Some(poller);
         let p = self.process;
