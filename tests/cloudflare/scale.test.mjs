@@ -24,6 +24,9 @@ test("scale bench, smoke size: 12 customers x 90 users catch up; subrequests and
   assert.ok(phase2.quiet.storageWrites.median < phase2.steady.storageWrites.median, "a quiet poll writes less than one with changes");
   assert.equal(phase2.steady.processed, 5, "the steady-state polls see the 5 changed users");
   assert.equal(phase2.backfillSlice.requests.median, 3);
-  assert.ok(phase2.backfillSlice.cpuMs.median > phase2.steady.cpuMs.median, "a backfill slice costs more CPU than a quiet poll");
+  // Counts, not CPU time: a CPU comparison is for the bench (it flipped once under load here).
+  assert.ok(phase2.backfillSlice.storageWrites.median > phase2.steady.storageWrites.median, "a backfill slice writes more than a poll with 5 changes");
+  assert.ok(phase2.backfillSlice.subrequests.median > phase2.steady.subrequests.median, "and sends more");
+  assert.ok(phase2.backfillSlice.cpuMs.n > 0 && phase2.steady.cpuMs.n > 0, "CPU was measured for both (figures in the bench's output)");
   assert.ok(lines.some((l) => l.includes("time until all 12 caught up")));
 });
