@@ -1,6 +1,8 @@
 // The docs travel and hold (issue 10, item 5), checked against the installed package:
-// - every ```js runnable block of docs/api.md runs as a user would run it (a module next to
-//   the installed package, against the simulator) and prints exactly its `// -> ` lines;
+// - every ```js runnable example of docs/api.md, import.md and client.md
+//   runs as a user would run it (a module next to the installed package, against the
+//   simulator) and prints exactly its `// -> ` lines; a ```js runnable continued block is
+//   appended to the example before it (one program, as the doc tells the reader);
 // - every relative link in README.md, CHANGELOG.md and docs/*.md resolves to a file that is
 //   in the packed tarball (and every #anchor to a heading of it); nothing shipped points
 //   outside the package (../shared);
@@ -26,12 +28,25 @@ function packageFiles(dir = installed) {
   });
 }
 
-/** ```js runnable blocks with their expected output lines. */
+/**
+ * ```js runnable blocks with their expected output lines. A ```js runnable continued block is
+ * appended to the program before it, so a doc's chain of blocks runs as one program.
+ */
 function runnableBlocks(markdown) {
-  return [...markdown.matchAll(/```js runnable\n([\s\S]*?)```/g)].map((m) => ({
-    code: m[1],
-    expected: [...m[1].matchAll(/\/\/ -> (.*)$/gm)].map((x) => x[1].trim()),
-    title: m[1].split("\n")[0],
+  const programs = [];
+  for (const [, continued, code] of markdown.matchAll(/```js runnable( continued)?\n([\s\S]*?)```/g)) {
+    if (continued) {
+      assert.ok(programs.length > 0, `a continued block with no example before it: ${code.split("\n")[0]}`);
+      programs.at(-1).code += code;
+      programs.at(-1).blocks++;
+    } else {
+      programs.push({ code, blocks: 1, title: code.split("\n")[0] });
+    }
+  }
+  return programs.map((p) => ({
+    ...p,
+    expected: [...p.code.matchAll(/\/\/ -> (.*)$/gm)].map((x) => x[1].trim()),
+    title: p.blocks > 1 ? `${p.title} (and the ${p.blocks - 1} blocks that continue it)` : p.title,
   }));
 }
 
@@ -39,23 +54,34 @@ function runnableBlocks(markdown) {
 const matches = (line, expected) =>
   new RegExp(`^${expected.split("…").map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(line);
 
-test("docs: every runnable example (docs/api.md, docs/import.md) runs against the installed package and prints what it says", () => {
-  const blocks = ["docs/api.md", "docs/import.md"].flatMap((doc) => runnableBlocks(read(doc)).map((b) => ({ ...b, title: `${doc}: ${b.title}` })));
-  assert.ok(blocks.length >= 7, `runnable examples found: ${blocks.length}`);
-  blocks.forEach((block, i) => {
-    assert.ok(block.expected.length > 0, `example ${i + 1} states its output`);
-    const file = join(process.cwd(), `api-example-${i + 1}.mjs`);
-    writeFileSync(file, block.code);
+/** Runs each example of `doc` as its own module next to the installed package; checks its output. */
+function runExamples(doc) {
+  const examples = runnableBlocks(read(doc));
+  examples.forEach((example, i) => {
+    const title = `${doc}, example ${i + 1} (${example.title})`;
+    assert.ok(example.expected.length > 0, `${title} states its output`);
+    const file = join(process.cwd(), `doc-example-${i + 1}.mjs`);
+    writeFileSync(file, example.code);
     try {
       const out = execFileSync(process.execPath, [file], { encoding: "utf8", timeout: 60_000 }).trimEnd().split("\n");
-      assert.equal(out.length, block.expected.length, `example ${i + 1} (${block.title}) printed:\n${out.join("\n")}`);
-      out.forEach((line, j) => assert.ok(matches(line, block.expected[j]),
-        `example ${i + 1} (${block.title}), line ${j + 1}:\n  printed  ${line}\n  expected ${block.expected[j]}`));
+      assert.equal(out.length, example.expected.length, `${title} printed:\n${out.join("\n")}`);
+      out.forEach((line, j) => assert.ok(matches(line, example.expected[j]),
+        `${title}, line ${j + 1}:\n  printed  ${line}\n  expected ${example.expected[j]}`));
     } finally {
       rmSync(file, { force: true });
     }
   });
-});
+  return examples.reduce((n, e) => n + e.blocks, 0);
+}
+
+// The ```js blocks of each doc that run (the others are fragments the doc says it cannot run
+// here: a browser page, a Worker, a real token), so that one losing its marker fails.
+const RUNNABLE_BLOCKS = { "docs/api.md": 6, "docs/import.md": 1, "docs/client.md": 11 };
+for (const [doc, count] of Object.entries(RUNNABLE_BLOCKS)) {
+  test(`docs: every runnable example of ${doc} runs against the installed package and prints what it says`, () => {
+    assert.equal(runExamples(doc), count, `${doc}: runnable blocks`);
+  });
+}
 
 /** GitHub's heading anchors. */
 function anchors(markdown) {
