@@ -1,13 +1,65 @@
 // The state directory: the poller's FileStore per customer (DIR/customers/<customer>/), the
-// imports' progress (DIR/imports/) and the imports' external-id mapping (DIR/mapping/). The
-// package's own FileStore: atomic, durable writes.
+// imports' progress (DIR/imports/) and the imports' external-id mapping (DIR/mapping/), all of
+// them the state of one API (DIR/api.json). The package's own FileStore: atomic, durable writes.
+import { randomBytes } from "node:crypto";
+import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { FileStore, fileNameOf } from "vomo-users/stores/file";
+import { UsageError } from "./values.mjs";
 
 /** $XDG_STATE_HOME/vomo-users, else ~/.local/state/vomo-users (import's default; poll requires --state-dir). */
 export function defaultStateDir(env) {
   return join(env.XDG_STATE_HOME || join(homedir(), ".local", "state"), "vomo-users");
+}
+
+/** The base URL as the binding compares it: host lower-cased, default port and trailing "/" dropped. */
+const apiOf = (baseUrl) => new URL(baseUrl).href.replace(/\/+$/, "");
+
+/**
+ * Checks that DIR holds the state of the API at `baseUrl`, and with `bind` records it there
+ * (DIR/api.json) when DIR holds no API's yet. A poll's checkpoint, an import's progress and
+ * the mapping are facts about one VOMO API: used against another (the simulator, then the
+ * real API), a poll would go on from the other's checkpoint and skip the backfill, and an
+ * import would report a roster imported that this API never received. A directory written
+ * before this file existed is bound to the first API that uses it. The file is created with
+ * its content in one step (a hard link of a written file), so two first runs cannot both bind.
+ */
+export async function checkStateDir(stateDir, baseUrl, { bind = true } = {}) {
+  const file = join(stateDir, "api.json");
+  const api = apiOf(baseUrl);
+  if (bind) {
+    await mkdir(stateDir, { recursive: true });
+    const temp = join(stateDir, `.api.json.${randomBytes(6).toString("hex")}`);
+    await writeFile(temp, `${JSON.stringify({ baseUrl: api })}\n`);
+    try {
+      await link(temp, file);
+      return;
+    } catch (e) {
+      if (e.code !== "EEXIST") throw e;
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+  let text;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    if (e.code === "ENOENT") return; // not bound, and not binding
+    throw e;
+  }
+  let bound;
+  try {
+    bound = JSON.parse(text).baseUrl;
+  } catch { /* named below */ }
+  if (typeof bound !== "string") {
+    throw new UsageError(`${file} should say which API the state directory's state is of ({"baseUrl": "..."}), and does not; fix or remove it`);
+  }
+  if (bound !== api) {
+    throw new UsageError(`the state directory ${stateDir} holds the state of the API at ${bound}, and this run is against ${api}: ` +
+      "its checkpoints, import progress and mapping would be wrong there. Use another --state-dir for this API " +
+      `(or, if ${api} is the same VOMO organization under a new address, write it into ${file})`);
+  }
 }
 
 /** The directory of one customer's poller store. */

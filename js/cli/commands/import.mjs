@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { importRoster, parseRosterCsv } from "vomo-users";
 import { UsageError } from "../values.mjs";
-import { defaultStateDir, importMapping, importStore } from "../state.mjs";
+import { checkStateDir, defaultStateDir, importMapping, importStore } from "../state.mjs";
 import { interruptSignal } from "../interrupt.mjs";
 import { Progress } from "../progress.mjs";
 import { toCsv } from "../csv.mjs";
@@ -78,7 +78,7 @@ error (a rerun retries them).
     if (values.key !== undefined && values.key.trim() === "") throw new UsageError("--key: empty", "import");
     return { file: positionals[0] };
   },
-  async run({ out, values, env, options, client }) {
+  async run({ out, values, env, options, client, baseUrl }) {
     const { file } = options;
     let bytes; // parsed as bytes, so that a roster that is not UTF-8 is refused, not mangled
     try {
@@ -91,6 +91,7 @@ error (a rerun retries them).
     for (const e of errors) out.err(`note: ${file} line ${e.line}: ${e.message} (skipped)`);
     const key = values.key ?? defaultKey(file, bytes);
     const stateDir = values["state-dir"] ?? defaultStateDir(env);
+    await checkStateDir(stateDir, baseUrl);
     const api = await client();
     const progress = new Progress(out);
     const stop = interruptSignal(out, null);

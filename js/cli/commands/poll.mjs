@@ -4,7 +4,7 @@
 import { setTimeout as wait } from "node:timers/promises";
 import { UserPoller } from "vomo-users";
 import { UsageError, duration, oneOf, positiveInt } from "../values.mjs";
-import { pollerStore } from "../state.mjs";
+import { checkStateDir, pollerStore } from "../state.mjs";
 import { interruptSignal } from "../interrupt.mjs";
 
 export const MODES = ["off", "changed-users", "full-scan"];
@@ -69,8 +69,9 @@ With --json: one line per event, {"type":"user","kind":"created"|"updated","user
       everyMs: values.every === undefined ? null : duration("every", values.every),
     };
   },
-  async run({ out, options, values, client }) {
+  async run({ out, options, values, client, baseUrl }) {
     const { customerId, stateDir, participations, maxRequests, everyMs } = options;
+    await checkStateDir(stateDir, baseUrl);
     const print = printer(out);
     const poller = new UserPoller({
       client: await client(), store: pollerStore(stateDir, customerId), customerId, participations,

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { UserPoller } from "vomo-users";
 import { customerOptions } from "./poll.mjs";
-import { customerDir, pollerStore } from "../state.mjs";
+import { checkStateDir, customerDir, pollerStore } from "../state.mjs";
 
 export default {
   name: "reconcile",
@@ -16,8 +16,9 @@ these before deleting anything downstream. "complete" is false when the listing 
 finish (then only what was reached is reported). With --json: {"missing":[...],"complete":bool}.`,
   options: { customer: { type: "string" }, "state-dir": { type: "string" } },
   check: (values) => customerOptions(values, "reconcile"),
-  async run({ out, options, client }) {
+  async run({ out, options, client, baseUrl }) {
     const { customerId, stateDir } = options;
+    await checkStateDir(stateDir, baseUrl, { bind: false }); // reads only: binds nothing
     if (!existsSync(customerDir(stateDir, customerId))) {
       out.err(`note: no poll of customer ${customerId} has run with the state directory ${stateDir}; nothing is known yet`);
     }

@@ -1,0 +1,102 @@
+// A state directory holds the state of one API (DIR/api.json): import, poll and reconcile
+// against another base URL are refused before anything is sent, so that a poll does not go on
+// from another API's checkpoint (skipping the backfill) and an import does not report a roster
+// imported that this API never received (both were so before).
+import test from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { cli, posts, world } from "./helpers.mjs";
+
+const ROSTER = "First Name,Last Name,Email\r\nAna,Lima,ana.lima@example.org\r\nBo,Ek,bo.ek@example.org\r\n";
+
+/** Two simulators (two APIs) and a roster file. */
+async function twoApis(t) {
+  const a = await world(t);
+  const b = await world(t, { seed: 6 });
+  const file = join(a.dir, "roster.csv");
+  await writeFile(file, ROSTER);
+  return { a, b, file, state: join(a.dir, "state") };
+}
+
+/** The files under `dir` with their contents. */
+async function snapshot(dir) {
+  const out = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) out[join(entry.parentPath ?? entry.path, entry.name)] = await readFile(join(entry.parentPath ?? entry.path, entry.name), "utf8");
+  }
+  return out;
+}
+
+test("import: a state directory used with one API is refused for another (nothing sent, nothing written); another --state-dir imports there", async (t) => {
+  const { a, b, file, state } = await twoApis(t);
+  const first = await cli(["import", file, "--state-dir", state, "--rate", "500"], { env: a.env });
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(posts(a.sim).length, 2);
+  assert.deepEqual(JSON.parse(await readFile(join(state, "api.json"), "utf8")), { baseUrl: a.sim.url });
+  const before = await snapshot(state);
+
+  const other = await cli(["import", file, "--state-dir", state, "--rate", "500"], { env: b.env });
+  assert.equal(other.code, 2, other.stderr);
+  assert.ok(other.stderr.includes(`holds the state of the API at ${a.sim.url}, and this run is against ${b.sim.url}`), other.stderr);
+  assert.match(other.stderr, /Use another --state-dir for this API/);
+  assert.equal(b.sim.log().length, 0, "nothing was sent to the second API");
+  assert.deepEqual(await snapshot(state), before, "nothing was written");
+
+  const own = await cli(["import", file, "--state-dir", join(b.dir, "state"), "--rate", "500"], { env: b.env });
+  assert.equal(own.code, 0, own.stderr);
+  assert.equal(posts(b.sim).length, 2, "with a state directory of its own, the roster reaches the second API");
+  assert.ok(b.sim.listAll().some((u) => u.email === "bo.ek@example.org"));
+});
+
+test("poll and reconcile: another API's state directory is refused before any request; the same API written differently is the same", async (t) => {
+  const { a, b, state } = await twoApis(t);
+  const poll = (env, ...more) => cli(["poll", "--customer", "acme", "--state-dir", state, "--json", ...more], { env });
+  const first = await poll(a.env);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(first.stdout.trim().split("\n").length, 31, "the backfill: 30 users and the result");
+
+  for (const args of [["poll", "--customer", "acme"], ["reconcile", "--customer", "acme"], ["poll", "--customer", "globex"]]) {
+    const r = await cli([...args, "--state-dir", state], { env: b.env });
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, /holds the state of the API at/);
+  }
+  assert.equal(b.sim.log().length, 0, "no request reached the second API");
+
+  // The base URL with an upper-case host, a default port and a trailing slash is the same API.
+  const url = new URL(a.sim.url);
+  const same = `http://LOCALHOST:${url.port}${url.pathname}/`.replace("LOCALHOST", url.hostname.toUpperCase());
+  const again = await poll({ ...a.env, VOMO_BASE_URL: same });
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(JSON.parse(again.stdout.trim().split("\n").at(-1)).processed, 0, "the same API: its checkpoint holds");
+});
+
+test("a state directory from before the binding is bound to the first API that uses it; reconcile binds nothing", async (t) => {
+  const { a, b, state } = await twoApis(t);
+  assert.equal((await cli(["poll", "--customer", "acme", "--state-dir", state], { env: a.env })).code, 0);
+  await rm(join(state, "api.json")); // as written by an earlier version
+  const reconcile = await cli(["reconcile", "--customer", "acme", "--state-dir", state], { env: b.env });
+  assert.notEqual(reconcile.code, 2, reconcile.stderr);
+  assert.equal(existsSync(join(state, "api.json")), false, "reconcile only reads");
+  const poll = await cli(["poll", "--customer", "acme", "--state-dir", state, "--json"], { env: a.env });
+  assert.equal(poll.code, 0, poll.stderr);
+  assert.equal(JSON.parse(poll.stdout.trim().split("\n").at(-1)).processed, 0, "its state is found again");
+  assert.deepEqual(JSON.parse(await readFile(join(state, "api.json"), "utf8")), { baseUrl: a.sim.url });
+
+  const fresh = join(a.dir, "fresh");
+  const none = await cli(["reconcile", "--customer", "acme", "--state-dir", fresh], { env: b.env });
+  assert.equal(existsSync(join(fresh, "api.json")), false, `reconcile binds nothing (exit ${none.code})`);
+});
+
+test("two first runs against two APIs at once on one new state directory: exactly one binds it, the other is refused", async (t) => {
+  const { a, b, file } = await twoApis(t);
+  for (let round = 0; round < 5; round++) {
+    const state = join(a.dir, `race-${round}`);
+    const runs = await Promise.all([a, b].map((w) => cli(["import", file, "--state-dir", state, "--rate", "500", "--json"], { env: w.env })));
+    assert.deepEqual(runs.map((r) => r.code).sort(), [0, 2], runs.map((r) => r.stderr).join("\n"));
+    const winner = runs[0].code === 0 ? a : b;
+    assert.deepEqual(JSON.parse(await readFile(join(state, "api.json"), "utf8")), { baseUrl: winner.sim.url });
+    assert.deepEqual((await readdir(state)).filter((f) => f.startsWith(".api.json.")), [], "no temporary file left");
+  }
+});
