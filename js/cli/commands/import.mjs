@@ -69,7 +69,8 @@ summary {"created":n,"updated":n,"failed":n,...}. Exit 1 when rows failed with a
 error (a rerun retries them).
 
   --key KEY                the import's name in the state directory
-  --state-dir DIR          default $XDG_STATE_HOME/vomo-users or ~/.local/state/vomo-users
+  --state-dir DIR          default $XDG_STATE_HOME/vomo-users or ~/.local/state/vomo-users;
+                           one per API: another base URL is refused (DIR/api.json)
   --accept-email-changes   send rows whose email changed for their External ID`,
   options: { key: { type: "string" }, "state-dir": { type: "string" }, "accept-email-changes": { type: "boolean" } },
   positionals: [1, 1],

@@ -50,7 +50,8 @@ export default {
 Polls for changed users and prints each change exactly once: the first run is the initial
 sync (every user arrives, as "created" unless its timestamps show a later edit), later runs
 only what changed since. The checkpoint, the known ids and the lease live in DIR (one folder
-per customer); two polls of one customer cannot run at once (the second fails with "busy").
+per customer), which holds the state of one API: another base URL is refused (DIR/api.json).
+Two polls of one customer cannot run at once (the second fails with "busy").
 --participations also reports shift sign-ups and hour changes: of changed users, or of every
 user (full-scan). --max-requests stops after that many HTTP requests (the next run goes on).
 --every 5m polls again after each poll until Ctrl-C, which stops cleanly; a poll that fails
