@@ -4,13 +4,13 @@
 // an app folder made under the working directory resolves "vomo-users" to that copy.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { LIST_PAGE, repoRequire } from "../js/helpers.mjs";
+import { LIST_PAGE, repo, repoRequire } from "../js/helpers.mjs";
 import { serve, launchChromium } from "../browser/helpers.mjs";
 
 export { repoRequire };
@@ -31,6 +31,55 @@ export function makeApp(t, name, files = {}) {
   writeFileSync(join(dir, "page.json"), LIST_PAGE());
   for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
   return dir;
+}
+
+/**
+ * The fenced code blocks of docs/bundlers.md (the repository's copy) under the `## ` heading
+ * that starts with `heading`, in order, as { lang, code }: the tests build the recipes from
+ * this text, so that what they build is what the page tells a user to write.
+ */
+export function docBlocks(heading) {
+  const sections = readFileSync(join(repo, "docs/bundlers.md"), "utf8").split(/^## /m).filter((s) => s.startsWith(heading));
+  assert.equal(sections.length, 1, `one section "## ${heading}…" in docs/bundlers.md`);
+  return [...sections[0].matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1], code: m[2] }));
+}
+
+/** The one code block of docs/bundlers.md's section `heading` whose text `pattern` matches. */
+export function docBlock(heading, pattern) {
+  const found = docBlocks(heading).filter((b) => pattern.test(b.code));
+  assert.equal(found.length, 1, `one block matching ${pattern} in docs/bundlers.md's "## ${heading}…"`);
+  return found[0].code;
+}
+
+/**
+ * The block of docs/bundlers.md's section `heading` that opens with the comment naming `file`
+ * (`// vite.config.js`, `# wrangler.toml`), as { [file]: text }, for makeApp.
+ */
+export function recipeFile(heading, file) {
+  const name = file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return { [file]: docBlock(heading, new RegExp(`^(//|#) ${name}\n`)) };
+}
+
+/**
+ * Lays `app` out as docs/bundlers.md's recipes have it: each `src/<name>` a copy of the app
+ * file `files[name]`, with the fixture page.json beside them.
+ */
+export function srcLayout(app, files) {
+  mkdirSync(join(app, "src"), { recursive: true });
+  cpSync(join(app, "page.json"), join(app, "src", "page.json"));
+  for (const [name, file] of Object.entries(files)) cpSync(join(app, file), join(app, "src", name));
+}
+
+/**
+ * Test scaffolding: the dev tools a recipe's config file imports (e.g. Rollup's plugins), linked
+ * into the app's node_modules from the repository's install, as a user's devDependencies are
+ * installed; "vomo-users" still resolves to the installed tarball above.
+ */
+export function linkDevDependencies(app, names) {
+  for (const name of names) {
+    mkdirSync(dirname(join(app, "node_modules", name)), { recursive: true });
+    symlinkSync(dirname(repoRequire.resolve(`${name}/package.json`)), join(app, "node_modules", name), "dir");
+  }
 }
 
 /** A folder outside the consumer project: what runs there cannot reach its node_modules. */

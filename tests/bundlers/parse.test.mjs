@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { makeApp, outsideDir, copyWasm, runNode, resultInChromium, serveDir, repoRequire, FIXTURE_IDS } from "./helpers.mjs";
+import { makeApp, outsideDir, copyWasm, runNode, resultInChromium, serveDir, repoRequire, recipeFile, FIXTURE_IDS } from "./helpers.mjs";
 
 const INDEX = '<!doctype html><meta charset="utf-8"><script type="module" src="./parse-browser.js"></script>';
 const sizeOf = (app, file) => statSync(createRequire(join(app, "package.json")).resolve(`vomo-users/${file}`)).size;
@@ -42,7 +42,7 @@ test("webpack 5: a parse-only app emits only the parse-only .wasm and runs in Ch
 
 test("vite build: a parse-only app ships only the parse-only .wasm and runs in Chromium", async (t) => {
   const { build } = await import(repoRequire.resolve("vite"));
-  const app = makeApp(t, "vite-parse", { "index.html": INDEX });
+  const app = makeApp(t, "vite-parse", { "index.html": INDEX, ...recipeFile("Vite", "vite.config.js") });
   await build({ root: app, logLevel: "error" });
   assertOnlyParseWasm(app, join(app, "dist"));
   const site = await serveDir(t, join(app, "dist"));
@@ -51,8 +51,8 @@ test("vite build: a parse-only app ships only the parse-only .wasm and runs in C
 
 test("vite dev server (the docs/bundlers.md config): the page fetches only the parse-only .wasm", async (t) => {
   const { createServer } = await import(repoRequire.resolve("vite"));
-  const app = makeApp(t, "vite-dev-parse", { "index.html": INDEX });
-  const server = await createServer({ root: app, logLevel: "error", server: { host: "127.0.0.1", port: 0, strictPort: false } });
+  const app = makeApp(t, "vite-dev-parse", { "index.html": INDEX, ...recipeFile("Vite", "vite.config.js") });
+  const server = await createServer({ root: app, logLevel: "error", server: { host: "127.0.0.1", port: 0 } });
   t.after(() => server.close());
   await server.listen();
   const requests = [];

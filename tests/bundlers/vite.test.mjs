@@ -1,16 +1,18 @@
-// Vite with the docs/bundlers.md config (app/vite.config.mjs): `vite build` (served from
-// dist/) and the dev server, each run in Chromium.
+// Vite with the docs/bundlers.md config (its vite.config.js block, written into the app as
+// it stands): `vite build` (served from dist/) and the dev server, each run in Chromium.
+// `root: app` is where a user runs `vite`; logLevel and the dev server's host and port are
+// test scaffolding (quiet, and a free port on loopback) that change nothing of the build.
 import test from "node:test";
-import { makeApp, resultInChromium, serveDir, assertBrowserResult, repoRequire } from "./helpers.mjs";
+import { makeApp, resultInChromium, serveDir, assertBrowserResult, repoRequire, recipeFile } from "./helpers.mjs";
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 
 const loadVite = () => import(repoRequire.resolve("vite"));
+const VITE_CONFIG = () => recipeFile("Vite", "vite.config.js");
 
 test("vite build: the built app runs in Chromium", async (t) => {
   const { build } = await loadVite();
-  const app = makeApp(t, "vite-build");
+  const app = makeApp(t, "vite-build", VITE_CONFIG());
   await build({ root: app, logLevel: "error" });
   const site = await serveDir(t, join(app, "dist"));
   assertBrowserResult(await resultInChromium(t, `${site.url}/index.html`));
@@ -18,9 +20,9 @@ test("vite build: the built app runs in Chromium", async (t) => {
 
 test("vite dev server: the app runs in Chromium", async (t) => {
   const { createServer } = await loadVite();
-  const app = makeApp(t, "vite-dev");
+  const app = makeApp(t, "vite-dev", VITE_CONFIG());
   const server = await createServer({ root: app, logLevel: "error",
-    server: { host: "127.0.0.1", port: 0, strictPort: false } });
+    server: { host: "127.0.0.1", port: 0 } });
   t.after(() => server.close());
   await server.listen();
   assertBrowserResult(await resultInChromium(t, `${server.resolvedUrls.local[0]}index.html`));
@@ -29,7 +31,6 @@ test("vite dev server: the app runs in Chromium", async (t) => {
 test("vite dev server without the recipe's config: init() rejects with a VomoError that says what to do", async (t) => {
   const { createServer } = await loadVite();
   const app = makeApp(t, "vite-dev-noconfig");
-  rmSync(join(app, "vite.config.mjs"));
   const server = await createServer({ root: app, logLevel: "error", server: { host: "127.0.0.1", port: 0 } });
   t.after(() => server.close());
   await server.listen();
