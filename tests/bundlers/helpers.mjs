@@ -82,6 +82,31 @@ export function linkDevDependencies(app, names) {
   }
 }
 
+/**
+ * webpack's recipe (docs/bundlers.md, "webpack 5 and Rspack"), built by `bundler` (webpack or
+ * Rspack's `rspack`, which takes the same configuration): an app whose `configFile`
+ * (webpack.config.js, rspack.config.js) is the page's block matching `pattern`, as it stands,
+ * loaded as the command lines load it, with `files` under src/. Resolves to the app folder and
+ * its dist/. Test scaffolding, which changes nothing the bundler does with the package:
+ * `context` and `output.path` are the app folder and its dist/, where the command run in that
+ * folder works and writes (both default to the working directory); the app's package.json is a
+ * plain (CommonJS) project's, so that the recipe's `module.exports` file loads.
+ */
+export async function buildWebpackRecipe(t, { name, bundler, configFile = "webpack.config.js", pattern, files }) {
+  const app = makeApp(t, name, { "package.json": "{}\n", [configFile]: docBlock("webpack 5", pattern) });
+  srcLayout(app, files);
+  const config = createRequire(join(app, "package.json"))(`./${configFile}`);
+  assert.equal(config.context ?? config.output, undefined, "the scaffolding below overrides nothing of the recipe");
+  const dist = join(app, "dist");
+  const stats = await new Promise((resolve, reject) => bundler({ ...config, context: app, output: { path: dist } },
+    (err, s) => (err ? reject(err) : resolve(s))));
+  assert.equal(stats.hasErrors(), false, stats.toString("errors-only"));
+  return { app, dist };
+}
+/** The recipe's two webpack.config.js blocks: for pages, and for Node (`target: "node"`). */
+export const WEBPACK_WEB = /^\/\/ webpack\.config\.js\n/;
+export const WEBPACK_NODE = /target: "node"/;
+
 /** A folder outside the consumer project: what runs there cannot reach its node_modules. */
 export function outsideDir(t, name) {
   const dir = mkdtempSync(join(tmpdir(), `vomo-${name}-`));

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { makeApp, outsideDir, copyWasm, runNode, resultInChromium, serveDir, repoRequire, recipeFile, FIXTURE_IDS } from "./helpers.mjs";
+import { makeApp, outsideDir, copyWasm, runNode, resultInChromium, serveDir, repoRequire, recipeFile, buildWebpackRecipe, WEBPACK_WEB, FIXTURE_IDS } from "./helpers.mjs";
 
 const INDEX = '<!doctype html><meta charset="utf-8"><script type="module" src="./parse-browser.js"></script>';
 const sizeOf = (app, file) => statSync(createRequire(join(app, "package.json")).resolve(`vomo-users/${file}`)).size;
@@ -26,14 +26,9 @@ function assertOnlyParseWasm(app, dist) {
   assert.ok(sizeOf(app, "parse/web/vomo_users_parse_bg.wasm") < sizeOf(app, "web/vomo_users_bg.wasm") / 2);
 }
 
-test("webpack 5: a parse-only app emits only the parse-only .wasm and runs in Chromium", async (t) => {
-  const webpack = repoRequire("webpack");
-  const app = makeApp(t, "webpack-parse");
-  const dist = join(app, "dist");
-  const stats = await new Promise((resolve, reject) => webpack({
-    mode: "production", context: app, entry: "./parse-browser.js", output: { path: dist, filename: "main.js" },
-  }, (err, s) => (err ? reject(err) : resolve(s))));
-  assert.equal(stats.hasErrors(), false, stats.toString("errors-only"));
+test("webpack 5 (the docs/bundlers.md config): a parse-only app emits only the parse-only .wasm and runs in Chromium", async (t) => {
+  const { app, dist } = await buildWebpackRecipe(t, { name: "webpack-parse", bundler: repoRequire("webpack"), pattern: WEBPACK_WEB,
+    files: { "main.js": "parse-browser.js" } });
   assertOnlyParseWasm(app, dist);
   writeFileSync(join(dist, "index.html"), '<!doctype html><meta charset="utf-8"><script src="main.js"></script>');
   const site = await serveDir(t, dist);
