@@ -78,7 +78,7 @@ export function srcLayout(app, files) {
 export function linkDevDependencies(app, names) {
   for (const name of names) {
     mkdirSync(dirname(join(app, "node_modules", name)), { recursive: true });
-    symlinkSync(dirname(repoRequire.resolve(`${name}/package.json`)), join(app, "node_modules", name), "dir");
+    symlinkSync(join(repo, "node_modules", name), join(app, "node_modules", name), "dir");
   }
 }
 
@@ -106,6 +106,37 @@ export async function buildWebpackRecipe(t, { name, bundler, configFile = "webpa
 /** The recipe's two webpack.config.js blocks: for pages, and for Node (`target: "node"`). */
 export const WEBPACK_WEB = /^\/\/ webpack\.config\.js\n/;
 export const WEBPACK_NODE = /target: "node"/;
+
+/**
+ * Rollup's recipe (docs/bundlers.md): an app with the page's rollup.config.mjs as it stands and
+ * `files` under src/, built by `rollup -c`, then the package's .wasm `wasm` copied to dist/web/
+ * as the recipe's next command does; resolves to the app folder. Its Node build is built twice:
+ * as written (dist/server.mjs) and with the `// or output: …` the recipe gives for CommonJS
+ * (rollup.cjs.config.mjs, the same text with that output). Test scaffolding, none of it about the
+ * package: the app imports its fixture page as JSON, so rollup.test.config.mjs (the config run)
+ * adds @rollup/plugin-json to each build; the plugins are linked into the app's node_modules as a
+ * user's devDependencies are installed.
+ */
+export async function rollupRecipe(t, name, files, wasm) {
+  const { "rollup.config.mjs": recipe } = recipeFile("Rollup", "rollup.config.mjs");
+  const alternative = recipe.match(/(output: \{ file: "dist\/server\.mjs"[^}]*\}), \/\/ or (output: \{[^}]*\})/);
+  assert.ok(alternative, "the recipe's CommonJS output for Node");
+  const app = makeApp(t, name, {
+    "rollup.config.mjs": recipe,
+    "rollup.cjs.config.mjs": recipe.replace(alternative[0], `${alternative[2]},`),
+    "rollup.test.config.mjs": `import json from "@rollup/plugin-json";
+import recipe from "./rollup.config.mjs";
+import cjs from "./rollup.cjs.config.mjs";
+export default [...recipe, cjs[1]].map((config) => ({ ...config, plugins: [...config.plugins, json()] }));
+`,
+  });
+  srcLayout(app, files);
+  linkDevDependencies(app, ["@rollup/plugin-node-resolve", "@rollup/plugin-commonjs", "@rollup/plugin-json"]);
+  await runBin(join(repo, "node_modules/rollup/dist/bin/rollup"), ["-c", "rollup.test.config.mjs", "--silent"], { cwd: app })
+    .catch((e) => assert.fail(`rollup -c failed:\n${e.stdout}${e.stderr}`));
+  copyWasm(app, join(app, "dist"), wasm);
+  return app;
+}
 
 /** A folder outside the consumer project: what runs there cannot reach its node_modules. */
 export function outsideDir(t, name) {

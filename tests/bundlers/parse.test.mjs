@@ -3,10 +3,10 @@
 // parse-only .wasm and not the main one, and the app runs (Chromium; node, outside the project).
 import test from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { makeApp, outsideDir, copyWasm, runNode, resultInChromium, serveDir, repoRequire, recipeFile, buildWebpackRecipe, WEBPACK_WEB, FIXTURE_IDS } from "./helpers.mjs";
+import { makeApp, outsideDir, copyWasm, runNode, resultInChromium, serveDir, repoRequire, recipeFile, buildWebpackRecipe, WEBPACK_WEB, rollupRecipe, FIXTURE_IDS } from "./helpers.mjs";
 
 const INDEX = '<!doctype html><meta charset="utf-8"><script type="module" src="./parse-browser.js"></script>';
 const sizeOf = (app, file) => statSync(createRequire(join(app, "package.json")).resolve(`vomo-users/${file}`)).size;
@@ -76,27 +76,16 @@ test("esbuild (browser; Node ES module and CommonJS): with the parse-only .wasm 
   }
 });
 
-test("rollup (browser; Node ES module and CommonJS): with the parse-only .wasm copied to web/, each bundle runs and holds no main .wasm", async (t) => {
-  const { rollup } = repoRequire("rollup");
-  const { nodeResolve } = repoRequire("@rollup/plugin-node-resolve");
-  const commonjs = repoRequire("@rollup/plugin-commonjs");
-  const json = repoRequire("@rollup/plugin-json");
-  const app = makeApp(t, "rollup-parse");
-  const copyParseWasm = (dir) => copyWasm(app, dir, "parse/web/vomo_users_parse_bg.wasm");
+test("rollup (the docs/bundlers.md config; browser, Node ES module and CommonJS): with the parse-only .wasm copied to web/, each bundle runs and holds no main .wasm", async (t) => {
+  const app = await rollupRecipe(t, "rollup-parse", { "main.js": "parse-browser.js", "server.js": "parse-node.js" }, "parse/web/vomo_users_parse_bg.wasm");
   const dist = join(app, "dist");
-  const browser = await rollup({ input: join(app, "parse-browser.js"), plugins: [nodeResolve({ browser: true, rootDir: app }), json()] });
-  await browser.write({ dir: dist, format: "es" });
-  copyParseWasm(dist);
-  writeFileSync(join(dist, "index.html"), INDEX);
-  assert.doesNotMatch(readFileSync(join(dist, "parse-browser.js"), "utf8"), /vomo_users_bg\.wasm/, "the bundle never asks for the main .wasm");
+  writeFileSync(join(dist, "index.html"), '<!doctype html><meta charset="utf-8"><script type="module" src="./main.js"></script>');
+  assert.doesNotMatch(readFileSync(join(dist, "main.js"), "utf8"), /vomo_users_bg\.wasm/, "the bundle never asks for the main .wasm");
   const site = await serveDir(t, dist);
   assertParseResult(await resultInChromium(t, `${site.url}/index.html`));
-  const node = await rollup({ input: join(app, "parse-node.js"), plugins: [nodeResolve({ exportConditions: ["node"], rootDir: app }), commonjs(), json()],
-    external: [/^node:/] });
-  for (const [format, file] of [["es", "app.mjs"], ["cjs", "app.cjs"]]) {
-    const out = outsideDir(t, `rollup-parse-${format}`);
-    await node.write({ file: join(out, file), format, inlineDynamicImports: true });
-    copyParseWasm(out);
-    assert.deepEqual(await runNode(join(out, file), { cwd: out }), { ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" } }, format);
+  for (const file of ["server.mjs", "server.cjs"]) {
+    const out = outsideDir(t, "rollup-parse-node");
+    cpSync(dist, out, { recursive: true });
+    assert.deepEqual(await runNode(join(out, file), { cwd: out }), { ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" } }, file);
   }
 });
