@@ -138,6 +138,26 @@ export default [...recipe, cjs[1]].map((config) => ({ ...config, plugins: [...co
   return app;
 }
 
+/**
+ * esbuild's recipe (docs/bundlers.md): an app with `files` under src/, built by each `esbuild …`
+ * command line of the page's block as it stands (the esbuild command line, in the app folder);
+ * resolves to the app folder. The .wasm is not copied: the caller does that step, or leaves it out.
+ */
+export async function esbuildRecipe(t, name, files) {
+  const app = makeApp(t, name);
+  srcLayout(app, files);
+  const commands = docBlock("esbuild", /^esbuild /m).split("\n").filter((line) => line.startsWith("esbuild "));
+  assert.equal(commands.length, 3, "the recipe's browser, Node ES module and Node CommonJS builds");
+  for (const line of commands) {
+    await run(join(repo, "node_modules/esbuild/bin/esbuild"), line.split(" ").slice(1), { cwd: app, timeout: 60_000 })
+      .catch((e) => assert.fail(`${line} failed:\n${e.stdout}${e.stderr}`));
+  }
+  return app;
+}
+
+/** A page that runs dist/main.js, the recipes' browser bundle. */
+export const MAIN_HTML = '<!doctype html><meta charset="utf-8"><script type="module" src="./main.js"></script>';
+
 /** A folder outside the consumer project: what runs there cannot reach its node_modules. */
 export function outsideDir(t, name) {
   const dir = mkdtempSync(join(tmpdir(), `vomo-${name}-`));

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { makeApp, outsideDir, copyWasm, runNode, resultInChromium, serveDir, repoRequire, recipeFile, buildWebpackRecipe, WEBPACK_WEB, rollupRecipe, FIXTURE_IDS } from "./helpers.mjs";
+import { makeApp, outsideDir, copyWasm, runNode, resultInChromium, serveDir, repoRequire, recipeFile, buildWebpackRecipe, WEBPACK_WEB, rollupRecipe, esbuildRecipe, MAIN_HTML, FIXTURE_IDS } from "./helpers.mjs";
 
 const INDEX = '<!doctype html><meta charset="utf-8"><script type="module" src="./parse-browser.js"></script>';
 const sizeOf = (app, file) => statSync(createRequire(join(app, "package.json")).resolve(`vomo-users/${file}`)).size;
@@ -56,30 +56,24 @@ test("vite dev server (the docs/bundlers.md config): the page fetches only the p
   assert.deepEqual(wasm, ["vomo_users_parse_bg.wasm"]);
 });
 
-test("esbuild (browser; Node ES module and CommonJS): with the parse-only .wasm copied to web/, each bundle runs", async (t) => {
-  const esbuild = repoRequire("esbuild");
-  const app = makeApp(t, "esbuild-parse");
-  const copyParseWasm = (dir) => copyWasm(app, dir, "parse/web/vomo_users_parse_bg.wasm");
+test("esbuild (the docs/bundlers.md commands; browser, Node ES module and CommonJS): with the parse-only .wasm copied to web/, each bundle runs", async (t) => {
+  const app = await esbuildRecipe(t, "esbuild-parse", { "main.js": "parse-browser.js", "server.js": "parse-node.js" });
   const dist = join(app, "dist");
-  await esbuild.build({ absWorkingDir: app, entryPoints: ["parse-browser.js"], bundle: true, format: "esm",
-    platform: "browser", outdir: "dist", logLevel: "error" });
-  copyParseWasm(dist);
-  writeFileSync(join(dist, "index.html"), INDEX);
+  copyWasm(app, dist, "parse/web/vomo_users_parse_bg.wasm");
+  writeFileSync(join(dist, "index.html"), MAIN_HTML);
   const site = await serveDir(t, dist);
   assertParseResult(await resultInChromium(t, `${site.url}/index.html`));
-  for (const [format, file] of [["esm", "app.mjs"], ["cjs", "app.cjs"]]) {
-    const out = outsideDir(t, `esbuild-parse-${format}`);
-    await esbuild.build({ absWorkingDir: app, entryPoints: ["parse-node.js"], bundle: true, format,
-      platform: "node", outfile: join(out, file), logLevel: "error" });
-    copyParseWasm(out);
-    assert.deepEqual(await runNode(join(out, file), { cwd: out }), { ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" } }, format);
+  for (const file of ["server.mjs", "server.cjs"]) {
+    const out = outsideDir(t, "esbuild-parse-node");
+    cpSync(dist, out, { recursive: true });
+    assert.deepEqual(await runNode(join(out, file), { cwd: out }), { ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" } }, file);
   }
 });
 
 test("rollup (the docs/bundlers.md config; browser, Node ES module and CommonJS): with the parse-only .wasm copied to web/, each bundle runs and holds no main .wasm", async (t) => {
   const app = await rollupRecipe(t, "rollup-parse", { "main.js": "parse-browser.js", "server.js": "parse-node.js" }, "parse/web/vomo_users_parse_bg.wasm");
   const dist = join(app, "dist");
-  writeFileSync(join(dist, "index.html"), '<!doctype html><meta charset="utf-8"><script type="module" src="./main.js"></script>');
+  writeFileSync(join(dist, "index.html"), MAIN_HTML);
   assert.doesNotMatch(readFileSync(join(dist, "main.js"), "utf8"), /vomo_users_bg\.wasm/, "the bundle never asks for the main .wasm");
   const site = await serveDir(t, dist);
   assertParseResult(await resultInChromium(t, `${site.url}/index.html`));

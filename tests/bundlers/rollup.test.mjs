@@ -10,12 +10,12 @@ import assert from "node:assert/strict";
 import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startSimulator } from "vomo-users/sim";
-import { outsideDir, runNode, resultInChromium, serveDir, assertBrowserResult, rollupRecipe, FIXTURE_IDS } from "./helpers.mjs";
+import { outsideDir, runNode, resultInChromium, serveDir, assertBrowserResult, rollupRecipe, MAIN_HTML, FIXTURE_IDS } from "./helpers.mjs";
 
 test("rollup -c with the docs/bundlers.md config: the page loads the copied wasm and runs in Chromium; the Node builds run with node", async (t) => {
   const app = await rollupRecipe(t, "rollup", { "main.js": "browser.js", "server.js": "node.js" });
   const dist = join(app, "dist");
-  writeFileSync(join(dist, "index.html"), '<!doctype html><meta charset="utf-8"><script type="module" src="./main.js"></script>');
+  writeFileSync(join(dist, "index.html"), MAIN_HTML);
   const site = await serveDir(t, dist);
   const requests = [];
   assertBrowserResult(await resultInChromium(t, `${site.url}/index.html`, { requests }));
