@@ -1,20 +1,22 @@
-// wrangler, as docs/bundlers.md says (a wrangler.toml, no build config): wrangler bundles
-// the Worker (`deploy --dry-run --outdir`, its real build, nothing sent anywhere), and the
-// output runs in workerd through Miniflare.
+// wrangler with docs/bundlers.md's wrangler.toml as it stands (read from the page; src/worker.js,
+// no build configuration): wrangler bundles the Worker, and the output runs in workerd through
+// Miniflare with the recipe's compatibility date. Test scaffolding, which changes nothing wrangler
+// does with the package: the build is `wrangler deploy --dry-run --outdir dist` (its real
+// deploy build, written to dist/, nothing sent anywhere), with telemetry off and CI's plain
+// output; Miniflare's module rules load what wrangler wrote (its modules and the .wasm it kept).
 import test from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { makeApp, runBin, repoRequire, FIXTURE_IDS } from "./helpers.mjs";
-import { Miniflare, COMPATIBILITY_DATE } from "../worker/bundle.mjs";
+import { makeApp, runBin, repoRequire, recipeFile, srcLayout, FIXTURE_IDS } from "./helpers.mjs";
+import { Miniflare } from "../worker/bundle.mjs";
 
-const WRANGLER_TOML = `name = "vomo-users-app"
-main = "worker.js"
-compatibility_date = "${COMPATIBILITY_DATE}"
-`;
-
-test("wrangler: the bundled Worker runs in workerd and parses there", async (t) => {
-  const app = makeApp(t, "wrangler", { "wrangler.toml": WRANGLER_TOML });
+test("wrangler (the docs/bundlers.md wrangler.toml): the bundled Worker runs in workerd and parses there", async (t) => {
+  const config = recipeFile("wrangler", "wrangler.toml");
+  const compatibilityDate = config["wrangler.toml"].match(/^compatibility_date = "([\d-]+)"$/m)?.[1];
+  assert.ok(compatibilityDate, "the recipe's compatibility date");
+  const app = makeApp(t, "wrangler", config);
+  srcLayout(app, { "worker.js": "worker.js" });
   const wrangler = join(repoRequire.resolve("wrangler/package.json"), "../bin/wrangler.js");
   await runBin(wrangler, ["deploy", "--dry-run", "--outdir", "dist"], {
     cwd: app, env: { WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
@@ -22,7 +24,7 @@ test("wrangler: the bundled Worker runs in workerd and parses there", async (t) 
   const out = readdirSync(join(app, "dist"));
   assert.ok(out.some((f) => f.endsWith(".wasm")), `wrangler kept the .wasm as a module: ${out}`);
   const mf = new Miniflare({
-    modules: true, scriptPath: join(app, "dist", "worker.js"), compatibilityDate: COMPATIBILITY_DATE,
+    modules: true, scriptPath: join(app, "dist", "worker.js"), compatibilityDate,
     modulesRules: [{ type: "ESModule", include: ["**/*.js"] }, { type: "CompiledWasm", include: ["**/*.wasm"] }],
   });
   t.after(() => mf.dispose());
