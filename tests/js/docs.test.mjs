@@ -11,7 +11,8 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { policy } from "vomo-users";
 import { publicNames } from "./helpers.mjs";
@@ -54,29 +55,45 @@ function runnableBlocks(markdown) {
 const matches = (line, expected) =>
   new RegExp(`^${expected.split("…").map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(line);
 
-/** Runs each example of `doc` as its own module next to the installed package; checks its output. */
+/**
+ * Runs `code` as a module next to the installed package (so that "vomo-users" resolves as it
+ * does for a user), in an empty working directory of its own, and checks that it prints
+ * exactly the `expected` lines.
+ */
+function runProgram(code, expected, title) {
+  assert.ok(expected.length > 0, `${title} states its output`);
+  const file = join(process.cwd(), `doc-example-${process.pid}.mjs`);
+  const cwd = mkdtempSync(join(tmpdir(), "vomo-doc-example-"));
+  writeFileSync(file, code);
+  try {
+    const out = execFileSync(process.execPath, [file], { cwd, encoding: "utf8", timeout: 60_000 }).trimEnd().split("\n");
+    assert.equal(out.length, expected.length, `${title} printed:\n${out.join("\n")}`);
+    out.forEach((line, j) => assert.ok(matches(line, expected[j]),
+      `${title}, line ${j + 1}:\n  printed  ${line}\n  expected ${expected[j]}`));
+  } finally {
+    rmSync(file, { force: true });
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+/** Runs each runnable example of `doc`; returns how many blocks they were made of. */
 function runExamples(doc) {
   const examples = runnableBlocks(read(doc));
-  examples.forEach((example, i) => {
-    const title = `${doc}, example ${i + 1} (${example.title})`;
-    assert.ok(example.expected.length > 0, `${title} states its output`);
-    const file = join(process.cwd(), `doc-example-${i + 1}.mjs`);
-    writeFileSync(file, example.code);
-    try {
-      const out = execFileSync(process.execPath, [file], { encoding: "utf8", timeout: 60_000 }).trimEnd().split("\n");
-      assert.equal(out.length, example.expected.length, `${title} printed:\n${out.join("\n")}`);
-      out.forEach((line, j) => assert.ok(matches(line, example.expected[j]),
-        `${title}, line ${j + 1}:\n  printed  ${line}\n  expected ${example.expected[j]}`));
-    } finally {
-      rmSync(file, { force: true });
-    }
-  });
+  examples.forEach((example, i) => runProgram(example.code, example.expected, `${doc}, example ${i + 1} (${example.title})`));
   return examples.reduce((n, e) => n + e.blocks, 0);
 }
 
-// The ```js blocks of each doc that run (the others are fragments the doc says it cannot run
-// here: a browser page, a Worker, a real token), so that one losing its marker fails.
-const RUNNABLE_BLOCKS = { "docs/api.md": 6, "docs/import.md": 1, "docs/client.md": 11 };
+/** The plain ```js block of `doc` (a fragment, not runnable as is) whose first line is `first`. */
+function fragment(doc, first) {
+  const found = [...read(doc).matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]).filter((code) => code.startsWith(first));
+  assert.equal(found.length, 1, `${doc}: one \`\`\`js block starting ${first}`);
+  return found[0];
+}
+
+// How many ```js blocks of each doc run as they are, so that one losing its marker fails. The
+// others are fragments the doc says it cannot run as is (a page, a Worker, a real token):
+// those that can run here are composed below with what they need.
+const RUNNABLE_BLOCKS = { "docs/api.md": 6, "docs/import.md": 1, "docs/client.md": 11, "docs/stores.md": 2 };
 for (const [doc, count] of Object.entries(RUNNABLE_BLOCKS)) {
   test(`docs: every runnable example of ${doc} runs against the installed package and prints what it says`, () => {
     assert.equal(runExamples(doc), count, `${doc}: runnable blocks`);
@@ -168,4 +185,27 @@ test("docs/api.md names every public export, every error kind (with the core's r
 test("CHANGELOG.md ships and has an entry for this version", () => {
   assert.match(read("CHANGELOG.md"), new RegExp(`^## ${version.replaceAll(".", "\\.")}\\b`, "m"));
   assert.ok(existsSync(join(installed, "docs/api.md")));
+});
+
+// Fragments of the docs, composed with what they need (a simulator in place of the live API,
+// a Web Storage or KV namespace of plain Maps where Node has none) and run as above.
+const SIM = `import { startSimulator } from "vomo-users/sim";\nconst sim = await startSimulator({ users: 5 });\n`;
+const MAP_STORAGE = "const items = new Map();\n"
+  + "Object.defineProperty(globalThis, \"localStorage\", { configurable: true, value: { getItem: (k) => items.get(k) ?? null,\n"
+  + "  setItem: (k, v) => void items.set(k, String(v)), removeItem: (k) => void items.delete(k) } });\n";
+
+test("docs/stores.md: the LocalStorageStore page example polls into the storage it is given, under its prefix", () => {
+  const code = SIM + MAP_STORAGE + "const { token, url: baseUrl } = sim;\nconst rendered = [];\nconst render = (kind, user) => rendered.push(`${kind} ${user.id}`);\n"
+    + fragment("docs/stores.md", "import init, { VomoClient, UserPoller } from \"vomo-users\";\nimport { LocalStorageStore }")
+    + "console.log(rendered.length, items.size > 0, [...items.keys()].every((k) => k.startsWith(\"my-app:vomo-users/v1/acme/\")));\n"
+    + "await sim.close();\n";
+  runProgram(code, ["5 true true"], "docs/stores.md, the LocalStorageStore example");
+});
+
+test("docs/stores.md: the KvStore example writes and reads back through a KV namespace, under its prefix", () => {
+  const code = "const kv = new Map();\nconst env = { KV: { get: async (k) => kv.get(k) ?? null, put: async (k, v) => void kv.set(k, v),\n"
+    + "  delete: async (k) => void kv.delete(k) } };\nconst report = { processed: 3 };\n"
+    + fragment("docs/stores.md", "import { KvStore }")
+    + "console.log(last, [...kv.keys()]);\n";
+  runProgram(code, [`{"processed":3} [ 'vomo/last-poll-report' ]`], "docs/stores.md, the KvStore example");
 });
