@@ -209,3 +209,18 @@ test("docs/stores.md: the KvStore example writes and reads back through a KV nam
     + "console.log(last, [...kv.keys()]);\n";
   runProgram(code, [`{"processed":3} [ 'vomo/last-poll-report' ]`], "docs/stores.md, the KvStore example");
 });
+
+test("docs/poller.md: the adapter sketches each carry a poll's state to the next poll", () => {
+  const poll = (store) => `(await new UserPoller({ client, store: ${store}, customerId: "acme", onUser() {} }).poll()).processed`;
+  const code = SIM + MAP_STORAGE + "import { VomoClient, UserPoller } from \"vomo-users\";\n"
+    + "const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 50 });\n"
+    + "const storage = new Map(), ns = new Map();\nconst doStorage = { get: async (k) => storage.get(k), put: async (k, v) => void storage.set(k, v) };\n"
+    + "const kvNamespace = { get: async (k) => ns.get(k) ?? null, put: async (k, v) => void ns.set(k, v) };\n"
+    + fragment("docs/poller.md", "// Node: a file per store")
+    + `console.log(${poll("fileStore(\"state.json\")")}, ${poll("fileStore(\"state.json\")")});\n`
+    + `console.log(${poll("localStore")}, ${poll("localStore")}, items.size > 0);\n`
+    + `console.log(${poll("doStore(doStorage)")}, ${poll("doStore(doStorage)")}, storage.size > 0);\n`
+    + `console.log(${poll("kvStore(kvNamespace)")}, ${poll("kvStore(kvNamespace)")}, ns.size > 0);\n`
+    + "await sim.close();\n";
+  runProgram(code, ["5 0", "5 0 true", "5 0 true", "5 0 true"], "docs/poller.md, the store adapters");
+});
