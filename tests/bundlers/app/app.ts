@@ -1,7 +1,9 @@
-// The TypeScript app compiled to CommonJS (tsc, module commonjs): the default import and
-// named imports of the main entry and a sub-path must work at run time.
-import init, { parseUserPage, VomoError } from "vomo-users";
-import startSimulator from "vomo-users/sim";
+// The TypeScript app compiled to CommonJS (tsc, module commonjs): tsc-cjs.test.mjs puts
+// docs/bundlers.md's import lines (`import init, { parseUserPage } from "vomo-users"`, the
+// named `startSimulator` of "vomo-users/sim") above this text; the default import and named
+// imports of the main entry and a sub-path must work at run time.
+import { VomoError } from "vomo-users";
+import startSimulatorDefault from "vomo-users/sim";
 import page from "./page.json";
 
 async function main(): Promise<void> {
@@ -16,6 +18,6 @@ async function main(): Promise<void> {
   const sim = await startSimulator({ port: 0, users: 3 });
   const users = sim.listAll().length;
   await sim.close();
-  console.log(JSON.stringify({ ids, users, error }));
+  console.log(JSON.stringify({ ids, users, error, sameSimulator: startSimulatorDefault === startSimulator }));
 }
 main().catch((e) => { console.error(e); throw e; });
