@@ -1,8 +1,13 @@
 // The test runners an app's own tests run the package under: Jest (node and jsdom
 // environments) and Vitest (node and jsdom), each run as its command line over test files in
-// an app folder of the project that installed the tarball, as docs/bundlers.md says. Where
-// there is a fetch, the client lists the simulator's users over real HTTP and a poller
-// delivers them into a FileStore.
+// an app folder of the project that installed the tarball, as docs/bundlers.md says: Jest's
+// node environment and Vitest with no configuration, Jest's jsdom environment with the page's
+// jest.config.js as it stands (read from the page). Where there is a fetch, the client lists
+// the simulator's users over real HTTP and a poller delivers them into a FileStore.
+// Test scaffolding, which changes nothing the runners do with the package: the runners and
+// jest-environment-jsdom are linked into the app's node_modules as a user's devDependencies are
+// installed; CI=true (no watch mode, plain output); Vitest's --environment picks the
+// environment each test runs (a user's config or the same flag).
 import test from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -10,11 +15,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startSimulator } from "vomo-users/sim";
-import { makeApp, repoRequire, FIXTURE_IDS } from "./helpers.mjs";
+import { makeApp, repoRequire, recipeFile, linkDevDependencies, FIXTURE_IDS } from "./helpers.mjs";
 
 const run = promisify(execFile);
 const JEST = join(repoRequire.resolve("jest/package.json"), "..", "bin", "jest.js");
-const JSDOM_ENV = repoRequire.resolve("jest-environment-jsdom");
 const VITEST = join(repoRequire.resolve("vitest/package.json"), "..", "vitest.mjs");
 
 // One test file per runner, written for each: parses the fixture page and a roster file's
@@ -45,7 +49,7 @@ const body = `
   expect(out.ids).toEqual(${JSON.stringify(FIXTURE_IDS)});
 `;
 const JEST_TEST = `const vomo = require("vomo-users");\ntest("vomo-users under jest", async () => {${body}});\n`;
-const VITEST_TEST = `import * as vomo from "vomo-users";\nimport { createRequire } from "node:module";\nconst require = createRequire(import.meta.url);\ntest("vomo-users under vitest", async () => {${body}});\n`;
+const VITEST_TEST = `import { test, expect } from "vitest";\nimport * as vomo from "vomo-users";\nimport { createRequire } from "node:module";\nconst require = createRequire(import.meta.url);\ntest("vomo-users under vitest", async () => {${body}});\n`;
 
 /** Runs `args` with node in `app`; resolves to { code, output, result } (what the test file wrote, or null). */
 async function runRunner(app, args, env) {
@@ -56,32 +60,38 @@ async function runRunner(app, args, env) {
 }
 
 const ROSTER = "first_name,last_name,email\nAna,Lima,ana@example.org\nJos\u00e9,Silva,jose@example.org\n";
-const FILES = (test) => ({ [test[0]]: test[1], "roster.csv": ROSTER });
 const ROSTER_NAMES = ["Ana", "Jos\u00e9"];
 
-const jestConfig = (extra) => JSON.stringify({ rootDir: ".", testMatch: ["**/*.jest.cjs"], ...extra });
+/**
+ * A Jest app: a plain (CommonJS) project whose test file app.test.js Jest finds by its default
+ * testMatch, with `config` (file name to text) and Jest's jsdom environment as devDependencies.
+ */
+function jestApp(t, name, config = {}) {
+  const app = makeApp(t, name, { "package.json": "{}\n", "app.test.js": JEST_TEST, "roster.csv": ROSTER, ...config });
+  linkDevDependencies(app, ["jest", "jest-environment-jsdom"]);
+  return app;
+}
 
-test("jest, node environment: require('vomo-users') parses a page and a roster file, its client lists the simulator's users and a poller over FileStore delivers them", async (t) => {
-  const app = makeApp(t, "jest-node", FILES(["app.jest.cjs", JEST_TEST]));
+test("jest, node environment (no configuration): require('vomo-users') parses a page and a roster file, its client lists the simulator's users and a poller over FileStore delivers them", async (t) => {
+  const app = jestApp(t, "jest-node");
   const sim = await startSimulator({ port: 0, users: 7 });
   t.after(() => sim.close());
-  const r = await runRunner(app, [JEST, "--config", jestConfig({ testEnvironment: "node" })], { VOMO_SIM_URL: sim.url, VOMO_SIM_TOKEN: sim.token });
+  const r = await runRunner(app, [JEST], { VOMO_SIM_URL: sim.url, VOMO_SIM_TOKEN: sim.token });
   assert.equal(r.code, 0, r.output);
   assert.deepEqual(r.result, { env: "node", ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" }, roster: ROSTER_NAMES, users: 7, polled: { complete: true, delivered: 7 } });
 });
 
-test("jest, jsdom environment with the node export conditions (docs/bundlers.md): parses; the client asks for a fetch", async (t) => {
-  const app = makeApp(t, "jest-jsdom", FILES(["app.jest.cjs", JEST_TEST]));
-  const r = await runRunner(app, [JEST, "--config", jestConfig({ testEnvironment: JSDOM_ENV,
-    testEnvironmentOptions: { customExportConditions: ["node", "node-addons"] } })], { VOMO_SIM_URL: "http://127.0.0.1:59/v1", VOMO_SIM_TOKEN: "t" });
+test("jest, jsdom environment with docs/bundlers.md's jest.config.js: parses; the client asks for a fetch", async (t) => {
+  const app = jestApp(t, "jest-jsdom", recipeFile("Test runners", "jest.config.js"));
+  const r = await runRunner(app, [JEST], { VOMO_SIM_URL: "http://127.0.0.1:59/v1", VOMO_SIM_TOKEN: "t" });
   assert.equal(r.code, 0, r.output);
   assert.deepEqual(r.result, { env: "jsdom", ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" }, roster: ROSTER_NAMES,
     clientError: { kind: "invalid_input", message: "VomoClient: this runtime has no global fetch (Jest's jsdom environment, Node before 18): pass one as the `fetch` option" } });
 });
 
-test("jest, jsdom environment without that option: Jest cannot require the browser entry and says so (why the recipe is needed)", async (t) => {
-  const app = makeApp(t, "jest-jsdom-bare", FILES(["app.jest.cjs", JEST_TEST]));
-  const r = await runRunner(app, [JEST, "--config", jestConfig({ testEnvironment: JSDOM_ENV })], {});
+test("jest, jsdom environment without the recipe's export conditions: Jest cannot require the browser entry and says so (why the recipe is needed)", async (t) => {
+  const app = jestApp(t, "jest-jsdom-bare", { "jest.config.js": 'module.exports = { testEnvironment: "jsdom" };\n' });
+  const r = await runRunner(app, [JEST], {});
   assert.notEqual(r.code, 0);
   assert.match(r.output, /Must use import to load ES Module: .*vomo-users[/\\]browser\.mjs/);
   assert.equal(r.result, null);
@@ -89,10 +99,11 @@ test("jest, jsdom environment without that option: Jest cannot require the brows
 
 for (const environment of ["node", "jsdom"]) {
   test(`vitest run, ${environment} environment, no configuration: parses, lists the simulator's users and polls them into a FileStore`, async (t) => {
-    const app = makeApp(t, `vitest-${environment}`, FILES(["app.test.mjs", VITEST_TEST]));
+    const app = makeApp(t, `vitest-${environment}`, { "app.test.mjs": VITEST_TEST, "roster.csv": ROSTER });
+    linkDevDependencies(app, ["vitest"]);
     const sim = await startSimulator({ port: 0, users: 7 });
     t.after(() => sim.close());
-    const r = await runRunner(app, [VITEST, "run", "--globals", "--environment", environment, "app.test.mjs"], { VOMO_SIM_URL: sim.url, VOMO_SIM_TOKEN: sim.token });
+    const r = await runRunner(app, [VITEST, "run", "--environment", environment], { VOMO_SIM_URL: sim.url, VOMO_SIM_TOKEN: sim.token });
     assert.equal(r.code, 0, r.output);
     assert.deepEqual(r.result, { env: environment, ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" }, roster: ROSTER_NAMES, users: 7, polled: { complete: true, delivered: 7 } });
   });
