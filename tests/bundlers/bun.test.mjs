@@ -3,7 +3,11 @@
 // Bun targets it writes the package's own folder into the bundle as a fixed path (its
 // `__dirname`), which finds the .wasm on the machine that built it and nowhere else. So each
 // app here has its own copy of the installed package, deleted after the build: what runs can
-// only use what the build put next to it.
+// only use what the build put next to it. The recipe with the .wasm imported as a file runs
+// the page's `bun build` command lines as they stand (read from the page) on src/main.js
+// (app/bun-file.js, the page's src/main.js with the app's code in its place). Test scaffolding
+// elsewhere: the copy-recipe builds and the parse-only app write straight into a folder outside
+// the project (--outdir, --outfile) instead of dist/, which changes nothing Bun does with the package.
 import test from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -12,7 +16,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { startSimulator } from "vomo-users/sim";
-import { makeApp, outsideDir, copyWasm, runNode, resultInChromium, serveDir, assertBrowserResult, FIXTURE_IDS } from "./helpers.mjs";
+import { makeApp, outsideDir, copyWasm, runNode, resultInChromium, serveDir, assertBrowserResult, docBlock, srcLayout, FIXTURE_IDS } from "./helpers.mjs";
 import { repo } from "../js/helpers.mjs";
 
 const run = promisify(execFile);
@@ -71,15 +75,31 @@ test("bun build without the copy: the bundle names where it looked and what to d
   assert.match(r.stderr, new RegExp(`${join(out, "web", "vomo_users_bg.wasm").replaceAll(".", "\\.")}: ENOENT`), "it looked next to the bundle");
 });
 
-test("bun build with the .wasm imported as a file: --target=node emits it and --compile embeds it; both run outside the project, the package gone", async (t) => {
+test("bun build with the .wasm imported as a file (the docs/bundlers.md commands): --target=bun and node emit it, --compile embeds it; all run outside the project, the package gone", async (t) => {
   const env = await simulator(t);
   const { app, removePackage } = appWithOwnPackage(t, "bun-file");
-  const out = outsideDir(t, "bun-file");
-  await bunBuild(app, ["./bun-file.js", "--target=node", `--outdir=${join(out, "node")}`]);
-  await bunBuild(app, ["./bun-file.js", "--compile", `--outfile=${join(out, "app")}`]);
+  srcLayout(app, { "main.js": "bun-file.js", "node.js": "node.js" });
+  const [bundle, compile] = docBlock("Bun", /^bun build /m).split("\n").filter((l) => l.startsWith("bun build ")).map((l) => l.replace(/\s+#.*$/, ""));
+  assert.equal(bundle, "bun build src/main.js --target=bun --outdir=dist");
+  assert.equal(compile, "bun build src/main.js --compile --outfile=dist/app");
+  // The recipe's first line as written, then with its `# or --target=node`, each moved out of the project to run.
+  const outs = {};
+  for (const target of ["bun", "node"]) {
+    await bunBuild(app, bundle.replace("--target=bun", `--target=${target}`).split(" ").slice(2));
+    outs[target] = outsideDir(t, `bun-file-${target}`);
+    cpSync(join(app, "dist"), outs[target], { recursive: true });
+    rmSync(join(app, "dist"), { recursive: true });
+  }
+  await bunBuild(app, compile.split(" ").slice(2));
+  const out = outsideDir(t, "bun-file-compiled");
+  cpSync(join(app, "dist"), out, { recursive: true });
   removePackage();
-  assert.equal(readdirSync(join(out, "node")).filter((f) => f.endsWith(".wasm")).length, 1, "Bun emitted the .wasm");
-  assert.deepEqual(await runNode(join(out, "node", "bun-file.js"), { cwd: out, env }), NODE_RESULT, "node");
+  for (const target of ["bun", "node"]) {
+    assert.equal(readdirSync(outs[target]).filter((f) => f.endsWith(".wasm")).length, 1, `Bun emitted the .wasm (--target=${target})`);
+    const { stdout } = await run(target === "bun" ? BUN : process.execPath, [join(outs[target], "main.js")], { cwd: outs[target], env: { ...process.env, ...env }, timeout: 30_000 });
+    assert.deepEqual(JSON.parse(stdout.trim().split("\n").at(-1)), NODE_RESULT, target);
+  }
+  assert.deepEqual(readdirSync(out), ["app"], "the executable alone");
   const { stdout } = await run(join(out, "app"), [], { cwd: out, env: { ...process.env, ...env }, timeout: 30_000 });
   assert.deepEqual(JSON.parse(stdout.trim().split("\n").at(-1)), NODE_RESULT, "the compiled executable");
 });
