@@ -16,7 +16,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { startSimulator } from "vomo-users/sim";
-import { makeApp, outsideDir, copyWasm, runNode, resultInChromium, serveDir, assertBrowserResult, docBlock, srcLayout, FIXTURE_IDS } from "./helpers.mjs";
+import { makeApp, outsideDir, copyWasm, resultInChromium, serveDir, assertBrowserResult, docBlock, srcLayout, FIXTURE_IDS } from "./helpers.mjs";
 import { repo } from "../js/helpers.mjs";
 
 const run = promisify(execFile);
