@@ -124,6 +124,7 @@ test("settings that cannot work: the cron kicks nobody and says why, the routes 
     [{ DELIVERY: "bogus" }, {}, /DELIVERY must be one of queue, webhook, got "bogus"/],
     [{ DELIVERY: "webhook", WEBHOOK_URL: `${sink.url}/webhook` }, {}, /WEBHOOK_SECRET/],
     [{ MAX_REQUESTS_PER_SLICE: "many" }, {}, /MAX_REQUESTS_PER_SLICE must be a number/],
+    [{ VOMO_BASE_URL: "api.vomo.org/v1" }, {}, /VOMO_BASE_URL must be a URL, got "api.vomo.org\/v1"/],
   ]) {
     const w = await startWorker(t, {
       sink, vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url, ...vars },

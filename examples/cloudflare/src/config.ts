@@ -115,6 +115,9 @@ function oneOf<T extends string>(value: unknown, name: string, allowed: readonly
 
 const urlOrNull = (value: unknown) => (typeof value === "string" && value.trim() ? value.trim() : null);
 
+/** An API base URL as a customer's binding compares it (customer-poller.ts): `new URL(u).href` without a trailing "/". */
+export const apiOf = (baseUrl: string) => new URL(baseUrl).href.replace(/\/+$/, "");
+
 /** The settings, or a ConfigError naming the first one that cannot work. */
 export function settings(env: AppEnv): Settings {
   const s: Settings = {
@@ -130,6 +133,7 @@ export function settings(env: AppEnv): Settings {
     maxAttempts: int(env.MAX_ATTEMPTS, "MAX_ATTEMPTS", 1, 5),
     pollIntervalMs: int(env.POLL_INTERVAL_MS, "POLL_INTERVAL_MS", 1, 900_000),
   };
+  if (!URL.canParse(s.baseUrl)) throw new ConfigError(`VOMO_BASE_URL must be a URL, got ${JSON.stringify(s.baseUrl)}`);
   if (s.delivery === "webhook" && !s.webhookUrl) throw new ConfigError("DELIVERY is webhook but WEBHOOK_URL is empty");
   if (s.delivery === "webhook" && !env.WEBHOOK_SECRET) throw new ConfigError("DELIVERY is webhook but the WEBHOOK_SECRET secret is not set");
   return s;

@@ -7,7 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import { UserPoller, VomoClient, VomoError } from "vomo-users";
 import type { PollResult, PollerHealth } from "vomo-users";
 import { DurableObjectStore } from "vomo-users/stores";
-import { ConfigError, settings, tokenFor, tokenName, type AppEnv, type Settings } from "./config";
+import { ConfigError, apiOf, settings, tokenFor, tokenName, type AppEnv, type Settings } from "./config";
 import { seal, unseal, type Sealed } from "./vault";
 import { Subrequests, sinkFor, type Sink } from "./delivery";
 import { deadLetter, participationEvent, userEvent } from "./events";
@@ -63,13 +63,17 @@ export interface HealthReport {
   customerId: string;
   /** False when the customer has no token it can use: no VOMO_TOKEN_<ID> secret, and no registered one TOKEN_KEY decrypts. */
   configured: boolean;
+  /** The API base URL this object's state is bound to (see bind): null until a slice reaches the poller. */
+  baseUrl: string | null;
+  /** The state is another API's than VOMO_BASE_URL's (see bind): the message, and health is null. */
+  configError: string | null;
   health: PollerHealth | null;
   lastPoll: SliceOutcome | null;
   metrics: Metrics;
   nextAlarm: string | null;
 }
 
-const KEY = { customer: "ops/customer", last: "ops/last-poll", metrics: "ops/metrics", token: "ops/token" } as const;
+const KEY = { customer: "ops/customer", api: "ops/base-url", last: "ops/last-poll", metrics: "ops/metrics", token: "ops/token" } as const;
 const NO_METRICS: Metrics = {
   invocations: 0, errors: 0, delivered: 0, processed: 0, created: 0, updated: 0, failed: 0,
   participationEvents: 0, deadLetters: 0, requests: 0, subrequests: 0, consecutiveErrors: 0,
@@ -136,27 +140,46 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     await this.ctx.storage.deleteAlarm();
   }
 
+  /**
+   * POST /customers/:id/accept-base-url: binds the state to the current VOMO_BASE_URL, keeping
+   * the checkpoint (the same VOMO organization under a new address). Returns both URLs.
+   */
+  async acceptBaseUrl(customerId: string): Promise<{ customerId: string; baseUrl: string; previous: string | null }> {
+    await this.remember(customerId);
+    const baseUrl = apiOf(settings(this.env).baseUrl);
+    const previous = await this.bind(customerId, baseUrl, "accept");
+    if (previous !== baseUrl) log("vomo.base_url_accepted", { customerId, baseUrl, previous });
+    return { customerId, baseUrl, previous };
+  }
+
   async health(customerId: string): Promise<HealthReport> {
     await this.remember(customerId);
     const storage = this.ctx.storage;
     const [last, metrics, alarm] = await Promise.all([
       storage.get<SliceOutcome>(KEY.last), storage.get<Metrics>(KEY.metrics), storage.getAlarm(),
     ]);
+    const s = settings(this.env);
+    let configError: string | null = null;
+    try {
+      await this.bind(customerId, s.baseUrl, "check");
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      configError = e.message;
+    }
     // A registered token that TOKEN_KEY cannot decrypt is no token (lastPoll says why).
     const token = await this.token(customerId).catch((e) => {
       if (e instanceof ConfigError) return null;
       throw e;
     });
     let health: PollerHealth | null = null;
-    if (token) {
+    if (token && !configError) {
       // Reads the stored checkpoint only: no request is sent.
-      const s = settings(this.env);
       const client = new VomoClient({ token, baseUrl: s.baseUrl });
       const poller = new UserPoller({ client, store: new DurableObjectStore(storage), customerId, pollIntervalMs: s.pollIntervalMs });
       health = await poller.loadHealth();
     }
     return {
-      customerId, configured: token !== null, health, lastPoll: last ?? null,
+      customerId, configured: token !== null, baseUrl: (await storage.get<string>(KEY.api)) ?? null, configError, health, lastPoll: last ?? null,
       metrics: { ...NO_METRICS, ...metrics }, nextAlarm: alarm === null ? null : new Date(alarm).toISOString(),
     };
   }
@@ -184,6 +207,30 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     else if (known !== customerId) throw new Error(`this object belongs to customer ${JSON.stringify(known)}`);
   }
 
+  /**
+   * The one place that decides which VOMO API this object's state is of. The poller's state
+   * (checkpoint, known ids) is a fact about one API: polled against another (a staging or
+   * simulated API, then the real one), it would go on from the other's checkpoint and never
+   * deliver the changes before it. The first slice that reaches the poller ("bind") stores the
+   * base URL; so does the next slice of an object from before this binding (state, no URL).
+   * Another base URL is a ConfigError (not retried, recorded as the slice's error, shown by
+   * health) until VOMO_BASE_URL is set back or "accept" (the admin route) rebinds the state
+   * to it, checkpoint and all. "check" binds nothing. Returns the URL bound before, or null.
+   */
+  private async bind(customerId: string, baseUrl: string, mode: "check" | "bind" | "accept"): Promise<string | null> {
+    const api = apiOf(baseUrl);
+    const bound = (await this.ctx.storage.get<string>(KEY.api)) ?? null;
+    if (bound !== null && bound !== api && mode !== "accept") {
+      throw new ConfigError(`the state of customer ${JSON.stringify(customerId)} (its checkpoint and known ids) is of the VOMO API at ${bound}, ` +
+        `and VOMO_BASE_URL is now ${api}: polled from that checkpoint, ${api} would never deliver its changes before it. ` +
+        `Set VOMO_BASE_URL back to ${bound}; or, if ${api} is the same VOMO organization under a new address, ` +
+        `accept it (POST /customers/${customerId}/accept-base-url: polling goes on from the checkpoint); ` +
+        `or start the customer over under a new customer id (a new object, with a backfill)`);
+    }
+    if (bound !== api && mode !== "check") await this.ctx.storage.put(KEY.api, api);
+    return bound;
+  }
+
   private async slice(customerId: string, trigger: Trigger): Promise<SliceOutcome> {
     const started = Date.now();
     const tally: Tally = { subrequests: new Subrequests(), delivered: 0, deadLetters: 0, storageReads: 0, storageWrites: 0 };
@@ -194,6 +241,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
       s = settings(this.env);
       const token = await this.token(customerId);
       if (!token) throw new ConfigError(`no token: set the secret ${tokenName(customerId)}, or register the customer (PUT /customers/${customerId})`);
+      await this.bind(customerId, s.baseUrl, "bind");
       const poller = this.poller(customerId, token, s, sinkFor(this.env, s, tally.subrequests), tally);
       result = JSON.parse(JSON.stringify(await poller.poll({ maxRequests: s.maxRequestsPerSlice }))) as PollResult;
     } catch (e) {

@@ -2,11 +2,13 @@
 //   GET    /customers             -> the customers polled, and those refused with the reason
 //   GET    /customers/:id/health  -> health, the last poll's outcome, metrics (never a token)
 //   POST   /customers/:id/poll    -> runs one slice now and returns its outcome
+//   POST   /customers/:id/accept-base-url -> binds its state to the current VOMO_BASE_URL,
+//                                    checkpoint kept (customer-poller.ts, bind)
 //   PUT    /customers/:id         -> registers a customer: body {"token": "..."} (needs TOKEN_KEY)
 //   DELETE /customers/:id         -> unregisters it (its token is forgotten, its state kept)
 // Only known customers (the CUSTOMERS var or registered) have routes: nobody can create
-// objects at will. A refused customer's health and poll answer 409 with the reason; a
-// setting that cannot work makes them 503, naming it.
+// objects at will. A refused customer's health, poll and accept-base-url answer 409 with the
+// reason; a setting that cannot work makes them 503, naming it.
 import { CUSTOMER_ID_RULE, ConfigError, invalidCustomerId, listedCustomers, settings, type AppEnv } from "./config";
 import { log } from "./log";
 import { KEY_RULE, validKey } from "./vault";
@@ -44,7 +46,7 @@ async function register(request: Request, env: AppEnv, customerId: string): Prom
 
 export async function handle(request: Request, env: AppEnv): Promise<Response> {
   const url = new URL(request.url);
-  const match = url.pathname.match(/^\/customers(?:\/([^/]+)(?:\/(health|poll))?)?$/);
+  const match = url.pathname.match(/^\/customers(?:\/([^/]+)(?:\/(health|poll|accept-base-url))?)?$/);
   if (!match) return json({ error: "not found" }, 404);
   if (!env.ADMIN_TOKEN) return json({ error: "the ADMIN_TOKEN secret is not set: the operations routes are off" }, 503);
   if (!(await authorized(request, env))) {
@@ -78,5 +80,6 @@ export async function handle(request: Request, env: AppEnv): Promise<Response> {
     if (e instanceof ConfigError) return json({ customerId, error: e.message }, 503);
     throw e;
   }
+  if (action === "accept-base-url") return json(await stub.acceptBaseUrl(customerId));
   return json(action === "health" ? await stub.health(customerId) : await stub.pollNow(customerId));
 }
