@@ -9,6 +9,7 @@ use crate::store::lease::{Held, Holder};
 use crate::store::{read_chunked, write_chunked, Keys, Store};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
+use std::hash::Hasher;
 
 /// One roster row: the upsert fields plus the external system's id, side by side in one
 /// JSON object (`{ externalId, firstName, ... }`, and the `line` parseRosterCsv adds; any
@@ -221,6 +222,44 @@ fn identity(index: usize, record: &RosterRecord, email: Option<&str>) -> String 
     }
 }
 
+/// Where a record's outcome is saved, and what the run knows of it before sending.
+struct RecordKey {
+    email: Option<String>,
+    /// The email appeared in an earlier row of this roster.
+    duplicate: bool,
+    /// Its identity alone: the key progress saved by releases before the digest used.
+    identity: String,
+    /// Its identity and a digest of its fields (FNV-1a, 64 bits, of the fields as JSON: the
+    /// same digest in every release and on every platform), so that a record changed since
+    /// it settled (a corrected row, a new phone number) is sent again under the same import
+    /// key. The password is left out: it is kept in no form, so a new password alone is not
+    /// a change.
+    key: String,
+}
+
+fn record_keys(records: &[RosterRecord]) -> Vec<RecordKey> {
+    let mut seen_emails: HashSet<String> = HashSet::new();
+    records.iter().enumerate().map(|(index, record)| {
+        let email = record.input.normalized_email();
+        let duplicate = email.as_ref().is_some_and(|e| !seen_emails.insert(e.clone()));
+        // A repeated email must not share the first row's identity (it would look settled).
+        let identity = if duplicate && record.external_id.is_none() { format!("i:{index}") } else { identity(index, record, email.as_deref()) };
+        let fields = UpsertInput { password: None, ..record.input.clone() };
+        let mut digest = fnv::FnvHasher::default();
+        digest.write(serde_json::to_string(&fields).unwrap_or_default().as_bytes());
+        let key = format!("{identity}#{:016x}", digest.finish());
+        RecordKey { email, duplicate, identity, key }
+    }).collect()
+}
+
+impl SavedImport {
+    /// A record's saved outcome: under its key, else (progress saved before the digest) under
+    /// its identity alone, as those releases settled it whatever its fields.
+    fn outcome(&self, k: &RecordKey) -> Option<&Settled> {
+        self.settled.get(&k.key).or_else(|| self.settled.get(&k.identity))
+    }
+}
+
 fn settled_error(e: &VomoError) -> bool {
     !e.retryable() && !matches!(e.kind, ErrorKind::Auth | ErrorKind::Forbidden | ErrorKind::Aborted)
 }
@@ -273,26 +312,23 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
     };
     let total = records.len();
     let started = client.runtime().now_ms();
-    let mut seen_emails: HashSet<String> = HashSet::new();
+    let keys = record_keys(records);
     let mut transient: Vec<(usize, FailedRecord)> = Vec::new(); // by record index, in order
     let mut sent = 0usize;
     let mut since_save = 0usize;
     let mut outcome: Result<()> = Ok(());
     let mut counts = [0usize; 3]; // created, updated, failed
-    for (index, record) in records.iter().enumerate() {
-        let email = record.input.normalized_email();
-        let duplicate = email.as_ref().is_some_and(|e| !seen_emails.insert(e.clone()));
-        // A repeated email must not share the first row's identity (it would look settled).
-        let id = if duplicate && record.external_id.is_none() { format!("i:{index}") } else { identity(index, record, email.as_deref()) };
-        if !saved.settled.contains_key(&id) {
-            let result = import_one(client, record, email.as_deref(), duplicate, options.mapping, call).await;
+    for ((index, record), k) in records.iter().enumerate().zip(&keys) {
+        let (id, email) = (&k.key, &k.email);
+        if saved.outcome(k).is_none() {
+            let result = import_one(client, record, email.as_deref(), k.duplicate, options.mapping, call).await;
             sent += 1;
             match result {
-                Ok(settled) => settle(&mut saved, &mut progress, &id, settled),
+                Ok(settled) => settle(&mut saved, &mut progress, id, settled),
                 Err(e) if settled_error(&e) => {
                     let fields = e.fields.clone();
                     let failed = FailedRecord { external_id: record.external_id.clone(), email: email.clone().unwrap_or_default(), error: (&e).into(), fields };
-                    settle(&mut saved, &mut progress, &id, Settled::Failed(failed));
+                    settle(&mut saved, &mut progress, id, Settled::Failed(failed));
                 }
                 Err(e) if e.retryable() => transient.push((index, FailedRecord {
                     external_id: record.external_id.clone(),
@@ -317,7 +353,7 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
                 since_save = 0;
             }
         }
-        match saved.settled.get(&id) {
+        match saved.outcome(k) {
             Some(Settled::Created(_)) => counts[0] += 1,
             Some(Settled::Updated(_)) => counts[1] += 1,
             Some(Settled::Failed(_)) => counts[2] += 1,
@@ -343,7 +379,7 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
         p.save(&saved).await?;
     }
     outcome?;
-    Ok(summarize(records, &saved, &transient, total))
+    Ok(summarize(&keys, &saved, &transient))
 }
 
 fn settle<S: Store>(saved: &mut SavedImport, progress: &mut Option<ProgressLog<'_, S>>, id: &str, settled: Settled) {
@@ -426,15 +462,11 @@ impl<'a, S: Store> ProgressLog<'a, S> {
 
 /// The result over the first `upto` records, in roster order.
 /// The outcome of every record up to `upto`, in roster order (a retryable failure where its record is).
-fn summarize(records: &[RosterRecord], saved: &SavedImport, transient: &[(usize, FailedRecord)], upto: usize) -> ImportResult {
+fn summarize(keys: &[RecordKey], saved: &SavedImport, transient: &[(usize, FailedRecord)]) -> ImportResult {
     let mut result = ImportResult::default();
     let mut transient = transient.iter().peekable();
-    let mut seen_emails: HashSet<String> = HashSet::new();
-    for (index, record) in records.iter().enumerate().take(upto) {
-        let email = record.input.normalized_email();
-        let duplicate = email.as_ref().is_some_and(|e| !seen_emails.insert(e.clone()));
-        let id = if duplicate && record.external_id.is_none() { format!("i:{index}") } else { identity(index, record, email.as_deref()) };
-        match saved.settled.get(&id) {
+    for (index, k) in keys.iter().enumerate() {
+        match saved.outcome(k) {
             Some(Settled::Created(u)) => result.created.push(u.clone()),
             Some(Settled::Updated(u)) => result.updated.push(u.clone()),
             Some(Settled::Failed(f)) => result.failed.push(f.clone()),
