@@ -305,3 +305,29 @@ test("poller: a window whose rows change on every walk is walked three times (ha
   for (const u of burst) assert.ok(delivered.has(u.id), `#${u.id} delivered`);
   for (const key of wireKeys(sim)) assert.ok(keys.includes(key), `the latest version ${key} delivered`);
 });
+
+test("poller: participations switched on for a customer it already knows: a changed user's participations come as added at its next change, the others' not; a full scan then adds every user's once (docs/api.md)", async (t) => {
+  const { sim, client } = await setup(t, { users: 12 });
+  const store = new MemoryStore();
+  const off = new UserPoller({ client, store, customerId: "acme", onUser: () => {} });
+  await settle(sim, off);
+  const events = [];
+  const onParticipation = (e) => { events.push(e); };
+  const changedUsers = new UserPoller({ client, store, customerId: "acme", participations: "changed-users", onUser: () => {}, onParticipation });
+  const [u] = sim.listAll().filter((x) => sim.getUser(x.id).participations.length > 0);
+  sim.updateUser(u.id, { phone: "555-030-0001" });
+  await settle(sim, changedUsers);
+  const stored = (id) => sim.getUser(id).participations.map((p) => String(p.project_date_id)).sort();
+  assert.deepEqual(events.map((e) => e.kind), stored(u.id).map(() => "added"));
+  assert.ok(events.every((e) => e.userId === u.id), "only the changed user's");
+  assert.deepEqual(events.map((e) => String(e.participation.projectDateId)).sort(), stored(u.id));
+
+  events.length = 0;
+  const scan = new UserPoller({ client, store, customerId: "acme", participations: "full-scan", onUser: () => {}, onParticipation });
+  for (let i = 0; i < 6; i++) { tick(sim); await scan.poll(); }
+  const expected = sim.listAll().filter((x) => x.id !== u.id).flatMap((x) => stored(x.id).map((d) => `${x.id}/${d}`)).sort();
+  assert.ok(expected.length > 0);
+  assert.deepEqual(events.map((e) => `${e.userId}/${e.participation.projectDateId}`).sort(), expected,
+    "every other user's participations once, as added; the changed user's are known already");
+  assert.ok(events.every((e) => e.kind === "added"));
+});
