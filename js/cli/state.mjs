@@ -29,7 +29,11 @@ export async function checkStateDir(stateDir, baseUrl, { bind = true } = {}) {
   const file = join(stateDir, "api.json");
   const api = apiOf(baseUrl);
   if (bind) {
-    await mkdir(stateDir, { recursive: true });
+    try {
+      await mkdir(stateDir, { recursive: true });
+    } catch (e) {
+      throw new UsageError(`--state-dir ${stateDir} cannot be used as a directory (${e.code ?? e.message})`);
+    }
     const temp = join(stateDir, `.api.json.${randomBytes(6).toString("hex")}`);
     await writeFile(temp, `${JSON.stringify({ baseUrl: api })}\n`);
     try {
