@@ -68,7 +68,7 @@ pub mod app {
         // The import: resumable with a store and a key, email changes through a mapping.
         let roster = vec![RosterRecord { external_id: Some("crm-1".into()), input }];
         let (store, mapping) = (MemoryStore::new(), MemoryMapping::new());
-        let options = ImportOptions { store: Some(&store), key: Some("roster".into()), checkpoint_every: 50, mapping: Some(&mapping) };
+        let options = ImportOptions { store: Some(&store), key: Some("roster".into()), checkpoint_every: 50, mapping: Some(&mapping), previous_base_url: None };
         let result = import_roster(&client, &roster, &options, &|p| debug(&format!("{}/{}", p.done, p.total)), &call).await?;
 
         Ok(Summary {

@@ -306,6 +306,10 @@ export interface UserPollerOptions {
   maxConsecutiveFailures?: number;
   /** The dead-letter queue's bound; reaching it stops the poll, nothing is dropped (default 1000). */
   maxDeadLetters?: number;
+  /** The stored state records the client `baseUrl` it is of, and a state of another API is
+   *  refused (`invalid_input`, before anything is sent). For one VOMO organization at a new
+   *  address: the old base URL, whose state this poller takes over, checkpoint and all. */
+  previousBaseUrl?: string;
 }
 
 /** Why a poll stopped before catching up. */
@@ -382,6 +386,10 @@ export interface ImportRosterOptions extends CallOptions {
   key?: string;
   /** Default 50 (`policy().import.checkpointEvery`). */
   checkpointEvery?: number;
+  /** Progress under `key` records the client `baseUrl` it is of, and progress of another API
+   *  is refused (`invalid_input`, before anything is sent). For one VOMO organization at a new
+   *  address: the old base URL, whose progress this import takes over. */
+  previousBaseUrl?: string;
   onProgress?: (progress: ImportProgress) => void;
   mapping?: ExternalIdMapping;
 }

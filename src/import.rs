@@ -5,6 +5,7 @@ use crate::client::{Client, Runtime, UpsertInput};
 use crate::error::{ErrorKind, FieldErrors, Result, VomoError};
 use crate::model::{User, UserId};
 use crate::store::log::{Log, LogIndex};
+use crate::store::bound_api::{self, Binding};
 use crate::store::lease::{Held, Holder};
 use crate::store::{read_chunked, write_chunked, Keys, Store};
 use serde::{Deserialize, Serialize};
@@ -211,6 +212,8 @@ pub struct ImportOptions<'a, S: Store, M: Mapping> {
     pub key: Option<String>,
     pub checkpoint_every: usize,
     pub mapping: Option<&'a M>,
+    /// A base URL whose progress under `key` this import takes over (`store::bound_api`).
+    pub previous_base_url: Option<String>,
 }
 
 /// The identity a record keeps across reruns: its external id, else its email.
@@ -282,15 +285,16 @@ pub async fn import_roster<R: Runtime, S: Store, M: Mapping>(
         // "a/lease" would be the lease of the import "a", "a/log/0" a segment of its progress.
         return Err(VomoError::invalid_input("importRoster: key must not contain '/': it would share store keys with another import's"));
     }
+    let previous = options.previous_base_url.as_deref().map(|p| bound_api::checked_previous(p, "importRoster")).transpose()?;
     let (Some(store), Some(key)) = (options.store, &options.key) else {
-        return run_import(client, records, options, None, on_progress, call).await;
+        return run_import(client, records, options, None, None, on_progress, call).await;
     };
     let rt = client.runtime();
     let now = rt.now_ms();
     let token = format!("import-{:x}-{:x}", (rt.random() * 9.0e15) as u64, now as u64);
     let lease_key = format!("{}/lease", Keys::import(key));
     let mut held = Held::acquire(store, lease_key, token, now, rt.monotonic_ms(), Holder::IMPORT).await?;
-    let outcome = run_import(client, records, options, Some(&mut held), on_progress, call).await;
+    let outcome = run_import(client, records, options, previous.as_deref(), Some(&mut held), on_progress, call).await;
     let released = held.release(store).await;
     let result = outcome?;
     released?;
@@ -301,13 +305,14 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
     client: &Client<R>,
     records: &[RosterRecord],
     options: &ImportOptions<'_, S, M>,
+    previous: Option<&str>,
     mut lease: Option<&mut Held>,
     on_progress: &dyn Fn(&Progress),
     call: &R::Call,
 ) -> Result<ImportResult> {
     let mut saved = SavedImport::default();
     let mut progress = match (options.store, &options.key) {
-        (Some(store), Some(key)) => Some(ProgressLog::load(store, &Keys::import(key), &mut saved).await?),
+        (Some(store), Some(key)) => Some(ProgressLog::load(store, key, client.base_url().as_str(), previous, &mut saved).await?),
         _ => None,
     };
     let total = records.len();
@@ -373,7 +378,7 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
         });
     }
     if let Some(p) = progress.as_mut() {
-        if let (Some(l), Some(store), false) = (lease.as_mut(), options.store, p.unsaved.is_empty()) {
+        if let (Some(l), Some(store), true) = (lease.as_mut(), options.store, p.needs_save()) {
             l.check(store, client.runtime().now_ms(), client.runtime().monotonic_ms()).await?; // the last save: the lease is read back first
         }
         p.save(&saved).await?;
@@ -400,16 +405,26 @@ struct ProgressLog<'a, S: Store> {
     base_bytes: usize,
     log: Log,
     unsaved: BTreeMap<String, Settled>,
+    /// The client's base URL, recorded in the header (`store::bound_api`).
+    api: String,
+    /// The header records no API or another one taken over: written at the next save.
+    rebind: bool,
 }
 
 #[derive(Serialize, Deserialize)]
 struct LogHeader {
     v: u32,
     segments: LogIndex,
+    /// The API this progress is of; `None` in progress saved before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    api: Option<String>,
 }
 
 impl<'a, S: Store> ProgressLog<'a, S> {
-    async fn load(store: &'a S, key: &str, saved: &mut SavedImport) -> Result<ProgressLog<'a, S>> {
+    /// Reads the progress under the import `name`, refusing progress of another API than
+    /// `api` (unless it is `previous`) before anything is sent.
+    async fn load(store: &'a S, name: &str, api: &str, previous: Option<&str>, saved: &mut SavedImport) -> Result<ProgressLog<'a, S>> {
+        let key = &Keys::import(name);
         let unreadable = |e: serde_json::Error| VomoError::parse(key, format_args!("unreadable import progress ({e})"));
         let mut base_bytes = 0;
         if let Some(text) = read_chunked(store, key).await? {
@@ -417,41 +432,59 @@ impl<'a, S: Store> ProgressLog<'a, S> {
             base_bytes = text.len();
         }
         let header_key = format!("{key}/log");
-        let index = match store.get(&header_key).await? {
+        let (index, bound) = match store.get(&header_key).await? {
             Some(text) if !text.is_empty() => {
                 let h: LogHeader = serde_json::from_str(&text).map_err(unreadable)?;
                 if h.v > crate::store::STATE_VERSION {
                     return Err(VomoError::parse(key, format_args!("import progress version {} is newer than this release reads", h.v)));
                 }
-                h.segments
+                (h.segments, h.api)
             }
-            _ => LogIndex::default(),
+            _ => (LogIndex::default(), None),
         };
+        let binding = bound_api::check(bound.as_deref(), api, previous).map_err(|bound| {
+            VomoError::invalid_input(format!(
+                "importRoster: the store holds the progress of the import {name:?} for the API at {bound}, and this client's baseUrl is {api}: \
+                 its settled records would count as sent to this API, which never received them; {}",
+                bound_api::advice("key", &bound)
+            ))
+        })?;
         let log = Log::load(store, &header_key, &index, 0).await?;
         for line in log.texts().flat_map(str::lines).filter(|l| !l.is_empty()) {
             let settled: BTreeMap<String, Settled> = serde_json::from_str(line).map_err(unreadable)?;
             saved.settled.extend(settled);
         }
-        Ok(ProgressLog { store, key: key.to_string(), base_bytes, log, unsaved: BTreeMap::new() })
+        let rebind = binding == Binding::Rebind;
+        Ok(ProgressLog { store, key: key.to_string(), base_bytes, log, unsaved: BTreeMap::new(), api: api.to_string(), rebind })
+    }
+
+    /// Whether a save would write anything.
+    fn needs_save(&self) -> bool {
+        !self.unsaved.is_empty() || self.rebind
     }
 
     /// Makes every record settled so far durable; writes about what settled since the last save.
     async fn save(&mut self, saved: &SavedImport) -> Result<()> {
-        if self.unsaved.is_empty() {
+        if !self.needs_save() {
             return Ok(());
         }
-        let text = serde_json::to_string(&self.unsaved).unwrap_or_default();
-        let next = if self.log.bytes() + text.len() > self.base_bytes {
-            let whole = serde_json::to_string(&SavedImport { version: crate::store::STATE_VERSION, settled: saved.settled.clone() }).unwrap_or_default();
-            write_chunked(self.store, &self.key, &whole).await?;
-            self.base_bytes = whole.len();
-            self.log.cleared()
+        let next = if self.unsaved.is_empty() {
+            self.log.clone()
         } else {
-            self.log.append(self.store, &text).await?
+            let text = serde_json::to_string(&self.unsaved).unwrap_or_default();
+            if self.log.bytes() + text.len() > self.base_bytes {
+                let whole = serde_json::to_string(&SavedImport { version: crate::store::STATE_VERSION, settled: saved.settled.clone() }).unwrap_or_default();
+                write_chunked(self.store, &self.key, &whole).await?;
+                self.base_bytes = whole.len();
+                self.log.cleared()
+            } else {
+                self.log.append(self.store, &text).await?
+            }
         };
-        if next.index() != self.log.index() {
-            let header = LogHeader { v: crate::store::STATE_VERSION, segments: next.index() };
+        if next.index() != self.log.index() || self.rebind {
+            let header = LogHeader { v: crate::store::STATE_VERSION, segments: next.index(), api: Some(self.api.clone()) };
             self.store.set(&format!("{}/log", self.key), &serde_json::to_string(&header).unwrap_or_default()).await?;
+            self.rebind = false;
         }
         let previous = std::mem::replace(&mut self.log, next);
         self.log.committed(self.store, &previous).await;

@@ -54,7 +54,7 @@ fn import_bytes(n: usize) -> (u64, u64) {
             input: UpsertInput { first_name: Some("F".into()), last_name: Some("L".into()), email: Some(format!("p{i}@example.org")), ..Default::default() },
         })
         .collect();
-    let options = ImportOptions::<support::Counting, NoMapping> { store: Some(&store), key: Some("costs".into()), checkpoint_every: 10, mapping: None };
+    let options = ImportOptions::<support::Counting, NoMapping> { store: Some(&store), key: Some("costs".into()), checkpoint_every: 10, mapping: None, previous_base_url: None };
     let r = block_on(import_roster(&client, &records, &options, &|_| {}, &())).unwrap();
     assert_eq!(r.created.len(), n);
     let final_bytes = store.inner.snapshot().values().map(|v| v.len() as u64).sum();

@@ -206,7 +206,7 @@ fn import_progress_reloads_after_a_death_at_any_set() {
         let (world, client) = sim_client(1);
         let map: Map = Default::default();
         let store = Dying::new(&map, k);
-        let options = |s| ImportOptions::<Dying, NoMapping> { store: Some(s), key: Some("roster".into()), checkpoint_every: 100, mapping: None };
+        let options = |s| ImportOptions::<Dying, NoMapping> { store: Some(s), key: Some("roster".into()), checkpoint_every: 100, mapping: None, previous_base_url: None };
         let first = block_on(import_roster(&client, &records, &options(&store), &|_| {}, &()));
         let healthy = Dying::healthy(&map);
         let rerun = rerun_after_death(&world, || block_on(import_roster(&client, &records, &options(&healthy), &|_| {}, &())))
@@ -228,7 +228,7 @@ fn import_progress_with_merged_segments_reloads() {
     let records = roster("m", 200);
     let (world, client) = sim_client(2);
     let map: Map = Default::default();
-    let options = |s| ImportOptions::<Dying, NoMapping> { store: Some(s), key: Some("merged".into()), checkpoint_every: 1, mapping: None };
+    let options = |s| ImportOptions::<Dying, NoMapping> { store: Some(s), key: Some("merged".into()), checkpoint_every: 1, mapping: None, previous_base_url: None };
     let dying = Dying::new(&map, 150);
     assert!(block_on(import_roster(&client, &records, &options(&dying), &|_| {}, &())).is_err());
     let sent = world.borrow().c.upserts;
@@ -324,8 +324,10 @@ impl Store for TakenOver {
 fn an_import_whose_lease_was_taken_over_stops_without_writing_progress() {
     let records = roster("t", 100);
     let (world, client) = sim_client(3);
-    let store = TakenOver::new(&world, "/log", 2);
-    let options = ImportOptions::<TakenOver, NoMapping> { store: Some(&store), key: Some("nightly".into()), checkpoint_every: 10, mapping: None };
+    // The takeover comes right after the second save: its first writes the progress and the
+    // header (which records the API), its second a log segment and the header again.
+    let store = TakenOver::new(&world, "/log", 3);
+    let options = ImportOptions::<TakenOver, NoMapping> { store: Some(&store), key: Some("nightly".into()), checkpoint_every: 10, mapping: None, previous_base_url: None };
     let e = block_on(import_roster(&client, &records, &options, &|_| {}, &())).unwrap_err();
     assert!(store.taken.get(), "the takeover happened");
     assert_eq!(e.kind, ErrorKind::Busy, "{}", e.message);

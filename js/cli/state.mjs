@@ -21,9 +21,13 @@ const apiOf = (baseUrl) => new URL(baseUrl).href.replace(/\/+$/, "");
  * (DIR/api.json) when DIR holds no API's yet. A poll's checkpoint, an import's progress and
  * the mapping are facts about one VOMO API: used against another (the simulator, then the
  * real API), a poll would go on from the other's checkpoint and skip the backfill, and an
- * import would report a roster imported that this API never received. A directory written
- * before this file existed is bound to the first API that uses it. The file is created with
- * its content in one step (a hard link of a written file), so two first runs cannot both bind.
+ * import would report a roster imported that this API never received. The library refuses
+ * a poller's state and an import's progress of another API on its own (docs/api.md); this
+ * file adds the mapping, and one message for the whole directory before anything is read.
+ * A directory written before this file existed is bound to the first API that uses it. The
+ * file is created with its content in one step (a hard link of a written file), so two first
+ * runs cannot both bind. Returns `{ previousBaseUrl }`: the API's earlier address, written
+ * into the file by hand when the organization moved, for the library to take the state over.
  */
 export async function checkStateDir(stateDir, baseUrl, { bind = true } = {}) {
   const file = join(stateDir, "api.json");
@@ -38,7 +42,7 @@ export async function checkStateDir(stateDir, baseUrl, { bind = true } = {}) {
     await writeFile(temp, `${JSON.stringify({ baseUrl: api })}\n`);
     try {
       await link(temp, file);
-      return;
+      return {};
     } catch (e) {
       if (e.code !== "EEXIST") throw e;
     } finally {
@@ -49,21 +53,24 @@ export async function checkStateDir(stateDir, baseUrl, { bind = true } = {}) {
   try {
     text = await readFile(file, "utf8");
   } catch (e) {
-    if (e.code === "ENOENT") return; // not bound, and not binding
+    if (e.code === "ENOENT") return {}; // not bound, and not binding
     throw e;
   }
-  let bound;
+  let bound, previousBaseUrl;
   try {
-    bound = JSON.parse(text).baseUrl;
+    ({ baseUrl: bound, previousBaseUrl } = JSON.parse(text));
   } catch { /* named below */ }
-  if (typeof bound !== "string") {
-    throw new UsageError(`${file} should say which API the state directory's state is of ({"baseUrl": "..."}), and does not; fix or remove it`);
+  if (typeof bound !== "string" || !["string", "undefined"].includes(typeof previousBaseUrl)) {
+    throw new UsageError(`${file} should say which API the state directory's state is of ({"baseUrl": "..."}, ` +
+      `and optionally its earlier address, {"previousBaseUrl": "..."}), and does not; fix or remove it`);
   }
   if (bound !== api) {
     throw new UsageError(`the state directory ${stateDir} holds the state of the API at ${bound}, and this run is against ${api}: ` +
       "its checkpoints, import progress and mapping would be wrong there. Use another --state-dir for this API " +
-      `(or, if ${api} is the same VOMO organization under a new address, write it into ${file})`);
+      `(or, if ${api} is the same VOMO organization under a new address, write ` +
+      `${JSON.stringify({ baseUrl: api, previousBaseUrl: bound })} into ${file}: its checkpoints and import progress are taken over)`);
   }
+  return previousBaseUrl === undefined ? {} : { previousBaseUrl };
 }
 
 /** The directory of one customer's poller store. */

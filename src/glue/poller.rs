@@ -26,6 +26,17 @@ struct PollerOptions {
     max_window_rows: Option<serde_json::Value>,
     max_consecutive_failures: Option<serde_json::Value>,
     max_dead_letters: Option<serde_json::Value>,
+    previous_base_url: Option<serde_json::Value>,
+}
+
+/// An optional text option; anything else is `invalid_input` naming it (a URL that is not
+/// text must not pass as absent).
+fn optional_text(value: Option<serde_json::Value>, name: &str) -> Result<Option<String>, JsValue> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(text)) => Ok(Some(text)),
+        Some(other) => Err(to_js_error(VomoError::invalid_input(format!("{name} must be a string (a URL; got {})", shown(&other))))),
+    }
 }
 
 /// An optional whole number of at least `min`; anything else is `invalid_input` naming the
@@ -89,6 +100,7 @@ impl WasmPoller {
         if let Some(n) = whole_value(o.max_dead_letters.as_ref(), "UserPoller: maxDeadLetters", 1.0)? {
             config.max_dead_letters = n as usize;
         }
+        config.previous_base_url = optional_text(o.previous_base_url, "UserPoller: previousBaseUrl")?;
         let store = JsStore { get: store_get, set: store_set, delete: store_delete, set_many: store_set_many };
         let handlers = JsHandlers { dispatch };
         let poller = Poller::new(client.shared(), store, handlers, config).map_err(to_js_error)?;
@@ -137,6 +149,7 @@ impl WasmPoller {
 struct ImportOptionsJson {
     key: Option<serde_json::Value>,
     checkpoint_every: Option<serde_json::Value>,
+    previous_base_url: Option<serde_json::Value>,
     has_store: bool,
     has_mapping: bool,
 }
@@ -169,6 +182,7 @@ pub fn import_roster(
             key: o.key,
             checkpoint_every: o.checkpoint_every,
             mapping: o.has_mapping.then_some(&mapping),
+            previous_base_url: o.previous_base_url,
         };
         let progress = |p: &import::Progress| {
             if let (Some(f), Ok(value)) = (&on_progress, to_js(p)) {
@@ -185,6 +199,7 @@ pub fn import_roster(
 struct CheckedImportOptions {
     key: Option<String>,
     checkpoint_every: usize,
+    previous_base_url: Option<String>,
     has_store: bool,
     has_mapping: bool,
 }
@@ -201,6 +216,7 @@ fn import_options(json: &str) -> Result<CheckedImportOptions, JsValue> {
     let every = whole_value(o.checkpoint_every.as_ref(), "importRoster: checkpointEvery", 1.0)?;
     Ok(CheckedImportOptions {
         key,
+        previous_base_url: optional_text(o.previous_base_url, "importRoster: previousBaseUrl")?,
         checkpoint_every: every.map_or(import::DEFAULT_CHECKPOINT_EVERY, |n| n as usize),
         has_store: o.has_store,
         has_mapping: o.has_mapping,

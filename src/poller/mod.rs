@@ -25,6 +25,7 @@ pub use events::dead_letter_error_kind;
 
 use crate::client::{Client, Runtime};
 use crate::store::keys::IMPORTS;
+use crate::store::bound_api::{self, Binding};
 use crate::store::lease::{Held, Holder};
 use crate::error::{ErrorKind, Result, VomoError};
 use crate::model::UserId;
@@ -73,6 +74,8 @@ pub struct PollerConfig {
     pub max_dead_letters: usize,
     /// Identifies this poller in the lease; each poll adds its own number to it.
     pub owner: String,
+    /// A checked base URL whose stored state this poller takes over (`store::bound_api`).
+    pub previous_base_url: Option<String>,
 }
 
 impl PollerConfig {
@@ -87,6 +90,7 @@ impl PollerConfig {
             max_consecutive_failures: 10,
             max_dead_letters: 1000,
             owner: owner.to_string(),
+            previous_base_url: None,
         }
     }
 }
@@ -197,7 +201,10 @@ impl<R: Runtime> PollRun<'_, R> {
 }
 
 impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
-    pub fn new(client: Rc<Client<R>>, store: S, handlers: H, config: PollerConfig) -> Result<Self> {
+    pub fn new(client: Rc<Client<R>>, store: S, handlers: H, mut config: PollerConfig) -> Result<Self> {
+        if let Some(previous) = &config.previous_base_url {
+            config.previous_base_url = Some(bound_api::checked_previous(previous, "UserPoller")?);
+        }
         if config.customer_id.trim().is_empty() || config.customer_id.contains('/') {
             return Err(VomoError::invalid_input("UserPoller: customerId must be a non-empty string without '/'"));
         }
@@ -238,7 +245,10 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     }
 
     async fn poll_holding_lease(&self, max_requests: Option<u64>, call: &R::Call, started: f64, lease: &mut Held) -> Result<PollReport> {
-        let state = PollerState::load(&self.store, &self.keys).await?;
+        let mut state = PollerState::load(&self.store, &self.keys).await?;
+        if self.check_api(&state.core)? == Binding::Rebind {
+            state.core.api = Some(self.client.base_url().as_str().to_string()); // written by this poll's saves
+        }
         let mut run = PollRun::<R> {
             call,
             state,
@@ -270,6 +280,20 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         report.complete = complete;
         report.stop_reason = if complete { None } else { run.stop.or(Some(StopReason::UnsettledWindow)) };
         Ok(report)
+    }
+
+    /// Whether the stored state is of this client's API (`store::bound_api`): `invalid_input`
+    /// before anything is sent or written when it is another's.
+    pub(crate) fn check_api(&self, core: &CoreState) -> Result<Binding> {
+        let current = self.client.base_url().as_str();
+        bound_api::check(core.api.as_deref(), current, self.config.previous_base_url.as_deref()).map_err(|bound| {
+            VomoError::invalid_input(format!(
+                "UserPoller: the store holds customer {:?}'s state for the API at {bound}, and this client's baseUrl is {current}: \
+                 going on from that API's checkpoint would never deliver this API's changes before it; {}",
+                self.config.customer_id,
+                bound_api::advice("store or customerId", &bound)
+            ))
+        })
     }
 
     /// Every handler call and every store write of a poll comes after this: `busy` once

@@ -10,6 +10,7 @@ use std::collections::HashSet;
 /// confirms each candidate with `GET /users/{id}` before calling it missing.
 pub(crate) async fn reconcile<R: Runtime, S: Store, H: Handlers>(poller: &Poller<R, S, H>, call: &R::Call) -> Result<Reconciliation> {
     let state = super::PollerState::load(&poller.store, &poller.keys).await?;
+    poller.check_api(&state.core)?; // another API's known ids would all look missing here
     let known = state.known_ids();
     let mut visible: HashSet<i64> = HashSet::new();
     let mut stable = false;

@@ -89,6 +89,10 @@ pub struct CoreState {
     /// Journal slots of this epoch are deliveries not yet in the log (format 2).
     #[serde(default)]
     pub journal_epoch: u64,
+    /// The client `baseUrl` this state was written for (`crate::store::bound_api`); `None`
+    /// in state written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<String>,
 }
 
 /// Everything the poller loaded, with dirty tracking so a save writes only what changed.

@@ -10,6 +10,7 @@
 //! generations behind one header key, and a tiered segment list) and is tested at every
 //! death point (`tests/store_crash.rs`, the simulation).
 
+pub mod bound_api;
 mod chunked;
 pub(crate) mod keys;
 pub mod lease;

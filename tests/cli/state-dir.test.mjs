@@ -77,7 +77,10 @@ test("a state directory from before the binding is bound to the first API that u
   assert.equal((await cli(["poll", "--customer", "acme", "--state-dir", state], { env: a.env })).code, 0);
   await rm(join(state, "api.json")); // as written by an earlier version
   const reconcile = await cli(["reconcile", "--customer", "acme", "--state-dir", state], { env: b.env });
-  assert.notEqual(reconcile.code, 2, reconcile.stderr);
+  // The directory is unbound, but the customer's state itself says whose it is (the library's check).
+  assert.equal(reconcile.code, 2, reconcile.stderr);
+  assert.ok(reconcile.stderr.includes(`the API at ${a.sim.url}`), reconcile.stderr);
+  assert.equal(b.sim.log().length, 0);
   assert.equal(existsSync(join(state, "api.json")), false, "reconcile only reads");
   const poll = await cli(["poll", "--customer", "acme", "--state-dir", state, "--json"], { env: a.env });
   assert.equal(poll.code, 0, poll.stderr);
@@ -99,4 +102,35 @@ test("two first runs against two APIs at once on one new state directory: exactl
     assert.deepEqual(JSON.parse(await readFile(join(state, "api.json"), "utf8")), { baseUrl: winner.sim.url });
     assert.deepEqual((await readdir(state)).filter((f) => f.startsWith(".api.json.")), [], "no temporary file left");
   }
+});
+
+test("an API that moved: with previousBaseUrl written into api.json as the refusal says, poll and import go on from their checkpoint and progress at the new address", async (t) => {
+  const { a, file, state } = await twoApis(t);
+  const b = await world(t); // the same organization (the same seed: the same users) at a new address
+  assert.equal((await cli(["poll", "--customer", "acme", "--state-dir", state], { env: a.env })).code, 0);
+  assert.equal((await cli(["import", file, "--state-dir", state, "--rate", "500"], { env: a.env })).code, 0);
+
+  const refused = await cli(["poll", "--customer", "acme", "--state-dir", state], { env: b.env });
+  assert.equal(refused.code, 2);
+  const advice = JSON.stringify({ baseUrl: b.sim.url, previousBaseUrl: a.sim.url });
+  assert.ok(refused.stderr.includes(`write ${advice} into ${join(state, "api.json")}`), refused.stderr);
+  await writeFile(join(state, "api.json"), advice);
+
+  const poll = await cli(["poll", "--customer", "acme", "--state-dir", state, "--json"], { env: b.env });
+  assert.equal(poll.code, 0, poll.stderr);
+  assert.equal(JSON.parse(poll.stdout.trim().split("\n").at(-1)).processed, 0, "the checkpoint was taken over: no backfill");
+  const again = await cli(["import", file, "--state-dir", state, "--rate", "500", "--json"], { env: b.env });
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(posts(b.sim).length, 0, "the import's progress was taken over: nothing sent again");
+  const reconcile = await cli(["reconcile", "--customer", "acme", "--state-dir", state], { env: b.env });
+  assert.equal(reconcile.code, 0, reconcile.stderr);
+
+  // Without the file's previousBaseUrl the library's own check refuses the old state: the
+  // library, not the file, is what keeps it from being used against another API.
+  const c = await world(t);
+  await writeFile(join(state, "api.json"), JSON.stringify({ baseUrl: c.sim.url }));
+  const unbound = await cli(["poll", "--customer", "acme", "--state-dir", state], { env: c.env });
+  assert.notEqual(unbound.code, 0);
+  assert.ok(unbound.stderr.includes(`the API at ${b.sim.url}`), unbound.stderr);
+  assert.equal(c.sim.log().length, 0);
 });

@@ -144,6 +144,7 @@ test("POST /customers/:id/accept-base-url binds the state to the new URL, keepin
  * Deletes `key` from customer `id`'s object storage in `persist`, as a Worker of the same
  * name and class on the same storage (another runtime), and returns the keys it had before.
  */
+/** Deletes `key` from the object of `id`, and the API record from its poller state: an object from before both bindings. */
 async function deleteKey(persist, id, key) {
   const mf = new Miniflare({
     name: "poller", modules: true, compatibilityDate: "2026-04-01", durableObjectsPersist: persist,
@@ -152,9 +153,17 @@ async function deleteKey(persist, id, key) {
       import { DurableObject } from "cloudflare:workers";
       export class CustomerPoller extends DurableObject {
         async fetch(request) {
-          const keys = [...(await this.ctx.storage.list()).keys()];
+          const entries = await this.ctx.storage.list();
           await this.ctx.storage.delete(new URL(request.url).searchParams.get("key"));
-          return Response.json(keys);
+          // And the API the library recorded in the poller's state, as releases before it wrote it.
+          let stripped = 0;
+          for (const [k, v] of entries) {
+            if (typeof v === "string" && v.includes('"checkpointMs"') && v.includes('"api":')) {
+              await this.ctx.storage.put(k, v.replace(/,"api":"[^"]*"/, ""));
+              stripped++;
+            }
+          }
+          return Response.json({ keys: [...entries.keys()], stripped });
         }
       }
       export default { fetch: (request, env) => env.POLLER.get(env.POLLER.idFromName(${JSON.stringify(id)})).fetch(request) };`,
@@ -175,7 +184,8 @@ test("an object with state from before the binding is bound to VOMO_BASE_URL on 
   assert.equal((await first.settled("acme", 1)).lastPoll.ok, true);
   await first.dispose();
   // Make it an object from before the binding: its state, no base URL.
-  const keys = await deleteKey(w.persist, "acme", "ops/base-url");
+  const { keys, stripped } = await deleteKey(w.persist, "acme", "ops/base-url");
+  assert.equal(stripped, 1, "the poller's state recorded its API");
   assert.ok(keys.includes("ops/customer") && keys.some((k) => k.startsWith("vomo-users/")), `acme's object, with state: ${keys}`);
   assert.ok(keys.includes("ops/base-url"), `the first slice bound it: ${keys}`);
 

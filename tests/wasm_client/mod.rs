@@ -215,7 +215,7 @@ pub async fn import() {
     let tag = now() as u64;
     let (ok, bad) = (format!("crm-{tag}-1"), format!("crm-{tag}-2"));
     let records = vec![record(&ok, &email, None), record(&bad, &fresh_email("rust-import-bad"), Some("short"))];
-    let options = ImportOptions { store: Some(&store), key: Some("import-1".into()), checkpoint_every: 1, mapping: Some(&mapping) };
+    let options = ImportOptions { store: Some(&store), key: Some("import-1".into()), checkpoint_every: 1, mapping: Some(&mapping), previous_base_url: None };
     let progress: RefCell<Vec<usize>> = RefCell::default();
     let result = import_roster(&client, &records, &options, &|p| progress.borrow_mut().push(p.done), &WebCall::new()).await.unwrap();
     assert_eq!(result.created.len(), 1);

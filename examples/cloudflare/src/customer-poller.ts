@@ -73,7 +73,9 @@ export interface HealthReport {
   nextAlarm: string | null;
 }
 
-const KEY = { customer: "ops/customer", api: "ops/base-url", last: "ops/last-poll", metrics: "ops/metrics", token: "ops/token" } as const;
+const KEY = {
+  customer: "ops/customer", api: "ops/base-url", previousApi: "ops/previous-base-url", last: "ops/last-poll", metrics: "ops/metrics", token: "ops/token",
+} as const;
 const NO_METRICS: Metrics = {
   invocations: 0, errors: 0, delivered: 0, processed: 0, created: 0, updated: 0, failed: 0,
   participationEvents: 0, deadLetters: 0, requests: 0, subrequests: 0, consecutiveErrors: 0,
@@ -227,7 +229,16 @@ export class CustomerPoller extends DurableObject<AppEnv> {
         `accept it (POST /customers/${customerId}/accept-base-url: polling goes on from the checkpoint); ` +
         `or start the customer over under a new customer id (a new object, with a backfill)`);
     }
-    if (bound !== api && mode !== "check") await this.ctx.storage.put(KEY.api, api);
+    if (bound !== api && mode !== "check") {
+      // The library records in the poller's state which API it is of, and refuses another
+      // (docs/api.md, "Which API a state is of"). An accepted move hands it the old URL as
+      // previousBaseUrl until a slice has taken the state over; accepted twice before that,
+      // the state is still the first URL's, so that one is kept.
+      if (mode === "accept" && bound !== null && (await this.ctx.storage.get<string>(KEY.previousApi)) === undefined) {
+        await this.ctx.storage.put(KEY.previousApi, bound);
+      }
+      await this.ctx.storage.put(KEY.api, api);
+    }
     return bound;
   }
 
@@ -242,8 +253,10 @@ export class CustomerPoller extends DurableObject<AppEnv> {
       const token = await this.token(customerId);
       if (!token) throw new ConfigError(`no token: set the secret ${tokenName(customerId)}, or register the customer (PUT /customers/${customerId})`);
       await this.bind(customerId, s.baseUrl, "bind");
-      const poller = this.poller(customerId, token, s, sinkFor(this.env, s, tally.subrequests), tally);
+      const previousBaseUrl = await this.ctx.storage.get<string>(KEY.previousApi);
+      const poller = this.poller(customerId, token, s, sinkFor(this.env, s, tally.subrequests), tally, previousBaseUrl);
       result = JSON.parse(JSON.stringify(await poller.poll({ maxRequests: s.maxRequestsPerSlice }))) as PollResult;
+      if (previousBaseUrl !== undefined) await this.ctx.storage.delete(KEY.previousApi); // taken over by that poll
     } catch (e) {
       error = describe(e);
     }
@@ -287,7 +300,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     return outcome;
   }
 
-  private poller(customerId: string, token: string, s: Settings, sink: Sink, tally: Tally) {
+  private poller(customerId: string, token: string, s: Settings, sink: Sink, tally: Tally, previousBaseUrl?: string) {
     const client = new VomoClient({
       token, baseUrl: s.baseUrl, requestsPerSecond: s.requestsPerSecond, fetch: tally.subrequests.fetch,
       // A Retry-After longer than this ends the slice as rate_limited; the alarm retries later.
@@ -295,7 +308,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     });
     return new UserPoller({
       client, customerId, store: new CountingStore(this.ctx.storage, tally),
-      participations: s.participations, pollIntervalMs: s.pollIntervalMs, maxAttempts: s.maxAttempts,
+      participations: s.participations, pollIntervalMs: s.pollIntervalMs, maxAttempts: s.maxAttempts, previousBaseUrl,
       onUser: async (e) => {
         await sink.event(userEvent(customerId, e));
         tally.delivered++;

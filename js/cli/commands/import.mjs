@@ -92,7 +92,7 @@ error (a rerun retries them).
     for (const e of errors) out.err(`note: ${file} line ${e.line}: ${e.message} (skipped)`);
     const key = values.key ?? defaultKey(file, bytes);
     const stateDir = values["state-dir"] ?? defaultStateDir(env);
-    await checkStateDir(stateDir, baseUrl);
+    const { previousBaseUrl } = await checkStateDir(stateDir, baseUrl);
     const api = await client();
     const progress = new Progress(out);
     const stop = interruptSignal(out, null);
@@ -101,7 +101,7 @@ error (a rerun retries them).
       result = await importRoster(api, records, {
         store: importStore(stateDir), key, checkpointEvery: CHECKPOINT_EVERY, signal: stop.signal,
         mapping: importMapping(stateDir, records, values["accept-email-changes"] === true),
-        onProgress: (p) => progress.update(p),
+        onProgress: (p) => progress.update(p), previousBaseUrl,
       });
     } catch (e) {
       progress.end();

@@ -72,12 +72,12 @@ With --json: one line per event, {"type":"user","kind":"created"|"updated","user
   },
   async run({ out, options, values, client, baseUrl }) {
     const { customerId, stateDir, participations, maxRequests, everyMs } = options;
-    await checkStateDir(stateDir, baseUrl);
+    const { previousBaseUrl } = await checkStateDir(stateDir, baseUrl);
     const print = printer(out);
     const poller = new UserPoller({
       client: await client(), store: pollerStore(stateDir, customerId), customerId, participations,
       onUser: print.onUser, onParticipation: print.onParticipation, onDeadLetter: print.onDeadLetter,
-      ...(everyMs ? { pollIntervalMs: everyMs } : {}),
+      ...(everyMs ? { pollIntervalMs: everyMs } : {}), previousBaseUrl,
     });
     const stop = interruptSignal(out, everyMs ? "vomo-users: stopping (Ctrl-C)" : null, { stdoutClosed:
       "vomo-users: stdout was closed (its reader went away): the poll stops; a change whose line was not written is delivered by the next poll" });

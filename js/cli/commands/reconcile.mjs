@@ -18,11 +18,11 @@ finish (then only what was reached is reported). With --json: {"missing":[...],"
   check: (values) => customerOptions(values, "reconcile"),
   async run({ out, options, client, baseUrl }) {
     const { customerId, stateDir } = options;
-    await checkStateDir(stateDir, baseUrl, { bind: false }); // reads only: binds nothing
+    const { previousBaseUrl } = await checkStateDir(stateDir, baseUrl, { bind: false }); // reads only: binds nothing
     if (!existsSync(customerDir(stateDir, customerId))) {
       out.err(`note: no poll of customer ${customerId} has run with the state directory ${stateDir}; nothing is known yet`);
     }
-    const poller = new UserPoller({ client: await client(), store: pollerStore(stateDir, customerId), customerId, onUser: () => {} });
+    const poller = new UserPoller({ client: await client(), store: pollerStore(stateDir, customerId), customerId, onUser: () => {}, previousBaseUrl });
     const { missing, complete } = await poller.reconcile();
     if (out.json) out.value({ missing, complete });
     else {

@@ -1,0 +1,146 @@
+// A poller's state and an import's progress belong to the API they were written for: against
+// another base URL they are refused before anything is sent or written, and `previousBaseUrl`
+// takes them over for one VOMO organization at a new address. Two real simulators over HTTP.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { VomoClient, UserPoller, MemoryStore, importRoster } from "vomo-users";
+import { startSimulator } from "vomo-users/sim";
+import { frozenWorld, rejects, sent, tick } from "./helpers.mjs";
+
+/** Everything in the store but the leases (each call takes and gives back its own). */
+const snapshot = (store) => Object.fromEntries(store.keys().filter((k) => !k.endsWith("/lease")).map((k) => [k, store.get(k)]));
+const world = (t, seed) => frozenWorld(t, { startSimulator, users: 20, seed });
+
+function pollerOf(client, store, options = {}) {
+  const ids = [];
+  const poller = new UserPoller({ client, store, customerId: "acme", onUser: ({ user }) => { ids.push(user.id); }, ...options });
+  return { poller, ids };
+}
+
+test("UserPoller: a store that holds another API's state is refused before any request or write; the same API spelt otherwise is not", async (t) => {
+  const a = await world(t, 1);
+  const b = await world(t, 2);
+  const store = new MemoryStore();
+  const first = pollerOf(a.client, store);
+  const r = await first.poller.poll();
+  assert.equal(r.processed, 20);
+  const before = snapshot(store);
+  assert.ok(Object.values(before).find((v) => v.includes('"checkpointMs"')).includes(`"api":"${a.sim.url}"`));
+
+  const other = pollerOf(b.client, store);
+  const e = await rejects(other.poller.poll(), "invalid_input");
+  assert.match(e.message, /customer "acme"/);
+  assert.ok(e.message.includes(`the API at ${a.sim.url}`), e.message);
+  assert.ok(e.message.includes(`baseUrl is ${b.sim.url}`), e.message);
+  assert.ok(e.message.includes(`previousBaseUrl: "${a.sim.url}"`), e.message);
+  assert.equal(e.retryable, false);
+  await rejects(other.poller.reconcile(), "invalid_input");
+  assert.deepEqual(sent(b.sim), [], "nothing was sent to the other API");
+  assert.deepEqual(other.ids, []);
+  assert.deepEqual(snapshot(store), before, "nothing was written");
+
+  // The same API with a trailing slash is the same API.
+  const again = pollerOf(new VomoClient({ token: a.sim.token, baseUrl: `${a.sim.url}/`, requestsPerSecond: 500 }), store);
+  const r2 = await again.poller.poll();
+  assert.equal(r2.processed, 0);
+  assert.equal((await again.poller.reconcile()).complete, true);
+});
+
+test("UserPoller: previousBaseUrl takes another API's state over, checkpoint and all, and the state then belongs to the new API", async (t) => {
+  const a = await world(t, 1);
+  const b = await world(t, 1); // the same organization (same seed: the same users) at a new address
+  const store = new MemoryStore();
+  await pollerOf(a.client, store).poller.poll();
+
+  const moved = pollerOf(b.client, store, { previousBaseUrl: `${a.sim.url}/` });
+  const r = await moved.poller.poll();
+  assert.equal(r.processed, 0, "the users delivered from the old address are not delivered again");
+  assert.ok(sent(b.sim).length > 0, "the poll ran against the new address");
+  b.sim.updateUser(b.sim.listAll()[3].id, { phone: "555-000-0003" });
+  tick(b.sim);
+
+  // Rebound: a poller without the option polls on; the old address is now the other API.
+  const after = pollerOf(b.client, store);
+  const r2 = await after.poller.poll();
+  assert.equal(r2.processed, 1);
+  assert.deepEqual(after.ids, [b.sim.listAll()[3].id]);
+  const e = await rejects(pollerOf(a.client, store).poller.poll(), "invalid_input");
+  assert.ok(e.message.includes(`the API at ${b.sim.url}`), e.message);
+
+  // previousBaseUrl names one API: a third one's state is still refused.
+  const c = await world(t, 3);
+  const wrong = pollerOf(c.client, store, { previousBaseUrl: a.sim.url });
+  await rejects(wrong.poller.poll(), "invalid_input");
+  assert.deepEqual(sent(c.sim), []);
+});
+
+test("UserPoller: state written before the binding belongs to the first API that polls it", async (t) => {
+  const a = await world(t, 1);
+  const b = await world(t, 2);
+  const store = new MemoryStore();
+  await pollerOf(a.client, store).poller.poll();
+  // Take the record out, as releases before it wrote the state.
+  const [key, value] = Object.entries(snapshot(store)).find(([, v]) => v.includes('"checkpointMs"'));
+  store.set(key, value.replace(`,"api":"${a.sim.url}"`, ""));
+  assert.ok(!store.get(key).includes('"api"'));
+
+  const legacy = pollerOf(b.client, store);
+  await legacy.poller.poll(); // an unbound state: taken by the first API that uses it
+  assert.ok(store.get(key).includes(`"api":"${b.sim.url}"`));
+  await rejects(pollerOf(a.client, store).poller.poll(), "invalid_input");
+});
+
+test("UserPoller and importRoster: previousBaseUrl is checked like a baseUrl", async (t) => {
+  const a = await world(t, 1);
+  for (const [value, pattern] of [[42, /previousBaseUrl must be a string/], ["ftp://old.example.org/v1", /previousBaseUrl: is not an http\(s\) URL/],
+    ["http://old.example.org/v1", /previousBaseUrl: must use https outside loopback/]]) {
+    const e = await rejects((async () => pollerOf(a.client, new MemoryStore(), { previousBaseUrl: value }))(), "invalid_input");
+    assert.match(e.message, /^UserPoller: /);
+    assert.match(e.message, pattern);
+    const i = await rejects(importRoster(a.client, [], { store: new MemoryStore(), key: "k", previousBaseUrl: value }), "invalid_input");
+    assert.match(i.message, /^importRoster: /);
+    assert.match(i.message, pattern);
+  }
+  assert.deepEqual(sent(a.sim), []);
+});
+
+const person = (i) => ({ externalId: `ext-${i}`, firstName: `F${i}`, lastName: `L${i}`, email: `p${i}@roster.example.org` });
+const posts = (sim) => sent(sim).filter((e) => e.method === "POST").length;
+
+test("importRoster: progress under a key is of one API; another is refused before anything is sent or written, previousBaseUrl takes it over", async (t) => {
+  const a = await startSimulator({ port: 0, users: 5, seed: 1 });
+  const b = await startSimulator({ port: 0, users: 5, seed: 1 });
+  const c = await startSimulator({ port: 0, users: 5, seed: 1 });
+  t.after(() => Promise.all([a.close(), b.close(), c.close()]));
+  const client = (s, baseUrl = s.url) => new VomoClient({ token: s.token, baseUrl, requestsPerSecond: 500 });
+  const records = Array.from({ length: 6 }, (_, i) => person(i));
+  const store = new MemoryStore();
+  const r = await importRoster(client(a), records, { store, key: "nightly" });
+  assert.equal(r.created.length, 6);
+  const before = snapshot(store);
+  assert.ok(Object.values(before).some((v) => v.includes(`"api":"${a.url}"`)));
+
+  const e = await rejects(importRoster(client(b), records, { store, key: "nightly" }), "invalid_input");
+  assert.ok(e.message.includes(`the import "nightly" for the API at ${a.url}`), e.message);
+  assert.ok(e.message.includes(`previousBaseUrl: "${a.url}"`), e.message);
+  assert.deepEqual(sent(b), []);
+  assert.deepEqual(snapshot(store), before);
+
+  // Another key is another import; the same API spelt with a trailing slash is the same API.
+  assert.equal((await importRoster(client(b), records, { store, key: "first-on-b" })).created.length, 6);
+  assert.equal(posts(b), 6);
+  const again = await importRoster(client(a, `${a.url}/`), records, { store, key: "nightly" });
+  assert.equal(again.created.length, 6);
+  assert.equal(posts(a), 6, "a rerun against the same API sends nothing");
+
+  // Taken over: settled records stay settled (the same organization has them); a new one is sent.
+  const moved = await importRoster(client(b), [...records, person(6)], { store, key: "nightly", previousBaseUrl: a.url });
+  assert.equal(moved.created.length, 7);
+  assert.equal(posts(b), 7);
+  await rejects(importRoster(client(a), records, { store, key: "nightly" }), "invalid_input");
+  // Rebound even by a run that settles nothing new.
+  await importRoster(client(c), records, { store, key: "nightly", previousBaseUrl: b.url });
+  assert.equal(posts(c), 0);
+  await importRoster(client(c), records, { store, key: "nightly" });
+  await rejects(importRoster(client(b), records, { store, key: "nightly" }), "invalid_input");
+});
