@@ -11,12 +11,12 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { startSimulator } from "vomo-users/sim";
-import { makeApp, outsideDir, copyWasm, resultInChromium, serveDir, assertBrowserResult, docBlock, srcLayout, FIXTURE_IDS } from "./helpers.mjs";
+import { makeApp, outsideDir, copyWasm, resultInChromium, serveDir, assertBrowserResult, docBlock, srcLayout, MAIN_HTML, FIXTURE_IDS } from "./helpers.mjs";
 import { repo } from "../js/helpers.mjs";
 
 const run = promisify(execFile);
@@ -114,4 +114,36 @@ test("bun build --compile of an app that only parses: vomo-users/parse's .wasm e
     ["vomo_users_parse_bg.wasm"]);
   const { stdout } = await run(join(out, "app"), [], { cwd: out, timeout: 30_000 });
   assert.deepEqual(JSON.parse(stdout.trim().split("\n").at(-1)), { ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" } });
+});
+
+// The same recipe for a page: the page's src/main.js as it stands (read from the page), with
+// the one line the recipe leaves to the app, `await startApp();`, after it; its src/app.js
+// (app/bun-file-app.js) calls the package at its top level. Built by the page's first `bun
+// build` line with the `--target=browser` its comment names, the package deleted, dist/ alone
+// served and opened in Chromium, where the app lists the simulator's users (another origin).
+test("bun build --target=browser with the .wasm imported as a file (the docs/bundlers.md recipe): Bun emits it, the page fetches it, and the app parses and lists the simulator's users in Chromium", async (t) => {
+  const { app, removePackage } = appWithOwnPackage(t, "bun-file-browser");
+  const main = docBlock("Bun", /^\/\/ src\/main\.js /);
+  assert.match(main.split("\n")[0], /any target: browser,/);
+  assert.match(main, /\bstartApp\b.*"\.\/app\.js"/, "src/main.js gets startApp from src/app.js");
+  srcLayout(app, { "app.js": "bun-file-app.js" });
+  writeFileSync(join(app, "src", "main.js"), `${main}await startApp();\n`);
+  const line = docBlock("Bun", /^bun build /m).split("\n").find((l) => l.startsWith("bun build ") && !l.includes("--compile"));
+  const [command, alternatives] = line.split(/\s+# or /);
+  assert.equal(command, "bun build src/main.js --target=bun --outdir=dist");
+  assert.ok(alternatives.split(/,\s*/).includes("--target=browser"), `the comment names --target=browser: ${line}`);
+  await bunBuild(app, command.replace("--target=bun", "--target=browser").split(" ").slice(2));
+  removePackage();
+  const dist = join(app, "dist");
+  const wasm = readdirSync(dist).filter((f) => f.endsWith(".wasm"));
+  assert.equal(wasm.length, 1, `Bun emitted the .wasm: ${readdirSync(dist)}`);
+  writeFileSync(join(dist, "index.html"), MAIN_HTML);
+  const sim = await startSimulator({ port: 0, users: 7 });
+  t.after(() => sim.close());
+  const site = await serveDir(t, dist);
+  const requests = [];
+  const query = new URLSearchParams({ sim: sim.url, token: sim.token });
+  const result = await resultInChromium(t, `${site.url}/index.html?${query}`, { requests });
+  assert.deepEqual(result, { ids: FIXTURE_IDS, users: 7, error: { isVomoError: true, kind: "parse" } });
+  assert.deepEqual(requests.filter((u) => u.endsWith(".wasm")), [`${site.url}/${wasm[0]}`], "the page fetched the .wasm Bun emitted, and no other");
 });

@@ -39,9 +39,14 @@ export function makeApp(t, name, files = {}) {
  * this text, so that what they build is what the page tells a user to write.
  */
 export function docBlocks(heading) {
+  return [...docSection(heading).matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1], code: m[2] }));
+}
+
+/** The text of docs/bundlers.md's `## ` section whose heading starts with `heading`, prose and blocks. */
+export function docSection(heading) {
   const sections = readFileSync(join(repo, "docs/bundlers.md"), "utf8").split(/^## /m).filter((s) => s.startsWith(heading));
   assert.equal(sections.length, 1, `one section "## ${heading}…" in docs/bundlers.md`);
-  return [...sections[0].matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1], code: m[2] }));
+  return sections[0];
 }
 
 /** The one code block of docs/bundlers.md's section `heading` whose text `pattern` matches. */

@@ -2,12 +2,15 @@
 // environments) and Vitest (node and jsdom), each run as its command line over test files in
 // an app folder of the project that installed the tarball, as docs/bundlers.md says: Jest's
 // node environment and Vitest with no configuration, Jest's jsdom environment with the page's
-// jest.config.js as it stands (read from the page). Where there is a fetch, the client lists
-// the simulator's users over real HTTP and a poller delivers them into a FileStore.
+// jest.config.js as it stands (read from the page). Where there is a fetch (a global one, or
+// one passed as the client's `fetch` option), the client lists the simulator's users over real
+// HTTP and a poller delivers them into a FileStore; each run reports whether the environment
+// has a global fetch (the page: Jest's jsdom environment has none, Vitest's keeps Node's).
 // Test scaffolding, which changes nothing the runners do with the package: the runners and
-// jest-environment-jsdom are linked into the app's node_modules as a user's devDependencies are
-// installed; CI=true (no watch mode, plain output); Vitest's --environment picks the
-// environment each test runs (a user's config or the same flag).
+// jest-environment-jsdom (and, for Vitest's jsdom environment, jsdom) are linked into the app's
+// node_modules as a user's devDependencies are installed; CI=true (no watch mode, plain
+// output); Vitest's --environment picks the environment each test runs (a user's config or the
+// same flag).
 import test from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -23,18 +26,22 @@ const VITEST = join(repoRequire.resolve("vitest/package.json"), "..", "vitest.mj
 
 // One test file per runner, written for each: parses the fixture page and a roster file's
 // bytes, reports the error a bad page gives, lists the simulator's users and polls them into
-// a FileStore (else reports why a client could not be made). Results go to RESULT_FILE.
+// a FileStore (else reports why a client could not be made). Results go to RESULT_FILE. With
+// PASS_FETCH set, the client is given a fetch as its `fetch` option: Node's own, taken from
+// outside the runner's sandbox (test scaffolding: which fetch to pass is the user's choice;
+// undici's, for one, does not load in Jest's jsdom environment, which has no TextDecoder).
 const body = `
   const fs = require("node:fs"), path = require("node:path");
   const page = fs.readFileSync(path.join(process.cwd(), "page.json"), "utf8");
-  const out = { env: typeof window === "undefined" ? "node" : "jsdom" };
+  const out = { env: typeof window === "undefined" ? "node" : "jsdom", globalFetch: typeof globalThis.fetch };
   await vomo.default();
   out.ids = vomo.parseUserPage(page).data.map((u) => u.id);
   try { vomo.parseUserPage("{"); } catch (e) { out.error = { isVomoError: e instanceof vomo.VomoError, kind: e.kind }; }
   // A file's bytes as fs gives them (a Buffer).
   out.roster = vomo.parseRosterCsv(fs.readFileSync(path.join(process.cwd(), "roster.csv"))).records.map((r) => r.firstName);
   try {
-    const client = new vomo.VomoClient({ token: process.env.VOMO_SIM_TOKEN, baseUrl: process.env.VOMO_SIM_URL, requestsPerSecond: 1000 });
+    const passed = process.env.PASS_FETCH ? { fetch: require("node:vm").runInThisContext("fetch") } : {};
+    const client = new vomo.VomoClient({ token: process.env.VOMO_SIM_TOKEN, baseUrl: process.env.VOMO_SIM_URL, requestsPerSecond: 1000, ...passed });
     out.users = (await client.listAllUsers()).length;
     // A poller over the package's FileStore, whose fs/promises calls answer with Node's promises.
     const { FileStore } = require("vomo-users/stores/file");
@@ -78,15 +85,24 @@ test("jest, node environment (no configuration): require('vomo-users') parses a 
   t.after(() => sim.close());
   const r = await runRunner(app, [JEST], { VOMO_SIM_URL: sim.url, VOMO_SIM_TOKEN: sim.token });
   assert.equal(r.code, 0, r.output);
-  assert.deepEqual(r.result, { env: "node", ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" }, roster: ROSTER_NAMES, users: 7, polled: { complete: true, delivered: 7 } });
+  assert.deepEqual(r.result, { env: "node", globalFetch: "function", ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" }, roster: ROSTER_NAMES, users: 7, polled: { complete: true, delivered: 7 } });
 });
 
 test("jest, jsdom environment with docs/bundlers.md's jest.config.js: parses; the client asks for a fetch", async (t) => {
   const app = jestApp(t, "jest-jsdom", recipeFile("Test runners", "jest.config.js"));
   const r = await runRunner(app, [JEST], { VOMO_SIM_URL: "http://127.0.0.1:59/v1", VOMO_SIM_TOKEN: "t" });
   assert.equal(r.code, 0, r.output);
-  assert.deepEqual(r.result, { env: "jsdom", ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" }, roster: ROSTER_NAMES,
+  assert.deepEqual(r.result, { env: "jsdom", globalFetch: "undefined", ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" }, roster: ROSTER_NAMES,
     clientError: { kind: "invalid_input", message: "VomoClient: this runtime has no global fetch (Jest's jsdom environment, Node before 18): pass one as the `fetch` option" } });
+});
+
+test("jest, jsdom environment with docs/bundlers.md's jest.config.js, a fetch passed as the client's option: it lists the simulator's users and a poller over FileStore delivers them", async (t) => {
+  const app = jestApp(t, "jest-jsdom-fetch", recipeFile("Test runners", "jest.config.js"));
+  const sim = await startSimulator({ port: 0, users: 7 });
+  t.after(() => sim.close());
+  const r = await runRunner(app, [JEST], { VOMO_SIM_URL: sim.url, VOMO_SIM_TOKEN: sim.token, PASS_FETCH: "1" });
+  assert.equal(r.code, 0, r.output);
+  assert.deepEqual(r.result, { env: "jsdom", globalFetch: "undefined", ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" }, roster: ROSTER_NAMES, users: 7, polled: { complete: true, delivered: 7 } });
 });
 
 test("jest, jsdom environment without the recipe's export conditions: Jest cannot require the browser entry and says so (why the recipe is needed)", async (t) => {
@@ -98,13 +114,13 @@ test("jest, jsdom environment without the recipe's export conditions: Jest canno
 });
 
 for (const environment of ["node", "jsdom"]) {
-  test(`vitest run, ${environment} environment, no configuration: parses, lists the simulator's users and polls them into a FileStore`, async (t) => {
+  test(`vitest run, ${environment} environment${environment === "jsdom" ? " (jsdom installed beside Vitest)" : ""}, no configuration: parses, lists the simulator's users with the global fetch and polls them into a FileStore`, async (t) => {
     const app = makeApp(t, `vitest-${environment}`, { "app.test.mjs": VITEST_TEST, "roster.csv": ROSTER });
-    linkDevDependencies(app, ["vitest"]);
+    linkDevDependencies(app, environment === "jsdom" ? ["vitest", "jsdom"] : ["vitest"]);
     const sim = await startSimulator({ port: 0, users: 7 });
     t.after(() => sim.close());
     const r = await runRunner(app, [VITEST, "run", "--environment", environment], { VOMO_SIM_URL: sim.url, VOMO_SIM_TOKEN: sim.token });
     assert.equal(r.code, 0, r.output);
-    assert.deepEqual(r.result, { env: environment, ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" }, roster: ROSTER_NAMES, users: 7, polled: { complete: true, delivered: 7 } });
+    assert.deepEqual(r.result, { env: environment, globalFetch: "function", ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" }, roster: ROSTER_NAMES, users: 7, polled: { complete: true, delivered: 7 } });
   });
 }

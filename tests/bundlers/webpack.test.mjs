@@ -7,10 +7,16 @@
 // as `output.path`, where `webpack` run in that folder works and writes.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, readdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { outsideDir, runNode, resultInChromium, serveDir, assertBrowserResult, repoRequire, buildWebpackRecipe, WEBPACK_WEB, WEBPACK_NODE, FIXTURE_IDS } from "./helpers.mjs";
+import { execFile } from "node:child_process";
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { outsideDir, runNode, resultInChromium, serveDir, assertBrowserResult, repoRequire, buildWebpackRecipe, docBlock, docSection, WEBPACK_WEB, WEBPACK_NODE, FIXTURE_IDS } from "./helpers.mjs";
+import { LIST_PAGE } from "../js/helpers.mjs";
 import { startSimulator } from "vomo-users/sim";
+
+const run = promisify(execFile);
 
 const webpack = repoRequire("webpack");
 
@@ -37,4 +43,65 @@ test("webpack 5 (target node): the emitted .wasm is found and the bundle runs wi
   t.after(() => sim.close());
   const result = await runNode(join(out, "main.js"), { cwd: out, env: { VOMO_SIM_URL: sim.url, VOMO_SIM_TOKEN: sim.token } });
   assert.deepEqual(result, { ids: FIXTURE_IDS, users: 7, error: { isVomoError: true, kind: "parse" } });
+});
+
+// docs/bundlers.md: "`module.exports` is CommonJS: in a project whose `package.json` says
+// `"type": "module"`, name the file `webpack.config.cjs`, or write `export default { … }`."
+// A project of its own, as a user's: that package.json, the packed package, webpack and
+// webpack-cli installed by npm (webpack-cli is no devDependency of the repository; 6.0.1,
+// whose engines take the Node.js 20 the tests run on), src/server.js the Node app. The page's
+// Node config is saved under the name the sentence gives, then as webpack.config.js with
+// `module.exports =` written `export default`; each is built by the webpack command line as a
+// user runs it (`webpack`, no arguments: the CLI finds the config by its default name), and
+// dist/ is copied out of the project and run with node. Without either change the CLI cannot
+// load the config (why the sentence is there). Test scaffolding: npm's --prefer-offline.
+const WEBPACK_CLI = "6.0.1";
+const version = (name) => JSON.parse(readFileSync(repoRequire.resolve(`${name}/package.json`), "utf8")).version;
+const here = dirname(fileURLToPath(import.meta.url));
+
+test("webpack CLI in a \"type\": \"module\" project: the Node recipe as webpack.config.cjs, and as webpack.config.js with export default, builds, and the bundle runs with node outside the project", { timeout: 300_000 }, async (t) => {
+  const sentence = docSection("webpack 5").replace(/\s+/g, " ")
+    .match(/in a project whose `package\.json` says `"type": "module"`, name the file `([^`]+)`, or write `export default \{ … \}`/);
+  assert.ok(sentence, "docs/bundlers.md's sentence on \"type\": \"module\" projects");
+  const recipe = docBlock("webpack 5", WEBPACK_NODE);
+  assert.match(recipe, /^module\.exports = \{/m);
+  const variants = [[sentence[1], recipe], ["webpack.config.js", recipe.replace(/^module\.exports = /m, "export default ")]];
+
+  const dir = outsideDir(t, "webpack-esm-project");
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ private: true, type: "module" }));
+  await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", process.env.VOMO_TGZ,
+    `webpack@${version("webpack")}`, `webpack-cli@${WEBPACK_CLI}`], { cwd: dir, timeout: 240_000 });
+  mkdirSync(join(dir, "src"));
+  cpSync(join(here, "app", "node.js"), join(dir, "src", "server.js"));
+  writeFileSync(join(dir, "src", "page.json"), LIST_PAGE());
+  const sim = await startSimulator({ port: 0, users: 7 });
+  t.after(() => sim.close());
+  /** `webpack` in the project with only `file` as config; resolves to { code, output }. */
+  const build = (file, text) => {
+    for (const f of readdirSync(dir)) if (/^webpack\.config\./.test(f)) rmSync(join(dir, f));
+    rmSync(join(dir, "dist"), { recursive: true, force: true });
+    writeFileSync(join(dir, file), text);
+    return run(process.execPath, [join(dir, "node_modules/webpack/bin/webpack.js")], { cwd: dir, timeout: 120_000 })
+      .then(({ stdout, stderr }) => ({ code: 0, output: stdout + stderr }), (e) => ({ code: e.code, output: `${e.stdout}${e.stderr}` }));
+  };
+
+  for (const [file, text] of variants) {
+    await t.test(file, async (t) => {
+      const { code, output } = await build(file, text);
+      assert.equal(code, 0, output);
+      assert.match(output, /compiled successfully/);
+      const dist = join(dir, "dist");
+      assert.equal(readdirSync(dist).filter((f) => f.endsWith(".wasm")).length, 1, `one .wasm in ${readdirSync(dist)}`);
+      const out = outsideDir(t, "webpack-esm-project-dist");
+      cpSync(dist, out, { recursive: true });
+      const result = await runNode(join(out, "main.js"), { cwd: out, env: { VOMO_SIM_URL: sim.url, VOMO_SIM_TOKEN: sim.token } });
+      assert.deepEqual(result, { ids: FIXTURE_IDS, users: 7, error: { isVomoError: true, kind: "parse" } });
+    });
+  }
+
+  await t.test("the recipe's module.exports as webpack.config.js: the CLI cannot load it (why the sentence)", async () => {
+    const { code, output } = await build("webpack.config.js", recipe);
+    assert.notEqual(code, 0);
+    assert.match(output, /Failed to load '.*webpack\.config\.js' config[\s\S]*module is not defined in ES module scope/);
+  });
 });
