@@ -6,8 +6,8 @@
 // the same for the `vomo-users/parse` entries. Around them: the JS entries, the façade, the types, the
 // simulator and stores, with CommonJS builds of the ES module sub-paths.
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync } from "node:fs";
-import { join, dirname } from "node:path";
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync } from "node:fs";
+import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -57,10 +57,16 @@ const web = join(pkg, "web");
 // that neither overwrites the other's target/…/vomo_users.wasm nor recompiles the crate for
 // the other's features on the next build. Both turn on the crate's `js` feature: the
 // `#[wasm_bindgen]` exports the façade calls, which Rust apps that depend on the crate leave off.
+// The main target directory is made before both start: cargo makes a missing target
+// directory by renaming a fresh temporary one into place, and on a fresh clone the main
+// build's rename replaced the (still empty) target/ the parse build had just made to hold its
+// own temporary target/parse… directory ("No such file or directory … target/parse7KViqb").
+const targetDir = resolve(root, process.env.CARGO_TARGET_DIR ?? "target"); // cargo reads it from the cwd, root
+mkdirSync(targetDir, { recursive: true });
 const builds = await Promise.allSettled([
   wasmPack(web, "vomo_users", { cargoArgs: ["--features", "js"] }),
   wasmPack(join(pkg, "parse", "web"), "vomo_users_parse", { cargoArgs: ["--no-default-features", "--features", "js"],
-    env: { CARGO_TARGET_DIR: join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "parse") } }),
+    env: { CARGO_TARGET_DIR: join(targetDir, "parse") } }),
 ]);
 for (const b of builds) if (b.status === "fulfilled") process.stderr.write(b.value);
 for (const b of builds) if (b.status === "rejected") throw b.reason;
