@@ -220,6 +220,12 @@ export interface ClientStats {
 
 export class VomoClient {
   constructor(options: VomoClientOptions);
+  /**
+   * The base URL as the client checked it, with no trailing slash on its path (a bare origin keeps its `/`; `https://api.vomo.org/v1`
+   * by default): where its requests go, and what a poller's state and an import's progress record as
+   * the API they are of. Spellings of one URL (`HTTPS://API.example.org/v1/`) give the same text.
+   */
+  readonly baseUrl: string;
   listUsers(filters?: UserFilters, options?: CallOptions): AsyncGenerator<User, void, undefined>;
   listUserPages(filters?: UserFilters, options?: CallOptions): AsyncGenerator<Page<User>, void, undefined>;
   listAllUsers(filters?: UserFilters, options?: CallOptions): Promise<User[]>;

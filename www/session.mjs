@@ -5,7 +5,6 @@ import { VomoClient } from "vomo-users";
 
 let token = null;
 let client = null;
-let baseUrl = null;
 const listeners = new Set();
 const warnings = { count: 0, last: null };
 
@@ -22,7 +21,6 @@ export function connect({ baseUrl: url, token: secret, requestsPerSecond }) {
   });
   token = secret;
   client = next;
-  baseUrl = url;
   warnings.count = 0;
   warnings.last = null;
   for (const f of listeners) f(client);
@@ -32,19 +30,19 @@ export function connect({ baseUrl: url, token: secret, requestsPerSecond }) {
 export function disconnect() {
   token = null;
   client = null;
-  baseUrl = null;
   for (const f of listeners) f(null);
 }
 
 export const currentClient = () => client;
-export const currentBaseUrl = () => baseUrl;
 /**
  * What the page's saved state (poll checkpoints, import progress) is kept per: the API's base
- * URL. The simulator of `npm run admin` and a real API served on the same origin share this
- * page's localStorage; without it, a roster tried on the simulator would count as imported
- * against the real API, and a poll there would go on from the simulator's checkpoint.
+ * URL as the client checked it (`client.baseUrl`: `http://127.0.0.1:4010/v1/` and
+ * `http://127.0.0.1:4010/v1` are one API, with one state). The simulator of `npm run admin`
+ * and a real API served on the same origin share this page's localStorage; without it, a
+ * roster tried on the simulator would count as imported against the real API, and a poll
+ * there would go on from the simulator's checkpoint (which the package refuses).
  */
-export const apiScope = () => baseUrl ?? "(not connected)";
+export const apiScope = () => client?.baseUrl ?? "(not connected)";
 export const clientWarnings = () => ({ ...warnings });
 
 /** Calls `f(client | null)` now and on every connect and disconnect. */

@@ -54,6 +54,11 @@ export function makeClientClass(glue) {
       }
     }
 
+    /** The base URL as the client checked it: what requests go to and saved state records. */
+    get baseUrl() {
+      return this.#inner.baseUrl;
+    }
+
     /** Async iterator of pages (`Page<User>`), streamed one request at a time. */
     listUserPages(filters, options) {
       return this.#pages(filters, options, "listUserPages");

@@ -179,6 +179,13 @@ impl WasmClient {
         })
     }
 
+    /// The base URL as the client checked it (no trailing slash on its path but a bare origin's): where requests
+    /// go, and what a poller's state and an import's progress record (`store::bound_api`).
+    #[wasm_bindgen(getter, js_name = baseUrl)]
+    pub fn base_url(&self) -> String {
+        self.inner.base_url().as_str().to_string()
+    }
+
     pub fn stats(&self) -> JsResult<JsValue> {
         to_js(&self.inner.stats())
     }

@@ -139,7 +139,7 @@ test("admin changes: two tabs: Poll in a second tab while the first polls the sa
   await assertClean(admin);
 });
 
-test("admin changes: saved poll state is kept per API: connected to another base URL on the same page, the first poll is an initial sync there; back on the first API, its checkpoint is where it was", async (t) => {
+test("admin changes: saved poll state is kept per API: connected to another base URL on the same page, the first poll is an initial sync there; back on the first API, under either spelling of its URL, its checkpoint is where it was", async (t) => {
   const admin = await openAdmin(t, { sim: { users: 20, seed: 9, now: "2026-01-01T00:00:00Z" } });
   const { page, sim } = admin;
   const { startSimulator } = await import("vomo-users/sim");
@@ -164,4 +164,14 @@ test("admin changes: saved poll state is kept per API: connected to another base
   await control(sim, "POST", "clock", { advanceMs: 10_000 });
   await page.click("#poll-run");
   assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 0 changes/, "the first API's checkpoint was kept");
+
+  // Another spelling of the first API's URL (scheme in capitals, a trailing slash) is that API:
+  // its checkpoint, not a second initial sync under a scope of its own.
+  const spelled = `${sim.url.replace(/^http:/, "HTTP:")}/`;
+  assert.notEqual(spelled, sim.url);
+  await page.fill("#base-url", spelled);
+  assert.match(await connect(page), /^connected/);
+  await control(sim, "POST", "clock", { advanceMs: 10_000 });
+  await page.click("#poll-run");
+  assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 0 changes/, "one API under two spellings shares one state");
 });

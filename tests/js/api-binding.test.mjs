@@ -144,3 +144,26 @@ test("importRoster: progress under a key is of one API; another is refused befor
   await importRoster(client(c), records, { store, key: "nightly" });
   await rejects(importRoster(client(b), records, { store, key: "nightly" }), "invalid_input");
 });
+
+test("VomoClient.baseUrl: the URL as checked, equal to the platform's own URL parser's reading less trailing slashes, and the text a state records", async (t) => {
+  const client = (baseUrl) => new VomoClient({ token: "t0ken", ...(baseUrl === undefined ? {} : { baseUrl }) });
+  assert.equal(client().baseUrl, "https://api.vomo.org/v1");
+  // Differential: each spelling as Node's WHATWG URL reads it, the path's trailing slashes cut.
+  const whatwg = (text) => { const u = new URL(text.trim()); return `${u.origin}${u.pathname.replace(/\/+$/, "") || "/"}`; }; // a root path stays "/"
+  const spellings = ["HTTPS://API.vomo.org:443/v1/", " https://api.vomo.org/v1// ", "https://api.vomo.org/a/../v1", "https://api.vomo.org/v1/./",
+    "https://API.Example.ORG:8443/v1", "http://LOCALHOST:4010/v1/", "http://127.0.0.1:80/v1", "http://[0:0:0:0:0:0:0:1]:4010/v1",
+    "https://api.vomo.org/%7Ev1/", "https://xn--bcher-kva.example/v1", "https://api.vomo.org"];
+  for (const s of spellings) assert.equal(client(s).baseUrl, whatwg(s), s);
+  assert.equal(client("HTTPS://API.vomo.org:443/v1/").baseUrl, client("https://api.vomo.org/v1").baseUrl);
+  assert.throws(() => { client("https://x.example/v1").baseUrl = "https://evil.example"; }, TypeError, "read-only");
+
+  // What a poll records is that text; another spelling of the same URL polls on from it.
+  const a = await world(t, 1);
+  const store = new MemoryStore();
+  const spelt = new VomoClient({ token: a.sim.token, baseUrl: `${a.sim.url.replace(/^http:/, "HTTP:")}//`, requestsPerSecond: 100 });
+  assert.equal(spelt.baseUrl, a.sim.url);
+  assert.equal((await pollerOf(spelt, store).poller.poll()).processed, 20);
+  assert.ok(Object.values(snapshot(store)).some((v) => v.includes(`"api":${JSON.stringify(spelt.baseUrl)}`)));
+  tick(a.sim);
+  assert.equal((await pollerOf(a.client, store).poller.poll()).processed, 0);
+});

@@ -2,7 +2,7 @@
 // the public API used with its real types (no any).
 import init, {
   VomoError, parseUserPage, parseUserDetail, parseUser, classifyChange, diffParticipations,
-  totalHours, findMissingIds,
+  totalHours, findMissingIds, VomoClient,
 } from "vomo-users";
 import type { User, UserDetail, Participation, Page, ParticipationDiff, VomoErrorKind } from "vomo-users";
 import initParse, { VomoError as ParseError, parseUserPage as parsePage, parseUserDetail as parseDetail, parseUser as parseOne } from "vomo-users/parse";
@@ -66,5 +66,13 @@ async function parseOnly(body: string): Promise<User[]> {
   return [...same.data, one, user];
 }
 
+// The client's checked base URL: text, and read-only.
+function baseOf(client: VomoClient): string {
+  // @ts-expect-error baseUrl is read-only
+  client.baseUrl = "https://example.org/v1";
+  return client.baseUrl;
+}
+
 void main("{}");
+void baseOf;
 void parseOnly("{}");
