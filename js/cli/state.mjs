@@ -13,11 +13,9 @@ export function defaultStateDir(env) {
   return join(env.XDG_STATE_HOME || join(homedir(), ".local", "state"), "vomo-users");
 }
 
-/** The base URL as the binding compares it: host lower-cased, default port and trailing "/" dropped. */
-const apiOf = (baseUrl) => new URL(baseUrl).href.replace(/\/+$/, "");
-
 /**
- * Checks that DIR holds the state of the API at `baseUrl`, and with `bind` records it there
+ * Checks that DIR holds the state of the API at `baseUrl` (as the client reads it, values.mjs:
+ * the text the library's own state records), and with `bind` records it there
  * (DIR/api.json) when DIR holds no API's yet. A poll's checkpoint, an import's progress and
  * the mapping are facts about one VOMO API: used against another (the simulator, then the
  * real API), a poll would go on from the other's checkpoint and skip the backfill, and an
@@ -31,7 +29,7 @@ const apiOf = (baseUrl) => new URL(baseUrl).href.replace(/\/+$/, "");
  */
 export async function checkStateDir(stateDir, baseUrl, { bind = true } = {}) {
   const file = join(stateDir, "api.json");
-  const api = apiOf(baseUrl);
+  const api = baseUrl;
   if (bind) {
     try {
       await mkdir(stateDir, { recursive: true });

@@ -90,26 +90,32 @@ export function userId(text, command) {
 export const defaultBaseUrl = () => policy().client.baseUrl;
 
 /**
- * Why a client would refuse `url` as its base URL, by the client's own rules
+ * `url` as a client reads it, `{ url }` (its `baseUrl`: host in lower case, default port and
+ * trailing "/" dropped), or why it would refuse it, `{ why }`, by the client's own rules
  * (src/client/url.rs: https, or http to a loopback host only; no credentials, query or
- * fragment; no port fetch refuses), or null: a client is made with a placeholder token and
- * dropped, so the CLI can say so before any token is read.
+ * fragment; no port fetch refuses): a client is made with a placeholder token and dropped, so
+ * the CLI can say so before any token is read.
  */
-export function clientRefuses(url) {
+function asClientReadsIt(url) {
   try {
-    new VomoClient({ token: "placeholder", baseUrl: url });
-    return null;
+    return { url: new VomoClient({ token: "placeholder", baseUrl: url }).baseUrl };
   } catch (e) {
-    if (e instanceof VomoError && e.kind === "invalid_input") return e.message;
+    if (e instanceof VomoError && e.kind === "invalid_input") return { why: e.message };
     throw e;
   }
 }
 
-/** The base URL, unless the client would refuse it (a UsageError). */
+/** Why a client would refuse `url` as its base URL, or null. */
+export const clientRefuses = (url) => asClientReadsIt(url).why ?? null;
+
+/**
+ * The base URL as the client reads it, which is also what a state directory records as its
+ * API (state.mjs); a UsageError if the client would refuse it.
+ */
 export function baseUrl(text) {
-  const why = clientRefuses(text);
+  const { url, why } = asClientReadsIt(text);
   if (why) throw new UsageError(`--base-url: ${why}`);
-  return text.trim().replace(/\/+$/, "");
+  return url;
 }
 
 /**

@@ -154,7 +154,7 @@ test("user <id> against a base URL without /v1: exit 3 as the 404 says, with a n
   for (const base of [bare, `${bare}/`]) {
     const r = await cli(["user", String(id), "--base-url", base, ...FAST], { env });
     assert.equal(r.code, 3);
-    assert.match(r.stderr, new RegExp(`^vomo-users: not found: user ${id}\nvomo-users: note: --base-url ${bare.replace(/[.]/g, "\\.")} does not end in /v1`, "m"));
+    assert.match(r.stderr, new RegExp(`^vomo-users: not found: user ${id}\nvomo-users: note: --base-url ${bare.replace(/[.]/g, "\\.")}/ does not end in /v1`, "m"));
   }
   for (const base of [env.VOMO_BASE_URL, `${env.VOMO_BASE_URL}/`]) {
     const r = await cli(["user", "999999", "--base-url", base, ...FAST], { env });

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { VomoClient } from "vomo-users";
 import { cli, posts, world } from "./helpers.mjs";
 
 const ROSTER = "First Name,Last Name,Email\r\nAna,Lima,ana.lima@example.org\r\nBo,Ek,bo.ek@example.org\r\n";
@@ -70,6 +71,10 @@ test("poll and reconcile: another API's state directory is refused before any re
   const again = await poll({ ...a.env, VOMO_BASE_URL: same });
   assert.equal(again.code, 0, again.stderr);
   assert.equal(JSON.parse(again.stdout.trim().split("\n").at(-1)).processed, 0, "the same API: its checkpoint holds");
+  // api.json records the URL as the library's client reads it (one rule, the library's).
+  const recorded = JSON.parse(await readFile(join(state, "api.json"), "utf8")).baseUrl;
+  assert.equal(recorded, new VomoClient({ token: "t0ken", baseUrl: same }).baseUrl);
+  assert.equal(recorded, a.sim.url);
 });
 
 test("a state directory from before the binding is bound to the first API that uses it; reconcile binds nothing", async (t) => {
