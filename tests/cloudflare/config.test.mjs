@@ -125,6 +125,9 @@ test("settings that cannot work: the cron kicks nobody and says why, the routes 
     [{ DELIVERY: "webhook", WEBHOOK_URL: `${sink.url}/webhook` }, {}, /WEBHOOK_SECRET/],
     [{ MAX_REQUESTS_PER_SLICE: "many" }, {}, /MAX_REQUESTS_PER_SLICE must be a number/],
     [{ VOMO_BASE_URL: "api.vomo.org/v1" }, {}, /VOMO_BASE_URL must be a URL, got "api.vomo.org\/v1"/],
+    // A URL the package's client refuses, by its own rules, before any slice would make one.
+    [{ VOMO_BASE_URL: "http://api.vomo.org/v1" }, {}, /VOMO_BASE_URL: VomoClient: baseUrl must use https outside loopback/],
+    [{ VOMO_BASE_URL: "http://127.0.0.1:6000/v1" }, {}, /VOMO_BASE_URL: VomoClient: baseUrl: fetch refuses to connect to port 6000/],
   ]) {
     const w = await startWorker(t, {
       sink, vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url, ...vars },

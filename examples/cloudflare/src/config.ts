@@ -2,6 +2,7 @@
 // from the CUSTOMERS var and from the registry (registry.ts); tokens from secrets named
 // VOMO_TOKEN_<CUSTOMER> or, for registered customers, from their object's vault (vault.ts).
 // Nothing here ever returns or logs a token.
+import { VomoClient, VomoError } from "vomo-users";
 
 /** Secrets are not in wrangler.jsonc, so `wrangler types` cannot see them: declared here. */
 export interface Secrets {
@@ -115,8 +116,20 @@ function oneOf<T extends string>(value: unknown, name: string, allowed: readonly
 
 const urlOrNull = (value: unknown) => (typeof value === "string" && value.trim() ? value.trim() : null);
 
-/** An API base URL as a customer's binding compares it (customer-poller.ts): `new URL(u).href` without a trailing "/". */
-export const apiOf = (baseUrl: string) => new URL(baseUrl).href.replace(/\/+$/, "");
+/**
+ * VOMO_BASE_URL as the package's client reads it (`client.baseUrl`): the text the poller's
+ * state records as its API, and so what a customer's binding compares (customer-poller.ts).
+ * A URL the client refuses (plain http outside loopback, a port fetch blocks) is a ConfigError.
+ */
+function apiBaseUrl(text: string): string {
+  if (!URL.canParse(text)) throw new ConfigError(`VOMO_BASE_URL must be a URL, got ${JSON.stringify(text)}`);
+  try {
+    return new VomoClient({ token: "placeholder", baseUrl: text }).baseUrl;
+  } catch (e) {
+    if (e instanceof VomoError && e.kind === "invalid_input") throw new ConfigError(`VOMO_BASE_URL: ${e.message}`);
+    throw e;
+  }
+}
 
 /** The settings, or a ConfigError naming the first one that cannot work. */
 export function settings(env: AppEnv): Settings {
@@ -133,7 +146,7 @@ export function settings(env: AppEnv): Settings {
     maxAttempts: int(env.MAX_ATTEMPTS, "MAX_ATTEMPTS", 1, 5),
     pollIntervalMs: int(env.POLL_INTERVAL_MS, "POLL_INTERVAL_MS", 1, 900_000),
   };
-  if (!URL.canParse(s.baseUrl)) throw new ConfigError(`VOMO_BASE_URL must be a URL, got ${JSON.stringify(s.baseUrl)}`);
+  s.baseUrl = apiBaseUrl(s.baseUrl);
   if (s.delivery === "webhook" && !s.webhookUrl) throw new ConfigError("DELIVERY is webhook but WEBHOOK_URL is empty");
   if (s.delivery === "webhook" && !env.WEBHOOK_SECRET) throw new ConfigError("DELIVERY is webhook but the WEBHOOK_SECRET secret is not set");
   return s;

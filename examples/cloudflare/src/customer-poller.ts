@@ -7,7 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import { UserPoller, VomoClient, VomoError } from "vomo-users";
 import type { PollResult, PollerHealth } from "vomo-users";
 import { DurableObjectStore } from "vomo-users/stores";
-import { ConfigError, apiOf, settings, tokenFor, tokenName, type AppEnv, type Settings } from "./config";
+import { ConfigError, settings, tokenFor, tokenName, type AppEnv, type Settings } from "./config";
 import { seal, unseal, type Sealed } from "./vault";
 import { Subrequests, sinkFor, type Sink } from "./delivery";
 import { deadLetter, participationEvent, userEvent } from "./events";
@@ -148,7 +148,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
    */
   async acceptBaseUrl(customerId: string): Promise<{ customerId: string; baseUrl: string; previous: string | null }> {
     await this.remember(customerId);
-    const baseUrl = apiOf(settings(this.env).baseUrl);
+    const baseUrl = settings(this.env).baseUrl;
     const previous = await this.bind(customerId, baseUrl, "accept");
     if (previous !== baseUrl) log("vomo.base_url_accepted", { customerId, baseUrl, previous });
     return { customerId, baseUrl, previous };
@@ -219,8 +219,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
    * health) until VOMO_BASE_URL is set back or "accept" (the admin route) rebinds the state
    * to it, checkpoint and all. "check" binds nothing. Returns the URL bound before, or null.
    */
-  private async bind(customerId: string, baseUrl: string, mode: "check" | "bind" | "accept"): Promise<string | null> {
-    const api = apiOf(baseUrl);
+  private async bind(customerId: string, api: string, mode: "check" | "bind" | "accept"): Promise<string | null> {
     const bound = (await this.ctx.storage.get<string>(KEY.api)) ?? null;
     if (bound !== null && bound !== api && mode !== "accept") {
       throw new ConfigError(`the state of customer ${JSON.stringify(customerId)} (its checkpoint and known ids) is of the VOMO API at ${bound}, ` +
