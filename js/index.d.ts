@@ -362,6 +362,18 @@ export class UserPoller {
   reconcile(options?: CallOptions): Promise<ReconcileResult>;
   health(): PollerHealth;
   loadHealth(): Promise<PollerHealth>;
+  /**
+   * The `baseUrl` the customer's stored state was written for (as `client.baseUrl` reads it),
+   * from the store alone: no client, nothing sent or written. Null when the store has no state
+   * for the customer yet, or its state predates states recording their API.
+   */
+  static storedBaseUrl(options: StoredBaseUrlOptions): Promise<string | null>;
+}
+
+export interface StoredBaseUrlOptions {
+  store: KeyValueStore;
+  /** The customer whose state to read, as given to `new UserPoller`. */
+  customerId: string;
 }
 
 // ---------------------------------------------------------------- import

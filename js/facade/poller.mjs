@@ -86,5 +86,18 @@ export function makePollerClass(glue) {
     async loadHealth() {
       return await settle(this.#inner.loadHealth());
     }
+
+    /**
+     * The `baseUrl` a customer's stored state was written for, read from the store alone (no
+     * client, nothing sent or written); null when there is no state yet, or it predates the binding.
+     */
+    static async storedBaseUrl(options = {}) {
+      const who = "UserPoller.storedBaseUrl";
+      checkOptions(options ?? {}, ["store", "customerId"], who);
+      const { store, customerId } = options;
+      requireStore(store, who);
+      if (typeof customerId !== "string") throw new VomoError("invalid_input", `${who}: customerId must be a string`);
+      return await settle(glue.storedBaseUrl(customerId, (key) => store.get(key), (key, value) => store.set(key, value)));
+    }
   };
 }

@@ -144,6 +144,16 @@ impl WasmPoller {
     }
 }
 
+/// `UserPoller.storedBaseUrl`: the store alone is read (its `set` is never called).
+#[wasm_bindgen(js_name = storedBaseUrl)]
+pub fn stored_base_url(customer_id: String, store_get: Function, store_set: Function) -> Promise {
+    let store = JsStore { get: store_get, set: store_set, delete: None, set_many: None };
+    promise(async move {
+        let api = crate::poller::stored_base_url(&store, &customer_id).await.map_err(to_js_error)?;
+        Ok(api.map_or(JsValue::NULL, JsValue::from))
+    })
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ImportOptionsJson {

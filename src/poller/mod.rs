@@ -205,14 +205,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         if let Some(previous) = &config.previous_base_url {
             config.previous_base_url = Some(bound_api::checked_previous(previous, "UserPoller")?);
         }
-        if config.customer_id.trim().is_empty() || config.customer_id.contains('/') {
-            return Err(VomoError::invalid_input("UserPoller: customerId must be a non-empty string without '/'"));
-        }
-        if config.customer_id == IMPORTS {
-            return Err(VomoError::invalid_input(format!(
-                "UserPoller: customerId must not be \"{IMPORTS}\": the store keeps the imports' progress under that name"
-            )));
-        }
+        check_customer_id(&config.customer_id, "UserPoller")?;
         if !(config.poll_interval_ms.is_finite() && config.poll_interval_ms > 0.0) {
             return Err(VomoError::invalid_input("UserPoller: pollIntervalMs must be a positive number"));
         }
@@ -366,7 +359,57 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     }
 }
 
+/// A `customerId` names the customer's keys in the store (`Keys`).
+fn check_customer_id(customer_id: &str, who: &str) -> Result<()> {
+    if customer_id.trim().is_empty() || customer_id.contains('/') {
+        return Err(VomoError::invalid_input(format!("{who}: customerId must be a non-empty string without '/'")));
+    }
+    if customer_id == IMPORTS {
+        return Err(VomoError::invalid_input(format!(
+            "{who}: customerId must not be \"{IMPORTS}\": the store keeps the imports' progress under that name"
+        )));
+    }
+    Ok(())
+}
+
+/// The base URL a customer's stored state was written for (`store::bound_api`), read from the
+/// store alone: no client, no lease, nothing written. `None` when the customer has no state
+/// yet, or its state was saved before states recorded their API (the first API to poll it
+/// takes it).
+pub async fn stored_base_url<S: Store>(store: &S, customer_id: &str) -> Result<Option<String>> {
+    check_customer_id(customer_id, "UserPoller.storedBaseUrl")?;
+    Ok(PollerState::load_core(store, &Keys::new(customer_id)).await?.and_then(|core| core.api))
+}
+
 /// Stops a poll with an auth or permission error (the checkpoint does not move).
 pub(crate) fn is_fatal(e: &VomoError) -> bool {
     matches!(e.kind, ErrorKind::Auth | ErrorKind::Forbidden | ErrorKind::Aborted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::memory::{block_on, MemStore};
+
+    /// Written as a poll's save writes it; read back without a client.
+    #[test]
+    fn stored_base_url_reads_the_states_api_alone() {
+        let store = MemStore::default();
+        assert_eq!(block_on(stored_base_url(&store, "acme")).unwrap(), None, "no state yet");
+        let keys = Keys::new("acme");
+        let mut state = block_on(PollerState::load(&store, &keys)).unwrap();
+        block_on(state.save(&store, &keys)).unwrap();
+        assert_eq!(block_on(stored_base_url(&store, "acme")).unwrap(), None, "state without an API (as before the binding)");
+        state.core.api = Some("https://api.vomo.org/v1".into());
+        block_on(state.save(&store, &keys)).unwrap();
+        assert_eq!(block_on(stored_base_url(&store, "acme")).unwrap().as_deref(), Some("https://api.vomo.org/v1"));
+        assert_eq!(block_on(stored_base_url(&store, "other")).unwrap(), None, "another customer's keys");
+        for bad in ["", " ", "a/b", IMPORTS] {
+            let e = block_on(stored_base_url(&store, bad)).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::InvalidInput, "{bad:?}");
+            assert!(e.message.starts_with("UserPoller.storedBaseUrl: customerId"), "{}", e.message);
+        }
+        block_on(store.set(&keys.key("state"), "{not json")).unwrap();
+        assert_eq!(block_on(stored_base_url(&store, "acme")).unwrap_err().kind, ErrorKind::Parse);
+    }
 }

@@ -118,14 +118,15 @@ fn bucket(id: UserId, n: i64) -> i64 {
 }
 
 impl PollerState {
+    /// The stored `state` value alone, or `None` for a customer with no state yet.
+    pub async fn load_core<S: Store>(store: &S, keys: &Keys) -> Result<Option<CoreState>> {
+        let Some(text) = read_chunked(store, &keys.key("state")).await? else { return Ok(None) };
+        serde_json::from_str(&text).map(Some).map_err(|e| VomoError::parse("state", format_args!("unreadable poller state ({e})")))
+    }
+
     pub async fn load<S: Store>(store: &S, keys: &Keys) -> Result<PollerState> {
-        let mut core = CoreState::default();
-        if let Some(text) = read_chunked(store, &keys.key("state")).await? {
-            core = serde_json::from_str(&text).map_err(|e| VomoError::parse("state", format_args!("unreadable poller state ({e})")))?;
-        } else {
-            // A new customer: its initial sync starts now.
-            core.caught_up = Some(false);
-        }
+        // A new customer: its initial sync starts now.
+        let core = Self::load_core(store, keys).await?.unwrap_or(CoreState { caught_up: Some(false), ..CoreState::default() });
         let log = Log::load(store, &keys.key("known-log"), &core.known_log, 0).await?;
         let mut state = PollerState {
             core,

@@ -1,7 +1,8 @@
-// A customer's state is one VOMO API's: each Durable Object binds its poller state
-// (checkpoint, known ids) to the API base URL of its first slice. Another VOMO_BASE_URL (the
-// simulator, then the real API) is a configuration error, sent nowhere and not retried,
-// until the URL is set back or POST /customers/:id/accept-base-url rebinds the state to it.
+// A customer's state is one VOMO API's: the package records in each Durable Object's poller
+// state (checkpoint, known ids) the API base URL of its first slice, and the object reads it
+// (UserPoller.storedBaseUrl). Another VOMO_BASE_URL (the simulator, then the real API) is a
+// configuration error, sent nowhere and not retried, until the URL is set back or
+// POST /customers/:id/accept-base-url moves the state to it.
 // Real workerd (Miniflare), two simulators, a new runtime on the same storage for each
 // change of vars (a redeploy).
 import test from "node:test";
@@ -11,10 +12,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import { repo } from "./example.mjs";
-import { ADMIN_TOKEN, FAST, startSimulator, startSink, startWorker, until } from "./harness.mjs";
+import { pathToFileURL } from "node:url";
+import { ADMIN_TOKEN, FAST, example, startSimulator, startSink, startWorker, until } from "./harness.mjs";
 
 const { Miniflare } = createRequire(join(repo, "package.json"))("miniflare");
-const apiOf = (url) => new URL(url).href.replace(/\/+$/, "");
+const { VomoClient } = await import(pathToFileURL(join(example(), "node_modules/vomo-users/index.mjs")).href);
+/** A base URL as the package reads it (`client.baseUrl`): what a state records and health shows. */
+const apiOf = (url) => new VomoClient({ token: "t", baseUrl: url }).baseUrl;
 
 /** Two APIs: A (10 users, January) and B (another organization, 12 users, June). */
 async function world(t, b = { users: 12, seed: 7, now: "2026-06-01T00:00:00Z" }) {
@@ -87,7 +91,7 @@ test("VOMO_BASE_URL set back: polling resumes from the checkpoint, nothing deliv
   const [changed] = w.A.listAll();
   w.A.updateUser(changed.id, { first_name: "Back" });
   w.A.advanceClock(10_000);
-  const back = await w.deploy(w.A, `${w.A.url}/`); // the same API: the binding compares `new URL(u).href` without the trailing "/"
+  const back = await w.deploy(w.A, `${w.A.url}/`); // the same API: the binding compares URLs as the client reads them
   await back.cron();
   const h = await back.settled("acme", 3);
   assert.equal(h.lastPoll.ok, true, JSON.stringify(h.lastPoll.error));
@@ -141,21 +145,19 @@ test("POST /customers/:id/accept-base-url binds the state to the new URL, keepin
 });
 
 /**
- * Deletes `key` from customer `id`'s object storage in `persist`, as a Worker of the same
- * name and class on the same storage (another runtime), and returns the keys it had before.
+ * Takes the API the package recorded out of customer `id`'s poller state in `persist`, as
+ * releases before it wrote the state, from a Worker of the same name and class on the same
+ * storage (another runtime); returns the object's keys and how many values it changed.
  */
-/** Deletes `key` from the object of `id`, and the API record from its poller state: an object from before both bindings. */
-async function deleteKey(persist, id, key) {
+async function stripApi(persist, id) {
   const mf = new Miniflare({
     name: "poller", modules: true, compatibilityDate: "2026-04-01", durableObjectsPersist: persist,
     durableObjects: { POLLER: { className: "CustomerPoller", useSQLite: true } },
     script: `
       import { DurableObject } from "cloudflare:workers";
       export class CustomerPoller extends DurableObject {
-        async fetch(request) {
+        async fetch() {
           const entries = await this.ctx.storage.list();
-          await this.ctx.storage.delete(new URL(request.url).searchParams.get("key"));
-          // And the API the library recorded in the poller's state, as releases before it wrote it.
           let stripped = 0;
           for (const [k, v] of entries) {
             if (typeof v === "string" && v.includes('"checkpointMs"') && v.includes('"api":')) {
@@ -169,7 +171,7 @@ async function deleteKey(persist, id, key) {
       export default { fetch: (request, env) => env.POLLER.get(env.POLLER.idFromName(${JSON.stringify(id)})).fetch(request) };`,
   });
   try {
-    const res = await mf.dispatchFetch(`http://maintenance.local/?key=${encodeURIComponent(key)}`);
+    const res = await mf.dispatchFetch("http://maintenance.local/");
     return await res.json();
   } finally {
     await mf.dispose();
@@ -184,10 +186,10 @@ test("an object with state from before the binding is bound to VOMO_BASE_URL on 
   assert.equal((await first.settled("acme", 1)).lastPoll.ok, true);
   await first.dispose();
   // Make it an object from before the binding: its state, no base URL.
-  const { keys, stripped } = await deleteKey(w.persist, "acme", "ops/base-url");
+  const { keys, stripped } = await stripApi(w.persist, "acme");
   assert.equal(stripped, 1, "the poller's state recorded its API");
   assert.ok(keys.includes("ops/customer") && keys.some((k) => k.startsWith("vomo-users/")), `acme's object, with state: ${keys}`);
-  assert.ok(keys.includes("ops/base-url"), `the first slice bound it: ${keys}`);
+  assert.deepEqual(keys.filter((k) => k.startsWith("ops/") && k.includes("url")), [], `no record of the URL of the object's own: ${keys}`);
 
   const b = await w.deploy(w.B);
   const before = await b.health("acme");
@@ -206,4 +208,59 @@ test("an object with state from before the binding is bound to VOMO_BASE_URL on 
   const refused = await a.settled("acme", 3);
   assert.equal(refused.lastPoll.error?.kind, "config", JSON.stringify(refused.lastPoll));
   assert.ok(refused.configError.includes(`at ${apiOf(w.B.url)}`) && refused.configError.includes(apiOf(w.A.url)), refused.configError);
+});
+
+test("accept-base-url twice before a slice keeps the first API's state for the move; set back to it, no move is left", async (t) => {
+  // A, B and C: one organization (the same users) under three addresses.
+  const same = { users: 10, seed: 121, now: "2026-01-01T00:00:00Z" };
+  const w = await world(t, same);
+  const C = await startSimulator({ port: 0, ...same });
+  t.after(() => C.close());
+  const { a, b } = await movedToB(t, w);
+  assert.equal((await b.call("POST", "/customers/acme/accept-base-url")).status, 200);
+  await b.dispose();
+  // Redeployed at C before any slice ran at B: the state is B's now (accepted), so C is refused, naming B.
+  const c = await w.deploy(C);
+  let h = await c.health("acme");
+  assert.equal(h.baseUrl, apiOf(w.B.url));
+  assert.ok(h.configError?.includes(`at ${apiOf(w.B.url)}`) && h.configError.includes(apiOf(C.url)), h.configError);
+  const refused = await c.pollNow("acme");
+  assert.equal(refused.error?.kind, "config");
+  assert.equal(C.log().length, 0, "nothing sent to C");
+  // Accepted again: the move is from A's state (no slice took it over) to C.
+  const accepted = await c.call("POST", "/customers/acme/accept-base-url");
+  assert.deepEqual(accepted.body, { customerId: "acme", baseUrl: apiOf(C.url), previous: apiOf(w.B.url) });
+  C.advanceClock(10_000); // where A's and B's clocks stood
+  const [changed] = C.listAll();
+  C.updateUser(changed.id, { first_name: "Third" });
+  C.advanceClock(10_000);
+  await c.cron();
+  h = await c.settled("acme", 4);
+  assert.equal(h.lastPoll.ok, true, JSON.stringify(h.lastPoll.error));
+  assert.equal(h.lastPoll.result.processed, 1, "from A's checkpoint: the change only");
+  assert.equal(h.baseUrl, apiOf(C.url));
+  assert.equal(w.B.log().length, 0, "B was never polled");
+  await until(() => w.sink.events().length >= 11, "C's change delivered");
+  assert.equal(w.sink.events()[10].user.firstName, "Third");
+  assert.ok(h.health.checkpoint > a.health.checkpoint);
+
+  // Accepting A again and then setting VOMO_BASE_URL back to C before a slice: C is the state's
+  // own API, so accepting there leaves no move (A is not taken as C's previous address).
+  await c.dispose();
+  const aRequests = w.A.log().length;
+  const back = await w.deploy(w.A);
+  assert.deepEqual((await back.call("POST", "/customers/acme/accept-base-url")).body,
+    { customerId: "acme", baseUrl: apiOf(w.A.url), previous: apiOf(C.url) });
+  await back.dispose();
+  const c2 = await w.deploy(C);
+  assert.equal((await c2.health("acme")).baseUrl, apiOf(w.A.url), "the accepted move to A is pending");
+  assert.deepEqual((await c2.call("POST", "/customers/acme/accept-base-url")).body,
+    { customerId: "acme", baseUrl: apiOf(C.url), previous: apiOf(w.A.url) });
+  h = await c2.health("acme");
+  assert.equal(h.baseUrl, apiOf(C.url));
+  assert.equal(h.configError, null);
+  const quiet = await c2.pollNow("acme");
+  assert.equal(quiet.ok, true, JSON.stringify(quiet.error));
+  assert.equal(quiet.result.processed, 0);
+  assert.equal(w.A.log().length, aRequests, "nothing sent to A: the move accepted there never ran");
 });

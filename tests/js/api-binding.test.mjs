@@ -90,6 +90,49 @@ test("UserPoller: state written before the binding belongs to the first API that
   await rejects(pollerOf(a.client, store).poller.poll(), "invalid_input");
 });
 
+test("UserPoller.storedBaseUrl: the API a customer's state is of, from the store alone, nothing sent or written", async (t) => {
+  const a = await world(t, 1);
+  const b = await world(t, 1); // the same organization at a new address
+  const store = new MemoryStore();
+  const read = (customerId = "acme", on = store) => UserPoller.storedBaseUrl({ store: on, customerId });
+  assert.equal(await read(), null, "no state yet");
+  await pollerOf(a.client, store).poller.poll();
+  const before = snapshot(store);
+  const keys = store.keys();
+  const requests = sent(a.sim).length;
+  assert.equal(await read(), a.client.baseUrl);
+  assert.equal(await read(), a.sim.url);
+  assert.equal(await read("other"), null, "another customer has no state");
+  assert.deepEqual(snapshot(store), before, "nothing was written");
+  assert.deepEqual(store.keys(), keys, "no lease taken or left");
+  assert.equal(sent(a.sim).length, requests, "nothing was sent");
+
+  // A state another API took over is that API's from its first save on.
+  await pollerOf(b.client, store, { previousBaseUrl: a.sim.url }).poller.poll();
+  assert.equal(await read(), b.sim.url);
+
+  // State saved before states recorded their API: null (the first API to poll it takes it).
+  const [key, value] = Object.entries(snapshot(store)).find(([, v]) => v.includes('"checkpointMs"'));
+  store.set(key, value.replace(`,"api":"${b.sim.url}"`, ""));
+  assert.equal(await read(), null);
+
+  // What a poller refuses, this refuses: a customerId with "/", an empty one, the imports' name; no store.
+  for (const [options, pattern] of [[{ store, customerId: "a/b" }, /customerId must be a non-empty string without '\/'/],
+    [{ store, customerId: "" }, /customerId must be a non-empty string/], [{ store, customerId: "import" }, /customerId must not be "import"/],
+    [{ store, customerId: 7 }, /customerId must be a string/], [{ customerId: "acme" }, /store must have get\(key\) and set\(key, value\)/],
+    [{ store, customerId: "acme", baseUrl: a.sim.url }, /unknown option "baseUrl"; the options are store, customerId$/]]) {
+    const e = await rejects(UserPoller.storedBaseUrl(options), "invalid_input");
+    assert.match(e.message, /^UserPoller\.storedBaseUrl: /);
+    assert.match(e.message, pattern);
+  }
+  // A state that cannot be read is a parse error, and a store that fails is that failure.
+  store.set(key, "{not json");
+  await rejects(read(), "parse");
+  const broken = new Error("disk on fire");
+  const e = await rejects(read("acme", { get: async () => { throw broken; }, set: async () => {} }), "network");
+  assert.equal(e.cause, broken);
+});
+
 test("UserPoller and importRoster: previousBaseUrl is checked like a baseUrl", async (t) => {
   const a = await world(t, 1);
   for (const [value, pattern] of [[42, /previousBaseUrl must be a string/], ["ftp://old.example.org/v1", /previousBaseUrl: is not an http\(s\) URL/],

@@ -22,6 +22,7 @@ const listed = (error) => error.message.match(/the options are (.+)$/)?.[1].spli
 const CALLS = (client, poller) => [
   ["VomoClient", "VomoClientOptions", (o) => new VomoClient({ token: "t", ...o })],
   ["UserPoller", "UserPollerOptions", (o) => new UserPoller({ client, store: new MemoryStore(), customerId: "acme", onUser() {}, ...o })],
+  ["UserPoller.storedBaseUrl", "StoredBaseUrlOptions", (o) => UserPoller.storedBaseUrl({ store: new MemoryStore(), customerId: "acme", ...o })],
   ["poll", "PollOptions", (o) => poller.poll(o)],
   ["reconcile", "CallOptions", (o) => poller.reconcile(o)],
   ["listUsers", "CallOptions", (o) => client.listUsers({}, o).next()],
@@ -33,8 +34,8 @@ const CALLS = (client, poller) => [
   ["importRoster", "ImportRosterOptions", (o) => importRoster(client, [{ firstName: "A", lastName: "B", email: "a@b.org" }], o)],
   ["findOrCreateUser", "CallOptions", (o) => findOrCreateUser(client, "a@b.org", {}, o)],
 ];
-/** The calls that take call options (a `signal` among them): all but the two constructors. */
-const CALL_OPTION_CALLS = (client, poller) => CALLS(client, poller).filter(([, type]) => !["VomoClientOptions", "UserPollerOptions"].includes(type));
+/** The calls that take call options (a `signal` among them): all but the two constructors and the store read. */
+const CALL_OPTION_CALLS = (client, poller) => CALLS(client, poller).filter(([, type]) => !["VomoClientOptions", "UserPollerOptions", "StoredBaseUrlOptions"].includes(type));
 
 /** A simulator of `users` users, a fast client of it, a MemoryStore and a poller on both. */
 async function world(t, users = 20) {

@@ -63,7 +63,7 @@ export interface HealthReport {
   customerId: string;
   /** False when the customer has no token it can use: no VOMO_TOKEN_<ID> secret, and no registered one TOKEN_KEY decrypts. */
   configured: boolean;
-  /** The API base URL this object's state is bound to (see bind): null until a slice reaches the poller. */
+  /** The API base URL this object's state is bound to (see bind): null until a slice reaches the poller; after accept-base-url, the accepted URL. */
   baseUrl: string | null;
   /** The state is another API's than VOMO_BASE_URL's (see bind): the message, and health is null. */
   configError: string | null;
@@ -74,8 +74,22 @@ export interface HealthReport {
 }
 
 const KEY = {
-  customer: "ops/customer", api: "ops/base-url", previousApi: "ops/previous-base-url", last: "ops/last-poll", metrics: "ops/metrics", token: "ops/token",
+  customer: "ops/customer", accepted: "ops/accepted-base-url", last: "ops/last-poll", metrics: "ops/metrics", token: "ops/token",
 } as const;
+
+/** An accepted move of the state from one API's address to another's, until a slice takes it over. */
+interface Accepted {
+  from: string;
+  to: string;
+}
+
+/** How the object's state stands against one VOMO_BASE_URL (see bind). */
+interface Binding {
+  /** The API the state is of (an accepted move's new URL until a slice took it over); null: not bound yet. */
+  bound: string | null;
+  /** The URL whose state the next poll takes over (an accepted move's old one), if any. */
+  previous?: string;
+}
 const NO_METRICS: Metrics = {
   invocations: 0, errors: 0, delivered: 0, processed: 0, created: 0, updated: 0, failed: 0,
   participationEvents: 0, deadLetters: 0, requests: 0, subrequests: 0, consecutiveErrors: 0,
@@ -104,6 +118,19 @@ class CountingStore extends DurableObjectStore {
   override async set(key: string, value: string) {
     this.tally.storageWrites++;
     return super.set(key, value);
+  }
+}
+
+/** The state is of the API at `bound`, and VOMO_BASE_URL is `api`: the message says what to do. */
+class BoundElsewhere extends ConfigError {
+  readonly bound: string;
+  constructor(customerId: string, bound: string, api: string) {
+    super(`the state of customer ${JSON.stringify(customerId)} (its checkpoint and known ids) is of the VOMO API at ${bound}, ` +
+      `and VOMO_BASE_URL is now ${api}: polled from that checkpoint, ${api} would never deliver its changes before it. ` +
+      `Set VOMO_BASE_URL back to ${bound}; or, if ${api} is the same VOMO organization under a new address, ` +
+      `accept it (POST /customers/${customerId}/accept-base-url: polling goes on from the checkpoint); ` +
+      `or start the customer over under a new customer id (a new object, with a backfill)`);
+    this.bound = bound;
   }
 }
 
@@ -149,7 +176,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
   async acceptBaseUrl(customerId: string): Promise<{ customerId: string; baseUrl: string; previous: string | null }> {
     await this.remember(customerId);
     const baseUrl = settings(this.env).baseUrl;
-    const previous = await this.bind(customerId, baseUrl, "accept");
+    const previous = (await this.bind(customerId, baseUrl, "accept")).bound;
     if (previous !== baseUrl) log("vomo.base_url_accepted", { customerId, baseUrl, previous });
     return { customerId, baseUrl, previous };
   }
@@ -162,11 +189,13 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     ]);
     const s = settings(this.env);
     let configError: string | null = null;
+    let bound: string | null = null;
     try {
-      await this.bind(customerId, s.baseUrl, "check");
+      bound = (await this.bind(customerId, s.baseUrl, "check")).bound;
     } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
+      if (!(e instanceof BoundElsewhere)) throw e;
       configError = e.message;
+      bound = e.bound;
     }
     // A registered token that TOKEN_KEY cannot decrypt is no token (lastPoll says why).
     const token = await this.token(customerId).catch((e) => {
@@ -181,7 +210,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
       health = await poller.loadHealth();
     }
     return {
-      customerId, configured: token !== null, baseUrl: (await storage.get<string>(KEY.api)) ?? null, configError, health, lastPoll: last ?? null,
+      customerId, configured: token !== null, baseUrl: bound, configError, health, lastPoll: last ?? null,
       metrics: { ...NO_METRICS, ...metrics }, nextAlarm: alarm === null ? null : new Date(alarm).toISOString(),
     };
   }
@@ -210,35 +239,35 @@ export class CustomerPoller extends DurableObject<AppEnv> {
   }
 
   /**
-   * The one place that decides which VOMO API this object's state is of. The poller's state
-   * (checkpoint, known ids) is a fact about one API: polled against another (a staging or
-   * simulated API, then the real one), it would go on from the other's checkpoint and never
-   * deliver the changes before it. The first slice that reaches the poller ("bind") stores the
-   * base URL; so does the next slice of an object from before this binding (state, no URL).
-   * Another base URL is a ConfigError (not retried, recorded as the slice's error, shown by
-   * health) until VOMO_BASE_URL is set back or "accept" (the admin route) rebinds the state
-   * to it, checkpoint and all. "check" binds nothing. Returns the URL bound before, or null.
+   * The one place that decides whether this object's state may be polled at VOMO_BASE_URL
+   * (`api`). The poller's state (checkpoint, known ids) is a fact about one API: polled against
+   * another (a staging or simulated API, then the real one), it would go on from the other's
+   * checkpoint and never deliver the changes before it. The package records in the state which
+   * API it is of (docs/api.md, "Which API a state is of"), and this reads that record
+   * (`UserPoller.storedBaseUrl`) instead of keeping one of its own: a state of another API is
+   * a ConfigError here (BoundElsewhere: not retried, recorded as the slice's error, shown by
+   * health, with the way out) before the package would refuse it, until VOMO_BASE_URL is set
+   * back or "accept" (the admin route) records the move. That record, the only one this object
+   * keeps, names both URLs until a slice has taken the state over (passing the old one as
+   * `previousBaseUrl`); accepted twice before that, the state is still the first URL's, so
+   * that one is kept. A state not bound yet (a new customer, or state from before states
+   * recorded their API) is taken by the first API that polls it. "check" changes nothing.
    */
-  private async bind(customerId: string, api: string, mode: "check" | "bind" | "accept"): Promise<string | null> {
-    const bound = (await this.ctx.storage.get<string>(KEY.api)) ?? null;
-    if (bound !== null && bound !== api && mode !== "accept") {
-      throw new ConfigError(`the state of customer ${JSON.stringify(customerId)} (its checkpoint and known ids) is of the VOMO API at ${bound}, ` +
-        `and VOMO_BASE_URL is now ${api}: polled from that checkpoint, ${api} would never deliver its changes before it. ` +
-        `Set VOMO_BASE_URL back to ${bound}; or, if ${api} is the same VOMO organization under a new address, ` +
-        `accept it (POST /customers/${customerId}/accept-base-url: polling goes on from the checkpoint); ` +
-        `or start the customer over under a new customer id (a new object, with a backfill)`);
+  private async bind(customerId: string, api: string, mode: "check" | "bind" | "accept"): Promise<Binding> {
+    const storage = this.ctx.storage;
+    const stored = await UserPoller.storedBaseUrl({ store: new DurableObjectStore(storage), customerId });
+    const accepted = await storage.get<Accepted>(KEY.accepted);
+    const pending = accepted !== undefined && accepted.from === stored;
+    const binding: Binding = pending ? { bound: accepted.to, previous: accepted.from } : { bound: stored };
+    if (accepted !== undefined && !pending && mode !== "check") await storage.delete(KEY.accepted); // taken over by a slice
+    const { bound } = binding;
+    if (bound !== null && bound !== api && mode !== "accept") throw new BoundElsewhere(customerId, bound, api);
+    if (mode === "accept" && bound !== api) {
+      // Back at the state's own API (or nothing bound yet): no move is left to take over.
+      if (stored === null || stored === api) await storage.delete(KEY.accepted);
+      else await storage.put(KEY.accepted, { from: stored, to: api } satisfies Accepted);
     }
-    if (bound !== api && mode !== "check") {
-      // The library records in the poller's state which API it is of, and refuses another
-      // (docs/api.md, "Which API a state is of"). An accepted move hands it the old URL as
-      // previousBaseUrl until a slice has taken the state over; accepted twice before that,
-      // the state is still the first URL's, so that one is kept.
-      if (mode === "accept" && bound !== null && (await this.ctx.storage.get<string>(KEY.previousApi)) === undefined) {
-        await this.ctx.storage.put(KEY.previousApi, bound);
-      }
-      await this.ctx.storage.put(KEY.api, api);
-    }
-    return bound;
+    return binding;
   }
 
   private async slice(customerId: string, trigger: Trigger): Promise<SliceOutcome> {
@@ -251,11 +280,10 @@ export class CustomerPoller extends DurableObject<AppEnv> {
       s = settings(this.env);
       const token = await this.token(customerId);
       if (!token) throw new ConfigError(`no token: set the secret ${tokenName(customerId)}, or register the customer (PUT /customers/${customerId})`);
-      await this.bind(customerId, s.baseUrl, "bind");
-      const previousBaseUrl = await this.ctx.storage.get<string>(KEY.previousApi);
-      const poller = this.poller(customerId, token, s, sinkFor(this.env, s, tally.subrequests), tally, previousBaseUrl);
+      const { previous } = await this.bind(customerId, s.baseUrl, "bind");
+      const poller = this.poller(customerId, token, s, sinkFor(this.env, s, tally.subrequests), tally, previous);
       result = JSON.parse(JSON.stringify(await poller.poll({ maxRequests: s.maxRequestsPerSlice }))) as PollResult;
-      if (previousBaseUrl !== undefined) await this.ctx.storage.delete(KEY.previousApi); // taken over by that poll
+      if (previous !== undefined) await this.ctx.storage.delete(KEY.accepted); // taken over by that poll
     } catch (e) {
       error = describe(e);
     }

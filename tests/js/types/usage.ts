@@ -2,9 +2,9 @@
 // the public API used with its real types (no any).
 import init, {
   VomoError, parseUserPage, parseUserDetail, parseUser, classifyChange, diffParticipations,
-  totalHours, findMissingIds, VomoClient,
+  totalHours, findMissingIds, VomoClient, UserPoller, MemoryStore,
 } from "vomo-users";
-import type { User, UserDetail, Participation, Page, ParticipationDiff, VomoErrorKind } from "vomo-users";
+import type { User, UserDetail, Participation, Page, ParticipationDiff, VomoErrorKind, StoredBaseUrlOptions } from "vomo-users";
 import initParse, { VomoError as ParseError, parseUserPage as parsePage, parseUserDetail as parseDetail, parseUser as parseOne } from "vomo-users/parse";
 import type { User as ParsedUser, Page as ParsedPage, UserDetail as ParsedDetail } from "vomo-users/parse";
 
@@ -73,6 +73,18 @@ function baseOf(client: VomoClient): string {
   return client.baseUrl;
 }
 
+// Which API a customer's state is of: a static read of the store, no client.
+async function storedApi(): Promise<string | null> {
+  const options: StoredBaseUrlOptions = { store: new MemoryStore(), customerId: "acme" };
+  // @ts-expect-error the customer is required
+  void UserPoller.storedBaseUrl({ store: options.store });
+  // @ts-expect-error it may be null: no state yet
+  const never: string = await UserPoller.storedBaseUrl(options);
+  void never;
+  return UserPoller.storedBaseUrl(options);
+}
+
 void main("{}");
 void baseOf;
+void storedApi;
 void parseOnly("{}");
