@@ -346,10 +346,11 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         }
     }
 
-    /// Loads the stored state so that `health()` answers before the first poll.
+    /// Loads the stored state so that `health()` answers before the first poll: its small
+    /// `state` value alone (checkpoint and clock offset), not the known ids. A customer with no
+    /// state yet answers as an instance that never polled (no checkpoint, not stalled).
     pub async fn load_health(&self) -> Result<Health> {
-        let state = PollerState::load(&self.store, &self.keys).await?;
-        *self.last_core.borrow_mut() = Some(state.core);
+        *self.last_core.borrow_mut() = PollerState::load_core(&self.store, &self.keys).await?;
         Ok(self.health())
     }
 

@@ -15,7 +15,7 @@
 //! `key.0..N`; the next write replaces it with format 2 and deletes the old chunks.
 
 use super::{Store, MAX_VALUE_BYTES, STATE_VERSION};
-use crate::error::{Result, VomoError};
+use crate::error::{ErrorKind, Result, VomoError};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
@@ -93,23 +93,51 @@ pub async fn write_chunked<S: Store>(store: &S, key: &str, text: &str) -> Result
     Ok(())
 }
 
+/// Reads of a chunked value a writer keeps replacing, before [`read_chunked`] gives up.
+const READ_ATTEMPTS: usize = 8;
+
 /// Reads what [`write_chunked`] (or format 1) wrote; `None` when nothing was written yet.
+///
+/// Safe beside a writer that holds no lock against this reader (`loadHealth`,
+/// `UserPoller.storedBaseUrl` and a status page run while a poll saves): a chunked value is
+/// read from its header, then its chunks, then the header again. A header unchanged after the
+/// chunks means no generation landed in between, so the chunks were that generation's (the
+/// next one writes the other slot, and only the one after it this slot again); a changed
+/// header means a save landed mid-read, which could have deleted the chunks or rewritten them
+/// with a newer generation's text, so the read starts over. An inline value is one `get`.
 pub async fn read_chunked<S: Store>(store: &S, key: &str) -> Result<Option<String>> {
-    let Some(stored) = store.get(key).await? else { return Ok(None) };
-    if stored.is_empty() {
-        return Ok(None);
+    let mut stored = store.get(key).await?;
+    for _ in 0..READ_ATTEMPTS {
+        let Some(header_text) = stored.as_deref().filter(|s| !s.is_empty()) else { return Ok(None) };
+        let (header, inline) = parse_header(key, header_text)?;
+        if let Some(text) = inline {
+            return Ok(Some(text.to_string()));
+        }
+        let keys = header.chunk_keys(key);
+        let mut text = String::new();
+        let mut missing = None;
+        for (i, k) in keys.iter().enumerate() {
+            match store.get(k).await? {
+                Some(part) => text.push_str(&part),
+                None => {
+                    missing = Some(i);
+                    break;
+                }
+            }
+        }
+        let again = store.get(key).await?;
+        if again == stored {
+            return match missing {
+                None => Ok(Some(text)),
+                Some(i) => Err(VomoError::parse(key, format_args!("state chunk {i} of {} is missing", keys.len()))),
+            };
+        }
+        stored = again;
     }
-    let (header, inline) = parse_header(key, &stored)?;
-    if let Some(text) = inline {
-        return Ok(Some(text.to_string()));
-    }
-    let keys = header.chunk_keys(key);
-    let mut text = String::new();
-    for (i, k) in keys.iter().enumerate() {
-        let part = store.get(k).await?.ok_or_else(|| VomoError::parse(key, format_args!("state chunk {i} of {} is missing", keys.len())))?;
-        text.push_str(&part);
-    }
-    Ok(Some(text))
+    Err(VomoError::new(
+        ErrorKind::Busy,
+        format!("{key}: the stored value changed {READ_ATTEMPTS} times while it was read (another process is writing it); read it again later"),
+    ))
 }
 
 /// Pieces of at most `max` bytes, cut at character boundaries.
@@ -133,6 +161,7 @@ mod tests {
     use super::super::memory::MemStore;
     use super::*;
     use super::super::memory::block_on;
+    use std::cell::{Cell, RefCell};
 
     fn text(tag: &str, n: usize) -> String {
         (0..n).map(|i| format!("{tag}-{i:08}-é-abcdefghijklmnopqrstuvw\n")).collect()
@@ -189,6 +218,84 @@ mod tests {
         block_on(write_chunked(&store, "k", "new")).unwrap();
         assert_eq!(block_on(read_chunked(&store, "k")).unwrap().unwrap(), "new");
         assert!(!store.map.borrow().contains_key("k.0") && !store.map.borrow().contains_key("k.1"));
+    }
+
+    /// A store whose `trigger`-th `get` first lets other writers run (each `write_chunked`
+    /// to completion): a reader that holds no lock, interleaved with saves.
+    struct Interleaved<'a> {
+        inner: &'a MemStore,
+        gets: Cell<usize>,
+        trigger: usize,
+        writes: RefCell<Vec<String>>,
+    }
+
+    impl Store for Interleaved<'_> {
+        async fn get(&self, key: &str) -> Result<Option<String>> {
+            let n = self.gets.get() + 1;
+            self.gets.set(n);
+            if n == self.trigger {
+                for text in self.writes.take() {
+                    block_on(write_chunked(self.inner, "k", &text)).unwrap();
+                }
+            }
+            self.inner.get(key).await
+        }
+        async fn set(&self, key: &str, value: &str) -> Result<()> {
+            self.inner.set(key, value).await
+        }
+        async fn delete(&self, key: &str) -> Result<()> {
+            self.inner.delete(key).await
+        }
+    }
+
+    /// One, two or three saves landing before any `get` of a read (the header, a chunk, the
+    /// header again), of chunked and inline values alike: the read gives exactly one value
+    /// that was stored, never an error or a mixture. Before the header was read again, a save
+    /// landing after the header made a chunk "missing" (a parse error), and two saves gave
+    /// the old generation's first chunk joined to the newest one's second.
+    #[test]
+    fn a_read_interleaved_with_saves_gives_one_stored_value() {
+        let values = [text("a", 9_000), text("b", 8_000), text("c", 9_500), "d".to_string(), text("e", 7_000)];
+        for atomic in [false, true] {
+            for writes in 1..=3usize {
+                for first in 0..2 {
+                    for trigger in 1..=6 {
+                        let store = MemStore { atomic_batches: atomic, ..Default::default() };
+                        block_on(write_chunked(&store, "k", &values[first])).unwrap();
+                        let later: Vec<String> = values[first + 1..=first + writes].to_vec();
+                        let reader = Interleaved { inner: &store, gets: Cell::new(0), trigger, writes: RefCell::new(later) };
+                        let read = block_on(read_chunked(&reader, "k"))
+                            .unwrap_or_else(|e| panic!("atomic={atomic} writes={writes} first={first} trigger={trigger}: {}", e.message))
+                            .unwrap();
+                        assert!(values.contains(&read), "atomic={atomic} writes={writes} first={first} trigger={trigger}: a mixture");
+                        // Saves that landed during the read leave it reading the newest value; else it read the first.
+                        let landed = reader.writes.borrow().is_empty();
+                        let expected = if landed { &values[first + writes] } else { &values[first] };
+                        assert!(read == *expected, "atomic={atomic} writes={writes} first={first} trigger={trigger} landed={landed}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// A writer that saves before every `get` forever: the reader gives up with `busy`.
+    #[test]
+    fn a_value_that_never_stops_changing_is_busy() {
+        struct Restless<'a>(&'a MemStore, Cell<u32>);
+        impl Store for Restless<'_> {
+            async fn get(&self, key: &str) -> Result<Option<String>> {
+                self.1.set(self.1.get() + 1);
+                block_on(write_chunked(self.0, "k", &text(&self.1.get().to_string(), 9_000))).unwrap();
+                self.0.get(key).await
+            }
+            async fn set(&self, key: &str, value: &str) -> Result<()> {
+                self.0.set(key, value).await
+            }
+        }
+        let store = MemStore::default();
+        let e = block_on(read_chunked(&Restless(&store, Cell::new(0)), "k")).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Busy);
+        assert!(e.message.contains("changed 8 times while it was read"), "{}", e.message);
     }
 
     #[test]

@@ -159,6 +159,42 @@ test("poller: health() during an unfinished backfill reports the lag, not an emp
   assert.equal(h.stalled, true, JSON.stringify(h));
 });
 
+test("poller: loadHealth() of a customer with no state is that of an instance that never polled; of a stored one, the polling instance's, from the state value alone, also while a poll runs", async (t) => {
+  const { sim, client } = await setup(t, { users: 200 });
+  const store = new MemoryStore();
+  let gets = 0;
+  const counting = { get: (k) => { gets++; return store.get(k); }, set: (k, v) => store.set(k, v), delete: (k) => store.delete(k) };
+  const fresh = () => new UserPoller({ client, store: counting, customerId: "acme", pollIntervalMs: 60_000 });
+  // Before: a 1970 checkpoint, a 57-year lag and stalled: true, for a customer never polled.
+  const never = fresh();
+  assert.deepEqual(await never.loadHealth(), { stalled: false, lagMs: null, checkpoint: null });
+  assert.deepEqual(never.health(), fresh().health());
+
+  // While a poll delivers, other instances read its health and its API from the same store:
+  // each read sees a state the poll saved (its checkpoints only move forward), never an error.
+  const seen = [];
+  const poller = new UserPoller({ client, store, customerId: "acme", pollIntervalMs: 60_000, onUser: async ({ user }) => {
+    if (user.id % 10 !== 0) return;
+    const [h, api] = await Promise.all([fresh().loadHealth(), UserPoller.storedBaseUrl({ store, customerId: "acme" })]);
+    seen.push(h.checkpoint);
+    assert.ok(api === null || api === client.baseUrl, api);
+  } });
+  const r = await poller.poll();
+  assert.equal(r.processed, 200);
+  assert.ok(seen.length >= 15, `${seen.length} reads during the poll`);
+  assert.deepEqual(seen, [...seen].sort((a, b) => (a ?? "").localeCompare(b ?? "")), "never backwards");
+
+  // A fresh instance: the polling one's figures, from one read (before, every known-id bucket, log and journal slot).
+  sim.updateUser(sim.listAll()[0].id, { phone: "555-000-0000" });
+  tick(sim, 10_000);
+  await poller.poll();
+  gets = 0;
+  const loaded = await fresh().loadHealth();
+  assert.equal(loaded.checkpoint, poller.health().checkpoint);
+  assert.equal(loaded.stalled, false);
+  assert.equal(gets, 1, "the state value only");
+});
+
 test("poller: changed-users mode, a change whose handler failed is offered again with its detail, and its participation events follow then", async (t) => {
   const { sim, client } = await setup(t);
   const rec = partsRecorder();
