@@ -9,7 +9,8 @@ use std::collections::HashSet;
 /// Lists every visible user (with the same stable-total check as the windows) and
 /// confirms each candidate with `GET /users/{id}` before calling it missing.
 pub(crate) async fn reconcile<R: Runtime, S: Store, H: Handlers>(poller: &Poller<R, S, H>, call: &R::Call) -> Result<Reconciliation> {
-    let state = super::PollerState::load(&poller.store, &poller.keys).await?;
+    // No lease: a reconciliation only reads, and may run beside a poll of the customer.
+    let state = super::PollerState::load_unleased(&poller.store, &poller.keys).await?;
     poller.check_api(&state.core)?; // another API's known ids would all look missing here
     let known = state.known_ids();
     let mut visible: HashSet<i64> = HashSet::new();

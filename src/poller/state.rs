@@ -124,6 +124,33 @@ impl PollerState {
         serde_json::from_str(&text).map(Some).map_err(|e| VomoError::parse("state", format_args!("unreadable poller state ({e})")))
     }
 
+    /// [`PollerState::load`] for a reader that holds no lease (`reconcile`) while a poll of
+    /// another instance or process may save: loaded between two equal reads of the `state`
+    /// key, else loaded again. A save writes its log segment, buckets and participations
+    /// first, into places the stored state does not name (or, for a bucket, as a chunked
+    /// value that only gains entries), then the `state` key, whose write makes them count,
+    /// and only then deletes what the old state named. So what a load between two equal
+    /// reads of `state` saw is a state a death mid-save could leave, which loads with every
+    /// delivery (tests/store_crash.rs); a save that landed in between, which may have deleted
+    /// a segment the load was reading, changed `state` (its generation), so the load runs
+    /// again. `busy` after [`crate::store::READ_ATTEMPTS`] loads that each met a save.
+    pub async fn load_unleased<S: Store>(store: &S, keys: &Keys) -> Result<PollerState> {
+        let key = keys.key("state");
+        let mut before = store.get(&key).await?;
+        for _ in 0..crate::store::READ_ATTEMPTS {
+            let loaded = Self::load(store, keys).await;
+            let after = store.get(&key).await?;
+            if after == before {
+                return loaded;
+            }
+            before = after;
+        }
+        Err(VomoError::new(
+            crate::error::ErrorKind::Busy,
+            format!("the poller state under {key} changed {} times while it was read (a poll is saving it); read it again later", crate::store::READ_ATTEMPTS),
+        ))
+    }
+
     pub async fn load<S: Store>(store: &S, keys: &Keys) -> Result<PollerState> {
         // A new customer: its initial sync starts now.
         let core = Self::load_core(store, keys).await?.unwrap_or(CoreState { caught_up: Some(false), ..CoreState::default() });

@@ -93,8 +93,9 @@ pub async fn write_chunked<S: Store>(store: &S, key: &str, text: &str) -> Result
     Ok(())
 }
 
-/// Reads of a chunked value a writer keeps replacing, before [`read_chunked`] gives up.
-const READ_ATTEMPTS: usize = 8;
+/// Reads of a value a writer keeps replacing, before a reader that holds no lease gives up
+/// with `busy` ([`read_chunked`], `PollerState::load_unleased`).
+pub const READ_ATTEMPTS: usize = 8;
 
 /// Reads what [`write_chunked`] (or format 1) wrote; `None` when nothing was written yet.
 ///
