@@ -252,12 +252,19 @@ export interface KeyValueStore {
   set(key: string, value: string): void | Promise<void>;
   delete?(key: string): unknown;
   setMany?(entries: [string, string][]): void | Promise<void>;
+  /**
+   * Compare-and-set, for a store that can do it as one step no other writer comes between:
+   * writes `value` only if `key` holds `expected` (null: no value), and returns whether it
+   * wrote. With it, a poll's or an import's lease cannot be taken by two runs at once.
+   */
+  setIf?(key: string, expected: string | null, value: string): boolean | Promise<boolean>;
 }
 
 export class MemoryStore implements KeyValueStore {
   get(key: string): string | null;
   set(key: string, value: string): void;
   delete(key: string): void;
+  setIf(key: string, expected: string | null, value: string): boolean;
   keys(): string[];
   readonly size: number;
 }

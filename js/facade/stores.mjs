@@ -12,6 +12,12 @@ export class MemoryStore {
   delete(key) {
     this.#map.delete(key);
   }
+  /** Compare-and-set: writes `value` only if `key` holds `expected` (null: nothing); true when it wrote. */
+  setIf(key, expected, value) {
+    if (this.get(key) !== expected) return false;
+    this.set(key, value);
+    return true;
+  }
   keys() {
     return [...this.#map.keys()];
   }
@@ -26,11 +32,12 @@ export function requireStore(store, who) {
   }
 }
 
-/** The store's optional `delete(key)` and `setMany(entries)`, bound, for the glue. */
+/** The store's optional `delete(key)`, `setMany(entries)` and `setIf(key, expected, value)`, bound, for the glue. */
 export function storeExtras(store) {
   return [
     typeof store?.delete === "function" ? (key) => store.delete(key) : undefined,
     typeof store?.setMany === "function" ? (entries) => store.setMany(entries) : undefined,
+    typeof store?.setIf === "function" ? (key, expected, value) => store.setIf(key, expected, value) : undefined,
   ];
 }
 

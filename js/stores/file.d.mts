@@ -15,6 +15,13 @@ export declare class FileStore {
   set(key: string, value: string): Promise<void>;
   /** Removes `key`; no error when absent. */
   delete(key: string): Promise<void>;
+  /**
+   * Compare-and-set across processes on this machine: writes `value` only if `key` holds
+   * `expected` (null: no value), under a lock directory beside the key's file; true when it
+   * wrote. A poll's or an import's lease is taken with it, so two processes that start at
+   * the same moment cannot both get it.
+   */
+  setIf(key: string, expected: string | null, value: string): Promise<boolean>;
 }
 
 /** The file name FileStore uses for `key` (injective, safe on case-insensitive file systems). */

@@ -36,6 +36,8 @@ export declare class LocalStorageStore {
   /** Throws the browser's QuotaExceededError when the origin's quota is full. */
   set(key: string, value: string): void;
   delete(key: string): void;
+  /** Compare-and-set within this tab (one synchronous step); localStorage has none across tabs. */
+  setIf(key: string, expected: string | null, value: string): boolean;
 }
 
 /** A Durable Object's `state.storage`: strongly consistent, SAFE for the checkpoint and the lease. */

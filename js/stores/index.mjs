@@ -42,6 +42,12 @@ export class LocalStorageStore {
   delete(key) {
     this.#storage.removeItem(this.#prefix + key);
   }
+  /** Compare-and-set within this tab (one synchronous step); localStorage has none across tabs. */
+  setIf(key, expected, value) {
+    if (this.get(key) !== expected) return false;
+    this.set(key, value);
+    return true;
+  }
 }
 
 /**

@@ -22,6 +22,7 @@ async fn call(f: &Function, what: &str, args: &[&JsValue]) -> Result<JsValue> {
     let result = match args {
         [a] => f.call1(&JsValue::NULL, a),
         [a, b] => f.call2(&JsValue::NULL, a, b),
+        [a, b, c] => f.call3(&JsValue::NULL, a, b, c),
         _ => f.call0(&JsValue::NULL),
     };
     match result {
@@ -30,13 +31,15 @@ async fn call(f: &Function, what: &str, args: &[&JsValue]) -> Result<JsValue> {
     }
 }
 
-/// `{ get(key), set(key, value) }` as two functions, plus the store's optional `delete(key)`
-/// and `setMany(entries)` (all entries or none, at most [`BATCH_LIMIT`] per call).
+/// `{ get(key), set(key, value) }` as two functions, plus the store's optional `delete(key)`,
+/// `setMany(entries)` (all entries or none, at most [`BATCH_LIMIT`] per call) and
+/// `setIf(key, expected, value)` (compare-and-set: true when it wrote).
 pub struct JsStore {
     pub get: Function,
     pub set: Function,
     pub delete: Option<Function>,
     pub set_many: Option<Function>,
+    pub set_if: Option<Function>,
 }
 
 /// Durable Object storage `put(object)` takes at most 128 keys at once.
@@ -71,6 +74,14 @@ impl Store for JsStore {
             Some(f) => call(f, &format!("store.delete({key:?})"), &[&JsValue::from_str(key)]).await.map(|_| ()),
             None => Ok(()),
         }
+    }
+
+    async fn set_if(&self, key: &str, expected: Option<&str>, value: &str) -> Result<Option<bool>> {
+        let Some(f) = &self.set_if else { return Ok(None) };
+        let expected = expected.map_or(JsValue::NULL, JsValue::from_str);
+        let what = format!("store.setIf({key:?})");
+        let wrote = call(f, &what, &[&JsValue::from_str(key), &expected, &JsValue::from_str(value)]).await?;
+        wrote.as_bool().map(Some).ok_or_else(|| VomoError::invalid_input(format!("{what} returned neither true (written) nor false (the stored value differed)")))
     }
 
     fn atomic_batch_limit(&self) -> usize {

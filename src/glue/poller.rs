@@ -65,6 +65,7 @@ pub struct WasmPoller {
 #[wasm_bindgen]
 impl WasmPoller {
     #[wasm_bindgen(constructor)]
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         client: &WasmClient,
         options_json: &str,
@@ -73,6 +74,7 @@ impl WasmPoller {
         dispatch: Function,
         store_delete: Option<Function>,
         store_set_many: Option<Function>,
+        store_set_if: Option<Function>,
     ) -> JsResult<WasmPoller> {
         let o: PollerOptions = parse_json(options_json, "UserPoller")?;
         let owner = format!("poller-{:x}{:x}", (js_sys::Math::random() * 1e12) as u64, js_sys::Date::now() as u64);
@@ -101,7 +103,7 @@ impl WasmPoller {
             config.max_dead_letters = n as usize;
         }
         config.previous_base_url = optional_text(o.previous_base_url, "UserPoller: previousBaseUrl")?;
-        let store = JsStore { get: store_get, set: store_set, delete: store_delete, set_many: store_set_many };
+        let store = JsStore { get: store_get, set: store_set, delete: store_delete, set_many: store_set_many, set_if: store_set_if };
         let handlers = JsHandlers { dispatch };
         let poller = Poller::new(client.shared(), store, handlers, config).map_err(to_js_error)?;
         Ok(WasmPoller { inner: Rc::new(poller) })
@@ -147,7 +149,7 @@ impl WasmPoller {
 /// `UserPoller.storedBaseUrl`: the store alone is read (its `set` is never called).
 #[wasm_bindgen(js_name = storedBaseUrl)]
 pub fn stored_base_url(customer_id: String, store_get: Function, store_set: Function) -> Promise {
-    let store = JsStore { get: store_get, set: store_set, delete: None, set_many: None };
+    let store = JsStore { get: store_get, set: store_set, delete: None, set_many: None, set_if: None };
     promise(async move {
         let api = crate::poller::stored_base_url(&store, &customer_id).await.map_err(to_js_error)?;
         Ok(api.map_or(JsValue::NULL, JsValue::from))
@@ -179,13 +181,14 @@ pub fn import_roster(
     signal: JsValue,
     store_delete: Option<Function>,
     store_set_many: Option<Function>,
+    store_set_if: Option<Function>,
 ) -> Promise {
     let client: SharedClient = client.shared();
     let records = roster_records(records_json);
     let options = import_options(options_json);
     promise(async move {
         let (records, o) = (records?, options?);
-        let store = JsStore { get: store_get, set: store_set, delete: store_delete, set_many: store_set_many };
+        let store = JsStore { get: store_get, set: store_set, delete: store_delete, set_many: store_set_many, set_if: store_set_if };
         let mapping = JsMapping { get: mapping_get, set: mapping_set };
         let opts = ImportOptions {
             store: o.has_store.then_some(&store),

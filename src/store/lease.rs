@@ -39,20 +39,55 @@ fn busy(message: impl Into<String>) -> VomoError {
 }
 
 async fn read<S: Store>(store: &S, key: &str) -> Result<Option<Lease>> {
-    // An unreadable lease (a torn or foreign write) is treated as free.
-    Ok(store.get(key).await?.and_then(|t| serde_json::from_str::<Lease>(&t).ok()))
+    Ok(read_raw(store, key).await?.1)
+}
+
+/// The stored text and the lease it holds. An unreadable lease (a torn or foreign write) is
+/// treated as free.
+async fn read_raw<S: Store>(store: &S, key: &str) -> Result<(Option<String>, Option<Lease>)> {
+    let text = store.get(key).await?;
+    let lease = text.as_deref().and_then(|t| serde_json::from_str::<Lease>(t).ok());
+    Ok((text, lease))
+}
+
+fn text_of(token: &str, expires_at: f64) -> String {
+    serde_json::to_string(&Lease { owner: token.to_string(), expires_at }).unwrap_or_default()
 }
 
 async fn write<S: Store>(store: &S, key: &str, token: &str, expires_at: f64) -> Result<()> {
-    let lease = Lease { owner: token.to_string(), expires_at };
-    store.set(key, &serde_json::to_string(&lease).unwrap_or_default()).await
+    store.set(key, &text_of(token, expires_at)).await
+}
+
+/// How [`replace`] went.
+enum Replaced {
+    /// By compare-and-set: no other run wrote the lease in between.
+    Wrote,
+    /// By compare-and-set: another run wrote it in between, and this write did not happen.
+    Refused,
+    /// By a plain write (a store without compare-and-set): the caller reads it back.
+    Unchecked,
+}
+
+/// Replaces the lease text `seen` (what this run just read) with `token`'s lease.
+async fn replace<S: Store>(store: &S, key: &str, seen: Option<&str>, token: &str, expires_at: f64) -> Result<Replaced> {
+    Ok(match store.set_if(key, seen, &text_of(token, expires_at)).await? {
+        Some(true) => Replaced::Wrote,
+        Some(false) => Replaced::Refused,
+        None => {
+            write(store, key, token, expires_at).await?;
+            Replaced::Unchecked
+        }
+    })
 }
 
 /// Takes the lease for the run identified by `token`, or fails with `busy` while another
-/// live run holds it. Stores without compare-and-set get a read-back check, which catches
-/// all but the closest races between processes.
+/// live run holds it. A store with compare-and-set (`Store::set_if`: `FileStore`,
+/// `MemoryStore`) takes it in one step no other run can come between; the others get a
+/// read-back check, which catches all but the closest races between processes.
 pub async fn acquire<S: Store>(store: &S, key: &str, token: &str, now: f64, who: Holder) -> Result<()> {
-    if let Some(lease) = read(store, key).await? {
+    let (seen, lease) = read_raw(store, key).await?;
+    let same_moment = || busy(format!("another {} {} took the lease at the same moment", who.kind, who.scope));
+    if let Some(lease) = lease {
         if lease.owner != token && lease.expires_at > now {
             return Err(busy(format!(
                 "another {} {} holds the lease for {:.0} s more (if none is running, one that was killed holds it until then)",
@@ -62,25 +97,33 @@ pub async fn acquire<S: Store>(store: &S, key: &str, token: &str, now: f64, who:
             )));
         }
     }
-    write(store, key, token, now + LEASE_MS).await?;
-    match read(store, key).await? {
-        Some(l) if l.owner == token => Ok(()),
-        _ => Err(busy(format!("another {} {} took the lease at the same moment", who.kind, who.scope))),
+    match replace(store, key, seen.as_deref(), token, now + LEASE_MS).await? {
+        Replaced::Wrote => Ok(()),
+        Replaced::Refused => Err(same_moment()),
+        Replaced::Unchecked => match read(store, key).await? {
+            Some(l) if l.owner == token => Ok(()),
+            _ => Err(same_moment()),
+        },
     }
 }
 
 /// Extends the lease of the run `token`; `busy` when another run holds it by now.
 pub async fn renew<S: Store>(store: &S, key: &str, token: &str, now: f64, who: Holder) -> Result<()> {
-    match read(store, key).await? {
-        Some(l) if l.owner == token => write(store, key, token, now + LEASE_MS).await,
-        _ => Err(busy(format!("this {k}'s lease expired and another {k} {} took it over; stopping here", who.scope, k = who.kind))),
+    let taken = || busy(format!("this {k}'s lease expired and another {k} {} took it over; stopping here", who.scope, k = who.kind));
+    match read_raw(store, key).await? {
+        (seen, Some(l)) if l.owner == token => match replace(store, key, seen.as_deref(), token, now + LEASE_MS).await? {
+            Replaced::Refused => Err(taken()),
+            Replaced::Wrote | Replaced::Unchecked => Ok(()),
+        },
+        _ => Err(taken()),
     }
 }
 
 /// Releases the lease if the run `token` still holds it; someone else's lease is left alone.
 pub async fn release<S: Store>(store: &S, key: &str, token: &str) -> Result<()> {
-    match read(store, key).await? {
-        Some(l) if l.owner == token => write(store, key, token, 0.0).await,
+    match read_raw(store, key).await? {
+        // A compare-and-set that finds another lease leaves it alone, as a read would have.
+        (seen, Some(l)) if l.owner == token => replace(store, key, seen.as_deref(), token, 0.0).await.map(|_| ()),
         _ => Ok(()),
     }
 }
@@ -163,6 +206,60 @@ mod tests {
             assert_eq!(e.kind, ErrorKind::Busy);
             assert_eq!(read(&store, "l").await.unwrap().unwrap().owner, "other");
         });
+    }
+
+    /// A store whose first `get` lets another run take the lease before it answers: two runs
+    /// that read a free lease at the same moment.
+    struct SameMoment<'a> {
+        inner: &'a MemStore,
+        other: std::cell::Cell<Option<&'a str>>,
+    }
+
+    impl Store for SameMoment<'_> {
+        async fn get(&self, key: &str) -> Result<Option<String>> {
+            let answer = self.inner.get(key).await;
+            if let Some(other) = self.other.take() {
+                acquire(self.inner, key, other, 0.0, Holder::POLL).await.unwrap();
+            }
+            answer
+        }
+        async fn set(&self, key: &str, value: &str) -> Result<()> {
+            self.inner.set(key, value).await
+        }
+        async fn set_if(&self, key: &str, expected: Option<&str>, value: &str) -> Result<Option<bool>> {
+            self.inner.set_if(key, expected, value).await
+        }
+    }
+
+    /// Two runs read the lease free at the same moment: with compare-and-set one of them gets
+    /// it and the other is `busy`; without it, write and read back let both in (the documented
+    /// limit of such stores: the second run wrote after the first one had read back).
+    #[test]
+    fn two_runs_at_the_same_moment_one_lease_with_compare_and_set() {
+        for cas in [true, false] {
+            let store = MemStore { compare_and_set: cas, ..Default::default() };
+            let racing = SameMoment { inner: &store, other: std::cell::Cell::new(Some("b")) };
+            let a = block_on(acquire(&racing, "l", "a", 0.0, Holder::POLL));
+            let holder = block_on(read(&store, "l")).unwrap().unwrap().owner;
+            if cas {
+                let e = a.unwrap_err();
+                assert_eq!(e.kind, ErrorKind::Busy);
+                assert!(e.message.contains("took the lease at the same moment"), "{}", e.message);
+                assert_eq!(holder, "b", "the other run's lease stands");
+            } else {
+                assert!(a.is_ok(), "without compare-and-set both runs believe they hold it");
+                assert_eq!(holder, "a");
+            }
+        }
+        // Renewal and release by compare-and-set leave a lease another run wrote alone.
+        let store = MemStore { compare_and_set: true, ..Default::default() };
+        block_on(acquire(&store, "l", "a", 0.0, Holder::POLL)).unwrap();
+        block_on(renew(&store, "l", "a", 10.0, Holder::POLL)).unwrap();
+        block_on(release(&store, "l", "a")).unwrap();
+        block_on(acquire(&store, "l", "b", 20.0, Holder::POLL)).unwrap();
+        assert_eq!(block_on(renew(&store, "l", "a", 30.0, Holder::POLL)).unwrap_err().kind, ErrorKind::Busy);
+        block_on(release(&store, "l", "a")).unwrap();
+        assert_eq!(block_on(read(&store, "l")).unwrap().unwrap().owner, "b");
     }
 
     #[test]

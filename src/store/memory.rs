@@ -15,6 +15,8 @@ pub struct MemStore {
     pub sets_left: Cell<Option<u64>>,
     /// Whether `set_many` is atomic (like Durable Object storage `put(object)`).
     pub atomic_batches: bool,
+    /// Whether it has compare-and-set (`Store::set_if`, like `FileStore`).
+    pub compare_and_set: bool,
 }
 
 impl MemStore {
@@ -48,6 +50,15 @@ impl Store for MemStore {
     async fn delete(&self, key: &str) -> Result<()> {
         self.map.borrow_mut().remove(key);
         Ok(())
+    }
+    async fn set_if(&self, key: &str, expected: Option<&str>, value: &str) -> Result<Option<bool>> {
+        if !self.compare_and_set {
+            return Ok(None);
+        }
+        if self.map.borrow().get(key).map(String::as_str) != expected {
+            return Ok(Some(false));
+        }
+        self.set(key, value).await.map(|()| Some(true))
     }
     fn atomic_batch_limit(&self) -> usize {
         if self.atomic_batches { 128 } else { 0 }

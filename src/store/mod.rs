@@ -45,6 +45,15 @@ pub trait Store {
         0
     }
 
+    /// Compare-and-set, where the store has it: writes `value` under `key` only if the value
+    /// stored there is `expected` (`None`: no value), as one step no other writer can come
+    /// between; `Some(true)` when it wrote, `Some(false)` when the stored value differed.
+    /// `None` (the default) when the store cannot: the lease then writes and reads back
+    /// (`lease.rs`), which two processes starting at the same moment can both pass.
+    async fn set_if(&self, _key: &str, _expected: Option<&str>, _value: &str) -> Result<Option<bool>> {
+        Ok(None)
+    }
+
     /// Writes every entry, all or none when `entries.len() <= atomic_batch_limit()`. The
     /// default writes them one by one, in order.
     async fn set_many(&self, entries: &[(String, String)]) -> Result<()> {
