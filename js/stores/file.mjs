@@ -116,8 +116,7 @@ export class FileStore {
   async #set(key, value) {
     const target = join(this.#dir, fileNameOf(key));
     const text = String(value);
-    this.#ready ??= mkdir(this.#dir, { recursive: true }).catch((e) => { this.#ready = null; throw e; });
-    await this.#ready;
+    await this.#ensureDir();
     const temp = join(this.#dir, `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
     let handle = await open(temp, "wx", 0o600);
     try {
@@ -143,8 +142,7 @@ export class FileStore {
   async setIf(key, expected, value) {
     const lock = join(this.#dir, `${LOCK_PREFIX}${fileNameOf(key)}`);
     try {
-      this.#ready ??= mkdir(this.#dir, { recursive: true }).catch((e) => { this.#ready = null; throw e; });
-      await this.#ready;
+      await this.#ensureDir();
       await takeLock(lock, key);
     } catch (e) {
       throw lasting(this.#dir, e);
@@ -156,6 +154,12 @@ export class FileStore {
     } finally {
       await rmdir(lock).catch(() => {});
     }
+  }
+
+  /** Creates the directory once (again after a failed attempt). */
+  #ensureDir() {
+    this.#ready ??= mkdir(this.#dir, { recursive: true }).catch((e) => { this.#ready = null; throw e; });
+    return this.#ready;
   }
 
   /** Removes `key` (no error when absent). */
