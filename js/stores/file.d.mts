@@ -4,9 +4,18 @@
  * machine: safe for UserPoller's checkpoint and lease when every poller of a customer runs
  * on that machine. Not for directories shared over NFS or between machines.
  */
+export interface FileStoreOptions {
+  /**
+   * How long `setIf` (so a poll's or an import's lease) waits for a key another process has
+   * locked before it rejects with a `busy` VomoError naming the holder, in milliseconds; 30000
+   * unless given. A live holder's lock is never broken; a dead holder's is broken at once.
+   */
+  lockWaitMs?: number;
+}
+
 export declare class FileStore {
   /** `dir` is created on the first write; keep nothing else in it. */
-  constructor(dir: string);
+  constructor(dir: string, options?: FileStoreOptions);
   /** The absolute directory. */
   readonly dir: string;
   /** The value last written under `key`, or null. */
@@ -17,8 +26,8 @@ export declare class FileStore {
   delete(key: string): Promise<void>;
   /**
    * Compare-and-set across processes on this machine: writes `value` only if `key` holds
-   * `expected` (null: no value), under a lock directory beside the key's file; true when it
-   * wrote. A poll's or an import's lease is taken with it, so two processes that start at
+   * `expected` (null: no value), under a lock directory beside the key's file that names its
+   * holder; true when it wrote. A poll's or an import's lease is taken with it, so two processes that start at
    * the same moment cannot both get it.
    */
   setIf(key: string, expected: string | null, value: string): Promise<boolean>;

@@ -2,8 +2,9 @@
 // One file per key in one directory; every write is atomic (temp file in the same
 // directory, fsync, rename, fsync of the directory), so a crash leaves either the old
 // value or the new one, never a torn file. See docs/stores.md.
-import { mkdir, open, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readFile, readlink, rename, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { createHash, randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { VomoError } from "../facade/errors.mjs";
 
@@ -21,9 +22,11 @@ function lasting(dir, e) {
 const MAX_NAME = 200; // bytes; file systems allow 255, leave room for the temp suffix
 const TEMP_PREFIX = ".tmp-";
 const LOCK_PREFIX = ".lock-";
-// setIf holds a key's lock for one read and one write (milliseconds). A lock older than this
-// was left by a process that died holding it, and is broken; a lock held longer than
-// LOCK_WAIT_MS by live processes makes setIf give up with `busy`.
+const BREAK_PREFIX = ".break-";
+// setIf holds a key's lock for one read and one write (milliseconds). A lock whose holder
+// cannot be checked (on another machine, or that died before it wrote its name) and that is
+// older than this is taken to be abandoned; a lock held longer than the store's lockWaitMs
+// (LOCK_WAIT_MS unless given) makes setIf give up with `busy`.
 const STALE_LOCK_MS = 10_000;
 const LOCK_WAIT_MS = 30_000;
 
@@ -51,43 +54,180 @@ export function fileNameOf(key) {
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Creates the lock directory `lock`, waiting while another process holds it. Hand-rolled
- * (measured 2026-12-04): Node has no file lock (flock) of its own; proper-lockfile 4.1.2, the
- * usual package, takes the same mkdir-and-mtime approach but installs 4 packages (244 KB:
- * graceful-fs, retry, signal-exit, which adds handlers for the host process's signals) into
- * a package that has no dependencies, for a lock held over one read and one write.
+ * Where this process runs, as far as another process can check that it is alive: the
+ * machine's name and, on Linux, its boot (a lock left before a restart names a PID that may
+ * since belong to anything), its PID namespace (containers sharing a volume and a host name
+ * may each have their own PIDs) and the process's start time (a PID reused after its holder
+ * died names a process that started later). Each is null where the platform does not say.
  */
-async function takeLock(lock, key) {
-  const started = Date.now();
-  for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
-    try {
-      await mkdir(lock);
-      return;
-    } catch (e) {
-      if (e?.code !== "EEXIST") throw e;
+let here;
+function place() {
+  here ??= Promise.all([
+    readFile("/proc/sys/kernel/random/boot_id", "utf8").then((t) => t.trim(), () => null),
+    readlink("/proc/self/ns/pid").catch(() => null),
+    startOf("self"),
+  ]).then(([boot, pidns, start]) => ({ host: hostname(), boot, pidns, start }));
+  return here;
+}
+
+/** A process's start time (clock ticks after boot, from /proc/PID/stat), or null where there is no /proc. */
+async function startOf(pid) {
+  const text = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => null);
+  // Field 22; the command name (field 2) is in parentheses and may hold spaces and ")".
+  return text?.slice(text.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+}
+
+/**
+ * The locks this process holds now, by token: a lock naming this PID but none of them is a
+ * dead predecessor's. One set per process, shared by every copy of this module (the ES
+ * module and its CommonJS build can both be loaded).
+ */
+const heldHere = (globalThis[Symbol.for("vomo-users.fileStoreLocks")] ??= new Set());
+
+/** Whether process `pid` (on this machine) exists: signal 0 checks without sending anything. */
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e?.code === "EPERM"; // exists, but belongs to another user
+  }
+}
+
+/** The lock as it is now: null when there is none; `owner` is null while it has no (readable) owner file. */
+async function inspect(lock) {
+  const info = await stat(lock).catch(() => null);
+  if (!info) return null;
+  const text = await readFile(join(lock, "owner"), "utf8").catch(() => null);
+  let owner = null;
+  try {
+    owner = text && JSON.parse(text);
+  } catch {
+    // written halfway by a holder that died: no owner to check
+  }
+  return { ino: info.ino, mtimeMs: info.mtimeMs, text, owner: owner && typeof owner === "object" ? owner : null };
+}
+
+/**
+ * Whether the lock's holder is gone. A holder on this machine (same host name, boot and PID
+ * namespace) is checked by its PID: gone when no such process exists, when the process with
+ * that PID started at another time than the holder did, or when it is this process's own PID
+ * but none of its current locks (a predecessor in a container that reuses PIDs). A live
+ * holder's lock is never broken, however long it is held. A holder on this host before a
+ * restart is gone. Any other lock (its holder on another machine, or no owner written yet) is
+ * taken to be abandoned once it is STALE_LOCK_MS old.
+ */
+async function abandoned(seen) {
+  const o = seen.owner;
+  const me = await place();
+  if (o && o.host === me.host && Number.isSafeInteger(o.pid) && o.pid > 0) {
+    if (o.boot && me.boot && o.boot !== me.boot) return true;
+    if ((o.boot ?? null) === me.boot && (o.pidns ?? null) === me.pidns) {
+      if (o.pid === process.pid) return !heldHere.has(o.token);
+      if (!alive(o.pid)) return true;
+      const start = o.start == null ? null : await startOf(o.pid);
+      return start !== null && start !== o.start;
     }
-    const held = await stat(lock).catch(() => null);
-    if (held && Date.now() - held.mtimeMs > STALE_LOCK_MS) {
-      // Its holder died: move it aside (one breaker's rename wins) and remove it.
-      const aside = `${lock}.stale-${randomBytes(6).toString("hex")}`;
-      if (await rename(lock, aside).then(() => true, () => false)) await rmdir(aside).catch(() => {});
+  }
+  return Date.now() - seen.mtimeMs > STALE_LOCK_MS;
+}
+
+/** Describes the lock's holder for a `busy` message. */
+function holderOf(seen) {
+  const o = seen?.owner;
+  if (!o) return "another process";
+  return `process ${o.pid} on ${o.host}${o.since ? ` (since ${o.since})` : ""}`;
+}
+
+/**
+ * Removes an abandoned lock. Breakers take turns through a second lock directory (`guard`,
+ * `.break-NAME` beside `.lock-NAME`, held for a check and a removal) and remove the lock only
+ * if it is still the one they found abandoned: without that, of two processes that both found it abandoned, the
+ * second could remove the fresh lock the first had just taken, and both would be inside. A
+ * guard older than STALE_LOCK_MS was left by a breaker that died in that short step.
+ */
+async function breakLock(lock, guard, seen) {
+  try {
+    await mkdir(guard);
+  } catch (e) {
+    if (e?.code !== "EEXIST") throw e;
+    const info = await stat(guard).catch(() => null);
+    if (info && Date.now() - info.mtimeMs > STALE_LOCK_MS) await rmdir(guard).catch(() => {});
+    return;
+  }
+  try {
+    const now = await inspect(lock);
+    if (now && now.ino === seen.ino && now.text === seen.text && await abandoned(now)) {
+      await rm(lock, { recursive: true, force: true });
+    }
+  } finally {
+    await rmdir(guard).catch(() => {});
+  }
+}
+
+/**
+ * Takes the lock directory `lock` (its `owner` file names this process), waiting while
+ * another process holds it; resolves to the token `releaseLock` takes. Hand-rolled (measured
+ * 2026-12-04): Node has no file lock (flock) of its own; proper-lockfile 4.1.2, the usual
+ * package, takes a similar mkdir approach (judging a holder by the lock's age alone) but
+ * installs 4 packages (244 KB: graceful-fs, retry, signal-exit, which adds handlers for the
+ * host process's signals) into a package that has no dependencies, for a lock held over one
+ * read and one write.
+ */
+async function takeLock(lock, guard, key, waitMs) {
+  const started = Date.now();
+  const token = randomBytes(8).toString("hex");
+  let seen = null;
+  for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+    const took = await mkdir(lock).then(() => true, (e) => { if (e?.code === "EEXIST") return false; throw e; });
+    if (took) {
+      heldHere.add(token);
+      try {
+        const { host, boot, pidns, start } = await place();
+        await writeFile(join(lock, "owner"), JSON.stringify({ pid: process.pid, host, boot, pidns, start, token, since: new Date().toISOString() }));
+      } catch (e) {
+        heldHere.delete(token);
+        await rm(lock, { recursive: true, force: true }).catch(() => {});
+        throw e;
+      }
+      return token;
+    }
+    seen = await inspect(lock);
+    if (seen && await abandoned(seen)) {
+      await breakLock(lock, guard, seen);
       continue;
     }
-    if (Date.now() - started > LOCK_WAIT_MS) {
-      throw new VomoError("busy", `FileStore: ${JSON.stringify(key)} stayed locked by another process for ${LOCK_WAIT_MS / 1000} s (${lock})`);
+    if (Date.now() - started >= waitMs) {
+      throw new VomoError("busy", `FileStore: ${JSON.stringify(key)} stayed locked by ${holderOf(seen)} for ${waitMs / 1000} s (${lock}); ` +
+        "a holder that is alive keeps its lock however long it holds it");
     }
     await pause(wait * (0.5 + Math.random()));
   }
 }
 
+/** Removes the lock if it is still this token's (a lock taken for abandoned is left to its new holder). */
+async function releaseLock(lock, token) {
+  heldHere.delete(token);
+  if ((await inspect(lock))?.owner?.token === token) await rm(lock, { recursive: true, force: true }).catch(() => {});
+}
+
 export class FileStore {
   #dir;
+  #lockWaitMs;
   #ready = null;
 
-  /** `dir` is created on the first write; it should hold nothing but this store's files. */
-  constructor(dir) {
+  /**
+   * `dir` is created on the first write; it should hold nothing but this store's files.
+   * `lockWaitMs`: how long `setIf` waits for a key another process has locked before it
+   * gives up with `busy` (30 s unless given).
+   */
+  constructor(dir, { lockWaitMs = LOCK_WAIT_MS } = {}) {
     if (typeof dir !== "string" || dir === "") throw new VomoError("invalid_input", "FileStore: dir must be a directory path");
+    if (typeof lockWaitMs !== "number" || !(lockWaitMs >= 0) || !Number.isFinite(lockWaitMs)) {
+      throw new VomoError("invalid_input", `FileStore: lockWaitMs must be a number of milliseconds, 0 or more (got ${String(lockWaitMs)})`);
+    }
     this.#dir = resolve(dir);
+    this.#lockWaitMs = lockWaitMs;
   }
 
   get dir() {
@@ -135,15 +275,18 @@ export class FileStore {
 
   /**
    * Compare-and-set: writes `value` only if `key` holds `expected` (null: no value); true when
-   * it wrote. Processes on this machine are kept apart by a lock directory beside the key's
-   * file (`mkdir` either creates it or fails, for exactly one of them), held for the one read
-   * and the one write. A lock left by a process that died holding it is broken after 10 s.
+   * it wrote. Processes are kept apart by a lock directory beside the key's file (`mkdir`
+   * either creates it or fails, for exactly one of them), held for the one read and the one
+   * write, with an `owner` file naming its holder. A lock whose holder is alive on this
+   * machine is waited for; one whose holder died is broken at once (see `abandoned`).
    */
   async setIf(key, expected, value) {
-    const lock = join(this.#dir, `${LOCK_PREFIX}${fileNameOf(key)}`);
+    const name = fileNameOf(key);
+    const lock = join(this.#dir, `${LOCK_PREFIX}${name}`);
+    let token;
     try {
       await this.#ensureDir();
-      await takeLock(lock, key);
+      token = await takeLock(lock, join(this.#dir, `${BREAK_PREFIX}${name}`), key, this.#lockWaitMs);
     } catch (e) {
       throw lasting(this.#dir, e);
     }
@@ -152,7 +295,7 @@ export class FileStore {
       await this.set(key, value);
       return true;
     } finally {
-      await rmdir(lock).catch(() => {});
+      await releaseLock(lock, token);
     }
   }
 

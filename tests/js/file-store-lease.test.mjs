@@ -6,7 +6,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { fork } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryStore } from "vomo-users";
@@ -52,6 +52,124 @@ test("FileStore.setIf waits for a lock another process holds, and breaks one its
   assert.equal(await store.setIf("lease", "new", "newer"), true);
   assert.equal(await store.get("lease"), "newer");
   assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith(".")), []);
+});
+
+const child = (args) => fork(new URL("./file-lock-child.mjs", import.meta.url), args);
+const message = (p) => new Promise((resolve) => p.once("message", resolve));
+const exited = (p) => new Promise((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve() : p.once("exit", resolve)));
+const backdate = (path, ms) => { const past = new Date(Date.now() - ms); utimesSync(path, past, past); };
+const dotFiles = (dir) => readdirSync(dir).filter((f) => f.startsWith("."));
+
+test("FileStore's lock: a live holder's is never broken, however old; a dead holder's is broken at once", async (t) => {
+  const dir = tempDir(t);
+  const lock = join(dir, ".lock-lease");
+  const holder = child(["hold", dir, "lease"]);
+  t.after(() => holder.kill("SIGKILL"));
+  assert.equal(await message(holder), "holding");
+  const owner = JSON.parse(readFileSync(join(lock, "owner"), "utf8"));
+  assert.equal(owner.pid, holder.pid, "the lock names its holder");
+  const waiter = new FileStore(dir, { lockWaitMs: 300 });
+  const busy = (e) => e.kind === "busy" && e.message.includes(`process ${holder.pid} on `) && e.message.includes(lock);
+  await assert.rejects(waiter.setIf("lease", null, "waiter"), busy, "held by a live process");
+  // Held for a minute by a process that is alive (stuck on a slow disk, stopped by a debugger):
+  // before, any lock older than 10 s was broken, and both processes then wrote.
+  backdate(lock, 60_000);
+  await assert.rejects(waiter.setIf("lease", null, "waiter"), busy, "a minute old, its holder alive");
+  assert.equal(JSON.parse(readFileSync(join(lock, "owner"), "utf8")).token, owner.token, "not broken");
+  // The holder crashes while holding it: the lock is fresh, but its holder is gone (before, it
+  // was waited for until it was 10 s old, longer than this waiter waits).
+  holder.kill("SIGKILL");
+  await exited(holder);
+  utimesSync(lock, new Date(), new Date());
+  assert.equal(await waiter.setIf("lease", null, "waiter"), true);
+  assert.equal(await waiter.get("lease"), "waiter");
+  assert.deepEqual(dotFiles(dir), [], "no lock or guard left");
+});
+
+test("FileStore's lock: released by its holder; a lock naming this process's PID but not one of its locks (a container's predecessor) is broken", async (t) => {
+  const dir = tempDir(t);
+  const lock = join(dir, ".lock-k");
+  const holder = child(["hold", dir, "k"]);
+  t.after(() => holder.kill("SIGKILL"));
+  assert.equal(await message(holder), "holding");
+  const owner = JSON.parse(readFileSync(join(lock, "owner"), "utf8"));
+  holder.send("release");
+  assert.deepEqual(await message(holder), { wrote: true });
+  await exited(holder);
+  assert.equal(existsSync(lock), false, "released");
+  // The same owner record with this process's PID and a token it does not hold: a process that
+  // ran under this PID before (containers start every run at the same PIDs) and died holding it.
+  mkdirSync(lock);
+  writeFileSync(join(lock, "owner"), JSON.stringify({ ...owner, pid: process.pid, token: "0123456789abcdef" }));
+  const store = new FileStore(dir, { lockWaitMs: 300 });
+  assert.equal(await store.setIf("k", "holder", "next"), true);
+  // Two setIf calls of this process on one key: the second waits for the first, and neither
+  // takes the other's lock for a predecessor's.
+  const both = await Promise.all([store.setIf("k", "next", "a"), store.setIf("k", "next", "b")]);
+  assert.deepEqual(both.sort(), [false, true]);
+  assert.deepEqual(dotFiles(dir), []);
+});
+
+test("FileStore's lock: a PID reused by another process does not keep a dead holder's lock (Linux: the start time differs)", { skip: !existsSync("/proc/self/stat") && "no /proc" }, async (t) => {
+  const dir = tempDir(t);
+  const lock = join(dir, ".lock-k");
+  const holder = child(["hold", dir, "k"]);
+  t.after(() => holder.kill("SIGKILL"));
+  assert.equal(await message(holder), "holding");
+  // Started after the holder (start times are counted in ticks of 10 ms).
+  const other = child(["race", dir, "unrelated"]);
+  t.after(() => other.kill("SIGKILL"));
+  assert.equal(await message(other), "ready");
+  const owner = JSON.parse(readFileSync(join(lock, "owner"), "utf8"));
+  holder.kill("SIGKILL");
+  await exited(holder);
+  // The dead holder's record, its PID now another live process's (started at another time).
+  writeFileSync(join(lock, "owner"), JSON.stringify({ ...owner, pid: other.pid }));
+  assert.equal(await new FileStore(dir, { lockWaitMs: 300 }).setIf("k", null, "next"), true);
+  // The same record with the live process's own start time is its lock, and is waited for.
+  const start = readFileSync(`/proc/${other.pid}/stat`, "utf8").split(") ")[1].split(" ")[19];
+  mkdirSync(lock);
+  writeFileSync(join(lock, "owner"), JSON.stringify({ ...owner, pid: other.pid, start }));
+  await assert.rejects(new FileStore(dir, { lockWaitMs: 300 }).setIf("k", "next", "later"), (e) => e.kind === "busy");
+});
+
+test("processes that find one abandoned lock at the same moment: one breaks it, exactly one writes", async (t) => {
+  // Before, each moved the lock aside by renaming it: the second's rename could move the fresh
+  // lock the first had just taken, and both were inside.
+  const ROUNDS = 12;
+  const N = 6;
+  const dead = child(["hold", tempDir(t), "x"]);
+  assert.equal(await message(dead), "holding");
+  dead.kill("SIGKILL");
+  await exited(dead);
+  for (let round = 0; round < ROUNDS; round++) {
+    const dir = tempDir(t);
+    const lock = join(dir, ".lock-k");
+    mkdirSync(lock);
+    if (round % 2) {
+      backdate(lock, 20_000); // left before its holder wrote its name: judged by its age
+    } else {
+      writeFileSync(join(lock, "owner"), JSON.stringify({ pid: dead.pid, host: "elsewhere", token: "f".repeat(16) }));
+      backdate(lock, 20_000); // a holder on another machine: judged by its age too
+    }
+    const racers = Array.from({ length: N }, () => child(["race", dir, "k"]));
+    t.after(() => racers.forEach((r) => r.connected && r.kill()));
+    await Promise.all(racers.map(message));
+    const results = racers.map(message);
+    for (const r of racers) r.send("go");
+    const out = await Promise.all(results);
+    assert.deepEqual(out.filter((o) => o.error), [], `round ${round}`);
+    const wrote = out.filter((o) => o.wrote).length;
+    assert.equal(wrote, 1, `round ${round}: ${wrote} of ${N} wrote over the same null`);
+    assert.deepEqual(dotFiles(dir), [], `round ${round}: no lock or guard left`);
+  }
+});
+
+test("FileStore: lockWaitMs must be a number of milliseconds", () => {
+  for (const bad of [-1, Number.NaN, Infinity, "5", null]) {
+    assert.throws(() => new FileStore("/tmp/x", { lockWaitMs: bad }), (e) => e.kind === "invalid_input" && /lockWaitMs/.test(e.message), String(bad));
+  }
+  assert.equal(new FileStore("/tmp/x", { lockWaitMs: 0 }).dir, "/tmp/x");
 });
 
 /** One round: `n` processes poll one customer from one fresh directory (an initial sync) at the same moment. */
