@@ -12,7 +12,9 @@ fn main() {
     for (label, f) in [
         ("serde_json::Value only", (|p: &str| serde_json::from_str::<serde_json::Value>(p).map(|_| 0).unwrap_or(0)) as fn(&str) -> usize),
         ("parse::user_page", |p: &str| vomo_users::parse::user_page(p).map(|pg| pg.data.len()).unwrap_or(0)),
-        ("user_page + to_string", |p: &str| vomo_users::parse::user_page(p).map(|pg| serde_json::to_string(&pg).unwrap().len()).unwrap_or(0)),
+        ("user_page + to_string", |p: &str| {
+            vomo_users::parse::user_page(p).map(|pg| serde_json::to_string(&pg).unwrap().len()).unwrap_or(0)
+        }),
         ("user_page_json (text route)", |p: &str| vomo_users::parse::user_page_json(p).map(|t| t.len()).unwrap_or(0)),
     ] {
         if !label.starts_with(&only) {

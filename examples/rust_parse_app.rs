@@ -19,8 +19,6 @@ mod app {
     /// Each user's email on one page of a list response, as the parser normalizes it.
     #[wasm_bindgen(js_name = pageEmails)]
     pub fn page_emails(text: &str) -> Result<Vec<String>, String> {
-        vomo_users::parse::user_page(text)
-            .map(|page| page.data.into_iter().map(|user| user.email).collect())
-            .map_err(|e| e.to_string())
+        vomo_users::parse::user_page(text).map(|page| page.data.into_iter().map(|user| user.email).collect()).map_err(|e| e.to_string())
     }
 }

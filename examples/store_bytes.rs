@@ -20,14 +20,21 @@ fn main() {
         "store bytes written by a first backfill (15 users per page, no faults, participations {})",
         if changed_users { "changed-users" } else { "off" }
     );
-    println!("{:>8} {:>14} {:>10} {:>13} {:>8} {:>7} {:>7} {:>8}", "users", "bytes written", "sets", "final state", "ratio", "polls", "pages", "seconds");
+    println!(
+        "{:>8} {:>14} {:>10} {:>13} {:>8} {:>7} {:>7} {:>8}",
+        "users", "bytes written", "sets", "final state", "ratio", "polls", "pages", "seconds"
+    );
     for n in sizes {
         let b = support::backfill_in_mode(n, mode);
         println!(
             "{n:>8} {:>14} {:>10} {:>13} {:>7.1}x {:>7} {:>7} {:>8.1}",
-            b.bytes_written, b.sets, b.final_bytes,
+            b.bytes_written,
+            b.sets,
+            b.final_bytes,
             b.bytes_written as f64 / b.final_bytes.max(1) as f64,
-            b.polls, b.pages, b.seconds
+            b.polls,
+            b.pages,
+            b.seconds
         );
     }
 }

@@ -51,7 +51,12 @@ pub mod app {
         let call = WebCall::new().with_signal(controller.signal()).with_timeout_ms(10_000.0);
 
         let users = client.list_all(&Filters::default(), &call).await?;
-        let input = UpsertInput { first_name: Some("Nia".into()), last_name: Some("Okafor".into()), email: Some(email.into()), ..Default::default() };
+        let input = UpsertInput {
+            first_name: Some("Nia".into()),
+            last_name: Some("Okafor".into()),
+            email: Some(email.into()),
+            ..Default::default()
+        };
         let outcome = client.upsert_user(&input, &call).await?;
         // The server's field errors come back as a VomoError of kind Validation.
         let weak = UpsertInput { password: Some("short".into()), ..input.clone() };
@@ -68,7 +73,13 @@ pub mod app {
         // The import: resumable with a store and a key, email changes through a mapping.
         let roster = vec![RosterRecord { external_id: Some("crm-1".into()), input }];
         let (store, mapping) = (MemoryStore::new(), MemoryMapping::new());
-        let options = ImportOptions { store: Some(&store), key: Some("roster".into()), checkpoint_every: 50, mapping: Some(&mapping), previous_base_url: None };
+        let options = ImportOptions {
+            store: Some(&store),
+            key: Some("roster".into()),
+            checkpoint_every: 50,
+            mapping: Some(&mapping),
+            previous_base_url: None,
+        };
         let result = import_roster(&client, &roster, &options, &|p| debug(&format!("{}/{}", p.done, p.total)), &call).await?;
 
         Ok(Summary {

@@ -58,6 +58,12 @@ mod tests {
             .filter(|(t, h)| super::lowercase(t) != **h)
             .map(|(t, h)| format!("{t:?}: native {:?}, host {h:?}", super::lowercase(t)))
             .collect();
-        assert!(differ.is_empty(), "{} of {} texts lower-case differently:\n{}", differ.len(), texts.len(), differ[..differ.len().min(20)].join("\n"));
+        assert!(
+            differ.is_empty(),
+            "{} of {} texts lower-case differently:\n{}",
+            differ.len(),
+            texts.len(),
+            differ[..differ.len().min(20)].join("\n")
+        );
     }
 }

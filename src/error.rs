@@ -57,10 +57,7 @@ impl ErrorKind {
 
     /// Whether a later attempt may succeed: rate limits, server errors and transport failures.
     pub fn is_retryable(self) -> bool {
-        matches!(
-            self,
-            ErrorKind::RateLimited | ErrorKind::Server | ErrorKind::Network | ErrorKind::Timeout
-        )
+        matches!(self, ErrorKind::RateLimited | ErrorKind::Server | ErrorKind::Network | ErrorKind::Timeout)
     }
 }
 
@@ -152,7 +149,8 @@ pub fn js_number(n: f64) -> String {
 mod tests {
     #[test]
     fn js_number_prints_numbers_as_js_does() {
-        let cases = [(f64::INFINITY, "Infinity"), (f64::NEG_INFINITY, "-Infinity"), (f64::NAN, "NaN"), (1.5, "1.5"), (3.0, "3"), (-0.25, "-0.25")];
+        let cases =
+            [(f64::INFINITY, "Infinity"), (f64::NEG_INFINITY, "-Infinity"), (f64::NAN, "NaN"), (1.5, "1.5"), (3.0, "3"), (-0.25, "-0.25")];
         for (n, text) in cases {
             assert_eq!(super::js_number(n), text);
         }

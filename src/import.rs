@@ -4,9 +4,9 @@
 use crate::client::{Client, Runtime, UpsertInput};
 use crate::error::{ErrorKind, FieldErrors, Result, VomoError};
 use crate::model::{User, UserId};
-use crate::store::log::{Log, LogIndex};
 use crate::store::bound_api::{self, Binding};
 use crate::store::lease::{Held, Holder};
+use crate::store::log::{Log, LogIndex};
 use crate::store::{read_chunked, write_chunked, Keys, Store};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -242,17 +242,22 @@ struct RecordKey {
 
 fn record_keys(records: &[RosterRecord]) -> Vec<RecordKey> {
     let mut seen_emails: HashSet<String> = HashSet::new();
-    records.iter().enumerate().map(|(index, record)| {
-        let email = record.input.normalized_email();
-        let duplicate = email.as_ref().is_some_and(|e| !seen_emails.insert(e.clone()));
-        // A repeated email must not share the first row's identity (it would look settled).
-        let identity = if duplicate && record.external_id.is_none() { format!("i:{index}") } else { identity(index, record, email.as_deref()) };
-        let fields = UpsertInput { password: None, ..record.input.clone() };
-        let mut digest = fnv::FnvHasher::default();
-        digest.write(serde_json::to_string(&fields).unwrap_or_default().as_bytes());
-        let key = format!("{identity}#{:016x}", digest.finish());
-        RecordKey { email, duplicate, identity, key }
-    }).collect()
+    records
+        .iter()
+        .enumerate()
+        .map(|(index, record)| {
+            let email = record.input.normalized_email();
+            let duplicate = email.as_ref().is_some_and(|e| !seen_emails.insert(e.clone()));
+            // A repeated email must not share the first row's identity (it would look settled).
+            let identity =
+                if duplicate && record.external_id.is_none() { format!("i:{index}") } else { identity(index, record, email.as_deref()) };
+            let fields = UpsertInput { password: None, ..record.input.clone() };
+            let mut digest = fnv::FnvHasher::default();
+            digest.write(serde_json::to_string(&fields).unwrap_or_default().as_bytes());
+            let key = format!("{identity}#{:016x}", digest.finish());
+            RecordKey { email, duplicate, identity, key }
+        })
+        .collect()
 }
 
 impl SavedImport {
@@ -332,15 +337,23 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
                 Ok(settled) => settle(&mut saved, &mut progress, id, settled),
                 Err(e) if settled_error(&e) => {
                     let fields = e.fields.clone();
-                    let failed = FailedRecord { external_id: record.external_id.clone(), email: email.clone().unwrap_or_default(), error: (&e).into(), fields };
+                    let failed = FailedRecord {
+                        external_id: record.external_id.clone(),
+                        email: email.clone().unwrap_or_default(),
+                        error: (&e).into(),
+                        fields,
+                    };
                     settle(&mut saved, &mut progress, id, Settled::Failed(failed));
                 }
-                Err(e) if e.retryable() => transient.push((index, FailedRecord {
-                    external_id: record.external_id.clone(),
-                    email: email.clone().unwrap_or_default(),
-                    error: (&e).into(),
-                    fields: None,
-                })),
+                Err(e) if e.retryable() => transient.push((
+                    index,
+                    FailedRecord {
+                        external_id: record.external_id.clone(),
+                        email: email.clone().unwrap_or_default(),
+                        error: (&e).into(),
+                        fields: None,
+                    },
+                )),
                 Err(e) => {
                     outcome = Err(e);
                     break;
@@ -368,18 +381,12 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
         let elapsed = client.runtime().now_ms() - started;
         let remaining = total - (index + 1);
         let eta_ms = (sent > 0).then(|| elapsed / sent as f64 * remaining as f64);
-        on_progress(&Progress {
-            done: index + 1,
-            total,
-            created: counts[0],
-            updated: counts[1],
-            failed: counts[2],
-            eta_ms,
-        });
+        on_progress(&Progress { done: index + 1, total, created: counts[0], updated: counts[1], failed: counts[2], eta_ms });
     }
     if let Some(p) = progress.as_mut() {
         if let (Some(l), Some(store), true) = (lease.as_mut(), options.store, p.needs_save()) {
-            l.check(store, client.runtime().now_ms(), client.runtime().monotonic_ms()).await?; // the last save: the lease is read back first
+            l.check(store, client.runtime().now_ms(), client.runtime().monotonic_ms()).await?;
+            // the last save: the lease is read back first
         }
         p.save(&saved).await?;
     }
@@ -473,7 +480,8 @@ impl<'a, S: Store> ProgressLog<'a, S> {
         } else {
             let text = serde_json::to_string(&self.unsaved).unwrap_or_default();
             if self.log.bytes() + text.len() > self.base_bytes {
-                let whole = serde_json::to_string(&SavedImport { version: crate::store::STATE_VERSION, settled: saved.settled.clone() }).unwrap_or_default();
+                let whole = serde_json::to_string(&SavedImport { version: crate::store::STATE_VERSION, settled: saved.settled.clone() })
+                    .unwrap_or_default();
                 write_chunked(self.store, &self.key, &whole).await?;
                 self.base_bytes = whole.len();
                 self.log.cleared()
@@ -548,7 +556,12 @@ async fn import_one<R: Runtime, M: Mapping>(
 }
 
 /// Looks the email up first and creates the user only when no exact match exists.
-pub async fn find_or_create_user<R: Runtime>(client: &Client<R>, email: &str, defaults: &UpsertInput, call: &R::Call) -> Result<(User, bool)> {
+pub async fn find_or_create_user<R: Runtime>(
+    client: &Client<R>,
+    email: &str,
+    defaults: &UpsertInput,
+    call: &R::Call,
+) -> Result<(User, bool)> {
     if let Some(user) = client.find_user_by_email(email, call).await? {
         return Ok((user, false));
     }
@@ -616,12 +629,9 @@ mod tests {
             fields: Some(BTreeMap::from([("email".to_string(), vec!["bad".to_string()])])),
         };
         let change = EmailChange { external_id: "x".into(), vomo_user_id: 7, old_email: "o@d.org".into(), new_email: "n@d.org".into() };
-        for settled in [
-            Settled::Created(imported.clone()),
-            Settled::Updated(imported),
-            Settled::Failed(failed),
-            Settled::EmailChanged(change),
-        ] {
+        for settled in
+            [Settled::Created(imported.clone()), Settled::Updated(imported), Settled::Failed(failed), Settled::EmailChanged(change)]
+        {
             let text = serde_json::to_string(&settled).unwrap();
             assert_eq!(serde_json::from_str::<Settled>(&text).unwrap(), settled, "{text}");
         }

@@ -64,14 +64,11 @@ pub struct ParsedRoster {
 /// ```
 pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let reader = |delimiter| {
-        csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).delimiter(delimiter).from_reader(text.as_bytes())
-    };
+    let reader =
+        |delimiter| csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).delimiter(delimiter).from_reader(text.as_bytes());
     let header_row = |delimiter| {
-        let headers = reader(delimiter)
-            .headers()
-            .map_err(|e| VomoError::invalid_input(format!("roster CSV: unreadable header row ({e})")))?
-            .clone();
+        let headers =
+            reader(delimiter).headers().map_err(|e| VomoError::invalid_input(format!("roster CSV: unreadable header row ({e})")))?.clone();
         let columns: Vec<Option<&'static str>> = headers.iter().map(field_for_header).collect();
         let missing = REQUIRED.into_iter().find(|r| !columns.contains(&Some(*r)));
         Ok::<_, VomoError>((headers, columns, missing))

@@ -63,10 +63,7 @@ impl Timestamp {
         }
         let offset_minutes = parse_offset(&rest[i..])?;
         let second = second.min(59); // a leap second folds onto :59
-        let ms = date.0 * MS_PER_DAY
-            + (hour * 3600 + minute * 60 + second) * 1000
-            + millis
-            - offset_minutes * 60_000;
+        let ms = date.0 * MS_PER_DAY + (hour * 3600 + minute * 60 + second) * 1000 + millis - offset_minutes * 60_000;
         Some(Timestamp(ms))
     }
 
@@ -327,8 +324,16 @@ mod tests {
 
     #[test]
     fn garbage_and_impossible_values_are_rejected() {
-        for bad in ["", "null", "2025-13-01T00:00:00Z", "2025-02-30", "2025-11-04T25:00:00Z",
-                    "2025-11-04T08:00:00+0", "2025-11-04X08:00:00", "2025-11-04T08:00:00.Z"] {
+        for bad in [
+            "",
+            "null",
+            "2025-13-01T00:00:00Z",
+            "2025-02-30",
+            "2025-11-04T25:00:00Z",
+            "2025-11-04T08:00:00+0",
+            "2025-11-04X08:00:00",
+            "2025-11-04T08:00:00.Z",
+        ] {
             assert!(Timestamp::parse(bad).is_none(), "{bad} should not parse");
         }
     }

@@ -27,14 +27,16 @@ use rng::Rng;
 
 // Each field: the forms a text may rightly have, and broken ones (a field is broken one
 // time in ten, so that most texts are whole and every kind of break still comes up).
-const YEARS: (&[&str], &[&str]) = (&["2025", "2024", "2000", "1900", "2100", "1970", "1969", "0001", "9999", "1600", "2023"], &["202", "20250", "+2025"]);
+const YEARS: (&[&str], &[&str]) =
+    (&["2025", "2024", "2000", "1900", "2100", "1970", "1969", "0001", "9999", "1600", "2023"], &["202", "20250", "+2025"]);
 const MONTHS: (&[&str], &[&str]) = (&["01", "02", "03", "04", "06", "09", "11", "12"], &["00", "13", "1", "2"]);
 const DAYS: (&[&str], &[&str]) = (&["01", "09", "15", "28", "29", "30", "31"], &["00", "32", "1", "7"]);
 const SEPARATORS: (&[&str], &[&str]) = (&["T", "T", "T", "t", " "], &["", "TT", "_"]);
 const HOURS: (&[&str], &[&str]) = (&["00", "08", "12", "23"], &["24", "25", "9"]);
 const MINUTES: (&[&str], &[&str]) = (&["00", "30", "59"], &["60", "5"]);
 const SECONDS: (&[&str], &[&str]) = (&["", ":00", ":07", ":59"], &[":60", ":61", ":5"]);
-const FRACTIONS: (&[&str], &[&str]) = (&["", "", ".0", ".1", ".12", ".123", ".1239", ".000000", ".999999", ".999999999"], &[".", ",5", ",123"]);
+const FRACTIONS: (&[&str], &[&str]) =
+    (&["", "", ".0", ".1", ".12", ".123", ".1239", ".000000", ".999999", ".999999999"], &[".", ",5", ",123"]);
 const OFFSETS: (&[&str], &[&str]) = (
     &["", "Z", "Z", "z", "+00:00", "-00:00", "+01:00", "-05:30", "+05:45", "+14:00", "-12:00", "+23:59", "+0100", "-0530"],
     &["+24:00", "+01", "-05", "+1", "+01:0", "+01:60", "Z+01:00", " Z", "UTC", "GMT"],
@@ -138,8 +140,11 @@ fn is_leap(y: i64) -> bool {
 /// the first part of the text, read by ISO-8601's grammar, that breaks it.
 fn refused_on_purpose(text: &str) -> Option<&'static str> {
     let b = text.trim().as_bytes();
-    let two = |at: usize| b.get(at..at + 2).filter(|d| d.iter().all(u8::is_ascii_digit)).map(|d| i64::from(d[0] - b'0') * 10 + i64::from(d[1] - b'0'));
-    let full_date = b.len() >= 10 && b[4] == b'-' && b[7] == b'-' && b[..10].iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    let two = |at: usize| {
+        b.get(at..at + 2).filter(|d| d.iter().all(u8::is_ascii_digit)).map(|d| i64::from(d[0] - b'0') * 10 + i64::from(d[1] - b'0'))
+    };
+    let full_date =
+        b.len() >= 10 && b[4] == b'-' && b[7] == b'-' && b[..10].iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
     if !full_date {
         return Some("a date field not written with its full digits");
     }
@@ -202,7 +207,9 @@ fn refused_on_purpose(text: &str) -> Option<&'static str> {
             let hours_ok = two(i + 1).is_some_and(|h| h <= 23);
             let minutes = match rest {
                 [] => Some(0),
-                [b':', m1, m2] | [m1, m2] if m1.is_ascii_digit() && m2.is_ascii_digit() => Some(i64::from(*m1 - b'0') * 10 + i64::from(*m2 - b'0')),
+                [b':', m1, m2] | [m1, m2] if m1.is_ascii_digit() && m2.is_ascii_digit() => {
+                    Some(i64::from(*m1 - b'0') * 10 + i64::from(*m2 - b'0'))
+                }
                 _ => None,
             };
             hours_ok && minutes.is_some_and(|m| m <= 59)
@@ -232,7 +239,14 @@ fn timestamps_agree_with_v8_date_parse() {
         match (Timestamp::parse(text).map(Timestamp::millis), v8[i]) {
             (Some(ours), theirs) => {
                 // Whatever we read, V8 reads the same instant from the text in ISO form.
-                assert_eq!(v8_iso[i], Some(ours), "{text:?}: ours {}, V8 reads {:?} as {:?}", Timestamp(ours), iso[i], v8_iso[i].map(Timestamp));
+                assert_eq!(
+                    v8_iso[i],
+                    Some(ours),
+                    "{text:?}: ours {}, V8 reads {:?} as {:?}",
+                    Timestamp(ours),
+                    iso[i],
+                    v8_iso[i].map(Timestamp)
+                );
                 if theirs == Some(ours) {
                     alike += 1;
                 } else if iso[i] != *text {
@@ -258,7 +272,12 @@ fn timestamps_agree_with_v8_date_parse() {
     for (reason, n) in &reasons {
         eprintln!("  V8 only, {reason}: {n}");
     }
-    assert!(unexplained.is_empty(), "{} texts read differently for no listed reason:\n{}", unexplained.len(), unexplained[..unexplained.len().min(20)].join("\n"));
+    assert!(
+        unexplained.is_empty(),
+        "{} texts read differently for no listed reason:\n{}",
+        unexplained.len(),
+        unexplained[..unexplained.len().min(20)].join("\n")
+    );
     assert!(alike > 3_000 && neither > 3_000 && extensions > 100 && v8_only > 300, "the generator must reach every outcome");
     assert!(reasons.contains_key("a day the month does not have") && reasons.contains_key("hour 24"));
 }

@@ -44,8 +44,23 @@ fn field() -> impl Strategy<Value = Value> {
     ]
 }
 
-const KEYS: [&str; 15] = ["type", "id", "first_name", "last_name", "full_name", "email", "phone", "address",
-    "birthday", "gender", "created_at", "updated_at", "user_status", "membership_status", "membership_role"];
+const KEYS: [&str; 15] = [
+    "type",
+    "id",
+    "first_name",
+    "last_name",
+    "full_name",
+    "email",
+    "phone",
+    "address",
+    "birthday",
+    "gender",
+    "created_at",
+    "updated_at",
+    "user_status",
+    "membership_status",
+    "membership_role",
+];
 
 fn clean_user(i: i64) -> Value {
     json!({"type":"user","id":i,"first_name":"Ana","last_name":"Lima","full_name":"Ana Lima","email":format!("a{i}@x.org"),
@@ -111,26 +126,102 @@ fn clean_users_take_the_text_route_and_agree() {
 /// A raw JSON value text, valid or not.
 fn raw_value() -> impl Strategy<Value = String> {
     let fixed: Vec<&'static str> = vec![
-        r#""Ana""#, r#""\u00e9l\u00e8ve""#, r#""\ud83d\ude00""#, r#""\ud800""#, r#""x\udc00y""#, r#""a\/b""#,
-        r#""\"q\" \\ \b\f\n\r\t""#, r#""é ü 日本""#, "null", "true", "false", "7", "7.0", "1e3", "-0", "-7", "0",
-        r#""007""#, r#""0""#, r#""0000""#, "123456789012345678", r#""123456789012345""#, r#""1234567890123456""#,
-        r#"{"a":[1,{"b":null}],"c":"\u0041"}"#, "[[[]]]", "[]", "{}", r#"["a"]"#,
-        r#""2025-11-04T08:00:00+00:00""#, r#""2025-11-04T08:00:00.1Z""#, r#""2025-11-04T08:00:00.123456789Z""#,
-        r#""2025-11-04T08:00:60Z""#, r#""2025-11-04T23:59:59.999Z""#, r#""2025-11-04 08:00:00Z""#,
-        r#""2025-11-04t08:00:00z""#, r#""2024-02-29T23:59:59.999999+00:00""#, r#""2023-02-29T00:00:00Z""#,
-        r#""2025-11-04T24:00:00Z""#, r#""2025-11-04T08:60:00Z""#, r#""2025-11-04T08:00:00.Z""#, r#""2025-11-04T08:00:00+01:00""#,
-        r#""2025-11-04T08:00:00-00:00""#, r#""2025-11-04T08:00:00+0000""#, r#""0000-01-01T00:00:00Z""#,
-        r#""9999-12-31T23:59:59.999Z""#, r#"" 2025-11-04T08:00:00Z""#, r#""2025-11-04T08:00:00Z ""#, r#""2025-11-04""#,
-        r#""2025-11-04T08:00""#, r#""2025-11-04T08:00:00\u005A""#, r#""2025-13-04T08:00:00Z""#,
-        r#"" a@b.org ""#, r#""a@b.org""#, r#""a@b\u002eorg""#, "\"\u{a0}a@b.org\"", "\"a@b.org\u{2003}\"", r#""""#, r#""   ""#,
-        r#""null""#, r#"" NuLl ""#, r#""VERIFIED""#, r#""verified""#, r#""VERIFIED ""#, r#""ADMIN""#, r#""PENDING""#,
-        r#""m""#, r#""F""#, r#""n""#, r#""M ""#, r#""X""#, r#""1990-01-02""#, r#""1990-1-2""#, r#""2023-02-29""#,
+        r#""Ana""#,
+        r#""\u00e9l\u00e8ve""#,
+        r#""\ud83d\ude00""#,
+        r#""\ud800""#,
+        r#""x\udc00y""#,
+        r#""a\/b""#,
+        r#""\"q\" \\ \b\f\n\r\t""#,
+        r#""é ü 日本""#,
+        "null",
+        "true",
+        "false",
+        "7",
+        "7.0",
+        "1e3",
+        "-0",
+        "-7",
+        "0",
+        r#""007""#,
+        r#""0""#,
+        r#""0000""#,
+        "123456789012345678",
+        r#""123456789012345""#,
+        r#""1234567890123456""#,
+        r#"{"a":[1,{"b":null}],"c":"\u0041"}"#,
+        "[[[]]]",
+        "[]",
+        "{}",
+        r#"["a"]"#,
+        r#""2025-11-04T08:00:00+00:00""#,
+        r#""2025-11-04T08:00:00.1Z""#,
+        r#""2025-11-04T08:00:00.123456789Z""#,
+        r#""2025-11-04T08:00:60Z""#,
+        r#""2025-11-04T23:59:59.999Z""#,
+        r#""2025-11-04 08:00:00Z""#,
+        r#""2025-11-04t08:00:00z""#,
+        r#""2024-02-29T23:59:59.999999+00:00""#,
+        r#""2023-02-29T00:00:00Z""#,
+        r#""2025-11-04T24:00:00Z""#,
+        r#""2025-11-04T08:60:00Z""#,
+        r#""2025-11-04T08:00:00.Z""#,
+        r#""2025-11-04T08:00:00+01:00""#,
+        r#""2025-11-04T08:00:00-00:00""#,
+        r#""2025-11-04T08:00:00+0000""#,
+        r#""0000-01-01T00:00:00Z""#,
+        r#""9999-12-31T23:59:59.999Z""#,
+        r#"" 2025-11-04T08:00:00Z""#,
+        r#""2025-11-04T08:00:00Z ""#,
+        r#""2025-11-04""#,
+        r#""2025-11-04T08:00""#,
+        r#""2025-11-04T08:00:00\u005A""#,
+        r#""2025-13-04T08:00:00Z""#,
+        r#"" a@b.org ""#,
+        r#""a@b.org""#,
+        r#""a@b\u002eorg""#,
+        "\"\u{a0}a@b.org\"",
+        "\"a@b.org\u{2003}\"",
+        r#""""#,
+        r#""   ""#,
+        r#""null""#,
+        r#"" NuLl ""#,
+        r#""VERIFIED""#,
+        r#""verified""#,
+        r#""VERIFIED ""#,
+        r#""ADMIN""#,
+        r#""PENDING""#,
+        r#""m""#,
+        r#""F""#,
+        r#""n""#,
+        r#""M ""#,
+        r#""X""#,
+        r#""1990-01-02""#,
+        r#""1990-1-2""#,
+        r#""2023-02-29""#,
         r#""1990-01-02T00:00:00Z""#,
     ];
     let broken: Vec<&'static str> = vec![
         // not JSON at all
-        "\"a\tb\"", r#""\x""#, r#""\u12G4""#, r#""\u+123""#, r#""\u12""#, "01", "1.", "1e", "-", ".5", "tru", "nul",
-        r#""unterminated"#, "[1,]", r#"{"a":1,}"#, r#"{"a" 1}"#, "NaN", "+1", "1e400",
+        "\"a\tb\"",
+        r#""\x""#,
+        r#""\u12G4""#,
+        r#""\u+123""#,
+        r#""\u12""#,
+        "01",
+        "1.",
+        "1e",
+        "-",
+        ".5",
+        "tru",
+        "nul",
+        r#""unterminated"#,
+        "[1,]",
+        r#"{"a":1,}"#,
+        r#"{"a" 1}"#,
+        "NaN",
+        "+1",
+        "1e400",
     ];
     prop_oneof![
         12 => prop::sample::select(fixed).prop_map(str::to_string),
@@ -141,10 +232,21 @@ fn raw_value() -> impl Strategy<Value = String> {
 }
 
 const CLEAN_FIELDS: [(&str, &str); 15] = [
-    ("type", r#""user""#), ("id", "42"), ("first_name", r#""Ana""#), ("last_name", r#""Lima""#), ("full_name", r#""Ana Lima""#),
-    ("email", r#""ana@x.org""#), ("phone", r#""(555) 012-0105""#), ("address", "null"), ("birthday", r#""1990-01-02""#),
-    ("gender", r#""f""#), ("created_at", r#""2025-11-04T08:00:00+00:00""#), ("updated_at", r#""2025-11-05T08:00:00.000000Z""#),
-    ("user_status", r#""VERIFIED""#), ("membership_status", r#""ACCEPTED""#), ("membership_role", r#""VOLUNTEER""#),
+    ("type", r#""user""#),
+    ("id", "42"),
+    ("first_name", r#""Ana""#),
+    ("last_name", r#""Lima""#),
+    ("full_name", r#""Ana Lima""#),
+    ("email", r#""ana@x.org""#),
+    ("phone", r#""(555) 012-0105""#),
+    ("address", "null"),
+    ("birthday", r#""1990-01-02""#),
+    ("gender", r#""f""#),
+    ("created_at", r#""2025-11-04T08:00:00+00:00""#),
+    ("updated_at", r#""2025-11-05T08:00:00.000000Z""#),
+    ("user_status", r#""VERIFIED""#),
+    ("membership_status", r#""ACCEPTED""#),
+    ("membership_role", r#""VOLUNTEER""#),
 ];
 
 fn raw_key() -> impl Strategy<Value = String> {
@@ -202,31 +304,69 @@ fn raw_user() -> impl Strategy<Value = String> {
 
 fn raw_page() -> impl Strategy<Value = String> {
     let links = prop::sample::select(vec![
-        r#"{"first":"a","last":"b","prev":"null","next":null}"#, r#"{"next":"https://x/users?page=2"}"#, "{}", "null", "5",
-        r#"{"next":"\ud800"}"#, r#"{"next":1e400}"#, r#"{"next":"a","next":"b"}"#,
+        r#"{"first":"a","last":"b","prev":"null","next":null}"#,
+        r#"{"next":"https://x/users?page=2"}"#,
+        "{}",
+        "null",
+        "5",
+        r#"{"next":"\ud800"}"#,
+        r#"{"next":1e400}"#,
+        r#"{"next":"a","next":"b"}"#,
         // read from their text when plain (src/parse/page_envelope.rs), else as values
-        r#"{"first":"NULL","last":"","prev":" x ","next":"\u0061"}"#, r#"{"next":7}"#, r#"{"next":"a\"b"}"#,
-        r#"{"n\u0065xt":"b","x":[{"y":1e5}]}"#, r#"{"x":{"y":[1,2.5,"\ud83d\ude00"]},"next":"é"}"#, "\"null\"", r#""""#, "[]",
-        "{\"next\":\"\u{a0}x\"}", r#"{"prev":null,"next":"https://x/users?page=2","x":123456789012345678901234}"#,
-        r#"{"next":"a","x":"\ud800"}"#, r#"{"x":[1e400],"next":"a"}"#,
+        r#"{"first":"NULL","last":"","prev":" x ","next":"\u0061"}"#,
+        r#"{"next":7}"#,
+        r#"{"next":"a\"b"}"#,
+        r#"{"n\u0065xt":"b","x":[{"y":1e5}]}"#,
+        r#"{"x":{"y":[1,2.5,"\ud83d\ude00"]},"next":"é"}"#,
+        "\"null\"",
+        r#""""#,
+        "[]",
+        "{\"next\":\"\u{a0}x\"}",
+        r#"{"prev":null,"next":"https://x/users?page=2","x":123456789012345678901234}"#,
+        r#"{"next":"a","x":"\ud800"}"#,
+        r#"{"x":[1e400],"next":"a"}"#,
     ]);
     let meta = prop::sample::select(vec![
-        r#"{"current_page":"1","from":1,"to":2,"path":"p","per_page":15,"total":2}"#, r#"{"current_page":1,"per_page":"15","total":"2","last_page":"x"}"#,
-        "null", "{}", r#"{"current_page":-1,"per_page":15,"total":2}"#, "[1]",
-        r#"{"current_page":"007","per_page":15,"total":2,"path":"null"}"#, r#"{"current_page":1,"per_page":15,"total":2,"path":""}"#,
-        r#"{"current_page":1,"per_page":15,"total":2,"path":" p "}"#, r#"{"current_page":1,"per_page":15,"total":2,"path":5}"#,
-        r#"{"current_page":1,"per_page":15,"total":2,"from":null,"to":"","last_page":"NULL"}"#, r#"{"current_page":1,"per_page":15,"total":1e2}"#,
-        r#"{"current_page":1,"per_page":15,"total":2.0}"#, r#"{"current_page":1,"per_page":15,"total":"-1"}"#, r#"{"current_page":1,"per_page":15,"total":" 2"}"#,
+        r#"{"current_page":"1","from":1,"to":2,"path":"p","per_page":15,"total":2}"#,
+        r#"{"current_page":1,"per_page":"15","total":"2","last_page":"x"}"#,
+        "null",
+        "{}",
+        r#"{"current_page":-1,"per_page":15,"total":2}"#,
+        "[1]",
+        r#"{"current_page":"007","per_page":15,"total":2,"path":"null"}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"path":""}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"path":" p "}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"path":5}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"from":null,"to":"","last_page":"NULL"}"#,
+        r#"{"current_page":1,"per_page":15,"total":1e2}"#,
+        r#"{"current_page":1,"per_page":15,"total":2.0}"#,
+        r#"{"current_page":1,"per_page":15,"total":"-1"}"#,
+        r#"{"current_page":1,"per_page":15,"total":" 2"}"#,
         r#"{"current_page":1,"per_page":15,"total":2,"links":[{"url":null,"label":"&laquo; Previous","active":false}],"path":"p"}"#,
-        r#"{"current_page":1234567890123456,"per_page":15,"total":2}"#, r#"{"current_page":1,"per_page":15,"total":1,"total":2}"#,
-        r#"{"current_page":1,"per_page":123456789012345678901234567890,"total":2}"#, r#"{"current_page":1,"per_page":15,"t\u006ftal":2,"total":3}"#,
-        r#"{"current_page":1,"per_page":15,"total":2,"from":"x","to":-1,"last_page":1.5}"#, r#"{"current_page":null,"per_page":15,"total":2}"#,
-        r#"{"current_page":1,"per_page":15,"total":2,"x":{"y":"\udc00"}}"#, r#"{"current_page":1,"per_page":15,"total":2,"x":[1e400]}"#,
-        r#"{"current_page":1,"per_page":15,"total":2,"path":"a\"b","x":"\ud800"}"#, r#"{"current_page":1,"per_page":15,"total":2,"path":"p","path":"q"}"#,
+        r#"{"current_page":1234567890123456,"per_page":15,"total":2}"#,
+        r#"{"current_page":1,"per_page":15,"total":1,"total":2}"#,
+        r#"{"current_page":1,"per_page":123456789012345678901234567890,"total":2}"#,
+        r#"{"current_page":1,"per_page":15,"t\u006ftal":2,"total":3}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"from":"x","to":-1,"last_page":1.5}"#,
+        r#"{"current_page":null,"per_page":15,"total":2}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"x":{"y":"\udc00"}}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"x":[1e400]}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"path":"a\"b","x":"\ud800"}"#,
+        r#"{"current_page":1,"per_page":15,"total":2,"path":"p","path":"q"}"#,
     ]);
-    let extra = prop::sample::select(vec!["", "", "", "", r#""x":[{"y":"\ud800"}],"#, r#""data2":{},"#, r#""d\u0061ta":[],"#, r#""data":[],"#, r#""meta":{},"#]);
-    (prop::collection::vec(raw_user(), 0..5), links, meta, extra, gap(), 0u8..4, any::<prop::sample::Index>(), 0u8..12)
-        .prop_map(|(users, links, meta, extra, gap, order, cut, tail)| {
+    let extra = prop::sample::select(vec![
+        "",
+        "",
+        "",
+        "",
+        r#""x":[{"y":"\ud800"}],"#,
+        r#""data2":{},"#,
+        r#""d\u0061ta":[],"#,
+        r#""data":[],"#,
+        r#""meta":{},"#,
+    ]);
+    (prop::collection::vec(raw_user(), 0..5), links, meta, extra, gap(), 0u8..4, any::<prop::sample::Index>(), 0u8..12).prop_map(
+        |(users, links, meta, extra, gap, order, cut, tail)| {
             let data = format!("\"data\"{gap}:{gap}[{gap}{}{gap}]", users.join(&format!("{gap},{gap}")));
             let (links, meta) = (format!("\"links\":{links}"), format!("\"meta\":{meta}"));
             let body = match order {
@@ -248,7 +388,8 @@ fn raw_page() -> impl Strategy<Value = String> {
                 text.truncate(at);
             }
             text
-        })
+        },
+    )
 }
 
 proptest! {
@@ -264,12 +405,14 @@ proptest! {
 fn adversarial_pages_that_are_still_read_agree() {
     // A page whose users need every kind of care, checked by hand once (the property test
     // above covers the combinations).
-    let text = concat!("\u{feff}{\"data\":[",
+    let text = concat!(
+        "\u{feff}{\"data\":[",
         r#"{"id":"007","first_name":"\u00c9l\u00e8ve","last_name":"\"Q\"","full_name":"\ud83d\ude00","email":"a@b.org","#,
         r#""created_at":"2025-11-04T08:00:00.1Z","updated_at":"2024-02-29T23:59:59.999999+00:00","gender":"n"},"#,
         r#"{"id":8,"first_name":"\ud800","last_name":"L","full_name":"F","email":"c@d.org","created_at":"2025-11-04T08:00:00Z","updated_at":"2025-11-04T08:00:00Z"},"#,
         r#"{"id":9,"id":10,"first_name":"A","last_name":"L","full_name":"F","email":"e@f.org","created_at":"2025-11-04T08:00:60Z","updated_at":"2025-11-04 08:00:00+01:00"}"#,
-        r#"],"links":{},"meta":{"current_page":1,"per_page":15,"total":3}}"#);
+        r#"],"links":{},"meta":{"current_page":1,"per_page":15,"total":3}}"#
+    );
     let model = model_route(text).unwrap();
     assert_eq!(text_route(text).unwrap(), model);
     assert_eq!(model["data"].as_array().unwrap().len(), 2, "the lone surrogate drops its user on both routes");

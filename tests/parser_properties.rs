@@ -10,15 +10,32 @@ use vomo_users::parse;
 const UPSERT_EXAMPLE: &str = include_str!("fixtures/upsert_200_doc_example.json");
 const LIST_EXAMPLE: &str = include_str!("fixtures/list_page_spec_example.json");
 
-const USER_KEYS: [&str; 14] = ["id", "firstName", "lastName", "fullName", "email", "phone", "address", "birthday",
-    "gender", "createdAt", "updatedAt", "userStatus", "membershipStatus", "membershipRole"];
-const PARTICIPATION_KEYS: [&str; 9] = ["projectId", "projectDateId", "guests", "signedUpAt", "checkedInAt",
-    "checkedOutAt", "hours", "verified", "role"];
+const USER_KEYS: [&str; 14] = [
+    "id",
+    "firstName",
+    "lastName",
+    "fullName",
+    "email",
+    "phone",
+    "address",
+    "birthday",
+    "gender",
+    "createdAt",
+    "updatedAt",
+    "userStatus",
+    "membershipStatus",
+    "membershipRole",
+];
+const PARTICIPATION_KEYS: [&str; 9] =
+    ["projectId", "projectDateId", "guests", "signedUpAt", "checkedInAt", "checkedOutAt", "hours", "verified", "role"];
 
 fn is_normalized_timestamp(v: &Value) -> bool {
     let Some(s) = v.as_str() else { return false };
     let b = s.as_bytes();
-    b.len() == 24 && b[10] == b'T' && b[19] == b'.' && b[23] == b'Z'
+    b.len() == 24
+        && b[10] == b'T'
+        && b[19] == b'.'
+        && b[23] == b'Z'
         && vomo_users::time::Timestamp::parse(s).map(|t| t.to_string()) == Some(s.to_string())
 }
 
@@ -78,11 +95,21 @@ fn arb_json() -> impl Strategy<Value = Value> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
             prop::collection::btree_map(
-                prop_oneof![Just("data".to_string()), Just("id".to_string()), Just("email".to_string()),
-                            Just("meta".to_string()), Just("hours".to_string()), Just("participations".to_string()),
-                            Just("created_at".to_string()), Just("updated_at".to_string()), "[a-z_]{1,12}"],
-                inner, 0..8)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
+                prop_oneof![
+                    Just("data".to_string()),
+                    Just("id".to_string()),
+                    Just("email".to_string()),
+                    Just("meta".to_string()),
+                    Just("hours".to_string()),
+                    Just("participations".to_string()),
+                    Just("created_at".to_string()),
+                    Just("updated_at".to_string()),
+                    "[a-z_]{1,12}"
+                ],
+                inner,
+                0..8
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
 }

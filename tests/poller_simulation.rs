@@ -35,7 +35,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 use std::time::Instant;
 
-use support::{anonymized_matches, block_on, floor_s, run, run_until, HandlerPhase, Rng, Run, Shared, SimHandlers, SimRuntime, SimStore, World, WorldConfig};
+use support::{
+    anonymized_matches, block_on, floor_s, run, run_until, HandlerPhase, Rng, Run, Shared, SimHandlers, SimRuntime, SimStore, World,
+    WorldConfig,
+};
 use vomo_users::client::{Client, ClientConfig, Rate};
 use vomo_users::poller::{Keys, ParticipationMode, Poller, PollerConfig, PollerState};
 use vomo_users::time::Timestamp;
@@ -436,18 +439,30 @@ impl Sim {
         let mut problems = Vec::new();
         for (i, c) in w.completed.iter().enumerate().skip(first_new) {
             let expected = if initial_sync {
-                if c.updated_ms - c.created_ms < 1000 { "created" } else { "updated" }
+                if c.updated_ms - c.created_ms < 1000 {
+                    "created"
+                } else {
+                    "updated"
+                }
             } else {
                 if self.excused.keys().any(|(id, _)| *id == c.id) {
                     continue;
                 }
-                if w.completed[..i].iter().any(|p| p.id == c.id) { "updated" } else { "created" }
+                if w.completed[..i].iter().any(|p| p.id == c.id) {
+                    "updated"
+                } else {
+                    "created"
+                }
             };
             if c.kind != expected {
                 problems.push(format!(
                     "KIND: #{}@{} delivered as {} but {} ({}; created {})",
-                    c.id, Timestamp(c.updated_ms), c.kind, expected,
-                    if initial_sync { "initial sync" } else { "after the initial sync" }, Timestamp(c.created_ms)
+                    c.id,
+                    Timestamp(c.updated_ms),
+                    c.kind,
+                    expected,
+                    if initial_sync { "initial sync" } else { "after the initial sync" },
+                    Timestamp(c.created_ms)
                 ));
             }
         }
@@ -542,7 +557,10 @@ impl Sim {
                 None => failures.push(format!("delivered a version that never existed: #{}@{}", c.id, Timestamp(c.updated_ms))),
                 Some(email) if *email != c.email => failures.push(format!(
                     "delivered #{}@{} with email {} but that version's content was {}",
-                    c.id, Timestamp(c.updated_ms), c.email, email
+                    c.id,
+                    Timestamp(c.updated_ms),
+                    c.email,
+                    email
                 )),
                 _ => {}
             }
@@ -747,7 +765,10 @@ fn outside_the_assumptions_the_oracle_catches_losses() {
         let (f, failed) = run_seeds(0, n, variant);
         let lost = failed.iter().filter(|r| r.failures.iter().any(|m| m.starts_with("LOST"))).count();
         print_figures(&format!("{variant:?}"), &f, started.elapsed().as_secs_f64());
-        println!("{variant:?}: {lost} of {n} seeds lost a change; first: {:?}", failed.first().map(|r| (r.seed, r.failures.first().cloned())));
+        println!(
+            "{variant:?}: {lost} of {n} seeds lost a change; first: {:?}",
+            failed.first().map(|r| (r.seed, r.failures.first().cloned()))
+        );
         // Commit delays of 1.5-3 s are still inside the 5 s window margin that steady polls
         // use (the 2 s Date pull-back only binds on a stale clock estimate): informational.
         if variant == Variant::NoDateLocalAhead {

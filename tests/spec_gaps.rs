@@ -32,8 +32,14 @@ fn gap06_the_string_null_and_empty_links_end_the_walk() {
 fn gap40_hours_as_decimal_strings_become_numbers() {
     let d = parse::user_detail(UPSERT_EXAMPLE).unwrap();
     assert_eq!(d.participations[0].hours, 4.0);
-    for (raw, want, warns) in [("2.5", 2.5, false), ("\"2.50\"", 2.5, false), ("null", 0.0, false),
-                               ("\"four\"", 0.0, true), ("-3", 0.0, true), ("\"NaN\"", 0.0, true)] {
+    for (raw, want, warns) in [
+        ("2.5", 2.5, false),
+        ("\"2.50\"", 2.5, false),
+        ("null", 0.0, false),
+        ("\"four\"", 0.0, true),
+        ("-3", 0.0, true),
+        ("\"NaN\"", 0.0, true),
+    ] {
         let body = UPSERT_EXAMPLE.replace("\"hours\": \"4.00\"", &format!("\"hours\": {raw}"));
         let d = parse::user_detail(&body).unwrap();
         assert_eq!(d.participations[0].hours, want, "{raw}");

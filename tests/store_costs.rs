@@ -43,7 +43,11 @@ impl Mapping for NoMapping {
 fn import_bytes(n: usize) -> (u64, u64) {
     let world = Rc::new(RefCell::new(World::new(WorldConfig::default(), 3, 1_740_787_200_000)));
     let client = Client::new(
-        ClientConfig { base_url: "https://api.vomo.test/v1".into(), rate: Rate::Fixed(1000.0), ..ClientConfig::new("sim-token-0123456789") },
+        ClientConfig {
+            base_url: "https://api.vomo.test/v1".into(),
+            rate: Rate::Fixed(1000.0),
+            ..ClientConfig::new("sim-token-0123456789")
+        },
         SimRuntime(world.clone()),
     )
     .unwrap();
@@ -51,10 +55,21 @@ fn import_bytes(n: usize) -> (u64, u64) {
     let records: Vec<RosterRecord> = (0..n)
         .map(|i| RosterRecord {
             external_id: Some(format!("ext-{i}")),
-            input: UpsertInput { first_name: Some("F".into()), last_name: Some("L".into()), email: Some(format!("p{i}@example.org")), ..Default::default() },
+            input: UpsertInput {
+                first_name: Some("F".into()),
+                last_name: Some("L".into()),
+                email: Some(format!("p{i}@example.org")),
+                ..Default::default()
+            },
         })
         .collect();
-    let options = ImportOptions::<support::Counting, NoMapping> { store: Some(&store), key: Some("costs".into()), checkpoint_every: 10, mapping: None, previous_base_url: None };
+    let options = ImportOptions::<support::Counting, NoMapping> {
+        store: Some(&store),
+        key: Some("costs".into()),
+        checkpoint_every: 10,
+        mapping: None,
+        previous_base_url: None,
+    };
     let r = block_on(import_roster(&client, &records, &options, &|_| {}, &())).unwrap();
     assert_eq!(r.created.len(), n);
     let final_bytes = store.inner.snapshot().values().map(|v| v.len() as u64).sum();

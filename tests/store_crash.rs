@@ -71,7 +71,12 @@ fn text(tag: &str, n: usize) -> String {
 #[test]
 fn a_chunked_value_reloads_old_or_new_after_a_death_at_any_set() {
     // small -> large, large -> larger, large -> smaller, large -> small
-    let cases = [(text("a", 10), text("b", 8_000)), (text("a", 6_000), text("b", 9_000)), (text("a", 9_000), text("b", 3_000)), (text("a", 9_000), text("b", 5))];
+    let cases = [
+        (text("a", 10), text("b", 8_000)),
+        (text("a", 6_000), text("b", 9_000)),
+        (text("a", 9_000), text("b", 3_000)),
+        (text("a", 9_000), text("b", 5)),
+    ];
     for (old, new) in cases {
         let base: Map = Default::default();
         block_on(write_chunked(&Dying::healthy(&base), "k", &old)).unwrap();
@@ -81,9 +86,16 @@ fn a_chunked_value_reloads_old_or_new_after_a_death_at_any_set() {
             let store = Dying::new(&map, k);
             let wrote = block_on(write_chunked(&store, "k", &new));
             let read = block_on(read_chunked(&Dying::healthy(&map), "k"));
-            let read = read.unwrap_or_else(|e| panic!("{} -> {} bytes, death after set {k}: unreadable: {}", old.len(), new.len(), e.message));
+            let read =
+                read.unwrap_or_else(|e| panic!("{} -> {} bytes, death after set {k}: unreadable: {}", old.len(), new.len(), e.message));
             let read = read.expect("a value");
-            assert!(read == old || read == new, "{} -> {} bytes, death after set {k}: read {} bytes, neither old nor new", old.len(), new.len(), read.len());
+            assert!(
+                read == old || read == new,
+                "{} -> {} bytes, death after set {k}: read {} bytes, neither old nor new",
+                old.len(),
+                new.len(),
+                read.len()
+            );
             if wrote.is_ok() && !store.died() {
                 assert_eq!(read, new);
                 break;
@@ -157,7 +169,12 @@ fn roster(prefix: &str, n: usize) -> Vec<RosterRecord> {
     (0..n)
         .map(|i| RosterRecord {
             external_id: Some(format!("{prefix}-{i}")),
-            input: UpsertInput { first_name: Some("F".into()), last_name: Some("L".into()), email: Some(format!("{prefix}{i}@example.org")), ..Default::default() },
+            input: UpsertInput {
+                first_name: Some("F".into()),
+                last_name: Some("L".into()),
+                email: Some(format!("{prefix}{i}@example.org")),
+                ..Default::default()
+            },
         })
         .collect()
 }
@@ -167,7 +184,11 @@ fn sim_client(seed: u64) -> (Rc<RefCell<World>>, Client<SimRuntime>) {
     let world = Rc::new(RefCell::new(World::new(WorldConfig::default(), seed, 1_740_787_200_000)));
     world.borrow_mut().faults = false;
     let client = Client::new(
-        ClientConfig { base_url: "https://api.vomo.test/v1".into(), rate: Rate::Fixed(1000.0), ..ClientConfig::new("sim-token-0123456789") },
+        ClientConfig {
+            base_url: "https://api.vomo.test/v1".into(),
+            rate: Rate::Fixed(1000.0),
+            ..ClientConfig::new("sim-token-0123456789")
+        },
         SimRuntime(world.clone()),
     )
     .unwrap();
@@ -206,7 +227,13 @@ fn import_progress_reloads_after_a_death_at_any_set() {
         let (world, client) = sim_client(1);
         let map: Map = Default::default();
         let store = Dying::new(&map, k);
-        let options = |s| ImportOptions::<Dying, NoMapping> { store: Some(s), key: Some("roster".into()), checkpoint_every: 100, mapping: None, previous_base_url: None };
+        let options = |s| ImportOptions::<Dying, NoMapping> {
+            store: Some(s),
+            key: Some("roster".into()),
+            checkpoint_every: 100,
+            mapping: None,
+            previous_base_url: None,
+        };
         let first = block_on(import_roster(&client, &records, &options(&store), &|_| {}, &()));
         let healthy = Dying::healthy(&map);
         let rerun = rerun_after_death(&world, || block_on(import_roster(&client, &records, &options(&healthy), &|_| {}, &())))
@@ -228,7 +255,13 @@ fn import_progress_with_merged_segments_reloads() {
     let records = roster("m", 200);
     let (world, client) = sim_client(2);
     let map: Map = Default::default();
-    let options = |s| ImportOptions::<Dying, NoMapping> { store: Some(s), key: Some("merged".into()), checkpoint_every: 1, mapping: None, previous_base_url: None };
+    let options = |s| ImportOptions::<Dying, NoMapping> {
+        store: Some(s),
+        key: Some("merged".into()),
+        checkpoint_every: 1,
+        mapping: None,
+        previous_base_url: None,
+    };
     let dying = Dying::new(&map, 150);
     assert!(block_on(import_roster(&client, &records, &options(&dying), &|_| {}, &())).is_err());
     let sent = world.borrow().c.upserts;
@@ -327,7 +360,13 @@ fn an_import_whose_lease_was_taken_over_stops_without_writing_progress() {
     // The takeover comes right after the second save: its first writes the progress and the
     // header (which records the API), its second a log segment and the header again.
     let store = TakenOver::new(&world, "/log", 3);
-    let options = ImportOptions::<TakenOver, NoMapping> { store: Some(&store), key: Some("nightly".into()), checkpoint_every: 10, mapping: None, previous_base_url: None };
+    let options = ImportOptions::<TakenOver, NoMapping> {
+        store: Some(&store),
+        key: Some("nightly".into()),
+        checkpoint_every: 10,
+        mapping: None,
+        previous_base_url: None,
+    };
     let e = block_on(import_roster(&client, &records, &options, &|_| {}, &())).unwrap_err();
     assert!(store.taken.get(), "the takeover happened");
     assert_eq!(e.kind, ErrorKind::Busy, "{}", e.message);
@@ -422,7 +461,13 @@ fn a_poll_longer_than_the_lease_term_keeps_its_lease_through_a_full_scan() {
     )
     .unwrap();
     let started = world.borrow().local_now();
-    let store = Contender { inner: Dying::healthy(&Default::default()), world: world.clone(), started, tries: Cell::new(0), took: Cell::new(false) };
+    let store = Contender {
+        inner: Dying::healthy(&Default::default()),
+        world: world.clone(),
+        started,
+        tries: Cell::new(0),
+        took: Cell::new(false),
+    };
     let mut config = PollerConfig::new("long", "first");
     config.participations = ParticipationMode::FullScan;
     let poller = Poller::new(Rc::new(client), ByRef(&store), SimHandlers(world.clone()), config).unwrap();

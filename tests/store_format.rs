@@ -70,7 +70,11 @@ fn a_format_1_store_is_read_and_carried_forward() {
     }
     block_on(state.save(&store, &keys)).unwrap();
     assert!(store.0.borrow().get("vomo-users/v1/legacy/state").unwrap().starts_with(r#"{"v":2"#));
-    assert_eq!(store.0.borrow().get("vomo-users/v1/legacy/journal").map(String::as_str), Some(""), "the old journal is emptied once carried forward");
+    assert_eq!(
+        store.0.borrow().get("vomo-users/v1/legacy/journal").map(String::as_str),
+        Some(""),
+        "the old journal is emptied once carried forward"
+    );
     assert!(!store.0.borrow().contains_key("vomo-users/v1/legacy/state.0"), "format 1 chunks of a rewritten value are deleted");
     let mut reloaded = block_on(PollerState::load(&store, &keys)).expect("after the first save");
     check(&mut reloaded, "after a save");

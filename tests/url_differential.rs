@@ -14,12 +14,29 @@ const SCHEMES: &[&str] = &["http:", "HTTP:", "hTTp:", "https:", "", "ftp:", "jav
 const SEPARATORS: &[&str] = &["//", "\\\\", "/\\", "\\/", "/", "", "///", "\t//", "/\n/", " //"];
 const USERINFO: &[&str] = &["", "", "", "user@", "user:pw@", "127.0.0.1:9999\\@", "127.0.0.1:9999@", "%40@", ":@", "@", "a\\b@"];
 const HOSTS: &[&str] = &[
-    "127.0.0.1", "127.0.0.1", "127.0.0.1.", "127.1", "0x7f.1", "2130706433", "localhost", "LOCALHOST", "[::1]",
-    "127.0.0.1%2e", "%31%32%37.0.0.1", "evil.example", "127.0.0.1\t", "b\u{fc}cher.example", "xn--bcher-kva.example",
-    "127.0.0.2", "0177.0.0.1", "127.0.0.1:9999\\", "EVIL.example",
+    "127.0.0.1",
+    "127.0.0.1",
+    "127.0.0.1.",
+    "127.1",
+    "0x7f.1",
+    "2130706433",
+    "localhost",
+    "LOCALHOST",
+    "[::1]",
+    "127.0.0.1%2e",
+    "%31%32%37.0.0.1",
+    "evil.example",
+    "127.0.0.1\t",
+    "b\u{fc}cher.example",
+    "xn--bcher-kva.example",
+    "127.0.0.2",
+    "0177.0.0.1",
+    "127.0.0.1:9999\\",
+    "EVIL.example",
 ];
 const PORTS: &[&str] = &["", ":4010", ":4010", ":04010", ":80", ":9999", ":", ":4010\\", ":4010@127.0.0.1:9999"];
-const PATHS: &[&str] = &["/v1/users?page=2", "\\v1\\users?page=2", "", "?page=2", "#frag", "/%2e%2e/v1/users", "/v1/../v1/users", "/v1/users?page=2#x"];
+const PATHS: &[&str] =
+    &["/v1/users?page=2", "\\v1\\users?page=2", "", "?page=2", "#frag", "/%2e%2e/v1/users", "/v1/../v1/users", "/v1/users?page=2#x"];
 const NOISE: &[&str] = &[" ", "\t", "\n", "\\", "/", "@", ":", "%", "#", "?", ".", "%2F", "\r"];
 
 #[path = "support/rng.rs"]
@@ -37,8 +54,23 @@ fn generate(n: usize, seed: u64) -> Vec<String> {
         let mut link = match rng.next_u64() % 10 {
             // a relative form: path, query or protocol-relative
             0 => format!("{}{}", pick(&mut rng, SEPARATORS), pick(&mut rng, PATHS)),
-            1 => format!("{}{}{}{}{}", pick(&mut rng, SEPARATORS), pick(&mut rng, USERINFO), pick(&mut rng, HOSTS), pick(&mut rng, PORTS), pick(&mut rng, PATHS)),
-            _ => format!("{}{}{}{}{}{}", pick(&mut rng, SCHEMES), pick(&mut rng, SEPARATORS), pick(&mut rng, USERINFO), pick(&mut rng, HOSTS), pick(&mut rng, PORTS), pick(&mut rng, PATHS)),
+            1 => format!(
+                "{}{}{}{}{}",
+                pick(&mut rng, SEPARATORS),
+                pick(&mut rng, USERINFO),
+                pick(&mut rng, HOSTS),
+                pick(&mut rng, PORTS),
+                pick(&mut rng, PATHS)
+            ),
+            _ => format!(
+                "{}{}{}{}{}{}",
+                pick(&mut rng, SCHEMES),
+                pick(&mut rng, SEPARATORS),
+                pick(&mut rng, USERINFO),
+                pick(&mut rng, HOSTS),
+                pick(&mut rng, PORTS),
+                pick(&mut rng, PATHS)
+            ),
         };
         // Sprinkle noise characters at random char boundaries.
         for _ in 0..(rng.next_u64() % 3) {
@@ -72,7 +104,12 @@ fn node_views(from: &str, links: &[String]) -> Vec<NodeView> {
       });
       process.stdout.write(JSON.stringify(out));
     "#;
-    let mut child = Command::new("node").arg("-e").arg(script).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()
+    let mut child = Command::new("node")
+        .arg("-e")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
         .expect("node must be on the PATH for the differential URL test");
     let input = serde_json::json!({ "from": from, "links": links }).to_string();
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();

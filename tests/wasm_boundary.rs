@@ -23,12 +23,14 @@ extern "C" {
 fn page_text(n: usize) -> String {
     let base: Value = serde_json::from_str(include_str!("fixtures/list_page_spec_example.json")).unwrap();
     let users = base["data"].as_array().unwrap();
-    let data: Vec<Value> = (0..n).map(|i| {
-        let mut u = users[i % 2].clone();
-        u["id"] = json!(20_000 + i);
-        u["email"] = json!(format!("user{i}@example.org"));
-        u
-    }).collect();
+    let data: Vec<Value> = (0..n)
+        .map(|i| {
+            let mut u = users[i % 2].clone();
+            u["id"] = json!(20_000 + i);
+            u["email"] = json!(format!("user{i}@example.org"));
+            u
+        })
+        .collect();
     let mut page = base.clone();
     page["data"] = Value::Array(data);
     page.to_string()
@@ -65,7 +67,16 @@ fn compare_in<T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(what
     let via_text = || -> T { serde_json::from_str(&js_sys::JSON::stringify(object).unwrap().as_string().unwrap()).unwrap() };
     let via_object = || -> T { serde_wasm_bindgen::from_value(object.clone()).unwrap() };
     assert_eq!(via_text(), via_object(), "{what}: both ways read the same value");
-    let (text, obj) = (per_op(rounds, || { via_text(); JsValue::NULL }), per_op(rounds, || { via_object(); JsValue::NULL }));
+    let (text, obj) = (
+        per_op(rounds, || {
+            via_text();
+            JsValue::NULL
+        }),
+        per_op(rounds, || {
+            via_object();
+            JsValue::NULL
+        }),
+    );
     print(&format!("{what:<40} JSON.stringify + serde_json {text:>8.1} µs   serde-wasm-bindgen {obj:>8.1} µs   ({:.2}x)", obj / text));
 }
 
@@ -80,7 +91,8 @@ struct Small {
 
 #[wasm_bindgen_test]
 fn json_text_or_objects_in() {
-    let input = js_sys::JSON::parse(r#"{"firstName":"Ana","lastName":"Lima","email":"ana@example.org","phone":"555","role":"volunteer"}"#).unwrap();
+    let input =
+        js_sys::JSON::parse(r#"{"firstName":"Ana","lastName":"Lima","email":"ana@example.org","phone":"555","role":"volunteer"}"#).unwrap();
     compare_in::<vomo_users::client::UpsertInput>("an upsert input (JS -> Rust)", &input, 20_000);
     let mapped = js_sys::JSON::parse(r#"{"vomoUserId":8205,"email":"ana@example.org"}"#).unwrap();
     compare_in::<vomo_users::import::MappedUser>("a mapping entry (JS -> Rust)", &mapped, 20_000);
@@ -95,8 +107,14 @@ fn json_text_or_objects() {
     compare("one user (an event, a lookup result)", &page.data[0], 20_000);
     let detail = vomo_users::parse::user_detail(include_str!("fixtures/upsert_200_doc_example.json")).unwrap();
     compare("a user detail with participations", &detail, 20_000);
-    let request = vomo_users::client::HttpRequest { method: "GET", url: "https://api.vomo.org/v1/users?page=2".into(), body: None, max_body_bytes: 1e7 };
-    let log = vomo_users::client::AttemptLog::new(&request, 1, 12.5, &Ok(vomo_users::client::HttpResponse { status: 200, ..Default::default() }));
+    let request = vomo_users::client::HttpRequest {
+        method: "GET",
+        url: "https://api.vomo.org/v1/users?page=2".into(),
+        body: None,
+        max_body_bytes: 1e7,
+    };
+    let log =
+        vomo_users::client::AttemptLog::new(&request, 1, 12.5, &Ok(vomo_users::client::HttpResponse { status: 200, ..Default::default() }));
     compare("a log hook entry", &log, 50_000);
     let progress = vomo_users::import::Progress { done: 3, total: 10, created: 2, updated: 1, failed: 0, eta_ms: Some(1500.0) };
     compare("an import progress event", &progress, 50_000);
@@ -131,6 +149,10 @@ async fn response_body_as_text_or_bytes() {
         let text = page_text(n);
         body_per_op(&text, rounds / 10, false).await; // warm-up
         let (as_text, as_bytes) = (body_per_op(&text, rounds, false).await, body_per_op(&text, rounds, true).await);
-        print(&format!("body of {what} ({} bytes): text() {as_text:>7.1} µs   arrayBuffer() as bytes {as_bytes:>7.1} µs   ({:.2}x)", text.len(), as_bytes / as_text));
+        print(&format!(
+            "body of {what} ({} bytes): text() {as_text:>7.1} µs   arrayBuffer() as bytes {as_bytes:>7.1} µs   ({:.2}x)",
+            text.len(),
+            as_bytes / as_text
+        ));
     }
 }

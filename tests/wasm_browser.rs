@@ -30,7 +30,8 @@ async fn simulator_page_fetched_cross_origin_parses() {
     init.set_headers(&headers);
     let url = format!("{SIM_URL}/users");
     let window = web_sys::window().expect("a page has a window");
-    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await
+    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+        .await
         .unwrap_or_else(|e| panic!("fetch {url} failed (is the simulator running?): {e:?}"))
         .unchecked_into();
     assert_eq!(resp.status(), 200, "GET {url}");

@@ -113,12 +113,30 @@ const SLACK_PAGES: u64 = 3;
 
 impl PageWalk {
     pub fn new(base: url::Url, first_url: String) -> Self {
-        PageWalk { base, next_url: Some(first_url), visited: HashSet::new(), pages: 0, latest_total: 0, per_page: 1, stopped: None, server_date_ms: None }
+        PageWalk {
+            base,
+            next_url: Some(first_url),
+            visited: HashSet::new(),
+            pages: 0,
+            latest_total: 0,
+            per_page: 1,
+            stopped: None,
+            server_date_ms: None,
+        }
     }
 
     /// A walk with nothing left to fetch.
     pub fn finished(base: url::Url) -> Self {
-        PageWalk { base, next_url: None, visited: HashSet::new(), pages: 0, latest_total: 0, per_page: 1, stopped: None, server_date_ms: None }
+        PageWalk {
+            base,
+            next_url: None,
+            visited: HashSet::new(),
+            pages: 0,
+            latest_total: 0,
+            per_page: 1,
+            stopped: None,
+            server_date_ms: None,
+        }
     }
 
     /// The URL to request next, or `None` when the listing is over.
@@ -167,8 +185,7 @@ impl PageWalk {
         }
         // Resolved against the page it came from and checked the WHATWG way; the walk
         // sends exactly the re-serialized URL that passed.
-        let from = url::Url::parse(fetched_url)
-            .map_err(|e| VomoError::new(ErrorKind::UnsafeLink, format!("unreadable page URL ({e})")))?;
+        let from = url::Url::parse(fetched_url).map_err(|e| VomoError::new(ErrorKind::UnsafeLink, format!("unreadable page URL ({e})")))?;
         let next: String = url::same_origin(link, &from, &self.base, "links.next")?.into();
         if self.visited.contains(&next) {
             return Err(VomoError::parse("links.next", format_args!("repeats an already fetched page ({})", url::path_and_query(&next))));
@@ -176,7 +193,10 @@ impl PageWalk {
         if self.pages >= allowed {
             return Err(VomoError::parse(
                 "links.next",
-                format_args!("the listing ran past meta.total ({} users at {} per page) after {} pages", self.latest_total, self.per_page, self.pages),
+                format_args!(
+                    "the listing ran past meta.total ({} users at {} per page) after {} pages",
+                    self.latest_total, self.per_page, self.pages
+                ),
             ));
         }
         self.next_url = Some(next);

@@ -11,13 +11,13 @@ mod upsert;
 pub mod url;
 
 pub use listing::{Filters, ListedPage, PageWalk};
+pub use rate_limit_headers::{LimitHeaders, WindowLearner};
 pub use retry::{backoff_ms, http_date_ms, retry_after_ms};
 pub use runtime::{AttemptLog, CallLimits, HttpRequest, HttpResponse, Runtime, TransportError, MAX_RETRIES_LIMIT};
-pub use rate_limit_headers::{LimitHeaders, WindowLearner};
-pub use throttle::{Rate, Throttle};
-pub use upsert::{is_plausible_email, UpsertInput};
 use status::{client_error, server_message};
+pub use throttle::{Rate, Throttle};
 use turn::Turn;
+pub use upsert::{is_plausible_email, UpsertInput};
 
 use crate::error::{ErrorKind, Result, VomoError};
 use crate::model::{Page, User, UserDetail, UserId};
@@ -113,7 +113,13 @@ fn header_token(given: &str) -> Result<String> {
         return Err(VomoError::invalid_input("VomoClient: token is required"));
     }
     if let Some((at, c)) = token.chars().enumerate().find(|(_, c)| !c.is_ascii_graphic()) {
-        let what = if c.is_whitespace() { "a space or line break" } else if c.is_ascii_control() { "a control character" } else { "a character outside ASCII" };
+        let what = if c.is_whitespace() {
+            "a space or line break"
+        } else if c.is_ascii_control() {
+            "a control character"
+        } else {
+            "a character outside ASCII"
+        };
         return Err(VomoError::invalid_input(format!(
             "VomoClient: the token has {what} at character {} of {}; a bearer token is visible ASCII only: pass the token alone",
             at + 1,
@@ -207,7 +213,8 @@ impl<R: Runtime> Client<R> {
         let mut redirects = 0;
         let mut maybe_reached = false;
         let limits = self.runtime.call_limits(call)?; // per-call timeoutMs / maxRetries
-        let (timeout_ms, max_retries) = (limits.timeout_ms.unwrap_or(self.config.timeout_ms), limits.max_retries.unwrap_or(self.config.max_retries));
+        let (timeout_ms, max_retries) =
+            (limits.timeout_ms.unwrap_or(self.config.timeout_ms), limits.max_retries.unwrap_or(self.config.max_retries));
         loop {
             let what = RequestLabel(request.method, request.url.clone());
             if self.runtime.is_aborted(call) {
@@ -245,9 +252,13 @@ impl<R: Runtime> Client<R> {
             let (error, wait) = match outcome {
                 Err(TransportError::Aborted) => return Err(VomoError::new(ErrorKind::Aborted, format!("{what}: aborted"))),
                 Err(TransportError::TooLarge(bytes)) => {
-                    return Err(VomoError::new(ErrorKind::Parse, format!(
-                        "{what}: response body larger than maxResponseBytes ({:.0} bytes; {bytes:.0} read before stopping)", self.config.max_response_bytes
-                    )))
+                    return Err(VomoError::new(
+                        ErrorKind::Parse,
+                        format!(
+                            "{what}: response body larger than maxResponseBytes ({:.0} bytes; {bytes:.0} read before stopping)",
+                            self.config.max_response_bytes
+                        ),
+                    ))
                 }
                 Err(TransportError::Timeout) => {
                     maybe_reached = true;
@@ -266,7 +277,10 @@ impl<R: Runtime> Client<R> {
                     // Resolved against the URL that was sent and checked by the WHATWG parser
                     // (url.rs); what is followed is the re-serialized URL that passed.
                     let target = match response.location.as_deref() {
-                        None => Err(VomoError::new(ErrorKind::UnsafeLink, format!("{what}: redirect to a location the runtime hides; not followed"))),
+                        None => Err(VomoError::new(
+                            ErrorKind::UnsafeLink,
+                            format!("{what}: redirect to a location the runtime hides; not followed"),
+                        )),
                         Some(l) => url::Url::parse(&request.url)
                             .map_err(|e| VomoError::new(ErrorKind::UnsafeLink, format!("{what}: unreadable request URL ({e})")))
                             .and_then(|from| url::same_origin(l, &from, &self.base, &format!("{what}: redirect"))),
@@ -278,7 +292,8 @@ impl<R: Runtime> Client<R> {
                             continue;
                         }
                         Ok(_) => {
-                            return Err(VomoError::new(ErrorKind::Server, format!("{what}: more than {MAX_REDIRECTS} redirects")).with_status(response.status))
+                            return Err(VomoError::new(ErrorKind::Server, format!("{what}: more than {MAX_REDIRECTS} redirects"))
+                                .with_status(response.status))
                         }
                         Err(e) => return Err(e.with_status(response.status)),
                     }
@@ -288,11 +303,23 @@ impl<R: Runtime> Client<R> {
                     self.throttle.borrow_mut().on_rate_limited();
                     let now = self.runtime.now_ms();
                     // Retry-After, else the window's reset (X-RateLimit-Reset, as Laravel sends it).
-                    let after = response.retry_after.as_deref().and_then(|v| retry::retry_after_ms(v, response.date.as_deref(), now)).or(rate_headers.reset_in_ms);
-                    let e = VomoError::new(ErrorKind::RateLimited, format!("{what}: 429 Too Many Requests (attempt {tries})")).with_status(429);
+                    let after = response
+                        .retry_after
+                        .as_deref()
+                        .and_then(|v| retry::retry_after_ms(v, response.date.as_deref(), now))
+                        .or(rate_headers.reset_in_ms);
+                    let e =
+                        VomoError::new(ErrorKind::RateLimited, format!("{what}: 429 Too Many Requests (attempt {tries})")).with_status(429);
                     match after {
                         Some(ms) if ms > self.config.max_retry_after_ms => {
-                            let e = VomoError { message: format!("{what}: 429 with Retry-After {:.0} s, beyond maxRetryAfterMs {:.0}", ms / 1000.0, self.config.max_retry_after_ms), ..e };
+                            let e = VomoError {
+                                message: format!(
+                                    "{what}: 429 with Retry-After {:.0} s, beyond maxRetryAfterMs {:.0}",
+                                    ms / 1000.0,
+                                    self.config.max_retry_after_ms
+                                ),
+                                ..e
+                            };
                             return Err(e);
                         }
                         Some(ms) => {
@@ -304,8 +331,11 @@ impl<R: Runtime> Client<R> {
                 }
                 Ok(response) if response.status >= 500 => {
                     maybe_reached = true;
-                    let e = VomoError::new(ErrorKind::Server, format!("{what}: {} {} (attempt {tries})", response.status, server_message(&response.body)))
-                        .with_status(response.status);
+                    let e = VomoError::new(
+                        ErrorKind::Server,
+                        format!("{what}: {} {} (attempt {tries})", response.status, server_message(&response.body)),
+                    )
+                    .with_status(response.status);
                     (e, retry_in(backoff))
                 }
                 Ok(response) => return Err(client_error(&what.to_string(), &response)),
@@ -400,7 +430,13 @@ impl<R: Runtime> Client<R> {
     pub async fn upsert_user(&self, input: &UpsertInput, call: &R::Call) -> Result<UpsertOutcome> {
         let body = input.to_body().map_err(|e| self.fail(e))?;
         let url: String = url::endpoint(&self.base, "users", &[]).into();
-        let x = self.exchange(HttpRequest { method: "POST", url: url.clone(), body: Some(body), max_body_bytes: self.config.max_response_bytes }, call).await.map_err(|e| self.fail(e))?;
+        let x = self
+            .exchange(
+                HttpRequest { method: "POST", url: url.clone(), body: Some(body), max_body_bytes: self.config.max_response_bytes },
+                call,
+            )
+            .await
+            .map_err(|e| self.fail(e))?;
         let mut detail = parse::user_detail(&x.response.body)
             .map_err(|e| self.fail(VomoError { message: format!("POST {}: {}", url::path_and_query(&url), e.message), ..e }))?;
         self.report_warnings(&mut detail.warnings);
@@ -415,12 +451,14 @@ impl<R: Runtime> Client<R> {
             return Err(self.fail(VomoError::invalid_input(format!("findUserByEmail: not an email address: {email:?}"))));
         }
         let filters = Filters { email_like: Some(wanted.clone()), ..Default::default() };
-        let matches: Vec<User> = self.list_all(&filters, call).await?.into_iter().filter(|u| crate::case::lowercase(u.email.trim()) == wanted).collect();
+        let matches: Vec<User> =
+            self.list_all(&filters, call).await?.into_iter().filter(|u| crate::case::lowercase(u.email.trim()) == wanted).collect();
         if matches.len() > 1 {
             let ids: Vec<String> = matches.iter().map(|u| u.id.to_string()).collect();
             self.runtime.warn(&format!(
                 "findUserByEmail: {} users match {wanted:?} exactly (ids {}); returning the most recently updated",
-                matches.len(), ids.join(", ")
+                matches.len(),
+                ids.join(", ")
             ));
         }
         // The last of the greatest, as a stable sort and `pop` would give, without a sort.
@@ -442,8 +480,12 @@ mod tests {
             assert_eq!(header_token(given).unwrap_err().message, "VomoClient: token is required", "{given:?}");
         }
         assert_eq!(header_token("éé").unwrap_err().kind, ErrorKind::InvalidInput, "no slicing inside a character");
-        for (given, what) in [("ab\ncd", "a space or line break at character 3 of 5"), ("ab cd", "a space or line break at character 3 of 5"),
-            ("ab\u{7}cd", "a control character at character 3 of 5"), ("tokén", "a character outside ASCII at character 4 of 5")] {
+        for (given, what) in [
+            ("ab\ncd", "a space or line break at character 3 of 5"),
+            ("ab cd", "a space or line break at character 3 of 5"),
+            ("ab\u{7}cd", "a control character at character 3 of 5"),
+            ("tokén", "a character outside ASCII at character 4 of 5"),
+        ] {
             let e = header_token(given).unwrap_err();
             assert_eq!(e.kind, ErrorKind::InvalidInput);
             assert!(e.message.contains(what), "{given:?}: {}", e.message);
@@ -519,7 +561,8 @@ mod tests {
     fn a_call_dropped_or_aborted_in_the_line_does_not_hold_up_the_calls_behind_it() {
         let host = Host::default();
         let client = Client::new(ClientConfig { rate: Rate::Fixed(10.0), ..ClientConfig::new("token") }, host.clone()).unwrap();
-        let get = |path: &str| HttpRequest { method: "GET", url: format!("https://api.vomo.org/v1/{path}"), body: None, max_body_bytes: 1e6 };
+        let get =
+            |path: &str| HttpRequest { method: "GET", url: format!("https://api.vomo.org/v1/{path}"), body: None, max_body_bytes: 1e6 };
         let (quiet, abort) = (Signal::default(), Signal::default());
         let mut a = Box::pin(client.exchange(get("a"), &quiet));
         assert!(poll(&mut a).is_ready(), "the first call goes at once");

@@ -57,7 +57,10 @@ impl CallLimits {
     pub fn check(timeout_ms: Option<f64>, max_retries: Option<f64>, who: &str) -> crate::error::Result<CallLimits> {
         if let Some(t) = timeout_ms {
             if !(t.is_finite() && t > 0.0) {
-                return Err(crate::error::VomoError::invalid_input(format!("{who}: timeoutMs must be a positive number of milliseconds (got {})", crate::error::js_number(t))));
+                return Err(crate::error::VomoError::invalid_input(format!(
+                    "{who}: timeoutMs must be a positive number of milliseconds (got {})",
+                    crate::error::js_number(t)
+                )));
             }
         }
         let max_retries = match max_retries {
@@ -115,8 +118,7 @@ pub trait Runtime {
 
     /// Sends one request carrying `Authorization: Bearer <token>` and waits at most
     /// `timeout_ms` for the whole response.
-    async fn send(&self, request: &HttpRequest, token: &str, timeout_ms: f64, call: &Self::Call)
-        -> Result<HttpResponse, TransportError>;
+    async fn send(&self, request: &HttpRequest, token: &str, timeout_ms: f64, call: &Self::Call) -> Result<HttpResponse, TransportError>;
 
     /// Waits `ms`; `Err(Aborted)` when the call's signal fires first.
     async fn sleep(&self, ms: f64, call: &Self::Call) -> Result<(), TransportError>;

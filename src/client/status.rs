@@ -20,8 +20,9 @@ pub fn client_error(what: &str, response: &HttpResponse) -> VomoError {
         404 | 410 => (ErrorKind::NotFound, "404 Not Found"),
         _ => (ErrorKind::Validation, "rejected"),
     };
-    let mut e = VomoError::new(kind, format!("{what}: {label}{}", if message.is_empty() { String::new() } else { format!(" ({message})") }))
-        .with_status(status);
+    let mut e =
+        VomoError::new(kind, format!("{what}: {label}{}", if message.is_empty() { String::new() } else { format!(" ({message})") }))
+            .with_status(status);
     if kind == ErrorKind::Validation {
         e.message = format!("{what}: {status} {message}");
         let errors = serde_json::from_str::<serde_json::Value>(&response.body).ok().and_then(|v| v.get("errors").cloned());
@@ -29,7 +30,9 @@ pub fn client_error(what: &str, response: &HttpResponse) -> VomoError {
         if let Some(serde_json::Value::Object(map)) = errors {
             for (k, v) in map {
                 let list = match v {
-                    serde_json::Value::Array(items) => items.iter().map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string())).collect(),
+                    serde_json::Value::Array(items) => {
+                        items.iter().map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string())).collect()
+                    }
                     serde_json::Value::String(s) => vec![s],
                     other => vec![other.to_string()],
                 };

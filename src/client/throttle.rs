@@ -199,7 +199,11 @@ impl Throttle {
     pub fn wait_ms(&self, ticket: u64, now: f64) -> f64 {
         let position = self.queue.iter().position(|t| *t == ticket).unwrap_or(0);
         let wait = self.earliest() + position as f64 * self.spacing_ms() - now;
-        if position == 0 { wait } else { wait.max(1.0) }
+        if position == 0 {
+            wait
+        } else {
+            wait.max(1.0)
+        }
     }
 
     /// The call holding `ticket` sends now; returns the request's number for [`Throttle::on_response`].
@@ -661,7 +665,11 @@ mod tests {
     #[test]
     fn auto_uses_a_spent_budget_header_as_a_free_ceiling() {
         // A window server: the budget reads 0 once the rate nears its limit, before a 429.
-        let (rates, limited) = drive_auto(10.5, 600, |r| LimitHeaders { limit: Some(10.0), remaining: Some(if r >= 9.5 { 0.0 } else { 3.0 }), reset_in_ms: None });
+        let (rates, limited) = drive_auto(10.5, 600, |r| LimitHeaders {
+            limit: Some(10.0),
+            remaining: Some(if r >= 9.5 { 0.0 } else { 3.0 }),
+            reset_in_ms: None,
+        });
         assert_eq!(limited, 0, "the header warned before any 429");
         let tail = &rates[300..];
         assert!(tail.iter().all(|r| *r <= 10.0), "{tail:?}");

@@ -94,8 +94,13 @@ impl UpsertInput {
                 problems.push(("role", format!("The role must be one of VOLUNTEER, ORGANIZER, ADMIN (got {r:?}).")));
             }
         }
-        for (field, value) in [("phone", &self.phone), ("address", &self.address), ("org", &self.org),
-                               ("invite_code", &self.invite_code), ("password", &self.password)] {
+        for (field, value) in [
+            ("phone", &self.phone),
+            ("address", &self.address),
+            ("org", &self.org),
+            ("invite_code", &self.invite_code),
+            ("password", &self.password),
+        ] {
             if let Some(v) = present(value) {
                 body.insert(field.into(), Value::String(v.to_string()));
             }

@@ -159,10 +159,9 @@ fn rebuilt(url: &Url, path_and_query: &str) -> Url {
 /// a client would retry that as a network fault. Sorted, for the binary search; the JS test
 /// `client-safety` holds it equal to what this platform's `fetch` refuses.
 const BAD_PORTS: [u16; 82] = [
-    1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110,
-    111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532,
-    540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061,
-    6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+    1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117,
+    119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636,
+    989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
 ];
 
 /// Reads the client's `baseUrl`: http(s), no credentials, query or fragment, a port `fetch`
@@ -186,10 +185,7 @@ pub fn parse_base(text: &str) -> Result<Url, String> {
         }
     }
     if url.scheme() == "http" && !is_loopback(&url) {
-        return Err(format!(
-            "baseUrl must use https outside loopback (got {}); the token would travel in clear text",
-            url.origin_text()
-        ));
+        return Err(format!("baseUrl must use https outside loopback (got {}); the token would travel in clear text", url.origin_text()));
     }
     Ok(rebuilt(&url, url.path().trim_end_matches('/')))
 }
@@ -209,9 +205,8 @@ pub fn is_loopback(url: &Url) -> bool {
 /// from and accepts it only on `base`'s origin, without credentials. The returned URL is
 /// the one to send.
 pub fn same_origin(link: &str, from: &Url, base: &Url, what: &str) -> Result<Url, VomoError> {
-    let target = from.join(link).map_err(|e| {
-        VomoError::new(ErrorKind::UnsafeLink, format!("{what} is not a readable URL ({e}); not followed"))
-    })?;
+    let target =
+        from.join(link).map_err(|e| VomoError::new(ErrorKind::UnsafeLink, format!("{what} is not a readable URL ({e}); not followed")))?;
     let foreign = target.origin().is_none() || target.origin() != base.origin() || !matches!(target.scheme(), "http" | "https");
     if foreign || !target.username().is_empty() || target.password().is_some() {
         let why = if foreign { "points at another origin" } else { "carries a user name or password" };
@@ -330,11 +325,31 @@ mod tests {
     fn parts_read_from_the_serialization_match_the_parser() {
         let from = url::Url::parse("http://127.0.0.1:4010/v1/users?page=1").unwrap();
         let links = [
-            "http://u:p@[::1]:8080/a/b?c=d#e", "https://user@example.org/", "http://a:@h/", "http://:p@h:1/x",
-            "http://h/p?q#f?g", "http://h/p#f#g", "http://h/?", "http://h/#", "http://%40@h/", "http://a\\b@h/",
-            "HTTP://H:80/%2e%2e/x", "https://h:443", "http://0x7f.1/", "javascript:alert(1)", "file:///etc/passwd",
-            "mailto:a@b.org", "ftp://h:21/x", "ws://h:81/x", "//evil.example/x", "?page=3", "/v1/users?page=2",
-            "http://h/a b?c d#e f", "http://[0:0::1]/", "foo://bar@baz:9/q?r#s", "http://h:65535/",
+            "http://u:p@[::1]:8080/a/b?c=d#e",
+            "https://user@example.org/",
+            "http://a:@h/",
+            "http://:p@h:1/x",
+            "http://h/p?q#f?g",
+            "http://h/p#f#g",
+            "http://h/?",
+            "http://h/#",
+            "http://%40@h/",
+            "http://a\\b@h/",
+            "HTTP://H:80/%2e%2e/x",
+            "https://h:443",
+            "http://0x7f.1/",
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "mailto:a@b.org",
+            "ftp://h:21/x",
+            "ws://h:81/x",
+            "//evil.example/x",
+            "?page=3",
+            "/v1/users?page=2",
+            "http://h/a b?c d#e f",
+            "http://[0:0::1]/",
+            "foo://bar@baz:9/q?r#s",
+            "http://h:65535/",
         ];
         for link in links {
             let Ok(theirs) = from.join(link) else { continue };

@@ -81,11 +81,17 @@ impl Store for JsStore {
         let expected = expected.map_or(JsValue::NULL, JsValue::from_str);
         let what = format!("store.setIf({key:?})");
         let wrote = call(f, &what, &[&JsValue::from_str(key), &expected, &JsValue::from_str(value)]).await?;
-        wrote.as_bool().map(Some).ok_or_else(|| VomoError::invalid_input(format!("{what} returned neither true (written) nor false (the stored value differed)")))
+        wrote.as_bool().map(Some).ok_or_else(|| {
+            VomoError::invalid_input(format!("{what} returned neither true (written) nor false (the stored value differed)"))
+        })
     }
 
     fn atomic_batch_limit(&self) -> usize {
-        if self.set_many.is_some() { BATCH_LIMIT } else { 0 }
+        if self.set_many.is_some() {
+            BATCH_LIMIT
+        } else {
+            0
+        }
     }
 
     async fn set_many(&self, entries: &[(String, String)]) -> Result<()> {

@@ -3,9 +3,9 @@
 use super::error::{to_js_error, to_json, JsResult};
 use super::objects::to_js;
 use super::runtime::{call_of, promise, web_runtime};
-use crate::web::WebRuntime;
 use crate::client::{CallLimits, Client, ClientConfig, Filters, PageWalk, Rate, UpsertInput};
 use crate::error::VomoError;
+use crate::web::WebRuntime;
 use js_sys::{Function, Promise};
 use serde_json::Value;
 use std::cell::RefCell;
@@ -51,7 +51,9 @@ fn config_from_json(options: &str) -> Result<ClientConfig, JsValue> {
     match v.get("requestsPerSecond") {
         None | Some(Value::Null) => {}
         Some(Value::String(s)) if s == "auto" => config.rate = Rate::Auto,
-        Some(n) => config.rate = Rate::Fixed(n.as_f64().ok_or_else(|| not_a_number("requestsPerSecond", "a finite number or \"auto\"", n))?),
+        Some(n) => {
+            config.rate = Rate::Fixed(n.as_f64().ok_or_else(|| not_a_number("requestsPerSecond", "a finite number or \"auto\"", n))?)
+        }
     }
     if let Some(n) = CallLimits::check(None, number("maxRetries")?, "VomoClient").map_err(to_js_error)?.max_retries {
         config.max_retries = n;
@@ -83,9 +85,9 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Res
 /// added 11 KiB gzip to the wasm: measured 2026-12-03.)
 pub fn parse_text_fields<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T, JsValue> {
     serde_json::from_str(json).map_err(|e| {
-        let wrong = serde_json::from_str::<serde_json::Map<String, Value>>(json).ok().and_then(|fields| {
-            fields.into_iter().find(|(key, value)| key != "line" && !(value.is_string() || value.is_null()))
-        });
+        let wrong = serde_json::from_str::<serde_json::Map<String, Value>>(json)
+            .ok()
+            .and_then(|fields| fields.into_iter().find(|(key, value)| key != "line" && !(value.is_string() || value.is_null())));
         match wrong {
             Some((key, value)) if e.classify() == serde_json::error::Category::Data && !e.to_string().starts_with("unknown field") => {
                 let got = match value {
@@ -114,7 +116,13 @@ pub fn json_error(e: &serde_json::Error) -> String {
 #[wasm_bindgen]
 impl WasmClient {
     #[wasm_bindgen(constructor)]
-    pub fn new(options: &str, fetch: Option<Function>, user_agent: Option<String>, on_warning: Option<Function>, on_log: Option<Function>) -> JsResult<WasmClient> {
+    pub fn new(
+        options: &str,
+        fetch: Option<Function>,
+        user_agent: Option<String>,
+        on_warning: Option<Function>,
+        on_log: Option<Function>,
+    ) -> JsResult<WasmClient> {
         let config = config_from_json(options)?;
         let runtime = web_runtime(fetch, user_agent, on_warning, on_log);
         let inner = Client::new(config, runtime).map_err(to_js_error)?;
@@ -149,7 +157,10 @@ impl WasmClient {
             // one that would be sent.
             // `parse`, as every id past 2^53 is (issue 9).
             if id.abs() > crate::parse::MAX_SAFE_INTEGER as f64 {
-                return Err(to_js_error(VomoError::parse("getUser: id", format_args!("not a safe integer id (got {})", crate::error::js_number(id)))));
+                return Err(to_js_error(VomoError::parse(
+                    "getUser: id",
+                    format_args!("not a safe integer id (got {})", crate::error::js_number(id)),
+                )));
             }
             match client.get_user(id as i64, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)? {
                 Some(detail) => Ok(JsValue::from_str(&to_json(&detail)?)),

@@ -32,9 +32,9 @@ mod objects;
 #[cfg(feature = "full")]
 mod panic_later;
 #[cfg(feature = "full")]
-mod poller;
-#[cfg(feature = "full")]
 mod policy;
+#[cfg(feature = "full")]
+mod poller;
 #[cfg(feature = "full")]
 mod pure;
 #[cfg(feature = "full")]

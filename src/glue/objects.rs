@@ -10,7 +10,5 @@ use wasm_bindgen::JsValue;
 /// object directly costs less than JSON text and a `JSON.parse` (see the module comment of
 /// `glue`).
 pub fn to_js<T: serde::Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| to_js_error(VomoError::parse("$", e)))
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| to_js_error(VomoError::parse("$", e)))
 }

@@ -5,11 +5,11 @@ use super::client::{json_error, parse_json, parse_text_fields, shown, SharedClie
 use super::error::{to_js_error, to_json, JsResult};
 use super::objects::to_js;
 use super::runtime::{call_of, promise};
-use crate::web::WebRuntime;
 use crate::client::UpsertInput;
 use crate::error::VomoError;
 use crate::import::{self, ImportOptions, RosterRecord};
 use crate::poller::{ParticipationMode, Poller, PollerConfig};
+use crate::web::WebRuntime;
 use js_sys::{Function, Promise};
 use serde::Deserialize;
 use std::rc::Rc;
@@ -45,7 +45,9 @@ fn whole_value(value: Option<&serde_json::Value>, name: &str, min: f64) -> Resul
     match value {
         None | Some(serde_json::Value::Null) => Ok(None),
         Some(serde_json::Value::Number(n)) => whole(n.as_f64(), name, min),
-        Some(other) => Err(to_js_error(VomoError::invalid_input(format!("{name} must be a whole number of at least {min} (got {})", shown(other))))),
+        Some(other) => {
+            Err(to_js_error(VomoError::invalid_input(format!("{name} must be a whole number of at least {min} (got {})", shown(other)))))
+        }
     }
 }
 
@@ -53,7 +55,10 @@ fn whole(value: Option<f64>, name: &str, min: f64) -> Result<Option<u64>, JsValu
     match value {
         None => Ok(None),
         Some(n) if n.is_finite() && n.fract() == 0.0 && n >= min && n <= crate::parse::MAX_SAFE_INTEGER as f64 => Ok(Some(n as u64)),
-        Some(n) => Err(to_js_error(VomoError::invalid_input(format!("{name} must be a whole number of at least {min} (got {})", crate::error::js_number(n))))),
+        Some(n) => Err(to_js_error(VomoError::invalid_input(format!(
+            "{name} must be a whole number of at least {min} (got {})",
+            crate::error::js_number(n)
+        )))),
     }
 }
 
@@ -81,7 +86,9 @@ impl WasmPoller {
         let mut config = PollerConfig::new(&o.customer_id, &owner);
         if let Some(mode) = o.participations.as_deref() {
             config.participations = ParticipationMode::parse(mode).ok_or_else(|| {
-                to_js_error(VomoError::invalid_input(format!("UserPoller: participations must be \"off\", \"changed-users\" or \"full-scan\" (got {mode:?})")))
+                to_js_error(VomoError::invalid_input(format!(
+                    "UserPoller: participations must be \"off\", \"changed-users\" or \"full-scan\" (got {mode:?})"
+                )))
             })?;
         }
         if let Some(ms) = o.poll_interval_ms {
@@ -202,7 +209,9 @@ pub fn import_roster(
                 let _ = f.call1(&JsValue::NULL, &value);
             }
         };
-        let result = import::import_roster(&client, &records, &opts, &progress, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
+        let result = import::import_roster(&client, &records, &opts, &progress, &call_of(&signal).map_err(to_js_error)?)
+            .await
+            .map_err(to_js_error)?;
         Ok(JsValue::from_str(&to_json(&result)?))
     })
 }
@@ -239,8 +248,8 @@ fn import_options(json: &str) -> Result<CheckedImportOptions, JsValue> {
 /// The records, each read on its own so that an error names its index: all of them are
 /// read before anything is sent.
 fn roster_records(json: &str) -> Result<Vec<RosterRecord>, JsValue> {
-    let raw: Vec<&serde_json::value::RawValue> =
-        serde_json::from_str(json).map_err(|e| to_js_error(VomoError::invalid_input(format!("importRoster: records: {}", json_error(&e)))))?;
+    let raw: Vec<&serde_json::value::RawValue> = serde_json::from_str(json)
+        .map_err(|e| to_js_error(VomoError::invalid_input(format!("importRoster: records: {}", json_error(&e)))))?;
     raw.iter().enumerate().map(|(i, r)| parse_text_fields(r.get(), &format!("importRoster: records[{i}]"))).collect()
 }
 
@@ -249,7 +258,8 @@ pub fn find_or_create_user(client: &WasmClient, email: String, defaults_json: &s
     let client = client.shared();
     let defaults: Result<UpsertInput, JsValue> = parse_text_fields(defaults_json, "findOrCreateUser: defaults");
     promise(async move {
-        let (user, created) = import::find_or_create_user(&client, &email, &defaults?, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
+        let (user, created) =
+            import::find_or_create_user(&client, &email, &defaults?, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
         #[derive(serde::Serialize)]
         struct Out {
             user: crate::model::User,

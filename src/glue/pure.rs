@@ -21,7 +21,10 @@ fn safe_ids(ids: Vec<f64>, who: &str, what: &str) -> JsResult<Vec<i64>> {
             if f.is_finite() && f.fract() == 0.0 && f.abs() <= max {
                 Ok(f as i64)
             } else {
-                Err(to_js_error(VomoError::parse(&format!("{who}: {what}[{i}]"), format_args!("not a safe integer id (got {})", crate::error::js_number(f)))))
+                Err(to_js_error(VomoError::parse(
+                    &format!("{who}: {what}[{i}]"),
+                    format_args!("not a safe integer id (got {})", crate::error::js_number(f)),
+                )))
             }
         })
         .collect()
@@ -86,7 +89,10 @@ struct DiffJson<'a> {
 
 #[wasm_bindgen(js_name = diffParticipationsJson)]
 pub fn diff_participations_json(previous: &str, current: &str) -> JsResult<String> {
-    let d = changes::diff_participations(&participations(previous, "diffParticipations", "previous")?, &participations(current, "diffParticipations", "current")?);
+    let d = changes::diff_participations(
+        &participations(previous, "diffParticipations", "previous")?,
+        &participations(current, "diffParticipations", "current")?,
+    );
     to_json(&DiffJson {
         added: &d.added,
         removed: &d.removed,
@@ -115,4 +121,3 @@ pub fn parse_roster_csv_json(text: &str) -> JsResult<String> {
 pub fn parse_roster_csv_bytes(bytes: &[u8]) -> JsResult<String> {
     to_json(&crate::roster_csv::parse_roster_csv_bytes(bytes).map_err(to_js_error)?)
 }
-

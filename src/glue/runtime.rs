@@ -47,7 +47,12 @@ pub fn call_of(options: &JsValue) -> crate::error::Result<WebCall> {
 }
 
 /// The web runtime with the façade's options; the hooks get plain JS objects.
-pub fn web_runtime(fetch: Option<Function>, user_agent: Option<String>, on_warning: Option<Function>, on_log: Option<Function>) -> WebRuntime {
+pub fn web_runtime(
+    fetch: Option<Function>,
+    user_agent: Option<String>,
+    on_warning: Option<Function>,
+    on_log: Option<Function>,
+) -> WebRuntime {
     let mut runtime = WebRuntime::new();
     if let Some(f) = fetch {
         runtime = runtime.with_fetch(f);

@@ -11,8 +11,20 @@ pub(super) const FIELDS: usize = 14;
 
 /// The UserResource keys, in the order [`write`] takes their values.
 const KEYS: [&[u8]; FIELDS] = [
-    b"id", b"first_name", b"last_name", b"full_name", b"email", b"phone", b"address", b"birthday", b"gender",
-    b"created_at", b"updated_at", b"user_status", b"membership_status", b"membership_role",
+    b"id",
+    b"first_name",
+    b"last_name",
+    b"full_name",
+    b"email",
+    b"phone",
+    b"address",
+    b"birthday",
+    b"gender",
+    b"created_at",
+    b"updated_at",
+    b"user_status",
+    b"membership_status",
+    b"membership_role",
 ];
 
 /// Up to 8 bytes of `s` from `at`, little-endian, zero-padded.

@@ -33,9 +33,10 @@ pub const MAX_SAFE_INTEGER: i64 = 9_007_199_254_740_991;
 /// beyond it would reach JS rounded, so they are not integers here.
 pub fn integer(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n.as_i64().filter(|i| i.abs() <= MAX_SAFE_INTEGER).or_else(|| {
-            n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() <= MAX_SAFE_INTEGER as f64).map(|f| f as i64)
-        }),
+        Value::Number(n) => n
+            .as_i64()
+            .filter(|i| i.abs() <= MAX_SAFE_INTEGER)
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() <= MAX_SAFE_INTEGER as f64).map(|f| f as i64)),
         Value::String(s) => {
             let t = s.trim();
             let digits = t.strip_prefix('-').unwrap_or(t);

@@ -33,7 +33,12 @@ impl PageJson {
     /// where the host decodes them (`TextDecoder`) and nothing needs to check them here.
     pub fn into_json_bytes(self) -> Result<Vec<u8>> {
         let mut out = self.head;
-        let links = [("{\"first\":", &self.links.first), (",\"last\":", &self.links.last), (",\"prev\":", &self.links.prev), (",\"next\":", &self.links.next)];
+        let links = [
+            ("{\"first\":", &self.links.first),
+            (",\"last\":", &self.links.last),
+            (",\"prev\":", &self.links.prev),
+            (",\"next\":", &self.links.next),
+        ];
         out.extend_from_slice(b",\"links\":");
         for (key, link) in links {
             out.extend_from_slice(key.as_bytes());
@@ -65,7 +70,13 @@ impl PageJson {
     }
 
     fn from_page(page: Page<User>) -> Result<PageJson> {
-        Ok(PageJson { head: format!("{{\"data\":{}", to_json(&page.data)?).into_bytes(), count: page.data.len(), links: page.links, meta: page.meta, warnings: page.warnings })
+        Ok(PageJson {
+            head: format!("{{\"data\":{}", to_json(&page.data)?).into_bytes(),
+            count: page.data.len(),
+            links: page.links,
+            meta: page.meta,
+            warnings: page.warnings,
+        })
     }
 }
 
@@ -142,7 +153,15 @@ mod tests {
         let odd = ["a\"b\\c", "tab\there", "\u{1}\u{1f}", "é 日本 \u{7f} \u{2028}", "", "https://x/users?page=2"];
         for (i, s) in odd.iter().enumerate() {
             let links = Links { first: Some(s.to_string()), last: None, prev: Some("p".into()), next: (i % 2 == 0).then(|| s.to_string()) };
-            let meta = Meta { current_page: i as u64, from: None, to: Some(u64::MAX), path: Some(s.to_string()), per_page: 15, total: 10_000, last_page: (i % 2 == 1).then_some(0) };
+            let meta = Meta {
+                current_page: i as u64,
+                from: None,
+                to: Some(u64::MAX),
+                path: Some(s.to_string()),
+                per_page: 15,
+                total: 10_000,
+                last_page: (i % 2 == 1).then_some(0),
+            };
             let warnings = if i % 3 == 0 { vec![] } else { vec![s.to_string(), "data[0]: x".into()] };
             let page = Page::<User> { data: vec![], links: links.clone(), meta: meta.clone(), warnings: warnings.clone(), dropped: vec![] };
             let parts = PageJson { head: b"{\"data\":[]".to_vec(), count: 0, links, meta, warnings };

@@ -156,8 +156,7 @@ pub(super) fn scan(text: &[u8]) -> Option<Result<PageJson>> {
 /// A user that is not clean, through the model route ([`page::listed_user`]): appended as JSON, or dropped with a
 /// warning (false).
 fn model_user(item: &str, path: &JsonPath, w: &mut Warnings, out: &mut Vec<u8>, comma: bool) -> bool {
-    let parsed = page::listed_user(item, path, w)
-        .and_then(|u| serde_json::to_string(&u).map_err(|e| VomoError::parse("$", e)));
+    let parsed = page::listed_user(item, path, w).and_then(|u| serde_json::to_string(&u).map_err(|e| VomoError::parse("$", e)));
     match parsed {
         Ok(json) => {
             if comma {

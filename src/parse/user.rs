@@ -142,16 +142,16 @@ pub fn user_detail(v: &Value, path: &JsonPath, w: &mut Warnings) -> Result<UserD
     let user = user(v, path, w)?;
     let o = object(v, path)?;
     let participations = array_items(o.get("participations"), &path.key("participations"), w, participation);
-    let profile_field_values =
-        array_items(o.get("profile_field_values"), &path.key("profile_field_values"), w, profile_field_value);
+    let profile_field_values = array_items(o.get("profile_field_values"), &path.key("profile_field_values"), w, profile_field_value);
     Ok(UserDetail { user, participations, profile_field_values, warnings: Vec::new() })
 }
 
 fn required_timestamp<F: UserFields>(o: &F, key: &str, path: &JsonPath) -> Result<Timestamp> {
     let p = path.key(key);
     match o.get(key) {
-        Some(Value::String(s)) => Timestamp::parse(s)
-            .ok_or_else(|| VomoError::parse(&p.to_string(), format_args!("not an ISO-8601 timestamp: {}", describe(&Value::String(s.clone()))))),
+        Some(Value::String(s)) => Timestamp::parse(s).ok_or_else(|| {
+            VomoError::parse(&p.to_string(), format_args!("not an ISO-8601 timestamp: {}", describe(&Value::String(s.clone()))))
+        }),
         other => {
             let got = other.map(describe).unwrap_or_else(|| "nothing".into());
             Err(VomoError::parse(&p.to_string(), format_args!("expected a timestamp string, got {got}")))
@@ -181,12 +181,7 @@ fn open_enum(v: Option<&Value>, path: &JsonPath, known: &[&str], w: &mut Warning
 }
 
 /// Reads an optional array whose bad items are dropped with a warning.
-fn array_items<T>(
-    v: Option<&Value>,
-    path: &JsonPath,
-    w: &mut Warnings,
-    item: fn(&Value, &JsonPath, &mut Warnings) -> Result<T>,
-) -> Vec<T> {
+fn array_items<T>(v: Option<&Value>, path: &JsonPath, w: &mut Warnings, item: fn(&Value, &JsonPath, &mut Warnings) -> Result<T>) -> Vec<T> {
     match v {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items

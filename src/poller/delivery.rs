@@ -58,7 +58,11 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     fn kind_of(&self, run: &PollRun<'_, R>, user: &User) -> ChangeKind {
         let core = &run.state.core;
         if core.caught_up.unwrap_or(core.has_history) {
-            if run.state.known.contains_key(&user.id) { ChangeKind::Updated } else { ChangeKind::Created }
+            if run.state.known.contains_key(&user.id) {
+                ChangeKind::Updated
+            } else {
+                ChangeKind::Created
+            }
         } else {
             classify_change(user, None)
         }
@@ -66,7 +70,13 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
 
     /// Calls the dead-letter handler (after the lease check every handler call passes).
     async fn dead_letter(
-        &self, run: &mut PollRun<'_, R>, user: serde_json::Value, kind: &str, failure: HandlerFailure, attempt: u32, is_final: bool,
+        &self,
+        run: &mut PollRun<'_, R>,
+        user: serde_json::Value,
+        kind: &str,
+        failure: HandlerFailure,
+        attempt: u32,
+        is_final: bool,
     ) -> Result<()> {
         self.fence(run).await?;
         let event = Event::DeadLetter(DeadLetterEvent {
@@ -125,9 +135,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// dead-letter queue.
     pub(crate) async fn deliver_user(&self, run: &mut PollRun<'_, R>, user: &User) -> Result<Delivery> {
         let t = user.updated_at.0;
-        if run.state.delivered(user.id, t)
-            || run.state.core.dead_letters.iter().any(|d| d.user.id == user.id && d.user.updated_at.0 == t)
-        {
+        if run.state.delivered(user.id, t) || run.state.core.dead_letters.iter().any(|d| d.user.id == user.id && d.user.updated_at.0 == t) {
             return Ok(Delivery::Done);
         }
         let detail = if self.config.participations == ParticipationMode::ChangedUsers {
@@ -246,7 +254,11 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         outcome
     }
 
-    async fn offer_dead_letters(&self, run: &mut PollRun<'_, R>, waiting: &mut std::collections::VecDeque<DeadLetterEntry>) -> Result<bool> {
+    async fn offer_dead_letters(
+        &self,
+        run: &mut PollRun<'_, R>,
+        waiting: &mut std::collections::VecDeque<DeadLetterEntry>,
+    ) -> Result<bool> {
         while let Some(entry) = waiting.pop_front() {
             let user = entry.user.clone();
             if run.state.delivered(user.id, user.updated_at.0) {

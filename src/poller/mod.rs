@@ -9,26 +9,26 @@
 //! to `end`. Deliveries are deduplicated by `(id, updatedAt)` in the store, recorded the
 //! moment a handler returns.
 
+mod delivery;
 mod events;
 mod reconcile;
 mod row_counts;
 mod scan;
-mod delivery;
 mod state;
 mod stored_participations;
 mod walk;
 
-pub use events::{is_anonymized_email, DeadLetterEvent, Event, HandlerFailure, Handlers, ParticipationEvent, UserEvent, UserPayload};
-pub use state::{CoreState, DeadLetterEntry, PollerState, ScanCursor, WindowWalk};
 pub use crate::store::{Keys, Store};
 pub use events::dead_letter_error_kind;
+pub use events::{is_anonymized_email, DeadLetterEvent, Event, HandlerFailure, Handlers, ParticipationEvent, UserEvent, UserPayload};
+pub use state::{CoreState, DeadLetterEntry, PollerState, ScanCursor, WindowWalk};
 
 use crate::client::{Client, Runtime};
-use crate::store::keys::IMPORTS;
-use crate::store::bound_api::{self, Binding};
-use crate::store::lease::{Held, Holder};
 use crate::error::{ErrorKind, Result, VomoError};
 use crate::model::UserId;
+use crate::store::bound_api::{self, Binding};
+use crate::store::keys::IMPORTS;
+use crate::store::lease::{Held, Holder};
 use crate::time::Timestamp;
 use serde::Serialize;
 use std::rc::Rc;
@@ -210,7 +210,16 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             return Err(VomoError::invalid_input("UserPoller: pollIntervalMs must be a positive number"));
         }
         let keys = Keys::new(&config.customer_id);
-        Ok(Poller { client, store, handlers, config, keys, last_core: Default::default(), polls_started: Default::default(), running: Default::default() })
+        Ok(Poller {
+            client,
+            store,
+            handlers,
+            config,
+            keys,
+            last_core: Default::default(),
+            polls_started: Default::default(),
+            running: Default::default(),
+        })
     }
 
     pub fn client(&self) -> &Client<R> {

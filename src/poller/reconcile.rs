@@ -23,7 +23,9 @@ pub(crate) async fn reconcile<R: Runtime, S: Store, H: Handlers>(poller: &Poller
         let listed = async {
             while let Some(page) = poller.client.next_page(&mut walk, call).await? {
                 visible.extend(page.data.iter().map(|u| u.id));
-                visible.extend(page.dropped.iter().filter_map(|(raw, _)| raw.get("id").and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))));
+                visible.extend(
+                    page.dropped.iter().filter_map(|(raw, _)| raw.get("id").and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))),
+                );
                 match first_total {
                     None => first_total = Some(page.meta.total),
                     Some(t) if t != page.meta.total => same = false,

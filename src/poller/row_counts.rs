@@ -48,11 +48,7 @@ impl RowCounts {
     /// is known there (or `start` itself is not a known point).
     pub fn known_fit(&self, start: i64, max_rows: u64, latest: i64) -> Option<i64> {
         let base = self.at(start)?;
-        self.points
-            .iter()
-            .filter(|(t, c)| *t > start && *t <= latest && c.saturating_sub(base) <= max_rows)
-            .map(|(t, _)| *t)
-            .max()
+        self.points.iter().filter(|(t, c)| *t > start && *t <= latest && c.saturating_sub(base) <= max_rows).map(|(t, _)| *t).max()
     }
 }
 

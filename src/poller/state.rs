@@ -19,10 +19,10 @@
 //! one `journal` value; it is still read, and emptied by the first save.
 
 use super::stored_participations::StoredParticipations;
-use crate::store::log::{Log, LogIndex};
-use crate::store::{read_chunked, write_chunked, Keys, Store};
 use crate::error::{Result, VomoError};
 use crate::model::{Participation, User, UserId};
+use crate::store::log::{Log, LogIndex};
+use crate::store::{read_chunked, write_chunked, Keys, Store};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -147,7 +147,10 @@ impl PollerState {
         }
         Err(VomoError::new(
             crate::error::ErrorKind::Busy,
-            format!("the poller state under {key} changed {} times while it was read (a poll is saving it); read it again later", crate::store::READ_ATTEMPTS),
+            format!(
+                "the poller state under {key} changed {} times while it was read (a poll is saving it); read it again later",
+                crate::store::READ_ATTEMPTS
+            ),
         ))
     }
 
@@ -252,8 +255,8 @@ impl PollerState {
             if self.log.bytes() + text.len() > base {
                 // Compaction: every bucket the log or this save touched, then an empty log.
                 for b in self.dirty_known.clone() {
-                    let text: String = self.known.iter().filter(|(id, _)| bucket(**id, KNOWN_BUCKETS) == b)
-                        .map(|(id, t)| format!("{id}:{t}\n")).collect();
+                    let text: String =
+                        self.known.iter().filter(|(id, _)| bucket(**id, KNOWN_BUCKETS) == b).map(|(id, t)| format!("{id}:{t}\n")).collect();
                     write_chunked(store, &keys.key(&format!("known/{b}")), &text).await?;
                     self.bucket_bytes[b as usize] = text.len();
                 }

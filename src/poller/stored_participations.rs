@@ -165,7 +165,8 @@ mod tests {
                 for &id in ids.iter().take(round_size) {
                     parts.set(id, list(3 + round, round as f64));
                 }
-                let before: Vec<_> = ids.iter().map(|&id| block_on(StoredParticipations::default().get(&store, &keys, id)).unwrap()).collect();
+                let before: Vec<_> =
+                    ids.iter().map(|&id| block_on(StoredParticipations::default().get(&store, &keys, id)).unwrap()).collect();
                 for k in 0..6u64 {
                     let copy = MemStore { map: store.map.clone(), ..Default::default() };
                     copy.sets_left.set(Some(k));

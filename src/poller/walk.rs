@@ -33,7 +33,6 @@ const DATE_GRAIN_MS: i64 = 1_000;
 /// Unstable walks of one window (and clock fixes) tolerated per poll.
 pub(crate) const MAX_RESTARTS: u32 = 3;
 
-
 /// What this poll knows of the server's clock.
 #[derive(Debug, Default)]
 struct ServerClock {
@@ -189,12 +188,25 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         // Up to the server's now, unless this poll's counts say that holds too many rows.
         counts.begin(start);
         let end = counts.known_fit(start, self.config.max_window_rows, latest).unwrap_or(latest);
-        Some(WindowWalk { start_ms: start, end_ms: end, next_url: None, first_total: None, unstable: false, restarts: 0, narrowed: end < latest })
+        Some(WindowWalk {
+            start_ms: start,
+            end_ms: end,
+            next_url: None,
+            first_total: None,
+            unstable: false,
+            restarts: 0,
+            narrowed: end < latest,
+        })
     }
 
     /// Judges a window's first page by the server's `Date` and the window's size.
     fn check_first_page(
-        &self, run: &mut PollRun<'_, R>, clock: &mut ServerClock, counts: &mut RowCounts, walk: &WindowWalk, page: &Page<User>,
+        &self,
+        run: &mut PollRun<'_, R>,
+        clock: &mut ServerClock,
+        counts: &mut RowCounts,
+        walk: &WindowWalk,
+        page: &Page<User>,
         date: Option<f64>,
     ) -> FirstPage {
         counts.learn(walk.start_ms, walk.end_ms, page.meta.total);
@@ -210,7 +222,11 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             let behind = !walk.narrowed && walk.end_ms < desired_end - CLOCK_TOLERANCE_MS && clock.fixes < MAX_RESTARTS;
             if walk.end_ms > safe_end || behind {
                 clock.fixes += 1;
-                return if desired_end <= walk.start_ms { FirstPage::CaughtUp } else { FirstPage::Reopen { end: desired_end, narrowed: false } };
+                return if desired_end <= walk.start_ms {
+                    FirstPage::CaughtUp
+                } else {
+                    FirstPage::Reopen { end: desired_end, narrowed: false }
+                };
             }
         }
         if page.meta.total > self.config.max_window_rows && walk.end_ms - walk.start_ms > 1000 {
@@ -270,7 +286,11 @@ fn narrower_end(walk: &WindowWalk, page: &Page<User>, target: u64) -> i64 {
     let share = target as f64 / page.meta.total as f64;
     let idx = ((times.len() as f64) * share).floor() as usize;
     let guess = times[idx.min(times.len() - 1)];
-    if guess > walk.start_ms { guess } else { half }
+    if guess > walk.start_ms {
+        guess
+    } else {
+        half
+    }
 }
 
 fn empty_page() -> Page<User> {
@@ -282,4 +302,3 @@ fn empty_page() -> Page<User> {
         dropped: Vec::new(),
     }
 }
-

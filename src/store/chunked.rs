@@ -137,7 +137,9 @@ pub async fn read_chunked<S: Store>(store: &S, key: &str) -> Result<Option<Strin
     }
     Err(VomoError::new(
         ErrorKind::Busy,
-        format!("{key}: the stored value changed {READ_ATTEMPTS} times while it was read (another process is writing it); read it again later"),
+        format!(
+            "{key}: the stored value changed {READ_ATTEMPTS} times while it was read (another process is writing it); read it again later"
+        ),
     ))
 }
 
@@ -159,9 +161,9 @@ fn split_at_chars(text: &str, max: usize) -> Vec<&str> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::memory::block_on;
     use super::super::memory::MemStore;
     use super::*;
-    use super::super::memory::block_on;
     use std::cell::{Cell, RefCell};
 
     fn text(tag: &str, n: usize) -> String {
@@ -174,7 +176,12 @@ mod tests {
     #[test]
     fn a_death_after_any_set_leaves_old_or_new() {
         for atomic in [false, true] {
-            let cases = [(text("a", 10), text("b", 8_000)), (text("a", 6_000), text("b", 9_000)), (text("a", 9_000), text("b", 3_000)), (text("a", 9_000), text("b", 5))];
+            let cases = [
+                (text("a", 10), text("b", 8_000)),
+                (text("a", 6_000), text("b", 9_000)),
+                (text("a", 9_000), text("b", 3_000)),
+                (text("a", 9_000), text("b", 5)),
+            ];
             for (old, new) in &cases {
                 for k in 0..20u64 {
                     let store = MemStore { atomic_batches: atomic, ..Default::default() };

@@ -61,7 +61,11 @@ impl Store for MemStore {
         self.set(key, value).await.map(|()| Some(true))
     }
     fn atomic_batch_limit(&self) -> usize {
-        if self.atomic_batches { 128 } else { 0 }
+        if self.atomic_batches {
+            128
+        } else {
+            0
+        }
     }
     async fn set_many(&self, entries: &[(String, String)]) -> Result<()> {
         if !self.atomic_batches {

@@ -14,9 +14,9 @@
 //! `docs/rust.md` has the whole walk-through (poller, import, aborts, per-call limits).
 
 mod fetch;
+pub(crate) mod lowercase;
 mod memory;
 mod signal;
-pub(crate) mod lowercase;
 pub(crate) mod whatwg_url;
 
 pub use memory::{MemoryMapping, MemoryStore};
@@ -39,8 +39,8 @@ pub(crate) async fn settle(value: JsValue) -> Result<JsValue, JsValue> {
     if let Some(p) = value.dyn_ref::<js_sys::Promise>() {
         return wasm_bindgen_futures::JsFuture::from(p.clone()).await;
     }
-    let thenable = (value.is_object() || value.is_function())
-        && Reflect::get(&value, &"then".into()).map(|then| then.is_function()).unwrap_or(false);
+    let thenable =
+        (value.is_object() || value.is_function()) && Reflect::get(&value, &"then".into()).map(|then| then.is_function()).unwrap_or(false);
     if thenable {
         return wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&value)).await;
     }
@@ -178,7 +178,11 @@ impl Runtime for WebRuntime {
     }
 
     async fn sleep(&self, ms: f64, call: &WebCall) -> Result<(), TransportError> {
-        if signal::sleep(ms, call.signal.as_ref()).await { Ok(()) } else { Err(TransportError::Aborted) }
+        if signal::sleep(ms, call.signal.as_ref()).await {
+            Ok(())
+        } else {
+            Err(TransportError::Aborted)
+        }
     }
 
     fn now_ms(&self) -> f64 {

@@ -19,7 +19,11 @@ pub fn is_aborted(signal: Option<&AbortSignal>) -> bool {
 
 /// Milliseconds as a timer delay: `setTimeout` treats anything above 2^31 - 1 as 1 ms.
 pub fn delay(ms: f64) -> u32 {
-    if ms.is_nan() || ms <= 0.0 { 0 } else { ms.min(f64::from(i32::MAX)).ceil() as u32 }
+    if ms.is_nan() || ms <= 0.0 {
+        0
+    } else {
+        ms.min(f64::from(i32::MAX)).ceil() as u32
+    }
 }
 
 /// Aborts `controller` when `signal` fires, until dropped.

@@ -17,8 +17,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 use vomo_users::client::{Client, ClientConfig, HttpRequest, HttpResponse, Rate, Runtime, TransportError};
-use vomo_users::poller::{ParticipationMode, Poller, PollerConfig};
 use vomo_users::poller::{is_anonymized_email, Event, HandlerFailure, Handlers, UserPayload};
+use vomo_users::poller::{ParticipationMode, Poller, PollerConfig};
 use vomo_users::store::Store;
 use vomo_users::time::Timestamp;
 use vomo_users::{ErrorKind, VomoError};
@@ -675,20 +675,22 @@ impl World {
             match k {
                 "updated_after" | "updated_before" => {
                     let Some(t) = Timestamp::parse(&v) else {
-                        return self.response(422, format!(r#"{{"message":"The {k} is not a valid date.","errors":{{"{k}":["invalid"]}}}}"#));
+                        return self
+                            .response(422, format!(r#"{{"message":"The {k} is not a valid date.","errors":{{"{k}":["invalid"]}}}}"#));
                     };
-                    if k == "updated_after" { after = Some(t.0) } else { before = Some(t.0) }
+                    if k == "updated_after" {
+                        after = Some(t.0)
+                    } else {
+                        before = Some(t.0)
+                    }
                     kept.push(pair);
                 }
                 "page" => page = v.parse().unwrap_or(1).max(1),
                 _ => kept.push(pair),
             }
         }
-        let rows: Vec<&SimUser> = self
-            .users
-            .values()
-            .filter(|u| after.is_none_or(|a| u.updated_ms >= a) && before.is_none_or(|b| u.updated_ms <= b))
-            .collect();
+        let rows: Vec<&SimUser> =
+            self.users.values().filter(|u| after.is_none_or(|a| u.updated_ms >= a) && before.is_none_or(|b| u.updated_ms <= b)).collect();
         let total = rows.len();
         let per = self.cfg.per_page;
         let last = total.div_ceil(per).max(1);
@@ -830,7 +832,11 @@ impl Store for SimStore {
     }
 
     fn atomic_batch_limit(&self) -> usize {
-        if self.world.borrow().cfg.store_batches { 128 } else { 0 }
+        if self.world.borrow().cfg.store_batches {
+            128
+        } else {
+            0
+        }
     }
 
     /// Like Durable Object storage `put(object)`: every entry lands, or (a failure) none.
@@ -888,7 +894,14 @@ impl Handlers for SimHandlers {
                         w.note(|| format!("handler threw for #{id}@{}", Timestamp(t)));
                         return Err(HandlerFailure { message: format!("simulated failure #{id}"), handler_ref: None });
                     }
-                    w.completed.push(Completed { id, updated_ms: t, email: u.email.clone(), anonymized: e.anonymized, kind: e.kind, created_ms: u.created_at.0 });
+                    w.completed.push(Completed {
+                        id,
+                        updated_ms: t,
+                        email: u.email.clone(),
+                        anonymized: e.anonymized,
+                        kind: e.kind,
+                        created_ms: u.created_at.0,
+                    });
                     w.note(|| format!("delivered {} #{id}@{} {}", e.kind, Timestamp(t), u.email));
                     w.phase = if w.cfg.journal_window_yield { HandlerPhase::Returning(id, t) } else { HandlerPhase::Idle };
                     w.cfg.journal_window_yield
@@ -986,7 +999,11 @@ pub fn backfill_in_mode(n: i64, mode: ParticipationMode) -> Backfill {
     let w = Rc::new(RefCell::new(world));
     let store = Counting { inner: SimStore::new(w.clone()), bytes: Rc::new(Cell::new(0)), sets: Rc::new(Cell::new(0)) };
     let client = Client::new(
-        ClientConfig { base_url: "https://api.vomo.test/v1".into(), rate: Rate::Fixed(1000.0), ..ClientConfig::new("bench-token-0123456789") },
+        ClientConfig {
+            base_url: "https://api.vomo.test/v1".into(),
+            rate: Rate::Fixed(1000.0),
+            ..ClientConfig::new("bench-token-0123456789")
+        },
         SimRuntime(w.clone()),
     )
     .expect("client");

@@ -26,7 +26,9 @@ fn origin() -> &'static str {
 /// One `/__sim/` control call (through the web runtime's own exchange: no hand-written fetch).
 pub async fn control(method: &'static str, path: &str, body: Option<Value>) -> Value {
     let request = HttpRequest { method, url: format!("{}/__sim/{path}", origin()), body: body.map(|b| b.to_string()), max_body_bytes: 1e8 };
-    let response = WebRuntime::new().send(&request, "control", 10_000.0, &WebCall::new()).await
+    let response = WebRuntime::new()
+        .send(&request, "control", 10_000.0, &WebCall::new())
+        .await
         .unwrap_or_else(|e| panic!("{method} /__sim/{path}: {e:?} (is the simulator running at {SIM_URL}?)"));
     assert!(response.status < 300, "{method} /__sim/{path}: {} {}", response.status, response.body);
     serde_json::from_str(&response.body).unwrap_or(Value::Null)
@@ -94,7 +96,13 @@ async fn last_user_agent(path: &str) -> Option<String> {
 pub async fn upsert_with_422(expect_user_agent: bool) {
     let client = client();
     let email = fresh_email("rust-upsert");
-    let bad = UpsertInput { first_name: Some("Ra".into()), last_name: Some("Ust".into()), email: Some(email.clone()), password: Some("short".into()), ..Default::default() };
+    let bad = UpsertInput {
+        first_name: Some("Ra".into()),
+        last_name: Some("Ust".into()),
+        email: Some(email.clone()),
+        password: Some("short".into()),
+        ..Default::default()
+    };
     let e = client.upsert_user(&bad, &WebCall::new()).await.expect_err("the server refuses a short password");
     assert_eq!((e.kind, e.status), (ErrorKind::Validation, Some(422)), "{e}");
     assert!(e.fields.as_ref().is_some_and(|f| f.contains_key("password")), "field errors: {:?}", e.fields);
@@ -117,9 +125,14 @@ pub async fn retry_after_429() {
     let runtime = WebRuntime::new().on_log(move |a| seen.borrow_mut().push(a.status));
     let client = vomo_users::web::client(config(), runtime).unwrap();
     let id = some_user_id().await;
-    control("POST", "faults", Some(json!({ "fault": {
+    control(
+        "POST",
+        "faults",
+        Some(json!({ "fault": {
         "method": "GET", "path": format!("/v1/users/{id}"), "type": "status", "status": 429,
-        "headers": { "Retry-After": "1" }, "body": { "message": "Too Many Requests" } } }))).await;
+        "headers": { "Retry-After": "1" }, "body": { "message": "Too Many Requests" } } })),
+    )
+    .await;
     let started = now();
     let detail = client.get_user(id, &WebCall::new()).await.unwrap().unwrap();
     let waited = now() - started;
@@ -152,7 +165,12 @@ pub async fn abort_and_timeout() {
     let e = client.get_user(id, &WebCall::new().with_timeout_ms(200.0).with_max_retries(0.0)).await.expect_err("timeout");
     assert_eq!(e.kind, ErrorKind::Timeout, "{e}");
     // An abort during a Retry-After wait.
-    control("POST", "faults", Some(json!({ "fault": { "path": path, "type": "status", "status": 429, "headers": { "Retry-After": "30" } } }))).await;
+    control(
+        "POST",
+        "faults",
+        Some(json!({ "fault": { "path": path, "type": "status", "status": 429, "headers": { "Retry-After": "30" } } })),
+    )
+    .await;
     let controller = AbortController::new().unwrap();
     let aborter = controller.clone();
     let _timer = gloo_timers::callback::Timeout::new(300, move || aborter.abort());
@@ -210,12 +228,24 @@ pub async fn import() {
     let email = fresh_email("rust-import");
     let record = |ext: &str, email: &str, password: Option<&str>| RosterRecord {
         external_id: Some(ext.into()),
-        input: UpsertInput { first_name: Some("Im".into()), last_name: Some("Port".into()), email: Some(email.into()), password: password.map(Into::into), ..Default::default() },
+        input: UpsertInput {
+            first_name: Some("Im".into()),
+            last_name: Some("Port".into()),
+            email: Some(email.into()),
+            password: password.map(Into::into),
+            ..Default::default()
+        },
     };
     let tag = now() as u64;
     let (ok, bad) = (format!("crm-{tag}-1"), format!("crm-{tag}-2"));
     let records = vec![record(&ok, &email, None), record(&bad, &fresh_email("rust-import-bad"), Some("short"))];
-    let options = ImportOptions { store: Some(&store), key: Some("import-1".into()), checkpoint_every: 1, mapping: Some(&mapping), previous_base_url: None };
+    let options = ImportOptions {
+        store: Some(&store),
+        key: Some("import-1".into()),
+        checkpoint_every: 1,
+        mapping: Some(&mapping),
+        previous_base_url: None,
+    };
     let progress: RefCell<Vec<usize>> = RefCell::default();
     let result = import_roster(&client, &records, &options, &|p| progress.borrow_mut().push(p.done), &WebCall::new()).await.unwrap();
     assert_eq!(result.created.len(), 1);
@@ -235,11 +265,15 @@ pub async fn import() {
 /// An injected fetch that records `[url, init.redirect, Accept]` per call and can hide the
 /// response's Content-Length (so the body is read as a stream).
 fn recording_fetch(hide_length: bool) -> js_sys::Function {
-    js_sys::Function::new_with_args("url, init", &format!(
-        "(globalThis.__vomoCalls ??= []).push([url, init.redirect, init.headers.get('accept')]);
+    js_sys::Function::new_with_args(
+        "url, init",
+        &format!(
+            "(globalThis.__vomoCalls ??= []).push([url, init.redirect, init.headers.get('accept')]);
          return fetch(url, init).then((r) => {hide} ? new Response(r.body, {{ status: r.status,
            headers: [...r.headers].filter(([k]) => k !== 'content-length') }}) : r);",
-        hide = hide_length))
+            hide = hide_length
+        ),
+    )
 }
 
 fn recorded_calls() -> Vec<Value> {
