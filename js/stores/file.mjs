@@ -140,7 +140,7 @@ function holderOf(seen) {
 }
 
 /**
- * Removes an abandoned lock. Breakers take turns through a second lock directory (`guard`,
+ * Removes an abandoned lock; false when another process is breaking it. Breakers take turns through a second lock directory (`guard`,
  * `.break-NAME` beside `.lock-NAME`, held for a check and a removal) and remove the lock only
  * if it is still the one they found abandoned: without that, of two processes that both found it abandoned, the
  * second could remove the fresh lock the first had just taken, and both would be inside. A
@@ -153,13 +153,14 @@ async function breakLock(lock, guard, seen) {
     if (e?.code !== "EEXIST") throw e;
     const info = await stat(guard).catch(() => null);
     if (info && Date.now() - info.mtimeMs > STALE_LOCK_MS) await rmdir(guard).catch(() => {});
-    return;
+    return false; // another breaker's turn: wait, then look again
   }
   try {
     const now = await inspect(lock);
     if (now && now.ino === seen.ino && now.text === seen.text && await abandoned(now)) {
       await rm(lock, { recursive: true, force: true });
     }
+    return true; // removed, or no longer the lock found abandoned: look again at once
   } finally {
     await rmdir(guard).catch(() => {});
   }
@@ -177,7 +178,6 @@ async function breakLock(lock, guard, seen) {
 async function takeLock(lock, guard, key, waitMs) {
   const started = Date.now();
   const token = randomBytes(8).toString("hex");
-  let seen = null;
   for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
     const took = await mkdir(lock).then(() => true, (e) => { if (e?.code === "EEXIST") return false; throw e; });
     if (took) {
@@ -192,11 +192,9 @@ async function takeLock(lock, guard, key, waitMs) {
       }
       return token;
     }
-    seen = await inspect(lock);
-    if (seen && await abandoned(seen)) {
-      await breakLock(lock, guard, seen);
-      continue;
-    }
+    const seen = await inspect(lock);
+    if (!seen) continue; // released in between: try again at once
+    if (await abandoned(seen) && await breakLock(lock, guard, seen)) continue;
     if (Date.now() - started >= waitMs) {
       throw new VomoError("busy", `FileStore: ${JSON.stringify(key)} stayed locked by ${holderOf(seen)} for ${waitMs / 1000} s (${lock}); ` +
         "a holder that is alive keeps its lock however long it holds it");

@@ -165,6 +165,28 @@ test("processes that find one abandoned lock at the same moment: one breaks it, 
   }
 });
 
+test("FileStore's lock: while another process breaks an abandoned lock (its turn, .break-NAME) it is left to that one; a turn left by a dead breaker ends after 10 s", async (t) => {
+  const dir = tempDir(t);
+  const store = new FileStore(dir, { lockWaitMs: 300 });
+  const lock = join(dir, ".lock-k");
+  const guard = join(dir, ".break-k");
+  mkdirSync(lock);
+  backdate(lock, 20_000); // abandoned (no owner, 20 s old)
+  mkdirSync(guard); // a breaker at work
+  await assert.rejects(store.setIf("k", null, "v"), (e) => e.kind === "busy", "not broken outside its turn");
+  assert.ok(existsSync(lock));
+  backdate(guard, 20_000); // that breaker died in its turn
+  assert.equal(await store.setIf("k", null, "v"), true);
+  assert.deepEqual(dotFiles(dir), []);
+  // A holder on another machine cannot be checked: its lock is waited for until it is 10 s old.
+  mkdirSync(lock);
+  writeFileSync(join(lock, "owner"), JSON.stringify({ pid: process.pid, host: "elsewhere", token: "e".repeat(16) }));
+  await assert.rejects(store.setIf("k", "v", "w"), (e) => e.kind === "busy" && e.message.includes(`process ${process.pid} on elsewhere`));
+  backdate(lock, 20_000);
+  assert.equal(await store.setIf("k", "v", "w"), true);
+  assert.deepEqual(dotFiles(dir), []);
+});
+
 test("FileStore: lockWaitMs must be a number of milliseconds", () => {
   for (const bad of [-1, Number.NaN, Infinity, "5", null]) {
     assert.throws(() => new FileStore("/tmp/x", { lockWaitMs: bad }), (e) => e.kind === "invalid_input" && /lockWaitMs/.test(e.message), String(bad));

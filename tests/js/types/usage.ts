@@ -7,6 +7,8 @@ import init, {
 import type { User, UserDetail, Participation, Page, ParticipationDiff, VomoErrorKind, StoredBaseUrlOptions } from "vomo-users";
 import initParse, { VomoError as ParseError, parseUserPage as parsePage, parseUserDetail as parseDetail, parseUser as parseOne } from "vomo-users/parse";
 import type { User as ParsedUser, Page as ParsedPage, UserDetail as ParsedDetail } from "vomo-users/parse";
+import { FileStore } from "vomo-users/stores/file";
+import type { FileStoreOptions } from "vomo-users/stores/file";
 
 async function main(body: string): Promise<void> {
   await init();
@@ -84,7 +86,19 @@ async function storedApi(): Promise<string | null> {
   return UserPoller.storedBaseUrl(options);
 }
 
+// A FileStore that skips a key another process holds at once, as a poller's store.
+function skippingStore(client: VomoClient): UserPoller {
+  const options: FileStoreOptions = { lockWaitMs: 0 };
+  // @ts-expect-error milliseconds, a number
+  void new FileStore("state", { lockWaitMs: "0" });
+  const store = new FileStore("state", options);
+  const wrote: Promise<boolean> = store.setIf("k", null, "v");
+  void wrote;
+  return new UserPoller({ client, store, customerId: "acme" });
+}
+
 void main("{}");
 void baseOf;
+void skippingStore;
 void storedApi;
 void parseOnly("{}");
