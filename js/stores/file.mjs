@@ -66,8 +66,17 @@ function place() {
     readFile("/proc/sys/kernel/random/boot_id", "utf8").then((t) => t.trim(), () => null),
     readlink("/proc/self/ns/pid").catch(() => null),
     startOf("self"),
-  ]).then(([boot, pidns, start]) => ({ host: hostname(), boot, pidns, start }));
+  ]).then(([boot, pidns, start]) => ({ host: hostName(), boot, pidns, start }));
   return here;
+}
+
+/** The machine's name, or null where the runtime does not say (Deno without --allow-sys). */
+function hostName() {
+  try {
+    return hostname() || null;
+  } catch {
+    return null;
+  }
 }
 
 /** A process's start time (clock ticks after boot, from /proc/PID/stat), or null where there is no /proc. */
@@ -84,13 +93,17 @@ async function startOf(pid) {
  */
 const heldHere = (globalThis[Symbol.for("vomo-users.fileStoreLocks")] ??= new Set());
 
-/** Whether process `pid` (on this machine) exists: signal 0 checks without sending anything. */
+/**
+ * Whether process `pid` (on this machine) exists: signal 0 checks without sending anything.
+ * null when the runtime will not say (Deno without --allow-run): not taken for gone.
+ */
 function alive(pid) {
   try {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    return e?.code === "EPERM"; // exists, but belongs to another user
+    if (e?.code === "ESRCH") return false;
+    return e?.code === "EPERM" ? true : null; // EPERM: it exists, and belongs to another user
   }
 }
 
@@ -114,19 +127,23 @@ async function inspect(lock) {
  * that PID started at another time than the holder did, or when it is this process's own PID
  * but none of its current locks (a predecessor in a container that reuses PIDs). A live
  * holder's lock is never broken, however long it is held. A holder on this host before a
- * restart is gone. Any other lock (its holder on another machine, or no owner written yet) is
- * taken to be abandoned once it is STALE_LOCK_MS old.
+ * restart is gone. Any other lock (its holder on another machine, no owner written yet, or a
+ * runtime that will not name the machine or check a process) is taken to be abandoned once it
+ * is STALE_LOCK_MS old.
  */
 async function abandoned(seen) {
   const o = seen.owner;
   const me = await place();
-  if (o && o.host === me.host && Number.isSafeInteger(o.pid) && o.pid > 0) {
+  if (o && me.host && o.host === me.host && Number.isSafeInteger(o.pid) && o.pid > 0) {
     if (o.boot && me.boot && o.boot !== me.boot) return true;
     if ((o.boot ?? null) === me.boot && (o.pidns ?? null) === me.pidns) {
       if (o.pid === process.pid) return !heldHere.has(o.token);
-      if (!alive(o.pid)) return true;
-      const start = o.start == null ? null : await startOf(o.pid);
-      return start !== null && start !== o.start;
+      const live = alive(o.pid);
+      if (live === false) return true;
+      if (live) {
+        const start = o.start == null ? null : await startOf(o.pid);
+        return start !== null && start !== o.start;
+      }
     }
   }
   return Date.now() - seen.mtimeMs > STALE_LOCK_MS;
