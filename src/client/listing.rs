@@ -127,16 +127,7 @@ impl PageWalk {
 
     /// A walk with nothing left to fetch.
     pub fn finished(base: url::Url) -> Self {
-        PageWalk {
-            base,
-            next_url: None,
-            visited: HashSet::new(),
-            pages: 0,
-            latest_total: 0,
-            per_page: 1,
-            stopped: None,
-            server_date_ms: None,
-        }
+        PageWalk { next_url: None, ..PageWalk::new(base, String::new()) }
     }
 
     /// The URL to request next, or `None` when the listing is over.

@@ -59,14 +59,18 @@ const message = (p) => new Promise((resolve) => p.once("message", resolve));
 const exited = (p) => new Promise((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve() : p.once("exit", resolve)));
 const backdate = (path, ms) => { const past = new Date(Date.now() - ms); utimesSync(path, past, past); };
 const dotFiles = (dir) => readdirSync(dir).filter((f) => f.startsWith("."));
+/** A child process that holds `key`'s lock in `dir`, and the owner record it wrote. */
+async function heldBy(t, dir, key) {
+  const holder = child(["hold", dir, key]);
+  t.after(() => holder.kill("SIGKILL"));
+  assert.equal(await message(holder), "holding");
+  return { holder, owner: JSON.parse(readFileSync(join(dir, `.lock-${key}`, "owner"), "utf8")) };
+}
 
 test("FileStore's lock: a live holder's is never broken, however old; a dead holder's is broken at once", async (t) => {
   const dir = tempDir(t);
   const lock = join(dir, ".lock-lease");
-  const holder = child(["hold", dir, "lease"]);
-  t.after(() => holder.kill("SIGKILL"));
-  assert.equal(await message(holder), "holding");
-  const owner = JSON.parse(readFileSync(join(lock, "owner"), "utf8"));
+  const { holder, owner } = await heldBy(t, dir, "lease");
   assert.equal(owner.pid, holder.pid, "the lock names its holder");
   const waiter = new FileStore(dir, { lockWaitMs: 300 });
   const busy = (e) => e.kind === "busy" && e.message.includes(`process ${holder.pid} on `) && e.message.includes(lock);
@@ -89,10 +93,7 @@ test("FileStore's lock: a live holder's is never broken, however old; a dead hol
 test("FileStore's lock: released by its holder; a lock naming this process's PID but not one of its locks (a container's predecessor) is broken", async (t) => {
   const dir = tempDir(t);
   const lock = join(dir, ".lock-k");
-  const holder = child(["hold", dir, "k"]);
-  t.after(() => holder.kill("SIGKILL"));
-  assert.equal(await message(holder), "holding");
-  const owner = JSON.parse(readFileSync(join(lock, "owner"), "utf8"));
+  const { holder, owner } = await heldBy(t, dir, "k");
   holder.send("release");
   assert.deepEqual(await message(holder), { wrote: true });
   await exited(holder);
@@ -113,14 +114,11 @@ test("FileStore's lock: released by its holder; a lock naming this process's PID
 test("FileStore's lock: a PID reused by another process does not keep a dead holder's lock (Linux: the start time differs)", { skip: !existsSync("/proc/self/stat") && "no /proc" }, async (t) => {
   const dir = tempDir(t);
   const lock = join(dir, ".lock-k");
-  const holder = child(["hold", dir, "k"]);
-  t.after(() => holder.kill("SIGKILL"));
-  assert.equal(await message(holder), "holding");
+  const { holder, owner } = await heldBy(t, dir, "k");
   // Started after the holder (start times are counted in ticks of 10 ms).
   const other = child(["race", dir, "unrelated"]);
   t.after(() => other.kill("SIGKILL"));
   assert.equal(await message(other), "ready");
-  const owner = JSON.parse(readFileSync(join(lock, "owner"), "utf8"));
   holder.kill("SIGKILL");
   await exited(holder);
   // The dead holder's record, its PID now another live process's (started at another time).
@@ -138,19 +136,20 @@ test("processes that find one abandoned lock at the same moment: one breaks it, 
   // lock the first had just taken, and both were inside.
   const ROUNDS = 12;
   const N = 6;
-  const dead = child(["hold", tempDir(t), "x"]);
-  assert.equal(await message(dead), "holding");
+  const { holder: dead, owner } = await heldBy(t, tempDir(t), "x");
   dead.kill("SIGKILL");
   await exited(dead);
   for (let round = 0; round < ROUNDS; round++) {
     const dir = tempDir(t);
     const lock = join(dir, ".lock-k");
     mkdirSync(lock);
-    if (round % 2) {
-      backdate(lock, 20_000); // left before its holder wrote its name: judged by its age
+    if (round % 3 === 0) {
+      writeFileSync(join(lock, "owner"), JSON.stringify(owner)); // a dead holder on this machine: judged by its PID
+    } else if (round % 3 === 1) {
+      writeFileSync(join(lock, "owner"), JSON.stringify({ ...owner, host: "elsewhere" }));
+      backdate(lock, 20_000); // a holder on another machine: judged by its age
     } else {
-      writeFileSync(join(lock, "owner"), JSON.stringify({ pid: dead.pid, host: "elsewhere", token: "f".repeat(16) }));
-      backdate(lock, 20_000); // a holder on another machine: judged by its age too
+      backdate(lock, 20_000); // left before its holder wrote its name: judged by its age too
     }
     const racers = Array.from({ length: N }, () => child(["race", dir, "k"]));
     t.after(() => racers.forEach((r) => r.connected && r.kill()));
