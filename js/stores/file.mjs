@@ -6,6 +6,9 @@ import { mkdir, open, readFile, readlink, rename, rm, rmdir, stat, unlink, write
 import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
+import { threadId } from "node:worker_threads";
+
+const THREAD = threadId ?? 0; // 0: the main thread
 import { VomoError } from "../facade/errors.mjs";
 
 // File-system errors that no retry mends (the directory is a file, not writable, read-only):
@@ -87,9 +90,9 @@ async function startOf(pid) {
 }
 
 /**
- * The locks this process holds now, by token: a lock naming this PID but none of them is a
- * dead predecessor's. One set per process, shared by every copy of this module (the ES
- * module and its CommonJS build can both be loaded).
+ * The locks this thread holds now, by token: a lock naming this PID and thread but none of
+ * them is a dead predecessor's. One set per thread (a worker has its own globalThis), shared
+ * by every copy of this module in it (the ES module and its CommonJS build can both be loaded).
  */
 const heldHere = (globalThis[Symbol.for("vomo-users.fileStoreLocks")] ??= new Set());
 
@@ -125,8 +128,9 @@ async function inspect(lock) {
  * Whether the lock's holder is gone. A holder on this machine (same host name, boot and PID
  * namespace) is checked by its PID: gone when no such process exists, when the process with
  * that PID started at another time than the holder did, or when it is this process's own PID
- * but none of its current locks (a predecessor in a container that reuses PIDs). A live
- * holder's lock is never broken, however long it is held. A holder on this host before a
+ * and thread but none of their current locks (a predecessor in a container that reuses PIDs,
+ * where /proc cannot tell by the start time). A live holder's lock is never broken, however
+ * long it is held, except another worker thread's of this process, which is judged by age. A holder on this host before a
  * restart is gone. Any other lock (its holder on another machine, no owner written yet, or a
  * runtime that will not name the machine or check a process) is taken to be abandoned once it
  * is STALE_LOCK_MS old.
@@ -137,12 +141,17 @@ async function abandoned(seen) {
   if (o && me.host && o.host === me.host && Number.isSafeInteger(o.pid) && o.pid > 0) {
     if (o.boot && me.boot && o.boot !== me.boot) return true;
     if ((o.boot ?? null) === me.boot && (o.pidns ?? null) === me.pidns) {
-      if (o.pid === process.pid) return !heldHere.has(o.token);
-      const live = alive(o.pid);
-      if (live === false) return true;
-      if (live) {
-        const start = o.start == null ? null : await startOf(o.pid);
-        return start !== null && start !== o.start;
+      if (o.pid === process.pid) {
+        if (o.start != null && me.start != null && o.start !== me.start) return true; // a predecessor under this PID
+        if ((o.thread ?? 0) === THREAD) return !heldHere.has(o.token);
+        // Another thread of this process (a worker's locks are its own): judged by its age.
+      } else {
+        const live = alive(o.pid);
+        if (live === false) return true;
+        if (live) {
+          const start = o.start == null ? null : await startOf(o.pid);
+          return start !== null && start !== o.start;
+        }
       }
     }
   }
@@ -201,7 +210,8 @@ async function takeLock(lock, guard, key, waitMs) {
       heldHere.add(token);
       try {
         const { host, boot, pidns, start } = await place();
-        await writeFile(join(lock, "owner"), JSON.stringify({ pid: process.pid, host, boot, pidns, start, token, since: new Date().toISOString() }));
+        const owner = { pid: process.pid, thread: THREAD, host, boot, pidns, start, token, since: new Date().toISOString() };
+        await writeFile(join(lock, "owner"), JSON.stringify(owner));
       } catch (e) {
         heldHere.delete(token);
         await rm(lock, { recursive: true, force: true }).catch(() => {});

@@ -6,6 +6,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { fork } from "node:child_process";
+import { Worker, threadId } from "node:worker_threads";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -98,16 +99,42 @@ test("FileStore's lock: released by its holder; a lock naming this process's PID
   assert.deepEqual(await message(holder), { wrote: true });
   await exited(holder);
   assert.equal(existsSync(lock), false, "released");
-  // The same owner record with this process's PID and a token it does not hold: a process that
-  // ran under this PID before (containers start every run at the same PIDs) and died holding it.
-  mkdirSync(lock);
-  writeFileSync(join(lock, "owner"), JSON.stringify({ ...owner, pid: process.pid, token: "0123456789abcdef" }));
+  // The same owner record with this process's PID: a process that ran under this PID before
+  // (containers start every run at the same PIDs) and died holding it. On Linux the start time
+  // tells it apart; with this process's own start time (or none, without /proc) the token does:
+  // it is none of this thread's current locks.
   const store = new FileStore(dir, { lockWaitMs: 300 });
-  assert.equal(await store.setIf("k", "holder", "next"), true);
+  const stat = existsSync("/proc/self/stat") ? readFileSync("/proc/self/stat", "utf8") : null;
+  const myStart = stat && stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  for (const [start, expected, value] of [[owner.start, "holder", "next"], [myStart, "next", "next2"]]) {
+    mkdirSync(lock);
+    writeFileSync(join(lock, "owner"), JSON.stringify({ ...owner, pid: process.pid, thread: threadId, start, token: "0123456789abcdef" }));
+    assert.equal(await store.setIf("k", expected, value), true, `start ${start}`);
+  }
+  await store.set("k", "next");
   // Two setIf calls of this process on one key: the second waits for the first, and neither
   // takes the other's lock for a predecessor's.
   const both = await Promise.all([store.setIf("k", "next", "a"), store.setIf("k", "next", "b")]);
   assert.deepEqual(both.sort(), [false, true]);
+  assert.deepEqual(dotFiles(dir), []);
+});
+
+test("FileStore's lock: one held by a worker thread of this process is not taken for a dead predecessor's", async (t) => {
+  // Before, a lock naming this process's PID that was none of this module's current locks was
+  // broken at once, and a worker thread's locks are its own module's.
+  const dir = tempDir(t);
+  const lock = join(dir, ".lock-k");
+  const worker = new Worker(new URL("./file-lock-child.mjs", import.meta.url), { workerData: ["hold", dir, "k"] });
+  t.after(() => worker.terminate());
+  assert.equal(await message(worker), "holding");
+  const owner = JSON.parse(readFileSync(join(lock, "owner"), "utf8"));
+  assert.deepEqual([owner.pid, owner.thread], [process.pid, worker.threadId]);
+  const store = new FileStore(dir, { lockWaitMs: 300 });
+  await assert.rejects(store.setIf("k", null, "main"), (e) => e.kind === "busy", "the worker holds it");
+  worker.postMessage("release");
+  assert.deepEqual(await message(worker), { wrote: true });
+  assert.equal(existsSync(lock), false, "released by the worker");
+  assert.equal(await store.setIf("k", "holder", "main"), true);
   assert.deepEqual(dotFiles(dir), []);
 });
 
