@@ -2,7 +2,7 @@
 // One file per key in one directory; every write is atomic (temp file in the same
 // directory, fsync, rename, fsync of the directory), so a crash leaves either the old
 // value or the new one, never a torn file. See docs/stores.md.
-import { mkdir, open, readFile, readlink, rename, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, readlink, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
@@ -166,20 +166,41 @@ function holderOf(seen) {
 }
 
 /**
- * Removes an abandoned lock; false when another process is breaking it. Breakers take turns through a second lock directory (`guard`,
- * `.break-NAME` beside `.lock-NAME`, held for a check and a removal) and remove the lock only
- * if it is still the one they found abandoned: without that, of two processes that both found it abandoned, the
- * second could remove the fresh lock the first had just taken, and both would be inside. A
- * guard older than STALE_LOCK_MS was left by a breaker that died in that short step.
+ * Creates the lock directory `dir` with an `owner` file naming this thread; resolves to the
+ * token `releaseLock` takes, or null when `dir` exists.
+ */
+async function claim(dir) {
+  const made = await mkdir(dir).then(() => true, (e) => { if (e?.code === "EEXIST") return false; throw e; });
+  if (!made) return null;
+  const token = randomBytes(8).toString("hex");
+  heldHere.add(token);
+  try {
+    const { host, boot, pidns, start } = await place();
+    const owner = { pid: process.pid, thread: THREAD, host, boot, pidns, start, token, since: new Date().toISOString() };
+    await writeFile(join(dir, "owner"), JSON.stringify(owner));
+  } catch (e) {
+    heldHere.delete(token);
+    await rm(dir, { recursive: true, force: true }).catch(() => {});
+    throw e;
+  }
+  return token;
+}
+
+/**
+ * Removes an abandoned lock; false when it is another process's turn to. Breakers take turns
+ * through a second lock directory (`guard`, `.break-NAME` beside `.lock-NAME`, held for a
+ * check and a removal) and remove the lock only if it is still the one they found abandoned:
+ * without that, of two processes that both found it abandoned, the second could remove the
+ * fresh lock the first had just taken, and both would be inside. A turn is judged as a lock
+ * is: one whose breaker died in it ends (at once on this machine, after STALE_LOCK_MS where
+ * the breaker cannot be checked), a live breaker's is waited for.
  */
 async function breakLock(lock, guard, seen) {
-  try {
-    await mkdir(guard);
-  } catch (e) {
-    if (e?.code !== "EEXIST") throw e;
-    const info = await stat(guard).catch(() => null);
-    if (info && Date.now() - info.mtimeMs > STALE_LOCK_MS) await rmdir(guard).catch(() => {});
-    return false; // another breaker's turn: wait, then look again
+  const turn = await claim(guard);
+  if (turn === null) {
+    const other = await inspect(guard);
+    if (other && await abandoned(other)) await rm(guard, { recursive: true, force: true }).catch(() => {});
+    return false; // wait, then look again
   }
   try {
     const now = await inspect(lock);
@@ -188,7 +209,7 @@ async function breakLock(lock, guard, seen) {
     }
     return true; // removed, or no longer the lock found abandoned: look again at once
   } finally {
-    await rmdir(guard).catch(() => {});
+    await releaseLock(guard, turn);
   }
 }
 
@@ -203,22 +224,9 @@ async function breakLock(lock, guard, seen) {
  */
 async function takeLock(lock, guard, key, waitMs) {
   const started = Date.now();
-  const token = randomBytes(8).toString("hex");
   for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
-    const took = await mkdir(lock).then(() => true, (e) => { if (e?.code === "EEXIST") return false; throw e; });
-    if (took) {
-      heldHere.add(token);
-      try {
-        const { host, boot, pidns, start } = await place();
-        const owner = { pid: process.pid, thread: THREAD, host, boot, pidns, start, token, since: new Date().toISOString() };
-        await writeFile(join(lock, "owner"), JSON.stringify(owner));
-      } catch (e) {
-        heldHere.delete(token);
-        await rm(lock, { recursive: true, force: true }).catch(() => {});
-        throw e;
-      }
-      return token;
-    }
+    const token = await claim(lock);
+    if (token !== null) return token;
     const seen = await inspect(lock);
     if (!seen) continue; // released in between: try again at once
     if (await abandoned(seen) && await breakLock(lock, guard, seen)) continue;

@@ -191,7 +191,7 @@ test("processes that find one abandoned lock at the same moment: one breaks it, 
   }
 });
 
-test("FileStore's lock: while another process breaks an abandoned lock (its turn, .break-NAME) it is left to that one; a turn left by a dead breaker ends after 10 s", async (t) => {
+test("FileStore's lock: while another process breaks an abandoned lock (its turn, .break-NAME) it is left to that one; a turn whose breaker died ends", async (t) => {
   const dir = tempDir(t);
   const store = new FileStore(dir, { lockWaitMs: 300 });
   const lock = join(dir, ".lock-k");
@@ -201,8 +201,22 @@ test("FileStore's lock: while another process breaks an abandoned lock (its turn
   mkdirSync(guard); // a breaker at work
   await assert.rejects(store.setIf("k", null, "v"), (e) => e.kind === "busy", "not broken outside its turn");
   assert.ok(existsSync(lock));
-  backdate(guard, 20_000); // that breaker died in its turn
+  backdate(guard, 20_000); // that breaker died in its turn before it wrote its name
   assert.equal(await store.setIf("k", null, "v"), true);
+  assert.deepEqual(dotFiles(dir), []);
+  // A turn that names its breaker: a live one's is waited for however old, a dead one's ends.
+  await store.set("k", "x");
+  const { holder: breaker, owner } = await heldBy(t, tempDir(t), "elsewhere");
+  mkdirSync(lock);
+  backdate(lock, 20_000);
+  mkdirSync(guard);
+  writeFileSync(join(guard, "owner"), JSON.stringify(owner));
+  backdate(guard, 60_000);
+  await assert.rejects(store.setIf("k", "x", "v"), (e) => e.kind === "busy", "a live breaker's turn");
+  assert.ok(existsSync(lock) && existsSync(guard));
+  breaker.kill("SIGKILL");
+  await exited(breaker);
+  assert.equal(await store.setIf("k", "x", "v"), true);
   assert.deepEqual(dotFiles(dir), []);
   // A holder on another machine cannot be checked: its lock is waited for until it is 10 s old.
   mkdirSync(lock);
