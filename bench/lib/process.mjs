@@ -14,9 +14,9 @@ export function wasmSize(pkgDir, file = "web/vomo_users_bg.wasm") {
   return { rawBytes: bytes.length, gzipBytes: gzip, rawKiB: bytes.length / 1024, gzipKiB: gzip / 1024 };
 }
 
-function wallMs(args) {
+function wallMs(args, node = process.execPath) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { encoding: "utf8" });
+  const r = spawnSync(node, args, { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`cold start: ${r.stderr}`);
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
@@ -24,8 +24,9 @@ function wallMs(args) {
 /** Over `pairs` rounds of alternating spawns, the fastest of each (the least disturbed by a
  *  busy machine): for each of `entries` (package files: the main Node ES module entry
  *  "index.mjs", "parse/index.mjs"), import + parseUserPage, and JSON.parse only; every
- *  round spawns each once, so all see the same machine. `{ plainMs, [entry]: { pkgMs, extraMs } }`. */
-export function coldStart(pkgDir, pageText, pairs = 5, entries = ["index.mjs"]) {
+ *  round spawns each once, so all see the same machine. `{ plainMs, [entry]: { pkgMs, extraMs } }`.
+ *  `node`: the Node.js binary spawned (this process's unless given). */
+export function coldStart(pkgDir, pageText, pairs = 5, entries = ["index.mjs"], node = process.execPath) {
   const dir = mkdtempSync(join(tmpdir(), "vomo-cold-"));
   const page = join(dir, "page.json");
   writeFileSync(page, pageText);
@@ -34,8 +35,8 @@ export function coldStart(pkgDir, pageText, pairs = 5, entries = ["index.mjs"]) 
   const plain = ["--input-type=module", "-e", `import { readFileSync } from "node:fs"; JSON.parse(readFileSync(${JSON.stringify(page)}, "utf8"));`];
   const times = new Map(entries.map((e) => [e, []])), plainTimes = [];
   for (let i = 0; i < pairs; i++) {
-    for (const entry of entries) times.get(entry).push(wallMs(withPkg(entry)));
-    plainTimes.push(wallMs(plain));
+    for (const entry of entries) times.get(entry).push(wallMs(withPkg(entry), node));
+    plainTimes.push(wallMs(plain, node));
   }
   const plainMs = Math.min(...plainTimes);
   const out = { plainMs };
