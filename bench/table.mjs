@@ -226,7 +226,7 @@ const NOTES = [
   "  and two wasm instances in one process); the façade and glue minified (0.0-0.2 ms); index.mjs loading index.cjs by",
   "  `createRequire` (0.7-1.0 ms, but bundlers follow an `import` statement, not a `createRequire` call).",
   "- **Poller CPU per page: 2.25x median (1.06 ms against the plain loop's 0.48 ms) against <= 1.2x; the client's listing",
-  "  alone 1.30x (0.58 ms).** At 13:10Z that day: 2.43x (0.80 against 0.32 ms), the listing 1.56x (0.50 ms); on 2026-12-03 20:3x UTC: 1.88x (1.23 against 0.61 ms), the listing 1.50x (0.91 ms). The poller's",
+  "  alone 1.30x (0.58 ms). Under Node 24 (`--only cpu --print` run by tests/node-versions' binary at 19:1xZ): 2.37x (0.84 against 0.36 ms).** At 13:10Z that day: 2.43x (0.80 against 0.32 ms), the listing 1.56x (0.50 ms); on 2026-12-03 20:3x UTC: 1.88x (1.23 against 0.61 ms), the listing 1.50x (0.91 ms). The poller's",
   "  own work beyond the listing is 0.3-0.5 ms a page on these hosts, and the listing's beyond the plain loop 0.1-0.3 ms; a",
   "  faster host shrinks undici's share (the plain loop) more than ours, so the ratio rises as the absolute figure falls.",
   "  1.2x today would mean a poller within 0.06 ms a page of a bare `fetch` + `JSON.parse`. Done: handlers that return no",
