@@ -12,6 +12,9 @@ import { VomoError } from "../facade/errors.mjs";
 // A lock whose holder cannot be checked (on another machine, or one that died before it wrote
 // its name) is taken to be abandoned once it is this old; setIf holds one for milliseconds.
 const STALE_LOCK_MS = 10_000;
+// A live process that holds a lock this long, where its start time cannot be read (no /proc:
+// macOS, Windows), is taken to be another process that was given a dead holder's PID.
+const PID_REUSE_MS = 5 * 60_000;
 const THREAD = threadId ?? 0; // 0: the main thread
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -87,7 +90,9 @@ async function inspect(lock) {
 /**
  * Whether the lock's holder is gone. A holder on this machine (same host name, boot and PID
  * namespace) is checked by its PID: gone when no such process exists, when the process with
- * that PID started at another time than the holder did, or when it is this process's own PID
+ * that PID started at another time than the holder did (where the start time cannot be read,
+ * when the lock is PID_REUSE_MS old: by then its PID is taken to be another process's), or
+ * when it is this process's own PID
  * and thread but none of their current locks (a predecessor in a container that reuses PIDs,
  * where /proc cannot tell by the start time). A live holder's lock is never broken, however
  * long it is held, except another worker thread's of this process, which is judged by age. A
@@ -110,7 +115,8 @@ async function abandoned(seen) {
         if (live === false) return true;
         if (live) {
           const start = o.start == null ? null : await startOf(o.pid);
-          return start !== null && start !== o.start;
+          if (start === null) return Date.now() - seen.mtimeMs > PID_REUSE_MS;
+          return start !== o.start;
         }
       }
     }

@@ -156,6 +156,13 @@ test("FileStore's lock: a PID reused by another process does not keep a dead hol
   mkdirSync(lock);
   writeFileSync(join(lock, "owner"), JSON.stringify({ ...owner, pid: other.pid, start }));
   await assert.rejects(new FileStore(dir, { lockWaitMs: 300 }).setIf("k", "next", "later"), (e) => e.kind === "busy");
+  // Where the start time cannot be read (no /proc: macOS, Windows), a live PID keeps the lock
+  // for 5 minutes, then it is taken for a reused PID's.
+  writeFileSync(join(lock, "owner"), JSON.stringify({ ...owner, pid: other.pid, start: null }));
+  backdate(lock, 60_000);
+  await assert.rejects(new FileStore(dir, { lockWaitMs: 300 }).setIf("k", "next", "later"), (e) => e.kind === "busy", "a minute old");
+  backdate(lock, 6 * 60_000);
+  assert.equal(await new FileStore(dir, { lockWaitMs: 300 }).setIf("k", "next", "later"), true, "six minutes old");
 });
 
 test("processes that find one abandoned lock at the same moment: one breaks it, exactly one writes", async (t) => {
