@@ -436,6 +436,19 @@ export interface ImportResult {
 }
 
 export function importRoster(client: VomoClient, records: RosterRecord[], options?: ImportRosterOptions): Promise<ImportResult>;
+export namespace importRoster {
+  /**
+   * The `baseUrl` the progress of the import `key` was saved for (as `client.baseUrl` reads
+   * it), from the store alone: no client, nothing sent or written. Null when the store has no
+   * progress under `key`, or its progress predates progress recording its API.
+   */
+  function storedBaseUrl(options: StoredImportBaseUrlOptions): Promise<string | null>;
+}
+export interface StoredImportBaseUrlOptions {
+  store: KeyValueStore;
+  /** The import whose progress to read, as given to `importRoster` as `key`. */
+  key: string;
+}
 export interface FindOrCreateResult { user: User; created: boolean }
 export function findOrCreateUser(client: VomoClient, email: string, defaults?: Partial<UpsertUserInput>,
                                  options?: CallOptions): Promise<FindOrCreateResult>;

@@ -276,6 +276,42 @@ fn settled_error(e: &VomoError) -> bool {
 /// key, one run per key at a time: the run holds a lease on the key (see store::lease), so a
 /// second import with it, in this process or another, is refused with `busy` instead of
 /// sending every record again and writing the same progress log.
+/// An import's `key` names its keys in the store (`Keys::import`).
+fn check_key(key: &str, who: &str) -> Result<()> {
+    if key.contains('/') {
+        // "a/lease" would be the lease of the import "a", "a/log/0" a segment of its progress.
+        return Err(VomoError::invalid_input(format!("{who}: key must not contain '/': it would share store keys with another import's")));
+    }
+    Ok(())
+}
+
+/// The base URL the progress of the import `key` was saved for (`store::bound_api`), read from
+/// the store alone: no client, no lease, nothing written. `None` when there is no progress under
+/// `key`, or it was saved before progress recorded its API (the first API to import with it
+/// takes it).
+pub async fn stored_base_url<S: Store>(store: &S, key: &str) -> Result<Option<String>> {
+    let who = "importRoster.storedBaseUrl";
+    if key.trim().is_empty() {
+        return Err(VomoError::invalid_input(format!("{who}: key must be a non-empty string")));
+    }
+    check_key(key, who)?;
+    Ok(read_header(store, &Keys::import(key)).await?.and_then(|h| h.api))
+}
+
+/// The header of the progress log under `key` (one value: one read), or `None` when none was saved.
+async fn read_header<S: Store>(store: &S, key: &str) -> Result<Option<LogHeader>> {
+    let Some(text) = store.get(&format!("{key}/log")).await?.filter(|t| !t.is_empty()) else { return Ok(None) };
+    let h: LogHeader = serde_json::from_str(&text).map_err(|e| unreadable(key, e))?;
+    if h.v > crate::store::STATE_VERSION {
+        return Err(VomoError::parse(key, format_args!("import progress version {} is newer than this release reads", h.v)));
+    }
+    Ok(Some(h))
+}
+
+fn unreadable(key: &str, e: serde_json::Error) -> VomoError {
+    VomoError::parse(key, format_args!("unreadable import progress ({e})"))
+}
+
 pub async fn import_roster<R: Runtime, S: Store, M: Mapping>(
     client: &Client<R>,
     records: &[RosterRecord],
@@ -286,9 +322,8 @@ pub async fn import_roster<R: Runtime, S: Store, M: Mapping>(
     if options.store.is_some() != options.key.as_deref().is_some_and(|k| !k.trim().is_empty()) {
         return Err(VomoError::invalid_input("importRoster: store and key go together"));
     }
-    if options.key.as_deref().is_some_and(|k| k.contains('/')) {
-        // "a/lease" would be the lease of the import "a", "a/log/0" a segment of its progress.
-        return Err(VomoError::invalid_input("importRoster: key must not contain '/': it would share store keys with another import's"));
+    if let Some(key) = options.key.as_deref() {
+        check_key(key, "importRoster")?;
     }
     let previous = options.previous_base_url.as_deref().map(|p| bound_api::checked_previous(p, "importRoster")).transpose()?;
     let (Some(store), Some(key)) = (options.store, &options.key) else {
@@ -432,23 +467,14 @@ impl<'a, S: Store> ProgressLog<'a, S> {
     /// `api` (unless it is `previous`) before anything is sent.
     async fn load(store: &'a S, name: &str, api: &str, previous: Option<&str>, saved: &mut SavedImport) -> Result<ProgressLog<'a, S>> {
         let key = &Keys::import(name);
-        let unreadable = |e: serde_json::Error| VomoError::parse(key, format_args!("unreadable import progress ({e})"));
+        let unreadable = |e: serde_json::Error| unreadable(key, e);
         let mut base_bytes = 0;
         if let Some(text) = read_chunked(store, key).await? {
             *saved = serde_json::from_str(&text).map_err(unreadable)?;
             base_bytes = text.len();
         }
         let header_key = format!("{key}/log");
-        let (index, bound) = match store.get(&header_key).await? {
-            Some(text) if !text.is_empty() => {
-                let h: LogHeader = serde_json::from_str(&text).map_err(unreadable)?;
-                if h.v > crate::store::STATE_VERSION {
-                    return Err(VomoError::parse(key, format_args!("import progress version {} is newer than this release reads", h.v)));
-                }
-                (h.segments, h.api)
-            }
-            _ => (LogIndex::default(), None),
-        };
+        let (index, bound) = read_header(store, key).await?.map_or((LogIndex::default(), None), |h| (h.segments, h.api));
         let binding = bound_api::check(bound.as_deref(), api, previous).map_err(|bound| {
             VomoError::invalid_input(format!(
                 "importRoster: the store holds the progress of the import {name:?} for the API at {bound}, and this client's baseUrl is {api}: \
@@ -575,6 +601,33 @@ pub async fn find_or_create_user<R: Runtime>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::memory::{block_on, MemStore};
+
+    /// Read from the progress log's header alone, as `ProgressLog::save` writes it.
+    #[test]
+    fn stored_base_url_reads_the_progress_api_alone() {
+        let store = MemStore::default();
+        assert_eq!(block_on(stored_base_url(&store, "roster")).unwrap(), None, "no progress yet");
+        let header_key = format!("{}/log", Keys::import("roster"));
+        let header = |api: Option<&str>| {
+            serde_json::to_string(&LogHeader { v: crate::store::STATE_VERSION, segments: LogIndex::default(), api: api.map(String::from) })
+                .unwrap()
+        };
+        block_on(store.set(&header_key, &header(None))).unwrap();
+        assert_eq!(block_on(stored_base_url(&store, "roster")).unwrap(), None, "progress without an API (as before the binding)");
+        block_on(store.set(&header_key, &header(Some("https://api.vomo.org/v1")))).unwrap();
+        assert_eq!(block_on(stored_base_url(&store, "roster")).unwrap().as_deref(), Some("https://api.vomo.org/v1"));
+        assert_eq!(block_on(stored_base_url(&store, "other")).unwrap(), None, "another import's keys");
+        for bad in ["", " ", "a/b"] {
+            let e = block_on(stored_base_url(&store, bad)).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::InvalidInput, "{bad:?}");
+            assert!(e.message.starts_with("importRoster.storedBaseUrl: key must"), "{}", e.message);
+        }
+        block_on(store.set(&header_key, "{not json")).unwrap();
+        assert_eq!(block_on(stored_base_url(&store, "roster")).unwrap_err().kind, ErrorKind::Parse);
+        block_on(store.set(&header_key, &header(None).replace(&format!("\"v\":{}", crate::store::STATE_VERSION), "\"v\":99"))).unwrap();
+        assert!(block_on(stored_base_url(&store, "roster")).unwrap_err().message.contains("newer than this release reads"));
+    }
 
     #[test]
     fn roster_records_read_every_upsert_field() {

@@ -163,6 +163,16 @@ pub fn stored_base_url(customer_id: String, store_get: Function, store_set: Func
     })
 }
 
+/// `importRoster.storedBaseUrl`: the store alone is read (its `set` is never called).
+#[wasm_bindgen(js_name = importStoredBaseUrl)]
+pub fn import_stored_base_url(key: String, store_get: Function, store_set: Function) -> Promise {
+    let store = JsStore { get: store_get, set: store_set, delete: None, set_many: None, set_if: None };
+    promise(async move {
+        let api = crate::import::stored_base_url(&store, &key).await.map_err(to_js_error)?;
+        Ok(api.map_or(JsValue::NULL, JsValue::from))
+    })
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ImportOptionsJson {

@@ -188,6 +188,50 @@ test("importRoster: progress under a key is of one API; another is refused befor
   await rejects(importRoster(client(b), records, { store, key: "nightly" }), "invalid_input");
 });
 
+test("importRoster.storedBaseUrl: the API an import's progress is of, from the store alone, nothing sent or written", async (t) => {
+  const a = await startSimulator({ port: 0, users: 5, seed: 1 });
+  const b = await startSimulator({ port: 0, users: 5, seed: 1 }); // the same organization at a new address
+  t.after(() => Promise.all([a.close(), b.close()]));
+  const client = (s) => new VomoClient({ token: s.token, baseUrl: `${s.url}/`, requestsPerSecond: 500 });
+  const store = new MemoryStore();
+  const read = (key = "nightly", on = store) => importRoster.storedBaseUrl({ store: on, key });
+  assert.equal(await read(), null, "no progress yet");
+  await importRoster(client(a), [person(0), person(1)], { store, key: "nightly" });
+  const before = snapshot(store);
+  const keys = store.keys();
+  const requests = sent(a).length;
+  assert.equal(await read(), client(a).baseUrl, "as the client checked it");
+  assert.equal(await read(), a.url);
+  assert.equal(await read("other"), null, "another import has no progress");
+  assert.deepEqual(snapshot(store), before, "nothing was written");
+  assert.deepEqual(store.keys(), keys, "no lease taken or left");
+  assert.equal(sent(a).length, requests, "nothing was sent");
+
+  // Progress another API took over is that API's from its first save on.
+  await importRoster(client(b), [person(0), person(1)], { store, key: "nightly", previousBaseUrl: a.url });
+  assert.equal(await read(), b.url);
+
+  // Progress saved before progress recorded its API: null (the first API to import with it takes it).
+  const [key, value] = Object.entries(snapshot(store)).find(([k]) => k.endsWith("/nightly/log"));
+  store.set(key, value.replace(`,"api":"${b.url}"`, ""));
+  assert.equal(await read(), null);
+
+  // What importRoster refuses, this refuses: a key with "/", an empty one; no store.
+  for (const [options, pattern] of [[{ store, key: "a/b" }, /key must not contain '\/'/], [{ store, key: "" }, /key must be a non-empty string/],
+    [{ store, key: 7 }, /key must be a string/], [{ key: "nightly" }, /store must have get\(key\) and set\(key, value\)/],
+    [{ store, key: "nightly", baseUrl: a.url }, /unknown option "baseUrl"; the options are store, key$/]]) {
+    const e = await rejects(importRoster.storedBaseUrl(options), "invalid_input");
+    assert.match(e.message, /^importRoster\.storedBaseUrl: /);
+    assert.match(e.message, pattern);
+  }
+  // Progress that cannot be read is a parse error, and a store that fails is that failure.
+  store.set(key, "{not json");
+  await rejects(read(), "parse");
+  const broken = new Error("disk on fire");
+  const e = await rejects(read("nightly", { get: async () => { throw broken; }, set: async () => {} }), "network");
+  assert.equal(e.cause, broken);
+});
+
 test("VomoClient.baseUrl: the URL as checked, equal to the platform's own URL parser's reading less trailing slashes, and the text a state records", async (t) => {
   const client = (baseUrl) => new VomoClient({ token: "t0ken", ...(baseUrl === undefined ? {} : { baseUrl }) });
   assert.equal(client().baseUrl, "https://api.vomo.org/v1");

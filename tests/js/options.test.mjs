@@ -32,10 +32,11 @@ const CALLS = (client, poller) => [
   ["upsertUser", "CallOptions", (o) => client.upsertUser({ firstName: "A", lastName: "B", email: "a@b.org" }, o)],
   ["findUserByEmail", "CallOptions", (o) => client.findUserByEmail("a@b.org", o)],
   ["importRoster", "ImportRosterOptions", (o) => importRoster(client, [{ firstName: "A", lastName: "B", email: "a@b.org" }], o)],
+  ["importRoster.storedBaseUrl", "StoredImportBaseUrlOptions", (o) => importRoster.storedBaseUrl({ store: new MemoryStore(), key: "roster", ...o })],
   ["findOrCreateUser", "CallOptions", (o) => findOrCreateUser(client, "a@b.org", {}, o)],
 ];
-/** The calls that take call options (a `signal` among them): all but the two constructors and the store read. */
-const CALL_OPTION_CALLS = (client, poller) => CALLS(client, poller).filter(([, type]) => !["VomoClientOptions", "UserPollerOptions", "StoredBaseUrlOptions"].includes(type));
+/** The calls that take call options (a `signal` among them): all but the two constructors and the store reads. */
+const CALL_OPTION_CALLS = (client, poller) => CALLS(client, poller).filter(([, type]) => !["VomoClientOptions", "UserPollerOptions", "StoredBaseUrlOptions", "StoredImportBaseUrlOptions"].includes(type));
 
 /** A simulator of `users` users, a fast client of it, a MemoryStore and a poller on both. */
 async function world(t, users = 20) {

@@ -2,9 +2,9 @@
 // the public API used with its real types (no any).
 import init, {
   VomoError, parseUserPage, parseUserDetail, parseUser, classifyChange, diffParticipations,
-  totalHours, findMissingIds, VomoClient, UserPoller, MemoryStore,
+  totalHours, findMissingIds, VomoClient, UserPoller, MemoryStore, importRoster,
 } from "vomo-users";
-import type { User, UserDetail, Participation, Page, ParticipationDiff, VomoErrorKind, StoredBaseUrlOptions } from "vomo-users";
+import type { User, UserDetail, Participation, Page, ParticipationDiff, VomoErrorKind, StoredBaseUrlOptions, StoredImportBaseUrlOptions } from "vomo-users";
 import initParse, { VomoError as ParseError, parseUserPage as parsePage, parseUserDetail as parseDetail, parseUser as parseOne } from "vomo-users/parse";
 import type { User as ParsedUser, Page as ParsedPage, UserDetail as ParsedDetail } from "vomo-users/parse";
 import { FileStore } from "vomo-users/stores/file";
@@ -97,7 +97,16 @@ function skippingStore(client: VomoClient): UserPoller {
   return new UserPoller({ client, store, customerId: "acme" });
 }
 
+// Which API an import's progress is of: a static read of the store, no client.
+async function storedImportApi(): Promise<string | null> {
+  const options: StoredImportBaseUrlOptions = { store: new MemoryStore(), key: "nightly" };
+  // @ts-expect-error the key is required
+  void importRoster.storedBaseUrl({ store: options.store });
+  return importRoster.storedBaseUrl(options);
+}
+
 void main("{}");
+void storedImportApi;
 void baseOf;
 void skippingStore;
 void storedApi;
