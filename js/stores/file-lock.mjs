@@ -31,8 +31,8 @@ function place() {
   here ??= Promise.all([
     readFile("/proc/sys/kernel/random/boot_id", "utf8").then((t) => t.trim(), () => null),
     readlink("/proc/self/ns/pid").catch(() => null),
-    startOf("self"),
-  ]).then(([boot, pidns, start]) => ({ host: hostName(), boot, pidns, start }));
+    procStat("self"),
+  ]).then(([boot, pidns, self]) => ({ host: hostName(), boot, pidns, start: self?.start ?? null }));
   return here;
 }
 
@@ -45,11 +45,17 @@ function hostName() {
   }
 }
 
-/** A process's start time (clock ticks after boot, from /proc/PID/stat), or null where there is no /proc. */
-async function startOf(pid) {
+/**
+ * A process's state (R, S, ..., Z for a zombie: exited, not yet reaped by its parent) and start
+ * time (clock ticks after boot), from /proc/PID/stat; null where there is no /proc.
+ */
+async function procStat(pid) {
   const text = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => null);
-  // Field 22; the command name (field 2) is in parentheses and may hold spaces and ")".
-  return text?.slice(text.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  if (!text) return null;
+  // Fields 3 (the state) and 22 (the start time); the command name (field 2) is in
+  // parentheses and may hold spaces and ")".
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return { state: fields[0], start: fields[19] ?? null };
 }
 
 /**
@@ -89,16 +95,16 @@ async function inspect(lock) {
 
 /**
  * Whether the lock's holder is gone. A holder on this machine (same host name, boot and PID
- * namespace) is checked by its PID: gone when no such process exists, when the process with
- * that PID started at another time than the holder did (where the start time cannot be read,
- * when the lock is PID_REUSE_MS old: by then its PID is taken to be another process's), or
- * when it is this process's own PID
+ * namespace) is checked by its PID: gone when no such process exists, when it has exited (a
+ * zombie its parent has not reaped), when the process with that PID started at another time
+ * than the holder did (where the start time cannot be read: once the lock is PID_REUSE_MS
+ * old, when its PID is taken to be another process's), or when it is this process's own PID
  * and thread but none of their current locks (a predecessor in a container that reuses PIDs,
  * where /proc cannot tell by the start time). A live holder's lock is never broken, however
  * long it is held, except another worker thread's of this process, which is judged by age. A
- * holder on this host before a restart is gone. Any other lock (its holder on another machine, no owner written yet, or a
- * runtime that will not name the machine or check a process) is taken to be abandoned once it
- * is STALE_LOCK_MS old.
+ * holder on this host before a restart is gone. Any other lock (its holder on another
+ * machine, no owner written yet, or a runtime that will not name the machine or check a
+ * process) is taken to be abandoned once it is STALE_LOCK_MS old.
  */
 async function abandoned(seen) {
   const o = seen.owner;
@@ -114,9 +120,10 @@ async function abandoned(seen) {
         const live = alive(o.pid);
         if (live === false) return true;
         if (live) {
-          const start = o.start == null ? null : await startOf(o.pid);
-          if (start === null) return Date.now() - seen.mtimeMs > PID_REUSE_MS;
-          return start !== o.start;
+          const stat = await procStat(o.pid);
+          if (stat?.state === "Z" || stat?.state === "X") return true; // exited; only its exit status is left
+          if (o.start == null || stat?.start == null) return Date.now() - seen.mtimeMs > PID_REUSE_MS;
+          return stat.start !== o.start;
         }
       }
     }

@@ -5,7 +5,7 @@
 // processes got in and each delivered every user. Real processes, a real simulator over HTTP.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { fork } from "node:child_process";
+import { fork, spawn } from "node:child_process";
 import { Worker, threadId } from "node:worker_threads";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -163,6 +163,25 @@ test("FileStore's lock: a PID reused by another process does not keep a dead hol
   await assert.rejects(new FileStore(dir, { lockWaitMs: 300 }).setIf("k", "next", "later"), (e) => e.kind === "busy", "a minute old");
   backdate(lock, 6 * 60_000);
   assert.equal(await new FileStore(dir, { lockWaitMs: 300 }).setIf("k", "next", "later"), true, "six minutes old");
+});
+
+test("FileStore's lock: a holder that exited but was not reaped by its parent (a zombie) is gone (Linux)", { skip: !existsSync("/proc/self/stat") && "no /proc" }, async (t) => {
+  const dir = tempDir(t);
+  const { holder, owner } = await heldBy(t, tempDir(t), "x"); // a record of this machine, to copy
+  holder.kill("SIGKILL");
+  await exited(holder);
+  // A parent that starts a child and never waits for it: the child stays a zombie while the
+  // parent lives. Its PID still answers kill(pid, 0).
+  const parent = spawn("python3", ["-c", "import subprocess, sys, time\np = subprocess.Popen(['true'])\nprint(p.pid, flush=True)\ntime.sleep(60)"]);
+  t.after(() => parent.kill("SIGKILL"));
+  const pid = Number(await new Promise((resolve) => parent.stdout.once("data", resolve)));
+  const stat = () => { const text = readFileSync(`/proc/${pid}/stat`, "utf8"); return text.slice(text.lastIndexOf(")") + 2).split(" "); };
+  while (stat()[0] !== "Z") await new Promise((resolve) => setImmediate(resolve)); // until it has exited
+  const lock = join(dir, ".lock-k");
+  mkdirSync(lock);
+  writeFileSync(join(lock, "owner"), JSON.stringify({ ...owner, pid, start: stat()[19] }));
+  assert.equal(await new FileStore(dir, { lockWaitMs: 300 }).setIf("k", null, "v"), true, "broken at once");
+  assert.deepEqual(dotFiles(dir), []);
 });
 
 test("processes that find one abandoned lock at the same moment: one breaks it, exactly one writes", async (t) => {
