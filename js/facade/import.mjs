@@ -1,8 +1,7 @@
 import { VomoError, settle } from "./errors.mjs";
-import { requireStore, storeExtras, wasmClientOf } from "./stores.mjs";
+import { requireStore, storeExtras, storedBaseUrl, wasmClientOf } from "./stores.mjs";
 import { callOf } from "./call.mjs";
 import { jsonOf } from "./to-json.mjs";
-import { checkOptions } from "./options.mjs";
 
 const noStore = { get: () => null, set: () => {} };
 
@@ -45,13 +44,6 @@ export function makeImport(glue) {
    * The `baseUrl` the progress of the import `key` was saved for, read from the store alone (no
    * client, nothing sent or written); null when there is none, or it predates the binding.
    */
-  importRoster.storedBaseUrl = async function storedBaseUrl(options = {}) {
-    const who = "importRoster.storedBaseUrl";
-    checkOptions(options ?? {}, ["store", "key"], who);
-    const { store, key } = options ?? {};
-    requireStore(store, who);
-    if (typeof key !== "string") throw new VomoError("invalid_input", `${who}: key must be a string`);
-    return await settle(glue.importStoredBaseUrl(key, (k) => store.get(k), (k, v) => store.set(k, v)));
-  };
+  importRoster.storedBaseUrl = (options = {}) => storedBaseUrl(glue, "importRoster.storedBaseUrl", "key", options);
   return { importRoster, findOrCreateUser };
 }

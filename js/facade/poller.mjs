@@ -1,5 +1,5 @@
 import { VomoError, toVomoError, settle } from "./errors.mjs";
-import { requireStore, storeExtras, wasmClientOf } from "./stores.mjs";
+import { requireStore, storeExtras, storedBaseUrl, wasmClientOf } from "./stores.mjs";
 import { callOf } from "./call.mjs";
 import { checkOptions } from "./options.mjs";
 import { jsonOf } from "./to-json.mjs";
@@ -91,13 +91,8 @@ export function makePollerClass(glue) {
      * The `baseUrl` a customer's stored state was written for, read from the store alone (no
      * client, nothing sent or written); null when there is no state yet, or it predates the binding.
      */
-    static async storedBaseUrl(options = {}) {
-      const who = "UserPoller.storedBaseUrl";
-      checkOptions(options ?? {}, ["store", "customerId"], who);
-      const { store, customerId } = options;
-      requireStore(store, who);
-      if (typeof customerId !== "string") throw new VomoError("invalid_input", `${who}: customerId must be a string`);
-      return await settle(glue.storedBaseUrl(customerId, (key) => store.get(key), (key, value) => store.set(key, value)));
+    static storedBaseUrl(options = {}) {
+      return storedBaseUrl(glue, "UserPoller.storedBaseUrl", "customerId", options);
     }
   };
 }

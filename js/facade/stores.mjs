@@ -1,4 +1,5 @@
-import { VomoError } from "./errors.mjs";
+import { VomoError, settle } from "./errors.mjs";
+import { checkOptions } from "./options.mjs";
 
 /** A store in memory: `{ get(key) -> string|null, set(key, value) }`. Not durable. */
 export class MemoryStore {
@@ -45,4 +46,16 @@ export function wasmClientOf(client, who) {
   const inner = client?._wasm;
   if (!inner) throw new VomoError("invalid_input", `${who}: client must be a VomoClient`);
   return inner;
+}
+
+/**
+ * The `storedBaseUrl` statics: `UserPoller`'s (`idName` "customerId") and `importRoster`'s
+ * ("key"). The store alone is read; null when nothing is stored or it predates the record.
+ */
+export async function storedBaseUrl(glue, who, idName, options) {
+  checkOptions(options ?? {}, ["store", idName], who);
+  const { store, [idName]: id } = options ?? {};
+  requireStore(store, who);
+  if (typeof id !== "string") throw new VomoError("invalid_input", `${who}: ${idName} must be a string`);
+  return await settle(glue.storedBaseUrl(idName === "key", id, (k) => store.get(k), (k, v) => store.set(k, v)));
 }

@@ -153,23 +153,18 @@ impl WasmPoller {
     }
 }
 
-/// `UserPoller.storedBaseUrl`: the store alone is read (its `set` is never called).
+/// `UserPoller.storedBaseUrl` (`name`: a customerId) and `importRoster.storedBaseUrl` (`name`:
+/// an import's key, `of_import`): the store alone is read (its `set` is never called).
 #[wasm_bindgen(js_name = storedBaseUrl)]
-pub fn stored_base_url(customer_id: String, store_get: Function, store_set: Function) -> Promise {
+pub fn stored_base_url(of_import: bool, name: String, store_get: Function, store_set: Function) -> Promise {
     let store = JsStore { get: store_get, set: store_set, delete: None, set_many: None, set_if: None };
     promise(async move {
-        let api = crate::poller::stored_base_url(&store, &customer_id).await.map_err(to_js_error)?;
-        Ok(api.map_or(JsValue::NULL, JsValue::from))
-    })
-}
-
-/// `importRoster.storedBaseUrl`: the store alone is read (its `set` is never called).
-#[wasm_bindgen(js_name = importStoredBaseUrl)]
-pub fn import_stored_base_url(key: String, store_get: Function, store_set: Function) -> Promise {
-    let store = JsStore { get: store_get, set: store_set, delete: None, set_many: None, set_if: None };
-    promise(async move {
-        let api = crate::import::stored_base_url(&store, &key).await.map_err(to_js_error)?;
-        Ok(api.map_or(JsValue::NULL, JsValue::from))
+        let api = if of_import {
+            crate::import::stored_base_url(&store, &name).await
+        } else {
+            crate::poller::stored_base_url(&store, &name).await
+        };
+        Ok(api.map_err(to_js_error)?.map_or(JsValue::NULL, JsValue::from))
     })
 }
 
