@@ -9,6 +9,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync } from "node:fs";
 import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { guardTaskTraps } from "./task-trap-guard.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // From a fresh clone, install what the build needs first (idempotent, fast when done).
@@ -70,6 +71,7 @@ const builds = await Promise.allSettled([
 ]);
 for (const b of builds) if (b.status === "fulfilled") process.stderr.write(b.value);
 for (const b of builds) if (b.status === "rejected") throw b.reason;
+guardTaskTraps(join(web, "vomo_users.mjs")); // the parse-only build has no async tasks
 
 const names = JSON.parse(readFileSync(join(root, "js/public-names.json"), "utf8"));
 const entries = join(root, "js/entries");

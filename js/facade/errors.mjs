@@ -52,7 +52,8 @@ export class VomoError extends Error {
 
 // A Rust panic traps the wasm (RuntimeError: unreachable). The glue's panic hook reports
 // its message first (src/glue/panic.rs): the trap becomes a VomoError of kind `internal`,
-// and every call still waiting is rejected with it.
+// and every call still waiting is rejected with it. A trap inside an async task is caught
+// by the glue's task runner (scripts/task-trap-guard.mjs) and handed to `setTrapHandler`.
 // The calls waiting now, each by its own rejecter. (One shared never-settling promise raced
 // against every call would keep every call's result alive: a leak of one page per request.)
 const waiting = new Set();
@@ -95,6 +96,12 @@ function arm() {
       w.glue.setPanicHandler?.((message) => {
         reported = message;
         if (w.settles) rejectWaiting(internal(message));
+      });
+      // The trap itself, when it happens inside an async task (scripts/task-trap-guard.mjs):
+      // caught there instead of ending the process; a trap without a panic (no message
+      // reported) rejects the waiting calls here.
+      w.glue.setTrapHandler?.((trap) => {
+        if (w.settles) rejectWaiting(internal(lastPanic() ?? trap.message));
       });
       w.armed = true;
     } catch { /* not instantiated yet: the call itself reports that */ }
