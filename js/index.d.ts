@@ -104,8 +104,10 @@ export class VomoError extends Error {
   readonly status: number | null;
   /** True for rate_limited, server, network and timeout (`policy().retryableKinds`). */
   readonly retryable: boolean;
-  /** For `validation`: the 422 body's `errors`; otherwise null. */
+  /** For `validation`: the 422 body's `errors`; for `invalid_input` from the upsert checks, every field refused; otherwise null. */
   readonly fields: Record<string, string[]> | null;
+  /** What `JSON.stringify` writes: the properties above and the message (`cause` left out). */
+  toJSON(): { name: "VomoError"; kind: VomoErrorKind; message: string; status: number | null; retryable: boolean; fields: Record<string, string[]> | null };
 }
 
 /** A `GET /users` body (text or parsed object) to a page of users. Throws VomoError "parse". */

@@ -47,6 +47,12 @@ export function makeClientClass(glue) {
       if (onWarning != null && typeof onWarning !== "function") throw new VomoError("invalid_input", "VomoClient: onWarning must be a function");
       if (log != null && typeof log !== "function") throw new VomoError("invalid_input", "VomoClient: log must be a function");
       if (userAgent != null && typeof userAgent !== "string") throw new VomoError("invalid_input", "VomoClient: userAgent must be a string");
+      // A header value fetch accepts and every server reads: printable ASCII and spaces (RFC 9110's products and comments).
+      const bad = userAgent?.search(/[^\x20-\x7e]/) ?? -1;
+      if (bad >= 0) {
+        throw new VomoError("invalid_input", `VomoClient: userAgent has ${JSON.stringify(userAgent[bad])} at character ${bad + 1}; ` +
+          'a User-Agent is printable ASCII, such as "acme-sync/2.1"');
+      }
       try {
         this.#inner = new glue.WasmClient(jsonOf(rest, "VomoClient", "", { nonFinite: true }), fetchFn ?? undefined, userAgent ?? undefined, onWarning ?? undefined, log ?? undefined);
       } catch (e) {

@@ -44,6 +44,11 @@ export class VomoError extends Error {
     this.fields = fields;
     Object.defineProperty(this, BRAND, { value: true });
   }
+  /** For JSON.stringify (a saved import report, a log line): an Error's `message` is not
+   *  enumerable and would be left out. `cause` is the caller's own value and stays out. */
+  toJSON() {
+    return { name: this.name, kind: this.kind, message: this.message, status: this.status, retryable: this.retryable, fields: this.fields };
+  }
   static [Symbol.hasInstance](value) {
     if (this !== VomoError) return Function.prototype[Symbol.hasInstance].call(this, value);
     return value != null && typeof value === "object" && value[BRAND] === true;

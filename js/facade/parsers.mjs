@@ -7,7 +7,14 @@ import { VomoError, guard } from "./errors.mjs";
 function bodyText(body, fnName) {
   if (typeof body === "string") return body;
   if (body === undefined) throw new VomoError("parse", `${fnName}: no body given`);
-  return JSON.stringify(body);
+  let text;
+  try {
+    text = JSON.stringify(body);
+  } catch (e) { // a circular structure, a BigInt, a throwing toJSON
+    throw new VomoError("parse", `${fnName}: the body given is not JSON (${e?.message ?? e}): pass the response's text or its parsed JSON`);
+  }
+  if (text === undefined) throw new VomoError("parse", `${fnName}: a ${typeof body} is not a body: pass the response's text or its parsed JSON`);
+  return text;
 }
 
 export function makeParsers(glue) {

@@ -98,6 +98,27 @@ impl std::fmt::Display for RequestLabel {
     }
 }
 
+/// The forms a (visible-ASCII) token takes in text: as it is; JSON-escaped (`"` and `\\`);
+/// percent-encoded as a URL's path or query encodes it (the WHATWG sets: `"#<>`, with
+/// `?` `` ` `` `{}` in a path, `'` in a query), and with every byte outside the unreserved
+/// set encoded (a link built by `encodeURIComponent`). Duplicates dropped.
+fn token_forms(token: &str) -> Vec<String> {
+    let json = token.replace('\\', "\\\\").replace('"', "\\\"");
+    let encoded = |keep: &dyn Fn(u8) -> bool| {
+        token.bytes().map(|b| if keep(b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>()
+    };
+    let mut forms = vec![
+        token.to_string(),
+        json,
+        encoded(&|b| !b"\"#<>?`{}".contains(&b)),
+        encoded(&|b| !b"\"#<>'".contains(&b)),
+        encoded(&|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)),
+    ];
+    forms.sort_unstable();
+    forms.dedup();
+    forms
+}
+
 /// The token as it goes after `Bearer `: a pasted token's surrounding whitespace and a
 /// `Bearer ` the caller already wrote (as Octokit's auth-token accepts) are dropped. What is
 /// left must be visible ASCII, as every bearer token is (RFC 6750): a line break or a character
@@ -174,13 +195,21 @@ impl<R: Runtime> Client<R> {
         self.stats.set(s);
     }
 
-    /// Removes the token from any text that reaches a message (a server could echo it).
-    fn redact(&self, text: String) -> String {
-        if self.config.token.len() >= 4 && text.contains(&self.config.token) {
-            text.replace(&self.config.token, "[redacted]")
-        } else {
-            text
+    /// Removes the token from any text that reaches a message or a log entry (a server could
+    /// echo it, a link or redirect could carry it): as it is, JSON-escaped (a parse message
+    /// quotes a value as JSON) and percent-encoded (a URL). A token shorter than 4 characters
+    /// is left alone: replacing it would mangle ordinary text and hide nothing.
+    fn redact(&self, mut text: String) -> String {
+        let token = &self.config.token;
+        if token.len() < 4 {
+            return text;
         }
+        for form in token_forms(token) {
+            if text.contains(&form) {
+                text = text.replace(&form, "[redacted]");
+            }
+        }
+        text
     }
 
     /// Redacts parse warnings (they quote the server's values, which could echo the token)
@@ -233,7 +262,9 @@ impl<R: Runtime> Client<R> {
             let started = self.runtime.now_ms();
             let outcome = self.runtime.send(&request, &self.config.token, timeout_ms, call).await;
             if self.runtime.logs_attempts() {
-                self.runtime.log(&AttemptLog::new(&request, attempt + 1, self.runtime.now_ms() - started, &outcome));
+                let mut entry = AttemptLog::new(&request, attempt + 1, self.runtime.now_ms() - started, &outcome);
+                entry.path = self.redact(entry.path); // a followed link or redirect may carry the token
+                self.runtime.log(&entry);
             }
             let rate_headers = match &outcome {
                 Ok(r) => {
@@ -245,7 +276,12 @@ impl<R: Runtime> Client<R> {
             // From the throttle's send time, not the host's: a stall in between (a GC, a busy
             // CPU) delays the arrival too, and the next gap must make up for it.
             let latency = outcome.as_ref().ok().and_then(|r| r.headers_at_ms).unwrap_or_else(|| self.runtime.monotonic_ms()) - sent_at;
-            self.throttle.borrow_mut().on_response(seq, latency, self.runtime.monotonic_ms(), &rate_headers);
+            // A spent budget holds every request until its reset, unless the reset is further off
+            // than maxRetryAfterMs: then the next request goes out, and a 429 it gets fails at
+            // once as a long Retry-After does (no call waits longer than that for the limit).
+            let pause =
+                LimitHeaders { reset_in_ms: rate_headers.reset_in_ms.filter(|ms| *ms <= self.config.max_retry_after_ms), ..rate_headers };
+            self.throttle.borrow_mut().on_response(seq, latency, self.runtime.monotonic_ms(), &pause);
             let tries = attempt + 1;
             let retry_in = |ms: f64| -> Option<f64> { (attempt < max_retries).then_some(ms) };
             let backoff = retry::backoff_ms(attempt + 1, self.runtime.random());
@@ -470,6 +506,24 @@ impl<R: Runtime> Client<R> {
 mod tests {
     use super::*;
     use std::future::Future;
+
+    #[test]
+    fn every_form_of_the_token_is_redacted() {
+        let token = "tok\"Se\\Cr<et>'x{y}?";
+        let forms = token_forms(token);
+        let expected = [
+            token,
+            "tok\\\"Se\\\\Cr<et>'x{y}?",           // JSON-escaped
+            "tok%22Se\\Cr%3Cet%3E'x%7By%7D%3F",    // a URL's path
+            "tok%22Se\\Cr%3Cet%3E%27x{y}?",        // a URL's query
+            "tok%22Se%5CCr%3Cet%3E%27x%7By%7D%3F", // encodeURIComponent
+        ];
+        for form in expected {
+            assert!(forms.iter().any(|f| f == form), "{form} not in {forms:?}");
+        }
+        assert_eq!(forms.len(), expected.len());
+        assert_eq!(token_forms("eyJhbGciOi.J9.abc-_"), ["eyJhbGciOi.J9.abc-_"], "a JWT has one form");
+    }
 
     #[test]
     fn the_token_is_sent_alone_and_only_if_a_header_can_carry_it() {

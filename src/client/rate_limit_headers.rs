@@ -32,11 +32,16 @@ pub struct LimitHeaders {
 
 impl LimitHeaders {
     /// Reads the three headers. `X-RateLimit-Reset` is an epoch in seconds (GitHub, Laravel)
-    /// when it is that large, measured against `server_now_ms` (the response's `Date`, else
-    /// the local wall clock); a smaller number is a delay in seconds.
+    /// when it is that large (from 1e9: 2001), in milliseconds when larger still (from 1e12:
+    /// an epoch in seconds would be 33,000 years off), measured against `server_now_ms` (the
+    /// response's `Date`, else the local wall clock); a smaller number is a delay in seconds.
     pub fn read(limit: Option<&str>, remaining: Option<&str>, reset: Option<&str>, server_now_ms: f64) -> Self {
         let num = |v: Option<&str>| v.and_then(|s| s.trim().parse::<f64>().ok()).filter(|n| n.is_finite() && *n >= 0.0);
-        let reset_in_ms = num(reset).map(|r| if r >= 1e9 { (r * 1000.0 - server_now_ms).max(0.0) } else { r * 1000.0 });
+        let reset_in_ms = num(reset).map(|r| match r {
+            r if r >= 1e12 => (r - server_now_ms).max(0.0),
+            r if r >= 1e9 => (r * 1000.0 - server_now_ms).max(0.0),
+            r => r * 1000.0,
+        });
         LimitHeaders { limit: num(limit), remaining: num(remaining), reset_in_ms }
     }
 
@@ -174,6 +179,17 @@ mod tests {
             t += gap;
         }
         t
+    }
+
+    #[test]
+    fn the_reset_is_a_delay_an_epoch_in_seconds_or_one_in_milliseconds() {
+        let now = 1_800_000_000_000.0; // 2027-01-15, in ms
+        let reset = |v: &str| LimitHeaders::read(None, Some("0"), Some(v), now).reset_in_ms;
+        assert_eq!(reset("30"), Some(30_000.0), "a delay in seconds");
+        assert_eq!(reset("1800000030"), Some(30_000.0), "an epoch in seconds");
+        assert_eq!(reset("1800000030000"), Some(30_000.0), "an epoch in milliseconds");
+        assert_eq!(reset("1799999999"), Some(0.0), "passed already");
+        assert_eq!(reset("soon"), None);
     }
 
     #[test]

@@ -108,10 +108,12 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         let mut clock = ServerClock::default();
         let mut counts = RowCounts::default();
         loop {
+            // Caught up first: a poll whose last request of its budget brought it up to date
+            // is complete, so that `while (!r.complete) poll({ maxRequests })` ends.
+            let Some(mut walk) = self.current_window(run, &mut clock, &mut counts) else { return Ok(true) };
             if run.out_of_budget(&self.client) {
                 return Ok(false);
             }
-            let Some(mut walk) = self.current_window(run, &mut clock, &mut counts) else { return Ok(true) };
             let first = walk.next_url.is_none();
             let page_url = match &walk.next_url {
                 Some(u) => u.clone(),

@@ -31,6 +31,39 @@ test("User-Agent: vomo-users/<version of the installed package> on every request
   assert.equal(agents[4], `acme-sync/2.1 vomo-users/${version}`);
 });
 
+test("userAgent: anything a header cannot carry is refused when the client is made, before any request", async (t) => {
+  const s = await sim(t);
+  for (const [agent, what] of [["x\ny", '"\\n" at character 2'], ["acme™/1", '"™" at character 5'], ["é", '"é" at character 1'], [7, "must be a string"]]) {
+    let e;
+    try { fastClient(s, { userAgent: agent }); } catch (err) { e = err; }
+    assert.equal(e?.kind, "invalid_input", String(agent));
+    assert.ok(e.message.includes(what), e.message);
+  }
+  assert.equal(sent(s).length, 0);
+  // Spaces and parentheses (a comment) are fine.
+  await fastClient(s, { userAgent: "acme-sync/2.1 (ops@acme.example)" }).getUser(s.listAll()[0].id);
+  assert.match(sent(s)[0].userAgent, /^acme-sync\/2\.1 \(ops@acme\.example\) vomo-users\//);
+});
+
+test("a VomoError written by JSON.stringify keeps its message (a saved import result keeps every reason); the token stays out", async (t) => {
+  const s = await sim(t);
+  const c = fastClient(s, { maxRetries: 0 });
+  s.injectFault({ path: "/v1/users/*", type: "status", status: 503, times: 1 });
+  const e = await rejects(c.getUser(s.listAll()[0].id), "server");
+  assert.deepEqual(JSON.parse(JSON.stringify(e)), { name: "VomoError", kind: "server", message: e.message, status: 503, retryable: true, fields: null });
+  assert.match(e.message, /503/);
+  s.injectFault({ path: "/v1/users", method: "POST", type: "status", status: 422, times: 1,
+    body: { message: "invalid", errors: { email: [`taken by ${s.token}`] } } });
+  const result = await importRoster(c, [{ externalId: "x1", firstName: "A", lastName: "B", email: "ab@example.org" }]);
+  const saved = JSON.parse(JSON.stringify(result));
+  assert.equal(saved.failed.length, 1);
+  assert.equal(saved.failed[0].error.kind, "validation");
+  assert.equal(saved.failed[0].error.message, result.failed[0].error.message);
+  assert.ok(saved.failed[0].error.message.length > 0);
+  assert.deepEqual(saved.failed[0].error.fields, { email: ["taken by [redacted]"] });
+  assert.ok(!JSON.stringify(result).includes(s.token));
+});
+
 test("log: one entry per attempt (method, path, status, duration, attempt), retries included, no token anywhere", async (t) => {
   const s = await sim(t, { latencyMs: 20 });
   s.injectFault({ path: "/v1/users", page: 2, type: "status", status: 503, times: 2 });
@@ -79,6 +112,32 @@ test("log: failures and a throwing log hook; the token reaches no entry, message
   const everything = JSON.stringify({ entries, warnings, m1: e1.message, m2: e2.message, f2: e2.fields });
   assert.ok(!everything.includes(s.token), "no token in log entries, warnings or errors");
   assert.match(e1.message, /\[redacted\]/);
+});
+
+test("log: a followed redirect or next link that carries the token logs it redacted, in every form a URL gives it", async (t) => {
+  // A JWT needs no escaping; a token with characters a URL or JSON escapes must be hidden too.
+  for (const token of ["eyJhbGciOi.J9.abc-_", `tok"Se\\Cr<et>'x{y}`]) {
+    const s = await sim(t, { token });
+    const entries = [];
+    const c = fastClient(s, { log: (e) => entries.push(e) });
+    const [first, second] = s.listAll();
+    // A same-origin redirect whose Location carries the token in its query, as it is.
+    s.injectFault({ path: `/v1/users/${first.id}`, type: "status", status: 302, body: "", times: 1,
+      headers: { Location: `${s.url}/users/${second.id}?t=${token}` } });
+    assert.equal((await c.getUser(first.id)).id, second.id);
+    // A listing whose next link carries it percent-encoded, as encodeURIComponent writes it.
+    s.injectFault({ path: "/v1/users", page: 1, type: "status", status: 200, times: 1, body: {
+      data: [s.getUser(first.id)], links: { next: `${s.url}/users?page=2&token=${encodeURIComponent(token)}` },
+      meta: { current_page: 1, per_page: 15, total: 16 } } });
+    let n = 0;
+    for await (const user of c.listUsers()) if (user && ++n === 2) break; // the second user is on the linked page
+    const paths = entries.map((e) => e.path);
+    assert.ok(paths.filter((p) => p.includes("[redacted]")).length >= 2, paths.join("\n"));
+    const text = JSON.stringify(paths);
+    for (const form of [token, encodeURIComponent(token), new URL(`http://h/?t=${token}`).search.slice(3)]) {
+      assert.ok(!text.includes(form) && !paths.some((p) => p.includes(form)), `${form} in ${paths.join(" ")}`);
+    }
+  }
 });
 
 test("per-call maxRetries overrides the client's, both ways, on the same client", async (t) => {

@@ -187,6 +187,28 @@ test("X-RateLimit: a 2xx with Remaining 0 and a Reset holds the client's next re
   assert.equal(c.stats().rateLimited, 0);
 });
 
+test("X-RateLimit: a spent budget whose reset is beyond maxRetryAfterMs holds nothing; a 429 then fails at once", async (t) => {
+  const s = await sim(t);
+  const c = client(s, { requestsPerSecond: 50, maxRetryAfterMs: 2000 });
+  const date = new Date(Math.floor(Date.now() / 1000) * 1000);
+  // An hour away, as an epoch in seconds and (a server that sends milliseconds) in milliseconds.
+  for (const reset of [date.getTime() / 1000 + 3600, date.getTime() + 3_600_000]) {
+    s.injectFault({ path: "/v1/users/1001", type: "status", status: 200, body: { data: s.getUser(1001) }, times: 1,
+                    headers: { Date: date.toUTCString(), "X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0",
+                               "X-RateLimit-Reset": String(reset) } });
+    assert.equal((await c.getUser(1001)).id, 1001);
+    // Held for the hour, this call would be aborted by its signal (kind "aborted").
+    assert.equal((await c.getUser(1003, { signal: AbortSignal.timeout(10_000) })).id, 1003, "the next request went out");
+  }
+  s.injectFault({ path: "/v1/users/*", type: "status", status: 429, body: { message: "Too Many Requests" }, times: 1,
+                  headers: { Date: date.toUTCString(), "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(date.getTime() / 1000 + 3600) } });
+  s.clearLog();
+  const e = await c.getUser(1001).then(() => assert.fail("resolved"), (err) => err);
+  assert.equal(e.kind, "rate_limited");
+  assert.match(e.message, /beyond maxRetryAfterMs 2000/);
+  assert.equal(sent(s).length, 1, "one request, no wait");
+});
+
 test("X-RateLimit: a 429 with X-RateLimit-Reset but no Retry-After waits for the reset", async (t) => {
   const s = await sim(t);
   const date = new Date(Math.floor(Date.now() / 1000) * 1000);

@@ -217,6 +217,11 @@ test("a value JSON cannot carry (a function, a Symbol, a BigInt) in upsert input
     [() => new VomoClient({ token: "t", timeoutMs: () => 5000 }), "VomoClient: timeoutMs is a function, which cannot be sent"],
     [() => new VomoClient({ token: "t", baseUrl: Symbol("https://api.vomo.org/v1") }), /^VomoClient: baseUrl/],
     [() => new UserPoller({ client, store: new MemoryStore(), customerId: "acme", onUser() {}, maxAttempts: Symbol("5") }), "UserPoller: maxAttempts is a symbol, which cannot be sent"],
+    // A circular structure (JSON.stringify's bare TypeError before), named by the member that closes the circle.
+    [() => { const a = { ...ana, extra: { tags: [] } }; a.extra.tags.push(a); return client.upsertUser(a); },
+      "upsertUser: extra.tags[0] refers back to an object that contains it (a circular structure), which cannot be sent"],
+    [() => { const r = { ...ana }; r.self = r; return importRoster(client, [ana, r]); },
+      "importRoster: records[1].self refers back to an object that contains it (a circular structure), which cannot be sent"],
   ];
   for (const [run, message] of cases) {
     const e = await refusal(run);

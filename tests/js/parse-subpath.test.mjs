@@ -45,6 +45,10 @@ test("bad input: VomoError kind parse naming the JSON path, instanceof the main 
     ["parseUserPage", "not json", /^\$/], ["parseUserPage", { links: {} }, /data/],
     ["parseUserDetail", { data: { id: 1 } }, /data\.email/], ["parseUserDetail", { data: { id: "x", email: "a@b.org" } }, /data\.id/],
     ["parseUser", { email: "a@b.org" }, /id/], ["parseUserPage", undefined, /no body given/],
+    // Not JSON at all (a bare TypeError before): a Symbol, a function, a circular structure, a BigInt.
+    ["parseUser", Symbol("x"), /parseUser: a symbol is not a body/], ["parseUserDetail", () => 1, /parseUserDetail: a function is not a body/],
+    ["parseUserPage", (() => { const o = { data: [] }; o.self = o; return o; })(), /parseUserPage: the body given is not JSON \(.*circular/],
+    ["parseUser", { id: 1n }, /parseUser: the body given is not JSON \(.*BigInt/],
   ];
   for (const [fn, input, path] of cases) {
     const e = caught(() => parse[fn](input)), expected = caught(() => main[fn](input));

@@ -244,6 +244,26 @@ test("poller: restarts between pages (maxRequests: 3, a new UserPoller each time
   assert.equal(rec.events.filter((e) => e.kind === "created").length >= 6, true);
 });
 
+test("poller: a slice whose last request of its budget brought it up to date is complete (a drain loop ends)", async (t) => {
+  const { sim, client } = await setup(t);
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", onUser: () => {} });
+  assert.equal((await poller.poll()).complete, true);
+  for (let i = 0; i < 3; i++) {
+    tick(sim);
+    const quiet = await poller.poll({ maxRequests: 1 });
+    assert.deepEqual([quiet.requests, quiet.complete, quiet.stopReason], [1, true, null], `quiet poll ${i}`);
+  }
+  // One change, and a slice of one request: it delivers the change and is up to date.
+  sim.updateUser(sim.listAll()[0].id, { last_name: "Drained" });
+  tick(sim);
+  let slices = 0;
+  for (let r = { complete: false }; !r.complete; slices++) {
+    assert.ok(slices < 5, "the drain loop did not end");
+    r = await poller.poll({ maxRequests: 1 });
+  }
+  assert.equal(slices, 1);
+});
+
 test("poller: a poll after the server's clock moved sees the changes even when ours hardly moved", async (t) => {
   // Nothing may rest on the client's clock: the window end comes from the server's Date.
   const { sim, client } = await setup(t);
