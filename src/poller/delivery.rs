@@ -77,7 +77,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         failure: HandlerFailure,
         attempt: u32,
         is_final: bool,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         self.fence(run).await?;
         let event = Event::DeadLetter(DeadLetterEvent {
             user,
@@ -85,9 +85,9 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             attempt,
             is_final,
         });
-        // A dead-letter handler that throws has nowhere further to go.
-        let _ = self.handlers.deliver(&event).await;
-        Ok(())
+        // Whether the handler took it (returned without throwing); the caller decides what a
+        // refusal means.
+        Ok(self.handlers.deliver(&event).await.is_ok())
     }
 
     /// A handler returned: the downstream works, so the failures before it are judged.
@@ -120,13 +120,16 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             }
             let is_final = verdict == Verdict::DownstreamWorks && attempt >= self.config.max_attempts;
             let raw = serde_json::to_value(&queue[pos].user).unwrap_or_default();
-            if is_final {
-                // Given up: settled (recorded first, so a failed write leaves it queued), so a
-                // window walked again does not offer it anew.
+            // Given up only once `onDeadLetter` has taken it: a dead-letter sink that is down too
+            // leaves the change queued (the next poll offers it again, and gives it up again),
+            // never dropped. Then settled (recorded first, so a failed write leaves it queued,
+            // and its final dead letter may be heard again), so a window walked again does not
+            // offer it anew.
+            let taken = self.dead_letter(run, raw, "handler", p.failure, attempt, is_final).await?;
+            if is_final && taken {
                 self.record_delivery(run, p.id, p.updated_at).await?;
                 run.state.core.dead_letters.retain(|d| !(d.user.id == p.id && d.user.updated_at.0 == p.updated_at));
             }
-            self.dead_letter(run, raw, "handler", p.failure, attempt, is_final).await?;
         }
         Ok(())
     }
@@ -165,7 +168,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     run.report.failed += 1;
                     run.stop = Some(StopReason::DeadLetterLimit);
                     let raw = serde_json::to_value(user).unwrap_or_default();
-                    self.dead_letter(run, raw, "handler", failure, 1, false).await?;
+                    self.dead_letter(run, raw, "handler", failure, 1, false).await?; // heard of only: the walk halts here
                     return Ok(Delivery::Halt);
                 }
                 run.state.core.dead_letters.push(DeadLetterEntry { user: user.clone(), attempts: 0 });
@@ -199,7 +202,8 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// A record the parser could not read: given up at once (a later change brings a new one).
     pub(crate) async fn dead_letter_unreadable(&self, run: &mut PollRun<'_, R>, raw: serde_json::Value, why: String) -> Result<()> {
         run.report.failed += 1;
-        self.dead_letter(run, raw, "parse", HandlerFailure { message: why, handler_ref: None }, 1, true).await
+        // Nothing to queue (it could not be read): a dead-letter sink that throws here loses it.
+        self.dead_letter(run, raw, "parse", HandlerFailure { message: why, handler_ref: None }, 1, true).await.map(|_| ())
     }
 
     /// Diffs a fetched detail against the last-seen participations and emits the events.
@@ -231,7 +235,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 Err(failure) => {
                     all_ok = false;
                     let raw = serde_json::to_value(&detail.user).unwrap_or_default();
-                    self.dead_letter(run, raw, "participation_handler", failure, 1, false).await?;
+                    self.dead_letter(run, raw, "participation_handler", failure, 1, false).await?; // produced again later
                     if self.on_failure(run).await? == Delivery::Halt {
                         return Ok(Delivery::Halt);
                     }

@@ -123,6 +123,11 @@ test("settings that cannot work: the cron kicks nobody and says why, the routes 
   for (const [vars, secrets, setting] of [
     [{ DELIVERY: "bogus" }, {}, /DELIVERY must be one of queue, webhook, got "bogus"/],
     [{ DELIVERY: "webhook", WEBHOOK_URL: `${sink.url}/webhook` }, {}, /WEBHOOK_SECRET/],
+    // A delivery endpoint without its scheme, or not http(s), would fail every delivery.
+    [{ DELIVERY: "webhook", WEBHOOK_URL: sink.url.replace(/^http:\/\//, "") + "/webhook" }, { WEBHOOK_SECRET: "s" },
+      /WEBHOOK_URL must be an http\(s\) URL such as https:\/\/hooks.example.com\/vomo, got "127\.0\.0\.1:\d+\/webhook"/],
+    [{ DELIVERY: "webhook", WEBHOOK_URL: `${sink.url}/webhook`, DEAD_LETTER_URL: "ftp://dead.example/x" }, { WEBHOOK_SECRET: "s" },
+      /DEAD_LETTER_URL must be an http\(s\) URL/],
     [{ MAX_REQUESTS_PER_SLICE: "many" }, {}, /MAX_REQUESTS_PER_SLICE must be a number/],
     [{ VOMO_BASE_URL: "api.vomo.org/v1" }, {}, /VOMO_BASE_URL must be a URL, got "api.vomo.org\/v1"/],
     // A URL the package's client refuses, by its own rules, before any slice would make one.

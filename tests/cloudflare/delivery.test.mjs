@@ -87,6 +87,38 @@ test("webhook: HMAC-SHA256 signatures, idempotency keys, a refused change retrie
   assert.ok(!w.output.text.includes(WEBHOOK_SECRET) && !w.output.text.includes(sim.token));
 });
 
+test("webhook: a change given up while the dead-letter endpoint is down too is not lost: it is given up again, and sent once the endpoint is back", async (t) => {
+  let deadUp = false;
+  const { sim, sink, w, extra: victim } = await deliveryWorld(t, {
+    users: 30, seed: 83, secrets: { WEBHOOK_SECRET },
+    vars: (sink) => webhook(sink, { DEAD_LETTER_URL: `${sink.url}/dead`, MAX_ATTEMPTS: "1" }),
+    before: (sim, sink) => {
+      const victim = sim.listAll()[7].id;
+      sink.refuse = (body, path) => (path === "/webhook" && body.id === victim) || (path === "/dead" && !deadUp);
+      return victim;
+    },
+  });
+  const first = await w.pollNow("acme");
+  assert.deepEqual([first.result.processed, first.result.failed], [29, 1]);
+  assert.equal(sink.dead.length, 0);
+  assert.equal((await w.health("acme")).metrics.deadLetters, 0, "not counted: it reached no one");
+  assert.equal(w.output.lines.filter((l) => l.msg === "vomo.dead_letter_failed").length, 1);
+
+  // The endpoint is back: the next slice (with another change that goes through) gives the
+  // change up again, and this time it lands.
+  deadUp = true;
+  sim.updateUser(sim.listAll()[2].id, { phone: "555-0103" });
+  sim.advanceClock(10_000);
+  await w.pollNow("acme");
+  assert.equal(sink.dead.length, 1);
+  assert.equal(sink.dead[0].body.user.id, victim);
+  assert.equal((await w.health("acme")).metrics.deadLetters, 1);
+  sim.updateUser(sim.listAll()[2].id, { phone: "555-0104" });
+  sim.advanceClock(10_000);
+  await w.pollNow("acme");
+  assert.equal(sink.dead.length, 1, "sent once: settled after it landed");
+});
+
 test("webhook: a redirect is not a delivery (a followed 302 turns the POST into a GET without the body): the change fails and is delivered on the next poll", async (t) => {
   const { sim, sink, w, extra: victim } = await deliveryWorld(t, {
     users: 10, seed: 82, secrets: { WEBHOOK_SECRET }, vars: (sink) => webhook(sink),

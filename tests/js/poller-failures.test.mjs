@@ -427,3 +427,36 @@ test("poller: an onDeadLetter that throws (a dead-letter sink that is down too) 
   assert.equal(delivered.filter((id) => id === failing).length, 1, "delivered once in the end");
   assert.equal(delivered.length, 40);
 });
+
+test("poller: a change given up (final) whose onDeadLetter throws is not dropped: it stays queued and is given up again once the sink takes it", async (t) => {
+  const { sim, client } = await setup(t);
+  const [, , other, { id: failing }] = sim.listAll();
+  let sinkUp = false;
+  const heard = [];
+  const taken = [];
+  const poller = new UserPoller({
+    client, store: new MemoryStore(), customerId: "acme", maxAttempts: 1,
+    onUser: ({ user }) => { if (user.id === failing) throw new Error("the CRM rejects this one"); },
+    onDeadLetter: ({ user, final }) => {
+      heard.push([user.id, final]);
+      if (!sinkUp) throw new Error("dead-letter sink down too");
+      taken.push([user.id, final]);
+    },
+  });
+  // Each poll delivers another change after the failing one: evidence that the downstream works,
+  // without which a change is not given up.
+  const pollWithAnotherChange = async (n) => {
+    sim.updateUser(other.id, { last_name: `Other${n}` });
+    tick(sim);
+    await poller.poll();
+  };
+  await poller.poll();
+  assert.deepEqual(heard, [[failing, true]], "given up on the first poll (maxAttempts 1)");
+  await pollWithAnotherChange(1);
+  assert.deepEqual(heard, [[failing, true], [failing, true]], "still queued: offered again, and given up again");
+  sinkUp = true;
+  await pollWithAnotherChange(2);
+  assert.deepEqual(taken, [[failing, true]], "the sink has it once it is up");
+  await pollWithAnotherChange(3);
+  assert.equal(heard.length, 3, "settled: not offered again after the sink took it");
+});

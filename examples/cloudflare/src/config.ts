@@ -116,6 +116,17 @@ function oneOf<T extends string>(value: unknown, name: string, allowed: readonly
 
 const urlOrNull = (value: unknown) => (typeof value === "string" && value.trim() ? value.trim() : null);
 
+/** A delivery endpoint: an absolute http(s) URL, or a ConfigError (a missing scheme would fail every delivery). */
+function endpoint(value: unknown, name: string): string | null {
+  const text = urlOrNull(value);
+  if (text === null) return null;
+  const url = URL.canParse(text) ? new URL(text) : null;
+  if (url === null || (url.protocol !== "https:" && url.protocol !== "http:")) {
+    throw new ConfigError(`${name} must be an http(s) URL such as https://hooks.example.com/vomo, got ${JSON.stringify(text)}`);
+  }
+  return text;
+}
+
 /**
  * VOMO_BASE_URL as the package's client reads it (`client.baseUrl`): the text the poller's
  * state records as its API, and so what a customer's binding compares (customer-poller.ts).
@@ -136,8 +147,8 @@ export function settings(env: AppEnv): Settings {
   const s: Settings = {
     baseUrl: urlOrNull(env.VOMO_BASE_URL) ?? "https://api.vomo.org/v1",
     delivery: oneOf(env.DELIVERY, "DELIVERY", ["queue", "webhook"] as const, "queue"),
-    webhookUrl: urlOrNull(env.WEBHOOK_URL),
-    deadLetterUrl: urlOrNull(env.DEAD_LETTER_URL),
+    webhookUrl: endpoint(env.WEBHOOK_URL, "WEBHOOK_URL"),
+    deadLetterUrl: endpoint(env.DEAD_LETTER_URL, "DEAD_LETTER_URL"),
     participations: oneOf(env.PARTICIPATIONS, "PARTICIPATIONS", ["off", "changed-users", "full-scan"] as const, "off"),
     maxRequestsPerSlice: int(env.MAX_REQUESTS_PER_SLICE, "MAX_REQUESTS_PER_SLICE", 1, 40),
     chainDelayMs: int(env.CHAIN_DELAY_MS, "CHAIN_DELAY_MS", 0, 1000),

@@ -348,12 +348,15 @@ export class CustomerPoller extends DurableObject<AppEnv> {
         const letter = deadLetter(customerId, e);
         log("vomo.dead_letter", { customerId, idempotencyKey: letter.idempotencyKey, attempt: e.attempt, final: e.final, error: letter.error });
         if (!e.final) return;  // offered again on the next slice
-        tally.deadLetters++;
         try {
           await sink.deadLetter(letter);
         } catch (err) {
+          // Thrown on: the package then keeps the change queued and gives it up again on a
+          // later slice, instead of settling a change that reached no one.
           log("vomo.dead_letter_failed", { customerId, idempotencyKey: letter.idempotencyKey, error: String((err as Error)?.message ?? err) });
+          throw err;
         }
+        tally.deadLetters++;
       },
     });
   }
