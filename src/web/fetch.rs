@@ -9,7 +9,7 @@
 //! wasm memory), not as text: `text()` would decode UTF-8 in JS only for wasm-bindgen to
 //! encode it again on the way in.
 
-use super::signal::{is_aborted, Forward};
+use super::signal::{is_aborted, race, AbortWait, Forward};
 use crate::client::{HttpRequest, HttpResponse, TransportError};
 use gloo_timers::callback::Timeout;
 use js_sys::{Function, Reflect, Uint8Array};
@@ -65,7 +65,14 @@ pub async fn send(request: &HttpRequest, x: Exchange<'_>) -> Result<HttpResponse
         })
     };
     let forward = x.signal.map(|s| Forward::new(s, &controller));
-    let outcome = attempt(request, &x, &controller.signal()).await;
+    // The attempt ends when the controller aborts (the timeout, the caller's signal) even
+    // where the fetch does not: an injected fetch that drops `init.signal`, or a body stream
+    // that ignores it, would otherwise keep the call waiting for good.
+    let mut abort = AbortWait::new(&controller.signal());
+    let outcome = match race(attempt(request, &x, &controller.signal()), abort.fired()).await {
+        Ok(outcome) => outcome,
+        Err(()) => Err(Stop::Js(js_sys::Error::new("the attempt was aborted").into())),
+    };
     drop(timer);
     drop(forward);
     match outcome {

@@ -48,20 +48,25 @@ impl Drop for Forward {
 }
 
 /// Resolves when the signal fires; removes its listener when dropped.
-struct AbortWait {
+pub struct AbortWait {
     signal: AbortSignal,
     resolve: Option<Function>,
     fired: JsFuture,
 }
 
 impl AbortWait {
-    fn new(signal: &AbortSignal) -> AbortWait {
+    pub fn new(signal: &AbortSignal) -> AbortWait {
         let mut resolve = None;
         let promise = Promise::new(&mut |res: Function, _reject: Function| {
             let _ = signal.add_event_listener_with_callback("abort", &res);
             resolve = Some(res);
         });
         AbortWait { signal: signal.clone(), resolve, fired: JsFuture::from(promise) }
+    }
+
+    /// Resolves when the signal fires.
+    pub async fn fired(&mut self) {
+        let _ = (&mut self.fired).await;
     }
 }
 

@@ -171,6 +171,26 @@ test("per-call timeoutMs overrides the client's 30 s for that call only", async 
   assert.equal((await c.getUser(id)).id, id);
 });
 
+test("timeoutMs and signal end a call even when an injected fetch ignores init.signal, before the headers or while the body streams", async (t) => {
+  const s = await sim(t);
+  const id = s.listAll()[0].id;
+  s.injectFault({ path: "/v1/users/*", type: "stall", times: "always" });
+  // A wrapper that forwards everything but the signal (a common mistake): the request stalls for good.
+  const dropsSignal = (url, init) => fetch(url, { method: init.method, headers: init.headers, body: init.body, redirect: init.redirect });
+  // A response whose body never ends and never looks at the signal.
+  const endlessBody = async () => new Response(new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('{"data":')); } }),
+    { status: 200, headers: { "Content-Type": "application/json" } });
+  for (const fetchFn of [dropsSignal, endlessBody]) {
+    const c = fastClient(s, { maxRetries: 0, fetch: fetchFn });
+    const e = await rejects(c.getUser(id, { timeoutMs: 300 }), "timeout");
+    assert.match(e.message, /within 300 ms/);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    // The abort settles the call; were it ignored, the call would end 20 s later as a timeout.
+    await rejects(c.getUser(id, { signal: controller.signal, timeoutMs: 20_000 }), "aborted");
+  }
+});
+
 test("every client, poller and import method takes { maxRetries } and applies it to its own requests", async (t) => {
   const s = await sim(t);
   const id = s.listAll()[0].id;
