@@ -423,12 +423,18 @@ export interface ImportRosterOptions extends CallOptions {
 
 export interface ImportedUser { externalId: string | null; email: string; user: User }
 export interface ImportFailure {
+  /** The record's position in the `records` given to importRoster. */
+  index: number;
   externalId: string | null;
   email: string;
   error: VomoError;
   fields: Record<string, string[]> | null;
 }
-export interface EmailChange { externalId: string; vomoUserId: number; oldEmail: string; newEmail: string }
+export interface EmailChange {
+  /** The record's position in the `records` given to importRoster. */
+  index: number;
+  externalId: string; vomoUserId: number; oldEmail: string; newEmail: string;
+}
 
 export interface ImportResult {
   created: ImportedUser[];

@@ -121,6 +121,9 @@ impl From<&VomoError> for ErrorInfo {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct FailedRecord {
+    /// The record's position in this run's `records` (set by `summarize`; a saved one is stale).
+    #[serde(default)]
+    pub index: usize,
     pub external_id: Option<String>,
     pub email: String,
     pub error: ErrorInfo,
@@ -130,6 +133,9 @@ pub struct FailedRecord {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct EmailChange {
+    /// The record's position in this run's `records` (set by `summarize`).
+    #[serde(default)]
+    pub index: usize,
     pub external_id: String,
     pub vomo_user_id: UserId,
     pub old_email: String,
@@ -176,12 +182,14 @@ impl<'de> Deserialize<'de> for Settled {
             "created" => imported(w).map(Settled::Created),
             "updated" => imported(w).map(Settled::Updated),
             "failed" => Ok(Settled::Failed(FailedRecord {
+                index: 0,
                 external_id: w.external_id,
                 email: need(w.email, "email")?,
                 error: need(w.error, "error")?,
                 fields: w.fields,
             })),
             "emailChanged" => Ok(Settled::EmailChanged(EmailChange {
+                index: 0,
                 external_id: need(w.external_id, "externalId")?,
                 vomo_user_id: need(w.vomo_user_id, "vomoUserId")?,
                 old_email: need(w.old_email, "oldEmail")?,
@@ -268,8 +276,12 @@ impl SavedImport {
     }
 }
 
+/// Whether a record's failure is its own (settled as failed) rather than one that stops the
+/// import: a token refused (`auth`, `forbidden`), an abort, or `not_found`, which `POST /users`
+/// answers for no record, only when the route is missing (a base URL without `/v1`): settled,
+/// every record would "fail" and a rerun against the right URL would send none of them.
 fn settled_error(e: &VomoError) -> bool {
-    !e.retryable() && !matches!(e.kind, ErrorKind::Auth | ErrorKind::Forbidden | ErrorKind::Aborted)
+    !e.retryable() && !matches!(e.kind, ErrorKind::Auth | ErrorKind::Forbidden | ErrorKind::Aborted | ErrorKind::NotFound)
 }
 
 /// Upserts every unsettled record. `on_progress` runs after each record. With a store and
@@ -373,6 +385,7 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
                 Err(e) if settled_error(&e) => {
                     let fields = e.fields.clone();
                     let failed = FailedRecord {
+                        index,
                         external_id: record.external_id.clone(),
                         email: email.clone().unwrap_or_default(),
                         error: (&e).into(),
@@ -383,6 +396,7 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
                 Err(e) if e.retryable() => transient.push((
                     index,
                     FailedRecord {
+                        index,
                         external_id: record.external_id.clone(),
                         email: email.clone().unwrap_or_default(),
                         error: (&e).into(),
@@ -536,12 +550,12 @@ fn summarize(keys: &[RecordKey], saved: &SavedImport, transient: &[(usize, Faile
         match saved.outcome(k) {
             Some(Settled::Created(u)) => result.created.push(u.clone()),
             Some(Settled::Updated(u)) => result.updated.push(u.clone()),
-            Some(Settled::Failed(f)) => result.failed.push(f.clone()),
-            Some(Settled::EmailChanged(c)) => result.email_changed.push(c.clone()),
+            Some(Settled::Failed(f)) => result.failed.push(FailedRecord { index, ..f.clone() }),
+            Some(Settled::EmailChanged(c)) => result.email_changed.push(EmailChange { index, ..c.clone() }),
             None => {}
         }
         if let Some((_, f)) = transient.next_if(|(i, _)| *i == index) {
-            result.failed.push(f.clone());
+            result.failed.push(FailedRecord { index, ..f.clone() });
         }
     }
     result
@@ -565,6 +579,7 @@ async fn import_one<R: Runtime, M: Mapping>(
         if let Some(previous) = mapping.get(xid).await? {
             if crate::case::lowercase(previous.email.trim()) != email {
                 return Ok(Settled::EmailChanged(EmailChange {
+                    index: 0, // set by summarize
                     external_id: xid.to_string(),
                     vomo_user_id: previous.vomo_user_id,
                     old_email: previous.email,
@@ -676,12 +691,14 @@ mod tests {
         .unwrap_or_else(|e| panic!("fixture user: {e}"));
         let imported = ImportedUser { external_id: Some("x".into()), email: "a@b.org".into(), user };
         let failed = FailedRecord {
+            index: 0,
             external_id: None,
             email: "c@d.org".into(),
             error: ErrorInfo { kind: "validation".into(), status: Some(422), message: "m".into(), fields: None },
             fields: Some(BTreeMap::from([("email".to_string(), vec!["bad".to_string()])])),
         };
-        let change = EmailChange { external_id: "x".into(), vomo_user_id: 7, old_email: "o@d.org".into(), new_email: "n@d.org".into() };
+        let change =
+            EmailChange { index: 0, external_id: "x".into(), vomo_user_id: 7, old_email: "o@d.org".into(), new_email: "n@d.org".into() };
         for settled in
             [Settled::Created(imported.clone()), Settled::Updated(imported), Settled::Failed(failed), Settled::EmailChanged(change)]
         {

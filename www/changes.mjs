@@ -62,6 +62,7 @@ export function setupChanges() {
     const mine = (controller = new AbortController());
     cancel.disabled = false;
     $("poll-run").disabled = true;
+    $("poll-forget").disabled = true; // not beneath a running poll, which would write it back
     say(status, "polling…");
     try {
       const poller = makePoller();
@@ -82,6 +83,7 @@ export function setupChanges() {
       controller = null;
       cancel.disabled = true;
       $("poll-run").disabled = !currentClient();
+      $("poll-forget").disabled = !currentClient();
     }
   });
   cancel.addEventListener("click", () => controller?.abort());

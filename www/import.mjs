@@ -9,7 +9,7 @@
 import { importRoster, parseRosterCsv } from "vomo-users";
 import { LocalStorageStore } from "vomo-users/stores";
 import { $, el, cell, row, errorText, say, duration } from "./ui.mjs";
-import { requireClient, onClient, apiScope } from "./session.mjs";
+import { requireClient, currentClient, onClient, apiScope } from "./session.mjs";
 import { inOneTab, ANOTHER_TAB } from "./one-tab.mjs";
 
 // All three per API (see apiScope): the paused import, its progress and its lease.
@@ -34,13 +34,19 @@ let current = null;        // { key, fileName, parsed }
 let controller = null;     // the running import's AbortController
 let downloadUrl = null;
 
-function setButtons({ running = false } = {}) {
+/** The controls for the state now: one import at a time (no other file picked, started or
+ *  forgotten while one runs), and nothing to start or forget without a connection (the saved
+ *  progress is kept per API). */
+function setButtons() {
+  const running = controller !== null;
+  const connected = currentClient() !== null;
   const resume = readResume();
-  const paused = !!current && resume?.key === current.key && resume.state !== "done";
-  $("import-start").disabled = running || !current || paused || current.parsed.records.length === 0;
+  const paused = connected && !!current && resume?.key === current.key && resume.state !== "done";
+  $("csv-file").disabled = running;
+  $("import-start").disabled = running || !connected || !current || paused || current.parsed.records.length === 0;
   $("import-resume").disabled = running || !paused;
   $("import-pause").disabled = !running;
-  $("import-forget").disabled = running || !current;
+  $("import-forget").disabled = running || !connected || !current;
 }
 
 function preview(parsed) {
@@ -60,8 +66,10 @@ function showProgress({ done, total, created, updated, failed, etaMs }) {
 }
 
 function showResults(result, records, lineErrors) {
-  const lineOf = (x) => records.find((r) => (x.externalId != null && r.externalId === x.externalId) ||
-    (r.email ?? "").trim().toLowerCase() === x.email.trim().toLowerCase())?.line ?? null;
+  // A failure or changed email names its record's position (two rows can share an id or email);
+  // a created or updated user is found by its External ID or email.
+  const lineOf = (x) => (x.index != null ? records[x.index] : records.find((r) => (x.externalId != null && r.externalId === x.externalId) ||
+    (r.email ?? "").trim().toLowerCase() === x.email.trim().toLowerCase()))?.line ?? null;
   const rows = [
     ...result.created.map((x) => row(["created", lineOf(x), x.externalId, x.email, `#${x.user.id}`])),
     ...result.updated.map((x) => row(["updated", lineOf(x), x.externalId, x.email, `#${x.user.id}`])),
@@ -76,7 +84,7 @@ function showResults(result, records, lineErrors) {
 
   const failedRows = [
     ...result.failed.map((x) => {
-      const r = records.find((rec) => rec.line === lineOf(x)) ?? x;
+      const r = records[x.index] ?? x;
       return [lineOf(x), ...COLUMNS.map((c) => r[c] ?? null), x.error.kind, x.error.message, x.fields ? fieldList(x.fields) : ""];
     }),
     ...lineErrors.map((e) => [e.line, ...COLUMNS.map(() => null), "csv", e.message, ""]),
@@ -106,7 +114,7 @@ async function importHere() {
   const summary = $("import-summary");
   const mine = (controller = new AbortController());
   writeResume({ key, fileName, state: "running" });
-  setButtons({ running: true });
+  setButtons();
   say(summary, `importing ${fileName}…`);
   try {
     const result = await importRoster(requireClient(), parsed.records, {
@@ -115,7 +123,7 @@ async function importHere() {
     showResults(result, parsed.records, parsed.errors);
     const retryable = result.failed.filter((f) => f.error.retryable).length;
     say(summary, `import of ${fileName} finished: ${result.created.length} created, ${result.updated.length} updated, ` +
-      `${result.failed.length} failed${retryable ? ` (${retryable} retryable: Start again to resend them)` : ""}, ` +
+      `${result.failed.length} failed${retryable ? ` (${retryable} retryable: Resume to resend them)` : ""}, ` +
       `${result.emailChanged.length} email changes to review`);
     if (retryable) writeResume({ key, fileName, state: "paused" });
   } catch (e) {

@@ -68,6 +68,7 @@ export function setupUsers() {
     try {
       const client = requireClient();
       for await (const page of client.listUserPages(readFilters(form), { signal: mine.signal })) {
+        if (controller !== mine) return; // a newer listing owns the table now
         pages += 1;
         total ??= page.meta.total;
         const { rows, pageLevel } = warningsByRow(page);
@@ -78,7 +79,8 @@ export function setupUsers() {
       }
       say(count, `${n} users listed (${pages} page${pages === 1 ? "" : "s"})`);
     } catch (e) {
-      say(count, `${n} users listed, then stopped: ${errorText(e)}`, e?.kind !== "aborted");
+      // A listing replaced by a newer one says nothing: the status line is the newer one's.
+      if (controller === mine) say(count, `${n} users listed, then stopped: ${errorText(e)}`, e?.kind !== "aborted");
     } finally {
       if (controller === mine) { cancel.disabled = true; controller = null; }
     }

@@ -162,3 +162,37 @@ test("admin import: a second tab resuming the file while the first imports it is
   assert.ok(sent === 60 || sent === 61, `${sent} POSTs for 60 records`);
   await assertClean(admin);
 });
+
+test("admin import: one import at a time (no other file picked while one runs), and nothing to start, forget or resume without a connection", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 10, seed: 5 } });
+  const { page, sim } = admin;
+  // A file picked before connecting: it previews, but cannot be started or forgotten.
+  await page.setInputFiles("#csv-file", file);
+  await waitText(page, "#import-summary", /^roster\.csv: 14 records/);
+  const disabled = () => page.$$eval("#import-start, #import-forget, #import-resume, #poll-forget", (bs) => Object.fromEntries(bs.map((b) => [b.id, b.disabled])));
+  const none = { "import-start": true, "import-forget": true, "import-resume": true, "poll-forget": true };
+  assert.deepEqual(await disabled(), none, "Start, Forget, Resume and Forget poll state need a connection");
+  await connect(page, { rps: 4 });
+  assert.equal(await page.isDisabled("#import-start"), false);
+  assert.equal(await page.isDisabled("#poll-forget"), false);
+
+  await page.click("#import-start");
+  await page.waitForFunction(() => document.getElementById("import-progress").value >= 2);
+  assert.equal(await page.isDisabled("#csv-file"), true, "no second file while one imports");
+  assert.equal(await page.isDisabled("#import-start"), true);
+  assert.equal(await page.isDisabled("#import-forget"), true);
+  await page.click("#import-pause");
+  await waitText(page, "#import-summary", /^paused/);
+  assert.equal(await page.isDisabled("#csv-file"), false, "a file can be picked again once it stopped");
+  assert.equal(await page.isDisabled("#import-resume"), false);
+
+  // Disconnected: the paused import cannot be resumed or forgotten until a connection is back.
+  await page.click("#disconnect-button");
+  assert.deepEqual(await disabled(), none);
+  await page.fill("#token", sim.token); // Disconnect forgot it
+  await connect(page, { rps: 50 });
+  await page.click("#import-resume");
+  await waitText(page, "#import-summary", /^import of roster\.csv finished/);
+  assert.ok(posts(sim) <= 14, `each record sent once at most (${posts(sim)} POSTs)`);
+  await assertClean(admin);
+});

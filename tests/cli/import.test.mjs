@@ -182,6 +182,37 @@ test("plain progress (stderr not a terminal): a line each 5 % (or 5 s) and one a
   percents.slice(1).forEach((p, i) => assert.ok(p >= percents[i] + 5 || p === 100, `${percents[i]} then ${p}`));
 });
 
+test("each failure is written on its own row, even where two rows share an External ID or an email", async (t) => {
+  const { sim, env, dir } = await world(t);
+  const file = join(dir, "shared.csv");
+  await writeFile(file, "External ID,First Name,Last Name,Email,Gender\r\n" +
+    "E1,Bad,Row,bad.r11@example.org,X\r\n" +       // line 2: bad gender
+    "E1,Good,Row,good.r11@example.org,F\r\n" +     // line 3: created
+    "E2,Same,One,same@example.org,X\r\n" +         // line 4: bad gender
+    "E3,Same,Two,SAME@example.org,F\r\n");         // line 5: a repeated email
+  const r = await cli(["import", file, "--state-dir", join(dir, "state"), "--json", "--rate", "500"], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const failed = await readFile(join(dir, "shared.failed.csv"), "utf8");
+  assert.match(failed, /^2,invalid_input,.*gender.*,E1,Bad,Row,bad\.r11@example\.org,/m);
+  assert.doesNotMatch(failed, /^3,/m, "the created row is not in the failed file");
+  assert.match(failed, /^4,invalid_input,.*gender.*,E2,Same,One,same@example\.org,/m);
+  assert.match(failed, /^5,invalid_input,.*appears earlier.*,E3,Same,Two,SAME@example\.org,/m);
+  assert.equal(posts(sim).length, 1, "only the good row is sent");
+  assert.ok(sim.listAll().some((u) => u.email === "good.r11@example.org"));
+});
+
+test("an import against a base URL without /v1 (every POST answers 404) stops at the first row with the note, instead of settling every row as failed", async (t) => {
+  const { sim, env, dir } = await world(t);
+  const file = join(dir, "roster.csv");
+  await writeFile(file, roster(5));
+  const wrong = sim.url.replace(/\/v1$/, "");
+  const r = await cli(["import", file, "--state-dir", join(dir, "state"), "--json", "--rate", "500", "--base-url", wrong], { env });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /not_found error \(HTTP 404\)/);
+  assert.match(r.stderr, /note: --base-url .* does not end in \/v1/);
+  assert.equal(posts(sim).length, 0, "the simulator's /v1 got nothing");
+});
+
 test("a row that failed with a retryable error: exit 1 naming the kind; the rerun retries only it", async (t) => {
   const { sim, env, dir } = await world(t);
   const file = join(dir, "flaky.csv");

@@ -144,6 +144,7 @@ test("importRoster: failed records come in roster order, retryable ones (503) wh
   } });
   assert.deepEqual(r.failed.map((f) => [f.externalId, f.error.kind]),
     [[records[1].externalId, "server"], [records[2].externalId, "invalid_input"], [records[3].externalId, "server"]]);
+  assert.deepEqual(r.failed.map((f) => f.index), [1, 2, 3], "each failure names its record's position");
   assert.deepEqual(r.created.map((c) => c.externalId), [records[0].externalId, records[4].externalId]);
 });
 
@@ -268,7 +269,7 @@ test("importRoster: with a mapping, a changed email for a known externalId is li
   changed[5].email = changed[5].email.toUpperCase(); // only the case differs: the same email
   sim.clearLog();
   const second = await importRoster(clientOf(sim), changed, { mapping });
-  assert.deepEqual(second.emailChanged, [{ externalId: "ext-3", vomoUserId: m3.vomoUserId,
+  assert.deepEqual(second.emailChanged, [{ index: 3, externalId: "ext-3", vomoUserId: m3.vomoUserId,
     oldEmail: "person3@roster.example.org", newEmail: "person3.new@elsewhere.example.org" }]);
   assert.equal(posts(sim), 9);
   assert.equal(second.updated.length, 9);

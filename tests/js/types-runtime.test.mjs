@@ -20,8 +20,11 @@ const TYPES = ["User", "UserDetail", "Page", "VomoError", "ClientStats", "Upsert
   "DeadLetterEvent", "ImportProgress", "ImportResult", "ParsedRoster", "ParticipationDiff", "Policy",
   "VomoErrorKind", "UserFilters", "UserPollerOptions", "UpsertUserInput", "RosterRecord"];
 
-/** A VomoError (or any thrown Error) as a plain object: every own property, plus name and message. */
-const errorObject = (e) => ({ ...e, name: e.name, message: e.message });
+/** A VomoError (or any thrown Error) as a plain object: every own property, plus name and
+ *  message, and its toJSON method as a marker that `withMethods` turns into a function. */
+const METHOD = "__a method__";
+const errorObject = (e) => ({ ...e, name: e.name, message: e.message, ...(typeof e.toJSON === "function" ? { toJSON: METHOD } : {}) });
+const withMethods = (source) => source.replaceAll(`"toJSON": "${METHOD}"`, '"toJSON": () => (undefined as any)');
 const caught = async (fn) => { try { await fn(); } catch (e) { return e; } assert.fail("expected a throw"); };
 
 async function collect(t) {
@@ -57,7 +60,7 @@ async function collect(t) {
   errors.push(await caught(() => client.getUser(users[0].id, { maxRetries: 0 })));
   sim.clearFaults();
   assert.deepEqual(errors.map((e) => e.kind), ["invalid_input", "validation", "invalid_input", "parse", "aborted", "server"]);
-  assert.ok(errors.every((e) => e instanceof VomoError));
+  assert.ok(errors.every((e) => e instanceof VomoError && typeof e.toJSON === "function"));
   add("VomoError[]", errors.map(errorObject));
   add("RequestLogEntry[]", log);
   add("ClientStats", client.stats());
@@ -147,7 +150,7 @@ function equalities(p) {
 
 test("client, poller, import, error, log and policy outputs type-check exactly; kinds, filters and modes equal the core's", async (t) => {
   const samples = await collect(t);
-  const r = compile(typedLiterals(TYPES, samples) + equalities(policy()));
+  const r = compile(withMethods(typedLiterals(TYPES, samples)) + equalities(policy()));
   assert.ok(r.ok, r.out);
 });
 

@@ -24,23 +24,19 @@ export const failedPathOf = (file) => join(dirname(file), `${basename(file).repl
 // The digest of the bytes equals that of the UTF-8 text they hold (keys of earlier versions hold).
 const defaultKey = (file, bytes) => `${basename(file)}-${createHash("sha256").update(bytes).digest("hex").slice(0, 12)}`;
 
-const recordKey = (r) => r.externalId ?? String(r.email ?? "").trim().toLowerCase();
-
 /** Every failure as { line, kind, message, record }: unusable rows, failed upserts, changed emails. */
 function failures(records, errors, result) {
-  const byKey = new Map();
-  for (const r of records) byKey.set(recordKey(r), [...(byKey.get(recordKey(r)) ?? []), r]);
-  // A repeated email fails on its later row, so take candidates from the end.
-  const take = (key) => byKey.get(key)?.pop() ?? null;
+  // By the record's position in `records` (two rows may share an External ID or an email).
+  const take = (index) => records[index] ?? null;
   const list = errors.map((e) => ({ line: e.line, kind: "invalid_row", message: e.message, record: null }));
   for (const f of result.failed) {
-    const record = take(f.externalId ?? String(f.email ?? "").trim().toLowerCase());
+    const record = take(f.index);
     const fields = f.fields && f.error.kind === "validation" ? ` (${Object.entries(f.fields).map(([k, v]) => `${k}: ${[].concat(v).join("; ")}`).join(", ")})` : "";
     list.push({ line: record?.line ?? null, kind: f.error.kind, retryable: f.error.retryable, message: `${f.error.message}${fields}`,
       record: record ?? { externalId: f.externalId, email: f.email } });
   }
   for (const c of result.emailChanged) {
-    const record = take(c.externalId);
+    const record = take(c.index);
     list.push({ line: record?.line ?? null, kind: "email_changed",
       message: `email changed from ${c.oldEmail} to ${c.newEmail} for VOMO user ${c.vomoUserId}; not sent (it would create a duplicate)`,
       record: record ?? { externalId: c.externalId, email: c.newEmail } });
