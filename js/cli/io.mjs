@@ -39,7 +39,8 @@ export class Output {
   /** Never print `secret` (the token): every later write has it replaced. */
   hide(secret) {
     // (Shorter than 4 characters it is no secret, and replacing it would garble every line.)
-    if (typeof secret === "string" && secret.length >= 4) this.#secrets.push(secret);
+    // Also as JSON writes it (--json output escapes quotes and backslashes).
+    if (typeof secret === "string" && secret.length >= 4) this.#secrets.push(secret, JSON.stringify(secret).slice(1, -1));
   }
 
   redact(text) {

@@ -4,7 +4,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseRosterCsv } from "vomo-users";
 import { cli, jsonLines, posts, start, world } from "./helpers.mjs";
@@ -211,6 +211,20 @@ test("an import against a base URL without /v1 (every POST answers 404) stops at
   assert.match(r.stderr, /not_found error \(HTTP 404\)/);
   assert.match(r.stderr, /note: --base-url .* does not end in \/v1/);
   assert.equal(posts(sim).length, 0, "the simulator's /v1 got nothing");
+});
+
+test("a failed file that cannot be written is a warning with the rows on stderr, and the summary still comes", async (t) => {
+  const { sim, env, dir } = await world(t);
+  const file = join(dir, "roster.csv");
+  await writeFile(file, roster(3, "crm-4,Bad,Gender,bad@example.org,X\r\n"));
+  await mkdir(join(dir, "roster.failed.csv")); // where the file would go: a directory (EISDIR), as a read-only share or a pipe would refuse it
+  const r = await cli(["import", file, "--state-dir", join(dir, "state"), "--json", "--rate", "500"], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /warning: cannot write .*roster\.failed\.csv \(EISDIR\); the failed rows follow here:/);
+  assert.match(r.stderr, /^5,invalid_input,.*gender.*,crm-4,Bad,Gender,bad@example\.org,/m);
+  const summary = jsonLines(r.stdout).at(-1);
+  assert.deepEqual([summary.created, summary.failed, summary.failedFile], [3, 1, null]);
+  assert.equal(posts(sim).length, 3);
 });
 
 test("a row that failed with a retryable error: exit 1 naming the kind; the rerun retries only it", async (t) => {

@@ -23,16 +23,22 @@ test("list --json: every user, one JSON value per line, in the package's shape; 
 });
 
 test("the token inside API data (a user's address holds it) is replaced in every output, JSON or text, of list, user and find", async (t) => {
-  const { sim, env } = await world(t, { users: 3 });
+  // A JWT, and a token with characters JSON escapes (its --json output would carry it as tok\"en\\...).
+  for (const token of [undefined, 'tok"en\\secret<>&1234']) await tokenInData(t, token);
+});
+
+async function tokenInData(t, token) {
+  const { sim, env } = await world(t, { users: 3, ...(token ? { token } : {}) });
   const target = sim.listAll()[1];
   sim.updateUser(target.id, { address: `under the mat: ${sim.token}` });
   for (const args of [["list", "--json"], ["list"], ["user", String(target.id)], ["user", String(target.id), "--json"], ["find", target.email, "--json"]]) {
     const r = await cli([...args, ...FAST], { env, secret: null });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!`${r.stdout}${r.stderr}`.includes(sim.token), `${args.join(" ")}: the token printed`);
+    assert.ok(!`${r.stdout}${r.stderr}`.includes(JSON.stringify(sim.token).slice(1, -1)), `${args.join(" ")}: the token printed as JSON escapes it`);
     if (args.includes("--json") || args[0] === "user") assert.match(r.stdout, /under the mat: \[redacted\]/, args.join(" "));
   }
-});
+}
 
 test("list filters go to the API: --email-like, --updated-after, --name-like", async (t) => {
   const { sim, env } = await world(t, { users: 40 });

@@ -55,6 +55,13 @@ const BAD = [
   [["poll", "--customer", "c", "--state-dir", "x", "--every", "soon"], /--every: expected a duration/],
   [["reconcile", "--customer", "c"], /reconcile: missing --state-dir/],
   [["list", "--rate", "0"], /--rate: expected requests per second/],
+  // One request in hours would look like a hang; a timer cannot wait past 24.8 days (Node runs it after 1 ms).
+  [["list", "--rate", "0.0001"], /--rate: at least 0\.01 \(one request in 100 s\), got "0\.0001"/],
+  [["poll", "--customer", "c", "--state-dir", "x", "--every", "600h"], /--every: at most 596h \(24\.8 days, the longest a timer waits\), got "600h"/],
+  [["sim", "--now", "garbage"], /--now: not an ISO-8601 date or timestamp: "garbage"/],
+  [["sim", "--rps", "0"], /--rps: expected a positive number of requests per second, got 0/],
+  [["sim", "--port", "0", "--host", "no-such-host.invalid"], /sim: cannot listen on --host no-such-host\.invalid \((ENOTFOUND|EAI_AGAIN)\)/],
+  [["demo", "--users", "3"], /--users: at least 4 \(the demo changes four users\), got 3/],
   [["list", "--rate", "-1"], /^vomo-users: --rate needs a value; to give one that starts with "-", write --rate=VALUE$/m],
   [["list", "--rate=-1"], /--rate: expected requests per second .* got "-1"/],
   [["sim", "--port", "99999"], /^vomo-users: --port: a port is 0 to 65535, got 99999$/m],

@@ -2,7 +2,7 @@
 // initial sync, changes made in VOMO, a second poll with only those, a reconciliation.
 import { VomoClient, UserPoller, MemoryStore } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
-import { positiveInt } from "../values.mjs";
+import { UsageError, positiveInt } from "../values.mjs";
 
 export default {
   name: "demo",
@@ -14,7 +14,12 @@ Starts the simulated VOMO API with demo data (--users N, default 200), runs a fi
 shift sign-up, a deletion, an anonymization), polls again and prints the events, the
 metrics, a reconciliation and the poller's health. Needs no token and no network.`,
   options: { users: { type: "string" } },
-  check: (values) => ({ users: values.users === undefined ? 200 : positiveInt("users", values.users) }),
+  check: (values) => {
+    const users = values.users === undefined ? 200 : positiveInt("users", values.users);
+    // The walkthrough edits, signs up and deletes four different users.
+    if (users < 4) throw new UsageError(`--users: at least 4 (the demo changes four users), got ${users}`, "demo");
+    return { users };
+  },
   async run({ out, options }) {
     const { users } = options;
     const line = (s = "") => out.line(s);

@@ -101,7 +101,7 @@ error (a rerun retries them).
       });
     } catch (e) {
       progress.end();
-      if (["aborted", "auth", "forbidden"].includes(e?.kind)) {
+      if (["aborted", "auth", "forbidden", "not_found"].includes(e?.kind)) {
         out.err(`vomo-users: ${e.kind === "aborted" ? "interrupted" : "stopped"}: progress saved under key ${key} in ${stateDir};`
           + " run the same command again to resume");
       }
@@ -112,12 +112,19 @@ error (a rerun retries them).
     progress.end();
 
     const failed = failures(records, errors, result);
-    const failedFile = failedPathOf(file);
-    if (failed.length) {
-      await writeFile(failedFile, toCsv(["Line", "Error", "Message", ...COLUMNS.map(([h]) => h)],
-        failed.map((f) => [f.line, f.kind, f.message, ...COLUMNS.map(([, k]) => f.record?.[k])])));
-    } else {
-      await rm(failedFile, { force: true }); // a rerun that fixed everything leaves no stale list
+    let failedFile = failedPathOf(file);
+    const failedCsv = failed.length ? toCsv(["Line", "Error", "Message", ...COLUMNS.map(([h]) => h)],
+      failed.map((f) => [f.line, f.kind, f.message, ...COLUMNS.map(([, k]) => f.record?.[k])])) : null;
+    // The rows were sent: a failed file that cannot be written (a roster on a read-only share,
+    // read from a pipe) is a warning, with its rows on stderr, not a lost summary.
+    try {
+      if (failedCsv) await writeFile(failedFile, failedCsv);
+      else await rm(failedFile, { force: true }); // a rerun that fixed everything leaves no stale list
+    } catch (e) {
+      out.err(`vomo-users: warning: cannot ${failedCsv ? "write" : "remove the old"} ${failedFile} (${e?.code ?? e?.message})` +
+        (failedCsv ? "; the failed rows follow here:" : ""));
+      if (failedCsv) out.err(failedCsv.trimEnd());
+      failedFile = null;
     }
     const retryable = result.failed.filter((f) => f.error.retryable).length;
     const summary = { created: result.created.length, updated: result.updated.length, failed: result.failed.length,
@@ -133,7 +140,7 @@ error (a rerun retries them).
       if (failed.length > SHOWN_FAILURES) out.line(`... and ${failed.length - SHOWN_FAILURES} more`);
       out.line(`imported ${file} (key ${key}): ${c.green(`${summary.created} created`)}, ${summary.updated} updated, `
         + `${summary.failed ? c.red(`${summary.failed} failed`) : "0 failed"}, ${summary.emailChanged} email changes, ${summary.invalidRows} unusable rows`);
-      if (failed.length) out.line(`failed rows: ${failedFile}`);
+      if (failed.length && failedFile) out.line(`failed rows: ${failedFile}`);
     }
     if (retryable) {
       out.err(`vomo-users: ${retryable} row(s) failed with a retryable error (${[...new Set(result.failed.filter((f) => f.error.retryable).map((f) => f.error.kind))].join(", ")}); run the same command again to retry them`);

@@ -1,6 +1,6 @@
 // vomo-users sim (and its alias vomo-sim): the package's simulated VOMO API, until Ctrl-C.
 import { startSimulator } from "vomo-users/sim";
-import { UsageError, listenPort, nonNegativeInt, positiveInt } from "../values.mjs";
+import { UsageError, isoDate, listenPort, nonNegativeInt, positiveInt } from "../values.mjs";
 
 const QUIRKS = ["stringHours", "stringProjectIds", "mixedTimestamps", "unknownEnums", "detailAsArray",
   "nullStringLinks", "stringMeta", "stringIdInUpsert"];
@@ -43,12 +43,13 @@ token the simulator accepts, not a real one).
     if (values.host !== undefined) o.host = values.host;
     if (values["per-page"] !== undefined) o.perPage = positiveInt("per-page", values["per-page"]);
     if (values.latency !== undefined) o.latencyMs = number("latency", values.latency);
-    if (values.now !== undefined) o.now = /^\d+$/.test(values.now) ? Number(values.now) : values.now;
+    if (values.now !== undefined) o.now = /^\d+$/.test(values.now) ? Number(values.now) : isoDate("now", values.now);
     if (values.strict) o.strict = true;
     if (values.token !== undefined) o.token = values.token;
     if (values["forbidden-token"] !== undefined) o.forbiddenToken = values["forbidden-token"];
     if (values.rps !== undefined) {
       const rps = number("rps", values.rps);
+      if (rps === 0) throw new UsageError("--rps: expected a positive number of requests per second, got 0", "sim");
       o.rateLimit = { requestsPerSecond: rps, burst: values.burst === undefined ? Math.ceil(rps) : positiveInt("burst", values.burst),
         retryAfter: !values["no-retry-after"], emptyBody: Boolean(values["empty-429"]) };
     }
@@ -68,6 +69,8 @@ token the simulator accepts, not a real one).
       sim = await startSimulator(options);
     } catch (e) {
       if (e?.code === "EADDRINUSE") throw new UsageError(`sim: port ${options.port} is in use (--port 0 picks a free one)`, "sim");
+      // A host this machine cannot listen on (no such name, not one of its addresses).
+      if (["ENOTFOUND", "EADDRNOTAVAIL", "EAI_AGAIN"].includes(e?.code)) throw new UsageError(`sim: cannot listen on --host ${options.host} (${e.code})`, "sim");
       throw e;
     }
     out.value({ url: sim.url, token: sim.token, foreignUrl: sim.foreignUrl });
