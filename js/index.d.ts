@@ -358,6 +358,10 @@ export interface ReconcileResult {
   missing: number[];
   /** False when the listing did not finish. */
   complete: boolean;
+  /** Why it did not finish when a request failed (after the retries): a server or network
+   *  error, an unsafe link, a page that could not be read; null when complete, or when the
+   *  listing's total kept changing (run it again later). */
+  error: VomoError | null;
 }
 
 export interface PollOptions extends CallOptions {

@@ -156,3 +156,19 @@ mod tests {
         }
     }
 }
+
+/// A `VomoError` as data (the JSON a result carries, and an import's saved outcome): the JS
+/// façade makes a `VomoError` of it again.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct ErrorInfo {
+    pub kind: String,
+    pub status: Option<u16>,
+    pub message: String,
+    pub fields: Option<FieldErrors>,
+}
+
+impl From<&VomoError> for ErrorInfo {
+    fn from(e: &VomoError) -> Self {
+        ErrorInfo { kind: e.kind.as_str().into(), status: e.status, message: e.message.clone(), fields: e.fields.clone() }
+    }
+}

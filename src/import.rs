@@ -2,7 +2,7 @@
 //! email-change detection through an external-id mapping.
 
 use crate::client::{Client, Runtime, UpsertInput};
-use crate::error::{ErrorKind, FieldErrors, Result, VomoError};
+use crate::error::{ErrorInfo, ErrorKind, FieldErrors, Result, VomoError};
 use crate::model::{User, UserId};
 use crate::store::bound_api::{self, Binding};
 use crate::store::lease::{Held, Holder};
@@ -102,20 +102,6 @@ pub struct ImportedUser {
     pub external_id: Option<String>,
     pub email: String,
     pub user: User,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ErrorInfo {
-    pub kind: String,
-    pub status: Option<u16>,
-    pub message: String,
-    pub fields: Option<FieldErrors>,
-}
-
-impl From<&VomoError> for ErrorInfo {
-    fn from(e: &VomoError) -> Self {
-        ErrorInfo { kind: e.kind.as_str().into(), status: e.status, message: e.message.clone(), fields: e.fields.clone() }
-    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

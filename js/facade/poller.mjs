@@ -71,10 +71,13 @@ export function makePollerClass(glue) {
       return await settle(this.#inner.poll(options?.maxRequests ?? undefined, call), call);
     }
 
-    /** `{ missing, complete }`: ids known but not visible now, for review. */
+    /** `{ missing, complete, error }`: ids known but not visible now, for review; `error` says why it did not complete. */
     async reconcile(options) {
       const call = callOf(options, "reconcile");
-      return await settle(this.#inner.reconcile(call), call);
+      const result = await settle(this.#inner.reconcile(call), call);
+      const e = result.error;
+      result.error = e == null ? null : new VomoError(e.kind, e.message, { status: e.status ?? null, fields: e.fields ?? null });
+      return result;
     }
 
     /** `{ stalled, lagMs, checkpoint }` as of the last poll of this instance. */

@@ -134,6 +134,10 @@ pub enum StopReason {
 pub struct Reconciliation {
     pub missing: Vec<UserId>,
     pub complete: bool,
+    /// Why it did not complete, when a request failed (after the client's retries): a server
+    /// or network error, an unsafe link, a page that could not be read. `None` when complete,
+    /// or when the listing's total kept changing.
+    pub error: Option<crate::error::ErrorInfo>,
 }
 
 /// `health()`: lag is the server's estimated now minus the checkpoint.

@@ -42,11 +42,12 @@ pub(crate) async fn reconcile<R: Runtime, S: Store, H: Handlers>(poller: &Poller
             }
             Ok(()) => continue,
             Err(e) if super::is_fatal(&e) => return Err(e),
-            Err(_) => return Ok(Reconciliation { missing: Vec::new(), complete: false }),
+            Err(e) => return Ok(Reconciliation { missing: Vec::new(), complete: false, error: Some((&e).into()) }),
         }
     }
     if !stable {
-        return Ok(Reconciliation { missing: Vec::new(), complete: false });
+        return Ok(Reconciliation { missing: Vec::new(), complete: false, error: None });
+        // the total kept changing
     }
     let mut missing = Vec::new();
     for id in crate::changes::find_missing_ids(&visible.into_iter().collect::<Vec<_>>(), &known) {
@@ -54,8 +55,8 @@ pub(crate) async fn reconcile<R: Runtime, S: Store, H: Handlers>(poller: &Poller
             Ok(None) => missing.push(id),
             Ok(Some(_)) => {}
             Err(e) if super::is_fatal(&e) => return Err(e),
-            Err(_) => return Ok(Reconciliation { missing, complete: false }),
+            Err(e) => return Ok(Reconciliation { missing, complete: false, error: Some((&e).into()) }),
         }
     }
-    Ok(Reconciliation { missing, complete: true })
+    Ok(Reconciliation { missing, complete: true, error: None })
 }

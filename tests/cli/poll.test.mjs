@@ -122,12 +122,22 @@ test("reconcile: ids the poller knows that are no longer listed", async (t) => {
   const args = ["reconcile", "--customer", "acme", "--state-dir", join(dir, "state"), ...FAST];
   const r = await cli([...args, "--json"], { env });
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(jsonLines(r.stdout), [{ missing: [gone], complete: true }]);
+  assert.deepEqual(jsonLines(r.stdout), [{ missing: [gone], complete: true, error: null }]);
   const text = await cli(args, { env });
   assert.match(text.stdout, new RegExp(`^complete listing; known but not listed: ${gone}$`, "m"));
+  const before = sim.log().length;
   const fresh = await cli(["reconcile", "--customer", "other", "--state-dir", join(dir, "state"), "--json", ...FAST], { env });
-  assert.deepEqual(jsonLines(fresh.stdout), [{ missing: [], complete: true }]);
+  assert.deepEqual(jsonLines(fresh.stdout), [{ missing: [], complete: true, error: null }]);
   assert.match(fresh.stderr, /no poll of customer other has run/);
+  assert.equal(sim.log().length, before, "nothing known, nothing sent");
+
+  // A listing that fails for good (after the retries): partial, with the reason, exit 1.
+  sim.injectFault({ method: "GET", path: "/v1/users", type: "status", status: 503, times: "always" });
+  const failed = await cli([...args, "--json"], { env });
+  assert.equal(failed.code, 1);
+  const [out] = jsonLines(failed.stdout);
+  assert.deepEqual([out.missing, out.complete, out.error.kind, out.error.status], [[], false, "server", 503]);
+  assert.match(failed.stderr, /^vomo-users: reconcile did not finish: server error \(HTTP 503\): /m);
 });
 
 test("--every goes on after a poll that failed with a retryable error; a non-retryable one ends it (exit 1)", async (t) => {

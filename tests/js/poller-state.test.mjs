@@ -2,7 +2,7 @@
 // simulator (issue 5, items 4, 5 and 7).
 import test from "node:test";
 import assert from "node:assert/strict";
-import { VomoClient, UserPoller, MemoryStore } from "vomo-users";
+import { VomoClient, VomoError, UserPoller, MemoryStore } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
 import { frozenWorld, tick } from "./helpers.mjs";
 
@@ -95,26 +95,37 @@ test("poller: full-scan mode detects a participation without any user update, in
   assert.deepEqual(rec.events.map((e) => [e.kind, e.userId, e.participation.projectDateId]), [["added", id, 990123]]);
 });
 
-test("poller: reconcile() reports a deleted user as missing; a failed listing reports nothing and complete: false", async (t) => {
+test("poller: reconcile() reports a deleted user as missing; a failed listing reports nothing, complete: false, and the error that stopped it", async (t) => {
   const { sim, client } = await setup(t);
   const store = new MemoryStore();
   const poller = new UserPoller({ client, store, customerId: "acme" });
   await poller.poll();
-  assert.deepEqual(await poller.reconcile(), { missing: [], complete: true });
+  assert.deepEqual(await poller.reconcile(), { missing: [], complete: true, error: null });
   const gone = sim.listAll()[7].id;
   sim.deleteUser(gone);
   const anonymized = sim.listAll()[8].id;
   sim.anonymizeUser(anonymized); // still visible: not missing
-  assert.deepEqual(await poller.reconcile(), { missing: [gone], complete: true });
+  assert.deepEqual(await poller.reconcile(), { missing: [gone], complete: true, error: null });
   assert.equal(sim.count(), 29, "reconcile deletes nothing");
 
-  sim.injectFault({ method: "GET", path: "/v1/users", page: "2", type: "status", status: 500, times: Infinity });
-  const cut = await new UserPoller({ client: new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500, maxRetries: 0 }), store, customerId: "acme" }).reconcile();
-  assert.deepEqual(cut, { missing: [], complete: false });
+  // Each way a listing fails says why, as a VomoError (it used to be complete: false alone).
+  const once = () => new UserPoller({ client: new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500, maxRetries: 0 }), store, customerId: "acme" });
+  const failures = [
+    [{ page: "2", type: "status", status: 500 }, "server", 500],
+    [{ type: "status", status: 500 }, "server", 500],
+    [{ type: "foreign_next" }, "unsafe_link", null], // a link off the API's origin: a security signal, not silence
+    [{ type: "nonjson" }, "parse", null],
+  ];
+  for (const [fault, kind, status] of failures) {
+    sim.clearFaults();
+    sim.injectFault({ method: "GET", path: "/v1/users", times: Infinity, ...fault });
+    const r = await once().reconcile();
+    assert.deepEqual([r.missing, r.complete], [[], false], JSON.stringify(fault));
+    assert.ok(r.error instanceof VomoError, JSON.stringify(fault));
+    assert.deepEqual([r.error.kind, r.error.status], [kind, status], `${JSON.stringify(fault)}: ${r.error.message}`);
+    assert.ok(r.error.message.length > 0);
+  }
   sim.clearFaults();
-  sim.injectFault({ method: "GET", path: "/v1/users", type: "status", status: 500, times: Infinity });
-  const failed = await new UserPoller({ client: new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500, maxRetries: 0 }), store, customerId: "acme" }).reconcile();
-  assert.deepEqual(failed, { missing: [], complete: false });
 });
 
 test("poller: health() is not stalled right after a poll, and stalled when a cut poll leaves the checkpoint far behind", async (t) => {

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { UserPoller } from "vomo-users";
 import { customerOptions } from "./poll.mjs";
 import { checkStateDir, customerDir, pollerStore } from "../state.mjs";
+import { interruptSignal } from "../interrupt.mjs";
 
 export default {
   name: "reconcile",
@@ -13,21 +14,40 @@ export default {
 Lists every user and compares with the ids the customer's poller knows (from earlier polls
 with the same --customer and --state-dir). Not listed is not proof of deletion: review
 these before deleting anything downstream. "complete" is false when the listing did not
-finish (then only what was reached is reported). With --json: {"missing":[...],"complete":bool}.`,
+finish (then only what was reached is reported); when a request failed, "error" says why
+and the exit code is 1. With no poll of the customer yet nothing is known, and nothing is
+sent. Ctrl-C stops it (nothing is written either way). With --json:
+{"missing":[...],"complete":bool,"error":null|{"kind","status","message"}}.`,
   options: { customer: { type: "string" }, "state-dir": { type: "string" } },
   check: (values) => customerOptions(values, "reconcile"),
   async run({ out, options, client, baseUrl }) {
     const { customerId, stateDir } = options;
     const { previousBaseUrl } = await checkStateDir(stateDir, baseUrl, { bind: false }); // reads only: binds nothing
+    const report = ({ missing, complete, error }) => {
+      if (out.json) out.value({ missing, complete, error: error && { kind: error.kind, status: error.status, message: error.message } });
+      else {
+        out.line(`${complete ? "complete listing" : "partial listing"}; known but not listed: ${missing.length ? missing.join(", ") : "none"}`);
+        if (missing.length) out.line("(not listed is not proof of deletion: review these before deleting anything downstream)");
+      }
+    };
     if (!existsSync(customerDir(stateDir, customerId))) {
+      // Nothing known, so nothing can be missing: no listing of the whole API to find that out.
       out.err(`note: no poll of customer ${customerId} has run with the state directory ${stateDir}; nothing is known yet`);
+      report({ missing: [], complete: true, error: null });
+      return 0;
     }
     const poller = new UserPoller({ client: await client(), store: pollerStore(stateDir, customerId), customerId, onUser: () => {}, previousBaseUrl });
-    const { missing, complete } = await poller.reconcile();
-    if (out.json) out.value({ missing, complete });
-    else {
-      out.line(`${complete ? "complete listing" : "partial listing"}; known but not listed: ${missing.length ? missing.join(", ") : "none"}`);
-      if (missing.length) out.line("(not listed is not proof of deletion: review these before deleting anything downstream)");
+    const stop = interruptSignal(out, null);
+    let result;
+    try {
+      result = await poller.reconcile({ signal: stop.signal });
+    } finally {
+      stop.dispose();
+    }
+    report(result);
+    if (result.error) {
+      out.err(`vomo-users: reconcile did not finish: ${result.error.kind} error${result.error.status ? ` (HTTP ${result.error.status})` : ""}: ${result.error.message}`);
+      return 1;
     }
     return 0;
   },
