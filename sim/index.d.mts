@@ -37,7 +37,7 @@ export interface SimulatorLogEntry {
 
 export interface SimulatorFault {
   method?: string; path?: string; page?: number; times?: number | "always";
-  type: "status" | "reset" | "delay" | "stall" | "nonjson" | "truncated" | "foreign_next" | "redirect";
+  type: "status" | "reset" | "delay" | "stall" | "nonjson" | "truncated" | "foreign_next" | "redirect" | "unauthorized";
   status?: number; body?: string | object; headers?: Record<string, string>; ms?: number;
 }
 
@@ -48,6 +48,19 @@ export interface SimulatorTrigger {
 
 /** Wire-format (snake_case) objects. */
 export type WireUser = Record<string, unknown> & { id: number; email: string; updated_at: string; created_at: string };
+
+/** What `config()` and `configure()` return: the settings in effect. */
+export interface SimulatorConfig {
+  perPage: number; strict: boolean; latencyMs: number;
+  rateLimit: SimulatorRateLimit | null;
+  quirks: Required<SimulatorQuirks>;
+  token: string; forbiddenToken: string;
+}
+
+export interface SimulatorInfo {
+  url: string; origin: string; token: string; forbiddenToken: string; foreignUrl: string;
+  users: number; now: number; config: SimulatorConfig;
+}
 
 export interface Simulator {
   readonly url: string;
@@ -76,7 +89,9 @@ export interface Simulator {
   removeParticipation(userId: number, projectDateId: number): boolean;
   deleteUser(id: number): boolean;
   anonymizeUser(id: number): WireUser;
-  configure(options: Partial<Pick<SimulatorOptions, "rateLimit" | "quirks" | "strict" | "perPage" | "latencyMs" | "token" | "forbiddenToken">>): void;
+  configure(options: Partial<Pick<SimulatorOptions, "rateLimit" | "quirks" | "strict" | "perPage" | "latencyMs" | "token" | "forbiddenToken">>): SimulatorConfig;
+  config(): SimulatorConfig;
+  info(): SimulatorInfo;
   injectFault(fault: SimulatorFault): number;
   clearFaults(): void;
   onPage(trigger: SimulatorTrigger): number;

@@ -589,6 +589,12 @@ pub async fn find_or_create_user<R: Runtime>(
     defaults: &UpsertInput,
     call: &R::Call,
 ) -> Result<(User, bool)> {
+    // Checked before anything is sent: which email would be created would otherwise be a guess.
+    if let Some(other) = defaults.email.as_deref().filter(|d| crate::case::lowercase(d.trim()) != crate::case::lowercase(email.trim())) {
+        return Err(VomoError::invalid_input(format!(
+            "findOrCreateUser: defaults.email ({other}) differs from the email looked up ({email}); leave it out of defaults"
+        )));
+    }
     if let Some(user) = client.find_user_by_email(email, call).await? {
         return Ok((user, false));
     }

@@ -205,7 +205,7 @@ test("every client, poller and import method takes { maxRetries } and applies it
     getUser: () => c.getUser(id, once),
     upsertUser: () => c.upsertUser(record, once),
     findUserByEmail: () => c.findUserByEmail("x@example.org", once),
-    findOrCreateUser: () => findOrCreateUser(c, "y@example.org", record, once),
+    findOrCreateUser: () => findOrCreateUser(c, record.email, record, once),
     poll: () => poller.poll(once),
     // reconcile reports an unfinished listing as complete: false instead of throwing
     reconcile: async () => {

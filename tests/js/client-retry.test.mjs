@@ -148,7 +148,7 @@ test("abort: the error's cause is the signal's reason (a user's stop, AbortSigna
     poll: (signal) => poller.poll({ signal }),
     reconcile: (signal) => poller.reconcile({ signal }),
     importRoster: (signal) => importRoster(c, [NEW_USER], { signal }),
-    findOrCreateUser: (signal) => findOrCreateUser(c, "a@b.org", NEW_USER, { signal }),
+    findOrCreateUser: (signal) => findOrCreateUser(c, NEW_USER.email, NEW_USER, { signal }),
   };
   for (const [name, call] of Object.entries(calls)) {
     const stop = new Error("the operator pressed stop");

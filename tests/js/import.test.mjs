@@ -310,7 +310,13 @@ test("findOrCreateUser: an existing user is returned untouched; a new one is cre
   assert.equal(e.message, "findOrCreateUser: no user has this email, and the defaults cannot create one: "
     + "The first name field is required. The last name field is required.");
   assert.deepEqual(Object.keys(e.fields), ["first_name", "last_name"]);
+  // An email in the defaults must be the one looked up (any case): another is refused, nothing sent.
+  const sent = posts(sim);
+  const other = await rejects(findOrCreateUser(clientOf(sim), "new1@roster.example.org", { firstName: "A", lastName: "B", email: "other@roster.example.org" }), "invalid_input");
+  assert.equal(other.message, "findOrCreateUser: defaults.email (other@roster.example.org) differs from the email looked up (new1@roster.example.org); leave it out of defaults");
+  assert.equal(posts(sim), sent);
   assert.equal(posts(sim), 1, "still only the one create");
+  assert.equal((await findOrCreateUser(clientOf(sim), "new1@roster.example.org", { firstName: "A", lastName: "B", email: "NEW1@roster.example.org" })).created, true);
 });
 
 test("importRoster given parseRosterCsv's whole result says to pass its records", async (t) => {

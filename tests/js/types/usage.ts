@@ -9,6 +9,8 @@ import initParse, { VomoError as ParseError, parseUserPage as parsePage, parseUs
 import type { User as ParsedUser, Page as ParsedPage, UserDetail as ParsedDetail } from "vomo-users/parse";
 import { FileStore } from "vomo-users/stores/file";
 import type { FileStoreOptions } from "vomo-users/stores/file";
+import { startSimulator } from "vomo-users/sim";
+import type { SimulatorConfig, SimulatorInfo } from "vomo-users/sim";
 
 async function main(body: string): Promise<void> {
   await init();
@@ -105,7 +107,30 @@ async function storedImportApi(): Promise<string | null> {
   return importRoster.storedBaseUrl(options);
 }
 
+// The simulator's controls as its README lists them.
+async function simulatorControls(): Promise<number> {
+  const sim = await startSimulator({ port: 0, users: 3 });
+  const info: SimulatorInfo = sim.info();
+  const config: SimulatorConfig = sim.configure({ perPage: 5 });
+  const same: SimulatorConfig = sim.config();
+  sim.injectFault({ type: "unauthorized", times: 1 }); // a revoked token
+  // @ts-expect-error not a fault the simulator has
+  sim.injectFault({ type: "teapot" });
+  await sim.close();
+  return info.users + config.perPage + same.latencyMs;
+}
+
+// Import failures name their record's position; a reconciliation says why it stopped.
+async function failureRows(client: VomoClient, poller: UserPoller): Promise<number[]> {
+  const result = await importRoster(client, [{ firstName: "A", lastName: "B", email: "a@b.org" }]);
+  const stopped: VomoError | null = (await poller.reconcile()).error;
+  console.log(stopped?.kind, JSON.stringify(stopped?.toJSON()));
+  return [...result.failed.map((f) => f.index), ...result.emailChanged.map((c) => c.index)];
+}
+
 void main("{}");
+void simulatorControls;
+void failureRows;
 void storedImportApi;
 void baseOf;
 void skippingStore;
