@@ -161,8 +161,9 @@ impl<R: Runtime> Client<R> {
                 return Err(VomoError::invalid_input("VomoClient: requestsPerSecond must be a positive number or \"auto\""));
             }
         }
-        if config.max_response_bytes.is_nan() || config.max_response_bytes < 1.0 {
-            return Err(VomoError::invalid_input("VomoClient: maxResponseBytes must be a positive number"));
+        // A byte count: 1.5 would read as "2 bytes" in messages and cut at 1.
+        if !(config.max_response_bytes >= 1.0 && config.max_response_bytes.fract() == 0.0) {
+            return Err(VomoError::invalid_input("VomoClient: maxResponseBytes must be a positive whole number of bytes"));
         }
         if !(config.timeout_ms.is_finite() && config.timeout_ms > 0.0) || config.max_retry_after_ms < 0.0 {
             return Err(VomoError::invalid_input("VomoClient: timeoutMs must be positive and maxRetryAfterMs non-negative"));
@@ -325,6 +326,16 @@ impl<R: Runtime> Client<R> {
                         Ok(t) if redirects < MAX_REDIRECTS => {
                             redirects += 1;
                             request.url = t.into();
+                            // As fetch does: a 303 (of anything but a GET or HEAD), or a 301 or
+                            // 302 of a POST, is followed by a GET without the body; the upsert's
+                            // body (a password among its fields) is not sent on to another URL.
+                            let status = response.status;
+                            if (status == 303 && !matches!(request.method, "GET" | "HEAD"))
+                                || (matches!(status, 301 | 302) && request.method == "POST")
+                            {
+                                request.method = "GET";
+                                request.body = None;
+                            }
                             continue;
                         }
                         Ok(_) => {

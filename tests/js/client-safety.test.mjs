@@ -67,6 +67,21 @@ test("safety: a same-origin redirect is followed", async (t) => {
   assert.equal(s.foreignLog().length, 0);
 });
 
+test("safety: a redirected upsert is followed as fetch follows it: 303 (and 301/302 of a POST) by a GET without the body, 307 and 308 by the same POST", async (t) => {
+  const s = await sim(t);
+  const target = s.listAll()[0];
+  const input = { firstName: "Re", lastName: "Direct", email: target.email, phone: "555-0199" };
+  for (const [status, methods] of [[303, ["POST", "GET"]], [302, ["POST", "GET"]], [301, ["POST", "GET"]], [307, ["POST", "POST"]], [308, ["POST", "POST"]]]) {
+    s.clearLog();
+    const location = status >= 307 ? `${s.url}/users?moved=1` : `${s.url}/users/${target.id}`;
+    s.injectFault({ method: "POST", path: "/v1/users", type: "status", status, body: "", times: 1, headers: { Location: location } });
+    const r = await client(s).upsertUser(input);
+    assert.equal(r.user.id, target.id, String(status));
+    assert.deepEqual(sent(s).map((e) => e.method), methods, `${status}: ${sent(s).map((e) => `${e.method} ${e.path}`).join(", ")}`);
+  }
+  assert.equal(s.foreignLog().length, 0);
+});
+
 test("safety: a links.next that repeats a fetched page stops with parse naming links.next", async (t) => {
   const s = await sim(t);
   const page2 = await rawPage(s, 2);

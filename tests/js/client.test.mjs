@@ -294,6 +294,7 @@ test("client: options are checked (https outside loopback, token, numbers)", asy
     { baseUrl: "https://api.vomo.org/v1" }, { token: "", baseUrl: "https://api.vomo.org/v1" },
     { token: "t", requestsPerSecond: 0 }, { token: "t", requestsPerSecond: "fast" },
     { token: "t", maxRetries: -1 }, { token: "t", timeoutMs: 0 }, { token: "t", fetch: 42 },
+    { token: "t", maxResponseBytes: 1.5 }, { token: "t", maxResponseBytes: 0 },
   ];
   for (const options of bad) {
     assert.throws(() => new VomoClient(options), (e) => e instanceof VomoError && e.kind === "invalid_input",
