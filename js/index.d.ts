@@ -468,7 +468,9 @@ export function findOrCreateUser(client: VomoClient, email: string, defaults?: P
 export interface ParsedRoster {
   /** Records for importRoster, each with the `line` it came from. */
   records: (RosterRecord & { line: number })[];
-  errors: { line: number; message: string }[];
+  /** Rows that cannot be imported: their line, why, and what they held under the headers that
+   *  are read (by position as far as their cells go; empty for a row that could not be read). */
+  errors: { line: number; message: string; record: Partial<Record<keyof RosterRecord, string>> }[];
   ignoredColumns: string[];
 }
 /**

@@ -40,6 +40,10 @@ pub struct RowError {
     /// 1-based line number in the file where the row starts.
     pub line: u64,
     pub message: String,
+    /// What the row held under the headers that are read, as text (by position, as far as
+    /// its cells go, when their count is off), so that it can be written out and fixed; empty
+    /// when the row could not be read at all.
+    pub record: Map<String, Value>,
 }
 
 #[derive(Debug, Serialize)]
@@ -114,16 +118,12 @@ pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
-                errors.push(RowError { line, message: format!("unreadable row ({e})") });
+                errors.push(RowError { line, message: format!("unreadable row ({e})"), record: Map::new() });
                 continue;
             }
         };
         let line = row.position().map_or(0, |p| lines.line_at(p.byte()));
         if row.iter().all(str::is_empty) {
-            continue;
-        }
-        if row.len() != headers.len() {
-            errors.push(RowError { line, message: format!("{} cells where the header has {}", row.len(), headers.len()) });
             continue;
         }
         let mut record = Map::new();
@@ -132,8 +132,12 @@ pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
                 record.insert((*field).to_string(), Value::String(cell.to_string()));
             }
         }
+        if row.len() != headers.len() {
+            errors.push(RowError { line, message: format!("{} cells where the header has {}", row.len(), headers.len()), record });
+            continue;
+        }
         if !record.contains_key("email") {
-            errors.push(RowError { line, message: "no email".into() });
+            errors.push(RowError { line, message: "no email".into(), record });
             continue;
         }
         record.insert("line".into(), Value::from(line));

@@ -87,7 +87,7 @@ function showResults(result, records, lineErrors) {
       const r = records[x.index] ?? x;
       return [lineOf(x), ...COLUMNS.map((c) => r[c] ?? null), x.error.kind, x.error.message, x.fields ? fieldList(x.fields) : ""];
     }),
-    ...lineErrors.map((e) => [e.line, ...COLUMNS.map(() => null), "csv", e.message, ""]),
+    ...lineErrors.map((e) => [e.line, ...COLUMNS.map((c) => e.record?.[c] ?? null), "csv", e.message, ""]),
   ].sort((a, b) => a[0] - b[0]);
   const link = $("import-download");
   if (downloadUrl) URL.revokeObjectURL(downloadUrl);

@@ -22,6 +22,11 @@ test("spreadsheet headers, BOM, quoted fields and CRLF map to import records", (
   assert.deepEqual(errors.map((e) => e.line), [5, 6]);
   assert.match(errors[0].message, /3 cells where the header has 7/);
   assert.match(errors[1].message, /no email/);
+  // What an unusable row held, under the headers read, so that it can be written out and fixed.
+  assert.deepEqual(errors.map((e) => e.record), [
+    { externalId: "E-3", firstName: "Only", lastName: "Two" },
+    { externalId: "E-4", firstName: "No", lastName: "Email" },
+  ]);
   assert.deepEqual(ignoredColumns, ["Shoe Size"]);
 });
 

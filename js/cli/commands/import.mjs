@@ -28,7 +28,7 @@ const defaultKey = (file, bytes) => `${basename(file)}-${createHash("sha256").up
 function failures(records, errors, result) {
   // By the record's position in `records` (two rows may share an External ID or an email).
   const take = (index) => records[index] ?? null;
-  const list = errors.map((e) => ({ line: e.line, kind: "invalid_row", message: e.message, record: null }));
+  const list = errors.map((e) => ({ line: e.line, kind: "invalid_row", message: e.message, record: e.record ?? null }));
   for (const f of result.failed) {
     const record = take(f.index);
     const fields = f.fields && f.error.kind === "validation" ? ` (${Object.entries(f.fields).map(([k, v]) => `${k}: ${[].concat(v).join("; ")}`).join(", ")})` : "";
