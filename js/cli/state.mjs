@@ -30,19 +30,25 @@ export function defaultStateDir(env) {
 export async function checkStateDir(stateDir, baseUrl, { bind = true } = {}) {
   const file = join(stateDir, "api.json");
   const api = baseUrl;
+  // What the file system refused, said of the directory the user named (not of a temporary file in it).
+  const unusable = (e, what) => new UsageError(`--state-dir ${stateDir} ${what} (${e.code ?? e.message})`);
   if (bind) {
     try {
       await mkdir(stateDir, { recursive: true });
     } catch (e) {
-      throw new UsageError(`--state-dir ${stateDir} cannot be used as a directory (${e.code ?? e.message})`);
+      throw unusable(e, "cannot be used as a directory");
     }
     const temp = join(stateDir, `.api.json.${randomBytes(6).toString("hex")}`);
-    await writeFile(temp, `${JSON.stringify({ baseUrl: api })}\n`);
+    try {
+      await writeFile(temp, `${JSON.stringify({ baseUrl: api })}\n`);
+    } catch (e) {
+      throw unusable(e, e.code === "EROFS" || e.code === "EACCES" || e.code === "EPERM" ? "is not writable" : "cannot be written to");
+    }
     try {
       await link(temp, file);
       return {};
     } catch (e) {
-      if (e.code !== "EEXIST") throw e;
+      if (e.code !== "EEXIST") throw unusable(e, "cannot be written to");
     } finally {
       await rm(temp, { force: true });
     }
@@ -52,7 +58,7 @@ export async function checkStateDir(stateDir, baseUrl, { bind = true } = {}) {
     text = await readFile(file, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return {}; // not bound, and not binding
-    throw e;
+    throw unusable(e, e.code === "ENOTDIR" ? "is not a directory" : "cannot be read");
   }
   let bound, previousBaseUrl;
   try {

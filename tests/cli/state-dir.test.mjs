@@ -139,3 +139,21 @@ test("an API that moved: with previousBaseUrl written into api.json as the refus
   assert.ok(unbound.stderr.includes(`the API at ${b.sim.url}`), unbound.stderr);
   assert.equal(c.sim.log().length, 0);
 });
+
+test("a --state-dir that is a file is bad usage naming it, for the commands that bind it and for reconcile, which only reads it", async (t) => {
+  const { sim, env, dir } = await world(t);
+  const file = join(dir, "afile");
+  await writeFile(file, "not a directory\n");
+  const roster = join(dir, "r.csv");
+  await writeFile(roster, "First Name,Last Name,Email\nA,B,ab@example.org\n");
+  for (const [args, what] of [
+    [["reconcile", "--customer", "c", "--state-dir", file], /--state-dir .*afile is not a directory \(ENOTDIR\)$/m],
+    [["poll", "--customer", "c", "--state-dir", file], /--state-dir .*afile cannot be used as a directory \(EEXIST\)$/m],
+    [["import", roster, "--state-dir", file], /--state-dir .*afile cannot be used as a directory \(EEXIST\)$/m],
+  ]) {
+    const r = await cli(args, { env });
+    assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
+    assert.match(r.stderr, what);
+  }
+  assert.equal(sim.log().length, 0, "nothing sent");
+});
