@@ -154,3 +154,26 @@ test("POLL_GROUPS spreads the customers over consecutive cron runs, each custome
   assert.ok(kicked.every((k) => k.length < ids.length), JSON.stringify(kicked));
   for (const id of ids) assert.equal((await w.settled(id, 1)).lastPoll.ok, true);
 });
+
+test("a cron that arrives while a customer's slice runs counts it as already running and schedules no second slice", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 30, seed: 62, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  const sink = await startSink(t);
+  const w = await startWorker(t, {
+    sink, vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url }, secrets: { VOMO_TOKEN_ACME: sim.token, ADMIN_TOKEN },
+  });
+  sim.advanceClock(10_000);
+  sim.configure({ latencyMs: 400 }); // a slice of two pages takes most of a second
+  await w.cron();
+  await until(() => sim.log().length > 0 || undefined, "the alarm's slice to start");
+  await w.cron();
+  const second = await w.cronLine(1);
+  assert.deepEqual([second.scheduled, second.alreadyRunning], [0, 1], JSON.stringify(second));
+  const h = await w.settled("acme", 1);
+  assert.equal(h.lastPoll.result.processed, 30);
+  // Had the second cron set an alarm, a second slice would run right after the first.
+  sim.configure({ latencyMs: 0 });
+  const quiet = await w.call("GET", "/customers/acme/health");
+  assert.equal(quiet.body.nextAlarm, null, "no alarm left behind");
+  assert.equal(w.polls("acme").length, 1, "one slice");
+});

@@ -141,10 +141,15 @@ function describe(e: unknown): SliceError {
 }
 
 export class CustomerPoller extends DurableObject<AppEnv> {
+  /** Slices running in this object now (an alarm's, a "poll now"); in memory: an evicted object runs none. */
+  private running = 0;
+
   /** Cron fan-out: makes sure a slice runs soon, without waiting for it. */
   async kick(customerId: string): Promise<{ scheduled: boolean }> {
     await this.remember(customerId);
-    if ((await this.ctx.storage.getAlarm()) !== null) return { scheduled: false };  // a chain is under way
+    // A chain is under way: an alarm is set, or a slice is running (while an alarm handler
+    // runs, getAlarm() says none, and a new one would run again right after it).
+    if (this.running > 0 || (await this.ctx.storage.getAlarm()) !== null) return { scheduled: false };
     await this.ctx.storage.setAlarm(Date.now());
     return { scheduled: true };
   }
@@ -271,6 +276,15 @@ export class CustomerPoller extends DurableObject<AppEnv> {
   }
 
   private async slice(customerId: string, trigger: Trigger): Promise<SliceOutcome> {
+    this.running++;
+    try {
+      return await this.runSlice(customerId, trigger);
+    } finally {
+      this.running--;
+    }
+  }
+
+  private async runSlice(customerId: string, trigger: Trigger): Promise<SliceOutcome> {
     const started = Date.now();
     const tally: Tally = { subrequests: new Subrequests(), delivered: 0, deadLetters: 0, storageReads: 0, storageWrites: 0 };
     let result: PollResult | null = null;
