@@ -23,10 +23,15 @@ test("upsert --json: {user, created} for a new email, created:false for the same
   assert.equal(b.created, false);
   assert.equal(b.user.id, a.user.id);
   assert.equal(sim.getUser(a.user.id).last_name, "Okafor-Lee");
+  // An empty value is not sent, and the command says so (it is not a way to clear a field).
+  const empty = await cli(["upsert", "--first-name", "Nia", "--last-name", "Okafor-Lee", "--email", "nia@example.org", "--phone", "", "--json", ...FAST], { env });
+  assert.equal(empty.code, 0, empty.stderr);
+  assert.match(empty.stderr, /^note: --phone is empty and is not sent: VOMO keeps the value it has$/m);
+  assert.equal(sim.getUser(a.user.id).phone, "(555) 010-2000");
 
   const text = await cli(["upsert", "--first-name", "Bo", "--last-name", "Berg", "--email", "bo@example.org", ...FAST], { env });
   assert.match(text.stdout, /^created user \d+$/m);
-  assert.equal(posts(sim).length, 3);
+  assert.equal(posts(sim).length, 4);
 });
 
 test("a 422 from the server: exit 1, kind validation, the field named", async (t) => {

@@ -23,9 +23,13 @@ own lost create).`,
     if (missing.length) throw new UsageError(`upsert: missing ${missing.map((f) => `--${f}`).join(", ")}`, "upsert");
     const input = {};
     for (const [flag, key] of Object.entries(FIELDS)) if (values[flag] !== undefined && values[flag] !== "") input[key] = values[flag];
-    return { input };
+    // An empty value is not sent (the upsert leaves a field it is not given as VOMO has it):
+    // said, so that `--phone ""` is not taken for clearing the phone.
+    const empty = Object.keys(FIELDS).filter((flag) => values[flag] === "");
+    return { input, empty };
   },
   async run({ out, options, client }) {
+    for (const flag of options.empty) out.err(`note: --${flag} is empty and is not sent: VOMO keeps the value it has`);
     const result = await (await client()).upsertUser(options.input);
     if (out.json) {
       out.value(result);
