@@ -14,13 +14,15 @@ fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// A number option of the call, `None` when absent; a non-number is `invalid_input`.
-fn opt_number(call: &JsValue, key: &str) -> crate::error::Result<Option<f64>> {
+/// A number option of the call, `None` when absent; a non-number is `invalid_input`, named
+/// by the method (`who`) as the core's own checks of its value are.
+fn opt_number(call: &JsValue, key: &str, who: Option<&str>) -> crate::error::Result<Option<f64>> {
     let v = get(call, key);
     if v.is_undefined() || v.is_null() {
         return Ok(None);
     }
-    v.as_f64().map(Some).ok_or_else(|| VomoError::invalid_input(format!("{key} must be a number")))
+    let prefix = who.map(|w| format!("{w}: ")).unwrap_or_default();
+    v.as_f64().map(Some).ok_or_else(|| VomoError::invalid_input(format!("{prefix}{key} must be a number")))
 }
 
 /// The call's options bag as a [`WebCall`]. The signal is used duck-typed (`aborted`,
@@ -30,17 +32,18 @@ pub fn call_of(options: &JsValue) -> crate::error::Result<WebCall> {
     if options.is_undefined() || options.is_null() {
         return Ok(call);
     }
-    if let Some(name) = get(options, "who").as_string() {
-        call = call.named(&name);
+    let who = get(options, "who").as_string();
+    if let Some(name) = &who {
+        call = call.named(name);
     }
     let signal = get(options, "signal");
     if signal.is_object() {
         call = call.with_signal(signal.unchecked_into());
     }
-    if let Some(ms) = opt_number(options, "timeoutMs")? {
+    if let Some(ms) = opt_number(options, "timeoutMs", who.as_deref())? {
         call = call.with_timeout_ms(ms);
     }
-    if let Some(n) = opt_number(options, "maxRetries")? {
+    if let Some(n) = opt_number(options, "maxRetries", who.as_deref())? {
         call = call.with_max_retries(n);
     }
     Ok(call)

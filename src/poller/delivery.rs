@@ -271,9 +271,10 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             // In changed-users mode a retry carries the detail, and its participation events
             // follow, as the first offer's would have.
             let detail = if self.config.participations == ParticipationMode::ChangedUsers {
-                if run.out_of_budget(&self.client) {
+                if run.retries_out_of_budget(&self.client) {
+                    // The rest waits for the next poll; the walk gets the other half.
                     waiting.push_front(entry);
-                    return Ok(false);
+                    return Ok(true);
                 }
                 match self.detail_of(run, &user).await {
                     Ok(d) => d,
@@ -310,8 +311,16 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 Err(failure) => {
                     run.state.core.dead_letters.push(entry);
                     run.pending.push(PendingFailure { id: user.id, updated_at: user.updated_at.0, failure });
-                    if self.on_failure(run).await? == Delivery::Halt {
-                        return Ok(false);
+                    // Retries alone do not make an outage: queued changes the downstream
+                    // rejects for good (a 422 from the CRM) would otherwise stop every poll
+                    // before its walk, so that no success ever judged them and nothing new was
+                    // delivered again. After a run of them the rest of the queue waits, and the
+                    // walk's next delivery decides: a failure too is an outage, a success
+                    // counts these attempts.
+                    run.report.failed += 1;
+                    run.consecutive_failures += 1;
+                    if run.consecutive_failures >= self.config.max_consecutive_failures.max(1) {
+                        return Ok(true);
                     }
                 }
             }

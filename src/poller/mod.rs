@@ -194,6 +194,13 @@ impl<R: Runtime> PollRun<'_, R> {
         client.stats().requests - self.requests_at_start
     }
 
+    /// True when the dead-letter retries have used their share of the budget (half of it):
+    /// the rest is kept for the walk, so that queued changes that keep failing cannot take
+    /// every slice's requests (each retry reads a detail in changed-users mode).
+    pub fn retries_out_of_budget(&self, client: &Client<R>) -> bool {
+        self.max_requests.is_some_and(|m| self.requests(client) >= m / 2)
+    }
+
     /// True when the next request would exceed the budget (and records why the poll stops).
     pub fn out_of_budget(&mut self, client: &Client<R>) -> bool {
         let out = self.max_requests.is_some_and(|m| self.requests(client) >= m);
@@ -233,6 +240,19 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// One poll: retry dead letters, walk the changed users window by window, then (in
     /// full-scan mode) continue the participation scan. Stops early at `max_requests`.
     pub async fn poll(&self, max_requests: Option<u64>, call: &R::Call) -> Result<PollReport> {
+        // A budget too small for one step of the mode would be spent on the same page every
+        // slice, for good: a page, then a user's detail (changed-users); the window's page, the
+        // scan's page, then a detail (full-scan).
+        let (least, mode, step) = match self.config.participations {
+            ParticipationMode::Off => (0, "off", ""),
+            ParticipationMode::ChangedUsers => (2, "changed-users", "a page and a user's detail"),
+            ParticipationMode::FullScan => (3, "full-scan", "a window's page, the scan's page and a user's detail"),
+        };
+        if let Some(m) = max_requests.filter(|m| (1..least).contains(m)) {
+            return Err(VomoError::invalid_input(format!(
+                "poll: maxRequests {m} can never get past one page with participations \"{mode}\" ({step} take {least}); give at least {least}"
+            )));
+        }
         if self.running.replace(true) {
             return Err(VomoError::new(ErrorKind::Busy, "a poll of this UserPoller is still running; await it before starting another"));
         }

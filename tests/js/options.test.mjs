@@ -242,6 +242,9 @@ test("a signal that is not an AbortSignal (an AbortController, a string, a plain
     for (const signal of ["x", {}, 1]) {
       assert.equal((await refusal(() => call({ signal }))).message, `${who}: signal must be an AbortSignal`);
     }
+    // The other call options' type errors name the method too.
+    assert.equal((await refusal(() => call({ timeoutMs: "5" }))).message, `${who}: timeoutMs must be a number`);
+    assert.equal((await refusal(() => call({ maxRetries: "x" }))).message, `${who}: maxRetries must be a number`);
   }
   assert.deepEqual(sent(sim), [], "nothing reached the server");
   // An AbortSignal, null and undefined are fine.

@@ -460,3 +460,81 @@ test("poller: a change given up (final) whose onDeadLetter throws is not dropped
   await pollWithAnotherChange(3);
   assert.equal(heard.length, 3, "settled: not offered again after the sink took it");
 });
+
+test("poller: ten queued changes the downstream rejects for good do not stop the poller: other changes go on, and those are given up", async (t) => {
+  const { sim, client } = await setup(t, { users: 60 });
+  const all = sim.listAll();
+  const poison = new Set(all.slice(0, 10).map((u) => u.id)); // maxConsecutiveFailures is 10
+  const good = all.slice(20);
+  const delivered = new Map();
+  const finals = [];
+  const poller = new UserPoller({
+    client, store: new MemoryStore(), customerId: "acme",
+    onUser: ({ user }) => {
+      if (poison.has(user.id)) throw new Error("422 from the CRM");
+      delivered.set(user.id, user.updatedAt);
+    },
+    onDeadLetter: ({ user, final }) => { if (final) finals.push(user.id); },
+  });
+  await poller.poll();
+  for (let i = 0; i < 7; i++) {
+    const user = good[i];
+    sim.updateUser(user.id, { last_name: `Changed${i}` });
+    tick(sim);
+    const r = await poller.poll();
+    assert.notEqual(r.stopReason, "handler_outage", `poll ${i}: the queue's retries alone made an outage`);
+    assert.equal(delivered.get(user.id), new Date(sim.getUser(user.id).updated_at).toISOString(), `poll ${i}: the new change was delivered`);
+  }
+  assert.deepEqual([...finals].sort(), [...poison].sort(), "each poison change given up once, after maxAttempts");
+});
+
+test("poller: a real outage (the fresh delivery after the queue's retries fails too) still stops the poll as handler_outage", async (t) => {
+  const { sim, client } = await setup(t, { users: 30 });
+  let down = false;
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme",
+    onUser: () => { if (down) throw new Error("CRM down"); } });
+  await poller.poll();
+  down = true;
+  for (const u of sim.listAll().slice(0, 12)) sim.updateUser(u.id, { phone: "555-0101" });
+  tick(sim);
+  assert.equal((await poller.poll()).stopReason, "handler_outage", "ten fresh failures in a row");
+  sim.updateUser(sim.listAll()[20].id, { phone: "555-0102" });
+  tick(sim);
+  const second = await poller.poll();
+  assert.equal(second.stopReason, "handler_outage", "the retries fail, then the walk's next delivery fails too");
+  assert.equal(second.complete, false);
+});
+
+test("poller (changed-users): queued changes that keep failing take at most half of a slice's requests; the walk gets the rest", async (t) => {
+  const { sim, client } = await setup(t, { users: 60 });
+  const all = sim.listAll();
+  const poison = new Set(all.slice(0, 8).map((u) => u.id));
+  const delivered = new Set();
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", participations: "changed-users",
+    onUser: ({ user }) => { if (poison.has(user.id)) throw new Error("rejected"); delivered.add(`${user.id}@${user.updatedAt}`); } });
+  await poller.poll();
+  const fresh = all[30];
+  sim.updateUser(fresh.id, { phone: "555-0199" });
+  tick(sim);
+  let polls = 0;
+  const key = () => `${fresh.id}@${new Date(sim.getUser(fresh.id).updated_at).toISOString()}`;
+  while (!delivered.has(key())) {
+    assert.ok(++polls <= 10, "the fresh change never got through slices of 5 requests");
+    const r = await poller.poll({ maxRequests: 5 });
+    assert.ok(r.requests <= 5);
+  }
+});
+
+test("poll: a maxRequests too small to ever get past one page in the mode is refused, nothing sent", async (t) => {
+  const { sim, client } = await setup(t, { users: 5 });
+  for (const [participations, m, least] of [["changed-users", 1, 2], ["full-scan", 1, 3], ["full-scan", 2, 3]]) {
+    const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", participations });
+    sim.clearLog();
+    const e = await poller.poll({ maxRequests: m }).then(() => assert.fail("resolved"), (err) => err);
+    assert.equal(e.kind, "invalid_input");
+    assert.match(e.message, new RegExp(`maxRequests ${m} can never get past one page with participations "${participations}" .*give at least ${least}`));
+    assert.equal(sim.log().length, 0);
+    assert.equal((await poller.poll({ maxRequests: least })).requests <= least, true);
+  }
+  assert.equal((await new UserPoller({ client, store: new MemoryStore(), customerId: "x" }).poll({ maxRequests: 1 })).requests, 1, "off: 1 is fine");
+});

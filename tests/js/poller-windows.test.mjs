@@ -177,3 +177,29 @@ test("windowMarginMs at its minimum (2000): a quiet poll costs one request, as a
     }
   }
 });
+
+test("windowMarginMs below 3 s against a server that sends no Date header: a quiet poll is still one request", async (t) => {
+  // Its Date header stripped on the way (as some proxies do); its clock a minute behind ours,
+  // so that every seeded user lies before the windows' end by our clock, the only one there is.
+  const sim = await startSimulator({ port: 0, users: 40, seed: 12, now: Date.now() - 60_000 });
+  t.after(() => sim.close());
+  const noDate = async (url, init) => {
+    const r = await fetch(url, init);
+    const headers = new Headers(r.headers);
+    headers.delete("date");
+    return new Response(r.body, { status: r.status, statusText: r.statusText, headers });
+  };
+  const { VomoClient } = await import("vomo-users");
+  const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 1000, fetch: noDate });
+  const { poller, delivered } = recordingPoller(client, { windowMarginMs: 2000 });
+  const first = await poller.poll();
+  assert.equal(first.complete, true);
+  assert.equal(delivered.length, 40);
+  for (let i = 0; i < 3; i++) {
+    const quiet = await poller.poll();
+    // Before, the window's end and "caught up" used different margins: ~1,000 windows of 1 ms.
+    assert.ok(quiet.requests <= 2, `quiet poll ${i}: ${quiet.requests} requests`);
+    assert.equal(quiet.complete, true);
+  }
+  assert.equal(delivered.length, 40, "nothing delivered twice");
+});

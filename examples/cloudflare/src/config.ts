@@ -158,6 +158,11 @@ export function settings(env: AppEnv): Settings {
     pollIntervalMs: int(env.POLL_INTERVAL_MS, "POLL_INTERVAL_MS", 1, 900_000),
   };
   s.baseUrl = apiBaseUrl(s.baseUrl);
+  // The package refuses a slice that could never get past one page in these modes.
+  const least = { off: 1, "changed-users": 2, "full-scan": 3 }[s.participations];
+  if (s.maxRequestsPerSlice < least) {
+    throw new ConfigError(`MAX_REQUESTS_PER_SLICE must be at least ${least} with PARTICIPATIONS ${s.participations}, got ${s.maxRequestsPerSlice}`);
+  }
   if (s.delivery === "webhook" && !s.webhookUrl) throw new ConfigError("DELIVERY is webhook but WEBHOOK_URL is empty");
   if (s.delivery === "webhook" && !env.WEBHOOK_SECRET) throw new ConfigError("DELIVERY is webhook but the WEBHOOK_SECRET secret is not set");
   return s;
