@@ -402,7 +402,9 @@ export interface ImportProgress {
   created: number;
   updated: number;
   failed: number;
-  /** Estimated ms until the last record, from the pace so far; null before the first send. */
+  /** Records not sent because their email changed for their external id (see `mapping`). */
+  emailChanged: number;
+  /** Estimated ms until the last record: the records still to send, at the pace of those sent so far; null before the first send. */
   etaMs: number | null;
 }
 

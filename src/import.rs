@@ -92,7 +92,10 @@ pub struct Progress {
     pub created: usize,
     pub updated: usize,
     pub failed: usize,
-    /// Estimated milliseconds until the last record is done, from the pace so far.
+    /// Records not sent because their email changed for their external id (see `Mapping`).
+    pub email_changed: usize,
+    /// Estimated milliseconds until the last record is done: the records still to send, at
+    /// the pace of those sent so far.
     pub eta_ms: Option<f64>,
 }
 
@@ -222,8 +225,9 @@ fn identity(index: usize, record: &RosterRecord, email: Option<&str>) -> String 
 /// Where a record's outcome is saved, and what the run knows of it before sending.
 struct RecordKey {
     email: Option<String>,
-    /// The email appeared in an earlier row of this roster.
-    duplicate: bool,
+    /// Why the record is a repeat of an earlier row of this roster (its external id or its
+    /// email appeared there), which is not sent; `None` for a first row.
+    repeat: Option<String>,
     /// Its identity alone: the key progress saved by releases before the digest used.
     identity: String,
     /// Its identity and a digest of its fields (FNV-1a, 64 bits, of the fields as JSON: the
@@ -236,20 +240,34 @@ struct RecordKey {
 
 fn record_keys(records: &[RosterRecord]) -> Vec<RecordKey> {
     let mut seen_emails: HashSet<String> = HashSet::new();
+    let mut seen_ids: HashSet<String> = HashSet::new();
     records
         .iter()
         .enumerate()
         .map(|(index, record)| {
             let email = record.input.normalized_email();
-            let duplicate = email.as_ref().is_some_and(|e| !seen_emails.insert(e.clone()));
-            // A repeated email must not share the first row's identity (it would look settled).
-            let identity =
-                if duplicate && record.external_id.is_none() { format!("i:{index}") } else { identity(index, record, email.as_deref()) };
+            let external_id = record.external_id.as_deref().map(str::trim).filter(|x| !x.is_empty());
+            let id_repeat = external_id.is_some_and(|x| !seen_ids.insert(x.to_string()));
+            let email_repeat = email.as_ref().is_some_and(|e| !seen_emails.insert(e.clone()));
+            // Two rows of one external id would be one person sent twice (or, with another
+            // email, a second VOMO user); two of one email, the second overwriting the first.
+            let repeat = match (id_repeat, email_repeat) {
+                (true, _) => Some(format!(
+                    "external id {} appears earlier in this roster; only the first row is sent",
+                    external_id.unwrap_or_default()
+                )),
+                (false, true) => {
+                    Some(format!("{} appears earlier in this roster; only the first row is sent", email.as_deref().unwrap_or_default()))
+                }
+                _ => None,
+            };
+            // A repeat must not share the first row's identity (it would look settled).
+            let identity = if repeat.is_some() { format!("i:{index}") } else { identity(index, record, email.as_deref()) };
             let fields = UpsertInput { password: None, ..record.input.clone() };
             let mut digest = fnv::FnvHasher::default();
             digest.write(serde_json::to_string(&fields).unwrap_or_default().as_bytes());
             let key = format!("{identity}#{:016x}", digest.finish());
-            RecordKey { email, duplicate, identity, key }
+            RecordKey { email, repeat, identity, key }
         })
         .collect()
 }
@@ -258,7 +276,10 @@ impl SavedImport {
     /// A record's saved outcome: under its key, else (progress saved before the digest) under
     /// its identity alone, as those releases settled it whatever its fields.
     fn outcome(&self, k: &RecordKey) -> Option<&Settled> {
-        self.settled.get(&k.key).or_else(|| self.settled.get(&k.identity))
+        let found = self.settled.get(&k.key).or_else(|| self.settled.get(&k.identity))?;
+        // Saved by earlier releases, and worked out again on every run now (see `kept`).
+        (!matches!(found, Settled::EmailChanged(_)) && !matches!(found, Settled::Failed(f) if f.error.kind == "invalid_input"))
+            .then_some(found)
     }
 }
 
@@ -268,6 +289,21 @@ impl SavedImport {
 /// every record would "fail" and a rerun against the right URL would send none of them.
 fn settled_error(e: &VomoError) -> bool {
     !e.retryable() && !matches!(e.kind, ErrorKind::Auth | ErrorKind::Forbidden | ErrorKind::Aborted | ErrorKind::NotFound)
+}
+
+/// Whether an outcome is saved, so that a rerun with the key skips the record. Not saved, and
+/// worked out again on every run: what depends on more than the record's own fields, which
+/// the key digests. A repeat depends on the roster's other rows (the first row may be fixed or
+/// moved), a changed email on the mapping (resolved by the operator since), a refused password
+/// on the password, which the key leaves out (a corrected one would never be sent), and the
+/// client's own checks cost no request.
+fn kept(settled: &Settled, record: &RosterRecord) -> bool {
+    match settled {
+        Settled::EmailChanged(_) => false,
+        Settled::Failed(f) if f.error.kind == "invalid_input" => false,
+        Settled::Failed(f) => !(record.input.password.is_some() && f.fields.as_ref().is_some_and(|fields| fields.contains_key("password"))),
+        _ => true,
+    }
 }
 
 /// Upserts every unsettled record. `on_progress` runs after each record. With a store and
@@ -356,43 +392,54 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
     let total = records.len();
     let started = client.runtime().now_ms();
     let keys = record_keys(records);
-    let mut transient: Vec<(usize, FailedRecord)> = Vec::new(); // by record index, in order
+    // Outcomes of this run that are not saved (`kept`, and retryable failures), by record index, in order.
+    let mut unsaved: Vec<(usize, Settled)> = Vec::new();
+    // For the ETA: the records after each one that this run will send, and the pace of those sent.
+    let mut to_send: Vec<usize> = keys.iter().map(|k| usize::from(k.repeat.is_none() && saved.outcome(k).is_none())).collect();
+    for i in (0..to_send.len().saturating_sub(1)).rev() {
+        to_send[i] += to_send[i + 1];
+    }
     let mut sent = 0usize;
     let mut since_save = 0usize;
     let mut outcome: Result<()> = Ok(());
-    let mut counts = [0usize; 3]; // created, updated, failed
+    let mut counts = [0usize; 4]; // created, updated, failed, email changed
     for ((index, record), k) in records.iter().enumerate().zip(&keys) {
         let (id, email) = (&k.key, &k.email);
-        if saved.outcome(k).is_none() {
-            let result = import_one(client, record, email.as_deref(), k.duplicate, options.mapping, call).await;
-            sent += 1;
-            match result {
-                Ok(settled) => settle(&mut saved, &mut progress, id, settled),
-                Err(e) if settled_error(&e) => {
-                    let fields = e.fields.clone();
-                    let failed = FailedRecord {
-                        index,
-                        external_id: record.external_id.clone(),
-                        email: email.clone().unwrap_or_default(),
-                        error: (&e).into(),
-                        fields,
-                    };
-                    settle(&mut saved, &mut progress, id, Settled::Failed(failed));
-                }
-                Err(e) if e.retryable() => transient.push((
-                    index,
-                    FailedRecord {
-                        index,
-                        external_id: record.external_id.clone(),
-                        email: email.clone().unwrap_or_default(),
-                        error: (&e).into(),
-                        fields: None,
-                    },
-                )),
+        let failed = |e: &VomoError| {
+            let fields = if settled_error(e) { e.fields.clone() } else { None };
+            Settled::Failed(FailedRecord {
+                index,
+                external_id: record.external_id.clone(),
+                email: email.clone().unwrap_or_default(),
+                error: e.into(),
+                fields,
+            })
+        };
+        if let Some(why) = &k.repeat {
+            unsaved.push((index, failed(&VomoError::invalid_input(why.clone()))));
+        } else if saved.outcome(k).is_none() {
+            let requests = client.stats().requests;
+            let result = import_one(client, record, email.as_deref(), options.mapping, call).await;
+            sent += usize::from(client.stats().requests > requests);
+            let (settled, retryable) = match result {
                 Err(e) => {
+                    // The mapping failed (its get, or its set after the upsert went through):
+                    // the import stops, and the record is sent again by the rerun.
                     outcome = Err(e);
                     break;
                 }
+                Ok(Ok(settled)) => (settled, false),
+                Ok(Err(e)) if e.retryable() => (failed(&e), true),
+                Ok(Err(e)) if settled_error(&e) => (failed(&e), false),
+                Ok(Err(e)) => {
+                    outcome = Err(e);
+                    break;
+                }
+            };
+            if !retryable && kept(&settled, record) {
+                settle(&mut saved, &mut progress, id, settled);
+            } else {
+                unsaved.push((index, settled));
             }
             // Lost to another run: stop before writing the progress log it writes now.
             if let (Some(l), Some(store)) = (lease.as_mut(), options.store) {
@@ -406,17 +453,24 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
                 since_save = 0;
             }
         }
-        match saved.outcome(k) {
+        match outcome_of(&saved, &unsaved, index, k) {
             Some(Settled::Created(_)) => counts[0] += 1,
             Some(Settled::Updated(_)) => counts[1] += 1,
-            Some(Settled::Failed(_)) => counts[2] += 1,
-            Some(Settled::EmailChanged(_)) => {}
-            None => counts[2] += 1, // a retryable failure, not settled
+            Some(Settled::Failed(_)) | None => counts[2] += 1,
+            Some(Settled::EmailChanged(_)) => counts[3] += 1,
         }
         let elapsed = client.runtime().now_ms() - started;
-        let remaining = total - (index + 1);
+        let remaining = to_send.get(index + 1).copied().unwrap_or(0);
         let eta_ms = (sent > 0).then(|| elapsed / sent as f64 * remaining as f64);
-        on_progress(&Progress { done: index + 1, total, created: counts[0], updated: counts[1], failed: counts[2], eta_ms });
+        on_progress(&Progress {
+            done: index + 1,
+            total,
+            created: counts[0],
+            updated: counts[1],
+            failed: counts[2],
+            email_changed: counts[3],
+            eta_ms,
+        });
     }
     if let Some(p) = progress.as_mut() {
         if let (Some(l), Some(store), true) = (lease.as_mut(), options.store, p.needs_save()) {
@@ -426,7 +480,12 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
         p.save(&saved).await?;
     }
     outcome?;
-    Ok(summarize(&keys, &saved, &transient))
+    Ok(summarize(&keys, &saved, &unsaved))
+}
+
+/// Record `index`'s outcome in this run: saved, or one of this run's that is not.
+fn outcome_of<'a>(saved: &'a SavedImport, unsaved: &'a [(usize, Settled)], index: usize, k: &RecordKey) -> Option<&'a Settled> {
+    saved.outcome(k).filter(|_| k.repeat.is_none()).or_else(|| unsaved.iter().rev().find(|(i, _)| *i == index).map(|(_, s)| s))
 }
 
 fn settle<S: Store>(saved: &mut SavedImport, progress: &mut Option<ProgressLog<'_, S>>, id: &str, settled: Settled) {
@@ -527,59 +586,57 @@ impl<'a, S: Store> ProgressLog<'a, S> {
     }
 }
 
-/// The result over the first `upto` records, in roster order.
-/// The outcome of every record up to `upto`, in roster order (a retryable failure where its record is).
-fn summarize(keys: &[RecordKey], saved: &SavedImport, transient: &[(usize, FailedRecord)]) -> ImportResult {
+/// The outcome of every record, in roster order (one of this run's unsaved ones where its record is).
+fn summarize(keys: &[RecordKey], saved: &SavedImport, unsaved: &[(usize, Settled)]) -> ImportResult {
     let mut result = ImportResult::default();
-    let mut transient = transient.iter().peekable();
     for (index, k) in keys.iter().enumerate() {
-        match saved.outcome(k) {
+        match outcome_of(saved, unsaved, index, k) {
             Some(Settled::Created(u)) => result.created.push(u.clone()),
             Some(Settled::Updated(u)) => result.updated.push(u.clone()),
             Some(Settled::Failed(f)) => result.failed.push(FailedRecord { index, ..f.clone() }),
             Some(Settled::EmailChanged(c)) => result.email_changed.push(EmailChange { index, ..c.clone() }),
             None => {}
         }
-        if let Some((_, f)) = transient.next_if(|(i, _)| *i == index) {
-            result.failed.push(FailedRecord { index, ..f.clone() });
-        }
     }
     result
 }
 
+/// One record: its outcome (`Ok(Err)`: the record's own failure, by the client's checks or the
+/// server), or `Err` when the mapping failed, which stops the import.
 async fn import_one<R: Runtime, M: Mapping>(
     client: &Client<R>,
     record: &RosterRecord,
     email: Option<&str>,
-    duplicate: bool,
     mapping: Option<&M>,
     call: &R::Call,
-) -> Result<Settled> {
-    record.input.to_body()?;
-    let email = email.unwrap_or_default();
-    if duplicate {
-        return Err(VomoError::invalid_input(format!("{email} appears earlier in this roster; only the first row is sent")));
+) -> Result<Result<Settled>> {
+    if let Err(e) = record.input.to_body() {
+        return Ok(Err(e));
     }
+    let email = email.unwrap_or_default();
     let external_id = record.external_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if let (Some(mapping), Some(xid)) = (mapping, external_id) {
         if let Some(previous) = mapping.get(xid).await? {
             if crate::case::lowercase(previous.email.trim()) != email {
-                return Ok(Settled::EmailChanged(EmailChange {
+                return Ok(Ok(Settled::EmailChanged(EmailChange {
                     index: 0, // set by summarize
                     external_id: xid.to_string(),
                     vomo_user_id: previous.vomo_user_id,
                     old_email: previous.email,
                     new_email: email.to_string(),
-                }));
+                })));
             }
         }
     }
-    let outcome = client.upsert_user(&record.input, call).await?;
+    let outcome = match client.upsert_user(&record.input, call).await {
+        Ok(outcome) => outcome,
+        Err(e) => return Ok(Err(e)),
+    };
     if let (Some(mapping), Some(xid)) = (mapping, external_id) {
         mapping.set(xid, &MappedUser { vomo_user_id: outcome.user.id, email: email.to_string() }).await?;
     }
     let imported = ImportedUser { external_id: record.external_id.clone(), email: email.to_string(), user: outcome.user };
-    Ok(if outcome.created { Settled::Created(imported) } else { Settled::Updated(imported) })
+    Ok(Ok(if outcome.created { Settled::Created(imported) } else { Settled::Updated(imported) }))
 }
 
 /// Looks the email up first and creates the user only when no exact match exists.

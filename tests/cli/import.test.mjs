@@ -187,18 +187,20 @@ test("each failure is written on its own row, even where two rows share an Exter
   const file = join(dir, "shared.csv");
   await writeFile(file, "External ID,First Name,Last Name,Email,Gender\r\n" +
     "E1,Bad,Row,bad.r11@example.org,X\r\n" +       // line 2: bad gender
-    "E1,Good,Row,good.r11@example.org,F\r\n" +     // line 3: created
+    "E1,Good,Row,good.r11@example.org,F\r\n" +     // line 3: a repeat of external id E1
     "E2,Same,One,same@example.org,X\r\n" +         // line 4: bad gender
-    "E3,Same,Two,SAME@example.org,F\r\n");         // line 5: a repeated email
+    "E3,Same,Two,SAME@example.org,F\r\n" +         // line 5: a repeated email
+    "E4,Fine,Row,fine.r11@example.org,F\r\n");     // line 6: created
   const r = await cli(["import", file, "--state-dir", join(dir, "state"), "--json", "--rate", "500"], { env });
   assert.equal(r.code, 0, r.stderr);
   const failed = await readFile(join(dir, "shared.failed.csv"), "utf8");
   assert.match(failed, /^2,invalid_input,.*gender.*,E1,Bad,Row,bad\.r11@example\.org,/m);
-  assert.doesNotMatch(failed, /^3,/m, "the created row is not in the failed file");
+  assert.match(failed, /^3,invalid_input,external id E1 appears earlier in this roster.*,E1,Good,Row,good\.r11@example\.org,/m);
   assert.match(failed, /^4,invalid_input,.*gender.*,E2,Same,One,same@example\.org,/m);
   assert.match(failed, /^5,invalid_input,.*appears earlier.*,E3,Same,Two,SAME@example\.org,/m);
+  assert.doesNotMatch(failed, /^6,/m, "the created row is not in the failed file");
   assert.equal(posts(sim).length, 1, "only the good row is sent");
-  assert.ok(sim.listAll().some((u) => u.email === "good.r11@example.org"));
+  assert.ok(sim.listAll().some((u) => u.email === "fine.r11@example.org"));
 });
 
 test("an import against a base URL without /v1 (every POST answers 404) stops at the first row with the note, instead of settling every row as failed", async (t) => {

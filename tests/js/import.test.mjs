@@ -347,3 +347,93 @@ test("importRoster: what a failing store or mapping threw is the rejection's cau
   const bad = await rejects(importRoster(clientOf(sim, { token: "revoked" }), roster(1, 20)), "auth");
   assert.equal(bad.cause, undefined);
 });
+
+test("importRoster, one key, reruns: what depends on more than a record's fields is worked out again, so a fix gets through", async (t) => {
+  const sim = await setup(t, { users: 0 });
+  const client = clientOf(sim);
+  const store = new MemoryStore();
+  const run = (records, options = {}) => importRoster(client, records, { store, key: "nightly", ...options });
+
+  // A password the server refuses, then corrected (the key leaves passwords out).
+  const first = await run([person(1), person(5, { password: "abc" })]);
+  assert.deepEqual(first.failed.map((f) => [f.externalId, f.error.kind, Object.keys(f.fields ?? {})]), [["ext-5", "validation", ["password"]]]);
+  const before = posts(sim);
+  const fixed = await run([person(1), person(5, { password: "correct-horse-42" })]);
+  assert.equal(posts(sim) - before, 1, "the corrected row is sent");
+  assert.deepEqual(fixed.created.map((c) => c.externalId).sort(), ["ext-1", "ext-5"]);
+
+  // A repeated email: once the first row changes its email, the second is no repeat and is sent.
+  const shared = "shared@roster.example.org";
+  const dup = await run([person(10, { email: shared }), person(11, { email: shared })]);
+  assert.match(dup.failed[0].error.message, /shared@roster\.example\.org appears earlier in this roster/);
+  const resolved = await run([person(10), person(11, { email: shared })]);
+  assert.deepEqual(resolved.failed, []);
+  assert.ok(sim.listAll().some((u) => u.email === shared && u.first_name === "First11"), "the second row reached VOMO");
+});
+
+test("importRoster: a repeated external id is a repeat (not sent, not reported as created twice), whatever its email", async (t) => {
+  const sim = await setup(t, { users: 0 });
+  const r = await importRoster(clientOf(sim), [person(1), person(1), person(1, { email: "other@roster.example.org" }), person(2)]);
+  assert.deepEqual(r.created.map((c) => c.index ?? c.externalId), ["ext-1", "ext-2"]);
+  assert.deepEqual(r.failed.map((f) => [f.index, f.error.kind]), [[1, "invalid_input"], [2, "invalid_input"]]);
+  assert.match(r.failed[0].error.message, /^external id ext-1 appears earlier in this roster; only the first row is sent$/);
+  assert.equal(posts(sim), 2);
+  assert.equal(sim.count(), 2, "one VOMO user per external id");
+});
+
+test("importRoster: an email change, once resolved as the docs say, is sent by the next run with the same key", async (t) => {
+  const sim = await setup(t, { users: 0 });
+  const client = clientOf(sim);
+  const store = new MemoryStore();
+  const mapping = memoryMapping();
+  const run = (records) => importRoster(client, records, { store, key: "nightly", mapping });
+  await run([person(2)]);
+  const moved = person(2, { email: "new2@roster.example.org", phone: "555-0102" });
+  const night2 = await run([moved]);
+  assert.equal(night2.emailChanged.length, 1);
+  const { vomoUserId, newEmail } = night2.emailChanged[0];
+  // Resolved: the email changed in VOMO, and the mapping updated.
+  sim.changeEmail(vomoUserId, newEmail);
+  await mapping.set("ext-2", { vomoUserId, email: newEmail });
+  const before = posts(sim);
+  const night3 = await run([moved]);
+  assert.deepEqual([night3.emailChanged.length, night3.updated.length, posts(sim) - before], [0, 1, 1]);
+  assert.equal(sim.getUser(vomoUserId).phone, "555-0102", "the change that came with the new email arrived");
+});
+
+test("importRoster: a mapping whose set fails after the upsert went through stops the import; the rerun sends it again and writes the mapping", async (t) => {
+  const sim = await setup(t, { users: 0 });
+  const client = clientOf(sim);
+  const store = new MemoryStore();
+  const mapping = memoryMapping();
+  let failOnce = true;
+  const flaky = { get: (k) => mapping.get(k), set: (k, v) => { if (failOnce) { failOnce = false; throw new Error("mapping DB down"); } return mapping.set(k, v); } };
+  const e = await importRoster(client, [person(1), person(2)], { store, key: "k", mapping: flaky }).then(() => assert.fail("resolved"), (err) => err);
+  assert.match(e.message, /mapping DB down/);
+  assert.equal(sim.count(), 1, "the upsert went through");
+  const again = await importRoster(client, [person(1), person(2)], { store, key: "k", mapping: flaky });
+  assert.deepEqual([again.created.length + again.updated.length, again.failed.length], [2, 0]);
+  assert.ok(await mapping.get("ext-1"), "its mapping was written by the rerun");
+});
+
+test("importRoster: onProgress must be a function; what it throws or rejects changes nothing; progress counts email changes; the ETA counts only what is left to send", async (t) => {
+  const sim = await setup(t, { users: 0 });
+  const client = clientOf(sim, { maxRetries: 0 });
+  const e = await importRoster(client, [person(1)], { onProgress: 5 }).then(() => assert.fail("resolved"), (err) => err);
+  assert.deepEqual([e.kind, e.message], ["invalid_input", "importRoster: onProgress must be a function"]);
+  // A rejecting onProgress: unhandled, it would end this process (and fail this test file).
+  const r = await importRoster(client, roster(3), { onProgress: async ({ done }) => { if (done === 2) throw new Error("progress DB down"); } });
+  assert.equal(r.created.length, 3);
+  const r2 = await importRoster(client, roster(3, 3), { onProgress: () => { throw new Error("sync throw"); } });
+  assert.equal(r2.created.length, 3);
+
+  // A rerun that sends only the first record: nothing is left to send after it.
+  const store = new MemoryStore();
+  sim.injectFault({ method: "POST", path: "/v1/users", type: "status", status: 503, times: 1 });
+  const records = roster(10, 20);
+  await importRoster(client, records, { store, key: "eta" });
+  const seen = [];
+  await importRoster(client, records, { store, key: "eta", onProgress: (p) => seen.push(p) });
+  assert.deepEqual([seen[0].done, seen[0].etaMs], [1, 0], "one record sent, none left to send");
+  assert.ok(seen.every((p) => p.emailChanged === 0 && "emailChanged" in p));
+});
