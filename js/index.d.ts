@@ -117,7 +117,9 @@ export function parseUserDetail(body: string | object): UserDetail;
 /** One raw UserResource object (snake_case, as on the wire) to a User. */
 export function parseUser(obj: string | object): User;
 /** `"created"` or `"updated"`: by `knownIds` when given, else `updatedAt - createdAt < 1000 ms`. */
-export function classifyChange(user: User, knownIds?: Set<number> | number[]): "created" | "updated";
+/** An id as the helpers take it: a number, a bigint, or its digits as a string (read from a CSV or a URL). */
+export type IdLike = number | bigint | string;
+export function classifyChange(user: User, knownIds?: Set<IdLike> | IdLike[]): "created" | "updated";
 
 export interface ParticipationDiff {
   added: Participation[];
@@ -128,7 +130,7 @@ export interface ParticipationDiff {
 export function diffParticipations(previous: Participation[], current: Participation[]): ParticipationDiff;
 export function totalHours(participations: Participation[]): number;
 /** Ids known but not currently visible, ascending. Not visible is not proof of deletion. */
-export function findMissingIds(currentIds: number[] | Set<number>, knownIds: number[] | Set<number>): number[];
+export function findMissingIds(currentIds: IdLike[] | Set<IdLike>, knownIds: IdLike[] | Set<IdLike>): number[];
 
 // ---------------------------------------------------------------- client
 

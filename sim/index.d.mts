@@ -63,6 +63,10 @@ export interface SimulatorInfo {
 }
 
 export interface Simulator {
+  /** The request handler, for mounting on a node:http server of your own (`createSimulator`):
+   *  `(req, res) => sim.handle(req, res)` with node:http's IncomingMessage and ServerResponse
+   *  (typed loosely here, so that these types need no @types/node). */
+  handle(req: object, res: object): Promise<void>;
   readonly url: string;
   readonly origin: string;
   readonly token: string;
@@ -100,7 +104,15 @@ export interface Simulator {
 }
 
 export function startSimulator(options?: SimulatorOptions): Promise<Simulator>;
-export function createSimulator(options?: SimulatorOptions): Simulator & { listen(): Promise<Simulator> };
+/** A simulator that does not listen yet: `listen()`, or mount `handle` on your own node:http server
+ *  (`url` and `foreignUrl` are null until `listen()`). */
+export function createSimulator(options?: SimulatorOptions): Omit<Simulator, "url" | "foreignUrl"> & {
+  readonly url: string | null;
+  readonly foreignUrl: string | null;
+  listen(): Promise<Simulator>;
+};
 export const DEFAULT_TOKEN: string;
 export const DEFAULT_FORBIDDEN_TOKEN: string;
+/** The wire quirks on by default (see the README's "Wire quirks"). */
+export const DEFAULT_QUIRKS: Readonly<Required<SimulatorQuirks>>;
 export default startSimulator;

@@ -6,7 +6,13 @@ import { isSet } from "./realm.mjs";
 
 export function asId(value, what) {
   if (typeof value === "number") return value;
-  if (typeof value === "bigint" || (typeof value === "string" && /^\s*\d+\s*$/.test(value))) return Number(value);
+  if (typeof value === "bigint" || (typeof value === "string" && /^\s*\d+\s*$/.test(value))) {
+    const n = Number(value);
+    // Past 2^53 Number() names another id: refused here, quoting the one given (the core's
+    // check would quote the rounded one).
+    if (!Number.isSafeInteger(n)) throw new VomoError("parse", `${what}: not a safe integer id (got ${String(value).trim()})`);
+    return n;
+  }
   const got = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value === "string" ? JSON.stringify(value) : typeof value;
   throw new VomoError("invalid_input", `${what} must be a number or a string of digits (got ${got})`);
 }

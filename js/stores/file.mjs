@@ -6,6 +6,7 @@ import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { createHash, randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import { VomoError } from "../facade/errors.mjs";
+import { checkOptions } from "../facade/options.mjs";
 import { releaseLock, takeLock } from "./file-lock.mjs";
 
 // File-system errors that no retry mends (the directory is a file, not writable, read-only):
@@ -57,8 +58,10 @@ export class FileStore {
    * `lockWaitMs`: how long `setIf` waits for a key another process has locked before it
    * gives up with `busy` (30 s unless given).
    */
-  constructor(dir, { lockWaitMs = LOCK_WAIT_MS } = {}) {
+  constructor(dir, options = {}) {
     if (typeof dir !== "string" || dir === "") throw new VomoError("invalid_input", "FileStore: dir must be a directory path");
+    checkOptions(options ?? {}, ["lockWaitMs"], "FileStore"); // a misspelt lockWaitMS would keep the 30 s
+    const { lockWaitMs = LOCK_WAIT_MS } = options ?? {};
     if (typeof lockWaitMs !== "number" || !(lockWaitMs >= 0) || !Number.isFinite(lockWaitMs)) {
       throw new VomoError("invalid_input", `FileStore: lockWaitMs must be a number of milliseconds, 0 or more (got ${String(lockWaitMs)})`);
     }

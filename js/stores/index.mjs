@@ -29,8 +29,12 @@ export class LocalStorageStore {
         + "pass a Web Storage object (Node 25 and later have localStorage when run with --localstorage-file=PATH)");
     }
     need(storage, ["getItem", "setItem", "removeItem"], "LocalStorageStore: storage");
+    // A string, as its second argument (KvStore's `{ prefix }` here would prefix "[object Object]").
+    if (typeof prefix !== "string") {
+      throw new VomoError("invalid_input", `LocalStorageStore: prefix must be a string (the second argument itself, not { prefix }), got ${prefix === null ? "null" : typeof prefix}`);
+    }
     this.#storage = storage;
-    this.#prefix = String(prefix);
+    this.#prefix = prefix;
   }
   get(key) {
     return this.#storage.getItem(this.#prefix + key);

@@ -43,7 +43,8 @@ impl Filters {
             params.push((param, sent));
         }
         for (param, value) in [("name_like", &self.name_like), ("email_like", &self.email_like)] {
-            if let Some(text) = value.as_deref().filter(|t| !t.is_empty()) {
+            // Blank (a search box holding a space) is no filter, as an empty one is.
+            if let Some(text) = value.as_deref().filter(|t| !t.trim().is_empty()) {
                 params.push((param, text.to_string()));
             }
         }

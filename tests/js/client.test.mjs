@@ -94,12 +94,12 @@ test("client: filters accept Date and ISO strings and go out as snake_case query
   const lo = new Date(created[10]), hi = new Date(created[60]);
   // an ISO string with an offset, a Date, and a name filter together
   const offsetIso = new Date(lo.getTime() + 2 * 3600e3).toISOString().replace(/\.\d{3}Z$/, "+02:00");
-  const got = await c.listAllUsers({ createdAfter: offsetIso, createdBefore: hi, nameLike: "a", emailLike: "" });
+  const got = await c.listAllUsers({ createdAfter: offsetIso, createdBefore: hi, nameLike: "a", emailLike: "  " });
   const sentQuery = gets(s)[0].query;
   assert.equal(sentQuery.created_before, hi.toISOString());
   assert.equal(Date.parse(sentQuery.created_after), lo.getTime(), `created_after ${sentQuery.created_after}`);
   assert.equal(sentQuery.name_like, "a");
-  assert.equal("email_like" in sentQuery, false, "an empty filter is not sent");
+  assert.equal("email_like" in sentQuery, false, "a blank filter is not sent (it matched nobody)");
   assert.ok(!Object.keys(sentQuery).some((k) => /[A-Z]/.test(k)), "no camelCase parameter goes out");
   const want = all.filter((u) => {
     const c0 = Date.parse(u.created_at);
@@ -163,6 +163,10 @@ test("client: getUser takes an id as a number or its digits, and coerces nothing
   // Past 2^53 an id is `parse`, wherever it comes from (issue 9).
   for (const unsafe of [2 ** 53, 2 ** 60, 9007199254740993n]) {
     assert.match((await rejects(c.getUser(unsafe), "parse")).message, /^getUser: id: not a safe integer id \(got \d+\)$/);
+  }
+  // The id given is quoted, not the neighbour Number() rounds it to.
+  for (const given of ["9007199254740993", 9007199254740993n]) {
+    assert.equal((await rejects(c.getUser(given), "parse")).message, "getUser: id: not a safe integer id (got 9007199254740993)");
   }
   assert.deepEqual(sent(s).map((e) => e.path), Array(4).fill(`/v1/users/${id}`));
 });

@@ -259,6 +259,10 @@ test("FileStore: lockWaitMs must be a number of milliseconds", () => {
     assert.throws(() => new FileStore("/tmp/x", { lockWaitMs: bad }), (e) => e.kind === "invalid_input" && /lockWaitMs/.test(e.message), String(bad));
   }
   assert.equal(new FileStore("/tmp/x", { lockWaitMs: 0 }).dir, "/tmp/x");
+  // A misspelt option is refused, not ignored (it would keep the 30 s wait).
+  assert.throws(() => new FileStore("/tmp/x", { lockWaitMS: 300 }), (e) => e.kind === "invalid_input"
+    && e.message === 'FileStore: unknown option "lockWaitMS" (did you mean "lockWaitMs"?); the options are lockWaitMs');
+  assert.throws(() => new FileStore("/tmp/x", "fast"), (e) => e.kind === "invalid_input" && /options must be an object/.test(e.message));
 });
 
 /** One round: `n` processes poll one customer from one fresh directory (an initial sync) at the same moment. */

@@ -131,6 +131,9 @@ test("stores: LocalStorageStore, DurableObjectStore and KvStore map get/set onto
     && /--localstorage-file=PATH/.test(e.message), "no localStorage in this Node: a clear error, and the flag of Node 25 and later");
   assert.throws(() => new LocalStorageStore({ getItem() {} }), (e) => invalid(e)
     && e.message === "LocalStorageStore: storage must have getItem() and setItem() and removeItem()");
+  // KvStore's { prefix } form here would have prefixed every key with "[object Object]".
+  assert.throws(() => new LocalStorageStore(ws, { prefix: "app:" }), (e) => invalid(e)
+    && e.message === "LocalStorageStore: prefix must be a string (the second argument itself, not { prefix }), got object");
 
   const m = new Map();
   const doStore = new DurableObjectStore({ get: async (k) => m.get(k), put: async (k, v) => { m.set(k, v); },

@@ -9,7 +9,7 @@ import initParse, { VomoError as ParseError, parseUserPage as parsePage, parseUs
 import type { User as ParsedUser, Page as ParsedPage, UserDetail as ParsedDetail } from "vomo-users/parse";
 import { FileStore } from "vomo-users/stores/file";
 import type { FileStoreOptions } from "vomo-users/stores/file";
-import { startSimulator } from "vomo-users/sim";
+import { startSimulator, createSimulator, DEFAULT_QUIRKS } from "vomo-users/sim";
 import type { SimulatorConfig, SimulatorInfo } from "vomo-users/sim";
 
 async function main(body: string): Promise<void> {
@@ -114,6 +114,11 @@ async function simulatorControls(): Promise<number> {
   const config: SimulatorConfig = sim.configure({ perPage: 5 });
   const same: SimulatorConfig = sim.config();
   sim.injectFault({ type: "unauthorized", times: 1 }); // a revoked token
+  const unstarted = createSimulator({ users: 1 });
+  const notYet: string | null = unstarted.url; // null until listen()
+  const mountable: (req: object, res: object) => Promise<void> = (req, res) => unstarted.handle(req, res);
+  const quirky: boolean = DEFAULT_QUIRKS.stringHours;
+  console.log(notYet, mountable, quirky);
   // @ts-expect-error not a fault the simulator has
   sim.injectFault({ type: "teapot" });
   await sim.close();
