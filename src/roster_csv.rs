@@ -133,7 +133,28 @@ pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
             }
         }
         if row.len() != headers.len() {
-            errors.push(RowError { line, message: format!("{} cells where the header has {}", row.len(), headers.len()), record });
+            // A quote that never closes (or closes rows later) makes one "row" of many lines:
+            // say so, and how many lines it took, instead of a bare cell count.
+            let last = row.len().saturating_sub(1);
+            let breaks: usize = row
+                .iter()
+                .enumerate()
+                .map(|(i, cell)| if i == last { cell.trim_end_matches(['\r', '\n']) } else { cell })
+                .map(|cell| cell.matches('\n').count() + cell.matches('\r').filter(|_| !cell.contains("\r\n")).count())
+                .sum();
+            let message = if breaks > 0 {
+                format!(
+                    "{} cells where the header has {}: a quote opened in this row closes only on line {} or never, so lines {}-{} were read as one row (look for a missing closing quote)",
+                    row.len(),
+                    headers.len(),
+                    line + breaks as u64,
+                    line,
+                    line + breaks as u64
+                )
+            } else {
+                format!("{} cells where the header has {}", row.len(), headers.len())
+            };
+            errors.push(RowError { line, message, record });
             continue;
         }
         if !record.contains_key("email") {

@@ -96,3 +96,17 @@ test("parsed records import as they are", async (t) => {
   assert.equal(result.created[0].user.firstName, "Okafor, Nia");
   assert.equal(result.created[0].user.gender, "F");
 });
+
+test("a quote that never closes swallows the lines after it into one row: the error says so, with the lines it took", () => {
+  const good = (i) => `G${i},Name${i},Last${i},g${i}@example.org`;
+  for (const eol of ["\n", "\r\n", "\r"]) {
+    const text = ["External ID,First Name,Last Name,Email", good(1), '"Bob,Jones,bob@example.org', good(2), good(3), good(4), good(5), good(6)].join(eol) + eol;
+    const { records, errors } = parseRosterCsv(text);
+    assert.deepEqual(records.map((r) => r.externalId), ["G1"], JSON.stringify(eol));
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].line, 3);
+    assert.match(errors[0].message, /^1 cells where the header has 4: a quote opened in this row closes only on line 8 or never, so lines 3-8 were read as one row \(look for a missing closing quote\)$/, JSON.stringify(eol));
+  }
+  // A cell count that is simply off says only that.
+  assert.equal(parseRosterCsv("First Name,Last Name,Email\nA,B\n").errors[0].message, "2 cells where the header has 3");
+});
