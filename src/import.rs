@@ -483,9 +483,14 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
     Ok(summarize(&keys, &saved, &unsaved))
 }
 
-/// Record `index`'s outcome in this run: saved, or one of this run's that is not.
+/// Record `index`'s outcome in this run: saved, or one of this run's that is not (`unsaved`
+/// holds at most one per record, in record order: found by a binary search, so that the
+/// result of a roster of many unsaved outcomes costs n log n, not n²).
 fn outcome_of<'a>(saved: &'a SavedImport, unsaved: &'a [(usize, Settled)], index: usize, k: &RecordKey) -> Option<&'a Settled> {
-    saved.outcome(k).filter(|_| k.repeat.is_none()).or_else(|| unsaved.iter().rev().find(|(i, _)| *i == index).map(|(_, s)| s))
+    saved
+        .outcome(k)
+        .filter(|_| k.repeat.is_none())
+        .or_else(|| unsaved.binary_search_by_key(&index, |(i, _)| *i).ok().map(|at| &unsaved[at].1))
 }
 
 fn settle<S: Store>(saved: &mut SavedImport, progress: &mut Option<ProgressLog<'_, S>>, id: &str, settled: Settled) {
