@@ -116,7 +116,8 @@ fn json_text_or_objects() {
     let log =
         vomo_users::client::AttemptLog::new(&request, 1, 12.5, &Ok(vomo_users::client::HttpResponse { status: 200, ..Default::default() }));
     compare("a log hook entry", &log, 50_000);
-    let progress = vomo_users::import::Progress { done: 3, total: 10, created: 2, updated: 1, failed: 0, eta_ms: Some(1500.0) };
+    let progress =
+        vomo_users::import::Progress { done: 3, total: 10, created: 2, updated: 1, failed: 0, email_changed: 0, eta_ms: Some(1500.0) };
     compare("an import progress event", &progress, 50_000);
     let report = vomo_users::poller::PollReport { checkpoint: "2025-11-04T08:00:00.000Z".into(), ..Default::default() };
     compare("a poll report", &report, 50_000);
