@@ -196,3 +196,20 @@ test("admin import: one import at a time (no other file picked while one runs), 
   assert.ok(posts(sim) <= 14, `each record sent once at most (${posts(sim)} POSTs)`);
   await assertClean(admin);
 });
+
+test("admin import: rows that failed with a retryable error are resent by Resume, which the message names (Start is disabled then)", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 5, seed: 6 } });
+  const { page, sim } = admin;
+  await connect(page, { rps: 50 });
+  const three = { name: "three.csv", mimeType: "text/csv", buffer: Buffer.from("First Name,Last Name,Email\r\nAl,One,al@roster.example\r\nBo,Two,bo@roster.example\r\nCy,Three,cy@roster.example\r\n") };
+  await page.setInputFiles("#csv-file", three);
+  await waitText(page, "#import-summary", /^three\.csv: 3 records/);
+  sim.injectFault({ method: "POST", path: "/v1/users", type: "status", status: 503, times: 5 }); // outlasts the client's 4 retries
+  await page.click("#import-start");
+  const summary = await waitText(page, "#import-summary", /^import of three\.csv finished/);
+  assert.match(summary, /1 failed \(1 retryable: Resume to resend them\)/);
+  assert.deepEqual([await page.isDisabled("#import-start"), await page.isDisabled("#import-resume")], [true, false], "the message names the button that works");
+  await page.click("#import-resume");
+  assert.match(await waitText(page, "#import-summary", /^import of three\.csv finished: 3 created/), /3 created, 0 updated, 0 failed/);
+  await assertClean(admin, { httpErrors: [503] });
+});

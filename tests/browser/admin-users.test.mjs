@@ -106,3 +106,24 @@ test("admin detail: participations with numeric hours and their total, profile f
   assert.equal(await waitText(page, "#detail-status", /not found|\[/), "user 987654: not found (404)");
   await assertClean(admin, { httpErrors: [404] });
 });
+
+test("admin users: a listing started while another runs replaces it; the status never says the first one stopped", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 60, seed: 8, now: NOW, perPage: 5 } });
+  const { page } = admin;
+  await connect(page, { rps: 8 }); // 12 pages: the first listing is still running when the second starts
+  // Every text the status line takes, from now on.
+  await page.evaluate(() => {
+    window.statusTexts = [];
+    const status = document.getElementById("users-count");
+    new MutationObserver(() => window.statusTexts.push(status.textContent)).observe(status, { childList: true, characterData: true, subtree: true });
+  });
+  await page.click("#users-list");
+  await waitText(page, "#users-count", /page 2\)/);
+  await page.click("#users-list");
+  assert.equal(await waitText(page, "#users-count", /listed|stopped/), "60 users listed (12 pages)");
+  const texts = await page.evaluate(() => window.statusTexts);
+  assert.ok(texts.length > 3, texts.join(" | "));
+  assert.ok(!texts.some((x) => /stopped/.test(x)), `a replaced listing reported itself: ${texts.join(" | ")}`);
+  assert.equal((await tableIds(page)).length, 60, "the table holds the second listing's rows only, once each");
+  await assertClean(admin);
+});
