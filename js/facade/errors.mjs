@@ -164,6 +164,10 @@ export async function settle(promise, call) {
   }
 }
 
+/** A VomoError again from the core's `ErrorInfo` (`{ kind, status, message, fields }`) in a
+ *  result: an import's failures, a reconciliation's error. */
+export const errorFromInfo = (info) => new VomoError(info.kind, info.message, { status: info.status ?? null, fields: info.fields ?? null });
+
 export const parseOrNull = (text) => (text == null ? null : JSON.parse(text));
 
 /** For the package's own tests: `(message, later)` panics inside Rust now, or inside an

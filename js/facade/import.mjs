@@ -1,4 +1,4 @@
-import { VomoError, settle } from "./errors.mjs";
+import { VomoError, errorFromInfo, settle } from "./errors.mjs";
 import { requireStore, storeExtras, storedBaseUrl, wasmClientOf } from "./stores.mjs";
 import { callOf } from "./call.mjs";
 import { jsonOf } from "./to-json.mjs";
@@ -36,7 +36,7 @@ export function makeImport(glue) {
       (k) => s.get(k), (k, v) => s.set(k, v), (k) => m.get(k), (k, v) => m.set(k, v), progress, call, ...storeExtras(store)), call);
     const result = JSON.parse(text);
     for (const f of result.failed) {
-      f.error = new VomoError(f.error.kind, f.error.message, { status: f.error.status, fields: f.error.fields });
+      f.error = errorFromInfo(f.error);
     }
     return result;
   }

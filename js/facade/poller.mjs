@@ -1,4 +1,4 @@
-import { VomoError, toVomoError, settle } from "./errors.mjs";
+import { VomoError, errorFromInfo, toVomoError, settle } from "./errors.mjs";
 import { requireStore, storeExtras, storedBaseUrl, wasmClientOf } from "./stores.mjs";
 import { callOf } from "./call.mjs";
 import { checkOptions } from "./options.mjs";
@@ -75,8 +75,7 @@ export function makePollerClass(glue) {
     async reconcile(options) {
       const call = callOf(options, "reconcile");
       const result = await settle(this.#inner.reconcile(call), call);
-      const e = result.error;
-      result.error = e == null ? null : new VomoError(e.kind, e.message, { status: e.status ?? null, fields: e.fields ?? null });
+      result.error = result.error == null ? null : errorFromInfo(result.error);
       return result;
     }
 
