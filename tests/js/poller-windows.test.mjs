@@ -203,3 +203,32 @@ test("windowMarginMs below 3 s against a server that sends no Date header: a qui
   }
   assert.equal(delivered.length, 40, "nothing delivered twice");
 });
+
+for (const [bunch, max] of [[73, 20], [730, 200]]) {
+  test(`maxWindowRows ${max}: ${bunch} users written in one second (a bulk update) are delivered once each, without halving towards that second`, async (t) => {
+    const { sim, client } = await frozenWorld(t, { startSimulator, users: 20, seed: 3 });
+    const { poller, delivered } = recordingPoller(client, { maxWindowRows: max });
+    assert.equal((await poller.poll()).complete, true);
+    delivered.length = 0;
+    tick(sim, 5 * 3600_000 + 400); // hours later, in the middle of a second
+    const ids = [];
+    for (let i = 0; i < bunch; i++) ids.push(sim.createUser({ email: `bulk${i}@example.org` }).id);
+    const seconds = new Set(ids.map((id) => second(Date.parse(sim.getUser(id).updated_at))));
+    assert.equal(seconds.size, 1, "the simulator stamped them all with one second");
+    tick(sim, 30_000);
+    sim.clearLog();
+    const r = await poller.poll();
+    assert.equal(r.complete, true);
+    assert.deepEqual(delivered.map((k) => Number(k.split("@")[0])).sort((a, b) => a - b), ids, "each delivered once");
+    // The API compares updated_at by whole seconds, both ends inclusive, so that second cannot
+    // be split: it is walked in its own window (ceil(bunch/15) pages), and again as the first
+    // second of the next window (windows overlap by their boundary second; the journal
+    // absorbs it), with a first page for each narrowing: five of them here. Before, each
+    // narrowed window ended *at* the bunch's second, kept it, and was halved over and over
+    // from a checkpoint five hours back: 75 requests for 73 users, 207 for 730.
+    const pages = Math.ceil(bunch / 15);
+    const asked = windows(sent(sim));
+    assert.equal(r.requests, asked.length);
+    assert.ok(r.requests <= 2 * pages + 5, `${r.requests} requests: ${asked.map((x) => `${new Date(x.after).toISOString()}..${new Date(x.before).toISOString()}#${x.page}`).join(" ")}`);
+  });
+}
