@@ -482,6 +482,8 @@ export interface ParsedRoster {
  * or semicolon/tab-separated when the header row says so) to records. Pass a file's bytes
  * (a `Uint8Array`, Node `Buffer` or `ArrayBuffer`) rather than decoded text: bytes that are not
  * UTF-8 are then refused with their line (`invalid_input`) instead of reaching VOMO as U+FFFD.
+ * An apostrophe before a leading `=`, `+`, `-` or `@` (the guard against spreadsheet formulas
+ * that the failed-rows files carry) is dropped: `'+1 555` reads as `+1 555`.
  */
 export function parseRosterCsv(roster: string | Uint8Array | ArrayBuffer): ParsedRoster;
 

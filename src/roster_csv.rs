@@ -129,7 +129,7 @@ pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
         let mut record = Map::new();
         for (cell, field) in row.iter().zip(&columns) {
             if let (Some(field), false) = (field, cell.is_empty()) {
-                record.insert((*field).to_string(), Value::String(cell.to_string()));
+                record.insert((*field).to_string(), Value::String(without_formula_guard(cell).to_string()));
             }
         }
         if row.len() != headers.len() {
@@ -165,6 +165,21 @@ pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
         records.push(Value::Object(record));
     }
     Ok(ParsedRoster { records, errors, ignored_columns })
+}
+
+/// A cell as it was before a writer guarded it against spreadsheets: an apostrophe before a
+/// leading `=`, `+`, `-` or `@` is dropped. Spreadsheets run a cell that starts with one of
+/// those as a formula (CSV injection: `=HYPERLINK(...)` in a volunteer's name); the failed
+/// rows that `vomo-users import` and the admin page write put an apostrophe before them,
+/// which spreadsheets show as text, so that such a file read back (or a roster saved from it)
+/// gives the value the roster held. Only one apostrophe, and only where apostrophes and then
+/// one of those characters begin the cell: the writers guard a value that already begins so
+/// (`'+1` is written `''+1`), so that every value reads back as it was.
+fn without_formula_guard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.trim_start_matches('\'').starts_with(['=', '+', '-', '@']) => rest,
+        _ => cell,
+    }
 }
 
 /// [`parse_roster_csv`] of a file's bytes, which must be UTF-8 (a UTF-8 byte order mark is
@@ -375,5 +390,26 @@ mod tests {
     fn a_roster_without_an_email_column_is_refused() {
         let e = parse_roster_csv("name,phone\nA,1\n").unwrap_err();
         assert!(e.message.contains("no column for email"), "{}", e.message);
+    }
+
+    #[test]
+    fn an_apostrophe_guarding_a_formula_cell_is_dropped_and_no_other() {
+        let csv = "First Name,Last Name,Email,Phone,Address\r\n\
+                   \"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'-Berg,a@x.org,'+1 555 0100,'@home\r\n\
+                   'Tis,O'Neil,b@x.org,''+1,'x\r\n\
+                   Only,'=Two\r\n";
+        let r = parse_roster_csv(csv).unwrap();
+        assert_eq!(r.records[0]["firstName"], "=HYPERLINK(\"http://x\",\"y\")");
+        assert_eq!(r.records[0]["lastName"], "-Berg");
+        assert_eq!(r.records[0]["phone"], "+1 555 0100");
+        assert_eq!(r.records[0]["address"], "@home");
+        // Other apostrophes are data: before other characters, inside a value; of two before
+        // a formula character, one is the guard (the value was `'+1`).
+        assert_eq!(r.records[1]["firstName"], "'Tis");
+        assert_eq!(r.records[1]["lastName"], "O'Neil");
+        assert_eq!(r.records[1]["phone"], "'+1");
+        assert_eq!(r.records[1]["address"], "'x");
+        // An unusable row's cells are read the same way.
+        assert_eq!(r.errors[0].record["lastName"], "=Two");
     }
 }

@@ -24,8 +24,17 @@ const storedImport = (key) => `${progressPrefix()}vomo-users/v1/import/${key}`;
 const readResume = () => { try { return JSON.parse(localStorage.getItem(resumeKey())); } catch { return null; } };
 const writeResume = (entry) => localStorage.setItem(resumeKey(), JSON.stringify(entry));
 
-/** One CSV field, quoted when it must be (RFC 4180). Hand-rolled: writing is this one rule. */
-const csvField = (v) => (v == null ? "" : /[",\r\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+/**
+ * One CSV field, quoted when it must be (RFC 4180). Hand-rolled: writing is these two rules. A
+ * value that begins with =, +, - or @ (after any apostrophes) gets an apostrophe before it,
+ * which spreadsheets show as text instead of running a formula (CSV injection), and which
+ * parseRosterCsv drops again when the file is imported.
+ */
+const csvField = (v) => {
+  if (v == null) return "";
+  const s = /^'*[=+\-@]/.test(String(v)) ? `'${v}` : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
 export const toCsv = (rows) => rows.map((r) => r.map(csvField).join(",")).join("\r\n") + "\r\n";
 
 const fieldList = (fields) => Object.entries(fields).map(([f, m]) => `${f}: ${m.join(" ")}`).join("; ");

@@ -5,6 +5,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
+import { parseRosterCsv } from "vomo-users";
 import { openAdmin, connect, waitText, screenshot, assertClean } from "./admin-kit.mjs";
 
 const VALID = Array.from({ length: 12 }, (_, i) => ({ id: `crm-${i + 1}`, first: `Vol${i + 1}`, last: "Teer", email: `vol${i + 1}@roster.example` }));
@@ -12,7 +13,7 @@ const CSV = [
   "External ID,First Name,Last Name,Email Address,Role,Shoe size",
   ...VALID.slice(0, 6).map((v) => `${v.id},${v.first},${v.last},${v.email},volunteer,40`),
   "crm-bad,Bo,Berg,not-an-email,,41",                 // line 8: invalid email (the package's check)
-  "crm-short,Only,Three",                             // line 9: wrong number of cells (a CSV line error)
+  "crm-short,=Only,+Three",                           // line 9: wrong number of cells (a CSV line error); formula-like cells
   ...VALID.slice(6).map((v) => `${v.id},${v.first},${v.last},${v.email},,39`),
   "crm-role,Cy,Dee,cy@roster.example,CAPTAIN,42",     // line 16: unknown role
 ].join("\r\n") + "\r\n";
@@ -83,11 +84,16 @@ test("admin import: preview, progress and ETA, pause, reload, resume, results, f
   // The failed rows (and the CSV line error) as a CSV download.
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#import-download")]);
   assert.equal(download.suggestedFilename(), "failed-rows.csv");
-  const lines = (await readFile(await download.path(), "utf8")).trim().split("\r\n");
+  const downloaded = await readFile(await download.path(), "utf8");
+  const lines = downloaded.trim().split("\r\n");
   assert.equal(lines.length, 4);
   assert.match(lines[0], /^line,externalId,firstName,lastName,email,/);
   assert.match(lines[1], /^8,crm-bad,Bo,Berg,not-an-email,.*,invalid_input,/);
-  assert.match(lines[2], /^9,crm-short,Only,Three,.*,csv,/, "the CSV line error keeps what the row held");
+  // The CSV line error keeps what the row held; cells a spreadsheet would run as formulas
+  // (CSV injection) are guarded by an apostrophe, which parseRosterCsv drops again.
+  assert.match(lines[2], /^9,crm-short,'=Only,'\+Three,.*,csv,/, "the CSV line error keeps what the row held, guarded");
+  const back = parseRosterCsv(downloaded).errors.find((e) => e.record.externalId === "crm-short");
+  assert.deepEqual([back.record.firstName, back.record.lastName], ["=Only", "+Three"], "read back as the roster held them");
   assert.match(lines[3], /^16,crm-role,Cy,Dee,cy@roster\.example,.*CAPTAIN.*,invalid_input,/);
   await screenshot(page, "import-done", "#import");
 

