@@ -501,7 +501,9 @@ export interface Policy {
             maxRetryAfterMs: number; timeoutMs: number; maxResponseBytes: number };
   poller: { participations: "off" | "changed-users" | "full-scan"; participationModes: ("off" | "changed-users" | "full-scan")[];
             pollIntervalMs: number; maxAttempts: number; windowMarginMs: number; maxWindowRows: number;
-            maxConsecutiveFailures: number; maxDeadLetters: number };
+            maxConsecutiveFailures: number; maxDeadLetters: number;
+            /** The smallest `poll({ maxRequests })` that can make progress, per participations mode. */
+            leastMaxRequests: Record<"off" | "changed-users" | "full-scan", number> };
   import: { checkpointEvery: number };
 }
 /** The package's rules (defaults, error kinds, filter names), read from the Rust core. Frozen. */

@@ -10,10 +10,8 @@ use crate::error::ErrorKind;
 use crate::import::DEFAULT_CHECKPOINT_EVERY;
 use crate::poller::{ParticipationMode, PollerConfig};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
-
-/// The participation modes by their JS names; only names that parse back are listed.
-const MODE_NAMES: [&str; 3] = ["off", "changed-users", "full-scan"];
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -58,6 +56,8 @@ struct PollerDefaults {
     max_window_rows: u64,
     max_consecutive_failures: u32,
     max_dead_letters: usize,
+    /// The smallest `maxRequests` a poll can make progress with, per mode.
+    least_max_requests: BTreeMap<&'static str, u64>,
 }
 
 #[derive(Serialize)]
@@ -73,10 +73,6 @@ fn field_names<T: Serialize + Default>() -> Vec<String> {
         .and_then(|text| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&text).ok())
         .map(|map| map.keys().cloned().collect())
         .unwrap_or_default()
-}
-
-fn mode_name(mode: ParticipationMode) -> &'static str {
-    MODE_NAMES.iter().copied().find(|n| ParticipationMode::parse(n) == Some(mode)).unwrap_or("off")
 }
 
 fn policy_value() -> Policy {
@@ -102,14 +98,15 @@ fn policy_value() -> Policy {
             max_response_bytes: client.max_response_bytes,
         },
         poller: PollerDefaults {
-            participations: mode_name(poller.participations),
-            participation_modes: MODE_NAMES.iter().copied().filter(|n| ParticipationMode::parse(n).is_some()).collect(),
+            participations: poller.participations.name(),
+            participation_modes: ParticipationMode::ALL.iter().map(|m| m.name()).collect(),
             poll_interval_ms: poller.poll_interval_ms,
             max_attempts: poller.max_attempts,
             window_margin_ms: poller.window_margin_ms,
             max_window_rows: poller.max_window_rows,
             max_consecutive_failures: poller.max_consecutive_failures,
             max_dead_letters: poller.max_dead_letters,
+            least_max_requests: ParticipationMode::ALL.iter().map(|m| (m.name(), m.least_max_requests().0)).collect(),
         },
         import: ImportDefaults { checkpoint_every: DEFAULT_CHECKPOINT_EVERY },
     }

@@ -44,12 +44,29 @@ pub enum ParticipationMode {
 }
 
 impl ParticipationMode {
+    pub const ALL: [ParticipationMode; 3] = [ParticipationMode::Off, ParticipationMode::ChangedUsers, ParticipationMode::FullScan];
+
+    /// The mode's name in options and messages (`participations: "changed-users"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ParticipationMode::Off => "off",
+            ParticipationMode::ChangedUsers => "changed-users",
+            ParticipationMode::FullScan => "full-scan",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<ParticipationMode> {
-        match text {
-            "off" => Some(ParticipationMode::Off),
-            "changed-users" => Some(ParticipationMode::ChangedUsers),
-            "full-scan" => Some(ParticipationMode::FullScan),
-            _ => None,
+        Self::ALL.into_iter().find(|m| m.name() == text)
+    }
+
+    /// The smallest `maxRequests` a poll in this mode can make progress with, and the step
+    /// that takes that many requests. A budget too small for one step would be spent on the
+    /// same page every slice, for good.
+    pub fn least_max_requests(self) -> (u64, &'static str) {
+        match self {
+            ParticipationMode::Off => (1, "a page"),
+            ParticipationMode::ChangedUsers => (2, "a page and a user's detail"),
+            ParticipationMode::FullScan => (3, "a window's page, the scan's page and a user's detail"),
         }
     }
 }
@@ -240,17 +257,11 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// One poll: retry dead letters, walk the changed users window by window, then (in
     /// full-scan mode) continue the participation scan. Stops early at `max_requests`.
     pub async fn poll(&self, max_requests: Option<u64>, call: &R::Call) -> Result<PollReport> {
-        // A budget too small for one step of the mode would be spent on the same page every
-        // slice, for good: a page, then a user's detail (changed-users); the window's page, the
-        // scan's page, then a detail (full-scan).
-        let (least, mode, step) = match self.config.participations {
-            ParticipationMode::Off => (0, "off", ""),
-            ParticipationMode::ChangedUsers => (2, "changed-users", "a page and a user's detail"),
-            ParticipationMode::FullScan => (3, "full-scan", "a window's page, the scan's page and a user's detail"),
-        };
+        let (least, step) = self.config.participations.least_max_requests();
         if let Some(m) = max_requests.filter(|m| (1..least).contains(m)) {
             return Err(VomoError::invalid_input(format!(
-                "poll: maxRequests {m} can never get past one page with participations \"{mode}\" ({step} take {least}); give at least {least}"
+                "poll: maxRequests {m} can never get past one page with participations \"{}\" ({step} take {least}); give at least {least}",
+                self.config.participations.name()
             )));
         }
         if self.running.replace(true) {

@@ -537,4 +537,13 @@ test("poll: a maxRequests too small to ever get past one page in the mode is ref
     assert.equal((await poller.poll({ maxRequests: least })).requests <= least, true);
   }
   assert.equal((await new UserPoller({ client, store: new MemoryStore(), customerId: "x" }).poll({ maxRequests: 1 })).requests, 1, "off: 1 is fine");
+  // policy().poller.leastMaxRequests is that rule (the Cloudflare example's config check reads
+  // it): one below is refused in each mode, the least itself is not.
+  const { leastMaxRequests } = (await import("vomo-users")).policy().poller;
+  assert.deepEqual(leastMaxRequests, { "changed-users": 2, "full-scan": 3, off: 1 });
+  for (const [participations, least] of Object.entries(leastMaxRequests)) {
+    const poller = () => new UserPoller({ client, store: new MemoryStore(), customerId: `least-${participations}`, participations });
+    if (least > 1) assert.equal((await poller().poll({ maxRequests: least - 1 }).catch((e) => e)).kind, "invalid_input", participations);
+    assert.ok((await poller().poll({ maxRequests: least })).requests <= least, participations);
+  }
 });

@@ -2,7 +2,7 @@
 // from the CUSTOMERS var and from the registry (registry.ts); tokens from secrets named
 // VOMO_TOKEN_<CUSTOMER> or, for registered customers, from their object's vault (vault.ts).
 // Nothing here ever returns or logs a token.
-import { VomoClient, VomoError } from "vomo-users";
+import { VomoClient, VomoError, policy } from "vomo-users";
 
 /** Secrets are not in wrangler.jsonc, so `wrangler types` cannot see them: declared here. */
 export interface Secrets {
@@ -158,8 +158,9 @@ export function settings(env: AppEnv): Settings {
     pollIntervalMs: int(env.POLL_INTERVAL_MS, "POLL_INTERVAL_MS", 1, 900_000),
   };
   s.baseUrl = apiBaseUrl(s.baseUrl);
-  // The package refuses a slice that could never get past one page in these modes.
-  const least = { off: 1, "changed-users": 2, "full-scan": 3 }[s.participations];
+  // The package refuses a slice that could never get past one page in the mode; its rule,
+  // read here so that a wrong setting is a configuration error before any poll.
+  const least = policy().poller.leastMaxRequests[s.participations];
   if (s.maxRequestsPerSlice < least) {
     throw new ConfigError(`MAX_REQUESTS_PER_SLICE must be at least ${least} with PARTICIPATIONS ${s.participations}, got ${s.maxRequestsPerSlice}`);
   }
