@@ -101,7 +101,9 @@ try {
 }
 
 if (opts.static !== undefined) {
-  const out = resolve(opts.static || "dist/admin");
+  // Relative to the folder the command was run from: npm runs scripts in the package's root,
+  // and says where the user was in INIT_CWD (`npm run admin -- --static out` in www/ is www/out).
+  const out = resolve(process.env.INIT_CWD ?? process.cwd(), opts.static || "dist/admin");
   await buildStatic({ www: WWW, pkg: PKG, out, config: baseUrl ? { baseUrl, requestsPerSecond: 3 } : null });
   console.log(`static admin page written to ${out} (host the folder on any web server; open index.html through it)`);
   process.exit(0);

@@ -14,9 +14,9 @@ import { launchChromium } from "./helpers.mjs";
 import { waitText, connect, screenshot, startAdminServer } from "./admin-kit.mjs";
 
 /** Runs scripts/admin.mjs; resolves with its output once it prints "Ctrl-C stops." (or exits). */
-function runAdmin(t, args) {
+function runAdmin(t, args, env = {}) {
   const child = spawn(process.execPath, [join(repo, "scripts/admin.mjs"), "--no-setup", ...args],
-    { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
+    { cwd: repo, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   const out = { stdout: "", stderr: "", code: null };
   child.stderr.on("data", (d) => { out.stderr += d; });
   const exited = new Promise((ok) => child.on("exit", (code) => { out.code = code; ok(out); }));
@@ -100,6 +100,17 @@ test("npm run admin -- --static DIR: a folder any static server can host", async
   await page.fill("#token", api.token);
   assert.equal(await connect(page), `connected to ${api.url}: 8 users`);
   assert.deepEqual(errors, []);
+});
+
+test("npm run admin -- --static with a relative DIR writes it where the command was run (npm's INIT_CWD), not in the repository's root", async (t) => {
+  const where = mkdtempSync(join(tmpdir(), "vomo-admin-cwd-"));
+  t.after(() => rmSync(where, { recursive: true, force: true }));
+  // As npm starts it from a subfolder: the script runs in the package root, INIT_CWD is the subfolder.
+  const out = await runAdmin(t, ["--static", "site"], { INIT_CWD: where }).exited;
+  assert.equal(out.code, 0, out.stderr);
+  assert.ok(existsSync(join(where, "site", "index.html")), "written under INIT_CWD");
+  assert.ok(out.stdout.includes(`written to ${join(where, "site")} `), out.stdout);
+  assert.equal(existsSync(join(repo, "site")), false, "nothing in the repository's root");
 });
 
 test("npm run admin with a value it cannot use: exit 2 and the reason, before anything listens", async (t) => {
