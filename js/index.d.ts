@@ -517,3 +517,5 @@ export function policy(): Policy;
  * `WebAssembly.Module`, a path or a `file:` URL).
  */
 export default function init(input?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<void>;
+/** The default export, also by name (`const { init } = require("vomo-users")`). */
+export { init };

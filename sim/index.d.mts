@@ -111,6 +111,8 @@ export function createSimulator(options?: SimulatorOptions): Omit<Simulator, "ur
   readonly foreignUrl: string | null;
   listen(): Promise<Simulator>;
 };
+/** The class behind both: `new Simulator(options)` is `createSimulator(options)`. */
+export const Simulator: new (options?: SimulatorOptions) => ReturnType<typeof createSimulator>;
 export const DEFAULT_TOKEN: string;
 export const DEFAULT_FORBIDDEN_TOKEN: string;
 /** The wire quirks on by default (see the README's "Wire quirks"). */

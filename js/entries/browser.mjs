@@ -19,4 +19,4 @@ export default function init(input) {
 }
 
 export const { /* @PUBLIC_NAMES@ */ } = createApi(loader.glue);
-export { VomoError };
+export { VomoError, init };

@@ -16,4 +16,6 @@ const url = () => new URL("./web/vomo_users_bg.wasm", import.meta.url);
 api[Symbol.for("vomo-users.loadWasm")]({ where: () => (url().protocol === "file:" ? fileURLToPath(url()) : url().href), bytes: () => readFileSync(url()) });
 
 export const { VomoError, /* @PUBLIC_NAMES@ */ } = api;
-export default api.init;
+/** Also by name, as `require("vomo-users").init` has it. */
+export const init = api.init;
+export default init;

@@ -10,4 +10,4 @@ glue.initSync({ module: wasmModule });
 export default async function init() {}
 
 export const { /* @PUBLIC_NAMES@ */ } = createApi(glue);
-export { VomoError };
+export { VomoError, init };

@@ -7,7 +7,7 @@
 // under a name of its own (webpack and Parcel for Node) or point __dirname back at the
 // package's folder (Parcel). So a failed read is not thrown at load: until a load succeeds,
 // every call throws a VomoError naming each place tried, `init()` rejects with it, and
-// `init(bytes | WebAssembly.Module | path | file URL)` loads the .wasm from elsewhere.
+// `init(bytes | WebAssembly.Module | path | file URL | Response | Request)` loads the .wasm from elsewhere.
 import { VomoError } from "./errors.mjs";
 import { guardGlue } from "./guard-glue.mjs";
 import { nodeFs, isFileUrl, readFailure } from "./local-file.mjs";
@@ -21,7 +21,7 @@ function wasmSource(input) {
     if (!fs) throw new TypeError("reading a path needs Node 20.16 or later (process.getBuiltinModule); pass the file's bytes instead");
     return fs.readFileSync(isFileUrl(input) ? new URL(input) : String(input));
   }
-  throw new TypeError(`init() takes the .wasm's bytes, a WebAssembly.Module, a path or a file: URL (got ${input === null ? "null" : typeof input})`);
+  throw new TypeError(`init() takes the .wasm's bytes, a WebAssembly.Module, a path, a file: URL, a Response or a Request (got ${input === null ? "null" : typeof input})`);
 }
 
 /**
@@ -71,7 +71,20 @@ export function nodeEntry(target, glue, createApi, { entry, file, read }) {
   if (read) load(read.where, read.bytes);
   /** A no-op once the wasm is loaded; otherwise loads it from `input` if given, or rejects saying why not. */
   const init = async (input) => {
-    if (!loaded && input !== undefined) load(String(input?.href ?? (typeof input === "string" ? input : "init() argument")), () => wasmSource(input));
+    if (!loaded && input !== undefined) {
+      const where = String(input?.href ?? input?.url ?? (typeof input === "string" ? input : "init() argument"));
+      // A Response or a Request, as the browsers' init takes them (the declarations are one
+      // text for every runtime): its bytes; a body that cannot be read is a failed load.
+      let source = input;
+      try {
+        if (typeof Request === "function" && input instanceof Request) source = await fetch(input);
+        if (typeof Response === "function" && source instanceof Response) source = new Uint8Array(await source.arrayBuffer());
+      } catch (error) {
+        tried.push({ where, error });
+        check();
+      }
+      load(where, () => wasmSource(source));
+    }
     check();
   };
   Object.defineProperty(target, "__esModule", { value: true });

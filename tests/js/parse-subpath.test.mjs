@@ -18,7 +18,7 @@ const pkgDir = dirname(require.resolve("vomo-users/package.json"));
 const caught = (fn) => { try { fn(); } catch (e) { return e; } assert.fail("did not throw"); };
 
 test("vomo-users/parse exports the parsers, VomoError and init; resolves to its own entry", async () => {
-  assert.deepEqual(Object.keys(parse).sort(), ["VomoError", "default", "parseUser", "parseUserDetail", "parseUserPage"]);
+  assert.deepEqual(Object.keys(parse).sort(), ["VomoError", "default", "init", "parseUser", "parseUserDetail", "parseUserPage"]);
   assert.equal(await parse.default(), undefined, "init is a no-op promise in Node");
   assert.equal(relative(pkgDir, new URL(import.meta.resolve("vomo-users/parse")).pathname), join("parse", "index.mjs"));
 });

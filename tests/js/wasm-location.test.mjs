@@ -66,10 +66,32 @@ for (const [entry, file] of [["vomo-users", "web/vomo_users_bg.wasm"], ["vomo-us
     // index.mjs looked next to itself as well: the same file, named once.
     assert.equal(result.import.call.message.split(path).length - 1, 1, result.import.call.message);
     assert.equal(result.wrongInput.kind, "invalid_input");
-    assert.match(result.wrongInput.message, /init\(\) takes the \.wasm's bytes, a WebAssembly\.Module, a path or a file: URL \(got number\)/);
+    assert.match(result.wrongInput.message, /init\(\) takes the \.wasm's bytes, a WebAssembly\.Module, a path, a file: URL, a Response or a Request \(got number\)/);
     assert.deepEqual(result.after, [12345, 12346]);
   });
 }
+
+test("vomo-users in Node with its .wasm missing: init() takes a Response or a Request too, as the declarations (one text for every runtime) say", (t) => {
+  const { root } = packageCopy(t, ["web/vomo_users_bg.wasm"]);
+  const result = runScript(root, `
+    import { createRequire } from "node:module";
+    import { readFileSync } from "node:fs";
+    ${DESCRIBE}
+    const bytes = readFileSync(${JSON.stringify(join(installed, "web/vomo_users_bg.wasm"))});
+    const out = {};
+    const api = createRequire(process.cwd() + "/")("vomo-users");
+    // A body that is not a wasm module: the load fails, and says where it came from.
+    try { await api.init(new Response("<h1>Not Found</h1>", { status: 404 })); } catch (e) { out.bad = describe(e); }
+    const esm = await import("vomo-users");
+    out.named = esm.init === esm.default && api.init === api.default;
+    await esm.init(new Request("data:application/wasm;base64," + bytes.toString("base64")));
+    out.after = api.parseUserPage(${JSON.stringify(PAGE)}).data.map((u) => u.id);
+    console.log(JSON.stringify(out));`);
+  assert.equal(result.bad.vomo, true, JSON.stringify(result.bad));
+  assert.match(result.bad.message, /could not load its \.wasm/);
+  assert.equal(result.named, true, "init is also a named export, in both module systems");
+  assert.deepEqual(result.after, [12345, 12346], "loaded from a Request's body");
+});
 
 test("vomo-users in Node with its .wasm present: init() resolves, and init(input) is ignored once loaded", (t) => {
   const { root } = packageCopy(t);

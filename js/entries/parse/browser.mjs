@@ -21,4 +21,4 @@ export default function init(input) {
 }
 
 export const { parseUserPage, parseUserDetail, parseUser } = createParseApi(loader.glue);
-export { VomoError };
+export { VomoError, init };

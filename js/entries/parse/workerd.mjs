@@ -11,4 +11,4 @@ glue.initSync({ module: wasmModule });
 export default async function init() {}
 
 export const { parseUserPage, parseUserDetail, parseUser } = createParseApi(glue);
-export { VomoError };
+export { VomoError, init };
