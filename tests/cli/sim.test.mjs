@@ -41,3 +41,19 @@ test("vomo-users demo from the installed package: the main job, no token needed"
   assert.match(r.stdout, /processed 5 \(created 2, updated 3, failed 0\), participation events 1/);
   assert.match(r.stdout, /Reconciliation: complete listing; known but not visible: \[\d+\]/);
 });
+
+test("vomo-users demo --json: the same walkthrough as one JSON value per line, each naming its step", async () => {
+  const r = await cli(["demo", "--users", "20", "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const values = r.stdout.trim().split("\n").map((l) => JSON.parse(l)); // every line is JSON
+  const steps = values.map((v) => v.step);
+  assert.deepEqual([...new Set(steps)], ["simulator", "poll", "event", "changes", "reconcile", "health", "client", "store"]);
+  const [first, second] = values.filter((v) => v.step === "poll");
+  assert.deepEqual([first.poll, first.result.processed, second.poll, second.result.processed], ["first", 20, "second", 5]);
+  const later = values.filter((v) => v.step === "event" && v.poll === "second");
+  assert.deepEqual(later.filter((e) => e.type === "user").map((e) => e.event.kind).sort(), ["created", "created", "updated", "updated", "updated"]);
+  assert.equal(later.filter((e) => e.type === "participation").length, 1);
+  const { deleted } = values.find((v) => v.step === "changes");
+  assert.deepEqual(values.find((v) => v.step === "reconcile").result.missing, [deleted], "the deleted user is missing");
+  assert.doesNotMatch(r.stdout, /== |Simulated VOMO/, "no text lines among the JSON");
+});

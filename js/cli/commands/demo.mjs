@@ -12,7 +12,9 @@ export default {
 Starts the simulated VOMO API with demo data (--users N, default 200), runs a first poll
 (the initial sync), makes changes in VOMO (an edit, two users created in the same second, a
 shift sign-up, a deletion, an anonymization), polls again and prints the events, the
-metrics, a reconciliation and the poller's health. Needs no token and no network.`,
+metrics, a reconciliation and the poller's health. Needs no token and no network.
+With --json: one JSON value per line, each with a "step" ("simulator", "poll", "event",
+"changes", "reconcile", "health", "client", "store") and that step's data.`,
   options: { users: { type: "string" } },
   check: (values) => {
     const users = values.users === undefined ? 200 : positiveInt("users", values.users);
@@ -22,7 +24,9 @@ metrics, a reconciliation and the poller's health. Needs no token and no network
   },
   async run({ out, options }) {
     const { users } = options;
-    const line = (s = "") => out.line(s);
+    // Text for people; with --json the same steps as one JSON value per line.
+    const line = (s = "") => { if (!out.json) out.line(s); };
+    const step = (name, data) => { if (out.json) out.value({ step: name, ...data }); };
     const sim = await startSimulator({ users, seed: 42, now: new Date().toISOString() });
     try {
       const warnings = [];
@@ -31,20 +35,27 @@ metrics, a reconciliation and the poller's health. Needs no token and no network
       const store = new MemoryStore();
       const poller = new UserPoller({
         client, store, customerId: "demo-customer", participations: "changed-users", pollIntervalMs: 60_000,
-        onUser: ({ kind, user, anonymized }) => events.push(`${kind.padEnd(7)} user ${user.id} ${user.fullName} <${user.email}> updatedAt ${user.updatedAt}${anonymized ? "  [anonymized by VOMO]" : ""}`),
-        onParticipation: ({ kind, userId, participation, before }) => events.push(`${kind.padEnd(7)} participation of user ${userId} on project date ${participation.projectDateId}: ${participation.hours} h${before ? ` (was ${before.hours} h)` : ""}`),
-        onDeadLetter: ({ user, error, attempt, final }) => events.push(`dead letter for user ${user.id}: ${error.message} (attempt ${attempt}${final ? ", final" : ""})`),
+        onUser: (e) => events.push({ type: "user", event: e,
+          text: `${e.kind.padEnd(7)} user ${e.user.id} ${e.user.fullName} <${e.user.email}> updatedAt ${e.user.updatedAt}${e.anonymized ? "  [anonymized by VOMO]" : ""}` }),
+        onParticipation: (e) => events.push({ type: "participation", event: e,
+          text: `${e.kind.padEnd(7)} participation of user ${e.userId} on project date ${e.participation.projectDateId}: ${e.participation.hours} h${e.before ? ` (was ${e.before.hours} h)` : ""}` }),
+        onDeadLetter: (e) => events.push({ type: "dead-letter", event: { ...e, error: e.error?.message ?? String(e.error) },
+          text: `dead letter for user ${e.user.id}: ${e.error.message} (attempt ${e.attempt}${e.final ? ", final" : ""})` }),
       });
+      const eventSteps = (poll) => { for (const { type, event } of events) step("event", { poll, type, event }); };
       const show = (title, r) => {
+        step("poll", { poll: title.startsWith("First") ? "first" : "second", result: r });
         line(`\n== ${out.color.bold(title)}`);
         line(`   processed ${r.processed} (created ${r.created}, updated ${r.updated}, failed ${r.failed}), participation events ${r.participationEvents}`);
         line(`   ${r.requests} requests in ${r.durationMs.toFixed(0)} ms; checkpoint ${r.checkpoint}; lag ${(r.lagMs / 1000).toFixed(1)} s`);
       };
 
       line(`Simulated VOMO at ${sim.url} with ${users} users (the token is never printed).`);
+      step("simulator", { url: sim.url, users });
       const first = await poller.poll();
       show("First poll: the initial sync, through the same loop", first);
-      line(`   first events:\n     ${events.slice(0, 4).join("\n     ")}\n     ... and ${events.length - 4} more`);
+      line(`   first events:\n     ${events.slice(0, 4).map((e) => e.text).join("\n     ")}\n     ... and ${events.length - 4} more`);
+      eventSteps("first");
       events.length = 0;
 
       const [a, b, c, d] = sim.listAll().slice(0, 4).map((u) => u.id);
@@ -59,17 +70,23 @@ metrics, a reconciliation and the poller's health. Needs no token and no network
       sim.advanceClock(30_000);
       line(`\n-- changes made in VOMO: user ${a} edited, two users created in the same second, user ${b} signed up for`);
       line(`   project date ${added.project_date_id} and edited, user ${c} deleted, user ${d} anonymized by VOMO`);
+      step("changes", { edited: [a, b], created: 2, signedUp: { userId: b, projectDateId: added.project_date_id }, deleted: c, anonymized: d });
 
       const second = await poller.poll();
       show("Second poll: only what changed", second);
-      for (const e of events) line(`   ${e}`);
+      for (const e of events) line(`   ${e.text}`);
+      eventSteps("second");
 
       const rec = await poller.reconcile();
+      step("reconcile", { result: rec });
       line(`\n== ${out.color.bold(`Reconciliation: ${rec.complete ? "complete listing" : "partial listing"}; known but not visible: [${rec.missing.join(", ")}]`)}`);
       line("   (not visible is not proof of deletion: review these before deleting anything downstream)");
       const h = poller.health();
+      step("health", { health: h });
       line(`\n== ${out.color.bold(`Health: stalled ${h.stalled}, lag ${(h.lagMs / 1000).toFixed(1)} s, checkpoint ${h.checkpoint}`)}`);
       const stats = client.stats();
+      step("client", { stats, parseWarnings: warnings.length });
+      step("store", { keys: store.size, largestValue: Math.max(...store.keys().map((k) => store.get(k).length)), limit: 102400 });
       line(`== Client: ${stats.requests} requests, ${stats.retries} retries, ${stats.rateLimited} rate-limited, ${stats.errors} errors; ${warnings.length} parse warnings (unknown enum values kept as sent)`);
       line(`== Store: ${store.size} keys, largest value ${Math.max(...store.keys().map((k) => store.get(k).length))} characters (limit 102400)`);
       line("\nThe same against your own simulator or the live API: vomo-users sim, then");
