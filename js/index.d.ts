@@ -366,6 +366,21 @@ export interface ReconcileResult {
   error: VomoError | null;
 }
 
+/** How far `reconcile()` is: users listed of the listing's total (`"listing"`; a listing
+ *  started again because its total changed counts from 0), then the users not listed, each
+ *  confirmed with its detail (`"confirming"`). */
+export interface ReconcileProgress {
+  phase: "listing" | "confirming";
+  done: number;
+  total: number;
+}
+
+export interface ReconcileOptions extends CallOptions {
+  /** Called after each page of the listing and each confirmed candidate; what it throws or
+   *  rejects with is ignored. */
+  onProgress?: (progress: ReconcileProgress) => void;
+}
+
 export interface PollOptions extends CallOptions {
   /** Stop after this many HTTP requests; the next poll goes on from there. */
   maxRequests?: number;
@@ -374,7 +389,7 @@ export interface PollOptions extends CallOptions {
 export class UserPoller {
   constructor(options: UserPollerOptions);
   poll(options?: PollOptions): Promise<PollResult>;
-  reconcile(options?: CallOptions): Promise<ReconcileResult>;
+  reconcile(options?: ReconcileOptions): Promise<ReconcileResult>;
   health(): PollerHealth;
   loadHealth(): Promise<PollerHealth>;
   /**

@@ -1,4 +1,4 @@
-// Import progress on stderr: a bar with ETA that redraws one line when stderr is a terminal,
+// Progress on stderr (an import's, a reconciliation's): a bar with ETA that redraws one line when stderr is a terminal,
 // plain lines otherwise (every 5 % or 5 s, and at the end), so logs stay readable and free of
 // escape codes. Hand-rolled rather than a library (cli-progress, progress): the package has
 // no runtime dependencies — browser and Worker users install it too — and this is 50 lines.
@@ -15,30 +15,39 @@ function eta(ms) {
   return h ? `${h}:${mmss}` : mmss;
 }
 
+/** What an import's progress line says beside the numbers. */
+const importCounts = (p) => `created ${p.created}, updated ${p.updated}, failed ${p.failed}`;
+
 export class Progress {
   #out;
+  #counts;
   #last = 0;
   #lastPercent = -Infinity;
   #drawn = false;
   #width = 0;
 
-  constructor(out) {
+  /** `counts(p)`: the words beside the numbers (an import's counts by default). */
+  constructor(out, { counts = importCounts } = {}) {
     this.#out = out;
+    this.#counts = counts;
   }
 
-  /** `p`: importRoster's onProgress value { done, total, created, updated, failed, etaMs }. */
+  /**
+   * `p`: an onProgress value with `done` and `total`: importRoster's (with its counts and
+   * `etaMs`), or reconcile's (`phase`; no ETA: "--:--").
+   */
   update(p) {
     const now = Date.now();
     const final = p.done >= p.total;
     const percent = p.total ? Math.floor((100 * p.done) / p.total) : 100;
-    const counts = `created ${p.created}, updated ${p.updated}, failed ${p.failed}`;
+    const counts = this.#counts(p);
     if (this.#out.errIsTTY) {
       if (!final && now - this.#last < REDRAW_MS) return;
       const c = this.#out.errColor;
       const tail = ` ${p.done}/${p.total} ${String(percent).padStart(3)}%  ${counts}  ${final ? "done" : `ETA ${eta(p.etaMs)}`}`;
       // One width for the whole run (the widest tail it can have), so the bar does not jitter.
       const t = p.total;
-      const widest = ` ${t}/${t} 100%  created ${t}, updated ${t}, failed ${t}  ETA 00:00:00`.length;
+      const widest = ` ${t}/${t} 100%  ${this.#counts({ ...p, created: t, updated: t, failed: t })}  ETA 00:00:00`.length;
       this.#width ||= Math.max(10, Math.min(40, this.#out.errColumns - 3 - widest));
       const width = this.#width;
       const filled = Math.round((width * percent) / 100);
@@ -52,9 +61,11 @@ export class Progress {
     this.#last = now;
   }
 
-  /** Ends the bar's line (before other messages). */
+  /** Ends the bar's line (before other messages, or a new phase with a bar of its own). */
   end() {
     if (this.#drawn) this.#out.errRaw("\n");
     this.#drawn = false;
+    this.#width = 0;
+    this.#lastPercent = -Infinity;
   }
 }

@@ -18,3 +18,19 @@ export function callOf(options, who, also = []) {
   }
   return { signal, timeoutMs, maxRetries, who };   // who: named in the core's messages about them
 }
+
+/**
+ * A call's `onProgress` option (null when not given) as the core calls it: for display, so
+ * what it throws, or the promise it returns rejects with, changes nothing (a rejection left
+ * unhandled would end a Node process in the middle of the call).
+ */
+export function progressOf(onProgress, who) {
+  if (onProgress == null) return undefined;
+  if (typeof onProgress !== "function") throw new VomoError("invalid_input", `${who}: onProgress must be a function`);
+  return (p) => {
+    try {
+      const r = onProgress(p);
+      if (r != null && typeof r.then === "function") r.then(undefined, () => {});
+    } catch { /* ignored, as above */ }
+  };
+}

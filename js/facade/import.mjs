@@ -1,6 +1,6 @@
 import { VomoError, errorFromInfo, settle } from "./errors.mjs";
 import { requireStore, storeExtras, storedBaseUrl, wasmClientOf } from "./stores.mjs";
-import { callOf } from "./call.mjs";
+import { callOf, progressOf } from "./call.mjs";
 import { jsonOf } from "./to-json.mjs";
 
 const noStore = { get: () => null, set: () => {} };
@@ -21,15 +21,7 @@ export function makeImport(glue) {
     }
     const s = store ?? noStore;
     const m = mapping ?? noStore;
-    if (onProgress != null && typeof onProgress !== "function") throw new VomoError("invalid_input", "importRoster: onProgress must be a function");
-    // For display: what it throws, or the promise it returns rejects with, changes nothing
-    // (a rejection left unhandled would end a Node process in the middle of the import).
-    const progress = onProgress == null ? undefined : (p) => {
-      try {
-        const r = onProgress(p);
-        if (r != null && typeof r.then === "function") r.then(undefined, () => {});
-      } catch { /* ignored, as above */ }
-    };
+    const progress = progressOf(onProgress, "importRoster");
     const text = await settle(glue.importRoster(wasmClientOf(client, "importRoster"), jsonOf(records, "importRoster", "records"),
       jsonOf({ key: key ?? null, checkpointEvery: checkpointEvery ?? null, previousBaseUrl: previousBaseUrl ?? null, hasStore: store != null, hasMapping: mapping != null },
         "importRoster", "", { nonFinite: true }),

@@ -1,6 +1,6 @@
 import { VomoError, errorFromInfo, toVomoError, settle } from "./errors.mjs";
 import { requireStore, storeExtras, storedBaseUrl, wasmClientOf } from "./stores.mjs";
-import { callOf } from "./call.mjs";
+import { callOf, progressOf } from "./call.mjs";
 import { checkOptions } from "./options.mjs";
 import { jsonOf } from "./to-json.mjs";
 
@@ -73,8 +73,9 @@ export function makePollerClass(glue) {
 
     /** `{ missing, complete, error }`: ids known but not visible now, for review; `error` says why it did not complete. */
     async reconcile(options) {
-      const call = callOf(options, "reconcile");
-      const result = await settle(this.#inner.reconcile(call), call);
+      const call = callOf(options, "reconcile", ["onProgress"]);
+      const progress = progressOf(options?.onProgress, "reconcile");
+      const result = await settle(this.#inner.reconcile(call, progress), call);
       result.error = result.error == null ? null : errorFromInfo(result.error);
       return result;
     }

@@ -134,10 +134,15 @@ impl WasmPoller {
         })
     }
 
-    pub fn reconcile(&self, signal: JsValue) -> Promise {
+    pub fn reconcile(&self, signal: JsValue, on_progress: Option<Function>) -> Promise {
         let poller = self.inner.clone();
         promise(async move {
-            let r = poller.reconcile(&call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
+            let progress = |p: &crate::poller::ReconcileProgress| {
+                if let (Some(f), Ok(value)) = (&on_progress, to_js(p)) {
+                    let _ = f.call1(&JsValue::NULL, &value);
+                }
+            };
+            let r = poller.reconcile_with_progress(&call_of(&signal).map_err(to_js_error)?, &progress).await.map_err(to_js_error)?;
             to_js(&r)
         })
     }

@@ -157,6 +157,17 @@ pub struct Reconciliation {
     pub error: Option<crate::error::ErrorInfo>,
 }
 
+/// How far a reconciliation is: `listing` (users listed of the listing's total; a listing
+/// started again because its total changed counts from 0), then `confirming` (candidates
+/// checked with `GET /users/{id}` of those not listed).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ReconcileProgress {
+    pub phase: &'static str,
+    pub done: u64,
+    pub total: u64,
+}
+
 /// `health()`: lag is the server's estimated now minus the checkpoint.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -400,7 +411,13 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
 
     /// Ids known to the store but not visible now, for review. Never deletes anything.
     pub async fn reconcile(&self, call: &R::Call) -> Result<Reconciliation> {
-        reconcile::reconcile(self, call).await
+        reconcile::reconcile(self, call, &|_| {}).await
+    }
+
+    /// [`Poller::reconcile`], telling `progress` how far it is: after each page of the
+    /// listing, and after each candidate it confirmed with the user's detail.
+    pub async fn reconcile_with_progress(&self, call: &R::Call, progress: &dyn Fn(&ReconcileProgress)) -> Result<Reconciliation> {
+        reconcile::reconcile(self, call, progress).await
     }
 }
 

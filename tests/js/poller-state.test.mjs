@@ -128,6 +128,30 @@ test("poller: reconcile() reports a deleted user as missing; a failed listing re
   sim.clearFaults();
 });
 
+test("poller: reconcile({ onProgress }) reports the listing page by page, then each candidate it confirms; a throwing or rejecting onProgress changes nothing", async (t) => {
+  const { sim, client } = await setup(t);
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme" });
+  await poller.poll();
+  const gone = sim.listAll().slice(3, 6).map((u) => u.id);
+  for (const id of gone) sim.deleteUser(id);
+  const seen = [];
+  const r = await poller.reconcile({ onProgress: (p) => seen.push({ ...p }) });
+  assert.deepEqual(r, { missing: gone, complete: true, error: null });
+  const listing = seen.filter((p) => p.phase === "listing");
+  const total = sim.count();
+  assert.deepEqual(listing.map((p) => p.done), Array.from({ length: Math.ceil(total / 15) }, (_, i) => Math.min(15 * (i + 1), total)), "after each page");
+  assert.ok(listing.every((p) => p.total === total));
+  assert.deepEqual(seen.filter((p) => p.phase === "confirming"), gone.map((_, i) => ({ phase: "confirming", done: i + 1, total: gone.length })));
+  assert.equal(seen.findIndex((p) => p.phase === "confirming"), listing.length, "confirming comes after the listing");
+
+  // For display only: what it throws or rejects with is ignored; a non-function is refused.
+  let calls = 0;
+  assert.deepEqual(await poller.reconcile({ onProgress: () => { calls++; throw new Error("display broke"); } }), r);
+  assert.deepEqual(await poller.reconcile({ onProgress: async () => { calls++; throw new Error("display broke"); } }), r);
+  assert.equal(calls, 2 * seen.length);
+  await assert.rejects(poller.reconcile({ onProgress: "yes" }), (e) => e.kind === "invalid_input" && /reconcile: onProgress must be a function/.test(e.message));
+});
+
 test("poller: health() is not stalled right after a poll, and stalled when a cut poll leaves the checkpoint far behind", async (t) => {
   const { sim, client } = await setup(t, { users: 60 });
   const store = new MemoryStore();

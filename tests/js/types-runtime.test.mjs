@@ -16,7 +16,7 @@ import { frozenWorld, tick, fastClient } from "./helpers.mjs";
 import { compile, typedLiterals } from "./types/tsc.mjs";
 
 const TYPES = ["User", "UserDetail", "Page", "VomoError", "ClientStats", "UpsertResult", "FindOrCreateResult",
-  "RequestLogEntry", "PollResult", "PollerHealth", "ReconcileResult", "UserChangeEvent", "ParticipationChangeEvent",
+  "RequestLogEntry", "PollResult", "PollerHealth", "ReconcileResult", "ReconcileProgress", "UserChangeEvent", "ParticipationChangeEvent",
   "DeadLetterEvent", "ImportProgress", "ImportResult", "ParsedRoster", "ParticipationDiff", "Policy",
   "VomoErrorKind", "UserFilters", "UserPollerOptions", "UpsertUserInput", "RosterRecord"];
 
@@ -103,7 +103,10 @@ async function collect(t) {
   await listed.poll();
   await detailed.poll();
   sim.deleteUser(users[6].id);
-  add("ReconcileResult", await listed.reconcile());
+  const reconciling = [];
+  add("ReconcileResult", await listed.reconcile({ onProgress: (p) => reconciling.push(p) }));
+  assert.deepEqual([...new Set(reconciling.map((p) => p.phase))], ["listing", "confirming"]);
+  for (const p of reconciling) add("ReconcileProgress", p);
   add("PollerHealth", listed.health());
   add("PollerHealth", await new UserPoller({ client, store: new MemoryStore(), customerId: "fresh" }).loadHealth());
   const kinds = (list) => new Set(list.map((e) => e.kind));

@@ -4,6 +4,7 @@ import { UserPoller } from "vomo-users";
 import { customerOptions } from "./poll.mjs";
 import { checkStateDir, customerDir, pollerStore } from "../state.mjs";
 import { interruptSignal } from "../interrupt.mjs";
+import { Progress } from "../progress.mjs";
 
 export default {
   name: "reconcile",
@@ -16,7 +17,8 @@ with the same --customer and --state-dir). Not listed is not proof of deletion: 
 these before deleting anything downstream. "complete" is false when the listing did not
 finish (then only what was reached is reported); when a request failed, "error" says why
 and the exit code is 1. With no poll of the customer yet nothing is known, and nothing is
-sent. Ctrl-C stops it (nothing is written either way). With --json:
+sent. Progress goes to stderr: the users listed, then the candidates confirmed one by one
+with their detail. Ctrl-C stops it (nothing is written either way). With --json:
 {"missing":[...],"complete":bool,"error":null|{"kind","status","message"}}.`,
   options: { customer: { type: "string" }, "state-dir": { type: "string" } },
   check: (values) => customerOptions(values, "reconcile"),
@@ -38,10 +40,18 @@ sent. Ctrl-C stops it (nothing is written either way). With --json:
     }
     const poller = new UserPoller({ client: await client(), store: pollerStore(stateDir, customerId), customerId, onUser: () => {}, previousBaseUrl });
     const stop = interruptSignal(out, null);
+    const progress = new Progress(out, { counts: (p) => (p.phase === "listing" ? "users listed" : "not listed: confirming each with its detail") });
+    let phase = null;
+    const onProgress = (p) => {
+      if (p.phase !== phase) progress.end(); // a new phase (or the listing started again): a new bar
+      phase = p.phase;
+      progress.update(p);
+    };
     let result;
     try {
-      result = await poller.reconcile({ signal: stop.signal });
+      result = await poller.reconcile({ signal: stop.signal, onProgress });
     } finally {
+      progress.end();
       stop.dispose();
     }
     report(result);
