@@ -15,7 +15,7 @@
 //!   checkpoint to its end.
 
 use super::delivery::Delivery;
-use super::row_counts::RowCounts;
+use super::row_counts::{second, RowCounts};
 use super::state::WindowWalk;
 use super::{Handlers, PollRun, Poller, StopReason, Store};
 use crate::client::{Filters, PageWalk, Runtime};
@@ -158,7 +158,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     return Ok(false);
                 }
                 Advance::Complete => {
-                    run.state.core.checkpoint_ms = walk.end_ms;
+                    run.state.core.checkpoint_ms = next_start(walk.end_ms);
                     run.state.core.has_history = true;
                     run.state.core.walk = None;
                 }
@@ -191,7 +191,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         let latest = (server_now - margin).max(start + 1);
         // Up to the server's now, unless this poll's counts say that holds too many rows.
         counts.begin(start);
-        let end = counts.known_fit(start, self.config.max_window_rows, latest).unwrap_or(latest);
+        let end = counts.window_end(start, self.config.max_window_rows, latest).unwrap_or(latest);
         Some(WindowWalk {
             start_ms: start,
             end_ms: end,
@@ -233,11 +233,11 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 };
             }
         }
-        if page.meta.total > self.config.max_window_rows && walk.end_ms - walk.start_ms > 1000 {
-            // The sample's guess, but never below a point already known to fit.
-            let guess = narrower_end(walk, page, self.config.max_window_rows);
-            let fits = counts.known_fit(walk.start_ms, self.config.max_window_rows, walk.end_ms - 1);
-            return FirstPage::Reopen { end: fits.map_or(guess, |f| f.max(guess)), narrowed: true };
+        // More than one second (a single second cannot be split: it is walked as it is).
+        if page.meta.total > self.config.max_window_rows && second(walk.end_ms) > second(walk.start_ms) {
+            // The counts now know this window holds too many: an end before it.
+            let end = counts.window_end(walk.start_ms, self.config.max_window_rows, walk.end_ms - 1);
+            return FirstPage::Reopen { end: end.unwrap_or(walk.start_ms + (walk.end_ms - walk.start_ms) / 2), narrowed: true };
         }
         FirstPage::Keep
     }
@@ -278,39 +278,19 @@ fn advance(walk: &mut WindowWalk, next_url: Option<&str>) -> Advance {
     Advance::Again
 }
 
-/// A narrower window end, guessed from the `updated_at` spread of the first page's rows
-/// (a sample of the window) so that about `target` rows remain.
-///
-/// The API compares `updated_at` by whole seconds, both ends inclusive: a window that ends
-/// anywhere in a second holds every row of that second. So the window ends just before the
-/// second of the guessed row, which leaves that second (perhaps a bunch of rows written by
-/// one bulk update) to the next window, where it comes first. When the guessed second is
-/// the window's first one, the window becomes that second alone: it cannot be split, and is
-/// walked as it is. Ending at the guessed row itself (as before) kept the bunch in the
-/// narrower window, whose rows then gave no guess, and the window was halved again and
-/// again: 75 requests for 73 users written in one second with `maxWindowRows: 20`.
-fn narrower_end(walk: &WindowWalk, page: &Page<User>, target: u64) -> i64 {
-    let half = walk.start_ms + (walk.end_ms - walk.start_ms) / 2;
-    let first_second = second_of(walk.start_ms);
-    let mut times: Vec<i64> = page.data.iter().map(|u| u.updated_at.0).filter(|t| *t >= first_second && *t <= walk.end_ms).collect();
-    times.sort_unstable();
-    if times.is_empty() || page.meta.total == 0 {
-        return half;
-    }
-    let share = target as f64 / page.meta.total as f64;
-    let idx = ((times.len() as f64) * share).floor() as usize;
-    let guessed_second = second_of(times[idx.min(times.len() - 1)]);
-    let end = if guessed_second - 1 > walk.start_ms { guessed_second - 1 } else { (guessed_second + 999).max(walk.start_ms + 1) };
-    if end < walk.end_ms {
-        end
+/// Where the window after one that ended at `end` starts. Inclusive, as the API compares
+/// (the boundary second read again, the journal absorbing it), except after the last
+/// millisecond of a second, where the next second starts: a window ending there held every
+/// row of its last second however the server compares (whole seconds, truncated or rounded,
+/// or the timestamps themselves, which the API gives in whole seconds), and no row's time
+/// lies between the two. Windows narrowed for their rows end there, so a crowded second is
+/// not read again by the window after it.
+fn next_start(end: i64) -> i64 {
+    if end.rem_euclid(1000) == 999 {
+        end + 1
     } else {
-        half
+        end
     }
-}
-
-/// The first millisecond of the second that holds `ms`.
-fn second_of(ms: i64) -> i64 {
-    ms.div_euclid(1000) * 1000
 }
 
 fn empty_page() -> Page<User> {
@@ -327,70 +307,15 @@ fn empty_page() -> Page<User> {
 mod tests {
     use super::*;
 
-    fn window(start_ms: i64, end_ms: i64) -> WindowWalk {
-        WindowWalk { start_ms, end_ms, next_url: None, first_total: None, unstable: false, restarts: 0, narrowed: false }
-    }
-
-    /// A first page of `total` rows whose sample was stamped at `times` (ms).
-    fn sample(times: &[i64], total: u64) -> Page<User> {
-        let mut page = empty_page();
-        page.meta.total = total;
-        page.data = times
-            .iter()
-            .enumerate()
-            .map(|(i, &t)| User {
-                id: i as i64 + 1,
-                first_name: String::new(),
-                last_name: String::new(),
-                full_name: String::new(),
-                email: format!("u{i}@example.org"),
-                phone: None,
-                address: None,
-                birthday: None,
-                gender: None,
-                created_at: Timestamp(t),
-                updated_at: Timestamp(t),
-                user_status: None,
-                membership_status: None,
-                membership_role: None,
-            })
-            .collect();
-        page
-    }
-
-    const S: i64 = 1_767_243_610_000; // a whole second
-
     #[test]
-    fn a_narrowed_window_ends_before_the_second_of_its_guess_so_a_bunch_there_goes_to_the_next_window() {
-        // 73 rows in second S, the window from hours before to after it: end just before S.
-        let w = window(S - 5 * 3_600_000, S + 25_000);
-        assert_eq!(narrower_end(&w, &sample(&[S; 15], 73), 20), S - 1);
-        // Rows spread out: the window ends before the second of the row at the target's share.
-        let spread: Vec<i64> = (0..15).map(|i| S + i * 1000).collect();
-        assert_eq!(narrower_end(&w, &sample(&spread, 150), 20), S + 2000 - 1, "20/150 of 15 rows: the third row's second");
-        // A guess that fell on a row 400 ms into its second still ends before that second.
-        assert_eq!(narrower_end(&w, &sample(&[S + 400; 3], 73), 20), S - 1);
-    }
-
-    #[test]
-    fn a_bunch_in_the_windows_first_second_becomes_a_window_of_that_second_alone() {
-        // Checkpoint at the last millisecond before the bunch (where the previous narrowing ended).
-        let w = window(S - 1, S + 25_000);
-        let end = narrower_end(&w, &sample(&[S; 15], 73), 20);
-        assert_eq!(end, S + 999, "the second cannot be split: it is walked as it is");
-        assert!(end - w.start_ms <= 1000, "short enough not to be narrowed again");
-        // Checkpoint on the bunch's own second (start exactly S): the same one second.
-        assert_eq!(narrower_end(&window(S, S + 25_000), &sample(&[S; 15], 73), 20), S + 999);
-        // Checkpoint at the bunch second's last millisecond: the window still moves forward.
-        let w = window(S + 999, S + 25_000);
-        let end = narrower_end(&w, &sample(&[S; 15], 73), 20);
-        assert!(end > w.start_ms && end < w.end_ms, "{end}");
-    }
-
-    #[test]
-    fn no_sample_in_the_window_halves_it() {
-        let w = window(S, S + 100_000);
-        assert_eq!(narrower_end(&w, &sample(&[], 73), 20), S + 50_000);
-        assert_eq!(narrower_end(&w, &sample(&[S + 200_000], 73), 20), S + 50_000, "rows outside the window say nothing");
+    fn after_the_last_millisecond_of_a_second_the_next_window_starts_at_the_next_second() {
+        const S: i64 = 1_767_243_610_000; // a whole second
+        assert_eq!(next_start(S + 999), S + 1000);
+        assert_eq!(next_start(S - 1), S);
+        // Any other end: the next window starts there, and reads that second again.
+        for end in [S, S + 1, S + 400, S + 998] {
+            assert_eq!(next_start(end), end);
+        }
+        assert_eq!(next_start(-1), 0, "before 1970 too");
     }
 }
