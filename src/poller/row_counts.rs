@@ -81,7 +81,7 @@ impl RowCounts {
         let end = |k: i64| if k >= last { latest } else { end_of(k) };
         // The latest known second within reach that fits, and the first known second after
         // it (within reach or beyond) that does not.
-        let fit = self.points.iter().filter(|(k, c)| *k >= first && *k <= last && rows(*c) <= max_rows).last().copied();
+        let fit = self.points.iter().rev().find(|(k, c)| *k >= first && *k <= last && rows(*c) <= max_rows).copied();
         let lo = fit.unwrap_or((first - 1, base));
         let Some(&(over, c_over)) = self.points.iter().find(|(k, c)| *k > lo.0 && rows(*c) > max_rows) else {
             return Some(fit.map_or(latest, |(k, _)| end(k)));
@@ -136,7 +136,7 @@ mod tests {
         // Chained: a window that ended at second +2000 counts the next one from there.
         assert_eq!(c.window_end(S + 2_001_000, 920, latest), Some(latest));
         assert!(c.window_end(S + 2_001_000, 919, latest).unwrap() < latest);
-        assert_eq!(c.window_end(S + 1234_567, 10_000, latest), None, "an unknown start says nothing");
+        assert_eq!(c.window_end(S + 1_234_567, 10_000, latest), None, "an unknown start says nothing");
         c.begin(S + 5);
         c.learn(S, S + 2_000_999, 95); // asked again: the newer answer replaces the older
         let e = c.window_end(S, 90, S + 2_000_999).unwrap();
