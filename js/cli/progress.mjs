@@ -48,10 +48,14 @@ export class Progress {
       // One width for the whole run (the widest tail it can have), so the bar does not jitter.
       const t = p.total;
       const widest = ` ${t}/${t} 100%  ${this.#counts({ ...p, created: t, updated: t, failed: t })}  ETA 00:00:00`.length;
-      this.#width ||= Math.max(10, Math.min(40, this.#out.errColumns - 3 - widest));
+      // A line that wraps could not be redrawn (\r and erase-line reach its last row only):
+      // the bar shrinks to fit, goes when it would be under 10, and the rest is cut.
+      const columns = this.#out.errColumns;
+      this.#width ||= Math.min(40, columns - 3 - widest);
       const width = this.#width;
       const filled = Math.round((width * percent) / 100);
-      this.#out.errRaw(`\r\x1b[2K[${c.green("#".repeat(filled))}${c.dim("-".repeat(width - filled))}]${tail}`);
+      const bar = width >= 10 ? `[${c.green("#".repeat(filled))}${c.dim("-".repeat(width - filled))}]` : "";
+      this.#out.errRaw(`\r\x1b[2K${bar}${bar ? tail : tail.trimStart().slice(0, Math.max(0, columns - 1))}`);
       this.#drawn = true;
     } else {
       if (!final && percent < this.#lastPercent + 5 && now - this.#last < PLAIN_MS) return;

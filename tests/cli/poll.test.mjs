@@ -125,7 +125,7 @@ test("reconcile: ids the poller knows that are no longer listed", async (t) => {
   assert.deepEqual(jsonLines(r.stdout), [{ missing: [gone], complete: true, error: null }]);
   // Progress on stderr (plain lines: stderr is not a terminal here), the listing then the candidate.
   assert.match(r.stderr, new RegExp(`^progress: ${sim.count()}/${sim.count()} \\(100%\\), users listed, ETA`, "m"));
-  assert.match(r.stderr, /^progress: 1\/1 \(100%\), not listed: confirming each with its detail, ETA/m);
+  assert.match(r.stderr, /^progress: 1\/1 \(100%\), unlisted ids confirmed, ETA/m);
   const text = await cli(args, { env });
   assert.match(text.stdout, new RegExp(`^complete listing; known but not listed: ${gone}$`, "m"));
   const before = sim.log().length;
@@ -163,7 +163,7 @@ test("--every with a state directory that is a file ends at once, naming it (no 
   const r = await cli(["poll", "--customer", "acme", "--state-dir", file, "--every", "200ms", ...FAST], { env });
   assert.notEqual(r.code, 0);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /^vomo-users: --state-dir .*\/state cannot be used as a directory \(EEXIST\)/m);
+  assert.match(r.stderr, /^vomo-users: --state-dir .*\/state is not a directory \(ENOTDIR\)/m);
   assert.doesNotMatch(r.stderr, /polling again/, "not retried as a network fault");
 });
 

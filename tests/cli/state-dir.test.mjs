@@ -148,7 +148,7 @@ test("a --state-dir that is a file is bad usage naming it, for the commands that
   await writeFile(roster, "First Name,Last Name,Email\nA,B,ab@example.org\n");
   for (const [args, what] of [
     [["reconcile", "--customer", "c", "--state-dir", file], /--state-dir .*afile is not a directory \(ENOTDIR\)$/m],
-    [["poll", "--customer", "c", "--state-dir", file], /--state-dir .*afile cannot be used as a directory \(EEXIST\)$/m],
+    [["poll", "--customer", "c", "--state-dir", file], /--state-dir .*afile is not a directory \(ENOTDIR\)$/m],
     [["import", roster, "--state-dir", file], /--state-dir .*afile cannot be used as a directory \(EEXIST\)$/m],
   ]) {
     const r = await cli(args, { env });
@@ -156,4 +156,20 @@ test("a --state-dir that is a file is bad usage naming it, for the commands that
     assert.match(r.stderr, what);
   }
   assert.equal(sim.log().length, 0, "nothing sent");
+});
+
+test("poll with a customer id the poller refuses is bad usage, and leaves the state directory unbound (not even created)", async (t) => {
+  const { sim, env, dir } = await world(t);
+  const state = join(dir, "st");
+  for (const customer of ["../../esc", "a/b"]) {
+    const r = await cli(["poll", "--customer", customer, "--state-dir", state], { env });
+    assert.equal(r.code, 2, `${customer}: ${r.stderr}`);
+    assert.match(r.stderr, /customerId must be a non-empty string without '\/'/);
+  }
+  assert.equal(existsSync(join(state, "api.json")), false, "not bound to this API");
+  assert.equal(sim.log().length, 0, "nothing sent");
+  // The same directory then works for a real customer, and is bound by that poll.
+  const ok = await cli(["poll", "--customer", "acme", "--state-dir", state, "--json"], { env });
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(JSON.parse(await readFile(join(state, "api.json"), "utf8")).baseUrl, sim.url);
 });

@@ -49,3 +49,17 @@ test("import on a terminal draws a progress bar with ETA in place; NO_COLOR keep
   assert.ok(widths.length >= 2 && widths.every((w) => w === widths[0]), `one bar width: ${widths}`);
   assert.doesNotMatch(plain, SGR_COLOR);
 });
+
+test("on a narrow terminal every redraw of the progress line fits in it (a wrapped line could not be redrawn)", async (t) => {
+  const { env, dir } = await world(t, { users: 3 });
+  const file = join(dir, "r.csv");
+  await writeFile(file, "First Name,Last Name,Email\n" + Array.from({ length: 12 }, (_, i) => `E${i},F${i},w${i}@example.org\n`).join(""));
+  for (const cols of [80, 60, 40]) {
+    const command = `stty cols ${cols}; ${[BIN, "import", file, "--state-dir", join(dir, `n${cols}`), "--rate", "20"].map(quote).join(" ")}`;
+    const { stdout } = await promisify(execFile)("script", ["-qec", command, "/dev/null"], { env: baseEnv({ TERM: "xterm-256color", ...env }) });
+    const redraws = stdout.split("\r\x1b[2K").slice(1).map((l) => l.split(/\r?\n/)[0].replace(new RegExp(SGR_COLOR, "g"), ""));
+    assert.ok(redraws.length >= 2, `${cols}: ${JSON.stringify(stdout.slice(0, 200))}`);
+    for (const line of redraws) assert.ok(line.length < cols, `${cols} columns: ${line.length}: ${line}`);
+    assert.ok(redraws.some((l) => l.includes("12/12")), `${cols}: the count stays`);
+  }
+});

@@ -62,6 +62,7 @@ const BAD = [
   [["sim", "--rps", "0"], /--rps: expected a positive number of requests per second, got 0/],
   [["sim", "--port", "0", "--host", "no-such-host.invalid"], /sim: cannot listen on --host no-such-host\.invalid \((ENOTFOUND|EAI_AGAIN)\)/],
   [["demo", "--users", "3"], /--users: at least 4 \(the demo changes four users\), got 3/],
+  [["demo", "--users", "99999999999"], /--users: at most 100000, got 99999999999/],
   [["list", "--rate", "-1"], /^vomo-users: --rate needs a value; to give one that starts with "-", write --rate=VALUE$/m],
   [["list", "--rate=-1"], /--rate: expected requests per second .* got "-1"/],
   [["sim", "--port", "99999"], /^vomo-users: --port: a port is 0 to 65535, got 99999$/m],

@@ -20,6 +20,9 @@ With --json: one JSON value per line, each with a "step" ("simulator", "poll", "
     const users = values.users === undefined ? 200 : positiveInt("users", values.users);
     // The walkthrough edits, signs up and deletes four different users.
     if (users < 4) throw new UsageError(`--users: at least 4 (the demo changes four users), got ${users}`, "demo");
+    // The simulator holds them in memory and the demo polls them all twice: past this it would
+    // run for many minutes, or run out of memory, printing nothing.
+    if (users > 100_000) throw new UsageError(`--users: at most 100000, got ${users}`, "demo");
     return { users };
   },
   async run({ out, options }) {

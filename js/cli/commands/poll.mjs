@@ -72,13 +72,16 @@ With --json: one line per event, {"type":"user","kind":"created"|"updated","user
   },
   async run({ out, options, values, client, baseUrl }) {
     const { customerId, stateDir, participations, maxRequests, everyMs } = options;
-    const { previousBaseUrl } = await checkStateDir(stateDir, baseUrl);
+    // Read first, bind after the poller took its options: a customer id it refuses (bad usage)
+    // must not leave the directory bound to this API.
+    const { previousBaseUrl } = await checkStateDir(stateDir, baseUrl, { bind: false });
     const print = printer(out);
     const poller = new UserPoller({
       client: await client(), store: pollerStore(stateDir, customerId), customerId, participations,
       onUser: print.onUser, onParticipation: print.onParticipation, onDeadLetter: print.onDeadLetter,
       ...(everyMs ? { pollIntervalMs: everyMs } : {}), previousBaseUrl,
     });
+    await checkStateDir(stateDir, baseUrl);
     const stop = interruptSignal(out, everyMs ? "vomo-users: stopping (Ctrl-C)" : null, { stdoutClosed:
       "vomo-users: stdout was closed (its reader went away): the poll stops; a change whose line was not written is delivered by the next poll" });
     try {

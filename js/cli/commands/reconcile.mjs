@@ -40,11 +40,12 @@ with their detail. Ctrl-C stops it (nothing is written either way). With --json:
     }
     const poller = new UserPoller({ client: await client(), store: pollerStore(stateDir, customerId), customerId, onUser: () => {}, previousBaseUrl });
     const stop = interruptSignal(out, null);
-    const progress = new Progress(out, { counts: (p) => (p.phase === "listing" ? "users listed" : "not listed: confirming each with its detail") });
-    let phase = null;
+    const progress = new Progress(out, { counts: (p) => (p.phase === "listing" ? "users listed" : "unlisted ids confirmed") });
+    let last = null;
     const onProgress = (p) => {
-      if (p.phase !== phase) progress.end(); // a new phase (or the listing started again): a new bar
-      phase = p.phase;
+      // A new phase, or the listing started again (its total changed): a new bar.
+      if (p.phase !== last?.phase || p.done < last.done) progress.end();
+      last = p;
       progress.update(p);
     };
     let result;
