@@ -408,7 +408,7 @@ export interface StoredBaseUrlOptions {
 
 // ---------------------------------------------------------------- import
 
-/** One roster row: an exact type, so a misspelt field (`emial`) does not compile. */
+/** One roster row. A misspelt field (`emial`) does not compile in an object literal; a record built elsewhere with one is refused at run time (`invalid_input` naming it). */
 export interface RosterRecord extends Partial<UpsertUserInput> {
   externalId?: string | null;
 }
@@ -502,24 +502,25 @@ export interface ParsedRoster {
  */
 export function parseRosterCsv(roster: string | Uint8Array | ArrayBuffer): ParsedRoster;
 
-/** The rules the Rust core decides, as the package applies them. */
+/** The rules the Rust core decides, as the package applies them; frozen, every level. */
 export interface Policy {
   /** The package version (also in the User-Agent). */
-  version: string;
-  errorKinds: VomoErrorKind[];
-  retryableKinds: VomoErrorKind[];
+  readonly version: string;
+  readonly errorKinds: readonly VomoErrorKind[];
+  readonly retryableKinds: readonly VomoErrorKind[];
   /** The filter names `listUsers` and friends accept. */
-  filterKeys: (keyof UserFilters)[];
+  readonly filterKeys: readonly (keyof UserFilters)[];
   /** The fields `upsertUser` and roster records take. */
-  upsertFields: (keyof UpsertUserInput)[];
-  client: { baseUrl: string; requestsPerSecond: number | "auto"; maxRetries: number; maxRetriesLimit: number;
-            maxRetryAfterMs: number; timeoutMs: number; maxResponseBytes: number };
-  poller: { participations: "off" | "changed-users" | "full-scan"; participationModes: ("off" | "changed-users" | "full-scan")[];
-            pollIntervalMs: number; maxAttempts: number; windowMarginMs: number; maxWindowRows: number;
-            maxConsecutiveFailures: number; maxDeadLetters: number;
+  readonly upsertFields: readonly (keyof UpsertUserInput)[];
+  readonly client: { readonly baseUrl: string; readonly requestsPerSecond: number | "auto"; readonly maxRetries: number;
+            readonly maxRetriesLimit: number; readonly maxRetryAfterMs: number; readonly timeoutMs: number; readonly maxResponseBytes: number };
+  readonly poller: { readonly participations: "off" | "changed-users" | "full-scan";
+            readonly participationModes: readonly ("off" | "changed-users" | "full-scan")[];
+            readonly pollIntervalMs: number; readonly maxAttempts: number; readonly windowMarginMs: number; readonly maxWindowRows: number;
+            readonly maxConsecutiveFailures: number; readonly maxDeadLetters: number;
             /** The smallest `poll({ maxRequests })` that can make progress, per participations mode. */
-            leastMaxRequests: Record<"off" | "changed-users" | "full-scan", number> };
-  import: { checkpointEvery: number };
+            readonly leastMaxRequests: Readonly<Record<"off" | "changed-users" | "full-scan", number>> };
+  readonly import: { readonly checkpointEvery: number };
 }
 /** The package's rules (defaults, error kinds, filter names), read from the Rust core. Frozen. */
 export function policy(): Policy;
@@ -531,6 +532,9 @@ export function policy(): Policy;
  * it), or loads it from `input` (its bytes, a
  * `WebAssembly.Module`, a path or a `file:` URL).
  */
-export default function init(input?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<void>;
+export default function init(input?: string | URL | Request | Response | ArrayBuffer | ArrayBufferView | WasmModule): Promise<void>;
+/** `WebAssembly.Module` where the compiler knows it (lib "dom", @cloudflare/workers-types); any
+ *  object otherwise (a `lib` without "dom", with @types/node, which does not declare it). */
+export type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: any[]) => infer M } } ? M : object;
 /** The default export, also by name (`const { init } = require("vomo-users")`). */
 export { init };

@@ -16,12 +16,15 @@ export interface SimulatorRateLimit {
   retryAfter?: boolean; emptyBody?: boolean;
   /** X-RateLimit-Limit and -Remaining on every response, X-RateLimit-Reset with a 429 (default false). */
   headers?: boolean;
+  /** Windows: the limit per window, as `config()` shows it (computed; not an option). */
+  readonly limit?: number;
 }
 
 export interface SimulatorOptions {
   port?: number; host?: string; foreignPort?: number;
   users?: number; seed?: number; perPage?: number;
-  token?: string; forbiddenToken?: string;
+  /** `null`: no token is answered with 403. */
+  token?: string; forbiddenToken?: string | null;
   rateLimit?: SimulatorRateLimit | null;
   quirks?: SimulatorQuirks;
   strict?: boolean;
@@ -54,11 +57,11 @@ export interface SimulatorConfig {
   perPage: number; strict: boolean; latencyMs: number;
   rateLimit: SimulatorRateLimit | null;
   quirks: Required<SimulatorQuirks>;
-  token: string; forbiddenToken: string;
+  token: string; forbiddenToken: string | null;
 }
 
 export interface SimulatorInfo {
-  url: string; origin: string; token: string; forbiddenToken: string; foreignUrl: string;
+  url: string; origin: string; token: string; forbiddenToken: string | null; foreignUrl: string;
   users: number; now: number; config: SimulatorConfig;
 }
 
@@ -70,7 +73,7 @@ export interface Simulator {
   readonly url: string;
   readonly origin: string;
   readonly token: string;
-  readonly forbiddenToken: string;
+  readonly forbiddenToken: string | null;
   readonly foreignUrl: string;
   readonly port: number;
   close(): Promise<void>;
@@ -105,10 +108,12 @@ export interface Simulator {
 
 export function startSimulator(options?: SimulatorOptions): Promise<Simulator>;
 /** A simulator that does not listen yet: `listen()`, or mount `handle` on your own node:http server
- *  (`url` and `foreignUrl` are null until `listen()`). */
-export function createSimulator(options?: SimulatorOptions): Omit<Simulator, "url" | "foreignUrl"> & {
+ *  (`url`, `origin` and `foreignUrl` are null until `listen()`, in `info()` too). */
+export function createSimulator(options?: SimulatorOptions): Omit<Simulator, "url" | "origin" | "foreignUrl" | "info"> & {
   readonly url: string | null;
+  readonly origin: string | null;
   readonly foreignUrl: string | null;
+  info(): Omit<SimulatorInfo, "url" | "origin" | "foreignUrl"> & { url: string | null; origin: string | null; foreignUrl: string | null };
   listen(): Promise<Simulator>;
 };
 /** The class behind both: `new Simulator(options)` is `createSimulator(options)`. */

@@ -238,7 +238,7 @@ export class Simulator {
   }
   info(origin = this.origin) {
     return {
-      url: `${origin}/v1`,
+      url: origin == null ? null : `${origin}/v1`, // null before listen() (mounted with handle: the request's origin)
       origin,
       token: this.token,
       forbiddenToken: this.forbiddenToken,

@@ -217,3 +217,17 @@ test("options: a misspelt option is refused, in code and through the control API
     await sim.close();
   }
 });
+
+test("before listen(): url, origin and foreignUrl are null, in info() too (it said \"null/v1\"); forbiddenToken: null reads back as null", async () => {
+  const sim = createSimulator({ users: 2, forbiddenToken: null });
+  assert.deepEqual([sim.url, sim.origin, sim.foreignUrl], [null, null, null]);
+  const info = sim.info();
+  assert.deepEqual([info.url, info.origin, info.foreignUrl, info.forbiddenToken, sim.config().forbiddenToken], [null, null, null, null, null]);
+  await sim.listen();
+  try {
+    assert.equal(sim.info().url, `${sim.origin}/v1`);
+    assert.match(sim.info().url, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+  } finally {
+    await sim.close();
+  }
+});

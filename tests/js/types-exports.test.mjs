@@ -72,3 +72,29 @@ test("require: every entry point's run-time exports are its declared value expor
   assert.ok(runtime["vomo-users"].includes("VomoClient") && runtime["vomo-users/sim"].includes("startSimulator"));
   assert.deepEqual(differences(declaredValues("require"), runtime), {});
 });
+
+test("the declarations compile with @types/node and no \"dom\" lib, as docs/bundlers.md says they do", () => {
+  // init()'s input names WebAssembly.Module, which @types/node does not declare; the
+  // declarations fall back to any object there (`WasmModule`).
+  const dir = mkdtempSync(join(here, "node-types-"));
+  try {
+    writeFileSync(join(dir, "probe.mts"), `
+import init, { VomoClient, UserPoller, MemoryStore, policy, type WasmModule } from "vomo-users";
+import { parseUserPage } from "vomo-users/parse";
+import { FileStore } from "vomo-users/stores/file";
+import { createSimulator } from "vomo-users/sim";
+import { readFileSync } from "node:fs";
+await init(readFileSync("vomo_users_bg.wasm"));
+await init(new URL("file:///x.wasm"));
+const m: WasmModule = {};
+console.log(m, VomoClient, UserPoller, MemoryStore, policy().version, parseUserPage, FileStore, createSimulator().origin);
+`);
+    const program = ts.createProgram([join(dir, "probe.mts")], { strict: true, noEmit: true, skipLibCheck: false,
+      module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022,
+      lib: ["lib.es2022.d.ts"], types: ["node"], typeRoots: [repoRequire.resolve("@types/node/package.json").replace(/[\\/]node[\\/]package\.json$/, "")] });
+    const errors = ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName ?? ""}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+    assert.deepEqual(errors, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

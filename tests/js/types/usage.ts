@@ -2,7 +2,7 @@
 // the public API used with its real types (no any).
 import init, {
   VomoError, parseUserPage, parseUserDetail, parseUser, classifyChange, diffParticipations,
-  totalHours, findMissingIds, VomoClient, UserPoller, MemoryStore, importRoster,
+  totalHours, findMissingIds, VomoClient, UserPoller, MemoryStore, importRoster, policy,
 } from "vomo-users";
 import type { User, UserDetail, Participation, Page, ParticipationDiff, VomoErrorKind, StoredBaseUrlOptions, StoredImportBaseUrlOptions } from "vomo-users";
 import initParse, { VomoError as ParseError, parseUserPage as parsePage, parseUserDetail as parseDetail, parseUser as parseOne } from "vomo-users/parse";
@@ -118,7 +118,23 @@ async function simulatorControls(): Promise<number> {
   const notYet: string | null = unstarted.url; // null until listen()
   const mountable: (req: object, res: object) => Promise<void> = (req, res) => unstarted.handle(req, res);
   const quirky: boolean = DEFAULT_QUIRKS.stringHours;
-  console.log(notYet, mountable, quirky);
+  // Before listen(): origin and info()'s addresses are null too.
+  const noOrigin: string | null = unstarted.origin;
+  const noInfoUrl: string | null = unstarted.info().url;
+  // @ts-expect-error null until listen()
+  const originNow: string = unstarted.origin;
+  // forbiddenToken: null switches the 403 token off, and reads back as null.
+  const no403 = createSimulator({ forbiddenToken: null });
+  const off: string | null = no403.forbiddenToken;
+  const windowed = await startSimulator({ port: 0, rateLimit: { kind: "fixed-window", requestsPerSecond: 5 } });
+  const perWindow: number | undefined = windowed.config().rateLimit?.limit;
+  await windowed.close();
+  // policy() is frozen, and typed so.
+  // @ts-expect-error readonly
+  policy().retryableKinds.push("parse");
+  // @ts-expect-error readonly
+  policy().client.maxRetries = 9;
+  console.log(notYet, mountable, quirky, noOrigin, noInfoUrl, originNow, off, perWindow);
   // @ts-expect-error not a fault the simulator has
   sim.injectFault({ type: "teapot" });
   await sim.close();
