@@ -16,9 +16,10 @@
 //! should end seconds after its start; a backfill of 12,000 users written 4 a second then
 //! took 2,086 requests (3,524 with ends put before the sampled second) for the minimum 800.
 //! Rows bunch up at single seconds (bulk imports, batch updates): interpolating towards such
-//! a second makes the windows before it smaller each time, but the gap to it halves at least
-//! as fast, and a second that alone holds too many rows becomes a window of its own, walked
-//! as it is (it cannot be split). Kept in memory for one poll (never stored); the counts drift
+//! a second gives windows that hold next to nothing, so after such a window the next is at
+//! least twice as long (or half the way to the crowded point), which reaches it in a number of
+//! windows that grows with the logarithm of the distance; a second that alone holds too many
+//! rows becomes a window of its own, walked as it is (it cannot be split). Kept in memory for one poll (never stored); the counts drift
 //! when rows change during the poll, which is harmless: every first page is still checked
 //! against `maxWindowRows`.
 
