@@ -72,7 +72,8 @@ export function nodeEntry(target, glue, createApi, { entry, file, read }) {
   /** A no-op once the wasm is loaded; otherwise loads it from `input` if given, or rejects saying why not. */
   const init = async (input) => {
     if (!loaded && input !== undefined) {
-      const where = String(input?.href ?? input?.url ?? (typeof input === "string" ? input : "init() argument"));
+      // (A Response made in code has the url "": named as the argument then.)
+      const where = String(input?.href ?? (input?.url || (typeof input === "string" ? input : "init() argument")));
       // A Response or a Request, as the browsers' init takes them (the declarations are one
       // text for every runtime): its bytes; a body that cannot be read is a failed load.
       let source = input;
