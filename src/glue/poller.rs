@@ -31,6 +31,16 @@ struct PollerOptions {
 
 /// An optional text option; anything else is `invalid_input` naming it (a URL that is not
 /// text must not pass as absent).
+/// A call's `onProgress` (the façade's contained wrapper, or none) as the core calls it: each
+/// value as a JS object. What it throws is the wrapper's to contain.
+fn progress_of<T: serde::Serialize>(on_progress: &Option<Function>) -> impl Fn(&T) + '_ {
+    move |p| {
+        if let (Some(f), Ok(value)) = (on_progress, to_js(p)) {
+            let _ = f.call1(&JsValue::NULL, &value);
+        }
+    }
+}
+
 fn optional_text(value: Option<serde_json::Value>, name: &str) -> Result<Option<String>, JsValue> {
     match value {
         None | Some(serde_json::Value::Null) => Ok(None),
@@ -86,8 +96,11 @@ impl WasmPoller {
         let mut config = PollerConfig::new(&o.customer_id, &owner);
         if let Some(mode) = o.participations.as_deref() {
             config.participations = ParticipationMode::parse(mode).ok_or_else(|| {
+                let names: Vec<String> = ParticipationMode::ALL.iter().map(|m| format!("{:?}", m.name())).collect();
                 to_js_error(VomoError::invalid_input(format!(
-                    "UserPoller: participations must be \"off\", \"changed-users\" or \"full-scan\" (got {mode:?})"
+                    "UserPoller: participations must be {} or {} (got {mode:?})",
+                    names[..names.len() - 1].join(", "),
+                    names[names.len() - 1]
                 )))
             })?;
         }
@@ -137,11 +150,7 @@ impl WasmPoller {
     pub fn reconcile(&self, signal: JsValue, on_progress: Option<Function>) -> Promise {
         let poller = self.inner.clone();
         promise(async move {
-            let progress = |p: &crate::poller::ReconcileProgress| {
-                if let (Some(f), Ok(value)) = (&on_progress, to_js(p)) {
-                    let _ = f.call1(&JsValue::NULL, &value);
-                }
-            };
+            let progress = progress_of::<crate::poller::ReconcileProgress>(&on_progress);
             let r = poller.reconcile_with_progress(&call_of(&signal).map_err(to_js_error)?, &progress).await.map_err(to_js_error)?;
             to_js(&r)
         })
@@ -214,11 +223,7 @@ pub fn import_roster(
             mapping: o.has_mapping.then_some(&mapping),
             previous_base_url: o.previous_base_url,
         };
-        let progress = |p: &import::Progress| {
-            if let (Some(f), Ok(value)) = (&on_progress, to_js(p)) {
-                let _ = f.call1(&JsValue::NULL, &value);
-            }
-        };
+        let progress = progress_of::<import::Progress>(&on_progress);
         let result = import::import_roster(&client, &records, &opts, &progress, &call_of(&signal).map_err(to_js_error)?)
             .await
             .map_err(to_js_error)?;
