@@ -14,4 +14,9 @@ process.stdout.on("error", (e) => {
   if (stdoutWatch.onClosed) stdoutWatch.onClosed();
   else process.exit(process.exitCode ?? 0);
 });
+// A reader of stderr that went away (`vomo-users ... 2>&1 | head -1`) loses the messages, not
+// the exit code: the command goes on and exits as it would have (2 for bad usage, say).
+process.stderr.on("error", (e) => {
+  if (e.code !== "EPIPE") throw e;
+});
 process.exitCode = await run(process.argv.slice(2));

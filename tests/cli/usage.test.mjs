@@ -151,3 +151,24 @@ test("options may come before the command, a command's own valued options too: -
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /unknown command "nonsense"/);
 });
+
+test("a reader of stderr that went away loses the messages, not the exit code: 2 for bad usage, 3 for not found, 1 for an API error", async (t) => {
+  const { spawn } = await import("node:child_process");
+  const { BIN } = await import("./helpers.mjs");
+  const { env: simEnv } = await world(t);
+  /** Runs the bin with its stderr pipe closed by this end before the child writes to it. */
+  const withStderrGone = (args, extra) => new Promise((ok, fail) => {
+    const child = spawn(BIN, args, { env: baseEnv(extra), stdio: ["ignore", "pipe", "pipe"] });
+    child.stderr.destroy();
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (d) => { stdout += d; });
+    child.on("error", fail);
+    child.on("close", (code, signal) => ok({ code, signal, stdout }));
+  });
+  const usage = await withStderrGone(["list", "--bogus"], env);
+  assert.deepEqual([usage.code, usage.signal], [2, null], "bad usage is still exit 2");
+  const missing = await withStderrGone(["user", "999999", "--rate", "500"], simEnv);
+  assert.deepEqual([missing.code, missing.stdout], [3, ""], "not found is still exit 3");
+  const denied = await withStderrGone(["user", "1", "--rate", "500"], { ...simEnv, VOMO_TOKEN: "wrong-token-1234" });
+  assert.equal(denied.code, 1, "an API error (401) is still exit 1");
+});
