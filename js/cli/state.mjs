@@ -2,11 +2,13 @@
 // imports' progress (DIR/imports/) and the imports' external-id mapping (DIR/mapping/), all of
 // them the state of one API (DIR/api.json). The package's own FileStore: atomic, durable writes.
 import { randomBytes } from "node:crypto";
-import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { link, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { FileStore, fileNameOf } from "vomo-users/stores/file";
 import { UsageError } from "./values.mjs";
+// Not through the package's exports: a helper of the package's own, beside FileStore (pkg/stores/).
+import { makeDirectory } from "../stores/make-dir.mjs";
 
 /** $XDG_STATE_HOME/vomo-users, else ~/.local/state/vomo-users (import's default; poll requires --state-dir). */
 export function defaultStateDir(env) {
@@ -34,9 +36,9 @@ export async function checkStateDir(stateDir, baseUrl, { bind = true } = {}) {
   const unusable = (e, what) => new UsageError(`--state-dir ${stateDir} ${what} (${e.code ?? e.message})`);
   if (bind) {
     try {
-      await mkdir(stateDir, { recursive: true });
+      await makeDirectory(stateDir);
     } catch (e) {
-      throw unusable(e, "cannot be used as a directory");
+      throw unusable(e, e.code === "ENOTDIR" ? "is not a directory" : "cannot be used as a directory");
     }
     const temp = join(stateDir, `.api.json.${randomBytes(6).toString("hex")}`);
     try {

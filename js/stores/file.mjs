@@ -2,12 +2,13 @@
 // One file per key in one directory; every write is atomic (temp file in the same
 // directory, fsync, rename, fsync of the directory), so a crash leaves either the old
 // value or the new one, never a torn file. See docs/stores.md.
-import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
+import { open, readFile, rename, unlink } from "node:fs/promises";
 import { createHash, randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import { VomoError } from "../facade/errors.mjs";
 import { checkOptions } from "../facade/options.mjs";
 import { releaseLock, takeLock } from "./file-lock.mjs";
+import { makeDirectory } from "./make-dir.mjs";
 
 // File-system errors that no retry mends (the directory is a file, not writable, read-only):
 // thrown as VomoError `invalid_input`, so a poll or import stops on them instead of retrying
@@ -138,9 +139,15 @@ export class FileStore {
     }
   }
 
-  /** Creates the directory once (again after a failed attempt). */
+  /**
+   * Creates the directory once (again after a failed attempt). An ENOENT here is lasting: a
+   * directory that exists refused a new one in it (`/proc`).
+   */
   #ensureDir() {
-    this.#ready ??= mkdir(this.#dir, { recursive: true }).catch((e) => { this.#ready = null; throw e; });
+    this.#ready ??= makeDirectory(this.#dir).catch((e) => {
+      this.#ready = null;
+      throw e?.code === "ENOENT" ? new VomoError("invalid_input", `FileStore: the directory ${this.#dir} cannot be used: ${e.message}`, { cause: e }) : e;
+    });
     return this.#ready;
   }
 

@@ -149,7 +149,7 @@ test("a --state-dir that is a file is bad usage naming it, for the commands that
   for (const [args, what] of [
     [["reconcile", "--customer", "c", "--state-dir", file], /--state-dir .*afile is not a directory \(ENOTDIR\)$/m],
     [["poll", "--customer", "c", "--state-dir", file], /--state-dir .*afile is not a directory \(ENOTDIR\)$/m],
-    [["import", roster, "--state-dir", file], /--state-dir .*afile cannot be used as a directory \(EEXIST\)$/m],
+    [["import", roster, "--state-dir", file], /--state-dir .*afile is not a directory \(ENOTDIR\)$/m],
   ]) {
     const r = await cli(args, { env });
     assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
@@ -172,4 +172,17 @@ test("poll with a customer id the poller refuses is bad usage, and leaves the st
   const ok = await cli(["poll", "--customer", "acme", "--state-dir", state, "--json"], { env });
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(JSON.parse(await readFile(join(state, "api.json"), "utf8")).baseUrl, sim.url);
+});
+
+test("a --state-dir where the file system takes no new directories (/proc) is bad usage at once, not a spin (Node's recursive mkdir spins there)",
+  { skip: !existsSync("/proc/self") && "no /proc here", timeout: 60_000 }, async (t) => {
+  const { sim, env, dir } = await world(t);
+  const roster = join(dir, "r.csv");
+  await writeFile(roster, "First Name,Last Name,Email\nA,B,ab@example.org\n");
+  for (const args of [["import", roster], ["poll", "--customer", "c"]]) {
+    const r = await cli([...args, "--state-dir", "/proc/vomo-users-test/state"], { env });
+    assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
+    assert.match(r.stderr, /^vomo-users: --state-dir \/proc\/vomo-users-test\/state cannot be used as a directory \(ENOENT\)$/m);
+  }
+  assert.equal(sim.log().length, 0, "nothing sent");
 });

@@ -5,7 +5,7 @@
 // UserPoller backfill + incremental poll on a FileStore, then a restart on the same directory.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileStore, fileNameOf } from "vomo-users/stores/file";
@@ -257,4 +257,19 @@ test("one store for polls and imports: the names whose keys would overlap are re
   // Other names are fine, "Import" among them.
   await new UserPoller({ client, store, customerId: "Import" }).poll();
   assert.equal((await importRoster(client, records, { store, key: "state" })).created.length, 1);
+});
+
+test("FileStore under a directory that takes no new directories (/proc): invalid_input at once, not a spin", { skip: !existsSync("/proc/self") && "no /proc here", timeout: 60_000 }, async () => {
+  const store = new FileStore("/proc/vomo-users-test/state");
+  for (const run of [() => store.set("k", "v"), () => store.setIf("k", null, "v")]) {
+    await assert.rejects(run(), (e) => invalid(e) && e.cause?.code === "ENOENT" && /\/proc does not take new directories/.test(e.message));
+  }
+  assert.equal(await store.get("k"), null, "nothing to read is not an error");
+});
+
+test("FileStore: twenty stores creating one new nested directory at once all write (each missing level is made once, the others take it as made)", async (t) => {
+  const dir = join(tempDir(t), "a", "b", "c", "d");
+  const stores = Array.from({ length: 20 }, () => new FileStore(dir));
+  await Promise.all(stores.map((s, i) => s.set(`k${i}`, String(i))));
+  for (let i = 0; i < 20; i++) assert.equal(await stores[0].get(`k${i}`), String(i));
 });
