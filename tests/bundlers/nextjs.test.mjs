@@ -49,6 +49,16 @@ export async function GET() {
 `,
 };
 
+/**
+ * Says on stderr when each step of test `t` begins, and how long into it: when the runner's
+ * timeout ends the file, the last such line names the step that hung (the test's own
+ * diagnostics are lost with it).
+ */
+function steps(t) {
+  const started = performance.now();
+  return (name) => process.stderr.write(`[nextjs] ${t.name}: ${((performance.now() - started) / 1000).toFixed(1)} s: ${name}\n`);
+}
+
 const freePort = () => new Promise((resolve) => {
   const s = createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
 });
@@ -61,7 +71,17 @@ async function nextStart(t, dir, env) {
   let output = "";
   child.stdout.on("data", (d) => { output += d; });
   child.stderr.on("data", (d) => { output += d; });
-  t.after(() => new Promise((resolve) => { child.once("exit", resolve); child.kill("SIGTERM"); }));
+  // Stopped when the test ends; it may have exited already (then no "exit" comes), and Next's
+  // graceful stop may wait on open connections: SIGKILL after 10 s, said on stderr.
+  t.after(() => new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const kill = setTimeout(() => {
+      process.stderr.write(`[nextjs] ${t.name}: next start did not stop within 10 s of SIGTERM: SIGKILL\n`);
+      child.kill("SIGKILL");
+    }, 10_000);
+    child.once("exit", () => { clearTimeout(kill); resolve(); });
+    child.kill("SIGTERM");
+  }));
   await new Promise((resolve, reject) => {
     // A bound on every step, so that a hang fails with what the server said, not with the file's timeout.
     const deadline = setTimeout(() => { clearInterval(poll); reject(new Error(`next start not ready after 90 s: ${output}`)); }, 90_000);
@@ -74,8 +94,9 @@ async function nextStart(t, dir, env) {
 test("next.js: Turbopack (no configuration) and webpack (serverExternalPackages): the page parses in Chromium, the route handler lists the simulator's users", { timeout: 600_000 }, async (t) => {
   const dir = outsideDir(t, "nextjs");
   writeFileSync(join(dir, "package.json"), JSON.stringify({ private: true }));
+  steps(t)("npm install (next, react, the tarball)");
   await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", process.env.VOMO_TGZ,
-    `next@${version("next")}`, `react@${version("react")}`, `react-dom@${version("react-dom")}`], { cwd: dir, timeout: 300_000 });
+    `next@${version("next")}`, `react@${version("react")}`, `react-dom@${version("react-dom")}`], { cwd: dir, timeout: 180_000 });
   for (const [file, text] of Object.entries(FILES)) {
     mkdirSync(join(dir, file, ".."), { recursive: true });
     writeFileSync(join(dir, file), text);
@@ -92,18 +113,24 @@ test("next.js: Turbopack (no configuration) and webpack (serverExternalPackages)
 
   for (const [mode, args, config] of [["turbopack", [], null], ["webpack", ["--webpack"], recipeFile("Next.js", "next.config.js")]]) {
     await t.test(mode, async (t) => {
+      const step = steps(t);
       rmSync(join(dir, ".next"), { recursive: true, force: true });
       rmSync(join(dir, "next.config.js"), { force: true });
       if (config) writeFileSync(join(dir, "next.config.js"), config["next.config.js"]);
+      step("next build");
       await build(args);
+      step("next start");
       const server = await nextStart(t, dir, env);
+      step("GET /api/users");
       const api = await get(`${server.url}/api/users`, server);
       assert.equal(api.status, 200, server.output());
       assert.deepEqual(await api.json(), { ids: FIXTURE_IDS, users: 7 });
       const requests = [];
+      step("the page in Chromium");
       assert.deepEqual(await resultInChromium(t, `${server.url}/`, { requests, allow: (p) => /favicon/.test(p) }),
         { ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" } });
       assert.ok(requests.some((u) => /\/_next\/static\/.*vomo_users_bg.*\.wasm$/.test(u)), "the page fetched the .wasm Next emitted");
+      step("stopping (next start, Chromium)");
     });
   }
 
@@ -112,8 +139,12 @@ test("next.js: Turbopack (no configuration) and webpack (serverExternalPackages)
   await t.test("webpack without serverExternalPackages: the route fails with the package's message", async (t) => {
     rmSync(join(dir, ".next"), { recursive: true, force: true });
     rmSync(join(dir, "next.config.js"), { force: true });
+    const step = steps(t);
+    step("next build");
     await build(["--webpack"]);
+    step("next start");
     const server = await nextStart(t, dir, env);
+    step("GET /api/users");
     assert.equal((await get(`${server.url}/api/users`, server)).status, 500);
     assert.match(server.output(), /vomo-users could not load its \.wasm \(tried .*web\/vomo_users_bg\.wasm: ENOENT; \/_next\/static\/media\/vomo_users_bg\.\w+\.wasm: /);
   });
