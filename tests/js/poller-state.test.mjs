@@ -152,6 +152,28 @@ test("poller: reconcile({ onProgress }) reports the listing page by page, then e
   await assert.rejects(poller.reconcile({ onProgress: "yes" }), (e) => e.kind === "invalid_input" && /reconcile: onProgress must be a function/.test(e.message));
 });
 
+test("poller: reconcile({ onProgress }) whose listing restarts (a user deleted mid-listing changed the total): done falls back once, the last listing counts to the new total, and the result has both deletions", async (t) => {
+  const { sim, client } = await setup(t, { users: 60 });
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme" });
+  await poller.poll();
+  const ids = sim.listAll().map((u) => u.id);
+  sim.deleteUser(ids[5]);
+  // When page 2 is asked for, a user of a later page goes: page 2 onwards report a smaller total.
+  sim.onPage({ page: 2, path: "/v1/users", actions: [{ type: "delete", id: ids[50] }] });
+  const seen = [];
+  const r = await poller.reconcile({ onProgress: (p) => seen.push({ ...p }) });
+  assert.equal(sim.getUser(ids[50]), null, "the trigger fired during the listing");
+  assert.deepEqual(r, { missing: [ids[5], ids[50]].sort((a, b) => a - b), complete: true, error: null });
+  const listing = seen.filter((p) => p.phase === "listing");
+  const restarts = listing.filter((p, i) => i > 0 && p.done < listing[i - 1].done).length;
+  assert.equal(restarts, 1, `one restart: ${JSON.stringify(listing)}`);
+  const last = listing.slice(listing.findLastIndex((p, i) => i > 0 && p.done < listing[i - 1].done));
+  assert.deepEqual(last.map((p) => p.done), [15, 30, 45, 58], "the listing that counted: page by page to the new total");
+  assert.ok(last.every((p) => p.total === 58), JSON.stringify(last));
+  assert.ok(listing.every((p) => p.done <= p.total), "done never above total");
+  assert.deepEqual(seen.filter((p) => p.phase === "confirming").map((p) => [p.done, p.total]), [[1, 2], [2, 2]]);
+});
+
 test("poller: health() is not stalled right after a poll, and stalled when a cut poll leaves the checkpoint far behind", async (t) => {
   const { sim, client } = await setup(t, { users: 60 });
   const store = new MemoryStore();
