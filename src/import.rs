@@ -230,12 +230,16 @@ struct RecordKey {
     repeat: Option<String>,
     /// Its identity alone: the key progress saved by releases before the digest used.
     identity: String,
-    /// Its identity and a digest of its fields (FNV-1a, 64 bits, of the fields as JSON: the
-    /// same digest in every release and on every platform), so that a record changed since
-    /// it settled (a corrected row, a new phone number) is sent again under the same import
-    /// key. The password is left out: it is kept in no form, so a new password alone is not
-    /// a change.
+    /// Its identity and a digest (FNV-1a, 64 bits: the same in every release and on every
+    /// platform) of the body it sends, so that a record changed since it settled (a corrected
+    /// row, a new phone number) is sent again under the same import key, and one whose change
+    /// sends the same body (spaces around a name, `f` for `F`, an empty field for a missing
+    /// one) is not. A record the client refuses has no body: its fields as JSON are digested.
+    /// The password is left out: it is kept in no form, so a new password alone is not a change.
     key: String,
+    /// Its identity and the digest of its fields as JSON, the key progress saved by releases
+    /// before the body was digested.
+    fields_key: String,
 }
 
 fn record_keys(records: &[RosterRecord]) -> Vec<RecordKey> {
@@ -264,19 +268,24 @@ fn record_keys(records: &[RosterRecord]) -> Vec<RecordKey> {
             // A repeat must not share the first row's identity (it would look settled).
             let identity = if repeat.is_some() { format!("i:{index}") } else { identity(index, record, email.as_deref()) };
             let fields = UpsertInput { password: None, ..record.input.clone() };
-            let mut digest = fnv::FnvHasher::default();
-            digest.write(serde_json::to_string(&fields).unwrap_or_default().as_bytes());
-            let key = format!("{identity}#{:016x}", digest.finish());
-            RecordKey { email, repeat, identity, key }
+            let as_json = serde_json::to_string(&fields).unwrap_or_default();
+            let digest = |text: &str| {
+                let mut digest = fnv::FnvHasher::default();
+                digest.write(text.as_bytes());
+                format!("{identity}#{:016x}", digest.finish())
+            };
+            let key = digest(&fields.to_body().unwrap_or_else(|_| as_json.clone()));
+            let fields_key = digest(&as_json);
+            RecordKey { email, repeat, identity, key, fields_key }
         })
         .collect()
 }
 
 impl SavedImport {
-    /// A record's saved outcome: under its key, else (progress saved before the digest) under
-    /// its identity alone, as those releases settled it whatever its fields.
+    /// A record's saved outcome: under its key, else under the keys of earlier releases (its
+    /// fields' digest; before that its identity alone, as they settled it whatever its fields).
     fn outcome(&self, k: &RecordKey) -> Option<&Settled> {
-        let found = self.settled.get(&k.key).or_else(|| self.settled.get(&k.identity))?;
+        let found = [&k.key, &k.fields_key, &k.identity].into_iter().find_map(|key| self.settled.get(key))?;
         // Saved by earlier releases, and worked out again on every run now (see `kept`).
         (!matches!(found, Settled::EmailChanged(_)) && !matches!(found, Settled::Failed(f) if f.error.kind == "invalid_input"))
             .then_some(found)
@@ -671,6 +680,64 @@ pub async fn find_or_create_user<R: Runtime>(
 mod tests {
     use super::*;
     use crate::store::memory::{block_on, MemStore};
+
+    fn record(external_id: &str, input: UpsertInput) -> RosterRecord {
+        RosterRecord { external_id: Some(external_id.into()), input }
+    }
+
+    /// A record's key digests the body it sends; `fields_key` is what releases before that
+    /// computed (its fields as JSON), so their saved progress is still found.
+    #[test]
+    fn record_keys_digest_the_body_sent() {
+        let ann = UpsertInput {
+            first_name: Some("Ann".into()),
+            last_name: Some("Lee".into()),
+            email: Some("ann@x.org".into()),
+            gender: Some("F".into()),
+            ..Default::default()
+        };
+        let spaced = UpsertInput {
+            first_name: Some(" Ann ".into()),
+            email: Some(" ann@x.org".into()),
+            gender: Some("f".into()),
+            phone: Some("".into()),
+            password: Some("secret".into()),
+            ..ann.clone()
+        };
+        let phoned = UpsertInput { phone: Some("555".into()), ..ann.clone() };
+        let refused = UpsertInput { gender: Some("X".into()), ..ann.clone() };
+        // One roster each: in one, the same email would make the later records repeats.
+        let keys: Vec<RecordKey> = [record("a", ann.clone()), record("b", spaced), record("c", phoned), record("d", refused.clone())]
+            .into_iter()
+            .flat_map(|r| record_keys(&[r]))
+            .collect();
+        let digest = |k: &RecordKey| k.key.split_once('#').unwrap().1.to_string();
+        assert_eq!(digest(&keys[0]), digest(&keys[1]), "the same body");
+        assert_ne!(digest(&keys[0]), digest(&keys[2]), "a new phone is a change");
+        let fnv = |text: &str| {
+            let mut h = fnv::FnvHasher::default();
+            h.write(text.as_bytes());
+            format!("{:016x}", h.finish())
+        };
+        assert_eq!(keys[0].fields_key, format!("x:a#{}", fnv(&serde_json::to_string(&ann).unwrap())), "the earlier releases' key");
+        assert_eq!(keys[3].key, keys[3].fields_key, "a refused record has no body: its fields are digested");
+        assert_eq!(keys[3].fields_key, format!("x:d#{}", fnv(&serde_json::to_string(&refused).unwrap())));
+        let saved = SavedImport {
+            version: 1,
+            settled: BTreeMap::from([(
+                keys[0].fields_key.clone(),
+                Settled::Failed(FailedRecord {
+                    index: 0,
+                    external_id: Some("a".into()),
+                    email: "ann@x.org".into(),
+                    error: (&VomoError::new(ErrorKind::Validation, "taken")).into(),
+                    fields: None,
+                }),
+            )]),
+        };
+        assert!(saved.outcome(&keys[0]).is_some(), "progress saved under the fields' digest is found");
+        assert!(saved.outcome(&keys[2]).is_none());
+    }
 
     /// Read from the progress log's header alone, as `ProgressLog::save` writes it.
     #[test]

@@ -119,6 +119,26 @@ test("importRoster: a rerun with the same key sends the records changed since th
   assert.equal(legacy.created.length + legacy.updated.length, 3);
 });
 
+test("importRoster: a rerun whose records changed only in what the client normalizes away (spaces, the case of gender and role, an empty field for a missing one) sends nothing; a real change among them is sent", async (t) => {
+  const sim = await setup(t);
+  const store = new MemoryStore();
+  const nightly = (records) => importRoster(clientOf(sim), records, { store, key: "nightly" });
+  const first = [person(1, { gender: "F", role: "VOLUNTEER" }), person(2, { phone: "555-0002" }), person(3)];
+  assert.equal((await nightly(first)).created.length, 3);
+  sim.clearLog();
+  const same = [
+    person(1, { firstName: "  First1 ", gender: "f", role: "volunteer" }),
+    person(2, { phone: " 555-0002", email: " person2@roster.example.org " }),
+    person(3, { phone: "", org: "   " }),
+  ];
+  const r = await nightly(same);
+  assert.equal(posts(sim), 0, "the same bodies are not sent again");
+  assert.equal(r.created.length + r.updated.length, 3);
+  const changed = await nightly([same[0], same[1], person(3, { phone: "555-0003" })]);
+  assert.equal(posts(sim), 1, "the one real change is sent");
+  assert.deepEqual(changed.updated.map((u) => u.externalId), ["ext-3"]);
+});
+
 test("importRoster: duplicate emails without externalId: the second row fails and is not sent or counted as created", async (t) => {
   const sim = await setup(t);
   const records = [
