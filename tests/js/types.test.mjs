@@ -59,3 +59,21 @@ test("the drift check catches an excess property, a missing one and a wrong null
     assert.equal(compile(source(s)).ok, false, `${name} should not compile`);
   }
 });
+
+// docs/api.md, "TypeScript": its ```ts example compiles as it stands (strict), and the doc's
+// reason for it holds: without the annotations, the same objects do not compile.
+test("docs/api.md's TypeScript example compiles; without its type annotations it does not, as the doc says", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const doc = readFileSync(join(process.cwd(), "node_modules/vomo-users/docs/api.md"), "utf8");
+  const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.equal(blocks.length, 1, "one ```ts block");
+  const annotated = compile(blocks[0]);
+  assert.ok(annotated.ok, annotated.out);
+  const bare = blocks[0].replace(": UpsertUserInput =", " =").replace(": RosterRecord[] =", " =");
+  assert.notEqual(bare, blocks[0]);
+  const r = compile(bare);
+  assert.equal(r.ok, false, "the unannotated objects should not compile");
+  assert.match(r.out, /role/, r.out);
+  assert.match(r.out, /gender/, r.out);
+});
