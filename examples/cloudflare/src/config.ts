@@ -3,6 +3,7 @@
 // VOMO_TOKEN_<CUSTOMER> or, for registered customers, from their object's vault (vault.ts).
 // Nothing here ever returns or logs a token.
 import { VomoClient, VomoError, policy } from "vomo-users";
+import type { Policy } from "vomo-users";
 
 /** Secrets are not in wrangler.jsonc, so `wrangler types` cannot see them: declared here. */
 export interface Secrets {
@@ -16,7 +17,8 @@ export interface Secrets {
 export type AppEnv = Env & Secrets;
 
 export type Delivery = "queue" | "webhook";
-export type Participations = "off" | "changed-users" | "full-scan";
+/** The participations modes, as the package names them (`policy().poller.participationModes`). */
+export type Participations = Policy["poller"]["participations"];
 
 export interface Settings {
   baseUrl: string;
@@ -149,7 +151,7 @@ export function settings(env: AppEnv): Settings {
     delivery: oneOf(env.DELIVERY, "DELIVERY", ["queue", "webhook"] as const, "queue"),
     webhookUrl: endpoint(env.WEBHOOK_URL, "WEBHOOK_URL"),
     deadLetterUrl: endpoint(env.DEAD_LETTER_URL, "DEAD_LETTER_URL"),
-    participations: oneOf(env.PARTICIPATIONS, "PARTICIPATIONS", ["off", "changed-users", "full-scan"] as const, "off"),
+    participations: oneOf(env.PARTICIPATIONS, "PARTICIPATIONS", policy().poller.participationModes, policy().poller.participations),
     maxRequestsPerSlice: int(env.MAX_REQUESTS_PER_SLICE, "MAX_REQUESTS_PER_SLICE", 1, 40),
     chainDelayMs: int(env.CHAIN_DELAY_MS, "CHAIN_DELAY_MS", 0, 1000),
     retryDelayMs: int(env.RETRY_DELAY_MS, "RETRY_DELAY_MS", 0, 60_000),
