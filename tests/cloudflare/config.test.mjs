@@ -129,6 +129,7 @@ test("settings that cannot work: the cron kicks nobody and says why, the routes 
     [{ DELIVERY: "webhook", WEBHOOK_URL: `${sink.url}/webhook`, DEAD_LETTER_URL: "ftp://dead.example/x" }, { WEBHOOK_SECRET: "s" },
       /DEAD_LETTER_URL must be an http\(s\) URL/],
     [{ MAX_REQUESTS_PER_SLICE: "many" }, {}, /MAX_REQUESTS_PER_SLICE must be a number/],
+    [{ PARTICIPATIONS: "sometimes" }, {}, /PARTICIPATIONS must be one of off, changed-users, full-scan, got "sometimes"/],
     [{ MAX_REQUESTS_PER_SLICE: "1", PARTICIPATIONS: "changed-users" }, {}, /MAX_REQUESTS_PER_SLICE must be at least 2 with PARTICIPATIONS changed-users, got 1/],
     [{ VOMO_BASE_URL: "api.vomo.org/v1" }, {}, /VOMO_BASE_URL must be a URL, got "api.vomo.org\/v1"/],
     // A URL the package's client refuses, by its own rules, before any slice would make one.
