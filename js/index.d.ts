@@ -502,6 +502,15 @@ export interface ParsedRoster {
  */
 export function parseRosterCsv(roster: string | Uint8Array | ArrayBuffer): ParsedRoster;
 
+/**
+ * CSV text of `rows` (the first is usually the header; `null` and `undefined` are empty cells)
+ * that `parseRosterCsv` reads back as it was: quoted where a cell holds a comma, a quote or a
+ * line break (RFC 4180), CRLF line ends, and an apostrophe before a cell that begins with `=`,
+ * `+`, `-` or `@`, so that a spreadsheet shows it as text instead of running it as a formula.
+ * Anything but an array of arrays of strings, numbers and nulls is `invalid_input`.
+ */
+export function toRosterCsv(rows: readonly (readonly (string | number | null | undefined)[])[]): string;
+
 /** The rules the Rust core decides, as the package applies them; frozen, every level. */
 export interface Policy {
   /** The package version (also in the User-Agent). */

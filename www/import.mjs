@@ -6,7 +6,7 @@
 // localStorage under RESUME, and the import's own saved progress in a LocalStorageStore.
 // The key is derived from the file's name and a SHA-256 of its content, so picking the same
 // file again (after a reload too) finds its paused import, and an edited file is a new import.
-import { importRoster, parseRosterCsv } from "vomo-users";
+import { importRoster, parseRosterCsv, toRosterCsv } from "vomo-users";
 import { LocalStorageStore } from "vomo-users/stores";
 import { $, el, cell, row, errorText, say, duration } from "./ui.mjs";
 import { requireClient, currentClient, onClient, apiScope } from "./session.mjs";
@@ -23,19 +23,6 @@ const COLUMNS = ["externalId", "firstName", "lastName", "email", "phone", "birth
 const storedImport = (key) => `${progressPrefix()}vomo-users/v1/import/${key}`;
 const readResume = () => { try { return JSON.parse(localStorage.getItem(resumeKey())); } catch { return null; } };
 const writeResume = (entry) => localStorage.setItem(resumeKey(), JSON.stringify(entry));
-
-/**
- * One CSV field, quoted when it must be (RFC 4180). Hand-rolled: writing is these two rules. A
- * value that begins with =, +, - or @ (after any apostrophes) gets an apostrophe before it,
- * which spreadsheets show as text instead of running a formula (CSV injection), and which
- * parseRosterCsv drops again when the file is imported.
- */
-const csvField = (v) => {
-  if (v == null) return "";
-  const s = /^'*[=+\-@]/.test(String(v)) ? `'${v}` : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-export const toCsv = (rows) => rows.map((r) => r.map(csvField).join(",")).join("\r\n") + "\r\n";
 
 const fieldList = (fields) => Object.entries(fields).map(([f, m]) => `${f}: ${m.join(" ")}`).join("; ");
 
@@ -103,7 +90,9 @@ function showResults(result, records, lineErrors) {
   downloadUrl = null;
   link.hidden = failedRows.length === 0;
   if (failedRows.length) {
-    const csv = toCsv([["line", ...COLUMNS, "error kind", "error", "field errors"], ...failedRows]);
+    // The package's toRosterCsv: quoted as needed, formula cells guarded (a spreadsheet would
+    // run `=HYPERLINK(...)` in a name), read back by parseRosterCsv as they were.
+    const csv = toRosterCsv([["line", ...COLUMNS, "error kind", "error", "field errors"], ...failedRows]);
     downloadUrl = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
     link.href = downloadUrl;
     link.textContent = `Download the ${failedRows.length} failed rows (CSV)`;

@@ -40,6 +40,8 @@ export function createApi(glue) {
     if (isUint8Array(input)) return JSON.parse(glue.parseRosterCsvBytes(input));
     throw new VomoError("invalid_input", `parseRosterCsv: the roster must be a string, a Uint8Array or an ArrayBuffer (got ${input === null ? "null" : typeof input})`);
   });
+  // JSON carries the cells: `undefined` becomes null (an empty cell), as in any JSON array.
+  const toRosterCsv = guard((rows) => glue.toRosterCsvJson(JSON.stringify(rows ?? null)));
   const findMissingIds = guard((currentIds, knownIds) =>
     Array.from(glue.findMissingIds(idList(currentIds, "findMissingIds", "currentIds") ?? new Float64Array(),
                                    idList(knownIds, "findMissingIds", "knownIds") ?? new Float64Array())));
@@ -48,7 +50,7 @@ export function createApi(glue) {
   const { importRoster, findOrCreateUser } = makeImport(glue);
   return {
     VomoError, VomoClient, UserPoller, MemoryStore, importRoster, findOrCreateUser, parseUserPage, parseUserDetail, parseUser, classifyChange,
-    diffParticipations, totalHours, findMissingIds, parseRosterCsv, policy: guard(policy),
+    diffParticipations, totalHours, findMissingIds, parseRosterCsv, toRosterCsv, policy: guard(policy),
     // For the package's own tests: a panic inside Rust, now or inside an async task.
     [Symbol.for("vomo-users.testPanic")]: testPanic(glue),
   };

@@ -121,3 +121,35 @@ pub fn parse_roster_csv_json(text: &str) -> JsResult<String> {
 pub fn parse_roster_csv_bytes(bytes: &[u8]) -> JsResult<String> {
     to_json(&crate::roster_csv::parse_roster_csv_bytes(bytes).map_err(to_js_error)?)
 }
+
+/// `toRosterCsv(rows)`: `rows` as JSON (an array of arrays of strings, numbers and nulls;
+/// `undefined` arrives as null), anything else refused naming its place.
+#[wasm_bindgen(js_name = toRosterCsvJson)]
+pub fn to_roster_csv_json(rows_json: &str) -> JsResult<String> {
+    let refuse = |message: String| to_js_error(VomoError::invalid_input(format!("toRosterCsv: {message}")));
+    let rows: serde_json::Value = serde_json::from_str(rows_json).map_err(|e| refuse(format!("rows are not JSON ({})", json_error(&e))))?;
+    let kind = |v: &serde_json::Value| match v {
+        serde_json::Value::Object(_) => "an object",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Bool(_) => "a boolean",
+        _ => "null",
+    };
+    let serde_json::Value::Array(rows) = rows else { return Err(refuse(format!("rows must be an array of rows (got {})", kind(&rows)))) };
+    let mut cells = Vec::with_capacity(rows.len());
+    for (r, row) in rows.iter().enumerate() {
+        let serde_json::Value::Array(row) = row else {
+            return Err(refuse(format!("rows[{r}] must be an array of cells (got {})", kind(row))));
+        };
+        let mut out = Vec::with_capacity(row.len());
+        for (c, cell) in row.iter().enumerate() {
+            out.push(match cell {
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Number(n) => Some(crate::error::js_number(n.as_f64().unwrap_or(f64::NAN))),
+                serde_json::Value::Null => None,
+                other => return Err(refuse(format!("rows[{r}][{c}] must be a string, a number or null (got {})", kind(other)))),
+            });
+        }
+        cells.push(out);
+    }
+    Ok(crate::roster_csv::to_roster_csv(&cells))
+}

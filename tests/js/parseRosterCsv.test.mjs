@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { parseRosterCsv, importRoster, VomoClient, VomoError } from "vomo-users";
+import { parseRosterCsv, toRosterCsv, importRoster, VomoClient, VomoError } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
 
 const CSV = "\uFEFFEmployee ID,First Name,Last Name,Email Address,Date of Birth,Gender,Shoe Size\r\n"
@@ -109,4 +109,33 @@ test("a quote that never closes swallows the lines after it into one row: the er
   }
   // A cell count that is simply off says only that.
   assert.equal(parseRosterCsv("First Name,Last Name,Email\nA,B\n").errors[0].message, "2 cells where the header has 3");
+});
+
+test("toRosterCsv: what it writes parseRosterCsv reads back as it was (random cells with quotes, commas, line breaks, apostrophes, formula characters); formula cells guarded; bad rows refused naming their place", () => {
+  const alphabet = ["a", "Z", " ", ",", "\"", "'", "=", "+", "-", "@", "\n", "\r", "\t", "é", "😀", ";"];
+  let seed = 7;
+  const random = (n) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  const header = ["External ID", "First Name", "Last Name", "Email", "Phone", "Address"];
+  const fields = ["externalId", "firstName", "lastName", "email", "phone", "address"];
+  for (let round = 0; round < 300; round++) {
+    const rows = Array.from({ length: 5 }, (_, i) => fields.map((f) => f === "email" ? `p${i}@example.org`
+      : Array.from({ length: random(9) }, () => alphabet[random(alphabet.length)]).join("")));
+    const text = toRosterCsv([header, ...rows]);
+    const { records, errors } = parseRosterCsv(text);
+    assert.deepEqual(errors, [], text);
+    records.forEach((record, i) => fields.forEach((f, j) => {
+      assert.equal(record[f] ?? "", rows[i][j].trim(), `${f} of row ${i} in ${JSON.stringify(text)}`);
+    }));
+  }
+  assert.equal(toRosterCsv([["a", null, undefined, 3, 1.5, -2]]), "a,,,3,1.5,'-2\r\n", "numbers as JS writes them; a leading minus guarded");
+  assert.equal(toRosterCsv([]), "");
+  for (const [rows, message] of [
+    [null, /^toRosterCsv: rows must be an array of rows \(got null\)$/],
+    ["a,b", /^toRosterCsv: rows must be an array of rows/],
+    [[["ok"], "no"], /^toRosterCsv: rows\[1\] must be an array of cells/],
+    [[["ok", { a: 1 }]], /^toRosterCsv: rows\[0\]\[1\] must be a string, a number or null \(got an object\)$/],
+    [[[true]], /^toRosterCsv: rows\[0\]\[0\] must be a string, a number or null \(got a boolean\)$/],
+  ]) {
+    assert.throws(() => toRosterCsv(rows), (e) => e instanceof VomoError && e.kind === "invalid_input" && message.test(e.message), JSON.stringify(rows));
+  }
 });

@@ -4,12 +4,11 @@
 import { readFile, writeFile, rm } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
-import { importRoster, parseRosterCsv } from "vomo-users";
+import { importRoster, parseRosterCsv, toRosterCsv } from "vomo-users";
 import { UsageError } from "../values.mjs";
 import { checkStateDir, defaultStateDir, importMapping, importStore } from "../state.mjs";
 import { interruptSignal } from "../interrupt.mjs";
 import { Progress } from "../progress.mjs";
-import { toCsv } from "../csv.mjs";
 
 const CHECKPOINT_EVERY = 10;
 const SHOWN_FAILURES = 20;
@@ -113,8 +112,10 @@ error (a rerun retries them).
 
     const failed = failures(records, errors, result);
     let failedFile = failedPathOf(file);
-    const failedCsv = failed.length ? toCsv(["Line", "Error", "Message", ...COLUMNS.map(([h]) => h)],
-      failed.map((f) => [f.line, f.kind, f.message, ...COLUMNS.map(([, k]) => f.record?.[k])])) : null;
+    // Written by the package's toRosterCsv: quoted as needed, formula cells guarded, read back
+    // by parseRosterCsv as they were.
+    const failedCsv = failed.length ? toRosterCsv([["Line", "Error", "Message", ...COLUMNS.map(([h]) => h)],
+      ...failed.map((f) => [f.line, f.kind, f.message, ...COLUMNS.map(([, k]) => f.record?.[k])])]) : null;
     // The rows were sent: a failed file that cannot be written (a roster on a read-only share,
     // read from a pipe) is a warning, with its rows on stderr, not a lost summary.
     try {
