@@ -273,3 +273,28 @@ test("FileStore: twenty stores creating one new nested directory at once all wri
   await Promise.all(stores.map((s, i) => s.set(`k${i}`, String(i))));
   for (let i = 0; i < 20; i++) assert.equal(await stores[0].get(`k${i}`), String(i));
 });
+
+test("FileStore on a read-only file system (EROFS): invalid_input naming the directory, for set and setIf; get reads nothing", async (t) => {
+  const { execFileSync } = await import("node:child_process");
+  const { mkdirSync } = await import("node:fs");
+  const dir = mkdtempSync(join(tmpdir(), "vomo-ro-"));
+  const at = join(dir, "ro");
+  mkdirSync(at);
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", at], { stdio: "pipe" });
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return t.skip("this process may not mount a file system");
+  }
+  t.after(() => {
+    execFileSync("umount", [at], { stdio: "pipe" });
+    rmSync(dir, { recursive: true, force: true });
+  });
+  for (const dir of [at, join(at, "sub")]) {
+    const store = new FileStore(dir);
+    for (const run of [() => store.set("k", "v"), () => store.setIf("k", null, "v")]) {
+      await assert.rejects(run(), (e) => invalid(e) && e.cause?.code === "EROFS" && /FileStore: the directory .* cannot be used/.test(e.message), dir);
+    }
+    assert.equal(await store.get("k"), null);
+  }
+});
