@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileStore, fileNameOf } from "vomo-users/stores/file";
+import { readOnlyMount } from "./read-only-mount.mjs";
 import { LocalStorageStore, DurableObjectStore, KvStore } from "vomo-users/stores";
 import { VomoError } from "vomo-users";
 // The stores throw the package's VomoError (kind invalid_input), instanceof the main entry's class.
@@ -275,21 +276,8 @@ test("FileStore: twenty stores creating one new nested directory at once all wri
 });
 
 test("FileStore on a read-only file system (EROFS): invalid_input naming the directory, for set and setIf; get reads nothing", async (t) => {
-  const { execFileSync } = await import("node:child_process");
-  const { mkdirSync } = await import("node:fs");
-  const dir = mkdtempSync(join(tmpdir(), "vomo-ro-"));
-  const at = join(dir, "ro");
-  mkdirSync(at);
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", at], { stdio: "pipe" });
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return t.skip("this process may not mount a file system");
-  }
-  t.after(() => {
-    execFileSync("umount", [at], { stdio: "pipe" });
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const at = readOnlyMount(t);
+  if (!at) return;
   for (const dir of [at, join(at, "sub")]) {
     const store = new FileStore(dir);
     for (const run of [() => store.set("k", "v"), () => store.setIf("k", null, "v")]) {
