@@ -509,6 +509,16 @@ export function parseRosterCsv(roster: string | Uint8Array | ArrayBuffer): Parse
  * `+`, `-` or `@`, so that a spreadsheet shows it as text instead of running it as a formula.
  * Anything but an array of arrays of strings, numbers and nulls is `invalid_input`.
  */
+/**
+ * `text` with `token` replaced by `[redacted]` wherever it appears, however it is written there:
+ * as it is, percent-encoded (by any encoder, either hex case), JSON-escaped (`\/`, `\u007C`),
+ * as HTML character references, or cut short before a `...` or the end of the text (from its
+ * fourth character on). The token is taken as `VomoClient` takes it (`Bearer ` and surrounding
+ * spaces dropped); one shorter than 4 characters is left alone. What the client does to its
+ * own messages, log entries and stored state, for text of your own (logs, reports).
+ */
+export function redactToken(text: string, token: string): string;
+
 export function toRosterCsv(rows: readonly (readonly (string | number | null | undefined)[])[]): string;
 
 /** The rules the Rust core decides, as the package applies them; frozen, every level. */

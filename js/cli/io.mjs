@@ -1,11 +1,11 @@
 // Where the command's output goes: stdout for results (one JSON value per line with --json),
-// stderr for messages and progress. Every write passes through a redactor that replaces the
-// token, should it ever reach a message, so it can never be printed. Colors only when the
+// stderr for messages and progress. Every write passes through the package's redactToken,
+// which replaces the token however it is written (as the client sends it, encoded, escaped,
+// cut short), should it ever reach a message, so it can never be printed. Colors only when the
 // stream is a terminal that supports them and NO_COLOR is not set (node:util styleText does
 // the escape codes; on Node versions without it there are no colors).
 import * as util from "node:util";
-
-const REDACTED = "[redacted]";
+import { redactToken } from "vomo-users";
 
 /** True when `stream` should get colors: a color terminal, and NO_COLOR absent or empty. */
 export function colorsFor(stream, env) {
@@ -36,16 +36,14 @@ export class Output {
     this.errColumns = stderr.columns || 80;
   }
 
-  /** Never print `secret` (the token): every later write has it replaced. */
+  /** Never print `secret` (the token, as given): every later write has it replaced. */
   hide(secret) {
-    // (Shorter than 4 characters it is no secret, and replacing it would garble every line.)
-    // Also as JSON writes it (--json output escapes quotes and backslashes).
-    if (typeof secret === "string" && secret.length >= 4) this.#secrets.push(secret, JSON.stringify(secret).slice(1, -1));
+    if (typeof secret === "string" && !this.#secrets.includes(secret)) this.#secrets.push(secret);
   }
 
   redact(text) {
     let s = String(text);
-    for (const secret of this.#secrets) s = s.split(secret).join(REDACTED);
+    for (const secret of this.#secrets) s = redactToken(s, secret);
     return s;
   }
 

@@ -42,6 +42,12 @@ export function createApi(glue) {
   });
   // JSON carries the cells: `undefined` becomes null (an empty cell), as in any JSON array.
   const toRosterCsv = guard((rows) => glue.toRosterCsvJson(JSON.stringify(rows ?? null)));
+  const redactToken = guard((text, token) => {
+    if (typeof text !== "string" || typeof token !== "string") {
+      throw new VomoError("invalid_input", `redactToken: text and token must be strings (got ${text === null ? "null" : typeof text} and ${token === null ? "null" : typeof token})`);
+    }
+    return glue.redactToken(text, token);
+  });
   const findMissingIds = guard((currentIds, knownIds) =>
     Array.from(glue.findMissingIds(idList(currentIds, "findMissingIds", "currentIds") ?? new Float64Array(),
                                    idList(knownIds, "findMissingIds", "knownIds") ?? new Float64Array())));
@@ -50,7 +56,7 @@ export function createApi(glue) {
   const { importRoster, findOrCreateUser } = makeImport(glue);
   return {
     VomoError, VomoClient, UserPoller, MemoryStore, importRoster, findOrCreateUser, parseUserPage, parseUserDetail, parseUser, classifyChange,
-    diffParticipations, totalHours, findMissingIds, parseRosterCsv, toRosterCsv, policy: guard(policy),
+    diffParticipations, totalHours, findMissingIds, parseRosterCsv, toRosterCsv, redactToken, policy: guard(policy),
     // For the package's own tests: a panic inside Rust, now or inside an async task.
     [Symbol.for("vomo-users.testPanic")]: testPanic(glue),
   };

@@ -2,6 +2,7 @@
 
 mod listing;
 mod rate_limit_headers;
+pub mod redact;
 mod retry;
 mod runtime;
 mod status;
@@ -98,25 +99,14 @@ impl std::fmt::Display for RequestLabel {
     }
 }
 
-/// The forms a (visible-ASCII) token takes in text: as it is; JSON-escaped (`"` and `\\`);
-/// percent-encoded as a URL's path or query encodes it (the WHATWG sets: `"#<>`, with
-/// `?` `` ` `` `{}` in a path, `'` in a query), and with every byte outside the unreserved
-/// set encoded (a link built by `encodeURIComponent`). Duplicates dropped.
-fn token_forms(token: &str) -> Vec<String> {
-    let json = token.replace('\\', "\\\\").replace('"', "\\\"");
-    let encoded = |keep: &dyn Fn(u8) -> bool| {
-        token.bytes().map(|b| if keep(b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>()
-    };
-    let mut forms = vec![
-        token.to_string(),
-        json,
-        encoded(&|b| !b"\"#<>?`{}".contains(&b)),
-        encoded(&|b| !b"\"#<>'".contains(&b)),
-        encoded(&|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)),
-    ];
-    forms.sort_unstable();
-    forms.dedup();
-    forms
+/// The token as given, without the surrounding whitespace and the `Bearer ` that
+/// [`header_token`] drops: what the client sends, and so what redaction looks for.
+pub fn bare_token(given: &str) -> &str {
+    let mut token = given.trim_start();
+    if token.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("bearer ")) {
+        token = &token[7..];
+    }
+    token.trim()
 }
 
 /// The token as it goes after `Bearer `: a pasted token's surrounding whitespace and a
@@ -125,11 +115,7 @@ fn token_forms(token: &str) -> Vec<String> {
 /// past U+00FF cannot even be sent in a header and would fail every request as a retried
 /// network error. The messages never quote the token.
 fn header_token(given: &str) -> Result<String> {
-    let mut token = given.trim_start();
-    if token.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("bearer ")) {
-        token = &token[7..];
-    }
-    let token = token.trim();
+    let token = bare_token(given);
     if token.is_empty() {
         return Err(VomoError::invalid_input("VomoClient: token is required"));
     }
@@ -196,21 +182,27 @@ impl<R: Runtime> Client<R> {
         self.stats.set(s);
     }
 
-    /// Removes the token from any text that reaches a message or a log entry (a server could
-    /// echo it, a link or redirect could carry it): as it is, JSON-escaped (a parse message
-    /// quotes a value as JSON) and percent-encoded (a URL). A token shorter than 4 characters
-    /// is left alone: replacing it would mangle ordinary text and hide nothing.
-    fn redact(&self, mut text: String) -> String {
-        let token = &self.config.token;
-        if token.len() < 4 {
-            return text;
+    /// Removes the token from any text that reaches a message, a log entry or a stored value
+    /// (a server could echo it, a link or redirect could carry it), however it is written
+    /// there: see `redact.rs`.
+    pub(crate) fn redact(&self, text: String) -> String {
+        if redact::carries(&text, &self.config.token) {
+            redact::redact(&text, &self.config.token)
+        } else {
+            text
         }
-        for form in token_forms(token) {
-            if text.contains(&form) {
-                text = text.replace(&form, "[redacted]");
-            }
-        }
-        text
+    }
+
+    /// Whether `text` carries the token (so that it is not stored: a saved page link).
+    pub(crate) fn carries_token(&self, text: &str) -> bool {
+        redact::carries(text, &self.config.token)
+    }
+
+    /// Whether `url` is on the base URL's origin: a page link saved by an earlier poll, which
+    /// may be another API's (state taken over from an earlier address) or edited, is followed
+    /// only then.
+    pub(crate) fn owns_url(&self, url: &str) -> bool {
+        url::same_origin(url, &self.base, &self.base, "a saved page").is_ok()
     }
 
     /// Redacts parse warnings (they quote the server's values, which could echo the token)
@@ -222,7 +214,8 @@ impl<R: Runtime> Client<R> {
         }
     }
 
-    fn fail(&self, e: VomoError) -> VomoError {
+    /// Counts an error and redacts its message and fields (every error a caller sees passes here).
+    pub(crate) fn fail(&self, e: VomoError) -> VomoError {
         self.bump(|s| s.errors += 1);
         // Inserted one by one (later equal keys win, as `collect` would): `collect` into a map
         // sorts with a stable sort of its own, which is wasm code for this one type.
@@ -517,24 +510,6 @@ impl<R: Runtime> Client<R> {
 mod tests {
     use super::*;
     use std::future::Future;
-
-    #[test]
-    fn every_form_of_the_token_is_redacted() {
-        let token = "tok\"Se\\Cr<et>'x{y}?";
-        let forms = token_forms(token);
-        let expected = [
-            token,
-            "tok\\\"Se\\\\Cr<et>'x{y}?",           // JSON-escaped
-            "tok%22Se\\Cr%3Cet%3E'x%7By%7D%3F",    // a URL's path
-            "tok%22Se\\Cr%3Cet%3E%27x{y}?",        // a URL's query
-            "tok%22Se%5CCr%3Cet%3E%27x%7By%7D%3F", // encodeURIComponent
-        ];
-        for form in expected {
-            assert!(forms.iter().any(|f| f == form), "{form} not in {forms:?}");
-        }
-        assert_eq!(forms.len(), expected.len());
-        assert_eq!(token_forms("eyJhbGciOi.J9.abc-_"), ["eyJhbGciOi.J9.abc-_"], "a JWT has one form");
-    }
 
     #[test]
     fn the_token_is_sent_alone_and_only_if_a_header_can_carry_it() {

@@ -3,11 +3,16 @@
 use super::runtime::HttpResponse;
 use crate::error::{ErrorKind, VomoError};
 
-/// The `message` of an error body, or a short excerpt of a non-JSON one.
+/// The `message` of an error body, or a short excerpt of a non-JSON one, ending in `...` where
+/// it was cut (which also lets the redaction find a token cut there: see `redact.rs`).
 pub fn server_message(body: &str) -> String {
     match serde_json::from_str::<serde_json::Value>(body) {
         Ok(v) => v.get("message").and_then(|m| m.as_str()).unwrap_or("").to_string(),
-        Err(_) => body.chars().take(80).collect::<String>().trim().to_string(),
+        Err(_) => {
+            let excerpt: String = body.chars().take(80).collect();
+            let cut = excerpt.len() < body.len();
+            format!("{}{}", excerpt.trim(), if cut { "..." } else { "" })
+        }
     }
 }
 

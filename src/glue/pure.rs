@@ -153,3 +153,10 @@ pub fn to_roster_csv_json(rows_json: &str) -> JsResult<String> {
     }
     Ok(crate::roster_csv::to_roster_csv(&cells))
 }
+
+/// `redactToken(text, token)`: `text` without the token, however it is written there (see
+/// `client/redact.rs`), the token taken as a client takes it (`Bearer ` and spaces dropped).
+#[wasm_bindgen(js_name = redactToken)]
+pub fn redact_token(text: &str, token: &str) -> String {
+    crate::client::redact::redact(text, crate::client::bare_token(token))
+}

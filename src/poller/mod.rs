@@ -357,7 +357,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// Saves the poll's state (store writes: see `fence`).
     pub(crate) async fn save_state(&self, run: &mut PollRun<'_, R>) -> Result<()> {
         self.fence(run).await?;
-        run.state.save(&self.store, &self.keys).await
+        run.state.save_keeping(&self.store, &self.keys, &|url| !self.client.carries_token(url)).await
     }
 
     /// Records a delivery in the journal (a store write: see `fence`).

@@ -15,6 +15,10 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             if run.out_of_budget(&self.client) {
                 return Ok(false);
             }
+            // A saved page link of another origin (see walk.rs): the cycle starts again.
+            if cursor.page_url.as_deref().is_some_and(|u| !self.client.owns_url(u)) {
+                cursor = ScanCursor::default();
+            }
             let page_url = match &cursor.page_url {
                 Some(u) => u.clone(),
                 None => self.client.list_url(&Filters::default())?,
@@ -38,7 +42,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             }
             if let Some(e) = pages.take_stop_reason() {
                 run.state.core.scan = None;
-                return Err(e);
+                return Err(self.client.fail(e));
             }
             match pages.next_url() {
                 Some(next) => run.state.core.scan = Some(ScanCursor { page_url: Some(next.to_string()), done_in_page: 0 }),

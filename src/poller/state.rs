@@ -46,6 +46,15 @@ pub struct WindowWalk {
     pub narrowed: bool,
 }
 
+impl WindowWalk {
+    /// The window walked again from its first page (its end and restarts kept).
+    pub fn from_first_page(&mut self) {
+        self.next_url = None;
+        self.first_total = None;
+        self.unstable = false;
+    }
+}
+
 /// A change whose handler failed, kept for later attempts.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DeadLetterEntry {
@@ -247,7 +256,15 @@ impl PollerState {
     /// Writes this save's changes (a log segment, or every dirty bucket when the log has
     /// outgrown them), the dirty participation buckets, then the core state, whose write
     /// makes it all count: it names the new log and retires the journal.
+    /// Saves the state, every page link with it.
     pub async fn save<S: Store>(&mut self, store: &S, keys: &Keys) -> Result<()> {
+        self.save_keeping(store, keys, &|_| true).await
+    }
+
+    /// Saves the state. A page link for which `keep_url` is false (one carrying the token) is
+    /// left out of what is written, not of the state in memory: a later poll walks that window,
+    /// or scans that page's cycle, from its start.
+    pub async fn save_keeping<S: Store>(&mut self, store: &S, keys: &Keys, keep_url: &dyn Fn(&str) -> bool) -> Result<()> {
         let mut next_log = None;
         if !self.pending.is_empty() {
             let text: String = self.pending.iter().map(|(id, t)| format!("{id}:{t}\n")).collect();
@@ -272,7 +289,14 @@ impl PollerState {
         if let Some(log) = &next_log {
             core.known_log = log.index();
         }
-        write_chunked(store, &keys.key("state"), &serde_json::to_string(&core).unwrap_or_default()).await?;
+        let mut written = core.clone();
+        if let Some(walk) = written.walk.as_mut().filter(|w| w.next_url.as_deref().is_some_and(|u| !keep_url(u))) {
+            walk.from_first_page();
+        }
+        if written.scan.as_ref().is_some_and(|s| s.page_url.as_deref().is_some_and(|u| !keep_url(u))) {
+            written.scan = Some(ScanCursor::default());
+        }
+        write_chunked(store, &keys.key("state"), &serde_json::to_string(&written).unwrap_or_default()).await?;
         // Stored: the journal is retired and the log is the new one.
         self.core = core;
         self.journal_len = 0;

@@ -114,6 +114,12 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             if run.out_of_budget(&self.client) {
                 return Ok(false);
             }
+            // A page link saved by an earlier poll is followed only on this client's origin
+            // (state taken over from an earlier address holds that address's links): else the
+            // window is walked again from its first page, which delivers nothing twice.
+            if walk.next_url.as_deref().is_some_and(|u| !self.client.owns_url(u)) {
+                walk.from_first_page();
+            }
             let first = walk.next_url.is_none();
             let page_url = match &walk.next_url {
                 Some(u) => u.clone(),
@@ -144,7 +150,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             }
             if let Some(e) = pages.take_stop_reason() {
                 run.state.core.walk = None;
-                return Err(e);
+                return Err(self.client.fail(e));
             }
             match advance(&mut walk, pages.next_url()) {
                 Advance::NextPage(next) => {
@@ -272,9 +278,7 @@ fn advance(walk: &mut WindowWalk, next_url: Option<&str>) -> Advance {
         walk.end_ms = walk.start_ms + (walk.end_ms - walk.start_ms) / 2;
         walk.narrowed = true;
     }
-    walk.next_url = None;
-    walk.first_total = None;
-    walk.unstable = false;
+    walk.from_first_page();
     Advance::Again
 }
 

@@ -172,3 +172,26 @@ test("a reader of stderr that went away loses the messages, not the exit code: 2
   const denied = await withStderrGone(["user", "1", "--rate", "500"], { ...simEnv, VOMO_TOKEN: "wrong-token-1234" });
   assert.equal(denied.code, 1, "an API error (401) is still exit 1");
 });
+
+test("a token given with its `Bearer ` prefix (VOMO_TOKEN, --token-file) is hidden as the client sends it, when a server echoes it back", async (t) => {
+  const http = await import("node:http");
+  const bare = "42|Sk9xQ2vR7tLmNpWz/Ab+Cd=EfGh";
+  // Echoes the credential in its 401 body, raw and as a URL would carry it.
+  const server = http.createServer((req, res) => {
+    const sent = String(req.headers.authorization ?? "").replace(/^Bearer /, "");
+    res.writeHead(401, { "content-type": "application/json" });
+    res.end(JSON.stringify({ message: `bad token ${sent} (${encodeURI(sent)})` }));
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  t.after(() => new Promise((ok) => { server.closeAllConnections(); server.close(ok); }));
+  const base = `http://127.0.0.1:${server.address().port}/v1`;
+  const dir = await tempDir(t);
+  const file = join(dir, "token");
+  await writeFile(file, `Bearer ${bare}\n`);
+  for (const [args, extra] of [[[], { VOMO_TOKEN: `Bearer ${bare}` }], [["--token-file", file], {}], [["--token-file", file, "--json"], {}]]) {
+    const r = await cli(["user", "7", "--base-url", base, ...args], { env: extra, secret: bare });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^vomo-users: auth error \(HTTP 401\): .*bad token \[redacted\] \(\[redacted\]\)/m);
+    assert.ok(!r.stderr.includes(encodeURI(bare)), r.stderr);
+  }
+});
