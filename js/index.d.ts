@@ -538,7 +538,9 @@ export interface Policy {
             readonly pollIntervalMs: number; readonly maxAttempts: number; readonly windowMarginMs: number; readonly maxWindowRows: number;
             readonly maxConsecutiveFailures: number; readonly maxDeadLetters: number;
             /** The smallest `poll({ maxRequests })` that can make progress, per participations mode. */
-            readonly leastMaxRequests: Readonly<Record<"off" | "changed-users" | "full-scan", number>> };
+            readonly leastMaxRequests: Readonly<Record<"off" | "changed-users" | "full-scan", number>>;
+            /** How long a poll's lease lasts unrenewed: one left by a process that died expires within this. */
+            readonly leaseMs: number };
   readonly import: { readonly checkpointEvery: number };
 }
 /** The package's rules (defaults, error kinds, filter names), read from the Rust core. Frozen. */

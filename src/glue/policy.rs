@@ -58,6 +58,9 @@ struct PollerDefaults {
     max_dead_letters: usize,
     /// The smallest `maxRequests` a poll can make progress with, per mode.
     least_max_requests: BTreeMap<&'static str, u64>,
+    /// How long a poll's lease lasts without renewal: one left by a process that died
+    /// expires after at most this.
+    lease_ms: f64,
 }
 
 #[derive(Serialize)]
@@ -107,6 +110,7 @@ fn policy_value() -> Policy {
             max_consecutive_failures: poller.max_consecutive_failures,
             max_dead_letters: poller.max_dead_letters,
             least_max_requests: ParticipationMode::ALL.iter().map(|m| (m.name(), m.least_max_requests().0)).collect(),
+            lease_ms: crate::store::lease::LEASE_MS,
         },
         import: ImportDefaults { checkpoint_every: DEFAULT_CHECKPOINT_EVERY },
     }

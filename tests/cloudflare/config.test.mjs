@@ -128,8 +128,14 @@ test("settings that cannot work: the cron kicks nobody and says why, the routes 
       /WEBHOOK_URL must be an http\(s\) URL such as https:\/\/hooks.example.com\/vomo, got "127\.0\.0\.1:\d+\/webhook"/],
     [{ DELIVERY: "webhook", WEBHOOK_URL: `${sink.url}/webhook`, DEAD_LETTER_URL: "ftp://dead.example/x" }, { WEBHOOK_SECRET: "s" },
       /DEAD_LETTER_URL must be an http\(s\) URL/],
-    [{ MAX_REQUESTS_PER_SLICE: "many" }, {}, /MAX_REQUESTS_PER_SLICE must be a number/],
+    [{ MAX_REQUESTS_PER_SLICE: "many" }, {}, /MAX_REQUESTS_PER_SLICE must be a whole number from 1 to 1000, got "many"/],
     [{ PARTICIPATIONS: "sometimes" }, {}, /PARTICIPATIONS must be one of off, changed-users, full-scan, got "sometimes"/],
+    // A count that is not whole would fail every slice; a delay past a day makes alarm dates invalid.
+    [{ MAX_REQUESTS_PER_SLICE: "2.5" }, {}, /MAX_REQUESTS_PER_SLICE must be a whole number from 1 to 1000, got "2.5"/],
+    [{ MAX_ATTEMPTS: "2.5" }, {}, /MAX_ATTEMPTS must be a whole number from 1 to 100/],
+    [{ RETRY_DELAY_MS: "1e300" }, {}, /RETRY_DELAY_MS must be a whole number from 0 to 86400000, got "1e300"/],
+    [{ POLL_GROUPS: "abc" }, {}, /POLL_GROUPS must be a whole number from 1 to 1440, got "abc"/],
+    [{ POLL_GROUPS: "-2" }, {}, /POLL_GROUPS must be a whole number/],
     [{ MAX_REQUESTS_PER_SLICE: "1", PARTICIPATIONS: "changed-users" }, {}, /MAX_REQUESTS_PER_SLICE must be at least 2 with PARTICIPATIONS changed-users, got 1/],
     [{ VOMO_BASE_URL: "api.vomo.org/v1" }, {}, /VOMO_BASE_URL must be a URL, got "api.vomo.org\/v1"/],
     // A URL the package's client refuses, by its own rules, before any slice would make one.
@@ -251,4 +257,66 @@ test("a VOMO_TOKEN_<ID> secret wins over the customer's registered token; withou
   const registered = await without.pollNow("newco");
   assert.equal(registered.ok, true, JSON.stringify(registered.error));
   assert.equal(registered.result.processed, 10);
+});
+
+test("CUSTOMERS as JSON text (as .dev.vars and dashboard variables hold it) is read as the array it is", async (t) => {
+  const { sim, sink, persist } = await world(t);
+  const w = await startWorker(t, { sink, persist, vars: { ...FAST, CUSTOMERS: '["acme", "globex"]', VOMO_BASE_URL: sim.url },
+    secrets: { ADMIN_TOKEN, VOMO_TOKEN_ACME: sim.token, VOMO_TOKEN_GLOBEX: sim.token } });
+  const list = await w.call("GET", "/customers");
+  assert.deepEqual(list.body, { customers: ["acme", "globex"], refused: [] });
+});
+
+test("a token the package would refuse to send is refused by PUT (400, naming the problem, not the token); a secret holding one is a config error in health and slices, not a 500", async (t) => {
+  const { sim, sink, persist } = await world(t);
+  const w = await startWorker(t, { sink, persist, vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url },
+    secrets: { ADMIN_TOKEN, TOKEN_KEY: randomBytes(32).toString("base64"), VOMO_TOKEN_ACME: "abc\ndef-ghi" } });
+  for (const token of ["abc\ndef", "abc def", "tok\r\nen"]) {
+    const r = await w.put("newco", token);
+    assert.equal(r.status, 400, r.text);
+    assert.match(r.body.error, /the token has a space or line break at character \d+/);
+    assert.ok(!r.text.includes(token), "the token is not quoted");
+  }
+  assert.equal((await w.call("GET", "/customers/newco/health")).status, 404, "nothing registered");
+  const h = await w.call("GET", "/customers/acme/health");
+  assert.equal(h.status, 200, h.text);
+  assert.match(h.body.configError, /the customer's token cannot be sent: .*space or line break/);
+  const slice = await w.pollNow("acme");
+  assert.equal(slice.error.kind, "config");
+  assert.equal(slice.nextAlarm, null);
+  const big = await w.call("PUT", "/customers/newco");
+  assert.ok([400, 413].includes(big.status));
+  const res = await w.mf.dispatchFetch("http://poller.local/customers/newco", { method: "PUT", body: JSON.stringify({ token: "x".repeat(20_000) }),
+    headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` } });
+  assert.equal(res.status, 413, await res.text());
+  for (const [method, path, allow] of [["POST", "/customers", "GET"], ["GET", "/customers/acme/poll", "POST"], ["POST", "/customers/acme", "PUT, DELETE"]]) {
+    const r = await w.mf.dispatchFetch(`http://poller.local${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    assert.equal(r.status, 405);
+    assert.equal(r.headers.get("allow"), allow, `${method} ${path}`);
+    await r.text();
+  }
+});
+
+test("a customer taken out of CUSTOMERS while its backfill chains alarms is not polled again: its next alarm records why and sets no other", async (t) => {
+  const { sim, sink, persist } = await world(t, 300);
+  const vars = { ...FAST, CHAIN_DELAY_MS: "300", MAX_REQUESTS_PER_SLICE: "2", VOMO_BASE_URL: sim.url };
+  const secrets = { ADMIN_TOKEN, VOMO_TOKEN_ACME: sim.token, VOMO_TOKEN_GLOBEX: sim.token };
+  sim.advanceClock(10_000);
+  const first = await startWorker(t, { sink, persist, vars: { ...vars, CUSTOMERS: "acme" }, secrets });
+  await first.cron();
+  const started = await until(() => first.polls("acme").find((p) => p.nextAlarm), "a slice that chains another");
+  assert.equal(started.ok, true);
+  await first.dispose();
+  // Deployed again without acme (its secret kept): its pending alarm fires once, and stops.
+  const next = await startWorker(t, { sink, persist, vars: { ...vars, CUSTOMERS: "globex" }, secrets });
+  const stopped = await until(() => next.polls("acme")[0], "acme's pending alarm");
+  assert.equal(stopped.ok, false);
+  assert.equal(stopped.error.kind, "config");
+  assert.match(stopped.error.message, /customer "acme" is no longer polled \(it is neither in CUSTOMERS nor registered\): its alarm chain stops/);
+  assert.equal(stopped.nextAlarm, null);
+  const requests = sim.log().length;
+  await next.cron(); // globex's first slice: acme stays stopped
+  await next.settled("globex", 1);
+  assert.equal(next.polls("acme").length, 1, "no other acme slice");
+  assert.ok(sim.log().length > requests, "globex polled");
 });

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ADMIN_TOKEN, FAST, startSimulator, startSink, startWorker, until } from "./harness.mjs";
+import { createRequire } from "node:module";
+import { ADMIN_TOKEN, FAST, example, startSimulator, startSink, startWorker, until } from "./harness.mjs";
 
 const keys = (events) => events.map((e) => e.idempotencyKey);
 
@@ -132,7 +133,7 @@ test("operations routes: authenticated, per customer, never a token; poll now; s
   assert.ok(!w.output.text.includes(ADMIN_TOKEN), "nor is the admin token");
 });
 
-test("POLL_GROUPS spreads the customers over consecutive cron runs, each customer in exactly one group", async (t) => {
+test("POLL_GROUPS spreads the customers over consecutive cron runs, which take turns whatever the cron's cadence (the shipped */15 with 3 groups), each customer in exactly one group", async (t) => {
   const sim = await startSimulator({ port: 0, users: 5, seed: 63, now: "2026-01-01T00:00:00Z" });
   t.after(() => sim.close());
   const sink = await startSink(t);
@@ -141,16 +142,19 @@ test("POLL_GROUPS spreads the customers over consecutive cron runs, each custome
   for (const id of ids) secrets[`VOMO_TOKEN_${id.toUpperCase()}`] = sim.token;
   const w = await startWorker(t, { sink, vars: { ...FAST, CUSTOMERS: ids.join(","), VOMO_BASE_URL: sim.url, POLL_GROUPS: "3" }, secrets });
   sim.advanceClock(10_000);
-  const minute = 29_000_001 * 60_000;  // 2025-02-19T21:21Z: a minute whose number is divisible by 3
+  // Every quarter hour, as wrangler.jsonc's cron runs: each run's minute is a multiple of 15
+  // (and so of 3), which once gave every run group 0 and left two thirds of the customers unpolled.
+  const quarter = 1_933_334 * 15 * 60_000;
   const kicked = [];
-  for (let i = 0; i < 3; i++) {
-    await w.worker.scheduled({ cron: "* * * * *", scheduledTime: new Date(minute + i * 60_000) });
+  for (let i = 0; i < 6; i++) {
+    await w.worker.scheduled({ cron: "*/15 * * * *", scheduledTime: new Date(quarter + i * 15 * 60_000) });
     const line = await until(() => w.output.lines.filter((l) => l.msg === "vomo.cron")[i], `cron run ${i}`);
-    assert.equal(line.group, i);
+    assert.equal(line.group, i % 3);
     assert.equal(line.groups, 3);
     kicked.push(line.kicked);
   }
-  assert.deepEqual(kicked.flat().sort(), ids, "every customer kicked once over the three runs");
+  assert.deepEqual(kicked.slice(0, 3).flat().sort(), ids, "every customer kicked once over three runs");
+  assert.deepEqual(kicked.slice(3), kicked.slice(0, 3), "and the same turns again");
   assert.ok(kicked.every((k) => k.length < ids.length), JSON.stringify(kicked));
   for (const id of ids) assert.equal((await w.settled(id, 1)).lastPoll.ok, true);
 });
@@ -176,4 +180,28 @@ test("a cron that arrives while a customer's slice runs counts it as already run
   const quiet = await w.call("GET", "/customers/acme/health");
   assert.equal(quiet.body.nextAlarm, null, "no alarm left behind");
   assert.equal(w.polls("acme").length, 1, "one slice");
+});
+
+test("a deploy in the middle of a slice: the next slice meets the dead slice's lease (busy, no slice running), records it and sets an alarm for just after the lease expires", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 600, seed: 64, now: "2026-01-01T00:00:00Z", latencyMs: 150 });
+  t.after(() => sim.close());
+  const sink = await startSink(t);
+  const persist = mkdtempSync(join(tmpdir(), "vomo-cf-lease-"));
+  t.after(() => rmSync(persist, { recursive: true, force: true }));
+  const options = { sink, persist, vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url }, secrets: { VOMO_TOKEN_ACME: sim.token, ADMIN_TOKEN } };
+  sim.advanceClock(10_000);
+  const first = await startWorker(t, options);
+  await first.cron();
+  await until(() => sim.log().length >= 5 || undefined, "a slice under way");
+  await first.dispose(); // the deploy: the slice dies holding its lease
+  const next = await startWorker(t, options);
+  const before = Date.now();
+  await next.cron();
+  const met = await until(() => next.polls("acme").find((p) => p.error?.kind === "busy"), "the slice that meets the lease");
+  const { leaseMs } = createRequire(join(example(), "package.json"))("vomo-users").policy().poller;
+  const at = Date.parse(met.nextAlarm);
+  assert.ok(at >= before + leaseMs && at <= Date.now() + leaseMs + 1000, `next alarm ${met.nextAlarm}`);
+  const h = await next.health("acme");
+  assert.equal(h.lastPoll.error.kind, "busy", "recorded, so health says why nothing moves");
+  assert.equal(h.nextAlarm, met.nextAlarm);
 });

@@ -546,4 +546,13 @@ test("poll: a maxRequests too small to ever get past one page in the mode is ref
     if (least > 1) assert.equal((await poller().poll({ maxRequests: least - 1 }).catch((e) => e)).kind, "invalid_input", participations);
     assert.ok((await poller().poll({ maxRequests: least })).requests <= least, participations);
   }
+  // policy().poller.leaseMs is how long the lease a running poll holds lasts (read from the
+  // store inside a handler): what a lease left by a process that died holds others off for.
+  const { leaseMs } = (await import("vomo-users")).policy().poller;
+  const store = new MemoryStore();
+  let left = null;
+  await new UserPoller({ client, store, customerId: "lease", onUser() {
+    left ??= JSON.parse(store.get("vomo-users/v1/lease/lease") ?? "null")?.expires_at - Date.now();
+  } }).poll();
+  assert.ok(left > leaseMs - 10_000 && left <= leaseMs, `lease left ${left} ms of ${leaseMs}`);
 });

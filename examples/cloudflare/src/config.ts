@@ -32,6 +32,8 @@ export interface Settings {
   requestsPerSecond: number;
   maxAttempts: number;
   pollIntervalMs: number;
+  /** The cron runs take turns over this many groups of customers (index.ts). */
+  pollGroups: number;
 }
 
 /** A setting that cannot work: nothing retried succeeds until the configuration changes. */
@@ -52,9 +54,19 @@ export function invalidCustomerId(id: string): string | null {
   return null;
 }
 
-/** The ids in the CUSTOMERS var ("acme,globex", or a JSON array in the config), as written. */
+/**
+ * The ids in the CUSTOMERS var, as written: "acme,globex", or a JSON array (in wrangler.jsonc,
+ * or as text, as .dev.vars and dashboard variables hold it: '["acme","globex"]').
+ */
 export function listedCustomers(env: AppEnv): string[] {
-  const raw: unknown = env.CUSTOMERS;
+  let raw: unknown = env.CUSTOMERS;
+  if (typeof raw === "string" && raw.trim().startsWith("[")) {
+    try {
+      raw = JSON.parse(raw);
+    } catch {
+      // not JSON after all: read as a comma-separated list, whose odd ids roster() names
+    }
+  }
   const list = Array.isArray(raw) ? raw.map(String) : String(raw ?? "").split(",");
   return list.map((s) => s.trim()).filter(Boolean);
 }
@@ -103,12 +115,21 @@ export function tokenFor(env: AppEnv, customerId: string): string | null {
   return typeof token === "string" && token.trim() ? token.trim() : null;
 }
 
-function int(value: unknown, name: string, min: number, fallback: number): number {
+/**
+ * A numeric setting between `min` and `max` (a whole number unless `fraction`), or its
+ * fallback when unset; anything else is a ConfigError naming the range: a count of 2.5 would
+ * fail every slice, and a delay of 1e300 ms would make every alarm date invalid.
+ */
+function num(value: unknown, name: string, min: number, max: number, fallback: number, fraction = false): number {
   if (value === undefined || value === null || value === "") return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${name} must be a number >= ${min}, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(n) || n < min || n > max || (!fraction && !Number.isInteger(n))) {
+    throw new ConfigError(`${name} must be ${fraction ? "a number" : "a whole number"} from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
   return n;
 }
+
+const DAY_MS = 86_400_000;
 
 function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[], fallback: T): T {
   if (value === undefined || value === null || value === "") return fallback;
@@ -152,12 +173,13 @@ export function settings(env: AppEnv): Settings {
     webhookUrl: endpoint(env.WEBHOOK_URL, "WEBHOOK_URL"),
     deadLetterUrl: endpoint(env.DEAD_LETTER_URL, "DEAD_LETTER_URL"),
     participations: oneOf(env.PARTICIPATIONS, "PARTICIPATIONS", policy().poller.participationModes, policy().poller.participations),
-    maxRequestsPerSlice: int(env.MAX_REQUESTS_PER_SLICE, "MAX_REQUESTS_PER_SLICE", 1, 40),
-    chainDelayMs: int(env.CHAIN_DELAY_MS, "CHAIN_DELAY_MS", 0, 1000),
-    retryDelayMs: int(env.RETRY_DELAY_MS, "RETRY_DELAY_MS", 0, 60_000),
-    requestsPerSecond: int(env.REQUESTS_PER_SECOND, "REQUESTS_PER_SECOND", 0.01, 3),
-    maxAttempts: int(env.MAX_ATTEMPTS, "MAX_ATTEMPTS", 1, 5),
-    pollIntervalMs: int(env.POLL_INTERVAL_MS, "POLL_INTERVAL_MS", 1, 900_000),
+    maxRequestsPerSlice: num(env.MAX_REQUESTS_PER_SLICE, "MAX_REQUESTS_PER_SLICE", 1, 1000, 40),
+    chainDelayMs: num(env.CHAIN_DELAY_MS, "CHAIN_DELAY_MS", 0, DAY_MS, 1000),
+    retryDelayMs: num(env.RETRY_DELAY_MS, "RETRY_DELAY_MS", 0, DAY_MS, 60_000),
+    requestsPerSecond: num(env.REQUESTS_PER_SECOND, "REQUESTS_PER_SECOND", 0.01, 1000, 3, true),
+    maxAttempts: num(env.MAX_ATTEMPTS, "MAX_ATTEMPTS", 1, 100, 5),
+    pollIntervalMs: num(env.POLL_INTERVAL_MS, "POLL_INTERVAL_MS", 1, 7 * DAY_MS, 900_000),
+    pollGroups: num(env.POLL_GROUPS, "POLL_GROUPS", 1, 1440, 1),
   };
   s.baseUrl = apiBaseUrl(s.baseUrl);
   // The package refuses a slice that could never get past one page in the mode; its rule,
@@ -165,6 +187,9 @@ export function settings(env: AppEnv): Settings {
   const least = policy().poller.leastMaxRequests[s.participations];
   if (s.maxRequestsPerSlice < least) {
     throw new ConfigError(`MAX_REQUESTS_PER_SLICE must be at least ${least} with PARTICIPATIONS ${s.participations}, got ${s.maxRequestsPerSlice}`);
+  }
+  if (s.delivery === "queue" && (!env.EVENTS || !env.DEAD_LETTERS)) {
+    throw new ConfigError("DELIVERY is queue but the EVENTS or DEAD_LETTERS queue binding is missing (wrangler.jsonc's queues.producers)");
   }
   if (s.delivery === "webhook" && !s.webhookUrl) throw new ConfigError("DELIVERY is webhook but WEBHOOK_URL is empty");
   if (s.delivery === "webhook" && !env.WEBHOOK_SECRET) throw new ConfigError("DELIVERY is webhook but the WEBHOOK_SECRET secret is not set");

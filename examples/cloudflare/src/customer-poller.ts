@@ -4,7 +4,7 @@
 // the participation scan is incomplete, or after a transient error. Keys under "ops/" are
 // this Worker's own (status and metrics); the package keeps its state under "vomo-users/".
 import { DurableObject } from "cloudflare:workers";
-import { UserPoller, VomoClient, VomoError } from "vomo-users";
+import { UserPoller, VomoClient, VomoError, policy } from "vomo-users";
 import type { PollResult, PollerHealth } from "vomo-users";
 import { DurableObjectStore } from "vomo-users/stores";
 import { ConfigError, settings, tokenFor, tokenName, type AppEnv, type Settings } from "./config";
@@ -12,6 +12,7 @@ import { seal, unseal, type Sealed } from "./vault";
 import { Subrequests, sinkFor, type Sink } from "./delivery";
 import { deadLetter, participationEvent, userEvent } from "./events";
 import { log } from "./log";
+import { registry } from "./registry";
 
 /** What ran the slice: an alarm (after the cron's kick, or chained) or the "poll now" route. */
 export type Trigger = "alarm" | "manual";
@@ -134,6 +135,20 @@ class BoundElsewhere extends ConfigError {
   }
 }
 
+/**
+ * A client for the customer's token; a token the package refuses to send (a space or line
+ * break inside it: the registration route refuses those, a secret may hold one) is a
+ * ConfigError, which alerts on "config" catch, not an invalid_input retried every cron.
+ */
+function clientFor(token: string, options: Omit<ConstructorParameters<typeof VomoClient>[0], "token">): VomoClient {
+  try {
+    return new VomoClient({ token, ...options });
+  } catch (e) {
+    if (e instanceof VomoError && e.kind === "invalid_input") throw new ConfigError(`the customer's token cannot be sent: ${e.message}`);
+    throw e;
+  }
+}
+
 function describe(e: unknown): SliceError {
   if (e instanceof VomoError) return { kind: e.kind, status: e.status, retryable: e.retryable, message: e.message };
   if (e instanceof ConfigError) return { kind: "config", status: null, retryable: false, message: e.message };
@@ -209,10 +224,15 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     });
     let health: PollerHealth | null = null;
     if (token && !configError) {
-      // Reads the stored checkpoint only: no request is sent.
-      const client = new VomoClient({ token, baseUrl: s.baseUrl });
-      const poller = new UserPoller({ client, store: new DurableObjectStore(storage), customerId, pollIntervalMs: s.pollIntervalMs });
-      health = await poller.loadHealth();
+      try {
+        // Reads the stored checkpoint only: no request is sent.
+        const client = clientFor(token, { baseUrl: s.baseUrl });
+        const poller = new UserPoller({ client, store: new DurableObjectStore(storage), customerId, pollIntervalMs: s.pollIntervalMs });
+        health = await poller.loadHealth();
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        configError = e.message;
+      }
     }
     return {
       customerId, configured: token !== null, baseUrl: bound, configError, health, lastPoll: last ?? null,
@@ -292,6 +312,14 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     let s: Settings | null = null;
     try {
       s = settings(this.env);
+      if (trigger === "alarm") {
+        // A customer taken out of CUSTOMERS, unregistered or refused since its chain began is
+        // not polled any more: its alarm chain ends here (the routes and the cron ask the same).
+        const standing = await registry(this.env).standing(customerId);
+        if (!standing.known || standing.refused) {
+          throw new ConfigError(`customer ${JSON.stringify(customerId)} is no longer polled (${standing.refused ?? "it is neither in CUSTOMERS nor registered"}): its alarm chain stops`);
+        }
+      }
       const token = await this.token(customerId);
       if (!token) throw new ConfigError(`no token: set the secret ${tokenName(customerId)}, or register the customer (PUT /customers/${customerId})`);
       const { previous } = await this.bind(customerId, s.baseUrl, "bind");
@@ -321,7 +349,12 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     // dead-letter queue is full waits for the next cron instead of hammering it.
     const downstreamDown = result?.stopReason === "handler_outage" || result?.stopReason === "dead_letter_limit";
     let next: number | null = null;
+    // "busy" while no other slice runs in this object: the lease is a slice's that died with
+    // the object (a deploy, an eviction mid-slice). Nobody will chain: try again once that
+    // lease has expired instead of leaving the customer until the next cron.
+    const orphanedLease = error?.kind === "busy" && this.running === 1;
     if (result && !result.complete && !downstreamDown) next = Date.now() + (s?.chainDelayMs ?? 0);
+    else if (orphanedLease) next = Date.now() + policy().poller.leaseMs + 1000;
     else if (error?.retryable && error.kind !== "busy" && metrics.consecutiveErrors <= MAX_ALARM_RETRIES) {
       next = Date.now() + (s?.retryDelayMs ?? 60_000) * 2 ** (metrics.consecutiveErrors - 1);
     }
@@ -332,7 +365,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
       subrequests: tally.subrequests.count, storageReads: tally.storageReads, storageWrites: tally.storageWrites,
       nextAlarm: next === null ? null : new Date(next).toISOString(),
     };
-    if (error?.kind !== "busy") await this.ctx.storage.put({ [KEY.last]: outcome, [KEY.metrics]: metrics });
+    if (error?.kind !== "busy" || orphanedLease) await this.ctx.storage.put({ [KEY.last]: outcome, [KEY.metrics]: metrics });
     log("vomo.poll", {
       customerId, trigger, ok: outcome.ok, ...(result ?? {}), subrequests: tally.subrequests.count,
       delivered: tally.delivered, deadLetters: tally.deadLetters,
@@ -342,8 +375,8 @@ export class CustomerPoller extends DurableObject<AppEnv> {
   }
 
   private poller(customerId: string, token: string, s: Settings, sink: Sink, tally: Tally, previousBaseUrl?: string) {
-    const client = new VomoClient({
-      token, baseUrl: s.baseUrl, requestsPerSecond: s.requestsPerSecond, fetch: tally.subrequests.fetch,
+    const client = clientFor(token, {
+      baseUrl: s.baseUrl, requestsPerSecond: s.requestsPerSecond, fetch: tally.subrequests.fetch,
       // A Retry-After longer than this ends the slice as rate_limited; the alarm retries later.
       maxRetryAfterMs: 30_000, timeoutMs: 15_000,
     });

@@ -20,21 +20,20 @@ const FAN_OUT_BATCH = 50;
 
 export default {
   async scheduled(controller, env): Promise<void> {
-    // POLL_GROUPS > 1 spreads the customers over consecutive cron runs (minute by minute):
-    // with "* * * * *" and 15 groups, each customer is polled every 15 minutes and one run
-    // kicks a fifteenth of them. Default 1: every run kicks every customer.
-    const groups = Math.max(1, Math.floor(Number(env.POLL_GROUPS ?? 1)) || 1);
-    const group = Math.floor(controller.scheduledTime / 60_000) % groups;
-    // The CUSTOMERS var and the registered customers (one RPC for the list); a refused one
-    // (a bad id, a token secret two share) is logged, and the others are kicked.
-    const { customers: all, refused } = await registry(env).roster();
     // A setting that cannot work fails every slice until the configuration changes: kick nobody.
     let configError: string | null = null;
+    let groups = 1;
     try {
-      settings(env);
+      groups = settings(env).pollGroups;
     } catch (e) {
       configError = (e as Error).message;
     }
+    // POLL_GROUPS > 1 spreads the customers over consecutive cron runs, which take turns
+    // (registry.ts, cronRoster): with "* * * * *" and 15 groups, each customer is polled every
+    // 15 minutes and one run kicks a fifteenth of them. Default 1: every run kicks every customer.
+    // The CUSTOMERS var and the registered customers (one RPC for the list); a refused one
+    // (a bad id, a token secret two share) is logged, and the others are kicked.
+    const { customers: all, refused, group } = await registry(env).cronRoster(groups);
     const ids = configError ? [] : all.filter((id) => groups === 1 || groupOf(id, groups) === group);
     let scheduled = 0;
     const failed: { customerId: string; error: string }[] = [];

@@ -29,9 +29,19 @@ export class CustomerRegistry extends DurableObject<AppEnv> {
   async remove(customerId: string): Promise<boolean> {
     return this.ctx.storage.delete(`customer/${customerId}`);
   }
-  /** The customers polled and those refused: the cron's list, one RPC. */
+  /** The customers polled and those refused. */
   async roster(): Promise<Roster> {
     return roster(this.env, await this.ids());
+  }
+  /**
+   * The cron's list, one RPC: the roster and the group whose turn this run is. Runs take
+   * turns by a counter kept here, not by the clock: with a cron every 15 minutes, the minute
+   * (always a multiple of 15) would give every run the same group of 3, 5 or 15.
+   */
+  async cronRoster(groups: number): Promise<Roster & { group: number }> {
+    const turn = (await this.ctx.storage.get<number>("cron/turn")) ?? 0;
+    if (groups > 1) await this.ctx.storage.put("cron/turn", turn + 1);
+    return { ...(await this.roster()), group: turn % groups };
   }
   async standing(customerId: string): Promise<Standing> {
     const { customers, refused } = await this.roster();

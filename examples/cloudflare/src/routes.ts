@@ -9,6 +9,7 @@
 // Only known customers (the CUSTOMERS var or registered) have routes: nobody can create
 // objects at will. A refused customer's health, poll and accept-base-url answer 409 with the
 // reason; a setting that cannot work makes them 503, naming it.
+import { VomoClient, VomoError } from "vomo-users";
 import { CUSTOMER_ID_RULE, ConfigError, invalidCustomerId, listedCustomers, settings, type AppEnv } from "./config";
 import { log } from "./log";
 import { KEY_RULE, validKey } from "./vault";
@@ -16,6 +17,12 @@ import { registry } from "./registry";
 
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body, null, 2), { status, headers: { "content-type": "application/json", ...headers } });
+
+/** 405, with the methods the route takes in `Allow` (RFC 9110). */
+const wrongMethod = (...allowed: string[]) => json({ error: `use ${allowed.join(" or ")}` }, 405, { allow: allowed.join(", ") });
+
+/** The largest registration body read: a token is at most 4 KB. */
+const MAX_BODY_BYTES = 16_384;
 
 async function sha256(text: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -34,9 +41,24 @@ async function register(request: Request, env: AppEnv, customerId: string): Prom
   if (invalid) return json({ error: invalid, rule: CUSTOMER_ID_RULE }, 400);
   if (!env.TOKEN_KEY) return json({ error: "the TOKEN_KEY secret is not set: registration is off" }, 503);
   if (!validKey(env.TOKEN_KEY)) return json({ error: KEY_RULE }, 503);
-  const body = (await request.json().catch(() => null)) as { token?: unknown } | null;
+  const text = await request.text();
+  if (new TextEncoder().encode(text).length > MAX_BODY_BYTES) return json({ error: `the body is larger than ${MAX_BODY_BYTES} bytes` }, 413);
+  let body: { token?: unknown } | null = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // named below
+  }
   const token = typeof body?.token === "string" ? body.token.trim() : "";
   if (!token || token.length > 4096) return json({ error: "the body must be {\"token\": \"<the customer's VOMO token>\"}" }, 400);
+  // A token the package would refuse to send (a space or line break inside) is refused here,
+  // by the package's own rule, instead of failing every slice later.
+  try {
+    new VomoClient({ token, baseUrl: "https://api.vomo.org/v1" });
+  } catch (e) {
+    if (e instanceof VomoError && e.kind === "invalid_input") return json({ error: e.message }, 400);
+    throw e;
+  }
   const refused = await registry(env).add(customerId);
   if (refused) return json({ error: `not registered: ${refused}` }, 409);
   await env.POLLER.get(env.POLLER.idFromName(customerId)).register(customerId, token);
@@ -53,7 +75,7 @@ export async function handle(request: Request, env: AppEnv): Promise<Response> {
     return json({ error: "unauthorized" }, 401, { "www-authenticate": 'Bearer realm="vomo-users-poller"' });
   }
   const [, rawId, action] = match;
-  if (rawId === undefined) return request.method === "GET" ? json(await registry(env).roster()) : json({ error: "use GET" }, 405);
+  if (rawId === undefined) return request.method === "GET" ? json(await registry(env).roster()) : wrongMethod("GET");
   let customerId: string;
   try {
     customerId = decodeURIComponent(rawId);
@@ -65,14 +87,14 @@ export async function handle(request: Request, env: AppEnv): Promise<Response> {
   if (!standing.known) return json({ error: "unknown customer" }, 404);
   const stub = env.POLLER.get(env.POLLER.idFromName(customerId));
   if (!action) {
-    if (request.method !== "DELETE") return json({ error: "use PUT or DELETE" }, 405);
+    if (request.method !== "DELETE") return wrongMethod("PUT", "DELETE");
     await stub.unregister(customerId);
     const removed = await registry(env).remove(customerId);
     log("vomo.unregistered", { customerId });
     return json({ customerId, unregistered: removed, stillInCustomersVar: listedCustomers(env).includes(customerId) });
   }
   const method = action === "health" ? "GET" : "POST";
-  if (request.method !== method) return json({ error: `use ${method}` }, 405);
+  if (request.method !== method) return wrongMethod(method);
   if (standing.refused) return json({ customerId, error: standing.refused }, 409);
   try {
     settings(env);
