@@ -320,3 +320,22 @@ test("a customer taken out of CUSTOMERS while its backfill chains alarms is not 
   assert.equal(next.polls("acme").length, 1, "no other acme slice");
   assert.ok(sim.log().length > requests, "globex polled");
 });
+
+test("DELETE of a customer only the CUSTOMERS var lists answers 409 and leaves its polling as it was", async (t) => {
+  const { sim, sink, persist } = await world(t, 300);
+  const w = await startWorker(t, { sink, persist, vars: { ...FAST, CHAIN_DELAY_MS: "300", MAX_REQUESTS_PER_SLICE: "2", CUSTOMERS: "acme", VOMO_BASE_URL: sim.url },
+    secrets: { ADMIN_TOKEN, VOMO_TOKEN_ACME: sim.token } });
+  sim.advanceClock(10_000);
+  await w.cron();
+  await until(() => w.polls("acme").find((p) => p.nextAlarm), "a slice that chains another");
+  const r = await w.call("DELETE", "/customers/acme");
+  assert.equal(r.status, 409, r.text);
+  assert.match(r.body.error, /is in the CUSTOMERS var, not registered: take it out of CUSTOMERS and deploy/);
+  // Its backfill goes on to the end by its own alarms (no cron, no route poll).
+  const done = await until(async () => {
+    const h = await w.health("acme");
+    return h.metrics.processed >= 300 && h;
+  }, "acme's backfill to deliver every user", 60_000);
+  assert.equal(done.lastPoll.ok, true, JSON.stringify(done.lastPoll.error));
+  assert.equal(done.metrics.processed, 300);
+});

@@ -182,11 +182,15 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     await this.ctx.storage.put(KEY.token, await seal(this.env.TOKEN_KEY, customerId, token));
   }
 
-  /** DELETE /customers/:id: forgets the token and stops the chain; the poller's state stays. */
-  async unregister(customerId: string): Promise<void> {
+  /**
+   * DELETE /customers/:id: forgets the registered token and, unless the CUSTOMERS var still
+   * lists the customer, stops the chain; the poller's state stays. A slice running now ends
+   * as it is; an alarm it chains finds the customer gone and stops (runSlice).
+   */
+  async unregister(customerId: string, { stopPolling }: { stopPolling: boolean }): Promise<void> {
     await this.remember(customerId);
     await this.ctx.storage.delete(KEY.token);
-    await this.ctx.storage.deleteAlarm();
+    if (stopPolling) await this.ctx.storage.deleteAlarm();
   }
 
   /**

@@ -26,6 +26,9 @@ export class CustomerRegistry extends DurableObject<AppEnv> {
     await this.ctx.storage.put(`customer/${customerId}`, Date.now());
     return null;
   }
+  async registered(customerId: string): Promise<boolean> {
+    return (await this.ctx.storage.get(`customer/${customerId}`)) !== undefined;
+  }
   async remove(customerId: string): Promise<boolean> {
     return this.ctx.storage.delete(`customer/${customerId}`);
   }

@@ -88,10 +88,17 @@ export async function handle(request: Request, env: AppEnv): Promise<Response> {
   const stub = env.POLLER.get(env.POLLER.idFromName(customerId));
   if (!action) {
     if (request.method !== "DELETE") return wrongMethod("PUT", "DELETE");
-    await stub.unregister(customerId);
+    const inVar = listedCustomers(env).includes(customerId);
+    if (!(await registry(env).registered(customerId))) {
+      // Only the CUSTOMERS var lists it: a DELETE could not keep the next cron from polling it.
+      return json({ customerId, error: `customer ${JSON.stringify(customerId)} is in the CUSTOMERS var, not registered: take it out of CUSTOMERS and deploy to stop polling it` }, 409);
+    }
+    // Registered, and maybe in CUSTOMERS too: the registration and its token go; its polling
+    // stops only if the var does not list it (then with its VOMO_TOKEN_<ID> secret).
+    await stub.unregister(customerId, { stopPolling: !inVar });
     const removed = await registry(env).remove(customerId);
-    log("vomo.unregistered", { customerId });
-    return json({ customerId, unregistered: removed, stillInCustomersVar: listedCustomers(env).includes(customerId) });
+    log("vomo.unregistered", { customerId, stillInCustomersVar: inVar });
+    return json({ customerId, unregistered: removed, stillInCustomersVar: inVar });
   }
   const method = action === "health" ? "GET" : "POST";
   if (request.method !== method) return wrongMethod(method);
