@@ -186,11 +186,7 @@ impl<R: Runtime> Client<R> {
     /// (a server could echo it, a link or redirect could carry it), however it is written
     /// there: see `redact.rs`.
     pub(crate) fn redact(&self, text: String) -> String {
-        if redact::carries(&text, &self.config.token) {
-            redact::redact(&text, &self.config.token)
-        } else {
-            text
-        }
+        redact::redact(&text, &self.config.token)
     }
 
     /// Whether `text` carries the token (so that it is not stored: a saved page link).

@@ -453,6 +453,36 @@ mod tests {
     use super::*;
     use crate::store::memory::{block_on, MemStore};
 
+    /// A page link `keep_url` refuses is left out of what is written (the window, or the scan
+    /// cycle, starts again on a later load), not of the state in memory.
+    #[test]
+    fn a_page_link_not_kept_is_not_written() {
+        let store = MemStore::default();
+        let keys = Keys::new("acme");
+        let mut state = block_on(PollerState::load(&store, &keys)).unwrap();
+        let link = "https://api.vomo.org/v1/users?page=2&access_token=secret-token-1";
+        state.core.walk = Some(state::WindowWalk {
+            start_ms: 0,
+            end_ms: 1000,
+            next_url: Some(link.into()),
+            first_total: Some(40),
+            unstable: false,
+            restarts: 1,
+            narrowed: false,
+        });
+        state.core.scan = Some(state::ScanCursor { page_url: Some(link.into()), done_in_page: 7 });
+        block_on(state.save_keeping(&store, &keys, &|url| !url.contains("secret-token-1"))).unwrap();
+        assert_eq!(state.core.walk.as_ref().unwrap().next_url.as_deref(), Some(link), "kept in memory");
+        let stored = block_on(store.get(&keys.key("state"))).unwrap().unwrap();
+        assert!(!stored.contains("secret-token-1"), "{stored}");
+        let loaded = block_on(PollerState::load(&store, &keys)).unwrap();
+        let walk = loaded.core.walk.unwrap();
+        assert_eq!((walk.next_url, walk.first_total, walk.restarts, walk.end_ms), (None, None, 1, 1000), "from its first page");
+        assert_eq!(loaded.core.scan, Some(state::ScanCursor::default()));
+        block_on(state.save(&store, &keys)).unwrap();
+        assert!(block_on(store.get(&keys.key("state"))).unwrap().unwrap().contains("secret-token-1"), "save keeps every link");
+    }
+
     /// Written as a poll's save writes it; read back without a client.
     #[test]
     fn stored_base_url_reads_the_states_api_alone() {

@@ -253,17 +253,16 @@ impl PollerState {
         self.parts.set(id, list);
     }
 
-    /// Writes this save's changes (a log segment, or every dirty bucket when the log has
-    /// outgrown them), the dirty participation buckets, then the core state, whose write
-    /// makes it all count: it names the new log and retires the journal.
-    /// Saves the state, every page link with it.
+    /// [`Self::save_keeping`] with every page link kept.
     pub async fn save<S: Store>(&mut self, store: &S, keys: &Keys) -> Result<()> {
         self.save_keeping(store, keys, &|_| true).await
     }
 
-    /// Saves the state. A page link for which `keep_url` is false (one carrying the token) is
-    /// left out of what is written, not of the state in memory: a later poll walks that window,
-    /// or scans that page's cycle, from its start.
+    /// Writes this save's changes (a log segment, or every dirty bucket when the log has
+    /// outgrown them), the dirty participation buckets, then the core state, whose write
+    /// makes it all count: it names the new log and retires the journal. A page link for which
+    /// `keep_url` is false (one carrying the token) is left out of what is written, not of the
+    /// state in memory: a later poll walks that window, or that scan cycle, from its start.
     pub async fn save_keeping<S: Store>(&mut self, store: &S, keys: &Keys, keep_url: &dyn Fn(&str) -> bool) -> Result<()> {
         let mut next_log = None;
         if !self.pending.is_empty() {
@@ -289,14 +288,22 @@ impl PollerState {
         if let Some(log) = &next_log {
             core.known_log = log.index();
         }
-        let mut written = core.clone();
-        if let Some(walk) = written.walk.as_mut().filter(|w| w.next_url.as_deref().is_some_and(|u| !keep_url(u))) {
-            walk.from_first_page();
-        }
-        if written.scan.as_ref().is_some_and(|s| s.page_url.as_deref().is_some_and(|u| !keep_url(u))) {
-            written.scan = Some(ScanCursor::default());
-        }
-        write_chunked(store, &keys.key("state"), &serde_json::to_string(&written).unwrap_or_default()).await?;
+        let dropped = |url: &Option<String>| url.as_deref().is_some_and(|u| !keep_url(u));
+        let (walk_link, scan_link) =
+            (core.walk.as_ref().is_some_and(|w| dropped(&w.next_url)), core.scan.as_ref().is_some_and(|s| dropped(&s.page_url)));
+        let text = if walk_link || scan_link {
+            let mut written = core.clone();
+            if let Some(walk) = written.walk.as_mut().filter(|_| walk_link) {
+                walk.from_first_page();
+            }
+            if scan_link {
+                written.scan = Some(ScanCursor::default());
+            }
+            serde_json::to_string(&written)
+        } else {
+            serde_json::to_string(&core)
+        };
+        write_chunked(store, &keys.key("state"), &text.unwrap_or_default()).await?;
         // Stored: the journal is retired and the log is the new one.
         self.core = core;
         self.journal_len = 0;
