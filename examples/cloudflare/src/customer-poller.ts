@@ -107,7 +107,10 @@ interface Tally {
   storageWrites: number;
 }
 
-/** The package's Durable Object store, counting its reads and writes (for the capacity plan). */
+/**
+ * The package's Durable Object store, counting the rows it reads and writes (for the capacity
+ * plan): a `setMany` writes one row per entry, a `delete` removes one.
+ */
 class CountingStore extends DurableObjectStore {
   constructor(storage: DurableObjectStorage, private tally: Tally) {
     super(storage);
@@ -119,6 +122,15 @@ class CountingStore extends DurableObjectStore {
   override async set(key: string, value: string) {
     this.tally.storageWrites++;
     return super.set(key, value);
+  }
+  override async setMany(entries: Iterable<[string, string]>) {
+    const list = [...entries];
+    this.tally.storageWrites += list.length;
+    return super.setMany(list);
+  }
+  override async delete(key: string) {
+    this.tally.storageWrites++;
+    return super.delete(key);
   }
 }
 
@@ -364,12 +376,15 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     }
     if (next !== null) await this.ctx.storage.setAlarm(next);
 
+    // This Worker's own rows, written below with the outcome: the last poll and the metrics.
+    const record = error?.kind !== "busy" || orphanedLease;
+    if (record) tally.storageWrites += 2;
     const outcome: SliceOutcome = {
       customerId, trigger, at: new Date(started).toISOString(), ok: result !== null, result, error,
       subrequests: tally.subrequests.count, storageReads: tally.storageReads, storageWrites: tally.storageWrites,
       nextAlarm: next === null ? null : new Date(next).toISOString(),
     };
-    if (error?.kind !== "busy" || orphanedLease) await this.ctx.storage.put({ [KEY.last]: outcome, [KEY.metrics]: metrics });
+    if (record) await this.ctx.storage.put({ [KEY.last]: outcome, [KEY.metrics]: metrics });
     log("vomo.poll", {
       customerId, trigger, ok: outcome.ok, ...(result ?? {}), subrequests: tally.subrequests.count,
       delivered: tally.delivered, deadLetters: tally.deadLetters,
