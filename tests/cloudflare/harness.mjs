@@ -176,10 +176,10 @@ export async function startWorker(t, { vars = {}, secrets = {}, persist = false,
     call, put,
     /** The `vomo.cron` log line of the `n`th cron run (from 0), once it is written. */
     cronLine: (n = 0) => until(() => output.lines.filter((l) => l.msg === "vomo.cron")[n], `cron run ${n}'s log line`),
-    /** Waits until customer `id` has run `n` invocations in all and has no alarm pending. */
+    /** Waits until customer `id` has run `n` invocations in all, has no alarm pending and runs no slice. */
     settled: (id, n = 1, timeoutMs) => until(async () => {
       const h = await api.health(id);
-      return h.metrics.invocations >= n && h.nextAlarm === null && h;
+      return h.metrics.invocations >= n && h.nextAlarm === null && !h.sliceRunning && h;
     }, `customer ${id} to finish ${n} invocation(s)`, timeoutMs),
     polls: (id) => output.lines.filter((l) => l.msg === "vomo.poll" && l.customerId === id),
   };

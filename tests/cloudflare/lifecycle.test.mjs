@@ -170,11 +170,14 @@ test("a cron that arrives while a customer's slice runs counts it as already run
   sim.configure({ latencyMs: 400 }); // a slice of two pages takes most of a second
   await w.cron();
   await until(() => sim.log().length > 0 || undefined, "the alarm's slice to start");
+  const during = await w.health("acme");
+  assert.deepEqual([during.sliceRunning, during.lastPoll], [true, null], "health says a first slice is running");
   await w.cron();
   const second = await w.cronLine(1);
   assert.deepEqual([second.scheduled, second.alreadyRunning], [0, 1], JSON.stringify(second));
   const h = await w.settled("acme", 1);
   assert.equal(h.lastPoll.result.processed, 30);
+  assert.equal(h.sliceRunning, false);
   // Had the second cron set an alarm, a second slice would run right after the first.
   sim.configure({ latencyMs: 0 });
   const quiet = await w.call("GET", "/customers/acme/health");

@@ -72,6 +72,8 @@ export interface HealthReport {
   lastPoll: SliceOutcome | null;
   metrics: Metrics;
   nextAlarm: string | null;
+  /** A slice of this customer is running now (then `nextAlarm` is null while it runs). */
+  sliceRunning: boolean;
 }
 
 const KEY = {
@@ -253,6 +255,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     return {
       customerId, configured: token !== null, baseUrl: bound, configError, health, lastPoll: last ?? null,
       metrics: { ...NO_METRICS, ...metrics }, nextAlarm: alarm === null ? null : new Date(alarm).toISOString(),
+      sliceRunning: this.running > 0,
     };
   }
 
