@@ -41,7 +41,19 @@ async function fileFor(path) {
  */
 export async function startAdminServer({ www, pkg = null, config = null, port = 0, host = "localhost",
   listenHost = "127.0.0.1" } = {}) {
+  // On every answer: no framing by another site (clickjacking), no content sniffing, no
+  // Referer to the API. A full script CSP is left to the host of a static build.
+  const SAFETY = { "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'", "Referrer-Policy": "no-referrer" };
+  const loopback = ["127.0.0.1", "::1", "localhost"].includes(listenHost);
   const server = createServer(async (req, res) => {
+    for (const [k, v] of Object.entries(SAFETY)) res.setHeader(k, v);
+    // Listening on loopback, only names of this machine are answered: a page of another site
+    // whose name was pointed at 127.0.0.1 (DNS rebinding) could otherwise read /config.json.
+    const name = String(req.headers.host ?? "").replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
+    if (loopback && !["localhost", "127.0.0.1", "::1", host].includes(name)) {
+      res.writeHead(421, { "Content-Type": "text/plain" }).end("this server answers only for localhost"); return;
+    }
     if (req.method !== "GET" && req.method !== "HEAD") { res.writeHead(405, { Allow: "GET, HEAD" }).end(); return; }
     let path;
     try {

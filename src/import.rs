@@ -300,6 +300,15 @@ fn settled_error(e: &VomoError) -> bool {
     !e.retryable() && !matches!(e.kind, ErrorKind::Auth | ErrorKind::Forbidden | ErrorKind::Aborted | ErrorKind::NotFound)
 }
 
+/// Whether a record's own failure is its answer for good: the server refused the record
+/// (`validation`, a 422) or the client did before sending (`invalid_input`). Any other (a
+/// response cut short or not JSON, a redirect to a maintenance page) says nothing about the
+/// record, which may even have been applied: it is reported failed in this run and sent again
+/// by the next one, never saved as failed (a user created whose mapping was never written).
+fn final_failure(e: &VomoError) -> bool {
+    matches!(e.kind, ErrorKind::Validation | ErrorKind::InvalidInput)
+}
+
 /// Whether an outcome is saved, so that a rerun with the key skips the record. Not saved, and
 /// worked out again on every run: what depends on more than the record's own fields, which
 /// the key digests. A repeat depends on the roster's other rows (the first row may be fixed or
@@ -430,7 +439,7 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
             let requests = client.stats().requests;
             let result = import_one(client, record, email.as_deref(), options.mapping, call).await;
             sent += usize::from(client.stats().requests > requests);
-            let (settled, retryable) = match result {
+            let (settled, unsettled) = match result {
                 Err(e) => {
                     // The mapping failed (its get, or its set after the upsert went through):
                     // the import stops, and the record is sent again by the rerun.
@@ -439,13 +448,13 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
                 }
                 Ok(Ok(settled)) => (settled, false),
                 Ok(Err(e)) if e.retryable() => (failed(&e), true),
-                Ok(Err(e)) if settled_error(&e) => (failed(&e), false),
+                Ok(Err(e)) if settled_error(&e) => (failed(&e), !final_failure(&e)),
                 Ok(Err(e)) => {
                     outcome = Err(e);
                     break;
                 }
             };
-            if !retryable && kept(&settled, record) {
+            if !unsettled && kept(&settled, record) {
                 settle(&mut saved, &mut progress, id, settled);
             } else {
                 unsaved.push((index, settled));

@@ -68,6 +68,16 @@ pub struct ParsedRoster {
 /// ```
 pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // No roster holds a NUL; UTF-16 text without a byte order mark is valid UTF-8 with a NUL
+    // beside every ASCII letter, whose headers still match once NULs are ignored: refused, or
+    // its names would reach VOMO as "\u{0}A\u{0}n\u{0}n".
+    if let Some(at) = text.bytes().position(|b| b == 0) {
+        let line = line_breaks(&text.as_bytes()[..at], text.as_bytes()) + 1;
+        return Err(VomoError::invalid_input(format!(
+            "roster CSV: line {line} holds a NUL character, which no roster has: the file is probably UTF-16 text without a \
+             byte order mark; save it as \"CSV UTF-8\" and try again"
+        )));
+    }
     let reader =
         |delimiter| csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).delimiter(delimiter).from_reader(text.as_bytes());
     let header_row = |delimiter| {
@@ -317,6 +327,16 @@ impl<'a> LineCounter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf16_text_without_a_byte_order_mark_is_refused_with_its_line() {
+        let utf16: Vec<u8> = "First Name,Last Name,Email\nAnn,Lee,a@x.org\n".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        let e = parse_roster_csv_bytes(&utf16).unwrap_err();
+        assert_eq!(e.kind, crate::error::ErrorKind::InvalidInput);
+        assert!(e.message.starts_with("roster CSV: line 1 holds a NUL character"), "{}", e.message);
+        let e = parse_roster_csv("First Name,Last Name,Email\nAnn,Lee,a@x.org\nBo\0,Lee,b@x.org\n").unwrap_err();
+        assert!(e.message.starts_with("roster CSV: line 3 holds a NUL"), "{}", e.message);
+    }
 
     #[test]
     fn spreadsheet_headers_bom_quotes_and_crlf() {

@@ -5,7 +5,7 @@
 import { UserPoller } from "vomo-users";
 import { LocalStorageStore } from "vomo-users/stores";
 import { $, el, fillDl, errorText, say, badge, duration } from "./ui.mjs";
-import { onClient, requireClient, currentClient, apiScope } from "./session.mjs";
+import { onClient, requireClient, currentClient, apiScope, work } from "./session.mjs";
 import { inOneTab, ANOTHER_TAB } from "./one-tab.mjs";
 
 const PREFIX = "vomo-admin:poll:";
@@ -17,7 +17,10 @@ let feedTotal = 0;
 function feed(kind, ...text) {
   const list = $("poll-feed");
   const time = new Date().toISOString().slice(11, 19);
-  list.prepend(el("li", { className: `event ${kind.replace(/ /g, "-")}` }, `${time} `, badge(kind, kind.split(" ")[0]), " ", ...text));
+  // Each piece in its own <bdi>: a name with a right-to-left override (U+202E) cannot
+  // reorder the rest of the line ("Alice \u202Egro.evil@nimda" shown as another email).
+  const pieces = text.map((t) => (typeof t === "string" ? el("bdi", {}, t) : t));
+  list.prepend(el("li", { className: `event ${kind.replace(/ /g, "-")}` }, `${time} `, badge(kind, kind.split(" ")[0]), " ", ...pieces));
   while (list.childElementCount > FEED_MAX) list.lastElementChild.remove();
   feedTotal += 1;
   $("feed-count").textContent = `(${feedTotal} events${feedTotal > FEED_MAX ? `, newest ${FEED_MAX} shown` : ""})`;
@@ -59,7 +62,7 @@ export function setupChanges() {
 
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const mine = (controller = new AbortController());
+    const mine = (controller = work());
     cancel.disabled = false;
     $("poll-run").disabled = true;
     $("poll-forget").disabled = true; // not beneath a running poll, which would write it back
@@ -94,7 +97,7 @@ export function setupChanges() {
     say(out, "listing every visible user…");
     list.replaceChildren();
     try {
-      const { missing, complete } = await makePoller().reconcile();
+      const { missing, complete } = await makePoller().reconcile({ signal: work().signal });
       list.replaceChildren(...missing.map((id) => el("li", {}, `user #${id}: known, not visible now`)));
       say(out, `${missing.length} known id${missing.length === 1 ? "" : "s"} not visible${complete ? "" : " (listing incomplete: only what was reached)"}. ` +
         "Review them in VOMO: a user can be hidden without being deleted.");

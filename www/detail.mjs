@@ -2,7 +2,7 @@
 // values and parse warnings, with anonymized accounts marked.
 import { totalHours } from "vomo-users";
 import { $, el, row, fillDl, errorText, say, badge } from "./ui.mjs";
-import { requireClient } from "./session.mjs";
+import { requireClient, work } from "./session.mjs";
 
 /**
  * VOMO anonymizes a deleted account in place: email vomodeleteduser<N>@vomo.org (the same
@@ -39,7 +39,7 @@ export async function showDetail(id) {
   $("detail-id").value = String(id);
   $("detail").scrollIntoView();
   controller?.abort();
-  const mine = (controller = new AbortController());
+  const mine = (controller = work());
   say(status, `loading user ${id}…`);
   out.replaceChildren();
   try {

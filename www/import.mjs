@@ -9,20 +9,41 @@
 import { importRoster, parseRosterCsv, toRosterCsv } from "vomo-users";
 import { LocalStorageStore } from "vomo-users/stores";
 import { $, el, cell, row, errorText, say, duration } from "./ui.mjs";
-import { requireClient, currentClient, onClient, apiScope } from "./session.mjs";
+import { requireClient, currentClient, onClient, apiScope, work } from "./session.mjs";
 import { inOneTab, ANOTHER_TAB } from "./one-tab.mjs";
 
 // All three per API (see apiScope): the paused import, its progress and its lease.
 const RESUME = "vomo-admin:import:resume";
 const PROGRESS_PREFIX = "vomo-admin:import-progress:";
-const resumeKey = () => `${RESUME}:${apiScope()}`;
-const progressPrefix = () => `${PROGRESS_PREFIX}${apiScope()}|`;
+const resumeKey = (scope = apiScope()) => `${RESUME}:${scope}`;
+const progressPrefix = (scope = apiScope()) => `${PROGRESS_PREFIX}${scope}|`;
+// The finished imports whose progress is kept, per API, newest last: a file picked again
+// among them lists its results without sending; older ones are removed (localStorage holds
+// about 5 MB per origin, and every import's progress takes about 0.4 KB a row).
+const FINISHED = "vomo-admin:import:finished";
+const KEEP_FINISHED = 3;
 const COLUMNS = ["externalId", "firstName", "lastName", "email", "phone", "birthday", "gender", "role", "address", "org", "inviteCode"];
 
 /** Where the import of `key` keeps its progress (and its lease) in localStorage. */
-const storedImport = (key) => `${progressPrefix()}vomo-users/v1/import/${key}`;
+const storedImport = (key, scope) => `${progressPrefix(scope)}vomo-users/v1/import/${key}`;
 const readResume = () => { try { return JSON.parse(localStorage.getItem(resumeKey())); } catch { return null; } };
-const writeResume = (entry) => localStorage.setItem(resumeKey(), JSON.stringify(entry));
+/** Records the state of the import under the API it runs against (`scope`, taken at its start). */
+const writeResume = (entry, scope) => localStorage.setItem(resumeKey(scope), JSON.stringify(entry));
+
+/** Removes the saved progress of import `key` of API `scope`. */
+function forgetImport(key, scope) {
+  const stored = storedImport(key, scope);
+  for (const k of Object.keys(localStorage)) if (k.startsWith(stored)) localStorage.removeItem(k);
+}
+
+/** Notes `key` as finished against `scope`; the progress of finished imports before the last KEEP_FINISHED is removed. */
+function finished(key, scope) {
+  let list;
+  try { list = JSON.parse(localStorage.getItem(`${FINISHED}:${scope}`)) ?? []; } catch { list = []; }
+  list = [...list.filter((k) => k !== key), key];
+  for (const old of list.slice(0, -KEEP_FINISHED)) forgetImport(old, scope);
+  localStorage.setItem(`${FINISHED}:${scope}`, JSON.stringify(list.slice(-KEEP_FINISHED)));
+}
 
 const fieldList = (fields) => Object.entries(fields).map(([f, m]) => `${f}: ${m.join(" ")}`).join("; ");
 
@@ -110,23 +131,27 @@ async function run() {
 async function importHere() {
   const { key, fileName, parsed } = current;
   const summary = $("import-summary");
-  const mine = (controller = new AbortController());
-  writeResume({ key, fileName, state: "running" });
+  const mine = (controller = work());
+  // The API this import runs against, for all it records: a Forget or another Connect while
+  // it runs must not file its state under another API.
+  const scope = apiScope();
+  writeResume({ key, fileName, state: "running" }, scope);
   setButtons();
   say(summary, `importing ${fileName}…`);
   try {
     const result = await importRoster(requireClient(), parsed.records, {
-      store: new LocalStorageStore(localStorage, progressPrefix()), key, checkpointEvery: 10, onProgress: showProgress, signal: mine.signal });
-    writeResume({ key, fileName, state: "done" });
+      store: new LocalStorageStore(localStorage, progressPrefix(scope)), key, checkpointEvery: 10, onProgress: showProgress, signal: mine.signal });
+    writeResume({ key, fileName, state: "done" }, scope);
     showResults(result, parsed.records, parsed.errors);
     const retryable = result.failed.filter((f) => f.error.retryable).length;
     say(summary, `import of ${fileName} finished: ${result.created.length} created, ${result.updated.length} updated, ` +
       `${result.failed.length} failed${retryable ? ` (${retryable} retryable: Resume to resend them)` : ""}, ` +
       `${result.emailChanged.length} email changes to review`);
-    if (retryable) writeResume({ key, fileName, state: "paused" });
+    if (retryable) writeResume({ key, fileName, state: "paused" }, scope);
+    else finished(key, scope);
   } catch (e) {
     // The import saved its progress before rejecting: the same key resumes it.
-    writeResume({ key, fileName, state: "paused" });
+    writeResume({ key, fileName, state: "paused" }, scope);
     say(summary, e?.kind === "aborted" ? `paused: Resume continues ${fileName} after the last saved record`
       : `stopped: ${errorText(e)}. Resume continues after the last saved record`, e?.kind !== "aborted");
   } finally {
@@ -187,8 +212,7 @@ export function setupImport() {
   window.addEventListener("pagehide", () => controller?.abort());
   onClient(() => setButtons()); // another API: its own paused import, or none
   $("import-forget").addEventListener("click", () => {
-    const stored = storedImport(current.key);
-    for (const k of Object.keys(localStorage)) if (k.startsWith(stored)) localStorage.removeItem(k);
+    forgetImport(current.key, apiScope());
     if (readResume()?.key === current.key) localStorage.removeItem(resumeKey());
     say($("import-summary"), `saved progress of ${current.fileName} forgotten: Start imports it from the beginning`);
     setButtons();

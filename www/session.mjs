@@ -1,16 +1,37 @@
 // The connection: one VomoClient built from the Connect form. The token lives only in this
 // module's memory (never in the URL, localStorage, sessionStorage, logs or page text), and
-// `secretFilter` cuts it out of any text the page shows, as a second line of defence.
-import { VomoClient } from "vomo-users";
+// `secretFilter` cuts it out of any text the page shows (the package's redactToken, which
+// finds it however it is written), as a second line of defence. Work started with a client
+// (a listing, an import, a poll) takes its signal from `work()`: Forget and a new Connect
+// abort it, so a forgotten token is sent no more.
+import { VomoClient, redactToken } from "vomo-users";
 
 let token = null;
 let client = null;
+let session = new AbortController();
 const listeners = new Set();
 const warnings = { count: 0, last: null };
 
 export function secretFilter(text) {
-  const s = String(text);
-  return token && token.length >= 4 ? s.split(token).join("[token]") : s;
+  return token ? redactToken(String(text), token) : String(text);
+}
+
+/**
+ * An AbortController for one piece of work with the current client: aborted by its owner
+ * (Cancel, Pause), and by the end of the session (Forget, or Connect to another API).
+ */
+export function work() {
+  const controller = new AbortController();
+  const end = () => controller.abort(new DOMException("the connection was closed (Forget or a new Connect)", "AbortError"));
+  if (session.signal.aborted) end();
+  else session.signal.addEventListener("abort", end, { once: true });
+  return controller;
+}
+
+/** Ends the session: every work() of it is aborted. */
+function endSession() {
+  session.abort();
+  session = new AbortController();
 }
 
 /** Builds the client; throws the package's VomoError (invalid_input) on bad options. */
@@ -19,6 +40,7 @@ export function connect({ baseUrl: url, token: secret, requestsPerSecond }) {
     token: secret, baseUrl: url, requestsPerSecond,
     onWarning: (message) => { warnings.count += 1; warnings.last = secretFilter(message); },
   });
+  endSession();
   token = secret;
   client = next;
   warnings.count = 0;
@@ -28,6 +50,7 @@ export function connect({ baseUrl: url, token: secret, requestsPerSecond }) {
 }
 
 export function disconnect() {
+  endSession();
   token = null;
   client = null;
   for (const f of listeners) f(null);

@@ -2,7 +2,7 @@
 // own rules before sending (invalid_input) and turns a 422 into `validation`; both carry
 // `fields`, shown next to their inputs. Find uses findUserByEmail (exact, case-insensitive).
 import { $, errorText, say, badge } from "./ui.mjs";
-import { requireClient } from "./session.mjs";
+import { requireClient, work } from "./session.mjs";
 
 const FIELDS = { firstName: "first_name", lastName: "last_name", email: "email", phone: "phone", birthday: "birthday",
   gender: "gender", role: "role", address: "address", org: "org", inviteCode: "invite_code", password: "password" };
@@ -36,7 +36,7 @@ export function setupUpsert() {
     for (const [name, wire] of Object.entries(FIELDS)) input[name] = $(`u-${wire}`).value;
     say(result, "sending…");
     try {
-      const { user, created, uncertain } = await requireClient().upsertUser(input);
+      const { user, created, uncertain } = await requireClient().upsertUser(input, { signal: work().signal });
       result.replaceChildren(badge(created ? "created" : "updated"),
         ` user #${user.id} ${user.fullName} <${user.email}>`,
         uncertain ? " (uncertain: an earlier attempt may have reached the server, so this may be our own create)" : "");
@@ -58,7 +58,7 @@ export function setupUpsert() {
     const email = $("find-email").value;
     say(found, "looking up…");
     try {
-      const user = await requireClient().findUserByEmail(email);
+      const user = await requireClient().findUserByEmail(email, { signal: work().signal });
       if (user) {
         found.replaceChildren(`found user #${user.id} ${user.fullName} <${user.email}>, updated ${user.updatedAt}`);
         found.classList.remove("error");

@@ -1,7 +1,7 @@
 // Users: the six filters, a table streamed page by page through client.listUserPages (an
 // async iterator), a running count, Cancel (AbortSignal), and each row's parse warnings.
 import { $, el, cell, errorText, say } from "./ui.mjs";
-import { requireClient } from "./session.mjs";
+import { requireClient, work } from "./session.mjs";
 import { showDetail } from "./detail.mjs";
 
 const DATE_FILTERS = ["updatedAfter", "updatedBefore", "createdAfter", "createdBefore"];
@@ -57,7 +57,7 @@ export function setupUsers() {
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     controller?.abort();
-    const mine = (controller = new AbortController());
+    const mine = (controller = work());
     body.replaceChildren();
     pageWarnings.replaceChildren();
     let n = 0;

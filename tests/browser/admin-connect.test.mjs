@@ -72,3 +72,54 @@ test("admin page served without the package says so instead of loading forever",
   await page.goto(site.url);
   assert.match(await waitText(page, "#app-status", /^error/), /could not load the vomo-users package from \.\/pkg\/.*npm run admin/);
 });
+
+test("admin: Forget stops a listing under way (no request with the token after it); a new Connect does too", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 200 }, config: { requestsPerSecond: 4 } });
+  const { page, sim } = admin;
+  await connect(page);
+  await page.click("#users-list");
+  await waitText(page, "#users-count", /page 2/);
+  await page.click("#disconnect-button");
+  const text = await waitText(page, "#users-count", /stopped/);
+  assert.match(text, /aborted/, text);
+  const after = sim.log().length;
+  // Another listing's worth of time at 4 requests a second: none more arrives. What the page
+  // shows is the event waited for; the request log is read after it.
+  await page.fill("#token", sim.token);
+  await connect(page);
+  assert.equal(sim.log().length, after + 1, "only the new Connect's request");
+  await page.click("#users-list");
+  await waitText(page, "#users-count", /page 2/);
+  await page.click("#connect-button");
+  assert.match(await waitText(page, "#users-count", /stopped/), /aborted/, "a new Connect ends the old session's work");
+});
+
+test("admin: user text cannot reorder a feed line (bidi isolated); the admin server refuses framing and other host names", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 3 } });
+  const { page, sim, site } = admin;
+  await connect(page);
+  await page.click("#poll-run");
+  await waitText(page, "#poll-status", /^poll (done|stopped)/);
+  const id = sim.listAll()[0].id;
+  sim.updateUser(id, { first_name: "Alice \u202Egro.evil@nimda" });
+  sim.advanceClock(10_000);
+  await page.click("#poll-run");
+  await waitText(page, "#poll-status", /^poll (done|stopped)/);
+  await page.waitForFunction(() => [...document.querySelectorAll("#poll-feed li")].some((li) => li.textContent.includes("\u202E")));
+  const isolated = await page.evaluate(() => [...document.querySelectorAll("#poll-feed li")].find((li) => li.textContent.includes("\u202E"))
+    .querySelector("bdi")?.textContent.includes("\u202E"));
+  assert.equal(isolated, true, "the name is inside a <bdi>");
+
+  const res = await fetch(site.url);
+  assert.equal(res.headers.get("x-frame-options"), "DENY");
+  assert.equal(res.headers.get("content-security-policy"), "frame-ancestors 'none'");
+  assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+  await res.arrayBuffer();
+  const { request } = await import("node:http");
+  const status = await new Promise((ok, fail) => {
+    const u = new URL("/config.json", site.url);
+    request({ host: "127.0.0.1", port: u.port, path: u.pathname, headers: { host: `evil.example:${u.port}` } }, (r) => { r.resume(); ok(r.statusCode); })
+      .on("error", fail).end();
+  });
+  assert.equal(status, 421, "a rebinding host name gets nothing");
+});

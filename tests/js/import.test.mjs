@@ -457,3 +457,22 @@ test("importRoster: onProgress must be a function; what it throws or rejects cha
   assert.deepEqual([seen[0].done, seen[0].etaMs], [1, 0], "one record sent, none left to send");
   assert.ok(seen.every((p) => p.emailChanged === 0 && "emailChanged" in p));
 });
+
+test("importRoster: a record whose response said nothing about it (cut short, not JSON) is failed in this run but not settled: the rerun sends it again, and it is there once", async (t) => {
+  const sim = await setup(t);
+  const store = new MemoryStore();
+  const run = () => importRoster(clientOf(sim), roster(3), { store, key: "nightly" });
+  // The server applies the first upsert, then its response is cut short (a proxy, a reset).
+  sim.injectFault({ method: "POST", path: "/v1/users", type: "truncated", times: 1 });
+  const first = await run();
+  assert.deepEqual(first.failed.map((f) => [f.externalId, f.error.kind]), [["ext-0", "parse"]], JSON.stringify(first.failed));
+  sim.clearLog();
+  const second = await run();
+  assert.equal(posts(sim), 1, "only the record whose answer was lost is sent again");
+  assert.deepEqual(second.failed, []);
+  assert.equal(second.created.length + second.updated.length, 3);
+  assert.equal(sim.listAll().filter((u) => u.email === "person0@roster.example.org").length, 1, "one user, not two");
+  // A 422 is the record's answer for good: not sent again.
+  const rejected = await importRoster(clientOf(sim), [person(9, { gender: "X" })], { store, key: "other" });
+  assert.equal(rejected.failed[0].error.kind, "invalid_input");
+});
