@@ -219,3 +219,27 @@ test("admin import: rows that failed with a retryable error are resent by Resume
   assert.match(await waitText(page, "#import-summary", /^import of three\.csv finished: 3 created/), /3 created, 0 updated, 0 failed/);
   await assertClean(admin, { httpErrors: [503] });
 });
+
+test("admin import: the progress of finished imports is kept for the last 3 per API, older ones removed (localStorage is ~5 MB an origin)", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 5, seed: 6 } });
+  const { page } = admin;
+  await connect(page, { rps: 200 });
+  const stored = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("vomo-admin:import-progress:")).join("\n"));
+  const names = [];
+  for (let n = 1; n <= 5; n++) {
+    const name = `nightly-${n}.csv`;
+    names.push(name);
+    const csv = `External ID,First Name,Last Name,Email\r\ncrm-${n},Night${n},Run,night${n}@roster.example\r\n`;
+    await page.setInputFiles("#csv-file", { name, mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await waitText(page, "#import-summary", new RegExp(`^${name.replace(".", "\\.")}: 1 records`));
+    await page.click("#import-start");
+    await waitText(page, "#import-summary", /^import of .* finished/);
+  }
+  const keys = await stored();
+  for (const name of names.slice(0, 2)) assert.ok(!keys.includes(`/import/${name}:`), `${name}'s progress removed:\n${keys}`);
+  for (const name of names.slice(2)) assert.ok(keys.includes(`/import/${name}:`), `${name}'s progress kept:\n${keys}`);
+  // The newest, picked again, still lists its results without sending.
+  await page.setInputFiles("#csv-file", { name: names[4], mimeType: "text/csv", buffer: Buffer.from(`External ID,First Name,Last Name,Email\r\ncrm-5,Night5,Run,night5@roster.example\r\n`) });
+  assert.match(await waitText(page, "#import-summary", /records/), /imported already/);
+  await assertClean(admin);
+});
