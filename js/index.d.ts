@@ -507,7 +507,8 @@ export function parseRosterCsv(roster: string | Uint8Array | ArrayBuffer): Parse
  * that `parseRosterCsv` reads back as it was: quoted where a cell holds a comma, a quote or a
  * line break (RFC 4180), CRLF line ends, and an apostrophe before a cell that begins with `=`,
  * `+`, `-` or `@`, so that a spreadsheet shows it as text instead of running it as a formula.
- * Anything but an array of arrays of strings, numbers and nulls is `invalid_input`.
+ * Anything but an array of arrays of strings, finite numbers and nulls is `invalid_input`
+ * naming the cell (`rows[1][2]`): NaN, a Date or a BigInt is not written as something else.
  */
 /**
  * `text` with `token` replaced by `[redacted]` wherever it appears, however it is written there:

@@ -41,7 +41,18 @@ export function createApi(glue) {
     throw new VomoError("invalid_input", `parseRosterCsv: the roster must be a string, a Uint8Array or an ArrayBuffer (got ${input === null ? "null" : typeof input})`);
   });
   // JSON carries the cells: `undefined` becomes null (an empty cell), as in any JSON array.
-  const toRosterCsv = guard((rows) => glue.toRosterCsvJson(JSON.stringify(rows ?? null)));
+  // What JSON would change without a word is refused here, naming the cell: NaN and Infinity
+  // (written as null), a Date (its ISO text), a BigInt (a TypeError), a lone surrogate.
+  const toRosterCsv = guard((rows) => {
+    if (Array.isArray(rows)) rows.forEach((row, r) => Array.isArray(row) && row.forEach((cell, c) => {
+      const ok = cell == null || (typeof cell === "string" && cell.isWellFormed?.() !== false) || (typeof cell === "number" && Number.isFinite(cell));
+      if (!ok) {
+        const got = typeof cell === "number" ? String(cell) : typeof cell === "string" ? "a string with a lone surrogate" : cell instanceof Date ? "a Date" : typeof cell;
+        throw new VomoError("invalid_input", `toRosterCsv: rows[${r}][${c}] must be a string, a finite number or null (got ${got})`);
+      }
+    }));
+    return glue.toRosterCsvJson(JSON.stringify(rows ?? null));
+  });
   const redactToken = guard((text, token) => {
     if (typeof text !== "string" || typeof token !== "string") {
       throw new VomoError("invalid_input", `redactToken: text and token must be strings (got ${text === null ? "null" : typeof text} and ${token === null ? "null" : typeof token})`);

@@ -146,7 +146,7 @@ pub fn to_roster_csv_json(rows_json: &str) -> JsResult<String> {
                 serde_json::Value::String(s) => Some(s.clone()),
                 serde_json::Value::Number(n) => Some(crate::error::js_number(n.as_f64().unwrap_or(f64::NAN))),
                 serde_json::Value::Null => None,
-                other => return Err(refuse(format!("rows[{r}][{c}] must be a string, a number or null (got {})", kind(other)))),
+                other => return Err(refuse(format!("rows[{r}][{c}] must be a string, a finite number or null (got {})", kind(other)))),
             });
         }
         cells.push(out);

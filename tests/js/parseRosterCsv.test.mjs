@@ -133,9 +133,14 @@ test("toRosterCsv: what it writes parseRosterCsv reads back as it was (random ce
     [null, /^toRosterCsv: rows must be an array of rows \(got null\)$/],
     ["a,b", /^toRosterCsv: rows must be an array of rows/],
     [[["ok"], "no"], /^toRosterCsv: rows\[1\] must be an array of cells/],
-    [[["ok", { a: 1 }]], /^toRosterCsv: rows\[0\]\[1\] must be a string, a number or null \(got an object\)$/],
-    [[[true]], /^toRosterCsv: rows\[0\]\[0\] must be a string, a number or null \(got a boolean\)$/],
+    [[["ok", { a: 1 }]], /^toRosterCsv: rows\[0\]\[1\] must be a string, a finite number or null \(got object\)$/],
+    [[[true]], /^toRosterCsv: rows\[0\]\[0\] must be a string, a finite number or null \(got boolean\)$/],
+    [[["a", NaN]], /^toRosterCsv: rows\[0\]\[1\] must be a string, a finite number or null \(got NaN\)$/],
+    [[["a"], [Infinity]], /^toRosterCsv: rows\[1\]\[0\] .* \(got Infinity\)$/],
+    [[[new Date(0)]], /^toRosterCsv: rows\[0\]\[0\] .* \(got a Date\)$/],
+    [[[10n]], /^toRosterCsv: rows\[0\]\[0\] .* \(got bigint\)$/],
+    [[["ok", "\uD800"]], /^toRosterCsv: rows\[0\]\[1\] .* \(got a string with a lone surrogate\)$/],
   ]) {
-    assert.throws(() => toRosterCsv(rows), (e) => e instanceof VomoError && e.kind === "invalid_input" && message.test(e.message), JSON.stringify(rows));
+    assert.throws(() => toRosterCsv(rows), (e) => e instanceof VomoError && e.kind === "invalid_input" && message.test(e.message), String(message));
   }
 });
