@@ -31,11 +31,10 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
-# package.json's allowScripts denies every dev dependency's install script, as npm 11's
-# default does, only said (npm listed them as "not yet covered" on every install): none is
-# needed here: esbuild, workerd, Bun and Deno find their platform binaries without theirs, and
-# every test layer passes without any of them (the others come with Next.js and Parcel). npm
-# before 11 ignores the field and runs them.
+# package.json's allowScripts approves the dev dependencies' install scripts by name, which
+# npm 11 ran anyway with a "not yet covered by allowScripts" warning on every install: Bun's
+# needs its postinstall (without it `bun` fails: "Bun's postinstall script was not run", which
+# a run with them denied showed in the runtimes layer). npm before 11 ignores the field.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
