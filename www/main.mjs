@@ -31,18 +31,17 @@ function setupConnect(config) {
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     say(out, "connecting…");
+    const connecting = connect({ baseUrl: form.baseUrl.value.trim(), token: form.token.value,
+      requestsPerSecond: Number(form.rps.value) });
+    $("disconnect-button").disabled = false; // Forget can end a Connect that hangs
     try {
-      const client = connect({ baseUrl: form.baseUrl.value.trim(), token: form.token.value,
-        requestsPerSecond: Number(form.rps.value) });
-      // One request proves the URL and the token: the first page of the listing.
-      const pages = client.listUserPages();
-      const first = await pages.next();
-      await pages.return();
-      const total = first.done ? 0 : first.value.meta.total;
+      // One request proves the URL and the token (session.mjs); the screens wait for it.
+      const total = await connecting;
       say(out, `connected to ${form.baseUrl.value.trim()}: ${total} users`);
     } catch (e) {
-      disconnect();
+      if (e?.superseded) return; // a newer Connect or Forget says what happened
       say(out, `not connected: ${errorText(e)}`, true);
+      $("disconnect-button").disabled = true;
     }
   });
   $("disconnect-button").addEventListener("click", () => {

@@ -35,21 +35,50 @@ function endSession() {
 }
 
 /** Builds the client; throws the package's VomoError (invalid_input) on bad options. */
-export function connect({ baseUrl: url, token: secret, requestsPerSecond }) {
-  const next = new VomoClient({
-    token: secret, baseUrl: url, requestsPerSecond,
-    onWarning: (message) => { warnings.count += 1; warnings.last = secretFilter(message); },
-  });
+let attempt = 0;
+
+/**
+ * Builds the client and proves the URL and the token with one request (the first page of the
+ * listing, at most 15 s, one retry) before any screen may use it: until then the screens stay
+ * disabled. Resolves to the number of users. Throws the package's VomoError on bad options
+ * or a failed request (the token is then forgotten); Forget or a newer Connect abort it, and
+ * one a newer Connect replaced throws with `superseded` set (its outcome is not shown).
+ */
+export async function connect({ baseUrl: url, token: secret, requestsPerSecond }) {
+  let next;
+  try {
+    next = new VomoClient({
+      token: secret, baseUrl: url, requestsPerSecond,
+      onWarning: (message) => { warnings.count += 1; warnings.last = secretFilter(message); },
+    });
+  } catch (e) {
+    disconnect(); // options refused: the earlier connection is not kept either
+    throw e;
+  }
   endSession();
+  const mine = ++attempt;
   token = secret;
-  client = next;
+  client = null;
   warnings.count = 0;
   warnings.last = null;
-  for (const f of listeners) f(client);
-  return client;
+  for (const f of listeners) f(null);
+  try {
+    const pages = next.listUserPages({}, { signal: work().signal, timeoutMs: 15_000, maxRetries: 1 });
+    const first = await pages.next();
+    await pages.return();
+    if (mine !== attempt) throw Object.assign(new Error("replaced by a newer Connect"), { superseded: true });
+    client = next;
+    for (const f of listeners) f(client);
+    return first.done ? 0 : first.value.meta.total;
+  } catch (e) {
+    if (mine !== attempt) throw Object.assign(e instanceof Error ? e : new Error(String(e)), { superseded: true });
+    token = null;
+    throw e;
+  }
 }
 
 export function disconnect() {
+  attempt += 1; // a Connect under way is over
   endSession();
   token = null;
   client = null;

@@ -123,3 +123,23 @@ test("admin: user text cannot reorder a feed line (bidi isolated); the admin ser
   });
   assert.equal(status, 421, "a rebinding host name gets nothing");
 });
+
+test("admin: a Connect that hangs leaves the screens disabled until it is proven, and Forget ends it (no 'connected' after)", async (t) => {
+  const admin = await openAdmin(t);
+  const { page, sim } = admin;
+  sim.injectFault({ method: "GET", path: "/v1/users", type: "stall", times: 1 });
+  await page.click("#connect-button");
+  await waitText(page, "#connect-status", /^connecting/);
+  await page.waitForFunction(() => document.querySelectorAll("#users-list, #poll-run").length === 2);
+  assert.equal(await page.isDisabled("#users-list"), true, "no screen uses an unproven client");
+  assert.equal(await page.isDisabled("#poll-run"), true);
+  assert.equal(await page.isDisabled("#disconnect-button"), false, "Forget can end it");
+  await page.click("#disconnect-button");
+  assert.equal(await waitText(page, "#connect-status", /forgotten|connected/), "token forgotten; not connected");
+  assert.equal(await page.isDisabled("#users-list"), true);
+  // Connected again: the stalled request is over, the page works as before.
+  await page.fill("#token", sim.token);
+  assert.match(await connect(page), /^connected to /);
+  assert.equal(await page.isDisabled("#users-list"), false);
+  assert.equal(await page.textContent("#connect-status"), `connected to ${sim.url}: 60 users`, "the forgotten Connect did not overwrite the status");
+});
