@@ -436,6 +436,11 @@ export interface ImportRosterOptions extends CallOptions {
   key?: string;
   /** Default 50 (`policy().import.checkpointEvery`). */
   checkpointEvery?: number;
+  /** Records in a row that fail without an answer about them (`server`, `network`, `timeout`,
+   *  `parse`, `unsafe_link`, after the client's retries) after which the run stops as an
+   *  outage: the promise rejects with the last one's kind, after progress is saved. Default 5
+   *  (`policy().import.maxConsecutiveFailures`). */
+  maxConsecutiveFailures?: number;
   /** Progress under `key` records the client `baseUrl` it is of, and progress of another API
    *  is refused (`invalid_input`, before anything is sent). For one VOMO organization at a new
    *  address: the old base URL, whose progress this import takes over. */
@@ -542,7 +547,7 @@ export interface Policy {
             readonly leastMaxRequests: Readonly<Record<"off" | "changed-users" | "full-scan", number>>;
             /** How long a poll's lease lasts unrenewed: one left by a process that died expires within this. */
             readonly leaseMs: number };
-  readonly import: { readonly checkpointEvery: number };
+  readonly import: { readonly checkpointEvery: number; readonly maxConsecutiveFailures: number };
 }
 /** The package's rules (defaults, error kinds, filter names), read from the Rust core. Frozen. */
 export function policy(): Policy;

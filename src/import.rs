@@ -9,7 +9,7 @@ use crate::store::lease::{Held, Holder};
 use crate::store::log::{Log, LogIndex};
 use crate::store::{read_chunked, write_chunked, Keys, Store};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::Hasher;
 
 /// One roster row: the upsert fields plus the external system's id, side by side in one
@@ -67,6 +67,11 @@ impl<'de> Deserialize<'de> for RosterRecord {
 
 /// `checkpointEvery` when the caller gives none.
 pub const DEFAULT_CHECKPOINT_EVERY: usize = 50;
+
+/// `maxConsecutiveFailures` when the caller gives none: enough that one poisoned record, or
+/// two, do not stop a nightly run; few enough that an API that is down costs five records'
+/// retries, not every remaining record's.
+pub const DEFAULT_MAX_CONSECUTIVE_FAILURES: usize = 5;
 
 /// What the mapping remembers per external id.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -208,6 +213,9 @@ pub struct ImportOptions<'a, S: Store, M: Mapping> {
     pub store: Option<&'a S>,
     pub key: Option<String>,
     pub checkpoint_every: usize,
+    /// Records in a row that fail without an answer about them (`Failure::Unanswered`) after
+    /// which the run stops as an outage.
+    pub max_consecutive_failures: usize,
     pub mapping: Option<&'a M>,
     /// A base URL whose progress under `key` this import takes over (`store::bound_api`).
     pub previous_base_url: Option<String>,
@@ -292,21 +300,49 @@ impl SavedImport {
     }
 }
 
-/// Whether a record's failure is its own (settled as failed) rather than one that stops the
-/// import: a token refused (`auth`, `forbidden`), an abort, or `not_found`, which `POST /users`
-/// answers for no record, only when the route is missing (a base URL without `/v1`): settled,
-/// every record would "fail" and a rerun against the right URL would send none of them.
-fn settled_error(e: &VomoError) -> bool {
-    !e.retryable() && !matches!(e.kind, ErrorKind::Auth | ErrorKind::Forbidden | ErrorKind::Aborted | ErrorKind::NotFound)
+/// What a record's failure means for the run, by its kind: the one place that decides.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Failure {
+    /// The server refused the record (`validation`, a 422) or the client did before sending
+    /// (`invalid_input`): the record's answer for good, saved as failed (see `kept`).
+    Refused,
+    /// Says nothing about the record: a `server`, `network` or `timeout` error that survived the
+    /// client's retries, a response cut short or not JSON (`parse`), a redirect to a maintenance
+    /// page (`unsafe_link`). The record may even have been applied: it is reported failed in
+    /// this run and sent again by the next, never saved as failed (a user created whose
+    /// mapping was never written). `max_consecutive_failures` of them in a row stop the run:
+    /// an API that is down would otherwise cost every remaining record its retries.
+    Unanswered,
+    /// Stops the run before the next record, as nothing after it can succeed: a token refused
+    /// (`auth`, `forbidden`), an abort, `rate_limited` (the retries were spent on 429s, or the
+    /// server asked for a longer pause than `maxRetryAfterMs`: every next record would be
+    /// refused alike) and `not_found`, which `POST /users` answers for no record, only when
+    /// the route is missing (a base URL without `/v1`: settled, every record would "fail" and a
+    /// rerun against the right URL would send none of them).
+    Stop,
 }
 
-/// Whether a record's own failure is its answer for good: the server refused the record
-/// (`validation`, a 422) or the client did before sending (`invalid_input`). Any other (a
-/// response cut short or not JSON, a redirect to a maintenance page) says nothing about the
-/// record, which may even have been applied: it is reported failed in this run and sent again
-/// by the next one, never saved as failed (a user created whose mapping was never written).
-fn final_failure(e: &VomoError) -> bool {
-    matches!(e.kind, ErrorKind::Validation | ErrorKind::InvalidInput)
+impl Failure {
+    fn of(e: &VomoError) -> Failure {
+        match e.kind {
+            ErrorKind::Validation | ErrorKind::InvalidInput => Failure::Refused,
+            ErrorKind::Auth | ErrorKind::Forbidden | ErrorKind::Aborted | ErrorKind::NotFound | ErrorKind::RateLimited => Failure::Stop,
+            _ => Failure::Unanswered,
+        }
+    }
+}
+
+/// The error a run stops with after `count` records in a row failed unanswered: the last
+/// one's kind and status, so that a caller's retry rule (`retryable`) reads it as before.
+fn outage(e: VomoError, count: usize) -> VomoError {
+    VomoError {
+        message: format!(
+            "importRoster: stopped after {count} records in a row failed without an answer about the record, the last with: {}; \
+             progress is saved, and a rerun with the same key sends them again",
+            e.message
+        ),
+        ..e
+    }
 }
 
 /// Whether an outcome is saved, so that a rerun with the key skips the record. Not saved, and
@@ -324,10 +360,6 @@ fn kept(settled: &Settled, record: &RosterRecord) -> bool {
     }
 }
 
-/// Upserts every unsettled record. `on_progress` runs after each record. With a store and
-/// key, one run per key at a time: the run holds a lease on the key (see store::lease), so a
-/// second import with it, in this process or another, is refused with `busy` instead of
-/// sending every record again and writing the same progress log.
 /// An import's `key` names its keys in the store (`Keys::import`).
 fn check_key(key: &str, who: &str) -> Result<()> {
     if key.contains('/') {
@@ -364,6 +396,10 @@ fn unreadable(key: &str, e: serde_json::Error) -> VomoError {
     VomoError::parse(key, format_args!("unreadable import progress ({e})"))
 }
 
+/// Upserts every unsettled record. `on_progress` runs after each record. With a store and
+/// key, one run per key at a time: the run holds a lease on the key (see store::lease), so a
+/// second import with it, in this process or another, is refused with `busy` instead of
+/// sending every record again and writing the same progress log.
 pub async fn import_roster<R: Runtime, S: Store, M: Mapping>(
     client: &Client<R>,
     records: &[RosterRecord],
@@ -421,10 +457,15 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
     let mut since_save = 0usize;
     let mut outcome: Result<()> = Ok(());
     let mut counts = [0usize; 4]; // created, updated, failed, email changed
+    let mut unanswered_in_a_row = 0usize;
+    let (mapped, left) = match options.mapping {
+        Some(mapping) => read_mapping(mapping, records, &keys, &saved).await?,
+        None => (Vec::new(), HashMap::new()),
+    };
     for ((index, record), k) in records.iter().enumerate().zip(&keys) {
         let (id, email) = (&k.key, &k.email);
         let failed = |e: &VomoError| {
-            let fields = if settled_error(e) { e.fields.clone() } else { None };
+            let fields = if Failure::of(e) == Failure::Refused { e.fields.clone() } else { None };
             Settled::Failed(FailedRecord {
                 index,
                 external_id: record.external_id.clone(),
@@ -437,22 +478,41 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
             unsaved.push((index, failed(&VomoError::invalid_input(why.clone()))));
         } else if saved.outcome(k).is_none() {
             let requests = client.stats().requests;
-            let result = import_one(client, record, email.as_deref(), options.mapping, call).await;
-            sent += usize::from(client.stats().requests > requests);
+            let seen = Seen { previous: mapped.get(index).and_then(Option::as_ref), left: &left };
+            let result = import_one(client, record, email.as_deref(), seen, options.mapping, call).await;
+            let answered = client.stats().requests > requests;
+            sent += usize::from(answered);
             let (settled, unsettled) = match result {
                 Err(e) => {
-                    // The mapping failed (its get, or its set after the upsert went through):
-                    // the import stops, and the record is sent again by the rerun.
+                    // The mapping's set failed after the upsert went through: the import
+                    // stops, and the record is sent again by the rerun.
                     outcome = Err(e);
                     break;
                 }
-                Ok(Ok(settled)) => (settled, false),
-                Ok(Err(e)) if e.retryable() => (failed(&e), true),
-                Ok(Err(e)) if settled_error(&e) => (failed(&e), !final_failure(&e)),
-                Ok(Err(e)) => {
-                    outcome = Err(e);
-                    break;
+                Ok(Ok(settled)) => {
+                    // Only an answer from the server ends a run of unanswered failures (an
+                    // email change is not sent).
+                    unanswered_in_a_row = if answered { 0 } else { unanswered_in_a_row };
+                    (settled, false)
                 }
+                Ok(Err(e)) => match Failure::of(&e) {
+                    Failure::Refused => {
+                        unanswered_in_a_row = if answered { 0 } else { unanswered_in_a_row };
+                        (failed(&e), false)
+                    }
+                    Failure::Unanswered => {
+                        unanswered_in_a_row += 1;
+                        if unanswered_in_a_row >= options.max_consecutive_failures.max(1) {
+                            outcome = Err(outage(e, unanswered_in_a_row));
+                            break;
+                        }
+                        (failed(&e), true)
+                    }
+                    Failure::Stop => {
+                        outcome = Err(e);
+                        break;
+                    }
+                },
             };
             if !unsettled && kept(&settled, record) {
                 settle(&mut saved, &mut progress, id, settled);
@@ -624,12 +684,60 @@ fn summarize(keys: &[RecordKey], saved: &SavedImport, unsaved: &[(usize, Settled
     result
 }
 
+/// What the mapping said before the run sent anything (`read_mapping`): the record's own entry,
+/// and the emails that records of this roster left (old email, lower-cased -> the record's
+/// index, its entry and its new email).
+struct Seen<'a> {
+    previous: Option<&'a MappedUser>,
+    left: &'a HashMap<String, Left>,
+}
+
+/// An email a record of this roster had when last synced, and no longer has.
+struct Left {
+    external_id: String,
+    vomo_user_id: UserId,
+    new_email: Option<String>,
+}
+
+/// The mapping's entry of every record this run will send (in record order; `None` for the
+/// rest), read before anything is sent, and the emails those records left. The upsert is keyed
+/// on the email: a record that takes an email another record left (the source system gave a
+/// leaver's address to someone else) would update the leaver's VOMO user, so it is held until
+/// the leaver's email change is resolved. Only records of this roster are seen: an email left
+/// by an external id the roster no longer has cannot be told from a new one (the mapping has
+/// no lookup by email).
+async fn read_mapping<M: Mapping>(
+    mapping: &M,
+    records: &[RosterRecord],
+    keys: &[RecordKey],
+    saved: &SavedImport,
+) -> Result<(Vec<Option<MappedUser>>, HashMap<String, Left>)> {
+    let mut mapped = Vec::with_capacity(records.len());
+    let mut left = HashMap::new();
+    for (record, k) in records.iter().zip(keys) {
+        let external_id = record.external_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let entry = match external_id {
+            Some(xid) if k.repeat.is_none() && saved.outcome(k).is_none() => mapping.get(xid).await?,
+            _ => None,
+        };
+        if let (Some(m), Some(xid)) = (&entry, external_id) {
+            let old = crate::case::lowercase(m.email.trim());
+            if Some(&old) != k.email.as_ref() {
+                left.insert(old, Left { external_id: xid.to_string(), vomo_user_id: m.vomo_user_id, new_email: k.email.clone() });
+            }
+        }
+        mapped.push(entry);
+    }
+    Ok((mapped, left))
+}
+
 /// One record: its outcome (`Ok(Err)`: the record's own failure, by the client's checks or the
-/// server), or `Err` when the mapping failed, which stops the import.
+/// server), or `Err` when the mapping's `set` failed, which stops the import.
 async fn import_one<R: Runtime, M: Mapping>(
     client: &Client<R>,
     record: &RosterRecord,
     email: Option<&str>,
+    seen: Seen<'_>,
     mapping: Option<&M>,
     call: &R::Call,
 ) -> Result<Result<Settled>> {
@@ -638,18 +746,25 @@ async fn import_one<R: Runtime, M: Mapping>(
     }
     let email = email.unwrap_or_default();
     let external_id = record.external_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    if let (Some(mapping), Some(xid)) = (mapping, external_id) {
-        if let Some(previous) = mapping.get(xid).await? {
-            if crate::case::lowercase(previous.email.trim()) != email {
-                return Ok(Ok(Settled::EmailChanged(EmailChange {
-                    index: 0, // set by summarize
-                    external_id: xid.to_string(),
-                    vomo_user_id: previous.vomo_user_id,
-                    old_email: previous.email,
-                    new_email: email.to_string(),
-                })));
-            }
+    if let (Some(previous), Some(xid)) = (seen.previous, external_id) {
+        if crate::case::lowercase(previous.email.trim()) != email {
+            return Ok(Ok(Settled::EmailChanged(EmailChange {
+                index: 0, // set by summarize
+                external_id: xid.to_string(),
+                vomo_user_id: previous.vomo_user_id,
+                old_email: previous.email.clone(),
+                new_email: email.to_string(),
+            })));
         }
+    }
+    if let Some(l) = seen.left.get(email).filter(|l| Some(l.external_id.as_str()) != external_id) {
+        return Ok(Err(VomoError::invalid_input(format!(
+            "{email} was the email of external id {} (VOMO user {}) until its email changed to {}: sending this record \
+             would update that user; resolve that email change first",
+            l.external_id,
+            l.vomo_user_id,
+            l.new_email.as_deref().unwrap_or("none"),
+        ))));
     }
     let outcome = match client.upsert_user(&record.input, call).await {
         Ok(outcome) => outcome,

@@ -67,6 +67,7 @@ fn import_bytes(n: usize) -> (u64, u64) {
         store: Some(&store),
         key: Some("costs".into()),
         checkpoint_every: 10,
+        max_consecutive_failures: vomo_users::import::DEFAULT_MAX_CONSECUTIVE_FAILURES,
         mapping: None,
         previous_base_url: None,
     };

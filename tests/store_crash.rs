@@ -231,6 +231,7 @@ fn import_progress_reloads_after_a_death_at_any_set() {
             store: Some(s),
             key: Some("roster".into()),
             checkpoint_every: 100,
+            max_consecutive_failures: vomo_users::import::DEFAULT_MAX_CONSECUTIVE_FAILURES,
             mapping: None,
             previous_base_url: None,
         };
@@ -259,6 +260,7 @@ fn import_progress_with_merged_segments_reloads() {
         store: Some(s),
         key: Some("merged".into()),
         checkpoint_every: 1,
+        max_consecutive_failures: vomo_users::import::DEFAULT_MAX_CONSECUTIVE_FAILURES,
         mapping: None,
         previous_base_url: None,
     };
@@ -364,6 +366,7 @@ fn an_import_whose_lease_was_taken_over_stops_without_writing_progress() {
         store: Some(&store),
         key: Some("nightly".into()),
         checkpoint_every: 10,
+        max_consecutive_failures: vomo_users::import::DEFAULT_MAX_CONSECUTIVE_FAILURES,
         mapping: None,
         previous_base_url: None,
     };

@@ -8,9 +8,9 @@ const noStore = { get: () => null, set: () => {} };
 export function makeImport(glue) {
   /** Upserts a roster through the client; resumable with `store` and `key`. */
   async function importRoster(client, records, options = {}) {
-    const call = callOf(options, "importRoster", ["store", "key", "checkpointEvery", "onProgress", "mapping", "previousBaseUrl"]);
-    // checkpointEvery's default is the Rust core's.
-    const { store, key, checkpointEvery, onProgress, mapping, previousBaseUrl } = options ?? {};
+    const call = callOf(options, "importRoster", ["store", "key", "checkpointEvery", "maxConsecutiveFailures", "onProgress", "mapping", "previousBaseUrl"]);
+    // checkpointEvery's and maxConsecutiveFailures' defaults are the Rust core's.
+    const { store, key, checkpointEvery, maxConsecutiveFailures, onProgress, mapping, previousBaseUrl } = options ?? {};
     if (!Array.isArray(records)) {
       const parsed = Array.isArray(records?.records) && Array.isArray(records?.errors);   // parseRosterCsv's whole result
       throw new VomoError("invalid_input", `importRoster: records must be an array${parsed ? " (pass parseRosterCsv(...).records)" : ""}`);
@@ -23,7 +23,7 @@ export function makeImport(glue) {
     const m = mapping ?? noStore;
     const progress = progressOf(onProgress, "importRoster");
     const text = await settle(glue.importRoster(wasmClientOf(client, "importRoster"), jsonOf(records, "importRoster", "records"),
-      jsonOf({ key: key ?? null, checkpointEvery: checkpointEvery ?? null, previousBaseUrl: previousBaseUrl ?? null, hasStore: store != null, hasMapping: mapping != null },
+      jsonOf({ key: key ?? null, checkpointEvery: checkpointEvery ?? null, maxConsecutiveFailures: maxConsecutiveFailures ?? null, previousBaseUrl: previousBaseUrl ?? null, hasStore: store != null, hasMapping: mapping != null },
         "importRoster", "", { nonFinite: true }),
       (k) => s.get(k), (k, v) => s.set(k, v), (k) => m.get(k), (k, v) => m.set(k, v), progress, call, ...storeExtras(store)), call);
     const result = JSON.parse(text);

@@ -7,7 +7,7 @@
 use super::error::{to_json, JsResult};
 use crate::client::{ClientConfig, Filters, Rate, UpsertInput, MAX_RETRIES_LIMIT};
 use crate::error::ErrorKind;
-use crate::import::DEFAULT_CHECKPOINT_EVERY;
+use crate::import::{DEFAULT_CHECKPOINT_EVERY, DEFAULT_MAX_CONSECUTIVE_FAILURES};
 use crate::poller::{ParticipationMode, PollerConfig};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -67,6 +67,7 @@ struct PollerDefaults {
 #[serde(rename_all = "camelCase")]
 struct ImportDefaults {
     checkpoint_every: usize,
+    max_consecutive_failures: usize,
 }
 
 /// The serde (JS) names of a struct's fields: exact by construction.
@@ -112,7 +113,7 @@ fn policy_value() -> Policy {
             least_max_requests: ParticipationMode::ALL.iter().map(|m| (m.name(), m.least_max_requests().0)).collect(),
             lease_ms: crate::store::lease::LEASE_MS,
         },
-        import: ImportDefaults { checkpoint_every: DEFAULT_CHECKPOINT_EVERY },
+        import: ImportDefaults { checkpoint_every: DEFAULT_CHECKPOINT_EVERY, max_consecutive_failures: DEFAULT_MAX_CONSECUTIVE_FAILURES },
     }
 }
 

@@ -187,6 +187,7 @@ pub fn stored_base_url(of_import: bool, name: String, store_get: Function, store
 struct ImportOptionsJson {
     key: Option<serde_json::Value>,
     checkpoint_every: Option<serde_json::Value>,
+    max_consecutive_failures: Option<serde_json::Value>,
     previous_base_url: Option<serde_json::Value>,
     has_store: bool,
     has_mapping: bool,
@@ -220,6 +221,7 @@ pub fn import_roster(
             store: o.has_store.then_some(&store),
             key: o.key,
             checkpoint_every: o.checkpoint_every,
+            max_consecutive_failures: o.max_consecutive_failures,
             mapping: o.has_mapping.then_some(&mapping),
             previous_base_url: o.previous_base_url,
         };
@@ -236,13 +238,15 @@ pub fn import_roster(
 struct CheckedImportOptions {
     key: Option<String>,
     checkpoint_every: usize,
+    max_consecutive_failures: usize,
     previous_base_url: Option<String>,
     has_store: bool,
     has_mapping: bool,
 }
 
-/// The import's options, each checked by name: the key text, `checkpointEvery` a whole
-/// number of at least 1 (the façade sends NaN and the infinities as text).
+/// The import's options, each checked by name: the key text, `checkpointEvery` and
+/// `maxConsecutiveFailures` whole numbers of at least 1 (the façade sends NaN and the
+/// infinities as text).
 fn import_options(json: &str) -> Result<CheckedImportOptions, JsValue> {
     let o: ImportOptionsJson = parse_json(json, "importRoster: options")?;
     let key = match o.key {
@@ -251,10 +255,12 @@ fn import_options(json: &str) -> Result<CheckedImportOptions, JsValue> {
         Some(other) => return Err(to_js_error(VomoError::invalid_input(format!("importRoster: key must be a string (got {other})")))),
     };
     let every = whole_value(o.checkpoint_every.as_ref(), "importRoster: checkpointEvery", 1.0)?;
+    let failures = whole_value(o.max_consecutive_failures.as_ref(), "importRoster: maxConsecutiveFailures", 1.0)?;
     Ok(CheckedImportOptions {
         key,
         previous_base_url: optional_text(o.previous_base_url, "importRoster: previousBaseUrl")?,
         checkpoint_every: every.map_or(import::DEFAULT_CHECKPOINT_EVERY, |n| n as usize),
+        max_consecutive_failures: failures.map_or(import::DEFAULT_MAX_CONSECUTIVE_FAILURES, |n| n as usize),
         has_store: o.has_store,
         has_mapping: o.has_mapping,
     })

@@ -161,21 +161,32 @@ test("docs/api.md names every public export, every error kind (with the core's r
   const defaults = {
     baseUrl: p.client.baseUrl, requestsPerSecond: p.client.requestsPerSecond, maxRetries: p.client.maxRetries,
     maxRetryAfterMs: p.client.maxRetryAfterMs, timeoutMs: p.client.timeoutMs, participations: p.poller.participations,
-    pollIntervalMs: p.poller.pollIntervalMs, maxAttempts: p.poller.maxAttempts, checkpointEvery: p.import.checkpointEvery,
+    pollIntervalMs: p.poller.pollIntervalMs, maxAttempts: p.poller.maxAttempts,
     windowMarginMs: p.poller.windowMarginMs, maxWindowRows: p.poller.maxWindowRows,
     maxConsecutiveFailures: p.poller.maxConsecutiveFailures, maxDeadLetters: p.poller.maxDeadLetters,
   };
-  for (const [option, value] of Object.entries(defaults)) {
-    const row = api.match(new RegExp(`^\\| \`${option}\` \\| ([^|]*) \\|`, "m"));
-    assert.ok(row, `an options row for ${option}`);
-    assert.equal(row[1].trim(), `\`${JSON.stringify(value)}\``, `${option}'s documented default`);
-  }
-  // The .d.ts doc comments state defaults too: the same values.
+  // importRoster's options: its section of docs/api.md and its interface in index.d.ts (it has
+  // a maxConsecutiveFailures of its own).
+  const importDefaults = { checkpointEvery: p.import.checkpointEvery, maxConsecutiveFailures: p.import.maxConsecutiveFailures };
   const dts = read("index.d.ts");
-  for (const [option, value] of Object.entries(defaults)) {
-    const comments = [...dts.matchAll(new RegExp(`/\\*\\*((?:[^*]|\\*(?!/))*)\\*/\\s*${option}\\?:`, "g"))];
-    const stated = comments.map((c) => c[1].match(/default ("[^"]*"|\d+)/i)?.[1]).filter(Boolean);
-    assert.deepEqual(stated, [JSON.stringify(value)], `index.d.ts: ${option}'s default`);
+  const cut = (text, start, end) => {
+    const from = text.indexOf(start);
+    const to = text.indexOf(end, from + start.length);
+    assert.ok(from >= 0 && to > from, `${start} ... ${end}`);
+    return [text.slice(from, to), text.slice(0, from) + text.slice(to)];
+  };
+  const [importApi, otherApi] = cut(api, "### `importRoster(", "\n### ");
+  const [importDts, otherDts] = cut(dts, "export interface ImportRosterOptions", "\n}");
+  for (const [docs, types, values] of [[otherApi, otherDts, defaults], [importApi, importDts, importDefaults]]) {
+    for (const [option, value] of Object.entries(values)) {
+      const row = docs.match(new RegExp(`^\\| \`${option}\` \\| ([^|]*) \\|`, "m"));
+      assert.ok(row, `an options row for ${option}`);
+      assert.equal(row[1].trim(), `\`${JSON.stringify(value)}\``, `${option}'s documented default`);
+      // The .d.ts doc comments state defaults too: the same values.
+      const comments = [...types.matchAll(new RegExp(`/\\*\\*((?:[^*]|\\*(?!/))*)\\*/\\s*${option}\\?:`, "g"))];
+      const stated = comments.map((c) => c[1].match(/default ("[^"]*"|\d+)/i)?.[1]).filter(Boolean);
+      assert.deepEqual(stated, [JSON.stringify(value)], `index.d.ts: ${option}'s default`);
+    }
   }
   for (const event of ["UserChangeEvent", "ParticipationChangeEvent", "DeadLetterEvent", "RequestLogEntry", "ImportProgress"]) {
     assert.ok(api.includes(event), event);

@@ -168,23 +168,27 @@ test("importRoster: failed records come in roster order, retryable ones (503) wh
   assert.deepEqual(r.created.map((c) => c.externalId), [records[0].externalId, records[4].externalId]);
 });
 
-test("importRoster: a server that fails for good part-way, then a rerun against a healthy one sends only the unsettled records", async (t) => {
+test("importRoster: a server that fails for good part-way stops the run after maxConsecutiveFailures records (an outage), with progress saved; a rerun against a healthy one sends only the unsettled records", async (t) => {
   const sim = await setup(t);
   const store = new MemoryStore();
   const records = roster(100);
   const client = clientOf(sim, { maxRetries: 0 }); // each 503 fails at once: keeps the test short
   sim.clearLog();
-  const first = await importRoster(client, records, { store, key: "roster-2026-11", checkpointEvery: 7, onProgress: ({ done }) => {
-    if (done === 40) sim.injectFault({ method: "POST", path: "/v1/users", type: "status", status: 503, times: Infinity });
-  } });
-  assert.equal(first.created.length, 40);
-  assert.equal(first.failed.length, 60);
-  assert.ok(first.failed.every((f) => f.error.kind === "server" && f.error.retryable && f.error.status === 503));
+  const progress = [];
+  const error = await rejects(importRoster(client, records, { store, key: "roster-2026-11", checkpointEvery: 7, onProgress: (p) => {
+    progress.push(p);
+    if (p.done === 40) sim.injectFault({ method: "POST", path: "/v1/users", type: "status", status: 503, times: Infinity });
+  } }), "server");
+  assert.ok(error instanceof VomoError);
+  assert.deepEqual([error.kind, error.status, error.retryable], ["server", 503, true], error.message);
+  assert.match(error.message, /^importRoster: stopped after 5 records in a row failed without an answer about the record, the last with: .*progress is saved/);
+  assert.equal(posts(sim), 45, "the 40 that went through and 5 refused: not the other 55");
+  assert.deepEqual([progress.at(-1).done, progress.at(-1).failed], [44, 4], "progress up to the record before the stop");
   assert.equal(sim.count(), 80 + 40);
 
   sim.clearFaults();
   sim.clearLog();
-  const progress = [];
+  progress.length = 0;
   const second = await importRoster(client, records, { store, key: "roster-2026-11", checkpointEvery: 7, onProgress: (p) => progress.push(p) });
   assert.equal(posts(sim), 60, "only the 60 unsettled records are sent again");
   assert.equal(second.created.length, 100, "the result covers the whole roster");
@@ -197,6 +201,56 @@ test("importRoster: a server that fails for good part-way, then a rerun against 
   const third = await importRoster(client, records, { store, key: "roster-2026-11" });
   assert.equal(posts(sim), 0, "a finished import sends nothing");
   assert.equal(third.created.length, 100);
+});
+
+test("importRoster: maxConsecutiveFailures counts only failures in a row that say nothing about the record: one answer (a 201, a 422) resets it, a record not sent does not", async (t) => {
+  const sim = await setup(t, { users: 0 });
+  const client = clientOf(sim, { maxRetries: 0 });
+  const fail = (times) => sim.injectFault({ method: "POST", path: "/v1/users", type: "status", status: 502, times });
+  // 4 unanswered, one created, 4 unanswered, a 422, 4 unanswered, an invalid row (not sent), then 1 more: 5 in a row.
+  const records = roster(21);
+  records[14] = person(14, { password: "abc" });
+  records[19] = person(19, { gender: "X" });
+  fail(4);
+  const seen = [];
+  const error = await rejects(importRoster(client, records, { onProgress: ({ done }) => {
+    seen.push(done);
+    if (done === 5 || done === 10) fail(4);
+    if (done === 15) fail(Infinity);
+  } }), "server");
+  assert.equal(error.kind, "server");
+  assert.match(error.message, /stopped after 5 records in a row/);
+  assert.equal(seen.at(-1), 20, "the run went past 4 unanswered in a row three times, and stopped at the 5th after the 422 (the invalid row between not counting)");
+  assert.deepEqual(sim.listAll().map((u) => u.email), [records[4].email, records[9].email]);
+
+  // With a larger limit the same failures are reported, not stopped at.
+  sim.clearFaults();
+  const r = await importRoster(client, roster(8, 100), { maxConsecutiveFailures: 10, onProgress: ({ done }) => { if (done === 1) fail(6); } });
+  assert.deepEqual([r.created.length, r.failed.length], [2, 6]);
+  assert.ok(r.failed.every((f) => f.error.kind === "server" && f.error.retryable));
+
+  for (const bad of [0, 1.5, -1, "5", NaN, Infinity]) {
+    const e = await rejects(importRoster(client, roster(1, 200), { maxConsecutiveFailures: bad }), "invalid_input");
+    assert.equal(e.kind, "invalid_input", String(bad));
+    assert.match(e.message, /importRoster: maxConsecutiveFailures must be a whole number of at least 1/);
+  }
+});
+
+test("importRoster: rate_limited stops the run at once (a Retry-After longer than maxRetryAfterMs): one request, not one per record", async (t) => {
+  const sim = await setup(t, { users: 0 });
+  const client = clientOf(sim, { maxRetries: 0 });
+  const store = new MemoryStore();
+  sim.clearLog();
+  const records = roster(30);
+  const error = await rejects(importRoster(client, records, { store, key: "k", onProgress: ({ done }) => {
+    if (done === 3) sim.injectFault({ method: "POST", path: "/v1/users", type: "status", status: 429, headers: { "Retry-After": "600" }, times: Infinity });
+  } }), "rate_limited");
+  assert.equal(error.retryable, true);
+  assert.equal(posts(sim), 4, "3 created, then one 429");
+  sim.clearFaults();
+  sim.clearLog();
+  const rerun = await importRoster(client, records, { store, key: "k" });
+  assert.deepEqual([posts(sim), rerun.created.length], [27, 30]);
 });
 
 test("importRoster: abort mid-way rejects with aborted; the rerun resumes; a finished rerun sends nothing", async (t) => {
@@ -419,6 +473,45 @@ test("importRoster: an email change, once resolved as the docs say, is sent by t
   const night3 = await run([moved]);
   assert.deepEqual([night3.emailChanged.length, night3.updated.length, posts(sim) - before], [0, 1, 1]);
   assert.equal(sim.getUser(vomoUserId).phone, "555-0102", "the change that came with the new email arrived");
+});
+
+test("importRoster: with a mapping, a record taking the email another record of the roster left is not sent (it would update that one's VOMO user); once the change is resolved both go through", async (t) => {
+  const sim = await setup(t, { users: 0 });
+  const client = clientOf(sim);
+  const mapping = memoryMapping();
+  const store = new MemoryStore();
+  const run = (records) => importRoster(client, records, { store, key: "nightly", mapping });
+  const ada = person(1, { firstName: "Ada" });
+  await run([ada, person(2)]);
+  const adaId = mapping.map.get("ext-1").vomoUserId;
+  // In the CRM, Ada (ext-1) has a new address, and her old one was given to a newcomer (ext-3),
+  // who comes first in the file.
+  const movedAda = { ...ada, email: "ada.new@roster.example.org" };
+  const newcomer = person(3, { firstName: "Newcomer", email: ada.email.toUpperCase() });
+  sim.clearLog();
+  const night2 = await run([newcomer, person(2), movedAda]);
+  assert.equal(posts(sim), 0, "nothing is sent: ext-2 settled last night");
+  assert.deepEqual(night2.emailChanged.map((c) => [c.index, c.externalId, c.oldEmail, c.newEmail]), [[2, "ext-1", ada.email, movedAda.email]]);
+  assert.equal(night2.failed.length, 1);
+  const f = night2.failed[0];
+  assert.deepEqual([f.index, f.externalId, f.error.kind], [0, "ext-3", "invalid_input"]);
+  assert.equal(f.error.message, `${ada.email} was the email of external id ext-1 (VOMO user ${adaId}) until its email changed to ${movedAda.email}: `
+    + "sending this record would update that user; resolve that email change first");
+  assert.equal(sim.getUser(adaId).first_name, "Ada", "Ada's VOMO user was not overwritten with the newcomer");
+  assert.equal(mapping.map.get("ext-3"), undefined, "the newcomer is not mapped to Ada's user");
+
+  // Resolved as the docs say: Ada's email changed in VOMO, and the mapping updated.
+  sim.changeEmail(adaId, movedAda.email);
+  mapping.set("ext-1", { vomoUserId: adaId, email: movedAda.email });
+  sim.clearLog();
+  const night3 = await run([newcomer, person(2), movedAda]);
+  assert.equal(posts(sim), 2, "the newcomer and Ada; ext-2 is settled");
+  assert.deepEqual(night3.created.map((c) => c.externalId), ["ext-3", "ext-2"]);
+  assert.deepEqual(night3.updated.map((c) => c.externalId), ["ext-1"]);
+  assert.deepEqual([night3.failed.length, night3.emailChanged.length], [0, 0]);
+  assert.equal(sim.getUser(adaId).email, movedAda.email);
+  assert.notEqual(mapping.map.get("ext-3").vomoUserId, adaId, "the newcomer has a VOMO user of her own");
+  assert.equal(sim.count(), 3);
 });
 
 test("importRoster: a mapping whose set fails after the upsert went through stops the import; the rerun sends it again and writes the mapping", async (t) => {

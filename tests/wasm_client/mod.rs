@@ -243,6 +243,7 @@ pub async fn import() {
         store: Some(&store),
         key: Some("import-1".into()),
         checkpoint_every: 1,
+        max_consecutive_failures: vomo_users::import::DEFAULT_MAX_CONSECUTIVE_FAILURES,
         mapping: Some(&mapping),
         previous_base_url: None,
     };

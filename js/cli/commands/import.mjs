@@ -61,7 +61,8 @@ VOMO has the new email (or it is a new person), import the failed file with
 --accept-email-changes. Progress goes to stderr:
 a bar with ETA on a terminal, plain lines otherwise. With --json the last stdout line is the
 summary {"created":n,"updated":n,"failed":n,...}. Exit 1 when rows failed with a retryable
-error (a rerun retries them).
+error (a rerun retries them), or when the run stopped (progress saved): the token refused,
+rate-limited, or the API down (5 rows in a row failed without an answer).
 
   --key KEY                the import's name in the state directory
   --state-dir DIR          default $XDG_STATE_HOME/vomo-users or ~/.local/state/vomo-users;
@@ -100,7 +101,10 @@ error (a rerun retries them).
       });
     } catch (e) {
       progress.end();
-      if (["aborted", "auth", "forbidden", "not_found"].includes(e?.kind)) {
+      // A run that stopped (rather than one refused before it began): its progress is saved.
+      // Retryable kinds reach here only from a stop: rate_limited, or an outage (see docs/import.md).
+      if (["aborted", "auth", "forbidden", "not_found"].includes(e?.kind) || e?.retryable === true
+        || /^importRoster: stopped after \d+ records in a row/.test(e?.message ?? "")) {
         out.err(`vomo-users: ${e.kind === "aborted" ? "interrupted" : "stopped"}: progress saved under key ${key} in ${stateDir};`
           + " run the same command again to resume");
       }
