@@ -77,6 +77,7 @@ pub mod app {
             store: Some(&store),
             key: Some("roster".into()),
             checkpoint_every: 50,
+            max_consecutive_failures: vomo_users::import::DEFAULT_MAX_CONSECUTIVE_FAILURES,
             mapping: Some(&mapping),
             previous_base_url: None,
         };
