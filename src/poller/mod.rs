@@ -286,10 +286,11 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         let mono = self.client.runtime().monotonic_ms();
         let mut lease = Held::acquire(&self.store, self.keys.key("lease"), token, started, mono, Holder::POLL).await?;
         let outcome = self.poll_holding_lease(max_requests, call, started, &mut lease).await;
-        let released = lease.release(&self.store).await;
-        let report = outcome?;
-        released?;
-        Ok(report)
+        // A release the store fails is left to expire (`LEASE_MS`): the poll's changes were
+        // delivered and its checkpoint saved before it; rejected here, the report would be lost
+        // and the poll read as one that failed.
+        let _ = lease.release(&self.store).await;
+        outcome
     }
 
     async fn poll_holding_lease(&self, max_requests: Option<u64>, call: &R::Call, started: f64, lease: &mut Held) -> Result<PollReport> {

@@ -514,6 +514,25 @@ test("importRoster: with a mapping, a record taking the email another record of 
   assert.equal(sim.count(), 3);
 });
 
+test("importRoster: a store that fails the lease's release, the run's last write: the result comes back all the same; the lease is left to expire (a rerun meanwhile is busy)", async (t) => {
+  const sim = await setup(t, { users: 0 });
+  const map = new Map();
+  // A plain { get, set } store (no setIf): the lease is written, and released with expires_at 0.
+  const store = {
+    get: (k) => map.get(k) ?? null,
+    set(k, v) {
+      if (k.endsWith("/lease") && JSON.parse(v).expires_at === 0) throw new Error("disk gone at the very end");
+      map.set(k, v);
+    },
+  };
+  const records = roster(4);
+  const r = await importRoster(clientOf(sim), records, { store, key: "k" });
+  assert.deepEqual(r.created.map((c) => c.externalId), records.map((x) => x.externalId));
+  assert.ok([...map.keys()].some((k) => k.endsWith("/lease")), "the lease stays, to expire");
+  const e = await rejects(importRoster(clientOf(sim), records, { store, key: "k" }), "busy");
+  assert.match(e.message, /2 minutes|120/);
+});
+
 test("importRoster: a mapping whose set fails after the upsert went through stops the import; the rerun sends it again and writes the mapping", async (t) => {
   const sim = await setup(t, { users: 0 });
   const client = clientOf(sim);

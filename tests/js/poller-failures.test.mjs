@@ -401,6 +401,30 @@ test("poller: a store that runs out of room mid-poll: the poll rejects, the next
   }
 });
 
+test("poller: a store that fails the lease's release, the poll's last write: the report comes back and every change was delivered once; the lease is left to expire", async (t) => {
+  const { sim, client } = await setup(t);
+  const map = new Map();
+  let failRelease = true;
+  const store = {
+    get: (k) => map.get(k) ?? null,
+    set(k, v) {
+      if (failRelease && k.endsWith("/lease") && JSON.parse(v).expires_at === 0) throw new Error("disk gone at the very end");
+      map.set(k, v);
+    },
+  };
+  const seen = [];
+  const poller = new UserPoller({ client, store, customerId: "c", onUser: ({ user }) => { seen.push(user.id); } });
+  const report = await poller.poll();
+  assert.equal(report.complete, true);
+  assert.equal(report.processed, 40);
+  assert.deepEqual([seen.length, new Set(seen).size], [40, 40]);
+  await rejects(poller.poll(), "busy");
+  failRelease = false;
+  map.delete([...map.keys()].find((k) => k.endsWith("/lease")));   // as its expiry would
+  assert.equal((await poller.poll()).processed, 0);
+  assert.equal(seen.length, 40, "nothing delivered twice");
+});
+
 test("poller: an onDeadLetter that throws (a dead-letter sink that is down too) loses nothing: the change stays queued and arrives once later", async (t) => {
   const { sim, client } = await setup(t);
   const failing = sim.listAll()[3].id;
