@@ -56,10 +56,26 @@ pub struct ParsedRoster {
     pub ignored_columns: Vec<String>,
 }
 
+/// Excel's separator hint: a first line `sep=;` (any one ASCII character, the line quoted or
+/// not) names the separator of the rest of the file and is no row. Returns the separator and
+/// the text after that line.
+fn separator_hint(text: &str) -> Option<(u8, &str)> {
+    let (quoted, rest) = match text.strip_prefix("\"sep=") {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix("sep=")?),
+    };
+    let d = *rest.as_bytes().first().filter(|d| d.is_ascii() && !matches!(d, b'\r' | b'\n' | b'"'))?;
+    let rest = &rest[1..];
+    let rest = if quoted { rest.strip_prefix('"')? } else { rest };
+    let rest = rest.strip_prefix("\r\n").or_else(|| rest.strip_prefix('\n')).or_else(|| rest.strip_prefix('\r'))?;
+    Some((d, rest))
+}
+
 /// Parses a CSV roster. A header row is required and must name an email, a first-name and a
 /// last-name column. Cells are separated by commas; a file whose header row finds those
 /// columns only when split at semicolons or tabs (a spreadsheet saved with a European list
-/// separator, or as tab-separated text) is read with that separator instead.
+/// separator, or as tab-separated text) is read with that separator instead. A first line
+/// `sep=;` names the separator (as Excel reads it) and is skipped.
 ///
 /// ```
 /// let csv = "\u{feff}First Name,Last Name,Email Address\r\n\"Lee, Ann\",Park,ann@x.org\r\n";
@@ -78,6 +94,10 @@ pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
              byte order mark; save it as \"CSV UTF-8\" and try again"
         )));
     }
+    let (hint, text, skipped_lines) = match separator_hint(text) {
+        Some((d, rest)) => (Some(d), rest, 1),
+        None => (None, text, 0),
+    };
     let reader =
         |delimiter| csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).delimiter(delimiter).from_reader(text.as_bytes());
     let header_row = |delimiter| {
@@ -87,9 +107,12 @@ pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
         let missing = REQUIRED.into_iter().find(|r| !columns.contains(&Some(*r)));
         Ok::<_, VomoError>((headers, columns, missing))
     };
-    let (mut delimiter, (mut headers, mut columns, missing)) = (b',', header_row(b',')?);
+    let first = hint.unwrap_or(b',');
+    let (mut delimiter, (mut headers, mut columns, missing)) = (first, header_row(first)?);
     if let Some(required) = missing {
-        let other = [b';', b'\t'].into_iter().find_map(|d| match header_row(d) {
+        // Another separator is tried only when the file named none.
+        let others = if hint.is_some() { &[][..] } else { &[b';', b'\t'][..] };
+        let other = others.iter().find_map(|&d| match header_row(d) {
             Ok((h, c, None)) => Some((d, h, c)),
             _ => None,
         });
@@ -127,12 +150,12 @@ pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
         let row = match row {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
+                let line = e.position().map_or(0, |p| lines.line_at(p.byte()) + skipped_lines);
                 errors.push(RowError { line, message: format!("unreadable row ({e})"), record: Map::new() });
                 continue;
             }
         };
-        let line = row.position().map_or(0, |p| lines.line_at(p.byte()));
+        let line = row.position().map_or(0, |p| lines.line_at(p.byte()) + skipped_lines);
         if row.iter().all(str::is_empty) {
             continue;
         }
@@ -423,6 +446,25 @@ mod tests {
         assert_eq!(r.records[39_999]["line"], 40_001);
         // Linear gives ~8x; the quadratic scan gave ~60x. 24x leaves room for a noisy machine.
         assert!(t_large < 24.0 * t_small.max(0.002), "5k rows {t_small:.3} s, 40k rows {t_large:.3} s");
+    }
+
+    #[test]
+    fn a_sep_line_names_the_separator_and_is_no_row() {
+        for (hint, sep) in [("sep=;", ";"), ("\"sep=|\"", "|"), ("sep=,", ","), ("sep=\t", "\t")] {
+            for eol in ["\r\n", "\n"] {
+                let csv = format!("{hint}{eol}First Name{sep}Last Name{sep}Email{eol}Ann{sep}Park{sep}ann@x.org{eol}Bo{sep}Li{eol}");
+                let r = parse_roster_csv(&csv).unwrap();
+                assert_eq!(r.records.len(), 1, "{hint:?}");
+                assert_eq!((r.records[0]["firstName"].as_str(), r.records[0]["line"].as_u64()), (Some("Ann"), Some(3)), "{hint:?}");
+                assert_eq!(r.errors[0].line, 4, "line numbers count the sep line: {hint:?}");
+            }
+        }
+        // The named separator is the one used: no other is tried.
+        let e = parse_roster_csv("sep=;\nFirst Name,Last Name,Email\nA,B,a@x.org\n").unwrap_err();
+        assert_eq!(e.message, "roster CSV: no column for email (headers: First Name,Last Name,Email)");
+        // A header that only begins like one is a header.
+        let e = parse_roster_csv("sep=;x\nA;B\n").unwrap_err();
+        assert!(e.message.contains("headers: sep=;x"), "{}", e.message);
     }
 
     #[test]
