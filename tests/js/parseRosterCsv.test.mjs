@@ -65,6 +65,16 @@ test("a semicolon- or tab-separated roster (a European spreadsheet's CSV, a TSV)
   }
 });
 
+test("a first line sep=| (Excel's separator hint) names the separator and is no row; line numbers count it", () => {
+  const text = "\uFEFFsep=|\r\n" + CSV.slice(1).replaceAll(",", "|").replace('"Okafor| Nia"', '"Okafor, Nia"');
+  const { records, errors, ignoredColumns } = parseRosterCsv(Buffer.from(text));
+  const plain = parseRosterCsv(CSV);
+  assert.deepEqual(records.map(({ line, ...r }) => r), plain.records.map(({ line, ...r }) => r));
+  assert.deepEqual(records.map((r) => r.line), plain.records.map((r) => r.line + 1));
+  assert.deepEqual(errors.map((e) => e.line), plain.errors.map((e) => e.line + 1));
+  assert.deepEqual(ignoredColumns, ["Shoe Size"]);
+});
+
 test("the same roster with LF, CRLF or CR (\"CSV (Macintosh)\") line endings gives the same records, errors and line numbers", () => {
   const lines = ["First Name,Last Name,Email", "Ana,Lima,ana@example.org", "", "Bo,Only", "\"Cy\nCy\",Dee,cy@example.org", "Di,Eve,di@example.org"];
   const lf = parseRosterCsv(lines.join("\n"));
