@@ -54,7 +54,11 @@ async function readToken(values, env, out, command) {
     try {
       token = (await readFile(values["token-file"], "utf8")).trim();
     } catch (e) {
-      throw new UsageError(`--token-file: cannot read ${values["token-file"]} (${e.code ?? e.message})`, command);
+      // The value may be the token itself, pasted where its file belongs: named only when it
+      // holds a '/' (a VOMO token, a JWT or a Sanctum "id|secret", holds none).
+      const path = values["token-file"];
+      const named = /[/\\]/.test(path) ? path : "the file given (its name is not repeated: without a '/' it may be the token itself; write ./NAME for a file here)";
+      throw new UsageError(`--token-file: cannot read ${named} (${e.code ?? "unreadable"})`, command);
     }
     out.hide(token);
     if (!token) throw new UsageError(`--token-file: ${values["token-file"]} is empty`, command);

@@ -110,6 +110,14 @@ test("no token: exit 2 naming VOMO_TOKEN and --token-file; an unreadable token f
   const missing = await cli(["list", "--token-file", join(dir, "nope")], { env });
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /--token-file: cannot read .*nope \(ENOENT\)/);
+  // The token pasted where its file belongs: not echoed (a token holds no '/').
+  const pasted = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2VjcmV0LXBhc3RlZA";
+  for (const value of [pasted, `42|${pasted}`]) {
+    const r = await cli(["list", "--token-file", value], { env });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--token-file: cannot read the file given \(its name is not repeated: .*\) \(ENOENT\)/);
+    assert.ok(!r.stderr.includes(pasted.slice(0, 12)) && !r.stdout.includes(pasted.slice(0, 12)), r.stderr);
+  }
   await writeFile(join(dir, "empty"), "\n");
   const empty = await cli(["list", "--token-file", join(dir, "empty")], { env: { VOMO_BASE_URL: "http://127.0.0.1:59/v1" } });
   assert.equal(empty.code, 2);
