@@ -40,6 +40,20 @@ export interface Settings {
 export class ConfigError extends Error {}
 
 /**
+ * A client for a customer's token. Whether the package can send a token is its own rule (a
+ * space or line break inside is refused): a token it refuses is a ConfigError naming the
+ * problem, never the token. Registration (routes.ts) asks the same question before storing one.
+ */
+export function clientFor(token: string, options: Omit<ConstructorParameters<typeof VomoClient>[0], "token">): VomoClient {
+  try {
+    return new VomoClient({ token, ...options });
+  } catch (e) {
+    if (e instanceof VomoError && e.kind === "invalid_input") throw new ConfigError(`the customer's token cannot be sent: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
  * The rule for a customer id, as the README states it. An id names the customer's Durable
  * Object and its token secret (tokenName); "import" is the name under which the package's
  * poller keeps the imports' progress, so it refuses it as a customer id.

@@ -4,10 +4,10 @@
 // the participation scan is incomplete, or after a transient error. Keys under "ops/" are
 // this Worker's own (status and metrics); the package keeps its state under "vomo-users/".
 import { DurableObject } from "cloudflare:workers";
-import { UserPoller, VomoClient, VomoError, policy } from "vomo-users";
+import { UserPoller, VomoError, policy } from "vomo-users";
 import type { PollResult, PollerHealth } from "vomo-users";
 import { DurableObjectStore } from "vomo-users/stores";
-import { ConfigError, settings, tokenFor, tokenName, type AppEnv, type Settings } from "./config";
+import { ConfigError, clientFor, settings, tokenFor, tokenName, type AppEnv, type Settings } from "./config";
 import { seal, unseal, type Sealed } from "./vault";
 import { Subrequests, sinkFor, type Sink } from "./delivery";
 import { deadLetter, participationEvent, userEvent } from "./events";
@@ -154,15 +154,6 @@ class BoundElsewhere extends ConfigError {
  * break inside it: the registration route refuses those, a secret may hold one) is a
  * ConfigError, which alerts on "config" catch, not an invalid_input retried every cron.
  */
-function clientFor(token: string, options: Omit<ConstructorParameters<typeof VomoClient>[0], "token">): VomoClient {
-  try {
-    return new VomoClient({ token, ...options });
-  } catch (e) {
-    if (e instanceof VomoError && e.kind === "invalid_input") throw new ConfigError(`the customer's token cannot be sent: ${e.message}`);
-    throw e;
-  }
-}
-
 function describe(e: unknown): SliceError {
   if (e instanceof VomoError) return { kind: e.kind, status: e.status, retryable: e.retryable, message: e.message };
   if (e instanceof ConfigError) return { kind: "config", status: null, retryable: false, message: e.message };

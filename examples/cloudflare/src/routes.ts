@@ -9,8 +9,7 @@
 // Only known customers (the CUSTOMERS var or registered) have routes: nobody can create
 // objects at will. A refused customer's health, poll and accept-base-url answer 409 with the
 // reason; a setting that cannot work makes them 503, naming it.
-import { VomoClient, VomoError } from "vomo-users";
-import { CUSTOMER_ID_RULE, ConfigError, invalidCustomerId, listedCustomers, settings, type AppEnv } from "./config";
+import { CUSTOMER_ID_RULE, ConfigError, clientFor, invalidCustomerId, listedCustomers, settings, type AppEnv } from "./config";
 import { log } from "./log";
 import { KEY_RULE, validKey } from "./vault";
 import { registry } from "./registry";
@@ -54,9 +53,9 @@ async function register(request: Request, env: AppEnv, customerId: string): Prom
   // A token the package would refuse to send (a space or line break inside) is refused here,
   // by the package's own rule, instead of failing every slice later.
   try {
-    new VomoClient({ token, baseUrl: "https://api.vomo.org/v1" });
+    clientFor(token, { baseUrl: "https://api.vomo.org/v1" });
   } catch (e) {
-    if (e instanceof VomoError && e.kind === "invalid_input") return json({ error: e.message }, 400);
+    if (e instanceof ConfigError) return json({ error: e.message }, 400);
     throw e;
   }
   const refused = await registry(env).add(customerId);
