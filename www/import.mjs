@@ -33,7 +33,7 @@ const writeResume = (entry, scope) => localStorage.setItem(resumeKey(scope), JSO
 /** Removes the saved progress of import `key` of API `scope`. */
 function forgetImport(key, scope) {
   const stored = storedImport(key, scope);
-  for (const k of Object.keys(localStorage)) if (k.startsWith(stored)) localStorage.removeItem(k);
+  for (const k of Object.keys(localStorage)) if (k === stored || k.startsWith(`${stored}/`)) localStorage.removeItem(k);
 }
 
 /** Notes `key` as finished against `scope`; the progress of finished imports before the last KEEP_FINISHED is removed. */
@@ -211,10 +211,17 @@ export function setupImport() {
   // before the page goes (the store is synchronous); tested by a reload mid-run in Chromium.
   window.addEventListener("pagehide", () => controller?.abort());
   onClient(() => setButtons()); // another API: its own paused import, or none
-  $("import-forget").addEventListener("click", () => {
-    forgetImport(current.key, apiScope());
-    if (readResume()?.key === current.key) localStorage.removeItem(resumeKey());
-    say($("import-summary"), `saved progress of ${current.fileName} forgotten: Start imports it from the beginning`);
+  // Forgets under the import's own Web Lock: a run of the file in another tab would otherwise
+  // write part of its progress back, and its lease.
+  $("import-forget").addEventListener("click", async () => {
+    const { key, fileName } = current;
+    const scope = apiScope();
+    const done = await inOneTab(`${resumeKey(scope)}:${key}`, () => {
+      forgetImport(key, scope);
+      if (readResume()?.key === key) localStorage.removeItem(resumeKey(scope));
+    });
+    say($("import-summary"), done === ANOTHER_TAB ? `another tab of this page is importing ${fileName}: pause it there before forgetting its progress`
+      : `saved progress of ${fileName} forgotten: Start imports it from the beginning`, done === ANOTHER_TAB);
     setButtons();
   });
   setButtons();

@@ -104,7 +104,7 @@ test("admin changes: Cancel stops a poll (AbortSignal); Forget saved poll state 
 
   // Forget: the saved state goes, and the next poll is an initial sync of everyone again.
   await page.click("#poll-forget");
-  assert.equal(await page.textContent("#poll-status"), "saved poll state forgotten: the next poll is an initial sync");
+  assert.equal(await waitText(page, "#poll-status", /forgotten|another tab/), 'saved poll state of customer "admin" forgotten: its next poll is an initial sync');
   assert.equal((await page.evaluate(() => Object.keys(localStorage))).filter((k) => k.startsWith("vomo-admin:poll:")).length, 0);
   await page.click("#poll-run");
   assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 30 changes /);
@@ -112,7 +112,7 @@ test("admin changes: Cancel stops a poll (AbortSignal); Forget saved poll state 
   await assertClean(admin);
 });
 
-test("admin changes: two tabs: Poll in a second tab while the first polls the same customer is refused (Web Lock); each user arrives once", async (t) => {
+test("admin changes: two tabs: Poll or Forget in a second tab while the first polls the same customer is refused (Web Lock); each user arrives once, and the state stays", async (t) => {
   const admin = await openAdmin(t, { sim: { users: 30, seed: 4, now: "2026-01-01T00:00:00Z" } });
   const { page, sim, site, context } = admin;
   const other = await context.newPage();
@@ -128,6 +128,10 @@ test("admin changes: two tabs: Poll in a second tab while the first polls the sa
   await other.click("#poll-run");
   assert.equal(await waitText(other, "#poll-status", /^(another tab|poll )/),
     'another tab of this page is polling customer "admin": poll again when it has finished');
+  // Nor may it forget the state the running poll writes (it would write part of it back).
+  await other.click("#poll-forget");
+  assert.equal(await waitText(other, "#poll-status", /forget its state|forgotten/),
+    'another tab of this page is polling customer "admin": forget its state when that poll has finished');
   assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 30 changes \(/);
   assert.equal((await feed(page)).length, 30);
   assert.equal((await feed(other)).length, 0, "the second tab delivered nothing");

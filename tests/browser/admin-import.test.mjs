@@ -127,7 +127,7 @@ test("admin import: a roster saved as Windows-1252 is refused by line, nothing p
   await assertClean(admin);
 });
 
-test("admin import: a second tab resuming the file while the first imports it is refused (Web Lock); a reload mid-run gives the key back, so the same file resumes at once", async (t) => {
+test("admin import: a second tab resuming or forgetting the file while the first imports it is refused (Web Lock); a reload mid-run gives the key back, so the same file resumes at once", async (t) => {
   const admin = await openAdmin(t, { sim: { users: 5, seed: 5 } });
   const { page, sim, site, context } = admin;
   const rows = Array.from({ length: 60 }, (_, i) => `crm-${i},Vol${i},Teer,vol${i}@tabs.example`);
@@ -149,6 +149,10 @@ test("admin import: a second tab resuming the file while the first imports it is
   await other.click("#import-resume");
   assert.equal(await waitText(other, "#import-summary", /^(paused|stopped|import of|another tab)/),
     "another tab of this page is importing tabs.csv: follow it there");
+  // Nor may it forget the progress the running import writes (it would write part of it back).
+  await other.click("#import-forget");
+  assert.equal(await waitText(other, "#import-summary", /before forgetting|forgotten/),
+    "another tab of this page is importing tabs.csv: pause it there before forgetting its progress");
   assert.ok(await page.$eval("#import-progress", (p) => p.value) < 60, "the first tab was still importing");
   await other.close(); // its pagehide must leave the first tab's lease alone
   await page.waitForFunction(() => document.getElementById("import-progress").value >= 8);
