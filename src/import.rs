@@ -100,7 +100,7 @@ pub struct Progress {
     /// Records not sent because their email changed for their external id (see `Mapping`).
     pub email_changed: usize,
     /// Estimated milliseconds until the last record is done: the records still to send, at
-    /// the pace of those sent so far.
+    /// the pace of those sent so far, and never faster than the client's request rate.
     pub eta_ms: Option<f64>,
 }
 
@@ -539,7 +539,10 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
         }
         let elapsed = client.runtime().now_ms() - started;
         let remaining = to_send.get(index + 1).copied().unwrap_or(0);
-        let eta_ms = (sent > 0).then(|| elapsed / sent as f64 * remaining as f64);
+        // Never faster than the throttle lets records go: the first ones leave at once (the
+        // pace of one sent at once would promise the whole roster in moments).
+        let slot_ms = Some(1000.0 / client.current_rps()).filter(|s| s.is_finite()).unwrap_or(0.0);
+        let eta_ms = (sent > 0).then(|| (elapsed / sent as f64).max(slot_ms) * remaining as f64);
         on_progress(&Progress {
             done: index + 1,
             total,

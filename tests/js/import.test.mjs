@@ -548,6 +548,14 @@ test("importRoster: a mapping whose set fails after the upsert went through stop
   assert.ok(await mapping.get("ext-1"), "its mapping was written by the rerun");
 });
 
+test("importRoster: the ETA is never faster than the client's rate: the first record, sent at once, does not promise the rest in moments", async (t) => {
+  const sim = await setup(t, { users: 0 });
+  const seen = [];
+  await importRoster(clientOf(sim, { requestsPerSecond: 5 }), roster(6), { onProgress: (p) => seen.push(p.etaMs) });
+  // After record k of 6, 6 - k are left, at most 5 a second: at least (6 - k) * 200 ms.
+  seen.forEach((eta, i) => assert.ok(eta >= (5 - i) * 200, `after record ${i + 1}: ETA ${eta} ms`));
+});
+
 test("importRoster: onProgress must be a function; what it throws or rejects changes nothing; progress counts email changes; the ETA counts only what is left to send", async (t) => {
   const sim = await setup(t, { users: 0 });
   const client = clientOf(sim, { maxRetries: 0 });
