@@ -282,21 +282,25 @@ test("a row that failed with a retryable error: exit 1 naming the kind; the reru
   assert.equal(existsSync(join(dir, "flaky.failed.csv")), false);
 });
 
-test("an API that asks for a pause longer than the client waits (429, Retry-After 600) stops the import at the first row, not one 429 per row; the note says how to resume", async (t) => {
+test("an API that asks for a pause longer than the client waits (429, Retry-After 600) stops the import at the first row, not one 429 per row; the note says how to resume, and that the failed file is an earlier run's", async (t) => {
   const { sim, env, dir } = await world(t);
   const file = join(dir, "roster.csv");
-  await writeFile(file, roster(5));
+  await writeFile(file, roster(5, "crm-6,Bad,Gender,bad6@example.org,X\r\n"));
+  await writeFile(join(dir, "roster.failed.csv"), "Line,Error\r\n9,server\r\n"); // left by an earlier run
   sim.injectFault({ method: "POST", path: "/v1/users", type: "status", status: 429, headers: { "Retry-After": "600" }, times: Infinity });
   const args = ["import", file, "--key", "paused", "--state-dir", join(dir, "state"), "--json", "--rate", "500"];
   const r = await cli(args, { env });
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /^vomo-users: rate_limited error \(HTTP 429\)/m);
   assert.match(r.stderr, /stopped: progress saved under key paused in .*; run the same command again to resume/);
+  assert.match(r.stderr, /note: .*roster\.failed\.csv is from an earlier run, not this one; the run that finishes rewrites it/);
   assert.equal(posts(sim).length, 1);
   sim.clearFaults();
   const again = await cli(args, { env });
   assert.equal(again.code, 0, again.stderr);
   assert.equal(jsonLines(again.stdout).at(-1).created, 5);
+  assert.doesNotMatch(again.stderr, /from an earlier run/);
+  assert.match(await readFile(join(dir, "roster.failed.csv"), "utf8"), /^7,invalid_input,.*crm-6/m, "rewritten by the run that finished");
 });
 
 test("a roster without an email column is bad usage (exit 2), nothing sent", async (t) => {

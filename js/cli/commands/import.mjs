@@ -2,6 +2,7 @@
 // progress saved in the state directory under a key, Ctrl-C as an abort (progress is saved,
 // a rerun with the same key resumes) and the failed rows written next to the roster.
 import { readFile, writeFile, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { importRoster, parseRosterCsv, toRosterCsv } from "vomo-users";
@@ -107,6 +108,10 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
         || /^importRoster: stopped after \d+ records in a row/.test(e?.message ?? "")) {
         out.err(`vomo-users: ${e.kind === "aborted" ? "interrupted" : "stopped"}: progress saved under key ${key} in ${stateDir};`
           + " run the same command again to resume");
+        // Written only by a run that finishes: one left from an earlier run is not this run's list.
+        if (existsSync(failedPathOf(file))) {
+          out.err(`vomo-users: note: ${failedPathOf(file)} is from an earlier run, not this one; the run that finishes rewrites it`);
+        }
       }
       throw e;
     } finally {
