@@ -7,6 +7,7 @@
 // the exact MIME types the wasm loader needs (`application/wasm` for streaming compile).
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
+import { createHash } from "node:crypto";
 import { extname, join, normalize, sep } from "node:path";
 
 const TYPES = {
@@ -32,6 +33,15 @@ async function fileFor(path) {
   }
 }
 
+/** The page's CSP: the inline scripts of www/index.html (its import map) allowed by hash. */
+export async function contentSecurityPolicy(www) {
+  const page = await readFile(join(www, "index.html"), "utf8").catch(() => "");
+  const hashes = [...page.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)].filter(([, body]) => body.trim())
+    .map(([, body]) => `'sha256-${createHash("sha256").update(body).digest("base64")}'`);
+  return [`script-src 'self' 'wasm-unsafe-eval' ${hashes.join(" ")}`.trim(), "object-src 'none'", "base-uri 'none'",
+    "form-action 'none'", "frame-ancestors 'none'"].join("; ");
+}
+
 /**
  * Starts the server. `www`: the page's folder; `pkg`: the package folder served at /pkg/
  * (null: serve only `www`, e.g. a static build that carries its own pkg/); `config`: the
@@ -42,9 +52,13 @@ async function fileFor(path) {
 export async function startAdminServer({ www, pkg = null, config = null, port = 0, host = "localhost",
   listenHost = "127.0.0.1" } = {}) {
   // On every answer: no framing by another site (clickjacking), no content sniffing, no
-  // Referer to the API. A full script CSP is left to the host of a static build.
+  // Referer to the API, and scripts only from this server: a name or email that got into the
+  // page as markup could run nothing. The inline import map is allowed by its hash, taken from
+  // the page served; WebAssembly needs 'wasm-unsafe-eval'. No form may submit anywhere (a
+  // Connect form submitted without its script would put the token in a URL). Requests to the
+  // API go to whatever origin the operator connects to, so connect-src is left open.
   const SAFETY = { "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "frame-ancestors 'none'", "Referrer-Policy": "no-referrer" };
+    "Content-Security-Policy": await contentSecurityPolicy(www), "Referrer-Policy": "no-referrer" };
   const loopback = ["127.0.0.1", "::1", "localhost"].includes(listenHost);
   const server = createServer(async (req, res) => {
     for (const [k, v] of Object.entries(SAFETY)) res.setHeader(k, v);

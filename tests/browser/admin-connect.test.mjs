@@ -112,7 +112,18 @@ test("admin: user text cannot reorder a feed line (bidi isolated); the admin ser
 
   const res = await fetch(site.url);
   assert.equal(res.headers.get("x-frame-options"), "DENY");
-  assert.equal(res.headers.get("content-security-policy"), "frame-ancestors 'none'");
+  const csp = res.headers.get("content-security-policy");
+  assert.match(csp, /^script-src 'self' 'wasm-unsafe-eval' 'sha256-[A-Za-z0-9+/]+=*'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/);
+  // Under it, the page works (this test polled above), and a script that got into the page as
+  // markup does not run.
+  const ran = await page.evaluate(() => new Promise((ok) => {
+    const s = document.createElement("script");
+    s.textContent = "window.__injected = true";
+    document.addEventListener("securitypolicyviolation", () => ok(window.__injected === true), { once: true });
+    document.body.append(s);
+    setTimeout(() => ok(window.__injected === true), 2000);
+  }));
+  assert.equal(ran, false, "an inline script is refused");
   assert.equal(res.headers.get("x-content-type-options"), "nosniff");
   await res.arrayBuffer();
   const { request } = await import("node:http");
