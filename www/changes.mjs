@@ -91,20 +91,36 @@ export function setupChanges() {
   });
   cancel.addEventListener("click", () => controller?.abort());
 
-  $("poll-reconcile").addEventListener("click", async () => {
+  // One reconcile at a time, with its progress and its own Cancel (a listing of every user
+  // takes minutes on a large organization). It reads the saved state only and holds no
+  // lease, so it may run beside a poll.
+  const reconcileButton = $("poll-reconcile");
+  const reconcileCancel = $("reconcile-cancel");
+  let reconciling = null;
+  reconcileButton.addEventListener("click", async () => {
     const out = $("reconcile-status");
     const list = $("reconcile-missing");
+    const mine = (reconciling = work());
+    reconcileButton.disabled = true;
+    reconcileCancel.disabled = false;
     say(out, "listing every visible user…");
     list.replaceChildren();
+    const onProgress = ({ phase, done, total }) => say(out, phase === "listing"
+      ? `listing every visible user… ${done} of ${total}` : `confirming not-visible users with their detail… ${done} of ${total}`);
     try {
-      const { missing, complete } = await makePoller().reconcile({ signal: work().signal });
+      const { missing, complete } = await makePoller().reconcile({ signal: mine.signal, onProgress });
       list.replaceChildren(...missing.map((id) => el("li", {}, `user #${id}: known, not visible now`)));
       say(out, `${missing.length} known id${missing.length === 1 ? "" : "s"} not visible${complete ? "" : " (listing incomplete: only what was reached)"}. ` +
         "Review them in VOMO: a user can be hidden without being deleted.");
     } catch (e) {
-      say(out, errorText(e), true);
+      say(out, e?.kind === "aborted" ? "reconcile cancelled: nothing was changed" : errorText(e), e?.kind !== "aborted");
+    } finally {
+      reconciling = null;
+      reconcileCancel.disabled = true;
+      reconcileButton.disabled = !currentClient();
     }
   });
+  reconcileCancel.addEventListener("click", () => reconciling?.abort());
 
   // Forgets the customer's state under the poll's own Web Lock: a poll of it in another tab
   // would otherwise write part of it back (its next checkpoint over a forgotten journal).

@@ -179,3 +179,27 @@ test("admin changes: saved poll state is kept per API: connected to another base
   await page.click("#poll-run");
   assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 0 changes/, "one API under two spellings shares one state");
 });
+
+test("admin changes: Reconcile shows its progress, runs once at a time, and Cancel reconcile stops it (nothing changed); the next one completes", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 60, seed: 21, now: "2026-01-01T00:00:00Z", perPage: 5 } });
+  const { page, sim } = admin;
+  await connect(page);
+  await control(sim, "POST", "clock", { advanceMs: 10_000 });
+  await page.click("#poll-run");
+  assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 60 changes \(/);
+
+  sim.configure({ latencyMs: 300 });   // 12 pages: a few seconds to cancel in
+  await page.click("#poll-reconcile");
+  assert.match(await waitText(page, "#reconcile-status", / of 60$/), /^listing every visible user… \d+ of 60$/);
+  assert.equal(await page.isDisabled("#poll-reconcile"), true, "no second reconcile beside it");
+  const listed = sim.log().length;
+  await page.click("#reconcile-cancel");
+  assert.equal(await waitText(page, "#reconcile-status", /cancelled|not visible|\[/), "reconcile cancelled: nothing was changed");
+  assert.ok(sim.log().length - listed <= 1, "at most the page under way when it was cancelled");
+  assert.equal(await page.isDisabled("#reconcile-cancel"), true);
+
+  sim.configure({ latencyMs: 0 });
+  await page.click("#poll-reconcile");
+  assert.match(await waitText(page, "#reconcile-status", /not visible|\[/), /^0 known ids not visible\. /);
+  await assertClean(admin);
+});
