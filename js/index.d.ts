@@ -479,10 +479,16 @@ export namespace importRoster {
    * progress under `key`, or its progress predates progress recording its API.
    */
   function storedBaseUrl(options: StoredImportBaseUrlOptions): Promise<string | null>;
+  /**
+   * Removes the saved progress of the import `key` (its settled records and log), so that the
+   * next run with the key sends every record again. Takes the key's lease for it: rejects with
+   * `busy` while a run holds the key. Resolves to whether there was any progress.
+   */
+  function forget(options: StoredImportBaseUrlOptions): Promise<boolean>;
 }
 export interface StoredImportBaseUrlOptions {
   store: KeyValueStore;
-  /** The import whose progress to read, as given to `importRoster` as `key`. */
+  /** The import, as given to `importRoster` as `key`. */
   key: string;
 }
 export interface FindOrCreateResult { user: User; created: boolean }

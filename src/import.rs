@@ -382,6 +382,42 @@ pub async fn stored_base_url<S: Store>(store: &S, key: &str) -> Result<Option<St
     Ok(read_header(store, &Keys::import(key)).await?.and_then(|h| h.api))
 }
 
+/// Removes the progress of the import `key` from `store`: its settled records, its log and its
+/// log's segments, so that the next run with `key` sends every record again. `Ok(false)` when
+/// there was none. Refused with `busy` while a run holds the key (this takes the key's lease
+/// for its writes). The log's header is blanked first, then the snapshot, then the rest is
+/// deleted where the store can delete: a forget cut short leaves the progress as it was, its
+/// snapshot without the later log (the records settled since are sent again, which the
+/// email-keyed upsert makes harmless), or nothing readable. Unreadable progress is removed too.
+pub async fn forget_import<S: Store>(store: &S, key: &str, now_ms: f64) -> Result<bool> {
+    let who = "importRoster.forget";
+    if key.trim().is_empty() {
+        return Err(VomoError::invalid_input(format!("{who}: key must be a non-empty string")));
+    }
+    check_key(key, who)?;
+    let base = Keys::import(key);
+    let lease_key = format!("{base}/lease");
+    let token = format!("forget-{now_ms:.0}");
+    crate::store::lease::acquire(store, &lease_key, &token, now_ms, Holder::IMPORT).await?;
+    let outcome = forget_progress(store, &base).await;
+    // Left to expire if the store fails it, as a run's (`import_roster`).
+    let _ = crate::store::lease::release(store, &lease_key, &token).await;
+    outcome
+}
+
+async fn forget_progress<S: Store>(store: &S, base: &str) -> Result<bool> {
+    let header_key = format!("{base}/log");
+    let header = store.get(&header_key).await?.filter(|t| !t.is_empty());
+    let segments = header.as_deref().and_then(|t| serde_json::from_str::<LogHeader>(t).ok()).map(|h| h.segments).unwrap_or_default();
+    if header.is_some() {
+        store.set(&header_key, "").await?;
+    }
+    let had_snapshot = crate::store::delete_chunked(store, base).await?;
+    crate::store::log::delete_segments(store, &header_key, &segments).await;
+    let _ = store.delete(&header_key).await;
+    Ok(header.is_some() || had_snapshot)
+}
+
 /// The header of the progress log under `key` (one value: one read), or `None` when none was saved.
 async fn read_header<S: Store>(store: &S, key: &str) -> Result<Option<LogHeader>> {
     let Some(text) = store.get(&format!("{key}/log")).await?.filter(|t| !t.is_empty()) else { return Ok(None) };
@@ -867,6 +903,98 @@ mod tests {
     }
 
     /// Read from the progress log's header alone, as `ProgressLog::save` writes it.
+    /// Progress under `name` saved 40 times (a snapshot and log segments, some chunked across
+    /// values by their size); returns what it holds.
+    fn saved_progress(store: &MemStore, name: &str) -> BTreeMap<String, Settled> {
+        block_on(async {
+            let mut saved = SavedImport::default();
+            let mut progress = Some(ProgressLog::load(store, name, "https://api.example/v1", None, &mut saved).await.unwrap());
+            for i in 0..40 {
+                let failed = FailedRecord {
+                    index: 0,
+                    external_id: Some(format!("x{i}")),
+                    email: format!("{}{i}@x.org", "n".repeat(4000)),
+                    error: (&VomoError::invalid_input("refused")).into(),
+                    fields: None,
+                };
+                settle(&mut saved, &mut progress, &format!("x:{i}"), Settled::Failed(failed));
+                progress.as_mut().unwrap().save(&saved).await.unwrap();
+            }
+            saved.settled
+        })
+    }
+
+    fn loaded(store: &MemStore, name: &str) -> Result<BTreeMap<String, Settled>> {
+        let mut saved = SavedImport::default();
+        block_on(ProgressLog::load(store, name, "https://api.example/v1", None, &mut saved))?;
+        Ok(saved.settled)
+    }
+
+    #[test]
+    fn forget_removes_every_key_of_the_import_and_no_other() {
+        let store = MemStore { compare_and_set: true, ..Default::default() };
+        let full = saved_progress(&store, "roster");
+        let other = saved_progress(&store, "roster-2");
+        let others: Vec<(String, String)> =
+            store.map.borrow().iter().filter(|(k, _)| k.contains("/roster-2")).map(|(k, v)| (k.clone(), v.clone())).collect();
+        assert!(
+            store.map.borrow().keys().filter(|k| k.contains("/roster/") || k.ends_with("/roster")).count() > 3,
+            "snapshot, header, segments"
+        );
+        assert!(block_on(forget_import(&store, "roster", 1_000.0)).unwrap());
+        let left: Vec<String> = store.map.borrow().keys().filter(|k| !k.contains("/roster-2")).cloned().collect();
+        assert_eq!(left, [format!("{}/lease", Keys::import("roster"))], "only the released lease");
+        assert_eq!(loaded(&store, "roster").unwrap(), BTreeMap::new());
+        let now: Vec<(String, String)> =
+            store.map.borrow().iter().filter(|(k, _)| k.contains("/roster-2")).map(|(k, v)| (k.clone(), v.clone())).collect();
+        assert_eq!(now, others, "the other import is untouched");
+        assert_eq!(loaded(&store, "roster-2").unwrap(), other);
+        assert!(!block_on(forget_import(&store, "roster", 2_000.0)).unwrap(), "nothing left to forget");
+        assert!(!full.is_empty());
+        // A run holding the key: refused, nothing removed.
+        block_on(crate::store::lease::acquire(&store, &format!("{}/lease", Keys::import("roster-2")), "run-1", 3_000.0, Holder::IMPORT))
+            .unwrap();
+        assert_eq!(block_on(forget_import(&store, "roster-2", 3_001.0)).unwrap_err().kind, ErrorKind::Busy);
+        assert_eq!(loaded(&store, "roster-2").unwrap(), other);
+        for bad in ["", " ", "a/b"] {
+            assert_eq!(block_on(forget_import(&store, bad, 0.0)).unwrap_err().kind, ErrorKind::InvalidInput, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_forget_cut_short_at_any_write_leaves_progress_a_run_can_read() {
+        for with_delete in [true, false] {
+            for n in 0.. {
+                let store = MemStore::default();
+                let full = saved_progress(&store, "roster");
+                store.sets_left.set(Some(n));
+                let outcome = if with_delete {
+                    block_on(forget_import(&store, "roster", 1_000.0))
+                } else {
+                    // A store that cannot delete: only the blanked headers remove anything.
+                    struct NoDelete<'a>(&'a MemStore);
+                    impl Store for NoDelete<'_> {
+                        async fn get(&self, key: &str) -> Result<Option<String>> {
+                            self.0.get(key).await
+                        }
+                        async fn set(&self, key: &str, value: &str) -> Result<()> {
+                            self.0.set(key, value).await
+                        }
+                    }
+                    block_on(forget_import(&NoDelete(&store), "roster", 1_000.0))
+                };
+                store.sets_left.set(None);
+                let after = loaded(&store, "roster").unwrap_or_else(|e| panic!("cut at set {n}: unreadable: {e}"));
+                assert!(after.iter().all(|(k, v)| full.get(k) == Some(v)), "cut at set {n}: only what was saved");
+                if outcome.is_ok() {
+                    assert_eq!(after, BTreeMap::new(), "a forget that finished leaves nothing");
+                    break;
+                }
+                assert!(n < 50, "a forget takes a few writes");
+            }
+        }
+    }
+
     #[test]
     fn stored_base_url_reads_the_progress_api_alone() {
         let store = MemStore::default();

@@ -24,25 +24,27 @@ const FINISHED = "vomo-admin:import:finished";
 const KEEP_FINISHED = 3;
 const COLUMNS = ["externalId", "firstName", "lastName", "email", "phone", "birthday", "gender", "role", "address", "org", "inviteCode"];
 
-/** Where the import of `key` keeps its progress (and its lease) in localStorage. */
-const storedImport = (key, scope) => `${progressPrefix(scope)}vomo-users/v1/import/${key}`;
 const readResume = () => { try { return JSON.parse(localStorage.getItem(resumeKey())); } catch { return null; } };
 /** Records the state of the import under the API it runs against (`scope`, taken at its start). */
 const writeResume = (entry, scope) => localStorage.setItem(resumeKey(scope), JSON.stringify(entry));
+/** Where the imports of API `scope` keep their progress (and their leases). */
+const progressStore = (scope) => new LocalStorageStore(localStorage, progressPrefix(scope));
 
-/** Removes the saved progress of import `key` of API `scope`. */
-function forgetImport(key, scope) {
-  const stored = storedImport(key, scope);
-  for (const k of Object.keys(localStorage)) if (k === stored || k.startsWith(`${stored}/`)) localStorage.removeItem(k);
-}
+/** Removes the saved progress of import `key` of API `scope` (the package's importRoster.forget:
+ *  rejects with busy while a run holds the key, in this tab or another). */
+const forgetImport = (key, scope) => importRoster.forget({ store: progressStore(scope), key });
 
-/** Notes `key` as finished against `scope`; the progress of finished imports before the last KEEP_FINISHED is removed. */
-function finished(key, scope) {
+/** Notes `key` as finished against `scope`; the progress of finished imports before the last
+ *  KEEP_FINISHED is removed (one that cannot be now, being imported again, stays listed). */
+async function finished(key, scope) {
   let list;
   try { list = JSON.parse(localStorage.getItem(`${FINISHED}:${scope}`)) ?? []; } catch { list = []; }
   list = [...list.filter((k) => k !== key), key];
-  for (const old of list.slice(0, -KEEP_FINISHED)) forgetImport(old, scope);
-  localStorage.setItem(`${FINISHED}:${scope}`, JSON.stringify(list.slice(-KEEP_FINISHED)));
+  const kept = [];
+  for (const old of list.slice(0, -KEEP_FINISHED)) {
+    try { await forgetImport(old, scope); } catch { kept.push(old); }
+  }
+  localStorage.setItem(`${FINISHED}:${scope}`, JSON.stringify([...kept, ...list.slice(-KEEP_FINISHED)]));
 }
 
 const fieldList = (fields) => Object.entries(fields).map(([f, m]) => `${f}: ${m.join(" ")}`).join("; ");
@@ -140,7 +142,7 @@ async function importHere() {
   say(summary, `importing ${fileName}…`);
   try {
     const result = await importRoster(requireClient(), parsed.records, {
-      store: new LocalStorageStore(localStorage, progressPrefix(scope)), key, checkpointEvery: 10, onProgress: showProgress, signal: mine.signal });
+      store: progressStore(scope), key, checkpointEvery: 10, onProgress: showProgress, signal: mine.signal });
     writeResume({ key, fileName, state: "done" }, scope);
     showResults(result, parsed.records, parsed.errors);
     const retryable = result.failed.filter((f) => f.error.retryable).length;
@@ -148,7 +150,7 @@ async function importHere() {
       `${result.failed.length} failed${retryable ? ` (${retryable} retryable: Resume to resend them)` : ""}, ` +
       `${result.emailChanged.length} email changes to review`);
     if (retryable) writeResume({ key, fileName, state: "paused" }, scope);
-    else finished(key, scope);
+    else await finished(key, scope);
   } catch (e) {
     // The import saved its progress before rejecting: the same key resumes it.
     writeResume({ key, fileName, state: "paused" }, scope);
@@ -216,12 +218,16 @@ export function setupImport() {
   $("import-forget").addEventListener("click", async () => {
     const { key, fileName } = current;
     const scope = apiScope();
-    const done = await inOneTab(`${resumeKey(scope)}:${key}`, () => {
-      forgetImport(key, scope);
-      if (readResume()?.key === key) localStorage.removeItem(resumeKey(scope));
-    });
-    say($("import-summary"), done === ANOTHER_TAB ? `another tab of this page is importing ${fileName}: pause it there before forgetting its progress`
-      : `saved progress of ${fileName} forgotten: Start imports it from the beginning`, done === ANOTHER_TAB);
+    try {
+      const done = await inOneTab(`${resumeKey(scope)}:${key}`, async () => {
+        await forgetImport(key, scope);
+        if (readResume()?.key === key) localStorage.removeItem(resumeKey(scope));
+      });
+      say($("import-summary"), done === ANOTHER_TAB ? `another tab of this page is importing ${fileName}: pause it there before forgetting its progress`
+        : `saved progress of ${fileName} forgotten: Start imports it from the beginning`, done === ANOTHER_TAB);
+    } catch (e) {
+      say($("import-summary"), `saved progress of ${fileName} not forgotten: ${errorText(e)}`, true);
+    }
     setButtons();
   });
   setButtons();

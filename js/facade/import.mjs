@@ -1,6 +1,7 @@
 import { VomoError, errorFromInfo, settle } from "./errors.mjs";
 import { requireStore, storeExtras, storedBaseUrl, wasmClientOf } from "./stores.mjs";
 import { callOf, progressOf } from "./call.mjs";
+import { checkOptions } from "./options.mjs";
 import { jsonOf } from "./to-json.mjs";
 
 const noStore = { get: () => null, set: () => {} };
@@ -45,5 +46,19 @@ export function makeImport(glue) {
    * client, nothing sent or written); null when there is none, or it predates the binding.
    */
   importRoster.storedBaseUrl = (options = {}) => storedBaseUrl(glue, "importRoster.storedBaseUrl", "key", options);
+  /**
+   * Removes the saved progress of the import `key` (under its lease: refused with busy while a
+   * run holds it), so that the next run with the key sends every record again. Resolves to
+   * whether there was any.
+   */
+  importRoster.forget = async (options = {}) => {
+    const who = "importRoster.forget";
+    checkOptions(options ?? {}, ["store", "key"], who);
+    const { store, key } = options ?? {};
+    requireStore(store, who);
+    if (typeof key !== "string") throw new VomoError("invalid_input", `${who}: key must be a string`);
+    const [del, , setIf] = storeExtras(store);
+    return await settle(glue.forgetImport(key, (k) => store.get(k), (k, v) => store.set(k, v), del, setIf));
+  };
   return { importRoster, findOrCreateUser };
 }

@@ -182,6 +182,22 @@ pub fn stored_base_url(of_import: bool, name: String, store_get: Function, store
     })
 }
 
+/// `importRoster.forget({ store, key })`: the import's progress removed under its lease.
+#[wasm_bindgen(js_name = forgetImport)]
+pub fn forget_import(
+    key: String,
+    store_get: Function,
+    store_set: Function,
+    store_delete: Option<Function>,
+    store_set_if: Option<Function>,
+) -> Promise {
+    let store = JsStore { get: store_get, set: store_set, delete: store_delete, set_many: None, set_if: store_set_if };
+    promise(async move {
+        let forgot = import::forget_import(&store, &key, js_sys::Date::now()).await.map_err(to_js_error)?;
+        Ok(JsValue::from_bool(forgot))
+    })
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ImportOptionsJson {

@@ -93,6 +93,22 @@ pub async fn write_chunked<S: Store>(store: &S, key: &str, text: &str) -> Result
     Ok(())
 }
 
+/// Removes what [`write_chunked`] wrote under `key`; `Ok(false)` when nothing was there. The
+/// header is blanked first (every store can set; a reader then finds nothing), then the
+/// header and its chunks are deleted where the store can delete: a chunk left behind is
+/// never read, and a later write picks its slot afresh.
+pub async fn delete_chunked<S: Store>(store: &S, key: &str) -> Result<bool> {
+    let Some(stored) = store.get(key).await?.filter(|s| !s.is_empty()) else { return Ok(false) };
+    store.set(key, "").await?;
+    if let Ok((header, _)) = parse_header(key, &stored) {
+        for k in header.chunk_keys(key) {
+            let _ = store.delete(&k).await;
+        }
+    }
+    let _ = store.delete(key).await;
+    Ok(true)
+}
+
 /// Reads of a value a writer keeps replacing, before a reader that holds no lease gives up
 /// with `busy` ([`read_chunked`], `PollerState::load_unleased`).
 pub const READ_ATTEMPTS: usize = 8;

@@ -18,7 +18,7 @@ pub mod log;
 #[cfg(test)]
 pub mod memory;
 
-pub use chunked::{read_chunked, write_chunked, READ_ATTEMPTS};
+pub use chunked::{delete_chunked, read_chunked, write_chunked, READ_ATTEMPTS};
 pub use keys::Keys;
 
 use crate::error::Result;

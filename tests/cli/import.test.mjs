@@ -303,6 +303,30 @@ test("an API that asks for a pause longer than the client waits (429, Retry-Afte
   assert.match(await readFile(join(dir, "roster.failed.csv"), "utf8"), /^7,invalid_input,.*crm-6/m, "rewritten by the run that finished");
 });
 
+test("import --forget removes the roster's saved progress without a token or a request: the next import sends every row again", async (t) => {
+  const { sim, env, dir } = await world(t);
+  const file = join(dir, "roster.csv");
+  await writeFile(file, roster(6));
+  const state = ["--state-dir", join(dir, "state")];
+  assert.equal((await cli(["import", file, ...state, "--json", "--rate", "500"], { env })).code, 0);
+  const again = await cli(["import", file, ...state, "--json", "--rate", "500"], { env });
+  assert.equal(posts(sim).length, 6, "finished: the rerun sent nothing");
+  assert.equal(jsonLines(again.stdout).at(-1).created, 6);
+
+  const forget = await cli(["import", file, ...state, "--forget", "--json"], { env: { VOMO_BASE_URL: "http://127.0.0.1:59/v1" } }); // no token, an API that is not there
+  assert.equal(forget.code, 0, forget.stderr);
+  assert.match(forget.stderr, /forgot the progress of key roster\.csv-[0-9a-f]{12} in .*state: the next import of it sends every row/);
+  assert.deepEqual(jsonLines(forget.stdout).at(-1), { key: jsonLines(again.stdout).at(-1).key, forgotten: true });
+  assert.equal(posts(sim).length, 6, "nothing sent by --forget");
+  const none = await cli(["import", file, ...state, "--forget"], { env });
+  assert.match(none.stderr, /no progress under key roster\.csv-/);
+
+  const resent = await cli(["import", file, ...state, "--json", "--rate", "500"], { env });
+  assert.equal(resent.code, 0, resent.stderr);
+  assert.equal(jsonLines(resent.stdout).at(-1).updated, 6);
+  assert.equal(posts(sim).length, 12, "every row sent again");
+});
+
 test("a roster without an email column is bad usage (exit 2), nothing sent", async (t) => {
   const { sim, env, dir } = await world(t);
   const file = join(dir, "names.csv");

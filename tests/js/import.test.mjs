@@ -533,6 +533,55 @@ test("importRoster: a store that fails the lease's release, the run's last write
   assert.match(e.message, /2 minutes|120/);
 });
 
+test("importRoster.forget: the import's progress goes (and no other import's), so the next run sends every record again; refused with busy while a run holds the key", async (t) => {
+  const sim = await setup(t, { users: 0 });
+  const client = clientOf(sim, { requestsPerSecond: 100 });
+  const { FileStore } = await import("vomo-users/stores/file");
+  const { mkdtemp, rm, readdir } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const dir = await mkdtemp(`${tmpdir()}/forget-`);
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  for (const store of [new MemoryStore(), new FileStore(dir)]) {
+    const records = roster(120, 1000 * (store instanceof MemoryStore ? 1 : 2));
+    await importRoster(client, records, { store, key: "one-off", checkpointEvery: 7 });
+    await importRoster(client, records.slice(0, 5), { store, key: "other" });
+    const before = posts(sim);
+    assert.equal((await importRoster(client, records, { store, key: "one-off" })).created.length, 120);
+    assert.equal(posts(sim), before, "settled: nothing sent");
+
+    assert.equal(await importRoster.forget({ store, key: "one-off" }), true);
+    assert.equal(await importRoster.forget({ store, key: "one-off" }), false, "nothing left");
+    assert.equal(await importRoster.storedBaseUrl({ store, key: "one-off" }), null);
+    const again = await importRoster(client, records, { store, key: "one-off" });
+    assert.deepEqual([again.updated.length, posts(sim) - before], [120, 120], "every record sent again");
+    const still = posts(sim);
+    await importRoster(client, records.slice(0, 5), { store, key: "other" });
+    assert.equal(posts(sim), still, "the other import's progress is kept");
+
+    // While a run holds the key.
+    let running;
+    const slow = importRoster(clientOf(sim, { requestsPerSecond: 20 }), roster(20, 9000), { store, key: "busy", onProgress: ({ done }) => {
+      if (done === 2) running = importRoster.forget({ store, key: "busy" }).then(() => null, (e) => e);
+    } });
+    await slow;
+    const e = await running;
+    assert.ok(e instanceof VomoError && e.kind === "busy", String(e));
+    assert.match(e.message, /holds the lease/);
+    assert.equal(await importRoster.forget({ store, key: "busy" }), true, "once the run is over");
+  }
+  // On disk: every file of the import goes but its released lease.
+  const { fileNameOf } = await import("vomo-users/stores/file");
+  const ofImport = async () => (await readdir(dir)).filter((f) => f.startsWith(fileNameOf("vomo-users/v1/import/one-off"))).sort();
+  assert.ok((await ofImport()).length >= 3, (await ofImport()).join());
+  assert.equal(await importRoster.forget({ store: new FileStore(dir), key: "one-off" }), true);
+  assert.deepEqual(await ofImport(), [fileNameOf("vomo-users/v1/import/one-off/lease")]);
+  for (const [options, message] of [[{ key: "k" }, /store must have get/], [{ store: new MemoryStore() }, /key must be a string/],
+    [{ store: new MemoryStore(), key: "a/b" }, /key must not contain '\/'/], [{ store: new MemoryStore(), key: "k", extra: 1 }, /extra/]]) {
+    const e = await rejects(importRoster.forget(options), "invalid_input");
+    assert.match(e.message, message);
+  }
+});
+
 test("importRoster: a mapping whose set fails after the upsert went through stops the import; the rerun sends it again and writes the mapping", async (t) => {
   const sim = await setup(t, { users: 0 });
   const client = clientOf(sim);

@@ -48,7 +48,7 @@ export default {
   name: "import",
   api: true,
   summary: "upsert every row of a roster CSV; resumable, Ctrl-C saves progress",
-  synopsis: "import <roster.csv> [--key KEY] [--state-dir DIR] [--accept-email-changes]",
+  synopsis: "import <roster.csv> [--key KEY] [--state-dir DIR] [--accept-email-changes] [--forget]",
   help: `
 Upserts every row of a CSV roster (a header row with First Name, Last Name, Email, and
 optionally External ID, Phone, Birthday, Gender, Role, Address, Org, Invite Code; spreadsheet
@@ -68,8 +68,12 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
   --key KEY                the import's name in the state directory
   --state-dir DIR          default $XDG_STATE_HOME/vomo-users or ~/.local/state/vomo-users;
                            one per API: another base URL is refused (DIR/api.json)
-  --accept-email-changes   send rows whose email changed for their External ID`,
-  options: { key: { type: "string" }, "state-dir": { type: "string" }, "accept-email-changes": { type: "boolean" } },
+  --accept-email-changes   send rows whose email changed for their External ID
+  --forget                 remove the saved progress of this roster (its key) and send
+                           nothing: the next import sends every row again; refused while
+                           an import of it runs`,
+  options: { key: { type: "string" }, "state-dir": { type: "string" }, "accept-email-changes": { type: "boolean" },
+    forget: { type: "boolean" } },
   positionals: [1, 1],
   positionalName: "<roster.csv>",
   check(values, positionals) {
@@ -84,11 +88,19 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
     } catch (e) {
       throw new UsageError(e.code === "ENOENT" ? `import: no such file: ${file}` : `import: cannot read ${file} (${e.code ?? e.message})`, "import");
     }
+    const key = values.key ?? defaultKey(file, bytes);
+    const stateDir = values["state-dir"] ?? defaultStateDir(env);
+    if (values.forget) {
+      // No token, nothing sent: the state directory alone.
+      const forgot = await importRoster.forget({ store: importStore(stateDir), key });
+      out.err(forgot ? `vomo-users: forgot the progress of key ${key} in ${stateDir}: the next import of it sends every row`
+        : `vomo-users: no progress under key ${key} in ${stateDir}`);
+      if (out.json) out.value({ key, forgotten: forgot });
+      return 0;
+    }
     const { records, errors, ignoredColumns } = parseRosterCsv(bytes);
     if (ignoredColumns.length) out.err(`note: ignoring columns ${ignoredColumns.join(", ")}`);
     for (const e of errors) out.err(`note: ${file} line ${e.line}: ${e.message} (skipped)`);
-    const key = values.key ?? defaultKey(file, bytes);
-    const stateDir = values["state-dir"] ?? defaultStateDir(env);
     const { previousBaseUrl } = await checkStateDir(stateDir, baseUrl);
     const api = await client();
     const progress = new Progress(out);

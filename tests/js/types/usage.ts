@@ -107,6 +107,17 @@ async function storedImportApi(): Promise<string | null> {
   return importRoster.storedBaseUrl(options);
 }
 
+// Removing an import's progress: the same { store, key }, a boolean back.
+async function forgetImport(): Promise<boolean> {
+  const options: StoredImportBaseUrlOptions = { store: new MemoryStore(), key: "nightly" };
+  // @ts-expect-error the key is required
+  void importRoster.forget({ store: options.store });
+  // @ts-expect-error it resolves to a boolean
+  const wrong: Promise<string> = importRoster.forget(options);
+  void wrong;
+  return importRoster.forget(options);
+}
+
 // The simulator's controls as its README lists them.
 async function simulatorControls(): Promise<number> {
   const sim = await startSimulator({ port: 0, users: 3 });
@@ -153,6 +164,7 @@ void main("{}");
 void simulatorControls;
 void failureRows;
 void storedImportApi;
+void forgetImport;
 void baseOf;
 void skippingStore;
 void storedApi;
