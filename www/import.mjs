@@ -68,12 +68,26 @@ function setButtons() {
   $("import-forget").disabled = running || !connected || !current;
 }
 
-function preview(parsed) {
-  $("import-line-errors").replaceChildren(...parsed.errors.map((e) => el("li", {}, `line ${e.line}: ${e.message}`)));
-  const table = $("import-preview");
-  table.tBodies[0].replaceChildren(...parsed.records.map((r) => row([r.line, r.externalId ?? null, r.firstName ?? null,
-    r.lastName ?? null, r.email ?? null, r.role ?? null])));
+/** Rows a table shows at most: a roster of 50,000 rows drawn whole froze the page for seconds. */
+const SHOWN_ROWS = 500;
+
+/** The first SHOWN_ROWS of `items` in `table`'s body (`toRow` makes a row of one), and a last
+ *  row saying how many more there are. */
+function fillTable(table, items, toRow, columns, more) {
+  const shown = items.slice(0, SHOWN_ROWS).map(toRow);
+  if (items.length > SHOWN_ROWS) {
+    shown.push(el("tr", { className: "more" }, el("td", { colSpan: columns }, `… and ${items.length - SHOWN_ROWS} more ${more}`)));
+  }
+  table.tBodies[0].replaceChildren(...shown);
   table.hidden = false;
+}
+
+function preview(parsed) {
+  const errors = parsed.errors.slice(0, SHOWN_ROWS).map((e) => el("li", {}, `line ${e.line}: ${e.message}`));
+  if (parsed.errors.length > SHOWN_ROWS) errors.push(el("li", {}, `… and ${parsed.errors.length - SHOWN_ROWS} more lines with errors`));
+  $("import-line-errors").replaceChildren(...errors);
+  fillTable($("import-preview"), parsed.records, (r) => row([r.line, r.externalId ?? null, r.firstName ?? null,
+    r.lastName ?? null, r.email ?? null, r.role ?? null]), 6, "records (all of them are imported)");
 }
 
 function showProgress({ done, total, created, updated, failed, etaMs }) {
@@ -87,19 +101,26 @@ function showProgress({ done, total, created, updated, failed, etaMs }) {
 function showResults(result, records, lineErrors) {
   // A failure or changed email names its record's position (two rows can share an id or email);
   // a created or updated user is found by its External ID or email.
-  const lineOf = (x) => (x.index != null ? records[x.index] : records.find((r) => (x.externalId != null && r.externalId === x.externalId) ||
-    (r.email ?? "").trim().toLowerCase() === x.email.trim().toLowerCase()))?.line ?? null;
-  const rows = [
-    ...result.created.map((x) => row(["created", lineOf(x), x.externalId, x.email, `#${x.user.id}`])),
-    ...result.updated.map((x) => row(["updated", lineOf(x), x.externalId, x.email, `#${x.user.id}`])),
-    ...result.failed.map((x) => el("tr", { className: "failed" }, cell("failed"), cell(lineOf(x)), cell(x.externalId), cell(x.email),
+  // Looked up in maps made once: a search of the roster per result row took seconds at 50,000.
+  const byId = new Map();
+  const byEmail = new Map();
+  for (const r of records) {
+    if (r.externalId != null && !byId.has(r.externalId)) byId.set(r.externalId, r);
+    const email = (r.email ?? "").trim().toLowerCase();
+    if (!byEmail.has(email)) byEmail.set(email, r);
+  }
+  const lineOf = (x) => (x.index != null ? records[x.index]
+    : (x.externalId != null ? byId.get(x.externalId) : undefined) ?? byEmail.get(x.email.trim().toLowerCase()))?.line ?? null;
+  // Failures first: they are what needs a look.
+  const items = [
+    ...result.failed.map((x) => () => el("tr", { className: "failed" }, cell("failed"), cell(lineOf(x)), cell(x.externalId), cell(x.email),
       el("td", { className: "error" }, errorText(x.error) + (x.error.kind === "validation" && x.fields ? ` (${fieldList(x.fields)})` : "")))),
-    ...result.emailChanged.map((x) => row(["email changed (not sent; review)", lineOf({ ...x, email: x.newEmail }), x.externalId,
+    ...result.emailChanged.map((x) => () => row(["email changed (not sent; review)", lineOf({ ...x, email: x.newEmail }), x.externalId,
       `${x.oldEmail} -> ${x.newEmail}`, `#${x.vomoUserId}`])),
+    ...result.created.map((x) => () => row(["created", lineOf(x), x.externalId, x.email, `#${x.user.id}`])),
+    ...result.updated.map((x) => () => row(["updated", lineOf(x), x.externalId, x.email, `#${x.user.id}`])),
   ];
-  const table = $("import-results");
-  table.tBodies[0].replaceChildren(...rows);
-  table.hidden = false;
+  fillTable($("import-results"), items, (make) => make(), 5, "results (the failed rows are all in the download)");
 
   const failedRows = [
     ...result.failed.map((x) => {

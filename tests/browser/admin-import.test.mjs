@@ -248,3 +248,28 @@ test("admin import: the progress of finished imports is kept for the last 3 per 
   assert.match(await waitText(page, "#import-summary", /records/), /imported already/);
   await assertClean(admin);
 });
+
+test("admin import: a 50,000-row roster previews its first 500 rows and says how many more; the results of a 600-row import list failures first, 500 rows at most", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 0 } });
+  const { page, sim } = admin;
+  await connect(page, { rps: 300 });
+  const csv = (n) => ["External ID,First Name,Last Name,Email",
+    ...Array.from({ length: n }, (_, i) => `crm-${i},Vol${i},Teer,${i === 3 ? "not-an-email" : `vol${i}@big.example`}`)].join("\r\n") + "\r\n";
+  await page.setInputFiles("#csv-file", { name: "huge.csv", mimeType: "text/csv", buffer: Buffer.from(csv(50_000)) });
+  assert.match(await waitText(page, "#import-summary", /^huge\.csv/), /^huge\.csv: 50000 records to import, 0 lines with errors/);
+  const rows = await page.$$eval("#import-preview tbody tr", (trs) => trs.map((tr) => tr.textContent));
+  assert.equal(rows.length, 501);
+  assert.equal(rows.at(-1), "… and 49500 more records (all of them are imported)");
+
+  sim.clearLog();
+  await page.setInputFiles("#csv-file", { name: "six-hundred.csv", mimeType: "text/csv", buffer: Buffer.from(csv(600)) });
+  await waitText(page, "#import-summary", /^six-hundred\.csv/);
+  await page.click("#import-start");
+  assert.match(await waitText(page, "#import-summary", /^(paused|stopped|import of)/), /^import of six-hundred\.csv finished: 599 created, 0 updated, 1 failed/);
+  const results = await page.$$eval("#import-results tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  assert.equal(results.length, 501);
+  assert.deepEqual(results[0].slice(0, 4), ["failed", "5", "crm-3", "not-an-email"], "the failure first");
+  assert.deepEqual(results[1].slice(0, 4), ["created", "2", "crm-0", "vol0@big.example"]);
+  assert.equal(results.at(-1)[0], "… and 100 more results (the failed rows are all in the download)");
+  await assertClean(admin);
+});
