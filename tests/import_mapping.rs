@@ -7,10 +7,9 @@ mod support;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::rc::Rc;
 
-use support::{block_on, SimRuntime, SimStore, World, WorldConfig};
-use vomo_users::client::{Client, ClientConfig, Rate, UpsertInput};
+use support::{block_on, sim_client, SimStore};
+use vomo_users::client::UpsertInput;
 use vomo_users::import::{import_roster, ImportOptions, MappedUser, Mapping, RosterRecord};
 use vomo_users::Result;
 
@@ -41,16 +40,7 @@ fn record(external_id: &str, email: &str) -> RosterRecord {
 /// Imports `n` records, then a roster where every 20th moved to a new email and a newcomer
 /// took each old one; checks the second run at that size.
 fn email_moves(n: usize) {
-    let world = Rc::new(RefCell::new(World::new(WorldConfig::default(), 7, 1_740_787_200_000)));
-    let client = Client::new(
-        ClientConfig {
-            base_url: "https://api.vomo.test/v1".into(),
-            rate: Rate::Fixed(1000.0),
-            ..ClientConfig::new("sim-token-0123456789")
-        },
-        SimRuntime(world.clone()),
-    )
-    .unwrap();
+    let (world, client) = sim_client(7);
     let mapping = CountingMapping::default();
     let options = |store| ImportOptions::<SimStore, CountingMapping> {
         store,

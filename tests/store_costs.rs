@@ -6,11 +6,11 @@
 
 mod support;
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
-use support::{backfill, block_on, SimRuntime, SimStore, World, WorldConfig};
-use vomo_users::client::{Client, ClientConfig, Rate, UpsertInput};
+use support::{backfill, block_on, sim_client, SimStore};
+use vomo_users::client::UpsertInput;
 use vomo_users::import::{import_roster, ImportOptions, MappedUser, Mapping, RosterRecord};
 use vomo_users::Result;
 
@@ -41,16 +41,7 @@ impl Mapping for NoMapping {
 
 /// Bytes an import of `n` records writes (checkpoint every 10), and its final size.
 fn import_bytes(n: usize) -> (u64, u64) {
-    let world = Rc::new(RefCell::new(World::new(WorldConfig::default(), 3, 1_740_787_200_000)));
-    let client = Client::new(
-        ClientConfig {
-            base_url: "https://api.vomo.test/v1".into(),
-            rate: Rate::Fixed(1000.0),
-            ..ClientConfig::new("sim-token-0123456789")
-        },
-        SimRuntime(world.clone()),
-    )
-    .unwrap();
+    let (world, client) = sim_client(3);
     let store = support::Counting { inner: SimStore::new(world.clone()), bytes: Rc::new(Cell::new(0)), sets: Rc::new(Cell::new(0)) };
     let records: Vec<RosterRecord> = (0..n)
         .map(|i| RosterRecord {

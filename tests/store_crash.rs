@@ -10,7 +10,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use support::{block_on, SimHandlers, SimRuntime, World, WorldConfig};
+use support::{block_on, sim_client, SimHandlers, SimRuntime, World, WorldConfig};
 use vomo_users::client::{Client, ClientConfig, Rate, UpsertInput};
 use vomo_users::import::{import_roster, ImportOptions, MappedUser, Mapping, RosterRecord};
 use vomo_users::poller::{Keys, ParticipationMode, Poller, PollerConfig, PollerState};
@@ -177,22 +177,6 @@ fn roster(prefix: &str, n: usize) -> Vec<RosterRecord> {
             },
         })
         .collect()
-}
-
-/// A fault-free simulated world (seed `seed`) and a fast client of it.
-fn sim_client(seed: u64) -> (Rc<RefCell<World>>, Client<SimRuntime>) {
-    let world = Rc::new(RefCell::new(World::new(WorldConfig::default(), seed, 1_740_787_200_000)));
-    world.borrow_mut().faults = false;
-    let client = Client::new(
-        ClientConfig {
-            base_url: "https://api.vomo.test/v1".into(),
-            rate: Rate::Fixed(1000.0),
-            ..ClientConfig::new("sim-token-0123456789")
-        },
-        SimRuntime(world.clone()),
-    )
-    .unwrap();
-    (world, client)
 }
 
 /// The rerun of an import whose process died: refused with `busy` while the dead run's lease

@@ -724,6 +724,25 @@ impl World {
 // ---------------------------------------------------------------------------------------
 // Runtime, Store, Handlers
 
+/// A fault-free simulated world (seed `seed`) and a fast client of it.
+#[allow(dead_code)] // not every test binary that includes this module uses it
+pub fn sim_client(seed: u64) -> (Shared, Client<SimRuntime>) {
+    let world = Rc::new(RefCell::new(World::new(WorldConfig::default(), seed, 1_740_787_200_000)));
+    world.borrow_mut().faults = false;
+    let client = client_of(&world);
+    (world, client)
+}
+
+/// A client of the simulated API of `world` at 1,000 requests a second.
+pub fn client_of(world: &Shared) -> Client<SimRuntime> {
+    let config = ClientConfig {
+        base_url: "https://api.vomo.test/v1".into(),
+        rate: Rate::Fixed(1000.0),
+        ..ClientConfig::new("sim-token-0123456789")
+    };
+    Client::new(config, SimRuntime(world.clone())).expect("client")
+}
+
 #[derive(Clone)]
 pub struct SimRuntime(pub Shared);
 
@@ -998,15 +1017,7 @@ pub fn backfill_in_mode(n: i64, mode: ParticipationMode) -> Backfill {
     world.mutating = false;
     let w = Rc::new(RefCell::new(world));
     let store = Counting { inner: SimStore::new(w.clone()), bytes: Rc::new(Cell::new(0)), sets: Rc::new(Cell::new(0)) };
-    let client = Client::new(
-        ClientConfig {
-            base_url: "https://api.vomo.test/v1".into(),
-            rate: Rate::Fixed(1000.0),
-            ..ClientConfig::new("bench-token-0123456789")
-        },
-        SimRuntime(w.clone()),
-    )
-    .expect("client");
+    let client = client_of(&w);
     let mut config = PollerConfig::new("bench", "bench");
     config.participations = mode;
     let poller = Poller::new(Rc::new(client), store.clone(), SimHandlers(w.clone()), config).expect("poller");
