@@ -165,16 +165,16 @@ pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
                 record.insert((*field).to_string(), Value::String(without_formula_guard(cell).to_string()));
             }
         }
+        // A quote that never closes (or closes rows later) makes one "row" of many lines: say
+        // so, and how many lines it took.
+        let last = row.len().saturating_sub(1);
+        let breaks: usize = row
+            .iter()
+            .enumerate()
+            .map(|(i, cell)| if i == last { cell.trim_end_matches(['\r', '\n']) } else { cell })
+            .map(|cell| cell.matches('\n').count() + cell.matches('\r').filter(|_| !cell.contains("\r\n")).count())
+            .sum();
         if row.len() != headers.len() {
-            // A quote that never closes (or closes rows later) makes one "row" of many lines:
-            // say so, and how many lines it took, instead of a bare cell count.
-            let last = row.len().saturating_sub(1);
-            let breaks: usize = row
-                .iter()
-                .enumerate()
-                .map(|(i, cell)| if i == last { cell.trim_end_matches(['\r', '\n']) } else { cell })
-                .map(|cell| cell.matches('\n').count() + cell.matches('\r').filter(|_| !cell.contains("\r\n")).count())
-                .sum();
             let message = if breaks > 0 {
                 format!(
                     "{} cells where the header has {}: a quote opened in this row closes only on line {} or never, so lines {}-{} were read as one row (look for a missing closing quote)",
@@ -188,6 +188,23 @@ pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
                 format!("{} cells where the header has {}", row.len(), headers.len())
             };
             errors.push(RowError { line, message, record });
+            continue;
+        }
+        // Rows swallowed whole can add up to the header's count of cells; then a cell other
+        // than the address holds a line break with a separator after it: the next row's cells.
+        // (A name written on two lines in one spreadsheet cell, "Ruiz⏎Jr.", is kept.)
+        let swallowed = |cell: &str| cell.find(['\r', '\n']).is_some_and(|at| cell.as_bytes()[at..].contains(&delimiter));
+        let broken = row.iter().zip(&columns).find(|(cell, field)| field.is_some_and(|f| f != "address") && swallowed(cell));
+        if let (Some((_, Some(field))), true) = (broken, breaks > 0) {
+            errors.push(RowError {
+                line,
+                message: format!(
+                    "a line break inside {field}: a quote opened in this row closes only on line {}, so lines {line}-{} were read as one row (look for a missing closing quote)",
+                    line + breaks as u64,
+                    line + breaks as u64
+                ),
+                record,
+            });
             continue;
         }
         if !record.contains_key("email") {
@@ -446,6 +463,29 @@ mod tests {
         assert_eq!(r.records[39_999]["line"], 40_001);
         // Linear gives ~8x; the quadratic scan gave ~60x. 24x leaves room for a noisy machine.
         assert!(t_large < 24.0 * t_small.max(0.002), "5k rows {t_small:.3} s, 40k rows {t_large:.3} s");
+    }
+
+    #[test]
+    fn rows_swallowed_by_a_stray_quote_are_refused_even_when_the_cells_add_up() {
+        // The quote opened before "Ann" closes after "Bo": one row of 4 cells, as the header has.
+        let csv = "External ID,First Name,Last Name,Email\r\ncrm-1,\"Ann,Lee,a@x.org\r\ncrm-2,Bo\",Li,b@x.org\r\ncrm-3,Cy,Wu,c@x.org\r\n";
+        let r = parse_roster_csv(csv).unwrap();
+        assert_eq!(r.records.len(), 1, "{:?}", r.records);
+        assert_eq!(r.records[0]["externalId"], "crm-3");
+        assert_eq!(r.errors.len(), 1);
+        assert_eq!(
+            r.errors[0].message,
+            "a line break inside firstName: a quote opened in this row closes only on line 3, so lines 2-3 were read as one row (look for a missing closing quote)"
+        );
+        assert_eq!(r.errors[0].line, 2);
+        assert_eq!(r.errors[0].record["email"], "b@x.org", "the record keeps what it read");
+        // A line break in an address is an address on two lines (commas and all); in a name
+        // without a separator after it, a name on two lines of one cell.
+        let r =
+            parse_roster_csv("First Name,Last Name,Email,Address\nAnn,\"Ruiz\nJr.\",a@x.org,\"1 Main St,\nSpringfield, IL\"\n").unwrap();
+        assert_eq!(r.records[0]["address"], "1 Main St,\nSpringfield, IL");
+        assert_eq!(r.records[0]["lastName"], "Ruiz\nJr.");
+        assert!(r.errors.is_empty());
     }
 
     #[test]
