@@ -369,16 +369,21 @@ fn check_key(key: &str, who: &str) -> Result<()> {
     Ok(())
 }
 
+/// The key given to a function of one import's stored progress (no run, so no store to pair
+/// it with): non-empty, and a valid key.
+fn check_named_key(key: &str, who: &str) -> Result<()> {
+    if key.trim().is_empty() {
+        return Err(VomoError::invalid_input(format!("{who}: key must be a non-empty string")));
+    }
+    check_key(key, who)
+}
+
 /// The base URL the progress of the import `key` was saved for (`store::bound_api`), read from
 /// the store alone: no client, no lease, nothing written. `None` when there is no progress under
 /// `key`, or it was saved before progress recorded its API (the first API to import with it
 /// takes it).
 pub async fn stored_base_url<S: Store>(store: &S, key: &str) -> Result<Option<String>> {
-    let who = "importRoster.storedBaseUrl";
-    if key.trim().is_empty() {
-        return Err(VomoError::invalid_input(format!("{who}: key must be a non-empty string")));
-    }
-    check_key(key, who)?;
+    check_named_key(key, "importRoster.storedBaseUrl")?;
     Ok(read_header(store, &Keys::import(key)).await?.and_then(|h| h.api))
 }
 
@@ -390,11 +395,7 @@ pub async fn stored_base_url<S: Store>(store: &S, key: &str) -> Result<Option<St
 /// snapshot without the later log (the records settled since are sent again, which the
 /// email-keyed upsert makes harmless), or nothing readable. Unreadable progress is removed too.
 pub async fn forget_import<S: Store>(store: &S, key: &str, now_ms: f64) -> Result<bool> {
-    let who = "importRoster.forget";
-    if key.trim().is_empty() {
-        return Err(VomoError::invalid_input(format!("{who}: key must be a non-empty string")));
-    }
-    check_key(key, who)?;
+    check_named_key(key, "importRoster.forget")?;
     let base = Keys::import(key);
     let lease_key = format!("{base}/lease");
     let token = format!("forget-{now_ms:.0}");

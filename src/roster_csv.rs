@@ -174,16 +174,15 @@ pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
             .map(|(i, cell)| if i == last { cell.trim_end_matches(['\r', '\n']) } else { cell })
             .map(|cell| cell.matches('\n').count() + cell.matches('\r').filter(|_| !cell.contains("\r\n")).count())
             .sum();
+        let end = line + breaks as u64;
+        let swallowed_lines = |or_never: &str| {
+            format!(
+                "a quote opened in this row closes only on line {end}{or_never}, so lines {line}-{end} were read as one row (look for a missing closing quote)"
+            )
+        };
         if row.len() != headers.len() {
             let message = if breaks > 0 {
-                format!(
-                    "{} cells where the header has {}: a quote opened in this row closes only on line {} or never, so lines {}-{} were read as one row (look for a missing closing quote)",
-                    row.len(),
-                    headers.len(),
-                    line + breaks as u64,
-                    line,
-                    line + breaks as u64
-                )
+                format!("{} cells where the header has {}: {}", row.len(), headers.len(), swallowed_lines(" or never"))
             } else {
                 format!("{} cells where the header has {}", row.len(), headers.len())
             };
@@ -196,15 +195,7 @@ pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
         let swallowed = |cell: &str| cell.find(['\r', '\n']).is_some_and(|at| cell.as_bytes()[at..].contains(&delimiter));
         let broken = row.iter().zip(&columns).find(|(cell, field)| field.is_some_and(|f| f != "address") && swallowed(cell));
         if let (Some((_, Some(field))), true) = (broken, breaks > 0) {
-            errors.push(RowError {
-                line,
-                message: format!(
-                    "a line break inside {field}: a quote opened in this row closes only on line {}, so lines {line}-{} were read as one row (look for a missing closing quote)",
-                    line + breaks as u64,
-                    line + breaks as u64
-                ),
-                record,
-            });
+            errors.push(RowError { line, message: format!("a line break inside {field}: {}", swallowed_lines("")), record });
             continue;
         }
         if !record.contains_key("email") {

@@ -34,7 +34,7 @@ function endSession() {
   session = new AbortController();
 }
 
-/** Builds the client; throws the package's VomoError (invalid_input) on bad options. */
+/** Numbers each Connect, so that one a newer Connect or Forget replaced can tell. */
 let attempt = 0;
 
 /**

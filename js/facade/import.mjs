@@ -1,7 +1,6 @@
 import { VomoError, errorFromInfo, settle } from "./errors.mjs";
-import { requireStore, storeExtras, storedBaseUrl, wasmClientOf } from "./stores.mjs";
+import { requireStore, storeAndName, storeExtras, storedBaseUrl, wasmClientOf } from "./stores.mjs";
 import { callOf, progressOf } from "./call.mjs";
-import { checkOptions } from "./options.mjs";
 import { jsonOf } from "./to-json.mjs";
 
 const noStore = { get: () => null, set: () => {} };
@@ -52,11 +51,7 @@ export function makeImport(glue) {
    * whether there was any.
    */
   importRoster.forget = async (options = {}) => {
-    const who = "importRoster.forget";
-    checkOptions(options ?? {}, ["store", "key"], who);
-    const { store, key } = options ?? {};
-    requireStore(store, who);
-    if (typeof key !== "string") throw new VomoError("invalid_input", `${who}: key must be a string`);
+    const { store, id: key } = storeAndName("importRoster.forget", "key", options);
     const [del, , setIf] = storeExtras(store);
     return await settle(glue.forgetImport(key, (k) => store.get(k), (k, v) => store.set(k, v), del, setIf));
   };

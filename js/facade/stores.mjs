@@ -53,9 +53,15 @@ export function wasmClientOf(client, who) {
  * ("key"). The store alone is read; null when nothing is stored or it predates the record.
  */
 export async function storedBaseUrl(glue, who, idName, options) {
+  const { store, id } = storeAndName(who, idName, options);
+  return await settle(glue.storedBaseUrl(idName === "key", id, (k) => store.get(k), (k, v) => store.set(k, v)));
+}
+
+/** The `{ store, <idName> }` options of a static that works on the store alone, checked. */
+export function storeAndName(who, idName, options) {
   checkOptions(options ?? {}, ["store", idName], who);
   const { store, [idName]: id } = options ?? {};
   requireStore(store, who);
   if (typeof id !== "string") throw new VomoError("invalid_input", `${who}: ${idName} must be a string`);
-  return await settle(glue.storedBaseUrl(idName === "key", id, (k) => store.get(k), (k, v) => store.set(k, v)));
+  return { store, id };
 }
