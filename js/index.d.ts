@@ -398,6 +398,13 @@ export class UserPoller {
    * for the customer yet, or its state predates states recording their API.
    */
   static storedBaseUrl(options: StoredBaseUrlOptions): Promise<string | null>;
+  /**
+   * Removes the customer's stored state (checkpoint, known ids, journal, dead letters,
+   * participations), so that its next poll is an initial sync that delivers every user again.
+   * Takes the customer's lease for it: rejects with `busy` while a poll of the customer runs.
+   * Resolves to whether there was any state.
+   */
+  static forget(options: StoredBaseUrlOptions): Promise<boolean>;
 }
 
 export interface StoredBaseUrlOptions {

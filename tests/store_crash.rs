@@ -466,3 +466,150 @@ fn a_poll_longer_than_the_lease_term_keeps_its_lease_through_a_full_scan() {
     assert!(!store.took.get(), "the other run took the lease of a poll that was still running");
     assert_eq!(world.borrow().completed.len(), 60);
 }
+
+/// [`Dying`] with a `delete` (each delete counts as a write the death stops too).
+struct DyingDeleting(Dying);
+
+impl Store for DyingDeleting {
+    async fn get(&self, key: &str) -> Result<Option<String>> {
+        self.0.get(key).await
+    }
+    async fn set(&self, key: &str, value: &str) -> Result<()> {
+        self.0.set(key, value).await
+    }
+    async fn delete(&self, key: &str) -> Result<()> {
+        self.0.spend()?;
+        self.0.map.borrow_mut().remove(key);
+        Ok(())
+    }
+}
+
+/// A forget on `map` by a process that dies after `limit` writes: its outcome, and whether it
+/// ran to its end (a best-effort delete the death stopped is not reported as an error).
+fn forget_on(map: &Map, deletes: bool, limit: u64, now: f64) -> (Result<bool>, bool) {
+    let dying = Dying::new(map, limit);
+    let outcome = if deletes {
+        let store = DyingDeleting(dying);
+        let outcome = block_on(vomo_users::poller::forget_state(&store, "forget", now));
+        return (outcome, !store.0.died());
+    } else {
+        block_on(vomo_users::poller::forget_state(&dying, "forget", now))
+    };
+    (outcome, !dying.died())
+}
+
+/// `UserPoller.forget` cut short by a death at every write, on a store that deletes and on one
+/// that cannot. The state it starts from has every part: known buckets and log, participation
+/// buckets, and journal slots of a poll that died mid-page. After each cut, what is left loads
+/// and knows nothing the state did not; a forget run again (once the dead one's lease ran out)
+/// finishes, and then a poll delivers every user exactly once: no stale known entry, and no
+/// journal slot of the old state read as a delivery of the new one.
+#[test]
+fn a_forget_of_poller_state_cut_short_at_any_write_leaves_a_state_that_loads() {
+    for deletes in [true, false] {
+        let (world, client) = sim_client(9);
+        {
+            let mut w = world.borrow_mut();
+            w.mutating = false;
+            let start = w.local_now() as i64 - 86_400_000;
+            for i in 0..45 {
+                w.seed_user(start + i * 1000, start + i * 1000);
+            }
+        }
+        let client = Rc::new(client);
+        let base: Map = Default::default();
+        let mut config = PollerConfig::new("forget", "forget");
+        config.participations = ParticipationMode::ChangedUsers;
+        let poller = |store| Poller::new(client.clone(), store, SimHandlers(world.clone()), config.clone()).unwrap();
+        assert!(block_on(poller(Dying::healthy(&base)).poll(None, &())).unwrap().complete);
+        // 10 users updated (their participations saved again: log segments) and a poll of them;
+        // then 30 users more, and a poll that dies partway through them: journal slots are left.
+        {
+            let mut w = world.borrow_mut();
+            w.advance(60_000);
+            let now = w.local_now() as i64 - 30_000;
+            let ids: Vec<i64> = w.users.keys().copied().step_by(4).take(10).collect();
+            for (i, id) in ids.into_iter().enumerate() {
+                let mut user = w.users[&id].clone();
+                user.updated_ms = now + i as i64 * 100;
+                w.versions.insert((id, user.updated_ms), user.email.clone());
+                w.last_stamp = w.last_stamp.max(user.updated_ms);
+                w.users.insert(id, user);
+            }
+        }
+        assert!(block_on(poller(Dying::healthy(&base)).poll(None, &())).unwrap().complete);
+        {
+            let mut w = world.borrow_mut();
+            w.advance(60_000);
+            let now = w.local_now() as i64 - 30_000;
+            for i in 0..30 {
+                w.seed_user(now + i * 100, now + i * 100);
+            }
+        }
+        let delivered_before = world.borrow().completed.len();
+        let dying = Dying::new(&base, 20);
+        assert!(block_on(poller(dying).poll(None, &())).is_err(), "the poll died");
+        assert!(world.borrow().completed.len() > delivered_before, "it delivered some");
+        let keys = Keys::new("forget");
+        assert!(base.borrow().contains_key(&keys.key("journal/0")), "a journal slot left");
+        let original = block_on(PollerState::load(&Dying::healthy(&base), &keys)).unwrap();
+        // Every key a load of the state reads.
+        let segment = |k: &str| k.contains("/known-log/") || k.split_once("/parts-log/").is_some_and(|(_, rest)| rest.contains('/'));
+        let mut named: BTreeSet<String> = base.borrow().keys().filter(|k| !segment(k) && !k.ends_with("/lease")).cloned().collect();
+        named.extend(original.core.known_log.0.iter().map(|(slot, _, _)| keys.key(&format!("known-log/{slot}"))));
+        for b in 0..64 {
+            let index = base.borrow().get(&keys.key(&format!("parts-log/{b}"))).cloned().unwrap_or_default();
+            let index: serde_json::Value = serde_json::from_str(&index).unwrap_or_default();
+            for seg in index["segments"].as_array().into_iter().flatten() {
+                named.insert(keys.key(&format!("parts-log/{b}/{}", seg[0])));
+            }
+        }
+        assert!(named.len() > 30, "{named:?}");
+        let named_segments = |kind: &str| named.iter().filter(|k| segment(k) && k.contains(kind)).count();
+        assert!(named_segments("/known-log/") > 0 && named_segments("/parts-log/") > 0, "both kinds of log have segments");
+        let live: BTreeSet<i64> = world.borrow().users.keys().copied().collect();
+        assert_eq!(live.len(), 75);
+        for k in 0.. {
+            let map = copy(&base);
+            world.borrow_mut().advance(LEASE_MS as i64 + 1); // the dead poll's (or forget's) lease runs out
+            let now = world.borrow().local_now();
+            let (outcome, lived) = forget_on(&map, deletes, k, now);
+            let left = block_on(PollerState::load(&Dying::healthy(&map), &keys))
+                .unwrap_or_else(|e| panic!("deletes {deletes}, death after write {k}: unreadable: {}", e.message));
+            for (id, ms) in &left.known {
+                assert_eq!(original.known.get(id), Some(ms), "deletes {deletes}, death after write {k}: #{id} known as never before");
+            }
+            let finished = outcome.is_ok() && lived;
+            if finished {
+                assert!(outcome.unwrap(), "there was state to forget");
+            } else {
+                world.borrow_mut().advance(LEASE_MS as i64 + 1);
+                let now = world.borrow().local_now();
+                assert!(forget_on(&map, deletes, u64::MAX, now).0.is_ok(), "deletes {deletes}, after write {k}: forgetting again finishes");
+            }
+            // Nothing a load reads is left: on a store that deletes, only the released lease and
+            // segments no index names (the dead poll's, those the building store kept); on one
+            // that cannot, the other values blanked.
+            let prefix = keys.key("");
+            for (key, value) in map.borrow().iter().filter(|(k, _)| k.starts_with(&prefix) && **k != keys.key("lease")) {
+                // A forget cut among the log segments it deletes leaves the rest unnamed.
+                let left = if deletes { !segment(key) || (finished && named.contains(key)) } else { !segment(key) && !value.is_empty() };
+                assert!(!left, "deletes {deletes}, after write {k}: {key} left ({} bytes)", value.len());
+            }
+            let gone = block_on(PollerState::load(&Dying::healthy(&map), &keys)).unwrap();
+            assert!(gone.known.is_empty() && gone.core.checkpoint_ms == 0, "deletes {deletes}, after write {k}: all forgotten");
+            let from = world.borrow().completed.len();
+            let report = block_on(poller(Dying::healthy(&map)).poll(None, &())).unwrap();
+            assert!(report.complete);
+            let w = world.borrow();
+            let ids: Vec<i64> = w.completed[from..].iter().map(|c| c.id).collect();
+            let once: BTreeSet<i64> = ids.iter().copied().collect();
+            assert_eq!((ids.len(), &once), (live.len(), &live), "deletes {deletes}, after write {k}: every user once");
+            drop(w);
+            if finished {
+                break;
+            }
+            assert!(k < 2_000, "the forget never finished");
+        }
+    }
+}

@@ -126,17 +126,21 @@ export function setupChanges() {
   // would otherwise write part of it back (its next checkpoint over a forgotten journal).
   $("poll-forget").addEventListener("click", async () => {
     const customerId = form.customerId.value.trim();
-    const scope = prefix();
-    const state = `${scope}vomo-users/v1/${customerId}/`;   // the package's keys of one customer (no '/' in an id)
-    const done = await inOneTab(`${scope}${customerId}`, () => {
-      for (const k of Object.keys(localStorage)) if (k.startsWith(state)) localStorage.removeItem(k);
-    });
-    if (done === ANOTHER_TAB) {
+    let forgot;
+    try {
+      forgot = await inOneTab(`${prefix()}${customerId}`, () =>
+        UserPoller.forget({ store: new LocalStorageStore(localStorage, prefix()), customerId }));
+    } catch (e) {
+      say(status, `forget: ${errorText(e)}`, true);
+      return;
+    }
+    if (forgot === ANOTHER_TAB) {
       say(status, `another tab of this page is polling customer "${customerId}": forget its state when that poll has finished`, true);
       return;
     }
     fillDl($("poll-health"), []);
-    say(status, `saved poll state of customer "${customerId}" forgotten: its next poll is an initial sync`);
+    say(status, forgot ? `saved poll state of customer "${customerId}" forgotten: its next poll is an initial sync`
+      : `no saved poll state of customer "${customerId}": its next poll is an initial sync`);
   });
 
   onClient(async (client) => {

@@ -1,5 +1,5 @@
 import { VomoError, errorFromInfo, settle } from "./errors.mjs";
-import { requireStore, storeAndName, storeExtras, storedBaseUrl, wasmClientOf } from "./stores.mjs";
+import { forgetStored, requireStore, storeExtras, storedBaseUrl, wasmClientOf } from "./stores.mjs";
 import { callOf, progressOf } from "./call.mjs";
 import { jsonOf } from "./to-json.mjs";
 
@@ -50,10 +50,6 @@ export function makeImport(glue) {
    * run holds it), so that the next run with the key sends every record again. Resolves to
    * whether there was any.
    */
-  importRoster.forget = async (options = {}) => {
-    const { store, id: key } = storeAndName("importRoster.forget", "key", options);
-    const [del, , setIf] = storeExtras(store);
-    return await settle(glue.forgetImport(key, (k) => store.get(k), (k, v) => store.set(k, v), del, setIf));
-  };
+  importRoster.forget = (options = {}) => forgetStored(glue, "importRoster.forget", "key", options);
   return { importRoster, findOrCreateUser };
 }

@@ -1,5 +1,5 @@
 import { VomoError, errorFromInfo, toVomoError, settle } from "./errors.mjs";
-import { requireStore, storeExtras, storedBaseUrl, wasmClientOf } from "./stores.mjs";
+import { forgetStored, requireStore, storeExtras, storedBaseUrl, wasmClientOf } from "./stores.mjs";
 import { callOf, progressOf } from "./call.mjs";
 import { checkOptions } from "./options.mjs";
 import { jsonOf } from "./to-json.mjs";
@@ -96,6 +96,13 @@ export function makePollerClass(glue) {
      */
     static storedBaseUrl(options = {}) {
       return storedBaseUrl(glue, "UserPoller.storedBaseUrl", "customerId", options);
+    }
+    /**
+     * Removes the customer's stored state (under its lease: refused with busy while a poll of
+     * it runs), so that its next poll is an initial sync. Resolves to whether there was any.
+     */
+    static forget(options = {}) {
+      return forgetStored(glue, "UserPoller.forget", "customerId", options);
     }
   };
 }

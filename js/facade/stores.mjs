@@ -57,6 +57,13 @@ export async function storedBaseUrl(glue, who, idName, options) {
   return await settle(glue.storedBaseUrl(idName === "key", id, (k) => store.get(k), (k, v) => store.set(k, v)));
 }
 
+/** `importRoster.forget` (`idName` "key") and `UserPoller.forget` ("customerId"). */
+export async function forgetStored(glue, who, idName, options) {
+  const { store, id } = storeAndName(who, idName, options);
+  const [del, , setIf] = storeExtras(store);
+  return await settle(glue.forgetStored(idName === "key", id, (k) => store.get(k), (k, v) => store.set(k, v), del, setIf));
+}
+
 /** The `{ store, <idName> }` options of a static that works on the store alone, checked. */
 export function storeAndName(who, idName, options) {
   checkOptions(options ?? {}, ["store", idName], who);

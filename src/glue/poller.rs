@@ -182,10 +182,12 @@ pub fn stored_base_url(of_import: bool, name: String, store_get: Function, store
     })
 }
 
-/// `importRoster.forget({ store, key })`: the import's progress removed under its lease.
-#[wasm_bindgen(js_name = forgetImport)]
-pub fn forget_import(
-    key: String,
+/// `importRoster.forget({ store, key })` (`of_import`) and `UserPoller.forget({ store,
+/// customerId })`: the stored progress or state removed under its lease.
+#[wasm_bindgen(js_name = forgetStored)]
+pub fn forget_stored(
+    of_import: bool,
+    name: String,
     store_get: Function,
     store_set: Function,
     store_delete: Option<Function>,
@@ -193,8 +195,10 @@ pub fn forget_import(
 ) -> Promise {
     let store = JsStore { get: store_get, set: store_set, delete: store_delete, set_many: None, set_if: store_set_if };
     promise(async move {
-        let forgot = import::forget_import(&store, &key, js_sys::Date::now()).await.map_err(to_js_error)?;
-        Ok(JsValue::from_bool(forgot))
+        let now = js_sys::Date::now();
+        let forgot =
+            if of_import { import::forget_import(&store, &name, now).await } else { crate::poller::forget_state(&store, &name, now).await };
+        Ok(JsValue::from_bool(forgot.map_err(to_js_error)?))
     })
 }
 

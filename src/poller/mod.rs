@@ -444,6 +444,23 @@ pub async fn stored_base_url<S: Store>(store: &S, customer_id: &str) -> Result<O
     Ok(PollerState::load_core(store, &Keys::new(customer_id)).await?.and_then(|core| core.api))
 }
 
+/// Removes a customer's stored state (checkpoint, known ids, journal, dead letters,
+/// participations), so that its next poll is an initial sync that delivers every user again.
+/// `Ok(false)` when there was none. Refused with `busy` while a poll of the customer holds
+/// its lease (this takes the lease for its writes). A forget cut short leaves a state that
+/// loads (part of it forgotten); forgetting again finishes the job. Keys of the state that no
+/// stored index names (left by a store that cannot delete) are never read, and stay.
+pub async fn forget_state<S: Store>(store: &S, customer_id: &str, now_ms: f64) -> Result<bool> {
+    check_customer_id(customer_id, "UserPoller.forget")?;
+    let keys = Keys::new(customer_id);
+    let (lease_key, token) = (keys.key("lease"), format!("forget-{now_ms:.0}"));
+    crate::store::lease::acquire(store, &lease_key, &token, now_ms, Holder::POLL).await?;
+    let outcome = state::forget(store, &keys).await;
+    // Left to expire if the store fails it, as a poll's.
+    let _ = crate::store::lease::release(store, &lease_key, &token).await;
+    outcome
+}
+
 /// Stops a poll with an auth or permission error (the checkpoint does not move).
 pub(crate) fn is_fatal(e: &VomoError) -> bool {
     matches!(e.kind, ErrorKind::Auth | ErrorKind::Forbidden | ErrorKind::Aborted)
@@ -453,6 +470,46 @@ pub(crate) fn is_fatal(e: &VomoError) -> bool {
 mod tests {
     use super::*;
     use crate::store::memory::{block_on, MemStore};
+
+    /// `UserPoller.forget`: every key of one customer's state goes (the released lease
+    /// stays), another customer's stay as they were, and a poll holding the lease refuses it.
+    #[test]
+    fn forget_removes_one_customers_state_and_no_other() {
+        let store = MemStore { compare_and_set: true, ..Default::default() };
+        for customer in ["acme", "acme-2"] {
+            let keys = Keys::new(customer);
+            let mut state = block_on(PollerState::load(&store, &keys)).unwrap();
+            state.core.checkpoint_ms = 5_000;
+            for id in 1..40 {
+                block_on(state.mark_delivered(&store, &keys, id, 1_000)).unwrap();
+            }
+            state.set_participations(7, Vec::new());
+            block_on(state.save(&store, &keys)).unwrap();
+            block_on(state.mark_delivered(&store, &keys, 99, 2_000)).unwrap(); // a journal slot
+        }
+        let of = |customer: &str| -> Vec<(String, String)> {
+            let prefix = Keys::new(customer).key("");
+            store.map.borrow().iter().filter(|(k, _)| k.starts_with(&prefix)).map(|(k, v)| (k.clone(), v.clone())).collect()
+        };
+        let other = of("acme-2");
+        assert!(of("acme").iter().any(|(k, _)| k.ends_with("/journal/0")) && of("acme").len() > 5);
+        assert!(block_on(forget_state(&store, "acme", 1_000.0)).unwrap());
+        let left: Vec<String> = of("acme").into_iter().map(|(k, _)| k).collect();
+        assert_eq!(left, [Keys::new("acme").key("lease")], "only the released lease");
+        let fresh = block_on(PollerState::load(&store, &Keys::new("acme"))).unwrap();
+        assert!(fresh.known.is_empty() && fresh.core.checkpoint_ms == 0);
+        assert_eq!(of("acme-2"), other, "the other customer is untouched");
+        assert!(!block_on(forget_state(&store, "acme", 2_000.0)).unwrap(), "nothing left to forget");
+        // A poll holding the customer's lease: refused, nothing removed.
+        let lease = Keys::new("acme-2").key("lease");
+        block_on(crate::store::lease::acquire(&store, &lease, "poll-1", 3_000.0, Holder::POLL)).unwrap();
+        let other = of("acme-2");
+        assert_eq!(block_on(forget_state(&store, "acme-2", 3_001.0)).unwrap_err().kind, ErrorKind::Busy);
+        assert_eq!(of("acme-2"), other);
+        for bad in ["", " ", "a/b", "import"] {
+            assert_eq!(block_on(forget_state(&store, bad, 0.0)).unwrap_err().kind, ErrorKind::InvalidInput, "{bad:?}");
+        }
+    }
 
     /// A page link `keep_url` refuses is left out of what is written (the window, or the scan
     /// cycle, starts again on a later load), not of the state in memory.

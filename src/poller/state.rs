@@ -328,6 +328,57 @@ impl PollerState {
     }
 }
 
+/// Removes one customer's state from `store` (see `super::forget_state`, which holds the
+/// lease): what a load reads of it, in an order after which every prefix of the writes still
+/// loads (tests/store_crash.rs):
+/// 1. the journal, its highest slot first, so what is left is a run of slots from 0 that a
+///    later forget finds again (a slot left behind after `state` is gone could carry the epoch
+///    the next state reaches, and be read as a delivery of that state);
+/// 2. the known buckets and the participations, which the stored `state` does not need to load;
+/// 3. `state`, whose removal makes the customer a new one (epoch 0, no known log);
+/// 4. the known log's segments, which only that `state` named (a forget cut short among them
+///    leaves the rest where nothing names them: never read, and reused by later appends).
+///
+/// Every removal blanks the value first (every store can set) and then deletes it where the
+/// store can. `Ok(true)` when any of it was there.
+pub async fn forget<S: Store>(store: &S, keys: &Keys) -> Result<bool> {
+    let core = PollerState::load_core(store, keys).await.ok().flatten();
+    let mut found = store.get(&keys.key("state")).await?.is_some_and(|t| !t.is_empty());
+    let mut slots = Vec::new();
+    for slot in 0.. {
+        let key = keys.key(&format!("journal/{slot}"));
+        match store.get(&key).await? {
+            Some(entry) => {
+                found |= !entry.is_empty();
+                slots.push(key);
+            }
+            None => break,
+        }
+    }
+    for key in slots.iter().rev().chain(std::iter::once(&keys.key("journal"))) {
+        found |= remove(store, key).await?;
+    }
+    for b in 0..KNOWN_BUCKETS {
+        found |= crate::store::delete_chunked(store, &keys.key(&format!("known/{b}"))).await?;
+    }
+    found |= super::stored_participations::forget(store, keys).await?;
+    crate::store::delete_chunked(store, &keys.key("state")).await?;
+    if let Some(core) = core {
+        crate::store::log::delete_segments(store, &keys.key("known-log"), &core.known_log).await;
+    }
+    Ok(found)
+}
+
+/// Blanks `key`, then deletes it where the store can; whether it held anything.
+pub(super) async fn remove<S: Store>(store: &S, key: &str) -> Result<bool> {
+    let Some(text) = store.get(key).await? else { return Ok(false) };
+    if !text.is_empty() {
+        store.set(key, "").await?;
+    }
+    let _ = store.delete(key).await;
+    Ok(!text.is_empty())
+}
+
 fn parse_pair(line: &str, what: &str) -> Result<(UserId, i64)> {
     let (a, b) = line.split_once(':').ok_or_else(|| VomoError::parse(what, format_args!("unreadable line {line:?}")))?;
     match (a.parse(), b.parse()) {

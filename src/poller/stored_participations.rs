@@ -104,6 +104,23 @@ impl StoredParticipations {
     }
 }
 
+/// Removes every bucket's participations (`super::state::forget`): per bucket the log's
+/// index first (the base alone still loads, as of its last rewrite), its segments, then the
+/// base. `Ok(true)` when any was there.
+pub(crate) async fn forget<S: Store>(store: &S, keys: &Keys) -> Result<bool> {
+    let mut found = false;
+    for b in 0..BUCKETS {
+        let index_key = keys.key(&format!("parts-log/{b}"));
+        let index = store.get(&index_key).await?.and_then(|t| serde_json::from_str::<IndexValue>(&t).ok());
+        found |= super::state::remove(store, &index_key).await?;
+        if let Some(index) = index {
+            crate::store::log::delete_segments(store, &index_key, &index.segments).await;
+        }
+        found |= crate::store::delete_chunked(store, &keys.key(&format!("parts/{b}"))).await?;
+    }
+    Ok(found)
+}
+
 async fn load_bucket<S: Store>(store: &S, keys: &Keys, b: i64) -> Result<Bucket> {
     let (mut lists, floor, base_bytes) = match read_chunked(store, &keys.key(&format!("parts/{b}"))).await? {
         None => (Lists::new(), 0, 0),

@@ -98,7 +98,12 @@ pub async fn write_chunked<S: Store>(store: &S, key: &str, text: &str) -> Result
 /// header and its chunks are deleted where the store can delete: a chunk left behind is
 /// never read, and a later write picks its slot afresh.
 pub async fn delete_chunked<S: Store>(store: &S, key: &str) -> Result<bool> {
-    let Some(stored) = store.get(key).await?.filter(|s| !s.is_empty()) else { return Ok(false) };
+    let Some(stored) = store.get(key).await? else { return Ok(false) };
+    if stored.is_empty() {
+        // Blanked by a removal cut short: deleted now where the store can.
+        let _ = store.delete(key).await;
+        return Ok(false);
+    }
     store.set(key, "").await?;
     if let Ok((header, _)) = parse_header(key, &stored) {
         for k in header.chunk_keys(key) {

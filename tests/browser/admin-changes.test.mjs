@@ -105,7 +105,10 @@ test("admin changes: Cancel stops a poll (AbortSignal); Forget saved poll state 
   // Forget: the saved state goes, and the next poll is an initial sync of everyone again.
   await page.click("#poll-forget");
   assert.equal(await waitText(page, "#poll-status", /forgotten|another tab/), 'saved poll state of customer "admin" forgotten: its next poll is an initial sync');
-  assert.equal((await page.evaluate(() => Object.keys(localStorage))).filter((k) => k.startsWith("vomo-admin:poll:")).length, 0);
+  const kept = (await page.evaluate(() => Object.keys(localStorage))).filter((k) => k.startsWith("vomo-admin:poll:"));
+  assert.deepEqual(kept.map((k) => k.replace(/^.*\|/, "")), ["vomo-users/v1/admin/lease"], "only the released lease (UserPoller.forget)");
+  await page.click("#poll-forget");
+  assert.equal(await waitText(page, "#poll-status", /^no saved/), 'no saved poll state of customer "admin": its next poll is an initial sync');
   await page.click("#poll-run");
   assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 30 changes /);
   await screenshot(page, "changes-cancel-forget", "#changes");

@@ -47,6 +47,28 @@ test("poll --json twice on one state dir: every user, then only the changes", as
   assert.equal(third[0].processed, 0);
 });
 
+test("poll --forget removes the customer's saved state without a token or a request: the next poll is an initial sync again", async (t) => {
+  const { sim, env, dir } = await settled(t, { users: 12 });
+  assert.equal((await cli(pollArgs(dir, "--json"), { env })).code, 0);
+  assert.equal(jsonLines((await cli(pollArgs(dir, "--json"), { env })).stdout).at(-1).processed, 0, "caught up");
+  const requests = sim.log().length;
+  const nowhere = { VOMO_BASE_URL: "http://127.0.0.1:59/v1" }; // no token, an API that is not there
+  const forget = await cli(["poll", "--customer", "acme", "--state-dir", join(dir, "state"), "--forget", "--json"], { env: nowhere });
+  assert.equal(forget.code, 0, forget.stderr);
+  assert.match(forget.stderr, /forgot the saved state of customer acme in .*state: its next poll is an initial sync/);
+  assert.deepEqual(jsonLines(forget.stdout), [{ customerId: "acme", forgotten: true }]);
+  assert.equal(sim.log().length, requests, "nothing sent by --forget");
+  const none = await cli(["poll", "--customer", "acme", "--state-dir", join(dir, "state"), "--forget"], { env: nowhere });
+  assert.match(none.stderr, /no saved state of customer acme in /);
+  const misuse = await cli(pollArgs(dir, "--forget", "--every", "5m"), { env });
+  assert.equal(misuse.code, 2);
+  assert.match(misuse.stderr, /--forget polls nothing, so --every has no use with it/);
+
+  const again = jsonLines((await cli(pollArgs(dir, "--json"), { env })).stdout);
+  assert.equal(again.at(-1).processed, 12, "every user again");
+  assert.deepEqual(again.slice(0, -1).map((l) => l.user.id).sort((a, b) => a - b), sim.listAll().map((u) => u.id));
+});
+
 test("poll without --json: a readable feed and a summary", async (t) => {
   const { sim, env, dir } = await settled(t, { users: 5 });
   const r = await cli(pollArgs(dir), { env });

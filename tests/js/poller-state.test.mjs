@@ -4,7 +4,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { VomoClient, VomoError, UserPoller, MemoryStore } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
-import { frozenWorld, tick } from "./helpers.mjs";
+import { frozenWorld, rejects, tick } from "./helpers.mjs";
 
 // Our clock moves with the simulator's between polls (see helpers.mjs).
 const setup = (t, options = {}) => frozenWorld(t, { startSimulator, users: 30, seed: 9, ...options });
@@ -279,4 +279,62 @@ test("poller: changed-users mode, a change whose handler failed is offered again
   assert.equal(retried.length, 2);
   assert.ok(Array.isArray(retried[1].participations), "the retry carries the detail, as the first offer did");
   assert.deepEqual(rec.events.map((e) => [e.kind, e.userId, e.participation.projectDateId]), [["added", id, 990001]]);
+});
+
+test("UserPoller.forget: one customer's state goes (dead letters, participations, journal and all), so its next poll delivers every user again; another customer's stays; refused with busy while a poll of the customer runs", async (t) => {
+  const { sim, client } = await setup(t);
+  const { FileStore, fileNameOf } = await import("vomo-users/stores/file");
+  const { mkdtemp, rm, readdir } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const dir = await mkdtemp(`${tmpdir()}/poll-forget-`);
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const failing = sim.listAll()[3].id;
+  for (const store of [new MemoryStore(), new FileStore(dir)]) {
+    const offered = { acme: [], other: [] };
+    const make = (customerId) => new UserPoller({ client, store, customerId, participations: "changed-users", onUser: ({ user }) => {
+      offered[customerId].push(user.id);
+      if (customerId === "acme" && user.id === failing) throw new Error("downstream refused it");
+    } });
+    const acme = make("acme");
+    const other = make("other");
+    assert.equal((await acme.poll()).failed, 1, "one dead letter");
+    await other.poll();
+    assert.deepEqual([offered.acme.length, offered.other.length], [30, 30]);
+
+    assert.equal(await UserPoller.forget({ store, customerId: "acme" }), true);
+    assert.equal(await UserPoller.forget({ store, customerId: "acme" }), false, "nothing left");
+    assert.equal(await UserPoller.storedBaseUrl({ store, customerId: "acme" }), null);
+    assert.equal((await make("acme").loadHealth()).checkpoint, null);
+    offered.acme.length = 0;
+    tick(sim);
+    const again = await acme.poll();
+    assert.deepEqual([offered.acme.length, new Set(offered.acme).size], [30, 30], "every user offered again, once (the dead letter is gone)");
+    assert.equal(again.participationEvents > 0, true, "participations compared afresh: all added");
+    assert.equal((await other.poll()).processed, 0, "the other customer's state is kept");
+
+    // While a poll of the customer runs: refused, and nothing removed.
+    sim.updateUser(sim.listAll()[0].id, { phone: "555-000-0001" });
+    sim.updateUser(sim.listAll()[1].id, { phone: "555-000-0002" });
+    tick(sim);
+    let attempt;
+    const slow = new UserPoller({ client, store, customerId: "other", onUser: async () => {
+      attempt ??= UserPoller.forget({ store, customerId: "other" }).then(() => null, (e) => e);
+      await attempt; // settled while this poll holds the lease
+    } });
+    assert.equal((await slow.poll()).processed, 2);
+    const e = await attempt;
+    assert.ok(e instanceof VomoError && e.kind === "busy", String(e));
+    assert.equal((await other.poll()).processed, 0, "its state is as the poll left it");
+  }
+  // On disk: every file of the customer goes but its released lease.
+  const ofAcme = async () => (await readdir(dir)).filter((f) => f.startsWith(fileNameOf("vomo-users/v1/acme/"))).sort();
+  assert.ok((await ofAcme()).length > 5, (await ofAcme()).join());
+  assert.equal(await UserPoller.forget({ store: new FileStore(dir), customerId: "acme" }), true);
+  assert.deepEqual(await ofAcme(), [fileNameOf("vomo-users/v1/acme/lease")]);
+  for (const [options, message] of [[{ customerId: "acme" }, /store must have get/], [{ store: new MemoryStore() }, /customerId must be a string/],
+    [{ store: new MemoryStore(), customerId: "a/b" }, /without '\/'/], [{ store: new MemoryStore(), customerId: "import" }, /must not be "import"/],
+    [{ store: new MemoryStore(), customerId: "acme", key: "k" }, /key/]]) {
+    const e = await rejects(UserPoller.forget(options), "invalid_input");
+    assert.match(e.message, message);
+  }
 });

@@ -45,7 +45,7 @@ export default {
   name: "poll",
   api: true,
   summary: "print every user change since the last poll of this customer",
-  synopsis: "poll --customer ID --state-dir DIR [--participations off|changed-users|full-scan] [--max-requests N] [--every DURATION]",
+  synopsis: "poll --customer ID --state-dir DIR [--participations off|changed-users|full-scan] [--max-requests N] [--every DURATION] [--forget]",
   help: `
 Polls for changed users and prints each change exactly once: the first run is the initial
 sync (every user arrives, as "created" unless its timestamps show a later edit), later runs
@@ -57,12 +57,18 @@ user (full-scan). --max-requests stops after that many HTTP requests (the next r
 --every 5m polls again after each poll until Ctrl-C, which stops cleanly; a poll that fails
 with a retryable error (server, network, timeout, rate_limited) or busy is reported and the
 loop goes on.
+--forget removes the customer's saved state (checkpoint, known ids, dead letters) from DIR
+and sends nothing (no token needed): the next poll is an initial sync again. It is refused
+while a poll of the customer runs.
 With --json: one line per event, {"type":"user","kind":"created"|"updated","user":{...}},
 {"type":"participation",...} or {"type":"deadLetter",...}, and after each poll a line
-{"type":"result","processed":n,"created":n,"updated":n,"failed":n,...}.`,
+{"type":"result","processed":n,"created":n,"updated":n,"failed":n,...}; with --forget one line
+{"customerId":"...","forgotten":true|false}.`,
   options: { customer: { type: "string" }, "state-dir": { type: "string" }, participations: { type: "string" },
-    "max-requests": { type: "string" }, every: { type: "string" } },
+    "max-requests": { type: "string" }, every: { type: "string" }, forget: { type: "boolean" } },
   check(values) {
+    const polling = ["participations", "max-requests", "every"].find((flag) => values[flag] !== undefined);
+    if (values.forget && polling) throw new UsageError(`poll: --forget polls nothing, so --${polling} has no use with it`, "poll");
     return {
       ...customerOptions(values, "poll"),
       participations: values.participations === undefined ? "off" : oneOf("participations", values.participations, MODES),
@@ -72,6 +78,14 @@ With --json: one line per event, {"type":"user","kind":"created"|"updated","user
   },
   async run({ out, options, values, client, baseUrl }) {
     const { customerId, stateDir, participations, maxRequests, everyMs } = options;
+    if (values.forget) {
+      // No token, nothing sent: the state directory alone.
+      const forgot = await UserPoller.forget({ store: pollerStore(stateDir, customerId), customerId });
+      out.err(forgot ? `vomo-users: forgot the saved state of customer ${customerId} in ${stateDir}: its next poll is an initial sync`
+        : `vomo-users: no saved state of customer ${customerId} in ${stateDir}`);
+      if (out.json) out.value({ customerId, forgotten: forgot });
+      return 0;
+    }
     // Read first, bind after the poller took its options: a customer id it refuses (bad usage)
     // must not leave the directory bound to this API.
     const { previousBaseUrl } = await checkStateDir(stateDir, baseUrl, { bind: false });

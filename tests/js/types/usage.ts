@@ -99,6 +99,17 @@ function skippingStore(client: VomoClient): UserPoller {
   return new UserPoller({ client, store, customerId: "acme" });
 }
 
+// Removing a customer's poller state: { store, customerId }, a boolean back.
+async function forgetPollerState(): Promise<boolean> {
+  const options: StoredBaseUrlOptions = { store: new MemoryStore(), customerId: "acme" };
+  // @ts-expect-error the customer is required
+  void UserPoller.forget({ store: options.store });
+  // @ts-expect-error it resolves to a boolean
+  const wrong: Promise<string> = UserPoller.forget(options);
+  void wrong;
+  return UserPoller.forget(options);
+}
+
 // Which API an import's progress is of: a static read of the store, no client.
 async function storedImportApi(): Promise<string | null> {
   const options: StoredImportBaseUrlOptions = { store: new MemoryStore(), key: "nightly" };
@@ -165,6 +176,7 @@ void simulatorControls;
 void failureRows;
 void storedImportApi;
 void forgetImport;
+void forgetPollerState;
 void baseOf;
 void skippingStore;
 void storedApi;
