@@ -264,3 +264,38 @@ test("accept-base-url twice before a slice keeps the first API's state for the m
   assert.equal(quiet.result.processed, 0);
   assert.equal(w.A.log().length, aRequests, "nothing sent to A: the move accepted there never ran");
 });
+
+test("POST /customers/:id/resync forgets the state of the other API: the slice it schedules backfills every user of the new one; while a slice polls it is refused (409) and nothing is forgotten", async (t) => {
+  const w = await world(t); // B: another organization
+  const { b } = await movedToB(t, w);
+  assert.equal((await b.call("POST", "/customers/acme/resync", { token: "wrong" })).status, 401);
+  assert.equal((await b.call("GET", "/customers/acme/resync")).status, 405);
+  assert.equal((await b.call("POST", "/customers/nobody/resync")).status, 404);
+  assert.equal(w.B.log().length, 0);
+
+  const resync = await b.call("POST", "/customers/acme/resync");
+  assert.equal(resync.status, 200, resync.text);
+  assert.deepEqual([resync.body.customerId, resync.body.forgotten], ["acme", true]);
+  assert.ok(Date.parse(resync.body.nextAlarm) <= Date.now(), resync.body.nextAlarm);
+  const h = await b.settled("acme", 3);
+  assert.equal(h.lastPoll.ok, true, JSON.stringify(h.lastPoll.error));
+  assert.equal(h.lastPoll.result.processed, 12, "a backfill of B");
+  assert.deepEqual([h.configError, h.baseUrl], [null, apiOf(w.B.url)], "the new state is B's");
+  await until(() => w.sink.events().length >= 22, "B's 12 users delivered");
+  assert.deepEqual(w.sink.events().slice(10).map((e) => e.id).sort((x, y) => x - y), w.B.listAll().map((u) => u.id));
+  assert.equal(b.output.lines.filter((l) => l.msg === "vomo.resync").length, 1);
+
+  // A slice holding the state's lease (its request waits at B): refused, the checkpoint kept.
+  w.B.configure({ latencyMs: 1500 });
+  const sent = w.B.log().length;
+  const slice = b.pollNow("acme");
+  await until(() => w.B.log().length > sent || undefined, "the slice's request at B");
+  const refused = await b.call("POST", "/customers/acme/resync");
+  assert.equal(refused.status, 409, refused.text);
+  assert.match(refused.body.error, /a slice of this customer is polling now/);
+  assert.equal((await slice).ok, true);
+  w.B.configure({ latencyMs: 0 });
+  const quiet = await b.pollNow("acme");
+  assert.equal(quiet.result.processed, 0, "nothing forgotten: no user again");
+  assert.equal(w.sink.events().length, 22);
+});

@@ -80,6 +80,9 @@ const KEY = {
   customer: "ops/customer", accepted: "ops/accepted-base-url", last: "ops/last-poll", metrics: "ops/metrics", token: "ops/token",
 } as const;
 
+/** What POST /customers/:id/resync answers: the state forgotten and a slice scheduled, or why not. */
+export type ResyncOutcome = { customerId: string; forgotten: boolean; nextAlarm: string } | { customerId: string; error: string };
+
 /** An accepted move of the state from one API's address to another's, until a slice takes it over. */
 interface Accepted {
   from: string;
@@ -144,7 +147,7 @@ class BoundElsewhere extends ConfigError {
       `and VOMO_BASE_URL is now ${api}: polled from that checkpoint, ${api} would never deliver its changes before it. ` +
       `Set VOMO_BASE_URL back to ${bound}; or, if ${api} is the same VOMO organization under a new address, ` +
       `accept it (POST /customers/${customerId}/accept-base-url: polling goes on from the checkpoint); ` +
-      `or start the customer over under a new customer id (a new object, with a backfill)`);
+      `or start the customer over (POST /customers/${customerId}/resync: its state is forgotten and every user delivered again from ${api})`);
     this.bound = bound;
   }
 }
@@ -208,6 +211,28 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     const previous = (await this.bind(customerId, baseUrl, "accept")).bound;
     if (previous !== baseUrl) log("vomo.base_url_accepted", { customerId, baseUrl, previous });
     return { customerId, baseUrl, previous };
+  }
+
+  /**
+   * POST /customers/:id/resync: forgets the customer's poller state (checkpoint, known ids,
+   * dead letters, participations: the package's UserPoller.forget) and schedules a slice now,
+   * which backfills every user again from VOMO_BASE_URL and binds the new state to it. Refused
+   * (`busy`) while a slice of the customer is polling: its lease is on the state.
+   */
+  async resync(customerId: string): Promise<ResyncOutcome> {
+    await this.remember(customerId);
+    let forgotten: boolean;
+    try {
+      forgotten = await UserPoller.forget({ store: new DurableObjectStore(this.ctx.storage), customerId });
+    } catch (e) {
+      if (e instanceof VomoError && e.kind === "busy") return { customerId, error: `a slice of this customer is polling now: resync when it has ended (${e.message})` };
+      throw e;
+    }
+    await this.ctx.storage.delete(KEY.accepted); // a move accepted for the old state: nothing is left to take over
+    const next = Date.now();
+    await this.ctx.storage.setAlarm(next);
+    log("vomo.resync", { customerId, forgotten });
+    return { customerId, forgotten, nextAlarm: new Date(next).toISOString() };
   }
 
   async health(customerId: string): Promise<HealthReport> {

@@ -4,10 +4,12 @@
 //   POST   /customers/:id/poll    -> runs one slice now and returns its outcome
 //   POST   /customers/:id/accept-base-url -> binds its state to the current VOMO_BASE_URL,
 //                                    checkpoint kept (customer-poller.ts, bind)
+//   POST   /customers/:id/resync  -> forgets its poller state and schedules a slice now: a
+//                                    backfill of every user (409 while a slice polls)
 //   PUT    /customers/:id         -> registers a customer: body {"token": "..."} (needs TOKEN_KEY)
 //   DELETE /customers/:id         -> unregisters it (its token is forgotten, its state kept)
 // Only known customers (the CUSTOMERS var or registered) have routes: nobody can create
-// objects at will. A refused customer's health, poll and accept-base-url answer 409 with the
+// objects at will. A refused customer's health, poll, accept-base-url and resync answer 409 with the
 // reason; a setting that cannot work makes them 503, naming it.
 import { CUSTOMER_ID_RULE, ConfigError, clientFor, invalidCustomerId, listedCustomers, settings, type AppEnv } from "./config";
 import { log } from "./log";
@@ -67,7 +69,7 @@ async function register(request: Request, env: AppEnv, customerId: string): Prom
 
 export async function handle(request: Request, env: AppEnv): Promise<Response> {
   const url = new URL(request.url);
-  const match = url.pathname.match(/^\/customers(?:\/([^/]+)(?:\/(health|poll|accept-base-url))?)?$/);
+  const match = url.pathname.match(/^\/customers(?:\/([^/]+)(?:\/(health|poll|accept-base-url|resync))?)?$/);
   if (!match) return json({ error: "not found" }, 404);
   if (!env.ADMIN_TOKEN) return json({ error: "the ADMIN_TOKEN secret is not set: the operations routes are off" }, 503);
   if (!(await authorized(request, env))) {
@@ -109,5 +111,9 @@ export async function handle(request: Request, env: AppEnv): Promise<Response> {
     throw e;
   }
   if (action === "accept-base-url") return json(await stub.acceptBaseUrl(customerId));
+  if (action === "resync") {
+    const outcome = await stub.resync(customerId);
+    return json(outcome, "error" in outcome ? 409 : 200);
+  }
   return json(action === "health" ? await stub.health(customerId) : await stub.pollNow(customerId));
 }
