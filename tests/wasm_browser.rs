@@ -91,3 +91,8 @@ async fn client_refuses_a_redirect_to_another_origin() {
 async fn client_network_error_names_its_cause() {
     wasm_client::network_error_names_its_cause().await;
 }
+
+#[wasm_bindgen_test]
+async fn client_keeps_no_js_value_per_request() {
+    wasm_client::nothing_is_kept_per_request().await;
+}

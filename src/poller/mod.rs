@@ -480,8 +480,9 @@ mod tests {
             let keys = Keys::new(customer);
             let mut state = block_on(PollerState::load(&store, &keys)).unwrap();
             state.core.checkpoint_ms = 5_000;
-            for id in 1..40 {
-                block_on(state.mark_delivered(&store, &keys, id, 1_000)).unwrap();
+            // 6,000 ids of one bucket: its value spans several 100 KiB chunks.
+            for i in 1..=6_000 {
+                block_on(state.mark_delivered(&store, &keys, 1_000_000_000_000 + i * 16, 1_000)).unwrap();
             }
             state.set_participations(7, Vec::new());
             block_on(state.save(&store, &keys)).unwrap();
@@ -493,6 +494,7 @@ mod tests {
         };
         let other = of("acme-2");
         assert!(of("acme").iter().any(|(k, _)| k.ends_with("/journal/0")) && of("acme").len() > 5);
+        assert!(of("acme").iter().any(|(k, _)| k.contains("/known/0.")), "a chunked bucket");
         assert!(block_on(forget_state(&store, "acme", 1_000.0)).unwrap());
         let left: Vec<String> = of("acme").into_iter().map(|(k, _)| k).collect();
         assert_eq!(left, [Keys::new("acme").key("lease")], "only the released lease");

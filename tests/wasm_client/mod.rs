@@ -332,3 +332,29 @@ pub async fn network_error_names_its_cause() {
         assert!(e.message.contains("ECONNREFUSED"), "the cause is named: {e}");
     }
 }
+
+/// A turn of the event loop: promise reactions queued before it have run.
+async fn a_turn() {
+    gloo_timers::future::TimeoutFuture::new(0).await;
+}
+
+/// Nothing is kept per request: 60 detail reads, with and without the caller's signal (each
+/// an attempt's abort wait, and with the signal each throttle sleep's), leave the glue's table
+/// of live JS values as it was. Before, each wait that never fired kept its promise's two
+/// callbacks (a `JsFuture` frees them only when its promise settles): two per request.
+pub async fn nothing_is_kept_per_request() {
+    let client = client();
+    let id = some_user_id().await;
+    let controller = AbortController::new().unwrap();
+    client.get_user(id, &WebCall::new()).await.unwrap();
+    client.get_user(id, &WebCall::new().with_signal(controller.signal())).await.unwrap();
+    a_turn().await;
+    let before = wasm_bindgen::externref_heap_live_count();
+    for i in 0..60 {
+        let call = if i % 2 == 0 { WebCall::new() } else { WebCall::new().with_signal(controller.signal()) };
+        assert!(client.get_user(id, &call).await.unwrap().is_some());
+    }
+    a_turn().await;
+    let after = wasm_bindgen::externref_heap_live_count();
+    assert!(after <= before + 4, "live JS values held by the glue: {before} before 60 requests, {after} after");
+}
