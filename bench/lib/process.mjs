@@ -1,5 +1,5 @@
 // Whole-process figures: the .wasm size, Node cold start (import + first call) beside a
-// process that only parses JSON, and memory while listing many users.
+// process that only parses JSON, and memory while listing many users and over many polls.
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -42,6 +42,16 @@ export function coldStart(pkgDir, pageText, pairs = 5, entries = ["index.mjs"], 
   const out = { plainMs };
   for (const [entry, xs] of times) out[entry] = { pkgMs: Math.min(...xs), extraMs: Math.min(...xs) - plainMs };
   return out;
+}
+
+/** Heap and wasm memory over `polls` polls of one UserPoller (each with a loadHealth() and a
+ *  reconcile()) of a `users`-user simulator, in a child process of its own. */
+export async function pollingMemory(pkgDir, sim, polls, users = 30) {
+  await sim.reset({ users, seed: 7 });
+  const child = fileURLToPath(new URL("./polling-memory-child.mjs", import.meta.url));
+  const r = spawnSync(process.execPath, ["--expose-gc", child, pkgDir, sim.url, sim.token, String(polls)], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`polling memory: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").at(-1));
 }
 
 /** Heap after a full GC while `listUsers()` streams every user of the simulator, in a child
