@@ -8,7 +8,7 @@
 //   (one backfill per process; default pkg/, 20000, off)
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { createRequire } from "node:module";
+import { loadWithWasmMemory } from "./lib/wasm-memory.mjs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -17,16 +17,7 @@ const dir = resolve(process.argv[2] ?? "pkg");
 const users = Number(process.argv[3] ?? 20_000);
 const participations = process.argv[4] ?? "off";
 
-// The package's one wasm memory, seen as it is instantiated.
-const memories = [];
-const Instance = WebAssembly.Instance;
-WebAssembly.Instance = function (module, imports) {
-  const instance = new Instance(module, imports);
-  if (instance.exports.memory) memories.push(instance.exports.memory);
-  return instance;
-};
-WebAssembly.Instance.prototype = Instance.prototype;
-const { VomoClient, UserPoller, MemoryStore } = createRequire(import.meta.url)(join(dir, "index.cjs"));
+const { api: { VomoClient, UserPoller, MemoryStore }, memory: wasmBytes } = loadWithWasmMemory(dir);
 
 const cli = fileURLToPath(new URL("../sim/cli.mjs", import.meta.url));
 const sim = spawn(process.execPath, [cli, "--port", "0", "--users", String(users), "--seed", "5"], { stdio: ["ignore", "pipe", "inherit"] });
@@ -47,7 +38,7 @@ try {
   let storeBytes = 0;
   for (const k of store.keys()) storeBytes += store.get(k).length;
   const mb = (n) => (n / 1e6).toFixed(1);
-  console.log(`| ${users} | ${participations} | ${r.requests} | ${delivered}${r.complete ? "" : " (incomplete)"} | ${mb(peak)} | ${mb(m.rss)} | ${mb(m.heapUsed)} | ${mb(storeBytes)} (${store.size} keys) | ${memories.map((x) => mb(x.buffer.byteLength)).join(", ")} |`);
+  console.log(`| ${users} | ${participations} | ${r.requests} | ${delivered}${r.complete ? "" : " (incomplete)"} | ${mb(peak)} | ${mb(m.rss)} | ${mb(m.heapUsed)} | ${mb(storeBytes)} (${store.size} keys) | ${mb(wasmBytes())} |`);
 } finally {
   sim.kill();
 }

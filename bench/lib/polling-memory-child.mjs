@@ -3,23 +3,14 @@
 // caller's AbortSignal (what a long-running `poll --every` or a Worker's object does), and
 // prints one JSON line: the heap after a full GC and the wasm memory at 10% of the polls and
 // at the end. A leak per request or per poll grows both with the polls.
-import { createRequire } from "node:module";
+import { loadWithWasmMemory } from "./wasm-memory.mjs";
 const [pkgDir, url, token, polls] = process.argv.slice(2);
-// The package's one wasm memory, seen as it is instantiated.
-const memories = [];
-const Instance = WebAssembly.Instance;
-WebAssembly.Instance = function (module, imports) {
-  const instance = new Instance(module, imports);
-  if (instance.exports.memory) memories.push(instance.exports.memory);
-  return instance;
-};
-WebAssembly.Instance.prototype = Instance.prototype;
-const { VomoClient, UserPoller, MemoryStore } = createRequire(import.meta.url)(`${pkgDir}/index.cjs`);
+const { api: { VomoClient, UserPoller, MemoryStore }, memory } = loadWithWasmMemory(pkgDir);
+const wasm = () => memory() / 1048576;
 const client = new VomoClient({ token, baseUrl: url, requestsPerSecond: 100_000 });
 const signal = new AbortController().signal;
 const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", participations: "changed-users", onUser: async () => {} });
 const heap = () => { globalThis.gc(); return process.memoryUsage().heapUsed / 1048576; };
-const wasm = () => memories[0].buffer.byteLength / 1048576;
 let early = null;
 for (let i = 1; i <= Number(polls); i++) {
   await poller.poll({ signal });
