@@ -7,6 +7,7 @@ use crate::model::{User, UserId};
 use crate::store::bound_api::{self, Binding};
 use crate::store::lease::{Held, Holder};
 use crate::store::log::{Log, LogIndex};
+use crate::store::log_removal::LogRemoval;
 use crate::store::{read_chunked, write_chunked, Keys, Store};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -390,10 +391,12 @@ pub async fn stored_base_url<S: Store>(store: &S, key: &str) -> Result<Option<St
 /// Removes the progress of the import `key` from `store`: its settled records, its log and its
 /// log's segments, so that the next run with `key` sends every record again. `Ok(false)` when
 /// there was none. Refused with `busy` while a run holds the key (this takes the key's lease
-/// for its writes). The log's header is blanked first, then the snapshot, then the rest is
-/// deleted where the store can delete: a forget cut short leaves the progress as it was, its
-/// snapshot without the later log (the records settled since are sent again, which the
-/// email-keyed upsert makes harmless), or nothing readable. Unreadable progress is removed too.
+/// for its writes). The log's segments are recorded first (`store::log_removal`), then its
+/// header is blanked, then the snapshot, then the segments and the rest are deleted where the
+/// store can delete: a forget cut short leaves the progress as it was, its snapshot without
+/// the later log (the records settled since are sent again, which the email-keyed upsert makes
+/// harmless), or nothing readable, and a forget run again deletes what this one recorded.
+/// Unreadable progress is removed too.
 pub async fn forget_import<S: Store>(store: &S, key: &str, now_ms: f64) -> Result<bool> {
     check_named_key(key, "importRoster.forget")?;
     let base = Keys::import(key);
@@ -409,14 +412,19 @@ pub async fn forget_import<S: Store>(store: &S, key: &str, now_ms: f64) -> Resul
 async fn forget_progress<S: Store>(store: &S, base: &str) -> Result<bool> {
     let header_key = format!("{base}/log");
     let header = store.get(&header_key).await?.filter(|t| !t.is_empty());
-    let segments = header.as_deref().and_then(|t| serde_json::from_str::<LogHeader>(t).ok()).map(|h| h.segments).unwrap_or_default();
+    let mut removal = LogRemoval::open(store, format!("{base}/forgetting")).await?;
+    if let Some(h) = header.as_deref().and_then(|t| serde_json::from_str::<LogHeader>(t).ok()) {
+        removal.add(&header_key, &h.segments);
+    }
+    removal.record(store).await?;
+    let left_over = removal.left_over();
     if header.is_some() {
         store.set(&header_key, "").await?;
     }
     let had_snapshot = crate::store::delete_chunked(store, base).await?;
-    crate::store::log::delete_segments(store, &header_key, &segments).await;
+    removal.finish(store).await?;
     let _ = store.delete(&header_key).await;
-    Ok(header.is_some() || had_snapshot)
+    Ok(header.is_some() || had_snapshot || left_over)
 }
 
 /// The header of the progress log under `key` (one value: one read), or `None` when none was saved.
@@ -962,31 +970,56 @@ mod tests {
         }
     }
 
+    /// A forget cut short at every set: what is left loads as saved progress or less, and on a
+    /// store that deletes, a forget run again leaves nothing of the import but its released
+    /// lease, the log segments a dead one had recorded included.
     #[test]
     fn a_forget_cut_short_at_any_write_leaves_progress_a_run_can_read() {
+        // A store that cannot delete: only the blanked values remove anything.
+        struct NoDelete<'a>(&'a MemStore);
+        impl Store for NoDelete<'_> {
+            async fn get(&self, key: &str) -> Result<Option<String>> {
+                self.0.get(key).await
+            }
+            async fn set(&self, key: &str, value: &str) -> Result<()> {
+                self.0.set(key, value).await
+            }
+        }
+        let forget = |store: &MemStore, with_delete: bool, now: f64| {
+            if with_delete {
+                block_on(forget_import(store, "roster", now))
+            } else {
+                block_on(forget_import(&NoDelete(store), "roster", now))
+            }
+        };
         for with_delete in [true, false] {
             for n in 0.. {
                 let store = MemStore::default();
                 let full = saved_progress(&store, "roster");
+                let base = Keys::import("roster");
+                assert!(store.map.borrow().keys().any(|k| k.starts_with(&format!("{base}/log/"))), "the log has segments");
                 store.sets_left.set(Some(n));
-                let outcome = if with_delete {
-                    block_on(forget_import(&store, "roster", 1_000.0))
-                } else {
-                    // A store that cannot delete: only the blanked headers remove anything.
-                    struct NoDelete<'a>(&'a MemStore);
-                    impl Store for NoDelete<'_> {
-                        async fn get(&self, key: &str) -> Result<Option<String>> {
-                            self.0.get(key).await
-                        }
-                        async fn set(&self, key: &str, value: &str) -> Result<()> {
-                            self.0.set(key, value).await
-                        }
-                    }
-                    block_on(forget_import(&NoDelete(&store), "roster", 1_000.0))
-                };
+                let outcome = forget(&store, with_delete, 1_000.0);
                 store.sets_left.set(None);
                 let after = loaded(&store, "roster").unwrap_or_else(|e| panic!("cut at set {n}: unreadable: {e}"));
                 assert!(after.iter().all(|(k, v)| full.get(k) == Some(v)), "cut at set {n}: only what was saved");
+                if outcome.is_err() {
+                    // Once the dead forget's lease has run out.
+                    forget(&store, with_delete, 1_000.0 + crate::store::lease::LEASE_MS + 1.0).unwrap();
+                    assert_eq!(loaded(&store, "roster").unwrap(), BTreeMap::new(), "cut at set {n}: forgetting again finishes");
+                }
+                let left: Vec<String> = store
+                    .map
+                    .borrow()
+                    .iter()
+                    // Without delete: every value a read starts from blank (chunks stay, unread).
+                    .filter(|(k, v)| {
+                        let chunk = k.rsplit('/').next().is_some_and(|name| name.contains(".g"));
+                        k.starts_with(&base) && !k.ends_with("/lease") && (with_delete || (!v.is_empty() && !chunk))
+                    })
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                assert_eq!(left, Vec::<String>::new(), "cut at set {n}, delete {with_delete}: nothing of the import is left");
                 if outcome.is_ok() {
                     assert_eq!(after, BTreeMap::new(), "a forget that finished leaves nothing");
                     break;

@@ -588,12 +588,12 @@ fn a_forget_of_poller_state_cut_short_at_any_write_leaves_a_state_that_loads() {
                 assert!(forget_on(&map, deletes, u64::MAX, now).0.is_ok(), "deletes {deletes}, after write {k}: forgetting again finishes");
             }
             // Nothing a load reads is left: on a store that deletes, only the released lease and
-            // segments no index names (the dead poll's, those the building store kept); on one
-            // that cannot, the other values blanked.
+            // segments no index named when the forget began (the dead poll's, those the building
+            // store kept; a forget cut short among the segments it deletes recorded them, and
+            // the second one deleted them); on one that cannot, the other values blanked.
             let prefix = keys.key("");
             for (key, value) in map.borrow().iter().filter(|(k, _)| k.starts_with(&prefix) && **k != keys.key("lease")) {
-                // A forget cut among the log segments it deletes leaves the rest unnamed.
-                let left = if deletes { !segment(key) || (finished && named.contains(key)) } else { !segment(key) && !value.is_empty() };
+                let left = if deletes { !segment(key) || named.contains(key) } else { !segment(key) && !value.is_empty() };
                 assert!(!left, "deletes {deletes}, after write {k}: {key} left ({} bytes)", value.len());
             }
             let gone = block_on(PollerState::load(&Dying::healthy(&map), &keys)).unwrap();

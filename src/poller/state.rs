@@ -22,6 +22,7 @@ use super::stored_participations::StoredParticipations;
 use crate::error::{Result, VomoError};
 use crate::model::{Participation, User, UserId};
 use crate::store::log::{Log, LogIndex};
+use crate::store::log_removal::LogRemoval;
 use crate::store::{read_chunked, write_chunked, Keys, Store};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -331,19 +332,28 @@ impl PollerState {
 /// Removes one customer's state from `store` (see `super::forget_state`, which holds the
 /// lease): what a load reads of it, in an order after which every prefix of the writes still
 /// loads (tests/store_crash.rs):
-/// 1. the journal, its highest slot first, so what is left is a run of slots from 0 that a
+/// 1. the list of every log segment it will delete, under `forgetting`
+///    (`store::log_removal`), so that a forget cut short once nothing names them any more
+///    leaves them for the next forget to find;
+/// 2. the journal, its highest slot first, so what is left is a run of slots from 0 that a
 ///    later forget finds again (a slot left behind after `state` is gone could carry the epoch
 ///    the next state reaches, and be read as a delivery of that state);
-/// 2. the known buckets and the participations, which the stored `state` does not need to load;
-/// 3. `state`, whose removal makes the customer a new one (epoch 0, no known log);
-/// 4. the known log's segments, which only that `state` named (a forget cut short among them
-///    leaves the rest where nothing names them: never read, and reused by later appends).
+/// 3. the known buckets and the participations, which the stored `state` does not need to load;
+/// 4. `state`, whose removal makes the customer a new one (epoch 0, no known log);
+/// 5. the recorded segments (the known log's, which only that `state` named, and the
+///    participation logs'), then the list.
 ///
 /// Every removal blanks the value first (every store can set) and then deletes it where the
 /// store can. `Ok(true)` when any of it was there.
 pub async fn forget<S: Store>(store: &S, keys: &Keys) -> Result<bool> {
     let core = PollerState::load_core(store, keys).await.ok().flatten();
-    let mut found = store.get(&keys.key("state")).await?.is_some_and(|t| !t.is_empty());
+    let mut removal = LogRemoval::open(store, keys.key("forgetting")).await?;
+    if let Some(core) = &core {
+        removal.add(&keys.key("known-log"), &core.known_log);
+    }
+    super::stored_participations::add_segments(store, keys, &mut removal).await?;
+    removal.record(store).await?;
+    let mut found = removal.left_over() || store.get(&keys.key("state")).await?.is_some_and(|t| !t.is_empty());
     let mut slots = Vec::new();
     for slot in 0.. {
         let key = keys.key(&format!("journal/{slot}"));
@@ -363,9 +373,7 @@ pub async fn forget<S: Store>(store: &S, keys: &Keys) -> Result<bool> {
     }
     found |= super::stored_participations::forget(store, keys).await?;
     crate::store::delete_chunked(store, &keys.key("state")).await?;
-    if let Some(core) = core {
-        crate::store::log::delete_segments(store, &keys.key("known-log"), &core.known_log).await;
-    }
+    removal.finish(store).await?;
     Ok(found)
 }
 

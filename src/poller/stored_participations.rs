@@ -16,6 +16,7 @@
 use crate::error::{Result, VomoError};
 use crate::model::{Participation, UserId};
 use crate::store::log::{Log, LogIndex};
+use crate::store::log_removal::LogRemoval;
 use crate::store::{read_chunked, write_chunked, Keys, Store, STATE_VERSION};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -104,18 +105,25 @@ impl StoredParticipations {
     }
 }
 
+/// Adds every bucket's log segments to `removal` (`super::state::forget` records them before
+/// removing anything). An unreadable index names none.
+pub(crate) async fn add_segments<S: Store>(store: &S, keys: &Keys, removal: &mut LogRemoval) -> Result<()> {
+    for b in 0..BUCKETS {
+        let index_key = keys.key(&format!("parts-log/{b}"));
+        if let Some(index) = store.get(&index_key).await?.and_then(|t| serde_json::from_str::<IndexValue>(&t).ok()) {
+            removal.add(&index_key, &index.segments);
+        }
+    }
+    Ok(())
+}
+
 /// Removes every bucket's participations (`super::state::forget`): per bucket the log's
-/// index first (the base alone still loads, as of its last rewrite), its segments, then the
-/// base. `Ok(true)` when any was there.
+/// index first (the base alone still loads, as of its last rewrite), then the base. The
+/// segments are the caller's to delete ([`add_segments`]). `Ok(true)` when any was there.
 pub(crate) async fn forget<S: Store>(store: &S, keys: &Keys) -> Result<bool> {
     let mut found = false;
     for b in 0..BUCKETS {
-        let index_key = keys.key(&format!("parts-log/{b}"));
-        let index = store.get(&index_key).await?.and_then(|t| serde_json::from_str::<IndexValue>(&t).ok());
-        found |= super::state::remove(store, &index_key).await?;
-        if let Some(index) = index {
-            crate::store::log::delete_segments(store, &index_key, &index.segments).await;
-        }
+        found |= super::state::remove(store, &keys.key(&format!("parts-log/{b}"))).await?;
         found |= crate::store::delete_chunked(store, &keys.key(&format!("parts/{b}"))).await?;
     }
     Ok(found)

@@ -132,15 +132,7 @@ impl Log {
     }
 }
 
-/// Deletes the segments `index` names, once the caller's index no longer names them (best
-/// effort, as [`Log::committed`]: a segment left behind is never read).
-pub async fn delete_segments<S: Store>(store: &S, prefix: &str, index: &LogIndex) {
-    for &(slot, _, _) in &index.0 {
-        let _ = crate::store::delete_chunked(store, &segment_key(prefix, slot)).await;
-    }
-}
-
-fn segment_key(prefix: &str, slot: u32) -> String {
+pub(super) fn segment_key(prefix: &str, slot: u32) -> String {
     format!("{prefix}/{slot}")
 }
 

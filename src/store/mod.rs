@@ -1,7 +1,8 @@
 //! The key-value store behind the poller and the import: the `Store` trait a host
 //! implements (JS: `{ get, set }`, optionally `delete` and an atomic `setMany`), the key
 //! layout, values of any size written crash-safely across 100 KiB chunks (`chunked`), and
-//! append-only segment logs that keep write costs linear (`log`).
+//! append-only segment logs that keep write costs linear (`log`), removed for good across a
+//! death (`log_removal`).
 //!
 //! Hand-rolled on purpose: the only contract is a JS object's `get`/`set` (sync or async,
 //! `delete` and `setMany` optional), with no transactions, listing or compare-and-set, and
@@ -15,6 +16,7 @@ mod chunked;
 pub(crate) mod keys;
 pub mod lease;
 pub mod log;
+pub mod log_removal;
 #[cfg(test)]
 pub mod memory;
 
