@@ -412,9 +412,9 @@ pub async fn forget_import<S: Store>(store: &S, key: &str, now_ms: f64) -> Resul
 async fn forget_progress<S: Store>(store: &S, base: &str) -> Result<bool> {
     let header_key = format!("{base}/log");
     let header = store.get(&header_key).await?.filter(|t| !t.is_empty());
-    let mut removal = LogRemoval::open(store, format!("{base}/forgetting")).await?;
+    let mut removal = LogRemoval::open(store, format!("{base}/")).await?;
     if let Some(h) = header.as_deref().and_then(|t| serde_json::from_str::<LogHeader>(t).ok()) {
-        removal.add(&header_key, &h.segments);
+        removal.add("log", &h.segments);
     }
     removal.record(store).await?;
     let left_over = removal.left_over();

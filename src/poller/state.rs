@@ -347,9 +347,9 @@ impl PollerState {
 /// store can. `Ok(true)` when any of it was there.
 pub async fn forget<S: Store>(store: &S, keys: &Keys) -> Result<bool> {
     let core = PollerState::load_core(store, keys).await.ok().flatten();
-    let mut removal = LogRemoval::open(store, keys.key("forgetting")).await?;
+    let mut removal = LogRemoval::open(store, keys.key("")).await?;
     if let Some(core) = &core {
-        removal.add(&keys.key("known-log"), &core.known_log);
+        removal.add("known-log", &core.known_log);
     }
     super::stored_participations::add_segments(store, keys, &mut removal).await?;
     removal.record(store).await?;

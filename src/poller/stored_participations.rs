@@ -109,9 +109,9 @@ impl StoredParticipations {
 /// removing anything). An unreadable index names none.
 pub(crate) async fn add_segments<S: Store>(store: &S, keys: &Keys, removal: &mut LogRemoval) -> Result<()> {
     for b in 0..BUCKETS {
-        let index_key = keys.key(&format!("parts-log/{b}"));
-        if let Some(index) = store.get(&index_key).await?.and_then(|t| serde_json::from_str::<IndexValue>(&t).ok()) {
-            removal.add(&index_key, &index.segments);
+        let name = format!("parts-log/{b}");
+        if let Some(index) = store.get(&keys.key(&name)).await?.and_then(|t| serde_json::from_str::<IndexValue>(&t).ok()) {
+            removal.add(&name, &index.segments);
         }
     }
     Ok(())
