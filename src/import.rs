@@ -397,15 +397,15 @@ pub async fn stored_base_url<S: Store>(store: &S, key: &str) -> Result<Option<St
 /// the later log (the records settled since are sent again, which the email-keyed upsert makes
 /// harmless), or nothing readable, and a forget run again deletes what this one recorded.
 /// Unreadable progress is removed too.
-pub async fn forget_import<S: Store>(store: &S, key: &str, now_ms: f64) -> Result<bool> {
+/// `token` names this forget as the lease's holder, unique to it (see `poller::forget_state`).
+pub async fn forget_import<S: Store>(store: &S, key: &str, token: &str, now_ms: f64) -> Result<bool> {
     check_named_key(key, "importRoster.forget")?;
     let base = Keys::import(key);
     let lease_key = format!("{base}/lease");
-    let token = format!("forget-{now_ms:.0}");
-    crate::store::lease::acquire(store, &lease_key, &token, now_ms, Holder::IMPORT).await?;
+    crate::store::lease::acquire(store, &lease_key, token, now_ms, Holder::IMPORT).await?;
     let outcome = forget_progress(store, &base).await;
     // Left to expire if the store fails it, as a run's (`import_roster`).
-    let _ = crate::store::lease::release(store, &lease_key, &token).await;
+    let _ = crate::store::lease::release(store, &lease_key, token).await;
     outcome
 }
 
@@ -950,7 +950,7 @@ mod tests {
             store.map.borrow().keys().filter(|k| k.contains("/roster/") || k.ends_with("/roster")).count() > 3,
             "snapshot, header, segments"
         );
-        assert!(block_on(forget_import(&store, "roster", 1_000.0)).unwrap());
+        assert!(block_on(forget_import(&store, "roster", "forget-1", 1_000.0)).unwrap());
         let left: Vec<String> = store.map.borrow().keys().filter(|k| !k.contains("/roster-2")).cloned().collect();
         assert_eq!(left, [format!("{}/lease", Keys::import("roster"))], "only the released lease");
         assert_eq!(loaded(&store, "roster").unwrap(), BTreeMap::new());
@@ -958,15 +958,15 @@ mod tests {
             store.map.borrow().iter().filter(|(k, _)| k.contains("/roster-2")).map(|(k, v)| (k.clone(), v.clone())).collect();
         assert_eq!(now, others, "the other import is untouched");
         assert_eq!(loaded(&store, "roster-2").unwrap(), other);
-        assert!(!block_on(forget_import(&store, "roster", 2_000.0)).unwrap(), "nothing left to forget");
+        assert!(!block_on(forget_import(&store, "roster", "forget-1", 2_000.0)).unwrap(), "nothing left to forget");
         assert!(!full.is_empty());
         // A run holding the key: refused, nothing removed.
         block_on(crate::store::lease::acquire(&store, &format!("{}/lease", Keys::import("roster-2")), "run-1", 3_000.0, Holder::IMPORT))
             .unwrap();
-        assert_eq!(block_on(forget_import(&store, "roster-2", 3_001.0)).unwrap_err().kind, ErrorKind::Busy);
+        assert_eq!(block_on(forget_import(&store, "roster-2", "forget-1", 3_001.0)).unwrap_err().kind, ErrorKind::Busy);
         assert_eq!(loaded(&store, "roster-2").unwrap(), other);
         for bad in ["", " ", "a/b"] {
-            assert_eq!(block_on(forget_import(&store, bad, 0.0)).unwrap_err().kind, ErrorKind::InvalidInput, "{bad:?}");
+            assert_eq!(block_on(forget_import(&store, bad, "forget-1", 0.0)).unwrap_err().kind, ErrorKind::InvalidInput, "{bad:?}");
         }
     }
 
@@ -987,9 +987,9 @@ mod tests {
         }
         let forget = |store: &MemStore, with_delete: bool, now: f64| {
             if with_delete {
-                block_on(forget_import(store, "roster", now))
+                block_on(forget_import(store, "roster", "forget-1", now))
             } else {
-                block_on(forget_import(&NoDelete(store), "roster", now))
+                block_on(forget_import(&NoDelete(store), "roster", "forget-1", now))
             }
         };
         for with_delete in [true, false] {

@@ -196,8 +196,13 @@ pub fn forget_stored(
     let store = JsStore { get: store_get, set: store_set, delete: store_delete, set_many: None, set_if: store_set_if };
     promise(async move {
         let now = js_sys::Date::now();
-        let forgot =
-            if of_import { import::forget_import(&store, &name, now).await } else { crate::poller::forget_state(&store, &name, now).await };
+        // Unique to this forget: two at once (in one millisecond) must not share the lease.
+        let token = format!("forget-{:x}{:x}", (js_sys::Math::random() * 1e12) as u64, now as u64);
+        let forgot = if of_import {
+            import::forget_import(&store, &name, &token, now).await
+        } else {
+            crate::poller::forget_state(&store, &name, &token, now).await
+        };
         Ok(JsValue::from_bool(forgot.map_err(to_js_error)?))
     })
 }

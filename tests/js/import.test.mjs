@@ -568,6 +568,25 @@ test("importRoster.forget: the import's progress goes (and no other import's), s
     assert.ok(e instanceof VomoError && e.kind === "busy", String(e));
     assert.match(e.message, /holds the lease/);
     assert.equal(await importRoster.forget({ store, key: "busy" }), true, "once the run is over");
+
+    // Two forgets at once: the second starts the moment the first has taken the lease, in the
+    // same millisecond (Date.now held still). They exclude each other as two polls do.
+    await importRoster(client, records.slice(0, 5), { store, key: "twice" });
+    let second;
+    const watching = { get: (k) => store.get(k), set: (k, v) => store.set(k, v), delete: (k) => store.delete(k),
+      setIf: async (k, expected, v) => {
+        const wrote = await store.setIf(k, expected, v);
+        if (wrote && k.endsWith("/lease")) second ??= importRoster.forget({ store: watching, key: "twice" }).then((r) => r, (e) => e.kind);
+        return wrote;
+      } };
+    const realNow = Date.now, frozen = Date.now();
+    Date.now = () => frozen;
+    try {
+      assert.deepEqual([await importRoster.forget({ store: watching, key: "twice" }), await second], [true, "busy"]);
+    } finally {
+      Date.now = realNow;
+    }
+    assert.equal(await importRoster.forget({ store, key: "twice" }), false, "the first removed it all");
   }
   // On disk: every file of the import goes but its released lease.
   const { fileNameOf } = await import("vomo-users/stores/file");

@@ -325,6 +325,24 @@ test("UserPoller.forget: one customer's state goes (dead letters, participations
     const e = await attempt;
     assert.ok(e instanceof VomoError && e.kind === "busy", String(e));
     assert.equal((await other.poll()).processed, 0, "its state is as the poll left it");
+
+    // Two forgets at once: the second starts the moment the first has taken the lease, in the
+    // same millisecond (Date.now held still). They exclude each other as two polls do.
+    let second;
+    const watching = { get: (k) => store.get(k), set: (k, v) => store.set(k, v), delete: (k) => store.delete(k),
+      setIf: async (k, expected, v) => {
+        const wrote = await store.setIf(k, expected, v);
+        if (wrote && k.endsWith("/lease")) second ??= UserPoller.forget({ store: watching, customerId: "other" }).then((r) => r, (e) => e.kind);
+        return wrote;
+      } };
+    const realNow = Date.now, frozen = Date.now();
+    Date.now = () => frozen;
+    try {
+      assert.deepEqual([await UserPoller.forget({ store: watching, customerId: "other" }), await second], [true, "busy"]);
+    } finally {
+      Date.now = realNow;
+    }
+    assert.equal(await UserPoller.forget({ store, customerId: "other" }), false, "the first removed it all");
   }
   // On disk: every file of the customer goes but its released lease.
   const ofAcme = async () => (await readdir(dir)).filter((f) => f.startsWith(fileNameOf("vomo-users/v1/acme/"))).sort();
