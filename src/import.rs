@@ -397,6 +397,7 @@ pub async fn stored_base_url<S: Store>(store: &S, key: &str) -> Result<Option<St
 /// the later log (the records settled since are sent again, which the email-keyed upsert makes
 /// harmless), or nothing readable, and a forget run again deletes what this one recorded.
 /// Unreadable progress is removed too.
+///
 /// `token` names this forget as the lease's holder, unique to it (see `poller::forget_state`).
 pub async fn forget_import<S: Store>(store: &S, key: &str, token: &str, now_ms: f64) -> Result<bool> {
     check_named_key(key, "importRoster.forget")?;
