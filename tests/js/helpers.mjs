@@ -75,3 +75,26 @@ export async function frozenWorld(t, { startSimulator, ...options }) {
   const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500 });
   return { sim, client };
 }
+
+/**
+ * Two forgets of one customer's state or one import's progress at once (`forget(store)` starts
+ * one): the second starts the moment the first has taken the lease, in the same millisecond
+ * (Date.now held still). Resolves to what each gave: a boolean, or the kind it was refused with.
+ */
+export async function twoForgetsAtOnce(store, forget) {
+  let second;
+  const watching = { get: (k) => store.get(k), set: (k, v) => store.set(k, v), delete: (k) => store.delete(k),
+    setIf: async (k, expected, v) => {
+      const wrote = await store.setIf(k, expected, v);
+      if (wrote && k.endsWith("/lease")) second ??= forget(watching).then((r) => r, (e) => e.kind);
+      return wrote;
+    } };
+  const realNow = Date.now, frozen = Date.now();
+  Date.now = () => frozen;
+  try {
+    const first = await forget(watching);
+    return [first, await second];
+  } finally {
+    Date.now = realNow;
+  }
+}

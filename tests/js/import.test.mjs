@@ -4,7 +4,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { VomoClient, VomoError, MemoryStore, importRoster, findOrCreateUser, parseRosterCsv } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
-import { rejects } from "./helpers.mjs";
+import { rejects, twoForgetsAtOnce } from "./helpers.mjs";
 
 const NOW = "2026-01-01T00:00:00Z";
 
@@ -569,23 +569,10 @@ test("importRoster.forget: the import's progress goes (and no other import's), s
     assert.match(e.message, /holds the lease/);
     assert.equal(await importRoster.forget({ store, key: "busy" }), true, "once the run is over");
 
-    // Two forgets at once: the second starts the moment the first has taken the lease, in the
-    // same millisecond (Date.now held still). They exclude each other as two polls do.
+    // Two forgets at once (the second the moment the first holds the lease, in the same
+    // millisecond): they exclude each other as two polls do.
     await importRoster(client, records.slice(0, 5), { store, key: "twice" });
-    let second;
-    const watching = { get: (k) => store.get(k), set: (k, v) => store.set(k, v), delete: (k) => store.delete(k),
-      setIf: async (k, expected, v) => {
-        const wrote = await store.setIf(k, expected, v);
-        if (wrote && k.endsWith("/lease")) second ??= importRoster.forget({ store: watching, key: "twice" }).then((r) => r, (e) => e.kind);
-        return wrote;
-      } };
-    const realNow = Date.now, frozen = Date.now();
-    Date.now = () => frozen;
-    try {
-      assert.deepEqual([await importRoster.forget({ store: watching, key: "twice" }), await second], [true, "busy"]);
-    } finally {
-      Date.now = realNow;
-    }
+    assert.deepEqual(await twoForgetsAtOnce(store, (s) => importRoster.forget({ store: s, key: "twice" })), [true, "busy"]);
     assert.equal(await importRoster.forget({ store, key: "twice" }), false, "the first removed it all");
   }
   // On disk: every file of the import goes but its released lease.

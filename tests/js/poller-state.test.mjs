@@ -4,7 +4,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { VomoClient, VomoError, UserPoller, MemoryStore } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
-import { frozenWorld, rejects, tick } from "./helpers.mjs";
+import { frozenWorld, rejects, tick, twoForgetsAtOnce } from "./helpers.mjs";
 
 // Our clock moves with the simulator's between polls (see helpers.mjs).
 const setup = (t, options = {}) => frozenWorld(t, { startSimulator, users: 30, seed: 9, ...options });
@@ -326,22 +326,9 @@ test("UserPoller.forget: one customer's state goes (dead letters, participations
     assert.ok(e instanceof VomoError && e.kind === "busy", String(e));
     assert.equal((await other.poll()).processed, 0, "its state is as the poll left it");
 
-    // Two forgets at once: the second starts the moment the first has taken the lease, in the
-    // same millisecond (Date.now held still). They exclude each other as two polls do.
-    let second;
-    const watching = { get: (k) => store.get(k), set: (k, v) => store.set(k, v), delete: (k) => store.delete(k),
-      setIf: async (k, expected, v) => {
-        const wrote = await store.setIf(k, expected, v);
-        if (wrote && k.endsWith("/lease")) second ??= UserPoller.forget({ store: watching, customerId: "other" }).then((r) => r, (e) => e.kind);
-        return wrote;
-      } };
-    const realNow = Date.now, frozen = Date.now();
-    Date.now = () => frozen;
-    try {
-      assert.deepEqual([await UserPoller.forget({ store: watching, customerId: "other" }), await second], [true, "busy"]);
-    } finally {
-      Date.now = realNow;
-    }
+    // Two forgets at once (the second the moment the first holds the lease, in the same
+    // millisecond): they exclude each other as two polls do.
+    assert.deepEqual(await twoForgetsAtOnce(store, (s) => UserPoller.forget({ store: s, customerId: "other" })), [true, "busy"]);
     assert.equal(await UserPoller.forget({ store, customerId: "other" }), false, "the first removed it all");
   }
   // On disk: every file of the customer goes but its released lease.
