@@ -398,11 +398,12 @@ pub async fn stored_base_url<S: Store>(store: &S, key: &str) -> Result<Option<St
 /// harmless), or nothing readable, and a forget run again deletes what this one recorded.
 /// Unreadable progress is removed too.
 ///
-/// `token` names this forget as the lease's holder, unique to it (see `poller::forget_state`).
-pub async fn forget_import<S: Store>(store: &S, key: &str, token: &str, now_ms: f64) -> Result<bool> {
+/// `nonce` makes this forget's lease token unique to it (see `poller::forget_state`).
+pub async fn forget_import<S: Store>(store: &S, key: &str, nonce: &str, now_ms: f64) -> Result<bool> {
     check_named_key(key, "importRoster.forget")?;
     let base = Keys::import(key);
-    let lease_key = format!("{base}/lease");
+    let (lease_key, token) = (format!("{base}/lease"), format!("{}{nonce}", crate::store::lease::FORGET_TOKEN));
+    let token = token.as_str();
     crate::store::lease::acquire(store, &lease_key, token, now_ms, Holder::IMPORT).await?;
     let outcome = forget_progress(store, &base).await;
     // Left to expire if the store fails it, as a run's (`import_roster`).

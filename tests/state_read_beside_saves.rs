@@ -4,7 +4,8 @@
 //! the load, for every `get` the load makes: `PollerState::load_unleased` must give a state
 //! that knows every id saved before it started and no id never stored, never an error. The
 //! same interleavings make the plain `PollerState::load` (for a poll, which holds the lease)
-//! fail, so the cases do reach the window.
+//! fail, so the cases do reach the window. The last test does the same with a forget
+//! (`UserPoller.forget`), whole or stopped after each of its writes.
 
 mod support;
 
@@ -117,7 +118,7 @@ fn a_load_without_the_lease_beside_saves_knows_everything_saved_before_it() {
                 };
                 let reader = Interleaved { map: map.clone(), gets: Cell::new(0), trigger, saves: &run_saves, fired: Cell::new(false) };
                 let loaded = if unleased {
-                    block_on(PollerState::load_unleased(&reader, &keys))
+                    block_on(PollerState::load_unleased(&reader, &keys, 0.0))
                 } else {
                     block_on(PollerState::load(&reader, &keys))
                 };
@@ -146,4 +147,111 @@ fn a_load_without_the_lease_beside_saves_knows_everything_saved_before_it() {
     eprintln!("{cases} interleavings; the plain load failed {plain_failures} of them");
     assert!(cases > 100, "{cases} interleavings");
     assert!(plain_failures > 0, "the interleavings never reached the window that the plain load cannot stand");
+}
+
+/// A store over the shared map whose writes (sets and deletes) fail after the first `left`:
+/// a forget that stops there, as one whose process died, keeps holding its lease.
+struct Dying {
+    map: Map,
+    left: Cell<u64>,
+}
+
+impl Dying {
+    fn spend(&self) -> Result<()> {
+        match self.left.get() {
+            0 => Err(vomo_users::VomoError::new(vomo_users::ErrorKind::Network, "the process died")),
+            n => {
+                self.left.set(n - 1);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Store for Dying {
+    async fn get(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.map.borrow().get(key).cloned())
+    }
+    async fn set(&self, key: &str, value: &str) -> Result<()> {
+        self.spend()?;
+        self.map.borrow_mut().insert(key.to_string(), value.to_string());
+        Ok(())
+    }
+    async fn delete(&self, key: &str) -> Result<()> {
+        self.spend()?;
+        self.map.borrow_mut().remove(key);
+        Ok(())
+    }
+}
+
+/// `reconcile()` beside `UserPoller.forget`: a forget (complete, or stopped after each of its
+/// writes, holding its lease) lands just before each `get` of the reader's load. The load
+/// gives the whole state or none of it, or is refused with `busy`; never some of the ids
+/// (a forget removes `state` last, so comparing `state` before and after cannot see it).
+#[test]
+fn a_load_without_the_lease_beside_a_forget_gives_all_or_nothing() {
+    const NOW: f64 = 1_800_000_000_000.0;
+    let keys = Keys::new("acme");
+    // A smaller state than `setup`'s (each case loads it once): 300 ids noted, then two saves
+    // of 100 deliveries each, so the known log has segments.
+    let base: Map = Default::default();
+    let all: BTreeSet<i64> = {
+        let store = Shared(base.clone());
+        let mut state = block_on(PollerState::load(&store, &keys)).unwrap();
+        let ids: Vec<i64> = (1..=500).map(|i| 1_000_000_000_000 + i * 16).collect();
+        for &id in &ids[..300] {
+            state.note_id(id);
+        }
+        block_on(state.save(&store, &keys)).unwrap();
+        for round in ids[300..].chunks(100) {
+            for &id in round {
+                block_on(state.mark_delivered(&store, &keys, id, MS)).unwrap();
+            }
+            block_on(state.save(&store, &keys)).unwrap();
+        }
+        assert!(base.borrow().keys().any(|k| k.contains("/known-log/")), "the known log has segments");
+        ids.into_iter().collect()
+    };
+    // The writes of a whole forget.
+    let whole = {
+        let store = Dying { map: Rc::new(RefCell::new(base.borrow().clone())), left: Cell::new(u64::MAX) };
+        assert!(block_on(vomo_users::poller::forget_state(&store, "acme", "1", NOW)).unwrap());
+        u64::MAX - store.left.get()
+    };
+    assert!(whole > 20, "{whole} writes");
+    let (mut cases, mut busy, mut none) = (0, 0, 0);
+    for writes in 0..=whole {
+        for trigger in 1.. {
+            let map: Map = Rc::new(RefCell::new(base.borrow().clone()));
+            let forget = || {
+                let store = Dying { map: map.clone(), left: Cell::new(writes) };
+                let _ = block_on(vomo_users::poller::forget_state(&store, "acme", "1", NOW));
+            };
+            let reader = Interleaved { map: map.clone(), gets: Cell::new(0), trigger, saves: &forget, fired: Cell::new(false) };
+            let loaded = block_on(PollerState::load_unleased(&reader, &keys, NOW + 1_000.0));
+            if !reader.fired.get() {
+                break; // every position of the load was tried
+            }
+            cases += 1;
+            match loaded {
+                Err(e) => {
+                    assert_eq!(e.kind, vomo_users::ErrorKind::Busy, "{writes} writes before get {trigger}: {}", e.message);
+                    assert!(e.message.contains("UserPoller.forget"), "{}", e.message);
+                    busy += 1;
+                }
+                Ok(state) => {
+                    let known: BTreeSet<i64> = state.known_ids().into_iter().collect();
+                    none += usize::from(known.is_empty());
+                    assert!(
+                        known.is_empty() || known == all,
+                        "{writes} writes of the forget before get {trigger}: {} of {} ids",
+                        known.len(),
+                        all.len()
+                    );
+                }
+            }
+        }
+    }
+    eprintln!("{cases} interleavings over {whole} writes: {busy} busy, {none} loaded nothing");
+    assert!(busy > 0 && none > 0, "both outcomes reached");
 }

@@ -197,11 +197,11 @@ pub fn forget_stored(
     promise(async move {
         let now = js_sys::Date::now();
         // Unique to this forget: two at once (in one millisecond) must not share the lease.
-        let token = format!("forget-{:x}{:x}", (js_sys::Math::random() * 1e12) as u64, now as u64);
+        let nonce = format!("{:x}{:x}", (js_sys::Math::random() * 1e12) as u64, now as u64);
         let forgot = if of_import {
-            import::forget_import(&store, &name, &token, now).await
+            import::forget_import(&store, &name, &nonce, now).await
         } else {
-            crate::poller::forget_state(&store, &name, &token, now).await
+            crate::poller::forget_state(&store, &name, &nonce, now).await
         };
         Ok(JsValue::from_bool(forgot.map_err(to_js_error)?))
     })

@@ -451,12 +451,14 @@ pub async fn stored_base_url<S: Store>(store: &S, customer_id: &str) -> Result<O
 /// loads (part of it forgotten); forgetting again finishes the job. Keys of the state that no
 /// stored index names (left by a store that cannot delete) are never read, and stay.
 ///
-/// `token` names this forget as the lease's holder: unique to it (the glue's holds a random
-/// part), so that two forgets at once exclude each other as two polls do.
-pub async fn forget_state<S: Store>(store: &S, customer_id: &str, token: &str, now_ms: f64) -> Result<bool> {
+/// `nonce` makes this forget's lease token unique to it (the glue's holds a random part), so
+/// that two forgets at once exclude each other as two polls do; the token's fixed beginning
+/// (`store::lease::FORGET_TOKEN`) tells a reader without the lease that a forget holds it.
+pub async fn forget_state<S: Store>(store: &S, customer_id: &str, nonce: &str, now_ms: f64) -> Result<bool> {
     check_customer_id(customer_id, "UserPoller.forget")?;
     let keys = Keys::new(customer_id);
-    let lease_key = keys.key("lease");
+    let (lease_key, token) = (keys.key("lease"), format!("{}{nonce}", crate::store::lease::FORGET_TOKEN));
+    let token = token.as_str();
     crate::store::lease::acquire(store, &lease_key, token, now_ms, Holder::POLL).await?;
     let outcome = state::forget(store, &keys).await;
     // Left to expire if the store fails it, as a poll's.

@@ -14,7 +14,8 @@ pub(crate) async fn reconcile<R: Runtime, S: Store, H: Handlers>(
     progress: &dyn Fn(&ReconcileProgress),
 ) -> Result<Reconciliation> {
     // No lease: a reconciliation only reads, and may run beside a poll of the customer.
-    let state = super::PollerState::load_unleased(&poller.store, &poller.keys).await?;
+    let now = poller.client.runtime().now_ms();
+    let state = super::PollerState::load_unleased(&poller.store, &poller.keys, now).await?;
     poller.check_api(&state.core)?; // another API's known ids would all look missing here
     let known = state.known_ids();
     let mut visible: HashSet<i64> = HashSet::new();

@@ -144,11 +144,18 @@ impl PollerState {
     /// delivery (tests/store_crash.rs); a save that landed in between, which may have deleted
     /// a segment the load was reading, changed `state` (its generation), so the load runs
     /// again. `busy` after [`crate::store::READ_ATTEMPTS`] loads that each met a save.
-    pub async fn load_unleased<S: Store>(store: &S, keys: &Keys) -> Result<PollerState> {
+    ///
+    /// A forget removes `state` last, so a load while one runs could see `state` unchanged and
+    /// some of the ids gone: while a forget holds the lease (at `now`; checked before the
+    /// first load and after each), this is `busy` instead. A load that began before a forget
+    /// took the lease and ended after it let go saw `state` change, and runs again.
+    pub async fn load_unleased<S: Store>(store: &S, keys: &Keys, now: f64) -> Result<PollerState> {
         let key = keys.key("state");
+        no_forget_running(store, keys, now).await?;
         let mut before = store.get(&key).await?;
         for _ in 0..crate::store::READ_ATTEMPTS {
             let loaded = Self::load(store, keys).await;
+            no_forget_running(store, keys, now).await?;
             let after = store.get(&key).await?;
             if after == before {
                 return loaded;
@@ -326,6 +333,21 @@ impl PollerState {
     /// Ids this customer's store has seen.
     pub fn known_ids(&self) -> Vec<UserId> {
         self.known.keys().copied().collect()
+    }
+}
+
+/// `busy` while a forget of the customer holds its lease.
+async fn no_forget_running<S: Store>(store: &S, keys: &Keys, now: f64) -> Result<()> {
+    match crate::store::lease::holder(store, &keys.key("lease"), now).await? {
+        Some(lease) if lease.owner.starts_with(crate::store::lease::FORGET_TOKEN) => Err(VomoError::new(
+            crate::error::ErrorKind::Busy,
+            format!(
+                "a forget of this customer's state (UserPoller.forget) holds its lease for {:.0} s more (if none is running, one \
+                 that was killed holds it until then); read it again once it is done",
+                (lease.expires_at - now) / 1000.0
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -22,6 +22,10 @@ pub struct Lease {
 /// quarter of this has passed ([`Held::keep`]).
 pub const LEASE_MS: f64 = 120_000.0;
 
+/// How every forget's lease token begins (`poller::forget_state`, `import::forget_import`):
+/// a reader without the lease tells a forget from a run by it.
+pub const FORGET_TOKEN: &str = "forget-";
+
 /// What a lease keeps apart, for its `busy` messages: "another {kind} {scope} holds ...".
 #[derive(Clone, Copy)]
 pub struct Holder {
@@ -117,6 +121,12 @@ pub async fn renew<S: Store>(store: &S, key: &str, token: &str, now: f64, who: H
         },
         _ => Err(taken()),
     }
+}
+
+/// The lease under `key` if a run holds it at `now` (not expired), for a reader that takes
+/// none.
+pub async fn holder<S: Store>(store: &S, key: &str, now: f64) -> Result<Option<Lease>> {
+    Ok(read(store, key).await?.filter(|lease| lease.expires_at > now))
 }
 
 /// Releases the lease if the run `token` still holds it; someone else's lease is left alone.

@@ -77,16 +77,16 @@ export async function frozenWorld(t, { startSimulator, ...options }) {
 }
 
 /**
- * Two forgets of one customer's state or one import's progress at once (`forget(store)` starts
- * one): the second starts the moment the first has taken the lease, in the same millisecond
- * (Date.now held still). Resolves to what each gave: a boolean, or the kind it was refused with.
+ * A forget of one customer's state or one import's progress (`forget(store)` starts one), and
+ * `during(store)` started the moment the forget has taken the lease, in the same millisecond
+ * (Date.now held still). Resolves to what each gave: a value, or the kind it was refused with.
  */
-export async function twoForgetsAtOnce(store, forget) {
+export async function whileForgetting(store, forget, during) {
   let second;
   const watching = { get: (k) => store.get(k), set: (k, v) => store.set(k, v), delete: (k) => store.delete(k),
     setIf: async (k, expected, v) => {
       const wrote = await store.setIf(k, expected, v);
-      if (wrote && k.endsWith("/lease")) second ??= forget(watching).then((r) => r, (e) => e.kind);
+      if (wrote && k.endsWith("/lease")) second ??= during(watching).then((r) => r, (e) => e.kind);
       return wrote;
     } };
   const realNow = Date.now, frozen = Date.now();
@@ -98,3 +98,6 @@ export async function twoForgetsAtOnce(store, forget) {
     Date.now = realNow;
   }
 }
+
+/** Two forgets at once: the second starts the moment the first has taken the lease. */
+export const twoForgetsAtOnce = (store, forget) => whileForgetting(store, forget, forget);

@@ -4,7 +4,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { VomoClient, VomoError, UserPoller, MemoryStore } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
-import { frozenWorld, rejects, tick, twoForgetsAtOnce } from "./helpers.mjs";
+import { frozenWorld, rejects, tick, twoForgetsAtOnce, whileForgetting } from "./helpers.mjs";
 
 // Our clock moves with the simulator's between polls (see helpers.mjs).
 const setup = (t, options = {}) => frozenWorld(t, { startSimulator, users: 30, seed: 9, ...options });
@@ -330,6 +330,11 @@ test("UserPoller.forget: one customer's state goes (dead letters, participations
     // millisecond): they exclude each other as two polls do.
     assert.deepEqual(await twoForgetsAtOnce(store, (s) => UserPoller.forget({ store: s, customerId: "other" })), [true, "busy"]);
     assert.equal(await UserPoller.forget({ store, customerId: "other" }), false, "the first removed it all");
+    // reconcile() reads without the lease: while a forget holds it, busy, not a state half removed.
+    await other.poll();
+    const reconciling = (s) => new UserPoller({ client, store: s, customerId: "other", onUser: () => {} }).reconcile();
+    assert.deepEqual(await whileForgetting(store, (s) => UserPoller.forget({ store: s, customerId: "other" }), reconciling), [true, "busy"]);
+    assert.deepEqual(await reconciling(store), { missing: [], complete: true, error: null }, "once it is done: nothing known");
   }
   // On disk: every file of the customer goes but its released lease.
   const ofAcme = async () => (await readdir(dir)).filter((f) => f.startsWith(fileNameOf("vomo-users/v1/acme/"))).sort();
