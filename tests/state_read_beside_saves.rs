@@ -10,15 +10,13 @@
 mod support;
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use support::block_on;
+use support::{block_on, Dying, DyingDeleting, Map};
 use vomo_users::poller::{Keys, PollerState};
 use vomo_users::store::Store;
 use vomo_users::Result;
-
-type Map = Rc<RefCell<BTreeMap<String, String>>>;
 
 /// A store over a shared map, with `delete` (so a save removes what it no longer names).
 struct Shared(Map);
@@ -149,41 +147,6 @@ fn a_load_without_the_lease_beside_saves_knows_everything_saved_before_it() {
     assert!(plain_failures > 0, "the interleavings never reached the window that the plain load cannot stand");
 }
 
-/// A store over the shared map whose writes (sets and deletes) fail after the first `left`:
-/// a forget that stops there, as one whose process died, keeps holding its lease.
-struct Dying {
-    map: Map,
-    left: Cell<u64>,
-}
-
-impl Dying {
-    fn spend(&self) -> Result<()> {
-        match self.left.get() {
-            0 => Err(vomo_users::VomoError::new(vomo_users::ErrorKind::Network, "the process died")),
-            n => {
-                self.left.set(n - 1);
-                Ok(())
-            }
-        }
-    }
-}
-
-impl Store for Dying {
-    async fn get(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.map.borrow().get(key).cloned())
-    }
-    async fn set(&self, key: &str, value: &str) -> Result<()> {
-        self.spend()?;
-        self.map.borrow_mut().insert(key.to_string(), value.to_string());
-        Ok(())
-    }
-    async fn delete(&self, key: &str) -> Result<()> {
-        self.spend()?;
-        self.map.borrow_mut().remove(key);
-        Ok(())
-    }
-}
-
 /// `reconcile()` beside `UserPoller.forget`: a forget (complete, or stopped after each of its
 /// writes, holding its lease) lands just before each `get` of the reader's load. The load
 /// gives the whole state or none of it, or is refused with `busy`; never some of the ids
@@ -214,9 +177,9 @@ fn a_load_without_the_lease_beside_a_forget_gives_all_or_nothing() {
     };
     // The writes of a whole forget.
     let whole = {
-        let store = Dying { map: Rc::new(RefCell::new(base.borrow().clone())), left: Cell::new(u64::MAX) };
+        let store = DyingDeleting(Dying::new(&Rc::new(RefCell::new(base.borrow().clone())), 1_000_000));
         assert!(block_on(vomo_users::poller::forget_state(&store, "acme", "1", NOW)).unwrap());
-        u64::MAX - store.left.get()
+        1_000_000 - store.0.left.get()
     };
     assert!(whole > 20, "{whole} writes");
     let (mut cases, mut busy, mut none) = (0, 0, 0);
@@ -224,7 +187,7 @@ fn a_load_without_the_lease_beside_a_forget_gives_all_or_nothing() {
         for trigger in 1.. {
             let map: Map = Rc::new(RefCell::new(base.borrow().clone()));
             let forget = || {
-                let store = Dying { map: map.clone(), left: Cell::new(writes) };
+                let store = DyingDeleting(Dying::new(&map, writes));
                 let _ = block_on(vomo_users::poller::forget_state(&store, "acme", "1", NOW));
             };
             let reader = Interleaved { map: map.clone(), gets: Cell::new(0), trigger, saves: &forget, fired: Cell::new(false) };

@@ -7,57 +7,16 @@
 mod support;
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use support::{block_on, sim_client, SimHandlers, SimRuntime, World, WorldConfig};
+use support::{block_on, sim_client, Dying, DyingDeleting, Map, SimHandlers, SimRuntime, World, WorldConfig};
 use vomo_users::client::{Client, ClientConfig, Rate, UpsertInput};
 use vomo_users::import::{import_roster, ImportOptions, MappedUser, Mapping, RosterRecord};
 use vomo_users::poller::{Keys, ParticipationMode, Poller, PollerConfig, PollerState};
 use vomo_users::store::lease::{acquire, Holder, LEASE_MS};
 use vomo_users::store::{read_chunked, write_chunked, Store};
-use vomo_users::{ErrorKind, Result, VomoError};
-
-type Map = Rc<RefCell<BTreeMap<String, String>>>;
-
-/// A store over `map` whose process dies after `limit` sets: from then on nothing it is
-/// asked to write lands (each later call fails, as the dead process never made it).
-struct Dying {
-    map: Map,
-    left: Cell<u64>,
-}
-
-impl Dying {
-    fn new(map: &Map, limit: u64) -> Dying {
-        Dying { map: map.clone(), left: Cell::new(limit) }
-    }
-    fn healthy(map: &Map) -> Dying {
-        Dying::new(map, u64::MAX)
-    }
-    fn died(&self) -> bool {
-        self.left.get() == 0
-    }
-    fn spend(&self) -> Result<()> {
-        match self.left.get() {
-            0 => Err(VomoError::new(ErrorKind::Network, "the process died")),
-            n => {
-                self.left.set(n.saturating_sub(1).max(if n == u64::MAX { u64::MAX } else { 0 }));
-                Ok(())
-            }
-        }
-    }
-}
-
-impl Store for Dying {
-    async fn get(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.map.borrow().get(key).cloned())
-    }
-    async fn set(&self, key: &str, value: &str) -> Result<()> {
-        self.spend()?;
-        self.map.borrow_mut().insert(key.to_string(), value.to_string());
-        Ok(())
-    }
-}
+use vomo_users::{ErrorKind, Result};
 
 fn copy(map: &Map) -> Map {
     Rc::new(RefCell::new(map.borrow().clone()))
@@ -465,23 +424,6 @@ fn a_poll_longer_than_the_lease_term_keeps_its_lease_through_a_full_scan() {
     assert!(store.tries.get() >= 3, "the other run tried {} times", store.tries.get());
     assert!(!store.took.get(), "the other run took the lease of a poll that was still running");
     assert_eq!(world.borrow().completed.len(), 60);
-}
-
-/// [`Dying`] with a `delete` (each delete counts as a write the death stops too).
-struct DyingDeleting(Dying);
-
-impl Store for DyingDeleting {
-    async fn get(&self, key: &str) -> Result<Option<String>> {
-        self.0.get(key).await
-    }
-    async fn set(&self, key: &str, value: &str) -> Result<()> {
-        self.0.set(key, value).await
-    }
-    async fn delete(&self, key: &str) -> Result<()> {
-        self.0.spend()?;
-        self.0.map.borrow_mut().remove(key);
-        Ok(())
-    }
 }
 
 /// A forget on `map` by a process that dies after `limit` writes: its outcome, and whether it

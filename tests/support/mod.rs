@@ -28,6 +28,9 @@ use vomo_users::{ErrorKind, VomoError};
 
 mod rng;
 pub use rng::Rng;
+mod dying;
+#[allow(unused_imports)] // for the crash tests; the other crates including this module do not use them
+pub use dying::{Dying, DyingDeleting, Map};
 
 // ---------------------------------------------------------------------------------------
 // Executor
