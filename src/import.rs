@@ -398,17 +398,12 @@ pub async fn stored_base_url<S: Store>(store: &S, key: &str) -> Result<Option<St
 /// harmless), or nothing readable, and a forget run again deletes what this one recorded.
 /// Unreadable progress is removed too.
 ///
-/// `nonce` makes this forget's lease token unique to it (see `poller::forget_state`).
+/// `nonce` makes this forget's lease token unique to it (see `store::lease::while_forgetting`).
 pub async fn forget_import<S: Store>(store: &S, key: &str, nonce: &str, now_ms: f64) -> Result<bool> {
     check_named_key(key, "importRoster.forget")?;
     let base = Keys::import(key);
-    let (lease_key, token) = (format!("{base}/lease"), format!("{}{nonce}", crate::store::lease::FORGET_TOKEN));
-    let token = token.as_str();
-    crate::store::lease::acquire(store, &lease_key, token, now_ms, Holder::IMPORT).await?;
-    let outcome = forget_progress(store, &base).await;
-    // Left to expire if the store fails it, as a run's (`import_roster`).
-    let _ = crate::store::lease::release(store, &lease_key, token).await;
-    outcome
+    let lease_key = format!("{base}/lease");
+    crate::store::lease::while_forgetting(store, &lease_key, nonce, now_ms, Holder::IMPORT, forget_progress(store, &base)).await
 }
 
 async fn forget_progress<S: Store>(store: &S, base: &str) -> Result<bool> {
@@ -952,7 +947,7 @@ mod tests {
             store.map.borrow().keys().filter(|k| k.contains("/roster/") || k.ends_with("/roster")).count() > 3,
             "snapshot, header, segments"
         );
-        assert!(block_on(forget_import(&store, "roster", "forget-1", 1_000.0)).unwrap());
+        assert!(block_on(forget_import(&store, "roster", "1", 1_000.0)).unwrap());
         let left: Vec<String> = store.map.borrow().keys().filter(|k| !k.contains("/roster-2")).cloned().collect();
         assert_eq!(left, [format!("{}/lease", Keys::import("roster"))], "only the released lease");
         assert_eq!(loaded(&store, "roster").unwrap(), BTreeMap::new());
@@ -960,15 +955,15 @@ mod tests {
             store.map.borrow().iter().filter(|(k, _)| k.contains("/roster-2")).map(|(k, v)| (k.clone(), v.clone())).collect();
         assert_eq!(now, others, "the other import is untouched");
         assert_eq!(loaded(&store, "roster-2").unwrap(), other);
-        assert!(!block_on(forget_import(&store, "roster", "forget-1", 2_000.0)).unwrap(), "nothing left to forget");
+        assert!(!block_on(forget_import(&store, "roster", "1", 2_000.0)).unwrap(), "nothing left to forget");
         assert!(!full.is_empty());
         // A run holding the key: refused, nothing removed.
         block_on(crate::store::lease::acquire(&store, &format!("{}/lease", Keys::import("roster-2")), "run-1", 3_000.0, Holder::IMPORT))
             .unwrap();
-        assert_eq!(block_on(forget_import(&store, "roster-2", "forget-1", 3_001.0)).unwrap_err().kind, ErrorKind::Busy);
+        assert_eq!(block_on(forget_import(&store, "roster-2", "1", 3_001.0)).unwrap_err().kind, ErrorKind::Busy);
         assert_eq!(loaded(&store, "roster-2").unwrap(), other);
         for bad in ["", " ", "a/b"] {
-            assert_eq!(block_on(forget_import(&store, bad, "forget-1", 0.0)).unwrap_err().kind, ErrorKind::InvalidInput, "{bad:?}");
+            assert_eq!(block_on(forget_import(&store, bad, "1", 0.0)).unwrap_err().kind, ErrorKind::InvalidInput, "{bad:?}");
         }
     }
 
@@ -989,9 +984,9 @@ mod tests {
         }
         let forget = |store: &MemStore, with_delete: bool, now: f64| {
             if with_delete {
-                block_on(forget_import(store, "roster", "forget-1", now))
+                block_on(forget_import(store, "roster", "1", now))
             } else {
-                block_on(forget_import(&NoDelete(store), "roster", "forget-1", now))
+                block_on(forget_import(&NoDelete(store), "roster", "1", now))
             }
         };
         for with_delete in [true, false] {

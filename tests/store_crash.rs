@@ -432,10 +432,10 @@ fn forget_on(map: &Map, deletes: bool, limit: u64, now: f64) -> (Result<bool>, b
     let dying = Dying::new(map, limit);
     let outcome = if deletes {
         let store = DyingDeleting(dying);
-        let outcome = block_on(vomo_users::poller::forget_state(&store, "forget", &format!("forget-{now}"), now));
+        let outcome = block_on(vomo_users::poller::forget_state(&store, "forget", &format!("{now}"), now));
         return (outcome, !store.0.died());
     } else {
-        block_on(vomo_users::poller::forget_state(&dying, "forget", &format!("forget-{now}"), now))
+        block_on(vomo_users::poller::forget_state(&dying, "forget", &format!("{now}"), now))
     };
     (outcome, !dying.died())
 }

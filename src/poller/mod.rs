@@ -451,19 +451,12 @@ pub async fn stored_base_url<S: Store>(store: &S, customer_id: &str) -> Result<O
 /// loads (part of it forgotten); forgetting again finishes the job. Keys of the state that no
 /// stored index names (left by a store that cannot delete) are never read, and stay.
 ///
-/// `nonce` makes this forget's lease token unique to it (the glue's holds a random part), so
-/// that two forgets at once exclude each other as two polls do; the token's fixed beginning
-/// (`store::lease::FORGET_TOKEN`) tells a reader without the lease that a forget holds it.
+/// `nonce` makes this forget's lease token unique to it (the glue's holds a random part): see
+/// `store::lease::while_forgetting`.
 pub async fn forget_state<S: Store>(store: &S, customer_id: &str, nonce: &str, now_ms: f64) -> Result<bool> {
     check_customer_id(customer_id, "UserPoller.forget")?;
     let keys = Keys::new(customer_id);
-    let (lease_key, token) = (keys.key("lease"), format!("{}{nonce}", crate::store::lease::FORGET_TOKEN));
-    let token = token.as_str();
-    crate::store::lease::acquire(store, &lease_key, token, now_ms, Holder::POLL).await?;
-    let outcome = state::forget(store, &keys).await;
-    // Left to expire if the store fails it, as a poll's.
-    let _ = crate::store::lease::release(store, &lease_key, token).await;
-    outcome
+    crate::store::lease::while_forgetting(store, &keys.key("lease"), nonce, now_ms, Holder::POLL, state::forget(store, &keys)).await
 }
 
 /// Stops a poll with an auth or permission error (the checkpoint does not move).
@@ -500,21 +493,21 @@ mod tests {
         let other = of("acme-2");
         assert!(of("acme").iter().any(|(k, _)| k.ends_with("/journal/0")) && of("acme").len() > 5);
         assert!(of("acme").iter().any(|(k, _)| k.contains("/known/0.")), "a chunked bucket");
-        assert!(block_on(forget_state(&store, "acme", "forget-1", 1_000.0)).unwrap());
+        assert!(block_on(forget_state(&store, "acme", "1", 1_000.0)).unwrap());
         let left: Vec<String> = of("acme").into_iter().map(|(k, _)| k).collect();
         assert_eq!(left, [Keys::new("acme").key("lease")], "only the released lease");
         let fresh = block_on(PollerState::load(&store, &Keys::new("acme"))).unwrap();
         assert!(fresh.known.is_empty() && fresh.core.checkpoint_ms == 0);
         assert_eq!(of("acme-2"), other, "the other customer is untouched");
-        assert!(!block_on(forget_state(&store, "acme", "forget-1", 2_000.0)).unwrap(), "nothing left to forget");
+        assert!(!block_on(forget_state(&store, "acme", "1", 2_000.0)).unwrap(), "nothing left to forget");
         // A poll holding the customer's lease: refused, nothing removed.
         let lease = Keys::new("acme-2").key("lease");
         block_on(crate::store::lease::acquire(&store, &lease, "poll-1", 3_000.0, Holder::POLL)).unwrap();
         let other = of("acme-2");
-        assert_eq!(block_on(forget_state(&store, "acme-2", "forget-1", 3_001.0)).unwrap_err().kind, ErrorKind::Busy);
+        assert_eq!(block_on(forget_state(&store, "acme-2", "1", 3_001.0)).unwrap_err().kind, ErrorKind::Busy);
         assert_eq!(of("acme-2"), other);
         for bad in ["", " ", "a/b", "import"] {
-            assert_eq!(block_on(forget_state(&store, bad, "forget-1", 0.0)).unwrap_err().kind, ErrorKind::InvalidInput, "{bad:?}");
+            assert_eq!(block_on(forget_state(&store, bad, "1", 0.0)).unwrap_err().kind, ErrorKind::InvalidInput, "{bad:?}");
         }
     }
 

@@ -338,8 +338,8 @@ impl PollerState {
 
 /// `busy` while a forget of the customer holds its lease.
 async fn no_forget_running<S: Store>(store: &S, keys: &Keys, now: f64) -> Result<()> {
-    match crate::store::lease::holder(store, &keys.key("lease"), now).await? {
-        Some(lease) if lease.owner.starts_with(crate::store::lease::FORGET_TOKEN) => Err(VomoError::new(
+    match crate::store::lease::held_by_forget(store, &keys.key("lease"), now).await? {
+        Some(lease) => Err(VomoError::new(
             crate::error::ErrorKind::Busy,
             format!(
                 "a forget of this customer's state (UserPoller.forget) holds its lease for {:.0} s more (if none is running, one \

@@ -22,9 +22,9 @@ pub struct Lease {
 /// quarter of this has passed ([`Held::keep`]).
 pub const LEASE_MS: f64 = 120_000.0;
 
-/// How every forget's lease token begins (`poller::forget_state`, `import::forget_import`):
-/// a reader without the lease tells a forget from a run by it.
-pub const FORGET_TOKEN: &str = "forget-";
+/// How every forget's lease token begins ([`while_forgetting`]): a reader without the lease
+/// tells a forget from a run by it ([`held_by_forget`]).
+const FORGET_TOKEN: &str = "forget-";
 
 /// What a lease keeps apart, for its `busy` messages: "another {kind} {scope} holds ...".
 #[derive(Clone, Copy)]
@@ -123,10 +123,30 @@ pub async fn renew<S: Store>(store: &S, key: &str, token: &str, now: f64, who: H
     }
 }
 
-/// The lease under `key` if a run holds it at `now` (not expired), for a reader that takes
-/// none.
-pub async fn holder<S: Store>(store: &S, key: &str, now: f64) -> Result<Option<Lease>> {
-    Ok(read(store, key).await?.filter(|lease| lease.expires_at > now))
+/// Runs `forget` (a removal of what the lease under `key` guards: `UserPoller.forget`,
+/// `importRoster.forget`) holding that lease, under a token of its own (`nonce` makes it
+/// unique: two forgets at once exclude each other as two runs do), and releases it after.
+/// `busy` while a run or another forget holds it.
+pub async fn while_forgetting<S: Store, T>(
+    store: &S,
+    key: &str,
+    nonce: &str,
+    now: f64,
+    who: Holder,
+    forget: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    let token = format!("{FORGET_TOKEN}{nonce}");
+    acquire(store, key, &token, now, who).await?;
+    let outcome = forget.await;
+    // Left to expire if the store fails it, as a run's.
+    let _ = release(store, key, &token).await;
+    outcome
+}
+
+/// The lease under `key` if a forget ([`while_forgetting`]) holds it at `now`, for a reader
+/// that takes none.
+pub async fn held_by_forget<S: Store>(store: &S, key: &str, now: f64) -> Result<Option<Lease>> {
+    Ok(read(store, key).await?.filter(|lease| lease.expires_at > now && lease.owner.starts_with(FORGET_TOKEN)))
 }
 
 /// Releases the lease if the run `token` still holds it; someone else's lease is left alone.

@@ -31,7 +31,7 @@ impl LogRemoval {
     /// fails the removal (going on without the record, its segments would be lost track of
     /// when this removal deletes it).
     pub async fn open<S: Store>(store: &S, base: String) -> Result<Self> {
-        let recorded = match read_chunked(store, &format!("{base}forgetting")).await {
+        let recorded = match read_chunked(store, &record_key(&base)).await {
             Ok(text) => text.unwrap_or_default(),
             Err(e) if e.kind == ErrorKind::Parse => String::new(),
             Err(e) => return Err(e),
@@ -64,7 +64,7 @@ impl LogRemoval {
         if self.segments.len() == self.stored {
             return Ok(());
         }
-        write_chunked(store, &format!("{}forgetting", self.base), &self.segments.join("\n")).await
+        write_chunked(store, &record_key(&self.base), &self.segments.join("\n")).await
     }
 
     /// Deletes every recorded segment (blanked where the store cannot delete, as
@@ -73,9 +73,13 @@ impl LogRemoval {
         for name in &self.segments {
             delete_chunked(store, &format!("{}{name}", self.base)).await?;
         }
-        delete_chunked(store, &format!("{}forgetting", self.base)).await?;
+        delete_chunked(store, &record_key(&self.base)).await?;
         Ok(())
     }
+}
+
+fn record_key(base: &str) -> String {
+    format!("{base}forgetting")
 }
 
 #[cfg(test)]
