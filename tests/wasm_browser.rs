@@ -96,3 +96,8 @@ async fn client_network_error_names_its_cause() {
 async fn client_keeps_no_js_value_per_request() {
     wasm_client::nothing_is_kept_per_request().await;
 }
+
+#[wasm_bindgen_test]
+async fn client_keeps_nothing_of_an_attempt_given_up_on_a_fetch_that_ignores_its_signal() {
+    wasm_client::nothing_is_kept_by_an_abandoned_attempt().await;
+}

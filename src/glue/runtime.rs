@@ -78,8 +78,22 @@ pub fn web_runtime(
     runtime
 }
 
-/// Awaits a value that may be a promise, of any realm (`crate::web::settle`).
-pub(crate) use crate::web::settle;
+/// Awaits `value` (what a store, a handler or a mapping answered) when it is a promise of any
+/// realm, else gives it back. A thenable counts: Jest's node environment, for one, runs the
+/// package in a realm of its own while `fs/promises` answers with the outer realm's promises,
+/// which `instanceof Promise` misses. A value that is not one costs no promise. (A fetch's
+/// answer is awaited by `web::signal::UntilAborted`, whose `Promise.race` adopts any realm's.)
+pub(crate) async fn settle(value: JsValue) -> Result<JsValue, JsValue> {
+    if let Some(p) = value.dyn_ref::<js_sys::Promise>() {
+        return wasm_bindgen_futures::JsFuture::from(p.clone()).await;
+    }
+    let thenable =
+        (value.is_object() || value.is_function()) && Reflect::get(&value, &"then".into()).map(|then| then.is_function()).unwrap_or(false);
+    if thenable {
+        return wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&value)).await;
+    }
+    Ok(value)
+}
 
 /// A short description of a thrown JS value (an Error's message, or its string form).
 pub fn describe_js(e: &JsValue) -> String {

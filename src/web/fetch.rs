@@ -9,7 +9,7 @@
 //! wasm memory), not as text: `text()` would decode UTF-8 in JS only for wasm-bindgen to
 //! encode it again on the way in.
 
-use super::signal::{is_aborted, race, AbortWait, Forward};
+use super::signal::{is_aborted, race, AbortWait, Forward, UntilAborted};
 use crate::client::{HttpRequest, HttpResponse, TransportError};
 use gloo_timers::callback::Timeout;
 use js_sys::{Function, Reflect, Uint8Array};
@@ -17,7 +17,6 @@ use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, RequestInit, RequestRedirect, Response, ResponseType};
 
 #[wasm_bindgen]
@@ -68,8 +67,11 @@ pub async fn send(request: &HttpRequest, x: Exchange<'_>) -> Result<HttpResponse
     // The attempt ends when the controller aborts (the timeout, the caller's signal) even
     // where the fetch does not: an injected fetch that drops `init.signal`, or a body stream
     // that ignores it, would otherwise keep the call waiting for good.
+    // Each of the attempt's own waits (the fetch, the body) is raced against the same abort,
+    // so that none is left waiting on a promise that never settles (src/web/signal.rs).
     let mut abort = AbortWait::new(&controller.signal());
-    let outcome = match race(attempt(request, &x, &controller.signal()), abort.fired()).await {
+    let until = abort.until();
+    let outcome = match race(attempt(request, &x, &controller.signal(), &until), abort.fired()).await {
         Ok(outcome) => outcome,
         Err(()) => Err(Stop::Js(js_sys::Error::new("the attempt was aborted").into())),
     };
@@ -105,14 +107,14 @@ fn build(request: &HttpRequest, x: &Exchange<'_>, signal: &AbortSignal) -> Resul
     Ok(init)
 }
 
-async fn attempt(request: &HttpRequest, x: &Exchange<'_>, signal: &AbortSignal) -> Result<HttpResponse, Stop> {
+async fn attempt(request: &HttpRequest, x: &Exchange<'_>, signal: &AbortSignal, until: &UntilAborted) -> Result<HttpResponse, Stop> {
     let init = build(request, x, signal)?;
     let pending = match x.fetch {
         // The package's contract for an injected fetch (`FetchLike`): a URL and an init.
         Some(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)?,
         None => global_fetch(&request.url, &init)?,
     };
-    let value = super::settle(pending).await?;
+    let value = until.settle(&pending).await?;
     // Duck-typed: an injected fetch may answer with another realm's Response.
     if value.is_null() || !value.is_object() || !Reflect::has(&value, &"status".into()).unwrap_or(false) {
         return Err(Stop::Js(js_sys::Error::new("fetch did not return a Response").into()));
@@ -122,7 +124,7 @@ async fn attempt(request: &HttpRequest, x: &Exchange<'_>, signal: &AbortSignal) 
     let headers_at_ms = super::monotonic_now();
     let headers = res.headers();
     let header = |name: &str| headers.get(name).ok().flatten();
-    let bytes = read_body(&res, header("content-length").as_deref(), request.max_body_bytes).await?;
+    let bytes = read_body(&res, header("content-length").as_deref(), request.max_body_bytes, until).await?;
     Ok(HttpResponse {
         // A browser hides a manual redirect as an opaque response with status 0.
         status: if res.type_() == ResponseType::Opaqueredirect { 302 } else { res.status() },
@@ -149,7 +151,7 @@ fn text(bytes: Vec<u8>) -> String {
     }
 }
 
-async fn read_body(res: &Response, content_length: Option<&str>, max: f64) -> Result<Vec<u8>, Stop> {
+async fn read_body(res: &Response, content_length: Option<&str>, max: f64, until: &UntilAborted) -> Result<Vec<u8>, Stop> {
     let declared = content_length.and_then(|v| v.trim().parse::<f64>().ok());
     if let Some(n) = declared.filter(|n| *n > max) {
         if let Some(body) = res.body() {
@@ -160,14 +162,15 @@ async fn read_body(res: &Response, content_length: Option<&str>, max: f64) -> Re
     let stream = match res.body() {
         Some(stream) if declared.is_none() => stream,
         _ => {
-            let buffer = JsFuture::from(res.array_buffer()?).await?;
+            let pending = res.array_buffer()?;
+            let buffer = until.settle(&pending).await?;
             return Ok(Uint8Array::new(&buffer).to_vec());
         }
     };
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut out = Vec::new();
     loop {
-        let chunk = JsFuture::from(reader.read()).await?;
+        let chunk = until.settle(&reader.read()).await?;
         if Reflect::get(&chunk, &"done".into())?.is_truthy() {
             return Ok(out);
         }

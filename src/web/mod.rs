@@ -29,24 +29,6 @@ use wasm_bindgen::JsValue;
 /// A client over the web runtime.
 pub type WebClient = Client<WebRuntime>;
 
-/// Awaits `value` when it is a promise of any realm, else gives it back. A thenable counts:
-/// Jest's node environment, for one, runs the package in a realm of its own while `fetch`
-/// and `fs/promises` answer with the outer realm's promises, which `instanceof Promise`
-/// misses (every `fetch` failed there as "did not return a Response"). A value that is not
-/// one costs no promise.
-pub(crate) async fn settle(value: JsValue) -> Result<JsValue, JsValue> {
-    use wasm_bindgen::JsCast;
-    if let Some(p) = value.dyn_ref::<js_sys::Promise>() {
-        return wasm_bindgen_futures::JsFuture::from(p.clone()).await;
-    }
-    let thenable =
-        (value.is_object() || value.is_function()) && Reflect::get(&value, &"then".into()).map(|then| then.is_function()).unwrap_or(false);
-    if thenable {
-        return wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&value)).await;
-    }
-    Ok(value)
-}
-
 /// Checks `config` and builds a client over `runtime`.
 pub fn client(config: ClientConfig, runtime: WebRuntime) -> crate::Result<WebClient> {
     Client::new(config, runtime)

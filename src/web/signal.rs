@@ -9,7 +9,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::Poll;
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
@@ -52,6 +52,7 @@ impl Drop for Forward {
 pub struct AbortWait {
     signal: AbortSignal,
     resolve: Option<Function>,
+    promise: Promise,
     fired: JsFuture,
 }
 
@@ -62,12 +63,40 @@ impl AbortWait {
             let _ = signal.add_event_listener_with_callback("abort", &res);
             resolve = Some(res);
         });
-        AbortWait { signal: signal.clone(), resolve, fired: JsFuture::from(promise) }
+        AbortWait { signal: signal.clone(), resolve, promise: promise.clone(), fired: JsFuture::from(promise) }
     }
 
     /// Resolves when the signal fires.
     pub async fn fired(&mut self) {
         let _ = (&mut self.fired).await;
+    }
+
+    /// What awaits the JS promises of the work this wait ends (see [`UntilAborted`]).
+    pub fn until(&self) -> UntilAborted {
+        UntilAborted { signal: self.signal.clone(), fired: self.promise.clone() }
+    }
+}
+
+/// Awaits a JS promise only until an [`AbortWait`]'s signal fires, by awaiting the race of
+/// the two. A promise that never settles (an injected fetch, or a body stream, that ignores
+/// the signal) is then given up on without keeping anything: a `JsFuture` over it would keep
+/// its two callbacks and their state for good once dropped (see `AbortWait`'s `Drop`), while
+/// the race settles when the signal fires, or else when the wait is dropped.
+pub struct UntilAborted {
+    signal: AbortSignal,
+    fired: Promise,
+}
+
+impl UntilAborted {
+    /// `value` settled (a promise of any realm, a thenable, or a plain value); an `Error` once
+    /// the signal has fired, whichever the race gave.
+    pub async fn settle(&self, value: &JsValue) -> Result<JsValue, JsValue> {
+        let race = Promise::race(&js_sys::Array::of2(value, &self.fired));
+        let settled = JsFuture::from(race).await;
+        if self.signal.aborted() {
+            return Err(js_sys::Error::new("the attempt was aborted").into());
+        }
+        settled
     }
 }
 

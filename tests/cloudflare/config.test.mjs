@@ -120,7 +120,7 @@ test("bad ids in CUSTOMERS are refused one by one: the valid customers are polle
 
 test("settings that cannot work: the cron kicks nobody and says why, the routes answer 503 naming the setting", async (t) => {
   const { sim, sink } = await world(t);
-  for (const [vars, secrets, setting] of [
+  for (const [vars, secrets, setting, withoutQueues = []] of [
     [{ DELIVERY: "bogus" }, {}, /DELIVERY must be one of queue, webhook, got "bogus"/],
     [{ DELIVERY: "webhook", WEBHOOK_URL: `${sink.url}/webhook` }, {}, /WEBHOOK_SECRET/],
     // A delivery endpoint without its scheme, or not http(s), would fail every delivery.
@@ -141,10 +141,13 @@ test("settings that cannot work: the cron kicks nobody and says why, the routes 
     // A URL the package's client refuses, by its own rules, before any slice would make one.
     [{ VOMO_BASE_URL: "http://api.vomo.org/v1" }, {}, /VOMO_BASE_URL: VomoClient: baseUrl must use https outside loopback/],
     [{ VOMO_BASE_URL: "http://127.0.0.1:6000/v1" }, {}, /VOMO_BASE_URL: VomoClient: baseUrl: fetch refuses to connect to port 6000/],
+    // Queue delivery (the default) with a wrangler.jsonc that lacks a producer binding.
+    [{}, {}, /DELIVERY is queue but the EVENTS or DEAD_LETTERS queue binding is missing/, ["EVENTS"]],
+    [{ DELIVERY: "queue" }, {}, /DELIVERY is queue but the EVENTS or DEAD_LETTERS queue binding is missing/, ["DEAD_LETTERS"]],
   ]) {
     const w = await startWorker(t, {
       sink, vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url, ...vars },
-      secrets: { ADMIN_TOKEN, VOMO_TOKEN_ACME: sim.token, ...secrets },
+      secrets: { ADMIN_TOKEN, VOMO_TOKEN_ACME: sim.token, ...secrets }, withoutQueues,
     });
     await w.cron();
     const line = await w.cronLine(0);

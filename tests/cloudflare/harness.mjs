@@ -102,10 +102,17 @@ export function verifySignature(entry, secret = WEBHOOK_SECRET) {
  * Worker's secrets (as `wrangler secret put` would set them); `persist` is a folder for the
  * Durable Objects' storage (a later start on it is a restarted runtime). `consumer: false`
  * leaves the queues without a consumer (the messages stay queued; the bench uses this).
+ * `withoutQueues` names queue producer bindings to leave out (a wrangler.jsonc that lacks them).
  */
-export async function startWorker(t, { vars = {}, secrets = {}, persist = false, sink, consumer = true }) {
+export async function startWorker(t, { vars = {}, secrets = {}, persist = false, sink, consumer = true, withoutQueues = [] }) {
   const dir = example();
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(dir, "wrangler.jsonc"));
+  const { workerOptions: derived } = unstable_getMiniflareWorkerOptions(join(dir, "wrangler.jsonc"));
+  const workerOptions = { ...derived };
+  if (withoutQueues.length) {
+    const kept = Object.entries(derived.queueProducers ?? {}).filter(([binding]) => !withoutQueues.includes(binding));
+    assert.equal(kept.length, Object.keys(derived.queueProducers ?? {}).length - withoutQueues.length, "wrangler.jsonc binds each queue left out");
+    workerOptions.queueProducers = Object.fromEntries(kept);
+  }
   const dist = join(dir, "dist");
   const wasm = readdirSync(dist).find((f) => f.endsWith(".wasm"));
   const output = { lines: [], text: "" };

@@ -358,3 +358,41 @@ pub async fn nothing_is_kept_per_request() {
     let after = wasm_bindgen::externref_heap_live_count();
     assert!(after <= before + 4, "live JS values held by the glue: {before} before 60 requests, {after} after");
 }
+
+/// Nothing is kept by an attempt given up on a fetch that ignores its signal: one whose
+/// promise never settles, a body stream that never ends (read chunk by chunk) and a body with
+/// a declared length that never arrives (read by `arrayBuffer()`). Each attempt ends at its
+/// timeout; before, its `JsFuture` on the promise that never settles kept its two callbacks
+/// (and their state in wasm memory) for good: two live JS values per attempt.
+pub async fn nothing_is_kept_by_an_abandoned_attempt() {
+    let variants = [
+        ("a fetch that never settles", "return new Promise(() => {});"),
+        (
+            "a body stream that never ends",
+            "return new Response(new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('{')); } }), \
+             { status: 200, headers: { 'Content-Type': 'application/json' } });",
+        ),
+        (
+            "a declared body that never arrives",
+            "const r = new Response(new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('{')); } }), \
+             { status: 200, headers: { 'Content-Type': 'application/json' } }); \
+             const h = new Headers(r.headers); h.set('content-length', '100'); \
+             return { status: 200, type: 'basic', headers: h, body: r.body, arrayBuffer: () => new Promise(() => {}) };",
+        ),
+    ];
+    for (what, body) in variants {
+        let fetch = js_sys::Function::new_with_args("url, init", body);
+        let client = vomo_users::web::client(config(), WebRuntime::new().with_fetch(fetch)).unwrap();
+        let call = || WebCall::new().with_timeout_ms(5.0).with_max_retries(0.0);
+        assert_eq!(client.get_user(1, &call()).await.unwrap_err().kind, ErrorKind::Timeout, "{what}");
+        a_turn().await;
+        let before = wasm_bindgen::externref_heap_live_count();
+        for _ in 0..20 {
+            let e = client.get_user(1, &call()).await.unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Timeout, "{what}: {e}");
+        }
+        a_turn().await;
+        let after = wasm_bindgen::externref_heap_live_count();
+        assert!(after <= before + 4, "{what}: live JS values held by the glue: {before} before 20 abandoned attempts, {after} after");
+    }
+}
