@@ -125,3 +125,97 @@ test("--every: a poll that finds the lease held says busy and polls again; Ctrl-
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /stopping \(Ctrl-C\)/);
 });
+
+test("--lock-timeout: a second poll waits for the first to end, sending nothing meanwhile, then polls; each user printed once in all", async (t) => {
+  const sim = createSimulator({ users: 5, seed: 4, now: "2026-01-01T00:00:00Z" });
+  sim.advanceClock(60_000);
+  const { env, arrival } = await mounted(t, sim);
+  const dir = await tempDir(t);
+  const args = ["poll", "--customer", "acme", "--state-dir", join(dir, "state"), "--json", "--rate", "500"];
+
+  sim.injectFault({ method: "GET", path: "/v1/users", type: "stall", times: 1 });
+  const holder = start(args, { env });
+  t.after(() => holder.child.kill("SIGKILL"));
+  await arrival(); // the first poll holds the lease, stalled
+  const sent = sim.log().length;
+
+  const waiter = start([...args, "--lock-timeout", "60s"], { env });
+  t.after(() => waiter.child.kill("SIGKILL"));
+  await waiter.waitFor("stderr", /^vomo-users: customer acme's state in .* is busy \(.*\); waiting up to 60 s for it \(--lock-timeout\)$/m);
+  assert.equal(sim.log().length, sent, "the waiting poll sent nothing");
+
+  holder.child.kill("SIGINT");
+  assert.equal((await holder.done).code, 1);
+  const r = await waiter.done;
+  assert.equal(r.code, 0, r.stderr);
+  const users = jsonLines(r.stdout).filter((l) => l.type === "user").map((l) => l.user.id);
+  assert.equal(users.length, 5);
+  assert.equal(new Set(users).size, 5);
+  assert.equal(holder.stdout, "", "the first poll delivered nothing before it was stopped");
+});
+
+test("--lock-timeout: a poll still refused when it runs out fails busy saying how long it waited; Ctrl-C while waiting stops it (aborted); a bad duration is bad usage", async (t) => {
+  const sim = createSimulator({ users: 5, seed: 5, now: "2026-01-01T00:00:00Z" });
+  sim.advanceClock(60_000);
+  const { env, arrival } = await mounted(t, sim);
+  const dir = await tempDir(t);
+  const args = ["poll", "--customer", "acme", "--state-dir", join(dir, "state"), "--json", "--rate", "500"];
+  sim.injectFault({ method: "GET", path: "/v1/users", type: "stall", times: 1 });
+  const holder = start(args, { env });
+  t.after(() => holder.child.kill("SIGKILL"));
+  await arrival();
+
+  const started = Date.now();
+  const late = await cli([...args, "--lock-timeout", "400ms"], { env });
+  assert.equal(late.code, 1);
+  assert.match(late.stderr, /^vomo-users: busy error: .*\(waited 0\.\d s for it: --lock-timeout 0\.4 s\)$/m);
+  assert.ok(Date.now() - started >= 400, "it waited out its --lock-timeout");
+  assert.equal(late.stdout, "");
+
+  // poll --forget waits the same way; Ctrl-C ends the wait.
+  const forget = start(["poll", "--customer", "acme", "--state-dir", join(dir, "state"), "--forget", "--lock-timeout", "60s"], { env });
+  t.after(() => forget.child.kill("SIGKILL"));
+  await forget.waitFor("stderr", /waiting up to 60 s for it/);
+  forget.child.kill("SIGINT");
+  const stopped = await forget.done;
+  assert.equal(stopped.code, 1);
+  assert.match(stopped.stderr, /^vomo-users: aborted error: interrupted while waiting for customer acme's state in .* to be free$/m);
+
+  for (const bad of ["soon", "0", "-1s"]) {
+    const u = await cli([...args, `--lock-timeout=${bad}`], { env });
+    assert.equal(u.code, 2, `${bad}: ${u.stderr}`);
+    assert.match(u.stderr, /--lock-timeout: expected a duration such as 30s/);
+  }
+  holder.child.kill("SIGINT");
+  assert.equal((await holder.done).code, 1);
+});
+
+test("--lock-timeout: a second import of the same roster waits for the first to end, then sends the rows it left, each once", async (t) => {
+  const sim = createSimulator({ users: 0, seed: 6, now: "2026-01-01T00:00:00Z" });
+  const { env, arrival } = await mounted(t, sim);
+  const dir = await tempDir(t);
+  const roster = join(dir, "roster.csv");
+  writeFileSync(roster, `First Name,Last Name,Email\n${Array.from({ length: 8 }, (_, i) => `F${i},L${i},w${i}@example.org`).join("\n")}\n`);
+  const args = ["import", roster, "--state-dir", join(dir, "state"), "--json", "--rate", "500"];
+  const upserts = () => sim.log().filter((e) => e.method === "POST").length;
+
+  sim.injectFault({ method: "POST", path: "/v1/users", type: "stall", times: 1 });
+  const holder = start(args, { env });
+  t.after(() => holder.child.kill("SIGKILL"));
+  await arrival(); // it holds the key's lease and waits on its first upsert
+  const before = upserts();
+
+  const waiter = start([...args, "--lock-timeout", "60s"], { env });
+  t.after(() => waiter.child.kill("SIGKILL"));
+  await waiter.waitFor("stderr", /^vomo-users: the import with key \S+ in .* is busy \(another import with this key holds the lease.*\); waiting up to 60 s/m);
+  assert.equal(upserts(), before, "the waiting import sent nothing");
+
+  holder.child.kill("SIGINT");
+  assert.equal((await holder.done).code, 1);
+  const r = await waiter.done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(jsonLines(r.stdout).at(-1).created, 8);
+  assert.equal(upserts() - before, 8, "each row sent once after the wait");
+  assert.equal(sim.count(), 8);
+});
+

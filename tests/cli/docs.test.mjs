@@ -163,6 +163,13 @@ test("docs/cli.md: poll --json, poll --every until Ctrl-C (exit 0), reconcile --
   every.child.kill("SIGINT");
   const stopped = await every.done;
   assert.equal(stopped.code, 0, stopped.stderr);
+  // The cron line: nothing else runs, so it polls at once (tests/cli/busy.test.mjs has it wait).
+  sim.updateUser(a.id, { phone: "555-0100" });
+  sim.advanceClock(60_000);
+  const cron = await cli(documented(CLI_MD, "vomo-users poll --customer acme --state-dir ./state --json --lock-timeout 5m"), { cwd: dir, env });
+  assert.equal(cron.code, 0, cron.stderr);
+  assert.equal(cron.stderr, "");
+  assert.deepEqual(jsonLines(cron.stdout).filter((l) => l.type === "user").map((l) => [l.kind, l.user.id, l.user.phone]), [["updated", a.id, "555-0100"]]);
 
   assert.ok(sim.deleteUser(1003));
   const reconcile = await cli(documented(CLI_MD, "vomo-users reconcile --customer acme --state-dir ./state --json"), { cwd: dir, env });

@@ -10,6 +10,7 @@ import { UsageError } from "../values.mjs";
 import { checkStateDir, defaultStateDir, importMapping, importStore } from "../state.mjs";
 import { interruptSignal } from "../interrupt.mjs";
 import { Progress } from "../progress.mjs";
+import { LOCK_TIMEOUT_OPTION, lockTimeoutMs, whileBusy } from "../lock-wait.mjs";
 
 const CHECKPOINT_EVERY = 10;
 const SHOWN_FAILURES = 20;
@@ -48,7 +49,7 @@ export default {
   name: "import",
   api: true,
   summary: "upsert every row of a roster CSV; resumable, Ctrl-C saves progress",
-  synopsis: "import <roster.csv> [--key KEY] [--state-dir DIR] [--accept-email-changes] [--forget]",
+  synopsis: "import <roster.csv> [--key KEY] [--state-dir DIR] [--accept-email-changes] [--lock-timeout DURATION] [--forget]",
   help: `
 Upserts every row of a CSV roster (a header row with First Name, Last Name, Email, and
 optionally External ID, Phone, Birthday, Gender, Role, Address, Org, Invite Code; spreadsheet
@@ -69,19 +70,21 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
   --state-dir DIR          default $XDG_STATE_HOME/vomo-users or ~/.local/state/vomo-users;
                            one per API: another base URL is refused (DIR/api.json)
   --accept-email-changes   send rows whose email changed for their External ID
+  --lock-timeout DURATION  while another import of this roster (its key) runs, wait up to
+                           DURATION (30s, 5m) for it to end instead of failing with "busy"
   --forget                 remove the saved progress of this roster (its key) and send
                            nothing: the next import sends every row again; refused while
                            an import of it runs`,
   options: { key: { type: "string" }, "state-dir": { type: "string" }, "accept-email-changes": { type: "boolean" },
-    forget: { type: "boolean" } },
+    ...LOCK_TIMEOUT_OPTION, forget: { type: "boolean" } },
   positionals: [1, 1],
   positionalName: "<roster.csv>",
   check(values, positionals) {
     if (values.key !== undefined && values.key.trim() === "") throw new UsageError("--key: empty", "import");
-    return { file: positionals[0] };
+    return { file: positionals[0], lockWaitMs: lockTimeoutMs(values) };
   },
   async run({ out, values, env, options, client, baseUrl }) {
-    const { file } = options;
+    const { file, lockWaitMs } = options;
     let bytes; // parsed as bytes, so that a roster that is not UTF-8 is refused, not mangled
     try {
       bytes = await readFile(file);
@@ -90,9 +93,17 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
     }
     const key = values.key ?? defaultKey(file, bytes);
     const stateDir = values["state-dir"] ?? defaultStateDir(env);
+    const lock = { timeoutMs: lockWaitMs, out, what: `the import with key ${key} in ${stateDir}` };
     if (values.forget) {
       // No token, nothing sent: the state directory alone.
-      const forgot = await importRoster.forget({ store: importStore(stateDir), key });
+      const stop = interruptSignal(out, null);
+      let forgot;
+      try {
+        forgot = await whileBusy(() => importRoster.forget({ store: importStore(stateDir), key }),
+          { ...lock, signal: stop.signal });
+      } finally {
+        stop.dispose();
+      }
       out.err(forgot ? `vomo-users: forgot the progress of key ${key} in ${stateDir}: the next import of it sends every row`
         : `vomo-users: no progress under key ${key} in ${stateDir}`);
       if (out.json) out.value({ key, forgotten: forgot });
@@ -107,11 +118,11 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
     const stop = interruptSignal(out, null);
     let result;
     try {
-      result = await importRoster(api, records, {
+      result = await whileBusy(() => importRoster(api, records, {
         store: importStore(stateDir), key, checkpointEvery: CHECKPOINT_EVERY, signal: stop.signal,
         mapping: importMapping(stateDir, records, values["accept-email-changes"] === true),
         onProgress: (p) => progress.update(p), previousBaseUrl,
-      });
+      }), { ...lock, signal: stop.signal });
     } catch (e) {
       progress.end();
       // A run that stopped (rather than one refused before it began): its progress is saved.

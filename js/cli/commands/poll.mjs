@@ -6,6 +6,7 @@ import { UserPoller } from "vomo-users";
 import { UsageError, duration, oneOf, positiveInt } from "../values.mjs";
 import { checkStateDir, pollerStore } from "../state.mjs";
 import { interruptSignal } from "../interrupt.mjs";
+import { LOCK_TIMEOUT_OPTION, lockTimeoutMs, whileBusy } from "../lock-wait.mjs";
 
 export const MODES = ["off", "changed-users", "full-scan"];
 
@@ -45,13 +46,14 @@ export default {
   name: "poll",
   api: true,
   summary: "print every user change since the last poll of this customer",
-  synopsis: "poll --customer ID --state-dir DIR [--participations off|changed-users|full-scan] [--max-requests N] [--every DURATION] [--forget]",
+  synopsis: "poll --customer ID --state-dir DIR [--participations off|changed-users|full-scan] [--max-requests N] [--every DURATION] [--lock-timeout DURATION] [--forget]",
   help: `
 Polls for changed users and prints each change exactly once: the first run is the initial
 sync (every user arrives, as "created" unless its timestamps show a later edit), later runs
 only what changed since. The checkpoint, the known ids and the lease live in DIR (one folder
 per customer), which holds the state of one API: another base URL is refused (DIR/api.json).
-Two polls of one customer cannot run at once (the second fails with "busy").
+Two polls of one customer cannot run at once: the second fails with "busy", or with
+--lock-timeout 5m waits up to that long for the first to end, then polls.
 --participations also reports shift sign-ups and hour changes: of changed users, or of every
 user (full-scan). --max-requests stops after that many HTTP requests (the next run goes on).
 --every 5m polls again after each poll until Ctrl-C, which stops cleanly; a poll that fails
@@ -59,13 +61,13 @@ with a retryable error (server, network, timeout, rate_limited) or busy is repor
 loop goes on.
 --forget removes the customer's saved state (checkpoint, known ids, dead letters) from DIR
 and sends nothing (no token needed): the next poll is an initial sync again. It is refused
-while a poll of the customer runs.
+while a poll of the customer runs (--lock-timeout waits for it).
 With --json: one line per event, {"type":"user","kind":"created"|"updated","user":{...}},
 {"type":"participation",...} or {"type":"deadLetter",...}, and after each poll a line
 {"type":"result","processed":n,"created":n,"updated":n,"failed":n,...}; with --forget one line
 {"customerId":"...","forgotten":true|false}.`,
   options: { customer: { type: "string" }, "state-dir": { type: "string" }, participations: { type: "string" },
-    "max-requests": { type: "string" }, every: { type: "string" }, forget: { type: "boolean" } },
+    "max-requests": { type: "string" }, every: { type: "string" }, ...LOCK_TIMEOUT_OPTION, forget: { type: "boolean" } },
   check(values) {
     const polling = ["participations", "max-requests", "every"].find((flag) => values[flag] !== undefined);
     if (values.forget && polling) throw new UsageError(`poll: --forget polls nothing, so --${polling} has no use with it`, "poll");
@@ -74,13 +76,21 @@ With --json: one line per event, {"type":"user","kind":"created"|"updated","user
       participations: values.participations === undefined ? "off" : oneOf("participations", values.participations, MODES),
       maxRequests: values["max-requests"] === undefined ? undefined : positiveInt("max-requests", values["max-requests"]),
       everyMs: values.every === undefined ? null : duration("every", values.every),
+      lockWaitMs: lockTimeoutMs(values),
     };
   },
   async run({ out, options, values, client, baseUrl }) {
-    const { customerId, stateDir, participations, maxRequests, everyMs } = options;
+    const { customerId, stateDir, participations, maxRequests, everyMs, lockWaitMs } = options;
+    const lock = { timeoutMs: lockWaitMs, out, what: `customer ${customerId}'s state in ${stateDir}` };
     if (values.forget) {
       // No token, nothing sent: the state directory alone.
-      const forgot = await UserPoller.forget({ store: pollerStore(stateDir, customerId), customerId });
+      const stop = interruptSignal(out, null);
+      let forgot;
+      try {
+        forgot = await whileBusy(() => UserPoller.forget({ store: pollerStore(stateDir, customerId), customerId }), { ...lock, signal: stop.signal });
+      } finally {
+        stop.dispose();
+      }
       out.err(forgot ? `vomo-users: forgot the saved state of customer ${customerId} in ${stateDir}: its next poll is an initial sync`
         : `vomo-users: no saved state of customer ${customerId} in ${stateDir}`);
       if (out.json) out.value({ customerId, forgotten: forgot });
@@ -101,7 +111,7 @@ With --json: one line per event, {"type":"user","kind":"created"|"updated","user
     try {
       for (;;) {
         try {
-          print.result(await poller.poll({ signal: stop.signal, maxRequests }));
+          print.result(await whileBusy(() => poller.poll({ signal: stop.signal, maxRequests }), { ...lock, signal: stop.signal }));
         } catch (e) {
           if (stop.stdoutClosed()) return 1; // stopped cleanly, said so; the lease is free
           if (everyMs && stop.signal.aborted) return 0; // the clean stop: the checkpoint stays where it was
