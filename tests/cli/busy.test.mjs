@@ -35,17 +35,38 @@ async function mounted(t, sim) {
   return { env, arrival, next };
 }
 
-test("a second poll of the same customer while one runs: exit 1, busy; after Ctrl-C the lease is free", async (t) => {
-  const sim = createSimulator({ users: 5, seed: 2, now: "2026-01-01T00:00:00Z" });
+/** A poll of customer "acme" (5 users) on a fresh state directory that holds the lease, stalled on its first request. */
+async function heldPoll(t, seed) {
+  const sim = createSimulator({ users: 5, seed, now: "2026-01-01T00:00:00Z" });
   sim.advanceClock(60_000);
-  const { env, arrival } = await mounted(t, sim);
+  const { env, arrival, next } = await mounted(t, sim);
   const dir = await tempDir(t);
   const args = ["poll", "--customer", "acme", "--state-dir", join(dir, "state"), "--json", "--rate", "500"];
-
   sim.injectFault({ method: "GET", path: "/v1/users", type: "stall", times: 1 });
-  const first = start(args, { env });
-  t.after(() => first.child.kill("SIGKILL"));
+  const holder = start(args, { env });
+  t.after(() => holder.child.kill("SIGKILL"));
   await arrival(); // it holds the lease and waits on the server
+  return { sim, env, dir, args, holder, next };
+}
+
+/** An import of a `rows`-row roster that holds its key's lease, stalled on its first upsert; `upserts()` counts POSTs. */
+async function heldImport(t, rows, seed, tag) {
+  const sim = createSimulator({ users: 0, seed, now: "2026-01-01T00:00:00Z" });
+  const { env, arrival } = await mounted(t, sim);
+  const dir = await tempDir(t);
+  const roster = join(dir, "roster.csv");
+  writeFileSync(roster, `First Name,Last Name,Email\n${Array.from({ length: rows }, (_, i) => `F${i},L${i},${tag}${i}@example.org`).join("\n")}\n`);
+  const args = ["import", roster, "--state-dir", join(dir, "state"), "--json", "--rate", "500"];
+  const upserts = () => sim.log().filter((e) => e.method === "POST").length;
+  sim.injectFault({ method: "POST", path: "/v1/users", type: "stall", times: 1 });
+  const holder = start(args, { env });
+  t.after(() => holder.child.kill("SIGKILL"));
+  await arrival(); // it holds the key's lease and waits on its first upsert
+  return { sim, env, args, upserts, holder, before: upserts() };
+}
+
+test("a second poll of the same customer while one runs: exit 1, busy; after Ctrl-C the lease is free", async (t) => {
+  const { env, args, holder: first } = await heldPoll(t, 2);
 
   const second = await cli(args, { env });
   assert.equal(second.code, 1);
@@ -63,19 +84,7 @@ test("a second poll of the same customer while one runs: exit 1, busy; after Ctr
 });
 
 test("a second import of the same roster into the same state while one runs: exit 1, busy, nothing sent; after Ctrl-C the rerun finishes, each row sent once", async (t) => {
-  const sim = createSimulator({ users: 0, seed: 2, now: "2026-01-01T00:00:00Z" });
-  const { env, arrival } = await mounted(t, sim);
-  const dir = await tempDir(t);
-  const roster = join(dir, "roster.csv");
-  writeFileSync(roster, `First Name,Last Name,Email\n${Array.from({ length: 12 }, (_, i) => `F${i},L${i},p${i}@example.org`).join("\n")}\n`);
-  const args = ["import", roster, "--state-dir", join(dir, "state"), "--json", "--rate", "500"];
-  const upserts = () => sim.log().filter((e) => e.method === "POST").length;
-
-  sim.injectFault({ method: "POST", path: "/v1/users", type: "stall", times: 1 });
-  const first = start(args, { env });
-  t.after(() => first.child.kill("SIGKILL"));
-  await arrival(); // it holds the key's lease and waits on its first upsert
-  const before = upserts();
+  const { sim, env, args, upserts, holder: first, before } = await heldImport(t, 12, 2, "p");
 
   const second = await cli(args, { env });
   assert.equal(second.code, 1);
@@ -97,16 +106,7 @@ test("a second import of the same roster into the same state while one runs: exi
 });
 
 test("--every: a poll that finds the lease held says busy and polls again; Ctrl-C while a poll is stalled mid-request stops cleanly with exit 0", async (t) => {
-  const sim = createSimulator({ users: 5, seed: 3, now: "2026-01-01T00:00:00Z" });
-  sim.advanceClock(60_000);
-  const { env, arrival, next } = await mounted(t, sim);
-  const dir = await tempDir(t);
-  const args = ["poll", "--customer", "acme", "--state-dir", join(dir, "state"), "--json", "--rate", "500"];
-
-  sim.injectFault({ method: "GET", path: "/v1/users", type: "stall", times: 1 });
-  const holder = start(args, { env });
-  t.after(() => holder.child.kill("SIGKILL"));
-  await arrival(); // the first poll holds the lease, stalled
+  const { sim, env, args, holder, next } = await heldPoll(t, 3);
 
   const loop = start([...args, "--every", "200ms"], { env });
   t.after(() => loop.child.kill("SIGKILL"));
@@ -127,16 +127,7 @@ test("--every: a poll that finds the lease held says busy and polls again; Ctrl-
 });
 
 test("--lock-timeout: a second poll waits for the first to end, sending nothing meanwhile, then polls; each user printed once in all", async (t) => {
-  const sim = createSimulator({ users: 5, seed: 4, now: "2026-01-01T00:00:00Z" });
-  sim.advanceClock(60_000);
-  const { env, arrival } = await mounted(t, sim);
-  const dir = await tempDir(t);
-  const args = ["poll", "--customer", "acme", "--state-dir", join(dir, "state"), "--json", "--rate", "500"];
-
-  sim.injectFault({ method: "GET", path: "/v1/users", type: "stall", times: 1 });
-  const holder = start(args, { env });
-  t.after(() => holder.child.kill("SIGKILL"));
-  await arrival(); // the first poll holds the lease, stalled
+  const { sim, env, args, holder } = await heldPoll(t, 4);
   const sent = sim.log().length;
 
   const waiter = start([...args, "--lock-timeout", "60s"], { env });
@@ -155,15 +146,7 @@ test("--lock-timeout: a second poll waits for the first to end, sending nothing 
 });
 
 test("--lock-timeout: a poll still refused when it runs out fails busy saying how long it waited; Ctrl-C while waiting stops it (aborted); a bad duration is bad usage", async (t) => {
-  const sim = createSimulator({ users: 5, seed: 5, now: "2026-01-01T00:00:00Z" });
-  sim.advanceClock(60_000);
-  const { env, arrival } = await mounted(t, sim);
-  const dir = await tempDir(t);
-  const args = ["poll", "--customer", "acme", "--state-dir", join(dir, "state"), "--json", "--rate", "500"];
-  sim.injectFault({ method: "GET", path: "/v1/users", type: "stall", times: 1 });
-  const holder = start(args, { env });
-  t.after(() => holder.child.kill("SIGKILL"));
-  await arrival();
+  const { env, dir, args, holder } = await heldPoll(t, 5);
 
   const started = Date.now();
   const late = await cli([...args, "--lock-timeout", "400ms"], { env });
@@ -191,19 +174,7 @@ test("--lock-timeout: a poll still refused when it runs out fails busy saying ho
 });
 
 test("--lock-timeout: a second import of the same roster waits for the first to end, then sends the rows it left, each once", async (t) => {
-  const sim = createSimulator({ users: 0, seed: 6, now: "2026-01-01T00:00:00Z" });
-  const { env, arrival } = await mounted(t, sim);
-  const dir = await tempDir(t);
-  const roster = join(dir, "roster.csv");
-  writeFileSync(roster, `First Name,Last Name,Email\n${Array.from({ length: 8 }, (_, i) => `F${i},L${i},w${i}@example.org`).join("\n")}\n`);
-  const args = ["import", roster, "--state-dir", join(dir, "state"), "--json", "--rate", "500"];
-  const upserts = () => sim.log().filter((e) => e.method === "POST").length;
-
-  sim.injectFault({ method: "POST", path: "/v1/users", type: "stall", times: 1 });
-  const holder = start(args, { env });
-  t.after(() => holder.child.kill("SIGKILL"));
-  await arrival(); // it holds the key's lease and waits on its first upsert
-  const before = upserts();
+  const { sim, env, args, upserts, holder, before } = await heldImport(t, 8, 6, "w");
 
   const waiter = start([...args, "--lock-timeout", "60s"], { env });
   t.after(() => waiter.child.kill("SIGKILL"));
