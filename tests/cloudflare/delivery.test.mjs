@@ -169,3 +169,44 @@ test("queue: a record VOMO sends that cannot be read goes, once, to the dead-let
   assert.equal(sink.events("vomo-user-dead-letters").length, 1);
   assert.equal(sink.events().length, 11);
 });
+
+test("queue: a user whose detail would pass the queue's 128 KB message limit arrives trimmed of its lists (saying so), not as a dead letter that fails too; the others whole", async (t) => {
+  const { sink, w, extra: heavy } = await deliveryWorld(t, {
+    users: 5, seed: 83, vars: { PARTICIPATIONS: "changed-users" },
+    before: (sim) => {
+      const heavy = sim.listAll()[2].id;
+      for (let i = 0; i < 900; i++) sim.addParticipation(heavy, { project_id: 900 + (i % 7), project_date_id: 800_000 + i, hours: "2.50" });
+      return heavy;
+    },
+  });
+  await w.cron();
+  const h = await w.settled("acme", 1);
+  assert.equal(h.lastPoll.ok, true, JSON.stringify(h.lastPoll.error));
+  const users = await until(() => {
+    const u = sink.events().filter((e) => e.type.startsWith("user."));
+    return u.length >= 5 && u;
+  }, "the 5 users");
+  const big = users.find((e) => e.id === heavy);
+  assert.ok(big.trimmed, "the heavy user's message says it was trimmed");
+  assert.ok(big.trimmed.bytes > 128_000, `whole, it was ${big.trimmed.bytes} bytes: past the queue's limit`);
+  assert.deepEqual(big.trimmed.omitted.sort(), ["participations", "profileFieldValues", "warnings"]);
+  assert.equal(big.user.participations, undefined);
+  assert.equal(big.user.id, heavy);
+  assert.equal(typeof big.user.email, "string");
+  assert.ok(Buffer.byteLength(JSON.stringify(big)) <= 126_000);
+  for (const e of users.filter((e) => e.id !== heavy)) {
+    assert.equal(e.trimmed, undefined, "a message within the limit is sent whole");
+    assert.ok(Array.isArray(e.user.participations));
+  }
+  // Its participation changes arrive as messages of their own, once each; nothing was given up.
+  const added = await until(() => {
+    const p = sink.events().filter((e) => e.type === "participation.added" && e.userId === heavy);
+    return p.length >= 900 && p;
+  }, "the heavy user's 900 sign-ups", 60_000);
+  const mine = added.filter((e) => e.participation.projectDateId >= 800_000);
+  assert.equal(mine.length, 900);
+  assert.equal(new Set(mine.map((e) => e.participation.projectDateId)).size, 900, "each sign-up once");
+  assert.equal(sink.events("vomo-user-dead-letters").length, 0);
+  assert.equal(h.metrics.deadLetters, 0);
+  assert.equal(h.lastPoll.result.failed, 0);
+});

@@ -3,7 +3,7 @@
 // throws, so the poller records the change as a dead letter and offers it again on the next
 // slice, up to MAX_ATTEMPTS; the final failure goes to the dead-letter queue or endpoint.
 import type { AppEnv, Settings } from "./config";
-import type { DeadLetter, Message } from "./events";
+import type { DeadLetter, Message, Trimmed } from "./events";
 import { sign } from "./signature";
 
 export interface Sink {
@@ -23,15 +23,48 @@ export class Subrequests {
   };
 }
 
+/**
+ * The largest message sent to a queue: bytes of its JSON. Cloudflare Queues take at most 128 KB
+ * a message (Miniflare refuses more than 128,000 bytes); 2,000 are left for what the runtime adds.
+ */
+export const QUEUE_MESSAGE_BYTES = 126_000;
+
+const jsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
+
+/**
+ * `message` within `limit` bytes. A user's detail (PARTICIPATIONS on) with hundreds of
+ * participations can pass the queue's limit: sent whole it would fail every delivery, then
+ * fail again as a dead letter, and stay queued for good. Such a message keeps the user's
+ * own fields and leaves out the lists (`participations`, `profileFieldValues`, `warnings`),
+ * saying so in `trimmed`; a consumer that needs them reads the user's detail from VOMO by
+ * `id`. (The participation changes still arrive as participation.* messages of their own.)
+ * A message that is still too large, or has no user to trim, is sent as it is, and the
+ * queue's refusal is a failed delivery.
+ */
+export function fitted<M extends Message>(message: M, limit = QUEUE_MESSAGE_BYTES): M {
+  const bytes = jsonBytes(message);
+  const user = (message as { user?: unknown }).user;
+  if (bytes <= limit || user === null || typeof user !== "object" || Array.isArray(user)) return message;
+  const kept: Record<string, unknown> = {};
+  const omitted: string[] = [];
+  for (const [k, v] of Object.entries(user)) {
+    if (v !== null && typeof v === "object") omitted.push(k);
+    else kept[k] = v;
+  }
+  const trimmed: Trimmed = { bytes, omitted };
+  const smaller = { ...message, user: kept, trimmed };
+  return omitted.length && jsonBytes(smaller) <= limit ? smaller : message;
+}
+
 class QueueSink implements Sink {
   constructor(private events: Queue, private deadLetters: Queue, private counter: Subrequests) {}
   async event(message: Message) {
     this.counter.count++;
-    await this.events.send(message, { contentType: "json" });
+    await this.events.send(fitted(message), { contentType: "json" });
   }
   async deadLetter(message: DeadLetter) {
     this.counter.count++;
-    await this.deadLetters.send(message, { contentType: "json" });
+    await this.deadLetters.send(fitted(message), { contentType: "json" });
   }
 }
 

@@ -12,6 +12,16 @@ export interface UserEvent {
   updatedAt: string;
   anonymized: boolean;
   user: User;
+  /** Set when the message was cut to fit a queue message (delivery.ts, `fitted`). */
+  trimmed?: Trimmed;
+}
+
+/** What was left out of a message to fit the queue's limit, and how large it was whole. */
+export interface Trimmed {
+  /** The whole message's size: bytes of its JSON. */
+  bytes: number;
+  /** The `user` fields left out (its lists: `participations`, `profileFieldValues`, `warnings`). */
+  omitted: string[];
 }
 
 export interface ParticipationEvent {
@@ -32,6 +42,8 @@ export interface DeadLetter {
   attempt: number;
   error: { kind: string | null; message: string };
   user: unknown;
+  /** Set when the message was cut to fit a queue message (delivery.ts, `fitted`). */
+  trimmed?: Trimmed;
 }
 
 export type Message = UserEvent | ParticipationEvent | DeadLetter;
