@@ -20,7 +20,8 @@ export interface UserEvent {
 export interface Trimmed {
   /** The whole message's size: bytes of its JSON. */
   bytes: number;
-  /** The `user` fields left out (its lists: `participations`, `profileFieldValues`, `warnings`). */
+  /** The `user` fields left out: those holding a list or an object (of a user event's detail:
+   *  `participations`, `profileFieldValues`, `warnings`). */
   omitted: string[];
 }
 
