@@ -190,3 +190,17 @@ test("--lock-timeout: a second import of the same roster waits for the first to 
   assert.equal(sim.count(), 8);
 });
 
+
+test("--lock-timeout: import --forget waits for the import running on the key, then forgets its progress", async (t) => {
+  const { env, args, holder } = await heldImport(t, 4, 7, "f");
+  const forget = start([...args, "--forget", "--lock-timeout", "60s"], { env });
+  t.after(() => forget.child.kill("SIGKILL"));
+  await forget.waitFor("stderr", /^vomo-users: the import with key \S+ in .* is busy \(.*\); waiting up to 60 s for it \(--lock-timeout\)$/m);
+  assert.equal(forget.child.exitCode, null, "still waiting while the import runs");
+  holder.child.kill("SIGINT");
+  assert.equal((await holder.done).code, 1);
+  const r = await forget.done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^vomo-users: forgot the progress of key \S+ in .*: the next import of it sends every row$/m);
+  assert.deepEqual(jsonLines(r.stdout).at(-1).forgotten, true);
+});
