@@ -8,6 +8,7 @@ import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BEGIN, section, tableRows as rows } from "./lib/table-text.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const file = join(root, "BENCHMARKS.md");
@@ -15,12 +16,6 @@ const copy = join(mkdtempSync(join(tmpdir(), "vomo-bench-")), "BENCHMARKS.md");
 copyFileSync(file, copy);
 execFileSync(process.execPath, [join(root, "bench/table.mjs"), "--smoke", "--only", "size", "--out", copy], { stdio: ["ignore", "ignore", "inherit"] });
 
-const section = (text) => text.slice(text.indexOf("<!-- bench:begin -->"), text.indexOf("<!-- bench:end -->"));
-const rows = (text) => {
-  const lines = section(text).split("\n"), top = lines.findIndex((l) => l.startsWith("| figure"));
-  const end = lines.findIndex((l, i) => i > top && !l.startsWith("| "));
-  return lines.slice(top + 2, end);
-};
 const notes = (text) => section(text).slice(section(text).indexOf("Notes (issue 15):"));
 const before = readFileSync(file, "utf8"), after = readFileSync(copy, "utf8");
 const problems = [];
@@ -36,7 +31,7 @@ if (notes(before) !== notes(after)) {
   const at = x.findIndex((l, i) => l !== y[i]);
   problems.push(`BENCHMARKS.md's notes are not bench/table.mjs's NOTES; first difference at notes line ${at + 1}:\n  file:  ${x[at]}\n  NOTES: ${y[at]}`);
 }
-if (before.slice(0, before.indexOf("<!-- bench:begin -->")) !== after.slice(0, after.indexOf("<!-- bench:begin -->"))) problems.push("the text before the table changed");
+if (before.slice(0, before.indexOf(BEGIN)) !== after.slice(0, after.indexOf(BEGIN))) problems.push("the text before the table changed");
 if (problems.length) {
   console.error(`bench/check-notes.mjs:\n- ${problems.join("\n- ")}`);
   process.exit(1);

@@ -18,6 +18,7 @@ import { startSimProcess } from "./lib/sim-process.mjs";
 import { clientListing, measureListing, octokitStyleListing } from "./lib/rate.mjs";
 import { pollRequests, cpuPerPage } from "./lib/poller.mjs";
 import { wasmSize, coldStart, listingMemory, pollingMemory } from "./lib/process.mjs";
+import { BEGIN, END, tableRows as rowsIn } from "./lib/table-text.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkgDir = join(root, "pkg");
@@ -525,25 +526,21 @@ const lines = [
   "| --- | --- | --- | --- | --- | --- | --- |",
   ...rows.map((r) => `| ${[r.figure, r.before, r.target, r.measured, r.yardstick, r.met, reproduce(r.group)].map(cell).join(" | ")} |`),
 ];
-const tableRows = lines.slice(6);
+const freshRows = lines.slice(6);
 lines.push("", ...NOTES);
 const table = lines.join("\n");
 console.log(table);
 
 if (WRITE) {
-  const BEGIN = "<!-- bench:begin -->", END = "<!-- bench:end -->";
   const old = existsSync(OUT) ? readFileSync(OUT, "utf8") : "# Benchmarks\n\n";
   const a = old.indexOf(BEGIN), b = old.indexOf(END);
   let body = table;
   if (ONLY && a >= 0 && b > a) {
     // A partial run (--only) replaces its own groups' rows and keeps the others, in order.
-    // The table's rows: from its header to the first line that is not a row (the notes hold tables of their own).
-    const region = old.slice(a, b).split("\n"), top = region.findIndex((l) => l.startsWith("| figure"));
-    const end = region.findIndex((l, i) => i > top && !l.startsWith("| "));
-    const kept = region.slice(top + 2, end < 0 ? undefined : end);
+    const kept = rowsIn(old);
     const group = (l) => /--only (\w+)/.exec(l)?.[1];
     const fresh = new Map(rows.map((r) => [r.group, []]));
-    for (const l of tableRows) fresh.get(group(l))?.push(l);
+    for (const l of freshRows) fresh.get(group(l))?.push(l);
     const merged = [];
     for (const l of kept) {
       const g = group(l);
