@@ -9,7 +9,7 @@
 //! wasm memory), not as text: `text()` would decode UTF-8 in JS only for wasm-bindgen to
 //! encode it again on the way in.
 
-use super::signal::{is_aborted, race, AbortWait, Forward, UntilAborted};
+use super::signal::{is_aborted, AbortWait, Forward, UntilAborted};
 use crate::client::{HttpRequest, HttpResponse, TransportError};
 use gloo_timers::callback::Timeout;
 use js_sys::{Function, Reflect, Uint8Array};
@@ -66,15 +66,12 @@ pub async fn send(request: &HttpRequest, x: Exchange<'_>) -> Result<HttpResponse
     let forward = x.signal.map(|s| Forward::new(s, &controller));
     // The attempt ends when the controller aborts (the timeout, the caller's signal) even
     // where the fetch does not: an injected fetch that drops `init.signal`, or a body stream
-    // that ignores it, would otherwise keep the call waiting for good.
-    // Each of the attempt's own waits (the fetch, the body) is raced against the same abort,
-    // so that none is left waiting on a promise that never settles (src/web/signal.rs).
-    let mut abort = AbortWait::new(&controller.signal());
-    let until = abort.until();
-    let outcome = match race(attempt(request, &x, &controller.signal(), &until), abort.fired()).await {
-        Ok(outcome) => outcome,
-        Err(()) => Err(Stop::Js(js_sys::Error::new("the attempt was aborted").into())),
-    };
+    // that ignores it, would otherwise keep the call waiting for good. Each of the attempt's
+    // waits (the response, every chunk of the body) is raced against that abort, so that none
+    // is left waiting on a promise that never settles (src/web/signal.rs, `UntilAborted`).
+    let abort = AbortWait::new(&controller.signal());
+    let outcome = attempt(request, &x, &controller.signal(), &abort.until()).await;
+    drop(abort);
     drop(timer);
     drop(forward);
     match outcome {

@@ -66,11 +66,6 @@ impl AbortWait {
         AbortWait { signal: signal.clone(), resolve, promise: promise.clone(), fired: JsFuture::from(promise) }
     }
 
-    /// Resolves when the signal fires.
-    pub async fn fired(&mut self) {
-        let _ = (&mut self.fired).await;
-    }
-
     /// What awaits the JS promises of the work this wait ends (see [`UntilAborted`]).
     pub fn until(&self) -> UntilAborted {
         UntilAborted { signal: self.signal.clone(), fired: self.promise.clone() }
