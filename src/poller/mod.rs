@@ -295,6 +295,14 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
 
     async fn poll_holding_lease(&self, max_requests: Option<u64>, call: &R::Call, started: f64, lease: &mut Held) -> Result<PollReport> {
         let mut state = PollerState::load(&self.store, &self.keys).await?;
+        if state.unfinished_forget {
+            // A forget cut short (a crash, a store failing) marked the state, and may have
+            // removed part of the rest: finished here, under this poll's lease, so that the
+            // poll starts as an initial sync with nothing of the old state left to read.
+            state::forget(&self.store, &self.keys).await?;
+            self.client.runtime().warn("a forget of this customer's state (UserPoller.forget) was cut short; this poll finished it first, so it is an initial sync");
+            state = PollerState::load(&self.store, &self.keys).await?;
+        }
         if self.check_api(&state.core)? == Binding::Rebind {
             state.core.api = Some(self.client.base_url().as_str().to_string()); // written by this poll's saves
         }
@@ -447,8 +455,9 @@ pub async fn stored_base_url<S: Store>(store: &S, customer_id: &str) -> Result<O
 /// Removes a customer's stored state (checkpoint, known ids, journal, dead letters,
 /// participations), so that its next poll is an initial sync that delivers every user again.
 /// `Ok(false)` when there was none. Refused with `busy` while a poll of the customer holds
-/// its lease (this takes the lease for its writes). A forget cut short leaves a state that
-/// loads (part of it forgotten); forgetting again finishes the job. Keys of the state that no
+/// its lease (this takes the lease for its writes). Its first write marks the state: cut short
+/// before it, a forget removed nothing; after it, loads read the customer as new, and the next
+/// poll (or forget) finishes the job (`state::forget`). Keys of the state that no
 /// stored index names (left by a store that cannot delete) are never read, and stay.
 ///
 /// `nonce` makes this forget's lease token unique to it (the glue's holds a random part): see

@@ -103,6 +103,11 @@ pub struct CoreState {
     /// in state written before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api: Option<String>,
+    /// Set by a forget ([`forget`]) as its first write: from then on the rest of the state may
+    /// be half removed, so a load reads the customer as a new one, and the next poll finishes
+    /// the forget before it polls. Releases before it ignore the field.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub forgetting: bool,
 }
 
 /// Everything the poller loaded, with dirty tracking so a save writes only what changed.
@@ -119,6 +124,9 @@ pub struct PollerState {
     log: Log,
     /// Journal slots written in this epoch.
     journal_len: u32,
+    /// The stored state is marked by a forget cut short (a crash, a store failing): loaded as
+    /// a new customer's, with none of the rest read; a poll finishes the forget first.
+    pub unfinished_forget: bool,
     /// A non-empty format-1 `journal` value was read: emptied by the next save.
     legacy_journal: bool,
 }
@@ -128,10 +136,10 @@ fn bucket(id: UserId, n: i64) -> i64 {
 }
 
 impl PollerState {
-    /// The stored `state` value alone, or `None` for a customer with no state yet.
+    /// The stored `state` value alone, or `None` for a customer with no state yet, or one a
+    /// forget cut short marked (`CoreState::forgetting`): that customer is a new one.
     pub async fn load_core<S: Store>(store: &S, keys: &Keys) -> Result<Option<CoreState>> {
-        let Some(text) = read_chunked(store, &keys.key("state")).await? else { return Ok(None) };
-        serde_json::from_str(&text).map(Some).map_err(|e| VomoError::parse("state", format_args!("unreadable poller state ({e})")))
+        Ok(read_core(store, keys).await?.filter(|core| !core.forgetting))
     }
 
     /// [`PollerState::load`] for a reader that holds no lease (`reconcile`) while a poll of
@@ -172,8 +180,10 @@ impl PollerState {
     }
 
     pub async fn load<S: Store>(store: &S, keys: &Keys) -> Result<PollerState> {
-        // A new customer: its initial sync starts now.
-        let core = Self::load_core(store, keys).await?.unwrap_or(CoreState { caught_up: Some(false), ..CoreState::default() });
+        let stored = read_core(store, keys).await?;
+        let unfinished_forget = stored.as_ref().is_some_and(|core| core.forgetting);
+        // A new customer (or one being forgotten): its initial sync starts now.
+        let core = stored.filter(|_| !unfinished_forget).unwrap_or(CoreState { caught_up: Some(false), ..CoreState::default() });
         let log = Log::load(store, &keys.key("known-log"), &core.known_log, 0).await?;
         let mut state = PollerState {
             core,
@@ -185,7 +195,11 @@ impl PollerState {
             log: log.clone(),
             journal_len: 0,
             legacy_journal: false,
+            unfinished_forget,
         };
+        if unfinished_forget {
+            return Ok(state); // the buckets, log and journal may be half removed: none is read
+        }
         for b in 0..KNOWN_BUCKETS {
             if let Some(text) = read_chunked(store, &keys.key(&format!("known/{b}"))).await? {
                 state.bucket_bytes[b as usize] = text.len();
@@ -351,9 +365,17 @@ async fn no_forget_running<S: Store>(store: &S, keys: &Keys, now: f64) -> Result
     }
 }
 
+/// The stored `state` value as written, a forget's mark (`CoreState::forgetting`) included.
+async fn read_core<S: Store>(store: &S, keys: &Keys) -> Result<Option<CoreState>> {
+    let Some(text) = read_chunked(store, &keys.key("state")).await? else { return Ok(None) };
+    serde_json::from_str(&text).map(Some).map_err(|e| VomoError::parse("state", format_args!("unreadable poller state ({e})")))
+}
+
 /// Removes one customer's state from `store` (see `super::forget_state`, which holds the
-/// lease): what a load reads of it, in an order after which every prefix of the writes still
-/// loads (tests/store_crash.rs):
+/// lease, and `Poller::poll`, which finishes one cut short): what a load reads of it, in an
+/// order after which every prefix of the writes still loads (tests/store_crash.rs):
+/// 0. the stored `state` marked `forgetting`: from this first write on, the forget counts as
+///    done, since a load reads the customer as new and the next poll finishes the rest;
 /// 1. the list of every log segment it will delete, under `forgetting`
 ///    (`store::log_removal`), so that a forget cut short once nothing names them any more
 ///    leaves them for the next forget to find;
@@ -368,7 +390,11 @@ async fn no_forget_running<S: Store>(store: &S, keys: &Keys, now: f64) -> Result
 /// Every removal blanks the value first (every store can set) and then deletes it where the
 /// store can. `Ok(true)` when any of it was there.
 pub async fn forget<S: Store>(store: &S, keys: &Keys) -> Result<bool> {
-    let core = PollerState::load_core(store, keys).await.ok().flatten();
+    let core = read_core(store, keys).await.ok().flatten();
+    if let Some(core) = core.as_ref().filter(|core| !core.forgetting) {
+        let marked = serde_json::to_string(&CoreState { forgetting: true, ..core.clone() }).unwrap_or_default();
+        write_chunked(store, &keys.key("state"), &marked).await?;
+    }
     let mut removal = LogRemoval::open(store, keys.key("")).await?;
     if let Some(core) = &core {
         removal.add("known-log", &core.known_log);

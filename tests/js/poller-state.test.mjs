@@ -281,6 +281,64 @@ test("poller: changed-users mode, a change whose handler failed is offered again
   assert.deepEqual(rec.events.map((e) => [e.kind, e.userId, e.participation.projectDateId]), [["added", id, 990001]]);
 });
 
+test("UserPoller.forget cut short by a failing store: from its first write of the state on, the customer reads as new, and its next poll finishes the forget, says so, and delivers every user once with the participations a whole forget gives; before it, nothing is removed", async (t) => {
+  const { sim } = await setup(t);
+  const warnings = [];
+  const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500, onWarning: (m) => warnings.push(m) });
+  const make = (store, seen = []) => new UserPoller({ client, store, customerId: "acme", participations: "changed-users",
+    onUser: ({ user }) => { seen.push(user.id); } });
+  const copyOf = (from) => {
+    const to = new MemoryStore();
+    for (const key of from.keys()) to.set(key, from.get(key));
+    return to;
+  };
+  const polled = new MemoryStore();
+  await make(polled).poll();
+  sim.updateUser(sim.listAll()[2].id, { phone: "555-333-0001" });
+  tick(sim);
+  assert.equal((await make(polled).poll()).processed, 1, "a second save: the state has a log too");
+  const ids = sim.listAll().map((u) => u.id).sort((a, b) => a - b);
+
+  const whole = copyOf(polled);
+  assert.equal(await UserPoller.forget({ store: whole, customerId: "acme" }), true);
+  const afterWhole = await make(whole).poll();
+  assert.ok(afterWhole.participationEvents > 0);
+
+  let cuts = 0;
+  for (let n = 0; ; n = n < 4 ? n + 1 : Math.ceil(n * 1.5)) {
+    // The store fails every write after its n-th (the lease's aside, so that it is released).
+    const store = copyOf(polled);
+    let sets = 0;
+    const failing = { get: (k) => store.get(k), delete: (k) => store.delete(k), setIf: (k, expected, v) => store.setIf(k, expected, v),
+      set: (k, v) => {
+        if (!k.endsWith("/lease") && ++sets > n) throw new Error("disk full");
+        store.set(k, v);
+      } };
+    const e = await UserPoller.forget({ store: failing, customerId: "acme" }).then(() => null, (e) => e);
+    if (!e) break;
+    assert.match(e.message, /disk full/);
+    warnings.length = 0;
+    const seen = [];
+    if (n === 0) {
+      // Its first write failed: the state is whole, and the next poll goes on from it.
+      assert.notEqual((await make(store).loadHealth()).checkpoint, null);
+      assert.equal((await make(store, seen).poll()).processed, 0, "nothing forgotten, nothing delivered again");
+      assert.deepEqual(warnings, []);
+      continue;
+    }
+    cuts++;
+    assert.equal((await make(store).loadHealth()).checkpoint, null, `cut after write ${n}: new at once`);
+    assert.equal(await UserPoller.storedBaseUrl({ store, customerId: "acme" }), null);
+    assert.deepEqual((await make(store).reconcile()).missing, [], "nothing known, so nothing missing");
+    const report = await make(store, seen).poll();
+    assert.deepEqual([...seen].sort((a, b) => a - b), ids, `cut after write ${n}: every user once`);
+    assert.equal(report.participationEvents, afterWhole.participationEvents, `cut after write ${n}: participations as after a whole forget`);
+    assert.equal(warnings.filter((w) => /forget .* was cut short; this poll finished it first/.test(w)).length, 1, warnings.join());
+    assert.equal(await UserPoller.forget({ store, customerId: "acme" }), true, "the new state's");
+  }
+  assert.ok(cuts >= 6, `${cuts} cuts`);
+});
+
 test("UserPoller.forget: one customer's state goes (dead letters, participations, journal and all), so its next poll delivers every user again; another customer's stays; refused with busy while a poll of the customer runs", async (t) => {
   const { sim, client } = await setup(t);
   const { FileStore, fileNameOf } = await import("vomo-users/stores/file");
