@@ -165,6 +165,29 @@ proptest! {
         }
     }
 
+    /// An id as a number and as its digits in a string parse alike, across JavaScript's safe
+    /// integers (16-digit ids were refused as strings); past 2^53 both are `parse`, on both
+    /// the page's fast route and the model route.
+    #[test]
+    fn an_id_as_a_number_or_as_a_string_parses_alike(id in prop_oneof![1i64..1_000, 1i64..=9_007_199_254_740_991, 999_999_999_999_999i64..=9_007_199_254_740_999]) {
+        let user = |id: Value| json!({"id": id, "email": "a@example.org", "first_name": "A", "last_name": "B",
+            "created_at": "2025-01-01T00:00:00Z", "updated_at": "2025-01-01T00:00:00Z"});
+        let safe = id <= 9_007_199_254_740_991;
+        for wire in [json!(id), json!(id.to_string()), json!(format!(" {id} "))] {
+            let one = parse::user_object_value(&user(wire.clone())).map(|(u, _)| u.id);
+            prop_assert_eq!(one.as_ref().ok(), safe.then_some(&id), "{} ({:?})", wire, one.as_ref().err().map(|e| &e.message));
+            let page = json!({"data": [user(wire.clone())], "links": {}, "meta": {"current_page": 1, "per_page": 15, "total": 1}}).to_string();
+            let listed = parse::user_page(&page).map(|p| p.data.iter().map(|u| u.id).collect::<Vec<_>>());
+            let fast = parse::user_page_json(&page).map(|text| text.contains(&format!("\"id\":{id},")));
+            if safe {
+                prop_assert_eq!(listed.unwrap(), vec![id]);
+                prop_assert!(fast.unwrap(), "the fast route's id for {}", wire);
+            } else {
+                prop_assert!(listed.is_err() || listed.as_ref().unwrap().is_empty(), "{} past 2^53 gave {:?}", wire, listed);
+            }
+        }
+    }
+
     #[test]
     fn any_timestamp_text_round_trips_or_is_rejected(s in "[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?") {
         if let Some(t) = vomo_users::time::Timestamp::parse(&s) {

@@ -19,18 +19,29 @@ export function callOf(options, who, also = []) {
   return { signal, timeoutMs, maxRetries, who };   // who: named in the core's messages about them
 }
 
+/** `aborted` once the call's signal has fired, with its reason as the cause (as `settle` gives it). */
+export function throwIfAborted(call) {
+  if (call?.signal?.aborted) throw new VomoError("aborted", `${call.who}: aborted`, { cause: call.signal.reason });
+}
+
 /**
- * A call's `onProgress` option (null when not given) as the core calls it: for display, so
- * what it throws, or the promise it returns rejects with, changes nothing (a rejection left
- * unhandled would end a Node process in the middle of the call).
+ * A hook the core calls to tell, not to ask (`onProgress`, the client's `onWarning` and
+ * `log`), as it calls it: what the hook throws, or the promise it returns rejects with (an
+ * async logger whose sink is down), changes nothing; a rejection left unhandled would end a
+ * Node process in the middle of the call.
  */
-export function progressOf(onProgress, who) {
-  if (onProgress == null) return undefined;
-  if (typeof onProgress !== "function") throw new VomoError("invalid_input", `${who}: onProgress must be a function`);
-  return (p) => {
+export function ignoringFailures(hook) {
+  return (value) => {
     try {
-      const r = onProgress(p);
+      const r = hook(value);
       if (r != null && typeof r.then === "function") r.then(undefined, () => {});
     } catch { /* ignored, as above */ }
   };
+}
+
+/** A call's `onProgress` option (undefined when not given) as the core calls it: for display. */
+export function progressOf(onProgress, who) {
+  if (onProgress == null) return undefined;
+  if (typeof onProgress !== "function") throw new VomoError("invalid_input", `${who}: onProgress must be a function`);
+  return ignoringFailures(onProgress);
 }

@@ -1,5 +1,5 @@
 import { VomoError, toVomoError, settle, parseOrNull } from "./errors.mjs";
-import { callOf } from "./call.mjs";
+import { callOf, ignoringFailures, throwIfAborted } from "./call.mjs";
 import { checkOptions } from "./options.mjs";
 import { jsonOf } from "./to-json.mjs";
 import { asId } from "./ids.mjs";
@@ -54,7 +54,8 @@ export function makeClientClass(glue) {
           'a User-Agent is printable ASCII, such as "acme-sync/2.1"');
       }
       try {
-        this.#inner = new glue.WasmClient(jsonOf(rest, "VomoClient", "", { nonFinite: true }), fetchFn ?? undefined, userAgent ?? undefined, onWarning ?? undefined, log ?? undefined);
+        this.#inner = new glue.WasmClient(jsonOf(rest, "VomoClient", "", { nonFinite: true }), fetchFn ?? undefined, userAgent ?? undefined,
+          onWarning == null ? undefined : ignoringFailures(onWarning), log == null ? undefined : ignoringFailures(log));
       } catch (e) {
         throw toVomoError(e);
       }
@@ -66,17 +67,22 @@ export function makeClientClass(glue) {
     }
 
     /** Async iterator of pages (`Page<User>`), streamed one request at a time. */
-    listUserPages(filters, options) {
-      return this.#pages(filters, options, "listUserPages");
+    async *listUserPages(filters, options) {
+      yield* this.#pages(filters, callOf(options, "listUserPages"));
     }
 
-    /** Async iterator of users across all pages. */
+    /** Async iterator of users across all pages; an aborted signal ends it before the next user. */
     async *listUsers(filters, options) {
-      for await (const page of this.#pages(filters, options, "listUsers")) yield* page.data;
+      const call = callOf(options, "listUsers");
+      for await (const page of this.#pages(filters, call)) {
+        for (const user of page.data) {
+          throwIfAborted(call);
+          yield user;
+        }
+      }
     }
 
-    async *#pages(filters, options, who) {
-      const call = callOf(options, who);
+    async *#pages(filters, call) {
       let listing;
       try {
         listing = this.#inner.startListing(filtersJson(filters));

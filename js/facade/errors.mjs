@@ -54,6 +54,9 @@ export class VomoError extends Error {
     return value != null && typeof value === "object" && value[BRAND] === true;
   }
 }
+// A bundler renames a class that refers to itself (esbuild: `class _VomoError`), and Node
+// prints an error by its constructor's name: `_VomoError: ...` in every uncaught stack.
+Object.defineProperty(VomoError, "name", { value: "VomoError" });
 
 // A Rust panic traps the wasm (RuntimeError: unreachable). The glue's panic hook reports
 // its message first (src/glue/panic.rs): the trap becomes a VomoError of kind `internal`,

@@ -151,8 +151,17 @@ impl<R: Runtime> Client<R> {
         if !(config.max_response_bytes >= 1.0 && config.max_response_bytes.fract() == 0.0) {
             return Err(VomoError::invalid_input("VomoClient: maxResponseBytes must be a positive whole number of bytes"));
         }
-        if !(config.timeout_ms.is_finite() && config.timeout_ms > 0.0) || config.max_retry_after_ms < 0.0 {
-            return Err(VomoError::invalid_input("VomoClient: timeoutMs must be positive and maxRetryAfterMs non-negative"));
+        if !(config.timeout_ms.is_finite() && config.timeout_ms > 0.0) {
+            return Err(VomoError::invalid_input(format!(
+                "VomoClient: timeoutMs must be a positive number of milliseconds (got {})",
+                crate::error::js_number(config.timeout_ms)
+            )));
+        }
+        if config.max_retry_after_ms.is_nan() || config.max_retry_after_ms < 0.0 {
+            return Err(VomoError::invalid_input(format!(
+                "VomoClient: maxRetryAfterMs must be a number of milliseconds, 0 or more (got {})",
+                crate::error::js_number(config.max_retry_after_ms)
+            )));
         }
         let throttle = RefCell::new(Throttle::new(config.rate));
         Ok(Client { base, runtime, throttle, stats: Cell::new(Stats::default()), config })

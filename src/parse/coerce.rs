@@ -40,10 +40,11 @@ pub fn integer(v: &Value) -> Option<i64> {
         Value::String(s) => {
             let t = s.trim();
             let digits = t.strip_prefix('-').unwrap_or(t);
-            if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            // As a number would be: any integer JavaScript holds exactly (16-digit ids included).
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 None
             } else {
-                t.parse().ok()
+                t.parse::<i64>().ok().filter(|i| i.abs() <= MAX_SAFE_INTEGER)
             }
         }
         _ => None,

@@ -151,7 +151,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         };
         let kind = self.kind_of(run, user);
         let event = user_event(kind, user, &detail);
-        self.fence(run).await?;
+        self.before_offer(run).await?;
         match self.handlers.deliver(&event).await {
             Ok(()) => {
                 self.record_delivery(run, user.id, t).await?;
@@ -288,7 +288,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             };
             let kind = self.kind_of(run, &user);
             let event = user_event(kind, &user, &detail);
-            if let Err(e) = self.fence(run).await {
+            if let Err(e) = self.before_offer(run).await {
                 waiting.push_front(entry);
                 return Err(e);
             }

@@ -363,6 +363,18 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         run.lease.keep(&self.store, rt.now_ms(), rt.monotonic_ms()).await
     }
 
+    /// Before a change is offered to `onUser` (a listed user, or a dead letter offered again):
+    /// the caller's abort, then the lease ([`Poller::fence`]). An aborted poll offers nothing
+    /// more, not even the rest of a page it has; what it delivered is recorded, and saved with
+    /// the walk's progress as on any stop. A user's participation events follow its own event
+    /// without this check: they belong to that delivery.
+    pub(crate) async fn before_offer(&self, run: &mut PollRun<'_, R>) -> Result<()> {
+        if self.client.runtime().is_aborted(run.call) {
+            return Err(VomoError::new(ErrorKind::Aborted, "poll: aborted before the next change was offered"));
+        }
+        self.fence(run).await
+    }
+
     /// Saves the poll's state (store writes: see `fence`).
     pub(crate) async fn save_state(&self, run: &mut PollRun<'_, R>) -> Result<()> {
         self.fence(run).await?;

@@ -1,5 +1,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
+import { inspect } from "node:util";
+import { createRequire } from "node:module";
 import { VomoError, parseUserPage, parseUserDetail } from "vomo-users";
 
 function caught(fn) {
@@ -32,4 +34,16 @@ test("the class is constructible and computes retryable from kind", () => {
   assert.equal(e.status, 429);
   assert.equal(new VomoError("validation", "bad", { status: 422, fields: { email: ["taken"] } }).fields.email[0], "taken");
   assert.equal(new VomoError("auth", "no").retryable, false);
+});
+
+test("printed as VomoError, whichever build made it: its class keeps its name through the package's bundling (Node prints an error by its constructor's name)", async () => {
+  const { KvStore } = await import("vomo-users/stores"); // a copy of the class of its own
+  const fromStores = caught(() => new KvStore({ get() {}, put() {} }, { prefx: "a:" }));
+  assert.ok(fromStores instanceof VomoError);
+  for (const Class of [VomoError, createRequire(import.meta.url)("vomo-users").VomoError, fromStores.constructor]) {
+    assert.equal(Class.name, "VomoError");
+    const e = new Class("server", "boom");
+    assert.match(inspect(e).split("\n")[0], /^VomoError: boom/);
+  }
+  assert.match(inspect(caught(() => parseUserDetail("{}"))).split("\n")[0], /^VomoError: /);
 });

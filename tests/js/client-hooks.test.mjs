@@ -114,6 +114,27 @@ test("log: failures and a throwing log hook; the token reaches no entry, message
   assert.match(e1.message, /\[redacted\]/);
 });
 
+test("async log and onWarning hooks that reject (a logger whose sink is down) change nothing: no unhandled rejection ends the process, every call goes on", async (t) => {
+  const s = await sim(t);
+  const unhandled = [];
+  const note = (reason) => unhandled.push(reason);
+  process.on("unhandledRejection", note);
+  t.after(() => process.off("unhandledRejection", note));
+  let logged = 0, warned = 0;
+  const c = fastClient(s, {
+    log: async () => { logged++; throw new Error("log sink down"); },
+    onWarning: () => { warned++; return Promise.reject(new Error("warning sink down")); },
+  });
+  const id = s.listAll()[0].id;
+  s.updateUser(id, { user_status: "SUSPENDED" }); // a value the parser does not know: a warning
+  const users = await c.listAllUsers();
+  assert.equal(users.length, 40);
+  assert.equal((await c.getUser(id)).id, id);
+  await new Promise(setImmediate); // Node reports an unhandled rejection once the microtasks before it ran
+  assert.ok(logged >= 4 && warned >= 2, `log ${logged}, onWarning ${warned}`);
+  assert.deepEqual(unhandled.map(String), []);
+});
+
 test("log: a followed redirect or next link that carries the token logs it redacted, in every form a URL gives it", async (t) => {
   // A JWT needs no escaping; a token with characters a URL or JSON escapes must be hidden too.
   for (const token of ["eyJhbGciOi.J9.abc-_", `tok"Se\\Cr<et>'x{y}`]) {

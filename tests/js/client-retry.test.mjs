@@ -188,6 +188,37 @@ test("abort: a signal fired during a backoff or between pages stops the call", a
   assert.equal(e.kind, "aborted");
 });
 
+test("abort: listUsers hands out no further user once its signal fired, not even the rest of the page it has; poll() offers no further change, keeps what it delivered, and the next poll delivers the rest once", async (t) => {
+  const s = await sim(t); // 40 users: 15 a page
+  const { UserPoller, MemoryStore } = await import("vomo-users");
+  const c = client(s);
+  const ac = new AbortController();
+  const listed = [];
+  const e = await rejects((async () => {
+    for await (const user of c.listUsers({}, { signal: ac.signal })) {
+      listed.push(user.id);
+      if (listed.length === 3) ac.abort(new Error("stop"));
+    }
+  })(), "aborted");
+  assert.equal(listed.length, 3, "nothing after the abort");
+  assert.equal(e.cause?.message, "stop", "the signal's reason is the cause");
+
+  const store = new MemoryStore();
+  const ac2 = new AbortController();
+  const offered = [];
+  let afterAbort = 0;
+  const poller = new UserPoller({ client: c, store, customerId: "acme", onUser: ({ user }) => {
+    if (ac2.signal.aborted) afterAbort++;
+    offered.push(user.id);
+    if (offered.length === 4) ac2.abort();
+  } });
+  await rejects(poller.poll({ signal: ac2.signal }), "aborted");
+  assert.deepEqual([offered.length, afterAbort], [4, 0], "the rest of the page is not offered");
+  await poller.poll();
+  assert.equal(offered.length, 40, "the next poll delivers the other 36");
+  assert.equal(new Set(offered).size, 40, "each once");
+});
+
 test("upsert: uncertain is false on a clean call and after a 429, true after a 503 or a reset", async (t) => {
   const s = await sim(t);
   const c = client(s);

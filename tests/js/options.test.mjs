@@ -154,6 +154,9 @@ test("client options: NaN, Infinity and a baseUrl or token that is not text are 
     [{ requestsPerSecond: Infinity }, 'VomoClient: requestsPerSecond must be a finite number or "auto" (got Infinity)'],
     [{ timeoutMs: NaN }, "VomoClient: timeoutMs must be a finite number (got NaN)"],
     [{ maxResponseBytes: -Infinity }, "VomoClient: maxResponseBytes must be a finite number (got -Infinity)"],
+    // Each option named on its own, with the value it got.
+    [{ timeoutMs: 0 }, "VomoClient: timeoutMs must be a positive number of milliseconds (got 0)"],
+    [{ maxRetryAfterMs: -1 }, "VomoClient: maxRetryAfterMs must be a number of milliseconds, 0 or more (got -1)"],
     // Not text: it must not fall back to https://api.vomo.org/v1 with this token.
     [{ baseUrl: 4010 }, "VomoClient: baseUrl must be a string (a URL)"],
     [{ baseUrl: { href: sim.url } }, "VomoClient: baseUrl must be a string (a URL)"],
