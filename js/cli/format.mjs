@@ -1,8 +1,26 @@
 // Readable (non --json) renderings of the package's shapes.
 
+// What a terminal would act on rather than show: C0 and C1 controls (an escape sequence can
+// clear the screen, move the cursor or hide text; a line break would forge a line of the
+// table or the feed), DEL, the line and paragraph separators, and the bidirectional controls
+// that reorder what is shown ("Trojan Source"). Anyone who can edit a VOMO profile chooses
+// these characters, so every text from the API or a roster passes here before it is printed.
+const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSHOWABLE_IN_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]|\r(?!\n)/g;
+const escaped = (ch) => {
+  const code = ch.codePointAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+};
+
+/** `value` as text a terminal shows as it is: each such character written as `\x1b`, `\u202e`. */
+export const shown = (value) => String(value).replace(UNSHOWABLE, escaped);
+
+/** The same for a message of several lines (stderr's): its line breaks (`\n`, `\r\n`) and tabs are kept. */
+export const shownLines = (value) => String(value).replace(UNSHOWABLE_IN_LINES, escaped);
+
 /** One line per user: id, last update, name and email. */
 export function userRow(user, color) {
-  return `${String(user.id).padStart(7)}  ${user.updatedAt}  ${color.bold(user.fullName)} <${user.email}>`;
+  return `${String(user.id).padStart(7)}  ${user.updatedAt}  ${color.bold(shown(user.fullName))} <${shown(user.email)}>`;
 }
 
 export const USER_ROW_HEADER = `${"ID".padStart(7)}  ${"UPDATED (UTC)".padEnd(24)}  NAME <EMAIL>`;
@@ -13,7 +31,7 @@ const FIELDS = [["id", "id"], ["name", "fullName"], ["email", "email"], ["phone"
 
 /** A user (or a UserDetail, with its participations and profile fields) as labelled lines. */
 export function userLines(user, color) {
-  const lines = FIELDS.map(([label, key]) => `${color.dim(label.padEnd(11))}${user[key] ?? "-"}`);
+  const lines = FIELDS.map(([label, key]) => `${color.dim(label.padEnd(11))}${shown(user[key] ?? "-")}`);
   if (Array.isArray(user.participations)) {
     const hours = user.participations.reduce((sum, p) => sum + p.hours, 0);
     lines.push(`${color.dim("shifts".padEnd(11))}${user.participations.length} (${Number(hours.toFixed(2))} h)`);
@@ -22,6 +40,6 @@ export function userLines(user, color) {
         + `${p.checkedInAt ? `, checked in ${p.checkedInAt}` : ""}${p.verified ? ", verified" : ""}`);
     }
   }
-  for (const f of user.profileFieldValues ?? []) lines.push(`${color.dim(`${f.fieldLabel}:`)} ${f.value ?? "-"}`);
+  for (const f of user.profileFieldValues ?? []) lines.push(`${color.dim(`${shown(f.fieldLabel)}:`)} ${shown(f.value ?? "-")}`);
   return lines;
 }

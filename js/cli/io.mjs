@@ -6,6 +6,7 @@
 // the escape codes; on Node versions without it there are no colors).
 import * as util from "node:util";
 import { redactToken } from "vomo-users";
+import { shownLines } from "./format.mjs";
 
 /** True when `stream` should get colors: a color terminal, and NO_COLOR absent or empty. */
 export function colorsFor(stream, env) {
@@ -66,9 +67,10 @@ export class Output {
     return new Promise((ok, fail) => this.#stdout.write(text, (e) => (e ? fail(e) : ok())));
   }
 
-  /** One line of stderr. */
+  /** One line (or several) of stderr: messages, which may quote the API's or a roster's text
+   *  (a warning, an error), so no character a terminal would act on is written raw (shownLines). */
   err(text = "") {
-    this.#stderr.write(this.redact(text) + "\n");
+    this.#stderr.write(shownLines(this.redact(text)) + "\n");
   }
 
   /** Raw stderr write (the progress bar redraws its line). */

@@ -262,6 +262,31 @@ test("a failed file that cannot be written is a warning with the rows on stderr,
   assert.equal(posts(sim).length, 3);
 });
 
+test("a roster read from a pipe (/dev/stdin): the failed rows go to stderr, no file is written beside it (in /dev), and the summary still comes", async (t) => {
+  const { spawn } = await import("node:child_process");
+  const { BIN, baseEnv } = await import("./helpers.mjs");
+  const { sim, env, dir } = await world(t);
+  const beside = "/dev/stdin.failed.csv";
+  assert.ok(!existsSync(beside));
+  const file = join(dir, "roster.csv");
+  await writeFile(file, roster(2, "crm-4,Bad,Gender,bad@example.org,X\r\n"));
+  // A shell's pipe, as an operator types it (Node's own stdio "pipe" is a socket, which /dev/stdin cannot open).
+  const child = spawn("sh", ["-c", 'cat "$0" | "$1" import /dev/stdin --key piped --state-dir "$2" --json --rate 500', file, BIN, join(dir, "state")],
+    { env: baseEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "", stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (d) => { stdout += d; });
+  child.stderr.setEncoding("utf8").on("data", (d) => { stderr += d; });
+  const code = await new Promise((ok) => child.on("close", ok));
+  t.after(() => rm(beside, { force: true }));
+  assert.equal(code, 0, stderr);
+  assert.ok(!existsSync(beside), "nothing written into /dev");
+  assert.match(stderr, /warning: cannot write \/dev\/stdin\.failed\.csv \(the roster was read from a pipe or a device, not a file\); the failed rows follow here:/);
+  assert.match(stderr, /^4,invalid_input,.*gender.*,crm-4,Bad,Gender,bad@example\.org,/m);
+  const summary = jsonLines(stdout).at(-1);
+  assert.deepEqual([summary.created, summary.failed, summary.failedFile], [2, 1, null]);
+  assert.equal(posts(sim).length, 2);
+});
+
 test("a row that failed with a retryable error: exit 1 naming the kind; the rerun retries only it", async (t) => {
   const { sim, env, dir } = await world(t);
   const file = join(dir, "flaky.csv");
@@ -313,7 +338,7 @@ test("import --forget removes the roster's saved progress without a token or a r
   assert.equal(posts(sim).length, 6, "finished: the rerun sent nothing");
   assert.equal(jsonLines(again.stdout).at(-1).created, 6);
 
-  const forget = await cli(["import", file, ...state, "--forget", "--json"], { env: { VOMO_BASE_URL: "http://127.0.0.1:59/v1" } }); // no token, an API that is not there
+  const forget = await cli(["import", file, ...state, "--forget", "--json"], { env: { VOMO_BASE_URL: sim.url } }); // no token
   assert.equal(forget.code, 0, forget.stderr);
   assert.match(forget.stderr, /forgot the progress of key roster\.csv-[0-9a-f]{12} in .*state: the next import of it sends every row/);
   assert.deepEqual(jsonLines(forget.stdout).at(-1), { key: jsonLines(again.stdout).at(-1).key, forgotten: true });

@@ -52,13 +52,13 @@ test("poll --forget removes the customer's saved state without a token or a requ
   assert.equal((await cli(pollArgs(dir, "--json"), { env })).code, 0);
   assert.equal(jsonLines((await cli(pollArgs(dir, "--json"), { env })).stdout).at(-1).processed, 0, "caught up");
   const requests = sim.log().length;
-  const nowhere = { VOMO_BASE_URL: "http://127.0.0.1:59/v1" }; // no token, an API that is not there
-  const forget = await cli(["poll", "--customer", "acme", "--state-dir", join(dir, "state"), "--forget", "--json"], { env: nowhere });
+  const noToken = { VOMO_BASE_URL: sim.url }; // no token (nothing is sent: counted below)
+  const forget = await cli(["poll", "--customer", "acme", "--state-dir", join(dir, "state"), "--forget", "--json"], { env: noToken });
   assert.equal(forget.code, 0, forget.stderr);
   assert.match(forget.stderr, /forgot the saved state of customer acme in .*state: its next poll is an initial sync/);
   assert.deepEqual(jsonLines(forget.stdout), [{ customerId: "acme", forgotten: true }]);
   assert.equal(sim.log().length, requests, "nothing sent by --forget");
-  const none = await cli(["poll", "--customer", "acme", "--state-dir", join(dir, "state"), "--forget"], { env: nowhere });
+  const none = await cli(["poll", "--customer", "acme", "--state-dir", join(dir, "state"), "--forget"], { env: noToken });
   assert.match(none.stderr, /no saved state of customer acme in /);
   const misuse = await cli(pollArgs(dir, "--forget", "--every", "5m"), { env });
   assert.equal(misuse.code, 2);

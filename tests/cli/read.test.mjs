@@ -40,6 +40,30 @@ async function tokenInData(t, token) {
   }
 }
 
+test("a profile's control characters and bidirectional controls are printed written out, in every text output (list, user, find, poll, warnings), never raw: no escape sequence reaches the terminal, no line is forged; --json keeps the data as it is", async (t) => {
+  const { sim, env, dir } = await world(t, { users: 3 });
+  const target = sim.listAll()[1];
+  const evil = "Evil\u001b[2J\u001b[31mRED";
+  sim.updateUser(target.id, { first_name: evil, last_name: "Line\nBreak\rX\u202eY", user_status: "BAD\u001b]0;title\u0007",
+    updated_at: "2025-12-31T12:00:00Z" }); // before the poll's margin behind the frozen clock
+  const email = target.email;
+  const runs = [["list"], ["user", String(target.id)], ["find", email], ["poll", "--customer", "acme", "--state-dir", dir]];
+  for (const args of runs) {
+    const r = await cli([...args, ...FAST], { env }); // cli() fails on any ESC in stdout or stderr
+    assert.equal(r.code, 0, r.stderr);
+    const text = `${r.stdout}${r.stderr}`;
+    assert.doesNotMatch(text, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/, `${args[0]}: a raw control character`);
+    assert.ok(r.stdout.includes("Evil\\x1b[2J\\x1b[31mRED"), `${args[0]}: the name written out: ${r.stdout}`);
+    assert.ok(r.stdout.includes("Line\\x0aBreak\\x0dX\\u202eY"), `${args[0]}: ${r.stdout}`);
+    // (The parser's warning quotes the value as Rust's Debug writes it: \u{1b}.)
+    assert.match(r.stderr, /BAD\\u\{1b\}\]0;title\\u\{7\}/, `${args[0]}: the warning quoting the unknown status, written out`);
+  }
+  const list = await cli(["list", ...FAST], { env });
+  assert.equal(list.stdout.trimEnd().split("\n").length, 1 + 3 + 1, "header, one line per user, count: no forged line");
+  const json = await cli(["list", "--json", ...FAST], { env });
+  assert.equal(jsonLines(json.stdout).find((u) => u.id === target.id).firstName, evil, "--json: the data as it is");
+});
+
 test("list filters go to the API: --email-like, --updated-after, --name-like", async (t) => {
   const { sim, env } = await world(t, { users: 40 });
   const target = sim.listAll()[7];

@@ -45,6 +45,12 @@ test("import: a state directory used with one API is refused for another (nothin
   assert.match(other.stderr, /Use another --state-dir for this API/);
   assert.equal(b.sim.log().length, 0, "nothing was sent to the second API");
   assert.deepEqual(await snapshot(state), before, "nothing was written");
+  // --forget sends nothing, but it forgets this directory's API's progress: refused too, so
+  // that a stale VOMO_BASE_URL cannot wipe it.
+  const forget = await cli(["import", file, "--state-dir", state, "--forget"], { env: b.env });
+  assert.equal(forget.code, 2, forget.stderr);
+  assert.match(forget.stderr, /holds the state of the API at/);
+  assert.deepEqual(await snapshot(state), before, "nothing was forgotten");
 
   const own = await cli(["import", file, "--state-dir", join(b.dir, "state"), "--rate", "500"], { env: b.env });
   assert.equal(own.code, 0, own.stderr);
@@ -59,12 +65,15 @@ test("poll and reconcile: another API's state directory is refused before any re
   assert.equal(first.code, 0, first.stderr);
   assert.equal(first.stdout.trim().split("\n").length, 31, "the backfill: 30 users and the result");
 
-  for (const args of [["poll", "--customer", "acme"], ["reconcile", "--customer", "acme"], ["poll", "--customer", "globex"]]) {
+  const before = await snapshot(state);
+  for (const args of [["poll", "--customer", "acme"], ["reconcile", "--customer", "acme"], ["poll", "--customer", "globex"],
+    ["poll", "--customer", "acme", "--forget"]]) {
     const r = await cli([...args, "--state-dir", state], { env: b.env });
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, /holds the state of the API at/);
   }
   assert.equal(b.sim.log().length, 0, "no request reached the second API");
+  assert.deepEqual(await snapshot(state), before, "nothing written, nothing forgotten");
 
   // The base URL with an upper-case host, a default port and a trailing slash is the same API.
   const url = new URL(a.sim.url);

@@ -1,7 +1,7 @@
 // vomo-users import <roster.csv>: the package's parseRosterCsv and resumable importRoster, with
 // progress saved in the state directory under a key, Ctrl-C as an abort (progress is saved,
 // a rerun with the same key resumes) and the failed rows written next to the roster.
-import { readFile, writeFile, rm } from "node:fs/promises";
+import { readFile, writeFile, rm, stat } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
@@ -11,6 +11,7 @@ import { checkStateDir, defaultStateDir, importMapping, importStore } from "../s
 import { interruptSignal } from "../interrupt.mjs";
 import { Progress } from "../progress.mjs";
 import { LOCK_TIMEOUT_OPTION, lockTimeoutMs, whileBusy } from "../lock-wait.mjs";
+import { shown } from "../format.mjs";
 
 const CHECKPOINT_EVERY = 10;
 const SHOWN_FAILURES = 20;
@@ -20,6 +21,35 @@ const COLUMNS = [["External ID", "externalId"], ["First Name", "firstName"], ["L
 
 /** roster.csv -> roster.failed.csv, next to it. */
 export const failedPathOf = (file) => join(dirname(file), `${basename(file).replace(/\.csv$/i, "")}.failed.csv`);
+
+/**
+ * Writes the failed rows beside the roster, or removes an old list when none failed. The rows
+ * were sent: where the list cannot be written (a roster on a read-only share), a warning says
+ * so and the rows go to stderr, not a lost summary. A roster that is no file (/dev/stdin, a
+ * process substitution's /dev/fd/63) gets no list beside it (that would be a file in /dev, or
+ * a failed write): its rows go to stderr too. The path written, or null.
+ */
+async function keepFailed(out, file, failedCsv) {
+  const path = failedPathOf(file);
+  const fromFile = await stat(file).then((s) => s.isFile(), () => false);
+  let why = "the roster was read from a pipe or a device, not a file";
+  if (fromFile) {
+    try {
+      if (failedCsv) await writeFile(path, failedCsv);
+      else await rm(path, { force: true }); // a rerun that fixed everything leaves no stale list
+      return failedCsv ? path : null;
+    } catch (e) {
+      why = e?.code ?? e?.message;
+    }
+  }
+  if (failedCsv) {
+    out.err(`vomo-users: warning: cannot write ${path} (${why}); the failed rows follow here:`);
+    out.err(failedCsv.trimEnd());
+  } else if (fromFile) {
+    out.err(`vomo-users: warning: cannot remove the old ${path} (${why})`);
+  }
+  return null;
+}
 
 /** The default key: the file's name and a hash of its content (the same file resumes; an edited one is a new import). */
 // The digest of the bytes equals that of the UTF-8 text they hold (keys of earlier versions hold).
@@ -95,7 +125,9 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
     const stateDir = values["state-dir"] ?? defaultStateDir(env);
     const lock = { timeoutMs: lockWaitMs, out, what: `the import with key ${key} in ${stateDir}` };
     if (values.forget) {
-      // No token, nothing sent: the state directory alone.
+      // No token, nothing sent: the state directory alone. Still of this API only: a stale
+      // VOMO_BASE_URL must not wipe the progress of the API the directory belongs to.
+      await checkStateDir(stateDir, baseUrl, { bind: false });
       const stop = interruptSignal(out, null);
       let forgot;
       try {
@@ -143,32 +175,21 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
     progress.end();
 
     const failed = failures(records, errors, result);
-    let failedFile = failedPathOf(file);
     // Written by the package's toRosterCsv: quoted as needed, formula cells guarded, read back
     // by parseRosterCsv as they were.
     const failedCsv = failed.length ? toRosterCsv([["Line", "Error", "Message", ...COLUMNS.map(([h]) => h)],
       ...failed.map((f) => [f.line, f.kind, f.message, ...COLUMNS.map(([, k]) => f.record?.[k])])]) : null;
-    // The rows were sent: a failed file that cannot be written (a roster on a read-only share,
-    // read from a pipe) is a warning, with its rows on stderr, not a lost summary.
-    try {
-      if (failedCsv) await writeFile(failedFile, failedCsv);
-      else await rm(failedFile, { force: true }); // a rerun that fixed everything leaves no stale list
-    } catch (e) {
-      out.err(`vomo-users: warning: cannot ${failedCsv ? "write" : "remove the old"} ${failedFile} (${e?.code ?? e?.message})` +
-        (failedCsv ? "; the failed rows follow here:" : ""));
-      if (failedCsv) out.err(failedCsv.trimEnd());
-      failedFile = null;
-    }
+    const failedFile = await keepFailed(out, file, failedCsv);
     const retryable = result.failed.filter((f) => f.error.retryable).length;
     const summary = { created: result.created.length, updated: result.updated.length, failed: result.failed.length,
       emailChanged: result.emailChanged.length, invalidRows: errors.length, retryable, rows: records.length + errors.length,
-      key, failedFile: failed.length ? failedFile : null };
+      key, failedFile };
     if (out.json) {
       out.value(summary);
     } else {
       const c = out.color;
       for (const f of failed.slice(0, SHOWN_FAILURES)) {
-        out.line(`${c.red("failed")} line ${f.line ?? "?"}${f.record?.email ? ` <${f.record.email}>` : ""}: ${f.kind}: ${f.message}`);
+        out.line(`${c.red("failed")} line ${f.line ?? "?"}${f.record?.email ? ` <${shown(f.record.email)}>` : ""}: ${f.kind}: ${shown(f.message)}`);
       }
       if (failed.length > SHOWN_FAILURES) out.line(`... and ${failed.length - SHOWN_FAILURES} more`);
       out.line(`imported ${file} (key ${key}): ${c.green(`${summary.created} created`)}, ${summary.updated} updated, `

@@ -7,6 +7,7 @@ import { UsageError, duration, oneOf, positiveInt } from "../values.mjs";
 import { checkStateDir, pollerStore } from "../state.mjs";
 import { interruptSignal } from "../interrupt.mjs";
 import { LOCK_TIMEOUT_OPTION, lockTimeoutMs, whileBusy } from "../lock-wait.mjs";
+import { shown } from "../format.mjs";
 
 export const MODES = ["off", "changed-users", "full-scan"];
 
@@ -34,9 +35,9 @@ function printer(out) {
   }
   const emit = (line) => out.delivered(line, false);
   return {
-    onUser: ({ kind, user }) => emit(`${(kind === "created" ? c.green : c.cyan)(kind.padEnd(7))} user ${user.id} ${user.fullName} <${user.email}>  updated ${user.updatedAt}`),
+    onUser: ({ kind, user }) => emit(`${(kind === "created" ? c.green : c.cyan)(kind.padEnd(7))} user ${user.id} ${shown(user.fullName)} <${shown(user.email)}>  updated ${user.updatedAt}`),
     onParticipation: ({ kind, userId, participation: p, before }) => emit(`${c.yellow(kind.padEnd(7))} participation of user ${userId}, project ${p.projectId ?? "-"} date ${p.projectDateId ?? "-"}: ${p.hours} h${before ? ` (was ${before.hours} h)` : ""}`),
-    onDeadLetter: ({ user, error, attempt, final }) => emit(`${c.red("failed ")} user ${user?.id ?? "?"}: ${errorJson(error).kind}: ${errorJson(error).message} (attempt ${attempt}${final ? ", given up" : ", retried next poll"})`),
+    onDeadLetter: ({ user, error, attempt, final }) => emit(`${c.red("failed ")} user ${user?.id ?? "?"}: ${errorJson(error).kind}: ${shown(errorJson(error).message)} (attempt ${attempt}${final ? ", given up" : ", retried next poll"})`),
     result: (r) => out.line(`poll: processed ${r.processed} (created ${r.created}, updated ${r.updated}, failed ${r.failed}), `
       + `participation events ${r.participationEvents}; ${r.requests} requests in ${Math.round(r.durationMs)} ms; checkpoint ${r.checkpoint ?? "-"}`),
   };
@@ -83,7 +84,9 @@ With --json: one line per event, {"type":"user","kind":"created"|"updated","user
     const { customerId, stateDir, participations, maxRequests, everyMs, lockWaitMs } = options;
     const lock = { timeoutMs: lockWaitMs, out, what: `customer ${customerId}'s state in ${stateDir}` };
     if (values.forget) {
-      // No token, nothing sent: the state directory alone.
+      // No token, nothing sent: the state directory alone. Still of this API only: a stale
+      // VOMO_BASE_URL must not wipe the checkpoint of the API the directory belongs to.
+      await checkStateDir(stateDir, baseUrl, { bind: false });
       const stop = interruptSignal(out, null);
       let forgot;
       try {
