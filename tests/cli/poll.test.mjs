@@ -78,6 +78,15 @@ test("poll without --json: a readable feed and a summary", async (t) => {
   assert.match(r.stdout, /^poll: processed 5 \(created \d, updated \d, failed 0\), participation events 0; \d+ requests in \d+ ms; checkpoint \S+Z$/m);
 });
 
+test("poll without --json, stopped by --max-requests in the middle of the initial sync: the summary says it did not finish, and that there is no checkpoint yet (not 1970)", async (t) => {
+  const { env, dir } = await settled(t, { users: 40 });
+  const r = await cli(pollArgs(dir, "--max-requests", "1"), { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^poll: processed \d+ .*; 1 requests in \d+ ms; checkpoint none yet; not finished \(--max-requests reached\): the next poll goes on from here$/m);
+  const rest = await cli(pollArgs(dir), { env });
+  assert.match(rest.stdout, /^poll: processed \d+ .*; checkpoint \S+Z$/m, "finished: no note");
+});
+
 test("--participations changed-users: a shift sign-up is a participation line; a bad record is a deadLetter line", async (t) => {
   const { sim, env, dir } = await settled(t, { users: 6 });
   await cli(pollArgs(dir, "--participations", "changed-users", "--json"), { env });

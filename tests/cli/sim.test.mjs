@@ -23,6 +23,30 @@ for (const [label, bin, args] of [["vomo-users sim", undefined, ["sim"]], ["vomo
   });
 }
 
+test("vomo-sim --rps 2 --limiter fixed-window --window-ms 1000 --rate-headers: the limiter kinds sim/README.md documents, as the repository's sim/cli.mjs takes them; a limiter option without --rps is bad usage", async (t) => {
+  const run = start(["--port", "0", "--users", "3", "--rps", "2", "--limiter", "fixed-window", "--window-ms", "1000", "--rate-headers"], { bin: SIM_BIN });
+  t.after(() => run.child.kill("SIGKILL"));
+  await run.waitFor("stdout", /\n/);
+  const { url, token } = JSON.parse(run.stdout);
+  const statuses = [];
+  let headers;
+  for (let i = 0; i < 3; i++) { // three in a row, inside one window of 2
+    const r = await fetch(`${url}/users`, { headers: { Authorization: `Bearer ${token}` } });
+    statuses.push(r.status);
+    headers ??= r.headers;
+  }
+  assert.deepEqual(statuses, [200, 200, 429], "a fixed window of 2 requests");
+  assert.equal(headers.get("x-ratelimit-limit"), "2", "--rate-headers");
+  run.child.kill("SIGINT");
+  assert.equal((await run.done).code, 0);
+  for (const [args, message] of [[["--limiter", "leaky"], /--limiter: expected one of token-bucket, sliding-window, fixed-window, got "leaky"/],
+    [["--limiter", "fixed-window"], /--limiter sets how the rate limit counts, and needs --rps/]]) {
+    const bad = await cli(["sim", "--port", "0", ...(args[1] === "leaky" ? ["--rps", "2"] : []), ...args]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, message);
+  }
+});
+
 test("sim: a bad option is bad usage; --help documents the handshake line", async () => {
   const bad = await cli(["sim", "--quirk", "nonsense=on"]);
   assert.equal(bad.code, 2);

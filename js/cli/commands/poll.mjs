@@ -19,6 +19,10 @@ export function customerOptions(values, command) {
   return { customerId: values.customer, stateDir: values["state-dir"] };
 }
 
+/** Why a poll did not finish (`PollResult.stopReason`), for the text summary. */
+const STOPPED = { max_requests: "--max-requests reached", handler_outage: "the output failed too often in a row",
+  dead_letter_limit: "the dead-letter queue is full", unsettled_window: "the newest changes kept moving while they were read" };
+
 const errorJson = (e) => ({ kind: e?.kind ?? "handler", message: String(e?.message ?? e), status: e?.status ?? null });
 
 function printer(out) {
@@ -39,7 +43,10 @@ function printer(out) {
     onParticipation: ({ kind, userId, participation: p, before }) => emit(`${c.yellow(kind.padEnd(7))} participation of user ${userId}, project ${p.projectId ?? "-"} date ${p.projectDateId ?? "-"}: ${p.hours} h${before ? ` (was ${before.hours} h)` : ""}`),
     onDeadLetter: ({ user, error, attempt, final }) => emit(`${c.red("failed ")} user ${user?.id ?? "?"}: ${errorJson(error).kind}: ${shown(errorJson(error).message)} (attempt ${attempt}${final ? ", given up" : ", retried next poll"})`),
     result: (r) => out.line(`poll: processed ${r.processed} (created ${r.created}, updated ${r.updated}, failed ${r.failed}), `
-      + `participation events ${r.participationEvents}; ${r.requests} requests in ${Math.round(r.durationMs)} ms; checkpoint ${r.checkpoint ?? "-"}`),
+      + `participation events ${r.participationEvents}; ${r.requests} requests in ${Math.round(r.durationMs)} ms; `
+      // The checkpoint starts at the epoch: no window of the initial sync has been finished yet.
+      + `checkpoint ${r.checkpoint && !r.checkpoint.startsWith("1970-01-01T") ? r.checkpoint : "none yet"}`
+      + (r.complete ? "" : `; not finished (${STOPPED[r.stopReason] ?? r.stopReason}): the next poll goes on from here`)),
   };
 }
 

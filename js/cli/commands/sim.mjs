@@ -1,9 +1,11 @@
 // vomo-users sim (and its alias vomo-sim): the package's simulated VOMO API, until Ctrl-C.
 import { startSimulator } from "vomo-users/sim";
-import { UsageError, isoDate, listenPort, nonNegativeInt, positiveInt } from "../values.mjs";
+import { UsageError, isoDate, listenPort, nonNegativeInt, oneOf, positiveInt } from "../values.mjs";
 
 const QUIRKS = ["stringHours", "stringProjectIds", "mixedTimestamps", "unknownEnums", "detailAsArray",
   "nullStringLinks", "stringMeta", "stringIdInUpsert"];
+
+const LIMITERS = ["token-bucket", "sliding-window", "fixed-window"];
 
 function number(flag, text) {
   const n = Number(text);
@@ -14,7 +16,7 @@ function number(flag, text) {
 export default {
   name: "sim",
   summary: "run the simulated VOMO API locally (also installed as vomo-sim)",
-  synopsis: "sim [--port N] [--users N] [--seed N] [--host H] [--per-page N] [--rps N] [--latency MS] [--now ISO] [--strict] [--quirk NAME=on|off]",
+  synopsis: "sim [--port N] [--users N] [--seed N] [--host H] [--per-page N] [--rps N [--burst N] [--limiter KIND] [--window-ms N] [--rate-headers]] [--latency MS] [--now ISO] [--strict] [--quirk NAME=on|off]",
   help: `
 Starts the simulated VOMO Volunteer API (the one the package's tests use) and runs until
 Ctrl-C. When listening it prints one JSON line {"url":...,"token":...,"foreignUrl":...} on
@@ -25,6 +27,9 @@ token the simulator accepts, not a real one).
   --users N           seeded users (default 500)      --seed N   data seed (default 42)
   --host H            interface (default 127.0.0.1)   --per-page N  page size (default 15)
   --rps N             rate limit per token (default none); --burst N its bucket size
+  --limiter KIND      how --rps is counted: ${LIMITERS[0]} (default), ${LIMITERS.slice(1).join(", ")}
+  --window-ms N       the window limiters' window (default 1000)
+  --rate-headers      send X-RateLimit-Limit/-Remaining (and -Reset with a 429)
   --latency MS        added latency per request       --now ISO  freeze the clock
   --strict            POST requires birthday and gender
   --token T           the test token to accept        --forbidden-token T  answered with 403
@@ -35,6 +40,7 @@ token the simulator accepts, not a real one).
     "per-page": { type: "string" }, rps: { type: "string" }, burst: { type: "string" }, latency: { type: "string" },
     now: { type: "string" }, strict: { type: "boolean" }, token: { type: "string" }, "forbidden-token": { type: "string" },
     "no-retry-after": { type: "boolean" }, "empty-429": { type: "boolean" }, quirk: { type: "string", multiple: true },
+    limiter: { type: "string" }, "window-ms": { type: "string" }, "rate-headers": { type: "boolean" },
   },
   check(values) {
     const o = { port: values.port === undefined ? 4010 : listenPort("port", values.port, "sim") };
@@ -51,7 +57,12 @@ token the simulator accepts, not a real one).
       const rps = number("rps", values.rps);
       if (rps === 0) throw new UsageError("--rps: expected a positive number of requests per second, got 0", "sim");
       o.rateLimit = { requestsPerSecond: rps, burst: values.burst === undefined ? Math.ceil(rps) : positiveInt("burst", values.burst),
-        retryAfter: !values["no-retry-after"], emptyBody: Boolean(values["empty-429"]) };
+        retryAfter: !values["no-retry-after"], emptyBody: Boolean(values["empty-429"]), headers: Boolean(values["rate-headers"]),
+        ...(values.limiter === undefined ? {} : { kind: oneOf("limiter", values.limiter, LIMITERS) }),
+        ...(values["window-ms"] === undefined ? {} : { windowMs: positiveInt("window-ms", values["window-ms"]) }) };
+    } else {
+      const needsRps = ["limiter", "window-ms", "rate-headers", "burst"].find((flag) => values[flag] !== undefined);
+      if (needsRps) throw new UsageError(`sim: --${needsRps} sets how the rate limit counts, and needs --rps`, "sim");
     }
     if (values.quirk) {
       o.quirks = {};
