@@ -93,9 +93,17 @@ const MAX_REDIRECTS: u32 = 5;
 /// URL for every request showed in the poller's CPU profile (BENCHMARKS.md, CPU per page).
 struct RequestLabel(&'static str, String);
 
+/// The longest path and query a message quotes whole: a filter of 100,000 characters (which
+/// a server refuses with a 414 or 431) would make every message of the call that long.
+const LABEL_CHARS: usize = 300;
+
 impl std::fmt::Display for RequestLabel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.0, url::path_and_query(&self.1))
+        let path = url::path_and_query(&self.1);
+        match path.char_indices().nth(LABEL_CHARS) {
+            Some((cut, _)) => write!(f, "{} {}... ({} characters)", self.0, &path[..cut], path.chars().count()),
+            None => write!(f, "{} {path}", self.0),
+        }
     }
 }
 

@@ -16,6 +16,21 @@ pub fn server_message(body: &str) -> String {
     }
 }
 
+/// The reason phrase of a 4xx that reaches `validation` without a message of the server's.
+fn reason(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        413 => "Content Too Large",
+        414 => "URI Too Long",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Content",
+        431 => "Request Header Fields Too Large",
+        _ => "Client Error",
+    }
+}
+
 pub fn client_error(what: &str, response: &HttpResponse) -> VomoError {
     let status = response.status;
     let message = server_message(&response.body);
@@ -29,7 +44,10 @@ pub fn client_error(what: &str, response: &HttpResponse) -> VomoError {
         VomoError::new(kind, format!("{what}: {label}{}", if message.is_empty() { String::new() } else { format!(" ({message})") }))
             .with_status(status);
     if kind == ErrorKind::Validation {
-        e.message = format!("{what}: {status} {message}");
+        e.message = match message.is_empty() {
+            false => format!("{what}: {status} {message}"),
+            true => format!("{what}: {status} {} (the server sent no message)", reason(status)),
+        };
         let errors = serde_json::from_str::<serde_json::Value>(&response.body).ok().and_then(|v| v.get("errors").cloned());
         let mut fields = crate::error::FieldErrors::new();
         if let Some(serde_json::Value::Object(map)) = errors {

@@ -64,6 +64,15 @@ test("a profile's control characters and bidirectional controls are printed writ
   assert.equal(jsonLines(json.stdout).find((u) => u.id === target.id).firstName, evil, "--json: the data as it is");
 });
 
+test("a filter the server refuses as too long (Node's own 431 for a 100,000-character URL): one short line naming the status's reason, the URL cut to its first 300 characters", async (t) => {
+  const { env } = await world(t, { users: 3 });
+  const r = await cli(["list", "--name-like", "a".repeat(100_000), ...FAST], { env });
+  assert.equal(r.code, 1, r.stderr);
+  const line = r.stderr.split("\n").find((l) => l.startsWith("vomo-users:"));
+  assert.match(line, /^vomo-users: validation error \(HTTP 431\): GET \/v1\/users\?name_like=a+\.\.\. \(1000\d\d characters\): 431 Request Header Fields Too Large \(the server sent no message\)$/);
+  assert.ok(line.length < 500, `${line.length} characters`);
+});
+
 test("list filters go to the API: --email-like, --updated-after, --name-like", async (t) => {
   const { sim, env } = await world(t, { users: 40 });
   const target = sim.listAll()[7];
