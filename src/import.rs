@@ -449,11 +449,11 @@ pub async fn import_roster<R: Runtime, S: Store, M: Mapping>(
     on_progress: &dyn Fn(&Progress),
     call: &R::Call,
 ) -> Result<ImportResult> {
-    if options.store.is_some() != options.key.as_deref().is_some_and(|k| !k.trim().is_empty()) {
-        return Err(VomoError::invalid_input("importRoster: store and key go together"));
-    }
     if let Some(key) = options.key.as_deref() {
-        check_key(key, "importRoster")?;
+        check_named_key(key, "importRoster")?;
+    }
+    if options.store.is_some() != options.key.is_some() {
+        return Err(VomoError::invalid_input("importRoster: store and key go together"));
     }
     let previous = options.previous_base_url.as_deref().map(|p| bound_api::checked_previous(p, "importRoster")).transpose()?;
     let (Some(store), Some(key)) = (options.store, &options.key) else {

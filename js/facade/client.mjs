@@ -115,7 +115,9 @@ export function makeClientClass(glue) {
 
     /** The email-keyed upsert: `{ user, created, uncertain }`. */
     async upsertUser(input, options) {
-      if (input == null || typeof input !== "object") throw new VomoError("invalid_input", "upsertUser: input must be an object");
+      if (input == null || typeof input !== "object" || Array.isArray(input)) {
+        throw new VomoError("invalid_input", `upsertUser: input must be an object of upsert fields (got ${Array.isArray(input) ? "an array" : input === null ? "null" : typeof input})`);
+      }
       const call = callOf(options, "upsertUser");
       return JSON.parse(await settle(this.#inner.upsertUser(jsonOf(input, "upsertUser", ""), call), call));
     }
