@@ -345,6 +345,9 @@ test("import --forget removes the roster's saved progress without a token or a r
   assert.equal(posts(sim).length, 6, "nothing sent by --forget");
   const none = await cli(["import", file, ...state, "--forget"], { env });
   assert.match(none.stderr, /no progress under key roster\.csv-/);
+  const misuse = await cli(["import", file, ...state, "--forget", "--accept-email-changes"], { env });
+  assert.equal(misuse.code, 2);
+  assert.match(misuse.stderr, /--forget sends nothing, so --accept-email-changes has no use with it/);
 
   const resent = await cli(["import", file, ...state, "--json", "--rate", "500"], { env });
   assert.equal(resent.code, 0, resent.stderr);

@@ -163,6 +163,13 @@ test("reconcile: ids the poller knows that are no longer listed", async (t) => {
   const fresh = await cli(["reconcile", "--customer", "other", "--state-dir", join(dir, "state"), "--json", ...FAST], { env });
   assert.deepEqual(jsonLines(fresh.stdout), [{ missing: [], complete: true, error: null }]);
   assert.match(fresh.stderr, /no poll of customer other has run/);
+  const freshText = await cli(["reconcile", "--customer", "other", "--state-dir", join(dir, "state"), ...FAST], { env });
+  assert.equal(freshText.code, 0);
+  assert.match(freshText.stdout, /^nothing known of customer other yet \(no poll of it in .*\), so nothing can be missing; nothing was listed$/m);
+  assert.doesNotMatch(freshText.stdout, /complete listing/, "no listing ran: the text does not claim one");
+  const typo = await cli(["reconcile", "--customer", "acme", "--state-dir", join(dir, "stat"), ...FAST], { env });
+  assert.equal(typo.code, 2, "a state directory that does not exist is a mistyped path");
+  assert.match(typo.stderr, /reconcile: --state-dir .*stat does not exist/);
   assert.equal(sim.log().length, before, "nothing known, nothing sent");
 
   // A listing that fails for good (after the retries): partial, with the reason, exit 1.

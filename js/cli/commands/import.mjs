@@ -111,6 +111,9 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
   positionalName: "<roster.csv>",
   check(values, positionals) {
     if (values.key !== undefined && values.key.trim() === "") throw new UsageError("--key: empty", "import");
+    if (values.forget && values["accept-email-changes"]) {
+      throw new UsageError("import: --forget sends nothing, so --accept-email-changes has no use with it", "import");
+    }
     return { file: positionals[0], lockWaitMs: lockTimeoutMs(values) };
   },
   async run({ out, values, env, options, client, baseUrl }) {

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { UserPoller } from "vomo-users";
 import { customerOptions } from "./poll.mjs";
 import { checkStateDir, customerDir, pollerStore } from "../state.mjs";
+import { UsageError } from "../values.mjs";
 import { interruptSignal } from "../interrupt.mjs";
 import { Progress } from "../progress.mjs";
 
@@ -24,6 +25,10 @@ with their detail. Ctrl-C stops it (nothing is written either way). With --json:
   check: (values) => customerOptions(values, "reconcile"),
   async run({ out, options, client, baseUrl }) {
     const { customerId, stateDir } = options;
+    // A directory no poll ever made is a mistyped path far more often than a new customer.
+    if (!existsSync(stateDir)) {
+      throw new UsageError(`reconcile: --state-dir ${stateDir} does not exist (a poll makes it: poll --customer ${customerId} --state-dir ${stateDir})`, "reconcile");
+    }
     const { previousBaseUrl } = await checkStateDir(stateDir, baseUrl, { bind: false }); // reads only: binds nothing
     const report = ({ missing, complete, error }) => {
       if (out.json) out.value({ missing, complete, error: error && { kind: error.kind, status: error.status, message: error.message } });
@@ -35,7 +40,8 @@ with their detail. Ctrl-C stops it (nothing is written either way). With --json:
     if (!existsSync(customerDir(stateDir, customerId))) {
       // Nothing known, so nothing can be missing: no listing of the whole API to find that out.
       out.err(`note: no poll of customer ${customerId} has run with the state directory ${stateDir}; nothing is known yet`);
-      report({ missing: [], complete: true, error: null });
+      if (out.json) report({ missing: [], complete: true, error: null });
+      else out.line(`nothing known of customer ${customerId} yet (no poll of it in ${stateDir}), so nothing can be missing; nothing was listed`);
       return 0;
     }
     const poller = new UserPoller({ client: await client(), store: pollerStore(stateDir, customerId), customerId, onUser: () => {}, previousBaseUrl });
