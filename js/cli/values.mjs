@@ -67,11 +67,16 @@ const MIN_RATE = 0.01;
 const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** A duration like 30s, 5m, 1h, 1500ms or 90 (seconds), in ms; else UsageError. */
+/** A duration like 30s, 5m, 1h30m (as Go's and terraform's), 1500ms or 90 (seconds), in ms; else UsageError. */
 export function duration(flag, text) {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  const ms = m ? Number(m[1]) * UNITS[m[2] ?? "s"] : NaN;
-  if (!(ms >= 1)) throw new UsageError(`--${flag}: expected a duration such as 30s, 5m, 1h or 1500ms, got ${JSON.stringify(text)}`);
+  const t = text.trim();
+  let ms = NaN;
+  if (/^\d+(?:\.\d+)?$/.test(t)) ms = Number(t) * UNITS.s;
+  else if (/^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/.test(t)) {
+    ms = 0;
+    for (const [, n, unit] of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(n) * UNITS[unit];
+  }
+  if (!(ms >= 1)) throw new UsageError(`--${flag}: expected a duration such as 30s, 5m, 1h30m or 1500ms (a bare number is seconds), got ${JSON.stringify(text)}`);
   // A timer waits at most 2^31 - 1 ms; Node runs a longer one after 1 ms (a busy loop).
   if (ms > MAX_TIMER_MS) throw new UsageError(`--${flag}: at most ${Math.floor(MAX_TIMER_MS / 3_600_000)}h (24.8 days, the longest a timer waits), got ${JSON.stringify(text)}`);
   return ms;

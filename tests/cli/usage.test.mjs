@@ -53,6 +53,10 @@ const BAD = [
   [["poll", "--state-dir", "x"], /poll: missing --customer/],
   [["poll", "--customer", "c", "--state-dir", "x", "--participations", "some"], /--participations: expected one of off, changed-users, full-scan/],
   [["poll", "--customer", "c", "--state-dir", "x", "--every", "soon"], /--every: expected a duration/],
+  [["poll", "--customer", "c", "--state-dir", "x", "--every", "1m30"], /--every: expected a duration such as 30s, 5m, 1h30m or 1500ms \(a bare number is seconds\), got "1m30"/],
+  // Compound durations are read (the run then stops at the missing file, after the options).
+  [["import", "does-not-exist.csv", "--lock-timeout", "1h30m15s"], /import: no such file: does-not-exist\.csv/],
+  [["import", "does-not-exist.csv", "--lock-timeout", "1h30x"], /--lock-timeout: expected a duration/],
   [["reconcile", "--customer", "c"], /reconcile: missing --state-dir/],
   [["list", "--rate", "0"], /--rate: expected requests per second/],
   // One request in hours would look like a hang; a timer cannot wait past 24.8 days (Node runs it after 1 ms).
