@@ -26,7 +26,10 @@ pub struct UpsertInput {
 
 const ROLES: [&str; 3] = ["VOLUNTEER", "ORGANIZER", "ADMIN"];
 
-/// A plausible email: one `@`, a local part, a dotted domain, no spaces.
+/// A plausible email: one `@`, a local part, a dotted domain, no spaces, and nothing no
+/// address holds that would still be sent and stored (a NUL, a line break, a zero-width or
+/// bidirectional character pasted from a web page: `ann\u{200b}@example.org` is another
+/// account than `ann@example.org` that looks the same).
 pub fn is_plausible_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else { return false };
     !local.is_empty()
@@ -34,7 +37,13 @@ pub fn is_plausible_email(email: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !email.chars().any(char::is_whitespace)
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control() || is_invisible(c))
+}
+
+/// Format characters that show as nothing: zero-width (space, joiners, word joiner, BOM),
+/// the soft hyphen, and the bidirectional marks, embeddings, overrides and isolates.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
 fn present(v: &Option<String>) -> Option<&str> {
@@ -120,6 +129,34 @@ impl UpsertInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_email_with_a_control_or_invisible_character_is_not_plausible() {
+        assert!(is_plausible_email("ann@example.org"));
+        assert!(is_plausible_email("jos\u{e9}.m\u{fc}ller@exampl\u{e9}.org"), "non-ASCII letters are fine");
+        for bad in [
+            "ann\u{0}@example.org",
+            "ann\u{7f}@example.org",
+            "ann\u{85}@example.org",
+            "ann\u{200b}@example.org",
+            "ann@exa\u{200d}mple.org",
+            "\u{feff}ann@example.org",
+            "ann\u{202e}@example.org",
+            "ann\u{ad}@example.org",
+            "ann@example.org\u{2060}",
+        ] {
+            assert!(!is_plausible_email(bad), "{bad:?}");
+        }
+        let e = UpsertInput {
+            first_name: Some("A".into()),
+            last_name: Some("B".into()),
+            email: Some("ann\u{0}@example.org".into()),
+            ..Default::default()
+        }
+        .to_body()
+        .unwrap_err();
+        assert_eq!(e.fields.unwrap()["email"], ["The email must be a valid email address."]);
+    }
 
     fn input(first: &str, last: &str, email: &str) -> UpsertInput {
         UpsertInput { first_name: Some(first.into()), last_name: Some(last.into()), email: Some(email.into()), ..Default::default() }
