@@ -7,6 +7,7 @@ import { LocalStorageStore } from "vomo-users/stores";
 import { $, el, fillDl, errorText, say, badge, duration } from "./ui.mjs";
 import { onClient, requireClient, currentClient, apiScope, work } from "./session.mjs";
 import { inOneTab, ANOTHER_TAB } from "./one-tab.mjs";
+import { storageFull, fullStorageAdvice } from "./import.mjs";
 
 const PREFIX = "vomo-admin:poll:";
 /** This API's saved poll state (see apiScope). */
@@ -81,7 +82,8 @@ export function setupChanges() {
       showHealth(poller.health());
       say(status, `poll done: ${r.processed} changes (${r.created} created, ${r.updated} updated, ${r.failed} failed)`);
     } catch (e) {
-      say(status, `poll stopped: ${errorText(e)}`, e?.kind !== "aborted");
+      say(status, `poll stopped: ${storageFull(e) ? await fullStorageAdvice("Poll now goes on from the last saved checkpoint") : errorText(e)}`,
+        e?.kind !== "aborted");
     } finally {
       controller = null;
       cancel.disabled = true;

@@ -11,7 +11,7 @@ import { requireClient, work } from "./session.mjs";
 export const isAnonymized = (user) => /^vomodeleteduser\d+@vomo\.org$/i.test(user.email);
 
 function render(d) {
-  const title = el("h3", {}, `#${d.id} ${d.fullName} `, isAnonymized(d) ? badge("anonymized") : null);
+  const title = el("h3", {}, `#${d.id} `, el("bdi", {}, d.fullName), " ", isAnonymized(d) ? badge("anonymized") : null);
   const fields = el("dl");
   fillDl(fields, [["email", d.email], ["phone", d.phone], ["address", d.address], ["birthday", d.birthday],
     ["gender", d.gender], ["status", d.userStatus], ["membership", d.membershipStatus], ["role", d.membershipRole],

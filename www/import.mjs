@@ -18,10 +18,16 @@ const PROGRESS_PREFIX = "vomo-admin:import-progress:";
 const resumeKey = (scope = apiScope()) => `${RESUME}:${scope}`;
 const progressPrefix = (scope = apiScope()) => `${PROGRESS_PREFIX}${scope}|`;
 // The finished imports whose progress is kept, per API, newest last: a file picked again
-// among them lists its results without sending; older ones are removed (localStorage holds
-// about 5 MB per origin, and every import's progress takes about 0.4 KB a row).
+// among them lists its results without sending; older ones are removed. localStorage holds
+// about 5 MiB per origin (2.6 million characters: it stores UTF-16), and an import's progress
+// takes about 450 characters a row: three finished 5,000-row imports (6.7 million) would not
+// fit. So besides the last KEEP_FINISHED, the finished imports kept take FINISHED_BUDGET
+// characters at most between them (the newest is always kept), which leaves the rest for the
+// import running and the poll state; and a run that finds the storage full anyway frees the
+// finished imports' progress of every API (`makeRoom`) and says so.
 const FINISHED = "vomo-admin:import:finished";
 const KEEP_FINISHED = 3;
+const FINISHED_BUDGET = 800_000;
 const COLUMNS = ["externalId", "firstName", "lastName", "email", "phone", "birthday", "gender", "role", "address", "org", "inviteCode"];
 
 const readResume = () => { try { return JSON.parse(localStorage.getItem(resumeKey())); } catch { return null; } };
@@ -34,17 +40,101 @@ const progressStore = (scope) => new LocalStorageStore(localStorage, progressPre
  *  rejects with busy while a run holds the key, in this tab or another). */
 const forgetImport = (key, scope) => importRoster.forget({ store: progressStore(scope), key });
 
-/** Notes `key` as finished against `scope`; the progress of finished imports before the last
- *  KEEP_FINISHED is removed (one that cannot be now, being imported again, stays listed). */
-async function finished(key, scope) {
-  let list;
-  try { list = JSON.parse(localStorage.getItem(`${FINISHED}:${scope}`)) ?? []; } catch { list = []; }
-  list = [...list.filter((k) => k !== key), key];
-  const kept = [];
-  for (const old of list.slice(0, -KEEP_FINISHED)) {
-    try { await forgetImport(old, scope); } catch { kept.push(old); }
+const finishedList = (scope) => { try { return JSON.parse(localStorage.getItem(`${FINISHED}:${scope}`)) ?? []; } catch { return []; } };
+
+/** The localStorage keys of the saved progress of import `key` of API `scope` (docs/stores.md:
+ *  `vomo-users/v1/import/<key>`, its log `.../log` and segments, chunks `<name>.g<slot>.<i>`). */
+function progressKeysOf(key, scope) {
+  const base = `${progressPrefix(scope)}vomo-users/v1/import/${key}`;
+  const keys = [];
+  for (let i = 0; i < localStorage.length; i++) {
+    const k = localStorage.key(i);
+    if (k === base || k.startsWith(`${base}/`) || k.startsWith(`${base}.g`)) keys.push(k);
   }
-  localStorage.setItem(`${FINISHED}:${scope}`, JSON.stringify([...kept, ...list.slice(-KEEP_FINISHED)]));
+  return { base, keys };
+}
+
+/** Characters the saved progress of import `key` of API `scope` takes in localStorage (keys and values). */
+const savedChars = (key, scope) => progressKeysOf(key, scope).keys.reduce((n, k) => n + k.length + (localStorage.getItem(k)?.length ?? 0), 0);
+
+/**
+ * Removes a finished import's progress when localStorage is too full for importRoster.forget,
+ * which writes before it removes (its lease, then the list of the log segments it deletes).
+ * Not while a run holds its lease (another tab importing the file again). The log's header and
+ * the snapshot's go first, so that what a page closed midway leaves is never read (a load
+ * finds no progress) rather than an index naming a removed segment. Whether it was removed.
+ */
+function removeFullyFinished(key, scope) {
+  const { base, keys } = progressKeysOf(key, scope);
+  let lease = null;
+  try { lease = JSON.parse(localStorage.getItem(`${base}/lease`)); } catch { /* unreadable: free */ }
+  if (lease?.expires_at > Date.now()) return false;
+  const first = [`${base}/log`, base];
+  for (const k of [...first, ...keys.filter((k) => !first.includes(k) && k !== `${base}/lease`)]) localStorage.removeItem(k);
+  return true;
+}
+
+/** Removes the progress of the finished imports of `scope` not in `keep`; those that cannot
+ *  be removed now (being imported again, in another tab) stay listed. How many went. */
+async function forgetFinished(scope, keep) {
+  const list = finishedList(scope);
+  const kept = [];
+  for (const old of list) {
+    if (keep.has(old)) kept.push(old);
+    else {
+      try {
+        await forgetImport(old, scope);
+      } catch (e) {
+        if (!(storageFull(e) && removeFullyFinished(old, scope))) kept.push(old);
+      }
+    }
+  }
+  localStorage.setItem(`${FINISHED}:${scope}`, JSON.stringify(kept));
+  return list.length - kept.length;
+}
+
+/** Notes `key` as finished against `scope`, and keeps the progress of the newest finished
+ *  imports: at most KEEP_FINISHED, taking FINISHED_BUDGET characters at most (the newest always). */
+async function finished(key, scope) {
+  const list = [...finishedList(scope).filter((k) => k !== key), key];
+  localStorage.setItem(`${FINISHED}:${scope}`, JSON.stringify(list));
+  const keep = new Set();
+  let left = FINISHED_BUDGET;
+  for (const k of list.slice(-KEEP_FINISHED).reverse()) {
+    const size = savedChars(k, scope);
+    if (keep.size > 0 && size > left) break;
+    keep.add(k);
+    left -= size;
+  }
+  await forgetFinished(scope, keep);
+}
+
+/** Whether `e` is a write the browser refused for a full localStorage (LocalStorageStore says so). */
+export const storageFull = (e) => /QuotaExceededError/.test(e?.message ?? "");
+
+/**
+ * Frees room in a full localStorage: the progress of every finished import of every API (a
+ * file picked again then imports anew, sending what is not settled; nothing paused is
+ * touched). Resolves to how many were removed.
+ */
+export async function makeRoom() {
+  const scopes = [];
+  for (let i = 0; i < localStorage.length; i++) {
+    const k = localStorage.key(i);
+    if (k.startsWith(`${FINISHED}:`)) scopes.push(k.slice(FINISHED.length + 1));
+  }
+  let removed = 0;
+  for (const scope of scopes) removed += await forgetFinished(scope, new Set());
+  return removed;
+}
+
+/** What to tell the operator after a run stopped for a full localStorage, having made room. */
+export async function fullStorageAdvice(again) {
+  const removed = await makeRoom();
+  return removed
+    ? `this page's storage in the browser is full: the saved results of ${removed} finished import${removed === 1 ? " were" : "s were"} removed to make room; ${again}`
+    : "this page's storage in the browser is full, and no finished import's results are left to remove: Forget the saved poll "
+      + "state or import progress of an API or file no longer needed, or clear this site's data in the browser's settings";
 }
 
 const fieldList = (fields) => Object.entries(fields).map(([f, m]) => `${f}: ${m.join(" ")}`).join("; ");
@@ -176,6 +266,7 @@ async function importHere() {
     // The import saved its progress before rejecting: the same key resumes it.
     writeResume({ key, fileName, state: "paused" }, scope);
     say(summary, e?.kind === "aborted" ? `paused: Resume continues ${fileName} after the last saved record`
+      : storageFull(e) ? `stopped: ${await fullStorageAdvice(`Resume continues ${fileName} after the last saved record`)}`
       : `stopped: ${errorText(e)}. Resume continues after the last saved record`, e?.kind !== "aborted");
   } finally {
     controller = null;
@@ -217,13 +308,20 @@ async function pick(file) {
   } catch (e) {
     current = null;
     $("import-preview").hidden = true;
+    $("import-line-errors").replaceChildren(); // the previous file's
     say(summary, `${file.name}: ${errorText(e)}`, true);
   }
   setButtons();
 }
 
 export function setupImport() {
-  $("csv-file").addEventListener("change", (ev) => { const f = ev.target.files[0]; if (f) pick(f); });
+  $("csv-file").addEventListener("change", (ev) => {
+    const f = ev.target.files[0];
+    // Emptied once taken, so that the same file picked again (edited since: "fix the CSV and
+    // pick it again") fires `change` and is read anew; the summary names the file.
+    ev.target.value = "";
+    if (f) pick(f);
+  });
   $("import-start").addEventListener("click", run);
   $("import-resume").addEventListener("click", run);
   $("import-pause").addEventListener("click", () => controller?.abort());

@@ -1,7 +1,7 @@
 // Upsert and find: the form goes through client.upsertUser, which checks it by the package's
 // own rules before sending (invalid_input) and turns a 422 into `validation`; both carry
 // `fields`, shown next to their inputs. Find uses findUserByEmail (exact, case-insensitive).
-import { $, errorText, say, badge } from "./ui.mjs";
+import { $, el, errorText, say, badge } from "./ui.mjs";
 import { requireClient, work } from "./session.mjs";
 
 const FIELDS = { firstName: "first_name", lastName: "last_name", email: "email", phone: "phone", birthday: "birthday",
@@ -37,8 +37,10 @@ export function setupUpsert() {
     say(result, "sending…");
     try {
       const { user, created, uncertain } = await requireClient().upsertUser(input, { signal: work().signal });
+      // Name and email each in a <bdi> (as the Changes feed has them): a right-to-left
+      // override in a name cannot reorder the rest of the line.
       result.replaceChildren(badge(created ? "created" : "updated"),
-        ` user #${user.id} ${user.fullName} <${user.email}>`,
+        ` user #${user.id} `, el("bdi", {}, user.fullName), " <", el("bdi", {}, user.email), ">",
         uncertain ? " (uncertain: an earlier attempt may have reached the server, so this may be our own create)" : "");
       result.classList.remove("error");
       $("u-password").value = "";
@@ -60,7 +62,7 @@ export function setupUpsert() {
     try {
       const user = await requireClient().findUserByEmail(email, { signal: work().signal });
       if (user) {
-        found.replaceChildren(`found user #${user.id} ${user.fullName} <${user.email}>, updated ${user.updatedAt}`);
+        found.replaceChildren(`found user #${user.id} `, el("bdi", {}, user.fullName), " <", el("bdi", {}, user.email), `>, updated ${user.updatedAt}`);
         found.classList.remove("error");
       } else {
         say(found, `no user has exactly this email (ignoring case); partial matches do not count`);

@@ -39,9 +39,18 @@ export class LocalStorageStore {
   get(key) {
     return this.#storage.getItem(this.#prefix + key);
   }
-  /** Throws the browser's QuotaExceededError when the origin's quota (~5 MiB) is full. */
+  /** A full origin (the browser's QuotaExceededError: about 5 MiB for all of localStorage)
+   *  throws a VomoError saying so and naming the key, with the browser's error as its cause. */
   set(key, value) {
-    this.#storage.setItem(this.#prefix + key, String(value));
+    const text = String(value);
+    try {
+      this.#storage.setItem(this.#prefix + key, text);
+    } catch (e) {
+      if (e?.name !== "QuotaExceededError") throw e;
+      throw new VomoError("network", `LocalStorageStore: this origin's localStorage is full (QuotaExceededError; about 5 MiB in all): `
+        + `${JSON.stringify(this.#prefix + key)} (${text.length} characters) was not written; remove saved state this origin `
+        + "no longer needs (another API's, a finished import's) and try again", { cause: e });
+    }
   }
   delete(key) {
     this.#storage.removeItem(this.#prefix + key);

@@ -128,6 +128,13 @@ test("stores: LocalStorageStore, DurableObjectStore and KvStore map get/set onto
   assert.deepEqual([...ws.map.keys()], ["app:k"]);
   local.delete("k");
   assert.equal(local.get("k"), null);
+  // A full origin: the browser's QuotaExceededError, said plainly, with the key; the browser's error is the cause.
+  const quota = new DOMException("Setting the value of 'app:big' exceeded the quota.", "QuotaExceededError");
+  const full = new LocalStorageStore({ ...ws, setItem: () => { throw quota; } }, "app:");
+  assert.throws(() => full.set("big", "x".repeat(10)), (e) => e instanceof VomoError && e.kind === "network" && e.cause === quota
+    && e.message.startsWith(`LocalStorageStore: this origin's localStorage is full (QuotaExceededError; about 5 MiB in all): "app:big" (10 characters) was not written;`));
+  const other = new Error("a storage that fails otherwise");
+  assert.throws(() => new LocalStorageStore({ ...ws, setItem: () => { throw other; } }).set("k", "v"), (e) => e === other, "anything else as it was");
   assert.throws(() => new LocalStorageStore(undefined), (e) => invalid(e) && /no localStorage: pass a Web Storage object/.test(e.message)
     && /--localstorage-file=PATH/.test(e.message), "no localStorage in this Node: a clear error, and the flag of Node 25 and later");
   assert.throws(() => new LocalStorageStore({ getItem() {} }), (e) => invalid(e)
