@@ -141,6 +141,7 @@ export function setupChanges() {
       return;
     }
     fillDl($("poll-health"), []);
+    fillDl($("poll-metrics"), []); // the last poll's, of the state just forgotten
     say(status, forgot ? `saved poll state of customer "${customerId}" forgotten: its next poll is an initial sync`
       : `no saved poll state of customer "${customerId}": its next poll is an initial sync`);
   });

@@ -40,16 +40,19 @@ export async function showDetail(id) {
   $("detail").scrollIntoView();
   controller?.abort();
   const mine = (controller = work());
-  say(status, `loading user ${id}…`);
+  // The number looked up, as the messages name it ("1e3" is user 1000).
+  const n = Number(id);
+  const label = Number.isSafeInteger(n) ? n : id;
+  say(status, `loading user ${label}…`);
   out.replaceChildren();
   try {
-    const d = await requireClient().getUser(Number(id), { signal: mine.signal });
+    const d = await requireClient().getUser(n, { signal: mine.signal });
     if (mine !== controller) return;
-    if (d === null) { say(status, `user ${id}: not found (404)`, true); return; }
+    if (d === null) { say(status, `user ${label}: not found (404)`, true); return; }
     out.replaceChildren(...render(d));
-    say(status, `user ${id} loaded`);
+    say(status, `user ${label} loaded`);
   } catch (e) {
-    if (mine === controller) say(status, `user ${id}: ${errorText(e)}`, true);
+    if (mine === controller) say(status, `user ${label}: ${errorText(e)}`, true);
   }
 }
 

@@ -180,12 +180,15 @@ function preview(parsed) {
     r.lastName ?? null, r.email ?? null, r.role ?? null]), 6, "records (all of them are imported)");
 }
 
-function showProgress({ done, total, created, updated, failed, etaMs }) {
+let lastProgress = null;    // the running (or last) import's latest progress
+
+function showProgress(p, { stopped = false } = {}) {
+  const { done, total, created, updated, failed, etaMs } = (lastProgress = p);
   const bar = $("import-progress");
   bar.max = Math.max(total, 1);
   bar.value = done;
   say($("import-progress-text"), `${done} of ${total} records: ${created} created, ${updated} updated, ${failed} failed` +
-    (done < total ? `; about ${duration(etaMs)} left` : ""));
+    (done < total && !stopped ? `; about ${duration(etaMs)} left` : ""));
 }
 
 function showResults(result, records, lineErrors) {
@@ -245,6 +248,7 @@ async function importHere() {
   const { key, fileName, parsed } = current;
   const summary = $("import-summary");
   const mine = (controller = work());
+  lastProgress = null;
   // The API this import runs against, for all it records: a Forget or another Connect while
   // it runs must not file its state under another API.
   const scope = apiScope();
@@ -253,7 +257,7 @@ async function importHere() {
   say(summary, `importing ${fileName}…`);
   try {
     const result = await importRoster(requireClient(), parsed.records, {
-      store: progressStore(scope), key, checkpointEvery: 10, onProgress: showProgress, signal: mine.signal });
+      store: progressStore(scope), key, checkpointEvery: 10, onProgress: (p) => showProgress(p), signal: mine.signal });
     writeResume({ key, fileName, state: "done" }, scope);
     showResults(result, parsed.records, parsed.errors);
     const retryable = result.failed.filter((f) => f.error.retryable).length;
@@ -265,6 +269,7 @@ async function importHere() {
   } catch (e) {
     // The import saved its progress before rejecting: the same key resumes it.
     writeResume({ key, fileName, state: "paused" }, scope);
+    if (lastProgress) showProgress(lastProgress, { stopped: true }); // no ETA for a run that stopped
     say(summary, e?.kind === "aborted" ? `paused: Resume continues ${fileName} after the last saved record`
       : storageFull(e) ? `stopped: ${await fullStorageAdvice(`Resume continues ${fileName} after the last saved record`)}`
       : `stopped: ${errorText(e)}. Resume continues after the last saved record`, e?.kind !== "aborted");

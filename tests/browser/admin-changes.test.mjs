@@ -105,6 +105,7 @@ test("admin changes: Cancel stops a poll (AbortSignal); Forget saved poll state 
   // Forget: the saved state goes, and the next poll is an initial sync of everyone again.
   await page.click("#poll-forget");
   assert.equal(await waitText(page, "#poll-status", /forgotten|another tab/), 'saved poll state of customer "admin" forgotten: its next poll is an initial sync');
+  assert.equal(await page.textContent("#poll-metrics"), "", "the last poll's metrics went with its state");
   const kept = (await page.evaluate(() => Object.keys(localStorage))).filter((k) => k.startsWith("vomo-admin:poll:"));
   assert.deepEqual(kept.map((k) => k.replace(/^.*\|/, "")), ["vomo-users/v1/admin/lease"], "only the released lease (UserPoller.forget)");
   await page.click("#poll-forget");

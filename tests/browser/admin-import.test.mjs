@@ -42,6 +42,7 @@ test("admin import: preview, progress and ETA, pause, reload, resume, results, f
   assert.match(await page.textContent("#import-progress-text"), /^\d+ of 14 records: .*; about \d+ s left$/, "an ETA while running");
   await page.click("#import-pause");
   assert.match(await waitText(page, "#import-summary", /^(paused|stopped|import of)/), /^paused: Resume continues roster\.csv/);
+  assert.doesNotMatch(await page.textContent("#import-progress-text"), /left/, "paused: no ETA");
   const pausedAt = await page.$eval("#import-progress", (p) => p.value);
   assert.ok(pausedAt >= 4 && pausedAt < 14, `paused part-way (${pausedAt} of 14)`);
   const sentBeforePause = posts(sim);

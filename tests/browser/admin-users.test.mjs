@@ -104,6 +104,9 @@ test("admin detail: participations with numeric hours and their total, profile f
   await page.fill("#detail-id", "987654");
   await page.press("#detail-id", "Enter");
   assert.equal(await waitText(page, "#detail-status", /not found|\[/), "user 987654: not found (404)");
+  await page.fill("#detail-id", "1e6");   // a number input takes it: named as the id looked up
+  await page.press("#detail-id", "Enter");
+  assert.equal(await waitText(page, "#detail-status", /not found|\[/), "user 1000000: not found (404)");
   await assertClean(admin, { httpErrors: [404] });
 });
 
