@@ -309,7 +309,9 @@ async function pick(file) {
     say(summary, `${file.name}: ${parsed.records.length} records to import, ${parsed.errors.length} line${parsed.errors.length === 1 ? "" : "s"} with errors` +
       (parsed.ignoredColumns.length ? `, ignored columns: ${parsed.ignoredColumns.join(", ")}` : "") +
       (again && saved.state !== "done" ? ". A paused import of this file was found: Resume continues it." : "") +
-      (again && saved.state === "done" ? ". This file was imported already: Start again sends nothing and lists the results." : ""));
+      // Only while its results are kept (the newest finished imports, unless storage ran full).
+      (again && saved.state === "done" && finishedList(apiScope()).includes(current.key)
+        ? ". This file was imported already: Start again sends nothing and lists the results." : ""));
   } catch (e) {
     current = null;
     $("import-preview").hidden = true;

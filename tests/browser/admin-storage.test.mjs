@@ -73,6 +73,10 @@ test("admin import: a full localStorage stops an import; the page frees the fini
   assert.match(await importFile(page, csv("c.csv", roster("c", 300))),
     /^stopped: this page's storage in the browser is full: the saved results of 1 finished import were removed to make room; Resume continues c\.csv/);
   assert.deepEqual(await progressKeys(page, "b"), [], "b.csv's results went");
+  await page.setInputFiles("#csv-file", csv("b.csv", roster("b", 300)));
+  assert.doesNotMatch(await waitText(page, "#import-summary", /^b\.csv/), /imported already/, "its results are gone: not said to be listed");
+  await page.setInputFiles("#csv-file", csv("c.csv", roster("c", 300)));
+  assert.match(await waitText(page, "#import-summary", /^c\.csv/), /A paused import of this file was found/);
   await fill();
   assert.match(await runImport(page, "#import-resume"),
     /^stopped: this page's storage in the browser is full, and no finished import's results are left to remove: Forget the saved poll state or import progress of an API or file no longer needed, or clear this site's data in the browser's settings$/);
