@@ -149,7 +149,7 @@ for (const signal of ["SIGINT", "SIGTERM"]) test(`${signal === "SIGINT" ? "Ctrl-
   const n = 60;
   await writeFile(file, roster(n));
   const args = ["import", file, "--key", "big", "--state-dir", join(dir, "state"), "--rate", "15"]; // 4 s: time to interrupt
-  const run = start(args, { env });
+  const run = start([...args, "--json"], { env });
   await run.waitFor("stderr", /progress: (1[5-9]|[2-5]\d)\/60 /); // a quarter done: interrupt it
   run.child.kill(signal);
   const stopped = await run.done;
@@ -158,6 +158,9 @@ for (const signal of ["SIGINT", "SIGTERM"]) test(`${signal === "SIGINT" ? "Ctrl-
   assert.match(stopped.stderr, /^vomo-users: aborted error/m);
   const sentBefore = posts(sim).length;
   assert.ok(sentBefore >= 15 && sentBefore < n, `${sentBefore} sent before the interrupt`);
+  const stopLine = jsonLines(stopped.stdout).at(-1);
+  assert.equal(stopLine.stopped.kind, "aborted");
+  assert.ok(stopLine.done >= 15 && stopLine.done <= sentBefore && stopLine.created === stopLine.done, JSON.stringify(stopLine));
 
   const resumed = await cli([...args, "--json", "--rate", "500"], { env });
   assert.equal(resumed.code, 0, resumed.stderr);
@@ -320,6 +323,11 @@ test("an API that asks for a pause longer than the client waits (429, Retry-Afte
   assert.match(r.stderr, /stopped: progress saved under key paused in .*; run the same command again to resume/);
   assert.match(r.stderr, /note: .*roster\.failed\.csv is from an earlier run, not this one; the run that finishes rewrites it/);
   assert.equal(posts(sim).length, 1);
+  // --json: a last line for the stop too, why and how far this run got.
+  const [stop] = jsonLines(r.stdout);
+  assert.deepEqual({ ...stop, stopped: { ...stop.stopped, message: undefined } },
+    { stopped: { kind: "rate_limited", status: 429, message: undefined }, done: 0, rows: 6, created: 0, updated: 0, failed: 0, emailChanged: 0, key: "paused" });
+  assert.match(stop.stopped.message, /Retry-After 600 s, beyond maxRetryAfterMs/);
   sim.clearFaults();
   const again = await cli(args, { env });
   assert.equal(again.code, 0, again.stderr);

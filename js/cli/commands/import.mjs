@@ -152,11 +152,12 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
     const progress = new Progress(out);
     const stop = interruptSignal(out, null);
     let result;
+    let last = null; // this run's latest progress: what a run that stops reports
     try {
       result = await whileBusy(() => importRoster(api, records, {
         store: importStore(stateDir), key, checkpointEvery: CHECKPOINT_EVERY, signal: stop.signal,
         mapping: importMapping(stateDir, records, values["accept-email-changes"] === true),
-        onProgress: (p) => progress.update(p), previousBaseUrl,
+        onProgress: (p) => { last = p; progress.update(p); }, previousBaseUrl,
       }), { ...lock, signal: stop.signal });
     } catch (e) {
       progress.end();
@@ -164,6 +165,12 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
       // Retryable kinds reach here only from a stop: rate_limited, or an outage (see docs/import.md).
       if (["aborted", "auth", "forbidden", "not_found"].includes(e?.kind) || e?.retryable === true
         || /^importRoster: stopped after \d+ records in a row/.test(e?.message ?? "")) {
+        // A script reading --json gets a last line for it too: why, and how far this run got.
+        if (out.json) {
+          out.value({ stopped: { kind: e.kind, status: e.status ?? null, message: e.message }, done: last?.done ?? 0,
+            rows: records.length + errors.length, created: last?.created ?? 0, updated: last?.updated ?? 0,
+            failed: last?.failed ?? 0, emailChanged: last?.emailChanged ?? 0, key });
+        }
         out.err(`vomo-users: ${e.kind === "aborted" ? "interrupted" : "stopped"}: progress saved under key ${key} in ${stateDir};`
           + " run the same command again to resume");
         // Written only by a run that finishes: one left from an earlier run is not this run's list.
