@@ -7,7 +7,7 @@ import { LocalStorageStore } from "vomo-users/stores";
 import { $, el, fillDl, errorText, say, badge, duration } from "./ui.mjs";
 import { onClient, requireClient, currentClient, apiScope, work } from "./session.mjs";
 import { inOneTab, ANOTHER_TAB } from "./one-tab.mjs";
-import { storageFull, fullStorageAdvice } from "./import.mjs";
+import { storageFull, fullStorageAdvice } from "./saved-imports.mjs";
 
 const PREFIX = "vomo-admin:poll:";
 /** This API's saved poll state (see apiScope). */
