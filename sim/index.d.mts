@@ -122,4 +122,15 @@ export const DEFAULT_TOKEN: string;
 export const DEFAULT_FORBIDDEN_TOKEN: string;
 /** The wire quirks on by default (see the README's "Wire quirks"). */
 export const DEFAULT_QUIRKS: Readonly<Required<SimulatorQuirks>>;
+
+/** A bad command-line flag or value (the message names the flag). */
+export class SimulatorArgsError extends Error {}
+/** The command line's flags, in node:util `parseArgs` form. */
+export const SIMULATOR_FLAGS: Readonly<Record<string, { type: "string" | "boolean"; multiple?: boolean }>>;
+/** The flags' help text, one flag per line. */
+export const SIMULATOR_FLAGS_HELP: string;
+/** A command line (`["--port", "0", "--rps", "5"]`) -> the options `startSimulator` takes; throws SimulatorArgsError. */
+export function parseSimulatorArgs(argv: string[]): { help: boolean; options: SimulatorOptions };
+/** `parseArgs` values of SIMULATOR_FLAGS -> the options `startSimulator` takes; throws SimulatorArgsError. */
+export function simulatorOptions(values: Record<string, string | boolean | string[] | undefined>): SimulatorOptions;
 export default startSimulator;

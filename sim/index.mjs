@@ -25,4 +25,6 @@ export async function startSimulator(options = {}) {
 }
 
 export { Simulator, DEFAULT_TOKEN, DEFAULT_FORBIDDEN_TOKEN, DEFAULT_QUIRKS };
+// The command line (`node sim/cli.mjs`, `vomo-users sim`): to start a simulator from your own flags.
+export { parseSimulatorArgs, simulatorOptions, SimulatorArgsError, SIMULATOR_FLAGS, SIMULATOR_FLAGS_HELP } from "./lib/args.mjs";
 export default startSimulator;

@@ -18,6 +18,14 @@ export const shown = (value) => String(value).replace(UNSHOWABLE, escaped);
 /** The same for a message of several lines (stderr's): its line breaks (`\n`, `\r\n`) and tabs are kept. */
 export const shownLines = (value) => String(value).replace(UNSHOWABLE_IN_LINES, escaped);
 
+/** A VomoError as the CLI's error lines say it: `network error (HTTP 503): GET /v1/users: ...`. The
+ *  kind comes first; a message that names it too ("GET /v1/users: network error: fetch failed")
+ *  is not made to say it twice. */
+export function errorText(e) {
+  const status = e.status ? ` (HTTP ${e.status})` : "";
+  return `${e.kind} error${status}: ${String(e.message).replace(`: ${e.kind} error: `, ": ")}`;
+}
+
 /** One line per user: id, last update, name and email. */
 export function userRow(user, color) {
   return `${String(user.id).padStart(7)}  ${user.updatedAt}  ${color.bold(shown(user.fullName))} <${shown(user.email)}>`;

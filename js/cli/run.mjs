@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { VomoClient, VomoError } from "vomo-users";
 import { Output } from "./io.mjs";
+import { errorText } from "./format.mjs";
 import { UsageError, NotFound, defaultBaseUrl, baseUrl as checkBaseUrl, rate as checkRate } from "./values.mjs";
 import { GLOBAL_OPTIONS, commands, usageOf, globalUsage } from "./usage.mjs";
 
@@ -109,8 +110,7 @@ function exitCodeFor(e, out, command) {
       out.err(command ? usageOf(command) : globalUsage());
       return 2;
     }
-    const status = e.status ? ` (HTTP ${e.status})` : "";
-    out.err(`vomo-users: ${e.kind} error${status}: ${e.message}`);
+    out.err(`vomo-users: ${errorText(e)}`);
     if (e.fields) for (const [field, messages] of Object.entries(e.fields)) out.err(`  ${field}: ${[].concat(messages).join("; ")}`);
     return 1;
   }

@@ -1,5 +1,6 @@
 import { VomoError, settle } from "./errors.mjs";
 import { checkOptions } from "./options.mjs";
+import { markStoreClass, storedText } from "./store-class.mjs";
 
 /** A store in memory: `{ get(key) -> string|null, set(key, value) }`. Not durable. */
 export class MemoryStore {
@@ -8,7 +9,7 @@ export class MemoryStore {
     return this.#map.has(key) ? this.#map.get(key) : null;
   }
   set(key, value) {
-    this.#map.set(key, String(value));
+    this.#map.set(key, storedText(value, "MemoryStore.set"));
   }
   delete(key) {
     this.#map.delete(key);
@@ -26,6 +27,7 @@ export class MemoryStore {
     return this.#map.size;
   }
 }
+markStoreClass(MemoryStore, "MemoryStore");
 
 export function requireStore(store, who) {
   if (store == null || typeof store.get !== "function" || typeof store.set !== "function") {

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import { VomoError } from "../facade/errors.mjs";
 import { checkOptions } from "../facade/options.mjs";
+import { markStoreClass, storedText } from "../facade/store-class.mjs";
 import { releaseLock, takeLock } from "./file-lock.mjs";
 import { makeDirectory } from "./make-dir.mjs";
 
@@ -86,6 +87,7 @@ export class FileStore {
 
   /** Writes `value` atomically: readers (and a restart after a crash) see the old or the new value. */
   async set(key, value) {
+    storedText(value, "FileStore.set");
     try {
       await this.#set(key, value);
     } catch (e) {
@@ -95,12 +97,11 @@ export class FileStore {
 
   async #set(key, value) {
     const target = join(this.#dir, fileNameOf(key));
-    const text = String(value);
     await this.#ensureDir();
     const temp = join(this.#dir, `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
     let handle = await open(temp, "wx", 0o600);
     try {
-      await handle.writeFile(text, "utf8");
+      await handle.writeFile(value, "utf8");
       await handle.sync();
       await handle.close();
       handle = null;
@@ -121,6 +122,7 @@ export class FileStore {
    * machine is waited for; one whose holder died is broken at once (see `abandoned`).
    */
   async setIf(key, expected, value) {
+    storedText(value, "FileStore.setIf");
     const name = fileNameOf(key);
     const lock = join(this.#dir, `${LOCK_PREFIX}${name}`);
     let token;
@@ -175,3 +177,4 @@ export class FileStore {
     }
   }
 }
+markStoreClass(FileStore, "FileStore");

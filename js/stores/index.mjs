@@ -5,6 +5,7 @@
 
 import { VomoError } from "../facade/errors.mjs";
 import { checkOptions } from "../facade/options.mjs";
+import { markStoreClass, storedText } from "../facade/store-class.mjs";
 
 function need(value, methods, what) {
   if (value == null || methods.some((m) => typeof value[m] !== "function")) {
@@ -42,7 +43,7 @@ export class LocalStorageStore {
   /** A full origin (the browser's QuotaExceededError: about 5 MiB for all of localStorage)
    *  throws a VomoError saying so and naming the key, with the browser's error as its cause. */
   set(key, value) {
-    const text = String(value);
+    const text = storedText(value, "LocalStorageStore.set");
     try {
       this.#storage.setItem(this.#prefix + key, text);
     } catch (e) {
@@ -79,7 +80,7 @@ export class DurableObjectStore {
     return value == null ? null : String(value);
   }
   async set(key, value) {
-    await this.#storage.put(key, String(value));
+    await this.#storage.put(key, storedText(value, "DurableObjectStore.set"));
   }
   /**
    * Writes every `[key, value]` pair in one `put(object)`: atomic, all or none (at most 128
@@ -87,7 +88,7 @@ export class DurableObjectStore {
    * several keys.
    */
   async setMany(entries) {
-    await this.#storage.put(Object.fromEntries(Array.from(entries, ([key, value]) => [key, String(value)])));
+    await this.#storage.put(Object.fromEntries(Array.from(entries, ([key, value]) => [key, storedText(value, "DurableObjectStore.setMany")])));
   }
   async delete(key) {
     await this.#storage.delete(key);
@@ -116,9 +117,13 @@ export class KvStore {
     return value ?? null;
   }
   async set(key, value) {
-    await this.#kv.put(this.#prefix + key, String(value));
+    await this.#kv.put(this.#prefix + key, storedText(value, "KvStore.set"));
   }
   async delete(key) {
     await this.#kv.delete(this.#prefix + key);
   }
+}
+
+for (const [Class, name] of [[LocalStorageStore, "LocalStorageStore"], [DurableObjectStore, "DurableObjectStore"], [KvStore, "KvStore"]]) {
+  markStoreClass(Class, name);
 }

@@ -40,7 +40,7 @@ test("vomo-sim --rps 2 --limiter fixed-window --window-ms 1000 --rate-headers: t
   run.child.kill("SIGINT");
   assert.equal((await run.done).code, 0);
   for (const [args, message] of [[["--limiter", "leaky"], /--limiter: expected one of token-bucket, sliding-window, fixed-window, got "leaky"/],
-    [["--limiter", "fixed-window"], /--limiter sets how the rate limit counts, and needs --rps/]]) {
+    [["--limiter", "fixed-window"], /--limiter applies to the rate limit, which needs --rps/]]) {
     const bad = await cli(["sim", "--port", "0", ...(args[1] === "leaky" ? ["--rps", "2"] : []), ...args]);
     assert.equal(bad.code, 2, bad.stderr);
     assert.match(bad.stderr, message);
@@ -51,10 +51,31 @@ test("sim: a bad option is bad usage; --help documents the handshake line", asyn
   const bad = await cli(["sim", "--quirk", "nonsense=on"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--quirk: unknown quirk "nonsense"/);
+  // Read as the repository's `node sim/cli.mjs` reads it (sim/lib/args.mjs): a 429 option without a limit is no limit.
+  const no429 = await cli(["sim", "--port", "0", "--empty-429"]);
+  assert.equal(no429.code, 2);
+  assert.match(no429.stderr, /^vomo-users: --empty-429 applies to the rate limit, which needs --rps$/m);
+  const maybe = await cli(["sim", "--port", "0", "--quirk", "stringHours=maybe"]);
+  assert.equal(maybe.code, 2);
+  assert.match(maybe.stderr, /--quirk: expected stringHours=on or stringHours=off, got "stringHours=maybe"/);
   const help = await cli(["--help"], { bin: SIM_BIN });
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^Usage: vomo-users sim /);
   assert.match(help.stdout, /"url":\.\.\.,"token":\.\.\./);
+});
+
+test("sim on a port in use: exit 1 (the same command works once it is free), not bad usage", async () => {
+  const { createServer } = await import("node:net");
+  const taken = createServer().listen(0, "127.0.0.1");
+  await new Promise((r) => taken.once("listening", r));
+  try {
+    const r = await cli(["sim", "--port", String(taken.address().port)]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr.trim(), `vomo-users: sim: port ${taken.address().port} is in use (--port 0 picks a free one)`);
+    assert.equal(r.stdout, "");
+  } finally {
+    taken.close();
+  }
 });
 
 test("vomo-users demo from the installed package: the main job, no token needed", async () => {

@@ -14,7 +14,8 @@ import { LocalStorageStore, DurableObjectStore, KvStore } from "vomo-users/store
 import { VomoError } from "vomo-users";
 // The stores throw the package's VomoError (kind invalid_input), instanceof the main entry's class.
 const invalid = (e) => e instanceof VomoError && e.kind === "invalid_input";
-import { VomoClient, UserPoller } from "vomo-users";
+import { VomoClient, UserPoller, MemoryStore } from "vomo-users";
+import { createRequire } from "node:module";
 import { startSimulator } from "vomo-users/sim";
 
 function tempDir(t) {
@@ -164,6 +165,42 @@ test("stores: LocalStorageStore, DurableObjectStore and KvStore map get/set onto
   assert.deepEqual(calls, [["get", "p/k", "text"], ["put", "p/k"], ["get", "p/k", "text"]]);
   assert.equal(new KvStore({ get() {}, put() {}, delete() {} }) instanceof KvStore, true, "options optional");
   assert.throws(() => new KvStore(null), invalid);
+});
+
+test("every store refuses a value that is not text (it would have kept \"[object Object]\"), writing nothing; instanceof holds across import and require", async (t) => {
+  const require = createRequire(import.meta.url);
+  const cjs = { ...require("vomo-users/stores"), ...require("vomo-users/stores/file"), MemoryStore: require("vomo-users").MemoryStore };
+  const esm = { LocalStorageStore, DurableObjectStore, KvStore, FileStore, MemoryStore };
+  const m = new Map();
+  const platform = { getItem: (k) => m.get(k) ?? null, setItem: (k, v) => m.set(k, v), removeItem: (k) => m.delete(k),
+    get: async (k) => m.get(k), put: async (k, v) => { if (typeof k === "object") for (const [a, b] of Object.entries(k)) m.set(a, b); else m.set(k, v); },
+    delete: async (k) => m.delete(k) };
+  const dir = tempDir(t);
+  const make = { LocalStorageStore: (C) => new C(platform), DurableObjectStore: (C) => new C(platform), KvStore: (C) => new C(platform),
+    FileStore: (C) => new C(dir), MemoryStore: (C) => new C() };
+  for (const name of Object.keys(make)) {
+    // The main entry's `import` loads its `require` build (one class); the stores' sub-paths are two files.
+    if (name !== "MemoryStore") assert.notEqual(esm[name], cjs[name], `${name}: import and require give two copies of the class`);
+    for (const [made, other] of [[esm, cjs], [cjs, esm]]) {
+      const store = make[name](made[name]);
+      assert.ok(store instanceof other[name] && store instanceof made[name], `${name}: instanceof across import and require`);
+      assert.ok(!(store instanceof (name === "FileStore" ? other.MemoryStore : other.FileStore)), `${name}: not another store`);
+      for (const [value, said] of [[{ a: 1 }, "object"], [42, "number"], [undefined, "undefined"], [null, "null"], [["x"], "an array"]]) {
+        const tries = [() => store.set("k", value), ...(store.setIf ? [() => store.setIf("k", null, value)] : []),
+          ...(store.setMany ? [() => store.setMany([["k", value]])] : [])];
+        for (const attempt of tries) {
+          await assert.rejects(async () => attempt(), (e) => invalid(e) && new RegExp(`^${name}\\.set(If|Many)?: a value must be a string \\(UserPoller and importRoster store JSON text\\), got ${said}$`).test(e.message), `${name}: ${said}`);
+        }
+        assert.equal(await store.get("k"), null, `${name}: nothing written for ${said}`);
+      }
+      await store.set("k", "text");
+      assert.equal(await store.get("k"), "text");
+      await store.delete("k");
+    }
+  }
+  assert.ok(!({} instanceof FileStore) && !(null instanceof KvStore), "plain values are no store");
+  class MyStore extends MemoryStore {}
+  assert.ok(new MyStore() instanceof MemoryStore && !(new MemoryStore() instanceof MyStore), "a subclass keeps instanceof's own meaning");
 });
 
 test("FileStore + UserPoller: backfill, incremental poll, then a new FileStore on the same directory continues without redelivery", async (t) => {

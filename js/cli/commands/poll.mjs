@@ -7,7 +7,7 @@ import { UsageError, duration, oneOf, positiveInt } from "../values.mjs";
 import { checkStateDir, pollerStore } from "../state.mjs";
 import { interruptSignal } from "../interrupt.mjs";
 import { LOCK_TIMEOUT_OPTION, lockTimeoutMs, whileBusy } from "../lock-wait.mjs";
-import { shown } from "../format.mjs";
+import { errorText, shown } from "../format.mjs";
 
 export const MODES = ["off", "changed-users", "full-scan"];
 
@@ -128,7 +128,7 @@ With --json: one line per event, {"type":"user","kind":"created"|"updated","user
           // A passing outage (after the client's own retries) or a poll still running elsewhere
           // does not end a long-running --every loop: the next poll goes on from the checkpoint.
           if (!everyMs || !(e?.retryable || e?.kind === "busy")) throw e;
-          out.err(`vomo-users: ${e.kind} error${e.status ? ` (HTTP ${e.status})` : ""}: ${e.message}; polling again in ${values.every}`);
+          out.err(`vomo-users: ${errorText(e)}; polling again in ${values.every}`);
         }
         if (!everyMs || stop.stdoutClosed()) return stop.stdoutClosed() ? 1 : 0;
         try {

@@ -6,6 +6,7 @@ import { checkStateDir, customerDir, pollerStore } from "../state.mjs";
 import { UsageError } from "../values.mjs";
 import { interruptSignal } from "../interrupt.mjs";
 import { Progress } from "../progress.mjs";
+import { errorText } from "../format.mjs";
 
 export default {
   name: "reconcile",
@@ -63,7 +64,7 @@ with their detail. Ctrl-C stops it (nothing is written either way). With --json:
     }
     report(result);
     if (result.error) {
-      out.err(`vomo-users: reconcile did not finish: ${result.error.kind} error${result.error.status ? ` (HTTP ${result.error.status})` : ""}: ${result.error.message}`);
+      out.err(`vomo-users: reconcile did not finish: ${errorText(result.error)}`);
       return 1;
     }
     return 0;
