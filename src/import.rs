@@ -391,12 +391,10 @@ pub async fn stored_base_url<S: Store>(store: &S, key: &str) -> Result<Option<St
 /// Removes the progress of the import `key` from `store`: its settled records, its log and its
 /// log's segments, so that the next run with `key` sends every record again. `Ok(false)` when
 /// there was none. Refused with `busy` while a run holds the key (this takes the key's lease
-/// for its writes). The log's segments are recorded first (`store::log_removal`), then its
-/// header is blanked, then the snapshot, then the segments and the rest are deleted where the
-/// store can delete: a forget cut short leaves the progress as it was, its snapshot without
-/// the later log (the records settled since are sent again, which the email-keyed upsert makes
-/// harmless), or nothing readable, and a forget run again deletes what this one recorded.
-/// Unreadable progress is removed too.
+/// for its writes). All or nothing: the first write marks the log's header `forgetting`, and
+/// from then on a run (and `storedBaseUrl`) reads the key as never imported and a run
+/// finishes the forget before it saves; cut short before it, nothing was removed. Unreadable
+/// progress is removed too.
 ///
 /// `nonce` makes this forget's lease token unique to it (see `store::lease::while_forgetting`).
 pub async fn forget_import<S: Store>(store: &S, key: &str, nonce: &str, now_ms: f64) -> Result<bool> {
@@ -406,26 +404,47 @@ pub async fn forget_import<S: Store>(store: &S, key: &str, nonce: &str, now_ms: 
     crate::store::lease::while_forgetting(store, &lease_key, nonce, now_ms, Holder::IMPORT, forget_progress(store, &base)).await
 }
 
+/// The forget's writes, in an order after which every prefix still loads as all the progress
+/// or none (tests: `a_forget_cut_short_at_any_write_leaves_all_the_progress_or_none`):
+/// 0. the header marked `forgetting` (written afresh when it is missing or unreadable and a
+///    snapshot is there): a load reads no progress from here on;
+/// 1. the list of the log's segments (`store::log_removal`), so that a forget cut short
+///    after the header is gone still finds them;
+/// 2. the snapshot, then the segments and the list;
+/// 3. the header, last, since it is what says the rest is to be ignored.
 async fn forget_progress<S: Store>(store: &S, base: &str) -> Result<bool> {
     let header_key = format!("{base}/log");
-    let header = store.get(&header_key).await?.filter(|t| !t.is_empty());
+    let text = store.get(&header_key).await?.filter(|t| !t.is_empty());
+    let header = text.as_deref().and_then(|t| serde_json::from_str::<LogHeader>(t).ok());
+    let snapshot = store.get(base).await?.is_some_and(|t| !t.is_empty());
+    if !header.as_ref().is_some_and(|h| h.forgetting) && (text.is_some() || snapshot) {
+        let segments = header.as_ref().map(|h| h.segments.clone()).unwrap_or_default();
+        let marked = LogHeader { v: crate::store::STATE_VERSION, segments, api: None, forgetting: true };
+        store.set(&header_key, &serde_json::to_string(&marked).unwrap_or_default()).await?;
+    }
     let mut removal = LogRemoval::open(store, format!("{base}/")).await?;
-    if let Some(h) = header.as_deref().and_then(|t| serde_json::from_str::<LogHeader>(t).ok()) {
+    if let Some(h) = &header {
         removal.add("log", &h.segments);
     }
     removal.record(store).await?;
     let left_over = removal.left_over();
-    if header.is_some() {
-        store.set(&header_key, "").await?;
-    }
     let had_snapshot = crate::store::delete_chunked(store, base).await?;
     removal.finish(store).await?;
+    if text.is_some() || snapshot {
+        store.set(&header_key, "").await?;
+    }
     let _ = store.delete(&header_key).await;
-    Ok(header.is_some() || had_snapshot || left_over)
+    Ok(text.is_some() || had_snapshot || left_over)
 }
 
-/// The header of the progress log under `key` (one value: one read), or `None` when none was saved.
+/// The header of the progress log under `key` (one value: one read), or `None` when none was
+/// saved or a forget of it has begun (its mark: the progress counts as gone).
 async fn read_header<S: Store>(store: &S, key: &str) -> Result<Option<LogHeader>> {
+    Ok(read_marked_header(store, key).await?.filter(|h| !h.forgetting))
+}
+
+/// The header as stored, a forget's mark included.
+async fn read_marked_header<S: Store>(store: &S, key: &str) -> Result<Option<LogHeader>> {
     let Some(text) = store.get(&format!("{key}/log")).await?.filter(|t| !t.is_empty()) else { return Ok(None) };
     let h: LogHeader = serde_json::from_str(&text).map_err(|e| unreadable(key, e))?;
     if h.v > crate::store::STATE_VERSION {
@@ -647,6 +666,9 @@ struct LogHeader {
     /// The API this progress is of; `None` in progress saved before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     api: Option<String>,
+    /// A forget has begun (`forget_progress`): the progress is gone, whatever else is left.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    forgetting: bool,
 }
 
 impl<'a, S: Store> ProgressLog<'a, S> {
@@ -655,6 +677,11 @@ impl<'a, S: Store> ProgressLog<'a, S> {
     async fn load(store: &'a S, name: &str, api: &str, previous: Option<&str>, saved: &mut SavedImport) -> Result<ProgressLog<'a, S>> {
         let key = &Keys::import(name);
         let unreadable = |e: serde_json::Error| unreadable(key, e);
+        // A forget cut short: the progress is gone; the run (under the key's lease) finishes
+        // removing it before anything of its own is saved.
+        if read_marked_header(store, key).await?.is_some_and(|h| h.forgetting) {
+            forget_progress(store, key).await?;
+        }
         let mut base_bytes = 0;
         if let Some(text) = read_chunked(store, key).await? {
             *saved = serde_json::from_str(&text).map_err(unreadable)?;
@@ -703,7 +730,8 @@ impl<'a, S: Store> ProgressLog<'a, S> {
             }
         };
         if next.index() != self.log.index() || self.rebind {
-            let header = LogHeader { v: crate::store::STATE_VERSION, segments: next.index(), api: Some(self.api.clone()) };
+            let header =
+                LogHeader { v: crate::store::STATE_VERSION, segments: next.index(), api: Some(self.api.clone()), forgetting: false };
             self.store.set(&format!("{}/log", self.key), &serde_json::to_string(&header).unwrap_or_default()).await?;
             self.rebind = false;
         }
@@ -967,11 +995,12 @@ mod tests {
         }
     }
 
-    /// A forget cut short at every set: what is left loads as saved progress or less, and on a
-    /// store that deletes, a forget run again leaves nothing of the import but its released
-    /// lease, the log segments a dead one had recorded included.
+    /// A forget cut short at every set leaves all the progress (cut before its mark) or none,
+    /// never a part: a run on what is left reads one or the other, and finishes the forget (as
+    /// a forget run again does); on a store that deletes, nothing of the import is left then
+    /// but its released lease, the log segments a dead forget had recorded included.
     #[test]
-    fn a_forget_cut_short_at_any_write_leaves_progress_a_run_can_read() {
+    fn a_forget_cut_short_at_any_write_leaves_all_the_progress_or_none() {
         // A store that cannot delete: only the blanked values remove anything.
         struct NoDelete<'a>(&'a MemStore);
         impl Store for NoDelete<'_> {
@@ -989,41 +1018,67 @@ mod tests {
                 block_on(forget_import(&NoDelete(store), "roster", "1", now))
             }
         };
+        let base = Keys::import("roster");
+        // What is left of the import: without delete, every value a read starts from blank
+        // (chunks stay, unread).
+        let left = |store: &MemStore, with_delete: bool| -> Vec<String> {
+            store
+                .map
+                .borrow()
+                .iter()
+                .filter(|(k, v)| {
+                    let chunk = k.rsplit('/').next().is_some_and(|name| name.contains(".g"));
+                    k.starts_with(&base) && !k.ends_with("/lease") && (with_delete || (!v.is_empty() && !chunk))
+                })
+                .map(|(k, _)| k.clone())
+                .collect()
+        };
+        let without_lease = |store: &MemStore| -> BTreeMap<String, String> {
+            store.map.borrow().iter().filter(|(k, _)| !k.ends_with("/lease")).map(|(k, v)| (k.clone(), v.clone())).collect()
+        };
+        let (mut kept, mut gone) = (0, 0);
         for with_delete in [true, false] {
             for n in 0.. {
                 let store = MemStore::default();
                 let full = saved_progress(&store, "roster");
-                let base = Keys::import("roster");
                 assert!(store.map.borrow().keys().any(|k| k.starts_with(&format!("{base}/log/"))), "the log has segments");
+                let before = without_lease(&store);
                 store.sets_left.set(Some(n));
                 let outcome = forget(&store, with_delete, 1_000.0);
                 store.sets_left.set(None);
+                let cut = MemStore::default();
+                *cut.map.borrow_mut() = store.map.borrow().clone();
+                // A run on what the cut left: all or nothing, and then nothing is left.
                 let after = loaded(&store, "roster").unwrap_or_else(|e| panic!("cut at set {n}: unreadable: {e}"));
-                assert!(after.iter().all(|(k, v)| full.get(k) == Some(v)), "cut at set {n}: only what was saved");
-                if outcome.is_err() {
-                    // Once the dead forget's lease has run out.
-                    forget(&store, with_delete, 1_000.0 + crate::store::lease::LEASE_MS + 1.0).unwrap();
-                    assert_eq!(loaded(&store, "roster").unwrap(), BTreeMap::new(), "cut at set {n}: forgetting again finishes");
+                if after.is_empty() {
+                    gone += 1;
+                    assert_eq!(
+                        left(&store, with_delete),
+                        Vec::<String>::new(),
+                        "cut at set {n}, delete {with_delete}: the run finished the forget"
+                    );
+                    assert_eq!(block_on(stored_base_url(&store, "roster")).unwrap(), None);
+                } else {
+                    kept += 1;
+                    // (assert! rather than assert_eq!: the values are hundreds of KB)
+                    assert!(after == full, "cut at set {n}: all of the progress or none");
+                    assert!(without_lease(&cut) == before, "cut at set {n}: unmarked, so nothing removed");
                 }
-                let left: Vec<String> = store
-                    .map
-                    .borrow()
-                    .iter()
-                    // Without delete: every value a read starts from blank (chunks stay, unread).
-                    .filter(|(k, v)| {
-                        let chunk = k.rsplit('/').next().is_some_and(|name| name.contains(".g"));
-                        k.starts_with(&base) && !k.ends_with("/lease") && (with_delete || (!v.is_empty() && !chunk))
-                    })
-                    .map(|(k, _)| k.clone())
-                    .collect();
-                assert_eq!(left, Vec::<String>::new(), "cut at set {n}, delete {with_delete}: nothing of the import is left");
+                // The same cut, forgotten again once the dead forget's lease has run out.
+                if outcome.is_err() {
+                    forget(&cut, with_delete, 1_000.0 + crate::store::lease::LEASE_MS + 1.0).unwrap();
+                    assert_eq!(loaded(&cut, "roster").unwrap(), BTreeMap::new(), "cut at set {n}: forgetting again finishes");
+                    assert_eq!(left(&cut, with_delete), Vec::<String>::new(), "cut at set {n}, delete {with_delete}: nothing left");
+                }
                 if outcome.is_ok() {
                     assert_eq!(after, BTreeMap::new(), "a forget that finished leaves nothing");
+                    assert_eq!(left(&store, with_delete), Vec::<String>::new());
                     break;
                 }
                 assert!(n < 50, "a forget takes a few writes");
             }
         }
+        assert!(kept >= 2 && gone >= 6, "cuts before and after the mark: {kept} kept, {gone} gone");
     }
 
     #[test]
@@ -1032,8 +1087,13 @@ mod tests {
         assert_eq!(block_on(stored_base_url(&store, "roster")).unwrap(), None, "no progress yet");
         let header_key = format!("{}/log", Keys::import("roster"));
         let header = |api: Option<&str>| {
-            serde_json::to_string(&LogHeader { v: crate::store::STATE_VERSION, segments: LogIndex::default(), api: api.map(String::from) })
-                .unwrap()
+            serde_json::to_string(&LogHeader {
+                v: crate::store::STATE_VERSION,
+                segments: LogIndex::default(),
+                api: api.map(String::from),
+                forgetting: false,
+            })
+            .unwrap()
         };
         block_on(store.set(&header_key, &header(None))).unwrap();
         assert_eq!(block_on(stored_base_url(&store, "roster")).unwrap(), None, "progress without an API (as before the binding)");

@@ -533,6 +533,52 @@ test("importRoster: a store that fails the lease's release, the run's last write
   assert.match(e.message, /2 minutes|120/);
 });
 
+test("importRoster.forget cut short by a failing store: from its first write on, the key reads as never imported and the next run sends every record once and finishes the forget; before it, nothing is removed", async (t) => {
+  const sim = await setup(t, { users: 0 });
+  const client = clientOf(sim, { requestsPerSecond: 1000 });
+  const records = roster(60);
+  const copyOf = (from) => {
+    const to = new MemoryStore();
+    for (const key of from.keys()) to.set(key, from.get(key));
+    return to;
+  };
+  // Progress with a snapshot and a log behind it: settled in steps of 7, in two runs.
+  const saved = new MemoryStore();
+  await importRoster(client, records.slice(0, 40), { store: saved, key: "k", checkpointEvery: 7 });
+  await importRoster(client, records, { store: saved, key: "k", checkpointEvery: 7 });
+  let cuts = 0;
+  for (let n = 0; ; n++) {
+    const store = copyOf(saved);
+    let sets = 0;
+    // Every write after the n-th fails (the lease's aside, so that it is released).
+    const failing = { get: (k) => store.get(k), delete: (k) => store.delete(k), setIf: (k, expected, v) => store.setIf(k, expected, v),
+      set: (k, v) => {
+        if (!k.endsWith("/lease") && ++sets > n) throw new Error("disk full");
+        store.set(k, v);
+      } };
+    const e = await importRoster.forget({ store: failing, key: "k" }).then(() => null, (e) => e);
+    if (!e) break;
+    assert.match(e.message, /disk full/);
+    const before = posts(sim);
+    const run = await importRoster(client, records, { store, key: "k" });
+    const sent = posts(sim) - before;
+    if (n === 0) {
+      // Its first write failed: the progress is whole, and a run sends nothing.
+      assert.notEqual(await importRoster.storedBaseUrl({ store: copyOf(saved), key: "k" }), null);
+      assert.deepEqual([sent, run.created.length + run.updated.length], [0, 60], "nothing forgotten, nothing sent again");
+      continue;
+    }
+    cuts++;
+    assert.deepEqual([sent, run.updated.length], [60, 60], `cut after write ${n}: every record sent again, once`);
+    // The run finished the forget: the list of the old log's segments (the forget's record) is gone.
+    assert.deepEqual(store.keys().filter((k) => k.endsWith("/import/k/forgetting") && store.get(k) !== ""), [], `cut after write ${n}`);
+    const rerun = posts(sim);
+    await importRoster(client, records, { store, key: "k" });
+    assert.equal(posts(sim), rerun, `cut after write ${n}: the run's own progress is whole`);
+  }
+  assert.ok(cuts >= 2, `${cuts} cuts`);
+});
+
 test("importRoster.forget: the import's progress goes (and no other import's), so the next run sends every record again; refused with busy while a run holds the key", async (t) => {
   const sim = await setup(t, { users: 0 });
   const client = clientOf(sim, { requestsPerSecond: 100 });
