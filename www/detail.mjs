@@ -32,8 +32,12 @@ function render(d) {
 
 let controller = null;
 
-/** Loads and shows user `id` (also used by the Users table's id buttons). */
-export async function showDetail(id) {
+/**
+ * Loads and shows user `id` (also used by the Users table's id buttons). `focus`: the caller's
+ * control is elsewhere on the page (a table row), so the keyboard and a screen reader move to
+ * the detail's title once it is shown (to the id field when it could not be).
+ */
+export async function showDetail(id, { focus = false } = {}) {
   const out = $("detail-out");
   const status = $("detail-status");
   $("detail-id").value = String(id);
@@ -48,11 +52,22 @@ export async function showDetail(id) {
   try {
     const d = await requireClient().getUser(n, { signal: mine.signal });
     if (mine !== controller) return;
-    if (d === null) { say(status, `user ${label}: not found (404)`, true); return; }
-    out.replaceChildren(...render(d));
+    if (d === null) {
+      say(status, `user ${label}: not found (404)`, true);
+      if (focus) $("detail-id").focus();
+      return;
+    }
+    const shown = render(d);
+    out.replaceChildren(...shown);
     say(status, `user ${label} loaded`);
+    if (focus) {
+      shown[0].tabIndex = -1; // the title: focusable by script, not a Tab stop
+      shown[0].focus();
+    }
   } catch (e) {
-    if (mine === controller) say(status, `user ${label}: ${errorText(e)}`, true);
+    if (mine !== controller) return;
+    say(status, `user ${label}: ${errorText(e)}`, true);
+    if (focus) $("detail-id").focus();
   }
 }
 

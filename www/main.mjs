@@ -21,6 +21,14 @@ async function loadConfig() {
   return { ...DEFAULTS };
 }
 
+/** The rate field: "auto" (the client learns the server's limit) or a number; anything else is
+ *  passed on as it is, for the client's own message ("must be a finite number or \"auto\""). */
+function rateOf(text) {
+  const t = text.trim();
+  if (t.toLowerCase() === "auto") return "auto";
+  return t !== "" && Number.isFinite(Number(t)) ? Number(t) : t;
+}
+
 function setupConnect(config) {
   const form = $("connect-form");
   const out = $("connect-status");
@@ -32,7 +40,7 @@ function setupConnect(config) {
     ev.preventDefault();
     say(out, "connecting…");
     const connecting = connect({ baseUrl: form.baseUrl.value.trim(), token: form.token.value,
-      requestsPerSecond: Number(form.rps.value) });
+      requestsPerSecond: rateOf(form.rps.value) });
     $("disconnect-button").disabled = false; // Forget can end a Connect that hangs
     try {
       // One request proves the URL and the token (session.mjs); the screens wait for it.

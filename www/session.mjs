@@ -8,6 +8,7 @@ import { VomoClient, redactToken } from "vomo-users";
 
 let token = null;
 let client = null;
+let clientRate = null; // the connected client's requestsPerSecond, as given: a number or "auto"
 let session = new AbortController();
 const listeners = new Set();
 const warnings = { count: 0, last: null };
@@ -68,6 +69,7 @@ export async function connect({ baseUrl: url, token: secret, requestsPerSecond }
     await pages.return();
     if (mine !== attempt) throw Object.assign(new Error("replaced by a newer Connect"), { superseded: true });
     client = next;
+    clientRate = requestsPerSecond;
     for (const f of listeners) f(client);
     return first.done ? 0 : first.value.meta.total;
   } catch (e) {
@@ -86,6 +88,8 @@ export function disconnect() {
 }
 
 export const currentClient = () => client;
+/** The connected client's requestsPerSecond as it was given (a number, or "auto"). */
+export const currentRateOption = () => (client ? clientRate : null);
 /**
  * What the page's saved state (poll checkpoints, import progress) is kept per: the API's base
  * URL as the client checked it (`client.baseUrl`: `http://127.0.0.1:4010/v1/` and

@@ -1,7 +1,7 @@
 // Client status: what the connected VomoClient reports (stats(), currentRate()), refreshed
 // every second, with the observed request rate over the last five seconds.
 import { $, fillDl } from "./ui.mjs";
-import { currentClient, clientWarnings, onClient } from "./session.mjs";
+import { currentClient, currentRateOption, clientWarnings, onClient } from "./session.mjs";
 
 export function setupStatus() {
   let samples = [];
@@ -16,7 +16,7 @@ export function setupStatus() {
     const observed = span >= 1 ? ((s.requests - first.requests) / span).toFixed(1) : "…";
     const w = clientWarnings();
     fillDl($("client-stats"), [["request rate (last 5 s)", `${observed} requests/s`],
-      ["rate limit", `${client.currentRate()} requests/s`], ["requests", s.requests], ["retries", s.retries],
+      ["rate limit", `${client.currentRate()} requests/s${currentRateOption() === "auto" ? " (auto: learned from the server's answers)" : ""}`], ["requests", s.requests], ["retries", s.retries],
       ["429 responses", s.rateLimited], ["errors", s.errors],
       ["parse warnings", w.count ? `${w.count} (last: ${w.last})` : "0"]]);
   };

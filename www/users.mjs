@@ -39,7 +39,7 @@ export function warningsByRow(page) {
 
 function userRow(user, warnings) {
   const open = el("button", { type: "button", className: "link", title: `Show the detail of user ${user.id}` }, String(user.id));
-  open.addEventListener("click", () => showDetail(user.id));
+  open.addEventListener("click", () => showDetail(user.id, { focus: true }));
   const warn = warnings.length ? el("td", { className: "warn" }, warnings.join("; ")) : el("td", {}, "");
   return el("tr", { dataset: { id: user.id } }, el("td", {}, open), cell(user.fullName), cell(user.email), cell(user.userStatus),
     cell(user.membershipStatus), cell(user.membershipRole), cell(user.createdAt), cell(user.updatedAt), warn);

@@ -31,3 +31,23 @@ test("admin client status: requests, retries and 429s match the server's log; th
   await screenshot(page, "status", "#status");
   await assertClean(admin, { httpErrors: [429] });
 });
+
+test("admin client status: the rate field takes auto (the client learns the server's limit from its headers, with no 429); a word that is no rate is the client's own message", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 40, seed: 8, perPage: 5 } });
+  const { page, sim } = admin;
+  await page.fill("#rps", "fast");
+  assert.equal(await connect(page), 'not connected: [invalid_input] VomoClient: requestsPerSecond must be a finite number or "auto" (got "fast")');
+  // Laravel's fixed window of 4 a second, with its X-RateLimit headers.
+  sim.configure({ rateLimit: { kind: "fixed-window", requestsPerSecond: 4, headers: true } });
+  await page.fill("#rps", " Auto ");
+  assert.match(await connect(page), /^connected to /);
+  await page.click("#users-list");
+  assert.equal(await waitText(page, "#users-count", /listed|stopped/, 90_000), "40 users listed (8 pages)");
+  const log = sim.log().filter((e) => e.method === "GET");
+  assert.deepEqual(log.filter((e) => e.status === 429).length, 0, "the limit came from the headers, not from 429s");
+  await waitText(page, "#client-stats", new RegExp(`requests${log.length}retries`));
+  const shown = await stat(page, "rate limit");
+  assert.match(shown, /^(\d+(\.\d+)?) requests\/s \(auto: learned from the server's answers\)$/);
+  assert.ok(Number.parseFloat(shown) <= 4, shown);
+  await assertClean(admin);
+});

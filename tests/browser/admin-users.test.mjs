@@ -82,8 +82,13 @@ test("admin detail: participations with numeric hours and their total, profile f
   await page.fill("#f-email", first.email);
   await page.click("#users-list");
   await waitText(page, "#users-count", /listed/);
-  await page.click(`#users-table tbody tr[data-id="${first.id}"] button`);
+  // From the keyboard: Enter on the row's id button, and the focus follows to the detail's title.
+  await page.focus(`#users-table tbody tr[data-id="${first.id}"] button`);
+  await page.keyboard.press("Enter");
   await waitText(page, "#detail-status", new RegExp(`user ${first.id} loaded`));
+  const focused = () => page.evaluate(() => ({ tag: document.activeElement.tagName, text: document.activeElement.textContent,
+    inDetail: document.getElementById("detail").contains(document.activeElement), id: document.activeElement.id }));
+  assert.deepEqual(await focused(), { tag: "H3", text: `#${first.id} ${first.first_name} ${first.last_name} `, inDetail: true, id: "" });
   const caption = await page.textContent("#detail-participations caption");
   assert.equal(caption, `Participations: ${wire.participations.length}, total hours ${total}`);
   const hours = await page.$$eval("#detail-participations tbody tr", (trs) => trs.map((tr) => tr.cells[7].textContent));
@@ -104,6 +109,12 @@ test("admin detail: participations with numeric hours and their total, profile f
   await page.fill("#detail-id", "987654");
   await page.press("#detail-id", "Enter");
   assert.equal(await waitText(page, "#detail-status", /not found|\[/), "user 987654: not found (404)");
+  assert.equal((await focused()).id, "detail-id", "typed here: the focus stays");
+  // A row's user deleted since it was listed: the focus goes to the id field, to try another.
+  await control(sim, "DELETE", `users/${first.id}`);
+  await page.click(`#users-table tbody tr[data-id="${first.id}"] button`);
+  assert.equal(await waitText(page, "#detail-status", /not found|\[/), `user ${first.id}: not found (404)`);
+  assert.equal((await focused()).id, "detail-id");
   await page.fill("#detail-id", "1e6");   // a number input takes it: named as the id looked up
   await page.press("#detail-id", "Enter");
   assert.equal(await waitText(page, "#detail-status", /not found|\[/), "user 1000000: not found (404)");
