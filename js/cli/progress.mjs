@@ -1,10 +1,13 @@
 // Progress on stderr (an import's, a reconciliation's): a bar with ETA that redraws one line when stderr is a terminal,
-// plain lines otherwise (every 5 % or 5 s, and at the end), so logs stay readable and free of
+// plain lines otherwise (every 5 % but at most once a second, or every 5 s, and at the end), so logs stay readable and free of
 // escape codes. Hand-rolled rather than a library (cli-progress, progress): the package has
 // no runtime dependencies — browser and Worker users install it too — and this is 50 lines.
 
 const REDRAW_MS = 100;
 const PLAIN_MS = 5000;
+// Plain lines at most once a second: a resumed import passes its settled rows in a few
+// milliseconds, which printed a line for every 5 % of them.
+const PLAIN_MIN_MS = 1000;
 
 function eta(ms) {
   if (ms == null || !Number.isFinite(ms)) return "--:--";
@@ -21,7 +24,7 @@ const importCounts = (p) => `created ${p.created}, updated ${p.updated}, failed 
 export class Progress {
   #out;
   #counts;
-  #last = 0;
+  #last = Date.now();
   #lastPercent = -Infinity;
   #drawn = false;
   #width = 0;
@@ -58,7 +61,8 @@ export class Progress {
       this.#out.errRaw(`\r\x1b[2K${bar}${bar ? tail : tail.trimStart().slice(0, Math.max(0, columns - 1))}`);
       this.#drawn = true;
     } else {
-      if (!final && percent < this.#lastPercent + 5 && now - this.#last < PLAIN_MS) return;
+      const due = (percent >= this.#lastPercent + 5 && now - this.#last >= PLAIN_MIN_MS) || now - this.#last >= PLAIN_MS;
+      if (!final && !due) return;
       this.#out.err(`progress: ${p.done}/${p.total} (${percent}%), ${counts}, ETA ${eta(p.etaMs)}`);
       this.#lastPercent = percent;
     }
