@@ -548,6 +548,8 @@ export interface Policy {
   readonly retryableKinds: readonly VomoErrorKind[];
   /** The filter names `listUsers` and friends accept. */
   readonly filterKeys: readonly (keyof UserFilters)[];
+  /** The filters that are dates, which take a `Date` too (the others are texts). */
+  readonly dateFilterKeys: readonly ("updatedAfter" | "updatedBefore" | "createdAfter" | "createdBefore")[];
   /** The fields `upsertUser` and roster records take. */
   readonly upsertFields: readonly (keyof UpsertUserInput)[];
   readonly client: { readonly baseUrl: string; readonly requestsPerSecond: number | "auto"; readonly maxRetries: number;

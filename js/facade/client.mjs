@@ -9,29 +9,33 @@ import { isDate } from "./realm.mjs";
 const CLIENT_OPTIONS = ["token", "baseUrl", "requestsPerSecond", "maxRetries", "maxRetryAfterMs", "timeoutMs",
   "maxResponseBytes", "fetch", "onWarning", "log", "userAgent"];
 
-// Dates become ISO text; anything else but text is refused here, where `String()` would have
-// sent `name_like=[object Object]`. Which filter names exist, and which texts are dates, is
-// the Rust core's `Filters` type (an unknown name is rejected there, with the known ones).
-function filtersJson(filters) {
+// Dates become ISO text, for the date filters alone (`policy().dateFilterKeys`: a Date as
+// `nameLike` would search names for "2026-01-01T00:00:00.000Z"); anything else but text is
+// refused here, where `String()` would have sent `name_like=[object Object]`. Which filter
+// names exist, and which texts are dates, is the Rust core's `Filters` type (an unknown name
+// is rejected there, with the known ones).
+function filtersJson(filters, dateKeys) {
   if (filters == null) return "{}";
   if (typeof filters !== "object") throw new VomoError("invalid_input", "filters must be an object");
   const out = {};
   for (const [key, value] of Object.entries(filters)) {
     if (value == null) continue;
-    if (isDate(value)) {
+    const date = dateKeys.includes(key);
+    if (date && isDate(value)) {
       if (Number.isNaN(value.getTime())) throw new VomoError("invalid_input", `${key}: invalid Date`);
       out[key] = value.toISOString();
     } else if (typeof value === "string") {
       out[key] = value;
     } else {
-      const got = Array.isArray(value) ? "an array" : typeof value;
-      throw new VomoError("invalid_input", `filters: ${key} must be a string or a Date (got ${got})`);
+      const got = Array.isArray(value) ? "an array" : isDate(value) ? "a Date" : typeof value;
+      throw new VomoError("invalid_input", `filters: ${key} must be a string${date ? " or a Date" : ""} (got ${got})`);
     }
   }
   return JSON.stringify(out);
 }
 
-export function makeClientClass(glue) {
+/** `policy`: the core's rules (its `dateFilterKeys` here). */
+export function makeClientClass(glue, policy) {
   /** The VOMO Users client. See docs/api.md. */
   return class VomoClient {
     #inner;
@@ -85,7 +89,7 @@ export function makeClientClass(glue) {
     async *#pages(filters, call) {
       let listing;
       try {
-        listing = this.#inner.startListing(filtersJson(filters));
+        listing = this.#inner.startListing(filtersJson(filters, policy().dateFilterKeys));
       } catch (e) {
         throw toVomoError(e);
       }
@@ -102,7 +106,7 @@ export function makeClientClass(glue) {
 
     /** Every matching user, as one array. */
     async listAllUsers(filters, options) {
-      const json = filtersJson(filters);
+      const json = filtersJson(filters, policy().dateFilterKeys);
       const call = callOf(options, "listAllUsers");
       return JSON.parse(await settle(this.#inner.listAllUsers(json, call), call));
     }

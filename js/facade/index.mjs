@@ -62,7 +62,7 @@ export function createApi(glue) {
   const findMissingIds = guard((currentIds, knownIds) =>
     Array.from(glue.findMissingIds(idList(currentIds, "findMissingIds", "currentIds") ?? new Float64Array(),
                                    idList(knownIds, "findMissingIds", "knownIds") ?? new Float64Array())));
-  const VomoClient = makeClientClass(glue);
+  const VomoClient = makeClientClass(glue, policy);
   const UserPoller = makePollerClass(glue);
   const { importRoster, findOrCreateUser } = makeImport(glue);
   return {

@@ -21,17 +21,21 @@ pub struct Filters {
 }
 
 impl Filters {
+    /// The filters that are dates (the others are texts): `policy().dateFilterKeys`, so that
+    /// the JS façade takes a `Date` for these alone.
+    pub const DATE_KEYS: [&'static str; 4] = ["updatedAfter", "updatedBefore", "createdAfter", "createdBefore"];
+
     /// The snake_case query parameters, validated: dates must be ISO-8601 (full timestamps
     /// are sent normalized to UTC milliseconds, plain dates as given).
     pub fn to_query(&self) -> Result<Vec<(&'static str, String)>> {
         let mut params = Vec::new();
         let dates = [
-            ("updated_after", "updatedAfter", &self.updated_after),
-            ("updated_before", "updatedBefore", &self.updated_before),
-            ("created_after", "createdAfter", &self.created_after),
-            ("created_before", "createdBefore", &self.created_before),
+            ("updated_after", &self.updated_after),
+            ("updated_before", &self.updated_before),
+            ("created_after", &self.created_after),
+            ("created_before", &self.created_before),
         ];
-        for (param, name, value) in dates {
+        for ((param, value), name) in dates.into_iter().zip(Self::DATE_KEYS) {
             let Some(text) = value.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { continue };
             let sent = if Date::parse(text).is_some() {
                 text.to_string()

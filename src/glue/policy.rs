@@ -20,6 +20,7 @@ struct Policy {
     error_kinds: Vec<&'static str>,
     retryable_kinds: Vec<&'static str>,
     filter_keys: Vec<String>,
+    date_filter_keys: [&'static str; 4],
     upsert_fields: Vec<String>,
     client: ClientDefaults,
     poller: PollerDefaults,
@@ -88,6 +89,7 @@ fn policy_value() -> Policy {
         error_kinds: kinds.iter().map(|k| k.as_str()).collect(),
         retryable_kinds: kinds.iter().filter(|k| k.is_retryable()).map(|k| k.as_str()).collect(),
         filter_keys: field_names::<Filters>(),
+        date_filter_keys: Filters::DATE_KEYS,
         upsert_fields: field_names::<UpsertInput>(),
         client: ClientDefaults {
             base_url: client.base_url,

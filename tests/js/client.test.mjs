@@ -123,14 +123,21 @@ test("client: an unknown filter or a malformed date is invalid_input and sends n
   await rejects((async () => { for await (const _ of c.listUsers({ colour: "red" })); })(), "invalid_input");
   // A value that is neither text nor a Date is named, never sent as String(value) (name_like=[object Object]).
   for (const [filters, message] of [
-    [{ nameLike: { first: "Ana" } }, "filters: nameLike must be a string or a Date (got object)"],
-    [{ emailLike: ["a", "b"] }, "filters: emailLike must be a string or a Date (got an array)"],
+    [{ nameLike: { first: "Ana" } }, "filters: nameLike must be a string (got object)"],
+    [{ emailLike: ["a", "b"] }, "filters: emailLike must be a string (got an array)"],
     [{ updatedAfter: 1700000000000 }, "filters: updatedAfter must be a string or a Date (got number)"],
+    // A Date is a date filter's alone: as a name it would have searched for "2026-01-01T00:00:00.000Z".
+    [{ nameLike: new Date("2026-01-01") }, "filters: nameLike must be a string (got a Date)"],
+    [{ emailLike: new Date("2026-01-01") }, "filters: emailLike must be a string (got a Date)"],
   ]) {
     assert.equal((await rejects(c.listAllUsers(filters), "invalid_input")).message, message);
     await rejects(c.listUserPages(filters).next(), "invalid_input");
   }
   assert.equal(sent(s).length, 0);
+  // Which filters take a Date is the core's list.
+  const { policy } = await import("vomo-users");
+  assert.deepEqual(policy().dateFilterKeys, ["updatedAfter", "updatedBefore", "createdAfter", "createdBefore"]);
+  assert.ok(policy().dateFilterKeys.every((k) => policy().filterKeys.includes(k)));
 });
 
 test("client: getUser returns the detail, and null on 404", async (t) => {
