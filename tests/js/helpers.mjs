@@ -30,7 +30,7 @@ export const rawUser = (extra = {}) => ({ id: 1, email: "a@b.org", first_name: "
 
 // --- shared by the client, poller and import tests ---------------------------------------
 import assert from "node:assert/strict";
-import { VomoClient, VomoError } from "vomo-users";
+import { VomoClient, VomoError, MemoryStore } from "vomo-users";
 
 /** Awaits `promise` and asserts it rejects with a VomoError of `kind`; returns the error. */
 export async function rejects(promise, kind) {
@@ -101,3 +101,21 @@ export async function whileForgetting(store, forget, during) {
 
 /** Two forgets at once: the second starts the moment the first has taken the lease. */
 export const twoForgetsAtOnce = (store, forget) => whileForgetting(store, forget, forget);
+
+/** A MemoryStore holding what `from` (another MemoryStore) holds. */
+export function copyOf(from) {
+  const to = new MemoryStore();
+  for (const key of from.keys()) to.set(key, from.get(key));
+  return to;
+}
+
+/** `store`, seen through a store whose every write after its `n`-th fails with "disk full"
+ *  (the lease's aside, so that it is released): a process dying after `n` writes. */
+export function failingAfter(store, n) {
+  let sets = 0;
+  return { get: (k) => store.get(k), delete: (k) => store.delete(k), setIf: (k, expected, v) => store.setIf(k, expected, v),
+    set: (k, v) => {
+      if (!k.endsWith("/lease") && ++sets > n) throw new Error("disk full");
+      store.set(k, v);
+    } };
+}

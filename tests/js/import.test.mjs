@@ -4,7 +4,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { VomoClient, VomoError, MemoryStore, importRoster, findOrCreateUser, parseRosterCsv } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
-import { rejects, twoForgetsAtOnce } from "./helpers.mjs";
+import { rejects, twoForgetsAtOnce, copyOf, failingAfter } from "./helpers.mjs";
 
 const NOW = "2026-01-01T00:00:00Z";
 
@@ -537,11 +537,6 @@ test("importRoster.forget cut short by a failing store: from its first write on,
   const sim = await setup(t, { users: 0 });
   const client = clientOf(sim, { requestsPerSecond: 1000 });
   const records = roster(60);
-  const copyOf = (from) => {
-    const to = new MemoryStore();
-    for (const key of from.keys()) to.set(key, from.get(key));
-    return to;
-  };
   // Progress with a snapshot and a log behind it: settled in steps of 7, in two runs.
   const saved = new MemoryStore();
   await importRoster(client, records.slice(0, 40), { store: saved, key: "k", checkpointEvery: 7 });
@@ -549,13 +544,7 @@ test("importRoster.forget cut short by a failing store: from its first write on,
   let cuts = 0;
   for (let n = 0; ; n++) {
     const store = copyOf(saved);
-    let sets = 0;
-    // Every write after the n-th fails (the lease's aside, so that it is released).
-    const failing = { get: (k) => store.get(k), delete: (k) => store.delete(k), setIf: (k, expected, v) => store.setIf(k, expected, v),
-      set: (k, v) => {
-        if (!k.endsWith("/lease") && ++sets > n) throw new Error("disk full");
-        store.set(k, v);
-      } };
+    const failing = failingAfter(store, n);
     const e = await importRoster.forget({ store: failing, key: "k" }).then(() => null, (e) => e);
     if (!e) break;
     assert.match(e.message, /disk full/);

@@ -4,7 +4,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { VomoClient, VomoError, UserPoller, MemoryStore } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
-import { frozenWorld, rejects, tick, twoForgetsAtOnce, whileForgetting } from "./helpers.mjs";
+import { frozenWorld, rejects, tick, twoForgetsAtOnce, whileForgetting, copyOf, failingAfter } from "./helpers.mjs";
 
 // Our clock moves with the simulator's between polls (see helpers.mjs).
 const setup = (t, options = {}) => frozenWorld(t, { startSimulator, users: 30, seed: 9, ...options });
@@ -287,11 +287,6 @@ test("UserPoller.forget cut short by a failing store: from its first write of th
   const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500, onWarning: (m) => warnings.push(m) });
   const make = (store, seen = []) => new UserPoller({ client, store, customerId: "acme", participations: "changed-users",
     onUser: ({ user }) => { seen.push(user.id); } });
-  const copyOf = (from) => {
-    const to = new MemoryStore();
-    for (const key of from.keys()) to.set(key, from.get(key));
-    return to;
-  };
   const polled = new MemoryStore();
   await make(polled).poll();
   sim.updateUser(sim.listAll()[2].id, { phone: "555-333-0001" });
@@ -308,12 +303,7 @@ test("UserPoller.forget cut short by a failing store: from its first write of th
   for (let n = 0; ; n = n < 4 ? n + 1 : Math.ceil(n * 1.5)) {
     // The store fails every write after its n-th (the lease's aside, so that it is released).
     const store = copyOf(polled);
-    let sets = 0;
-    const failing = { get: (k) => store.get(k), delete: (k) => store.delete(k), setIf: (k, expected, v) => store.setIf(k, expected, v),
-      set: (k, v) => {
-        if (!k.endsWith("/lease") && ++sets > n) throw new Error("disk full");
-        store.set(k, v);
-      } };
+    const failing = failingAfter(store, n);
     const e = await UserPoller.forget({ store: failing, customerId: "acme" }).then(() => null, (e) => e);
     if (!e) break;
     assert.match(e.message, /disk full/);
