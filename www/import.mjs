@@ -2,8 +2,8 @@
 // a progress bar and ETA, pause (AbortSignal) and resume (same key: only unsettled records
 // are sent again), a results table and the failed rows as a CSV download.
 //
-// What survives a reload: the resume key (and the file name, for the message) in
-// localStorage under RESUME, and the import's own saved progress in a LocalStorageStore.
+// What survives a reload: each unfinished import's key (and its file name, for the message)
+// in localStorage under RESUME, and the import's own saved progress in a LocalStorageStore.
 // The key is derived from the file's name and a SHA-256 of its content, so picking the same
 // file again (after a reload too) finds its paused import, and an edited file is a new import.
 import { importRoster, parseRosterCsv, toRosterCsv } from "vomo-users";
@@ -12,14 +12,31 @@ import { requireClient, currentClient, onClient, apiScope, work } from "./sessio
 import { inOneTab, ANOTHER_TAB } from "./one-tab.mjs";
 import { progressStore, forgetImport, finishedList, finished, storageFull, fullStorageAdvice } from "./saved-imports.mjs";
 
-// Per API (see apiScope): the paused import (its progress and lease: saved-imports.mjs).
+// Per API (see apiScope): the unfinished imports, `{ [key]: { fileName, state } }` with state
+// "running" or "paused" (their progress and lease: saved-imports.mjs). A finished one leaves
+// this list (saved-imports.mjs lists those whose results are kept).
 const RESUME = "vomo-admin:import:resume";
 const resumeKey = (scope = apiScope()) => `${RESUME}:${scope}`;
 const COLUMNS = ["externalId", "firstName", "lastName", "email", "phone", "birthday", "gender", "role", "address", "org", "inviteCode"];
 
-const readResume = () => { try { return JSON.parse(localStorage.getItem(resumeKey())); } catch { return null; } };
-/** Records the state of the import under the API it runs against (`scope`, taken at its start). */
-const writeResume = (entry, scope) => localStorage.setItem(resumeKey(scope), JSON.stringify(entry));
+function readResumes(scope = apiScope()) {
+  let saved = null;
+  try { saved = JSON.parse(localStorage.getItem(resumeKey(scope))); } catch { /* unreadable: none */ }
+  // One `{ key, fileName, state }`, as earlier versions kept (the last file imported only).
+  if (typeof saved?.key === "string") return saved.state === "done" ? {} : { [saved.key]: { fileName: saved.fileName, state: saved.state } };
+  return saved && typeof saved === "object" && !Array.isArray(saved) ? saved : {};
+}
+/** The unfinished import of `key` under the connected API: `{ fileName, state }`, or null. */
+const readResume = (key) => readResumes()[key] ?? null;
+/** Records the state of import `key` under the API it runs against (`scope`, taken at its
+ *  start); `null`: it is finished (or forgotten), and leaves the list. */
+function writeResume(key, entry, scope) {
+  const all = readResumes(scope);
+  if (entry) all[key] = entry;
+  else delete all[key];
+  if (Object.keys(all).length) localStorage.setItem(resumeKey(scope), JSON.stringify(all));
+  else localStorage.removeItem(resumeKey(scope));
+}
 
 const fieldList = (fields) => Object.entries(fields).map(([f, m]) => `${f}: ${m.join(" ")}`).join("; ");
 
@@ -33,8 +50,7 @@ let downloadUrl = null;
 function setButtons() {
   const running = controller !== null;
   const connected = currentClient() !== null;
-  const resume = readResume();
-  const paused = connected && !!current && resume?.key === current.key && resume.state !== "done";
+  const paused = connected && !!current && readResume(current.key) !== null;
   $("csv-file").disabled = running;
   $("import-start").disabled = running || !connected || !current || paused || current.parsed.records.length === 0;
   $("import-resume").disabled = running || !paused;
@@ -136,23 +152,25 @@ async function importHere() {
   // The API this import runs against, for all it records: a Forget or another Connect while
   // it runs must not file its state under another API.
   const scope = apiScope();
-  writeResume({ key, fileName, state: "running" }, scope);
+  writeResume(key, { fileName, state: "running" }, scope);
   setButtons();
   say(summary, `importing ${fileName}…`);
   try {
     const result = await importRoster(requireClient(), parsed.records, {
       store: progressStore(scope), key, checkpointEvery: 10, onProgress: (p) => showProgress(p), signal: mine.signal });
-    writeResume({ key, fileName, state: "done" }, scope);
     showResults(result, parsed.records, parsed.errors);
     const retryable = result.failed.filter((f) => f.error.retryable).length;
     say(summary, `import of ${fileName} finished: ${result.created.length} created, ${result.updated.length} updated, ` +
       `${result.failed.length} failed${retryable ? ` (${retryable} retryable: Resume to resend them)` : ""}, ` +
       `${result.emailChanged.length} email changes to review`);
-    if (retryable) writeResume({ key, fileName, state: "paused" }, scope);
-    else await finished(key, scope);
+    if (retryable) writeResume(key, { fileName, state: "paused" }, scope);
+    else {
+      writeResume(key, null, scope);
+      await finished(key, scope);
+    }
   } catch (e) {
     // The import saved its progress before rejecting: the same key resumes it.
-    writeResume({ key, fileName, state: "paused" }, scope);
+    writeResume(key, { fileName, state: "paused" }, scope);
     if (lastProgress) showProgress(lastProgress, { stopped: true }); // no ETA for a run that stopped
     say(summary, e?.kind === "aborted" ? `paused: Resume continues ${fileName} after the last saved record`
       : storageFull(e) ? `stopped: ${await fullStorageAdvice(`Resume continues ${fileName} after the last saved record`)}`
@@ -188,13 +206,12 @@ async function pick(file) {
     const parsed = parseRosterCsv(bytes);
     current = { key: await fileKey(file, bytes), fileName: file.name, parsed };
     preview(parsed);
-    const saved = readResume();
-    const again = saved?.key === current.key;
+    const paused = readResume(current.key) !== null;
     say(summary, `${file.name}: ${parsed.records.length} records to import, ${parsed.errors.length} line${parsed.errors.length === 1 ? "" : "s"} with errors` +
       (parsed.ignoredColumns.length ? `, ignored columns: ${parsed.ignoredColumns.join(", ")}` : "") +
-      (again && saved.state !== "done" ? ". A paused import of this file was found: Resume continues it." : "") +
+      (paused ? ". A paused import of this file was found: Resume continues it." : "") +
       // Only while its results are kept (the newest finished imports, unless storage ran full).
-      (again && saved.state === "done" && finishedList(apiScope()).includes(current.key)
+      (!paused && finishedList(apiScope()).includes(current.key)
         ? ". This file was imported already: Start again sends nothing and lists the results." : ""));
   } catch (e) {
     current = null;
@@ -231,7 +248,7 @@ export function setupImport() {
     try {
       const done = await inOneTab(`${resumeKey(scope)}:${key}`, async () => {
         await forgetImport(key, scope);
-        if (readResume()?.key === key) localStorage.removeItem(resumeKey(scope));
+        writeResume(key, null, scope);
       });
       say($("import-summary"), done === ANOTHER_TAB ? `another tab of this page is importing ${fileName}: pause it there before forgetting its progress`
         : `saved progress of ${fileName} forgotten: Start imports it from the beginning`, done === ANOTHER_TAB);

@@ -48,9 +48,11 @@ test("admin import: preview, progress and ETA, pause, reload, resume, results, f
   const sentBeforePause = posts(sim);
   assert.ok(sentBeforePause < 13);
   // Kept per API: under the connected base URL.
-  const resume = JSON.parse(await page.evaluate((k) => localStorage.getItem(k), `vomo-admin:import:resume:${sim.url}`));
-  assert.equal(resume.state, "paused");
-  assert.match(resume.key, /^roster\.csv:[0-9a-f]{24}$/);
+  const resumes = JSON.parse(await page.evaluate((k) => localStorage.getItem(k), `vomo-admin:import:resume:${sim.url}`));
+  assert.equal(Object.keys(resumes).length, 1);
+  const [[resumeKey, resume]] = Object.entries(resumes);
+  assert.deepEqual(resume, { fileName: "roster.csv", state: "paused" });
+  assert.match(resumeKey, /^roster\.csv:[0-9a-f]{24}$/);
   assert.ok((await page.evaluate(() => Object.keys(localStorage))).some((k) => k.startsWith(`vomo-admin:import-progress:${sim.url}|`)),
     "the import's progress is saved in localStorage");
   await screenshot(page, "import-paused", "#import");
@@ -80,7 +82,7 @@ test("admin import: preview, progress and ETA, pause, reload, resume, results, f
   const failed = results.filter((r) => r[0] === "failed");
   assert.deepEqual(failed.map((r) => r.slice(1, 4)), [["8", "crm-bad", "not-an-email"], ["16", "crm-role", "cy@roster.example"]]);
   for (const r of failed) assert.match(r[4], /^\[invalid_input\] /);
-  assert.equal(await page.evaluate((k) => JSON.parse(localStorage.getItem(k)).state, `vomo-admin:import:resume:${sim.url}`), "done");
+  assert.equal(await page.evaluate((k) => localStorage.getItem(k), `vomo-admin:import:resume:${sim.url}`), null, "finished: no longer listed as unfinished");
 
   // The failed rows (and the CSV line error) as a CSV download.
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#import-download")]);
@@ -223,6 +225,54 @@ test("admin import: rows that failed with a retryable error are resent by Resume
   await page.click("#import-resume");
   assert.match(await waitText(page, "#import-summary", /^import of three\.csv finished: 3 created/), /3 created, 0 updated, 0 failed/);
   await assertClean(admin, { httpErrors: [503] });
+});
+
+test("admin import: two paused imports each keep their Resume: a file imported after one was paused does not take its prompt; an entry of an earlier version is read", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 5, seed: 6 } });
+  const { page, sim } = admin;
+  await connect(page, { rps: 4 });
+  sim.clearLog();
+  const roster = (name, n) => ({ name, mimeType: "text/csv", buffer: Buffer.from(["First Name,Last Name,Email",
+    ...Array.from({ length: n }, (_, i) => `P${i},${name},${name.replace(".csv", "")}${i}@roster.example`)].join("\r\n") + "\r\n") });
+  const a = roster("a.csv", 12);
+  const b = roster("b.csv", 3);
+  await page.setInputFiles("#csv-file", a);
+  await waitText(page, "#import-summary", /^a\.csv: 12 records/);
+  await page.click("#import-start");
+  await page.waitForFunction(() => document.getElementById("import-progress").value >= 3);
+  await page.click("#import-pause");
+  assert.match(await waitText(page, "#import-summary", /^(paused|stopped|import of)/), /^paused: Resume continues a\.csv/);
+  const sentA = posts(sim);
+  // Another file, imported to the end meanwhile.
+  await page.setInputFiles("#csv-file", b);
+  await waitText(page, "#import-summary", /^b\.csv: 3 records/);
+  await page.click("#import-start");
+  assert.match(await waitText(page, "#import-summary", /^import of b\.csv finished/), /3 created/);
+  // The first one's prompt is still there, and its Resume sends only what it had not settled.
+  await page.setInputFiles("#csv-file", a);
+  assert.match(await waitText(page, "#import-summary", /^a\.csv/), /A paused import of this file was found: Resume continues it\.$/);
+  assert.deepEqual([await page.isDisabled("#import-start"), await page.isDisabled("#import-resume")], [true, false]);
+  const before = posts(sim);
+  await page.click("#import-resume");
+  const done = await waitText(page, "#import-summary", /^import of a\.csv finished/);
+  const resent = posts(sim) - before;
+  assert.ok(resent <= 12 - sentA + 1 && resent >= 12 - sentA, `${resent} sent on resume after ${sentA}`);
+  assert.match(done, /0 failed/);
+  assert.equal(sim.listAll().filter((u) => u.email.endsWith("@roster.example")).length, 15, "each person once");
+  assert.equal(await page.evaluate((k) => localStorage.getItem(k), `vomo-admin:import:resume:${sim.url}`), null, "both finished");
+
+  // What an earlier version of the page kept: one { key, fileName, state } for the API.
+  const c = roster("c.csv", 2);
+  await page.setInputFiles("#csv-file", c);
+  await waitText(page, "#import-summary", /^c\.csv: 2 records/);
+  const key = await page.evaluate(async (bytes) => {
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(bytes)));
+    return `c.csv:${[...digest.slice(0, 12)].map((x) => x.toString(16).padStart(2, "0")).join("")}`;
+  }, c.buffer.toString());
+  await page.evaluate(([k, v]) => localStorage.setItem(k, v), [`vomo-admin:import:resume:${sim.url}`, JSON.stringify({ key, fileName: "c.csv", state: "paused" })]);
+  await page.setInputFiles("#csv-file", c);
+  assert.match(await waitText(page, "#import-summary", /^c\.csv/), /A paused import of this file was found/);
+  await assertClean(admin);
 });
 
 test("admin import: the progress of finished imports is kept for the last 3 per API, older ones removed (localStorage is ~5 MB an origin)", async (t) => {
