@@ -321,7 +321,8 @@ export interface UserPollerOptions {
   maxWindowRows?: number;
   /** Handler failures in a row after which the poll stops as a downstream outage (default 10). */
   maxConsecutiveFailures?: number;
-  /** The dead-letter queue's bound; reaching it stops the poll, nothing is dropped (default 1000). */
+  /** The dead-letter queue's bound between runs of failures (a run is queued whole, at most
+   *  `maxConsecutiveFailures` beyond it); a poll over it stops, nothing is dropped (default 1000). */
   maxDeadLetters?: number;
   /** The stored state records the client `baseUrl` it is of, and a state of another API is
    *  refused (`invalid_input`, before anything is sent). For one VOMO organization at a new

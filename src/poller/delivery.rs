@@ -157,13 +157,27 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 self.record_delivery(run, user.id, t).await?;
                 self.count_delivery(run, kind);
                 self.on_success(run).await?;
-                if let Some(d) = detail {
-                    return self.emit_participation_diff(run, &d).await;
+                let after = match detail {
+                    Some(d) => self.emit_participation_diff(run, &d).await?,
+                    None => Delivery::Done,
+                };
+                // The failures before this success are judged: a queue still over its bound
+                // stops the poll here (the walk goes on from this page next time).
+                if after == Delivery::Done && run.state.core.dead_letters.len() > self.config.max_dead_letters {
+                    run.stop = Some(StopReason::DeadLetterLimit);
+                    return Ok(Delivery::Halt);
                 }
-                Ok(Delivery::Done)
+                Ok(after)
             }
             Err(failure) => {
-                if run.state.core.dead_letters.len() >= self.config.max_dead_letters {
+                // The bound holds between runs of failures: a run is queued whole, up to
+                // `max_consecutive_failures` beyond it, so that the walk passes it and the
+                // success after it judges it. Halting at the bound instead left changes the
+                // downstream rejects for good stuck for ever: the queue full of them, the
+                // walk stopped at the next such change before any success, so no retry's
+                // attempt ever counted and nothing was given up to make room.
+                let hard_bound = self.config.max_dead_letters + self.config.max_consecutive_failures.max(1) as usize;
+                if run.state.core.dead_letters.len() >= hard_bound {
                     // Nowhere to keep it: stop before the checkpoint can pass it.
                     run.report.failed += 1;
                     run.stop = Some(StopReason::DeadLetterLimit);

@@ -86,8 +86,10 @@ pub struct PollerConfig {
     /// checkpoint stays before the undelivered changes and none of those attempts counts
     /// towards `max_attempts`.
     pub max_consecutive_failures: u32,
-    /// The dead-letter queue's bound; a failure that would exceed it stops the poll instead
-    /// of dropping anything.
+    /// The dead-letter queue's bound between runs of failures: a run is queued whole (at most
+    /// `max_consecutive_failures` beyond it), and a poll whose queue is over it once the run
+    /// is judged stops; a failure that would go further stops the poll instead of dropping
+    /// anything.
     pub max_dead_letters: usize,
     /// Identifies this poller in the lease; each poll adds its own number to it.
     pub owner: String,

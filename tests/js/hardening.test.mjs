@@ -112,6 +112,50 @@ test("poller 9.6: a full dead-letter queue stops the poll instead of dropping a 
   assert.deepEqual([...new Set(seen.values())], [1]);
 });
 
+test("poller 9.6b: changes the downstream rejects for good, more than the queue holds, are given up after maxAttempts and the rest arrive once; the poll no longer stops at the same change for ever", async (t) => {
+  const { sim, client } = await setup(t, { users: 40 });
+  const ids = sim.listAll().map((u) => u.id).sort((a, b) => a - b);
+  const rejected = new Set([ids[0], ids[6], ids[8]]); // three, in a queue of two
+  const seen = new Map();
+  const heard = [];
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", maxDeadLetters: 2, maxAttempts: 2,
+    onUser: ({ user }) => {
+      if (rejected.has(user.id)) throw new Error("rejected by the CRM");
+      seen.set(user.id, (seen.get(user.id) ?? 0) + 1);
+    },
+    onDeadLetter: ({ user, attempt, final }) => { heard.push({ id: user.id, attempt, final }); } });
+  const reasons = [];
+  for (let i = 0; i < 10; i++) {
+    const r = await poller.poll();
+    reasons.push(r.stopReason);
+    if (r.complete) break;
+  }
+  assert.equal(reasons.at(-1), null, `complete within 10 polls: ${reasons}`);
+  assert.ok(reasons.includes("dead_letter_limit"), `the full queue said so on the way: ${reasons}`);
+  assert.deepEqual([...seen.keys()].sort((a, b) => a - b), ids.filter((id) => !rejected.has(id)), "every other user");
+  assert.deepEqual([...new Set(seen.values())], [1], "each once");
+  const finals = heard.filter((h) => h.final);
+  assert.deepEqual(finals.map((h) => h.id).sort((a, b) => a - b), [...rejected].sort((a, b) => a - b), "each rejected one given up");
+  assert.ok(finals.every((h) => h.attempt === 2), JSON.stringify(finals));
+  // The queue is empty: a quiet poll offers nothing again (a rejected one left would fail and be heard).
+  tick(sim);
+  const before = heard.length;
+  assert.equal((await poller.poll()).processed, 0);
+  assert.equal(heard.length, before);
+
+  // A downstream down for good: the queue stays within its bound and that margin (2 + 3),
+  // however many polls meet the outage; nothing is given up.
+  const tried = new Set();
+  const down = new UserPoller({ client, store: new MemoryStore(), customerId: "down", maxDeadLetters: 2, maxAttempts: 2,
+    maxConsecutiveFailures: 3, onUser: ({ user }) => { tried.add(user.id); throw new Error("CRM down"); },
+    onDeadLetter: ({ final }) => { assert.equal(final, false); } });
+  for (let i = 0; i < 8; i++) {
+    const r = await down.poll();
+    assert.ok(["handler_outage", "dead_letter_limit"].includes(r.stopReason), r.stopReason);
+  }
+  assert.ok(tried.size <= 2 + 3 + 1, `${tried.size} users tried: the queue (at most 5) and the one it had no room for`);
+});
+
 test("poller 9.7: maxRequests and the window options are checked", async (t) => {
   const { client } = await setup(t, { users: 5 });
   const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme" });
