@@ -340,10 +340,12 @@ export interface PollResult {
   failed: number;
   participationEvents: number;
   requests: number;
-  /** The ISO updatedAt watermark now stored. */
-  checkpoint: string;
+  /** The ISO updatedAt watermark now stored; null while there is none (an initial sync that
+   *  has not finished its first window, or stopped before it). */
+  checkpoint: string | null;
   durationMs: number;
-  lagMs: number;
+  /** The server's estimated now minus the checkpoint; null while there is no checkpoint. */
+  lagMs: number | null;
   /** False when the poll stopped early (see stopReason): the next poll goes on. */
   complete: boolean;
   /** Why the poll stopped early; null when it completed. */

@@ -47,7 +47,7 @@ function makePoller() {
 }
 
 function showHealth(h) {
-  if (h.checkpoint === null || h.checkpoint.startsWith("1970-")) {
+  if (h.checkpoint === null) {
     fillDl($("poll-health"), [["state", "never polled (the first poll is the initial sync)"]]);
     return;
   }
@@ -77,7 +77,7 @@ export function setupChanges() {
       }
       fillDl($("poll-metrics"), [["processed", r.processed], ["created", r.created], ["updated", r.updated],
         ["failed", r.failed], ["participation events", r.participationEvents], ["requests", r.requests],
-        ["checkpoint", r.checkpoint], ["duration", `${r.durationMs} ms`], ["lag", duration(r.lagMs)],
+        ["checkpoint", r.checkpoint ?? "none yet"], ["duration", `${r.durationMs} ms`], ["lag", r.lagMs === null ? "none yet" : duration(r.lagMs)],
         ["complete", r.complete ? "yes" : "no (the next poll goes on)"]]);
       showHealth(poller.health());
       say(status, `poll done: ${r.processed} changes (${r.created} created, ${r.updated} updated, ${r.failed} failed)`);

@@ -20,7 +20,7 @@ use wasm_bindgen::prelude::*;
 struct PollerOptions {
     customer_id: String,
     participations: Option<String>,
-    poll_interval_ms: Option<f64>,
+    poll_interval_ms: Option<serde_json::Value>,
     max_attempts: Option<serde_json::Value>,
     window_margin_ms: Option<serde_json::Value>,
     max_window_rows: Option<serde_json::Value>,
@@ -104,8 +104,8 @@ impl WasmPoller {
                 )))
             })?;
         }
-        if let Some(ms) = o.poll_interval_ms {
-            config.poll_interval_ms = ms;
+        if let Some(ms) = whole_value(o.poll_interval_ms.as_ref(), "UserPoller: pollIntervalMs", 1.0)? {
+            config.poll_interval_ms = ms as f64;
         }
         if let Some(n) = whole_value(o.max_attempts.as_ref(), "UserPoller: maxAttempts", 1.0)? {
             config.max_attempts = n.min(u64::from(u32::MAX)) as u32;

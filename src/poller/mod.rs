@@ -124,9 +124,11 @@ pub struct PollReport {
     pub failed: u64,
     pub participation_events: u64,
     pub requests: u64,
-    pub checkpoint: String,
+    /// `None` while no watermark is stored (nothing passed yet: an initial sync that has not
+    /// finished its first window).
+    pub checkpoint: Option<String>,
     pub duration_ms: f64,
-    pub lag_ms: f64,
+    pub lag_ms: Option<f64>,
     /// False when the poll stopped early (see `stop_reason`); the next poll continues where
     /// this one stopped.
     pub complete: bool,
@@ -177,6 +179,12 @@ pub struct Health {
     pub stalled: bool,
     pub lag_ms: Option<f64>,
     pub checkpoint: Option<String>,
+}
+
+/// The stored watermark as ISO text; `None` while there is none (a new customer, or an
+/// initial sync that has not finished its first window: the epoch is no watermark).
+fn checkpoint_of(core: &CoreState) -> Option<String> {
+    (core.checkpoint_ms > 0).then(|| Timestamp(core.checkpoint_ms).to_string())
 }
 
 pub struct Poller<R: Runtime, S: Store, H: Handlers> {
@@ -333,9 +341,9 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         let now = self.client.runtime().now_ms();
         let mut report = run.report;
         report.requests = self.client.stats().requests - run.requests_at_start;
-        report.checkpoint = Timestamp(run.state.core.checkpoint_ms).to_string();
+        report.checkpoint = checkpoint_of(&run.state.core);
         report.duration_ms = now - started;
-        report.lag_ms = self.lag_ms(&run.state.core).unwrap_or(0.0);
+        report.lag_ms = self.lag_ms(&run.state.core);
         report.complete = complete;
         report.stop_reason = if complete { None } else { run.stop.or(Some(StopReason::UnsettledWindow)) };
         Ok(report)
@@ -405,12 +413,17 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         Ok(true)
     }
 
+    /// The server's estimated now minus the checkpoint; `None` while there is no checkpoint.
     fn lag_ms(&self, core: &CoreState) -> Option<f64> {
+        checkpoint_of(core)?;
         let server_now = self.client.runtime().now_ms() + core.clock_offset_ms.unwrap_or(0.0);
         Some((server_now - core.checkpoint_ms as f64).max(0.0))
     }
 
-    /// Lag and stall as of the last poll this instance ran (or loaded).
+    /// Lag and stall as of the last poll this instance ran (or loaded). Stalled once the lag
+    /// is more than twice `poll_interval_ms` beyond the window margin, by which a caught-up
+    /// checkpoint trails the server's clock at best; and while a poll has run but no
+    /// checkpoint is stored yet (an initial sync short of its first window: no lag to give).
     pub fn health(&self) -> Health {
         let core = self.last_core.borrow();
         let Some(core) = core.as_ref() else {
@@ -418,9 +431,9 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         };
         let lag = self.lag_ms(core);
         Health {
-            stalled: lag.is_some_and(|l| l > 2.0 * self.config.poll_interval_ms),
+            stalled: lag.is_none_or(|l| l > 2.0 * self.config.poll_interval_ms + self.config.window_margin_ms as f64),
             lag_ms: lag,
-            checkpoint: Some(Timestamp(core.checkpoint_ms).to_string()),
+            checkpoint: checkpoint_of(core),
         }
     }
 

@@ -59,7 +59,9 @@ test("poller 9.6: an outage stops the poll early, moves no checkpoint past the u
     assert.equal(r.processed, 0, "processed counts only what was delivered");
     // Then the queue's five retries fail, and the walk's next fresh delivery decides it is an outage.
     assert.equal(r.failed, i === 0 ? 5 : 6);
-    assert.equal(poller.health().checkpoint, "1970-01-01T00:00:00.000Z", "the checkpoint stays before the undelivered changes");
+    // No checkpoint yet (the initial sync's first window is not done): null, not the epoch.
+    assert.deepEqual([r.checkpoint, r.lagMs], [null, null], "the checkpoint stays before the undelivered changes");
+    assert.deepEqual(poller.health(), { stalled: true, lagMs: null, checkpoint: null }, "polled, and still no checkpoint: stalled");
     tick(sim);
   }
   assert.ok(deadLetters.length >= 30);
@@ -160,7 +162,8 @@ test("poller 9.7: maxRequests and the window options are checked", async (t) => 
   const { client } = await setup(t, { users: 5 });
   const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme" });
   for (const bad of [NaN, -1, 1.5, Infinity]) await rejects(poller.poll({ maxRequests: bad }), "invalid_input");
-  for (const [name, bad] of [["windowMarginMs", 100], ["maxWindowRows", NaN], ["maxConsecutiveFailures", 0], ["maxDeadLetters", -3], ["maxAttempts", Infinity]]) {
+  for (const [name, bad] of [["windowMarginMs", 100], ["maxWindowRows", NaN], ["maxConsecutiveFailures", 0], ["maxDeadLetters", -3], ["maxAttempts", Infinity],
+    ["pollIntervalMs", 1.5], ["pollIntervalMs", Infinity], ["pollIntervalMs", "1000"], ["pollIntervalMs", 0]]) {
     assert.throws(() => new UserPoller({ client, store: new MemoryStore(), customerId: "acme", [name]: bad }),
       (e) => e instanceof VomoError && e.kind === "invalid_input" && e.message.includes(name), `${name}: ${bad}`);
   }

@@ -185,6 +185,12 @@ test("poller: health() is not stalled right after a poll, and stalled when a cut
   assert.equal(h.checkpoint, r.checkpoint);
   assert.equal(typeof h.lagMs, "number");
   assert.ok(h.lagMs >= 0 && h.lagMs < 60_000, `lag ${h.lagMs}`);
+  // A short interval: a caught-up checkpoint trails the server's clock by the window margin
+  // (5 s), which is no stall (it was for any interval under 2.5 s).
+  const often = new UserPoller({ client, store, customerId: "acme", pollIntervalMs: 1000 });
+  const caughtUp = await often.loadHealth();
+  assert.ok(caughtUp.lagMs > 2 * 1000, `lag ${caughtUp.lagMs}: the margin, more than twice the interval`);
+  assert.equal(caughtUp.stalled, false);
 
   // An hour of changes (more than a page), then a poll cut after one request.
   const ids = sim.listAll().map((u) => u.id);
@@ -206,14 +212,16 @@ test("poller: health() is not stalled right after a poll, and stalled when a cut
   assert.equal(poller.health().stalled, false);
 });
 
-test("poller: health() during an unfinished backfill reports the lag, not an empty checkpoint", async (t) => {
+test("poller: health() during an unfinished backfill is stalled, with no checkpoint and no lag (not the epoch and a 56-year lag)", async (t) => {
   // A backfill cut by maxRequests: 1 leaves every change undelivered: that is a stall.
   const { client } = await setup(t, { users: 200 });
-  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", pollIntervalMs: 1000 });
+  const store = new MemoryStore();
+  const poller = new UserPoller({ client, store, customerId: "acme", pollIntervalMs: 1000 });
   const r = await poller.poll({ maxRequests: 1 });
   assert.equal(r.complete, false);
-  const h = poller.health();
-  assert.equal(h.stalled, true, JSON.stringify(h));
+  assert.deepEqual([r.checkpoint, r.lagMs], [null, null]);
+  assert.deepEqual(poller.health(), { stalled: true, lagMs: null, checkpoint: null });
+  assert.deepEqual(await new UserPoller({ client, store, customerId: "acme" }).loadHealth(), { stalled: true, lagMs: null, checkpoint: null }, "from the store too");
 });
 
 test("poller: loadHealth() of a customer with no state is that of an instance that never polled; of a stored one, the polling instance's, from the state value alone, also while a poll runs", async (t) => {

@@ -50,7 +50,7 @@ With --json: one JSON value per line, each with a "step" ("simulator", "poll", "
         step("poll", { poll: title.startsWith("First") ? "first" : "second", result: r });
         line(`\n== ${out.color.bold(title)}`);
         line(`   processed ${r.processed} (created ${r.created}, updated ${r.updated}, failed ${r.failed}), participation events ${r.participationEvents}`);
-        line(`   ${r.requests} requests in ${r.durationMs.toFixed(0)} ms; checkpoint ${r.checkpoint}; lag ${(r.lagMs / 1000).toFixed(1)} s`);
+        line(`   ${r.requests} requests in ${r.durationMs.toFixed(0)} ms; checkpoint ${r.checkpoint ?? "none yet"}; lag ${r.lagMs === null ? "none yet" : `${(r.lagMs / 1000).toFixed(1)} s`}`);
       };
 
       line(`Simulated VOMO at ${sim.url} with ${users} users (the token is never printed).`);
@@ -86,7 +86,7 @@ With --json: one JSON value per line, each with a "step" ("simulator", "poll", "
       line("   (not visible is not proof of deletion: review these before deleting anything downstream)");
       const h = poller.health();
       step("health", { health: h });
-      line(`\n== ${out.color.bold(`Health: stalled ${h.stalled}, lag ${(h.lagMs / 1000).toFixed(1)} s, checkpoint ${h.checkpoint}`)}`);
+      line(`\n== ${out.color.bold(`Health: stalled ${h.stalled}, lag ${h.lagMs === null ? "none yet" : `${(h.lagMs / 1000).toFixed(1)} s`}, checkpoint ${h.checkpoint ?? "none yet"}`)}`);
       const stats = client.stats();
       step("client", { stats, parseWarnings: warnings.length });
       step("store", { keys: store.size, largestValue: Math.max(...store.keys().map((k) => store.get(k).length)), limit: 102400 });

@@ -45,7 +45,7 @@ function printer(out) {
     result: (r) => out.line(`poll: processed ${r.processed} (created ${r.created}, updated ${r.updated}, failed ${r.failed}), `
       + `participation events ${r.participationEvents}; ${r.requests} requests in ${Math.round(r.durationMs)} ms; `
       // The checkpoint starts at the epoch: no window of the initial sync has been finished yet.
-      + `checkpoint ${r.checkpoint && !r.checkpoint.startsWith("1970-01-01T") ? r.checkpoint : "none yet"}`
+      + `checkpoint ${r.checkpoint ?? "none yet"}`
       + (r.complete ? "" : `; not finished (${STOPPED[r.stopReason] ?? r.stopReason}): the next poll goes on from here`)),
   };
 }
