@@ -110,15 +110,16 @@ export class VomoError extends Error {
   toJSON(): { name: "VomoError"; kind: VomoErrorKind; message: string; status: number | null; retryable: boolean; fields: Record<string, string[]> | null };
 }
 
-/** A `GET /users` body (text or parsed object) to a page of users. Throws VomoError "parse". */
-export function parseUserPage(body: string | object): Page<User>;
+/** A `GET /users` body (its text, its bytes as UTF-8, or the parsed object) to a page of users. Throws VomoError "parse". */
+export function parseUserPage(body: string | Uint8Array | ArrayBuffer | object): Page<User>;
 /** A `GET /users/{id}` or `POST /users` body; `data` may be an object or a one-element array. */
-export function parseUserDetail(body: string | object): UserDetail;
-/** One raw UserResource object (snake_case, as on the wire) to a User. */
-export function parseUser(obj: string | object): User;
-/** `"created"` or `"updated"`: by `knownIds` when given, else `updatedAt - createdAt < 1000 ms`. */
+export function parseUserDetail(body: string | Uint8Array | ArrayBuffer | object): UserDetail;
+/** One raw UserResource object (snake_case, as on the wire) to a User; what the parser
+ *  coerced or met unknown (a User has no `warnings` list) goes to `onWarning`. */
+export function parseUser(obj: string | Uint8Array | ArrayBuffer | object, options?: { onWarning?: (message: string) => void }): User;
 /** An id as the helpers take it: a number, a bigint, or its digits as a string (read from a CSV or a URL). */
 export type IdLike = number | bigint | string;
+/** `"created"` or `"updated"`: by `knownIds` when given, else `updatedAt - createdAt < 1000 ms`. */
 export function classifyChange(user: User, knownIds?: Set<IdLike> | IdLike[]): "created" | "updated";
 
 export interface ParticipationDiff {
@@ -531,6 +532,7 @@ export function parseRosterCsv(roster: string | Uint8Array | ArrayBuffer): Parse
  * Anything but an array of arrays of strings, finite numbers and nulls is `invalid_input`
  * naming the cell (`rows[1][2]`): NaN, a Date or a BigInt is not written as something else.
  */
+export function toRosterCsv(rows: readonly (readonly (string | number | null | undefined)[])[]): string;
 /**
  * `text` with `token` replaced by `[redacted]` wherever it appears, however it is written there:
  * as it is, percent-encoded (by any encoder, either hex case), JSON-escaped (`\/`, `\u007C`),
@@ -540,8 +542,6 @@ export function parseRosterCsv(roster: string | Uint8Array | ArrayBuffer): Parse
  * own messages, log entries and stored state, for text of your own (logs, reports).
  */
 export function redactToken(text: string, token: string): string;
-
-export function toRosterCsv(rows: readonly (readonly (string | number | null | undefined)[])[]): string;
 
 /** The rules the Rust core decides, as the package applies them; frozen, every level. */
 export interface Policy {

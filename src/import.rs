@@ -603,7 +603,7 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
         // Never faster than the throttle lets records go: the first ones leave at once (the
         // pace of one sent at once would promise the whole roster in moments).
         let slot_ms = Some(1000.0 / client.current_rps()).filter(|s| s.is_finite()).unwrap_or(0.0);
-        let eta_ms = (sent > 0).then(|| (elapsed / sent as f64).max(slot_ms) * remaining as f64);
+        let eta_ms = (sent > 0).then(|| ((elapsed / sent as f64).max(slot_ms) * remaining as f64).round());
         on_progress(&Progress {
             done: index + 1,
             total,

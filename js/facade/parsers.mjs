@@ -3,10 +3,17 @@
 // Both export the same three Rust functions under the same names.
 
 import { VomoError, guard } from "./errors.mjs";
+import { checkOptions } from "./options.mjs";
+import { isArrayBuffer, isUint8Array } from "./realm.mjs";
+
+// A response's bytes are read as `Response.text()` reads them: UTF-8, a BOM dropped, a bad
+// sequence replaced. (JSON.stringify would have made `{"0":123,...}` of them: "data: missing".)
+const bytesDecoder = new TextDecoder();
 
 function bodyText(body, fnName) {
   if (typeof body === "string") return body;
   if (body === undefined) throw new VomoError("parse", `${fnName}: no body given`);
+  if (isUint8Array(body) || isArrayBuffer(body)) return bytesDecoder.decode(body);
   let text;
   try {
     text = JSON.stringify(body);
@@ -31,6 +38,17 @@ export function makeParsers(glue) {
     return JSON.parse(fromUtf8.decode(new Uint8Array(glue.wasmMemory().buffer, glue.pageOutput(), length)));
   });
   const parseUserDetail = guard((body) => JSON.parse(glue.parseUserDetailJson(bodyText(body, "parseUserDetail"))));
-  const parseUser = guard((obj) => JSON.parse(glue.parseUserJson(bodyText(obj, "parseUser"))).user);
+  // One user has no `warnings` list of its own (a page and a detail have): what the parser
+  // coerced or met unknown goes to `onWarning`, each message once (what it throws is ignored).
+  const parseUser = guard((obj, options) => {
+    checkOptions(options ?? {}, ["onWarning"], "parseUser");
+    const onWarning = options?.onWarning;
+    if (onWarning != null && typeof onWarning !== "function") throw new VomoError("invalid_input", "parseUser: onWarning must be a function");
+    const { user, warnings } = JSON.parse(glue.parseUserJson(bodyText(obj, "parseUser")));
+    for (const w of onWarning ? warnings : []) {
+      try { onWarning(w); } catch { /* for display */ }
+    }
+    return user;
+  });
   return { parseUserPage, parseUserDetail, parseUser };
 }

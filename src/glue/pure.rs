@@ -132,7 +132,9 @@ pub fn to_roster_csv_json(rows_json: &str) -> JsResult<String> {
         serde_json::Value::Object(_) => "an object",
         serde_json::Value::Array(_) => "an array",
         serde_json::Value::Bool(_) => "a boolean",
-        _ => "null",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::Null => "null",
     };
     let serde_json::Value::Array(rows) = rows else { return Err(refuse(format!("rows must be an array of rows (got {})", kind(&rows)))) };
     let mut cells = Vec::with_capacity(rows.len());

@@ -81,6 +81,7 @@ test("importRoster: 1,000 records: created, updated, invalid (not sent), 422 wit
   assert.ok(progress.every((p, i) => p.done === i + 1 && p.total === 1000));
   assert.ok(progress.some((p) => typeof p.etaMs === "number" && p.etaMs > 0), "progress carries an ETA");
   assert.ok(progress.slice(10).every((p) => typeof p.etaMs === "number" && p.etaMs >= 0));
+  assert.ok(progress.every((p) => p.etaMs === null || Number.isInteger(p.etaMs)), "whole milliseconds");
 });
 
 test("importRoster: a rerun with the same key sends the records changed since they settled (a corrected row, a new phone), not the others; a new password alone is no change; progress saved before record digests keeps counting its records as settled", async (t) => {

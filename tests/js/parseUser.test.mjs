@@ -18,3 +18,32 @@ test("a user without an integer-like id or without email throws a parse error na
   assert.throws(() => parseUser({ email: "a@b.org" }), (e) => e.kind === "parse" && /id/.test(e.message));
   assert.throws(() => parseUser({ id: 4 }), (e) => e.kind === "parse" && /email/.test(e.message));
 });
+
+// A User has no warnings list: what was coerced or unknown went nowhere (a page reports each).
+const page = () => JSON.parse(LIST_PAGE());
+
+test("parseUser's onWarning hears what the parser coerced or met unknown, each once, as parseUserPage reports it; a bad option is refused", async () => {
+  const { parseUserPage } = await import("vomo-users");
+  const raw = { ...page().data[0], first_name: ["A"], phone: true, user_status: "FROZEN", birthday: "1990-02-30" };
+  const heard = [];
+  const user = parseUser(raw, { onWarning: (w) => heard.push(w) });
+  assert.deepEqual([user.firstName, user.phone, user.userStatus, user.birthday], ['["A"]', "true", "FROZEN", null]);
+  const pageWarnings = parseUserPage({ ...page(), data: [raw] }).warnings.map((w) => w.replace(/^data\[0\]\./, ""));
+  assert.ok(heard.length >= 4, heard.join("\n"));
+  assert.deepEqual(heard, pageWarnings, "the same messages a page gives, without its data[i] prefix");
+  assert.deepEqual(parseUser(raw), user, "without onWarning: the same user");
+  assert.doesNotThrow(() => parseUser(raw, { onWarning: () => { throw new Error("a display that fails"); } }));
+  assert.throws(() => parseUser(raw, { onWarn: () => {} }), (e) => e.kind === "invalid_input" && /unknown option "onWarn"/.test(e.message));
+  assert.throws(() => parseUser(raw, { onWarning: "log" }), (e) => e.kind === "invalid_input" && /onWarning must be a function/.test(e.message));
+});
+
+test("a body given as bytes (Uint8Array, Buffer, ArrayBuffer) is read as its UTF-8 text, a BOM dropped; it was stringified as {\"0\":123,...} (\"data: missing\")", async () => {
+  const { parseUserPage, parseUserDetail } = await import("vomo-users");
+  const text = JSON.stringify(page());
+  const fromText = parseUserPage(text);
+  const bytes = new TextEncoder().encode(`\ufeff${text}`);
+  for (const body of [bytes, Buffer.from(bytes), bytes.buffer]) assert.deepEqual(parseUserPage(body), fromText);
+  const one = JSON.stringify({ data: page().data[0] });
+  assert.deepEqual(parseUserDetail(new TextEncoder().encode(one)), parseUserDetail(one));
+  assert.deepEqual(parseUser(new TextEncoder().encode(JSON.stringify(page().data[0]))), parseUser(page().data[0]));
+});
