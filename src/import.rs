@@ -62,7 +62,10 @@ impl<'de> Deserialize<'de> for RosterRecord {
             invite_code: w.invite_code,
             password: w.password,
         };
-        Ok(RosterRecord { external_id: w.external_id, input })
+        // Matched trimmed (an external id of spaces is none), so kept trimmed: a result says
+        // `"crm-1"` for the `" crm-1 "` it matched as `crm-1`, and `null` for `""`.
+        let external_id = w.external_id.map(|id| id.trim().to_string()).filter(|id| !id.is_empty());
+        Ok(RosterRecord { external_id, input })
     }
 }
 
@@ -863,6 +866,22 @@ pub async fn find_or_create_user<R: Runtime>(
             "findOrCreateUser: defaults.email ({other}) differs from the email looked up ({email}); leave it out of defaults"
         )));
     }
+    // The defaults' values too (a gender "x"), whether or not they are needed: found, such a
+    // call would have passed, and the same call for a new email fail after its GET.
+    // (The names a found user does not need stand in for the check.)
+    let names = |v: &Option<String>| {
+        Some(match v.as_deref() {
+            Some(t) if !t.trim().is_empty() => t.to_string(),
+            _ => "-".into(),
+        })
+    };
+    let values = UpsertInput {
+        email: Some(email.trim().to_string()),
+        first_name: names(&defaults.first_name),
+        last_name: names(&defaults.last_name),
+        ..defaults.clone()
+    };
+    values.to_body_for("findOrCreateUser: defaults")?;
     if let Some(user) = client.find_user_by_email(email, call).await? {
         return Ok((user, false));
     }

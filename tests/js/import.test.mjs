@@ -392,6 +392,25 @@ test("findOrCreateUser: an existing user is returned untouched; a new one is cre
   assert.equal(posts(sim), sent);
   assert.equal(posts(sim), 1, "still only the one create");
   assert.equal((await findOrCreateUser(clientOf(sim), "new1@roster.example.org", { firstName: "A", lastName: "B", email: "NEW1@roster.example.org" })).created, true);
+  // A default that could never be sent (a gender "x") is refused before the GET, whether the
+  // user exists (it passed without a word) or not (it failed after the GET).
+  sim.clearLog();
+  for (const email of [existing.email, "new2@roster.example.org"]) {
+    const bad = await rejects(findOrCreateUser(clientOf(sim), email, { firstName: "A", lastName: "B", gender: "x" }), "invalid_input");
+    assert.match(bad.message, /^findOrCreateUser: defaults: .*gender/i);
+  }
+  assert.equal(sim.log().length, 0, "nothing sent");
+});
+
+test("importRoster keeps an externalId as it matched it: trimmed, and \"\" none (null), as duplicate detection and the mapping read it", async (t) => {
+  const sim = await setup(t, { users: 0 });
+  const result = await importRoster(clientOf(sim), [
+    { externalId: " crm-1 ", firstName: "A", lastName: "B", email: "a1@roster.example.org" },
+    { externalId: "", firstName: "C", lastName: "D", email: "c1@roster.example.org" },
+    { externalId: "crm-1", firstName: "E", lastName: "F", email: "e1@roster.example.org" },
+  ]);
+  assert.deepEqual(result.created.map((c) => c.externalId), ["crm-1", null]);
+  assert.deepEqual(result.failed.map((f) => [f.externalId, f.error.kind]), [["crm-1", "invalid_input"]], "the third repeats the first's id");
 });
 
 test("importRoster given parseRosterCsv's whole result says to pass its records", async (t) => {
