@@ -442,9 +442,11 @@ export interface ExternalIdMapping {
   set(externalId: string, value: { vomoUserId: number; email: string }): void | Promise<void>;
 }
 
-export interface ImportRosterOptions extends CallOptions {
-  store?: KeyValueStore;
-  key?: string;
+/** `store` and `key` go together: progress is saved in `store` under `key`, both or neither. */
+export type ImportRosterOptions = ImportRosterRunOptions & ({ store: KeyValueStore; key: string } | { store?: undefined; key?: undefined });
+
+/** The options of `importRoster` beside `store` and `key`. */
+export interface ImportRosterRunOptions extends CallOptions {
   /** Default 50 (`policy().import.checkpointEvery`). */
   checkpointEvery?: number;
   /** Records in a row that fail without an answer about them (`server`, `network`, `timeout`,

@@ -176,7 +176,7 @@ test("docs/api.md names every public export, every error kind (with the core's r
     return [text.slice(from, to), text.slice(0, from) + text.slice(to)];
   };
   const [importApi, otherApi] = cut(api, "### `importRoster(", "\n### ");
-  const [importDts, otherDts] = cut(dts, "export interface ImportRosterOptions", "\n}");
+  const [importDts, otherDts] = cut(dts, "export interface ImportRosterRunOptions", "\n}");
   for (const [docs, types, values] of [[otherApi, otherDts, defaults], [importApi, importDts, importDefaults]]) {
     for (const [option, value] of Object.entries(values)) {
       const row = docs.match(new RegExp(`^\\| \`${option}\` \\| ([^|]*) \\|`, "m"));

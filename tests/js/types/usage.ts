@@ -118,6 +118,18 @@ async function storedImportApi(): Promise<string | null> {
   return importRoster.storedBaseUrl(options);
 }
 
+// importRoster's store and key go together (the runtime refuses one without the other).
+async function importWithProgress(client: VomoClient): Promise<number> {
+  const store = new MemoryStore();
+  const roster = [{ firstName: "A", lastName: "B", email: "a@b.org" }];
+  // @ts-expect-error a store needs its key
+  void importRoster(client, roster, { store });
+  // @ts-expect-error a key needs its store
+  void importRoster(client, roster, { key: "nightly" });
+  void importRoster(client, roster, { checkpointEvery: 10 });
+  return (await importRoster(client, roster, { store, key: "nightly", checkpointEvery: 10 })).created.length;
+}
+
 // Removing an import's progress: the same { store, key }, a boolean back.
 async function forgetImport(): Promise<boolean> {
   const options: StoredImportBaseUrlOptions = { store: new MemoryStore(), key: "nightly" };
@@ -176,6 +188,7 @@ void simulatorControls;
 void failureRows;
 void storedImportApi;
 void forgetImport;
+void importWithProgress;
 void forgetPollerState;
 void baseOf;
 void skippingStore;
