@@ -30,7 +30,8 @@ test("two customers are isolated; a 401 stops a poll, keeps the checkpoint, and 
   assert.equal(globex.lastPoll.error.kind, "auth");
   assert.equal(globex.lastPoll.error.status, 401);
   assert.equal(globex.lastPoll.nextAlarm, null, "an auth error chains no alarm: it waits for a fixed token and the next cron");
-  assert.equal(globex.health.checkpoint, "1970-01-01T00:00:00.000Z", "globex's checkpoint did not move");
+  // No checkpoint (null, not the epoch with a 56-year lag): stalled, since nothing got through.
+  assert.deepEqual(globex.health, { stalled: true, lagMs: null, checkpoint: null }, "globex's checkpoint did not move");
   assert.equal(globex.metrics.consecutiveErrors, 1);
   await until(() => sink.events().length >= 30, "acme's 30 messages");
   assert.ok(sink.events().every((e) => e.customerId === "acme"), "globex delivered nothing");

@@ -292,7 +292,7 @@ test("a token the package would refuse to send is refused by PUT (400, naming th
   const res = await w.mf.dispatchFetch("http://poller.local/customers/newco", { method: "PUT", body: JSON.stringify({ token: "x".repeat(20_000) }),
     headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` } });
   assert.equal(res.status, 413, await res.text());
-  for (const [method, path, allow] of [["POST", "/customers", "GET"], ["GET", "/customers/acme/poll", "POST"], ["POST", "/customers/acme", "PUT, DELETE"]]) {
+  for (const [method, path, allow] of [["POST", "/customers", "GET, HEAD"], ["GET", "/customers/acme/poll", "POST"], ["POST", "/customers/acme", "PUT, DELETE"]]) {
     const r = await w.mf.dispatchFetch(`http://poller.local${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     assert.equal(r.status, 405);
     assert.equal(r.headers.get("allow"), allow, `${method} ${path}`);
@@ -341,4 +341,37 @@ test("DELETE of a customer only the CUSTOMERS var lists answers 409 and leaves i
   }, "acme's backfill to deliver every user", 60_000);
   assert.equal(done.lastPoll.ok, true, JSON.stringify(done.lastPoll.error));
   assert.equal(done.metrics.processed, 300);
+});
+
+test("the operations routes: the Bearer scheme in any case, an ADMIN_TOKEN secret with a line break at its end, HEAD where GET is; registered ids kept by the registry across calls", async (t) => {
+  const { sim, sink, persist } = await world(t);
+  const w = await startWorker(t, { sink, persist, vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url },
+    secrets: { ADMIN_TOKEN: `${ADMIN_TOKEN}\n`, TOKEN_KEY: randomBytes(32).toString("base64"), VOMO_TOKEN_ACME: sim.token } });
+  const send = (method, path, authorization) => w.mf.dispatchFetch(`http://poller.local${path}`, { method, headers: { authorization } });
+  for (const scheme of ["Bearer", "bearer", "BEARER"]) {
+    const r = await send("GET", "/customers/acme/health", `${scheme} ${ADMIN_TOKEN}`);
+    const text = await r.text();
+    assert.equal(r.status, 200, `${scheme}: ${text}`);
+  }
+  for (const wrong of [`Bearer ${ADMIN_TOKEN}x`, `Basic ${ADMIN_TOKEN}`, ADMIN_TOKEN]) {
+    const r = await send("GET", "/customers/acme/health", wrong);
+    assert.equal(r.status, 401);
+    await r.text();
+  }
+  for (const path of ["/customers/acme/health", "/customers"]) {
+    const head = await send("HEAD", path, `Bearer ${ADMIN_TOKEN}`);
+    assert.equal(head.status, 200, path);
+    assert.equal(await head.text(), "", "no body");
+  }
+  const post = await send("POST", "/customers/acme/health", `Bearer ${ADMIN_TOKEN}`);
+  assert.deepEqual([post.status, post.headers.get("allow")], [405, "GET, HEAD"]);
+  await post.text();
+  // Registered, listed, removed, registered again: the registry's ids follow each call.
+  for (const id of ["newco", "beta", "newco"]) assert.equal((await w.put(id, sim.token)).status, 200);
+  assert.deepEqual((await w.call("GET", "/customers")).body.customers, ["acme", "beta", "newco"]);
+  assert.equal((await w.call("DELETE", "/customers/beta")).status, 200);
+  assert.deepEqual((await w.call("GET", "/customers")).body.customers, ["acme", "newco"]);
+  assert.equal((await w.call("GET", "/customers/beta/health")).status, 404, "gone");
+  assert.equal((await w.put("beta", sim.token)).status, 200);
+  assert.equal((await w.call("GET", "/customers/beta/health")).status, 200);
 });

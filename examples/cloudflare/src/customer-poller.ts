@@ -208,6 +208,8 @@ export class CustomerPoller extends DurableObject<AppEnv> {
   async acceptBaseUrl(customerId: string): Promise<{ customerId: string; baseUrl: string; previous: string | null }> {
     await this.remember(customerId);
     const baseUrl = settings(this.env).baseUrl;
+    // What the customer was bound to before this call: after an accept that no slice has
+    // taken over yet, that accept's URL (accepted twice at one URL, the second says that URL).
     const previous = (await this.bind(customerId, baseUrl, "accept")).bound;
     if (previous !== baseUrl) log("vomo.base_url_accepted", { customerId, baseUrl, previous });
     return { customerId, baseUrl, previous };

@@ -29,12 +29,15 @@ async function sha256(text: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
 }
 
-/** Compares digests in constant time, so the response time says nothing about the token. */
+/** Compares digests in constant time, so the response time says nothing about the token. The
+ *  scheme in any case (RFC 9110: `bearer` is `Bearer`); the secret without the line break a
+ *  `wrangler secret put` from a pipe or a file can leave at its end (as VOMO_TOKEN_<ID>'s). */
 async function authorized(request: Request, env: AppEnv): Promise<boolean> {
-  const header = request.headers.get("authorization") ?? "";
-  const given = header.startsWith("Bearer ") ? header.slice(7) : "";
-  if (!env.ADMIN_TOKEN || !given) return false;
-  return crypto.subtle.timingSafeEqual(await sha256(given), await sha256(env.ADMIN_TOKEN));
+  const header = (request.headers.get("authorization") ?? "").trim();
+  const given = /^bearer +/i.test(header) ? header.replace(/^bearer +/i, "") : "";
+  const expected = (env.ADMIN_TOKEN ?? "").trim();
+  if (!expected || !given) return false;
+  return crypto.subtle.timingSafeEqual(await sha256(given), await sha256(expected));
 }
 
 async function register(request: Request, env: AppEnv, customerId: string): Promise<Response> {
@@ -71,12 +74,12 @@ export async function handle(request: Request, env: AppEnv): Promise<Response> {
   const url = new URL(request.url);
   const match = url.pathname.match(/^\/customers(?:\/([^/]+)(?:\/(health|poll|accept-base-url|resync))?)?$/);
   if (!match) return json({ error: "not found" }, 404);
-  if (!env.ADMIN_TOKEN) return json({ error: "the ADMIN_TOKEN secret is not set: the operations routes are off" }, 503);
+  if (!env.ADMIN_TOKEN?.trim()) return json({ error: "the ADMIN_TOKEN secret is not set: the operations routes are off" }, 503);
   if (!(await authorized(request, env))) {
     return json({ error: "unauthorized" }, 401, { "www-authenticate": 'Bearer realm="vomo-users-poller"' });
   }
   const [, rawId, action] = match;
-  if (rawId === undefined) return request.method === "GET" ? json(await registry(env).roster()) : wrongMethod("GET");
+  if (rawId === undefined) return ["GET", "HEAD"].includes(request.method) ? json(await registry(env).roster()) : wrongMethod("GET", "HEAD");
   let customerId: string;
   try {
     customerId = decodeURIComponent(rawId);
@@ -101,8 +104,9 @@ export async function handle(request: Request, env: AppEnv): Promise<Response> {
     log("vomo.unregistered", { customerId, stillInCustomersVar: inVar });
     return json({ customerId, unregistered: removed, stillInCustomersVar: inVar });
   }
-  const method = action === "health" ? "GET" : "POST";
-  if (request.method !== method) return wrongMethod(method);
+  // HEAD where GET is (RFC 9110): a monitor's check of the health route; the runtime drops the body.
+  const methods = action === "health" ? ["GET", "HEAD"] : ["POST"];
+  if (!methods.includes(request.method)) return wrongMethod(...methods);
   if (standing.refused) return json({ customerId, error: standing.refused }, 409);
   try {
     settings(env);
