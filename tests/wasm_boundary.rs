@@ -119,7 +119,7 @@ fn json_text_or_objects() {
     let progress =
         vomo_users::import::Progress { done: 3, total: 10, created: 2, updated: 1, failed: 0, email_changed: 0, eta_ms: Some(1500.0) };
     compare("an import progress event", &progress, 50_000);
-    let report = vomo_users::poller::PollReport { checkpoint: "2025-11-04T08:00:00.000Z".into(), ..Default::default() };
+    let report = vomo_users::poller::PollReport { checkpoint: Some("2025-11-04T08:00:00.000Z".into()), ..Default::default() };
     compare("a poll report", &report, 50_000);
     compare("stats (4 numbers)", &Small { requests: 12, retries: 1, rate_limited: 0, errors: 0 }, 50_000);
 }
