@@ -313,6 +313,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             self.client.runtime().warn("a forget of this customer's state (UserPoller.forget) was cut short; this poll finished it first, so it is an initial sync");
             state = PollerState::load(&self.store, &self.keys).await?;
         }
+        let loaded = state.core.clone();
         if self.check_api(&state.core)? == Binding::Rebind {
             state.core.api = Some(self.client.base_url().as_str().to_string()); // written by this poll's saves
         }
@@ -333,8 +334,12 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         if let Err(e) = self.settle_failures(&mut run, delivery::Verdict::Unknown).await {
             result = result.and(Err(e));
         }
-        // Whatever happened, keep what was delivered and how far the walk got.
-        let saved = self.save_state(&mut run).await;
+        // Whatever happened, keep what was delivered and how far the walk got; but a new
+        // customer's poll that got nowhere (its first request refused: a wrong token, an API
+        // down) stores nothing, since saving would bind an empty state to this client's API
+        // (`store::bound_api`), which another base URL would then have to take over.
+        let got_nowhere = run.state.new_customer && run.state.core == CoreState { api: run.state.core.api.clone(), ..loaded };
+        let saved = if got_nowhere { Ok(()) } else { self.save_state(&mut run).await };
         *self.last_core.borrow_mut() = Some(run.state.core.clone());
         let complete = result?;
         saved?;

@@ -127,6 +127,8 @@ pub struct PollerState {
     /// The stored state is marked by a forget cut short (a crash, a store failing): loaded as
     /// a new customer's, with none of the rest read; a poll finishes the forget first.
     pub unfinished_forget: bool,
+    /// Nothing was stored for the customer: a new one (also after a forget cut short).
+    pub new_customer: bool,
     /// A non-empty format-1 `journal` value was read: emptied by the next save.
     legacy_journal: bool,
 }
@@ -182,6 +184,7 @@ impl PollerState {
     pub async fn load<S: Store>(store: &S, keys: &Keys) -> Result<PollerState> {
         let stored = read_core(store, keys).await?;
         let unfinished_forget = stored.as_ref().is_some_and(|core| core.forgetting);
+        let new_customer = stored.is_none() || unfinished_forget;
         // A new customer (or one being forgotten): its initial sync starts now.
         let core = stored.filter(|_| !unfinished_forget).unwrap_or(CoreState { caught_up: Some(false), ..CoreState::default() });
         let log = Log::load(store, &keys.key("known-log"), &core.known_log, 0).await?;
@@ -196,6 +199,7 @@ impl PollerState {
             journal_len: 0,
             legacy_journal: false,
             unfinished_forget,
+            new_customer,
         };
         if unfinished_forget {
             return Ok(state); // the buckets, log and journal may be half removed: none is read

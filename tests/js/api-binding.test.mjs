@@ -188,6 +188,33 @@ test("importRoster: progress under a key is of one API; another is refused befor
   await rejects(importRoster(client(b), records, { store, key: "nightly" }), "invalid_input");
 });
 
+test("a new customer's first poll that gets nowhere (a refused token, an API down) stores nothing: no state bound to that API, so another base URL needs no accepting; the next poll is still an initial sync", async (t) => {
+  const a = await world(t, 2);
+  const b = await world(t, 2); // the same organization at the address meant all along
+  const store = new MemoryStore();
+  const wrong = new VomoClient({ token: "not-the-token", baseUrl: a.sim.url, maxRetries: 0 });
+  const refused = new UserPoller({ client: wrong, store, customerId: "acme", onUser() {} });
+  await rejects(refused.poll(), "auth");
+  assert.deepEqual(snapshot(store), {}, "nothing but the released lease");
+  assert.equal(await UserPoller.storedBaseUrl({ store, customerId: "acme" }), null);
+  assert.deepEqual(refused.health(), { stalled: true, lagMs: null, checkpoint: null }, "the instance knows it polled");
+  assert.deepEqual(await new UserPoller({ client: wrong, store, customerId: "acme" }).loadHealth(), { stalled: false, lagMs: null, checkpoint: null }, "the store: never polled");
+  // Polled at the other address: no previousBaseUrl needed, every user delivered once.
+  const { poller, ids } = pollerOf(b.client, store);
+  const r = await poller.poll();
+  assert.equal(r.complete, true);
+  assert.equal(ids.length, 20);
+  assert.equal(new Set(ids).size, 20);
+  assert.equal(await UserPoller.storedBaseUrl({ store, customerId: "acme" }), b.sim.url);
+  // A poll that got somewhere and then failed keeps what it did: a second customer, its
+  // backfill cut after its first page by an outage, is bound and goes on from there.
+  a.sim.injectFault({ path: "/v1/users", page: 2, type: "status", status: 503, times: "always" });
+  const p = new UserPoller({ client: new VomoClient({ token: a.sim.token, baseUrl: a.sim.url, requestsPerSecond: 500, maxRetries: 0 }),
+    store, customerId: "globex", onUser() {} });
+  await rejects(p.poll(), "server");
+  assert.equal(await UserPoller.storedBaseUrl({ store, customerId: "globex" }), a.sim.url, "its first page was delivered: bound");
+});
+
 test("importRoster.storedBaseUrl: the API an import's progress is of, from the store alone, nothing sent or written", async (t) => {
   const a = await startSimulator({ port: 0, users: 5, seed: 1 });
   const b = await startSimulator({ port: 0, users: 5, seed: 1 }); // the same organization at a new address
