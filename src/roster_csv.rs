@@ -183,6 +183,16 @@ pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
         if row.len() != headers.len() {
             let message = if breaks > 0 {
                 format!("{} cells where the header has {}: {}", row.len(), headers.len(), swallowed_lines(" or never"))
+            } else if row.len() > headers.len() {
+                // The cells past the header belong to no column, so the record cannot hold
+                // them: named here, they reach the failed rows' file (often the email, pushed
+                // right by a comma in a name), cut at 300 characters.
+                let beyond: Vec<String> = row.iter().skip(headers.len()).map(|c| serde_json::to_string(c).unwrap_or_default()).collect();
+                let mut beyond = beyond.join(", ");
+                if beyond.chars().count() > 300 {
+                    beyond = format!("{}...", beyond.chars().take(300).collect::<String>());
+                }
+                format!("{} cells where the header has {} (beyond it: {beyond})", row.len(), headers.len())
             } else {
                 format!("{} cells where the header has {}", row.len(), headers.len())
             };
@@ -414,6 +424,15 @@ mod tests {
         }
         // A column that is not read may repeat.
         assert!(parse_roster_csv("First Name,Last Name,Email,Notes,Notes\nA,B,a@x.org,1,2\n").is_ok());
+    }
+
+    #[test]
+    fn cells_past_the_header_are_named_in_the_error_not_lost() {
+        let r = parse_roster_csv("First Name,Last Name,Email\nAna,Lima, Jr.,ana@x.org\n").unwrap();
+        assert_eq!(r.errors[0].message, "4 cells where the header has 3 (beyond it: \"ana@x.org\")");
+        let long = format!("First Name,Last Name,Email\nA,B,c@x.org,{}\n", "x".repeat(400));
+        let message = &parse_roster_csv(&long).unwrap().errors[0].message;
+        assert!(message.ends_with("...)") && message.len() < 400, "{message}");
     }
 
     #[test]

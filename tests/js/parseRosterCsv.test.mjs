@@ -119,6 +119,10 @@ test("a quote that never closes swallows the lines after it into one row: the er
   }
   // A cell count that is simply off says only that.
   assert.equal(parseRosterCsv("First Name,Last Name,Email\nA,B\n").errors[0].message, "2 cells where the header has 3");
+  // A comma in an unquoted name pushes the email past the header: named, so the failed rows keep it.
+  const pushed = parseRosterCsv("First Name,Last Name,Email\nAna,Lima, Jr.,ana@x.org\n").errors[0];
+  assert.equal(pushed.message, '4 cells where the header has 3 (beyond it: "ana@x.org")');
+  assert.deepEqual(pushed.record, { firstName: "Ana", lastName: "Lima", email: "Jr." });
 });
 
 test("toRosterCsv: what it writes parseRosterCsv reads back as it was (random cells with quotes, commas, line breaks, apostrophes, formula characters); formula cells guarded; bad rows refused naming their place", () => {
