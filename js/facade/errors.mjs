@@ -1,4 +1,5 @@
 // VomoError and the conversions every façade call goes through.
+import { markClass } from "./class-mark.mjs";
 
 // Which kinds are retryable is the Rust core's decision (`policy().retryableKinds`, or the
 // parse-only build's `retryableKinds()`); each façade installs its source when it builds
@@ -29,10 +30,6 @@ function isRetryable(kind) {
   }
 }
 
-// Every copy of this class (the CommonJS and ES module builds, the stores sub-path) brands
-// its errors, so `instanceof VomoError` holds whichever copy made the error.
-const BRAND = Symbol.for("vomo-users.VomoError");
-
 /** Every failure of the package. `instanceof Error`. */
 export class VomoError extends Error {
   constructor(kind, message, { status = null, fields = null, cause } = {}) {
@@ -42,21 +39,16 @@ export class VomoError extends Error {
     this.status = status;
     this.retryable = isRetryable(kind);
     this.fields = fields;
-    Object.defineProperty(this, BRAND, { value: true });
   }
   /** For JSON.stringify (a saved import report, a log line): an Error's `message` is not
    *  enumerable and would be left out. `cause` is the caller's own value and stays out. */
   toJSON() {
     return { name: this.name, kind: this.kind, message: this.message, status: this.status, retryable: this.retryable, fields: this.fields };
   }
-  static [Symbol.hasInstance](value) {
-    if (this !== VomoError) return Function.prototype[Symbol.hasInstance].call(this, value);
-    return value != null && typeof value === "object" && value[BRAND] === true;
-  }
 }
-// A bundler renames a class that refers to itself (esbuild: `class _VomoError`), and Node
-// prints an error by its constructor's name: `_VomoError: ...` in every uncaught stack.
-Object.defineProperty(VomoError, "name", { value: "VomoError" });
+// Every copy of the class (the CommonJS and ES module builds, the stores sub-paths) answers
+// `instanceof` for the errors of the others, and keeps its name through a bundler.
+markClass(VomoError, "VomoError");
 
 // A Rust panic traps the wasm (RuntimeError: unreachable). The glue's panic hook reports
 // its message first (src/glue/panic.rs): the trap becomes a VomoError of kind `internal`,

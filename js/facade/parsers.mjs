@@ -4,6 +4,7 @@
 
 import { VomoError, guard } from "./errors.mjs";
 import { checkOptions } from "./options.mjs";
+import { ignoringFailures } from "./call.mjs";
 import { isArrayBuffer, isUint8Array } from "./realm.mjs";
 
 // A response's bytes are read as `Response.text()` reads them: UTF-8, a BOM dropped, a bad
@@ -39,15 +40,14 @@ export function makeParsers(glue) {
   });
   const parseUserDetail = guard((body) => JSON.parse(glue.parseUserDetailJson(bodyText(body, "parseUserDetail"))));
   // One user has no `warnings` list of its own (a page and a detail have): what the parser
-  // coerced or met unknown goes to `onWarning`, each message once (what it throws is ignored).
+  // coerced or met unknown goes to `onWarning`, each message once (what it throws, or the
+  // promise it returns rejects with, is ignored: `ignoringFailures`, as the client's hooks).
   const parseUser = guard((obj, options) => {
     checkOptions(options ?? {}, ["onWarning"], "parseUser");
     const onWarning = options?.onWarning;
     if (onWarning != null && typeof onWarning !== "function") throw new VomoError("invalid_input", "parseUser: onWarning must be a function");
     const { user, warnings } = JSON.parse(glue.parseUserJson(bodyText(obj, "parseUser")));
-    for (const w of onWarning ? warnings : []) {
-      try { onWarning(w); } catch { /* for display */ }
-    }
+    if (onWarning) warnings.forEach(ignoringFailures(onWarning));
     return user;
   });
   return { parseUserPage, parseUserDetail, parseUser };

@@ -1,6 +1,7 @@
 import { VomoError, settle } from "./errors.mjs";
 import { checkOptions } from "./options.mjs";
-import { markStoreClass, storedText } from "./store-class.mjs";
+import { storedText } from "./store-value.mjs";
+import { markClass } from "./class-mark.mjs";
 
 /** A store in memory: `{ get(key) -> string|null, set(key, value) }`. Not durable. */
 export class MemoryStore {
@@ -27,7 +28,7 @@ export class MemoryStore {
     return this.#map.size;
   }
 }
-markStoreClass(MemoryStore, "MemoryStore");
+markClass(MemoryStore, "MemoryStore");
 
 export function requireStore(store, who) {
   if (store == null || typeof store.get !== "function" || typeof store.set !== "function") {

@@ -7,7 +7,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import { VomoError } from "../facade/errors.mjs";
 import { checkOptions } from "../facade/options.mjs";
-import { markStoreClass, storedText } from "../facade/store-class.mjs";
+import { storedText } from "../facade/store-value.mjs";
+import { markClass } from "../facade/class-mark.mjs";
 import { releaseLock, takeLock } from "./file-lock.mjs";
 import { makeDirectory } from "./make-dir.mjs";
 
@@ -177,4 +178,4 @@ export class FileStore {
     }
   }
 }
-markStoreClass(FileStore, "FileStore");
+markClass(FileStore, "FileStore");

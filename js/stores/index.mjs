@@ -5,7 +5,8 @@
 
 import { VomoError } from "../facade/errors.mjs";
 import { checkOptions } from "../facade/options.mjs";
-import { markStoreClass, storedText } from "../facade/store-class.mjs";
+import { storedText } from "../facade/store-value.mjs";
+import { markClass } from "../facade/class-mark.mjs";
 
 function need(value, methods, what) {
   if (value == null || methods.some((m) => typeof value[m] !== "function")) {
@@ -125,5 +126,5 @@ export class KvStore {
 }
 
 for (const [Class, name] of [[LocalStorageStore, "LocalStorageStore"], [DurableObjectStore, "DurableObjectStore"], [KvStore, "KvStore"]]) {
-  markStoreClass(Class, name);
+  markClass(Class, name);
 }

@@ -33,6 +33,14 @@ test("parseUser's onWarning hears what the parser coerced or met unknown, each o
   assert.deepEqual(heard, pageWarnings, "the same messages a page gives, without its data[i] prefix");
   assert.deepEqual(parseUser(raw), user, "without onWarning: the same user");
   assert.doesNotThrow(() => parseUser(raw, { onWarning: () => { throw new Error("a display that fails"); } }));
+  // An async hook that rejects is no unhandled rejection (which ends a Node process).
+  let unhandled = 0;
+  const count = () => { unhandled++; };
+  process.on("unhandledRejection", count);
+  parseUser(raw, { onWarning: async () => { throw new Error("a log sink that is down"); } });
+  await new Promise((r) => setImmediate(r)); // unhandledRejection is raised once the microtasks are done
+  process.off("unhandledRejection", count);
+  assert.equal(unhandled, 0);
   assert.throws(() => parseUser(raw, { onWarn: () => {} }), (e) => e.kind === "invalid_input" && /unknown option "onWarn"/.test(e.message));
   assert.throws(() => parseUser(raw, { onWarning: "log" }), (e) => e.kind === "invalid_input" && /onWarning must be a function/.test(e.message));
 });

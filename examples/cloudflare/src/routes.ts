@@ -33,8 +33,7 @@ async function sha256(text: string): Promise<ArrayBuffer> {
  *  scheme in any case (RFC 9110: `bearer` is `Bearer`); the secret without the line break a
  *  `wrangler secret put` from a pipe or a file can leave at its end (as VOMO_TOKEN_<ID>'s). */
 async function authorized(request: Request, env: AppEnv): Promise<boolean> {
-  const header = (request.headers.get("authorization") ?? "").trim();
-  const given = /^bearer +/i.test(header) ? header.replace(/^bearer +/i, "") : "";
+  const given = /^bearer +(.+)$/i.exec((request.headers.get("authorization") ?? "").trim())?.[1] ?? "";
   const expected = (env.ADMIN_TOKEN ?? "").trim();
   if (!expected || !given) return false;
   return crypto.subtle.timingSafeEqual(await sha256(given), await sha256(expected));
