@@ -54,4 +54,10 @@ test("a body given as bytes (Uint8Array, Buffer, ArrayBuffer) is read as its UTF
   const one = JSON.stringify({ data: page().data[0] });
   assert.deepEqual(parseUserDetail(new TextEncoder().encode(one)), parseUserDetail(one));
   assert.deepEqual(parseUser(new TextEncoder().encode(JSON.stringify(page().data[0]))), parseUser(page().data[0]));
+  // Differential against the platform's own reading: a BOM and a byte that is no UTF-8 in a
+  // name, as Response.text() decodes them (U+FFFD), for every body form.
+  const bad = Buffer.concat([Buffer.from("\ufeff"), Buffer.from(text.replace(/"first_name":"[^"]*"/, '"first_name":"Jos__"')).subarray(0)]);
+  bad[bad.indexOf("Jos__") + 3] = 0xe9; // Latin-1 é: not UTF-8
+  assert.deepEqual(parseUserPage(new Uint8Array(bad)), parseUserPage(await new Response(bad).text()));
+  assert.equal(parseUserPage(bad).data[0].firstName, "Jos\ufffd_");
 });
