@@ -293,6 +293,9 @@ test("POST /customers/:id/resync forgets the state of the other API: the slice i
   const refused = await b.call("POST", "/customers/acme/resync");
   assert.equal(refused.status, 409, refused.text);
   assert.match(refused.body.error, /a slice of this customer is polling now/);
+  // A second "poll now" meanwhile: 409, so `curl -f` sees that it did not run.
+  const second = await b.call("POST", "/customers/acme/poll");
+  assert.deepEqual([second.status, second.body.ok, second.body.error?.kind], [409, false, "busy"], second.text);
   assert.equal((await slice).ok, true);
   w.B.configure({ latencyMs: 0 });
   const quiet = await b.pollNow("acme");

@@ -1,7 +1,8 @@
 // The operations API, behind `Authorization: Bearer <ADMIN_TOKEN>`:
 //   GET    /customers             -> the customers polled, and those refused with the reason
 //   GET    /customers/:id/health  -> health, the last poll's outcome, metrics (never a token)
-//   POST   /customers/:id/poll    -> runs one slice now and returns its outcome
+//   POST   /customers/:id/poll    -> runs one slice now and returns its outcome (not 200 when
+//                                    it failed: pollStatus)
 //   POST   /customers/:id/accept-base-url -> binds its state to the current VOMO_BASE_URL,
 //                                    checkpoint kept (customer-poller.ts, bind)
 //   POST   /customers/:id/resync  -> forgets its poller state and schedules a slice now: a
@@ -15,6 +16,7 @@ import { CUSTOMER_ID_RULE, ConfigError, clientFor, invalidCustomerId, listedCust
 import { log } from "./log";
 import { KEY_RULE, validKey } from "./vault";
 import { registry } from "./registry";
+import type { SliceOutcome } from "./customer-poller";
 
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body, null, 2), { status, headers: { "content-type": "application/json", ...headers } });
@@ -118,5 +120,20 @@ export async function handle(request: Request, env: AppEnv): Promise<Response> {
     const outcome = await stub.resync(customerId);
     return json(outcome, "error" in outcome ? 409 : 200);
   }
-  return json(action === "health" ? await stub.health(customerId) : await stub.pollNow(customerId));
+  if (action === "health") return json(await stub.health(customerId));
+  const outcome = await stub.pollNow(customerId);
+  return json(outcome, pollStatus(outcome));
+}
+
+/**
+ * The status of a "poll now" answer, so that `curl -f` and a monitor see a failed slice: 200
+ * when it ran, 409 while another slice of the customer runs, 503 for a setting that cannot
+ * work, 500 for a fault of this Worker or the package ("other", "internal"), and 502 for the
+ * rest: VOMO or the sink failed it (a refused token included). The body is the outcome.
+ */
+function pollStatus({ ok, error }: SliceOutcome): number {
+  if (ok) return 200;
+  if (error?.kind === "busy") return 409;
+  if (error?.kind === "config") return 503;
+  return error?.kind === "other" || error?.kind === "internal" ? 500 : 502;
 }
