@@ -36,8 +36,9 @@ function makePoller() {
     store: new LocalStorageStore(localStorage, prefix()),
     customerId: form.customerId.value.trim(),
     participations: form.participations.value,
+    // The name and the email each a piece of their own (feed: each string in its own <bdi>).
     onUser: ({ kind, user, anonymized }) =>
-      feed(kind, `user #${user.id} ${user.fullName} <${user.email}> updated ${user.updatedAt}`, anonymized ? " " : null,
+      feed(kind, `user #${user.id} `, user.fullName, " <", user.email, `> updated ${user.updatedAt}`, anonymized ? " " : null,
         anonymized ? badge("anonymized") : null),
     onParticipation: ({ kind, userId, participation, before }) =>
       feed(`participation ${kind}`, `user #${userId}: ${partText(participation)}${before ? ` (was ${partText(before)})` : ""}`),
@@ -92,6 +93,10 @@ export function setupChanges() {
     }
   });
   cancel.addEventListener("click", () => controller?.abort());
+  // A tab that goes away mid-poll (reload, close, navigation) stops its poll, which then gives
+  // the customer's lease back, as an import does (import.mjs): a poll cut off with its page
+  // would hold it for 2 minutes, refusing Poll now and Forget in the next page.
+  window.addEventListener("pagehide", () => { controller?.abort(); reconciling?.abort(); });
 
   // One reconcile at a time, with its progress and its own Cancel (a listing of every user
   // takes minutes on a large organization). It reads the saved state only and holds no

@@ -10,7 +10,7 @@ import { importRoster, parseRosterCsv, toRosterCsv } from "vomo-users";
 import { $, el, cell, row, errorText, say, duration } from "./ui.mjs";
 import { requireClient, currentClient, onClient, apiScope, work } from "./session.mjs";
 import { inOneTab, ANOTHER_TAB } from "./one-tab.mjs";
-import { progressStore, forgetImport, finishedList, finished, storageFull, fullStorageAdvice } from "./saved-imports.mjs";
+import { progressStore, forgetImport, finishedList, finished, storageFull, fullStorageAdvice, roomFor } from "./saved-imports.mjs";
 
 // Per API (see apiScope): the unfinished imports, `{ [key]: { fileName, state } }` with state
 // "running" or "paused" (their progress and lease: saved-imports.mjs). A finished one leaves
@@ -42,13 +42,14 @@ const fieldList = (fields) => Object.entries(fields).map(([f, m]) => `${f}: ${m.
 
 let current = null;        // { key, fileName, parsed }
 let controller = null;     // the running import's AbortController
+let starting = false;      // Start or Resume clicked, the tab's Web Lock not yet granted
 let downloadUrl = null;
 
 /** The controls for the state now: one import at a time (no other file picked, started or
  *  forgotten while one runs), and nothing to start or forget without a connection (the saved
  *  progress is kept per API). */
 function setButtons() {
-  const running = controller !== null;
+  const running = controller !== null || starting;
   const connected = currentClient() !== null;
   const paused = connected && !!current && readResume(current.key) !== null;
   $("csv-file").disabled = running;
@@ -138,9 +139,23 @@ function showResults(result, records, lineErrors) {
 
 /** Runs the import of the current file, in one tab at a time (another tab's Resume is refused). */
 async function run() {
-  const { key, fileName } = current;
-  if (await inOneTab(`${resumeKey()}:${key}`, importHere) === ANOTHER_TAB) {
-    say($("import-summary"), `another tab of this page is importing ${fileName}: follow it there`, true);
+  if (controller || starting) return; // a double click: the first one runs it
+  const { key, fileName, parsed } = current;
+  const tooBig = roomFor(parsed.records, key, apiScope());
+  if (tooBig) {
+    say($("import-summary"), `${fileName} not imported: ${parsed.records.length.toLocaleString("en")} records; ${tooBig}`, true);
+    return;
+  }
+  starting = true;
+  setButtons();
+  const first = () => { starting = false; return importHere(); };
+  try {
+    if (await inOneTab(`${resumeKey()}:${key}`, first) === ANOTHER_TAB) {
+      say($("import-summary"), `another tab of this page is importing ${fileName}: follow it there`, true);
+    }
+  } finally {
+    starting = false;
+    setButtons();
   }
 }
 

@@ -2,7 +2,7 @@
 // ./config.json (written by `npm run admin` or a static build; absent is fine), wire the screens.
 import init from "vomo-users";
 import { $, errorText, say } from "./ui.mjs";
-import { connect, disconnect, onClient } from "./session.mjs";
+import { connect, disconnect, onClient, apiScope } from "./session.mjs";
 import { setupUsers } from "./users.mjs";
 import { setupDetail } from "./detail.mjs";
 import { setupUpsert } from "./upsert.mjs";
@@ -45,13 +45,14 @@ function setupConnect(config) {
     try {
       // One request proves the URL and the token (session.mjs); the screens wait for it.
       const total = await connecting;
-      say(out, `connected to ${form.baseUrl.value.trim()}: ${total} users`);
+      say(out, `connected to ${apiScope()}: ${total} users`); // the URL as the client reads it
     } catch (e) {
       if (e?.superseded) return; // a newer Connect or Forget says what happened
       say(out, `not connected: ${errorText(e)}`, true);
       $("disconnect-button").disabled = true;
     }
   });
+  $("connect-button").disabled = false; // the handler above is in place: Enter connects
   $("disconnect-button").addEventListener("click", () => {
     disconnect();
     form.token.value = "";

@@ -9,9 +9,9 @@ const PROGRESS_PREFIX = "vomo-admin:import-progress:";
 const progressPrefix = (scope = apiScope()) => `${PROGRESS_PREFIX}${scope}|`;
 // The finished imports whose progress is kept, per API, newest last: a file picked again
 // among them lists its results without sending; older ones are removed. localStorage holds
-// about 5 MiB per origin (2.6 million characters: it stores UTF-16), and an import's progress
-// takes about 450 characters a row: three finished 5,000-row imports (6.7 million) would not
-// fit. So besides the last KEEP_FINISHED, the finished imports kept take FINISHED_BUDGET
+// a few million characters per origin (5.2 million in Chromium; browsers do not say), and an
+// import's progress takes about 500 characters a row (each settled record with its user):
+// three finished 5,000-row imports (7.5 million) would not fit. So besides the last KEEP_FINISHED, the finished imports kept take FINISHED_BUDGET
 // characters at most between them (the newest is always kept), which leaves the rest for the
 // import running and the poll state; and a run that finds the storage full anyway frees the
 // finished imports' progress of every API (`makeRoom`) and says so.
@@ -93,6 +93,73 @@ export async function finished(key, scope) {
     left -= size;
   }
   await forgetFinished(scope, keep);
+}
+
+/**
+ * What an import's progress takes for one record, at the least: its settled record with its
+ * user in the snapshot, in which the email, the names and the external id appear twice each.
+ * Measured in a LocalStorageStore (checkpointEvery 10): a 6,000-row roster's snapshot took
+ * 381 characters a record, 297 beyond twice those four values; the whole progress took 431-546
+ * a record (the log holds records the snapshot holds too) and up to 762 while the snapshot was
+ * rewritten. A lower bound, so that a file is refused only when it cannot fit; one between
+ * that and the peak may still stop part-way (then it says so, and what to remove).
+ */
+const recordChars = (r) => 290 + 2 * [r.email, r.firstName, r.lastName, r.externalId].reduce((n, v) => n + (v?.length ?? 0), 0);
+const PROBE = "vomo-admin:probe";
+
+/** Whether localStorage takes `n` more characters now (written and removed at once). */
+function fits(n) {
+  if (n <= 0) return true;
+  try {
+    localStorage.setItem(PROBE, "x".repeat(n));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    localStorage.removeItem(PROBE);
+  }
+}
+
+/** The characters localStorage takes before it is full, to 64 Ki: no browser says. */
+function freeChars() {
+  const step = 1 << 16;
+  let lo = 0;
+  let hi = step;
+  while (fits(hi)) [lo, hi] = [hi, hi * 2];
+  while (hi - lo > step) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    if (fits(mid)) lo = mid; else hi = mid;
+  }
+  return lo;
+}
+
+/** Characters the saved results of every API's finished imports take: what makeRoom frees. */
+function finishedChars() {
+  let n = 0;
+  for (let i = 0; i < localStorage.length; i++) {
+    const k = localStorage.key(i);
+    if (k.startsWith(`${FINISHED}:`)) for (const key of finishedList(k.slice(FINISHED.length + 1))) n += savedChars(key, k.slice(FINISHED.length + 1));
+  }
+  return n;
+}
+
+/**
+ * Whether the progress of an import of `records` records (`key`, API `scope`) can fit in
+ * localStorage, with what it saved already and the finished imports' results that makeRoom
+ * would remove: null when it can, else the advice to show instead of starting. A run that
+ * cannot fit would stop part-way at every Resume (a 50,000-row roster stopped at 9,589).
+ */
+export function roomFor(records, key, scope) {
+  const each = records.reduce((n, r) => n + recordChars(r), 0) / Math.max(1, records.length);
+  const need = Math.round(records.length * each) - savedChars(key, scope);
+  const removable = finishedChars();
+  if (fits(need - removable)) return null;
+  const room = freeChars() + removable;
+  const most = Math.floor(room / each);
+  return `its progress needs about ${need.toLocaleString("en")} characters of this browser's storage for the page `
+    + `(${Math.round(each)} or more a record), which has room for about ${room.toLocaleString("en")} (about ${most.toLocaleString("en")} records): `
+    + "import it in smaller files, or with the command line (`vomo-users import`, which keeps its progress on disk), "
+    + "or Forget the saved poll state or import progress of an API or file no longer needed";
 }
 
 /** Whether `e` comes of a write the browser refused for a full localStorage: its QuotaExceededError

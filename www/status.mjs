@@ -16,7 +16,7 @@ export function setupStatus() {
     const observed = span >= 1 ? ((s.requests - first.requests) / span).toFixed(1) : "…";
     const w = clientWarnings();
     fillDl($("client-stats"), [["request rate (last 5 s)", `${observed} requests/s`],
-      ["rate limit", `${client.currentRate()} requests/s${currentRateOption() === "auto" ? " (auto: learned from the server's answers)" : ""}`], ["requests", s.requests], ["retries", s.retries],
+      ["rate limit", `${+client.currentRate().toFixed(2)} requests/s${currentRateOption() === "auto" ? " (auto: learned from the server's answers)" : ""}`], ["requests", s.requests], ["retries", s.retries],
       ["429 responses", s.rateLimited], ["errors", s.errors],
       ["parse warnings", w.count ? `${w.count} (last: ${w.last})` : "0"]]);
   };

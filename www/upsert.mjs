@@ -2,7 +2,7 @@
 // own rules before sending (invalid_input) and turns a 422 into `validation`; both carry
 // `fields`, shown next to their inputs. Find uses findUserByEmail (exact, case-insensitive).
 import { $, el, errorText, say, badge } from "./ui.mjs";
-import { requireClient, work } from "./session.mjs";
+import { requireClient, currentClient, work } from "./session.mjs";
 
 const FIELDS = { firstName: "first_name", lastName: "last_name", email: "email", phone: "phone", birthday: "birthday",
   gender: "gender", role: "role", address: "address", org: "org", inviteCode: "invite_code", password: "password" };
@@ -26,6 +26,15 @@ function showFieldErrors(fields) {
   return other;
 }
 
+/** What a failed upsert means for the user: refused before sending, refused by the server, or
+ *  unknown (no answer: the request may have been saved). */
+function outcomeOf(e) {
+  if (e?.kind === "invalid_input") return "not sent";
+  if (e?.status) return "rejected by the server";
+  const unknown = "the server may have saved it: Find by email tells";
+  return e?.kind === "aborted" ? `stopped before an answer (${unknown})` : `no answer from the server (${unknown})`;
+}
+
 export function setupUpsert() {
   const form = $("upsert-form");
   const result = $("upsert-result");
@@ -34,6 +43,10 @@ export function setupUpsert() {
     clearFieldErrors(form);
     const input = {};
     for (const [name, wire] of Object.entries(FIELDS)) input[name] = $(`u-${wire}`).value;
+    // One at a time: a second click while the first is sent would send the user again and
+    // report the one just created as "updated".
+    const submit = ev.submitter ?? form.querySelector("button[type=submit]");
+    submit.disabled = true;
     say(result, "sending…");
     try {
       const { user, created, uncertain } = await requireClient().upsertUser(input, { signal: work().signal });
@@ -46,10 +59,11 @@ export function setupUpsert() {
       $("u-password").value = "";
     } catch (e) {
       const other = showFieldErrors(e?.fields);
-      const where = e?.kind === "invalid_input" ? "not sent" : "rejected by the server";
-      say(result, `${where}: ${errorText(e)}${other.length ? ` (${other.join("; ")})` : ""}`, true);
+      say(result, `${outcomeOf(e)}: ${errorText(e)}${other.length ? ` (${other.join("; ")})` : ""}`, true);
       const first = Object.values(FIELDS).filter((f) => e?.fields?.[f]).map((f) => $(`u-${f}`))[0];   // in form order
       first?.focus();
+    } finally {
+      submit.disabled = !currentClient();
     }
   });
 

@@ -6,12 +6,23 @@ import { showDetail } from "./detail.mjs";
 
 const DATE_FILTERS = ["updatedAfter", "updatedBefore", "createdAfter", "createdBefore"];
 
-/** The form's filters: datetime-local values (local time) to ISO instants; empty ones left out. */
+/** Rows the table shows at most: a table of thousands re-lays itself out on every page (a
+ *  listing of 5,000 users took 31 s in Chromium against 2.5 s without the table); the count
+ *  goes on past it. The Import screen caps its tables the same way. */
+export const TABLE_MAX = 1000;
+
+/** The form's filters: datetime-local values (local time) to ISO instants; empty ones left out.
+ *  Throws `invalid_input` naming the filter for a time no ISO instant has (year 275760). */
 export function readFilters(form) {
   const filters = {};
   for (const name of DATE_FILTERS) {
     const v = form.elements[name].value;
-    if (v) filters[name] = new Date(v).toISOString();
+    if (!v) continue;
+    const at = new Date(v);
+    if (Number.isNaN(at.getTime())) {
+      throw Object.assign(new Error(`${form.elements[name].labels?.[0]?.textContent ?? name}: ${v} is not a time the API can be asked about`), { kind: "invalid_input" });
+    }
+    filters[name] = at.toISOString();
   }
   for (const name of ["nameLike", "emailLike"]) {
     const v = form.elements[name].value.trim();
@@ -45,6 +56,8 @@ function userRow(user, warnings) {
     cell(user.membershipStatus), cell(user.membershipRole), cell(user.createdAt), cell(user.updatedAt), warn);
 }
 
+const shown = (n) => (n > TABLE_MAX ? `; the table shows the first ${TABLE_MAX}: narrow the filters to see the others` : "");
+
 export function setupUsers() {
   const form = $("users-form");
   const cancel = $("users-cancel");
@@ -72,15 +85,16 @@ export function setupUsers() {
         pages += 1;
         total ??= page.meta.total;
         const { rows, pageLevel } = warningsByRow(page);
-        body.append(...page.data.map((u, i) => userRow(u, rows[i])));
+        const room = Math.max(0, TABLE_MAX - body.rows.length);
+        body.append(...page.data.slice(0, room).map((u, i) => userRow(u, rows[i])));
         pageWarnings.append(...pageLevel.map((w) => el("li", {}, `page ${page.meta.currentPage}: ${w}`)));
         n += page.data.length;
-        say(count, `${n} of ${total} users (page ${pages})…`);
+        say(count, `${n} of ${total} users (page ${pages})…${shown(n)}`);
       }
-      say(count, `${n} users listed (${pages} page${pages === 1 ? "" : "s"})`);
+      say(count, `${n} users listed (${pages} page${pages === 1 ? "" : "s"})${shown(n)}`);
     } catch (e) {
       // A listing replaced by a newer one says nothing: the status line is the newer one's.
-      if (controller === mine) say(count, `${n} users listed, then stopped: ${errorText(e)}`, e?.kind !== "aborted");
+      if (controller === mine) say(count, `${n} users listed${shown(n)}, then stopped: ${errorText(e)}`, e?.kind !== "aborted");
     } finally {
       if (controller === mine) { cancel.disabled = true; controller = null; }
     }

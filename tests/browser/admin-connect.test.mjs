@@ -106,9 +106,14 @@ test("admin: user text cannot reorder a feed line (bidi isolated); the admin ser
   await page.click("#poll-run");
   await waitText(page, "#poll-status", /^poll (done|stopped)/);
   await page.waitForFunction(() => [...document.querySelectorAll("#poll-feed li")].some((li) => li.textContent.includes("\u202E")));
-  const isolated = await page.evaluate(() => [...document.querySelectorAll("#poll-feed li")].find((li) => li.textContent.includes("\u202E"))
-    .querySelector("bdi")?.textContent.includes("\u202E"));
-  assert.equal(isolated, true, "the name is inside a <bdi>");
+  // The name alone in its <bdi>, the email in another: the override reorders neither the
+  // email nor the time after it.
+  const pieces = await page.evaluate(() => [...[...document.querySelectorAll("#poll-feed li")].find((li) => li.textContent.includes("\u202E"))
+    .querySelectorAll("bdi")].map((b) => b.textContent));
+  const user = sim.getUser(id);
+  assert.ok(pieces.includes(`${user.first_name} ${user.last_name}`), `the name in a <bdi> of its own: ${JSON.stringify(pieces)}`);
+  assert.ok(pieces.includes(user.email), `the email in a <bdi> of its own: ${JSON.stringify(pieces)}`);
+  assert.equal(pieces.filter((p) => p.includes("\u202E")).length, 1);
 
   const res = await fetch(site.url);
   assert.equal(res.headers.get("x-frame-options"), "DENY");

@@ -78,8 +78,47 @@ test("admin import: a full localStorage stops an import; the page frees the fini
   await page.setInputFiles("#csv-file", csv("c.csv", roster("c", 300)));
   assert.match(await waitText(page, "#import-summary", /^c\.csv/), /A paused import of this file was found/);
   await fill();
-  assert.match(await runImport(page, "#import-resume"),
-    /^stopped: this page's storage in the browser is full, and no finished import's results are left to remove: Forget the saved poll state or import progress of an API or file no longer needed, or clear this site's data in the browser's settings$/);
+  // Full once more: c.csv's Resume cannot fit what is left of it, and says so before sending.
+  const sent = sim.log().length;
+  await page.$eval("#import-summary", (e) => { e.textContent = ""; });
+  await page.click("#import-resume");
+  assert.match(await waitText(page, "#import-summary", /not imported/),
+    /^c\.csv not imported: 300 records; its progress needs about [\d,]+ characters of this browser's storage for the page \(\d+ or more a record\), which has room for about [\d,]+ \(about \d+ records\): import it in smaller files, or with the command line/);
+  assert.equal(sim.log().length, sent, "nothing sent");
+  // A poll in it, with nothing of the page's own left to remove: what the operator can do instead.
+  await page.click("#poll-run");
+  assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/),
+    /^poll stopped: this page's storage in the browser is full, and no finished import's results are left to remove: Forget the saved poll state or import progress of an API or file no longer needed, or clear this site's data in the browser's settings$/);
+  await assertClean(admin);
+});
+
+test("admin import: a roster whose progress cannot fit in the browser's storage is refused before anything is sent, naming how many records fit", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 3, seed: 5 } });
+  const { page, sim } = admin;
+  await connect(page, { rps: 400 });
+  sim.clearLog();
+  // 20,000 rows: at 376 characters or more a record (290 and twice the id, names and email),
+  // more than Chromium's 5.2 million.
+  const n = 20_000;
+  await page.setInputFiles("#csv-file", csv("huge.csv", roster("huge", n)));
+  await waitText(page, "#import-summary", /^huge\.csv: 20000 records/);
+  await page.click("#import-start");
+  const said = await waitText(page, "#import-summary", /not imported|import of|stopped/);
+  const m = /^huge\.csv not imported: 20,000 records; its progress needs about ([\d,]+) characters of this browser's storage for the page \((\d+) or more a record\), which has room for about ([\d,]+) \(about ([\d,]+) records\): /.exec(said);
+  assert.ok(m, said);
+  const [need, each, room, most] = [m[1], m[2], m[3], m[4]].map((x) => Number(x.replaceAll(",", "")));
+  // Each record: 290 + 2 x (`huge-i`, `Vol<i>`, `Teer`, `vol<i>@huge.example`).
+  const expected = Array.from({ length: n }, (_, i) => 290 + 2 * (`huge-${i}`.length + `Vol${i}`.length + 4 + `vol${i}@huge.example`.length))
+    .reduce((x, y) => x + y);
+  assert.ok(Math.abs(need - expected) <= 1, `${need} against ${expected}`);
+  assert.equal(each, Math.round(expected / n));
+  assert.ok(room > 4_000_000 && room < need, `room ${room}`);
+  assert.ok(Math.abs(most - room / (expected / n)) <= 1, `${most} records`);
+  assert.equal(sim.log().length, 0, "nothing sent");
+  assert.equal(await page.evaluate(() => localStorage.getItem("vomo-admin:probe")), null, "the probe is gone");
+  assert.equal(await page.isDisabled("#import-start"), false, "nothing started: the button is back");
+  // A file that fits is taken: 1,000 records.
+  assert.match(await importFile(page, csv("part.csv", roster("part", 1_000))), /^import of part\.csv finished: 1000 created/);
   await assertClean(admin);
 });
 

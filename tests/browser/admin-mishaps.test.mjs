@@ -1,0 +1,130 @@
+// Admin page: what users do by accident. Enter pressed before the package has loaded, a
+// double click on Create or update and on Start import, a reload in the middle of a poll, an
+// upsert whose server goes away, a listing of more users than the table shows, a date no
+// instant has, and a phone-sized window. Each was found by using the page from outside.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { openAdmin, connect, waitText, assertClean } from "./admin-kit.mjs";
+
+const posts = (sim) => sim.log().filter((e) => e.method === "POST");
+
+test("admin mishaps: Enter in the token field before the package has loaded submits nothing (the token in no URL, no console line)", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 5, seed: 2 } });
+  const { page, sim, site, seen } = admin;
+  // The package's .wasm held back until the test lets it go: the form is there, its handler is not.
+  let release;
+  const held = new Promise((ok) => { release = ok; });
+  await page.route("**/*.wasm", async (route) => { await held; await route.continue(); });
+  await page.goto(site.url);
+  await page.waitForSelector("#token");
+  assert.equal(await page.textContent("#app-status"), "loading the package…", "the package is not loaded yet");
+  await page.fill("#token", sim.token);
+  await page.press("#token", "Enter");
+  await page.press("#base-url", "Enter");
+  release();
+  await waitText(page, "#app-status", /^(ready|error)/);
+  assert.equal(new URL(page.url()).search, "", "the page did not navigate with the form's fields");
+  assert.ok(seen.console.every((l) => !l.includes("token=")), seen.console.join("\n"));
+  assert.match(await connect(page), /^connected/, "once loaded, Connect works");
+  await assertClean(admin);
+});
+
+test("admin mishaps: a double click on Create or update sends once and says created; Start import double-clicked runs once without a false 'another tab'", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 5, seed: 2 } });
+  const { page, sim } = admin;
+  await connect(page);
+  sim.configure({ latencyMs: 300 });
+  sim.clearLog();
+  await page.fill("#u-first_name", "Dora");
+  await page.fill("#u-last_name", "Double");
+  await page.fill("#u-email", "dora.double@example.org");
+  await page.dblclick("#upsert-form button[type=submit]");
+  const said = await waitText(page, "#upsert-result", /^(created|updated|not sent|rejected|no answer)/);
+  assert.match(said, /^created user #\d+ Dora Double/);
+  assert.equal(posts(sim).length, 1, "one POST");
+
+  sim.configure({ latencyMs: 50 });
+  sim.clearLog();
+  const rows = Array.from({ length: 6 }, (_, i) => `Ann${i},Clicker,ann${i}.clicker@example.org`);
+  await page.setInputFiles("#csv-file", { name: "twice.csv", mimeType: "text/csv", buffer: Buffer.from(`first_name,last_name,email\n${rows.join("\n")}\n`) });
+  await waitText(page, "#import-summary", /^twice\.csv: 6 records/);
+  await page.dblclick("#import-start");
+  const done = await waitText(page, "#import-summary", /^(import of twice\.csv finished|stopped|another tab)/);
+  assert.match(done, /^import of twice\.csv finished: 6 created/);
+  assert.equal(await page.$eval("#import-summary", (n) => n.classList.contains("error")), false);
+  assert.equal(posts(sim).length, 6, "each record sent once");
+  await assertClean(admin);
+});
+
+test("admin mishaps: a reload in the middle of a poll gives the customer's lease back: Poll now and Forget work at once in the new page", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 60, seed: 4 } });
+  const { page, sim } = admin;
+  await connect(page);
+  sim.configure({ latencyMs: 400 });
+  const sent = sim.log().length;
+  await page.click("#poll-run");
+  await page.waitForFunction(() => /^polling/.test(document.querySelector("#poll-status").textContent));
+  // The poll is under way (a page request out), then the page goes.
+  for (let i = 0; sim.log().length <= sent; i++) await new Promise((ok) => setImmediate(ok));
+  await page.reload();
+  await waitText(page, "#app-status", /^ready/);
+  sim.configure({ latencyMs: 0 });
+  await connect(page);
+  await page.click("#poll-run");
+  const after = await waitText(page, "#poll-status", /^poll (done|stopped)/);
+  assert.match(after, /^poll done: /, "no busy lease left by the page that went");
+  await page.click("#poll-forget");
+  assert.match(await waitText(page, "#poll-status", /forget|forgotten|saved poll state/), /^saved poll state of customer .* forgotten/);
+  await assertClean(admin);
+});
+
+test("admin mishaps: an upsert that gets no answer says the server may have saved it (not 'rejected by the server')", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 5, seed: 2 } });
+  const { page, sim } = admin;
+  await connect(page);
+  sim.injectFault({ path: "/v1/users", type: "reset", times: "always" });
+  await page.fill("#u-first_name", "Nora");
+  await page.fill("#u-last_name", "Answer");
+  await page.fill("#u-email", "nora.answer@example.org");
+  await page.click("#upsert-form button[type=submit]");
+  const said = await waitText(page, "#upsert-result", /^(created|updated|not sent|rejected|no answer)/, 120_000);
+  assert.match(said, /^no answer from the server \(the server may have saved it: Find by email tells\): \[network\] /);
+  assert.equal(await page.isDisabled("#upsert-form button[type=submit]"), false, "the button is back");
+  sim.clearFaults();
+  // The browser's own line for each reset connection (the fault above), and nothing else.
+  admin.seen.errors = admin.seen.errors.filter((e) => e !== "console: Failed to load resource: net::ERR_EMPTY_RESPONSE");
+  await assertClean(admin);
+});
+
+test("admin mishaps: a listing past the table's 1000 rows counts every user and shows the first 1000; a date no instant has names its filter", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 1020, seed: 9 } });
+  const { page, sim } = admin;
+  await connect(page, { rps: 500 });
+  await page.click("#users-list");
+  const said = await waitText(page, "#users-count", /users listed/, 120_000);
+  assert.equal(said, `1020 users listed (68 pages); the table shows the first 1000: narrow the filters to see the others`);
+  assert.equal(await page.$$eval("#users-table tbody tr", (r) => r.length), 1000);
+  const firstIds = await page.$$eval("#users-table tbody tr", (r) => r.slice(0, 3).map((tr) => Number(tr.dataset.id)));
+  assert.deepEqual(firstIds, sim.listAll().slice(0, 3).map((u) => u.id));
+
+  const before = sim.log().length;
+  // The field's own maximum: no Date is that late without a sign before its year.
+  await page.fill("#f-updated-after", "275760-09-13T00:00");
+  await page.click("#users-list");
+  const refused = await waitText(page, "#users-count", /stopped/);
+  assert.match(refused, /^0 users listed, then stopped: \[invalid_input\] Updated after: 275760-09-13T00:00 is not a time the API can be asked about$/);
+  assert.equal(sim.log().length, before, "nothing sent");
+  await assertClean(admin);
+});
+
+test("admin mishaps: in a 360 px window nothing is wider than the window", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 20, seed: 2 } });
+  const { page } = admin;
+  await connect(page);
+  await page.click("#users-list");
+  await waitText(page, "#users-count", /users listed/);
+  await page.setViewportSize({ width: 360, height: 700 });
+  const widths = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, view: window.innerWidth }));
+  assert.ok(widths.doc <= widths.view, `document ${widths.doc} px in a ${widths.view} px window`);
+  await assertClean(admin);
+});
