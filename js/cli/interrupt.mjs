@@ -1,4 +1,4 @@
-// Ctrl-C (SIGINT) and SIGTERM as an AbortSignal, so that a long command stops cleanly: the
+// Ctrl-C (SIGINT), SIGTERM and SIGHUP (the terminal closed, an SSH session dropped) as an AbortSignal, so that a long command stops cleanly: the
 // package's importRoster saves its progress and the poller keeps its checkpoint when their
 // signal fires. A second Ctrl-C exits at once. A command may also stop this way when the
 // reader of its stdout goes away (`vomo-users poll --json | consumer`, and the consumer
@@ -8,28 +8,31 @@
 /** The stdout-closed handler of the running command, if it has one (main.mjs calls it). */
 export const stdoutWatch = { onClosed: null };
 
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"];
+
 /**
- * Listens until dispose(); `signal` fires on the first SIGINT/SIGTERM, and, with
- * `stdoutClosed` (a message for stderr), when stdout's reader goes away: `stdoutClosed()`
+ * Listens until dispose(); `signal` fires on the first SIGINT/SIGTERM/SIGHUP, and, with
+ * `stdoutClosed` (the write error to a message for stderr), when stdout's reader goes away
+ * or a write to it fails: `stdoutClosed()`
  * on the result then says so.
  */
 export function interruptSignal(out, message, { stdoutClosed = null } = {}) {
   const controller = new AbortController();
   let closed = false;
-  const handler = () => {
+  const handler = (signal) => {
     if (controller.signal.aborted) {
       out.err("vomo-users: interrupted again: exiting at once");
       process.exit(1);
     }
-    if (message) out.err(message);
+    // `message` names Ctrl-C; another signal is named as itself.
+    if (message) out.err(signal === "SIGINT" ? message : message.replace("(Ctrl-C)", `(${signal})`));
     controller.abort();
   };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
+  for (const s of SIGNALS) process.on(s, handler);
   if (stdoutClosed) {
-    stdoutWatch.onClosed = () => {
+    stdoutWatch.onClosed = (e) => {
       closed = true;
-      out.err(stdoutClosed);
+      out.err(stdoutClosed(e));
       controller.abort();
     };
   }
@@ -37,8 +40,7 @@ export function interruptSignal(out, message, { stdoutClosed = null } = {}) {
     signal: controller.signal,
     stdoutClosed: () => closed,
     dispose() {
-      process.off("SIGINT", handler);
-      process.off("SIGTERM", handler);
+      for (const s of SIGNALS) process.off(s, handler);
       if (stdoutClosed) stdoutWatch.onClosed = null;
     },
   };

@@ -1,7 +1,10 @@
 // Where the command's output goes: stdout for results (one JSON value per line with --json),
 // stderr for messages and progress. Every write passes through the package's redactToken,
 // which replaces the token however it is written (as the client sends it, encoded, escaped,
-// cut short), should it ever reach a message, so it can never be printed. Colors only when the
+// cut short), should it ever reach a message, so it can never be printed. Results on stdout
+// (the API's data) are filtered for a token of DATA_TOKEN_MIN characters or more: a shorter
+// one (a test token such as "example") turns up in ordinary data by chance, and replacing it
+// there would change the data (`edward@[redacted].org`); messages are filtered for every token. Colors only when the
 // stream is a terminal that supports them and NO_COLOR is not set (node:util styleText does
 // the escape codes; on Node versions without it there are no colors).
 import * as util from "node:util";
@@ -12,14 +15,21 @@ import { shownLines } from "./format.mjs";
 export function colorsFor(stream, env) {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
   if (!stream.isTTY || typeof util.styleText !== "function") return false;
-  return typeof stream.hasColors === "function" ? stream.hasColors() : false;
+  // Node's own check takes any NO_COLOR, the empty one too: asked without it (decided above).
+  const { NO_COLOR: _, ...rest } = env;
+  return typeof stream.hasColors === "function" ? stream.hasColors(rest) : false;
 }
 
 function painter(enabled) {
-  const paint = (format) => (text) => (enabled ? util.styleText(format, String(text)) : String(text));
+  // validateStream off: decided by colorsFor (Node 22+ would check process.stdout and NO_COLOR
+  // again, its own way; Node 20 takes no options).
+  const paint = (format) => (text) => (enabled ? util.styleText(format, String(text), { validateStream: false }) : String(text));
   return { enabled, bold: paint("bold"), dim: paint("dim"), red: paint("red"), green: paint("green"),
            yellow: paint("yellow"), cyan: paint("cyan") };
 }
+
+/** The shortest token filtered out of results (VOMO's tokens are far longer). */
+export const DATA_TOKEN_MIN = 16;
 
 export class Output {
   #stdout;
@@ -42,20 +52,25 @@ export class Output {
     if (typeof secret === "string" && !this.#secrets.includes(secret)) this.#secrets.push(secret);
   }
 
-  redact(text) {
+  redact(text, min = 0) {
     let s = String(text);
-    for (const secret of this.#secrets) s = redactToken(s, secret);
+    for (const secret of this.#secrets) if (secret.length >= min) s = redactToken(s, secret);
     return s;
+  }
+
+  /** A result for stdout, filtered for the tokens long enough not to be in data by chance. */
+  #result(text) {
+    return this.redact(text, DATA_TOKEN_MIN);
   }
 
   /** One line of stdout. */
   line(text = "") {
-    this.#stdout.write(this.redact(text) + "\n");
+    this.#stdout.write(this.#result(text) + "\n");
   }
 
   /** One JSON value on one line of stdout. */
   value(v) {
-    this.#stdout.write(this.redact(JSON.stringify(v)) + "\n");
+    this.#stdout.write(this.#result(JSON.stringify(v)) + "\n");
   }
 
   /**
@@ -63,7 +78,7 @@ export class Output {
    * the poller counts a change as delivered when its handler returns, so the handler waits.
    */
   delivered(v, json) {
-    const text = this.redact(json ? JSON.stringify(v) : v) + "\n";
+    const text = this.#result(json ? JSON.stringify(v) : v) + "\n";
     return new Promise((ok, fail) => this.#stdout.write(text, (e) => (e ? fail(e) : ok())));
   }
 

@@ -134,7 +134,11 @@ function printWarnings(warnings, out) {
 export async function run(argv, { stdout = process.stdout, stderr = process.stderr, env = process.env } = {}) {
   const out = new Output({ stdout, stderr, env });
   const warnings = new Set();
-  out.hide(env.VOMO_TOKEN);
+  // Hidden from the first line on (a usage error may quote an argument where the token was
+  // pasted), but for `sim` and `demo`, which print their simulator's own token: a VOMO_TOKEN
+  // left in the shell from an earlier sim is that token, and `jq -r .token` must get it.
+  const ownToken = ["sim", "demo"].includes(argv[commandIndex(argv)]);
+  if (!ownToken) out.hide(env.VOMO_TOKEN);
   let name = null;
   let apiBase = null; // the base URL the command talks to, for the hint on a 404
   try {

@@ -143,7 +143,8 @@ test("import without --json: a summary line; no failed file left when nothing fa
   assert.ok((await readdir(join(dir, "xdg", "vomo-users", "imports"))).length > 0, "$XDG_STATE_HOME wins");
 });
 
-for (const signal of ["SIGINT", "SIGTERM"]) test(`${signal === "SIGINT" ? "Ctrl-C (SIGINT)" : "SIGTERM (systemd, docker stop)"} saves progress; the rerun with the same key resumes and no settled record is sent twice`, async (t) => {
+const SIGNAL_LABEL = { SIGINT: "Ctrl-C (SIGINT)", SIGTERM: "SIGTERM (systemd, docker stop)", SIGHUP: "SIGHUP (a closed terminal, a dropped SSH session)" };
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) test(`${SIGNAL_LABEL[signal]} saves progress; the rerun with the same key resumes and no settled record is sent twice`, async (t) => {
   const { sim, env, dir } = await world(t);
   const file = join(dir, "big.csv");
   const n = 60;

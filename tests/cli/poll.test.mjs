@@ -241,3 +241,25 @@ test("poll --json whose reader goes away: the poll stops cleanly (exit 1, said o
   const lost = sim.listAll().map((u) => u.id).filter((id) => !seen.includes(id) && !rest.includes(id));
   assert.ok(lost.length <= 15 - seen.length, `${lost.length} changes lost with the pipe`);
 });
+
+test("poll --json to a full disk (/dev/full): one line on stderr, not a stack trace; exit 1; the lease is free and the next poll delivers every user once", async (t) => {
+  const { env, dir } = await settled(t, { users: 20 });
+  const { openSync, closeSync } = await import("node:fs");
+  const { spawn } = await import("node:child_process");
+  const { baseEnv, BIN } = await import("./helpers.mjs");
+  const full = openSync("/dev/full", "w");
+  t.after(() => closeSync(full));
+  const child = spawn(BIN, pollArgs(dir, "--json"), { env: baseEnv(env), stdio: ["ignore", full, "pipe"] });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (d) => { stderr += d; });
+  const code = await new Promise((ok) => child.on("close", ok));
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /^vomo-users: cannot write the output: ENOSPC$/m);
+  assert.match(stderr, /^vomo-users: stdout cannot be written: the poll stops; a change whose line was not written is delivered by the next poll$/m);
+  assert.doesNotMatch(stderr, /^\s+at /m, "no stack trace");
+  const again = await cli(pollArgs(dir, "--json"), { env });
+  assert.equal(again.code, 0, again.stderr); // not busy: the lease was given back
+  const ids = jsonLines(again.stdout).filter((l) => l.type === "user").map((l) => l.user.id);
+  assert.equal(ids.length, 20, "nothing was written before: every user now");
+  assert.equal(new Set(ids).size, 20);
+});

@@ -207,3 +207,33 @@ test("user <id> against a base URL without /v1: exit 3 as the 404 says, with a n
     assert.doesNotMatch(r.stderr, /note:/);
   }
 });
+
+test("user and list to a full disk (/dev/full): 'cannot write the output: ENOSPC' on stderr and exit 1, no stack trace", async (t) => {
+  const { sim, env } = await world(t, { users: 3 });
+  const { openSync, closeSync } = await import("node:fs");
+  const { spawn } = await import("node:child_process");
+  const { baseEnv, BIN } = await import("./helpers.mjs");
+  for (const args of [["user", String(sim.listAll()[0].id)], ["list", "--json"]]) {
+    const full = openSync("/dev/full", "w");
+    const child = spawn(BIN, [...args, ...FAST], { env: baseEnv(env), stdio: ["ignore", full, "pipe"] });
+    closeSync(full);
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (d) => { stderr += d; });
+    const code = await new Promise((ok) => child.on("close", ok));
+    assert.equal(code, 1, `${args[0]}: ${stderr}`);
+    assert.equal(stderr, "vomo-users: cannot write the output: ENOSPC\n", args[0]);
+  }
+});
+
+test("a short token (a test token such as \"example\") is not cut out of the data it happens to be in; a real one is, and out of every message", async (t) => {
+  const { sim, env } = await world(t, { users: 3, token: "example" });
+  const target = sim.listAll()[0];
+  assert.match(target.email, /example/, "the simulator's emails hold the token by chance");
+  const r = await cli(["list", "--json", ...FAST], { env, secret: null });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(jsonLines(r.stdout).map((u) => u.email), sim.listAll().map((u) => u.email), "the emails as the API sent them");
+  // In a message it is still cut out, short or not: a refused token quoted back by the server.
+  const refused = await cli(["user", "999999", ...FAST], { env: { ...env, VOMO_TOKEN: "exampl" }, secret: null });
+  assert.equal(refused.code, 1);
+  assert.doesNotMatch(refused.stderr, /exampl(?!e)/, refused.stderr);
+});

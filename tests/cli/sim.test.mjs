@@ -102,3 +102,21 @@ test("vomo-users demo --json: the same walkthrough as one JSON value per line, e
   assert.deepEqual(values.find((v) => v.step === "reconcile").result.missing, [deleted], "the deleted user is missing");
   assert.doesNotMatch(r.stdout, /== |Simulated VOMO/, "no text lines among the JSON");
 });
+
+test("sim prints its own token even when VOMO_TOKEN (from an earlier sim) is that token: `jq -r .token` gets it, not [redacted]", async (t) => {
+  const first = start(["sim", "--port", "0", "--users", "2"]);
+  t.after(() => first.child.kill("SIGKILL"));
+  await first.waitFor("stdout", /\n/);
+  const { token } = JSON.parse(first.stdout);
+  first.child.kill("SIGINT");
+  await first.done;
+  const second = start(["sim", "--port", "0", "--users", "2"], { env: { VOMO_TOKEN: token } });
+  t.after(() => second.child.kill("SIGKILL"));
+  await second.waitFor("stdout", /\n/);
+  const line = JSON.parse(second.stdout);
+  assert.equal(line.token, token);
+  const list = await cli(["list", "--json", "--rate", "500"], { env: { VOMO_BASE_URL: line.url, VOMO_TOKEN: line.token } });
+  assert.equal(list.code, 0, list.stderr);
+  second.child.kill("SIGINT");
+  await second.done;
+});

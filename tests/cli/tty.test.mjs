@@ -29,6 +29,8 @@ test("list on a terminal has colors; with NO_COLOR it has none", async (t) => {
   const plain = await onTerminal(["list", "--rate", "500"], { ...env, NO_COLOR: "1" });
   assert.doesNotMatch(plain, SGR_COLOR);
   assert.match(plain, /3 users/);
+  // An empty NO_COLOR does not count (no-color.org; docs/cli.md): colors as without it.
+  assert.match(await onTerminal(["list", "--rate", "500"], { ...env, NO_COLOR: "" }), SGR_COLOR);
 });
 
 test("import on a terminal draws a progress bar with ETA in place; NO_COLOR keeps the bar without colors", async (t) => {

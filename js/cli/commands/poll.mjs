@@ -116,8 +116,8 @@ With --json: one line per event, {"type":"user","kind":"created"|"updated","user
       ...(everyMs ? { pollIntervalMs: everyMs } : {}), previousBaseUrl,
     });
     await checkStateDir(stateDir, baseUrl);
-    const stop = interruptSignal(out, everyMs ? "vomo-users: stopping (Ctrl-C)" : null, { stdoutClosed:
-      "vomo-users: stdout was closed (its reader went away): the poll stops; a change whose line was not written is delivered by the next poll" });
+    const stop = interruptSignal(out, everyMs ? "vomo-users: stopping (Ctrl-C)" : null, { stdoutClosed: (e) =>
+      `vomo-users: ${e?.code === "EPIPE" ? "stdout was closed (its reader went away)" : "stdout cannot be written"}: the poll stops; a change whose line was not written is delivered by the next poll` });
     try {
       for (;;) {
         try {
