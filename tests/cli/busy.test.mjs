@@ -204,3 +204,44 @@ test("--lock-timeout: import --forget waits for the import running on the key, t
   assert.match(r.stderr, /^vomo-users: forgot the progress of key \S+ in .*: the next import of it sends every row$/m);
   assert.deepEqual(jsonLines(r.stdout).at(-1).forgotten, true);
 });
+
+test("two imports of different rosters (other keys) sharing External IDs into one state directory: the second waits for the first (the mapping is shared), so no External ID gets two VOMO users", async (t) => {
+  const sim = createSimulator({ users: 0, seed: 8, now: "2026-01-01T00:00:00Z" });
+  const { env, arrival } = await mounted(t, sim);
+  const dir = await tempDir(t);
+  const state = join(dir, "state");
+  const rosterOf = (tag) => {
+    const file = join(dir, `${tag}.csv`);
+    writeFileSync(file, `External ID,First Name,Last Name,Email\n${Array.from({ length: 6 }, (_, i) => `R-${i},F${i},L${i},${tag}-${i}@example.org`).join("\n")}\n`);
+    return file;
+  };
+  const [a, b] = [rosterOf("ra"), rosterOf("rb")];
+  sim.injectFault({ method: "POST", path: "/v1/users", type: "stall", times: 1 });
+  const first = start(["import", a, "--state-dir", state, "--json", "--rate", "500"], { env });
+  t.after(() => first.child.kill("SIGKILL"));
+  await arrival(); // it holds the mapping and waits on its first upsert
+
+  // Without --lock-timeout: busy at once, nothing sent.
+  const refused = await cli(["import", b, "--state-dir", state, "--json", "--rate", "500"], { env });
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(refused.stderr, /busy error: another import into .* \(process \d+\) holds its External ID mapping for \d+ s more \(two imports at once could each create a VOMO user for one External ID\)/);
+  assert.equal(sim.log().filter((e) => e.method === "POST").length, 1, "only the first import's stalled upsert");
+
+  // With it: it waits for the first to end, then runs with the mapping to itself.
+  const second = start(["import", b, "--state-dir", state, "--json", "--rate", "500", "--lock-timeout", "60s"], { env });
+  t.after(() => second.child.kill("SIGKILL"));
+  await second.waitFor("stderr", /holds its External ID mapping .*; waiting up to 60 s/);
+  assert.equal(sim.log().filter((e) => e.method === "POST").length, 1, "the waiting import sent nothing");
+  first.child.kill("SIGINT"); // the stalled first run stops, its progress saved
+  assert.equal((await first.done).code, 1);
+  const r = await second.done;
+  assert.equal(r.code, 0, r.stderr);
+  const two = jsonLines(r.stdout).at(-1);
+  assert.equal(two.created, 6, "the first created no one (its one upsert stalled): the second creates all six");
+  // The first, run again: each External ID is synced with the other roster's email now, so
+  // it sends nothing and lists them as email changes to review, not six more users.
+  const again = await cli(["import", a, "--state-dir", state, "--json", "--rate", "500"], { env });
+  const one = jsonLines(again.stdout).at(-1);
+  assert.deepEqual([one.created, one.updated, one.emailChanged], [0, 0, 6], again.stderr);
+  assert.equal(sim.count(), 6, "one VOMO user per External ID");
+});

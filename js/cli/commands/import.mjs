@@ -11,6 +11,7 @@ import { checkStateDir, defaultStateDir, importMapping, importStore } from "../s
 import { interruptSignal } from "../interrupt.mjs";
 import { Progress } from "../progress.mjs";
 import { LOCK_TIMEOUT_OPTION, lockTimeoutMs, whileBusy } from "../lock-wait.mjs";
+import { holdMappingLease } from "../mapping-lease.mjs";
 import { shown } from "../format.mjs";
 
 const CHECKPOINT_EVERY = 10;
@@ -154,11 +155,22 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
     let result;
     let last = null; // this run's latest progress: what a run that stops reports
     try {
-      result = await whileBusy(() => importRoster(api, records, {
-        store: importStore(stateDir), key, checkpointEvery: CHECKPOINT_EVERY, signal: stop.signal,
-        mapping: importMapping(stateDir, records, values["accept-email-changes"] === true),
-        onProgress: (p) => { last = p; progress.update(p); }, previousBaseUrl,
-      }), { ...lock, signal: stop.signal });
+      // The state directory's External ID mapping for the whole run (mapping-lease.mjs), then
+      // the roster's own lease (importRoster's); either busy is waited for with --lock-timeout.
+      // A roster without External IDs does not use the mapping, and takes no lease on it.
+      const usesMapping = records.some((r) => r.externalId != null);
+      result = await whileBusy(async () => {
+        const mappingLease = usesMapping ? await holdMappingLease(stateDir) : { lost: stop.signal, release: async () => {} };
+        try {
+          return await importRoster(api, records, {
+            store: importStore(stateDir), key, checkpointEvery: CHECKPOINT_EVERY, signal: AbortSignal.any([stop.signal, mappingLease.lost]),
+            mapping: importMapping(stateDir, records, values["accept-email-changes"] === true),
+            onProgress: (p) => { last = p; progress.update(p); }, previousBaseUrl,
+          });
+        } finally {
+          await mappingLease.release();
+        }
+      }, { ...lock, signal: stop.signal });
     } catch (e) {
       progress.end();
       // A run that stopped (rather than one refused before it began): its progress is saved.

@@ -1,0 +1,79 @@
+// One import at a time per state directory's External ID mapping (DIR/mapping/, state.mjs).
+// The mapping is what keeps a roster from creating a second VOMO user for an External ID whose
+// email changed; importRoster reads an entry before it sends the record and writes it after.
+// Two imports of different rosters (different keys: importRoster's own lease does not keep
+// them apart) that share External IDs would both read "never synced" and both create a user.
+// So an import holds this lease for its whole run: a lease record written by the FileStore's
+// compare-and-set (DIR/locks/, the file store's cross-process lock), renewed while it runs,
+// expiring on its own if its process dies (as importRoster's lease does, docs/import.md), and
+// at once when its process is known dead: on this machine, and no longer running (a kill -9).
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { VomoError } from "vomo-users";
+import { FileStore } from "vomo-users/stores/file";
+
+const KEY = "mapping";
+/** How long a lease lasts unless renewed; renewed every RENEW_MS while its import runs. */
+export const MAPPING_LEASE_MS = 120_000;
+const RENEW_MS = 30_000;
+
+/** Whether the lease's process is known to be gone: it ran on this machine and runs no more. */
+function dead(lease) {
+  if (lease.host !== hostname() || !Number.isInteger(lease.pid)) return false;
+  try {
+    process.kill(lease.pid, 0);
+    return false;
+  } catch (e) {
+    return e.code === "ESRCH";
+  }
+}
+
+const read = (text) => {
+  try {
+    const lease = JSON.parse(text ?? "null");
+    return typeof lease?.expiresAt === "number" ? lease : null;
+  } catch {
+    return null; // unreadable: free to take
+  }
+};
+
+/**
+ * Takes the mapping lease of `stateDir`, or throws `busy` (another import holds it; the
+ * message says for how long). Resolves to `{ lost, release() }`: `lost` is an AbortSignal
+ * that fires if a renewal finds the lease taken (this process was stopped past its expiry).
+ */
+export async function holdMappingLease(stateDir) {
+  const store = new FileStore(join(stateDir, "locks"));
+  const holder = randomBytes(8).toString("hex");
+  const text = () => JSON.stringify({ holder, host: hostname(), pid: process.pid, expiresAt: Date.now() + MAPPING_LEASE_MS });
+  let current = await store.get(KEY);
+  const other = read(current);
+  if (other && other.expiresAt > Date.now() && !dead(other)) {
+    throw new VomoError("busy", `another import into ${stateDir} (process ${other.pid}) holds its External ID mapping for `
+      + `${Math.ceil((other.expiresAt - Date.now()) / 1000)} s more (two imports at once could each create a VOMO user for one External ID)`);
+  }
+  let mine = text();
+  if (!(await store.setIf(KEY, current, mine))) {
+    throw new VomoError("busy", `another import into ${stateDir} took its External ID mapping in the same moment`);
+  }
+  const lost = new AbortController();
+  let renewing = Promise.resolve();
+  const timer = setInterval(() => {
+    renewing = renewing.then(async () => {
+      const next = text();
+      if (await store.setIf(KEY, mine, next)) mine = next;
+      else lost.abort(new VomoError("busy", `the External ID mapping of ${stateDir} was taken by another import: this one stops`));
+    }).catch(() => { /* a renewal that failed to write is tried again at the next turn */ });
+  }, RENEW_MS);
+  timer.unref();
+  return {
+    lost: lost.signal,
+    async release() {
+      clearInterval(timer);
+      await renewing;
+      current = mine;
+      await store.setIf(KEY, current, JSON.stringify({ holder, pid: process.pid, expiresAt: 0 }));
+    },
+  };
+}
