@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { VomoClient, VomoError } from "vomo-users";
 import { Output } from "./io.mjs";
 import { errorText } from "./format.mjs";
-import { UsageError, NotFound, defaultBaseUrl, baseUrl as checkBaseUrl, rate as checkRate } from "./values.mjs";
+import { InputError, UsageError, NotFound, defaultBaseUrl, baseUrl as checkBaseUrl, rate as checkRate } from "./values.mjs";
 import { GLOBAL_OPTIONS, commands, usageOf, globalUsage } from "./usage.mjs";
 
 const version = () => createRequire(import.meta.url)("../package.json").version;
@@ -94,6 +94,7 @@ function reportError(e, out, command, baseUrl = null) {
 function exitCodeFor(e, out, command) {
   if (e instanceof UsageError) {
     out.err(`vomo-users: ${e.message}`);
+    if (e instanceof InputError) return 2;
     out.err("");
     out.err(e.command ?? command ? usageOf(e.command ?? command) : globalUsage());
     return 2;
@@ -104,10 +105,11 @@ function exitCodeFor(e, out, command) {
   }
   if (e instanceof VomoError) {
     // A 404 other than "no such user" (say, a base URL without /v1) is an API error: exit 1.
+    // The package refused a value (an option's, a roster's, a store's): the message alone,
+    // with where the options are, not the whole usage above it.
     if (e.kind === "invalid_input") {
       out.err(`vomo-users: invalid input: ${e.message}`);
-      out.err("");
-      out.err(command ? usageOf(command) : globalUsage());
+      out.err(`(vomo-users ${command ? `${command} ` : ""}--help lists the options)`);
       return 2;
     }
     out.err(`vomo-users: ${errorText(e)}`);

@@ -6,7 +6,7 @@ import { link, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { FileStore, fileNameOf } from "vomo-users/stores/file";
-import { UsageError } from "./values.mjs";
+import { InputError } from "./values.mjs";
 // Not through the package's exports: a helper of the package's own, beside FileStore (pkg/stores/).
 import { makeDirectory } from "../stores/make-dir.mjs";
 
@@ -33,7 +33,7 @@ export async function checkStateDir(stateDir, baseUrl, { bind = true } = {}) {
   const file = join(stateDir, "api.json");
   const api = baseUrl;
   // What the file system refused, said of the directory the user named (not of a temporary file in it).
-  const unusable = (e, what) => new UsageError(`--state-dir ${stateDir} ${what} (${e.code ?? e.message})`);
+  const unusable = (e, what) => new InputError(`--state-dir ${stateDir} ${what} (${e.code ?? e.message})`);
   if (bind) {
     try {
       await makeDirectory(stateDir);
@@ -67,11 +67,11 @@ export async function checkStateDir(stateDir, baseUrl, { bind = true } = {}) {
     ({ baseUrl: bound, previousBaseUrl } = JSON.parse(text));
   } catch { /* named below */ }
   if (typeof bound !== "string" || !["string", "undefined"].includes(typeof previousBaseUrl)) {
-    throw new UsageError(`${file} should say which API the state directory's state is of ({"baseUrl": "..."}, ` +
+    throw new InputError(`${file} should say which API the state directory's state is of ({"baseUrl": "..."}, ` +
       `and optionally its earlier address, {"previousBaseUrl": "..."}), and does not; fix or remove it`);
   }
   if (bound !== api) {
-    throw new UsageError(`the state directory ${stateDir} holds the state of the API at ${bound}, and this run is against ${api}: ` +
+    throw new InputError(`the state directory ${stateDir} holds the state of the API at ${bound}, and this run is against ${api}: ` +
       "its checkpoints, import progress and mapping would be wrong there. Use another --state-dir for this API " +
       `(or, if ${api} is the same VOMO organization under a new address, write ` +
       `${JSON.stringify({ baseUrl: api, previousBaseUrl: bound })} into ${file}: its checkpoints and import progress are taken over)`);

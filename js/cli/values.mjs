@@ -11,6 +11,15 @@ export class UsageError extends Error {
   }
 }
 
+/** Bad input that is not the command line's (a file, a directory, what a state directory
+ *  holds): exit 2 as bad usage, the message alone, not buried under the command's usage. */
+export class InputError extends UsageError {
+  constructor(message) {
+    super(message, null);
+    this.name = "InputError";
+  }
+}
+
 /** Not found: exit 3, the message on stderr. */
 export class NotFound extends Error {
   constructor(message) {

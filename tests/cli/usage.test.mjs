@@ -49,13 +49,10 @@ const BAD = [
   [["user", "abc"], /not a user id: "abc"/],
   [["user", "1", "2"], /unexpected argument "2"/],
   [["upsert", "--first-name", "A", "--email", "a@b.org"], /upsert: missing --last-name/],
-  [["import", "does-not-exist.csv"], /import: no such file: does-not-exist\.csv/],
   [["poll", "--state-dir", "x"], /poll: missing --customer/],
   [["poll", "--customer", "c", "--state-dir", "x", "--participations", "some"], /--participations: expected one of off, changed-users, full-scan/],
   [["poll", "--customer", "c", "--state-dir", "x", "--every", "soon"], /--every: expected a duration/],
   [["poll", "--customer", "c", "--state-dir", "x", "--every", "1m30"], /--every: expected a duration such as 30s, 5m, 1h30m or 1500ms \(a bare number is seconds\), got "1m30"/],
-  // Compound durations are read (the run then stops at the missing file, after the options).
-  [["import", "does-not-exist.csv", "--lock-timeout", "1h30m15s"], /import: no such file: does-not-exist\.csv/],
   [["import", "does-not-exist.csv", "--lock-timeout", "1h30x"], /--lock-timeout: expected a duration/],
   [["reconcile", "--customer", "c"], /reconcile: missing --state-dir/],
   [["list", "--rate", "0"], /--rate: expected requests per second/],
@@ -64,7 +61,6 @@ const BAD = [
   [["poll", "--customer", "c", "--state-dir", "x", "--every", "600h"], /--every: at most 596h \(24\.8 days, the longest a timer waits\), got "600h"/],
   [["sim", "--now", "garbage"], /--now: not an ISO-8601 date or timestamp: "garbage"/],
   [["sim", "--rps", "0"], /--rps: expected a positive number of requests per second, got 0/],
-  [["sim", "--port", "0", "--host", "no-such-host.invalid"], /sim: cannot listen on --host no-such-host\.invalid \((ENOTFOUND|EAI_AGAIN)\)/],
   [["demo", "--users", "3"], /--users: at least 4 \(the demo changes four users\), got 3/],
   [["demo", "--users", "99999999999"], /--users: at most 100000, got 99999999999/],
   [["list", "--rate", "-1"], /^vomo-users: --rate needs a value; to give one that starts with "-", write --rate=VALUE$/m],
@@ -89,6 +85,22 @@ for (const [args, message] of BAD) {
     assert.match(usage, /^Usage: vomo-users /);
   });
 }
+
+// Bad input that is not the command line's: exit 2 as bad usage, its line alone (the usage
+// would bury it). Compound durations are read (the run then stops at the missing file).
+for (const args of [["import", "does-not-exist.csv"], ["import", "does-not-exist.csv", "--lock-timeout", "1h30m15s"]]) {
+  test(`bad input: vomo-users ${args.join(" ")} -> exit 2, one line`, async () => {
+    const r = await cli(args, { env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, "vomo-users: import: no such file: does-not-exist.csv\n");
+  });
+}
+
+test("sim on a host this machine cannot listen on: exit 1 (the machine's, not the command line's; as sim/README.md says), one line", async () => {
+  const r = await cli(["sim", "--port", "0", "--host", "no-such-host.invalid"], { env });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^vomo-users: sim: cannot listen on --host no-such-host\.invalid \((ENOTFOUND|EAI_AGAIN)\)\n$/);
+});
 
 test("a non-loopback http:// base URL from VOMO_BASE_URL is bad usage too; loopback and https are accepted", async (t) => {
   const r = await cli(["find", "a@b.org"], { env: { ...env, VOMO_BASE_URL: "http://10.0.0.8/v1" } });

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { importRoster, parseRosterCsv, toRosterCsv } from "vomo-users";
-import { UsageError } from "../values.mjs";
+import { InputError, UsageError } from "../values.mjs";
 import { checkStateDir, defaultStateDir, importMapping, importStore } from "../state.mjs";
 import { interruptSignal } from "../interrupt.mjs";
 import { Progress } from "../progress.mjs";
@@ -123,7 +123,7 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
     try {
       bytes = await readFile(file);
     } catch (e) {
-      throw new UsageError(e.code === "ENOENT" ? `import: no such file: ${file}` : `import: cannot read ${file} (${e.code ?? e.message})`, "import");
+      throw new InputError(e.code === "ENOENT" ? `import: no such file: ${file}` : `import: cannot read ${file} (${e.code ?? e.message})`);
     }
     const key = values.key ?? defaultKey(file, bytes);
     const stateDir = values["state-dir"] ?? defaultStateDir(env);

@@ -39,7 +39,11 @@ ${SIMULATOR_FLAGS_HELP}`,
         return 1;
       }
       // A host this machine cannot listen on (no such name, not one of its addresses).
-      if (["ENOTFOUND", "EADDRNOTAVAIL", "EAI_AGAIN"].includes(e?.code)) throw new UsageError(`sim: cannot listen on --host ${options.host} (${e.code})`, "sim");
+      // Exit 1 as well, as sim/README.md says and sim/cli.mjs does: the machine's, not the command line's.
+      if (["ENOTFOUND", "EADDRNOTAVAIL", "EAI_AGAIN"].includes(e?.code)) {
+        out.err(`vomo-users: sim: cannot listen on --host ${options.host} (${e.code})`);
+        return 1;
+      }
       throw e;
     }
     out.value({ url: sim.url, token: sim.token, foreignUrl: sim.foreignUrl });
