@@ -24,7 +24,9 @@ const importCounts = (p) => `created ${p.created}, updated ${p.updated}, failed 
 export class Progress {
   #out;
   #counts;
-  #last = Date.now();
+  /** When the last line was drawn; first, when the first update came (not the construction:
+   *  an import that waited out --lock-timeout printed its first record as due). */
+  #last = null;
   #lastPercent = -Infinity;
   #drawn = false;
   #width = 0;
@@ -41,6 +43,7 @@ export class Progress {
    */
   update(p) {
     const now = Date.now();
+    this.#last ??= now;
     const final = p.done >= p.total;
     const percent = p.total ? Math.floor((100 * p.done) / p.total) : 100;
     const counts = this.#counts(p);

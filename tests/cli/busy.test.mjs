@@ -186,6 +186,8 @@ test("--lock-timeout: a second import of the same roster waits for the first to 
   const r = await waiter.done;
   assert.equal(r.code, 0, r.stderr);
   assert.equal(jsonLines(r.stdout).at(-1).created, 8);
+  // Its 8 rows went out in well under a second after the wait: the last progress line only.
+  assert.deepEqual(r.stderr.split("\n").filter((l) => l.startsWith("progress: ")).map((l) => l.split(" ")[1]), ["8/8"], r.stderr);
   assert.equal(upserts() - before, 8, "each row sent once after the wait");
   assert.equal(sim.count(), 8);
 });
