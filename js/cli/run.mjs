@@ -84,10 +84,20 @@ function wrongBaseHint(e, baseUrl) {
     "a wrong base URL gets 404 for every request";
 }
 
-function reportError(e, out, command, baseUrl = null) {
-  const hint = wrongBaseHint(e, baseUrl);
+/**
+ * A refused token that begins and ends with the same quote: most likely quoted where it was
+ * kept (docker's --env-file and some .env readers keep the quotes of `VOMO_TOKEN="..."`). The
+ * token is sent as given (a quote may be part of one), and this says what to try.
+ */
+function quotedTokenHint(e, token) {
+  if (!(e instanceof VomoError && e.kind === "auth") || !/^(["']).+\1$/s.test(token ?? "")) return null;
+  return "vomo-users: note: the token begins and ends with a quote; if they are not part of it (docker's --env-file keeps the quotes of VOMO_TOKEN=\"...\"), pass it without them";
+}
+
+function reportError(e, out, command, baseUrl = null, token = null) {
+  const hints = [wrongBaseHint(e, baseUrl), quotedTokenHint(e, token)].filter(Boolean);
   const code = exitCodeFor(e, out, command);
-  if (hint) out.err(hint);
+  for (const hint of hints) out.err(hint);
   return code;
 }
 
@@ -143,6 +153,7 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
   if (!ownToken) out.hide(env.VOMO_TOKEN);
   let name = null;
   let apiBase = null; // the base URL the command talks to, for the hint on a 404
+  let token = null; // the token the client was given, for the hint on a quoted one
   try {
     const at = commandIndex(argv);
     if (at === -1) {
@@ -175,7 +186,8 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
     if (positionals.length > max) throw new UsageError(`${name}: unexpected argument ${JSON.stringify(positionals[max])}`, name);
 
     // Only the commands that talk to the API look at the base URL (sim and demo do not).
-    const resolvedBaseUrl = command.api ? checkBaseUrl(values["base-url"] ?? env.VOMO_BASE_URL ?? defaultBaseUrl()) : null;
+    // An empty VOMO_BASE_URL counts as unset, as an empty VOMO_TOKEN does (CI exports empty variables).
+    const resolvedBaseUrl = command.api ? checkBaseUrl(values["base-url"] ?? (env.VOMO_BASE_URL || undefined) ?? defaultBaseUrl()) : null;
     apiBase = resolvedBaseUrl;
     const rps = values.rate !== undefined ? checkRate(values.rate) : undefined;
     const ctx = {
@@ -186,7 +198,7 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
       warn: (message) => warnings.add(String(message)),
       /** A VomoClient for the base URL, with the token; built on first use. */
       client: async () => {
-        const token = await readToken(values, env, out, name);
+        token = await readToken(values, env, out, name);
         return new VomoClient({ token, baseUrl: resolvedBaseUrl, ...(rps !== undefined ? { requestsPerSecond: rps } : {}),
           onWarning: (m) => warnings.add(String(m)) });
       },
@@ -194,7 +206,7 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
     const code = await command.run(ctx);
     return code ?? 0;
   } catch (e) {
-    return reportError(e, out, name, apiBase);
+    return reportError(e, out, name, apiBase, token);
   } finally {
     printWarnings(warnings, out);
     await out.flush();

@@ -62,6 +62,13 @@ function number(flag, text) {
   return n;
 }
 
+/** A token a client can send: visible ASCII, as the package's VomoClient requires (RFC 6750);
+ *  the simulator would wait for a token no client can present. */
+function bearer(flag, text) {
+  if (/^[\x21-\x7e]+$/.test(text)) return text;
+  throw new SimulatorArgsError(`--${flag}: a bearer token is visible ASCII without spaces (no client could send this one)`);
+}
+
 /** parseArgs' values -> the options `startSimulator` takes; a SimulatorArgsError when one is wrong. */
 export function simulatorOptions(values) {
   const o = { port: 4010 };
@@ -73,8 +80,8 @@ export function simulatorOptions(values) {
   if (values.users !== undefined) o.users = integer("users", values.users, 0);
   if (values.seed !== undefined) o.seed = integer("seed", values.seed, 0);
   if (values["per-page"] !== undefined) o.perPage = integer("per-page", values["per-page"], 1);
-  if (values.token !== undefined) o.token = values.token;
-  if (values["forbidden-token"] !== undefined) o.forbiddenToken = values["forbidden-token"];
+  if (values.token !== undefined) o.token = bearer("token", values.token);
+  if (values["forbidden-token"] !== undefined) o.forbiddenToken = bearer("forbidden-token", values["forbidden-token"]);
   if (values.latency !== undefined) o.latencyMs = number("latency", values.latency);
   if (values.strict) o.strict = true;
   if (values.now !== undefined) {

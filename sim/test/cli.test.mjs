@@ -55,6 +55,8 @@ test("cli: a bad flag or value is exit 2 naming it; the reading is parseSimulato
     [["--users", "-3"], /^Option '--users' argument is ambiguous/],
     [["--users", "many"], /^--users: expected a non-negative integer, got "many"$/],
     [["--bogus"], /^Unknown option '--bogus'/],
+    [["--token", "tok en"], /^--token: a bearer token is visible ASCII without spaces \(no client could send this one\)$/],
+    [["--forbidden-token", "caf\u00e9"], /^--forbidden-token: a bearer token is visible ASCII without spaces/],
   ]) {
     assert.throws(() => parseSimulatorArgs(args), (e) => e.name === "SimulatorArgsError" && message.test(e.message), args.join(" "));
     let r;

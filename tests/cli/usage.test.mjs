@@ -220,3 +220,22 @@ test("a token given with its `Bearer ` prefix (VOMO_TOKEN, --token-file) is hidd
     assert.ok(!r.stderr.includes(encodeURI(bare)), r.stderr);
   }
 });
+
+test("an empty VOMO_BASE_URL counts as unset, as an empty VOMO_TOKEN does (CI exports empty variables): not 'Invalid URL'", async () => {
+  const r = await cli(["user", "1"], { env: { VOMO_BASE_URL: "", VOMO_TOKEN: "" } });
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stderr.split("\n")[0], "vomo-users: no token: set VOMO_TOKEN or pass --token-file PATH");
+});
+
+test("a refused token wrapped in quotes (docker --env-file keeps them) gets a note saying so; a refused token without them does not", async (t) => {
+  const { startSimulator } = await import("vomo-users/sim");
+  const sim = await startSimulator({ port: 0, users: 2 });
+  t.after(() => sim.close());
+  const quoted = await cli(["user", "1", "--rate", "500"], { env: { VOMO_BASE_URL: sim.url, VOMO_TOKEN: `"${sim.token}"` }, secret: sim.token });
+  assert.equal(quoted.code, 1);
+  assert.match(quoted.stderr, /^vomo-users: auth error/m);
+  assert.match(quoted.stderr, /^vomo-users: note: the token begins and ends with a quote; if they are not part of it \(docker's --env-file keeps the quotes of VOMO_TOKEN="\.\.\."\), pass it without them$/m);
+  const wrong = await cli(["user", "1", "--rate", "500"], { env: { VOMO_BASE_URL: sim.url, VOMO_TOKEN: "not-the-token" } });
+  assert.equal(wrong.code, 1);
+  assert.doesNotMatch(wrong.stderr, /note: the token begins/);
+});
