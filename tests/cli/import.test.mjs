@@ -398,3 +398,30 @@ test("a roster saved as Windows-1252 is bad usage naming the line, nothing sent;
   const jose = await cli(["find", "jose@example.org", "--json"], { env });
   assert.equal(JSON.parse(jose.stdout).firstName, "José", "the name as written, not Jos\uFFFD");
 });
+
+test("import - reads the roster from stdin: key stdin-<hash of the content>, the failed rows on stderr (there is no file to put them beside), a rerun sends nothing", async (t) => {
+  const { sim, env, dir } = await world(t);
+  const { spawn } = await import("node:child_process");
+  const { baseEnv, BIN } = await import("./helpers.mjs");
+  const text = `${roster(3)}Bad,Row,,,\r\n`;
+  const run = async () => {
+    const child = spawn(BIN, ["import", "-", "--state-dir", join(dir, "state"), "--json", "--rate", "500"], { env: baseEnv(env), stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "", stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d) => { stdout += d; });
+    child.stderr.setEncoding("utf8").on("data", (d) => { stderr += d; });
+    child.stdin.end(text);
+    const code = await new Promise((ok) => child.on("close", ok));
+    return { code, stdout, stderr };
+  };
+  const first = await run();
+  assert.equal(first.code, 0, first.stderr);
+  const summary = jsonLines(first.stdout).at(-1);
+  const { createHash } = await import("node:crypto");
+  assert.equal(summary.key, `stdin-${createHash("sha256").update(text).digest("hex").slice(0, 12)}`);
+  assert.deepEqual([summary.created, summary.invalidRows, summary.failedFile], [3, 1, null]);
+  assert.match(first.stderr, /the roster was read from a pipe or a device, not a file\); the failed rows follow here/);
+  const sent = posts(sim).length;
+  const again = await run();
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(posts(sim).length, sent, "the same content resumes under its key: nothing sent again");
+});

@@ -27,7 +27,7 @@ test("--help lists every command and the exit codes, on stdout, exit 0", async (
 test("a command's --help shows its options", async () => {
   const r = await cli(["import", "--help"], { env });
   assert.equal(r.code, 0);
-  assert.match(r.stdout, /^Usage: vomo-users import <roster\.csv> \[--key KEY\] \[--state-dir DIR\]/);
+  assert.match(r.stdout, /^Usage: vomo-users import <roster\.csv \| -> \[--key KEY\] \[--state-dir DIR\]/);
   const poll = await cli(["--json", "poll", "-h"], { env });
   assert.match(poll.stdout, /--participations off\|changed-users\|full-scan/);
 });

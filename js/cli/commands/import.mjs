@@ -32,7 +32,7 @@ export const failedPathOf = (file) => join(dirname(file), `${basename(file).repl
  */
 async function keepFailed(out, file, failedCsv) {
   const path = failedPathOf(file);
-  const fromFile = await stat(file).then((s) => s.isFile(), () => false);
+  const fromFile = file !== "-" && await stat(file).then((s) => s.isFile(), () => false);
   let why = "the roster was read from a pipe or a device, not a file";
   if (fromFile) {
     try {
@@ -54,7 +54,7 @@ async function keepFailed(out, file, failedCsv) {
 
 /** The default key: the file's name and a hash of its content (the same file resumes; an edited one is a new import). */
 // The digest of the bytes equals that of the UTF-8 text they hold (keys of earlier versions hold).
-const defaultKey = (file, bytes) => `${basename(file)}-${createHash("sha256").update(bytes).digest("hex").slice(0, 12)}`;
+const defaultKey = (file, bytes) => `${file === "-" ? "stdin" : basename(file)}-${createHash("sha256").update(bytes).digest("hex").slice(0, 12)}`;
 
 /** Every failure as { line, kind, message, record }: unusable rows, failed upserts, changed emails. */
 function failures(records, errors, result) {
@@ -80,12 +80,12 @@ export default {
   name: "import",
   api: true,
   summary: "upsert every row of a roster CSV; resumable, Ctrl-C saves progress",
-  synopsis: "import <roster.csv> [--key KEY] [--state-dir DIR] [--accept-email-changes] [--lock-timeout DURATION] [--forget]",
+  synopsis: "import <roster.csv | -> [--key KEY] [--state-dir DIR] [--accept-email-changes] [--lock-timeout DURATION] [--forget]",
   help: `
-Upserts every row of a CSV roster (a header row with First Name, Last Name, Email, and
-optionally External ID, Phone, Birthday, Gender, Role, Address, Org, Invite Code; spreadsheet
-spellings are recognized). Progress is saved in the state directory under --key (default:
-the file name and a hash of its content), every ${CHECKPOINT_EVERY} rows and when the run stops: Ctrl-C
+Upserts every row of a CSV roster (- reads it from stdin), with a header row of First Name,
+Last Name, Email, and optionally External ID, Phone, Birthday, Gender, Role, Address, Org,
+Invite Code (spreadsheet spellings are recognized). Progress is saved in the state
+directory under --key (default: the file name, or stdin, and a hash of its content), every ${CHECKPOINT_EVERY} rows and when the run stops: Ctrl-C
 stops cleanly, and running the same command again resumes, sending only unsettled rows.
 Failed rows (unusable rows, rejected upserts, changed emails) are written to
 <roster>.failed.csv next to the roster, with their line and error. A row whose External ID
@@ -121,7 +121,8 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
     const { file, lockWaitMs } = options;
     let bytes; // parsed as bytes, so that a roster that is not UTF-8 is refused, not mangled
     try {
-      bytes = await readFile(file);
+      // `-`: the roster on stdin (`... | vomo-users import -`), read as /dev/stdin would be.
+      bytes = file === "-" ? Buffer.concat(await process.stdin.toArray()) : await readFile(file);
     } catch (e) {
       throw new InputError(e.code === "ENOENT" ? `import: no such file: ${file}` : `import: cannot read ${file} (${e.code ?? e.message})`);
     }
