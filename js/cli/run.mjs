@@ -95,7 +95,8 @@ function quotedTokenHint(e, token) {
 }
 
 function reportError(e, out, command, baseUrl = null, token = null) {
-  const hints = [wrongBaseHint(e, baseUrl), quotedTokenHint(e, token)].filter(Boolean);
+  // e.cliHint: a command's own note on how to get past this error.
+  const hints = [wrongBaseHint(e, baseUrl), quotedTokenHint(e, token), typeof e?.cliHint === "string" ? e.cliHint : null].filter(Boolean);
   const code = exitCodeFor(e, out, command);
   for (const hint of hints) out.err(hint);
   return code;

@@ -263,3 +263,24 @@ test("poll --json to a full disk (/dev/full): one line on stderr, not a stack tr
   assert.equal(ids.length, 20, "nothing was written before: every user now");
   assert.equal(new Set(ids).size, 20);
 });
+
+test("a saved state that cannot be read (a file overwritten): exit 1 with a note naming the --forget that gets past it; after it the next poll is a full sync", async (t) => {
+  const { env, dir } = await settled(t, { users: 6 });
+  const customerDir = join(dir, "state", "customers", "acme");
+  const first = await cli(pollArgs(dir, "--json"), { env });
+  assert.equal(first.code, 0, first.stderr);
+  const { readdir: list } = await import("node:fs/promises");
+  const stateFile = (await list(customerDir)).find((f) => f.endsWith("%2Fstate"));
+  assert.ok(stateFile, "the state file");
+  await writeFile(join(customerDir, stateFile), "garbage\n");
+  const broken = await cli(pollArgs(dir, "--json"), { env });
+  assert.equal(broken.code, 1);
+  assert.match(broken.stderr, /^vomo-users: parse error: vomo-users\/v1\/acme\/state: unreadable state header/m);
+  const note = `vomo-users: note: the saved poll state of customer acme in ${join(dir, "state")} cannot be read; if it cannot be mended, \`vomo-users poll --customer acme --state-dir ${join(dir, "state")} --forget\` removes it, and the next poll is an initial sync (every user delivered again)`;
+  assert.ok(broken.stderr.split("\n").includes(note), broken.stderr);
+  const forgot = await cli(["poll", "--customer", "acme", "--state-dir", join(dir, "state"), "--forget"], { env });
+  assert.equal(forgot.code, 0, forgot.stderr);
+  const again = await cli(pollArgs(dir, "--json"), { env });
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(jsonLines(again.stdout).filter((l) => l.type === "user").length, 6);
+});

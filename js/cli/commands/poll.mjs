@@ -125,6 +125,12 @@ With --json: one line per event, {"type":"user","kind":"created"|"updated","user
         } catch (e) {
           if (stop.stdoutClosed()) return 1; // stopped cleanly, said so; the lease is free
           if (everyMs && stop.signal.aborted) return 0; // the clean stop: the checkpoint stays where it was
+          // A parse error without an HTTP status is of the saved state, not of an answer: say the way out.
+          if (e?.kind === "parse" && e.status === null) {
+            const sh = (s) => (/^[\w.@:/=+-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+            e.cliHint = `vomo-users: note: the saved poll state of customer ${customerId} in ${stateDir} cannot be read; if it cannot be mended, `
+              + `\`vomo-users poll --customer ${sh(customerId)} --state-dir ${sh(stateDir)} --forget\` removes it, and the next poll is an initial sync (every user delivered again)`;
+          }
           // A passing outage (after the client's own retries) or a poll still running elsewhere
           // does not end a long-running --every loop: the next poll goes on from the checkpoint.
           if (!everyMs || !(e?.retryable || e?.kind === "busy")) throw e;
