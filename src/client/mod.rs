@@ -366,9 +366,12 @@ impl<R: Runtime> Client<R> {
                     match after {
                         Some(ms) if ms > self.config.max_retry_after_ms => {
                             let e = VomoError {
+                                // When the server will take requests again, for whoever reads it (an
+                                // operator's next run), beside the option a program may raise.
                                 message: format!(
-                                    "{what}: 429 with Retry-After {:.0} s, beyond maxRetryAfterMs {:.0}",
+                                    "{what}: 429 with Retry-After {:.0} s (until {}), beyond maxRetryAfterMs {:.0}: not waited for; try again then",
                                     ms / 1000.0,
+                                    crate::time::Timestamp::from_millis((now + ms).round() as i64),
                                     self.config.max_retry_after_ms
                                 ),
                                 ..e

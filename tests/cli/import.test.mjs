@@ -324,9 +324,13 @@ test("an API that asks for a pause longer than the client waits (429, Retry-Afte
   await writeFile(join(dir, "roster.failed.csv"), "Line,Error\r\n9,server\r\n"); // left by an earlier run
   sim.injectFault({ method: "POST", path: "/v1/users", type: "status", status: 429, headers: { "Retry-After": "600" }, times: Infinity });
   const args = ["import", file, "--key", "paused", "--state-dir", join(dir, "state"), "--json", "--rate", "500"];
+  const before = Date.now();
   const r = await cli(args, { env });
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /^vomo-users: rate_limited error \(HTTP 429\)/m);
+  // When the API takes requests again: the 429's time plus its 600 s.
+  const until = Date.parse(/Retry-After 600 s \(until (\S+)\), beyond maxRetryAfterMs 120000: not waited for; try again then/.exec(r.stderr)?.[1]);
+  assert.ok(until >= before + 600_000 - 1000 && until <= Date.now() + 600_000 + 1000, r.stderr);
   assert.match(r.stderr, /stopped: progress saved under key paused in .*; run the same command again to resume/);
   assert.match(r.stderr, /note: .*roster\.failed\.csv is from an earlier run, not this one; the run that finishes rewrites it/);
   assert.equal(posts(sim).length, 1);
@@ -334,7 +338,7 @@ test("an API that asks for a pause longer than the client waits (429, Retry-Afte
   const [stop] = jsonLines(r.stdout);
   assert.deepEqual({ ...stop, stopped: { ...stop.stopped, message: undefined } },
     { stopped: { kind: "rate_limited", status: 429, message: undefined }, done: 0, rows: 6, created: 0, updated: 0, failed: 0, emailChanged: 0, key: "paused" });
-  assert.match(stop.stopped.message, /Retry-After 600 s, beyond maxRetryAfterMs/);
+  assert.match(stop.stopped.message, /Retry-After 600 s \(until \S+\), beyond maxRetryAfterMs/);
   sim.clearFaults();
   const again = await cli(args, { env });
   assert.equal(again.code, 0, again.stderr);

@@ -209,9 +209,14 @@ test("X-RateLimit: a spent budget whose reset is beyond maxRetryAfterMs holds no
   s.injectFault({ path: "/v1/users/*", type: "status", status: 429, body: { message: "Too Many Requests" }, times: 1,
                   headers: { Date: date.toUTCString(), "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(date.getTime() / 1000 + 3600) } });
   s.clearLog();
+  const before = Date.now();
   const e = await c.getUser(1001).then(() => assert.fail("resolved"), (err) => err);
   assert.equal(e.kind, "rate_limited");
-  assert.match(e.message, /beyond maxRetryAfterMs 2000/);
+  assert.match(e.message, /beyond maxRetryAfterMs 2000: not waited for; try again then$/);
+  // The reset named as the time to try again, on this machine's clock: an hour (the reset's
+  // distance from the response's Date header) after the answer came.
+  const until = Date.parse(/\(until (\S+)\)/.exec(e.message)?.[1]);
+  assert.ok(until >= before + 3_600_000 && until <= Date.now() + 3_600_000, e.message);
   assert.equal(sent(s).length, 1, "one request, no wait");
 });
 
