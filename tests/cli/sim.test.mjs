@@ -87,6 +87,17 @@ test("vomo-users demo from the installed package: the main job, no token needed"
   assert.match(r.stdout, /Reconciliation: complete listing; known but not visible: \[\d+\]/);
 });
 
+test("vomo-users demo: the initial sync shows its progress on stderr (100,000 users take minutes), the last line at 100 %", async () => {
+  // 300 users: a page request per 15 and a detail request each, at 100 a second: over 3 s, so
+  // plain lines come (every 5 % at most once a second) before the last.
+  const r = await cli(["demo", "--users", "300"]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stderr.split("\n").filter((l) => l.startsWith("progress: "));
+  assert.equal(lines.at(-1), "progress: 300/300 (100%), users delivered, ETA 0:00");
+  assert.ok(lines.length >= 2, r.stderr);
+  assert.match(lines[0], /^progress: \d+\/300 \(\d+%\), users delivered, ETA 0:0\d$/);
+});
+
 test("vomo-users demo --json: the same walkthrough as one JSON value per line, each naming its step", async () => {
   const r = await cli(["demo", "--users", "20", "--json"]);
   assert.equal(r.code, 0, r.stderr);

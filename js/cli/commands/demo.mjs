@@ -3,6 +3,7 @@
 import { VomoClient, UserPoller, MemoryStore } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
 import { UsageError, positiveInt } from "../values.mjs";
+import { Progress } from "../progress.mjs";
 
 export default {
   name: "demo",
@@ -34,12 +35,23 @@ With --json: one JSON value per line, each with a "step" ("simulator", "poll", "
     try {
       const warnings = [];
       const events = [];
+      // The initial sync's progress on stderr (a bar on a terminal): at 100 requests a second,
+      // with a detail request per user, 100,000 users take about 17 minutes.
+      let progress = new Progress(out, { counts: () => "users delivered" });
+      const started = Date.now();
+      let done = 0;
+      const delivered = () => {
+        if (!progress) return;
+        done += 1;
+        progress.update({ done, total: users, etaMs: ((Date.now() - started) / done) * (users - done) });
+      };
       const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 100, onWarning: (m) => warnings.push(m) });
       const store = new MemoryStore();
       const poller = new UserPoller({
         client, store, customerId: "demo-customer", participations: "changed-users", pollIntervalMs: 60_000,
         onUser: (e) => events.push({ type: "user", event: e,
-          text: `${e.kind.padEnd(7)} user ${e.user.id} ${e.user.fullName} <${e.user.email}> updatedAt ${e.user.updatedAt}${e.anonymized ? "  [anonymized by VOMO]" : ""}` }),
+          text: `${e.kind.padEnd(7)} user ${e.user.id} ${e.user.fullName} <${e.user.email}> updatedAt ${e.user.updatedAt}${e.anonymized ? "  [anonymized by VOMO]" : ""}` })
+          && delivered(),
         onParticipation: (e) => events.push({ type: "participation", event: e,
           text: `${e.kind.padEnd(7)} participation of user ${e.userId} on project date ${e.participation.projectDateId}: ${e.participation.hours} h${e.before ? ` (was ${e.before.hours} h)` : ""}` }),
         onDeadLetter: (e) => events.push({ type: "dead-letter", event: { ...e, error: e.error?.message ?? String(e.error) },
@@ -56,6 +68,8 @@ With --json: one JSON value per line, each with a "step" ("simulator", "poll", "
       line(`Simulated VOMO at ${sim.url} with ${users} users (the token is never printed).`);
       step("simulator", { url: sim.url, users });
       const first = await poller.poll();
+      progress.end();
+      progress = null;
       show("First poll: the initial sync, through the same loop", first);
       line(`   first events:\n     ${events.slice(0, 4).map((e) => e.text).join("\n     ")}\n     ... and ${events.length - 4} more`);
       eventSteps("first");
