@@ -47,9 +47,15 @@ export function setupUpsert() {
     // report the one just created as "updated".
     const submit = ev.submitter ?? form.querySelector("button[type=submit]");
     submit.disabled = true;
+    // Cancel: a server that does not answer holds the form for the client's timeout (and its
+    // retries) otherwise.
+    const mine = work();
+    const cancel = $("upsert-cancel");
+    cancel.disabled = false;
+    cancel.onclick = () => mine.abort(new DOMException("cancelled (Cancel)", "AbortError"));
     say(result, "sending…");
     try {
-      const { user, created, uncertain } = await requireClient().upsertUser(input, { signal: work().signal });
+      const { user, created, uncertain } = await requireClient().upsertUser(input, { signal: mine.signal });
       // Name and email each in a <bdi> (as the Changes feed has them): a right-to-left
       // override in a name cannot reorder the rest of the line.
       result.replaceChildren(badge(created ? "created" : "updated"),
@@ -64,6 +70,8 @@ export function setupUpsert() {
       first?.focus();
     } finally {
       submit.disabled = !currentClient();
+      cancel.disabled = true;
+      cancel.onclick = null;
     }
   });
 

@@ -78,7 +78,7 @@ test("admin mishaps: a reload in the middle of a poll gives the customer's lease
   await assertClean(admin);
 });
 
-test("admin mishaps: an upsert that gets no answer says the server may have saved it (not 'rejected by the server')", async (t) => {
+test("admin mishaps: an upsert that gets no answer says the server may have saved it (not 'rejected by the server'); Cancel ends one the server holds", async (t) => {
   const admin = await openAdmin(t, { sim: { users: 5, seed: 2 } });
   const { page, sim } = admin;
   await connect(page);
@@ -90,6 +90,17 @@ test("admin mishaps: an upsert that gets no answer says the server may have save
   const said = await waitText(page, "#upsert-result", /^(created|updated|not sent|rejected|no answer)/, 120_000);
   assert.match(said, /^no answer from the server \(the server may have saved it: Find by email tells\): \[network\] /);
   assert.equal(await page.isDisabled("#upsert-form button[type=submit]"), false, "the button is back");
+  sim.clearFaults();
+  // A server that holds the request: Cancel ends it, and says the same.
+  sim.injectFault({ path: "/v1/users", type: "stall", times: 1 });
+  await page.fill("#u-email", "nora.stall@example.org");
+  await page.click("#upsert-form button[type=submit]");
+  await waitText(page, "#upsert-result", /^sending/);
+  await page.waitForFunction(() => !document.querySelector("#upsert-cancel").disabled);
+  await page.click("#upsert-cancel");
+  assert.match(await waitText(page, "#upsert-result", /^(created|updated|not sent|rejected|no answer|stopped)/),
+    /^stopped before an answer \(the server may have saved it: Find by email tells\): \[aborted\] /);
+  assert.equal(await page.isDisabled("#upsert-cancel"), true);
   sim.clearFaults();
   // The browser's own line for each reset connection (the fault above), and nothing else.
   admin.seen.errors = admin.seen.errors.filter((e) => e !== "console: Failed to load resource: net::ERR_EMPTY_RESPONSE");
