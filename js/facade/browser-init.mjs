@@ -87,7 +87,7 @@ export function browserInit({ entry, file, defaultUrl, initWasm, glue }) {
   function assertLoaded() {
     if (!loaded) {
       throw new VomoError("invalid_input",
-        `${entry} is not initialized: call \`await init()\` (the package's default export) once before using it in a browser`);
+        `${entry} is not initialized: call \`await init()\` (the package's default export) once before using it (its browser entry, which browsers, Web Workers and a bundler's browser build load)`);
     }
   }
 

@@ -31,6 +31,9 @@ export function readFailure(error, file, place) {
     return { kind: "forbidden", advice: "this process may not read it: allow reading the package's folder " +
       "(Deno: --allow-read; Node's permission model: --allow-fs-read)" };
   }
-  return { kind: code === "ENOENT" || code === "ENOTDIR" ? "not_found" : "invalid_input",
+  // No file there: missing, or a place that is no file at all (a bundler turned the .wasm's
+  // URL into a web path: Next's /_next/static/..., which fs cannot read).
+  const nowhere = ["ENOENT", "ENOTDIR", "ERR_INVALID_URL_SCHEME", "ERR_INVALID_FILE_URL_PATH", "ERR_INVALID_ARG_TYPE", "ERR_INVALID_URL"];
+  return { kind: nowhere.includes(code) ? "not_found" : "invalid_input",
     advice: `copy the package's ${file} ${place}` };
 }

@@ -18,7 +18,7 @@ test("browser: calls before init() throw a VomoError naming `await init()`; afte
   const { before, after } = await page.evaluate(() => window.result);
   const notInitialized = {
     isVomoError: true, kind: "invalid_input",
-    message: "vomo-users is not initialized: call `await init()` (the package's default export) once before using it in a browser",
+    message: "vomo-users is not initialized: call `await init()` (the package's default export) once before using it (its browser entry, which browsers, Web Workers and a bundler's browser build load)",
   };
   assert.deepEqual(before, { parse: notInitialized, client: notInitialized });
   assert.deepEqual(after, { samePromise: true, parse: "parse", client: "no error" });

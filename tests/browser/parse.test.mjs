@@ -33,7 +33,7 @@ test("browser: a page importing vomo-users/parse fetches only the parse-only .wa
   assert.ok(!requested.includes(MAIN_WASM));
   assert.ok(!requested.some((p) => p.startsWith("/pkg/web/")), `nothing of the main build: ${requested.join(", ")}`);
   assert.deepEqual(result.beforeInit, { isVomoError: true, isError: true, kind: "invalid_input",
-    message: "vomo-users/parse is not initialized: call `await init()` (the package's default export) once before using it in a browser" });
+    message: "vomo-users/parse is not initialized: call `await init()` (the package's default export) once before using it (its browser entry, which browsers, Web Workers and a bundler's browser build load)" });
 
   const inputs = [["parseUserPage", LIST_PAGE()], ["parseUserDetail", UPSERT_200()], ["parseUser", rawUser({ id: "9", gender: "f" })]];
   for (const [fn, input] of inputs) {

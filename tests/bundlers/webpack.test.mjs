@@ -12,7 +12,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } f
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { outsideDir, runNode, resultInChromium, serveDir, assertBrowserResult, repoRequire, buildWebpackRecipe, docBlock, docSection, WEBPACK_WEB, WEBPACK_NODE, FIXTURE_IDS } from "./helpers.mjs";
+import { outsideDir, copyWasm, runNode, resultInChromium, serveDir, assertBrowserResult, repoRequire, buildWebpackRecipe, docBlock, docSection, WEBPACK_WEB, WEBPACK_NODE, FIXTURE_IDS } from "./helpers.mjs";
 import { LIST_PAGE } from "../js/helpers.mjs";
 import { startSimulator } from "vomo-users/sim";
 
@@ -30,6 +30,23 @@ test("webpack 5 (target web): the .wasm is emitted with the bundle, which runs i
   assertBrowserResult(await resultInChromium(t, `${site.url}/index.html`));
 });
 
+// docs/bundlers.md: "A Web Worker in a browser is a page here: it takes `browser`". A worker
+// built on its own with `target: "webworker"` (webpack then resolves the `worker` condition,
+// which once led to the Cloudflare entry and failed the build); the page starts it and waits
+// for its message.
+test("webpack 5 (target webworker): a Web Worker bundle takes the browser entry, emits the .wasm and runs in Chromium", async (t) => {
+  const { app } = await build(t, "webpack-webworker", WEBPACK_WEB, { "main.js": "webworker.js" });
+  const dist = join(app, "dist-worker");
+  const config = { mode: "production", target: "webworker", entry: "./src/main.js", context: app, output: { path: dist } };
+  const stats = await new Promise((resolve, reject) => webpack(config, (err, s) => (err ? reject(err) : resolve(s))));
+  assert.equal(stats.hasErrors(), false, stats.toString("errors-only"));
+  assert.ok(readdirSync(dist).some((f) => f.endsWith(".wasm")), `a .wasm in ${readdirSync(dist)}`);
+  assert.doesNotMatch(readFileSync(join(dist, "main.js"), "utf8"), /workerd/, "not the Cloudflare entry");
+  writeFileSync(join(dist, "index.html"), '<!doctype html><meta charset="utf-8"><script>new Worker("main.js").onmessage = (e) => { window.result = e.data; };</script>');
+  const site = await serveDir(t, dist);
+  assert.deepEqual(await resultInChromium(t, `${site.url}/index.html`), { ids: FIXTURE_IDS, error: { isVomoError: true, kind: "parse" } });
+});
+
 // For Node, webpack takes the `node` condition (index.mjs, over index.cjs) and emits the .wasm
 // under a hashed name from index.mjs's `new URL(…, import.meta.url)`; index.cjs's own read
 // (`__dirname/web/…`) misses, and the entry loads the emitted file instead of failing. dist/ is
@@ -42,6 +59,27 @@ test("webpack 5 (target node): the emitted .wasm is found and the bundle runs wi
   const sim = await startSimulator({ port: 0, users: 7 });
   t.after(() => sim.close());
   const result = await runNode(join(out, "main.js"), { cwd: out, env: { VOMO_SIM_URL: sim.url, VOMO_SIM_TOKEN: sim.token } });
+  assert.deepEqual(result, { ids: FIXTURE_IDS, users: 7, error: { isVomoError: true, kind: "parse" } });
+});
+
+// docs/bundlers.md: code that `require`s the package gets index.cjs, which reads web/ next to
+// the bundle: without the copy the recipe gives, the first call fails not_found naming where it
+// looked; with it (the command taken from the page), the bundle runs outside the project.
+test("webpack 5 (target node), code that require()s the package: not_found without the .wasm copied to dist/web/, runs with it", async (t) => {
+  const { app, dist } = await build(t, "webpack-node-require", WEBPACK_NODE, { "server.js": "node-require.cjs" });
+  const out = outsideDir(t, "webpack-node-require");
+  cpSync(dist, out, { recursive: true });
+  const sim = await startSimulator({ port: 0, users: 7 });
+  t.after(() => sim.close());
+  const env = { VOMO_SIM_URL: sim.url, VOMO_SIM_TOKEN: sim.token };
+  const missing = await run(process.execPath, [join(out, "main.js")], { cwd: out, env: { ...process.env, ...env } }).then(() => null, (e) => e);
+  assert.ok(missing, "fails without the .wasm");
+  assert.match(missing.stderr, /kind: 'not_found'/);
+  assert.match(missing.stderr, /could not load its \.wasm \(tried .*web\/vomo_users_bg\.wasm: ENOENT/);
+  assert.match(docSection("webpack 5"), /`mkdir -p dist\/web && cp node_modules\/vomo-users\/web\/vomo_users_bg\.wasm dist\/web\/`/, "the page's copy step");
+  copyWasm(app, dist); // that step, with the package resolved as the esbuild tests do (this app's node_modules is its parent's)
+  cpSync(dist, out, { recursive: true });
+  const result = await runNode(join(out, "main.js"), { cwd: out, env });
   assert.deepEqual(result, { ids: FIXTURE_IDS, users: 7, error: { isVomoError: true, kind: "parse" } });
 });
 
