@@ -221,10 +221,13 @@ async function pick(file) {
     const parsed = parseRosterCsv(bytes);
     current = { key: await fileKey(file, bytes), fileName: file.name, parsed };
     preview(parsed);
-    const paused = readResume(current.key) !== null;
+    const saved = readResume(current.key);
+    const paused = saved !== null;
     say(summary, `${file.name}: ${parsed.records.length} records to import, ${parsed.errors.length} line${parsed.errors.length === 1 ? "" : "s"} with errors` +
       (parsed.ignoredColumns.length ? `, ignored columns: ${parsed.ignoredColumns.join(", ")}` : "") +
-      (paused ? ". A paused import of this file was found: Resume continues it." : "") +
+      // "running": another tab imports it now, or one was cut off without its pagehide (a crash).
+      (saved?.state === "running" ? ". An import of this file is under way in another tab, or was cut off: Resume continues it once no tab imports it."
+        : paused ? ". A paused import of this file was found: Resume continues it." : "") +
       // Only while its results are kept (the newest finished imports, unless storage ran full).
       (!paused && finishedList(apiScope()).includes(current.key)
         ? ". This file was imported already: Start again sends nothing and lists the results." : ""));
