@@ -40,10 +40,11 @@ const read = (text) => {
 
 /**
  * Takes the mapping lease of `stateDir`, or throws `busy` (another import holds it; the
- * message says for how long). Resolves to `{ lost, release() }`: `lost` is an AbortSignal
- * that fires if a renewal finds the lease taken (this process was stopped past its expiry).
+ * message says for how long). Resolves to `{ signal, release() }`: `signal` fires with the
+ * given `signal` (Ctrl-C), or if a renewal finds the lease taken (this process was stopped
+ * past its expiry); the import runs under it. (Not AbortSignal.any: Node 20.3 and later.)
  */
-export async function holdMappingLease(stateDir) {
+export async function holdMappingLease(stateDir, { signal }) {
   const store = new FileStore(join(stateDir, "locks"));
   const holder = randomBytes(8).toString("hex");
   const text = () => JSON.stringify({ holder, host: hostname(), pid: process.pid, expiresAt: Date.now() + MAPPING_LEASE_MS });
@@ -57,20 +58,24 @@ export async function holdMappingLease(stateDir) {
   if (!(await store.setIf(KEY, current, mine))) {
     throw new VomoError("busy", `another import into ${stateDir} took its External ID mapping in the same moment`);
   }
-  const lost = new AbortController();
+  const run = new AbortController();
+  const stop = () => run.abort(signal.reason);
+  if (signal.aborted) stop();
+  else signal.addEventListener("abort", stop, { once: true });
   let renewing = Promise.resolve();
   const timer = setInterval(() => {
     renewing = renewing.then(async () => {
       const next = text();
       if (await store.setIf(KEY, mine, next)) mine = next;
-      else lost.abort(new VomoError("busy", `the External ID mapping of ${stateDir} was taken by another import: this one stops`));
+      else run.abort(new VomoError("busy", `the External ID mapping of ${stateDir} was taken by another import: this one stops`));
     }).catch(() => { /* a renewal that failed to write is tried again at the next turn */ });
   }, RENEW_MS);
   timer.unref();
   return {
-    lost: lost.signal,
+    signal: run.signal,
     async release() {
       clearInterval(timer);
+      signal.removeEventListener("abort", stop);
       await renewing;
       current = mine;
       await store.setIf(KEY, current, JSON.stringify({ holder, pid: process.pid, expiresAt: 0 }));

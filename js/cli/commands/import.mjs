@@ -161,10 +161,10 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
       // A roster without External IDs does not use the mapping, and takes no lease on it.
       const usesMapping = records.some((r) => r.externalId != null);
       result = await whileBusy(async () => {
-        const mappingLease = usesMapping ? await holdMappingLease(stateDir) : { lost: stop.signal, release: async () => {} };
+        const mappingLease = usesMapping ? await holdMappingLease(stateDir, { signal: stop.signal }) : { signal: stop.signal, release: async () => {} };
         try {
           return await importRoster(api, records, {
-            store: importStore(stateDir), key, checkpointEvery: CHECKPOINT_EVERY, signal: AbortSignal.any([stop.signal, mappingLease.lost]),
+            store: importStore(stateDir), key, checkpointEvery: CHECKPOINT_EVERY, signal: mappingLease.signal,
             mapping: importMapping(stateDir, records, values["accept-email-changes"] === true),
             onProgress: (p) => { last = p; progress.update(p); }, previousBaseUrl,
           });
