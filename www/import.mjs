@@ -208,6 +208,23 @@ async function fileKey(file, bytes) {
   return `${file.name}:${[...digest.slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
+/** What the summary says of the file picked, against the API connected now (its paused or
+ *  finished import of the file, if any); kept in `pickedText` while the summary shows it. */
+function describePicked() {
+  const { key, fileName, parsed } = current;
+  const saved = readResume(key);
+  const paused = saved !== null;
+  return `${fileName}: ${parsed.records.length} records to import, ${parsed.errors.length} line${parsed.errors.length === 1 ? "" : "s"} with errors` +
+    (parsed.ignoredColumns.length ? `, ignored columns: ${parsed.ignoredColumns.join(", ")}` : "") +
+    // "running": another tab imports it now, or one was cut off without its pagehide (a crash).
+    (saved?.state === "running" ? ". An import of this file is under way in another tab, or was cut off: Resume continues it once no tab imports it."
+      : paused ? ". A paused import of this file was found: Resume continues it." : "") +
+    // Only while its results are kept (the newest finished imports, unless storage ran full).
+    (!paused && finishedList(apiScope()).includes(key)
+      ? ". This file was imported already: Start again sends nothing and lists the results." : "");
+}
+let pickedText = null;
+
 async function pick(file) {
   // Bytes, not file.text(): the package refuses a roster that is not UTF-8 (an Excel
   // "CSV" in Windows-1252) where file.text() would turn its accents into U+FFFD.
@@ -221,16 +238,7 @@ async function pick(file) {
     const parsed = parseRosterCsv(bytes);
     current = { key: await fileKey(file, bytes), fileName: file.name, parsed };
     preview(parsed);
-    const saved = readResume(current.key);
-    const paused = saved !== null;
-    say(summary, `${file.name}: ${parsed.records.length} records to import, ${parsed.errors.length} line${parsed.errors.length === 1 ? "" : "s"} with errors` +
-      (parsed.ignoredColumns.length ? `, ignored columns: ${parsed.ignoredColumns.join(", ")}` : "") +
-      // "running": another tab imports it now, or one was cut off without its pagehide (a crash).
-      (saved?.state === "running" ? ". An import of this file is under way in another tab, or was cut off: Resume continues it once no tab imports it."
-        : paused ? ". A paused import of this file was found: Resume continues it." : "") +
-      // Only while its results are kept (the newest finished imports, unless storage ran full).
-      (!paused && finishedList(apiScope()).includes(current.key)
-        ? ". This file was imported already: Start again sends nothing and lists the results." : ""));
+    say(summary, (pickedText = describePicked()));
   } catch (e) {
     current = null;
     $("import-preview").hidden = true;
@@ -257,7 +265,13 @@ export function setupImport() {
   // with its page would hold it for 2 minutes. The abort settles in microtasks, which run
   // before the page goes (the store is synchronous); tested by a reload mid-run in Chromium.
   window.addEventListener("pagehide", () => controller?.abort());
-  onClient(() => setButtons()); // another API: its own paused import, or none
+  // Another API (or a first connection after the file was picked): its own paused import of
+  // the file, or none; the summary says so while it still describes the file.
+  onClient(() => {
+    setButtons();
+    const summary = $("import-summary");
+    if (current && !controller && pickedText !== null && summary.textContent === pickedText) say(summary, (pickedText = describePicked()));
+  });
   // Forgets under the import's own Web Lock: a run of the file in another tab would otherwise
   // write part of its progress back, and its lease.
   $("import-forget").addEventListener("click", async () => {

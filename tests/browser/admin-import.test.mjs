@@ -57,10 +57,15 @@ test("admin import: preview, progress and ETA, pause, reload, resume, results, f
     "the import's progress is saved in localStorage");
   await screenshot(page, "import-paused", "#import");
 
-  // A reload forgets the token (memory only) but not the paused import.
+  // A reload forgets the token (memory only) but not the paused import. The file picked before
+  // connecting (its saved state is per API: none known yet), then connecting: the summary
+  // finds the paused import then.
   await page.reload();
   await waitText(page, "#app-status", /^ready/);
+  await page.setInputFiles("#csv-file", file);
+  assert.doesNotMatch(await waitText(page, "#import-summary", /^roster\.csv/), /paused/);
   await connect(page, { rps: 4 });
+  assert.match(await waitText(page, "#import-summary", /paused import/), /^roster\.csv: .*A paused import of this file was found: Resume continues it\.$/);
   await page.setInputFiles("#csv-file", file);
   assert.match(await waitText(page, "#import-summary", /^roster\.csv/), /A paused import of this file was found: Resume continues it\.$/);
   assert.equal(await page.isDisabled("#import-start"), true);
