@@ -171,6 +171,13 @@ impl<R: Runtime> Client<R> {
                 crate::error::js_number(config.max_retry_after_ms)
             )));
         }
+        // As each call's maxRetries is checked (CallLimits::check): 5,000 retries would back off for a day.
+        if config.max_retries > MAX_RETRIES_LIMIT {
+            return Err(VomoError::invalid_input(format!(
+                "VomoClient: maxRetries must be an integer from 0 to {MAX_RETRIES_LIMIT} (got {})",
+                config.max_retries
+            )));
+        }
         let throttle = RefCell::new(Throttle::new(config.rate));
         Ok(Client { base, runtime, throttle, stats: Cell::new(Stats::default()), config })
     }
@@ -611,6 +618,17 @@ mod tests {
 
     fn poll<F: Future>(f: &mut Pin<Box<F>>) -> Poll<F::Output> {
         f.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    /// `maxRetries` of the client as of each call: 0 to MAX_RETRIES_LIMIT (a Rust app sets the
+    /// field directly; 5,000 retries of a failing transport would back off for about a day).
+    #[test]
+    fn the_client_refuses_more_retries_than_a_call_may_have() {
+        let with = |n| Client::new(ClientConfig { max_retries: n, ..ClientConfig::new("token") }, Host::default());
+        let refused = with(MAX_RETRIES_LIMIT + 1).err().expect("refused");
+        assert_eq!(refused.kind, ErrorKind::InvalidInput);
+        assert_eq!(refused.message, "VomoClient: maxRetries must be an integer from 0 to 100 (got 101)");
+        assert!(with(MAX_RETRIES_LIMIT).is_ok() && with(0).is_ok());
     }
 
     #[test]
