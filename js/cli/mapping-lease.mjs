@@ -6,28 +6,19 @@
 // So an import holds this lease for its whole run: a lease record written by the FileStore's
 // compare-and-set (DIR/locks/, the file store's cross-process lock), renewed while it runs,
 // expiring on its own if its process dies (as importRoster's lease does, docs/import.md), and
-// at once when its process is known dead: on this machine, and no longer running (a kill -9).
+// at once when its holder is known gone, judged as the file store's lock judges its holder
+// (holderGone: a PID of this machine that runs no more, a zombie, a PID reused since).
 import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import { VomoError } from "vomo-users";
 import { FileStore } from "vomo-users/stores/file";
+// Not through the package's exports: a helper of the package's own, beside FileStore (pkg/stores/).
+import { holderGone, ownerHere } from "../stores/file-lock.mjs";
 
 const KEY = "mapping";
 /** How long a lease lasts unless renewed; renewed every RENEW_MS while its import runs. */
 export const MAPPING_LEASE_MS = 120_000;
 const RENEW_MS = 30_000;
-
-/** Whether the lease's process is known to be gone: it ran on this machine and runs no more. */
-function dead(lease) {
-  if (lease.host !== hostname() || !Number.isInteger(lease.pid)) return false;
-  try {
-    process.kill(lease.pid, 0);
-    return false;
-  } catch (e) {
-    return e.code === "ESRCH";
-  }
-}
 
 const read = (text) => {
   try {
@@ -46,11 +37,13 @@ const read = (text) => {
  */
 export async function holdMappingLease(stateDir, { signal }) {
   const store = new FileStore(join(stateDir, "locks"));
-  const holder = randomBytes(8).toString("hex");
-  const text = () => JSON.stringify({ holder, host: hostname(), pid: process.pid, expiresAt: Date.now() + MAPPING_LEASE_MS });
+  const owner = await ownerHere(randomBytes(8).toString("hex"));
+  const text = () => JSON.stringify({ ...owner, expiresAt: Date.now() + MAPPING_LEASE_MS });
   let current = await store.get(KEY);
   const other = read(current);
-  if (other && other.expiresAt > Date.now() && !dead(other)) {
+  // Never judged by age (ageMs 0): a run may hold the mapping for hours; its expiry is the bound.
+  const gone = other && (await holderGone(other, { ageMs: 0, ownToken: () => false })) === true;
+  if (other && other.expiresAt > Date.now() && !gone) {
     throw new VomoError("busy", `another import into ${stateDir} (process ${other.pid}) holds its External ID mapping for `
       + `${Math.ceil((other.expiresAt - Date.now()) / 1000)} s more (two imports at once could each create a VOMO user for one External ID)`);
   }
@@ -78,7 +71,7 @@ export async function holdMappingLease(stateDir, { signal }) {
       signal.removeEventListener("abort", stop);
       await renewing;
       current = mine;
-      await store.setIf(KEY, current, JSON.stringify({ holder, pid: process.pid, expiresAt: 0 }));
+      await store.setIf(KEY, current, JSON.stringify({ ...owner, expiresAt: 0 }));
     },
   };
 }

@@ -94,6 +94,44 @@ async function inspect(lock) {
 }
 
 /**
+ * Whether the holder `o` (an owner as `ownerHere` writes it) is known to be gone: true, false
+ * (alive), or null where this machine cannot tell (another machine, a runtime that will not
+ * name the machine or check a process, another worker thread of this process), to be judged
+ * by age. `ageMs`: how long it has held what it holds, for the PID-reuse rule where the start
+ * time cannot be read (0: never judged by age). `ownToken(token)`: whether a holder of this
+ * very thread still holds its token. The CLI's mapping lease judges its holder by this too.
+ */
+export async function holderGone(o, { ageMs, ownToken }) {
+  const me = await place();
+  if (o && me.host && o.host === me.host && Number.isSafeInteger(o.pid) && o.pid > 0) {
+    if (o.boot && me.boot && o.boot !== me.boot) return true;
+    if ((o.boot ?? null) === me.boot && (o.pidns ?? null) === me.pidns) {
+      if (o.pid === process.pid) {
+        if (o.start != null && me.start != null && o.start !== me.start) return true; // a predecessor under this PID
+        if ((o.thread ?? 0) === THREAD) return !ownToken(o.token);
+        // Another thread of this process (a worker's locks are its own): judged by its age.
+      } else {
+        const live = alive(o.pid);
+        if (live === false) return true;
+        if (live) {
+          const stat = await procStat(o.pid);
+          if (stat?.state === "Z" || stat?.state === "X") return true; // exited; only its exit status is left
+          if (o.start == null || stat?.start == null) return ageMs > PID_REUSE_MS;
+          return stat.start !== o.start;
+        }
+      }
+    }
+  }
+  return null;
+}
+
+/** This thread as a holder: what `holderGone` reads back, with `token`. */
+export async function ownerHere(token) {
+  const { host, boot, pidns, start } = await place();
+  return { pid: process.pid, thread: THREAD, host, boot, pidns, start, token, since: new Date().toISOString() };
+}
+
+/**
  * Whether the lock's holder is gone. A holder on this machine (same host name, boot and PID
  * namespace) is checked by its PID: gone when no such process exists, when it has exited (a
  * zombie its parent has not reaped), when the process with that PID started at another time
@@ -107,28 +145,8 @@ async function inspect(lock) {
  * process) is taken to be abandoned once it is STALE_LOCK_MS old.
  */
 async function abandoned(seen) {
-  const o = seen.owner;
-  const me = await place();
-  if (o && me.host && o.host === me.host && Number.isSafeInteger(o.pid) && o.pid > 0) {
-    if (o.boot && me.boot && o.boot !== me.boot) return true;
-    if ((o.boot ?? null) === me.boot && (o.pidns ?? null) === me.pidns) {
-      if (o.pid === process.pid) {
-        if (o.start != null && me.start != null && o.start !== me.start) return true; // a predecessor under this PID
-        if ((o.thread ?? 0) === THREAD) return !heldHere.has(o.token);
-        // Another thread of this process (a worker's locks are its own): judged by its age.
-      } else {
-        const live = alive(o.pid);
-        if (live === false) return true;
-        if (live) {
-          const stat = await procStat(o.pid);
-          if (stat?.state === "Z" || stat?.state === "X") return true; // exited; only its exit status is left
-          if (o.start == null || stat?.start == null) return Date.now() - seen.mtimeMs > PID_REUSE_MS;
-          return stat.start !== o.start;
-        }
-      }
-    }
-  }
-  return Date.now() - seen.mtimeMs > STALE_LOCK_MS;
+  const age = Date.now() - seen.mtimeMs;
+  return (await holderGone(seen.owner, { ageMs: age, ownToken: (token) => heldHere.has(token) })) ?? age > STALE_LOCK_MS;
 }
 
 /** Describes the lock's holder for a `busy` message. */
@@ -148,9 +166,7 @@ async function claim(dir) {
   const token = randomBytes(8).toString("hex");
   heldHere.add(token);
   try {
-    const { host, boot, pidns, start } = await place();
-    const owner = { pid: process.pid, thread: THREAD, host, boot, pidns, start, token, since: new Date().toISOString() };
-    await writeFile(join(dir, "owner"), JSON.stringify(owner));
+    await writeFile(join(dir, "owner"), JSON.stringify(await ownerHere(token)));
   } catch (e) {
     heldHere.delete(token);
     await rm(dir, { recursive: true, force: true }).catch(() => {});
