@@ -80,6 +80,7 @@ pub mod app {
             max_consecutive_failures: vomo_users::import::DEFAULT_MAX_CONSECUTIVE_FAILURES,
             mapping: Some(&mapping),
             previous_base_url: None,
+            mapping_lease: true,
         };
         let result = import_roster(&client, &roster, &options, &|p| debug(&format!("{}/{}", p.done, p.total)), &call).await?;
 

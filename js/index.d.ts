@@ -460,6 +460,11 @@ export interface ImportRosterRunOptions extends CallOptions {
   previousBaseUrl?: string;
   onProgress?: (progress: ImportProgress) => void;
   mapping?: ExternalIdMapping;
+  /** With `mapping`, and a record with an external id, imports that share the mapping take
+   *  turns (another rejects with `busy`, sending nothing): by a lease in `store` (one per
+   *  store) and, in this process, on the `mapping` object. Default true; false when they are
+   *  kept apart otherwise. */
+  mappingLease?: boolean;
 }
 
 export interface ImportedUser { externalId: string | null; email: string; user: User }

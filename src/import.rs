@@ -221,6 +221,10 @@ pub struct ImportOptions<'a, S: Store, M: Mapping> {
     /// which the run stops as an outage.
     pub max_consecutive_failures: usize,
     pub mapping: Option<&'a M>,
+    /// With `store` and `mapping`, and a record with an external id: the run holds the
+    /// store's mapping lease too (`Keys::mapping_lease`), so that imports sharing the mapping
+    /// take turns. `false` for a caller that keeps them apart itself.
+    pub mapping_lease: bool,
     /// A base URL whose progress under `key` this import takes over (`store::bound_api`).
     pub previous_base_url: Option<String>,
 }
@@ -262,7 +266,7 @@ fn record_keys(records: &[RosterRecord]) -> Vec<RecordKey> {
         .enumerate()
         .map(|(index, record)| {
             let email = record.input.normalized_email();
-            let external_id = record.external_id.as_deref().map(str::trim).filter(|x| !x.is_empty());
+            let external_id = external_id(record);
             let id_repeat = external_id.is_some_and(|x| !seen_ids.insert(x.to_string()));
             let email_repeat = email.as_ref().is_some_and(|e| !seen_emails.insert(e.clone()));
             // Two rows of one external id would be one person sent twice (or, with another
@@ -479,18 +483,38 @@ pub async fn import_roster<R: Runtime, S: Store, M: Mapping>(
     }
     let previous = options.previous_base_url.as_deref().map(|p| bound_api::checked_previous(p, "importRoster")).transpose()?;
     let (Some(store), Some(key)) = (options.store, &options.key) else {
-        return run_import(client, records, options, None, None, on_progress, call).await;
+        return run_import(client, records, options, None, &mut [], on_progress, call).await;
     };
     let rt = client.runtime();
     let now = rt.now_ms();
     let token = format!("import-{:x}-{:x}", (rt.random() * 9.0e15) as u64, now as u64);
     let lease_key = format!("{}/lease", Keys::import(key));
-    let mut held = Held::acquire(store, lease_key, token, now, rt.monotonic_ms(), Holder::IMPORT).await?;
-    let outcome = run_import(client, records, options, previous.as_deref(), Some(&mut held), on_progress, call).await;
+    let mut held = vec![Held::acquire(store, lease_key, token.clone(), now, rt.monotonic_ms(), Holder::IMPORT).await?];
+    // The mapping is read before anything is sent and written after each upsert: two imports
+    // with different keys and one mapping, at once, would each read an external id as never
+    // synced, and each create a VOMO user for it when their emails differ. So the imports of
+    // a store that use a mapping take turns (the store is what they can see of each other).
+    if options.mapping.is_some() && options.mapping_lease && records.iter().any(|r| external_id(r).is_some()) {
+        match Held::acquire(store, Keys::mapping_lease(), token, now, rt.monotonic_ms(), Holder::MAPPING).await {
+            Ok(mapping) => held.push(mapping),
+            Err(e) => {
+                let _ = held[0].release(store).await;
+                return Err(e);
+            }
+        }
+    }
+    let outcome = run_import(client, records, options, previous.as_deref(), &mut held, on_progress, call).await;
     // A release the store fails is left to expire (`LEASE_MS`): the run's outcome, saved before
     // it, is what the caller needs; a finished import rejected here would read as one that failed.
-    let _ = held.release(store).await;
+    for lease in held.iter().rev() {
+        let _ = lease.release(store).await;
+    }
     outcome
+}
+
+/// A record's external id, trimmed; `None` when it has none (or only spaces).
+fn external_id(record: &RosterRecord) -> Option<&str> {
+    record.external_id.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 async fn run_import<R: Runtime, S: Store, M: Mapping>(
@@ -498,7 +522,7 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
     records: &[RosterRecord],
     options: &ImportOptions<'_, S, M>,
     previous: Option<&str>,
-    mut lease: Option<&mut Held>,
+    leases: &mut [Held],
     on_progress: &dyn Fn(&Progress),
     call: &R::Call,
 ) -> Result<ImportResult> {
@@ -584,8 +608,10 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
                 unsaved.push((index, settled));
             }
             // Lost to another run: stop before writing the progress log it writes now.
-            if let (Some(l), Some(store)) = (lease.as_mut(), options.store) {
-                l.keep(store, client.runtime().now_ms(), client.runtime().monotonic_ms()).await?;
+            if let Some(store) = options.store {
+                for l in leases.iter_mut() {
+                    l.keep(store, client.runtime().now_ms(), client.runtime().monotonic_ms()).await?;
+                }
             }
             since_save += 1;
             if since_save >= options.checkpoint_every.max(1) {
@@ -618,7 +644,8 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
         });
     }
     if let Some(p) = progress.as_mut() {
-        if let (Some(l), Some(store), true) = (lease.as_mut(), options.store, p.needs_save()) {
+        // The key's lease guards the progress (the mapping's, if held, was kept before each record).
+        if let (Some(l), Some(store), true) = (leases.first_mut(), options.store, p.needs_save()) {
             l.check(store, client.runtime().now_ms(), client.runtime().monotonic_ms()).await?;
             // the last save: the lease is read back first
         }
@@ -791,7 +818,7 @@ async fn read_mapping<M: Mapping>(
     let mut mapped = Vec::with_capacity(records.len());
     let mut left = HashMap::new();
     for (record, k) in records.iter().zip(keys) {
-        let external_id = record.external_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let external_id = external_id(record);
         let entry = match external_id {
             Some(xid) if k.repeat.is_none() && saved.outcome(k).is_none() => mapping.get(xid).await?,
             _ => None,
@@ -821,7 +848,7 @@ async fn import_one<R: Runtime, M: Mapping>(
         return Ok(Err(e));
     }
     let email = email.unwrap_or_default();
-    let external_id = record.external_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let external_id = external_id(record);
     if let (Some(previous), Some(xid)) = (seen.previous, external_id) {
         if crate::case::lowercase(previous.email.trim()) != email {
             return Ok(Ok(Settled::EmailChanged(EmailChange {

@@ -49,6 +49,7 @@ fn email_moves(n: usize) {
         max_consecutive_failures: vomo_users::import::DEFAULT_MAX_CONSECUTIVE_FAILURES,
         mapping: Some(&mapping),
         previous_base_url: None,
+        mapping_lease: true,
     };
     let first: Vec<RosterRecord> = (0..n).map(|i| record(&format!("ext-{i}"), &format!("p{i}@example.org"))).collect();
     let r = block_on(import_roster(&client, &first, &options(None), &|_| {}, &())).unwrap();

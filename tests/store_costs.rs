@@ -61,6 +61,7 @@ fn import_bytes(n: usize) -> (u64, u64) {
         max_consecutive_failures: vomo_users::import::DEFAULT_MAX_CONSECUTIVE_FAILURES,
         mapping: None,
         previous_base_url: None,
+        mapping_lease: true,
     };
     let r = block_on(import_roster(&client, &records, &options, &|_| {}, &())).unwrap();
     assert_eq!(r.created.len(), n);

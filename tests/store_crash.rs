@@ -177,6 +177,7 @@ fn import_progress_reloads_after_a_death_at_any_set() {
             max_consecutive_failures: vomo_users::import::DEFAULT_MAX_CONSECUTIVE_FAILURES,
             mapping: None,
             previous_base_url: None,
+            mapping_lease: true,
         };
         let first = block_on(import_roster(&client, &records, &options(&store), &|_| {}, &()));
         let healthy = Dying::healthy(&map);
@@ -206,6 +207,7 @@ fn import_progress_with_merged_segments_reloads() {
         max_consecutive_failures: vomo_users::import::DEFAULT_MAX_CONSECUTIVE_FAILURES,
         mapping: None,
         previous_base_url: None,
+        mapping_lease: true,
     };
     let dying = Dying::new(&map, 150);
     assert!(block_on(import_roster(&client, &records, &options(&dying), &|_| {}, &())).is_err());
@@ -312,6 +314,7 @@ fn an_import_whose_lease_was_taken_over_stops_without_writing_progress() {
         max_consecutive_failures: vomo_users::import::DEFAULT_MAX_CONSECUTIVE_FAILURES,
         mapping: None,
         previous_base_url: None,
+        mapping_lease: true,
     };
     let e = block_on(import_roster(&client, &records, &options, &|_| {}, &())).unwrap_err();
     assert!(store.taken.get(), "the takeover happened");

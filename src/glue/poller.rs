@@ -214,6 +214,7 @@ struct ImportOptionsJson {
     checkpoint_every: Option<serde_json::Value>,
     max_consecutive_failures: Option<serde_json::Value>,
     previous_base_url: Option<serde_json::Value>,
+    mapping_lease: Option<serde_json::Value>,
     has_store: bool,
     has_mapping: bool,
 }
@@ -248,6 +249,7 @@ pub fn import_roster(
             checkpoint_every: o.checkpoint_every,
             max_consecutive_failures: o.max_consecutive_failures,
             mapping: o.has_mapping.then_some(&mapping),
+            mapping_lease: o.mapping_lease,
             previous_base_url: o.previous_base_url,
         };
         let progress = progress_of::<import::Progress>(&on_progress);
@@ -265,6 +267,7 @@ struct CheckedImportOptions {
     checkpoint_every: usize,
     max_consecutive_failures: usize,
     previous_base_url: Option<String>,
+    mapping_lease: bool,
     has_store: bool,
     has_mapping: bool,
 }
@@ -281,11 +284,19 @@ fn import_options(json: &str) -> Result<CheckedImportOptions, JsValue> {
     };
     let every = whole_value(o.checkpoint_every.as_ref(), "importRoster: checkpointEvery", 1.0)?;
     let failures = whole_value(o.max_consecutive_failures.as_ref(), "importRoster: maxConsecutiveFailures", 1.0)?;
+    let mapping_lease = match o.mapping_lease {
+        None | Some(serde_json::Value::Null) => true,
+        Some(serde_json::Value::Bool(b)) => b,
+        Some(other) => {
+            return Err(to_js_error(VomoError::invalid_input(format!("importRoster: mappingLease must be true or false (got {other})"))))
+        }
+    };
     Ok(CheckedImportOptions {
         key,
         previous_base_url: optional_text(o.previous_base_url, "importRoster: previousBaseUrl")?,
         checkpoint_every: every.map_or(import::DEFAULT_CHECKPOINT_EVERY, |n| n as usize),
         max_consecutive_failures: failures.map_or(import::DEFAULT_MAX_CONSECUTIVE_FAILURES, |n| n as usize),
+        mapping_lease,
         has_store: o.has_store,
         has_mapping: o.has_mapping,
     })

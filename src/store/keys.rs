@@ -26,6 +26,13 @@ impl Keys {
         format!("{ROOT}{IMPORTS}/{}", key.trim())
     }
 
+    /// The lease of the imports that use an external-id mapping in a store (one at a time:
+    /// `import::import_roster`). No `/` after the root: no customer's key (`<customer>/<name>`)
+    /// and no import's (`import/<key>`) can be it.
+    pub fn mapping_lease() -> String {
+        format!("{ROOT}mapping-lease")
+    }
+
     pub fn key(&self, name: &str) -> String {
         format!("{}{name}", self.prefix)
     }

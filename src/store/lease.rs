@@ -26,16 +26,25 @@ pub const LEASE_MS: f64 = 120_000.0;
 /// tells a forget from a run by it ([`held_by_forget`]).
 const FORGET_TOKEN: &str = "forget-";
 
-/// What a lease keeps apart, for its `busy` messages: "another {kind} {scope} holds ...".
+/// What a lease keeps apart, for its `busy` messages: "another {kind} {scope} holds ...",
+/// followed by `why` when it is not plain from those.
 #[derive(Clone, Copy)]
 pub struct Holder {
     pub kind: &'static str,
     pub scope: &'static str,
+    pub why: &'static str,
 }
 
 impl Holder {
-    pub const POLL: Holder = Holder { kind: "poll", scope: "of this customer" };
-    pub const IMPORT: Holder = Holder { kind: "import", scope: "with this key" };
+    pub const POLL: Holder = Holder { kind: "poll", scope: "of this customer", why: "" };
+    pub const IMPORT: Holder = Holder { kind: "import", scope: "with this key", why: "" };
+    /// The imports of one store that use an external-id mapping (`import::import_roster`).
+    pub const MAPPING: Holder = Holder {
+        kind: "import",
+        scope: "with an external-id mapping in this store",
+        why: "; imports that share a mapping take turns, as two at once could each create a VOMO user for one external id \
+              (mappingLease: false if yours are kept apart otherwise)",
+    };
 }
 
 fn busy(message: impl Into<String>) -> VomoError {
@@ -94,10 +103,11 @@ pub async fn acquire<S: Store>(store: &S, key: &str, token: &str, now: f64, who:
     if let Some(lease) = lease {
         if lease.owner != token && lease.expires_at > now {
             return Err(busy(format!(
-                "another {} {} holds the lease for {:.0} s more (if none is running, one that was killed holds it until then)",
+                "another {} {} holds the lease for {:.0} s more (if none is running, one that was killed holds it until then){}",
                 who.kind,
                 who.scope,
-                (lease.expires_at - now) / 1000.0
+                (lease.expires_at - now) / 1000.0,
+                who.why
             )));
         }
     }

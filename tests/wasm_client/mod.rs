@@ -246,6 +246,7 @@ pub async fn import() {
         max_consecutive_failures: vomo_users::import::DEFAULT_MAX_CONSECUTIVE_FAILURES,
         mapping: Some(&mapping),
         previous_base_url: None,
+        mapping_lease: true,
     };
     let progress: RefCell<Vec<usize>> = RefCell::default();
     let result = import_roster(&client, &records, &options, &|p| progress.borrow_mut().push(p.done), &WebCall::new()).await.unwrap();

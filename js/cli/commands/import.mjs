@@ -158,14 +158,16 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
     try {
       // The state directory's External ID mapping for the whole run (mapping-lease.mjs), then
       // the roster's own lease (importRoster's); either busy is waited for with --lock-timeout.
-      // A roster without External IDs does not use the mapping, and takes no lease on it.
+      // A roster without External IDs does not use the mapping, and takes no lease on it. The
+      // CLI's lease stands for importRoster's mapping lease (mappingLease: false): it also
+      // knows a killed run's process is gone, where importRoster's waits out its 2 minutes.
       const usesMapping = records.some((r) => r.externalId != null);
       result = await whileBusy(async () => {
         const mappingLease = usesMapping ? await holdMappingLease(stateDir, { signal: stop.signal }) : { signal: stop.signal, release: async () => {} };
         try {
           return await importRoster(api, records, {
             store: importStore(stateDir), key, checkpointEvery: CHECKPOINT_EVERY, signal: mappingLease.signal,
-            mapping: importMapping(stateDir, records, values["accept-email-changes"] === true),
+            mapping: importMapping(stateDir, records, values["accept-email-changes"] === true), mappingLease: false,
             onProgress: (p) => { last = p; progress.update(p); }, previousBaseUrl,
           });
         } finally {
