@@ -30,9 +30,10 @@ pub struct RosterRecord {
 #[serde(rename_all = "camelCase", deny_unknown_fields, expecting = "a roster record (an object of upsert fields and externalId)")]
 struct RosterRecordWire {
     external_id: Option<String>,
-    /// The CSV line a parsed record came from (`parseRosterCsv`): accepted, not used.
+    /// The CSV line a parsed record came from (`parseRosterCsv`): accepted, not used, but a
+    /// line number or nothing (`line: "x"` is a record built wrong).
     #[serde(rename = "line")]
-    _line: Option<serde::de::IgnoredAny>,
+    _line: Option<u64>,
     first_name: Option<String>,
     last_name: Option<String>,
     email: Option<String>,
@@ -1183,6 +1184,10 @@ mod tests {
         let bare: RosterRecord = serde_json::from_str(r#"{"email":"a@b.org"}"#).unwrap();
         assert_eq!((bare.external_id, bare.input.email.as_deref()), (None, Some("a@b.org")));
         assert!(serde_json::from_str::<RosterRecord>(r#"{"email":3}"#).is_err());
+        for bad in [r#""x""#, "-1", "1.5"] {
+            assert!(serde_json::from_str::<RosterRecord>(&format!(r#"{{"email":"a@b.org","line":{bad}}}"#)).is_err(), "line {bad}");
+        }
+        assert!(serde_json::from_str::<RosterRecord>(r#"{"email":"a@b.org","line":null}"#).is_ok());
     }
 
     #[test]

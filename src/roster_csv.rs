@@ -94,6 +94,18 @@ pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
              byte order mark; save it as \"CSV UTF-8\" and try again"
         )));
     }
+    // U+FFFD is what a decoder puts where bytes were not UTF-8 (`TextDecoder`, `readFileSync(f,
+    // "utf8")`, a spreadsheet's import): the name it stands in was lost before this parser saw
+    // it, and would reach VOMO as "Jos\u{fffd}". Refused, as such bytes are.
+    if let Some(at) = text.find('\u{fffd}') {
+        let line = line_breaks(&text.as_bytes()[..at], text.as_bytes()) + 1;
+        let line_start = text[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+        let before: String = text[line_start..at].chars().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+        return Err(VomoError::invalid_input(format!(
+            "roster CSV: line {line} holds U+FFFD, the replacement character (after {before:?}): the text was decoded from bytes \
+             that were not UTF-8, and what it replaced is lost; pass the file's bytes (saved as \"CSV UTF-8\") instead"
+        )));
+    }
     let (hint, text, skipped_lines) = match separator_hint(text) {
         Some((d, rest)) => (Some(d), rest, 1),
         None => (None, text, 0),
@@ -409,6 +421,17 @@ mod tests {
         assert_eq!(read("\r"), read("\n"), "\"CSV (Macintosh)\" line endings");
         let err = parse_roster_csv_bytes(b"First Name,Last Name,Email\rA,B,a@x.org\rJos\xe9,B,j@x.org\r").unwrap_err();
         assert!(err.message.starts_with("roster CSV: line 3 is not UTF-8 text (byte 0xE9 after \"Jos\")"), "{}", err.message);
+    }
+
+    /// Text a decoder already replaced bytes in (U+FFFD) is refused like the bytes would be,
+    /// naming the line, also when the file's bytes held U+FFFD themselves.
+    #[test]
+    fn a_replacement_character_is_refused_naming_its_line() {
+        let err = parse_roster_csv("First Name,Last Name,Email\r\nAnn,Lee,a@x.org\r\nJos\u{fffd},B,j@x.org\r\n").unwrap_err();
+        assert_eq!(err.kind, crate::error::ErrorKind::InvalidInput);
+        assert!(err.message.starts_with("roster CSV: line 3 holds U+FFFD, the replacement character (after \"Jos\")"), "{}", err.message);
+        let bytes = "First Name,Last Name,Email\nJos\u{fffd},B,j@x.org\n".as_bytes().to_vec();
+        assert!(parse_roster_csv_bytes(&bytes).unwrap_err().message.contains("line 2 holds U+FFFD"));
     }
 
     #[test]

@@ -167,3 +167,25 @@ fn profile_field_values_keep_text_and_stringify_scalars() {
     assert_eq!(d.profile_field_values[0].value.as_deref(), Some("42"));
     assert_eq!(d.profile_field_values[0].field_label, "T-shirt size");
 }
+
+/// Laravel counts pages from 1 and pages by at least one row: a 0 is kept as sent, with a
+/// warning naming it, on the model route and the listing's JSON route alike.
+#[test]
+fn a_page_number_or_size_of_zero_is_kept_with_a_warning() {
+    let body = r#"{"data":[],"links":{"first":null,"last":null,"prev":null,"next":null},
+        "meta":{"current_page":0,"from":null,"to":null,"path":"p","per_page":0,"total":0}}"#;
+    let page = parse::user_page(body).unwrap();
+    assert_eq!((page.meta.current_page, page.meta.per_page), (0, 0));
+    assert_eq!(
+        page.warnings,
+        [
+            "meta.current_page: 0, where pages count from 1; kept as sent",
+            "meta.per_page: 0, where a page holds at least one row; kept as sent"
+        ]
+    );
+    let parts = parse::user_page_parts(body).unwrap();
+    assert_eq!(parts.warnings, page.warnings, "the JSON route says the same");
+    let fine =
+        parse::user_page(&body.replace("\"current_page\":0", "\"current_page\":1").replace("\"per_page\":0", "\"per_page\":15")).unwrap();
+    assert!(fine.warnings.is_empty(), "{:?}", fine.warnings);
+}

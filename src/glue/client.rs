@@ -85,11 +85,18 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Res
 /// added 11 KiB gzip to the wasm: measured 2026-12-03.)
 pub fn parse_text_fields<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T, JsValue> {
     serde_json::from_str(json).map_err(|e| {
-        let wrong = serde_json::from_str::<serde_json::Map<String, Value>>(json)
-            .ok()
-            .and_then(|fields| fields.into_iter().find(|(key, value)| key != "line" && !(value.is_string() || value.is_null())));
+        let wrong = serde_json::from_str::<serde_json::Map<String, Value>>(json).ok().and_then(|fields| {
+            fields.into_iter().find(|(key, value)| match key.as_str() {
+                "line" => !(value.is_u64() || value.is_null()),
+                _ => !(value.is_string() || value.is_null()),
+            })
+        });
+        let wrong_value = e.classify() == serde_json::error::Category::Data && !e.to_string().starts_with("unknown field");
         match wrong {
-            Some((key, value)) if e.classify() == serde_json::error::Category::Data && !e.to_string().starts_with("unknown field") => {
+            Some((key, _)) if key == "line" && wrong_value => {
+                invalid(format!("{what}: line must be a line number (parseRosterCsv's) or null"))
+            }
+            Some((key, value)) if wrong_value => {
                 let got = match value {
                     Value::Bool(_) => "a boolean",
                     Value::Number(_) => "a number",

@@ -141,9 +141,18 @@ pub(super) fn meta(v: Option<&Value>, path: &JsonPath, w: &mut Warnings) -> Resu
         }
         n.map(|n| n as u64)
     };
+    let (current_page, per_page) = (required("current_page")?, required("per_page")?);
+    // Laravel counts pages from 1 and never pages by 0 rows: a 0 is kept as sent (the listing
+    // follows links, not these counts, and refuses a walk that would not end), but said.
+    if current_page == 0 {
+        w.push(&path.key("current_page"), format_args!("0, where pages count from 1; kept as sent"));
+    }
+    if per_page == 0 {
+        w.push(&path.key("per_page"), format_args!("0, where a page holds at least one row; kept as sent"));
+    }
     Ok(Meta {
-        current_page: required("current_page")?,
-        per_page: required("per_page")?,
+        current_page,
+        per_page,
         total: required("total")?,
         from: optional("from", w),
         to: optional("to", w),

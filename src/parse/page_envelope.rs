@@ -145,6 +145,9 @@ pub(super) fn meta(text: &[u8], (span, serde_reads): (Span, bool)) -> Option<Met
     let [Some(Some(current_page)), Some(Some(per_page)), Some(Some(total)), from, to, last_page] = counts else {
         return None; // a required count missing or null: the model route's error
     };
+    if current_page == 0 || per_page == 0 {
+        return None; // the model route's warning
+    }
     Some(Meta {
         current_page,
         per_page,

@@ -121,6 +121,11 @@ test("upsert input, findOrCreateUser defaults and roster records refuse a field 
   assert.equal(e.message, "upsertUser: phone must be a string or null (got a number)");
   e = await refusal(() => importRoster(client, [records[0], { externalId: "c3", email: "cy@example.org", firstName: ["Cy"] }]));
   assert.equal(e.message, "importRoster: records[1]: firstName must be a string or null (got an array)");
+  // parseRosterCsv's `line` is a line number or nothing: "x" is a record built wrong.
+  e = await refusal(() => importRoster(client, [records[0], { externalId: "c3", email: "cy@example.org", firstName: "Cy", line: "x" }]));
+  assert.equal(e.message, "importRoster: records[1]: line must be a line number (parseRosterCsv's) or null");
+  e = await refusal(() => client.upsertUser({ ...ana, line: 3 }));
+  assert.match(e.message, /^upsertUser: unknown field `line`/, "an upsert has no line");
   e = await refusal(() => findOrCreateUser(client, "ana@example.org", { birthday: true }));
   assert.equal(e.message, "findOrCreateUser: defaults: birthday must be a string or null (got a boolean)");
   e = await refusal(() => importRoster(client, ["ana@example.org"]));
