@@ -10,6 +10,7 @@ mod throttle;
 mod turn;
 mod upsert;
 pub mod url;
+mod warnings;
 
 pub use listing::{Filters, ListedPage, PageWalk};
 pub use rate_limit_headers::{LimitHeaders, WindowLearner};
@@ -225,12 +226,15 @@ impl<R: Runtime> Client<R> {
         url::same_origin(url, &self.base, &self.base, "a saved page").is_ok()
     }
 
-    /// Redacts parse warnings (they quote the server's values, which could echo the token)
-    /// and hands each to the runtime's warning callback.
-    fn report_warnings(&self, warnings: &mut [String]) {
+    /// Redacts a response's parse warnings in place (they quote the server's values, which
+    /// could echo the token) and hands each to the runtime's warning callback, naming the
+    /// request and the user it is about (`warnings.rs`): `id_of` gives the id of the user of
+    /// `data[i]`, or of `data` when the index is `None`. The whole message is redacted again:
+    /// the request's URL, a followed link, may carry the token.
+    fn report_warnings(&self, request: &RequestLabel, warnings: &mut [String], mut id_of: impl FnMut(Option<usize>) -> Option<i64>) {
         for w in warnings.iter_mut() {
             *w = self.redact(std::mem::take(w));
-            self.runtime.warn(w);
+            self.runtime.warn(&self.redact(warnings::in_context(request, w, &mut id_of)));
         }
     }
 
@@ -447,17 +451,24 @@ impl<R: Runtime> Client<R> {
             return Err(self.fail(e));
         }
         let Some(url) = walk.next_url().map(str::to_string) else { return Ok(None) };
-        let result: Result<P> = async {
+        let result: Result<(P, String)> = async {
             let exchange = self.get(url.clone(), call).await?;
             let page = read(&exchange.response.body)
                 .map_err(|e| VomoError { message: format!("GET {}: {}", url::path_and_query(&url), e.message), ..e })?;
             let date = exchange.response.date.as_deref().and_then(retry::http_date_ms);
             walk.advance(&url, &page, date);
-            Ok(page)
+            Ok((page, exchange.response.body))
         }
         .await;
-        let mut page = result.map_err(|e| self.fail(e))?;
-        self.report_warnings(page.warnings_mut());
+        let (mut page, body) = result.map_err(|e| self.fail(e))?;
+        // The page has its users, not the records as sent (a dropped one is missing): the ids
+        // by position are read from the body again, once, and only for a warning about a record.
+        let mut ids = None;
+        let id_of = |index: Option<usize>| {
+            let ids = ids.get_or_insert_with(|| parse::listed_ids(&body));
+            index.and_then(|i| ids.get(i).copied().flatten())
+        };
+        self.report_warnings(&RequestLabel("GET", url), page.warnings_mut(), id_of);
         Ok(Some(page))
     }
 
@@ -481,7 +492,8 @@ impl<R: Runtime> Client<R> {
             Ok(x) => {
                 let mut detail = parse::user_detail(&x.response.body)
                     .map_err(|e| self.fail(VomoError { message: format!("GET {}: {}", url::path_and_query(&url), e.message), ..e }))?;
-                self.report_warnings(&mut detail.warnings);
+                let id = detail.user.id;
+                self.report_warnings(&RequestLabel("GET", url), &mut detail.warnings, |_| Some(id));
                 Ok(Some(detail))
             }
             Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
@@ -502,7 +514,8 @@ impl<R: Runtime> Client<R> {
             .map_err(|e| self.fail(e))?;
         let mut detail = parse::user_detail(&x.response.body)
             .map_err(|e| self.fail(VomoError { message: format!("POST {}: {}", url::path_and_query(&url), e.message), ..e }))?;
-        self.report_warnings(&mut detail.warnings);
+        let id = detail.user.id;
+        self.report_warnings(&RequestLabel("POST", url), &mut detail.warnings, |_| Some(id));
         Ok(UpsertOutcome { user: detail.user, created: x.response.status == 201, uncertain: x.maybe_reached_before })
     }
 
@@ -570,6 +583,9 @@ mod tests {
         stalls: Rc<RefCell<std::collections::VecDeque<f64>>>,
         latency: Rc<Cell<f64>>,
         arrivals: Rc<RefCell<Vec<f64>>>,
+        /// The bodies of the next responses (then `{}`), and what the client warned.
+        bodies: Rc<RefCell<std::collections::VecDeque<String>>>,
+        warned: Rc<RefCell<Vec<String>>>,
     }
 
     #[derive(Clone, Default)]
@@ -584,7 +600,8 @@ mod tests {
             self.now.set(self.now.get() + stall);
             self.arrivals.borrow_mut().push(self.now.get());
             self.now.set(self.now.get() + self.latency.get());
-            Ok(HttpResponse { status: 200, body: "{}".into(), headers_at_ms: Some(self.now.get()), ..Default::default() })
+            let body = self.bodies.borrow_mut().pop_front().unwrap_or_else(|| "{}".into());
+            Ok(HttpResponse { status: 200, body, headers_at_ms: Some(self.now.get()), ..Default::default() })
         }
 
         async fn sleep(&self, ms: f64, call: &Signal) -> std::result::Result<(), TransportError> {
@@ -609,7 +626,9 @@ mod tests {
             0.5
         }
 
-        fn warn(&self, _: &str) {}
+        fn warn(&self, message: &str) {
+            self.warned.borrow_mut().push(message.to_string());
+        }
 
         fn is_aborted(&self, call: &Signal) -> bool {
             call.0.get()
@@ -666,6 +685,59 @@ mod tests {
         }
         assert_eq!(sent_at, Some(gap.ceil()), "d sent once a's gap was over");
         assert_eq!(*host.sent.borrow(), ["/v1/a", "/v1/d"]);
+    }
+
+    /// Two pages with a bad record at the same position (and a dropped one before it, so that
+    /// the user's position in `data` is not the record's): each warning handed to the runtime
+    /// names its request and its user; `page.warnings` keeps the parser's own text.
+    #[test]
+    fn listed_warnings_name_their_page_and_user() {
+        let host = Host::default();
+        let token = "tok-Secret-9931";
+        let user = |id: &str, status: &str| {
+            format!(
+                r#"{{"id":{id},"first_name":"A","last_name":"B","email":"u{}@example.org","created_at":"2025-11-04T08:00:00Z","updated_at":"2025-11-04T08:00:00Z","user_status":"{status}"}}"#,
+                id.trim_matches('"')
+            )
+        };
+        let page = |n: u32, ids: [&str; 3], next: &str| {
+            format!(
+                r#"{{"data":[{},{},{}],"links":{{"next":{next}}},"meta":{{"current_page":{n},"per_page":3,"total":6}}}}"#,
+                user(ids[0], "VERIFIED"),
+                user(ids[1], "GONE"),
+                user(ids[2], "SUSPENDED")
+            )
+        };
+        // The second page's link carries the token: no warning may quote it.
+        let next = format!(r#""https://api.vomo.org/v1/users?page=2&key={token}""#);
+        host.bodies.borrow_mut().extend([page(1, ["1", "\"x\"", "3"], &next), page(2, ["4", "\"x\"", "\"4211\""], "null")]);
+        let client = Client::new(ClientConfig { rate: Rate::Fixed(1000.0), ..ClientConfig::new(token) }, host.clone()).unwrap();
+        let mut walk = client.start_listing(&Filters::default()).unwrap();
+        let (quiet, mut pages) = (Signal::default(), Vec::new());
+        loop {
+            let mut next = Box::pin(client.next_page(&mut walk, &quiet));
+            let page = loop {
+                match poll(&mut next) {
+                    Poll::Ready(page) => break page.unwrap(),
+                    Poll::Pending => host.now.set(host.now.get() + 1.0),
+                }
+            };
+            match page {
+                Some(page) => pages.push(page),
+                None => break,
+            }
+        }
+        assert_eq!(pages.len(), 2);
+        assert_eq!(pages[1].warnings[1], r#"data[2].user_status: unknown value "SUSPENDED" kept as sent"#, "the page's own text");
+        assert_eq!(
+            *host.warned.borrow(),
+            [
+                r#"GET /v1/users: data[1].id: expected a positive integer id, got "x" (user dropped from the page)"#,
+                r#"GET /v1/users: data[2] (user 3): user_status: unknown value "SUSPENDED" kept as sent"#,
+                r#"GET /v1/users?page=2&key=[redacted]: data[1].id: expected a positive integer id, got "x" (user dropped from the page)"#,
+                r#"GET /v1/users?page=2&key=[redacted]: data[2] (user 4211): user_status: unknown value "SUSPENDED" kept as sent"#,
+            ]
+        );
     }
 
     #[test]

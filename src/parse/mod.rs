@@ -43,6 +43,7 @@ pub fn user_page(text: &str) -> Result<Page<User>> {
     page::user_page_text(text.trim_start_matches('\u{feff}'))
 }
 
+pub use page::listed_ids;
 pub use page_json::{user_page_json, user_page_parts, user_page_parts_utf8, PageJson};
 
 /// Parses a `GET /users/{id}` or `POST /users` body. `data` may be an object or a

@@ -51,6 +51,42 @@ pub fn user_page_text(text: &str) -> Result<Page<User>> {
     Ok(Page { data, links, meta, warnings: w.0, dropped })
 }
 
+/// The id of each record of a `GET /users` body's `data`, by its position as sent (what a
+/// warning's `data[5]` names, dropped records included), `None` for one without an id the
+/// parser reads; empty when the body has no `data` array. Read only when a warning is to name
+/// its user: the page itself never needs it.
+pub fn listed_ids(text: &str) -> Vec<Option<i64>> {
+    let text = text.trim_start_matches('\u{feff}');
+    if let Some((items, _, _)) = envelope(text) {
+        return items.iter().map(|raw| listed_id(raw.get())).collect();
+    }
+    match super::json(text) {
+        Ok(Value::Object(o)) => match o.get("data") {
+            Some(Value::Array(items)) => items.iter().map(|v| user::readable_id(v.get("id"))).collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// One record's id from its text, its other keys skipped unread; as a JSON value (which keeps
+/// the last of a repeated key, as the page's reading does) when the record is unusual.
+fn listed_id(raw: &str) -> Option<i64> {
+    #[derive(serde::Deserialize)]
+    struct Id {
+        #[serde(default)]
+        id: Option<Value>,
+    }
+    // Only objects: a derived struct would also accept an array, field by position.
+    if !raw.starts_with('{') {
+        return None;
+    }
+    match serde_json::from_str::<Id>(raw) {
+        Ok(record) => user::readable_id(record.id.as_ref()),
+        Err(_) => user::readable_id(serde_json::from_str::<Value>(raw).ok()?.get("id")),
+    }
+}
+
 /// Reads one item of a page's `data` from its text, the keys read straight into
 /// [`user::ListedUser`]; what that cannot take (not an object, a repeated key) is read as a
 /// JSON value, which names what is wrong.
@@ -159,4 +195,22 @@ pub(super) fn meta(v: Option<&Value>, path: &JsonPath, w: &mut Warnings) -> Resu
         last_page: optional("last_page", w),
         path: coerce::optional_string(o.get("path"), &path.key("path"), w),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listed_ids_are_by_position_as_sent_and_read_as_the_parser_reads_an_id() {
+        let body = r#"{"data":[{"id":7},{"id":"8"},{"id":"x"},[9],{"id":0},{"name":"no id"},{"id":1,"id":12},{"id":-3}],"meta":{}}"#;
+        let ids = vec![Some(7), Some(8), None, None, None, None, Some(12), None];
+        assert_eq!(listed_ids(body), ids);
+        // A body the envelope's fast reading does not take (a repeated top-level key, a BOM).
+        let unusual = body.replacen(r#""meta":{}"#, r#""meta":{},"meta":{}"#, 1);
+        assert_eq!(listed_ids(&format!("\u{feff}{unusual}")), ids);
+        for no_data in ["", "[]", r#"{"data":{}}"#, "not json"] {
+            assert_eq!(listed_ids(no_data), [], "{no_data:?}");
+        }
+    }
 }

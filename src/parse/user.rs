@@ -93,12 +93,17 @@ impl UserFields for ListedUser {
     }
 }
 
+/// A user's `id` as the parser takes it: a positive integer, sent as a number or as its digits.
+pub(super) fn readable_id(v: Option<&Value>) -> Option<i64> {
+    v.and_then(coerce::integer).filter(|id| *id > 0)
+}
+
 /// Reads one UserResource from its fields (see [`user`]).
 pub fn user_fields<F: UserFields>(o: &F, path: &JsonPath, w: &mut Warnings) -> Result<User> {
     let id_path = path.key("id");
-    let id = match o.get("id").and_then(coerce::integer) {
-        Some(id) if id > 0 => id,
-        _ => {
+    let id = match readable_id(o.get("id")) {
+        Some(id) => id,
+        None => {
             let got = o.get("id").map(describe).unwrap_or_else(|| "nothing".into());
             return Err(VomoError::parse(&id_path.to_string(), format_args!("expected a positive integer id, got {got}")));
         }

@@ -22,6 +22,31 @@ test("list --json: every user, one JSON value per line, in the package's shape; 
   assert.match(r.stderr, /^warning: .*unknown value "WAITLISTED"/m);
 });
 
+test("list, poll and user print one warning per bad user, naming its request and the user: the same row of each page is not one line", async (t) => {
+  const { sim, env, dir } = await world(t, { users: 45, quirks: { unknownEnums: false } }); // only the rows below warn
+  const bad = [5, 20, 35].map((i) => sim.listAll()[i]); // row 5 of each of the 3 pages (15 a page)
+  for (const u of bad) sim.updateUser(u.id, { user_status: "SUSPENDED", updated_at: "2025-12-31T12:00:00Z" }); // before the poll's margin
+  const warnings = (r) => r.stderr.split("\n").filter((l) => l.startsWith("warning: "));
+  const said = (u) => `data[5] (user ${u.id}): user_status: unknown value "SUSPENDED" kept as sent`;
+  const list = await cli(["list", ...FAST], { env });
+  assert.equal(list.code, 0, list.stderr);
+  assert.deepEqual(warnings(list), [`warning: GET /v1/users: ${said(bad[0])}`, `warning: GET /v1/users?page=2: ${said(bad[1])}`,
+    `warning: GET /v1/users?page=3: ${said(bad[2])}`]);
+  // The poller's pages (time windows) the same way: each bad user named. A window's first page
+  // that the poller asks for again (its end re-set by the server's clock) is two requests, so
+  // a user on it may be named by both.
+  const poll = await cli(["poll", "--customer", "acme", "--state-dir", dir, ...FAST], { env });
+  assert.equal(poll.code, 0, poll.stderr);
+  const named = warnings(poll).map((w) =>
+    /^warning: GET \/v1\/users\?updated_after=\S+: data\[5\] \(user (\d+)\): user_status: unknown value "SUSPENDED" kept as sent$/.exec(w)?.[1]);
+  assert.ok(named.length >= 3 && named.every(Boolean), poll.stderr);
+  assert.deepEqual([...new Set(named)].sort(), bad.map((u) => String(u.id)).sort(), poll.stderr);
+  // A detail's warning once, naming its request and user.
+  const user = await cli(["user", String(bad[1].id), ...FAST], { env });
+  assert.equal(user.code, 0, user.stderr);
+  assert.deepEqual(warnings(user), [`warning: GET /v1/users/${bad[1].id}: data (user ${bad[1].id}): user_status: unknown value "SUSPENDED" kept as sent`]);
+});
+
 test("the token inside API data (a user's address holds it) is replaced in every output, JSON or text, of list, user and find", async (t) => {
   // A JWT, and a token with characters JSON escapes (its --json output would carry it as tok\"en\\...).
   for (const token of [undefined, 'tok"en\\secret<>&1234']) await tokenInData(t, token);

@@ -280,7 +280,53 @@ test("client: parse warnings reach onWarning", async (t) => {
   for await (const p of c.listUserPages()) pages.push(p);
   const pageWarnings = pages.flatMap((p) => p.warnings);
   assert.ok(pageWarnings.length > 0, "the seeded data has unknown enum values");
-  for (const w of pageWarnings) assert.ok(warnings.includes(w), `warning not forwarded: ${w}`);
+  // Each once, after its request and the user it is about (the test above has the format).
+  assert.equal(warnings.length, pageWarnings.length, warnings.join("\n"));
+  for (const w of pageWarnings) {
+    const [, field] = /^data\[\d+\]\.(.*)$/.exec(w);
+    assert.ok(warnings.some((m) => /^GET \/v1\/users(\?page=\d+)?: data\[\d+\] \(user \d+\): /.test(m) && m.endsWith(`: ${field}`)), `warning not forwarded: ${w}`);
+  }
+});
+
+test("client: onWarning names the request and the user of each listed warning; two pages' warnings at the same position stay distinct", async (t) => {
+  const s = await sim(t, { users: 30, quirks: { unknownEnums: false } }); // only the two rows below warn
+  const [first, second] = [s.listAll()[5], s.listAll()[20]]; // row 5 of page 1 and of page 2 (15 a page)
+  for (const u of [first, second]) s.updateUser(u.id, { user_status: "SUSPENDED" });
+  const warnings = [];
+  const c = client(s, { onWarning: (m) => warnings.push(m) });
+  const pages = [];
+  for await (const p of c.listUserPages()) pages.push(p);
+  // The page keeps the parser's own text: the same on both pages.
+  assert.deepEqual(pages.map((p) => p.warnings), [[`data[5].user_status: unknown value "SUSPENDED" kept as sent`],
+    [`data[5].user_status: unknown value "SUSPENDED" kept as sent`]]);
+  assert.deepEqual(warnings, [
+    `GET /v1/users: data[5] (user ${first.id}): user_status: unknown value "SUSPENDED" kept as sent`,
+    `GET /v1/users?page=2: data[5] (user ${second.id}): user_status: unknown value "SUSPENDED" kept as sent`,
+  ]);
+  // listUsers, listAllUsers and findUserByEmail (which walks its matches' pages) say the same.
+  warnings.length = 0;
+  for await (const u of c.listUsers()) void u;
+  await c.listAllUsers();
+  assert.deepEqual(new Set(warnings).size, 2, warnings.join("\n"));
+  assert.equal(warnings.length, 4, warnings.join("\n"));
+  warnings.length = 0;
+  assert.equal((await c.findUserByEmail(second.email))?.id, second.id);
+  assert.equal(warnings.length, 1, warnings.join("\n"));
+  assert.match(warnings[0], new RegExp(`^GET /v1/users\\?email_like=\\S+: data\\[\\d+\\] \\(user ${second.id}\\): user_status: unknown value "SUSPENDED" kept as sent$`));
+});
+
+test("client: a detail's and an upsert's warnings name their request and user", async (t) => {
+  const s = await sim(t, { users: 5, quirks: { unknownEnums: false } });
+  const u = s.listAll()[2];
+  s.updateUser(u.id, { membership_role: "COORDINATOR" });
+  const warnings = [];
+  const c = client(s, { onWarning: (m) => warnings.push(m) });
+  const detail = await c.getUser(u.id);
+  assert.deepEqual(detail.warnings, [`data.membership_role: unknown value "COORDINATOR" kept as sent`]);
+  assert.deepEqual(warnings, [`GET /v1/users/${u.id}: data (user ${u.id}): membership_role: unknown value "COORDINATOR" kept as sent`]);
+  warnings.length = 0;
+  await c.upsertUser({ firstName: "Ana", lastName: "Lima", email: u.email });
+  assert.deepEqual(warnings, [`POST /v1/users: data (user ${u.id}): membership_role: unknown value "COORDINATOR" kept as sent`]);
 });
 
 test("client: stats() counts requests, retries, 429s and failed calls", async (t) => {

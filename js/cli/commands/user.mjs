@@ -16,12 +16,11 @@ values. With --json: the detail as one line. Exit 3 when there is no such user.`
   check(values, positionals) {
     return { id: userId(positionals[0], "user") };
   },
-  async run({ out, options, client, warn }) {
+  async run({ out, options, client }) {
     const detail = await (await client()).getUser(options.id);
     if (detail === null) throw new NotFound(`user ${options.id}`);
     if (out.json) out.value(detail);
     else for (const line of userLines(detail, out.color)) out.line(line);
-    for (const w of detail.warnings ?? []) warn(w);
     return 0;
   },
 };
