@@ -195,12 +195,11 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
       name, values, positionals, out, env, baseUrl: resolvedBaseUrl,
       /** Checks the command's own options before any token or network is needed. */
       options: command.check ? command.check(values, positionals) : {},
-      /** Notes a warning (parse coercions, unknown enum values, ...) for stderr at the end. */
-      warn: (message) => warnings.add(String(message)),
       /** A VomoClient for the base URL, with the token; built on first use. */
       client: async () => {
         token = await readToken(values, env, out, name);
         return new VomoClient({ token, baseUrl: resolvedBaseUrl, ...(rps !== undefined ? { requestsPerSecond: rps } : {}),
+          // Parse coercions, unknown enum values, ...: each once, on stderr at the end.
           onWarning: (m) => warnings.add(String(m)) });
       },
     };
