@@ -257,7 +257,7 @@ fn runs_as_formula(cell: &str) -> bool {
 /// cell is `""`, not an empty line),
 /// CRLF line ends as spreadsheets write them, and an apostrophe before every cell that begins
 /// with `=`, `+`, `-` or `@` after any apostrophes, so that a spreadsheet shows it as text
-/// instead of running it (see [`without_formula_guard`], which drops it again). The reader
+/// instead of running it (see `without_formula_guard`, which drops it again). The reader
 /// trims each cell, so spaces around a value do not survive.
 ///
 /// ```

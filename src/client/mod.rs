@@ -109,7 +109,7 @@ impl std::fmt::Display for RequestLabel {
 }
 
 /// The token as given, without the surrounding whitespace and the `Bearer ` that
-/// [`header_token`] drops: what the client sends, and so what redaction looks for.
+/// [`Client::new`] drops: what the client sends, and so what redaction looks for.
 pub fn bare_token(given: &str) -> &str {
     let mut token = given.trim_start();
     if token.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("bearer ")) {

@@ -9,7 +9,7 @@
 //! reference (`&quot;`, `&#47;`, `&#x2F;`). A list of pre-encoded forms (what this replaced)
 //! misses every encoder it did not list. Also a token cut short: text the package shortens
 //! (a server's error body, a value quoted in a warning) ends in `...` where it cut, and a start
-//! of the token of [`MIN_CUT`] or more characters before that mark, or at the end of the text,
+//! of the token of `MIN_CUT` or more characters before that mark, or at the end of the text,
 //! is redacted too.
 
 const MARK: &str = "[redacted]";

@@ -5,13 +5,13 @@
 //! backslash, a tab, userinfo or a protocol-relative link is read here as the runtime will
 //! read it, so a link cannot pass the check as one origin and travel to another.
 //!
-//! Which parser is the one decision of this file ([`resolve`]): on wasm32 the host's own
+//! Which parser is the one decision of this file (`resolve`): on wasm32 the host's own
 //! `URL` (src/web/whatwg_url.rs), the very parser its `fetch` uses, which keeps the `url`
 //! crate (about 70 KB raw / 31 KB gzip of wasm) out of the package; natively the `url`
 //! crate, whose agreement with Node's `URL` tests/url_differential.rs checks. Either parser
 //! only resolves a link to its serialization (`href`); the parts are read from that
 //! canonical text here, the same for both. International (non-ASCII) host names are refused
-//! by both, here ([`refuse_mapped_host`]): a host the parser mapped to punycode. (Natively the
+//! by both, here (`refuse_mapped_host`): a host the parser mapped to punycode. (Natively the
 //! `idna_adapter` crate of this repository's Cargo.lock is its ASCII-only 1.0 line, which keeps
 //! about 100 KB of Unicode tables out and refuses such a host itself; an app that depends on
 //! this crate resolves a later line, with Unicode, and the check here refuses it the same.)

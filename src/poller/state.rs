@@ -103,9 +103,10 @@ pub struct CoreState {
     /// in state written before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api: Option<String>,
-    /// Set by a forget ([`forget`]) as its first write: from then on the rest of the state may
-    /// be half removed, so a load reads the customer as a new one, and the next poll finishes
-    /// the forget before it polls. Releases before it ignore the field.
+    /// Set by a forget (`forget`, behind [`forget_state`](super::forget_state)) as its first
+    /// write: from then on the rest of the state may be half removed, so a load reads the
+    /// customer as a new one, and the next poll finishes the forget before it polls. Releases
+    /// before it ignore the field.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub forgetting: bool,
 }

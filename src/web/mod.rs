@@ -1,4 +1,4 @@
-//! The web runtime: the crate's [`Client`], [`Poller`](crate::poller::Poller) and
+//! The web runtime: the crate's [`Client`](crate::client::Client), [`Poller`](crate::poller::Poller) and
 //! [`import_roster`](crate::import::import_roster) for Rust compiled to wasm32, over the
 //! platform's `fetch` (web-sys) and timers (gloo-timers). It needs no `Window`: the same
 //! code runs in browsers and their workers, Node 18+ and Cloudflare Workers (workerd).
