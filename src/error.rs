@@ -4,21 +4,43 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// What went wrong, as API.md's error table names it.
+/// What went wrong, as the error table of docs/api.md names it. It displays as its wire
+/// name (`rate_limited`), the `kind` JS sees: [`ErrorKind::as_str`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
+    /// Refused before anything was sent: bad upsert input, an unknown filter, a bad date, bad
+    /// client, poller, import or call options.
     InvalidInput,
+    /// A 422 (and other 4xx not listed here), with the server's field errors in
+    /// [`VomoError::fields`].
     Validation,
+    /// A 401: the token was refused.
     Auth,
+    /// A 403.
     Forbidden,
+    /// A 404 or 410 (except `get_user`, which gives `None`).
     NotFound,
+    /// A 429 after the retries were spent, or at once when `Retry-After` exceeds the
+    /// client's `max_retry_after_ms`. Retryable.
     RateLimited,
+    /// A 5xx after the retries were spent; a chain of more than 5 same-origin redirects.
+    /// Retryable.
     Server,
+    /// The connection failed or dropped, after the retries; a store or mapping call that
+    /// failed. Retryable.
     Network,
+    /// No response within the timeout (per attempt), after the retries. Retryable.
     Timeout,
+    /// A body that is not what the API documents, or larger than the client's
+    /// `max_response_bytes`; a pagination that repeats a page or runs past its total.
     Parse,
+    /// A pagination link or redirect to another origin (which receives no request), or with
+    /// a user name or password.
     UnsafeLink,
+    /// The call's abort signal fired.
     Aborted,
+    /// Another poll of the same customer (or of the same poller, still running), another
+    /// import with the same store and key, or one sharing the mapping, holds the lease.
     Busy,
     /// A bug inside the package (a Rust panic), with its message.
     Internal,
@@ -125,9 +147,18 @@ impl VomoError {
     }
 }
 
+/// The wire name, as [`ErrorKind::as_str`]: `format!("{}", e.kind)` is `rate_limited`, what
+/// JS sees in `error.kind` (`{:?}` is the variant's name, `RateLimited`).
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The message and the kind: `getUser: id must be a positive integer (got 0) (invalid_input)`.
 impl fmt::Display for VomoError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.message, self.kind.as_str())
+        write!(f, "{} ({})", self.message, self.kind)
     }
 }
 
@@ -147,6 +178,23 @@ pub fn js_number(n: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::{ErrorKind, VomoError};
+
+    #[test]
+    fn an_error_kind_displays_as_its_wire_name() {
+        assert_eq!(format!("{}", ErrorKind::RateLimited), "rate_limited");
+        assert_eq!(ErrorKind::UnsafeLink.to_string(), "unsafe_link");
+        for kind in ErrorKind::all() {
+            assert_eq!(kind.to_string(), kind.as_str());
+            assert_eq!(ErrorKind::from_name(&kind.to_string()), Some(*kind), "the name reads back");
+        }
+        let e = VomoError::new(ErrorKind::InvalidInput, "getUser: id must be a positive integer (got 0)");
+        assert_eq!(e.to_string(), "getUser: id must be a positive integer (got 0) (invalid_input)");
+        // A `dyn Error` like any other (`?` into `Box<dyn Error>`, anyhow, ...).
+        let boxed: Box<dyn std::error::Error> = Box::new(e.clone());
+        assert_eq!(boxed.to_string(), e.to_string());
+    }
+
     #[test]
     fn js_number_prints_numbers_as_js_does() {
         let cases =
