@@ -15,7 +15,7 @@ mod warnings;
 pub use listing::{Filters, ListedPage, PageWalk};
 pub use rate_limit_headers::{LimitHeaders, WindowLearner};
 pub use retry::{backoff_ms, http_date_ms, retry_after_ms};
-pub use runtime::{AttemptLog, CallLimits, HttpRequest, HttpResponse, Runtime, TransportError, MAX_RETRIES_LIMIT};
+pub use runtime::{AttemptLog, CallLimits, HttpRequest, HttpResponse, Oversize, Runtime, TransportError, MAX_RETRIES_LIMIT};
 use status::{client_error, server_message};
 pub use throttle::{Rate, Throttle};
 use turn::Turn;
@@ -305,14 +305,16 @@ impl<R: Runtime> Client<R> {
             let backoff = retry::backoff_ms(attempt + 1, self.runtime.random());
             let (error, wait) = match outcome {
                 Err(TransportError::Aborted) => return Err(VomoError::new(ErrorKind::Aborted, format!("{what}: aborted"))),
-                Err(TransportError::TooLarge(bytes)) => {
-                    return Err(VomoError::new(
-                        ErrorKind::Parse,
-                        format!(
-                            "{what}: response body larger than maxResponseBytes ({:.0} bytes; {bytes:.0} read before stopping)",
-                            self.config.max_response_bytes
-                        ),
-                    ))
+                Err(TransportError::TooLarge(size)) => {
+                    let max = self.config.max_response_bytes;
+                    // A declared length is the server's word, refused before a byte of the body
+                    // was read: it is not quoted as bytes read.
+                    let detail = match size {
+                        Oversize::Declared(n) => format!("): Content-Length declares {n:.0} bytes; not read"),
+                        Oversize::Read(n) => format!("; {n:.0} read before stopping)"),
+                    };
+                    let message = format!("{what}: response body larger than maxResponseBytes ({max:.0} bytes{detail}");
+                    return Err(VomoError::new(ErrorKind::Parse, message));
                 }
                 Err(TransportError::Timeout) => {
                     maybe_reached = true;
@@ -574,8 +576,8 @@ mod tests {
 
     /// A host on a hand-moved clock: sends answer 200 at once (after the next of `stalls`, if
     /// any: the request leaves that late, and `arrivals` notes when it does; then `latency`
-    /// passes); sleeps end when the clock passes their end, or when the call's flag is raised
-    /// (its abort signal).
+    /// passes), or fail with the next of `failures`; sleeps end when the clock passes their
+    /// end, or when the call's flag is raised (its abort signal).
     #[derive(Clone, Default)]
     struct Host {
         now: Rc<Cell<f64>>,
@@ -586,6 +588,7 @@ mod tests {
         /// The bodies of the next responses (then `{}`), and what the client warned.
         bodies: Rc<RefCell<std::collections::VecDeque<String>>>,
         warned: Rc<RefCell<Vec<String>>>,
+        failures: Rc<RefCell<std::collections::VecDeque<TransportError>>>,
     }
 
     #[derive(Clone, Default)]
@@ -596,6 +599,9 @@ mod tests {
 
         async fn send(&self, request: &HttpRequest, _: &str, _: f64, _: &Signal) -> std::result::Result<HttpResponse, TransportError> {
             self.sent.borrow_mut().push(url::path_and_query(&request.url).to_string());
+            if let Some(failure) = self.failures.borrow_mut().pop_front() {
+                return Err(failure);
+            }
             let stall = self.stalls.borrow_mut().pop_front().unwrap_or(0.0);
             self.now.set(self.now.get() + stall);
             self.arrivals.borrow_mut().push(self.now.get());
@@ -648,6 +654,36 @@ mod tests {
         assert_eq!(refused.kind, ErrorKind::InvalidInput);
         assert_eq!(refused.message, "VomoClient: maxRetries must be an integer from 0 to 100 (got 101)");
         assert!(with(MAX_RETRIES_LIMIT).is_ok() && with(0).is_ok());
+    }
+
+    /// A body over `max_response_bytes` is `parse`, and the message says which count it has:
+    /// a declared `Content-Length` (nothing was read) or the bytes read when reading stopped.
+    #[test]
+    fn a_body_too_large_says_whether_its_size_was_declared_or_read() {
+        let host = Host::default();
+        let client = Client::new(ClientConfig { max_response_bytes: 1000.0, ..ClientConfig::new("token") }, host.clone()).unwrap();
+        let quiet = Signal::default();
+        let too_large = |size| {
+            host.failures.borrow_mut().push_back(TransportError::TooLarge(size));
+            let mut call = Box::pin(client.get_user(7, &quiet));
+            loop {
+                match poll(&mut call) {
+                    Poll::Ready(Err(e)) => break e,
+                    Poll::Ready(Ok(_)) => panic!("a failure"),
+                    Poll::Pending => host.now.set(host.now.get() + 50.0), // the throttle's gap
+                }
+            }
+        };
+        let declared = too_large(Oversize::Declared(25_000_000.0));
+        assert_eq!(declared.kind, ErrorKind::Parse);
+        assert_eq!(
+            declared.message,
+            "GET /v1/users/7: response body larger than maxResponseBytes (1000 bytes): Content-Length declares 25000000 bytes; not read"
+        );
+        let read = too_large(Oversize::Read(1024.0));
+        assert_eq!(read.kind, ErrorKind::Parse);
+        assert_eq!(read.message, "GET /v1/users/7: response body larger than maxResponseBytes (1000 bytes; 1024 read before stopping)");
+        assert_eq!(host.sent.borrow().len(), 2, "neither is retried");
     }
 
     #[test]

@@ -39,8 +39,18 @@ pub enum TransportError {
     Timeout,
     /// The caller's abort signal fired.
     Aborted,
-    /// The response body exceeded `max_body_bytes` (the bytes seen when reading stopped).
-    TooLarge(f64),
+    /// The response body exceeded `max_body_bytes`: declared so, or found so while reading.
+    TooLarge(Oversize),
+}
+
+/// How a response body was found larger than `max_body_bytes`, with the count a message
+/// quotes: a declared length is not bytes read (none were).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Oversize {
+    /// Its `Content-Length` declared this many bytes: refused before any was read.
+    Declared(f64),
+    /// No length was declared: reading stopped once this many bytes had come.
+    Read(f64),
 }
 
 /// Per-call overrides of the client's `timeoutMs` and `maxRetries` (in JS: the call's

@@ -10,7 +10,7 @@
 //! encode it again on the way in.
 
 use super::signal::{is_aborted, AbortWait, Forward, UntilAborted};
-use crate::client::{HttpRequest, HttpResponse, TransportError};
+use crate::client::{HttpRequest, HttpResponse, Oversize, TransportError};
 use gloo_timers::callback::Timeout;
 use js_sys::{Function, Reflect, Uint8Array};
 use std::cell::Cell;
@@ -41,7 +41,7 @@ pub struct Exchange<'a> {
 /// Why an attempt stopped before a response was read.
 enum Stop {
     Js(JsValue),
-    TooLarge(f64),
+    TooLarge(Oversize),
 }
 
 impl From<JsValue> for Stop {
@@ -76,7 +76,7 @@ pub async fn send(request: &HttpRequest, x: Exchange<'_>) -> Result<HttpResponse
     drop(forward);
     match outcome {
         Ok(response) => Ok(response),
-        Err(Stop::TooLarge(bytes)) => Err(TransportError::TooLarge(bytes)),
+        Err(Stop::TooLarge(size)) => Err(TransportError::TooLarge(size)),
         Err(Stop::Js(_)) if is_aborted(x.signal) => Err(TransportError::Aborted),
         Err(Stop::Js(_)) if timed_out.get() => Err(TransportError::Timeout),
         Err(Stop::Js(e)) => Err(TransportError::Network(describe(&e))),
@@ -154,7 +154,7 @@ async fn read_body(res: &Response, content_length: Option<&str>, max: f64, until
         if let Some(body) = res.body() {
             let _ = body.cancel(); // nothing to wait for: the response is dropped
         }
-        return Err(Stop::TooLarge(n));
+        return Err(Stop::TooLarge(Oversize::Declared(n)));
     }
     let stream = match res.body() {
         Some(stream) if declared.is_none() => stream,
@@ -175,7 +175,7 @@ async fn read_body(res: &Response, content_length: Option<&str>, max: f64, until
         let at = out.len();
         if (at + value.length() as usize) as f64 > max {
             let _ = reader.cancel();
-            return Err(Stop::TooLarge((at + value.length() as usize) as f64));
+            return Err(Stop::TooLarge(Oversize::Read((at + value.length() as usize) as f64)));
         }
         out.resize(at + value.length() as usize, 0);
         value.copy_to(&mut out[at..]);

@@ -299,7 +299,8 @@ pub async fn injected_fetch_and_size_cap() {
     let capped = vomo_users::web::client(small.clone(), WebRuntime::new()).unwrap();
     let e = capped.get_user(id, &WebCall::new()).await.expect_err("too large");
     assert_eq!(e.kind, ErrorKind::Parse);
-    assert!(e.message.contains("larger than maxResponseBytes"), "{e}");
+    assert!(e.message.contains("larger than maxResponseBytes") && e.message.contains("Content-Length declares"), "{e}");
+    assert!(!e.message.contains("read before stopping"), "a declared length is not bytes read: {e}");
     // ... and an undeclared one is streamed and cut off past the cap.
     let streamed = vomo_users::web::client(small, WebRuntime::new().with_fetch(recording_fetch(true))).unwrap();
     let e = streamed.get_user(id, &WebCall::new()).await.expect_err("too large, streamed");
