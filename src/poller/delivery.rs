@@ -217,7 +217,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     pub(crate) async fn dead_letter_unreadable(&self, run: &mut PollRun<'_, R>, raw: serde_json::Value, why: String) -> Result<()> {
         run.report.failed += 1;
         // Nothing to queue (it could not be read): a dead-letter sink that throws here loses it.
-        self.dead_letter(run, raw, "parse", HandlerFailure { message: why, handler_ref: None }, 1, true).await.map(|_| ())
+        self.dead_letter(run, raw, "parse", HandlerFailure::new(why), 1, true).await.map(|_| ())
     }
 
     /// Diffs a fetched detail against the last-seen participations and emits the events.

@@ -51,12 +51,50 @@ pub struct DeadLetterError {
     pub handler_ref: Option<f64>,
 }
 
-/// Why a handler failed, as reported back to the poller.
+/// Why a handler failed: the `Err` of [`Handlers::deliver`], made with
+/// [`HandlerFailure::new`] (or from a [`VomoError`](crate::VomoError), so that `?` on a call of
+/// the client inside a handler works).
+///
+/// The poller keeps the change in its dead-letter queue, offers it again on later polls, and
+/// hands it to the handler as an [`Event::DeadLetter`] whose `error.message` is this
+/// `message` (and whose `error.kind` says which handler failed: `handler` for a user's
+/// event, `participation_handler` for a participation's). A change that failed
+/// `max_attempts` times while the downstream otherwise works is given up (`final: true`);
+/// failures in a row are an outage instead (see [`PollerConfig`](super::PollerConfig)).
 #[derive(Debug, Clone)]
 pub struct HandlerFailure {
+    /// What went wrong, as the dead letter quotes it. It is kept in the store with the
+    /// queued change: leave secrets out.
     pub message: String,
+    /// Set by the JS glue only: a handle to the value a JS handler threw, which the package
+    /// hands back to JS in the dead letter. `None` from a Rust handler.
     pub handler_ref: Option<f64>,
 }
+
+impl HandlerFailure {
+    /// A failure with this message, as a Rust handler reports one:
+    /// `return Err(HandlerFailure::new(format!("CRM answered {status}")))`.
+    pub fn new(message: impl Into<String>) -> Self {
+        HandlerFailure { message: message.into(), handler_ref: None }
+    }
+}
+
+/// The error as it displays, kind included (`crm: 503 (server)`): the dead letter's own
+/// kind names the handler, not the error.
+impl From<crate::error::VomoError> for HandlerFailure {
+    fn from(e: crate::error::VomoError) -> Self {
+        HandlerFailure::new(e.to_string())
+    }
+}
+
+/// The message.
+impl std::fmt::Display for HandlerFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for HandlerFailure {}
 
 /// One event to deliver.
 #[derive(Debug, Clone, Serialize)]
