@@ -230,6 +230,22 @@ pub struct ImportOptions<'a, S: Store, M: Mapping> {
     pub previous_base_url: Option<String>,
 }
 
+/// Every option; the store and the mapping by their types (given or not), so that neither
+/// has to be `Debug`.
+impl<S: Store, M: Mapping> std::fmt::Debug for ImportOptions<'_, S, M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportOptions")
+            .field("store", &self.store.map(|_| std::any::type_name::<S>()))
+            .field("key", &self.key)
+            .field("checkpoint_every", &self.checkpoint_every)
+            .field("max_consecutive_failures", &self.max_consecutive_failures)
+            .field("mapping", &self.mapping.map(|_| std::any::type_name::<M>()))
+            .field("mapping_lease", &self.mapping_lease)
+            .field("previous_base_url", &self.previous_base_url)
+            .finish()
+    }
+}
+
 /// The identity a record keeps across reruns: its external id, else its email.
 fn identity(index: usize, record: &RosterRecord, email: Option<&str>) -> String {
     match (&record.external_id, email) {

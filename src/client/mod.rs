@@ -26,8 +26,8 @@ use crate::model::{Page, User, UserDetail, UserId};
 use crate::parse::{self, PageJson};
 use std::cell::{Cell, RefCell};
 
-/// Client options (API.md defaults).
-#[derive(Debug, Clone, PartialEq)]
+/// Client options (API.md defaults). Its `Debug` shows every field but the token.
+#[derive(Clone, PartialEq)]
 pub struct ClientConfig {
     pub token: String,
     pub base_url: String,
@@ -50,6 +50,23 @@ impl ClientConfig {
             timeout_ms: 30_000.0,
             max_response_bytes: 10_000_000.0,
         }
+    }
+}
+
+/// The token is never printed: a config logged, or quoted in a panic message (`unwrap` on a
+/// `Result` holding one), would hand it to whoever reads the log. A base URL that carries it
+/// (which nothing forbids) is redacted as the client's messages are.
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("token", &"[redacted]")
+            .field("base_url", &redact::redact(&self.base_url, bare_token(&self.token)))
+            .field("rate", &self.rate)
+            .field("max_retries", &self.max_retries)
+            .field("max_retry_after_ms", &self.max_retry_after_ms)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
     }
 }
 
@@ -79,6 +96,15 @@ struct Exchange {
     maybe_reached_before: bool,
 }
 
+/// The VOMO Users API client over a [`Runtime`] (on wasm32: [`crate::web::WebClient`]).
+///
+/// Built by [`Client::new`], which checks the [`ClientConfig`]. Every call is throttled to
+/// the configured rate, retried per the retry policy (429 with `Retry-After`, 5xx, network
+/// errors and timeouts), kept on the base URL's origin, and fails with a
+/// [`VomoError`] whose message never carries the token. One client can serve many
+/// calls at once (they share the throttle), from one thread: share it with an `Rc`.
+///
+/// Its `Debug` shows the config (without the token), the runtime's type and the counters.
 pub struct Client<R: Runtime> {
     config: ClientConfig,
     /// The checked `baseUrl`, without a trailing slash; every request stays on its origin.
@@ -86,6 +112,21 @@ pub struct Client<R: Runtime> {
     runtime: R,
     throttle: RefCell<Throttle>,
     stats: Cell<Stats>,
+}
+
+/// Never the token: the config's `Debug` leaves it out (see there). The runtime is named by
+/// its type, so that a runtime without `Debug` (one of a test, an app's own) does not keep
+/// the client from having one.
+impl<R: Runtime> std::fmt::Debug for Client<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = f.debug_struct("Client");
+        s.field("config", &self.config).field("runtime", &std::any::type_name::<R>()).field("stats", &self.stats.get());
+        // Not while a call holds the throttle (a `Debug` from inside a hook): left out then.
+        if let Ok(throttle) = self.throttle.try_borrow() {
+            s.field("current_rps", &throttle.current_rps());
+        }
+        s.finish_non_exhaustive()
+    }
 }
 
 const MAX_REDIRECTS: u32 = 5;
@@ -645,12 +686,30 @@ mod tests {
         f.as_mut().poll(&mut Context::from_waker(Waker::noop()))
     }
 
+    /// `{:?}` of a config or a client (logged, or in a panic message) never shows the token,
+    /// as given or as sent, nor a base URL's copy of it.
+    #[test]
+    fn debug_never_shows_the_token() {
+        let token = "tok-SECRET-4242";
+        let config =
+            ClientConfig { base_url: format!("https://api.vomo.org/v1/{token}"), ..ClientConfig::new(format!(" Bearer {token}\n")) };
+        for shown in [format!("{config:?}"), format!("{config:#?}")] {
+            assert!(!shown.contains("SECRET"), "{shown}");
+            assert!(shown.contains("token: \"[redacted]\"") && shown.contains("https://api.vomo.org/v1/[redacted]"), "{shown}");
+        }
+        let client = Client::new(config, Host::default()).unwrap();
+        for shown in [format!("{client:?}"), format!("{client:#?}")] {
+            assert!(!shown.contains("SECRET"), "{shown}");
+            assert!(shown.starts_with("Client") && shown.contains("[redacted]") && shown.contains("requests: 0"), "{shown}");
+        }
+    }
+
     /// `maxRetries` of the client as of each call: 0 to MAX_RETRIES_LIMIT (a Rust app sets the
     /// field directly; 5,000 retries of a failing transport would back off for about a day).
     #[test]
     fn the_client_refuses_more_retries_than_a_call_may_have() {
         let with = |n| Client::new(ClientConfig { max_retries: n, ..ClientConfig::new("token") }, Host::default());
-        let refused = with(MAX_RETRIES_LIMIT + 1).err().expect("refused");
+        let refused = with(MAX_RETRIES_LIMIT + 1).expect_err("refused");
         assert_eq!(refused.kind, ErrorKind::InvalidInput);
         assert_eq!(refused.message, "VomoClient: maxRetries must be an integer from 0 to 100 (got 101)");
         assert!(with(MAX_RETRIES_LIMIT).is_ok() && with(0).is_ok());

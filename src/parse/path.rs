@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// A location inside a JSON document: `data[3].participations[0].hours`.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub enum JsonPath<'a> {
     Root,
     Key(&'a JsonPath<'a>, &'a str),

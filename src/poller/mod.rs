@@ -200,6 +200,20 @@ pub struct Poller<R: Runtime, S: Store, H: Handlers> {
     running: std::cell::Cell<bool>,
 }
 
+/// The config, the client (whose `Debug` leaves the token out) and whether a poll runs; the
+/// store and the handlers by their types, so that neither has to be `Debug`.
+impl<R: Runtime, S: Store, H: Handlers> std::fmt::Debug for Poller<R, S, H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Poller")
+            .field("config", &self.config)
+            .field("client", &*self.client)
+            .field("store", &std::any::type_name::<S>())
+            .field("handlers", &std::any::type_name::<H>())
+            .field("running", &self.running.get())
+            .finish_non_exhaustive()
+    }
+}
+
 /// Clears the instance's `running` flag however the poll ends.
 struct RunningGuard<'a>(&'a std::cell::Cell<bool>);
 

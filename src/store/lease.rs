@@ -28,7 +28,7 @@ const FORGET_TOKEN: &str = "forget-";
 
 /// What a lease keeps apart, for its `busy` messages: "another {kind} {scope} holds ...",
 /// followed by `why` when it is not plain from those.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct Holder {
     pub kind: &'static str,
     pub scope: &'static str,
@@ -174,6 +174,7 @@ pub async fn release<S: Store>(store: &S, key: &str, token: &str) -> Result<()> 
 /// back (NTP, a resumed VM) cannot hold a renewal off while the lease runs out for others. Another run can take the lease over only once its term ran out (a
 /// handler or a request that hung for minutes), so the first step after that finds out and
 /// stops with `busy` before it delivers or writes anything.
+#[derive(Debug)]
 pub struct Held {
     key: String,
     token: String,

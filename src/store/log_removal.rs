@@ -17,6 +17,7 @@ use super::{delete_chunked, read_chunked, write_chunked, Store};
 use crate::error::{ErrorKind, Result};
 
 /// The segments one removal deletes, with those a cut-short one recorded.
+#[derive(Debug)]
 pub struct LogRemoval {
     base: String,
     /// Segment keys after `base`, each once: the record's first.
@@ -135,7 +136,7 @@ mod tests {
                 self.0.set(key, value).await
             }
         }
-        let e = block_on(LogRemoval::open(&FailingReads(&store), "b/".into())).err().expect("a failed read fails the removal");
+        let e = block_on(LogRemoval::open(&FailingReads(&store), "b/".into())).expect_err("a failed read fails the removal");
         assert_eq!(e.kind, ErrorKind::Network);
     }
 }

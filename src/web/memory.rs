@@ -7,14 +7,21 @@ use crate::import::{MappedUser, Mapping};
 use crate::poller::Store;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// A key-value [`Store`] in a `HashMap`.
-#[derive(Debug, Default)]
+///
+/// A clone is another handle on the same map, not a copy: what one writes, every clone
+/// reads. [`Poller::new`](crate::poller::Poller::new) takes its store by value, so give it a
+/// clone and keep one to share with an import or to look into (as a handle on real storage
+/// would be shared).
+#[derive(Debug, Default, Clone)]
 pub struct MemoryStore {
-    map: RefCell<HashMap<String, String>>,
+    map: Rc<RefCell<HashMap<String, String>>>,
 }
 
 impl MemoryStore {
+    /// An empty store.
     pub fn new() -> Self {
         Self::default()
     }
@@ -24,6 +31,7 @@ impl MemoryStore {
         self.map.borrow().len()
     }
 
+    /// Whether no key was written yet.
     pub fn is_empty(&self) -> bool {
         self.map.borrow().is_empty()
     }
@@ -40,12 +48,15 @@ impl Store for MemoryStore {
 }
 
 /// An external-id [`Mapping`] in a `HashMap`.
-#[derive(Debug, Default)]
+///
+/// A clone is another handle on the same map, not a copy, as [`MemoryStore`]'s is.
+#[derive(Debug, Default, Clone)]
 pub struct MemoryMapping {
-    map: RefCell<HashMap<String, MappedUser>>,
+    map: Rc<RefCell<HashMap<String, MappedUser>>>,
 }
 
 impl MemoryMapping {
+    /// An empty mapping.
     pub fn new() -> Self {
         Self::default()
     }

@@ -46,6 +46,18 @@ pub struct WebRuntime {
     on_log: Option<LogHook>,
 }
 
+/// Which `fetch` (the global one, or one injected), the `User-Agent`, and which hooks are set.
+impl std::fmt::Debug for WebRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebRuntime")
+            .field("fetch", &if self.fetch.is_some() { "injected" } else { "global" })
+            .field("user_agent", &self.user_agent)
+            .field("on_warning", &self.on_warning.is_some())
+            .field("on_log", &self.on_log.is_some())
+            .finish()
+    }
+}
+
 impl Default for WebRuntime {
     fn default() -> Self {
         WebRuntime::new()
