@@ -6,11 +6,14 @@ use std::collections::{HashMap, HashSet};
 /// Whether a user seen by `updated_after` is new or modified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeKind {
+    /// A user new to the reader.
     Created,
+    /// A user the reader knew, changed.
     Updated,
 }
 
 impl ChangeKind {
+    /// `created` or `updated`, as events and JS name them.
     pub fn as_str(self) -> &'static str {
         match self {
             ChangeKind::Created => "created",
@@ -47,12 +50,16 @@ pub fn classify_change(user: &User, known_ids: Option<&HashSet<UserId>>) -> Chan
 /// What changed between two participation lists of one user.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParticipationDiff {
+    /// In the current list only.
     pub added: Vec<Participation>,
+    /// In the previous list only.
     pub removed: Vec<Participation>,
+    /// In both, different: `(before, after)`.
     pub changed: Vec<(Participation, Participation)>,
 }
 
 impl ParticipationDiff {
+    /// Whether nothing changed.
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
     }

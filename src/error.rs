@@ -107,9 +107,15 @@ pub type FieldErrors = BTreeMap<String, Vec<String>>;
 /// the field errors. Messages never contain the API token.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VomoError {
+    /// What went wrong; [`VomoError::retryable`] follows from it.
     pub kind: ErrorKind,
+    /// The HTTP status of the response the error is about, when one was received.
     pub status: Option<u16>,
+    /// What happened, for people: the request (`GET /v1/users/7`) or the option it is about,
+    /// never the token.
     pub message: String,
+    /// For `validation` (a 422) and `invalid_input` of an upsert: the field errors, as the
+    /// server lists them (`{ "email": ["The email must be a valid email address."] }`).
     pub fields: Option<FieldErrors>,
     /// An opaque handle to what a host callback threw (a JS store's or mapping's error), set by
     /// the wasm glue, which keeps the value and hands it back to JS as the error's `cause`. The
@@ -118,15 +124,18 @@ pub struct VomoError {
 }
 
 impl VomoError {
+    /// An error of this kind with this message, no status and no fields.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         VomoError { kind, status: None, message: message.into(), fields: None, host_error: None }
     }
 
+    /// The error with the HTTP status of its response.
     pub fn with_status(mut self, status: u16) -> Self {
         self.status = Some(status);
         self
     }
 
+    /// The error with field errors.
     pub fn with_fields(mut self, fields: FieldErrors) -> Self {
         self.fields = Some(fields);
         self
@@ -138,10 +147,13 @@ impl VomoError {
         VomoError::new(ErrorKind::Parse, format!("{at}: {what}"))
     }
 
+    /// An `invalid_input` error: something refused before it was sent.
     pub fn invalid_input(what: impl Into<String>) -> Self {
         VomoError::new(ErrorKind::InvalidInput, what)
     }
 
+    /// Whether a later attempt may succeed ([`ErrorKind::is_retryable`]): `rate_limited`,
+    /// `server`, `network` and `timeout`.
     pub fn retryable(&self) -> bool {
         self.kind.is_retryable()
     }
@@ -164,6 +176,7 @@ impl fmt::Display for VomoError {
 
 impl std::error::Error for VomoError {}
 
+/// The crate's `Result`: every fallible call fails with a [`VomoError`].
 pub type Result<T> = std::result::Result<T, VomoError>;
 
 /// A number as a JS caller wrote it, for messages: `Infinity`, `-Infinity` and `NaN` rather
@@ -209,9 +222,13 @@ mod tests {
 /// façade makes a `VomoError` of it again.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct ErrorInfo {
+    /// The kind's wire name ([`ErrorKind::as_str`]).
     pub kind: String,
+    /// As [`VomoError::status`].
     pub status: Option<u16>,
+    /// As [`VomoError::message`].
     pub message: String,
+    /// As [`VomoError::fields`].
     pub fields: Option<FieldErrors>,
 }
 

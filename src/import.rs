@@ -18,7 +18,10 @@ use std::hash::Hasher;
 /// other key is refused, so that a misspelt field is not dropped from every record).
 #[derive(Debug, Clone, Default)]
 pub struct RosterRecord {
+    /// The person's id in the system the roster comes from: what a rerun and the [`Mapping`]
+    /// know the record by (else by its email).
     pub external_id: Option<String>,
+    /// What is sent.
     pub input: UpsertInput,
 }
 
@@ -82,14 +85,23 @@ pub const DEFAULT_MAX_CONSECUTIVE_FAILURES: usize = 5;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct MappedUser {
+    /// The VOMO user the external id was last synced to.
     pub vomo_user_id: UserId,
+    /// The email it was last synced with (trimmed, lower-cased).
     pub email: String,
 }
 
 /// externalId -> last synced VOMO user. Sync or async in JS.
+///
+/// With one, a record whose email differs from the one last synced for its external id is
+/// not sent (it would create a second VOMO user) but listed in
+/// [`ImportResult::email_changed`]; see docs/import.md, "Email changes and the mapping". The
+/// import writes an entry after each successful upsert and never clears one.
 #[allow(async_fn_in_trait)]
 pub trait Mapping {
+    /// The entry of an external id, `None` when it was never synced.
     async fn get(&self, external_id: &str) -> Result<Option<MappedUser>>;
+    /// Records the user an external id was synced to.
     async fn set(&self, external_id: &str, value: &MappedUser) -> Result<()>;
 }
 
@@ -97,10 +109,16 @@ pub trait Mapping {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Progress {
+    /// Records gone through so far, in roster order (one an earlier run settled counts as it
+    /// is passed).
     pub done: usize,
+    /// Records in the roster.
     pub total: usize,
+    /// Records whose upsert created a user.
     pub created: usize,
+    /// Records whose upsert updated a user.
     pub updated: usize,
+    /// Records that failed.
     pub failed: usize,
     /// Records not sent because their email changed for their external id (see `Mapping`).
     pub email_changed: usize,
@@ -109,35 +127,53 @@ pub struct Progress {
     pub eta_ms: Option<f64>,
 }
 
+/// A record whose upsert succeeded, in this run or an earlier one with the same key.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportedUser {
+    /// The record's external id.
     pub external_id: Option<String>,
+    /// The email sent.
     pub email: String,
+    /// The user as the server returned it.
     pub user: User,
 }
 
+/// A record that failed: for good (a 422, or refused before sending), or in this run only (an
+/// error that says nothing about the record, which a rerun sends again; see docs/import.md,
+/// "Settled and unsettled records").
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct FailedRecord {
     /// The record's position in this run's `records` (set by `summarize`; a saved one is stale).
     #[serde(default)]
     pub index: usize,
+    /// The record's external id.
     pub external_id: Option<String>,
+    /// The record's email (trimmed, lower-cased), or `""` when it had none.
     pub email: String,
+    /// Why it failed.
     pub error: ErrorInfo,
+    /// The field errors (a 422's, or the client's own checks').
     pub fields: Option<FieldErrors>,
 }
 
+/// A record not sent because its email differs from the one last synced for its external id
+/// (see [`Mapping`]): sending it would create a second VOMO user. An operator resolves it
+/// (docs/import.md); the next run checks it again.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct EmailChange {
     /// The record's position in this run's `records` (set by `summarize`).
     #[serde(default)]
     pub index: usize,
+    /// The record's external id.
     pub external_id: String,
+    /// The VOMO user the external id was last synced to.
     pub vomo_user_id: UserId,
+    /// The email it was last synced with.
     pub old_email: String,
+    /// The record's email now.
     pub new_email: String,
 }
 
@@ -199,12 +235,18 @@ impl<'de> Deserialize<'de> for Settled {
     }
 }
 
+/// What [`import_roster`] did with the roster, record by record (a run that stops early,
+/// at an `auth` error or an outage, fails instead, after saving its progress).
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportResult {
+    /// Records whose upsert created a user.
     pub created: Vec<ImportedUser>,
+    /// Records whose upsert updated the user with their email.
     pub updated: Vec<ImportedUser>,
+    /// Records that failed.
     pub failed: Vec<FailedRecord>,
+    /// Records not sent because their email changed for their external id.
     pub email_changed: Vec<EmailChange>,
 }
 
@@ -214,13 +256,23 @@ struct SavedImport {
     settled: BTreeMap<String, Settled>,
 }
 
+/// The options of [`import_roster`] (docs/api.md, `importRoster`). Without a store and a key
+/// a run keeps no progress; with them, a rerun with the same key sends only what is not
+/// settled.
 pub struct ImportOptions<'a, S: Store, M: Mapping> {
+    /// Where progress is saved; goes with `key`.
     pub store: Option<&'a S>,
+    /// Names this import in the store (no `/`): one run per key at a time (another fails
+    /// with `busy`).
     pub key: Option<String>,
+    /// Progress is saved every so many records ([`DEFAULT_CHECKPOINT_EVERY`]), and whenever a
+    /// run stops.
     pub checkpoint_every: usize,
     /// Records in a row that fail without an answer about them (`Failure::Unanswered`) after
     /// which the run stops as an outage.
     pub max_consecutive_failures: usize,
+    /// The external-id mapping that keeps a changed email from creating a second user (see
+    /// [`Mapping`]).
     pub mapping: Option<&'a M>,
     /// With `store` and `mapping`, and a record with an external id: the run holds the
     /// store's mapping lease too (`Keys::mapping_lease`), so that imports sharing the mapping

@@ -10,8 +10,11 @@ pub type UserId = i64;
 /// Gender as POST /users accepts it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Gender {
+    /// `M`.
     M,
+    /// `F`.
     F,
+    /// `N`.
     N,
 }
 
@@ -26,6 +29,7 @@ impl Gender {
         }
     }
 
+    /// `M`, `F` or `N`, as sent and as JS sees it.
     pub fn as_str(self) -> &'static str {
         match self {
             Gender::M => "M",
@@ -39,19 +43,34 @@ impl Gender {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
+    /// The user's id (a numeric string on the wire becomes a number).
     pub id: UserId,
+    /// First name.
     pub first_name: String,
+    /// Last name.
     pub last_name: String,
+    /// The full name as the server sent it.
     pub full_name: String,
+    /// Email address: the key upserts match on.
     pub email: String,
+    /// Phone number; `None` when absent or empty.
     pub phone: Option<String>,
+    /// Postal address; `None` when absent or empty.
     pub address: Option<String>,
+    /// Birthday (`YYYY-MM-DD`).
     pub birthday: Option<Date>,
+    /// Gender, case-normalized; any other value is `None` plus a warning.
     pub gender: Option<Gender>,
+    /// When the account was created (UTC, milliseconds).
     pub created_at: Timestamp,
+    /// When the account last changed (UTC, milliseconds): what the poller's windows walk.
     pub updated_at: Timestamp,
+    /// An open enum: `VERIFIED`, `UNVERIFIED`, `BANNED`, or any new value as sent (an
+    /// unknown value of the three open enums is kept verbatim, with a warning).
     pub user_status: Option<String>,
+    /// An open enum: `ACCEPTED`, `PENDING`, `REJECTED`, or any new value as sent.
     pub membership_status: Option<String>,
+    /// An open enum: `VOLUNTEER`, `ORGANIZER`, `ADMIN`, or any new value as sent.
     pub membership_role: Option<String>,
 }
 
@@ -59,14 +78,23 @@ pub struct User {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Participation {
+    /// The project (`"789"` on the wire becomes 789).
     pub project_id: Option<i64>,
+    /// The Project Date: what participations are matched by between reads.
     pub project_date_id: Option<i64>,
+    /// Guests brought along; 0 when absent.
     pub guests: u32,
+    /// When the user signed up.
     pub signed_up_at: Option<Timestamp>,
+    /// When the user checked in.
     pub checked_in_at: Option<Timestamp>,
+    /// When the user checked out.
     pub checked_out_at: Option<Timestamp>,
+    /// Hours credited (`"4.00"` becomes 4; absent is 0; garbage is 0 plus a warning).
     pub hours: f64,
+    /// Whether the hours were verified.
     pub verified: bool,
+    /// The user's role at the date, as sent.
     pub role: Option<String>,
 }
 
@@ -74,8 +102,11 @@ pub struct Participation {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileFieldValue {
+    /// The custom field's id.
     pub field_id: i64,
+    /// The custom field's label.
     pub field_label: String,
+    /// The answer, `None` when there is none.
     pub value: Option<String>,
 }
 
@@ -83,19 +114,28 @@ pub struct ProfileFieldValue {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserDetail {
+    /// The user, as the listing has it.
     #[serde(flatten)]
     pub user: User,
+    /// The user's participations.
     pub participations: Vec<Participation>,
+    /// The user's answers to the customer's custom profile fields.
     pub profile_field_values: Vec<ProfileFieldValue>,
+    /// What the parser coerced or met unknown, each prefixed with its JSON path.
     pub warnings: Vec<String>,
 }
 
-/// The Laravel paginator's `links`.
+/// The Laravel paginator's `links`: each a URL, or `None` (the strings `"null"` and `""`
+/// become `None`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Links {
+    /// The first page.
     pub first: Option<String>,
+    /// The last page.
     pub last: Option<String>,
+    /// The previous page.
     pub prev: Option<String>,
+    /// The next page; `None` on the last.
     pub next: Option<String>,
 }
 
@@ -103,21 +143,32 @@ pub struct Links {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Meta {
+    /// This page's number, from 1.
     pub current_page: u64,
+    /// The position of the page's first row in the whole listing, from 1.
     pub from: Option<u64>,
+    /// The position of the page's last row.
     pub to: Option<u64>,
+    /// The listing's URL without the query.
     pub path: Option<String>,
+    /// Rows per page.
     pub per_page: u64,
+    /// Rows in the whole listing.
     pub total: u64,
+    /// The number of the last page, when the server sent `last_page`.
     pub last_page: Option<u64>,
 }
 
 /// One page of a list endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Page<T> {
+    /// The records of the page that could be read.
     pub data: Vec<T>,
+    /// The paginator's links.
     pub links: Links,
+    /// The paginator's meta.
     pub meta: Meta,
+    /// What the parser coerced, dropped or met unknown, each prefixed with its JSON path.
     pub warnings: Vec<String>,
     /// Records left out of `data` because they could not be read: the raw value and why.
     #[serde(skip)]

@@ -34,11 +34,13 @@ pub fn field_for_header(header: &str) -> Option<&'static str> {
     HEADER_MAP.iter().find(|(_, names)| names.iter().any(|x| normalize_header(x) == n)).map(|(f, _)| *f)
 }
 
+/// A row of the roster that could not be used.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RowError {
     /// 1-based line number in the file where the row starts.
     pub line: u64,
+    /// What is wrong with it.
     pub message: String,
     /// What the row held under the headers that are read, as text (by position, as far as
     /// its cells go, when their count is off), so that it can be written out and fixed; empty
@@ -46,11 +48,13 @@ pub struct RowError {
     pub record: Map<String, Value>,
 }
 
+/// A CSV roster read (`parseRosterCsv`).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ParsedRoster {
     /// Records as `importRoster` takes them (camelCase; empty cells left out).
     pub records: Vec<Value>,
+    /// The rows that could not be used.
     pub errors: Vec<RowError>,
     /// Headers that map to no field; their cells are ignored.
     pub ignored_columns: Vec<String>,

@@ -67,10 +67,12 @@ impl Timestamp {
         Some(Timestamp(ms))
     }
 
+    /// The instant this many milliseconds after the Unix epoch.
     pub fn from_millis(ms: i64) -> Timestamp {
         Timestamp(ms)
     }
 
+    /// Milliseconds since the Unix epoch.
     pub fn millis(self) -> i64 {
         self.0
     }

@@ -12,11 +12,19 @@ use std::collections::HashSet;
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Filters {
+    /// Users updated after this: an ISO-8601 timestamp in any offset (sent as UTC with
+    /// milliseconds; no offset reads as UTC), or a plain `YYYY-MM-DD` (sent as given).
     pub updated_after: Option<String>,
+    /// Users updated before this (the API's docs call it inclusive), written as
+    /// `updated_after` is.
     pub updated_before: Option<String>,
+    /// Users created after this, written as `updated_after` is.
     pub created_after: Option<String>,
+    /// Users created before this, written as `updated_after` is.
     pub created_before: Option<String>,
+    /// Users whose name contains this.
     pub name_like: Option<String>,
+    /// Users whose email contains this.
     pub email_like: Option<String>,
 }
 
@@ -77,9 +85,13 @@ pub struct PageWalk {
 /// What a walk reads of a fetched page, whichever form its users were read into: model
 /// structs ([`Page<User>`]) or JSON text for JS ([`PageJson`]).
 pub trait ListedPage {
+    /// The page's `links`.
     fn links(&self) -> &Links;
+    /// The page's `meta`.
     fn meta(&self) -> &Meta;
+    /// Whether the page holds no user.
     fn is_empty(&self) -> bool;
+    /// The page's parse warnings, which the client redacts in place.
     fn warnings_mut(&mut self) -> &mut Vec<String>;
 }
 
@@ -117,6 +129,8 @@ impl ListedPage for PageJson {
 const SLACK_PAGES: u64 = 3;
 
 impl PageWalk {
+    /// A walk from `first_url` that follows links on `base`'s origin only. A client starts
+    /// one with [`Client::start_listing`](super::Client::start_listing).
     pub fn new(base: url::Url, first_url: String) -> Self {
         PageWalk {
             base,
@@ -140,6 +154,7 @@ impl PageWalk {
         self.next_url.as_deref()
     }
 
+    /// How many pages the walk has fetched.
     pub fn pages_fetched(&self) -> u64 {
         self.pages
     }

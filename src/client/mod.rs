@@ -26,20 +26,34 @@ use crate::model::{Page, User, UserDetail, UserId};
 use crate::parse::{self, PageJson};
 use std::cell::{Cell, RefCell};
 
-/// Client options (API.md defaults). Its `Debug` shows every field but the token.
+/// Client options, with the defaults of docs/api.md (`new VomoClient(options)`); checked by
+/// [`Client::new`]. Its `Debug` shows every field but the token.
 #[derive(Clone, PartialEq)]
 pub struct ClientConfig {
+    /// The API token, sent only in the `Authorization` header to the base URL's origin and
+    /// kept out of every message. Surrounding whitespace and a `Bearer ` prefix are dropped;
+    /// what is left must be visible ASCII.
     pub token: String,
+    /// Where the API is (default `https://api.vomo.org/v1`): `https`, or plain `http` on
+    /// loopback only; no user name, password, query or fragment.
     pub base_url: String,
+    /// How fast requests start (default 3 a second).
     pub rate: Rate,
+    /// Re-sends after the first try, 0 to [`MAX_RETRIES_LIMIT`] (default 4): 429, 5xx,
+    /// network errors and timeouts are retried.
     pub max_retries: u32,
+    /// The longest `Retry-After` waited for, in ms (default 120,000); a longer one fails the
+    /// call at once as `rate_limited`.
     pub max_retry_after_ms: f64,
+    /// The time one attempt may take, in ms (default 30,000).
     pub timeout_ms: f64,
-    /// The largest response body read, in bytes (a larger one fails as `parse`).
+    /// The largest response body read, in bytes (default 10,000,000; a whole number): a
+    /// larger one fails as `parse` without being read to the end.
     pub max_response_bytes: f64,
 }
 
 impl ClientConfig {
+    /// The defaults, with this token.
     pub fn new(token: impl Into<String>) -> Self {
         ClientConfig {
             token: token.into(),
@@ -70,20 +84,27 @@ impl std::fmt::Debug for ClientConfig {
     }
 }
 
-/// Counters for `client.stats()`.
+/// What a client has done so far ([`Client::stats`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Stats {
+    /// HTTP requests sent, retries included.
     pub requests: u64,
+    /// Re-sends.
     pub retries: u64,
+    /// 429 responses received.
     pub rate_limited: u64,
+    /// Calls that ended in a [`VomoError`].
     pub errors: u64,
 }
 
-/// The result of an upsert.
+/// The result of [`Client::upsert_user`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UpsertOutcome {
+    /// The user as the server returned it.
     pub user: User,
+    /// True on a 201 (a user was created), false on a 200 (the user with that email was
+    /// updated).
     pub created: bool,
     /// An earlier attempt of this call may have reached the server, so a 200 may follow
     /// our own lost 201.
@@ -96,7 +117,7 @@ struct Exchange {
     maybe_reached_before: bool,
 }
 
-/// The VOMO Users API client over a [`Runtime`] (on wasm32: [`crate::web::WebClient`]).
+/// The VOMO Users API client over a [`Runtime`] (on wasm32: `web::WebClient`, over the web runtime).
 ///
 /// Built by [`Client::new`], which checks the [`ClientConfig`]. Every call is throttled to
 /// the configured rate, retried per the retry policy (429 with `Retry-After`, 5xx, network
@@ -224,10 +245,12 @@ impl<R: Runtime> Client<R> {
         Ok(Client { base, runtime, throttle, stats: Cell::new(Stats::default()), config })
     }
 
+    /// The runtime the client sends through.
     pub fn runtime(&self) -> &R {
         &self.runtime
     }
 
+    /// The counters so far: requests, retries, 429s, failed calls.
     pub fn stats(&self) -> Stats {
         self.stats.get()
     }

@@ -24,7 +24,9 @@
 /// (`X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` as a delay).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct LimitHeaders {
+    /// Requests per window (`X-RateLimit-Limit`).
     pub limit: Option<f64>,
+    /// Requests left in the window (`X-RateLimit-Remaining`).
     pub remaining: Option<f64>,
     /// Milliseconds until the server's window resets.
     pub reset_in_ms: Option<f64>,

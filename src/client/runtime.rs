@@ -5,8 +5,11 @@
 /// One HTTP request as the client sends it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpRequest {
+    /// `GET` or `POST`.
     pub method: &'static str,
+    /// The whole URL, checked to be on the client's origin.
     pub url: String,
+    /// The JSON body of a `POST` (sent with `Content-Type: application/json`).
     pub body: Option<String>,
     /// The largest response body accepted, in bytes; a larger one is `TooLarge`.
     pub max_body_bytes: f64,
@@ -15,18 +18,25 @@ pub struct HttpRequest {
 /// The parts of a response the client reads. Header names are lower-case.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HttpResponse {
+    /// The HTTP status (a redirect's own, not followed: the client follows redirects itself).
     pub status: u16,
+    /// `Retry-After`, when sent.
     pub retry_after: Option<String>,
+    /// `Location`, when sent.
     pub location: Option<String>,
+    /// `Date`, when sent: the server's clock.
     pub date: Option<String>,
     /// `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`, when sent.
     pub rate_limit: Option<String>,
+    /// `X-RateLimit-Remaining`, when sent.
     pub rate_remaining: Option<String>,
+    /// `X-RateLimit-Reset`, when sent.
     pub rate_reset: Option<String>,
     /// When the response's headers arrived, on [`Runtime::monotonic_ms`]'s clock, if the host
     /// noted it (closer to the network than the end of the body). The throttle counts the
     /// latency from its own send time, so a stall between that and the host's send counts too.
     pub headers_at_ms: Option<f64>,
+    /// The body as text (UTF-8, as `Response.text()` decodes it).
     pub body: String,
 }
 
@@ -57,7 +67,9 @@ pub enum Oversize {
 /// options bag, next to its `signal`). `None` keeps the client's own setting.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct CallLimits {
+    /// This call's per-attempt timeout, in ms.
     pub timeout_ms: Option<f64>,
+    /// This call's re-sends.
     pub max_retries: Option<u32>,
 }
 
@@ -94,6 +106,7 @@ pub const MAX_RETRIES_LIMIT: u32 = 100;
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptLog {
+    /// `GET` or `POST`.
     pub method: &'static str,
     /// Path and query of the URL (the origin is the client's `baseUrl`).
     pub path: String,
@@ -101,12 +114,15 @@ pub struct AttemptLog {
     pub status: Option<u16>,
     /// `"timeout"`, `"network"`, `"aborted"` or `"too_large"` when no response was read.
     pub error: Option<&'static str>,
+    /// From sending to the response (or the failure), in ms.
     pub duration_ms: f64,
     /// 1 for the first try, 2 for the first retry, ...
     pub attempt: u32,
 }
 
 impl AttemptLog {
+    /// The entry of one attempt (`attempt` counts from 1) and its outcome; the path is read
+    /// from the request's URL.
     pub fn new(request: &HttpRequest, attempt: u32, duration_ms: f64, outcome: &Result<HttpResponse, TransportError>) -> Self {
         let (status, error) = match outcome {
             Ok(r) => (Some(r.status), None),
@@ -124,6 +140,9 @@ impl AttemptLog {
 /// caller's `AbortSignal`) through to the transport and the sleeps.
 #[allow(async_fn_in_trait)]
 pub trait Runtime {
+    /// One call's options, passed by reference to every method the client calls for it (on
+    /// wasm32's web runtime: `web::WebCall`, an abort signal and per-call limits). `Default`
+    /// is a call with none.
     type Call: Clone + Default;
 
     /// Sends one request carrying `Authorization: Bearer <token>` and waits at most

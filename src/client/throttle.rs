@@ -112,6 +112,7 @@ pub struct Throttle {
 }
 
 impl Throttle {
+    /// A throttle at this rate (in `Auto`, at its starting rate), with nothing sent yet.
     pub fn new(rate: Rate) -> Self {
         let current_rps = match rate {
             Rate::Fixed(rps) => rps,

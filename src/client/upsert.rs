@@ -8,19 +8,34 @@ use serde_json::{Map, Value};
 
 /// The upsert fields as JS passes them (camelCase). Any other key is refused: a misspelt
 /// field (`phoneNumber`) would otherwise be dropped without a word.
+///
+/// `first_name`, `last_name` and `email` are required; empty optional fields are not sent.
+/// [`UpsertInput::to_body`] checks them all before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, expecting = "an object of upsert fields")]
 pub struct UpsertInput {
+    /// Required.
     pub first_name: Option<String>,
+    /// Required.
     pub last_name: Option<String>,
+    /// Required: the key VOMO upserts by (case-insensitively), a plausible address without
+    /// control or invisible characters.
     pub email: Option<String>,
+    /// Sent as given.
     pub phone: Option<String>,
+    /// `YYYY-MM-DD`, a real date.
     pub birthday: Option<String>,
+    /// `M`, `F` or `N`, any case.
     pub gender: Option<String>,
+    /// `VOLUNTEER`, `ORGANIZER` or `ADMIN`, any case (sent upper-case).
     pub role: Option<String>,
+    /// Sent as given.
     pub address: Option<String>,
+    /// Sent as given.
     pub org: Option<String>,
+    /// Sent as given.
     pub invite_code: Option<String>,
+    /// Sent as given; an import keeps it in no form (it is not part of a record's digest).
     pub password: Option<String>,
 }
 

@@ -115,24 +115,31 @@ impl Url {
         }
     }
 
+    /// The whole URL as the parser serialized it (`href`).
     pub fn as_str(&self) -> &str {
         &self.href
     }
+    /// The scheme, lower-case, without the `:`.
     pub fn scheme(&self) -> &str {
         &self.scheme
     }
+    /// The user name, `""` when there is none.
     pub fn username(&self) -> &str {
         &self.username
     }
+    /// The password, `None` when there is none.
     pub fn password(&self) -> Option<&str> {
         Some(self.password.as_str()).filter(|p| !p.is_empty())
     }
+    /// The path, percent-encoded as serialized.
     pub fn path(&self) -> &str {
         &self.path
     }
+    /// The query without its `?`, `None` when there is none.
     pub fn query(&self) -> Option<&str> {
         self.query.as_deref()
     }
+    /// The fragment without its `#`, `None` when there is none.
     pub fn fragment(&self) -> Option<&str> {
         self.fragment.as_deref()
     }

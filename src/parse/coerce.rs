@@ -10,6 +10,7 @@ use serde_json::Value;
 pub struct Warnings(pub Vec<String>);
 
 impl Warnings {
+    /// Adds `what`, prefixed with the JSON path it is about.
     pub fn push(&mut self, path: &JsonPath, what: impl std::fmt::Display) {
         self.0.push(format!("{path}: {what}"));
     }

@@ -17,8 +17,11 @@ pub struct PageJson {
     pub head: Vec<u8>,
     /// How many users `head` holds.
     pub count: usize,
+    /// The page's `links`.
     pub links: Links,
+    /// The page's `meta`.
     pub meta: Meta,
+    /// What the parser coerced, dropped or did not recognize, each with its JSON path.
     pub warnings: Vec<String>,
 }
 

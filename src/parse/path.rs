@@ -5,16 +5,21 @@ use std::fmt;
 /// A location inside a JSON document: `data[3].participations[0].hours`.
 #[derive(Debug, Clone, Copy)]
 pub enum JsonPath<'a> {
+    /// The document itself (`$`).
     Root,
+    /// A key of an object at a path.
     Key(&'a JsonPath<'a>, &'a str),
+    /// An element of an array at a path.
     Index(&'a JsonPath<'a>, usize),
 }
 
 impl<'a> JsonPath<'a> {
+    /// The path of `key` in the object at this path.
     pub fn key(&'a self, key: &'a str) -> JsonPath<'a> {
         JsonPath::Key(self, key)
     }
 
+    /// The path of element `index` of the array at this path.
     pub fn index(&'a self, index: usize) -> JsonPath<'a> {
         JsonPath::Index(self, index)
     }

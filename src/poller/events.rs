@@ -6,7 +6,9 @@ use serde::Serialize;
 /// A user who changed: `kind` is `created` or `updated`.
 #[derive(Debug, Clone, Serialize)]
 pub struct UserEvent {
+    /// `created` or `updated`.
     pub kind: &'static str,
+    /// The user, with its detail in `changed-users` mode.
     #[serde(flatten)]
     pub user: UserPayload,
     /// True when VOMO anonymized the account (a `vomodeleteduser...@vomo.org` email).
@@ -17,17 +19,29 @@ pub struct UserEvent {
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum UserPayload {
-    Listed { user: User },
-    Detailed { user: UserDetail },
+    /// As the listing gave it (participations `off` and `full-scan`).
+    Listed {
+        /// The user.
+        user: User,
+    },
+    /// With its detail, read for the event (`changed-users`).
+    Detailed {
+        /// The user's detail.
+        user: UserDetail,
+    },
 }
 
 /// A participation added, changed or removed since it was last seen.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ParticipationEvent {
+    /// `added`, `changed` or `removed`.
     pub kind: &'static str,
+    /// Whose participation it is.
     pub user_id: UserId,
+    /// The participation now (as last seen, for `removed`).
     pub participation: Participation,
+    /// The previous version, for `changed`.
     pub before: Option<Participation>,
 }
 
@@ -36,15 +50,23 @@ pub struct ParticipationEvent {
 pub struct DeadLetterEvent {
     /// The user as delivered, or the raw record that could not be read.
     pub user: serde_json::Value,
+    /// What failed.
     pub error: DeadLetterError,
+    /// Which delivery of the change failed: 1 for the first.
     pub attempt: u32,
+    /// True when the change is given up (after `max_attempts`, or a record that could not be
+    /// read): it is not offered again.
     #[serde(rename = "final")]
     pub is_final: bool,
 }
 
+/// The error of a dead letter.
 #[derive(Debug, Clone, Serialize)]
 pub struct DeadLetterError {
+    /// What failed: `handler` (a user's event), `participation_handler` (a participation's)
+    /// or `parse` (a record that could not be read).
     pub kind: String,
+    /// The [`HandlerFailure`]'s message, or why the record could not be read.
     pub message: String,
     /// Set when the error is one a JS handler threw (the façade hands back the original).
     #[serde(rename = "handlerErrorRef")]
@@ -100,14 +122,20 @@ impl std::error::Error for HandlerFailure {}
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Event {
+    /// A user created or updated (JS: `onUser`).
     User(UserEvent),
+    /// A participation added, changed or removed (JS: `onParticipation`).
     Participation(ParticipationEvent),
+    /// A delivery that failed, or a record that could not be read (JS: `onDeadLetter`).
     DeadLetter(DeadLetterEvent),
 }
 
 /// The application's handlers. `Err` means the handler threw.
 #[allow(async_fn_in_trait)]
 pub trait Handlers {
+    /// Handles one event. `Ok` when it is done with it (a user's change is then recorded as
+    /// delivered and never offered again); `Err` queues a user's change as a dead letter (see
+    /// [`HandlerFailure`]).
     async fn deliver(&self, event: &Event) -> Result<(), HandlerFailure>;
 }
 

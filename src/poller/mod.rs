@@ -36,6 +36,7 @@ use std::rc::Rc;
 /// Which participation reads a poll makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParticipationMode {
+    /// None: the listing alone (the default).
     Off,
     /// The detail of each changed user.
     ChangedUsers,
@@ -44,6 +45,7 @@ pub enum ParticipationMode {
 }
 
 impl ParticipationMode {
+    /// Every mode, in the order of their names in the docs.
     pub const ALL: [ParticipationMode; 3] = [ParticipationMode::Off, ParticipationMode::ChangedUsers, ParticipationMode::FullScan];
 
     /// The mode's name in options and messages (`participations: "changed-users"`).
@@ -55,6 +57,7 @@ impl ParticipationMode {
         }
     }
 
+    /// The mode of a [`name`](ParticipationMode::name), `None` for any other text.
     pub fn parse(text: &str) -> Option<ParticipationMode> {
         Self::ALL.into_iter().find(|m| m.name() == text)
     }
@@ -71,10 +74,16 @@ impl ParticipationMode {
     }
 }
 
+/// The options of a [`Poller`], with the defaults of docs/api.md (`new UserPoller(options)`);
+/// checked by [`Poller::new`].
 #[derive(Debug, Clone)]
 pub struct PollerConfig {
+    /// Keys the stored state: any non-empty string without `/`, except `import`.
     pub customer_id: String,
+    /// Which participation reads a poll makes (default [`ParticipationMode::Off`]).
     pub participations: ParticipationMode,
+    /// How often you poll, in ms (default 900,000): [`Poller::health`] reports `stalled` once
+    /// the checkpoint lags more than twice this (beyond `window_margin_ms`).
     pub poll_interval_ms: f64,
     /// Attempts per change before it is given up (`final: true`).
     pub max_attempts: u32,
@@ -98,6 +107,7 @@ pub struct PollerConfig {
 }
 
 impl PollerConfig {
+    /// The defaults, for this customer, with `owner` naming this poller in the lease.
     pub fn new(customer_id: &str, owner: &str) -> Self {
         PollerConfig {
             customer_id: customer_id.to_string(),
@@ -118,16 +128,25 @@ impl PollerConfig {
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct PollReport {
+    /// User changes delivered (whose handler returned).
     pub processed: u64,
+    /// Of those, `created` events.
     pub created: u64,
+    /// Of those, `updated` events.
     pub updated: u64,
+    /// Handler failures.
     pub failed: u64,
+    /// Participation events delivered.
     pub participation_events: u64,
+    /// HTTP requests the poll's client sent while the poll ran (a client shared with others,
+    /// or called by the handlers, counts theirs too).
     pub requests: u64,
     /// `None` while no watermark is stored (nothing passed yet: an initial sync that has not
     /// finished its first window).
     pub checkpoint: Option<String>,
+    /// How long the poll took, in ms.
     pub duration_ms: f64,
+    /// The server's estimated now minus the checkpoint, in ms; `None` with no checkpoint.
     pub lag_ms: Option<f64>,
     /// False when the poll stopped early (see `stop_reason`); the next poll continues where
     /// this one stopped.
@@ -153,7 +172,10 @@ pub enum StopReason {
 /// The outcome of `reconcile()`.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Reconciliation {
+    /// Ids known to the store but not visible now, ascending (not visible is not proof of
+    /// deletion).
     pub missing: Vec<UserId>,
+    /// False when the listing did not finish (`error` says why when a request failed).
     pub complete: bool,
     /// Why it did not complete, when a request failed (after the client's retries): a server
     /// or network error, an unsafe link, a page that could not be read. `None` when complete,
@@ -167,8 +189,11 @@ pub struct Reconciliation {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ReconcileProgress {
+    /// `listing` or `confirming`.
     pub phase: &'static str,
+    /// Users listed, or candidates checked.
     pub done: u64,
+    /// The listing's total, or the candidates to check.
     pub total: u64,
 }
 
@@ -176,8 +201,11 @@ pub struct ReconcileProgress {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Health {
+    /// Whether the checkpoint lags too far (see [`Poller::health`]).
     pub stalled: bool,
+    /// The server's estimated now minus the checkpoint, in ms; `None` with no checkpoint.
     pub lag_ms: Option<f64>,
+    /// The stored `updatedAt` watermark, as ISO text; `None` while there is none.
     pub checkpoint: Option<String>,
 }
 
@@ -187,6 +215,14 @@ fn checkpoint_of(core: &CoreState) -> Option<String> {
     (core.checkpoint_ms > 0).then(|| Timestamp(core.checkpoint_ms).to_string())
 }
 
+/// `UserPoller`: incremental change detection over a [`Client`], a [`Store`] for its state and
+/// the application's [`Handlers`] (see the module's documentation, and docs/poller.md for
+/// the guarantees: every change once, nothing lost across windows, outages and restarts).
+///
+/// Call [`Poller::poll`] on a schedule (every `poll_interval_ms`); one poll of a customer
+/// runs at a time, across processes sharing the store (a lease in it), and a second
+/// `poll` of the same instance while one runs fails with `busy`. Its `Debug` shows the
+/// config and the client (without the token), and the store's and handlers' types.
 pub struct Poller<R: Runtime, S: Store, H: Handlers> {
     pub(crate) client: Rc<Client<R>>,
     pub(crate) store: S,
@@ -264,6 +300,8 @@ impl<R: Runtime> PollRun<'_, R> {
 }
 
 impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
+    /// Checks the config (a customer id, a positive poll interval, a previous base URL that
+    /// reads as one) and builds the poller; nothing is read or sent until the first poll.
     pub fn new(client: Rc<Client<R>>, store: S, handlers: H, mut config: PollerConfig) -> Result<Self> {
         if let Some(previous) = &config.previous_base_url {
             config.previous_base_url = Some(bound_api::checked_previous(previous, "UserPoller")?);
@@ -285,6 +323,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         })
     }
 
+    /// The poller's client.
     pub fn client(&self) -> &Client<R> {
         &self.client
     }

@@ -32,12 +32,17 @@ const KNOWN_BUCKETS: i64 = 16;
 /// An unfinished walk of one time window `[start, end]` of `updated_at`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct WindowWalk {
+    /// The window's start: `updated_at` from here (server time, ms).
     pub start_ms: i64,
+    /// The window's end (server time, ms), at least the margin behind the server's clock
+    /// when the walk started.
     pub end_ms: i64,
     /// The next page to fetch; `None` before the first page.
     pub next_url: Option<String>,
     /// `meta.total` of the first page; any other total means the set shrank mid-walk.
     pub first_total: Option<u64>,
+    /// A page reported another total than the first: the window changed while it was
+    /// walked, and is walked again.
     pub unstable: bool,
     /// Walks of this window that ended unstable in the current poll.
     pub restarts: u32,
@@ -59,7 +64,9 @@ impl WindowWalk {
 /// A change whose handler failed, kept for later attempts.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DeadLetterEntry {
+    /// The user as it was delivered.
     pub user: User,
+    /// Failed deliveries counted towards giving it up.
     pub attempts: u32,
 }
 
@@ -76,6 +83,7 @@ pub struct ScanCursor {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct CoreState {
+    /// The format it was written in ([`STATE_VERSION`](crate::store::STATE_VERSION)).
     pub version: u32,
     /// Every change with `updated_at` before this (server time, ms) has been delivered or
     /// dead-lettered.
@@ -90,8 +98,11 @@ pub struct CoreState {
     pub caught_up: Option<bool>,
     /// Server clock minus local clock, from the last `Date` header.
     pub clock_offset_ms: Option<f64>,
+    /// The window being walked, when a poll stopped inside one.
     pub walk: Option<WindowWalk>,
+    /// Changes whose handler failed, waiting for later attempts.
     pub dead_letters: Vec<DeadLetterEntry>,
+    /// The full participation scan's place (`full-scan` mode).
     pub scan: Option<ScanCursor>,
     /// Segments of the known log (format 2; absent before).
     #[serde(default)]
@@ -114,7 +125,9 @@ pub struct CoreState {
 /// Everything the poller loaded, with dirty tracking so a save writes only what changed.
 #[derive(Debug)]
 pub struct PollerState {
+    /// The small, always-loaded part.
     pub core: CoreState,
+    /// Id -> the `updated_at` (ms) last delivered; `i64::MIN` for an id only seen by a scan.
     pub known: BTreeMap<UserId, i64>,
     parts: StoredParticipations,
     /// Changes of `known` not yet in the log: journaled deliveries and scanned ids.
@@ -182,6 +195,8 @@ impl PollerState {
         ))
     }
 
+    /// The customer's state as the store holds it (a new customer's when there is none, or a
+    /// forget of it was cut short): core, known ids (base, log and journal replayed).
     pub async fn load<S: Store>(store: &S, keys: &Keys) -> Result<PollerState> {
         let stored = read_core(store, keys).await?;
         let unfinished_forget = stored.as_ref().is_some_and(|core| core.forgetting);
@@ -276,6 +291,7 @@ impl PollerState {
         self.parts.get(store, keys, id).await
     }
 
+    /// Records a user's participations as last seen (written by the next save).
     pub fn set_participations(&mut self, id: UserId, list: Vec<Participation>) {
         self.parts.set(id, list);
     }

@@ -33,6 +33,7 @@ impl Keys {
         format!("{ROOT}mapping-lease")
     }
 
+    /// The store key of `name` under this prefix.
     pub fn key(&self, name: &str) -> String {
         format!("{}{name}", self.prefix)
     }

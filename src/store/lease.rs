@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 /// Who holds the lease, and until when (local wall-clock ms).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Lease {
+    /// The holding run's token.
     pub owner: String,
+    /// When the lease runs out unless renewed (local wall-clock ms).
     pub expires_at: f64,
 }
 
@@ -30,13 +32,18 @@ const FORGET_TOKEN: &str = "forget-";
 /// followed by `why` when it is not plain from those.
 #[derive(Debug, Clone, Copy)]
 pub struct Holder {
+    /// What runs: `poll` or `import`.
     pub kind: &'static str,
+    /// What it runs on: `of this customer`, `with this key`, ...
     pub scope: &'static str,
+    /// Why they take turns, when that is not plain; `""` else.
     pub why: &'static str,
 }
 
 impl Holder {
+    /// The polls of one customer.
     pub const POLL: Holder = Holder { kind: "poll", scope: "of this customer", why: "" };
+    /// The imports of one key.
     pub const IMPORT: Holder = Holder { kind: "import", scope: "with this key", why: "" };
     /// The imports of one store that use an external-id mapping (`import::import_roster`).
     pub const MAPPING: Holder = Holder {

@@ -65,6 +65,7 @@ impl Log {
         Ok(Log { prefix: prefix.to_string(), segments, floor })
     }
 
+    /// The index of the log's segments, as its owner stores it.
     pub fn index(&self) -> LogIndex {
         LogIndex(self.segments.iter().map(|s| (s.slot, s.level, s.seq)).collect())
     }
@@ -80,10 +81,12 @@ impl Log {
         self.segments.iter().map(|s| &*s.text)
     }
 
+    /// The segments' text, in bytes.
     pub fn bytes(&self) -> usize {
         self.segments.iter().map(|s| s.text.len()).sum()
     }
 
+    /// Whether the log has no segment.
     pub fn is_empty(&self) -> bool {
         self.segments.is_empty()
     }

@@ -34,7 +34,9 @@ use crate::error::Result;
 /// keeps every write crash-safe.
 #[allow(async_fn_in_trait)]
 pub trait Store {
+    /// The value of `key`, `None` when it was never set (or was deleted).
     async fn get(&self, key: &str) -> Result<Option<String>>;
+    /// Writes `value` under `key`, atomically (the old value or the new one, never a mix).
     async fn set(&self, key: &str, value: &str) -> Result<()>;
 
     /// Removes a key, where the store can; the default keeps it (garbage, never read).

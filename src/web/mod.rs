@@ -127,20 +127,26 @@ pub struct WebCall {
 }
 
 impl WebCall {
+    /// A call with no signal and the client's own limits.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Ends the call when `signal` fires: a request under way is cut off, a wait ends, and
+    /// the call fails with `aborted`.
     pub fn with_signal(mut self, signal: AbortSignal) -> Self {
         self.signal = Some(signal);
         self
     }
 
+    /// This call's per-attempt timeout in ms, instead of the client's (a positive number).
     pub fn with_timeout_ms(mut self, ms: f64) -> Self {
         self.timeout_ms = Some(ms);
         self
     }
 
+    /// This call's re-sends, instead of the client's (a whole number from 0 to
+    /// [`MAX_RETRIES_LIMIT`](crate::client::MAX_RETRIES_LIMIT)).
     pub fn with_max_retries(mut self, n: f64) -> Self {
         self.max_retries = Some(n);
         self
@@ -152,6 +158,7 @@ impl WebCall {
         self
     }
 
+    /// The call's abort signal, if it has one.
     pub fn signal(&self) -> Option<&AbortSignal> {
         self.signal.as_ref()
     }
