@@ -2,12 +2,14 @@
 //! caller's signal forwarded to a per-attempt `AbortController`), sent as `fetch(url, init)`
 //! to the global `fetch` or to one the user injected; a gloo-timers timeout aborts the
 //! attempt; the body is read as bytes under
-//! `maxResponseBytes` (a declared `Content-Length` beyond it is refused unread, an undeclared
-//! body is streamed and cut off once it passes the cap).
+//! `maxResponseBytes` (a declared `Content-Length` beyond it is refused unread; every body is
+//! streamed and cut off once it passes the cap).
 //!
-//! The body crosses to Rust as bytes (`arrayBuffer()` or the stream's chunks, one copy into
-//! wasm memory), not as text: `text()` would decode UTF-8 in JS only for wasm-bindgen to
-//! encode it again on the way in.
+//! The body crosses to Rust as bytes (the stream's chunks, one copy each into wasm memory),
+//! not as text: `text()` would decode UTF-8 in JS only for wasm-bindgen to encode it again on
+//! the way in. Never `arrayBuffer()`, even when the length is declared: `fetch` inflates a
+//! `Content-Encoding: gzip` (or br, deflate) body itself, and `Content-Length` counts the
+//! compressed bytes, so 20 KB declared can be 20 MB read (a gzip bomb past the cap).
 
 use super::signal::{is_aborted, AbortWait, Forward, UntilAborted};
 use crate::client::{HttpRequest, HttpResponse, Oversize, TransportError};
@@ -156,16 +158,10 @@ async fn read_body(res: &Response, content_length: Option<&str>, max: f64, until
         }
         return Err(Stop::TooLarge(Oversize::Declared(n)));
     }
-    let stream = match res.body() {
-        Some(stream) if declared.is_none() => stream,
-        _ => {
-            let pending = res.array_buffer()?;
-            let buffer = until.settle(&pending).await?;
-            return Ok(Uint8Array::new(&buffer).to_vec());
-        }
-    };
+    let Some(stream) = res.body() else { return Ok(Vec::new()) };
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
-    let mut out = Vec::new();
+    // The declared length is a hint only (compressed bytes, or a server that says wrong).
+    let mut out = Vec::with_capacity(declared.map_or(0.0, |n| n.min(max)) as usize);
     loop {
         let chunk = until.settle(&reader.read()).await?;
         if Reflect::get(&chunk, &"done".into())?.is_truthy() {

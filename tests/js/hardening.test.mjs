@@ -5,6 +5,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
+import zlib from "node:zlib";
 import { spawnSync } from "node:child_process";
 import { VomoClient, VomoError, UserPoller, MemoryStore, findMissingIds, classifyChange, parseUserPage } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
@@ -202,6 +203,26 @@ test("client 9.7: a body larger than maxResponseBytes is a parse error, with or 
   await new Promise((r) => setTimeout(r, 50));
   assert.ok(closedEarly || bytesSent < 4 * 1024 * 1024, "the client stopped reading");
   assert.throws(() => new VomoClient({ token: "x", maxResponseBytes: 0 }), (x) => x.kind === "invalid_input");
+});
+
+test("client 9.7: a compressed body is capped as it inflates, not by its Content-Length: 20 KB of gzip that inflates to 20 MB is refused", async (t) => {
+  // fetch inflates gzip itself, and Content-Length counts the compressed bytes: a cap on that
+  // alone let a small response grow past maxResponseBytes in memory (a gzip bomb).
+  const inflated = Buffer.concat([Buffer.from('{"data":{"id":1,"email":"a@b.org","first_name":"A","last_name":"B","created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z"}'),
+    Buffer.alloc(20 * 1024 * 1024, 32), Buffer.from("}")]);
+  const body = zlib.gzipSync(inflated, { level: 9 });
+  assert.ok(body.length < 1_000_000, `${body.length} bytes compressed`);
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip", "content-length": body.length });
+    res.end(body);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => server.close());
+  const client = (max) => new VomoClient({ token: "tok-cap", baseUrl: `http://127.0.0.1:${server.address().port}/v1`, maxResponseBytes: max, maxRetries: 0 });
+  const e = await rejects(client(1_000_000).getUser(1), "parse");
+  assert.match(e.message, /maxResponseBytes \(1000000 bytes/);
+  // Under a cap it fits, the same response reads (gzip itself is fine).
+  assert.equal((await client(30_000_000).getUser(1)).email, "a@b.org");
 });
 
 test("client 9.7: parse warnings that quote the token are redacted, in the page and in onWarning", async (t) => {
