@@ -128,7 +128,16 @@ test("settings that cannot work: the cron kicks nobody and says why, the routes 
       /WEBHOOK_URL must be an http\(s\) URL such as https:\/\/hooks.example.com\/vomo, got "127\.0\.0\.1:\d+\/webhook"/],
     [{ DELIVERY: "webhook", WEBHOOK_URL: `${sink.url}/webhook`, DEAD_LETTER_URL: "ftp://dead.example/x" }, { WEBHOOK_SECRET: "s" },
       /DEAD_LETTER_URL must be an http\(s\) URL/],
+    // Plain http to a host that is not loopback: users' emails, phones and addresses in clear text.
+    [{ DELIVERY: "webhook", WEBHOOK_URL: "http://hooks.example.com/vomo" }, { WEBHOOK_SECRET: "s" },
+      /WEBHOOK_URL must use https outside loopback, got "http:\/\/hooks\.example\.com\/vomo"/],
+    [{ DELIVERY: "webhook", WEBHOOK_URL: `${sink.url}/webhook`, DEAD_LETTER_URL: "http://127.evil.example/dead" }, { WEBHOOK_SECRET: "s" },
+      /DEAD_LETTER_URL must use https outside loopback/],
     [{ MAX_REQUESTS_PER_SLICE: "many" }, {}, /MAX_REQUESTS_PER_SLICE must be a whole number from 1 to 1000, got "many"/],
+    // Decimal only: Number() would read these as 16, 900000 and 5.
+    [{ MAX_REQUESTS_PER_SLICE: "0x10" }, {}, /MAX_REQUESTS_PER_SLICE must be a whole number from 1 to 1000, got "0x10"/],
+    [{ POLL_INTERVAL_MS: "9e5" }, {}, /POLL_INTERVAL_MS must be a whole number from 1 to 604800000, got "9e5"/],
+    [{ MAX_ATTEMPTS: " 5 " }, {}, /MAX_ATTEMPTS must be a whole number from 1 to 100, got " 5 "/],
     [{ PARTICIPATIONS: "sometimes" }, {}, /PARTICIPATIONS must be one of off, changed-users, full-scan, got "sometimes"/],
     // A count that is not whole would fail every slice; a delay past a day makes alarm dates invalid.
     [{ MAX_REQUESTS_PER_SLICE: "2.5" }, {}, /MAX_REQUESTS_PER_SLICE must be a whole number from 1 to 1000, got "2.5"/],
@@ -218,6 +227,8 @@ test("TOKEN_KEY: one that is not 32 bytes makes PUT a 503; a registered token it
   const h = await rotated.health("newco");
   assert.equal(h.configured, false);
   assert.equal(h.lastPoll.error.kind, "config");
+  // The health route says why itself (it said configured: false, configError: null).
+  assert.match(h.configError, /TOKEN_KEY does not decrypt the token registered for "newco"/);
   assert.equal(sim.log().length, 0, "nothing was sent to VOMO");
 });
 

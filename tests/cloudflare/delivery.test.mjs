@@ -210,3 +210,27 @@ test("queue: a user whose detail would pass the queue's 128 KB message limit arr
   assert.equal(h.metrics.deadLetters, 0);
   assert.equal(h.lastPoll.result.failed, 0);
 });
+
+test("webhook: a receiver that is down stops the slice as handler_outage, and poll-now answers 502 (curl -f sees it) with the outcome; back up, everything arrives once and it answers 200", async (t) => {
+  const { sim, sink, w } = await deliveryWorld(t, {
+    users: 25, seed: 83, secrets: { WEBHOOK_SECRET }, vars: (sink) => webhook(sink),
+    before: (sim, sink) => { sink.refuse = (body, path) => path === "/webhook"; },
+  });
+  const r = await w.call("POST", "/customers/acme/poll");
+  // Before, 200: the slice ran (ok), though it delivered nothing.
+  assert.equal(r.status, 502, r.text);
+  assert.equal(r.body.ok, true);
+  assert.equal(r.body.result.stopReason, "handler_outage");
+  assert.equal(r.body.result.processed, 0);
+  assert.equal(sink.webhook.length, 0);
+  sink.refuse = () => false;
+  sim.advanceClock(10_000);
+  let last;
+  for (let i = 0; i < 5 && !(last?.result?.complete); i++) {
+    last = await w.pollNow("acme"); // the harness holds each status to the README's table
+    assert.equal(last.ok, true, JSON.stringify(last.error));
+  }
+  assert.equal(last.result.complete, true);
+  assert.equal(sink.webhook.length, 25);
+  assert.equal(new Set(sink.webhook.map((e) => e.body.idempotencyKey)).size, 25, "each once");
+});

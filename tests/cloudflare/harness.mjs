@@ -178,7 +178,8 @@ export async function startWorker(t, { vars = {}, secrets = {}, persist = false,
     /** POST /customers/:id/poll; its status must say how the slice ended (the README's table). */
     pollNow: async (id) => {
       const r = await call("POST", `/customers/${id}/poll`);
-      const expected = r.body.ok ? 200 : ({ busy: 409, config: 503, other: 500, internal: 500 })[r.body.error?.kind] ?? 502;
+      const sinkDown = ["handler_outage", "dead_letter_limit"].includes(r.body.result?.stopReason);
+      const expected = r.body.ok ? (sinkDown ? 502 : 200) : ({ busy: 409, config: 503, other: 500, internal: 500 })[r.body.error?.kind] ?? 502;
       assert.equal(r.status, expected, `status ${r.status} for ${r.text}`);
       return r.body;
     },

@@ -136,7 +136,9 @@ export function tokenFor(env: AppEnv, customerId: string): string | null {
  */
 function num(value: unknown, name: string, min: number, max: number, fallback: number, fraction = false): number {
   if (value === undefined || value === null || value === "") return fallback;
-  const n = Number(value);
+  // Written in decimal, as the README's table gives them: Number() would also read "0x10"
+  // as 16, "9e5" as 900000 and " 5 " as 5, which a reader of the setting would not.
+  const n = typeof value === "number" || (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value)) ? Number(value) : NaN;
   if (!Number.isFinite(n) || n < min || n > max || (!fraction && !Number.isInteger(n))) {
     throw new ConfigError(`${name} must be ${fraction ? "a number" : "a whole number"} from ${min} to ${max}, got ${JSON.stringify(value)}`);
   }
@@ -153,13 +155,24 @@ function oneOf<T extends string>(value: unknown, name: string, allowed: readonly
 
 const urlOrNull = (value: unknown) => (typeof value === "string" && value.trim() ? value.trim() : null);
 
-/** A delivery endpoint: an absolute http(s) URL, or a ConfigError (a missing scheme would fail every delivery). */
+/** Loopback hosts as the package's client counts them (its `is_loopback`): localhost, 127.0.0.0/8, [::1]. */
+const loopback = (url: URL) => url.hostname === "localhost" || url.hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
+
+/**
+ * A delivery endpoint: an absolute https URL (plain http to a loopback host only, for local
+ * runs), or a ConfigError. A missing scheme would fail every delivery; plain http elsewhere
+ * would carry users' emails, phones and addresses, and the signature, in clear text (as the
+ * package refuses a VOMO base URL for the token).
+ */
 function endpoint(value: unknown, name: string): string | null {
   const text = urlOrNull(value);
   if (text === null) return null;
   const url = URL.canParse(text) ? new URL(text) : null;
   if (url === null || (url.protocol !== "https:" && url.protocol !== "http:")) {
     throw new ConfigError(`${name} must be an http(s) URL such as https://hooks.example.com/vomo, got ${JSON.stringify(text)}`);
+  }
+  if (url.protocol === "http:" && !loopback(url)) {
+    throw new ConfigError(`${name} must use https outside loopback, got ${JSON.stringify(text)}: the deliveries carry users' emails, phones and addresses in clear text otherwise`);
   }
   return text;
 }

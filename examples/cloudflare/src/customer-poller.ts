@@ -66,7 +66,8 @@ export interface HealthReport {
   configured: boolean;
   /** The API base URL this object's state is bound to (see bind): null until a slice reaches the poller; after accept-base-url, the accepted URL. */
   baseUrl: string | null;
-  /** The state is another API's than VOMO_BASE_URL's (see bind): the message, and health is null. */
+  /** The state is another API's than VOMO_BASE_URL's (see bind): the message, and health is
+   *  null; or the registered token cannot be read (TOKEN_KEY): the message. */
   configError: string | null;
   health: PollerHealth | null;
   lastPoll: SliceOutcome | null;
@@ -253,10 +254,12 @@ export class CustomerPoller extends DurableObject<AppEnv> {
       configError = e.message;
       bound = e.bound;
     }
-    // A registered token that TOKEN_KEY cannot decrypt is no token (lastPoll says why).
+    // A registered token that TOKEN_KEY cannot decrypt is no token, and configError says why
+    // (a TOKEN_KEY rotated or cut short: every slice fails the same way until it is mended).
     const token = await this.token(customerId).catch((e) => {
-      if (e instanceof ConfigError) return null;
-      throw e;
+      if (!(e instanceof ConfigError)) throw e;
+      configError ??= e.message;
+      return null;
     });
     let health: PollerHealth | null = null;
     if (token && !configError) {

@@ -129,10 +129,12 @@ export async function handle(request: Request, env: AppEnv): Promise<Response> {
  * The status of a "poll now" answer, so that `curl -f` and a monitor see a failed slice: 200
  * when it ran, 409 while another slice of the customer runs, 503 for a setting that cannot
  * work, 500 for a fault of this Worker or the package ("other", "internal"), and 502 for the
- * rest: VOMO or the sink failed it (a refused token included). The body is the outcome.
+ * rest: VOMO or the sink failed it (a refused token included; a slice that ran, `ok`, but
+ * stopped because the sink is down: `handler_outage`, or its dead-letter queue is full).
+ * The body is the outcome.
  */
-function pollStatus({ ok, error }: SliceOutcome): number {
-  if (ok) return 200;
+function pollStatus({ ok, error, result }: SliceOutcome): number {
+  if (ok) return result?.stopReason === "handler_outage" || result?.stopReason === "dead_letter_limit" ? 502 : 200;
   if (error?.kind === "busy") return 409;
   if (error?.kind === "config") return 503;
   return error?.kind === "other" || error?.kind === "internal" ? 500 : 502;
