@@ -185,6 +185,11 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     self.dead_letter(run, raw, "handler", failure, 1, false).await?; // heard of only: the walk halts here
                     return Ok(Delivery::Halt);
                 }
+                // A newer version supersedes the user's queued older ones: kept, each would be
+                // offered again (reaching the downstream oldest first, after it took the
+                // failures of the newest) and given up on its own. (The queue still holds
+                // at most one change per user when this one is delivered later.)
+                run.state.core.dead_letters.retain(|d| d.user.id != user.id);
                 run.state.core.dead_letters.push(DeadLetterEntry { user: user.clone(), attempts: 0 });
                 run.pending.push(PendingFailure { id: user.id, updated_at: t, failure });
                 self.on_failure(run).await
@@ -266,7 +271,16 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// (an outage). Whatever happens, every entry not delivered stays queued: those not
     /// offered yet go back as they were, also when a store write fails part-way.
     pub(crate) async fn retry_dead_letters(&self, run: &mut PollRun<'_, R>) -> Result<bool> {
-        let mut waiting: std::collections::VecDeque<DeadLetterEntry> = std::mem::take(&mut run.state.core.dead_letters).into();
+        let mut queue = std::mem::take(&mut run.state.core.dead_letters);
+        // Older versions a newer queued one supersedes (as `deliver_user` queues them now;
+        // a queue saved by an earlier release may still hold several versions of a user).
+        let mut newest: std::collections::HashMap<UserId, i64> = std::collections::HashMap::new();
+        for d in &queue {
+            let t = newest.entry(d.user.id).or_insert(d.user.updated_at.0);
+            *t = (*t).max(d.user.updated_at.0);
+        }
+        queue.retain(|d| newest.get(&d.user.id) == Some(&d.user.updated_at.0));
+        let mut waiting: std::collections::VecDeque<DeadLetterEntry> = queue.into();
         let outcome = self.offer_dead_letters(run, &mut waiting).await;
         run.state.core.dead_letters.extend(waiting);
         outcome

@@ -70,6 +70,43 @@ test("poller: a throwing handler dead-letters with the original error, the check
   assert.equal((await again.poll()).processed, 0);
 });
 
+test("poller: a user whose failed change changes again: the newer version supersedes the queued one; once the downstream takes it, only the newest arrives, once", async (t) => {
+  const { sim, client } = await setup(t);
+  const delivered = [];
+  const dead = [];
+  let failingId = null;
+  const poller = new UserPoller({
+    client, store: new MemoryStore(), customerId: "acme",
+    onUser: ({ user }) => {
+      if (user.id === failingId) throw new Error(`downstream refused ${user.id}`);
+      delivered.push(`${user.id}@${user.updatedAt}`);
+    },
+    onDeadLetter: (d) => { dead.push(`${d.user.id}@${d.user.updatedAt}`); },
+  });
+  await poller.poll();
+  const id = sim.listAll()[5].id;
+  failingId = id;
+  const from = delivered.length; // the initial sync's deliveries, its first version included
+  const version = (patch) => `${id}@${new Date(sim.updateUser(id, patch).updated_at).toISOString()}`;
+  const v1 = version({ first_name: "One" });
+  tick(sim);
+  assert.equal((await poller.poll()).failed, 1);
+  const v2 = version({ first_name: "Two" });
+  tick(sim);
+  await poller.poll(); // v1 offered again and v2 fail: v2 takes v1's place in the queue
+  failingId = null;
+  tick(sim);
+  const r = await poller.poll();
+  const mine = delivered.slice(from).filter((k) => k.startsWith(`${id}@`));
+  // Before, the queue kept both: v1 arrived after v2 had failed, then v2 (two deliveries).
+  assert.deepEqual(mine, [v2], `delivered ${JSON.stringify(mine)}`);
+  assert.equal(r.processed, 1);
+  assert.ok(dead.includes(v1) && dead.includes(v2), JSON.stringify(dead));
+  tick(sim);
+  assert.equal((await poller.poll()).processed, 0, "nothing left queued");
+  assert.deepEqual(delivered.slice(from).filter((k) => k.startsWith(`${id}@`)), [v2]);
+});
+
 test("poller: with maxAttempts: 2 a failing change is given up with final: true and not offered again", async (t) => {
   const { sim, client } = await setup(t);
   const dead = [];
