@@ -282,6 +282,23 @@ pub struct ImportOptions<'a, S: Store, M: Mapping> {
     pub previous_base_url: Option<String>,
 }
 
+/// No store, key or mapping; the defaults the JS options have (`checkpointEvery` 50,
+/// `maxConsecutiveFailures` 5, the mapping's lease taken): `ImportOptions { store:
+/// Some(&store), key: Some("roster".into()), ..Default::default() }`.
+impl<S: Store, M: Mapping> Default for ImportOptions<'_, S, M> {
+    fn default() -> Self {
+        ImportOptions {
+            store: None,
+            key: None,
+            checkpoint_every: DEFAULT_CHECKPOINT_EVERY,
+            max_consecutive_failures: DEFAULT_MAX_CONSECUTIVE_FAILURES,
+            mapping: None,
+            mapping_lease: true,
+            previous_base_url: None,
+        }
+    }
+}
+
 /// Every option; the store and the mapping by their types (given or not), so that neither
 /// has to be `Debug`.
 impl<S: Store, M: Mapping> std::fmt::Debug for ImportOptions<'_, S, M> {

@@ -42,15 +42,15 @@ fn record(external_id: &str, email: &str) -> RosterRecord {
 fn email_moves(n: usize) {
     let (world, client) = sim_client(7);
     let mapping = CountingMapping::default();
+    // The defaults are the JS options' (checkpoint every 50, the mapping's lease taken).
     let options = |store| ImportOptions::<SimStore, CountingMapping> {
         store,
         key: store.map(|_| "nightly".to_string()),
-        checkpoint_every: 50,
-        max_consecutive_failures: vomo_users::import::DEFAULT_MAX_CONSECUTIVE_FAILURES,
         mapping: Some(&mapping),
-        previous_base_url: None,
-        mapping_lease: true,
+        ..Default::default()
     };
+    let defaults = ImportOptions::<SimStore, CountingMapping>::default();
+    assert_eq!((defaults.checkpoint_every, defaults.max_consecutive_failures, defaults.mapping_lease), (50, 5, true));
     let first: Vec<RosterRecord> = (0..n).map(|i| record(&format!("ext-{i}"), &format!("p{i}@example.org"))).collect();
     let r = block_on(import_roster(&client, &first, &options(None), &|_| {}, &())).unwrap();
     assert_eq!(r.created.len(), n);
