@@ -303,6 +303,22 @@ test("a token the package would refuse to send is refused by PUT (400, naming th
   const res = await w.mf.dispatchFetch("http://poller.local/customers/newco", { method: "PUT", body: JSON.stringify({ token: "x".repeat(20_000) }),
     headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` } });
   assert.equal(res.status, 413, await res.text());
+  // A body that never ends (a client stuck mid-upload): refused once it passes the limit,
+  // not waited for (before, request.text() waited for its end for ever).
+  let sent = 0;
+  const endless = new ReadableStream({
+    pull(c) {
+      if (sent < 3) c.enqueue(new TextEncoder().encode("x".repeat(10_000)));
+      sent++; // then nothing more, and never an end
+    },
+  });
+  let timer;
+  const stuck = new Promise((resolve) => { timer = setTimeout(() => resolve("still reading after 20 s"), 20_000); });
+  const answer = await Promise.race([stuck, w.mf.dispatchFetch("http://poller.local/customers/newco", { method: "PUT", body: endless, duplex: "half",
+    headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` } })]);
+  clearTimeout(timer);
+  assert.equal(answer.status, 413, String(answer));
+  await answer.text();
   for (const [method, path, allow] of [["POST", "/customers", "GET, HEAD"], ["GET", "/customers/acme/poll", "POST"], ["POST", "/customers/acme", "PUT, DELETE"]]) {
     const r = await w.mf.dispatchFetch(`http://poller.local${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     assert.equal(r.status, 405);

@@ -41,13 +41,44 @@ async function authorized(request: Request, env: AppEnv): Promise<boolean> {
   return crypto.subtle.timingSafeEqual(await sha256(given), await sha256(expected));
 }
 
+/**
+ * The request's body as text, or null when it is larger than MAX_BODY_BYTES: a declared
+ * length beyond it is refused unread, and a body is read no further than one byte past it
+ * (`request.text()` read a 50 MB body whole before refusing it, and waited for ever on one
+ * that never ends).
+ */
+async function boundedText(request: Request): Promise<string | null> {
+  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) return null;
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
 async function register(request: Request, env: AppEnv, customerId: string): Promise<Response> {
   const invalid = invalidCustomerId(customerId);
   if (invalid) return json({ error: invalid, rule: CUSTOMER_ID_RULE }, 400);
   if (!env.TOKEN_KEY) return json({ error: "the TOKEN_KEY secret is not set: registration is off" }, 503);
   if (!validKey(env.TOKEN_KEY)) return json({ error: KEY_RULE }, 503);
-  const text = await request.text();
-  if (new TextEncoder().encode(text).length > MAX_BODY_BYTES) return json({ error: `the body is larger than ${MAX_BODY_BYTES} bytes` }, 413);
+  const text = await boundedText(request);
+  if (text === null) return json({ error: `the body is larger than ${MAX_BODY_BYTES} bytes` }, 413);
   let body: { token?: unknown } | null = null;
   try {
     body = JSON.parse(text);
