@@ -633,7 +633,9 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
     let mut counts = [0usize; 4]; // created, updated, failed, email changed
     let mut unanswered_in_a_row = 0usize;
     let (mapped, left) = match options.mapping {
-        Some(mapping) => read_mapping(mapping, records, &keys, &saved).await?,
+        Some(mapping) => {
+            read_mapping(mapping, records, &keys, &saved, &mut Steps { client, call, store: options.store, leases: &mut *leases }).await?
+        }
         None => (Vec::new(), HashMap::new()),
     };
     for ((index, record), k) in records.iter().enumerate().zip(&keys) {
@@ -651,6 +653,15 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
         if let Some(why) = &k.repeat {
             unsaved.push((index, failed(&VomoError::invalid_input(why.clone()))));
         } else if saved.outcome(k).is_none() {
+            // The caller's abort, and the leases, before each send: a run that lost them (it
+            // stalled past their term, and another took them over) sends nothing more.
+            match (Steps { client, call, store: options.store, leases: &mut *leases }).next("sent the next record").await {
+                Err(e) if e.kind == ErrorKind::Aborted => {
+                    outcome = Err(e);
+                    break; // its progress is saved below, as on any stop
+                }
+                other => other?,
+            }
             let requests = client.stats().requests;
             let seen = Seen { previous: mapped.get(index).and_then(Option::as_ref), left: &left };
             let result = import_one(client, record, email.as_deref(), seen, options.mapping, call).await;
@@ -873,6 +884,32 @@ fn summarize(keys: &[RecordKey], saved: &SavedImport, unsaved: &[(usize, Settled
     result
 }
 
+/// What a run checks before each step that may take long (a mapping read, a record's send).
+struct Steps<'a, R: Runtime, S: Store> {
+    client: &'a Client<R>,
+    call: &'a R::Call,
+    store: Option<&'a S>,
+    leases: &'a mut [Held],
+}
+
+impl<R: Runtime, S: Store> Steps<'_, R, S> {
+    /// `aborted` when the caller's signal fired (naming the step the run did not take); `busy`
+    /// when a lease was taken over; the leases renewed once a quarter of their term has passed
+    /// (`Held::keep`: a clock read until then).
+    async fn next(&mut self, step: &str) -> Result<()> {
+        let rt = self.client.runtime();
+        if rt.is_aborted(self.call) {
+            return Err(VomoError::new(ErrorKind::Aborted, format!("importRoster: aborted before it {step}")));
+        }
+        if let Some(store) = self.store {
+            for lease in self.leases.iter_mut() {
+                lease.keep(store, rt.now_ms(), rt.monotonic_ms()).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What the mapping said before the run sent anything (`read_mapping`): the record's own entry,
 /// and the emails that records of this roster left (old email, lower-cased -> the record's
 /// index, its entry and its new email).
@@ -895,18 +932,24 @@ struct Left {
 /// the leaver's email change is resolved. Only records of this roster are seen: an email left
 /// by an external id the roster no longer has cannot be told from a new one (the mapping has
 /// no lookup by email).
-async fn read_mapping<M: Mapping>(
+/// This reading can take minutes (a mapping in a remote database, a roster of thousands), so
+/// it takes `steps` between reads: the caller's abort ends it, and the leases are renewed.
+async fn read_mapping<M: Mapping, R: Runtime, S: Store>(
     mapping: &M,
     records: &[RosterRecord],
     keys: &[RecordKey],
     saved: &SavedImport,
+    steps: &mut Steps<'_, R, S>,
 ) -> Result<(Vec<Option<MappedUser>>, HashMap<String, Left>)> {
     let mut mapped = Vec::with_capacity(records.len());
     let mut left = HashMap::new();
     for (record, k) in records.iter().zip(keys) {
         let external_id = external_id(record);
         let entry = match external_id {
-            Some(xid) if k.repeat.is_none() && saved.outcome(k).is_none() => mapping.get(xid).await?,
+            Some(xid) if k.repeat.is_none() && saved.outcome(k).is_none() => {
+                steps.next("read the mapping").await?;
+                mapping.get(xid).await?
+            }
             _ => None,
         };
         if let (Some(m), Some(xid)) = (&entry, external_id) {

@@ -8,6 +8,7 @@ use crate::poller::{Event, HandlerFailure, Handlers};
 use crate::store::Store;
 use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
+use web_sys::AbortSignal;
 
 fn js_failure(what: &str, e: JsValue) -> VomoError {
     // A VomoError thrown by JS code keeps its kind; anything else is a store fault. What was
@@ -18,15 +19,37 @@ fn js_failure(what: &str, e: JsValue) -> VomoError {
     error
 }
 
-async fn call(f: &Function, what: &str, args: &[&JsValue]) -> Result<JsValue> {
-    let result = match args {
+fn invoke(f: &Function, args: &[&JsValue]) -> std::result::Result<JsValue, JsValue> {
+    match args {
         [a] => f.call1(&JsValue::NULL, a),
         [a, b] => f.call2(&JsValue::NULL, a, b),
         [a, b, c] => f.call3(&JsValue::NULL, a, b, c),
         _ => f.call0(&JsValue::NULL),
-    };
-    match result {
+    }
+}
+
+async fn call(f: &Function, what: &str, args: &[&JsValue]) -> Result<JsValue> {
+    match invoke(f, args) {
         Ok(v) => settle(v).await.map_err(|e| js_failure(what, e)),
+        Err(e) => Err(js_failure(what, e)),
+    }
+}
+
+/// [`call`], waited for only until `signal` fires: a call that hangs (a database that stopped
+/// answering) then ends the run with `aborted` instead of keeping it, and the leases it
+/// holds, until the call returns. The call itself may still finish later: what it writes is
+/// what a run cut short at that point leaves.
+async fn call_until(f: &Function, what: &str, args: &[&JsValue], signal: Option<&AbortSignal>) -> Result<JsValue> {
+    let Some(signal) = signal else { return call(f, what, args).await };
+    let aborted = || VomoError::new(ErrorKind::Aborted, format!("{what}: aborted (not waited for)"));
+    if signal.aborted() {
+        return Err(aborted());
+    }
+    let v = invoke(f, args).map_err(|e| js_failure(what, e))?;
+    let wait = crate::web::AbortWait::new(signal);
+    match wait.until().settle(&v).await {
+        Ok(v) => Ok(v),
+        Err(_) if signal.aborted() => Err(aborted()),
         Err(e) => Err(js_failure(what, e)),
     }
 }
@@ -138,11 +161,13 @@ impl Handlers for JsHandlers {
 pub struct JsMapping {
     pub get: Function,
     pub set: Function,
+    /// The import's abort signal: a mapping call still running when it fires is not waited for.
+    pub signal: Option<AbortSignal>,
 }
 
 impl Mapping for JsMapping {
     async fn get(&self, external_id: &str) -> Result<Option<MappedUser>> {
-        let v = call(&self.get, "mapping.get", &[&JsValue::from_str(external_id)]).await?;
+        let v = call_until(&self.get, "mapping.get", &[&JsValue::from_str(external_id)], self.signal.as_ref()).await?;
         if v.is_null() || v.is_undefined() {
             return Ok(None);
         }
@@ -153,6 +178,6 @@ impl Mapping for JsMapping {
 
     async fn set(&self, external_id: &str, value: &MappedUser) -> Result<()> {
         let obj = super::objects::to_js(value).unwrap_or(JsValue::NULL);
-        call(&self.set, "mapping.set", &[&JsValue::from_str(external_id), &obj]).await.map(|_| ())
+        call_until(&self.set, "mapping.set", &[&JsValue::from_str(external_id), &obj], self.signal.as_ref()).await.map(|_| ())
     }
 }

@@ -242,7 +242,8 @@ pub fn import_roster(
     promise(async move {
         let (records, o) = (records?, options?);
         let store = JsStore { get: store_get, set: store_set, delete: store_delete, set_many: store_set_many, set_if: store_set_if };
-        let mapping = JsMapping { get: mapping_get, set: mapping_set };
+        let call = call_of(&signal).map_err(to_js_error)?;
+        let mapping = JsMapping { get: mapping_get, set: mapping_set, signal: call.signal().cloned() };
         let opts = ImportOptions {
             store: o.has_store.then_some(&store),
             key: o.key,
@@ -253,9 +254,7 @@ pub fn import_roster(
             previous_base_url: o.previous_base_url,
         };
         let progress = progress_of::<import::Progress>(&on_progress);
-        let result = import::import_roster(&client, &records, &opts, &progress, &call_of(&signal).map_err(to_js_error)?)
-            .await
-            .map_err(to_js_error)?;
+        let result = import::import_roster(&client, &records, &opts, &progress, &call).await.map_err(to_js_error)?;
         Ok(JsValue::from_str(&to_json(&result)?))
     })
 }

@@ -17,6 +17,9 @@ mod fetch;
 pub(crate) mod lowercase;
 mod memory;
 mod signal;
+/// For the glue's calls of JS code (a mapping) that an abort stops waiting for.
+#[cfg(feature = "js")]
+pub(crate) use signal::AbortWait;
 pub(crate) mod whatwg_url;
 
 pub use memory::{MemoryMapping, MemoryStore};

@@ -193,3 +193,72 @@ test("two processes sharing a FileStore and a file-backed mapping: the second re
   assert.equal(rosterUsers(sim).length, N, "one VOMO user per external id");
   assert.deepEqual(await run("crm", "crm.example").result(), { created: 0, emailChanged: N });
 });
+
+/** Moves this process's clocks (Date.now and performance.now, the ones the package reads) on by `ms`; returns the undo. */
+function clocks() {
+  const [date, perf] = [Date.now, performance.now];
+  let skew = 0;
+  Date.now = () => date.call(Date) + skew;
+  performance.now = () => perf.call(performance) + skew;
+  return { advance: (ms) => { skew += ms; }, restore: () => { Date.now = date; performance.now = perf; } };
+}
+
+test("a run that reads its mapping for minutes (a slow database, a big roster) keeps its leases: another import meanwhile is refused busy, and no external id gets a second VOMO user", async (t) => {
+  const sim = await setup(t);
+  const store = new MemoryStore();
+  const shared = table();
+  const clock = clocks();
+  t.after(clock.restore);
+  let reads = 0;
+  let second = null;
+  // Each read of the first run's mapping takes 4 s (on the moved clocks): 12 reads, 48 s;
+  // the whole read of a 40-record roster 160 s, past the leases' 2-minute term. At the 33rd
+  // read (132 s in), a second import with another key and the other system's emails starts,
+  // and runs while the first waits for that read.
+  const records = Array.from({ length: 40 }, (_, i) => ({ externalId: `ext-${i}`, firstName: "F", lastName: "L", email: `p${i}@hr.example` }));
+  const slow = {
+    get: async (k) => {
+      clock.advance(4_000);
+      if (++reads === 33) {
+        const crm = records.map((r) => ({ ...r, email: r.email.replace("hr.example", "crm.example") }));
+        second = await importRoster(clientOf(sim), crm, { store, key: "crm", mapping: mappingOver(shared) }).then((r) => r, (e) => e);
+      }
+      return shared.get(k) ?? null;
+    },
+    set: (k, v) => { shared.set(k, v); },
+  };
+  const first = await importRoster(clientOf(sim), records, { store, key: "hr", mapping: slow }).then((r) => r, (e) => e);
+  // Before, the first run's leases ran out while it read: the second took them over and
+  // created 40 users; the first then sent a record (a second user for ext-0) before it saw.
+  assert.ok(second && isMappingBusy(second), `the second: ${second?.message ?? `it ran, and created ${second?.created?.length} users`}`);
+  assert.ok(!(first instanceof Error), `the first: ${first?.message}`);
+  assert.equal(first.created.length, 40);
+  assert.equal(rosterUsers(sim).length, 40, "one VOMO user per external id");
+  assert.equal(sim.listAll().filter((u) => u.email.endsWith("@crm.example")).length, 0);
+});
+
+test("an abort while the mapping's get hangs (a database that stopped answering) ends the run at once with aborted, and gives its leases back", async (t) => {
+  const sim = await setup(t);
+  const store = new MemoryStore();
+  const shared = table();
+  let calls = 0;
+  const hanging = { get: () => { calls++; return new Promise(() => {}); }, set: (k, v) => { shared.set(k, v); } };
+  const stop = new AbortController();
+  const run = importRoster(clientOf(sim), roster("hr.example"), { store, key: "hr", mapping: hanging, signal: stop.signal });
+  while (calls === 0) await new Promise((resolve) => setImmediate(resolve));
+  stop.abort();
+  // Before, the run waited for the get for ever (and held both leases until it expired).
+  const e = await rejects(run, "aborted");
+  assert.match(e.message, /^mapping\.get: aborted/);
+  assert.equal(calls, 1, "no read after the abort");
+  assert.equal(posts(sim), 0);
+  const next = await importRoster(clientOf(sim), roster("hr.example"), { store, key: "hr", mapping: mappingOver(shared) });
+  assert.equal(next.created.length, N, "the leases were given back");
+  // A slow mapping: an abort between reads stops the reading there.
+  let reads = 0;
+  const slow = { get: async (k) => { reads++; if (reads === 3) later.abort(); return shared.get(k) ?? null; }, set: (k, v) => { shared.set(k, v); } };
+  const later = new AbortController();
+  const e2 = await rejects(importRoster(clientOf(sim), roster("crm.example"), { store, key: "crm", mapping: slow, signal: later.signal }), "aborted");
+  assert.match(e2.message, /aborted/);
+  assert.equal(reads, 3, "no read after the abort");
+});
