@@ -40,8 +40,17 @@ pub fn client_error(what: &str, response: &HttpResponse) -> VomoError {
         404 | 410 => (ErrorKind::NotFound, "404 Not Found"),
         _ => (ErrorKind::Validation, "rejected"),
     };
+    // Every VOMO API answers GET and POST /users: a 404 for them says the base URL is not the
+    // API's (most often its path, such as /v1, left out), which the bare 404 did not.
+    let path = what.split_once(' ').map(|(_, p)| p.split('?').next().unwrap_or(p));
+    let hint = match (kind, path) {
+        (ErrorKind::NotFound, Some(p)) if p.ends_with("/users") => {
+            "; no users endpoint at this base URL: check baseUrl, which includes the API's path (such as https://api.vomo.org/v1)"
+        }
+        _ => "",
+    };
     let mut e =
-        VomoError::new(kind, format!("{what}: {label}{}", if message.is_empty() { String::new() } else { format!(" ({message})") }))
+        VomoError::new(kind, format!("{what}: {label}{}{hint}", if message.is_empty() { String::new() } else { format!(" ({message})") }))
             .with_status(status);
     if kind == ErrorKind::Validation {
         e.message = match message.is_empty() {

@@ -42,6 +42,10 @@ pub(crate) struct PendingFailure {
     id: UserId,
     updated_at: i64,
     failure: HandlerFailure,
+    /// The change and its counted attempts when it failed: its event still goes out if a
+    /// newer version of the user took its place in the queue meanwhile.
+    user: User,
+    attempts: u32,
 }
 
 /// How a run of failures is judged (see the module comment).
@@ -113,7 +117,14 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     pub(crate) async fn settle_failures(&self, run: &mut PollRun<'_, R>, verdict: Verdict) -> Result<()> {
         for p in std::mem::take(&mut run.pending) {
             let queue = &mut run.state.core.dead_letters;
-            let Some(pos) = queue.iter().position(|d| d.user.id == p.id && d.user.updated_at.0 == p.updated_at) else { continue };
+            let Some(pos) = queue.iter().position(|d| d.user.id == p.id && d.user.updated_at.0 == p.updated_at) else {
+                // Superseded in this run by a newer version that failed too (`deliver_user`):
+                // its failure is heard of all the same, never as final (the newer version is
+                // queued in its place, and its own events follow).
+                let raw = serde_json::to_value(&p.user).unwrap_or_default();
+                self.dead_letter(run, raw, "handler", p.failure, p.attempts + 1, false).await?;
+                continue;
+            };
             let attempt = queue[pos].attempts + 1;
             if verdict == Verdict::DownstreamWorks {
                 queue[pos].attempts = attempt;
@@ -191,7 +202,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 // at most one change per user when this one is delivered later.)
                 run.state.core.dead_letters.retain(|d| d.user.id != user.id);
                 run.state.core.dead_letters.push(DeadLetterEntry { user: user.clone(), attempts: 0 });
-                run.pending.push(PendingFailure { id: user.id, updated_at: t, failure });
+                run.pending.push(PendingFailure { id: user.id, updated_at: t, failure, user: user.clone(), attempts: 0 });
                 self.on_failure(run).await
             }
         }
@@ -337,8 +348,9 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     }
                 }
                 Err(failure) => {
+                    let attempts = entry.attempts;
                     run.state.core.dead_letters.push(entry);
-                    run.pending.push(PendingFailure { id: user.id, updated_at: user.updated_at.0, failure });
+                    run.pending.push(PendingFailure { id: user.id, updated_at: user.updated_at.0, failure, user, attempts });
                     // Retries alone do not make an outage: queued changes the downstream
                     // rejects for good (a 422 from the CRM) would otherwise stop every poll
                     // before its walk, so that no success ever judged them and nothing new was

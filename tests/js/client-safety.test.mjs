@@ -3,7 +3,7 @@
 // truncated bodies, spec-gap links, and one real server response per error kind.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { VomoClient, VomoError } from "vomo-users";
+import { VomoClient, VomoError, importRoster } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
 import { rejects, fastClient, sent } from "./helpers.mjs";
 
@@ -155,6 +155,17 @@ test("safety: non-JSON and truncated bodies are parse errors naming the request 
   assert.match(e.message, /data/);
   s.injectFault({ method: "POST", type: "nonjson" });
   await rejects(c.upsertUser({ firstName: "N", lastName: "J", email: "nonjson@example.org" }), "parse");
+});
+
+test("errors: a base URL without the API's path (no /v1): listing, upsert and import say to check baseUrl; a missing user is still null", async (t) => {
+  const s = await sim(t);
+  const bare = new VomoClient({ token: s.token, baseUrl: s.url.replace(/\/v1$/, ""), maxRetries: 0 });
+  const hint = /: 404 Not Found.*; no users endpoint at this base URL: check baseUrl, which includes the API's path \(such as https:\/\/api\.vomo\.org\/v1\)$/;
+  // Before, `GET /users: 404 Not Found (...)`, which did not say what to mend.
+  assert.match((await rejects(bare.listAllUsers(), "not_found")).message, hint);
+  assert.match((await rejects(bare.upsertUser({ firstName: "A", lastName: "B", email: "a@b.org" }), "not_found")).message, hint);
+  assert.match((await rejects(importRoster(bare, [{ firstName: "A", lastName: "B", email: "a@b.org" }]), "not_found")).message, hint);
+  assert.equal(await client(s).getUser(999_999), null, "a user that is not there is no error");
 });
 
 test("errors: every client-side kind from a real server response", async (t) => {
