@@ -34,7 +34,7 @@ export function makeImport(glue) {
     const guard = mapping != null && (mappingLease == null || mappingLease === true) && records.some(hasExternalId);
     if (guard && mappingsInUse.has(mapping)) {
       throw new VomoError("busy", "importRoster: another import in this process is using this mapping; imports that share a mapping "
-        + "take turns, as two at once could each create a VOMO user for one external id (mappingLease: false if yours are kept apart otherwise)");
+        + "take turns, as two at once could each create a VOMO user for one external id: run this one when that one has finished");
     }
     if (guard) mappingsInUse.add(mapping);
     let text;

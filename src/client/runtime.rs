@@ -59,7 +59,8 @@ pub enum TransportError {
 pub enum Oversize {
     /// Its `Content-Length` declared this many bytes: refused before any was read.
     Declared(f64),
-    /// No length was declared: reading stopped once this many bytes had come.
+    /// Reading stopped once this many bytes had come (no length was declared, or a compressed
+    /// body inflated past the cap: `Content-Length` counts the compressed bytes).
     Read(f64),
 }
 

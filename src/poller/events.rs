@@ -85,8 +85,8 @@ pub struct DeadLetterError {
 /// failures in a row are an outage instead (see [`PollerConfig`](super::PollerConfig)).
 #[derive(Debug, Clone)]
 pub struct HandlerFailure {
-    /// What went wrong, as the dead letter quotes it. It is kept in the store with the
-    /// queued change: leave secrets out.
+    /// What went wrong, as the dead letter quotes it (the dead-letter handler, and whatever
+    /// it logs or forwards, sees it: leave secrets out; the store keeps only the change).
     pub message: String,
     /// Set by the JS glue only: a handle to the value a JS handler threw, which the package
     /// hands back to JS in the dead letter. `None` from a Rust handler.

@@ -49,8 +49,8 @@ impl Holder {
     pub const MAPPING: Holder = Holder {
         kind: "import",
         scope: "with an external-id mapping in this store",
-        why: "; imports that share a mapping take turns, as two at once could each create a VOMO user for one external id \
-              (mappingLease: false if yours are kept apart otherwise)",
+        why: "; imports that share a mapping take turns, as two at once could each create a VOMO user for one external id: \
+              run this one when that one has finished",
     };
 }
 
