@@ -42,10 +42,6 @@ pub(crate) struct PendingFailure {
     id: UserId,
     updated_at: i64,
     failure: HandlerFailure,
-    /// The change and its counted attempts when it failed: its event still goes out if a
-    /// newer version of the user took its place in the queue meanwhile.
-    user: User,
-    attempts: u32,
 }
 
 /// How a run of failures is judged (see the module comment).
@@ -117,14 +113,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     pub(crate) async fn settle_failures(&self, run: &mut PollRun<'_, R>, verdict: Verdict) -> Result<()> {
         for p in std::mem::take(&mut run.pending) {
             let queue = &mut run.state.core.dead_letters;
-            let Some(pos) = queue.iter().position(|d| d.user.id == p.id && d.user.updated_at.0 == p.updated_at) else {
-                // Superseded in this run by a newer version that failed too (`deliver_user`):
-                // its failure is heard of all the same, never as final (the newer version is
-                // queued in its place, and its own events follow).
-                let raw = serde_json::to_value(&p.user).unwrap_or_default();
-                self.dead_letter(run, raw, "handler", p.failure, p.attempts + 1, false).await?;
-                continue;
-            };
+            let Some(pos) = queue.iter().position(|d| d.user.id == p.id && d.user.updated_at.0 == p.updated_at) else { continue };
             let attempt = queue[pos].attempts + 1;
             if verdict == Verdict::DownstreamWorks {
                 queue[pos].attempts = attempt;
@@ -196,13 +185,8 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     self.dead_letter(run, raw, "handler", failure, 1, false).await?; // heard of only: the walk halts here
                     return Ok(Delivery::Halt);
                 }
-                // A newer version supersedes the user's queued older ones: kept, each would be
-                // offered again (reaching the downstream oldest first, after it took the
-                // failures of the newest) and given up on its own. (The queue still holds
-                // at most one change per user when this one is delivered later.)
-                run.state.core.dead_letters.retain(|d| d.user.id != user.id);
                 run.state.core.dead_letters.push(DeadLetterEntry { user: user.clone(), attempts: 0 });
-                run.pending.push(PendingFailure { id: user.id, updated_at: t, failure, user: user.clone(), attempts: 0 });
+                run.pending.push(PendingFailure { id: user.id, updated_at: t, failure });
                 self.on_failure(run).await
             }
         }
@@ -283,8 +267,11 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// offered yet go back as they were, also when a store write fails part-way.
     pub(crate) async fn retry_dead_letters(&self, run: &mut PollRun<'_, R>) -> Result<bool> {
         let mut queue = std::mem::take(&mut run.state.core.dead_letters);
-        // Older versions a newer queued one supersedes (as `deliver_user` queues them now;
-        // a queue saved by an earlier release may still hold several versions of a user).
+        // The one place a newer queued version supersedes a user's older ones (a failure of a
+        // newer version queues it beside the older, whose failure is judged and reported in
+        // that poll as any other): offered again, the older would reach the downstream first
+        // and be given up on its own. (A delivered newer version makes the older's retry
+        // needless too: `delivered` below.)
         let mut newest: std::collections::HashMap<UserId, i64> = std::collections::HashMap::new();
         for d in &queue {
             let t = newest.entry(d.user.id).or_insert(d.user.updated_at.0);
@@ -348,9 +335,8 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     }
                 }
                 Err(failure) => {
-                    let attempts = entry.attempts;
                     run.state.core.dead_letters.push(entry);
-                    run.pending.push(PendingFailure { id: user.id, updated_at: user.updated_at.0, failure, user, attempts });
+                    run.pending.push(PendingFailure { id: user.id, updated_at: user.updated_at.0, failure });
                     // Retries alone do not make an outage: queued changes the downstream
                     // rejects for good (a 422 from the CRM) would otherwise stop every poll
                     // before its walk, so that no success ever judged them and nothing new was
