@@ -152,6 +152,13 @@ impl<R: Runtime> std::fmt::Debug for Client<R> {
 
 const MAX_REDIRECTS: u32 = 5;
 
+/// What a page's warnings are reported with ([`Client::report_page_warnings`]): its request's
+/// URL and the body, read again for the ids of the users they are about.
+pub(crate) struct UnreportedWarnings {
+    url: String,
+    body: String,
+}
+
 /// "GET /v1/users?page=2" for messages, formatted only when a message needs it: parsing the
 /// URL for every request showed in the poller's CPU profile (BENCHMARKS.md, CPU per page).
 struct RequestLabel(&'static str, String);
@@ -513,6 +520,29 @@ impl<R: Runtime> Client<R> {
     }
 
     async fn next_page_as<P: ListedPage>(&self, walk: &mut PageWalk, call: &R::Call, read: fn(&str) -> Result<P>) -> Result<Option<P>> {
+        Ok(self.read_next_page(walk, call, read).await?.map(|(mut page, unreported)| {
+            self.report_page_warnings(unreported, page.warnings_mut());
+            page
+        }))
+    }
+
+    /// [`Client::next_page`] without reporting the page's warnings: the caller reports them
+    /// with [`Client::report_page_warnings`] once it uses the page (the poller does not for a
+    /// first page it reads again, so that no user's warning is reported twice for one read).
+    pub(crate) async fn next_page_unreported(
+        &self,
+        walk: &mut PageWalk,
+        call: &R::Call,
+    ) -> Result<Option<(Page<User>, UnreportedWarnings)>> {
+        self.read_next_page(walk, call, parse::user_page).await
+    }
+
+    async fn read_next_page<P: ListedPage>(
+        &self,
+        walk: &mut PageWalk,
+        call: &R::Call,
+        read: fn(&str) -> Result<P>,
+    ) -> Result<Option<(P, UnreportedWarnings)>> {
         if let Some(e) = walk.take_stop_reason() {
             return Err(self.fail(e));
         }
@@ -526,7 +556,13 @@ impl<R: Runtime> Client<R> {
             Ok((page, exchange.response.body))
         }
         .await;
-        let (mut page, body) = result.map_err(|e| self.fail(e))?;
+        let (page, body) = result.map_err(|e| self.fail(e))?;
+        Ok(Some((page, UnreportedWarnings { url, body })))
+    }
+
+    /// Reports a page's warnings (see [`Client::next_page_unreported`]).
+    pub(crate) fn report_page_warnings(&self, unreported: UnreportedWarnings, warnings: &mut [String]) {
+        let UnreportedWarnings { url, body } = unreported;
         // The page has its users, not the records as sent (a dropped one is missing): the ids
         // by position are read from the body again, once, and only for a warning about a record.
         let mut ids = None;
@@ -534,8 +570,7 @@ impl<R: Runtime> Client<R> {
             let ids = ids.get_or_insert_with(|| parse::listed_ids(&body));
             index.and_then(|i| ids.get(i).copied().flatten())
         };
-        self.report_warnings(&RequestLabel("GET", url), page.warnings_mut(), id_of);
-        Ok(Some(page))
+        self.report_warnings(&RequestLabel("GET", url), warnings, id_of);
     }
 
     /// Every user matching the filters.

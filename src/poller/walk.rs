@@ -18,7 +18,7 @@ use super::delivery::Delivery;
 use super::row_counts::{second, RowCounts};
 use super::state::WindowWalk;
 use super::{Handlers, PollRun, Poller, StopReason, Store};
-use crate::client::{Filters, PageWalk, Runtime};
+use crate::client::{Filters, PageWalk, Runtime, UnreportedWarnings};
 use crate::error::Result;
 use crate::model::{Page, User};
 use crate::time::Timestamp;
@@ -96,10 +96,23 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     }
 
     pub(crate) async fn fetch_page(&self, page_url: String, call: &R::Call) -> Result<(Page<User>, PageWalk)> {
+        let (mut page, walk, unreported) = self.fetch_page_unreported(page_url, call).await?;
+        if let Some(u) = unreported {
+            self.client.report_page_warnings(u, &mut page.warnings);
+        }
+        Ok((page, walk))
+    }
+
+    /// [`Poller::fetch_page`] with the page's warnings left for the caller to report: a window's
+    /// first page that reopens the window is read again, and its users' warnings are reported
+    /// only then, once.
+    async fn fetch_page_unreported(&self, page_url: String, call: &R::Call) -> Result<(Page<User>, PageWalk, Option<UnreportedWarnings>)> {
         let mut walk = PageWalk::new(self.client.base_url().clone(), page_url);
-        let page = self.client.next_page(&mut walk, call).await?;
         // A walk with a URL always yields a page or an error.
-        Ok((page.unwrap_or_else(empty_page), walk))
+        Ok(match self.client.next_page_unreported(&mut walk, call).await? {
+            Some((page, unreported)) => (page, walk, Some(unreported)),
+            None => (empty_page(), walk, None),
+        })
     }
 
     /// Walks windows until the checkpoint is within the margin of the server's clock.
@@ -125,7 +138,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 Some(u) => u.clone(),
                 None => self.window_url(walk.start_ms, walk.end_ms)?,
             };
-            let (page, mut pages) = self.fetch_page(page_url.clone(), run.call).await?;
+            let (mut page, mut pages, unreported) = self.fetch_page_unreported(page_url.clone(), run.call).await?;
             if first {
                 match self.check_first_page(run, &mut clock, &mut counts, &walk, &page, pages.server_date_ms()) {
                     FirstPage::Keep => walk.first_total = Some(page.meta.total),
@@ -142,6 +155,11 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 }
             } else if walk.first_total != Some(page.meta.total) {
                 walk.unstable = true;
+            }
+            // Only for a page that is delivered: a reopened window's first page (above) is read
+            // again, and its users' warnings would be reported twice.
+            if let Some(u) = unreported {
+                self.client.report_page_warnings(u, &mut page.warnings);
             }
             if self.deliver_page(run, &page).await? == Delivery::Halt {
                 walk.next_url = Some(page_url);

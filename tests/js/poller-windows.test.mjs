@@ -4,7 +4,7 @@
 // (docs/poller.md, "Options"; docs/api.md, the UserPoller options).
 import test from "node:test";
 import assert from "node:assert/strict";
-import { UserPoller, MemoryStore } from "vomo-users";
+import { VomoClient, UserPoller, MemoryStore } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
 import { frozenWorld, tick, sent } from "./helpers.mjs";
 
@@ -265,3 +265,27 @@ for (const [rows, perSecond, max, bound] of [[200, 1, 20, 30], [1500, 4, 500, 11
     assert.ok(r.requests <= bound, `${r.requests} requests (minimum ${Math.ceil(rows / 15)})`);
   });
 }
+
+test("a window reopened from the server's Date header (our clock an hour ahead of the server's): its first page is read again, and each user's parse warning is reported once, none lost", async (t) => {
+  const sim = await startSimulator({ port: 0, now: Date.now() - 3_600_000, users: 300, seed: 6 });
+  t.after(() => sim.close());
+  const warnings = [];
+  const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500, onWarning: (m) => warnings.push(m) });
+  const { poller, delivered } = recordingPoller(client);
+  const r = await poller.poll();
+  assert.equal(delivered.length, 300);
+  const firstPages = windows(sent(sim)).filter((w) => w.page === 1);
+  assert.equal(firstPages.length, 2, "the first window was reopened once, by the Date header");
+  assert.ok(firstPages[1].before < firstPages[0].before - 3_000_000, "pulled back to the server's clock");
+  assert.equal(r.requests, 21, "20 pages of 15, and the first page read twice");
+  // Which users carry a value the parser does not know (the simulator's unknownEnums quirk).
+  const unknown = { user_status: "SUSPENDED", membership_role: "COORDINATOR", membership_status: "INVITED" };
+  const expected = sim.listAll().flatMap((u) => Object.entries(unknown).filter(([k, v]) => u[k] === v).map(([k]) => `${u.id} ${k}`)).sort();
+  assert.ok(expected.length >= 3, `the seed gives users with unknown values (${expected.length})`);
+  const reported = warnings.map((w) => {
+    const m = w.match(/^GET \S+: data\[\d+\] \(user (\d+)\): (\w+): unknown value/);
+    assert.ok(m, w);
+    return `${m[1]} ${m[2]}`;
+  }).sort();
+  assert.deepEqual(reported, expected, "each once (the first page's, read twice, included), none missing");
+});
