@@ -263,6 +263,17 @@ export interface KeyValueStore {
    * wrote. With it, a poll's or an import's lease cannot be taken by two runs at once.
    */
   setIf?(key: string, expected: string | null, value: string): boolean | Promise<boolean>;
+  /**
+   * The process a lease is taken in, as text this store can judge later with
+   * `leaseHolderGone` (FileStore: host, PID, start time); null: none.
+   */
+  leaseHolder?(): string | null | Promise<string | null>;
+  /**
+   * Whether the holder a lease records (another run's `leaseHolder()`) is known to be gone:
+   * true lets a killed run's lease be taken over at once instead of waited out (2 minutes);
+   * false (alive) or null (cannot tell) leave it to expire.
+   */
+  leaseHolderGone?(holder: string): boolean | null | Promise<boolean | null>;
 }
 
 export class MemoryStore implements KeyValueStore {

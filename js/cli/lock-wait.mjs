@@ -29,7 +29,9 @@ export async function whileBusy(run, { timeoutMs, signal, out, what }) {
     try {
       return await run();
     } catch (e) {
-      if (e?.kind !== "busy" || !timeoutMs || signal?.aborted) throw e;
+      if (e?.kind !== "busy" || !timeoutMs) throw e;
+      // Ctrl-C during a try that was refused: the same as during a pause between tries.
+      if (signal?.aborted) throw interrupted(what);
       const waited = Date.now() - started, left = timeoutMs - waited;
       if (left <= 0) {
         throw new VomoError("busy", `${e.message} (waited ${seconds(waited)} for it: --lock-timeout ${seconds(timeoutMs)})`, { cause: e });
@@ -41,10 +43,11 @@ export async function whileBusy(run, { timeoutMs, signal, out, what }) {
       try {
         await wait(Math.min(pause, left), undefined, { signal });
       } catch {
-        throw new VomoError("aborted", `interrupted while waiting for ${what} to be free`);
+        throw interrupted(what);
       }
     }
   }
 }
 
+const interrupted = (what) => new VomoError("aborted", `interrupted while waiting for ${what} to be free`);
 const seconds = (ms) => `${Math.round(ms / 100) / 10} s`;

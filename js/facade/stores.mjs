@@ -36,12 +36,17 @@ export function requireStore(store, who) {
   }
 }
 
-/** The store's optional `delete(key)`, `setMany(entries)` and `setIf(key, expected, value)`, bound, for the glue. */
+/**
+ * The store's optional `delete(key)`, `setMany(entries)`, `setIf(key, expected, value)`,
+ * `leaseHolder()` and `leaseHolderGone(holder)`, bound, for the glue.
+ */
 export function storeExtras(store) {
   return [
     typeof store?.delete === "function" ? (key) => store.delete(key) : undefined,
     typeof store?.setMany === "function" ? (entries) => store.setMany(entries) : undefined,
     typeof store?.setIf === "function" ? (key, expected, value) => store.setIf(key, expected, value) : undefined,
+    typeof store?.leaseHolder === "function" ? () => store.leaseHolder() : undefined,
+    typeof store?.leaseHolderGone === "function" ? (holder) => store.leaseHolderGone(holder) : undefined,
   ];
 }
 
@@ -63,8 +68,8 @@ export async function storedBaseUrl(glue, who, idName, options) {
 /** `importRoster.forget` (`idName` "key") and `UserPoller.forget` ("customerId"). */
 export async function forgetStored(glue, who, idName, options) {
   const { store, id } = storeAndName(who, idName, options);
-  const [del, , setIf] = storeExtras(store);
-  return await settle(glue.forgetStored(idName === "key", id, (k) => store.get(k), (k, v) => store.set(k, v), del, setIf));
+  const [del, , setIf, holder, holderGone] = storeExtras(store);
+  return await settle(glue.forgetStored(idName === "key", id, (k) => store.get(k), (k, v) => store.set(k, v), del, setIf, holder, holderGone));
 }
 
 /** The `{ store, <idName> }` options of a static that works on the store alone, checked. */

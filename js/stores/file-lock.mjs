@@ -99,7 +99,7 @@ async function inspect(lock) {
  * name the machine or check a process, another worker thread of this process), to be judged
  * by age. `ageMs`: how long it has held what it holds, for the PID-reuse rule where the start
  * time cannot be read (0: never judged by age). `ownToken(token)`: whether a holder of this
- * very thread still holds its token. The CLI's mapping lease judges its holder by this too.
+ * very thread still holds its token. FileStore.leaseHolderGone judges a lease's holder by this too.
  */
 export async function holderGone(o, { ageMs, ownToken }) {
   const me = await place();

@@ -31,6 +31,14 @@ export declare class FileStore {
    * the same moment cannot both get it.
    */
   setIf(key: string, expected: string | null, value: string): Promise<boolean>;
+  /** This process, as a poll's or an import's lease records its holder (host, PID, start time). */
+  leaseHolder(): Promise<string>;
+  /**
+   * Whether the process named by `holder` (a `leaseHolder()` of another run) is known to be
+   * gone: true for a process of this machine that runs no more, false while it runs, null
+   * where it cannot tell. A lease whose holder is gone is taken over at once, not waited out.
+   */
+  leaseHolderGone(holder: string): Promise<boolean | null>;
 }
 
 /** The file name FileStore uses for `key` (injective, safe on case-insensitive file systems). */

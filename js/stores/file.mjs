@@ -9,7 +9,7 @@ import { VomoError } from "../facade/errors.mjs";
 import { checkOptions } from "../facade/options.mjs";
 import { storedText } from "../facade/store-value.mjs";
 import { markClass } from "../facade/class-mark.mjs";
-import { releaseLock, takeLock } from "./file-lock.mjs";
+import { holderGone, ownerHere, releaseLock, takeLock } from "./file-lock.mjs";
 import { makeDirectory } from "./make-dir.mjs";
 
 // File-system errors that no retry mends (the directory is a file, not writable, read-only):
@@ -140,6 +140,35 @@ export class FileStore {
     } finally {
       await releaseLock(lock, token);
     }
+  }
+
+  /**
+   * This process and thread, named for a poll's or an import's lease (its host, boot, PID
+   * namespace, PID and start time): `leaseHolderGone` reads it back in another run.
+   */
+  async leaseHolder() {
+    const { pid, thread, host, boot, pidns, start } = await ownerHere(null);
+    return JSON.stringify({ pid, thread, host, boot, pidns, start });
+  }
+
+  /**
+   * Whether the run that took a lease through a FileStore (`holder`: its `leaseHolder()`) is
+   * known to be gone, judged as the lock of `setIf` judges its holder: true for a process of
+   * this machine that runs no more (no such PID, a zombie, a PID reused since, a boot since),
+   * false while it runs (this thread included), null where it cannot tell (another machine,
+   * another thread of this process, a runtime that will not say). A lease whose holder is
+   * gone is taken over at once instead of waited out.
+   */
+  async leaseHolderGone(holder) {
+    let o;
+    try {
+      o = JSON.parse(holder);
+    } catch {
+      return null;
+    }
+    if (o === null || typeof o !== "object") return null;
+    // Never judged by age (0): a live run may hold a lease for hours, renewing it.
+    return await holderGone(o, { ageMs: 0, ownToken: () => true });
   }
 
   /**

@@ -56,13 +56,23 @@ async fn call_until(f: &Function, what: &str, args: &[&JsValue], signal: Option<
 
 /// `{ get(key), set(key, value) }` as two functions, plus the store's optional `delete(key)`,
 /// `setMany(entries)` (all entries or none, at most [`BATCH_LIMIT`] per call) and
-/// `setIf(key, expected, value)` (compare-and-set: true when it wrote).
+/// `setIf(key, expected, value)` (compare-and-set: true when it wrote), `leaseHolder()` and
+/// `leaseHolderGone(holder)` (`Store::lease_holder`, `Store::lease_holder_gone`).
 pub struct JsStore {
     pub get: Function,
     pub set: Function,
     pub delete: Option<Function>,
     pub set_many: Option<Function>,
     pub set_if: Option<Function>,
+    pub lease_holder: Option<Function>,
+    pub lease_holder_gone: Option<Function>,
+}
+
+impl JsStore {
+    /// A store of which only `get` is called (and `set` handed over): no optional method.
+    pub fn read_only(get: Function, set: Function) -> JsStore {
+        JsStore { get, set, delete: None, set_many: None, set_if: None, lease_holder: None, lease_holder_gone: None }
+    }
 }
 
 /// Durable Object storage `put(object)` takes at most 128 keys at once.
@@ -106,6 +116,26 @@ impl Store for JsStore {
         let wrote = call(f, &what, &[&JsValue::from_str(key), &expected, &JsValue::from_str(value)]).await?;
         wrote.as_bool().map(Some).ok_or_else(|| {
             VomoError::invalid_input(format!("{what} returned neither true (written) nor false (the stored value differed)"))
+        })
+    }
+
+    async fn lease_holder(&self) -> Result<Option<String>> {
+        let Some(f) = &self.lease_holder else { return Ok(None) };
+        let holder = call(f, "store.leaseHolder()", &[]).await?;
+        if holder.is_null() || holder.is_undefined() {
+            return Ok(None);
+        }
+        holder.as_string().map(Some).ok_or_else(|| VomoError::invalid_input("store.leaseHolder() returned neither text nor null"))
+    }
+
+    async fn lease_holder_gone(&self, holder: &str) -> Result<Option<bool>> {
+        let Some(f) = &self.lease_holder_gone else { return Ok(None) };
+        let gone = call(f, "store.leaseHolderGone()", &[&JsValue::from_str(holder)]).await?;
+        if gone.is_null() || gone.is_undefined() {
+            return Ok(None);
+        }
+        gone.as_bool().map(Some).ok_or_else(|| {
+            VomoError::invalid_input("store.leaseHolderGone() returned neither true (gone), false (alive) nor null (cannot tell)")
         })
     }
 

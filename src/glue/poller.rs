@@ -90,6 +90,8 @@ impl WasmPoller {
         store_delete: Option<Function>,
         store_set_many: Option<Function>,
         store_set_if: Option<Function>,
+        store_lease_holder: Option<Function>,
+        store_lease_holder_gone: Option<Function>,
     ) -> JsResult<WasmPoller> {
         let o: PollerOptions = parse_json(options_json, "UserPoller")?;
         let owner = format!("poller-{:x}{:x}", (js_sys::Math::random() * 1e12) as u64, js_sys::Date::now() as u64);
@@ -123,7 +125,15 @@ impl WasmPoller {
             config.max_dead_letters = n as usize;
         }
         config.previous_base_url = optional_text(o.previous_base_url, "UserPoller: previousBaseUrl")?;
-        let store = JsStore { get: store_get, set: store_set, delete: store_delete, set_many: store_set_many, set_if: store_set_if };
+        let store = JsStore {
+            get: store_get,
+            set: store_set,
+            delete: store_delete,
+            set_many: store_set_many,
+            set_if: store_set_if,
+            lease_holder: store_lease_holder,
+            lease_holder_gone: store_lease_holder_gone,
+        };
         let handlers = JsHandlers { dispatch };
         let poller = Poller::new(client.shared(), store, handlers, config).map_err(to_js_error)?;
         Ok(WasmPoller { inner: Rc::new(poller) })
@@ -171,7 +181,7 @@ impl WasmPoller {
 /// an import's key, `of_import`): the store alone is read (its `set` is never called).
 #[wasm_bindgen(js_name = storedBaseUrl)]
 pub fn stored_base_url(of_import: bool, name: String, store_get: Function, store_set: Function) -> Promise {
-    let store = JsStore { get: store_get, set: store_set, delete: None, set_many: None, set_if: None };
+    let store = JsStore::read_only(store_get, store_set);
     promise(async move {
         let api = if of_import {
             crate::import::stored_base_url(&store, &name).await
@@ -185,6 +195,7 @@ pub fn stored_base_url(of_import: bool, name: String, store_get: Function, store
 /// `importRoster.forget({ store, key })` (`of_import`) and `UserPoller.forget({ store,
 /// customerId })`: the stored progress or state removed under its lease.
 #[wasm_bindgen(js_name = forgetStored)]
+#[allow(clippy::too_many_arguments)]
 pub fn forget_stored(
     of_import: bool,
     name: String,
@@ -192,8 +203,18 @@ pub fn forget_stored(
     store_set: Function,
     store_delete: Option<Function>,
     store_set_if: Option<Function>,
+    store_lease_holder: Option<Function>,
+    store_lease_holder_gone: Option<Function>,
 ) -> Promise {
-    let store = JsStore { get: store_get, set: store_set, delete: store_delete, set_many: None, set_if: store_set_if };
+    let store = JsStore {
+        get: store_get,
+        set: store_set,
+        delete: store_delete,
+        set_many: None,
+        set_if: store_set_if,
+        lease_holder: store_lease_holder,
+        lease_holder_gone: store_lease_holder_gone,
+    };
     promise(async move {
         let now = js_sys::Date::now();
         // Unique to this forget: two at once (in one millisecond) must not share the lease.
@@ -235,13 +256,23 @@ pub fn import_roster(
     store_delete: Option<Function>,
     store_set_many: Option<Function>,
     store_set_if: Option<Function>,
+    store_lease_holder: Option<Function>,
+    store_lease_holder_gone: Option<Function>,
 ) -> Promise {
     let client: SharedClient = client.shared();
     let records = roster_records(records_json);
     let options = import_options(options_json);
     promise(async move {
         let (records, o) = (records?, options?);
-        let store = JsStore { get: store_get, set: store_set, delete: store_delete, set_many: store_set_many, set_if: store_set_if };
+        let store = JsStore {
+            get: store_get,
+            set: store_set,
+            delete: store_delete,
+            set_many: store_set_many,
+            set_if: store_set_if,
+            lease_holder: store_lease_holder,
+            lease_holder_gone: store_lease_holder_gone,
+        };
         let call = call_of(&signal).map_err(to_js_error)?;
         let mapping = JsMapping { get: mapping_get, set: mapping_set, signal: call.signal().cloned() };
         let opts = ImportOptions {

@@ -6,6 +6,13 @@
 //! refused like one from another process, and a run only ever renews or releases a lease
 //! that still carries its token: a run that went past its lease's expiry, while another took
 //! over, stops with `busy` at its next renewal and leaves the other's lease alone.
+//!
+//! A run that was killed leaves its lease to expire ([`LEASE_MS`]), unless the store can say
+//! that its holder is gone: a store that names the process a lease is taken in
+//! ([`Store::lease_holder`]: `FileStore`, by host, PID and start time) is asked about a live
+//! lease's holder ([`Store::lease_holder_gone`]) before a run is refused, and a lease whose
+//! holder is known gone is taken over at once. Deciding that is the store's (it knows where
+//! its runs live); the lease only records and asks.
 
 use crate::error::{ErrorKind, Result, VomoError};
 use crate::store::Store;
@@ -18,6 +25,10 @@ pub struct Lease {
     pub owner: String,
     /// When the lease runs out unless renewed (local wall-clock ms).
     pub expires_at: f64,
+    /// The process the lease was taken in, as the store named it ([`Store::lease_holder`]);
+    /// absent when the store names none (and in leases written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
 }
 
 /// How long a lease lasts without renewal; a run renews it at its first step after a
@@ -70,12 +81,20 @@ async fn read_raw<S: Store>(store: &S, key: &str) -> Result<(Option<String>, Opt
     Ok((text, lease))
 }
 
-fn text_of(token: &str, expires_at: f64) -> String {
-    serde_json::to_string(&Lease { owner: token.to_string(), expires_at }).unwrap_or_default()
+fn text_of(token: &str, expires_at: f64, holder: Option<&str>) -> String {
+    serde_json::to_string(&Lease { owner: token.to_string(), expires_at, holder: holder.map(str::to_string) }).unwrap_or_default()
 }
 
-async fn write<S: Store>(store: &S, key: &str, token: &str, expires_at: f64) -> Result<()> {
-    store.set(key, &text_of(token, expires_at)).await
+async fn write<S: Store>(store: &S, key: &str, token: &str, expires_at: f64, holder: Option<&str>) -> Result<()> {
+    store.set(key, &text_of(token, expires_at, holder)).await
+}
+
+/// Whether the store knows the holder of `lease` to be gone (see the module's comment).
+async fn holder_gone<S: Store>(store: &S, lease: &Lease) -> Result<bool> {
+    Ok(match &lease.holder {
+        Some(holder) => store.lease_holder_gone(holder).await? == Some(true),
+        None => false,
+    })
 }
 
 /// How [`replace`] went.
@@ -89,26 +108,34 @@ enum Replaced {
 }
 
 /// Replaces the lease text `seen` (what this run just read) with `token`'s lease.
-async fn replace<S: Store>(store: &S, key: &str, seen: Option<&str>, token: &str, expires_at: f64) -> Result<Replaced> {
-    Ok(match store.set_if(key, seen, &text_of(token, expires_at)).await? {
+async fn replace<S: Store>(
+    store: &S,
+    key: &str,
+    seen: Option<&str>,
+    token: &str,
+    expires_at: f64,
+    holder: Option<&str>,
+) -> Result<Replaced> {
+    Ok(match store.set_if(key, seen, &text_of(token, expires_at, holder)).await? {
         Some(true) => Replaced::Wrote,
         Some(false) => Replaced::Refused,
         None => {
-            write(store, key, token, expires_at).await?;
+            write(store, key, token, expires_at, holder).await?;
             Replaced::Unchecked
         }
     })
 }
 
 /// Takes the lease for the run identified by `token`, or fails with `busy` while another
-/// live run holds it. A store with compare-and-set (`Store::set_if`: `FileStore`,
-/// `MemoryStore`) takes it in one step no other run can come between; the others get a
-/// read-back check, which catches all but the closest races between processes.
+/// live run holds it (one whose holder the store knows to be gone is not: see the module's
+/// comment). A store with compare-and-set (`Store::set_if`: `FileStore`, `MemoryStore`)
+/// takes it in one step no other run can come between; the others get a read-back check,
+/// which catches all but the closest races between processes.
 pub async fn acquire<S: Store>(store: &S, key: &str, token: &str, now: f64, who: Holder) -> Result<()> {
     let (seen, lease) = read_raw(store, key).await?;
     let same_moment = || busy(format!("another {} {} took the lease at the same moment", who.kind, who.scope));
     if let Some(lease) = lease {
-        if lease.owner != token && lease.expires_at > now {
+        if lease.owner != token && lease.expires_at > now && !holder_gone(store, &lease).await? {
             return Err(busy(format!(
                 "another {} {} holds the lease for {:.0} s more (if none is running, one that was killed holds it until then){}",
                 who.kind,
@@ -118,7 +145,8 @@ pub async fn acquire<S: Store>(store: &S, key: &str, token: &str, now: f64, who:
             )));
         }
     }
-    match replace(store, key, seen.as_deref(), token, now + LEASE_MS).await? {
+    let holder = store.lease_holder().await?;
+    match replace(store, key, seen.as_deref(), token, now + LEASE_MS, holder.as_deref()).await? {
         Replaced::Wrote => Ok(()),
         Replaced::Refused => Err(same_moment()),
         Replaced::Unchecked => match read(store, key).await? {
@@ -132,10 +160,12 @@ pub async fn acquire<S: Store>(store: &S, key: &str, token: &str, now: f64, who:
 pub async fn renew<S: Store>(store: &S, key: &str, token: &str, now: f64, who: Holder) -> Result<()> {
     let taken = || busy(format!("this {k}'s lease expired and another {k} {} took it over; stopping here", who.scope, k = who.kind));
     match read_raw(store, key).await? {
-        (seen, Some(l)) if l.owner == token => match replace(store, key, seen.as_deref(), token, now + LEASE_MS).await? {
-            Replaced::Refused => Err(taken()),
-            Replaced::Wrote | Replaced::Unchecked => Ok(()),
-        },
+        (seen, Some(l)) if l.owner == token => {
+            match replace(store, key, seen.as_deref(), token, now + LEASE_MS, l.holder.as_deref()).await? {
+                Replaced::Refused => Err(taken()),
+                Replaced::Wrote | Replaced::Unchecked => Ok(()),
+            }
+        }
         _ => Err(taken()),
     }
 }
@@ -170,7 +200,7 @@ pub async fn held_by_forget<S: Store>(store: &S, key: &str, now: f64) -> Result<
 pub async fn release<S: Store>(store: &S, key: &str, token: &str) -> Result<()> {
     match read_raw(store, key).await? {
         // A compare-and-set that finds another lease leaves it alone, as a read would have.
-        (seen, Some(l)) if l.owner == token => replace(store, key, seen.as_deref(), token, 0.0).await.map(|_| ()),
+        (seen, Some(l)) if l.owner == token => replace(store, key, seen.as_deref(), token, 0.0, l.holder.as_deref()).await.map(|_| ()),
         _ => Ok(()),
     }
 }
@@ -248,7 +278,7 @@ mod tests {
             held.keep(&store, 940_000.0, 40_000.0).await.unwrap();
             assert_eq!(read(&store, "l").await.unwrap().unwrap().expires_at, 940_000.0 + LEASE_MS);
             // Taken over meanwhile: the next due renewal says so.
-            write(&store, "l", "other", 2_000_000.0).await.unwrap();
+            write(&store, "l", "other", 2_000_000.0, None).await.unwrap();
             held.keep(&store, 950_000.0, 50_000.0).await.unwrap();
             let e = held.keep(&store, 980_000.0, 80_000.0).await.unwrap_err();
             assert_eq!(e.kind, ErrorKind::Busy);
@@ -308,6 +338,62 @@ mod tests {
         assert_eq!(block_on(renew(&store, "l", "a", 30.0, Holder::POLL)).unwrap_err().kind, ErrorKind::Busy);
         block_on(release(&store, "l", "a")).unwrap();
         assert_eq!(block_on(read(&store, "l")).unwrap().unwrap().owner, "b");
+    }
+
+    /// A store whose runs live in "processes" it names; `gone` lists those it knows ended, and
+    /// it cannot tell of a holder named `"?"`.
+    struct Processes<'a> {
+        inner: &'a MemStore,
+        here: &'static str,
+        gone: &'a [&'a str],
+    }
+
+    impl Store for Processes<'_> {
+        async fn get(&self, key: &str) -> Result<Option<String>> {
+            self.inner.get(key).await
+        }
+        async fn set(&self, key: &str, value: &str) -> Result<()> {
+            self.inner.set(key, value).await
+        }
+        async fn set_if(&self, key: &str, expected: Option<&str>, value: &str) -> Result<Option<bool>> {
+            self.inner.set_if(key, expected, value).await
+        }
+        async fn lease_holder(&self) -> Result<Option<String>> {
+            Ok(Some(self.here.to_string()))
+        }
+        async fn lease_holder_gone(&self, holder: &str) -> Result<Option<bool>> {
+            Ok((holder != "?").then(|| self.gone.contains(&holder)))
+        }
+    }
+
+    #[test]
+    fn a_live_lease_whose_holder_the_store_knows_gone_is_taken_over_at_once_and_only_then() {
+        let store = MemStore { compare_and_set: true, ..Default::default() };
+        block_on(async {
+            let killed = Processes { inner: &store, here: "pid-1", gone: &[] };
+            acquire(&killed, "l", "run-1", 0.0, Holder::IMPORT).await.unwrap();
+            let lease = read(&store, "l").await.unwrap().unwrap();
+            assert_eq!(lease.holder.as_deref(), Some("pid-1"), "the holder is recorded");
+            renew(&killed, "l", "run-1", 5.0, Holder::IMPORT).await.unwrap();
+            assert_eq!(read(&store, "l").await.unwrap().unwrap().holder.as_deref(), Some("pid-1"), "and kept by a renewal");
+            // pid-1 is alive: busy, as without holders.
+            let alive = Processes { inner: &store, here: "pid-2", gone: &[] };
+            assert_eq!(acquire(&alive, "l", "run-2", 10.0, Holder::IMPORT).await.unwrap_err().kind, ErrorKind::Busy);
+            // pid-1 is gone: taken over long before the lease's expiry, under the new holder.
+            let after = Processes { inner: &store, here: "pid-2", gone: &["pid-1"] };
+            acquire(&after, "l", "run-2", 20.0, Holder::IMPORT).await.unwrap();
+            let lease = read(&store, "l").await.unwrap().unwrap();
+            assert_eq!((lease.owner.as_str(), lease.holder.as_deref()), ("run-2", Some("pid-2")));
+            // The killed run, had it lived on after all, finds out at its next renewal.
+            assert_eq!(renew(&killed, "l", "run-1", 30.0, Holder::IMPORT).await.unwrap_err().kind, ErrorKind::Busy);
+            // A holder the store cannot judge, and a lease without a holder (an older release's,
+            // or a store that names none): waited out.
+            write(&store, "l", "run-3", 1_000.0 + LEASE_MS, Some("?")).await.unwrap();
+            assert_eq!(acquire(&after, "l", "run-4", 1_000.0, Holder::IMPORT).await.unwrap_err().kind, ErrorKind::Busy);
+            write(&store, "l", "run-3", 1_000.0 + LEASE_MS, None).await.unwrap();
+            assert_eq!(acquire(&after, "l", "run-4", 1_000.0, Holder::IMPORT).await.unwrap_err().kind, ErrorKind::Busy);
+            acquire(&after, "l", "run-4", 1_001.0 + LEASE_MS, Holder::IMPORT).await.unwrap();
+        });
     }
 
     #[test]

@@ -58,6 +58,21 @@ pub trait Store {
         Ok(None)
     }
 
+    /// The process a lease is taken in, as text this store can later judge with
+    /// [`Store::lease_holder_gone`] (`FileStore`: its host, PID and start time). `None` (the
+    /// default) when the store cannot tell whether a holder is gone: a killed run's lease is
+    /// then waited out (`lease.rs`).
+    async fn lease_holder(&self) -> Result<Option<String>> {
+        Ok(None)
+    }
+
+    /// Whether the holder named by `holder` (what [`Store::lease_holder`] gave, in another
+    /// run) is known to be gone: `Some(true)` lets its lease be taken over at once, before it
+    /// expires; `Some(false)` (alive) and `None` (cannot tell: the default) leave it to expire.
+    async fn lease_holder_gone(&self, _holder: &str) -> Result<Option<bool>> {
+        Ok(None)
+    }
+
     /// Writes every entry, all or none when `entries.len() <= atomic_batch_limit()`. The
     /// default writes them one by one, in order.
     async fn set_many(&self, entries: &[(String, String)]) -> Result<()> {

@@ -226,13 +226,13 @@ test("two imports of different rosters (other keys) sharing External IDs into on
   // Without --lock-timeout: busy at once, nothing sent.
   const refused = await cli(["import", b, "--state-dir", state, "--json", "--rate", "500"], { env });
   assert.equal(refused.code, 1, refused.stderr);
-  assert.match(refused.stderr, /busy error: another import into .* \(process \d+\) holds its External ID mapping for \d+ s more \(two imports at once could each create a VOMO user for one External ID\)/);
+  assert.match(refused.stderr, /busy error: another import with an external-id mapping in this store holds the lease for \d+ s more .*two at once could each create a VOMO user for one external id: run this one when that one has finished/);
   assert.equal(sim.log().filter((e) => e.method === "POST").length, 1, "only the first import's stalled upsert");
 
   // With it: it waits for the first to end, then runs with the mapping to itself.
   const second = start(["import", b, "--state-dir", state, "--json", "--rate", "500", "--lock-timeout", "60s"], { env });
   t.after(() => second.child.kill("SIGKILL"));
-  await second.waitFor("stderr", /holds its External ID mapping .*; waiting up to 60 s/);
+  await second.waitFor("stderr", /external-id mapping in this store holds the lease .*; waiting up to 60 s/);
   assert.equal(sim.log().filter((e) => e.method === "POST").length, 1, "the waiting import sent nothing");
   first.child.kill("SIGINT"); // the stalled first run stops, its progress saved
   assert.equal((await first.done).code, 1);

@@ -10,7 +10,7 @@ import { Worker, threadId } from "node:worker_threads";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MemoryStore } from "vomo-users";
+import { MemoryStore, UserPoller, VomoClient } from "vomo-users";
 import { FileStore } from "vomo-users/stores/file";
 import { startSimulator } from "vomo-users/sim";
 
@@ -321,4 +321,42 @@ test("a store of your own with setIf: the lease is taken with it; an answer that
   const odd = { get: (k) => inner.get(k), set: (k, v) => inner.set(k, v), setIf: () => "yes" };
   await assert.rejects(new UserPoller({ client, store: odd, customerId: "other" }).poll(),
     (e) => e.kind === "invalid_input" && /store\.setIf\(".*lease"\) returned neither true \(written\) nor false/.test(e.message));
+});
+
+test("a poll killed while it holds the lease (kill -9): the next poll on the FileStore takes the lease over at once, not 2 minutes later; while the holder lives it is busy; a store that names no holder waits it out", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 20, seed: 5 });
+  t.after(() => sim.close());
+  const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 1000 });
+  for (const mode of ["file", "plain"]) {
+    const dir = mkdtempSync(join(tmpdir(), "vomo-killed-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const holder = spawn(process.execPath, [new URL("./lease-holder-child.mjs", import.meta.url).pathname, sim.url, sim.token, dir, mode], { stdio: ["ignore", "pipe", "inherit"] });
+    t.after(() => holder.kill("SIGKILL"));
+    await new Promise((resolve, reject) => {
+      holder.stdout.on("data", (d) => String(d).includes("holding") && resolve());
+      holder.on("exit", (code) => reject(new Error(`the holder exited (${code}) before holding the lease`)));
+    });
+    const store = new FileStore(dir);
+    const seen = [];
+    const poller = new UserPoller({ client, store: mode === "plain" ? { get: (k) => store.get(k), set: (k, v) => store.set(k, v), setIf: (k, e, v) => store.setIf(k, e, v) } : store,
+      customerId: "acme", onUser: ({ user }) => { seen.push(user.id); } });
+    const alive = await poller.poll().then(() => null, (e) => e);
+    assert.equal(alive?.kind, "busy", `${mode}: a live holder's lease is never taken`);
+    holder.kill("SIGKILL");
+    await new Promise((resolve) => (holder.exitCode !== null || holder.signalCode !== null ? resolve() : holder.once("exit", resolve)));
+    const lease = JSON.parse(await store.get("vomo-users/v1/acme/lease"));
+    assert.ok(lease.expires_at > Date.now() + 60_000, "the killed poll's lease is live by its expiry");
+    const after = await poller.poll().then((r) => r, (e) => e);
+    if (mode === "file") {
+      assert.equal(JSON.parse(lease.holder).pid, holder.pid, "the lease names the killed process");
+      assert.equal(after.processed, 20, "taken over at once: every user delivered");
+      assert.deepEqual([...seen].sort(), sim.listAll().map((u) => u.id).sort());
+      const mine = JSON.parse(await store.get("vomo-users/v1/acme/lease"));
+      assert.equal(JSON.parse(mine.holder).pid, process.pid, "and held by this process since");
+    } else {
+      assert.equal(lease.holder, undefined, "a store without leaseHolder records none");
+      assert.equal(after.kind, "busy", "waited out: the store cannot tell");
+      assert.match(after.message, /holds the lease for 1[0-2]\d s more/);
+    }
+  }
 });

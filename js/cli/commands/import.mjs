@@ -11,7 +11,6 @@ import { checkStateDir, defaultStateDir, importMapping, importStore } from "../s
 import { interruptSignal } from "../interrupt.mjs";
 import { Progress } from "../progress.mjs";
 import { LOCK_TIMEOUT_OPTION, lockTimeoutMs, whileBusy } from "../lock-wait.mjs";
-import { holdMappingLease } from "../mapping-lease.mjs";
 import { shown } from "../format.mjs";
 
 const CHECKPOINT_EVERY = 10;
@@ -156,24 +155,15 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
     let result;
     let last = null; // this run's latest progress: what a run that stops reports
     try {
-      // The state directory's External ID mapping for the whole run (mapping-lease.mjs), then
-      // the roster's own lease (importRoster's); either busy is waited for with --lock-timeout.
-      // A roster without External IDs does not use the mapping, and takes no lease on it. The
-      // CLI's lease stands for importRoster's mapping lease (mappingLease: false): it also
-      // knows a killed run's process is gone, where importRoster's waits out its 2 minutes.
-      const usesMapping = records.some((r) => r.externalId != null);
-      result = await whileBusy(async () => {
-        const mappingLease = usesMapping ? await holdMappingLease(stateDir, { signal: stop.signal }) : { signal: stop.signal, release: async () => {} };
-        try {
-          return await importRoster(api, records, {
-            store: importStore(stateDir), key, checkpointEvery: CHECKPOINT_EVERY, signal: mappingLease.signal,
-            mapping: importMapping(stateDir, records, values["accept-email-changes"] === true), mappingLease: false,
-            onProgress: (p) => { last = p; progress.update(p); }, previousBaseUrl,
-          });
-        } finally {
-          await mappingLease.release();
-        }
-      }, { ...lock, signal: stop.signal });
+      // importRoster takes the roster's lease and, for a roster with External IDs, the state
+      // directory's mapping lease (one per import store: imports that share DIR/mapping take
+      // turns); either busy is waited for with --lock-timeout. Both are FileStore leases, so a
+      // killed run's are taken over at once (its process is gone), not waited out.
+      result = await whileBusy(() => importRoster(api, records, {
+        store: importStore(stateDir), key, checkpointEvery: CHECKPOINT_EVERY, signal: stop.signal,
+        mapping: importMapping(stateDir, records, values["accept-email-changes"] === true),
+        onProgress: (p) => { last = p; progress.update(p); }, previousBaseUrl,
+      }), { ...lock, signal: stop.signal });
     } catch (e) {
       progress.end();
       // A run that stopped (rather than one refused before it began): its progress is saved.
