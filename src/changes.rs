@@ -110,10 +110,12 @@ pub fn diff_participations(previous: &[Participation], current: &[Participation]
     diff
 }
 
-/// Sum of `hours`.
+/// Sum of `hours`, rounded to a millionth of an hour: hours are decimals (`"2.5"`, `"0.1"`),
+/// and their binary sum is not (2.5 + 0.1 + 0.2 is 2.8000000000000003 before rounding).
 pub fn total_hours(participations: &[Participation]) -> f64 {
     // fold from +0.0: an empty f64 `sum()` is -0.0, which JS would show as -0
-    participations.iter().fold(0.0, |total, p| total + p.hours)
+    let sum = participations.iter().fold(0.0, |total, p| total + p.hours);
+    (sum * 1e6).round() / 1e6
 }
 
 /// Ids known but not currently visible, ascending. Not visible is not proof of deletion.
@@ -222,5 +224,9 @@ mod tests {
     #[test]
     fn total_hours_sums() {
         assert_eq!(total_hours(&[part(None, 4.0), part(Some(1), 2.5)]), 6.5);
+        assert_eq!(total_hours(&[part(None, 2.5), part(Some(1), 0.1), part(Some(2), 0.2)]), 2.8, "decimals sum as decimals");
+        assert_eq!(total_hours(&[part(None, 0.1); 3]), 0.3);
+        assert_eq!(total_hours(&[part(None, 1.25), part(Some(1), 0.000_000_4)]), 1.25, "to a millionth");
+        assert_eq!(total_hours(&[]).to_bits(), 0.0f64.to_bits(), "+0, not -0");
     }
 }

@@ -30,8 +30,10 @@ function showFieldErrors(fields) {
  *  unknown (no answer: the request may have been saved). */
 function outcomeOf(e) {
   if (e?.kind === "invalid_input") return "not sent";
-  if (e?.status) return "rejected by the server";
   const unknown = "the server may have saved it: Find by email tells";
+  // A 5xx is a failure of the server's, not a refusal: it may have saved the user first.
+  if (e?.status >= 500) return `the server failed (${unknown})`;
+  if (e?.status) return "rejected by the server";
   return e?.kind === "aborted" ? `stopped before an answer (${unknown})` : `no answer from the server (${unknown})`;
 }
 

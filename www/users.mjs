@@ -19,8 +19,14 @@ export function readFilters(form) {
     const v = form.elements[name].value;
     if (!v) continue;
     const at = new Date(v);
+    const label = form.elements[name].labels?.[0]?.textContent ?? name;
     if (Number.isNaN(at.getTime())) {
-      throw Object.assign(new Error(`${form.elements[name].labels?.[0]?.textContent ?? name}: ${v} is not a time the API can be asked about`), { kind: "invalid_input" });
+      throw Object.assign(new Error(`${label}: ${v} is not a time the API can be asked about`), { kind: "invalid_input" });
+    }
+    // A local time the clocks skip (the hour daylight saving time begins) has no instant:
+    // Date moves it on by the gap, and an hour later than asked would be sent.
+    if (localMinute(at) !== v.slice(0, v.indexOf("T") + 6)) {
+      throw Object.assign(new Error(`${label}: ${v} does not exist in this time zone (the clocks skip it when daylight saving time begins)`), { kind: "invalid_input" });
     }
     filters[name] = at.toISOString();
   }
@@ -29,6 +35,12 @@ export function readFilters(form) {
     if (v) filters[name] = v;
   }
   return filters;
+}
+
+/** `at` in local time as a datetime-local input writes it, to the minute: `2025-09-28T03:30`. */
+function localMinute(at) {
+  const two = (n) => String(n).padStart(2, "0");
+  return `${String(at.getFullYear()).padStart(4, "0")}-${two(at.getMonth() + 1)}-${two(at.getDate())}T${two(at.getHours())}:${two(at.getMinutes())}`;
 }
 
 /**
@@ -76,6 +88,7 @@ export function setupUsers() {
     let n = 0;
     let pages = 0;
     let total = null;
+    let latestTotal = null;
     cancel.disabled = false;
     say(count, "listing…");
     try {
@@ -84,6 +97,7 @@ export function setupUsers() {
         if (controller !== mine) return; // a newer listing owns the table now
         pages += 1;
         total ??= page.meta.total;
+        latestTotal = page.meta.total;
         const { rows, pageLevel } = warningsByRow(page);
         const room = Math.max(0, TABLE_MAX - body.rows.length);
         body.append(...page.data.slice(0, room).map((u, i) => userRow(u, rows[i])));
@@ -91,7 +105,12 @@ export function setupUsers() {
         n += page.data.length;
         say(count, `${n} of ${total} users (page ${pages})…${shown(n)}`);
       }
-      say(count, `${n} users listed (${pages} page${pages === 1 ? "" : "s"})${shown(n)}`);
+      // Users created or deleted while the pages were read shift the rows behind them from one
+      // page to the next: one may be skipped, or shown twice. The total the pages report says so.
+      const moved = latestTotal !== total
+        ? `; the list changed while it was read (${total} users at its first page, ${latestTotal} at its last), so a user may be missing or shown twice: list again`
+        : "";
+      say(count, `${n} users listed (${pages} page${pages === 1 ? "" : "s"})${shown(n)}${moved}`, moved !== "");
     } catch (e) {
       // A listing replaced by a newer one says nothing: the status line is the newer one's.
       if (controller === mine) say(count, `${n} users listed${shown(n)}, then stopped: ${errorText(e)}`, e?.kind !== "aborted");

@@ -37,3 +37,13 @@ test("a malformed entry is named by its index and, for a value of the wrong type
   const { hours, ...noHours } = a;
   assert.match(refused(() => totalHours([noHours])), /^totalHours: participations\[0\]: missing field `hours`$/);
 });
+
+test("hours sum as the decimals they are: 2.5 + 0.1 + 0.2 is 2.8 (the binary sum is 2.8000000000000003), to a millionth of an hour", () => {
+  const body = { data: rawUser({ participations: [
+    { project_date_id: 1, hours: "2.5" }, { project_date_id: 2, hours: 0.1 }, { project_date_id: 3, hours: "0.20" }] }) };
+  const parts = parseUserDetail(body).participations;
+  assert.equal(parts.reduce((t, p) => t + p.hours, 0), 2.8000000000000003, "what a plain sum gives");
+  assert.equal(totalHours(parts), 2.8);
+  assert.equal(String(totalHours(parts)), "2.8", "so a page shows 2.8");
+  assert.equal(totalHours(Array.from({ length: 10 }, (_, i) => ({ ...parts[1], projectDateId: i }))), 1);
+});
