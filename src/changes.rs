@@ -225,7 +225,7 @@ mod tests {
     fn total_hours_sums() {
         assert_eq!(total_hours(&[part(None, 4.0), part(Some(1), 2.5)]), 6.5);
         assert_eq!(total_hours(&[part(None, 2.5), part(Some(1), 0.1), part(Some(2), 0.2)]), 2.8, "decimals sum as decimals");
-        assert_eq!(total_hours(&[part(None, 0.1); 3]), 0.3);
+        assert_eq!(total_hours(&vec![part(None, 0.1); 3]), 0.3);
         assert_eq!(total_hours(&[part(None, 1.25), part(Some(1), 0.000_000_4)]), 1.25, "to a millionth");
         assert_eq!(total_hours(&[]).to_bits(), 0.0f64.to_bits(), "+0, not -0");
     }
