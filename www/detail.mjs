@@ -50,7 +50,9 @@ export async function showDetail(id, { focus = false } = {}) {
   say(status, `loading user ${label}…`);
   out.replaceChildren();
   try {
-    const d = await requireClient().getUser(n, { signal: mine.signal });
+    // Typed digits go as they are: past 2^53 Number() names another id, and the package's
+    // refusal should quote the one typed.
+    const d = await requireClient().getUser(typeof id === "string" && /^\s*\d+\s*$/.test(id) ? id.trim() : n, { signal: mine.signal });
     if (mine !== controller) return;
     if (d === null) {
       say(status, `user ${label}: not found (404)`, true);

@@ -2,7 +2,7 @@
 // ./config.json (written by `npm run admin` or a static build; absent is fine), wire the screens.
 import init from "vomo-users";
 import { $, errorText, say } from "./ui.mjs";
-import { connect, disconnect, onClient, apiScope } from "./session.mjs";
+import { connect, disconnect, onClient, onTokenRefused, apiScope } from "./session.mjs";
 import { setupUsers } from "./users.mjs";
 import { setupDetail } from "./detail.mjs";
 import { setupUpsert } from "./upsert.mjs";
@@ -57,6 +57,9 @@ function setupConnect(config) {
     disconnect();
     form.token.value = "";
     say(out, "token forgotten; not connected");
+  });
+  onTokenRefused(({ method, path }) => {
+    say(out, `the token was refused (HTTP 401) by ${method} ${path}: it was revoked or has expired since Connect; connect again with a valid one`, true);
   });
   onClient((client) => {
     $("disconnect-button").disabled = !client;

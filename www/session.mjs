@@ -11,6 +11,7 @@ let client = null;
 let clientRate = null; // the connected client's requestsPerSecond, as given: a number or "auto"
 let session = new AbortController();
 const listeners = new Set();
+const refusedListeners = new Set();
 const warnings = { count: 0, last: null };
 
 export function secretFilter(text) {
@@ -51,6 +52,11 @@ export async function connect({ baseUrl: url, token: secret, requestsPerSecond }
     next = new VomoClient({
       token: secret, baseUrl: url, requestsPerSecond,
       onWarning: (message) => { warnings.count += 1; warnings.last = secretFilter(message); },
+      // A 401 after Connect proved the token: it was revoked or expired meanwhile (the
+      // screen whose request it was says so too; the Connect line must stop saying "connected").
+      log: (entry) => {
+        if (entry.status === 401 && client === next) for (const f of refusedListeners) f(entry);
+      },
     });
   } catch (e) {
     disconnect(); // options refused: the earlier connection is not kept either
@@ -111,4 +117,9 @@ export function onClient(f) {
 export function requireClient() {
   if (!client) throw Object.assign(new Error("connect first (Connect screen)"), { kind: "not_connected" });
   return client;
+}
+
+/** `f(entry)` when the server refuses the connected client's token (HTTP 401) after Connect. */
+export function onTokenRefused(f) {
+  refusedListeners.add(f);
 }

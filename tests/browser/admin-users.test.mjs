@@ -118,6 +118,13 @@ test("admin detail: participations with numeric hours and their total, profile f
   await page.fill("#detail-id", "1e6");   // a number input takes it: named as the id looked up
   await page.press("#detail-id", "Enter");
   assert.equal(await waitText(page, "#detail-status", /not found|\[/), "user 1000000: not found (404)");
+  // Past 2^53: refused before anything is sent, quoting the id typed (not the one Number() rounds it to).
+  const sent = sim.log().length;
+  await page.fill("#detail-id", "9007199254740993");
+  await page.press("#detail-id", "Enter");
+  assert.equal(await waitText(page, "#detail-status", /not found|\[/),
+    "user 9007199254740993: [parse] getUser: id: not a safe integer id (got 9007199254740993)");
+  assert.equal(sim.log().length, sent);
   await assertClean(admin, { httpErrors: [404] });
 });
 
