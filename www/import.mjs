@@ -266,11 +266,14 @@ export function setupImport() {
   // before the page goes (the store is synchronous); tested by a reload mid-run in Chromium.
   window.addEventListener("pagehide", () => controller?.abort());
   // Another API (or a first connection after the file was picked): its own paused import of
-  // the file, or none; the summary says so while it still describes the file.
-  onClient(() => {
+  // the file, or none. The summary describes the file anew against it, whatever it said of the
+  // API before (a run's "paused: Resume continues ..." was about that API's saved import).
+  onClient((client) => {
     setButtons();
     const summary = $("import-summary");
-    if (current && !controller && pickedText !== null && summary.textContent === pickedText) say(summary, (pickedText = describePicked()));
+    if (current && !controller && (client !== null || (pickedText !== null && summary.textContent === pickedText))) {
+      say(summary, (pickedText = describePicked()));
+    }
   });
   // Forgets under the import's own Web Lock: a run of the file in another tab would otherwise
   // write part of its progress back, and its lease.

@@ -250,6 +250,18 @@ test("admin import: two paused imports each keep their Resume: a file imported a
   await page.click("#import-pause");
   assert.match(await waitText(page, "#import-summary", /^(paused|stopped|import of)/), /^paused: Resume continues a\.csv/);
   const sentA = posts(sim);
+  // Connected to another API (the same simulator by another name is another API to the page):
+  // its summary of the file is that API's, with nothing paused to resume there; back again, the
+  // paused import is found.
+  const baseUrl = await page.inputValue("#base-url");
+  await page.fill("#base-url", baseUrl.replace("127.0.0.1", "localhost"));
+  assert.match(await connect(page), /^connected to http:\/\/localhost:/);
+  assert.equal(await waitText(page, "#import-summary", /^a\.csv/), "a.csv: 12 records to import, 0 lines with errors");
+  assert.deepEqual([await page.isDisabled("#import-start"), await page.isDisabled("#import-resume")], [false, true]);
+  await page.fill("#base-url", baseUrl);
+  assert.match(await connect(page), /^connected to http:\/\/127\.0\.0\.1:/);
+  assert.match(await waitText(page, "#import-summary", /^a\.csv/), /A paused import of this file was found: Resume continues it\.$/);
+  assert.deepEqual([await page.isDisabled("#import-start"), await page.isDisabled("#import-resume")], [true, false]);
   // Another file, imported to the end meanwhile.
   await page.setInputFiles("#csv-file", b);
   await waitText(page, "#import-summary", /^b\.csv: 3 records/);
