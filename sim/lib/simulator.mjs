@@ -7,7 +7,7 @@ import { listUsers, getUser, upsertUser, pageOf } from "./api.mjs";
 import { handleControl } from "./control.mjs";
 import { Limiters, normRateLimit } from "./limiter.mjs";
 import { renderParticipation } from "./data.mjs";
-import { sleep, toMs } from "./util.mjs";
+import { toMs } from "./util.mjs";
 import { refuseUnknown } from "./refuse-unknown.mjs";
 
 export const DEFAULT_TOKEN =
@@ -30,6 +30,8 @@ const CONFIG_KEYS = ["perPage", "strict", "latencyMs", "rateLimit", "quirks", "t
 const OPTION_KEYS = ["host", "port", "foreignPort", "users", "seed", "now", ...CONFIG_KEYS];
 
 
+/** What a fault may hold: where it matches, how often, and each type's parameters. */
+const FAULT_KEYS = ["type", "method", "path", "page", "times", "status", "body", "headers", "ms"];
 const FAULT_TYPES = new Set(["status", "reset", "delay", "stall", "nonjson", "truncated", "foreign_next", "redirect", "unauthorized"]);
 const ACTION_TYPES = new Set(["delete", "update", "create", "anonymize", "advanceClock", "addParticipation", "changeEmail"]);
 
@@ -37,14 +39,30 @@ function clone(v) {
   return v === undefined ? undefined : JSON.parse(JSON.stringify(v));
 }
 
+/** `v` when it is a boolean; else an Error naming `what`. */
+function flag(v, what) {
+  if (typeof v !== "boolean") throw new Error(`${what} must be true or false (got ${JSON.stringify(v)})`);
+  return v;
+}
+
 export class Simulator {
   constructor(opts = {}) {
     refuseUnknown(opts, OPTION_KEYS, "simulator");
+    for (const key of ["port", "foreignPort"]) {
+      const v = opts[key];
+      // A string would make `listen` take it for a Unix socket path ("abc" -> ./abc).
+      if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 65535)) {
+        throw new Error(`simulator: ${key} must be a port number 0-65535 (got ${JSON.stringify(v)})`);
+      }
+    }
+    if (opts.host !== undefined && !(typeof opts.host === "string" && opts.host !== "")) {
+      throw new Error(`simulator: host must be a host name or address (got ${JSON.stringify(opts.host)})`);
+    }
     this.opts = opts;
     this.host = opts.host ?? "127.0.0.1";
     this.port = opts.port ?? 0;
-    this.token = opts.token ?? DEFAULT_TOKEN;
-    this.forbiddenToken = opts.forbiddenToken === undefined ? DEFAULT_FORBIDDEN_TOKEN : opts.forbiddenToken;
+    this.token = DEFAULT_TOKEN;
+    this.forbiddenToken = DEFAULT_FORBIDDEN_TOKEN;
     this.cfg = {
       perPage: 15,
       strict: false,
@@ -58,6 +76,8 @@ export class Simulator {
       latencyMs: opts.latencyMs ?? 0,
       rateLimit: opts.rateLimit ?? null,
       quirks: opts.quirks ?? {},
+      token: opts.token === undefined ? DEFAULT_TOKEN : opts.token,
+      forbiddenToken: opts.forbiddenToken === undefined ? DEFAULT_FORBIDDEN_TOKEN : opts.forbiddenToken,
     });
     this.store = new Store({ users: opts.users ?? 500, seed: opts.seed ?? 42, now: opts.now });
     this._log = [];
@@ -66,6 +86,9 @@ export class Simulator {
     this.triggers = [];
     this.faultSeq = 0;
     this.sockets = new Set();
+    // The waits of requests in flight (latencyMs, delay faults): close() ends them, so that
+    // no timer of a closed simulator keeps its process alive.
+    this.waits = new Set();
     this.url = null;
     this.origin = null;
     this.foreignUrl = null;
@@ -73,12 +96,13 @@ export class Simulator {
 
   // ================================================================ lifecycle
   async listen() {
+    if (this.server?.listening) throw new Error(`simulator: already listening at ${this.url}; close() it first`);
     const track = (server) =>
       server.on("connection", (s) => {
         this.sockets.add(s);
         s.on("close", () => this.sockets.delete(s));
       });
-    this.server = http.createServer((req, res) => this.handle(req, res).catch((e) => this._crash(res, e)));
+    this.server = http.createServer((req, res) => this.handle(req, res));
     this.foreign = http.createServer((req, res) => this.handleForeign(req, res));
     track(this.server);
     track(this.foreign);
@@ -90,8 +114,15 @@ export class Simulator {
           resolve(srv.address().port);
         });
       });
-    const port = await listen(this.server, this.port);
-    const fport = await listen(this.foreign, this.opts.foreignPort ?? 0);
+    let port, fport;
+    try {
+      port = await listen(this.server, this.port);
+      fport = await listen(this.foreign, this.opts.foreignPort ?? 0);
+    } catch (e) {
+      // The foreign port taken: the API's listener, already open, is not left behind.
+      await this.close();
+      throw e;
+    }
     const h = this.host === "0.0.0.0" || this.host === "::" ? "127.0.0.1" : this.host.includes(":") ? `[${this.host}]` : this.host;
     this.port = port;
     this.origin = `http://${h}:${port}`;
@@ -101,6 +132,8 @@ export class Simulator {
   }
 
   async close() {
+    for (const end of this.waits) end();
+    this.waits.clear();
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
     const close = (srv) =>
@@ -175,28 +208,47 @@ export class Simulator {
     return this.store.wireUser(this.store.anonymizeUser(id), this.cfg.quirks);
   }
 
+  /**
+   * Updates the configuration: all of `partial` or, when any of it is refused, none (every
+   * value is checked before anything changes).
+   */
   configure(partial = {}) {
     refuseUnknown(partial, CONFIG_KEYS, "configure");
-    const c = this.cfg;
+    const c = clone(this.cfg);
+    let { token, forbiddenToken, limiters } = this;
     if (partial.perPage !== undefined) {
       const n = Number(partial.perPage);
       if (!(Number.isInteger(n) && n >= 1)) throw new Error("perPage must be a positive integer");
       c.perPage = n;
     }
-    if (partial.strict !== undefined) c.strict = !!partial.strict;
-    if (partial.latencyMs !== undefined) c.latencyMs = Math.max(0, Number(partial.latencyMs) || 0);
+    // A string such as "false" would be truthy: only booleans.
+    if (partial.strict !== undefined) c.strict = flag(partial.strict, "strict");
+    if (partial.latencyMs !== undefined) {
+      const ms = partial.latencyMs;
+      if (!(typeof ms === "number" && Number.isFinite(ms) && ms >= 0)) throw new Error(`latencyMs must be a number of milliseconds, 0 or more (got ${JSON.stringify(ms)})`);
+      c.latencyMs = ms;
+    }
     if (partial.rateLimit !== undefined) {
       c.rateLimit = normRateLimit(partial.rateLimit);
-      this.limiters = c.rateLimit && new Limiters(c.rateLimit);
+      limiters = c.rateLimit && new Limiters(c.rateLimit);
     }
-    if (partial.quirks) {
+    if (partial.quirks !== undefined) {
+      if (partial.quirks === null || typeof partial.quirks !== "object") throw new Error("quirks must be an object of quirk names and booleans");
       for (const [k, v] of Object.entries(partial.quirks)) {
         if (!(k in DEFAULT_QUIRKS)) throw new Error(`unknown quirk ${k}`);
-        c.quirks[k] = !!v;
+        c.quirks[k] = flag(v, `quirks.${k}`);
       }
     }
-    if (partial.token !== undefined) this.token = String(partial.token);
-    if (partial.forbiddenToken !== undefined) this.forbiddenToken = partial.forbiddenToken;
+    if (partial.token !== undefined) {
+      if (!(typeof partial.token === "string" && partial.token !== "")) throw new Error(`token must be a non-empty string (got ${JSON.stringify(partial.token)})`);
+      token = partial.token;
+    }
+    if (partial.forbiddenToken !== undefined) {
+      const f = partial.forbiddenToken;
+      if (!(f === null || (typeof f === "string" && f !== ""))) throw new Error(`forbiddenToken must be a non-empty string or null (got ${JSON.stringify(f)})`);
+      forbiddenToken = f;
+    }
+    Object.assign(this, { cfg: c, token, forbiddenToken, limiters });
     return this.config();
   }
 
@@ -205,11 +257,26 @@ export class Simulator {
   }
 
   injectFault(fault = {}) {
-    if (!FAULT_TYPES.has(fault.type)) throw new Error(`unknown fault type ${fault.type}`);
+    if (!FAULT_TYPES.has(fault?.type)) throw new Error(`unknown fault type ${fault?.type}`);
+    refuseUnknown(fault, FAULT_KEYS, "injectFault");
     let times = fault.times ?? 1;
-    if (times === -1 || times === null || times === "Infinity" || times === "always") times = Infinity;
-    times = Number(times);
+    if (times === -1 || times === null || times === Infinity || times === "Infinity" || times === "always") times = Infinity;
+    else if (!(Number.isInteger(times) && times >= 1)) {
+      throw new Error(`injectFault: times must be a whole number of times, 1 or more, or "always" (got ${JSON.stringify(times)})`);
+    }
+    const whole = (key, lo, hi) => {
+      const v = fault[key];
+      if (v !== undefined && !(Number.isInteger(v) && v >= lo && v <= hi)) throw new Error(`injectFault: ${key} must be a whole number ${lo}-${hi} (got ${JSON.stringify(v)})`);
+    };
+    whole("status", 200, 599); // what an HTTP response can carry (1xx are not final answers)
+    whole("page", 1, Number.MAX_SAFE_INTEGER);
+    whole("ms", 0, 2_147_483_647); // setTimeout's longest
+    for (const key of ["method", "path"]) {
+      if (fault[key] !== undefined && fault[key] !== null && typeof fault[key] !== "string") throw new Error(`injectFault: ${key} must be a string`);
+    }
     const f = { ...fault, times, id: ++this.faultSeq };
+    // Listed (GET /__sim/faults) with "always" where JSON would write Infinity as null.
+    Object.defineProperty(f, "toJSON", { value() { return { ...this, times: this.times === Infinity ? "always" : this.times }; } });
     this.faults.push(f);
     return f.id;
   }
@@ -329,8 +396,9 @@ export class Simulator {
     res.end();
   }
 
-  _crash(res, e) {
+  _crash(res, e, entry = null) {
     if (!res.headersSent && !res.destroyed) {
+      if (entry) entry.status = 500;
       res.statusCode = 500;
       res.setHeader("Content-Type", "application/json");
       res.end(JSON.stringify({ message: "Server Error", error: String(e?.message ?? e) }));
@@ -354,12 +422,43 @@ export class Simulator {
     });
   }
 
+  /**
+   * Waits `ms` for one request: ends early when its client hangs up or the simulator closes
+   * (and its timer with it). Resolves to true when the request is still to be answered.
+   */
+  _wait(ms, req, res) {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waits.delete(done);
+        req.socket.off("close", done);
+        resolve(!(req.socket.destroyed || res.destroyed));
+      };
+      const timer = setTimeout(done, ms);
+      this.waits.add(done);
+      req.socket.once("close", done);
+    });
+  }
+
   _origin(req) {
     const host = req.headers.host;
     return host ? `http://${host}` : this.origin;
   }
 
+  /**
+   * Answers one request (what `listen()` serves, and what a server of your own mounts).
+   * Never rejects: what goes wrong while answering is a 500 `{message, error}`, logged as such.
+   */
   async handle(req, res) {
+    const request = { entry: null };
+    try {
+      await this._handle(req, res, request);
+    } catch (e) {
+      this._crash(res, e, request.entry);
+    }
+  }
+
+  async _handle(req, res, request) {
     const url = new URL(req.url, "http://sim.invalid");
     const path = url.pathname;
     this._cors(res);
@@ -382,6 +481,7 @@ export class Simulator {
         }
       : null;
     if (entry) this._log.push(entry);
+    request.entry = entry;
     const send = (status, body, headers = {}, mode = null) => {
       if (res.destroyed || res.writableEnded) return;
       let text = body === undefined || body === null ? "" : typeof body === "string" ? body : JSON.stringify(body);
@@ -407,7 +507,7 @@ export class Simulator {
     }
     if (!isV1) return send(404, { message: "Not Found." });
     const rawBody = await this._readBody(req);
-    if (this.cfg.latencyMs > 0) await sleep(this.cfg.latencyMs);
+    if (this.cfg.latencyMs > 0 && !(await this._wait(this.cfg.latencyMs, req, res))) return;
     const method = req.method;
     const page = pageOf(url.searchParams);
 
@@ -434,8 +534,7 @@ export class Simulator {
           entry.status = 0;
           return; // never respond; close() destroys the socket
         case "delay":
-          await sleep(Number(f.ms ?? 1000));
-          if (req.socket.destroyed || res.destroyed) return;
+          if (!(await this._wait(f.ms ?? 1000, req, res))) return;
           continue; // proceed normally (further faults may still match)
         case "nonjson":
           return send(200, "<html>oops</html>", { "Content-Type": "text/html" });
@@ -466,15 +565,19 @@ export class Simulator {
     }
 
     let result;
-    if (path === "/v1/users") {
-      if (method === "GET") {
-        this._runTriggers(path, page);
+    // Laravel's router: a trailing slash names the same route, and HEAD is answered as GET is
+    // (Node sends no body for HEAD).
+    const route = path.length > 4 && path.endsWith("/") ? path.slice(0, -1) : path;
+    const read = method === "GET" || method === "HEAD";
+    if (route === "/v1/users") {
+      if (read) {
+        this._runTriggers(route, page);
         result = listUsers(this, url, this._origin(req), { page, foreignNext: mode === "foreign_next" });
       } else if (method === "POST") result = upsertUser(this, rawBody);
       else result = { status: 405, body: { message: `The ${method} method is not supported for this route. Supported methods: GET, HEAD, POST.` } };
     } else {
-      const m = /^\/v1\/users\/([^/]+)\/?$/.exec(path);
-      if (m && method === "GET") result = getUser(this, decodeURIComponent(m[1]));
+      const m = /^\/v1\/users\/([^/]+)$/.exec(route);
+      if (m && read) result = getUser(this, decodeURIComponent(m[1]));
       else if (m) result = { status: 405, body: { message: `The ${method} method is not supported for this route. Supported methods: GET, HEAD.` } };
       else result = { status: 404, body: { message: "Resource not found." } };
     }
@@ -492,6 +595,7 @@ export class Simulator {
       time: Date.now(),
       t: performance.now(),
       authorization: req.headers.authorization !== undefined,
+      userAgent: req.headers["user-agent"] ?? null,
     };
     this._foreignLog.push(entry);
     req.resume();

@@ -131,3 +131,20 @@ test("sim prints its own token even when VOMO_TOKEN (from an earlier sim) is tha
   second.child.kill("SIGINT");
   await second.done;
 });
+
+test("vomo-users sim --latency 600000, stopped (SIGTERM) while a request waits out its latency: it exits 0 at once, not when the wait's timer fires", async (t) => {
+  const run = start(["sim", "--port", "0", "--users", "3", "--latency", "600000"]);
+  t.after(() => run.child.kill("SIGKILL"));
+  await run.waitFor("stdout", /\n/);
+  const { url, token } = JSON.parse(run.stdout);
+  const waiting = fetch(`${url}/users`, { headers: { Authorization: `Bearer ${token}` } }).then((r) => r.status, (e) => e.cause?.code ?? e.name);
+  // The request has arrived (the simulator logs it before its latency): the control API says so.
+  for (let i = 0; i < 200; i++) {
+    const log = await (await fetch(`${new URL(url).origin}/__sim/log`)).json();
+    if (log.length) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  run.child.kill("SIGTERM");
+  assert.equal((await run.done).code, 0, "exited (else the test runner's timeout ends it, minutes before the 10-minute timer)");
+  assert.notEqual(await waiting, 200);
+});
