@@ -478,7 +478,18 @@ export interface ImportRosterRunOptions extends CallOptions {
   mappingLease?: boolean;
 }
 
-export interface ImportedUser { externalId: string | null; email: string; user: User }
+export interface ImportedUser {
+  externalId: string | null;
+  email: string;
+  user: User;
+  /**
+   * An update that may be this import's own create whose answer was lost: the upsert was sent
+   * again after an attempt that may have reached the server (a retry after a timeout, or a
+   * record an earlier run with the key sent without an answer or was cut off after sending).
+   * VOMO has one user for the email either way. Always false for a created one.
+   */
+  uncertain: boolean;
+}
 export interface ImportFailure {
   /** The record's position in the `records` given to importRoster. */
   index: number;

@@ -137,6 +137,13 @@ pub struct ImportedUser {
     pub email: String,
     /// The user as the server returned it.
     pub user: User,
+    /// An update that may be this import's own create, whose answer was lost: the upsert was
+    /// sent again after an attempt that may have reached the server (a retry after a timeout
+    /// or a dropped connection), or the record was sent again after an earlier run with this
+    /// key was cut off before it saved (see docs/import.md, "Settled and unsettled records").
+    /// VOMO has one user for the email either way; only `created` or `updated` is unsure.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub uncertain: bool,
 }
 
 /// A record that failed: for good (a 422, or refused before sending), or in this run only (an
@@ -201,6 +208,8 @@ struct SettledWire {
     vomo_user_id: Option<UserId>,
     old_email: Option<String>,
     new_email: Option<String>,
+    #[serde(default)]
+    uncertain: bool,
 }
 
 impl<'de> Deserialize<'de> for Settled {
@@ -211,7 +220,12 @@ impl<'de> Deserialize<'de> for Settled {
             v.ok_or_else(|| E::missing_field(name))
         }
         let imported = |w: SettledWire| -> std::result::Result<ImportedUser, D::Error> {
-            Ok(ImportedUser { external_id: w.external_id, email: need(w.email, "email")?, user: need(w.user, "user")? })
+            Ok(ImportedUser {
+                external_id: w.external_id,
+                email: need(w.email, "email")?,
+                user: need(w.user, "user")?,
+                uncertain: w.uncertain,
+            })
         };
         match w.outcome.as_str() {
             "created" => imported(w).map(Settled::Created),
@@ -512,7 +526,7 @@ async fn forget_progress<S: Store>(store: &S, base: &str) -> Result<bool> {
     let snapshot = store.get(base).await?.is_some_and(|t| !t.is_empty());
     if !header.as_ref().is_some_and(|h| h.forgetting) && (text.is_some() || snapshot) {
         let segments = header.as_ref().map(|h| h.segments.clone()).unwrap_or_default();
-        let marked = LogHeader { v: crate::store::STATE_VERSION, segments, api: None, forgetting: true };
+        let marked = LogHeader { v: crate::store::STATE_VERSION, segments, api: None, forgetting: true, running: None };
         store.set(&header_key, &serde_json::to_string(&marked).unwrap_or_default()).await?;
     }
     let mut removal = LogRemoval::open(store, format!("{base}/")).await?;
@@ -632,12 +646,21 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
     let mut outcome: Result<()> = Ok(());
     let mut counts = [0usize; 4]; // created, updated, failed, email changed
     let mut unanswered_in_a_row = 0usize;
+    // What the earlier run of this key may have sent (`RunMark`), and its sends after its mark.
+    let earlier = progress.as_ref().and_then(|p| p.earlier);
+    let mut window = earlier.map_or(0, |m| m.every);
+    let every = options.checkpoint_every.max(1);
+    let mut unanswered = false;
+    let mut through = 0usize;
     let (mapped, left) = match options.mapping {
         Some(mapping) => {
             read_mapping(mapping, records, &keys, &saved, &mut Steps { client, call, store: options.store, leases: &mut *leases }).await?
         }
         None => (Vec::new(), HashMap::new()),
     };
+    if let (Some(p), true) = (progress.as_mut(), to_send.first().is_some_and(|&n| n > 0)) {
+        p.begin(every).await?;
+    }
     for ((index, record), k) in records.iter().enumerate().zip(&keys) {
         let (id, email) = (&k.key, &k.email);
         let failed = |e: &VomoError| {
@@ -662,15 +685,19 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
                 }
                 other => other?,
             }
+            let sent_before = earlier.is_some_and(|m| m.may_have_sent(index, &mut window));
             let requests = client.stats().requests;
             let seen = Seen { previous: mapped.get(index).and_then(Option::as_ref), left: &left };
             let result = import_one(client, record, email.as_deref(), seen, options.mapping, call).await;
             let answered = client.stats().requests > requests;
             sent += usize::from(answered);
-            let (settled, unsettled) = match result {
+            through = index + 1;
+            let (mut settled, unsettled) = match result {
                 Err(e) => {
                     // The mapping's set failed after the upsert went through: the import
-                    // stops, and the record is sent again by the rerun.
+                    // stops, and the record is sent again by the rerun (whose answer to it
+                    // may be this one's create).
+                    unanswered = true;
                     outcome = Err(e);
                     break;
                 }
@@ -687,6 +714,7 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
                     }
                     Failure::Unanswered => {
                         unanswered_in_a_row += 1;
+                        unanswered = true;
                         if unanswered_in_a_row >= options.max_consecutive_failures.max(1) {
                             outcome = Err(outage(e, unanswered_in_a_row));
                             break;
@@ -699,6 +727,10 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
                     }
                 },
             };
+            if let (Settled::Updated(u), true) = (&mut settled, sent_before) {
+                u.uncertain = true;
+            }
+            unanswered |= unsettled;
             if !unsettled && kept(&settled, record) {
                 settle(&mut saved, &mut progress, id, settled);
             } else {
@@ -711,13 +743,15 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
                 }
             }
             since_save += 1;
-            if since_save >= options.checkpoint_every.max(1) {
+            if since_save >= every {
                 if let Some(p) = progress.as_mut() {
+                    p.mark(index + 1, every, window, unanswered);
                     p.save(&saved).await?;
                 }
                 since_save = 0;
             }
         }
+        through = index + 1;
         match outcome_of(&saved, &unsaved, index, k) {
             Some(Settled::Created(_)) => counts[0] += 1,
             Some(Settled::Updated(_)) => counts[1] += 1,
@@ -741,6 +775,7 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
         });
     }
     if let Some(p) = progress.as_mut() {
+        p.mark(through, 0, window, unanswered);
         // The key's lease guards the progress (the mapping's, if held, was kept before each record).
         if let (Some(l), Some(store), true) = (leases.first_mut(), options.store, p.needs_save()) {
             l.check(store, client.runtime().now_ms(), client.runtime().monotonic_ms()).await?;
@@ -784,6 +819,13 @@ struct ProgressLog<'a, S: Store> {
     api: String,
     /// The header records no API or another one taken over: written at the next save.
     rebind: bool,
+    /// What the header says of the runs so far (`LogHeader::running`): as loaded, the earlier
+    /// run's; from this run's first send, this run's.
+    running: Option<RunMark>,
+    /// The earlier run's, as loaded (what this run's answers are judged by).
+    earlier: Option<RunMark>,
+    /// `running` changed since the header was last written.
+    header_stale: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -796,6 +838,35 @@ struct LogHeader {
     /// A forget has begun (`forget_progress`): the progress is gone, whatever else is left.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     forgetting: bool,
+    /// What the records not settled may have been sent already (see [`RunMark`]); absent when
+    /// the last run ended with its last save and every record it sent was answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    running: Option<RunMark>,
+}
+
+/// How far a run of an import went, for the next run of its key: every record before roster
+/// position `through` was handled, so one of them that is not settled was sent without an
+/// answer (a timeout, a dropped connection, an outage), and after `through` up to `every` more
+/// may have been sent before the run was cut off (a crash, a save that failed: its saves come
+/// every `every` records). Such a record is sent again, and an `updated` answer to it may be
+/// that earlier attempt's create: it is `uncertain` (docs/import.md).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct RunMark {
+    through: usize,
+    every: usize,
+}
+
+impl RunMark {
+    /// Whether the record at `index`, not settled, may have been sent by that run; `window`
+    /// counts the sends after `through` (the caller's, from `every` down).
+    fn may_have_sent(&self, index: usize, window: &mut usize) -> bool {
+        if index < self.through {
+            return true;
+        }
+        let inside = *window > 0;
+        *window = window.saturating_sub(1);
+        inside
+    }
 }
 
 impl<'a, S: Store> ProgressLog<'a, S> {
@@ -815,7 +886,8 @@ impl<'a, S: Store> ProgressLog<'a, S> {
             base_bytes = text.len();
         }
         let header_key = format!("{key}/log");
-        let (index, bound) = read_header(store, key).await?.map_or((LogIndex::default(), None), |h| (h.segments, h.api));
+        let (index, bound, running) =
+            read_header(store, key).await?.map_or((LogIndex::default(), None, None), |h| (h.segments, h.api, h.running));
         let binding = bound_api::check(bound.as_deref(), api, previous).map_err(|bound| {
             VomoError::invalid_input(format!(
                 "importRoster: the store holds the progress of the import {name:?} for the API at {bound}, and this client's baseUrl is {api}: \
@@ -829,12 +901,56 @@ impl<'a, S: Store> ProgressLog<'a, S> {
             saved.settled.extend(settled);
         }
         let rebind = binding == Binding::Rebind;
-        Ok(ProgressLog { store, key: key.to_string(), base_bytes, log, unsaved: BTreeMap::new(), api: api.to_string(), rebind })
+        Ok(ProgressLog {
+            store,
+            key: key.to_string(),
+            base_bytes,
+            log,
+            unsaved: BTreeMap::new(),
+            api: api.to_string(),
+            rebind,
+            running,
+            earlier: running,
+            header_stale: false,
+        })
+    }
+
+    /// Before this run's first send: the header says a run that saves every `every` records
+    /// is under way from the roster's start (the earlier run's mark stands until this run's
+    /// first save, if that run was cut off).
+    async fn begin(&mut self, every: usize) -> Result<()> {
+        self.running = Some(self.earlier.unwrap_or(RunMark { through: 0, every }));
+        self.header_stale = true;
+        self.write_header(self.log.index()).await
+    }
+
+    /// Before a save: this run has handled every record before roster position `through`,
+    /// may send `every` more before its next save (0 at its last), and has `window` sends
+    /// left of the earlier run's mark; `unanswered`: a record it sent got no answer. The mark
+    /// the next run judges by covers this run's and what is left of the earlier run's.
+    fn mark(&mut self, through: usize, every: usize, window: usize, unanswered: bool) {
+        let behind = self.earlier.is_some_and(|e| through < e.through);
+        let through = self.earlier.map_or(through, |e| through.max(e.through));
+        let every = every.max(window);
+        let mark = (every > 0 || unanswered || behind).then_some(RunMark { through, every });
+        if mark != self.running {
+            self.running = mark;
+            self.header_stale = true;
+        }
+    }
+
+    async fn write_header(&mut self, segments: LogIndex) -> Result<()> {
+        let header =
+            LogHeader { v: crate::store::STATE_VERSION, segments, api: Some(self.api.clone()), forgetting: false, running: self.running };
+        self.store.set(&format!("{}/log", self.key), &serde_json::to_string(&header).unwrap_or_default()).await?;
+        self.rebind = false;
+        self.header_stale = false;
+        Ok(())
     }
 
     /// Whether a save would write anything.
     fn needs_save(&self) -> bool {
-        !self.unsaved.is_empty() || self.rebind
+        !self.unsaved.is_empty() || self.rebind || self.header_stale
     }
 
     /// Makes every record settled so far durable; writes about what settled since the last save.
@@ -856,11 +972,8 @@ impl<'a, S: Store> ProgressLog<'a, S> {
                 self.log.append(self.store, &text).await?
             }
         };
-        if next.index() != self.log.index() || self.rebind {
-            let header =
-                LogHeader { v: crate::store::STATE_VERSION, segments: next.index(), api: Some(self.api.clone()), forgetting: false };
-            self.store.set(&format!("{}/log", self.key), &serde_json::to_string(&header).unwrap_or_default()).await?;
-            self.rebind = false;
+        if next.index() != self.log.index() || self.rebind || self.header_stale {
+            self.write_header(next.index()).await?;
         }
         let previous = std::mem::replace(&mut self.log, next);
         self.log.committed(self.store, &previous).await;
@@ -1005,7 +1118,10 @@ async fn import_one<R: Runtime, M: Mapping>(
     if let (Some(mapping), Some(xid)) = (mapping, external_id) {
         mapping.set(xid, &MappedUser { vomo_user_id: outcome.user.id, email: email.to_string() }).await?;
     }
-    let imported = ImportedUser { external_id: record.external_id.clone(), email: email.to_string(), user: outcome.user };
+    // A 201 is this request's own create; a 200 after an attempt that may have reached the
+    // server may be that attempt's.
+    let uncertain = outcome.uncertain && !outcome.created;
+    let imported = ImportedUser { external_id: record.external_id.clone(), email: email.to_string(), user: outcome.user, uncertain };
     Ok(Ok(if outcome.created { Settled::Created(imported) } else { Settled::Updated(imported) }))
 }
 
@@ -1267,6 +1383,7 @@ mod tests {
                 segments: LogIndex::default(),
                 api: api.map(String::from),
                 forgetting: false,
+                running: None,
             })
             .unwrap()
         };
@@ -1335,7 +1452,7 @@ mod tests {
             "userStatus": null, "membershipStatus": "ACTIVE", "membershipRole": null
         }))
         .unwrap_or_else(|e| panic!("fixture user: {e}"));
-        let imported = ImportedUser { external_id: Some("x".into()), email: "a@b.org".into(), user };
+        let imported = ImportedUser { external_id: Some("x".into()), email: "a@b.org".into(), user, uncertain: false };
         let failed = FailedRecord {
             index: 0,
             external_id: None,

@@ -112,7 +112,8 @@ function showResults(result, records, lineErrors) {
     ...result.emailChanged.map((x) => () => row(["email changed (not sent; review)", lineOf({ ...x, email: x.newEmail }), x.externalId,
       `${x.oldEmail} -> ${x.newEmail}`, `#${x.vomoUserId}`])),
     ...result.created.map((x) => () => row(["created", lineOf(x), x.externalId, x.email, `#${x.user.id}`])),
-    ...result.updated.map((x) => () => row(["updated", lineOf(x), x.externalId, x.email, `#${x.user.id}`])),
+    // "updated?": an update that may be this import's own create, whose answer was lost.
+    ...result.updated.map((x) => () => row([x.uncertain ? "updated?" : "updated", lineOf(x), x.externalId, x.email, `#${x.user.id}`])),
   ];
   fillTable($("import-results"), items, (make) => make(), 5, "results (the failed rows are all in the download)");
 
@@ -175,7 +176,9 @@ async function importHere() {
       store: progressStore(scope), key, checkpointEvery: 10, onProgress: (p) => showProgress(p), signal: mine.signal });
     showResults(result, parsed.records, parsed.errors);
     const retryable = result.failed.filter((f) => f.error.retryable).length;
-    say(summary, `import of ${fileName} finished: ${result.created.length} created, ${result.updated.length} updated, ` +
+    const unsure = result.updated.filter((u) => u.uncertain).length;
+    say(summary, `import of ${fileName} finished: ${result.created.length} created, ${result.updated.length} updated` +
+      `${unsure ? ` (${unsure} of them maybe created by this import: sent again after an answer was lost)` : ""}, ` +
       `${result.failed.length} failed${retryable ? ` (${retryable} retryable: Resume to resend them)` : ""}, ` +
       `${result.emailChanged.length} email changes to review`);
     if (retryable) writeResume(key, { fileName, state: "paused" }, scope);

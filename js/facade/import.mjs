@@ -47,6 +47,8 @@ export function makeImport(glue) {
       if (guard) mappingsInUse.delete(mapping);
     }
     const result = JSON.parse(text);
+    // The core writes `uncertain` only when true (as it saves the outcome in the store).
+    for (const u of [...result.created, ...result.updated]) u.uncertain = u.uncertain === true;
     for (const f of result.failed) {
       f.error = errorFromInfo(f.error);
     }

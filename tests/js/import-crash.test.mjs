@@ -37,7 +37,7 @@ test("importRoster: after a death at each set of a run whose progress spans 100 
   for (let k = 0; ; k++) {
     const saved = new MemoryStore();
     const dying = dyingStore(saved, k);
-    sim.clearLog();
+    sim.reset({ users: 5, seed: 9 }); // a world without the users of the rounds before
     const first = await importRoster(client, records, options(dying)).then(() => "done", (e) => e);
     const largest = Math.max(0, ...saved.keys().map((key) => Buffer.byteLength(saved.get(key))));
     assert.ok(largest <= 100 * 1024, `a stored value holds ${largest} bytes`);
@@ -53,6 +53,11 @@ test("importRoster: after a death at each set of a run whose progress spans 100 
       return importRoster(client, records, options(saved));
     });
     assert.equal(rerun.created.length + rerun.updated.length, 450, `death after set ${k}`);
+    // Every record is a new user: an `updated` answer is the first run's create, sent again
+    // because the first run died before it saved it. Each says it may be (uncertain).
+    assert.deepEqual(rerun.updated.filter((u) => u.uncertain !== true).map((u) => u.email), [],
+      `death after set ${k}: an update that is the dead run's own create is marked uncertain`);
+    assert.equal(rerun.created.filter((u) => u.uncertain !== false).length, 0, "a create is never uncertain");
     if (posts(sim) < 450) resumed++;
     checked++;
     if (first === "done" && !dying.died) {
@@ -64,4 +69,37 @@ test("importRoster: after a death at each set of a run whose progress spans 100 
   }
   assert.ok(checked >= 4 && resumed >= 2, `only ${checked} death points, ${resumed} reruns resumed from saved progress`);
   assert.ok(diedHolding >= checked / 2, `a run that died mid-way held its lease (${diedHolding} of ${checked})`);
+});
+
+test("importRoster: an update answered to a retried upsert (the first attempt timed out, and may have reached the server) is marked uncertain; one sent once is not", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 5, seed: 9, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 1000, timeoutMs: 300 });
+  const [a, b] = sim.listAll();
+  const roster = [a, b].map((u) => ({ firstName: "Re", lastName: "Sent", email: u.email }));
+  sim.injectFault({ method: "POST", path: "/v1/users", type: "stall", times: 1 });
+  const r = await importRoster(client, roster, {});
+  assert.deepEqual(r.updated.map((u) => [u.email, u.uncertain]), [[a.email, true], [b.email, false]]);
+  assert.equal(sim.log().filter((e) => e.method === "POST").length, 3, "the first one sent twice");
+});
+
+test("importRoster: after a run that stopped with records unanswered (an outage), the rerun's updates of them are marked uncertain, and later records' are not", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 12, seed: 9, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 1000, maxRetries: 0 });
+  // Every record names an existing user: each answer is an update.
+  const roster = sim.listAll().map((u) => ({ firstName: "Up", lastName: "Dated", email: u.email }));
+  const store = new MemoryStore();
+  const options = { store, key: "outage", checkpointEvery: 4, maxConsecutiveFailures: 3 };
+  // The records from the 6th on get no answer (5 answered), until the third in a row stops the run.
+  let answered = 0;
+  const run1 = await importRoster(client, roster, { ...options, onProgress: (p) => {
+    if (p.done === 5 && answered++ === 0) sim.injectFault({ method: "POST", path: "/v1/users", type: "reset", times: "always" });
+  } }).then(() => null, (e) => e);
+  assert.match(run1?.message ?? "", /stopped after 3 records in a row/);
+  sim.clearFaults();
+  const run2 = await importRoster(client, roster, options);
+  const flagged = run2.updated.filter((u) => u.uncertain).map((u) => u.email);
+  assert.deepEqual(flagged, roster.slice(5, 8).map((r) => r.email), "the three unanswered ones, and only them");
+  assert.equal(run2.updated.length, 12);
 });
