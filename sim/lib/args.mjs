@@ -85,12 +85,12 @@ export function simulatorOptions(values) {
   if (values.latency !== undefined) o.latencyMs = number("latency", values.latency);
   if (values.strict) o.strict = true;
   if (values.now !== undefined) {
-    try {
-      toMs(values.now, "--now");
-    } catch {
-      throw new SimulatorArgsError(`--now: not an ISO-8601 date or timestamp: ${JSON.stringify(values.now)} (e.g. 2025-01-31 or 2025-01-31T09:00:00Z, or milliseconds since 1970)`);
-    }
     o.now = /^\d+$/.test(values.now) ? Number(values.now) : values.now;
+    try {
+      toMs(o.now, "--now");
+    } catch {
+      throw new SimulatorArgsError(`--now: not an ISO-8601 date or timestamp: ${JSON.stringify(values.now)} (e.g. 2025-01-31, 2025-01-31T09:00:00Z or 2025-01-31T09:00:00+02:00, or milliseconds since 1970)`);
+    }
   }
   if (values.rps !== undefined) {
     const rps = number("rps", values.rps);

@@ -105,20 +105,37 @@ export function parseDateFilter(s, isBefore) {
   return ms === null ? null : toSecond(ms);
 }
 
-/** Accept ms (number) or an ISO string (or a Date); returns ms or null. Throws on garbage. */
-export function toMs(v, what = "time") {
-  if (v === null || v === undefined) return null;
-  if (v instanceof Date) return v.getTime();
-  if (typeof v === "number" && Number.isFinite(v)) return v;
-  if (typeof v === "string") {
-    if (/^\d+$/.test(v)) return Number(v);
-    if (isIsoDate(v)) return Date.parse(v + "T00:00:00Z");
-    const ms = parseTimestamp(v);
-    if (ms !== null) return ms;
-    const p = Date.parse(v);
-    if (!Number.isNaN(p)) return p;
+/** A value as a refusal quotes it: strings and objects as JSON, anything else as String() does. */
+export function shown(v) {
+  if (typeof v === "string" || (typeof v === "object" && v !== null)) {
+    try {
+      return JSON.stringify(v);
+    } catch {
+      // a cycle or a BigInt inside: String() below
+    }
   }
-  throw new Error(`invalid ${what}: ${JSON.stringify(v)}`);
+  return String(v);
+}
+
+// A time the simulator is given (its clock, a stored stamp). Date.parse used to take the rest,
+// so "2026-02-30" became March 2 and "Feb 3 2026" was read in the machine's own time zone.
+const TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
+const MAX_MS = 8.64e15; // the range of a Date (a time past it cannot be written on the wire)
+
+/**
+ * ms since 1970 (a safe integer), an ISO-8601 date-time with Z or an offset, or a plain
+ * YYYY-MM-DD (00:00:00 UTC), on a real calendar date -> ms. Anything else throws an Error with
+ * status 400 naming `what` and the value.
+ */
+export function toMs(v, what = "time") {
+  let ms = null;
+  if (typeof v === "number" && Number.isSafeInteger(v)) ms = v;
+  else if (isIsoDate(v)) ms = Date.parse(v + "T00:00:00Z");
+  else if (typeof v === "string" && TIME_RE.test(v)) ms = parseTimestamp(v);
+  if (ms !== null && Math.abs(ms) <= MAX_MS) return ms;
+  const e = new Error(`${what}: expected milliseconds since 1970 or an ISO-8601 date-time with Z or an offset (e.g. "2026-01-31T09:00:00Z" or "2026-01-31"), got ${shown(v)}`);
+  e.status = 400;
+  throw e;
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

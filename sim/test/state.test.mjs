@@ -231,3 +231,31 @@ test("before listen(): url, origin and foreignUrl are null, in info() too (it sa
     await sim.close();
   }
 });
+
+test("clock: a time is ms or an ISO-8601 date-time with Z or an offset (or a plain date) on a real calendar day; anything else is refused (400) naming it, in code, over HTTP and on the command line", async () => {
+  const { parseSimulatorArgs } = await import("../index.mjs");
+  const s = await startSimulator({ users: 2, now: "2026-01-01T00:00:00Z" });
+  try {
+    // Date.parse used to take these: Feb 30 as March 2, "Feb 3 2026" in the machine's time zone.
+    for (const bad of ["2026-02-30", "2026-02-30T00:00:00Z", "2025-02-29T12:00:00+01:00", "Feb 3 2026", "2026-02-03T10:00:00",
+      "2026-02-03 10:00:00Z", "1767225600000", "", 1.5, Infinity, 2 ** 53, null]) {
+      const got = typeof bad === "string" ? JSON.stringify(bad) : String(bad);
+      assert.throws(() => s.setClock(bad), (e) => e.status === 400 && e.message.startsWith("clock: expected milliseconds since 1970 or an ISO-8601 date-time") &&
+        e.message.endsWith(`got ${got}`), `setClock(${got})`);
+      const r = await fetch(`${s.origin}/__sim/clock`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ now: bad }) });
+      assert.equal(r.status, 400, `POST /__sim/clock ${got}`);
+      assert.ok((await r.json()).message.endsWith(`got ${typeof bad === "number" && !Number.isFinite(bad) ? "null" : got}`));
+    }
+    assert.equal(s.now(), Date.parse("2026-01-01T00:00:00Z"), "no refusal moved the clock");
+    assert.throws(() => createSimulator({ now: "2026-02-30T00:00:00Z" }), /^Error: now: expected .* got "2026-02-30T00:00:00Z"$/);
+    assert.throws(() => parseSimulatorArgs(["--now", "2026-02-30"]), /^SimulatorArgsError: --now: not an ISO-8601 date or timestamp: "2026-02-30"/);
+    assert.throws(() => parseSimulatorArgs(["--now", "Feb 3 2026"]), /^SimulatorArgsError: --now: not an ISO-8601 date or timestamp: "Feb 3 2026"/);
+    assert.equal(parseSimulatorArgs(["--now", "1767225600000"]).options.now, 1767225600000);
+    for (const [good, iso] of [["2028-02-29T00:00:00Z", "2028-02-29T00:00:00.000Z"], ["2026-02-28T23:30:00-01:00", "2026-03-01T00:30:00.000Z"],
+      ["2026-03-01T05:30:00.250+05:30", "2026-03-01T00:00:00.250Z"], ["2026-03-01", "2026-03-01T00:00:00.000Z"], [1767225600000, "2026-01-01T00:00:00.000Z"]]) {
+      assert.equal(new Date(s.setClock(good)).toISOString(), iso, String(good));
+    }
+  } finally {
+    await s.close();
+  }
+});
