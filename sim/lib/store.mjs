@@ -3,7 +3,10 @@ import {
   generateUsers, generateParticipations, generateProfileFields, renderUser, renderParticipation,
   fakeProfile,
 } from "./data.mjs";
-import { rng, hash, toSecond, toMs, formFor, isIsoDate } from "./util.mjs";
+import { rng, hash, toSecond, toMs, formFor, isIsoDate, seedBits, shown } from "./util.mjs";
+
+/** A refusal of the caller's input: the control API answers it with 400 {message}. */
+const refuse = (message) => Object.assign(new Error(message), { status: 400 });
 
 const USER_FIELDS = ["first_name", "last_name", "email", "address", "phone", "birthday", "gender",
   "user_status", "membership_status", "membership_role"];
@@ -39,8 +42,14 @@ export class Store {
 
   // ------------------------------------------------------------------ data
   reset({ users, seed } = {}) {
-    if (users !== undefined) this.count = Math.max(0, Number(users) | 0);
-    if (seed !== undefined) this.seed = Number(seed) | 0;
+    // Checked, not coerced: Number(x) | 0 made the seeds 2^32, 1.9 and "abc" into 0, 1 and 0,
+    // and users "ten" or -3 into an empty simulator.
+    if (users !== undefined && !(Number.isSafeInteger(users) && users >= 0)) {
+      throw refuse(`users: expected a non-negative integer, got ${shown(users)}`);
+    }
+    if (seed !== undefined && !Number.isSafeInteger(seed)) throw refuse(`seed: expected a safe integer, got ${shown(seed)}`);
+    if (users !== undefined) this.count = users;
+    if (seed !== undefined) this.seed = seedBits(seed); // the generator's 32 bits
     this.anchor = toSecond(this.now());
     this.users = generateUsers(this.count, this.seed, this.anchor);
     this.byId = new Map(this.users.map((u) => [u.id, u]));

@@ -28,6 +28,18 @@ export function hash(...parts) {
   return h >>> 0;
 }
 
+/**
+ * A seed (any safe integer) as the 32 bits the generator takes. 0..2^32-1 are taken as they are
+ * (so the data a seed gave stays the same), any other safe integer is hashed from its two 32-bit
+ * halves: 2^32 and -1 no longer give the data of 0 and 2^32-1. (Two seeds can still meet in 32
+ * bits, one pair in about four billion.)
+ */
+export function seedBits(seed) {
+  if (seed >= 0 && seed < 2 ** 32) return seed;
+  const hi = Math.floor(seed / 2 ** 32);
+  return hash(seed - hi * 2 ** 32, hi);
+}
+
 export const pick = (r, arr) => arr[Math.floor(r() * arr.length)];
 export const int = (r, lo, hi) => lo + Math.floor(r() * (hi - lo + 1));
 export const pad = (n, w = 2) => String(n).padStart(w, "0");

@@ -259,3 +259,41 @@ test("clock: a time is ms or an ISO-8601 date-time with Z or an offset (or a pla
     await s.close();
   }
 });
+
+test("reset: seed and users are checked, not cut to 32 bits; a seed past 32 bits gives data of its own; a refusal (400, naming the option) keeps the data", async () => {
+  const emails = (s) => s.listAll().map((u) => u.email).join();
+  const at = (seed) => createSimulator({ users: 5, seed, now: "2026-01-01T00:00:00Z" });
+  const seeds = [0, 1, 2 ** 31 + 5, 2 ** 32, 2 ** 32 + 1, -1, 2 ** 53 - 1, -(2 ** 53 - 1)];
+  assert.equal(new Set(seeds.map((seed) => emails(at(seed)))).size, seeds.length, "every seed its own data");
+  // Seeds 0..2^32-1 keep the data they gave before (the project's tests pin data by seed): taken before the change.
+  for (const [seed, first3] of [
+    [0, "margaret.flores1004@example.com,harvey.johnson1006@example.com,charles.moore1007@example.org"],
+    [42, "kimberly.baker1001@example.org,joseph.king1004@example.net,steven.robinson1005@volunteers.example"],
+    [2 ** 31 + 5, "priya.kowalski1001@mail.example,paul.jackson1002@mail.example,rebecca.white1003@example.com"],
+    [2 ** 32 - 1, "selina.martinez1001@example.net,olufemi.obrien1002@example.org,thomas.rodriguez1003@mail.example"],
+  ]) {
+    assert.equal(emails(createSimulator({ users: 3, seed, now: "2026-01-01T00:00:00Z" })), first3, `seed ${seed}`);
+  }
+  for (const [opts, message] of [
+    [{ seed: 1.9 }, 'seed: expected a safe integer, got 1.9'], [{ seed: "abc" }, 'seed: expected a safe integer, got "abc"'],
+    [{ seed: 2 ** 53 }, "seed: expected a safe integer, got 9007199254740992"], [{ seed: NaN }, "seed: expected a safe integer, got NaN"],
+    [{ users: "ten" }, 'users: expected a non-negative integer, got "ten"'], [{ users: -3 }, "users: expected a non-negative integer, got -3"],
+    [{ users: 2.5 }, "users: expected a non-negative integer, got 2.5"], [{ users: null }, "users: expected a non-negative integer, got null"],
+  ]) {
+    if (opts.users !== null) assert.throws(() => createSimulator(opts), (e) => e.status === 400 && e.message === message, message);
+    const s = at(3);
+    const before = emails(s);
+    assert.throws(() => s.reset(opts), (e) => e.status === 400 && e.message === message, message);
+    assert.equal(emails(s), before, `${message}: data kept`);
+  }
+  const s = await startSimulator({ users: 4, seed: 3 });
+  try {
+    const before = emails(s);
+    const r = await fetch(`${s.origin}/__sim/reset`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ users: "lots" }) });
+    assert.equal(r.status, 400);
+    assert.deepEqual(await r.json(), { message: 'users: expected a non-negative integer, got "lots"' });
+    assert.equal(emails(s), before);
+  } finally {
+    await s.close();
+  }
+});
