@@ -197,7 +197,11 @@ export function generateParticipations(user, seed, anchorNow) {
     seen.add(idx);
     const pd = projectDate(seed, idx, anchorNow);
     const past = pd.start + pd.hours * 3600000 < anchorNow;
-    const signed = toSecond(Math.max(user.genCreated, pd.start - int(r, 1, 21) * DAY - int(r, 0, 86399) * 1000));
+    // Signed up 1-21 days before the shift; for a shift that far ahead, as long before the clock
+    // (a sign-up after the clock was one from the future), and never before the user existed.
+    const ago = int(r, 1, 21) * DAY + int(r, 0, 86399) * 1000;
+    const at = pd.start - ago <= anchorNow ? pd.start - ago : anchorNow - ago;
+    const signed = toSecond(Math.max(user.genCreated, at));
     const checkIn = past ? toSecond(pd.start + int(r, -15, 10) * 60000 + int(r, 0, 59) * 1000) : null;
     out.push({
       project_id: pd.project_id,

@@ -297,3 +297,17 @@ test("reset: seed and users are checked, not cut to 32 bits; a seed past 32 bits
     await s.close();
   }
 });
+
+test("seeded data: nobody signed up after the clock, nor before they were created (105 of seed 42's sign-ups were in the future)", () => {
+  const s = createSimulator({ users: 500, seed: 42, now: "2026-01-01T00:00:00Z" });
+  let n = 0;
+  for (const u of s.listAll()) {
+    for (const p of s.getUser(u.id).participations) {
+      const t = Date.parse(p.signed_up_at);
+      assert.ok(t <= s.now(), `#${u.id} signed up for ${p.project_date_id} at ${p.signed_up_at}, after the clock`);
+      assert.ok(t >= Date.parse(u.created_at), `#${u.id} signed up before it was created`);
+      n++;
+    }
+  }
+  assert.ok(n > 1000, `${n} participations`);
+});
