@@ -8,8 +8,57 @@ import { rng, hash, toSecond, toMs, formFor, isIsoDate, seedBits, shown } from "
 /** A refusal of the caller's input: the control API answers it with 400 {message}. */
 const refuse = (message) => Object.assign(new Error(message), { status: 400 });
 
-const USER_FIELDS = ["first_name", "last_name", "email", "address", "phone", "birthday", "gender",
-  "user_status", "membership_status", "membership_role"];
+// ------------------------------------------------------------------ what a control call takes
+// Each field with the type the simulator keeps it as. Values used to be stored as given, so a
+// first_name of 42 or null broke every name_like list after it (500s). A call's input is now
+// checked whole, then applied: a refusal names the field and what it got, and writes nothing.
+
+const isText = (v) => typeof v === "string" && v !== "";
+const isString = (v) => typeof v === "string";
+const orNull = (ok) => (v) => v === null || ok(v);
+
+const USER_FIELDS = {
+  first_name: ["a non-empty string", isText],
+  last_name: ["a non-empty string", isText],
+  // null too: a record VOMO sends without an email, which the package's tests use for one its parser refuses
+  email: ["a non-empty string or null", orNull(isText)],
+  address: ["a string or null", orNull(isString)],
+  phone: ["a string or null", orNull(isString)],
+  birthday: ["a real YYYY-MM-DD date or null", orNull(isIsoDate)],
+  gender: ['"M", "F", "N" or null', orNull((v) => ["M", "F", "N"].includes(v))],
+  // Any text: the live API sends values the client does not know (the unknownEnums quirk), and tests set their own.
+  user_status: ["a non-empty string", isText],
+  membership_status: ["a non-empty string", isText],
+  membership_role: ["a non-empty string", isText],
+};
+
+/** A plain object, its undefined values left out (as if not given). */
+function fieldsOf(v, what) {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw refuse(`${what}: expected an object, got ${shown(v)}`);
+  return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined));
+}
+
+function listOf(v, what) {
+  if (!Array.isArray(v)) throw refuse(`${what}: expected an array, got ${shown(v)}`);
+  return v;
+}
+
+/** A whole number, given as one or as the wire's string of digits ("789"), of at least `least`. */
+function whole(v, what, least) {
+  const n = typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : NaN;
+  if (Number.isSafeInteger(n) && n >= least) return n;
+  throw refuse(`${what}: expected an integer of at least ${least}, got ${shown(v)}`);
+}
+
+/** A stored time: whole seconds (Laravel keeps no fractions). */
+const stamp = (v, what) => toSecond(toMs(v, what));
+
+function profileValue(v) {
+  const f = fieldsOf(v, "a profile field value");
+  if (f.field_label !== undefined && !isString(f.field_label)) throw refuse(`field_label: expected a string, got ${shown(f.field_label)}`);
+  // value: any JSON value; the wire has text, and the package's parser reads numbers and lists too
+  return { field_id: whole(f.field_id, "field_id", 1), field_label: f.field_label ?? "", value: f.value ?? null };
+}
 
 export class Store {
   constructor({ users = 500, seed = 42, now } = {}) {
@@ -98,7 +147,7 @@ export class Store {
 
   findByEmail(email) {
     const e = String(email).toLowerCase();
-    for (const u of this.all()) if (u.email.toLowerCase() === e) return u;
+    for (const u of this.all()) if (u.email !== null && u.email.toLowerCase() === e) return u;
     return null;
   }
 
@@ -114,48 +163,52 @@ export class Store {
   }
 
   // ------------------------------------------------------------------ mutations
-  _apply(u, fields) {
-    for (const f of USER_FIELDS) {
-      if (!(f in fields)) continue;
-      let v = fields[f];
-      if (v === undefined) continue;
-      if (f === "birthday" && v !== null) v = String(v);
-      u[f] = v;
-      if (u.unk && f in u.unk) {
-        const { [f]: _, ...rest } = u.unk;
-        u.unk = Object.keys(rest).length ? rest : null;
-      }
+  /** createUser/updateUser input -> the record's new values (times in ms); throws before anything is written. */
+  _changes(fields, what) {
+    const given = fieldsOf(fields, what);
+    const out = {};
+    if ("full_name" in given) {
+      // "First Last" split at the first space, as the wire's full_name is made
+      if ("first_name" in given || "last_name" in given) throw refuse("full_name: give it or first_name and last_name, not both");
+      const m = isString(given.full_name) ? /^([^ ]+) (.+)$/.exec(given.full_name) : null;
+      if (!m) throw refuse(`full_name: expected "First Last", got ${shown(given.full_name)}`);
+      [out.first_name, out.last_name] = [m[1], m[2]];
     }
-    if ("full_name" in fields && !("first_name" in fields) && !("last_name" in fields)) {
-      const [a, ...b] = String(fields.full_name).split(" ");
-      u.first_name = a;
-      u.last_name = b.join(" ");
+    for (const [f, [expected, ok]] of Object.entries(USER_FIELDS)) {
+      if (!(f in given)) continue;
+      if (!ok(given[f])) throw refuse(`${f}: expected ${expected}, got ${shown(given[f])}`);
+      out[f] = given[f];
     }
-    if (Array.isArray(fields.profile_field_values)) {
-      u.pfv = fields.profile_field_values.map((f) => ({
-        field_id: Number(f.field_id), field_label: String(f.field_label ?? ""), value: f.value ?? null,
-      }));
+    for (const f of ["created_at", "updated_at"]) if (f in given) out[f] = stamp(given[f], f);
+    if ("profile_field_values" in given) out.pfv = listOf(given.profile_field_values, "profile_field_values").map(profileValue);
+    if ("participations" in given) out.parts = listOf(given.participations, "participations").map((p) => this._participation(p));
+    return out;
+  }
+
+  /** Writes checked changes (see _changes). A participation without a project_date_id gets a fresh one here. */
+  _apply(u, changes) {
+    for (const p of changes.parts ?? []) p.project_date_id ??= ++this.pdSeq;
+    if (u.unk) {
+      // a status or role set by hand replaces the unknown value the seed gave it
+      const rest = Object.fromEntries(Object.entries(u.unk).filter(([f]) => !(f in changes)));
+      u.unk = Object.keys(rest).length ? rest : null;
     }
-    if (Array.isArray(fields.participations)) {
-      u.parts = fields.participations.map((p) => this._participation(u, p));
-    }
+    Object.assign(u, changes);
   }
 
   createUser(fields = {}) {
-    const id = fields.id !== undefined ? Number(fields.id) : this.nextId;
-    if (!Number.isInteger(id) || id < 1) throw Object.assign(new Error(`invalid id ${fields.id}`), { status: 400 });
+    const changes = this._changes(fields, "fields");
+    const id = fields.id === undefined ? this.nextId : whole(fields.id, "id", 1);
     if (this.byId.has(id)) throw Object.assign(new Error(`user ${id} exists`), { status: 409 });
     if (id < this.nextId - 1) this.dirtyOrder = true;
     this.nextId = Math.max(this.nextId, id + 1);
     const r = rng(hash(this.seed, id, 9));
-    const now = this.stamp();
-    const created = fields.created_at !== undefined ? toSecond(toMs(fields.created_at, "created_at")) : now;
-    const updated = fields.updated_at !== undefined ? toSecond(toMs(fields.updated_at, "updated_at")) : created;
+    const created = changes.created_at ?? this.stamp();
     const u = {
       id,
       ...fakeProfile(r, id),
       created_at: created,
-      updated_at: updated,
+      updated_at: created,
       user_status: "VERIFIED",
       membership_status: "ACCEPTED",
       membership_role: "VOLUNTEER",
@@ -165,7 +218,7 @@ export class Store {
       pfv: [],
       genCreated: created,
     };
-    this._apply(u, fields);
+    this._apply(u, changes);
     this.users.push(u);
     this.byId.set(id, u);
     return u;
@@ -173,9 +226,9 @@ export class Store {
 
   updateUser(id, patch = {}) {
     const u = this.mustRaw(id);
-    this._apply(u, patch);
-    if (patch.created_at !== undefined) u.created_at = toSecond(toMs(patch.created_at, "created_at"));
-    u.updated_at = patch.updated_at !== undefined ? toSecond(toMs(patch.updated_at, "updated_at")) : this.stamp();
+    const changes = this._changes(patch, "patch");
+    changes.updated_at ??= this.stamp();
+    this._apply(u, changes);
     return u;
   }
 
@@ -206,28 +259,34 @@ export class Store {
     });
   }
 
-  _participation(u, p = {}) {
-    const t = (v, d) => (v === undefined ? d : v === null ? null : toSecond(toMs(v, "participation time")));
-    const num = (v) => (v === null || v === undefined ? null : Number(v));
-    const signed = t(p.signed_up_at, this.stamp());
+  /** A participation input -> its record (times in ms); project_date_id stays undefined when not given. */
+  _participation(p) {
+    const f = fieldsOf(p, "participation");
+    const time = (k, d) => (f[k] === undefined ? d : f[k] === null ? null : stamp(f[k], k));
+    // hours as a number or the wire's decimal string ("4.00")
+    const hours = f.hours === undefined ? 0 : typeof f.hours === "string" && /^\d+(\.\d+)?$/.test(f.hours) ? Number(f.hours) : f.hours;
+    if (!(typeof hours === "number" && Number.isFinite(hours) && hours >= 0)) throw refuse(`hours: expected a number of at least 0, got ${shown(f.hours)}`);
+    if (f.verified !== undefined && typeof f.verified !== "boolean") throw refuse(`verified: expected true or false, got ${shown(f.verified)}`);
+    if (f.role !== undefined && !orNull(isString)(f.role)) throw refuse(`role: expected a string or null, got ${shown(f.role)}`);
     return {
-      project_id: p.project_id === undefined ? 700 : num(p.project_id),
-      project_date_id: p.project_date_id === undefined ? ++this.pdSeq : num(p.project_date_id),
-      guests: p.guests === undefined ? 0 : Number(p.guests),
-      signed_up_at: signed,
-      checked_in_at: t(p.checked_in_at, null),
-      checked_out_at: t(p.checked_out_at, null),
-      hours: p.hours === undefined || p.hours === null ? 0 : Number(p.hours),
-      verified: p.verified === undefined ? false : !!p.verified,
-      role: p.role === undefined ? "Volunteer" : p.role,
+      project_id: f.project_id === undefined ? 700 : f.project_id === null ? null : whole(f.project_id, "project_id", 1),
+      project_date_id: f.project_date_id === undefined ? undefined : whole(f.project_date_id, "project_date_id", 1),
+      guests: f.guests === undefined ? 0 : whole(f.guests, "guests", 0),
+      signed_up_at: time("signed_up_at", this.stamp()),
+      checked_in_at: time("checked_in_at", null),
+      checked_out_at: time("checked_out_at", null),
+      hours,
+      verified: f.verified ?? false,
+      role: f.role === undefined ? "Volunteer" : f.role,
     };
   }
 
   /** Adds (or replaces, same project_date_id) a participation. Does NOT move updated_at. */
   addParticipation(userId, p = {}) {
     const u = this.mustRaw(userId);
+    const rec = this._participation(p);
+    rec.project_date_id ??= ++this.pdSeq;
     const list = this.parts(u);
-    const rec = this._participation(u, p);
     const i = list.findIndex((x) => x.project_date_id === rec.project_date_id);
     if (i >= 0) list[i] = rec;
     else list.push(rec);
@@ -239,9 +298,8 @@ export class Store {
     const list = this.parts(u);
     const i = list.findIndex((x) => x.project_date_id === Number(projectDateId));
     if (i < 0) throw Object.assign(new Error(`no participation ${projectDateId}`), { status: 404 });
-    const cur = list[i];
-    const merged = { ...cur, ...patch };
-    list[i] = this._participation(u, merged);
+    const given = fieldsOf(patch, "patch");
+    list[i] = this._participation({ ...list[i], ...given });
     return list[i];
   }
 
@@ -256,11 +314,13 @@ export class Store {
 
   /** POST /v1/users upsert (already validated). Returns { user, created }. */
   upsert(body) {
+    // Laravel's TrimStrings and ConvertEmptyStringsToNull: a blank value is null ("  " was stored as it came).
+    const blank = (v) => typeof v === "string" && v.trim() === "";
     const fields = {};
     for (const f of ["first_name", "last_name", "email", "address", "phone", "birthday", "gender"]) {
-      if (body[f] !== undefined) fields[f] = body[f] === "" ? null : body[f];
+      if (body[f] !== undefined) fields[f] = blank(body[f]) ? null : body[f];
     }
-    if (body.role !== undefined && body.role !== null && body.role !== "") fields.membership_role = body.role;
+    if (body.role !== undefined && body.role !== null && !blank(body.role)) fields.membership_role = body.role;
     const existing = this.findByEmail(body.email);
     if (existing) return { user: this.updateUser(existing.id, fields), created: false };
     return {

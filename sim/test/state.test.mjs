@@ -311,3 +311,101 @@ test("seeded data: nobody signed up after the clock, nor before they were create
   }
   assert.ok(n > 1000, `${n} participations`);
 });
+
+// The control API's input (sim/lib/store.mjs): checked whole, then applied.
+const controlled = async (t, opts = {}) => {
+  const s = await startSimulator({ users: 30, seed: 7, now: "2026-01-01T00:00:00Z", ...opts });
+  t.after(() => s.close());
+  const call = async (method, path, body, base = `${s.origin}/__sim`) => {
+    const r = await fetch(`${base}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${s.token}` } });
+    return { status: r.status, body: await r.json() };
+  };
+  return { s, ctl: call, api: (method, path, body) => call(method, path, body, s.url) };
+};
+const refusal = (message) => (e) => e.status === 400 && e.message === message;
+
+test("control: a field of the wrong type is refused (400) naming it and what it got, and the /v1 API keeps answering (first_name 42 or null made every name_like list 500)", async (t) => {
+  const { s, ctl, api } = await controlled(t);
+  const [a] = s.listAll();
+  for (const [patch, message] of [
+    [{ first_name: null }, "first_name: expected a non-empty string, got null"],
+    [{ first_name: 42 }, "first_name: expected a non-empty string, got 42"],
+    [{ last_name: "" }, 'last_name: expected a non-empty string, got ""'],
+    [{ email: 5 }, "email: expected a non-empty string or null, got 5"],
+    [{ address: ["1 Main St"] }, 'address: expected a string or null, got ["1 Main St"]'],
+    [{ phone: 5550100 }, "phone: expected a string or null, got 5550100"],
+    [{ birthday: "1990-02-30" }, 'birthday: expected a real YYYY-MM-DD date or null, got "1990-02-30"'],
+    [{ gender: "X" }, 'gender: expected "M", "F", "N" or null, got "X"'],
+    [{ user_status: null }, "user_status: expected a non-empty string, got null"],
+    [{ membership_role: true }, "membership_role: expected a non-empty string, got true"],
+    [{ created_at: "garbage" }, 'created_at: expected milliseconds since 1970 or an ISO-8601 date-time with Z or an offset (e.g. "2026-01-31T09:00:00Z" or "2026-01-31"), got "garbage"'],
+    [{ updated_at: null }, "updated_at: expected milliseconds since 1970 or an ISO-8601 date-time with Z or an offset (e.g. \"2026-01-31T09:00:00Z\" or \"2026-01-31\"), got null"],
+    [{ full_name: "Ana" }, 'full_name: expected "First Last", got "Ana"'],
+    [{ full_name: "Ana Lima", first_name: "Ana" }, "full_name: give it or first_name and last_name, not both"],
+    [{ profile_field_values: [{ field_id: "x" }] }, 'field_id: expected an integer of at least 1, got "x"'],
+    [{ profile_field_values: {} }, "profile_field_values: expected an array, got {}"],
+    [{ participations: [{ hours: "abc" }] }, 'hours: expected a number of at least 0, got "abc"'],
+  ]) {
+    assert.throws(() => s.updateUser(a.id, patch), refusal(message), message);
+    assert.throws(() => s.createUser(patch), refusal(message), message);
+    assert.deepEqual(await ctl("PATCH", `/users/${a.id}`, { patch }), { status: 400, body: { message } });
+    assert.deepEqual(await ctl("POST", "/users", patch), { status: 400, body: { message } });
+  }
+  for (const [p, message] of [
+    [{ hours: "abc" }, 'hours: expected a number of at least 0, got "abc"'], [{ hours: -1 }, "hours: expected a number of at least 0, got -1"],
+    [{ guests: "x" }, 'guests: expected an integer of at least 0, got "x"'], [{ guests: 1.5 }, "guests: expected an integer of at least 0, got 1.5"],
+    [{ project_date_id: null }, "project_date_id: expected an integer of at least 1, got null"],
+    [{ project_id: "p7" }, 'project_id: expected an integer of at least 1, got "p7"'],
+    [{ verified: "false" }, 'verified: expected true or false, got "false"'], [{ role: 3 }, "role: expected a string or null, got 3"],
+    [{ signed_up_at: "2026-02-30T00:00:00Z" }, /^signed_up_at: expected .*, got "2026-02-30T00:00:00Z"$/],
+  ]) {
+    const ok = typeof message === "string" ? refusal(message) : (e) => e.status === 400 && message.test(e.message);
+    assert.throws(() => s.addParticipation(a.id, p), ok, String(message));
+    const r = await ctl("POST", `/users/${a.id}/participations`, { participation: p });
+    assert.equal(r.status, 400);
+    assert.ok(ok({ status: 400, message: r.body.message }), r.body.message);
+  }
+  assert.throws(() => s.createUser("Ana"), refusal('fields: expected an object, got "Ana"'));
+  assert.throws(() => s.updateUser(a.id, [1]), refusal("patch: expected an object, got [1]"));
+  assert.throws(() => s.createUser({ id: 0 }), refusal("id: expected an integer of at least 1, got 0"));
+  // The /v1 API after all of that: every list and an upsert answer.
+  assert.equal((await api("GET", "/users?name_like=a")).status, 200);
+  assert.equal((await api("GET", "/users?email_like=a")).status, 200);
+  assert.equal((await api("POST", "/users", { first_name: "A", last_name: "B", email: "x@example.org" })).status, 201);
+  // Blank optional values are null, as Laravel's ConvertEmptyStringsToNull makes them ("  " was stored as it came).
+  const blank = await api("POST", "/users", { first_name: "C", last_name: "D", email: "blank@example.org", birthday: "  ", gender: " ", phone: " " });
+  assert.equal(blank.status, 201);
+  assert.deepEqual([blank.body.data.birthday, blank.body.data.gender, blank.body.data.phone], [null, null, null]);
+  // A user without an email stays possible (the package's tests use one for a record its parser refuses),
+  // and an upsert still finds its user by email past it.
+  assert.equal(s.updateUser(a.id, { email: null }).email, null);
+  assert.equal((await api("POST", "/users", { first_name: "A", last_name: "B", email: "X@example.org" })).status, 200);
+});
+
+test("control: a refused call writes nothing (PATCH {first_name, created_at: \"garbage\"} answered 400 yet renamed the user)", async (t) => {
+  const { s, ctl } = await controlled(t);
+  const [a] = s.listAll();
+  s.addParticipation(a.id, { project_date_id: 4242, hours: 2 });
+  const before = s.getUser(a.id);
+  s.advanceClock(60_000);
+  assert.equal((await ctl("PATCH", `/users/${a.id}`, { first_name: "Changed", created_at: "garbage" })).status, 400);
+  assert.deepEqual(s.getUser(a.id), before, "PATCH {first_name, created_at: garbage}: nothing written");
+  assert.throws(() => s.updateUser(a.id, { first_name: "Changed", phone: "555", participations: [{ hours: 1 }, { hours: "x" }] }), /hours/);
+  assert.throws(() => s.updateUser(a.id, { profile_field_values: [], gender: "Q" }), /gender/);
+  assert.throws(() => s.addParticipation(a.id, { project_date_id: 4242, hours: 3, verified: "yes" }), /verified/);
+  assert.throws(() => s.updateParticipation(a.id, 4242, { hours: 5, checked_in_at: "soon" }), /checked_in_at/);
+  assert.deepEqual(s.getUser(a.id), before, "the user, its participations and updated_at as they were");
+  const count = s.count();
+  const next = Math.max(...s.listAll().map((u) => u.id)) + 1;
+  assert.throws(() => s.createUser({ first_name: "Ok", email: "ok@example.org", gender: "Q" }), /gender/);
+  assert.equal((await ctl("POST", "/users", { fields: { first_name: "Ok", birthday: "2001-13-01" } })).status, 400);
+  assert.equal(s.count(), count);
+  assert.equal(s.createUser({ email: "after@example.org" }).id, next, "no id used up by the refusals");
+  // a fresh project_date_id is not used up by a refusal either
+  const fresh = s.addParticipation(a.id, {}).project_date_id;
+  s.removeParticipation(a.id, Number(fresh));
+  assert.throws(() => s.addParticipation(a.id, { guests: -1 }), /guests/);
+  assert.throws(() => s.updateUser(a.id, { participations: [{}, { role: 5 }] }), /role/);
+  assert.equal(s.addParticipation(a.id, {}).project_date_id, String(Number(fresh) + 1));
+});
