@@ -1,10 +1,18 @@
 // HTTP control surface under /__sim/ (no auth, CORS enabled, JSON in and out).
 // Every route maps onto a programmatic method of the simulator.
 
+// A body is the object itself or that object wrapped in its named key ({"patch": {...}}). A
+// wrapper with another key beside it used to be taken for the object itself, so what it wrapped
+// was ignored without a word: it is refused.
 function unwrap(body, key) {
-  if (body && typeof body === "object" && !Array.isArray(body) && body[key] && typeof body[key] === "object" &&
-      Object.keys(body).length === 1) return body[key];
-  return body ?? {};
+  if (!body || typeof body !== "object" || Array.isArray(body) || !(key in body)) return body ?? {};
+  const others = Object.keys(body).filter((k) => k !== key);
+  if (others.length) {
+    const e = new Error(`the body has ${others.map((k) => JSON.stringify(k)).join(", ")} beside the wrapper ${JSON.stringify(key)}: send {${JSON.stringify(key)}: {...}} alone, or the object itself`);
+    e.status = 400;
+    throw e;
+  }
+  return body[key];
 }
 
 export function handleControl(sim, req, res, url, rawBody) {

@@ -10,8 +10,10 @@ const refuse = (message) => Object.assign(new Error(message), { status: 400 });
 
 // ------------------------------------------------------------------ what a control call takes
 // Each field with the type the simulator keeps it as. Values used to be stored as given, so a
-// first_name of 42 or null broke every name_like list after it (500s). A call's input is now
-// checked whole, then applied: a refusal names the field and what it got, and writes nothing.
+// first_name of 42 or null broke every name_like list after it (500s); and unknown keys were
+// dropped, so the client's camelCase firstName made a random-named user without a word. A call's
+// input is now checked whole, then applied: a refusal names the field and what it got, and
+// writes nothing.
 
 const isText = (v) => typeof v === "string" && v !== "";
 const isString = (v) => typeof v === "string";
@@ -31,10 +33,27 @@ const USER_FIELDS = {
   membership_status: ["a non-empty string", isText],
   membership_role: ["a non-empty string", isText],
 };
+const UPDATE_KEYS = [...Object.keys(USER_FIELDS), "full_name", "created_at", "updated_at", "profile_field_values", "participations"];
+const CREATE_KEYS = ["id", ...UPDATE_KEYS];
+const PARTICIPATION_KEYS = ["project_id", "project_date_id", "guests", "signed_up_at", "checked_in_at", "checked_out_at",
+  "hours", "verified", "role"];
+const PROFILE_VALUE_KEYS = ["field_id", "field_label", "value"];
 
-/** A plain object, its undefined values left out (as if not given). */
-function fieldsOf(v, what) {
+/** Every key must be known; the camelCase spelling of a known one says which was meant. */
+function refuseUnknownFields(given, known) {
+  for (const key of Object.keys(given)) {
+    if (known.includes(key)) continue;
+    const snake = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    throw refuse(known.includes(snake)
+      ? `unknown field ${JSON.stringify(key)} (the simulator takes the wire's snake_case names: ${JSON.stringify(snake)})`
+      : `unknown field ${JSON.stringify(key)}; the fields are ${known.join(", ")}`);
+  }
+}
+
+/** A plain object of known keys, its undefined values left out (as if not given). */
+function fieldsOf(v, known, what) {
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw refuse(`${what}: expected an object, got ${shown(v)}`);
+  refuseUnknownFields(v, known);
   return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined));
 }
 
@@ -54,7 +73,7 @@ function whole(v, what, least) {
 const stamp = (v, what) => toSecond(toMs(v, what));
 
 function profileValue(v) {
-  const f = fieldsOf(v, "a profile field value");
+  const f = fieldsOf(v, PROFILE_VALUE_KEYS, "a profile field value");
   if (f.field_label !== undefined && !isString(f.field_label)) throw refuse(`field_label: expected a string, got ${shown(f.field_label)}`);
   // value: any JSON value; the wire has text, and the package's parser reads numbers and lists too
   return { field_id: whole(f.field_id, "field_id", 1), field_label: f.field_label ?? "", value: f.value ?? null };
@@ -164,8 +183,8 @@ export class Store {
 
   // ------------------------------------------------------------------ mutations
   /** createUser/updateUser input -> the record's new values (times in ms); throws before anything is written. */
-  _changes(fields, what) {
-    const given = fieldsOf(fields, what);
+  _changes(fields, known, what) {
+    const given = fieldsOf(fields, known, what);
     const out = {};
     if ("full_name" in given) {
       // "First Last" split at the first space, as the wire's full_name is made
@@ -197,7 +216,7 @@ export class Store {
   }
 
   createUser(fields = {}) {
-    const changes = this._changes(fields, "fields");
+    const changes = this._changes(fields, CREATE_KEYS, "fields");
     const id = fields.id === undefined ? this.nextId : whole(fields.id, "id", 1);
     if (this.byId.has(id)) throw Object.assign(new Error(`user ${id} exists`), { status: 409 });
     if (id < this.nextId - 1) this.dirtyOrder = true;
@@ -226,7 +245,7 @@ export class Store {
 
   updateUser(id, patch = {}) {
     const u = this.mustRaw(id);
-    const changes = this._changes(patch, "patch");
+    const changes = this._changes(patch, UPDATE_KEYS, "patch");
     changes.updated_at ??= this.stamp();
     this._apply(u, changes);
     return u;
@@ -261,7 +280,7 @@ export class Store {
 
   /** A participation input -> its record (times in ms); project_date_id stays undefined when not given. */
   _participation(p) {
-    const f = fieldsOf(p, "participation");
+    const f = fieldsOf(p, PARTICIPATION_KEYS, "participation");
     const time = (k, d) => (f[k] === undefined ? d : f[k] === null ? null : stamp(f[k], k));
     // hours as a number or the wire's decimal string ("4.00")
     const hours = f.hours === undefined ? 0 : typeof f.hours === "string" && /^\d+(\.\d+)?$/.test(f.hours) ? Number(f.hours) : f.hours;
@@ -298,7 +317,7 @@ export class Store {
     const list = this.parts(u);
     const i = list.findIndex((x) => x.project_date_id === Number(projectDateId));
     if (i < 0) throw Object.assign(new Error(`no participation ${projectDateId}`), { status: 404 });
-    const given = fieldsOf(patch, "patch");
+    const given = fieldsOf(patch, PARTICIPATION_KEYS, "patch");
     list[i] = this._participation({ ...list[i], ...given });
     return list[i];
   }

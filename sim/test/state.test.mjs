@@ -409,3 +409,54 @@ test("control: a refused call writes nothing (PATCH {first_name, created_at: \"g
   assert.throws(() => s.updateUser(a.id, { participations: [{}, { role: 5 }] }), /role/);
   assert.equal(s.addParticipation(a.id, {}).project_date_id, String(Number(fresh) + 1));
 });
+
+test("control: an unknown key is refused (400), naming the snake_case field a camelCase one meant; a wrapper with a key beside it too (they were dropped: createUser({firstName}) made a random-named user)", async (t) => {
+  const { s, ctl } = await controlled(t);
+  const [a] = s.listAll();
+  const count = s.count();
+  const before = s.getUser(a.id);
+  const meant = (key, field) => `unknown field "${key}" (the simulator takes the wire's snake_case names: "${field}")`;
+  assert.throws(() => s.createUser({ firstName: "Ana", lastName: "Lima", email: "ana@example.org" }), refusal(meant("firstName", "first_name")));
+  assert.throws(() => s.updateUser(a.id, { lastName: "Silva" }), refusal(meant("lastName", "last_name")));
+  assert.throws(() => s.updateUser(a.id, { updatedAt: "2026-01-01T00:00:00Z" }), refusal(meant("updatedAt", "updated_at")));
+  assert.throws(() => s.updateUser(a.id, { phoneNumber: "1" }), refusal('unknown field "phoneNumber"; the fields are first_name, last_name, email, address, phone, birthday, gender, user_status, membership_status, membership_role, full_name, created_at, updated_at, profile_field_values, participations'));
+  assert.throws(() => s.updateUser(a.id, { id: 5 }), /^Error: unknown field "id"; the fields are first_name, /);
+  assert.throws(() => s.addParticipation(a.id, { projectDateId: 5, hour: 4 }), refusal(meant("projectDateId", "project_date_id")));
+  assert.throws(() => s.addParticipation(a.id, { hour: 4 }), refusal('unknown field "hour"; the fields are project_id, project_date_id, guests, signed_up_at, checked_in_at, checked_out_at, hours, verified, role'));
+  assert.throws(() => s.updateUser(a.id, { participations: [{ checkedInAt: 1 }] }), refusal(meant("checkedInAt", "checked_in_at")));
+  assert.throws(() => s.updateUser(a.id, { profile_field_values: [{ fieldId: 42, value: "x" }] }), refusal(meant("fieldId", "field_id")));
+  s.addParticipation(a.id, { project_date_id: 4243 });
+  assert.throws(() => s.updateParticipation(a.id, 4243, { signedUpAt: 0 }), refusal(meant("signedUpAt", "signed_up_at")));
+  s.removeParticipation(a.id, 4243);
+  assert.deepEqual(s.getUser(a.id), before);
+  // Over HTTP, and a wrapper with another key beside it (what it wrapped was ignored).
+  assert.deepEqual(await ctl("POST", "/users", { firstName: "Ana" }), { status: 400, body: { message: meant("firstName", "first_name") } });
+  assert.deepEqual(await ctl("POST", "/users", { fields: { first_name: "Zed" }, note: "x" }),
+    { status: 400, body: { message: 'the body has "note" beside the wrapper "fields": send {"fields": {...}} alone, or the object itself' } });
+  assert.deepEqual(await ctl("PATCH", `/users/${a.id}`, { patch: { first_name: "Zed" }, phone: "1" }),
+    { status: 400, body: { message: 'the body has "phone" beside the wrapper "patch": send {"patch": {...}} alone, or the object itself' } });
+  assert.equal((await ctl("POST", `/users/${a.id}/participations`, { participation: { hours: 1 }, extra: 1 })).status, 400);
+  assert.equal((await ctl("POST", "/faults", { fault: { type: "reset" }, times: 2 })).status, 400);
+  assert.equal(s.count(), count);
+  assert.deepEqual(s.getUser(a.id), before);
+
+  // What the project's own tests and docs pass stays accepted, wrapped or not.
+  const made = s.createUser({ first_name: "Nia", last_name: "Okafor", email: "nia@example.org", phone: "(555) 010-0000", address: "1 Main St",
+    created_at: "2025-12-31T10:00:00.000000Z", updated_at: "2025-12-31T10:00:00+00:00" });
+  assert.equal(made.full_name, "Nia Okafor");
+  const odd = s.updateUser(made.id, { user_status: "BAD\u001b]0;title\u0007", membership_status: "WAITLISTED", membership_role: "COORDINATOR",
+    first_name: "Evil\u001b[2J", last_name: "Line\nBreak", email: null, updated_at: "2025-12-31T12:00:00Z" });
+  assert.deepEqual([odd.user_status, odd.membership_status, odd.membership_role, odd.email], ["BAD\u001b]0;title\u0007", "WAITLISTED", "COORDINATOR", null]);
+  const p = s.addParticipation(made.id, { project_id: 789, project_date_id: 1011, hours: "2.50", checked_in_at: "2026-02-15T09:00:00Z",
+    checked_out_at: "2026-02-15T13:00:00Z", verified: true });
+  assert.deepEqual([p.project_id, p.project_date_id, p.hours, p.verified], ["789", "1011", "2.50", true]);
+  assert.equal(s.updateParticipation(made.id, 1011, { hours: 4, checked_in_at: "2025-12-31T10:00:00Z" }).hours, "4.00");
+  // A wire participation and profile values go back in as they came out.
+  const wire = s.getUser(made.id);
+  s.updateUser(made.id, { participations: wire.participations, profile_field_values: [{ field_id: 42, field_label: "T-shirt size", value: "Large" }] });
+  assert.deepEqual(s.getUser(made.id).participations, wire.participations);
+  assert.equal((await ctl("POST", "/users", { fields: { first_name: "Http", last_name: "Made", email: "http@made.example" } })).status, 201);
+  assert.equal((await ctl("PATCH", `/users/${made.id}`, { patch: { phone: "555" } })).body.phone, "555");
+  assert.equal((await ctl("PATCH", `/users/${made.id}`, { phone: "556" })).body.phone, "556");
+  assert.equal((await ctl("POST", `/users/${made.id}/participations`, { project_id: 701, project_date_id: 9001, hours: 2.5, verified: true })).status, 201);
+});
