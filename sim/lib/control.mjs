@@ -1,5 +1,6 @@
 // HTTP control surface under /__sim/ (no auth, CORS enabled, JSON in and out).
 // Every route maps onto a programmatic method of the simulator.
+import { refuseUnknown } from "./refuse-unknown.mjs";
 
 // A body is the object itself or that object wrapped in its named key ({"patch": {...}}). A
 // wrapper with another key beside it used to be taken for the object itself, so what it wrapped
@@ -41,19 +42,21 @@ export function handleControl(sim, req, res, url, rawBody) {
     if (p === "/__sim/foreign-log" && m === "DELETE") return sim.clearForeignLog(), send(200, { ok: true });
     if (p === "/__sim/clock" && m === "GET") return send(200, { now: sim.now(), iso: new Date(sim.now()).toISOString(), frozen: sim.store.frozen !== null });
     if (p === "/__sim/clock" && m === "POST") {
+      refuseUnknown(body, ["now", "advanceMs", "real"], "clock"); // {nwo: ...} was a silent no-op
       if (body.real) sim.useRealClock();
       else if (body.now !== undefined) sim.setClock(body.now);
       else if (body.advanceMs !== undefined) sim.advanceClock(body.advanceMs);
       return send(200, { now: sim.now(), iso: new Date(sim.now()).toISOString(), frozen: sim.store.frozen !== null });
     }
     if (p === "/__sim/config" && m === "GET") return send(200, sim.config());
-    if (p === "/__sim/config" && m === "POST") return send(200, sim.configure(body));
+    if (p === "/__sim/config" && m === "POST") return send(200, sim.configure(unwrap(body, "partial")));
     if (p === "/__sim/faults" && m === "POST") return send(200, { id: sim.injectFault(unwrap(body, "fault")) });
     if (p === "/__sim/faults" && m === "DELETE") return sim.clearFaults(), send(200, { ok: true });
     if (p === "/__sim/faults" && m === "GET") return send(200, sim.faults);
     if (p === "/__sim/on-page" && m === "POST") return send(200, { id: sim.onPage(unwrap(body, "trigger")) });
     if (p === "/__sim/on-page" && m === "DELETE") return sim.clearTriggers(), send(200, { ok: true });
     if (p === "/__sim/reset" && m === "POST") {
+      refuseUnknown(body, ["users", "seed"], "reset"); // {user: 5} was a reset with the old count
       sim.reset({ users: body.users, seed: body.seed });
       return send(200, sim.info(origin));
     }

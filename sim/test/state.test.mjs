@@ -460,3 +460,15 @@ test("control: an unknown key is refused (400), naming the snake_case field a ca
   assert.equal((await ctl("PATCH", `/users/${made.id}`, { phone: "556" })).body.phone, "556");
   assert.equal((await ctl("POST", `/users/${made.id}/participations`, { project_id: 701, project_date_id: 9001, hours: 2.5, verified: true })).status, 201);
 });
+
+test("control over HTTP: POST /__sim/config takes its {partial} wrapper; /__sim/reset and /__sim/clock refuse an unknown key (400) instead of ignoring it", async (t) => {
+  const { s, ctl } = await controlled(t);
+  assert.equal((await ctl("POST", "/config", { partial: { perPage: 5 } })).body.perPage, 5);
+  assert.equal((await ctl("POST", "/config", { perPage: 6 })).body.perPage, 6);
+  assert.deepEqual(await ctl("POST", "/reset", { user: 5 }), { status: 400, body: { message: 'reset: unknown option "user"; the options are users, seed' } });
+  assert.equal(s.count(), 30);
+  assert.deepEqual(await ctl("POST", "/clock", { nwo: "2026-02-01T00:00:00Z" }),
+    { status: 400, body: { message: 'clock: unknown option "nwo"; the options are now, advanceMs, real' } });
+  assert.equal(s.now(), Date.parse("2026-01-01T00:00:00Z"));
+  assert.equal((await ctl("POST", "/reset", { users: 5, seed: 2 })).body.users, 5);
+});
