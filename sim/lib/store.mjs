@@ -98,9 +98,9 @@ export class Store {
     return this.frozen;
   }
   advanceClock(ms) {
-    const n = Number(ms);
-    if (!Number.isFinite(n)) throw new Error(`invalid advance: ${ms}`);
-    this.frozen = this.now() + n;
+    // A whole number of ms, to a time a Date can hold: past it every response's Date header threw (500s).
+    if (!Number.isSafeInteger(ms)) throw refuse(`advanceClock: expected a whole number of milliseconds, got ${shown(ms)}`);
+    this.frozen = toMs(this.now() + ms, "the advanced clock");
     return this.frozen;
   }
   useRealClock() {

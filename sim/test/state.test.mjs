@@ -472,3 +472,16 @@ test("control over HTTP: POST /__sim/config takes its {partial} wrapper; /__sim/
   assert.equal(s.now(), Date.parse("2026-01-01T00:00:00Z"));
   assert.equal((await ctl("POST", "/reset", { users: 5, seed: 2 })).body.users, 5);
 });
+
+test("clock: advanceClock takes a whole number of ms, to a time a Date can hold (1e16 made every response 500 on its Date header)", async (t) => {
+  const { s, ctl, api } = await controlled(t);
+  const t0 = s.now();
+  for (const bad of ["x", "1000", 1.5, NaN, 1e16]) {
+    assert.throws(() => s.advanceClock(bad), (e) => e.status === 400, String(bad));
+  }
+  assert.deepEqual(await ctl("POST", "/clock", { advanceMs: "x" }), { status: 400, body: { message: 'advanceClock: expected a whole number of milliseconds, got "x"' } });
+  assert.equal((await ctl("POST", "/clock", { advanceMs: 1e16 })).status, 400);
+  assert.equal(s.now(), t0);
+  assert.equal((await api("GET", "/users")).status, 200);
+  assert.equal(s.advanceClock(-1000), t0 - 1000);
+});
