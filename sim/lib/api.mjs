@@ -41,7 +41,8 @@ export function listUsers(sim, url, origin, { page, foreignNext = false }) {
       if (isBefore ? u[field] > ms : u[field] < ms) return false;
     }
     if (nameLike && !u.first_name.toLowerCase().includes(nameLike) && !u.last_name.toLowerCase().includes(nameLike)) return false;
-    if (emailLike && !u.email.toLowerCase().includes(emailLike)) return false;
+    // A user without an email (set to null through the control API) matches no email filter.
+    if (emailLike && !(u.email ?? "").toLowerCase().includes(emailLike)) return false;
     return true;
   });
 

@@ -295,7 +295,9 @@ export class Simulator {
   clearTriggers() {
     this.triggers = [];
   }
-  reset({ users, seed } = {}) {
+  reset(options = {}) {
+    refuseUnknown(options, ["users", "seed"], "reset");
+    const { users, seed } = options;
     this.store.reset({ users, seed });
     this._log = [];
     this._foreignLog = [];

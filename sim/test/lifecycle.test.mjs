@@ -140,3 +140,17 @@ test("the wire as Laravel's router answers it: HEAD as GET without a body, a tra
     await sim.close();
   }
 });
+
+test("a user without an email (set so through the control API) matches no email filter, and the list keeps answering; reset() refuses a misspelt option", async () => {
+  const sim = await startSimulator({ users: 5, seed: 3 });
+  try {
+    const [first] = sim.listAll();
+    sim.updateUser(first.id, { email: null });
+    const r = await fetch(`${sim.url}/users?email_like=example`, { headers: auth(sim) });
+    assert.equal(r.status, 200);
+    assert.equal((await r.json()).data.some((u) => u.id === first.id), false);
+    assert.throws(() => sim.reset({ user: 5 }), /^Error: reset: unknown option "user"; the options are users, seed$/);
+  } finally {
+    await sim.close();
+  }
+});

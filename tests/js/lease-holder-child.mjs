@@ -12,6 +12,9 @@ const poller = new UserPoller({
   client: new VomoClient({ token, baseUrl: url, requestsPerSecond: 1000 }), store, customerId: "acme",
   onUser: () => {
     process.stdout.write("holding\n");
+    // Alive until killed: a promise that never settles holds nothing in the event loop, and
+    // Node 22 and later end a process whose loop is empty (exit 13, an unsettled await).
+    setInterval(() => {}, 60_000);
     return new Promise(() => {});
   },
 });
