@@ -69,6 +69,19 @@ pub struct JsStore {
 }
 
 impl JsStore {
+    /// The store's two functions and its optional ones, as the façade hands them over.
+    pub fn new(
+        get: Function,
+        set: Function,
+        delete: Option<Function>,
+        set_many: Option<Function>,
+        set_if: Option<Function>,
+        lease_holder: Option<Function>,
+        lease_holder_gone: Option<Function>,
+    ) -> JsStore {
+        JsStore { get, set, delete, set_many, set_if, lease_holder, lease_holder_gone }
+    }
+
     /// A store of which only `get` is called (and `set` handed over): no optional method.
     pub fn read_only(get: Function, set: Function) -> JsStore {
         JsStore { get, set, delete: None, set_many: None, set_if: None, lease_holder: None, lease_holder_gone: None }

@@ -125,15 +125,8 @@ impl WasmPoller {
             config.max_dead_letters = n as usize;
         }
         config.previous_base_url = optional_text(o.previous_base_url, "UserPoller: previousBaseUrl")?;
-        let store = JsStore {
-            get: store_get,
-            set: store_set,
-            delete: store_delete,
-            set_many: store_set_many,
-            set_if: store_set_if,
-            lease_holder: store_lease_holder,
-            lease_holder_gone: store_lease_holder_gone,
-        };
+        let store =
+            JsStore::new(store_get, store_set, store_delete, store_set_many, store_set_if, store_lease_holder, store_lease_holder_gone);
         let handlers = JsHandlers { dispatch };
         let poller = Poller::new(client.shared(), store, handlers, config).map_err(to_js_error)?;
         Ok(WasmPoller { inner: Rc::new(poller) })
@@ -206,15 +199,7 @@ pub fn forget_stored(
     store_lease_holder: Option<Function>,
     store_lease_holder_gone: Option<Function>,
 ) -> Promise {
-    let store = JsStore {
-        get: store_get,
-        set: store_set,
-        delete: store_delete,
-        set_many: None,
-        set_if: store_set_if,
-        lease_holder: store_lease_holder,
-        lease_holder_gone: store_lease_holder_gone,
-    };
+    let store = JsStore::new(store_get, store_set, store_delete, None, store_set_if, store_lease_holder, store_lease_holder_gone);
     promise(async move {
         let now = js_sys::Date::now();
         // Unique to this forget: two at once (in one millisecond) must not share the lease.
@@ -264,15 +249,8 @@ pub fn import_roster(
     let options = import_options(options_json);
     promise(async move {
         let (records, o) = (records?, options?);
-        let store = JsStore {
-            get: store_get,
-            set: store_set,
-            delete: store_delete,
-            set_many: store_set_many,
-            set_if: store_set_if,
-            lease_holder: store_lease_holder,
-            lease_holder_gone: store_lease_holder_gone,
-        };
+        let store =
+            JsStore::new(store_get, store_set, store_delete, store_set_many, store_set_if, store_lease_holder, store_lease_holder_gone);
         let call = call_of(&signal).map_err(to_js_error)?;
         let mapping = JsMapping { get: mapping_get, set: mapping_set, signal: call.signal().cloned() };
         let opts = ImportOptions {

@@ -100,7 +100,7 @@ test("a second import of the same roster into the same state while one runs: exi
   const third = await cli(args, { env });
   assert.equal(third.code, 0, third.stderr);
   assert.deepEqual({ ...jsonLines(third.stdout).at(-1), key: undefined },
-    { created: 12, updated: 0, failed: 0, emailChanged: 0, invalidRows: 0, retryable: 0, rows: 12, key: undefined, failedFile: null });
+    { created: 12, updated: 0, uncertain: 0, failed: 0, emailChanged: 0, invalidRows: 0, retryable: 0, rows: 12, key: undefined, failedFile: null });
   assert.equal(upserts() - before, 12, "the rerun sent the 12 rows the aborted run had not settled, once each");
   assert.equal(sim.count(), 12);
 });

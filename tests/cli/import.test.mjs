@@ -199,6 +199,8 @@ test("a hard kill (SIGKILL) mid-import: the rerun at once (the dead run's leases
   assert.equal(resumed.code, 0, resumed.stderr);
   const summary = jsonLines(resumed.stdout).at(-1);
   assert.equal(summary.created + summary.updated, n);
+  // Every row is a new user: each update is the killed run's own create, sent again.
+  assert.equal(summary.uncertain, summary.updated, "each update of a row the killed run created is counted uncertain");
   const sentAgain = sentBefore + (posts(sim).length - sentBefore) - n;
   assert.ok(sentAgain <= 10 + 1, `${sentAgain} rows sent twice (progress is saved every 10 rows)`);
   assert.equal(new Set(sim.listAll().map((u) => u.email)).size, sim.listAll().length, "no one twice in VOMO");

@@ -196,7 +196,8 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
       ...failed.map((f) => [f.line, f.kind, f.message, ...COLUMNS.map(([, k]) => f.record?.[k])])]) : null;
     const failedFile = await keepFailed(out, file, failedCsv);
     const retryable = result.failed.filter((f) => f.error.retryable).length;
-    const summary = { created: result.created.length, updated: result.updated.length, failed: result.failed.length,
+    const summary = { created: result.created.length, updated: result.updated.length,
+      uncertain: result.updated.filter((u) => u.uncertain).length, failed: result.failed.length,
       emailChanged: result.emailChanged.length, invalidRows: errors.length, retryable, rows: records.length + errors.length,
       key, failedFile };
     if (out.json) {
@@ -207,7 +208,8 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
         out.line(`${c.red("failed")} line ${f.line ?? "?"}${f.record?.email ? ` <${shown(f.record.email)}>` : ""}: ${f.kind}: ${shown(f.message)}`);
       }
       if (failed.length > SHOWN_FAILURES) out.line(`... and ${failed.length - SHOWN_FAILURES} more`);
-      out.line(`imported ${file} (key ${key}): ${c.green(`${summary.created} created`)}, ${summary.updated} updated, `
+      const unsure = summary.uncertain ? ` (${summary.uncertain} maybe created by this import: sent again after an answer was lost)` : "";
+      out.line(`imported ${file} (key ${key}): ${c.green(`${summary.created} created`)}, ${summary.updated} updated${unsure}, `
         + `${summary.failed ? c.red(`${summary.failed} failed`) : "0 failed"}, ${summary.emailChanged} email changes, ${summary.invalidRows} unusable rows`);
       if (failed.length && failedFile) out.line(`failed rows: ${failedFile}`);
     }
