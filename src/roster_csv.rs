@@ -319,6 +319,14 @@ pub fn to_roster_csv(rows: &[Vec<Option<String>>]) -> String {
 /// assert!(err.message.contains("line 2"), "{}", err.message);
 /// ```
 pub fn parse_roster_csv_bytes(bytes: &[u8]) -> Result<ParsedRoster> {
+    // A workbook picked instead of its CSV export: an .xlsx (and an .ods) is a ZIP archive,
+    // whose header would otherwise be refused as a NUL or as bytes that are not UTF-8.
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Err(VomoError::invalid_input(
+            "roster CSV: the file is a ZIP archive, not text (an Excel .xlsx or OpenDocument .ods workbook is one): \
+             save the sheet as \"CSV UTF-8\" and pick that file",
+        ));
+    }
     if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
         return Err(VomoError::invalid_input(
             "roster CSV: the file is UTF-16 text (a spreadsheet's \"Unicode text\"); save it as \"CSV UTF-8\" and try again",
@@ -391,6 +399,9 @@ mod tests {
         let e = parse_roster_csv_bytes(&utf16).unwrap_err();
         assert_eq!(e.kind, crate::error::ErrorKind::InvalidInput);
         assert!(e.message.starts_with("roster CSV: line 1 holds a NUL character"), "{}", e.message);
+        // A workbook's bytes (a ZIP archive: an .xlsx), not its CSV export.
+        let xlsx = parse_roster_csv_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml").unwrap_err();
+        assert!(xlsx.message.starts_with("roster CSV: the file is a ZIP archive, not text (an Excel .xlsx"), "{}", xlsx.message);
         let e = parse_roster_csv("First Name,Last Name,Email\nAnn,Lee,a@x.org\nBo\0,Lee,b@x.org\n").unwrap_err();
         assert!(e.message.starts_with("roster CSV: line 3 holds a NUL"), "{}", e.message);
     }

@@ -38,6 +38,10 @@ export declare class LocalStorageStore {
   delete(key: string): void;
   /** Compare-and-set within this tab (one synchronous step); localStorage has none across tabs. */
   setIf(key: string, expected: string | null, value: string): boolean;
+  /** In a browser, over its own localStorage: this tab, as a lease records its holder (a Web Lock it holds while it lives); else null. */
+  leaseHolder(): Promise<string | null>;
+  /** Whether the tab that took a lease is gone (reloaded, closed): its Web Lock is released. null where this cannot be judged. */
+  leaseHolderGone(holder: string): Promise<boolean | null>;
 }
 
 /** A Durable Object's `state.storage`: strongly consistent, SAFE for the checkpoint and the lease. */

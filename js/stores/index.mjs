@@ -63,6 +63,50 @@ export class LocalStorageStore {
     this.set(key, value);
     return true;
   }
+  /**
+   * This tab (or worker) as a poll's or an import's lease records its holder: a Web Lock it
+   * holds for as long as it lives, named for it. null where that cannot be judged (see
+   * `tabLocks`).
+   */
+  async leaseHolder() {
+    return tabLocks(this.#storage) ? await tabHolder() : null;
+  }
+  /**
+   * Whether the tab that took a lease (`holder`: its `leaseHolder()`) is gone: a reload or a
+   * closed tab releases its Web Locks, and `navigator.locks.query()` shows those of every tab
+   * of the origin. Its lease is then taken over at once instead of waited out (2 minutes).
+   */
+  async leaseHolderGone(holder) {
+    if (!tabLocks(this.#storage) || typeof holder !== "string" || !holder.startsWith(HOLDER_PREFIX)) return null;
+    const { held = [] } = await navigator.locks.query();
+    return !held.some((lock) => lock.name === holder);
+  }
+}
+
+const HOLDER_PREFIX = "vomo-users/lease-holder/";
+
+/**
+ * Whether a lease in `storage` can be judged by Web Locks: the browser's own localStorage,
+ * whose scope (the origin, in this browser profile) is the scope of `navigator.locks`. Not
+ * another Web Storage object (its scope is not known), and not Node or Deno, whose locks are
+ * one process's while their localStorage file may be shared.
+ */
+function tabLocks(storage) {
+  return storage === globalThis.localStorage && typeof globalThis.navigator?.locks?.query === "function"
+    && typeof globalThis.crypto?.randomUUID === "function" && !globalThis.process?.versions?.node && !globalThis.Deno;
+}
+
+let holder = null;
+/** This realm's holder lock, taken once and held until the realm goes; its name. */
+function tabHolder() {
+  holder ??= new Promise((resolve) => {
+    const name = `${HOLDER_PREFIX}${crypto.randomUUID()}`;
+    navigator.locks.request(name, () => {
+      resolve(name);
+      return new Promise(() => {}); // held for the tab's life
+    }).catch(() => resolve(null));
+  });
+  return holder;
 }
 
 /**

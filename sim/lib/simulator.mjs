@@ -264,9 +264,14 @@ export class Simulator {
     else if (!(Number.isInteger(times) && times >= 1)) {
       throw new Error(`injectFault: times must be a whole number of times, 1 or more, or "always" (got ${JSON.stringify(times)})`);
     }
+    // A number, or its digits (a page read from a URL: "2"), as the request's are compared.
+    const numbers = {};
     const whole = (key, lo, hi) => {
       const v = fault[key];
-      if (v !== undefined && !(Number.isInteger(v) && v >= lo && v <= hi)) throw new Error(`injectFault: ${key} must be a whole number ${lo}-${hi} (got ${JSON.stringify(v)})`);
+      if (v === undefined || v === null) return;
+      const n = typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v;
+      if (!(Number.isInteger(n) && n >= lo && n <= hi)) throw new Error(`injectFault: ${key} must be a whole number ${lo}-${hi} (got ${JSON.stringify(v)})`);
+      numbers[key] = n;
     };
     whole("status", 200, 599); // what an HTTP response can carry (1xx are not final answers)
     whole("page", 1, Number.MAX_SAFE_INTEGER);
@@ -274,7 +279,7 @@ export class Simulator {
     for (const key of ["method", "path"]) {
       if (fault[key] !== undefined && fault[key] !== null && typeof fault[key] !== "string") throw new Error(`injectFault: ${key} must be a string`);
     }
-    const f = { ...fault, times, id: ++this.faultSeq };
+    const f = { ...fault, ...numbers, times, id: ++this.faultSeq };
     // Listed (GET /__sim/faults) with "always" where JSON would write Infinity as null.
     Object.defineProperty(f, "toJSON", { value() { return { ...this, times: this.times === Infinity ? "always" : this.times }; } });
     this.faults.push(f);

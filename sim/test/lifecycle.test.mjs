@@ -154,3 +154,15 @@ test("a user without an email (set so through the control API) matches no email 
     await sim.close();
   }
 });
+
+test("a fault's page, status and ms may be given as digits (a page read from a URL), and match as numbers", async () => {
+  const sim = await startSimulator({ users: 40, seed: 3 });
+  try {
+    sim.injectFault({ path: "/v1/users", page: "2", type: "status", status: "503", times: 1 });
+    assert.equal((await fetch(`${sim.url}/users?page=1`, { headers: auth(sim) })).status, 200);
+    assert.equal((await fetch(`${sim.url}/users?page=2`, { headers: auth(sim) })).status, 503);
+    assert.equal(sim.faults[0].page, 2);
+  } finally {
+    await sim.close();
+  }
+});

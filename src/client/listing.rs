@@ -180,7 +180,9 @@ impl PageWalk {
         self.next_url = None;
         self.server_date_ms = server_date_ms;
         if let Err(e) = self.decide_next(fetched_url, page) {
-            self.stopped = Some(e);
+            // Named by the response it came in, as the client's other errors name their request.
+            let message = format!("GET {}: {}", url::path_and_query(fetched_url), e.message);
+            self.stopped = Some(VomoError { message, ..e });
         }
     }
 

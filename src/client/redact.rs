@@ -11,6 +11,12 @@
 //! (a server's error body, a value quoted in a warning) ends in `...` where it cut, and a start
 //! of the token of `MIN_CUT` or more characters before that mark, or at the end of the text,
 //! is redacted too.
+//!
+//! And the token's secret alone: a Laravel Sanctum token `42|<secret>` is an id and the
+//! secret that authenticates, and a server may echo the secret without the id; a JWT
+//! (`<header>.<payload>.<signature>`) may have its signature quoted alone (its header is the
+//! same for many tokens, and is no secret). Either part, at least [`MIN_SECRET`] characters,
+//! is redacted wherever it appears, as the whole token is.
 
 const MARK: &str = "[redacted]";
 
@@ -20,6 +26,21 @@ pub const MIN_TOKEN: usize = 4;
 
 /// The shortest start of the token redacted where text was cut.
 const MIN_CUT: usize = 4;
+
+/// The shortest secret part ([`secret_part`]) redacted on its own: shorter ones could be
+/// ordinary text, and real ones are far longer (Sanctum's 40 characters, a JWT signature's 43).
+const MIN_SECRET: usize = 16;
+
+/// The part of `token` that authenticates on its own, when the token has one: after a
+/// Sanctum token's `|`, or a JWT's signature (after its second `.`).
+fn secret_part(token: &str) -> Option<&str> {
+    let part = match token.split_once('|') {
+        Some((_, secret)) => secret,
+        None if token.matches('.').count() == 2 => token.rsplit('.').next()?,
+        None => return None,
+    };
+    (part.len() >= MIN_SECRET && part != token).then_some(part)
+}
 
 /// The ways `text` at `at` may write the ASCII character `c`: the byte counts of each (a
 /// backslash is itself, or the start of `\\`; both are tried).
@@ -99,6 +120,15 @@ fn token_at(text: &[u8], at: usize, token: &[u8]) -> Option<usize> {
 /// A token shorter than [`MIN_TOKEN`] is left alone; one that is not visible ASCII (which the
 /// client refuses to send) is replaced only as it is.
 pub fn redact(text: &str, token: &str) -> String {
+    let whole = redact_one(text, token);
+    match secret_part(token) {
+        Some(secret) => redact_one(&whole, secret),
+        None => whole,
+    }
+}
+
+/// [`redact`] of one needle: the token, or its secret part.
+fn redact_one(text: &str, token: &str) -> String {
     if token.len() < MIN_TOKEN {
         return text.to_string();
     }
@@ -169,6 +199,22 @@ mod tests {
         assert_eq!(redact(&format!("ends with {}", &TOKEN[..4]), TOKEN), "ends with [redacted]", "at the end of the text");
         assert_eq!(redact(&format!("{} then more", &TOKEN[..8]), TOKEN), format!("{} then more", &TOKEN[..8]), "not cut: left");
         assert_eq!(redact(&format!("ends with {}", &TOKEN[..3]), TOKEN), format!("ends with {}", &TOKEN[..3]), "too short to tell");
+    }
+
+    #[test]
+    fn the_secret_part_alone_is_redacted_too() {
+        let sanctum = "42|Sk9xQ2vRAbCdef0123456789wxyz";
+        assert_eq!(redact("token Sk9xQ2vRAbCdef0123456789wxyz was revoked", sanctum), "token [redacted] was revoked");
+        assert_eq!(redact("token Sk9xQ2vRAbCdef0123%2F", "42|Sk9xQ2vRAbCdef0123/"), "token [redacted]", "encoded too");
+        assert_eq!(redact(&format!("a {sanctum} b"), sanctum), "a [redacted] b", "the whole token as before");
+        assert_eq!(redact("id 42| only", sanctum), "id 42| only", "the id is no secret");
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ2b21vIn0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg";
+        assert_eq!(redact("bad signature c2lnbmF0dXJlLW9mLXRoZS10b2tlbg", jwt), "bad signature [redacted]");
+        assert_eq!(redact("header eyJhbGciOiJIUzI1NiJ9 is common", jwt), "header eyJhbGciOiJIUzI1NiJ9 is common", "not the header");
+        // Short parts are left: they could be ordinary text.
+        assert_eq!(redact("id 7 and abc", "7|abcdefgh"), "id 7 and abc");
+        assert_eq!(secret_part("a.b.c"), None);
+        assert_eq!(secret_part("no-separator-in-this-token-at-all"), None);
     }
 
     #[test]

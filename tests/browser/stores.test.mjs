@@ -64,3 +64,38 @@ test("browser: UserPoller on LocalStorageStore: backfill, reload, only the chang
   assert.deepEqual(r4.events.map((e) => [e.id, e.kind]), [[made, "updated"]]);
   assert.deepEqual(problems, []);
 });
+
+test("browser: a tab reloaded (or closed) while its poll holds the lease: another tab's poll takes it over at once, not 2 minutes later; while the tab lives it is busy", async (t) => {
+  const site = await serve(t, { root: here });
+  const sim = await startSimulator({ port: 0, users: 20, seed: 62, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  sim.advanceClock(10_000);
+  const browser = await launchChromium(t);
+  const context = await browser.newContext();
+  const [holder, other] = [await context.newPage(), await context.newPage()];
+  const problems = [];
+  for (const p of [holder, other]) p.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  for (const p of [holder, other]) {
+    await p.goto(`${site.url}/stores.html`);
+    await p.waitForFunction(() => document.title === "ready");
+  }
+  const args = { baseUrl: sim.url, token: sim.token, customerId: "tabs" };
+  await holder.evaluate((a) => window.pollHanging(a), args);
+  const lease = JSON.parse(await other.evaluate(() => localStorage.getItem("vomo:vomo-users/v1/tabs/lease")));
+  assert.match(lease.holder, /^vomo-users\/lease-holder\/[0-9a-f-]{36}$/, "the lease names the tab's Web Lock");
+  assert.ok(lease.expires_at > Date.now() + 60_000, "and is live for about 2 minutes");
+  const refused = await other.evaluate((a) => window.pollOnce(a), args);
+  assert.equal(refused.error?.kind, "busy", "a live tab's lease is not taken");
+  await holder.reload();
+  await holder.waitForFunction(() => document.title === "ready");
+  const taken = await other.evaluate((a) => window.pollOnce(a), args);
+  assert.equal(taken.error, undefined, JSON.stringify(taken.error));
+  assert.equal(taken.result.processed, 20, "taken over at once: every user delivered");
+  // A closed tab, the same.
+  await holder.evaluate((a) => window.pollHanging(a), { ...args, customerId: "closed" });
+  await holder.close();
+  const afterClose = await other.evaluate((a) => window.pollOnce(a), { ...args, customerId: "closed" });
+  assert.equal(afterClose.error, undefined, JSON.stringify(afterClose.error));
+  assert.equal(afterClose.result.processed, 20);
+  assert.deepEqual(problems, []);
+});

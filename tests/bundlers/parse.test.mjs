@@ -37,7 +37,7 @@ test("webpack 5 (the docs/bundlers.md config): a parse-only app emits only the p
 
 test("vite build: a parse-only app ships only the parse-only .wasm and runs in Chromium", async (t) => {
   const { build } = await import(repoRequire.resolve("vite"));
-  const app = makeApp(t, "vite-parse", { "index.html": INDEX, ...recipeFile("Vite", "vite.config.js") });
+  const app = makeApp(t, "vite-parse", { "index.html": INDEX, ...recipeFile("Vite", "vite.config.mjs") });
   await build({ root: app, logLevel: "error" });
   assertOnlyParseWasm(app, join(app, "dist"));
   const site = await serveDir(t, join(app, "dist"));
@@ -46,7 +46,7 @@ test("vite build: a parse-only app ships only the parse-only .wasm and runs in C
 
 test("vite dev server (the docs/bundlers.md config): the page fetches only the parse-only .wasm", async (t) => {
   const { createServer } = await import(repoRequire.resolve("vite"));
-  const app = makeApp(t, "vite-dev-parse", { "index.html": INDEX, ...recipeFile("Vite", "vite.config.js") });
+  const app = makeApp(t, "vite-dev-parse", { "index.html": INDEX, ...recipeFile("Vite", "vite.config.mjs") });
   const server = await createServer({ root: app, logLevel: "error", server: { host: "127.0.0.1", port: 0 } });
   t.after(() => server.close());
   await server.listen();

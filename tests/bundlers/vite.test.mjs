@@ -1,4 +1,4 @@
-// Vite with the docs/bundlers.md config (its vite.config.js block, written into the app as
+// Vite with the docs/bundlers.md config (its vite.config.mjs block, written into the app as
 // it stands): `vite build` (served from dist/) and the dev server, each run in Chromium.
 // `root: app` is where a user runs `vite`; logLevel and the dev server's host and port are
 // test scaffolding (quiet, and a free port on loopback) that change nothing of the build.
@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 
 const loadVite = () => import(repoRequire.resolve("vite"));
-const VITE_CONFIG = () => recipeFile("Vite", "vite.config.js");
+const VITE_CONFIG = () => recipeFile("Vite", "vite.config.mjs");
 
 test("vite build: the built app runs in Chromium", async (t) => {
   const { build } = await loadVite();

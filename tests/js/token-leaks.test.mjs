@@ -124,3 +124,17 @@ test("previousBaseUrl: a page link saved at the earlier address is not requested
   assert.ok(moved.log().length > 0);
   assert.deepEqual([...seen].sort((a, b) => a - b), moved.listAll().map((u) => u.id).sort((a, b) => a - b), "every user once");
 });
+
+test("a server that echoes only the secret part of a Sanctum token (after its `|`) in an error page: the part is redacted, as the whole token is", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 3, seed: 2, token: TOKEN });
+  t.after(() => sim.close());
+  const secret = TOKEN.split("|")[1];
+  sim.injectFault({ path: "/v1/users", type: "status", status: 400, body: `invalid token ${secret} (revoked)`, headers: { "Content-Type": "text/plain" }, times: 1 });
+  const client = new VomoClient({ token: TOKEN, baseUrl: sim.url, requestsPerSecond: 100 });
+  const e = await client.listAllUsers().then(() => null, (err) => err);
+  assert.ok(e instanceof VomoError, String(e));
+  assert.match(e.message, /invalid token \[redacted\] \(revoked\)/);
+  assert.equal(e.message.includes(secret.slice(0, 16)), false);
+  assert.equal(redactToken(`sent ${encodeURIComponent(secret)}`, TOKEN), "sent [redacted]");
+  assert.equal(redactToken("the id 42| alone", TOKEN), "the id 42| alone");
+});
