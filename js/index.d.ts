@@ -136,21 +136,21 @@ export function findMissingIds(currentIds: IdLike[] | Set<IdLike>, knownIds: IdL
 // ---------------------------------------------------------------- client
 
 export interface UserFilters {
-  updatedAfter?: Date | string | null;
-  updatedBefore?: Date | string | null;
-  createdAfter?: Date | string | null;
-  createdBefore?: Date | string | null;
-  nameLike?: string | null;
-  emailLike?: string | null;
+  updatedAfter?: Date | string | null | undefined;
+  updatedBefore?: Date | string | null | undefined;
+  createdAfter?: Date | string | null | undefined;
+  createdBefore?: Date | string | null | undefined;
+  nameLike?: string | null | undefined;
+  emailLike?: string | null | undefined;
 }
 
 /** The last argument of every client, poller and import method. */
 export interface CallOptions {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** This call's per-attempt timeout, instead of the client's `timeoutMs`. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** This call's re-sends after the first try (0-100), instead of the client's `maxRetries`. */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
 }
 
 /** One HTTP attempt, as the client's `log` option receives it. Never holds the token or a body. */
@@ -173,39 +173,39 @@ export interface VomoClientOptions {
   /** Required; never logged, never in error messages. */
   token: string;
   /** Default "https://api.vomo.org/v1"; plain http only on loopback; not a port fetch blocks (the Fetch standard's "bad ports", 0). */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /** Default 3; "auto" adapts to an unknown server limit from its 429s. */
-  requestsPerSecond?: number | "auto";
+  requestsPerSecond?: number | "auto" | undefined;
   /** Re-sends after the first try (default 4). */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
   /** A longer Retry-After fails at once as rate_limited (default 120000). */
-  maxRetryAfterMs?: number;
+  maxRetryAfterMs?: number | undefined;
   /** Per attempt (default 30000). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** The largest response body read; a larger one fails as parse (default 10000000). */
-  maxResponseBytes?: number;
-  fetch?: FetchLike;
-  onWarning?: (message: string) => void;
+  maxResponseBytes?: number | undefined;
+  fetch?: FetchLike | undefined;
+  onWarning?: ((message: string) => void) | undefined;
   /** Called after every HTTP attempt (retries included). */
-  log?: (entry: RequestLogEntry) => void;
+  log?: ((entry: RequestLogEntry) => void) | undefined;
   /** Put before `vomo-users/<version>` in the User-Agent (Node and workerd; browsers send their own). */
-  userAgent?: string;
+  userAgent?: string | undefined;
 }
 
 export interface UpsertUserInput {
   firstName: string;
   lastName: string;
   email: string;
-  phone?: string | null;
+  phone?: string | null | undefined;
   /** YYYY-MM-DD */
-  birthday?: string | null;
-  gender?: "M" | "F" | "N" | "m" | "f" | "n" | null;
+  birthday?: string | null | undefined;
+  gender?: "M" | "F" | "N" | "m" | "f" | "n" | null | undefined;
   /** Any case; sent upper-case. */
-  role?: AnyCase<MembershipRole> | null;
-  address?: string | null;
-  org?: string | null;
-  inviteCode?: string | null;
-  password?: string | null;
+  role?: AnyCase<MembershipRole> | null | undefined;
+  address?: string | null | undefined;
+  org?: string | null | undefined;
+  inviteCode?: string | null | undefined;
+  password?: string | null | undefined;
 }
 
 export interface UpsertResult {
@@ -316,30 +316,30 @@ export interface UserPollerOptions {
   store: KeyValueStore;
   /** Keys the stored state; any non-empty string without "/". */
   customerId: string;
-  onUser?: (event: UserChangeEvent) => unknown | Promise<unknown>;
-  onParticipation?: (event: ParticipationChangeEvent) => unknown | Promise<unknown>;
-  onDeadLetter?: (event: DeadLetterEvent) => unknown | Promise<unknown>;
+  onUser?: ((event: UserChangeEvent) => unknown | Promise<unknown>) | undefined;
+  onParticipation?: ((event: ParticipationChangeEvent) => unknown | Promise<unknown>) | undefined;
+  onDeadLetter?: ((event: DeadLetterEvent) => unknown | Promise<unknown>) | undefined;
   /** Default "off"; "changed-users" reads the detail of each changed user, "full-scan" of every user. */
-  participations?: "off" | "changed-users" | "full-scan";
+  participations?: "off" | "changed-users" | "full-scan" | undefined;
   /** For health() (default 900000). */
-  pollIntervalMs?: number;
+  pollIntervalMs?: number | undefined;
   /** Attempts per failed change before it is given up with final: true (default 5). Attempts
    *  made during a downstream outage do not count, and a change is given up only after a later
    *  handler call succeeded. */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** How far behind the server's clock a window ends, ms (default 5000, at least 2000). */
-  windowMarginMs?: number;
+  windowMarginMs?: number | undefined;
   /** A window whose first page reports more rows than this is narrowed first (default 5000). */
-  maxWindowRows?: number;
+  maxWindowRows?: number | undefined;
   /** Handler failures in a row after which the poll stops as a downstream outage (default 10). */
-  maxConsecutiveFailures?: number;
+  maxConsecutiveFailures?: number | undefined;
   /** The dead-letter queue's bound between runs of failures (a run is queued whole, at most
    *  `maxConsecutiveFailures` beyond it); a poll over it stops, nothing is dropped (default 1000). */
-  maxDeadLetters?: number;
+  maxDeadLetters?: number | undefined;
   /** The stored state records the client `baseUrl` it is of, and a state of another API is
    *  refused (`invalid_input`, before anything is sent). For one VOMO organization at a new
    *  address: the old base URL, whose state this poller takes over, checkpoint and all. */
-  previousBaseUrl?: string;
+  previousBaseUrl?: string | undefined;
 }
 
 /** Why a poll stopped before catching up. */
@@ -393,12 +393,12 @@ export interface ReconcileProgress {
 export interface ReconcileOptions extends CallOptions {
   /** Called after each page of the listing and each confirmed candidate; what it throws or
    *  rejects with is ignored. */
-  onProgress?: (progress: ReconcileProgress) => void;
+  onProgress?: ((progress: ReconcileProgress) => void) | undefined;
 }
 
 export interface PollOptions extends CallOptions {
   /** Stop after this many HTTP requests; the next poll goes on from there. */
-  maxRequests?: number;
+  maxRequests?: number | undefined;
 }
 
 export class UserPoller {
@@ -459,23 +459,23 @@ export type ImportRosterOptions = ImportRosterRunOptions & ({ store: KeyValueSto
 /** The options of `importRoster` beside `store` and `key`. */
 export interface ImportRosterRunOptions extends CallOptions {
   /** Default 50 (`policy().import.checkpointEvery`). */
-  checkpointEvery?: number;
+  checkpointEvery?: number | undefined;
   /** Records in a row that fail without an answer about them (`server`, `network`, `timeout`,
    *  `parse`, `unsafe_link`, after the client's retries) after which the run stops as an
    *  outage: the promise rejects with the last one's kind, after progress is saved. Default 5
    *  (`policy().import.maxConsecutiveFailures`). */
-  maxConsecutiveFailures?: number;
+  maxConsecutiveFailures?: number | undefined;
   /** Progress under `key` records the client `baseUrl` it is of, and progress of another API
    *  is refused (`invalid_input`, before anything is sent). For one VOMO organization at a new
    *  address: the old base URL, whose progress this import takes over. */
-  previousBaseUrl?: string;
-  onProgress?: (progress: ImportProgress) => void;
-  mapping?: ExternalIdMapping;
+  previousBaseUrl?: string | undefined;
+  onProgress?: ((progress: ImportProgress) => void) | undefined;
+  mapping?: ExternalIdMapping | undefined;
   /** With `mapping`, and a record with an external id, imports that share the mapping take
    *  turns (another rejects with `busy`, sending nothing): by a lease in `store` (one per
    *  store) and, in this process, on the `mapping` object. Default true; false when they are
    *  kept apart otherwise. */
-  mappingLease?: boolean;
+  mappingLease?: boolean | undefined;
 }
 
 export interface ImportedUser {

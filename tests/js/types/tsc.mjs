@@ -10,13 +10,13 @@ import { repoRequire } from "../helpers.mjs";
 const here = join(dirname(fileURLToPath(import.meta.url)), "..");
 const tsc = repoRequire.resolve("typescript/bin/tsc");
 
-/** `{ ok, out }` for one source file. */
-export function compile(source) {
+/** `{ ok, out }` for one source file; `options` are more compiler options. */
+export function compile(source, options = {}) {
   const dir = mkdtempSync(join(here, "drift-"));
   try {
     writeFileSync(join(dir, "drift.ts"), source);
     writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, noEmit: true,
-      target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", lib: ["ES2022", "DOM"], types: [] },
+      target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", lib: ["ES2022", "DOM"], types: [], ...options },
       files: ["drift.ts"] }));
     execFileSync(process.execPath, [tsc, "-p", dir], { encoding: "utf8", stdio: "pipe" });
     return { ok: true, out: "" };
