@@ -97,7 +97,7 @@ export type VomoErrorKind =
 /** Every failure of the package. */
 export class VomoError extends Error {
   constructor(kind: VomoErrorKind, message: string,
-              options?: { status?: number | null; fields?: Record<string, string[]> | null; cause?: unknown });
+              options?: { status?: number | null | undefined; fields?: Record<string, string[]> | null | undefined; cause?: unknown; retryAfterMs?: number | null | undefined });
   readonly name: "VomoError";
   readonly kind: VomoErrorKind;
   /** The HTTP status, or null when none was received. */
@@ -106,8 +106,14 @@ export class VomoError extends Error {
   readonly retryable: boolean;
   /** For `validation`: the 422 body's `errors`; for `invalid_input` from the upsert checks, every field refused; otherwise null. */
   readonly fields: Record<string, string[]> | null;
+  /**
+   * How long from now, in ms, a later attempt may succeed, where the error knows: for
+   * `rate_limited`, the server's Retry-After (or its rate-limit window's reset); for `busy`,
+   * the time left on the other run's lease. null otherwise.
+   */
+  readonly retryAfterMs: number | null;
   /** What `JSON.stringify` writes: the properties above and the message (`cause` left out). */
-  toJSON(): { name: "VomoError"; kind: VomoErrorKind; message: string; status: number | null; retryable: boolean; fields: Record<string, string[]> | null };
+  toJSON(): { name: "VomoError"; kind: VomoErrorKind; message: string; status: number | null; retryable: boolean; fields: Record<string, string[]> | null; retryAfterMs: number | null };
 }
 
 /** A `GET /users` body (its text, its bytes as UTF-8, or the parsed object) to a page of users. Throws VomoError "parse". */

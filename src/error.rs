@@ -121,12 +121,22 @@ pub struct VomoError {
     /// the wasm glue, which keeps the value and hands it back to JS as the error's `cause`. The
     /// core only carries it along.
     pub host_error: Option<u32>,
+    /// How long from now a later attempt may succeed, in ms, where the error knows: for
+    /// `rate_limited`, the server's `Retry-After` (or its rate-limit window's reset); for
+    /// `busy`, the time left on the other run's lease. `None` otherwise.
+    pub retry_after_ms: Option<f64>,
 }
 
 impl VomoError {
     /// An error of this kind with this message, no status and no fields.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        VomoError { kind, status: None, message: message.into(), fields: None, host_error: None }
+        VomoError { kind, status: None, message: message.into(), fields: None, host_error: None, retry_after_ms: None }
+    }
+
+    /// The error with the time after which a later attempt may succeed ([`VomoError::retry_after_ms`]).
+    pub fn with_retry_after(mut self, ms: f64) -> Self {
+        self.retry_after_ms = Some(ms.max(0.0));
+        self
     }
 
     /// The error with the HTTP status of its response.

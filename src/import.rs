@@ -916,10 +916,13 @@ impl<'a, S: Store> ProgressLog<'a, S> {
     }
 
     /// Before this run's first send: the header says a run that saves every `every` records
-    /// is under way from the roster's start (the earlier run's mark stands until this run's
-    /// first save, if that run was cut off).
+    /// is under way from the roster's start (the earlier run's mark, if that run was cut off,
+    /// stands until this run's first save, its window as wide as either run's saves are apart).
     async fn begin(&mut self, every: usize) -> Result<()> {
-        self.running = Some(self.earlier.unwrap_or(RunMark { through: 0, every }));
+        // Covering this run's sends before its first save too (a run killed before it saves
+        // leaves this mark): the earlier window, widened to this run's `every` if larger.
+        self.running =
+            Some(self.earlier.map_or(RunMark { through: 0, every }, |e| RunMark { through: e.through, every: e.every.max(every) }));
         self.header_stale = true;
         self.write_header(self.log.index()).await
     }

@@ -32,18 +32,20 @@ function isRetryable(kind) {
 
 /** Every failure of the package. `instanceof Error`. */
 export class VomoError extends Error {
-  constructor(kind, message, { status = null, fields = null, cause } = {}) {
+  constructor(kind, message, { status = null, fields = null, cause, retryAfterMs = null } = {}) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = "VomoError";
     this.kind = kind;
     this.status = status;
     this.retryable = isRetryable(kind);
     this.fields = fields;
+    this.retryAfterMs = retryAfterMs;
   }
   /** For JSON.stringify (a saved import report, a log line): an Error's `message` is not
    *  enumerable and would be left out. `cause` is the caller's own value and stays out. */
   toJSON() {
-    return { name: this.name, kind: this.kind, message: this.message, status: this.status, retryable: this.retryable, fields: this.fields };
+    return { name: this.name, kind: this.kind, message: this.message, status: this.status, retryable: this.retryable, fields: this.fields,
+      retryAfterMs: this.retryAfterMs };
   }
 }
 // Every copy of the class (the CommonJS and ES module builds, the stores sub-paths) answers
@@ -115,7 +117,8 @@ export function toVomoError(e) {
   if (e && e.__vomo) {
     const fields = e.fieldsJson ? JSON.parse(e.fieldsJson) : null;
     // `cause`: what the caller's store or mapping threw, when that is what failed.
-    const error = new VomoError(e.kind, e.message, { status: e.status, fields, cause: "cause" in e ? e.cause : undefined });
+    const error = new VomoError(e.kind, e.message, { status: e.status, fields, cause: "cause" in e ? e.cause : undefined,
+      retryAfterMs: e.retryAfterMs ?? null });
     if (typeof e.retryable === "boolean") error.retryable = e.retryable;
     return error;
   }

@@ -167,6 +167,12 @@ export class FileStore {
       return null;
     }
     if (o === null || typeof o !== "object") return null;
+    // Another boot under this host name is not judged: a lease lasts minutes, and machines
+    // that share a name and a directory (cloned VMs, hosts all called "localhost") would read
+    // as one machine rebooted, with a live holder gone (setIf's lock, held for milliseconds,
+    // takes that risk; a lease would not). A rebooted machine's lease is waited out.
+    const here = JSON.parse(await this.leaseHolder());
+    if ((o.boot ?? null) !== here.boot) return null;
     // Never judged by age (0): a live run may hold a lease for hours, renewing it.
     return await holderGone(o, { ageMs: 0, ownToken: () => true });
   }

@@ -445,8 +445,11 @@ impl<R: Runtime> Client<R> {
                         .as_deref()
                         .and_then(|v| retry::retry_after_ms(v, response.date.as_deref(), now))
                         .or(rate_headers.reset_in_ms);
-                    let e =
+                    let mut e =
                         VomoError::new(ErrorKind::RateLimited, format!("{what}: 429 Too Many Requests (attempt {tries})")).with_status(429);
+                    if let Some(ms) = after {
+                        e = e.with_retry_after(ms);
+                    }
                     match after {
                         Some(ms) if ms > self.config.max_retry_after_ms => {
                             let e = VomoError {

@@ -54,6 +54,7 @@ pub fn to_js_error(e: VomoError) -> JsValue {
         None => JsValue::NULL,
     };
     set("fieldsJson", fields);
+    set("retryAfterMs", e.retry_after_ms.map(|ms| JsValue::from_f64(ms.round())).unwrap_or(JsValue::NULL));
     #[cfg(feature = "full")] // the parse-only build calls no store
     if let Some(thrown) = e.host_error.and_then(take_thrown) {
         set("cause", thrown);

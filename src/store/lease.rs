@@ -142,7 +142,8 @@ pub async fn acquire<S: Store>(store: &S, key: &str, token: &str, now: f64, who:
                 who.scope,
                 (lease.expires_at - now) / 1000.0,
                 who.why
-            )));
+            ))
+            .with_retry_after(lease.expires_at - now));
         }
     }
     let holder = store.lease_holder().await?;

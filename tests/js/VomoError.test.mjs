@@ -34,6 +34,8 @@ test("the class is constructible and computes retryable from kind", () => {
   assert.equal(e.status, 429);
   assert.equal(new VomoError("validation", "bad", { status: 422, fields: { email: ["taken"] } }).fields.email[0], "taken");
   assert.equal(new VomoError("auth", "no").retryable, false);
+  assert.equal(new VomoError("auth", "no").retryAfterMs, null);
+  assert.equal(new VomoError("busy", "later", { retryAfterMs: 5000 }).retryAfterMs, 5000);
 });
 
 test("printed as VomoError, whichever build made it: its class keeps its name through the package's bundling (Node prints an error by its constructor's name)", async () => {

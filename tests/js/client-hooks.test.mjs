@@ -50,7 +50,7 @@ test("a VomoError written by JSON.stringify keeps its message (a saved import re
   const c = fastClient(s, { maxRetries: 0 });
   s.injectFault({ path: "/v1/users/*", type: "status", status: 503, times: 1 });
   const e = await rejects(c.getUser(s.listAll()[0].id), "server");
-  assert.deepEqual(JSON.parse(JSON.stringify(e)), { name: "VomoError", kind: "server", message: e.message, status: 503, retryable: true, fields: null });
+  assert.deepEqual(JSON.parse(JSON.stringify(e)), { name: "VomoError", kind: "server", message: e.message, status: 503, retryable: true, fields: null, retryAfterMs: null });
   assert.match(e.message, /503/);
   s.injectFault({ path: "/v1/users", method: "POST", type: "status", status: 422, times: 1,
     body: { message: "invalid", errors: { email: [`taken by ${s.token}`] } } });

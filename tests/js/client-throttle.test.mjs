@@ -217,7 +217,27 @@ test("X-RateLimit: a spent budget whose reset is beyond maxRetryAfterMs holds no
   // distance from the response's Date header) after the answer came.
   const until = Date.parse(/\(until (\S+)\)/.exec(e.message)?.[1]);
   assert.ok(until >= before + 3_600_000 && until <= Date.now() + 3_600_000, e.message);
+  // ... and as a number for a program: the hour, from when the answer came.
+  assert.ok(e.retryAfterMs > 3_600_000 - (Date.now() - before) - 1000 && e.retryAfterMs <= 3_600_000, String(e.retryAfterMs));
+  assert.equal(JSON.parse(JSON.stringify(e)).retryAfterMs, e.retryAfterMs);
   assert.equal(sent(s).length, 1, "one request, no wait");
+});
+
+test("retryAfterMs: a Retry-After beyond maxRetryAfterMs, and the last of the retries' 429s, carry the server's wait; a 429 without one, and other errors, null", async (t) => {
+  const s = await sim(t);
+  const c = client(s, { requestsPerSecond: 50, maxRetryAfterMs: 2000, maxRetries: 1 });
+  s.injectFault({ path: "/v1/users/1001", type: "status", status: 429, headers: { "Retry-After": "30" }, times: 1 });
+  const far = await c.getUser(1001).then(() => null, (err) => err);
+  assert.deepEqual([far.kind, far.retryAfterMs], ["rate_limited", 30_000]);
+  s.injectFault({ path: "/v1/users/1001", type: "status", status: 429, headers: { "Retry-After": "1" }, times: "always" });
+  const last = await c.getUser(1001).then(() => null, (err) => err);
+  assert.deepEqual([last.kind, last.retryAfterMs], ["rate_limited", 1000], "waited once, then the last 429's wait");
+  s.clearFaults();
+  s.injectFault({ path: "/v1/users/1001", type: "status", status: 429, times: "always" });
+  assert.equal((await c.getUser(1001).then(() => null, (err) => err)).retryAfterMs, null, "no Retry-After: nothing to say");
+  s.clearFaults();
+  s.injectFault({ path: "/v1/users/1001", type: "status", status: 503, times: "always" });
+  assert.equal((await c.getUser(1001).then(() => null, (err) => err)).retryAfterMs, null);
 });
 
 test("X-RateLimit: a 429 with X-RateLimit-Reset but no Retry-After waits for the reset", async (t) => {

@@ -342,6 +342,8 @@ test("a poll killed while it holds the lease (kill -9): the next poll on the Fil
       customerId: "acme", onUser: ({ user }) => { seen.push(user.id); } });
     const alive = await poller.poll().then(() => null, (e) => e);
     assert.equal(alive?.kind, "busy", `${mode}: a live holder's lease is never taken`);
+    // When to try again, as a number: what is left of the holder's lease (2 minutes at most).
+    assert.ok(alive.retryAfterMs > 60_000 && alive.retryAfterMs <= 120_000, String(alive.retryAfterMs));
     holder.kill("SIGKILL");
     await new Promise((resolve) => (holder.exitCode !== null || holder.signalCode !== null ? resolve() : holder.once("exit", resolve)));
     const lease = JSON.parse(await store.get("vomo-users/v1/acme/lease"));
@@ -359,4 +361,14 @@ test("a poll killed while it holds the lease (kill -9): the next poll on the Fil
       assert.match(after.message, /holds the lease for 1[0-2]\d s more/);
     }
   }
+});
+
+test("FileStore.leaseHolderGone: a holder of another boot under this host name is not judged (machines that share a name and a directory would read as one machine rebooted), a dead PID of this boot is", async () => {
+  const store = new FileStore(mkdtempSync(join(tmpdir(), "vomo-holder-")));
+  const me = JSON.parse(await store.leaseHolder());
+  const dead = { ...me, pid: 2 ** 22 + 1 }; // above Linux's largest PID: never a live process
+  assert.equal(await store.leaseHolderGone(JSON.stringify(dead)), true);
+  assert.equal(await store.leaseHolderGone(JSON.stringify({ ...dead, boot: "another-machine-or-boot" })), null);
+  assert.equal(await store.leaseHolderGone(JSON.stringify(me)), false, "this process");
+  assert.equal(await store.leaseHolderGone("not json"), null);
 });

@@ -103,3 +103,28 @@ test("importRoster: after a run that stopped with records unanswered (an outage)
   assert.deepEqual(flagged, roster.slice(5, 8).map((r) => r.email), "the three unanswered ones, and only them");
   assert.equal(run2.updated.length, 12);
 });
+
+test("importRoster: a run cut off before its first save, with a larger checkpointEvery than the run before, leaves a mark wide enough: the next run marks every re-sent create uncertain", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 5, seed: 9, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 1000 });
+  const roster = records.slice(0, 100);
+  const saved = new MemoryStore();
+  let dead = false;
+  const store = { get: (k) => saved.get(k), delete: (k) => saved.delete(k),
+    set: (k, v) => { if (dead) throw new Error("the process died"); saved.set(k, v); } };
+  const run = (every, dieAt) => importRoster(client, roster, { store, key: "wide", checkpointEvery: every,
+    onProgress: (p) => { if (p.done === dieAt) dead = true; } }).then(() => "done", (e) => e.message);
+  // Run 1 saves every 10 and dies at its save after 30 sends (20 saved); run 2 saves every 50
+  // and dies at its first save, after 50 sends. Run 3 finishes.
+  assert.match(await run(10, 25), /died/);
+  dead = false;
+  for (const key of saved.keys()) if (key.endsWith("/lease")) saved.delete(key); // as a dead process's lease expires
+  assert.match(await run(50, 21), /died/);
+  dead = false;
+  for (const key of saved.keys()) if (key.endsWith("/lease")) saved.delete(key);
+  const r = await importRoster(client, roster, { store: saved, key: "wide", checkpointEvery: 50 });
+  assert.equal(r.created.length + r.updated.length, 100);
+  assert.ok(r.updated.length >= 40, `${r.updated.length} re-sent`);
+  assert.deepEqual(r.updated.filter((u) => !u.uncertain).map((u) => u.email), [], "each re-sent create of run 1 or run 2 is marked");
+});
