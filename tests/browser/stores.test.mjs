@@ -86,14 +86,20 @@ test("browser: a tab reloaded (or closed) while its poll holds the lease: anothe
   assert.ok(lease.expires_at > Date.now() + 60_000, "and is live for about 2 minutes");
   const refused = await other.evaluate((a) => window.pollOnce(a), args);
   assert.equal(refused.error?.kind, "busy", "a live tab's lease is not taken");
+  // The browser releases a gone document's locks as it tears it down, a moment after the
+  // reload or close resolves: the other tab waits for that, as a user's next click would.
+  const released = (p, name) => p.waitForFunction(async (n) => !(await navigator.locks.query()).held.some((l) => l.name === n), name);
   await holder.reload();
   await holder.waitForFunction(() => document.title === "ready");
+  await released(other, lease.holder);
   const taken = await other.evaluate((a) => window.pollOnce(a), args);
   assert.equal(taken.error, undefined, JSON.stringify(taken.error));
   assert.equal(taken.result.processed, 20, "taken over at once: every user delivered");
   // A closed tab, the same.
   await holder.evaluate((a) => window.pollHanging(a), { ...args, customerId: "closed" });
+  const closing = JSON.parse(await other.evaluate(() => localStorage.getItem("vomo:vomo-users/v1/closed/lease"))).holder;
   await holder.close();
+  await released(other, closing);
   const afterClose = await other.evaluate((a) => window.pollOnce(a), { ...args, customerId: "closed" });
   assert.equal(afterClose.error, undefined, JSON.stringify(afterClose.error));
   assert.equal(afterClose.result.processed, 20);
