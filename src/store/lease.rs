@@ -89,11 +89,12 @@ async fn write<S: Store>(store: &S, key: &str, token: &str, expires_at: f64, hol
     store.set(key, &text_of(token, expires_at, holder)).await
 }
 
-/// Whether the store knows the holder of `lease` to be gone (see the module's comment).
-async fn holder_gone<S: Store>(store: &S, lease: &Lease) -> Result<bool> {
+/// What the store knows of the holder of `lease` (see the module's comment): gone, alive, or
+/// nothing (`None`: no holder recorded, or the store cannot tell).
+async fn holder_gone<S: Store>(store: &S, lease: &Lease) -> Result<Option<bool>> {
     Ok(match &lease.holder {
-        Some(holder) => store.lease_holder_gone(holder).await? == Some(true),
-        None => false,
+        Some(holder) => store.lease_holder_gone(holder).await?,
+        None => None,
     })
 }
 
@@ -135,9 +136,13 @@ pub async fn acquire<S: Store>(store: &S, key: &str, token: &str, now: f64, who:
     let (seen, lease) = read_raw(store, key).await?;
     let same_moment = || busy(format!("another {} {} took the lease at the same moment", who.kind, who.scope));
     if let Some(lease) = lease {
-        if lease.owner != token && lease.expires_at > now && !holder_gone(store, &lease).await? {
+        let gone = if lease.owner != token && lease.expires_at > now { holder_gone(store, &lease).await? } else { Some(true) };
+        if gone != Some(true) {
+            // Where the store judged the holder alive, it is running; else it may be a killed one.
+            let whose =
+                if gone == Some(false) { "its process is running" } else { "if none is running, one that was killed holds it until then" };
             return Err(busy(format!(
-                "another {} {} holds the lease for {:.0} s more (if none is running, one that was killed holds it until then){}",
+                "another {} {} holds the lease for {:.0} s more ({whose}){}",
                 who.kind,
                 who.scope,
                 (lease.expires_at - now) / 1000.0,
