@@ -88,7 +88,13 @@ test("browser: a tab reloaded (or closed) while its poll holds the lease: anothe
   assert.equal(refused.error?.kind, "busy", "a live tab's lease is not taken");
   // The browser releases a gone document's locks as it tears it down, a moment after the
   // reload or close resolves: the other tab waits for that, as a user's next click would.
-  const released = (p, name) => p.waitForFunction(async (n) => !(await navigator.locks.query()).held.some((l) => l.name === n), name);
+  // (Playwright's waitForFunction does not await a predicate's promise, so the page polls itself.)
+  const released = async (p, name) => assert.ok(await p.evaluate(async (n) => {
+    for (const end = Date.now() + 10_000; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
+      if (!(await navigator.locks.query()).held.some((l) => l.name === n)) return true;
+    }
+    return false;
+  }, name), `the browser released ${name} within 10 s`);
   await holder.reload();
   await holder.waitForFunction(() => document.title === "ready");
   await released(other, lease.holder);
