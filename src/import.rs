@@ -685,6 +685,12 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
                 }
                 other => other?,
             }
+            // Read back before each send (another run may hold them by now: see Held::confirm).
+            if let Some(store) = options.store {
+                for l in leases.iter() {
+                    l.confirm(store).await?;
+                }
+            }
             let sent_before = earlier.is_some_and(|m| m.may_have_sent(index, &mut window));
             let requests = client.stats().requests;
             let seen = Seen { previous: mapped.get(index).and_then(Option::as_ref), left: &left };

@@ -279,7 +279,13 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         }
         queue.retain(|d| newest.get(&d.user.id) == Some(&d.user.updated_at.0));
         let mut waiting: std::collections::VecDeque<DeadLetterEntry> = queue.into();
-        let outcome = self.offer_dead_letters(run, &mut waiting).await;
+        let outcome = match waiting.is_empty() {
+            true => Ok(true),
+            false => match self.confirm_lease(run).await {
+                Ok(()) => self.offer_dead_letters(run, &mut waiting).await,
+                Err(e) => Err(e),
+            },
+        };
         run.state.core.dead_letters.extend(waiting);
         outcome
     }

@@ -435,6 +435,14 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         run.lease.keep(&self.store, rt.now_ms(), rt.monotonic_ms()).await
     }
 
+    /// Before a page's users are offered (a window's page, a scan's user, the dead letters):
+    /// the lease read back (one store read), so that a poll another took over while this one
+    /// ran (its term looked run out to the other: a clock stepped forward) stops here rather
+    /// than at its next renewal, up to a quarter of the term later.
+    pub(crate) async fn confirm_lease(&self, run: &mut PollRun<'_, R>) -> Result<()> {
+        run.lease.confirm(&self.store).await
+    }
+
     /// Before a change is offered to `onUser` (a listed user, or a dead letter offered again):
     /// the caller's abort, then the lease ([`Poller::fence`]). An aborted poll offers nothing
     /// more, not even the rest of a page it has; what it delivered is recorded, and saved with

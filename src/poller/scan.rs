@@ -30,6 +30,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     run.state.core.scan = Some(cursor);
                     return Ok(false);
                 }
+                self.confirm_lease(run).await?;
                 if let Some(detail) = self.client.get_user(user.id, run.call).await? {
                     if self.emit_participation_diff(run, &detail).await? == Delivery::Halt {
                         cursor.page_url = Some(page_url);

@@ -268,6 +268,9 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
 
     /// Dead-letters the page's unreadable records and delivers its users.
     async fn deliver_page(&self, run: &mut PollRun<'_, R>, page: &Page<User>) -> Result<Delivery> {
+        if !page.data.is_empty() || !page.dropped.is_empty() {
+            self.confirm_lease(run).await?;
+        }
         for (raw, why) in page.dropped.iter().cloned() {
             self.dead_letter_unreadable(run, raw, why).await?;
         }

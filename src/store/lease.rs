@@ -162,9 +162,14 @@ pub async fn acquire<S: Store>(store: &S, key: &str, token: &str, now: f64, who:
     }
 }
 
+/// What a run whose lease another run holds by now stops with.
+fn taken(who: Holder) -> VomoError {
+    busy(format!("this {k}'s lease expired and another {k} {} took it over; stopping here", who.scope, k = who.kind))
+}
+
 /// Extends the lease of the run `token`; `busy` when another run holds it by now.
 pub async fn renew<S: Store>(store: &S, key: &str, token: &str, now: f64, who: Holder) -> Result<()> {
-    let taken = || busy(format!("this {k}'s lease expired and another {k} {} took it over; stopping here", who.scope, k = who.kind));
+    let taken = || taken(who);
     match read_raw(store, key).await? {
         (seen, Some(l)) if l.owner == token => {
             match replace(store, key, seen.as_deref(), token, now + LEASE_MS, l.holder.as_deref()).await? {
@@ -250,6 +255,18 @@ impl Held {
         Ok(())
     }
 
+    /// Reads the lease back without writing it: `busy` if another run holds it by now. A run
+    /// whose term looked run out to another (a wall clock stepped forward past it, a second
+    /// machine's clock ahead) is taken over while it runs; its renewal would find that out
+    /// within a quarter of the term, so a run also confirms before each batch of work it
+    /// delivers (the poller: each page), and the two overlap by one batch at most.
+    pub async fn confirm<S: Store>(&self, store: &S) -> Result<()> {
+        match read(store, &self.key).await? {
+            Some(l) if l.owner == self.token => Ok(()),
+            _ => Err(taken(self.who)),
+        }
+    }
+
     /// Releases the lease if this run still holds it.
     pub async fn release<S: Store>(&self, store: &S) -> Result<()> {
         release(store, &self.key, &self.token).await
@@ -289,6 +306,25 @@ mod tests {
             let e = held.keep(&store, 980_000.0, 80_000.0).await.unwrap_err();
             assert_eq!(e.kind, ErrorKind::Busy);
             assert_eq!(read(&store, "l").await.unwrap().unwrap().owner, "other");
+        });
+    }
+
+    #[test]
+    fn a_confirm_reads_the_lease_back_without_writing_and_finds_a_takeover_before_the_next_renewal() {
+        let store = MemStore::default();
+        block_on(async {
+            let held = Held::acquire(&store, "l".into(), "run".into(), 1_000_000.0, 0.0, Holder::POLL).await.unwrap();
+            let before = store.get("l").await.unwrap();
+            held.confirm(&store).await.unwrap();
+            assert_eq!(store.get("l").await.unwrap(), before, "nothing written");
+            // Another run, whose clock is past this one's term, takes it over: found at once.
+            acquire(&store, "l", "other", 1_000_000.0 + LEASE_MS + 1.0, Holder::POLL).await.unwrap();
+            let e = held.confirm(&store).await.unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Busy);
+            assert!(e.message.contains("took it over"), "{}", e.message);
+            // Released by the other: not this run's either.
+            release(&store, "l", "other").await.unwrap();
+            assert_eq!(held.confirm(&store).await.unwrap_err().kind, ErrorKind::Busy);
         });
     }
 

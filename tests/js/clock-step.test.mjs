@@ -1,0 +1,105 @@
+// A wall clock stepped forward past the lease's term (a VM resumed, an NTP step, two
+// machines' clocks apart) lets a second run take a live run's lease: a poll of the customer,
+// an import with the key. The run that lost it must stop at its next page (a poll scanning
+// details: its next user; an import: its next record), not run on beside the other until its
+// next renewal: up to 30 s of pages or records, every one delivered or sent twice.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { UserPoller, MemoryStore, importRoster } from "vomo-users";
+import { startSimulator } from "vomo-users/sim";
+import { frozenWorld, tick } from "./helpers.mjs";
+
+const PAGE = 15;
+
+/**
+ * Polls customer "acme" with a first poll whose `trigger` event (by count of `counted`
+ * events) steps the clocks 3 minutes on and starts a second poll beside it. What each
+ * delivered, keyed by `keyOf`.
+ */
+async function stepMidPoll(t, { users, mode, counted, trigger }) {
+  const { sim, client } = await frozenWorld(t, { startSimulator, users, seed: 71 });
+  const store = new MemoryStore();
+  const delivered = [];
+  let second = null;
+  const poller = (name) => {
+    const on = (what, key) => {
+      if (what !== counted) return;
+      delivered.push({ by: name, key });
+      if (name === "first" && delivered.length === trigger) {
+        tick(sim, 180_000); // past the first poll's 2-minute lease
+        second = poller("second").poll();
+      }
+    };
+    return new UserPoller({ client, store, customerId: "acme", participations: mode,
+      onUser: ({ user }) => on("user", `${user.id}@${user.updatedAt}`),
+      onParticipation: ({ kind, userId, participation }) => on("participation", `${kind} ${userId} ${JSON.stringify(participation)}`) });
+  };
+  const first = await poller("first").poll().then((r) => r, (e) => e);
+  assert.ok(second, "the second poll started");
+  const r2 = await second;
+  return { sim, first, r2, delivered, poller };
+}
+
+const twiceOf = (delivered) => delivered.length - new Set(delivered.map((d) => d.key)).size;
+
+for (const mode of ["off", "changed-users"]) {
+  test(`poller (${mode}): a clock stepped forward mid-poll lets a second poll take the lease; the first stops before its next page: at most the rest of one page delivered twice, none lost`, async (t) => {
+    const { sim, first, r2, delivered, poller } = await stepMidPoll(t, { users: 600, mode, counted: "user", trigger: 100 });
+    assert.equal(first.kind, "busy", `the first poll stopped: ${first.message ?? JSON.stringify(first)}`);
+    assert.match(first.message, /took it over/);
+    assert.equal(new Set(delivered.map((d) => d.key)).size, 600, "every user delivered");
+    const byFirst = delivered.filter((d) => d.by === "first").length;
+    assert.ok(twiceOf(delivered) < PAGE, `${twiceOf(delivered)} deliveries twice (${byFirst} by the first poll)`);
+    assert.ok(byFirst < 100 + PAGE, `the first poll delivered ${byFirst}: not past its page`);
+    assert.equal(r2.complete, true);
+
+    // The state the second poll left: only later changes, each once.
+    const [a, b] = sim.listAll().map((u) => u.id);
+    sim.updateUser(a, { first_name: "Later" });
+    sim.updateUser(b, { first_name: "Later" });
+    tick(sim);
+    delivered.length = 0;
+    await poller("third").poll();
+    assert.deepEqual(delivered.map((d) => d.key.split("@")[0]).sort(), [a, b].map(String).sort());
+  });
+}
+
+test("poller (full-scan): a clock stepped forward while the first poll scans details: it stops before its next user's detail; no participation event lost, at most one delivered twice", async (t) => {
+  // Counting the first poll's own scan alone (no second poll): its participation events.
+  const { delivered, first, r2 } = await stepMidPoll(t, { users: 200, mode: "full-scan", counted: "participation", trigger: 100 });
+  assert.equal(first.kind, "busy", `the first poll stopped: ${first.message ?? JSON.stringify(first)}`);
+  assert.equal(r2.complete, true);
+  const alone = await (async () => {
+    const { sim, client } = await frozenWorld(t, { startSimulator, users: 200, seed: 71 });
+    const keys = new Set();
+    await new UserPoller({ client, store: new MemoryStore(), customerId: "acme", participations: "full-scan",
+      onParticipation: ({ kind, userId, participation }) => { keys.add(`${kind} ${userId} ${JSON.stringify(participation)}`); } }).poll();
+    sim.close();
+    return keys;
+  })();
+  assert.deepEqual(new Set(delivered.map((d) => d.key)), alone, "the same events as one poll alone: none lost");
+  assert.ok(twiceOf(delivered) <= 5, `${twiceOf(delivered)} delivered twice (a user's events at most)`);
+});
+
+test("importRoster: a clock stepped forward mid-import lets a second import with the key take the lease; the first stops before its next record: only what it had not saved is sent twice, one user per record", async (t) => {
+  const { sim, client } = await frozenWorld(t, { startSimulator, users: 5, seed: 72 });
+  const store = new MemoryStore();
+  const records = Array.from({ length: 300 }, (_, i) => ({ externalId: `step-${i}`, firstName: "Step", lastName: `N${i}`, email: `step${i}@roster.example.org` }));
+  const every = 10;
+  let second = null;
+  const first = await importRoster(client, records, { store, key: "roster", checkpointEvery: every, onProgress: ({ done }) => {
+    if (done === 100 && !second) {
+      tick(sim, 180_000); // past the first import's 2-minute lease
+      second = importRoster(client, records, { store, key: "roster", checkpointEvery: every });
+    }
+  } }).then((r) => r, (e) => e);
+  assert.ok(second, "the second import started");
+  const r2 = await second;
+  assert.equal(first.kind, "busy", `the first import stopped: ${first.message ?? JSON.stringify(Object.keys(first))}`);
+  assert.match(first.message, /took it over/);
+  assert.equal(r2.created.length + r2.updated.length, 300, JSON.stringify(r2.failed.slice(0, 2)));
+  const posted = sim.log().filter((e) => e.method === "POST" && e.path === "/v1/users").length;
+  assert.ok(posted <= 300 + every + 1, `${posted} upserts for 300 records: the first import sent ${posted - 300} the second sent again`);
+  const mine = sim.listAll().filter((u) => u.email?.endsWith("@roster.example.org"));
+  assert.equal(mine.length, 300, "one VOMO user per record");
+});
