@@ -128,3 +128,31 @@ test("importRoster: a run cut off before its first save, with a larger checkpoin
   assert.ok(r.updated.length >= 40, `${r.updated.length} re-sent`);
   assert.deepEqual(r.updated.filter((u) => !u.uncertain).map((u) => u.email), [], "each re-sent create of run 1 or run 2 is marked");
 });
+
+test("importRoster: the rerun of a run cut off between saves marks its re-sent creates uncertain by record, not by position: a roster reversed, with rows added before, marks those and only those", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 10, seed: 9, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 1000 });
+  // 60 new people, then 10 who are in VOMO already (genuine updates run 1 never reaches).
+  const existing = sim.listAll().map((u) => ({ firstName: "Up", lastName: "Dated", email: u.email }));
+  const roster1 = [...records.slice(0, 60), ...existing];
+  const saved = new MemoryStore();
+  let dead = false;
+  const store = { get: (k) => saved.get(k), delete: (k) => saved.delete(k),
+    set: (k, v) => { if (dead) throw new Error("the process died"); saved.set(k, v); } };
+  // Saves after 10 and 20 records; dies at the save after 30: records 20-29 were sent, not saved.
+  const run1 = await importRoster(client, roster1, { store, key: "order", checkpointEvery: 10,
+    onProgress: (p) => { if (p.done === 25) dead = true; } }).then(() => "done", (e) => e.message);
+  assert.match(run1, /died/);
+  dead = false;
+  for (const key of saved.keys()) if (key.endsWith("/lease")) saved.delete(key); // as a dead process's lease expires
+  const resent = roster1.slice(20, 30).map((r) => r.email);
+  // The export came back in the other order, with five new rows first.
+  const roster2 = [...records.slice(100, 105), ...[...roster1].reverse()];
+  const r = await importRoster(client, roster2, { store: saved, key: "order", checkpointEvery: 10 });
+  assert.equal(r.created.length + r.updated.length, 75);
+  const byEmail = Object.fromEntries(r.updated.map((u) => [u.email, u.uncertain]));
+  assert.deepEqual(resent.filter((e) => byEmail[e] !== true), [], "every re-sent create of run 1 is marked uncertain");
+  assert.deepEqual(existing.filter((e) => byEmail[e.email] !== false).map((e) => e.email), [], "a genuine update run 1 never sent is not");
+  assert.deepEqual(Object.keys(byEmail).sort(), [...resent, ...existing.map((e) => e.email)].sort(), "those are the updates");
+});

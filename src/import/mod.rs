@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::Hasher;
 
+mod maybe_sent;
+use maybe_sent::MaybeSent;
+
 /// One roster row: the upsert fields plus the external system's id, side by side in one
 /// JSON object (`{ externalId, firstName, ... }`, and the `line` parseRosterCsv adds; any
 /// other key is refused, so that a misspelt field is not dropped from every record).
@@ -526,7 +529,7 @@ async fn forget_progress<S: Store>(store: &S, base: &str) -> Result<bool> {
     let snapshot = store.get(base).await?.is_some_and(|t| !t.is_empty());
     if !header.as_ref().is_some_and(|h| h.forgetting) && (text.is_some() || snapshot) {
         let segments = header.as_ref().map(|h| h.segments.clone()).unwrap_or_default();
-        let marked = LogHeader { v: crate::store::STATE_VERSION, segments, api: None, forgetting: true, running: None };
+        let marked = LogHeader { v: crate::store::STATE_VERSION, segments, api: None, forgetting: true, sent_all: false, sent: Vec::new() };
         store.set(&header_key, &serde_json::to_string(&marked).unwrap_or_default()).await?;
     }
     let mut removal = LogRemoval::open(store, format!("{base}/")).await?;
@@ -646,20 +649,27 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
     let mut outcome: Result<()> = Ok(());
     let mut counts = [0usize; 4]; // created, updated, failed, email changed
     let mut unanswered_in_a_row = 0usize;
-    // What the earlier run of this key may have sent (`RunMark`), and its sends after its mark.
-    let earlier = progress.as_ref().and_then(|p| p.earlier);
-    let mut window = earlier.map_or(0, |m| m.every);
+    // What the earlier runs of this key may have sent without an answer saved (`MaybeSent`):
+    // as loaded (what this run's answers are judged by), and what of it this run has not
+    // answered yet; this run's own sends without an answer.
+    let earlier = progress.as_ref().map(|p| p.earlier.clone()).unwrap_or_default();
+    let mut unanswered_before = earlier.clone();
+    let mut mine = MaybeSent::default();
+    // The records this run sends, in order (a save marks the next `every` of them).
+    let pending: Vec<usize> = (0..keys.len()).filter(|&i| keys[i].repeat.is_none() && saved.outcome(&keys[i]).is_none()).collect();
+    let ahead = |after: usize, n: usize| {
+        let from = pending.partition_point(|&i| i < after);
+        pending[from..].iter().take(n).map(|&i| MaybeSent::id_of(&keys[i].identity)).collect::<Vec<_>>()
+    };
     let every = options.checkpoint_every.max(1);
-    let mut unanswered = false;
-    let mut through = 0usize;
     let (mapped, left) = match options.mapping {
         Some(mapping) => {
             read_mapping(mapping, records, &keys, &saved, &mut Steps { client, call, store: options.store, leases: &mut *leases }).await?
         }
         None => (Vec::new(), HashMap::new()),
     };
-    if let (Some(p), true) = (progress.as_mut(), to_send.first().is_some_and(|&n| n > 0)) {
-        p.begin(every).await?;
+    if let (Some(p), true) = (progress.as_mut(), !pending.is_empty()) {
+        p.begin(ahead(0, every)).await?;
     }
     for ((index, record), k) in records.iter().enumerate().zip(&keys) {
         let (id, email) = (&k.key, &k.email);
@@ -691,19 +701,19 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
                     l.confirm(store).await?;
                 }
             }
-            let sent_before = earlier.is_some_and(|m| m.may_have_sent(index, &mut window));
+            let identity = MaybeSent::id_of(&k.identity);
+            let sent_before = earlier.contains(identity);
             let requests = client.stats().requests;
             let seen = Seen { previous: mapped.get(index).and_then(Option::as_ref), left: &left };
             let result = import_one(client, record, email.as_deref(), seen, options.mapping, call).await;
             let answered = client.stats().requests > requests;
             sent += usize::from(answered);
-            through = index + 1;
             let (mut settled, unsettled) = match result {
                 Err(e) => {
                     // The mapping's set failed after the upsert went through: the import
                     // stops, and the record is sent again by the rerun (whose answer to it
                     // may be this one's create).
-                    unanswered = true;
+                    mine.insert(identity);
                     outcome = Err(e);
                     break;
                 }
@@ -720,7 +730,7 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
                     }
                     Failure::Unanswered => {
                         unanswered_in_a_row += 1;
-                        unanswered = true;
+                        mine.insert(identity);
                         if unanswered_in_a_row >= options.max_consecutive_failures.max(1) {
                             outcome = Err(outage(e, unanswered_in_a_row));
                             break;
@@ -736,7 +746,9 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
             if let (Settled::Updated(u), true) = (&mut settled, sent_before) {
                 u.uncertain = true;
             }
-            unanswered |= unsettled;
+            if !unsettled {
+                unanswered_before.remove(identity);
+            }
             if !unsettled && kept(&settled, record) {
                 settle(&mut saved, &mut progress, id, settled);
             } else {
@@ -751,13 +763,12 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
             since_save += 1;
             if since_save >= every {
                 if let Some(p) = progress.as_mut() {
-                    p.mark(index + 1, every, window, unanswered);
+                    p.mark(unanswered_before.with(&mine, ahead(index + 1, every)));
                     p.save(&saved).await?;
                 }
                 since_save = 0;
             }
         }
-        through = index + 1;
         match outcome_of(&saved, &unsaved, index, k) {
             Some(Settled::Created(_)) => counts[0] += 1,
             Some(Settled::Updated(_)) => counts[1] += 1,
@@ -781,7 +792,9 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
         });
     }
     if let Some(p) = progress.as_mut() {
-        p.mark(through, 0, window, unanswered);
+        // A run that went through its whole roster sent again every record an earlier run
+        // left unanswered that is still in it: what is left of those is of records gone from it.
+        p.mark(if outcome.is_ok() { mine } else { unanswered_before.with(&mine, []) });
         // The key's lease guards the progress (the mapping's, if held, was kept before each record).
         if let (Some(l), Some(store), true) = (leases.first_mut(), options.store, p.needs_save()) {
             l.check(store, client.runtime().now_ms(), client.runtime().monotonic_ms()).await?;
@@ -825,11 +838,11 @@ struct ProgressLog<'a, S: Store> {
     api: String,
     /// The header records no API or another one taken over: written at the next save.
     rebind: bool,
-    /// What the header says of the runs so far (`LogHeader::running`): as loaded, the earlier
-    /// run's; from this run's first send, this run's.
-    running: Option<RunMark>,
-    /// The earlier run's, as loaded (what this run's answers are judged by).
-    earlier: Option<RunMark>,
+    /// What the header says the runs so far may have sent without an answer saved
+    /// (`MaybeSent`): as loaded, the earlier runs'; from this run's first send, with this run's.
+    running: MaybeSent,
+    /// The earlier runs', as loaded (what this run's answers are judged by).
+    earlier: MaybeSent,
     /// `running` changed since the header was last written.
     header_stale: bool,
 }
@@ -844,35 +857,14 @@ struct LogHeader {
     /// A forget has begun (`forget_progress`): the progress is gone, whatever else is left.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     forgetting: bool,
-    /// What the records not settled may have been sent already (see [`RunMark`]); absent when
-    /// the last run ended with its last save and every record it sent was answered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    running: Option<RunMark>,
-}
-
-/// How far a run of an import went, for the next run of its key: every record before roster
-/// position `through` was handled, so one of them that is not settled was sent without an
-/// answer (a timeout, a dropped connection, an outage), and after `through` up to `every` more
-/// may have been sent before the run was cut off (a crash, a save that failed: its saves come
-/// every `every` records). Such a record is sent again, and an `updated` answer to it may be
-/// that earlier attempt's create: it is `uncertain` (docs/import.md).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-struct RunMark {
-    through: usize,
-    every: usize,
-}
-
-impl RunMark {
-    /// Whether the record at `index`, not settled, may have been sent by that run; `window`
-    /// counts the sends after `through` (the caller's, from `every` down).
-    fn may_have_sent(&self, index: usize, window: &mut usize) -> bool {
-        if index < self.through {
-            return true;
-        }
-        let inside = *window > 0;
-        *window = window.saturating_sub(1);
-        inside
-    }
+    /// Every record not settled may have been sent without an answer saved (see `MaybeSent`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    sent_all: bool,
+    /// The records not settled that may have been sent without an answer saved, by identity
+    /// (see `MaybeSent`); absent when the last run ended with its last save and every record it
+    /// sent was answered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    sent: Vec<String>,
 }
 
 impl<'a, S: Store> ProgressLog<'a, S> {
@@ -892,8 +884,9 @@ impl<'a, S: Store> ProgressLog<'a, S> {
             base_bytes = text.len();
         }
         let header_key = format!("{key}/log");
-        let (index, bound, running) =
-            read_header(store, key).await?.map_or((LogIndex::default(), None, None), |h| (h.segments, h.api, h.running));
+        let (index, bound, running) = read_header(store, key).await?.map_or((LogIndex::default(), None, MaybeSent::default()), |h| {
+            (h.segments, h.api, MaybeSent::from_header(h.sent_all, &h.sent))
+        });
         let binding = bound_api::check(bound.as_deref(), api, previous).map_err(|bound| {
             VomoError::invalid_input(format!(
                 "importRoster: the store holds the progress of the import {name:?} for the API at {bound}, and this client's baseUrl is {api}: \
@@ -915,42 +908,32 @@ impl<'a, S: Store> ProgressLog<'a, S> {
             unsaved: BTreeMap::new(),
             api: api.to_string(),
             rebind,
+            earlier: running.clone(),
             running,
-            earlier: running,
             header_stale: false,
         })
     }
 
-    /// Before this run's first send: the header says a run that saves every `every` records
-    /// is under way from the roster's start (the earlier run's mark, if that run was cut off,
-    /// stands until this run's first save, its window as wide as either run's saves are apart).
-    async fn begin(&mut self, every: usize) -> Result<()> {
-        // Covering this run's sends before its first save too (a run killed before it saves
-        // leaves this mark): the earlier window, widened to this run's `every` if larger.
-        self.running =
-            Some(self.earlier.map_or(RunMark { through: 0, every }, |e| RunMark { through: e.through, every: e.every.max(every) }));
+    /// Before this run's first send: the header says what the earlier runs may have sent, and
+    /// the records this run sends before its first save (`ahead`), in case it is cut off first.
+    async fn begin(&mut self, ahead: Vec<u64>) -> Result<()> {
+        self.running = self.earlier.with(&MaybeSent::default(), ahead);
         self.header_stale = true;
         self.write_header(self.log.index()).await
     }
 
-    /// Before a save: this run has handled every record before roster position `through`,
-    /// may send `every` more before its next save (0 at its last), and has `window` sends
-    /// left of the earlier run's mark; `unanswered`: a record it sent got no answer. The mark
-    /// the next run judges by covers this run's and what is left of the earlier run's.
-    fn mark(&mut self, through: usize, every: usize, window: usize, unanswered: bool) {
-        let behind = self.earlier.is_some_and(|e| through < e.through);
-        let through = self.earlier.map_or(through, |e| through.max(e.through));
-        let every = every.max(window);
-        let mark = (every > 0 || unanswered || behind).then_some(RunMark { through, every });
-        if mark != self.running {
-            self.running = mark;
+    /// Before a save: what the runs so far may have sent without an answer saved, this run's
+    /// next sends included.
+    fn mark(&mut self, sent: MaybeSent) {
+        if sent != self.running {
+            self.running = sent;
             self.header_stale = true;
         }
     }
 
     async fn write_header(&mut self, segments: LogIndex) -> Result<()> {
-        let header =
-            LogHeader { v: crate::store::STATE_VERSION, segments, api: Some(self.api.clone()), forgetting: false, running: self.running };
+        let (sent_all, sent) = self.running.to_header();
+        let header = LogHeader { v: crate::store::STATE_VERSION, segments, api: Some(self.api.clone()), forgetting: false, sent_all, sent };
         self.store.set(&format!("{}/log", self.key), &serde_json::to_string(&header).unwrap_or_default()).await?;
         self.rebind = false;
         self.header_stale = false;
@@ -1392,7 +1375,8 @@ mod tests {
                 segments: LogIndex::default(),
                 api: api.map(String::from),
                 forgetting: false,
-                running: None,
+                sent_all: false,
+                sent: Vec::new(),
             })
             .unwrap()
         };
