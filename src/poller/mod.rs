@@ -455,9 +455,12 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         self.fence(run).await
     }
 
-    /// Saves the poll's state (store writes: see `fence`).
+    /// Saves the poll's state (store writes: see `fence`), the lease read back first (see
+    /// `confirm_lease`): a poll taken over while it delivered a page writes none of it over
+    /// the state the other poll now owns.
     pub(crate) async fn save_state(&self, run: &mut PollRun<'_, R>) -> Result<()> {
         self.fence(run).await?;
+        self.confirm_lease(run).await?;
         run.state.save_keeping(&self.store, &self.keys, &|url| !self.client.carries_token(url)).await
     }
 

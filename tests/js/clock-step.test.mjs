@@ -18,7 +18,12 @@ const PAGE = 15;
  */
 async function stepMidPoll(t, { users, mode, counted, trigger }) {
   const { sim, client } = await frozenWorld(t, { startSimulator, users, seed: 71 });
-  const store = new MemoryStore();
+  const shared = new MemoryStore();
+  // Each poll's writes, in order, by who wrote them.
+  const writes = [];
+  const storeOf = (name) => ({ get: (k) => shared.get(k), delete: (k) => shared.delete(k),
+    set: (k, v) => { writes.push({ by: name, key: k }); shared.set(k, v); },
+    setIf: (k, expected, v) => { writes.push({ by: name, key: k }); return shared.setIf(k, expected, v); } });
   const delivered = [];
   let second = null;
   const poller = (name) => {
@@ -30,13 +35,18 @@ async function stepMidPoll(t, { users, mode, counted, trigger }) {
         second = poller("second").poll();
       }
     };
-    return new UserPoller({ client, store, customerId: "acme", participations: mode,
+    return new UserPoller({ client, store: storeOf(name), customerId: "acme", participations: mode,
       onUser: ({ user }) => on("user", `${user.id}@${user.updatedAt}`),
       onParticipation: ({ kind, userId, participation }) => on("participation", `${kind} ${userId} ${JSON.stringify(participation)}`) });
   };
   const first = await poller("first").poll().then((r) => r, (e) => e);
   assert.ok(second, "the second poll started");
   const r2 = await second;
+  // After the second poll took the lease, the first wrote nothing of the state it now owns
+  // (a delivery's journal entry at most, which records what the first did deliver).
+  const taken = writes.findIndex((w) => w.by === "second" && w.key.endsWith("/lease"));
+  const late = writes.slice(taken).filter((w) => w.by === "first" && !/\/journal\/\d+$/.test(w.key));
+  assert.deepEqual(late.map((w) => w.key), [], "the first poll's writes after the takeover");
   return { sim, first, r2, delivered, poller };
 }
 
@@ -64,7 +74,7 @@ for (const mode of ["off", "changed-users"]) {
   });
 }
 
-test("poller (full-scan): a clock stepped forward while the first poll scans details: it stops before its next user's detail; no participation event lost, at most one delivered twice", async (t) => {
+test("poller (full-scan): a clock stepped forward while the first poll scans details: it stops before its next user's detail and saves nothing; no participation event lost, those of one scan page's users at most delivered twice", async (t) => {
   // Counting the first poll's own scan alone (no second poll): its participation events.
   const { delivered, first, r2 } = await stepMidPoll(t, { users: 200, mode: "full-scan", counted: "participation", trigger: 100 });
   assert.equal(first.kind, "busy", `the first poll stopped: ${first.message ?? JSON.stringify(first)}`);
@@ -78,7 +88,11 @@ test("poller (full-scan): a clock stepped forward while the first poll scans det
     return keys;
   })();
   assert.deepEqual(new Set(delivered.map((d) => d.key)), alone, "the same events as one poll alone: none lost");
-  assert.ok(twiceOf(delivered) <= 5, `${twiceOf(delivered)} delivered twice (a user's events at most)`);
+  // The other poll scans again from the last save, so the events of the users of the page the
+  // first was in come twice (as after a crash there: participation events have no journal).
+  const seen = new Set();
+  const again = new Set(delivered.filter((d) => seen.has(d.key) || !seen.add(d.key)).map((d) => d.key.split(" ")[1]));
+  assert.ok(again.size <= PAGE, `${twiceOf(delivered)} events of ${again.size} users delivered twice`);
 });
 
 test("importRoster: a clock stepped forward mid-import lets a second import with the key take the lease; the first stops before its next record: only what it had not saved is sent twice, one user per record", async (t) => {
