@@ -73,10 +73,12 @@ impl Handlers for Crm {
     async fn deliver(&self, event: &Event) -> Result<(), HandlerFailure> {
         match event {
             Event::User(e) => {
-                let id = match &e.user {
-                    UserPayload::Listed { user } => user.id,
-                    UserPayload::Detailed { user } => user.user.id,
-                };
+                let id = e.user.user().id;
+                // The accessors agree with the variants.
+                match &e.user {
+                    UserPayload::Listed { user } => assert!(user.id == id && e.user.detail().is_none()),
+                    UserPayload::Detailed { user } => assert!(user.user.id == id && e.user.detail().is_some()),
+                }
                 if self.refused_own.borrow().is_none() {
                     *self.refused_own.borrow_mut() = Some(id);
                     return Err(HandlerFailure::new(format!("CRM refused user {id}: no such team")));

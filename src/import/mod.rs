@@ -706,6 +706,7 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
             let requests = client.stats().requests;
             let seen = Seen { previous: mapped.get(index).and_then(Option::as_ref), left: &left };
             let result = import_one(client, record, email.as_deref(), seen, options.mapping, call).await;
+            // A request went out for the record (answered, unless the call failed).
             let answered = client.stats().requests > requests;
             sent += usize::from(answered);
             let (mut settled, unsettled) = match result {
@@ -738,6 +739,11 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
                         (failed(&e), true)
                     }
                     Failure::Stop => {
+                        // Stopped (Ctrl-C, a signal) while the record's upsert was on its way:
+                        // it may have reached the server; the others are answers.
+                        if e.kind == ErrorKind::Aborted && answered {
+                            mine.insert(identity);
+                        }
                         outcome = Err(e);
                         break;
                     }

@@ -31,6 +31,24 @@ pub enum UserPayload {
     },
 }
 
+impl UserPayload {
+    /// The user, in either form (`e.user.user().id`).
+    pub fn user(&self) -> &User {
+        match self {
+            UserPayload::Listed { user } => user,
+            UserPayload::Detailed { user } => &user.user,
+        }
+    }
+
+    /// Its detail, when the mode read it (`changed-users`).
+    pub fn detail(&self) -> Option<&UserDetail> {
+        match self {
+            UserPayload::Listed { .. } => None,
+            UserPayload::Detailed { user } => Some(user),
+        }
+    }
+}
+
 /// A participation added, changed or removed since it was last seen.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

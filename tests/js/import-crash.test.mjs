@@ -156,3 +156,28 @@ test("importRoster: the rerun of a run cut off between saves marks its re-sent c
   assert.deepEqual(existing.filter((e) => byEmail[e.email] !== false).map((e) => e.email), [], "a genuine update run 1 never sent is not");
   assert.deepEqual(Object.keys(byEmail).sort(), [...resent, ...existing.map((e) => e.email)].sort(), "those are the updates");
 });
+
+test("importRoster: a run aborted while a record's upsert was on its way (Ctrl-C), which the server applied: the rerun's update of it is marked uncertain, and only it", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 5, seed: 9, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  const controller = new AbortController();
+  let posts = 0;
+  // The 5th upsert reaches the server and is applied; the abort comes before its answer is read.
+  const fetchAbortingAtTheFifth = async (url, init) => {
+    const response = await fetch(url, init);
+    if (init?.method === "POST" && ++posts === 5) {
+      controller.abort();
+      return new Promise(() => {}); // the answer never read
+    }
+    return response;
+  };
+  const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 1000, fetch: fetchAbortingAtTheFifth });
+  const roster = records.slice(0, 12);
+  const store = new MemoryStore();
+  const run1 = await importRoster(client, roster, { store, key: "ctrl-c", signal: controller.signal }).then(() => null, (e) => e);
+  assert.equal(run1?.kind, "aborted");
+  assert.equal(sim.listAll().filter((u) => u.email.endsWith("@roster.example.org")).length, 5, "the 5th was applied");
+  const run2 = await importRoster(client, roster, { store, key: "ctrl-c" });
+  assert.deepEqual(run2.updated.map((u) => [u.email, u.uncertain]), [[roster[4].email, true]], "the one in flight: an update, marked");
+  assert.equal(run2.created.length, 11);
+});
