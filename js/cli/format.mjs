@@ -51,3 +51,18 @@ export function userLines(user, color) {
   for (const f of user.profileFieldValues ?? []) lines.push(`${color.dim(`${shown(f.fieldLabel)}:`)} ${shown(f.value ?? "-")}`);
   return lines;
 }
+
+/**
+ * Whether an argument may be a token pasted where a command, an argument or a file name
+ * belongs (20 or more characters of a token's alphabet, letters and digits, no '/' or '@', no
+ * file extension): errors describe it by its length (`namedArg`, `quotedArg`). The output hides
+ * the configured token; this one may be another, with none configured.
+ */
+function tokenLike(text) {
+  return /^[\w.~+|=-]{20,}$/.test(text) && /\d/.test(text) && /[A-Za-z]/.test(text) && !/\.[A-Za-z0-9]{1,5}$/.test(text);
+}
+const unshownArg = (text) => `(${text.length} characters, not shown: it may be a token)`;
+/** An argument as an error names it (see `tokenLike`). */
+export const namedArg = (arg) => (tokenLike(String(arg)) ? unshownArg(String(arg)) : shown(arg));
+/** An argument as an error quotes it (see `tokenLike`). */
+export const quotedArg = (arg) => (tokenLike(String(arg)) ? unshownArg(String(arg)) : JSON.stringify(shown(arg)));

@@ -34,7 +34,8 @@ export async function whileBusy(run, { timeoutMs, signal, out, what }) {
       if (signal?.aborted) throw interrupted(what);
       const waited = Date.now() - started, left = timeoutMs - waited;
       if (left <= 0) {
-        throw new VomoError("busy", `${e.message} (waited ${seconds(waited)} for it: --lock-timeout ${seconds(timeoutMs)})`, { cause: e });
+        throw new VomoError("busy", `${e.message} (waited ${seconds(waited)} for it: --lock-timeout ${seconds(timeoutMs)})`,
+          { cause: e, retryAfterMs: e.retryAfterMs ?? null });
       }
       if (!said) {
         out.err(`vomo-users: ${what} is busy (${e.message}); waiting up to ${seconds(timeoutMs)} for it (--lock-timeout)`);

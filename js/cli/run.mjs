@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { VomoClient, VomoError } from "vomo-users";
 import { Output } from "./io.mjs";
-import { errorText } from "./format.mjs";
+import { errorText, quotedArg } from "./format.mjs";
 import { InputError, UsageError, NotFound, defaultBaseUrl, baseUrl as checkBaseUrl, rate as checkRate } from "./values.mjs";
 import { GLOBAL_OPTIONS, commands, usageOf, globalUsage } from "./usage.mjs";
 
@@ -36,7 +36,9 @@ function parse(args, options, command) {
     return parseArgs({ args, options, strict: true, allowPositionals: true });
   } catch (e) {
     const m = /^Unknown option '([^']+)'/.exec(e.message);
-    if (m) throw new UsageError(`unknown option ${m[1]}${command ? ` for ${command}` : ""}`, command);
+    // `user -5`: a value that starts with a dash reads as an option; after `--` it does not.
+    const dashValue = m && /^-\d/.test(m[1]) ? `; a value that starts with "-" goes after --: ${command} -- ${m[1]}` : "";
+    if (m) throw new UsageError(`unknown option ${m[1]}${command ? ` for ${command}` : ""}${dashValue}`, command);
     const missing = /^Option '(-\w, )?(--[\w-]+) <value>' argument missing/.exec(e.message);
     if (missing) throw new UsageError(`${missing[2]} needs a value`, command);
     const noArg = /^Option '(-\w, )?(--[\w-]+)' does not take an argument/.exec(e.message);
@@ -167,14 +169,14 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
     if (name === "help") { // `vomo-users help [command]`, as gh and git have it
       const topic = argv[at + 1];
       if (topic === undefined) return out.line(globalUsage()), 0;
-      if (!commands[topic]) throw new UsageError(`unknown command ${JSON.stringify(topic)}`);
+      if (!commands[topic]) throw new UsageError(`unknown command ${quotedArg(topic)}`);
       return out.line(usageOf(topic)), 0;
     }
     const command = commands[name];
     if (!command) {
       const n = name;
       name = null;
-      throw new UsageError(`unknown command ${JSON.stringify(n)}`);
+      throw new UsageError(`unknown command ${quotedArg(n)}`);
     }
     const before = argv[at - 1] === "--" ? argv.slice(0, at - 1) : argv.slice(0, at);
     const rest = [...before, ...argv.slice(at + 1)];
@@ -184,7 +186,7 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
     if (values.version) return out.line(version()), 0;
     const [min, max] = command.positionals ?? [0, 0];
     if (positionals.length < min) throw new UsageError(`${name}: missing ${command.positionalName}`, name);
-    if (positionals.length > max) throw new UsageError(`${name}: unexpected argument ${JSON.stringify(positionals[max])}`, name);
+    if (positionals.length > max) throw new UsageError(`${name}: unexpected argument ${quotedArg(positionals[max])}`, name);
 
     // Only the commands that talk to the API look at the base URL (sim and demo do not).
     // An empty VOMO_BASE_URL counts as unset, as an empty VOMO_TOKEN does (CI exports empty variables).

@@ -649,6 +649,8 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
     let mut outcome: Result<()> = Ok(());
     let mut counts = [0usize; 4]; // created, updated, failed, email changed
     let mut unanswered_in_a_row = 0usize;
+    // The outage that stops the run once the record that made it is counted.
+    let mut stop_after: Option<VomoError> = None;
     // What the earlier runs of this key may have sent without an answer saved (`MaybeSent`):
     // as loaded (what this run's answers are judged by), and what of it this run has not
     // answered yet; this run's own sends without an answer.
@@ -732,11 +734,12 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
                     Failure::Unanswered => {
                         unanswered_in_a_row += 1;
                         mine.insert(identity);
+                        let settled = failed(&e);
                         if unanswered_in_a_row >= options.max_consecutive_failures.max(1) {
-                            outcome = Err(outage(e, unanswered_in_a_row));
-                            break;
+                            // Counted, as the message counts it, then the run stops (below).
+                            stop_after = Some(outage(e, unanswered_in_a_row));
                         }
-                        (failed(&e), true)
+                        (settled, true)
                     }
                     Failure::Stop => {
                         // Stopped (Ctrl-C, a signal) while the record's upsert was on its way:
@@ -796,6 +799,10 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
             email_changed: counts[3],
             eta_ms,
         });
+        if let Some(e) = stop_after.take() {
+            outcome = Err(e);
+            break;
+        }
     }
     if let Some(p) = progress.as_mut() {
         // A run that went through its whole roster sent again every record an earlier run

@@ -71,7 +71,7 @@ test("a second poll of the same customer while one runs: exit 1, busy; after Ctr
   const second = await cli(args, { env });
   assert.equal(second.code, 1);
   assert.match(second.stderr, /^vomo-users: busy error/m);
-  assert.equal(second.stdout, "");
+  assert.equal(second.stdout, "", "a poll's --json stream has no line for an error (stderr has it)");
 
   first.child.kill("SIGINT");
   const stopped = await first.done;
@@ -89,7 +89,18 @@ test("a second import of the same roster into the same state while one runs: exi
   const second = await cli(args, { env });
   assert.equal(second.code, 1);
   assert.match(second.stderr, /^vomo-users: busy error: another import with this key holds the lease for \d+ s more/m);
-  assert.equal(second.stdout, "");
+  assert.doesNotMatch(second.stderr, /progress saved/, "it never began");
+  const [line, ...more] = jsonLines(second.stdout);
+  assert.deepEqual(more, []);
+  assert.equal(line.stopped.kind, "busy");
+  assert.ok(line.stopped.retryAfterMs > 60_000 && line.stopped.retryAfterMs <= 120_000, line.stopped.retryAfterMs);
+  assert.deepEqual([line.done, line.rows, line.created, line.failed], [0, 12, 0, 0]);
+  // Still refused after --lock-timeout: the line says how long the lease has left all the same.
+  const waited = await cli([...args, "--lock-timeout", "0.3s"], { env });
+  assert.equal(waited.code, 1);
+  const after = jsonLines(waited.stdout).at(-1).stopped;
+  assert.match(after.message, /\(waited 0\.\d s for it: --lock-timeout 0\.3 s\)$/);
+  assert.ok(after.retryAfterMs > 60_000 && after.retryAfterMs <= 120_000, after.retryAfterMs);
   assert.equal(upserts(), before, "the refused run sent nothing");
 
   first.child.kill("SIGINT");

@@ -71,6 +71,7 @@ const BAD = [
   [["list", "--base-url", "not a url"], /--base-url: VomoClient: baseUrl is not an http\(s\) URL/],
   [["list", "--token", SECRET], /unknown option --token for list/],
   [[`--token=${SECRET}`, "list"], /unknown option --token for list/],
+  [["user", "-5"], /unknown option -5 for user; a value that starts with "-" goes after --: user -- -5/],
 ];
 
 for (const [args, message] of BAD) {
@@ -238,4 +239,29 @@ test("a refused token wrapped in quotes (docker --env-file keeps them) gets a no
   const wrong = await cli(["user", "1", "--rate", "500"], { env: { VOMO_BASE_URL: sim.url, VOMO_TOKEN: "not-the-token" } });
   assert.equal(wrong.code, 1);
   assert.doesNotMatch(wrong.stderr, /note: the token begins/);
+});
+
+// An outside pass: with no token configured (nothing for the output to hide), a token pasted
+// where a command or an argument belongs was quoted back.
+const PASTED = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJlLXNlY3JldC00Mg";
+const SANCTUM = "42|Sk9xQ7pL2mN4vB8wR1tY6uI3oP5aS0dF";
+for (const [args, message] of [
+  [[PASTED], /^vomo-users: unknown command \(64 characters, not shown: it may be a token\)$/m],
+  [["help", SANCTUM], /^vomo-users: unknown command \(35 characters, not shown: it may be a token\)$/m],
+  [["list", PASTED], /^vomo-users: list: unexpected argument \(64 characters, not shown: it may be a token\)$/m],
+  [["import", SANCTUM], /^vomo-users: import: no such file: \(35 characters, not shown: it may be a token\)$/m],
+]) {
+  test(`a pasted token is not quoted back with none configured: vomo-users ${args.join(" ").replace(PASTED, "<jwt>").replace(SANCTUM, "<sanctum>")}`, async () => {
+    const r = await cli(args, { env: { VOMO_BASE_URL: env.VOMO_BASE_URL } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, message);
+    for (const secret of [PASTED, SANCTUM, SANCTUM.split("|")[1], PASTED.split(".")[2]]) assert.ok(!r.stderr.includes(secret), r.stderr);
+  });
+}
+
+test("a file name or a word is still quoted as given", async () => {
+  for (const [args, shown] of [[["import", "volunteers_export_2026_12.csv"], "no such file: volunteers_export_2026_12.csv"], [["frobnicate2026"], '"frobnicate2026"']]) {
+    const r = await cli(args, { env });
+    assert.ok(r.stderr.includes(shown), r.stderr);
+  }
 });

@@ -184,7 +184,7 @@ test("importRoster: a server that fails for good part-way stops the run after ma
   assert.deepEqual([error.kind, error.status, error.retryable], ["server", 503, true], error.message);
   assert.match(error.message, /^importRoster: stopped after 5 records in a row failed without an answer about the record, the last with: .*progress is saved/);
   assert.equal(posts(sim), 45, "the 40 that went through and 5 refused: not the other 55");
-  assert.deepEqual([progress.at(-1).done, progress.at(-1).failed], [44, 4], "progress up to the record before the stop");
+  assert.deepEqual([progress.at(-1).done, progress.at(-1).failed], [45, 5], "progress up to the record that stopped it: 5 failed, as the message says");
   assert.equal(sim.count(), 80 + 40);
 
   sim.clearFaults();
@@ -221,7 +221,7 @@ test("importRoster: maxConsecutiveFailures counts only failures in a row that sa
   } }), "server");
   assert.equal(error.kind, "server");
   assert.match(error.message, /stopped after 5 records in a row/);
-  assert.equal(seen.at(-1), 20, "the run went past 4 unanswered in a row three times, and stopped at the 5th after the 422 (the invalid row between not counting)");
+  assert.equal(seen.at(-1), 21, "the run went past 4 unanswered in a row three times, and stopped at the 5th after the 422 (the invalid row between not counting), counted");
   assert.deepEqual(sim.listAll().map((u) => u.email), [records[4].email, records[9].email]);
 
   // With a larger limit the same failures are reported, not stopped at.

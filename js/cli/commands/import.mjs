@@ -11,7 +11,7 @@ import { checkStateDir, defaultStateDir, importMapping, importStore } from "../s
 import { interruptSignal } from "../interrupt.mjs";
 import { Progress } from "../progress.mjs";
 import { LOCK_TIMEOUT_OPTION, lockTimeoutMs, whileBusy } from "../lock-wait.mjs";
-import { shown } from "../format.mjs";
+import { namedArg, shown } from "../format.mjs";
 
 const CHECKPOINT_EVERY = 10;
 const SHOWN_FAILURES = 20;
@@ -123,7 +123,7 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
       // `-`: the roster on stdin (`... | vomo-users import -`), read as /dev/stdin would be.
       bytes = file === "-" ? Buffer.concat(await process.stdin.toArray()) : await readFile(file);
     } catch (e) {
-      throw new InputError(e.code === "ENOENT" ? `import: no such file: ${file}` : `import: cannot read ${file} (${e.code ?? e.message})`);
+      throw new InputError(e.code === "ENOENT" ? `import: no such file: ${namedArg(file)}` : `import: cannot read ${namedArg(file)} (${e.code ?? e.message})`);
     }
     const key = values.key ?? defaultKey(file, bytes);
     const stateDir = values["state-dir"] ?? defaultStateDir(env);
@@ -168,14 +168,15 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
       progress.end();
       // A run that stopped (rather than one refused before it began): its progress is saved.
       // Retryable kinds reach here only from a stop: rate_limited, or an outage (see docs/import.md).
+      // A script reading --json gets a last line for every run that does not finish (one refused
+      // before it began, `busy` say, too: done 0): why, and how far this run got.
+      if (out.json && e?.kind) {
+        out.value({ stopped: { kind: e.kind, status: e.status ?? null, message: e.message, retryAfterMs: e.retryAfterMs ?? null },
+          done: last?.done ?? 0, rows: records.length + errors.length, created: last?.created ?? 0, updated: last?.updated ?? 0,
+          failed: last?.failed ?? 0, emailChanged: last?.emailChanged ?? 0, key });
+      }
       if (["aborted", "auth", "forbidden", "not_found"].includes(e?.kind) || e?.retryable === true
         || /^importRoster: stopped after \d+ records in a row/.test(e?.message ?? "")) {
-        // A script reading --json gets a last line for it too: why, and how far this run got.
-        if (out.json) {
-          out.value({ stopped: { kind: e.kind, status: e.status ?? null, message: e.message }, done: last?.done ?? 0,
-            rows: records.length + errors.length, created: last?.created ?? 0, updated: last?.updated ?? 0,
-            failed: last?.failed ?? 0, emailChanged: last?.emailChanged ?? 0, key });
-        }
         out.err(`vomo-users: ${e.kind === "aborted" ? "interrupted" : "stopped"}: progress saved under key ${key} in ${stateDir};`
           + " run the same command again to resume");
         // Written only by a run that finishes: one left from an earlier run is not this run's list.
