@@ -197,8 +197,12 @@ pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
             )
         };
         if row.len() != headers.len() {
+            let cells = match row.len() {
+                1 => "1 cell".to_string(),
+                n => format!("{n} cells"),
+            };
             let message = if breaks > 0 {
-                format!("{} cells where the header has {}: {}", row.len(), headers.len(), swallowed_lines(" or never"))
+                format!("{cells} where the header has {}: {}", headers.len(), swallowed_lines(" or never"))
             } else if row.len() > headers.len() {
                 // The cells past the header belong to no column, so the record cannot hold
                 // them: named here, they reach the failed rows' file (often the email, pushed
@@ -208,9 +212,9 @@ pub fn parse_roster_csv(text: &str) -> Result<ParsedRoster> {
                 if beyond.chars().count() > 300 {
                     beyond = format!("{}...", beyond.chars().take(300).collect::<String>());
                 }
-                format!("{} cells where the header has {} (beyond it: {beyond})", row.len(), headers.len())
+                format!("{cells} where the header has {} (beyond it: {beyond})", headers.len())
             } else {
-                format!("{} cells where the header has {}", row.len(), headers.len())
+                format!("{cells} where the header has {}", headers.len())
             };
             errors.push(RowError { line, message, record });
             continue;

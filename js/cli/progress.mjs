@@ -66,7 +66,8 @@ export class Progress {
     } else {
       const due = (percent >= this.#lastPercent + 5 && now - this.#last >= PLAIN_MIN_MS) || now - this.#last >= PLAIN_MS;
       if (!final && !due) return;
-      this.#out.err(`progress: ${p.done}/${p.total} (${percent}%), ${counts}, ETA ${eta(p.etaMs)}`);
+      // The last line says done, as the bar does (a rerun with every row settled has no ETA).
+      this.#out.err(`progress: ${p.done}/${p.total} (${percent}%), ${counts}, ${final ? "done" : `ETA ${eta(p.etaMs)}`}`);
       this.#lastPercent = percent;
     }
     this.#last = now;

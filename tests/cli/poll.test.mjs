@@ -155,8 +155,8 @@ test("reconcile: ids the poller knows that are no longer listed", async (t) => {
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(jsonLines(r.stdout), [{ missing: [gone], complete: true, error: null }]);
   // Progress on stderr (plain lines: stderr is not a terminal here), the listing then the candidate.
-  assert.match(r.stderr, new RegExp(`^progress: ${sim.count()}/${sim.count()} \\(100%\\), users listed, ETA`, "m"));
-  assert.match(r.stderr, /^progress: 1\/1 \(100%\), unlisted ids confirmed, ETA/m);
+  assert.match(r.stderr, new RegExp(`^progress: ${sim.count()}/${sim.count()} \\(100%\\), users listed, done$`, "m"));
+  assert.match(r.stderr, /^progress: 1\/1 \(100%\), unlisted ids confirmed, done$/m);
   const text = await cli(args, { env });
   assert.match(text.stdout, new RegExp(`^complete listing; known but not listed: ${gone}$`, "m"));
   const before = sim.log().length;

@@ -117,7 +117,7 @@ test("a quote that never closes swallows the lines after it into one row: the er
     assert.deepEqual(records.map((r) => r.externalId), ["G1"], JSON.stringify(eol));
     assert.equal(errors.length, 1);
     assert.equal(errors[0].line, 3);
-    assert.match(errors[0].message, /^1 cells where the header has 4: a quote opened in this row closes only on line 8 or never, so lines 3-8 were read as one row \(look for a missing closing quote\)$/, JSON.stringify(eol));
+    assert.match(errors[0].message, /^1 cell where the header has 4: a quote opened in this row closes only on line 8 or never, so lines 3-8 were read as one row \(look for a missing closing quote\)$/, JSON.stringify(eol));
   }
   // A cell count that is simply off says only that.
   assert.equal(parseRosterCsv("First Name,Last Name,Email\nA,B\n").errors[0].message, "2 cells where the header has 3");
