@@ -52,6 +52,10 @@ export declare class DurableObjectStore {
   /** Every pair in one atomic `put(object)` (at most 128 pairs). */
   setMany(entries: Iterable<[string, string]>): Promise<void>;
   delete(key: string): Promise<void>;
+  /** This instance of the Durable Object (one name per `state.storage` object). */
+  leaseHolder(): string;
+  /** Any instance but this one is gone (one instance runs at a time); null for a holder it did not name. */
+  leaseHolderGone(holder: string): boolean | null;
 }
 
 /**

@@ -138,6 +138,37 @@ export class DurableObjectStore {
   async delete(key) {
     await this.#storage.delete(key);
   }
+  /**
+   * This instance of the Durable Object as a poll's or an import's lease records its holder:
+   * a name drawn once per `state.storage` object (one per instance: a restart, a deploy or an
+   * eviction makes a new one), shared by every store made on it.
+   */
+  leaseHolder() {
+    return instanceHolder(this.#storage);
+  }
+  /**
+   * Whether the instance that took a lease is gone: any instance but this one. A Durable
+   * Object runs one instance at a time, and one that is no longer current gets an exception
+   * from its next storage call (Cloudflare's global uniqueness), so a lease of an earlier
+   * instance (a slice a deploy cut off) is taken over at once instead of waited out; one of
+   * this instance (another request's slice, running) is not.
+   */
+  leaseHolderGone(holder) {
+    if (typeof holder !== "string" || !holder.startsWith(INSTANCE_PREFIX)) return null;
+    return holder !== instanceHolder(this.#storage);
+  }
+}
+
+const INSTANCE_PREFIX = "vomo-users/durable-object-instance/";
+const instances = new WeakMap();
+/** The holder name of the instance whose storage is `storage` (drawn on first use). */
+function instanceHolder(storage) {
+  let name = instances.get(storage);
+  if (!name) {
+    name = `${INSTANCE_PREFIX}${crypto.randomUUID()}`;
+    instances.set(storage, name);
+  }
+  return name;
 }
 
 /**
