@@ -38,7 +38,18 @@ export function browserInit({ entry, file, defaultUrl, initWasm, glue }) {
 
   async function load(input) {
     // A promise (`init(fetch(url))`, which wasm-bindgen's own init takes) is awaited first.
-    let source = (await input) ?? defaultUrl();
+    let source = await input;
+    if (source == null) {
+      try {
+        source = defaultUrl();
+      } catch (e) {
+        // A bundle that is not an ES module (esbuild's default IIFE, a CommonJS bundle for a
+        // page) has no import.meta.url, and `new URL(…, undefined)` says only "Invalid URL".
+        throw new VomoError("invalid_input", `${entry}: init() was given no URL, and this bundle has no import.meta.url to find its .wasm by `
+          + `(a page bundled as an IIFE or CommonJS): bundle it as an ES module (esbuild --format=esm) or pass the .wasm's URL to init() `
+          + "(docs/bundlers.md in the package has a recipe per bundler)", { cause: e });
+      }
+    }
     let from = "";
     const url = typeof source === "string" ? source : source instanceof URL ? source.href
       : typeof Request === "function" && source instanceof Request ? source.url : null;

@@ -32,13 +32,17 @@ function wasmSource(input) {
  */
 export function nodeEntry(target, glue, createApi, { entry, file, read }) {
   let loaded = false;
-  const tried = []; // { where, error } of each load that failed
+  // { where, error } of each load that failed: the entry's own places (at most two), then the
+  // latest `init(input)` that failed alone, so that a retry loop's message does not grow.
+  const tried = [];
+  let fromInit = null;
+  const failures = () => (fromInit ? [...tried, fromInit] : tried);
 
   /**
    * Instantiates the wasm from `bytes()` unless it is loaded; a failure is noted with `where`
-   * (the place, or a function that names it), not thrown.
+   * (the place, or a function that names it), not thrown. `byInit`: a load `init(input)` asked for.
    */
-  function load(where, bytes) {
+  function load(where, bytes, byInit = false) {
     if (loaded) return;
     try {
       glue.initSync({ module: bytes() });
@@ -50,16 +54,17 @@ export function nodeEntry(target, glue, createApi, { entry, file, read }) {
       } catch {
         place = "next to its index.mjs (no import.meta.url in this bundle)";
       }
-      tried.push({ where: place, error });
+      if (byInit) fromInit = { where: place, error };
+      else tried.push({ where: place, error });
     }
   }
 
   function check() {
     if (loaded) return;
-    const last = tried.at(-1)?.error;
+    const last = failures().at(-1)?.error;
     // Each place once (unbundled, index.cjs and index.mjs name the same file); an fs error by
     // its code, since its message repeats the path.
-    const places = [...new Map(tried.map((t) => [t.where, t.error?.code ?? t.error?.message ?? String(t.error)]))]
+    const places = [...new Map(failures().map((t) => [t.where, t.error?.code ?? t.error?.message ?? String(t.error)]))]
       .map(([where, why]) => `${where}: ${why}`);
     const { kind, advice } = readFailure(last, file, places.length > 1 ? "to one of those places" : "to that place");
     throw new VomoError(kind,
@@ -81,10 +86,10 @@ export function nodeEntry(target, glue, createApi, { entry, file, read }) {
         if (typeof Request === "function" && input instanceof Request) source = await fetch(input);
         if (typeof Response === "function" && source instanceof Response) source = new Uint8Array(await source.arrayBuffer());
       } catch (error) {
-        tried.push({ where, error });
+        fromInit = { where, error };
         check();
       }
-      load(where, () => wasmSource(source));
+      load(where, () => wasmSource(source), true);
     }
     check();
   };

@@ -12,17 +12,17 @@
 //! settled" (more updates marked than need be, none missed), which a run that walks its whole
 //! roster clears.
 
-use std::collections::BTreeSet;
 use std::hash::Hasher;
 
 /// The most records kept one by one (about 38 KB of header).
 pub(super) const MAX_IDS: usize = 2000;
 
-/// A set of records by identity, or every record not settled.
+/// A set of records by identity, or every record not settled. The ids are a sorted `Vec`
+/// (a `BTreeSet<u64>` measured 5.0 KiB more of the `.wasm`, 2.7 KiB gzip).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(super) struct MaybeSent {
     all: bool,
-    ids: BTreeSet<u64>,
+    ids: Vec<u64>,
 }
 
 impl MaybeSent {
@@ -34,21 +34,25 @@ impl MaybeSent {
     }
 
     pub fn contains(&self, id: u64) -> bool {
-        self.all || self.ids.contains(&id)
+        self.all || self.ids.binary_search(&id).is_ok()
     }
 
     pub fn insert(&mut self, id: u64) {
         if !self.all {
-            self.ids.insert(id);
+            if let Err(at) = self.ids.binary_search(&id) {
+                self.ids.insert(at, id);
+            }
             if self.ids.len() > MAX_IDS {
-                *self = MaybeSent { all: true, ids: BTreeSet::new() };
+                *self = MaybeSent { all: true, ids: Vec::new() };
             }
         }
     }
 
     /// An answer came for the record: its outcome is this run's to save.
     pub fn remove(&mut self, id: u64) {
-        self.ids.remove(&id);
+        if let Ok(at) = self.ids.binary_search(&id) {
+            self.ids.remove(at);
+        }
     }
 
     /// This set and `more`.
@@ -72,10 +76,14 @@ impl MaybeSent {
     /// From its header fields; an id that does not read (a foreign write) makes it "every
     /// record not settled": more marked than need be rather than one missed.
     pub fn from_header(all: bool, ids: &[String]) -> MaybeSent {
-        let parsed: Option<BTreeSet<u64>> = ids.iter().map(|h| u64::from_str_radix(h, 16).ok()).collect();
+        let parsed: Option<Vec<u64>> = ids.iter().map(|h| u64::from_str_radix(h, 16).ok()).collect();
         match parsed {
-            Some(ids) if !all => MaybeSent { all: false, ids },
-            _ => MaybeSent { all: true, ids: BTreeSet::new() },
+            Some(mut ids) if !all => {
+                ids.sort_unstable();
+                ids.dedup();
+                MaybeSent { all: false, ids }
+            }
+            _ => MaybeSent { all: true, ids: Vec::new() },
         }
     }
 }

@@ -5,10 +5,12 @@
 // CommonJS output, moved out of the project and run with node.
 import test from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startSimulator } from "vomo-users/sim";
 import { outsideDir, copyWasm, runNode, resultInChromium, serveDir, assertBrowserResult, esbuildRecipe, MAIN_HTML, FIXTURE_IDS } from "./helpers.mjs";
+import { repo } from "../js/helpers.mjs";
 
 const FILES = { "main.js": "browser.js", "server.js": "node.js" };
 
@@ -29,6 +31,18 @@ test("esbuild, the browser build without the copy step: init() rejects with a Vo
   const result = await resultInChromium(t, `${site.url}/index.html`, { allow: (p) => /^(404|requestfailed): .*\/web\/vomo_users_bg\.wasm$/.test(p) });
   assert.deepEqual({ ...result.initError, message: undefined }, { isVomoError: true, kind: "not_found", status: 404, message: undefined });
   assert.match(result.initError.message, /could not fetch its \.wasm from http:\/\/127\.0\.0\.1:\d+\/web\/vomo_users_bg\.wasm: HTTP 404; .*docs\/bundlers\.md/);
+});
+
+test("esbuild, a browser build without --format=esm (its default IIFE, no import.meta.url): init() rejects with a VomoError saying to bundle as an ES module or pass the URL", async (t) => {
+  const app = await esbuildRecipe(t, "esbuild-browser-iife", FILES);
+  const dist = join(app, "dist-iife");
+  execFileSync(join(repo, "node_modules/esbuild/bin/esbuild"), ["src/main.js", "--bundle", `--outfile=${join(dist, "main.js")}`], { cwd: app, stdio: "pipe" });
+  copyWasm(app, dist);
+  writeFileSync(join(dist, "index.html"), '<!doctype html><meta charset="utf-8"><script src="./main.js"></script>');
+  const site = await serveDir(t, dist);
+  const result = await resultInChromium(t, `${site.url}/index.html`);
+  assert.deepEqual({ ...result.initError, message: undefined }, { isVomoError: true, kind: "invalid_input", status: null, message: undefined });
+  assert.match(result.initError.message, /^vomo-users: init\(\) was given no URL, and this bundle has no import\.meta\.url .*esbuild --format=esm.*docs\/bundlers\.md/);
 });
 
 test("esbuild, the Node builds: ES module and CommonJS bundles run with node, outside the project", async (t) => {

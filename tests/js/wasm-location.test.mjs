@@ -49,6 +49,11 @@ for (const [entry, file] of [["vomo-users", "web/vomo_users_bg.wasm"], ["vomo-us
       }
       const api = createRequire(process.cwd() + "/")(${JSON.stringify(entry)});
       try { await api.init(42); } catch (e) { out.wrongInput = describe(e); }
+      // A retry loop over wrong places: each rejection names the entry's own place and that try alone.
+      out.retries = [];
+      for (const p of ["/nope/a.wasm", "/nope/b.wasm", "/nope/c.wasm"]) {
+        try { await api.init(p); } catch (e) { out.retries.push(describe(e)); }
+      }
       await api.init(readFileSync(${JSON.stringify(join(installed, file))}));
       out.after = api.parseUserPage(${JSON.stringify(PAGE)}).data.map((u) => u.id);
       console.log(JSON.stringify(out));`);
@@ -68,6 +73,11 @@ for (const [entry, file] of [["vomo-users", "web/vomo_users_bg.wasm"], ["vomo-us
     assert.equal(result.wrongInput.kind, "invalid_input");
     assert.match(result.wrongInput.message, /init\(\) takes the \.wasm's bytes, a WebAssembly\.Module, a path, a file: URL, a Response or a Request \(got number\)/);
     assert.deepEqual(result.after, [12345, 12346]);
+    for (const [i, r] of result.retries.entries()) {
+      const tried = /\(tried (.*?)\); /.exec(r.message)?.[1];
+      assert.equal(tried, `${path}: ENOENT; /nope/${"abc"[i]}.wasm: ENOENT`, r.message);
+      assert.equal(r.kind, "not_found");
+    }
   });
 }
 
