@@ -639,11 +639,10 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
     let keys = record_keys(records);
     // Outcomes of this run that are not saved (`kept`, and retryable failures), by record index, in order.
     let mut unsaved: Vec<(usize, Settled)> = Vec::new();
-    // For the ETA: the records after each one that this run will send, and the pace of those sent.
-    let mut to_send: Vec<usize> = keys.iter().map(|k| usize::from(k.repeat.is_none() && saved.outcome(k).is_none())).collect();
-    for i in (0..to_send.len().saturating_sub(1)).rev() {
-        to_send[i] += to_send[i + 1];
-    }
+    // The records this run sends, in roster order: for the ETA (those after the current one,
+    // at the pace of those sent) and the marks of what a save's next sends are (`MaybeSent`).
+    let pending: Vec<usize> = (0..keys.len()).filter(|&i| keys[i].repeat.is_none() && saved.outcome(&keys[i]).is_none()).collect();
+    let after = |index: usize| pending.partition_point(|&i| i <= index);
     let mut sent = 0usize;
     let mut since_save = 0usize;
     let mut outcome: Result<()> = Ok(());
@@ -657,11 +656,9 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
     let earlier = progress.as_ref().map(|p| p.earlier.clone()).unwrap_or_default();
     let mut unanswered_before = earlier.clone();
     let mut mine = MaybeSent::default();
-    // The records this run sends, in order (a save marks the next `every` of them).
-    let pending: Vec<usize> = (0..keys.len()).filter(|&i| keys[i].repeat.is_none() && saved.outcome(&keys[i]).is_none()).collect();
-    let ahead = |after: usize, n: usize| {
-        let from = pending.partition_point(|&i| i < after);
-        pending[from..].iter().take(n).map(|&i| MaybeSent::id_of(&keys[i].identity)).collect::<Vec<_>>()
+    // The next `n` records this run sends after roster position `index` (none: from the start).
+    let ahead = |index: Option<usize>, n: usize| {
+        pending[index.map_or(0, after)..].iter().take(n).map(|&i| MaybeSent::id_of(&keys[i].identity)).collect::<Vec<_>>()
     };
     let every = options.checkpoint_every.max(1);
     let (mapped, left) = match options.mapping {
@@ -671,7 +668,7 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
         None => (Vec::new(), HashMap::new()),
     };
     if let (Some(p), true) = (progress.as_mut(), !pending.is_empty()) {
-        p.begin(ahead(0, every)).await?;
+        p.begin(ahead(None, every)).await?;
     }
     for ((index, record), k) in records.iter().enumerate().zip(&keys) {
         let (id, email) = (&k.key, &k.email);
@@ -772,7 +769,7 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
             since_save += 1;
             if since_save >= every {
                 if let Some(p) = progress.as_mut() {
-                    p.mark(unanswered_before.with(&mine, ahead(index + 1, every)));
+                    p.mark(unanswered_before.with(&mine, ahead(Some(index), every)));
                     p.save(&saved).await?;
                 }
                 since_save = 0;
@@ -785,7 +782,7 @@ async fn run_import<R: Runtime, S: Store, M: Mapping>(
             Some(Settled::EmailChanged(_)) => counts[3] += 1,
         }
         let elapsed = client.runtime().now_ms() - started;
-        let remaining = to_send.get(index + 1).copied().unwrap_or(0);
+        let remaining = pending.len() - after(index);
         // Never faster than the throttle lets records go: the first ones leave at once (the
         // pace of one sent at once would promise the whole roster in moments).
         let slot_ms = Some(1000.0 / client.current_rps()).filter(|s| s.is_finite()).unwrap_or(0.0);
