@@ -95,7 +95,7 @@ test("vomo-users demo: the initial sync shows its progress on stderr (100,000 us
   const lines = r.stderr.split("\n").filter((l) => l.startsWith("progress: "));
   assert.equal(lines.at(-1), "progress: 300/300 (100%), users delivered, done");
   assert.ok(lines.length >= 2, r.stderr);
-  assert.match(lines[0], /^progress: \d+\/300 \(\d+%\), users delivered, ETA 0:0\d$/);
+  assert.match(lines[0], /^progress: \d+\/300 \(\d+%\), users delivered, ETA \d+:\d\d$/);
 });
 
 test("vomo-users demo --json: the same walkthrough as one JSON value per line, each naming its step", async () => {

@@ -107,10 +107,13 @@ test("a non-loopback http:// base URL from VOMO_BASE_URL is bad usage too; loopb
   const r = await cli(["find", "a@b.org"], { env: { ...env, VOMO_BASE_URL: "http://10.0.0.8/v1" } });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--base-url: VomoClient: baseUrl must use https outside loopback/);
-  // localhost passes the check and then fails to connect (nothing listens on a port just
-  // freed): exit 1, kind network.
-  const free = await new Promise((resolve) => { const s = createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
-  const local = await cli(["user", "1", "--rate", "1000"], { env: { ...env, VOMO_BASE_URL: `http://localhost:${free}/v1` } });
+  // localhost passes the check and then fails to connect: a server of the test's own that
+  // drops every connection (held, so no other process on the machine can take the port and
+  // answer): exit 1, kind network.
+  const dropping = createServer().on("connection", (socket) => socket.destroy());
+  await new Promise((resolve) => dropping.listen(0, "127.0.0.1", resolve));
+  t.after(() => dropping.close());
+  const local = await cli(["user", "1", "--rate", "1000"], { env: { ...env, VOMO_BASE_URL: `http://localhost:${dropping.address().port}/v1` } });
   assert.equal(local.code, 1);
   assert.match(local.stderr, /^vomo-users: network error: GET \/v1\/users\/1: fetch failed/m);
   assert.doesNotMatch(local.stderr, /network error.*network error/, "the kind said once");

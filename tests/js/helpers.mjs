@@ -48,8 +48,12 @@ export async function rejects(promise, kind) {
 /** A client for simulator `s`, fast unless `options` say otherwise. */
 export const fastClient = (s, options = {}) =>
   new VomoClient({ token: s.token, baseUrl: s.url, requestsPerSecond: 1000, ...options });
-/** The requests the simulator received (preflights left out). */
-export const sent = (s) => s.log().filter((e) => e.method !== "OPTIONS");
+/**
+ * The requests the package's clients sent the simulator (preflights left out): by their
+ * User-Agent (`vomo-users/<version>`, after an app's own token), so that a stray request from
+ * another process on a shared machine (one that once had the port) is not counted as ours.
+ */
+export const sent = (s) => s.log().filter((e) => e.method !== "OPTIONS" && /(^| )vomo-users\//.test(e.userAgent ?? ""));
 /** Milliseconds between consecutive log entries. */
 export const gaps = (entries) => entries.slice(1).map((e, i) => e.t - entries[i].t);
 
