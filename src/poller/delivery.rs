@@ -279,13 +279,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         }
         queue.retain(|d| newest.get(&d.user.id) == Some(&d.user.updated_at.0));
         let mut waiting: std::collections::VecDeque<DeadLetterEntry> = queue.into();
-        let outcome = match waiting.is_empty() {
-            true => Ok(true),
-            false => match self.confirm_lease(run).await {
-                Ok(()) => self.offer_dead_letters(run, &mut waiting).await,
-                Err(e) => Err(e),
-            },
-        };
+        let outcome = self.offer_dead_letters(run, &mut waiting).await;
         run.state.core.dead_letters.extend(waiting);
         outcome
     }
@@ -295,6 +289,9 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         run: &mut PollRun<'_, R>,
         waiting: &mut std::collections::VecDeque<DeadLetterEntry>,
     ) -> Result<bool> {
+        if !waiting.is_empty() {
+            self.confirm_lease(run).await?; // as before a page (walk.rs)
+        }
         while let Some(entry) = waiting.pop_front() {
             let user = entry.user.clone();
             if run.state.delivered(user.id, user.updated_at.0) {

@@ -169,15 +169,14 @@ fn taken(who: Holder) -> VomoError {
 
 /// Extends the lease of the run `token`; `busy` when another run holds it by now.
 pub async fn renew<S: Store>(store: &S, key: &str, token: &str, now: f64, who: Holder) -> Result<()> {
-    let taken = || taken(who);
     match read_raw(store, key).await? {
         (seen, Some(l)) if l.owner == token => {
             match replace(store, key, seen.as_deref(), token, now + LEASE_MS, l.holder.as_deref()).await? {
-                Replaced::Refused => Err(taken()),
+                Replaced::Refused => Err(taken(who)),
                 Replaced::Wrote | Replaced::Unchecked => Ok(()),
             }
         }
-        _ => Err(taken()),
+        _ => Err(taken(who)),
     }
 }
 
@@ -259,7 +258,8 @@ impl Held {
     /// whose term looked run out to another (a wall clock stepped forward past it, a second
     /// machine's clock ahead) is taken over while it runs; its renewal would find that out
     /// within a quarter of the term, so a run also confirms before each batch of work it
-    /// delivers (the poller: each page), and the two overlap by one batch at most.
+    /// delivers or saves (the poller: each page and each save; an import: each record), and
+    /// the two overlap by one batch at most.
     pub async fn confirm<S: Store>(&self, store: &S) -> Result<()> {
         match read(store, &self.key).await? {
             Some(l) if l.owner == self.token => Ok(()),
