@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_QUIRKS } from "./simulator.mjs";
 import { LIMITER_KINDS } from "./limiter.mjs";
 import { toMs } from "./util.mjs";
+import { wholeNumber } from "./whole-number.mjs";
 
 /** Bad usage of the simulator's command line: the message names the flag. */
 export class SimulatorArgsError extends Error {
@@ -50,10 +51,9 @@ export const SIMULATOR_FLAGS_HELP = `  --port N            port (default 4010; 0
 const wrong = (flag, expected, text) => new SimulatorArgsError(`--${flag}: expected ${expected}, got ${JSON.stringify(text)}`);
 
 function integer(flag, text, least) {
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < least) {
-    throw wrong(flag, least ? "a positive integer" : "a non-negative integer", text);
-  }
-  return Number(text);
+  const n = wholeNumber(text, least);
+  if (n === undefined) throw wrong(flag, least ? "a positive integer" : "a non-negative integer", text);
+  return n;
 }
 
 function number(flag, text) {

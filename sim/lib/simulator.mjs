@@ -9,6 +9,7 @@ import { Limiters, normRateLimit } from "./limiter.mjs";
 import { renderParticipation } from "./data.mjs";
 import { toMs } from "./util.mjs";
 import { refuseUnknown } from "./refuse-unknown.mjs";
+import { wholeNumber } from "./whole-number.mjs";
 
 export const DEFAULT_TOKEN =
   "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ2b21vLXNpbSIsIm9yZyI6InNpbXVsYXRvciIsImlhdCI6MTcwMDAwMDAwMH0.c2ltdWxhdGVkLXNpZ25hdHVyZS1ub3QtdmVyaWZpZWQ";
@@ -269,8 +270,8 @@ export class Simulator {
     const whole = (key, lo, hi) => {
       const v = fault[key];
       if (v === undefined || v === null) return;
-      const n = typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v;
-      if (!(Number.isInteger(n) && n >= lo && n <= hi)) throw new Error(`injectFault: ${key} must be a whole number ${lo}-${hi} (got ${JSON.stringify(v)})`);
+      const n = wholeNumber(v, lo, hi);
+      if (n === undefined) throw new Error(`injectFault: ${key} must be a whole number ${lo}-${hi} (got ${JSON.stringify(v)})`);
       numbers[key] = n;
     };
     whole("status", 200, 599); // what an HTTP response can carry (1xx are not final answers)
@@ -289,8 +290,8 @@ export class Simulator {
     this.faults = [];
   }
   onPage(trigger = {}) {
-    const page = Number(trigger.page);
-    if (!(Number.isInteger(page) && page >= 1)) throw new Error("trigger.page must be a positive integer");
+    const page = wholeNumber(trigger.page, 1);
+    if (page === undefined) throw new Error(`trigger.page must be a positive integer (got ${JSON.stringify(trigger.page)})`);
     const actions = trigger.actions ?? [];
     for (const a of actions) if (!ACTION_TYPES.has(a.type)) throw new Error(`unknown action ${a.type}`);
     const t = { id: this.triggers.length + 1, page, path: trigger.path ?? "/v1/users", actions: clone(actions), fired: false };

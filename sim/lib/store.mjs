@@ -4,6 +4,7 @@ import {
   fakeProfile,
 } from "./data.mjs";
 import { rng, hash, toSecond, toMs, formFor, isIsoDate, seedBits, shown } from "./util.mjs";
+import { wholeNumber } from "./whole-number.mjs";
 
 /** A refusal of the caller's input: the control API answers it with 400 {message}. */
 const refuse = (message) => Object.assign(new Error(message), { status: 400 });
@@ -62,10 +63,10 @@ function listOf(v, what) {
   return v;
 }
 
-/** A whole number, given as one or as the wire's string of digits ("789"), of at least `least`. */
+/** A whole number (`wholeNumber`: one, or the wire's string of digits "789") of at least `least`. */
 function whole(v, what, least) {
-  const n = typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : NaN;
-  if (Number.isSafeInteger(n) && n >= least) return n;
+  const n = wholeNumber(v, least);
+  if (n !== undefined) return n;
   throw refuse(`${what}: expected an integer of at least ${least}, got ${shown(v)}`);
 }
 
