@@ -52,9 +52,9 @@ export declare class DurableObjectStore {
   /** Every pair in one atomic `put(object)` (at most 128 pairs). */
   setMany(entries: Iterable<[string, string]>): Promise<void>;
   delete(key: string): Promise<void>;
-  /** This instance of the Durable Object (one name per `state.storage` object). */
+  /** This isolate (a name drawn once per load of the module): where a lease is taken. */
   leaseHolder(): string;
-  /** Any instance but this one is gone (one instance runs at a time); null for a holder it did not name. */
+  /** A lease taken in any other isolate is gone (one instance of an object runs at a time); null for a holder it did not name. */
   leaseHolderGone(holder: string): boolean | null;
 }
 

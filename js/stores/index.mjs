@@ -139,36 +139,33 @@ export class DurableObjectStore {
     await this.#storage.delete(key);
   }
   /**
-   * This instance of the Durable Object as a poll's or an import's lease records its holder:
-   * a name drawn once per `state.storage` object (one per instance: a restart, a deploy or an
-   * eviction makes a new one), shared by every store made on it.
+   * Where a poll's or an import's lease is taken, as the lease records its holder: this
+   * isolate (a name drawn once per load of this module). A deploy, a restart of the runtime or
+   * a move of the object to another machine runs it in a new isolate.
    */
   leaseHolder() {
-    return instanceHolder(this.#storage);
+    return isolateHolder();
   }
   /**
-   * Whether the instance that took a lease is gone: any instance but this one. A Durable
-   * Object runs one instance at a time, and one that is no longer current gets an exception
-   * from its next storage call (Cloudflare's global uniqueness), so a lease of an earlier
-   * instance (a slice a deploy cut off) is taken over at once instead of waited out; one of
-   * this instance (another request's slice, running) is not.
+   * Whether the holder of a lease in this object's storage is gone: any isolate but this one.
+   * A Durable Object runs one instance at a time, and one that is no longer current gets an
+   * exception from its next storage call (Cloudflare's global uniqueness), so a lease taken in
+   * an earlier isolate (a slice a deploy cut off) is taken over at once instead of waited out.
+   * One taken in this isolate is not judged gone (another request's slice may be running; an
+   * instance reset within the isolate waits its lease out), however the storage is wrapped.
    */
   leaseHolderGone(holder) {
-    if (typeof holder !== "string" || !holder.startsWith(INSTANCE_PREFIX)) return null;
-    return holder !== instanceHolder(this.#storage);
+    if (typeof holder !== "string" || !holder.startsWith(ISOLATE_PREFIX)) return null;
+    return holder !== isolateHolder();
   }
 }
 
-const INSTANCE_PREFIX = "vomo-users/durable-object-instance/";
-const instances = new WeakMap();
-/** The holder name of the instance whose storage is `storage` (drawn on first use). */
-function instanceHolder(storage) {
-  let name = instances.get(storage);
-  if (!name) {
-    name = `${INSTANCE_PREFIX}${crypto.randomUUID()}`;
-    instances.set(storage, name);
-  }
-  return name;
+const ISOLATE_PREFIX = "vomo-users/durable-object-isolate/";
+let isolateName = null;
+/** This isolate's holder name (drawn on first use). */
+function isolateHolder() {
+  isolateName ??= `${ISOLATE_PREFIX}${crypto.randomUUID()}`;
+  return isolateName;
 }
 
 /**

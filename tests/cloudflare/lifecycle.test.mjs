@@ -184,7 +184,7 @@ test("a cron that arrives while a customer's slice runs counts it as already run
   assert.equal(w.polls("acme").length, 1, "one slice");
 });
 
-test("a deploy in the middle of a slice: the next slice takes the dead slice's lease over at once (an earlier instance of the object is gone) and the backfill goes on; no user lost, at most the delivery in flight twice", async (t) => {
+test("a deploy in the middle of a slice: the next slice takes the dead slice's lease over at once (one taken in an earlier isolate is gone) and the backfill goes on; no user lost, at most the delivery in flight twice", async (t) => {
   const sim = await startSimulator({ port: 0, users: 600, seed: 64, now: "2026-01-01T00:00:00Z", latencyMs: 150 });
   t.after(() => sim.close());
   const sink = await startSink(t);
@@ -207,7 +207,7 @@ test("a deploy in the middle of a slice: the next slice takes the dead slice's l
   const keys = sink.webhook.map((e) => e.body.idempotencyKey);
   assert.equal(new Set(keys).size, 600, `every user delivered (${cutAt} before the deploy)`);
   assert.ok(keys.length - 600 <= 1, `${keys.length - 600} delivered twice`);
-  // Within one instance a running slice's lease is not taken: a second "poll now" is refused.
+  // Within one isolate a running slice's lease is not taken: a second "poll now" is refused.
   sim.configure({ latencyMs: 400 });
   sim.updateUser(sim.listAll()[0].id, { first_name: "Again" });
   sim.advanceClock(10_000);
