@@ -161,11 +161,14 @@ export class DurableObjectStore {
 }
 
 const ISOLATE_PREFIX = "vomo-users/durable-object-isolate/";
-let isolateName = null;
-/** This isolate's holder name (drawn on first use). */
+const ISOLATE_NAME = Symbol.for("vomo-users.durableObjectIsolate");
+/**
+ * This isolate's holder name, drawn on first use and kept on the global object, so that the
+ * ES module and CommonJS builds of this file, both loaded in one isolate, name it alike.
+ */
 function isolateHolder() {
-  isolateName ??= `${ISOLATE_PREFIX}${crypto.randomUUID()}`;
-  return isolateName;
+  globalThis[ISOLATE_NAME] ??= `${ISOLATE_PREFIX}${crypto.randomUUID()}`;
+  return globalThis[ISOLATE_NAME];
 }
 
 /**

@@ -330,3 +330,16 @@ test("FileStore on a read-only file system (EROFS): invalid_input naming the dir
     assert.equal(await store.get("k"), null);
   }
 });
+
+test("DurableObjectStore names this isolate as a lease's holder: the same from the ES module and the CommonJS build, never gone here; another isolate's lease is gone; a holder it did not name is not judged", async () => {
+  const storage = { get: async () => undefined, put: async () => {}, delete: async () => {} };
+  const cjs = createRequire(import.meta.url)("vomo-users/stores");
+  const [esm, req, wrapped] = [new DurableObjectStore(storage), new cjs.DurableObjectStore(storage), new DurableObjectStore({ ...storage })];
+  const here = esm.leaseHolder();
+  assert.match(here, /^vomo-users\/durable-object-isolate\/[0-9a-f-]{36}$/);
+  assert.equal(req.leaseHolder(), here, "one name for both builds in one isolate");
+  assert.equal(wrapped.leaseHolder(), here, "whatever storage object it wraps");
+  for (const store of [esm, req, wrapped]) assert.equal(store.leaseHolderGone(here), false, "a lease of this isolate: its slice may be running");
+  assert.equal(esm.leaseHolderGone("vomo-users/durable-object-isolate/00000000-0000-4000-8000-000000000000"), true, "an earlier isolate's");
+  assert.equal(esm.leaseHolderGone(JSON.stringify({ host: "h", pid: 1 })), null, "a FileStore's holder is not judged here");
+});
