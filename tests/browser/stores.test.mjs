@@ -10,27 +10,38 @@ import { serve, launchChromium } from "./helpers.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-test("browser: UserPoller on LocalStorageStore: backfill, reload, only the changes, reload, nothing", async (t) => {
+/**
+ * The pages' world: stores.html served, a simulator of `users` frozen at 2026-01-01 (then
+ * moved 10 s on), and a Chromium context whose pages' errors gather in `problems`. `open()`
+ * makes a page with stores.html loaded; `ready(page)` waits for it after a reload.
+ */
+async function world(t, { users, seed }) {
   const site = await serve(t, { root: here });
-  const sim = await startSimulator({ port: 0, users: 40, seed: 61, now: "2026-01-01T00:00:00Z" });
+  const sim = await startSimulator({ port: 0, users, seed, now: "2026-01-01T00:00:00Z" });
   t.after(() => sim.close());
   sim.advanceClock(10_000);
-  const browser = await launchChromium(t);
-  const context = await browser.newContext();
-  const page = await context.newPage();
+  const context = await (await launchChromium(t)).newContext();
   const problems = [];
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  const load = async (p) => {
+  const ready = (p) => p.waitForFunction(() => document.title === "ready");
+  const open = async () => {
+    const p = await context.newPage();
+    p.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
     await p.goto(`${site.url}/stores.html`);
-    await p.waitForFunction(() => document.title === "ready");
+    await ready(p);
+    return p;
   };
+  return { sim, problems, open, ready };
+}
+
+test("browser: UserPoller on LocalStorageStore: backfill, reload, only the changes, reload, nothing", async (t) => {
+  const { sim, problems, open, ready } = await world(t, { users: 40, seed: 61 });
   const poll = async (p, customerId = "acme") => {
     const r = await p.evaluate((args) => window.pollOnce(args), { baseUrl: sim.url, token: sim.token, customerId });
     assert.equal(r.error, undefined, JSON.stringify(r.error));
     return r;
   };
 
-  await load(page);
+  const page = await open();
   const r1 = await poll(page);
   assert.equal(r1.result.processed, 40);
   assert.deepEqual(r1.events.map((e) => e.id).sort(), sim.listAll().map((u) => u.id).sort());
@@ -44,20 +55,19 @@ test("browser: UserPoller on LocalStorageStore: backfill, reload, only the chang
   const made = sim.createUser({ email: "from.browser@example.org" }).id;
   sim.advanceClock(10_000);
   await page.reload();
-  await page.waitForFunction(() => document.title === "ready");
+  await ready(page);
   const r2 = await poll(page);
   assert.equal(r2.result.processed, 2, "after a reload only the changes");
   assert.deepEqual(r2.events.map((e) => [e.id, e.kind]).sort(), [[ids[3], "updated"], [made, "created"]].sort());
 
   await page.reload();
-  await page.waitForFunction(() => document.title === "ready");
+  await ready(page);
   sim.advanceClock(10_000);
   const r3 = await poll(page);
   assert.equal(r3.result.processed, 0, "no redelivery after a second reload");
 
   // Another tab of the same origin shares the store: it continues where the first left off.
-  const tab = await context.newPage();
-  await load(tab);
+  const tab = await open();
   sim.updateUser(made, { last_name: "Second" });
   sim.advanceClock(10_000);
   const r4 = await poll(tab);
@@ -66,19 +76,8 @@ test("browser: UserPoller on LocalStorageStore: backfill, reload, only the chang
 });
 
 test("browser: a tab reloaded (or closed) while its poll holds the lease: another tab's poll takes it over at once, not 2 minutes later; while the tab lives it is busy", async (t) => {
-  const site = await serve(t, { root: here });
-  const sim = await startSimulator({ port: 0, users: 20, seed: 62, now: "2026-01-01T00:00:00Z" });
-  t.after(() => sim.close());
-  sim.advanceClock(10_000);
-  const browser = await launchChromium(t);
-  const context = await browser.newContext();
-  const [holder, other] = [await context.newPage(), await context.newPage()];
-  const problems = [];
-  for (const p of [holder, other]) p.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  for (const p of [holder, other]) {
-    await p.goto(`${site.url}/stores.html`);
-    await p.waitForFunction(() => document.title === "ready");
-  }
+  const { sim, problems, open, ready } = await world(t, { users: 20, seed: 62 });
+  const [holder, other] = [await open(), await open()];
   const args = { baseUrl: sim.url, token: sim.token, customerId: "tabs" };
   await holder.evaluate((a) => window.pollHanging(a), args);
   const lease = JSON.parse(await other.evaluate(() => localStorage.getItem("vomo:vomo-users/v1/tabs/lease")));
@@ -96,7 +95,7 @@ test("browser: a tab reloaded (or closed) while its poll holds the lease: anothe
     return false;
   }, name), `the browser released ${name} within 10 s`);
   await holder.reload();
-  await holder.waitForFunction(() => document.title === "ready");
+  await ready(holder);
   await released(other, lease.holder);
   const taken = await other.evaluate((a) => window.pollOnce(a), args);
   assert.equal(taken.error, undefined, JSON.stringify(taken.error));
