@@ -71,12 +71,15 @@ test("a second poll of the same customer while one runs: exit 1, busy; after Ctr
   const second = await cli(args, { env });
   assert.equal(second.code, 1);
   assert.match(second.stderr, /^vomo-users: busy error/m);
-  assert.equal(second.stdout, "", "a poll's --json stream has no line for an error (stderr has it)");
+  const refused = jsonLines(second.stdout);
+  assert.deepEqual(refused.map((l) => [l.type, l.error.kind, l.nextPollInMs]), [["error", "busy", null]], "a --json reader sees why (stderr has it too)");
+  assert.ok(refused[0].error.retryAfterMs > 0 && refused[0].error.retryAfterMs <= 120_000, refused[0].error.retryAfterMs);
 
   first.child.kill("SIGINT");
   const stopped = await first.done;
   assert.equal(stopped.code, 1);
   assert.match(stopped.stderr, /^vomo-users: aborted error/m);
+  assert.deepEqual(jsonLines(stopped.stdout).map((l) => [l.type, l.error.kind, l.nextPollInMs]), [["error", "aborted", null]], "Ctrl-C of a single poll: its line says so");
 
   const third = await cli(args, { env });
   assert.equal(third.code, 0, third.stderr);
@@ -135,6 +138,10 @@ test("--every: a poll that finds the lease held says busy and polls again; Ctrl-
   const r = await loop.done;
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /stopping \(Ctrl-C\)/);
+  const lines = jsonLines(r.stdout);
+  const errors = lines.filter((l) => l.type === "error");
+  assert.ok(errors.length >= 1 && errors.every((l) => l.error.kind === "busy" && l.nextPollInMs === 200), r.stdout);
+  assert.equal(lines.at(-1).type, "result", "the busy polls' lines say the loop goes on; the clean stop (mid-request) has none");
 });
 
 test("--lock-timeout: a second poll waits for the first to end, sending nothing meanwhile, then polls; each user printed once in all", async (t) => {
@@ -153,7 +160,7 @@ test("--lock-timeout: a second poll waits for the first to end, sending nothing 
   const users = jsonLines(r.stdout).filter((l) => l.type === "user").map((l) => l.user.id);
   assert.equal(users.length, 5);
   assert.equal(new Set(users).size, 5);
-  assert.equal(holder.stdout, "", "the first poll delivered nothing before it was stopped");
+  assert.deepEqual(jsonLines(holder.stdout).map((l) => l.type), ["error"], "the first poll delivered nothing before it was stopped");
 });
 
 test("--lock-timeout: a poll still refused when it runs out fails busy saying how long it waited; Ctrl-C while waiting stops it (aborted); a bad duration is bad usage", async (t) => {
@@ -164,7 +171,10 @@ test("--lock-timeout: a poll still refused when it runs out fails busy saying ho
   assert.equal(late.code, 1);
   assert.match(late.stderr, /^vomo-users: busy error: .*\(waited 0\.\d s for it: --lock-timeout 0\.4 s\)$/m);
   assert.ok(Date.now() - started >= 400, "it waited out its --lock-timeout");
-  assert.equal(late.stdout, "");
+  const [line, ...more] = jsonLines(late.stdout);
+  assert.deepEqual([line.type, line.error.kind, line.nextPollInMs, more.length], ["error", "busy", null, 0]);
+  assert.match(line.error.message, /\(waited 0\.\d s for it: --lock-timeout 0\.4 s\)$/);
+  assert.ok(line.error.retryAfterMs > 60_000 && line.error.retryAfterMs <= 120_000, "the lease's time left, kept through the wait");
 
   // poll --forget waits the same way; Ctrl-C ends the wait.
   const forget = start(["poll", "--customer", "acme", "--state-dir", join(dir, "state"), "--forget", "--lock-timeout", "60s"], { env });

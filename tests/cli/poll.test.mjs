@@ -192,6 +192,22 @@ test("--every goes on after a poll that failed with a retryable error; a non-ret
   const r = await run.done;
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^vomo-users: auth error \(HTTP 401\)/m);
+  // A script reading stdout sees each failed poll too, and whether another comes.
+  const lines = jsonLines(r.stdout);
+  const failed = lines.filter((l) => l.type === "error");
+  assert.ok(failed.length >= 2, r.stdout);
+  assert.deepEqual([failed[0].error.kind, failed[0].error.status, failed[0].nextPollInMs], ["server", 503, 200]);
+  assert.equal(lines.indexOf(failed[0]) < lines.findIndex((l) => l.type === "result"), true, "the outage's line came before the poll that went on");
+  assert.deepEqual([lines.at(-1).type, lines.at(-1).error.kind, lines.at(-1).error.status, lines.at(-1).nextPollInMs], ["error", "auth", 401, null]);
+  assert.equal(typeof lines.at(-1).error.message, "string");
+  assert.ok(!r.stdout.includes(env.VOMO_TOKEN), "no token on stdout");
+});
+
+test("poll --json refused by the API ends stdout with an error line and exit 1 (Ctrl-C: busy.test.mjs)", async (t) => {
+  const { env, dir } = await settled(t, { users: 5 });
+  const refused = await cli(pollArgs(dir, "--json"), { env: { ...env, VOMO_TOKEN: "not-the-token" } });
+  assert.equal(refused.code, 1);
+  assert.deepEqual(jsonLines(refused.stdout).map((l) => [l.type, l.error?.kind, l.error?.status, l.nextPollInMs]), [["error", "auth", 401, null]]);
 });
 
 test("--every with a state directory that is a file ends at once, naming it (no retry could mend it)", async (t) => {

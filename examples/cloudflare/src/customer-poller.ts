@@ -45,7 +45,8 @@ export interface SliceOutcome {
 export interface Metrics {
   invocations: number;
   errors: number;
-  /** Events the sink accepted (also those of slices that later failed). */
+  /** Events the sink accepted (also those of slices that later failed; not those of a slice
+   *  cut off by a deploy or an eviction: metrics are written when a slice ends). */
   delivered: number;
   /** The rest add up the results of the slices that completed without an error. */
   processed: number;

@@ -72,7 +72,9 @@ and sends nothing (no token needed): the next poll is an initial sync again. It 
 while a poll of the customer runs (--lock-timeout waits for it).
 With --json: one line per event, {"type":"user","kind":"created"|"updated","user":{...}},
 {"type":"participation",...} or {"type":"deadLetter",...}, and after each poll a line
-{"type":"result","processed":n,"created":n,"updated":n,"failed":n,...}; with --forget one line
+{"type":"result","processed":n,"created":n,"updated":n,"failed":n,...}, or for a poll that
+failed {"type":"error","error":{"kind":...,"status":...,"message":...,"retryAfterMs":...},
+"nextPollInMs":n|null} (null: no next poll, exit 1); with --forget one line
 {"customerId":"...","forgotten":true|false}.`,
   options: { customer: { type: "string" }, "state-dir": { type: "string" }, participations: { type: "string" },
     "max-requests": { type: "string" }, every: { type: "string" }, ...LOCK_TIMEOUT_OPTION, forget: { type: "boolean" } },
@@ -133,7 +135,14 @@ With --json: one line per event, {"type":"user","kind":"created"|"updated","user
           }
           // A passing outage (after the client's own retries) or a poll still running elsewhere
           // does not end a long-running --every loop: the next poll goes on from the checkpoint.
-          if (!everyMs || !(e?.retryable || e?.kind === "busy")) throw e;
+          const again = everyMs !== null && (e?.retryable === true || e?.kind === "busy");
+          // A script reading --json gets a line for every poll that did not finish, as for
+          // every one that did: why, and when the next poll comes (null: none, exit 1).
+          if (out.json) {
+            out.value({ type: "error", error: { kind: e?.kind ?? "other", status: e?.status ?? null, message: String(e?.message ?? e),
+              retryAfterMs: e?.retryAfterMs ?? null }, nextPollInMs: again ? everyMs : null });
+          }
+          if (!again) throw e;
           out.err(`vomo-users: ${errorText(e)}; polling again in ${values.every}`);
         }
         if (!everyMs || stop.stdoutClosed()) return stop.stdoutClosed() ? 1 : 0;
