@@ -182,6 +182,9 @@ test("a wrong token: exit 1, kind auth on stderr, the token in neither stream, f
       // An import that stops says so on stdout too, for a script (docs/cli.md): nothing done.
       const [line] = jsonLines(r.stdout);
       assert.deepEqual([line.stopped.kind, line.stopped.status, line.done, line.created], ["auth", 401, 0, 0]);
+    } else if (args[0] === "poll" && args.includes("--json")) {
+      // A poll that fails says so on stdout too: one error line, no next poll.
+      assert.deepEqual(jsonLines(r.stdout).map((l) => [l.type, l.error.kind, l.error.status, l.nextPollInMs]), [["error", "auth", 401, null]]);
     } else {
       assert.equal(r.stdout, "", args.join(" "));
     }
