@@ -27,7 +27,9 @@ function render(d) {
     el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "field id"), el("th", { scope: "col" }, "label"), el("th", { scope: "col" }, "value"))),
     el("tbody", {}, ...d.profileFieldValues.map((f) => row([f.fieldId, f.fieldLabel, f.value]))));
   const warnings = el("ul", { className: "warnings", id: "detail-warnings" }, ...d.warnings.map((w) => el("li", {}, w)));
-  return [title, fields, parts, profile, d.warnings.length ? el("h4", {}, "Parse warnings") : null, warnings].filter(Boolean);
+  // Each table scrolls inside its own box: nine columns are wider than a phone's window.
+  const boxed = (table) => el("div", { className: "scroll" }, table);
+  return [title, fields, boxed(parts), boxed(profile), d.warnings.length ? el("h4", {}, "Parse warnings") : null, warnings].filter(Boolean);
 }
 
 let controller = null;

@@ -7,7 +7,7 @@
 // The key is derived from the file's name and a SHA-256 of its content, so picking the same
 // file again (after a reload too) finds its paused import, and an edited file is a new import.
 import { importRoster, parseRosterCsv, toRosterCsv } from "vomo-users";
-import { $, el, cell, row, errorText, say, duration } from "./ui.mjs";
+import { $, el, cell, row, errorText, say, duration, count } from "./ui.mjs";
 import { requireClient, currentClient, onClient, apiScope, work } from "./session.mjs";
 import { inOneTab, ANOTHER_TAB } from "./one-tab.mjs";
 import { progressStore, forgetImport, finishedList, finished, storageFull, fullStorageAdvice, roomFor } from "./saved-imports.mjs";
@@ -217,7 +217,7 @@ function describePicked() {
   const { key, fileName, parsed } = current;
   const saved = readResume(key);
   const paused = saved !== null;
-  return `${fileName}: ${parsed.records.length} records to import, ${parsed.errors.length} line${parsed.errors.length === 1 ? "" : "s"} with errors` +
+  return `${fileName}: ${count(parsed.records.length, "record")} to import, ${count(parsed.errors.length, "line")} with errors` +
     (parsed.ignoredColumns.length ? `, ignored columns: ${parsed.ignoredColumns.join(", ")}` : "") +
     // "running": another tab imports it now, or one was cut off without its pagehide (a crash).
     (saved?.state === "running" ? ". An import of this file is under way in another tab, or was cut off: Resume continues it once no tab imports it."

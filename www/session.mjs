@@ -12,6 +12,9 @@ let clientRate = null; // the connected client's requestsPerSecond, as given: a 
 let session = new AbortController();
 const listeners = new Set();
 const refusedListeners = new Set();
+const acceptedListeners = new Set();
+/** The server refused the connected client's token since Connect, and has not accepted it since. */
+let refused = false;
 const warnings = { count: 0, last: null };
 
 export function secretFilter(text) {
@@ -54,8 +57,17 @@ export async function connect({ baseUrl: url, token: secret, requestsPerSecond }
       onWarning: (message) => { warnings.count += 1; warnings.last = secretFilter(message); },
       // A 401 after Connect proved the token: it was revoked or expired meanwhile (the
       // screen whose request it was says so too; the Connect line must stop saying "connected").
+      // A later answer that is not a 401 (a refusal injected once, a token restored) takes the
+      // warning back: the line must not go on saying "refused" while requests succeed.
       log: (entry) => {
-        if (entry.status === 401 && client === next) for (const f of refusedListeners) f(entry);
+        if (client !== next) return;
+        if (entry.status === 401) {
+          refused = true;
+          for (const f of refusedListeners) f(entry);
+        } else if (refused && entry.status >= 200 && entry.status < 300) {
+          refused = false;
+          for (const f of acceptedListeners) f(entry);
+        }
       },
     });
   } catch (e) {
@@ -66,6 +78,7 @@ export async function connect({ baseUrl: url, token: secret, requestsPerSecond }
   const mine = ++attempt;
   token = secret;
   client = null;
+  refused = false;
   warnings.count = 0;
   warnings.last = null;
   for (const f of listeners) f(null);
@@ -122,4 +135,9 @@ export function requireClient() {
 /** `f(entry)` when the server refuses the connected client's token (HTTP 401) after Connect. */
 export function onTokenRefused(f) {
   refusedListeners.add(f);
+}
+
+/** `f(entry)` when a request succeeds (2xx) after such a refusal: the token works again. */
+export function onTokenAccepted(f) {
+  acceptedListeners.add(f);
 }

@@ -42,6 +42,9 @@ export function say(node, text, isError = false) {
   node.classList.toggle("error", isError);
 }
 
+/** "1 user", "3 users": a count with its noun. */
+export const count = (n, noun) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
 export const badge = (text, kind = text) => el("span", { className: `badge ${kind}` }, text);
 
 /** "3 min 20 s" from milliseconds. */

@@ -1,6 +1,6 @@
 // Users: the six filters, a table streamed page by page through client.listUserPages (an
 // async iterator), a running count, Cancel (AbortSignal), and each row's parse warnings.
-import { $, el, cell, errorText, say } from "./ui.mjs";
+import { $, el, cell, errorText, say, count as counted } from "./ui.mjs";
 import { requireClient, work } from "./session.mjs";
 import { showDetail } from "./detail.mjs";
 
@@ -49,7 +49,7 @@ function localMinute(at) {
  */
 export function warningsByRow(page) {
   const at = (w) => { const m = /^data\[(\d+)\]/.exec(w); return m ? Number(m[1]) : null; };
-  const dropped = page.warnings.filter((w) => w.endsWith("(user dropped from the page)")).map(at).filter((i) => i !== null);
+  const dropped = page.warnings.filter(isDropped).map(at).filter((i) => i !== null);
   const rows = page.data.map(() => []);
   const pageLevel = [];
   for (const w of page.warnings) {
@@ -67,6 +67,11 @@ function userRow(user, warnings) {
   return el("tr", { dataset: { id: user.id } }, el("td", {}, open), cell(user.fullName), cell(user.email), cell(user.userStatus),
     cell(user.membershipStatus), cell(user.membershipRole), cell(user.createdAt), cell(user.updatedAt), warn);
 }
+
+/** A warning of a record the parser could not read as a user: it is not in `page.data`. */
+const isDropped = (w) => w.endsWith("(user dropped from the page)");
+/** The records the listing left out, which the API's total counts: the table has fewer rows. */
+const droppedText = (n) => (n ? `; ${n} unreadable record${n === 1 ? "" : "s"} left out (not in the table: see the page warnings below)` : "");
 
 const shown = (n) => (n > TABLE_MAX ? `; the table shows the first ${TABLE_MAX}: narrow the filters to see the others` : "");
 
@@ -86,6 +91,7 @@ export function setupUsers() {
     body.replaceChildren();
     pageWarnings.replaceChildren();
     let n = 0;
+    let dropped = 0;
     let pages = 0;
     let total = null;
     let latestTotal = null;
@@ -103,17 +109,18 @@ export function setupUsers() {
         body.append(...page.data.slice(0, room).map((u, i) => userRow(u, rows[i])));
         pageWarnings.append(...pageLevel.map((w) => el("li", {}, `page ${page.meta.currentPage}: ${w}`)));
         n += page.data.length;
-        say(count, `${n} of ${total} users (page ${pages})…${shown(n)}`);
+        dropped += page.warnings.filter(isDropped).length;
+        say(count, `${n} of ${counted(total, "user")} (page ${pages})…${shown(n)}${droppedText(dropped)}`);
       }
       // Users created or deleted while the pages were read shift the rows behind them from one
       // page to the next: one may be skipped, or shown twice. The total the pages report says so.
       const moved = latestTotal !== total
         ? `; the list changed while it was read (${total} users at its first page, ${latestTotal} at its last), so a user may be missing or shown twice: list again`
         : "";
-      say(count, `${n} users listed (${pages} page${pages === 1 ? "" : "s"})${shown(n)}${moved}`, moved !== "");
+      say(count, `${counted(n, "user")} listed (${counted(pages, "page")})${shown(n)}${droppedText(dropped)}${moved}`, moved !== "");
     } catch (e) {
       // A listing replaced by a newer one says nothing: the status line is the newer one's.
-      if (controller === mine) say(count, `${n} users listed${shown(n)}, then stopped: ${errorText(e)}`, e?.kind !== "aborted");
+      if (controller === mine) say(count, `${counted(n, "user")} listed${shown(n)}${droppedText(dropped)}, then stopped: ${errorText(e)}`, e?.kind !== "aborted");
     } finally {
       if (controller === mine) { cancel.disabled = true; controller = null; }
     }

@@ -160,16 +160,25 @@ test("admin: a Connect that hangs leaves the screens disabled until it is proven
   assert.equal(await page.textContent("#connect-status"), `connected to ${sim.url}: 60 users`, "the forgotten Connect did not overwrite the status");
 });
 
-test("admin connect: a token revoked after Connect: the screen whose request was refused says [auth], and the Connect line stops saying connected", async (t) => {
+test("admin connect: a token revoked after Connect: the screen whose request was refused says [auth], and the Connect line stops saying connected; a later success takes that back", async (t) => {
   const admin = await openAdmin(t, { sim: { users: 10, seed: 6 } });
   const { page, sim } = admin;
   await connect(page);
   assert.match(await page.textContent("#connect-status"), /^connected to /);
+  const token = sim.token;
   sim.configure({ token: "a-token-issued-since" }); // the page's token no longer opens the API
   await page.click("#users-list");
   assert.match(await waitText(page, "#users-count", /stopped/), /^0 users listed, then stopped: \[auth\] HTTP 401: /);
   assert.equal(await page.textContent("#connect-status"),
     "the token was refused (HTTP 401) by GET /v1/users: it was revoked or has expired since Connect; connect again with a valid one");
   assert.equal(await page.$eval("#connect-status", (n) => n.classList.contains("error")), true);
+  // The server takes the token again (a refusal that passed): the next request that succeeds
+  // takes the warning back; it does not go on saying "refused" beside a working listing.
+  sim.configure({ token });
+  await page.click("#users-list");
+  assert.match(await waitText(page, "#users-count", /listed \(/), /^10 users listed \(1 page\)$/);
+  assert.equal(await page.textContent("#connect-status"),
+    `connected to ${sim.url}: the token was accepted again (HTTP 200 to GET /v1/users) after a refusal`);
+  assert.equal(await page.$eval("#connect-status", (n) => n.classList.contains("error")), false);
   await assertClean(admin, { httpErrors: [401] });
 });

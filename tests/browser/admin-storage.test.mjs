@@ -155,7 +155,7 @@ test("admin import: a file fixed on disk and picked again is read anew; a refuse
   const path = join(dir, "edit.csv");
   await writeFile(path, "First Name,Last Name,Email\nAna,Lima,ana@edit.example\nBo,,\n");
   await page.setInputFiles("#csv-file", path);
-  assert.match(await waitText(page, "#import-summary", /^edit\.csv/), /^edit\.csv: 1 records to import, 1 line with errors/);
+  assert.match(await waitText(page, "#import-summary", /^edit\.csv/), /^edit\.csv: 1 record to import, 1 line with errors/);
   assert.match(await page.textContent("#import-line-errors"), /line 3/);
   await writeFile(path, "First Name,Last Name,Email\nAna,Lima,ana@edit.example\nBo,Berg,bo@edit.example\nCy,Dee,cy@edit.example\n");
   await page.setInputFiles("#csv-file", path); // the same file, fixed
