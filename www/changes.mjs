@@ -47,13 +47,32 @@ function makePoller() {
   });
 }
 
-function showHealth(h) {
+/** The health of `customerId`'s saved state, named: the panel says whose it is. */
+function showHealth(h, customerId) {
   if (h.checkpoint === null) {
-    fillDl($("poll-health"), [["state", "never polled (the first poll is the initial sync)"]]);
+    fillDl($("poll-health"), [["customer", customerId], ["state", "never polled (the first poll is the initial sync)"]]);
     return;
   }
-  fillDl($("poll-health"), [["stalled", h.stalled ? "yes" : "no"], ["lag", h.lagMs === null ? "null" : duration(h.lagMs)],
+  fillDl($("poll-health"), [["customer", customerId], ["stalled", h.stalled ? "yes" : "no"], ["lag", h.lagMs === null ? "null" : duration(h.lagMs)],
     ["checkpoint", h.checkpoint]]);
+}
+
+/** Health of the customer in the field now (the saved state only: nothing is sent). */
+let healthShown = 0;
+async function refreshHealth() {
+  const mine = ++healthShown; // typing fast: only the latest field value's health is shown
+  const customerId = $("poll-form").customerId.value.trim();
+  if (!currentClient()) return;
+  if (customerId === "") {
+    fillDl($("poll-health"), [["customer", "none: enter a customer id"]]);
+    return;
+  }
+  try {
+    const h = await makePoller().loadHealth();
+    if (mine === healthShown) showHealth(h, customerId);
+  } catch (e) {
+    if (mine === healthShown) fillDl($("poll-health"), [["customer", customerId], ["state", errorText(e)]]);
+  }
 }
 
 export function setupChanges() {
@@ -80,7 +99,7 @@ export function setupChanges() {
         ["failed", r.failed], ["participation events", r.participationEvents], ["requests", r.requests],
         ["checkpoint", r.checkpoint ?? "none yet"], ["duration", `${r.durationMs} ms`], ["lag", r.lagMs === null ? "none yet" : duration(r.lagMs)],
         ["complete", r.complete ? "yes" : "no (the next poll goes on)"]]);
-      showHealth(poller.health());
+      await refreshHealth();
       say(status, `poll done: ${r.processed} changes (${r.created} created, ${r.updated} updated, ${r.failed} failed)`);
     } catch (e) {
       say(status, `poll stopped: ${storageFull(e) ? await fullStorageAdvice("Poll now goes on from the last saved checkpoint") : errorText(e)}`,
@@ -151,8 +170,7 @@ export function setupChanges() {
       : `no saved poll state of customer "${customerId}": its next poll is an initial sync`);
   });
 
-  onClient(async (client) => {
-    if (!client) return;
-    try { showHealth(await makePoller().loadHealth()); } catch { /* shown on the next poll */ }
-  });
+  // The panel follows the field: another customer's checkpoint must not stand beside this one's id.
+  onClient(refreshHealth);
+  form.customerId.addEventListener("input", refreshHealth);
 }

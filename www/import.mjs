@@ -82,14 +82,23 @@ function preview(parsed) {
 }
 
 let lastProgress = null;    // the running (or last) import's latest progress
+let announced = null;       // the tenth of the import last announced to screen readers
 
 function showProgress(p, { stopped = false } = {}) {
   const { done, total, created, updated, failed, etaMs } = (lastProgress = p);
   const bar = $("import-progress");
   bar.max = Math.max(total, 1);
   bar.value = done;
-  say($("import-progress-text"), `${done} of ${total} records: ${created} created, ${updated} updated, ${failed} failed` +
-    (done < total && !stopped ? `; about ${duration(etaMs)} left` : ""));
+  const text = `${done} of ${total} records: ${created} created, ${updated} updated, ${failed} failed`;
+  say($("import-progress-text"), text + (done < total && !stopped ? `; about ${duration(etaMs)} left` : ""));
+  // The text above changes with every record (several times a second): as a live region it
+  // would queue an announcement each time. Screen readers hear each tenth instead; the
+  // summary line (a live region too) says how the import ended.
+  const tenth = total ? Math.floor((done * 10) / total) : 10;
+  if (tenth !== announced) {
+    announced = tenth;
+    say($("import-announce"), `import ${tenth * 10}% done: ${text}`);
+  }
 }
 
 function showResults(result, records, lineErrors) {
@@ -237,6 +246,8 @@ async function pick(file) {
   $("import-download").hidden = true;
   $("import-progress").value = 0;
   $("import-progress-text").textContent = "";
+  $("import-announce").textContent = "";
+  announced = null;
   try {
     const parsed = parseRosterCsv(bytes);
     current = { key: await fileKey(file, bytes), fileName: file.name, parsed };

@@ -48,7 +48,7 @@ test("admin changes: poll feed after control-API changes, metrics, health, recon
   assert.ok(Number(await metric(page, "participation events")) >= 1);
   const checkpoint = await metric(page, "checkpoint");
   assert.match(checkpoint, /^2026-01-01T00:00:\d\d\.000Z$/);
-  assert.match(await page.textContent("#poll-health"), new RegExp(`^stalledno` + `lag\\d+ s` + `checkpoint${checkpoint.replace(/\./g, "\\.")}$`));
+  assert.match(await page.textContent("#poll-health"), new RegExp(`^customeradmin` + `stalledno` + `lag\\d+ s` + `checkpoint${checkpoint.replace(/\./g, "\\.")}$`));
 
   // A hard delete: reconcile lists the id as not visible, for review; nothing is deleted.
   await control(sim, "DELETE", `users/${deleted}`);
@@ -76,6 +76,13 @@ test("admin changes: poll feed after control-API changes, metrics, health, recon
   await waitText(page, "#app-status", /^ready/);
   await connect(page);
   assert.match(await waitText(page, "#poll-health", /checkpoint/), new RegExp(`checkpoint${saved.replace(/\./g, "\\.")}$`));
+  // The panel follows the customer field: another customer's state is its own (none yet), and
+  // the first one's checkpoint comes back with its id.
+  await page.fill("#poll-customer", "another-customer");
+  assert.equal(await waitText(page, "#poll-health", /another-customer/),
+    "customeranother-customerstatenever polled (the first poll is the initial sync)");
+  await page.fill("#poll-customer", "admin");
+  assert.match(await waitText(page, "#poll-health", /^customeradmin/), new RegExp(`^customeradminstalled.*checkpoint${saved.replace(/\./g, "\\.")}$`));
   await page.click("#poll-run");
   assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 0 changes/);
   // The one HTTP error: reconcile confirming the deleted user with its detail (404).

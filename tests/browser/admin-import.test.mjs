@@ -36,6 +36,15 @@ test("admin import: preview, progress and ETA, pause, reload, resume, results, f
   assert.deepEqual(preview[7], ["10", VALID[6].email], "line numbers come from the file");
   assert.equal(await page.isDisabled("#import-resume"), true);
 
+  // Every text the screen readers' live region for the import takes, from now on.
+  await page.evaluate(() => {
+    window.announced = [];
+    const live = document.getElementById("import-announce");
+    new MutationObserver(() => window.announced.push(live.textContent)).observe(live, { childList: true, characterData: true, subtree: true });
+  });
+  assert.equal(await page.getAttribute("#import-progress-text", "role"), null, "the per-record text is no live region");
+  assert.equal(await page.getAttribute("#import-announce", "role"), "status");
+
   // Start, then pause part-way.
   await page.click("#import-start");
   await page.waitForFunction(() => document.getElementById("import-progress").value >= 4);
@@ -45,6 +54,11 @@ test("admin import: preview, progress and ETA, pause, reload, resume, results, f
   assert.doesNotMatch(await page.textContent("#import-progress-text"), /left/, "paused: no ETA");
   const pausedAt = await page.$eval("#import-progress", (p) => p.value);
   assert.ok(pausedAt >= 4 && pausedAt < 14, `paused part-way (${pausedAt} of 14)`);
+  // Screen readers heard each tenth once, not every record's text with its ETA.
+  const announced = await page.evaluate(() => window.announced.filter((x) => x !== ""));
+  const tenths = announced.map((x) => Number(/^import (\d+)% done: \d+ of 14 records: \d+ created, \d+ updated, \d+ failed$/.exec(x)?.[1]));
+  assert.ok(tenths.length >= 2 && tenths.every((p, i) => p % 10 === 0 && (i === 0 || p > tenths[i - 1])), announced.join(" | "));
+  assert.ok(tenths.at(-1) <= Math.floor((pausedAt * 10) / 14) * 10, announced.join(" | "));
   const sentBeforePause = posts(sim);
   assert.ok(sentBeforePause < 13);
   // Kept per API: under the connected base URL.
@@ -306,7 +320,7 @@ test("admin import: the progress of finished imports is kept for the last 3 per 
     names.push(name);
     const csv = `External ID,First Name,Last Name,Email\r\ncrm-${n},Night${n},Run,night${n}@roster.example\r\n`;
     await page.setInputFiles("#csv-file", { name, mimeType: "text/csv", buffer: Buffer.from(csv) });
-    await waitText(page, "#import-summary", new RegExp(`^${name.replace(".", "\\.")}: 1 records`));
+    await waitText(page, "#import-summary", new RegExp(`^${name.replace(".", "\\.")}: 1 record `));
     await page.click("#import-start");
     await waitText(page, "#import-summary", /^import of .* finished/);
   }
@@ -315,7 +329,7 @@ test("admin import: the progress of finished imports is kept for the last 3 per 
   for (const name of names.slice(2)) assert.ok(keys.includes(`/import/${name}:`), `${name}'s progress kept:\n${keys}`);
   // The newest, picked again, still lists its results without sending.
   await page.setInputFiles("#csv-file", { name: names[4], mimeType: "text/csv", buffer: Buffer.from(`External ID,First Name,Last Name,Email\r\ncrm-5,Night5,Run,night5@roster.example\r\n`) });
-  assert.match(await waitText(page, "#import-summary", /records/), /imported already/);
+  assert.match(await waitText(page, "#import-summary", / records? to import/), /imported already/);
   await assertClean(admin);
 });
 
