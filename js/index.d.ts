@@ -167,7 +167,7 @@ export interface RequestLogEntry {
   /** The HTTP status, or null when no response arrived. */
   status: number | null;
   /** Why no response arrived, else null. */
-  error: "timeout" | "network" | "aborted" | "too_large" | null;
+  error: "timeout" | "network" | "refused" | "aborted" | "too_large" | null;
   durationMs: number;
   /** 1 for the first try, 2 for the first retry, ... */
   attempt: number;

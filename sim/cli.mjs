@@ -30,7 +30,8 @@ try {
   sim = await startSimulator(parsed.options);
 } catch (e) {
   // Not bad usage: the port is taken, or the host is not this machine's (exit 1).
-  process.stderr.write(`sim/cli.mjs: cannot listen on ${parsed.options.host ?? "127.0.0.1"}:${parsed.options.port}: ${e.code ?? e.message}\n`);
+  const port = e?.port ?? parsed.options.port; // the foreign listener's (--foreign-port) when that was the one refused
+  process.stderr.write(`sim/cli.mjs: cannot listen on ${parsed.options.host ?? "127.0.0.1"}:${port}: ${e.code ?? e.message}\n`);
   process.exit(1);
 }
 process.stdout.write(JSON.stringify({ url: sim.url, token: sim.token, foreignUrl: sim.foreignUrl }) + "\n");

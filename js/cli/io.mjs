@@ -54,7 +54,16 @@ export class Output {
 
   redact(text, min = 0) {
     let s = String(text);
-    for (const secret of this.#secrets) if (secret.length >= min) s = redactToken(s, secret);
+    for (const secret of this.#secrets) {
+      if (secret.length < min) continue;
+      try {
+        s = redactToken(s, secret);
+      } catch {
+        // The package's wasm could not load (Deno without --allow-read): the message saying so
+        // must still be printed. Nothing was sent, so the token can be in it only as given.
+        s = s.split(secret).join("[redacted]");
+      }
+    }
     return s;
   }
 

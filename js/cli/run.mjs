@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { VomoClient, VomoError } from "vomo-users";
 import { Output } from "./io.mjs";
+import { readableEnv } from "./env.mjs";
 import { errorText, quotedArg } from "./format.mjs";
 import { InputError, UsageError, NotFound, defaultBaseUrl, baseUrl as checkBaseUrl, rate as checkRate } from "./values.mjs";
 import { GLOBAL_OPTIONS, commands, usageOf, globalUsage } from "./usage.mjs";
@@ -146,18 +147,27 @@ function printWarnings(warnings, out) {
  * Runs the command line `argv` (without node and the script); resolves to the exit code.
  * `io` may replace stdout, stderr and env (tests, the vomo-sim alias).
  */
-export async function run(argv, { stdout = process.stdout, stderr = process.stderr, env = process.env } = {}) {
+export async function run(argv, { stdout = process.stdout, stderr = process.stderr, env: rawEnv = process.env } = {}) {
+  const env = readableEnv(rawEnv);
   const out = new Output({ stdout, stderr, env });
   const warnings = new Set();
-  // Hidden from the first line on (a usage error may quote an argument where the token was
-  // pasted), but for `sim` and `demo`, which print their simulator's own token: a VOMO_TOKEN
-  // left in the shell from an earlier sim is that token, and `jq -r .token` must get it.
-  const ownToken = ["sim", "demo"].includes(argv[commandIndex(argv)]);
-  if (!ownToken) out.hide(env.VOMO_TOKEN);
   let name = null;
   let apiBase = null; // the base URL the command talks to, for the hint on a 404
   let token = null; // the token the client was given, for the hint on a quoted one
   try {
+    // Hidden from the first line on (a usage error may quote an argument where the token was
+    // pasted), but for `sim` and `demo`, which print their simulator's own token: a VOMO_TOKEN
+    // left in the shell from an earlier sim is that token, and `jq -r .token` must get it.
+    // One the runtime will not let the command read (Deno without --allow-env) cannot be
+    // printed either: the command fails on it only where it needs it (readToken).
+    const ownToken = ["sim", "demo"].includes(argv[commandIndex(argv)]);
+    if (!ownToken) {
+      try {
+        out.hide(env.VOMO_TOKEN);
+      } catch {
+        // refused (env.mjs): not readable, so not printable
+      }
+    }
     const at = commandIndex(argv);
     if (at === -1) {
       const { values } = parse(argv, GLOBAL_OPTIONS, null);

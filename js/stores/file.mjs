@@ -18,7 +18,14 @@ import { makeDirectory } from "./make-dir.mjs";
 // may pass and is thrown as it is.
 const LASTING = new Set(["ENOTDIR", "EISDIR", "EACCES", "EPERM", "EROFS", "ENAMETOOLONG", "ELOOP"]);
 
+/** A runtime's permission refusal: Deno without --allow-read/--allow-write, Node's permission model. */
+const runtimeRefused = (e) => e?.name === "NotCapable" || e?.name === "PermissionDenied" || e?.code === "ERR_ACCESS_DENIED";
+
 function lasting(dir, e) {
+  if (runtimeRefused(e)) {
+    return new VomoError("invalid_input", `FileStore: the directory ${dir} cannot be used: this process may not read and write it `
+      + `(Deno: --allow-read and --allow-write; Node's permission model: --allow-fs-read and --allow-fs-write): ${e.message}`, { cause: e });
+  }
   if (!LASTING.has(e?.code)) return e;
   return new VomoError("invalid_input", `FileStore: the directory ${dir} cannot be used: ${e.message}`, { cause: e });
 }

@@ -20,7 +20,7 @@ const QUIRKS = Object.keys(DEFAULT_QUIRKS);
 
 /** The flags, as node:util parseArgs takes them (every value a string, checked below). */
 export const SIMULATOR_FLAGS = Object.freeze({
-  port: { type: "string" }, host: { type: "string" }, users: { type: "string" }, seed: { type: "string" },
+  port: { type: "string" }, "foreign-port": { type: "string" }, host: { type: "string" }, users: { type: "string" }, seed: { type: "string" },
   "per-page": { type: "string" }, token: { type: "string" }, "forbidden-token": { type: "string" },
   rps: { type: "string" }, burst: { type: "string" }, limiter: { type: "string" }, "window-ms": { type: "string" },
   "rate-headers": { type: "boolean" }, "no-retry-after": { type: "boolean" }, "empty-429": { type: "boolean" },
@@ -30,6 +30,7 @@ export const SIMULATOR_FLAGS = Object.freeze({
 
 /** The flags' help, one per line. */
 export const SIMULATOR_FLAGS_HELP = `  --port N            port (default 4010; 0 = any free port)
+  --foreign-port N    port of the "foreign origin" listener (default 0: any free port)
   --host H            interface (default 127.0.0.1)
   --users N           seeded users (default 500)
   --seed N            data seed (default 42)
@@ -75,6 +76,10 @@ export function simulatorOptions(values) {
   if (values.port !== undefined) {
     o.port = integer("port", values.port, 0);
     if (o.port > 65535) throw new SimulatorArgsError(`--port: a port is 0 to 65535, got ${o.port}`);
+  }
+  if (values["foreign-port"] !== undefined) {
+    o.foreignPort = integer("foreign-port", values["foreign-port"], 0);
+    if (o.foreignPort > 65535) throw new SimulatorArgsError(`--foreign-port: a port is 0 to 65535, got ${o.foreignPort}`);
   }
   if (values.host !== undefined) o.host = values.host;
   if (values.users !== undefined) o.users = integer("users", values.users, 0);

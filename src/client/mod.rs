@@ -376,6 +376,11 @@ impl<R: Runtime> Client<R> {
             let backoff = retry::backoff_ms(attempt + 1, self.runtime.random());
             let (error, wait) = match outcome {
                 Err(TransportError::Aborted) => return Err(VomoError::new(ErrorKind::Aborted, format!("{what}: aborted"))),
+                Err(TransportError::Refused(m)) => {
+                    let message =
+                        format!("{what}: this process may not send it (Deno: --allow-net; Node's permission model: --allow-net): {m}");
+                    return Err(VomoError::new(ErrorKind::Forbidden, message));
+                }
                 Err(TransportError::TooLarge(size)) => {
                     let max = self.config.max_response_bytes;
                     // A declared length is the server's word, refused before a byte of the body

@@ -45,6 +45,9 @@ pub struct HttpResponse {
 pub enum TransportError {
     /// Connection refused, reset, DNS, CORS: the request may or may not have arrived.
     Network(String),
+    /// The runtime itself refused to send it (Deno without `--allow-net`, Node's permission
+    /// model): nothing was sent, and no retry can mend it.
+    Refused(String),
     /// No response within the per-attempt timeout.
     Timeout,
     /// The caller's abort signal fired.
@@ -113,7 +116,7 @@ pub struct AttemptLog {
     pub path: String,
     /// The HTTP status, or `None` when no response arrived.
     pub status: Option<u16>,
-    /// `"timeout"`, `"network"`, `"aborted"` or `"too_large"` when no response was read.
+    /// `"timeout"`, `"network"`, `"refused"`, `"aborted"` or `"too_large"` when no response was read.
     pub error: Option<&'static str>,
     /// From sending to the response (or the failure), in ms.
     pub duration_ms: f64,
@@ -129,6 +132,7 @@ impl AttemptLog {
             Ok(r) => (Some(r.status), None),
             Err(TransportError::Timeout) => (None, Some("timeout")),
             Err(TransportError::Network(_)) => (None, Some("network")),
+            Err(TransportError::Refused(_)) => (None, Some("refused")),
             Err(TransportError::Aborted) => (None, Some("aborted")),
             Err(TransportError::TooLarge(_)) => (None, Some("too_large")),
         };

@@ -81,8 +81,20 @@ pub async fn send(request: &HttpRequest, x: Exchange<'_>) -> Result<HttpResponse
         Err(Stop::TooLarge(size)) => Err(TransportError::TooLarge(size)),
         Err(Stop::Js(_)) if is_aborted(x.signal) => Err(TransportError::Aborted),
         Err(Stop::Js(_)) if timed_out.get() => Err(TransportError::Timeout),
+        Err(Stop::Js(e)) if runtime_refused(&e) => Err(TransportError::Refused(describe(&e))),
         Err(Stop::Js(e)) => Err(TransportError::Network(describe(&e))),
     }
+}
+
+/// Whether the runtime's permissions refused the request before it was sent: Deno's
+/// `NotCapable` (`PermissionDenied` before 2.0), Node's permission model's `ERR_ACCESS_DENIED`
+/// (Node 25+ without `--allow-net`: the `cause` of fetch's `TypeError`).
+fn runtime_refused(e: &JsValue) -> bool {
+    let get = |v: &JsValue, k: &str| Reflect::get(v, &k.into()).ok().and_then(|v| v.as_string());
+    let cause = Reflect::get(e, &"cause".into()).unwrap_or(JsValue::UNDEFINED);
+    matches!(get(e, "name").as_deref(), Some("NotCapable" | "PermissionDenied"))
+        || get(e, "code").as_deref() == Some("ERR_ACCESS_DENIED")
+        || (cause.is_object() && get(&cause, "code").as_deref() == Some("ERR_ACCESS_DENIED"))
 }
 
 fn build(request: &HttpRequest, x: &Exchange<'_>, signal: &AbortSignal) -> Result<RequestInit, JsValue> {

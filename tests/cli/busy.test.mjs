@@ -109,7 +109,8 @@ test("a second import of the same roster into the same state while one runs: exi
   first.child.kill("SIGINT");
   const stopped = await first.done;
   assert.equal(stopped.code, 1);
-  assert.match(stopped.stderr, /aborted/);
+  assert.match(stopped.stderr, /^vomo-users: interrupted: progress saved under key /m);
+  assert.equal(jsonLines(stopped.stdout).at(-1).stopped.kind, "aborted");
 
   const third = await cli(args, { env });
   assert.equal(third.code, 0, third.stderr);

@@ -156,7 +156,7 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) test(`${SIGNAL_LABEL[signa
   const stopped = await run.done;
   assert.equal(stopped.code, 1, stopped.stderr);
   assert.match(stopped.stderr, /interrupted: progress saved under key big in .*; run the same command again to resume/);
-  assert.match(stopped.stderr, /^vomo-users: aborted error/m);
+  assert.doesNotMatch(stopped.stderr, /aborted error|not waited for/, "one line says it: not a second with the step the abort cut");
   const sentBefore = posts(sim).length;
   assert.ok(sentBefore >= 15 && sentBefore < n, `${sentBefore} sent before the interrupt`);
   const stopLine = jsonLines(stopped.stdout).at(-1);

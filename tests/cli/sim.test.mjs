@@ -78,6 +78,27 @@ test("sim on a port in use: exit 1 (the same command works once it is free), not
   }
 });
 
+test("sim --foreign-port N: the foreign listener on that port (a firewall that allows a range); taken: exit 1 naming it; a port no client could reach: bad usage", async (t) => {
+  const { createServer } = await import("node:net");
+  const free = createServer().listen(0, "127.0.0.1");
+  await new Promise((r) => free.once("listening", r));
+  const port = free.address().port;
+  await new Promise((r) => free.close(r));
+  const run = start(["sim", "--port", "0", "--foreign-port", String(port), "--users", "2"]);
+  t.after(() => run.child.kill("SIGKILL"));
+  await run.waitFor("stdout", /\n/);
+  assert.equal(new URL(JSON.parse(run.stdout).foreignUrl).port, String(port));
+  // Now taken (by the first): a second one on it fails naming the foreign port, not --port.
+  const second = await cli(["sim", "--port", "0", "--foreign-port", String(port)]);
+  assert.equal(second.code, 1, second.stderr);
+  assert.equal(second.stderr.trim(), `vomo-users: sim: port ${port} is in use (--foreign-port 0 picks a free one)`);
+  run.child.kill("SIGINT");
+  assert.equal((await run.done).code, 0);
+  const unreachable = await cli(["sim", "--foreign-port", "6000"]);
+  assert.equal(unreachable.code, 2);
+  assert.match(unreachable.stderr, /^vomo-users: --foreign-port 6000: no client could reach it/m);
+});
+
 test("vomo-users demo from the installed package: the main job, no token needed", async () => {
   const r = await cli(["demo", "--users", "20"]);
   assert.equal(r.code, 0, r.stderr);

@@ -8,13 +8,17 @@
 // machine's Node's byte for byte.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:http";
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startSimulator } from "vomo-users/sim";
+import { createSimulator, startSimulator } from "vomo-users/sim";
+import { UserPoller, VomoClient } from "vomo-users";
+import { FileStore } from "vomo-users/stores/file";
 import { LIST_PAGE, repo } from "../js/helpers.mjs";
 import { startRegistry } from "./registry.mjs";
 
@@ -144,6 +148,43 @@ test("node's permission model in each release, the .wasm not readable: forbidden
   }
 });
 
+test("a runtime's permission refusals: Deno without --allow-net, forbidden at once (one attempt, logged \"refused\"), not a network fault retried (Node 25+ without --allow-net too); without --allow-write (and Node's permission model without --allow-fs-write) a FileStore is invalid_input naming the flags, and a poll on it stops, not retryable", async (t) => {
+  const sim = await simulator(t);
+  const dir = mkdtempSync(join(process.cwd(), "rt-permission-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(join(here, "permission-app.mjs"), join(dir, "app.mjs"));
+  const env = { STATE_DIR: join(dir, "state"), VOMO_SIM_URL: sim.url, VOMO_SIM_TOKEN: sim.token };
+  const storeRefused = (r, name, flags) => {
+    for (const what of ["store", "poll"]) {
+      assert.equal(r[what]?.kind, "invalid_input", `${name} ${what}: ${r[what]?.message}`);
+      assert.equal(r[what].retryable, false, name);
+      assert.ok(flags.every((f) => r[what].message.includes(f)), `${name} ${what}: ${r[what].message}`);
+    }
+  };
+  const sent = sim.log().length;
+  const deno = result(await run(DENO, ["run", "--no-prompt", `--allow-read=${dir},${process.cwd()}`,
+    `--allow-env=${Object.keys(env).join(",")}`, join(dir, "app.mjs")], { env, cwd: dir }));
+  assert.deepEqual([deno.list?.kind, deno.list?.retryable, deno.list?.status], ["forbidden", false, null], deno.list?.message);
+  assert.match(deno.list.message, /^GET \/v1\/users[^:]*: this process may not send it \(Deno: --allow-net; .*Requires net access/);
+  assert.deepEqual(deno.logged, ["refused"], "one attempt, not four retries of a 'network' fault");
+  storeRefused(deno, "deno", ["--allow-write", "Requires write access"]);
+  assert.equal(sim.log().length, sent, "nothing reached the server");
+
+  for (const [name, bin] of Object.entries(NODES)) {
+    const probe = await run(bin, ["-p", "process.allowedNodeEnvironmentFlags.has('--permission')"]);
+    const flag = probe.stdout.trim() === "true" ? "--permission" : "--experimental-permission";
+    const node = result(await run(bin, [flag, "--allow-fs-read=*", join(dir, "app.mjs")], { env, cwd: dir }));
+    if (node.list) {
+      // Node 25+ restricts the network too without --allow-net: refused as Deno's.
+      assert.deepEqual([node.list.kind, node.list.retryable, node.logged], ["forbidden", false, ["refused"]], `${name}: ${node.list.message}`);
+      assert.match(node.list.message, /--allow-net.*ERR_ACCESS_DENIED/, name);
+    } else {
+      assert.equal(node.users, 7, name);
+    }
+    storeRefused(node, name, ["--allow-fs-write"]);
+  }
+});
+
 test("node 26's own localStorage (--localstorage-file) behind LocalStorageStore: a poll's state outlives the process, the next process delivers nothing again; without the flag, the error names it", async (t) => {
   const sim = await simulator(t);
   const dir = mkdtempSync(join(process.cwd(), "rt-localstorage-"));
@@ -173,5 +214,66 @@ test("the vomo-users command under each node release, bun and deno prints what i
     for (const r of Object.values(runs)) assert.ok(!`${r.stdout}${r.stderr}`.includes(sim.token), "the token is never printed");
     if (args.join(" ") === "list --json") assert.equal(runs.node.stdout.trim().split("\n").length, 7, "every user, one per line");
     if (args[1] === "999999") assert.equal(runs.node.code, 3, "not found");
+  }
+});
+
+test("the vomo-users command under deno without the rights it needs: one line naming the variable or the flag, exit 1, no stack trace and no token", async (t) => {
+  const sim = await simulator(t);
+  const cli = join(installed, "cli", "main.mjs");
+  const env = { VOMO_TOKEN: sim.token, VOMO_BASE_URL: sim.url };
+  const cases = [
+    [[], /^vomo-users: forbidden error: this process may not read the environment variable VOMO_BASE_URL \(Deno: --allow-env=VOMO_BASE_URL\)$/],
+    [["--allow-env=VOMO_BASE_URL", "--allow-read"], /^vomo-users: forbidden error: this process may not read the environment variable VOMO_TOKEN \(Deno: --allow-env=VOMO_TOKEN\); or give the token with --token-file PATH$/],
+    [["--allow-env"], /^vomo-users: forbidden error: vomo-users could not load its \.wasm .*--allow-read/],
+    [["--allow-env", "--allow-read"], /^vomo-users: forbidden error: GET \/v1\/users\?email_like=\S+: this process may not send it \(Deno: --allow-net; .*Requires net access/],
+  ];
+  for (const [flags, expected] of cases) {
+    const r = await run(DENO, ["run", "--no-prompt", ...flags, cli, "find", "nobody@example.org"], { env });
+    assert.equal(r.code, 1, `${flags.join(" ")}: ${r.stderr}`);
+    assert.equal(r.stdout, "");
+    const lines = r.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, `${flags.join(" ")}: one line, not a stack trace:\n${r.stderr}`);
+    assert.match(lines[0], expected);
+    assert.ok(!r.stderr.includes(sim.token), "the token is never printed");
+  }
+  // What needs no right at all still works.
+  const version = await run(DENO, ["run", "--no-prompt", cli, "--version"], { env });
+  assert.deepEqual([version.code, version.stdout.trim()], [0, createRequire(import.meta.url)("vomo-users/package.json").version]);
+});
+
+test("a Deno poll killed while it holds a FileStore lease: with -A a Node poll takes the lease over at once (Deno's holder names its boot, PID namespace and start); with only --allow-sys=hostname and --allow-run it is waited out (busy)", async (t) => {
+  for (const [flags, takenOver] of [[["-A"], true], [["--allow-sys=hostname", "--allow-run"], false]]) {
+    const sim = createSimulator({ users: 5, now: "2026-01-01T00:00:00Z" });
+    sim.advanceClock(60_000);
+    // The simulator on a server of the test's own, to know when the Deno poll's request is in.
+    let arrived;
+    const arrival = new Promise((ok) => { arrived = ok; });
+    const server = createServer((req, res) => { arrived(); sim.handle(req, res); });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    t.after(() => { server.closeAllConnections(); server.close(); });
+    const url = `http://127.0.0.1:${server.address().port}/v1`;
+    const dir = mkdtempSync(join(process.cwd(), "rt-held-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    cpSync(join(here, "hold-app.mjs"), join(dir, "app.mjs"));
+    const state = join(dir, "state");
+    sim.injectFault({ method: "GET", path: "/v1/users", type: "stall", times: 1 });
+    const narrow = flags[0] === "-A" ? [] : [`--allow-read=${dir},${process.cwd()}`, `--allow-write=${state}`,
+      `--allow-net=${new URL(url).host}`, "--allow-env=STATE_DIR,VOMO_SIM_URL,VOMO_SIM_TOKEN"];
+    const deno = spawn(DENO, ["run", "--no-prompt", ...flags, ...narrow, join(dir, "app.mjs")], { cwd: dir, stdio: "ignore",
+      env: { PATH: process.env.PATH, HOME: process.env.HOME ?? tmpdir(), DENO_NO_UPDATE_CHECK: "1", STATE_DIR: state, VOMO_SIM_URL: url, VOMO_SIM_TOKEN: sim.token } });
+    t.after(() => deno.kill("SIGKILL"));
+    await arrival; // it holds the lease and waits on the server
+    deno.kill("SIGKILL");
+    await once(deno, "exit");
+    const holder = JSON.parse(JSON.parse(readFileSync(join(state, readdirSync(state).find((f) => f.endsWith("lease"))), "utf8")).holder ?? "null");
+    assert.equal(holder !== null && holder.boot !== null && holder.pidns !== null, takenOver, `${flags}: ${JSON.stringify(holder)}`);
+    const poller = new UserPoller({ client: new VomoClient({ token: sim.token, baseUrl: url, requestsPerSecond: 1000 }),
+      store: new FileStore(state), customerId: "held", onUser() {} });
+    if (takenOver) {
+      assert.equal((await poller.poll()).processed, 5, "the dead Deno poll's lease taken over at once");
+    } else {
+      await assert.rejects(poller.poll(), (e) => e.kind === "busy" && /holds the lease for 1\d\d s more/.test(e.message), flags.join(" "));
+    }
   }
 });

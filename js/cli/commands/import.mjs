@@ -183,6 +183,9 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
         if (existsSync(failedPathOf(file))) {
           out.err(`vomo-users: note: ${failedPathOf(file)} is from an earlier run, not this one; the run that finishes rewrites it`);
         }
+        // Interrupted: that line says all of it. The abort's own message would name whichever
+        // step was under way ("mapping.set: aborted (not waited for)"), which is no news.
+        if (e.kind === "aborted") return 1;
       }
       throw e;
     } finally {

@@ -5,7 +5,7 @@ import { UsageError, listenPort } from "../values.mjs";
 export default {
   name: "sim",
   summary: "run the simulated VOMO API locally (also installed as vomo-sim)",
-  synopsis: "sim [--port N] [--users N] [--seed N] [--host H] [--per-page N] [--rps N [--burst N] [--limiter KIND] [--window-ms N] [--rate-headers]] [--latency MS] [--now ISO] [--strict] [--quirk NAME=on|off]",
+  synopsis: "sim [--port N] [--foreign-port N] [--users N] [--seed N] [--host H] [--per-page N] [--rps N [--burst N] [--limiter KIND] [--window-ms N] [--rate-headers]] [--latency MS] [--now ISO] [--strict] [--quirk NAME=on|off]",
   help: `
 Starts the simulated VOMO Volunteer API (the one the package's tests use) and runs until
 Ctrl-C. When listening it prints one JSON line {"url":...,"token":...,"foreignUrl":...} on
@@ -26,6 +26,7 @@ ${SIMULATOR_FLAGS_HELP}`,
       throw e;
     }
     if (values.port !== undefined) listenPort("port", values.port, "sim");
+    if (values["foreign-port"] !== undefined) listenPort("foreign-port", values["foreign-port"], "sim");
     return o;
   },
   async run({ out, options }) {
@@ -35,7 +36,10 @@ ${SIMULATOR_FLAGS_HELP}`,
     } catch (e) {
       // Not bad usage (exit 1): the same command works once the port is free.
       if (e?.code === "EADDRINUSE") {
-        out.err(`vomo-users: sim: port ${options.port} is in use (--port 0 picks a free one)`);
+        // The API's port, or the foreign listener's (its own flag), whichever was taken.
+        const foreign = options.foreignPort !== undefined && e.port === options.foreignPort && e.port !== options.port;
+        out.err(foreign ? `vomo-users: sim: port ${options.foreignPort} is in use (--foreign-port 0 picks a free one)`
+          : `vomo-users: sim: port ${options.port} is in use (--port 0 picks a free one)`);
         return 1;
       }
       // A host this machine cannot listen on (no such name, not one of its addresses).
