@@ -361,6 +361,9 @@ struct RecordKey {
     fields_key: String,
 }
 
+/// Why a repeated row is not sent (after the external id or the email it repeats).
+const ONLY_FIRST: &str = "appears earlier in this roster; this row is not sent, only the first row with it is (if that one failed, correct it there)";
+
 fn record_keys(records: &[RosterRecord]) -> Vec<RecordKey> {
     let mut seen_emails: HashSet<String> = HashSet::new();
     let mut seen_ids: HashSet<String> = HashSet::new();
@@ -375,13 +378,10 @@ fn record_keys(records: &[RosterRecord]) -> Vec<RecordKey> {
             // Two rows of one external id would be one person sent twice (or, with another
             // email, a second VOMO user); two of one email, the second overwriting the first.
             let repeat = match (id_repeat, email_repeat) {
-                (true, _) => Some(format!(
-                    "external id {} appears earlier in this roster; only the first row is sent",
-                    external_id.unwrap_or_default()
-                )),
-                (false, true) => {
-                    Some(format!("{} appears earlier in this roster; only the first row is sent", email.as_deref().unwrap_or_default()))
-                }
+                // Said so that it is true whatever became of the first row: one the client
+                // refused (a bad birthday) was not sent either.
+                (true, _) => Some(format!("external id {} {ONLY_FIRST}", external_id.unwrap_or_default())),
+                (false, true) => Some(format!("{} {ONLY_FIRST}", email.as_deref().unwrap_or_default())),
                 _ => None,
             };
             // A repeat must not share the first row's identity (it would look settled).

@@ -238,7 +238,7 @@ test("each failure is written on its own row, even where two rows share an Exter
   assert.equal(r.code, 0, r.stderr);
   const failed = await readFile(join(dir, "shared.failed.csv"), "utf8");
   assert.match(failed, /^2,invalid_input,.*gender.*,E1,Bad,Row,bad\.r11@example\.org,/m);
-  assert.match(failed, /^3,invalid_input,external id E1 appears earlier in this roster.*,E1,Good,Row,good\.r11@example\.org,/m);
+  assert.match(failed, /^3,invalid_input,"external id E1 appears earlier in this roster.*,E1,Good,Row,good\.r11@example\.org,/m);
   assert.match(failed, /^4,invalid_input,.*gender.*,E2,Same,One,same@example\.org,/m);
   assert.match(failed, /^5,invalid_input,.*appears earlier.*,E3,Same,Two,SAME@example\.org,/m);
   assert.doesNotMatch(failed, /^6,/m, "the created row is not in the failed file");

@@ -463,6 +463,16 @@ test("importRoster, one key, reruns: what depends on more than a record's fields
   const resolved = await run([person(10), person(11, { email: shared })]);
   assert.deepEqual(resolved.failed, []);
   assert.ok(sim.listAll().some((u) => u.email === shared && u.first_name === "First11"), "the second row reached VOMO");
+
+  // The first row refused by the client's own check (a date that does not exist): neither row
+  // is sent, and the repeat's message does not claim the first one was.
+  const other = "twice@roster.example.org";
+  const sent = posts(sim);
+  const refusedFirst = await run([person(20, { email: other, birthday: "1985-02-30" }), person(21, { email: other.toUpperCase() })]);
+  assert.deepEqual(refusedFirst.failed.map((f) => [f.externalId, f.error.kind]), [["ext-20", "invalid_input"], ["ext-21", "invalid_input"]]);
+  assert.match(refusedFirst.failed[0].error.message, /birthday/);
+  assert.match(refusedFirst.failed[1].error.message, /appears earlier in this roster; this row is not sent, only the first row with it is \(if that one failed, correct it there\)$/);
+  assert.equal(posts(sim), sent, "nothing sent");
 });
 
 test("importRoster: a repeated external id is a repeat (not sent, not reported as created twice), whatever its email", async (t) => {
@@ -470,7 +480,7 @@ test("importRoster: a repeated external id is a repeat (not sent, not reported a
   const r = await importRoster(clientOf(sim), [person(1), person(1), person(1, { email: "other@roster.example.org" }), person(2)]);
   assert.deepEqual(r.created.map((c) => c.index ?? c.externalId), ["ext-1", "ext-2"]);
   assert.deepEqual(r.failed.map((f) => [f.index, f.error.kind]), [[1, "invalid_input"], [2, "invalid_input"]]);
-  assert.match(r.failed[0].error.message, /^external id ext-1 appears earlier in this roster; only the first row is sent$/);
+  assert.match(r.failed[0].error.message, /^external id ext-1 appears earlier in this roster; this row is not sent, only the first row with it is \(if that one failed, correct it there\)$/);
   assert.equal(posts(sim), 2);
   assert.equal(sim.count(), 2, "one VOMO user per external id");
 });
