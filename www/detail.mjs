@@ -76,6 +76,13 @@ export async function showDetail(id, { focus = false } = {}) {
 }
 
 export function setupDetail() {
+  // A value the field refuses (0, -1, 1.5, empty) submits nothing: the status line says why,
+  // instead of keeping the last user's text (the browser's bubble is gone in a moment).
+  $("detail-id").addEventListener("invalid", () => {
+    controller?.abort();
+    $("detail-out").replaceChildren();
+    say($("detail-status"), `user id: ${$("detail-id").validationMessage}`, true);
+  });
   $("detail-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     showDetail($("detail-id").value);

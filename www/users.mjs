@@ -37,6 +37,21 @@ export function readFilters(form) {
   return filters;
 }
 
+/**
+ * The server's own word on each refused filter (a 422's `fields`: `created_after` -> "The
+ * created after is not a valid date."), named by the filter's label: the message alone says
+ * only "The given data was invalid."
+ */
+function fieldText(e, form) {
+  const entries = Object.entries(e?.fields ?? {});
+  if (!entries.length) return "";
+  const label = (field) => {
+    const name = field.replace(/_(\w)/g, (_, c) => c.toUpperCase()); // created_after -> createdAfter
+    return form.elements[name]?.labels?.[0]?.textContent ?? field;
+  };
+  return ` (${entries.map(([field, messages]) => `${label(field)}: ${[].concat(messages).join(" ")}`).join("; ")})`;
+}
+
 /** `at` in local time as a datetime-local input writes it, to the minute: `2025-09-28T03:30`. */
 function localMinute(at) {
   const two = (n) => String(n).padStart(2, "0");
@@ -120,7 +135,7 @@ export function setupUsers() {
       say(count, `${counted(n, "user")} listed (${counted(pages, "page")})${shown(n)}${droppedText(dropped)}${moved}`, moved !== "");
     } catch (e) {
       // A listing replaced by a newer one says nothing: the status line is the newer one's.
-      if (controller === mine) say(count, `${counted(n, "user")} listed${shown(n)}${droppedText(dropped)}, then stopped: ${errorText(e)}`, e?.kind !== "aborted");
+      if (controller === mine) say(count, `${counted(n, "user")} listed${shown(n)}${droppedText(dropped)}, then stopped: ${errorText(e)}${fieldText(e, form)}`, e?.kind !== "aborted");
     } finally {
       if (controller === mine) { cancel.disabled = true; controller = null; }
     }

@@ -125,7 +125,15 @@ test("admin mishaps: a listing past the table's 1000 rows counts every user and 
   const refused = await waitText(page, "#users-count", /stopped/);
   assert.match(refused, /^0 users listed, then stopped: \[invalid_input\] Updated after: 275760-09-13T00:00 is not a time the API can be asked about$/);
   assert.equal(sim.log().length, before, "nothing sent");
-  await assertClean(admin);
+
+  // Year 1: an instant, sent, and refused by the server (422): the line names the filter with
+  // the server's own words, not only "The given data was invalid."
+  await page.fill("#f-updated-after", "");
+  await page.fill("#f-created-after", "0001-01-01T00:00");
+  await page.click("#users-list");
+  const invalid = await waitText(page, "#users-count", /stopped/);
+  assert.match(invalid, /^0 users listed, then stopped: \[validation\] HTTP 422: .* \(Created after: The created after is not a valid date\.\)$/);
+  await assertClean(admin, { httpErrors: [422] });
 });
 
 test("admin mishaps: in a 360 px window nothing is wider than the window, a user's detail with a 3,000-character name and nine-column participations included; a record the parser drops is counted", async (t) => {

@@ -115,6 +115,16 @@ test("admin detail: participations with numeric hours and their total, profile f
   await page.click(`#users-table tbody tr[data-id="${first.id}"] button`);
   assert.equal(await waitText(page, "#detail-status", /not found|\[/), `user ${first.id}: not found (404)`);
   assert.equal((await focused()).id, "detail-id");
+  // A value the field refuses is sent nowhere, and the status line says why (not the last user's text).
+  const beforeInvalid = sim.log().length;
+  for (const bad of ["0", "-1", "1.5"]) {
+    await page.fill("#detail-id", bad);
+    await page.press("#detail-id", "Enter");
+    assert.match(await waitText(page, "#detail-status", /^user id: /), /^user id: \S/, bad);
+    assert.equal(await page.$eval("#detail-status", (n) => n.classList.contains("error")), true);
+    assert.equal(await page.$$eval("#detail-out > *", (c) => c.length), 0, "no earlier user's detail left beside it");
+  }
+  assert.equal(sim.log().length, beforeInvalid, "nothing sent");
   await page.fill("#detail-id", "1e6");   // a number input takes it: named as the id looked up
   await page.press("#detail-id", "Enter");
   assert.equal(await waitText(page, "#detail-status", /not found|\[/), "user 1000000: not found (404)");
