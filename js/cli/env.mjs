@@ -5,10 +5,9 @@
 // outcome depends on (the token, the base URL, the state home) fails with a `forbidden`
 // VomoError naming the variable and the flag, when the command reads it.
 import { VomoError } from "vomo-users";
+import { permissionRefused as refused } from "../facade/permission.mjs";
 
 const NEEDED = new Set(["VOMO_TOKEN", "VOMO_BASE_URL", "XDG_STATE_HOME"]);
-
-const refused = (e) => e?.name === "NotCapable" || e?.name === "PermissionDenied" || e?.code === "ERR_ACCESS_DENIED";
 
 /** `env` (process.env) wrapped so that a refused read follows the rules above. */
 export function readableEnv(env) {

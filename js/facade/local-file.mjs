@@ -2,6 +2,7 @@
 // having imported `node:fs` (the browser entries, which a bundler may hand to Node, and
 // `init(url)` in Node): `process.getBuiltinModule` (Node 20.16+) gives `fs` without an
 // import statement a browser bundler would try to follow. Node's `fetch` has no `file:`.
+import { permissionRefused } from "./permission.mjs";
 
 /** The `fs` module when this is Node with `process.getBuiltinModule`; otherwise null. */
 export function nodeFs() {
@@ -26,8 +27,7 @@ export function isFileUrl(source) {
  */
 export function readFailure(error, file, place) {
   const code = error?.code;
-  if (code === "ERR_ACCESS_DENIED" || code === "EACCES" || code === "EPERM"
-      || error?.name === "NotCapable" || error?.name === "PermissionDenied") {
+  if (permissionRefused(error) || code === "EACCES" || code === "EPERM") {
     return { kind: "forbidden", advice: "this process may not read it: allow reading the package's folder " +
       "(Deno: --allow-read; Node's permission model: --allow-fs-read)" };
   }

@@ -9,6 +9,7 @@ import { VomoError } from "../facade/errors.mjs";
 import { checkOptions } from "../facade/options.mjs";
 import { storedText } from "../facade/store-value.mjs";
 import { markClass } from "../facade/class-mark.mjs";
+import { permissionRefused } from "../facade/permission.mjs";
 import { holderGone, ownerHere, releaseLock, takeLock } from "./file-lock.mjs";
 import { makeDirectory } from "./make-dir.mjs";
 
@@ -18,11 +19,8 @@ import { makeDirectory } from "./make-dir.mjs";
 // may pass and is thrown as it is.
 const LASTING = new Set(["ENOTDIR", "EISDIR", "EACCES", "EPERM", "EROFS", "ENAMETOOLONG", "ELOOP"]);
 
-/** A runtime's permission refusal: Deno without --allow-read/--allow-write, Node's permission model. */
-const runtimeRefused = (e) => e?.name === "NotCapable" || e?.name === "PermissionDenied" || e?.code === "ERR_ACCESS_DENIED";
-
 function lasting(dir, e) {
-  if (runtimeRefused(e)) {
+  if (permissionRefused(e)) { // Deno without --allow-read/--allow-write, Node's permission model
     return new VomoError("invalid_input", `FileStore: the directory ${dir} cannot be used: this process may not read and write it `
       + `(Deno: --allow-read and --allow-write; Node's permission model: --allow-fs-read and --allow-fs-write): ${e.message}`, { cause: e });
   }

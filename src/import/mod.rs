@@ -362,7 +362,8 @@ struct RecordKey {
 }
 
 /// Why a repeated row is not sent (after the external id or the email it repeats).
-const ONLY_FIRST: &str = "appears earlier in this roster; this row is not sent, only the first row with it is (if that one failed, correct it there)";
+const ONLY_FIRST: &str =
+    "appears earlier in this roster; this row is not sent, only the first row with it is (if that one failed, correct it there)";
 
 fn record_keys(records: &[RosterRecord]) -> Vec<RecordKey> {
     let mut seen_emails: HashSet<String> = HashSet::new();
