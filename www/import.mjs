@@ -82,6 +82,7 @@ function preview(parsed) {
 }
 
 let lastProgress = null;    // the running (or last) import's latest progress
+let resendable = null;      // { key, scope, count }: the last finished run's retryable failures, which a Resume sends again
 let announced = null;       // the tenth of the import last announced to screen readers
 
 function showProgress(p, { stopped = false } = {}) {
@@ -179,7 +180,11 @@ async function importHere() {
   const scope = apiScope();
   writeResume(key, { fileName, state: "running" }, scope);
   setButtons();
-  say(summary, `importing ${fileName}…`);
+  // Records that failed with a retryable error are not settled: this run sends them again, so
+  // its counts start below the last run's. Said, so that the bar going back is no surprise.
+  const again = resendable?.key === key && resendable.scope === scope ? resendable.count : 0;
+  resendable = null;
+  say(summary, `importing ${fileName}…${again ? ` (${count(again, "record")} that failed with a retryable error sent again)` : ""}`);
   try {
     const result = await importRoster(requireClient(), parsed.records, {
       store: progressStore(scope), key, checkpointEvery: 10, onProgress: (p) => showProgress(p), signal: mine.signal });
@@ -190,8 +195,10 @@ async function importHere() {
       `${unsure ? ` (${unsure} of them maybe created by this import: sent again after an answer was lost)` : ""}, ` +
       `${result.failed.length} failed${retryable ? ` (${retryable} retryable: Resume to resend them)` : ""}, ` +
       `${result.emailChanged.length} email changes to review`);
-    if (retryable) writeResume(key, { fileName, state: "paused" }, scope);
-    else {
+    if (retryable) {
+      resendable = { key, scope, count: retryable };
+      writeResume(key, { fileName, state: "paused" }, scope);
+    } else {
       writeResume(key, null, scope);
       await finished(key, scope);
     }

@@ -243,8 +243,17 @@ test("admin import: rows that failed with a retryable error are resent by Resume
   const summary = await waitText(page, "#import-summary", /^import of three\.csv finished/);
   assert.match(summary, /1 failed \(1 retryable: Resume to resend them\)/);
   assert.deepEqual([await page.isDisabled("#import-start"), await page.isDisabled("#import-resume")], [true, false], "the message names the button that works");
+  assert.equal(await page.textContent("#import-progress-text"), "3 of 3 records: 2 created, 0 updated, 1 failed");
+  // Every text the summary takes from now on: the Resume's counts start at 2 of 3, and it says why.
+  await page.evaluate(() => {
+    window.summaries = [];
+    const s = document.getElementById("import-summary");
+    new MutationObserver(() => window.summaries.push(s.textContent)).observe(s, { childList: true, characterData: true, subtree: true });
+  });
   await page.click("#import-resume");
   assert.match(await waitText(page, "#import-summary", /^import of three\.csv finished: 3 created/), /3 created, 0 updated, 0 failed/);
+  assert.ok((await page.evaluate(() => window.summaries)).includes("importing three.csv… (1 record that failed with a retryable error sent again)"),
+    (await page.evaluate(() => window.summaries)).join(" | "));
   await assertClean(admin, { httpErrors: [503] });
 });
 
