@@ -164,9 +164,9 @@ export interface RequestLogEntry {
   method: "GET" | "POST";
   /** Path and query, e.g. `/v1/users?page=2`. */
   path: string;
-  /** The HTTP status, or null when no response arrived. */
+  /** The HTTP status, or null when no response was read: none arrived, or its body was larger than `maxResponseBytes` (`"too_large"`). */
   status: number | null;
-  /** Why no response arrived, else null. */
+  /** Why no response was read, else null. */
   error: "timeout" | "network" | "refused" | "aborted" | "too_large" | null;
   durationMs: number;
   /** 1 for the first try, 2 for the first retry, ... */
@@ -517,7 +517,7 @@ export interface ImportResult {
   emailChanged: EmailChange[];
 }
 
-export function importRoster(client: VomoClient, records: RosterRecord[], options?: ImportRosterOptions): Promise<ImportResult>;
+export function importRoster(client: VomoClient, records: readonly (RosterRecord | ParsedRosterRecord)[], options?: ImportRosterOptions): Promise<ImportResult>;
 export namespace importRoster {
   /**
    * The `baseUrl` the progress of the import `key` was saved for (as `client.baseUrl` reads
@@ -541,9 +541,20 @@ export interface FindOrCreateResult { user: User; created: boolean }
 export function findOrCreateUser(client: VomoClient, email: string, defaults?: Partial<UpsertUserInput>,
                                  options?: CallOptions): Promise<FindOrCreateResult>;
 
+/**
+ * A record as `parseRosterCsv` read it, with the `line` it came from: the gender and the role
+ * as the file has them, not checked yet (a `Q` or a `boss` arrives here; `importRoster` fails
+ * that row with `invalid_input` naming the field, sending nothing for it).
+ */
+export interface ParsedRosterRecord extends Omit<RosterRecord, "gender" | "role"> {
+  gender?: string | null | undefined;
+  role?: string | null | undefined;
+  line: number;
+}
+
 export interface ParsedRoster {
   /** Records for importRoster, each with the `line` it came from. */
-  records: (RosterRecord & { line: number })[];
+  records: ParsedRosterRecord[];
   /** Rows that cannot be imported: their line, why, and what they held under the headers that
    *  are read (by position as far as their cells go; empty for a row that could not be read). */
   errors: { line: number; message: string; record: Partial<Record<keyof RosterRecord, string>> }[];

@@ -2,7 +2,7 @@
 // the public API used with its real types (no any).
 import init, {
   VomoError, parseUserPage, parseUserDetail, parseUser, classifyChange, diffParticipations,
-  totalHours, findMissingIds, VomoClient, UserPoller, MemoryStore, importRoster, policy,
+  totalHours, findMissingIds, VomoClient, UserPoller, MemoryStore, importRoster, policy, parseRosterCsv,
 } from "vomo-users";
 import type { User, UserDetail, Participation, Page, ParticipationDiff, VomoErrorKind, StoredBaseUrlOptions, StoredImportBaseUrlOptions } from "vomo-users";
 import initParse, { VomoError as ParseError, parseUserPage as parsePage, parseUserDetail as parseDetail, parseUser as parseOne } from "vomo-users/parse";
@@ -116,6 +116,19 @@ async function storedImportApi(): Promise<string | null> {
   // @ts-expect-error the key is required
   void importRoster.storedBaseUrl({ store: options.store });
   return importRoster.storedBaseUrl(options);
+}
+
+// A parsed roster's records go to importRoster as they are; their gender and role are the
+// file's text (checked by importRoster, row by row), so a switch over them is not exhaustive.
+async function importParsed(client: VomoClient, bytes: Uint8Array): Promise<number> {
+  const { records } = parseRosterCsv(bytes);
+  const gender: string | null | undefined = records[0]?.gender;
+  // @ts-expect-error the file's text, not one of the API's values
+  const narrow: "M" | "F" | "N" | null | undefined = records[0]?.gender;
+  void gender, narrow;
+  // @ts-expect-error a record written by hand is checked as one: no such gender
+  void importRoster(client, [{ firstName: "A", lastName: "B", email: "a@b.org", gender: "Q" }]);
+  return (await importRoster(client, records)).failed.length;
 }
 
 // importRoster's store and key go together (the runtime refuses one without the other).
