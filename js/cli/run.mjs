@@ -5,6 +5,8 @@
 // stderr); 3 not found.
 import { parseArgs } from "node:util";
 import { readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { dirname } from "node:path";
 import { createRequire } from "node:module";
 import { VomoClient, VomoError } from "vomo-users";
 import { Output } from "./io.mjs";
@@ -51,6 +53,18 @@ function parse(args, options, command) {
   }
 }
 
+/** The token in the file `--token-file` names, or null (none given, or unreadable: readToken says why where it is needed). */
+async function tokenInFile(argv) {
+  const at = argv.findIndex((a) => a === "--token-file" || a.startsWith("--token-file="));
+  const path = at === -1 ? undefined : argv[at].startsWith("--token-file=") ? argv[at].slice("--token-file=".length) : argv[at + 1];
+  if (!path) return null;
+  try {
+    return (await readFile(path, "utf8")).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
 /** The token from --token-file or VOMO_TOKEN; never printed (the output redacts it too). */
 async function readToken(values, env, out, command) {
   let token;
@@ -59,9 +73,11 @@ async function readToken(values, env, out, command) {
       token = (await readFile(values["token-file"], "utf8")).trim();
     } catch (e) {
       // The value may be the token itself, pasted where its file belongs: named only when it
-      // holds a '/' (a VOMO token, a JWT or a Sanctum "id|secret", holds none).
+      // looks like a path to a file that is not there, a '/' with a folder that exists before
+      // it (a token may hold a '/', base64's, but not a folder of this machine before it).
       const path = values["token-file"];
-      const named = /[/\\]/.test(path) ? path : "the file given (its name is not repeated: without a '/' it may be the token itself; write ./NAME for a file here)";
+      const named = /[/\\]/.test(path) && existsSync(dirname(path)) ? path
+        : "the file given (its name is not repeated: it may be the token itself; write ./NAME for a file here)";
       throw new UsageError(`--token-file: cannot read ${named} (${e.code ?? "unreadable"})`, command);
     }
     out.hide(token);
@@ -167,6 +183,9 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
       } catch {
         // refused (env.mjs): not readable, so not printable
       }
+      // And the token of --token-file, read now (again by readToken where it is needed): the
+      // same token pasted as an argument must not come back in a usage error either.
+      out.hide(await tokenInFile(argv));
     }
     const at = commandIndex(argv);
     if (at === -1) {

@@ -5,12 +5,14 @@
 //! One scan of the text, matching the token one character at a time, each character as it is
 //! or in any of the ways text escapes it: percent-encoded (`%7C` or `%7c`, whichever
 //! characters the encoder chose to encode: `encodeURIComponent`, `encodeURI`, Python's `quote`
-//! all differ), JSON-escaped (`\"`, `\\`, PHP's `\/`, `\u007C`) or as an HTML character
-//! reference (`&quot;`, `&#47;`, `&#x2F;`). A list of pre-encoded forms (what this replaced)
-//! misses every encoder it did not list. Also a token cut short: text the package shortens
-//! (a server's error body, a value quoted in a warning) ends in `...` where it cut, and a start
-//! of the token of `MIN_CUT` or more characters before that mark, or at the end of the text,
-//! is redacted too.
+//! all differ; encoded again, `%257C`), JSON-escaped (`\"`, `\\`, PHP's `\/`, `\u007C`) or as
+//! an HTML character reference (`&quot;`, `&#47;`, `&#x2F;`, HTML5's names for punctuation as
+//! PHP's `htmlentities` writes them, `&sol;`, and a numeric one without its `;`); a `+` also as
+//! the space a form decoder makes of it (` `, `%20`). A list of pre-encoded forms (what this
+//! replaced) misses every encoder it did not list. Also a token cut short: text the package
+//! shortens (a server's error body, a value quoted in a warning) ends in `...` where it cut,
+//! and a start of the token of `MIN_CUT` or more characters before that mark (the cut may have
+//! split an escape: `%3...`), or at the end of the text, is redacted too.
 //!
 //! And the token's secret alone: a Laravel Sanctum token `42|<secret>` is an id and the
 //! secret that authenticates, and a server may echo the secret without the id; a JWT
@@ -47,46 +49,107 @@ fn secret_part(token: &str) -> Option<&str> {
 fn written(text: &[u8], at: usize, c: u8) -> impl Iterator<Item = usize> {
     let rest = text.get(at..).unwrap_or_default();
     let literal = (rest.first() == Some(&c)).then_some(1);
-    [literal, escaped(rest, c)].into_iter().flatten()
+    // A form decoder reads `+` as a space, which a server may then write as it is or as `%20`.
+    let space = match c {
+        b'+' if rest.first() == Some(&b' ') => Some(1),
+        b'+' if rest.starts_with(b"%20") => Some(3),
+        _ => None,
+    };
+    [literal, escaped(rest, c), space].into_iter().flatten()
+}
+
+/// HTML5's named character references for ASCII punctuation (what PHP's `htmlentities` with
+/// `ENT_HTML5` writes), and the legacy upper-case four.
+fn named_reference(name: &str) -> Option<u8> {
+    Some(match name {
+        "quot" | "QUOT" => b'"',
+        "amp" | "AMP" => b'&',
+        "lt" | "LT" => b'<',
+        "gt" | "GT" => b'>',
+        "apos" => b'\'',
+        "excl" => b'!',
+        "num" => b'#',
+        "dollar" => b'$',
+        "percnt" => b'%',
+        "lpar" => b'(',
+        "rpar" => b')',
+        "ast" | "midast" => b'*',
+        "plus" => b'+',
+        "comma" => b',',
+        "period" => b'.',
+        "sol" => b'/',
+        "colon" => b':',
+        "semi" => b';',
+        "equals" => b'=',
+        "quest" => b'?',
+        "commat" => b'@',
+        "lsqb" | "lbrack" => b'[',
+        "bsol" => b'\\',
+        "rsqb" | "rbrack" => b']',
+        "Hat" => b'^',
+        "lowbar" | "UnderBar" => b'_',
+        "grave" | "DiacriticalGrave" => b'`',
+        "lcub" | "lbrace" => b'{',
+        "verbar" | "vert" | "VerticalLine" => b'|',
+        "rcub" | "rbrace" => b'}',
+        _ => return None,
+    })
 }
 
 /// An escape at the start of `rest` that writes `c`: its byte count.
 fn escaped(rest: &[u8], c: u8) -> Option<usize> {
     let hex = |digits: &[u8]| std::str::from_utf8(digits).ok().and_then(|d| u32::from_str_radix(d, 16).ok());
     match *rest.first()? {
-        b'%' if rest.len() >= 3 && hex(&rest[1..3]) == Some(c as u32) => Some(3),
+        b'%' => {
+            // Encoded again and again, `%` is itself `%25`: `|` is `%7C`, `%257C`, `%25257C`, ...
+            let mut at = 1;
+            loop {
+                if rest.get(at..at + 2).and_then(hex) == Some(c as u32) {
+                    return Some(at + 2);
+                }
+                if rest.get(at..at + 2) != Some(b"25".as_slice()) || at > 16 {
+                    return None;
+                }
+                at += 2;
+            }
+        }
         b'\\' => match *rest.get(1)? {
             b if b == c && matches!(c, b'"' | b'\\' | b'/') => Some(2),
             b'u' if rest.len() >= 6 && hex(&rest[2..6]) == Some(c as u32) => Some(6),
             _ => None,
         },
-        b'&' => {
-            let end = rest.iter().take(10).position(|&b| b == b';')?;
-            let name = std::str::from_utf8(&rest[1..end]).ok()?;
-            let code = match name.strip_prefix('#') {
-                Some(n) => match n.strip_prefix(['x', 'X']) {
-                    Some(h) => u32::from_str_radix(h, 16).ok()?,
-                    None => n.parse().ok()?,
-                },
-                None => match name {
-                    "quot" => b'"',
-                    "amp" => b'&',
-                    "lt" => b'<',
-                    "gt" => b'>',
-                    "apos" => b'\'',
-                    _ => return None,
-                }
-                .into(),
-            };
-            (code == c as u32).then_some(end + 1)
-        }
+        b'&' => match rest.get(1..)?.strip_prefix(b"#") {
+            // Numeric, decimal or hex, with its `;` or without (HTML reads `&#47` too).
+            Some(n) => {
+                let (digits, radix, skip) = match n.first() {
+                    Some(b'x' | b'X') => (&n[1..], 16, 2),
+                    _ => (n, 10, 1),
+                };
+                let len =
+                    digits.iter().take(8).take_while(|b| if radix == 16 { b.is_ascii_hexdigit() } else { b.is_ascii_digit() }).count();
+                let code = u32::from_str_radix(std::str::from_utf8(digits.get(..len).filter(|d| !d.is_empty())?).ok()?, radix).ok()?;
+                let end = 1 + skip + len;
+                (code == c as u32).then_some(if rest.get(end) == Some(&b';') { end + 1 } else { end })
+            }
+            None => {
+                let end = rest.iter().take(20).position(|&b| b == b';')?;
+                let name = std::str::from_utf8(&rest[1..end]).ok()?;
+                (named_reference(name)? == c).then_some(end + 1)
+            }
+        },
         _ => None,
     }
 }
 
-/// Whether text was cut at `at`: its end, or the `...` the package's shorteners put there.
+/// Whether text was cut at `at`: its end, or the `...` the package's shorteners put there;
+/// also where the cut split an escape (`%3...`, `\u00...`, `&#4...`): its start, then the mark.
 fn cut_at(text: &[u8], at: usize) -> bool {
-    at == text.len() || text[at..].starts_with(b"...") || text[at..].starts_with("…".as_bytes())
+    let marked = |p: usize| p == text.len() || text[p..].starts_with(b"...") || text[p..].starts_with("…".as_bytes());
+    marked(at)
+        || (matches!(text.get(at), Some(b'%' | b'\\' | b'&'))
+            && (at + 1..=(at + 9).min(text.len()))
+                .take_while(|&p| p == at + 1 || text[p - 1].is_ascii_alphanumeric() || text[p - 1] == b'#')
+                .any(marked))
 }
 
 /// Where the token (written in any of the ways above) or a cut start of it that begins at
@@ -199,6 +262,60 @@ mod tests {
         assert_eq!(redact(&format!("ends with {}", &TOKEN[..4]), TOKEN), "ends with [redacted]", "at the end of the text");
         assert_eq!(redact(&format!("{} then more", &TOKEN[..8]), TOKEN), format!("{} then more", &TOKEN[..8]), "not cut: left");
         assert_eq!(redact(&format!("ends with {}", &TOKEN[..3]), TOKEN), format!("ends with {}", &TOKEN[..3]), "too short to tell");
+    }
+
+    #[test]
+    fn forms_an_outside_pass_found_missed_are_found() {
+        let b64 = "Qw3rTy9uIoPa/SdFgHj+KlZxCvBnM0a1s2D3f4G5h6==";
+        let pct = |t: &str| {
+            t.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>()
+        };
+        let forms = [
+            // Encoded twice and three times (a link re-encoded by a proxy).
+            pct(b64).replace('%', "%25"),
+            pct(b64).replace('%', "%2525"),
+            // PHP's htmlentities(..., ENT_HTML5): names for the punctuation.
+            b64.replace('/', "&sol;").replace('+', "&plus;").replace('=', "&equals;"),
+            // Numeric references without their `;`, as HTML reads them.
+            b64.bytes().map(|b| format!("&#{b}")).collect::<String>(),
+            // A `+` a form decoder made a space of, written as it is or as %20.
+            b64.replace('+', " "),
+            b64.replace('+', "%20"),
+        ];
+        for form in forms {
+            let text = format!("GET /v1/users?cursor={form} said 500");
+            assert_eq!(redact(&text, b64), "GET /v1/users?cursor=[redacted] said 500", "{form}");
+        }
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ2b21vIn0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg";
+        assert_eq!(redact(&jwt.replace('.', "&period;"), jwt), "[redacted]");
+        assert_eq!(redact("a &QUOT;xyz&AMP; b", "\"xyz&"), "a [redacted] b", "the legacy upper-case names");
+    }
+
+    #[test]
+    fn a_start_of_the_token_is_redacted_where_a_cut_split_an_escape() {
+        let b64 = "Qw3rTy9uIoPa/SdFgHj+KlZxCvBnM0a1s2D3f4G5h6==";
+        fn pct(t: &str) -> String {
+            t.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+        }
+        fn html(t: &str) -> String {
+            t.bytes().map(|b| format!("&#{b};")).collect()
+        }
+        fn uni(t: &str) -> String {
+            t.bytes().map(|b| format!("\\u{b:04x}")).collect()
+        }
+        for write in [pct, html, uni] {
+            let written = write(b64);
+            // Every place the shortener may cut it past the token's first 4 characters (fewer
+            // are too short to tell from ordinary text), the escapes' insides included.
+            for end in write(&b64[..4]).len()..written.len() {
+                let text = format!("500 yyyy{}... (attempt 1)", &written[..end]);
+                let out = redact(&text, b64);
+                assert!(out.starts_with("500 yyyy[redacted]"), "cut at {end}: {out}");
+                assert!(!out.contains("SdF") && !out.contains("KlZ") && !out.contains("M0a"), "cut at {end}: {out}");
+            }
+        }
+        // Not cut there: an escape's start alone before ordinary text is no cut.
+        assert_eq!(redact("Qw3r%3 then", b64), "Qw3r%3 then");
     }
 
     #[test]

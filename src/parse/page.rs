@@ -138,8 +138,11 @@ pub(super) fn links(v: Option<&Value>, path: &JsonPath, w: &mut Warnings) -> Lin
         return Links::default();
     };
     // Spec gap #6: the spec's example sends the *string* "null"; it must end a walk.
+    // Trimmed as the WHATWG URL parser (fetch) trims a URL, of C0 controls and spaces only: a
+    // no-break space before `//host` is part of a relative path there, and must be here too,
+    // so that the URL checked and sent is the one fetch would read.
     let link = |k: &str, w: &mut Warnings| match o.get(k) {
-        Some(Value::String(s)) if !coerce::is_nullish(o.get(k)) => Some(s.trim().to_string()),
+        Some(Value::String(s)) if !coerce::is_nullish(o.get(k)) => Some(s.trim_matches(|c: char| c <= ' ').to_string()),
         v if coerce::is_nullish(v) => None,
         Some(other) => {
             w.push(&path.key(k), format_args!("expected a URL string, got {}; read as null", describe(other)));
@@ -212,5 +215,20 @@ mod tests {
         for no_data in ["", "[]", r#"{"data":{}}"#, "not json"] {
             assert_eq!(listed_ids(no_data), [], "{no_data:?}");
         }
+    }
+
+    #[test]
+    fn links_are_trimmed_as_fetch_trims_a_url_and_no_more() {
+        let body = |next: &str| {
+            format!(
+                r#"{{"data":[],"links":{{"next":{}}},"meta":{{"current_page":1,"per_page":15,"total":0}}}}"#,
+                serde_json::to_string(next).unwrap()
+            )
+        };
+        let next = |text: &str| crate::parse::user_page(&body(text)).map_err(|e| e.message).unwrap().links.next;
+        assert_eq!(next(" \t/v1/users?page=2\n"), Some("/v1/users?page=2".into()), "C0 controls and spaces");
+        // WHATWG keeps a no-break space (and every other non-ASCII space): a path, not `//host`.
+        assert_eq!(next("\u{a0}//evil.example/v1/users"), Some("\u{a0}//evil.example/v1/users".into()));
+        assert_eq!(next("/v1/users?page=2\u{3000}"), Some("/v1/users?page=2\u{3000}".into()));
     }
 }

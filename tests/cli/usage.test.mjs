@@ -139,6 +139,18 @@ test("no token: exit 2 naming VOMO_TOKEN and --token-file; an unreadable token f
     assert.match(r.stderr, /--token-file: cannot read the file given \(its name is not repeated: .*\) \(ENOENT\)/);
     assert.ok(!r.stderr.includes(pasted.slice(0, 12)) && !r.stdout.includes(pasted.slice(0, 12)), r.stderr);
   }
+  // A base64 token holds '/': not echoed either (no such folder before it); a path is.
+  const b64 = "12|Qw3rTy9uIoPa/SdFgHj+KlZxCvBnM0a1s2D3f4G5h6";
+  const b64Run = await cli(["list", "--token-file", b64], { env });
+  assert.match(b64Run.stderr, /--token-file: cannot read the file given \(its name is not repeated: .*\) \(ENOENT\)/);
+  assert.ok(!b64Run.stderr.includes("Qw3rTy9u"), b64Run.stderr);
+  // The token read from the file, pasted as an argument: hidden in the usage errors that quote arguments.
+  await writeFile(join(dir, "token"), `${b64}\n`);
+  for (const args of [["user", b64], ["list", "--updated-after", b64], ["list", "--rate", b64], [b64]]) {
+    const r = await cli(["--token-file", join(dir, "token"), ...args], { env: { VOMO_BASE_URL: "http://127.0.0.1:59/v1" }, secret: b64 });
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.ok(!r.stderr.includes("Qw3rTy9u") && !r.stderr.includes("SdFgHj"), `${args[0]}: ${r.stderr}`);
+  }
   await writeFile(join(dir, "empty"), "\n");
   const empty = await cli(["list", "--token-file", join(dir, "empty")], { env: { VOMO_BASE_URL: "http://127.0.0.1:59/v1" } });
   assert.equal(empty.code, 2);

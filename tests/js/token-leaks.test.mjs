@@ -101,6 +101,56 @@ test("an error page's excerpt is cut with `...`, and a token cut there is redact
   for (const w of [...warnings, ...detail.warnings]) assert.equal(leaked(w), null, w);
 });
 
+/** Whether `text` holds 6 or more characters in a row of the token's secret (after its `|`), however the rest was cut or escaped. */
+function holdsSecret(text, token = TOKEN) {
+  const secret = token.slice(token.indexOf("|") + 1);
+  for (let i = 0; i + 6 <= secret.length; i++) {
+    const run = secret.slice(i, i + 6);
+    if (/^[A-Za-z0-9]+$/.test(run) && String(text).includes(run)) return run;
+  }
+  return null;
+}
+
+test("an error page's excerpt cut inside an escape of the token (`%3...`, `&#4...`, `\\u00...`): redacted at every cut (an outside pass: 12 of 110 cuts leaked)", async (t) => {
+  const forms = {
+    encodeURIComponent,
+    every: (s) => [...s].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`).join(""),
+    html: (s) => [...s].map((c) => `&#${c.charCodeAt(0)};`).join(""),
+    unicode: (s) => [...s].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join(""),
+  };
+  let pad = 0;
+  let form = "encodeURIComponent";
+  const server = await api(t, () => ({ status: 500, type: "text/plain", body: `${"y".repeat(pad)}${forms[form](TOKEN)} tail` }));
+  const client = new VomoClient({ token: TOKEN, baseUrl: server.url, maxRetries: 0, requestsPerSecond: 1000 });
+  let cuts = 0;
+  for (form of Object.keys(forms)) {
+    for (pad = 0; pad < 80; pad++) {
+      const e = await client.getUser(1).then(() => null, (x) => x);
+      assert.equal(e?.kind, "server");
+      if (e.message.includes("...")) cuts += 1;
+      for (const shown of [e.message, JSON.stringify(e)]) assert.equal(holdsSecret(shown), null, `${form}, ${pad} before it: ${shown}`);
+    }
+  }
+  assert.ok(cuts > 200, `the excerpt was cut inside the token (${cuts} times)`);
+});
+
+test("a page link carrying the token encoded twice, or as PHP's htmlentities writes it, is followed and never stored", async (t) => {
+  const twice = encodeURIComponent(encodeURIComponent(TOKEN));
+  const named = TOKEN.replace(/\//g, "&sol;").replace(/\+/g, "&plus;").replace(/=/g, "&equals;").replace(/\|/g, "&verbar;");
+  for (const carried of [twice, named]) {
+    const server = await api(t, (url) => {
+      const n = Number(url.searchParams.get("page") ?? 1);
+      const next = n === 1 ? `${url.pathname}?page=2&cursor=${carried}` : null;
+      return { body: { data: [wireUser(n)], links: { next }, meta: { total: 2, per_page: 1, current_page: n } } };
+    });
+    const store = new MemoryStore();
+    const poller = new UserPoller({ client: new VomoClient({ token: TOKEN, baseUrl: server.url, requestsPerSecond: 500, maxRetries: 0 }),
+      store, customerId: "acme", onUser() {} });
+    await poller.poll({ maxRequests: 1 });
+    for (const key of store.keys()) assert.equal(holdsSecret(store.get(key)), null, `stored under ${key}: ${store.get(key)}`);
+  }
+});
+
 test("previousBaseUrl: a page link saved at the earlier address is not requested with the new client's token; the window is walked again there, nothing delivered twice", async (t) => {
   const { sim: old } = await frozenWorld(t, { startSimulator, users: 40, seed: 3 });
   const moved = await startSimulator({ port: 0, users: 40, seed: 3, now: "2026-01-01T00:00:00Z", token: "the-new-address-token-0123456789" });
