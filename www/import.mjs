@@ -296,6 +296,15 @@ export function setupImport() {
       say(summary, (pickedText = describePicked()));
     }
   });
+  // Another tab started, paused or finished an import (its entry under this API's resume key
+  // changed): the summary of the file picked here, while it shows that description, follows
+  // (it kept saying "under way in another tab" after that tab had finished).
+  window.addEventListener("storage", (ev) => {
+    if (ev.key !== resumeKey() || !current || controller) return;
+    const summary = $("import-summary");
+    if (pickedText !== null && summary.textContent === pickedText) say(summary, (pickedText = describePicked()));
+    setButtons();
+  });
   // Forgets under the import's own Web Lock: a run of the file in another tab would otherwise
   // write part of its progress back, and its lease.
   $("import-forget").addEventListener("click", async () => {

@@ -3,7 +3,7 @@
 //! value it puts in a user) and a link or a redirect may carry it in a URL.
 //!
 //! One scan of the text, matching the token one character at a time, each character as it is
-//! or in any of the ways text escapes it: percent-encoded (`%7C` or `%7c`, whichever
+//! (in either letter case: a URL parser lower-cases a host) or in any of the ways text escapes it: percent-encoded (`%7C` or `%7c`, whichever
 //! characters the encoder chose to encode: `encodeURIComponent`, `encodeURI`, Python's `quote`
 //! all differ; encoded again, `%257C`), JSON-escaped (`\"`, `\\`, PHP's `\/`, `\u007C`) or as
 //! an HTML character reference (`&quot;`, `&#47;`, `&#x2F;`, HTML5's names for punctuation as
@@ -44,11 +44,17 @@ fn secret_part(token: &str) -> Option<&str> {
     (part.len() >= MIN_SECRET && part != token).then_some(part)
 }
 
+/// Whether `code` is the character `c` in either letter case: a URL parser lower-cases a host,
+/// so a token that became one comes back lower-cased (and a shout upper-cased).
+fn same(code: u32, c: u8) -> bool {
+    u8::try_from(code).is_ok_and(|b| b.eq_ignore_ascii_case(&c))
+}
+
 /// The ways `text` at `at` may write the ASCII character `c`: the byte counts of each (a
 /// backslash is itself, or the start of `\\`; both are tried).
 fn written(text: &[u8], at: usize, c: u8) -> impl Iterator<Item = usize> {
     let rest = text.get(at..).unwrap_or_default();
-    let literal = (rest.first() == Some(&c)).then_some(1);
+    let literal = rest.first().is_some_and(|&b| same(b.into(), c)).then_some(1);
     // A form decoder reads `+` as a space, which a server may then write as it is or as `%20`.
     let space = match c {
         b'+' if rest.first() == Some(&b' ') => Some(1),
@@ -104,7 +110,7 @@ fn escaped(rest: &[u8], c: u8) -> Option<usize> {
             // Encoded again and again, `%` is itself `%25`: `|` is `%7C`, `%257C`, `%25257C`, ...
             let mut at = 1;
             loop {
-                if rest.get(at..at + 2).and_then(hex) == Some(c as u32) {
+                if rest.get(at..at + 2).and_then(hex).is_some_and(|code| same(code, c)) {
                     return Some(at + 2);
                 }
                 if rest.get(at..at + 2) != Some(b"25".as_slice()) || at > 16 {
@@ -115,7 +121,7 @@ fn escaped(rest: &[u8], c: u8) -> Option<usize> {
         }
         b'\\' => match *rest.get(1)? {
             b if b == c && matches!(c, b'"' | b'\\' | b'/') => Some(2),
-            b'u' if rest.len() >= 6 && hex(&rest[2..6]) == Some(c as u32) => Some(6),
+            b'u' if rest.len() >= 6 && hex(&rest[2..6]).is_some_and(|code| same(code, c)) => Some(6),
             _ => None,
         },
         b'&' => match rest.get(1..)?.strip_prefix(b"#") {
@@ -129,12 +135,12 @@ fn escaped(rest: &[u8], c: u8) -> Option<usize> {
                     digits.iter().take(8).take_while(|b| if radix == 16 { b.is_ascii_hexdigit() } else { b.is_ascii_digit() }).count();
                 let code = u32::from_str_radix(std::str::from_utf8(digits.get(..len).filter(|d| !d.is_empty())?).ok()?, radix).ok()?;
                 let end = 1 + skip + len;
-                (code == c as u32).then_some(if rest.get(end) == Some(&b';') { end + 1 } else { end })
+                same(code, c).then_some(if rest.get(end) == Some(&b';') { end + 1 } else { end })
             }
             None => {
                 let end = rest.iter().take(20).position(|&b| b == b';')?;
                 let name = std::str::from_utf8(&rest[1..end]).ok()?;
-                (named_reference(name)? == c).then_some(end + 1)
+                same(named_reference(name)?.into(), c).then_some(end + 1)
             }
         },
         _ => None,
@@ -289,6 +295,12 @@ mod tests {
         let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ2b21vIn0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg";
         assert_eq!(redact(&jwt.replace('.', "&period;"), jwt), "[redacted]");
         assert_eq!(redact("a &QUOT;xyz&AMP; b", "\"xyz&"), "a [redacted] b", "the legacy upper-case names");
+        // A URL parser lower-cases a host: a link that made the token one quotes it so.
+        assert_eq!(
+            redact(&format!("another origin (http://{}.evil.test)", jwt.to_lowercase()), jwt),
+            "another origin (http://[redacted].evil.test)"
+        );
+        assert_eq!(redact(&format!("got http://{}", &b64[..12].to_lowercase()), b64), "got http://[redacted]", "cut, lower-cased");
     }
 
     #[test]

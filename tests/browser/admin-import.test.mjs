@@ -197,6 +197,31 @@ test("admin import: a second tab resuming or forgetting the file while the first
   await assertClean(admin);
 });
 
+test("admin import: a second tab's summary of the file follows the first tab's import: under way, then paused there", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 5, seed: 9 } });
+  const { page, site, context } = admin;
+  const rows = Array.from({ length: 30 }, (_, i) => `crm-${i},Vol${i},Teer,vol${i}@follow.example`);
+  const file = { name: "follow.csv", mimeType: "text/csv", buffer: Buffer.from(["External ID,First Name,Last Name,Email", ...rows].join("\r\n") + "\r\n") };
+  await connect(page, { rps: 4 });
+  await page.setInputFiles("#csv-file", file);
+  await waitText(page, "#import-summary", /^follow\.csv/);
+  await page.click("#import-start");
+  await page.waitForFunction(() => document.getElementById("import-progress").value >= 2);
+  const other = await context.newPage();
+  await other.goto(site.url);
+  await waitText(other, "#app-status", /^ready/);
+  await connect(other, { rps: 4 });
+  await other.setInputFiles("#csv-file", file);
+  assert.match(await waitText(other, "#import-summary", /^follow\.csv/), /under way in another tab/);
+  await page.click("#import-pause");
+  await waitText(page, "#import-summary", /^paused/);
+  assert.match(await waitText(other, "#import-summary", /paused import/), /A paused import of this file was found: Resume continues it\.$/,
+    "the other tab's summary followed the pause (a storage event), without a new pick");
+  assert.equal(await other.isDisabled("#import-resume"), false);
+  await other.close();
+  await assertClean(admin);
+});
+
 test("admin import: one import at a time (no other file picked while one runs), and nothing to start, forget or resume without a connection", async (t) => {
   const admin = await openAdmin(t, { sim: { users: 10, seed: 5 } });
   const { page, sim } = admin;

@@ -151,6 +151,21 @@ test("a page link carrying the token encoded twice, or as PHP's htmlentities wri
   }
 });
 
+test("a link that makes the token a host name (which a URL parser lower-cases) is refused, and the error quotes no part of it in any case", async (t) => {
+  const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ2b21vIn0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg";
+  const server = await api(t, () => ({ body: { data: [wireUser(1)], links: { next: `http://${jwt}.evil.test/v1/users?page=2` },
+    meta: { total: 2, per_page: 1, current_page: 1 } } }));
+  const logged = [];
+  const client = new VomoClient({ token: jwt, baseUrl: server.url, requestsPerSecond: 500, maxRetries: 0, log: (e) => logged.push(JSON.stringify(e)) });
+  const e = await client.listAllUsers().then(() => null, (x) => x);
+  assert.equal(e?.kind, "unsafe_link", e?.message);
+  const signature = jwt.split(".")[2].toLowerCase();
+  for (const shown of [e.message, JSON.stringify(e), ...logged]) {
+    for (let i = 0; i + 6 <= signature.length; i++) assert.ok(!shown.toLowerCase().includes(signature.slice(i, i + 6)), shown);
+  }
+  assert.equal(server.requests.length, 1, "nothing sent to the link");
+});
+
 test("previousBaseUrl: a page link saved at the earlier address is not requested with the new client's token; the window is walked again there, nothing delivered twice", async (t) => {
   const { sim: old } = await frozenWorld(t, { startSimulator, users: 40, seed: 3 });
   const moved = await startSimulator({ port: 0, users: 40, seed: 3, now: "2026-01-01T00:00:00Z", token: "the-new-address-token-0123456789" });
