@@ -149,24 +149,33 @@ test("admin import: a roster saved as Windows-1252 is refused by line, nothing p
   await assertClean(admin);
 });
 
-test("admin import: a second tab resuming or forgetting the file while the first imports it is refused (Web Lock); a reload mid-run gives the key back, so the same file resumes at once", async (t) => {
-  const admin = await openAdmin(t, { sim: { users: 5, seed: 5 } });
-  const { page, sim, site, context } = admin;
-  const rows = Array.from({ length: 60 }, (_, i) => `crm-${i},Vol${i},Teer,vol${i}@tabs.example`);
-  const big = { name: "tabs.csv", mimeType: "text/csv", buffer: Buffer.from(["External ID,First Name,Last Name,Email", ...rows].join("\r\n") + "\r\n") };
+/**
+ * A roster of `n` rows (`name`, `tag` in its emails) started in the admin's tab at 4 requests a
+ * second, then picked in a second tab of the same page (same localStorage) while it runs.
+ * Returns the file and the second tab, whose summary is then the file's description.
+ */
+async function pickedWhileImporting({ page, site, context }, name, n, tag) {
+  const rows = Array.from({ length: n }, (_, i) => `crm-${i},Vol${i},Teer,vol${i}@${tag}.example`);
+  const file = { name, mimeType: "text/csv", buffer: Buffer.from(["External ID,First Name,Last Name,Email", ...rows].join("\r\n") + "\r\n") };
   await connect(page, { rps: 4 });
-  sim.clearLog();
-  await page.setInputFiles("#csv-file", big);
-  await waitText(page, "#import-summary", /^tabs\.csv/);
+  await page.setInputFiles("#csv-file", file);
+  await waitText(page, "#import-summary", new RegExp(`^${name.replace(".", "\\.")}`));
   await page.click("#import-start");
   await page.waitForFunction(() => document.getElementById("import-progress").value >= 2);
-
-  // Another tab of the same page (same localStorage) picks the same file while it runs.
   const other = await context.newPage();
   await other.goto(site.url);
   await waitText(other, "#app-status", /^ready/);
   await connect(other, { rps: 4 });
-  await other.setInputFiles("#csv-file", big);
+  await other.setInputFiles("#csv-file", file);
+  return { file, other };
+}
+
+test("admin import: a second tab resuming or forgetting the file while the first imports it is refused (Web Lock); a reload mid-run gives the key back, so the same file resumes at once", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 5, seed: 5 } });
+  const { page, sim } = admin;
+  sim.clearLog();
+  // Another tab of the same page (same localStorage) picks the same file while it runs.
+  const { file: big, other } = await pickedWhileImporting(admin, "tabs.csv", 60, "tabs");
   // Not said to be paused: it runs in the first tab.
   assert.match(await waitText(other, "#import-summary", /^tabs\.csv/),
     /An import of this file is under way in another tab, or was cut off: Resume continues it once no tab imports it\.$/);
@@ -199,19 +208,8 @@ test("admin import: a second tab resuming or forgetting the file while the first
 
 test("admin import: a second tab's summary of the file follows the first tab's import: under way, then paused there", async (t) => {
   const admin = await openAdmin(t, { sim: { users: 5, seed: 9 } });
-  const { page, site, context } = admin;
-  const rows = Array.from({ length: 30 }, (_, i) => `crm-${i},Vol${i},Teer,vol${i}@follow.example`);
-  const file = { name: "follow.csv", mimeType: "text/csv", buffer: Buffer.from(["External ID,First Name,Last Name,Email", ...rows].join("\r\n") + "\r\n") };
-  await connect(page, { rps: 4 });
-  await page.setInputFiles("#csv-file", file);
-  await waitText(page, "#import-summary", /^follow\.csv/);
-  await page.click("#import-start");
-  await page.waitForFunction(() => document.getElementById("import-progress").value >= 2);
-  const other = await context.newPage();
-  await other.goto(site.url);
-  await waitText(other, "#app-status", /^ready/);
-  await connect(other, { rps: 4 });
-  await other.setInputFiles("#csv-file", file);
+  const { page } = admin;
+  const { other } = await pickedWhileImporting(admin, "follow.csv", 30, "follow");
   assert.match(await waitText(other, "#import-summary", /^follow\.csv/), /under way in another tab/);
   await page.click("#import-pause");
   await waitText(page, "#import-summary", /^paused/);
