@@ -86,6 +86,34 @@ test("poller: a page link that carries the token is followed, never stored, and 
   for (const key of store.keys()) assert.equal(leaked(store.get(key)), null, `stored under ${key}`);
 });
 
+test("redactToken finds the token escaped again by the same encoder or another (up to four layers), and its start before a `#`", () => {
+  let seed = 29;
+  const random = (n) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  const visible = Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 + i)).join("");
+  const html = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#039;");
+  // PHP's htmlentities(..., ENT_HTML5) names every punctuation character it has a name for.
+  const names = { "&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos", "/": "sol", "+": "plus", "=": "equals", "|": "verbar",
+    "%": "percnt", "#": "num", "(": "lpar", ")": "rpar" };
+  const html5 = (s) => s.replace(/[&<>"'/+=|%#()]/g, (c) => `&${names[c]};`);
+  const json = (s) => JSON.stringify(s).slice(1, -1);
+  const encoders = [encodeURIComponent, encodeURI, html, html5, json];
+  for (let round = 0; round < 300; round++) {
+    const token = Array.from({ length: 8 + random(40) }, () => visible[random(visible.length)]).join("");
+    const chain = Array.from({ length: 2 + random(3) }, () => encoders[random(encoders.length)]);
+    const written = chain.reduce((s, encode) => encode(s), token);
+    assert.equal(redactToken(`before ${written} after`, token), "before [redacted] after",
+      `${chain.map((f) => f.name).join(" then ")}: ${JSON.stringify(token)} as ${written}`);
+  }
+  // The cases an outside pass named (2026-12-06).
+  assert.equal(redactToken(`t=${TOKEN.replace(/\//g, "%26sol%3B")}.`, TOKEN), "t=[redacted].");
+  const quoted = 'Sk9x"Q2vR\\7tLm/NpWz';
+  assert.equal(redactToken(`{"body":${JSON.stringify(JSON.stringify({ t: quoted }))}}`, quoted), '{"body":"{\\"t\\":\\"[redacted]\\"}"}');
+  // A link keeps its query up to a `#`; the token's rest is its fragment, dropped.
+  const hashed = "Qw3rTy9u#IoPa/SdFgHjKl";
+  assert.equal(redactToken(`${new URL(`https://api.test/v1/users?t=${hashed}`).href} said 500`, hashed), "https://api.test/v1/users?t=[redacted] said 500");
+  assert.equal(redactToken("Qw3 and Qw3r", "Qw3#rTy9uIoPa"), "Qw3 and Qw3r", "fewer than 4 before the `#`: left");
+});
+
 test("an error page's excerpt is cut with `...`, and a token cut there is redacted; so is one cut in a warning", async (t) => {
   const server = await api(t, (url) => url.pathname.endsWith("/users/1")
     ? { body: { data: { ...wireUser(1, { gender: `${TOKEN}${TOKEN}` }), participations: [] } } }
@@ -134,10 +162,12 @@ test("an error page's excerpt cut inside an escape of the token (`%3...`, `&#4..
   assert.ok(cuts > 200, `the excerpt was cut inside the token (${cuts} times)`);
 });
 
-test("a page link carrying the token encoded twice, or as PHP's htmlentities writes it, is followed and never stored", async (t) => {
+test("a page link carrying the token encoded twice, as PHP's htmlentities writes it, or both, is followed and never stored", async (t) => {
   const twice = encodeURIComponent(encodeURIComponent(TOKEN));
   const named = TOKEN.replace(/\//g, "&sol;").replace(/\+/g, "&plus;").replace(/=/g, "&equals;").replace(/\|/g, "&verbar;");
-  for (const carried of [twice, named]) {
+  // HTML-escaped, then percent-encoded; HTML-escaped twice.
+  const composed = [encodeURIComponent(named), named.replace(/&/g, "&amp;")];
+  for (const carried of [twice, named, ...composed]) {
     const server = await api(t, (url) => {
       const n = Number(url.searchParams.get("page") ?? 1);
       const next = n === 1 ? `${url.pathname}?page=2&cursor=${carried}` : null;
