@@ -333,6 +333,9 @@ export interface UserPollerOptions {
    *  made during a downstream outage do not count, and a change is given up only after a later
    *  handler call succeeded. */
   maxAttempts?: number | undefined;
+  /** How long a failing change is offered again at least, ms since its first failure, before
+   *  it is given up, however many attempts that took (default 0: by maxAttempts alone). */
+  retryForMs?: number | undefined;
   /** How far behind the server's clock a window ends, ms (default 5000, at least 2000). */
   windowMarginMs?: number | undefined;
   /** A window whose first page reports more rows than this is narrowed first (default 5000). */
@@ -605,7 +608,7 @@ export interface Policy {
             readonly maxRetriesLimit: number; readonly maxRetryAfterMs: number; readonly timeoutMs: number; readonly maxResponseBytes: number };
   readonly poller: { readonly participations: "off" | "changed-users" | "full-scan";
             readonly participationModes: readonly ("off" | "changed-users" | "full-scan")[];
-            readonly pollIntervalMs: number; readonly maxAttempts: number; readonly windowMarginMs: number; readonly maxWindowRows: number;
+            readonly pollIntervalMs: number; readonly maxAttempts: number; readonly retryForMs: number; readonly windowMarginMs: number; readonly maxWindowRows: number;
             readonly maxConsecutiveFailures: number; readonly maxDeadLetters: number;
             /** The smallest `poll({ maxRequests })` that can make progress, per participations mode. */
             readonly leastMaxRequests: Readonly<Record<"off" | "changed-users" | "full-scan", number>>;

@@ -22,6 +22,7 @@ struct PollerOptions {
     participations: Option<String>,
     poll_interval_ms: Option<serde_json::Value>,
     max_attempts: Option<serde_json::Value>,
+    retry_for_ms: Option<serde_json::Value>,
     window_margin_ms: Option<serde_json::Value>,
     max_window_rows: Option<serde_json::Value>,
     max_consecutive_failures: Option<serde_json::Value>,
@@ -111,6 +112,9 @@ impl WasmPoller {
         }
         if let Some(n) = whole_value(o.max_attempts.as_ref(), "UserPoller: maxAttempts", 1.0)? {
             config.max_attempts = n.min(u64::from(u32::MAX)) as u32;
+        }
+        if let Some(ms) = whole_value(o.retry_for_ms.as_ref(), "UserPoller: retryForMs", 0.0)? {
+            config.retry_for_ms = ms as f64;
         }
         if let Some(n) = whole_value(o.window_margin_ms.as_ref(), "UserPoller: windowMarginMs", 2000.0)? {
             config.window_margin_ms = n as i64;

@@ -118,7 +118,12 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             if verdict == Verdict::DownstreamWorks {
                 queue[pos].attempts = attempt;
             }
-            let is_final = verdict == Verdict::DownstreamWorks && attempt >= self.config.max_attempts;
+            // Given up after `max_attempts`, and once `retry_for_ms` has passed since it first
+            // failed: a downstream that refuses one user for a while, under frequent polls,
+            // would otherwise spend every attempt within seconds.
+            let retried_long_enough =
+                queue[pos].first_failed_ms.is_none_or(|first| self.client.runtime().now_ms() - first >= self.config.retry_for_ms);
+            let is_final = verdict == Verdict::DownstreamWorks && attempt >= self.config.max_attempts && retried_long_enough;
             let raw = serde_json::to_value(&queue[pos].user).unwrap_or_default();
             // Given up only once `onDeadLetter` has taken it: a dead-letter sink that is down too
             // leaves the change queued (the next poll offers it again, and gives it up again),
@@ -185,7 +190,8 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     self.dead_letter(run, raw, "handler", failure, 1, false).await?; // heard of only: the walk halts here
                     return Ok(Delivery::Halt);
                 }
-                run.state.core.dead_letters.push(DeadLetterEntry { user: user.clone(), attempts: 0 });
+                let first_failed_ms = Some(self.client.runtime().now_ms());
+                run.state.core.dead_letters.push(DeadLetterEntry { user: user.clone(), attempts: 0, first_failed_ms });
                 run.pending.push(PendingFailure { id: user.id, updated_at: t, failure });
                 self.on_failure(run).await
             }

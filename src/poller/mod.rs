@@ -87,6 +87,9 @@ pub struct PollerConfig {
     pub poll_interval_ms: f64,
     /// Attempts per change before it is given up (`final: true`).
     pub max_attempts: u32,
+    /// How long a failing change is offered again at least, in ms since its first failure,
+    /// before it is given up, whatever its attempts (default 0: by `max_attempts` alone).
+    pub retry_for_ms: f64,
     /// How far behind the server's clock a window ends.
     pub window_margin_ms: i64,
     /// A window whose first page reports more rows than this is narrowed first.
@@ -114,6 +117,7 @@ impl PollerConfig {
             participations: ParticipationMode::Off,
             poll_interval_ms: 900_000.0,
             max_attempts: 5,
+            retry_for_ms: 0.0,
             window_margin_ms: 5_000,
             max_window_rows: 5_000,
             max_consecutive_failures: 10,

@@ -68,6 +68,10 @@ pub struct DeadLetterEntry {
     pub user: User,
     /// Failed deliveries counted towards giving it up.
     pub attempts: u32,
+    /// When it first failed (local clock, ms since the epoch), for `retry_for_ms`. `None` in
+    /// state written before this field existed: given up by its attempts alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_failed_ms: Option<f64>,
 }
 
 /// Where a full participation scan stands.

@@ -161,7 +161,7 @@ test("docs/api.md names every public export, every error kind (with the core's r
   const defaults = {
     baseUrl: p.client.baseUrl, requestsPerSecond: p.client.requestsPerSecond, maxRetries: p.client.maxRetries,
     maxRetryAfterMs: p.client.maxRetryAfterMs, timeoutMs: p.client.timeoutMs, participations: p.poller.participations,
-    pollIntervalMs: p.poller.pollIntervalMs, maxAttempts: p.poller.maxAttempts,
+    pollIntervalMs: p.poller.pollIntervalMs, maxAttempts: p.poller.maxAttempts, retryForMs: p.poller.retryForMs,
     windowMarginMs: p.poller.windowMarginMs, maxWindowRows: p.poller.maxWindowRows,
     maxConsecutiveFailures: p.poller.maxConsecutiveFailures, maxDeadLetters: p.poller.maxDeadLetters,
   };

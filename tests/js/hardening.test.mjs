@@ -94,6 +94,36 @@ test("poller 9.6: a poison record is still given up once the downstream is shown
   assert.deepEqual(finals, [poison]);
 });
 
+test("poller: with retryForMs, a change the downstream refuses is offered again past maxAttempts until that long has passed since its first failure, then given up once", async (t) => {
+  const { sim, client } = await setup(t, { users: 30 });
+  const [poison, other] = [sim.listAll()[7].id, sim.listAll()[1].id];
+  const letters = [];
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", maxAttempts: 2, retryForMs: 60_000,
+    onUser: ({ user }) => { if (user.id === poison) throw new Error("locked in the CRM"); },
+    onDeadLetter: (d) => { letters.push({ attempt: d.attempt, final: d.final, at: Date.now() }); } });
+  await poller.poll();
+  const firstFailure = letters[0].at;
+  for (let i = 0; i < 10 && !letters.some((l) => l.final); i++) {
+    sim.updateUser(other, { phone: `555-01${i}` }); // a success in each poll: the downstream works
+    tick(sim, 10_000);
+    await poller.poll();
+  }
+  const final = letters.filter((l) => l.final);
+  assert.equal(final.length, 1, JSON.stringify(letters));
+  assert.ok(final[0].at - firstFailure >= 60_000, `given up ${final[0].at - firstFailure} ms after its first failure`);
+  const heldBack = letters.filter((l) => !l.final && l.attempt >= 2);
+  assert.ok(heldBack.length >= 3, `offered again past maxAttempts while the time ran: ${JSON.stringify(letters)}`);
+  assert.ok(final[0].attempt > 2);
+  // Given up: not offered again.
+  const before = letters.length;
+  sim.updateUser(other, { phone: "555-0999" });
+  tick(sim, 10_000);
+  await poller.poll();
+  assert.equal(letters.length, before);
+  assert.throws(() => new UserPoller({ client, store: new MemoryStore(), customerId: "acme", retryForMs: -1 }),
+    (e) => e.kind === "invalid_input" && /retryForMs must be a whole number of at least 0 \(got -1\)/.test(e.message));
+});
+
 test("poller 9.6: a full dead-letter queue stops the poll instead of dropping a change", async (t) => {
   const { sim, client } = await setup(t, { users: 30 });
   const failing = new Set(sim.listAll().slice(0, 6).map((u) => u.id));

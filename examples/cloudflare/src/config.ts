@@ -31,6 +31,7 @@ export interface Settings {
   retryDelayMs: number;
   requestsPerSecond: number;
   maxAttempts: number;
+  retryForMs: number;
   pollIntervalMs: number;
   /** The cron runs take turns over this many groups of customers (index.ts). */
   pollGroups: number;
@@ -205,6 +206,7 @@ export function settings(env: AppEnv): Settings {
     retryDelayMs: num(env.RETRY_DELAY_MS, "RETRY_DELAY_MS", 0, DAY_MS, 60_000),
     requestsPerSecond: num(env.REQUESTS_PER_SECOND, "REQUESTS_PER_SECOND", 0.01, 1000, 3, true),
     maxAttempts: num(env.MAX_ATTEMPTS, "MAX_ATTEMPTS", 1, 100, 5),
+    retryForMs: num(env.RETRY_FOR_MS, "RETRY_FOR_MS", 0, 7 * DAY_MS, 0),
     pollIntervalMs: num(env.POLL_INTERVAL_MS, "POLL_INTERVAL_MS", 1, 7 * DAY_MS, 900_000),
     pollGroups: num(env.POLL_GROUPS, "POLL_GROUPS", 1, 1440, 1),
   };

@@ -426,7 +426,8 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     });
     return new UserPoller({
       client, customerId, store: new CountingStore(this.ctx.storage, tally),
-      participations: s.participations, pollIntervalMs: s.pollIntervalMs, maxAttempts: s.maxAttempts, previousBaseUrl,
+      participations: s.participations, pollIntervalMs: s.pollIntervalMs, maxAttempts: s.maxAttempts, retryForMs: s.retryForMs,
+      previousBaseUrl,
       onUser: async (e) => {
         await sink.event(userEvent(customerId, e));
         tally.delivered++;
