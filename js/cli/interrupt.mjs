@@ -5,6 +5,20 @@
 // died): main.mjs hands the EPIPE to it instead of exiting on the spot, which would leave
 // the poll's lease held and its last state unsaved.
 
+/**
+ * Runs `call(signal)` with Ctrl-C, SIGTERM and SIGHUP as its AbortSignal: a one-call command
+ * (list, user, find, upsert) then ends with the package's `aborted` error on stderr and exit
+ * 1, as every command does, instead of being killed by the signal without a word (130/143).
+ */
+export async function interruptible(out, call) {
+  const stop = interruptSignal(out, null);
+  try {
+    return await call(stop.signal);
+  } finally {
+    stop.dispose();
+  }
+}
+
 /** The stdout-closed handler of the running command, if it has one (main.mjs calls it). */
 export const stdoutWatch = { onClosed: null };
 

@@ -13,7 +13,7 @@ import { Output } from "./io.mjs";
 import { readableEnv } from "./env.mjs";
 import { errorText, quotedArg } from "./format.mjs";
 import { InputError, UsageError, NotFound, defaultBaseUrl, baseUrl as checkBaseUrl, rate as checkRate } from "./values.mjs";
-import { GLOBAL_OPTIONS, commands, usageOf, globalUsage } from "./usage.mjs";
+import { API_OPTIONS, GLOBAL_OPTIONS, commands, usageOf, globalUsage } from "./usage.mjs";
 
 const version = () => createRequire(import.meta.url)("../package.json").version;
 
@@ -212,6 +212,10 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
     const { values, positionals } = parse(rest, { ...GLOBAL_OPTIONS, ...command.options }, name);
     out.json = Boolean(values.json);
     if (values.help) return out.line(usageOf(name)), 0;
+    // sim and demo run their own simulator: an API's address, token or rate given to them
+    // would be ignored without a word.
+    const unused = command.api ? undefined : API_OPTIONS.find((o) => values[o] !== undefined);
+    if (unused) throw new UsageError(`${name}: --${unused} is for the commands that call an API; ${name} runs its own simulator`, name);
     if (values.version) return out.line(version()), 0;
     const [min, max] = command.positionals ?? [0, 0];
     if (positionals.length < min) throw new UsageError(`${name}: missing ${command.positionalName}`, name);

@@ -22,13 +22,18 @@ export const GLOBAL_OPTIONS = {
   version: { type: "boolean" },
 };
 
-const GLOBAL_HELP = `Global options:
-  --base-url URL     the API (env VOMO_BASE_URL; default https://api.vomo.org/v1);
+/** The global options only the commands that call an API take (`sim` and `demo` refuse them). */
+export const API_OPTIONS = ["base-url", "token-file", "rate"];
+
+const API_HELP = `  --base-url URL     the API (env VOMO_BASE_URL; default https://api.vomo.org/v1);
                      http:// only for a loopback host
   --token-file PATH  read the API token from PATH (default: env VOMO_TOKEN); the token
                      is never printed
   --rate N           requests per second (default 3; "auto" adapts to the server's 429s)
-  --json             machine output: one JSON value per line on stdout
+`;
+
+const globalHelp = (api = true) => `Global options:
+${api ? API_HELP : ""}  --json             machine output: one JSON value per line on stdout
   -h, --help         this help (or a command's: vomo-users <command> --help)
   --version          the package version
 
@@ -45,7 +50,7 @@ Commands:
 ${rows.join("\n")}
   ${"help".padEnd(width)}  this help, or a command's (help <command>)
 
-${GLOBAL_HELP}`;
+${globalHelp()}`;
 }
 
 export function usageOf(name) {
@@ -55,5 +60,5 @@ export function usageOf(name) {
 
 ${c.help.trim()}
 
-${GLOBAL_HELP}`;
+${globalHelp(c.api === true)}`;
 }

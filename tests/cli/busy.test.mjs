@@ -4,36 +4,10 @@
 // aborted) and releases the lease, so the next run goes on at once.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { join } from "node:path";
 import { createSimulator } from "vomo-users/sim";
-import { cli, jsonLines, start, tempDir } from "./helpers.mjs";
-
-/**
- * `sim` mounted on a server of the test's own, so the test knows when a request is in:
- * returns the env pointing the command there, `arrival()`, which resolves once the server
- * has received a request (at once if it has), and `next()`, once it receives another.
- */
-async function mounted(t, sim) {
-  const arrivals = [];
-  let arrived = () => {};
-  const waiting = [];
-  const server = createServer((req, res) => {
-    arrivals.push(req.url);
-    arrived();
-    for (const ok of waiting.splice(0)) ok();
-    sim.handle(req, res);
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  t.after(() => { server.closeAllConnections(); server.close(); });
-  const env = { VOMO_BASE_URL: `http://127.0.0.1:${server.address().port}/v1`, VOMO_TOKEN: sim.token };
-  const arrival = () => new Promise((ok) => { arrived = ok; if (arrivals.length) ok(); });
-  const next = () => new Promise((ok) => { waiting.push(ok); });
-  return { env, arrival, next };
-}
+import { cli, jsonLines, mounted, start, tempDir } from "./helpers.mjs";
 
 /** A poll of customer "acme" (5 users) on a fresh state directory that holds the lease, stalled on its first request. */
 async function heldPoll(t, seed) {
@@ -109,7 +83,7 @@ test("a second import of the same roster into the same state while one runs: exi
   first.child.kill("SIGINT");
   const stopped = await first.done;
   assert.equal(stopped.code, 1);
-  assert.match(stopped.stderr, /^vomo-users: interrupted: progress saved under key /m);
+  assert.match(stopped.stderr, /^vomo-users: interrupted before any row was done: progress saved under key /m);
   assert.equal(jsonLines(stopped.stdout).at(-1).stopped.kind, "aborted");
 
   const third = await cli(args, { env });

@@ -5,7 +5,9 @@
 // (stdout and stderr are pipes here, not terminals).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -92,3 +94,27 @@ export async function world(t, options = {}) {
 
 /** The POST /v1/users requests the simulator received. */
 export const posts = (sim) => sim.log().filter((e) => e.method === "POST" && e.path === "/v1/users");
+
+/**
+ * `sim` mounted on a server of the test's own, so the test knows when a request is in:
+ * returns the env pointing the command there, `arrival()`, which resolves once the server
+ * has received a request (at once if it has), and `next()`, once it receives another.
+ */
+export async function mounted(t, sim) {
+  const arrivals = [];
+  let arrived = () => {};
+  const waiting = [];
+  const server = createServer((req, res) => {
+    arrivals.push(req.url);
+    arrived();
+    for (const ok of waiting.splice(0)) ok();
+    sim.handle(req, res);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  t.after(() => { server.closeAllConnections(); server.close(); });
+  const env = { VOMO_BASE_URL: `http://127.0.0.1:${server.address().port}/v1`, VOMO_TOKEN: sim.token };
+  const arrival = () => new Promise((ok) => { arrived = ok; if (arrivals.length) ok(); });
+  const next = () => new Promise((ok) => { waiting.push(ok); });
+  return { env, arrival, next };
+}

@@ -155,7 +155,11 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) test(`${SIGNAL_LABEL[signa
   run.child.kill(signal);
   const stopped = await run.done;
   assert.equal(stopped.code, 1, stopped.stderr);
-  assert.match(stopped.stderr, /interrupted: progress saved under key big in .*; run the same command again to resume/);
+  const far = /interrupted after (\d+) of 60 rows \((\d+) created, 0 updated, 0 failed\): progress saved under key big in .*; run the same command again to resume/.exec(stopped.stderr);
+  assert.ok(far, stopped.stderr);
+  const line = jsonLines(stopped.stdout).at(-1);
+  assert.deepEqual([Number(far[1]), Number(far[2])], [line.done, line.created], "how far, as the --json line says");
+  assert.ok(line.done >= 15 && line.done < 60);
   assert.doesNotMatch(stopped.stderr, /aborted error|not waited for/, "one line says it: not a second with the step the abort cut");
   const sentBefore = posts(sim).length;
   assert.ok(sentBefore >= 15 && sentBefore < n, `${sentBefore} sent before the interrupt`);
@@ -331,7 +335,7 @@ test("an API that asks for a pause longer than the client waits (429, Retry-Afte
   // When the API takes requests again: the 429's time plus its 600 s.
   const until = Date.parse(/Retry-After 600 s \(until (\S+)\), beyond maxRetryAfterMs 120000: not waited for; try again then/.exec(r.stderr)?.[1]);
   assert.ok(until >= before + 600_000 - 1000 && until <= Date.now() + 600_000 + 1000, r.stderr);
-  assert.match(r.stderr, /stopped: progress saved under key paused in .*; run the same command again to resume/);
+  assert.match(r.stderr, /stopped before any row was done: progress saved under key paused in .*; run the same command again to resume/);
   assert.match(r.stderr, /note: .*roster\.failed\.csv is from an earlier run, not this one; the run that finishes rewrites it/);
   assert.equal(posts(sim).length, 1);
   // --json: a last line for the stop too, why and how far this run got.

@@ -32,6 +32,23 @@ test("a command's --help shows its options", async () => {
   assert.match(poll.stdout, /--participations off\|changed-users\|full-scan/);
 });
 
+test("sim and demo run their own simulator: --base-url, --token-file and --rate are bad usage there, not ignored, and their help does not list them", async () => {
+  for (const [command, option] of [["demo", "--base-url"], ["demo", "--token-file"], ["demo", "--rate"], ["sim", "--base-url"], ["sim", "--rate"]]) {
+    const value = option === "--base-url" ? "https://api.example.org/v1" : option === "--rate" ? "5" : "/tmp/token";
+    const r = await cli([command, option, value, "--users", "5"]);
+    assert.equal(r.code, 2, `${command} ${option}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`^vomo-users: ${command}: ${option} is for the commands that call an API; ${command} runs its own simulator$`, "m"));
+    assert.equal(r.stdout, "", "nothing started");
+  }
+  for (const command of ["demo", "sim"]) {
+    const help = await cli([command, "--help"]);
+    assert.doesNotMatch(help.stdout, /--base-url|--token-file|--rate N/, help.stdout);
+    assert.match(help.stdout, /--json/);
+  }
+  const list = await cli(["list", "--help"]);
+  assert.match(list.stdout, /--base-url URL[\s\S]*--token-file PATH[\s\S]*--rate N/);
+});
+
 test("--version prints the package version", async () => {
   const r = await cli(["--version"], { env });
   assert.equal(r.code, 0);

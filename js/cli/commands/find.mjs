@@ -1,6 +1,7 @@
 // vomo-users find <email>: the user with exactly this email (case-insensitive); 3 when none.
 import { NotFound, UsageError } from "../values.mjs";
 import { userLines } from "../format.mjs";
+import { interruptible } from "../interrupt.mjs";
 
 export default {
   name: "find",
@@ -20,7 +21,8 @@ one line. Exit 3 when there is none.`,
     return { email };
   },
   async run({ out, options, client }) {
-    const user = await (await client()).findUserByEmail(options.email);
+    const api = await client();
+    const user = await interruptible(out, (signal) => api.findUserByEmail(options.email, { signal }));
     if (user === null) throw new NotFound(`no user with the email ${options.email}`);
     if (out.json) out.value(user);
     else for (const line of userLines(user, out.color)) out.line(line);

@@ -177,7 +177,11 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
       }
       if (["aborted", "auth", "forbidden", "not_found"].includes(e?.kind) || e?.retryable === true
         || /^importRoster: stopped after \d+ records in a row/.test(e?.message ?? "")) {
-        out.err(`vomo-users: ${e.kind === "aborted" ? "interrupted" : "stopped"}: progress saved under key ${key} in ${stateDir};`
+        // How far this run got (the --json line says it too).
+        const rows = records.length + errors.length;
+        const far = last ? ` after ${last.done} of ${rows} rows (${last.created} created, ${last.updated} updated, ${last.failed} failed)`
+          : " before any row was done";
+        out.err(`vomo-users: ${e.kind === "aborted" ? "interrupted" : "stopped"}${far}: progress saved under key ${key} in ${stateDir};`
           + " run the same command again to resume");
         // Written only by a run that finishes: one left from an earlier run is not this run's list.
         if (existsSync(failedPathOf(file))) {

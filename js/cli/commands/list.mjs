@@ -1,6 +1,7 @@
 // vomo-users list: every user matching the filters, streamed page by page.
 import { isoDate } from "../values.mjs";
 import { userRow, USER_ROW_HEADER } from "../format.mjs";
+import { interruptible } from "../interrupt.mjs";
 
 const DATES = ["updated-after", "updated-before", "created-after", "created-before"];
 const camel = (flag) => flag.replace(/-(\w)/g, (_, c) => c.toUpperCase());
@@ -24,12 +25,14 @@ part of the email, both case-insensitively. With --json: one user per line.`,
   async run({ out, options, client }) {
     const api = await client();
     let count = 0;
-    for await (const user of api.listUsers(options.filters)) {
-      if (!out.json && count === 0) out.line(out.color.dim(USER_ROW_HEADER));
-      count++;
-      if (out.json) out.value(user);
-      else out.line(userRow(user, out.color));
-    }
+    await interruptible(out, async (signal) => {
+      for await (const user of api.listUsers(options.filters, { signal })) {
+        if (!out.json && count === 0) out.line(out.color.dim(USER_ROW_HEADER));
+        count++;
+        if (out.json) out.value(user);
+        else out.line(userRow(user, out.color));
+      }
+    });
     if (!out.json) out.line(`${count} user${count === 1 ? "" : "s"}`);
     return 0;
   },

@@ -1,6 +1,7 @@
 // vomo-users upsert: create or update the user with this email (VOMO's email-keyed upsert).
 import { UsageError } from "../values.mjs";
 import { userLines } from "../format.mjs";
+import { interruptible } from "../interrupt.mjs";
 
 const FIELDS = { "first-name": "firstName", "last-name": "lastName", email: "email", phone: "phone",
   birthday: "birthday", gender: "gender", role: "role", address: "address", org: "org", "invite-code": "inviteCode" };
@@ -30,7 +31,14 @@ own lost create).`,
   },
   async run({ out, options, client }) {
     for (const flag of options.empty) out.err(`note: --${flag} is empty and is not sent: VOMO keeps the value it has`);
-    const result = await (await client()).upsertUser(options.input);
+    const api = await client();
+    const result = await interruptible(out, (signal) => api.upsertUser(options.input, { signal })).catch((e) => {
+      // Cut off after the request left, it may have been applied: said, with how to find out.
+      if (e?.kind === "aborted") {
+        e.cliHint = `vomo-users: note: the upsert may have reached VOMO before it was interrupted; vomo-users find ${options.input.email} shows whether it did`;
+      }
+      throw e;
+    });
     if (out.json) {
       out.value(result);
     } else {

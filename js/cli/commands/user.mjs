@@ -1,6 +1,7 @@
 // vomo-users user <id>: one user's detail (participations, profile fields); 3 when absent.
 import { NotFound, userId } from "../values.mjs";
 import { userLines } from "../format.mjs";
+import { interruptible } from "../interrupt.mjs";
 
 export default {
   name: "user",
@@ -17,7 +18,8 @@ values. With --json: the detail as one line. Exit 3 when there is no such user.`
     return { id: userId(positionals[0], "user") };
   },
   async run({ out, options, client }) {
-    const detail = await (await client()).getUser(options.id);
+    const api = await client();
+    const detail = await interruptible(out, (signal) => api.getUser(options.id, { signal }));
     if (detail === null) throw new NotFound(`user ${options.id}`);
     if (out.json) out.value(detail);
     else for (const line of userLines(detail, out.color)) out.line(line);
