@@ -25,7 +25,6 @@
 //! is redacted wherever it appears, as the whole token is.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 const MARK: &str = "[redacted]";
 
@@ -74,12 +73,26 @@ type Reading = (u32, usize);
 
 /// The text being scanned, and the readings ([`Text::reads`]) of escapes' starts found so far.
 /// In a run of backslashes every position has many readings, each built of those one layer
-/// down; computed again each time, 100 KB of them took 9 s, remembered, 0.4-0.6 s (release
+/// down; computed again each time, 100 KB of them took 9 s, remembered, 0.3-0.6 s (release
 /// build, `cargo run --release --example` over adversarial texts; 2026-12-06). What lies
 /// before the scan is forgotten as it moves on: the token is only ever matched forwards.
 struct Text<'a> {
     bytes: &'a [u8],
-    known: RefCell<HashMap<(usize, u8), Vec<Reading>>>,
+    known: RefCell<Known>,
+}
+
+/// The readings found so far, of the positions from `base` on: `LAYERS` slots each (a window
+/// of the text, not a map: a map's hashing code cost the .wasm 2.5 KB gzip more).
+#[derive(Default)]
+struct Known {
+    base: usize,
+    slots: Vec<Option<Vec<Reading>>>,
+}
+
+impl Known {
+    fn slot(&self, at: usize, layers: u8) -> Option<usize> {
+        Some(at.checked_sub(self.base)? * usize::from(LAYERS) + usize::from(layers) - 1)
+    }
 }
 
 impl Text<'_> {
@@ -112,8 +125,9 @@ impl Text<'_> {
         if layers == 0 || !opens_escape(first) {
             return vec![(u32::from(first), at + 1)];
         }
-        if let Some(known) = self.known.borrow().get(&(at, layers)) {
-            return known.clone();
+        let slot = self.known.borrow().slot(at, layers);
+        if let Some(known) = slot.and_then(|i| self.known.borrow().slots.get(i).cloned().flatten()) {
+            return known;
         }
         let down = layers - 1;
         let mut out = vec![(u32::from(first), at + 1)];
@@ -132,9 +146,22 @@ impl Text<'_> {
                 _ => {}
             }
         }
-        out.sort_unstable();
-        out.dedup();
-        self.known.borrow_mut().insert((at, layers), out.clone());
+        // The same reading reached two ways (sorting would be shorter to write, but its code
+        // costs the .wasm more than this loop).
+        let mut unique: Vec<Reading> = Vec::with_capacity(out.len());
+        for r in out {
+            if !unique.contains(&r) {
+                unique.push(r);
+            }
+        }
+        let out = unique;
+        if let Some(i) = slot {
+            let mut known = self.known.borrow_mut();
+            if known.slots.len() <= i {
+                known.slots.resize(i + 1, None);
+            }
+            known.slots[i] = Some(out.clone());
+        }
         out
     }
 
@@ -171,7 +198,10 @@ impl Text<'_> {
 
     /// Forgets the readings of what lies before `at`.
     fn forget_before(&self, at: usize) {
-        self.known.borrow_mut().retain(|&(p, _), _| p >= at);
+        let mut known = self.known.borrow_mut();
+        let gone = (at.saturating_sub(known.base) * usize::from(LAYERS)).min(known.slots.len());
+        known.slots.drain(..gone);
+        known.base = known.base.max(at);
     }
 }
 
