@@ -282,7 +282,7 @@ test("CUSTOMERS as JSON text (as .dev.vars and dashboard variables hold it) is r
   assert.deepEqual(list.body, { customers: ["acme", "globex"], refused: [] });
 });
 
-test("a token the package would refuse to send is refused by PUT (400, naming the problem, not the token); a secret holding one is a config error in health and slices, not a 500", async (t) => {
+test("a token the package would refuse to send is refused by PUT (400, naming the problem, not the token); a secret holding one is a config error in health and slices naming the secret, not a 500", async (t) => {
   const { sim, sink, persist } = await world(t);
   const w = await startWorker(t, { sink, persist, vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url },
     secrets: { ADMIN_TOKEN, TOKEN_KEY: randomBytes(32).toString("base64"), VOMO_TOKEN_ACME: "abc\ndef-ghi" } });
@@ -295,9 +295,11 @@ test("a token the package would refuse to send is refused by PUT (400, naming th
   assert.equal((await w.call("GET", "/customers/newco/health")).status, 404, "nothing registered");
   const h = await w.call("GET", "/customers/acme/health");
   assert.equal(h.status, 200, h.text);
-  assert.match(h.body.configError, /the customer's token cannot be sent: .*space or line break/);
+  // Named by the secret it came from (an outside pass: the message named no setting).
+  assert.match(h.body.configError, /^the secret VOMO_TOKEN_ACME cannot be sent: .*space or line break/);
   const slice = await w.pollNow("acme");
   assert.equal(slice.error.kind, "config");
+  assert.match(slice.error.message, /^the secret VOMO_TOKEN_ACME cannot be sent: /);
   assert.equal(slice.nextAlarm, null);
   const big = await w.call("PUT", "/customers/newco");
   assert.ok([400, 413].includes(big.status));

@@ -43,13 +43,15 @@ export class ConfigError extends Error {}
 /**
  * A client for a customer's token. Whether the package can send a token is its own rule (a
  * space or line break inside is refused): a token it refuses is a ConfigError naming the
- * problem, never the token. Registration (routes.ts) asks the same question before storing one.
+ * problem and `source` (where the token came from), never the token. Registration (routes.ts)
+ * asks the same question before storing one.
  */
-export function clientFor(token: string, options: Omit<ConstructorParameters<typeof VomoClient>[0], "token">): VomoClient {
+export function clientFor(token: string, options: Omit<ConstructorParameters<typeof VomoClient>[0], "token">,
+  source = "the customer's token"): VomoClient {
   try {
     return new VomoClient({ token, ...options });
   } catch (e) {
-    if (e instanceof VomoError && e.kind === "invalid_input") throw new ConfigError(`the customer's token cannot be sent: ${e.message}`);
+    if (e instanceof VomoError && e.kind === "invalid_input") throw new ConfigError(`${source} cannot be sent: ${e.message}`);
     throw e;
   }
 }

@@ -266,7 +266,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     if (token && !configError) {
       try {
         // Reads the stored checkpoint only: no request is sent.
-        const client = clientFor(token, { baseUrl: s.baseUrl });
+        const client = clientFor(token, { baseUrl: s.baseUrl }, this.tokenSource(customerId));
         const poller = new UserPoller({ client, store: new DurableObjectStore(storage), customerId, pollIntervalMs: s.pollIntervalMs });
         health = await poller.loadHealth();
       } catch (e) {
@@ -287,6 +287,11 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     // Never throws: a failed slice schedules its own retry (see slice), so the runtime's
     // alarm retries (at-least-once, up to 6) are not needed on top.
     await this.slice(customerId, "alarm");
+  }
+
+  /** Where `token()` finds the customer's token, for a message about it (never the token). */
+  private tokenSource(customerId: string): string {
+    return tokenFor(this.env, customerId) ? `the secret ${tokenName(customerId)}` : `the token registered for ${JSON.stringify(customerId)}`;
   }
 
   /** The customer's VOMO token: its secret VOMO_TOKEN_<ID>, else the registered one, else null. */
@@ -423,7 +428,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
       baseUrl: s.baseUrl, requestsPerSecond: s.requestsPerSecond, fetch: tally.subrequests.fetch,
       // A Retry-After longer than this ends the slice as rate_limited; the alarm retries later.
       maxRetryAfterMs: 30_000, timeoutMs: 15_000,
-    });
+    }, this.tokenSource(customerId));
     return new UserPoller({
       client, customerId, store: new CountingStore(this.ctx.storage, tally),
       participations: s.participations, pollIntervalMs: s.pollIntervalMs, maxAttempts: s.maxAttempts, retryForMs: s.retryForMs,
