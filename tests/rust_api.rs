@@ -134,6 +134,41 @@ fn a_rust_handlers_failure_reaches_the_dead_letter_as_it_wrote_it() {
 }
 
 #[test]
+fn a_poller_config_a_poll_cannot_work_with_is_refused_by_new() {
+    // An outside pass (2026-12-06): a margin of 0 polled the same page for ever, a
+    // max_window_rows of 0 narrowed windows for ever, a retry_for_ms of NaN gave nothing up;
+    // the JS options were checked, the Rust config was not.
+    let w = world(3);
+    let client = Rc::new(client_of(&w));
+    type Spoil = fn(&mut PollerConfig);
+    let cases: [(&str, Spoil); 8] = [
+        ("windowMarginMs must be at least 2000 (got 0)", |c| c.window_margin_ms = 0),
+        ("windowMarginMs must be at least 2000 (got -5)", |c| c.window_margin_ms = -5),
+        ("maxWindowRows must be at least 1 (got 0)", |c| c.max_window_rows = 0),
+        ("maxAttempts must be at least 1 (got 0)", |c| c.max_attempts = 0),
+        ("maxConsecutiveFailures must be at least 1 (got 0)", |c| c.max_consecutive_failures = 0),
+        ("maxDeadLetters must be at least 1 (got 0)", |c| c.max_dead_letters = 0),
+        ("retryForMs must be a number of at least 0 (got NaN)", |c| c.retry_for_ms = f64::NAN),
+        ("pollIntervalMs must be a positive number", |c| c.poll_interval_ms = 0.0),
+    ];
+    for (message, spoil) in cases {
+        let mut config = PollerConfig::new("acme", "test");
+        spoil(&mut config);
+        match Poller::new(client.clone(), Map::default(), Crm::default(), config) {
+            Err(e) => {
+                assert_eq!(e.kind, ErrorKind::InvalidInput);
+                assert_eq!(e.message, format!("UserPoller: {message}"));
+            }
+            Ok(_) => panic!("accepted: {message}"),
+        }
+    }
+    let mut edge = PollerConfig::new("acme", "test");
+    (edge.window_margin_ms, edge.retry_for_ms) = (PollerConfig::MIN_WINDOW_MARGIN_MS, 0.0);
+    let poller = Poller::new(client, Map::default(), Crm::default(), edge).unwrap();
+    assert!(block_on(poller.poll(None, &())).unwrap().complete, "the smallest margin polls to the end");
+}
+
+#[test]
 fn debug_of_the_clients_holders_never_shows_the_token() {
     let w = world(1);
     let client = Rc::new(client_of(&w));

@@ -116,7 +116,8 @@ impl WasmPoller {
         if let Some(ms) = whole_value(o.retry_for_ms.as_ref(), "UserPoller: retryForMs", 0.0)? {
             config.retry_for_ms = ms as f64;
         }
-        if let Some(n) = whole_value(o.window_margin_ms.as_ref(), "UserPoller: windowMarginMs", 2000.0)? {
+        if let Some(n) = whole_value(o.window_margin_ms.as_ref(), "UserPoller: windowMarginMs", PollerConfig::MIN_WINDOW_MARGIN_MS as f64)?
+        {
             config.window_margin_ms = n as i64;
         }
         if let Some(n) = whole_value(o.max_window_rows.as_ref(), "UserPoller: maxWindowRows", 1.0)? {

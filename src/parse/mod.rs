@@ -23,7 +23,17 @@ use serde_json::Value;
 pub fn json(text: &str) -> Result<Value> {
     let text = text.trim_start_matches('\u{feff}');
     serde_json::from_str(text).map_err(|e| {
-        let what = if text.trim().is_empty() { "empty body".to_string() } else { format!("not JSON ({e})") };
+        let said = e.to_string();
+        // Two of serde_json's refusals are of JSON it will not read, not of text that is not JSON.
+        let what = if text.trim().is_empty() {
+            "empty body".to_string()
+        } else if said.starts_with("recursion limit exceeded") {
+            format!("JSON nested deeper than the parser reads (128 levels; {said})")
+        } else if said.starts_with("number out of range") {
+            format!("a JSON number beyond what a 64-bit float holds ({said})")
+        } else {
+            format!("not JSON ({said})")
+        };
         VomoError::parse("$", what)
     })
 }
@@ -85,4 +95,22 @@ pub fn user_object_value(v: &Value) -> Result<(User, Vec<String>)> {
     let mut w = Warnings::default();
     let user = user::user(v, &JsonPath::Root, &mut w)?;
     Ok((user, w.0))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn json_the_parser_will_not_read_is_not_called_not_json() {
+        let deep = format!("{{\"data\":{{\"id\":1,\"x\":{}1{}}}}}", "[".repeat(200), "]".repeat(200));
+        let e = super::user_detail(&deep).unwrap_err();
+        assert!(
+            e.message.starts_with("$: JSON nested deeper than the parser reads (128 levels; recursion limit exceeded at line 1"),
+            "{}",
+            e.message
+        );
+        let huge = r#"{"data":{"id":1,"email":"a@b.org","hours":1e400}}"#;
+        let e = super::user_detail(huge).unwrap_err();
+        assert!(e.message.starts_with("$: a JSON number beyond what a 64-bit float holds (number out of range at line 1"), "{}", e.message);
+        assert!(super::user_detail("{nope").unwrap_err().message.starts_with("$: not JSON ("));
+    }
 }

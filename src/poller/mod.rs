@@ -110,6 +110,37 @@ pub struct PollerConfig {
 }
 
 impl PollerConfig {
+    /// The smallest `window_margin_ms`: `updated_at` and `Date` are whole seconds, so a window
+    /// must end at least that far behind the server's clock to be complete (docs/poller.md).
+    pub const MIN_WINDOW_MARGIN_MS: i64 = 2_000;
+
+    /// Refuses the numbers a poll cannot work with (`invalid_input`, naming the option as the
+    /// JS `UserPoller` does); [`Poller::new`] calls it. Unchecked, a margin of 0 or a
+    /// `max_window_rows` of 0 made a poll request the same page (or ever narrower windows) for
+    /// ever, at the client's rate, and a `retry_for_ms` of NaN never gave anything up.
+    pub fn check(&self) -> Result<()> {
+        let refuse = |what: String| Err(VomoError::invalid_input(format!("UserPoller: {what}")));
+        if !(self.poll_interval_ms.is_finite() && self.poll_interval_ms > 0.0) {
+            return refuse("pollIntervalMs must be a positive number".into());
+        }
+        if self.window_margin_ms < Self::MIN_WINDOW_MARGIN_MS {
+            return refuse(format!("windowMarginMs must be at least {} (got {})", Self::MIN_WINDOW_MARGIN_MS, self.window_margin_ms));
+        }
+        if !(self.retry_for_ms.is_finite() && self.retry_for_ms >= 0.0) {
+            return refuse(format!("retryForMs must be a number of at least 0 (got {})", crate::error::js_number(self.retry_for_ms)));
+        }
+        let counts = [
+            ("maxAttempts", u64::from(self.max_attempts)),
+            ("maxWindowRows", self.max_window_rows),
+            ("maxConsecutiveFailures", u64::from(self.max_consecutive_failures)),
+            ("maxDeadLetters", self.max_dead_letters as u64),
+        ];
+        match counts.into_iter().find(|&(_, n)| n == 0) {
+            Some((name, _)) => refuse(format!("{name} must be at least 1 (got 0)")),
+            None => Ok(()),
+        }
+    }
+
     /// The defaults, for this customer, with `owner` naming this poller in the lease.
     pub fn new(customer_id: &str, owner: &str) -> Self {
         PollerConfig {
@@ -304,16 +335,14 @@ impl<R: Runtime> PollRun<'_, R> {
 }
 
 impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
-    /// Checks the config (a customer id, a positive poll interval, a previous base URL that
-    /// reads as one) and builds the poller; nothing is read or sent until the first poll.
+    /// Checks the config (a customer id, a previous base URL that reads as one, and the numbers
+    /// [`PollerConfig::check`] refuses) and builds the poller; nothing is read or sent until the first poll.
     pub fn new(client: Rc<Client<R>>, store: S, handlers: H, mut config: PollerConfig) -> Result<Self> {
         if let Some(previous) = &config.previous_base_url {
             config.previous_base_url = Some(bound_api::checked_previous(previous, "UserPoller")?);
         }
         check_customer_id(&config.customer_id, "UserPoller")?;
-        if !(config.poll_interval_ms.is_finite() && config.poll_interval_ms > 0.0) {
-            return Err(VomoError::invalid_input("UserPoller: pollIntervalMs must be a positive number"));
-        }
+        config.check()?;
         let keys = Keys::new(&config.customer_id);
         Ok(Poller {
             client,
