@@ -266,7 +266,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     if (token && !configError) {
       try {
         // Reads the stored checkpoint only: no request is sent.
-        const client = clientFor(token, { baseUrl: s.baseUrl }, this.tokenSource(customerId));
+        const client = clientFor(token.value, { baseUrl: s.baseUrl }, token.source);
         const poller = new UserPoller({ client, store: new DurableObjectStore(storage), customerId, pollIntervalMs: s.pollIntervalMs });
         health = await poller.loadHealth();
       } catch (e) {
@@ -289,18 +289,14 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     await this.slice(customerId, "alarm");
   }
 
-  /** Where `token()` finds the customer's token, for a message about it (never the token). */
-  private tokenSource(customerId: string): string {
-    return tokenFor(this.env, customerId) ? `the secret ${tokenName(customerId)}` : `the token registered for ${JSON.stringify(customerId)}`;
-  }
-
-  /** The customer's VOMO token: its secret VOMO_TOKEN_<ID>, else the registered one, else null. */
-  private async token(customerId: string): Promise<string | null> {
+  /** The customer's VOMO token: its secret VOMO_TOKEN_<ID>, else the registered one, else
+   *  null; with where it came from, for a message about it (never the token). */
+  private async token(customerId: string): Promise<{ value: string; source: string } | null> {
     const secret = tokenFor(this.env, customerId);
-    if (secret) return secret;
+    if (secret) return { value: secret, source: `the secret ${tokenName(customerId)}` };
     const sealed = await this.ctx.storage.get<Sealed>(KEY.token);
     if (!sealed || !this.env.TOKEN_KEY) return null;
-    return unseal(this.env.TOKEN_KEY, customerId, sealed);
+    return { value: await unseal(this.env.TOKEN_KEY, customerId, sealed), source: `the token registered for ${JSON.stringify(customerId)}` };
   }
 
   private async remember(customerId: string) {
@@ -423,12 +419,12 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     return outcome;
   }
 
-  private poller(customerId: string, token: string, s: Settings, sink: Sink, tally: Tally, previousBaseUrl?: string) {
-    const client = clientFor(token, {
+  private poller(customerId: string, token: { value: string; source: string }, s: Settings, sink: Sink, tally: Tally, previousBaseUrl?: string) {
+    const client = clientFor(token.value, {
       baseUrl: s.baseUrl, requestsPerSecond: s.requestsPerSecond, fetch: tally.subrequests.fetch,
       // A Retry-After longer than this ends the slice as rate_limited; the alarm retries later.
       maxRetryAfterMs: 30_000, timeoutMs: 15_000,
-    }, this.tokenSource(customerId));
+    }, token.source);
     return new UserPoller({
       client, customerId, store: new CountingStore(this.ctx.storage, tally),
       participations: s.participations, pollIntervalMs: s.pollIntervalMs, maxAttempts: s.maxAttempts, retryForMs: s.retryForMs,

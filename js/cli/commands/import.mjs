@@ -170,18 +170,18 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
       // Retryable kinds reach here only from a stop: rate_limited, or an outage (see docs/import.md).
       // A script reading --json gets a last line for every run that does not finish (one refused
       // before it began, `busy` say, too: done 0): why, and how far this run got.
+      // How far this run got: the --json line's counts, and the stderr line's below.
+      const far = { done: last?.done ?? 0, rows: records.length + errors.length, created: last?.created ?? 0,
+        updated: last?.updated ?? 0, failed: last?.failed ?? 0, emailChanged: last?.emailChanged ?? 0 };
       if (out.json && e?.kind) {
         out.value({ stopped: { kind: e.kind, status: e.status ?? null, message: e.message, retryAfterMs: e.retryAfterMs ?? null },
-          done: last?.done ?? 0, rows: records.length + errors.length, created: last?.created ?? 0, updated: last?.updated ?? 0,
-          failed: last?.failed ?? 0, emailChanged: last?.emailChanged ?? 0, key });
+          ...far, key });
       }
       if (["aborted", "auth", "forbidden", "not_found"].includes(e?.kind) || e?.retryable === true
         || /^importRoster: stopped after \d+ records in a row/.test(e?.message ?? "")) {
-        // How far this run got (the --json line says it too).
-        const rows = records.length + errors.length;
-        const far = last ? ` after ${last.done} of ${rows} rows (${last.created} created, ${last.updated} updated, ${last.failed} failed)`
+        const got = last ? ` after ${far.done} of ${far.rows} rows (${far.created} created, ${far.updated} updated, ${far.failed} failed)`
           : " before any row was done";
-        out.err(`vomo-users: ${e.kind === "aborted" ? "interrupted" : "stopped"}${far}: progress saved under key ${key} in ${stateDir};`
+        out.err(`vomo-users: ${e.kind === "aborted" ? "interrupted" : "stopped"}${got}: progress saved under key ${key} in ${stateDir};`
           + " run the same command again to resume");
         // Written only by a run that finishes: one left from an earlier run is not this run's list.
         if (existsSync(failedPathOf(file))) {
