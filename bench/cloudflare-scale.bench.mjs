@@ -159,7 +159,9 @@ export async function runScale({ customers = 200, users = 150, maxRequests = 4, 
     const quietCpu = summary(quiet.map((s) => s.cpuMs));
     const phase2 = {
       healthRouteCpuMs: routeCpu,
-      quiet: { cpuMs: quietCpu, subrequests: summary(quiet.map((s) => s.out.subrequests)), storageWrites: writes(quiet), ok: quiet.every((s) => s.out.ok && s.out.result.processed === 0) },
+      quiet: { cpuMs: quietCpu, subrequests: summary(quiet.map((s) => s.out.subrequests)), storageWrites: writes(quiet), ok: quiet.every((s) => s.out.ok && s.out.result.processed === 0),
+        // The outcomes that were not quiet, whole: what a failed smoke test shows.
+        notQuiet: quiet.filter((s) => !(s.out.ok && s.out.result.processed === 0)).map((s) => s.out) },
       steady: { cpuMs: steadyCpu, subrequests: summary(steady.map((s) => s.out.subrequests)), storageWrites: writes(steady), ok: steady.every((s) => s.out.ok), processed: steady[0]?.out.result?.processed },
       backfillSlice: { cpuMs: sliceCpu, requests: slicePages, events: sliceEvents, subrequests: summary(backfill.map((s) => s.out.subrequests)), storageWrites: writes(backfill), ok: backfill.every((s) => s.out.ok) },
     };

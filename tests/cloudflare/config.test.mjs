@@ -282,10 +282,10 @@ test("CUSTOMERS as JSON text (as .dev.vars and dashboard variables hold it) is r
   assert.deepEqual(list.body, { customers: ["acme", "globex"], refused: [] });
 });
 
-test("a token the package would refuse to send is refused by PUT (400, naming the problem, not the token); a secret holding one is a config error in health and slices naming the secret, not a 500", async (t) => {
+test("a token the package would refuse to send is refused by PUT (400, naming the problem, not the token); a secret holding one refuses its customer alone (409 naming the secret, not kicked by the cron), not a 500", async (t) => {
   const { sim, sink, persist } = await world(t);
-  const w = await startWorker(t, { sink, persist, vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url },
-    secrets: { ADMIN_TOKEN, TOKEN_KEY: randomBytes(32).toString("base64"), VOMO_TOKEN_ACME: "abc\ndef-ghi" } });
+  const w = await startWorker(t, { sink, persist, vars: { ...FAST, CUSTOMERS: "acme,globex", VOMO_BASE_URL: sim.url },
+    secrets: { ADMIN_TOKEN, TOKEN_KEY: randomBytes(32).toString("base64"), VOMO_TOKEN_ACME: "abc\ndef-ghi", VOMO_TOKEN_GLOBEX: sim.token } });
   for (const token of ["abc\ndef", "abc def", "tok\r\nen"]) {
     const r = await w.put("newco", token);
     assert.equal(r.status, 400, r.text);
@@ -293,14 +293,26 @@ test("a token the package would refuse to send is refused by PUT (400, naming th
     assert.ok(!r.text.includes(token), "the token is not quoted");
   }
   assert.equal((await w.call("GET", "/customers/newco/health")).status, 404, "nothing registered");
-  const h = await w.call("GET", "/customers/acme/health");
-  assert.equal(h.status, 200, h.text);
-  // Named by the secret it came from (an outside pass: the message named no setting).
-  assert.match(h.body.configError, /^the secret VOMO_TOKEN_ACME cannot be sent: .*space or line break/);
-  const slice = await w.pollNow("acme");
-  assert.equal(slice.error.kind, "config");
-  assert.match(slice.error.message, /^the secret VOMO_TOKEN_ACME cannot be sent: /);
-  assert.equal(slice.nextAlarm, null);
+  // Named by the secret it came from (an outside pass: the message named no setting), and
+  // refused as a customer: before, the cron kicked it every run into a slice that failed.
+  const reason = /^the secret VOMO_TOKEN_ACME cannot be sent: .*space or line break.*npx wrangler secret put VOMO_TOKEN_ACME/;
+  const list = await w.call("GET", "/customers");
+  assert.deepEqual(list.body.customers, ["globex"]);
+  assert.deepEqual(list.body.refused.map((r) => r.customerId), ["acme"]);
+  assert.match(list.body.refused[0].reason, reason);
+  for (const [method, action] of [["GET", "health"], ["POST", "poll"]]) {
+    const r = await w.call(method, `/customers/acme/${action}`);
+    assert.equal(r.status, 409, r.text);
+    assert.match(r.body.error, reason);
+    assert.ok(!r.text.includes("def-ghi"), "the token is not quoted");
+  }
+  await w.cron();
+  const cron = await w.cronLine(0);
+  assert.deepEqual(cron.kicked, ["globex"], "only the customer whose token can be sent");
+  assert.match(cron.refused.find((r) => r.customerId === "acme").reason, reason);
+  const other = await w.settled("globex", 1);
+  assert.equal(other.lastPoll.ok, true, JSON.stringify(other.lastPoll.error));
+  assert.ok(!w.output.text.includes("def-ghi"), "the token is in no log line");
   const big = await w.call("PUT", "/customers/newco");
   assert.ok([400, 413].includes(big.status));
   const res = await w.mf.dispatchFetch("http://poller.local/customers/newco", { method: "PUT", body: JSON.stringify({ token: "x".repeat(20_000) }),

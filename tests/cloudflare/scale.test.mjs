@@ -20,7 +20,7 @@ test("scale bench, smoke size: 12 customers x 90 users catch up; subrequests and
   assert.ok(phase1.subrequests.max <= 3 + 3 * 15, "subrequests: the requests plus at most 15 sends per page");
   assert.ok(phase1.catchUpSeconds > 0 && phase1.workerdCpuSeconds > 0 && phase1.cpuMsPerInvocationMean > 0);
   assert.ok(phase2.steady.ok && phase2.backfillSlice.ok);
-  assert.ok(phase2.quiet.ok, "the polls after them find nothing");
+  assert.ok(phase2.quiet.ok, `the polls after them find nothing: ${JSON.stringify(phase2.quiet.notQuiet)}`);
   assert.ok(phase2.quiet.storageWrites.median < phase2.steady.storageWrites.median, "a quiet poll writes less than one with changes");
   assert.equal(phase2.steady.processed, 5, "the steady-state polls see the 5 changed users");
   assert.equal(phase2.backfillSlice.requests.median, 3);

@@ -103,7 +103,8 @@ export interface Roster {
  * Every customer (the CUSTOMERS var's, then the registered ones), checked one by one: an id
  * that breaks the rule is refused, and so are ids that map to the same token secret
  * ("st-mary" and "St.Mary": VOMO_TOKEN_ST_MARY), all of them, since any could be polled with
- * another's token. A refused customer is not polled; the others are.
+ * another's token, and a customer whose token secret holds a token the package refuses to
+ * send (secretProblem). A refused customer is not polled; the others are.
  */
 export function roster(env: AppEnv, registered: string[]): Roster {
   const ids = [...new Set([...listedCustomers(env), ...registered])];
@@ -116,7 +117,8 @@ export function roster(env: AppEnv, registered: string[]): Roster {
   for (const id of ids) {
     const twins = (bySecret.get(tokenName(id)) ?? []).map((t) => JSON.stringify(t));
     const reason = invalidCustomerId(id) ?? (twins.length < 2 ? null
-      : `customers ${twins.slice(0, -1).join(", ")} and ${twins.at(-1)} share the token secret ${tokenName(id)}, so one could be polled with another's token: none of them is polled until only one is left`);
+      : `customers ${twins.slice(0, -1).join(", ")} and ${twins.at(-1)} share the token secret ${tokenName(id)}, so one could be polled with another's token: none of them is polled until only one is left`)
+      ?? secretProblem(env, id);
     if (reason) out.refused.push({ customerId: id, reason });
     else out.customers.push(id);
   }
@@ -130,6 +132,28 @@ export const tokenName = (customerId: string) =>
 export function tokenFor(env: AppEnv, customerId: string): string | null {
   const token = env[tokenName(customerId)];
   return typeof token === "string" && token.trim() ? token.trim() : null;
+}
+
+/** How a message names a customer's token secret (never the token). */
+export const secretSource = (customerId: string) => `the secret ${tokenName(customerId)}`;
+
+/**
+ * Why the customer's token secret cannot be used, or null: it holds a token the package
+ * refuses to send (a space or line break inside). Every slice would fail on it until the
+ * secret changes, which takes a deployment, so the roster refuses the customer instead: the
+ * cron does not kick it, its routes answer 409 with this, and GET /customers lists it. A
+ * registered token needs no check here: registration refuses such a token before storing it.
+ */
+export function secretProblem(env: AppEnv, customerId: string): string | null {
+  const token = tokenFor(env, customerId);
+  if (token === null) return null;
+  try {
+    clientFor(token, {}, secretSource(customerId));
+    return null;
+  } catch (e) {
+    if (e instanceof ConfigError) return `${e.message}; put a token without one (npx wrangler secret put ${tokenName(customerId)})`;
+    throw e;
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import { UserPoller, VomoError, policy } from "vomo-users";
 import type { PollResult, PollerHealth } from "vomo-users";
 import { DurableObjectStore } from "vomo-users/stores";
-import { ConfigError, clientFor, settings, tokenFor, tokenName, type AppEnv, type Settings } from "./config";
+import { ConfigError, clientFor, secretSource, settings, tokenFor, tokenName, type AppEnv, type Settings } from "./config";
 import { seal, unseal, type Sealed } from "./vault";
 import { Subrequests, sinkFor, type Sink } from "./delivery";
 import { deadLetter, participationEvent, userEvent } from "./events";
@@ -293,7 +293,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
    *  null; with where it came from, for a message about it (never the token). */
   private async token(customerId: string): Promise<{ value: string; source: string } | null> {
     const secret = tokenFor(this.env, customerId);
-    if (secret) return { value: secret, source: `the secret ${tokenName(customerId)}` };
+    if (secret) return { value: secret, source: secretSource(customerId) };
     const sealed = await this.ctx.storage.get<Sealed>(KEY.token);
     if (!sealed || !this.env.TOKEN_KEY) return null;
     return { value: await unseal(this.env.TOKEN_KEY, customerId, sealed), source: `the token registered for ${JSON.stringify(customerId)}` };
