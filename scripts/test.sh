@@ -111,16 +111,17 @@ run_layer build none npm run build
 # 3 death points of a backfill. The simulation layer below runs it at CI strength in release
 # (at its defaults, 1,000 seeds and 25 death points, it took 130 of this layer's 193 s in
 # debug; 26 s so; measured 2026-12-05).
-run_layer native cargo env POLLER_SIM_SEEDS=200 POLLER_SIM_WINDOW_SETS=3 cargo test
+run_layer native cargo env POLLER_SIM_SEEDS=200 POLLER_SIM_REFUSING_SEEDS=50 POLLER_SIM_WINDOW_SETS=3 cargo test
 # The crate without `full` (what vomo-users/parse is built from): its own tests, natively.
 run_layer native-parse-only cargo cargo test --no-default-features
 # Formatting: rustfmt.toml's settings, checked (`cargo fmt` applies them).
 run_layer fmt one cargo fmt --check
 # Clippy's warnings fail the run (the library's std APIs are held to rust-version by its msrv lint).
 run_layer clippy one cargo clippy --all-targets --quiet -- -D warnings
-# The poller simulation at CI strength: 9,000 adversarial + 1,000 large-values seeds (10,000
-# worlds) and every death point of 2 backfills, in a release build (a minute or two).
-run_layer simulation cargo env POLLER_SIM_SEEDS=9000 POLLER_SIM_LARGE_SEEDS=1000 \
+# The poller simulation at CI strength: 9,000 adversarial + 1,000 large-values + 2,000
+# refusing-downstream seeds (12,000 worlds) and every death point of 2 backfills, in a
+# release build (a minute or two; the refusing seeds 17 s, measured 2026-12-06).
+run_layer simulation cargo env POLLER_SIM_SEEDS=9000 POLLER_SIM_LARGE_SEEDS=1000 POLLER_SIM_REFUSING_SEEDS=2000 \
   POLLER_SIM_WINDOW_SEEDS=2 POLLER_SIM_WINDOW_SETS=200 cargo test --release --test poller_simulation
 # Smoke runs of the benches (BENCHMARKS.md): they run and print; timing is not checked.
 run_layer bench-smoke one bash -c 'cargo run --release --example store_bytes 600 && cargo run --release --example roster_csv_rate 2000 4000'

@@ -36,8 +36,8 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use support::{
-    anonymized_matches, block_on, floor_s, run, run_until, HandlerPhase, Rng, Run, Shared, SimHandlers, SimRuntime, SimStore, World,
-    WorldConfig,
+    anonymized_matches, block_on, floor_s, run, run_until, HandlerPhase, Refusal, Rng, Run, Shared, SimHandlers, SimRuntime, SimStore,
+    World, WorldConfig,
 };
 use vomo_users::client::{Client, ClientConfig, Rate};
 use vomo_users::poller::{Keys, ParticipationMode, Poller, PollerConfig, PollerState};
@@ -60,6 +60,10 @@ enum Variant {
     /// written as several chunks), and processes that die right after the store's k-th
     /// `set` of a poll: between the chunks of one value as often as anywhere else.
     LargeValues,
+    /// Adversarial, but the downstream refuses some users for minutes and some for good while
+    /// it takes every other one; `retry_for_ms` beyond the shorter refusals, few attempts, and
+    /// half the deaths right after a store `set`.
+    Refusing,
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +85,8 @@ struct Scenario {
     die_at_set: bool,
     /// `windowMarginMs`: the default, or the smallest allowed (2 s, the `Date` safety itself).
     window_margin_ms: i64,
+    /// `retryForMs` (0 but in the `Refusing` variant).
+    retry_for_ms: f64,
 }
 
 fn scenario(seed: u64, variant: Variant) -> Scenario {
@@ -113,6 +119,7 @@ fn scenario(seed: u64, variant: Variant) -> Scenario {
         journal_window_yield: true,
         long_participations: false,
         store_batches: r.chance(0.3),
+        refusal: None,
     };
     // One seed in five: a downstream outage of 10 minutes to 2 hours during the active
     // polls, few attempts per change, and no other handler failures, so that any change
@@ -139,8 +146,25 @@ fn scenario(seed: u64, variant: Variant) -> Scenario {
             world.p_mutate_per_request = 0.3 + r.f64() * 0.5;
         }
         Variant::LargeValues => world.long_participations = true,
+        Variant::Refusing => {}
     }
     let large = variant == Variant::LargeValues;
+    // The refusing world (its own random stream, so that the others stay what they were):
+    // refused only by the downstream's refusals, so a change given up was given up for them.
+    let mut retry_for_ms = 0.0;
+    let mut die_at_set = large;
+    if variant == Variant::Refusing {
+        let mut q = Rng::new(seed.wrapping_mul(0x2F1E_5A11) ^ 0x5e1f);
+        let for_ms = q.range(60_000, 1_800_000);
+        world.refusal = Some(Refusal { every: q.range(3, 8), for_ms, for_good_every: q.range(9, 20) });
+        world.p_handler_fail = 0.0;
+        world.outage = None;
+        max_attempts = q.range(2, 4) as u32;
+        // Below, at or beyond the shorter refusals: a change the downstream takes after a
+        // refusal longer than `retry_for_ms` may be given up, never before it has passed.
+        retry_for_ms = (for_ms as f64 * (0.5 + q.f64() * 1.5)).round();
+        die_at_set = q.chance(0.5);
+    }
     Scenario {
         world,
         users: if large { r.range(12, 30) } else { r.range(20, 80) },
@@ -150,7 +174,7 @@ fn scenario(seed: u64, variant: Variant) -> Scenario {
             x if x < 0.35 => ParticipationMode::FullScan,
             _ => ParticipationMode::Off,
         },
-        die_at_set: large,
+        die_at_set,
         max_window_rows: if r.chance(0.5) { 750 } else { r.range(per_page as i64, 4 * per_page as i64) as u64 },
         max_attempts,
         max_consecutive_failures,
@@ -161,6 +185,7 @@ fn scenario(seed: u64, variant: Variant) -> Scenario {
         gap_mutations: (0, r.range(1, 6)),
         // Drawn last, so that the other draws of a seed stay as they were before it existed.
         window_margin_ms: if r.chance(0.25) { 2_000 } else { 5_000 },
+        retry_for_ms,
     }
 }
 
@@ -189,6 +214,13 @@ struct Figures {
     largest_value: u64,
     chunk_sets: u64,
     chunk_deaths: u64,
+    /// Changes given up (final dead letters heard, repeats apart).
+    given_up: u64,
+    /// Final dead letters heard again (the documented window: a death before it was recorded).
+    given_up_again: u64,
+    /// Refused versions taken in the end after `max_attempts` or more refusals: given up by
+    /// attempts alone, they would have been lost to the downstream.
+    kept_by_time: u64,
 }
 
 impl Figures {
@@ -216,6 +248,9 @@ impl Figures {
         self.largest_value = self.largest_value.max(o.largest_value);
         self.chunk_sets += o.chunk_sets;
         self.chunk_deaths += o.chunk_deaths;
+        self.given_up += o.given_up;
+        self.given_up_again += o.given_up_again;
+        self.kept_by_time += o.kept_by_time;
     }
 }
 
@@ -298,6 +333,7 @@ impl Sim {
         config.participations = self.sc.mode;
         config.max_window_rows = self.sc.max_window_rows;
         config.window_margin_ms = self.sc.window_margin_ms;
+        config.retry_for_ms = self.sc.retry_for_ms;
         let poller = Poller::new(Rc::new(client), self.store.clone(), SimHandlers(self.w.clone()), config).expect("poller");
         self.poller = Some(poller);
         let p = self.process;
@@ -445,7 +481,8 @@ impl Sim {
                     "updated"
                 }
             } else {
-                if self.excused.keys().any(|(id, _)| *id == c.id) {
+                // A version given up (the refusing world) counts as seen: the next is updated.
+                if self.excused.keys().any(|(id, _)| *id == c.id) || w.given_up.iter().any(|g| g.0 == c.id) {
                     continue;
                 }
                 if w.completed[..i].iter().any(|p| p.id == c.id) {
@@ -484,22 +521,25 @@ impl Sim {
             w.advance(10_000);
             w.apply_pending();
         }
-        let last_stamp = self.w.borrow().last_stamp;
         let mut settled = false;
         let mut p_death = self.sc.p_death;
         for _ in 0..150 {
             self.gap(30, 150);
             let complete = self.poll_once(p_death);
             p_death *= 0.7;
-            if complete == Some(true) {
-                let state = self.load_state();
-                if state.core.dead_letters.is_empty() && state.core.checkpoint_ms > last_stamp {
-                    settled = true;
-                    break;
-                }
+            let state = self.load_state();
+            if complete == Some(true) && state.core.dead_letters.is_empty() && state.core.checkpoint_ms > self.w.borrow().last_stamp {
+                settled = true;
+                break;
+            }
+            // The refusing world: a failure is judged only by a success after it, so the
+            // downstream's other traffic goes on (one taken user changes before the next poll).
+            if !state.core.dead_letters.is_empty() {
+                self.w.borrow_mut().touch_taken_user();
             }
         }
         if !settled {
+            let last_stamp = self.w.borrow().last_stamp;
             let s = self.load_state();
             self.failures.push(format!(
                 "never settled: checkpoint {} (last write {}), {} dead letters, walk {:?}",
@@ -526,7 +566,7 @@ impl Sim {
             Ok(rec) => {
                 let w = self.w.borrow();
                 // Ids whose delivery the poller recorded: a completion cut off in the journal
-                // window (excused) is one the poller never heard of.
+                // window (excused) is one the poller never heard of; a change given up is one.
                 let mut per_version: HashMap<(i64, i64), i64> = HashMap::new();
                 for c in &w.completed {
                     *per_version.entry((c.id, c.updated_ms)).or_default() += 1;
@@ -534,7 +574,9 @@ impl Sim {
                 for (v, n) in &self.excused {
                     *per_version.entry(*v).or_default() -= *n as i64;
                 }
-                let delivered: BTreeSet<i64> = per_version.iter().filter(|(_, n)| **n > 0).map(|((id, _), _)| *id).collect();
+                let mut delivered: BTreeSet<i64> = per_version.iter().filter(|(_, n)| **n > 0).map(|((id, _), _)| *id).collect();
+                // A change given up (the refusing world) is known to the poller as one delivered.
+                delivered.extend(w.given_up.iter().map(|&(id, _, _)| id));
                 let expected: BTreeSet<i64> = w.deleted.intersection(&delivered).copied().collect();
                 let got: BTreeSet<i64> = rec.missing.iter().copied().collect();
                 if !rec.complete || got != expected {
@@ -577,7 +619,11 @@ impl Sim {
                 excused_repeats += n - 1;
             }
         }
+        let given_up: HashMap<(i64, i64), i64> = w.given_up.iter().rev().map(|&(id, t, at)| ((id, t), at)).collect();
         for u in w.users.values() {
+            if given_up.contains_key(&(u.id, u.updated_ms)) {
+                continue; // checked by refusals_check
+            }
             match count.get(&(u.id, u.updated_ms)) {
                 None => failures.push(format!("LOST: #{} final version @{} ({}) never completed", u.id, Timestamp(u.updated_ms), u.email)),
                 Some(_) => {
@@ -588,7 +634,7 @@ impl Sim {
                 }
             }
         }
-        if w.c.final_dead_letters > 0 {
+        if self.sc.world.refusal.is_none() && w.c.final_dead_letters > 0 {
             failures.push(format!("{} changes given up (final dead letters)", w.c.final_dead_letters));
         }
         self.f.excused_repeats = excused_repeats as u64;
@@ -605,6 +651,48 @@ impl Sim {
         self.f.largest_value = w.c.largest_value;
         self.f.chunk_sets = w.c.chunk_sets;
         self.f.virtual_hours = (w.now - START_MS) as f64 / 3_600_000.0;
+        drop(w);
+        self.failures.extend(failures);
+        self.refusals_check();
+    }
+
+    /// The `Refusing` world's oracle: a change is given up only once `retry_for_ms` has passed
+    /// since it was first refused (`max_attempts` long reached: refused every few minutes),
+    /// and then never taken; one refused for good and still current at the end was given up;
+    /// no change given up that was not refused.
+    fn refusals_check(&mut self) {
+        let Some(refusal) = self.sc.world.refusal.clone() else { return };
+        let w = self.w.borrow();
+        let mut failures = Vec::new();
+        let mut heard: HashMap<(i64, i64), u32> = HashMap::new();
+        for &(id, t, at) in &w.given_up {
+            *heard.entry((id, t)).or_default() += 1;
+            match w.refused.get(&(id, t)) {
+                None => failures.push(format!("GIVEN UP unrefused: #{id}@{}", Timestamp(t))),
+                Some(&(first, _)) if ((at - first) as f64) < self.sc.retry_for_ms => failures.push(format!(
+                    "GIVEN UP EARLY: #{id}@{} {:.0} s after its first refusal, retry_for_ms {:.0} s",
+                    Timestamp(t),
+                    (at - first) as f64 / 1000.0,
+                    self.sc.retry_for_ms / 1000.0
+                )),
+                _ => {}
+            }
+            if w.completed.iter().any(|c| (c.id, c.updated_ms) == (id, t)) {
+                failures.push(format!("#{id}@{} both given up and taken", Timestamp(t)));
+            }
+        }
+        for u in w.users.values() {
+            if u.id % refusal.for_good_every == 0 && !heard.contains_key(&(u.id, u.updated_ms)) {
+                failures.push(format!("#{}@{} refused for good, never given up", u.id, Timestamp(u.updated_ms)));
+            }
+        }
+        self.f.given_up = heard.len() as u64;
+        self.f.given_up_again = heard.values().map(|&n| n as u64 - 1).sum();
+        self.f.kept_by_time = w
+            .refused
+            .iter()
+            .filter(|(v, &(_, n))| n >= self.sc.max_attempts && w.completed.iter().any(|c| (c.id, c.updated_ms) == **v))
+            .count() as u64;
         drop(w);
         self.failures.extend(failures);
     }
@@ -680,6 +768,7 @@ fn poller_loses_nothing_and_repeats_nothing() {
             Ok("no-date") => Variant::NoDateLocalAhead,
             Ok("slow-commit") => Variant::SlowCommit,
             Ok("large") => Variant::LargeValues,
+            Ok("refusing") => Variant::Refusing,
             _ => Variant::Adversarial,
         };
         let r = run_seed(seed, variant, true);
@@ -722,6 +811,25 @@ fn large_values_and_deaths_between_chunk_writes() {
     print_figures("large values", &f, started.elapsed().as_secs_f64());
     fail_on(n, &failed, "POLLER_SIM_VARIANT=large ");
     assert!(f.chunk_sets > 0 && f.chunk_deaths > 0, "no value spanned chunks, or no death fell between them");
+}
+
+/// A downstream that refuses some users for minutes and some for good, under `retry_for_ms`
+/// and few attempts, through process deaths at any await point or right after any store
+/// `set`: nothing given up before `retry_for_ms` has passed since its first refusal, what is
+/// given up never taken, what is refused for good given up, and everything else the same
+/// oracle. `POLLER_SIM_REFUSING_SEEDS=N` (default 200; CI runs 2,000 in a release build).
+#[test]
+fn refused_changes_are_given_up_only_after_retry_for_ms_through_deaths() {
+    let n = env_u64("POLLER_SIM_REFUSING_SEEDS").unwrap_or(200);
+    let started = Instant::now();
+    let (f, failed) = run_seeds(0, n, Variant::Refusing);
+    print_figures("refusing downstream", &f, started.elapsed().as_secs_f64());
+    println!(
+        "refusing downstream: {} changes given up ({} heard again after a death), {} refused versions taken after max_attempts refusals or more",
+        f.given_up, f.given_up_again, f.kept_by_time
+    );
+    fail_on(n, &failed, "POLLER_SIM_VARIANT=refusing ");
+    assert!(f.given_up > 0 && f.kept_by_time > 0 && f.deaths > 0, "the seeds gave nothing up, kept nothing by time, or never died");
 }
 
 /// Every death point of a first backfill that writes multi-chunk values: for each k, the

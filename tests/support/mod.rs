@@ -268,6 +268,19 @@ pub struct WorldConfig {
     pub long_participations: bool,
     /// The store has an atomic multi-key write (Durable Object `put(object)`).
     pub store_batches: bool,
+    /// A downstream that refuses some users while it takes the others.
+    pub refusal: Option<Refusal>,
+}
+
+/// Users the downstream refuses (a 422 for their data, say) while it takes every other one.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    /// A user whose id is a multiple of this is refused for `for_ms` after the first refusal
+    /// of each of its versions, then taken.
+    pub every: i64,
+    pub for_ms: i64,
+    /// A user whose id is a multiple of this is refused for good (checked first).
+    pub for_good_every: i64,
 }
 
 impl Default for WorldConfig {
@@ -292,6 +305,7 @@ impl Default for WorldConfig {
             journal_window_yield: false,
             long_participations: false,
             store_batches: false,
+            refusal: None,
         }
     }
 }
@@ -370,6 +384,10 @@ pub struct World {
     /// The latest `updated_at` stamp any write carried.
     pub last_stamp: i64,
     pub completed: Vec<Completed>,
+    /// Each refused version: when it was first refused (world clock), and how many times.
+    pub refused: HashMap<(i64, i64), (i64, u32)>,
+    /// Each final dead letter heard: `(id, updatedAt, world clock)`.
+    pub given_up: Vec<(i64, i64, i64)>,
     pub phase: HandlerPhase,
     pub c: Counters,
     pub log: Option<Vec<String>>,
@@ -381,6 +399,20 @@ impl World {
     /// True while the seed's downstream outage lasts.
     pub fn in_outage(&self) -> bool {
         self.cfg.outage.is_some_and(|(a, b)| self.now >= a && self.now < b)
+    }
+
+    /// Whether the downstream refuses this version of a user now (`Refusal`).
+    pub fn refuses(&mut self, id: i64, updated_ms: i64) -> bool {
+        let Some(r) = &self.cfg.refusal else { return false };
+        let (for_good, for_ms) = (id % r.for_good_every == 0, r.for_ms);
+        if !for_good && id % r.every != 0 {
+            return false;
+        }
+        let now = self.now;
+        let seen = self.refused.entry((id, updated_ms)).or_insert((now, 0));
+        let refuses = for_good || now - seen.0 < for_ms;
+        seen.1 += refuses as u32;
+        refuses
     }
 
     pub fn new(cfg: WorldConfig, seed: u64, start_ms: i64) -> World {
@@ -403,6 +435,8 @@ impl World {
             deleted: BTreeSet::new(),
             last_stamp: 0,
             completed: Vec::new(),
+            refused: HashMap::new(),
+            given_up: Vec::new(),
             phase: HandlerPhase::Idle,
             c: Counters::default(),
             log: None,
@@ -540,6 +574,20 @@ impl World {
                 self.write(Op::Update(u));
             }
         }
+    }
+
+    /// The refusing world's other traffic: a user the downstream takes changes now (a failure
+    /// is judged only by a success after it). False when there is no such user.
+    pub fn touch_taken_user(&mut self) -> bool {
+        let Some(r) = self.cfg.refusal.clone() else { return false };
+        let taken = |id: &i64| id % r.every != 0 && id % r.for_good_every != 0;
+        let Some(&id) = self.live_ids(true).iter().find(|id| taken(id)) else { return false };
+        let mut u = self.users[&id].clone();
+        u.email = self.fresh_email(id);
+        u.updated_ms = floor_s(self.now);
+        self.note(|| format!("touch #{id} -> {}", Timestamp(u.updated_ms)));
+        self.write(Op::Update(u));
+        true
     }
 
     /// `POST /users`: VOMO's upsert by email (201 created, 200 updated), committed at once.
@@ -910,7 +958,7 @@ impl Handlers for SimHandlers {
                 let window = {
                     let mut w = self.0.borrow_mut();
                     let p = w.cfg.p_handler_fail;
-                    if w.in_outage() || (w.faults && w.rng.chance(p)) {
+                    if w.in_outage() || w.refuses(id, t) || (w.faults && w.rng.chance(p)) {
                         w.c.handler_failures += 1;
                         w.phase = HandlerPhase::Idle;
                         w.note(|| format!("handler threw for #{id}@{}", Timestamp(t)));
@@ -939,6 +987,9 @@ impl Handlers for SimHandlers {
                 w.c.dead_letter_events += 1;
                 if d.is_final {
                     w.c.final_dead_letters += 1;
+                    let u: vomo_users::model::User = serde_json::from_value(d.user.clone()).expect("a dead letter's user reads as a User");
+                    let now = w.now;
+                    w.given_up.push((u.id, u.updated_at.0, now));
                 }
                 w.note(|| format!("dead letter attempt {} final={} ({})", d.attempt, d.is_final, d.error.message));
                 Ok(())
