@@ -416,7 +416,8 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         };
         let mut result = self.poll_steps(&mut run).await;
         // Failures after the poll's last success: whether the downstream works is not
-        // known, so they count but none is given up (delivery.rs).
+        // known, so their attempts are not counted and none is given up (delivery.rs): a
+        // change refused while nothing else succeeds stays queued (docs/poller.md).
         if let Err(e) = self.settle_failures(&mut run, delivery::Verdict::Unknown).await {
             result = result.and(Err(e));
         }
