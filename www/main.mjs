@@ -32,10 +32,12 @@ function rateOf(text) {
 function setupConnect(config) {
   const form = $("connect-form");
   const out = $("connect-status");
-  form.baseUrl.value = config.baseUrl;
-  form.rps.value = String(config.requestsPerSecond);
+  // A field the operator typed in while the package loaded keeps what was typed.
+  const fill = (input, value) => { if (input.value === input.defaultValue) input.value = value; };
+  fill(form.baseUrl, config.baseUrl);
+  fill(form.rps, String(config.requestsPerSecond));
   // The simulator's test token (a public test credential) is filled in; a real one is typed.
-  if (config.token) form.token.value = config.token;
+  if (config.token) fill(form.token, config.token);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     say(out, "connecting…");

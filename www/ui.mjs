@@ -33,8 +33,16 @@ export function fillDl(dl, pairs) {
 export function errorText(e) {
   const kind = e?.kind ?? (e?.name === "AbortError" ? "aborted" : "error");
   const status = e?.status ? `HTTP ${e.status}: ` : "";
-  return secretFilter(`[${kind}] ${status}${e?.message ?? String(e)}`);
+  return secretFilter(`[${kind}] ${status}${e?.message ?? String(e)}${HINTS[kind]?.(e) ?? ""}`);
 }
+
+/** What to check, where the error's own message cannot say: a browser tells a page nothing
+ *  of why a request failed (a server down, a wrong port, https to an http server and a
+ *  server that does not allow this page's origin are all "Failed to fetch"). */
+const HINTS = {
+  network: () => " (the API could not be reached: check the base URL, that the server is up, and that it allows requests "
+    + "from this page's origin (CORS); the browser does not say which)",
+};
 
 /** Shows `text` in a status element, as an error when `isError`. */
 export function say(node, text, isError = false) {

@@ -20,7 +20,7 @@
 //! `FANOUT - 1` segments per level. Folding the log into the caller's base value
 //! ("compaction") is the caller's call: typically when the log outgrows the base.
 
-use super::{read_chunked, write_chunked, Store};
+use super::{delete_unnamed, read_chunked, write_chunked, Store};
 use crate::error::Result;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
@@ -124,12 +124,12 @@ impl Log {
     }
 
     /// After the caller stored `self`'s index in place of `previous`'s: deletes the
-    /// segments no longer named (best effort: a store without `delete` keeps them, and a
-    /// later append reuses their slots).
+    /// segments no longer named, with their chunks (best effort: a store without `delete`
+    /// keeps them, and a later append reuses their slots).
     pub async fn committed<S: Store>(&self, store: &S, previous: &Log) {
         for old in &previous.segments {
             if !self.segments.iter().any(|s| s.slot == old.slot) {
-                let _ = store.delete(&segment_key(&self.prefix, old.slot)).await;
+                delete_unnamed(store, &segment_key(&self.prefix, old.slot), old.text.len()).await;
             }
         }
     }
@@ -164,6 +164,43 @@ mod tests {
         // 1000 appends of 7 bytes, each rewritten at most ceil(log8(1000)) = 4 times.
         assert!(store.bytes_written.get() <= 7_000 * 5 + 1000 * 40, "{} bytes", store.bytes_written.get());
         assert_eq!(store.map.borrow().len(), log.index().0.len(), "unnamed segments are deleted");
+    }
+
+    /// Segments over one value's size are stored in chunks; once merged or folded away, their
+    /// chunks go with them: the store holds the named segments and their chunks, nothing else
+    /// (the header alone was deleted, and every chunk of every merged segment stayed).
+    #[test]
+    fn segments_merged_or_folded_away_leave_no_chunk_behind() {
+        let store = MemStore::default();
+        let mut log = block_on(Log::load(&store, "p", &LogIndex::default(), 0)).unwrap();
+        let line = format!("{}\n", "x".repeat(30_000));
+        let named_keys = |log: &Log, store: &MemStore| -> Vec<String> {
+            let mut keys = Vec::new();
+            for &(slot, _, _) in &log.index().0 {
+                let key = segment_key("p", slot);
+                let stored = store.map.borrow().get(&key).cloned().unwrap();
+                let header: serde_json::Value = serde_json::from_str(stored.lines().next().unwrap()).unwrap();
+                if let Some(n) = header["chunks"].as_u64() {
+                    let g = header["gen"].as_u64().unwrap_or(0) % 2;
+                    keys.extend((0..n).map(|c| format!("{key}.g{g}.{c}")));
+                }
+                keys.push(key);
+            }
+            keys.sort();
+            keys
+        };
+        for i in 0..200 {
+            let next = block_on(log.append(&store, &line)).unwrap();
+            block_on(next.committed(&store, &log));
+            log = next;
+            let mut stored: Vec<String> = store.map.borrow().keys().cloned().collect();
+            stored.sort();
+            assert_eq!(stored, named_keys(&log, &store), "after append {i}");
+        }
+        assert!(store.map.borrow().keys().any(|k| k.contains(".g")), "no segment was stored in chunks");
+        let folded = log.cleared();
+        block_on(folded.committed(&store, &log));
+        assert_eq!(store.map.borrow().len(), 0, "{:?}", store.map.borrow().keys().collect::<Vec<_>>());
     }
 
     /// Segments at or below the floor (folded into a base whose index was not yet cleared

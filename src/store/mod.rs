@@ -20,7 +20,7 @@ pub mod log_removal;
 #[cfg(test)]
 pub mod memory;
 
-pub use chunked::{delete_chunked, read_chunked, write_chunked, READ_ATTEMPTS};
+pub use chunked::{delete_chunked, delete_unnamed, read_chunked, write_chunked, READ_ATTEMPTS};
 pub use keys::Keys;
 
 use crate::error::Result;

@@ -3,6 +3,7 @@
 // error; every control has a visible label; the token is kept out of every URL, storage,
 // page text and console line; and a page whose package is missing says why.
 import test from "node:test";
+import { createServer } from "node:net";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { repo } from "../js/helpers.mjs";
@@ -63,6 +64,20 @@ test("admin connect: defaults, keyboard, wrong token, labels, no token anywhere"
   assert.equal(await page.textContent("#connect-status"), "token forgotten; not connected");
   await screenshot(page, "connect", "#connect");
   await assertClean(admin, { httpErrors: [401] });
+});
+
+test("admin connect: an API nothing answers at says what to check (the browser says only 'Failed to fetch'), and the screens stay disabled", async (t) => {
+  const admin = await openAdmin(t);
+  const { page } = admin;
+  const closed = await new Promise((ok) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => ok(port)); });
+  });
+  await page.fill("#base-url", `http://127.0.0.1:${closed}/v1`);
+  const said = await connect(page);
+  assert.match(said, /^not connected: \[network\] /);
+  assert.match(said, /the API could not be reached: check the base URL, that the server is up, and that it allows requests from this page's origin \(CORS\)/);
+  assert.equal(await page.isDisabled("#users-list"), true);
 });
 
 test("admin page served without the package says so instead of loading forever", async (t) => {

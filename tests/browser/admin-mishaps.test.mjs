@@ -8,7 +8,7 @@ import { openAdmin, connect, waitText, assertClean, control } from "./admin-kit.
 
 const posts = (sim) => sim.log().filter((e) => e.method === "POST");
 
-test("admin mishaps: Enter in the token field before the package has loaded submits nothing (the token in no URL, no console line)", async (t) => {
+test("admin mishaps: Enter in the token field before the package has loaded submits nothing (the token in no URL, no console line); what was typed meanwhile is kept", async (t) => {
   const admin = await openAdmin(t, { sim: { users: 5, seed: 2 } });
   const { page, sim, site, seen } = admin;
   // The package's .wasm held back until the test lets it go: the form is there, its handler is not.
@@ -19,10 +19,19 @@ test("admin mishaps: Enter in the token field before the package has loaded subm
   await page.waitForSelector("#token");
   assert.equal(await page.textContent("#app-status"), "loading the package…", "the package is not loaded yet");
   await page.fill("#token", sim.token);
+  // Typed while the package loads (the served config.json names `sim.url` and 50 a second):
+  // an outside pass found both replaced by the config's once it had loaded, so that Connect
+  // would have gone to another API than the one typed.
+  const typed = `${sim.url}/`;
+  await page.fill("#base-url", typed);
+  await page.fill("#rps", "7");
   await page.press("#token", "Enter");
   await page.press("#base-url", "Enter");
   release();
   await waitText(page, "#app-status", /^(ready|error)/);
+  assert.equal(await page.inputValue("#base-url"), typed, "the base URL typed is kept");
+  assert.equal(await page.inputValue("#rps"), "7", "the rate typed is kept");
+  assert.equal(await page.inputValue("#token"), sim.token);
   assert.equal(new URL(page.url()).search, "", "the page did not navigate with the form's fields");
   assert.ok(seen.console.every((l) => !l.includes("token=")), seen.console.join("\n"));
   assert.match(await connect(page), /^connected/, "once loaded, Connect works");
