@@ -2,7 +2,7 @@
 // ./config.json (written by `npm run admin` or a static build; absent is fine), wire the screens.
 import init from "vomo-users";
 import { $, errorText, say } from "./ui.mjs";
-import { connect, disconnect, onClient, onTokenRefused, onTokenAccepted, apiScope } from "./session.mjs";
+import { connect, disconnect, onClient, onTokenRefused, onAnsweredAgain, onUnreachable, apiScope } from "./session.mjs";
 import { setupUsers } from "./users.mjs";
 import { setupDetail } from "./detail.mjs";
 import { setupUpsert } from "./upsert.mjs";
@@ -63,8 +63,14 @@ function setupConnect(config) {
   onTokenRefused(({ method, path }) => {
     say(out, `the token was refused (HTTP 401) by ${method} ${path}: it was revoked or has expired since Connect; connect again with a valid one`, true);
   });
-  onTokenAccepted(({ method, path, status }) => {
-    say(out, `connected to ${apiScope()}: the token was accepted again (HTTP ${status} to ${method} ${path}) after a refusal`);
+  onUnreachable(({ method, path, error, attempt }) => {
+    say(out, `${apiScope()} did not answer ${method} ${path} (${error === "timeout" ? "timed out" : "network error"}, attempt ${attempt}) `
+      + "since Connect: the server is down or cannot be reached; this line says so when a request gets through again", true);
+  });
+  onAnsweredAgain(({ method, path, status }, was) => {
+    say(out, was === "refused"
+      ? `connected to ${apiScope()}: the token was accepted again (HTTP ${status} to ${method} ${path}) after a refusal`
+      : `connected to ${apiScope()}: the API answers again (HTTP ${status} to ${method} ${path})`);
   });
   onClient((client) => {
     $("disconnect-button").disabled = !client;

@@ -12,9 +12,11 @@ let clientRate = null; // the connected client's requestsPerSecond, as given: a 
 let session = new AbortController();
 const listeners = new Set();
 const refusedListeners = new Set();
+const unreachableListeners = new Set();
 const acceptedListeners = new Set();
-/** The server refused the connected client's token since Connect, and has not accepted it since. */
-let refused = false;
+/** What went wrong with the connected client's requests since Connect, until one succeeds
+ *  again: null, "refused" (a 401: the token) or "unreachable" (no answer: the server). */
+let trouble = null;
 const warnings = { count: 0, last: null };
 
 export function secretFilter(text) {
@@ -55,18 +57,23 @@ export async function connect({ baseUrl: url, token: secret, requestsPerSecond }
     next = new VomoClient({
       token: secret, baseUrl: url, requestsPerSecond,
       onWarning: (message) => { warnings.count += 1; warnings.last = secretFilter(message); },
-      // A 401 after Connect proved the token: it was revoked or expired meanwhile (the
-      // screen whose request it was says so too; the Connect line must stop saying "connected").
-      // A later answer that is not a 401 (a refusal injected once, a token restored) takes the
-      // warning back: the line must not go on saying "refused" while requests succeed.
+      // A 401 after Connect proved the token: it was revoked or expired meanwhile; no answer
+      // at all (a network error, a timeout): the server is down or cannot be reached. The
+      // screen whose request it was says so too; the Connect line must stop saying
+      // "connected". A later success (a refusal injected once, a token restored, the server
+      // back) takes the warning back: the line must not go on saying it while requests succeed.
       log: (entry) => {
         if (client !== next) return;
         if (entry.status === 401) {
-          refused = true;
+          trouble = "refused";
           for (const f of refusedListeners) f(entry);
-        } else if (refused && entry.status >= 200 && entry.status < 300) {
-          refused = false;
-          for (const f of acceptedListeners) f(entry);
+        } else if (entry.error === "network" || entry.error === "timeout") {
+          trouble = "unreachable";
+          for (const f of unreachableListeners) f(entry);
+        } else if (trouble && entry.status >= 200 && entry.status < 300) {
+          const was = trouble;
+          trouble = null;
+          for (const f of acceptedListeners) f(entry, was);
         }
       },
     });
@@ -78,7 +85,7 @@ export async function connect({ baseUrl: url, token: secret, requestsPerSecond }
   const mine = ++attempt;
   token = secret;
   client = null;
-  refused = false;
+  trouble = null;
   warnings.count = 0;
   warnings.last = null;
   for (const f of listeners) f(null);
@@ -137,7 +144,14 @@ export function onTokenRefused(f) {
   refusedListeners.add(f);
 }
 
-/** `f(entry)` when a request succeeds (2xx) after such a refusal: the token works again. */
-export function onTokenAccepted(f) {
+/** `f(entry)` when a request of the connected client gets no answer (a network error or a
+ *  timeout) after Connect: the server is down or cannot be reached. */
+export function onUnreachable(f) {
+  unreachableListeners.add(f);
+}
+
+/** `f(entry, was)` when a request succeeds (2xx) after such a refusal (`was` "refused") or
+ *  after requests got no answer (`was` "unreachable"). */
+export function onAnsweredAgain(f) {
   acceptedListeners.add(f);
 }

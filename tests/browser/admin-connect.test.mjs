@@ -197,3 +197,22 @@ test("admin connect: a token revoked after Connect: the screen whose request was
   assert.equal(await page.$eval("#connect-status", (n) => n.classList.contains("error")), false);
   await assertClean(admin, { httpErrors: [401] });
 });
+
+test("admin connect: an API that stops answering after Connect: the Connect line stops saying connected, names the request, and takes it back when one gets through", async (t) => {
+  // An outside pass: the line went on saying "connected to ...: 300 users" while every
+  // request failed with a network error.
+  const admin = await openAdmin(t, { sim: { users: 10, seed: 6 } });
+  const { page, sim } = admin;
+  await connect(page, { rps: 50 });
+  sim.injectFault({ type: "reset", times: "always" });
+  await page.click("#users-list");
+  assert.match(await waitText(page, "#users-count", /stopped/), /^0 users listed, then stopped: \[network\] /);
+  assert.match(await page.textContent("#connect-status"),
+    new RegExp(`^${sim.url.replace(/[.]/g, "\\.")} did not answer GET /v1/users \\(network error, attempt \\d\\) since Connect: the server is down or cannot be reached`));
+  assert.equal(await page.$eval("#connect-status", (n) => n.classList.contains("error")), true);
+  sim.clearFaults();
+  await page.click("#users-list");
+  assert.match(await waitText(page, "#users-count", /listed \(/), /^10 users listed \(1 page\)$/);
+  assert.equal(await page.textContent("#connect-status"), `connected to ${sim.url}: the API answers again (HTTP 200 to GET /v1/users)`);
+  assert.equal(await page.$eval("#connect-status", (n) => n.classList.contains("error")), false);
+});
