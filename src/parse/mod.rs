@@ -10,6 +10,7 @@ mod page_envelope;
 mod page_json;
 mod page_scan;
 mod path;
+mod string_error;
 mod user;
 
 pub use coerce::{Warnings, MAX_SAFE_INTEGER};
@@ -34,7 +35,8 @@ pub fn json(text: &str) -> Result<Value> {
         } else {
             format!("not JSON ({said})")
         };
-        VomoError::parse("$", what)
+        // A string's escape or character refused names the string's field (string_error.rs).
+        VomoError::parse(&string_error::refused_string_path(text, &e, "$").unwrap_or_else(|| "$".into()), what)
     })
 }
 
@@ -112,5 +114,14 @@ mod tests {
         let e = super::user_detail(huge).unwrap_err();
         assert!(e.message.starts_with("$: a JSON number beyond what a 64-bit float holds (number out of range at line 1"), "{}", e.message);
         assert!(super::user_detail("{nope").unwrap_err().message.starts_with("$: not JSON ("));
+        // A string refused inside well-formed JSON: its field is named (a lone surrogate, as
+        // JSON.stringify writes one; JS's JSON.parse reads it back, serde_json does not).
+        let lone = r#"{"data":{"id":1,"email":"a@b.org","first_name":"A\ud800"}}"#;
+        let e = super::user_detail(lone).unwrap_err();
+        assert!(e.message.starts_with("data.first_name: not JSON (unexpected end of hex escape at line 1"), "{}", e.message);
+        let page = r#"{"data":[{"id":1,"email":"a@b.org","first_name":"A","last_name":"\ud800","created_at":"2025-11-04T08:00:00Z","updated_at":"2025-11-04T08:00:00Z"}],"links":{},"meta":{"current_page":1,"per_page":15,"total":1}}"#;
+        let p = super::user_page(page).unwrap();
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert!(p.warnings[0].starts_with("data[0].last_name: unexpected end of hex escape at line 1"), "{}", p.warnings[0]);
     }
 }

@@ -95,7 +95,12 @@ pub(super) fn listed_user(raw: &str, p: &JsonPath, w: &mut Warnings) -> Result<U
     let typed = raw.starts_with('{').then(|| serde_json::from_str::<user::ListedUser>(raw).ok()).flatten();
     match typed {
         Some(fields) => user::user_fields(&fields, p, w),
-        None => serde_json::from_str::<Value>(raw).map_err(|e| VomoError::parse(&p.to_string(), e)).and_then(|v| user::user(&v, p, w)),
+        None => serde_json::from_str::<Value>(raw)
+            .map_err(|e| {
+                let at = p.to_string();
+                VomoError::parse(&super::string_error::refused_string_path(raw, &e, &at).unwrap_or(at), e)
+            })
+            .and_then(|v| user::user(&v, p, w)),
     }
 }
 

@@ -71,6 +71,23 @@ test("non-ASCII text, escapes and pages of any size cross into wasm intact, one 
   assert.equal(parseUserPage(escaped).data[0].firstName, "Élève 😀");
 });
 
+test("a lone UTF-16 surrogate in a string (JSON.stringify writes one as an escape; JSON.parse reads it back): the record is dropped with a warning naming its field, in every form of the body", async () => {
+  const { parseUser, parseUserDetail } = await import("vomo-users");
+  const body = JSON.parse(LIST_PAGE());
+  body.data[1].last_name = "Nguy\ud800n";
+  const text = JSON.stringify(body);
+  assert.ok(text.includes("\\ud800"), "written as an escape");
+  assert.equal(JSON.parse(text).data[1].last_name, "Nguy\ud800n", "which the platform's own parser reads");
+  for (const form of [text, body, new TextEncoder().encode(text)]) {
+    const p = parseUserPage(form);
+    assert.deepEqual(p.data.map((u) => u.id), [12345]);
+    assert.equal(p.warnings.length, 1, p.warnings.join("\n"));
+    assert.match(p.warnings[0], /^data\[1\]\.last_name: .*hex escape.* \(user dropped from the page\)$/);
+  }
+  assert.throws(() => parseUser(body.data[1]), (e) => e.kind === "parse" && /^last_name: not JSON \(/.test(e.message));
+  assert.throws(() => parseUserDetail({ data: body.data[1] }), (e) => e.kind === "parse" && /^data\.last_name: not JSON \(/.test(e.message));
+});
+
 test("text that is not JSON is refused with the JSON path, before and after a good page", () => {
   const good = LIST_PAGE();
   assert.equal(parseUserPage(good).data.length, 2);
