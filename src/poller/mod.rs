@@ -310,6 +310,9 @@ pub(crate) struct PollRun<'a, R: Runtime> {
     /// Failed changes of the current run of failures, already queued as dead letters, whose
     /// attempt counts and dead-letter events wait until the run is judged (delivery.rs).
     pub pending: Vec<delivery::PendingFailure>,
+    /// The last `Date` this poll read (server ms) and the monotonic time it was read at: the
+    /// report's lag counts from it, so that a wall clock stepped since cannot hide the lag.
+    pub last_date: Option<(f64, f64)>,
 }
 
 impl<R: Runtime> PollRun<'_, R> {
@@ -381,7 +384,11 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         let token = format!("{}#{n}", self.config.owner);
         let mono = self.client.runtime().monotonic_ms();
         let mut lease = Held::acquire(&self.store, self.keys.key("lease"), token, started, mono, Holder::POLL).await?;
-        let outcome = self.poll_holding_lease(max_requests, call, started, &mut lease).await;
+        // Timed on the monotonic clock: a wall clock stepped back mid-poll made it negative.
+        let outcome = self.poll_holding_lease(max_requests, call, &mut lease).await.map(|mut report| {
+            report.duration_ms = (self.client.runtime().monotonic_ms() - mono).max(0.0);
+            report
+        });
         // A release the store fails is left to expire (`LEASE_MS`): the poll's changes were
         // delivered and its checkpoint saved before it; rejected here, the report would be lost
         // and the poll read as one that failed.
@@ -389,7 +396,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         outcome
     }
 
-    async fn poll_holding_lease(&self, max_requests: Option<u64>, call: &R::Call, started: f64, lease: &mut Held) -> Result<PollReport> {
+    async fn poll_holding_lease(&self, max_requests: Option<u64>, call: &R::Call, lease: &mut Held) -> Result<PollReport> {
         let mut state = PollerState::load(&self.store, &self.keys).await?;
         if state.unfinished_forget {
             // A forget cut short (a crash, a store failing) marked the state, and may have
@@ -413,6 +420,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             stop: None,
             consecutive_failures: 0,
             pending: Vec::new(),
+            last_date: None,
         };
         let mut result = self.poll_steps(&mut run).await;
         // Failures after the poll's last success: whether the downstream works is not
@@ -434,12 +442,15 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         *self.last_core.borrow_mut() = Some(run.state.core.clone());
         let complete = result?;
         saved?;
-        let now = self.client.runtime().now_ms();
         let mut report = run.report;
         report.requests = self.client.stats().requests - run.requests_at_start;
         report.checkpoint = checkpoint_of(&run.state.core);
-        report.duration_ms = now - started;
-        report.lag_ms = self.lag_ms(&run.state.core);
+        report.lag_ms = match run.last_date {
+            // The server's now as this poll last read it, plus the time passed since.
+            Some((date, at)) => checkpoint_of(&run.state.core)
+                .map(|_| (date + (self.client.runtime().monotonic_ms() - at) - run.state.core.checkpoint_ms as f64).max(0.0)),
+            None => self.lag_ms(&run.state.core),
+        };
         report.complete = complete;
         report.stop_reason = if complete { None } else { run.stop.or(Some(StopReason::UnsettledWindow)) };
         Ok(report)

@@ -241,6 +241,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         if let Some(date) = date {
             clock.date = Some(date as i64);
             run.state.core.clock_offset_ms = Some(date - self.client.runtime().now_ms());
+            run.last_date = Some((date, self.client.runtime().monotonic_ms()));
             let safe_end = date as i64 - DATE_SAFETY_MS;
             let desired_end = date as i64 - self.config.window_margin_ms;
             // Too close to the server's now (rows could still enter the window while we

@@ -7,7 +7,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { UserPoller, MemoryStore, importRoster } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
-import { frozenWorld, tick } from "./helpers.mjs";
+import { frozenWorld, tick, stepLocalClock } from "./helpers.mjs";
 
 const PAGE = 15;
 
@@ -116,4 +116,29 @@ test("importRoster: a clock stepped forward mid-import lets a second import with
   assert.ok(posted <= 300 + every + 1, `${posted} upserts for 300 records: the first import sent ${posted - 300} the second sent again`);
   const mine = sim.listAll().filter((u) => u.email?.endsWith("@roster.example.org"));
   assert.equal(mine.length, 300, "one VOMO user per record");
+});
+
+test("poller: a wall clock stepped back an hour mid-poll: the poll's durationMs and lagMs are measured as before (monotonic time since the server's last Date), not negative and 0", async (t) => {
+  // An outside pass: durationMs -3,595,198 and lagMs 0 after the service's clock stepped back
+  // an hour (the real lag about 5 s); the deliveries were right.
+  const { client } = await frozenWorld(t, { startSimulator, users: 300, seed: 72 });
+  let n = 0;
+  let stepped = false;
+  t.after(() => { if (stepped) stepLocalClock(3_600_000); });
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme",
+    onUser: () => {
+      if (++n === 100) {
+        stepLocalClock(-3_600_000);
+        stepped = true;
+      }
+    } });
+  const started = performance.now();
+  const r = await poller.poll();
+  const took = performance.now() - started;
+  assert.equal(r.complete, true);
+  assert.equal(n, 300);
+  assert.ok(stepped);
+  assert.ok(r.durationMs >= 0 && r.durationMs <= took + 1, `durationMs ${r.durationMs}, the poll took ${took.toFixed(0)} ms`);
+  // The checkpoint trails the server's now by the window margin (5 s) when the poll read it.
+  assert.ok(r.lagMs >= 5_000 && r.lagMs <= 5_000 + took + 1_000, `lagMs ${r.lagMs}`);
 });

@@ -94,6 +94,44 @@ test("poller 9.6: a poison record is still given up once the downstream is shown
   assert.deepEqual(finals, [poison]);
 });
 
+test("poller: the dead-letter queue takes turns: changes the downstream takes again are delivered though more refused ones than maxConsecutiveFailures wait before them in the queue", async (t) => {
+  // An outside pass: after a run of maxConsecutiveFailures refusals the rest of the queue
+  // waits for the next poll, which offered the same front of the queue again, and so on: the
+  // changes behind it were never offered again (946 of 1,026 in 120 s), and in a quiet
+  // customer, whose refusals are never judged, never at all.
+  const { sim, client } = await setup(t, { users: 30 });
+  const ids = sim.listAll().map((u) => u.id).sort((a, b) => a - b);
+  const refused = new Set([ids[1], ids[3], ids[5], ids[7]]); // for good; never two in a row in the walk
+  const once = new Set([ids[9], ids[11], ids[13], ids[15], ids[17], ids[19]]); // refused by the backfill only
+  let backfill = true;
+  const delivered = new Map();
+  const finals = new Map();
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", maxAttempts: 3, maxConsecutiveFailures: 2,
+    onUser: ({ user }) => {
+      if (refused.has(user.id) || (backfill && once.has(user.id))) throw new Error("422 from the CRM");
+      delivered.set(user.id, (delivered.get(user.id) ?? 0) + 1);
+    },
+    onDeadLetter: (d) => { if (d.final) finals.set(d.user.id, (finals.get(d.user.id) ?? 0) + 1); } });
+  assert.equal((await poller.poll()).complete, true);
+  assert.equal(delivered.size, 20);
+  backfill = false;
+  // Quiet polls: nothing else changes. The two refused at the front of the queue fail again
+  // and stop the offers; the next poll starts where they stopped.
+  for (let i = 0; i < 4; i++) {
+    tick(sim, 10_000);
+    await poller.poll();
+  }
+  assert.deepEqual([...once].filter((id) => delivered.get(id) !== 1), [], `delivered: ${JSON.stringify([...delivered])}`);
+  // With other changes again (a success after each run of refusals), the refused ones are given up, each once.
+  for (let i = 0; i < 20 && finals.size < refused.size; i++) {
+    sim.updateUser(ids[2 * (i % 10)], { phone: `555-02${i}` });
+    tick(sim, 10_000);
+    await poller.poll();
+  }
+  assert.deepEqual([...refused].filter((id) => finals.get(id) !== 1), [], JSON.stringify([...finals]));
+  assert.ok([...delivered.values()].every((n) => n >= 1) && [...refused].every((id) => !delivered.has(id)));
+});
+
 test("poller: with retryForMs, a change the downstream refuses is offered again past maxAttempts until that long has passed since its first failure, then given up once", async (t) => {
   const { sim, client } = await setup(t, { users: 30 });
   const [poison, other] = [sim.listAll()[7].id, sim.listAll()[1].id];

@@ -67,6 +67,12 @@ export function tick(sim, ms = 10_000) {
   sim.advanceClock(ms);
   skew += ms;
 }
+/** Steps this process's wall clock (`Date.now`) by `ms` without the simulator's: an NTP step,
+ *  a VM resumed. `performance.now()` does not move. */
+export function stepLocalClock(ms) {
+  if (Date.now !== skewedNow) Date.now = skewedNow;
+  skew += ms;
+}
 function skewedNow() {
   return realNow() + skew;
 }
