@@ -268,46 +268,53 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         Ok(Delivery::Done)
     }
 
-    /// Offers every waiting dead letter to the handler again. False when the poll must stop
-    /// (an outage). Whatever happens, every entry not delivered stays queued: those not
-    /// offered yet go back as they were, also when a store write fails part-way.
+    /// Offers the queued dead letters to the handler again, from the front of the queue (see
+    /// [`Poller::offer_dead_letters`]). False when the poll must stop. Every entry stays in the
+    /// queue until it is delivered or given up, also when a store write fails part-way.
     pub(crate) async fn retry_dead_letters(&self, run: &mut PollRun<'_, R>) -> Result<bool> {
-        let mut queue = std::mem::take(&mut run.state.core.dead_letters);
+        let queue = &mut run.state.core.dead_letters;
         // The one place a newer queued version supersedes a user's older ones (a failure of a
         // newer version queues it beside the older, whose failure is judged and reported in
         // that poll as any other): offered again, the older would reach the downstream first
         // and be given up on its own. (A delivered newer version makes the older's retry
         // needless too: `delivered` below.)
         let mut newest: std::collections::HashMap<UserId, i64> = std::collections::HashMap::new();
-        for d in &queue {
+        for d in queue.iter() {
             let t = newest.entry(d.user.id).or_insert(d.user.updated_at.0);
             *t = (*t).max(d.user.updated_at.0);
         }
         queue.retain(|d| newest.get(&d.user.id) == Some(&d.user.updated_at.0));
-        let mut waiting: std::collections::VecDeque<DeadLetterEntry> = queue.into();
-        let outcome = self.offer_dead_letters(run, &mut waiting).await;
-        // The queue takes turns: those not offered this time (a run of failures stopped the
-        // offers) go first, those offered and refused again behind them. Kept in place, the
-        // same `max_consecutive_failures` changes at the front were offered every poll and
-        // the rest never again: neither delivered nor given up (an outside pass: 946 of
-        // 1,026 changes a downstream refused were offered once in 120 s).
-        let offered = std::mem::take(&mut run.state.core.dead_letters);
-        run.state.core.dead_letters.extend(waiting);
-        run.state.core.dead_letters.extend(offered);
-        outcome
+        run.to_offer = queue.iter().map(|d| (d.user.id, d.user.updated_at.0)).collect();
+        self.offer_dead_letters(run).await
     }
 
-    async fn offer_dead_letters(
-        &self,
-        run: &mut PollRun<'_, R>,
-        waiting: &mut std::collections::VecDeque<DeadLetterEntry>,
-    ) -> Result<bool> {
-        if !waiting.is_empty() {
+    /// Offers the queued changes this poll has not offered yet (`run.to_offer`), in queue
+    /// order. After a run of `max_consecutive_failures` refusals the rest waits: retries alone
+    /// do not make an outage (changes the downstream rejects for good, a 422 from the CRM,
+    /// would otherwise stop every poll before its walk, so that no success ever judged them
+    /// and nothing new was delivered again), so the walk's next delivery decides: a failure
+    /// too is an outage; a success counts these attempts, and the walk offers the rest after
+    /// that page ([`Poller::deliver_page`]). What this poll does not reach waits for the next.
+    ///
+    /// The queue takes turns: a change refused again goes to the queue's end, behind those
+    /// not offered yet. Kept in place, the same `max_consecutive_failures` changes at its front
+    /// were offered every poll and the rest only as the front was given up, or, in a customer
+    /// where nothing else was delivered, never (an outside pass: 946 of 1,026 changes a
+    /// downstream refused were offered once in 120 s). False when the poll must stop.
+    pub(crate) async fn offer_dead_letters(&self, run: &mut PollRun<'_, R>) -> Result<bool> {
+        if !run.to_offer.is_empty() {
             self.confirm_lease(run).await?; // as before a page (walk.rs)
         }
-        while let Some(entry) = waiting.pop_front() {
-            let user = entry.user.clone();
+        while let Some(key) = run.to_offer.pop_front() {
+            // Gone meanwhile: given up, or delivered by the walk.
+            let Some(pos) = position(&run.state.core.dead_letters, key) else { continue };
+            let user = run.state.core.dead_letters[pos].user.clone();
             if run.state.delivered(user.id, user.updated_at.0) {
+                run.state.core.dead_letters.remove(pos);
+                continue;
+            }
+            // A newer version the walk queued since supersedes it (retry_dead_letters, next poll).
+            if run.state.core.dead_letters.iter().any(|d| d.user.id == user.id && d.user.updated_at.0 > user.updated_at.0) {
                 continue;
             }
             // In changed-users mode a retry carries the detail, and its participation events
@@ -315,32 +322,23 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             let detail = if self.config.participations == ParticipationMode::ChangedUsers {
                 if run.retries_out_of_budget(&self.client) {
                     // The rest waits for the next poll; the walk gets the other half.
-                    waiting.push_front(entry);
+                    run.to_offer.clear();
                     return Ok(true);
                 }
-                match self.detail_of(run, &user).await {
-                    Ok(d) => d,
-                    Err(e) => {
-                        waiting.push_front(entry);
-                        return Err(e);
-                    }
-                }
+                self.detail_of(run, &user).await?
             } else {
                 None
             };
             let kind = self.kind_of(run, &user);
             let event = user_event(kind, &user, &detail);
-            if let Err(e) = self.before_offer(run).await {
-                waiting.push_front(entry);
-                return Err(e);
-            }
+            self.before_offer(run).await?;
             match self.handlers.deliver(&event).await {
                 Ok(()) => {
-                    if let Err(e) = self.record_delivery(run, user.id, user.updated_at.0).await {
-                        // Delivered but not recorded: it stays queued (offered again later,
-                        // the documented one-call window), never dropped.
-                        waiting.push_front(entry);
-                        return Err(e);
+                    // Delivered but not recorded (a failed write): it stays queued (offered
+                    // again later, the documented one-call window), never dropped.
+                    self.record_delivery(run, user.id, user.updated_at.0).await?;
+                    if let Some(pos) = position(&run.state.core.dead_letters, key) {
+                        run.state.core.dead_letters.remove(pos);
                     }
                     self.count_delivery(run, kind);
                     self.on_success(run).await?;
@@ -351,14 +349,11 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     }
                 }
                 Err(failure) => {
-                    run.state.core.dead_letters.push(entry);
+                    if let Some(pos) = position(&run.state.core.dead_letters, key) {
+                        let entry = run.state.core.dead_letters.remove(pos);
+                        run.state.core.dead_letters.push(entry);
+                    }
                     run.pending.push(PendingFailure { id: user.id, updated_at: user.updated_at.0, failure });
-                    // Retries alone do not make an outage: queued changes the downstream
-                    // rejects for good (a 422 from the CRM) would otherwise stop every poll
-                    // before its walk, so that no success ever judged them and nothing new was
-                    // delivered again. After a run of them the rest of the queue waits, and the
-                    // walk's next delivery decides: a failure too is an outage, a success
-                    // counts these attempts.
                     run.report.failed += 1;
                     run.consecutive_failures += 1;
                     if run.consecutive_failures >= self.config.max_consecutive_failures.max(1) {
@@ -369,6 +364,11 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         }
         Ok(true)
     }
+}
+
+/// Where the queued change `(id, updatedAt)` is in the dead-letter queue.
+fn position(queue: &[DeadLetterEntry], (id, updated_at): (UserId, i64)) -> Option<usize> {
+    queue.iter().position(|d| d.user.id == id && d.user.updated_at.0 == updated_at)
 }
 
 /// A user's change event: with the detail when the participations mode read it.

@@ -313,6 +313,8 @@ pub(crate) struct PollRun<'a, R: Runtime> {
     /// The last `Date` this poll read (server ms) and the monotonic time it was read at: the
     /// report's lag counts from it, so that a wall clock stepped since cannot hide the lag.
     pub last_date: Option<(f64, f64)>,
+    /// The queued changes this poll has yet to offer again, front first (delivery.rs).
+    pub to_offer: std::collections::VecDeque<(crate::model::UserId, i64)>,
 }
 
 impl<R: Runtime> PollRun<'_, R> {
@@ -421,6 +423,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             consecutive_failures: 0,
             pending: Vec::new(),
             last_date: None,
+            to_offer: Default::default(),
         };
         let mut result = self.poll_steps(&mut run).await;
         // Failures after the poll's last success: whether the downstream works is not

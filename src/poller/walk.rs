@@ -280,6 +280,11 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 return Ok(Delivery::Halt);
             }
         }
+        // The downstream took this page's last change: the retries a run of refusals held
+        // back go on (delivery.rs, offer_dead_letters).
+        if !run.to_offer.is_empty() && run.consecutive_failures == 0 && !self.offer_dead_letters(run).await? {
+            return Ok(Delivery::Halt);
+        }
         Ok(Delivery::Done)
     }
 }

@@ -132,6 +132,38 @@ test("poller: the dead-letter queue takes turns: changes the downstream takes ag
   assert.ok([...delivered.values()].every((n) => n >= 1) && [...refused].every((id) => !delivered.has(id)));
 });
 
+test("poller: retries a run of refusals held back go on after each walk page whose last change the downstream took, not only at the next poll", async (t) => {
+  // With more refused changes queued than maxConsecutiveFailures, a poll offered that many and
+  // no more, however many changes its walk then delivered: a queue of 400 took 40 polls a round.
+  const { sim, client } = await setup(t, { users: 45 });
+  const ids = sim.listAll().map((u) => u.id).sort((a, b) => a - b);
+  const refused = new Set(ids.filter((_, i) => i % 4 === 1)); // 11, never two in a row in the walk
+  const offered = [];
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", maxAttempts: 50, maxConsecutiveFailures: 2,
+    onUser: ({ user }) => {
+      if (!refused.has(user.id)) return;
+      offered.push(user.id);
+      throw new Error("422 from the CRM");
+    } });
+  assert.equal((await poller.poll()).complete, true);
+  assert.equal(offered.length, 11);
+  // 30 other users change: the next poll's walk delivers two pages of 15.
+  for (const id of ids.filter((id) => !refused.has(id)).slice(0, 30)) sim.updateUser(id, { phone: "555-0300" });
+  tick(sim, 10_000);
+  offered.length = 0;
+  const r = await poller.poll();
+  assert.equal(r.complete, true, JSON.stringify(r));
+  assert.equal(r.processed, 30);
+  // 2 before the walk, 2 after each of its pages: 6 (before, 2).
+  assert.equal(offered.length, 6, JSON.stringify(offered));
+  assert.equal(new Set(offered).size, 6, "each a different change");
+  // The next poll starts with those not offered yet.
+  offered.length = 0;
+  tick(sim, 10_000);
+  await poller.poll();
+  assert.deepEqual(offered.filter((id) => !new Set([...refused].slice(6)).has(id)), [], `the queue's next turn: ${offered}`);
+});
+
 test("poller: with retryForMs, a change the downstream refuses is offered again past maxAttempts until that long has passed since its first failure, then given up once", async (t) => {
   const { sim, client } = await setup(t, { users: 30 });
   const [poison, other] = [sim.listAll()[7].id, sim.listAll()[1].id];
