@@ -397,6 +397,7 @@ impl Sim {
         let core = self.load_state().core;
         let initial_sync = !core.caught_up.unwrap_or(core.has_history);
         let first_new = self.w.borrow().completed.len();
+        let requests_before = self.w.borrow().c.requests;
         let poller = self.poller.as_ref().unwrap();
         let forced = self.first_death_at_set.take();
         let die_at_set = forced.or(die_after.filter(|_| self.sc.die_at_set).map(|n| 1 + n % 120));
@@ -419,6 +420,11 @@ impl Sim {
         };
         if forced.is_some() {
             self.first_poll_died = matches!(outcome, Run::Died(_));
+        }
+        // A budget holds whatever the poll's requests met: retries count against it.
+        let sent = self.w.borrow().c.requests - requests_before;
+        if let Some(b) = budget.filter(|b| sent > *b) {
+            self.failures.push(format!("a poll with maxRequests {b} sent {sent} requests"));
         }
         self.check_kinds(first_new, initial_sync);
         let result = match outcome {

@@ -325,14 +325,16 @@ impl<R: Runtime> Client<R> {
     }
 
     /// Sends a request through the throttle with the retry policy; returns the first
-    /// 2xx response, or the error its final outcome maps to.
-    async fn exchange(&self, mut request: HttpRequest, call: &R::Call) -> Result<Exchange> {
+    /// 2xx response, or the error its final outcome maps to. At most `sends` attempts when
+    /// given (a poll's `max_requests` left: its retries count against it too).
+    async fn exchange(&self, mut request: HttpRequest, call: &R::Call, sends: Option<u64>) -> Result<Exchange> {
         let mut attempt: u32 = 0;
         let mut redirects = 0;
         let mut maybe_reached = false;
         let limits = self.runtime.call_limits(call)?; // per-call timeoutMs / maxRetries
         let (timeout_ms, max_retries) =
             (limits.timeout_ms.unwrap_or(self.config.timeout_ms), limits.max_retries.unwrap_or(self.config.max_retries));
+        let max_retries = sends.map_or(max_retries, |n| max_retries.min(n.saturating_sub(1).min(u64::from(u32::MAX)) as u32));
         loop {
             let what = RequestLabel(request.method, request.url.clone());
             if self.runtime.is_aborted(call) {
@@ -503,8 +505,8 @@ impl<R: Runtime> Client<R> {
         }
     }
 
-    async fn get(&self, url: String, call: &R::Call) -> Result<Exchange> {
-        self.exchange(HttpRequest { method: "GET", url, body: None, max_body_bytes: self.config.max_response_bytes }, call).await
+    async fn get(&self, url: String, call: &R::Call, sends: Option<u64>) -> Result<Exchange> {
+        self.exchange(HttpRequest { method: "GET", url, body: None, max_body_bytes: self.config.max_response_bytes }, call, sends).await
     }
 
     /// The URL of the first page of a listing.
@@ -528,7 +530,7 @@ impl<R: Runtime> Client<R> {
     }
 
     async fn next_page_as<P: ListedPage>(&self, walk: &mut PageWalk, call: &R::Call, read: fn(&str) -> Result<P>) -> Result<Option<P>> {
-        Ok(self.read_next_page(walk, call, read).await?.map(|(mut page, unreported)| {
+        Ok(self.read_next_page(walk, call, read, None).await?.map(|(mut page, unreported)| {
             self.report_page_warnings(unreported, page.warnings_mut());
             page
         }))
@@ -537,12 +539,14 @@ impl<R: Runtime> Client<R> {
     /// [`Client::next_page`] without reporting the page's warnings: the caller reports them
     /// with [`Client::report_page_warnings`] once it uses the page (the poller does not for a
     /// first page it reads again, so that no user's warning is reported twice for one read).
+    /// At most `sends` attempts when given.
     pub(crate) async fn next_page_unreported(
         &self,
         walk: &mut PageWalk,
         call: &R::Call,
+        sends: Option<u64>,
     ) -> Result<Option<(Page<User>, UnreportedWarnings)>> {
-        self.read_next_page(walk, call, parse::user_page).await
+        self.read_next_page(walk, call, parse::user_page, sends).await
     }
 
     async fn read_next_page<P: ListedPage>(
@@ -550,13 +554,14 @@ impl<R: Runtime> Client<R> {
         walk: &mut PageWalk,
         call: &R::Call,
         read: fn(&str) -> Result<P>,
+        sends: Option<u64>,
     ) -> Result<Option<(P, UnreportedWarnings)>> {
         if let Some(e) = walk.take_stop_reason() {
             return Err(self.fail(e));
         }
         let Some(url) = walk.next_url().map(str::to_string) else { return Ok(None) };
         let result: Result<(P, String)> = async {
-            let exchange = self.get(url.clone(), call).await?;
+            let exchange = self.get(url.clone(), call, sends).await?;
             let page = read(&exchange.response.body)
                 .map_err(|e| VomoError { message: format!("GET {}: {}", url::path_and_query(&url), e.message), ..e })?;
             let date = exchange.response.date.as_deref().and_then(retry::http_date_ms);
@@ -593,11 +598,16 @@ impl<R: Runtime> Client<R> {
 
     /// `GET /users/{id}`; `None` on 404.
     pub async fn get_user(&self, id: UserId, call: &R::Call) -> Result<Option<UserDetail>> {
+        self.get_user_within(id, call, None).await
+    }
+
+    /// [`Client::get_user`] in at most `sends` attempts when given.
+    pub(crate) async fn get_user_within(&self, id: UserId, call: &R::Call, sends: Option<u64>) -> Result<Option<UserDetail>> {
         if id <= 0 {
             return Err(self.fail(VomoError::invalid_input(format!("getUser: id must be a positive integer (got {id})"))));
         }
         let url: String = url::endpoint(&self.base, &format!("users/{id}"), &[]).into();
-        match self.get(url.clone(), call).await {
+        match self.get(url.clone(), call, sends).await {
             Ok(x) => {
                 let mut detail = parse::user_detail(&x.response.body)
                     .map_err(|e| self.fail(VomoError { message: format!("GET {}: {}", url::path_and_query(&url), e.message), ..e }))?;
@@ -618,6 +628,7 @@ impl<R: Runtime> Client<R> {
             .exchange(
                 HttpRequest { method: "POST", url: url.clone(), body: Some(body), max_body_bytes: self.config.max_response_bytes },
                 call,
+                None,
             )
             .await
             .map_err(|e| self.fail(e))?;
@@ -818,12 +829,12 @@ mod tests {
         let get =
             |path: &str| HttpRequest { method: "GET", url: format!("https://api.vomo.org/v1/{path}"), body: None, max_body_bytes: 1e6 };
         let (quiet, abort) = (Signal::default(), Signal::default());
-        let mut a = Box::pin(client.exchange(get("a"), &quiet));
+        let mut a = Box::pin(client.exchange(get("a"), &quiet, None));
         assert!(poll(&mut a).is_ready(), "the first call goes at once");
         // b, c and d queue up behind it, in that order.
-        let mut b = Box::pin(client.exchange(get("b"), &quiet));
-        let mut c = Box::pin(client.exchange(get("c"), &abort));
-        let mut d = Box::pin(client.exchange(get("d"), &quiet));
+        let mut b = Box::pin(client.exchange(get("b"), &quiet, None));
+        let mut c = Box::pin(client.exchange(get("c"), &abort, None));
+        let mut d = Box::pin(client.exchange(get("d"), &quiet, None));
         for f in [&mut b, &mut c, &mut d] {
             assert!(poll(f).is_pending());
         }
@@ -913,7 +924,7 @@ mod tests {
         let get = HttpRequest { method: "GET", url: "https://api.vomo.org/v1/users".into(), body: None, max_body_bytes: 1e6 };
         let quiet = Signal::default();
         for _ in 0..5 {
-            let mut call = Box::pin(client.exchange(get.clone(), &quiet));
+            let mut call = Box::pin(client.exchange(get.clone(), &quiet, None));
             while poll(&mut call).is_pending() {
                 host.now.set(host.now.get() + 0.25);
             }

@@ -115,9 +115,15 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             let queue = &mut run.state.core.dead_letters;
             let Some(pos) = queue.iter().position(|d| d.user.id == p.id && d.user.updated_at.0 == p.updated_at) else { continue };
             let attempt = queue[pos].attempts + 1;
-            if verdict == Verdict::DownstreamWorks {
+            let pos = if verdict == Verdict::DownstreamWorks {
                 queue[pos].attempts = attempt;
-            }
+                pos
+            } else {
+                // Not judged: behind the rest of the queue (offer_dead_letters).
+                let entry = queue.remove(pos);
+                queue.push(entry);
+                queue.len() - 1
+            };
             // Given up after `max_attempts`, and once `retry_for_ms` has passed since it first
             // failed: a downstream that refuses one user for a while, under frequent polls,
             // would otherwise spend every attempt within seconds.
@@ -150,7 +156,10 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             if run.out_of_budget(&self.client) {
                 return Ok(Delivery::Halt);
             }
-            self.detail_of(run, user).await?
+            let read = self.detail_of(run, user).await;
+            // Its retries cut short by the budget: the poll stops here, as out of budget.
+            let Some(detail) = run.within_budget(&self.client, read)? else { return Ok(Delivery::Halt) };
+            detail
         } else {
             None
         };
@@ -203,7 +212,8 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// The event must be the listed version, the one recorded as delivered: a newer version
     /// is delivered on its own when a window reaches it.
     async fn detail_of(&self, run: &mut PollRun<'_, R>, user: &User) -> Result<Option<UserDetail>> {
-        Ok(self.client.get_user(user.id, run.call).await?.map(|mut d| {
+        let sends = run.sends_left(&self.client);
+        Ok(self.client.get_user_within(user.id, run.call, sends).await?.map(|mut d| {
             if d.user.updated_at != user.updated_at {
                 d.user = user.clone();
             }
@@ -296,11 +306,16 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// too is an outage; a success counts these attempts, and the walk offers the rest after
     /// that page ([`Poller::deliver_page`]). What this poll does not reach waits for the next.
     ///
-    /// The queue takes turns: a change refused again goes to the queue's end, behind those
-    /// not offered yet. Kept in place, the same `max_consecutive_failures` changes at its front
-    /// were offered every poll and the rest only as the front was given up, or, in a customer
-    /// where nothing else was delivered, never (an outside pass: 946 of 1,026 changes a
-    /// downstream refused were offered once in 120 s). False when the poll must stop.
+    /// The queue takes turns where its front makes no progress: a change refused again whose
+    /// attempt no success judged (`settle_failures`) goes to the queue's end, behind those not
+    /// offered yet. Kept in place, in a customer where nothing else was delivered the same
+    /// `max_consecutive_failures` changes at its front were offered every poll and the rest
+    /// never, though the downstream might take them by now (an outside pass: 946 of 1,026
+    /// changes a downstream refused were offered once in 120 s). One whose attempt counted
+    /// keeps its place, so that the front is given up and makes room: sent to the end too,
+    /// each change's next attempt waited for a whole round of the queue, and a queue over
+    /// `max_dead_letters` (each poll stopping after its first success) gave up nothing in
+    /// 120 s where the front had given up 70. False when the poll must stop.
     pub(crate) async fn offer_dead_letters(&self, run: &mut PollRun<'_, R>) -> Result<bool> {
         if !run.to_offer.is_empty() {
             self.confirm_lease(run).await?; // as before a page (walk.rs)
@@ -325,7 +340,12 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     run.to_offer.clear();
                     return Ok(true);
                 }
-                self.detail_of(run, &user).await?
+                let read = self.detail_of(run, &user).await;
+                let Some(detail) = run.within_budget(&self.client, read)? else {
+                    run.to_offer.clear();
+                    return Ok(true);
+                };
+                detail
             } else {
                 None
             };
@@ -349,10 +369,6 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     }
                 }
                 Err(failure) => {
-                    if let Some(pos) = position(&run.state.core.dead_letters, key) {
-                        let entry = run.state.core.dead_letters.remove(pos);
-                        run.state.core.dead_letters.push(entry);
-                    }
                     run.pending.push(PendingFailure { id: user.id, updated_at: user.updated_at.0, failure });
                     run.report.failed += 1;
                     run.consecutive_failures += 1;

@@ -329,6 +329,24 @@ impl<R: Runtime> PollRun<'_, R> {
         self.max_requests.is_some_and(|m| self.requests(client) >= m / 2)
     }
 
+    /// The requests the budget has left (`None`: no budget), so that a request's retries
+    /// stay within it: they count against it, and a slice's budget is what keeps it under a
+    /// runtime's subrequest limit (an outside pass: a budget of 1 sent 5 requests when the
+    /// page failed 4 times first).
+    pub fn sends_left(&self, client: &Client<R>) -> Option<u64> {
+        self.max_requests.map(|m| m.saturating_sub(self.requests(client)))
+    }
+
+    /// A request's outcome, or `None` when it failed with a retryable error whose retries the
+    /// budget cut short: the poll stops there as out of budget (the next poll goes on), not as
+    /// failed.
+    pub fn within_budget<T>(&mut self, client: &Client<R>, outcome: Result<T>) -> Result<Option<T>> {
+        match outcome {
+            Err(e) if e.retryable() && self.out_of_budget(client) => Ok(None),
+            other => other.map(Some),
+        }
+    }
+
     /// True when the next request would exceed the budget (and records why the poll stops).
     pub fn out_of_budget(&mut self, client: &Client<R>) -> bool {
         let out = self.max_requests.is_some_and(|m| self.requests(client) >= m);

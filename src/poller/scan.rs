@@ -23,7 +23,8 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 Some(u) => u.clone(),
                 None => self.client.list_url(&Filters::default())?,
             };
-            let (page, mut pages) = self.fetch_page(page_url.clone(), run.call).await?;
+            let fetched = self.fetch_page(page_url.clone(), run.call, run.sends_left(&self.client)).await;
+            let Some((page, mut pages)) = run.within_budget(&self.client, fetched)? else { return Ok(false) };
             for user in page.data.iter().skip(cursor.done_in_page) {
                 if run.out_of_budget(&self.client) {
                     cursor.page_url = Some(page_url);
@@ -31,7 +32,13 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     return Ok(false);
                 }
                 self.confirm_lease(run).await?;
-                if let Some(detail) = self.client.get_user(user.id, run.call).await? {
+                let read = self.client.get_user_within(user.id, run.call, run.sends_left(&self.client)).await;
+                let Some(read) = run.within_budget(&self.client, read)? else {
+                    cursor.page_url = Some(page_url);
+                    run.state.core.scan = Some(cursor);
+                    return Ok(false);
+                };
+                if let Some(detail) = read {
                     if self.emit_participation_diff(run, &detail).await? == Delivery::Halt {
                         cursor.page_url = Some(page_url);
                         run.state.core.scan = Some(cursor);

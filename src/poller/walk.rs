@@ -95,8 +95,8 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         self.client.list_url(&filters)
     }
 
-    pub(crate) async fn fetch_page(&self, page_url: String, call: &R::Call) -> Result<(Page<User>, PageWalk)> {
-        let (mut page, walk, unreported) = self.fetch_page_unreported(page_url, call).await?;
+    pub(crate) async fn fetch_page(&self, page_url: String, call: &R::Call, sends: Option<u64>) -> Result<(Page<User>, PageWalk)> {
+        let (mut page, walk, unreported) = self.fetch_page_unreported(page_url, call, sends).await?;
         if let Some(u) = unreported {
             self.client.report_page_warnings(u, &mut page.warnings);
         }
@@ -106,10 +106,15 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// [`Poller::fetch_page`] with the page's warnings left for the caller to report: a window's
     /// first page that reopens the window is read again, and its users' warnings are reported
     /// only then, once.
-    async fn fetch_page_unreported(&self, page_url: String, call: &R::Call) -> Result<(Page<User>, PageWalk, Option<UnreportedWarnings>)> {
+    async fn fetch_page_unreported(
+        &self,
+        page_url: String,
+        call: &R::Call,
+        sends: Option<u64>,
+    ) -> Result<(Page<User>, PageWalk, Option<UnreportedWarnings>)> {
         let mut walk = PageWalk::new(self.client.base_url().clone(), page_url);
         // A walk with a URL always yields a page or an error.
-        Ok(match self.client.next_page_unreported(&mut walk, call).await? {
+        Ok(match self.client.next_page_unreported(&mut walk, call, sends).await? {
             Some((page, unreported)) => (page, walk, Some(unreported)),
             None => (empty_page(), walk, None),
         })
@@ -138,7 +143,8 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 Some(u) => u.clone(),
                 None => self.window_url(walk.start_ms, walk.end_ms)?,
             };
-            let (mut page, mut pages, unreported) = self.fetch_page_unreported(page_url.clone(), run.call).await?;
+            let fetched = self.fetch_page_unreported(page_url.clone(), run.call, run.sends_left(&self.client)).await;
+            let Some((mut page, mut pages, unreported)) = run.within_budget(&self.client, fetched)? else { return Ok(false) };
             if first {
                 match self.check_first_page(run, &mut clock, &mut counts, &walk, &page, pages.server_date_ms()) {
                     FirstPage::Keep => walk.first_total = Some(page.meta.total),

@@ -157,11 +157,38 @@ test("poller: retries a run of refusals held back go on after each walk page who
   // 2 before the walk, 2 after each of its pages: 6 (before, 2).
   assert.equal(offered.length, 6, JSON.stringify(offered));
   assert.equal(new Set(offered).size, 6, "each a different change");
-  // The next poll starts with those not offered yet.
-  offered.length = 0;
-  tick(sim, 10_000);
-  await poller.poll();
-  assert.deepEqual(offered.filter((id) => !new Set([...refused].slice(6)).has(id)), [], `the queue's next turn: ${offered}`);
+});
+
+test("poller: maxRequests holds with retries: a page that fails first stops the poll at the budget as max_requests, not past it", async (t) => {
+  // An outside pass (a Durable Object's slices): a budget of 1 sent 5 requests when the page
+  // failed 4 times first, 3 sent 4 when each page failed once; a slice's budget is what keeps
+  // it under the runtime's subrequest limit.
+  for (const mode of ["off", "changed-users"]) {
+    const { sim, client } = await setup(t, { users: 40 });
+    const seen = new Set();
+    const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", participations: mode,
+      onUser: ({ user }) => { seen.add(`${user.id}@${user.updatedAt}`); } });
+    const least = mode === "off" ? 1 : 2;
+    sim.injectFault({ type: "status", status: 503, times: 4 });
+    sim.clearLog();
+    const first = await poller.poll({ maxRequests: least });
+    assert.equal(sim.log().length, least, `${mode}: requests sent under a budget of ${least}`);
+    assert.equal(first.requests, least);
+    assert.deepEqual([first.complete, first.stopReason], [false, "max_requests"], JSON.stringify(first));
+    // Every page failing once: each poll stays within its budget, and the polls get through.
+    sim.clearFaults();
+    sim.injectFault({ type: "status", status: 503, times: "always", page: 2 });
+    let r;
+    for (let i = 0; i < 80; i++) { // changed-users: a detail a user, 2 a poll
+      sim.clearLog();
+      r = await poller.poll({ maxRequests: 3 });
+      assert.ok(sim.log().length <= 3, `${mode}: poll ${i} sent ${sim.log().length}`);
+      if (r.complete) break;
+      if (i === 2) sim.clearFaults();
+    }
+    assert.equal(r.complete, true, JSON.stringify(r));
+    assert.equal(seen.size, 40, `${mode}: every user delivered`);
+  }
 });
 
 test("poller: with retryForMs, a change the downstream refuses is offered again past maxAttempts until that long has passed since its first failure, then given up once", async (t) => {
