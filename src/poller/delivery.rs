@@ -113,7 +113,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     pub(crate) async fn settle_failures(&self, run: &mut PollRun<'_, R>, verdict: Verdict) -> Result<()> {
         for p in std::mem::take(&mut run.pending) {
             let queue = &mut run.state.core.dead_letters;
-            let Some(pos) = queue.iter().position(|d| d.user.id == p.id && d.user.updated_at.0 == p.updated_at) else { continue };
+            let Some(pos) = position(queue, (p.id, p.updated_at)) else { continue };
             let attempt = queue[pos].attempts + 1;
             let pos = if verdict == Verdict::DownstreamWorks {
                 queue[pos].attempts = attempt;
@@ -139,7 +139,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             let taken = self.dead_letter(run, raw, "handler", p.failure, attempt, is_final).await?;
             if is_final && taken {
                 self.record_delivery(run, p.id, p.updated_at).await?;
-                run.state.core.dead_letters.retain(|d| !(d.user.id == p.id && d.user.updated_at.0 == p.updated_at));
+                run.state.core.dead_letters.retain(|d| !is_change(d, (p.id, p.updated_at)));
             }
         }
         Ok(())
@@ -149,7 +149,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// dead-letter queue.
     pub(crate) async fn deliver_user(&self, run: &mut PollRun<'_, R>, user: &User) -> Result<Delivery> {
         let t = user.updated_at.0;
-        if run.state.delivered(user.id, t) || run.state.core.dead_letters.iter().any(|d| d.user.id == user.id && d.user.updated_at.0 == t) {
+        if run.state.delivered(user.id, t) || position(&run.state.core.dead_letters, (user.id, t)).is_some() {
             return Ok(Delivery::Done);
         }
         let detail = if self.config.participations == ParticipationMode::ChangedUsers {
@@ -382,9 +382,14 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     }
 }
 
+/// Whether a queued dead letter is the change `(id, updatedAt)`.
+fn is_change(d: &DeadLetterEntry, (id, updated_at): (UserId, i64)) -> bool {
+    d.user.id == id && d.user.updated_at.0 == updated_at
+}
+
 /// Where the queued change `(id, updatedAt)` is in the dead-letter queue.
-fn position(queue: &[DeadLetterEntry], (id, updated_at): (UserId, i64)) -> Option<usize> {
-    queue.iter().position(|d| d.user.id == id && d.user.updated_at.0 == updated_at)
+fn position(queue: &[DeadLetterEntry], change: (UserId, i64)) -> Option<usize> {
+    queue.iter().position(|d| is_change(d, change))
 }
 
 /// A user's change event: with the detail when the participations mode read it.
