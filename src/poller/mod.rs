@@ -466,12 +466,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         let mut report = run.report;
         report.requests = self.client.stats().requests - run.requests_at_start;
         report.checkpoint = checkpoint_of(&run.state.core);
-        report.lag_ms = match run.last_date {
-            // The server's now as this poll last read it, plus the time passed since.
-            Some((date, at)) => checkpoint_of(&run.state.core)
-                .map(|_| (date + (self.client.runtime().monotonic_ms() - at) - run.state.core.checkpoint_ms as f64).max(0.0)),
-            None => self.lag_ms(&run.state.core),
-        };
+        report.lag_ms = self.lag_ms(&run.state.core, run.last_date);
         report.complete = complete;
         report.stop_reason = if complete { None } else { run.stop.or(Some(StopReason::UnsettledWindow)) };
         Ok(report)
@@ -553,9 +548,15 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     }
 
     /// The server's estimated now minus the checkpoint; `None` while there is no checkpoint.
-    fn lag_ms(&self, core: &CoreState) -> Option<f64> {
+    /// `last_date`: a `Date` a poll of this process read, with the monotonic time it was read at.
+    fn lag_ms(&self, core: &CoreState, last_date: Option<(f64, f64)>) -> Option<f64> {
         checkpoint_of(core)?;
-        let server_now = self.client.runtime().now_ms() + core.clock_offset_ms.unwrap_or(0.0);
+        let rt = self.client.runtime();
+        let server_now = match last_date {
+            // That `Date` plus the time passed since: a wall clock stepped since cannot hide the lag.
+            Some((date, at)) => date + (rt.monotonic_ms() - at),
+            None => rt.now_ms() + core.clock_offset_ms.unwrap_or(0.0),
+        };
         Some((server_now - core.checkpoint_ms as f64).max(0.0))
     }
 
@@ -568,7 +569,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         let Some(core) = core.as_ref() else {
             return Health { stalled: false, lag_ms: None, checkpoint: None };
         };
-        let lag = self.lag_ms(core);
+        let lag = self.lag_ms(core, None);
         Health {
             stalled: lag.is_none_or(|l| l > 2.0 * self.config.poll_interval_ms + self.config.window_margin_ms as f64),
             lag_ms: lag,
