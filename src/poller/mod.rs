@@ -103,7 +103,10 @@ pub struct PollerConfig {
     /// is judged stops; a failure that would go further stops the poll instead of dropping
     /// anything.
     pub max_dead_letters: usize,
-    /// Identifies this poller in the lease; each poll adds its own number to it.
+    /// Identifies this poller in the lease; each poll adds `#` and its own number to it. One
+    /// poller's alone: a lease under it that none of this poller's polls holds is taken back
+    /// at once (left by a release the store failed), so two pollers given one `owner` would
+    /// not keep each other out.
     pub owner: String,
     /// A checked base URL whose stored state this poller takes over (`store::bound_api`).
     pub previous_base_url: Option<String>,
@@ -403,7 +406,16 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         self.polls_started.set(n);
         let token = format!("{}#{n}", self.config.owner);
         let mono = self.client.runtime().monotonic_ms();
-        let mut lease = Held::acquire(&self.store, self.keys.key("lease"), token, started, mono, Holder::POLL).await?;
+        // No other poll of this poller runs (`running`), so a lease under its owner id is one an
+        // earlier poll could not release (the store failed it): taken back, not waited out.
+        let own = format!("{}#", self.config.owner);
+        let (mut lease, took_back) =
+            Held::take(&self.store, self.keys.key("lease"), token, Some(&own), started, mono, Holder::POLL).await?;
+        if took_back {
+            self.client
+                .runtime()
+                .warn("this UserPoller's previous poll could not release its lease (the store failed the write); this poll took it back");
+        }
         // Timed on the monotonic clock: a wall clock stepped back mid-poll made it negative.
         let outcome = self.poll_holding_lease(max_requests, call, &mut lease).await.map(|mut report| {
             report.duration_ms = (self.client.runtime().monotonic_ms() - mono).max(0.0);

@@ -133,10 +133,22 @@ async fn replace<S: Store>(
 /// takes it in one step no other run can come between; the others get a read-back check,
 /// which catches all but the closest races between processes.
 pub async fn acquire<S: Store>(store: &S, key: &str, token: &str, now: f64, who: Holder) -> Result<()> {
+    take(store, key, token, None, now, who).await.map(|_| ())
+}
+
+/// [`acquire`], where a lease whose token begins with `leftover` is one the caller knows no
+/// run of its holds any more (a `Poller` between its polls: its owner id and `#`), so it is
+/// taken back at once however long it has to run. That lease is left when a release fails
+/// (the store full or down at the end of a run); unrecognised, the caller's own next run was
+/// refused as if another process held it, for up to [`LEASE_MS`]. True when it took one back.
+pub async fn take<S: Store>(store: &S, key: &str, token: &str, leftover: Option<&str>, now: f64, who: Holder) -> Result<bool> {
     let (seen, lease) = read_raw(store, key).await?;
     let same_moment = || busy(format!("another {} {} took the lease at the same moment", who.kind, who.scope));
+    let mut took_back = false;
     if let Some(lease) = lease {
-        let gone = if lease.owner != token && lease.expires_at > now { holder_gone(store, &lease).await? } else { Some(true) };
+        let live = lease.owner != token && lease.expires_at > now;
+        took_back = live && leftover.is_some_and(|own| lease.owner.starts_with(own));
+        let gone = if live && !took_back { holder_gone(store, &lease).await? } else { Some(true) };
         if gone != Some(true) {
             // Where the store judged the holder alive, it is running; else it may be a killed one.
             let whose =
@@ -153,10 +165,10 @@ pub async fn acquire<S: Store>(store: &S, key: &str, token: &str, now: f64, who:
     }
     let holder = store.lease_holder().await?;
     match replace(store, key, seen.as_deref(), token, now + LEASE_MS, holder.as_deref()).await? {
-        Replaced::Wrote => Ok(()),
+        Replaced::Wrote => Ok(took_back),
         Replaced::Refused => Err(same_moment()),
         Replaced::Unchecked => match read(store, key).await? {
-            Some(l) if l.owner == token => Ok(()),
+            Some(l) if l.owner == token => Ok(took_back),
             _ => Err(same_moment()),
         },
     }
@@ -234,8 +246,22 @@ impl Held {
     /// Takes the lease `key` for the run `token` (see [`acquire`]); `now` is wall-clock ms,
     /// `mono` monotonic ms.
     pub async fn acquire<S: Store>(store: &S, key: String, token: String, now: f64, mono: f64, who: Holder) -> Result<Held> {
-        acquire(store, &key, &token, now, who).await?;
-        Ok(Held { key, token, who, renewed_mono: mono })
+        Ok(Self::take(store, key, token, None, now, mono, who).await?.0)
+    }
+
+    /// [`Held::acquire`] taking back a leftover lease of the caller's own ([`take`]); the
+    /// flag says whether it did.
+    pub async fn take<S: Store>(
+        store: &S,
+        key: String,
+        token: String,
+        leftover: Option<&str>,
+        now: f64,
+        mono: f64,
+        who: Holder,
+    ) -> Result<(Held, bool)> {
+        let took_back = take(store, &key, &token, leftover, now, who).await?;
+        Ok((Held { key, token, who, renewed_mono: mono }, took_back))
     }
 
     /// Before a step: renews when a quarter of the term has passed; `busy` if another run took it.
@@ -447,6 +473,22 @@ mod tests {
             assert_eq!(e.kind, ErrorKind::Busy);
             release(&store, "l", "p1/1").await.unwrap();
             acquire(&store, "l", "p1/2", 20.0, Holder::POLL).await.unwrap();
+        });
+    }
+
+    #[test]
+    fn a_leftover_lease_of_the_callers_own_is_taken_back_at_once_and_only_that() {
+        let store = MemStore::default();
+        block_on(async {
+            // p1's first run could not release (its store failed): the lease has 2 minutes left.
+            acquire(&store, "l", "p1#1", 0.0, Holder::POLL).await.unwrap();
+            assert_eq!(take(&store, "l", "p1#2", Some("p1#"), 10.0, Holder::POLL).await, Ok(true));
+            assert_eq!(read(&store, "l").await.unwrap().unwrap().owner, "p1#2");
+            // Another owner's live lease is not p1's to take, nor is p1's a p10's.
+            assert_eq!(take(&store, "l", "p2#1", Some("p2#"), 20.0, Holder::POLL).await.unwrap_err().kind, ErrorKind::Busy);
+            assert_eq!(take(&store, "l", "p10#1", Some("p10#"), 20.0, Holder::POLL).await.unwrap_err().kind, ErrorKind::Busy);
+            // A free or expired lease is taken as always, and says it was no leftover.
+            assert_eq!(take(&store, "l", "p2#1", Some("p2#"), 20.0 + LEASE_MS, Holder::POLL).await, Ok(false));
         });
     }
 

@@ -274,6 +274,41 @@ test("poller: the lease of a poll lasts 2 minutes of wall clock: a process that 
   assert.notEqual(JSON.parse(store.get(leaseKey)).owner, owner);
 });
 
+// A release the store fails (a full disk at the end of a poll) leaves the lease to run out;
+// the same UserPoller's next poll knows none of its polls holds it and takes it back.
+test("poller: a lease the store failed to release is taken back by the same UserPoller's next poll at once, with a warning; another poller still waits it out", async (t) => {
+  const { sim } = await setup(t, { latencyMs: 5 });
+  const warnings = [];
+  const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500, onWarning: (m) => warnings.push(m) });
+  const leaseKey = "vomo-users/v1/acme/lease";
+  class FullAtRelease extends MemoryStore {
+    full = true;
+    setIf(key, expected, value) {
+      if (this.full && key === leaseKey && JSON.parse(value).expires_at === 0) {
+        throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+      }
+      return super.setIf(key, expected, value);
+    }
+  }
+  const store = new FullAtRelease();
+  const seen = [];
+  const poller = new UserPoller({ client, store, customerId: "acme", onUser: ({ user }) => { seen.push(user.id); } });
+  const first = await poller.poll();
+  assert.equal(first.processed, 40, "the poll's report comes back though its release failed");
+  const left = JSON.parse(store.get(leaseKey));
+  assert.ok(left.expires_at > Date.now() + 60_000, `the lease was left to run out: ${store.get(leaseKey)}`);
+  // Another poller (another process, as far as the lease can tell) waits it out.
+  await rejects(new UserPoller({ client, store, customerId: "acme" }).poll(), "busy");
+  assert.deepEqual(warnings, []);
+  store.full = false;
+  const second = await poller.poll();
+  assert.equal(second.processed, 0, "the same poller polls again at once, and nothing is delivered twice");
+  assert.equal(seen.length, 40);
+  assert.equal(warnings.length, 1, warnings.join("\n"));
+  assert.match(warnings[0], /previous poll could not release its lease.*took it back/);
+  assert.equal(JSON.parse(store.get(leaseKey)).expires_at, 0, "and this poll released it");
+});
+
 // Issue 9.2: the lease belongs to one poll, not to one instance.
 test("poller: two poll() calls on ONE instance at once: one gets busy and every user is delivered once", async (t) => {
   const { client } = await setup(t, { latencyMs: 5 });
@@ -441,7 +476,7 @@ test("poller: a store that runs out of room mid-poll: the poll rejects, the next
   }
 });
 
-test("poller: a store that fails the lease's release, the poll's last write: the report comes back and every change was delivered once; the lease is left to expire", async (t) => {
+test("poller: a store without setIf that fails the lease's release, the poll's last write: the report comes back and every change was delivered once; the lease is left to expire for others, and the same poller takes it back", async (t) => {
   const { sim, client } = await setup(t);
   const map = new Map();
   let failRelease = true;
@@ -458,11 +493,11 @@ test("poller: a store that fails the lease's release, the poll's last write: the
   assert.equal(report.complete, true);
   assert.equal(report.processed, 40);
   assert.deepEqual([seen.length, new Set(seen).size], [40, 40]);
-  await rejects(poller.poll(), "busy");
+  await rejects(new UserPoller({ client, store, customerId: "c" }).poll(), "busy");
   failRelease = false;
-  map.delete([...map.keys()].find((k) => k.endsWith("/lease")));   // as its expiry would
   assert.equal((await poller.poll()).processed, 0);
   assert.equal(seen.length, 40, "nothing delivered twice");
+  assert.equal(JSON.parse([...map].find(([k]) => k.endsWith("/lease"))[1]).expires_at, 0, "released this time");
 });
 
 test("poller: an onDeadLetter that throws (a dead-letter sink that is down too) loses nothing: the change stays queued and arrives once later", async (t) => {
