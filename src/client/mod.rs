@@ -47,9 +47,15 @@ pub struct ClientConfig {
     pub max_retry_after_ms: f64,
     /// The time one attempt may take, in ms (default 30,000).
     pub timeout_ms: f64,
-    /// The largest response body read, in bytes (default 10,000,000; a whole number): a
-    /// larger one fails as `parse` without being read to the end.
-    pub max_response_bytes: f64,
+    /// The largest response body read, in bytes (default 10,000,000; at least 1): a larger
+    /// one fails as `parse` without being read to the end.
+    pub max_response_bytes: u64,
+}
+
+/// What `maxResponseBytes` must be, as the JS option is refused (a number that is not a
+/// whole count of bytes, 1 or more) and as `Client::new` refuses 0.
+pub fn bad_max_response_bytes() -> VomoError {
+    VomoError::invalid_input("VomoClient: maxResponseBytes must be a positive whole number of bytes")
 }
 
 impl ClientConfig {
@@ -62,7 +68,7 @@ impl ClientConfig {
             max_retries: 4,
             max_retry_after_ms: 120_000.0,
             timeout_ms: 30_000.0,
-            max_response_bytes: 10_000_000.0,
+            max_response_bytes: 10_000_000,
         }
     }
 }
@@ -225,9 +231,8 @@ impl<R: Runtime> Client<R> {
                 return Err(VomoError::invalid_input("VomoClient: requestsPerSecond must be a positive number or \"auto\""));
             }
         }
-        // A byte count: 1.5 would read as "2 bytes" in messages and cut at 1.
-        if !(config.max_response_bytes >= 1.0 && config.max_response_bytes.fract() == 0.0) {
-            return Err(VomoError::invalid_input("VomoClient: maxResponseBytes must be a positive whole number of bytes"));
+        if config.max_response_bytes == 0 {
+            return Err(bad_max_response_bytes());
         }
         if !(config.timeout_ms.is_finite() && config.timeout_ms > 0.0) {
             return Err(VomoError::invalid_input(format!(
@@ -506,7 +511,8 @@ impl<R: Runtime> Client<R> {
     }
 
     async fn get(&self, url: String, call: &R::Call, sends: Option<u64>) -> Result<Exchange> {
-        self.exchange(HttpRequest { method: "GET", url, body: None, max_body_bytes: self.config.max_response_bytes }, call, sends).await
+        self.exchange(HttpRequest { method: "GET", url, body: None, max_body_bytes: self.config.max_response_bytes as f64 }, call, sends)
+            .await
     }
 
     /// The URL of the first page of a listing.
@@ -626,7 +632,7 @@ impl<R: Runtime> Client<R> {
         let url: String = url::endpoint(&self.base, "users", &[]).into();
         let x = self
             .exchange(
-                HttpRequest { method: "POST", url: url.clone(), body: Some(body), max_body_bytes: self.config.max_response_bytes },
+                HttpRequest { method: "POST", url: url.clone(), body: Some(body), max_body_bytes: self.config.max_response_bytes as f64 },
                 call,
                 None,
             )
@@ -792,12 +798,24 @@ mod tests {
         assert!(with(MAX_RETRIES_LIMIT).is_ok() && with(0).is_ok());
     }
 
+    /// A cap of 0 bytes would refuse every response: refused with the JS option's message.
+    #[test]
+    fn the_client_refuses_a_response_cap_of_no_bytes() {
+        let with = |n| Client::new(ClientConfig { max_response_bytes: n, ..ClientConfig::new("token") }, Host::default());
+        let refused = with(0).expect_err("refused");
+        assert_eq!(
+            (refused.kind, refused.message.as_str()),
+            (ErrorKind::InvalidInput, "VomoClient: maxResponseBytes must be a positive whole number of bytes")
+        );
+        assert!(with(1).is_ok() && with(u64::MAX).is_ok());
+    }
+
     /// A body over `max_response_bytes` is `parse`, and the message says which count it has:
     /// a declared `Content-Length` (nothing was read) or the bytes read when reading stopped.
     #[test]
     fn a_body_too_large_says_whether_its_size_was_declared_or_read() {
         let host = Host::default();
-        let client = Client::new(ClientConfig { max_response_bytes: 1000.0, ..ClientConfig::new("token") }, host.clone()).unwrap();
+        let client = Client::new(ClientConfig { max_response_bytes: 1000, ..ClientConfig::new("token") }, host.clone()).unwrap();
         let quiet = Signal::default();
         let too_large = |size| {
             host.failures.borrow_mut().push_back(TransportError::TooLarge(size));

@@ -3,7 +3,7 @@
 use super::error::{to_js_error, to_json, JsResult};
 use super::objects::to_js;
 use super::runtime::{call_of, promise, web_runtime};
-use crate::client::{CallLimits, Client, ClientConfig, Filters, PageWalk, Rate, UpsertInput};
+use crate::client::{bad_max_response_bytes, CallLimits, Client, ClientConfig, Filters, PageWalk, Rate, UpsertInput};
 use crate::error::VomoError;
 use crate::web::WebRuntime;
 use js_sys::{Function, Promise};
@@ -65,7 +65,11 @@ fn config_from_json(options: &str) -> Result<ClientConfig, JsValue> {
         config.timeout_ms = n;
     }
     if let Some(n) = number("maxResponseBytes")? {
-        config.max_response_bytes = n;
+        // A byte count: 1.5 would read as "2 bytes" in messages and cut at 1.
+        if !(n >= 1.0 && n.fract() == 0.0) {
+            return Err(to_js_error(bad_max_response_bytes()));
+        }
+        config.max_response_bytes = n as u64; // saturating: a cap of 1e300 bytes is no cap
     }
     Ok(config)
 }

@@ -43,7 +43,7 @@ struct ClientDefaults {
     max_retries_limit: u32,
     max_retry_after_ms: f64,
     timeout_ms: f64,
-    max_response_bytes: f64,
+    max_response_bytes: u64,
 }
 
 #[derive(Serialize)]

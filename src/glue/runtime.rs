@@ -4,7 +4,7 @@
 //! the JS options bag of one method call, `{ signal, timeoutMs, maxRetries }` and the name
 //! of the method (`who`, from the façade), read here into a [`WebCall`].
 
-use crate::client::AttemptLog;
+use crate::client::{AttemptLog, CallLimits};
 use crate::error::VomoError;
 use crate::web::{WebCall, WebRuntime};
 use js_sys::{Function, Reflect};
@@ -43,7 +43,9 @@ pub fn call_of(options: &JsValue) -> crate::error::Result<WebCall> {
     if let Some(ms) = opt_number(options, "timeoutMs", who.as_deref())? {
         call = call.with_timeout_ms(ms);
     }
-    if let Some(n) = opt_number(options, "maxRetries", who.as_deref())? {
+    // A JS number: checked as the client's option is (a whole number in range), then whole.
+    let max_retries = opt_number(options, "maxRetries", who.as_deref())?;
+    if let Some(n) = CallLimits::check(None, max_retries, who.as_deref().unwrap_or("call options"))?.max_retries {
         call = call.with_max_retries(n);
     }
     Ok(call)

@@ -124,7 +124,7 @@ impl WebRuntime {
 pub struct WebCall {
     signal: Option<AbortSignal>,
     timeout_ms: Option<f64>,
-    max_retries: Option<f64>,
+    max_retries: Option<u32>,
     /// The call's name in the messages about its options (`getUser: timeoutMs must be ...`).
     name: Option<String>,
 }
@@ -150,7 +150,7 @@ impl WebCall {
 
     /// This call's re-sends, instead of the client's (a whole number from 0 to
     /// [`MAX_RETRIES_LIMIT`](crate::client::MAX_RETRIES_LIMIT)).
-    pub fn with_max_retries(mut self, n: f64) -> Self {
+    pub fn with_max_retries(mut self, n: u32) -> Self {
         self.max_retries = Some(n);
         self
     }
@@ -213,7 +213,7 @@ impl Runtime for WebRuntime {
     }
 
     fn call_limits(&self, call: &WebCall) -> crate::Result<CallLimits> {
-        CallLimits::check(call.timeout_ms, call.max_retries, call.name.as_deref().unwrap_or("call options"))
+        CallLimits::check(call.timeout_ms, call.max_retries.map(f64::from), call.name.as_deref().unwrap_or("call options"))
     }
 
     fn log(&self, entry: &AttemptLog) {

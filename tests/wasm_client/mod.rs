@@ -162,7 +162,7 @@ pub async fn abort_and_timeout() {
     assert_eq!(client.get_user(id, &call).await.unwrap_err().kind, ErrorKind::Aborted);
     assert_eq!(client.stats().requests, before);
     // A per-call timeout, without retries.
-    let e = client.get_user(id, &WebCall::new().with_timeout_ms(200.0).with_max_retries(0.0)).await.expect_err("timeout");
+    let e = client.get_user(id, &WebCall::new().with_timeout_ms(200.0).with_max_retries(0)).await.expect_err("timeout");
     assert_eq!(e.kind, ErrorKind::Timeout, "{e}");
     // An abort during a Retry-After wait.
     control(
@@ -295,7 +295,7 @@ pub async fn injected_fetch_and_size_cap() {
     assert_eq!(calls, vec![json!([format!("{SIM_URL}/users/{id}"), "manual", "application/json"])], "one call through the injected fetch");
     // maxResponseBytes: a declared Content-Length beyond it is refused unread ...
     let mut small = config();
-    small.max_response_bytes = 500.0;
+    small.max_response_bytes = 500;
     let capped = vomo_users::web::client(small.clone(), WebRuntime::new()).unwrap();
     let e = capped.get_user(id, &WebCall::new()).await.expect_err("too large");
     assert_eq!(e.kind, ErrorKind::Parse);
@@ -385,7 +385,7 @@ pub async fn nothing_is_kept_by_an_abandoned_attempt() {
     for (what, body) in variants {
         let fetch = js_sys::Function::new_with_args("url, init", body);
         let client = vomo_users::web::client(config(), WebRuntime::new().with_fetch(fetch)).unwrap();
-        let call = || WebCall::new().with_timeout_ms(5.0).with_max_retries(0.0);
+        let call = || WebCall::new().with_timeout_ms(5.0).with_max_retries(0);
         assert_eq!(client.get_user(1, &call()).await.unwrap_err().kind, ErrorKind::Timeout, "{what}");
         a_turn().await;
         let before = wasm_bindgen::externref_heap_live_count();
