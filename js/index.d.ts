@@ -122,7 +122,7 @@ export function parseUserPage(body: string | Uint8Array | ArrayBuffer | object):
 export function parseUserDetail(body: string | Uint8Array | ArrayBuffer | object): UserDetail;
 /** One raw UserResource object (snake_case, as on the wire) to a User; what the parser
  *  coerced or met unknown (a User has no `warnings` list) goes to `onWarning`. */
-export function parseUser(obj: string | Uint8Array | ArrayBuffer | object, options?: { onWarning?: (message: string) => void }): User;
+export function parseUser(obj: string | Uint8Array | ArrayBuffer | object, options?: { onWarning?: ((message: string) => void) | undefined }): User;
 /** An id as the helpers take it: a number, a bigint, or its digits as a string (read from a CSV or a URL). */
 export type IdLike = number | bigint | string;
 /** `"created"` or `"updated"`: by `knownIds` when given, else `updatedAt - createdAt < 1000 ms`. */
@@ -441,7 +441,7 @@ export interface StoredBaseUrlOptions {
 
 /** One roster row. A misspelt field (`emial`) does not compile in an object literal; a record built elsewhere with one is refused at run time (`invalid_input` naming it). */
 export interface RosterRecord extends Partial<UpsertUserInput> {
-  externalId?: string | null;
+  externalId?: string | null | undefined;
 }
 
 export interface ImportProgress {

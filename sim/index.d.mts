@@ -1,36 +1,43 @@
 // Types of vomo-users/sim (Node only). See sim/README.md for every option and control call.
 
 export interface SimulatorQuirks {
-  stringHours?: boolean; stringProjectIds?: boolean; mixedTimestamps?: boolean; unknownEnums?: boolean;
-  detailAsArray?: boolean; nullStringLinks?: boolean; stringMeta?: boolean; stringIdInUpsert?: boolean;
+  stringHours?: boolean | undefined; stringProjectIds?: boolean | undefined; mixedTimestamps?: boolean | undefined;
+  unknownEnums?: boolean | undefined; detailAsArray?: boolean | undefined; nullStringLinks?: boolean | undefined;
+  stringMeta?: boolean | undefined; stringIdInUpsert?: boolean | undefined;
 }
 
+/** The `rateLimit` option. */
 export interface SimulatorRateLimit {
   /** "token-bucket" (default), "sliding-window", or "fixed-window" (Laravel's throttle middleware). */
-  kind?: "token-bucket" | "sliding-window" | "fixed-window";
+  kind?: "token-bucket" | "sliding-window" | "fixed-window" | undefined;
   requestsPerSecond: number;
   /** token bucket: its size (default ceil(requestsPerSecond)). */
-  burst?: number;
+  burst?: number | undefined;
   /** windows: their length (default 1000); the limit per window is requestsPerSecond * windowMs / 1000. */
-  windowMs?: number;
-  retryAfter?: boolean; emptyBody?: boolean;
+  windowMs?: number | undefined;
+  retryAfter?: boolean | undefined; emptyBody?: boolean | undefined;
   /** X-RateLimit-Limit and -Remaining on every response, X-RateLimit-Reset with a 429 (default false). */
-  headers?: boolean;
-  /** Windows: the limit per window, as `config()` shows it (computed; not an option). */
+  headers?: boolean | undefined;
+}
+
+/** The rate limit in effect, as `config()` shows it. */
+export interface SimulatorRateLimitInEffect extends SimulatorRateLimit {
+  /** Windows: the limit per window (computed from requestsPerSecond and windowMs; not an option). */
   readonly limit?: number;
 }
 
 export interface SimulatorOptions {
-  port?: number; host?: string; foreignPort?: number;
-  users?: number; seed?: number; perPage?: number;
+  port?: number | undefined; host?: string | undefined; foreignPort?: number | undefined;
+  users?: number | undefined; seed?: number | undefined; perPage?: number | undefined;
+  token?: string | undefined;
   /** `null`: no token is answered with 403. */
-  token?: string; forbiddenToken?: string | null;
-  rateLimit?: SimulatorRateLimit | null;
-  quirks?: SimulatorQuirks;
-  strict?: boolean;
+  forbiddenToken?: string | null | undefined;
+  rateLimit?: SimulatorRateLimit | null | undefined;
+  quirks?: SimulatorQuirks | undefined;
+  strict?: boolean | undefined;
   /** Freeze the clock at this time (ms or ISO); default: the real clock. */
-  now?: number | string;
-  latencyMs?: number;
+  now?: number | string | undefined;
+  latencyMs?: number | undefined;
 }
 
 export interface SimulatorLogEntry {
@@ -38,11 +45,18 @@ export interface SimulatorLogEntry {
   time: number; t: number; authorization: boolean; userAgent: string | null;
 }
 
-export interface SimulatorFault {
-  method?: string; path?: string; page?: number; times?: number | "always";
-  type: "status" | "reset" | "delay" | "stall" | "nonjson" | "truncated" | "foreign_next" | "redirect" | "unauthorized";
-  status?: number; body?: string | object; headers?: Record<string, string>; ms?: number;
+/** What every fault may say: which requests it matches, and how many times. */
+export interface SimulatorFaultMatch {
+  method?: string | undefined; path?: string | undefined; page?: number | undefined; times?: number | "always" | undefined;
 }
+
+/** A fault: each type takes only its own parameters (`status`, `body` and `headers` the
+ *  status fault's, `ms` the delay fault's); another is refused. */
+export type SimulatorFault = SimulatorFaultMatch & (
+  | { type: "status"; status?: number | undefined; body?: string | object | undefined; headers?: Record<string, string> | undefined }
+  | { type: "delay"; ms?: number | undefined }
+  | { type: "reset" | "stall" | "nonjson" | "truncated" | "foreign_next" | "redirect" | "unauthorized" }
+);
 
 export interface SimulatorTrigger {
   page: number; path?: string;
@@ -55,7 +69,7 @@ export type WireUser = Record<string, unknown> & { id: number; email: string; up
 /** What `config()` and `configure()` return: the settings in effect. */
 export interface SimulatorConfig {
   perPage: number; strict: boolean; latencyMs: number;
-  rateLimit: SimulatorRateLimit | null;
+  rateLimit: SimulatorRateLimitInEffect | null;
   quirks: Required<SimulatorQuirks>;
   token: string; forbiddenToken: string | null;
 }

@@ -10,7 +10,7 @@ export interface FileStoreOptions {
    * locked before it rejects with a `busy` VomoError naming the holder, in milliseconds; 30000
    * unless given. A live holder's lock is never broken; a dead holder's is broken at once.
    */
-  lockWaitMs?: number;
+  lockWaitMs?: number | undefined;
 }
 
 export declare class FileStore {

@@ -64,7 +64,7 @@ export declare class DurableObjectStore {
  * a stale lease lets two polls overlap.
  */
 export declare class KvStore {
-  constructor(namespace: KvNamespaceLike, options?: { prefix?: string });
+  constructor(namespace: KvNamespaceLike, options?: { prefix?: string | undefined });
   get(key: string): Promise<string | null>;
   set(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;

@@ -33,6 +33,9 @@ const OPTION_KEYS = ["host", "port", "foreignPort", "users", "seed", "now", ...C
 
 /** What a fault may hold: where it matches, how often, and each type's parameters. */
 const FAULT_KEYS = ["type", "method", "path", "page", "times", "status", "body", "headers", "ms"];
+// The parameters each type uses; another type given one would ignore it without a word (a
+// `nonjson` fault with `status: 500` still answered 200), so it is refused.
+const FAULT_PARAMS = { status: ["status", "body", "headers"], delay: ["ms"] };
 const FAULT_TYPES = new Set(["status", "reset", "delay", "stall", "nonjson", "truncated", "foreign_next", "redirect", "unauthorized"]);
 const ACTION_TYPES = new Set(["delete", "update", "create", "anonymize", "advanceClock", "addParticipation", "changeEmail"]);
 
@@ -237,7 +240,7 @@ export class Simulator {
       if (partial.quirks === null || typeof partial.quirks !== "object") throw new Error("quirks must be an object of quirk names and booleans");
       for (const [k, v] of Object.entries(partial.quirks)) {
         if (!(k in DEFAULT_QUIRKS)) throw new Error(`unknown quirk ${k}`);
-        c.quirks[k] = flag(v, `quirks.${k}`);
+        if (v !== undefined) c.quirks[k] = flag(v, `quirks.${k}`); // undefined: left as it is, as an absent key
       }
     }
     if (partial.token !== undefined) {
@@ -260,6 +263,12 @@ export class Simulator {
   injectFault(fault = {}) {
     if (!FAULT_TYPES.has(fault?.type)) throw new Error(`unknown fault type ${fault?.type}`);
     refuseUnknown(fault, FAULT_KEYS, "injectFault");
+    const uses = FAULT_PARAMS[fault.type] ?? [];
+    const unused = ["status", "body", "headers", "ms"].filter((k) => fault[k] !== undefined && !uses.includes(k));
+    if (unused.length) {
+      throw new Error(`injectFault: a ${fault.type} fault takes ${uses.length ? uses.join(", ") : "no parameters"}, not ${unused.join(", ")}`
+        + ` (status, body and headers are the status fault's, ms the delay fault's)`);
+    }
     let times = fault.times ?? 1;
     if (times === -1 || times === null || times === Infinity || times === "Infinity" || times === "always") times = Infinity;
     else if (!(Number.isInteger(times) && times >= 1)) {

@@ -116,6 +116,11 @@ test("options the simulator would bend are refused: ports and hosts, configure's
     [{ type: "status", status: 99 }, /status must be a whole number 200-599 \(got 99\)/],
     [{ type: "delay", ms: -1 }, /ms must be a whole number/],
     [{ type: "status", statsu: 503 }, /injectFault: unknown option "statsu"/],
+    // Another type's parameter would be ignored without a word (a nonjson fault answered 200).
+    [{ type: "nonjson", status: 500, body: "x" }, /^injectFault: a nonjson fault takes no parameters, not status, body \(/],
+    [{ type: "reset", ms: 5 }, /^injectFault: a reset fault takes no parameters, not ms/],
+    [{ type: "delay", status: 503 }, /^injectFault: a delay fault takes ms, not status/],
+    [{ type: "status", ms: 5, headers: {} }, /^injectFault: a status fault takes status, body, headers, not ms/],
   ]) assert.throws(() => sim.injectFault(fault), (e) => re.test(e.message), JSON.stringify(fault));
   assert.deepEqual(sim.faults, []);
   sim.injectFault({ type: "status", status: 503, times: "always" });

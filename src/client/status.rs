@@ -37,7 +37,8 @@ pub fn client_error(what: &str, response: &HttpResponse) -> VomoError {
     let (kind, label) = match status {
         401 => (ErrorKind::Auth, "401 Unauthenticated: the token is missing, invalid or expired"),
         403 => (ErrorKind::Forbidden, "403 Forbidden: the token lacks permission"),
-        404 | 410 => (ErrorKind::NotFound, "404 Not Found"),
+        404 => (ErrorKind::NotFound, "404 Not Found"),
+        410 => (ErrorKind::NotFound, "410 Gone"),
         _ => (ErrorKind::Validation, "rejected"),
     };
     // Every VOMO API answers GET and POST /users: a 404 for them says the base URL is not the

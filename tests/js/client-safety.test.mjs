@@ -166,6 +166,13 @@ test("errors: a base URL without the API's path (no /v1): listing, upsert and im
   assert.match((await rejects(bare.upsertUser({ firstName: "A", lastName: "B", email: "a@b.org" }), "not_found")).message, hint);
   assert.match((await rejects(importRoster(bare, [{ firstName: "A", lastName: "B", email: "a@b.org" }]), "not_found")).message, hint);
   assert.equal(await client(s).getUser(999_999), null, "a user that is not there is no error");
+  // A 410 is not_found too, and its message quotes the status the server sent (it said 404).
+  s.injectFault({ path: "/v1/users", type: "status", status: 410, body: { message: "Gone." } });
+  const gone = await rejects(client(s, { maxRetries: 0 }).listAllUsers(), "not_found");
+  assert.equal(gone.status, 410);
+  assert.match(gone.message, /^GET \/v1\/users: 410 Gone \(Gone\.\); no users endpoint at this base URL/);
+  s.injectFault({ path: "/v1/users/1001", type: "status", status: 410 });
+  assert.equal(await client(s).getUser(1001), null, "getUser: a 410 is a user not there, as a 404");
 });
 
 test("errors: every client-side kind from a real server response", async (t) => {
