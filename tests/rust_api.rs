@@ -141,9 +141,15 @@ fn a_poller_config_a_poll_cannot_work_with_is_refused_by_new() {
     let w = world(3);
     let client = Rc::new(client_of(&w));
     type Spoil = fn(&mut PollerConfig);
-    let cases: [(&str, Spoil); 8] = [
-        ("windowMarginMs must be at least 2000 (got 0)", |c| c.window_margin_ms = 0),
-        ("windowMarginMs must be at least 2000 (got -5)", |c| c.window_margin_ms = -5),
+    let cases: [(&str, Spoil); 12] = [
+        ("windowMarginMs must be from 2000 to 604800000 (a week; got 0)", |c| c.window_margin_ms = 0),
+        ("windowMarginMs must be from 2000 to 604800000 (a week; got -5)", |c| c.window_margin_ms = -5),
+        // Another outside pass: past the epoch, every poll ended complete having delivered nothing.
+        ("windowMarginMs must be from 2000 to 604800000 (a week; got 9223372036854775807)", |c| c.window_margin_ms = i64::MAX),
+        ("windowMarginMs must be from 2000 to 604800000 (a week; got 604800001)", |c| c.window_margin_ms = 604_800_001),
+        // The lease takes back a lease under `{owner}#` (lease::take): no owner may prefix another's.
+        ("owner must be a non-empty name without '#' (got \"\")", |c| c.owner = String::new()),
+        ("owner must be a non-empty name without '#' (got \"a#1\")", |c| c.owner = "a#1".into()),
         ("maxWindowRows must be at least 1 (got 0)", |c| c.max_window_rows = 0),
         ("maxAttempts must be at least 1 (got 0)", |c| c.max_attempts = 0),
         ("maxConsecutiveFailures must be at least 1 (got 0)", |c| c.max_consecutive_failures = 0),
@@ -164,8 +170,32 @@ fn a_poller_config_a_poll_cannot_work_with_is_refused_by_new() {
     }
     let mut edge = PollerConfig::new("acme", "test");
     (edge.window_margin_ms, edge.retry_for_ms) = (PollerConfig::MIN_WINDOW_MARGIN_MS, 0.0);
-    let poller = Poller::new(client, Map::default(), Crm::default(), edge).unwrap();
+    let poller = Poller::new(client.clone(), Map::default(), Crm::default(), edge).unwrap();
     assert!(block_on(poller.poll(None, &())).unwrap().complete, "the smallest margin polls to the end");
+    let mut edge = PollerConfig::new("acme", "test");
+    edge.window_margin_ms = PollerConfig::MAX_WINDOW_MARGIN_MS;
+    let poller = Poller::new(client, Map::default(), Crm::default(), edge).unwrap();
+    assert!(block_on(poller.poll(None, &())).unwrap().complete, "the largest margin polls to the end");
+}
+
+#[test]
+fn import_options_an_import_cannot_work_with_are_refused_as_the_js_options_are() {
+    // An outside pass (a Rust user): 0 for either ran as 1 without a word.
+    let w = world(2);
+    let client = client_of(&w);
+    let records = [vomo_users::import::RosterRecord::default()];
+    type Spoil = fn(&mut ImportOptions<'_, Map, NoMapping>);
+    let cases: [(&str, Spoil); 2] = [
+        ("checkpointEvery must be a whole number of at least 1 (got 0)", |o| o.checkpoint_every = 0),
+        ("maxConsecutiveFailures must be a whole number of at least 1 (got 0)", |o| o.max_consecutive_failures = 0),
+    ];
+    for (message, spoil) in cases {
+        let mut options = ImportOptions::default();
+        spoil(&mut options);
+        let e = block_on(vomo_users::import::import_roster(&client, &records, &options, &|_| {}, &())).expect_err(message);
+        assert_eq!((e.kind, e.message), (ErrorKind::InvalidInput, format!("importRoster: {message}")));
+    }
+    assert_eq!(w.borrow().c.requests, 0, "nothing was sent");
 }
 
 #[test]

@@ -582,6 +582,12 @@ pub async fn import_roster<R: Runtime, S: Store, M: Mapping>(
     if let Some(key) = options.key.as_deref() {
         check_named_key(key, "importRoster")?;
     }
+    // As the JS options are refused: a Rust caller's 0 ran as 1 without a word.
+    for (name, n) in [("checkpointEvery", options.checkpoint_every), ("maxConsecutiveFailures", options.max_consecutive_failures)] {
+        if n == 0 {
+            return Err(VomoError::invalid_input(format!("importRoster: {name} must be a whole number of at least 1 (got 0)")));
+        }
+    }
     if options.store.is_some() != options.key.is_some() {
         return Err(VomoError::invalid_input("importRoster: store and key go together"));
     }

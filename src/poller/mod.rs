@@ -117,6 +117,11 @@ impl PollerConfig {
     /// must end at least that far behind the server's clock to be complete (docs/poller.md).
     pub const MIN_WINDOW_MARGIN_MS: i64 = 2_000;
 
+    /// The largest `window_margin_ms`, a week: changes reach the handlers that long after they
+    /// happen. Unbounded, a margin past the server's epoch (`i64::MAX`) made every poll end
+    /// complete having delivered nothing, for ever.
+    pub const MAX_WINDOW_MARGIN_MS: i64 = 7 * 86_400_000;
+
     /// Refuses the numbers a poll cannot work with (`invalid_input`, naming the option as the
     /// JS `UserPoller` does); [`Poller::new`] calls it. Unchecked, a margin of 0 or a
     /// `max_window_rows` of 0 made a poll request the same page (or ever narrower windows) for
@@ -126,8 +131,18 @@ impl PollerConfig {
         if !(self.poll_interval_ms.is_finite() && self.poll_interval_ms > 0.0) {
             return refuse("pollIntervalMs must be a positive number".into());
         }
-        if self.window_margin_ms < Self::MIN_WINDOW_MARGIN_MS {
-            return refuse(format!("windowMarginMs must be at least {} (got {})", Self::MIN_WINDOW_MARGIN_MS, self.window_margin_ms));
+        if !(Self::MIN_WINDOW_MARGIN_MS..=Self::MAX_WINDOW_MARGIN_MS).contains(&self.window_margin_ms) {
+            return refuse(format!(
+                "windowMarginMs must be from {} to {} (a week; got {})",
+                Self::MIN_WINDOW_MARGIN_MS,
+                Self::MAX_WINDOW_MARGIN_MS,
+                self.window_margin_ms
+            ));
+        }
+        // The lease takes back what a poll under `{owner}#` left (`lease::take`): "" or a `#`
+        // would make one poller's owner a prefix of another's.
+        if self.owner.is_empty() || self.owner.contains('#') {
+            return refuse(format!("owner must be a non-empty name without '#' (got {:?})", self.owner));
         }
         if !(self.retry_for_ms.is_finite() && self.retry_for_ms >= 0.0) {
             return refuse(format!("retryForMs must be a number of at least 0 (got {})", crate::error::js_number(self.retry_for_ms)));

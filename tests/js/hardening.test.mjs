@@ -290,7 +290,7 @@ test("poller 9.7: maxRequests and the window options are checked", async (t) => 
   const { client } = await setup(t, { users: 5 });
   const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme" });
   for (const bad of [NaN, -1, 1.5, Infinity]) await rejects(poller.poll({ maxRequests: bad }), "invalid_input");
-  for (const [name, bad] of [["windowMarginMs", 100], ["maxWindowRows", NaN], ["maxConsecutiveFailures", 0], ["maxDeadLetters", -3], ["maxAttempts", Infinity],
+  for (const [name, bad] of [["windowMarginMs", 100], ["windowMarginMs", 7 * 86_400_000 + 1], ["windowMarginMs", Number.MAX_SAFE_INTEGER], ["maxWindowRows", NaN], ["maxConsecutiveFailures", 0], ["maxDeadLetters", -3], ["maxAttempts", Infinity],
     ["pollIntervalMs", 1.5], ["pollIntervalMs", Infinity], ["pollIntervalMs", "1000"], ["pollIntervalMs", 0]]) {
     assert.throws(() => new UserPoller({ client, store: new MemoryStore(), customerId: "acme", [name]: bad }),
       (e) => e instanceof VomoError && e.kind === "invalid_input" && e.message.includes(name), `${name}: ${bad}`);
