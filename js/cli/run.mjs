@@ -113,9 +113,27 @@ function quotedTokenHint(e, token) {
   return "vomo-users: note: the token begins and ends with a quote; if they are not part of it (docker's --env-file keeps the quotes of VOMO_TOKEN=\"...\"), pass it without them";
 }
 
+/**
+ * What the file system said when the state directory's store failed (the package reports a
+ * store's failure as kind `network`, its own rule for every store; the thrown error is the
+ * `cause`): an operator reading "network error: store.set(...) failed: ENOSPC" was not told
+ * that the disk was full, nor that nothing was lost (an outside pass).
+ */
+const STORE_FAULTS = {
+  ENOSPC: "the disk of the state directory is full", EDQUOT: "the disk quota of the state directory is spent",
+  EROFS: "the state directory is on a read-only file system", EACCES: "this user may not write the state directory",
+  EPERM: "this user may not write the state directory", EIO: "the disk of the state directory failed (EIO)",
+};
+
+function stateDirHint(e) {
+  const said = e instanceof VomoError && /^(store|mapping)\.\w+\(/.test(e.message) ? STORE_FAULTS[e.cause?.code] : undefined;
+  return said && `vomo-users: note: ${said}${e.cause.path ? ` (${e.cause.path})` : ""}; mend that and run the same command again: `
+    + "what was delivered or sent stays saved, and the rest comes again";
+}
+
 function reportError(e, out, command, baseUrl = null, token = null) {
   // e.cliHint: a command's own note on how to get past this error.
-  const hints = [wrongBaseHint(e, baseUrl), quotedTokenHint(e, token), typeof e?.cliHint === "string" ? e.cliHint : null].filter(Boolean);
+  const hints = [wrongBaseHint(e, baseUrl), quotedTokenHint(e, token), stateDirHint(e), typeof e?.cliHint === "string" ? e.cliHint : null].filter(Boolean);
   const code = exitCodeFor(e, out, command);
   for (const hint of hints) out.err(hint);
   return code;
@@ -170,6 +188,7 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
   let name = null;
   let apiBase = null; // the base URL the command talks to, for the hint on a 404
   let token = null; // the token the client was given, for the hint on a quoted one
+  let muted = 0; // ctx.quietly calls under way
   try {
     // Hidden from the first line on (a usage error may quote an argument where the token was
     // pasted), but for `sim` and `demo`, which print their simulator's own token: a VOMO_TOKEN
@@ -235,7 +254,17 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
         token = await readToken(values, env, out, name);
         return new VomoClient({ token, baseUrl: resolvedBaseUrl, ...(rps !== undefined ? { requestsPerSecond: rps } : {}),
           // Parse coercions, unknown enum values, ...: each once, on stderr at the end.
-          onWarning: (m) => warnings.add(String(m)) });
+          onWarning: (m) => { if (muted === 0) warnings.add(String(m)); } });
+      },
+      /** Runs `fn` with the client's warnings dropped: a request made for the command's own
+       *  sake (state.mjs's first page), whose users the command itself reads again. */
+      quietly: async (fn) => {
+        muted++;
+        try {
+          return await fn();
+        } finally {
+          muted--;
+        }
       },
     };
     const code = await command.run(ctx);

@@ -17,50 +17,40 @@ export function defaultStateDir(env) {
 
 /**
  * Checks that DIR holds the state of the API at `baseUrl` (as the client reads it, values.mjs:
- * the text the library's own state records), and with `bind` records it there
- * (DIR/api.json) when DIR holds no API's yet. A poll's checkpoint, an import's progress and
- * the mapping are facts about one VOMO API: used against another (the simulator, then the
- * real API), a poll would go on from the other's checkpoint and skip the backfill, and an
- * import would report a roster imported that this API never received. The library refuses
- * a poller's state and an import's progress of another API on its own (docs/api.md); this
- * file adds the mapping, and one message for the whole directory before anything is read.
- * A directory written before this file existed is bound to the first API that uses it. The
- * file is created with its content in one step (a hard link of a written file), so two first
- * runs cannot both bind. Returns `{ previousBaseUrl }`: the API's earlier address, written
- * into the file by hand when the organization moved, for the library to take the state over.
+ * the text the library's own state records), and with `bind` that DIR can be written, ready
+ * to record the API there (DIR/api.json) when DIR holds no API's yet. A poll's checkpoint, an
+ * import's progress and the mapping are facts about one VOMO API: used against another (the
+ * simulator, then the real API), a poll would go on from the other's checkpoint and skip the
+ * backfill, and an import would report a roster imported that this API never received. The
+ * library refuses a poller's state and an import's progress of another API on its own
+ * (docs/api.md); this file adds the mapping, and one message for the whole directory before
+ * anything is read. A directory written before this file existed is bound to the first API
+ * that uses it. Returns `{ previousBaseUrl, bindOnAnswer }`: the API's earlier address,
+ * written into the file by hand when the organization moved, for the library to take the
+ * state over; and, for a directory not bound yet, `bindOnAnswer(answers)`, which binds it
+ * once `answers()` (one request to the API) resolved: a first run against a mistyped or
+ * unreachable base URL bound the directory to it for good, though nothing of that API was
+ * stored (an outside pass), and the way out the refusal then gave (previousBaseUrl) was
+ * wrong. The file is created with its content in one step (a hard link of a written file),
+ * so two first runs cannot both bind.
  */
 export async function checkStateDir(stateDir, baseUrl, { bind = true } = {}) {
   const file = join(stateDir, "api.json");
   const api = baseUrl;
-  // What the file system refused, said of the directory the user named (not of a temporary file in it).
-  const unusable = (e, what) => new InputError(`--state-dir ${stateDir} ${what} (${e.code ?? e.message})`);
   if (bind) {
     try {
       await makeDirectory(stateDir);
     } catch (e) {
-      throw unusable(e, e.code === "ENOTDIR" ? "is not a directory" : "cannot be used as a directory");
+      throw unusable(stateDir, e, e.code === "ENOTDIR" ? "is not a directory" : "cannot be used as a directory");
     }
-    const temp = join(stateDir, `.api.json.${randomBytes(6).toString("hex")}`);
-    try {
-      await writeFile(temp, `${JSON.stringify({ baseUrl: api })}\n`);
-    } catch (e) {
-      throw unusable(e, e.code === "EROFS" || e.code === "EACCES" || e.code === "EPERM" ? "is not writable" : "cannot be written to");
-    }
-    try {
-      await link(temp, file);
-      return {};
-    } catch (e) {
-      if (e.code !== "EEXIST") throw unusable(e, "cannot be written to");
-    } finally {
-      await rm(temp, { force: true });
-    }
+    await rm(await writtenBeside(stateDir, api), { force: true }); // the directory takes writes: said now, not after a run
   }
   let text;
   try {
     text = await readFile(file, "utf8");
   } catch (e) {
-    if (e.code === "ENOENT") return {}; // not bound, and not binding
-    throw unusable(e, e.code === "ENOTDIR" ? "is not a directory" : "cannot be read");
+    if (e.code === "ENOENT") return bind ? { bindOnAnswer: (answers) => bindTo(stateDir, api, answers) } : {}; // not bound yet
+    throw unusable(stateDir, e, e.code === "ENOTDIR" ? "is not a directory" : "cannot be read");
   }
   let bound, previousBaseUrl;
   try {
@@ -77,6 +67,43 @@ export async function checkStateDir(stateDir, baseUrl, { bind = true } = {}) {
       `${JSON.stringify({ baseUrl: api, previousBaseUrl: bound })} into ${file}: its checkpoints and import progress are taken over)`);
   }
   return previousBaseUrl === undefined ? {} : { previousBaseUrl };
+}
+
+/** What the file system refused, said of the directory the user named (not of a temporary file in it). */
+const unusable = (stateDir, e, what) => new InputError(`--state-dir ${stateDir} ${what} (${e.code ?? e.message})`);
+
+/** A temporary file in DIR holding api.json's text for `api`. */
+async function writtenBeside(stateDir, api) {
+  const temp = join(stateDir, `.api.json.${randomBytes(6).toString("hex")}`);
+  try {
+    await writeFile(temp, `${JSON.stringify({ baseUrl: api })}\n`);
+  } catch (e) {
+    await rm(temp, { force: true });
+    throw unusable(stateDir, e, e.code === "EROFS" || e.code === "EACCES" || e.code === "EPERM" ? "is not writable" : "cannot be written to");
+  }
+  return temp;
+}
+
+/** Binds DIR to `api` once `answers()` resolved (what it rejects with is the run's error). */
+async function bindTo(stateDir, api, answers) {
+  await answers();
+  const temp = await writtenBeside(stateDir, api);
+  try {
+    await link(temp, join(stateDir, "api.json"));
+  } catch (e) {
+    if (e.code !== "EEXIST") throw unusable(stateDir, e, "cannot be written to");
+    await checkStateDir(stateDir, api, { bind: false }); // another first run bound it meanwhile: to this API, or refused
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/**
+ * One page of the listing, the request that tells a base URL that answers as the API from one
+ * mistyped or down (`bindOnAnswer`'s `answers`): rejects as that page's request would.
+ */
+export async function firstPage(client, signal) {
+  for await (const user of client.listUsers({}, { signal })) break; // eslint-disable-line no-unused-vars
 }
 
 /** The directory of one customer's poller store. */

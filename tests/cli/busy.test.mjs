@@ -4,10 +4,17 @@
 // aborted) and releases the lease, so the next run goes on at once.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createSimulator } from "vomo-users/sim";
 import { cli, jsonLines, mounted, start, tempDir } from "./helpers.mjs";
+
+/** A state directory bound to the API of `env` already, so that a run's first request is its own (not the binding's, state.mjs). */
+function bound(state, env) {
+  mkdirSync(state, { recursive: true });
+  writeFileSync(join(state, "api.json"), JSON.stringify({ baseUrl: env.VOMO_BASE_URL }));
+  return state;
+}
 
 /** A poll of customer "acme" (5 users) on a fresh state directory that holds the lease, stalled on its first request. */
 async function heldPoll(t, seed) {
@@ -15,7 +22,7 @@ async function heldPoll(t, seed) {
   sim.advanceClock(60_000);
   const { env, arrival, next } = await mounted(t, sim);
   const dir = await tempDir(t);
-  const args = ["poll", "--customer", "acme", "--state-dir", join(dir, "state"), "--json", "--rate", "500"];
+  const args = ["poll", "--customer", "acme", "--state-dir", bound(join(dir, "state"), env), "--json", "--rate", "500"];
   sim.injectFault({ method: "GET", path: "/v1/users", type: "stall", times: 1 });
   const holder = start(args, { env });
   t.after(() => holder.child.kill("SIGKILL"));
@@ -30,7 +37,7 @@ async function heldImport(t, rows, seed, tag) {
   const dir = await tempDir(t);
   const roster = join(dir, "roster.csv");
   writeFileSync(roster, `First Name,Last Name,Email\n${Array.from({ length: rows }, (_, i) => `F${i},L${i},${tag}${i}@example.org`).join("\n")}\n`);
-  const args = ["import", roster, "--state-dir", join(dir, "state"), "--json", "--rate", "500"];
+  const args = ["import", roster, "--state-dir", bound(join(dir, "state"), env), "--json", "--rate", "500"];
   const upserts = () => sim.log().filter((e) => e.method === "POST").length;
   sim.injectFault({ method: "POST", path: "/v1/users", type: "stall", times: 1 });
   const holder = start(args, { env });
@@ -89,7 +96,7 @@ test("a second import of the same roster into the same state while one runs: exi
   const third = await cli(args, { env });
   assert.equal(third.code, 0, third.stderr);
   assert.deepEqual({ ...jsonLines(third.stdout).at(-1), key: undefined },
-    { created: 12, updated: 0, uncertain: 0, failed: 0, emailChanged: 0, invalidRows: 0, retryable: 0, rows: 12, key: undefined, failedFile: null });
+    { created: 12, updated: 0, uncertain: 0, failed: 0, emailChanged: 0, invalidRows: 0, retryable: 0, rows: 12, key: undefined, failedFile: null, emailChangesFile: null });
   assert.equal(upserts() - before, 12, "the rerun sent the 12 rows the aborted run had not settled, once each");
   assert.equal(sim.count(), 12);
 });

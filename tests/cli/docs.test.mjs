@@ -91,7 +91,7 @@ test("docs/cli.md: user, find, upsert: exit 3 for no such user; the upsert creat
   assert.match(found.stdout, /ana@example\.org/);
 });
 
-test("docs/cli.md: import with the default key, again after an email changed, then the failed file with --accept-email-changes", async (t) => {
+test("docs/cli.md: import with the default key, again after an email changed, then the email-changes file with --accept-email-changes", async (t) => {
   const { sim, env, dir } = await settled(t);
   const home = await tempDir(t); // the default state directory is ~/.local/state/vomo-users
   const files = { cwd: dir, env: { ...env, HOME: home } };
@@ -102,20 +102,23 @@ test("docs/cli.md: import with the default key, again after an email changed, th
   assert.ok(existsSync(join(dir, "roster.failed.csv")), "failed rows in roster.failed.csv");
   assert.ok(existsSync(join(home, ".local/state/vomo-users/mapping")), "the default state directory");
 
-  // crm-1 now has another email: held back, as an email_changed row of the failed file.
+  // crm-1 now has another email: held back, as the row of the email-changes file (not of the failed one).
   writeFileSync(join(dir, "roster.csv"), roster(3, (i) => (i === 1 ? "member1.new@example.org" : `member${i}@example.org`)));
   const changed = await cli(documented(CLI_MD, "vomo-users import roster.csv"), files);
   assert.equal(changed.code, 0, changed.stderr);
   assert.match(changed.stdout, /: 0 created, 2 updated, 2 failed, 1 email changes, 1 unusable rows$/m);
-  const failed = readFileSync(join(dir, "roster.failed.csv"), "utf8");
-  assert.match(failed, /,email_changed,email changed from member1@example\.org to member1\.new@example\.org for VOMO user \d+; not sent\b/);
+  assert.match(changed.stdout, /^email changes held back: roster\.email-changes\.csv \(once VOMO has the new emails, import it with --accept-email-changes\)$/m);
+  const held = readFileSync(join(dir, "roster.email-changes.csv"), "utf8");
+  assert.match(held, /,email_changed,email changed from member1@example\.org to member1\.new@example\.org for VOMO user \d+; not sent\b/);
+  assert.equal(held.trim().split("\n").length, 2, "the header and that row alone");
+  assert.doesNotMatch(readFileSync(join(dir, "roster.failed.csv"), "utf8"), /email_changed/);
 
-  // Changed in VOMO's admin too: the failed file, imported with --accept-email-changes, sends it.
+  // Changed in VOMO's admin too: the email-changes file, imported with --accept-email-changes, sends it alone.
   const id = sim.listAll().find((u) => u.email === "member1@example.org").id;
   sim.changeEmail(id, "member1.new@example.org");
-  const accepted = await cli(documented(CLI_MD, "vomo-users import roster.failed.csv --accept-email-changes"), files);
+  const accepted = await cli(documented(CLI_MD, "vomo-users import roster.email-changes.csv --accept-email-changes"), files);
   assert.equal(accepted.code, 0, accepted.stderr);
-  assert.match(accepted.stdout, /^imported roster\.failed\.csv .*: 0 created, 1 updated, 2 failed, 0 email changes, 1 unusable rows$/m);
+  assert.match(accepted.stdout, /^imported roster\.email-changes\.csv .*: 0 created, 1 updated, 0 failed, 0 email changes, 0 unusable rows$/m);
   assert.equal(sim.count(), 30 + 3, "no second VOMO user for crm-1");
 
   // The same with the global option before the command.

@@ -96,9 +96,10 @@ test("a row whose email changed for its External ID is not sent (it would create
   assert.equal(posts(sim).length - before, 4, "the changed row is not sent");
   assert.equal(sim.listAll().length, users, "no second user");
   assert.ok(!sim.listAll().some((u) => u.email === "new2@example.org"));
-  const failed = await readFile(join(dir, "roster.failed.csv"), "utf8");
+  assert.equal(summary.emailChangesFile, join(dir, "roster.email-changes.csv"));
+  const failed = await readFile(summary.emailChangesFile, "utf8");
   assert.match(failed, /^3,email_changed,email changed from person2@example\.org to new2@example\.org for VOMO user \d+; not sent/m);
-  // Without the flag, the failed file is refused the same way; the operator changes the email in VOMO, then accepts.
+  // Without the flag, the file is refused the same way; the operator changes the email in VOMO, then accepts.
   await writeFile(join(dir, "changes.csv"), failed);
   const person2 = sim.listAll().find((u) => u.email === "person2@example.org");
   sim.updateUser(person2.id, { email: "new2@example.org" });
@@ -109,6 +110,37 @@ test("a row whose email changed for its External ID is not sent (it would create
   // The mapping now holds the new email: the roster imports under any key with no email change.
   const later = await cli(["import", file, ...state, "--key", "later"], { env });
   assert.equal(jsonLines(later.stdout).at(-1).emailChanged, 0, later.stderr);
+});
+
+// An outside pass: the advice was to import the failed file with --accept-email-changes, which
+// sent its other rows as they stood: a row of 6 cells read by position into 5 columns, and a
+// repeat of an email, no repeat in that file, which overwrote the first row's user.
+test("the email-changes file holds the held-back rows alone: imported with --accept-email-changes, it sends them and no unusable or repeated row of the roster", async (t) => {
+  const { sim, env, dir } = await world(t);
+  const state = ["--state-dir", join(dir, "state"), "--json", "--rate", "500"];
+  const file = join(dir, "roster.csv");
+  await writeFile(file, roster(4));
+  assert.equal((await cli(["import", file, ...state], { env })).code, 0);
+  const bad = "crm-8,Too,Many,extra@example.org,F,surplus\r\ncrm-9,Re,Peat,PERSON1@example.org,N\r\n";
+  await writeFile(file, roster(4).replace("person2@example.org", "new2@example.org") + bad);
+  const r = await cli(["import", file, ...state], { env });
+  const summary = jsonLines(r.stdout).at(-1);
+  assert.deepEqual([summary.emailChanged, summary.invalidRows, summary.failed], [1, 1, 1], r.stdout);
+  const failedRows = parseRosterCsv(await readFile(summary.failedFile, "utf8")).records;
+  assert.deepEqual(failedRows.map((x) => x.email).sort(), ["PERSON1@example.org", "extra@example.org"], "the unusable row reads as usable there");
+  const held = parseRosterCsv(await readFile(summary.emailChangesFile, "utf8")).records;
+  assert.deepEqual(held.map((x) => x.email), ["new2@example.org"]);
+
+  const person2 = sim.listAll().find((u) => u.email === "person2@example.org");
+  sim.updateUser(person2.id, { email: "new2@example.org" });
+  const person1 = sim.listAll().find((u) => u.email === "person1@example.org");
+  const before = posts(sim).length;
+  const accepted = await cli(["import", summary.emailChangesFile, ...state, "--accept-email-changes"], { env });
+  assert.equal(accepted.code, 0, accepted.stderr);
+  assert.equal(posts(sim).length - before, 1, "the held-back row alone was sent");
+  assert.equal(sim.getUser(person1.id).first_name, "First1", "the repeat did not overwrite the first row's user");
+  assert.ok(!sim.listAll().some((u) => u.email === "extra@example.org"), "the unusable row was not sent");
+  assert.equal(existsSync(join(dir, "roster.email-changes.failed.csv")), false, "nothing of it failed");
 });
 
 test("the default key follows the file's content: an edited roster is a new import that sends the edit; the same bytes resume under the same key", async (t) => {
@@ -155,7 +187,7 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) test(`${SIGNAL_LABEL[signa
   run.child.kill(signal);
   const stopped = await run.done;
   assert.equal(stopped.code, 1, stopped.stderr);
-  const far = /interrupted after (\d+) of 60 rows \((\d+) created, 0 updated, 0 failed\): progress saved under key big in .*; run the same command again to resume/.exec(stopped.stderr);
+  const far = /interrupted after (\d+) of 60 usable rows \((\d+) created, 0 updated, 0 failed\): progress saved under key big in .*; run the same command again to resume/.exec(stopped.stderr);
   assert.ok(far, stopped.stderr);
   const line = jsonLines(stopped.stdout).at(-1);
   assert.deepEqual([Number(far[1]), Number(far[2])], [line.done, line.created], "how far, as the --json line says");

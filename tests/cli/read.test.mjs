@@ -170,6 +170,8 @@ test("a wrong token: exit 1, kind auth on stderr, the token in neither stream, f
   const roster = join(dir, "r.csv");
   await writeFile(roster, "First Name,Last Name,Email\nA,B,ab@example.org\n");
   const state = join(dir, "state");
+  // A customer polled once (reconcile of one never polled lists nothing: nothing is known).
+  assert.equal((await cli(["poll", "--customer", "c", "--state-dir", state, ...FAST], { env })).code, 0);
   for (const args of [["list"], ["list", "--json"], ["user", "1001"], ["user", "1001", "--json"], ["find", "a@b.org", "--json"],
     ["upsert", "--first-name", "A", "--last-name", "B", "--email", "ab@example.org"],
     ["import", roster, "--state-dir", state], ["import", roster, "--state-dir", state, "--json"],

@@ -8,7 +8,8 @@ import { existsSync } from "node:fs";
 import { readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { VomoClient } from "vomo-users";
-import { cli, posts, world } from "./helpers.mjs";
+import { createServer } from "node:http";
+import { cli, jsonLines, posts, world } from "./helpers.mjs";
 import { readOnlyMount } from "../js/read-only-mount.mjs";
 
 const ROSTER = "First Name,Last Name,Email\r\nAna,Lima,ana.lima@example.org\r\nBo,Ek,bo.ek@example.org\r\n";
@@ -105,6 +106,47 @@ test("a state directory from before the binding is bound to the first API that u
   const fresh = join(a.dir, "fresh");
   const none = await cli(["reconcile", "--customer", "acme", "--state-dir", fresh], { env: b.env });
   assert.equal(existsSync(join(fresh, "api.json")), false, `reconcile binds nothing (exit ${none.code})`);
+});
+
+// An outside pass: a first run against a mistyped or down base URL failed, yet bound the
+// directory to that URL, and the corrected command was refused (exit 2) with advice to write a
+// previousBaseUrl, for an API of which nothing was stored.
+test("a first run against an unreachable base URL or with a refused token fails with that error and binds nothing; the corrected command then runs and binds the directory", async (t) => {
+  const { a, file, state } = await twoApis(t);
+  const closed = createServer();
+  await new Promise((ok) => closed.listen(0, "127.0.0.1", ok));
+  const down = `http://127.0.0.1:${closed.address().port}/v1`;
+  await new Promise((ok) => closed.close(ok));
+  const cases = [
+    ["down", { ...a.env, VOMO_BASE_URL: down }, "network"],
+    ["refused token", { ...a.env, VOMO_TOKEN: "wrong-token" }, "auth"],
+  ];
+  for (const [what, env, kind] of cases) {
+    const poll = await cli(["poll", "--customer", "acme", "--state-dir", state, "--json", "--rate", "500"], { env });
+    assert.equal(poll.code, 1, `${what}: ${poll.stderr}`);
+    assert.deepEqual(jsonLines(poll.stdout).map((l) => [l.type, l.error?.kind]), [["error", kind]], `${what}: ${poll.stdout}`);
+    const imp = await cli(["import", file, "--state-dir", state, "--json", "--rate", "500"], { env });
+    assert.equal(imp.code, 1, `${what}: ${imp.stderr}`);
+    assert.equal(jsonLines(imp.stdout).at(-1).stopped.kind, kind, imp.stdout);
+    assert.match(imp.stderr, /stopped before any row was sent: the first request to .* did not succeed; nothing was saved, and .* stays bound to no API; /);
+    if (kind === "auth") assert.match(imp.stderr, /; check the token \(VOMO_TOKEN or --token-file\), then run the same command again$/m);
+    assert.equal(existsSync(join(state, "api.json")), false, `${what}: not bound`);
+    assert.deepEqual((await readdir(state)).filter((f) => f !== "customers" && f !== "imports" && f !== "mapping"), [], `${what}: ${await readdir(state)}`);
+    assert.equal(existsSync(join(state, "imports")), false, `${what}: no import progress bound to it`);
+  }
+  assert.equal(posts(a.sim).length, 0, "nothing was sent to the right API by the runs that failed");
+  const imp = await cli(["import", file, "--state-dir", state, "--rate", "500"], { env: a.env });
+  assert.equal(imp.code, 0, imp.stderr);
+  assert.equal(posts(a.sim).length, 2);
+  const poll = await cli(["poll", "--customer", "acme", "--state-dir", state, "--json", "--rate", "500"], { env: a.env });
+  assert.equal(poll.code, 0, poll.stderr);
+  assert.deepEqual(JSON.parse(await readFile(join(state, "api.json"), "utf8")), { baseUrl: a.sim.url });
+  // Bound now: the first page is asked for once per directory, not by every run.
+  const gets = () => a.sim.log().filter((e) => e.method === "GET").length;
+  const before = gets();
+  const again = await cli(["poll", "--customer", "acme", "--state-dir", state, "--json", "--rate", "500"], { env: a.env });
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(gets() - before, jsonLines(again.stdout).at(-1).requests, "a bound directory's poll sends only the poll's requests");
 });
 
 test("two first runs against two APIs at once on one new state directory: exactly one binds it, the other is refused", async (t) => {

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { importRoster, parseRosterCsv, toRosterCsv } from "vomo-users";
 import { InputError, UsageError } from "../values.mjs";
-import { checkStateDir, defaultStateDir, importMapping, importStore } from "../state.mjs";
+import { checkStateDir, defaultStateDir, firstPage, importMapping, importStore } from "../state.mjs";
 import { interruptSignal } from "../interrupt.mjs";
 import { Progress } from "../progress.mjs";
 import { LOCK_TIMEOUT_OPTION, lockTimeoutMs, whileBusy } from "../lock-wait.mjs";
@@ -20,17 +20,28 @@ const COLUMNS = [["External ID", "externalId"], ["First Name", "firstName"], ["L
   ["Address", "address"], ["Org", "org"], ["Invite Code", "inviteCode"]];
 
 /** roster.csv -> roster.failed.csv, next to it. */
-export const failedPathOf = (file) => join(dirname(file), `${basename(file).replace(/\.csv$/i, "")}.failed.csv`);
+export const failedPathOf = (file) => beside(file, "failed");
 
 /**
- * Writes the failed rows beside the roster, or removes an old list when none failed. The rows
- * were sent: where the list cannot be written (a roster on a read-only share), a warning says
- * so and the rows go to stderr, not a lost summary. A roster that is no file (/dev/stdin, a
- * process substitution's /dev/fd/63) gets no list beside it (that would be a file in /dev, or
- * a failed write): its rows go to stderr too. The path written, or null.
+ * roster.csv -> roster.email-changes.csv: the rows held back for a changed email, apart from
+ * the failed ones, so that importing it with --accept-email-changes sends those rows alone.
+ * The advice was to import the failed file so, which sent its unusable and repeated rows too,
+ * unfixed (a row of too many cells read by position, a repeat of an email that overwrote the
+ * first row's user): an outside pass.
  */
-async function keepFailed(out, file, failedCsv) {
-  const path = failedPathOf(file);
+export const emailChangesPathOf = (file) => beside(file, "email-changes");
+
+const beside = (file, what) => join(dirname(file), `${basename(file).replace(/\.csv$/i, "")}.${what}.csv`);
+
+/**
+ * Writes `failedCsv` (the `what`, or null: none) to `path` beside the roster, or removes an old list when
+ * there are none. The rows were sent: where the list cannot be written (a roster on a
+ * read-only share), a warning says so and the rows go to stderr, not a lost summary. A roster
+ * that is no file (/dev/stdin, a process substitution's /dev/fd/63) gets no list beside it
+ * (that would be a file in /dev, or a failed write): its rows go to stderr too. The path
+ * written, or null.
+ */
+async function keepRows(out, file, path, failedCsv, what) {
   const fromFile = file !== "-" && await stat(file).then((s) => s.isFile(), () => false);
   let why = "the roster was read from a pipe or a device, not a file";
   if (fromFile) {
@@ -43,7 +54,7 @@ async function keepFailed(out, file, failedCsv) {
     }
   }
   if (failedCsv) {
-    out.err(`vomo-users: warning: cannot write ${path} (${why}); the failed rows follow here:`);
+    out.err(`vomo-users: warning: cannot write ${path} (${why}); the ${what} follow here:`);
     out.err(failedCsv.trimEnd());
   } else if (fromFile) {
     out.err(`vomo-users: warning: cannot remove the old ${path} (${why})`);
@@ -86,11 +97,11 @@ Last Name, Email, and optionally External ID, Phone, Birthday, Gender, Role, Add
 Invite Code (spreadsheet spellings are recognized). Progress is saved in the state
 directory under --key (default: the file name, or stdin, and a hash of its content), every ${CHECKPOINT_EVERY} rows and when the run stops: Ctrl-C
 stops cleanly, and running the same command again resumes, sending only unsettled rows.
-Failed rows (unusable rows, rejected upserts, changed emails) are written to
-<roster>.failed.csv next to the roster, with their line and error. A row whose External ID
-was last synced with another email is not sent (it would create a second VOMO user): once
-VOMO has the new email (or it is a new person), import the failed file with
---accept-email-changes. Progress goes to stderr:
+Failed rows (unusable rows, rejected upserts) are written to <roster>.failed.csv next to
+the roster, with their line and error. A row whose External ID was last synced with another
+email is not sent (it would create a second VOMO user): it goes to
+<roster>.email-changes.csv; once VOMO has the new email (or it is a new person), import
+that file with --accept-email-changes. Progress goes to stderr:
 a bar with ETA on a terminal, plain lines otherwise. With --json the last stdout line is the
 summary {"created":n,"updated":n,"failed":n,...}. Exit 1 when rows failed with a retryable
 error (a rerun retries them), or when the run stopped (progress saved): the token refused,
@@ -116,7 +127,7 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
     }
     return { file: positionals[0], lockWaitMs: lockTimeoutMs(values) };
   },
-  async run({ out, values, env, options, client, baseUrl }) {
+  async run({ out, values, env, options, client, quietly, baseUrl }) {
     const { file, lockWaitMs } = options;
     let bytes; // parsed as bytes, so that a roster that is not UTF-8 is refused, not mangled
     try {
@@ -148,8 +159,9 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
     const { records, errors, ignoredColumns } = parseRosterCsv(bytes);
     if (ignoredColumns.length) out.err(`note: ignoring columns ${ignoredColumns.join(", ")}`);
     for (const e of errors) out.err(`note: ${file} line ${e.line}: ${e.message} (skipped)`);
-    const { previousBaseUrl } = await checkStateDir(stateDir, baseUrl);
+    const { previousBaseUrl, bindOnAnswer } = await checkStateDir(stateDir, baseUrl);
     const api = await client();
+    let unanswered = !!bindOnAnswer; // a directory not bound yet, until the API answered (state.mjs)
     const progress = new Progress(out);
     const stop = interruptSignal(out, null);
     let result;
@@ -159,6 +171,10 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
       // directory's mapping lease (one per import store: imports that share DIR/mapping take
       // turns); either busy is waited for with --lock-timeout. Both are FileStore leases, so a
       // killed run's are taken over at once (its process is gone), not waited out.
+      if (bindOnAnswer) {
+        await bindOnAnswer(() => quietly(() => firstPage(api, stop.signal)));
+        unanswered = false;
+      }
       result = await whileBusy(() => importRoster(api, records, {
         store: importStore(stateDir), key, checkpointEvery: CHECKPOINT_EVERY, signal: stop.signal,
         mapping: importMapping(stateDir, records, values["accept-email-changes"] === true),
@@ -179,13 +195,22 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
       }
       if (["aborted", "auth", "forbidden", "not_found"].includes(e?.kind) || e?.retryable === true
         || /^importRoster: stopped after \d+ records in a row/.test(e?.message ?? "")) {
-        const got = last ? ` after ${far.done} of ${far.rows} rows (${far.created} created, ${far.updated} updated, ${far.failed} failed)`
+        // Counted as the progress line counts (the rows it can send), not with the unusable ones.
+        const got = last ? ` after ${far.done} of ${records.length} usable rows (${far.created} created, ${far.updated} updated, ${far.failed} failed)`
           : " before any row was done";
-        out.err(`vomo-users: ${e.kind === "aborted" ? "interrupted" : "stopped"}${got}: progress saved under key ${key} in ${stateDir};`
-          + " run the same command again to resume");
+        // What to mend first, where running it again as it is would only stop the same way.
+        const mend = { auth: "check the token (VOMO_TOKEN or --token-file), then ", forbidden: "give the token the permission, then ",
+          not_found: "check --base-url, then " }[e.kind] ?? "";
+        const verb = e.kind === "aborted" ? "interrupted" : "stopped";
+        // The store itself failed (a full disk): what the last save kept stands, no more.
+        const saved = /^(store|mapping)\.\w+\(/.test(e.message ?? "") ? "the progress of its last save is kept" : "progress saved";
+        out.err(unanswered
+          ? `vomo-users: ${verb} before any row was sent: the first request to ${baseUrl} did not succeed; nothing was saved, `
+            + `and ${stateDir} stays bound to no API; ${mend}run the same command again`
+          : `vomo-users: ${verb}${got}: ${saved} under key ${key} in ${stateDir}; ${mend}run the same command again to resume`);
         // Written only by a run that finishes: one left from an earlier run is not this run's list.
-        if (existsSync(failedPathOf(file))) {
-          out.err(`vomo-users: note: ${failedPathOf(file)} is from an earlier run, not this one; the run that finishes rewrites it`);
+        for (const earlier of [failedPathOf(file), emailChangesPathOf(file)].filter((p) => existsSync(p))) {
+          out.err(`vomo-users: note: ${earlier} is from an earlier run, not this one; the run that finishes rewrites it`);
         }
         // Interrupted: that line says all of it. The abort's own message would name whichever
         // step was under way ("mapping.set: aborted (not waited for)"), which is no news.
@@ -197,29 +222,35 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
     }
     progress.end();
 
-    const failed = failures(records, errors, result);
+    const listed = failures(records, errors, result);
+    const failed = listed.filter((f) => f.kind !== "email_changed");
+    const changed = listed.filter((f) => f.kind === "email_changed");
     // Written by the package's toRosterCsv: quoted as needed, formula cells guarded, read back
     // by parseRosterCsv as they were.
-    const failedCsv = failed.length ? toRosterCsv([["Line", "Error", "Message", ...COLUMNS.map(([h]) => h)],
-      ...failed.map((f) => [f.line, f.kind, f.message, ...COLUMNS.map(([, k]) => f.record?.[k])])]) : null;
-    const failedFile = await keepFailed(out, file, failedCsv);
+    const csvOf = (rows) => (rows.length ? toRosterCsv([["Line", "Error", "Message", ...COLUMNS.map(([h]) => h)],
+      ...rows.map((f) => [f.line, f.kind, f.message, ...COLUMNS.map(([, k]) => f.record?.[k])])]) : null);
+    const failedFile = await keepRows(out, file, failedPathOf(file), csvOf(failed), "failed rows");
+    const emailChangesFile = await keepRows(out, file, emailChangesPathOf(file), csvOf(changed), "rows held back for a changed email");
     const retryable = result.failed.filter((f) => f.error.retryable).length;
     const summary = { created: result.created.length, updated: result.updated.length,
       uncertain: result.updated.filter((u) => u.uncertain).length, failed: result.failed.length,
       emailChanged: result.emailChanged.length, invalidRows: errors.length, retryable, rows: records.length + errors.length,
-      key, failedFile };
+      key, failedFile, emailChangesFile };
     if (out.json) {
       out.value(summary);
     } else {
       const c = out.color;
-      for (const f of failed.slice(0, SHOWN_FAILURES)) {
-        out.line(`${c.red("failed")} line ${f.line ?? "?"}${f.record?.email ? ` <${shown(f.record.email)}>` : ""}: ${f.kind}: ${shown(f.message)}`);
+      for (const f of listed.slice(0, SHOWN_FAILURES)) {
+        out.line(`${f.kind === "email_changed" ? c.yellow("held  ") : c.red("failed")} line ${f.line ?? "?"}${f.record?.email ? ` <${shown(f.record.email)}>` : ""}: ${f.kind}: ${shown(f.message)}`);
       }
-      if (failed.length > SHOWN_FAILURES) out.line(`... and ${failed.length - SHOWN_FAILURES} more`);
+      if (listed.length > SHOWN_FAILURES) out.line(`... and ${listed.length - SHOWN_FAILURES} more`);
       const unsure = summary.uncertain ? ` (${summary.uncertain} maybe created by this import: sent again after an answer was lost)` : "";
       out.line(`imported ${file} (key ${key}): ${c.green(`${summary.created} created`)}, ${summary.updated} updated${unsure}, `
         + `${summary.failed ? c.red(`${summary.failed} failed`) : "0 failed"}, ${summary.emailChanged} email changes, ${summary.invalidRows} unusable rows`);
-      if (failed.length && failedFile) out.line(`failed rows: ${failedFile}`);
+      if (failed.length && failedFile) out.line(`failed rows: ${failedFile} (fix or delete each row before importing it: every row is sent as it stands)`);
+      if (changed.length && emailChangesFile) {
+        out.line(`email changes held back: ${emailChangesFile} (once VOMO has the new emails, import it with --accept-email-changes)`);
+      }
     }
     if (retryable) {
       out.err(`vomo-users: ${retryable} row(s) failed with a retryable error (${[...new Set(result.failed.filter((f) => f.error.retryable).map((f) => f.error.kind))].join(", ")}); run the same command again to retry them`);

@@ -4,7 +4,7 @@
 import { setTimeout as wait } from "node:timers/promises";
 import { UserPoller } from "vomo-users";
 import { UsageError, duration, oneOf, positiveInt } from "../values.mjs";
-import { checkStateDir, pollerStore } from "../state.mjs";
+import { checkStateDir, firstPage, pollerStore } from "../state.mjs";
 import { interruptSignal } from "../interrupt.mjs";
 import { LOCK_TIMEOUT_OPTION, lockTimeoutMs, whileBusy } from "../lock-wait.mjs";
 import { errorText, shown } from "../format.mjs";
@@ -89,7 +89,7 @@ failed {"type":"error","error":{"kind":...,"status":...,"message":...,"retryAfte
       lockWaitMs: lockTimeoutMs(values),
     };
   },
-  async run({ out, options, values, client, baseUrl }) {
+  async run({ out, options, values, client, quietly, baseUrl }) {
     const { customerId, stateDir, participations, maxRequests, everyMs, lockWaitMs } = options;
     const lock = { timeoutMs: lockWaitMs, out, what: `customer ${customerId}'s state in ${stateDir}` };
     if (values.forget) {
@@ -112,17 +112,23 @@ failed {"type":"error","error":{"kind":...,"status":...,"message":...,"retryAfte
     // must not leave the directory bound to this API.
     const { previousBaseUrl } = await checkStateDir(stateDir, baseUrl, { bind: false });
     const print = printer(out);
+    const api = await client();
     const poller = new UserPoller({
-      client: await client(), store: pollerStore(stateDir, customerId), customerId, participations,
+      client: api, store: pollerStore(stateDir, customerId), customerId, participations,
       onUser: print.onUser, onParticipation: print.onParticipation, onDeadLetter: print.onDeadLetter,
       ...(everyMs ? { pollIntervalMs: everyMs } : {}), previousBaseUrl,
     });
-    await checkStateDir(stateDir, baseUrl);
+    // A directory not bound yet is bound once the API answered (state.mjs), before the poll.
+    let { bindOnAnswer } = await checkStateDir(stateDir, baseUrl);
     const stop = interruptSignal(out, everyMs ? "vomo-users: stopping (Ctrl-C)" : null, { stdoutClosed: (e) =>
       `vomo-users: ${e?.code === "EPIPE" ? "stdout was closed (its reader went away)" : "stdout cannot be written"}: the poll stops; a change whose line was not written is delivered by the next poll` });
     try {
       for (;;) {
         try {
+          if (bindOnAnswer) {
+            await bindOnAnswer(() => quietly(() => firstPage(api, stop.signal)));
+            bindOnAnswer = null;
+          }
           print.result(await whileBusy(() => poller.poll({ signal: stop.signal, maxRequests }), { ...lock, signal: stop.signal }));
         } catch (e) {
           if (stop.stdoutClosed()) return 1; // stopped cleanly, said so; the lease is free
