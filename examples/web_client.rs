@@ -71,7 +71,7 @@ pub mod app {
         poller.poll(None, &call).await?;
 
         // The import: resumable with a store and a key, email changes through a mapping.
-        let roster = vec![RosterRecord { external_id: Some("crm-1".into()), input }];
+        let roster = vec![RosterRecord { external_id: Some("crm-1".into()), input, line: None }];
         let (store, mapping) = (MemoryStore::new(), MemoryMapping::new());
         let options = ImportOptions {
             store: Some(&store),

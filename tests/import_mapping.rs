@@ -32,6 +32,7 @@ impl Mapping for CountingMapping {
 
 fn record(external_id: &str, email: &str) -> RosterRecord {
     RosterRecord {
+        line: None,
         external_id: Some(external_id.into()),
         input: UpsertInput { first_name: Some("F".into()), last_name: Some("L".into()), email: Some(email.into()), ..Default::default() },
     }

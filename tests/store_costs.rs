@@ -45,6 +45,7 @@ fn import_bytes(n: usize) -> (u64, u64) {
     let store = support::Counting { inner: SimStore::new(world.clone()), bytes: Rc::new(Cell::new(0)), sets: Rc::new(Cell::new(0)) };
     let records: Vec<RosterRecord> = (0..n)
         .map(|i| RosterRecord {
+            line: None,
             external_id: Some(format!("ext-{i}")),
             input: UpsertInput {
                 first_name: Some("F".into()),

@@ -127,6 +127,7 @@ impl Mapping for NoMapping {
 fn roster(prefix: &str, n: usize) -> Vec<RosterRecord> {
     (0..n)
         .map(|i| RosterRecord {
+            line: None,
             external_id: Some(format!("{prefix}-{i}")),
             input: UpsertInput {
                 first_name: Some("F".into()),
@@ -156,6 +157,7 @@ fn import_progress_reloads_after_a_death_at_any_set() {
     // 600 settled records are well over 100 KiB of progress.
     let records: Vec<RosterRecord> = (0..600)
         .map(|i| RosterRecord {
+            line: None,
             external_id: Some(format!("ext-{i}")),
             input: UpsertInput {
                 first_name: Some(format!("First{i}")),

@@ -10,7 +10,7 @@ use crate::store::log::{Log, LogIndex};
 use crate::store::log_removal::LogRemoval;
 use crate::store::{read_chunked, write_chunked, Keys, Store};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::hash::Hasher;
 
 mod maybe_sent;
@@ -26,6 +26,9 @@ pub struct RosterRecord {
     pub external_id: Option<String>,
     /// What is sent.
     pub input: UpsertInput,
+    /// The CSV line the record came from (`parseRosterCsv`), for messages about it (a repeat
+    /// names the line of the row it repeats).
+    pub line: Option<u64>,
 }
 
 /// A roster row as it arrives: one plain struct instead of `#[serde(flatten)]`, whose
@@ -36,10 +39,9 @@ pub struct RosterRecord {
 #[serde(rename_all = "camelCase", deny_unknown_fields, expecting = "a roster record (an object of upsert fields and externalId)")]
 struct RosterRecordWire {
     external_id: Option<String>,
-    /// The CSV line a parsed record came from (`parseRosterCsv`): accepted, not used, but a
-    /// line number or nothing (`line: "x"` is a record built wrong).
-    #[serde(rename = "line")]
-    _line: Option<u64>,
+    /// The CSV line a parsed record came from (`parseRosterCsv`): a line number or nothing
+    /// (`line: "x"` is a record built wrong).
+    line: Option<u64>,
     first_name: Option<String>,
     last_name: Option<String>,
     email: Option<String>,
@@ -72,7 +74,7 @@ impl<'de> Deserialize<'de> for RosterRecord {
         // Matched trimmed (an external id of spaces is none), so kept trimmed: a result says
         // `"crm-1"` for the `" crm-1 "` it matched as `crm-1`, and `null` for `""`.
         let external_id = w.external_id.map(|id| id.trim().to_string()).filter(|id| !id.is_empty());
-        Ok(RosterRecord { external_id, input })
+        Ok(RosterRecord { external_id, input, line: w.line })
     }
 }
 
@@ -361,28 +363,52 @@ struct RecordKey {
     fields_key: String,
 }
 
-/// Why a repeated row is not sent (after the external id or the email it repeats).
-const ONLY_FIRST: &str =
-    "appears earlier in this roster; this row is not sent, only the first row with it is (if that one failed, correct it there)";
+/// Why a repeated row is not sent (after the external id or the email it repeats, and where).
+const ONLY_FIRST: &str = "this row is not sent, only the first row with it is (if that one failed, correct it there)";
+
+/// The position recorded for `key` before `index`, if any; else records `index` for it.
+fn first_of(seen: &mut HashMap<String, usize>, key: String, index: usize) -> Option<usize> {
+    match seen.entry(key) {
+        std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
+        std::collections::hash_map::Entry::Vacant(slot) => {
+            slot.insert(index);
+            None
+        }
+    }
+}
 
 fn record_keys(records: &[RosterRecord]) -> Vec<RecordKey> {
-    let mut seen_emails: HashSet<String> = HashSet::new();
-    let mut seen_ids: HashSet<String> = HashSet::new();
+    // The first record of each email and external id, by position.
+    let mut seen_emails: HashMap<String, usize> = HashMap::new();
+    let mut seen_ids: HashMap<String, usize> = HashMap::new();
+    // Where a repeated record's first one is: its CSV line, else its position (`records[i]`).
+    let place = |first: usize| match records[first].line {
+        Some(line) => format!("line {line}"),
+        None => format!("records[{first}]"),
+    };
     records
         .iter()
         .enumerate()
         .map(|(index, record)| {
             let email = record.input.normalized_email();
             let external_id = external_id(record);
-            let id_repeat = external_id.is_some_and(|x| !seen_ids.insert(x.to_string()));
-            let email_repeat = email.as_ref().is_some_and(|e| !seen_emails.insert(e.clone()));
+            let id_first = external_id.and_then(|x| first_of(&mut seen_ids, x.to_string(), index));
+            let email_first = email.as_ref().and_then(|e| first_of(&mut seen_emails, e.clone(), index));
             // Two rows of one external id would be one person sent twice (or, with another
             // email, a second VOMO user); two of one email, the second overwriting the first.
-            let repeat = match (id_repeat, email_repeat) {
+            let repeat = match (id_first, email_first) {
                 // Said so that it is true whatever became of the first row: one the client
                 // refused (a bad birthday) was not sent either.
-                (true, _) => Some(format!("external id {} {ONLY_FIRST}", external_id.unwrap_or_default())),
-                (false, true) => Some(format!("{} {ONLY_FIRST}", email.as_deref().unwrap_or_default())),
+                (Some(first), _) => Some(format!(
+                    "external id {} appears earlier in this roster ({}); {ONLY_FIRST}",
+                    external_id.unwrap_or_default(),
+                    place(first)
+                )),
+                (None, Some(first)) => Some(format!(
+                    "{} appears earlier in this roster ({}); {ONLY_FIRST}",
+                    email.as_deref().unwrap_or_default(),
+                    place(first)
+                )),
                 _ => None,
             };
             // A repeat must not share the first row's identity (it would look settled).
@@ -1179,7 +1205,7 @@ mod tests {
     use crate::store::memory::{block_on, MemStore};
 
     fn record(external_id: &str, input: UpsertInput) -> RosterRecord {
-        RosterRecord { external_id: Some(external_id.into()), input }
+        RosterRecord { external_id: Some(external_id.into()), input, line: None }
     }
 
     /// A record's key digests the body it sends; `fields_key` is what releases before that

@@ -471,7 +471,7 @@ test("importRoster, one key, reruns: what depends on more than a record's fields
   const refusedFirst = await run([person(20, { email: other, birthday: "1985-02-30" }), person(21, { email: other.toUpperCase() })]);
   assert.deepEqual(refusedFirst.failed.map((f) => [f.externalId, f.error.kind]), [["ext-20", "invalid_input"], ["ext-21", "invalid_input"]]);
   assert.match(refusedFirst.failed[0].error.message, /birthday/);
-  assert.match(refusedFirst.failed[1].error.message, /appears earlier in this roster; this row is not sent, only the first row with it is \(if that one failed, correct it there\)$/);
+  assert.match(refusedFirst.failed[1].error.message, /appears earlier in this roster \(records\[0\]\); this row is not sent, only the first row with it is \(if that one failed, correct it there\)$/);
   assert.equal(posts(sim), sent, "nothing sent");
 });
 
@@ -480,9 +480,13 @@ test("importRoster: a repeated external id is a repeat (not sent, not reported a
   const r = await importRoster(clientOf(sim), [person(1), person(1), person(1, { email: "other@roster.example.org" }), person(2)]);
   assert.deepEqual(r.created.map((c) => c.index ?? c.externalId), ["ext-1", "ext-2"]);
   assert.deepEqual(r.failed.map((f) => [f.index, f.error.kind]), [[1, "invalid_input"], [2, "invalid_input"]]);
-  assert.match(r.failed[0].error.message, /^external id ext-1 appears earlier in this roster; this row is not sent, only the first row with it is \(if that one failed, correct it there\)$/);
+  assert.match(r.failed[0].error.message, /^external id ext-1 appears earlier in this roster \(records\[0\]\); this row is not sent, only the first row with it is \(if that one failed, correct it there\)$/);
   assert.equal(posts(sim), 2);
   assert.equal(sim.count(), 2, "one VOMO user per external id");
+  // A record parseRosterCsv read names the CSV line of the row it repeats.
+  const csv = parseRosterCsv("External ID,First Name,Last Name,Email\nx1,A,B,a@roster.example.org\nx2,C,D,c@roster.example.org\nx3,E,F,A@Roster.example.org\n").records;
+  const repeat = await importRoster(clientOf(sim), csv);
+  assert.match(repeat.failed[0].error.message, /^a@roster\.example\.org appears earlier in this roster \(line 2\); this row is not sent/);
 });
 
 test("importRoster: an email change, once resolved as the docs say, is sent by the next run with the same key", async (t) => {

@@ -227,6 +227,7 @@ pub async fn import() {
     let (store, mapping) = (MemoryStore::new(), MemoryMapping::new());
     let email = fresh_email("rust-import");
     let record = |ext: &str, email: &str, password: Option<&str>| RosterRecord {
+        line: None,
         external_id: Some(ext.into()),
         input: UpsertInput {
             first_name: Some("Im".into()),
