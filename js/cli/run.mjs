@@ -170,11 +170,18 @@ function exitCodeFor(e, out, command) {
 
 const SHOWN_WARNINGS = 10;
 
-/** The client's warnings, each once, at most SHOWN_WARNINGS of them, on stderr. */
-function printWarnings(warnings, out) {
-  const list = [...warnings];
-  for (const w of list.slice(0, SHOWN_WARNINGS)) out.err(`warning: ${w}`);
-  if (list.length > SHOWN_WARNINGS) out.err(`warning: ... and ${list.length - SHOWN_WARNINGS} more`);
+/**
+ * The client's warnings, each once, at most SHOWN_WARNINGS of them, on stderr: those not yet
+ * printed (`printed` counts them), so that a long-running command (poll --every) may print them
+ * as they come, and the end prints the rest and the count of those left out.
+ */
+function printWarnings(warnings, out, printed, end) {
+  const list = [...warnings].slice(printed.count);
+  const room = Math.max(0, SHOWN_WARNINGS - printed.shown);
+  for (const w of list.slice(0, room)) out.err(`warning: ${w}`);
+  printed.shown += Math.min(room, list.length);
+  printed.count += list.length;
+  if (end && printed.count > printed.shown) out.err(`warning: ... and ${printed.count - printed.shown} more`);
 }
 
 /**
@@ -189,6 +196,7 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
   let apiBase = null; // the base URL the command talks to, for the hint on a 404
   let token = null; // the token the client was given, for the hint on a quoted one
   let muted = 0; // ctx.quietly calls under way
+  const printed = { count: 0, shown: 0 }; // of `warnings`, by printWarnings
   try {
     // Hidden from the first line on (a usage error may quote an argument where the token was
     // pasted), but for `sim` and `demo`, which print their simulator's own token: a VOMO_TOKEN
@@ -216,7 +224,7 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
     name = argv[at];
     if (name === "help") { // `vomo-users help [command]`, as gh and git have it
       const topic = argv[at + 1];
-      if (topic === undefined) return out.line(globalUsage()), 0;
+      if (topic === undefined || topic === "--help" || topic === "-h") return out.line(globalUsage()), 0;
       if (!commands[topic]) throw new UsageError(`unknown command ${quotedArg(topic)}`);
       return out.line(usageOf(topic)), 0;
     }
@@ -256,6 +264,8 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
           // Parse coercions, unknown enum values, ...: each once, on stderr at the end.
           onWarning: (m) => { if (muted === 0) warnings.add(String(m)); } });
       },
+      /** Prints the warnings that came since the last call (poll --every, after each poll). */
+      printWarnings: () => printWarnings(warnings, out, printed, false),
       /** Runs `fn` with the client's warnings dropped: a request made for the command's own
        *  sake (state.mjs's first page), whose users the command itself reads again. */
       quietly: async (fn) => {
@@ -272,7 +282,7 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
   } catch (e) {
     return reportError(e, out, name, apiBase, token);
   } finally {
-    printWarnings(warnings, out);
+    printWarnings(warnings, out, printed, true);
     await out.flush();
   }
 }

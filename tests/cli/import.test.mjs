@@ -143,6 +143,21 @@ test("the email-changes file holds the held-back rows alone: imported with --acc
   assert.equal(existsSync(join(dir, "roster.email-changes.failed.csv")), false, "nothing of it failed");
 });
 
+test("unusable rows: the first 10 noted on stderr, the rest counted there, every one in the failed file (a roster of hundreds printed each before any progress, every run)", async (t) => {
+  const { env, dir } = await world(t);
+  const file = join(dir, "roster.csv");
+  await writeFile(file, roster(3, Array.from({ length: 14 }, (_, i) => `crm-x${i},No,Email,,M\r\n`).join("")));
+  const r = await cli(["import", file, "--state-dir", join(dir, "state"), "--json", "--rate", "500"], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const notes = r.stderr.split("\n").filter((l) => l.startsWith("note: "));
+  assert.equal(notes.length, 11, r.stderr);
+  assert.match(notes[0], /^note: .*roster\.csv line 5: no email \(skipped\)$/);
+  assert.equal(notes[10], "note: ... and 4 more unusable rows (skipped; listed with the failed rows)");
+  const summary = jsonLines(r.stdout).at(-1);
+  assert.equal(summary.invalidRows, 14);
+  assert.equal(parseRosterCsv(await readFile(summary.failedFile, "utf8")).errors.length, 14, "every one in the failed file");
+});
+
 test("the default key follows the file's content: an edited roster is a new import that sends the edit; the same bytes resume under the same key", async (t) => {
   const { sim, env, dir } = await world(t);
   const file = join(dir, "roster.csv");

@@ -146,6 +146,23 @@ test("--every keeps polling until Ctrl-C, which stops cleanly with exit 0", asyn
   assert.equal(lines.filter((l) => l.type === "user" && l.user.id === created.id).length, 1, "delivered once");
 });
 
+test("--every says each warning while it runs (after the poll that met it), once, not only at Ctrl-C", async (t) => {
+  const { sim, env, dir } = await settled(t, { users: 5, quirks: { unknownEnums: false } });
+  const run = start(pollArgs(dir, "--json", "--every", "200ms"), { env });
+  t.after(() => run.child.kill("SIGKILL"));
+  await run.waitFor("stdout", /"type":"result"/);
+  const odd = sim.createUser({ first_name: "Odd", last_name: "Status", email: "odd@example.org" });
+  sim.updateUser(odd.id, { user_status: "SUSPENDED" });
+  sim.advanceClock(60_000);
+  const said = `data[0] (user ${odd.id}): user_status: unknown value "SUSPENDED" kept as sent`;
+  await run.waitFor("stderr", new RegExp(`^warning: GET /v1/users\\?updated_after=\\S+: ${said.replace(/[[\]()]/g, "\\$&")}$`, "m"));
+  await run.waitFor("stdout", /"type":"result"[^\n]*\n(.*\n)*\{"type":"result"/); // another poll after it
+  run.child.kill("SIGINT");
+  const r = await run.done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr.split("\n").filter((l) => l.includes(said)).length, 1, r.stderr);
+});
+
 test("reconcile: ids the poller knows that are no longer listed", async (t) => {
   const { sim, env, dir } = await settled(t, { users: 8 });
   await cli(pollArgs(dir, "--json"), { env });

@@ -188,6 +188,11 @@ test("help and help <command> as gh has them; help of an unknown command is bad 
   const one = await cli(["help", "reconcile"], { env });
   assert.equal(one.code, 0);
   assert.match(one.stdout, /^Usage: vomo-users reconcile --customer ID --state-dir DIR/);
+  for (const asked of ["--help", "-h"]) { // help's own help (an outside pass got "unknown command")
+    const self = await cli(["help", asked], { env });
+    assert.equal(self.code, 0, self.stderr);
+    assert.match(self.stdout, /^Usage: vomo-users <command> \[options\]/);
+  }
   const bad = await cli(["help", "nope"], { env });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^vomo-users: unknown command "nope"\n\nUsage: vomo-users <command>/);

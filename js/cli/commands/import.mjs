@@ -15,6 +15,7 @@ import { namedArg, shown } from "../format.mjs";
 
 const CHECKPOINT_EVERY = 10;
 const SHOWN_FAILURES = 20;
+const SHOWN_NOTES = 10;
 const COLUMNS = [["External ID", "externalId"], ["First Name", "firstName"], ["Last Name", "lastName"],
   ["Email", "email"], ["Phone", "phone"], ["Birthday", "birthday"], ["Gender", "gender"], ["Role", "role"],
   ["Address", "address"], ["Org", "org"], ["Invite Code", "inviteCode"]];
@@ -158,7 +159,10 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
     }
     const { records, errors, ignoredColumns } = parseRosterCsv(bytes);
     if (ignoredColumns.length) out.err(`note: ignoring columns ${ignoredColumns.join(", ")}`);
-    for (const e of errors) out.err(`note: ${file} line ${e.line}: ${e.message} (skipped)`);
+    // The first few on stderr, every one in the failed file: a roster of 457 unusable rows
+    // printed them all before any progress, on every run (an outside pass).
+    for (const e of errors.slice(0, SHOWN_NOTES)) out.err(`note: ${file} line ${e.line}: ${e.message} (skipped)`);
+    if (errors.length > SHOWN_NOTES) out.err(`note: ... and ${errors.length - SHOWN_NOTES} more unusable rows (skipped; listed with the failed rows)`);
     const { previousBaseUrl, bindOnAnswer } = await checkStateDir(stateDir, baseUrl);
     const api = await client();
     let unanswered = !!bindOnAnswer; // a directory not bound yet, until the API answered (state.mjs)

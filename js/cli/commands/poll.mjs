@@ -89,7 +89,7 @@ failed {"type":"error","error":{"kind":...,"status":...,"message":...,"retryAfte
       lockWaitMs: lockTimeoutMs(values),
     };
   },
-  async run({ out, options, values, client, quietly, baseUrl }) {
+  async run({ out, options, values, client, quietly, printWarnings, baseUrl }) {
     const { customerId, stateDir, participations, maxRequests, everyMs, lockWaitMs } = options;
     const lock = { timeoutMs: lockWaitMs, out, what: `customer ${customerId}'s state in ${stateDir}` };
     if (values.forget) {
@@ -152,6 +152,8 @@ failed {"type":"error","error":{"kind":...,"status":...,"message":...,"retryAfte
           out.err(`vomo-users: ${errorText(e)}; polling again in ${values.every}`);
         }
         if (!everyMs || stop.stdoutClosed()) return stop.stdoutClosed() ? 1 : 0;
+        // A loop that runs for days says its warnings as they come, not only when it ends.
+        printWarnings();
         try {
           await wait(everyMs, undefined, { signal: stop.signal });
         } catch {

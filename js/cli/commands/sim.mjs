@@ -5,7 +5,7 @@ import { UsageError, listenPort } from "../values.mjs";
 export default {
   name: "sim",
   summary: "run the simulated VOMO API locally (also installed as vomo-sim)",
-  synopsis: "sim [--port N] [--foreign-port N] [--users N] [--seed N] [--host H] [--per-page N] [--rps N [--burst N] [--limiter KIND] [--window-ms N] [--rate-headers]] [--latency MS] [--now ISO] [--strict] [--quirk NAME=on|off]",
+  synopsis: "sim [--port N] [--foreign-port N] [--users N] [--seed N] [--host H] [--per-page N] [--token T] [--forbidden-token T] [--rps N [--burst N] [--limiter KIND] [--window-ms N] [--rate-headers] [--no-retry-after] [--empty-429]] [--latency MS] [--now ISO] [--strict] [--quirk NAME=on|off]",
   help: `
 Starts the simulated VOMO Volunteer API (the one the package's tests use) and runs until
 Ctrl-C. When listening it prints one JSON line {"url":...,"token":...,"foreignUrl":...} on
