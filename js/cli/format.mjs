@@ -26,6 +26,13 @@ export function errorText(e) {
   return `${e.kind} error${status}: ${String(e.message).replace(`: ${e.kind} error: `, ": ")}`;
 }
 
+/**
+ * Whether `e` is a failure of the state directory's stores rather than of the API: the
+ * package names the store call that failed (`store.set("...") failed: ENOSPC ...`, and the
+ * import's `mapping.get(...)`), and reports it as kind `network`, its one rule for any store.
+ */
+export const storeFailed = (e) => /^(store|mapping)\.\w+\(/.test(String(e?.message ?? ""));
+
 /** One line per user: id, last update, name and email. */
 export function userRow(user, color) {
   return `${String(user.id).padStart(7)}  ${user.updatedAt}  ${color.bold(shown(user.fullName))} <${shown(user.email)}>`;

@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { VomoClient, VomoError } from "vomo-users";
 import { Output } from "./io.mjs";
 import { readableEnv } from "./env.mjs";
-import { errorText, quotedArg } from "./format.mjs";
+import { errorText, quotedArg, storeFailed } from "./format.mjs";
 import { InputError, UsageError, NotFound, defaultBaseUrl, baseUrl as checkBaseUrl, rate as checkRate } from "./values.mjs";
 import { API_OPTIONS, GLOBAL_OPTIONS, commands, usageOf, globalUsage } from "./usage.mjs";
 
@@ -126,7 +126,7 @@ const STORE_FAULTS = {
 };
 
 function stateDirHint(e) {
-  const said = e instanceof VomoError && /^(store|mapping)\.\w+\(/.test(e.message) ? STORE_FAULTS[e.cause?.code] : undefined;
+  const said = e instanceof VomoError && storeFailed(e) ? STORE_FAULTS[e.cause?.code] : undefined;
   return said && `vomo-users: note: ${said}${e.cause.path ? ` (${e.cause.path})` : ""}; mend that and run the same command again: `
     + "what was delivered or sent stays saved, and the rest comes again";
 }

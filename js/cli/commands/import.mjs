@@ -11,7 +11,7 @@ import { checkStateDir, defaultStateDir, firstPage, importMapping, importStore }
 import { interruptSignal } from "../interrupt.mjs";
 import { Progress } from "../progress.mjs";
 import { LOCK_TIMEOUT_OPTION, lockTimeoutMs, whileBusy } from "../lock-wait.mjs";
-import { namedArg, shown } from "../format.mjs";
+import { namedArg, shown, storeFailed } from "../format.mjs";
 
 const CHECKPOINT_EVERY = 10;
 const SHOWN_FAILURES = 20;
@@ -35,28 +35,28 @@ export const emailChangesPathOf = (file) => beside(file, "email-changes");
 const beside = (file, what) => join(dirname(file), `${basename(file).replace(/\.csv$/i, "")}.${what}.csv`);
 
 /**
- * Writes `failedCsv` (the `what`, or null: none) to `path` beside the roster, or removes an old list when
- * there are none. The rows were sent: where the list cannot be written (a roster on a
+ * Writes `csv` (the `what`, or null: none) to `path` beside the roster, or removes an old list
+ * when there are none. The rows were sent: where the list cannot be written (a roster on a
  * read-only share), a warning says so and the rows go to stderr, not a lost summary. A roster
  * that is no file (/dev/stdin, a process substitution's /dev/fd/63) gets no list beside it
  * (that would be a file in /dev, or a failed write): its rows go to stderr too. The path
  * written, or null.
  */
-async function keepRows(out, file, path, failedCsv, what) {
+async function keepRows(out, file, path, csv, what) {
   const fromFile = file !== "-" && await stat(file).then((s) => s.isFile(), () => false);
   let why = "the roster was read from a pipe or a device, not a file";
   if (fromFile) {
     try {
-      if (failedCsv) await writeFile(path, failedCsv);
+      if (csv) await writeFile(path, csv);
       else await rm(path, { force: true }); // a rerun that fixed everything leaves no stale list
-      return failedCsv ? path : null;
+      return csv ? path : null;
     } catch (e) {
       why = e?.code ?? e?.message;
     }
   }
-  if (failedCsv) {
+  if (csv) {
     out.err(`vomo-users: warning: cannot write ${path} (${why}); the ${what} follow here:`);
-    out.err(failedCsv.trimEnd());
+    out.err(csv.trimEnd());
   } else if (fromFile) {
     out.err(`vomo-users: warning: cannot remove the old ${path} (${why})`);
   }
@@ -207,7 +207,7 @@ rate-limited, or the API down (5 rows in a row failed without an answer).
           not_found: "check --base-url, then " }[e.kind] ?? "";
         const verb = e.kind === "aborted" ? "interrupted" : "stopped";
         // The store itself failed (a full disk): what the last save kept stands, no more.
-        const saved = /^(store|mapping)\.\w+\(/.test(e.message ?? "") ? "the progress of its last save is kept" : "progress saved";
+        const saved = storeFailed(e) ? "the progress of its last save is kept" : "progress saved";
         out.err(unanswered
           ? `vomo-users: ${verb} before any row was sent: the first request to ${baseUrl} did not succeed; nothing was saved, `
             + `and ${stateDir} stays bound to no API; ${mend}run the same command again`
