@@ -32,10 +32,13 @@ const OPTION_KEYS = ["host", "port", "foreignPort", "users", "seed", "now", ...C
 
 
 /** What a fault may hold: where it matches, how often, and each type's parameters. */
-const FAULT_KEYS = ["type", "method", "path", "page", "times", "status", "body", "headers", "ms"];
 // The parameters each type uses; another type given one would ignore it without a word (a
 // `nonjson` fault with `status: 500` still answered 200), so it is refused.
 const FAULT_PARAMS = { status: ["status", "body", "headers"], delay: ["ms"] };
+const PARAM_KEYS = Object.values(FAULT_PARAMS).flat();
+const FAULT_KEYS = ["type", "method", "path", "page", "times", ...PARAM_KEYS];
+// "status: status, body, headers; delay: ms", for the refusal.
+const WHOSE = Object.entries(FAULT_PARAMS).map(([type, keys]) => `${type}: ${keys.join(", ")}`).join("; ");
 const FAULT_TYPES = new Set(["status", "reset", "delay", "stall", "nonjson", "truncated", "foreign_next", "redirect", "unauthorized"]);
 const ACTION_TYPES = new Set(["delete", "update", "create", "anonymize", "advanceClock", "addParticipation", "changeEmail"]);
 
@@ -264,10 +267,9 @@ export class Simulator {
     if (!FAULT_TYPES.has(fault?.type)) throw new Error(`unknown fault type ${fault?.type}`);
     refuseUnknown(fault, FAULT_KEYS, "injectFault");
     const uses = FAULT_PARAMS[fault.type] ?? [];
-    const unused = ["status", "body", "headers", "ms"].filter((k) => fault[k] !== undefined && !uses.includes(k));
+    const unused = PARAM_KEYS.filter((k) => fault[k] !== undefined && !uses.includes(k));
     if (unused.length) {
-      throw new Error(`injectFault: a ${fault.type} fault takes ${uses.length ? uses.join(", ") : "no parameters"}, not ${unused.join(", ")}`
-        + ` (status, body and headers are the status fault's, ms the delay fault's)`);
+      throw new Error(`injectFault: a ${fault.type} fault takes ${uses.length ? uses.join(", ") : "no parameters"}, not ${unused.join(", ")} (the types that take any: ${WHOSE})`);
     }
     let times = fault.times ?? 1;
     if (times === -1 || times === null || times === Infinity || times === "Infinity" || times === "always") times = Infinity;
