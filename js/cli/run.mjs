@@ -131,9 +131,33 @@ function stateDirHint(e) {
     + "what was delivered or sent stays saved, and the rest comes again";
 }
 
+/**
+ * What Node's fetch said of a connection that failed (its cause's code, which the package's
+ * message carries in parentheses: "GET /v1/users: fetch failed (ECONNREFUSED)"). The message
+ * names the request's path alone; an operator with a mistyped port was not told which host
+ * and port were tried (an outside pass).
+ */
+const CONNECT_FAULTS = {
+  ECONNREFUSED: "nothing accepts connections at", ENOTFOUND: "the host name does not resolve:",
+  EAI_AGAIN: "the host name could not be resolved (a DNS failure, perhaps for now):", ECONNRESET: "the connection was reset by",
+  EHOSTUNREACH: "no route to", ENETUNREACH: "no route to", ETIMEDOUT: "the connection timed out to",
+  UND_ERR_CONNECT_TIMEOUT: "the connection timed out to", UND_ERR_SOCKET: "the connection was closed by",
+};
+
+function networkHint(e, baseUrl) {
+  if (!(e instanceof VomoError && e.kind === "network") || storeFailed(e) || !baseUrl) return null;
+  const code = / \(([A-Z][A-Z0-9_]+)\)/.exec(String(e.message))?.[1];
+  const said = CONNECT_FAULTS[code] ?? (/CERT|SSL|TLS/.test(code ?? "") ? `the TLS certificate (${code}) was refused of` : "no answer came from");
+  const url = new URL(baseUrl);
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  return `vomo-users: note: ${said} ${url.hostname}:${port} (--base-url ${baseUrl}); `
+    + "check the URL (or VOMO_BASE_URL) and that the server is running and reachable from here";
+}
+
 function reportError(e, out, command, baseUrl = null, token = null) {
   // e.cliHint: a command's own note on how to get past this error.
-  const hints = [wrongBaseHint(e, baseUrl), quotedTokenHint(e, token), stateDirHint(e), typeof e?.cliHint === "string" ? e.cliHint : null].filter(Boolean);
+  const hints = [wrongBaseHint(e, baseUrl), quotedTokenHint(e, token), stateDirHint(e), networkHint(e, baseUrl),
+    typeof e?.cliHint === "string" ? e.cliHint : null].filter(Boolean);
   const code = exitCodeFor(e, out, command);
   for (const hint of hints) out.err(hint);
   return code;

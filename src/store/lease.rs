@@ -150,17 +150,18 @@ pub async fn take<S: Store>(store: &S, key: &str, token: &str, leftover: Option<
         took_back = live && leftover.is_some_and(|own| lease.owner.starts_with(own));
         let gone = if live && !took_back { holder_gone(store, &lease).await? } else { Some(true) };
         if gone != Some(true) {
-            // Where the store judged the holder alive, it is running; else it may be a killed one.
-            let whose =
-                if gone == Some(false) { "its process is running" } else { "if none is running, one that was killed holds it until then" };
-            return Err(busy(format!(
-                "another {} {} holds the lease for {:.0} s more ({whose}){}",
-                who.kind,
-                who.scope,
-                (lease.expires_at - now) / 1000.0,
-                who.why
-            ))
-            .with_retry_after(lease.expires_at - now));
+            // Where the store judged the holder alive, it is running and renews the lease while
+            // it runs, so the time left says nothing of when it ends; else it may be a killed one,
+            // whose lease lasts that long.
+            let held = if gone == Some(false) {
+                "is running (its process holds the lease and renews it until the run ends)".to_string()
+            } else {
+                format!(
+                    "holds the lease for {:.0} s more (if none is running, one that was killed holds it until then)",
+                    (lease.expires_at - now) / 1000.0
+                )
+            };
+            return Err(busy(format!("another {} {} {held}{}", who.kind, who.scope, who.why)).with_retry_after(lease.expires_at - now));
         }
     }
     let holder = store.lease_holder().await?;

@@ -72,7 +72,7 @@ test("a second import of the same roster into the same state while one runs: exi
 
   const second = await cli(args, { env });
   assert.equal(second.code, 1);
-  assert.match(second.stderr, /^vomo-users: busy error: another import with this key holds the lease for \d+ s more/m);
+  assert.match(second.stderr, /^vomo-users: busy error: another import with this key is running \(its process holds the lease and renews it until the run ends\)/m);
   assert.doesNotMatch(second.stderr, /progress saved/, "it never began");
   const [line, ...more] = jsonLines(second.stdout);
   assert.deepEqual(more, []);
@@ -181,7 +181,7 @@ test("--lock-timeout: a second import of the same roster waits for the first to 
 
   const waiter = start([...args, "--lock-timeout", "60s"], { env });
   t.after(() => waiter.child.kill("SIGKILL"));
-  await waiter.waitFor("stderr", /^vomo-users: the import with key \S+ in .* is busy \(another import with this key holds the lease.*\); waiting up to 60 s/m);
+  await waiter.waitFor("stderr", /^vomo-users: the import with key \S+ in .* is busy \(another import with this key is running \(its process holds the lease and renews it until the run ends\)\); waiting up to 60 s/m);
   assert.equal(upserts(), before, "the waiting import sent nothing");
 
   holder.child.kill("SIGINT");
@@ -229,13 +229,13 @@ test("two imports of different rosters (other keys) sharing External IDs into on
   // Without --lock-timeout: busy at once, nothing sent.
   const refused = await cli(["import", b, "--state-dir", state, "--json", "--rate", "500"], { env });
   assert.equal(refused.code, 1, refused.stderr);
-  assert.match(refused.stderr, /busy error: another import with an external-id mapping in this store holds the lease for \d+ s more .*two at once could each create a VOMO user for one external id: run this one when that one has finished/);
+  assert.match(refused.stderr, /busy error: another import with an external-id mapping in this store is running \(its process holds the lease and renews it until the run ends\).*two at once could each create a VOMO user for one external id: run this one when that one has finished/);
   assert.equal(sim.log().filter((e) => e.method === "POST").length, 1, "only the first import's stalled upsert");
 
   // With it: it waits for the first to end, then runs with the mapping to itself.
   const second = start(["import", b, "--state-dir", state, "--json", "--rate", "500", "--lock-timeout", "60s"], { env });
   t.after(() => second.child.kill("SIGKILL"));
-  await second.waitFor("stderr", /external-id mapping in this store holds the lease .*; waiting up to 60 s/);
+  await second.waitFor("stderr", /external-id mapping in this store is running \(its process holds the lease and renews it until the run ends\); .*; waiting up to 60 s/);
   assert.equal(sim.log().filter((e) => e.method === "POST").length, 1, "the waiting import sent nothing");
   first.child.kill("SIGINT"); // the stalled first run stops, its progress saved
   assert.equal((await first.done).code, 1);

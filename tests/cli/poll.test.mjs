@@ -27,6 +27,7 @@ test("poll --json twice on one state dir: every user, then only the changes", as
   assert.equal(result.type, "result");
   assert.equal(result.processed, 40);
   assert.equal(result.failed, 0);
+  assert.ok(Number.isInteger(result.durationMs) && result.durationMs >= 0, `whole milliseconds, as docs/cli.md shows: ${result.durationMs}`);
   const users = lines.slice(0, -1);
   assert.ok(users.every((l) => l.type === "user" && ["created", "updated"].includes(l.kind)));
   assert.deepEqual(users.map((l) => l.user.id).sort((a, b) => a - b), sim.listAll().map((u) => u.id));

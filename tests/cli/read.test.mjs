@@ -4,7 +4,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { cli, jsonLines, world } from "./helpers.mjs";
+import { cli, jsonLines, start, world } from "./helpers.mjs";
 
 const FAST = ["--rate", "500"];
 
@@ -266,4 +266,18 @@ test("a short token (a test token such as \"example\") is not cut out of the dat
   const refused = await cli(["user", "999999", ...FAST], { env: { ...env, VOMO_TOKEN: "exampl" }, secret: null });
   assert.equal(refused.code, 1);
   assert.doesNotMatch(refused.stderr, /exampl(?!e)/, refused.stderr);
+});
+
+test("list --json whose reader goes away (| head -1): it ends quietly, exit 0, no stack trace, and stops listing", async (t) => {
+  const { sim, env } = await world(t, { users: 150 });
+  // 2 requests a second: ten pages would take 5 s; the reader leaves after the first line.
+  const run = start(["list", "--json", "--rate", "2"], { env });
+  t.after(() => run.child.kill("SIGKILL"));
+  await run.waitFor("stdout", /\n/);
+  sim.clearLog();
+  run.child.stdout.destroy();
+  const r = await run.done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, "", "nothing on stderr");
+  assert.ok(sim.log().length <= 1, `it stopped listing: ${sim.log().length} requests after the reader left`);
 });

@@ -120,7 +120,7 @@ test("sim on a host this machine cannot listen on: exit 1 (the machine's, not th
   assert.match(r.stderr, /^vomo-users: sim: cannot listen on --host no-such-host\.invalid \((ENOTFOUND|EAI_AGAIN)\)\n$/);
 });
 
-test("a non-loopback http:// base URL from VOMO_BASE_URL is bad usage too; loopback and https are accepted", async (t) => {
+test("a non-loopback http:// base URL from VOMO_BASE_URL is bad usage too; loopback and https are accepted; a failed connection names the host and port tried", async (t) => {
   const r = await cli(["find", "a@b.org"], { env: { ...env, VOMO_BASE_URL: "http://10.0.0.8/v1" } });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--base-url: VomoClient: baseUrl must use https outside loopback/);
@@ -134,6 +134,17 @@ test("a non-loopback http:// base URL from VOMO_BASE_URL is bad usage too; loopb
   assert.equal(local.code, 1);
   assert.match(local.stderr, /^vomo-users: network error: GET \/v1\/users\/1: fetch failed/m);
   assert.doesNotMatch(local.stderr, /network error.*network error/, "the kind said once");
+  // The message names the request's path alone; a note names the host and port tried.
+  assert.match(local.stderr, new RegExp(`^vomo-users: note: the connection was (reset|closed) by localhost:${dropping.address().port} \\(--base-url http://localhost:${dropping.address().port}/v1\\); check the URL`, "m"));
+  // A port nothing listens on (one this test held, then closed).
+  const closed = createServer();
+  await new Promise((resolve) => closed.listen(0, "127.0.0.1", resolve));
+  const { port } = closed.address();
+  await new Promise((resolve) => closed.close(resolve));
+  const refused = await cli(["user", "1", "--rate", "1000"], { env: { ...env, VOMO_BASE_URL: `http://127.0.0.1:${port}/v1` } });
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /^vomo-users: network error: GET \/v1\/users\/1: fetch failed \(ECONNREFUSED\)/m);
+  assert.match(refused.stderr, new RegExp(`^vomo-users: note: nothing accepts connections at 127\\.0\\.0\\.1:${port} \\(--base-url http://127\\.0\\.0\\.1:${port}/v1\\)`, "m"));
   // Port 9 (discard) is one fetch refuses to connect to: bad usage at once, not four retries.
   const blocked = await cli(["user", "1", "--rate", "1000"], { env: { ...env, VOMO_BASE_URL: "http://localhost:9/v1" } });
   assert.equal(blocked.code, 2);

@@ -344,7 +344,7 @@ test("a poll killed while it holds the lease (kill -9): the next poll on the Fil
     assert.equal(alive?.kind, "busy", `${mode}: a live holder's lease is never taken`);
     // When to try again, as a number: what is left of the holder's lease (2 minutes at most).
     assert.ok(alive.retryAfterMs > 60_000 && alive.retryAfterMs <= 120_000, String(alive.retryAfterMs));
-    assert.match(alive.message, mode === "file" ? /\(its process is running\)/ : /\(if none is running, one that was killed holds it until then\)/,
+    assert.match(alive.message, mode === "file" ? /^another poll of this customer is running \(its process holds the lease and renews it until the run ends\)$/ : /\(if none is running, one that was killed holds it until then\)/,
       "the message says what the store knows of the holder");
     holder.kill("SIGKILL");
     await new Promise((resolve) => (holder.exitCode !== null || holder.signalCode !== null ? resolve() : holder.once("exit", resolve)));

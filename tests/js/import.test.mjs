@@ -698,6 +698,24 @@ test("importRoster: the ETA is never faster than the client's rate: the first re
   seen.forEach((eta, i) => assert.ok(eta >= (5 - i) * 200, `after record ${i + 1}: ETA ${eta} ms`));
 });
 
+test("importRoster: the ETA is the pace of the sends, not of what came before the first (a slow mapping read for every record)", async (t) => {
+  const sim = await setup(t, { users: 0 });
+  const mapping = memoryMapping();
+  // A mapping database that takes 150 ms a read: 10 records, 1.5 s before the first send.
+  const slow = { get: (k) => new Promise((resolve) => setTimeout(() => resolve(mapping.get(k)), 150)), set: (k, v) => mapping.set(k, v) };
+  const seen = [];
+  const began = performance.now();
+  let firstProgressAt = null;
+  const result = await importRoster(clientOf(sim, { requestsPerSecond: 1000 }), roster(10), { mapping: slow,
+    onProgress: (p) => { firstProgressAt ??= performance.now() - began; seen.push(p); } });
+  assert.equal(result.created.length, 10);
+  assert.ok(firstProgressAt >= 1500, `the reads came first: ${firstProgressAt} ms`);
+  // Counted from the start, the first ETA was at least 1.5 s x 9 records left; the sends
+  // themselves take milliseconds each.
+  const sendsTook = performance.now() - began - firstProgressAt;
+  assert.ok(seen[0].etaMs < 1500, `the first ETA, ${seen[0].etaMs} ms for 9 records, is of the sends (the other 9 took ${Math.round(sendsTook)} ms)`);
+});
+
 test("importRoster: onProgress must be a function; what it throws or rejects changes nothing; progress counts email changes; the ETA counts only what is left to send", async (t) => {
   const sim = await setup(t, { users: 0 });
   const client = clientOf(sim, { maxRetries: 0 });

@@ -34,7 +34,8 @@ function printer(out) {
       onUser: ({ kind, user }) => emit({ type: "user", kind, user }),
       onParticipation: ({ kind, userId, participation, before }) => emit({ type: "participation", kind, userId, participation, before: before ?? null }),
       onDeadLetter: ({ user, error, attempt, final }) => emit({ type: "deadLetter", userId: user?.id ?? null, user: user ?? null, error: errorJson(error), attempt, final }),
-      result: (r) => out.value({ type: "result", ...r }),
+      // Whole milliseconds, as the text says them (the package measures fractions of one).
+      result: (r) => out.value({ type: "result", ...r, durationMs: Math.round(r.durationMs) }),
     };
   }
   const emit = (line) => out.delivered(line, false);
