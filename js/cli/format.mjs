@@ -33,6 +33,17 @@ export function errorText(e) {
  */
 export const storeFailed = (e) => /^(store|mapping)\.\w+\(/.test(String(e?.message ?? ""));
 
+/**
+ * One HTTP attempt (the client's `log` entry) as `--verbose` prints it:
+ * `request: GET /v1/users?page=2: 200 in 12 ms`, `... 429 in 3 ms (attempt 2)`,
+ * `... timeout after 15000 ms`. The entry never holds the token or a body; the path (with its
+ * query: a filter's text) is shown as a terminal would not act on it.
+ */
+export function requestLine(e) {
+  const outcome = e.status !== null ? `${e.status} in` : `${e.error ?? "no answer"} after`;
+  return `request: ${e.method} ${shown(e.path)}: ${outcome} ${Math.round(e.durationMs)} ms${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""}`;
+}
+
 /** One line per user: id, last update, name and email. */
 export function userRow(user, color) {
   return `${String(user.id).padStart(7)}  ${user.updatedAt}  ${color.bold(shown(user.fullName))} <${shown(user.email)}>`;

@@ -35,6 +35,8 @@ export class Output {
   #stdout;
   #stderr;
   #secrets = [];
+  /** Whether stderr's last raw write left its line open (a progress bar). */
+  #openLine = false;
 
   constructor({ stdout = process.stdout, stderr = process.stderr, env = process.env, json = false } = {}) {
     this.#stdout = stdout;
@@ -94,12 +96,23 @@ export class Output {
   /** One line (or several) of stderr: messages, which may quote the API's or a roster's text
    *  (a warning, an error), so no character a terminal would act on is written raw (shownLines). */
   err(text = "") {
-    this.#stderr.write(shownLines(this.redact(text)) + "\n");
+    // Over a progress bar's line, not after it (--verbose's lines come while it is drawn);
+    // the bar is drawn again below at its next update.
+    const over = this.#openLine ? "\r\x1b[2K" : "";
+    this.#openLine = false;
+    this.#stderr.write(over + shownLines(this.redact(text)) + "\n");
   }
 
   /** Raw stderr write (the progress bar redraws its line). */
   errRaw(text) {
-    this.#stderr.write(this.redact(text));
+    const s = String(text);
+    if (s !== "") this.#openLine = !s.endsWith("\n");
+    this.#stderr.write(this.redact(s));
+  }
+
+  /** Ends a line errRaw left open (a progress bar's), if one is. */
+  endLine() {
+    if (this.#openLine) this.errRaw("\n");
   }
 
   /** Resolves once everything written so far is flushed (before process.exit). */

@@ -75,7 +75,7 @@ export class Progress {
 
   /** Ends the bar's line (before other messages, or a new phase with a bar of its own). */
   end() {
-    if (this.#drawn) this.#out.errRaw("\n");
+    if (this.#drawn) this.#out.endLine();
     this.#drawn = false;
     this.#width = 0;
     this.#lastPercent = -Infinity;

@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { VomoClient, VomoError } from "vomo-users";
 import { Output } from "./io.mjs";
 import { readableEnv } from "./env.mjs";
-import { errorText, quotedArg, storeFailed } from "./format.mjs";
+import { errorText, quotedArg, requestLine, storeFailed } from "./format.mjs";
 import { InputError, UsageError, NotFound, defaultBaseUrl, baseUrl as checkBaseUrl, rate as checkRate } from "./values.mjs";
 import { API_OPTIONS, GLOBAL_OPTIONS, commands, usageOf, globalUsage } from "./usage.mjs";
 
@@ -285,6 +285,7 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
       client: async () => {
         token = await readToken(values, env, out, name);
         return new VomoClient({ token, baseUrl: resolvedBaseUrl, ...(rps !== undefined ? { requestsPerSecond: rps } : {}),
+          ...(values.verbose ? { log: (entry) => out.err(requestLine(entry)) } : {}),
           // Parse coercions, unknown enum values, ...: each once, on stderr at the end.
           onWarning: (m) => { if (muted === 0) warnings.add(String(m)); } });
       },

@@ -17,19 +17,22 @@ export const GLOBAL_OPTIONS = {
   "base-url": { type: "string" },
   "token-file": { type: "string" },
   rate: { type: "string" },
+  verbose: { type: "boolean" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 };
 
 /** The global options only the commands that call an API take (`sim` and `demo` refuse them). */
-export const API_OPTIONS = ["base-url", "token-file", "rate"];
+export const API_OPTIONS = ["base-url", "token-file", "rate", "verbose"];
 
 const API_HELP = `  --base-url URL     the API (env VOMO_BASE_URL; default https://api.vomo.org/v1);
                      http:// only for a loopback host
   --token-file PATH  read the API token from PATH (default: env VOMO_TOKEN); the token
                      is never printed
   --rate N           requests per second (default 3; "auto" adapts to the server's 429s)
+  --verbose          each HTTP request on stderr as it ends: method, path, status, time,
+                     attempt (never the token or a body)
 `;
 
 const globalHelp = (api = true) => `Global options:

@@ -281,3 +281,30 @@ test("list --json whose reader goes away (| head -1): it ends quietly, exit 0, n
   assert.equal(r.stderr, "", "nothing on stderr");
   assert.ok(sim.log().length <= 1, `it stopped listing: ${sim.log().length} requests after the reader left`);
 });
+
+test("--verbose: one line per HTTP attempt on stderr, retries by their attempt, as the simulator received them; never the token; none without it", async (t) => {
+  const { sim, env, dir } = await world(t, { users: 40 });
+  sim.injectFault({ method: "GET", path: "/v1/users", page: 2, type: "status", status: 503, times: 1 });
+  sim.clearLog();
+  const r = await cli(["list", "--json", "--verbose", "--email-like", "@", ...FAST], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const said = r.stderr.split("\n").filter((l) => l.startsWith("request: "));
+  const received = sim.log().map((e) => `request: ${e.method} ${e.path}${e.query.page ? `?email_like=%40&page=${e.query.page}` : "?email_like=%40"}: ${e.status}`);
+  assert.deepEqual(said.map((l) => l.replace(/ in \d+ ms( \(attempt \d\))?$/, "")), received, "each attempt, as the server saw it");
+  assert.match(said[1], /^request: GET \/v1\/users\?email_like=%40&page=2: 503 in \d+ ms$/);
+  assert.match(said[2], /^request: GET \/v1\/users\?email_like=%40&page=2: 200 in \d+ ms \(attempt 2\)$/);
+  assert.equal(said.length, 4, "3 pages and one retry");
+  assert.equal(jsonLines(r.stdout).length, 40, "stdout holds the data alone");
+  // The upsert.
+  const up = await cli(["upsert", "--first-name", "Ana", "--last-name", "Lee", "--email", "ana.lee@example.org", "--verbose", ...FAST], { env });
+  assert.equal(up.code, 0, up.stderr);
+  assert.match(up.stderr, /^request: POST \/v1\/users: 201 in \d+ ms$/m);
+  const quiet = await cli(["list", ...FAST], { env });
+  assert.doesNotMatch(quiet.stderr, /request: /, "nothing without --verbose");
+  // The import's lines, on a pipe, come between its plain progress lines.
+  const file = join(dir, "r.csv");
+  await writeFile(file, "First Name,Last Name,Email\n" + Array.from({ length: 3 }, (_, i) => `V${i},W${i},v${i}@example.org\n`).join(""));
+  const imp = await cli(["import", file, "--state-dir", join(dir, "state"), "--verbose", ...FAST], { env });
+  assert.equal(imp.code, 0, imp.stderr);
+  assert.equal(imp.stderr.split("\n").filter((l) => /^request: POST \/v1\/users: 201 in \d+ ms$/.test(l)).length, 3, imp.stderr);
+});

@@ -65,3 +65,20 @@ test("on a narrow terminal every redraw of the progress line fits in it (a wrapp
     assert.ok(redraws.some((l) => l.includes("12/12")), `${cols}: the count stays`);
   }
 });
+
+test("import --verbose on a terminal: each request line comes over the progress bar (erased first), not glued to it, and the bar is drawn again below", async (t) => {
+  const { env, dir } = await world(t, { users: 3 });
+  const file = join(dir, "r.csv");
+  await writeFile(file, "First Name,Last Name,Email\n" + Array.from({ length: 12 }, (_, i) => `G${i},H${i},x${i}@example.org\n`).join(""));
+  const out = (await onTerminal(["import", file, "--state-dir", join(dir, "s"), "--rate", "20", "--verbose"], { ...env, NO_COLOR: "1" })).replace(/\r\n/g, "\n");
+  const lines = out.split("\n");
+  const requests = lines.filter((l) => l.includes("request: "));
+  // What a terminal shows of each such line: the text after its last erase. The first is the
+  // new state directory's one page before binding (docs/cli.md).
+  const shownText = requests.map((l) => l.split("\r\x1b[2K").at(-1));
+  assert.match(shownText[0], /^request: GET \/v1\/users: 200 in \d+ ms$/);
+  assert.equal(shownText.length, 13, out);
+  for (const l of shownText.slice(1)) assert.match(l, /^request: POST \/v1\/users: 201 in \d+ ms$/, JSON.stringify(l));
+  assert.ok(requests.some((l) => /\[#*-*\]/.test(l)), "at least one came while the bar was drawn");
+  assert.match(lines.find((l) => /12\/12 100%/.test(l)).split("\r\x1b[2K").at(-1), /^\[#+\] +12\/12 100% {2}created 12, updated 0, failed 0 {2}done$/);
+});

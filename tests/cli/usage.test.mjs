@@ -32,17 +32,17 @@ test("a command's --help shows its options", async () => {
   assert.match(poll.stdout, /--participations off\|changed-users\|full-scan/);
 });
 
-test("sim and demo run their own simulator: --base-url, --token-file and --rate are bad usage there, not ignored, and their help does not list them", async () => {
-  for (const [command, option] of [["demo", "--base-url"], ["demo", "--token-file"], ["demo", "--rate"], ["sim", "--base-url"], ["sim", "--rate"]]) {
+test("sim and demo run their own simulator: --base-url, --token-file, --rate and --verbose are bad usage there, not ignored, and their help does not list them", async () => {
+  for (const [command, option] of [["demo", "--base-url"], ["demo", "--token-file"], ["demo", "--rate"], ["demo", "--verbose"], ["sim", "--base-url"], ["sim", "--rate"], ["sim", "--verbose"]]) {
     const value = option === "--base-url" ? "https://api.example.org/v1" : option === "--rate" ? "5" : "/tmp/token";
-    const r = await cli([command, option, value, "--users", "5"]);
+    const r = await cli([command, option, ...(option === "--verbose" ? [] : [value]), "--users", "5"]);
     assert.equal(r.code, 2, `${command} ${option}: ${r.stderr}`);
     assert.match(r.stderr, new RegExp(`^vomo-users: ${command}: ${option} is for the commands that call an API; ${command} runs its own simulator$`, "m"));
     assert.equal(r.stdout, "", "nothing started");
   }
   for (const command of ["demo", "sim"]) {
     const help = await cli([command, "--help"]);
-    assert.doesNotMatch(help.stdout, /--base-url|--token-file|--rate N/, help.stdout);
+    assert.doesNotMatch(help.stdout, /--base-url|--token-file|--rate N|--verbose/, help.stdout);
     assert.match(help.stdout, /--json/);
   }
   const list = await cli(["list", "--help"]);
