@@ -97,10 +97,14 @@ export function setupChanges() {
       }
       fillDl($("poll-metrics"), [["processed", r.processed], ["created", r.created], ["updated", r.updated],
         ["failed", r.failed], ["participation events", r.participationEvents], ["requests", r.requests],
-        ["checkpoint", r.checkpoint ?? "none yet"], ["duration", `${r.durationMs} ms`], ["lag", r.lagMs === null ? "none yet" : duration(r.lagMs)],
+        ["checkpoint", r.checkpoint ?? "none yet"], ["duration", `${Math.round(r.durationMs)} ms`], ["lag", r.lagMs === null ? "none yet" : duration(r.lagMs)],
         ["complete", r.complete ? "yes" : "no (the next poll goes on)"]]);
       await refreshHealth();
-      say(status, `poll done: ${r.processed} changes (${r.created} created, ${r.updated} updated, ${r.failed} failed)`);
+      // A poll reads up to a few seconds before the server's clock (windowMarginMs: rows that
+      // recent may still move); an admin who edited a user just before saw "0 changes" and
+      // took the edit for lost (an outside pass). Said where the poll read to.
+      const upTo = r.complete && r.checkpoint ? `; read up to ${r.checkpoint}: a change made after that (in the last seconds before this poll) comes with the next poll` : "";
+      say(status, `poll done: ${r.processed} changes (${r.created} created, ${r.updated} updated, ${r.failed} failed)${upTo}`);
     } catch (e) {
       say(status, `poll stopped: ${storageFull(e) ? await fullStorageAdvice("Poll now goes on from the last saved checkpoint") : errorText(e)}`,
         e?.kind !== "aborted");

@@ -8,7 +8,7 @@
 // file again (after a reload too) finds its paused import, and an edited file is a new import.
 import { importRoster, parseRosterCsv, toRosterCsv } from "vomo-users";
 import { $, el, cell, row, errorText, say, duration, count } from "./ui.mjs";
-import { requireClient, currentClient, onClient, apiScope, work } from "./session.mjs";
+import { requireClient, currentClient, onClient, apiScope, work, SESSION_ENDED } from "./session.mjs";
 import { inOneTab, ANOTHER_TAB } from "./one-tab.mjs";
 import { progressStore, forgetImport, finishedList, finished, storageFull, fullStorageAdvice, roomFor } from "./saved-imports.mjs";
 
@@ -206,7 +206,10 @@ async function importHere() {
     // The import saved its progress before rejecting: the same key resumes it.
     writeResume(key, { fileName, state: "paused" }, scope);
     if (lastProgress) showProgress(lastProgress, { stopped: true }); // no ETA for a run that stopped
-    say(summary, e?.kind === "aborted" ? `paused: Resume continues ${fileName} after the last saved record`
+    // Ended by Forget (or a new Connect) rather than Pause: said, or the admin looks for why
+    // Resume is disabled (an outside pass).
+    const ended = mine.signal.reason?.message === SESSION_ENDED;
+    say(summary, e?.kind === "aborted" ? `paused${ended ? `: ${SESSION_ENDED};` : ":"} Resume continues ${fileName} after the last saved record${ended ? ", once connected" : ""}`
       : storageFull(e) ? `stopped: ${await fullStorageAdvice(`Resume continues ${fileName} after the last saved record`)}`
       : `stopped: ${errorText(e)}. Resume continues after the last saved record`, e?.kind !== "aborted");
   } finally {

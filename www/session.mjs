@@ -27,9 +27,12 @@ export function secretFilter(text) {
  * An AbortController for one piece of work with the current client: aborted by its owner
  * (Cancel, Pause), and by the end of the session (Forget, or Connect to another API).
  */
+/** Why a session's work stopped when the session ended (its abort reason's message). */
+export const SESSION_ENDED = "the connection was closed (Forget or a new Connect)";
+
 export function work() {
   const controller = new AbortController();
-  const end = () => controller.abort(new DOMException("the connection was closed (Forget or a new Connect)", "AbortError"));
+  const end = () => controller.abort(new DOMException(SESSION_ENDED, "AbortError"));
   if (session.signal.aborted) end();
   else session.signal.addEventListener("abort", end, { once: true });
   return controller;

@@ -48,7 +48,23 @@ test("admin changes: poll feed after control-API changes, metrics, health, recon
   assert.ok(Number(await metric(page, "participation events")) >= 1);
   const checkpoint = await metric(page, "checkpoint");
   assert.match(checkpoint, /^2026-01-01T00:00:\d\d\.000Z$/);
+  assert.match(await metric(page, "duration"), /^\d+ ms$/, "whole milliseconds");
+  assert.match(await page.textContent("#poll-status"), new RegExp(`; read up to ${checkpoint.replace(/\./g, "\\.")}: a change made after that \\(in the last seconds before this poll\\) comes with the next poll$`));
   assert.match(await page.textContent("#poll-health"), new RegExp(`^customeradmin` + `stalledno` + `lag\\d+ s` + `checkpoint${checkpoint.replace(/\./g, "\\.")}$`));
+
+  // An edit made a second before Poll now: after the point the poll reads to, as its status
+  // says; the next poll, once it is older than that, brings it.
+  await control(sim, "POST", "clock", { advanceMs: 10_000 });
+  await control(sim, "PATCH", `users/${edited}`, { last_name: "JustNow" });
+  await control(sim, "POST", "clock", { advanceMs: 1_000 });
+  await page.click("#poll-run");
+  const early = await waitText(page, "#poll-status", /^poll (done|stopped)/);
+  assert.match(early, /^poll done: 0 changes .*; read up to (\S+Z): a change made after that/);
+  assert.ok(Date.parse(/read up to (\S+Z):/.exec(early)[1]) < Date.parse(sim.getUser(edited).updated_at), early);
+  await control(sim, "POST", "clock", { advanceMs: 10_000 });
+  await page.click("#poll-run");
+  assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 1 changes \(0 created, 1 updated, 0 failed\)/);
+  assert.ok((await feed(page)).some((e) => e.startsWith(`updated user #${edited} Renamed JustNow`)), (await feed(page)).join("\n"));
 
   // A hard delete: reconcile lists the id as not visible, for review; nothing is deleted.
   await control(sim, "DELETE", `users/${deleted}`);

@@ -247,6 +247,16 @@ test("admin import: one import at a time (no other file picked while one runs), 
   await page.click("#disconnect-button");
   assert.deepEqual(await disabled(), none);
   await page.fill("#token", sim.token); // Disconnect forgot it
+  // Forget token while the import runs: paused, and the summary says why (not Pause).
+  await connect(page, { rps: 4 });
+  const before = await page.$eval("#import-progress", (p) => p.value);
+  await page.click("#import-resume");
+  await page.waitForFunction((n) => document.getElementById("import-progress").value > n, before);
+  await page.click("#disconnect-button");
+  assert.match(await waitText(page, "#import-summary", /^(paused|stopped|import of)/),
+    /^paused: the connection was closed \(Forget or a new Connect\); Resume continues roster\.csv after the last saved record, once connected$/);
+  assert.deepEqual(await disabled(), none);
+  await page.fill("#token", sim.token);
   await connect(page, { rps: 50 });
   await page.click("#import-resume");
   await waitText(page, "#import-summary", /^import of roster\.csv finished/);
