@@ -60,6 +60,10 @@ export type SimulatorFault = SimulatorFaultMatch & (
 
 export interface SimulatorTrigger {
   page: number; path?: string;
+  /** When it fires: "before" the page is computed (the default), or "between" the listing's
+   *  count (`meta.total`) and the selection of the page's rows, as a write can commit in
+   *  Laravel's `paginate()`. */
+  at?: "before" | "between" | undefined;
   actions: Array<Record<string, unknown> & { type: string }>;
 }
 

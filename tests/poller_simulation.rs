@@ -120,7 +120,14 @@ fn scenario(seed: u64, variant: Variant) -> Scenario {
         long_participations: false,
         store_batches: r.chance(0.3),
         refusal: None,
+        p_torn_page: 0.0,
     };
+    // Half the worlds: writes that commit between a page's total and its rows (a stream of
+    // its own, so that the other worlds stay what they were).
+    let mut tp = Rng::new(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0x70a7);
+    if tp.chance(0.5) {
+        world.p_torn_page = tp.f64() * 0.3;
+    }
     // One seed in five: a downstream outage of 10 minutes to 2 hours during the active
     // polls, few attempts per change, and no other handler failures, so that any change
     // given up was given up because of the outage. Its own random stream, so that the

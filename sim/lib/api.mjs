@@ -36,7 +36,7 @@ export function listUsers(sim, url, origin, { page, foreignNext = false }) {
   const emailLike = (sp.get("email_like") ?? "").toLowerCase();
 
   const q = sim.cfg.quirks;
-  const matched = sim.store.all().filter((u) => {
+  const matching = () => sim.store.all().filter((u) => {
     for (const [field, isBefore, ms] of bounds) {
       if (isBefore ? u[field] > ms : u[field] < ms) return false;
     }
@@ -47,7 +47,11 @@ export function listUsers(sim, url, origin, { page, foreignNext = false }) {
   });
 
   const perPage = sim.cfg.perPage;
-  const total = matched.length;
+  const total = matching().length;
+  // The count, then the page's rows, as Laravel's paginate() selects them: a trigger set for
+  // "between" changes the data in between.
+  sim._runTriggers("/v1/users", page, "between");
+  const matched = matching();
   const lastPage = Math.max(1, Math.ceil(total / perPage));
   const startIdx = (page - 1) * perPage;
   const slice = matched.slice(startIdx, startIdx + perPage);

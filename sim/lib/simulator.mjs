@@ -40,6 +40,12 @@ const FAULT_KEYS = ["type", "method", "path", "page", "times", ...PARAM_KEYS];
 // "status: status, body, headers; delay: ms", for the refusal.
 const WHOSE = Object.entries(FAULT_PARAMS).map(([type, keys]) => `${type}: ${keys.join(", ")}`).join("; ");
 const FAULT_TYPES = new Set(["status", "reset", "delay", "stall", "nonjson", "truncated", "foreign_next", "redirect", "unauthorized"]);
+/**
+ * When a page trigger fires: "before" the page is computed, or "between" the count of the
+ * listing's rows (`meta.total`) and the selection of the page's rows, as a write can commit
+ * in Laravel's `paginate()`, which runs a COUNT and then the SELECT with no snapshot between.
+ */
+const TRIGGER_POINTS = ["before", "between"];
 const ACTION_TYPES = new Set(["delete", "update", "create", "anonymize", "advanceClock", "addParticipation", "changeEmail"]);
 
 function clone(v) {
@@ -305,7 +311,9 @@ export class Simulator {
     if (page === undefined) throw new Error(`trigger.page must be a positive integer (got ${JSON.stringify(trigger.page)})`);
     const actions = trigger.actions ?? [];
     for (const a of actions) if (!ACTION_TYPES.has(a.type)) throw new Error(`unknown action ${a.type}`);
-    const t = { id: this.triggers.length + 1, page, path: trigger.path ?? "/v1/users", actions: clone(actions), fired: false };
+    const at = trigger.at ?? "before";
+    if (!TRIGGER_POINTS.includes(at)) throw new Error(`trigger.at must be one of ${TRIGGER_POINTS.join(", ")} (got ${JSON.stringify(at)})`);
+    const t = { id: this.triggers.length + 1, page, path: trigger.path ?? "/v1/users", at, actions: clone(actions), fired: false };
     this.triggers.push(t);
     return t.id;
   }
@@ -356,9 +364,11 @@ export class Simulator {
     return this.limiters ? this.limiters.take(key) : null;
   }
 
-  _runTriggers(path, page) {
+  /** Fires the triggers of page `page` of `path` set for `at` ("before" the page is computed,
+   *  or "between" its total and its rows: see TRIGGER_POINTS). */
+  _runTriggers(path, page, at = "before") {
     for (const t of this.triggers) {
-      if (t.fired || t.page !== page || t.path !== path) continue;
+      if (t.fired || t.page !== page || t.path !== path || t.at !== at) continue;
       t.fired = true;
       for (const a of t.actions) this._runAction(a);
     }

@@ -135,3 +135,14 @@ test("adversity: page triggers mutate data just before a page is served (once)",
   const again = await (await get("/users?page=2")).json();
   assert.equal(again.meta.total, 62, "fires once");
 });
+
+test("adversity: a page trigger at \"between\" fires after the count and before the page's rows (Laravel's paginate()): the last page is one row short of its total", async () => {
+  sim.reset({ users: 40, seed: 5 });
+  const ids = sim.listAll().map((u) => u.id);
+  sim.onPage({ page: 3, at: "between", actions: [{ type: "delete", id: ids[0] }] });
+  const p3 = await (await get("/users?page=3")).json();
+  assert.equal(p3.meta.total, 40, "counted before the delete");
+  assert.deepEqual(p3.data.map((u) => u.id), ids.slice(31), "selected after it: row 31 slid onto page 2");
+  assert.equal((await (await get("/users?page=3")).json()).meta.total, 39, "fires once");
+  assert.throws(() => sim.onPage({ page: 1, at: "after", actions: [] }), /trigger\.at must be one of before, between \(got "after"\)/);
+});

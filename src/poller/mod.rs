@@ -730,6 +730,7 @@ mod tests {
             unstable: false,
             restarts: 1,
             narrowed: false,
+            short_rechecked: false,
         });
         state.core.scan = Some(state::ScanCursor { page_url: Some(link.into()), done_in_page: 7 });
         block_on(state.save_keeping(&store, &keys, &|url| !url.contains("secret-token-1"))).unwrap();

@@ -50,6 +50,10 @@ pub struct WindowWalk {
     /// that it lies behind the server's clock is no sign of a stale estimate of that clock.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub narrowed: bool,
+    /// The last page held fewer rows than its own total says it must, and is being read again
+    /// to learn whether the total fell meanwhile (walk.rs, `short`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub short_rechecked: bool,
 }
 
 impl WindowWalk {
@@ -58,6 +62,7 @@ impl WindowWalk {
         self.next_url = None;
         self.first_total = None;
         self.unstable = false;
+        self.short_rechecked = false;
     }
 }
 

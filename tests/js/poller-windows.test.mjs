@@ -289,3 +289,20 @@ test("a window reopened from the server's Date header (our clock an hour ahead o
   }).sort();
   assert.deepEqual(reported, expected, "each once (the first page's, read twice, included), none missing");
 });
+
+test("a row that leaves the window between the last page's total and its rows (Laravel's paginate(): a COUNT, then the SELECT) skips no one: the short page is read again, and the window walked again", async (t) => {
+  const { sim, client } = await frozenWorld(t, { startSimulator, users: 40, seed: 11 });
+  const before = sim.listAll().map((u) => u.id);
+  // 40 rows, 15 a page: page 3 holds rows 31-40. A delete of the first row, committed after
+  // page 3's count (40) and before its rows are selected: row 31 slides onto page 2, read already.
+  sim.onPage({ page: 3, at: "between", actions: [{ type: "delete", id: before[0] }] });
+  const { poller, delivered } = recordingPoller(client);
+  sim.clearLog();
+  const r = await poller.poll();
+  assert.equal(r.complete, true);
+  const ids = new Set(delivered.map((d) => Number(d.split("@")[0])));
+  assert.deepEqual(before.filter((id) => !ids.has(id)), [], "every user the window held is delivered");
+  assert.equal(delivered.length, ids.size, "none twice");
+  const third = sent(sim).filter((e) => e.query.page === "3");
+  assert.ok(third.length >= 2, `page 3, short by one row, was read again: ${third.length}`);
+});

@@ -270,6 +270,10 @@ pub struct WorldConfig {
     pub store_batches: bool,
     /// A downstream that refuses some users while it takes the others.
     pub refusal: Option<Refusal>,
+    /// Probability that an adversary write commits inside a listing request, between its
+    /// `meta.total` and its page's rows: Laravel's `paginate()` runs a COUNT and then the
+    /// page's SELECT, two statements with no snapshot between them.
+    pub p_torn_page: f64,
 }
 
 /// Users the downstream refuses (a 422 for their data, say) while it takes every other one.
@@ -306,6 +310,7 @@ impl Default for WorldConfig {
             long_participations: false,
             store_batches: false,
             refusal: None,
+            p_torn_page: 0.0,
         }
     }
 }
@@ -313,6 +318,8 @@ impl Default for WorldConfig {
 #[derive(Debug, Clone, Default)]
 pub struct Counters {
     pub requests: u64,
+    /// Listing requests whose page's rows were read after a write their total did not see.
+    pub torn_pages: u64,
     pub list_requests: u64,
     pub detail_requests: u64,
     pub r429: u64,
@@ -740,9 +747,16 @@ impl World {
                 _ => kept.push(pair),
             }
         }
-        let rows: Vec<&SimUser> =
-            self.users.values().filter(|u| after.is_none_or(|a| u.updated_ms >= a) && before.is_none_or(|b| u.updated_ms <= b)).collect();
-        let total = rows.len();
+        let in_window = |u: &&SimUser| after.is_none_or(|a| u.updated_ms >= a) && before.is_none_or(|b| u.updated_ms <= b);
+        let total = self.users.values().filter(in_window).count();
+        if self.mutating && self.cfg.p_torn_page > 0.0 && self.rng.chance(self.cfg.p_torn_page) {
+            // A write that commits between the COUNT and the SELECT (see `p_torn_page`).
+            let delay = std::mem::replace(&mut self.cfg.commit_delay_max_ms, 0);
+            self.mutate();
+            self.cfg.commit_delay_max_ms = delay;
+            self.c.torn_pages += 1;
+        }
+        let rows: Vec<&SimUser> = self.users.values().filter(in_window).collect();
         let per = self.cfg.per_page;
         let last = total.div_ceil(per).max(1);
         let from = (page - 1) * per;
