@@ -137,3 +137,38 @@ test("a 429 storm: the client honours Retry-After, a slice that runs out of retr
   assert.equal(new Set(sink.events().map((e) => e.idempotencyKey)).size, 150);
   assert.equal(sink.events().length, 150, "nothing delivered twice");
 });
+
+test("a page cut off or not JSON is retried by alarm, not left to the next cron; a 429 whose Retry-After the client will not wait out sets the alarm no sooner than it asks", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 40, seed: 74, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  const sink = await startSink(t);
+  const w = await startWorker(t, {
+    sink, vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url, RETRY_DELAY_MS: "200" },
+    secrets: { VOMO_TOKEN_ACME: sim.token, ADMIN_TOKEN },
+  });
+  // A proxy's error page once, then a body cut short once, on page 2.
+  sim.injectFault({ path: "/v1/users", page: 2, type: "nonjson", times: 1 });
+  sim.injectFault({ path: "/v1/users", page: 2, type: "truncated", times: 1 });
+  sim.advanceClock(10_000);
+  await w.cron();
+  const h = await until(async () => {
+    const x = await w.health("acme");
+    return x.lastPoll?.result?.complete && x.nextAlarm === null && x;
+  }, "the poll to get past both faults", 30_000);
+  const failed = w.polls("acme").filter((p) => !p.ok);
+  assert.deepEqual(failed.map((p) => p.error.kind), ["parse", "parse"]);
+  assert.ok(failed.every((p) => p.nextAlarm && Date.parse(p.nextAlarm) - Date.parse(p.at) <= 400), JSON.stringify(failed.map((p) => [p.at, p.nextAlarm])));
+  assert.equal(h.metrics.delivered, 40);
+  await until(() => sink.events().length >= 40, "40 messages");
+  assert.equal(new Set(sink.events().map((e) => e.idempotencyKey)).size, 40, "nothing twice");
+
+  // A 429 asking for 2 minutes, beyond what the client waits (maxRetryAfterMs, 30 s).
+  sim.updateUser(sim.listAll()[3].id, { last_name: "Later" });
+  sim.advanceClock(10_000);
+  sim.injectFault({ path: "/v1/users", type: "status", status: 429, times: 1, headers: { "Retry-After": "120" } });
+  const limited = await w.pollNow("acme");
+  assert.equal(limited.error.kind, "rate_limited");
+  assert.ok(limited.error.retryAfterMs > 110_000 && limited.error.retryAfterMs <= 120_000, String(limited.error.retryAfterMs));
+  const wait = Date.parse(limited.nextAlarm) - Date.parse(limited.at);
+  assert.ok(wait >= 110_000, `the retry alarm in ${wait} ms, not RETRY_DELAY_MS's 200`);
+});

@@ -23,6 +23,8 @@ export interface SliceError {
   status: number | null;
   retryable: boolean;
   message: string;
+  /** How long from now the server asked to wait (a 429's `Retry-After`), else null. */
+  retryAfterMs: number | null;
 }
 
 /** What one invocation did: the last one is kept and shown by the health route. */
@@ -160,9 +162,22 @@ class BoundElsewhere extends ConfigError {
  * ConfigError, which alerts on "config" catch, not an invalid_input retried every cron.
  */
 function describe(e: unknown): SliceError {
-  if (e instanceof VomoError) return { kind: e.kind, status: e.status, retryable: e.retryable, message: e.message };
-  if (e instanceof ConfigError) return { kind: "config", status: null, retryable: false, message: e.message };
-  return { kind: "other", status: null, retryable: true, message: String((e as Error)?.message ?? e) };
+  if (e instanceof VomoError) {
+    return { kind: e.kind, status: e.status, retryable: e.retryable, message: e.message, retryAfterMs: e.retryAfterMs };
+  }
+  if (e instanceof ConfigError) return { kind: "config", status: null, retryable: false, message: e.message, retryAfterMs: null };
+  return { kind: "other", status: null, retryable: true, message: String((e as Error)?.message ?? e), retryAfterMs: null };
+}
+
+/**
+ * Whether a failed slice is tried again by alarm: a transient error (the package's
+ * `retryable`: rate_limited, server, network, timeout), and `parse`, a page that was cut off or
+ * is not JSON (a proxy's error page): passing, like a 5xx, where the cron would leave the
+ * customer for up to a whole interval (an outside pass). A `parse` that lasts (the API changed
+ * its shape) costs the retries, as a lasting 5xx does. `busy` chains elsewhere (below).
+ */
+function retriedByAlarm(error: SliceError): boolean {
+  return error.kind !== "busy" && (error.retryable || error.kind === "parse");
 }
 
 export class CustomerPoller extends DurableObject<AppEnv> {
@@ -397,8 +412,10 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     const orphanedLease = error?.kind === "busy" && this.running === 1;
     if (result && !result.complete && !downstreamDown) next = Date.now() + (s?.chainDelayMs ?? 0);
     else if (orphanedLease) next = Date.now() + policy().poller.leaseMs + 1000;
-    else if (error?.retryable && error.kind !== "busy" && metrics.consecutiveErrors <= MAX_ALARM_RETRIES) {
-      next = Date.now() + (s?.retryDelayMs ?? 60_000) * 2 ** (metrics.consecutiveErrors - 1);
+    else if (error && retriedByAlarm(error) && metrics.consecutiveErrors <= MAX_ALARM_RETRIES) {
+      // Not before the server's Retry-After (a 429 asking for longer than the client waits).
+      const backoff = (s?.retryDelayMs ?? 60_000) * 2 ** (metrics.consecutiveErrors - 1);
+      next = Date.now() + Math.max(backoff, error.retryAfterMs ?? 0);
     }
     if (next !== null) await this.ctx.storage.setAlarm(next);
 
