@@ -23,13 +23,13 @@ export function secretFilter(text) {
   return token ? redactToken(String(text), token) : String(text);
 }
 
+/** Why a session's work stopped when the session ended (its abort reason's message). */
+export const SESSION_ENDED = "the connection was closed (Forget or a new Connect)";
+
 /**
  * An AbortController for one piece of work with the current client: aborted by its owner
  * (Cancel, Pause), and by the end of the session (Forget, or Connect to another API).
  */
-/** Why a session's work stopped when the session ended (its abort reason's message). */
-export const SESSION_ENDED = "the connection was closed (Forget or a new Connect)";
-
 export function work() {
   const controller = new AbortController();
   const end = () => controller.abort(new DOMException(SESSION_ENDED, "AbortError"));

@@ -138,20 +138,22 @@ function stateDirHint(e) {
  * and port were tried (an outside pass).
  */
 const CONNECT_FAULTS = {
-  ECONNREFUSED: "nothing accepts connections at", ENOTFOUND: "the host name does not resolve:",
-  EAI_AGAIN: "the host name could not be resolved (a DNS failure, perhaps for now):", ECONNRESET: "the connection was reset by",
-  EHOSTUNREACH: "no route to", ENETUNREACH: "no route to", ETIMEDOUT: "the connection timed out to",
-  UND_ERR_CONNECT_TIMEOUT: "the connection timed out to", UND_ERR_SOCKET: "the connection was closed by",
+  ECONNREFUSED: (at) => `nothing accepts connections at ${at}`, ENOTFOUND: (at) => `the host name of ${at} does not resolve`,
+  EAI_AGAIN: (at) => `the host name of ${at} could not be resolved (a DNS failure, perhaps for now)`,
+  ECONNRESET: (at) => `the connection was reset by ${at}`, UND_ERR_SOCKET: (at) => `the connection was closed by ${at}`,
+  EHOSTUNREACH: (at) => `no route to ${at}`, ENETUNREACH: (at) => `no route to ${at}`,
+  ETIMEDOUT: (at) => `the connection timed out to ${at}`, UND_ERR_CONNECT_TIMEOUT: (at) => `the connection timed out to ${at}`,
 };
 
 function networkHint(e, baseUrl) {
   if (!(e instanceof VomoError && e.kind === "network") || storeFailed(e) || !baseUrl) return null;
-  const code = / \(([A-Z][A-Z0-9_]+)\)/.exec(String(e.message))?.[1];
-  const said = CONNECT_FAULTS[code] ?? (/CERT|SSL|TLS/.test(code ?? "") ? `the TLS certificate (${code}) was refused of` : "no answer came from");
+  const code = / \(([A-Z][A-Z0-9_]+)\)/.exec(String(e.message))?.[1] ?? "";
   const url = new URL(baseUrl);
-  const port = url.port || (url.protocol === "https:" ? "443" : "80");
-  return `vomo-users: note: ${said} ${url.hostname}:${port} (--base-url ${baseUrl}); `
-    + "check the URL (or VOMO_BASE_URL) and that the server is running and reachable from here";
+  const at = `${url.hostname}:${url.port || (url.protocol === "https:" ? "443" : "80")}`;
+  const said = CONNECT_FAULTS[code]?.(at) ?? (/CERT|SSL|TLS/.test(code)
+    ? `the TLS handshake with ${at} failed (${code})${/WRONG_VERSION/.test(code) ? ", as with a server that speaks http://, not https://" : ""}`
+    : `no answer came from ${at}`);
+  return `vomo-users: note: ${said} (--base-url ${baseUrl}); check the URL (or VOMO_BASE_URL) and that the server is running and reachable from here`;
 }
 
 function reportError(e, out, command, baseUrl = null, token = null) {

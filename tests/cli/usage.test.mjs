@@ -2,6 +2,7 @@
 // token never in any of it.
 import test from "node:test";
 import { createServer } from "node:net";
+import { createServer as httpServer } from "node:http";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -145,6 +146,13 @@ test("a non-loopback http:// base URL from VOMO_BASE_URL is bad usage too; loopb
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /^vomo-users: network error: GET \/v1\/users\/1: fetch failed \(ECONNREFUSED\)/m);
   assert.match(refused.stderr, new RegExp(`^vomo-users: note: nothing accepts connections at 127\\.0\\.0\\.1:${port} \\(--base-url http://127\\.0\\.0\\.1:${port}/v1\\)`, "m"));
+  // https:// to a server that speaks http://.
+  const plain = httpServer((req, res) => res.end("{}"));
+  await new Promise((resolve) => plain.listen(0, "127.0.0.1", resolve));
+  t.after(() => plain.close());
+  const tls = await cli(["user", "1", "--rate", "1000"], { env: { ...env, VOMO_BASE_URL: `https://127.0.0.1:${plain.address().port}/v1` } });
+  assert.equal(tls.code, 1);
+  assert.match(tls.stderr, /^vomo-users: note: the TLS handshake with 127\.0\.0\.1:\d+ failed \(\w+\), as with a server that speaks http:\/\/, not https:\/\/ \(--base-url https:/m);
   // Port 9 (discard) is one fetch refuses to connect to: bad usage at once, not four retries.
   const blocked = await cli(["user", "1", "--rate", "1000"], { env: { ...env, VOMO_BASE_URL: "http://localhost:9/v1" } });
   assert.equal(blocked.code, 2);
