@@ -215,7 +215,9 @@ impl Mapping for JsMapping {
             return Ok(None);
         }
         serde_wasm_bindgen::from_value(v).map(Some).map_err(|e| {
-            VomoError::invalid_input(format!("mapping.get({external_id:?}) must return {{ vomoUserId, email }} or null ({e})"))
+            // serde names the Rust type ("expected struct MappedUser"); the caller knows the object.
+            let why = e.to_string().trim_start_matches("Error: ").replace("struct MappedUser", "{ vomoUserId, email }");
+            VomoError::invalid_input(format!("mapping.get({external_id:?}) must return {{ vomoUserId, email }} or null ({why})"))
         })
     }
 

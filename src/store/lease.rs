@@ -170,7 +170,15 @@ pub async fn take<S: Store>(store: &S, key: &str, token: &str, leftover: Option<
         Replaced::Refused => Err(same_moment()),
         Replaced::Unchecked => match read(store, key).await? {
             Some(l) if l.owner == token => Ok(took_back),
-            _ => Err(same_moment()),
+            Some(_) => Err(same_moment()),
+            // Nothing where the lease was just written: another run's release deleted it in
+            // that instant, or the store does not give back what it was given (an outside pass:
+            // a store whose `get` returned nothing was told of a race alone).
+            None => Err(busy(format!(
+                "the {} lease just written under {key:?} reads back as absent: another {} {} released it at the same moment, \
+                 or the store does not return what it stores (its get must give back the value of the last set)",
+                who.kind, who.kind, who.scope
+            ))),
         },
     }
 }
@@ -313,6 +321,28 @@ mod tests {
             std::task::Poll::Ready(v) => v,
             std::task::Poll::Pending => unreachable!("the memory store never waits"),
         }
+    }
+
+    /// A store without compare-and-set whose `get` never gives back what was set.
+    struct Forgetful;
+    impl Store for Forgetful {
+        async fn get(&self, _key: &str) -> Result<Option<String>> {
+            Ok(None)
+        }
+        async fn set(&self, _key: &str, _value: &str) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_lease_that_reads_back_as_absent_is_not_called_a_race_alone() {
+        let e = block_on(acquire(&Forgetful, "l", "run", 1_000_000.0, Holder::POLL)).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Busy);
+        assert!(
+            e.message.contains("reads back as absent") && e.message.contains("the store does not return what it stores"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 // 1-5 and 7): outcomes, counts, progress, resumability, abort, auth, email changes.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { VomoClient, VomoError, MemoryStore, importRoster, findOrCreateUser, parseRosterCsv } from "vomo-users";
+import { VomoClient, VomoError, MemoryStore, UserPoller, importRoster, findOrCreateUser, parseRosterCsv } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
 import { rejects, twoForgetsAtOnce, copyOf, failingAfter } from "./helpers.mjs";
 
@@ -755,4 +755,21 @@ test("importRoster: a record whose response said nothing about it (cut short, no
   // A 422 is the record's answer for good: not sent again.
   const rejected = await importRoster(clientOf(sim), [person(9, { gender: "X" })], { store, key: "other" });
   assert.equal(rejected.failed[0].error.kind, "invalid_input");
+});
+
+test("importRoster: a mapping whose get returns the wrong shape is refused by what it must return, not by a Rust type's name; nothing is sent", async (t) => {
+  const sim = await setup(t, { users: 0 });
+  const e = await importRoster(clientOf(sim), [person(1)], { mapping: { get: () => "123", set: () => {} } }).then(() => assert.fail("resolved"), (err) => err);
+  assert.equal(e.kind, "invalid_input");
+  assert.equal(e.message, 'mapping.get("ext-1") must return { vomoUserId, email } or null (invalid type: string "123", expected { vomoUserId, email })');
+  assert.equal(posts(sim), 0);
+});
+
+test("a store whose get never gives back what was set: the poll is refused naming that, not a race alone", async (t) => {
+  const sim = await setup(t, { users: 3 });
+  const forgetful = { get: () => undefined, set: () => {} };
+  const poller = new UserPoller({ client: clientOf(sim), store: forgetful, customerId: "acme", onUser() {} });
+  const e = await poller.poll().then(() => assert.fail("resolved"), (err) => err);
+  assert.equal(e.kind, "busy");
+  assert.match(e.message, /^the poll lease just written under "vomo-users\/v1\/acme\/lease" reads back as absent: another poll of this customer released it at the same moment, or the store does not return what it stores/);
 });
