@@ -47,11 +47,11 @@ export function listUsers(sim, url, origin, { page, foreignNext = false }) {
   });
 
   const perPage = sim.cfg.perPage;
-  const total = matching().length;
+  const counted = matching();
+  const total = counted.length;
   // The count, then the page's rows, as Laravel's paginate() selects them: a trigger set for
-  // "between" changes the data in between.
-  sim._runTriggers("/v1/users", page, "between");
-  const matched = matching();
+  // "between" changes the data in between (only then are the rows filtered again).
+  const matched = sim._runTriggers("/v1/users", page, "between") ? matching() : counted;
   const lastPage = Math.max(1, Math.ceil(total / perPage));
   const startIdx = (page - 1) * perPage;
   const slice = matched.slice(startIdx, startIdx + perPage);

@@ -365,13 +365,15 @@ export class Simulator {
   }
 
   /** Fires the triggers of page `page` of `path` set for `at` ("before" the page is computed,
-   *  or "between" its total and its rows: see TRIGGER_POINTS). */
+   *  or "between" its total and its rows: see TRIGGER_POINTS); true when one fired. */
   _runTriggers(path, page, at = "before") {
+    let fired = false;
     for (const t of this.triggers) {
       if (t.fired || t.page !== page || t.path !== path || t.at !== at) continue;
-      t.fired = true;
+      t.fired = fired = true;
       for (const a of t.actions) this._runAction(a);
     }
+    return fired;
   }
 
   _runAction(a) {
