@@ -308,3 +308,16 @@ test("--verbose: one line per HTTP attempt on stderr, retries by their attempt, 
   assert.equal(imp.code, 0, imp.stderr);
   assert.equal(imp.stderr.split("\n").filter((l) => /^request: POST \/v1\/users: 201 in \d+ ms$/.test(l)).length, 3, imp.stderr);
 });
+
+test("list: a user deleted while the pages are read makes a warning that the list changed (offset pages); an unchanged listing has none", async (t) => {
+  const { sim, env } = await world(t, { users: 40 });
+  const quiet = await cli(["list", "--json", ...FAST], { env });
+  assert.doesNotMatch(quiet.stderr, /list changed/);
+  const [first] = sim.listAll();
+  sim.onPage({ page: 2, actions: [{ type: "delete", id: first.id }] });
+  const r = await cli(["list", "--json", ...FAST], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^warning: the list changed while it was read \(40 users at its first page, 39 at its last\): a user may be missing or listed twice; list again \(poll delivers every change exactly once\)$/m);
+  const ids = jsonLines(r.stdout).map((u) => u.id);
+  assert.equal(ids.length, 39, "one row slid onto page 1, read already: the warning is why");
+});

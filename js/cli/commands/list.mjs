@@ -25,15 +25,28 @@ part of the email, both case-insensitively. With --json: one user per line.`,
   async run({ out, options, client }) {
     const api = await client();
     let count = 0;
+    // Offset pages: a user created or deleted while they are read shifts the rows behind it
+    // between pages, so one may be missed or listed twice. The totals of the first and the
+    // last page say whether that can have happened (as the admin page says it).
+    let first = null;
+    let last = null;
     await interruptible(out, async (signal) => {
-      for await (const user of api.listUsers(options.filters, { signal })) {
-        if (!out.json && count === 0) out.line(out.color.dim(USER_ROW_HEADER));
-        count++;
-        if (out.json) out.value(user);
-        else out.line(userRow(user, out.color));
+      for await (const page of api.listUserPages(options.filters, { signal })) {
+        first ??= page.meta.total;
+        last = page.meta.total;
+        for (const user of page.data) {
+          if (!out.json && count === 0) out.line(out.color.dim(USER_ROW_HEADER));
+          count++;
+          if (out.json) out.value(user);
+          else out.line(userRow(user, out.color));
+        }
       }
     });
     if (!out.json) out.line(`${count} user${count === 1 ? "" : "s"}`);
+    if (first !== last) {
+      out.err(`warning: the list changed while it was read (${first} users at its first page, ${last} at its last): `
+        + "a user may be missing or listed twice; list again (poll delivers every change exactly once)");
+    }
     return 0;
   },
 };
