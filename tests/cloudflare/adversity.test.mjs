@@ -172,3 +172,25 @@ test("a page cut off or not JSON is retried by alarm, not left to the next cron;
   const wait = Date.parse(limited.nextAlarm) - Date.parse(limited.at);
   assert.ok(wait >= 110_000, `the retry alarm in ${wait} ms, not RETRY_DELAY_MS's 200`);
 });
+
+test("MAX_WINDOW_ROWS reaches the poller: a 150-user backfill in windows of at most 40 rows, every user once", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 150, seed: 75, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  const sink = await startSink(t);
+  const w = await startWorker(t, {
+    sink, vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url, MAX_WINDOW_ROWS: "40" },
+    secrets: { VOMO_TOKEN_ACME: sim.token, ADMIN_TOKEN },
+  });
+  sim.advanceClock(10_000);
+  await w.cron();
+  await until(async () => {
+    const x = await w.health("acme");
+    return x.lastPoll?.result?.complete && x.nextAlarm === null && x;
+  }, "the backfill", 30_000);
+  // The windows walked: each a distinct updated_before of the listing requests.
+  const windows = new Set(sent(sim).map((e) => e.query.updated_before).filter(Boolean));
+  assert.ok(windows.size >= 4, `150 users in windows of at most 40 rows: ${windows.size} windows`);
+  await until(() => sink.events().length >= 150, "150 messages");
+  assert.equal(new Set(sink.events().map((e) => e.idempotencyKey)).size, 150);
+  assert.equal(sink.events().length, 150, "nothing twice");
+});

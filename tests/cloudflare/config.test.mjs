@@ -146,6 +146,7 @@ test("settings that cannot work: the cron kicks nobody and says why, the routes 
     [{ RETRY_FOR_MS: "-1" }, {}, /RETRY_FOR_MS must be a whole number from 0 to 604800000, got "-1"/],
     [{ POLL_GROUPS: "abc" }, {}, /POLL_GROUPS must be a whole number from 1 to 1440, got "abc"/],
     [{ POLL_GROUPS: "-2" }, {}, /POLL_GROUPS must be a whole number/],
+    [{ MAX_WINDOW_ROWS: "0" }, {}, /MAX_WINDOW_ROWS must be a whole number from 1 to 1000000, got "0"/],
     [{ MAX_REQUESTS_PER_SLICE: "1", PARTICIPATIONS: "changed-users" }, {}, /MAX_REQUESTS_PER_SLICE must be at least 2 with PARTICIPATIONS changed-users, got 1/],
     [{ VOMO_BASE_URL: "api.vomo.org/v1" }, {}, /VOMO_BASE_URL must be a URL, got "api.vomo.org\/v1"/],
     // A URL the package's client refuses, by its own rules, before any slice would make one.

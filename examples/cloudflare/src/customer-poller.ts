@@ -445,7 +445,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     return new UserPoller({
       client, customerId, store: new CountingStore(this.ctx.storage, tally),
       participations: s.participations, pollIntervalMs: s.pollIntervalMs, maxAttempts: s.maxAttempts, retryForMs: s.retryForMs,
-      previousBaseUrl,
+      maxWindowRows: s.maxWindowRows, previousBaseUrl,
       onUser: async (e) => {
         await sink.event(userEvent(customerId, e));
         tally.delivered++;
