@@ -568,8 +568,7 @@ impl<R: Runtime> Client<R> {
         let Some(url) = walk.next_url().map(str::to_string) else { return Ok(None) };
         let result: Result<(P, String)> = async {
             let exchange = self.get(url.clone(), call, sends).await?;
-            let page = read(&exchange.response.body)
-                .map_err(|e| VomoError { message: format!("GET {}: {}", url::path_and_query(&url), e.message), ..e })?;
+            let page = read(&exchange.response.body).map_err(|e| unreadable("GET", &url, exchange.response.status, e))?;
             let date = exchange.response.date.as_deref().and_then(retry::http_date_ms);
             walk.advance(&url, &page, date);
             Ok((page, exchange.response.body))
@@ -615,8 +614,8 @@ impl<R: Runtime> Client<R> {
         let url: String = url::endpoint(&self.base, &format!("users/{id}"), &[]).into();
         match self.get(url.clone(), call, sends).await {
             Ok(x) => {
-                let mut detail = parse::user_detail(&x.response.body)
-                    .map_err(|e| self.fail(VomoError { message: format!("GET {}: {}", url::path_and_query(&url), e.message), ..e }))?;
+                let mut detail =
+                    parse::user_detail(&x.response.body).map_err(|e| self.fail(unreadable("GET", &url, x.response.status, e)))?;
                 let id = detail.user.id;
                 self.report_warnings(&RequestLabel("GET", url), &mut detail.warnings, |_| Some(id));
                 Ok(Some(detail))
@@ -638,8 +637,7 @@ impl<R: Runtime> Client<R> {
             )
             .await
             .map_err(|e| self.fail(e))?;
-        let mut detail = parse::user_detail(&x.response.body)
-            .map_err(|e| self.fail(VomoError { message: format!("POST {}: {}", url::path_and_query(&url), e.message), ..e }))?;
+        let mut detail = parse::user_detail(&x.response.body).map_err(|e| self.fail(unreadable("POST", &url, x.response.status, e)))?;
         let id = detail.user.id;
         self.report_warnings(&RequestLabel("POST", url), &mut detail.warnings, |_| Some(id));
         Ok(UpsertOutcome { user: detail.user, created: x.response.status == 201, uncertain: x.maybe_reached_before })
@@ -668,6 +666,14 @@ impl<R: Runtime> Client<R> {
     }
 }
 
+/// A response body that is not what the API documents, as an error of the request it answered:
+/// named by that request, and with the status it came with (a status was received: a `parse`
+/// error without one is of something else, such as a poller's saved state, which a scheduler
+/// must not retry as a passing fault: the CLI took a proxy's error page for unreadable saved
+/// state and advised `--forget`).
+fn unreadable(method: &str, url: &str, status: u16, e: VomoError) -> VomoError {
+    VomoError { message: format!("{method} {}: {}", url::path_and_query(url), e.message), status: Some(status), ..e }
+}
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -222,6 +222,26 @@ test("--every goes on after a poll that failed with a retryable error; a non-ret
   assert.ok(!r.stdout.includes(env.VOMO_TOKEN), "no token on stdout");
 });
 
+test("--every goes on after a page that could not be read (a proxy's error page), with no advice to forget the saved state; a single poll still ends with exit 1", async (t) => {
+  const { sim, env, dir } = await settled(t, { users: 5 });
+  sim.injectFault({ method: "GET", path: "/v1/users", type: "nonjson", times: 1 });
+  const single = await cli(pollArgs(dir, "--json"), { env });
+  assert.equal(single.code, 1);
+  assert.match(single.stderr, /^vomo-users: parse error \(HTTP 200\): GET \/v1\/users(\?\S*)?: \$: not JSON/m);
+  assert.doesNotMatch(single.stderr, /--forget/, "an answer that could not be read is not the saved state");
+  sim.injectFault({ method: "GET", path: "/v1/users", type: "truncated", times: 1 });
+  const run = start(pollArgs(dir, "--json", "--every", "200ms"), { env });
+  t.after(() => run.child.kill("SIGKILL"));
+  await run.waitFor("stderr", /^vomo-users: parse error \(HTTP 200\): .*; polling again in 200ms$/m);
+  await run.waitFor("stdout", /"type":"result","processed":5,/);
+  run.child.kill("SIGINT");
+  const r = await run.done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /--forget/);
+  const failed = jsonLines(r.stdout).filter((l) => l.type === "error");
+  assert.deepEqual(failed.map((l) => [l.error.kind, l.error.status, l.nextPollInMs]), [["parse", 200, 200]]);
+});
+
 test("poll --json refused by the API ends stdout with an error line and exit 1 (Ctrl-C: busy.test.mjs)", async (t) => {
   const { env, dir } = await settled(t, { users: 5 });
   const refused = await cli(pollArgs(dir, "--json"), { env: { ...env, VOMO_TOKEN: "not-the-token" } });

@@ -156,7 +156,7 @@ test("a page cut off or not JSON is retried by alarm, not left to the next cron;
     return x.lastPoll?.result?.complete && x.nextAlarm === null && x;
   }, "the poll to get past both faults", 30_000);
   const failed = w.polls("acme").filter((p) => !p.ok);
-  assert.deepEqual(failed.map((p) => p.error.kind), ["parse", "parse"]);
+  assert.deepEqual(failed.map((p) => [p.error.kind, p.error.status]), [["parse", 200], ["parse", 200]], "answers that came, unreadable");
   assert.ok(failed.every((p) => p.nextAlarm && Date.parse(p.nextAlarm) - Date.parse(p.at) <= 400), JSON.stringify(failed.map((p) => [p.at, p.nextAlarm])));
   assert.equal(h.metrics.delivered, 40);
   await until(() => sink.events().length >= 40, "40 messages");

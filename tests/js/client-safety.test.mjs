@@ -188,7 +188,7 @@ test("errors: every client-side kind from a real server response", async (t) => 
     ["server", 502, () => { s.injectFault({ type: "status", status: 502, body: "<html>Bad Gateway</html>" }); return c.getUser(1001); }],
     ["network", null, () => { s.injectFault({ type: "reset" }); return c.getUser(1001); }],
     ["timeout", null, () => { s.injectFault({ type: "stall" }); return c.getUser(1001); }],
-    ["parse", null, () => { s.injectFault({ type: "nonjson" }); return c.getUser(1001); }],
+    ["parse", 200, () => { s.injectFault({ type: "nonjson" }); return c.getUser(1001); }], // an answer that came, unreadable
     ["unsafe_link", null, () => { s.injectFault({ type: "foreign_next" }); return c.listAllUsers(); }],
   ];
   for (const [kind, status, run] of cases) {

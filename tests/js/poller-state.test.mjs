@@ -114,7 +114,7 @@ test("poller: reconcile() reports a deleted user as missing; a failed listing re
     [{ page: "2", type: "status", status: 500 }, "server", 500],
     [{ type: "status", status: 500 }, "server", 500],
     [{ type: "foreign_next" }, "unsafe_link", null], // a link off the API's origin: a security signal, not silence
-    [{ type: "nonjson" }, "parse", null],
+    [{ type: "nonjson" }, "parse", 200], // the status the unreadable page came with
   ];
   for (const [fault, kind, status] of failures) {
     sim.clearFaults();

@@ -171,13 +171,15 @@ function describe(e: unknown): SliceError {
 
 /**
  * Whether a failed slice is tried again by alarm: a transient error (the package's
- * `retryable`: rate_limited, server, network, timeout), and `parse`, a page that was cut off or
- * is not JSON (a proxy's error page): passing, like a 5xx, where the cron would leave the
- * customer for up to a whole interval (an outside pass). A `parse` that lasts (the API changed
- * its shape) costs the retries, as a lasting 5xx does. `busy` chains elsewhere (below).
+ * `retryable`: rate_limited, server, network, timeout), and an answer that could not be read
+ * (`parse` with the HTTP status it came with: a page cut off, a proxy's error page): passing,
+ * like a 5xx, where the cron would leave the customer for up to a whole interval (an outside
+ * pass). One that lasts (the API changed its shape) costs the retries, as a lasting 5xx does;
+ * a `parse` without a status is of the saved state, which no retry mends. `busy` chains
+ * elsewhere (below).
  */
 function retriedByAlarm(error: SliceError): boolean {
-  return error.kind !== "busy" && (error.retryable || error.kind === "parse");
+  return error.kind !== "busy" && (error.retryable || (error.kind === "parse" && error.status !== null));
 }
 
 export class CustomerPoller extends DurableObject<AppEnv> {

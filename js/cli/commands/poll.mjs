@@ -66,8 +66,8 @@ Two polls of one customer cannot run at once: the second fails with "busy", or w
 --participations also reports shift sign-ups and hour changes: of changed users, or of every
 user (full-scan). --max-requests stops after that many HTTP requests (the next run goes on).
 --every 5m polls again after each poll until Ctrl-C, which stops cleanly; a poll that fails
-with a retryable error (server, network, timeout, rate_limited) or busy is reported and the
-loop goes on.
+with a retryable error (server, network, timeout, rate_limited), an answer that could not
+be read (parse, with its HTTP status) or busy is reported and the loop goes on.
 --forget removes the customer's saved state (checkpoint, known ids, dead letters) from DIR
 and sends nothing (no token needed): the next poll is an initial sync again. It is refused
 while a poll of the customer runs (--lock-timeout waits for it).
@@ -140,9 +140,12 @@ failed {"type":"error","error":{"kind":...,"status":...,"message":...,"retryAfte
             e.cliHint = `vomo-users: note: the saved poll state of customer ${customerId} in ${stateDir} cannot be read; if it cannot be mended, `
               + `\`vomo-users poll --customer ${sh(customerId)} --state-dir ${sh(stateDir)} --forget\` removes it, and the next poll is an initial sync (every user delivered again)`;
           }
-          // A passing outage (after the client's own retries) or a poll still running elsewhere
-          // does not end a long-running --every loop: the next poll goes on from the checkpoint.
-          const again = everyMs !== null && (e?.retryable === true || e?.kind === "busy");
+          // A passing outage (after the client's own retries), an answer that could not be read
+          // (a page cut off, a proxy's error page: `parse` with the status it came with), or a
+          // poll still running elsewhere does not end a long-running --every loop: the next poll
+          // goes on from the checkpoint.
+          const unreadableAnswer = e?.kind === "parse" && e.status !== null;
+          const again = everyMs !== null && (e?.retryable === true || unreadableAnswer || e?.kind === "busy");
           // A script reading --json gets a line for every poll that did not finish, as for
           // every one that did: why, and when the next poll comes (null: none, exit 1).
           if (out.json) {
