@@ -11,6 +11,7 @@
 
 mod delivery;
 mod events;
+mod page_reads;
 mod reconcile;
 mod row_counts;
 mod scan;
@@ -21,6 +22,7 @@ mod walk;
 pub use crate::store::{Keys, Store};
 pub use events::dead_letter_error_kind;
 pub use events::{is_anonymized_email, DeadLetterEvent, Event, HandlerFailure, Handlers, ParticipationEvent, UserEvent, UserPayload};
+pub use page_reads::PageReads;
 pub use state::{CoreState, DeadLetterEntry, PollerState, ScanCursor, WindowWalk};
 
 use crate::client::{Client, Runtime};
@@ -726,11 +728,9 @@ mod tests {
             start_ms: 0,
             end_ms: 1000,
             next_url: Some(link.into()),
-            first_total: Some(40),
-            unstable: false,
             restarts: 1,
             narrowed: false,
-            short_rechecked: false,
+            reads: Default::default(),
         });
         state.core.scan = Some(state::ScanCursor { page_url: Some(link.into()), done_in_page: 7 });
         block_on(state.save_keeping(&store, &keys, &|url| !url.contains("secret-token-1"))).unwrap();
@@ -739,7 +739,7 @@ mod tests {
         assert!(!stored.contains("secret-token-1"), "{stored}");
         let loaded = block_on(PollerState::load(&store, &keys)).unwrap();
         let walk = loaded.core.walk.unwrap();
-        assert_eq!((walk.next_url, walk.first_total, walk.restarts, walk.end_ms), (None, None, 1, 1000), "from its first page");
+        assert_eq!((walk.next_url, walk.reads, walk.restarts, walk.end_ms), (None, Default::default(), 1, 1000), "from its first page");
         assert_eq!(loaded.core.scan, Some(state::ScanCursor::default()));
         block_on(state.save(&store, &keys)).unwrap();
         assert!(block_on(store.get(&keys.key("state"))).unwrap().unwrap().contains("secret-token-1"), "save keeps every link");

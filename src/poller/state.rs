@@ -18,6 +18,7 @@
 //! knows every delivery recorded before it. Releases before format 2 wrote the journal as
 //! one `journal` value; it is still read, and emptied by the first save.
 
+use super::page_reads::PageReads;
 use super::stored_participations::StoredParticipations;
 use crate::error::{Result, VomoError};
 use crate::model::{Participation, User, UserId};
@@ -39,30 +40,25 @@ pub struct WindowWalk {
     pub end_ms: i64,
     /// The next page to fetch; `None` before the first page.
     pub next_url: Option<String>,
-    /// `meta.total` of the first page; any other total means the set shrank mid-walk.
-    pub first_total: Option<u64>,
-    /// A page reported another total than the first: the window changed while it was
-    /// walked, and is walked again.
-    pub unstable: bool,
-    /// Walks of this window that ended unstable in the current poll.
+    /// Walks of this window that were given up in the current poll (its total rose, or rows
+    /// kept leaving about as fast as its pages were read).
     pub restarts: u32,
-    /// The end was pulled in on purpose (too many rows, or halved after an unstable walk), so
-    /// that it lies behind the server's clock is no sign of a stale estimate of that clock.
+    /// The end was pulled in on purpose (too many rows, or halved after a walk was given up),
+    /// so that it lies behind the server's clock is no sign of a stale estimate of that clock.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub narrowed: bool,
-    /// The last page held fewer rows than its own total says it must, and is being read again
-    /// to learn whether the total fell meanwhile (walk.rs, `short`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub short_rechecked: bool,
+    /// The pages read so far, and what they cover (page_reads.rs). A walk saved by a release
+    /// before it (a `next_url` without reads) vouches for nothing: after its next page, it
+    /// steps back to the first.
+    #[serde(default)]
+    pub reads: PageReads,
 }
 
 impl WindowWalk {
     /// The window walked again from its first page (its end and restarts kept).
     pub fn from_first_page(&mut self) {
         self.next_url = None;
-        self.first_total = None;
-        self.unstable = false;
-        self.short_rechecked = false;
+        self.reads = PageReads::default();
     }
 }
 

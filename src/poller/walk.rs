@@ -10,11 +10,12 @@
 //!   close to the server's now or far behind it, narrow it when it holds too many rows, or
 //!   note its `meta.total`;
 //! - **deliver** the page's users (a halt keeps the page for the next poll);
-//! - **advance**: next page; the same window again, halved, when its total changed while
-//!   paging (given up for this poll after `MAX_RESTARTS`); or complete it, moving the
-//!   checkpoint to its end.
+//! - **advance**: the next page, or one behind it when the total fell (page_reads.rs); the
+//!   same window again, halved, when its total rose or the walk stopped gaining (given up
+//!   for this poll after `MAX_RESTARTS`); or complete it, moving the checkpoint to its end.
 
 use super::delivery::Delivery;
+use super::page_reads::{NextRead, PageReads};
 use super::row_counts::{second, RowCounts};
 use super::state::WindowWalk;
 use super::{Handlers, PollRun, Poller, StopReason, Store};
@@ -32,6 +33,11 @@ const CLOCK_TOLERANCE_MS: i64 = 2_000;
 const DATE_GRAIN_MS: i64 = 1_000;
 /// Unstable walks of one window (and clock fixes) tolerated per poll.
 pub(crate) const MAX_RESTARTS: u32 = 3;
+/// Reads in a row that bring no new position of the window under cover (page_reads.rs)
+/// before it is walked again, halved: rows leaving about as fast as pages are read would hold
+/// a walk back for good, and a smaller window has fewer rows to leave it. A step back after
+/// one row left takes three.
+const MAX_STALLED_READS: u64 = 16;
 
 /// What this poll knows of the server's clock.
 #[derive(Debug, Default)]
@@ -77,8 +83,9 @@ enum FirstPage {
 
 /// Where a window goes after a page's users were delivered.
 enum Advance {
-    NextPage(String),
-    /// The set changed while paging: walk the window again (narrowed).
+    /// Read this page of the window next (page_reads.rs).
+    Page(u64),
+    /// Walk the window again, halved, from its first page.
     Again,
     /// Unstable too often in this poll: wait for the next one.
     GiveUp,
@@ -93,6 +100,12 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             ..Default::default()
         };
         self.client.list_url(&filters)
+    }
+
+    /// A page of the window, by the API's `page` parameter (as Laravel's own links carry it):
+    /// a walk that steps back reads a page behind the last one (page_reads.rs).
+    fn window_page_url(&self, walk: &WindowWalk, page: u64) -> Result<String> {
+        Ok(format!("{}&page={page}", self.window_url(walk.start_ms, walk.end_ms)?))
     }
 
     pub(crate) async fn fetch_page(&self, page_url: String, call: &R::Call, sends: Option<u64>) -> Result<(Page<User>, PageWalk)> {
@@ -147,7 +160,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             let Some((mut page, mut pages, unreported)) = run.within_budget(&self.client, fetched)? else { return Ok(false) };
             if first {
                 match self.check_first_page(run, &mut clock, &mut counts, &walk, &page, pages.server_date_ms()) {
-                    FirstPage::Keep => walk.first_total = Some(page.meta.total),
+                    FirstPage::Keep => {}
                     FirstPage::Reopen { end, narrowed } => {
                         walk.end_ms = end;
                         walk.narrowed = narrowed;
@@ -159,8 +172,6 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                         return Ok(true);
                     }
                 }
-            } else if walk.first_total != Some(page.meta.total) {
-                walk.unstable = true;
             }
             // Only for a page that is delivered: a reopened window's first page (above) is read
             // again, and its users' warnings would be reported twice.
@@ -176,9 +187,9 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 run.state.core.walk = None;
                 return Err(self.client.fail(e));
             }
-            match advance(&mut walk, pages.next_url(), short(&page).then_some(page_url.as_str())) {
-                Advance::NextPage(next) => {
-                    walk.next_url = Some(next);
+            match advance(&mut walk, &page) {
+                Advance::Page(number) => {
+                    walk.next_url = Some(self.window_page_url(&walk, number)?);
                     run.state.core.walk = Some(walk);
                 }
                 Advance::Again => run.state.core.walk = Some(walk),
@@ -222,16 +233,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         // Up to the server's now, unless this poll's counts say that holds too many rows.
         counts.begin(start);
         let end = counts.window_end(start, self.config.max_window_rows, latest).unwrap_or(latest);
-        Some(WindowWalk {
-            start_ms: start,
-            end_ms: end,
-            next_url: None,
-            first_total: None,
-            unstable: false,
-            restarts: 0,
-            narrowed: end < latest,
-            short_rechecked: false,
-        })
+        Some(WindowWalk { start_ms: start, end_ms: end, next_url: None, restarts: 0, narrowed: end < latest, reads: PageReads::default() })
     }
 
     /// Judges a window's first page by the server's `Date` and the window's size.
@@ -301,8 +303,8 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
 /// between them: a row that left the window in between (an update, a delete) shifts the rows
 /// behind it up one place, past a page already read, while this page's total does not show
 /// it. On any page but the last, the next page's total falls and the walk sees it; the last
-/// page has no next, and its walk would complete with a row skipped (the seeded simulation
-/// lost changes so, tests/support `p_torn_page`).
+/// page has no next, so a short one is read again (page_reads.rs; the seeded simulation lost
+/// changes before, tests/support `p_torn_page`).
 fn short(page: &Page<User>) -> bool {
     let m = &page.meta;
     let before = m.current_page.saturating_sub(1).saturating_mul(m.per_page);
@@ -310,32 +312,27 @@ fn short(page: &Page<User>) -> bool {
     ((page.data.len() + page.dropped.len()) as u64) < due
 }
 
-/// Where a window goes once a page was delivered; `short`: the page's URL when it was
-/// [`short`].
-fn advance(walk: &mut WindowWalk, next_url: Option<&str>, short: Option<&str>) -> Advance {
-    if let Some(next) = next_url {
-        return Advance::NextPage(next.to_string());
+/// Where a window goes once a page was delivered.
+fn advance(walk: &mut WindowWalk, page: &Page<User>) -> Advance {
+    let m = &page.meta;
+    match walk.reads.read(m.current_page, m.per_page, m.total, short(page)) {
+        NextRead::Complete => Advance::Complete,
+        NextRead::Page(number) if walk.reads.stalled <= MAX_STALLED_READS => Advance::Page(number),
+        // A total that rose, or rows leaving about as fast as pages are read: the window is
+        // walked again, halved, as often as `MAX_RESTARTS` allows in a poll.
+        NextRead::Page(_) | NextRead::Rose => {
+            walk.restarts += 1;
+            if walk.restarts >= MAX_RESTARTS {
+                return Advance::GiveUp;
+            }
+            if walk.end_ms - walk.start_ms > 1000 {
+                walk.end_ms = walk.start_ms + (walk.end_ms - walk.start_ms) / 2;
+                walk.narrowed = true;
+            }
+            walk.from_first_page();
+            Advance::Again
+        }
     }
-    // A short last page is read again, once: if a row left between its count and its rows,
-    // that read's total is lower than the first page's, and the window is walked again; if
-    // not (a server whose pages are short for some other reason), it completes as it is.
-    if let (Some(url), false) = (short, walk.short_rechecked) {
-        walk.short_rechecked = true;
-        return Advance::NextPage(url.to_string());
-    }
-    if !walk.unstable {
-        return Advance::Complete;
-    }
-    walk.restarts += 1;
-    if walk.restarts >= MAX_RESTARTS {
-        return Advance::GiveUp;
-    }
-    if walk.end_ms - walk.start_ms > 1000 {
-        walk.end_ms = walk.start_ms + (walk.end_ms - walk.start_ms) / 2;
-        walk.narrowed = true;
-    }
-    walk.from_first_page();
-    Advance::Again
 }
 
 /// Where the window after one that ended at `end` starts. Inclusive, as the API compares

@@ -290,7 +290,7 @@ test("a window reopened from the server's Date header (our clock an hour ahead o
   assert.deepEqual(reported, expected, "each once (the first page's, read twice, included), none missing");
 });
 
-test("a row that leaves the window between the last page's total and its rows (Laravel's paginate(): a COUNT, then the SELECT) skips no one: the short page is read again, and the window walked again", async (t) => {
+test("a row that leaves the window between the last page's total and its rows (Laravel's paginate(): a COUNT, then the SELECT) skips no one: the short page is read again, and the pages behind it", async (t) => {
   const { sim, client } = await frozenWorld(t, { startSimulator, users: 40, seed: 11 });
   const before = sim.listAll().map((u) => u.id);
   // 40 rows, 15 a page: page 3 holds rows 31-40. A delete of the first row, committed after
@@ -305,4 +305,61 @@ test("a row that leaves the window between the last page's total and its rows (L
   assert.equal(delivered.length, ids.size, "none twice");
   const third = sent(sim).filter((e) => e.query.page === "3");
   assert.ok(third.length >= 2, `page 3, short by one row, was read again: ${third.length}`);
+});
+
+// docs/poller.md, mechanism 2: a row leaving a window while it is walked costs the pages
+// behind it (about three), not the whole window walked again, halved (as before 0.2.0: under
+// steady edits a backfill of 3,270 users took 2,223 requests, BENCHMARKS.md).
+test("an edit while a backfill is walked costs about three pages read again, not the window again; every user once", async (t) => {
+  const { sim, client } = await frozenWorld(t, { startSimulator, users: 300, seed: 5 });
+  const before = sim.listAll().map((u) => u.id);
+  // 300 rows, 15 a page: 20 pages. Before page 12 is counted, the third user (page 1) is edited:
+  // it leaves the window, and every row behind it moves up one place, one across each boundary.
+  sim.onPage({ page: 12, actions: [{ type: "update", id: before[2], patch: { phone: "555-0100" } }] });
+  const { poller, delivered } = recordingPoller(client);
+  sim.clearLog();
+  const r = await poller.poll();
+  assert.equal(r.complete, true);
+  const pages = sent(sim).filter((e) => e.path === "/v1/users").map((e) => Number(e.query.page ?? 1));
+  const twelfth = pages.indexOf(12);
+  assert.deepEqual(pages.slice(twelfth), [12, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20], `pages read: ${pages}`);
+  assert.ok(pages.length <= 20 + 1 + 3, `${pages.length} requests: 20 pages, a first page re-set from Date, 3 read again`);
+  const ids = new Set(delivered.map((d) => Number(d.split("@")[0])));
+  assert.deepEqual(before.filter((id) => !ids.has(id)), [], "every user the window held is delivered");
+  assert.equal(delivered.length, ids.size, "none twice");
+  // The edited user's new version comes with the next poll, once the margin has passed.
+  tick(sim);
+  const next = await poller.poll();
+  assert.equal(next.complete, true);
+  assert.deepEqual(delivered.slice(300).map((d) => Number(d.split("@")[0])), [before[2]]);
+});
+
+// A walk saved mid-window by a build that followed `links.next` has no `reads` (what its pages
+// vouch for): the next read must not be trusted to continue it, since the rows before it may
+// have moved since. It steps back to the first page.
+test("a walk saved mid-window without `reads` (as a build that followed links.next saved it) goes on from its first page: every user once", async (t) => {
+  const { sim, client } = await frozenWorld(t, { startSimulator, users: 40, seed: 4 });
+  const store = new MemoryStore();
+  const delivered = [];
+  const poller = new UserPoller({ client, store, customerId: "acme", onUser: ({ user }) => { delivered.push(user.id); } });
+  // The first page, re-set from Date, then page 1: the walk is saved before page 2.
+  assert.equal((await poller.poll({ maxRequests: 2 })).complete, false);
+  // A header line, then the state (store format 2, a value that fits one key).
+  const [header, text] = (await store.get("vomo-users/v1/acme/state")).split("\n");
+  assert.equal(JSON.parse(header).v, 2);
+  const state = JSON.parse(text);
+  assert.equal(state.walk.reads.page, 1);
+  // As the earlier build saved it after pages 1 and 2 (page 2's users were delivered then).
+  const ids = sim.listAll().map((u) => u.id);
+  delete state.walk.reads;
+  Object.assign(state.walk, { first_total: 40, unstable: false });
+  state.walk.next_url = state.walk.next_url.replace(/page=2/, "page=3");
+  await store.set("vomo-users/v1/acme/state", `${header}\n${JSON.stringify(state)}`);
+  sim.clearLog();
+  const r = await poller.poll();
+  assert.equal(r.complete, true);
+  const pages = sent(sim).map((e) => e.query.page);
+  assert.deepEqual(pages.slice(0, 4), ["3", "1", "2", "3"], "page 3, then back to the first");
+  assert.ok(pages.slice(4).every((p) => p === undefined), `then only a later window's first page: ${pages}`);
+  assert.deepEqual([...delivered].sort((a, b) => a - b), ids, "every user once (page 2's for the first time here)");
 });

@@ -235,9 +235,9 @@ export function settings(env: AppEnv): Settings {
     requestsPerSecond: num(env.REQUESTS_PER_SECOND, "REQUESTS_PER_SECOND", 0.01, 1000, 3, true),
     maxAttempts: num(env.MAX_ATTEMPTS, "MAX_ATTEMPTS", 1, 100, 5),
     retryForMs: num(env.RETRY_FOR_MS, "RETRY_FOR_MS", 0, 7 * DAY_MS, 0),
-    // 500, not the package's 5,000: a window whose rows change while it is walked is walked
-    // again, and a small one is walked before an edit is likely to land in it (README:
-    // "Capacity plan"; 3,270 users, one edit every 2 s: 238 requests instead of 2,223).
+    // 500, not the package's 5,000: an edit that lands in the window being walked costs about
+    // three pages read again, and every edit lands in one large window (README: "Capacity
+    // plan"; 3,270 users, one edit every 250 ms: 256 requests instead of 572).
     maxWindowRows: num(env.MAX_WINDOW_ROWS, "MAX_WINDOW_ROWS", 1, 1_000_000, 500),
     pollIntervalMs: num(env.POLL_INTERVAL_MS, "POLL_INTERVAL_MS", 1, 7 * DAY_MS, 900_000),
     pollGroups: num(env.POLL_GROUPS, "POLL_GROUPS", 1, 1440, 1),
