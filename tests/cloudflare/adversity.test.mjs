@@ -85,10 +85,7 @@ test("a 2,000-user backfill completes over several alarm-chained slices, each wi
   });
   sim.advanceClock(10_000);
   await w.cron();
-  const h = await until(async () => {
-    const x = await w.health("big");
-    return x.lastPoll?.result?.complete && x.nextAlarm === null && x;
-  }, "the backfill to complete", 120_000);
+  const h = await w.caughtUp("big", "the backfill to complete", 120_000);
   const polls = w.polls("big");
   const pages = Math.ceil(2000 / 15);
   assert.ok(polls.length >= Math.ceil(pages / 20), `${polls.length} slices for ${pages} pages at 20 requests each`);
@@ -120,10 +117,7 @@ test("a 429 storm: the client honours Retry-After, a slice that runs out of retr
   sim.injectFault({ path: "/v1/users", page: 2, type: "status", status: 429, times: 5, headers: { "Retry-After": "0" }, body: { message: "Too Many Requests" } });
   sim.advanceClock(10_000);
   await w.cron();
-  const h = await until(async () => {
-    const x = await w.health("acme");
-    return x.lastPoll?.result?.complete && x.nextAlarm === null && x;
-  }, "the poll to get through the storm", 60_000);
+  const h = await w.caughtUp("acme", "the poll to get through the storm", 60_000);
   const polls = w.polls("acme");
   const limited = polls.find((p) => !p.ok);
   assert.ok(limited, "one slice ran out of retries");
@@ -151,10 +145,7 @@ test("a page cut off or not JSON is retried by alarm, not left to the next cron;
   sim.injectFault({ path: "/v1/users", page: 2, type: "truncated", times: 1 });
   sim.advanceClock(10_000);
   await w.cron();
-  const h = await until(async () => {
-    const x = await w.health("acme");
-    return x.lastPoll?.result?.complete && x.nextAlarm === null && x;
-  }, "the poll to get past both faults", 30_000);
+  const h = await w.caughtUp("acme", "the poll to get past both faults", 30_000);
   const failed = w.polls("acme").filter((p) => !p.ok);
   assert.deepEqual(failed.map((p) => [p.error.kind, p.error.status]), [["parse", 200], ["parse", 200]], "answers that came, unreadable");
   assert.ok(failed.every((p) => p.nextAlarm && Date.parse(p.nextAlarm) - Date.parse(p.at) <= 400), JSON.stringify(failed.map((p) => [p.at, p.nextAlarm])));
@@ -183,10 +174,7 @@ test("MAX_WINDOW_ROWS reaches the poller: a 150-user backfill in windows of at m
   });
   sim.advanceClock(10_000);
   await w.cron();
-  await until(async () => {
-    const x = await w.health("acme");
-    return x.lastPoll?.result?.complete && x.nextAlarm === null && x;
-  }, "the backfill", 30_000);
+  await w.caughtUp("acme", "the backfill", 30_000);
   // The windows walked: each a distinct updated_before of the listing requests.
   const windows = new Set(sent(sim).map((e) => e.query.updated_before).filter(Boolean));
   assert.ok(windows.size >= 4, `150 users in windows of at most 40 rows: ${windows.size} windows`);

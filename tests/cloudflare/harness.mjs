@@ -191,6 +191,12 @@ export async function startWorker(t, { vars = {}, secrets = {}, persist = false,
       const h = await api.health(id);
       return h.metrics.invocations >= n && h.nextAlarm === null && !h.sliceRunning && h;
     }, `customer ${id} to finish ${n} invocation(s)`, timeoutMs),
+    /** Waits until customer `id`'s last poll completed and no alarm is pending (its chain of
+     *  slices and retries is over); resolves to its health. */
+    caughtUp: (id, what, timeoutMs) => until(async () => {
+      const h = await api.health(id);
+      return h.lastPoll?.result?.complete && h.nextAlarm === null && h;
+    }, what, timeoutMs),
     polls: (id) => output.lines.filter((l) => l.msg === "vomo.poll" && l.customerId === id),
   };
   return api;

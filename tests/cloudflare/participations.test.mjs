@@ -16,10 +16,7 @@ test("full-scan: the participation scan chains alarms until complete; a new sign
   });
   sim.advanceClock(10_000);
   await w.cron();
-  const h = await until(async () => {
-    const x = await w.health("acme");
-    return x.lastPoll?.result?.complete && x.nextAlarm === null && x;
-  }, "the scan to complete", 60_000);
+  const h = await w.caughtUp("acme", "the scan to complete", 60_000);
   const polls = w.polls("acme");
   // 24 details (one request each) plus the listing cannot fit in slices of 6 requests.
   assert.ok(polls.length >= 5, `${polls.length} slices`);
