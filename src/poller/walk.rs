@@ -8,7 +8,7 @@
 //!   caught up, when the checkpoint is already there;
 //! - **check the first page**: reopen the window from the `Date` header when its end is too
 //!   close to the server's now or far behind it, narrow it when it holds too many rows, or
-//!   note its `meta.total`;
+//!   keep it;
 //! - **deliver** the page's users (a halt keeps the page for the next poll);
 //! - **advance**: the next page, or one behind it when the total fell (page_reads.rs); the
 //!   same window again, halved, when its total rose or the walk stopped gaining (given up
