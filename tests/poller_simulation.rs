@@ -3,7 +3,8 @@
 //! Each seed builds a world (tests/support): a fake VOMO server with whole-second
 //! `updated_at`, a server clock and a skewed local clock, 429 storms, 5xx, network errors
 //! and timeouts, commit delays, an adversary that updates, creates (several per second),
-//! hard-deletes and anonymizes users between requests, a durable store, handlers that fail
+//! hard-deletes and anonymizes users between requests (in half the worlds also inside a
+//! listing request, and 10-40 users at once), a durable store, handlers that fail
 //! a seeded fraction of calls, and process deaths at any await point (between pages, inside
 //! a handler, half-way through saving state). After some adversarial polls the mutations
 //! stop and polls run until one completes with nothing dead-lettered; then the oracle:
@@ -121,12 +122,19 @@ fn scenario(seed: u64, variant: Variant) -> Scenario {
         store_batches: r.chance(0.3),
         refusal: None,
         p_torn_page: 0.0,
+        p_bulk_update: 0.0,
     };
     // Half the worlds: writes that commit between a page's total and its rows (a stream of
     // its own, so that the other worlds stay what they were).
     let mut tp = Rng::new(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0x70a7);
     if tp.chance(0.5) {
         world.p_torn_page = tp.f64() * 0.3;
+    }
+    // Half the worlds: bulk updates of 10-40 users before some listing requests, so that a
+    // walk's total falls by more than a page at once (a stream of its own too).
+    let mut bu = Rng::new(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0xb01c);
+    if bu.chance(0.5) {
+        world.p_bulk_update = bu.f64() * 0.15;
     }
     // One seed in five: a downstream outage of 10 minutes to 2 hours during the active
     // polls, few attempts per change, and no other handler failures, so that any change

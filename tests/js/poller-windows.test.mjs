@@ -334,6 +334,29 @@ test("an edit while a backfill is walked costs about three pages read again, not
   assert.deepEqual(delivered.slice(300).map((d) => Number(d.split("@")[0])), [before[2]]);
 });
 
+test("a bulk edit of 40 users while a backfill is walked (a total falling by more than two pages) steps back as far as rows can have slid; every user once", async (t) => {
+  const { sim, client } = await frozenWorld(t, { startSimulator, users: 300, seed: 6 });
+  const before = sim.listAll().map((u) => u.id);
+  // Before page 10 is counted, the first 40 users (pages 1-3) are edited and leave the window:
+  // every row behind them moves up 40 places, from page 10 onto pages 7-8 already read.
+  sim.onPage({ page: 10, actions: before.slice(0, 40).map((id) => ({ type: "update", id, patch: { phone: "555-0101" } })) });
+  const { poller, delivered } = recordingPoller(client);
+  sim.clearLog();
+  const r = await poller.poll();
+  assert.equal(r.complete, true);
+  const pages = sent(sim).filter((e) => e.path === "/v1/users").map((e) => Number(e.query.page ?? 1));
+  // Page 9's rows may have moved 40 places before they were read, page 10's 40 more: back to
+  // position 120 - 40 - 40 = 40, on page 3; then on to the last of 260 rows' 18 pages.
+  const tenth = pages.indexOf(10);
+  assert.deepEqual(pages.slice(tenth), [10, ...Array.from({ length: 16 }, (_, i) => i + 3)], `pages read: ${pages}`);
+  const ids = new Set(delivered.map((d) => Number(d.split("@")[0])));
+  assert.deepEqual(before.filter((id) => !ids.has(id)), [], "every user the window held is delivered");
+  assert.equal(delivered.length, ids.size, "none twice");
+  tick(sim);
+  await poller.poll();
+  assert.deepEqual(delivered.slice(300).map((d) => Number(d.split("@")[0])).sort((a, b) => a - b), before.slice(0, 40), "the 40 new versions, once each");
+});
+
 // A walk saved mid-window by a build that followed `links.next` has no `reads` (what its pages
 // vouch for): the next read must not be trusted to continue it, since the rows before it may
 // have moved since. It steps back to the first page.

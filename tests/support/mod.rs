@@ -274,6 +274,9 @@ pub struct WorldConfig {
     /// `meta.total` and its page's rows: Laravel's `paginate()` runs a COUNT and then the
     /// page's SELECT, two statements with no snapshot between them.
     pub p_torn_page: f64,
+    /// Probability of a bulk update before a listing request (an import or a mass edit
+    /// touching 10-40 users at once), so that a walk's total falls by more than a page.
+    pub p_bulk_update: f64,
 }
 
 /// Users the downstream refuses (a 422 for their data, say) while it takes every other one.
@@ -311,6 +314,7 @@ impl Default for WorldConfig {
             store_batches: false,
             refusal: None,
             p_torn_page: 0.0,
+            p_bulk_update: 0.0,
         }
     }
 }
@@ -320,6 +324,8 @@ pub struct Counters {
     pub requests: u64,
     /// Listing requests whose page's rows were read after a write their total did not see.
     pub torn_pages: u64,
+    /// Bulk updates (`p_bulk_update`).
+    pub bulk_updates: u64,
     pub list_requests: u64,
     pub detail_requests: u64,
     pub r429: u64,
@@ -583,6 +589,23 @@ impl World {
         }
     }
 
+    /// Updates 10-40 live users at once, all stamped this second (`p_bulk_update`).
+    fn bulk_update(&mut self) {
+        let stamp = floor_s(self.now);
+        let n = self.rng.range(10, 40);
+        let ids = self.live_ids(true);
+        for _ in 0..n {
+            if let Some(&id) = self.rng.pick(&ids) {
+                let mut u = self.users[&id].clone();
+                u.email = self.fresh_email(id);
+                u.updated_ms = stamp;
+                self.write(Op::Update(u));
+            }
+        }
+        self.note(|| format!("bulk update of {n} users -> {}", Timestamp(stamp)));
+        self.c.bulk_updates += 1;
+    }
+
     /// The refusing world's other traffic: a user the downstream takes changes now (a failure
     /// is judged only by a success after it). False when there is no such user.
     pub fn touch_taken_user(&mut self) -> bool {
@@ -748,6 +771,9 @@ impl World {
             }
         }
         let in_window = |u: &&SimUser| after.is_none_or(|a| u.updated_ms >= a) && before.is_none_or(|b| u.updated_ms <= b);
+        if self.mutating && self.cfg.p_bulk_update > 0.0 && self.rng.chance(self.cfg.p_bulk_update) {
+            self.bulk_update();
+        }
         let total = self.users.values().filter(in_window).count();
         if self.mutating && self.cfg.p_torn_page > 0.0 && self.rng.chance(self.cfg.p_torn_page) {
             // A write that commits between the COUNT and the SELECT (see `p_torn_page`).
