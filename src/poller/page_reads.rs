@@ -27,6 +27,13 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Reads in a row that bring no new position under cover, beyond the pages a step back has to
+/// read again to get back where it was, before a walk is given up (rows leaving about as fast
+/// as pages are read would hold it back for good; the window is then walked again, halved,
+/// and a smaller window has fewer rows to leave it). A step back after one row left takes
+/// three reads.
+pub const MAX_STALLED_READS: u64 = 16;
+
 /// A walk's reads of one window's pages (saved with the walk, so a new process goes on).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct PageReads {
@@ -38,9 +45,11 @@ pub struct PageReads {
     pub total: u64,
     /// How far the last read's total fell below the read's before it.
     pub fall: u64,
-    /// The highest `covered` so far, and the reads since it last rose: a walk that stopped
-    /// gaining (rows leaving about as fast as its pages are read) is given up.
+    /// The highest `covered` so far, the lowest since then, and the reads since it last rose:
+    /// a walk that stopped gaining (rows leaving about as fast as its pages are read) is given
+    /// up, once it has had the reads a step back from `best` to `low` takes.
     pub best: u64,
+    pub low: u64,
     pub stalled: u64,
 }
 
@@ -54,6 +63,8 @@ pub enum NextRead {
     /// The total rose: a row entered the window, which the argument rules out; the window is
     /// walked again from its first page.
     Rose,
+    /// Rows left about as fast as pages were read (`MAX_STALLED_READS`): the same.
+    Stalled,
 }
 
 impl PageReads {
@@ -76,8 +87,9 @@ impl PageReads {
                 return NextRead::Complete;
             }
             if self.covered > self.best {
-                (self.best, self.stalled) = (self.covered, 0);
+                (self.best, self.low, self.stalled) = (self.covered, self.covered, 0);
             } else {
+                self.low = self.low.min(self.covered);
                 self.stalled += 1;
             }
         }
@@ -86,6 +98,9 @@ impl PageReads {
         self.fall = fall;
         let tentative = extend(self.covered.saturating_sub(fall), page, per_page);
         if tentative < total {
+            if self.stalled > MAX_STALLED_READS + (self.best - self.low) / per_page {
+                return NextRead::Stalled;
+            }
             NextRead::Page(tentative / per_page + 1)
         } else if short {
             NextRead::Page(page) // its next count says whether a row left before its rows were read
@@ -114,7 +129,7 @@ mod tests {
         assert_eq!(r.read(1, 15, 40, false), NextRead::Page(2));
         assert_eq!(r.read(2, 15, 40, false), NextRead::Page(3));
         assert_eq!(r.read(3, 15, 40, false), NextRead::Complete);
-        assert_eq!((r.best, r.stalled), (30, 0));
+        assert_eq!((r.best, r.low, r.stalled), (30, 30, 0));
         let mut empty = PageReads::default();
         assert_eq!(empty.read(1, 15, 0, false), NextRead::Complete);
         let mut one_page = PageReads::default();
@@ -149,14 +164,48 @@ mod tests {
         // 25 left: page 5 no longer touches what came before it (40 - 25 = 15 covered), and
         // page 6's rows may have moved 25 more: back to the first page.
         assert_eq!(r.read(6, 10, 175, false), NextRead::Page(1));
-        assert_eq!((r.covered, r.best, r.stalled), (15, 40, 1));
+        assert_eq!((r.covered, r.best, r.low, r.stalled), (15, 40, 15, 1));
         // Reading forward again gains nothing until it passes where it was.
         for page in 1..=5 {
             assert_eq!(r.read(page, 10, 175, false), NextRead::Page(page + 1));
         }
-        assert_eq!((r.covered, r.best, r.stalled), (40, 40, 6));
+        assert_eq!((r.covered, r.best, r.low, r.stalled), (40, 40, 0, 6));
         assert_eq!(r.read(6, 10, 175, false), NextRead::Page(7));
-        assert_eq!((r.covered, r.best, r.stalled), (50, 50, 0));
+        assert_eq!((r.covered, r.best, r.low, r.stalled), (50, 50, 50, 0));
+    }
+
+    #[test]
+    fn a_walk_that_gains_nothing_is_given_up_after_the_pages_it_had_to_read_again() {
+        // One row leaves before every read: the walk goes back and forth over pages 1 and 2.
+        let mut r = PageReads::default();
+        let mut total = 1000;
+        assert_eq!(r.read(1, 15, total, false), NextRead::Page(2));
+        let mut page = 2;
+        let mut reads = 1;
+        loop {
+            total -= 1;
+            reads += 1;
+            match r.read(page, 15, total, false) {
+                NextRead::Page(next) => page = next,
+                other => {
+                    assert_eq!(other, NextRead::Stalled);
+                    break;
+                }
+            }
+            assert!(reads < 100, "never given up");
+        }
+        assert_eq!(reads, 2 + MAX_STALLED_READS as usize + 1);
+        // 400 rows leaving at once, 40 pages in: back to the first page, and the 40 pages it
+        // had read are read again, and the rest, without the walk being given up.
+        let mut r = PageReads::default();
+        for page in 1..=40 {
+            assert_eq!(r.read(page, 15, 1000, false), NextRead::Page(page + 1));
+        }
+        assert_eq!(r.read(41, 15, 600, false), NextRead::Page(1));
+        for page in 1..=39 {
+            assert_eq!(r.read(page, 15, 600, false), NextRead::Page(page + 1), "page {page}");
+        }
+        assert_eq!(r.read(40, 15, 600, false), NextRead::Complete);
     }
 
     #[test]

@@ -33,11 +33,6 @@ const CLOCK_TOLERANCE_MS: i64 = 2_000;
 const DATE_GRAIN_MS: i64 = 1_000;
 /// Unstable walks of one window (and clock fixes) tolerated per poll.
 pub(crate) const MAX_RESTARTS: u32 = 3;
-/// Reads in a row that bring no new position of the window under cover (page_reads.rs)
-/// before it is walked again, halved: rows leaving about as fast as pages are read would hold
-/// a walk back for good, and a smaller window has fewer rows to leave it. A step back after
-/// one row left takes three.
-const MAX_STALLED_READS: u64 = 16;
 
 /// What this poll knows of the server's clock.
 #[derive(Debug, Default)]
@@ -317,10 +312,10 @@ fn advance(walk: &mut WindowWalk, page: &Page<User>) -> Advance {
     let m = &page.meta;
     match walk.reads.read(m.current_page, m.per_page, m.total, short(page)) {
         NextRead::Complete => Advance::Complete,
-        NextRead::Page(number) if walk.reads.stalled <= MAX_STALLED_READS => Advance::Page(number),
+        NextRead::Page(number) => Advance::Page(number),
         // A total that rose, or rows leaving about as fast as pages are read: the window is
         // walked again, halved, as often as `MAX_RESTARTS` allows in a poll.
-        NextRead::Page(_) | NextRead::Rose => {
+        NextRead::Rose | NextRead::Stalled => {
             walk.restarts += 1;
             if walk.restarts >= MAX_RESTARTS {
                 return Advance::GiveUp;

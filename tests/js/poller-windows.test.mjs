@@ -357,6 +357,26 @@ test("a bulk edit of 40 users while a backfill is walked (a total falling by mor
   assert.deepEqual(delivered.slice(300).map((d) => Number(d.split("@")[0])).sort((a, b) => a - b), before.slice(0, 40), "the 40 new versions, once each");
 });
 
+test("a bulk edit of 200 users 30 pages into a backfill steps back 28 pages and reads them again rather than giving the walk up; every user once", async (t) => {
+  const { sim, client } = await frozenWorld(t, { startSimulator, users: 600, seed: 8 });
+  const before = sim.listAll().map((u) => u.id);
+  sim.onPage({ page: 30, actions: before.slice(0, 200).map((id) => ({ type: "update", id, patch: { phone: "555-0102" } })) });
+  const { poller, delivered } = recordingPoller(client);
+  sim.clearLog();
+  const r = await poller.poll();
+  assert.equal(r.complete, true);
+  const listed = sent(sim).filter((e) => e.path === "/v1/users");
+  const pages = listed.map((e) => Number(e.query.page ?? 1));
+  const thirtieth = pages.indexOf(30);
+  // 420 - 200 - 200 = 20: page 2, then on to the last of 400 rows' 27 pages; no first page of
+  // the window read again (a walk given up starts the window, halved, from its first page).
+  assert.deepEqual(pages.slice(thirtieth), [30, ...Array.from({ length: 26 }, (_, i) => i + 2)], `pages read: ${pages}`);
+  assert.ok(listed.slice(thirtieth).every((e) => e.query.page !== undefined), "the walk was not given up");
+  const ids = new Set(delivered.map((d) => Number(d.split("@")[0])));
+  assert.deepEqual(before.filter((id) => !ids.has(id)), [], "every user the window held is delivered");
+  assert.equal(delivered.length, ids.size, "none twice");
+});
+
 // A walk saved mid-window by a build that followed `links.next` has no `reads` (what its pages
 // vouch for): the next read must not be trusted to continue it, since the rows before it may
 // have moved since. It steps back to the first page.
