@@ -1,5 +1,5 @@
 //! Which page of a window a walk reads next, and when it has read them all, while rows leave
-//! the window mid-walk (the argument is in docs/poller.md, "Stepping back").
+//! the window mid-walk (the argument is in docs/poller.md, "The mechanism", point 2).
 //!
 //! The listing is in id order in offset pages. Inside a window already in the server's past
 //! rows can only leave (an update moves `updated_at` past the end, a delete removes the row),
@@ -32,10 +32,12 @@ use serde::{Deserialize, Serialize};
 /// as pages are read would hold it back for good; the window is then walked again, halved,
 /// and a smaller window has fewer rows to leave it). A step back after one row left takes
 /// three reads.
-pub const MAX_STALLED_READS: u64 = 16;
+pub(crate) const MAX_STALLED_READS: u64 = 16;
 
-/// A walk's reads of one window's pages (saved with the walk, so a new process goes on).
+/// A walk's reads of one window's pages (saved with the walk, so a new process goes on; a
+/// field a saved walk lacks reads as 0).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct PageReads {
     /// Positions below this, as of the select of the read before the last, are delivered.
     pub covered: u64,
@@ -45,11 +47,13 @@ pub struct PageReads {
     pub total: u64,
     /// How far the last read's total fell below the read's before it.
     pub fall: u64,
-    /// The highest `covered` so far, the lowest since then, and the reads since it last rose:
-    /// a walk that stopped gaining (rows leaving about as fast as its pages are read) is given
-    /// up, once it has had the reads a step back from `best` to `low` takes.
+    /// The highest `covered` so far. A walk that stopped gaining (rows leaving about as fast
+    /// as its pages are read) is given up, once it has had the reads a step back from `best`
+    /// to `low` takes, and 16 more (`MAX_STALLED_READS`).
     pub best: u64,
+    /// The lowest `covered` since `best` last rose.
     pub low: u64,
+    /// Reads since `best` last rose.
     pub stalled: u64,
 }
 
