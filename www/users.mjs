@@ -85,6 +85,13 @@ function userRow(user, warnings) {
 
 /** A warning of a record the parser could not read as a user: it is not in `page.data`. */
 const isDropped = (w) => w.endsWith("(user dropped from the page)");
+/** What a page held beside what its own total says it must, when it held fewer (its dropped
+ *  records count as held: the API's total counts them). */
+function shortOf({ data, warnings, meta }) {
+  const held = data.length + warnings.filter(isDropped).length;
+  const due = Math.min(meta.perPage, Math.max(0, meta.total - (meta.currentPage - 1) * meta.perPage));
+  return held < due ? { held, due } : null;
+}
 /** The records the listing left out, which the API's total counts: the table has fewer rows. */
 const droppedText = (n) => (n ? `; ${n} unreadable record${n === 1 ? "" : "s"} left out (not in the table: see the page warnings below)` : "");
 
@@ -110,6 +117,7 @@ export function setupUsers() {
     let pages = 0;
     let total = null;
     let latestTotal = null;
+    let short = null;
     cancel.disabled = false;
     say(count, "listing…");
     try {
@@ -125,13 +133,18 @@ export function setupUsers() {
         pageWarnings.append(...pageLevel.map((w) => el("li", {}, `page ${page.meta.currentPage}: ${w}`)));
         n += page.data.length;
         dropped += page.warnings.filter(isDropped).length;
+        short = shortOf(page);
         say(count, `${n} of ${counted(total, "user")} (page ${pages})…${shown(n)}${droppedText(dropped)}`);
       }
       // Users created or deleted while the pages were read shift the rows behind them from one
-      // page to the next: one may be skipped, or shown twice. The total the pages report says so.
+      // page to the next: one may be skipped, or shown twice. The total the pages report says so,
+      // and so does a last page short of its own total (the server counts the rows, then selects
+      // the page's: a row deleted in between moves one onto the page before).
       const moved = latestTotal !== total
         ? `; the list changed while it was read (${total} users at its first page, ${latestTotal} at its last), so a user may be missing or shown twice: list again`
-        : "";
+        : short
+          ? `; the list changed while it was read (its last page held ${short.held} of the ${short.due} users its total of ${latestTotal} says it must), so a user may be missing: list again`
+          : "";
       say(count, `${counted(n, "user")} listed (${counted(pages, "page")})${shown(n)}${droppedText(dropped)}${moved}`, moved !== "");
     } catch (e) {
       // A listing replaced by a newer one says nothing: the status line is the newer one's.

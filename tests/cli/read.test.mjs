@@ -321,3 +321,14 @@ test("list: a user deleted while the pages are read makes a warning that the lis
   const ids = jsonLines(r.stdout).map((u) => u.id);
   assert.equal(ids.length, 39, "one row slid onto page 1, read already: the warning is why");
 });
+
+test("list: a user deleted between the last page's count and its rows (a last page short of its own total) makes the warning too", async (t) => {
+  const { sim, env } = await world(t, { users: 40 });
+  const [first] = sim.listAll();
+  // 40 users, 15 a page: page 3 counts 40 and then holds 9 rows; user 31 slid onto page 2.
+  sim.onPage({ page: 3, at: "between", actions: [{ type: "delete", id: first.id }] });
+  const r = await cli(["list", "--json", ...FAST], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^warning: the list changed while it was read \(its last page held 9 of the 10 users its total of 40 says it must\): a user may be missing; list again \(poll delivers every change exactly once\)$/m);
+  assert.equal(jsonLines(r.stdout).length, 39, "40 less user 31, which slid past (the deleted one was listed before it went)");
+});
