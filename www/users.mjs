@@ -85,13 +85,6 @@ function userRow(user, warnings) {
 
 /** A warning of a record the parser could not read as a user: it is not in `page.data`. */
 const isDropped = (w) => w.endsWith("(user dropped from the page)");
-/** What a page held beside what its own total says it must, when it held fewer (its dropped
- *  records count as held: the API's total counts them). */
-function shortOf({ data, warnings, meta }) {
-  const held = data.length + warnings.filter(isDropped).length;
-  const due = Math.min(meta.perPage, Math.max(0, meta.total - (meta.currentPage - 1) * meta.perPage));
-  return held < due ? { held, due } : null;
-}
 /** The records the listing left out, which the API's total counts: the table has fewer rows. */
 const droppedText = (n) => (n ? `; ${n} unreadable record${n === 1 ? "" : "s"} left out (not in the table: see the page warnings below)` : "");
 
@@ -116,8 +109,7 @@ export function setupUsers() {
     let dropped = 0;
     let pages = 0;
     let total = null;
-    let latestTotal = null;
-    let short = null;
+    let pageNotes = 0;
     cancel.disabled = false;
     say(count, "listing…");
     try {
@@ -126,26 +118,20 @@ export function setupUsers() {
         if (controller !== mine) return; // a newer listing owns the table now
         pages += 1;
         total ??= page.meta.total;
-        latestTotal = page.meta.total;
         const { rows, pageLevel } = warningsByRow(page);
         const room = Math.max(0, TABLE_MAX - body.rows.length);
         body.append(...page.data.slice(0, room).map((u, i) => userRow(u, rows[i])));
         pageWarnings.append(...pageLevel.map((w) => el("li", {}, `page ${page.meta.currentPage}: ${w}`)));
+        pageNotes += pageLevel.filter((w) => !isDropped(w)).length; // the dropped ones have their own count
         n += page.data.length;
         dropped += page.warnings.filter(isDropped).length;
-        short = shortOf(page);
         say(count, `${n} of ${counted(total, "user")} (page ${pages})…${shown(n)}${droppedText(dropped)}`);
       }
       // Users created or deleted while the pages were read shift the rows behind them from one
-      // page to the next: one may be skipped, or shown twice. The total the pages report says so,
-      // and so does a last page short of its own total (the server counts the rows, then selects
-      // the page's: a row deleted in between moves one onto the page before).
-      const moved = latestTotal !== total
-        ? `; the list changed while it was read (${total} users at its first page, ${latestTotal} at its last), so a user may be missing or shown twice: list again`
-        : short
-          ? `; the list changed while it was read (its last page held ${short.held} of the ${short.due} users its total of ${latestTotal} says it must), so a user may be missing: list again`
-          : "";
-      say(count, `${counted(n, "user")} listed (${counted(pages, "page")})${shown(n)}${droppedText(dropped)}${moved}`, moved !== "");
+      // page to the next: the client warns on the page that shows it, among the page warnings
+      // below, which the status line points to.
+      const notes = pageNotes ? `; ${counted(pageNotes, "page warning")} below` : "";
+      say(count, `${counted(n, "user")} listed (${counted(pages, "page")})${shown(n)}${droppedText(dropped)}${notes}`, notes !== "");
     } catch (e) {
       // A listing replaced by a newer one says nothing: the status line is the newer one's.
       if (controller === mine) say(count, `${counted(n, "user")} listed${shown(n)}${droppedText(dropped)}, then stopped: ${errorText(e)}${fieldText(e, form)}`, e?.kind !== "aborted");

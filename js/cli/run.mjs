@@ -195,19 +195,26 @@ function exitCodeFor(e, out, command) {
 }
 
 const SHOWN_WARNINGS = 10;
+/** A warning about one record of a response (`GET /v1/users?page=3: data[5] (user 4211): ...`):
+ *  a listing of dirty data has one per user, so these are the ones cut to SHOWN_WARNINGS. */
+const aboutOneRecord = (w) => /^[A-Z]+ \S+: data\[\d+\]/.test(w);
 
 /**
- * The client's warnings, each once, at most SHOWN_WARNINGS of them, on stderr: those not yet
- * printed (`printed` counts them), so that a long-running command (poll --every) may print them
- * as they come, and the end prints the rest and the count of those left out.
+ * The client's warnings, each once, on stderr: those not yet printed (`printed` counts them),
+ * so that a long-running command (poll --every) may print them as they come, and the end
+ * prints the rest. Of the warnings about one record, at most SHOWN_WARNINGS and the count of
+ * those left out; every other one (a listing that changed while it was read, a duplicate
+ * email, ...) is printed whatever came before it.
  */
 function printWarnings(warnings, out, printed, end) {
   const list = [...warnings].slice(printed.count);
-  const room = Math.max(0, SHOWN_WARNINGS - printed.shown);
-  for (const w of list.slice(0, room)) out.err(`warning: ${w}`);
-  printed.shown += Math.min(room, list.length);
+  for (const w of list) {
+    if (!aboutOneRecord(w)) out.err(`warning: ${w}`);
+    else if (printed.shown < SHOWN_WARNINGS) out.err(`warning: ${w}`), printed.shown++;
+    else printed.cut++;
+  }
   printed.count += list.length;
-  if (end && printed.count > printed.shown) out.err(`warning: ... and ${printed.count - printed.shown} more`);
+  if (end && printed.cut > 0) out.err(`warning: ... and ${printed.cut} more about one user each`);
 }
 
 /**
@@ -222,7 +229,7 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
   let apiBase = null; // the base URL the command talks to, for the hint on a 404
   let token = null; // the token the client was given, for the hint on a quoted one
   let muted = 0; // ctx.quietly calls under way
-  const printed = { count: 0, shown: 0 }; // of `warnings`, by printWarnings
+  const printed = { count: 0, shown: 0, cut: 0 }; // of `warnings`, by printWarnings
   try {
     // Hidden from the first line on (a usage error may quote an argument where the token was
     // pasted), but for `sim` and `demo`, which print their simulator's own token: a VOMO_TOKEN

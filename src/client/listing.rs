@@ -80,6 +80,9 @@ pub struct PageWalk {
     stopped: Option<VomoError>,
     /// The server's `Date` header on the last page (the server's clock, in ms).
     server_date_ms: Option<f64>,
+    /// Whether the client adds to each page the warnings of `list_changes.rs` (the list
+    /// changed while it was read); off for a caller that checks that itself.
+    change_warnings: bool,
 }
 
 /// What a walk reads of a fetched page, whichever form its users were read into: model
@@ -91,6 +94,8 @@ pub trait ListedPage {
     fn meta(&self) -> &Meta;
     /// Whether the page holds no user.
     fn is_empty(&self) -> bool;
+    /// How many records the server sent, those dropped as unreadable included.
+    fn records_sent(&self) -> usize;
     /// The page's parse warnings, which the client redacts in place.
     fn warnings_mut(&mut self) -> &mut Vec<String>;
 }
@@ -104,6 +109,9 @@ impl ListedPage for Page<User> {
     }
     fn is_empty(&self) -> bool {
         self.data.is_empty()
+    }
+    fn records_sent(&self) -> usize {
+        self.data.len() + self.dropped.len()
     }
     fn warnings_mut(&mut self) -> &mut Vec<String> {
         &mut self.warnings
@@ -119,6 +127,9 @@ impl ListedPage for PageJson {
     }
     fn is_empty(&self) -> bool {
         self.count == 0
+    }
+    fn records_sent(&self) -> usize {
+        self.sent
     }
     fn warnings_mut(&mut self) -> &mut Vec<String> {
         &mut self.warnings
@@ -141,7 +152,19 @@ impl PageWalk {
             per_page: 1,
             stopped: None,
             server_date_ms: None,
+            change_warnings: true,
         }
+    }
+
+    /// This walk without the warnings that the list changed while it was read (a caller
+    /// that checks the totals itself, as `reconcile()` does).
+    pub fn without_change_warnings(self) -> Self {
+        PageWalk { change_warnings: false, ..self }
+    }
+
+    /// Whether the client adds the warnings that the list changed while it was read.
+    pub fn reports_changes(&self) -> bool {
+        self.change_warnings
     }
 
     /// A walk with nothing left to fetch.

@@ -17,6 +17,8 @@ pub struct PageJson {
     pub head: Vec<u8>,
     /// How many users `head` holds.
     pub count: usize,
+    /// How many records the server sent in `data`: `count` and those dropped as unreadable.
+    pub sent: usize,
     /// The page's `links`.
     pub links: Links,
     /// The page's `meta`.
@@ -76,6 +78,7 @@ impl PageJson {
         Ok(PageJson {
             head: format!("{{\"data\":{}", to_json(&page.data)?).into_bytes(),
             count: page.data.len(),
+            sent: page.data.len() + page.dropped.len(),
             links: page.links,
             meta: page.meta,
             warnings: page.warnings,
@@ -167,8 +170,38 @@ mod tests {
             };
             let warnings = if i % 3 == 0 { vec![] } else { vec![s.to_string(), "data[0]: x".into()] };
             let page = Page::<User> { data: vec![], links: links.clone(), meta: meta.clone(), warnings: warnings.clone(), dropped: vec![] };
-            let parts = PageJson { head: b"{\"data\":[]".to_vec(), count: 0, links, meta, warnings };
+            let parts = PageJson { head: b"{\"data\":[]".to_vec(), count: 0, sent: 0, links, meta, warnings };
             assert_eq!(parts.into_json().unwrap(), serde_json::to_string(&page).unwrap());
         }
+    }
+}
+
+#[cfg(test)]
+mod sent_tests {
+    use super::*;
+
+    /// `sent` counts the records the server sent, those dropped as unreadable included, on the
+    /// scanner's route and on the model route alike (the listing's short-page warning reads it).
+    #[test]
+    fn sent_counts_dropped_records_on_both_routes() {
+        let user = |id: u32| {
+            format!(
+                r#"{{"id":{id},"email":"u{id}@example.org","first_name":"A","last_name":"B","created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z"}}"#
+            )
+        };
+        let meta = r#""meta":{"current_page":1,"per_page":15,"total":3}"#;
+        let records = format!(r#"{},{{"id":"x","email":"bad@example.org"}},{}"#, user(1), user(2));
+        // Plain links: the scanner reads the page. A links value the scanner leaves to the model route ("null" strings).
+        for links in [r#""links":{"next":null}"#, r#""links":{"next":"null","prev":"null"}"#] {
+            let page = user_page_parts(&format!(r#"{{"data":[{records}],{links},{meta}}}"#)).unwrap();
+            assert_eq!((page.count, page.sent), (2, 3), "{links} {:?}", page.warnings);
+        }
+        // A record the model route alone can read (an id as digits in a string) next to a dropped one.
+        let page = user_page_parts(&format!(r#"{{"data":[{{"id":"7","email":"s@example.org","created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z"}},{{"email":"no-id@example.org"}}],"links":{{}},{meta}}}"#)).unwrap();
+        assert_eq!((page.count, page.sent), (1, 2));
+        let model = PageJson::from_page(page::user_page_text(r#"{"data":[{"id":1,"email":"a@b.c","created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z"},{"id":2}],"links":{},"meta":{"current_page":1,"per_page":15,"total":2}}"#).unwrap()).unwrap();
+        assert_eq!((model.count, model.sent), (1, 2));
+        let empty = user_page_parts(r#"{"data":[],"links":{},"meta":{"current_page":1,"per_page":15,"total":0}}"#).unwrap();
+        assert_eq!((empty.count, empty.sent), (0, 0));
     }
 }

@@ -71,6 +71,7 @@ pub(super) fn scan(text: &[u8]) -> Option<Result<PageJson>> {
     let mut w = Warnings::default();
     let mut data = Vec::with_capacity(text.len() + text.len() / 4);
     let mut count = 0;
+    let mut sent = 0;
     let (mut links, mut meta, mut saw_data) = (None, None, false);
     c.ws();
     c.open(b'{')?;
@@ -112,6 +113,7 @@ pub(super) fn scan(text: &[u8]) -> Option<Result<PageJson>> {
                         }
                     }
                     c.depth -= 1;
+                    sent = i;
                     data.push(b']');
                 }
                 b"links" if links.is_none() => links = Some(c.value_for_serde()?),
@@ -150,7 +152,7 @@ pub(super) fn scan(text: &[u8]) -> Option<Result<PageJson>> {
             Err(e) => return Some(Err(e)),
         },
     };
-    Some(Ok(PageJson { head: data, count, links, meta, warnings: w.0 }))
+    Some(Ok(PageJson { head: data, count, sent, links, meta, warnings: w.0 }))
 }
 
 /// A user that is not clean, through the model route ([`page::listed_user`]): appended as JSON, or dropped with a

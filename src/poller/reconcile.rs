@@ -22,7 +22,8 @@ pub(crate) async fn reconcile<R: Runtime, S: Store, H: Handlers>(
     let mut stable = false;
     for _ in 0..MAX_RESTARTS {
         visible.clear();
-        let mut walk = poller.client.start_listing(&Filters::default())?;
+        // Its own totals check below (a changed list is listed again), so no warning of one.
+        let mut walk = poller.client.start_listing(&Filters::default())?.without_change_warnings();
         let mut first_total = None;
         let mut same = true;
         let listed = async {

@@ -317,7 +317,7 @@ test("list: a user deleted while the pages are read makes a warning that the lis
   sim.onPage({ page: 2, actions: [{ type: "delete", id: first.id }] });
   const r = await cli(["list", "--json", ...FAST], { env });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /^warning: the list changed while it was read \(40 users at its first page, 39 at its last\): a user may be missing or listed twice; list again \(poll delivers every change exactly once\)$/m);
+  assert.match(r.stderr, /^warning: GET \/v1\/users\?page=2: meta\.total: 39 here, 40 on the page before: the list changed while it was read, so a user may be missing or listed twice$/m);
   const ids = jsonLines(r.stdout).map((u) => u.id);
   assert.equal(ids.length, 39, "one row slid onto page 1, read already: the warning is why");
 });
@@ -329,6 +329,19 @@ test("list: a user deleted between the last page's count and its rows (a last pa
   sim.onPage({ page: 3, at: "between", actions: [{ type: "delete", id: first.id }] });
   const r = await cli(["list", "--json", ...FAST], { env });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /^warning: the list changed while it was read \(its last page held 9 of the 10 users its total of 40 says it must\): a user may be missing; list again \(poll delivers every change exactly once\)$/m);
+  assert.match(r.stderr, /^warning: GET \/v1\/users\?page=3: data: 9 records where meta\.total \(40\) says this page holds 10: the list changed while it was read, so a user may be missing$/m);
   assert.equal(jsonLines(r.stdout).length, 39, "40 less user 31, which slid past (the deleted one was listed before it went)");
+});
+
+test("list: the warning that the list changed is printed after more warnings about single users than are shown; those are cut, with their count", async (t) => {
+  const { sim, env } = await world(t, { users: 40, quirks: { unknownEnums: false } });
+  // 14 users with an unknown status (a warning about each) on pages 1 and 2, then a delete before page 3.
+  for (const u of sim.listAll().slice(0, 28).filter((_, i) => i % 2 === 0)) sim.updateUser(u.id, { user_status: "SUSPENDED" });
+  sim.onPage({ page: 3, actions: [{ type: "delete", id: sim.listAll()[0].id }] });
+  const r = await cli(["list", "--json", ...FAST], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stderr.trim().split("\n");
+  assert.equal(lines.filter((l) => /^warning: GET \S+: data\[\d+\] \(user \d+\): user_status: unknown value "SUSPENDED"/.test(l)).length, 10, r.stderr);
+  assert.match(r.stderr, /^warning: GET \/v1\/users\?page=3: meta\.total: 39 here, 40 on the page before: the list changed while it was read/m);
+  assert.equal(lines.at(-1), "warning: ... and 4 more about one user each");
 });

@@ -4,7 +4,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import util from "node:util";
-import { VomoClient, VomoError } from "vomo-users";
+import { MemoryStore, UserPoller, VomoClient, VomoError } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
 import { rejects, sent } from "./helpers.mjs";
 
@@ -313,6 +313,43 @@ test("client: onWarning names the request and the user of each listed warning; t
   assert.equal((await c.findUserByEmail(second.email))?.id, second.id);
   assert.equal(warnings.length, 1, warnings.join("\n"));
   assert.match(warnings[0], new RegExp(`^GET /v1/users\\?email_like=\\S+: data\\[\\d+\\] \\(user ${second.id}\\): user_status: unknown value "SUSPENDED" kept as sent$`));
+});
+
+test("client: a listing the data moved under says so on the page that shows it (a total other than the page before's, a page short of its own total), through every listing; reconcile(), which lists again itself, does not", async (t) => {
+  const s = await sim(t, { users: 40, quirks: { unknownEnums: false } });
+  const warnings = [];
+  const c = client(s, { onWarning: (m) => warnings.push(m) });
+  const pagesOf = async () => { const pages = []; for await (const p of c.listUserPages()) pages.push(p); return pages; };
+  assert.deepEqual((await pagesOf()).map((p) => p.warnings), [[], [], []], "an unchanged listing: none");
+  assert.deepEqual(warnings, []);
+  // A user listed on page 1 deleted before page 2: the rows behind it shift up one (user 16 is missed).
+  const sixteenth = s.listAll()[15].id;
+  s.onPage({ page: 2, actions: [{ type: "delete", id: s.listAll()[0].id }] });
+  let pages = await pagesOf();
+  assert.deepEqual(pages.map((p) => p.warnings), [[], ["meta.total: 39 here, 40 on the page before: the list changed while it was read, so a user may be missing or listed twice"], []]);
+  assert.equal(pages.flatMap((p) => p.data).some((u) => u.id === sixteenth), false, "user 16 was missed: what the warning is for");
+  assert.deepEqual(warnings, ["GET /v1/users?page=2: meta.total: 39 here, 40 on the page before: the list changed while it was read, so a user may be missing or listed twice"]);
+  // Deleted between the last page's count and its rows: every total agrees, the last page is short.
+  warnings.length = 0;
+  s.onPage({ page: 3, at: "between", actions: [{ type: "delete", id: s.listAll()[0].id }] });
+  pages = await pagesOf();
+  assert.deepEqual(pages.map((p) => p.meta.total), [39, 39, 39]);
+  assert.deepEqual(pages.map((p) => p.warnings), [[], [], ["data: 8 records where meta.total (39) says this page holds 9: the list changed while it was read, so a user may be missing"]]);
+  assert.equal(warnings.length, 1, warnings.join("\n"));
+  // listUsers and listAllUsers report it through onWarning.
+  for (const list of [async () => { for await (const u of c.listUsers()) void u; }, () => c.listAllUsers()]) {
+    warnings.length = 0;
+    s.onPage({ page: 2, actions: [{ type: "create" }] });
+    await list();
+    assert.deepEqual(warnings.map((m) => m.replace(/^GET \/v1\/users\?page=2: /, "")), [`meta.total: ${s.listAll().length} here, ${s.listAll().length - 1} on the page before: the list changed while it was read, so a user may be missing or listed twice`]);
+  }
+  // reconcile() checks the totals itself and lists again: no warning of a change it read around.
+  warnings.length = 0;
+  const poller = new UserPoller({ client: c, store: new MemoryStore(), customerId: "acme", onUser: () => {} });
+  await poller.poll();
+  s.onPage({ page: 2, actions: [{ type: "delete", id: s.listAll()[0].id }] });
+  assert.equal((await poller.reconcile()).complete, true);
+  assert.deepEqual(warnings, []);
 });
 
 test("client: a detail's and an upsert's warnings name their request and user", async (t) => {
