@@ -123,6 +123,7 @@ fn scenario(seed: u64, variant: Variant) -> Scenario {
         refusal: None,
         p_torn_page: 0.0,
         p_bulk_update: 0.0,
+        p_resize: 0.0,
     };
     // Half the worlds: writes that commit between a page's total and its rows (a stream of
     // its own, so that the other worlds stay what they were).
@@ -135,6 +136,12 @@ fn scenario(seed: u64, variant: Variant) -> Scenario {
     let mut bu = Rng::new(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0xb01c);
     if bu.chance(0.5) {
         world.p_bulk_update = bu.f64() * 0.15;
+    }
+    // A quarter of the worlds: the server's page size changes between listing requests, so
+    // that one walk's pages have different sizes (a stream of its own too).
+    let mut rs = Rng::new(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0x5123);
+    if rs.chance(0.25) {
+        world.p_resize = rs.f64() * 0.2;
     }
     // One seed in five: a downstream outage of 10 minutes to 2 hours during the active
     // polls, few attempts per change, and no other handler failures, so that any change

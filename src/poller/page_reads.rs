@@ -43,6 +43,10 @@ pub struct PageReads {
     pub covered: u64,
     /// The last read's page (1-based; 0 before the first read).
     pub page: u64,
+    /// The last read's `meta.per_page`: the rows its page stands for when the next read
+    /// finalizes it (a server may change its page size between two reads; 0 in a walk saved
+    /// before it was kept: the next read's size is taken, as it was then).
+    pub per_page: u64,
     /// The last read's `meta.total`.
     pub total: u64,
     /// How far the last read's total fell below the read's before it.
@@ -85,8 +89,9 @@ impl PageReads {
             self.total - total
         };
         if self.page > 0 {
-            // The read before this one, finalized by this read's count.
-            self.covered = extend(self.covered.saturating_sub(self.fall + fall), self.page, per_page);
+            // The read before this one, finalized by this read's count, with its own page size.
+            let its_size = if self.per_page > 0 { self.per_page } else { per_page };
+            self.covered = extend(self.covered.saturating_sub(self.fall + fall), self.page, its_size);
             if self.covered >= self.total {
                 return NextRead::Complete;
             }
@@ -98,6 +103,7 @@ impl PageReads {
             }
         }
         self.page = page;
+        self.per_page = per_page;
         self.total = total;
         self.fall = fall;
         let tentative = extend(self.covered.saturating_sub(fall), page, per_page);
@@ -234,5 +240,22 @@ mod tests {
         let mut r = PageReads::default();
         assert_eq!(r.read(1, 15, 20, false), NextRead::Page(2));
         assert_eq!(r.read(2, 15, 21, false), NextRead::Rose);
+    }
+
+    #[test]
+    fn a_page_counts_with_its_own_size_when_the_server_changes_it_between_reads() {
+        // 15 a page, then 10 for one read (page 3 is then positions 20..30), then 15 again.
+        let mut r = PageReads::default();
+        assert_eq!(r.read(1, 15, 100, false), NextRead::Page(2));
+        assert_eq!(r.read(2, 15, 100, false), NextRead::Page(3));
+        assert_eq!(r.read(3, 10, 100, false), NextRead::Page(4), "30 covered: page 4 of 10");
+        // Page 3 of 10 covers nothing past 30; taken at 15 a page it would have stood for
+        // 30..45, which no read returned. So the walk reads page 3 of 15 (30..45) next.
+        assert_eq!(r.read(4, 15, 100, false), NextRead::Page(3));
+        assert_eq!(r.covered, 30);
+        // A walk saved before the size was kept (0) takes the next read's size, as it did.
+        let mut old = PageReads { covered: 15, page: 2, per_page: 0, total: 100, fall: 0, best: 15, low: 15, stalled: 0 };
+        assert_eq!(old.read(3, 15, 100, false), NextRead::Page(4));
+        assert_eq!(old.covered, 30);
     }
 }

@@ -406,3 +406,26 @@ test("a walk saved mid-window without `reads` (as a build that followed links.ne
   assert.ok(pages.slice(4).every((p) => p === undefined), `then only a later window's first page: ${pages}`);
   assert.deepEqual([...delivered].sort((a, b) => a - b), ids, "every user once (page 2's for the first time here)");
 });
+
+// The walk's arithmetic is in rows: a page stands for the rows of its own size. A server whose
+// page size changes between two reads (a deploy, servers behind one balancer set differently)
+// must not make a page stand for rows it did not return.
+test("a server whose page size grows from 10 to 15 after a walk's first page skips no one: the first page stands for the 10 rows it held, not 15", async (t) => {
+  const { sim, client } = await frozenWorld(t, { startSimulator, users: 100, seed: 9 });
+  const ids = sim.listAll().map((u) => u.id);
+  const delivered = [];
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", onUser: ({ user }) => { delivered.push(user.id); } });
+  sim.clearLog();
+  // One request a slice: the window's first page (set again from the server's Date) and page 1
+  // at 10 a page, then 15. The build that counted page 1 at the next read's size skipped 11-15.
+  let done = false;
+  for (let slice = 0; slice < 40 && !done; slice++) {
+    sim.configure({ perPage: slice < 2 ? 10 : 15 });
+    done = (await poller.poll({ maxRequests: 1 })).complete;
+  }
+  assert.equal(done, true);
+  assert.deepEqual([...delivered].sort((a, b) => a - b), ids, "every user once");
+  // Page 2 at 15 starts at row 16, past the 10 rows page 1 held: back to page 1 at 15 (rows 1-15).
+  const pages = sent(sim).filter((e) => e.path === "/v1/users").map((e) => Number(e.query.page ?? 1));
+  assert.deepEqual(pages.slice(0, 5), [1, 1, 2, 1, 2], `pages read: ${pages}`);
+});

@@ -277,6 +277,10 @@ pub struct WorldConfig {
     /// Probability of a bulk update before a listing request (an import or a mass edit
     /// touching 10-40 users at once), so that a walk's total falls by more than a page.
     pub p_bulk_update: f64,
+    /// Probability that the server's page size changes before a listing request (to 5-20: a
+    /// deploy that changed `per_page`, servers behind one balancer set differently), so that
+    /// the pages of one walk have different sizes.
+    pub p_resize: f64,
 }
 
 /// Users the downstream refuses (a 422 for their data, say) while it takes every other one.
@@ -315,6 +319,7 @@ impl Default for WorldConfig {
             refusal: None,
             p_torn_page: 0.0,
             p_bulk_update: 0.0,
+            p_resize: 0.0,
         }
     }
 }
@@ -326,6 +331,8 @@ pub struct Counters {
     pub torn_pages: u64,
     /// Bulk updates (`p_bulk_update`).
     pub bulk_updates: u64,
+    /// Page size changes (`p_resize`).
+    pub resizes: u64,
     pub list_requests: u64,
     pub detail_requests: u64,
     pub r429: u64,
@@ -783,6 +790,10 @@ impl World {
             self.c.torn_pages += 1;
         }
         let rows: Vec<&SimUser> = self.users.values().filter(in_window).collect();
+        if self.cfg.p_resize > 0.0 && self.rng.chance(self.cfg.p_resize) {
+            self.cfg.per_page = self.rng.range(5, 20) as usize;
+            self.c.resizes += 1;
+        }
         let per = self.cfg.per_page;
         let last = total.div_ceil(per).max(1);
         let from = (page - 1) * per;
