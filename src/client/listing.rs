@@ -192,6 +192,11 @@ impl PageWalk {
         self.latest_total
     }
 
+    /// `meta.per_page` of the last page fetched (at least 1).
+    pub fn latest_per_page(&self) -> u64 {
+        self.per_page
+    }
+
     /// The reason the walk stopped early, once.
     pub fn take_stop_reason(&mut self) -> Option<VomoError> {
         self.stopped.take()

@@ -537,11 +537,12 @@ impl<R: Runtime> Client<R> {
     }
 
     async fn next_page_as<P: ListedPage>(&self, walk: &mut PageWalk, call: &R::Call, read: fn(&str) -> Result<P>) -> Result<Option<P>> {
-        let previous_total = (walk.pages_fetched() > 0).then(|| walk.latest_total());
+        let before =
+            (walk.pages_fetched() > 0).then(|| list_changes::Before { total: walk.latest_total(), per_page: walk.latest_per_page() });
         let changes = walk.reports_changes();
         Ok(self.read_next_page(walk, call, read, None).await?.map(|(mut page, unreported)| {
             if changes {
-                let signs = list_changes::change_warnings(previous_total, page.meta(), page.records_sent());
+                let signs = list_changes::change_warnings(before, page.meta(), page.records_sent());
                 page.warnings_mut().extend(signs);
             }
             self.report_page_warnings(unreported, page.warnings_mut());

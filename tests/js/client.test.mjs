@@ -315,7 +315,7 @@ test("client: onWarning names the request and the user of each listed warning; t
   assert.match(warnings[0], new RegExp(`^GET /v1/users\\?email_like=\\S+: data\\[\\d+\\] \\(user ${second.id}\\): user_status: unknown value "SUSPENDED" kept as sent$`));
 });
 
-test("client: a listing the data moved under says so on the page that shows it (a total other than the page before's, a page short of its own total), through every listing; reconcile(), which lists again itself, does not", async (t) => {
+test("client: a listing the data moved under says so on the page that shows it (a total other than the page before's, a page short of its own total, a page size other than the page before's), through every listing; reconcile(), which lists again itself, does not", async (t) => {
   const s = await sim(t, { users: 40, quirks: { unknownEnums: false } });
   const warnings = [];
   const c = client(s, { onWarning: (m) => warnings.push(m) });
@@ -343,6 +343,15 @@ test("client: a listing the data moved under says so on the page that shows it (
     await list();
     assert.deepEqual(warnings.map((m) => m.replace(/^GET \/v1\/users\?page=2: /, "")), [`meta.total: ${s.listAll().length} here, ${s.listAll().length - 1} on the page before: the list changed while it was read, so a user may be missing or listed twice`]);
   }
+  // A server that changes its page size between two pages: page 2 of 15 starts at row 16, page
+  // 1 of 10 ended at row 10.
+  warnings.length = 0;
+  s.configure({ perPage: 10 });
+  pages = [];
+  for await (const p of c.listUserPages()) { pages.push(p); s.configure({ perPage: 15 }); }
+  assert.deepEqual(pages.map((p) => p.data.length), [10, 15, 10], "rows 1-10, 16-30, 31-40: 11-15 missed");
+  assert.deepEqual(pages.map((p) => p.warnings), [[], ["meta.per_page: 15 here, 10 on the page before: the server changed its page size while the list was read, so users may be missing or listed twice"], []]);
+  assert.equal(warnings.length, 1, warnings.join("\n"));
   // reconcile() checks the totals itself and lists again: no warning of a change it read around.
   warnings.length = 0;
   const poller = new UserPoller({ client: c, store: new MemoryStore(), customerId: "acme", onUser: () => {} });
