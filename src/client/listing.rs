@@ -92,8 +92,6 @@ pub trait ListedPage {
     fn links(&self) -> &Links;
     /// The page's `meta`.
     fn meta(&self) -> &Meta;
-    /// Whether the page holds no user.
-    fn is_empty(&self) -> bool;
     /// How many records the server sent, those dropped as unreadable included.
     fn records_sent(&self) -> usize;
     /// The page's parse warnings, which the client redacts in place.
@@ -106,9 +104,6 @@ impl ListedPage for Page<User> {
     }
     fn meta(&self) -> &Meta {
         &self.meta
-    }
-    fn is_empty(&self) -> bool {
-        self.data.is_empty()
     }
     fn records_sent(&self) -> usize {
         self.data.len() + self.dropped.len()
@@ -124,9 +119,6 @@ impl ListedPage for PageJson {
     }
     fn meta(&self) -> &Meta {
         &self.meta
-    }
-    fn is_empty(&self) -> bool {
-        self.count == 0
     }
     fn records_sent(&self) -> usize {
         self.sent
@@ -221,8 +213,10 @@ impl PageWalk {
         self.per_page = page.meta().per_page.max(1);
         let allowed = self.latest_total.div_ceil(self.per_page) + SLACK_PAGES + self.latest_total.div_ceil(self.per_page) / 10;
         let Some(link) = page.links().next.as_deref() else { return Ok(()) };
-        if page.is_empty() {
-            return Ok(()); // an empty page with a next link would only loop
+        if page.records_sent() == 0 {
+            // An empty page with a next link would only loop. Empty as sent: a page whose every
+            // record was unreadable (dropped with a warning) goes on to the next.
+            return Ok(());
         }
         // Resolved against the page it came from and checked the WHATWG way; the walk
         // sends exactly the re-serialized URL that passed.

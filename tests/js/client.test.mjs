@@ -361,6 +361,23 @@ test("client: a listing the data moved under says so on the page that shows it (
   assert.deepEqual(warnings, []);
 });
 
+test("client: a page whose every record is unreadable does not end a listing: the pages after it are read (listUserPages, listUsers, listAllUsers, findUserByEmail)", async (t) => {
+  const s = await sim(t, { users: 45, quirks: { unknownEnums: false } });
+  const all = s.listAll();
+  for (const u of all.slice(15, 30)) s.updateUser(u.id, { email: null }); // page 2: 15 records without an email
+  const warnings = [];
+  const c = client(s, { onWarning: (m) => warnings.push(m) });
+  const pages = [];
+  for await (const p of c.listUserPages()) pages.push(p);
+  assert.deepEqual(pages.map((p) => [p.meta.currentPage, p.data.length, p.warnings.length]), [[1, 15, 0], [2, 0, 15], [3, 15, 0]]);
+  const readable = [...all.slice(0, 15), ...all.slice(30)].map((u) => u.id);
+  assert.deepEqual((await c.listAllUsers()).map((u) => u.id), readable);
+  const viaIterator = [];
+  for await (const u of c.listUsers()) viaIterator.push(u.id);
+  assert.deepEqual(viaIterator, readable);
+  assert.equal((await c.findUserByEmail(all[40].email))?.id, all[40].id, "found through a listing that passes page 2");
+});
+
 test("client: a detail's and an upsert's warnings name their request and user", async (t) => {
   const s = await sim(t, { users: 5, quirks: { unknownEnums: false } });
   const u = s.listAll()[2];

@@ -323,6 +323,24 @@ test("poller: a window whose rows leave as fast as its pages are read is walked 
   for (const key of wireKeys(sim)) assert.ok(keys.includes(key), `the latest version ${key} delivered`);
 });
 
+test("poller: a full-scan cycle goes past a page whose every record is unreadable: a later user's new participation is delivered", async (t) => {
+  const { sim, client } = await setup(t, { users: 45 });
+  const all = sim.listAll();
+  const store = new MemoryStore();
+  const events = [];
+  const scan = new UserPoller({ client, store, customerId: "acme", participations: "full-scan", onUser: () => {}, onParticipation: (e) => { events.push(e); } });
+  await settle(sim, scan);
+  // Page 2's 15 records lose their email (unreadable: dropped from the page with a warning),
+  // in the server's past, so no window holds them; then user 40 gets a participation.
+  for (const u of all.slice(15, 30)) sim.updateUser(u.id, { email: null });
+  const late = all[40].id;
+  const added = sim.addParticipation(late, {});
+  events.length = 0;
+  for (let i = 0; i < 8 && !events.some((e) => e.userId === late); i++) { tick(sim); await scan.poll(); }
+  assert.deepEqual(events.filter((e) => e.userId === late).map((e) => [e.kind, String(e.participation.projectDateId)]),
+    [["added", String(added.project_date_id)]]);
+});
+
 test("poller: participations switched on for a customer it already knows: a changed user's participations come as added at its next change, the others' not; a full scan then adds every user's once (docs/api.md)", async (t) => {
   const { sim, client } = await setup(t, { users: 12 });
   const store = new MemoryStore();
