@@ -46,7 +46,8 @@ pub(crate) fn change_warnings(before: Option<Before>, meta: &Meta, sent: usize) 
     let due = per_page.min(meta.total.saturating_sub(meta.current_page.saturating_sub(1).saturating_mul(per_page)));
     if (sent as u64) < due {
         out.push(format!(
-            "data: {sent} records where meta.total ({}) says this page holds {due}: the list changed while it was read, so a user may be missing",
+            "data: {sent} record{} where meta.total ({}) says this page holds {due}: the list changed while it was read, so a user may be missing",
+            if sent == 1 { "" } else { "s" },
             meta.total
         ));
     }
@@ -94,6 +95,7 @@ mod tests {
             change_warnings(after(40), &meta(3, 40), 9),
             ["data: 9 records where meta.total (40) says this page holds 10: the list changed while it was read, so a user may be missing"]
         );
+        assert!(change_warnings(after(31), &meta(3, 32), 1)[1].starts_with("data: 1 record where meta.total (32) says this page holds 2:"));
         // A full page's due is per_page; both signs at once are both named.
         let both = change_warnings(after(41), &meta(2, 40), 14);
         assert_eq!(both.len(), 2);
