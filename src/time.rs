@@ -119,7 +119,11 @@ impl fmt::Display for Timestamp {
                 let (y, m, d) = civil_from_days(days);
                 let in_day = self.0.rem_euclid(MS_PER_DAY);
                 let (h, min, s, ms) = (in_day / 3_600_000, in_day / 60_000 % 60, in_day / 1000 % 60, in_day % 1000);
-                write!(f, "{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{ms:03}Z")
+                // A year outside 0000-9999 (an offset can carry 9999-12-31 into year 10000) is
+                // written as ECMAScript's `toISOString` writes it, so `Date.parse` reads it back:
+                // a sign and six digits.
+                let sign = if y < 0 { '-' } else { '+' };
+                write!(f, "{sign}{:06}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{ms:03}Z", y.abs())
             }
         }
     }
@@ -143,10 +147,12 @@ impl Date {
     /// assert!(Date::parse("2023-02-29").is_none());
     /// ```
     pub fn parse(text: &str) -> Option<Date> {
-        match parse_date_prefix(text.as_bytes()) {
-            Some((date, b"")) => Some(date),
-            _ => None,
+        let s = text.as_bytes();
+        if s.len() != 10 {
+            return None;
         }
+        let (year, month, day) = date_fields(s)?;
+        Some(Date(days_from_civil(year, month, day)))
     }
 }
 
@@ -186,6 +192,24 @@ impl<'de> Deserialize<'de> for Date {
 }
 
 fn parse_date_prefix(s: &[u8]) -> Option<(Date, &[u8])> {
+    if let [sign @ (b'+' | b'-'), rest @ ..] = s {
+        // An expanded year (`+010000-01-01`, `-000001-12-31`), as ECMAScript writes a year
+        // outside 0000-9999 and `Date.parse` reads it; `-000000` is no year there.
+        let mut i = 0;
+        let year = digits(rest, &mut i, 6)?;
+        if *sign == b'-' && year == 0 {
+            return None;
+        }
+        let year = if *sign == b'-' { -year } else { year };
+        expect(rest, &mut i, b'-')?;
+        let month = digits(rest, &mut i, 2)?;
+        expect(rest, &mut i, b'-')?;
+        let day = digits(rest, &mut i, 2)?;
+        if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+            return None;
+        }
+        return Some((Date(days_from_civil(year, month, day)), &rest[i..]));
+    }
     let (year, month, day) = date_fields(s)?;
     Some((Date(days_from_civil(year, month, day)), &s[10..]))
 }

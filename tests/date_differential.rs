@@ -313,3 +313,64 @@ fn calendar_dates_agree_with_v8_where_the_day_exists() {
     // February (6); and 29 February in 1900 and 2023, which are not leap years.
     assert_eq!(refused, 4 * (24 + 6) + 2);
 }
+
+/// `new Date(ms).toISOString()` of each millisecond in Node.
+fn v8_to_iso(ms: &[i64]) -> Vec<String> {
+    let script = r#"
+      const ms = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      process.stdout.write(JSON.stringify(ms.map((m) => new Date(m).toISOString())));
+    "#;
+    let mut child = Command::new("node")
+        .arg("-e")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node must be on the PATH for the differential date test");
+    child.stdin.take().unwrap().write_all(serde_json::to_string(ms).unwrap().as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "node failed");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// What the package writes of an instant is what `toISOString` writes of it, and reads back
+/// as the same millisecond, by ours and by `Date.parse`: across years 0000-9999 and past both
+/// ends, where an offset can carry a timestamp the server sent (`9999-12-31T23:59:59-14:00` is
+/// in year 10000 in UTC; `0000-01-01T00:00:00+01:00` in year -1), and ECMAScript writes a sign
+/// and six digits.
+#[test]
+fn timestamps_print_as_v8_to_iso_string_and_read_back() {
+    let year_0 = Timestamp::parse("0000-01-01T00:00:00Z").unwrap().millis();
+    let year_10000 = Timestamp::parse("9999-12-31T23:59:59.999Z").unwrap().millis() + 1;
+    let mut ms: Vec<i64> = Vec::new();
+    for edge in [year_0, year_10000, 0] {
+        for d in [-86_400_000 * 400, -86_400_000, -3_600_000, -1000, -1, 0, 1, 999, 86_399_999, 86_400_000 * 366] {
+            ms.push(edge + d);
+        }
+    }
+    let mut rng = Rng::new(0x150);
+    for _ in 0..5_000 {
+        ms.push(rng.range(year_0 - 86_400_000 * 3_000, year_10000 + 86_400_000 * 3_000));
+    }
+    let theirs = v8_to_iso(&ms);
+    let back = v8_parse(&theirs);
+    for (i, &m) in ms.iter().enumerate() {
+        let ours = Timestamp::from_millis(m).to_string();
+        assert_eq!(ours, theirs[i], "{m} ms");
+        assert_eq!(serde_json::to_string(&Timestamp::from_millis(m)).unwrap(), format!("\"{ours}\""), "{m} ms, serialized");
+        assert_eq!(Timestamp::parse(&ours).map(Timestamp::millis), Some(m), "ours reads {ours} back");
+        assert_eq!(back[i], Some(m), "V8 reads {ours} back");
+    }
+    // The server's texts at the ends, read as V8 reads them and written as it writes them.
+    for (sent, written) in [
+        ("9999-12-31T23:59:59-14:00", "+010000-01-01T13:59:59.000Z"),
+        ("0000-01-01T00:00:00+01:00", "-000001-12-31T23:00:00.000Z"),
+        ("+010000-01-01T13:59:59Z", "+010000-01-01T13:59:59.000Z"),
+    ] {
+        assert_eq!(Timestamp::parse(sent).map(|t| t.to_string()).as_deref(), Some(written), "{sent}");
+    }
+    // `-000000` is no year for ECMAScript, and a date stays strict YYYY-MM-DD.
+    assert_eq!(Timestamp::parse("-000000-01-01T00:00:00Z"), None);
+    assert_eq!(v8_parse(&["-000000-01-01T00:00:00Z".to_string()]), [None]);
+    assert_eq!(Date::parse("+010000-01-01"), None);
+}

@@ -171,19 +171,29 @@ pub fn optional_id(v: Option<&Value>, path: &JsonPath, w: &mut Warnings) -> Opti
     if is_nullish(v) {
         return None;
     }
-    let id = v.and_then(integer);
+    // Ids count from 1: 0 or a negative number names nothing (as a user id of 0 drops its record).
+    let id = v.and_then(integer).filter(|&i| i > 0);
     if id.is_none() {
-        w.push(path, format_args!("not an integer id: {}; read as null", describe(v?)));
+        w.push(path, format_args!("not a positive integer id: {}; read as null", describe(v?)));
     }
     id
 }
 
-/// A boolean, also from `1`/`0` and `"true"`/`"false"`; missing is false.
+/// A boolean, also from `1`/`0` and `"true"`/`"false"`; missing is false. Any other number
+/// reads as JavaScript and PHP read it (not 0: true), with a warning; any other text as false,
+/// with a warning.
 pub fn flag(v: Option<&Value>, path: &JsonPath, w: &mut Warnings) -> bool {
     match v {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
-        Some(other) => match other.as_str().map(str::trim).or(other.as_i64().map(|n| if n == 0 { "0" } else { "1" })) {
+        Some(number @ Value::Number(n)) => {
+            let f = n.as_f64().unwrap_or(f64::INFINITY); // a JSON number always has one
+            if f != 0.0 && f != 1.0 {
+                w.push(path, format_args!("not a boolean: {}; read as true", describe(number)));
+            }
+            f != 0.0
+        }
+        Some(other) => match other.as_str().map(str::trim) {
             Some("true") | Some("1") => true,
             Some("false") | Some("0") | Some("") => false,
             _ => {

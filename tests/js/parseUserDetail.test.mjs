@@ -48,3 +48,29 @@ test("2.5 hours stays 2.5; +02:00 offsets and microseconds normalize (truncated)
   assert.equal(p.hours, 2.5);
   assert.equal(p.signedUpAt, "2025-02-01T10:30:00.999Z");
 });
+
+test("a participation id of 0 or below names nothing: read as null with a warning; a verified flag other than 0/1/true/false warns (a number reads as JavaScript reads it)", () => {
+  const body = JSON.parse(UPSERT_200());
+  const base = body.data.participations[0];
+  body.data.participations = [
+    { ...base, project_id: -1, project_date_id: 0 },
+    { ...base, project_id: "-5", project_date_id: "0" },
+    { ...base, verified: 2 },
+    { ...base, verified: -1 },
+    { ...base, verified: 0.5 },
+    { ...base, verified: 1 },
+    { ...base, verified: "0" },
+  ];
+  const d = parseUserDetail(body);
+  assert.deepEqual(d.participations.map((p) => [p.projectId, p.projectDateId]).slice(0, 2), [[null, null], [null, null]]);
+  assert.deepEqual(d.participations.map((p) => p.verified).slice(2), [true, true, true, true, false]);
+  assert.deepEqual(d.warnings, [
+    "data.participations[0].project_id: not a positive integer id: -1; read as null",
+    "data.participations[0].project_date_id: not a positive integer id: 0; read as null",
+    'data.participations[1].project_id: not a positive integer id: "-5"; read as null',
+    'data.participations[1].project_date_id: not a positive integer id: "0"; read as null',
+    "data.participations[2].verified: not a boolean: 2; read as true",
+    "data.participations[3].verified: not a boolean: -1; read as true",
+    "data.participations[4].verified: not a boolean: 0.5; read as true",
+  ]);
+});
