@@ -3,7 +3,7 @@
 //! `GET /users` pages are offsets into the list as it is when each page is read: a user
 //! created or deleted (or, with a date filter, updated into or out of it) shifts the rows
 //! behind it from one page to the next, so a listing may miss a user or hold one twice.
-//! Two signs can be seen from the pages alone, and each becomes a warning on the page that
+//! Three signs can be seen from the pages alone, and each becomes a warning on the page that
 //! shows it (so `page.warnings`, `onWarning`, the CLI and the admin page all have it):
 //!
 //! - a `meta.total` other than the page before's: rows came or went between the two pages;

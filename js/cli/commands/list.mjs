@@ -27,8 +27,8 @@ part of the email, both case-insensitively. With --json: one user per line.`,
     let count = 0;
     // Offset pages: a user created or deleted while they are read shifts the rows behind it
     // between pages, so one may be missed or listed twice. The client warns on the page that
-    // shows it (a total other than the page before's, a page short of its own total), and
-    // run.mjs prints its warnings at the end.
+    // shows it (a total or a page size other than the page before's, a page short of its own
+    // total; docs/client.md), and run.mjs prints its warnings at the end.
     await interruptible(out, async (signal) => {
       for await (const page of api.listUserPages(options.filters, { signal })) {
         for (const user of page.data) {
