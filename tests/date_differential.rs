@@ -86,10 +86,18 @@ fn generate(n: usize, seed: u64) -> Vec<String> {
 
 /// `Date.parse` of each text in Node under `TZ=UTC`: the millisecond, or `None` for NaN.
 fn v8_parse(texts: &[String]) -> Vec<Option<i64>> {
-    let script = r#"
-      const texts = JSON.parse(require("fs").readFileSync(0, "utf8"));
-      process.stdout.write(JSON.stringify(texts.map((t) => { const ms = Date.parse(t); return Number.isNaN(ms) ? null : ms; })));
-    "#;
+    in_node("texts.map((t) => { const ms = Date.parse(t); return Number.isNaN(ms) ? null : ms; })", texts)
+}
+
+/// `new Date(ms).toISOString()` of each millisecond in Node.
+fn v8_to_iso(ms: &[i64]) -> Vec<String> {
+    in_node("texts.map((m) => new Date(m).toISOString())", ms)
+}
+
+/// `expression` evaluated in Node under `TZ=UTC` with `texts` bound to `input`: its JSON.
+fn in_node<I: serde::Serialize + ?Sized, O: serde::de::DeserializeOwned>(expression: &str, input: &I) -> O {
+    let script =
+        format!(r#"const texts = JSON.parse(require("fs").readFileSync(0, "utf8")); process.stdout.write(JSON.stringify({expression}));"#);
     let mut child = Command::new("node")
         .arg("-e")
         .arg(script)
@@ -98,7 +106,7 @@ fn v8_parse(texts: &[String]) -> Vec<Option<i64>> {
         .stdout(Stdio::piped())
         .spawn()
         .expect("node must be on the PATH for the differential date test");
-    child.stdin.take().unwrap().write_all(serde_json::to_string(texts).unwrap().as_bytes()).unwrap();
+    child.stdin.take().unwrap().write_all(serde_json::to_string(input).unwrap().as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "node failed");
     serde_json::from_slice(&output.stdout).unwrap()
@@ -312,25 +320,6 @@ fn calendar_dates_agree_with_v8_where_the_day_exists() {
     // Per year: day 00 and 32 of each month (24), the 31st of four months and 30 and 31
     // February (6); and 29 February in 1900 and 2023, which are not leap years.
     assert_eq!(refused, 4 * (24 + 6) + 2);
-}
-
-/// `new Date(ms).toISOString()` of each millisecond in Node.
-fn v8_to_iso(ms: &[i64]) -> Vec<String> {
-    let script = r#"
-      const ms = JSON.parse(require("fs").readFileSync(0, "utf8"));
-      process.stdout.write(JSON.stringify(ms.map((m) => new Date(m).toISOString())));
-    "#;
-    let mut child = Command::new("node")
-        .arg("-e")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node must be on the PATH for the differential date test");
-    child.stdin.take().unwrap().write_all(serde_json::to_string(ms).unwrap().as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "node failed");
-    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 /// What the package writes of an instant is what `toISOString` writes of it, and reads back
