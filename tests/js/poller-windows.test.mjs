@@ -310,23 +310,34 @@ test("a row that leaves the window between the last page's total and its rows (L
 // docs/poller.md, mechanism 2: a row leaving a window while it is walked costs the pages
 // behind it (about three), not the whole window walked again, halved (as before 0.2.0: under
 // steady edits a backfill of 3,270 users took 2,223 requests, BENCHMARKS.md).
-test("an edit while a backfill is walked costs about three pages read again, not the window again; every user once", async (t) => {
-  const { sim, client } = await frozenWorld(t, { startSimulator, users: 300, seed: 5 });
+/**
+ * A backfill of `users` during which the users `edited(ids)` picks are updated (and leave the
+ * window) before page `page` is counted. Polls once; holds it complete with every user the
+ * window held delivered once. Returns the list requests from page `page` on, their pages,
+ * and what the next poll needs.
+ */
+async function backfillWithEdits(t, { users, seed, page, edited }) {
+  const { sim, client } = await frozenWorld(t, { startSimulator, users, seed });
   const before = sim.listAll().map((u) => u.id);
-  // 300 rows, 15 a page: 20 pages. Before page 12 is counted, the third user (page 1) is edited:
-  // it leaves the window, and every row behind it moves up one place, one across each boundary.
-  sim.onPage({ page: 12, actions: [{ type: "update", id: before[2], patch: { phone: "555-0100" } }] });
+  sim.onPage({ page, actions: edited(before).map((id) => ({ type: "update", id, patch: { phone: "555-0101" } })) });
   const { poller, delivered } = recordingPoller(client);
   sim.clearLog();
-  const r = await poller.poll();
-  assert.equal(r.complete, true);
-  const pages = sent(sim).filter((e) => e.path === "/v1/users").map((e) => Number(e.query.page ?? 1));
-  const twelfth = pages.indexOf(12);
-  assert.deepEqual(pages.slice(twelfth), [12, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20], `pages read: ${pages}`);
-  assert.ok(pages.length <= 20 + 1 + 3, `${pages.length} requests: 20 pages, a first page re-set from Date, 3 read again`);
+  assert.equal((await poller.poll()).complete, true);
+  const listed = sent(sim).filter((e) => e.path === "/v1/users");
+  const all = listed.map((e) => Number(e.query.page ?? 1));
+  const from = all.indexOf(page);
   const ids = new Set(delivered.map((d) => Number(d.split("@")[0])));
   assert.deepEqual(before.filter((id) => !ids.has(id)), [], "every user the window held is delivered");
   assert.equal(delivered.length, ids.size, "none twice");
+  return { sim, poller, delivered, before, listed: listed.slice(from), pages: all.slice(from), all };
+}
+
+test("an edit while a backfill is walked costs about three pages read again, not the window again; every user once", async (t) => {
+  // 300 rows, 15 a page: 20 pages. Before page 12 is counted, the third user (page 1) is edited:
+  // it leaves the window, and every row behind it moves up one place, one across each boundary.
+  const { sim, poller, delivered, before, pages, all } = await backfillWithEdits(t, { users: 300, seed: 5, page: 12, edited: (ids) => [ids[2]] });
+  assert.deepEqual(pages, [12, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20], `pages read: ${all}`);
+  assert.ok(all.length <= 20 + 1 + 3, `${all.length} requests: 20 pages, a first page re-set from Date, 3 read again`);
   // The edited user's new version comes with the next poll, once the margin has passed.
   tick(sim);
   const next = await poller.poll();
@@ -335,46 +346,23 @@ test("an edit while a backfill is walked costs about three pages read again, not
 });
 
 test("a bulk edit of 40 users while a backfill is walked (a total falling by more than two pages) steps back as far as rows can have slid; every user once", async (t) => {
-  const { sim, client } = await frozenWorld(t, { startSimulator, users: 300, seed: 6 });
-  const before = sim.listAll().map((u) => u.id);
   // Before page 10 is counted, the first 40 users (pages 1-3) are edited and leave the window:
   // every row behind them moves up 40 places, from page 10 onto pages 7-8 already read.
-  sim.onPage({ page: 10, actions: before.slice(0, 40).map((id) => ({ type: "update", id, patch: { phone: "555-0101" } })) });
-  const { poller, delivered } = recordingPoller(client);
-  sim.clearLog();
-  const r = await poller.poll();
-  assert.equal(r.complete, true);
-  const pages = sent(sim).filter((e) => e.path === "/v1/users").map((e) => Number(e.query.page ?? 1));
+  const { sim, poller, delivered, before, pages, all } = await backfillWithEdits(t, { users: 300, seed: 6, page: 10, edited: (ids) => ids.slice(0, 40) });
   // Page 9's rows may have moved 40 places before they were read, page 10's 40 more: back to
   // position 120 - 40 - 40 = 40, on page 3; then on to the last of 260 rows' 18 pages.
-  const tenth = pages.indexOf(10);
-  assert.deepEqual(pages.slice(tenth), [10, ...Array.from({ length: 16 }, (_, i) => i + 3)], `pages read: ${pages}`);
-  const ids = new Set(delivered.map((d) => Number(d.split("@")[0])));
-  assert.deepEqual(before.filter((id) => !ids.has(id)), [], "every user the window held is delivered");
-  assert.equal(delivered.length, ids.size, "none twice");
+  assert.deepEqual(pages, [10, ...Array.from({ length: 16 }, (_, i) => i + 3)], `pages read: ${all}`);
   tick(sim);
   await poller.poll();
   assert.deepEqual(delivered.slice(300).map((d) => Number(d.split("@")[0])).sort((a, b) => a - b), before.slice(0, 40), "the 40 new versions, once each");
 });
 
 test("a bulk edit of 200 users 30 pages into a backfill steps back 28 pages and reads them again rather than giving the walk up; every user once", async (t) => {
-  const { sim, client } = await frozenWorld(t, { startSimulator, users: 600, seed: 8 });
-  const before = sim.listAll().map((u) => u.id);
-  sim.onPage({ page: 30, actions: before.slice(0, 200).map((id) => ({ type: "update", id, patch: { phone: "555-0102" } })) });
-  const { poller, delivered } = recordingPoller(client);
-  sim.clearLog();
-  const r = await poller.poll();
-  assert.equal(r.complete, true);
-  const listed = sent(sim).filter((e) => e.path === "/v1/users");
-  const pages = listed.map((e) => Number(e.query.page ?? 1));
-  const thirtieth = pages.indexOf(30);
+  const { listed, pages, all } = await backfillWithEdits(t, { users: 600, seed: 8, page: 30, edited: (ids) => ids.slice(0, 200) });
   // 420 - 200 - 200 = 20: page 2, then on to the last of 400 rows' 27 pages; no first page of
   // the window read again (a walk given up starts the window, halved, from its first page).
-  assert.deepEqual(pages.slice(thirtieth), [30, ...Array.from({ length: 26 }, (_, i) => i + 2)], `pages read: ${pages}`);
-  assert.ok(listed.slice(thirtieth).every((e) => e.query.page !== undefined), "the walk was not given up");
-  const ids = new Set(delivered.map((d) => Number(d.split("@")[0])));
-  assert.deepEqual(before.filter((id) => !ids.has(id)), [], "every user the window held is delivered");
-  assert.equal(delivered.length, ids.size, "none twice");
+  assert.deepEqual(pages, [30, ...Array.from({ length: 26 }, (_, i) => i + 2)], `pages read: ${all}`);
+  assert.ok(listed.every((e) => e.query.page !== undefined), "the walk was not given up");
 });
 
 // A walk saved mid-window by a build that followed `links.next` has no `reads` (what its pages
