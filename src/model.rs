@@ -159,6 +159,17 @@ pub struct Meta {
     pub last_page: Option<u64>,
 }
 
+impl Meta {
+    /// How many records this page must hold by its own total: `per_page`, or what is left of
+    /// `total` on the last page, 0 past it (a `per_page` of 0 read as 1). A page that holds
+    /// fewer shows a row that left between the server's count and its select: the poller's
+    /// walk reads such a last page again, a plain listing warns.
+    pub fn rows_due(&self) -> u64 {
+        let per_page = self.per_page.max(1);
+        per_page.min(self.total.saturating_sub(self.current_page.saturating_sub(1).saturating_mul(per_page)))
+    }
+}
+
 /// One page of a list endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Page<T> {

@@ -43,7 +43,7 @@ pub(crate) fn change_warnings(before: Option<Before>, meta: &Meta, sent: usize) 
             before.per_page
         ));
     }
-    let due = per_page.min(meta.total.saturating_sub(meta.current_page.saturating_sub(1).saturating_mul(per_page)));
+    let due = meta.rows_due();
     if (sent as u64) < due {
         out.push(format!(
             "data: {sent} record{} where meta.total ({}) says this page holds {due}: the list changed while it was read, so a user may be missing",

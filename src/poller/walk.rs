@@ -301,10 +301,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
 /// page has no next, so a short one is read again (page_reads.rs; the seeded simulation lost
 /// changes before, tests/support `p_torn_page`).
 fn short(page: &Page<User>) -> bool {
-    let m = &page.meta;
-    let before = m.current_page.saturating_sub(1).saturating_mul(m.per_page);
-    let due = m.total.saturating_sub(before).min(m.per_page);
-    ((page.data.len() + page.dropped.len()) as u64) < due
+    ((page.data.len() + page.dropped.len()) as u64) < page.meta.rows_due()
 }
 
 /// Where a window goes once a page was delivered.
