@@ -70,17 +70,28 @@ export function makeClientClass(glue, policy) {
       return this.#inner.baseUrl;
     }
 
+    /** `check()`'s value; what it throws (a call refused here, before the core saw it) is
+     *  counted in `stats().errors`, as the core counts the calls it ends in an error. */
+    #refusing(check) {
+      try {
+        return check();
+      } catch (e) {
+        this.#inner.countRefused();
+        throw e;
+      }
+    }
+
     /** Async iterator of pages (`Page<User>`), streamed one request at a time. */
     async *listUserPages(filters, options) {
-      yield* this.#pages(filters, callOf(options, "listUserPages"));
+      yield* this.#pages(filters, this.#refusing(() => callOf(options, "listUserPages")));
     }
 
     /** Async iterator of users across all pages; an aborted signal ends it before the next user. */
     async *listUsers(filters, options) {
-      const call = callOf(options, "listUsers");
+      const call = this.#refusing(() => callOf(options, "listUsers"));
       for await (const page of this.#pages(filters, call)) {
         for (const user of page.data) {
-          throwIfAborted(call);
+          this.#refusing(() => throwIfAborted(call));
           yield user;
         }
       }
@@ -89,7 +100,7 @@ export function makeClientClass(glue, policy) {
     async *#pages(filters, call) {
       let listing;
       try {
-        listing = this.#inner.startListing(filtersJson(filters, policy().dateFilterKeys));
+        listing = this.#inner.startListing(this.#refusing(() => filtersJson(filters, policy().dateFilterKeys)));
       } catch (e) {
         throw toVomoError(e);
       }
@@ -106,30 +117,35 @@ export function makeClientClass(glue, policy) {
 
     /** Every matching user, as one array. */
     async listAllUsers(filters, options) {
-      const json = filtersJson(filters, policy().dateFilterKeys);
-      const call = callOf(options, "listAllUsers");
+      const json = this.#refusing(() => filtersJson(filters, policy().dateFilterKeys));
+      const call = this.#refusing(() => callOf(options, "listAllUsers"));
       return JSON.parse(await settle(this.#inner.listAllUsers(json, call), call));
     }
 
     /** The user's detail, or null on 404. */
     async getUser(id, options) {
-      const call = callOf(options, "getUser");
-      return parseOrNull(await settle(this.#inner.getUser(asId(id, "getUser: id"), call), call));
+      const call = this.#refusing(() => callOf(options, "getUser"));
+      return parseOrNull(await settle(this.#inner.getUser(this.#refusing(() => asId(id, "getUser: id")), call), call));
     }
 
     /** The email-keyed upsert: `{ user, created, uncertain }`. */
     async upsertUser(input, options) {
-      if (input == null || typeof input !== "object" || Array.isArray(input)) {
-        throw new VomoError("invalid_input", `upsertUser: input must be an object of upsert fields (got ${Array.isArray(input) ? "an array" : input === null ? "null" : typeof input})`);
-      }
-      const call = callOf(options, "upsertUser");
-      return JSON.parse(await settle(this.#inner.upsertUser(jsonOf(input, "upsertUser", ""), call), call));
+      const [call, json] = this.#refusing(() => {
+        if (input == null || typeof input !== "object" || Array.isArray(input)) {
+          throw new VomoError("invalid_input", `upsertUser: input must be an object of upsert fields (got ${Array.isArray(input) ? "an array" : input === null ? "null" : typeof input})`);
+        }
+        const call = callOf(options, "upsertUser");
+        return [call, jsonOf(input, "upsertUser", "")];
+      });
+      return JSON.parse(await settle(this.#inner.upsertUser(json, call), call));
     }
 
     /** Exact, case-insensitive match after `email_like`; or null. */
     async findUserByEmail(email, options) {
-      if (typeof email !== "string") throw new VomoError("invalid_input", "findUserByEmail: email must be a string");
-      const call = callOf(options, "findUserByEmail");
+      const call = this.#refusing(() => {
+        if (typeof email !== "string") throw new VomoError("invalid_input", "findUserByEmail: email must be a string");
+        return callOf(options, "findUserByEmail");
+      });
       return parseOrNull(await settle(this.#inner.findUserByEmail(email, call), call));
     }
 

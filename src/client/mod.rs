@@ -315,9 +315,16 @@ impl<R: Runtime> Client<R> {
         }
     }
 
+    /// Counts a call the bindings refused before it reached the client (an argument or option
+    /// they could not read, a listing aborted between its pages): `stats().errors` counts every
+    /// call that ended in an error, wherever it was found.
+    pub(crate) fn count_refused(&self) {
+        self.bump(|s| s.errors += 1);
+    }
+
     /// Counts an error and redacts its message and fields (every error a caller sees passes here).
     pub(crate) fn fail(&self, e: VomoError) -> VomoError {
-        self.bump(|s| s.errors += 1);
+        self.count_refused();
         // Inserted one by one (later equal keys win, as `collect` would): `collect` into a map
         // sorts with a stable sort of its own, which is wasm code for this one type.
         let fields = e.fields.map(|f| {
@@ -450,7 +457,16 @@ impl<R: Runtime> Client<R> {
                 }
                 Ok(response) if response.status == 429 => {
                     self.bump(|s| s.rate_limited += 1);
-                    self.throttle.borrow_mut().on_rate_limited();
+                    let above_limit = self.throttle.borrow_mut().on_rate_limited();
+                    if let Some(rps) = above_limit {
+                        self.runtime.warn(&format!(
+                            "requestsPerSecond {}: the server still answers 429 with requests spaced {:.0}% wider than 1000 / {} ms \
+                             apart, so its limit is lower: set a lower requestsPerSecond, or \"auto\" when the limit is not known",
+                            crate::error::js_number(rps),
+                            throttle::MAX_MARGIN * 100.0,
+                            crate::error::js_number(rps)
+                        ));
+                    }
                     let now = self.runtime.now_ms();
                     // Retry-After, else the window's reset (X-RateLimit-Reset, as Laravel sends it).
                     let after = response

@@ -49,7 +49,7 @@ const BASE_MARGIN: f64 = 0.005;
 const MARGIN_MS: f64 = 0.5;
 /// Each 429 in fixed mode widens the margin by this much, up to `MAX_MARGIN`.
 const MARGIN_STEP: f64 = 0.02;
-const MAX_MARGIN: f64 = 0.25;
+pub(crate) const MAX_MARGIN: f64 = 0.25;
 /// Clean responses after which a widened margin narrows by one step again.
 const MARGIN_RELAX_AFTER: u32 = 100;
 /// Latencies remembered for the "smallest recent latency".
@@ -89,6 +89,8 @@ pub struct Throttle {
     current_rps: f64,
     margin: f64,
     clean_since_429: u32,
+    /// A fixed rate's margin has met a 429 at its widest (`on_rate_limited` said so once).
+    above_limit_told: bool,
     // auto
     /// The fastest rate that ran a clean step, and the slowest that met a 429.
     floor_rps: Option<f64>,
@@ -123,6 +125,7 @@ impl Throttle {
             current_rps,
             margin: BASE_MARGIN,
             clean_since_429: 0,
+            above_limit_told: false,
             floor_rps: None,
             ceiling_rps: None,
             clean_at_rate: 0,
@@ -312,11 +315,20 @@ impl Throttle {
         self.current_rps = next.clamp(AUTO_MIN_RPS, AUTO_MAX_RPS);
     }
 
-    /// A 429.
-    pub fn on_rate_limited(&mut self) {
+    /// A 429. In fixed mode, the rate the first time a 429 comes with the margin already at
+    /// its widest (`MAX_MARGIN`): the rate set is above what the server allows, and the
+    /// client says so once (the margin is there for jitter, not to find a lower limit).
+    pub fn on_rate_limited(&mut self) -> Option<f64> {
         self.clean_since_429 = 0;
         match self.rate {
-            Rate::Fixed(_) => self.margin = (self.margin + MARGIN_STEP).min(MAX_MARGIN),
+            Rate::Fixed(rps) => {
+                let at_widest = self.margin >= MAX_MARGIN;
+                self.margin = (self.margin + MARGIN_STEP).min(MAX_MARGIN);
+                if at_widest && !self.above_limit_told {
+                    self.above_limit_told = true;
+                    return Some(rps);
+                }
+            }
             Rate::Auto => {
                 if self.window.rps().is_some() {
                     // The rate the headers told: arrive later, and doubt the window a little.
@@ -328,6 +340,7 @@ impl Throttle {
                 }
             }
         }
+        None
     }
 
     fn found_ceiling(&mut self) {
@@ -633,6 +646,18 @@ mod tests {
             t.on_success(0.0, &NONE);
         }
         assert!((t.spacing_ms() - base).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_fixed_rate_above_the_limit_is_told_once_when_its_widest_margin_meets_a_429() {
+        let mut t = Throttle::new(Rate::Fixed(10.0));
+        let steps = ((MAX_MARGIN - BASE_MARGIN) / MARGIN_STEP).ceil() as usize;
+        let told: Vec<Option<f64>> = (0..steps + 3).map(|_| t.on_rate_limited()).collect();
+        assert!(told[..steps].iter().all(Option::is_none), "{told:?}");
+        assert_eq!(told[steps], Some(10.0), "{told:?}");
+        assert!(told[steps + 1..].iter().all(Option::is_none), "once: {told:?}");
+        assert!((t.spacing_ms() - (100.0 * (1.0 + MAX_MARGIN) + MARGIN_MS)).abs() < 1e-9);
+        assert_eq!(Throttle::new(Rate::Auto).on_rate_limited(), None);
     }
 
     /// Drives auto mode against a server that allows `limit` req/s: returns the rates seen

@@ -14,6 +14,36 @@ use wasm_bindgen::prelude::*;
 
 pub type SharedClient = Rc<Client<WebRuntime>>;
 
+/// `result`, counted in the client's `stats().errors` when it is an error found here, before
+/// the core saw the call (which counts its own: `Client::fail`).
+fn refused<T>(client: &Client<WebRuntime>, result: Result<T, JsValue>) -> Result<T, JsValue> {
+    if result.is_err() {
+        client.count_refused();
+    }
+    result
+}
+
+/// `getUser`'s id as the core takes it: a whole number, and one that names one integer.
+fn safe_id(id: f64) -> Result<i64, JsValue> {
+    if !(id.is_finite() && id.fract() == 0.0) {
+        return Err(invalid(format!("getUser: id must be an integer (got {})", crate::error::js_number(id))));
+    }
+    // Past 2^53 a number no longer names one integer: the id asked for may not be the one
+    // that would be sent. `parse`, as every id past 2^53 is (issue 9).
+    if id.abs() > crate::parse::MAX_SAFE_INTEGER as f64 {
+        return Err(to_js_error(VomoError::parse(
+            "getUser: id",
+            format_args!("not a safe integer id (got {})", crate::error::js_number(id)),
+        )));
+    }
+    Ok(id as i64)
+}
+
+/// The call's options (`call_of`), counted as [`refused`] when they cannot be read.
+fn call_for(client: &Client<WebRuntime>, signal: &JsValue) -> Result<crate::web::WebCall, JsValue> {
+    refused(client, call_of(signal).map_err(to_js_error))
+}
+
 fn invalid(what: String) -> JsValue {
     to_js_error(VomoError::invalid_input(what))
 }
@@ -142,7 +172,7 @@ impl WasmClient {
 
     #[wasm_bindgen(js_name = startListing)]
     pub fn start_listing(&self, filters_json: &str) -> JsResult<WasmListing> {
-        let filters: Filters = parse_json(filters_json, "filters")?;
+        let filters: Filters = refused(&self.inner, parse_json(filters_json, "filters"))?;
         let walk = self.inner.start_listing(&filters).map_err(to_js_error)?;
         Ok(WasmListing { client: self.inner.clone(), walk: Rc::new(RefCell::new(Some(walk))) })
     }
@@ -150,9 +180,9 @@ impl WasmClient {
     #[wasm_bindgen(js_name = listAllUsers)]
     pub fn list_all_users(&self, filters_json: &str, signal: JsValue) -> Promise {
         let client = self.inner.clone();
-        let filters: Result<Filters, JsValue> = parse_json(filters_json, "filters");
+        let filters: Result<Filters, JsValue> = refused(&client, parse_json(filters_json, "filters"));
         promise(async move {
-            let users = client.list_all(&filters?, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
+            let users = client.list_all(&filters?, &call_for(&client, &signal)?).await.map_err(to_js_error)?;
             Ok(JsValue::from_str(&to_json(&users)?))
         })
     }
@@ -160,20 +190,9 @@ impl WasmClient {
     #[wasm_bindgen(js_name = getUser)]
     pub fn get_user(&self, id: f64, signal: JsValue) -> Promise {
         let client = self.inner.clone();
+        let id = refused(&client, safe_id(id));
         promise(async move {
-            if !(id.is_finite() && id.fract() == 0.0) {
-                return Err(invalid(format!("getUser: id must be an integer (got {})", crate::error::js_number(id))));
-            }
-            // Past 2^53 a number no longer names one integer: the id asked for may not be the
-            // one that would be sent.
-            // `parse`, as every id past 2^53 is (issue 9).
-            if id.abs() > crate::parse::MAX_SAFE_INTEGER as f64 {
-                return Err(to_js_error(VomoError::parse(
-                    "getUser: id",
-                    format_args!("not a safe integer id (got {})", crate::error::js_number(id)),
-                )));
-            }
-            match client.get_user(id as i64, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)? {
+            match client.get_user(id?, &call_for(&client, &signal)?).await.map_err(to_js_error)? {
                 Some(detail) => Ok(JsValue::from_str(&to_json(&detail)?)),
                 None => Ok(JsValue::NULL),
             }
@@ -183,9 +202,9 @@ impl WasmClient {
     #[wasm_bindgen(js_name = upsertUser)]
     pub fn upsert_user(&self, input_json: &str, signal: JsValue) -> Promise {
         let client = self.inner.clone();
-        let input: Result<UpsertInput, JsValue> = parse_text_fields(input_json, "upsertUser");
+        let input: Result<UpsertInput, JsValue> = refused(&client, parse_text_fields(input_json, "upsertUser"));
         promise(async move {
-            let outcome = client.upsert_user(&input?, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
+            let outcome = client.upsert_user(&input?, &call_for(&client, &signal)?).await.map_err(to_js_error)?;
             Ok(JsValue::from_str(&to_json(&outcome)?))
         })
     }
@@ -194,7 +213,7 @@ impl WasmClient {
     pub fn find_user_by_email(&self, email: String, signal: JsValue) -> Promise {
         let client = self.inner.clone();
         promise(async move {
-            match client.find_user_by_email(&email, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)? {
+            match client.find_user_by_email(&email, &call_for(&client, &signal)?).await.map_err(to_js_error)? {
                 Some(user) => Ok(JsValue::from_str(&to_json(&user)?)),
                 None => Ok(JsValue::NULL),
             }
@@ -210,6 +229,12 @@ impl WasmClient {
 
     pub fn stats(&self) -> JsResult<JsValue> {
         to_js(&self.inner.stats())
+    }
+
+    /// Counts a call the façade refused before it reached here (see [`refused`]).
+    #[wasm_bindgen(js_name = countRefused)]
+    pub fn count_refused(&self) {
+        self.inner.count_refused();
     }
 
     #[wasm_bindgen(js_name = currentRate)]
@@ -232,11 +257,11 @@ impl WasmListing {
         let slot = self.walk.clone();
         promise(async move {
             let Some(mut walk) = slot.borrow_mut().take() else {
-                return Err(invalid("listUsers: the previous page is still being fetched; await it first".into()));
+                return refused(&client, Err(invalid("listUsers: the previous page is still being fetched; await it first".into())));
             };
             let result = match call_of(&signal) {
                 Ok(call) => client.next_page_json(&mut walk, &call).await,
-                Err(e) => Err(e),
+                Err(e) => Err(client.fail(e)),
             };
             *slot.borrow_mut() = Some(if result.is_err() { PageWalk::finished(client.base_url().clone()) } else { walk });
             match result.map_err(to_js_error)? {

@@ -264,3 +264,19 @@ test("X-RateLimit: \"auto\" learns a fixed window from Limit and Remaining and r
   assert.equal(log.length, 40);
   assert.ok(c.currentRate() > 5.5 && c.currentRate() <= 6, `runs at ${c.currentRate()} of 6 per second`);
 });
+
+test("throttle: a fixed rate that keeps meeting 429s at its widest margin says so once through onWarning", async (t) => {
+  const s = await sim(t);
+  const warnings = [];
+  // 429s with Retry-After 0: the throttle widens by 2% each, up to 25% (13 of them from 0.5%).
+  s.injectFault({ path: "/v1/users/*", type: "status", status: 429, headers: { "Retry-After": "0" }, times: 30 });
+  const c = client(s, { requestsPerSecond: 200, maxRetries: 40, onWarning: (m) => warnings.push(m) });
+  assert.equal((await c.getUser(1001)).id, 1001);
+  assert.equal(c.stats().rateLimited, 30);
+  assert.deepEqual(warnings, ["requestsPerSecond 200: the server still answers 429 with requests spaced 25% wider than 1000 / 200 ms apart, " +
+    'so its limit is lower: set a lower requestsPerSecond, or "auto" when the limit is not known']);
+  const log = sent(s);
+  // Told at the 429 that came with the margin already at its widest: the 13th widened it there.
+  assert.equal(log.length, 31);
+  for (const g of gaps(log.slice(20))) assert.ok(g >= 1000 / 200 * 1.25 - 2 * TOL, `gap ${g.toFixed(1)} ms`);
+});

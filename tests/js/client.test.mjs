@@ -407,6 +407,32 @@ test("client: stats() counts requests, retries, 429s and failed calls", async (t
   assert.equal(sent(s).length, 7);
 });
 
+test("client: stats().errors counts every call that ended in a VomoError, also those refused before a request", async (t) => {
+  const s = await sim(t, { users: 40 });
+  const c = client(s);
+  let errors = 0;
+  const counted = async (what, kind) => {
+    await rejects(what(), kind);
+    assert.equal(c.stats().errors, ++errors, `${kind}: ${what}`);
+  };
+  const aborted = new AbortController();
+  await counted(async () => { let n = 0; for await (const _ of c.listUsers({}, { signal: aborted.signal })) if (++n === 20) aborted.abort(); }, "aborted");
+  await counted(async () => { for await (const _ of c.listUsers({ nope: "x" })) ; }, "invalid_input");
+  await counted(async () => { for await (const _ of c.listUserPages({}, { signal: "no" })) ; }, "invalid_input");
+  await counted(() => c.listAllUsers({ updatedSince: 5 }), "invalid_input");
+  await counted(() => c.listAllUsers({}, { timeoutMs: -1 }), "invalid_input");
+  await counted(() => c.getUser("abc"), "invalid_input");
+  await counted(() => c.getUser(2 ** 60), "parse");
+  await counted(() => c.upsertUser(null), "invalid_input");
+  await counted(() => c.upsertUser({ email: "a@b.org", firstName: 5 }), "invalid_input");
+  await counted(() => c.findUserByEmail(42), "invalid_input");
+  await counted(() => c.findUserByEmail("a@b.org", { maxRetries: 1.5 }), "invalid_input");
+  const requests = c.stats().requests;
+  for await (const _ of c.listUsers()) break;                              // leaving early is no error
+  assert.equal(await c.getUser(424242), null);                             // nor is a missing user
+  assert.deepEqual(c.stats(), { requests: requests + 2, retries: 0, rateLimited: 0, errors });
+});
+
 test("client: options are checked (https outside loopback, token, numbers)", async () => {
   const bad = [
     { token: "t", baseUrl: "http://api.vomo.org/v1" }, { token: "t", baseUrl: "http://10.0.0.5/v1" },

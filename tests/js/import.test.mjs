@@ -155,6 +155,27 @@ test("importRoster: duplicate emails without externalId: the second row fails an
   assert.equal(result.failed[0].error.kind, "invalid_input");
 });
 
+test("importRoster: an email written in Unicode's decomposed form (e + U+0301) fails naming the accent and is not sent; the composed one is created once", async (t) => {
+  const sim = await setup(t);
+  const composed = "ren\u00e9e@roster.example.org", decomposed = "rene\u0301e@roster.example.org";
+  assert.equal(composed.normalize("NFD"), decomposed);
+  sim.clearLog();
+  const result = await importRoster(clientOf(sim), [
+    { firstName: "Renée", lastName: "One", email: composed },
+    { firstName: "Renée", lastName: "Two", email: decomposed },
+  ]);
+  assert.equal(posts(sim), 1);
+  assert.deepEqual(result.created.map((c) => c.email), [composed]);
+  assert.equal(result.failed.length, 1);
+  assert.equal(result.failed[0].index, 1);
+  assert.equal(result.failed[0].error.kind, "invalid_input");
+  assert.deepEqual(result.failed[0].fields.email, ["The email has a combining accent (U+0301) after 'e': write the accented letter as one " +
+    "character (Unicode NFC, as most systems do): written so it would be another account than the address it looks like."]);
+  // A lookup creates nothing: it takes the address as written.
+  assert.equal(await clientOf(sim).findUserByEmail(decomposed), null);
+  assert.equal((await clientOf(sim).findUserByEmail(composed)).lastName, "One");
+});
+
 test("importRoster: failed records come in roster order, retryable ones (503) where their records are, not after the rest", async (t) => {
   const sim = await setup(t);
   const records = roster(5);
