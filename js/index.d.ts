@@ -385,8 +385,8 @@ export interface ReconcileResult {
   /** False when the listing did not finish. */
   complete: boolean;
   /** Why it did not finish when a request failed (after the retries): a server or network
-   *  error, an unsafe link, a page that could not be read; null when complete, or when the
-   *  listing's total kept changing (run it again later). */
+   *  error, an unsafe link, a page that could not be read; null when complete. A list that
+   *  keeps changing while it is read still completes: the last of its listings counts. */
   error: VomoError | null;
 }
 

@@ -98,6 +98,14 @@ pub(super) fn readable_id(v: Option<&Value>) -> Option<i64> {
     v.and_then(coerce::integer).filter(|id| *id > 0)
 }
 
+/// The version `(id, updatedAt ms)` of a record the parser dropped, when both read as they
+/// would in a readable one: what identifies its change (the poller settles it by it).
+pub fn dropped_version(raw: &Value) -> Option<(i64, i64)> {
+    let id = readable_id(raw.get("id"))?;
+    let at = raw.get("updated_at")?.as_str().and_then(Timestamp::parse)?;
+    Some((id, at.0))
+}
+
 /// Reads one UserResource from its fields (see [`user`]).
 pub fn user_fields<F: UserFields>(o: &F, path: &JsonPath, w: &mut Warnings) -> Result<User> {
     let id_path = path.key("id");

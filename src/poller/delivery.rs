@@ -230,10 +230,23 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     }
 
     /// A record the parser could not read: given up at once (a later change brings a new one).
+    /// Nothing to queue (it could not be read). When its id and `updated_at` read (the usual
+    /// case: a null email, a bad date of birth), that version is settled once `onDeadLetter`
+    /// has taken it, as a given-up change is (`settle_failures`), so a page read again (a walk
+    /// stepping back, the next window's first second, a window walked again) does not offer it
+    /// anew; a sink that throws leaves it to be offered on the next read. A record without a
+    /// readable version is offered on each read of its page.
     pub(crate) async fn dead_letter_unreadable(&self, run: &mut PollRun<'_, R>, raw: serde_json::Value, why: String) -> Result<()> {
+        let version = crate::parse::dropped_version(&raw);
+        if version.is_some_and(|(id, t)| run.state.delivered(id, t)) {
+            return Ok(());
+        }
         run.report.failed += 1;
-        // Nothing to queue (it could not be read): a dead-letter sink that throws here loses it.
-        self.dead_letter(run, raw, "parse", HandlerFailure::new(why), 1, true).await.map(|_| ())
+        let taken = self.dead_letter(run, raw, "parse", HandlerFailure::new(why), 1, true).await?;
+        match version {
+            Some((id, t)) if taken => self.record_delivery(run, id, t).await,
+            _ => Ok(()),
+        }
     }
 
     /// Diffs a fetched detail against the last-seen participations and emits the events.

@@ -233,8 +233,9 @@ pub struct Reconciliation {
     /// False when the listing did not finish (`error` says why when a request failed).
     pub complete: bool,
     /// Why it did not complete, when a request failed (after the client's retries): a server
-    /// or network error, an unsafe link, a page that could not be read. `None` when complete,
-    /// or when the listing's total kept changing.
+    /// or network error, an unsafe link, a page that could not be read. `None` when complete.
+    /// (A listing whose total kept changing is listed again, and then its last listing counts:
+    /// see `reconcile.rs`.)
     pub error: Option<crate::error::ErrorInfo>,
 }
 

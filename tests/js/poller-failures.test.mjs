@@ -134,6 +134,30 @@ test("poller: with maxAttempts: 2 a failing change is given up with final: true 
   assert.deepEqual(dead.map((d) => [d.user.id, d.attempt, d.final]), [[failingId, 1, false], [failingId, 2, true]]);
 });
 
+test("poller: an unreadable record is offered to onDeadLetter once, though its page is read again (a walk stepping back, the next polls)", async (t) => {
+  // An outside pass's case: rows leaving the window while it is walked make the walk step back
+  // over the unreadable record's page; each read offered it anew (3 times here, up to 16 there).
+  const { sim, client } = await setup(t, { users: 200, seed: 1 });
+  const offers = [];
+  const poller = new UserPoller({
+    client, store: new MemoryStore(), customerId: "acme",
+    onDeadLetter: ({ user, error, final }) => {
+      if (error.kind !== "parse") return;
+      offers.push(`${user.id}@${user.updated_at}:${final}`);
+    },
+  });
+  const old = sim.listAll()[50];
+  sim.updateUser(old.id, { email: null, updated_at: old.updated_at });
+  for (const page of [5, 6, 7, 8]) sim.onPage({ page, actions: [{ type: "update", id: sim.listAll()[page].id, patch: { phone: "555-9" } }] });
+  const first = await poller.poll();
+  assert.ok(first.requests > 14, `the walk stepped back (${first.requests} requests for 200 users)`);
+  for (let i = 0; i < 3; i++) {
+    tick(sim);
+    await poller.poll();
+  }
+  assert.deepEqual(offers, [`${old.id}@${old.updated_at}:true`]);
+});
+
 test("poller: an unreadable record is dead-lettered at once (final: true) and the rest of the page is delivered", async (t) => {
   const { sim, client } = await setup(t);
   const delivered = [];

@@ -174,6 +174,40 @@ test("poller: reconcile({ onProgress }) whose listing restarts (a user deleted m
   assert.deepEqual(seen.filter((p) => p.phase === "confirming").map((p) => [p.done, p.total]), [[1, 2], [2, 2]]);
 });
 
+test("poller: reconcile() answers while users keep signing up and leaving during every listing: the last listing counts, a row it skipped is checked by its own request", async (t) => {
+  const { sim, client } = await setup(t, { users: 60 });
+  const store = new MemoryStore();
+  await new UserPoller({ client, store, customerId: "acme" }).poll();
+  const ids = sim.listAll().map((u) => u.id);
+  const gone = [ids[40], ids[41]];
+  for (const id of gone) sim.deleteUser(id);
+  // Before each request for page 2 or later, a sign-up (the total moves, as an outside pass's
+  // sign-up every 5 s moved it); and before each listing's page 2, a delete on page 1, which
+  // slides page 2's first row onto page 1 after page 1 was read: that listing skips the row.
+  let signUps = 0, listings = 0;
+  const leaving = [ids[2], ids[3], ids[4]];
+  const busyFetch = (url, init) => {
+    const u = new URL(url);
+    const page = Number(u.searchParams.get("page") ?? 1);
+    if (u.pathname.endsWith("/users") && page === 2) sim.deleteUser(leaving[listings++]);
+    if (u.pathname.endsWith("/users") && page >= 2) sim.createUser({ email: `new${++signUps}@example.org` });
+    return fetch(url, init);
+  };
+  const busy = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500, fetch: busyFetch });
+  sim.clearLog();
+  const r = await new UserPoller({ client: busy, store, customerId: "acme" }).reconcile();
+  assert.equal(listings, 3, "listed three times: the total moved in each");
+  // Deleted before it, and during its first two listings; the third's delete came after that
+  // listing read the user (not missing from it: the next reconcile reports it).
+  assert.deepEqual(r, { missing: [...gone, ids[2], ids[3]].sort((a, b) => a - b), complete: true, error: null });
+  const details = sim.log().filter((e) => e.method === "GET" && /^\/v1\/users\/\d+$/.test(e.path)).map((e) => Number(e.path.split("/").at(-1)));
+  // The row the last listing skipped (page 2's first, slid onto page 1) was asked for, and is not missing.
+  const skipped = ids[17];
+  assert.ok(details.includes(skipped), `the skipped row checked by its own request: ${details}`);
+  assert.deepEqual([...details].sort((a, b) => a - b), [...gone, ids[2], ids[3], skipped].sort((a, b) => a - b));
+  assert.deepEqual((await new UserPoller({ client, store, customerId: "acme" }).reconcile()).missing, [...gone, ...leaving].sort((a, b) => a - b));
+});
+
 test("poller: health() is not stalled right after a poll, and stalled when a cut poll leaves the checkpoint far behind", async (t) => {
   const { sim, client } = await setup(t, { users: 60 });
   const store = new MemoryStore();
