@@ -124,6 +124,7 @@ fn scenario(seed: u64, variant: Variant) -> Scenario {
         p_torn_page: 0.0,
         p_bulk_update: 0.0,
         p_resize: 0.0,
+        p_unreadable: 0.0,
     };
     // Half the worlds: writes that commit between a page's total and its rows (a stream of
     // its own, so that the other worlds stay what they were).
@@ -142,6 +143,12 @@ fn scenario(seed: u64, variant: Variant) -> Scenario {
     let mut rs = Rng::new(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0x5123);
     if rs.chance(0.25) {
         world.p_resize = rs.f64() * 0.2;
+    }
+    // A quarter of the worlds: some versions listed without their email (unreadable: offered
+    // to the dead-letter handler once, never delivered; a stream of its own too).
+    let mut ur = Rng::new(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0x0bad);
+    if ur.chance(0.25) {
+        world.p_unreadable = ur.f64() * 0.15;
     }
     // One seed in five: a downstream outage of 10 minutes to 2 hours during the active
     // polls, few attempts per change, and no other handler failures, so that any change
@@ -232,6 +239,7 @@ struct Figures {
     dead_letter_events: u64,
     store_failures: u64,
     excused_repeats: u64,
+    unreadable_offers: u64,
     virtual_hours: f64,
     largest_value: u64,
     chunk_sets: u64,
@@ -266,6 +274,7 @@ impl Figures {
         self.dead_letter_events += o.dead_letter_events;
         self.store_failures += o.store_failures;
         self.excused_repeats += o.excused_repeats;
+        self.unreadable_offers += o.unreadable_offers;
         self.virtual_hours += o.virtual_hours;
         self.largest_value = self.largest_value.max(o.largest_value);
         self.chunk_sets += o.chunk_sets;
@@ -510,7 +519,11 @@ impl Sim {
                 }
             } else {
                 // A version given up (the refusing world) counts as seen: the next is updated.
-                if self.excused.keys().any(|(id, _)| *id == c.id) || w.given_up.iter().any(|g| g.0 == c.id) {
+                // So does an unreadable version offered to the dead-letter handler.
+                if self.excused.keys().any(|(id, _)| *id == c.id)
+                    || w.given_up.iter().any(|g| g.0 == c.id)
+                    || w.parse_offers.iter().any(|p| p.0 == c.id)
+                {
                     continue;
                 }
                 if w.completed[..i].iter().any(|p| p.id == c.id) {
@@ -599,6 +612,10 @@ impl Sim {
                 for c in &w.completed {
                     *per_version.entry((c.id, c.updated_ms)).or_default() += 1;
                 }
+                // An unreadable version the dead-letter handler took is recorded as one delivered.
+                for v in &w.parse_offers {
+                    *per_version.entry(*v).or_default() += 1;
+                }
                 for (v, n) in &self.excused {
                     *per_version.entry(*v).or_default() -= *n as i64;
                 }
@@ -647,10 +664,34 @@ impl Sim {
                 excused_repeats += n - 1;
             }
         }
+        let p_unreadable = self.sc.world.p_unreadable;
+        let mut offered: HashMap<(i64, i64), u32> = HashMap::new();
+        for &(id, t) in &w.parse_offers {
+            *offered.entry((id, t)).or_default() += 1;
+            if !w.versions.contains_key(&(id, t)) || !support::is_unreadable(p_unreadable, id, t) {
+                failures.push(format!("offered as unreadable a version that was not: #{id}@{}", Timestamp(t)));
+            }
+        }
+        for (&(id, t), &n) in &offered {
+            if n > 1 + self.excused.get(&(id, t)).copied().unwrap_or(0) {
+                failures.push(format!("REPEATED: unreadable #{id}@{} offered to the dead-letter handler {n} times", Timestamp(t)));
+            }
+        }
+        self.f.unreadable_offers = w.parse_offers.len() as u64;
         let given_up: HashMap<(i64, i64), i64> = w.given_up.iter().rev().map(|&(id, t, at)| ((id, t), at)).collect();
         for u in w.users.values() {
             if given_up.contains_key(&(u.id, u.updated_ms)) {
                 continue; // checked by refusals_check
+            }
+            if support::is_unreadable(p_unreadable, u.id, u.updated_ms) {
+                if !offered.contains_key(&(u.id, u.updated_ms)) {
+                    failures.push(format!(
+                        "LOST: #{} final version @{} is unreadable and was never offered",
+                        u.id,
+                        Timestamp(u.updated_ms)
+                    ));
+                }
+                continue;
             }
             match count.get(&(u.id, u.updated_ms)) {
                 None => failures.push(format!("LOST: #{} final version @{} ({}) never completed", u.id, Timestamp(u.updated_ms), u.email)),
@@ -710,7 +751,9 @@ impl Sim {
             }
         }
         for u in w.users.values() {
-            if u.id % refusal.for_good_every == 0 && !heard.contains_key(&(u.id, u.updated_ms)) {
+            // (An unreadable final version never reaches the handler: the main oracle checks it was offered.)
+            let unreadable = support::is_unreadable(self.sc.world.p_unreadable, u.id, u.updated_ms);
+            if u.id % refusal.for_good_every == 0 && !unreadable && !heard.contains_key(&(u.id, u.updated_ms)) {
                 failures.push(format!("#{}@{} refused for good, never given up", u.id, Timestamp(u.updated_ms)));
             }
         }
@@ -781,10 +824,10 @@ fn print_figures(label: &str, f: &Figures, secs: f64) {
     println!(
         "{label}: {} seeds, {} polls ({} complete, {} errored, {} busy), {} process deaths ({} inside a handler, {} in the journal window), \
          {} requests ({} 429s, {} 5xx, {} network errors, {} timeouts), {} adversary writes, {} completed deliveries, \
-         {} handler failures, {} dead-letter events, {} store write failures, {} excused repeats, {:.0} virtual hours, \
+         {} handler failures, {} dead-letter events ({} of unreadable records), {} store write failures, {} excused repeats, {:.0} virtual hours, \
          largest value {} KiB, {} chunk writes, {} deaths right after a chunk, {:.1} s",
         f.seeds, f.polls, f.complete_polls, f.poll_errors, f.busy, f.deaths, f.handler_deaths, f.window_deaths, f.requests, f.r429, f.r500,
-        f.network, f.timeouts, f.mutations, f.deliveries, f.handler_failures, f.dead_letter_events, f.store_failures,
+        f.network, f.timeouts, f.mutations, f.deliveries, f.handler_failures, f.dead_letter_events, f.unreadable_offers, f.store_failures,
         f.excused_repeats, f.virtual_hours, f.largest_value / 1024, f.chunk_sets, f.chunk_deaths, secs
     );
 }

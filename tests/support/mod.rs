@@ -281,6 +281,9 @@ pub struct WorldConfig {
     /// deploy that changed `per_page`, servers behind one balancer set differently), so that
     /// the pages of one walk have different sizes.
     pub p_resize: f64,
+    /// Fraction of versions the listing sends without their email (a record the parser
+    /// drops as unreadable, keeping its id and `updated_at`): offered to `onDeadLetter`, once.
+    pub p_unreadable: f64,
 }
 
 /// Users the downstream refuses (a 422 for their data, say) while it takes every other one.
@@ -320,8 +323,16 @@ impl Default for WorldConfig {
             p_torn_page: 0.0,
             p_bulk_update: 0.0,
             p_resize: 0.0,
+            p_unreadable: 0.0,
         }
     }
+}
+
+/// Whether the listing sends this version unreadable (`p_unreadable`): fixed by the version,
+/// so every read of it agrees.
+pub fn is_unreadable(p_unreadable: f64, id: i64, updated_ms: i64) -> bool {
+    let h = (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (updated_ms as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    p_unreadable > 0.0 && ((h >> 11) as f64 / (1u64 << 53) as f64) < p_unreadable
 }
 
 #[derive(Debug, Clone, Default)]
@@ -408,6 +419,8 @@ pub struct World {
     pub refused: HashMap<(i64, i64), (i64, u32)>,
     /// Each final dead letter heard: `(id, updatedAt, world clock)`.
     pub given_up: Vec<(i64, i64, i64)>,
+    /// Each unreadable record offered to the dead-letter handler: `(id, updatedAt)`.
+    pub parse_offers: Vec<(i64, i64)>,
     pub phase: HandlerPhase,
     pub c: Counters,
     pub log: Option<Vec<String>>,
@@ -457,6 +470,7 @@ impl World {
             completed: Vec::new(),
             refused: HashMap::new(),
             given_up: Vec::new(),
+            parse_offers: Vec::new(),
             phase: HandlerPhase::Idle,
             c: Counters::default(),
             log: None,
@@ -797,7 +811,19 @@ impl World {
         let per = self.cfg.per_page;
         let last = total.div_ceil(per).max(1);
         let from = (page - 1) * per;
-        let data: Vec<serde_json::Value> = rows.iter().skip(from).take(per).map(|u| Self::user_json(u)).collect();
+        let p_unreadable = self.cfg.p_unreadable;
+        let data: Vec<serde_json::Value> = rows
+            .iter()
+            .skip(from)
+            .take(per)
+            .map(|u| {
+                let mut v = Self::user_json(u);
+                if is_unreadable(p_unreadable, u.id, u.updated_ms) {
+                    v["email"] = serde_json::Value::Null;
+                }
+                v
+            })
+            .collect();
         let q = kept.join("&");
         let link = |p: usize| if q.is_empty() { format!("{PREFIX}?page={p}") } else { format!("{PREFIX}?{q}&page={p}") };
         let n = data.len();
@@ -1029,6 +1055,22 @@ impl Handlers for SimHandlers {
                 };
                 if window {
                     yield_now().await; // a death here: completed, but the poller never heard
+                    self.0.borrow_mut().phase = HandlerPhase::Idle;
+                }
+                Ok(())
+            }
+            Event::DeadLetter(d) if d.error.kind == "parse" => {
+                let v = vomo_users::parse::dropped_version(&d.user).expect("the simulation's unreadable records keep id and updated_at");
+                let window = {
+                    let mut w = self.0.borrow_mut();
+                    w.c.dead_letter_events += 1;
+                    w.parse_offers.push(v);
+                    w.note(|| format!("unreadable #{}@{} offered to the dead-letter handler", v.0, Timestamp(v.1)));
+                    w.phase = if w.cfg.journal_window_yield { HandlerPhase::Returning(v.0, v.1) } else { HandlerPhase::Idle };
+                    w.cfg.journal_window_yield
+                };
+                if window {
+                    yield_now().await; // a death here: taken, but the poller never heard
                     self.0.borrow_mut().phase = HandlerPhase::Idle;
                 }
                 Ok(())
