@@ -60,8 +60,9 @@ pub fn is_plausible_email(email: &str) -> bool {
 /// composed letter but is other text, so another account than the composed address (an outside
 /// test's roster made two users of `renée@…` written both ways). Without Unicode's tables (a
 /// normalization crate weighs tens of KiB of wasm) the letters are not composed here; an
-/// upsert refuses the address, naming the accent (a lookup takes it: it creates nothing). Scripts whose marks have no composed form (an email
-/// in Devanagari) use other blocks and pass.
+/// upsert refuses the address, naming the accent (a lookup takes it: it creates nothing).
+/// Scripts whose marks have no composed form (an email in Devanagari) use other blocks and
+/// pass.
 fn decomposed_accent(email: &str) -> Option<(char, char)> {
     let mut before = None;
     for c in email.chars() {
