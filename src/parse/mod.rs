@@ -57,7 +57,7 @@ pub fn user_page(text: &str) -> Result<Page<User>> {
 
 pub use page::listed_ids;
 pub use page_json::{user_page_json, user_page_parts, user_page_parts_utf8, PageJson};
-pub use user::dropped_version;
+pub use user::{dropped_id, dropped_version};
 
 /// Parses a `GET /users/{id}` or `POST /users` body. `data` may be an object or a
 /// one-element array (spec gap #50); the latter is noted in `warnings`.

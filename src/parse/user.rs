@@ -98,10 +98,16 @@ pub(super) fn readable_id(v: Option<&Value>) -> Option<i64> {
     v.and_then(coerce::integer).filter(|id| *id > 0)
 }
 
+/// The id of a record the parser dropped, when it reads as a readable record's would
+/// (`reconcile()` counts such a user as visible).
+pub fn dropped_id(raw: &Value) -> Option<i64> {
+    readable_id(raw.get("id"))
+}
+
 /// The version `(id, updatedAt ms)` of a record the parser dropped, when both read as they
 /// would in a readable one: what identifies its change (the poller settles it by it).
 pub fn dropped_version(raw: &Value) -> Option<(i64, i64)> {
-    let id = readable_id(raw.get("id"))?;
+    let id = dropped_id(raw)?;
     let at = raw.get("updated_at")?.as_str().and_then(Timestamp::parse)?;
     Some((id, at.0))
 }

@@ -34,9 +34,7 @@ pub(crate) async fn reconcile<R: Runtime, S: Store, H: Handlers>(
         let listed = async {
             while let Some(page) = poller.client.next_page(&mut walk, call).await? {
                 visible.extend(page.data.iter().map(|u| u.id));
-                visible.extend(
-                    page.dropped.iter().filter_map(|(raw, _)| raw.get("id").and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))),
-                );
+                visible.extend(page.dropped.iter().filter_map(|(raw, _)| crate::parse::dropped_id(raw)));
                 let total = page.meta.total.max(visible.len() as u64);
                 progress(&ReconcileProgress { phase: "listing", done: visible.len() as u64, total });
                 match first_total {
