@@ -121,7 +121,7 @@ impl PageReads {
 }
 
 /// `covered` extended by a page read at the same moment, if the page starts within it.
-fn extend(covered: u64, page: u64, per_page: u64) -> u64 {
+pub(super) fn extend(covered: u64, page: u64, per_page: u64) -> u64 {
     if (page - 1).saturating_mul(per_page) <= covered {
         covered.max(page.saturating_mul(per_page))
     } else {

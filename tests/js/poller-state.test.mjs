@@ -208,6 +208,32 @@ test("poller: reconcile() answers while users keep signing up and leaving during
   assert.deepEqual((await new UserPoller({ client, store, customerId: "acme" }).reconcile()).missing, [...gone, ...leaving].sort((a, b) => a - b));
 });
 
+test("poller: reconcile() on a server whose page size changes between its pages reads a stretch a larger size skipped by page number, not each of its users by id", async (t) => {
+  const { sim, client } = await setup(t, { users: 400 });
+  const store = new MemoryStore();
+  await new UserPoller({ client, store, customerId: "acme" }).poll();
+  const ids = sim.listAll().map((u) => u.id);
+  const gone = [ids[7], ids[150], ids[333]];
+  for (const id of gone) sim.deleteUser(id);
+  // Before every third listing request, the next size of a cycle (an outside pass changed it
+  // at random between 5 and 30): page 3 at 10 after page 2 at 5 starts at row 21, past 11-20.
+  const sizes = [15, 5, 10, 25, 5, 30, 20];
+  let listed = 0;
+  const resizing = (url, init) => {
+    if (new URL(url).pathname.endsWith("/users") && listed++ % 3 === 0) sim.configure({ perPage: sizes[(listed / 3) % sizes.length | 0] });
+    return fetch(url, init);
+  };
+  const c = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500, fetch: resizing });
+  sim.clearLog();
+  const r = await new UserPoller({ client: c, store, customerId: "acme" }).reconcile();
+  assert.deepEqual(r, { missing: [...gone].sort((a, b) => a - b), complete: true, error: null });
+  const details = sim.log().filter((e) => e.method === "GET" && /^\/v1\/users\/\d+$/.test(e.path));
+  // No user is missing from the listing but the deleted ones: only they are asked for by id.
+  assert.deepEqual(details.map((e) => Number(e.path.split("/").at(-1))).sort((a, b) => a - b), [...gone].sort((a, b) => a - b));
+  // 397 users at 5-30 a page: the pages, and about as many again for the stretches read by number.
+  assert.ok(listed < 2 * Math.ceil(397 / 5), `listing requests: ${listed}`);
+});
+
 test("poller: health() is not stalled right after a poll, and stalled when a cut poll leaves the checkpoint far behind", async (t) => {
   const { sim, client } = await setup(t, { users: 60 });
   const store = new MemoryStore();
