@@ -20,10 +20,10 @@
 //!
 //! Their dead-letter events are sent when the run is judged, each once, with its `final`.
 
-use super::events::{DeadLetterError, DeadLetterEvent, Event, HandlerFailure, ParticipationEvent, UserEvent, UserPayload};
+use super::events::{DeadLetterError, DeadLetterEvent, Event, HandlerFailure, UserEvent, UserPayload};
 use super::state::DeadLetterEntry;
 use super::{is_anonymized_email, Handlers, ParticipationMode, PollRun, Poller, StopReason, Store};
-use crate::changes::{classify_change, diff_participations, ChangeKind};
+use crate::changes::{classify_change, ChangeKind};
 use crate::client::Runtime;
 use crate::error::Result;
 use crate::model::{User, UserDetail, UserId};
@@ -69,7 +69,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     }
 
     /// Calls the dead-letter handler (after the lease check every handler call passes).
-    async fn dead_letter(
+    pub(super) async fn dead_letter(
         &self,
         run: &mut PollRun<'_, R>,
         user: serde_json::Value,
@@ -91,13 +91,13 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     }
 
     /// A handler returned: the downstream works, so the failures before it are judged.
-    async fn on_success(&self, run: &mut PollRun<'_, R>) -> Result<()> {
+    pub(super) async fn on_success(&self, run: &mut PollRun<'_, R>) -> Result<()> {
         run.consecutive_failures = 0;
         self.settle_failures(run, Verdict::DownstreamWorks).await
     }
 
     /// Counts a handler failure; `Halt` when it completes a run that looks like an outage.
-    async fn on_failure(&self, run: &mut PollRun<'_, R>) -> Result<Delivery> {
+    pub(super) async fn on_failure(&self, run: &mut PollRun<'_, R>) -> Result<Delivery> {
         run.report.failed += 1;
         run.consecutive_failures += 1;
         if run.consecutive_failures >= self.config.max_consecutive_failures.max(1) {
@@ -163,17 +163,21 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         } else {
             None
         };
+        let diff = match &detail {
+            Some(d) => Some(self.participation_diff(run, d).await?),
+            None => None,
+        };
         let kind = self.kind_of(run, user);
         let event = user_event(kind, user, &detail);
         self.before_offer(run).await?;
         match self.handlers.deliver(&event).await {
             Ok(()) => {
-                self.record_delivery(run, user.id, t).await?;
+                self.record_delivery_of(run, user, diff.as_ref()).await?;
                 self.count_delivery(run, kind);
                 self.on_success(run).await?;
-                let after = match detail {
-                    Some(d) => self.emit_participation_diff(run, &d).await?,
-                    None => Delivery::Done,
+                let after = match (detail, diff) {
+                    (Some(d), Some(diff)) => self.emit_after_delivery(run, &d, diff).await?,
+                    _ => Delivery::Done,
                 };
                 // The failures before this success are judged: a queue still over its bound
                 // stops the poll here (the walk goes on from this page next time).
@@ -249,48 +253,6 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         }
     }
 
-    /// Diffs a fetched detail against the last-seen participations and emits the events.
-    /// The stored set moves on only when every event was handled, so a failed one is
-    /// offered again the next time this user's detail is read.
-    pub(crate) async fn emit_participation_diff(&self, run: &mut PollRun<'_, R>, detail: &UserDetail) -> Result<Delivery> {
-        let id = detail.user.id;
-        let previous = run.state.participations(&self.store, &self.keys, id).await?.unwrap_or_default();
-        let diff = diff_participations(&previous, &detail.participations);
-        let mut events = Vec::new();
-        for p in diff.added {
-            events.push(ParticipationEvent { kind: "added", user_id: id, participation: p, before: None });
-        }
-        for (before, after) in diff.changed {
-            events.push(ParticipationEvent { kind: "changed", user_id: id, participation: after, before: Some(before) });
-        }
-        for p in diff.removed {
-            events.push(ParticipationEvent { kind: "removed", user_id: id, participation: p, before: None });
-        }
-        let mut all_ok = true;
-        for e in events {
-            let event = Event::Participation(e);
-            self.fence(run).await?;
-            match self.handlers.deliver(&event).await {
-                Ok(()) => {
-                    run.report.participation_events += 1;
-                    self.on_success(run).await?;
-                }
-                Err(failure) => {
-                    all_ok = false;
-                    let raw = serde_json::to_value(&detail.user).unwrap_or_default();
-                    self.dead_letter(run, raw, "participation_handler", failure, 1, false).await?; // produced again later
-                    if self.on_failure(run).await? == Delivery::Halt {
-                        return Ok(Delivery::Halt);
-                    }
-                }
-            }
-        }
-        if all_ok {
-            run.state.set_participations(id, detail.participations.clone());
-        }
-        Ok(Delivery::Done)
-    }
-
     /// Offers the queued dead letters to the handler again, from the front of the queue (see
     /// [`Poller::offer_dead_letters`]). False when the poll must stop. Every entry stays in the
     /// queue until it is delivered or given up, also when a store write fails part-way.
@@ -362,6 +324,10 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             } else {
                 None
             };
+            let diff = match &detail {
+                Some(d) => Some(self.participation_diff(run, d).await?),
+                None => None,
+            };
             let kind = self.kind_of(run, &user);
             let event = user_event(kind, &user, &detail);
             self.before_offer(run).await?;
@@ -369,14 +335,14 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 Ok(()) => {
                     // Delivered but not recorded (a failed write): it stays queued (offered
                     // again later, the documented one-call window), never dropped.
-                    self.record_delivery(run, user.id, user.updated_at.0).await?;
+                    self.record_delivery_of(run, &user, diff.as_ref()).await?;
                     if let Some(pos) = position(&run.state.core.dead_letters, key) {
                         run.state.core.dead_letters.remove(pos);
                     }
                     self.count_delivery(run, kind);
                     self.on_success(run).await?;
-                    if let Some(d) = detail {
-                        if self.emit_participation_diff(run, &d).await? == Delivery::Halt {
+                    if let (Some(d), Some(diff)) = (detail, diff) {
+                        if self.emit_after_delivery(run, &d, diff).await? == Delivery::Halt {
                             return Ok(false);
                         }
                     }

@@ -11,6 +11,7 @@
 
 mod delivery;
 mod events;
+mod owed_participations;
 mod page_reads;
 mod reconcile;
 mod row_counts;
@@ -561,8 +562,21 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         run.state.mark_delivered(&self.store, &self.keys, id, updated_at_ms).await
     }
 
+    /// [`Poller::record_delivery`] of a user whose participation events follow, `first` the
+    /// first of them (state.rs).
+    pub(crate) async fn record_delivery_owing(
+        &self,
+        run: &mut PollRun<'_, R>,
+        id: UserId,
+        updated_at_ms: i64,
+        first: &owed_participations::Taken,
+    ) -> Result<()> {
+        self.fence(run).await?;
+        run.state.mark_delivered_owing(&self.store, &self.keys, id, updated_at_ms, first).await
+    }
+
     async fn poll_steps(&self, run: &mut PollRun<'_, R>) -> Result<bool> {
-        if !self.retry_dead_letters(run).await? {
+        if !self.retry_dead_letters(run).await? || !self.offer_owed_participations(run).await? {
             return Ok(false);
         }
         let caught_up = self.walk_windows(run).await?;

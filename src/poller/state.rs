@@ -11,13 +11,18 @@
 //! - `journal/<i>`: `epoch:id:ms`, one key per delivery since the last save (epoch = the
 //!   stored state's `journalEpoch`), so that a delivery that returned is never repeated
 //!   even when the process dies before the page ends. A save bumps the epoch, which retires
-//!   every slot at once; slots are reused from 0.
+//!   every slot at once; slots are reused from 0. Participation events are journaled too
+//!   (`owed_participations.rs`): `epoch:p:id:{"taken":..,"next":..}` after each one the
+//!   downstream took (the change alone, replayed onto the user's stored list) naming the
+//!   one offered next, `epoch:d:` for the last (none owed now), and a user whose events
+//!   follow its own (`changed-users`) as `epoch:id:ms:o:{"next":..}`.
 //!
 //! Entries of `known` only grow (max of `updatedAt`), so replaying base, log and journal in
 //! any mix of old and new is harmless: a death at any point of a save reloads a state that
 //! knows every delivery recorded before it. Releases before format 2 wrote the journal as
 //! one `journal` value; it is still read, and emptied by the first save.
 
+use super::owed_participations::{PartsRecord, Taken};
 use super::page_reads::PageReads;
 use super::stored_participations::StoredParticipations;
 use crate::error::{Result, VomoError};
@@ -125,6 +130,12 @@ pub struct CoreState {
     /// before it ignore the field.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub forgetting: bool,
+    /// Users whose participation events were not all taken (one refused, or a death among
+    /// them), each with the event that may have reached the downstream unrecorded: the next
+    /// poll offers that one again, then what is still owed, before its walk
+    /// (`owed_participations.rs`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parts_owed: BTreeMap<UserId, Option<Taken>>,
 }
 
 /// Everything the poller loaded, with dirty tracking so a save writes only what changed.
@@ -150,6 +161,8 @@ pub struct PollerState {
     pub new_customer: bool,
     /// A non-empty format-1 `journal` value was read: emptied by the next save.
     legacy_journal: bool,
+    /// Users whose participation events are owed (`CoreState::parts_owed`, and the journal's).
+    owed: BTreeMap<UserId, Option<Taken>>,
 }
 
 fn bucket(id: UserId, n: i64) -> i64 {
@@ -221,6 +234,7 @@ impl PollerState {
             legacy_journal: false,
             unfinished_forget,
             new_customer,
+            owed: BTreeMap::new(),
         };
         if unfinished_forget {
             return Ok(state); // the buckets, log and journal may be half removed: none is read
@@ -248,15 +262,43 @@ impl PollerState {
                 state.legacy_journal = true;
             }
         }
+        state.owed = state.core.parts_owed.clone();
         let epoch = format!("{}:", state.core.journal_epoch);
         loop {
             let Some(entry) = store.get(&keys.key(&format!("journal/{}", state.journal_len))).await? else { break };
             // A slot of an earlier epoch ends this epoch's journal.
-            let Some(pair) = entry.strip_prefix(&epoch) else { break };
+            let Some(rest) = entry.strip_prefix(&epoch) else { break };
+            state.journal_len += 1;
+            if let Some((done, rest)) = rest.strip_prefix("p:").map(|r| (false, r)).or_else(|| rest.strip_prefix("d:").map(|r| (true, r))) {
+                let unreadable = || VomoError::parse("journal", format_args!("unreadable participation record {:.80}", rest));
+                let (id, record) = rest.split_once(':').ok_or_else(unreadable)?;
+                let id: UserId = id.parse().map_err(|_| unreadable())?;
+                let record: PartsRecord = serde_json::from_str(record).map_err(|_| unreadable())?;
+                if let Some(taken) = &record.taken {
+                    let mut list = state.parts.get(store, keys, id).await?.unwrap_or_default();
+                    taken.apply(&mut list);
+                    state.parts.set(id, list);
+                }
+                if done {
+                    state.owed.remove(&id);
+                } else {
+                    state.owed.insert(id, record.next);
+                }
+                continue;
+            }
+            // `id:ms`, or `id:ms:o:<record>` for a user whose participation events follow.
+            let (pair, owed) = match rest.match_indices(':').nth(1) {
+                Some((at, _)) => (&rest[..at], Some(&rest[at + 1..])),
+                None => (rest, None),
+            };
             let (id, ms) = parse_pair(pair, "journal")?;
             state.apply(id, ms);
             state.pending.insert(id, state.known[&id]);
-            state.journal_len += 1;
+            if let Some(tail) = owed {
+                let record = tail.strip_prefix("o:").and_then(|r| serde_json::from_str::<PartsRecord>(r).ok());
+                let record = record.ok_or_else(|| VomoError::parse("journal", format_args!("unreadable entry {:.80}", rest)))?;
+                state.owed.insert(id, record.next);
+            }
         }
         Ok(state)
     }
@@ -275,12 +317,79 @@ impl PollerState {
 
     /// Records a delivery durably at once (one small journal write).
     pub async fn mark_delivered<S: Store>(&mut self, store: &S, keys: &Keys, id: UserId, ms: i64) -> Result<()> {
+        self.record_delivery(store, keys, id, ms, None).await
+    }
+
+    /// [`Self::mark_delivered`] of a user whose participation events follow, `first` the first
+    /// of them: they are owed until [`Self::mark_participations`] says all were taken.
+    pub(crate) async fn mark_delivered_owing<S: Store>(
+        &mut self,
+        store: &S,
+        keys: &Keys,
+        id: UserId,
+        ms: i64,
+        first: &Taken,
+    ) -> Result<()> {
+        self.record_delivery(store, keys, id, ms, Some(first)).await
+    }
+
+    async fn record_delivery<S: Store>(&mut self, store: &S, keys: &Keys, id: UserId, ms: i64, first: Option<&Taken>) -> Result<()> {
         self.apply(id, ms);
         self.pending.insert(id, self.known[&id]);
+        let owed = first.map(|next| format!(":o:{}", PartsRecord::text(None, Some(next)))).unwrap_or_default();
+        self.journal(store, keys, &format!("{id}:{}{owed}", self.known[&id])).await?;
+        if let Some(next) = first {
+            self.owed.insert(id, Some(next.clone()));
+        }
+        Ok(())
+    }
+
+    /// Records durably at once (one small journal write) a user's participation event the
+    /// downstream took (`taken`), and the one about to be offered (`next`), so that a death
+    /// in between offers that one again; `list`: the user's participations as the downstream
+    /// holds them now; `done`: none is owed now.
+    pub(crate) async fn mark_participations<S: Store>(
+        &mut self,
+        store: &S,
+        keys: &Keys,
+        id: UserId,
+        (taken, next): (Option<&Taken>, Option<&Taken>),
+        list: &[Participation],
+        done: bool,
+    ) -> Result<()> {
+        let kind = if done { "d" } else { "p" };
+        self.journal(store, keys, &format!("{kind}:{id}:{}", PartsRecord::text(taken, next))).await?;
+        self.parts.set(id, list.to_vec());
+        if done {
+            self.owed.remove(&id);
+        } else {
+            self.owed.insert(id, next.cloned());
+        }
+        Ok(())
+    }
+
+    async fn journal<S: Store>(&mut self, store: &S, keys: &Keys, entry: &str) -> Result<()> {
         let slot = keys.key(&format!("journal/{}", self.journal_len));
-        store.set(&slot, &format!("{}:{id}:{}", self.core.journal_epoch, self.known[&id])).await?;
+        store.set(&slot, &format!("{}:{entry}", self.core.journal_epoch)).await?;
         self.journal_len += 1;
         Ok(())
+    }
+
+    /// Users whose participation events are owed, in id order, each with the event that may
+    /// have reached the downstream unrecorded.
+    pub(crate) fn owed(&self) -> Vec<(UserId, Option<Taken>)> {
+        self.owed.iter().map(|(id, next)| (*id, next.clone())).collect()
+    }
+
+    /// Owes nothing more for `id` (the user is gone, or no participations are read).
+    pub fn settle_owed(&mut self, id: UserId) {
+        self.owed.remove(&id);
+    }
+
+    /// `id`'s events are still owed, but none reached the downstream unrecorded (one was
+    /// refused, or offered again and taken).
+    pub(crate) fn owe_without_doubt(&mut self, id: UserId) {
+        self.owed.insert(id, None);
     }
 
     /// Records an id as known without a delivery (seen by a participation scan).
@@ -333,6 +442,7 @@ impl PollerState {
         let mut core = self.core.clone();
         core.version = crate::store::STATE_VERSION;
         core.journal_epoch += 1;
+        core.parts_owed = self.owed.clone();
         if let Some(log) = &next_log {
             core.known_log = log.index();
         }

@@ -5,7 +5,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { VomoClient, VomoError, UserPoller, MemoryStore } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
-import { rejects, frozenWorld, tick } from "./helpers.mjs";
+import { rejects, frozenWorld, tick, failingAfter } from "./helpers.mjs";
 
 // Our clock moves with the simulator's between polls (see helpers.mjs).
 const setup = (t, options = {}) => frozenWorld(t, { startSimulator, users: 40, seed: 5, ...options });
@@ -679,3 +679,66 @@ test("poll: a maxRequests too small to ever get past one page in the mode is ref
   } }).poll();
   assert.ok(left > leaseMs - 10_000 && left <= leaseMs, `lease left ${left} ms of ${leaseMs}`);
 });
+
+// A downstream that holds each user's participations by date, as the events built them, and
+// counts every event that does not apply to what it holds: an `added` of a date it holds, a
+// `changed` whose `before` is not what it holds, a `removed` of something it does not hold.
+function participationsDownstream() {
+  const held = new Map(), conflicts = [];
+  const key = (p) => JSON.stringify([p.projectDateId, p.hours, p.checkedInAt]);
+  const onParticipation = ({ kind, userId, participation: p, before }) => {
+    const mine = held.get(userId) ?? new Map();
+    held.set(userId, mine);
+    const have = mine.get(p.projectDateId);
+    if (kind === "added" && have) conflicts.push(`added ${userId}/${p.projectDateId} over ${have === key(p) ? "the same" : "another"}`);
+    if (kind === "changed" && have !== key(before)) conflicts.push(`changed ${userId}/${p.projectDateId}: before is not what was taken`);
+    if (kind === "removed" && have !== key(p)) conflicts.push(`removed ${userId}/${p.projectDateId}: not what was taken`);
+    if (kind === "removed") mine.delete(p.projectDateId);
+    else mine.set(p.projectDateId, key(p));
+  };
+  const of = (userId) => [...(held.get(userId) ?? new Map()).keys()].sort();
+  return { onParticipation, conflicts, of };
+}
+
+for (const mode of ["changed-users", "full-scan"]) {
+  test(`poller (${mode}): a death after each store write of a first poll loses no participation change; after it, what the downstream holds is VOMO's`, async (t) => {
+    let deaths = 0;
+    for (let n = 0; ; n++) {
+      const sim = await startSimulator({ port: 0, now: "2026-01-01T00:00:00Z", users: 8, seed: 31, perPage: 5 });
+      try {
+        tick(sim);
+        const client = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500 });
+        const store = new MemoryStore();
+        const down = participationsDownstream();
+        const make = (s) => new UserPoller({ client, store: s, customerId: "acme", participations: mode, onUser: () => {}, onParticipation: down.onParticipation });
+        // The first poll dies after its n-th store write (the lease's aside).
+        const died = await make(failingAfter(store, n)).poll().then(() => false, () => true);
+        // Then, in VOMO: each user's first participation removed, its second's hours changed,
+        // one added, and the user edited (changed-users sees participations through edits).
+        for (const u of sim.listAll()) {
+          const dates = sim.getUser(u.id).participations.map((p) => p.project_date_id);
+          if (dates[0] !== undefined) sim.removeParticipation(u.id, dates[0]);
+          if (dates[1] !== undefined) sim.updateParticipation(u.id, dates[1], { hours: 9.5 });
+          sim.addParticipation(u.id, { project_date_id: 990000 + u.id, hours: 1 });
+          sim.updateUser(u.id, { phone: `555-${n}` });
+        }
+        tick(sim);
+        for (let i = 0; i < 4; i++) await make(store).poll();
+        for (const u of sim.listAll()) {
+          const want = sim.getUser(u.id).participations.map((p) => Number(p.project_date_id)).sort();
+          assert.deepEqual(down.of(u.id), want, `death after write ${n}: user ${u.id}'s participations as the downstream holds them`);
+        }
+        // A death right after the downstream took an event, before its journal write, repeats
+        // that one event (the one-call window): an `added` over the same.
+        const others = down.conflicts.filter((c) => !/over the same$/.test(c));
+        assert.deepEqual(others, [], `death after write ${n}`);
+        assert.ok(down.conflicts.length <= 1, `death after write ${n}: ${down.conflicts.join("; ")}`);
+        if (!died) break;
+        deaths++;
+      } finally {
+        await sim.close();
+      }
+    }
+    assert.ok(deaths > 20, `a death after each of ${deaths} writes`);
+  });
+}
