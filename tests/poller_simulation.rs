@@ -298,6 +298,8 @@ struct Sim {
     last_checkpoint: i64,
     /// Versions whose handler completed right before a death in the journal window.
     excused: HashMap<(i64, i64), u32>,
+    /// Participation events taken right before a death in the journal window.
+    excused_parts: u64,
     f: Figures,
     failures: Vec<String>,
     /// The first poll dies right after this many store sets.
@@ -339,6 +341,7 @@ impl Sim {
             process: 0,
             last_checkpoint: i64::MIN,
             excused: HashMap::new(),
+            excused_parts: 0,
             f: Figures { seeds: 1, ..Default::default() },
             failures: Vec::new(),
             first_death_at_set: None,
@@ -471,6 +474,10 @@ impl Sim {
                         self.f.window_deaths += 1;
                         *self.excused.entry((id, t)).or_default() += 1;
                     }
+                    HandlerPhase::ReturningParticipation => {
+                        self.f.window_deaths += 1;
+                        self.excused_parts += 1;
+                    }
                     HandlerPhase::Idle => {}
                 }
                 self.note(|| format!("process died after {steps} steps ({phase:?})"));
@@ -591,7 +598,52 @@ impl Sim {
             ));
         }
         self.reconcile_check();
+        self.participations_check();
         self.oracle();
+    }
+
+    /// Participation modes: once nothing changes, and a poll has offered again what was owed
+    /// and (`full-scan`) a whole scan has run after the last write, the downstream holds each
+    /// user's participations as VOMO lists them; no event conflicted with what it held, and
+    /// no more were repeats than deaths right after one was taken (the one-call window).
+    /// Users whose final version is unreadable or was given up were never offered with it.
+    fn participations_check(&mut self) {
+        if self.sc.mode == ParticipationMode::Off {
+            return;
+        }
+        self.w.borrow_mut().faults = false;
+        let mut complete = 0;
+        for _ in 0..60 {
+            self.gap(30, 150); // a lease a failed write left holds for two minutes
+            if self.poll_once(0.0) == Some(true) {
+                complete += 1;
+                if complete == 2 {
+                    break;
+                }
+            }
+        }
+        let w = self.w.borrow();
+        let mut failures: Vec<String> = w.parts_conflicts.iter().map(|c| format!("PARTICIPATION CONFLICT: {c}")).collect();
+        if w.parts_repeats > self.excused_parts {
+            failures.push(format!(
+                "REPEATED: {} participation events taken twice, {} deaths right after one was taken",
+                w.parts_repeats, self.excused_parts
+            ));
+        }
+        let p_unreadable = self.sc.world.p_unreadable;
+        let given_up: BTreeSet<(i64, i64)> = w.given_up.iter().map(|&(id, t, _)| (id, t)).collect();
+        for u in w.users.values() {
+            if support::is_unreadable(p_unreadable, u.id, u.updated_ms) || given_up.contains(&(u.id, u.updated_ms)) {
+                continue;
+            }
+            let held: BTreeSet<i64> = w.parts_held.get(&u.id).map(|h| h.keys().copied().collect()).unwrap_or_default();
+            let want = w.participation_dates(u);
+            if held != want {
+                failures.push(format!("LOST: #{}'s participations held downstream {held:?}, VOMO lists {want:?}", u.id));
+            }
+        }
+        drop(w);
+        self.failures.extend(failures);
     }
 
     fn reconcile_check(&mut self) {

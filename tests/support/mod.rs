@@ -11,6 +11,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use vomo_users::model::Participation;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -379,6 +380,8 @@ pub enum HandlerPhase {
     Running(i64, i64),
     /// Returned success to no one yet: the journal-window yield.
     Returning(i64, i64),
+    /// A participation event returned success to no one yet: the journal-window yield.
+    ReturningParticipation,
 }
 
 /// One completed `Event::User` delivery.
@@ -421,6 +424,17 @@ pub struct World {
     pub given_up: Vec<(i64, i64, i64)>,
     /// Each unreadable record offered to the dead-letter handler: `(id, updatedAt)`.
     pub parse_offers: Vec<(i64, i64)>,
+    /// The downstream's participations, by user and project date, as the events it took
+    /// built them.
+    pub parts_held: HashMap<i64, BTreeMap<i64, Participation>>,
+    /// Events that did not apply to what the downstream held (an `added` over another
+    /// participation, a `removed` of one it did not hold as sent, ...).
+    pub parts_conflicts: Vec<String>,
+    /// Events that applied to nothing new: one the downstream had taken already.
+    pub parts_repeats: u64,
+    /// Draws participation handler failures apart from `rng`, so that the other draws of a
+    /// seed stay as they were before they existed.
+    parts_rng: Rng,
     pub phase: HandlerPhase,
     pub c: Counters,
     pub log: Option<Vec<String>>,
@@ -471,6 +485,10 @@ impl World {
             refused: HashMap::new(),
             given_up: Vec::new(),
             parse_offers: Vec::new(),
+            parts_held: HashMap::new(),
+            parts_conflicts: Vec::new(),
+            parts_repeats: 0,
+            parts_rng: Rng::new(seed ^ 0x9a27_0f11),
             phase: HandlerPhase::Idle,
             c: Counters::default(),
             log: None,
@@ -1087,16 +1105,69 @@ impl Handlers for SimHandlers {
                 w.note(|| format!("dead letter attempt {} final={} ({})", d.attempt, d.is_final, d.error.message));
                 Ok(())
             }
-            Event::Participation(_) => {
-                let mut w = self.0.borrow_mut();
-                if w.in_outage() {
-                    w.c.handler_failures += 1;
-                    return Err(HandlerFailure { message: "simulated outage".into(), handler_ref: None });
+            Event::Participation(e) => {
+                self.0.borrow_mut().phase = HandlerPhase::Running(e.user_id, -1);
+                yield_now().await; // a death here: called, never returned
+                let window = {
+                    let mut w = self.0.borrow_mut();
+                    // A quarter of the users' rate: a user of the large-values world has
+                    // hundreds of events, and a run of failures as long as
+                    // `max_consecutive_failures` stops a poll as an outage.
+                    let p = w.cfg.p_handler_fail / 4.0;
+                    if w.in_outage() || (w.faults && w.parts_rng.chance(p)) {
+                        w.c.handler_failures += 1;
+                        w.phase = HandlerPhase::Idle;
+                        return Err(HandlerFailure { message: "simulated participation failure".into(), handler_ref: None });
+                    }
+                    w.c.participation_events += 1;
+                    w.take_participation(e);
+                    w.phase = if w.cfg.journal_window_yield { HandlerPhase::ReturningParticipation } else { HandlerPhase::Idle };
+                    w.cfg.journal_window_yield
+                };
+                if window {
+                    yield_now().await; // a death here: taken, but the poller never heard
+                    self.0.borrow_mut().phase = HandlerPhase::Idle;
                 }
-                w.c.participation_events += 1;
                 Ok(())
             }
         }
+    }
+}
+
+impl World {
+    /// The downstream takes a participation event: it must apply to what it holds, or be one
+    /// it took already (a repeat).
+    fn take_participation(&mut self, e: &vomo_users::poller::ParticipationEvent) {
+        let (id, p) = (e.user_id, &e.participation);
+        let date = p.project_date_id.unwrap_or(-1);
+        let held = self.parts_held.entry(id).or_default();
+        let have = held.get(&date).cloned();
+        let conflict = match (e.kind, &e.before) {
+            ("added", _) if have.as_ref() == Some(p) => Some(None),
+            ("added", _) if have.is_some() => Some(Some("added over another")),
+            ("changed", _) if have.as_ref() == Some(p) => Some(None),
+            ("changed", Some(b)) if have.as_ref() != Some(b) => Some(Some("changed, but before is not what was taken")),
+            ("removed", _) if have.is_none() => Some(None),
+            ("removed", _) if have.as_ref() != Some(p) => Some(Some("removed, but not what was taken")),
+            _ => None,
+        };
+        match conflict {
+            Some(None) => self.parts_repeats += 1,
+            Some(Some(what)) => self.parts_conflicts.push(format!("#{id} project date {date}: {what}")),
+            None if e.kind == "removed" => {
+                held.remove(&date);
+            }
+            None => {
+                held.insert(date, p.clone());
+            }
+        }
+        self.note(|| format!("participation {} #{id} project date {date}", e.kind));
+    }
+
+    /// A user's participations as the API lists them now, by project date.
+    pub fn participation_dates(&self, u: &SimUser) -> BTreeSet<i64> {
+        let list = participations_json(u, self.cfg.long_participations);
+        list.as_array().into_iter().flatten().filter_map(|p| p["project_date_id"].as_i64()).collect()
     }
 }
 
