@@ -11,11 +11,11 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use vomo_users::model::Participation;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+use vomo_users::model::Participation;
 
 use vomo_users::client::{Client, ClientConfig, HttpRequest, HttpResponse, Rate, Runtime, TransportError};
 use vomo_users::poller::{is_anonymized_email, Event, HandlerFailure, Handlers, UserPayload};
