@@ -21,7 +21,7 @@
 //! Their dead-letter events are sent when the run is judged, each once, with its `final`.
 
 use super::events::{DeadLetterError, DeadLetterEvent, Event, HandlerFailure, UserEvent, UserPayload};
-use super::state::DeadLetterEntry;
+use super::state::{DeadLetterEntry, UnsentUnreadable};
 use super::{is_anonymized_email, Handlers, ParticipationMode, PollRun, Poller, StopReason, Store};
 use crate::changes::{classify_change, ChangeKind};
 use crate::client::Runtime;
@@ -234,23 +234,53 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     }
 
     /// A record the parser could not read: given up at once (a later change brings a new one).
-    /// Nothing to queue (it could not be read). When its id and `updated_at` read (the usual
-    /// case: a null email, a bad date of birth), that version is settled once `onDeadLetter`
-    /// has taken it, as a given-up change is (`settle_failures`), so a page read again (a walk
-    /// stepping back, the next window's first second, a window walked again) does not offer it
-    /// anew; a sink that throws leaves it to be offered on the next read. A record without a
-    /// readable version is offered on each read of its page.
+    /// When its id and `updated_at` read (the usual case: a null email, a bad date of birth),
+    /// that version is settled once `onDeadLetter` has taken it, as a given-up change is
+    /// (`settle_failures`), so a page read again (a walk stepping back, the next window's first
+    /// second, a window walked again) does not offer it anew. A sink that throws (down) leaves
+    /// the record kept in the state (`unsent_unreadable`), offered again at the start of each
+    /// later poll until it takes it (the walk goes on: the window is not read again for it; an
+    /// outside pass lost every such record to a dead-letter target down for a while). A record
+    /// without a readable version is offered on each read of its page too.
     pub(crate) async fn dead_letter_unreadable(&self, run: &mut PollRun<'_, R>, raw: serde_json::Value, why: String) -> Result<()> {
         let version = crate::parse::dropped_version(&raw);
         if version.is_some_and(|(id, t)| run.state.delivered(id, t)) {
             return Ok(());
         }
         run.report.failed += 1;
-        let taken = self.dead_letter(run, raw, "parse", HandlerFailure::new(why), 1, true).await?;
+        let taken = self.dead_letter(run, raw.clone(), "parse", HandlerFailure::new(why.clone()), 1, true).await?;
         match version {
             Some((id, t)) if taken => self.record_delivery(run, id, t).await,
-            _ => Ok(()),
+            _ if taken => Ok(()),
+            _ => {
+                let kept = &mut run.state.core.unsent_unreadable;
+                let same = |u: &UnsentUnreadable| u.record == raw || version.is_some() && crate::parse::dropped_version(&u.record) == version;
+                if !kept.iter().any(same) {
+                    kept.push(UnsentUnreadable { record: raw, why, attempts: 1 });
+                }
+                Ok(())
+            }
         }
+    }
+
+    /// Offers again the unreadable records whose dead letter the sink refused, oldest first,
+    /// until it refuses one again (still down: the rest wait for the next poll).
+    pub(crate) async fn offer_unsent_unreadable(&self, run: &mut PollRun<'_, R>) -> Result<()> {
+        while let Some(u) = run.state.core.unsent_unreadable.first().cloned() {
+            let version = crate::parse::dropped_version(&u.record);
+            if !version.is_some_and(|(id, t)| run.state.delivered(id, t)) {
+                let failure = HandlerFailure::new(u.why.clone());
+                if !self.dead_letter(run, u.record.clone(), "parse", failure, u.attempts + 1, true).await? {
+                    run.state.core.unsent_unreadable[0].attempts += 1;
+                    return Ok(());
+                }
+                if let Some((id, t)) = version {
+                    self.record_delivery(run, id, t).await?;
+                }
+            }
+            run.state.core.unsent_unreadable.remove(0);
+        }
+        Ok(())
     }
 
     /// Offers the queued dead letters to the handler again, from the front of the queue (see

@@ -576,6 +576,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     }
 
     async fn poll_steps(&self, run: &mut PollRun<'_, R>) -> Result<bool> {
+        self.offer_unsent_unreadable(run).await?;
         if !self.retry_dead_letters(run).await? || !self.offer_owed_participations(run).await? {
             return Ok(false);
         }

@@ -67,6 +67,18 @@ impl WindowWalk {
     }
 }
 
+/// An unreadable record whose dead letter `onDeadLetter` refused (a dead-letter sink that is
+/// down), kept to be offered again at the start of each later poll until it takes it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UnsentUnreadable {
+    /// The record as the server sent it.
+    pub record: serde_json::Value,
+    /// Why the parser dropped it.
+    pub why: String,
+    /// Offers so far.
+    pub attempts: u32,
+}
+
 /// A change whose handler failed, kept for later attempts.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DeadLetterEntry {
@@ -136,6 +148,9 @@ pub struct CoreState {
     /// (`owed_participations.rs`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub parts_owed: BTreeMap<UserId, Option<Taken>>,
+    /// Unreadable records whose dead letter the sink refused, offered again before the walk.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unsent_unreadable: Vec<UnsentUnreadable>,
 }
 
 /// Everything the poller loaded, with dirty tracking so a save writes only what changed.

@@ -119,6 +119,34 @@ test("webhook: a change given up while the dead-letter endpoint is down too is n
   assert.equal(sink.dead.length, 1, "sent once: settled after it landed");
 });
 
+test("webhook: a record that cannot be read, while the dead-letter endpoint is down, is sent once the endpoint is back", async (t) => {
+  // An outside pass: each such record was offered once, got a 500, and was never sent again.
+  let deadUp = false;
+  const { sim, sink, w, extra: broken } = await deliveryWorld(t, {
+    users: 20, seed: 84, secrets: { WEBHOOK_SECRET },
+    vars: (sink) => webhook(sink, { DEAD_LETTER_URL: `${sink.url}/dead` }),
+    before: (sim, sink) => {
+      const broken = sim.listAll()[5].id;
+      sim.updateUser(broken, { email: null });
+      sink.refuse = (body, path) => path === "/dead" && !deadUp;
+      return broken;
+    },
+  });
+  const first = await w.pollNow("acme");
+  assert.equal(first.ok, true, JSON.stringify(first.error));
+  assert.equal(sink.dead.length, 0);
+  assert.equal(w.output.lines.filter((l) => l.msg === "vomo.dead_letter_failed").length, 1);
+  deadUp = true;
+  sim.advanceClock(10_000);
+  await w.pollNow("acme");
+  assert.equal(sink.dead.length, 1, "sent by the next slice");
+  assert.equal(sink.dead[0].body.user.id, broken);
+  assert.equal(sink.dead[0].body.error.kind, "parse");
+  sim.advanceClock(10_000);
+  await w.pollNow("acme");
+  assert.equal(sink.dead.length, 1, "sent once");
+});
+
 test("webhook: a redirect is not a delivery (a followed 302 turns the POST into a GET without the body): the change fails and is delivered on the next poll", async (t) => {
   const { sim, sink, w, extra: victim } = await deliveryWorld(t, {
     users: 10, seed: 82, secrets: { WEBHOOK_SECRET }, vars: (sink) => webhook(sink),
@@ -157,7 +185,10 @@ test("queue: a record VOMO sends that cannot be read goes, once, to the dead-let
   assert.equal(dead.customerId, "acme");
   assert.equal(dead.error.kind, "parse");
   assert.equal(dead.user.id, broken, "the raw record as VOMO sent it");
-  assert.equal(dead.idempotencyKey, null, "no key: the record has no parsed updatedAt");
+  // Keyed as its user event would be, from the raw id and updated_at, so a sink can drop it
+  // when a dead-letter target that was down has it offered again.
+  assert.equal(dead.idempotencyKey, `acme/${broken}/${new Date(dead.user.updated_at).toISOString()}`);
+  assert.match(dead.idempotencyKey, /^acme\/\d+\/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   assert.ok(!sink.events().some((e) => e.id === broken));
   assert.equal(h.metrics.deadLetters, 1);
 

@@ -158,6 +158,34 @@ test("poller: an unreadable record is offered to onDeadLetter once, though its p
   assert.deepEqual(offers, [`${old.id}@${old.updated_at}:true`]);
 });
 
+test("poller: an unreadable record whose dead letter the sink refused (down) is offered again at the next polls until it takes it, once", async (t) => {
+  // An outside pass: a DEAD_LETTER_URL down while unreadable records went by lost every one of
+  // them (the walk went on, and their pages were not read again).
+  const { sim, client } = await setup(t, { users: 60, seed: 2 });
+  let down = true;
+  const offers = [];
+  const poller = new UserPoller({
+    client, store: new MemoryStore(), customerId: "acme",
+    onDeadLetter: ({ user, error, attempt, final }) => {
+      if (error.kind !== "parse") return;
+      offers.push(`${user.id}:${attempt}:${final}:${down ? "refused" : "taken"}`);
+      if (down) throw new Error("dead-letter target down");
+    },
+  });
+  const [a, b] = [sim.listAll()[10], sim.listAll()[40]];
+  for (const u of [a, b]) sim.updateUser(u.id, { email: null, updated_at: u.updated_at });
+  const first = await poller.poll();
+  assert.equal(first.complete, true, "the walk goes on past a refused dead letter");
+  tick(sim);
+  await poller.poll(); // still down: the first is offered again, the second waits
+  down = false;
+  tick(sim);
+  await poller.poll();
+  tick(sim);
+  await poller.poll();
+  assert.deepEqual(offers, [`${a.id}:1:true:refused`, `${b.id}:1:true:refused`, `${a.id}:2:true:refused`, `${a.id}:3:true:taken`, `${b.id}:2:true:taken`]);
+});
+
 test("poller: an unreadable record is dead-lettered at once (final: true) and the rest of the page is delivered", async (t) => {
   const { sim, client } = await setup(t);
   const delivered = [];

@@ -75,9 +75,22 @@ export async function participationEvent(customerId: string, e: ParticipationCha
   };
 }
 
+/**
+ * The key of the version a dead letter is about: a parsed user's `id` and `updatedAt`, or an
+ * unreadable record's `id` and `updated_at` as VOMO sent them (a null email, a bad date of
+ * birth; read as the package reads a time: `Date.parse`, to the millisecond), so that a
+ * sink can drop the same record offered again (a dead-letter target that was down). Null
+ * when neither reads.
+ */
+function deadLetterKey(customerId: string, user: { id?: unknown; updatedAt?: unknown; updated_at?: unknown }): string | null {
+  if (typeof user.id === "number" && typeof user.updatedAt === "string") return userKey(customerId, user.id, user.updatedAt);
+  const id = typeof user.id === "number" ? user.id : typeof user.id === "string" && /^\d{1,15}$/.test(user.id) ? Number(user.id) : null;
+  const ms = typeof user.updated_at === "string" ? Date.parse(user.updated_at) : NaN;
+  return id !== null && Number.isFinite(ms) ? userKey(customerId, id, new Date(ms).toISOString()) : null;
+}
+
 export function deadLetter(customerId: string, e: DeadLetterEvent): DeadLetter {
-  const user = e.user as { id?: unknown; updatedAt?: unknown };
-  const key = typeof user.id === "number" && typeof user.updatedAt === "string" ? userKey(customerId, user.id, user.updatedAt) : null;
+  const key = deadLetterKey(customerId, e.user as { id?: unknown; updatedAt?: unknown; updated_at?: unknown });
   const err = e.error as { kind?: unknown; message?: unknown } | null;
   return {
     type: "dead_letter", customerId, idempotencyKey: key, attempt: e.attempt,
