@@ -254,7 +254,8 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             _ if taken => Ok(()),
             _ => {
                 let kept = &mut run.state.core.unsent_unreadable;
-                let same = |u: &UnsentUnreadable| u.record == raw || version.is_some() && crate::parse::dropped_version(&u.record) == version;
+                let same =
+                    |u: &UnsentUnreadable| u.record == raw || version.is_some() && crate::parse::dropped_version(&u.record) == version;
                 if !kept.iter().any(same) {
                     kept.push(UnsentUnreadable { record: raw, why, attempts: 1 });
                 }
