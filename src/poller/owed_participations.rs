@@ -82,15 +82,10 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// each one taken is journaled at once with the list the downstream holds now, the last as
     /// nothing owed, so a death costs at most the call it cut off, which the next poll makes
     /// again. One refused becomes a dead letter (`participation_handler`) and stays owed: the
-    /// list moves on by the others, and the next poll offers it again (`offer_owed_participations`),
-    /// as the next scan does in `full-scan` mode. `announced`: the journal already names the
-    /// first event as the next (the user's own delivery did).
-    pub(crate) async fn emit_participation_events(
-        &self,
-        run: &mut PollRun<'_, R>,
-        detail: &UserDetail,
-        diff: ParticipationDiff,
-    ) -> Result<Delivery> {
+    /// list moves on by the others, and the next poll offers it again, in either mode
+    /// (`offer_owed_participations`). `announced`: the journal already names the first event
+    /// as the next (the user's own delivery did).
+    async fn emit_participation_events(&self, run: &mut PollRun<'_, R>, detail: &UserDetail, diff: ParticipationDiff) -> Result<Delivery> {
         let id = detail.user.id;
         let ParticipationDiff { mut held, events, announced } = diff;
         if events.is_empty() {
