@@ -108,11 +108,12 @@ APP="$WORK/app"
 run_layer setup none bash scripts/setup.sh --tests
 run_layer build none npm run build
 # The poller simulation runs here lightly, in a debug build (overflow checks): 200 seeds and
-# 6 death points of a backfill (the test asks for one right after a chunk among them: seed
-# 0's first is its 4th set, measured 2026-12-07). The simulation layer below runs it at CI strength in release
+# 10 death points of a backfill (the test asks for one right after a chunk among them: seed
+# 0's first is its 8th set since each participation event is journaled, its 4th before;
+# measured 2026-12-07). The simulation layer below runs it at CI strength in release
 # (at its defaults, 1,000 seeds and 25 death points, it took 130 of this layer's 193 s in
 # debug; 26 s so; measured 2026-12-05).
-run_layer native cargo env POLLER_SIM_SEEDS=200 POLLER_SIM_REFUSING_SEEDS=50 POLLER_SIM_WINDOW_SETS=6 cargo test
+run_layer native cargo env POLLER_SIM_SEEDS=200 POLLER_SIM_REFUSING_SEEDS=50 POLLER_SIM_WINDOW_SETS=10 cargo test
 # The crate without `full` (what vomo-users/parse is built from): its own tests, natively.
 run_layer native-parse-only cargo cargo test --no-default-features
 # Formatting: rustfmt.toml's settings, checked (`cargo fmt` applies them).
