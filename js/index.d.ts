@@ -323,7 +323,11 @@ export interface UserPollerOptions {
   /** Keys the stored state; any non-empty string without "/". */
   customerId: string;
   onUser?: ((event: UserChangeEvent) => unknown | Promise<unknown>) | undefined;
+  /** Each event it returns from is recorded at once; a death among a user's events repeats at
+   *  most the one it cut off, at the next poll; one it throws for is offered again at the next poll. */
   onParticipation?: ((event: ParticipationChangeEvent) => unknown | Promise<unknown>) | undefined;
+  /** An unreadable record it throws for (a sink that is down) is kept and offered again at
+   *  each later poll until it returns (up to maxDeadLetters of them). */
   onDeadLetter?: ((event: DeadLetterEvent) => unknown | Promise<unknown>) | undefined;
   /** Default "off"; "changed-users" reads the detail of each changed user, "full-scan" of every user. */
   participations?: "off" | "changed-users" | "full-scan" | undefined;
@@ -343,7 +347,8 @@ export interface UserPollerOptions {
   /** Handler failures in a row after which the poll stops as a downstream outage (default 10). */
   maxConsecutiveFailures?: number | undefined;
   /** The dead-letter queue's bound between runs of failures (a run is queued whole, at most
-   *  `maxConsecutiveFailures` beyond it); a poll over it stops, nothing is dropped (default 1000). */
+   *  `maxConsecutiveFailures` beyond it); a poll over it stops, nothing is dropped (default 1000).
+   *  It bounds the unreadable records kept while onDeadLetter refuses them, the same way. */
   maxDeadLetters?: number | undefined;
   /** The stored state records the client `baseUrl` it is of, and a state of another API is
    *  refused (`invalid_input`, before anything is sent). For one VOMO organization at a new

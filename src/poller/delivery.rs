@@ -240,28 +240,35 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// second, a window walked again) does not offer it anew. A sink that throws (down) leaves
     /// the record kept in the state (`unsent_unreadable`), offered again at the start of each
     /// later poll until it takes it (the walk goes on: the window is not read again for it; an
-    /// outside pass lost every such record to a dead-letter target down for a while). A record
-    /// without a readable version is offered on each read of its page too.
-    pub(crate) async fn dead_letter_unreadable(&self, run: &mut PollRun<'_, R>, raw: serde_json::Value, why: String) -> Result<()> {
+    /// outside pass lost every such record to a dead-letter target down for a while). Up to
+    /// `max_dead_letters` of them: one more stops the poll before its page is passed
+    /// (`dead_letter_limit`; the page is read again by the next poll), as a full dead-letter
+    /// queue does, rather than drop it or grow the state without end. A record without a
+    /// readable version is offered on each read of its page too.
+    pub(crate) async fn dead_letter_unreadable(&self, run: &mut PollRun<'_, R>, raw: serde_json::Value, why: String) -> Result<Delivery> {
         let version = crate::parse::dropped_version(&raw);
         if version.is_some_and(|(id, t)| run.state.delivered(id, t)) {
-            return Ok(());
+            return Ok(Delivery::Done);
         }
         run.report.failed += 1;
         let taken = self.dead_letter(run, raw.clone(), "parse", HandlerFailure::new(why.clone()), 1, true).await?;
         match version {
-            Some((id, t)) if taken => self.record_delivery(run, id, t).await,
-            _ if taken => Ok(()),
+            Some((id, t)) if taken => self.record_delivery(run, id, t).await?,
+            _ if taken => {}
             _ => {
                 let kept = &mut run.state.core.unsent_unreadable;
                 let same =
                     |u: &UnsentUnreadable| u.record == raw || version.is_some() && crate::parse::dropped_version(&u.record) == version;
                 if !kept.iter().any(same) {
+                    if kept.len() >= self.config.max_dead_letters {
+                        run.stop = Some(StopReason::DeadLetterLimit);
+                        return Ok(Delivery::Halt);
+                    }
                     kept.push(UnsentUnreadable { record: raw, why, attempts: 1 });
                 }
-                Ok(())
             }
         }
+        Ok(Delivery::Done)
     }
 
     /// Offers again the unreadable records whose dead letter the sink refused, oldest first,

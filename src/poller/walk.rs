@@ -277,7 +277,9 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             self.confirm_lease(run).await?;
         }
         for (raw, why) in page.dropped.iter().cloned() {
-            self.dead_letter_unreadable(run, raw, why).await?;
+            if self.dead_letter_unreadable(run, raw, why).await? == Delivery::Halt {
+                return Ok(Delivery::Halt);
+            }
         }
         for user in &page.data {
             if self.deliver_user(run, user).await? == Delivery::Halt {

@@ -186,6 +186,35 @@ test("poller: an unreadable record whose dead letter the sink refused (down) is 
   assert.deepEqual(offers, [`${a.id}:1:true:refused`, `${b.id}:1:true:refused`, `${a.id}:2:true:refused`, `${a.id}:3:true:taken`, `${b.id}:2:true:taken`]);
 });
 
+test("poller: unreadable records the sink refused are kept up to maxDeadLetters; one more stops the poll before its page (dead_letter_limit), and nothing is lost once the sink is back", async (t) => {
+  const { sim, client } = await setup(t, { users: 60, seed: 3 });
+  let down = true;
+  const taken = [], users = [];
+  const poller = new UserPoller({
+    client, store: new MemoryStore(), customerId: "acme", maxDeadLetters: 1,
+    onUser: ({ user }) => { users.push(user.id); },
+    onDeadLetter: ({ user, error }) => {
+      if (error.kind !== "parse") return;
+      if (down) throw new Error("dead-letter target down");
+      taken.push(user.id);
+    },
+  });
+  const [a, b] = [sim.listAll()[10], sim.listAll()[40]];
+  for (const u of [a, b]) sim.updateUser(u.id, { email: null, updated_at: u.updated_at });
+  const first = await poller.poll();
+  assert.deepEqual([first.complete, first.stopReason], [false, "dead_letter_limit"]);
+  assert.ok(!users.includes(sim.listAll()[41].id), "the walk stopped at the second record's page");
+  tick(sim);
+  assert.equal((await poller.poll()).stopReason, "dead_letter_limit", "still down: stopped at the same page");
+  down = false;
+  tick(sim);
+  const back = await poller.poll();
+  assert.equal(back.complete, true);
+  assert.deepEqual(taken, [a.id, b.id]);
+  assert.equal(new Set(users).size, 58, "every readable user delivered");
+  assert.equal(users.length, 58, "none twice");
+});
+
 test("poller: an unreadable record is dead-lettered at once (final: true) and the rest of the page is delivered", async (t) => {
   const { sim, client } = await setup(t);
   const delivered = [];
