@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 /// A detail's participation events, and the list they are counted from.
 pub(crate) struct ParticipationDiff {
     held: Vec<Participation>,
-    events: Vec<ParticipationEvent>,
+    events: Vec<Taken>,
     /// The journal names the first event as the one offered next.
     announced: bool,
 }
@@ -39,16 +39,10 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         let id = detail.user.id;
         let held = run.state.participations(&self.store, &self.keys, id).await?.unwrap_or_default();
         let diff = diff_participations(&held, &detail.participations);
-        let mut events = Vec::new();
-        for p in diff.added {
-            events.push(ParticipationEvent { kind: "added", user_id: id, participation: p, before: None });
-        }
-        for (before, after) in diff.changed {
-            events.push(ParticipationEvent { kind: "changed", user_id: id, participation: after, before: Some(before) });
-        }
-        for p in diff.removed {
-            events.push(ParticipationEvent { kind: "removed", user_id: id, participation: p, before: None });
-        }
+        let event = |kind: &str, participation, before| Taken { kind: kind.to_string(), participation, before };
+        let mut events: Vec<Taken> = diff.added.into_iter().map(|p| event("added", p, None)).collect();
+        events.extend(diff.changed.into_iter().map(|(before, after)| event("changed", after, Some(before))));
+        events.extend(diff.removed.into_iter().map(|p| event("removed", p, None)));
         Ok(ParticipationDiff { held, events, announced: false })
     }
 
@@ -56,7 +50,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// first named as the one offered next).
     pub(crate) async fn record_delivery_of(&self, run: &mut PollRun<'_, R>, user: &User, diff: Option<&ParticipationDiff>) -> Result<()> {
         match diff.and_then(|d| d.events.first()) {
-            Some(first) => self.record_delivery_owing(run, user.id, user.updated_at.0, &Taken::of(first)).await,
+            Some(first) => self.record_delivery_owing(run, user.id, user.updated_at.0, first).await,
             None => self.record_delivery(run, user.id, user.updated_at.0).await,
         }
     }
@@ -96,39 +90,56 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             run.state.settle_owed(id);
             return Ok(Delivery::Done);
         }
-        let takens: Vec<Taken> = events.iter().map(Taken::of).collect();
         let mut announced = announced;
         let mut all_taken = true;
-        for (i, e) in events.into_iter().enumerate() {
-            self.fence(run).await?;
+        for (i, event) in events.iter().enumerate() {
+            let next = events.get(i + 1);
             if !announced {
-                run.state.mark_participations(&self.store, &self.keys, id, (None, Some(&takens[i])), &held, false).await?;
+                self.fence(run).await?;
+                run.state.mark_participations(&self.store, &self.keys, id, (None, Some(event)), &held, false).await?;
             }
-            match self.handlers.deliver(&Event::Participation(e)).await {
-                Ok(()) => {
-                    run.report.participation_events += 1;
-                    takens[i].apply(&mut held);
-                    let next = takens.get(i + 1);
-                    let done = all_taken && next.is_none();
-                    self.fence(run).await?;
-                    let list = if done { &detail.participations } else { &held };
-                    run.state.mark_participations(&self.store, &self.keys, id, (Some(&takens[i]), next), list, done).await?;
-                    announced = true;
-                    self.on_success(run).await?;
-                }
-                Err(failure) => {
-                    all_taken = false;
-                    announced = false;
-                    run.state.owe_without_doubt(id);
-                    let raw = serde_json::to_value(&detail.user).unwrap_or_default();
-                    self.dead_letter(run, raw, "participation_handler", failure, 1, false).await?; // offered again at the next poll
-                    if self.on_failure(run).await? == Delivery::Halt {
-                        return Ok(Delivery::Halt);
-                    }
-                }
+            let done = all_taken && next.is_none();
+            match self.offer_participation(run, detail, event, &mut held, next, done).await? {
+                None => announced = true,
+                Some(Delivery::Halt) => return Ok(Delivery::Halt),
+                Some(Delivery::Done) => (all_taken, announced) = (false, false),
             }
         }
         Ok(Delivery::Done)
+    }
+
+    /// Offers one participation event. Taken: `held` moves by it, and the journal records it
+    /// with `next`, the one offered after it (`done`: none owed now, the list as `detail`
+    /// lists it). Refused: a dead letter (`participation_handler`), and the user stays owed
+    /// with nothing in doubt; `Some` with whether the poll goes on. `None` when taken.
+    async fn offer_participation(
+        &self,
+        run: &mut PollRun<'_, R>,
+        detail: &UserDetail,
+        event: &Taken,
+        held: &mut Vec<Participation>,
+        next: Option<&Taken>,
+        done: bool,
+    ) -> Result<Option<Delivery>> {
+        let id = detail.user.id;
+        self.fence(run).await?;
+        match self.handlers.deliver(&Event::Participation(event.event(id))).await {
+            Ok(()) => {
+                run.report.participation_events += 1;
+                event.apply(held);
+                self.fence(run).await?;
+                let list = if done { &detail.participations } else { &*held };
+                run.state.mark_participations(&self.store, &self.keys, id, (Some(event), next), list, done).await?;
+                self.on_success(run).await?;
+                Ok(None)
+            }
+            Err(failure) => {
+                run.state.owe_without_doubt(id);
+                let raw = serde_json::to_value(&detail.user).unwrap_or_default();
+                self.dead_letter(run, raw, "participation_handler", failure, 1, false).await?; // offered again at the next poll
+                Ok(Some(self.on_failure(run).await?))
+            }
+        }
     }
 
     /// Offers again, before the walk, the participation events still owed (a refusal, or a
@@ -157,8 +168,10 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 run.state.settle_owed(id);
                 continue;
             };
-            if let Some(taken) = doubt {
-                match self.offer_again(run, &detail, taken).await? {
+            if let Some(event) = doubt {
+                // Offered again as it was; the list it moves is the stored one, not the detail's.
+                let mut held = run.state.participations(&self.store, &self.keys, id).await?.unwrap_or_default();
+                match self.offer_participation(run, &detail, &event, &mut held, None, false).await? {
                     Some(Delivery::Halt) => return Ok(false),
                     Some(Delivery::Done) => continue, // refused again: still owed
                     None => {}
@@ -169,36 +182,6 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             }
         }
         Ok(true)
-    }
-
-    /// Offers again the event a death left in doubt, as it was; `None` when taken.
-    async fn offer_again(&self, run: &mut PollRun<'_, R>, detail: &UserDetail, taken: Taken) -> Result<Option<Delivery>> {
-        let id = detail.user.id;
-        let event = ParticipationEvent {
-            kind: taken.kind(),
-            user_id: id,
-            participation: taken.participation.clone(),
-            before: taken.before.clone(),
-        };
-        self.fence(run).await?;
-        match self.handlers.deliver(&Event::Participation(event)).await {
-            Ok(()) => {
-                run.report.participation_events += 1;
-                let mut held = run.state.participations(&self.store, &self.keys, id).await?.unwrap_or_default();
-                taken.apply(&mut held);
-                self.fence(run).await?;
-                run.state.mark_participations(&self.store, &self.keys, id, (Some(&taken), None), &held, false).await?;
-                run.state.owe_without_doubt(id);
-                self.on_success(run).await?;
-                Ok(None)
-            }
-            Err(failure) => {
-                run.state.owe_without_doubt(id);
-                let raw = serde_json::to_value(&detail.user).unwrap_or_default();
-                self.dead_letter(run, raw, "participation_handler", failure, 1, false).await?;
-                Ok(Some(self.on_failure(run).await?))
-            }
-        }
     }
 }
 
@@ -213,8 +196,9 @@ pub struct Taken {
 }
 
 impl Taken {
-    fn of(event: &ParticipationEvent) -> Self {
-        Taken { kind: event.kind.to_string(), participation: event.participation.clone(), before: event.before.clone() }
+    /// The event of `user_id` it stands for.
+    fn event(&self, user_id: i64) -> ParticipationEvent {
+        ParticipationEvent { kind: self.kind(), user_id, participation: self.participation.clone(), before: self.before.clone() }
     }
 
     fn kind(&self) -> &'static str {
