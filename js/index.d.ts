@@ -314,6 +314,9 @@ export interface DeadLetterEvent {
   error: unknown;
   attempt: number;
   final: boolean;
+  /** The participation event onParticipation threw for; null for a user's change or an
+   *  unreadable record. */
+  participation: ParticipationChangeEvent | null;
 }
 
 export interface UserPollerOptions {

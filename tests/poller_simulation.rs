@@ -240,6 +240,7 @@ struct Figures {
     store_failures: u64,
     excused_repeats: u64,
     unreadable_offers: u64,
+    parts_refused: u64,
     virtual_hours: f64,
     largest_value: u64,
     chunk_sets: u64,
@@ -275,6 +276,7 @@ impl Figures {
         self.store_failures += o.store_failures;
         self.excused_repeats += o.excused_repeats;
         self.unreadable_offers += o.unreadable_offers;
+        self.parts_refused += o.parts_refused;
         self.virtual_hours += o.virtual_hours;
         self.largest_value = self.largest_value.max(o.largest_value);
         self.chunk_sets += o.chunk_sets;
@@ -576,13 +578,19 @@ impl Sim {
             let complete = self.poll_once(p_death);
             p_death *= 0.7;
             let state = self.load_state();
-            if complete == Some(true) && state.core.dead_letters.is_empty() && state.core.checkpoint_ms > self.w.borrow().last_stamp {
+            // The refusing world also waits for the participation events it refused a while.
+            let owed = self.sc.world.refusal.is_some() && !state.core.parts_owed.is_empty();
+            if complete == Some(true)
+                && state.core.dead_letters.is_empty()
+                && !owed
+                && state.core.checkpoint_ms > self.w.borrow().last_stamp
+            {
                 settled = true;
                 break;
             }
             // The refusing world: a failure is judged only by a success after it, so the
             // downstream's other traffic goes on (one taken user changes before the next poll).
-            if !state.core.dead_letters.is_empty() {
+            if !state.core.dead_letters.is_empty() || owed {
                 self.w.borrow_mut().touch_taken_user();
             }
         }
@@ -617,7 +625,10 @@ impl Sim {
             self.gap(30, 150); // a lease a failed write left holds for two minutes
             if self.poll_once(0.0) == Some(true) {
                 complete += 1;
-                if complete == 2 {
+                // The refusing world's participation refusals outlast the faults: what they
+                // left owed must be taken first.
+                let owed = self.sc.world.refusal.is_some() && !self.load_state().core.parts_owed.is_empty();
+                if complete >= 2 && !owed {
                     break;
                 }
             }
@@ -730,6 +741,7 @@ impl Sim {
             }
         }
         self.f.unreadable_offers = w.parse_offers.len() as u64;
+        self.f.parts_refused = w.parts_refused.len() as u64;
         let given_up: HashMap<(i64, i64), i64> = w.given_up.iter().rev().map(|&(id, t, at)| ((id, t), at)).collect();
         for u in w.users.values() {
             if given_up.contains_key(&(u.id, u.updated_ms)) {
@@ -876,10 +888,10 @@ fn print_figures(label: &str, f: &Figures, secs: f64) {
     println!(
         "{label}: {} seeds, {} polls ({} complete, {} errored, {} busy), {} process deaths ({} inside a handler, {} in the journal window), \
          {} requests ({} 429s, {} 5xx, {} network errors, {} timeouts), {} adversary writes, {} completed deliveries, \
-         {} handler failures, {} dead-letter events ({} of unreadable records), {} store write failures, {} excused repeats, {:.0} virtual hours, \
+         {} handler failures, {} dead-letter events ({} of unreadable records; {} participation events refused for a while), {} store write failures, {} excused repeats, {:.0} virtual hours, \
          largest value {} KiB, {} chunk writes, {} deaths right after a chunk, {:.1} s",
         f.seeds, f.polls, f.complete_polls, f.poll_errors, f.busy, f.deaths, f.handler_deaths, f.window_deaths, f.requests, f.r429, f.r500,
-        f.network, f.timeouts, f.mutations, f.deliveries, f.handler_failures, f.dead_letter_events, f.unreadable_offers, f.store_failures,
+        f.network, f.timeouts, f.mutations, f.deliveries, f.handler_failures, f.dead_letter_events, f.unreadable_offers, f.parts_refused, f.store_failures,
         f.excused_repeats, f.virtual_hours, f.largest_value / 1024, f.chunk_sets, f.chunk_deaths, secs
     );
 }

@@ -20,7 +20,7 @@
 //!
 //! Their dead-letter events are sent when the run is judged, each once, with its `final`.
 
-use super::events::{DeadLetterError, DeadLetterEvent, Event, HandlerFailure, UserEvent, UserPayload};
+use super::events::{DeadLetterError, DeadLetterEvent, Event, HandlerFailure, ParticipationEvent, UserEvent, UserPayload};
 use super::state::{DeadLetterEntry, UnsentUnreadable};
 use super::{is_anonymized_email, Handlers, ParticipationMode, PollRun, Poller, StopReason, Store};
 use crate::changes::{classify_change, ChangeKind};
@@ -75,8 +75,8 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         user: serde_json::Value,
         kind: &str,
         failure: HandlerFailure,
-        attempt: u32,
-        is_final: bool,
+        (attempt, is_final): (u32, bool),
+        participation: Option<ParticipationEvent>,
     ) -> Result<bool> {
         self.fence(run).await?;
         let event = Event::DeadLetter(DeadLetterEvent {
@@ -84,6 +84,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             error: DeadLetterError { kind: kind.to_string(), message: failure.message, handler_ref: failure.handler_ref },
             attempt,
             is_final,
+            participation,
         });
         // Whether the handler took it (returned without throwing); the caller decides what a
         // refusal means.
@@ -136,7 +137,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             // never dropped. Then settled (recorded first, so a failed write leaves it queued,
             // and its final dead letter may be heard again), so a window walked again does not
             // offer it anew.
-            let taken = self.dead_letter(run, raw, "handler", p.failure, attempt, is_final).await?;
+            let taken = self.dead_letter(run, raw, "handler", p.failure, (attempt, is_final), None).await?;
             if is_final && taken {
                 self.record_delivery(run, p.id, p.updated_at).await?;
                 run.state.core.dead_letters.retain(|d| !is_change(d, (p.id, p.updated_at)));
@@ -200,7 +201,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     run.report.failed += 1;
                     run.stop = Some(StopReason::DeadLetterLimit);
                     let raw = serde_json::to_value(user).unwrap_or_default();
-                    self.dead_letter(run, raw, "handler", failure, 1, false).await?; // heard of only: the walk halts here
+                    self.dead_letter(run, raw, "handler", failure, (1, false), None).await?; // heard of only: the walk halts here
                     return Ok(Delivery::Halt);
                 }
                 let first_failed_ms = Some(self.client.runtime().now_ms());
@@ -251,7 +252,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             return Ok(Delivery::Done);
         }
         run.report.failed += 1;
-        let taken = self.dead_letter(run, raw.clone(), "parse", HandlerFailure::new(why.clone()), 1, true).await?;
+        let taken = self.dead_letter(run, raw.clone(), "parse", HandlerFailure::new(why.clone()), (1, true), None).await?;
         match version {
             Some((id, t)) if taken => self.record_delivery(run, id, t).await?,
             _ if taken => {}
@@ -278,7 +279,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             let version = crate::parse::dropped_version(&u.record);
             if !version.is_some_and(|(id, t)| run.state.delivered(id, t)) {
                 let failure = HandlerFailure::new(u.why.clone());
-                if !self.dead_letter(run, u.record.clone(), "parse", failure, u.attempts + 1, true).await? {
+                if !self.dead_letter(run, u.record.clone(), "parse", failure, (u.attempts + 1, true), None).await? {
                     run.state.core.unsent_unreadable[0].attempts += 1;
                     return Ok(());
                 }

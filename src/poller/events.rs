@@ -76,6 +76,9 @@ pub struct DeadLetterEvent {
     /// read): it is not offered again.
     #[serde(rename = "final")]
     pub is_final: bool,
+    /// The participation event `onParticipation` refused (`error.kind`
+    /// `participation_handler`); `None` for a user's change or an unreadable record.
+    pub participation: Option<ParticipationEvent>,
 }
 
 /// The error of a dead letter.

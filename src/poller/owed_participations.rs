@@ -31,6 +31,10 @@ pub(crate) struct ParticipationDiff {
     events: Vec<Taken>,
     /// The journal names the first event as the one offered next.
     announced: bool,
+    /// Offered again (`offer_owed_participations`): a refusal does not stop the poll.
+    retry: bool,
+    /// The first event is the one a death left in doubt, offered again as it was.
+    doubt_first: bool,
 }
 
 impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
@@ -38,12 +42,25 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     pub(crate) async fn participation_diff(&self, run: &mut PollRun<'_, R>, detail: &UserDetail) -> Result<ParticipationDiff> {
         let id = detail.user.id;
         let held = run.state.participations(&self.store, &self.keys, id).await?.unwrap_or_default();
-        let diff = diff_participations(&held, &detail.participations);
+        // The event a death left in doubt comes first, as it was, and the rest is diffed from
+        // the list it moves, wherever the user's detail is diffed (the owed users' offers, the
+        // walk, the scan): a walk that reached such a user before the owed offers did (their
+        // share of the budget spent, or a run of refusals) diffed from the list without it, so
+        // a participation the downstream may hold and VOMO removed since was never reported
+        // removed (the refusing simulation, once it refused participation events).
+        let doubt = run.state.in_doubt(id);
+        let mut base = held.clone();
+        if let Some(e) = &doubt {
+            e.apply(&mut base);
+        }
+        let diff = diff_participations(&base, &detail.participations);
         let event = |kind: &str, participation, before| Taken { kind: kind.to_string(), participation, before };
-        let mut events: Vec<Taken> = diff.added.into_iter().map(|p| event("added", p, None)).collect();
+        let doubt_first = doubt.is_some();
+        let mut events: Vec<Taken> = doubt.into_iter().collect();
+        events.extend(diff.added.into_iter().map(|p| event("added", p, None)));
         events.extend(diff.changed.into_iter().map(|(before, after)| event("changed", after, Some(before))));
         events.extend(diff.removed.into_iter().map(|p| event("removed", p, None)));
-        Ok(ParticipationDiff { held, events, announced: false })
+        Ok(ParticipationDiff { held, events, announced: false, retry: false, doubt_first })
     }
 
     /// Journals a user's delivery: owing its participation events when `diff` has any (the
@@ -55,10 +72,11 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         }
     }
 
-    /// [`Poller::participation_diff`], then its events offered.
-    pub(crate) async fn emit_participation_diff(&self, run: &mut PollRun<'_, R>, detail: &UserDetail) -> Result<Delivery> {
+    /// [`Poller::participation_diff`], then its events offered (`retry`: owed ones offered
+    /// again, whose refusals do not stop the poll).
+    pub(crate) async fn emit_participation_diff(&self, run: &mut PollRun<'_, R>, detail: &UserDetail, retry: bool) -> Result<Delivery> {
         let diff = self.participation_diff(run, detail).await?;
-        self.emit_participation_events(run, detail, diff).await
+        self.emit_participation_events(run, detail, ParticipationDiff { retry, ..diff }).await
     }
 
     /// [`Poller::emit_participation_events`] after the user's own delivery, whose journal entry
@@ -81,7 +99,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// as the next (the user's own delivery did).
     async fn emit_participation_events(&self, run: &mut PollRun<'_, R>, detail: &UserDetail, diff: ParticipationDiff) -> Result<Delivery> {
         let id = detail.user.id;
-        let ParticipationDiff { mut held, events, announced } = diff;
+        let ParticipationDiff { mut held, events, announced, retry, doubt_first } = diff;
         if events.is_empty() {
             // The same participations, perhaps in another order: kept as listed, nothing owed.
             if held != detail.participations {
@@ -99,9 +117,13 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 run.state.mark_participations(&self.store, &self.keys, id, (None, Some(event)), &held, false).await?;
             }
             let done = all_taken && next.is_none();
-            match self.offer_participation(run, detail, event, &mut held, next, done).await? {
+            let was_in_doubt = i == 0 && doubt_first;
+            match self.offer_participation(run, detail, event, &mut held, (next, done), (retry, was_in_doubt)).await? {
                 None => announced = true,
                 Some(Delivery::Halt) => return Ok(Delivery::Halt),
+                // The event in doubt refused again: still in doubt, and the rest, diffed from
+                // the list it moves, waits for it.
+                Some(Delivery::Done) if i == 0 && doubt_first => return Ok(Delivery::Done),
                 Some(Delivery::Done) => (all_taken, announced) = (false, false),
             }
         }
@@ -110,16 +132,18 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
 
     /// Offers one participation event. Taken: `held` moves by it, and the journal records it
     /// with `next`, the one offered after it (`done`: none owed now, the list as `detail`
-    /// lists it). Refused: a dead letter (`participation_handler`), and the user stays owed
-    /// with nothing in doubt; `Some` with whether the poll goes on. `None` when taken.
+    /// lists it). Refused: a dead letter (`participation_handler`, naming the event), and the
+    /// user stays owed with nothing in doubt; `Some` with whether the poll goes on (an outage
+    /// stops it, but not refusals of events offered again, `retry`: as for retried changes,
+    /// delivery.rs, the walk's next delivery decides). `None` when taken.
     async fn offer_participation(
         &self,
         run: &mut PollRun<'_, R>,
         detail: &UserDetail,
         event: &Taken,
         held: &mut Vec<Participation>,
-        next: Option<&Taken>,
-        done: bool,
+        (next, done): (Option<&Taken>, bool),
+        (retry, was_in_doubt): (bool, bool),
     ) -> Result<Option<Delivery>> {
         let id = detail.user.id;
         self.fence(run).await?;
@@ -134,9 +158,19 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 Ok(None)
             }
             Err(failure) => {
-                run.state.owe_without_doubt(id);
+                // Refused: not taken now; but one a death left in doubt may have been taken
+                // before it, and stays in doubt.
+                if !was_in_doubt {
+                    run.state.owe_without_doubt(id);
+                }
                 let raw = serde_json::to_value(&detail.user).unwrap_or_default();
-                self.dead_letter(run, raw, "participation_handler", failure, 1, false).await?; // offered again at the next poll
+                let participation = Some(event.event(id));
+                self.dead_letter(run, raw, "participation_handler", failure, (1, false), participation).await?; // offered again at the next poll
+                if retry {
+                    run.report.failed += 1;
+                    run.consecutive_failures += 1;
+                    return Ok(Some(Delivery::Done));
+                }
                 Ok(Some(self.on_failure(run).await?))
             }
         }
@@ -146,8 +180,15 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// death among them): first the event that may have reached the downstream unrecorded,
     /// as it was, then the user's detail read now, diffed against what the downstream took.
     /// Within half a `maxRequests` budget, as the dead letters' retries; a user gone meanwhile
-    /// owes nothing (a deleted user's participations are not reported). False when the poll
-    /// must stop.
+    /// owes nothing (a deleted user's participations are not reported). As retried changes
+    /// (delivery.rs `offer_dead_letters`), refusals here do not stop the poll: after
+    /// `max_consecutive_failures` of them in a row the rest waits, and the walk's next
+    /// delivery decides whether it is an outage (before, a downstream refusing that many
+    /// events stopped every poll before its walk, so no user change was delivered until it
+    /// took them: found by the refusing simulation once it refused participation events).
+    /// The users take turns from one poll to the next (`CoreState::parts_owed_after`), so
+    /// that the same ones at the front do not hold back the rest. False when the poll must
+    /// stop.
     pub(crate) async fn offer_owed_participations(&self, run: &mut PollRun<'_, R>) -> Result<bool> {
         let owed = run.state.owed();
         if owed.is_empty() {
@@ -158,26 +199,20 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             return Ok(true);
         }
         self.confirm_lease(run).await?;
-        for (id, doubt) in owed {
-            if run.retries_out_of_budget(&self.client) {
+        let after = run.state.core.parts_owed_after;
+        let (later, first): (Vec<_>, Vec<_>) = owed.into_iter().partition(|(id, _)| after.is_some_and(|a| *id > a));
+        for (id, _) in later.into_iter().chain(first) {
+            if run.retries_out_of_budget(&self.client) || run.consecutive_failures >= self.config.max_consecutive_failures.max(1) {
                 return Ok(true);
             }
+            run.state.core.parts_owed_after = Some(id);
             let read = self.client.get_user_within(id, run.call, run.sends_left(&self.client)).await;
             let Some(read) = run.within_budget(&self.client, read)? else { return Ok(true) };
             let Some(detail) = read else {
                 run.state.settle_owed(id);
                 continue;
             };
-            if let Some(event) = doubt {
-                // Offered again as it was; the list it moves is the stored one, not the detail's.
-                let mut held = run.state.participations(&self.store, &self.keys, id).await?.unwrap_or_default();
-                match self.offer_participation(run, &detail, &event, &mut held, None, false).await? {
-                    Some(Delivery::Halt) => return Ok(false),
-                    Some(Delivery::Done) => continue, // refused again: still owed
-                    None => {}
-                }
-            }
-            if self.emit_participation_diff(run, &detail).await? == Delivery::Halt {
+            if self.emit_participation_diff(run, &detail, true).await? == Delivery::Halt {
                 return Ok(false);
             }
         }

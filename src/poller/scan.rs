@@ -39,7 +39,12 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     return Ok(false);
                 };
                 if let Some(detail) = read {
-                    if self.emit_participation_diff(run, &detail).await? == Delivery::Halt {
+                    if self.emit_participation_diff(run, &detail, false).await? == Delivery::Halt {
+                        // An outage: the user's events not taken are owed, and offered again
+                        // before the next walk (owed_participations.rs), so the scan goes on
+                        // after it (kept at it, a downstream refusing its events for good
+                        // held the scan there for ever).
+                        cursor.done_in_page += 1;
                         cursor.page_url = Some(page_url);
                         run.state.core.scan = Some(cursor);
                         return Ok(false);

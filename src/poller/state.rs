@@ -148,6 +148,10 @@ pub struct CoreState {
     /// (`owed_participations.rs`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub parts_owed: BTreeMap<UserId, Option<Taken>>,
+    /// The owed user offered last (`offer_owed_participations` starts after it, so that the
+    /// users take turns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts_owed_after: Option<UserId>,
     /// Unreadable records whose dead letter the sink refused, offered again before the walk.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unsent_unreadable: Vec<UnsentUnreadable>,
@@ -394,6 +398,12 @@ impl PollerState {
     /// have reached the downstream unrecorded.
     pub(crate) fn owed(&self) -> Vec<(UserId, Option<Taken>)> {
         self.owed.iter().map(|(id, next)| (*id, next.clone())).collect()
+    }
+
+    /// The event of `id` that may have reached the downstream unrecorded (the journal names
+    /// it as offered next), if any.
+    pub(crate) fn in_doubt(&self, id: UserId) -> Option<Taken> {
+        self.owed.get(&id).cloned().flatten()
     }
 
     /// Owes nothing more for `id` (the user is gone, or no participations are read).

@@ -799,3 +799,41 @@ for (const mode of ["changed-users", "full-scan"]) {
     assert.ok(deaths > 20, `a death after each of ${deaths} writes`);
   });
 }
+
+test("poller (changed-users): participation events the downstream refuses for good, more than maxConsecutiveFailures of them, do not stop the poller: user changes go on, every refused user is offered again in turn, and each dead letter names its event", async (t) => {
+  const { sim, client } = await setup(t, { users: 60 });
+  const all = sim.listAll();
+  const withParts = all.filter((u) => sim.getUser(u.id).participations.length > 0);
+  const poison = new Set(withParts.slice(0, 12).map((u) => u.id)); // maxConsecutiveFailures is 10
+  const good = all.filter((u) => !poison.has(u.id));
+  assert.ok(poison.size === 12 && good.length >= 5);
+  const delivered = new Map();
+  const offers = new Map(); // poison user -> participation dead letters heard
+  const poller = new UserPoller({
+    client, store: new MemoryStore(), customerId: "acme", participations: "changed-users",
+    onUser: ({ user }) => { delivered.set(user.id, user.updatedAt); },
+    onParticipation: ({ userId }) => { if (poison.has(userId)) throw new Error("422 from the CRM"); },
+    onDeadLetter: ({ user, error, participation, final }) => {
+      assert.equal(error.message, "422 from the CRM");
+      assert.equal(final, false, "participation events are never given up");
+      assert.ok(participation, "the dead letter names the refused event");
+      assert.equal(participation.userId, user.id);
+      assert.ok(["added", "changed", "removed"].includes(participation.kind));
+      const dates = sim.getUser(user.id).participations.map((p) => Number(p.project_date_id));
+      assert.ok(dates.includes(participation.participation.projectDateId), "one of the user's participations");
+      offers.set(user.id, (offers.get(user.id) ?? 0) + 1);
+    },
+  });
+  await poller.poll();
+  const first = new Map(offers);
+  assert.deepEqual([...first.keys()].sort(), [...poison].sort(), "each poison user's events refused in the first poll");
+  for (let i = 0; i < 3; i++) {
+    const user = good[i];
+    sim.updateUser(user.id, { last_name: `Changed${i}` });
+    tick(sim);
+    const r = await poller.poll();
+    assert.notEqual(r.stopReason, "handler_outage", `poll ${i}: refusals of owed participation events alone made an outage`);
+    assert.equal(delivered.get(user.id), new Date(sim.getUser(user.id).updated_at).toISOString(), `poll ${i}: the new change was delivered`);
+  }
+  for (const id of poison) assert.ok(offers.get(id) > first.get(id), `user ${id}'s events offered again within three polls`);
+});

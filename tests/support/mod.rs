@@ -432,6 +432,8 @@ pub struct World {
     pub parts_conflicts: Vec<String>,
     /// Events that applied to nothing new: one the downstream had taken already.
     pub parts_repeats: u64,
+    /// Each refused participation event (debug text): when first refused.
+    pub parts_refused: HashMap<String, i64>,
     /// Draws participation handler failures apart from `rng`, so that the other draws of a
     /// seed stay as they were before they existed.
     parts_rng: Rng,
@@ -446,6 +448,19 @@ impl World {
     /// True while the seed's downstream outage lasts.
     pub fn in_outage(&self) -> bool {
         self.cfg.outage.is_some_and(|(a, b)| self.now >= a && self.now < b)
+    }
+
+    /// Whether the downstream refuses this participation event now: `Refusal`'s users
+    /// refused for a while, by the participation's project date instead of the user's id
+    /// (none for good: a participation event is never given up).
+    pub fn refuses_participation(&mut self, e: &vomo_users::poller::ParticipationEvent) -> bool {
+        let Some(r) = &self.cfg.refusal else { return false };
+        if e.participation.project_date_id.unwrap_or(1) % r.every != 0 {
+            return false;
+        }
+        let now = self.now;
+        let first = *self.parts_refused.entry(format!("{e:?}")).or_insert(now);
+        now - first < r.for_ms
     }
 
     /// Whether the downstream refuses this version of a user now (`Refusal`).
@@ -488,6 +503,7 @@ impl World {
             parts_held: HashMap::new(),
             parts_conflicts: Vec::new(),
             parts_repeats: 0,
+            parts_refused: HashMap::new(),
             parts_rng: Rng::new(seed ^ 0x9a27_0f11),
             phase: HandlerPhase::Idle,
             c: Counters::default(),
@@ -1093,6 +1109,21 @@ impl Handlers for SimHandlers {
                 }
                 Ok(())
             }
+            Event::DeadLetter(d) if d.error.kind == "participation_handler" => {
+                let mut w = self.0.borrow_mut();
+                w.c.dead_letter_events += 1;
+                let e = d.participation.as_ref().expect("a participation's dead letter names the event");
+                if d.is_final {
+                    w.parts_conflicts.push(format!("#{}: a participation event given up", e.user_id));
+                }
+                w.note(|| {
+                    format!(
+                        "participation dead letter {} #{} project date {:?} attempt {} final={}",
+                        e.kind, e.user_id, e.participation.project_date_id, d.attempt, d.is_final
+                    )
+                });
+                Ok(())
+            }
             Event::DeadLetter(d) => {
                 let mut w = self.0.borrow_mut();
                 w.c.dead_letter_events += 1;
@@ -1114,7 +1145,7 @@ impl Handlers for SimHandlers {
                     // hundreds of events, and a run of failures as long as
                     // `max_consecutive_failures` stops a poll as an outage.
                     let p = w.cfg.p_handler_fail / 4.0;
-                    if w.in_outage() || (w.faults && w.parts_rng.chance(p)) {
+                    if w.in_outage() || (w.faults && w.parts_rng.chance(p)) || w.refuses_participation(e) {
                         w.c.handler_failures += 1;
                         w.phase = HandlerPhase::Idle;
                         return Err(HandlerFailure { message: "simulated participation failure".into(), handler_ref: None });

@@ -457,7 +457,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
         tally.delivered++;
       },
       onDeadLetter: async (e) => {
-        const letter = deadLetter(customerId, e);
+        const letter = await deadLetter(customerId, e);
         log("vomo.dead_letter", { customerId, idempotencyKey: letter.idempotencyKey, attempt: e.attempt, final: e.final, error: letter.error });
         if (!e.final) return;  // offered again on the next slice
         try {

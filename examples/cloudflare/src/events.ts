@@ -38,7 +38,8 @@ export interface ParticipationEvent {
 export interface DeadLetter {
   type: "dead_letter";
   customerId: string;
-  /** The key of the change given up (as its user event would have carried it), or null. */
+  /** The key of the change given up (as its user event would have carried it), or of the
+   *  refused participation event (as its participation event would carry it), or null. */
   idempotencyKey: string | null;
   attempt: number;
   error: { kind: string | null; message: string };
@@ -89,8 +90,11 @@ function deadLetterKey(customerId: string, user: { id?: unknown; updatedAt?: unk
   return id !== null && Number.isFinite(ms) ? userKey(customerId, id, new Date(ms).toISOString()) : null;
 }
 
-export function deadLetter(customerId: string, e: DeadLetterEvent): DeadLetter {
-  const key = deadLetterKey(customerId, e.user as { id?: unknown; updatedAt?: unknown; updated_at?: unknown });
+export async function deadLetter(customerId: string, e: DeadLetterEvent): Promise<DeadLetter> {
+  // A refused participation event: keyed as the event itself, so that two of one user differ.
+  const key = e.participation
+    ? (await participationEvent(customerId, e.participation)).idempotencyKey
+    : deadLetterKey(customerId, e.user as { id?: unknown; updatedAt?: unknown; updated_at?: unknown });
   const err = e.error as { kind?: unknown; message?: unknown } | null;
   return {
     type: "dead_letter", customerId, idempotencyKey: key, attempt: e.attempt,
