@@ -327,7 +327,8 @@ export interface UserPollerOptions {
   customerId: string;
   onUser?: ((event: UserChangeEvent) => unknown | Promise<unknown>) | undefined;
   /** Each event it returns from is recorded at once; a death among a user's events repeats at
-   *  most the one it cut off, at the next poll; one it throws for is offered again at the next poll. */
+   *  most the one it cut off, at the next poll; one it throws for is offered again at the next
+   *  poll, until maxAttempts and retryForMs give it up (a final dead letter naming it). */
   onParticipation?: ((event: ParticipationChangeEvent) => unknown | Promise<unknown>) | undefined;
   /** An unreadable record it throws for (a sink that is down) is kept and offered again at
    *  each later poll until it returns (up to maxDeadLetters of them). */
@@ -336,9 +337,10 @@ export interface UserPollerOptions {
   participations?: "off" | "changed-users" | "full-scan" | undefined;
   /** For health() (default 900000). */
   pollIntervalMs?: number | undefined;
-  /** Attempts per failed change before it is given up with final: true (default 5). Attempts
-   *  made during a downstream outage do not count, and a change is given up only after a later
-   *  handler call succeeded. */
+  /** Attempts per failed change before it is given up with final: true (default 5); for a user's
+   *  refused participation events, polls in which they were refused. Attempts made during a
+   *  downstream outage do not count, and a change is given up only after a later handler call
+   *  succeeded. */
   maxAttempts?: number | undefined;
   /** How long a failing change is offered again at least, ms since its first failure, before
    *  it is given up, however many attempts that took (default 0: by maxAttempts alone). */

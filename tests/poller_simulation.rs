@@ -241,6 +241,7 @@ struct Figures {
     excused_repeats: u64,
     unreadable_offers: u64,
     parts_refused: u64,
+    parts_given_up: u64,
     virtual_hours: f64,
     largest_value: u64,
     chunk_sets: u64,
@@ -277,6 +278,7 @@ impl Figures {
         self.excused_repeats += o.excused_repeats;
         self.unreadable_offers += o.unreadable_offers;
         self.parts_refused += o.parts_refused;
+        self.parts_given_up += o.parts_given_up;
         self.virtual_hours += o.virtual_hours;
         self.largest_value = self.largest_value.max(o.largest_value);
         self.chunk_sets += o.chunk_sets;
@@ -631,6 +633,10 @@ impl Sim {
                 if complete >= 2 && !owed {
                     break;
                 }
+                // Refusals count only when a success follows (delivery.rs): other traffic.
+                if owed {
+                    self.w.borrow_mut().touch_taken_user();
+                }
             }
         }
         let w = self.w.borrow();
@@ -821,6 +827,24 @@ impl Sim {
                 failures.push(format!("#{}@{} refused for good, never given up", u.id, Timestamp(u.updated_ms)));
             }
         }
+        // A user's participation events are given up after `max_attempts` counted refusals,
+        // and not before `retry_for_ms` has passed since one of them was first refused.
+        for &(id, attempt, at) in &w.parts_finals {
+            let first = w.parts_refused.iter().filter(|((u, _), _)| *u == id).map(|(_, &t)| t).min();
+            if attempt < self.sc.max_attempts {
+                failures.push(format!("PARTICIPATIONS GIVEN UP at attempt {attempt} of {}: #{id}", self.sc.max_attempts));
+            }
+            match first {
+                None => failures.push(format!("PARTICIPATIONS GIVEN UP unrefused: #{id}")),
+                Some(first) if ((at - first) as f64) < self.sc.retry_for_ms => failures.push(format!(
+                    "PARTICIPATIONS GIVEN UP EARLY: #{id} {:.0} s after the first refusal, retry_for_ms {:.0} s",
+                    (at - first) as f64 / 1000.0,
+                    self.sc.retry_for_ms / 1000.0
+                )),
+                _ => {}
+            }
+        }
+        self.f.parts_given_up = w.parts_finals.len() as u64;
         self.f.given_up = heard.len() as u64;
         self.f.given_up_again = heard.values().map(|&n| n as u64 - 1).sum();
         self.f.kept_by_time = w
@@ -960,10 +984,11 @@ fn refused_changes_are_given_up_only_after_retry_for_ms_through_deaths() {
     let (f, failed) = run_seeds(0, n, Variant::Refusing);
     print_figures("refusing downstream", &f, started.elapsed().as_secs_f64());
     println!(
-        "refusing downstream: {} changes given up ({} heard again after a death), {} refused versions taken after max_attempts refusals or more",
-        f.given_up, f.given_up_again, f.kept_by_time
+        "refusing downstream: {} changes given up ({} heard again after a death), {} refused versions taken after max_attempts refusals or more, {} participation events given up",
+        f.given_up, f.given_up_again, f.kept_by_time, f.parts_given_up
     );
     fail_on(n, &failed, "POLLER_SIM_VARIANT=refusing ");
+    assert!(f.parts_given_up > 0, "no participation event was given up");
     assert!(f.given_up > 0 && f.kept_by_time > 0 && f.deaths > 0, "the seeds gave nothing up, kept nothing by time, or never died");
 }
 

@@ -109,9 +109,24 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         Ok(Delivery::Done)
     }
 
+    /// Whether a change (or a user's owed participation events) that failed `attempt` times,
+    /// counted while the downstream worked, the first time at `first_failed_ms`, is given up:
+    /// after `max_attempts`, and once `retry_for_ms` has passed since the first failure (a
+    /// downstream that refuses one user for a while, under frequent polls, would otherwise
+    /// spend every attempt within seconds).
+    pub(crate) fn gives_up(&self, attempt: u32, first_failed_ms: Option<f64>) -> bool {
+        let retried_long_enough = first_failed_ms.is_none_or(|first| self.client.runtime().now_ms() - first >= self.config.retry_for_ms);
+        attempt >= self.config.max_attempts && retried_long_enough
+    }
+
     /// Judges the pending failures: counts their attempts (unless an outage), gives up
     /// those at their last attempt (only when the downstream works), sends their events.
     pub(crate) async fn settle_failures(&self, run: &mut PollRun<'_, R>, verdict: Verdict) -> Result<()> {
+        // Refused participation events count as their users' attempts the same way.
+        let refused = std::mem::take(&mut run.refused_parts);
+        if verdict == Verdict::DownstreamWorks {
+            refused.into_iter().for_each(|id| run.state.count_refusal(id));
+        }
         for p in std::mem::take(&mut run.pending) {
             let queue = &mut run.state.core.dead_letters;
             let Some(pos) = position(queue, (p.id, p.updated_at)) else { continue };
@@ -125,12 +140,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 queue.push(entry);
                 queue.len() - 1
             };
-            // Given up after `max_attempts`, and once `retry_for_ms` has passed since it first
-            // failed: a downstream that refuses one user for a while, under frequent polls,
-            // would otherwise spend every attempt within seconds.
-            let retried_long_enough =
-                queue[pos].first_failed_ms.is_none_or(|first| self.client.runtime().now_ms() - first >= self.config.retry_for_ms);
-            let is_final = verdict == Verdict::DownstreamWorks && attempt >= self.config.max_attempts && retried_long_enough;
+            let is_final = verdict == Verdict::DownstreamWorks && self.gives_up(attempt, queue[pos].first_failed_ms);
             let raw = serde_json::to_value(&queue[pos].user).unwrap_or_default();
             // Given up only once `onDeadLetter` has taken it: a dead-letter sink that is down too
             // leaves the change queued (the next poll offers it again, and gives it up again),

@@ -337,6 +337,9 @@ pub(crate) struct PollRun<'a, R: Runtime> {
     pub last_date: Option<(f64, f64)>,
     /// The queued changes this poll has yet to offer again, front first (delivery.rs).
     pub to_offer: std::collections::VecDeque<(crate::model::UserId, i64)>,
+    /// Users whose participation events were refused since the last judged run of failures,
+    /// their attempts counted when it is judged (delivery.rs), as a user change's are.
+    pub refused_parts: Vec<crate::model::UserId>,
 }
 
 impl<R: Runtime> PollRun<'_, R> {
@@ -473,6 +476,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             pending: Vec::new(),
             last_date: None,
             to_offer: Default::default(),
+            refused_parts: Vec::new(),
         };
         let mut result = self.poll_steps(&mut run).await;
         // Failures after the poll's last success: whether the downstream works is not

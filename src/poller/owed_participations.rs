@@ -17,7 +17,7 @@
 //! the user's detail, so an event the downstream may hold is followed by what undoes it.
 
 use super::delivery::Delivery;
-use super::events::{Event, ParticipationEvent};
+use super::events::{Event, HandlerFailure, ParticipationEvent};
 use super::{Handlers, ParticipationMode, PollRun, Poller, Store};
 use crate::changes::diff_participations;
 use crate::client::Runtime;
@@ -163,9 +163,15 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 if !was_in_doubt {
                     run.state.owe_without_doubt(id);
                 }
+                // Counted once the run of failures it belongs to is judged (delivery.rs).
+                run.state.note_refusal(id, self.client.runtime().now_ms());
+                if !run.refused_parts.contains(&id) {
+                    run.refused_parts.push(id);
+                }
+                let attempt = run.state.core.parts_refused.get(&id).map_or(0, |r| r.attempts) + 1;
                 let raw = serde_json::to_value(&detail.user).unwrap_or_default();
                 let participation = Some(event.event(id));
-                self.dead_letter(run, raw, "participation_handler", failure, (1, false), participation).await?; // offered again at the next poll
+                self.dead_letter(run, raw, "participation_handler", failure, (attempt, false), participation).await?; // offered again at the next poll
                 if retry {
                     run.report.failed += 1;
                     run.consecutive_failures += 1;
@@ -212,11 +218,47 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 run.state.settle_owed(id);
                 continue;
             };
+            let refused = run.state.core.parts_refused.get(&id).cloned();
+            if let Some(r) = refused.filter(|r| self.gives_up(r.attempts, Some(r.first_failed_ms))) {
+                self.give_up_participations(run, &detail, r.attempts).await?;
+                continue;
+            }
             if self.emit_participation_diff(run, &detail, true).await? == Delivery::Halt {
                 return Ok(false);
             }
         }
         Ok(true)
+    }
+
+    /// Gives up a user's owed participation events (refused in `attempts` polls while the
+    /// downstream worked, and for `retry_for_ms`): each goes to `onDeadLetter` with `final:
+    /// true` instead of to `onParticipation`, and once the sink took it, it is journaled as
+    /// taken, as a given-up user change is recorded as delivered, so it is not offered again.
+    /// A sink that refuses one leaves it and the rest owed, to be given up at the next poll
+    /// (a sink can so hear one final dead letter more than once, as for user changes).
+    async fn give_up_participations(&self, run: &mut PollRun<'_, R>, detail: &UserDetail, attempts: u32) -> Result<()> {
+        let id = detail.user.id;
+        let ParticipationDiff { mut held, events, .. } = self.participation_diff(run, detail).await?;
+        let raw = serde_json::to_value(&detail.user).unwrap_or_default();
+        let message = format!("onParticipation refused this user's participation events in {attempts} polls; given up (maxAttempts)");
+        for (i, event) in events.iter().enumerate() {
+            let failure = HandlerFailure::new(message.clone());
+            if !self.dead_letter(run, raw.clone(), "participation_handler", failure, (attempts, true), Some(event.event(id))).await? {
+                return Ok(());
+            }
+            event.apply(&mut held);
+            let done = i + 1 == events.len();
+            let list = if done { &detail.participations } else { &held };
+            self.fence(run).await?;
+            run.state.mark_participations(&self.store, &self.keys, id, (Some(event), None), list, done).await?;
+        }
+        if events.is_empty() {
+            if held != detail.participations {
+                run.state.set_participations(id, detail.participations.clone());
+            }
+            run.state.settle_owed(id);
+        }
+        Ok(())
     }
 }
 

@@ -92,6 +92,17 @@ pub struct DeadLetterEntry {
     pub first_failed_ms: Option<f64>,
 }
 
+/// A user's refused participation events: how often, and since when (owed_participations.rs).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PartsRefused {
+    /// Polls in which one was refused, counted when the downstream worked (as a user
+    /// change's attempts are).
+    pub attempts: u32,
+    /// When the first was refused (local clock, ms since the epoch), for `retry_for_ms`.
+    pub first_failed_ms: f64,
+}
+
 /// Where a full participation scan stands.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct ScanCursor {
@@ -152,6 +163,9 @@ pub struct CoreState {
     /// users take turns).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parts_owed_after: Option<UserId>,
+    /// The refusals of users in `parts_owed` (kept only while they owe events).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parts_refused: BTreeMap<UserId, PartsRefused>,
     /// Unreadable records whose dead letter the sink refused, offered again before the walk.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unsent_unreadable: Vec<UnsentUnreadable>,
@@ -319,6 +333,9 @@ impl PollerState {
                 state.owed.insert(id, record.next);
             }
         }
+        // Refusals of users whose events the journal shows all taken since are over.
+        let owed = &state.owed;
+        state.core.parts_refused.retain(|id, _| owed.contains_key(id));
         Ok(state)
     }
 
@@ -380,7 +397,7 @@ impl PollerState {
         self.journal(store, keys, &format!("{kind}:{id}:{}", PartsRecord::text(taken, next))).await?;
         self.parts.set(id, list.to_vec());
         if done {
-            self.owed.remove(&id);
+            self.settle_owed(id);
         } else {
             self.owed.insert(id, next.cloned());
         }
@@ -406,9 +423,23 @@ impl PollerState {
         self.owed.get(&id).cloned().flatten()
     }
 
+    /// Notes that `id`'s events were refused (at `now_ms`, local clock): the first refusal's
+    /// time is kept; the attempt is counted when the refusal is judged (`count_refusal`).
+    pub(crate) fn note_refusal(&mut self, id: UserId, now_ms: f64) {
+        self.core.parts_refused.entry(id).or_insert(PartsRefused { attempts: 0, first_failed_ms: now_ms });
+    }
+
+    /// Counts an attempt of `id`'s refused events (a success followed their refusal).
+    pub(crate) fn count_refusal(&mut self, id: UserId) {
+        if let Some(r) = self.core.parts_refused.get_mut(&id).filter(|_| self.owed.contains_key(&id)) {
+            r.attempts += 1;
+        }
+    }
+
     /// Owes nothing more for `id` (the user is gone, or no participations are read).
     pub fn settle_owed(&mut self, id: UserId) {
         self.owed.remove(&id);
+        self.core.parts_refused.remove(&id);
     }
 
     /// `id`'s events are still owed, but none reached the downstream unrecorded (one was
@@ -468,6 +499,7 @@ impl PollerState {
         core.version = crate::store::STATE_VERSION;
         core.journal_epoch += 1;
         core.parts_owed = self.owed.clone();
+        core.parts_refused.retain(|id, _| self.owed.contains_key(id));
         if let Some(log) = &next_log {
             core.known_log = log.index();
         }

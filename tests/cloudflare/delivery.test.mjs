@@ -119,6 +119,46 @@ test("webhook: a change given up while the dead-letter endpoint is down too is n
   assert.equal(sink.dead.length, 1, "sent once: settled after it landed");
 });
 
+test("webhook: a participation event the receiver refuses for good is given up after MAX_ATTEMPTS and sent once to the dead-letter endpoint, keyed as its participation event; then not offered again", async (t) => {
+  const { sim, sink, w, extra: victim } = await deliveryWorld(t, {
+    users: 20, seed: 85, secrets: { WEBHOOK_SECRET },
+    vars: (sink) => webhook(sink, { DEAD_LETTER_URL: `${sink.url}/dead`, MAX_ATTEMPTS: "2", PARTICIPATIONS: "changed-users" }),
+    before: (sim, sink) => {
+      const victim = sim.listAll().find((u) => sim.getUser(u.id).participations.length > 1);
+      const date = Number(sim.getUser(victim.id).participations[0].project_date_id);
+      sink.refuse = (body, path) => path === "/webhook" && body.type?.startsWith("participation.") && body.participation?.projectDateId === date;
+      return { id: victim.id, date };
+    },
+  });
+  const others = sim.listAll().filter((u) => u.id !== victim.id);
+  const first = await w.pollNow("acme");
+  assert.equal(first.ok, true, JSON.stringify(first.error));
+  assert.equal(sink.dead.length, 0, "attempt 1 is not final");
+  // Each later slice has another user's change, so a success follows the refusal.
+  for (let i = 0; i < 4 && sink.dead.length === 0; i++) {
+    sim.updateUser(others[i].id, { phone: `555-02${i}` });
+    sim.advanceClock(10_000);
+    assert.equal((await w.pollNow("acme")).ok, true);
+  }
+  assert.equal(sink.dead.length, 1, "given up, sent once");
+  const dead = sink.dead[0];
+  assert.ok(verifySignature(dead));
+  assert.equal(dead.body.type, "dead_letter");
+  assert.equal(dead.body.user.id, victim.id);
+  assert.equal(dead.body.participation.kind, "added");
+  assert.equal(dead.body.participation.participation.projectDateId, victim.date);
+  assert.match(dead.body.idempotencyKey, new RegExp(`^acme/${victim.id}/p/${victim.date}/added/[0-9a-f]{16}$`));
+  assert.equal(dead.headers["idempotency-key"], dead.body.idempotencyKey);
+  const sent = sink.webhook.length;
+  for (let i = 0; i < 2; i++) {
+    sim.updateUser(others[5 + i].id, { phone: `555-03${i}` });
+    sim.advanceClock(10_000);
+    await w.pollNow("acme");
+  }
+  assert.equal(sink.dead.length, 1, "not given up twice");
+  assert.equal(sink.webhook.length, sent + 2, "the two users' changes, and no participation event of the given-up one");
+});
+
 test("webhook: a record that cannot be read, while the dead-letter endpoint is down, is sent once the endpoint is back", async (t) => {
   // An outside pass: each such record was offered once, got a 500, and was never sent again.
   let deadUp = false;

@@ -837,3 +837,55 @@ test("poller (changed-users): participation events the downstream refuses for go
   }
   for (const id of poison) assert.ok(offers.get(id) > first.get(id), `user ${id}'s events offered again within three polls`);
 });
+
+test("poller (changed-users): a participation event refused for good is given up after maxAttempts refusals that other deliveries followed: one final dead letter naming it, then neither offered nor its user read again", async (t) => {
+  const { sim, client } = await setup(t, { users: 30 });
+  const all = sim.listAll();
+  const victim = all.find((u) => sim.getUser(u.id).participations.length > 1);
+  const refusedDate = Number(sim.getUser(victim.id).participations[0].project_date_id);
+  const others = all.filter((u) => u.id !== victim.id);
+  const letters = [];
+  const taken = [];
+  const poller = new UserPoller({
+    client, store: new MemoryStore(), customerId: "acme", participations: "changed-users", maxAttempts: 2,
+    onUser: () => {},
+    onParticipation: ({ kind, userId, participation }) => {
+      if (userId === victim.id && participation.projectDateId === refusedDate) throw new Error("422: unknown project");
+      if (userId === victim.id) taken.push(`${kind} ${participation.projectDateId}`);
+    },
+    onDeadLetter: (d) => { letters.push(d); },
+  });
+  const detailReads = () => sim.log().filter((e) => e.path === `/v1/users/${victim.id}`).length;
+  const final = () => letters.filter((d) => d.final);
+  // Each poll: another user's edit, so that a success follows the retry's refusal.
+  let i = 0;
+  const pollAfterAnEdit = async () => {
+    sim.updateUser(others[i % others.length].id, { phone: `555-01${i++}` });
+    tick(sim);
+    return poller.poll();
+  };
+  await poller.poll();
+  assert.deepEqual(letters.map((d) => [d.attempt, d.final, d.participation.participation.projectDateId]), [[1, false, refusedDate]]);
+  assert.equal(taken.length, sim.getUser(victim.id).participations.length - 1, "the user's other events were taken");
+  for (let n = 0; n < 4 && final().length === 0; n++) await pollAfterAnEdit();
+  assert.equal(final().length, 1, "given up once");
+  const [last] = final();
+  assert.equal(last.participation.kind, "added");
+  assert.equal(last.participation.userId, victim.id);
+  assert.equal(last.participation.participation.projectDateId, refusedDate);
+  assert.equal(last.user.id, victim.id);
+  assert.equal(last.error.kind, "invalid_input", "the package's own error: no handler threw for the give-up");
+  assert.match(last.error.message, /given up/);
+  assert.ok(last.attempt >= 2);
+  const before = { letters: letters.length, reads: detailReads() };
+  for (let n = 0; n < 3; n++) await pollAfterAnEdit();
+  assert.equal(letters.length, before.letters, "nothing offered again once given up");
+  assert.equal(detailReads(), before.reads, "the user's detail is not read again");
+  // A later change of the same participation is a new event, offered as any.
+  sim.updateParticipation(victim.id, refusedDate, { hours: 7.25 });
+  sim.updateUser(victim.id, { phone: "555-0199" });
+  tick(sim);
+  await poller.poll();
+  assert.equal(letters.at(-1).participation.kind, "changed");
+  assert.equal(letters.at(-1).final, false);
+});

@@ -10,7 +10,7 @@
 #![allow(dead_code)]
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -432,8 +432,12 @@ pub struct World {
     pub parts_conflicts: Vec<String>,
     /// Events that applied to nothing new: one the downstream had taken already.
     pub parts_repeats: u64,
-    /// Each refused participation event (debug text): when first refused.
-    pub parts_refused: HashMap<String, i64>,
+    /// Each refused participation event (user, debug text): when first refused.
+    pub parts_refused: HashMap<(i64, String), i64>,
+    /// Participation events given up (final dead letters), by their debug text.
+    pub parts_given_up: HashSet<String>,
+    /// Each final participation dead letter: user, `attempt`, world clock.
+    pub parts_finals: Vec<(i64, u32, i64)>,
     /// Draws participation handler failures apart from `rng`, so that the other draws of a
     /// seed stay as they were before they existed.
     parts_rng: Rng,
@@ -450,17 +454,18 @@ impl World {
         self.cfg.outage.is_some_and(|(a, b)| self.now >= a && self.now < b)
     }
 
-    /// Whether the downstream refuses this participation event now: `Refusal`'s users
-    /// refused for a while, by the participation's project date instead of the user's id
-    /// (none for good: a participation event is never given up).
+    /// Whether the downstream refuses this participation event now: `Refusal`'s rule, by
+    /// the participation's project date instead of the user's id.
     pub fn refuses_participation(&mut self, e: &vomo_users::poller::ParticipationEvent) -> bool {
         let Some(r) = &self.cfg.refusal else { return false };
-        if e.participation.project_date_id.unwrap_or(1) % r.every != 0 {
+        let date = e.participation.project_date_id.unwrap_or(1);
+        let for_good = date % r.for_good_every == 0;
+        if !for_good && date % r.every != 0 {
             return false;
         }
         let now = self.now;
-        let first = *self.parts_refused.entry(format!("{e:?}")).or_insert(now);
-        now - first < r.for_ms
+        let first = *self.parts_refused.entry((e.user_id, format!("{e:?}"))).or_insert(now);
+        for_good || now - first < r.for_ms
     }
 
     /// Whether the downstream refuses this version of a user now (`Refusal`).
@@ -504,6 +509,8 @@ impl World {
             parts_conflicts: Vec::new(),
             parts_repeats: 0,
             parts_refused: HashMap::new(),
+            parts_given_up: HashSet::new(),
+            parts_finals: Vec::new(),
             parts_rng: Rng::new(seed ^ 0x9a27_0f11),
             phase: HandlerPhase::Idle,
             c: Counters::default(),
@@ -1114,7 +1121,12 @@ impl Handlers for SimHandlers {
                 w.c.dead_letter_events += 1;
                 let e = d.participation.as_ref().expect("a participation's dead letter names the event");
                 if d.is_final {
-                    w.parts_conflicts.push(format!("#{}: a participation event given up", e.user_id));
+                    // A sink that applies what is given up, as the downstream would have; the
+                    // same final heard again (a death before it was journaled) changes nothing.
+                    let now = w.now;
+                    w.parts_finals.push((e.user_id, d.attempt, now));
+                    w.parts_given_up.insert(format!("{e:?}"));
+                    w.apply_participation(e, false);
                 }
                 w.note(|| {
                     format!(
@@ -1151,7 +1163,10 @@ impl Handlers for SimHandlers {
                         return Err(HandlerFailure { message: "simulated participation failure".into(), handler_ref: None });
                     }
                     w.c.participation_events += 1;
-                    w.take_participation(e);
+                    // One given up may reach the handler once more: a death between the sink
+                    // taking it and its journal write, then a walk reaching the user first.
+                    let given_up = w.parts_given_up.contains(&format!("{e:?}"));
+                    w.apply_participation(e, !given_up);
                     w.phase = if w.cfg.journal_window_yield { HandlerPhase::ReturningParticipation } else { HandlerPhase::Idle };
                     w.cfg.journal_window_yield
                 };
@@ -1167,8 +1182,8 @@ impl Handlers for SimHandlers {
 
 impl World {
     /// The downstream takes a participation event: it must apply to what it holds, or be one
-    /// it took already (a repeat).
-    fn take_participation(&mut self, e: &vomo_users::poller::ParticipationEvent) {
+    /// it took already (a repeat, counted when `count_repeat`).
+    fn apply_participation(&mut self, e: &vomo_users::poller::ParticipationEvent, count_repeat: bool) {
         let (id, p) = (e.user_id, &e.participation);
         let date = p.project_date_id.unwrap_or(-1);
         let held = self.parts_held.entry(id).or_default();
@@ -1183,7 +1198,8 @@ impl World {
             _ => None,
         };
         match conflict {
-            Some(None) => self.parts_repeats += 1,
+            Some(None) if count_repeat => self.parts_repeats += 1,
+            Some(None) => {}
             Some(Some(what)) => self.parts_conflicts.push(format!("#{id} project date {date}: {what}")),
             None if e.kind == "removed" => {
                 held.remove(&date);

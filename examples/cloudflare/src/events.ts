@@ -44,6 +44,8 @@ export interface DeadLetter {
   attempt: number;
   error: { kind: string | null; message: string };
   user: unknown;
+  /** The participation event given up, when it is one (`participation.*` as it would have come). */
+  participation?: ParticipationChangeEvent;
   /** Set when the message was cut to fit a queue message (delivery.ts, `fitted`). */
   trimmed?: Trimmed;
 }
@@ -100,5 +102,6 @@ export async function deadLetter(customerId: string, e: DeadLetterEvent): Promis
     type: "dead_letter", customerId, idempotencyKey: key, attempt: e.attempt,
     error: { kind: typeof err?.kind === "string" ? err.kind : null, message: String(err?.message ?? e.error) },
     user: e.user,
+    ...(e.participation ? { participation: e.participation } : {}),
   };
 }
