@@ -122,10 +122,16 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// Judges the pending failures: counts their attempts (unless an outage), gives up
     /// those at their last attempt (only when the downstream works), sends their events.
     pub(crate) async fn settle_failures(&self, run: &mut PollRun<'_, R>, verdict: Verdict) -> Result<()> {
-        // Refused participation events count as their users' attempts the same way.
+        // Refused participation events count as their users' attempts the same way, once a
+        // poll per user.
         let refused = std::mem::take(&mut run.refused_parts);
         if verdict == Verdict::DownstreamWorks {
-            refused.into_iter().for_each(|id| run.state.count_refusal(id));
+            for id in refused {
+                if !run.parts_counted.contains(&id) {
+                    run.state.count_refusal(id);
+                    run.parts_counted.push(id);
+                }
+            }
         }
         for p in std::mem::take(&mut run.pending) {
             let queue = &mut run.state.core.dead_letters;

@@ -340,6 +340,8 @@ pub(crate) struct PollRun<'a, R: Runtime> {
     /// Users whose participation events were refused since the last judged run of failures,
     /// their attempts counted when it is judged (delivery.rs), as a user change's are.
     pub refused_parts: Vec<crate::model::UserId>,
+    /// Users whose refusals this poll counted already (one attempt a poll).
+    pub parts_counted: Vec<crate::model::UserId>,
 }
 
 impl<R: Runtime> PollRun<'_, R> {
@@ -477,6 +479,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             last_date: None,
             to_offer: Default::default(),
             refused_parts: Vec::new(),
+            parts_counted: Vec::new(),
         };
         let mut result = self.poll_steps(&mut run).await;
         // Failures after the poll's last success: whether the downstream works is not
