@@ -218,3 +218,56 @@ test("a deploy in the middle of a slice: the next slice takes the dead slice's l
   assert.equal(second.error?.kind, "busy", JSON.stringify(second));
   assert.equal((await running).status, 200);
 });
+
+test("POST /customers/:id/reconcile: the users delivered that VOMO no longer lists, confirmed one by one; within RECONCILE_MAX_REQUESTS, past it 503 with error.kind limit; admin token and POST only", async (t) => {
+  const sim = await startSimulator({ port: 0, users: 60, seed: 67, now: "2026-01-01T00:00:00Z" });
+  t.after(() => sim.close());
+  const sink = await startSink(t);
+  const persist = mkdtempSync(join(tmpdir(), "vomo-cf-persist-"));
+  t.after(() => rmSync(persist, { recursive: true, force: true }));
+  const options = (more = {}) => ({
+    sink, persist,
+    vars: { ...FAST, CUSTOMERS: "acme,globex", VOMO_BASE_URL: sim.url, ...more },
+    secrets: { VOMO_TOKEN_ACME: sim.token, VOMO_TOKEN_GLOBEX: sim.token, ADMIN_TOKEN },
+  });
+  const w = await startWorker(t, options());
+  sim.advanceClock(10_000);
+  assert.equal((await w.pollNow("acme")).result.complete, true);
+  const gone = sim.listAll().filter((_, i) => i % 20 === 3).map((u) => u.id);
+  for (const id of gone) sim.deleteUser(id);
+  sim.clearLog();
+  const r = await w.call("POST", "/customers/acme/reconcile");
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.body.missing, [...gone].sort((a, b) => a - b));
+  assert.equal(r.body.complete, true);
+  assert.equal(r.body.error, null);
+  const asked = sim.log();
+  assert.equal(r.body.requests, asked.length, "every VOMO request counted");
+  assert.deepEqual(asked.filter((e) => /^\/v1\/users\/\d+$/.test(e.path)).map((e) => Number(e.path.split("/").pop())).sort((a, b) => a - b),
+    [...gone].sort((a, b) => a - b), "only the candidates are asked for by id");
+  assert.ok(w.output.lines.some((l) => l.msg === "vomo.reconcile" && l.customerId === "acme" && l.missing === gone.length));
+  assert.ok(!w.output.text.includes(sim.token));
+  // Nothing was changed: the next slice delivers nothing, and reconciling again says the same.
+  sim.advanceClock(10_000);
+  assert.equal((await w.pollNow("acme")).result.processed, 0);
+  assert.deepEqual((await w.call("POST", "/customers/acme/reconcile")).body.missing, r.body.missing);
+  // A customer never polled knows no one: nothing is missing.
+  const fresh = await w.call("POST", "/customers/globex/reconcile");
+  assert.deepEqual([fresh.status, fresh.body.missing, fresh.body.complete], [200, [], true]);
+  // The route's rules: the admin token, POST.
+  assert.equal((await w.call("POST", "/customers/acme/reconcile", { token: "wrong" })).status, 401);
+  const get = await w.call("GET", "/customers/acme/reconcile");
+  assert.deepEqual([get.status, get.body.error], [405, "use POST"]);
+  assert.equal((await w.call("POST", "/customers/nobody/reconcile")).status, 404);
+  await w.dispose();
+
+  // A limit too small for the customer: stopped at it, 503, nothing claimed missing.
+  const small = await startWorker(t, options({ RECONCILE_MAX_REQUESTS: "3" }));
+  sim.clearLog();
+  const cut = await small.call("POST", "/customers/acme/reconcile");
+  assert.equal(cut.status, 503, cut.text);
+  assert.deepEqual([cut.body.complete, cut.body.missing, cut.body.error.kind], [false, [], "limit"]);
+  assert.match(cut.body.error.message, /RECONCILE_MAX_REQUESTS/);
+  assert.equal(sim.log().length, 3, "no request past the limit");
+  assert.equal(cut.body.requests, 3);
+});

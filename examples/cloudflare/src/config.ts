@@ -37,6 +37,8 @@ export interface Settings {
   pollIntervalMs: number;
   /** The cron runs take turns over this many groups of customers (index.ts). */
   pollGroups: number;
+  /** VOMO requests one reconciliation (POST /customers/:id/reconcile) may make. */
+  reconcileMaxRequests: number;
 }
 
 /** A setting that cannot work: nothing retried succeeds until the configuration changes. */
@@ -241,6 +243,7 @@ export function settings(env: AppEnv): Settings {
     maxWindowRows: num(env.MAX_WINDOW_ROWS, "MAX_WINDOW_ROWS", 1, 1_000_000, 500),
     pollIntervalMs: num(env.POLL_INTERVAL_MS, "POLL_INTERVAL_MS", 1, 7 * DAY_MS, 900_000),
     pollGroups: num(env.POLL_GROUPS, "POLL_GROUPS", 1, 1440, 1),
+    reconcileMaxRequests: num(env.RECONCILE_MAX_REQUESTS, "RECONCILE_MAX_REQUESTS", 1, 10_000, 9000),
   };
   s.baseUrl = apiBaseUrl(s.baseUrl);
   // The package refuses a slice that could never get past one page in the mode; its rule,

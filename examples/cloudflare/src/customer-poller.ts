@@ -84,6 +84,19 @@ const KEY = {
   customer: "ops/customer", accepted: "ops/accepted-base-url", last: "ops/last-poll", metrics: "ops/metrics", token: "ops/token",
 } as const;
 
+/** What POST /customers/:id/reconcile answers: the package's `reconcile()`, or why it did not finish. */
+export interface ReconcileOutcome {
+  customerId: string;
+  /** Ids this customer's poller delivered that VOMO no longer lists (hard-deleted), ascending. */
+  missing: number[];
+  /** False when the listing or a confirmation did not finish: `missing` is then not the whole answer. */
+  complete: boolean;
+  /** Why not complete: a VomoError's kind, "config", "limit" (RECONCILE_MAX_REQUESTS reached) or "other". */
+  error: SliceError | null;
+  /** VOMO requests it made. */
+  requests: number;
+}
+
 /** What POST /customers/:id/resync answers: the state forgotten and a slice scheduled, or why not. */
 export type ResyncOutcome = { customerId: string; forgotten: boolean; nextAlarm: string } | { customerId: string; error: string };
 
@@ -254,6 +267,47 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     await this.ctx.storage.setAlarm(next);
     log("vomo.resync", { customerId, forgotten });
     return { customerId, forgotten, nextAlarm: new Date(next).toISOString() };
+  }
+
+  /**
+   * POST /customers/:id/reconcile: the users this customer's poller delivered that VOMO no
+   * longer lists (the package's `reconcile()`: a listing of every user, each candidate
+   * confirmed by its own request), for review; nothing is changed or delivered. It reads the
+   * state without a lease, so it may run beside a slice. At most RECONCILE_MAX_REQUESTS VOMO
+   * requests: the one past it is not sent and the reconciliation stops (`limit`), instead of
+   * the runtime's subrequest limit failing it half way.
+   */
+  async reconcile(customerId: string): Promise<ReconcileOutcome> {
+    await this.remember(customerId);
+    const counted = new Subrequests();
+    const stopped = (error: SliceError): ReconcileOutcome => ({ customerId, missing: [], complete: false, error, requests: counted.count });
+    const stop = new AbortController();
+    try {
+      const s = settings(this.env);
+      await this.bind(customerId, s.baseUrl, "check");
+      const token = await this.token(customerId);
+      if (!token) throw new ConfigError(`no token: set the secret ${tokenName(customerId)}, or register the customer (PUT /customers/${customerId})`);
+      const capped: typeof fetch = (input, init) => {
+        if (counted.count < s.reconcileMaxRequests) return counted.fetch(input, init);
+        stop.abort(new Error("RECONCILE_MAX_REQUESTS reached"));
+        return Promise.reject(stop.signal.reason);
+      };
+      const client = clientFor(token.value, {
+        baseUrl: s.baseUrl, requestsPerSecond: s.requestsPerSecond, fetch: capped, maxRetryAfterMs: 30_000, timeoutMs: 15_000,
+      }, token.source);
+      const r = await new UserPoller({ client, store: new DurableObjectStore(this.ctx.storage), customerId }).reconcile({ signal: stop.signal });
+      const outcome: ReconcileOutcome = { customerId, missing: r.missing, complete: r.complete, error: r.error ? describe(r.error) : null, requests: counted.count };
+      log("vomo.reconcile", { customerId, missing: r.missing.length, complete: r.complete, requests: counted.count, error: outcome.error });
+      return outcome;
+    } catch (e) {
+      const error: SliceError = stop.signal.aborted
+        ? { kind: "limit", status: null, retryable: false, retryAfterMs: null,
+            message: `stopped after ${counted.count} VOMO requests (RECONCILE_MAX_REQUESTS): listing this customer's users needs more; raise it, up to the plan's subrequests per invocation` }
+        : describe(e);
+      if (error.kind === "other") throw e;
+      log("vomo.reconcile", { customerId, complete: false, requests: counted.count, error });
+      return stopped(error);
+    }
   }
 
   async health(customerId: string): Promise<HealthReport> {

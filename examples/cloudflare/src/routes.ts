@@ -7,6 +7,8 @@
 //                                    checkpoint kept (customer-poller.ts, bind)
 //   POST   /customers/:id/resync  -> forgets its poller state and schedules a slice now: a
 //                                    backfill of every user (409 while a slice polls)
+//   POST   /customers/:id/reconcile -> the users delivered that VOMO no longer lists (200
+//                                    when complete; reconcileStatus otherwise)
 //   PUT    /customers/:id         -> registers a customer: body {"token": "..."} (needs TOKEN_KEY)
 //   DELETE /customers/:id         -> unregisters it (its token is forgotten, its state kept)
 // Only known customers (the CUSTOMERS var or registered) have routes: nobody can create
@@ -16,7 +18,7 @@ import { CUSTOMER_ID_RULE, ConfigError, clientFor, invalidCustomerId, listedCust
 import { log } from "./log";
 import { KEY_RULE, validKey } from "./vault";
 import { registry } from "./registry";
-import type { SliceOutcome } from "./customer-poller";
+import type { ReconcileOutcome, SliceOutcome } from "./customer-poller";
 
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body, null, 2), { status, headers: { "content-type": "application/json", ...headers } });
@@ -104,7 +106,7 @@ async function register(request: Request, env: AppEnv, customerId: string): Prom
 
 export async function handle(request: Request, env: AppEnv): Promise<Response> {
   const url = new URL(request.url);
-  const match = url.pathname.match(/^\/customers(?:\/([^/]+)(?:\/(health|poll|accept-base-url|resync))?)?$/);
+  const match = url.pathname.match(/^\/customers(?:\/([^/]+)(?:\/(health|poll|accept-base-url|resync|reconcile))?)?$/);
   if (!match) return json({ error: "not found" }, 404);
   if (!env.ADMIN_TOKEN?.trim()) return json({ error: "the ADMIN_TOKEN secret is not set: the operations routes are off" }, 503);
   if (!(await authorized(request, env))) {
@@ -152,8 +154,23 @@ export async function handle(request: Request, env: AppEnv): Promise<Response> {
     return json(outcome, "error" in outcome ? 409 : 200);
   }
   if (action === "health") return json(await stub.health(customerId));
+  if (action === "reconcile") {
+    const outcome = await stub.reconcile(customerId);
+    return json(outcome, reconcileStatus(outcome));
+  }
   const outcome = await stub.pollNow(customerId);
   return json(outcome, pollStatus(outcome));
+}
+
+/**
+ * The status of a reconcile answer: 200 when complete; 409 while a forget of the customer
+ * runs (`busy`); 503 for a setting that cannot work (`config`, or `limit`: RECONCILE_MAX_REQUESTS
+ * too small for this customer); 502 when VOMO failed it. The body is the outcome.
+ */
+function reconcileStatus({ complete, error }: ReconcileOutcome): number {
+  if (complete) return 200;
+  if (error?.kind === "busy") return 409;
+  return error?.kind === "config" || error?.kind === "limit" ? 503 : 502;
 }
 
 /**
