@@ -15,6 +15,11 @@
 //! whether the downstream took it: the next poll offers that same event again first (the
 //! one-call window, as for a user's event), whatever VOMO holds by then, and only then diffs
 //! the user's detail, so an event the downstream may hold is followed by what undoes it.
+//!
+//! Refused events stay owed and are offered again at each later poll; a user's refusals count
+//! as a user change's failures do (`PartsRefused`, judged by delivery.rs's outage rule), and at
+//! `max_attempts` (and `retry_for_ms`) the user's owed events are given up: each goes to the
+//! dead-letter sink with `final: true` and is journaled as taken (`give_up_participations`).
 
 use super::delivery::Delivery;
 use super::events::{Event, HandlerFailure, ParticipationEvent};
@@ -133,7 +138,8 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// Offers one participation event. Taken: `held` moves by it, and the journal records it
     /// with `next`, the one offered after it (`done`: none owed now, the list as `detail`
     /// lists it). Refused: a dead letter (`participation_handler`, naming the event), and the
-    /// user stays owed with nothing in doubt; `Some` with whether the poll goes on (an outage
+    /// user stays owed with nothing in doubt (`was_in_doubt`: the event a death left in doubt,
+    /// which stays so), its refusal counted once judged; `Some` with whether the poll goes on (an outage
     /// stops it, but not refusals of events offered again, `retry`: as for retried changes,
     /// delivery.rs, the walk's next delivery decides). `None` when taken.
     async fn offer_participation(
@@ -193,7 +199,8 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// events stopped every poll before its walk, so no user change was delivered until it
     /// took them: found by the refusing simulation once it refused participation events).
     /// The users take turns from one poll to the next (`CoreState::parts_owed_after`), so
-    /// that the same ones at the front do not hold back the rest. False when the poll must
+    /// that the same ones at the front do not hold back the rest. A user whose refusals reached
+    /// `max_attempts` is given up instead (`give_up_participations`). False when the poll must
     /// stop.
     pub(crate) async fn offer_owed_participations(&self, run: &mut PollRun<'_, R>) -> Result<bool> {
         let owed = run.state.owed();
