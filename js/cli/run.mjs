@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, parse as parsePath, resolve } from "node:path";
 import { createRequire } from "node:module";
 import { VomoClient, VomoError } from "vomo-users";
 import { Output } from "./io.mjs";
@@ -74,9 +74,12 @@ async function readToken(values, env, out, command) {
     } catch (e) {
       // The value may be the token itself, pasted where its file belongs: named only when it
       // looks like a path to a file that is not there, a '/' with a folder that exists before
-      // it (a token may hold a '/', base64's, but not a folder of this machine before it).
+      // it (a token may hold a '/', base64's, but not a folder of this machine before it). Not
+      // the file system's root: a base64 token can begin with '/' (one in 64; an outside pass
+      // had one echoed), and a file right under the root is no common place for a token.
       const path = values["token-file"];
-      const named = /[/\\]/.test(path) && existsSync(dirname(path)) ? path
+      const folder = resolve(dirname(path));
+      const named = /[/\\]/.test(path) && folder !== parsePath(folder).root && existsSync(folder) ? path
         : "the file given (its name is not repeated: it may be the token itself; write ./NAME for a file here)";
       throw new UsageError(`--token-file: cannot read ${named} (${e.code ?? "unreadable"})`, command);
     }

@@ -180,6 +180,12 @@ test("no token: exit 2 naming VOMO_TOKEN and --token-file; an unreadable token f
   const b64Run = await cli(["list", "--token-file", b64], { env });
   assert.match(b64Run.stderr, /--token-file: cannot read the file given \(its name is not repeated: .*\) \(ENOENT\)/);
   assert.ok(!b64Run.stderr.includes("Qw3rTy9u"), b64Run.stderr);
+  // One that begins with '/' (one base64 token in 64): the root is no folder a token file is in.
+  for (const value of ["/Zm9vYmFyc2VjcmV0dG9rZW4xMjM0NTY3ODkw", "//Zm9vYmFyc2VjcmV0dG9rZW4xMjM0NTY3ODkw"]) {
+    const r = await cli(["list", "--token-file", value], { env });
+    assert.match(r.stderr, /--token-file: cannot read the file given \(its name is not repeated: .*\) \(ENOENT\)/, value);
+    assert.ok(!r.stderr.includes("Zm9vYmFy"), r.stderr);
+  }
   // The token read from the file, pasted as an argument: hidden in the usage errors that quote arguments.
   await writeFile(join(dir, "token"), `${b64}\n`);
   for (const args of [["user", b64], ["list", "--updated-after", b64], ["list", "--rate", b64], [b64]]) {
