@@ -304,6 +304,8 @@ struct Sim {
     excused: HashMap<(i64, i64), u32>,
     /// Participation events taken right before a death in the journal window.
     excused_parts: u64,
+    /// Unreadable versions a stored state kept for the dead-letter handler.
+    kept_unreadable: std::collections::HashSet<(i64, i64)>,
     f: Figures,
     failures: Vec<String>,
     /// The first poll dies right after this many store sets.
@@ -346,6 +348,7 @@ impl Sim {
             last_checkpoint: i64::MIN,
             excused: HashMap::new(),
             excused_parts: 0,
+            kept_unreadable: Default::default(),
             f: Figures { seeds: 1, ..Default::default() },
             failures: Vec::new(),
             first_death_at_set: None,
@@ -465,6 +468,13 @@ impl Sim {
             self.failures.push(format!("a poll with maxRequests {b} sent {sent} requests"));
         }
         self.check_kinds(first_new, initial_sync);
+        // The unreadable records the stored state keeps for the dead-letter sink (it refused
+        // them): each must be offered again until it takes it.
+        for u in &self.load_state().core.unsent_unreadable {
+            if let Some(v) = vomo_users::parse::dropped_version(&u.record) {
+                self.kept_unreadable.insert(v);
+            }
+        }
         let result = match outcome {
             Run::Died(steps) => {
                 self.f.deaths += 1;
@@ -575,7 +585,10 @@ impl Sim {
         }
         let mut settled = false;
         let mut p_death = self.sc.p_death;
-        for _ in 0..150 {
+        // The refusing world gives its refused participation events up a few users a poll
+        // (a run of refusals ends each poll's retries, and each needs max_attempts turns).
+        let rounds = if self.sc.world.refusal.is_some() { 400 } else { 150 };
+        for _ in 0..rounds {
             self.gap(30, 150);
             let complete = self.poll_once(p_death);
             p_death *= 0.7;
@@ -584,6 +597,7 @@ impl Sim {
             let owed = self.sc.world.refusal.is_some() && !state.core.parts_owed.is_empty();
             if complete == Some(true)
                 && state.core.dead_letters.is_empty()
+                && state.core.unsent_unreadable.is_empty()
                 && !owed
                 && state.core.checkpoint_ms > self.w.borrow().last_stamp
             {
@@ -744,6 +758,11 @@ impl Sim {
         for (&(id, t), &n) in &offered {
             if n > 1 + self.excused.get(&(id, t)).copied().unwrap_or(0) {
                 failures.push(format!("REPEATED: unreadable #{id}@{} offered to the dead-letter handler {n} times", Timestamp(t)));
+            }
+        }
+        for &(id, t) in &self.kept_unreadable {
+            if !offered.contains_key(&(id, t)) {
+                failures.push(format!("LOST: unreadable #{id}@{} kept for the dead-letter handler, never taken", Timestamp(t)));
             }
         }
         self.f.unreadable_offers = w.parse_offers.len() as u64;

@@ -296,6 +296,9 @@ impl PollerState {
             }
         }
         state.owed = state.core.parts_owed.clone();
+        // Versions this epoch's journal records: an unreadable record kept for the dead-letter
+        // sink that is among them was taken before the death that kept the save from dropping it.
+        let mut journaled = BTreeSet::new();
         let epoch = format!("{}:", state.core.journal_epoch);
         loop {
             let Some(entry) = store.get(&keys.key(&format!("journal/{}", state.journal_len))).await? else { break };
@@ -325,6 +328,7 @@ impl PollerState {
                 None => (rest, None),
             };
             let (id, ms) = parse_pair(pair, "journal")?;
+            journaled.insert((id, ms));
             state.apply(id, ms);
             state.pending.insert(id, state.known[&id]);
             if let Some(tail) = owed {
@@ -333,6 +337,7 @@ impl PollerState {
                 state.owed.insert(id, record.next);
             }
         }
+        state.core.unsent_unreadable.retain(|u| crate::parse::dropped_version(&u.record).is_none_or(|v| !journaled.contains(&v)));
         // Refusals of users whose events the journal shows all taken since are over.
         let owed = &state.owed;
         state.core.parts_refused.retain(|id, _| owed.contains_key(id));
@@ -373,7 +378,9 @@ impl PollerState {
         self.apply(id, ms);
         self.pending.insert(id, self.known[&id]);
         let owed = first.map(|next| format!(":o:{}", PartsRecord::text(None, Some(next)))).unwrap_or_default();
-        self.journal(store, keys, &format!("{id}:{}{owed}", self.known[&id])).await?;
+        // The version itself, not `known`'s maximum (a replay takes the maximum anyway): the
+        // load needs it to tell a kept unreadable record that was taken (`unsent_unreadable`).
+        self.journal(store, keys, &format!("{id}:{ms}{owed}")).await?;
         if let Some(next) = first {
             self.owed.insert(id, Some(next.clone()));
         }

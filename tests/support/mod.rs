@@ -424,6 +424,7 @@ pub struct World {
     pub given_up: Vec<(i64, i64, i64)>,
     /// Each unreadable record offered to the dead-letter handler: `(id, updatedAt)`.
     pub parse_offers: Vec<(i64, i64)>,
+
     /// The downstream's participations, by user and project date, as the events it took
     /// built them.
     pub parts_held: HashMap<i64, BTreeMap<i64, Participation>>,
@@ -505,6 +506,7 @@ impl World {
             refused: HashMap::new(),
             given_up: Vec::new(),
             parse_offers: Vec::new(),
+
             parts_held: HashMap::new(),
             parts_conflicts: Vec::new(),
             parts_repeats: 0,
@@ -1105,6 +1107,12 @@ impl Handlers for SimHandlers {
                 let window = {
                     let mut w = self.0.borrow_mut();
                     w.c.dead_letter_events += 1;
+                    // A dead-letter target that is down now and then: what it refuses must be
+                    // offered again until it takes it, a newer version delivered or not.
+                    if w.faults && w.parts_rng.chance(0.3) {
+                        w.note(|| format!("unreadable #{}@{} refused by the dead-letter handler", v.0, Timestamp(v.1)));
+                        return Err(HandlerFailure { message: "simulated dead-letter target down".into(), handler_ref: None });
+                    }
                     w.parse_offers.push(v);
                     w.note(|| format!("unreadable #{}@{} offered to the dead-letter handler", v.0, Timestamp(v.1)));
                     w.phase = if w.cfg.journal_window_yield { HandlerPhase::Returning(v.0, v.1) } else { HandlerPhase::Idle };
