@@ -106,11 +106,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         let id = detail.user.id;
         let ParticipationDiff { mut held, events, announced, retry, doubt_first } = diff;
         if events.is_empty() {
-            // The same participations, perhaps in another order: kept as listed, nothing owed.
-            if held != detail.participations {
-                run.state.set_participations(id, detail.participations.clone());
-            }
-            run.state.settle_owed(id);
+            owe_nothing(run, detail, &held);
             return Ok(Delivery::Done);
         }
         let mut announced = announced;
@@ -260,13 +256,19 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             run.state.mark_participations(&self.store, &self.keys, id, (Some(event), None), list, done).await?;
         }
         if events.is_empty() {
-            if held != detail.participations {
-                run.state.set_participations(id, detail.participations.clone());
-            }
-            run.state.settle_owed(id);
+            owe_nothing(run, detail, &held);
         }
         Ok(())
     }
+}
+
+/// No event between `held` and `detail`'s list (the same participations, perhaps in another
+/// order): the list is kept as listed, and the user owes nothing.
+fn owe_nothing<R: Runtime>(run: &mut PollRun<'_, R>, detail: &UserDetail, held: &[Participation]) {
+    if held != detail.participations.as_slice() {
+        run.state.set_participations(detail.user.id, detail.participations.clone());
+    }
+    run.state.settle_owed(detail.user.id);
 }
 
 /// A participation event, as the journal records it (state.rs): the change alone, a few
