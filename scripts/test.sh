@@ -219,6 +219,6 @@ cd "$ROOT"
 run_layer demo one bash scripts/check-demo.sh
 # Every bench of `npm run bench` at tiny sizes: they run and print their table (no timing asserted);
 # then a partial run into a copy of BENCHMARKS.md must keep the table's other rows in place and
-# write the notes the file holds (bench/check-notes.mjs).
-run_layer perf-bench-smoke one bash -c 'node bench/table.mjs --smoke && node bench/check-notes.mjs'
+# write the notes the file holds (bench/check-notes.mjs); the breakdowns the notes cite run too.
+run_layer perf-bench-smoke one bash -c 'node bench/table.mjs --smoke && node bench/check-notes.mjs && node bench/where-time-goes.mjs cold --smoke && node bench/where-time-goes.mjs cpu --smoke'
 summary
