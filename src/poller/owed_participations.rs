@@ -117,9 +117,8 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 self.fence(run).await?;
                 run.state.mark_participations(&self.store, &self.keys, id, (None, Some(event)), &held, false).await?;
             }
-            let done = all_taken && next.is_none();
-            let was_in_doubt = i == 0 && doubt_first;
-            match self.offer_participation(run, detail, event, &mut held, (next, done), (retry, was_in_doubt)).await? {
+            let offer = Offer { next, done: all_taken && next.is_none(), retry, was_in_doubt: i == 0 && doubt_first };
+            match self.offer_participation(run, detail, event, &mut held, offer).await? {
                 None => announced = true,
                 Some(Delivery::Halt) => return Ok(Delivery::Halt),
                 // The event in doubt refused again: still in doubt, and the rest, diffed from
@@ -132,21 +131,21 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     }
 
     /// Offers one participation event. Taken: `held` moves by it, and the journal records it
-    /// with `next`, the one offered after it (`done`: none owed now, the list as `detail`
-    /// lists it). Refused: a dead letter (`participation_handler`, naming the event), and the
-    /// user stays owed with nothing in doubt (`was_in_doubt`: the event a death left in doubt,
-    /// which stays so), its refusal counted once judged; `Some` with whether the poll goes on (an outage
-    /// stops it, but not refusals of events offered again, `retry`: as for retried changes,
-    /// delivery.rs, the walk's next delivery decides). `None` when taken.
+    /// with `offer.next`, the one offered after it (`offer.done`: none owed now, the list as
+    /// `detail` lists it). Refused: a dead letter (`participation_handler`, naming the event),
+    /// and the user stays owed with nothing in doubt (unless `offer.was_in_doubt`), its refusal
+    /// counted once judged; `Some` with whether the poll goes on (an outage stops it, but not
+    /// refusals of events offered again, `offer.retry`: as for retried changes, delivery.rs, the
+    /// walk's next delivery decides). `None` when taken.
     async fn offer_participation(
         &self,
         run: &mut PollRun<'_, R>,
         detail: &UserDetail,
         event: &Taken,
         held: &mut Vec<Participation>,
-        (next, done): (Option<&Taken>, bool),
-        (retry, was_in_doubt): (bool, bool),
+        offer: Offer<'_>,
     ) -> Result<Option<Delivery>> {
+        let Offer { next, done, retry, was_in_doubt } = offer;
         let id = detail.user.id;
         self.fence(run).await?;
         match self.handlers.deliver(&Event::Participation(event.event(id))).await {
@@ -269,6 +268,18 @@ fn owe_nothing<R: Runtime>(run: &mut PollRun<'_, R>, detail: &UserDetail, held: 
         run.state.set_participations(detail.user.id, detail.participations.clone());
     }
     run.state.settle_owed(detail.user.id);
+}
+
+/// How one event of a diff is offered ([`Poller::offer_participation`]).
+struct Offer<'a> {
+    /// The event offered after it, which the journal names once it is taken.
+    next: Option<&'a Taken>,
+    /// Taken, it leaves the user owing nothing: the list becomes the detail's as listed.
+    done: bool,
+    /// Offered again (`offer_owed_participations`): a refusal does not stop the poll.
+    retry: bool,
+    /// The event a death left in doubt, which stays in doubt when refused.
+    was_in_doubt: bool,
 }
 
 /// A participation event, as the journal records it (state.rs): the change alone, a few
