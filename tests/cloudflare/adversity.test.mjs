@@ -3,19 +3,12 @@
 // alarm-chained slices without redelivery, and a 429 storm.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ADMIN_TOKEN, FAST, startSimulator, startSink, startWorker, until } from "./harness.mjs";
+import { ADMIN_TOKEN, FAST, scenario, startWorker, until } from "./harness.mjs";
 
 const sent = (sim) => sim.log().filter((e) => e.method === "GET");
 
 test("two customers are isolated; a 401 stops a poll, keeps the checkpoint, and chains no alarm", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 30, seed: 71, now: "2026-01-01T00:00:00Z" });
-  t.after(() => sim.close());
-  const sink = await startSink(t);
-  const persist = mkdtempSync(join(tmpdir(), "vomo-cf-persist-"));
-  t.after(() => rmSync(persist, { recursive: true, force: true }));
+  const { sim, sink, persist } = await scenario(t, { users: 30, seed: 71, now: "2026-01-01T00:00:00Z" }, "vomo-cf-persist-");
   const vars = { ...FAST, CUSTOMERS: "acme,globex", VOMO_BASE_URL: sim.url };
   // globex's token was revoked (the simulator refuses it with 401).
   const w = await startWorker(t, { sink, persist, vars, secrets: { VOMO_TOKEN_ACME: sim.token, VOMO_TOKEN_GLOBEX: "eyJrevoked", ADMIN_TOKEN } });
@@ -75,9 +68,7 @@ test("two customers are isolated; a 401 stops a poll, keeps the checkpoint, and 
 });
 
 test("a 2,000-user backfill completes over several alarm-chained slices, each within its request budget, without redelivery", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 2000, seed: 72, now: "2026-01-01T00:00:00Z" });
-  t.after(() => sim.close());
-  const sink = await startSink(t);
+  const { sim, sink } = await scenario(t, { users: 2000, seed: 72, now: "2026-01-01T00:00:00Z" });
   const w = await startWorker(t, {
     sink,
     vars: { ...FAST, CUSTOMERS: "big", VOMO_BASE_URL: sim.url, MAX_REQUESTS_PER_SLICE: "20" },
@@ -103,9 +94,7 @@ test("a 2,000-user backfill completes over several alarm-chained slices, each wi
 });
 
 test("a 429 storm: the client honours Retry-After, a slice that runs out of retries is retried by alarm, nothing lost or repeated", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 150, seed: 73, now: "2026-01-01T00:00:00Z" });
-  t.after(() => sim.close());
-  const sink = await startSink(t);
+  const { sim, sink } = await scenario(t, { users: 150, seed: 73, now: "2026-01-01T00:00:00Z" });
   const w = await startWorker(t, {
     sink,
     vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url, MAX_REQUESTS_PER_SLICE: "40" },
@@ -133,9 +122,7 @@ test("a 429 storm: the client honours Retry-After, a slice that runs out of retr
 });
 
 test("a page cut off or not JSON is retried by alarm, not left to the next cron; a 429 whose Retry-After the client will not wait out sets the alarm no sooner than it asks", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 40, seed: 74, now: "2026-01-01T00:00:00Z" });
-  t.after(() => sim.close());
-  const sink = await startSink(t);
+  const { sim, sink } = await scenario(t, { users: 40, seed: 74, now: "2026-01-01T00:00:00Z" });
   const w = await startWorker(t, {
     sink, vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url, RETRY_DELAY_MS: "200" },
     secrets: { VOMO_TOKEN_ACME: sim.token, ADMIN_TOKEN },
@@ -165,9 +152,7 @@ test("a page cut off or not JSON is retried by alarm, not left to the next cron;
 });
 
 test("MAX_WINDOW_ROWS reaches the poller: a 150-user backfill in windows of at most 40 rows, every user once", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 150, seed: 75, now: "2026-01-01T00:00:00Z" });
-  t.after(() => sim.close());
-  const sink = await startSink(t);
+  const { sim, sink } = await scenario(t, { users: 150, seed: 75, now: "2026-01-01T00:00:00Z" });
   const w = await startWorker(t, {
     sink, vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url, MAX_WINDOW_ROWS: "40" },
     secrets: { VOMO_TOKEN_ACME: sim.token, ADMIN_TOKEN },

@@ -6,20 +6,15 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { repo } from "./example.mjs";
-import { ADMIN_TOKEN, FAST, startSimulator, startSink, startWorker, until } from "./harness.mjs";
+import { ADMIN_TOKEN, FAST, scenario, startWorker, until } from "./harness.mjs";
 
 const README = readFileSync(join(repo, "examples/cloudflare/README.md"), "utf8").replace(/\s+/g, " ");
 
 async function world(t, users = 10) {
-  const sim = await startSimulator({ port: 0, users, seed: 121, now: "2026-01-01T00:00:00Z" });
-  t.after(() => sim.close());
-  const sink = await startSink(t);
-  const persist = mkdtempSync(join(tmpdir(), "vomo-cf-config-"));
-  t.after(() => rmSync(persist, { recursive: true, force: true }));
+  const { sim, sink, persist } = await scenario(t, { users, seed: 121, now: "2026-01-01T00:00:00Z" }, "vomo-cf-config-");
   return { sim, sink, persist };
 }
 

@@ -5,7 +5,7 @@
 // Queues: a record that cannot be read goes to the dead-letter queue, once.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { ADMIN_TOKEN, FAST, WEBHOOK_SECRET, startSimulator, startSink, startWorker, until, verifySignature } from "./harness.mjs";
+import { ADMIN_TOKEN, FAST, WEBHOOK_SECRET, scenario, startWorker, until, verifySignature } from "./harness.mjs";
 
 /**
  * A frozen simulator of `users` users, a sink, and the example in Miniflare delivering one
@@ -13,9 +13,7 @@ import { ADMIN_TOKEN, FAST, WEBHOOK_SECRET, startSimulator, startSink, startWork
  * before the Worker starts. The simulator's clock is then moved past the poller's margin.
  */
 async function deliveryWorld(t, { users, seed, vars = {}, secrets = {}, before = () => {} }) {
-  const sim = await startSimulator({ port: 0, users, seed, now: "2026-01-01T00:00:00Z" });
-  t.after(() => sim.close());
-  const sink = await startSink(t);
+  const { sim, sink } = await scenario(t, { users, seed, now: "2026-01-01T00:00:00Z" });
   const extra = before(sim, sink);
   const w = await startWorker(t, {
     sink,

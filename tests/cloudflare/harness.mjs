@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { prepareExample, repo, simulatorModule } from "./example.mjs";
 
@@ -27,6 +28,18 @@ export const FAST = { REQUESTS_PER_SECOND: "1000", CHAIN_DELAY_MS: "0", RETRY_DE
 
 export const example = () => prepareExample();
 export const startSimulator = async (options) => (await simulatorModule(example())).startSimulator(options);
+
+/** A test's simulator (on a free port, closed after the test) and sink; with `persistPrefix`, also
+ *  a Miniflare persistence folder, removed after the test. */
+export async function scenario(t, simOptions, persistPrefix) {
+  const sim = await startSimulator({ port: 0, ...simOptions });
+  t.after(() => sim.close());
+  const sink = await startSink(t);
+  if (!persistPrefix) return { sim, sink };
+  const persist = mkdtempSync(join(tmpdir(), persistPrefix));
+  t.after(() => rmSync(persist, { recursive: true, force: true }));
+  return { sim, sink, persist };
+}
 
 const CONSUMER = `
 export default {

@@ -4,19 +4,13 @@
 // the changes. Plus the operations routes and the structured logs.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ADMIN_TOKEN, FAST, example, startSimulator, startSink, startWorker, until } from "./harness.mjs";
+import { ADMIN_TOKEN, FAST, example, scenario, startWorker, until } from "./harness.mjs";
 
 const keys = (events) => events.map((e) => e.idempotencyKey);
 
 test("cron -> alarm -> poll -> queue; state persisted; a restarted runtime delivers only the changes", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 40, seed: 61, now: "2026-01-01T00:00:00Z" });
-  t.after(() => sim.close());
-  const sink = await startSink(t);
-  const persist = mkdtempSync(join(tmpdir(), "vomo-cf-persist-"));
-  t.after(() => rmSync(persist, { recursive: true, force: true }));
+  const { sim, sink, persist } = await scenario(t, { users: 40, seed: 61, now: "2026-01-01T00:00:00Z" }, "vomo-cf-persist-");
   const options = {
     sink, persist,
     vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url },
@@ -87,9 +81,7 @@ test("cron -> alarm -> poll -> queue; state persisted; a restarted runtime deliv
 });
 
 test("operations routes: authenticated, per customer, never a token; poll now; structured logs", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 20, seed: 62, now: "2026-01-01T00:00:00Z" });
-  t.after(() => sim.close());
-  const sink = await startSink(t);
+  const { sim, sink } = await scenario(t, { users: 20, seed: 62, now: "2026-01-01T00:00:00Z" });
   const w = await startWorker(t, {
     sink,
     vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url },
@@ -133,9 +125,7 @@ test("operations routes: authenticated, per customer, never a token; poll now; s
 });
 
 test("POLL_GROUPS spreads the customers over consecutive cron runs, which take turns whatever the cron's cadence (the shipped */15 with 3 groups), each customer in exactly one group", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 5, seed: 63, now: "2026-01-01T00:00:00Z" });
-  t.after(() => sim.close());
-  const sink = await startSink(t);
+  const { sim, sink } = await scenario(t, { users: 5, seed: 63, now: "2026-01-01T00:00:00Z" });
   const ids = ["a1", "b2", "c3", "d4", "e5", "f6"];
   const secrets = { ADMIN_TOKEN };
   for (const id of ids) secrets[`VOMO_TOKEN_${id.toUpperCase()}`] = sim.token;
@@ -159,9 +149,7 @@ test("POLL_GROUPS spreads the customers over consecutive cron runs, which take t
 });
 
 test("a cron that arrives while a customer's slice runs counts it as already running and schedules no second slice", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 30, seed: 62, now: "2026-01-01T00:00:00Z" });
-  t.after(() => sim.close());
-  const sink = await startSink(t);
+  const { sim, sink } = await scenario(t, { users: 30, seed: 62, now: "2026-01-01T00:00:00Z" });
   const w = await startWorker(t, {
     sink, vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url }, secrets: { VOMO_TOKEN_ACME: sim.token, ADMIN_TOKEN },
   });
@@ -185,11 +173,7 @@ test("a cron that arrives while a customer's slice runs counts it as already run
 });
 
 test("a deploy in the middle of a slice: the next slice takes the dead slice's lease over at once (one taken in an earlier isolate is gone) and the backfill goes on; no user lost, at most the delivery in flight twice", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 600, seed: 64, now: "2026-01-01T00:00:00Z", latencyMs: 150 });
-  t.after(() => sim.close());
-  const sink = await startSink(t);
-  const persist = mkdtempSync(join(tmpdir(), "vomo-cf-lease-"));
-  t.after(() => rmSync(persist, { recursive: true, force: true }));
+  const { sim, sink, persist } = await scenario(t, { users: 600, seed: 64, now: "2026-01-01T00:00:00Z", latencyMs: 150 }, "vomo-cf-lease-");
   const options = { sink, persist,
     vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url, DELIVERY: "webhook", WEBHOOK_URL: `${sink.url}/webhook` },
     secrets: { VOMO_TOKEN_ACME: sim.token, ADMIN_TOKEN, WEBHOOK_SECRET: "s" } };
@@ -220,11 +204,7 @@ test("a deploy in the middle of a slice: the next slice takes the dead slice's l
 });
 
 test("POST /customers/:id/reconcile: the users delivered that VOMO no longer lists, confirmed one by one; within RECONCILE_MAX_REQUESTS, past it 503 with error.kind limit; admin token and POST only", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 60, seed: 67, now: "2026-01-01T00:00:00Z" });
-  t.after(() => sim.close());
-  const sink = await startSink(t);
-  const persist = mkdtempSync(join(tmpdir(), "vomo-cf-persist-"));
-  t.after(() => rmSync(persist, { recursive: true, force: true }));
+  const { sim, sink, persist } = await scenario(t, { users: 60, seed: 67, now: "2026-01-01T00:00:00Z" }, "vomo-cf-persist-");
   const options = (more = {}) => ({
     sink, persist,
     vars: { ...FAST, CUSTOMERS: "acme,globex", VOMO_BASE_URL: sim.url, ...more },

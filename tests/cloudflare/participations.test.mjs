@@ -3,12 +3,10 @@
 // as participation.* messages with their own idempotency keys, once each.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { ADMIN_TOKEN, FAST, startSimulator, startSink, startWorker, until } from "./harness.mjs";
+import { ADMIN_TOKEN, FAST, scenario, startWorker, until } from "./harness.mjs";
 
 test("full-scan: the participation scan chains alarms until complete; a new sign-up arrives once, keyed", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 24, seed: 111, now: "2026-01-01T00:00:00Z" });
-  t.after(() => sim.close());
-  const sink = await startSink(t);
+  const { sim, sink } = await scenario(t, { users: 24, seed: 111, now: "2026-01-01T00:00:00Z" });
   const w = await startWorker(t, {
     sink,
     vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url, PARTICIPATIONS: "full-scan", MAX_REQUESTS_PER_SLICE: "6" },

@@ -5,10 +5,9 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { ADMIN_TOKEN, FAST, startSimulator, startSink, startWorker, until } from "./harness.mjs";
+import { ADMIN_TOKEN, FAST, scenario, startWorker, until } from "./harness.mjs";
 
 /** Every file under `dir`, as bytes. */
 function filesUnder(dir) {
@@ -16,11 +15,7 @@ function filesUnder(dir) {
 }
 
 test("PUT /customers/:id registers a customer with an encrypted token; the cron polls it; DELETE stops it", async (t) => {
-  const sim = await startSimulator({ port: 0, users: 25, seed: 101, now: "2026-01-01T00:00:00Z" });
-  t.after(() => sim.close());
-  const sink = await startSink(t);
-  const persist = mkdtempSync(join(tmpdir(), "vomo-cf-registry-"));
-  t.after(() => rmSync(persist, { recursive: true, force: true }));
+  const { sim, sink, persist } = await scenario(t, { users: 25, seed: 101, now: "2026-01-01T00:00:00Z" }, "vomo-cf-registry-");
   const TOKEN_KEY = randomBytes(32).toString("base64");
   const options = { sink, persist, vars: { ...FAST, CUSTOMERS: "", VOMO_BASE_URL: sim.url }, secrets: { ADMIN_TOKEN, TOKEN_KEY } };
   const w = await startWorker(t, options);
