@@ -927,3 +927,65 @@ test("poller (changed-users): a participation event refused for good is given up
   assert.equal(letters.at(-1).participation.kind, "changed");
   assert.equal(letters.at(-1).final, false);
 });
+
+test("poller (changed-users), ten times the size: 600 users, 60 with a participation event refused for good and 30 with one refused once; each refused-for-good event given up once, every other event and change taken once, no outage", { timeout: 240_000 }, async (t) => {
+  const { sim, client } = await setup(t, { users: 600, seed: 17 });
+  const all = sim.listAll();
+  const dates = (id) => sim.getUser(id).participations.map((p) => Number(p.project_date_id));
+  const withParts = all.filter((u) => dates(u.id).length > 0);
+  assert.ok(withParts.length >= 200, `${withParts.length} users with participations`);
+  // Spread over the listing (every third), so that refusals are not all next to each other.
+  const spread = withParts.filter((_, i) => i % 3 === 0);
+  const poison = new Map(spread.slice(0, 60).map((u) => [u.id, dates(u.id)[0]]));
+  const once = new Map(spread.slice(60, 90).map((u) => [u.id, dates(u.id)[0]]));
+  assert.equal(poison.size + once.size, 90);
+  const refusedOnce = new Set();
+  const taken = new Map(); // user -> project dates taken ("added")
+  const delivered = new Map();
+  const letters = [];
+  const poller = new UserPoller({
+    client, store: new MemoryStore(), customerId: "acme", participations: "changed-users", maxAttempts: 2,
+    onUser: ({ user }) => { delivered.set(user.id, user.updatedAt); },
+    onParticipation: ({ kind, userId, participation: { projectDateId: d } }) => {
+      if (poison.get(userId) === d) throw new Error("422: unknown project");
+      if (once.get(userId) === d && !refusedOnce.has(userId)) { refusedOnce.add(userId); throw new Error("503: busy"); }
+      assert.equal(kind, "added");
+      const mine = taken.get(userId) ?? new Set();
+      assert.ok(!mine.has(d), `user ${userId}'s event ${d} taken twice`);
+      taken.set(userId, mine.add(d));
+    },
+    onDeadLetter: (d) => { letters.push(d); },
+  });
+  const finals = () => letters.filter((d) => d.final);
+  const others = all.filter((u) => !poison.has(u.id) && !once.has(u.id));
+  let polls = 0;
+  const poll = async () => {
+    const r = await poller.poll();
+    polls++;
+    assert.notEqual(r.stopReason, "handler_outage", `poll ${polls}: refusals made an outage`);
+    return r;
+  };
+  await poll();
+  assert.equal(refusedOnce.size, 30);
+  // Each later poll follows another user's edit, so that a delivery judges the refusals.
+  const pollAfterAnEdit = async () => {
+    sim.updateUser(others[polls % others.length].id, { phone: `555-${String(polls).padStart(4, "0")}` });
+    tick(sim);
+    return poll();
+  };
+  while (finals().length < poison.size && polls < 80) await pollAfterAnEdit();
+  const given = finals().map((d) => [d.user.id, d.participation.participation.projectDateId]);
+  assert.equal(given.length, poison.size, `${given.length} given up in ${polls} polls`);
+  assert.deepEqual(new Map(given), poison, "each refused-for-good event given up, once");
+  assert.ok(finals().every((d) => d.attempt >= 2 && d.participation.userId === d.user.id && d.error.kind === "invalid_input"));
+  const reads = () => sim.log().filter((e) => [...poison.keys()].some((id) => e.path === `/v1/users/${id}`)).length;
+  const before = { letters: letters.length, reads: reads() };
+  for (let n = 0; n < 3; n++) await pollAfterAnEdit();
+  assert.equal(letters.length, before.letters, "nothing offered again once given up");
+  assert.equal(reads(), before.reads, "a given-up user's detail is not read again");
+  for (const u of all) {
+    const expected = dates(u.id).filter((d) => poison.get(u.id) !== d).sort();
+    assert.deepEqual([...(taken.get(u.id) ?? [])].sort(), expected, `user ${u.id}: every other event taken once`);
+    assert.equal(delivered.get(u.id), new Date(sim.getUser(u.id).updated_at).toISOString(), `user ${u.id}: its last change delivered`);
+  }
+});
