@@ -124,8 +124,13 @@ test("webhook: a participation event the receiver refuses for good is given up a
     before: (sim, sink) => {
       const victim = sim.listAll().find((u) => sim.getUser(u.id).participations.length > 1);
       const date = Number(sim.getUser(victim.id).participations[0].project_date_id);
-      sink.refuse = (body, path) => path === "/webhook" && body.type?.startsWith("participation.") && body.participation?.projectDateId === date;
-      return { id: victim.id, date };
+      const refusedKeys = [];
+      sink.refuse = (body, path) => {
+        const refuse = path === "/webhook" && body.type?.startsWith("participation.") && body.participation?.projectDateId === date;
+        if (refuse) refusedKeys.push(body.idempotencyKey);
+        return refuse;
+      };
+      return { id: victim.id, date, refusedKeys };
     },
   });
   const others = sim.listAll().filter((u) => u.id !== victim.id);
@@ -145,8 +150,9 @@ test("webhook: a participation event the receiver refuses for good is given up a
   assert.equal(dead.body.user.id, victim.id);
   assert.equal(dead.body.participation.kind, "added");
   assert.equal(dead.body.participation.participation.projectDateId, victim.date);
-  assert.match(dead.body.idempotencyKey, new RegExp(`^acme/${victim.id}/p/${victim.date}/added/[0-9a-f]{16}$`));
+  assert.match(dead.body.idempotencyKey, new RegExp(`^acme/${victim.id}/p/\\d+/${victim.date}/added/[0-9a-f]{16}$`));
   assert.equal(dead.headers["idempotency-key"], dead.body.idempotencyKey);
+  assert.deepEqual([...new Set(victim.refusedKeys)], [dead.body.idempotencyKey], "refused, offered again and given up under one key");
   const sent = sink.webhook.length;
   for (let i = 0; i < 2; i++) {
     sim.updateUser(others[5 + i].id, { phone: `555-03${i}` });
@@ -237,6 +243,20 @@ test("queue: a record VOMO sends that cannot be read goes, once, to the dead-let
   assert.equal(h2.metrics.deadLetters, 1, "no second dead letter was sent");
   assert.equal(sink.events("vomo-user-dead-letters").length, 1);
   assert.equal(sink.events().length, 11);
+
+  // Records whose id is not a positive whole number: dead letters keyed null, not `acme/-5/...`.
+  const at = new Date(sim.now() - 8_000).toISOString().replace(/\.\d+Z$/, "+00:00");
+  const record = (id) => ({ ...sim.listAll()[0], id, email: `odd${String(id).replace(/\W/g, "")}@example.org`, created_at: at, updated_at: at });
+  const ids = [-5, 1.5];
+  sim.injectFault({ type: "status", status: 200, path: "/v1/users", times: 1, body: {
+    data: ids.map(record), links: { first: null, last: null, prev: null, next: null },
+    meta: { current_page: 1, from: 1, to: 2, last_page: 1, path: `${sim.url}/users`, per_page: 15, total: 2 } } });
+  await w.cron();
+  await w.settled("acme", 3);
+  await until(() => sink.events("vomo-user-dead-letters").length >= 3, "two more dead letters");
+  const odd = sink.events("vomo-user-dead-letters").slice(1);
+  assert.deepEqual(odd.map((d) => d.user.id).sort(), ids.sort());
+  assert.deepEqual(odd.map((d) => d.idempotencyKey), [null, null], "no key from an id VOMO never gives");
 });
 
 test("queue: a user whose detail would pass the queue's 128 KB message limit arrives trimmed of its lists (saying so), not as a dead letter that fails too; the others whole", async (t) => {
@@ -302,4 +322,53 @@ test("webhook: a receiver that is down stops the slice as handler_outage, and po
   assert.equal(last.result.complete, true);
   assert.equal(sink.webhook.length, 25);
   assert.equal(new Set(sink.webhook.map((e) => e.body.idempotencyKey)).size, 25, "each once");
+});
+
+test("webhook: a participation edited, undone and redone comes as three events with three keys, so a receiver that skips a key it applied ends where VOMO is; one refused once comes again under the key it was refused under", async (t) => {
+  const { sim, sink, w, extra: victim } = await deliveryWorld(t, {
+    users: 20, seed: 86, secrets: { WEBHOOK_SECRET },
+    vars: (sink) => webhook(sink, { PARTICIPATIONS: "changed-users" }),
+    before: (sim) => {
+      const victim = sim.listAll().find((u) => sim.getUser(u.id).participations.length > 0);
+      return { id: victim.id, date: Number(sim.getUser(victim.id).participations[0].project_date_id) };
+    },
+  });
+  assert.equal((await w.pollNow("acme")).ok, true);
+  const mine = () => sink.webhook.map((e) => e.body).filter((b) => b.userId === victim.id && b.participation.projectDateId === victim.date);
+  assert.equal(mine().length, 1, "the backfill's added event");
+  // Refuse the first offer of the next event (a receiver that applied it and then failed, say).
+  const refusedKeys = [];
+  sink.refuse = (body) => {
+    if (body.userId !== victim.id || body.type !== "participation.changed" || refusedKeys.length > 0) return false;
+    refusedKeys.push(body.idempotencyKey);
+    return true;
+  };
+  const vomoVerified = () => Boolean(sim.getUser(victim.id).participations.find((p) => Number(p.project_date_id) === victim.date).verified);
+  const verified = vomoVerified();
+  const edits = [!verified, verified, !verified]; // an edit, undone, redone
+  for (const [i, value] of edits.entries()) {
+    sim.updateParticipation(victim.id, victim.date, { verified: value });
+    sim.updateUser(victim.id, { phone: `555-04${i}` });
+    sim.advanceClock(10_000);
+    assert.equal((await w.pollNow("acme")).ok, true);
+    if (i === 0) { // refused: offered again at the next slice (with another user's change, so a success follows)
+      assert.equal(refusedKeys.length, 1);
+      sim.updateUser(sim.listAll().find((u) => u.id !== victim.id).id, { phone: "555-0499" });
+      sim.advanceClock(10_000);
+      assert.equal((await w.pollNow("acme")).ok, true);
+    }
+  }
+  const changes = mine().filter((b) => b.type === "participation.changed");
+  assert.deepEqual(changes.map((b) => b.participation.verified), edits, "each edit once, in order");
+  assert.equal(changes[0].idempotencyKey, refusedKeys[0], "offered again under the key it was refused under");
+  assert.equal(new Set(changes.map((b) => b.idempotencyKey)).size, 3, "three changes, three keys");
+  assert.ok(changes.every((b) => new RegExp(`^acme/${victim.id}/p/\\d+/${victim.date}/changed/[0-9a-f]{16}$`).test(b.idempotencyKey)));
+  // The receiver of the example README: skip a message whose key it applied.
+  const applied = new Set(), held = new Map();
+  for (const b of mine()) {
+    if (applied.has(b.idempotencyKey)) continue;
+    applied.add(b.idempotencyKey);
+    held.set(b.participation.projectDateId, b.participation.verified);
+  }
+  assert.equal(held.get(victim.date), vomoVerified(), "the receiver holds what VOMO holds");
 });

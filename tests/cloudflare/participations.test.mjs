@@ -35,7 +35,7 @@ test("full-scan: the participation scan chains alarms until complete; a new sign
   const added = await until(() => sink.events().find((e) => e.type === "participation.added" && e.participation.projectDateId === 777001), "the sign-up's message");
   assert.equal(added.userId, userId);
   assert.equal(added.customerId, "acme");
-  assert.match(added.idempotencyKey, new RegExp(`^acme/${userId}/p/777001/added/[0-9a-f]{16}$`));
+  assert.match(added.idempotencyKey, new RegExp(`^acme/${userId}/p/\\d+/777001/added/[0-9a-f]{16}$`));
   const participationEvents = sink.events().filter((e) => e.type.startsWith("participation."));
   assert.equal(new Set(participationEvents.map((e) => e.idempotencyKey)).size, participationEvents.length, "no key twice");
   assert.equal(participationEvents.filter((e) => e.participation.projectDateId === 777001).length, 1, "the sign-up arrived once");

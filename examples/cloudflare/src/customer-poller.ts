@@ -11,6 +11,7 @@ import { ConfigError, clientFor, secretSource, settings, tokenFor, tokenName, ty
 import { seal, unseal, type Sealed } from "./vault";
 import { Subrequests, sinkFor, type Sink } from "./delivery";
 import { deadLetter, participationEvent, userEvent } from "./events";
+import { ParticipationNumbers } from "./participation-numbers";
 import { log } from "./log";
 import { registry } from "./registry";
 
@@ -498,6 +499,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
       // A Retry-After longer than this ends the slice as rate_limited; the alarm retries later.
       maxRetryAfterMs: 30_000, timeoutMs: 15_000,
     }, token.source);
+    const numbers = new ParticipationNumbers(this.ctx.storage, tally);
     return new UserPoller({
       client, customerId, store: new CountingStore(this.ctx.storage, tally),
       participations: s.participations, pollIntervalMs: s.pollIntervalMs, maxAttempts: s.maxAttempts, retryForMs: s.retryForMs,
@@ -507,11 +509,19 @@ export class CustomerPoller extends DurableObject<AppEnv> {
         tally.delivered++;
       },
       onParticipation: async (e) => {
-        await sink.event(await participationEvent(customerId, e));
+        const numbered = await numbers.of(e);
+        try {
+          await sink.event(participationEvent(customerId, e, numbered));
+        } catch (err) {
+          await numbers.refused(numbered);
+          throw err;
+        }
+        await numbers.taken(numbered);
         tally.delivered++;
       },
       onDeadLetter: async (e) => {
-        const letter = await deadLetter(customerId, e);
+        const numbered = e.participation ? await numbers.of(e.participation) : undefined;
+        const letter = deadLetter(customerId, e, numbered);
         log("vomo.dead_letter", { customerId, idempotencyKey: letter.idempotencyKey, attempt: e.attempt, final: e.final, error: letter.error });
         if (!e.final) return;  // offered again on the next slice
         try {
@@ -522,6 +532,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
           log("vomo.dead_letter_failed", { customerId, idempotencyKey: letter.idempotencyKey, error: String((err as Error)?.message ?? err) });
           throw err;
         }
+        if (numbered) await numbers.givenUp(numbered);
         tally.deadLetters++;
       },
     });

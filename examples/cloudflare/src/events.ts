@@ -2,6 +2,7 @@
 // consumer can drop a repeat (the package delivers each change once, but a Worker can die
 // between a delivery and the write that records it; see the package's docs/poller.md).
 import type { DeadLetterEvent, ParticipationChangeEvent, User, UserChangeEvent } from "vomo-users";
+import type { Numbered } from "./participation-numbers";
 
 export interface UserEvent {
   type: "user.created" | "user.updated";
@@ -28,7 +29,8 @@ export interface Trimmed {
 export interface ParticipationEvent {
   type: "participation.added" | "participation.changed" | "participation.removed";
   customerId: string;
-  /** `${customerId}/${userId}/p/${projectDateId}/${kind}/${digest of the participation}`. */
+  /** `${customerId}/${userId}/p/${n}/${projectDateId}/${kind}/${digest}`: the user's n-th
+   *  participation change (participation-numbers.ts), the same when the same event comes again. */
   idempotencyKey: string;
   userId: number;
   participation: ParticipationChangeEvent["participation"];
@@ -63,39 +65,37 @@ export function userEvent(customerId: string, e: UserChangeEvent): UserEvent {
   };
 }
 
-async function digest(value: unknown): Promise<string> {
-  const bytes = new TextEncoder().encode(JSON.stringify(value));
-  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return [...hash.slice(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-export async function participationEvent(customerId: string, e: ParticipationChangeEvent): Promise<ParticipationEvent> {
-  const slot = e.participation.projectDateId ?? "none";
+export function participationEvent(customerId: string, e: ParticipationChangeEvent, numbered: Numbered): ParticipationEvent {
   return {
-    type: `participation.${e.kind}`, customerId,
-    idempotencyKey: `${customerId}/${e.userId}/p/${slot}/${e.kind}/${await digest([e.participation, e.before])}`,
+    type: `participation.${e.kind}`, customerId, idempotencyKey: participationKey(customerId, e, numbered),
     userId: e.userId, participation: e.participation, before: e.before,
   };
 }
+
+const participationKey = (customerId: string, e: ParticipationChangeEvent, { n, digest }: Numbered) =>
+  `${customerId}/${e.userId}/p/${n}/${e.participation.projectDateId ?? "none"}/${e.kind}/${digest}`;
 
 /**
  * The key of the version a dead letter is about: a parsed user's `id` and `updatedAt`, or an
  * unreadable record's `id` and `updated_at` as VOMO sent them (a null email, a bad date of
  * birth; read as the package reads a time: `Date.parse`, to the millisecond), so that a
  * sink can drop the same record offered again (a dead-letter target that was down). Null
- * when neither reads.
+ * when either does not read, or the id is not a positive whole number.
  */
 function deadLetterKey(customerId: string, user: { id?: unknown; updatedAt?: unknown; updated_at?: unknown }): string | null {
-  if (typeof user.id === "number" && typeof user.updatedAt === "string") return userKey(customerId, user.id, user.updatedAt);
+  // An id as VOMO's ids are: a positive whole number (a record's -5 or 1.5 keys nothing).
   const id = typeof user.id === "number" ? user.id : typeof user.id === "string" && /^\d{1,15}$/.test(user.id) ? Number(user.id) : null;
+  if (id === null || !Number.isSafeInteger(id) || id <= 0) return null;
+  if (typeof user.updatedAt === "string") return userKey(customerId, id, user.updatedAt);
   const ms = typeof user.updated_at === "string" ? Date.parse(user.updated_at) : NaN;
-  return id !== null && Number.isFinite(ms) ? userKey(customerId, id, new Date(ms).toISOString()) : null;
+  return Number.isFinite(ms) ? userKey(customerId, id, new Date(ms).toISOString()) : null;
 }
 
-export async function deadLetter(customerId: string, e: DeadLetterEvent): Promise<DeadLetter> {
+/** `numbered`: a refused participation event's number (`e.participation`'s). */
+export function deadLetter(customerId: string, e: DeadLetterEvent, numbered?: Numbered): DeadLetter {
   // A refused participation event: keyed as the event itself, so that two of one user differ.
-  const key = e.participation
-    ? (await participationEvent(customerId, e.participation)).idempotencyKey
+  const key = e.participation && numbered
+    ? participationKey(customerId, e.participation, numbered)
     : deadLetterKey(customerId, e.user as { id?: unknown; updatedAt?: unknown; updated_at?: unknown });
   const err = e.error as { kind?: unknown; message?: unknown } | null;
   return {
