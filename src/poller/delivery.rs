@@ -113,9 +113,14 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// counted while the downstream worked, the first time at `first_failed_ms`, is given up:
     /// after `max_attempts`, and once `retry_for_ms` has passed since the first failure (a
     /// downstream that refuses one user for a while, under frequent polls, would otherwise
-    /// spend every attempt within seconds).
+    /// spend every attempt within seconds). A first failure the wall clock puts in the future
+    /// (stepped back since) has taken no time yet: with `retry_for_ms` 0 nothing waits for
+    /// the clock (before, such a change was never given up until the clock caught up, a day
+    /// later after a day's step: an outside pass), and each poll moves it to now at its
+    /// start (`PollerState::rebase_future_failures`).
     pub(crate) fn gives_up(&self, attempt: u32, first_failed_ms: Option<f64>) -> bool {
-        let retried_long_enough = first_failed_ms.is_none_or(|first| self.client.runtime().now_ms() - first >= self.config.retry_for_ms);
+        let now = self.client.runtime().now_ms();
+        let retried_long_enough = first_failed_ms.is_none_or(|first| (now - first).max(0.0) >= self.config.retry_for_ms);
         attempt >= self.config.max_attempts && retried_long_enough
     }
 

@@ -463,6 +463,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             state = PollerState::load(&self.store, &self.keys).await?;
         }
         let loaded = state.core.clone();
+        state.rebase_future_failures(self.client.runtime().now_ms());
         if self.check_api(&state.core)? == Binding::Rebind {
             state.core.api = Some(self.client.base_url().as_str().to_string()); // written by this poll's saves
         }

@@ -436,6 +436,18 @@ impl PollerState {
         self.core.parts_refused.entry(id).or_insert(PartsRefused { attempts: 0, first_failed_ms: now_ms });
     }
 
+    /// Moves to `now_ms` every first failure (queued changes', refused participation events')
+    /// that the wall clock puts after it: a clock stepped back since it was noted. So
+    /// `retry_for_ms` counts from the first poll after the step, instead of waiting for the
+    /// clock to catch up (a day after a day's step). A step forward shortens the wait, as
+    /// the local clock is all that measures it across processes.
+    pub(crate) fn rebase_future_failures(&mut self, now_ms: f64) {
+        let firsts = self.core.dead_letters.iter_mut().filter_map(|e| e.first_failed_ms.as_mut());
+        for first in firsts.chain(self.core.parts_refused.values_mut().map(|r| &mut r.first_failed_ms)) {
+            *first = first.min(now_ms);
+        }
+    }
+
     /// Counts an attempt of `id`'s refused events (a success followed their refusal).
     pub(crate) fn count_refusal(&mut self, id: UserId) {
         if let Some(r) = self.core.parts_refused.get_mut(&id).filter(|_| self.owed.contains_key(&id)) {

@@ -142,3 +142,43 @@ test("poller: a wall clock stepped back an hour mid-poll: the poll's durationMs 
   // The checkpoint trails the server's now by the window margin (5 s) when the poll read it.
   assert.ok(r.lagMs >= 5_000 && r.lagMs <= 5_000 + took + 1_000, `lagMs ${r.lagMs}`);
 });
+
+for (const retryForMs of [0, 60_000]) {
+  test(`poller: a change first refused while the wall clock ran a day ahead is given up once the clock is corrected, not a day later (maxAttempts 3, retryForMs ${retryForMs})`, async (t) => {
+    // An outside pass: with retryForMs 0 such a change reached attempt 10 and was never given
+    // up, as the time since its first failure stayed negative until the clock caught up.
+    const DAY = 86_400_000;
+    const { sim, client } = await frozenWorld(t, { startSimulator, users: 5, seed: 73 });
+    const [x, y] = sim.listAll().map((u) => u.id);
+    const letters = [];
+    const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", maxAttempts: 3, retryForMs,
+      onUser: ({ user }) => { if (user.id === x) throw new Error("refused for good"); },
+      onDeadLetter: (d) => { letters.push({ ...d, at: Date.now() }); } });
+    await poller.poll();
+    // A new version of x, first refused while the clock is a day ahead; then the clock is put right.
+    stepLocalClock(DAY);
+    let ahead = true;
+    t.after(() => { if (ahead) stepLocalClock(-DAY); });
+    sim.updateUser(x, { first_name: "Xavier" });
+    sim.updateUser(y, { first_name: "Y0" });
+    tick(sim);
+    await poller.poll();
+    const refusedAhead = letters.filter((d) => d.user.firstName === "Xavier");
+    assert.equal(refusedAhead.length, 1, "the new version refused once, the clock ahead");
+    stepLocalClock(-DAY);
+    ahead = false;
+    const corrected = Date.now();
+    // Each later poll delivers another change (so failures count), 10 s apart by both clocks.
+    let polls = 0;
+    const final = () => letters.find((d) => d.user.firstName === "Xavier" && d.final);
+    while (!final() && polls < 12) {
+      sim.updateUser(y, { first_name: `Y${++polls}` });
+      tick(sim);
+      await poller.poll();
+    }
+    assert.ok(final(), `given up within ${polls} polls of the correction`);
+    assert.ok(final().attempt >= 3, `at attempt ${final().attempt}`);
+    assert.ok(final().at - corrected >= retryForMs, "not before retryForMs since the correction");
+    assert.ok(final().at - corrected <= retryForMs + 30_000, `${final().at - corrected} ms after the correction`);
+  });
+}
