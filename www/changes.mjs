@@ -138,10 +138,13 @@ export function setupChanges() {
     const onProgress = ({ phase, done, total }) => say(out, phase === "listing"
       ? `listing every visible user… ${done} of ${total}` : `confirming not-visible users with their detail… ${done} of ${total}`);
     try {
-      const { missing, complete } = await makePoller().reconcile({ signal: mine.signal, onProgress });
+      const { missing, complete, error } = await makePoller().reconcile({ signal: mine.signal, onProgress });
       list.replaceChildren(...missing.map((id) => el("li", {}, `user #${id}: known, not visible now`)));
-      say(out, `${missing.length} known id${missing.length === 1 ? "" : "s"} not visible${complete ? "" : " (listing incomplete: only what was reached)"}. ` +
-        "Review them in VOMO: a user can be hidden without being deleted.");
+      const found = `${missing.length} known id${missing.length === 1 ? "" : "s"} not visible`;
+      // Not complete: the result says why (a request that failed after its retries), and the
+      // ids are only those confirmed before it; shown as an error, as a poll that stopped is.
+      if (complete) say(out, `${found}. Review them in VOMO: a user can be hidden without being deleted.`);
+      else say(out, `reconcile stopped: ${error ? errorText(error) : "the listing did not finish"}. ${found} among those reached: run it again to check them all.`, true);
     } catch (e) {
       say(out, e?.kind === "aborted" ? "reconcile cancelled: nothing was changed" : errorText(e), e?.kind !== "aborted");
     } finally {

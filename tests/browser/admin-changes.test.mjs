@@ -230,3 +230,23 @@ test("admin changes: Reconcile shows its progress, runs once at a time, and Canc
   assert.match(await waitText(page, "#reconcile-status", /not visible|\[/), /^0 known ids not visible\. /);
   await assertClean(admin);
 });
+
+test("admin changes: a Reconcile whose listing fails (VOMO answering 502 after the retries) says so, with the error, as an error; not as a complete answer of 0 ids", async (t) => {
+  const admin = await openAdmin(t, { sim: { users: 20, seed: 22, now: "2026-01-01T00:00:00Z" } });
+  const { page, sim } = admin;
+  await connect(page);
+  await control(sim, "POST", "clock", { advanceMs: 10_000 });
+  await page.click("#poll-run");
+  assert.match(await waitText(page, "#poll-status", /^poll (done|stopped)/), /^poll done: 20 changes \(/);
+  sim.injectFault({ type: "status", status: 502, path: "/v1/users", times: "always" });
+  await page.click("#poll-reconcile");
+  const said = await waitText(page, "#reconcile-status", /not visible|stopped|\[/, 120_000);
+  assert.match(said, /^reconcile stopped: \[server\] HTTP 502: .*GET \/v1\/users.*\. 0 known ids not visible among those reached: run it again/);
+  assert.equal(await page.$eval("#reconcile-status", (n) => n.classList.contains("error")), true, "shown as an error");
+  // Client status (refreshed every second) counts the failed call.
+  assert.match(await waitText(page, "#client-stats", /errors[1-9]/, 5_000), /errors1parse/);
+  sim.clearFaults();
+  await page.click("#poll-reconcile");
+  assert.match(await waitText(page, "#reconcile-status", /not visible|stopped|\[/), /^0 known ids not visible\. Review them/);
+  await assertClean(admin, { httpErrors: [502] });
+});
