@@ -18,7 +18,7 @@
 // has another event between them.
 import type { ParticipationChangeEvent } from "vomo-users";
 
-interface Record {
+interface UserNumbers {
   /** The highest number given out. */
   n: number;
   /** The event taken last: its digest and number. */
@@ -36,7 +36,7 @@ export interface Numbered {
   digest: string;
   n: number;
   /** The user's record as `of` read it (one Durable Object runs one delivery at a time). */
-  record: Record;
+  record: UserNumbers;
 }
 
 /** Storage reads and writes counted for the capacity plan (customer-poller.ts's Tally). */
@@ -50,12 +50,12 @@ export class ParticipationNumbers {
 
   private key = (userId: number) => `ops/pseq/${userId}`;
 
-  private async read(userId: number): Promise<Record> {
+  private async read(userId: number): Promise<UserNumbers> {
     this.counts.storageReads++;
-    return (await this.storage.get<Record>(this.key(userId))) ?? { n: 0 };
+    return (await this.storage.get<UserNumbers>(this.key(userId))) ?? { n: 0 };
   }
 
-  private async write(userId: number, record: Record) {
+  private async write(userId: number, record: UserNumbers) {
     this.counts.storageWrites++;
     await this.storage.put(this.key(userId), record);
   }
