@@ -29,6 +29,12 @@ test("PUT /customers/:id registers a customer with an encrypted token; the cron 
   assert.equal((await put("newco", { token: sim.token }, "wrong")).status, 401);
   assert.equal((await put("bad id!", { token: sim.token })).status, 400);
   assert.equal((await put("newco", { nope: 1 })).status, 400);
+  // A setting beside the token is refused, not silently ignored, and the token is not echoed.
+  const extra = await put("newco", { token: sim.token, baseUrl: "https://other.example/v1" });
+  assert.equal(extra.status, 400);
+  const said = await extra.text();
+  assert.match(JSON.parse(said).error, /"baseUrl" is not a registration setting/);
+  assert.ok(!said.includes(sim.token));
   const ok = await put("newco", { token: sim.token });
   const okText = await ok.text();
   assert.equal(ok.status, 200, okText);

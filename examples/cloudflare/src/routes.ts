@@ -89,6 +89,12 @@ async function register(request: Request, env: AppEnv, customerId: string): Prom
   }
   const token = typeof body?.token === "string" ? body.token.trim() : "";
   if (!token || token.length > 4096) return json({ error: "the body must be {\"token\": \"<the customer's VOMO token>\"}" }, 400);
+  // Only the token is registered: a `baseUrl` or `participations` here would be silently
+  // ignored, while the customer is polled by the Worker's vars (an outside pass).
+  const unknown = Object.keys(body as object).filter((k) => k !== "token");
+  if (unknown.length) {
+    return json({ error: `the body must be {"token": "<the customer's VOMO token>"} and nothing else: ${unknown.map((k) => JSON.stringify(k)).join(", ")} is not a registration setting (every customer is polled by the Worker's vars: VOMO_BASE_URL, PARTICIPATIONS, ...)` }, 400);
+  }
   // A token the package would refuse to send (a space or line break inside) is refused here,
   // by the package's own rule, instead of failing every slice later.
   try {
