@@ -317,6 +317,10 @@ export interface DeadLetterEvent {
   /** The participation event onParticipation threw for; null for a user's change or an
    *  unreadable record. */
   participation: ParticipationChangeEvent | null;
+  /** The version it is about, what a sink keys a dead letter by to drop one offered again:
+   *  the user's, or an unreadable record's when its id and updated_at read as a readable
+   *  record's would; null when they do not. */
+  version: { id: number; updatedAt: string } | null;
 }
 
 export interface UserPollerOptions {

@@ -44,7 +44,7 @@ export function makePollerClass(glue) {
           const ref = event.error.handlerErrorRef;
           const error = ref != null && thrown.has(ref) ? thrown.get(ref) : new VomoError(deadLetterKind, event.error.message);
           if (ref != null) thrown.delete(ref);
-          return settled(handlers.onDeadLetter?.({ user: event.user, error, attempt: event.attempt, final: event.final, participation: event.participation ?? null }));
+          return settled(handlers.onDeadLetter?.({ user: event.user, error, attempt: event.attempt, final: event.final, participation: event.participation ?? null, version: event.version ?? null }));
         }
         let result;
         try {

@@ -80,6 +80,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     ) -> Result<bool> {
         self.fence(run).await?;
         let event = Event::DeadLetter(DeadLetterEvent {
+            version: super::events::Version::of(&user),
             user,
             error: DeadLetterError { kind: kind.to_string(), message: failure.message, handler_ref: failure.handler_ref },
             attempt,

@@ -79,6 +79,31 @@ pub struct DeadLetterEvent {
     /// The participation event `onParticipation` refused (`error.kind`
     /// `participation_handler`); `None` for a user's change or an unreadable record.
     pub participation: Option<ParticipationEvent>,
+    /// The version of the user it is about: what a sink keys a dead letter by, to drop one
+    /// offered again (a sink that was down). The user's own, or an unreadable record's when its
+    /// `id` and `updated_at` read as a readable record's would (the rule the poller settles
+    /// such a record by, `parse::dropped_version`); `None` when they do not.
+    pub version: Option<Version>,
+}
+
+/// A user's version: its id and `updatedAt`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Version {
+    pub id: UserId,
+    #[serde(rename = "updatedAt")]
+    pub updated_at: crate::time::Timestamp,
+}
+
+impl Version {
+    /// The version of `user`, a user as delivered (`updatedAt`) or a raw record (`updated_at`).
+    pub fn of(user: &serde_json::Value) -> Option<Version> {
+        let (id, ms) = crate::parse::dropped_version(user).or_else(|| {
+            let id = crate::parse::dropped_id(user)?;
+            let at = user.get("updatedAt")?.as_str().and_then(crate::time::Timestamp::parse)?;
+            Some((id, at.0))
+        })?;
+        Some(Version { id, updated_at: crate::time::Timestamp(ms) })
+    }
 }
 
 /// The error of a dead letter.

@@ -22,7 +22,9 @@ mod walk;
 
 pub use crate::store::{Keys, Store};
 pub use events::dead_letter_error_kind;
-pub use events::{is_anonymized_email, DeadLetterEvent, Event, HandlerFailure, Handlers, ParticipationEvent, UserEvent, UserPayload};
+pub use events::{
+    is_anonymized_email, DeadLetterEvent, Event, HandlerFailure, Handlers, ParticipationEvent, UserEvent, UserPayload, Version,
+};
 pub use page_reads::PageReads;
 pub use state::{CoreState, DeadLetterEntry, PollerState, ScanCursor, WindowWalk};
 

@@ -989,3 +989,31 @@ test("poller (changed-users), ten times the size: 600 users, 60 with a participa
     assert.equal(delivered.get(u.id), new Date(sim.getUser(u.id).updated_at).toISOString(), `user ${u.id}: its last change delivered`);
   }
 });
+
+test("poller: a dead letter names the version it is about (version: { id, updatedAt }): a refused user's; an unreadable record's when its id and updated_at read as a readable one's; else null", async (t) => {
+  const { sim, client } = await setup(t, { users: 3 });
+  const [refused] = sim.listAll();
+  const letters = [];
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", maxAttempts: 2,
+    onUser: ({ user }) => { if (user.id === refused.id) throw new Error("422"); },
+    onDeadLetter: (d) => { letters.push(d); } });
+  await poller.poll();
+  assert.equal(letters.length, 1);
+  assert.deepEqual(letters[0].version, { id: refused.id, updatedAt: letters[0].user.updatedAt });
+  // A page of unreadable records (no email): ids and times that read, and ones that do not.
+  const at = new Date(sim.now() - 8_000).toISOString().replace(/\.\d+Z$/, "+00:00");
+  const record = (id, updated_at = at) => ({ ...sim.listAll()[1], id, email: null, created_at: at, updated_at });
+  const odd = [record(900_001), record("900002"), record(-5), record(1.5), record("abc"), record(900_003, "yesterday")];
+  sim.injectFault({ type: "status", status: 200, path: "/v1/users", times: 1, body: {
+    data: odd, links: { first: null, last: null, prev: null, next: null },
+    meta: { current_page: 1, from: 1, to: odd.length, last_page: 1, path: `${sim.url}/users`, per_page: 15, total: odd.length } } });
+  tick(sim);
+  await poller.poll();
+  const versions = new Map(letters.slice(1).filter((d) => d.error.kind === "parse").map((d) => [JSON.stringify(d.user.id), d.version]));
+  const iso = new Date(Date.parse(at)).toISOString();
+  assert.deepEqual(Object.fromEntries(versions), {
+    "900001": { id: 900001, updatedAt: iso },
+    "\"900002\"": { id: 900002, updatedAt: iso },
+    "-5": null, "1.5": null, "\"abc\"": null, "900003": null,
+  });
+});

@@ -75,28 +75,15 @@ export function participationEvent(customerId: string, e: ParticipationChangeEve
 const participationKey = (customerId: string, e: ParticipationChangeEvent, { n, digest }: Numbered) =>
   `${customerId}/${e.userId}/p/${n}/${e.participation.projectDateId ?? "none"}/${e.kind}/${digest}`;
 
-/**
- * The key of the version a dead letter is about: a parsed user's `id` and `updatedAt`, or an
- * unreadable record's `id` and `updated_at` as VOMO sent them (a null email, a bad date of
- * birth; read as the package reads a time: `Date.parse`, to the millisecond), so that a
- * sink can drop the same record offered again (a dead-letter target that was down). Null
- * when either does not read, or the id is not a positive whole number.
- */
-function deadLetterKey(customerId: string, user: { id?: unknown; updatedAt?: unknown; updated_at?: unknown }): string | null {
-  // An id as VOMO's ids are: a positive whole number (a record's -5 or 1.5 keys nothing).
-  const id = typeof user.id === "number" ? user.id : typeof user.id === "string" && /^\d{1,15}$/.test(user.id) ? Number(user.id) : null;
-  if (id === null || !Number.isSafeInteger(id) || id <= 0) return null;
-  if (typeof user.updatedAt === "string") return userKey(customerId, id, user.updatedAt);
-  const ms = typeof user.updated_at === "string" ? Date.parse(user.updated_at) : NaN;
-  return Number.isFinite(ms) ? userKey(customerId, id, new Date(ms).toISOString()) : null;
-}
-
 /** `numbered`: a refused participation event's number (`e.participation`'s). */
 export function deadLetter(customerId: string, e: DeadLetterEvent, numbered?: Numbered): DeadLetter {
   // A refused participation event: keyed as the event itself, so that two of one user differ.
   const key = e.participation && numbered
     ? participationKey(customerId, e.participation, numbered)
-    : deadLetterKey(customerId, e.user as { id?: unknown; updatedAt?: unknown; updated_at?: unknown });
+    // The version the package names (a parsed user's, or an unreadable record's by the rule
+    // the poller settles it by), so that a sink can drop the same record offered again (a
+    // dead-letter target that was down); null when the record's id or time does not read.
+    : e.version && userKey(customerId, e.version.id, e.version.updatedAt);
   const err = e.error as { kind?: unknown; message?: unknown } | null;
   return {
     type: "dead_letter", customerId, idempotencyKey: key, attempt: e.attempt,
