@@ -402,6 +402,10 @@ export interface ReconcileResult {
    *  error, an unsafe link, a page that could not be read; null when complete. A list that
    *  keeps changing while it is read still completes: the last of its listings counts. */
   error: VomoError | null;
+  /** Set when a reconcile with maxRequests stopped, its budget spent (complete false, error
+   *  null): pass it as options.resume to go on where it stopped (opaque text, of this customer
+   *  and API only). Null otherwise. */
+  resume: string | null;
 }
 
 /** How far `reconcile()` is: users listed of the listing's total (`"listing"`; a listing
@@ -417,6 +421,12 @@ export interface ReconcileOptions extends CallOptions {
   /** Called after each page of the listing and each confirmed candidate; what it throws or
    *  rejects with is ignored. */
   onProgress?: ((progress: ReconcileProgress) => void) | undefined;
+  /** At most this many requests, retries included (a whole number, at least 1); then the
+   *  result's resume says where it stopped. */
+  maxRequests?: number | undefined;
+  /** A stopped reconcile's resume: goes on from there (the listing by page number, once, and
+   *  then the candidates). */
+  resume?: string | null | undefined;
 }
 
 export interface PollOptions extends CallOptions {

@@ -71,11 +71,12 @@ export function makePollerClass(glue) {
       return await settle(this.#inner.poll(options?.maxRequests ?? undefined, call), call);
     }
 
-    /** `{ missing, complete, error }`: ids known but not visible now, for review; `error` says why it did not complete. */
+    /** `{ missing, complete, error, resume }`: ids known but not visible now, for review; `error` says why it did not
+     *  complete; `resume`, where a reconcile with `maxRequests` stopped, for `options.resume` to go on from. */
     async reconcile(options) {
-      const call = callOf(options, "reconcile", ["onProgress"]);
+      const call = callOf(options, "reconcile", ["onProgress", "maxRequests", "resume"]);
       const progress = progressOf(options?.onProgress, "reconcile");
-      const result = await settle(this.#inner.reconcile(call, progress), call);
+      const result = await settle(this.#inner.reconcile(call, progress, options?.maxRequests ?? undefined, options?.resume ?? undefined), call);
       result.error = result.error == null ? null : errorFromInfo(result.error);
       return result;
     }

@@ -140,14 +140,7 @@ impl WasmPoller {
     /// `max_requests` comes as it was given: wasm-bindgen's `Option<f64>` would turn `"3"` into 3.
     pub fn poll(&self, max_requests: JsValue, signal: JsValue) -> Promise {
         let poller = self.inner.clone();
-        let budget = match max_requests.as_f64() {
-            _ if max_requests.is_undefined() || max_requests.is_null() => Ok(None),
-            Some(n) => whole(Some(n), "poll: maxRequests", 0.0),
-            None => Err(to_js_error(VomoError::invalid_input(format!(
-                "poll: maxRequests must be a whole number of at least 0 (got {})",
-                max_requests.as_string().map_or_else(|| max_requests.js_typeof().as_string().unwrap_or_default(), |s| format!("{s:?}"))
-            )))),
-        };
+        let budget = budget_of(&max_requests, "poll", 0.0);
         promise(async move {
             let budget = budget?;
             let report = poller.poll(budget, &call_of(&signal).map_err(to_js_error)?).await.map_err(to_js_error)?;
@@ -155,12 +148,21 @@ impl WasmPoller {
         })
     }
 
-    pub fn reconcile(&self, signal: JsValue, on_progress: Option<Function>) -> Promise {
+    /// `max_requests` as `poll`'s (at least 1 here); `resume` a stopped reconcile's.
+    pub fn reconcile(&self, signal: JsValue, on_progress: Option<Function>, max_requests: JsValue, resume: JsValue) -> Promise {
         let poller = self.inner.clone();
+        let budget = budget_of(&max_requests, "reconcile", 1.0);
+        let resume = match resume.as_string() {
+            _ if resume.is_undefined() || resume.is_null() => Ok(None),
+            Some(text) => Ok(Some(text)),
+            None => Err(to_js_error(VomoError::invalid_input("reconcile: resume must be the string a stopped reconcile returned"))),
+        };
         promise(async move {
+            let (max_requests, resume) = (budget?, resume?);
             let progress = progress_of::<crate::poller::ReconcileProgress>(&on_progress);
-            let r = poller.reconcile_with_progress(&call_of(&signal).map_err(to_js_error)?, &progress).await.map_err(to_js_error)?;
-            to_js(&r)
+            let call = call_of(&signal).map_err(to_js_error)?;
+            let options = crate::poller::ReconcileOptions { call: &call, max_requests, resume: resume.as_deref() };
+            to_js(&poller.reconcile_with(&options, &progress).await.map_err(to_js_error)?)
         })
     }
 
@@ -337,4 +339,17 @@ pub fn find_or_create_user(client: &WasmClient, email: String, defaults_json: &s
         }
         Ok(JsValue::from_str(&to_json(&Out { user, created })?))
     })
+}
+
+/// A `maxRequests` option as it was given (wasm-bindgen's `Option<f64>` would turn `"3"` into
+/// 3): none, or a whole number of at least `least`.
+fn budget_of(max_requests: &JsValue, who: &str, least: f64) -> Result<Option<u64>, JsValue> {
+    match max_requests.as_f64() {
+        _ if max_requests.is_undefined() || max_requests.is_null() => Ok(None),
+        Some(n) => whole(Some(n), &format!("{who}: maxRequests"), least),
+        None => Err(to_js_error(VomoError::invalid_input(format!(
+            "{who}: maxRequests must be a whole number of at least {least} (got {})",
+            max_requests.as_string().map_or_else(|| max_requests.js_typeof().as_string().unwrap_or_default(), |s| format!("{s:?}"))
+        )))),
+    }
 }

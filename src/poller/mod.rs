@@ -240,6 +240,20 @@ pub struct Reconciliation {
     /// (A listing whose total kept changing is listed again, and then its last listing counts:
     /// see `reconcile.rs`.)
     pub error: Option<crate::error::ErrorInfo>,
+    /// Where a reconcile in slices stopped, its request budget spent (`complete` false, no
+    /// `error`): `ReconcileOptions::resume` goes on from it. Opaque text (JSON), of this
+    /// customer and API only.
+    pub resume: Option<String>,
+}
+
+/// How `reconcile_with` runs.
+pub struct ReconcileOptions<'a, R: Runtime> {
+    /// The call's signal and timeouts.
+    pub call: &'a R::Call,
+    /// At most this many requests, retries included; then it stops with `resume` set.
+    pub max_requests: Option<u64>,
+    /// A stopped reconcile's `resume`, to go on from where it stopped.
+    pub resume: Option<&'a str>,
 }
 
 /// How far a reconciliation is: `listing` (users listed of the listing's total; a listing
@@ -642,13 +656,22 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
 
     /// Ids known to the store but not visible now, for review. Never deletes anything.
     pub async fn reconcile(&self, call: &R::Call) -> Result<Reconciliation> {
-        reconcile::reconcile(self, call, &|_| {}).await
+        self.reconcile_with_progress(call, &|_| {}).await
     }
 
     /// [`Poller::reconcile`], telling `progress` how far it is: after each page of the
     /// listing, and after each candidate it confirmed with the user's detail.
     pub async fn reconcile_with_progress(&self, call: &R::Call, progress: &dyn Fn(&ReconcileProgress)) -> Result<Reconciliation> {
-        reconcile::reconcile(self, call, progress).await
+        self.reconcile_with(&ReconcileOptions { call, max_requests: None, resume: None }, progress).await
+    }
+
+    /// [`Poller::reconcile_with_progress`] in slices: at most `options.max_requests` requests,
+    /// then `resume` set in the result, which `options.resume` goes on from.
+    pub async fn reconcile_with(&self, options: &ReconcileOptions<'_, R>, progress: &dyn Fn(&ReconcileProgress)) -> Result<Reconciliation> {
+        if options.max_requests == Some(0) {
+            return Err(VomoError::invalid_input("reconcile: maxRequests must be at least 1"));
+        }
+        reconcile::reconcile(self, options, progress).await
     }
 }
 

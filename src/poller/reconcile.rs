@@ -2,10 +2,11 @@
 
 use super::page_reads::extend;
 use super::walk::MAX_RESTARTS;
-use super::{Handlers, Poller, ReconcileProgress, Reconciliation, Store};
-use crate::client::{Filters, PageWalk, Runtime};
-use crate::error::Result;
-use crate::model::{Page, User};
+use super::{Handlers, Poller, ReconcileOptions, ReconcileProgress, Reconciliation, Store};
+use crate::client::{Client, Filters, PageWalk, Runtime};
+use crate::error::{Result, VomoError};
+use crate::model::{Page, User, UserId};
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
 /// Lists every visible user and confirms each candidate with `GET /users/{id}` before calling
@@ -23,59 +24,146 @@ use std::collections::HashSet;
 /// on, as a walk of the poller's steps back (page_reads.rs). Left to the candidates, each of
 /// those rows cost a request of its own: an outside pass's page size changing at random
 /// between 5 and 30 made 1,848 requests of a listing of 247 pages.
+///
+/// In slices (`options.max_requests`): the reconcile stops before a request the budget has no
+/// room for (a request's retries count against it) and hands back where it is
+/// (`Reconciliation::resume`), which `options.resume` goes on from, in this process or
+/// another. A runtime that caps the requests of one invocation (a Worker's subrequests) can so
+/// reconcile any number of users. The listing then goes on by page number, once, whatever
+/// changes between the slices: a user a change made it skip is a candidate, confirmed by its
+/// own request, instead of a listing started again that slices could never finish.
 pub(crate) async fn reconcile<R: Runtime, S: Store, H: Handlers>(
     poller: &Poller<R, S, H>,
-    call: &R::Call,
+    options: &ReconcileOptions<'_, R>,
     progress: &dyn Fn(&ReconcileProgress),
 ) -> Result<Reconciliation> {
+    let (call, client) = (options.call, &poller.client);
+    let budget = Budget { start: client.stats().requests, max: options.max_requests };
+    let resumed = options.resume.map(|text| Resume::read(text, poller)).transpose()?;
     // No lease: a reconciliation only reads, and may run beside a poll of the customer.
-    let now = poller.client.runtime().now_ms();
+    let now = client.runtime().now_ms();
     let state = super::PollerState::load_unleased(&poller.store, &poller.keys, now).await?;
     poller.check_api(&state.core)?; // another API's known ids would all look missing here
-    let known = state.known_ids();
-    let mut visible: HashSet<i64> = HashSet::new();
-    for _ in 0..MAX_RESTARTS {
-        visible.clear();
-        // Its own totals check below (a changed list is listed again), so no warning of one.
-        let mut walk = poller.client.start_listing(&Filters::default())?.without_change_warnings();
-        let mut first_total = None;
-        let mut same = true;
-        // Rows by position, from the first, that the listing's pages have read.
-        let mut covered = 0;
-        let listed = async {
-            while let Some(page) = poller.client.next_page(&mut walk, call).await? {
-                covered = fill_gap(poller, call, covered, &page, &mut visible).await?;
-                let total = page.meta.total.max(visible.len() as u64);
-                progress(&ReconcileProgress { phase: "listing", done: visible.len() as u64, total });
-                match first_total {
-                    None => first_total = Some(page.meta.total),
-                    Some(t) if t != page.meta.total => same = false,
-                    _ => {}
+    let sliced = options.max_requests.is_some() || resumed.is_some();
+    let (candidates, mut missing) = match resumed {
+        Some(Resume { listing: None, candidates, missing, .. }) => (undelta(&candidates), missing),
+        resumed => {
+            let at = resumed.and_then(|r| r.listing.map(|l| (l, undelta(&r.seen))));
+            let listed = list(poller, options, &budget, at, sliced, progress).await?;
+            let visible = match listed {
+                Listed::All(visible) => visible,
+                Listed::Stopped(at, seen) => return Ok(Resume::listing(poller, at, seen).stopped()),
+                Listed::Failed(e) => {
+                    return Ok(Reconciliation { missing: Vec::new(), complete: false, error: Some((&e).into()), resume: None })
                 }
-            }
-            Ok::<(), crate::VomoError>(())
+            };
+            (crate::changes::find_missing_ids(&visible.into_iter().collect::<Vec<_>>(), &state.known_ids()), Vec::new())
         }
-        .await;
-        match listed {
-            Ok(()) if same => break,
-            Ok(()) => continue,
-            Err(e) if super::is_fatal(&e) => return Err(e),
-            Err(e) => return Ok(Reconciliation { missing: Vec::new(), complete: false, error: Some((&e).into()) }),
-        }
-    }
-    let mut missing = Vec::new();
-    let candidates = crate::changes::find_missing_ids(&visible.into_iter().collect::<Vec<_>>(), &known);
-    let total = candidates.len() as u64;
-    for (done, id) in candidates.into_iter().enumerate() {
-        match poller.client.get_user(id, call).await {
+    };
+    let total = (candidates.len() + missing.len()) as u64;
+    for (i, &id) in candidates.iter().enumerate() {
+        let Some(sends) = budget.left(client) else {
+            return Ok(Resume::confirming(poller, &candidates[i..], missing).stopped());
+        };
+        match client.get_user_within(id, call, sends).await {
             Ok(None) => missing.push(id),
             Ok(Some(_)) => {}
             Err(e) if super::is_fatal(&e) => return Err(e),
-            Err(e) => return Ok(Reconciliation { missing, complete: false, error: Some((&e).into()) }),
+            Err(e) if e.retryable() && budget.spent(client) => return Ok(Resume::confirming(poller, &candidates[i..], missing).stopped()),
+            Err(e) => return Ok(Reconciliation { missing, complete: false, error: Some((&e).into()), resume: None }),
         }
-        progress(&ReconcileProgress { phase: "confirming", done: done as u64 + 1, total });
+        progress(&ReconcileProgress { phase: "confirming", done: total - (candidates.len() - i - 1) as u64, total });
     }
-    Ok(Reconciliation { missing, complete: true, error: None })
+    missing.sort_unstable();
+    Ok(Reconciliation { missing, complete: true, error: None, resume: None })
+}
+
+/// How a listing ended.
+enum Listed {
+    /// Every page read: the ids seen.
+    All(HashSet<i64>),
+    /// The budget had no room for the next request: where to go on, and the ids seen so far.
+    Stopped(ListingAt, HashSet<i64>),
+    /// A request failed (after its retries).
+    Failed(VomoError),
+}
+
+/// Lists every visible user (from `at`, a stopped listing's place, with the ids it had seen).
+/// Unsliced, a listing whose total changed is listed again (see [`reconcile`]).
+async fn list<R: Runtime, S: Store, H: Handlers>(
+    poller: &Poller<R, S, H>,
+    options: &ReconcileOptions<'_, R>,
+    budget: &Budget,
+    at: Option<(ListingAt, Vec<i64>)>,
+    sliced: bool,
+    progress: &dyn Fn(&ReconcileProgress),
+) -> Result<Listed> {
+    let client = &poller.client;
+    let (start, mut visible) = match at {
+        Some((at, seen)) => (Some(at), seen.into_iter().collect()),
+        None => (None, HashSet::new()),
+    };
+    for _ in 0..MAX_RESTARTS {
+        let mut covered = start.as_ref().map_or(0, |a| a.covered);
+        let mut walk = match &start {
+            Some(a) => PageWalk::new(client.base_url().clone(), page_url(client, covered / a.per_page.max(1) + 1)?),
+            None => client.start_listing(&Filters::default())?,
+        }
+        .without_change_warnings(); // its own totals check below (a changed list is listed again)
+        let mut per_page = start.as_ref().map_or(0, |a| a.per_page);
+        let mut first_total = None;
+        let mut same = true;
+        loop {
+            let stop =
+                |covered, per_page, visible: &mut HashSet<i64>| Listed::Stopped(ListingAt { covered, per_page }, std::mem::take(visible));
+            if walk.next_url().is_none() {
+                break; // the last page read (no request left to make: not a stop of the budget)
+            }
+            let Some(sends) = budget.left(client) else { return Ok(stop(covered, per_page, &mut visible)) };
+            let page = match client.next_page_unreported(&mut walk, options.call, sends).await {
+                Ok(Some((mut page, unreported))) => {
+                    client.report_page_warnings(unreported, &mut page.warnings);
+                    page
+                }
+                Ok(None) => break,
+                Err(e) if super::is_fatal(&e) => return Err(e),
+                Err(e) if e.retryable() && budget.spent(client) => return Ok(stop(covered, per_page, &mut visible)),
+                Err(e) => return Ok(Listed::Failed(e)),
+            };
+            match fill_gap(poller, options, budget, covered, &page, &mut visible).await? {
+                Gap::Filled(c) => covered = c,
+                Gap::Stopped => return Ok(stop(covered, per_page, &mut visible)),
+                Gap::Failed(e) => return Ok(Listed::Failed(e)),
+            }
+            per_page = page.meta.per_page.max(1);
+            let total = page.meta.total.max(visible.len() as u64);
+            progress(&ReconcileProgress { phase: "listing", done: visible.len() as u64, total });
+            match first_total {
+                None => first_total = Some(page.meta.total),
+                Some(t) if t != page.meta.total => same = false,
+                _ => {}
+            }
+        }
+        if same || sliced {
+            return Ok(Listed::All(visible));
+        }
+        visible.clear();
+    }
+    Ok(Listed::All(visible))
+}
+
+/// The listing URL at page `n` (by the `page` parameter).
+fn page_url<R: Runtime>(client: &Client<R>, n: u64) -> Result<String> {
+    Ok(format!("{}?page={n}", client.list_url(&Filters::default())?))
+}
+
+/// How a stretch a grown page size skipped was read.
+enum Gap {
+    /// Read (or left to the candidates): the rows now covered.
+    Filled(u64),
+    /// The budget had no room for the next read: the page is gone on from again.
+    Stopped,
+    Failed(VomoError),
 }
 
 /// Adds `page`'s ids to `visible`, after the rows between `covered` and where the page starts
@@ -85,11 +173,13 @@ pub(crate) async fn reconcile<R: Runtime, S: Store, H: Handlers>(
 /// of the stretch is left to the candidates' own requests, a request a row.
 async fn fill_gap<R: Runtime, S: Store, H: Handlers>(
     poller: &Poller<R, S, H>,
-    call: &R::Call,
+    options: &ReconcileOptions<'_, R>,
+    budget: &Budget,
     mut covered: u64,
     page: &Page<User>,
     visible: &mut HashSet<i64>,
-) -> Result<u64> {
+) -> Result<Gap> {
+    let client = &poller.client;
     let m = &page.meta;
     // A page past the end (its size grew on the last page) has no rows beyond the total.
     let start = m.current_page.saturating_sub(1).saturating_mul(m.per_page.max(1)).min(m.total);
@@ -97,9 +187,18 @@ async fn fill_gap<R: Runtime, S: Store, H: Handlers>(
     let (mut reads, mut fruitless) = (start.saturating_sub(covered), 0);
     while covered < start && reads > 0 && fruitless < 8 {
         reads -= 1;
-        let url = format!("{}?page={}", poller.client.list_url(&Filters::default())?, covered / size + 1);
-        let mut walk = PageWalk::new(poller.client.base_url().clone(), url).without_change_warnings();
-        let Some(read) = poller.client.next_page(&mut walk, call).await? else { break };
+        let Some(sends) = budget.left(client) else { return Ok(Gap::Stopped) };
+        let mut walk = PageWalk::new(client.base_url().clone(), page_url(client, covered / size + 1)?).without_change_warnings();
+        let read = match client.next_page_unreported(&mut walk, options.call, sends).await {
+            Ok(Some((mut read, unreported))) => {
+                client.report_page_warnings(unreported, &mut read.warnings);
+                read
+            }
+            Ok(None) => break,
+            Err(e) if super::is_fatal(&e) => return Err(e),
+            Err(e) if e.retryable() && budget.spent(client) => return Ok(Gap::Stopped),
+            Err(e) => return Ok(Gap::Failed(e)),
+        };
         see(&read, visible);
         let before = covered;
         covered = extend(covered, read.meta.current_page.max(1), read.meta.per_page.max(1));
@@ -107,11 +206,152 @@ async fn fill_gap<R: Runtime, S: Store, H: Handlers>(
         size = read.meta.per_page.max(1);
     }
     see(page, visible);
-    Ok(extend(covered, m.current_page.max(1), m.per_page.max(1)))
+    Ok(Gap::Filled(extend(covered, m.current_page.max(1), m.per_page.max(1))))
 }
 
 /// The ids a page lists, an unreadable record's too when its id reads.
 fn see(page: &Page<User>, visible: &mut HashSet<i64>) {
     visible.extend(page.data.iter().map(|u| u.id));
     visible.extend(page.dropped.iter().filter_map(|(raw, _)| crate::parse::dropped_id(raw)));
+}
+
+/// A call's request budget (`max_requests`), retries included.
+struct Budget {
+    start: u64,
+    max: Option<u64>,
+}
+
+impl Budget {
+    fn used<R: Runtime>(&self, client: &Client<R>) -> u64 {
+        client.stats().requests.saturating_sub(self.start)
+    }
+
+    /// The sends the next request may make (`Some(None)`: no budget), or `None` when the
+    /// budget has no room for one.
+    fn left<R: Runtime>(&self, client: &Client<R>) -> Option<Option<u64>> {
+        let Some(max) = self.max else { return Some(None) };
+        let left = max.saturating_sub(self.used(client));
+        (left > 0).then_some(Some(left))
+    }
+
+    /// The budget is spent: a retryable failure is where the slice stops, not an error.
+    fn spent<R: Runtime>(&self, client: &Client<R>) -> bool {
+        self.max.is_some_and(|max| self.used(client) >= max)
+    }
+}
+
+/// Where a stopped listing goes on: the rows it covered from the first, at the page size last
+/// read (its next page by number is `covered / per_page + 1`).
+#[derive(Debug, Serialize, Deserialize)]
+struct ListingAt {
+    covered: u64,
+    per_page: u64,
+}
+
+/// A sliced reconcile's place, handed to the caller as JSON text (`Reconciliation::resume`).
+/// It names the customer and the API it is of, so that one is not taken for another's.
+#[derive(Debug, Serialize, Deserialize)]
+struct Resume {
+    v: u32,
+    customer: String,
+    api: String,
+    /// Listing: where it goes on; `None` once it is confirming candidates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    listing: Option<ListingAt>,
+    /// The ids the listing has seen, sorted, as differences from the one before (a few bytes an
+    /// id whatever their size: 100,000 users in about 300 KB).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    seen: Vec<i64>,
+    /// The candidates left to confirm, the same way.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    candidates: Vec<i64>,
+    /// Those confirmed missing so far.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    missing: Vec<UserId>,
+}
+
+impl Resume {
+    fn new<R: Runtime, S: Store, H: Handlers>(poller: &Poller<R, S, H>) -> Resume {
+        Resume {
+            v: 1,
+            customer: poller.config.customer_id.clone(),
+            api: poller.client.base_url().as_str().to_string(),
+            listing: None,
+            seen: Vec::new(),
+            candidates: Vec::new(),
+            missing: Vec::new(),
+        }
+    }
+
+    fn listing<R: Runtime, S: Store, H: Handlers>(poller: &Poller<R, S, H>, at: ListingAt, seen: HashSet<i64>) -> Resume {
+        let mut seen: Vec<i64> = seen.into_iter().collect();
+        seen.sort_unstable();
+        Resume { listing: Some(at), seen: delta(&seen), ..Resume::new(poller) }
+    }
+
+    fn confirming<R: Runtime, S: Store, H: Handlers>(poller: &Poller<R, S, H>, candidates: &[i64], missing: Vec<UserId>) -> Resume {
+        Resume { candidates: delta(candidates), missing, ..Resume::new(poller) }
+    }
+
+    /// The result of a slice that stopped here.
+    fn stopped(self) -> Reconciliation {
+        let missing = self.missing.clone();
+        let resume = serde_json::to_string(&self).ok();
+        Reconciliation { missing, complete: false, error: None, resume }
+    }
+
+    /// A `resume` text this customer's reconcile handed back, checked to be of this customer
+    /// and API.
+    fn read<R: Runtime, S: Store, H: Handlers>(text: &str, poller: &Poller<R, S, H>) -> Result<Resume> {
+        let refused = |why: &str| {
+            VomoError::invalid_input(format!(
+                "reconcile: resume {why}: pass the `resume` a stopped reconcile of this customer returned, or none to start over"
+            ))
+        };
+        let r: Resume = serde_json::from_str(text).map_err(|_| refused("is not one a reconcile returned"))?;
+        if r.v != 1 {
+            return Err(refused("is of another version of the package"));
+        }
+        if r.customer != poller.config.customer_id.as_str() || r.api != poller.client.base_url().as_str() {
+            return Err(refused(&format!(
+                "is of customer {:?} at {}, not {:?} at {}",
+                r.customer,
+                r.api,
+                poller.config.customer_id.as_str(),
+                poller.client.base_url().as_str()
+            )));
+        }
+        Ok(r)
+    }
+}
+
+/// Sorted ids as differences from the one before.
+fn delta(sorted: &[i64]) -> Vec<i64> {
+    let mut last = 0;
+    sorted.iter().map(|&id| std::mem::replace(&mut last, id).wrapping_neg().wrapping_add(id)).collect()
+}
+
+/// [`delta`] undone.
+fn undelta(deltas: &[i64]) -> Vec<i64> {
+    let mut last = 0i64;
+    deltas
+        .iter()
+        .map(|&d| {
+            last = last.wrapping_add(d);
+            last
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deltas_round_trip() {
+        let ids = vec![1, 2, 3, 10, 1_000_000, 9_007_199_254_740_991];
+        assert_eq!(delta(&ids), vec![1, 1, 1, 7, 999_990, 9_007_199_253_740_991]);
+        assert_eq!(undelta(&delta(&ids)), ids);
+        assert!(undelta(&delta(&[])).is_empty());
+    }
 }

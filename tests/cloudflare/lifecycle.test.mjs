@@ -203,7 +203,7 @@ test("a deploy in the middle of a slice: the next slice takes the dead slice's l
   assert.equal((await running).status, 200);
 });
 
-test("POST /customers/:id/reconcile: the users delivered that VOMO no longer lists, confirmed one by one; within RECONCILE_MAX_REQUESTS, past it 503 with error.kind limit; admin token and POST only", async (t) => {
+test("POST /customers/:id/reconcile: the users delivered that VOMO no longer lists, confirmed one by one; in slices of RECONCILE_MAX_REQUESTS, one a call (202 until the last, 200), each within its budget, going on across a restart; admin token and POST only", async (t) => {
   const { sim, sink, persist } = await scenario(t, { users: 60, seed: 67, now: "2026-01-01T00:00:00Z" }, "vomo-cf-persist-");
   const options = (more = {}) => ({
     sink, persist,
@@ -241,13 +241,35 @@ test("POST /customers/:id/reconcile: the users delivered that VOMO no longer lis
   assert.equal((await w.call("POST", "/customers/nobody/reconcile")).status, 404);
   await w.dispose();
 
-  // A limit too small for the customer: stopped at it, 503, nothing claimed missing.
-  const small = await startWorker(t, options({ RECONCILE_MAX_REQUESTS: "3" }));
+  // A budget of 3 requests a call: 60 users and 3 candidates take several calls, each going on
+  // where the last stopped (across a restart of the runtime, too), with a user deleted between
+  // two of them; the last one answers 200 with every deleted user.
+  let small = await startWorker(t, options({ RECONCILE_MAX_REQUESTS: "3" }));
+  const calls = [];
+  let late = null;
+  for (let n = 0; n < 12; n++) {
+    sim.clearLog();
+    const c = await small.call("POST", "/customers/acme/reconcile");
+    calls.push([c.status, sim.log().length]);
+    assert.ok(sim.log().length <= 3 && c.body.requests === sim.log().length, `call ${n}: ${sim.log().length} requests, ${c.body.requests} counted`);
+    if (c.status === 200) { late = c; break; }
+    assert.equal(c.status, 202, c.text);
+    assert.deepEqual([c.body.complete, c.body.more, c.body.error], [false, true, null]);
+    if (n === 0) sim.deleteUser(sim.listAll().at(-1).id); // on a page the listing has not reached
+    if (n === 1) { // a restart between two calls (a deploy): the next goes on where this one stopped
+      await small.dispose();
+      small = await startWorker(t, options({ RECONCILE_MAX_REQUESTS: "3" }));
+    }
+  }
+  assert.ok(late, `calls: ${JSON.stringify(calls)}`);
+  assert.ok(calls.length >= 3, `calls: ${JSON.stringify(calls)}`);
+  assert.ok(late.body.complete && late.body.more === false);
+  assert.deepEqual(late.body.missing.filter((id) => !gone.includes(id)).length, 1, "the user deleted between two calls, too");
+  for (const id of gone) assert.ok(late.body.missing.includes(id));
+  assert.ok(small.output.lines.some((l) => l.msg === "vomo.reconcile" && l.resumed === true));
+  // ?fresh starts over, and the next call after a complete one starts over too.
   sim.clearLog();
-  const cut = await small.call("POST", "/customers/acme/reconcile");
-  assert.equal(cut.status, 503, cut.text);
-  assert.deepEqual([cut.body.complete, cut.body.missing, cut.body.error.kind], [false, [], "limit"]);
-  assert.match(cut.body.error.message, /RECONCILE_MAX_REQUESTS/);
-  assert.equal(sim.log().length, 3, "no request past the limit");
-  assert.equal(cut.body.requests, 3);
+  const again = await small.call("POST", "/customers/acme/reconcile?fresh");
+  assert.equal(again.status, 202);
+  assert.ok(sim.log().every((e) => e.path === "/v1/users"), "a listing from its first page");
 });

@@ -83,6 +83,7 @@ export interface HealthReport {
 
 const KEY = {
   customer: "ops/customer", accepted: "ops/accepted-base-url", last: "ops/last-poll", metrics: "ops/metrics", token: "ops/token",
+  reconcile: "ops/reconcile-resume",
 } as const;
 
 /** What POST /customers/:id/reconcile answers: the package's `reconcile()`, or why it did not finish. */
@@ -92,7 +93,11 @@ export interface ReconcileOutcome {
   missing: number[];
   /** False when the listing or a confirmation did not finish: `missing` is then not the whole answer. */
   complete: boolean;
-  /** Why not complete: a VomoError's kind, "config", "limit" (RECONCILE_MAX_REQUESTS reached) or "other". */
+  /** True when this call used its RECONCILE_MAX_REQUESTS and the next call goes on where it
+   *  stopped (the place is kept in the customer's storage): call again until `complete`. */
+  more: boolean;
+  /** Why not complete, when not `more`: a VomoError's kind, "config", "limit" (the runtime's
+   *  own cap, reached anyway) or "other". */
   error: SliceError | null;
   /** VOMO requests it made. */
   requests: number;
@@ -263,7 +268,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
       if (e instanceof VomoError && e.kind === "busy") return { customerId, error: `a slice of this customer is polling now: resync when it has ended (${e.message})` };
       throw e;
     }
-    await this.ctx.storage.delete(KEY.accepted); // a move accepted for the old state: nothing is left to take over
+    await this.ctx.storage.delete([KEY.accepted, KEY.reconcile]); // a move accepted for the old state, a reconcile of it: nothing is left to take over
     const next = Date.now();
     await this.ctx.storage.setAlarm(next);
     log("vomo.resync", { customerId, forgotten });
@@ -274,14 +279,17 @@ export class CustomerPoller extends DurableObject<AppEnv> {
    * POST /customers/:id/reconcile: the users this customer's poller delivered that VOMO no
    * longer lists (the package's `reconcile()`: a listing of every user, each candidate
    * confirmed by its own request), for review; nothing is changed or delivered. It reads the
-   * state without a lease, so it may run beside a slice. At most RECONCILE_MAX_REQUESTS VOMO
-   * requests: the one past it is not sent and the reconciliation stops (`limit`), instead of
-   * the runtime's subrequest limit failing it half way.
+   * state without a lease, so it may run beside a slice. In slices of RECONCILE_MAX_REQUESTS
+   * VOMO requests (the package's `maxRequests`, retries included), one a call: a call that used
+   * its budget keeps where it stopped (`resume`, in the customer's storage) and answers
+   * `more`, and the next call goes on from there, so any number of users is reconciled within
+   * the plan's subrequests per invocation. `fresh` starts over. The fetch is also capped at
+   * the budget, as a last guard (`limit`).
    */
-  async reconcile(customerId: string): Promise<ReconcileOutcome> {
+  async reconcile(customerId: string, fresh = false): Promise<ReconcileOutcome> {
     await this.remember(customerId);
     const counted = new Subrequests();
-    const stopped = (error: SliceError): ReconcileOutcome => ({ customerId, missing: [], complete: false, error, requests: counted.count });
+    const stopped = (error: SliceError): ReconcileOutcome => ({ customerId, missing: [], complete: false, more: false, error, requests: counted.count });
     const stop = new AbortController();
     try {
       const s = settings(this.env);
@@ -296,9 +304,15 @@ export class CustomerPoller extends DurableObject<AppEnv> {
       const client = clientFor(token.value, {
         baseUrl: s.baseUrl, requestsPerSecond: s.requestsPerSecond, fetch: capped, maxRetryAfterMs: 30_000, timeoutMs: 15_000,
       }, token.source);
-      const r = await new UserPoller({ client, store: new DurableObjectStore(this.ctx.storage), customerId }).reconcile({ signal: stop.signal });
-      const outcome: ReconcileOutcome = { customerId, missing: r.missing, complete: r.complete, error: r.error ? describe(r.error) : null, requests: counted.count };
-      log("vomo.reconcile", { customerId, missing: r.missing.length, complete: r.complete, requests: counted.count, error: outcome.error });
+      const resume = fresh ? undefined : await this.ctx.storage.get<string>(KEY.reconcile);
+      const poller = new UserPoller({ client, store: new DurableObjectStore(this.ctx.storage), customerId });
+      const r = await poller.reconcile({ signal: stop.signal, maxRequests: s.reconcileMaxRequests, resume });
+      if (r.resume) await this.ctx.storage.put(KEY.reconcile, r.resume);
+      else await this.ctx.storage.delete(KEY.reconcile); // done, or failed: the next call starts over
+      const outcome: ReconcileOutcome = {
+        customerId, missing: r.missing, complete: r.complete, more: r.resume !== null, error: r.error ? describe(r.error) : null, requests: counted.count,
+      };
+      log("vomo.reconcile", { customerId, missing: r.missing.length, complete: r.complete, more: outcome.more, resumed: resume !== undefined, requests: counted.count, error: outcome.error });
       return outcome;
     } catch (e) {
       const error: SliceError = stop.signal.aborted
@@ -306,6 +320,8 @@ export class CustomerPoller extends DurableObject<AppEnv> {
             message: `stopped after ${counted.count} VOMO requests (RECONCILE_MAX_REQUESTS): listing this customer's users needs more; raise it, up to the plan's subrequests per invocation` }
         : describe(e);
       if (error.kind === "other") throw e;
+      // A kept place the package refuses (of the API before an accepted move): the next call starts over.
+      if (error.kind === "invalid_input") await this.ctx.storage.delete(KEY.reconcile);
       log("vomo.reconcile", { customerId, complete: false, requests: counted.count, error });
       return stopped(error);
     }

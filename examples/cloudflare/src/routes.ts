@@ -8,7 +8,8 @@
 //   POST   /customers/:id/resync  -> forgets its poller state and schedules a slice now: a
 //                                    backfill of every user (409 while a slice polls)
 //   POST   /customers/:id/reconcile -> the users delivered that VOMO no longer lists (200
-//                                    when complete; reconcileStatus otherwise)
+//                                    when complete; 202: call again, it goes on where this
+//                                    call's slice stopped; ?fresh starts over; reconcileStatus)
 //   PUT    /customers/:id         -> registers a customer: body {"token": "..."} (needs TOKEN_KEY)
 //   DELETE /customers/:id         -> unregisters it (its token is forgotten, its state kept)
 // Only known customers (the CUSTOMERS var or registered) have routes: nobody can create
@@ -161,7 +162,7 @@ export async function handle(request: Request, env: AppEnv): Promise<Response> {
   }
   if (action === "health") return json(await stub.health(customerId));
   if (action === "reconcile") {
-    const outcome = await stub.reconcile(customerId);
+    const outcome = await stub.reconcile(customerId, url.searchParams.has("fresh"));
     return json(outcome, reconcileStatus(outcome));
   }
   const outcome = await stub.pollNow(customerId);
@@ -169,12 +170,14 @@ export async function handle(request: Request, env: AppEnv): Promise<Response> {
 }
 
 /**
- * The status of a reconcile answer: 200 when complete; 409 while a forget of the customer
- * runs (`busy`); 503 for a setting that cannot work (`config`, or `limit`: RECONCILE_MAX_REQUESTS
- * too small for this customer); 502 when VOMO failed it. The body is the outcome.
+ * The status of a reconcile answer: 200 when complete; 202 when this call's slice used its
+ * RECONCILE_MAX_REQUESTS and the next call goes on (`more`); 409 while a forget of the customer
+ * runs (`busy`); 503 for a setting that cannot work (`config`, or `limit`); 502 when VOMO
+ * failed it. The body is the outcome.
  */
-function reconcileStatus({ complete, error }: ReconcileOutcome): number {
+function reconcileStatus({ complete, more, error }: ReconcileOutcome): number {
   if (complete) return 200;
+  if (more) return 202;
   if (error?.kind === "busy") return 409;
   return error?.kind === "config" || error?.kind === "limit" ? 503 : 502;
 }
