@@ -303,6 +303,9 @@ pub struct Poller<R: Runtime, S: Store, H: Handlers> {
     pub(crate) config: PollerConfig,
     pub(crate) keys: Keys,
     last_core: std::cell::RefCell<Option<CoreState>>,
+    /// The last server `Date` a poll of this instance read, with the monotonic time it was read
+    /// at: `health()` counts the lag from it, so that a wall clock stepped since does not move it.
+    last_date: std::cell::Cell<Option<(f64, f64)>>,
     /// Polls started by this instance (numbers each poll's lease token).
     polls_started: std::cell::Cell<u64>,
     /// True while a poll of this instance runs.
@@ -417,6 +420,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             config,
             keys,
             last_core: Default::default(),
+            last_date: Default::default(),
             polls_started: Default::default(),
             running: Default::default(),
         })
@@ -516,6 +520,9 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                 == serde_json::to_string(&CoreState { api: run.state.core.api.clone(), ..loaded }).ok();
         let saved = if got_nowhere { Ok(()) } else { self.save_state(&mut run).await };
         *self.last_core.borrow_mut() = Some(run.state.core.clone());
+        if run.last_date.is_some() {
+            self.last_date.set(run.last_date);
+        }
         let complete = result?;
         saved?;
         let mut report = run.report;
@@ -638,7 +645,10 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         let Some(core) = core.as_ref() else {
             return Health { stalled: false, lag_ms: None, checkpoint: None };
         };
-        let lag = self.lag_ms(core, None);
+        // A `Date` this instance's polls read, plus the monotonic time since (a wall clock
+        // stepped an hour on made a caught-up instance report stalled: an outside pass); an
+        // instance that never polled has the stored offset and the wall clock only.
+        let lag = self.lag_ms(core, self.last_date.get());
         Health {
             stalled: lag.is_none_or(|l| l > 2.0 * self.config.poll_interval_ms + self.config.window_margin_ms as f64),
             lag_ms: lag,

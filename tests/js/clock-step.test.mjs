@@ -182,3 +182,22 @@ for (const retryForMs of [0, 60_000]) {
     assert.ok(final().at - corrected <= retryForMs + 30_000, `${final().at - corrected} ms after the correction`);
   });
 }
+
+test("poller: a wall clock stepped an hour on after a poll: health() of the same instance counts the lag from the server's last Date (monotonic time since), so it is not stalled; a fresh instance has only the wall clock", async (t) => {
+  // An outside pass: a caught-up instance reported stalled, its lag an hour, after a +1 h step.
+  const { client } = await frozenWorld(t, { startSimulator, users: 20, seed: 74 });
+  const store = new MemoryStore();
+  const poller = new UserPoller({ client, store, customerId: "acme", onUser: () => {} });
+  const r = await poller.poll();
+  assert.equal(r.complete, true);
+  const before = poller.health();
+  assert.equal(before.stalled, false);
+  stepLocalClock(3_600_000);
+  t.after(() => stepLocalClock(-3_600_000));
+  const after = poller.health();
+  assert.equal(after.stalled, false, JSON.stringify(after));
+  assert.ok(after.lagMs - before.lagMs < 5_000, `lag ${before.lagMs} -> ${after.lagMs} ms`);
+  // A new instance knows only the stored offset and the wall clock: the step shows there.
+  const fresh = await new UserPoller({ client, store, customerId: "acme", onUser: () => {} }).loadHealth();
+  assert.ok(fresh.lagMs >= 3_600_000, `a fresh instance's lag ${fresh.lagMs}`);
+});
