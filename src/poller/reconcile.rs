@@ -103,7 +103,10 @@ async fn list<R: Runtime, S: Store, H: Handlers>(
         Some((at, seen)) => (Some(at), seen.into_iter().collect()),
         None => (None, HashSet::new()),
     };
-    for _ in 0..MAX_RESTARTS {
+    for listing in 0..MAX_RESTARTS {
+        if listing > 0 {
+            visible.clear(); // listed again: the last listing counts
+        }
         let mut covered = start.as_ref().map_or(0, |a| a.covered);
         let mut walk = match &start {
             Some(a) => PageWalk::new(client.base_url().clone(), page_url(client, covered / a.per_page.max(1) + 1)?),
@@ -116,10 +119,15 @@ async fn list<R: Runtime, S: Store, H: Handlers>(
         loop {
             let stop =
                 |covered, per_page, visible: &mut HashSet<i64>| Listed::Stopped(ListingAt { covered, per_page }, std::mem::take(visible));
-            if walk.next_url().is_none() {
-                break; // the last page read (no request left to make: not a stop of the budget)
-            }
-            let Some(sends) = budget.left(client) else { return Ok(stop(covered, per_page, &mut visible)) };
+            // The budget only for a request to make: after the last page there is none (and a
+            // walk stopped at an unsafe link has its reason to give, below).
+            let sends = match walk.next_url() {
+                Some(_) => match budget.left(client) {
+                    Some(sends) => sends,
+                    None => return Ok(stop(covered, per_page, &mut visible)),
+                },
+                None => None,
+            };
             let page = match client.next_page_unreported(&mut walk, options.call, sends).await {
                 Ok(Some((mut page, unreported))) => {
                     client.report_page_warnings(unreported, &mut page.warnings);
@@ -147,7 +155,6 @@ async fn list<R: Runtime, S: Store, H: Handlers>(
         if same || sliced {
             return Ok(Listed::All(visible));
         }
-        visible.clear();
     }
     Ok(Listed::All(visible))
 }

@@ -100,12 +100,12 @@ test("poller: reconcile() reports a deleted user as missing; a failed listing re
   const store = new MemoryStore();
   const poller = new UserPoller({ client, store, customerId: "acme" });
   await poller.poll();
-  assert.deepEqual(await poller.reconcile(), { missing: [], complete: true, error: null });
+  assert.deepEqual(await poller.reconcile(), { missing: [], complete: true, error: null, resume: null });
   const gone = sim.listAll()[7].id;
   sim.deleteUser(gone);
   const anonymized = sim.listAll()[8].id;
   sim.anonymizeUser(anonymized); // still visible: not missing
-  assert.deepEqual(await poller.reconcile(), { missing: [gone], complete: true, error: null });
+  assert.deepEqual(await poller.reconcile(), { missing: [gone], complete: true, error: null, resume: null });
   assert.equal(sim.count(), 29, "reconcile deletes nothing");
 
   // Each way a listing fails says why, as a VomoError (it used to be complete: false alone).
@@ -136,7 +136,7 @@ test("poller: reconcile({ onProgress }) reports the listing page by page, then e
   for (const id of gone) sim.deleteUser(id);
   const seen = [];
   const r = await poller.reconcile({ onProgress: (p) => seen.push({ ...p }) });
-  assert.deepEqual(r, { missing: gone, complete: true, error: null });
+  assert.deepEqual(r, { missing: gone, complete: true, error: null, resume: null });
   const listing = seen.filter((p) => p.phase === "listing");
   const total = sim.count();
   assert.deepEqual(listing.map((p) => p.done), Array.from({ length: Math.ceil(total / 15) }, (_, i) => Math.min(15 * (i + 1), total)), "after each page");
@@ -163,7 +163,7 @@ test("poller: reconcile({ onProgress }) whose listing restarts (a user deleted m
   const seen = [];
   const r = await poller.reconcile({ onProgress: (p) => seen.push({ ...p }) });
   assert.equal(sim.getUser(ids[50]), null, "the trigger fired during the listing");
-  assert.deepEqual(r, { missing: [ids[5], ids[50]].sort((a, b) => a - b), complete: true, error: null });
+  assert.deepEqual(r, { missing: [ids[5], ids[50]].sort((a, b) => a - b), complete: true, error: null, resume: null });
   const listing = seen.filter((p) => p.phase === "listing");
   const restarts = listing.filter((p, i) => i > 0 && p.done < listing[i - 1].done).length;
   assert.equal(restarts, 1, `one restart: ${JSON.stringify(listing)}`);
@@ -199,7 +199,7 @@ test("poller: reconcile() answers while users keep signing up and leaving during
   assert.equal(listings, 3, "listed three times: the total moved in each");
   // Deleted before it, and during its first two listings; the third's delete came after that
   // listing read the user (not missing from it: the next reconcile reports it).
-  assert.deepEqual(r, { missing: [...gone, ids[2], ids[3]].sort((a, b) => a - b), complete: true, error: null });
+  assert.deepEqual(r, { missing: [...gone, ids[2], ids[3]].sort((a, b) => a - b), complete: true, error: null, resume: null });
   const details = sim.log().filter((e) => e.method === "GET" && /^\/v1\/users\/\d+$/.test(e.path)).map((e) => Number(e.path.split("/").at(-1)));
   // The row the last listing skipped (page 2's first, slid onto page 1) was asked for, and is not missing.
   const skipped = ids[17];
@@ -226,7 +226,7 @@ test("poller: reconcile() on a server whose page size changes between its pages 
   const c = new VomoClient({ token: sim.token, baseUrl: sim.url, requestsPerSecond: 500, fetch: resizing });
   sim.clearLog();
   const r = await new UserPoller({ client: c, store, customerId: "acme" }).reconcile();
-  assert.deepEqual(r, { missing: [...gone].sort((a, b) => a - b), complete: true, error: null });
+  assert.deepEqual(r, { missing: [...gone].sort((a, b) => a - b), complete: true, error: null, resume: null });
   const details = sim.log().filter((e) => e.method === "GET" && /^\/v1\/users\/\d+$/.test(e.path));
   // No user is missing from the listing but the deleted ones: only they are asked for by id.
   assert.deepEqual(details.map((e) => Number(e.path.split("/").at(-1))).sort((a, b) => a - b), [...gone].sort((a, b) => a - b));
@@ -450,7 +450,7 @@ test("UserPoller.forget: one customer's state goes (dead letters, participations
     await other.poll();
     const reconciling = (s) => new UserPoller({ client, store: s, customerId: "other", onUser: () => {} }).reconcile();
     assert.deepEqual(await whileForgetting(store, (s) => UserPoller.forget({ store: s, customerId: "other" }), reconciling), [true, "busy"]);
-    assert.deepEqual(await reconciling(store), { missing: [], complete: true, error: null }, "once it is done: nothing known");
+    assert.deepEqual(await reconciling(store), { missing: [], complete: true, error: null, resume: null }, "once it is done: nothing known");
   }
   // On disk: every file of the customer goes but its released lease.
   const ofAcme = async () => (await readdir(dir)).filter((f) => f.startsWith(fileNameOf("vomo-users/v1/acme/"))).sort();
