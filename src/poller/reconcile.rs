@@ -128,15 +128,11 @@ async fn list<R: Runtime, S: Store, H: Handlers>(
                 },
                 None => None,
             };
-            let page = match client.next_page_unreported(&mut walk, options.call, sends).await {
-                Ok(Some((mut page, unreported))) => {
-                    client.report_page_warnings(unreported, &mut page.warnings);
-                    page
-                }
-                Ok(None) => break,
-                Err(e) if super::is_fatal(&e) => return Err(e),
-                Err(e) if e.retryable() && budget.spent(client) => return Ok(stop(covered, per_page, &mut visible)),
-                Err(e) => return Ok(Listed::Failed(e)),
+            let page = match read_page(client, &mut walk, options.call, budget, sends).await? {
+                PageRead::Read(page) => page,
+                PageRead::End => break,
+                PageRead::Stopped => return Ok(stop(covered, per_page, &mut visible)),
+                PageRead::Failed(e) => return Ok(Listed::Failed(e)),
             };
             match fill_gap(poller, options, budget, covered, &page, &mut visible).await? {
                 Gap::Filled(c) => covered = c,
@@ -196,15 +192,11 @@ async fn fill_gap<R: Runtime, S: Store, H: Handlers>(
         reads -= 1;
         let Some(sends) = budget.left(client) else { return Ok(Gap::Stopped) };
         let mut walk = PageWalk::new(client.base_url().clone(), page_url(client, covered / size + 1)?).without_change_warnings();
-        let read = match client.next_page_unreported(&mut walk, options.call, sends).await {
-            Ok(Some((mut read, unreported))) => {
-                client.report_page_warnings(unreported, &mut read.warnings);
-                read
-            }
-            Ok(None) => break,
-            Err(e) if super::is_fatal(&e) => return Err(e),
-            Err(e) if e.retryable() && budget.spent(client) => return Ok(Gap::Stopped),
-            Err(e) => return Ok(Gap::Failed(e)),
+        let read = match read_page(client, &mut walk, options.call, budget, sends).await? {
+            PageRead::Read(read) => read,
+            PageRead::End => break,
+            PageRead::Stopped => return Ok(Gap::Stopped),
+            PageRead::Failed(e) => return Ok(Gap::Failed(e)),
         };
         see(&read, visible);
         let before = covered;
@@ -214,6 +206,38 @@ async fn fill_gap<R: Runtime, S: Store, H: Handlers>(
     }
     see(page, visible);
     Ok(Gap::Filled(extend(covered, m.current_page.max(1), m.per_page.max(1))))
+}
+
+/// How reading a listing's next page within the budget ended.
+enum PageRead {
+    Read(Page<User>),
+    /// The listing had no page left.
+    End,
+    /// A retryable failure the spent budget left no retry for: where the slice stops.
+    Stopped,
+    /// A request failed (after its retries).
+    Failed(VomoError),
+}
+
+/// The walk's next page in at most `sends` attempts, its warnings reported; a fatal error
+/// (`auth`, `forbidden`, `aborted`) is returned as one.
+async fn read_page<R: Runtime>(
+    client: &Client<R>,
+    walk: &mut PageWalk,
+    call: &R::Call,
+    budget: &Budget,
+    sends: Option<u64>,
+) -> Result<PageRead> {
+    match client.next_page_unreported(walk, call, sends).await {
+        Ok(Some((mut page, unreported))) => {
+            client.report_page_warnings(unreported, &mut page.warnings);
+            Ok(PageRead::Read(page))
+        }
+        Ok(None) => Ok(PageRead::End),
+        Err(e) if super::is_fatal(&e) => Err(e),
+        Err(e) if e.retryable() && budget.spent(client) => Ok(PageRead::Stopped),
+        Err(e) => Ok(PageRead::Failed(e)),
+    }
 }
 
 /// The ids a page lists, an unreadable record's too when its id reads.
