@@ -9,6 +9,7 @@
 //! to `end`. Deliveries are deduplicated by `(id, updatedAt)` in the store, recorded the
 //! moment a handler returns.
 
+mod budget;
 mod delivery;
 mod events;
 mod owed_participations;
@@ -340,8 +341,8 @@ pub(crate) struct PollRun<'a, R: Runtime> {
     pub call: &'a R::Call,
     pub state: PollerState,
     pub report: PollReport,
-    pub requests_at_start: u64,
-    pub max_requests: Option<u64>,
+    /// The poll's `max_requests`.
+    pub budget: budget::RequestBudget,
     /// This poll's lease on its customer, kept by [`Poller::fence`].
     pub lease: &'a mut Held,
     /// Why the poll is stopping early, once something decided it.
@@ -364,23 +365,16 @@ pub(crate) struct PollRun<'a, R: Runtime> {
 }
 
 impl<R: Runtime> PollRun<'_, R> {
-    pub fn requests(&self, client: &Client<R>) -> u64 {
-        client.stats().requests - self.requests_at_start
-    }
-
     /// True when the dead-letter retries have used their share of the budget (half of it):
     /// the rest is kept for the walk, so that queued changes that keep failing cannot take
     /// every slice's requests (each retry reads a detail in changed-users mode).
     pub fn retries_out_of_budget(&self, client: &Client<R>) -> bool {
-        self.max_requests.is_some_and(|m| self.requests(client) >= m / 2)
+        self.budget.half_spent(client)
     }
 
-    /// The requests the budget has left (`None`: no budget), so that a request's retries
-    /// stay within it: they count against it, and a slice's budget is what keeps it under a
-    /// runtime's subrequest limit (an outside pass: a budget of 1 sent 5 requests when the
-    /// page failed 4 times first).
+    /// The requests the budget has left (`None`: no budget): see [`budget::RequestBudget::sends_left`].
     pub fn sends_left(&self, client: &Client<R>) -> Option<u64> {
-        self.max_requests.map(|m| m.saturating_sub(self.requests(client)))
+        self.budget.sends_left(client)
     }
 
     /// A request's outcome, or `None` when it failed with a retryable error whose retries the
@@ -395,7 +389,7 @@ impl<R: Runtime> PollRun<'_, R> {
 
     /// True when the next request would exceed the budget (and records why the poll stops).
     pub fn out_of_budget(&mut self, client: &Client<R>) -> bool {
-        let out = self.max_requests.is_some_and(|m| self.requests(client) >= m);
+        let out = self.budget.spent(client);
         if out {
             self.stop.get_or_insert(StopReason::MaxRequests);
         }
@@ -491,8 +485,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             call,
             state,
             report: PollReport::default(),
-            requests_at_start: self.client.stats().requests,
-            max_requests,
+            budget: budget::RequestBudget::starting(&self.client, max_requests),
             lease,
             stop: None,
             consecutive_failures: 0,
@@ -526,7 +519,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         let complete = result?;
         saved?;
         let mut report = run.report;
-        report.requests = self.client.stats().requests - run.requests_at_start;
+        report.requests = run.budget.used(&self.client);
         report.checkpoint = checkpoint_of(&run.state.core);
         report.lag_ms = self.lag_ms(&run.state.core, run.last_date);
         report.complete = complete;

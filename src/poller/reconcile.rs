@@ -1,5 +1,6 @@
 //! `reconcile()`: ids the store knows that the API no longer lists, for review.
 
+use super::budget::RequestBudget;
 use super::page_reads::extend;
 use super::walk::MAX_RESTARTS;
 use super::{Handlers, Poller, ReconcileOptions, ReconcileProgress, Reconciliation, Store};
@@ -38,7 +39,7 @@ pub(crate) async fn reconcile<R: Runtime, S: Store, H: Handlers>(
     progress: &dyn Fn(&ReconcileProgress),
 ) -> Result<Reconciliation> {
     let (call, client) = (options.call, &poller.client);
-    let budget = Budget { start: client.stats().requests, max: options.max_requests };
+    let budget = RequestBudget::starting(client, options.max_requests);
     let resumed = options.resume.map(|text| Resume::read(text, poller)).transpose()?;
     // No lease: a reconciliation only reads, and may run beside a poll of the customer.
     let now = client.runtime().now_ms();
@@ -62,7 +63,7 @@ pub(crate) async fn reconcile<R: Runtime, S: Store, H: Handlers>(
     };
     let total = (candidates.len() + missing.len()) as u64;
     for (i, &id) in candidates.iter().enumerate() {
-        let Some(sends) = budget.left(client) else {
+        let Some(sends) = budget.room(client) else {
             return Ok(Resume::confirming(poller, &candidates[i..], missing).stopped());
         };
         match client.get_user_within(id, call, sends).await {
@@ -93,7 +94,7 @@ enum Listed {
 async fn list<R: Runtime, S: Store, H: Handlers>(
     poller: &Poller<R, S, H>,
     options: &ReconcileOptions<'_, R>,
-    budget: &Budget,
+    budget: &RequestBudget,
     at: Option<(ListingAt, Vec<i64>)>,
     sliced: bool,
     progress: &dyn Fn(&ReconcileProgress),
@@ -117,28 +118,24 @@ async fn list<R: Runtime, S: Store, H: Handlers>(
         let mut first_total = None;
         let mut same = true;
         loop {
-            let stop =
-                |covered, per_page, visible: &mut HashSet<i64>| Listed::Stopped(ListingAt { covered, per_page }, std::mem::take(visible));
             // The budget only for a request to make: after the last page there is none (and a
             // walk stopped at an unsafe link has its reason to give, below).
             let sends = match walk.next_url() {
-                Some(_) => match budget.left(client) {
+                Some(_) => match budget.room(client) {
                     Some(sends) => sends,
-                    None => return Ok(stop(covered, per_page, &mut visible)),
+                    None => return Ok(Halt::Stopped.listed(ListingAt { covered, per_page }, visible)),
                 },
                 None => None,
             };
             let page = match read_page(client, &mut walk, options.call, budget, sends).await? {
-                PageRead::Read(page) => page,
-                PageRead::End => break,
-                PageRead::Stopped => return Ok(stop(covered, per_page, &mut visible)),
-                PageRead::Failed(e) => return Ok(Listed::Failed(e)),
+                Ok(Some(page)) => page,
+                Ok(None) => break,
+                Err(halt) => return Ok(halt.listed(ListingAt { covered, per_page }, visible)),
             };
-            match fill_gap(poller, options, budget, covered, &page, &mut visible).await? {
-                Gap::Filled(c) => covered = c,
-                Gap::Stopped => return Ok(stop(covered, per_page, &mut visible)),
-                Gap::Failed(e) => return Ok(Listed::Failed(e)),
-            }
+            covered = match fill_gap(poller, options, budget, covered, &page, &mut visible).await? {
+                Ok(covered) => covered,
+                Err(halt) => return Ok(halt.listed(ListingAt { covered, per_page }, visible)),
+            };
             per_page = page.meta.per_page.max(1);
             let total = page.meta.total.max(visible.len() as u64);
             progress(&ReconcileProgress { phase: "listing", done: visible.len() as u64, total });
@@ -160,28 +157,20 @@ fn page_url<R: Runtime>(client: &Client<R>, n: u64) -> Result<String> {
     Ok(format!("{}?page={n}", client.list_url(&Filters::default())?))
 }
 
-/// How a stretch a grown page size skipped was read.
-enum Gap {
-    /// Read (or left to the candidates): the rows now covered.
-    Filled(u64),
-    /// The budget had no room for the next read: the page is gone on from again.
-    Stopped,
-    Failed(VomoError),
-}
-
 /// Adds `page`'s ids to `visible`, after the rows between `covered` and where the page starts
 /// (a page size that grew), read by page number at the latest size; the new `covered`. A size
 /// that changes again during those reads leaves a read that gains nothing; after eight in a row,
 /// or as many reads as the stretch has rows (each read that gains gains one at least), the rest
-/// of the stretch is left to the candidates' own requests, a request a row.
+/// of the stretch is left to the candidates' own requests, a request a row. Halted, the page is
+/// gone on from again.
 async fn fill_gap<R: Runtime, S: Store, H: Handlers>(
     poller: &Poller<R, S, H>,
     options: &ReconcileOptions<'_, R>,
-    budget: &Budget,
+    budget: &RequestBudget,
     mut covered: u64,
     page: &Page<User>,
     visible: &mut HashSet<i64>,
-) -> Result<Gap> {
+) -> Result<Halting<u64>> {
     let client = &poller.client;
     let m = &page.meta;
     // A page past the end (its size grew on the last page) has no rows beyond the total.
@@ -190,13 +179,12 @@ async fn fill_gap<R: Runtime, S: Store, H: Handlers>(
     let (mut reads, mut fruitless) = (start.saturating_sub(covered), 0);
     while covered < start && reads > 0 && fruitless < 8 {
         reads -= 1;
-        let Some(sends) = budget.left(client) else { return Ok(Gap::Stopped) };
+        let Some(sends) = budget.room(client) else { return Ok(Err(Halt::Stopped)) };
         let mut walk = PageWalk::new(client.base_url().clone(), page_url(client, covered / size + 1)?).without_change_warnings();
         let read = match read_page(client, &mut walk, options.call, budget, sends).await? {
-            PageRead::Read(read) => read,
-            PageRead::End => break,
-            PageRead::Stopped => return Ok(Gap::Stopped),
-            PageRead::Failed(e) => return Ok(Gap::Failed(e)),
+            Ok(Some(read)) => read,
+            Ok(None) => break,
+            Err(halt) => return Ok(Err(halt)),
         };
         see(&read, visible);
         let before = covered;
@@ -205,38 +193,49 @@ async fn fill_gap<R: Runtime, S: Store, H: Handlers>(
         size = read.meta.per_page.max(1);
     }
     see(page, visible);
-    Ok(Gap::Filled(extend(covered, m.current_page.max(1), m.per_page.max(1))))
+    Ok(Ok(extend(covered, m.current_page.max(1), m.per_page.max(1))))
 }
 
-/// How reading a listing's next page within the budget ended.
-enum PageRead {
-    Read(Page<User>),
-    /// The listing had no page left.
-    End,
-    /// A retryable failure the spent budget left no retry for: where the slice stops.
+/// Why a listing's read ended before its last page.
+enum Halt {
+    /// A retryable failure the spent budget left no retry for, or no room for the next
+    /// request: where the slice stops.
     Stopped,
     /// A request failed (after its retries).
     Failed(VomoError),
 }
 
-/// The walk's next page in at most `sends` attempts, its warnings reported; a fatal error
-/// (`auth`, `forbidden`, `aborted`) is returned as one.
+impl Halt {
+    /// How a listing halted here ended: stopped at `at` with the ids it saw, or failed.
+    fn listed(self, at: ListingAt, visible: HashSet<i64>) -> Listed {
+        match self {
+            Halt::Stopped => Listed::Stopped(at, visible),
+            Halt::Failed(e) => Listed::Failed(e),
+        }
+    }
+}
+
+/// A read's outcome, or why the listing halted.
+type Halting<T> = std::result::Result<T, Halt>;
+
+/// The walk's next page (`None`: the listing had no page left) in at most `sends` attempts,
+/// its warnings reported; a fatal error (`auth`, `forbidden`, `aborted`) is returned as one.
 async fn read_page<R: Runtime>(
     client: &Client<R>,
     walk: &mut PageWalk,
     call: &R::Call,
-    budget: &Budget,
+    budget: &RequestBudget,
     sends: Option<u64>,
-) -> Result<PageRead> {
+) -> Result<Halting<Option<Page<User>>>> {
     match client.next_page_unreported(walk, call, sends).await {
         Ok(Some((mut page, unreported))) => {
             client.report_page_warnings(unreported, &mut page.warnings);
-            Ok(PageRead::Read(page))
+            Ok(Ok(Some(page)))
         }
-        Ok(None) => Ok(PageRead::End),
+        Ok(None) => Ok(Ok(None)),
         Err(e) if super::is_fatal(&e) => Err(e),
-        Err(e) if e.retryable() && budget.spent(client) => Ok(PageRead::Stopped),
-        Err(e) => Ok(PageRead::Failed(e)),
+        Err(e) if e.retryable() && budget.spent(client) => Ok(Err(Halt::Stopped)),
+        Err(e) => Ok(Err(Halt::Failed(e))),
     }
 }
 
@@ -244,31 +243,6 @@ async fn read_page<R: Runtime>(
 fn see(page: &Page<User>, visible: &mut HashSet<i64>) {
     visible.extend(page.data.iter().map(|u| u.id));
     visible.extend(page.dropped.iter().filter_map(|(raw, _)| crate::parse::dropped_id(raw)));
-}
-
-/// A call's request budget (`max_requests`), retries included.
-struct Budget {
-    start: u64,
-    max: Option<u64>,
-}
-
-impl Budget {
-    fn used<R: Runtime>(&self, client: &Client<R>) -> u64 {
-        client.stats().requests.saturating_sub(self.start)
-    }
-
-    /// The sends the next request may make (`Some(None)`: no budget), or `None` when the
-    /// budget has no room for one.
-    fn left<R: Runtime>(&self, client: &Client<R>) -> Option<Option<u64>> {
-        let Some(max) = self.max else { return Some(None) };
-        let left = max.saturating_sub(self.used(client));
-        (left > 0).then_some(Some(left))
-    }
-
-    /// The budget is spent: a retryable failure is where the slice stops, not an error.
-    fn spent<R: Runtime>(&self, client: &Client<R>) -> bool {
-        self.max.is_some_and(|max| self.used(client) >= max)
-    }
 }
 
 /// Where a stopped listing goes on: the rows it covered from the first, at the page size last
@@ -358,8 +332,8 @@ impl Resume {
 
 /// Sorted ids as differences from the one before.
 fn delta(sorted: &[i64]) -> Vec<i64> {
-    let mut last = 0;
-    sorted.iter().map(|&id| std::mem::replace(&mut last, id).wrapping_neg().wrapping_add(id)).collect()
+    let mut last = 0i64;
+    sorted.iter().map(|&id| id.wrapping_sub(std::mem::replace(&mut last, id))).collect()
 }
 
 /// [`delta`] undone.
