@@ -203,6 +203,34 @@ test("a deploy in the middle of a slice: the next slice takes the dead slice's l
   assert.equal((await running).status, 200);
 });
 
+test("POST /customers/:id/reconcile: one call of a customer at a time (409 busy while one runs, and after it answers the next runs), another customer's beside it", async (t) => {
+  const { sim, sink } = await scenario(t, { users: 40, seed: 71, now: "2026-01-01T00:00:00Z" });
+  const w = await startWorker(t, {
+    sink,
+    vars: { ...FAST, CUSTOMERS: "acme,globex", VOMO_BASE_URL: sim.url },
+    secrets: { VOMO_TOKEN_ACME: sim.token, VOMO_TOKEN_GLOBEX: sim.token, ADMIN_TOKEN },
+  });
+  sim.advanceClock(10_000);
+  assert.equal((await w.pollNow("acme")).result.complete, true);
+  sim.deleteUser(sim.listAll()[5].id);
+  sim.clearLog();
+  sim.configure({ latencyMs: 400 });
+  const first = w.call("POST", "/customers/acme/reconcile");
+  // The first call's request is at VOMO, unanswered: the call runs.
+  await until(() => sim.log().some((e) => e.status === 0) || undefined, "the first reconcile under way");
+  const second = await w.call("POST", "/customers/acme/reconcile");
+  assert.equal(second.status, 409, second.text);
+  assert.deepEqual([second.body.error.kind, second.body.complete, second.body.more, second.body.requests], ["busy", false, false, 0]);
+  const other = w.call("POST", "/customers/globex/reconcile"); // another object: not refused
+  const done = await first;
+  assert.equal(done.status, 200, done.text);
+  assert.equal(done.body.missing.length, 1);
+  assert.equal((await other).status, 200);
+  sim.configure({ latencyMs: 0 });
+  const third = await w.call("POST", "/customers/acme/reconcile");
+  assert.deepEqual([third.status, third.body.missing], [200, done.body.missing], "the next call runs once the first has answered");
+});
+
 test("POST /customers/:id/reconcile: the users delivered that VOMO no longer lists, confirmed one by one; in slices of RECONCILE_MAX_REQUESTS, one a call (202 until the last, 200), each within its budget, going on across a restart; admin token and POST only", async (t) => {
   const { sim, sink, persist } = await scenario(t, { users: 60, seed: 67, now: "2026-01-01T00:00:00Z" }, "vomo-cf-persist-");
   const options = (more = {}) => ({

@@ -204,6 +204,8 @@ function retriedByAlarm(error: SliceError): boolean {
 export class CustomerPoller extends DurableObject<AppEnv> {
   /** Slices running in this object now (an alarm's, a "poll now"); in memory: an evicted object runs none. */
   private running = 0;
+  /** A reconcile call is running in this object now (in memory, as `running`). */
+  private reconciling = false;
 
   /** Cron fan-out: makes sure a slice runs soon, without waiting for it. */
   async kick(customerId: string): Promise<{ scheduled: boolean }> {
@@ -284,12 +286,30 @@ export class CustomerPoller extends DurableObject<AppEnv> {
    * its budget keeps where it stopped (`resume`, in the customer's storage) and answers
    * `more`, and the next call goes on from there, so any number of users is reconciled within
    * the plan's subrequests per invocation. `fresh` starts over. The fetch is also capped at
-   * the budget, as a last guard (`limit`).
+   * the budget, as a last guard (`limit`). One call at a time: a second while one runs is
+   * refused (`busy`), since both would go on from the same kept place, each spending its
+   * budget on the same requests, and the later one's place would overwrite the other's.
    */
   async reconcile(customerId: string, fresh = false): Promise<ReconcileOutcome> {
     await this.remember(customerId);
     const counted = new Subrequests();
     const stopped = (error: SliceError): ReconcileOutcome => ({ customerId, missing: [], complete: false, more: false, error, requests: counted.count });
+    if (this.reconciling) {
+      return stopped({ kind: "busy", status: null, retryable: true, retryAfterMs: null,
+        message: "a reconcile of this customer is running now: call again when it has answered" });
+    }
+    this.reconciling = true;
+    try {
+      return await this.reconcileSlice(customerId, fresh, counted, stopped);
+    } finally {
+      this.reconciling = false;
+    }
+  }
+
+  /** One reconcile call's slice (see `reconcile`). */
+  private async reconcileSlice(
+    customerId: string, fresh: boolean, counted: Subrequests, stopped: (error: SliceError) => ReconcileOutcome,
+  ): Promise<ReconcileOutcome> {
     const stop = new AbortController();
     try {
       const s = settings(this.env);

@@ -172,7 +172,7 @@ export async function handle(request: Request, env: AppEnv): Promise<Response> {
 /**
  * The status of a reconcile answer: 200 when complete; 202 when this call's slice used its
  * RECONCILE_MAX_REQUESTS and the next call goes on (`more`); 409 while a forget of the customer
- * runs (`busy`); 503 for a setting that cannot work (`config`, or `limit`); 502 when VOMO
+ * or another reconcile of it runs (`busy`); 503 for a setting that cannot work (`config`, or `limit`); 502 when VOMO
  * failed it. The body is the outcome.
  */
 function reconcileStatus({ complete, more, error }: ReconcileOutcome): number {
