@@ -374,6 +374,11 @@ export interface PollResult {
   updated: number;
   failed: number;
   participationEvents: number;
+  /** Queued changes, and users owing participation events, that this poll left for the next
+   *  because half its maxRequests went to retries already (each reads a detail); 0 without
+   *  maxRequests. Above 0 with `failed` 0, the downstream takes them: poll again at once to
+   *  drain the backlog. */
+  retriesDeferred: number;
   requests: number;
   /** The ISO updatedAt watermark now stored; null while there is none (an initial sync that
    *  has not finished its first window, or stopped before it). */

@@ -21,7 +21,7 @@
 //! Their dead-letter events are sent when the run is judged, each once, with its `final`.
 
 use super::events::{DeadLetterError, DeadLetterEvent, Event, HandlerFailure, ParticipationEvent, UserEvent, UserPayload};
-use super::state::{DeadLetterEntry, UnsentUnreadable};
+use super::state::{DeadLetterEntry, PollerState, UnsentUnreadable};
 use super::{is_anonymized_email, Handlers, ParticipationMode, PollRun, Poller, StopReason, Store};
 use crate::changes::{classify_change, ChangeKind};
 use crate::client::Runtime;
@@ -365,28 +365,26 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             self.confirm_lease(run).await?; // as before a page (walk.rs)
         }
         while let Some(key) = run.to_offer.pop_front() {
-            // Gone meanwhile: given up, or delivered by the walk.
-            let Some(pos) = position(&run.state.core.dead_letters, key) else { continue };
+            let pos = match due(&run.state, key) {
+                Due::Yes(pos) => pos,
+                Due::Delivered(pos) => {
+                    run.state.core.dead_letters.remove(pos);
+                    continue;
+                }
+                Due::No => continue,
+            };
             let user = run.state.core.dead_letters[pos].user.clone();
-            if run.state.delivered(user.id, user.updated_at.0) {
-                run.state.core.dead_letters.remove(pos);
-                continue;
-            }
-            // A newer version the walk queued since supersedes it (retry_dead_letters, next poll).
-            if run.state.core.dead_letters.iter().any(|d| d.user.id == user.id && d.user.updated_at.0 > user.updated_at.0) {
-                continue;
-            }
             // In changed-users mode a retry carries the detail, and its participation events
             // follow, as the first offer's would have.
             let detail = if self.config.participations == ParticipationMode::ChangedUsers {
                 if run.retries_out_of_budget(&self.client) {
                     // The rest waits for the next poll; the walk gets the other half.
-                    run.to_offer.clear();
+                    defer_retries(run);
                     return Ok(true);
                 }
                 let read = self.detail_of(run, &user).await;
                 let Some(detail) = run.within_budget(&self.client, read)? else {
-                    run.to_offer.clear();
+                    defer_retries(run);
                     return Ok(true);
                 };
                 detail
@@ -428,6 +426,38 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         }
         Ok(true)
     }
+}
+
+/// Whether a queued change is still to be offered.
+enum Due {
+    /// Queued at `usize`, not delivered since, the newest version queued.
+    Yes(usize),
+    /// Queued at `usize`, but the walk delivered it or a newer version since.
+    Delivered(usize),
+    /// Given up meanwhile, or superseded by a newer version the walk queued since (offered
+    /// instead at the next poll: `retry_dead_letters`).
+    No,
+}
+
+fn due(state: &PollerState, key: (UserId, i64)) -> Due {
+    let queue = &state.core.dead_letters;
+    let Some(pos) = position(queue, key) else { return Due::No };
+    if state.delivered(key.0, key.1) {
+        return Due::Delivered(pos);
+    }
+    if queue.iter().any(|d| d.user.id == key.0 && d.user.updated_at.0 > key.1) {
+        return Due::No;
+    }
+    Due::Yes(pos)
+}
+
+/// Leaves the change being offered (popped from `run.to_offer`, due) and those this poll has
+/// yet to offer for the next poll (the budget's share for retries is spent), counted in the
+/// report's `retries_deferred`.
+fn defer_retries<R: Runtime>(run: &mut PollRun<'_, R>) {
+    let later = run.to_offer.iter().filter(|&&key| matches!(due(&run.state, key), Due::Yes(_))).count();
+    run.report.retries_deferred += 1 + later as u64;
+    run.to_offer.clear();
 }
 
 /// Whether a queued dead letter is the change `(id, updatedAt)`.

@@ -197,6 +197,11 @@ pub struct PollReport {
     pub failed: u64,
     /// Participation events delivered.
     pub participation_events: u64,
+    /// Queued changes, and users owing participation events, that this poll left for the
+    /// next because half its `max_requests` went to retries already (each reads a detail), or
+    /// a retry's failure spent the rest; 0 without `max_requests`. Above 0 with `failed` 0,
+    /// the downstream takes them, and polling again at once drains the backlog.
+    pub retries_deferred: u64,
     /// HTTP requests the poll's client sent while the poll ran (a client shared with others,
     /// or called by the handlers, counts theirs too).
     pub requests: u64,

@@ -27,7 +27,7 @@ use super::{Handlers, ParticipationMode, PollRun, Poller, Store};
 use crate::changes::diff_participations;
 use crate::client::Runtime;
 use crate::error::Result;
-use crate::model::{Participation, User, UserDetail};
+use crate::model::{Participation, User, UserDetail, UserId};
 use serde::{Deserialize, Serialize};
 
 /// A detail's participation events, and the list they are counted from.
@@ -209,13 +209,23 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         self.confirm_lease(run).await?;
         let after = run.state.core.parts_owed_after;
         let (later, first): (Vec<_>, Vec<_>) = owed.into_iter().partition(|(id, _)| after.is_some_and(|a| *id > a));
-        for (id, _) in later.into_iter().chain(first) {
-            if run.retries_out_of_budget(&self.client) || run.consecutive_failures >= self.config.max_consecutive_failures.max(1) {
+        let order: Vec<UserId> = later.into_iter().chain(first).map(|(id, _)| id).collect();
+        for (i, &id) in order.iter().enumerate() {
+            // The users not reached wait for the next poll; those the budget left are counted.
+            let deferred = (order.len() - i) as u64;
+            if run.consecutive_failures >= self.config.max_consecutive_failures.max(1) {
+                return Ok(true);
+            }
+            if run.retries_out_of_budget(&self.client) {
+                run.report.retries_deferred += deferred;
                 return Ok(true);
             }
             run.state.core.parts_owed_after = Some(id);
             let read = self.client.get_user_within(id, run.call, run.sends_left(&self.client)).await;
-            let Some(read) = run.within_budget(&self.client, read)? else { return Ok(true) };
+            let Some(read) = run.within_budget(&self.client, read)? else {
+                run.report.retries_deferred += deferred;
+                return Ok(true);
+            };
             let Some(detail) = read else {
                 run.state.settle_owed(id);
                 continue;

@@ -324,6 +324,43 @@ test("webhook: a receiver that is down stops the slice as handler_outage, and po
   assert.equal(new Set(sink.webhook.map((e) => e.body.idempotencyKey)).size, 25, "each once");
 });
 
+test("webhook: a backlog of queued changes the slices' budget defers drains by chained alarms once the receiver takes them, not a slice's worth each cron; while it refuses some, the rest waits for the cron", async (t) => {
+  const { sim, sink, w } = await deliveryWorld(t, {
+    users: 40, seed: 89, secrets: { WEBHOOK_SECRET },
+    vars: (sink) => webhook(sink, { PARTICIPATIONS: "changed-users", MAX_REQUESTS_PER_SLICE: "10", MAX_ATTEMPTS: "50" }),
+  });
+  // A cron's kick, and the chain of slices it starts run to their end (no alarm left): the health then.
+  const afterCron = async (what) => {
+    const n = (await w.health("acme")).metrics.invocations;
+    await w.cron();
+    return until(async () => {
+      const h = await w.health("acme");
+      return h.metrics.invocations > n && h.nextAlarm === null && !h.sliceRunning && h;
+    }, what);
+  };
+  assert.equal((await afterCron("the backfill")).lastPoll.result.complete, true);
+  // Every other user's change refused: 20 queued, none an outage (a success follows each).
+  const refused = new Set(sim.listAll().filter((_, i) => i % 2 === 0).map((u) => u.id));
+  sink.refuse = (body, path) => path === "/webhook" && body.type?.startsWith("user.") && refused.has(body.id);
+  for (const u of sim.listAll()) sim.updateUser(u.id, { phone: "555-0114" });
+  sim.advanceClock(10_000);
+  const walked = await afterCron("the walk over the changes");
+  assert.ok(walked.lastPoll.result.complete && walked.lastPoll.result.retriesDeferred > 0 && walked.lastPoll.result.failed > 0,
+    JSON.stringify(walked.lastPoll.result));
+  const waiting = await afterCron("a cron's slice while some are refused");
+  assert.equal(waiting.metrics.invocations, walked.metrics.invocations + 1, "refused ones left: the slice does not chain for the deferred rest");
+  // The receiver takes them now: one cron, and alarms chain until none is deferred.
+  sink.refuse = () => false;
+  const before = sink.webhook.length;
+  const drained = await afterCron("the backlog drained");
+  assert.deepEqual([drained.lastPoll.result.retriesDeferred, drained.lastPoll.result.failed], [0, 0], JSON.stringify(drained.lastPoll.result));
+  const late = sink.webhook.slice(before).filter((e) => e.body.type?.startsWith("user.")).map((e) => e.body.id);
+  assert.deepEqual([...new Set(late)].sort((a, b) => a - b), [...refused].sort((a, b) => a - b), "every refused change, after one cron");
+  assert.equal(late.length, refused.size, "each once");
+  const slices = drained.metrics.invocations - waiting.metrics.invocations;
+  assert.ok(slices >= 4, `20 queued at 5 a slice: ${slices} slices`);
+});
+
 test("webhook: a participation edited, undone and redone comes as three events with three keys, so a receiver that skips a key it applied ends where VOMO is; one refused once comes again under the key it was refused under", async (t) => {
   const { sim, sink, w, extra: victim } = await deliveryWorld(t, {
     users: 20, seed: 86, secrets: { WEBHOOK_SECRET },

@@ -743,6 +743,72 @@ test("poller (changed-users): queued changes that keep failing take at most half
   }
 });
 
+test("poller (changed-users): retriesDeferred counts the queued changes a slice's budget left, and polling again while it is above 0 and failed is 0 drains them, each once; without maxRequests it is 0", async (t) => {
+  const { sim, client } = await setup(t, { users: 60 });
+  let down = false;
+  const delivered = [];
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", participations: "changed-users", maxConsecutiveFailures: 50,
+    onUser: ({ user }) => { if (down) throw new Error("CRM down"); delivered.push(`${user.id}@${user.updatedAt}`); } });
+  await poller.poll();
+  delivered.length = 0;
+  down = true;
+  const changed = sim.listAll().slice(10, 30).map((u) => sim.updateUser(u.id, { phone: "555-0111" }));
+  tick(sim);
+  const failing = await poller.poll();
+  assert.deepEqual([failing.failed, failing.retriesDeferred, failing.complete], [20, 0, true], JSON.stringify(failing));
+  down = false;
+  const slices = [];
+  for (;;) {
+    const r = await poller.poll({ maxRequests: 10 });
+    slices.push([r.processed, r.retriesDeferred, r.failed, r.requests]);
+    assert.ok(slices.length <= 10, JSON.stringify(slices));
+    assert.ok(r.requests <= 10);
+    assert.equal(r.complete, true);
+    // Each slice takes half its budget's worth, and says how many it left.
+    const left = 20 - slices.reduce((n, [p]) => n + p, 0);
+    assert.equal(r.retriesDeferred, left, JSON.stringify(slices));
+    if (r.retriesDeferred === 0) break;
+    assert.equal(r.failed, 0);
+  }
+  assert.ok(slices.length >= 3, JSON.stringify(slices));
+  assert.deepEqual([...delivered].sort(), changed.map((u) => `${u.id}@${new Date(u.updated_at).toISOString()}`).sort(), "each queued change once");
+  // Without a budget nothing is deferred.
+  down = true;
+  for (const u of sim.listAll().slice(40, 50)) sim.updateUser(u.id, { phone: "555-0112" });
+  tick(sim);
+  await poller.poll();
+  down = false;
+  const unbudgeted = await poller.poll();
+  assert.deepEqual([unbudgeted.processed, unbudgeted.retriesDeferred], [10, 0]);
+});
+
+test("poller (changed-users): retriesDeferred counts the users owing participation events a slice's budget left", async (t) => {
+  const { sim, client } = await setup(t, { users: 40 });
+  let refuse = false;
+  const taken = [];
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", participations: "changed-users", maxConsecutiveFailures: 50,
+    onUser: () => {}, onParticipation: ({ userId }) => { if (refuse) throw new Error("sink down"); taken.push(userId); } });
+  await poller.poll();
+  taken.length = 0;
+  refuse = true;
+  // A participation added does not move the user's updated_at: the edit makes it a change.
+  const owing = sim.listAll().slice(0, 12).map((u) => (sim.addParticipation(u.id, { hours: 2 }), sim.updateUser(u.id, { phone: "555-0113" }), u.id));
+  tick(sim);
+  await poller.poll();
+  refuse = false;
+  const deferred = [];
+  for (let n = 0; n < 10; n++) {
+    const r = await poller.poll({ maxRequests: 6 });
+    deferred.push(r.retriesDeferred);
+    if (r.retriesDeferred === 0) break;
+  }
+  assert.equal(deferred.at(-1), 0, JSON.stringify(deferred));
+  assert.ok(deferred[0] > 0 && deferred[0] < 12, JSON.stringify(deferred));
+  assert.ok(deferred.every((d, i) => i === 0 || d < deferred[i - 1]), `each slice fewer left: ${JSON.stringify(deferred)}`);
+  assert.deepEqual([...new Set(taken)].sort((a, b) => a - b), [...owing].sort((a, b) => a - b));
+  assert.equal(taken.length, owing.length, "each owed event taken once");
+});
+
 test("poll: a maxRequests too small to ever get past one page in the mode is refused, nothing sent", async (t) => {
   const { sim, client } = await setup(t, { users: 5 });
   for (const [participations, m, least] of [["changed-users", 1, 2], ["full-scan", 1, 3], ["full-scan", 2, 3]]) {

@@ -503,7 +503,11 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     // the object (a deploy, an eviction mid-slice). Nobody will chain: try again once that
     // lease has expired instead of leaving the customer until the next cron.
     const orphanedLease = error?.kind === "busy" && this.running === 1;
-    if (result && !result.complete && !downstreamDown) next = Date.now() + (s?.chainDelayMs ?? 0);
+    // Queued retries the slice's budget left while the downstream took every delivery: drain
+    // them now, not a slice's worth each cron (one refusal leaves them for the cron, so that a
+    // change refused for good is not offered every CHAIN_DELAY_MS).
+    const draining = result !== null && result.retriesDeferred > 0 && result.failed === 0;
+    if (result && (!result.complete || draining) && !downstreamDown) next = Date.now() + (s?.chainDelayMs ?? 0);
     else if (orphanedLease) next = Date.now() + policy().poller.leaseMs + 1000;
     else if (error && retriedByAlarm(error) && metrics.consecutiveErrors <= MAX_ALARM_RETRIES) {
       // Not before the server's Retry-After (a 429 asking for longer than the client waits).
