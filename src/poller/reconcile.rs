@@ -46,8 +46,8 @@ pub(crate) async fn reconcile<R: Runtime, S: Store, H: Handlers>(
     let state = super::PollerState::load_unleased(&poller.store, &poller.keys, now).await?;
     poller.check_api(&state.core)?; // another API's known ids would all look missing here
     let sliced = options.max_requests.is_some() || resumed.is_some();
-    let (candidates, mut missing) = match resumed {
-        Some(Resume { listing: None, candidates, missing, .. }) => (undelta(&candidates), missing),
+    let (candidates, mut missing, mut present) = match resumed {
+        Some(Resume { listing: None, candidates, missing, present, .. }) => (undelta(&candidates), missing, present),
         resumed => {
             let at = resumed.and_then(|r| r.listing.map(|l| (l, undelta(&r.seen))));
             let listed = list(poller, options, &budget, at, sliced, progress).await?;
@@ -58,22 +58,25 @@ pub(crate) async fn reconcile<R: Runtime, S: Store, H: Handlers>(
                     return Ok(Reconciliation { missing: Vec::new(), complete: false, error: Some((&e).into()), resume: None })
                 }
             };
-            (crate::changes::find_missing_ids(&visible.into_iter().collect::<Vec<_>>(), &state.known_ids()), Vec::new())
+            (crate::changes::find_missing_ids(&visible.into_iter().collect::<Vec<_>>(), &state.known_ids()), Vec::new(), 0)
         }
     };
-    let total = (candidates.len() + missing.len()) as u64;
+    // The candidates of the whole reconcile: those confirmed in slices before this one too.
+    let total = present + (candidates.len() + missing.len()) as u64;
     for (i, &id) in candidates.iter().enumerate() {
         let Some(sends) = budget.room(client) else {
-            return Ok(Resume::confirming(poller, &candidates[i..], missing).stopped());
+            return Ok(Resume::confirming(poller, &candidates[i..], missing, present).stopped());
         };
         match client.get_user_within(id, call, sends).await {
             Ok(None) => missing.push(id),
-            Ok(Some(_)) => {}
+            Ok(Some(_)) => present += 1,
             Err(e) if super::is_fatal(&e) => return Err(e),
-            Err(e) if e.retryable() && budget.spent(client) => return Ok(Resume::confirming(poller, &candidates[i..], missing).stopped()),
+            Err(e) if e.retryable() && budget.spent(client) => {
+                return Ok(Resume::confirming(poller, &candidates[i..], missing, present).stopped())
+            }
             Err(e) => return Ok(Reconciliation { missing, complete: false, error: Some((&e).into()), resume: None }),
         }
-        progress(&ReconcileProgress { phase: "confirming", done: total - (candidates.len() - i - 1) as u64, total });
+        progress(&ReconcileProgress { phase: "confirming", done: present + missing.len() as u64, total });
     }
     missing.sort_unstable();
     Ok(Reconciliation { missing, complete: true, error: None, resume: None })
@@ -273,6 +276,13 @@ struct Resume {
     /// Those confirmed missing so far.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     missing: Vec<UserId>,
+    /// How many were confirmed still there so far (for the progress's `total`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    present: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Resume {
@@ -285,6 +295,7 @@ impl Resume {
             seen: Vec::new(),
             candidates: Vec::new(),
             missing: Vec::new(),
+            present: 0,
         }
     }
 
@@ -294,8 +305,13 @@ impl Resume {
         Resume { listing: Some(at), seen: delta(&seen), ..Resume::new(poller) }
     }
 
-    fn confirming<R: Runtime, S: Store, H: Handlers>(poller: &Poller<R, S, H>, candidates: &[i64], missing: Vec<UserId>) -> Resume {
-        Resume { candidates: delta(candidates), missing, ..Resume::new(poller) }
+    fn confirming<R: Runtime, S: Store, H: Handlers>(
+        poller: &Poller<R, S, H>,
+        candidates: &[i64],
+        missing: Vec<UserId>,
+        present: u64,
+    ) -> Resume {
+        Resume { candidates: delta(candidates), missing, present, ..Resume::new(poller) }
     }
 
     /// The result of a slice that stopped here.

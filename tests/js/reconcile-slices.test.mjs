@@ -19,7 +19,9 @@ test("reconcile in slices of 7 requests, 600 users, users deleted, created and e
   const before = known.filter((_, i) => i % 20 === 7); // 30 deleted before it starts
   for (const id of before) sim.deleteUser(id);
   const during = [];
-  let r = await newPoller(client, store).reconcile({ maxRequests: 7 });
+  const confirming = []; // the confirming phase's progress, across the slices
+  const onProgress = (p) => { if (p.phase === "confirming") confirming.push([p.done, p.total]); };
+  let r = await newPoller(client, store).reconcile({ maxRequests: 7, onProgress });
   const sizes = [];
   let slices = 1, mark = sim.log().length;
   while (r.resume) {
@@ -33,7 +35,7 @@ test("reconcile in slices of 7 requests, 600 users, users deleted, created and e
     sim.updateUser(alive[slices % alive.length], { phone: `555-${slices}` });
     tick(sim, 1_000);
     mark = sim.log().length;
-    r = await newPoller(client, store).reconcile({ maxRequests: 7, resume: r.resume });
+    r = await newPoller(client, store).reconcile({ maxRequests: 7, resume: r.resume, onProgress });
     slices++;
   }
   sizes.push(sim.log().length - mark);
@@ -46,6 +48,11 @@ test("reconcile in slices of 7 requests, 600 users, users deleted, created and e
   const deleted = new Set([...before, ...during]);
   for (const id of r.missing) assert.ok(deleted.has(id), `user ${id} reported missing, and VOMO still has it`);
   assert.deepEqual(r.missing, [...r.missing].sort((a, b) => a - b), "ascending");
+  // One total for the whole confirming phase, whatever slice reports it, counted 1, 2, ... to it.
+  const total = confirming[0][1];
+  assert.ok(total >= before.length, JSON.stringify(confirming));
+  assert.deepEqual(confirming, confirming.map((_, i) => [i + 1, total]), "done counts every candidate once, of one total");
+  assert.equal(confirming.length, total);
 });
 
 test("reconcile in slices while VOMO answers 502 now and then: the retries count against each slice's budget, and it still ends with the deleted users", { timeout: 120_000 }, async (t) => {
