@@ -69,9 +69,11 @@ test("browser: VomoClient lists, fetches, upserts and finds users cross-origin; 
   const log = sim.log().filter((e) => e.method === "GET");
   assert.equal(log.length, 2 + 1 + 3);
   // Arrival times are taken on the simulator's event loop, so one late-recorded arrival
-  // shortens the next gap under load: each gap gets a wide tolerance, and the whole span,
-  // which that noise cannot shrink, a tight one.
-  for (let i = 1; i < log.length; i++) assert.ok(log[i].t - log[i - 1].t >= 25, `gap ${log[i].t - log[i - 1].t} ms`);
+  // shortens the next gap under load (22.5 ms of 50 once, with cargo builds beside the test
+  // layer): each gap only has to show the requests were not sent together (an unthrottled
+  // pair arrives within a millisecond or two), and the whole span, which that noise cannot
+  // shrink, holds the rate.
+  for (let i = 1; i < log.length; i++) assert.ok(log[i].t - log[i - 1].t >= 10, `gap ${log[i].t - log[i - 1].t} ms`);
   assert.ok(log.at(-1).t - log[0].t >= (log.length - 1) * 50 - 5, `span ${log.at(-1).t - log[0].t} ms`);
   assert.deepEqual(problems, []);
 });
