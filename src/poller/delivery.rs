@@ -95,14 +95,23 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
     /// A handler returned: the downstream works, so the failures before it are judged.
     pub(super) async fn on_success(&self, run: &mut PollRun<'_, R>) -> Result<()> {
         run.consecutive_failures = 0;
+        run.state.core.failures_in_a_row = 0;
         self.settle_failures(run, Verdict::DownstreamWorks).await
     }
 
-    /// Counts a handler failure; `Halt` when it completes a run that looks like an outage.
+    /// Counts a fresh change's handler failure; `Halt` when it completes a run that looks like
+    /// an outage: `max_consecutive_failures` failures in a row in this poll (retries' included),
+    /// or of fresh changes since a handler last returned, across polls. Without the second, a
+    /// poll whose budget ends it after a failure or two (a Worker's small slices) never saw an
+    /// outage: each queued its failures and went on through the backlog, and the next was
+    /// chained at once (an outside pass).
     pub(super) async fn on_failure(&self, run: &mut PollRun<'_, R>) -> Result<Delivery> {
         run.report.failed += 1;
         run.consecutive_failures += 1;
-        if run.consecutive_failures >= self.config.max_consecutive_failures.max(1) {
+        let in_a_row = &mut run.state.core.failures_in_a_row;
+        *in_a_row = in_a_row.saturating_add(1);
+        let max = self.config.max_consecutive_failures.max(1);
+        if run.consecutive_failures >= max || *in_a_row >= max {
             self.settle_failures(run, Verdict::Outage).await?;
             run.stop = Some(StopReason::HandlerOutage);
             return Ok(Delivery::Halt);

@@ -361,6 +361,41 @@ test("webhook: a backlog of queued changes the slices' budget defers drains by c
   assert.ok(slices >= 4, `20 queued at 5 a slice: ${slices} slices`);
 });
 
+test("webhook: with slices too small to hold the package's 10 failures in a row, a receiver that is down still ends the chain as handler_outage (the cron tries again), instead of slices chained through the whole backlog; back up, every change once", async (t) => {
+  const { sim, sink, w } = await deliveryWorld(t, {
+    users: 30, seed: 97, secrets: { WEBHOOK_SECRET },
+    vars: (sink) => webhook(sink, { PARTICIPATIONS: "changed-users", MAX_REQUESTS_PER_SLICE: "3" }),
+  });
+  const afterCron = async (what) => {
+    const n = (await w.health("acme")).metrics.invocations;
+    await w.cron();
+    return until(async () => {
+      const h = await w.health("acme");
+      return h.metrics.invocations > n && h.nextAlarm === null && !h.sliceRunning && h;
+    }, what, 60_000);
+  };
+  for (let n = 0; n < 5 && !(await afterCron("the backfill")).lastPoll.result.complete; n++);
+  let attempts = 0;
+  sink.refuse = (body, path) => path === "/webhook" && ++attempts > 0;
+  const changed = sim.listAll().map((u) => sim.updateUser(u.id, { phone: "555-0116" }));
+  sim.advanceClock(10_000);
+  const down = await afterCron("the chain against a receiver that is down");
+  assert.equal(down.lastPoll.result.stopReason, "handler_outage", JSON.stringify(down.lastPoll.result));
+  assert.ok(attempts <= 25, `${attempts} deliveries tried before the chain ended (30 changes)`);
+  const tried = attempts;
+  const still = await afterCron("a cron while it is still down");
+  assert.equal(still.lastPoll.result.stopReason, "handler_outage");
+  assert.ok(attempts - tried <= 3, `the cron's slice stops at its first fresh failure: ${attempts - tried} deliveries`);
+  sink.refuse = () => false;
+  const before = sink.webhook.length;
+  for (let n = 0; n < 5; n++) {
+    const h = await afterCron("the receiver back");
+    if (h.lastPoll.result.complete && h.lastPoll.result.retriesDeferred === 0) break;
+  }
+  const keys = sink.webhook.slice(before).filter((e) => e.body.type?.startsWith("user.")).map((e) => e.body.idempotencyKey);
+  assert.deepEqual([...keys].sort(), changed.map((u) => `acme/${u.id}/${new Date(u.updated_at).toISOString()}`).sort(), "every change once");
+});
+
 test("webhook: a participation edited, undone and redone comes as three events with three keys, so a receiver that skips a key it applied ends where VOMO is; one refused once comes again under the key it was refused under", async (t) => {
   const { sim, sink, w, extra: victim } = await deliveryWorld(t, {
     users: 20, seed: 86, secrets: { WEBHOOK_SECRET },

@@ -809,6 +809,35 @@ test("poller (changed-users): retriesDeferred counts the users owing participati
   assert.equal(taken.length, owing.length, "each owed event taken once");
 });
 
+test("poller (changed-users): slices too small to hold maxConsecutiveFailures failures still stop as handler_outage once that many fresh changes failed in a row across them; back up, each change arrives once", async (t) => {
+  const { sim, client } = await setup(t, { users: 30 });
+  let down = false;
+  const delivered = [];
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", participations: "changed-users",
+    onUser: ({ user }) => { if (down) throw new Error("CRM down"); delivered.push(`${user.id}@${user.updatedAt}`); } });
+  await poller.poll();
+  delivered.length = 0;
+  down = true;
+  const changed = sim.listAll().map((u) => sim.updateUser(u.id, { phone: "555-0115" }));
+  tick(sim);
+  const reports = [];
+  for (let n = 0; n < 20 && reports.at(-1)?.stopReason !== "handler_outage"; n++) reports.push(await poller.poll({ maxRequests: 3 }));
+  const failed = reports.reduce((sum, r) => sum + r.failed, 0);
+  assert.equal(reports.at(-1).stopReason, "handler_outage", JSON.stringify(reports.map((r) => [r.failed, r.stopReason])));
+  assert.ok(reports.every((r) => r.failed <= 2), "each slice too small for ten failures of its own");
+  assert.ok(failed >= 10 && failed <= 20, `${failed} failures before the outage`);
+  // Still down: the next slice's first fresh failure stops it again.
+  const again = await poller.poll({ maxRequests: 3 });
+  assert.deepEqual([again.stopReason, again.processed], ["handler_outage", 0]);
+  // Back up: slices go on, and every change arrives once.
+  down = false;
+  for (let n = 0; n < 60; n++) {
+    const r = await poller.poll({ maxRequests: 3 });
+    if (r.complete && r.retriesDeferred === 0) break;
+  }
+  assert.deepEqual([...delivered].sort(), changed.map((u) => `${u.id}@${new Date(u.updated_at).toISOString()}`).sort(), "each change once");
+});
+
 test("poll: a maxRequests too small to ever get past one page in the mode is refused, nothing sent", async (t) => {
   const { sim, client } = await setup(t, { users: 5 });
   for (const [participations, m, least] of [["changed-users", 1, 2], ["full-scan", 1, 3], ["full-scan", 2, 3]]) {
