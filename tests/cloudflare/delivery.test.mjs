@@ -29,7 +29,7 @@ const webhook = (sink, more = {}) => ({ DELIVERY: "webhook", WEBHOOK_URL: `${sin
 test("webhook: HMAC-SHA256 signatures, idempotency keys, a refused change retried then dead-lettered", async (t) => {
   const { sim, sink, w, extra: victim } = await deliveryWorld(t, {
     users: 30, seed: 81, secrets: { WEBHOOK_SECRET },
-    vars: (sink) => webhook(sink, { DEAD_LETTER_URL: `${sink.url}/dead`, MAX_ATTEMPTS: "2" }),
+    vars: (sink) => webhook(sink, { DEAD_LETTER_URL: `${sink.url}/dead`, MAX_ATTEMPTS: "2", RETRY_FOR_MS: "0" }),
     before: (sim, sink) => {
       const victim = sim.listAll()[7].id;
       sink.refuse = (body, path) => path === "/webhook" && body.id === victim;
@@ -89,7 +89,7 @@ test("webhook: a change given up while the dead-letter endpoint is down too is n
   let deadUp = false;
   const { sim, sink, w, extra: victim } = await deliveryWorld(t, {
     users: 30, seed: 83, secrets: { WEBHOOK_SECRET },
-    vars: (sink) => webhook(sink, { DEAD_LETTER_URL: `${sink.url}/dead`, MAX_ATTEMPTS: "1" }),
+    vars: (sink) => webhook(sink, { DEAD_LETTER_URL: `${sink.url}/dead`, MAX_ATTEMPTS: "1", RETRY_FOR_MS: "0" }),
     before: (sim, sink) => {
       const victim = sim.listAll()[7].id;
       sink.refuse = (body, path) => (path === "/webhook" && body.id === victim) || (path === "/dead" && !deadUp);
@@ -120,7 +120,7 @@ test("webhook: a change given up while the dead-letter endpoint is down too is n
 test("webhook: a participation event the receiver refuses for good is given up after MAX_ATTEMPTS and sent once to the dead-letter endpoint, keyed as its participation event; then not offered again", async (t) => {
   const { sim, sink, w, extra: victim } = await deliveryWorld(t, {
     users: 20, seed: 85, secrets: { WEBHOOK_SECRET },
-    vars: (sink) => webhook(sink, { DEAD_LETTER_URL: `${sink.url}/dead`, MAX_ATTEMPTS: "2", PARTICIPATIONS: "changed-users" }),
+    vars: (sink) => webhook(sink, { DEAD_LETTER_URL: `${sink.url}/dead`, MAX_ATTEMPTS: "2", PARTICIPATIONS: "changed-users", RETRY_FOR_MS: "0" }),
     before: (sim, sink) => {
       const victim = sim.listAll().find((u) => sim.getUser(u.id).participations.length > 1);
       const date = Number(sim.getUser(victim.id).participations[0].project_date_id);
@@ -393,6 +393,42 @@ test("webhook: with slices too small to hold the package's 10 failures in a row,
     if (h.lastPoll.result.complete && h.lastPoll.result.retriesDeferred === 0) break;
   }
   const keys = sink.webhook.slice(before).filter((e) => e.body.type?.startsWith("user.")).map((e) => e.body.idempotencyKey);
+  assert.deepEqual([...keys].sort(), changed.map((u) => `acme/${u.id}/${new Date(u.updated_at).toISOString()}`).sort(), "every change once");
+});
+
+test("webhook: a receiver refusing some deliveries for a few chained slices of a walk gives nothing up with the defaults (MAX_ATTEMPTS 5, RETRY_FOR_MS an hour): every change arrives once, no dead letter", async (t) => {
+  const { sim, sink, w } = await deliveryWorld(t, {
+    users: 100, seed: 101, secrets: { WEBHOOK_SECRET },
+    vars: (sink) => webhook(sink, { DEAD_LETTER_URL: `${sink.url}/dead`, PARTICIPATIONS: "changed-users", MAX_REQUESTS_PER_SLICE: "10" }),
+  });
+  const afterCron = async (what) => {
+    const n = (await w.health("acme")).metrics.invocations;
+    await w.cron();
+    return until(async () => {
+      const h = await w.health("acme");
+      return h.metrics.invocations > n && h.nextAlarm === null && !h.sliceRunning && h;
+    }, what, 120_000);
+  };
+  assert.equal((await afterCron("the backfill")).lastPoll.result.complete, true);
+  // The receiver refuses the even ids among its next 80 user deliveries (about nine slices),
+  // then takes everything.
+  let posts = 0;
+  const refusedIds = new Set();
+  sink.refuse = (body, path) => {
+    if (path !== "/webhook" || !body.type?.startsWith("user.") || ++posts > 80 || body.id % 2) return false;
+    refusedIds.add(body.id);
+    return true;
+  };
+  const changed = sim.listAll().map((u) => sim.updateUser(u.id, { phone: "555-0117" }));
+  sim.advanceClock(10_000);
+  const walked = await afterCron("the walk");
+  assert.ok(walked.metrics.invocations >= 10 && refusedIds.size >= 10, `${walked.metrics.invocations} slices, ${refusedIds.size} refused`);
+  for (let n = 0; n < 5; n++) {
+    const h = await afterCron("the rest");
+    if (h.lastPoll.result.complete && h.lastPoll.result.retriesDeferred === 0) break;
+  }
+  assert.deepEqual(sink.dead, [], "nothing given up");
+  const keys = sink.webhook.filter((e) => e.body.type?.startsWith("user.") && e.body.user?.phone === "555-0117").map((e) => e.body.idempotencyKey);
   assert.deepEqual([...keys].sort(), changed.map((u) => `acme/${u.id}/${new Date(u.updated_at).toISOString()}`).sort(), "every change once");
 });
 

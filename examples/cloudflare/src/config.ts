@@ -236,7 +236,9 @@ export function settings(env: AppEnv): Settings {
     retryDelayMs: num(env.RETRY_DELAY_MS, "RETRY_DELAY_MS", 0, DAY_MS, 60_000),
     requestsPerSecond: num(env.REQUESTS_PER_SECOND, "REQUESTS_PER_SECOND", 0.01, 1000, 3, true),
     maxAttempts: num(env.MAX_ATTEMPTS, "MAX_ATTEMPTS", 1, 100, 5),
-    retryForMs: num(env.RETRY_FOR_MS, "RETRY_FOR_MS", 0, 7 * DAY_MS, 0),
+    // An hour: chained slices each offer a queued change, so by MAX_ATTEMPTS alone a receiver's
+    // trouble of a few seconds gave changes up (an outside pass: 7 of 150 after 10 s).
+    retryForMs: num(env.RETRY_FOR_MS, "RETRY_FOR_MS", 0, 7 * DAY_MS, 3_600_000),
     // 500, not the package's 5,000: an edit that lands in the window being walked costs about
     // three pages read again, and every edit lands in one large window (README: "Capacity
     // plan"; 3,270 users, one edit every 250 ms: 256 requests instead of 572).
