@@ -300,4 +300,17 @@ test("POST /customers/:id/reconcile: the users delivered that VOMO no longer lis
   const again = await small.call("POST", "/customers/acme/reconcile?fresh");
   assert.equal(again.status, 202);
   assert.ok(sim.log().every((e) => e.path === "/v1/users"), "a listing from its first page");
+  // A ?fresh call that fails (VOMO refusing the token) has still dropped the kept place: the
+  // next call starts over instead of going on from the run it was asked to forget.
+  const onwards = await small.call("POST", "/customers/acme/reconcile");
+  assert.equal(onwards.status, 202);
+  const token = sim.token;
+  sim.configure({ token: "another-token" });
+  const refused = await small.call("POST", "/customers/acme/reconcile?fresh");
+  assert.deepEqual([refused.status, refused.body.error?.kind], [502, "auth"], refused.text);
+  sim.configure({ token });
+  sim.clearLog();
+  const after = await small.call("POST", "/customers/acme/reconcile");
+  assert.equal(after.status, 202, after.text);
+  assert.ok([undefined, "1"].includes(sim.log()[0].query.page), `started over: ${JSON.stringify(sim.log()[0])}`);
 });

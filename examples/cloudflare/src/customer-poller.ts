@@ -311,6 +311,9 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     customerId: string, fresh: boolean, counted: Subrequests, stopped: (error: SliceError) => ReconcileOutcome,
   ): Promise<ReconcileOutcome> {
     const stop = new AbortController();
+    // A fresh start forgets the kept place first: a call that then fails or dies (a deploy, an
+    // eviction) must not leave the next call going on from the run it was asked to drop.
+    if (fresh) await this.ctx.storage.delete(KEY.reconcile);
     try {
       const s = settings(this.env);
       await this.bind(customerId, s.baseUrl, "check");
