@@ -24,6 +24,17 @@ async function deliveryWorld(t, { users, seed, vars = {}, secrets = {}, before =
   return { sim, sink, w, extra };
 }
 
+/** A cron's kick of "acme", and the chain of slices it starts, run to their end (an
+ *  invocation more, no alarm left, no slice running): the customer's health then. */
+async function afterCron(w, what) {
+  const n = (await w.health("acme")).metrics.invocations;
+  await w.cron();
+  return until(async () => {
+    const h = await w.health("acme");
+    return h.metrics.invocations > n && h.nextAlarm === null && !h.sliceRunning && h;
+  }, what, 120_000);
+}
+
 const webhook = (sink, more = {}) => ({ DELIVERY: "webhook", WEBHOOK_URL: `${sink.url}/webhook`, ...more });
 
 test("webhook: HMAC-SHA256 signatures, idempotency keys, a refused change retried then dead-lettered", async (t) => {
@@ -329,30 +340,21 @@ test("webhook: a backlog of queued changes the slices' budget defers drains by c
     users: 40, seed: 89, secrets: { WEBHOOK_SECRET },
     vars: (sink) => webhook(sink, { PARTICIPATIONS: "changed-users", MAX_REQUESTS_PER_SLICE: "10", MAX_ATTEMPTS: "50" }),
   });
-  // A cron's kick, and the chain of slices it starts run to their end (no alarm left): the health then.
-  const afterCron = async (what) => {
-    const n = (await w.health("acme")).metrics.invocations;
-    await w.cron();
-    return until(async () => {
-      const h = await w.health("acme");
-      return h.metrics.invocations > n && h.nextAlarm === null && !h.sliceRunning && h;
-    }, what);
-  };
-  assert.equal((await afterCron("the backfill")).lastPoll.result.complete, true);
+  assert.equal((await afterCron(w, "the backfill")).lastPoll.result.complete, true);
   // Every other user's change refused: 20 queued, none an outage (a success follows each).
   const refused = new Set(sim.listAll().filter((_, i) => i % 2 === 0).map((u) => u.id));
   sink.refuse = (body, path) => path === "/webhook" && body.type?.startsWith("user.") && refused.has(body.id);
   for (const u of sim.listAll()) sim.updateUser(u.id, { phone: "555-0114" });
   sim.advanceClock(10_000);
-  const walked = await afterCron("the walk over the changes");
+  const walked = await afterCron(w, "the walk over the changes");
   assert.ok(walked.lastPoll.result.complete && walked.lastPoll.result.retriesDeferred > 0 && walked.lastPoll.result.failed > 0,
     JSON.stringify(walked.lastPoll.result));
-  const waiting = await afterCron("a cron's slice while some are refused");
+  const waiting = await afterCron(w, "a cron's slice while some are refused");
   assert.equal(waiting.metrics.invocations, walked.metrics.invocations + 1, "refused ones left: the slice does not chain for the deferred rest");
   // The receiver takes them now: one cron, and alarms chain until none is deferred.
   sink.refuse = () => false;
   const before = sink.webhook.length;
-  const drained = await afterCron("the backlog drained");
+  const drained = await afterCron(w, "the backlog drained");
   assert.deepEqual([drained.lastPoll.result.retriesDeferred, drained.lastPoll.result.failed], [0, 0], JSON.stringify(drained.lastPoll.result));
   const late = sink.webhook.slice(before).filter((e) => e.body.type?.startsWith("user.")).map((e) => e.body.id);
   assert.deepEqual([...new Set(late)].sort((a, b) => a - b), [...refused].sort((a, b) => a - b), "every refused change, after one cron");
@@ -366,30 +368,22 @@ test("webhook: with slices too small to hold the package's 10 failures in a row,
     users: 30, seed: 97, secrets: { WEBHOOK_SECRET },
     vars: (sink) => webhook(sink, { PARTICIPATIONS: "changed-users", MAX_REQUESTS_PER_SLICE: "3" }),
   });
-  const afterCron = async (what) => {
-    const n = (await w.health("acme")).metrics.invocations;
-    await w.cron();
-    return until(async () => {
-      const h = await w.health("acme");
-      return h.metrics.invocations > n && h.nextAlarm === null && !h.sliceRunning && h;
-    }, what, 60_000);
-  };
-  for (let n = 0; n < 5 && !(await afterCron("the backfill")).lastPoll.result.complete; n++);
+  for (let n = 0; n < 5 && !(await afterCron(w, "the backfill")).lastPoll.result.complete; n++);
   let attempts = 0;
   sink.refuse = (body, path) => path === "/webhook" && ++attempts > 0;
   const changed = sim.listAll().map((u) => sim.updateUser(u.id, { phone: "555-0116" }));
   sim.advanceClock(10_000);
-  const down = await afterCron("the chain against a receiver that is down");
+  const down = await afterCron(w, "the chain against a receiver that is down");
   assert.equal(down.lastPoll.result.stopReason, "handler_outage", JSON.stringify(down.lastPoll.result));
   assert.ok(attempts <= 25, `${attempts} deliveries tried before the chain ended (30 changes)`);
   const tried = attempts;
-  const still = await afterCron("a cron while it is still down");
+  const still = await afterCron(w, "a cron while it is still down");
   assert.equal(still.lastPoll.result.stopReason, "handler_outage");
   assert.ok(attempts - tried <= 3, `the cron's slice stops at its first fresh failure: ${attempts - tried} deliveries`);
   sink.refuse = () => false;
   const before = sink.webhook.length;
   for (let n = 0; n < 5; n++) {
-    const h = await afterCron("the receiver back");
+    const h = await afterCron(w, "the receiver back");
     if (h.lastPoll.result.complete && h.lastPoll.result.retriesDeferred === 0) break;
   }
   const keys = sink.webhook.slice(before).filter((e) => e.body.type?.startsWith("user.")).map((e) => e.body.idempotencyKey);
@@ -401,15 +395,7 @@ test("webhook: a receiver refusing some deliveries for a few chained slices of a
     users: 100, seed: 101, secrets: { WEBHOOK_SECRET },
     vars: (sink) => webhook(sink, { DEAD_LETTER_URL: `${sink.url}/dead`, PARTICIPATIONS: "changed-users", MAX_REQUESTS_PER_SLICE: "10" }),
   });
-  const afterCron = async (what) => {
-    const n = (await w.health("acme")).metrics.invocations;
-    await w.cron();
-    return until(async () => {
-      const h = await w.health("acme");
-      return h.metrics.invocations > n && h.nextAlarm === null && !h.sliceRunning && h;
-    }, what, 120_000);
-  };
-  assert.equal((await afterCron("the backfill")).lastPoll.result.complete, true);
+  assert.equal((await afterCron(w, "the backfill")).lastPoll.result.complete, true);
   // The receiver refuses the even ids among its next 80 user deliveries (about nine slices),
   // then takes everything.
   let posts = 0;
@@ -421,10 +407,10 @@ test("webhook: a receiver refusing some deliveries for a few chained slices of a
   };
   const changed = sim.listAll().map((u) => sim.updateUser(u.id, { phone: "555-0117" }));
   sim.advanceClock(10_000);
-  const walked = await afterCron("the walk");
+  const walked = await afterCron(w, "the walk");
   assert.ok(walked.metrics.invocations >= 10 && refusedIds.size >= 10, `${walked.metrics.invocations} slices, ${refusedIds.size} refused`);
   for (let n = 0; n < 5; n++) {
-    const h = await afterCron("the rest");
+    const h = await afterCron(w, "the rest");
     if (h.lastPoll.result.complete && h.lastPoll.result.retriesDeferred === 0) break;
   }
   assert.deepEqual(sink.dead, [], "nothing given up");
