@@ -35,8 +35,8 @@ pub fn json(text: &str) -> Result<Value> {
         } else {
             format!("not JSON ({said})")
         };
-        // A string's escape or character refused names the string's field (string_error.rs).
-        VomoError::parse(&string_error::refused_string_path(text, &e, "$").unwrap_or_else(|| "$".into()), what)
+        // A string's escape or character, or a number's size, refused names its field (string_error.rs).
+        VomoError::parse(&string_error::refused_value_path(text, &e, "$").unwrap_or_else(|| "$".into()), what)
     })
 }
 
@@ -113,7 +113,11 @@ mod tests {
         );
         let huge = r#"{"data":{"id":1,"email":"a@b.org","hours":1e400}}"#;
         let e = super::user_detail(huge).unwrap_err();
-        assert!(e.message.starts_with("$: a JSON number beyond what a 64-bit float holds (number out of range at line 1"), "{}", e.message);
+        assert!(
+            e.message.starts_with("data.hours: a JSON number beyond what a 64-bit float holds (number out of range at line 1"),
+            "{}",
+            e.message
+        );
         assert!(super::user_detail("{nope").unwrap_err().message.starts_with("$: not JSON ("));
         // A string refused inside well-formed JSON: its field is named (a lone surrogate, as
         // JSON.stringify writes one; JS's JSON.parse reads it back, serde_json does not).

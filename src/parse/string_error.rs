@@ -1,9 +1,10 @@
-//! Naming the field of a string serde_json refuses inside otherwise well-formed JSON: a lone
-//! UTF-16 surrogate escape (`"\ud800"`, which `JSON.stringify` writes for a JS string holding
-//! one, and JS's `JSON.parse` reads back), a bad escape, a raw control character. serde_json
-//! says only where (`at line 1 column 30`); the message should say which field, as every
-//! other parse error does. Other syntax errors (a cut body, a missing comma) keep `$`: the
-//! body is broken there, not a field.
+//! Naming the field of a value serde_json refuses inside otherwise well-formed JSON: a string
+//! with a lone UTF-16 surrogate escape (`"\ud800"`, which `JSON.stringify` writes for a JS
+//! string holding one, and JS's `JSON.parse` reads back), a bad escape, a raw control
+//! character; a number beyond what a 64-bit float holds (`1e999`, which `JSON.parse` reads as
+//! `Infinity`). serde_json says only where (`at line 1 column 30`); the message should say
+//! which field, as every other parse error does. Other syntax errors (a cut body, a missing
+//! comma) keep `$`: the body is broken there, not a field.
 //!
 //! Hand-rolled: a walk over the text up to that position, keeping the keys and indices of
 //! the containers it is in (only on the error path). serde_json has no path for its own
@@ -15,11 +16,12 @@
 use serde_json::Error;
 
 /// The path (after `base`, which names the text's own place: `data[0]`, or `$`) of the
-/// string serde_json refused in `text`, when its error is about a string's content;
-/// `None` for any other error.
-pub(super) fn refused_string_path(text: &str, e: &Error, base: &str) -> Option<String> {
+/// value serde_json refused in `text`, when its error is about a string's content or a
+/// number's size; `None` for any other error.
+pub(super) fn refused_value_path(text: &str, e: &Error, base: &str) -> Option<String> {
     let said = e.to_string();
-    if !(said.contains("escape") || said.contains("surrogate") || said.contains("control character")) {
+    let refused = ["escape", "surrogate", "control character", "number out of range"];
+    if !refused.iter().any(|r| said.contains(r)) {
         return None;
     }
     let offset = offset_of(text, e.line(), e.column())?;
@@ -98,7 +100,7 @@ mod tests {
 
     fn path(text: &str, base: &str) -> Option<String> {
         let e = serde_json::from_str::<serde_json::Value>(text).unwrap_err();
-        refused_string_path(text, &e, base)
+        refused_value_path(text, &e, base)
     }
 
     #[test]
@@ -111,6 +113,10 @@ mod tests {
         assert_eq!(path(control, "$").as_deref(), Some("a.b"));
         // A key with an escaped quote, then the refused value.
         assert_eq!(path(r#"{"k\"ey":"\u12"}"#, "$").as_deref(), Some(r#"k\"ey"#));
+        // A number beyond a 64-bit float, as a value, in an array, and negative.
+        assert_eq!(path(r#"{"meta":{"total":1e999}}"#, "$").as_deref(), Some("meta.total"));
+        assert_eq!(path(r#"{"id":1,"hours":[1, -2e400]}"#, "data[3]").as_deref(), Some("data[3].hours[1]"));
+        assert_eq!(path("{\"data\":[{\"id\":1},\n {\"id\": 1e999 }]}", "$").as_deref(), Some("data[1].id"));
     }
 
     #[test]

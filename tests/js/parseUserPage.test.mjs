@@ -88,6 +88,26 @@ test("a lone UTF-16 surrogate in a string (JSON.stringify writes one as an escap
   assert.throws(() => parseUserDetail({ data: body.data[1] }), (e) => e.kind === "parse" && /^data\.last_name: not JSON \(/.test(e.message));
 });
 
+test("a number beyond a 64-bit float (1e999, which JSON.parse reads as Infinity) is refused naming its field: in the envelope, in a record (dropped with a warning), in a detail's participations, in every form of the body", async () => {
+  const { parseUser, parseUserDetail } = await import("vomo-users");
+  const good = JSON.stringify(JSON.parse(LIST_PAGE()));
+  const envelope = good.replace(/"total":"?\d+"?/, '"total":1e999');
+  assert.equal(JSON.parse(envelope).meta.total, Infinity, "the platform's own parser reads it");
+  for (const form of [envelope, new TextEncoder().encode(envelope)]) {
+    assert.throws(() => parseUserPage(form), (e) => e.kind === "parse" && /^meta\.total: a JSON number beyond what a 64-bit float holds \(/.test(e.message));
+  }
+  const second = JSON.parse(good).data[1];
+  const record = good.replace(`"id":${JSON.stringify(second.id)}`, '"id":1e999');
+  assert.notEqual(record, good);
+  const p = parseUserPage(record);
+  assert.deepEqual(p.data.map((u) => u.id), [12345]);
+  assert.match(p.warnings.join("\n"), /^data\[1\]\.id: number out of range .* \(user dropped from the page\)$/m);
+  const user = JSON.stringify({ ...second, id: 7 }).replace('"id":7', '"id":-1e999');
+  assert.throws(() => parseUser(user), (e) => e.kind === "parse" && /^id: a JSON number beyond/.test(e.message));
+  const detail = JSON.stringify({ data: { ...second, participations: [{ hours: 2 }, { hours: 3 }] } }).replace('"hours":3', '"hours":3e400');
+  assert.throws(() => parseUserDetail(detail), (e) => e.kind === "parse" && /^data\.participations\[1\]\.hours: a JSON number beyond/.test(e.message));
+});
+
 test("text that is not JSON is refused with the JSON path, before and after a good page", () => {
   const good = LIST_PAGE();
   assert.equal(parseUserPage(good).data.length, 2);
