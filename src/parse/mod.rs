@@ -10,7 +10,7 @@ mod page_envelope;
 mod page_json;
 mod page_scan;
 mod path;
-mod string_error;
+mod refused_value;
 mod user;
 
 pub use coerce::{Warnings, MAX_SAFE_INTEGER};
@@ -35,8 +35,8 @@ pub fn json(text: &str) -> Result<Value> {
         } else {
             format!("not JSON ({said})")
         };
-        // A string's escape or character, or a number's size, refused names its field (string_error.rs).
-        VomoError::parse(&string_error::refused_value_path(text, &e, "$").unwrap_or_else(|| "$".into()), what)
+        // A string's escape or character, or a number's size, refused names its field (refused_value.rs).
+        VomoError::parse(&refused_value::refused_value_path(text, &e, "$").unwrap_or_else(|| "$".into()), what)
     })
 }
 

@@ -98,7 +98,7 @@ pub(super) fn listed_user(raw: &str, p: &JsonPath, w: &mut Warnings) -> Result<U
         None => serde_json::from_str::<Value>(raw)
             .map_err(|e| {
                 let at = p.to_string();
-                VomoError::parse(&super::string_error::refused_value_path(raw, &e, &at).unwrap_or(at), e)
+                VomoError::parse(&super::refused_value::refused_value_path(raw, &e, &at).unwrap_or(at), e)
             })
             .and_then(|v| user::user(&v, p, w)),
     }
