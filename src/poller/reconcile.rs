@@ -277,12 +277,8 @@ struct Resume {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     missing: Vec<UserId>,
     /// How many were confirmed still there so far (for the progress's `total`).
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "crate::store::is_zero")]
     present: u64,
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
 }
 
 impl Resume {

@@ -172,12 +172,8 @@ pub struct CoreState {
     /// Fresh changes whose handler threw since one last returned, across polls: a poll that
     /// ends before `max_consecutive_failures` of them (small `maxRequests` slices) carries its
     /// count to the next, so that an outage still stops the polls (delivery.rs `on_failure`).
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "crate::store::is_zero")]
     pub failures_in_a_row: u32,
-}
-
-fn is_zero(n: &u32) -> bool {
-    *n == 0
 }
 
 /// Everything the poller loaded, with dirty tracking so a save writes only what changed.

@@ -21,14 +21,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
 struct Header {
     v: u32,
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "super::is_zero")]
     gen: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     chunks: Option<usize>,
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
 }
 
 impl Header {

@@ -25,6 +25,12 @@ pub use keys::Keys;
 
 use crate::error::Result;
 
+/// serde's `skip_serializing_if` for a stored number that is left out of the text while 0 (the
+/// stored formats' one rule for it: an older release reads the field's absence as 0).
+pub(crate) fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
+    *n == T::default()
+}
+
 /// A key-value store: `get` returns `None` for a key never set. Sync or async in JS.
 ///
 /// `set` must be atomic per key (a reader, and a restart after a crash, sees the old value
