@@ -349,6 +349,10 @@ export interface UserPollerOptions {
   /** How long a failing change is offered again at least, ms since its first failure, before
    *  it is given up, however many attempts that took (default 0: by maxAttempts alone). */
   retryForMs?: number | undefined;
+  /** The least time, ms by the local clock, between two offers of one refused change (or of a
+   *  user's refused participation events): one refused at a poll is not offered again by a
+   *  poll within this long (default 0: at every poll). */
+  retryIntervalMs?: number | undefined;
   /** How far behind the server's clock a window ends, ms (default 5000, at least 2000). */
   windowMarginMs?: number | undefined;
   /** A window whose first page reports more rows than this is narrowed first (default 5000). */
@@ -637,7 +641,7 @@ export interface Policy {
             readonly maxRetriesLimit: number; readonly maxRetryAfterMs: number; readonly timeoutMs: number; readonly maxResponseBytes: number };
   readonly poller: { readonly participations: "off" | "changed-users" | "full-scan";
             readonly participationModes: readonly ("off" | "changed-users" | "full-scan")[];
-            readonly pollIntervalMs: number; readonly maxAttempts: number; readonly retryForMs: number; readonly windowMarginMs: number; readonly maxWindowRows: number;
+            readonly pollIntervalMs: number; readonly maxAttempts: number; readonly retryForMs: number; readonly retryIntervalMs: number; readonly windowMarginMs: number; readonly maxWindowRows: number;
             readonly maxConsecutiveFailures: number; readonly maxDeadLetters: number;
             /** The smallest `poll({ maxRequests })` that can make progress, per participations mode. */
             readonly leastMaxRequests: Readonly<Record<"off" | "changed-users" | "full-scan", number>>;

@@ -88,6 +88,8 @@ struct Scenario {
     window_margin_ms: i64,
     /// `retryForMs` (0 but in the `Refusing` variant).
     retry_for_ms: f64,
+    /// `retryIntervalMs` (0 but in half the `Refusing` seeds).
+    retry_interval_ms: f64,
 }
 
 fn scenario(seed: u64, variant: Variant) -> Scenario {
@@ -181,6 +183,7 @@ fn scenario(seed: u64, variant: Variant) -> Scenario {
     // The refusing world (its own random stream, so that the others stay what they were):
     // refused only by the downstream's refusals, so a change given up was given up for them.
     let mut retry_for_ms = 0.0;
+    let mut retry_interval_ms = 0.0;
     let mut die_at_set = large;
     if variant == Variant::Refusing {
         let mut q = Rng::new(seed.wrapping_mul(0x2F1E_5A11) ^ 0x5e1f);
@@ -193,6 +196,10 @@ fn scenario(seed: u64, variant: Variant) -> Scenario {
         // refusal longer than `retry_for_ms` may be given up, never before it has passed.
         retry_for_ms = (for_ms as f64 * (0.5 + q.f64() * 1.5)).round();
         die_at_set = q.chance(0.5);
+        // Drawn last, so that the draws above stay what they were before it existed: half
+        // the seeds offer refused changes at every poll, half wait 20 s to 5 minutes (the
+        // gaps between polls are 20 s to 5 minutes).
+        retry_interval_ms = if q.chance(0.5) { 0.0 } else { q.range(20_000, 300_000) as f64 };
     }
     Scenario {
         world,
@@ -215,6 +222,7 @@ fn scenario(seed: u64, variant: Variant) -> Scenario {
         // Drawn last, so that the other draws of a seed stay as they were before it existed.
         window_margin_ms: if r.chance(0.25) { 2_000 } else { 5_000 },
         retry_for_ms,
+        retry_interval_ms,
     }
 }
 
@@ -253,6 +261,8 @@ struct Figures {
     /// Refused versions taken in the end after `max_attempts` or more refusals: given up by
     /// attempts alone, they would have been lost to the downstream.
     kept_by_time: u64,
+    /// Offers of a refused version again under a `retry_interval_ms` above 0.
+    paced_retries: u64,
 }
 
 impl Figures {
@@ -286,6 +296,7 @@ impl Figures {
         self.given_up += o.given_up;
         self.given_up_again += o.given_up_again;
         self.kept_by_time += o.kept_by_time;
+        self.paced_retries += o.paced_retries;
     }
 }
 
@@ -375,6 +386,7 @@ impl Sim {
         config.max_window_rows = self.sc.max_window_rows;
         config.window_margin_ms = self.sc.window_margin_ms;
         config.retry_for_ms = self.sc.retry_for_ms;
+        config.retry_interval_ms = self.sc.retry_interval_ms;
         let poller = Poller::new(Rc::new(client), self.store.clone(), SimHandlers(self.w.clone()), config).expect("poller");
         self.poller = Some(poller);
         let p = self.process;
@@ -496,6 +508,8 @@ impl Sim {
                 }
                 self.note(|| format!("process died after {steps} steps ({phase:?})"));
                 self.poller = None;
+                // A refusal not saved yet is offered again as a new change: no interval.
+                self.w.borrow_mut().last_refused.clear();
                 None
             }
             Run::Done(Ok(report)) => {
@@ -516,6 +530,7 @@ impl Sim {
                     self.failures.push(format!("poll failed with {:?}: {}", e.kind, e.message));
                 }
                 self.note(|| format!("poll error {:?}: {}", e.kind, e.message));
+                self.w.borrow_mut().last_refused.clear();
                 None
             }
         };
@@ -846,6 +861,20 @@ impl Sim {
                 failures.push(format!("#{}@{} refused for good, never given up", u.id, Timestamp(u.updated_ms)));
             }
         }
+        // A refused change is not offered again within `retry_interval_ms` of its last
+        // refusal (unless a death or a failed poll lost the refusal: the world forgets it).
+        let interval = self.sc.retry_interval_ms as i64;
+        for &(id, t, gap) in &w.retry_gaps {
+            if gap < interval {
+                failures.push(format!(
+                    "OFFERED AGAIN EARLY: #{id}@{} {gap} ms after its last refusal, retry_interval_ms {interval}",
+                    Timestamp(t)
+                ));
+            }
+        }
+        if interval > 0 {
+            self.f.paced_retries += w.retry_gaps.len() as u64;
+        }
         // A user's participation events are given up after `max_attempts` counted refusals,
         // and not before `retry_for_ms` has passed since one of them was first refused.
         for &(id, attempt, at) in &w.parts_finals {
@@ -994,8 +1023,8 @@ fn large_values_and_deaths_between_chunk_writes() {
 /// A downstream that refuses some users for minutes and some for good, under `retry_for_ms`
 /// and few attempts, through process deaths at any await point or right after any store
 /// `set`: nothing given up before `retry_for_ms` has passed since its first refusal, what is
-/// given up never taken, what is refused for good given up, and everything else the same
-/// oracle. `POLLER_SIM_REFUSING_SEEDS=N` (default 200; CI runs 2,000 in a release build).
+/// given up never taken, what is refused for good given up, none offered again within
+/// `retry_interval_ms` of its last refusal, and everything else the same oracle. `POLLER_SIM_REFUSING_SEEDS=N` (default 200; CI runs 2,000 in a release build).
 #[test]
 fn refused_changes_are_given_up_only_after_retry_for_ms_through_deaths() {
     let n = env_u64("POLLER_SIM_REFUSING_SEEDS").unwrap_or(200);
@@ -1003,11 +1032,12 @@ fn refused_changes_are_given_up_only_after_retry_for_ms_through_deaths() {
     let (f, failed) = run_seeds(0, n, Variant::Refusing);
     print_figures("refusing downstream", &f, started.elapsed().as_secs_f64());
     println!(
-        "refusing downstream: {} changes given up ({} heard again after a death), {} refused versions taken after max_attempts refusals or more, {} participation events given up",
-        f.given_up, f.given_up_again, f.kept_by_time, f.parts_given_up
+        "refusing downstream: {} changes given up ({} heard again after a death), {} refused versions taken after max_attempts refusals or more, {} participation events given up, {} refused versions offered again under a retry interval",
+        f.given_up, f.given_up_again, f.kept_by_time, f.parts_given_up, f.paced_retries
     );
     fail_on(n, &failed, "POLLER_SIM_VARIANT=refusing ");
     assert!(f.parts_given_up > 0, "no participation event was given up");
+    assert!(f.paced_retries > 0, "no refused change was offered again under a retry interval");
     assert!(f.given_up > 0 && f.kept_by_time > 0 && f.deaths > 0, "the seeds gave nothing up, kept nothing by time, or never died");
 }
 

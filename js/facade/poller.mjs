@@ -7,7 +7,7 @@ import { jsonOf } from "./to-json.mjs";
 const HANDLER_NAMES = ["onUser", "onParticipation", "onDeadLetter"];
 /** `UserPollerOptions`. */
 const POLLER_OPTIONS = ["client", "store", "customerId", ...HANDLER_NAMES, "participations", "pollIntervalMs",
-  "maxAttempts", "retryForMs", "windowMarginMs", "maxWindowRows", "maxConsecutiveFailures", "maxDeadLetters", "previousBaseUrl"];
+  "maxAttempts", "retryForMs", "retryIntervalMs", "windowMarginMs", "maxWindowRows", "maxConsecutiveFailures", "maxDeadLetters", "previousBaseUrl"];
 
 export function makePollerClass(glue) {
   /** Incremental change detection per customer. See docs/api.md and docs/poller.md. */
@@ -17,7 +17,7 @@ export function makePollerClass(glue) {
       checkOptions(options ?? {}, POLLER_OPTIONS, "UserPoller");
       // Defaults are the Rust core's (absent options stay absent).
       const { client, store, customerId, participations, pollIntervalMs, maxAttempts, retryForMs,
-        windowMarginMs, maxWindowRows, maxConsecutiveFailures, maxDeadLetters, previousBaseUrl } = options;
+        retryIntervalMs, windowMarginMs, maxWindowRows, maxConsecutiveFailures, maxDeadLetters, previousBaseUrl } = options;
       requireStore(store, "UserPoller");
       for (const name of HANDLER_NAMES) {
         if (options[name] != null && typeof options[name] !== "function") {
@@ -57,7 +57,7 @@ export function makePollerClass(glue) {
       };
       try {
         this.#inner = new glue.WasmPoller(wasmClientOf(client, "UserPoller"),
-          jsonOf({ customerId, participations, pollIntervalMs, maxAttempts, retryForMs, windowMarginMs, maxWindowRows,
+          jsonOf({ customerId, participations, pollIntervalMs, maxAttempts, retryForMs, retryIntervalMs, windowMarginMs, maxWindowRows,
             maxConsecutiveFailures, maxDeadLetters, previousBaseUrl }, "UserPoller", "", { nonFinite: true }),
           (key) => store.get(key), (key, value) => store.set(key, value), dispatch, ...storeExtras(store));
       } catch (e) {

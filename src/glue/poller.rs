@@ -23,6 +23,7 @@ struct PollerOptions {
     poll_interval_ms: Option<serde_json::Value>,
     max_attempts: Option<serde_json::Value>,
     retry_for_ms: Option<serde_json::Value>,
+    retry_interval_ms: Option<serde_json::Value>,
     window_margin_ms: Option<serde_json::Value>,
     max_window_rows: Option<serde_json::Value>,
     max_consecutive_failures: Option<serde_json::Value>,
@@ -115,6 +116,9 @@ impl WasmPoller {
         }
         if let Some(ms) = whole_value(o.retry_for_ms.as_ref(), "UserPoller: retryForMs", 0.0)? {
             config.retry_for_ms = ms as f64;
+        }
+        if let Some(ms) = whole_value(o.retry_interval_ms.as_ref(), "UserPoller: retryIntervalMs", 0.0)? {
+            config.retry_interval_ms = ms as f64;
         }
         if let Some(n) = whole_value(o.window_margin_ms.as_ref(), "UserPoller: windowMarginMs", PollerConfig::MIN_WINDOW_MARGIN_MS as f64)?
         {

@@ -134,6 +134,15 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         attempt >= self.config.max_attempts && retried_long_enough
     }
 
+    /// Whether a change (or a user's participation events) last refused at `last_failed_ms`
+    /// waits for `retry_interval_ms` before a poll offers it again. Without it, slices chained
+    /// a second apart (a Worker's walk, a drain) offered a change refused for good at each,
+    /// and a refused change at the queue's front was offered before the rest every time.
+    pub(crate) fn waits(&self, last_failed_ms: Option<f64>) -> bool {
+        let now = self.client.runtime().now_ms();
+        last_failed_ms.is_some_and(|last| now - last < self.config.retry_interval_ms)
+    }
+
     /// Judges the pending failures: counts their attempts (unless an outage), gives up
     /// those at their last attempt (only when the downstream works), sends their events.
     pub(crate) async fn settle_failures(&self, run: &mut PollRun<'_, R>, verdict: Verdict) -> Result<()> {
@@ -235,8 +244,13 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     self.dead_letter(run, raw, "handler", failure, (1, false), None).await?; // heard of only: the walk halts here
                     return Ok(Delivery::Halt);
                 }
-                let first_failed_ms = Some(self.client.runtime().now_ms());
-                run.state.core.dead_letters.push(DeadLetterEntry { user: user.clone(), attempts: 0, first_failed_ms });
+                let now = Some(self.client.runtime().now_ms());
+                run.state.core.dead_letters.push(DeadLetterEntry {
+                    user: user.clone(),
+                    attempts: 0,
+                    first_failed_ms: now,
+                    last_failed_ms: now,
+                });
                 run.pending.push(PendingFailure { id: user.id, updated_at: t, failure });
                 self.on_failure(run).await
             }
@@ -374,13 +388,13 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             self.confirm_lease(run).await?; // as before a page (walk.rs)
         }
         while let Some(key) = run.to_offer.pop_front() {
-            let pos = match due(&run.state, key) {
+            let pos = match self.due(&run.state, key) {
                 Due::Yes(pos) => pos,
                 Due::Delivered(pos) => {
                     run.state.core.dead_letters.remove(pos);
                     continue;
                 }
-                Due::No => continue,
+                Due::No | Due::Waits => continue,
             };
             let user = run.state.core.dead_letters[pos].user.clone();
             // In changed-users mode a retry carries the detail, and its participation events
@@ -388,12 +402,12 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             let detail = if self.config.participations == ParticipationMode::ChangedUsers {
                 if run.retries_out_of_budget(&self.client) {
                     // The rest waits for the next poll; the walk gets the other half.
-                    defer_retries(run);
+                    self.defer_retries(run);
                     return Ok(true);
                 }
                 let read = self.detail_of(run, &user).await;
                 let Some(detail) = run.within_budget(&self.client, read)? else {
-                    defer_retries(run);
+                    self.defer_retries(run);
                     return Ok(true);
                 };
                 detail
@@ -424,6 +438,10 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     }
                 }
                 Err(failure) => {
+                    let now = self.client.runtime().now_ms();
+                    if let Some(pos) = position(&run.state.core.dead_letters, key) {
+                        run.state.core.dead_letters[pos].last_failed_ms = Some(now);
+                    }
                     run.pending.push(PendingFailure { id: user.id, updated_at: user.updated_at.0, failure });
                     run.report.failed += 1;
                     run.consecutive_failures += 1;
@@ -446,27 +464,34 @@ enum Due {
     /// Given up meanwhile, or superseded by a newer version the walk queued since (offered
     /// instead at the next poll: `retry_dead_letters`).
     No,
+    /// Refused within `retry_interval_ms`: a later poll offers it.
+    Waits,
 }
 
-fn due(state: &PollerState, key: (UserId, i64)) -> Due {
-    let queue = &state.core.dead_letters;
-    let Some(pos) = position(queue, key) else { return Due::No };
-    if state.delivered(key.0, key.1) {
-        return Due::Delivered(pos);
+impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
+    fn due(&self, state: &PollerState, key: (UserId, i64)) -> Due {
+        let queue = &state.core.dead_letters;
+        let Some(pos) = position(queue, key) else { return Due::No };
+        if state.delivered(key.0, key.1) {
+            return Due::Delivered(pos);
+        }
+        if queue.iter().any(|d| d.user.id == key.0 && d.user.updated_at.0 > key.1) {
+            return Due::No;
+        }
+        if self.waits(queue[pos].last_failed_ms) {
+            return Due::Waits;
+        }
+        Due::Yes(pos)
     }
-    if queue.iter().any(|d| d.user.id == key.0 && d.user.updated_at.0 > key.1) {
-        return Due::No;
-    }
-    Due::Yes(pos)
-}
 
-/// Leaves the change being offered (popped from `run.to_offer`, due) and those this poll has
-/// yet to offer for the next poll (the budget's share for retries is spent), counted in the
-/// report's `retries_deferred`.
-fn defer_retries<R: Runtime>(run: &mut PollRun<'_, R>) {
-    let later = run.to_offer.iter().filter(|&&key| matches!(due(&run.state, key), Due::Yes(_))).count();
-    run.report.retries_deferred += 1 + later as u64;
-    run.to_offer.clear();
+    /// Leaves the change being offered (popped from `run.to_offer`, due) and those this poll has
+    /// yet to offer for the next poll (the budget's share for retries is spent), counted in the
+    /// report's `retries_deferred`.
+    fn defer_retries(&self, run: &mut PollRun<'_, R>) {
+        let later = run.to_offer.iter().filter(|&&key| matches!(self.due(&run.state, key), Due::Yes(_))).count();
+        run.report.retries_deferred += 1 + later as u64;
+        run.to_offer.clear();
+    }
 }
 
 /// Whether a queued dead letter is the change `(id, updatedAt)`.

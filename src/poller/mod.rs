@@ -96,6 +96,10 @@ pub struct PollerConfig {
     /// How long a failing change is offered again at least, in ms since its first failure,
     /// before it is given up, whatever its attempts (default 0: by `max_attempts` alone).
     pub retry_for_ms: f64,
+    /// The least time, in ms by the local clock, between two offers of one refused change
+    /// (or of a user's refused participation events): a queued change refused at a poll waits
+    /// this long before a later poll offers it again (default 0: at every poll).
+    pub retry_interval_ms: f64,
     /// How far behind the server's clock a window ends.
     pub window_margin_ms: i64,
     /// A window whose first page reports more rows than this is narrowed first.
@@ -153,6 +157,12 @@ impl PollerConfig {
         if !(self.retry_for_ms.is_finite() && self.retry_for_ms >= 0.0) {
             return refuse(format!("retryForMs must be a number of at least 0 (got {})", crate::error::js_number(self.retry_for_ms)));
         }
+        if !(self.retry_interval_ms.is_finite() && self.retry_interval_ms >= 0.0) {
+            return refuse(format!(
+                "retryIntervalMs must be a number of at least 0 (got {})",
+                crate::error::js_number(self.retry_interval_ms)
+            ));
+        }
         let counts = [
             ("maxAttempts", u64::from(self.max_attempts)),
             ("maxWindowRows", self.max_window_rows),
@@ -173,6 +183,7 @@ impl PollerConfig {
             poll_interval_ms: 900_000.0,
             max_attempts: 5,
             retry_for_ms: 0.0,
+            retry_interval_ms: 0.0,
             window_margin_ms: 5_000,
             max_window_rows: 5_000,
             max_consecutive_failures: 10,

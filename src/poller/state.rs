@@ -90,6 +90,10 @@ pub struct DeadLetterEntry {
     /// state written before this field existed: given up by its attempts alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_failed_ms: Option<f64>,
+    /// When it was last refused (local clock), for `retry_interval_ms`. `None` in state
+    /// written before this field existed: offered at the next poll.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failed_ms: Option<f64>,
 }
 
 /// A user's refused participation events: how often, and since when (owed_participations.rs).
@@ -101,6 +105,10 @@ pub struct PartsRefused {
     pub attempts: u32,
     /// When the first was refused (local clock, ms since the epoch), for `retry_for_ms`.
     pub first_failed_ms: f64,
+    /// When one was last refused (local clock), for `retry_interval_ms`; `None` in state
+    /// written before this field existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failed_ms: Option<f64>,
 }
 
 /// Where a full participation scan stands.
@@ -436,20 +444,25 @@ impl PollerState {
     }
 
     /// Notes that `id`'s events were refused (at `now_ms`, local clock): the first refusal's
-    /// time is kept; the attempt is counted when the refusal is judged (`count_refusal`).
+    /// time is kept, the last one's moved; the attempt is counted when the refusal is judged
+    /// (`count_refusal`).
     pub(crate) fn note_refusal(&mut self, id: UserId, now_ms: f64) {
-        self.core.parts_refused.entry(id).or_insert(PartsRefused { attempts: 0, first_failed_ms: now_ms });
+        let refused =
+            self.core.parts_refused.entry(id).or_insert(PartsRefused { attempts: 0, first_failed_ms: now_ms, last_failed_ms: None });
+        refused.last_failed_ms = Some(now_ms);
     }
 
-    /// Moves to `now_ms` every first failure (queued changes', refused participation events')
-    /// that the wall clock puts after it: a clock stepped back since it was noted. So
-    /// `retry_for_ms` counts from the first poll after the step, instead of waiting for the
-    /// clock to catch up (a day after a day's step). A step forward shortens the wait, as
-    /// the local clock is all that measures it across processes.
+    /// Moves to `now_ms` every failure's time (the first and the last, of queued changes and
+    /// of refused participation events) that the wall clock puts after it: a clock stepped
+    /// back since it was noted. So `retry_for_ms` and `retry_interval_ms` count from the first
+    /// poll after the step, instead of waiting for the clock to catch up (a day after a day's
+    /// step). A step forward shortens the wait, as the local clock is all that measures it
+    /// across processes.
     pub(crate) fn rebase_future_failures(&mut self, now_ms: f64) {
-        let firsts = self.core.dead_letters.iter_mut().filter_map(|e| e.first_failed_ms.as_mut());
-        for first in firsts.chain(self.core.parts_refused.values_mut().map(|r| &mut r.first_failed_ms)) {
-            *first = first.min(now_ms);
+        let changes = self.core.dead_letters.iter_mut().flat_map(|e| [e.first_failed_ms.as_mut(), e.last_failed_ms.as_mut()]);
+        let parts = self.core.parts_refused.values_mut().flat_map(|r| [Some(&mut r.first_failed_ms), r.last_failed_ms.as_mut()]);
+        for time in changes.chain(parts).flatten() {
+            *time = time.min(now_ms);
         }
     }
 

@@ -3,7 +3,7 @@
 // store's value size and version.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { VomoClient, VomoError, UserPoller, MemoryStore } from "vomo-users";
+import { VomoClient, VomoError, UserPoller, MemoryStore, policy } from "vomo-users";
 import { startSimulator } from "vomo-users/sim";
 import { rejects, frozenWorld, tick, failingAfter } from "./helpers.mjs";
 
@@ -1111,4 +1111,112 @@ test("poller: a dead letter names the version it is about (version: { id, update
     "\"900002\"": { id: 900002, updatedAt: iso },
     "-5": null, "1.5": null, "\"abc\"": null, "900003": null,
   });
+});
+
+test("poller: with retryIntervalMs, a refused change is left out of the polls within that long after its last refusal (polls every 10 s offer it once a minute), others go on, and it arrives once when taken", async (t) => {
+  const { sim, client } = await setup(t, { users: 30 });
+  const [poison, other] = [sim.listAll()[7].id, sim.listAll()[1].id];
+  const offers = [];
+  let accept = false;
+  let taken = 0;
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", retryIntervalMs: 60_000, maxAttempts: 100,
+    onUser: ({ user }) => {
+      if (user.id !== poison) return;
+      offers.push(Date.now());
+      if (!accept) throw new Error("locked in the CRM");
+      taken++;
+    } });
+  await poller.poll(); // the initial sync: refused once
+  const results = [];
+  for (let i = 0; i < 15; i++) {
+    sim.updateUser(other, { phone: `555-02${i}` }); // something else to deliver each poll
+    tick(sim, 10_000);
+    results.push(await poller.poll());
+  }
+  // 150 s of polls: offered at 0 s, 60 s and 120 s (at every one of the 16 polls before).
+  const gaps = offers.slice(1).map((at, i) => at - offers[i]);
+  assert.equal(offers.length, 3, `offered at ${JSON.stringify(gaps)} ms gaps`);
+  assert.ok(gaps.every((g) => g >= 60_000 && g < 70_000), JSON.stringify(gaps));
+  assert.equal(results.filter((r) => r.processed === 1).length, 15, "the other user's change went through at every poll");
+  assert.deepEqual(results.map((r) => r.retriesDeferred), Array(15).fill(0), "a waiting change is not deferred by a budget");
+  accept = true;
+  tick(sim, 60_000);
+  await poller.poll();
+  tick(sim, 60_000);
+  await poller.poll();
+  assert.equal(taken, 1, "taken once, then not offered again");
+  assert.equal(policy().poller.retryIntervalMs, 0);
+  assert.throws(() => new UserPoller({ client, store: new MemoryStore(), customerId: "acme", retryIntervalMs: -1 }),
+    (e) => e.kind === "invalid_input" && /retryIntervalMs must be a whole number of at least 0 \(got -1\)/.test(e.message));
+});
+
+test("poller (changed-users): with retryIntervalMs, slices polled at once drain a backlog past a change refused for good at its front: it is offered once, each other change once, and retriesDeferred counts down to 0", async (t) => {
+  const { sim, client } = await setup(t, { users: 40 });
+  const all = sim.listAll();
+  const poison = all[3].id;
+  const backlog = all.slice(10, 30).map((u) => u.id);
+  const refusing = new Set([poison]);
+  const offers = new Map();
+  const taken = new Map();
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", participations: "changed-users",
+    retryIntervalMs: 60_000, maxAttempts: 100, maxConsecutiveFailures: 1000,
+    onUser: ({ user }) => {
+      offers.set(user.id, (offers.get(user.id) ?? 0) + 1);
+      if (refusing.has(user.id)) throw new Error("refused");
+      taken.set(user.id, (taken.get(user.id) ?? 0) + 1);
+    } });
+  await poller.poll(); // the poison change queued first
+  tick(sim, 10_000);
+  for (const id of backlog) { refusing.add(id); sim.updateUser(id, { phone: `555-03${id}` }); }
+  tick(sim, 10_000);
+  const down = await poller.poll(); // 20 changes queued behind it
+  assert.equal(down.failed, 20, JSON.stringify(down));
+  tick(sim, 60_000); // every queued change due again
+  for (const id of backlog) refusing.delete(id);
+  offers.clear();
+  taken.clear();
+  const slices = [];
+  for (let i = 0; i < 12; i++) {
+    const r = await poller.poll({ maxRequests: 10 });
+    slices.push([r.processed, r.failed, r.retriesDeferred]);
+    if (r.retriesDeferred === 0) break;
+  }
+  assert.equal(offers.get(poison), 1, `the refused change was offered in the first slice only: ${JSON.stringify(slices)}`);
+  assert.deepEqual(backlog.filter((id) => taken.get(id) !== 1), [], `each backlog change taken once: ${JSON.stringify(slices)}`);
+  assert.equal(slices.at(-1)[2], 0);
+  assert.ok(slices.length <= 6, JSON.stringify(slices));
+  assert.ok(slices.slice(1).every(([, failed]) => failed === 0), JSON.stringify(slices));
+});
+
+test("poller (changed-users): with retryIntervalMs, a user's refused participation events are offered again no sooner than that long after their last refusal", async (t) => {
+  const { sim, client } = await setup(t, { users: 30 });
+  const all = sim.listAll();
+  const victim = all.find((u) => sim.getUser(u.id).participations.length > 0);
+  const other = all.find((u) => u.id !== victim.id);
+  const offers = []; // the start of each poll that offered the victim's events
+  let pollAt = Date.now();
+  const poller = new UserPoller({
+    client, store: new MemoryStore(), customerId: "acme", participations: "changed-users", maxAttempts: 100, retryIntervalMs: 30_000,
+    onUser: () => {},
+    onParticipation: ({ userId }) => {
+      if (userId !== victim.id) return;
+      if (offers.at(-1) !== pollAt) offers.push(pollAt);
+      throw new Error("422: unknown project");
+    },
+  });
+  await poller.poll();
+  assert.equal(offers.length, 1);
+  const detailReads = () => sim.log().filter((e) => e.path === `/v1/users/${victim.id}`).length;
+  const readsBefore = detailReads();
+  for (let i = 0; i < 9; i++) {
+    sim.updateUser(other.id, { phone: `555-04${i}` });
+    tick(sim, 10_000);
+    pollAt = Date.now();
+    await poller.poll();
+  }
+  // 90 s of polls every 10 s: offered again at 30 s, 60 s and 90 s (a poll each), not at the other six.
+  const gaps = offers.slice(1).map((at, i) => at - offers[i]);
+  assert.equal(gaps.length, 3, JSON.stringify(gaps));
+  assert.ok(gaps.every((g) => g >= 30_000 && g < 40_000), JSON.stringify(gaps));
+  assert.equal(detailReads() - readsBefore, 3, "its detail read only at the polls that offered them");
 });

@@ -420,6 +420,11 @@ pub struct World {
     pub completed: Vec<Completed>,
     /// Each refused version: when it was first refused (world clock), and how many times.
     pub refused: HashMap<(i64, i64), (i64, u32)>,
+    /// Each refused version's last refusal (world clock), while no death or failed poll has
+    /// made it unknown whether the poller kept it (the simulation clears it then).
+    pub last_refused: HashMap<(i64, i64), i64>,
+    /// Each offer of a version refused before: `(id, updatedAt, ms since its last refusal)`.
+    pub retry_gaps: Vec<(i64, i64, i64)>,
     /// Each final dead letter heard: `(id, updatedAt, world clock)`.
     pub given_up: Vec<(i64, i64, i64)>,
     /// Each unreadable record offered to the dead-letter handler: `(id, updatedAt)`.
@@ -477,9 +482,15 @@ impl World {
             return false;
         }
         let now = self.now;
+        if let Some(&last) = self.last_refused.get(&(id, updated_ms)) {
+            self.retry_gaps.push((id, updated_ms, now - last));
+        }
         let seen = self.refused.entry((id, updated_ms)).or_insert((now, 0));
         let refuses = for_good || now - seen.0 < for_ms;
         seen.1 += refuses as u32;
+        if refuses {
+            self.last_refused.insert((id, updated_ms), now);
+        }
         refuses
     }
 
@@ -504,6 +515,8 @@ impl World {
             last_stamp: 0,
             completed: Vec::new(),
             refused: HashMap::new(),
+            last_refused: HashMap::new(),
+            retry_gaps: Vec::new(),
             given_up: Vec::new(),
             parse_offers: Vec::new(),
 
