@@ -183,6 +183,31 @@ for (const retryForMs of [0, 60_000]) {
   });
 }
 
+test("poller: a change refused while the wall clock ran a day ahead waits retryIntervalMs from the first poll after the clock is put right, not a day", async (t) => {
+  const DAY = 86_400_000;
+  const { sim, client } = await frozenWorld(t, { startSimulator, users: 5, seed: 75 });
+  const [x, y] = sim.listAll().map((u) => u.id);
+  const offers = [];
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", maxAttempts: 100, retryIntervalMs: 60_000,
+    onUser: ({ user }) => { if (user.id === x) { offers.push(Date.now()); throw new Error("refused for good"); } } });
+  stepLocalClock(DAY);
+  let ahead = true;
+  t.after(() => { if (ahead) stepLocalClock(-DAY); });
+  await poller.poll(); // refused, the clock a day ahead
+  assert.equal(offers.length, 1);
+  stepLocalClock(-DAY);
+  ahead = false;
+  const corrected = Date.now();
+  for (let i = 0; i < 12 && offers.length < 2; i++) {
+    sim.updateUser(y, { first_name: `Y${i}` });
+    tick(sim);
+    await poller.poll();
+  }
+  assert.equal(offers.length, 2, "offered again within 12 polls 10 s apart");
+  const waited = offers[1] - corrected;
+  assert.ok(waited >= 60_000 && waited <= 80_000, `offered again ${waited} ms after the correction`);
+});
+
 test("poller: a wall clock stepped an hour on after a poll: health() of the same instance counts the lag from the server's last Date (monotonic time since), so it is not stalled; a fresh instance has only the wall clock", async (t) => {
   // An outside pass: a caught-up instance reported stalled, its lag an hour, after a +1 h step.
   const { client } = await frozenWorld(t, { startSimulator, users: 20, seed: 74 });
