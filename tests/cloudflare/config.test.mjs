@@ -139,6 +139,7 @@ test("settings that cannot work: the cron kicks nobody and says why, the routes 
     [{ MAX_ATTEMPTS: "2.5" }, {}, /MAX_ATTEMPTS must be a whole number from 1 to 100/],
     [{ RETRY_DELAY_MS: "1e300" }, {}, /RETRY_DELAY_MS must be a whole number from 0 to 86400000, got "1e300"/],
     [{ RETRY_FOR_MS: "-1" }, {}, /RETRY_FOR_MS must be a whole number from 0 to 604800000, got "-1"/],
+    [{ RETRY_INTERVAL_MS: "2d" }, {}, /RETRY_INTERVAL_MS must be a whole number from 0 to 86400000, got "2d"/],
     [{ POLL_GROUPS: "abc" }, {}, /POLL_GROUPS must be a whole number from 1 to 1440, got "abc"/],
     [{ POLL_GROUPS: "-2" }, {}, /POLL_GROUPS must be a whole number/],
     [{ MAX_WINDOW_ROWS: "0" }, {}, /MAX_WINDOW_ROWS must be a whole number from 1 to 1000000, got "0"/],

@@ -418,6 +418,82 @@ test("webhook: a receiver refusing some deliveries for a few chained slices of a
   assert.deepEqual([...keys].sort(), changed.map((u) => `acme/${u.id}/${new Date(u.updated_at).toISOString()}`).sort(), "every change once");
 });
 
+test("webhook: with RETRY_INTERVAL_MS, one cron drains a backlog by chained alarms past a change refused for good at its front: each other change once, the refused one offered no more than once an interval", async (t) => {
+  const INTERVAL = 3000;
+  const { sim, sink, w } = await deliveryWorld(t, {
+    users: 40, seed: 103, secrets: { WEBHOOK_SECRET },
+    vars: (sink) => webhook(sink, { PARTICIPATIONS: "changed-users", MAX_REQUESTS_PER_SLICE: "10", MAX_ATTEMPTS: "50", RETRY_INTERVAL_MS: String(INTERVAL) }),
+  });
+  assert.equal((await afterCron(w, "the backfill")).lastPoll.result.complete, true);
+  const ids = sim.listAll().map((u) => u.id);
+  const poison = ids[0];
+  const backlog = new Set(ids.filter((_, i) => i % 2 === 0 && i > 0));
+  const poisonOffers = [];
+  let lastRefusal = 0;
+  sink.refuse = (body, path) => {
+    if (path !== "/webhook" || !body.type?.startsWith("user.")) return false;
+    if (body.id === poison) poisonOffers.push(Date.now());
+    const refused = body.id === poison || backlog.has(body.id);
+    if (refused) lastRefusal = Date.now();
+    return refused;
+  };
+  sim.updateUser(poison, { phone: "555-0118" });
+  sim.advanceClock(10_000);
+  await afterCron(w, "the refused change queued first");
+  // Every other user's change refused (a success after each, so no outage): 19 queued behind it.
+  const changed = ids.filter((id) => backlog.has(id)).map((id) => sim.updateUser(id, { phone: "555-0119" }));
+  for (const id of ids.slice(1).filter((id) => !backlog.has(id))) sim.updateUser(id, { phone: "555-0119" });
+  sim.advanceClock(10_000);
+  const walked = await afterCron(w, "the walk that queues the backlog behind it");
+  assert.ok(walked.lastPoll.result.complete, JSON.stringify(walked.lastPoll.result));
+  // The receiver takes the backlog now; the refused ones are due once the interval has passed.
+  backlog.clear();
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, lastRefusal + INTERVAL + 50 - Date.now())));
+  const before = sink.webhook.length;
+  const drained = await afterCron(w, "the backlog drained");
+  assert.equal(drained.lastPoll.result.retriesDeferred, 0, JSON.stringify(drained.lastPoll.result));
+  const late = sink.webhook.slice(before).filter((e) => e.body.type?.startsWith("user.") && e.body.id !== poison).map((e) => e.body.idempotencyKey);
+  const keyOf = (u) => `acme/${u.id}/${new Date(u.updated_at).toISOString()}`;
+  const early = sink.webhook.slice(0, before).filter((e) => changed.some((u) => keyOf(u) === e.body.idempotencyKey));
+  assert.deepEqual(early, [], "the walk left the whole backlog queued");
+  assert.deepEqual([...late].sort(), changed.map((u) => `acme/${u.id}/${new Date(u.updated_at).toISOString()}`).sort(), "every backlog change once, after one cron");
+  const slices = drained.metrics.invocations - walked.metrics.invocations;
+  assert.ok(slices >= 4, `19 queued at 5 a slice: ${slices} slices`);
+  const gaps = poisonOffers.slice(1).map((at, i) => at - poisonOffers[i]);
+  assert.ok(gaps.every((g) => g >= INTERVAL), `the refused change offered ${poisonOffers.length} times, gaps ${JSON.stringify(gaps)} ms`);
+});
+
+test("webhook: a change refused for good is offered once while the ten slices of a walk chain (RETRY_INTERVAL_MS a minute), not first in each; every other change once", async (t) => {
+  const { sim, sink, w } = await deliveryWorld(t, {
+    users: 100, seed: 107, secrets: { WEBHOOK_SECRET },
+    vars: (sink) => webhook(sink, { PARTICIPATIONS: "changed-users", MAX_REQUESTS_PER_SLICE: "10", RETRY_INTERVAL_MS: "60000" }),
+  });
+  assert.equal((await afterCron(w, "the backfill")).lastPoll.result.complete, true);
+  const ids = sim.listAll().map((u) => u.id);
+  const poison = ids[0];
+  const offers = [];
+  sink.refuse = (body, path) => {
+    if (path !== "/webhook" || body.id !== poison || !body.type?.startsWith("user.")) return false;
+    offers.push(Date.now());
+    return true;
+  };
+  sim.updateUser(poison, { phone: "555-0120" });
+  sim.advanceClock(10_000);
+  await afterCron(w, "the refused change queued");
+  const started = Date.now();
+  const before = sink.webhook.length;
+  const changed = ids.slice(1).map((id) => sim.updateUser(id, { phone: "555-0121" }));
+  sim.advanceClock(10_000);
+  const walked = await afterCron(w, "the walk");
+  const took = Date.now() - started;
+  const slices = walked.metrics.invocations;
+  assert.ok(walked.lastPoll.result.complete && slices >= 10, `${slices} slices`);
+  // Before, each chained slice offered it first: about one offer a slice.
+  assert.ok(offers.length <= 1 + Math.floor(took / 60_000), `offered ${offers.length} times in ${took} ms of ${slices} slices`);
+  const keys = sink.webhook.slice(before).filter((e) => e.body.type?.startsWith("user.") && e.body.id !== poison).map((e) => e.body.idempotencyKey);
+  assert.deepEqual([...keys].sort(), changed.map((u) => `acme/${u.id}/${new Date(u.updated_at).toISOString()}`).sort(), "every other change once");
+});
+
 test("webhook: a participation edited, undone and redone comes as three events with three keys, so a receiver that skips a key it applied ends where VOMO is; one refused once comes again under the key it was refused under", async (t) => {
   const { sim, sink, w, extra: victim } = await deliveryWorld(t, {
     users: 20, seed: 86, secrets: { WEBHOOK_SECRET },

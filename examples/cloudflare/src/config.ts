@@ -32,6 +32,7 @@ export interface Settings {
   requestsPerSecond: number;
   maxAttempts: number;
   retryForMs: number;
+  retryIntervalMs: number;
   /** The package's `maxWindowRows`: a backfill walks windows of at most this many rows. */
   maxWindowRows: number;
   pollIntervalMs: number;
@@ -239,6 +240,9 @@ export function settings(env: AppEnv): Settings {
     // An hour: chained slices each offer a queued change, so by MAX_ATTEMPTS alone a receiver's
     // trouble of a few seconds gave changes up (an outside pass: 7 of 150 after 10 s).
     retryForMs: num(env.RETRY_FOR_MS, "RETRY_FOR_MS", 0, 7 * DAY_MS, 3_600_000),
+    // A minute: slices chained CHAIN_DELAY_MS apart (a backfill, a drain) each offered a
+    // change refused for good again, first of the slice; now once a minute at most.
+    retryIntervalMs: num(env.RETRY_INTERVAL_MS, "RETRY_INTERVAL_MS", 0, DAY_MS, 60_000),
     // 500, not the package's 5,000: an edit that lands in the window being walked costs about
     // three pages read again, and every edit lands in one large window (README: "Capacity
     // plan"; 3,270 users, one edit every 250 ms: 256 requests instead of 572).

@@ -506,10 +506,12 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     // the object (a deploy, an eviction mid-slice). Nobody will chain: try again once that
     // lease has expired instead of leaving the customer until the next cron.
     const orphanedLease = error?.kind === "busy" && this.running === 1;
-    // Queued retries the slice's budget left while the downstream took every delivery: drain
-    // them now, not a slice's worth each cron (one refusal leaves them for the cron, so that a
-    // change refused for good is not offered every CHAIN_DELAY_MS).
-    const draining = result !== null && result.retriesDeferred > 0 && result.failed === 0;
+    // Queued retries the slice's budget left: drain them now, not a slice's worth each cron.
+    // After a refusal only while RETRY_INTERVAL_MS keeps what was refused out of the next
+    // slices (longer than the chain's delay); without it a change refused for good would be
+    // offered every CHAIN_DELAY_MS, so the rest waits for the cron.
+    const refusedWait = s !== null && s.retryIntervalMs > s.chainDelayMs;
+    const draining = result !== null && result.retriesDeferred > 0 && (result.failed === 0 || refusedWait);
     if (result && (!result.complete || draining) && !downstreamDown) next = Date.now() + (s?.chainDelayMs ?? 0);
     else if (orphanedLease) next = Date.now() + policy().poller.leaseMs + 1000;
     else if (error && retriedByAlarm(error) && metrics.consecutiveErrors <= MAX_ALARM_RETRIES) {
@@ -546,7 +548,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     return new UserPoller({
       client, customerId, store: new CountingStore(this.ctx.storage, tally),
       participations: s.participations, pollIntervalMs: s.pollIntervalMs, maxAttempts: s.maxAttempts, retryForMs: s.retryForMs,
-      maxWindowRows: s.maxWindowRows, previousBaseUrl,
+      retryIntervalMs: s.retryIntervalMs,      maxWindowRows: s.maxWindowRows, previousBaseUrl,
       onUser: async (e) => {
         await sink.event(userEvent(customerId, e));
         tally.delivered++;
