@@ -152,7 +152,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         if verdict == Verdict::DownstreamWorks {
             for id in refused {
                 if !run.parts_counted.contains(&id) {
-                    run.state.count_refusal(id);
+                    run.state.count_refusal(id, self.client.runtime().now_ms());
                     run.parts_counted.push(id);
                 }
             }

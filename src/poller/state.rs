@@ -105,8 +105,12 @@ pub struct PartsRefused {
     pub attempts: u32,
     /// When the first was refused (local clock, ms since the epoch), for `retry_for_ms`.
     pub first_failed_ms: f64,
-    /// When one was last refused (local clock), for `retry_interval_ms`; `None` in state
-    /// written before this field existed.
+    /// When a refusal of them last counted (judged while the downstream worked; local clock),
+    /// for `retry_interval_ms`; `None` in state written before this field existed. Counted,
+    /// not noted: a refusal no success judged yet is offered again at the next poll, so that
+    /// a success after it there judges it (the walk offers a user's events after the user's
+    /// own event, so one refused there, with nothing delivered after it, was never judged,
+    /// and a wait from it kept the owed offers, whose successes judge, from ever coming).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_failed_ms: Option<f64>,
 }
@@ -444,12 +448,9 @@ impl PollerState {
     }
 
     /// Notes that `id`'s events were refused (at `now_ms`, local clock): the first refusal's
-    /// time is kept, the last one's moved; the attempt is counted when the refusal is judged
-    /// (`count_refusal`).
+    /// time is kept; the attempt is counted when the refusal is judged (`count_refusal`).
     pub(crate) fn note_refusal(&mut self, id: UserId, now_ms: f64) {
-        let refused =
-            self.core.parts_refused.entry(id).or_insert(PartsRefused { attempts: 0, first_failed_ms: now_ms, last_failed_ms: None });
-        refused.last_failed_ms = Some(now_ms);
+        self.core.parts_refused.entry(id).or_insert(PartsRefused { attempts: 0, first_failed_ms: now_ms, last_failed_ms: None });
     }
 
     /// Moves to `now_ms` every failure's time (the first and the last, of queued changes and
@@ -466,10 +467,12 @@ impl PollerState {
         }
     }
 
-    /// Counts an attempt of `id`'s refused events (a success followed their refusal).
-    pub(crate) fn count_refusal(&mut self, id: UserId) {
+    /// Counts an attempt of `id`'s refused events (a success followed their refusal), at
+    /// `now_ms`, from which `retry_interval_ms` keeps them from the owed offers.
+    pub(crate) fn count_refusal(&mut self, id: UserId, now_ms: f64) {
         if let Some(r) = self.core.parts_refused.get_mut(&id).filter(|_| self.owed.contains_key(&id)) {
             r.attempts += 1;
+            r.last_failed_ms = Some(now_ms);
         }
     }
 

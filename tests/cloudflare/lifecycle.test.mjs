@@ -231,6 +231,30 @@ test("POST /customers/:id/reconcile: one call of a customer at a time (409 busy 
   assert.deepEqual([third.status, third.body.missing], [200, done.body.missing], "the next call runs once the first has answered");
 });
 
+test("POST /customers/:id/reconcile: a kept place larger than one storage part (37,500 users listed by the first call) is kept in parts and read back whole: the next call goes on where the first stopped and answers exactly the deleted users", { timeout: 300_000 }, async (t) => {
+  const { sim, sink } = await scenario(t, { users: 30, seed: 71, now: "2026-01-01T00:00:00Z" });
+  const w = await startWorker(t, {
+    sink, vars: { ...FAST, CUSTOMERS: "acme", VOMO_BASE_URL: sim.url, RECONCILE_MAX_REQUESTS: "2500" },
+    secrets: { VOMO_TOKEN_ACME: sim.token, ADMIN_TOKEN },
+  });
+  sim.advanceClock(10_000);
+  assert.equal((await w.pollNow("acme")).result.complete, true);
+  const gone = sim.listAll().filter((_, i) => i % 5 === 0).map((u) => u.id);
+  for (const id of gone) sim.deleteUser(id);
+  for (let i = 0; i < 40_000; i++) sim.createUser({ email: `bulk.${i}@example.org` });
+  const first = await w.call("POST", "/customers/acme/reconcile");
+  assert.deepEqual([first.status, first.body.more], [202, true], first.text);
+  const kept = w.output.lines.filter((l) => l.msg === "vomo.reconcile").at(-1);
+  assert.ok(kept.keptChars > 60_000, `a place of ${kept.keptChars} characters: more than one part of 60,000`);
+  sim.clearLog();
+  const second = await w.call("POST", "/customers/acme/reconcile");
+  assert.equal(second.status, 200, second.text);
+  assert.deepEqual(second.body.missing, [...gone].sort((a, b) => a - b));
+  const pages = sim.log().filter((e) => e.path === "/v1/users").map((e) => Number(e.query.page ?? 1));
+  assert.ok(pages.length > 0 && Math.min(...pages) > 2000, `went on from the kept place: pages from ${Math.min(...pages)}`);
+  assert.ok(w.output.lines.some((l) => l.msg === "vomo.reconcile" && l.resumed === true && l.complete === true));
+});
+
 test("POST /customers/:id/reconcile: the users delivered that VOMO no longer lists, confirmed one by one; in slices of RECONCILE_MAX_REQUESTS, one a call (202 until the last, 200), each within its budget, going on across a restart; admin token and POST only", async (t) => {
   const { sim, sink, persist } = await scenario(t, { users: 60, seed: 67, now: "2026-01-01T00:00:00Z" }, "vomo-cf-persist-");
   const options = (more = {}) => ({

@@ -1220,3 +1220,30 @@ test("poller (changed-users): with retryIntervalMs, a user's refused participati
   assert.ok(gaps.every((g) => g >= 30_000 && g < 40_000), JSON.stringify(gaps));
   assert.equal(detailReads() - readsBefore, 3, "its detail read only at the polls that offered them");
 });
+
+test("poller (changed-users): with retryIntervalMs, a participation event refused for good of the one user that changes, edited at every poll, is still given up (its refusals are judged and counted)", async (t) => {
+  const { sim, client } = await setup(t, { users: 30 });
+  const victim = sim.listAll().find((u) => sim.getUser(u.id).participations.length > 0);
+  const refusedDate = Number(sim.getUser(victim.id).participations[0].project_date_id);
+  const letters = [];
+  const poller = new UserPoller({
+    client, store: new MemoryStore(), customerId: "acme", participations: "changed-users", maxAttempts: 2, retryIntervalMs: 30_000,
+    onUser: () => {},
+    onParticipation: ({ userId, participation }) => {
+      if (userId === victim.id && participation.projectDateId === refusedDate) throw new Error("422: unknown project");
+    },
+    onDeadLetter: (d) => { letters.push(d); },
+  });
+  await poller.poll();
+  // Only the victim changes from now on, at every poll, 10 s apart: the walk offers its refused
+  // event after its own event each time, with nothing delivered after it.
+  let polls = 0;
+  while (!letters.some((d) => d.final) && polls < 40) {
+    sim.updateUser(victim.id, { phone: `555-05${polls++}` });
+    tick(sim, 10_000);
+    await poller.poll();
+  }
+  const final = letters.filter((d) => d.final);
+  assert.equal(final.length, 1, `given up within ${polls} polls: ${JSON.stringify(letters.map((d) => [d.attempt, d.final]))}`);
+  assert.equal(final[0].participation.participation.projectDateId, refusedDate);
+});

@@ -12,6 +12,7 @@ import { seal, unseal, type Sealed } from "./vault";
 import { Subrequests, sinkFor, type Sink } from "./delivery";
 import { deadLetter, participationEvent, userEvent } from "./events";
 import { ParticipationNumbers } from "./participation-numbers";
+import { forgetPlace, keepPlace, readKeptPlace } from "./kept-place";
 import { log } from "./log";
 import { registry } from "./registry";
 
@@ -83,7 +84,6 @@ export interface HealthReport {
 
 const KEY = {
   customer: "ops/customer", accepted: "ops/accepted-base-url", last: "ops/last-poll", metrics: "ops/metrics", token: "ops/token",
-  reconcile: "ops/reconcile-resume",
 } as const;
 
 /** What POST /customers/:id/reconcile answers: the package's `reconcile()`, or why it did not finish. */
@@ -270,7 +270,9 @@ export class CustomerPoller extends DurableObject<AppEnv> {
       if (e instanceof VomoError && e.kind === "busy") return { customerId, error: `a slice of this customer is polling now: resync when it has ended (${e.message})` };
       throw e;
     }
-    await this.ctx.storage.delete([KEY.accepted, KEY.reconcile]); // a move accepted for the old state, a reconcile of it: nothing is left to take over
+    // A move accepted for the old state, a reconcile of it: nothing is left to take over.
+    await this.ctx.storage.delete(KEY.accepted);
+    await forgetPlace(this.ctx.storage);
     const next = Date.now();
     await this.ctx.storage.setAlarm(next);
     log("vomo.resync", { customerId, forgotten });
@@ -313,7 +315,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     const stop = new AbortController();
     // A fresh start forgets the kept place first: a call that then fails or dies (a deploy, an
     // eviction) must not leave the next call going on from the run it was asked to drop.
-    if (fresh) await this.ctx.storage.delete(KEY.reconcile);
+    if (fresh) await forgetPlace(this.ctx.storage);
     try {
       const s = settings(this.env);
       await this.bind(customerId, s.baseUrl, "check");
@@ -327,15 +329,18 @@ export class CustomerPoller extends DurableObject<AppEnv> {
       const client = clientFor(token.value, {
         baseUrl: s.baseUrl, requestsPerSecond: s.requestsPerSecond, fetch: capped, maxRetryAfterMs: 30_000, timeoutMs: 15_000,
       }, token.source);
-      const resume = fresh ? undefined : await this.ctx.storage.get<string>(KEY.reconcile);
+      const resume = fresh ? undefined : await readKeptPlace(this.ctx.storage);
       const poller = new UserPoller({ client, store: new DurableObjectStore(this.ctx.storage), customerId });
       const r = await poller.reconcile({ signal: stop.signal, maxRequests: s.reconcileMaxRequests, resume });
-      if (r.resume) await this.ctx.storage.put(KEY.reconcile, r.resume);
-      else await this.ctx.storage.delete(KEY.reconcile); // done, or failed: the next call starts over
+      if (r.resume) await keepPlace(this.ctx.storage, r.resume);
+      else await forgetPlace(this.ctx.storage); // done, or failed: the next call starts over
       const outcome: ReconcileOutcome = {
         customerId, missing: r.missing, complete: r.complete, more: r.resume !== null, error: r.error ? describe(r.error) : null, requests: counted.count,
       };
-      log("vomo.reconcile", { customerId, missing: r.missing.length, complete: r.complete, more: outcome.more, resumed: resume !== undefined, requests: counted.count, error: outcome.error });
+      log("vomo.reconcile", {
+        customerId, missing: r.missing.length, complete: r.complete, more: outcome.more, resumed: resume !== undefined,
+        keptChars: r.resume?.length ?? 0, requests: counted.count, error: outcome.error,
+      });
       return outcome;
     } catch (e) {
       const error: SliceError = stop.signal.aborted
@@ -344,7 +349,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
         : describe(e);
       if (error.kind === "other") throw e;
       // A kept place the package refuses (of the API before an accepted move): the next call starts over.
-      if (error.kind === "invalid_input") await this.ctx.storage.delete(KEY.reconcile);
+      if (error.kind === "invalid_input") await forgetPlace(this.ctx.storage);
       log("vomo.reconcile", { customerId, complete: false, requests: counted.count, error });
       return stopped(error);
     }
