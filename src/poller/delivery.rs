@@ -134,8 +134,8 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         attempt >= self.config.max_attempts && retried_long_enough
     }
 
-    /// Whether a change (or a user's participation events) last refused at `last_failed_ms`
-    /// waits for `retry_interval_ms` before a poll offers it again. Without it, slices chained
+    /// Whether a change last refused at `last_failed_ms` (a user's participation events: last
+    /// refused and counted) waits for `retry_interval_ms` before a poll offers it again. Without it, slices chained
     /// a second apart (a Worker's walk, a drain) offered a change refused for good at each,
     /// and a refused change at the queue's front was offered before the rest every time.
     pub(crate) fn waits(&self, last_failed_ms: Option<f64>) -> bool {

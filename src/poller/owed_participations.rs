@@ -210,10 +210,10 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         let after = run.state.core.parts_owed_after;
         let (later, first): (Vec<_>, Vec<_>) = owed.into_iter().partition(|(id, _)| after.is_some_and(|a| *id > a));
         let order: Vec<UserId> = later.into_iter().chain(first).map(|(id, _)| id).collect();
-        // Users refused within `retry_interval_ms` wait for a later poll (not deferred), unless
-        // their events are to be given up now: a user edited at every poll has its events
-        // offered (and refused) by the walk each time, so its wait never ended and they were
-        // never given up (the refusing simulation, at 3,000 seeds).
+        // Users whose refusal counted within `retry_interval_ms` wait for a later poll (not
+        // deferred), unless their events are to be given up now, which only these offers do:
+        // the walk offers a changed user's events too, and each refusal counted there starts
+        // the wait again, so a user edited at every poll would never be given up.
         let waits = |id: &UserId| {
             let refused = run.state.core.parts_refused.get(id);
             refused.is_some_and(|r| self.waits(r.last_failed_ms) && !self.gives_up(r.attempts, Some(r.first_failed_ms)))
