@@ -553,7 +553,7 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     return new UserPoller({
       client, customerId, store: new CountingStore(this.ctx.storage, tally),
       participations: s.participations, pollIntervalMs: s.pollIntervalMs, maxAttempts: s.maxAttempts, retryForMs: s.retryForMs,
-      retryIntervalMs: s.retryIntervalMs,      maxWindowRows: s.maxWindowRows, previousBaseUrl,
+      retryIntervalMs: s.retryIntervalMs, maxWindowRows: s.maxWindowRows, previousBaseUrl,
       onUser: async (e) => {
         await sink.event(userEvent(customerId, e));
         tally.delivered++;
