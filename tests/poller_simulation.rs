@@ -474,6 +474,8 @@ impl Sim {
         if forced.is_some() {
             self.first_poll_died = matches!(outcome, Run::Died(_));
         }
+        // Refusals no success followed in this poll are not judged: offered again at the next.
+        self.w.borrow_mut().poll_refusals.clear();
         // A budget holds whatever the poll's requests met: retries count against it.
         let sent = self.w.borrow().c.requests - requests_before;
         if let Some(b) = budget.filter(|b| sent > *b) {
@@ -861,8 +863,9 @@ impl Sim {
                 failures.push(format!("#{}@{} refused for good, never given up", u.id, Timestamp(u.updated_ms)));
             }
         }
-        // A refused change is not offered again within `retry_interval_ms` of its last
-        // refusal (unless a death or a failed poll lost the refusal: the world forgets it).
+        // A refused change is not offered again within `retry_interval_ms` of its last refusal
+        // that a success in the same poll judged (unless a death or a failed poll lost it: the
+        // world forgets it then).
         let interval = self.sc.retry_interval_ms as i64;
         for &(id, t, gap) in &w.retry_gaps {
             if gap < interval {
@@ -1024,7 +1027,8 @@ fn large_values_and_deaths_between_chunk_writes() {
 /// and few attempts, through process deaths at any await point or right after any store
 /// `set`: nothing given up before `retry_for_ms` has passed since its first refusal, what is
 /// given up never taken, what is refused for good given up, none offered again within
-/// `retry_interval_ms` of its last refusal, and everything else the same oracle. `POLLER_SIM_REFUSING_SEEDS=N` (default 200; CI runs 2,000 in a release build).
+/// `retry_interval_ms` of its last refusal a success judged, and everything else the same
+/// oracle. `POLLER_SIM_REFUSING_SEEDS=N` (default 200; CI runs 2,000 in a release build).
 #[test]
 fn refused_changes_are_given_up_only_after_retry_for_ms_through_deaths() {
     let n = env_u64("POLLER_SIM_REFUSING_SEEDS").unwrap_or(200);

@@ -134,10 +134,15 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
         attempt >= self.config.max_attempts && retried_long_enough
     }
 
-    /// Whether a change last refused at `last_failed_ms` (a user's participation events: last
-    /// refused and counted) waits for `retry_interval_ms` before a poll offers it again. Without it, slices chained
-    /// a second apart (a Worker's walk, a drain) offered a change refused for good at each,
-    /// and a refused change at the queue's front was offered before the rest every time.
+    /// Whether a change (or a user's participation events) whose refusal last counted at
+    /// `last_failed_ms` waits for `retry_interval_ms` before a poll offers it again. Without
+    /// it, slices chained a second apart (a Worker's walk, a drain) offered a change refused
+    /// for good at each, and a refused change at the queue's front was offered before the
+    /// rest every time. Counted, not any refusal: only a success after a refusal in the same
+    /// poll counts it, so one no success judged is offered at the next poll, where one may;
+    /// waiting from it, a change due only at polls with nothing else delivered was never
+    /// judged, nor given up (an outside pass: 30 minutes of polls every second, another
+    /// user's change every 10 s).
     pub(crate) fn waits(&self, last_failed_ms: Option<f64>) -> bool {
         let now = self.client.runtime().now_ms();
         last_failed_ms.is_some_and(|last| now - last < self.config.retry_interval_ms)
@@ -163,6 +168,7 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
             let attempt = queue[pos].attempts + 1;
             let pos = if verdict == Verdict::DownstreamWorks {
                 queue[pos].attempts = attempt;
+                queue[pos].last_failed_ms = Some(self.client.runtime().now_ms()); // the wait starts (`waits`)
                 pos
             } else {
                 // Not judged: behind the rest of the queue (offer_dead_letters).
@@ -244,12 +250,12 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     self.dead_letter(run, raw, "handler", failure, (1, false), None).await?; // heard of only: the walk halts here
                     return Ok(Delivery::Halt);
                 }
-                let now = Some(self.client.runtime().now_ms());
+                let first_failed_ms = Some(self.client.runtime().now_ms());
                 run.state.core.dead_letters.push(DeadLetterEntry {
                     user: user.clone(),
                     attempts: 0,
-                    first_failed_ms: now,
-                    last_failed_ms: now,
+                    first_failed_ms,
+                    last_failed_ms: None,
                 });
                 run.pending.push(PendingFailure { id: user.id, updated_at: t, failure });
                 self.on_failure(run).await
@@ -438,10 +444,6 @@ impl<R: Runtime, S: Store, H: Handlers> Poller<R, S, H> {
                     }
                 }
                 Err(failure) => {
-                    let now = self.client.runtime().now_ms();
-                    if let Some(pos) = position(&run.state.core.dead_letters, key) {
-                        run.state.core.dead_letters[pos].last_failed_ms = Some(now);
-                    }
                     run.pending.push(PendingFailure { id: user.id, updated_at: user.updated_at.0, failure });
                     run.report.failed += 1;
                     run.consecutive_failures += 1;

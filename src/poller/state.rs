@@ -90,8 +90,9 @@ pub struct DeadLetterEntry {
     /// state written before this field existed: given up by its attempts alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_failed_ms: Option<f64>,
-    /// When it was last refused (local clock), for `retry_interval_ms`. `None` in state
-    /// written before this field existed: offered at the next poll.
+    /// When a refusal of it last counted (judged while the downstream worked; local clock),
+    /// for `retry_interval_ms` (`Poller::waits`). `None` before one did, and in state written
+    /// before this field existed: offered at the next poll.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_failed_ms: Option<f64>,
 }

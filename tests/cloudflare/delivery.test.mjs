@@ -437,7 +437,11 @@ test("webhook: with RETRY_INTERVAL_MS, one cron drains a backlog by chained alar
     if (refused) lastRefusal = Date.now();
     return refused;
   };
+  // With another change after it, so that a delivery after its refusal makes the refusal
+  // count (one with nothing delivered after it comes again at the next slice).
   sim.updateUser(poison, { phone: "555-0118" });
+  sim.advanceClock(1_000);
+  sim.updateUser(ids[1], { phone: "555-0118" });
   sim.advanceClock(10_000);
   await afterCron(w, "the refused change queued first");
   // Every other user's change refused (a success after each, so no outage): 19 queued behind it.
@@ -463,6 +467,37 @@ test("webhook: with RETRY_INTERVAL_MS, one cron drains a backlog by chained alar
   assert.ok(gaps.every((g) => g >= INTERVAL), `the refused change offered ${poisonOffers.length} times, gaps ${JSON.stringify(gaps)} ms`);
 });
 
+test("webhook: with RETRY_INTERVAL_MS, a receiver that refuses every retry of a quiet walk ends the chain at the slice (the cron tries again), instead of slices chained through the backlog again and again", async (t) => {
+  const INTERVAL = 2000;
+  const { sim, sink, w } = await deliveryWorld(t, {
+    users: 40, seed: 109, secrets: { WEBHOOK_SECRET },
+    vars: (sink) => webhook(sink, { PARTICIPATIONS: "changed-users", MAX_REQUESTS_PER_SLICE: "10", MAX_ATTEMPTS: "50", RETRY_INTERVAL_MS: String(INTERVAL) }),
+  });
+  assert.equal((await afterCron(w, "the backfill")).lastPoll.result.complete, true);
+  const ids = sim.listAll().map((u) => u.id);
+  const backlog = new Set(ids.filter((_, i) => i % 2 === 0));
+  let refuseAll = false;
+  let tried = 0;
+  let lastRefusal = 0;
+  sink.refuse = (body, path) => {
+    if (path !== "/webhook" || !body.type?.startsWith("user.")) return false;
+    if (refuseAll) tried++;
+    const refused = refuseAll || backlog.has(body.id);
+    if (refused) lastRefusal = Date.now();
+    return refused;
+  };
+  for (const id of ids) sim.updateUser(id, { phone: "555-0122" });
+  sim.advanceClock(10_000);
+  await afterCron(w, "the walk that queues every other change");
+  refuseAll = true; // and nothing new changes: the walk is quiet
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, lastRefusal + INTERVAL + 50 - Date.now())));
+  const before = (await w.health("acme")).metrics.invocations;
+  const after = await afterCron(w, "a cron while every retry is refused");
+  assert.ok(after.lastPoll.result.retriesDeferred > 0 && after.lastPoll.result.processed === 0, JSON.stringify(after.lastPoll.result));
+  assert.equal(after.metrics.invocations, before + 1, `one slice, not a chain: ${after.metrics.invocations - before} slices, ${tried} deliveries tried`);
+  assert.ok(tried <= 10, `${tried} deliveries tried`);
+});
+
 test("webhook: a change refused for good is offered once while the ten slices of a walk chain (RETRY_INTERVAL_MS a minute), not first in each; every other change once", async (t) => {
   const { sim, sink, w } = await deliveryWorld(t, {
     users: 100, seed: 107, secrets: { WEBHOOK_SECRET },
@@ -478,11 +513,13 @@ test("webhook: a change refused for good is offered once while the ten slices of
     return true;
   };
   sim.updateUser(poison, { phone: "555-0120" });
+  sim.advanceClock(1_000);
+  sim.updateUser(ids[1], { phone: "555-0120" }); // delivered after the refusal, which so counts
   sim.advanceClock(10_000);
   await afterCron(w, "the refused change queued");
   const started = Date.now();
   const before = sink.webhook.length;
-  const changed = ids.slice(1).map((id) => sim.updateUser(id, { phone: "555-0121" }));
+  const changed = ids.slice(2).map((id) => sim.updateUser(id, { phone: "555-0121" }));
   sim.advanceClock(10_000);
   const walked = await afterCron(w, "the walk");
   const took = Date.now() - started;

@@ -1247,3 +1247,38 @@ test("poller (changed-users): with retryIntervalMs, a participation event refuse
   assert.equal(final.length, 1, `given up within ${polls} polls: ${JSON.stringify(letters.map((d) => [d.attempt, d.final]))}`);
   assert.equal(final[0].participation.participation.projectDateId, refusedDate);
 });
+
+test("poller: with retryIntervalMs, a change refused for good is still given up when the other deliveries come only at polls where it is not offered (polls every second, another user's change right after each of its offers): a refusal no success judged is offered at the next poll", async (t) => {
+  // An outside pass: waiting from every refusal, such a change came due only at polls that
+  // delivered nothing else, was never judged and never given up in 30 minutes.
+  const { sim, client } = await setup(t, { users: 20 });
+  const [poison, other] = [sim.listAll()[4].id, sim.listAll()[9].id];
+  const offers = [];
+  const letters = [];
+  let otherTaken = 0;
+  const poller = new UserPoller({ client, store: new MemoryStore(), customerId: "acme", maxAttempts: 3, retryIntervalMs: 30_000,
+    onUser: ({ user }) => {
+      if (user.id === other) otherTaken++;
+      if (user.id === poison) { offers.push(Date.now()); throw new Error("locked in the CRM"); }
+    },
+    onDeadLetter: (d) => { letters.push(d); } });
+  await poller.poll();
+  let polls = 0;
+  let seen = offers.length;
+  let edited = otherTaken;
+  while (!letters.some((d) => d.final) && polls < 300) {
+    // The other user changes after each poll that offered the refused one, once its last
+    // change was taken: taken a few polls later (the window margin), never at its own poll.
+    if (offers.length > seen && otherTaken === edited) {
+      sim.updateUser(other, { phone: `555-06${polls}` });
+      edited = otherTaken + 1;
+    }
+    seen = offers.length;
+    tick(sim, 1_000);
+    await poller.poll();
+    polls++;
+  }
+  assert.ok(letters.some((d) => d.final), `not given up in ${polls} polls; attempts ${JSON.stringify(letters.map((d) => d.attempt))}`);
+  assert.ok(polls <= 150, `given up after ${polls} polls`);
+  assert.ok(offers.length < polls / 5, `${offers.length} offers in ${polls} polls`);
+});

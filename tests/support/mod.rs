@@ -420,9 +420,13 @@ pub struct World {
     pub completed: Vec<Completed>,
     /// Each refused version: when it was first refused (world clock), and how many times.
     pub refused: HashMap<(i64, i64), (i64, u32)>,
-    /// Each refused version's last refusal (world clock), while no death or failed poll has
-    /// made it unknown whether the poller kept it (the simulation clears it then).
+    /// Each refused version's last refusal that a success after it in the same poll judged
+    /// (world clock), while no death or failed poll has made it unknown whether the poller
+    /// kept it (the simulation clears it then).
     pub last_refused: HashMap<(i64, i64), i64>,
+    /// The refusals of this poll no success has followed yet (the simulation clears them at
+    /// each poll's end).
+    pub poll_refusals: Vec<((i64, i64), i64)>,
     /// Each offer of a version refused before: `(id, updatedAt, ms since its last refusal)`.
     pub retry_gaps: Vec<(i64, i64, i64)>,
     /// Each final dead letter heard: `(id, updatedAt, world clock)`.
@@ -474,6 +478,14 @@ impl World {
         for_good || now - first < r.for_ms
     }
 
+    /// A handler call succeeded: the refusals before it in this poll are judged (the poller
+    /// counts them, and waits `retry_interval_ms` from then).
+    pub fn judge_refusals(&mut self) {
+        for (key, at) in std::mem::take(&mut self.poll_refusals) {
+            self.last_refused.insert(key, at);
+        }
+    }
+
     /// Whether the downstream refuses this version of a user now (`Refusal`).
     pub fn refuses(&mut self, id: i64, updated_ms: i64) -> bool {
         let Some(r) = &self.cfg.refusal else { return false };
@@ -489,7 +501,7 @@ impl World {
         let refuses = for_good || now - seen.0 < for_ms;
         seen.1 += refuses as u32;
         if refuses {
-            self.last_refused.insert((id, updated_ms), now);
+            self.poll_refusals.push(((id, updated_ms), now));
         }
         refuses
     }
@@ -516,6 +528,7 @@ impl World {
             completed: Vec::new(),
             refused: HashMap::new(),
             last_refused: HashMap::new(),
+            poll_refusals: Vec::new(),
             retry_gaps: Vec::new(),
             given_up: Vec::new(),
             parse_offers: Vec::new(),
@@ -1097,6 +1110,7 @@ impl Handlers for SimHandlers {
                         w.note(|| format!("handler threw for #{id}@{}", Timestamp(t)));
                         return Err(HandlerFailure { message: format!("simulated failure #{id}"), handler_ref: None });
                     }
+                    w.judge_refusals();
                     w.completed.push(Completed {
                         id,
                         updated_ms: t,
@@ -1184,6 +1198,7 @@ impl Handlers for SimHandlers {
                         return Err(HandlerFailure { message: "simulated participation failure".into(), handler_ref: None });
                     }
                     w.c.participation_events += 1;
+                    w.judge_refusals();
                     // One given up may reach the handler once more: a death between the sink
                     // taking it and its journal write, then a walk reaching the user first.
                     let given_up = w.parts_given_up.contains(&format!("{e:?}"));

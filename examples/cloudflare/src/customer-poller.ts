@@ -513,9 +513,12 @@ export class CustomerPoller extends DurableObject<AppEnv> {
     const orphanedLease = error?.kind === "busy" && this.running === 1;
     // Queued retries the slice's budget left: drain them now, not a slice's worth each cron.
     // After a refusal only while RETRY_INTERVAL_MS keeps what was refused out of the next
-    // slices (longer than the chain's delay); without it a change refused for good would be
-    // offered every CHAIN_DELAY_MS, so the rest waits for the cron.
-    const refusedWait = s !== null && s.retryIntervalMs > s.chainDelayMs;
+    // slices (longer than the chain's delay), and only when the slice delivered something: a
+    // refusal waits out the interval once a delivery after it went through, so a receiver
+    // refusing every retry of a quiet walk would otherwise be offered them every
+    // CHAIN_DELAY_MS. Otherwise the rest waits for the cron.
+    const delivered = result !== null && result.processed + result.participationEvents > 0;
+    const refusedWait = s !== null && s.retryIntervalMs > s.chainDelayMs && delivered;
     const draining = result !== null && result.retriesDeferred > 0 && (result.failed === 0 || refusedWait);
     if (result && (!result.complete || draining) && !downstreamDown) next = Date.now() + (s?.chainDelayMs ?? 0);
     else if (orphanedLease) next = Date.now() + policy().poller.leaseMs + 1000;
