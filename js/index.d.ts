@@ -350,8 +350,9 @@ export interface UserPollerOptions {
    *  it is given up, however many attempts that took (default 0: by maxAttempts alone). */
   retryForMs?: number | undefined;
   /** The least time, ms by the local clock, between two offers of one refused change (or of a
-   *  user's refused participation events): one refused at a poll is not offered again by a
-   *  poll within this long (default 0: at every poll). */
+   *  user's refused participation events): one refused at a poll, and judged there by a later
+   *  successful handler call, is not offered again by a poll within this long; one not judged
+   *  is offered at the next poll (default 0: at every poll). */
   retryIntervalMs?: number | undefined;
   /** How far behind the server's clock a window ends, ms (default 5000, at least 2000). */
   windowMarginMs?: number | undefined;

@@ -466,7 +466,7 @@ enum Due {
     /// Given up meanwhile, or superseded by a newer version the walk queued since (offered
     /// instead at the next poll: `retry_dead_letters`).
     No,
-    /// Refused within `retry_interval_ms`: a later poll offers it.
+    /// Its refusal counted within `retry_interval_ms` (`Poller::waits`): a later poll offers it.
     Waits,
 }
 

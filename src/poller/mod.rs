@@ -97,8 +97,9 @@ pub struct PollerConfig {
     /// before it is given up, whatever its attempts (default 0: by `max_attempts` alone).
     pub retry_for_ms: f64,
     /// The least time, in ms by the local clock, between two offers of one refused change
-    /// (or of a user's refused participation events): a queued change refused at a poll waits
-    /// this long before a later poll offers it again (default 0: at every poll).
+    /// (or of a user's refused participation events): a queued change refused at a poll, and
+    /// judged there by a later successful handler call, waits this long before a later poll
+    /// offers it again; one not judged is offered at the next poll (default 0: at every poll).
     pub retry_interval_ms: f64,
     /// How far behind the server's clock a window ends.
     pub window_margin_ms: i64,
